@@ -1,0 +1,3 @@
+//! The `vdb` command line (placeholder until the CLI issue lands).
+#![forbid(unsafe_code)]
+fn main() {}

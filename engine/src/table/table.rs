@@ -1,0 +1,427 @@
+//! A table: schema, primary map and secondary-index maps, and row changes that keep them in
+//! step.
+//!
+//! Primary map: key = the primary-key columns through the order-preserving key codec (or, for a
+//! keyless table, a hidden 16-byte row id), value = the other columns through the row codec, in
+//! SQL order. Index map i: key = the index columns through the key codec followed by the row's
+//! primary-map key, value = empty; so entries are unique even when index values repeat, and an
+//! index lookup is a prefix range scan.
+//!
+//! Hidden row ids (keyless tables): 8 bytes of microseconds since the Unix epoch, big-endian,
+//! then 8 bytes of a per-process random value plus a per-process counter, big-endian. Ids sort
+//! by insertion time, stay with a row when it is updated (so diffs show cell changes), and two
+//! branches inserting rows at once cannot pick the same id.
+
+use super::schema::Schema;
+use crate::codec::{decode_key, decode_row, encode_key, encode_row};
+use crate::error::{Error, Result};
+use crate::hash::Hash;
+use crate::prolly::{Map, NodeStore};
+use crate::value::{Type, Value};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, Hasher};
+use std::ops::Bound;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+/// Length of a keyless table's hidden row id.
+pub const HIDDEN_KEY_LEN: usize = 16;
+
+const TABLE_TAG: u8 = b'T';
+const TABLE_VERSION: u8 = 1;
+
+/// One change to a table's rows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RowChange {
+    /// Insert a row (replacing any row with the same primary key). Keyless tables give it a new
+    /// hidden id.
+    Insert(Vec<Value>),
+    /// Replace the row at primary-map key `key` with `row` (which may have a different primary
+    /// key: the row moves).
+    Update { key: Bytes, row: Vec<Value> },
+    /// Delete the row at primary-map key `key`.
+    Delete(Bytes),
+}
+
+/// Where each column goes, derived from the schema once.
+#[derive(Debug)]
+struct Layout {
+    key_pos: Vec<usize>,
+    key_types: Vec<Type>,
+    val_pos: Vec<usize>,
+    val_types: Vec<Type>,
+    /// Per index: column positions and types.
+    indexes: Vec<(Vec<usize>, Vec<Type>)>,
+}
+
+impl Layout {
+    fn new(schema: &Schema) -> Layout {
+        let key_pos = schema.key_positions();
+        let val_pos = schema.value_positions();
+        let indexes = schema
+            .indexes
+            .iter()
+            .map(|ix| {
+                let pos = schema.positions(&ix.columns);
+                let types = schema.types_at(&pos);
+                (pos, types)
+            })
+            .collect();
+        Layout {
+            key_types: schema.types_at(&key_pos),
+            val_types: schema.types_at(&val_pos),
+            key_pos,
+            val_pos,
+            indexes,
+        }
+    }
+}
+
+// Table chunk layout, version 1: u8 'T' (0x54) | u8 version 1 | postcard(TableRecord).
+#[derive(Serialize, Deserialize)]
+struct TableRecord {
+    schema: Schema,
+    rows: Hash,
+    indexes: Vec<Hash>,
+}
+
+/// A table at one version. Immutable: changes return a new `Table`.
+#[derive(Clone, Debug)]
+pub struct Table {
+    schema: Arc<Schema>,
+    layout: Arc<Layout>,
+    rows: Map,
+    indexes: Vec<Map>,
+}
+
+impl Table {
+    /// An empty table with `schema`.
+    pub fn create(ns: &NodeStore, schema: Schema) -> Result<Table> {
+        schema.validate()?;
+        let empty = Map::empty(ns)?;
+        let indexes = vec![empty.clone(); schema.indexes.len()];
+        Ok(Table { layout: Arc::new(Layout::new(&schema)), schema: Arc::new(schema), rows: empty, indexes })
+    }
+
+    /// Loads the table chunk at `addr`.
+    pub fn load(ns: &NodeStore, addr: Hash) -> Result<Table> {
+        let bytes = ns.store().must_get(&addr)?;
+        if bytes.len() < 2 || bytes[0] != TABLE_TAG || bytes[1] != TABLE_VERSION {
+            return Err(Error::corrupted(addr, "not a table chunk of a known version"));
+        }
+        let record: TableRecord = postcard::from_bytes(&bytes[2..])
+            .map_err(|e| Error::corrupted(addr, format!("malformed table chunk: {e}")))?;
+        if record.indexes.len() != record.schema.indexes.len() {
+            return Err(Error::corrupted(addr, "index count differs from the schema's"));
+        }
+        let indexes = record.indexes.iter().map(|h| Map::load(ns, *h)).collect::<Result<_>>()?;
+        Ok(Table {
+            layout: Arc::new(Layout::new(&record.schema)),
+            schema: Arc::new(record.schema),
+            rows: Map::load(ns, record.rows)?,
+            indexes,
+        })
+    }
+
+    /// Writes the table chunk; returns its address.
+    pub fn save(&self) -> Result<Hash> {
+        let record = TableRecord {
+            schema: (*self.schema).clone(),
+            rows: self.rows.root(),
+            indexes: self.indexes.iter().map(Map::root).collect(),
+        };
+        let mut bytes = vec![TABLE_TAG, TABLE_VERSION];
+        bytes.extend(postcard::to_stdvec(&record).map_err(|e| Error::InvalidInput(e.to_string()))?);
+        self.rows.node_store().store().put(Bytes::from(bytes))
+    }
+
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The primary map (encoded key → encoded row).
+    pub fn rows(&self) -> &Map {
+        &self.rows
+    }
+
+    /// The map of index `i` (in `schema().indexes` order).
+    pub fn index(&self, i: usize) -> &Map {
+        &self.indexes[i]
+    }
+
+    /// Number of rows: O(1).
+    pub fn count(&self) -> u64 {
+        self.rows.count()
+    }
+
+    /// The primary-map key of a full row (keyed tables only).
+    pub fn key_of(&self, row: &[Value]) -> Result<Bytes> {
+        if self.schema.is_keyless() {
+            return Err(Error::InvalidInput("a keyless table's rows have hidden keys".into()));
+        }
+        let values: Vec<Value> = self.layout.key_pos.iter().map(|&i| row[i].clone()).collect();
+        self.encode_key_values(&values)
+    }
+
+    /// The primary-map key for primary-key values (in key order).
+    pub fn encode_key_values(&self, values: &[Value]) -> Result<Bytes> {
+        if values.iter().any(|v| matches!(v, Value::Null)) {
+            return Err(Error::InvalidInput("primary key values must not be null".into()));
+        }
+        let mut key = Vec::new();
+        encode_key(values, &self.layout.key_types, &mut key)?;
+        Ok(Bytes::from(key))
+    }
+
+    /// The full row (SQL order) stored at primary-map key `key` with stored value `value`.
+    pub fn decode(&self, key: &[u8], value: &[u8]) -> Result<Vec<Value>> {
+        let mut row = vec![Value::Null; self.schema.columns.len()];
+        if !self.schema.is_keyless() {
+            for (v, &i) in decode_key(key, &self.layout.key_types)?.into_iter().zip(&self.layout.key_pos) {
+                row[i] = v;
+            }
+        }
+        for (v, &i) in decode_row(value, &self.layout.val_types)?.into_iter().zip(&self.layout.val_pos) {
+            row[i] = v;
+        }
+        Ok(row)
+    }
+
+    /// The row at primary-map key `key`.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<Value>>> {
+        match self.rows.get(key)? {
+            Some(value) => self.decode(key, &value).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Every row with its primary-map key, in key order.
+    pub fn scan(&self) -> Result<impl Iterator<Item = Result<(Bytes, Vec<Value>)>> + '_> {
+        Ok(self.rows.iter()?.map(move |entry| {
+            let (key, value) = entry?;
+            let row = self.decode(&key, &value)?;
+            Ok((key, row))
+        }))
+    }
+
+    /// Primary-map keys of the rows whose index-`i` columns equal `values` (a prefix of the
+    /// index's columns is allowed), in index order.
+    pub fn index_lookup(&self, i: usize, values: &[Value]) -> Result<Vec<Bytes>> {
+        let (_, types) = &self.layout.indexes[i];
+        if values.len() > types.len() {
+            return Err(Error::InvalidInput("more values than index columns".into()));
+        }
+        let mut prefix = Vec::new();
+        encode_key(values, &types[..values.len()], &mut prefix)?;
+        let hi = prefix_successor(&prefix);
+        let hi = match &hi {
+            Some(h) => Bound::Excluded(&h[..]),
+            None => Bound::Unbounded,
+        };
+        let mut keys = Vec::new();
+        for entry in self.indexes[i].range(Bound::Included(&prefix), hi)? {
+            let (index_key, _) = entry?;
+            keys.push(self.primary_key_in_index(i, &index_key)?);
+        }
+        Ok(keys)
+    }
+
+    /// The primary-map key at the end of an index key.
+    fn primary_key_in_index(&self, i: usize, index_key: &[u8]) -> Result<Bytes> {
+        if self.schema.is_keyless() {
+            let start = index_key.len().checked_sub(HIDDEN_KEY_LEN).ok_or_else(|| {
+                Error::InvalidInput("index key shorter than a hidden row id".into())
+            })?;
+            return Ok(Bytes::copy_from_slice(&index_key[start..]));
+        }
+        let (_, types) = &self.layout.indexes[i];
+        let all: Vec<Type> = types.iter().chain(&self.layout.key_types).cloned().collect();
+        let values = decode_key(index_key, &all)?;
+        self.encode_key_values(&values[types.len()..])
+    }
+
+    fn index_key(&self, i: usize, row: &[Value], primary: &[u8]) -> Result<Bytes> {
+        let (pos, types) = &self.layout.indexes[i];
+        let values: Vec<Value> = pos.iter().map(|&p| row[p].clone()).collect();
+        let mut key = Vec::new();
+        encode_key(&values, types, &mut key)?;
+        key.extend_from_slice(primary);
+        Ok(Bytes::from(key))
+    }
+
+    fn encode_value(&self, row: &[Value]) -> Result<Bytes> {
+        let values: Vec<Value> = self.layout.val_pos.iter().map(|&i| row[i].clone()).collect();
+        let mut out = Vec::new();
+        encode_row(&values, &self.layout.val_types, &mut out)?;
+        Ok(Bytes::from(out))
+    }
+
+    fn check_row(&self, row: &[Value]) -> Result<()> {
+        if row.len() != self.schema.columns.len() {
+            return Err(Error::InvalidInput(format!(
+                "row has {} values but the table has {} columns",
+                row.len(),
+                self.schema.columns.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Applies row changes in order, keeping every index in step; one batch edit per map.
+    pub fn apply(&self, changes: impl IntoIterator<Item = RowChange>) -> Result<Table> {
+        // The batch's view of changed rows: key → new row (None = deleted).
+        let mut pending: BTreeMap<Bytes, Option<Vec<Value>>> = BTreeMap::new();
+        let mut index_edits: Vec<BTreeMap<Bytes, Option<Bytes>>> = vec![BTreeMap::new(); self.indexes.len()];
+        for change in changes {
+            let (old_key, new) = match change {
+                RowChange::Insert(row) => {
+                    self.check_row(&row)?;
+                    let key = if self.schema.is_keyless() { new_hidden_key() } else { self.key_of(&row)? };
+                    self.put_row(&mut pending, &mut index_edits, key, Some(row))?;
+                    continue;
+                }
+                RowChange::Update { key, row } => (key, Some(row)),
+                RowChange::Delete(key) => (key, None),
+            };
+            match new {
+                Some(row) => {
+                    self.check_row(&row)?;
+                    let new_key = if self.schema.is_keyless() { old_key.clone() } else { self.key_of(&row)? };
+                    if new_key != old_key {
+                        self.put_row(&mut pending, &mut index_edits, old_key, None)?;
+                    }
+                    self.put_row(&mut pending, &mut index_edits, new_key, Some(row))?;
+                }
+                None => self.put_row(&mut pending, &mut index_edits, old_key, None)?,
+            }
+        }
+        let mut edits = Vec::with_capacity(pending.len());
+        for (key, row) in pending {
+            let value = match row {
+                Some(row) => Some(self.encode_value(&row)?),
+                None => None,
+            };
+            edits.push((key, value));
+        }
+        let rows = self.rows.edit(edits)?;
+        let indexes = self
+            .indexes
+            .iter()
+            .zip(index_edits)
+            .map(|(map, edits)| map.edit(edits))
+            .collect::<Result<_>>()?;
+        Ok(Table { schema: self.schema.clone(), layout: self.layout.clone(), rows, indexes })
+    }
+
+    /// Records that the row at `key` becomes `row`, with the index entries that follow.
+    fn put_row(
+        &self,
+        pending: &mut BTreeMap<Bytes, Option<Vec<Value>>>,
+        index_edits: &mut [BTreeMap<Bytes, Option<Bytes>>],
+        key: Bytes,
+        row: Option<Vec<Value>>,
+    ) -> Result<()> {
+        if !self.indexes.is_empty() {
+            let old = match pending.get(&key) {
+                Some(row) => row.clone(),
+                None => self.get(&key)?,
+            };
+            for (i, edits) in index_edits.iter_mut().enumerate() {
+                if let Some(old) = &old {
+                    edits.insert(self.index_key(i, old, &key)?, None);
+                }
+                if let Some(new) = &row {
+                    edits.insert(self.index_key(i, new, &key)?, Some(Bytes::new()));
+                }
+            }
+        }
+        pending.insert(key, row);
+        Ok(())
+    }
+
+    /// The same rows under a new schema: columns are matched by id (new ones are NULL, dropped
+    /// ones vanish, values of retyped ones must already fit), and the primary map and every index
+    /// are rebuilt. Costs a full scan; ALTER TABLE uses it.
+    pub fn with_schema(&self, schema: Schema) -> Result<Table> {
+        schema.validate()?;
+        let ns = self.rows.node_store();
+        let target = Table::create(ns, schema)?;
+        let map: Vec<Option<usize>> =
+            target.schema.columns.iter().map(|c| self.schema.position(c.id)).collect();
+        let mut rows = Vec::with_capacity(self.count() as usize);
+        for entry in self.scan()? {
+            let (key, old) = entry?;
+            let row: Vec<Value> =
+                map.iter().map(|p| p.map_or(Value::Null, |i| old[i].clone())).collect();
+            let key = match (self.schema.is_keyless(), target.schema.is_keyless()) {
+                (true, true) => key,
+                (_, true) => new_hidden_key(),
+                (_, false) => target.key_of(&row)?,
+            };
+            rows.push((key, row));
+        }
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Some(w) = rows.windows(2).find(|w| w[0].0 == w[1].0) {
+            return Err(Error::InvalidInput(format!(
+                "could not create unique primary key: duplicate key {:?}",
+                target.decode(&w[0].0, &target.encode_value(&w[0].1)?)?
+            )));
+        }
+        target.bulk_load(rows)
+    }
+
+    /// Builds the maps from rows sorted by primary-map key (an empty table's fast path).
+    fn bulk_load(&self, rows: Vec<(Bytes, Vec<Value>)>) -> Result<Table> {
+        let ns = self.rows.node_store();
+        let mut index_entries: Vec<Vec<Bytes>> = vec![Vec::new(); self.indexes.len()];
+        for (key, row) in &rows {
+            for (i, entries) in index_entries.iter_mut().enumerate() {
+                entries.push(self.index_key(i, row, key)?);
+            }
+        }
+        let encoded = rows
+            .iter()
+            .map(|(key, row)| Ok((key.clone(), self.encode_value(row)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let primary = Map::build(ns, encoded)?;
+        let mut indexes = Vec::with_capacity(index_entries.len());
+        for mut entries in index_entries {
+            entries.sort();
+            indexes.push(Map::build(ns, entries.into_iter().map(|k| (k, Bytes::new())))?);
+        }
+        Ok(Table { schema: self.schema.clone(), layout: self.layout.clone(), rows: primary, indexes })
+    }
+}
+
+/// The smallest byte string greater than every string starting with `prefix`, if any.
+fn prefix_successor(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut out = prefix.to_vec();
+    while let Some(last) = out.pop() {
+        if last < 0xff {
+            out.push(last + 1);
+            return Some(out);
+        }
+    }
+    None
+}
+
+/// A new hidden row id (see the module header).
+pub fn new_hidden_key() -> Bytes {
+    static SEED: OnceLock<u64> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let seed = *SEED.get_or_init(|| {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(std::process::id().into());
+        h.finish()
+    });
+    let micros = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64);
+    let low = seed.wrapping_add(COUNTER.fetch_add(1, Ordering::Relaxed));
+    let mut key = [0u8; HIDDEN_KEY_LEN];
+    key[..8].copy_from_slice(&micros.to_be_bytes());
+    key[8..].copy_from_slice(&low.to_be_bytes());
+    Bytes::copy_from_slice(&key)
+}

@@ -1,0 +1,262 @@
+//! Structural tests of prolly trees: history independence, a golden root hash, work counted
+//! (chunks written by an edit, chunks read by a diff), corruption, and merge.
+
+use bytes::Bytes;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use vdb_engine::prolly::{merge, Collision, Map, NodeStore, Resolution};
+use vdb_engine::store::{ChunkStore, MemoryStore};
+use vdb_engine::{Error, Hash};
+
+fn node_store() -> (Arc<MemoryStore>, NodeStore) {
+    let store = Arc::new(MemoryStore::new());
+    let ns = NodeStore::new(store.clone());
+    (store, ns)
+}
+
+fn key(i: u64) -> Bytes {
+    Bytes::copy_from_slice(&i.to_be_bytes())
+}
+
+/// A value of fixed length that depends on `i` and `version`.
+fn value(i: u64, version: u64) -> Bytes {
+    Bytes::from(format!("row-{i:012}-v{version:08}-payload-xxxxxx"))
+}
+
+fn build(ns: &NodeStore, n: u64) -> Map {
+    Map::build(ns, (0..n).map(|i| (key(i), value(i, 0)))).unwrap()
+}
+
+/// A small deterministic generator, so tests need no RNG crate.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 >> 17
+    }
+}
+
+#[test]
+fn same_entries_same_root_whatever_the_order_of_edits() {
+    let (_, ns) = node_store();
+    let n = 20_000;
+    let built = build(&ns, n);
+    let mut rng = Lcg(7);
+    for round in 0..5 {
+        // Insert everything in a random order, in batches of random sizes.
+        let mut order: Vec<u64> = (0..n).collect();
+        for i in (1..order.len()).rev() {
+            order.swap(i, (rng.next() % (i as u64 + 1)) as usize);
+        }
+        let mut map = Map::empty(&ns).unwrap();
+        let mut rest = &order[..];
+        while !rest.is_empty() {
+            let take = (1 + rng.next() % 3000).min(rest.len() as u64) as usize;
+            let (batch, tail) = rest.split_at(take);
+            map = map.edit(batch.iter().map(|&i| (key(i), Some(value(i, 0))))).unwrap();
+            rest = tail;
+        }
+        assert_eq!(map.root(), built.root(), "round {round}");
+    }
+    // Inserting extra keys and deleting them again returns to the same root.
+    let extra: Vec<u64> = (0..500).map(|_| n + rng.next() % 100_000).collect();
+    let grown = built.edit(extra.iter().map(|&i| (key(i), Some(value(i, 1))))).unwrap();
+    assert_ne!(grown.root(), built.root());
+    let shrunk = grown.edit(extra.iter().map(|&i| (key(i), None))).unwrap();
+    assert_eq!(shrunk.root(), built.root());
+}
+
+/// Pins the node format, the boundary rule and the address function together: any change to
+/// them changes this hash and must come with a format version bump.
+#[test]
+fn golden_root_hash() {
+    let (_, ns) = node_store();
+    let map = build(&ns, 10_000);
+    assert_eq!(map.depth(), 3);
+    assert_eq!(map.root().to_hex(), "d725b9d7b793b85eabe16ab539ac5ce1a60487ec");
+}
+
+/// Editing one entry of a 1,000,000-entry map writes depth + 1 chunks at most: one node per
+/// level (the value keeps its length, so no boundary moves) — and the store grows by that.
+#[test]
+fn one_edit_writes_one_node_per_level() {
+    let (store, ns) = node_store();
+    let map = build(&ns, 1_000_000);
+    let depth = map.depth() as u64;
+    assert!(depth >= 3, "depth {depth}");
+    let mut rng = Lcg(3);
+    for round in 1..=20 {
+        let i = rng.next() % 1_000_000;
+        let before = store.stats().writes;
+        let edited = map.insert(key(i), value(i, round)).unwrap();
+        let written = store.stats().writes - before;
+        assert!(written <= depth + 1, "wrote {written} chunks for one edit at depth {depth}");
+        assert_eq!(edited.get(&key(i)).unwrap(), Some(value(i, round)));
+    }
+}
+
+/// A diff of 10 scattered edits reads a number of nodes bounded by the edits and the depth,
+/// independent of the map's size: at most 2 · (edits · depth + depth) per side.
+#[test]
+fn diff_reads_are_bounded_by_changes_not_size() {
+    for n in [100_000u64, 1_000_000] {
+        let (_, ns) = node_store();
+        let old = build(&ns, n);
+        let depth = old.depth() as u64;
+        let mut rng = Lcg(n);
+        let edits: BTreeMap<u64, u64> = (0..10).map(|_| (rng.next() % n, 1)).collect();
+        let new = old.edit(edits.keys().map(|&i| (key(i), Some(value(i, 1))))).unwrap();
+        let before = ns.stats().loads;
+        let diff: Vec<_> = old.diff(&new).collect::<Result<_, _>>().unwrap();
+        let loads = ns.stats().loads - before;
+        assert_eq!(diff.len(), edits.len());
+        let bound = 2 * 2 * (edits.len() as u64 * depth + depth);
+        assert!(loads <= bound, "n={n}: diff loaded {loads} nodes, bound {bound}");
+    }
+}
+
+#[test]
+fn count_rank_and_ordinal_access() {
+    let (_, ns) = node_store();
+    let map = build(&ns, 50_000).edit((0..50_000).step_by(2).map(|i| (key(i), None))).unwrap();
+    assert_eq!(map.count(), 25_000);
+    assert_eq!(map.rank(&key(1)).unwrap(), 0);
+    assert_eq!(map.rank(&key(2)).unwrap(), 1);
+    assert_eq!(map.rank(&key(49_999)).unwrap(), 24_999);
+    assert_eq!(map.rank(&key(90_000)).unwrap(), 25_000);
+    assert_eq!(map.get_at(12_345).unwrap().unwrap().0, key(24_691));
+    assert_eq!(map.get_at(25_000).unwrap(), None);
+    let tail: Vec<_> = map.iter_from(24_998).unwrap().map(|r| r.unwrap().0).collect();
+    assert_eq!(tail, vec![key(49_997), key(49_999)]);
+}
+
+#[test]
+fn large_values_are_stored_out_of_line() {
+    let (_, ns) = node_store();
+    let big = Bytes::from(vec![7u8; 100_000]);
+    let map = build(&ns, 1000).insert(key(500), big.clone()).unwrap();
+    assert_eq!(map.get(&key(500)).unwrap(), Some(big.clone()));
+    // The leaf holding it stays small: its neighbours are still found, and verify passes.
+    assert_eq!(map.get(&key(501)).unwrap(), Some(value(501, 0)));
+    assert!(map.verify().unwrap().is_empty());
+    let diff: Vec<_> = build(&ns, 1000).diff(&map).collect::<Result<_, _>>().unwrap();
+    assert_eq!(diff.len(), 1);
+    assert_eq!(diff[0].new_value(), Some(&big));
+}
+
+#[test]
+fn flipped_byte_is_reported_as_corruption() {
+    let (store, ns) = node_store();
+    let map = build(&ns, 10_000);
+    // Corrupt one leaf: find a child of the root and flip a byte in its chunk.
+    let root = ns.load(&map.root()).unwrap();
+    let victim: Hash = root.child(1);
+    let mut bytes = store.get(&victim).unwrap().unwrap().to_vec();
+    bytes[10] ^= 0xff;
+    store.corrupt(&victim, Bytes::from(bytes));
+    // A fresh node store, so nothing is served from the cache.
+    let fresh = NodeStore::new(store.clone());
+    let map = Map::load(&fresh, map.root()).unwrap();
+    let scan: Result<Vec<_>, _> = map.iter().unwrap().collect();
+    match scan {
+        Err(Error::Corrupted { addr, .. }) => assert_eq!(addr, victim),
+        other => panic!("expected corruption, got {:?}", other.map(|v| v.len())),
+    }
+    let problems = map.verify().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].addr, victim);
+}
+
+#[test]
+fn unordered_bulk_input_is_an_error() {
+    let (_, ns) = node_store();
+    let result = Map::build(&ns, vec![(key(2), value(2, 0)), (key(1), value(1, 0))]);
+    assert!(matches!(result, Err(Error::InvalidInput(_))));
+    let result = Map::empty(&ns).unwrap().insert(Bytes::from(vec![0u8; 5000]), Bytes::new());
+    assert!(matches!(result, Err(Error::InvalidInput(_))));
+}
+
+/// The reference three-way merge over BTreeMaps: per key, a one-sided change wins, equal changes
+/// agree, different changes go to `collide`.
+fn naive_merge(
+    base: &BTreeMap<Bytes, Bytes>,
+    ours: &BTreeMap<Bytes, Bytes>,
+    theirs: &BTreeMap<Bytes, Bytes>,
+) -> (BTreeMap<Bytes, Bytes>, Vec<Bytes>) {
+    let mut keys: Vec<&Bytes> = base.keys().chain(ours.keys()).chain(theirs.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let mut out = BTreeMap::new();
+    let mut conflicts = Vec::new();
+    for k in keys {
+        let (b, o, t) = (base.get(k), ours.get(k), theirs.get(k));
+        let merged = if o == t || t == b {
+            o
+        } else if o == b {
+            t
+        } else {
+            conflicts.push(k.clone());
+            o
+        };
+        if let Some(v) = merged {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    (out, conflicts)
+}
+
+#[test]
+fn merge_agrees_with_naive_merge() {
+    let mut rng = Lcg(11);
+    for round in 0..30 {
+        let (_, ns) = node_store();
+        let n = 2_000 + rng.next() % 8_000;
+        let base_model: BTreeMap<Bytes, Bytes> = (0..n).map(|i| (key(i), value(i, 0))).collect();
+        let mut sides = Vec::new();
+        for side in 1..=2 {
+            let mut model = base_model.clone();
+            for _ in 0..(rng.next() % 300) {
+                let i = rng.next() % (n + 500);
+                match rng.next() % 3 {
+                    0 => model.remove(&key(i)),
+                    // Few distinct values, so both sides sometimes make the same change.
+                    _ => model.insert(key(i), value(i, side * (rng.next() % 2))),
+                };
+            }
+            sides.push(model);
+        }
+        let base = Map::build(&ns, base_model.clone()).unwrap();
+        let ours = Map::build(&ns, sides[0].clone()).unwrap();
+        let theirs = Map::build(&ns, sides[1].clone()).unwrap();
+        let mut seen = Vec::new();
+        let outcome = merge(&base, &ours, &theirs, |c: &Collision| {
+            seen.push(c.key.clone());
+            Ok(Resolution::Conflict)
+        })
+        .unwrap();
+        let (want, want_conflicts) = naive_merge(&base_model, &sides[0], &sides[1]);
+        assert_eq!(seen, want_conflicts, "round {round}");
+        assert_eq!(outcome.conflicts, want_conflicts.len() as u64);
+        let got: BTreeMap<Bytes, Bytes> =
+            outcome.map.iter().unwrap().map(|r| r.unwrap()).collect();
+        assert_eq!(got, want, "round {round}");
+        assert_eq!(outcome.map.root(), Map::build(&ns, want).unwrap().root());
+    }
+}
+
+#[test]
+fn merge_callback_values_are_applied() {
+    let (_, ns) = node_store();
+    let base = build(&ns, 1000);
+    let ours = base.insert(key(5), value(5, 1)).unwrap();
+    let theirs = base.insert(key(5), value(5, 2)).unwrap().remove(key(9)).unwrap();
+    let outcome = merge(&base, &ours, &theirs, |c| {
+        assert_eq!(c.base, Some(value(5, 0)));
+        Ok(Resolution::Value(Some(value(5, 3))))
+    })
+    .unwrap();
+    assert_eq!(outcome.conflicts, 0);
+    assert_eq!(outcome.applied, 2);
+    assert_eq!(outcome.map.get(&key(5)).unwrap(), Some(value(5, 3)));
+    assert_eq!(outcome.map.get(&key(9)).unwrap(), None);
+}

@@ -1,0 +1,717 @@
+//! Chunk store tests: one contract suite run against every `ChunkStore`, then what only the disk
+//! store promises (durability across reopen, compression, rotation, corruption and torn-tail
+//! detection, crash consistency under injected faults, concurrent use).
+
+use bytes::Bytes;
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tempfile::TempDir;
+use vdb_engine::store::{
+    ChunkStore, DiskStore, DiskStoreOptions, FaultPlan, FaultyStore, MemoryStore,
+};
+use vdb_engine::{Error, Hash};
+
+/// A small deterministic PRNG (xorshift64*), so failures replay.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    /// `len` random (incompressible) bytes.
+    fn bytes(&mut self, len: usize) -> Bytes {
+        (0..len)
+            .map(|_| self.next() as u8)
+            .collect::<Vec<_>>()
+            .into()
+    }
+}
+
+/// A compressible chunk: a sentence repeated.
+fn text_chunk(i: usize, len: usize) -> Bytes {
+    format!("chunk {i}: the quick brown fox jumps over the lazy dog. ")
+        .repeat(len / 40 + 1)
+        .into_bytes()
+        .into()
+}
+
+fn open(dir: &Path) -> DiskStore {
+    DiskStore::open(dir, DiskStoreOptions::default()).unwrap()
+}
+
+fn journal(dir: &Path, id: u32) -> PathBuf {
+    dir.join("journal").join(format!("{id:08}.jnl"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The contract, run against every implementation.
+
+/// A store under test, and the directory it lives in (if any).
+struct Fixture {
+    store: Arc<dyn ChunkStore>,
+    _dir: Option<TempDir>,
+}
+
+fn memory() -> Fixture {
+    Fixture {
+        store: Arc::new(MemoryStore::new()),
+        _dir: None,
+    }
+}
+
+fn disk() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let options = DiskStoreOptions {
+        write_buffer: 1024,
+        ..DiskStoreOptions::default()
+    };
+    let store = DiskStore::open(dir.path(), options).unwrap();
+    Fixture {
+        store: Arc::new(store),
+        _dir: Some(dir),
+    }
+}
+
+fn faulty_never() -> Fixture {
+    let inner = disk();
+    let store = FaultyStore::new(inner.store, FaultPlan::never());
+    Fixture {
+        store: Arc::new(store),
+        _dir: inner._dir,
+    }
+}
+
+fn put_get_round_trip(store: &dyn ChunkStore) {
+    let chunks = [
+        Bytes::new(),
+        Bytes::from_static(b"a"),
+        text_chunk(1, 5000),
+        Rng(1).bytes(3000),
+    ];
+    let addrs: Vec<Hash> = chunks
+        .iter()
+        .map(|c| store.put(c.clone()).unwrap())
+        .collect();
+    for (chunk, addr) in chunks.iter().zip(&addrs) {
+        assert_eq!(*addr, Hash::of(chunk));
+        assert_eq!(store.get(addr).unwrap().as_ref(), Some(chunk));
+    }
+    store.flush().unwrap();
+    for (chunk, addr) in chunks.iter().zip(&addrs) {
+        assert_eq!(store.get(addr).unwrap().as_ref(), Some(chunk));
+    }
+    let many = vec![Bytes::from_static(b"x"), Bytes::from_static(b"y")];
+    let got = store.put_many(many.clone()).unwrap();
+    assert_eq!(got, many.iter().map(|c| Hash::of(c)).collect::<Vec<_>>());
+}
+
+fn idempotent_put(store: &dyn ChunkStore) {
+    let chunk = text_chunk(2, 300);
+    let before = store.stats();
+    let addr = store.put(chunk.clone()).unwrap();
+    assert_eq!(store.put(chunk.clone()).unwrap(), addr);
+    store.flush().unwrap();
+    assert_eq!(store.put(chunk.clone()).unwrap(), addr);
+    let after = store.stats();
+    assert_eq!(after.writes - before.writes, 1);
+    assert_eq!(
+        after.bytes_written - before.bytes_written,
+        chunk.len() as u64
+    );
+}
+
+fn has_and_missing(store: &dyn ChunkStore) {
+    let addr = store.put(Bytes::from_static(b"present")).unwrap();
+    let missing = Hash::of(b"never stored");
+    assert!(store.has(&addr).unwrap());
+    assert!(!store.has(&missing).unwrap());
+    let reads = store.stats().reads;
+    assert_eq!(store.get(&missing).unwrap(), None);
+    assert_eq!(store.stats().reads, reads + 1);
+    assert!(matches!(store.must_get(&missing), Err(Error::MissingChunk(a)) if a == missing));
+    assert_eq!(
+        store.must_get(&addr).unwrap(),
+        Bytes::from_static(b"present")
+    );
+}
+
+fn cas_root_semantics(store: &dyn ChunkStore) {
+    assert_eq!(store.get_root("main").unwrap(), None);
+    // Absent expected: creates.
+    assert!(store.cas_root("main", None, Some(b"v1")).unwrap());
+    assert_eq!(store.get_root("main").unwrap().as_deref(), Some(&b"v1"[..]));
+    // Absent expected but present: refused, nothing changes.
+    assert!(!store.cas_root("main", None, Some(b"v2")).unwrap());
+    // Mismatch: refused, nothing changes.
+    assert!(!store.cas_root("main", Some(b"v0"), Some(b"v2")).unwrap());
+    assert_eq!(store.get_root("main").unwrap().as_deref(), Some(&b"v1"[..]));
+    // Match: swaps.
+    assert!(store.cas_root("main", Some(b"v1"), Some(b"v2")).unwrap());
+    assert_eq!(store.get_root("main").unwrap().as_deref(), Some(&b"v2"[..]));
+    // Delete with None, then it is absent.
+    assert!(!store.cas_root("main", Some(b"v1"), None).unwrap());
+    assert!(store.cas_root("main", Some(b"v2"), None).unwrap());
+    assert_eq!(store.get_root("main").unwrap(), None);
+    assert!(!store.cas_root("main", Some(b"v2"), None).unwrap());
+}
+
+fn list_roots_prefix_order(store: &dyn ChunkStore) {
+    for name in [
+        "refs/heads/b",
+        "refs/tags/v1",
+        "refs/heads/a",
+        "refs/heads/a/x",
+        "other",
+    ] {
+        assert!(store.cas_root(name, None, Some(name.as_bytes())).unwrap());
+    }
+    let heads = store.list_roots("refs/heads/").unwrap();
+    let names: Vec<&str> = heads.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["refs/heads/a", "refs/heads/a/x", "refs/heads/b"]);
+    assert!(heads.iter().all(|(n, v)| n.as_bytes() == v.as_slice()));
+    assert_eq!(store.list_roots("").unwrap().len(), 5);
+    assert!(store.list_roots("nothing").unwrap().is_empty());
+}
+
+macro_rules! contract_tests {
+    ($module:ident, $fixture:expr) => {
+        mod $module {
+            use super::*;
+
+            #[test]
+            fn put_get_round_trip() {
+                super::put_get_round_trip(&*$fixture.store);
+            }
+
+            #[test]
+            fn idempotent_put() {
+                super::idempotent_put(&*$fixture.store);
+            }
+
+            #[test]
+            fn has_and_missing() {
+                super::has_and_missing(&*$fixture.store);
+            }
+
+            #[test]
+            fn cas_root_semantics() {
+                super::cas_root_semantics(&*$fixture.store);
+            }
+
+            #[test]
+            fn list_roots_prefix_order() {
+                super::list_roots_prefix_order(&*$fixture.store);
+            }
+        }
+    };
+}
+
+contract_tests!(contract_memory, memory());
+contract_tests!(contract_disk, disk());
+contract_tests!(contract_faulty_never, faulty_never());
+
+// ---------------------------------------------------------------------------------------------
+// Durability across reopen.
+
+#[test]
+fn disk_chunks_and_roots_survive_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let chunks: Vec<Bytes> = (0..50).map(|i| text_chunk(i, 100 + i * 37)).collect();
+    let addrs = {
+        let store = open(dir.path());
+        let addrs = store.put_many(chunks.clone()).unwrap();
+        store.flush().unwrap();
+        assert!(store
+            .cas_root("main", None, Some(addrs[0].as_bytes()))
+            .unwrap());
+        addrs
+    };
+    let store = open(dir.path());
+    for (chunk, addr) in chunks.iter().zip(&addrs) {
+        assert_eq!(store.must_get(addr).unwrap(), *chunk);
+    }
+    assert_eq!(
+        store.get_root("main").unwrap().as_deref(),
+        Some(&addrs[0].as_bytes()[..])
+    );
+    assert_eq!(store.chunk_count().unwrap(), 50);
+    let mut listed: Vec<Hash> = store.addresses().map(Result::unwrap).collect();
+    let mut expected = addrs;
+    listed.sort();
+    expected.sort();
+    assert_eq!(listed, expected);
+    assert!(store.disk_usage().unwrap() > 0);
+    assert_eq!(store.stats().writes, 0, "stats count since open");
+}
+
+/// Dropping without flush models a crash: the unflushed chunk is gone, even though its record
+/// reached the journal file (tiny write buffer), and putting it again works.
+#[test]
+fn disk_unflushed_chunks_are_lost_and_can_be_put_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = DiskStoreOptions {
+        write_buffer: 0,
+        ..DiskStoreOptions::default()
+    };
+    let kept = text_chunk(1, 1000);
+    let lost = text_chunk(2, 1000);
+    {
+        let store = DiskStore::open(dir.path(), options.clone()).unwrap();
+        store.put(kept.clone()).unwrap();
+        store.flush().unwrap();
+        store.put(lost.clone()).unwrap();
+        assert!(store.has(&Hash::of(&lost)).unwrap());
+        assert_eq!(
+            store.must_get(&Hash::of(&lost)).unwrap(),
+            lost,
+            "read back from the file"
+        );
+    }
+    let store = DiskStore::open(dir.path(), options.clone()).unwrap();
+    assert_eq!(store.must_get(&Hash::of(&kept)).unwrap(), kept);
+    assert!(!store.has(&Hash::of(&lost)).unwrap());
+    assert_eq!(store.get(&Hash::of(&lost)).unwrap(), None);
+    store.put(lost.clone()).unwrap();
+    assert_eq!(store.stats().writes, 1);
+    store.flush().unwrap();
+    drop(store);
+    let store = DiskStore::open(dir.path(), options).unwrap();
+    assert_eq!(store.must_get(&Hash::of(&lost)).unwrap(), lost);
+}
+
+#[test]
+fn disk_compressible_and_incompressible_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let compressible = text_chunk(0, 64 * 1024);
+    let incompressible = Rng(7).bytes(64 * 1024);
+    for compress in [true, false] {
+        let sub = dir.path().join(format!("compress-{compress}"));
+        let options = DiskStoreOptions {
+            compress,
+            ..DiskStoreOptions::default()
+        };
+        {
+            let store = DiskStore::open(&sub, options.clone()).unwrap();
+            store.put(compressible.clone()).unwrap();
+            store.put(incompressible.clone()).unwrap();
+            store.flush().unwrap();
+        }
+        let store = DiskStore::open(&sub, options).unwrap();
+        assert_eq!(
+            store.must_get(&Hash::of(&compressible)).unwrap(),
+            compressible
+        );
+        assert_eq!(
+            store.must_get(&Hash::of(&incompressible)).unwrap(),
+            incompressible
+        );
+        let journal_len = fs::metadata(journal(&sub, 1)).unwrap().len();
+        let raw_len = (compressible.len() + incompressible.len()) as u64;
+        if compress {
+            assert!(
+                journal_len < raw_len * 3 / 4,
+                "compressed journal is {journal_len} bytes"
+            );
+        } else {
+            assert_eq!(
+                journal_len,
+                raw_len + 2 * 25,
+                "raw records: 25-byte header each"
+            );
+        }
+    }
+}
+
+#[test]
+fn disk_10k_random_chunks_survive_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng(42);
+    let chunks: Vec<Bytes> = (0..10_000)
+        .map(|i| {
+            let len = 100 + rng.below(6 * 1024 - 100) as usize;
+            if i % 2 == 0 {
+                rng.bytes(len)
+            } else {
+                text_chunk(i, len).slice(..len)
+            }
+        })
+        .collect();
+    let options = DiskStoreOptions {
+        write_buffer: 256 * 1024,
+        ..DiskStoreOptions::default()
+    };
+    {
+        let store = DiskStore::open(dir.path(), options.clone()).unwrap();
+        for (i, chunk) in chunks.iter().enumerate() {
+            store.put(chunk.clone()).unwrap();
+            if i % 3000 == 2999 {
+                store.flush().unwrap();
+            }
+        }
+        store.flush().unwrap();
+    }
+    let store = DiskStore::open(dir.path(), options).unwrap();
+    assert_eq!(store.chunk_count().unwrap(), 10_000);
+    for chunk in &chunks {
+        assert_eq!(store.must_get(&Hash::of(chunk)).unwrap(), *chunk);
+    }
+}
+
+#[test]
+fn disk_rotation_across_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = DiskStoreOptions {
+        journal_file_limit: 4096,
+        ..DiskStoreOptions::default()
+    };
+    let mut rng = Rng(3);
+    let mut all = Vec::new();
+    for round in 0..3 {
+        let store = DiskStore::open(dir.path(), options.clone()).unwrap();
+        for _ in 0..5 {
+            let batch: Vec<Bytes> = (0..4).map(|_| rng.bytes(1500)).collect();
+            store.put_many(batch.clone()).unwrap();
+            store.flush().unwrap();
+            all.extend(batch);
+        }
+        for chunk in &all {
+            assert_eq!(
+                store.must_get(&Hash::of(chunk)).unwrap(),
+                *chunk,
+                "round {round}"
+            );
+        }
+    }
+    // 15 flushes of 6 KB, each past the 4 KiB limit: 15 full files and an empty active one.
+    let files = fs::read_dir(dir.path().join("journal")).unwrap().count();
+    assert_eq!(files, 16);
+    assert!(fs::metadata(journal(dir.path(), 16)).unwrap().len() == 0);
+    let store = DiskStore::open(dir.path(), options).unwrap();
+    for chunk in &all {
+        assert_eq!(store.must_get(&Hash::of(chunk)).unwrap(), *chunk);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Damage: corruption and torn tails.
+
+/// The offset of the record of `addr` in `bytes` (its header holds the address after 5 bytes).
+fn find_record(bytes: &[u8], addr: &Hash) -> usize {
+    let at = bytes
+        .windows(20)
+        .position(|w| w == addr.as_bytes())
+        .expect("record in journal");
+    at - 5
+}
+
+fn flip_byte(path: &Path, offset: usize) {
+    let mut bytes = fs::read(path).unwrap();
+    bytes[offset] ^= 0x55;
+    fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn disk_flipped_payload_byte_is_corrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let addr = store.put(Rng(9).bytes(2000)).unwrap();
+    let other = store.put(Rng(10).bytes(2000)).unwrap();
+    store.flush().unwrap();
+    let path = journal(dir.path(), 1);
+    let record = find_record(&fs::read(&path).unwrap(), &addr);
+    flip_byte(&path, record + 25 + 1000);
+    match store.get(&addr) {
+        Err(Error::Corrupted { addr: bad, .. }) => assert_eq!(bad, addr),
+        other => panic!("expected Corrupted, got {other:?}"),
+    }
+    assert!(matches!(
+        store.must_get(&addr),
+        Err(Error::Corrupted { .. })
+    ));
+    assert!(
+        store.get(&other).unwrap().is_some(),
+        "the neighbour is intact"
+    );
+    drop(store);
+    let store = open(dir.path());
+    assert!(matches!(store.get(&addr), Err(Error::Corrupted { addr: bad, .. }) if bad == addr));
+}
+
+/// Every single-byte flip of a compressed record, header included, gives `Corrupted` or the
+/// right bytes (an lz4 match may copy equal bytes from elsewhere), never wrong data or a panic.
+#[test]
+fn disk_every_flip_of_a_compressed_record_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let chunk = text_chunk(5, 600);
+    let addr = store.put(chunk.clone()).unwrap();
+    store.flush().unwrap();
+    let path = journal(dir.path(), 1);
+    let bytes = fs::read(&path).unwrap();
+    let record = find_record(&bytes, &addr);
+    assert_eq!(bytes[record + 4], 1, "stored with lz4");
+    let mut corrupted = 0;
+    for offset in record..bytes.len() {
+        flip_byte(&path, offset);
+        match store.get(&addr) {
+            Err(Error::Corrupted { addr: bad, .. }) => {
+                assert_eq!(bad, addr);
+                corrupted += 1;
+            }
+            Ok(Some(got)) => assert_eq!(got, chunk, "flip at {offset}"),
+            other => panic!("flip at {offset}: {other:?}"),
+        }
+        flip_byte(&path, offset);
+    }
+    assert!(corrupted > (bytes.len() - record) / 2);
+    assert_eq!(store.must_get(&addr).unwrap(), chunk);
+}
+
+/// Reopens after damage to the tail of the active journal; checks that every flushed chunk reads
+/// back, the file is cut back to its synced length, and the store takes new writes.
+fn check_torn_tail(damage: impl FnOnce(&Path, u64)) {
+    let dir = tempfile::tempdir().unwrap();
+    let chunks: Vec<Bytes> = (0..20).map(|i| text_chunk(i, 500 + i * 10)).collect();
+    let path = journal(dir.path(), 1);
+    let synced_len = {
+        let store = open(dir.path());
+        store.put_many(chunks.clone()).unwrap();
+        store.flush().unwrap();
+        fs::metadata(&path).unwrap().len()
+    };
+    damage(dir.path(), synced_len);
+    assert_ne!(
+        fs::metadata(&path).unwrap().len(),
+        synced_len,
+        "the damage grew the file"
+    );
+    let fresh = text_chunk(99, 700);
+    {
+        let store = open(dir.path());
+        assert_eq!(
+            fs::metadata(&path).unwrap().len(),
+            synced_len,
+            "tail truncated"
+        );
+        for chunk in &chunks {
+            assert_eq!(store.must_get(&Hash::of(chunk)).unwrap(), *chunk);
+        }
+        store.put(fresh.clone()).unwrap();
+        store.flush().unwrap();
+    }
+    let store = open(dir.path());
+    assert_eq!(store.must_get(&Hash::of(&fresh)).unwrap(), fresh);
+    assert_eq!(store.chunk_count().unwrap(), 21);
+}
+
+#[test]
+fn disk_torn_tail_of_garbage_is_ignored() {
+    check_torn_tail(|dir, _| {
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(journal(dir, 1))
+            .unwrap();
+        file.write_all(&[0xAB; 777]).unwrap();
+    });
+}
+
+/// A crash in the middle of writing a record: unflushed records reached the file (tiny write
+/// buffer), then the file was cut inside the last one.
+#[test]
+fn disk_torn_tail_of_partial_record_is_ignored() {
+    check_torn_tail(|dir, synced_len| {
+        let options = DiskStoreOptions {
+            write_buffer: 0,
+            ..DiskStoreOptions::default()
+        };
+        {
+            let store = DiskStore::open(dir, options).unwrap();
+            store.put(Rng(5).bytes(3000)).unwrap();
+            store.put(Rng(6).bytes(3000)).unwrap();
+        }
+        let file = OpenOptions::new()
+            .write(true)
+            .open(journal(dir, 1))
+            .unwrap();
+        file.set_len(synced_len + 3025 + 1234).unwrap();
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Crash consistency under injected faults.
+
+/// Puts `chunks` and a manifest chunk listing their addresses; returns the manifest's address.
+fn put_set(store: &dyn ChunkStore, chunks: &[Bytes]) -> vdb_engine::Result<Hash> {
+    let mut manifest = Vec::new();
+    for chunk in chunks {
+        manifest.extend_from_slice(store.put(chunk.clone())?.as_bytes());
+    }
+    store.put(manifest.into())
+}
+
+/// Reads the root "r" and every chunk its manifest names.
+fn check_root(store: &dyn ChunkStore, allowed: &[Hash]) -> Hash {
+    let root = store.get_root("r").unwrap().expect("root r exists");
+    let root = Hash::from_slice(&root).unwrap();
+    assert!(allowed.contains(&root), "root is neither old nor new");
+    let manifest = store.must_get(&root).unwrap();
+    for addr in manifest.chunks(20) {
+        store.must_get(&Hash::from_slice(addr).unwrap()).unwrap();
+    }
+    root
+}
+
+/// Batch A is committed under root "r"; batch B is written and swapped in through a
+/// `FaultyStore` that crashes after `n` operations, for every `n`. After reopening, "r" names
+/// A's or B's manifest, and every chunk it reaches reads back.
+#[test]
+fn disk_crash_at_every_operation_keeps_root_consistent() {
+    let mut rng = Rng(11);
+    let set_a: Vec<Bytes> = (0..8).map(|_| rng.bytes(900)).collect();
+    let set_b: Vec<Bytes> = (0..8).map(|i| text_chunk(i, 900)).collect();
+    let options = DiskStoreOptions {
+        write_buffer: 2000,
+        ..DiskStoreOptions::default()
+    };
+    let batch_b = |store: &dyn ChunkStore, old: &Hash| -> vdb_engine::Result<Hash> {
+        let new = put_set(store, &set_b)?;
+        store.flush()?;
+        assert!(store.cas_root("r", Some(old.as_bytes()), Some(new.as_bytes()))?);
+        Ok(new)
+    };
+
+    let mut total_ops = None;
+    let mut n = 0;
+    while total_ops.is_none_or(|total| n <= total) {
+        let dir = tempfile::tempdir().unwrap();
+        let disk: Arc<DiskStore> = Arc::new(DiskStore::open(dir.path(), options.clone()).unwrap());
+        let root_a = put_set(&*disk, &set_a).unwrap();
+        assert!(disk.cas_root("r", None, Some(root_a.as_bytes())).unwrap());
+
+        let plan = if total_ops.is_some() {
+            FaultPlan::crash_after(n)
+        } else {
+            FaultPlan::never()
+        };
+        let faulty = FaultyStore::new(disk.clone(), plan);
+        let result = batch_b(&faulty, &root_a);
+        let root_b = Hash::of(&set_b.iter().flat_map(|c| Hash::of(c).0).collect::<Vec<_>>());
+        match total_ops {
+            None => {
+                assert_eq!(result.unwrap(), root_b);
+                total_ops = Some(faulty.ops());
+                continue;
+            }
+            Some(total) if n >= total => assert!(result.is_ok()),
+            Some(_) => {
+                assert!(matches!(result, Err(Error::Io { .. })), "n = {n}");
+                assert!(faulty.has_crashed());
+                assert!(
+                    faulty.get(&root_a).is_err(),
+                    "a crashed store answers nothing"
+                );
+            }
+        }
+        drop(faulty);
+        drop(disk);
+
+        let store = DiskStore::open(dir.path(), options.clone()).unwrap();
+        let root = check_root(&store, &[root_a, root_b]);
+        let total = total_ops.unwrap_or_default();
+        assert_eq!(root == root_b, n >= total, "n = {n} of {total}");
+        n += 1;
+    }
+    assert_eq!(
+        total_ops,
+        Some(set_b.len() as u64 + 3),
+        "puts, manifest, flush, cas"
+    );
+}
+
+#[test]
+fn faulty_fail_once_keeps_working() {
+    let store = FaultyStore::new(Arc::new(MemoryStore::new()), FaultPlan::fail_once(1));
+    store.put(Bytes::from_static(b"a")).unwrap();
+    assert!(matches!(
+        store.put(Bytes::from_static(b"b")),
+        Err(Error::Io { .. })
+    ));
+    store.put(Bytes::from_static(b"b")).unwrap();
+    store.flush().unwrap();
+    assert!(store.cas_root("r", None, Some(b"x")).unwrap());
+    assert!(!store.has_crashed());
+    assert_eq!(store.ops(), 5);
+    assert_eq!(store.inner().stats().writes, 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Concurrency.
+
+/// Four threads put and read (their own and each other's chunks) while one of them flushes now
+/// and then; afterwards everything reads back, before and after reopen.
+#[test]
+fn disk_concurrent_put_get_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = DiskStoreOptions {
+        write_buffer: 16 * 1024,
+        ..DiskStoreOptions::default()
+    };
+    let store = Arc::new(DiskStore::open(dir.path(), options.clone()).unwrap());
+    let chunks: Arc<Vec<Vec<Bytes>>> = Arc::new(
+        (0..4u64)
+            .map(|t| {
+                let mut rng = Rng(100 + t);
+                (0..500)
+                    .map(|_| {
+                        let len = 200 + rng.below(3000) as usize;
+                        rng.bytes(len)
+                    })
+                    .collect()
+            })
+            .collect(),
+    );
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let store = store.clone();
+            let chunks = chunks.clone();
+            std::thread::spawn(move || {
+                let mut rng = Rng(200 + t as u64);
+                for (i, chunk) in chunks[t].iter().enumerate() {
+                    let addr = store.put(chunk.clone()).unwrap();
+                    assert_eq!(store.must_get(&addr).unwrap(), *chunk);
+                    let (other_t, other_i) = (rng.below(4) as usize, rng.below(i as u64 + 1));
+                    let other = &chunks[other_t][other_i as usize];
+                    if let Some(got) = store.get(&Hash::of(other)).unwrap() {
+                        assert_eq!(got, *other);
+                    }
+                    if t == 0 && i % 50 == 49 {
+                        store.flush().unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    store.flush().unwrap();
+    let check = |store: &DiskStore| {
+        for chunk in chunks.iter().flatten() {
+            assert_eq!(store.must_get(&Hash::of(chunk)).unwrap(), *chunk);
+        }
+    };
+    check(&store);
+    assert_eq!(store.stats().writes, 2000);
+    drop(store);
+    check(&DiskStore::open(dir.path(), options).unwrap());
+}
