@@ -43,12 +43,18 @@ pub enum Error {
 impl Error {
     /// Wraps an I/O error with a description of what was being done.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        Error::Io { context: context.into(), source }
+        Error::Io {
+            context: context.into(),
+            source,
+        }
     }
 
     /// A `Corrupted` error for `addr`.
     pub fn corrupted(addr: Hash, reason: impl Into<String>) -> Self {
-        Error::Corrupted { addr, reason: reason.into() }
+        Error::Corrupted {
+            addr,
+            reason: reason.into(),
+        }
     }
 }
 

@@ -84,6 +84,9 @@ mod tests {
     /// Pins the address function: changing it changes every address in every repository.
     #[test]
     fn golden_address() {
-        assert_eq!(Hash::of(b"").to_hex(), "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9");
+        assert_eq!(
+            Hash::of(b"").to_hex(),
+            "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9"
+        );
     }
 }

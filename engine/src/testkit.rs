@@ -23,7 +23,12 @@ pub enum Op {
     /// Remove one key (present or not).
     Remove { key: u32 },
     /// Insert `n` keys `start, start + step, ...` in one batch.
-    BulkInsert { start: u32, n: u16, step: u8, seed: u8 },
+    BulkInsert {
+        start: u32,
+        n: u16,
+        step: u8,
+        seed: u8,
+    },
     /// Remove `n` keys `start, start + step, ...` in one batch.
     BulkRemove { start: u32, n: u16, step: u8 },
     /// Point read.
@@ -57,7 +62,9 @@ pub fn value_bytes(key: u32, len: u16, seed: u8) -> Bytes {
     Bytes::from(
         (0..len)
             .map(|_| {
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 (x >> 56) as u8
             })
             .collect::<Vec<u8>>(),
@@ -100,7 +107,11 @@ pub fn ops_from_bytes(data: &[u8]) -> Vec<Op> {
     let mut ops = Vec::new();
     while !input.data.is_empty() {
         let op = match input.u8() % 20 {
-            0..=5 => Op::Insert { key: input.key(), len: input.len(), seed: input.u8() },
+            0..=5 => Op::Insert {
+                key: input.key(),
+                len: input.len(),
+                seed: input.u8(),
+            },
             6..=8 => Op::Remove { key: input.key() },
             9..=10 => Op::BulkInsert {
                 start: input.key(),
@@ -114,7 +125,11 @@ pub fn ops_from_bytes(data: &[u8]) -> Vec<Op> {
                 step: input.u8() % 8 + 1,
             },
             12..=13 => Op::Get { key: input.key() },
-            14..=15 => Op::Range { lo: input.key(), hi: input.key(), reverse: input.u8() % 2 == 0 },
+            14..=15 => Op::Range {
+                lo: input.key(),
+                hi: input.key(),
+                reverse: input.u8() % 2 == 0,
+            },
             16 => Op::Snapshot,
             17..=18 => Op::Diff,
             _ => Op::Reopen,
@@ -151,7 +166,12 @@ pub fn check_ops(
                 map = map.remove(key_bytes(key)).map_err(err)?;
                 model.remove(&key_bytes(key));
             }
-            Op::BulkInsert { start, n, step: stride, seed } => {
+            Op::BulkInsert {
+                start,
+                n,
+                step: stride,
+                seed,
+            } => {
                 let keys = (0..u32::from(n)).map(|i| (start + i * u32::from(stride)) % KEY_SPACE);
                 let edits: Vec<_> = keys
                     .map(|k| (key_bytes(k), Some(value_bytes(k, (k % 48) as u16, seed))))
@@ -161,7 +181,11 @@ pub fn check_ops(
                 }
                 map = map.edit(edits).map_err(err)?;
             }
-            Op::BulkRemove { start, n, step: stride } => {
+            Op::BulkRemove {
+                start,
+                n,
+                step: stride,
+            } => {
                 let keys = (0..u32::from(n)).map(|i| (start + i * u32::from(stride)) % KEY_SPACE);
                 let edits: Vec<_> = keys.map(|k| (key_bytes(k), None)).collect();
                 for (k, _) in &edits {
@@ -201,7 +225,11 @@ pub fn check_ops(
             }
         }
         if map.count() != model.len() as u64 {
-            return Err(context(format!("count {}, model {}", map.count(), model.len())));
+            return Err(context(format!(
+                "count {}, model {}",
+                map.count(),
+                model.len()
+            )));
         }
     }
     check_whole(&map, &model)
@@ -210,11 +238,18 @@ pub fn check_ops(
 /// Full scan, verify, and a bulk rebuild that must give the same root.
 fn check_whole(map: &Map, model: &Model) -> std::result::Result<(), String> {
     let err = |e: crate::Error| e.to_string();
-    let entries: Vec<(Bytes, Bytes)> =
-        map.iter().map_err(err)?.collect::<Result<_>>().map_err(err)?;
+    let entries: Vec<(Bytes, Bytes)> = map
+        .iter()
+        .map_err(err)?
+        .collect::<Result<_>>()
+        .map_err(err)?;
     let want: Vec<(Bytes, Bytes)> = model.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     if entries != want {
-        return Err(format!("scan differs: {} entries, model {}", entries.len(), want.len()));
+        return Err(format!(
+            "scan differs: {} entries, model {}",
+            entries.len(),
+            want.len()
+        ));
     }
     let problems = map.verify().map_err(err)?;
     if !problems.is_empty() {
@@ -248,19 +283,30 @@ fn check_range(
     .map_err(err)?
     .collect::<Result<_>>()
     .map_err(err)?;
-    let mut want: Vec<(Bytes, Bytes)> =
-        model.range(lo.clone()..hi.clone()).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut want: Vec<(Bytes, Bytes)> = model
+        .range(lo.clone()..hi.clone())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     if reverse {
         want.reverse();
     }
     if got != want {
-        return Err(format!("range: {} entries, model {}", got.len(), want.len()));
+        return Err(format!(
+            "range: {} entries, model {}",
+            got.len(),
+            want.len()
+        ));
     }
     Ok(())
 }
 
 /// The diff between two maps must equal the naive diff between their models.
-fn check_diff(old: &Map, new: &Map, old_model: &Model, new_model: &Model) -> std::result::Result<(), String> {
+fn check_diff(
+    old: &Map,
+    new: &Map,
+    old_model: &Model,
+    new_model: &Model,
+) -> std::result::Result<(), String> {
     let err = |e: crate::Error| e.to_string();
     let got: Vec<DiffEntry> = old.diff(new).collect::<Result<_>>().map_err(err)?;
     let want = naive_diff(old_model, new_model);
@@ -277,11 +323,19 @@ pub fn naive_diff(old: &Model, new: &Model) -> Vec<DiffEntry> {
     keys.dedup();
     keys.into_iter()
         .filter_map(|k| match (old.get(k), new.get(k)) {
-            (Some(o), None) => Some(DiffEntry::Removed { key: k.clone(), old: o.clone() }),
-            (None, Some(n)) => Some(DiffEntry::Added { key: k.clone(), new: n.clone() }),
-            (Some(o), Some(n)) if o != n => {
-                Some(DiffEntry::Modified { key: k.clone(), old: o.clone(), new: n.clone() })
-            }
+            (Some(o), None) => Some(DiffEntry::Removed {
+                key: k.clone(),
+                old: o.clone(),
+            }),
+            (None, Some(n)) => Some(DiffEntry::Added {
+                key: k.clone(),
+                new: n.clone(),
+            }),
+            (Some(o), Some(n)) if o != n => Some(DiffEntry::Modified {
+                key: k.clone(),
+                old: o.clone(),
+                new: n.clone(),
+            }),
             _ => None,
         })
         .collect()

@@ -189,6 +189,11 @@ fn arb_decimal() -> impl Strategy<Value = BigDecimal> {
     prop_oneof![
         // small values with small scales: 1, 1.0, 10e-1 … collide by value
         (-20i64..20, 0i64..3).prop_map(|(i, s)| BigDecimal::new(i.into(), s)),
+        // few digits, few exponents: one value's digits often prefix another's (0.1, 0.101)
+        ("-?[0-2]{1,4}", -2i64..4).prop_map(|(digits, s)| {
+            let int = BigInt::parse_bytes(digits.as_bytes(), 10).unwrap_or_default();
+            BigDecimal::new(int, s)
+        }),
         (any::<i64>(), -20i64..20).prop_map(|(i, s)| BigDecimal::new(i.into(), s)),
         ("-?[0-9]{1,60}", -80i64..80).prop_map(|(digits, s)| {
             let int = BigInt::parse_bytes(digits.as_bytes(), 10).unwrap_or_default();
@@ -261,6 +266,46 @@ proptest! {
             for (b, kb) in tuples.iter().zip(&keys) {
                 let expected = tuple_order(a, b, key_order);
                 prop_assert_eq!(ka.cmp(kb), expected, "{:?} vs {:?}", a, b);
+            }
+        }
+    }
+
+    /// Many values of one column type: key bytes sort them like sql_cmp. Denser in ties and
+    /// near-ties than the tuple test.
+    #[test]
+    fn single_column_key_order_matches_sql_cmp(
+        (ty, values) in arb_type().prop_flat_map(|ty| {
+            (Just(ty.clone()), prop::collection::vec(arb_value(&ty), 2..24))
+        })
+    ) {
+        let types = [ty];
+        for a in &values {
+            let ka = key(std::slice::from_ref(a), &types);
+            for b in &values {
+                let kb = key(std::slice::from_ref(b), &types);
+                prop_assert_eq!(ka.cmp(&kb), key_order(a, b), "{:?} vs {:?}", a, b);
+            }
+        }
+    }
+
+    /// Numerics whose digit strings prefix each other (12, 12.1, 12.01, -1.2, -1.21): key bytes
+    /// sort them like sql_cmp. Pins the digit terminators, which rarer collisions miss.
+    #[test]
+    fn numeric_prefix_key_order_matches_sql_cmp(
+        values in prop::collection::vec(("-?[0-2]{1,4}", 0i64..3), 2..32)
+    ) {
+        let types = [Type::Numeric { precision_scale: None }];
+        let values: Vec<Value> = values
+            .iter()
+            .map(|(digits, scale)| {
+                let int = BigInt::parse_bytes(digits.as_bytes(), 10).unwrap_or_default();
+                Value::Numeric(Numeric::Finite(BigDecimal::new(int, *scale)))
+            })
+            .collect();
+        for a in &values {
+            for b in &values {
+                let (ka, kb) = (key(std::slice::from_ref(a), &types), key(std::slice::from_ref(b), &types));
+                prop_assert_eq!(ka.cmp(&kb), a.sql_cmp(b), "{:?} vs {:?}", a, b);
             }
         }
     }

@@ -31,7 +31,10 @@ fn build(ns: &NodeStore, n: u64) -> Map {
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 17
     }
 }
@@ -53,14 +56,18 @@ fn same_entries_same_root_whatever_the_order_of_edits() {
         while !rest.is_empty() {
             let take = (1 + rng.next() % 3000).min(rest.len() as u64) as usize;
             let (batch, tail) = rest.split_at(take);
-            map = map.edit(batch.iter().map(|&i| (key(i), Some(value(i, 0))))).unwrap();
+            map = map
+                .edit(batch.iter().map(|&i| (key(i), Some(value(i, 0)))))
+                .unwrap();
             rest = tail;
         }
         assert_eq!(map.root(), built.root(), "round {round}");
     }
     // Inserting extra keys and deleting them again returns to the same root.
     let extra: Vec<u64> = (0..500).map(|_| n + rng.next() % 100_000).collect();
-    let grown = built.edit(extra.iter().map(|&i| (key(i), Some(value(i, 1))))).unwrap();
+    let grown = built
+        .edit(extra.iter().map(|&i| (key(i), Some(value(i, 1)))))
+        .unwrap();
     assert_ne!(grown.root(), built.root());
     let shrunk = grown.edit(extra.iter().map(|&i| (key(i), None))).unwrap();
     assert_eq!(shrunk.root(), built.root());
@@ -73,7 +80,10 @@ fn golden_root_hash() {
     let (_, ns) = node_store();
     let map = build(&ns, 10_000);
     assert_eq!(map.depth(), 3);
-    assert_eq!(map.root().to_hex(), "d725b9d7b793b85eabe16ab539ac5ce1a60487ec");
+    assert_eq!(
+        map.root().to_hex(),
+        "d725b9d7b793b85eabe16ab539ac5ce1a60487ec"
+    );
 }
 
 /// Editing one entry of a 1,000,000-entry map writes depth + 1 chunks at most: one node per
@@ -90,7 +100,10 @@ fn one_edit_writes_one_node_per_level() {
         let before = store.stats().writes;
         let edited = map.insert(key(i), value(i, round)).unwrap();
         let written = store.stats().writes - before;
-        assert!(written <= depth + 1, "wrote {written} chunks for one edit at depth {depth}");
+        assert!(
+            written <= depth + 1,
+            "wrote {written} chunks for one edit at depth {depth}"
+        );
         assert_eq!(edited.get(&key(i)).unwrap(), Some(value(i, round)));
     }
 }
@@ -105,20 +118,27 @@ fn diff_reads_are_bounded_by_changes_not_size() {
         let depth = old.depth() as u64;
         let mut rng = Lcg(n);
         let edits: BTreeMap<u64, u64> = (0..10).map(|_| (rng.next() % n, 1)).collect();
-        let new = old.edit(edits.keys().map(|&i| (key(i), Some(value(i, 1))))).unwrap();
+        let new = old
+            .edit(edits.keys().map(|&i| (key(i), Some(value(i, 1)))))
+            .unwrap();
         let before = ns.stats().loads;
         let diff: Vec<_> = old.diff(&new).collect::<Result<_, _>>().unwrap();
         let loads = ns.stats().loads - before;
         assert_eq!(diff.len(), edits.len());
         let bound = 2 * 2 * (edits.len() as u64 * depth + depth);
-        assert!(loads <= bound, "n={n}: diff loaded {loads} nodes, bound {bound}");
+        assert!(
+            loads <= bound,
+            "n={n}: diff loaded {loads} nodes, bound {bound}"
+        );
     }
 }
 
 #[test]
 fn count_rank_and_ordinal_access() {
     let (_, ns) = node_store();
-    let map = build(&ns, 50_000).edit((0..50_000).step_by(2).map(|i| (key(i), None))).unwrap();
+    let map = build(&ns, 50_000)
+        .edit((0..50_000).step_by(2).map(|i| (key(i), None)))
+        .unwrap();
     assert_eq!(map.count(), 25_000);
     assert_eq!(map.rank(&key(1)).unwrap(), 0);
     assert_eq!(map.rank(&key(2)).unwrap(), 1);
@@ -126,7 +146,11 @@ fn count_rank_and_ordinal_access() {
     assert_eq!(map.rank(&key(90_000)).unwrap(), 25_000);
     assert_eq!(map.get_at(12_345).unwrap().unwrap().0, key(24_691));
     assert_eq!(map.get_at(25_000).unwrap(), None);
-    let tail: Vec<_> = map.iter_from(24_998).unwrap().map(|r| r.unwrap().0).collect();
+    let tail: Vec<_> = map
+        .iter_from(24_998)
+        .unwrap()
+        .map(|r| r.unwrap().0)
+        .collect();
     assert_eq!(tail, vec![key(49_997), key(49_999)]);
 }
 
@@ -139,7 +163,10 @@ fn large_values_are_stored_out_of_line() {
     // The leaf holding it stays small: its neighbours are still found, and verify passes.
     assert_eq!(map.get(&key(501)).unwrap(), Some(value(501, 0)));
     assert!(map.verify().unwrap().is_empty());
-    let diff: Vec<_> = build(&ns, 1000).diff(&map).collect::<Result<_, _>>().unwrap();
+    let diff: Vec<_> = build(&ns, 1000)
+        .diff(&map)
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert_eq!(diff.len(), 1);
     assert_eq!(diff[0].new_value(), Some(&big));
 }
@@ -155,7 +182,7 @@ fn flipped_byte_is_reported_as_corruption() {
     bytes[10] ^= 0xff;
     store.corrupt(&victim, Bytes::from(bytes));
     // A fresh node store, so nothing is served from the cache.
-    let fresh = NodeStore::new(store.clone());
+    let fresh = NodeStore::new(store);
     let map = Map::load(&fresh, map.root()).unwrap();
     let scan: Result<Vec<_>, _> = map.iter().unwrap().collect();
     match scan {
@@ -172,7 +199,9 @@ fn unordered_bulk_input_is_an_error() {
     let (_, ns) = node_store();
     let result = Map::build(&ns, vec![(key(2), value(2, 0)), (key(1), value(1, 0))]);
     assert!(matches!(result, Err(Error::InvalidInput(_))));
-    let result = Map::empty(&ns).unwrap().insert(Bytes::from(vec![0u8; 5000]), Bytes::new());
+    let result = Map::empty(&ns)
+        .unwrap()
+        .insert(Bytes::from(vec![0u8; 5000]), Bytes::new());
     assert!(matches!(result, Err(Error::InvalidInput(_))));
 }
 
@@ -183,7 +212,11 @@ fn naive_merge(
     ours: &BTreeMap<Bytes, Bytes>,
     theirs: &BTreeMap<Bytes, Bytes>,
 ) -> (BTreeMap<Bytes, Bytes>, Vec<Bytes>) {
-    let mut keys: Vec<&Bytes> = base.keys().chain(ours.keys()).chain(theirs.keys()).collect();
+    let mut keys: Vec<&Bytes> = base
+        .keys()
+        .chain(ours.keys())
+        .chain(theirs.keys())
+        .collect();
     keys.sort();
     keys.dedup();
     let mut out = BTreeMap::new();
@@ -237,8 +270,7 @@ fn merge_agrees_with_naive_merge() {
         let (want, want_conflicts) = naive_merge(&base_model, &sides[0], &sides[1]);
         assert_eq!(seen, want_conflicts, "round {round}");
         assert_eq!(outcome.conflicts, want_conflicts.len() as u64);
-        let got: BTreeMap<Bytes, Bytes> =
-            outcome.map.iter().unwrap().map(|r| r.unwrap()).collect();
+        let got: BTreeMap<Bytes, Bytes> = outcome.map.iter().unwrap().map(|r| r.unwrap()).collect();
         assert_eq!(got, want, "round {round}");
         assert_eq!(outcome.map.root(), Map::build(&ns, want).unwrap().root());
     }
@@ -249,7 +281,11 @@ fn merge_callback_values_are_applied() {
     let (_, ns) = node_store();
     let base = build(&ns, 1000);
     let ours = base.insert(key(5), value(5, 1)).unwrap();
-    let theirs = base.insert(key(5), value(5, 2)).unwrap().remove(key(9)).unwrap();
+    let theirs = base
+        .insert(key(5), value(5, 2))
+        .unwrap()
+        .remove(key(9))
+        .unwrap();
     let outcome = merge(&base, &ours, &theirs, |c| {
         assert_eq!(c.base, Some(value(5, 0)));
         Ok(Resolution::Value(Some(value(5, 3))))

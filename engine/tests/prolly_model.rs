@@ -12,13 +12,16 @@ fn run_memory(ops: &[Op]) -> Result<(), String> {
     let store: Arc<dyn ChunkStore> = Arc::new(MemoryStore::new());
     // A fresh node store on reopen drops the decoded-node cache.
     let reopen_store = store.clone();
-    check_ops(ops, NodeStore::new(store), move |_| Ok(NodeStore::new(reopen_store.clone())))
+    check_ops(ops, NodeStore::new(store), move |_| {
+        Ok(NodeStore::new(reopen_store.clone()))
+    })
 }
 
 fn run_disk(ops: &[Op]) -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let open = |dir: &std::path::Path| -> vdb_engine::Result<NodeStore> {
-        let store: Arc<dyn ChunkStore> = Arc::new(DiskStore::open(dir, DiskStoreOptions::default())?);
+        let store: Arc<dyn ChunkStore> =
+            Arc::new(DiskStore::open(dir, DiskStoreOptions::default())?);
         Ok(NodeStore::new(store))
     };
     let ns = open(dir.path()).map_err(|e| e.to_string())?;
@@ -27,11 +30,17 @@ fn run_disk(ops: &[Op]) -> Result<(), String> {
     check_ops(ops, ns, move |root| {
         let ns = current.take().expect("a store is open");
         let old = ns.store().get_root("model")?;
-        assert!(ns.store().cas_root("model", old.as_deref(), Some(root.as_bytes()))?);
+        assert!(ns
+            .store()
+            .cas_root("model", old.as_deref(), Some(root.as_bytes()))?);
         drop(ns);
         let reopened = open(&path)?;
         let saved = reopened.store().get_root("model")?;
-        assert_eq!(saved.as_deref(), Some(&root.as_bytes()[..]), "root survives reopen");
+        assert_eq!(
+            saved.as_deref(),
+            Some(&root.as_bytes()[..]),
+            "root survives reopen"
+        );
         current = Some(reopened.clone());
         Ok(reopened)
     })
@@ -58,20 +67,55 @@ proptest! {
 #[test]
 fn grow_shrink_grow() {
     let ops = vec![
-        Op::BulkInsert { start: 0, n: 3999, step: 7, seed: 1 },
+        Op::BulkInsert {
+            start: 0,
+            n: 3999,
+            step: 7,
+            seed: 1,
+        },
         Op::Snapshot,
-        Op::BulkInsert { start: 3, n: 3999, step: 5, seed: 2 },
+        Op::BulkInsert {
+            start: 3,
+            n: 3999,
+            step: 5,
+            seed: 2,
+        },
         Op::Diff,
         Op::Reopen,
-        Op::BulkRemove { start: 0, n: 3999, step: 1 },
-        Op::BulkRemove { start: 3999, n: 3999, step: 5 },
+        Op::BulkRemove {
+            start: 0,
+            n: 3999,
+            step: 1,
+        },
+        Op::BulkRemove {
+            start: 3999,
+            n: 3999,
+            step: 5,
+        },
         Op::Diff,
-        Op::BulkRemove { start: 0, n: 3999, step: 13 },
-        Op::Insert { key: 17, len: 2000, seed: 3 },
+        Op::BulkRemove {
+            start: 0,
+            n: 3999,
+            step: 13,
+        },
+        Op::Insert {
+            key: 17,
+            len: 2000,
+            seed: 3,
+        },
         Op::Get { key: 17 },
         Op::Reopen,
-        Op::BulkInsert { start: 100, n: 3999, step: 3, seed: 4 },
-        Op::Range { lo: 0, hi: 40000, reverse: true },
+        Op::BulkInsert {
+            start: 100,
+            n: 3999,
+            step: 3,
+            seed: 4,
+        },
+        Op::Range {
+            lo: 0,
+            hi: 40000,
+            reverse: true,
+        },
         Op::Diff,
     ];
     assert_eq!(run_memory(&ops), Ok(()));

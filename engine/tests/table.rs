@@ -25,18 +25,31 @@ fn labels_schema() -> Schema {
         &["id"],
     )
     .unwrap();
-    schema.indexes.push(IndexDef { name: "labels_label".into(), columns: vec![3], unique: false, constraint: false });
+    schema.indexes.push(IndexDef {
+        name: "labels_label".into(),
+        columns: vec![3],
+        unique: false,
+        constraint: false,
+    });
     schema
 }
 
 fn row(id: i64, label: i32, score: f64) -> Vec<Value> {
-    vec![Value::Int8(id), Value::Text(format!("text-{id}")), Value::Int4(label), Value::Float8(score)]
+    vec![
+        Value::Int8(id),
+        Value::Text(format!("text-{id}")),
+        Value::Int4(label),
+        Value::Float8(score),
+    ]
 }
 
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 17
     }
 }
@@ -46,7 +59,7 @@ fn check_against_model(table: &Table, model: &BTreeMap<i64, Vec<Value>>) {
     let want: Vec<Vec<Value>> = model.values().cloned().collect();
     assert_eq!(rows, want);
     // The index holds exactly one entry per row, and lookups find the model's rows.
-    assert_eq!(table.index(0).count(), model.len() as u64);
+    assert_eq!(table.index_map(0).count(), model.len() as u64);
     for label in 0..10 {
         let mut got: Vec<Vec<Value>> = table
             .index_lookup(0, &[Value::Int4(label)])
@@ -54,8 +67,15 @@ fn check_against_model(table: &Table, model: &BTreeMap<i64, Vec<Value>>) {
             .iter()
             .map(|k| table.get(k).unwrap().unwrap())
             .collect();
-        got.sort_by_key(|r| match r[0] { Value::Int8(i) => i, _ => unreachable!() });
-        let want: Vec<Vec<Value>> = model.values().filter(|r| r[2] == Value::Int4(label)).cloned().collect();
+        got.sort_by_key(|r| match r[0] {
+            Value::Int8(i) => i,
+            _ => unreachable!(),
+        });
+        let want: Vec<Vec<Value>> = model
+            .values()
+            .filter(|r| r[2] == Value::Int4(label))
+            .cloned()
+            .collect();
         assert_eq!(got, want, "label {label}");
     }
 }
@@ -70,7 +90,11 @@ fn random_changes_agree_with_model() {
         let mut changes = Vec::new();
         for _ in 0..(rng.next() % 200) {
             let id = (rng.next() % 500) as i64 - 100;
-            let new = row(id, (rng.next() % 10) as i32, (rng.next() % 1000) as f64 / 7.0);
+            let new = row(
+                id,
+                (rng.next() % 10) as i32,
+                (rng.next() % 1000) as f64 / 7.0,
+            );
             match rng.next() % 4 {
                 0 => {
                     changes.push(RowChange::Delete(table.key_of(&new).unwrap()));
@@ -81,7 +105,10 @@ fn random_changes_agree_with_model() {
                     let moved = (rng.next() % 500) as i64 + 1000;
                     let mut r = new.clone();
                     r[0] = Value::Int8(moved);
-                    changes.push(RowChange::Update { key: table.key_of(&new).unwrap(), row: r.clone() });
+                    changes.push(RowChange::Update {
+                        key: table.key_of(&new).unwrap(),
+                        row: r.clone(),
+                    });
                     model.remove(&id);
                     model.insert(moved, r);
                 }
@@ -106,7 +133,7 @@ fn random_changes_agree_with_model() {
     // Rebuilding under the same schema gives the same maps: the tree is history-independent.
     let rebuilt = table.with_schema(table.schema().clone()).unwrap();
     assert_eq!(rebuilt.rows().root(), table.rows().root());
-    assert_eq!(rebuilt.index(0).root(), table.index(0).root());
+    assert_eq!(rebuilt.index_map(0).root(), table.index_map(0).root());
 }
 
 #[test]
@@ -115,41 +142,82 @@ fn keyless_tables_keep_hidden_keys_across_updates() {
     let schema = Schema::new(&[("a", Type::Text, true), ("b", Type::Int4, true)], &[]).unwrap();
     let mut table = Table::create(&ns, schema).unwrap();
     let dup = vec![Value::Text("same".into()), Value::Int4(1)];
-    table = table.apply(vec![RowChange::Insert(dup.clone()), RowChange::Insert(dup.clone())]).unwrap();
+    table = table
+        .apply(vec![RowChange::Insert(dup.clone()), RowChange::Insert(dup)])
+        .unwrap();
     assert_eq!(table.count(), 2, "duplicate rows are distinct rows");
     let keys: Vec<Bytes> = table.scan().unwrap().map(|r| r.unwrap().0).collect();
     assert!(keys.iter().all(|k| k.len() == HIDDEN_KEY_LEN));
     let updated = table
-        .apply(vec![RowChange::Update { key: keys[0].clone(), row: vec![Value::Text("new".into()), Value::Int4(2)] }])
+        .apply(vec![RowChange::Update {
+            key: keys[0].clone(),
+            row: vec![Value::Text("new".into()), Value::Int4(2)],
+        }])
         .unwrap();
     let after: Vec<Bytes> = updated.scan().unwrap().map(|r| r.unwrap().0).collect();
     assert_eq!(after, keys, "an update keeps the row's hidden key");
-    let diff: Vec<_> = table.rows().diff(updated.rows()).collect::<Result<_, _>>().unwrap();
+    let diff: Vec<_> = table
+        .rows()
+        .diff(updated.rows())
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert_eq!(diff.len(), 1);
-    assert!(matches!(diff[0], vdb_engine::prolly::DiffEntry::Modified { .. }));
+    assert!(matches!(
+        diff[0],
+        vdb_engine::prolly::DiffEntry::Modified { .. }
+    ));
 }
 
 #[test]
 fn schema_changes_follow_column_ids() {
     let ns = ns();
     let mut table = Table::create(&ns, labels_schema()).unwrap();
-    table = table.apply((0..100).map(|i| RowChange::Insert(row(i, (i % 10) as i32, 0.5)))).unwrap();
+    table = table
+        .apply((0..100).map(|i| RowChange::Insert(row(i, (i % 10) as i32, 0.5))))
+        .unwrap();
     let mut schema = table.schema().clone();
     schema.columns.retain(|c| c.name != "text");
     schema.columns[1].name = "class".into(); // rename label → class: same id
     let added = schema.add_column("note", Type::Text, true, None).unwrap();
     let altered = table.with_schema(schema).unwrap();
     let first = altered.scan().unwrap().next().unwrap().unwrap().1;
-    assert_eq!(first, vec![Value::Int8(0), Value::Int4(0), Value::Float8(0.5), Value::Null]);
+    assert_eq!(
+        first,
+        vec![
+            Value::Int8(0),
+            Value::Int4(0),
+            Value::Float8(0.5),
+            Value::Null
+        ]
+    );
     assert_eq!(altered.schema().column_by_id(added).unwrap().name, "note");
-    assert_eq!(altered.index_lookup(0, &[Value::Int4(3)]).unwrap().len(), 10);
+    assert_eq!(
+        altered.index_lookup(0, &[Value::Int4(3)]).unwrap().len(),
+        10
+    );
 }
 
 #[test]
 fn bad_rows_are_rejected() {
     let ns = ns();
     let table = Table::create(&ns, labels_schema()).unwrap();
-    assert!(table.apply(vec![RowChange::Insert(vec![Value::Int8(1)])]).is_err());
-    assert!(table.apply(vec![RowChange::Insert(vec![Value::Null, Value::Null, Value::Null, Value::Null])]).is_err());
-    assert!(table.apply(vec![RowChange::Insert(vec![Value::Text("x".into()), Value::Null, Value::Null, Value::Null])]).is_err());
+    assert!(table
+        .apply(vec![RowChange::Insert(vec![Value::Int8(1)])])
+        .is_err());
+    assert!(table
+        .apply(vec![RowChange::Insert(vec![
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null
+        ])])
+        .is_err());
+    assert!(table
+        .apply(vec![RowChange::Insert(vec![
+            Value::Text("x".into()),
+            Value::Null,
+            Value::Null,
+            Value::Null
+        ])])
+        .is_err());
 }

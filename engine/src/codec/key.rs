@@ -331,11 +331,12 @@ fn encode_finite_numeric(decimal: &BigDecimal, out: &mut Vec<u8>) -> Result<()> 
         errinput!("numeric exponent {exponent} is out of range for a key");
     };
     let invert = |b: u8| if negative { !b } else { b };
-    out.push(if negative {
+    let class = if negative {
         NUMERIC_NEGATIVE
     } else {
         NUMERIC_POSITIVE
-    });
+    };
+    out.push(class);
     out.extend((exponent ^ i32::MIN).to_be_bytes().map(invert));
     for pair in digits.chunks(2) {
         let low = pair.get(1).copied().unwrap_or(0);

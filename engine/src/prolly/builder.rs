@@ -40,7 +40,11 @@ pub(crate) fn leaf_entry(ns: &NodeStore, key: Bytes, value: Bytes) -> Result<Ent
     }
     if value.len() > INLINE_VALUE_MAX {
         let addr = ns.put_blob(&value)?;
-        return Ok(Entry::leaf(key, Bytes::copy_from_slice(addr.as_bytes()), true));
+        return Ok(Entry::leaf(
+            key,
+            Bytes::copy_from_slice(addr.as_bytes()),
+            true,
+        ));
     }
     Ok(Entry::leaf(key, value, false))
 }
@@ -55,7 +59,11 @@ pub(crate) struct Chunker {
 
 impl Chunker {
     pub fn new(level: u8) -> Self {
-        Chunker { level, splitter: WeibullSplitter::new(level), pending: Vec::new() }
+        Chunker {
+            level,
+            splitter: WeibullSplitter::new(level),
+            pending: Vec::new(),
+        }
     }
 
     /// Appends an entry; returns the node it completed, if the splitter cut after it.
@@ -109,7 +117,12 @@ pub(crate) struct Builder {
 impl Builder {
     /// A builder whose first pushed entries belong to nodes at `base` (0 for leaves).
     pub fn new(ns: &NodeStore, base: u8) -> Self {
-        Builder { ns: ns.clone(), base, levels: Vec::new(), last_key: None }
+        Builder {
+            ns: ns.clone(),
+            base,
+            levels: Vec::new(),
+            last_key: None,
+        }
     }
 
     /// Appends a leaf entry (key and full value). Keys must be strictly increasing.
@@ -134,7 +147,11 @@ impl Builder {
     fn push_at(&mut self, depth: usize, entry: Entry) -> Result<()> {
         if depth == self.levels.len() {
             let level = self.base + depth as u8;
-            self.levels.push(Level { chunker: Chunker::new(level), emitted: 0, last: None });
+            self.levels.push(Level {
+                chunker: Chunker::new(level),
+                emitted: 0,
+                last: None,
+            });
         }
         if let Some(node) = self.levels[depth].chunker.push(&self.ns, entry)? {
             self.emitted(depth, node)?;

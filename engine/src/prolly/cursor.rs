@@ -34,7 +34,11 @@ impl Cursor {
         }
         let i = node.lower_bound(key);
         path.push((node, i));
-        Ok(Cursor { ns: ns.clone(), path, before_start: false })
+        Ok(Cursor {
+            ns: ns.clone(),
+            path,
+            before_start: false,
+        })
     }
 
     /// Positions at the entry with ordinal `n` (0-based; off the end if `n >= count`).
@@ -50,7 +54,11 @@ impl Cursor {
         }
         let i = (n as usize).min(node.len());
         path.push((node, i));
-        Ok(Cursor { ns: ns.clone(), path, before_start: false })
+        Ok(Cursor {
+            ns: ns.clone(),
+            path,
+            before_start: false,
+        })
     }
 
     /// Positions at the last entry (off the end if the tree is empty).
@@ -66,7 +74,11 @@ impl Cursor {
         let before_start = node.is_empty();
         let i = node.len().saturating_sub(1);
         path.push((node, i));
-        Ok(Cursor { ns: ns.clone(), path, before_start })
+        Ok(Cursor {
+            ns: ns.clone(),
+            path,
+            before_start,
+        })
     }
 
     /// Whether the cursor is at an entry.
@@ -116,7 +128,9 @@ impl Cursor {
             return Ok(true);
         }
         // Find the deepest ancestor with a next child; if none, park past the end.
-        let Some(up) = (0..depth).rev().find(|&d| self.path[d].1 + 1 < self.path[d].0.len())
+        let Some(up) = (0..depth)
+            .rev()
+            .find(|&d| self.path[d].1 + 1 < self.path[d].0.len())
         else {
             self.path[depth].1 = self.path[depth].0.len();
             return Ok(false);
@@ -185,7 +199,13 @@ impl Range {
                 cursor.advance()?;
             }
         }
-        Ok(Range { cursor, stop: owned(hi), reverse: false, started: false, done: false })
+        Ok(Range {
+            cursor,
+            stop: owned(hi),
+            reverse: false,
+            started: false,
+            done: false,
+        })
     }
 
     /// Entries with keys in `(lo, hi)`, descending.
@@ -206,13 +226,25 @@ impl Range {
                 c
             }
         };
-        Ok(Range { cursor, stop: owned(lo), reverse: true, started: false, done: false })
+        Ok(Range {
+            cursor,
+            stop: owned(lo),
+            reverse: true,
+            started: false,
+            done: false,
+        })
     }
 
     /// Entries from ordinal `n` on, ascending.
     pub(crate) fn from_ordinal(ns: &NodeStore, root: &Arc<Node>, n: u64) -> Result<Range> {
         let cursor = Cursor::at_ordinal(ns, root, n)?;
-        Ok(Range { cursor, stop: Bound::Unbounded, reverse: false, started: false, done: false })
+        Ok(Range {
+            cursor,
+            stop: Bound::Unbounded,
+            reverse: false,
+            started: false,
+            done: false,
+        })
     }
 
     fn in_bounds(&self) -> bool {

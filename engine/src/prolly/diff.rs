@@ -65,7 +65,10 @@ struct LazyCursor {
 
 impl LazyCursor {
     fn new(ns: &NodeStore, root: &Arc<Node>) -> Self {
-        let mut cursor = LazyCursor { ns: ns.clone(), stack: vec![(root.clone(), 0)] };
+        let mut cursor = LazyCursor {
+            ns: ns.clone(),
+            stack: vec![(root.clone(), 0)],
+        };
         cursor.normalize();
         cursor
     }
@@ -144,7 +147,11 @@ pub struct Diff {
 
 impl Diff {
     pub(crate) fn new(ns: &NodeStore, from: &Arc<Node>, to: &Arc<Node>) -> Self {
-        Diff { from: LazyCursor::new(ns, from), to: LazyCursor::new(ns, to), failed: false }
+        Diff {
+            from: LazyCursor::new(ns, from),
+            to: LazyCursor::new(ns, to),
+            failed: false,
+        }
     }
 
     fn step(&mut self) -> Result<Option<DiffEntry>> {

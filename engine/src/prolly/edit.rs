@@ -24,6 +24,9 @@ use std::sync::Arc;
 /// One edit: a key and its new entry (`None` deletes the key). Keys strictly increasing.
 pub(crate) type Edit = (Bytes, Option<Entry>);
 
+/// A level's outcome: its new nodes if the root-level region changed, and the parent's edits.
+type LevelOutcome = (Option<Vec<Arc<Node>>>, Vec<Edit>);
+
 /// Applies `edits` (sorted by key, no duplicates) to the tree at `root`; returns the new root.
 pub(crate) fn apply(ns: &NodeStore, root: &Arc<Node>, mut edits: Vec<Edit>) -> Result<Arc<Node>> {
     let height = root.level();
@@ -46,12 +49,7 @@ pub(crate) fn apply(ns: &NodeStore, root: &Arc<Node>, mut edits: Vec<Edit>) -> R
 /// Edits one level. Returns the level's new nodes if the region covering the root's level changed
 /// (only meaningful at the root's level, where one region covers everything), and the edits for
 /// the level above.
-fn edit_level(
-    ns: &NodeStore,
-    root: &Arc<Node>,
-    level: u8,
-    edits: &[Edit],
-) -> Result<(Option<Vec<Arc<Node>>>, Vec<Edit>)> {
+fn edit_level(ns: &NodeStore, root: &Arc<Node>, level: u8, edits: &[Edit]) -> Result<LevelOutcome> {
     let mut parent: BTreeMap<Bytes, Option<Entry>> = BTreeMap::new();
     let mut top = None;
     let mut i = 0;
@@ -63,8 +61,14 @@ fn edit_level(
             let node = path.last().expect("path reaches the level").0.clone();
             let is_last = !has_next(&path);
             let upper = (!is_last).then(|| node.key_bytes(node.len() - 1));
-            i = merge_node(ns, &node, &edits[i..], upper.as_deref(), &mut chunker, &mut emitted)?
-                + i;
+            i = merge_node(
+                ns,
+                &node,
+                &edits[i..],
+                upper.as_deref(),
+                &mut chunker,
+                &mut emitted,
+            )? + i;
             visited.push(node);
             if chunker.at_boundary() {
                 break;
@@ -76,7 +80,10 @@ fn edit_level(
             next_node(ns, &mut path, level)?;
         }
         let unchanged = visited.len() == emitted.len()
-            && visited.iter().zip(&emitted).all(|(a, b)| a.addr() == b.addr());
+            && visited
+                .iter()
+                .zip(&emitted)
+                .all(|(a, b)| a.addr() == b.addr());
         if unchanged {
             continue;
         }
@@ -153,7 +160,9 @@ fn seek_level(
 
 /// Whether another node follows the path's last node at its level.
 fn has_next(path: &[(Arc<Node>, usize)]) -> bool {
-    path[..path.len() - 1].iter().any(|(node, i)| i + 1 < node.len())
+    path[..path.len() - 1]
+        .iter()
+        .any(|(node, i)| i + 1 < node.len())
 }
 
 /// Moves the path to the next node at `level`. The caller checks `has_next` first.

@@ -26,12 +26,18 @@ pub struct Map {
 impl Map {
     /// The empty map.
     pub fn empty(ns: &NodeStore) -> Result<Map> {
-        Ok(Map { ns: ns.clone(), root: ns.write(0, &[])? })
+        Ok(Map {
+            ns: ns.clone(),
+            root: ns.write(0, &[])?,
+        })
     }
 
     /// The map whose root node is at `root`.
     pub fn load(ns: &NodeStore, root: Hash) -> Result<Map> {
-        Ok(Map { ns: ns.clone(), root: ns.load(&root)? })
+        Ok(Map {
+            ns: ns.clone(),
+            root: ns.load(&root)?,
+        })
     }
 
     /// Builds a map from entries in strictly increasing key order, streaming.
@@ -40,7 +46,10 @@ impl Map {
         for (key, value) in entries {
             builder.push_kv(key, value)?;
         }
-        Ok(Map { ns: ns.clone(), root: builder.finish()? })
+        Ok(Map {
+            ns: ns.clone(),
+            root: builder.finish()?,
+        })
     }
 
     /// The root's address: equal for equal contents, whatever edits produced them.
@@ -75,7 +84,10 @@ impl Map {
         }
         let i = node.lower_bound(key);
         if i < node.len() && node.key(i) == key {
-            return self.ns.resolve(node.value_bytes(i), node.is_blob(i)).map(Some);
+            return self
+                .ns
+                .resolve(node.value_bytes(i), node.is_blob(i))
+                .map(Some);
         }
         Ok(None)
     }
@@ -153,7 +165,10 @@ impl Map {
             batch.push((key.clone(), entry));
         }
         let root = edit::apply(&self.ns, &self.root, batch)?;
-        Ok(Map { ns: self.ns.clone(), root })
+        Ok(Map {
+            ns: self.ns.clone(),
+            root,
+        })
     }
 
     /// Inserts or replaces one entry.

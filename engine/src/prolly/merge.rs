@@ -101,7 +101,11 @@ pub fn merge(
     }
     let applied = edits.len() as u64;
     let map = ours.edit(edits)?;
-    Ok(MergeOutcome { map, applied, conflicts })
+    Ok(MergeOutcome {
+        map,
+        applied,
+        conflicts,
+    })
 }
 
 fn next_err<I: Iterator<Item = Result<DiffEntry>>>(iter: &mut Peekable<I>) -> crate::Error {

@@ -40,12 +40,22 @@ pub struct Entry {
 impl Entry {
     /// A leaf entry.
     pub fn leaf(key: Bytes, value: Bytes, blob: bool) -> Entry {
-        Entry { key, value, blob, count: 1 }
+        Entry {
+            key,
+            value,
+            blob,
+            count: 1,
+        }
     }
 
     /// An internal entry pointing at a child.
     pub fn child(key: Bytes, addr: Hash, count: u64) -> Entry {
-        Entry { key, value: Bytes::copy_from_slice(addr.as_bytes()), blob: false, count }
+        Entry {
+            key,
+            value: Bytes::copy_from_slice(addr.as_bytes()),
+            blob: false,
+            count,
+        }
     }
 }
 
@@ -71,7 +81,10 @@ impl Entry {
 pub fn encode(level: u8, entries: &[Entry]) -> Vec<u8> {
     let leaf = level == 0;
     let has_blobs = leaf && entries.iter().any(|e| e.blob);
-    let body: usize = entries.iter().map(|e| e.key.len() + e.value.len() + 4).sum();
+    let body: usize = entries
+        .iter()
+        .map(|e| e.key.len() + e.value.len() + 4)
+        .sum();
     let mut out = Vec::with_capacity(8 + body + entries.len() / 8);
     out.push(if leaf { LEAF_TAG } else { INTERNAL_TAG });
     out.push(NODE_VERSION);
@@ -167,7 +180,8 @@ impl Node {
         if leaf {
             val_lens.reserve(count);
             for _ in 0..count {
-                val_lens.push(get_uvarint(&bytes, &mut pos).ok_or_else(|| bad("bad value length"))?);
+                val_lens
+                    .push(get_uvarint(&bytes, &mut pos).ok_or_else(|| bad("bad value length"))?);
             }
             if flags & FLAG_BLOBS != 0 {
                 node.blobs = Some(pos as u32);
@@ -179,7 +193,9 @@ impl Node {
             let mut total: u64 = 0;
             for _ in 0..count {
                 let c = get_uvarint(&bytes, &mut pos).ok_or_else(|| bad("bad subtree count"))?;
-                total = total.checked_add(c).ok_or_else(|| bad("subtree count overflow"))?;
+                total = total
+                    .checked_add(c)
+                    .ok_or_else(|| bad("subtree count overflow"))?;
                 node.cum.push(total);
             }
         }
@@ -255,7 +271,8 @@ impl Node {
 
     /// Key `i` as a shared buffer.
     pub fn key_bytes(&self, i: usize) -> Bytes {
-        self.bytes.slice(self.keys[i] as usize..self.keys[i + 1] as usize)
+        self.bytes
+            .slice(self.keys[i] as usize..self.keys[i + 1] as usize)
     }
 
     /// The last key (the node's key in its parent). Panics on an empty node, which only the empty
@@ -271,7 +288,8 @@ impl Node {
 
     /// Leaf: stored value `i` as a shared buffer.
     pub fn value_bytes(&self, i: usize) -> Bytes {
-        self.bytes.slice(self.vals[i] as usize..self.vals[i + 1] as usize)
+        self.bytes
+            .slice(self.vals[i] as usize..self.vals[i + 1] as usize)
     }
 
     /// Leaf: whether value `i` is stored out of line.
@@ -353,7 +371,11 @@ mod tests {
     fn leaf_entries() -> Vec<Entry> {
         (0u8..20)
             .map(|i| {
-                let value = if i % 7 == 0 { Bytes::from(vec![i; HASH_LEN]) } else { Bytes::from(vec![i; i as usize]) };
+                let value = if i % 7 == 0 {
+                    Bytes::from(vec![i; HASH_LEN])
+                } else {
+                    Bytes::from(vec![i; i as usize])
+                };
                 Entry::leaf(Bytes::from(vec![b'k', i]), value, i % 7 == 0)
             })
             .collect()
@@ -397,7 +419,10 @@ mod tests {
         let good = encode(0, &leaf_entries());
         for cut in 0..good.len() {
             let bytes = Bytes::copy_from_slice(&good[..cut]);
-            assert!(Node::decode(Hash::ZERO, bytes).is_err(), "truncated at {cut}");
+            assert!(
+                Node::decode(Hash::ZERO, bytes).is_err(),
+                "truncated at {cut}"
+            );
         }
         let mut bad = good.clone();
         bad[1] = 9;

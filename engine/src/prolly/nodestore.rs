@@ -54,7 +54,9 @@ pub struct NodeStore {
 
 impl fmt::Debug for NodeStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NodeStore").field("store", &self.inner.store).finish_non_exhaustive()
+        f.debug_struct("NodeStore")
+            .field("store", &self.inner.store)
+            .finish_non_exhaustive()
     }
 }
 

@@ -48,7 +48,10 @@ pub struct WeibullSplitter {
 impl WeibullSplitter {
     /// A splitter for nodes at `level`.
     pub fn new(level: u8) -> Self {
-        WeibullSplitter { salt: level_salt(level), size: 0 }
+        WeibullSplitter {
+            salt: level_salt(level),
+            size: 0,
+        }
     }
 
     /// Bytes accumulated in the current node.
@@ -125,7 +128,9 @@ mod tests {
         }
         let mean = sizes.iter().sum::<u64>() / sizes.len() as u64;
         assert!((3600..4600).contains(&mean), "mean node size {mean}");
-        assert!(sizes.iter().all(|&n| (MIN_SIZE..MAX_SIZE + 50).contains(&n)));
+        assert!(sizes
+            .iter()
+            .all(|&n| (MIN_SIZE..MAX_SIZE + 50).contains(&n)));
     }
 
     #[test]
@@ -139,8 +144,14 @@ mod tests {
     /// Pins the boundary hash; it is part of the format.
     #[test]
     fn golden_key_hash() {
-        assert_eq!(key_hash(level_salt(0), b"vdb"), key_hash(level_salt(0), b"vdb"));
-        assert_ne!(key_hash(level_salt(0), b"vdb"), key_hash(level_salt(1), b"vdb"));
+        assert_eq!(
+            key_hash(level_salt(0), b"vdb"),
+            key_hash(level_salt(0), b"vdb")
+        );
+        assert_ne!(
+            key_hash(level_salt(0), b"vdb"),
+            key_hash(level_salt(1), b"vdb")
+        );
         assert_eq!(key_hash(level_salt(0), b""), 0xe9d3_2759);
     }
 }

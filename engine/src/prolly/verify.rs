@@ -40,7 +40,11 @@ struct Walk<'a> {
 
 /// Verifies the tree rooted at `root`.
 pub(crate) fn verify(ns: &NodeStore, root: Hash) -> Result<Vec<Problem>> {
-    let mut walk = Walk { ns, problems: Vec::new(), last_key: None };
+    let mut walk = Walk {
+        ns,
+        problems: Vec::new(),
+        last_key: None,
+    };
     if let Some(node) = walk.load(root)? {
         if !node.is_leaf() && node.len() < 2 {
             walk.report(root, "internal root with a single child");
@@ -52,7 +56,10 @@ pub(crate) fn verify(ns: &NodeStore, root: Hash) -> Result<Vec<Problem>> {
 
 impl Walk<'_> {
     fn report(&mut self, addr: Hash, what: impl Into<String>) {
-        self.problems.push(Problem { addr, what: what.into() });
+        self.problems.push(Problem {
+            addr,
+            what: what.into(),
+        });
     }
 
     /// Loads a node, turning damage into a reported problem. Other errors (I/O) abort.
@@ -80,9 +87,14 @@ impl Walk<'_> {
         }
         let mut total = 0;
         for i in 0..node.len() {
-            let Some(child) = self.load(node.child(i))? else { continue };
+            let Some(child) = self.load(node.child(i))? else {
+                continue;
+            };
             if child.level() + 1 != node.level() {
-                self.report(child.addr(), format!("level {} under level {}", child.level(), node.level()));
+                self.report(
+                    child.addr(),
+                    format!("level {} under level {}", child.level(), node.level()),
+                );
                 continue;
             }
             if child.is_empty() {
@@ -90,13 +102,19 @@ impl Walk<'_> {
                 continue;
             }
             if child.last_key() != node.key(i) {
-                self.report(node.addr(), format!("entry {i}: key is not the child's last key"));
+                self.report(
+                    node.addr(),
+                    format!("entry {i}: key is not the child's last key"),
+                );
             }
             let found = self.node(&child, rightmost && i + 1 == node.len())?;
             if found != node.child_count(i) {
                 self.report(
                     node.addr(),
-                    format!("entry {i}: count {} but the child holds {found}", node.child_count(i)),
+                    format!(
+                        "entry {i}: count {} but the child holds {found}",
+                        node.child_count(i)
+                    ),
                 );
             }
             total += found;
@@ -131,7 +149,10 @@ impl Walk<'_> {
             let cut = splitter.append(node.key(i), entry_size(&node.entry(i)));
             let last = i + 1 == node.len();
             if cut && !last {
-                self.report(node.addr(), format!("entry {i}: a chunk boundary inside the node"));
+                self.report(
+                    node.addr(),
+                    format!("entry {i}: a chunk boundary inside the node"),
+                );
                 return;
             }
             if last && !cut && !rightmost {

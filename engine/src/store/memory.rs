@@ -35,14 +35,22 @@ impl MemoryStore {
 
     /// Replaces the bytes stored at `addr` without changing the address: for corruption tests.
     pub fn corrupt(&self, addr: &Hash, bytes: Bytes) {
-        self.chunks.write().expect("lock poisoned").insert(*addr, bytes);
+        self.chunks
+            .write()
+            .expect("lock poisoned")
+            .insert(*addr, bytes);
     }
 }
 
 impl ChunkStore for MemoryStore {
     fn get(&self, addr: &Hash) -> Result<Option<Bytes>> {
         self.reads.fetch_add(1, Ordering::Relaxed);
-        let found = self.chunks.read().expect("lock poisoned").get(addr).cloned();
+        let found = self
+            .chunks
+            .read()
+            .expect("lock poisoned")
+            .get(addr)
+            .cloned();
         if let Some(bytes) = &found {
             verify(addr, bytes)?;
         }
@@ -50,16 +58,21 @@ impl ChunkStore for MemoryStore {
     }
 
     fn has(&self, addr: &Hash) -> Result<bool> {
-        Ok(self.chunks.read().expect("lock poisoned").contains_key(addr))
+        Ok(self
+            .chunks
+            .read()
+            .expect("lock poisoned")
+            .contains_key(addr))
     }
 
     fn put(&self, chunk: Bytes) -> Result<Hash> {
         let addr = Hash::of(&chunk);
         let mut chunks = self.chunks.write().expect("lock poisoned");
-        if !chunks.contains_key(&addr) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = chunks.entry(addr) {
             self.writes.fetch_add(1, Ordering::Relaxed);
-            self.bytes_written.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-            chunks.insert(addr, chunk);
+            self.bytes_written
+                .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            slot.insert(chunk);
         }
         Ok(addr)
     }

@@ -30,7 +30,10 @@ impl RootValue {
     pub fn load(ns: &NodeStore, addr: Hash) -> Result<RootValue> {
         let bytes = ns.store().must_get(&addr)?;
         if bytes.len() < 2 || bytes[0] != ROOT_TAG || bytes[1] != ROOT_VERSION {
-            return Err(Error::corrupted(addr, "not a root value chunk of a known version"));
+            return Err(Error::corrupted(
+                addr,
+                "not a root value chunk of a known version",
+            ));
         }
         postcard::from_bytes(&bytes[2..])
             .map_err(|e| Error::corrupted(addr, format!("malformed root value: {e}")))
@@ -55,7 +58,9 @@ impl RootValue {
 
     /// Table `name`, if it exists.
     pub fn get_table(&self, ns: &NodeStore, name: &str) -> Result<Option<Table>> {
-        self.table_addr(name).map(|addr| Table::load(ns, addr)).transpose()
+        self.table_addr(name)
+            .map(|addr| Table::load(ns, addr))
+            .transpose()
     }
 
     /// Table `name`, or an error naming it.

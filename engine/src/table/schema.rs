@@ -92,7 +92,9 @@ impl Schema {
         for name in primary_key {
             let id = schema.must_get_column(name)?.id;
             if schema.primary_key.contains(&id) {
-                return Err(Error::InvalidInput(format!("column \"{name}\" appears twice in primary key")));
+                return Err(Error::InvalidInput(format!(
+                    "column \"{name}\" appears twice in primary key"
+                )));
             }
             schema.primary_key.push(id);
             schema.column_mut(id).expect("found above").nullable = false;
@@ -101,13 +103,27 @@ impl Schema {
     }
 
     /// Appends a column with a fresh id; returns the id.
-    pub fn add_column(&mut self, name: &str, ty: Type, nullable: bool, default: Option<String>) -> Result<u32> {
+    pub fn add_column(
+        &mut self,
+        name: &str,
+        ty: Type,
+        nullable: bool,
+        default: Option<String>,
+    ) -> Result<u32> {
         if self.get_column(name).is_some() {
-            return Err(Error::InvalidInput(format!("column \"{name}\" specified more than once")));
+            return Err(Error::InvalidInput(format!(
+                "column \"{name}\" specified more than once"
+            )));
         }
         let id = self.next_column_id;
         self.next_column_id += 1;
-        self.columns.push(Column { id, name: name.to_string(), ty, nullable, default });
+        self.columns.push(Column {
+            id,
+            name: name.to_string(),
+            ty,
+            nullable,
+            default,
+        });
         Ok(id)
     }
 
@@ -118,7 +134,8 @@ impl Schema {
 
     /// The column named `name`, or an error naming it.
     pub fn must_get_column(&self, name: &str) -> Result<&Column> {
-        self.get_column(name).ok_or_else(|| Error::NotFound(format!("column \"{name}\" does not exist")))
+        self.get_column(name)
+            .ok_or_else(|| Error::NotFound(format!("column \"{name}\" does not exist")))
     }
 
     /// The column with id `id`.
@@ -147,7 +164,9 @@ impl Schema {
 
     /// Positions of the columns stored in the row (every column not in the primary key).
     pub fn value_positions(&self) -> Vec<usize> {
-        (0..self.columns.len()).filter(|&i| !self.primary_key.contains(&self.columns[i].id)).collect()
+        (0..self.columns.len())
+            .filter(|&i| !self.primary_key.contains(&self.columns[i].id))
+            .collect()
     }
 
     /// Positions of the given column ids.
@@ -157,23 +176,40 @@ impl Schema {
 
     /// The types at the given positions.
     pub fn types_at(&self, positions: &[usize]) -> Vec<Type> {
-        positions.iter().map(|&i| self.columns[i].ty.clone()).collect()
+        positions
+            .iter()
+            .map(|&i| self.columns[i].ty.clone())
+            .collect()
     }
 
     /// Checks internal consistency: unique names and ids, keys and indexes naming columns.
     pub fn validate(&self) -> Result<()> {
         for (i, c) in self.columns.iter().enumerate() {
-            if self.columns[..i].iter().any(|d| d.name == c.name || d.id == c.id) {
-                return Err(Error::InvalidInput(format!("column \"{}\" specified more than once", c.name)));
+            if self.columns[..i]
+                .iter()
+                .any(|d| d.name == c.name || d.id == c.id)
+            {
+                return Err(Error::InvalidInput(format!(
+                    "column \"{}\" specified more than once",
+                    c.name
+                )));
             }
             if c.id >= self.next_column_id {
-                return Err(Error::InvalidInput(format!("column \"{}\" has an unassigned id", c.name)));
+                return Err(Error::InvalidInput(format!(
+                    "column \"{}\" has an unassigned id",
+                    c.name
+                )));
             }
         }
-        let all_ids = self.primary_key.iter().chain(self.indexes.iter().flat_map(|x| &x.columns));
+        let all_ids = self
+            .primary_key
+            .iter()
+            .chain(self.indexes.iter().flat_map(|x| &x.columns));
         for id in all_ids {
             if self.column_by_id(*id).is_none() {
-                return Err(Error::InvalidInput(format!("key or index names unknown column id {id}")));
+                return Err(Error::InvalidInput(format!(
+                    "key or index names unknown column id {id}"
+                )));
             }
         }
         Ok(())

@@ -102,21 +102,36 @@ impl Table {
         schema.validate()?;
         let empty = Map::empty(ns)?;
         let indexes = vec![empty.clone(); schema.indexes.len()];
-        Ok(Table { layout: Arc::new(Layout::new(&schema)), schema: Arc::new(schema), rows: empty, indexes })
+        Ok(Table {
+            layout: Arc::new(Layout::new(&schema)),
+            schema: Arc::new(schema),
+            rows: empty,
+            indexes,
+        })
     }
 
     /// Loads the table chunk at `addr`.
     pub fn load(ns: &NodeStore, addr: Hash) -> Result<Table> {
         let bytes = ns.store().must_get(&addr)?;
         if bytes.len() < 2 || bytes[0] != TABLE_TAG || bytes[1] != TABLE_VERSION {
-            return Err(Error::corrupted(addr, "not a table chunk of a known version"));
+            return Err(Error::corrupted(
+                addr,
+                "not a table chunk of a known version",
+            ));
         }
         let record: TableRecord = postcard::from_bytes(&bytes[2..])
             .map_err(|e| Error::corrupted(addr, format!("malformed table chunk: {e}")))?;
         if record.indexes.len() != record.schema.indexes.len() {
-            return Err(Error::corrupted(addr, "index count differs from the schema's"));
+            return Err(Error::corrupted(
+                addr,
+                "index count differs from the schema's",
+            ));
         }
-        let indexes = record.indexes.iter().map(|h| Map::load(ns, *h)).collect::<Result<_>>()?;
+        let indexes = record
+            .indexes
+            .iter()
+            .map(|h| Map::load(ns, *h))
+            .collect::<Result<_>>()?;
         Ok(Table {
             layout: Arc::new(Layout::new(&record.schema)),
             schema: Arc::new(record.schema),
@@ -147,7 +162,7 @@ impl Table {
     }
 
     /// The map of index `i` (in `schema().indexes` order).
-    pub fn index(&self, i: usize) -> &Map {
+    pub fn index_map(&self, i: usize) -> &Map {
         &self.indexes[i]
     }
 
@@ -159,16 +174,25 @@ impl Table {
     /// The primary-map key of a full row (keyed tables only).
     pub fn key_of(&self, row: &[Value]) -> Result<Bytes> {
         if self.schema.is_keyless() {
-            return Err(Error::InvalidInput("a keyless table's rows have hidden keys".into()));
+            return Err(Error::InvalidInput(
+                "a keyless table's rows have hidden keys".into(),
+            ));
         }
-        let values: Vec<Value> = self.layout.key_pos.iter().map(|&i| row[i].clone()).collect();
+        let values: Vec<Value> = self
+            .layout
+            .key_pos
+            .iter()
+            .map(|&i| row[i].clone())
+            .collect();
         self.encode_key_values(&values)
     }
 
     /// The primary-map key for primary-key values (in key order).
     pub fn encode_key_values(&self, values: &[Value]) -> Result<Bytes> {
         if values.iter().any(|v| matches!(v, Value::Null)) {
-            return Err(Error::InvalidInput("primary key values must not be null".into()));
+            return Err(Error::InvalidInput(
+                "primary key values must not be null".into(),
+            ));
         }
         let mut key = Vec::new();
         encode_key(values, &self.layout.key_types, &mut key)?;
@@ -179,11 +203,17 @@ impl Table {
     pub fn decode(&self, key: &[u8], value: &[u8]) -> Result<Vec<Value>> {
         let mut row = vec![Value::Null; self.schema.columns.len()];
         if !self.schema.is_keyless() {
-            for (v, &i) in decode_key(key, &self.layout.key_types)?.into_iter().zip(&self.layout.key_pos) {
+            for (v, &i) in decode_key(key, &self.layout.key_types)?
+                .into_iter()
+                .zip(&self.layout.key_pos)
+            {
                 row[i] = v;
             }
         }
-        for (v, &i) in decode_row(value, &self.layout.val_types)?.into_iter().zip(&self.layout.val_pos) {
+        for (v, &i) in decode_row(value, &self.layout.val_types)?
+            .into_iter()
+            .zip(&self.layout.val_pos)
+        {
             row[i] = v;
         }
         Ok(row)
@@ -237,7 +267,11 @@ impl Table {
             return Ok(Bytes::copy_from_slice(&index_key[start..]));
         }
         let (_, types) = &self.layout.indexes[i];
-        let all: Vec<Type> = types.iter().chain(&self.layout.key_types).cloned().collect();
+        let all: Vec<Type> = types
+            .iter()
+            .chain(&self.layout.key_types)
+            .cloned()
+            .collect();
         let values = decode_key(index_key, &all)?;
         self.encode_key_values(&values[types.len()..])
     }
@@ -252,7 +286,12 @@ impl Table {
     }
 
     fn encode_value(&self, row: &[Value]) -> Result<Bytes> {
-        let values: Vec<Value> = self.layout.val_pos.iter().map(|&i| row[i].clone()).collect();
+        let values: Vec<Value> = self
+            .layout
+            .val_pos
+            .iter()
+            .map(|&i| row[i].clone())
+            .collect();
         let mut out = Vec::new();
         encode_row(&values, &self.layout.val_types, &mut out)?;
         Ok(Bytes::from(out))
@@ -273,12 +312,17 @@ impl Table {
     pub fn apply(&self, changes: impl IntoIterator<Item = RowChange>) -> Result<Table> {
         // The batch's view of changed rows: key → new row (None = deleted).
         let mut pending: BTreeMap<Bytes, Option<Vec<Value>>> = BTreeMap::new();
-        let mut index_edits: Vec<BTreeMap<Bytes, Option<Bytes>>> = vec![BTreeMap::new(); self.indexes.len()];
+        let mut index_edits: Vec<BTreeMap<Bytes, Option<Bytes>>> =
+            vec![BTreeMap::new(); self.indexes.len()];
         for change in changes {
             let (old_key, new) = match change {
                 RowChange::Insert(row) => {
                     self.check_row(&row)?;
-                    let key = if self.schema.is_keyless() { new_hidden_key() } else { self.key_of(&row)? };
+                    let key = if self.schema.is_keyless() {
+                        new_hidden_key()
+                    } else {
+                        self.key_of(&row)?
+                    };
                     self.put_row(&mut pending, &mut index_edits, key, Some(row))?;
                     continue;
                 }
@@ -288,7 +332,11 @@ impl Table {
             match new {
                 Some(row) => {
                     self.check_row(&row)?;
-                    let new_key = if self.schema.is_keyless() { old_key.clone() } else { self.key_of(&row)? };
+                    let new_key = if self.schema.is_keyless() {
+                        old_key.clone()
+                    } else {
+                        self.key_of(&row)?
+                    };
                     if new_key != old_key {
                         self.put_row(&mut pending, &mut index_edits, old_key, None)?;
                     }
@@ -312,7 +360,12 @@ impl Table {
             .zip(index_edits)
             .map(|(map, edits)| map.edit(edits))
             .collect::<Result<_>>()?;
-        Ok(Table { schema: self.schema.clone(), layout: self.layout.clone(), rows, indexes })
+        Ok(Table {
+            schema: self.schema.clone(),
+            layout: self.layout.clone(),
+            rows,
+            indexes,
+        })
     }
 
     /// Records that the row at `key` becomes `row`, with the index entries that follow.
@@ -348,13 +401,19 @@ impl Table {
         schema.validate()?;
         let ns = self.rows.node_store();
         let target = Table::create(ns, schema)?;
-        let map: Vec<Option<usize>> =
-            target.schema.columns.iter().map(|c| self.schema.position(c.id)).collect();
+        let map: Vec<Option<usize>> = target
+            .schema
+            .columns
+            .iter()
+            .map(|c| self.schema.position(c.id))
+            .collect();
         let mut rows = Vec::with_capacity(self.count() as usize);
         for entry in self.scan()? {
             let (key, old) = entry?;
-            let row: Vec<Value> =
-                map.iter().map(|p| p.map_or(Value::Null, |i| old[i].clone())).collect();
+            let row: Vec<Value> = map
+                .iter()
+                .map(|p| p.map_or(Value::Null, |i| old[i].clone()))
+                .collect();
             let key = match (self.schema.is_keyless(), target.schema.is_keyless()) {
                 (true, true) => key,
                 (_, true) => new_hidden_key(),
@@ -369,14 +428,14 @@ impl Table {
                 target.decode(&w[0].0, &target.encode_value(&w[0].1)?)?
             )));
         }
-        target.bulk_load(rows)
+        target.bulk_load(&rows)
     }
 
     /// Builds the maps from rows sorted by primary-map key (an empty table's fast path).
-    fn bulk_load(&self, rows: Vec<(Bytes, Vec<Value>)>) -> Result<Table> {
+    fn bulk_load(&self, rows: &[(Bytes, Vec<Value>)]) -> Result<Table> {
         let ns = self.rows.node_store();
         let mut index_entries: Vec<Vec<Bytes>> = vec![Vec::new(); self.indexes.len()];
-        for (key, row) in &rows {
+        for (key, row) in rows {
             for (i, entries) in index_entries.iter_mut().enumerate() {
                 entries.push(self.index_key(i, row, key)?);
             }
@@ -389,9 +448,17 @@ impl Table {
         let mut indexes = Vec::with_capacity(index_entries.len());
         for mut entries in index_entries {
             entries.sort();
-            indexes.push(Map::build(ns, entries.into_iter().map(|k| (k, Bytes::new())))?);
+            indexes.push(Map::build(
+                ns,
+                entries.into_iter().map(|k| (k, Bytes::new())),
+            )?);
         }
-        Ok(Table { schema: self.schema.clone(), layout: self.layout.clone(), rows: primary, indexes })
+        Ok(Table {
+            schema: self.schema.clone(),
+            layout: self.layout.clone(),
+            rows: primary,
+            indexes,
+        })
     }
 }
 

@@ -1,0 +1,4 @@
+//! One module per `vdb` subcommand.
+
+pub mod demo;
+pub mod fsck;

@@ -1,0 +1,215 @@
+//! Storage-engine benchmarks on the issue's workload: N rows of
+//! `labels(id bigint primary key, text text, label int, score float8)` in a table on the on-disk
+//! store. Sizes (bytes on disk, bytes added by a commit) are printed before the timings, since
+//! criterion only times. `VDB_BENCH_ROWS` sets N (default 1,000,000).
+//!
+//! Run: `cargo bench -p vdb-engine --bench prolly`.
+
+use bytes::Bytes;
+use criterion::{black_box, criterion_group, BatchSize, Criterion};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use vdb_engine::prolly::{merge, Map, NodeStore, Resolution};
+use vdb_engine::store::{ChunkStore, DiskStore, DiskStoreOptions};
+use vdb_engine::table::{Schema, Table};
+use vdb_engine::value::{Type, Value};
+
+fn rows() -> u64 {
+    std::env::var("VDB_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000)
+}
+
+fn schema() -> Schema {
+    Schema::new(
+        &[
+            ("id", Type::Int8, false),
+            ("text", Type::Text, true),
+            ("label", Type::Int4, true),
+            ("score", Type::Float8, true),
+        ],
+        &["id"],
+    )
+    .expect("valid schema")
+}
+
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 17
+    }
+}
+
+/// Row i: a ~24-byte text, a label in 0..10, a score in [0, 1).
+fn row(i: u64, rng: &mut Lcg) -> Vec<Value> {
+    vec![
+        Value::Int8(i as i64),
+        Value::Text(format!("label-text-{i:08}-{:03}", rng.next() % 1000)),
+        Value::Int4((rng.next() % 10) as i32),
+        Value::Float8((rng.next() % 1_000_000) as f64 / 1e6),
+    ]
+}
+
+/// The table's primary map built in one streaming pass from key-ordered rows.
+fn build(ns: &NodeStore, table: &Table, n: u64) -> Map {
+    let mut rng = Lcg(42);
+    let probe = table.clone();
+    Map::build(
+        ns,
+        (0..n).map(move |i| {
+            let r = row(i, &mut rng);
+            (probe.key_of(&r).expect("key"), encode_value(&r))
+        }),
+    )
+    .expect("build")
+}
+
+fn encode_value(r: &[Value]) -> Bytes {
+    let mut out = Vec::new();
+    vdb_engine::codec::encode_row(&r[1..], &[Type::Text, Type::Int4, Type::Float8], &mut out)
+        .expect("row");
+    Bytes::from(out)
+}
+
+/// k random updates of existing rows (same lengths: label and score change).
+fn updates(n: u64, k: usize, seed: u64, table: &Table) -> Vec<(Bytes, Option<Bytes>)> {
+    let mut rng = Lcg(seed);
+    (0..k)
+        .map(|_| {
+            let i = rng.next() % n;
+            let mut r = row(i, &mut rng);
+            r[3] = Value::Float8(-((rng.next() % 1000) as f64) - 1.0);
+            (table.key_of(&r).expect("key"), Some(encode_value(&r)))
+        })
+        .collect()
+}
+
+fn open(dir: &std::path::Path) -> (Arc<DiskStore>, NodeStore) {
+    let store = Arc::new(DiskStore::open(dir, DiskStoreOptions::default()).expect("open store"));
+    let ns = NodeStore::new(store.clone());
+    (store, ns)
+}
+
+/// Prints the figures criterion cannot: build time, bytes on disk, bytes per 100-row commit.
+fn sizes(n: u64) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, ns) = open(dir.path());
+    let table = Table::create(&ns, schema()).expect("table");
+    let start = Instant::now();
+    let map = build(&ns, &table, n);
+    store.flush().expect("flush");
+    let built = start.elapsed();
+    let on_disk = store.disk_usage().expect("usage");
+    let before = store.stats().bytes_written;
+    let disk_before = on_disk;
+    let edited = map.edit(updates(n, 100, 9, &table)).expect("edit");
+    store
+        .cas_root("bench", None, Some(edited.root().as_bytes()))
+        .expect("cas");
+    let added = store.stats().bytes_written - before;
+    let disk_added = store.disk_usage().expect("usage") - disk_before;
+    println!(
+        "rows={n} depth={} build={:.3}s on_disk={:.1}MiB chunk_bytes_per_100_row_commit={:.1}KiB \
+         disk_bytes_per_100_row_commit={:.1}KiB",
+        map.depth(),
+        built.as_secs_f64(),
+        on_disk as f64 / 1048576.0,
+        added as f64 / 1024.0,
+        disk_added as f64 / 1024.0
+    );
+}
+
+fn benches(c: &mut Criterion) {
+    let n = rows();
+    sizes(n);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, ns) = open(dir.path());
+    let table = Table::create(&ns, schema()).expect("table");
+    let map = build(&ns, &table, n);
+    store.flush().expect("flush");
+
+    let mut group = c.benchmark_group(format!("engine_{n}"));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(5));
+
+    group.bench_function("bulk_build", |b| {
+        b.iter_batched(
+            || {
+                let dir = tempfile::tempdir().expect("tempdir");
+                let (store, ns) = open(dir.path());
+                (dir, store, ns)
+            },
+            |(dir, store, ns)| {
+                black_box(build(&ns, &table, n));
+                store.flush().expect("flush");
+                drop(dir);
+            },
+            BatchSize::PerIteration,
+        );
+    });
+
+    let mut rng = Lcg(1);
+    let keys: Vec<Bytes> = (0..10_000)
+        .map(|_| table.key_of(&row(rng.next() % n, &mut rng)).expect("key"))
+        .collect();
+    let mut i = 0;
+    group.bench_function("point_get_warm", |b| {
+        b.iter(|| {
+            i = (i + 1) % keys.len();
+            black_box(map.get(&keys[i]).expect("get"))
+        });
+    });
+
+    let mut seed = 100;
+    group.bench_function("update_100_and_flush", |b| {
+        b.iter_batched(
+            || {
+                seed += 1;
+                updates(n, 100, seed, &table)
+            },
+            |edits| {
+                let edited = map.edit(edits).expect("edit");
+                store.flush().expect("flush");
+                black_box(edited)
+            },
+            BatchSize::SmallInput,
+        );
+    });
+
+    let changed = map.edit(updates(n, 100, 7, &table)).expect("edit");
+    group.bench_function("diff_100", |b| {
+        b.iter(|| {
+            let count = map.diff(&changed).filter(|d| d.is_ok()).count();
+            assert!(count > 90);
+            count
+        });
+    });
+
+    let ours = map.edit(updates(n, 100, 11, &table)).expect("edit");
+    let theirs = map.edit(updates(n, 100, 12, &table)).expect("edit");
+    group.bench_function("merge_2x100", |b| {
+        b.iter(|| {
+            let outcome = merge(&map, &ours, &theirs, |_| Ok(Resolution::Conflict)).expect("merge");
+            black_box(outcome.map.root())
+        });
+    });
+
+    group.throughput(criterion::Throughput::Elements(n));
+    group.bench_function("full_scan", |b| {
+        b.iter(|| map.iter().expect("iter").filter(|e| e.is_ok()).count());
+    });
+    group.finish();
+}
+
+criterion_group!(engine, benches);
+
+fn main() {
+    engine();
+    Criterion::default().configure_from_args().final_summary();
+}
