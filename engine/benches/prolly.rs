@@ -55,18 +55,21 @@ fn row(i: u64, rng: &mut Lcg) -> Vec<Value> {
     ]
 }
 
-/// The table's primary map built in one streaming pass from key-ordered rows.
-fn build(ns: &NodeStore, table: &Table, n: u64) -> Map {
+/// The table's rows, encoded (primary-map key, row value), in key order: generated once, so
+/// that the build benchmark times the engine rather than the test-data generator.
+fn encoded_rows(table: &Table, n: u64) -> Vec<(Bytes, Bytes)> {
     let mut rng = Lcg(42);
-    let probe = table.clone();
-    Map::build(
-        ns,
-        (0..n).map(move |i| {
+    (0..n)
+        .map(|i| {
             let r = row(i, &mut rng);
-            (probe.key_of(&r).expect("key"), encode_value(&r))
-        }),
-    )
-    .expect("build")
+            (table.key_of(&r).expect("key"), encode_value(&r))
+        })
+        .collect()
+}
+
+/// The table's primary map built in one streaming pass.
+fn build(ns: &NodeStore, rows: &[(Bytes, Bytes)]) -> Map {
+    Map::build(ns, rows.iter().cloned()).expect("build")
 }
 
 fn encode_value(r: &[Value]) -> Bytes {
@@ -96,41 +99,74 @@ fn open(dir: &std::path::Path) -> (Arc<DiskStore>, NodeStore) {
 }
 
 /// Prints the figures criterion cannot: build time, bytes on disk, bytes per 100-row commit.
-fn sizes(n: u64) {
+fn sizes(n: u64) -> (Table, Vec<(Bytes, Bytes)>) {
     let dir = tempfile::tempdir().expect("tempdir");
     let (store, ns) = open(dir.path());
     let table = Table::create(&ns, schema()).expect("table");
     let start = Instant::now();
-    let map = build(&ns, &table, n);
+    let rows = encoded_rows(&table, n);
+    let encoded = start.elapsed();
+    let start = Instant::now();
+    let map = build(&ns, &rows);
     store.flush().expect("flush");
     let built = start.elapsed();
     let on_disk = store.disk_usage().expect("usage");
     let before = store.stats().bytes_written;
     let disk_before = on_disk;
+    let work = ns.stats();
+    let edit_start = Instant::now();
     let edited = map.edit(updates(n, 100, 9, &table)).expect("edit");
+    let edit_time = edit_start.elapsed();
+    let work = (
+        ns.stats().writes - work.writes,
+        ns.stats().loads - work.loads,
+    );
     store
         .cas_root("bench", None, Some(edited.root().as_bytes()))
         .expect("cas");
     let added = store.stats().bytes_written - before;
     let disk_added = store.disk_usage().expect("usage") - disk_before;
     println!(
-        "rows={n} depth={} build={:.3}s on_disk={:.1}MiB chunk_bytes_per_100_row_commit={:.1}KiB \
+        "rows={n} depth={} encode_rows={:.3}s build={:.3}s on_disk={:.1}MiB chunk_bytes_per_100_row_commit={:.1}KiB \
          disk_bytes_per_100_row_commit={:.1}KiB",
         map.depth(),
+        encoded.as_secs_f64(),
         built.as_secs_f64(),
         on_disk as f64 / 1048576.0,
         added as f64 / 1024.0,
         disk_added as f64 / 1024.0
     );
+    // Commit latency split into its parts, over 30 commits (median).
+    let (mut edits, mut flushes) = (Vec::new(), Vec::new());
+    let mut current = edited.clone();
+    for round in 0..30 {
+        let batch = updates(n, 100, 1000 + round, &table);
+        let t = Instant::now();
+        current = current.edit(batch).expect("edit");
+        edits.push(t.elapsed());
+        let t = Instant::now();
+        store.flush().expect("flush");
+        flushes.push(t.elapsed());
+    }
+    edits.sort();
+    flushes.sort();
+    println!(
+        "100-row commit, median of 30: edit {:.2?}, flush {:.2?}",
+        edits[15], flushes[15]
+    );
+    println!(
+        "100-row edit: {} nodes written, {} nodes loaded, {:.2?} (cold: first touch of the cache)",
+        work.0, work.1, edit_time
+    );
+    (table, rows)
 }
 
 fn benches(c: &mut Criterion) {
     let n = rows();
-    sizes(n);
+    let (table, rows) = sizes(n);
     let dir = tempfile::tempdir().expect("tempdir");
     let (store, ns) = open(dir.path());
-    let table = Table::create(&ns, schema()).expect("table");
-    let map = build(&ns, &table, n);
+    let map = build(&ns, &rows);
     store.flush().expect("flush");
 
     let mut group = c.benchmark_group(format!("engine_{n}"));
@@ -146,7 +182,7 @@ fn benches(c: &mut Criterion) {
                 (dir, store, ns)
             },
             |(dir, store, ns)| {
-                black_box(build(&ns, &table, n));
+                black_box(build(&ns, &rows));
                 store.flush().expect("flush");
                 drop(dir);
             },
@@ -167,6 +203,17 @@ fn benches(c: &mut Criterion) {
     });
 
     let mut seed = 100;
+    group.bench_function("update_100", |b| {
+        b.iter_batched(
+            || {
+                seed += 1;
+                updates(n, 100, seed, &table)
+            },
+            |edits| black_box(map.edit(edits).expect("edit")),
+            BatchSize::SmallInput,
+        );
+    });
+
     group.bench_function("update_100_and_flush", |b| {
         b.iter_batched(
             || {

@@ -82,7 +82,7 @@ fn golden_root_hash() {
     assert_eq!(map.depth(), 3);
     assert_eq!(
         map.root().to_hex(),
-        "d725b9d7b793b85eabe16ab539ac5ce1a60487ec"
+        "ea1840dd9cff3f7d2b97b042d22675a35852e7e3"
     );
 }
 

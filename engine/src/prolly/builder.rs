@@ -5,7 +5,7 @@
 //! and `finish` closes the levels bottom up until one holds a single node, the root. Building
 //! streams: it holds one pending node per level, never the whole input.
 
-use super::node::{Entry, Node};
+use super::node::{Entry, Node, NodeBuffer};
 use super::nodestore::NodeStore;
 use super::splitter::{Splitter, WeibullSplitter, ENTRY_OVERHEAD};
 use crate::error::{Error, Result};
@@ -20,9 +20,9 @@ pub const INLINE_VALUE_MAX: usize = 1024;
 /// shallow fan-out; PostgreSQL's own b-tree limit is about 2.7 KB.
 pub const MAX_KEY_LEN: usize = 2048;
 
-/// The bytes the splitter counts for an entry.
-pub(crate) fn entry_size(e: &Entry) -> u64 {
-    (e.key.len() + e.value.len()) as u64 + ENTRY_OVERHEAD
+/// The bytes the splitter counts for an entry: key, stored value (or child address), overhead.
+pub(crate) fn entry_size(key: &[u8], value: &[u8]) -> u64 {
+    (key.len() + value.len()) as u64 + ENTRY_OVERHEAD
 }
 
 /// The entry a node contributes to its parent.
@@ -54,7 +54,7 @@ pub(crate) fn leaf_entry(ns: &NodeStore, key: Bytes, value: Bytes) -> Result<Ent
 pub(crate) struct Chunker {
     level: u8,
     splitter: WeibullSplitter,
-    pending: Vec<Entry>,
+    buffer: NodeBuffer,
 }
 
 impl Chunker {
@@ -62,15 +62,40 @@ impl Chunker {
         Chunker {
             level,
             splitter: WeibullSplitter::new(level),
-            pending: Vec::new(),
+            buffer: NodeBuffer::default(),
         }
     }
 
     /// Appends an entry; returns the node it completed, if the splitter cut after it.
-    pub fn push(&mut self, ns: &NodeStore, entry: Entry) -> Result<Option<Arc<Node>>> {
-        let size = entry_size(&entry);
-        let cut = self.splitter.append(&entry.key, size);
-        self.pending.push(entry);
+    pub fn push(&mut self, ns: &NodeStore, entry: &Entry) -> Result<Option<Arc<Node>>> {
+        self.push_parts(ns, &entry.key, &entry.value, entry.blob, entry.count)
+    }
+
+    /// Appends entry `i` of `node` (a node of this chunker's level) without copying it first.
+    pub fn push_from(
+        &mut self,
+        ns: &NodeStore,
+        node: &Node,
+        i: usize,
+    ) -> Result<Option<Arc<Node>>> {
+        let count = if node.is_leaf() {
+            1
+        } else {
+            node.child_count(i)
+        };
+        self.push_parts(ns, node.key(i), node.stored(i), node.is_blob(i), count)
+    }
+
+    fn push_parts(
+        &mut self,
+        ns: &NodeStore,
+        key: &[u8],
+        value: &[u8],
+        blob: bool,
+        count: u64,
+    ) -> Result<Option<Arc<Node>>> {
+        let cut = self.splitter.append(key, entry_size(key, value));
+        self.buffer.push(self.level == 0, key, value, blob, count);
         if cut {
             return self.emit(ns).map(Some);
         }
@@ -79,7 +104,7 @@ impl Chunker {
 
     /// Writes the pending entries as a final node, if there are any.
     pub fn finish(&mut self, ns: &NodeStore) -> Result<Option<Arc<Node>>> {
-        if self.pending.is_empty() {
+        if self.buffer.is_empty() {
             return Ok(None);
         }
         self.emit(ns).map(Some)
@@ -87,12 +112,12 @@ impl Chunker {
 
     /// Whether the chunker sits on a boundary (nothing pending).
     pub fn at_boundary(&self) -> bool {
-        self.pending.is_empty()
+        self.buffer.is_empty()
     }
 
     fn emit(&mut self, ns: &NodeStore) -> Result<Arc<Node>> {
-        let node = ns.write(self.level, &self.pending)?;
-        self.pending.clear();
+        let node = ns.write_buffer(self.level, &self.buffer)?;
+        self.buffer.clear();
         self.splitter.reset();
         Ok(node)
     }
@@ -111,7 +136,8 @@ pub(crate) struct Builder {
     ns: NodeStore,
     base: u8,
     levels: Vec<Level>,
-    last_key: Option<Bytes>,
+    /// The previous key pushed, kept in a reused buffer to check ordering without allocating.
+    last_key: Option<Vec<u8>>,
 }
 
 impl Builder {
@@ -128,23 +154,23 @@ impl Builder {
     /// Appends a leaf entry (key and full value). Keys must be strictly increasing.
     pub fn push_kv(&mut self, key: Bytes, value: Bytes) -> Result<()> {
         let entry = leaf_entry(&self.ns, key, value)?;
-        self.push(entry)
+        self.push(&entry)
     }
 
     /// Appends an entry at the base level. Keys must be strictly increasing.
-    pub fn push(&mut self, entry: Entry) -> Result<()> {
-        if let Some(last) = &self.last_key {
-            if entry.key <= *last {
-                return Err(Error::InvalidInput(
-                    "bulk build input is not strictly increasing by key".into(),
-                ));
-            }
+    pub fn push(&mut self, entry: &Entry) -> Result<()> {
+        let last = self.last_key.get_or_insert_with(Vec::new);
+        if !last.is_empty() && entry.key[..] <= last[..] {
+            return Err(Error::InvalidInput(
+                "bulk build input is not strictly increasing by key".into(),
+            ));
         }
-        self.last_key = Some(entry.key.clone());
+        last.clear();
+        last.extend_from_slice(&entry.key);
         self.push_at(0, entry)
     }
 
-    fn push_at(&mut self, depth: usize, entry: Entry) -> Result<()> {
+    fn push_at(&mut self, depth: usize, entry: &Entry) -> Result<()> {
         if depth == self.levels.len() {
             let level = self.base + depth as u8;
             self.levels.push(Level {
@@ -164,7 +190,7 @@ impl Builder {
         let level = &mut self.levels[depth];
         level.emitted += 1;
         level.last = Some(node);
-        self.push_at(depth + 1, up)
+        self.push_at(depth + 1, &up)
     }
 
     /// Closes every level and returns the root.

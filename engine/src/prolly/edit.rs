@@ -53,9 +53,11 @@ fn edit_level(ns: &NodeStore, root: &Arc<Node>, level: u8, edits: &[Edit]) -> Re
     let mut parent: BTreeMap<Bytes, Option<Entry>> = BTreeMap::new();
     let mut top = None;
     let mut i = 0;
+    // One chunker serves every region: each region starts and ends on a boundary, where the
+    // chunker is empty, so reusing it only keeps its buffers' capacity.
+    let mut chunker = Chunker::new(level);
     while i < edits.len() {
         let mut path = seek_level(ns, root, level, &edits[i].0)?;
-        let mut chunker = Chunker::new(level);
         let (mut visited, mut emitted) = (Vec::new(), Vec::new());
         loop {
             let node = path.last().expect("path reaches the level").0.clone();
@@ -109,27 +111,26 @@ fn merge_node(
     chunker: &mut Chunker,
     emitted: &mut Vec<Arc<Node>>,
 ) -> Result<usize> {
-    let (mut i, mut j) = (0, 0);
-    let mut push = |entry: Entry, emitted: &mut Vec<Arc<Node>>| -> Result<()> {
-        emitted.extend(chunker.push(ns, entry)?);
-        Ok(())
+    // The edits that fall in this node: those up to its last key (all, for the level's last node).
+    let span = match upper {
+        Some(u) => edits.partition_point(|(key, _)| key[..] <= *u),
+        None => edits.len(),
     };
+    let (mut i, mut j) = (0, 0);
     loop {
-        let edit_here = i < edits.len() && upper.is_none_or(|u| edits[i].0[..] <= *u);
-        let entry_here = j < node.len();
-        let order = match (entry_here, edit_here) {
+        let order = match (j < node.len(), i < span) {
             (false, false) => return Ok(i),
             (true, false) => Ordering::Less,
             (false, true) => Ordering::Greater,
             (true, true) => node.key(j).cmp(&edits[i].0),
         };
         if order == Ordering::Less {
-            push(node.entry(j), emitted)?;
+            emitted.extend(chunker.push_from(ns, node, j)?);
             j += 1;
             continue;
         }
         if let Some(entry) = &edits[i].1 {
-            push(entry.clone(), emitted)?;
+            emitted.extend(chunker.push(ns, entry)?);
         }
         i += 1;
         if order == Ordering::Equal {
@@ -201,7 +202,7 @@ fn finish_top(ns: &NodeStore, level: u8, nodes: Vec<Arc<Node>>) -> Result<Arc<No
         _ => {
             let mut builder = Builder::new(ns, level + 1);
             for node in &nodes {
-                builder.push(parent_entry(node))?;
+                builder.push(&parent_entry(node))?;
             }
             builder.finish()
         }

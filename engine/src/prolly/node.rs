@@ -77,48 +77,121 @@ impl Entry {
 //   internal: count × 20-byte child address
 //
 // An internal entry's key is the last key of its child's subtree.
+/// Accumulates entries into the sections of the node layout above, so that a node is assembled
+/// by copying each key and value once, with no allocation per entry. Reused across nodes.
+#[derive(Debug)]
+pub struct NodeBuffer {
+    count: usize,
+    key_lens: Vec<u8>,
+    /// Leaf: value lengths. Internal: subtree counts.
+    second: Vec<u8>,
+    blobs: Vec<u8>,
+    any_blob: bool,
+    keys: Vec<u8>,
+    /// Leaf: values. Internal: child addresses.
+    values: Vec<u8>,
+    last_key_start: usize,
+}
+
+impl Default for NodeBuffer {
+    /// An empty buffer with room for a node of the maximum size.
+    fn default() -> Self {
+        let room = super::splitter::MAX_SIZE as usize;
+        NodeBuffer {
+            count: 0,
+            key_lens: Vec::with_capacity(room / 16),
+            second: Vec::with_capacity(room / 16),
+            blobs: Vec::with_capacity(room / 64),
+            any_blob: false,
+            keys: Vec::with_capacity(room / 2),
+            values: Vec::with_capacity(room),
+            last_key_start: 0,
+        }
+    }
+}
+
+impl NodeBuffer {
+    /// Appends an entry. For a leaf, `value` is the stored value and `count` is ignored; for an
+    /// internal node, `value` is the child's address and `count` its subtree's entry count.
+    pub fn push(&mut self, leaf: bool, key: &[u8], value: &[u8], blob: bool, count: u64) {
+        if self.count % 8 == 0 {
+            self.blobs.push(0);
+        }
+        if blob {
+            self.blobs[self.count / 8] |= 1 << (self.count % 8);
+            self.any_blob = true;
+        }
+        put_uvarint(&mut self.key_lens, key.len() as u64);
+        put_uvarint(
+            &mut self.second,
+            if leaf { value.len() as u64 } else { count },
+        );
+        self.last_key_start = self.keys.len();
+        self.keys.extend_from_slice(key);
+        self.values.extend_from_slice(value);
+        self.count += 1;
+    }
+
+    /// Entries pushed since the last clear.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The last key pushed.
+    pub fn last_key(&self) -> &[u8] {
+        &self.keys[self.last_key_start..]
+    }
+
+    /// The node's bytes, in the layout above.
+    pub fn encode(&self, level: u8) -> Vec<u8> {
+        let leaf = level == 0;
+        let has_blobs = leaf && self.any_blob;
+        let size =
+            8 + self.key_lens.len() + self.second.len() + self.keys.len() + self.values.len();
+        let mut out = Vec::with_capacity(size + self.blobs.len());
+        out.push(if leaf { LEAF_TAG } else { INTERNAL_TAG });
+        out.push(NODE_VERSION);
+        out.push(level);
+        out.push(if has_blobs { FLAG_BLOBS } else { 0 });
+        put_uvarint(&mut out, self.count as u64);
+        out.extend_from_slice(&self.key_lens);
+        out.extend_from_slice(&self.second);
+        if has_blobs {
+            out.extend_from_slice(&self.blobs);
+        }
+        out.extend_from_slice(&self.keys);
+        out.extend_from_slice(&self.values);
+        out
+    }
+
+    /// Empties the buffer, keeping its capacity.
+    pub fn clear(&mut self) {
+        self.count = 0;
+        self.any_blob = false;
+        for section in [
+            &mut self.key_lens,
+            &mut self.second,
+            &mut self.blobs,
+            &mut self.keys,
+            &mut self.values,
+        ] {
+            section.clear();
+        }
+        self.last_key_start = 0;
+    }
+}
+
 /// Encodes entries into node bytes. `level == 0` makes a leaf.
 pub fn encode(level: u8, entries: &[Entry]) -> Vec<u8> {
-    let leaf = level == 0;
-    let has_blobs = leaf && entries.iter().any(|e| e.blob);
-    let body: usize = entries
-        .iter()
-        .map(|e| e.key.len() + e.value.len() + 4)
-        .sum();
-    let mut out = Vec::with_capacity(8 + body + entries.len() / 8);
-    out.push(if leaf { LEAF_TAG } else { INTERNAL_TAG });
-    out.push(NODE_VERSION);
-    out.push(level);
-    out.push(if has_blobs { FLAG_BLOBS } else { 0 });
-    put_uvarint(&mut out, entries.len() as u64);
+    let mut buffer = NodeBuffer::default();
     for e in entries {
-        put_uvarint(&mut out, e.key.len() as u64);
+        buffer.push(level == 0, &e.key, &e.value, e.blob, e.count);
     }
-    if leaf {
-        for e in entries {
-            put_uvarint(&mut out, e.value.len() as u64);
-        }
-        if has_blobs {
-            let mut bitmap = vec![0u8; entries.len().div_ceil(8)];
-            for (i, e) in entries.iter().enumerate() {
-                if e.blob {
-                    bitmap[i / 8] |= 1 << (i % 8);
-                }
-            }
-            out.extend_from_slice(&bitmap);
-        }
-    } else {
-        for e in entries {
-            put_uvarint(&mut out, e.count);
-        }
-    }
-    for e in entries {
-        out.extend_from_slice(&e.key);
-    }
-    for e in entries {
-        out.extend_from_slice(&e.value);
-    }
-    out
+    buffer.encode(level)
 }
 
 /// A decoded node: the chunk's bytes plus offset tables into them.
@@ -306,6 +379,21 @@ impl Node {
         let mut out = [0; HASH_LEN];
         out.copy_from_slice(&self.bytes[start..start + HASH_LEN]);
         Hash(out)
+    }
+
+    /// What entry `i` stores beside its key: the value (leaf) or the child's address (internal).
+    pub fn stored(&self, i: usize) -> &[u8] {
+        if self.is_leaf() {
+            self.value(i)
+        } else {
+            self.child_bytes(i)
+        }
+    }
+
+    /// Internal: the address of child `i` as bytes.
+    pub fn child_bytes(&self, i: usize) -> &[u8] {
+        let start = self.vals[0] as usize + i * HASH_LEN;
+        &self.bytes[start..start + HASH_LEN]
     }
 
     /// Internal: leaf entries under child `i`.

@@ -2,7 +2,7 @@
 //! decoded nodes and counters of the structural work done (nodes loaded and written), which tests
 //! assert on instead of timing.
 
-use super::node::{Entry, Node};
+use super::node::{Entry, Node, NodeBuffer};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::store::ChunkStore;
@@ -103,8 +103,17 @@ impl NodeStore {
 
     /// Encodes, stores and caches a node.
     pub fn write(&self, level: u8, entries: &[Entry]) -> Result<Arc<Node>> {
+        self.write_bytes(super::node::encode(level, entries))
+    }
+
+    /// Stores and caches a node from a filled buffer.
+    pub fn write_buffer(&self, level: u8, buffer: &NodeBuffer) -> Result<Arc<Node>> {
+        self.write_bytes(buffer.encode(level))
+    }
+
+    fn write_bytes(&self, bytes: Vec<u8>) -> Result<Arc<Node>> {
         self.inner.writes.fetch_add(1, Ordering::Relaxed);
-        let bytes = Bytes::from(super::node::encode(level, entries));
+        let bytes = Bytes::from(bytes);
         let addr = self.inner.store.put(bytes.clone())?;
         let node = Arc::new(Node::decode(addr, bytes)?);
         if let Some(cache) = &self.inner.cache {

@@ -146,7 +146,7 @@ impl Walk<'_> {
     fn boundaries(&mut self, node: &Node, rightmost: bool) {
         let mut splitter = WeibullSplitter::new(node.level());
         for i in 0..node.len() {
-            let cut = splitter.append(node.key(i), entry_size(&node.entry(i)));
+            let cut = splitter.append(node.key(i), entry_size(node.key(i), node.stored(i)));
             let last = i + 1 == node.len();
             if cut && !last {
                 self.report(
