@@ -7,11 +7,13 @@
 
 use bytes::Bytes;
 use criterion::{black_box, criterion_group, BatchSize, Criterion};
+use std::ops::Bound;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use vdb_engine::prolly::{merge, Map, NodeStore, Resolution};
 use vdb_engine::store::{ChunkStore, DiskStore, DiskStoreOptions};
 use vdb_engine::table::{Schema, Table};
+use vdb_engine::testkit::Lcg;
 use vdb_engine::value::{Type, Value};
 
 fn rows() -> u64 {
@@ -34,24 +36,13 @@ fn schema() -> Schema {
     .expect("valid schema")
 }
 
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 17
-    }
-}
-
 /// Row i: a ~24-byte text, a label in 0..10, a score in [0, 1).
 fn row(i: u64, rng: &mut Lcg) -> Vec<Value> {
     vec![
         Value::Int8(i as i64),
-        Value::Text(format!("label-text-{i:08}-{:03}", rng.next() % 1000)),
-        Value::Int4((rng.next() % 10) as i32),
-        Value::Float8((rng.next() % 1_000_000) as f64 / 1e6),
+        Value::Text(format!("label-text-{i:08}-{:03}", rng.next_u64() % 1000)),
+        Value::Int4((rng.next_u64() % 10) as i32),
+        Value::Float8((rng.next_u64() % 1_000_000) as f64 / 1e6),
     ]
 }
 
@@ -84,9 +75,9 @@ fn updates(n: u64, k: usize, seed: u64, table: &Table) -> Vec<(Bytes, Option<Byt
     let mut rng = Lcg(seed);
     (0..k)
         .map(|_| {
-            let i = rng.next() % n;
+            let i = rng.next_u64() % n;
             let mut r = row(i, &mut rng);
-            r[3] = Value::Float8(-((rng.next() % 1000) as f64) - 1.0);
+            r[3] = Value::Float8(-((rng.next_u64() % 1000) as f64) - 1.0);
             (table.key_of(&r).expect("key"), Some(encode_value(&r)))
         })
         .collect()
@@ -138,7 +129,7 @@ fn sizes(n: u64) -> (Table, Vec<(Bytes, Bytes)>) {
     );
     // Commit latency split into its parts, over 30 commits (median).
     let (mut edits, mut flushes) = (Vec::new(), Vec::new());
-    let mut current = edited.clone();
+    let mut current = edited;
     for round in 0..30 {
         let batch = updates(n, 100, 1000 + round, &table);
         let t = Instant::now();
@@ -157,6 +148,22 @@ fn sizes(n: u64) -> (Table, Vec<(Bytes, Bytes)>) {
     println!(
         "100-row edit: {} nodes written, {} nodes loaded, {:.2?} (cold: first touch of the cache)",
         work.0, work.1, edit_time
+    );
+    // Does compression pay? The same build on a store without it.
+    let raw_dir = tempfile::tempdir().expect("tempdir");
+    let options = DiskStoreOptions {
+        compress: false,
+        ..DiskStoreOptions::default()
+    };
+    let raw_store = Arc::new(DiskStore::open(raw_dir.path(), options).expect("open"));
+    let raw_ns = NodeStore::new(raw_store.clone());
+    let start = Instant::now();
+    build(&raw_ns, &rows);
+    raw_store.flush().expect("flush");
+    println!(
+        "without compression: build={:.3}s on_disk={:.1}MiB",
+        start.elapsed().as_secs_f64(),
+        raw_store.disk_usage().expect("usage") as f64 / 1048576.0
     );
     (table, rows)
 }
@@ -192,7 +199,11 @@ fn benches(c: &mut Criterion) {
 
     let mut rng = Lcg(1);
     let keys: Vec<Bytes> = (0..10_000)
-        .map(|_| table.key_of(&row(rng.next() % n, &mut rng)).expect("key"))
+        .map(|_| {
+            table
+                .key_of(&row(rng.next_u64() % n, &mut rng))
+                .expect("key")
+        })
         .collect();
     let mut i = 0;
     group.bench_function("point_get_warm", |b| {
@@ -249,6 +260,17 @@ fn benches(c: &mut Criterion) {
 
     group.throughput(criterion::Throughput::Elements(n));
     group.bench_function("full_scan", |b| {
+        b.iter(|| {
+            let mut bytes = 0;
+            map.scan(Bound::Unbounded, Bound::Unbounded, |k, v| {
+                bytes += k.len() + v.len();
+                Ok(true)
+            })
+            .expect("scan");
+            bytes
+        });
+    });
+    group.bench_function("full_scan_iter", |b| {
         b.iter(|| map.iter().expect("iter").filter(|e| e.is_ok()).count());
     });
     group.finish();

@@ -24,6 +24,7 @@ pub mod codec;
 pub mod error;
 pub mod hash;
 pub mod prolly;
+pub mod repo;
 pub mod store;
 pub mod table;
 pub mod testkit;

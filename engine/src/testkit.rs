@@ -15,6 +15,22 @@ use bytes::Bytes;
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
+/// A small seeded generator (a 64-bit LCG, high bits out) so tests and benchmarks are
+/// reproducible without an RNG crate.
+#[derive(Clone, Debug)]
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    /// The next pseudo-random value (47 bits).
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 17
+    }
+}
+
 /// One operation on a map.
 #[derive(Clone, Debug)]
 pub enum Op {

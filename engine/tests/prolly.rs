@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use vdb_engine::prolly::{merge, Collision, Map, NodeStore, Resolution};
 use vdb_engine::store::{ChunkStore, MemoryStore};
+use vdb_engine::testkit::Lcg;
 use vdb_engine::{Error, Hash};
 
 fn node_store() -> (Arc<MemoryStore>, NodeStore) {
@@ -27,18 +28,6 @@ fn build(ns: &NodeStore, n: u64) -> Map {
     Map::build(ns, (0..n).map(|i| (key(i), value(i, 0)))).unwrap()
 }
 
-/// A small deterministic generator, so tests need no RNG crate.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 17
-    }
-}
-
 #[test]
 fn same_entries_same_root_whatever_the_order_of_edits() {
     let (_, ns) = node_store();
@@ -49,12 +38,12 @@ fn same_entries_same_root_whatever_the_order_of_edits() {
         // Insert everything in a random order, in batches of random sizes.
         let mut order: Vec<u64> = (0..n).collect();
         for i in (1..order.len()).rev() {
-            order.swap(i, (rng.next() % (i as u64 + 1)) as usize);
+            order.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
         }
         let mut map = Map::empty(&ns).unwrap();
         let mut rest = &order[..];
         while !rest.is_empty() {
-            let take = (1 + rng.next() % 3000).min(rest.len() as u64) as usize;
+            let take = (1 + rng.next_u64() % 3000).min(rest.len() as u64) as usize;
             let (batch, tail) = rest.split_at(take);
             map = map
                 .edit(batch.iter().map(|&i| (key(i), Some(value(i, 0)))))
@@ -64,7 +53,7 @@ fn same_entries_same_root_whatever_the_order_of_edits() {
         assert_eq!(map.root(), built.root(), "round {round}");
     }
     // Inserting extra keys and deleting them again returns to the same root.
-    let extra: Vec<u64> = (0..500).map(|_| n + rng.next() % 100_000).collect();
+    let extra: Vec<u64> = (0..500).map(|_| n + rng.next_u64() % 100_000).collect();
     let grown = built
         .edit(extra.iter().map(|&i| (key(i), Some(value(i, 1)))))
         .unwrap();
@@ -96,7 +85,7 @@ fn one_edit_writes_one_node_per_level() {
     assert!(depth >= 3, "depth {depth}");
     let mut rng = Lcg(3);
     for round in 1..=20 {
-        let i = rng.next() % 1_000_000;
+        let i = rng.next_u64() % 1_000_000;
         let before = store.stats().writes;
         let edited = map.insert(key(i), value(i, round)).unwrap();
         let written = store.stats().writes - before;
@@ -117,7 +106,7 @@ fn diff_reads_are_bounded_by_changes_not_size() {
         let old = build(&ns, n);
         let depth = old.depth() as u64;
         let mut rng = Lcg(n);
-        let edits: BTreeMap<u64, u64> = (0..10).map(|_| (rng.next() % n, 1)).collect();
+        let edits: BTreeMap<u64, u64> = (0..10).map(|_| (rng.next_u64() % n, 1)).collect();
         let new = old
             .edit(edits.keys().map(|&i| (key(i), Some(value(i, 1)))))
             .unwrap();
@@ -243,17 +232,17 @@ fn merge_agrees_with_naive_merge() {
     let mut rng = Lcg(11);
     for round in 0..30 {
         let (_, ns) = node_store();
-        let n = 2_000 + rng.next() % 8_000;
+        let n = 2_000 + rng.next_u64() % 8_000;
         let base_model: BTreeMap<Bytes, Bytes> = (0..n).map(|i| (key(i), value(i, 0))).collect();
         let mut sides = Vec::new();
         for side in 1..=2 {
             let mut model = base_model.clone();
-            for _ in 0..(rng.next() % 300) {
-                let i = rng.next() % (n + 500);
-                match rng.next() % 3 {
+            for _ in 0..(rng.next_u64() % 300) {
+                let i = rng.next_u64() % (n + 500);
+                match rng.next_u64() % 3 {
                     0 => model.remove(&key(i)),
                     // Few distinct values, so both sides sometimes make the same change.
-                    _ => model.insert(key(i), value(i, side * (rng.next() % 2))),
+                    _ => model.insert(key(i), value(i, side * (rng.next_u64() % 2))),
                 };
             }
             sides.push(model);
@@ -295,4 +284,34 @@ fn merge_callback_values_are_applied() {
     assert_eq!(outcome.applied, 2);
     assert_eq!(outcome.map.get(&key(5)).unwrap(), Some(value(5, 3)));
     assert_eq!(outcome.map.get(&key(9)).unwrap(), None);
+}
+
+#[test]
+fn scan_visits_ranges_and_stops_early() {
+    use std::ops::Bound;
+    let (_, ns) = node_store();
+    let map = build(&ns, 30_000)
+        .insert(key(77), Bytes::from(vec![1u8; 5000]))
+        .unwrap();
+    let mut seen = Vec::new();
+    map.scan(
+        Bound::Excluded(&key(70)),
+        Bound::Included(&key(20_000)),
+        |k, v| {
+            seen.push((Bytes::copy_from_slice(k), v.len()));
+            Ok(true)
+        },
+    )
+    .unwrap();
+    assert_eq!(seen.len(), 20_000 - 70);
+    assert_eq!(seen[0].0, key(71));
+    assert_eq!(seen[6], (key(77), 5000), "blobs are resolved");
+    assert_eq!(seen.last().unwrap().0, key(20_000));
+    let mut n = 0;
+    map.scan(Bound::Unbounded, Bound::Unbounded, |_, _| {
+        n += 1;
+        Ok(n < 1000)
+    })
+    .unwrap();
+    assert_eq!(n, 1000);
 }

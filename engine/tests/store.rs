@@ -254,15 +254,12 @@ fn disk_chunks_and_roots_survive_reopen() {
     assert_eq!(store.stats().writes, 0, "stats count since open");
 }
 
-/// Dropping without flush models a crash: the unflushed chunk is gone, even though its record
-/// reached the journal file (tiny write buffer), and putting it again works.
+/// Dropping without flush models a crash: the chunk still in the write buffer is gone, and putting
+/// it again works.
 #[test]
 fn disk_unflushed_chunks_are_lost_and_can_be_put_again() {
     let dir = tempfile::tempdir().unwrap();
-    let options = DiskStoreOptions {
-        write_buffer: 0,
-        ..DiskStoreOptions::default()
-    };
+    let options = DiskStoreOptions::default();
     let kept = text_chunk(1, 1000);
     let lost = text_chunk(2, 1000);
     {
@@ -274,7 +271,7 @@ fn disk_unflushed_chunks_are_lost_and_can_be_put_again() {
         assert_eq!(
             store.must_get(&Hash::of(&lost)).unwrap(),
             lost,
-            "read back from the file"
+            "read back from the write buffer"
         );
     }
     let store = DiskStore::open(dir.path(), options.clone()).unwrap();
@@ -287,6 +284,40 @@ fn disk_unflushed_chunks_are_lost_and_can_be_put_again() {
     drop(store);
     let store = DiskStore::open(dir.path(), options).unwrap();
     assert_eq!(store.must_get(&Hash::of(&lost)).unwrap(), lost);
+}
+
+/// The journal is the log of record: a chunk whose record reached the file whole (a spilled write
+/// buffer) before a crash is replayed on open, although it was never flushed. Harmless: chunks
+/// never change, and a root can only name it through a root record written after it.
+#[test]
+fn disk_spilled_unflushed_chunk_is_replayed() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = DiskStoreOptions {
+        write_buffer: 0,
+        ..DiskStoreOptions::default()
+    };
+    let kept = text_chunk(1, 1000);
+    let spilled = text_chunk(2, 1000);
+    {
+        let store = DiskStore::open(dir.path(), options.clone()).unwrap();
+        store.put(kept.clone()).unwrap();
+        store.flush().unwrap();
+        store.put(spilled.clone()).unwrap();
+        assert_eq!(
+            store.chunk_count().unwrap(),
+            1,
+            "not indexed before a flush"
+        );
+        assert_eq!(
+            store.must_get(&Hash::of(&spilled)).unwrap(),
+            spilled,
+            "read back from the file"
+        );
+    }
+    let store = DiskStore::open(dir.path(), options).unwrap();
+    assert_eq!(store.must_get(&Hash::of(&kept)).unwrap(), kept);
+    assert_eq!(store.must_get(&Hash::of(&spilled)).unwrap(), spilled);
+    assert_eq!(store.chunk_count().unwrap(), 2);
 }
 
 #[test]
@@ -478,8 +509,10 @@ fn disk_every_flip_of_a_compressed_record_is_caught() {
 }
 
 /// Reopens after damage to the tail of the active journal; checks that every flushed chunk reads
-/// back, the file is cut back to its synced length, and the store takes new writes.
-fn check_torn_tail(damage: impl FnOnce(&Path, u64)) {
+/// back, the file is cut back to the end of its last whole record, and the store takes new writes.
+/// `damage` returns the (incompressible) chunk of a whole record it left before the damage, if any:
+/// replay keeps it.
+fn check_torn_tail(damage: impl FnOnce(&Path, u64) -> Option<Bytes>) {
     let dir = tempfile::tempdir().unwrap();
     let chunks: Vec<Bytes> = (0..20).map(|i| text_chunk(i, 500 + i * 10)).collect();
     let path = journal(dir.path(), 1);
@@ -489,21 +522,22 @@ fn check_torn_tail(damage: impl FnOnce(&Path, u64)) {
         store.flush().unwrap();
         fs::metadata(&path).unwrap().len()
     };
-    damage(dir.path(), synced_len);
+    let whole = damage(dir.path(), synced_len);
     assert_ne!(
         fs::metadata(&path).unwrap().len(),
         synced_len,
         "the damage grew the file"
     );
+    let valid_len = synced_len + whole.as_ref().map_or(0, |chunk| 25 + chunk.len() as u64);
     let fresh = text_chunk(99, 700);
     {
         let store = open(dir.path());
         assert_eq!(
             fs::metadata(&path).unwrap().len(),
-            synced_len,
+            valid_len,
             "tail truncated"
         );
-        for chunk in &chunks {
+        for chunk in chunks.iter().chain(&whole) {
             assert_eq!(store.must_get(&Hash::of(chunk)).unwrap(), *chunk);
         }
         store.put(fresh.clone()).unwrap();
@@ -511,7 +545,10 @@ fn check_torn_tail(damage: impl FnOnce(&Path, u64)) {
     }
     let store = open(dir.path());
     assert_eq!(store.must_get(&Hash::of(&fresh)).unwrap(), fresh);
-    assert_eq!(store.chunk_count().unwrap(), 21);
+    assert_eq!(
+        store.chunk_count().unwrap(),
+        21 + u64::from(whole.is_some())
+    );
 }
 
 #[test]
@@ -522,11 +559,12 @@ fn disk_torn_tail_of_garbage_is_ignored() {
             .open(journal(dir, 1))
             .unwrap();
         file.write_all(&[0xAB; 777]).unwrap();
+        None
     });
 }
 
 /// A crash in the middle of writing a record: unflushed records reached the file (tiny write
-/// buffer), then the file was cut inside the last one.
+/// buffer), then the file was cut inside the second one. The first, whole, is replayed.
 #[test]
 fn disk_torn_tail_of_partial_record_is_ignored() {
     check_torn_tail(|dir, synced_len| {
@@ -544,7 +582,270 @@ fn disk_torn_tail_of_partial_record_is_ignored() {
             .open(journal(dir, 1))
             .unwrap();
         file.set_len(synced_len + 3025 + 1234).unwrap();
+        Some(Rng(5).bytes(3000))
     });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replay: the journal is the log of record, and sled may lag behind it.
+//
+// sled flushes itself when a store is dropped, so a drop cannot show an index that lost its
+// recent writes. `DiskStore::rewind_index_for_tests` models the worst such crash instead: the
+// index forgets everything, and the next open replays the whole journal.
+
+/// Every flushed chunk address and every root, for comparing stores.
+fn snapshot(store: &DiskStore) -> (Vec<Hash>, Vec<(String, Vec<u8>)>) {
+    let addrs = store.addresses().map(Result::unwrap).collect();
+    (addrs, store.list_roots("").unwrap())
+}
+
+/// Chunks and root swaps (deletes among them), spread over rotated journal files, are rebuilt
+/// exactly by replay after the index lost them all.
+#[test]
+fn disk_replay_rebuilds_a_lagging_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = DiskStoreOptions {
+        write_buffer: 4096,
+        journal_file_limit: 16 * 1024,
+        ..DiskStoreOptions::default()
+    };
+    let mut rng = Rng(21);
+    let mut chunks = Vec::new();
+    let before = {
+        let store = DiskStore::open(dir.path(), options.clone()).unwrap();
+        for round in 0..12 {
+            let batch: Vec<Bytes> = (0..5)
+                .map(|i| match i % 2 {
+                    0 => {
+                        let len = 500 + rng.below(2000) as usize;
+                        rng.bytes(len)
+                    }
+                    _ => text_chunk(round * 5 + i, 1500),
+                })
+                .collect();
+            let addrs = store.put_many(batch.clone()).unwrap();
+            chunks.extend(batch);
+            let name = format!("refs/heads/b{}", round % 3);
+            let old = store.get_root(&name).unwrap();
+            let new = addrs[0].as_bytes();
+            assert!(store.cas_root(&name, old.as_deref(), Some(new)).unwrap());
+            if round == 7 {
+                assert!(store
+                    .cas_root("refs/heads/b1", None, None)
+                    .is_ok_and(|ok| !ok));
+                let old = store.get_root("refs/heads/b1").unwrap();
+                assert!(store
+                    .cas_root("refs/heads/b1", old.as_deref(), None)
+                    .unwrap());
+            }
+            if round % 4 == 3 {
+                store.put(text_chunk(1000 + round, 800)).unwrap();
+                store.flush().unwrap();
+                chunks.push(text_chunk(1000 + round, 800));
+            }
+        }
+        snapshot(&store)
+    };
+    assert_eq!(before.0.len(), chunks.len());
+    assert_eq!(before.1.len(), 3, "b0, b1 (deleted, then set again), b2");
+    let files = fs::read_dir(dir.path().join("journal")).unwrap().count();
+    assert!(files > 3, "the journal rotated ({files} files)");
+
+    DiskStore::rewind_index_for_tests(dir.path()).unwrap();
+    let store = DiskStore::open(dir.path(), options.clone()).unwrap();
+    assert_eq!(snapshot(&store), before);
+    for chunk in &chunks {
+        assert_eq!(store.must_get(&Hash::of(chunk)).unwrap(), *chunk);
+    }
+    drop(store);
+    assert_eq!(
+        snapshot(&DiskStore::open(dir.path(), options).unwrap()),
+        before,
+        "the rebuilt index is durable"
+    );
+}
+
+/// A crash in the middle of writing a root record (the fsync of its `cas_root` never finished):
+/// replay cuts the torn record off and the root keeps its previous value. The chunks written
+/// before the record are whole and survive.
+#[test]
+fn disk_torn_root_record_keeps_previous_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = {
+        let store = open(dir.path());
+        let a = store.put(Rng(1).bytes(2000)).unwrap();
+        assert!(store.cas_root("r", None, Some(a.as_bytes())).unwrap());
+        let b = store.put(Rng(2).bytes(2000)).unwrap();
+        assert!(store
+            .cas_root("r", Some(a.as_bytes()), Some(b.as_bytes()))
+            .unwrap());
+        (a, b)
+    };
+    let path = journal(dir.path(), 1);
+    // The last record is r's root record: header, u16 name length, "r", presence byte, value.
+    let record_len = 25 + 2 + 1 + 1 + 20;
+    let len = fs::metadata(&path).unwrap().len();
+    DiskStore::rewind_index_for_tests(dir.path()).unwrap();
+    let file = OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(len - record_len + 30).unwrap();
+    drop(file);
+
+    let store = open(dir.path());
+    assert_eq!(
+        store.get_root("r").unwrap().as_deref(),
+        Some(&a.as_bytes()[..])
+    );
+    assert!(
+        store.has(&b).unwrap(),
+        "the chunk before the torn record is whole"
+    );
+    assert_eq!(fs::metadata(&path).unwrap().len(), len - record_len);
+    assert!(store
+        .cas_root("r", Some(a.as_bytes()), Some(b.as_bytes()))
+        .unwrap());
+    drop(store);
+    let store = open(dir.path());
+    assert_eq!(
+        store.get_root("r").unwrap().as_deref(),
+        Some(&b.as_bytes()[..])
+    );
+}
+
+/// A bit flipped in a chunk record of the active file: replay stops there and truncates, so no
+/// root swapped after the damaged chunk is applied. A root never survives an earlier broken chunk.
+#[test]
+fn disk_damaged_record_in_active_file_cuts_later_roots() {
+    let dir = tempfile::tempdir().unwrap();
+    let sets: Vec<Vec<Bytes>> = (0..3u64)
+        .map(|s| (0..3).map(|i| Rng(10 * s + i + 1).bytes(1500)).collect())
+        .collect();
+    let mut roots = Vec::new();
+    {
+        let store = open(dir.path());
+        let mut old: Option<Hash> = None;
+        for set in &sets {
+            let addrs = store.put_many(set.clone()).unwrap();
+            let expected = old.as_ref().map(|h| &h.as_bytes()[..]);
+            assert!(store
+                .cas_root("r", expected, Some(addrs[0].as_bytes()))
+                .unwrap());
+            old = Some(addrs[0]);
+            roots.push(addrs[0]);
+        }
+    }
+    DiskStore::rewind_index_for_tests(dir.path()).unwrap();
+    let path = journal(dir.path(), 1);
+    let damaged = Hash::of(&sets[1][1]);
+    let record = find_record(&fs::read(&path).unwrap(), &damaged);
+    flip_byte(&path, record + 25 + 700);
+
+    let store = open(dir.path());
+    assert_eq!(
+        store.get_root("r").unwrap().as_deref(),
+        Some(&roots[0].as_bytes()[..]),
+        "the swaps after the damage are not applied"
+    );
+    assert_eq!(
+        fs::metadata(&path).unwrap().len(),
+        record as u64,
+        "cut at the damage"
+    );
+    for (s, set) in sets.iter().enumerate() {
+        for (i, chunk) in set.iter().enumerate() {
+            let before_damage = s == 0 || (s == 1 && i == 0);
+            assert_eq!(
+                store.has(&Hash::of(chunk)).unwrap(),
+                before_damage,
+                "set {s} chunk {i}"
+            );
+        }
+    }
+    assert_eq!(store.chunk_count().unwrap(), 4);
+}
+
+/// Damage in a complete (rotated) journal file is not a torn tail: open refuses, naming the file
+/// and the offset, and truncates nothing.
+#[test]
+fn disk_damage_in_rotated_journal_fails_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = DiskStoreOptions {
+        journal_file_limit: 4096,
+        ..DiskStoreOptions::default()
+    };
+    let chunks: Vec<Bytes> = (0..3).map(|i| Rng(30 + i).bytes(3000)).collect();
+    {
+        let store = DiskStore::open(dir.path(), options.clone()).unwrap();
+        store.put_many(chunks[..2].to_vec()).unwrap();
+        store.flush().unwrap();
+        store.put(chunks[2].clone()).unwrap();
+        store.flush().unwrap();
+    }
+    assert!(
+        journal(dir.path(), 2).exists(),
+        "the first file is complete"
+    );
+    DiskStore::rewind_index_for_tests(dir.path()).unwrap();
+    let path = journal(dir.path(), 1);
+    let len = fs::metadata(&path).unwrap().len();
+    let record = find_record(&fs::read(&path).unwrap(), &Hash::of(&chunks[1]));
+    flip_byte(&path, record + 25 + 100);
+
+    let err = DiskStore::open(dir.path(), options).unwrap_err();
+    assert!(matches!(err, Error::Corrupted { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&format!("00000001.jnl offset {record}")),
+        "{err}"
+    );
+    assert_eq!(fs::metadata(&path).unwrap().len(), len);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cost of durability, counted rather than timed.
+
+/// `flush` and `cas_root` each cost one fsync of the journal, however many chunks they make
+/// durable (spilling a full write buffer syncs nothing); a refused swap or an empty flush costs
+/// none. Stores without durability count none; `FaultyStore` forwards the count.
+#[test]
+fn disk_cas_root_is_one_journal_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = DiskStoreOptions {
+        write_buffer: 8 * 1024,
+        ..DiskStoreOptions::default()
+    };
+    let disk = Arc::new(DiskStore::open(dir.path(), options).unwrap());
+    let store = FaultyStore::new(disk.clone(), FaultPlan::never());
+    let syncs = || store.stats().syncs;
+    let mut rng = Rng(40);
+    let batch = |rng: &mut Rng| -> Vec<Bytes> { (0..200).map(|_| rng.bytes(3000)).collect() };
+
+    let addrs = store.put_many(batch(&mut rng)).unwrap();
+    assert_eq!(syncs(), 0, "spills do not sync");
+    assert!(store
+        .cas_root("r", None, Some(addrs[0].as_bytes()))
+        .unwrap());
+    assert_eq!(syncs(), 1);
+    assert_eq!(disk.stats().syncs, 1);
+    store.flush().unwrap();
+    assert!(!store.cas_root("r", None, Some(b"x")).unwrap());
+    assert_eq!(syncs(), 1, "an empty flush and a refused swap sync nothing");
+    store.put_many(batch(&mut rng)).unwrap();
+    store.flush().unwrap();
+    assert_eq!(syncs(), 2);
+    assert!(store
+        .cas_root("r", Some(addrs[0].as_bytes()), Some(addrs[1].as_bytes()))
+        .unwrap());
+    assert_eq!(
+        syncs(),
+        3,
+        "a swap with no chunks pending still syncs its root record"
+    );
+
+    let memory = MemoryStore::new();
+    memory.put(Bytes::from_static(b"a")).unwrap();
+    memory.flush().unwrap();
+    assert!(memory.cas_root("r", None, Some(b"x")).unwrap());
+    assert_eq!(memory.stats().syncs, 0);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::store::MemoryStore;
 use vdb_engine::table::{IndexDef, RootValue, RowChange, Schema, Table, HIDDEN_KEY_LEN};
+use vdb_engine::testkit::Lcg;
 use vdb_engine::value::{Type, Value};
 
 fn ns() -> NodeStore {
@@ -41,17 +42,6 @@ fn row(id: i64, label: i32, score: f64) -> Vec<Value> {
         Value::Int4(label),
         Value::Float8(score),
     ]
-}
-
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 17
-    }
 }
 
 fn check_against_model(table: &Table, model: &BTreeMap<i64, Vec<Value>>) {
@@ -88,21 +78,21 @@ fn random_changes_agree_with_model() {
     let mut rng = Lcg(5);
     for round in 0..40 {
         let mut changes = Vec::new();
-        for _ in 0..(rng.next() % 200) {
-            let id = (rng.next() % 500) as i64 - 100;
+        for _ in 0..(rng.next_u64() % 200) {
+            let id = (rng.next_u64() % 500) as i64 - 100;
             let new = row(
                 id,
-                (rng.next() % 10) as i32,
-                (rng.next() % 1000) as f64 / 7.0,
+                (rng.next_u64() % 10) as i32,
+                (rng.next_u64() % 1000) as f64 / 7.0,
             );
-            match rng.next() % 4 {
+            match rng.next_u64() % 4 {
                 0 => {
                     changes.push(RowChange::Delete(table.key_of(&new).unwrap()));
                     model.remove(&id);
                 }
                 1 if model.contains_key(&id) => {
                     // Move the row to a new primary key.
-                    let moved = (rng.next() % 500) as i64 + 1000;
+                    let moved = (rng.next_u64() % 500) as i64 + 1000;
                     let mut r = new.clone();
                     r[0] = Value::Int8(moved);
                     changes.push(RowChange::Update {

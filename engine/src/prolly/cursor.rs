@@ -144,6 +144,42 @@ impl Cursor {
         Ok(true)
     }
 
+    /// Calls `f` with each entry (key, value with blobs resolved) from the cursor's position up to
+    /// `hi`, one leaf at a time with borrowed slices: no allocation or reference counting per
+    /// entry. Stops early when `f` returns `false`.
+    pub fn visit(
+        &mut self,
+        hi: Bound<&[u8]>,
+        mut f: impl FnMut(&[u8], &[u8]) -> Result<bool>,
+    ) -> Result<()> {
+        while self.valid() {
+            let depth = self.path.len() - 1;
+            let (leaf, start) = self.path[depth].clone();
+            for i in start..leaf.len() {
+                let key = leaf.key(i);
+                let in_range = match hi {
+                    Bound::Included(h) => key <= h,
+                    Bound::Excluded(h) => key < h,
+                    Bound::Unbounded => true,
+                };
+                let go_on = in_range
+                    && if leaf.is_blob(i) {
+                        let value = self.ns.resolve(leaf.value_bytes(i), true)?;
+                        f(key, &value)?
+                    } else {
+                        f(key, leaf.value(i))?
+                    };
+                if !go_on {
+                    self.path[depth].1 = i;
+                    return Ok(());
+                }
+            }
+            self.path[depth].1 = leaf.len() - 1;
+            self.advance()?;
+        }
+        Ok(())
+    }
+
     /// Steps to the previous entry; returns whether the cursor is still valid.
     pub fn retreat(&mut self) -> Result<bool> {
         let depth = self.path.len() - 1;

@@ -134,6 +134,27 @@ impl Map {
         Range::forward(&self.ns, &self.root, lo, hi)
     }
 
+    /// Calls `f` with each entry between the bounds, ascending, as borrowed slices (the fast
+    /// path for scans: nothing is allocated or reference-counted per entry). `f` returns whether
+    /// to go on.
+    pub fn scan(
+        &self,
+        lo: Bound<&[u8]>,
+        hi: Bound<&[u8]>,
+        f: impl FnMut(&[u8], &[u8]) -> Result<bool>,
+    ) -> Result<()> {
+        let mut cursor = match lo {
+            Bound::Included(k) | Bound::Excluded(k) => self.seek(k)?,
+            Bound::Unbounded => self.seek(&[])?,
+        };
+        if let Bound::Excluded(k) = lo {
+            if cursor.valid() && cursor.key() == k {
+                cursor.advance()?;
+            }
+        }
+        cursor.visit(hi, f)
+    }
+
     /// Entries with keys between the bounds, descending.
     pub fn range_rev(&self, lo: Bound<&[u8]>, hi: Bound<&[u8]>) -> Result<Range> {
         Range::backward(&self.ns, &self.root, lo, hi)

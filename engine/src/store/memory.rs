@@ -111,6 +111,7 @@ impl ChunkStore for MemoryStore {
             reads: self.reads.load(Ordering::Relaxed),
             writes: self.writes.load(Ordering::Relaxed),
             bytes_written: self.bytes_written.load(Ordering::Relaxed),
+            syncs: 0,
         }
     }
 }

@@ -35,6 +35,9 @@ pub struct StoreStats {
     pub writes: u64,
     /// Bytes of newly written chunks (uncompressed chunk bytes).
     pub bytes_written: u64,
+    /// Durability points: fsyncs of the journal by `flush` and `cas_root` (0 for stores without
+    /// durability).
+    pub syncs: u64,
 }
 
 /// An immutable, content-addressed chunk store with compare-and-swap roots.

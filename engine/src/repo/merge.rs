@@ -1,0 +1,194 @@
+//! Three-way merge of two database states (root values) relative to their merge base.
+//!
+//! Table by table, by name:
+//! - the same table on both sides (same chunk address), or changed on one side only: take it,
+//!   whatever that side did (changed, created or dropped it);
+//! - dropped on one side and changed on the other: a schema conflict; ours is kept;
+//! - changed on both sides (or created on both with the same schema): the schema merges first
+//!   (`schema_merge`); if it cannot, the table is a schema conflict and keeps ours untouched;
+//!   otherwise its rows merge cell by cell (`row_merge`), leaving conflicted rows as ours.
+//!
+//! Nothing here knows about commits or refs: the repository decides what base, ours and theirs
+//! are (a merge, a revert and a cherry-pick differ only in that), and where the result goes.
+
+use super::conflict::{ConflictEntry, ConstraintViolation, SchemaConflict};
+use super::row_merge::merge_rows;
+use super::schema_merge::merge_schemas;
+use crate::error::Result;
+use crate::hash::Hash;
+use crate::prolly::{Map, NodeStore};
+use crate::table::{RootValue, Table};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Counters of what a merge did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MergeStats {
+    /// Tables taken whole from one side.
+    pub tables_taken: u64,
+    /// Tables whose rows were merged because both sides changed them.
+    pub tables_merged: u64,
+    /// Rows of ours changed by the merge.
+    pub rows_applied: u64,
+    /// Rows left in conflict.
+    pub rows_conflicted: u64,
+    /// Table versions rewritten in full because their schema differed from the merged one.
+    pub tables_rewritten: u64,
+}
+
+/// The result of [`merge_roots`].
+#[derive(Clone, Debug)]
+pub struct RootMerge {
+    /// The merged state: ours with every change of theirs that merged.
+    pub root: RootValue,
+    /// Table → number of conflicted rows (only tables with conflicts).
+    pub conflicts: BTreeMap<String, u64>,
+    /// Table → root of its conflict map (the same tables).
+    pub conflict_maps: BTreeMap<String, Hash>,
+    pub schema_conflicts: Vec<SchemaConflict>,
+    pub violations: Vec<ConstraintViolation>,
+    pub stats: MergeStats,
+}
+
+impl RootMerge {
+    /// Whether nothing needs resolving.
+    pub fn is_clean(&self) -> bool {
+        self.conflicts.is_empty() && self.schema_conflicts.is_empty() && self.violations.is_empty()
+    }
+}
+
+/// Merges `theirs` into `ours`, relative to `base`.
+pub fn merge_roots(
+    ns: &NodeStore,
+    base: &RootValue,
+    ours: &RootValue,
+    theirs: &RootValue,
+) -> Result<RootMerge> {
+    let mut out = RootMerge {
+        root: ours.clone(),
+        conflicts: BTreeMap::new(),
+        conflict_maps: BTreeMap::new(),
+        schema_conflicts: Vec::new(),
+        violations: Vec::new(),
+        stats: MergeStats::default(),
+    };
+    let names: BTreeSet<&str> = base
+        .table_names()
+        .chain(ours.table_names())
+        .chain(theirs.table_names())
+        .collect();
+    for name in names {
+        let (b, o, t) = (
+            base.table_addr(name),
+            ours.table_addr(name),
+            theirs.table_addr(name),
+        );
+        if o == t || b == t {
+            continue;
+        }
+        if b == o {
+            take_theirs(ns, &mut out, name, t)?;
+            continue;
+        }
+        match (o, t) {
+            (Some(o), Some(t)) => merge_table(ns, &mut out, name, b, o, t)?,
+            (None, _) => schema_conflict(
+                &mut out,
+                name,
+                "dropped on our side and changed on theirs",
+                b,
+                o,
+                t,
+            ),
+            (_, None) => schema_conflict(
+                &mut out,
+                name,
+                "changed on our side and dropped on theirs",
+                b,
+                o,
+                t,
+            ),
+        }
+    }
+    Ok(out)
+}
+
+fn take_theirs(ns: &NodeStore, out: &mut RootMerge, name: &str, t: Option<Hash>) -> Result<()> {
+    out.stats.tables_taken += 1;
+    match t {
+        Some(addr) => out.root.put_table(name, &Table::load(ns, addr)?),
+        None => {
+            out.root.remove_table(name);
+            Ok(())
+        }
+    }
+}
+
+fn schema_conflict(
+    out: &mut RootMerge,
+    name: &str,
+    description: &str,
+    base: Option<Hash>,
+    ours: Option<Hash>,
+    theirs: Option<Hash>,
+) {
+    out.schema_conflicts.push(SchemaConflict {
+        table: name.to_string(),
+        description: format!("table {name} was {description}"),
+        base,
+        ours,
+        theirs,
+    });
+}
+
+/// Both sides changed table `name`: merge its schema, then its rows.
+fn merge_table(
+    ns: &NodeStore,
+    out: &mut RootMerge,
+    name: &str,
+    b: Option<Hash>,
+    o: Hash,
+    t: Hash,
+) -> Result<()> {
+    let base = b.map(|addr| Table::load(ns, addr)).transpose()?;
+    let ours = Table::load(ns, o)?;
+    let theirs = Table::load(ns, t)?;
+    let merged = match merge_schemas(
+        base.as_ref().map(Table::schema),
+        ours.schema(),
+        theirs.schema(),
+    ) {
+        Ok(merged) => merged,
+        Err(description) => {
+            out.schema_conflicts.push(SchemaConflict {
+                table: name.to_string(),
+                description,
+                base: b,
+                ours: Some(o),
+                theirs: Some(t),
+            });
+            return Ok(());
+        }
+    };
+    let rows = merge_rows(name, base.as_ref(), &ours, &theirs, &merged)?;
+    out.stats.tables_merged += 1;
+    out.stats.rows_applied += rows.applied;
+    out.stats.tables_rewritten += rows.rewritten;
+    out.root.put_table(name, &rows.table)?;
+    out.violations.extend(rows.violations);
+    if !rows.conflicts.is_empty() {
+        let count = rows.conflicts.len() as u64;
+        out.stats.rows_conflicted += count;
+        out.conflicts.insert(name.to_string(), count);
+        let map = conflict_map(ns, &rows.conflicts)?;
+        out.conflict_maps.insert(name.to_string(), map.root());
+    }
+    Ok(())
+}
+
+/// Builds a conflict map from entries in key order.
+fn conflict_map(ns: &NodeStore, entries: &[ConflictEntry]) -> Result<Map> {
+    Map::build(
+        ns,
+        entries.iter().map(|e| (e.key.clone(), e.encode_value())),
+    )
+}
