@@ -213,23 +213,42 @@ fn schema_conflict_stops_before_rows() {
     assert_eq!(working_rows(&repo, "main", "people")[0][1], text("changed"));
 }
 
-/// A column added on each side (both get the same next id) merges into both columns, each
-/// side's values in its own column.
+/// Adds column `column` of type `ty` to people on `branch`, setting it to `value` in row `id`.
+fn add_column(
+    repo: &vdb_engine::repo::Repository,
+    branch: &str,
+    column: &str,
+    ty: Type,
+    id: i64,
+    value: Value,
+) {
+    edit_root(repo, branch, |repo, root| {
+        let table = root.must_get_table(repo.node_store(), "people").unwrap();
+        let mut schema = table.schema().clone();
+        schema.add_column(column, ty, true, None).unwrap();
+        let mut table = table.with_schema(schema).unwrap();
+        let key = table.encode_key_values(&[int(id)]).unwrap();
+        let mut row = table.get(&key).unwrap().unwrap();
+        *row.last_mut().unwrap() = value;
+        table = table.apply([RowChange::Update { key, row }]).unwrap();
+        root.put_table("people", &table).unwrap();
+    });
+}
+
+/// The people schema in the working root of `branch`.
+fn people_schema_at(repo: &vdb_engine::repo::Repository, branch: &str) -> Schema {
+    let root = repo.working_root(branch).unwrap();
+    let table = root.must_get_table(repo.node_store(), "people").unwrap();
+    table.schema().clone()
+}
+
+/// A different column added on each side (each with its own derived id) merges into both
+/// columns, each side's values in its own column.
 #[test]
 fn columns_added_on_both_sides_merge() {
     let repo = people_repo();
     let add = |branch: &str, column: &str, id: i64, value: Value| {
-        edit_root(&repo, branch, |repo, root| {
-            let table = root.must_get_table(repo.node_store(), "people").unwrap();
-            let mut schema = table.schema().clone();
-            schema.add_column(column, Type::Text, true, None).unwrap();
-            let mut table = table.with_schema(schema).unwrap();
-            let key = table.encode_key_values(&[int(id)]).unwrap();
-            let mut row = table.get(&key).unwrap().unwrap();
-            row[4] = value.clone();
-            table = table.apply([RowChange::Update { key, row }]).unwrap();
-            root.put_table("people", &table).unwrap();
-        });
+        add_column(&repo, branch, column, Type::Text, id, value);
     };
     add("main", "email", 1, text("ann@x"));
     set_cell(&repo, "main", "people", 3, 2, int(52));
@@ -274,6 +293,88 @@ fn columns_added_on_both_sides_merge() {
                 null
             ],
         ]
+    );
+}
+
+/// (a) A branch merged twice. main adds email and feature adds phone; feature is merged; then
+/// feature adds note, changes a phone number and is merged again. With ids from a per-table
+/// counter, email and phone both got the next id and phone was renumbered in main, so the
+/// second merge saw feature's phone id as main's email. Derived ids are the same on both
+/// branches, so the second merge only adds note and takes the new phone number.
+#[test]
+fn branch_merged_twice_keeps_its_columns_apart() {
+    let repo = people_repo();
+    add_column(&repo, "main", "email", Type::Text, 1, text("ann@x"));
+    commit_all(&repo, "main", "add email");
+    add_column(&repo, "feature", "phone", Type::Text, 2, text("555"));
+    commit_all(&repo, "feature", "add phone");
+    assert!(matches!(
+        merge(&repo, "feature"),
+        MergeOutcome::Merged { .. }
+    ));
+    add_column(&repo, "feature", "note", Type::Text, 3, text("hi"));
+    set_cell(&repo, "feature", "people", 2, 4, text("556"));
+    commit_all(&repo, "feature", "add note, bob's new phone");
+    assert!(matches!(
+        merge(&repo, "feature"),
+        MergeOutcome::Merged { .. }
+    ));
+    let merged = people_schema_at(&repo, "main");
+    let names: Vec<&str> = merged.columns.iter().map(|c| &*c.name).collect();
+    assert_eq!(
+        names,
+        ["id", "name", "age", "city", "email", "phone", "note"]
+    );
+    let feature = people_schema_at(&repo, "feature");
+    for column in &feature.columns {
+        assert_eq!(merged.must_get_column(&column.name).unwrap().id, column.id);
+    }
+    let null = Value::Null;
+    let rows = working_rows(&repo, "main", "people");
+    assert_eq!(rows[0][4..], [text("ann@x"), null.clone(), null.clone()]);
+    assert_eq!(rows[1][4..], [null.clone(), text("556"), null.clone()]);
+    assert_eq!(rows[2][4..], [null.clone(), null, text("hi")]);
+}
+
+/// (b) The same column (same name and type) added on both sides has the same id on both, so
+/// it merges into one column holding both sides' values.
+#[test]
+fn same_column_added_on_both_sides_merges_into_one() {
+    let repo = people_repo();
+    add_column(&repo, "main", "email", Type::Text, 1, text("ann@x"));
+    commit_all(&repo, "main", "add email");
+    add_column(&repo, "feature", "email", Type::Text, 2, text("bob@x"));
+    commit_all(&repo, "feature", "add email too");
+    assert!(matches!(
+        merge(&repo, "feature"),
+        MergeOutcome::Merged { .. }
+    ));
+    let rows = working_rows(&repo, "main", "people");
+    let emails: Vec<&Value> = rows.iter().map(|r| &r[4]).collect();
+    assert_eq!(emails, [&text("ann@x"), &text("bob@x"), &Value::Null]);
+    assert_eq!(rows[0].len(), 5);
+}
+
+/// (c) The same name added on both sides with different types is two columns with one name:
+/// a schema conflict.
+#[test]
+fn same_name_added_with_different_types_is_a_schema_conflict() {
+    let repo = people_repo();
+    add_column(&repo, "main", "rank", Type::Int8, 1, int(1));
+    commit_all(&repo, "main", "rank as bigint");
+    add_column(&repo, "feature", "rank", Type::Text, 2, text("first"));
+    commit_all(&repo, "feature", "rank as text");
+    let MergeOutcome::Conflicts {
+        schema_conflicts, ..
+    } = merge(&repo, "feature")
+    else {
+        panic!("expected a schema conflict");
+    };
+    assert_eq!(schema_conflicts.len(), 1);
+    assert_eq!(
+        schema_conflicts[0].description,
+        "column rank was added on both sides with different definitions \
+         (ours: rank bigint; theirs: rank text)"
     );
 }
 

@@ -62,9 +62,10 @@ fn merge_cost(rows: i64) -> Cost {
         &["id"],
     )
     .unwrap();
+    let v = schema.must_get_column("v").unwrap().id;
     schema.indexes.push(IndexDef {
         name: "t_v".into(),
-        columns: vec![2],
+        columns: vec![v],
         unique: false,
         constraint: false,
     });

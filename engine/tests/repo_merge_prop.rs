@@ -136,9 +136,10 @@ fn schema() -> Schema {
         &["id"],
     )
     .unwrap();
+    let a = schema.must_get_column("a").unwrap().id;
     schema.indexes.push(IndexDef {
         name: "t_a".into(),
-        columns: vec![2],
+        columns: vec![a],
         unique: false,
         constraint: false,
     });

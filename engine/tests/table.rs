@@ -26,9 +26,10 @@ fn labels_schema() -> Schema {
         &["id"],
     )
     .unwrap();
+    let label = schema.must_get_column("label").unwrap().id;
     schema.indexes.push(IndexDef {
         name: "labels_label".into(),
-        columns: vec![3],
+        columns: vec![label],
         unique: false,
         constraint: false,
     });

@@ -18,7 +18,7 @@
 
 use super::conflict::{ConflictEntry, ConstraintViolation, ViolationKind};
 use super::diff::identical;
-use super::schema_merge::{convert, MergedSchema};
+use super::schema_merge::convert;
 use crate::codec::{encode_key, encode_row};
 use crate::error::{Error, Result};
 use crate::prolly::{DiffEntry, Map, NodeStore};
@@ -47,30 +47,29 @@ pub(crate) fn merge_rows(
     base: Option<&Table>,
     ours: &Table,
     theirs: &Table,
-    merged: &MergedSchema,
+    target: &Schema,
 ) -> Result<RowMerge> {
     let ns = ours.rows().node_store();
-    let target = &merged.schema;
     let mut rewritten = 0;
     let ours_t = if ours.schema() == target {
         ours.clone()
     } else {
         rewritten += 1;
-        rewrite_table(ours, target, &merged.ours_ids)?
+        rewrite_table(ours, target)?
     };
     let base_map = match base {
         None => Map::empty(ns)?,
         Some(b) if b.schema() == target => b.rows().clone(),
         Some(b) => {
             rewritten += 1;
-            rewrite_rows(ns, b, target, &merged.base_ids, true)?
+            rewrite_rows(ns, b, target, true)?
         }
     };
     let theirs_map = if theirs.schema() == target {
         theirs.rows().clone()
     } else {
         rewritten += 1;
-        rewrite_rows(ns, theirs, target, &merged.theirs_ids, false)?
+        rewrite_rows(ns, theirs, target, false)?
     };
     let walk = walk(&ours_t, &base_map, &theirs_map)?;
     let applied = walk.changes.len() as u64;
@@ -195,19 +194,19 @@ pub(crate) fn merge_cells(
     Some(row)
 }
 
-/// The rows of `table` as full rows of `target`: column j of `target` is the column with id
-/// `ids[j]` of `table` (NULL if `None`), converted to its type. `lossy`: a value that does not
+/// The rows of `table` as full rows of `target`: column j of `target` is `table`'s column with
+/// the same id (NULL if `table` has none), converted to its type. `lossy`: a value that does not
 /// convert becomes NULL (used for the base, which only serves as the comparison point) instead
 /// of failing.
 fn converted_rows<'a>(
     table: &'a Table,
     target: &'a Schema,
-    ids: &'a [Option<u32>],
     lossy: bool,
 ) -> Result<impl Iterator<Item = Result<(Bytes, Vec<Value>)>> + 'a> {
-    let from: Vec<Option<usize>> = ids
+    let from: Vec<Option<usize>> = target
+        .columns
         .iter()
-        .map(|id| id.and_then(|id| table.schema().position(id)))
+        .map(|c| table.schema().position(c.id))
         .collect();
     Ok(table.scan()?.map(move |entry| {
         let (key, old) = entry?;
@@ -231,9 +230,9 @@ fn converted_rows<'a>(
 }
 
 /// `table` rewritten under `target`, with every index rebuilt.
-fn rewrite_table(table: &Table, target: &Schema, ids: &[Option<u32>]) -> Result<Table> {
+fn rewrite_table(table: &Table, target: &Schema) -> Result<Table> {
     let empty = Table::create(table.rows().node_store(), target.clone())?;
-    let changes = converted_rows(table, target, ids, false)?
+    let changes = converted_rows(table, target, false)?
         .map(|entry| entry.map(|(key, row)| RowChange::Update { key, row }))
         .collect::<Result<Vec<_>>>()?;
     empty.apply(changes)
@@ -241,20 +240,14 @@ fn rewrite_table(table: &Table, target: &Schema, ids: &[Option<u32>]) -> Result<
 
 /// Only the primary map of `table` rewritten under `target` (the base and theirs need no
 /// indexes: they are only diffed).
-fn rewrite_rows(
-    ns: &NodeStore,
-    table: &Table,
-    target: &Schema,
-    ids: &[Option<u32>],
-    lossy: bool,
-) -> Result<Map> {
+fn rewrite_rows(ns: &NodeStore, table: &Table, target: &Schema, lossy: bool) -> Result<Map> {
     let key_pos = target.key_positions();
     let key_types = target.types_at(&key_pos);
     let val_pos = target.value_positions();
     let val_types = target.types_at(&val_pos);
     let rekey = table.schema().primary_key != target.primary_key;
     let mut entries = Vec::with_capacity(table.count() as usize);
-    for entry in converted_rows(table, target, ids, lossy)? {
+    for entry in converted_rows(table, target, lossy)? {
         let (mut key, row) = entry?;
         if rekey {
             let values: Vec<Value> = key_pos.iter().map(|&i| row[i].clone()).collect();

@@ -1,40 +1,30 @@
 //! Three-way merge of one table's schema, by stable column id. It runs before any row is
 //! touched: if it fails, the table is a schema conflict and its rows are not merged.
 //!
-//! Columns present in the base are matched by id across the three versions: a column changed
-//! (renamed, retyped, nullability or default changed) or dropped on one side only takes that
-//! side's version; changed the same way on both sides is fine; changed differently, or dropped
-//! on one side and changed on the other, is a conflict.
+//! Column ids are derived from a column's name and type when it is added (see
+//! `table/schema.rs`), so the same column has the same id on every branch and columns are
+//! matched by id across base, ours and theirs, with no renumbering:
 //!
-//! Columns added since the base need care, because ids are allocated per table from
-//! `next_column_id`: two branches adding a column each both pick the same next id. So added
-//! columns are matched by name: the same name with the same definition on both sides is one
-//! column; the same name with different definitions is a conflict; a column of theirs whose id
-//! ours also allocated gets a fresh id in the merged schema (ours keep theirs), and the row
-//! rewrite maps it back. Limitation: a branch that still holds the old id and is merged again
-//! later sees that id as a different column; allocating column ids randomly (as Dolt's column
-//! tags are) would remove the collision.
+//! - a column changed (renamed, retyped, nullability or default changed), dropped or added on
+//!   one side only takes that side's version;
+//! - changed, dropped or added the same way on both sides is fine: the same column (same name
+//!   and type) added on both sides has one id, and so is one column;
+//! - changed differently, dropped on one side and changed on the other, or added on both sides
+//!   with the same id but a different nullability or default, is a conflict;
+//! - two different ids with the same name in the merged schema is a conflict: the same name
+//!   added on both sides with different types, or a rename on one side onto a name the other
+//!   side added.
+//!
+//! Because ids never depend on the merge, merging a branch again later sees the same ids.
 //!
 //! Column order is ours, then columns only theirs have, in their order. Primary keys must be
 //! equal on both sides. Indexes, CHECK constraints and foreign keys merge three-way by name. A
 //! column whose type differs between a side and the merged schema must be convertible without
-//! loss (integer and float widening, within the text family, numeric precision changes).
+//! loss (integer and float widening, within the text family, numeric precision changes); the
+//! row merge brings each side to the merged schema by column id.
 
 use crate::table::{Column, Schema};
 use crate::value::{Type, Value};
-use std::collections::{BTreeMap, HashMap};
-
-/// A merged schema, and where each of its columns comes from on each side.
-#[derive(Clone, Debug)]
-pub(crate) struct MergedSchema {
-    pub schema: Schema,
-    /// Per merged column (schema order): its id in the base, if the base has it.
-    pub base_ids: Vec<Option<u32>>,
-    /// Per merged column: its id in ours.
-    pub ours_ids: Vec<Option<u32>>,
-    /// Per merged column: its id in theirs (differs from the merged id when remapped).
-    pub theirs_ids: Vec<Option<u32>>,
-}
 
 /// A column's definition without its id, for comparing across sides.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,91 +59,29 @@ pub(crate) fn merge_schemas(
     base: Option<&Schema>,
     ours: &Schema,
     theirs: &Schema,
-) -> Result<MergedSchema, String> {
+) -> Result<Schema, String> {
     let Some(base) = base else {
         if ours != theirs {
             return Err("the table was created on both sides with different schemas".into());
         }
-        return Ok(identity(None, ours));
+        return Ok(ours.clone());
     };
     if ours == theirs {
-        return Ok(identity(Some(base), ours));
+        return Ok(ours.clone());
     }
-    let remap = remap_theirs(base, ours, theirs)?;
-    let merged_id = |id: u32| remap.get(&id).copied().unwrap_or(id);
-    let theirs_by_merged: BTreeMap<u32, &Column> = theirs
-        .columns
-        .iter()
-        .map(|c| (merged_id(c.id), c))
-        .collect();
-    let mut columns: Vec<Column> = Vec::new();
-    let order = ours
-        .columns
-        .iter()
-        .map(|c| c.id)
-        .chain(theirs.columns.iter().map(|c| merged_id(c.id)))
-        .chain(base.columns.iter().map(|c| c.id));
-    for id in order {
-        if columns.iter().any(|c| c.id == id) {
-            continue;
-        }
-        let picked = pick_column(
-            base.column_by_id(id),
-            ours.column_by_id(id),
-            theirs_by_merged.get(&id).copied(),
-        )?;
-        if let Some(column) = picked {
-            if columns.iter().any(|c| c.name == column.name) {
-                return Err(format!(
-                    "two different columns would be named {}; rename one of them on one branch \
-                     and merge again",
-                    column.name
-                ));
-            }
-            columns.push(Column {
-                id,
-                ..column.clone()
-            });
-        }
-    }
-    let inverse: HashMap<u32, u32> = remap.iter().map(|(t, m)| (*m, *t)).collect();
-    // Ids theirs' schema does not define stay as they are; `validate` below rejects them.
-    let map_ids = |ids: &[u32]| -> Vec<u32> {
-        ids.iter()
-            .map(|id| remap.get(id).copied().unwrap_or(*id))
-            .collect()
-    };
-    if ours.primary_key != map_ids(&theirs.primary_key) {
+    if ours.primary_key != theirs.primary_key {
         return Err("the primary key differs between the two sides".into());
     }
     if base.is_keyless() != ours.is_keyless() {
         return Err("the table gained or lost its primary key on both sides".into());
     }
-    let mut theirs_indexes = theirs.indexes.clone();
-    for index in &mut theirs_indexes {
-        index.columns = map_ids(&index.columns);
-    }
-    let mut theirs_fks = theirs.foreign_keys.clone();
-    for fk in &mut theirs_fks {
-        fk.columns = map_ids(&fk.columns);
-    }
-    let next_column_id = remap
-        .values()
-        .map(|id| id + 1)
-        .chain([
-            base.next_column_id,
-            ours.next_column_id,
-            theirs.next_column_id,
-        ])
-        .max()
-        .unwrap_or(1);
     let schema = Schema {
-        columns,
+        columns: merge_columns(base, ours, theirs)?,
         primary_key: ours.primary_key.clone(),
         indexes: merge_named(
             &base.indexes,
             &ours.indexes,
-            &theirs_indexes,
+            &theirs.indexes,
             "index",
             |x| &x.name,
         )?,
@@ -163,96 +91,77 @@ pub(crate) fn merge_schemas(
         foreign_keys: merge_named(
             &base.foreign_keys,
             &ours.foreign_keys,
-            &theirs_fks,
+            &theirs.foreign_keys,
             "foreign key",
             |x| &x.name,
         )?,
-        next_column_id,
     };
     schema
         .validate()
         .map_err(|e| format!("the merged schema is invalid: {e}"))?;
-    let merged = MergedSchema {
-        base_ids: schema
-            .columns
-            .iter()
-            .map(|c| base.column_by_id(c.id).map(|_| c.id))
-            .collect(),
-        ours_ids: schema
-            .columns
-            .iter()
-            .map(|c| ours.column_by_id(c.id).map(|_| c.id))
-            .collect(),
-        theirs_ids: schema
-            .columns
-            .iter()
-            .map(|c| inverse.get(&c.id).copied())
-            .collect(),
-        schema,
-    };
-    check_conversions(&merged, ours, theirs)?;
-    Ok(merged)
+    check_conversions(&schema, ours, theirs)?;
+    Ok(schema)
 }
 
-/// Every side has exactly `schema`'s columns (the base may lack some or have others).
-fn identity(base: Option<&Schema>, schema: &Schema) -> MergedSchema {
-    let ids: Vec<Option<u32>> = schema.columns.iter().map(|c| Some(c.id)).collect();
-    MergedSchema {
-        base_ids: schema
-            .columns
-            .iter()
-            .map(|c| base.and_then(|b| b.column_by_id(c.id)).map(|_| c.id))
-            .collect(),
-        ours_ids: ids.clone(),
-        theirs_ids: ids,
-        schema: schema.clone(),
-    }
-}
-
-/// Theirs' column id → the id the column gets in the merged schema (see the module header).
-fn remap_theirs(
-    base: &Schema,
-    ours: &Schema,
-    theirs: &Schema,
-) -> Result<HashMap<u32, u32>, String> {
-    let mut next = base
-        .next_column_id
-        .max(ours.next_column_id)
-        .max(theirs.next_column_id);
-    let mut remap = HashMap::new();
-    for column in &theirs.columns {
-        if base.column_by_id(column.id).is_some() {
-            remap.insert(column.id, column.id);
+/// The merged columns, matched by id: ours' order, then theirs', then the base's (for columns
+/// only the base has, which [`pick_column`] drops).
+fn merge_columns(base: &Schema, ours: &Schema, theirs: &Schema) -> Result<Vec<Column>, String> {
+    let mut columns: Vec<Column> = Vec::new();
+    let order = ours
+        .columns
+        .iter()
+        .chain(&theirs.columns)
+        .chain(&base.columns)
+        .map(|c| c.id);
+    for id in order {
+        if columns.iter().any(|c| c.id == id) {
             continue;
         }
-        let ours_added = ours
-            .columns
-            .iter()
-            .find(|o| base.column_by_id(o.id).is_none() && o.name == column.name);
-        let id = match ours_added {
-            Some(o) if def(o) == def(column) => o.id,
-            Some(o) => {
-                return Err(format!(
-                    "column {} was added on both sides with different definitions \
-                     (ours: {}; theirs: {})",
-                    column.name,
-                    describe(o),
-                    describe(column)
-                ))
-            }
-            None if column.id < ours.next_column_id => {
-                let fresh = next;
-                next += 1;
-                fresh
-            }
-            None => column.id,
+        let picked = pick_column(
+            base.column_by_id(id),
+            ours.column_by_id(id),
+            theirs.column_by_id(id),
+        )?;
+        let Some(column) = picked else {
+            continue;
         };
-        remap.insert(column.id, id);
+        if let Some(other) = columns.iter().find(|c| c.name == column.name) {
+            return Err(name_clash(base, ours, other, column));
+        }
+        columns.push(column.clone());
     }
-    Ok(remap)
+    Ok(columns)
 }
 
-/// The three-way choice for one column (`None`: it is not in the merged schema).
+/// Describes two merged columns with different ids but the same name.
+fn name_clash(base: &Schema, ours: &Schema, a: &Column, b: &Column) -> String {
+    let added = |c: &Column| base.column_by_id(c.id).is_none();
+    if added(a) && added(b) {
+        // Neither is in the base and each side's own names are unique: one is ours', one theirs'.
+        let (o, t) = if ours.column_by_id(a.id).is_some() {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        return added_differently(o, t);
+    }
+    format!(
+        "two different columns would be named {}; rename one of them on one branch and merge \
+         again",
+        a.name
+    )
+}
+
+fn added_differently(ours: &Column, theirs: &Column) -> String {
+    format!(
+        "column {} was added on both sides with different definitions (ours: {}; theirs: {})",
+        ours.name,
+        describe(ours),
+        describe(theirs)
+    )
+}
+
+/// The three-way choice for one column id (`None`: it is not in the merged schema).
 fn pick_column<'a>(
     base: Option<&'a Column>,
     ours: Option<&'a Column>,
@@ -276,10 +185,9 @@ fn pick_column<'a>(
             "column {} was dropped on one side and changed on the other",
             b.name
         ),
-        (None, Some(c), _) | (None, _, Some(c)) => {
-            format!("column {} was added on both sides differently", c.name)
-        }
-        (None, None, None) => "a column vanished".into(),
+        (None, Some(o), Some(t)) => added_differently(o, t),
+        // Unreachable: without a base, a column on one side only equals the base's absence.
+        (None, _, _) => "a column was added on one side in a way the merge cannot follow".into(),
     })
 }
 
@@ -320,11 +228,10 @@ fn merge_named<T: Clone + PartialEq>(
 }
 
 /// Fails if ours' or theirs' values of a column cannot be converted to its merged type.
-fn check_conversions(merged: &MergedSchema, ours: &Schema, theirs: &Schema) -> Result<(), String> {
-    for (j, column) in merged.schema.columns.iter().enumerate() {
-        let sides = [(ours, merged.ours_ids[j]), (theirs, merged.theirs_ids[j])];
-        for (schema, id) in sides {
-            let Some(side) = id.and_then(|id| schema.column_by_id(id)) else {
+fn check_conversions(merged: &Schema, ours: &Schema, theirs: &Schema) -> Result<(), String> {
+    for column in &merged.columns {
+        for side in [ours, theirs] {
+            let Some(side) = side.column_by_id(column.id) else {
                 continue;
             };
             if !convertible(&side.ty, &column.ty) {
@@ -389,40 +296,74 @@ mod tests {
         .unwrap()
     }
 
-    #[test]
-    fn columns_added_on_both_sides_get_distinct_ids() {
-        let base = schema(&[("id", Type::Int8), ("a", Type::Text)]);
-        let mut ours = base.clone();
-        ours.add_column("x", Type::Int4, true, None).unwrap();
-        let mut theirs = base.clone();
-        theirs.add_column("y", Type::Text, true, None).unwrap();
-        let merged = merge_schemas(Some(&base), &ours, &theirs).unwrap();
-        let names: Vec<&str> = merged.schema.columns.iter().map(|c| &*c.name).collect();
-        assert_eq!(names, ["id", "a", "x", "y"]);
-        assert_eq!(merged.schema.columns[3].id, 4, "theirs' y is renumbered");
-        assert_eq!(merged.theirs_ids[3], Some(3));
-        assert_eq!(merged.ours_ids[3], None);
-        assert_eq!(merged.schema.next_column_id, 5);
+    fn names(schema: &Schema) -> Vec<&str> {
+        schema.columns.iter().map(|c| &*c.name).collect()
     }
 
     #[test]
-    fn same_column_added_identically_is_one_column() {
+    fn columns_added_on_both_sides_keep_their_ids() {
+        let base = schema(&[("id", Type::Int8), ("a", Type::Text)]);
+        let mut ours = base.clone();
+        let x = ours.add_column("x", Type::Int4, true, None).unwrap();
+        let mut theirs = base.clone();
+        let y = theirs.add_column("y", Type::Text, true, None).unwrap();
+        let merged = merge_schemas(Some(&base), &ours, &theirs).unwrap();
+        assert_eq!(names(&merged), ["id", "a", "x", "y"]);
+        assert_eq!(merged.must_get_column("x").unwrap().id, x);
+        assert_eq!(merged.must_get_column("y").unwrap().id, y);
+    }
+
+    /// (b) The same column (same name and type) added on both sides gets the same id on both,
+    /// and so merges into one column, wherever each side put it.
+    #[test]
+    fn same_column_added_on_both_sides_is_one_column() {
         let base = schema(&[("id", Type::Int8)]);
         let mut ours = base.clone();
         ours.add_column("x", Type::Int4, true, None).unwrap();
+        let z = ours.add_column("z", Type::Int4, true, None).unwrap();
+        let mut theirs = base.clone();
+        assert_eq!(theirs.add_column("z", Type::Int4, true, None).unwrap(), z);
+        let merged = merge_schemas(Some(&base), &ours, &theirs).unwrap();
+        assert_eq!(names(&merged), ["id", "x", "z"]);
+        assert_eq!(merged.must_get_column("z").unwrap().id, z);
+    }
+
+    /// (c) The same name added on both sides with different types: two ids, one name.
+    #[test]
+    fn same_name_different_type_added_on_both_sides_conflicts() {
+        let base = schema(&[("id", Type::Int8)]);
+        let mut ours = base.clone();
         ours.add_column("z", Type::Int4, true, None).unwrap();
         let mut theirs = base.clone();
-        theirs.add_column("z", Type::Int4, true, None).unwrap();
-        let merged = merge_schemas(Some(&base), &ours, &theirs).unwrap();
-        assert_eq!(merged.schema.columns.len(), 3);
+        theirs.add_column("z", Type::Text, true, None).unwrap();
+        let err = merge_schemas(Some(&base), &ours, &theirs).unwrap_err();
         assert_eq!(
-            merged.theirs_ids[2],
-            Some(2),
-            "theirs' z (id 2) is ours' z (id 3)"
+            err,
+            "column z was added on both sides with different definitions \
+             (ours: z integer; theirs: z text)"
         );
-        let mut clash = base.clone();
-        clash.add_column("z", Type::Text, true, None).unwrap();
-        assert!(merge_schemas(Some(&base), &ours, &clash).is_err());
+        // Same name and type, different nullability: one id, two definitions.
+        let mut theirs = base.clone();
+        theirs.add_column("z", Type::Int4, false, None).unwrap();
+        let err = merge_schemas(Some(&base), &ours, &theirs).unwrap_err();
+        assert!(
+            err.contains("(ours: z integer; theirs: z integer NOT NULL)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn rename_onto_a_name_the_other_side_added_conflicts() {
+        let base = schema(&[("id", Type::Int8), ("a", Type::Text)]);
+        let mut ours = base.clone();
+        ours.columns[1].name = "b".into();
+        let mut theirs = base.clone();
+        theirs.add_column("b", Type::Text, true, None).unwrap();
+        let err = merge_schemas(Some(&base), &ours, &theirs).unwrap_err();
+        assert!(
+            err.contains("two different columns would be named b"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -438,6 +379,6 @@ mod tests {
         let mut theirs = base.clone();
         theirs.add_column("b", Type::Bool, true, None).unwrap();
         let merged = merge_schemas(Some(&base), &ours, &theirs).unwrap();
-        assert_eq!(merged.schema.columns[1].ty, Type::Int8);
+        assert_eq!(merged.columns[1].ty, Type::Int8);
     }
 }

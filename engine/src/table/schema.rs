@@ -1,6 +1,20 @@
 //! Table schemas. Columns carry stable ids that survive renames and reordering, so that diffs and
 //! merges can follow a column across versions; the primary key, indexes and constraints name
 //! columns by id.
+//!
+//! A column's id is derived from its definition when it is added (as Dolt derives column tags),
+//! not allocated from a per-table counter: the first 4 bytes, big-endian, of
+//! `blake3("vdb-column-id-v1" | 0x00 | name | 0x00 | type's Display text)`, rehashed with a
+//! counter while the id is 0 or taken by another column of the schema (`column_id` below). So:
+//!
+//! - the same column (same name and type) added on two branches gets the same id on both, and a
+//!   three-way merge sees one column;
+//! - different columns get different ids (up to a 32-bit hash collision, which the counter
+//!   resolves within one schema);
+//! - the id is stored, never recomputed: a rename or retype keeps it.
+//!
+//! A column dropped and later added again with the same name and type gets its old id back, so
+//! history sees one column whose values went NULL, not a new column.
 
 use crate::error::{Error, Result};
 use crate::value::Type;
@@ -9,7 +23,8 @@ use serde::{Deserialize, Serialize};
 /// A column.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Column {
-    /// Stable id, unique within the table, never reused.
+    /// Stable id, unique within the table and non-zero, derived from the column's name and type
+    /// when it was added (see the module header); kept across renames and retypes.
     pub id: u32,
     pub name: String,
     pub ty: Type,
@@ -70,8 +85,35 @@ pub struct Schema {
     pub indexes: Vec<IndexDef>,
     pub checks: Vec<CheckDef>,
     pub foreign_keys: Vec<ForeignKeyDef>,
-    /// The id the next added column gets.
-    pub next_column_id: u32,
+}
+
+/// Domain-separation tag of the column-id derivation; a different derivation needs a new tag.
+const COLUMN_ID_TAG: &[u8] = b"vdb-column-id-v1";
+
+/// The `attempt`-th candidate id for a column `name` of type `ty`: attempt 0 first, then 1, 2, …
+/// while the candidate is 0 or taken. The bytes hashed (blake3), then the id:
+///
+/// ```text
+/// "vdb-column-id-v1" | 0x00 | name (UTF-8) | 0x00 | ty's Display text (UTF-8)
+///                    [ | 0x00 | attempt: u32 big-endian ]      only when attempt > 0
+/// id = first 4 bytes of the hash as a big-endian u32
+/// ```
+fn column_id(name: &str, ty: &Type, attempt: u32) -> u32 {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(COLUMN_ID_TAG);
+    hasher.update(&[0]);
+    hasher.update(name.as_bytes());
+    hasher.update(&[0]);
+    hasher.update(ty.to_string().as_bytes());
+    if attempt > 0 {
+        hasher.update(&[0]);
+        hasher.update(&attempt.to_be_bytes());
+    }
+    let hash = hasher.finalize();
+    let first: [u8; 4] = hash.as_bytes()[..4]
+        .try_into()
+        .expect("a hash has 32 bytes");
+    u32::from_be_bytes(first)
 }
 
 impl Schema {
@@ -84,7 +126,6 @@ impl Schema {
             indexes: Vec::new(),
             checks: Vec::new(),
             foreign_keys: Vec::new(),
-            next_column_id: 1,
         };
         for (name, ty, nullable) in columns {
             schema.add_column(name, ty.clone(), *nullable, None)?;
@@ -102,7 +143,8 @@ impl Schema {
         Ok(schema)
     }
 
-    /// Appends a column with a fresh id; returns the id.
+    /// Appends a column with an id derived from `name` and `ty` (see the module header); returns
+    /// the id.
     pub fn add_column(
         &mut self,
         name: &str,
@@ -115,8 +157,10 @@ impl Schema {
                 "column \"{name}\" specified more than once"
             )));
         }
-        let id = self.next_column_id;
-        self.next_column_id += 1;
+        let id = (0..)
+            .map(|attempt| column_id(name, &ty, attempt))
+            .find(|&id| id != 0 && self.column_by_id(id).is_none())
+            .expect("a 32-bit id space has a free id");
         self.columns.push(Column {
             id,
             name: name.to_string(),
@@ -182,21 +226,26 @@ impl Schema {
             .collect()
     }
 
-    /// Checks internal consistency: unique names and ids, keys and indexes naming columns.
+    /// Checks internal consistency: unique names, unique non-zero ids, keys and indexes naming
+    /// columns.
     pub fn validate(&self) -> Result<()> {
         for (i, c) in self.columns.iter().enumerate() {
-            if self.columns[..i]
-                .iter()
-                .any(|d| d.name == c.name || d.id == c.id)
-            {
+            let earlier = &self.columns[..i];
+            if earlier.iter().any(|d| d.name == c.name) {
                 return Err(Error::InvalidInput(format!(
                     "column \"{}\" specified more than once",
                     c.name
                 )));
             }
-            if c.id >= self.next_column_id {
+            if let Some(d) = earlier.iter().find(|d| d.id == c.id) {
                 return Err(Error::InvalidInput(format!(
-                    "column \"{}\" has an unassigned id",
+                    "columns \"{}\" and \"{}\" have the same id {}",
+                    d.name, c.name, c.id
+                )));
+            }
+            if c.id == 0 {
+                return Err(Error::InvalidInput(format!(
+                    "column \"{}\" has id 0",
                     c.name
                 )));
             }
@@ -213,5 +262,69 @@ impl Schema {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pins the derivation (tag, separators, name, type text, byte order): changing any of them
+    /// would give every existing column a different id than the same column added from now on.
+    #[test]
+    fn golden_column_id() {
+        let schema = Schema::new(&[("label", Type::Int4, true)], &[]).unwrap();
+        assert_eq!(schema.must_get_column("label").unwrap().id, 0x212d_1ef4);
+        // The same, from the layout written above `column_id`.
+        let hash = blake3::hash(b"vdb-column-id-v1\x00label\x00integer");
+        assert_eq!(&hash.as_bytes()[..4], &0x212d_1ef4_u32.to_be_bytes());
+        let mut retry = b"vdb-column-id-v1\x00label\x00integer\x00".to_vec();
+        retry.extend_from_slice(&1u32.to_be_bytes());
+        let hash = blake3::hash(&retry);
+        let want = u32::from_be_bytes(hash.as_bytes()[..4].try_into().unwrap());
+        assert_eq!(column_id("label", &Type::Int4, 1), want);
+    }
+
+    #[test]
+    fn ids_depend_on_name_and_type_only() {
+        let mut a = Schema::new(&[("id", Type::Int8, false)], &["id"]).unwrap();
+        let mut b = Schema::new(
+            &[("id", Type::Int8, false), ("x", Type::Text, true)],
+            &["id"],
+        )
+        .unwrap();
+        let in_a = a.add_column("note", Type::Text, true, None).unwrap();
+        let in_b = b
+            .add_column("note", Type::Text, false, Some("'-'".into()))
+            .unwrap();
+        assert_eq!(
+            in_a, in_b,
+            "position, nullability and default do not matter"
+        );
+        assert_ne!(in_a, column_id("note", &Type::Varchar(None), 0));
+        assert_ne!(in_a, column_id("notes", &Type::Text, 0));
+    }
+
+    #[test]
+    fn taken_id_is_rehashed_with_a_counter() {
+        let mut schema = Schema::new(&[("a", Type::Text, true)], &[]).unwrap();
+        schema.columns[0].id = column_id("x", &Type::Int4, 0);
+        let id = schema.add_column("x", Type::Int4, true, None).unwrap();
+        assert_eq!(id, column_id("x", &Type::Int4, 1));
+        assert_ne!(id, schema.columns[0].id);
+        schema.validate().unwrap();
+    }
+
+    #[test]
+    fn validate_rejects_duplicate_and_zero_ids() {
+        let mut schema =
+            Schema::new(&[("a", Type::Int8, false), ("b", Type::Int8, true)], &["a"]).unwrap();
+        schema.validate().unwrap();
+        schema.columns[1].id = schema.columns[0].id;
+        let err = schema.validate().unwrap_err().to_string();
+        assert!(err.contains("have the same id"), "{err}");
+        schema.columns[1].id = 0;
+        let err = schema.validate().unwrap_err().to_string();
+        assert!(err.contains("has id 0"), "{err}");
     }
 }

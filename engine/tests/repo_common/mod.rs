@@ -54,9 +54,10 @@ pub fn person(id: i64, name: &str, age: i64, city: &str) -> Vec<Value> {
 /// people with a UNIQUE index on name.
 pub fn people_unique_name_schema() -> Schema {
     let mut schema = people_schema();
+    let name = schema.must_get_column("name").unwrap().id;
     schema.indexes.push(IndexDef {
         name: "people_name_key".into(),
-        columns: vec![2],
+        columns: vec![name],
         unique: true,
         constraint: true,
     });

@@ -1,0 +1,578 @@
+//! `DiskStore`: chunks and root changes appended to journal files, found through a sled index.
+//! This module (`store/disk/`) is the only one in vdb that names sled.
+//!
+//! The journal is the log of record. sled is an index over it that may lag behind after a crash:
+//! `open` brings it up to date by replaying the journal. Directory layout:
+//! ```text
+//! index/                  a sled database with three trees:
+//!                           chunks  address (20 bytes) -> location of its journal record
+//!                           roots   root name (utf-8)  -> root value
+//!                           meta    format, journal.indexed
+//! journal/00000001.jnl    append-only journal files; ids start at 1, 8 zero-padded digits; the
+//!                         highest id is the active file, every lower one is complete
+//! ```
+//!
+//! The life of a commit:
+//! 1. `put` hashes the uncompressed chunk, returns at once if the address is pending or indexed,
+//!    else encodes a chunk record (lz4 when that saves at least an eighth), appends it to an
+//!    in-memory write buffer and remembers address -> location in `pending`. When the buffer
+//!    outgrows `write_buffer` it is written to the active journal file, without fsync.
+//! 2. `flush` writes the buffer and calls `sync_data` on the active file once: that is the
+//!    durability point. It then commits to sled, in one transaction, every pending index entry and
+//!    `journal.indexed` = the end of the file, and clears `pending`. It never flushes sled: the
+//!    journal already holds everything sled would lose in a crash. A file that has reached
+//!    `journal_file_limit` is then followed by a new, empty one (its directory fsynced).
+//! 3. `cas_root` compares `expected` with the current value under the writer mutex, appends a
+//!    root record to the buffer and flushes as in step 2, the root change joining the same sled
+//!    transaction: one fsync makes the chunks and the root durable together.
+//! 4. `get` finds the location (index, then pending), reads the record with a positioned read (or
+//!    copies it from the write buffer), checks its header, decompresses it and verifies that the
+//!    bytes hash to the address. Bad bytes are `Error::Corrupted`, never data, never a panic.
+//! 5. `open` replays the journal from `journal.indexed` through every later file in id order:
+//!    each valid chunk record re-enters `chunks`, each valid root record is applied to `roots`.
+//!    The first invalid record of the active file starts a torn or unacknowledged tail, which is
+//!    truncated; an invalid record in an earlier, complete file is damage, and `open` fails naming
+//!    the file and offset. Then `journal.indexed` moves to the end and sled is flushed, once.
+//!
+//! Invariants:
+//! - Every record before `journal.indexed` is reflected in sled, and sled never names a byte that
+//!   was not fsynced first: index entries, root changes and `journal.indexed` are committed
+//!   together, after `sync_data`. sled recovers a prefix of its writes, so losing its recent
+//!   writes only moves `journal.indexed` back, and replay redoes them.
+//! - Replay stops at the first invalid record, so a root record is applied only if every record
+//!   before it is intact: a durable root never names a missing chunk.
+//! - A record that reached the file whole without being flushed (a spilled buffer, or a
+//!   `cas_root` whose fsync a crash interrupted) may be replayed. That is harmless for chunks, and
+//!   for roots it is the usual fate of a commit in flight: it may or may not have happened.
+//! - Dropping the store without `flush` models a crash: buffered chunks are lost, and putting them
+//!   again later works.
+//! - Once an fsync has been attempted, a failure (of the fsync, the sled commit or the rotation)
+//!   may leave memory out of step with disk: the store then refuses writes (`ReadOnly`) until it
+//!   is reopened, and replay decides what survived. An error from `flush` or `cas_root` means
+//!   "outcome unknown", as for any commit whose acknowledgement is lost.
+//!
+//! Concurrency: every method takes `&self`. The writer state (buffer, pending map, active file) is
+//! behind one mutex, held by `put`, `flush` and across the whole of `cas_root`, so compare-and-swap
+//! is atomic within the process (sled's file lock keeps a store to one process). Reads of indexed
+//! chunks and roots take no lock but a brief read lock on the map of open journal handles; reads
+//! look in the index before the pending map and again after it, so a concurrent flush moving an
+//! entry from one to the other is never missed. `open` waits a few seconds for sled's lock,
+//! because sled releases it a moment after a store is dropped.
+//!
+//! Files: this one holds `DiskStore`, its options, the `ChunkStore` impl (steps 1–4), the
+//! append-side `Writer` and the journal files' names; `record.rs` the journal record (layout,
+//! encode, decode, validate) and the index values; `index.rs` the sled trees, their commit and
+//! the format check (the only file that names the sled crate); `replay.rs` step 5. Byte layouts
+//! are written above their encoders: `record::frame` (the record),
+//! [`record::encode_chunk_record`], [`record::encode_root_record`],
+//! [`record::Location::encode`], [`record::Position::encode`] and [`index::check_format`].
+
+mod index;
+mod record;
+mod replay;
+
+use super::{ChunkStore, StoreStats};
+use crate::error::{Error, Result};
+use crate::hash::Hash;
+use bytes::Bytes;
+use index::{check_format, index_err, Index, KEY_INDEXED};
+use record::{
+    decode_record, encode_chunk_record, encode_root_record, Location, Position, RootChange,
+};
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+/// Tuning for a [`DiskStore`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiskStoreOptions {
+    /// Compress chunks with lz4 when that saves at least an eighth of their size.
+    pub compress: bool,
+    /// Bytes of records buffered in memory before they are written to the journal file.
+    pub write_buffer: usize,
+    /// Size after which a flush starts a new journal file.
+    pub journal_file_limit: u64,
+    /// Bytes of sled's page cache.
+    pub sled_cache_bytes: u64,
+}
+
+impl Default for DiskStoreOptions {
+    fn default() -> Self {
+        Self {
+            compress: true,
+            write_buffer: 8 << 20,
+            journal_file_limit: 1 << 30,
+            sled_cache_bytes: 32 << 20,
+        }
+    }
+}
+
+/// A durable [`ChunkStore`] in a directory: journal files plus a sled index.
+pub struct DiskStore {
+    dir: PathBuf,
+    options: DiskStoreOptions,
+    index: Index,
+    writer: Mutex<Writer>,
+    /// Open handles of journal files, shared by readers; the active file's is the writer's.
+    readers: RwLock<HashMap<u32, Arc<File>>>,
+    reads: AtomicU64,
+    writes: AtomicU64,
+    bytes_written: AtomicU64,
+    syncs: AtomicU64,
+}
+
+/// The append side: the active journal file, records not yet written to it, and index entries
+/// not yet committed.
+struct Writer {
+    file_id: u32,
+    file: Arc<File>,
+    /// Bytes written to the active file (records past this are still in `buffer`).
+    file_len: u64,
+    /// Bytes of the active file that are fsynced and reflected in sled.
+    indexed_len: u64,
+    buffer: Vec<u8>,
+    pending: HashMap<Hash, Location>,
+    /// Set when a failure after an fsync attempt may have left memory out of step with disk;
+    /// every later write is refused with this cause.
+    failed: Option<String>,
+}
+
+/// A record found by address: either copied out of the write buffer or still on disk.
+enum Found {
+    Buffered(Bytes),
+    At(Location),
+}
+
+impl DiskStore {
+    /// Opens the store in `dir`, creating the directory and an empty store if missing. Replays
+    /// the journal past `journal.indexed` into sled and drops the active file's torn tail, if a
+    /// crash left one.
+    pub fn open(dir: impl AsRef<Path>, options: DiskStoreOptions) -> Result<DiskStore> {
+        let dir = dir.as_ref().to_path_buf();
+        let journal_dir = dir.join("journal");
+        fs::create_dir_all(&journal_dir)
+            .map_err(|e| Error::io(format!("creating {}", journal_dir.display()), e))?;
+        let index = Index::open(&dir, options.sled_cache_bytes)?;
+        check_format(&dir, &index)?;
+        let end = index.replay(&dir)?;
+
+        let name = journal_name(end.file);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(journal_path(&dir, end.file))
+            .map_err(|e| Error::io(format!("opening journal {name}"), e))?;
+        let file = Arc::new(file);
+        let writer = Writer {
+            file_id: end.file,
+            file: file.clone(),
+            file_len: end.offset,
+            indexed_len: end.offset,
+            buffer: Vec::new(),
+            pending: HashMap::new(),
+            failed: None,
+        };
+        Ok(DiskStore {
+            dir,
+            options,
+            index,
+            writer: Mutex::new(writer),
+            readers: RwLock::new(HashMap::from([(end.file, file)])),
+            reads: AtomicU64::new(0),
+            writes: AtomicU64::new(0),
+            bytes_written: AtomicU64::new(0),
+            syncs: AtomicU64::new(0),
+        })
+    }
+
+    /// Test support: makes the index of the closed store in `dir` lag as far behind its journal
+    /// as it can, as if sled had lost every write since the store was created. Empties `chunks`
+    /// and `roots` and points `journal.indexed` at the start of journal 1, so that the next
+    /// `open` rebuilds both by replaying the whole journal.
+    #[doc(hidden)]
+    pub fn rewind_index_for_tests(dir: impl AsRef<Path>) -> Result<()> {
+        let dir = dir.as_ref();
+        let index = Index::open(dir, 1 << 20)?;
+        index.chunks.clear().map_err(index_err)?;
+        index.roots.clear().map_err(index_err)?;
+        index
+            .meta
+            .insert(KEY_INDEXED, &Position::START.encode()[..])
+            .map_err(index_err)?;
+        index.db.flush().map_err(index_err)?;
+        Ok(())
+    }
+
+    /// The store's root directory.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Bytes of every file under the store's directory, sled's included.
+    pub fn disk_usage(&self) -> Result<u64> {
+        dir_size(&self.dir).map_err(|e| Error::io(format!("sizing {}", self.dir.display()), e))
+    }
+
+    /// Number of durable (flushed and indexed) chunks. Walks the whole index.
+    pub fn chunk_count(&self) -> Result<u64> {
+        Ok(self.index.chunks.len() as u64)
+    }
+
+    /// Every durable (flushed and indexed) chunk address, in address order.
+    pub fn addresses(&self) -> impl Iterator<Item = Result<Hash>> {
+        self.index.chunks.iter().keys().map(|key| {
+            let key = key.map_err(index_err)?;
+            Hash::from_slice(&key).ok_or_else(|| {
+                Error::Index(format!(
+                    "index key of {} bytes is not an address",
+                    key.len()
+                ))
+            })
+        })
+    }
+
+    fn lock_writer(&self) -> MutexGuard<'_, Writer> {
+        self.writer.lock().expect("lock poisoned")
+    }
+
+    /// Finds the record of `addr`: index first, then pending, then the index again, because a
+    /// flush may move the entry from pending to the index between the first two looks.
+    fn find(&self, addr: &Hash) -> Result<Option<Found>> {
+        if let Some(location) = self.index.location(addr)? {
+            return Ok(Some(Found::At(location)));
+        }
+        {
+            let writer = self.lock_writer();
+            if let Some(location) = writer.pending.get(addr) {
+                return writer.found(addr, *location).map(Some);
+            }
+        }
+        Ok(self.index.location(addr)?.map(Found::At))
+    }
+
+    fn reader(&self, file_id: u32) -> Result<Arc<File>> {
+        if let Some(file) = self.readers.read().expect("lock poisoned").get(&file_id) {
+            return Ok(file.clone());
+        }
+        let path = journal_path(&self.dir, file_id);
+        let file = File::open(&path)
+            .map_err(|e| Error::io(format!("opening journal {}", journal_name(file_id)), e))?;
+        let mut readers = self.readers.write().expect("lock poisoned");
+        Ok(readers
+            .entry(file_id)
+            .or_insert_with(|| Arc::new(file))
+            .clone())
+    }
+
+    fn read_record(&self, addr: &Hash, location: Location) -> Result<Bytes> {
+        let file = self.reader(location.file)?;
+        let mut record = vec![0; location.len as usize];
+        match file.read_exact_at(&mut record, location.offset) {
+            Ok(()) => Ok(Bytes::from(record)),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Err(Error::corrupted(
+                *addr,
+                format!(
+                    "short read: record of {} bytes at {location} ends past the file",
+                    location.len
+                ),
+            )),
+            Err(e) => Err(Error::io(
+                format!("reading journal {}", journal_name(location.file)),
+                e,
+            )),
+        }
+    }
+
+    /// The durability point of `flush` and `cas_root`, for records already written to the active
+    /// file: one `sync_data`, then one sled transaction (index entries, `roots`, `journal.indexed`),
+    /// then rotation of a full file. Does nothing if there is nothing to make durable. Any failure
+    /// marks the writer failed, because memory may no longer agree with disk.
+    fn sync_and_commit(&self, writer: &mut Writer, roots: &[RootChange]) -> Result<()> {
+        if roots.is_empty() && writer.pending.is_empty() && writer.file_len == writer.indexed_len {
+            return Ok(());
+        }
+        let result = self.sync_commit_rotate(writer, roots);
+        if let Err(e) = &result {
+            writer.failed = Some(e.to_string());
+        }
+        result
+    }
+
+    fn sync_commit_rotate(&self, writer: &mut Writer, roots: &[RootChange]) -> Result<()> {
+        self.syncs.fetch_add(1, Ordering::Relaxed);
+        writer.file.sync_data().map_err(|e| {
+            Error::io(
+                format!("syncing journal {}", journal_name(writer.file_id)),
+                e,
+            )
+        })?;
+        let indexed = Position {
+            file: writer.file_id,
+            offset: writer.file_len,
+        };
+        self.index.commit(&writer.pending, roots, indexed)?;
+        writer.pending.clear();
+        writer.indexed_len = writer.file_len;
+        if writer.file_len >= self.options.journal_file_limit {
+            self.rotate(writer)?;
+        }
+        Ok(())
+    }
+
+    /// Makes a new, empty journal file active. The full one is synced and indexed already, and
+    /// `journal.indexed` may keep naming its end: replay goes on into every later file.
+    fn rotate(&self, writer: &mut Writer) -> Result<()> {
+        let Some(next) = writer.file_id.checked_add(1) else {
+            return Ok(()); // ids exhausted: keep appending to the last file
+        };
+        let file = Arc::new(create_journal(&self.dir, next)?);
+        self.readers
+            .write()
+            .expect("lock poisoned")
+            .insert(next, file.clone());
+        writer.file_id = next;
+        writer.file = file;
+        writer.file_len = 0;
+        writer.indexed_len = 0;
+        Ok(())
+    }
+}
+
+impl ChunkStore for DiskStore {
+    fn get(&self, addr: &Hash) -> Result<Option<Bytes>> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        let record = match self.find(addr)? {
+            None => return Ok(None),
+            Some(Found::Buffered(record)) => record,
+            Some(Found::At(location)) => self.read_record(addr, location)?,
+        };
+        decode_record(addr, &record).map(Some)
+    }
+
+    fn has(&self, addr: &Hash) -> Result<bool> {
+        Ok(self.find(addr)?.is_some())
+    }
+
+    fn put(&self, chunk: Bytes) -> Result<Hash> {
+        let addr = Hash::of(&chunk);
+        if self.index.location(&addr)?.is_some() {
+            return Ok(addr);
+        }
+        let record = encode_chunk_record(&addr, &chunk, self.options.compress)?;
+        let mut writer = self.lock_writer();
+        writer.usable()?;
+        if writer.pending.contains_key(&addr) || self.index.location(&addr)?.is_some() {
+            return Ok(addr);
+        }
+        writer.append(addr, &record);
+        self.writes.fetch_add(1, Ordering::Relaxed);
+        self.bytes_written
+            .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+        if writer.buffer.len() > self.options.write_buffer {
+            writer.write_buffer()?;
+        }
+        Ok(addr)
+    }
+
+    fn flush(&self) -> Result<()> {
+        let mut writer = self.lock_writer();
+        writer.usable()?;
+        writer.write_buffer()?;
+        self.sync_and_commit(&mut writer, &[])
+    }
+
+    fn get_root(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .index
+            .roots
+            .get(name)
+            .map_err(index_err)?
+            .map(|value| value.to_vec()))
+    }
+
+    fn list_roots(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>> {
+        self.index
+            .roots
+            .scan_prefix(prefix)
+            .map(|entry| {
+                let (name, value) = entry.map_err(index_err)?;
+                let name = String::from_utf8(name.to_vec())
+                    .map_err(|_| Error::Index("root name is not utf-8".to_string()))?;
+                Ok((name, value.to_vec()))
+            })
+            .collect()
+    }
+
+    fn cas_root(&self, name: &str, expected: Option<&[u8]>, new: Option<&[u8]>) -> Result<bool> {
+        let change = RootChange {
+            name: name.to_string(),
+            value: new.map(<[u8]>::to_vec),
+        };
+        let record = encode_root_record(&change)?;
+        let mut writer = self.lock_writer();
+        writer.usable()?;
+        // `roots` is current: every swap commits to it before releasing the writer mutex.
+        let current = self.index.roots.get(name).map_err(index_err)?;
+        if current.as_deref() != expected {
+            return Ok(false);
+        }
+        writer.buffer.extend_from_slice(&record);
+        if let Err(e) = writer.write_buffer() {
+            // A failed write keeps the buffer and put at most a prefix of it in the file, so the
+            // root record, last in the buffer, never landed whole: the swap did not happen.
+            let keep = writer.buffer.len() - record.len();
+            writer.buffer.truncate(keep);
+            return Err(e);
+        }
+        self.sync_and_commit(&mut writer, &[change])?;
+        Ok(true)
+    }
+
+    fn stats(&self) -> StoreStats {
+        StoreStats {
+            reads: self.reads.load(Ordering::Relaxed),
+            writes: self.writes.load(Ordering::Relaxed),
+            bytes_written: self.bytes_written.load(Ordering::Relaxed),
+            syncs: self.syncs.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl fmt::Debug for DiskStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DiskStore")
+            .field("dir", &self.dir)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Writer {
+    /// Offset in the active file at which the next record will land.
+    fn end(&self) -> u64 {
+        self.file_len + self.buffer.len() as u64
+    }
+
+    /// Refuses writes once a failure may have left memory out of step with disk.
+    fn usable(&self) -> Result<()> {
+        match &self.failed {
+            None => Ok(()),
+            Some(cause) => Err(Error::ReadOnly(format!(
+                "store refuses writes after a failed journal sync, index commit or rotation \
+                 ({cause}); reopen it to recover"
+            ))),
+        }
+    }
+
+    fn append(&mut self, addr: Hash, record: &[u8]) {
+        let location = Location {
+            file: self.file_id,
+            offset: self.end(),
+            len: record.len() as u32,
+        };
+        self.buffer.extend_from_slice(record);
+        self.pending.insert(addr, location);
+    }
+
+    /// Writes the buffer to the active file, without fsync. On failure nothing is lost: the
+    /// buffer is kept and the next write starts again at the same offset.
+    fn write_buffer(&mut self) -> Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        self.file
+            .write_all_at(&self.buffer, self.file_len)
+            .map_err(|e| Error::io(format!("writing journal {}", journal_name(self.file_id)), e))?;
+        self.file_len += self.buffer.len() as u64;
+        self.buffer.clear();
+        Ok(())
+    }
+
+    /// The pending record at `location`: a copy from the buffer if not yet written, else where
+    /// it is on disk.
+    fn found(&self, addr: &Hash, location: Location) -> Result<Found> {
+        if location.file != self.file_id || location.offset < self.file_len {
+            return Ok(Found::At(location));
+        }
+        let start = (location.offset - self.file_len) as usize;
+        let record = self
+            .buffer
+            .get(start..start + location.len as usize)
+            .ok_or_else(|| {
+                Error::corrupted(
+                    *addr,
+                    format!("pending record at {location} is past the buffer"),
+                )
+            })?;
+        Ok(Found::Buffered(Bytes::copy_from_slice(record)))
+    }
+}
+
+/// Creates (or empties, if a crashed rotation left it) journal file `file_id`, and fsyncs the
+/// directory so that the file survives a crash.
+fn create_journal(dir: &Path, file_id: u32) -> Result<File> {
+    let name = journal_name(file_id);
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(journal_path(dir, file_id))
+        .map_err(|e| Error::io(format!("creating journal {name}"), e))?;
+    sync_dir(&dir.join("journal"))?;
+    Ok(file)
+}
+
+fn journal_name(file_id: u32) -> String {
+    format!("{file_id:08}.jnl")
+}
+
+/// The id of a journal file named like `00000001.jnl`; `None` for any other name.
+fn parse_journal_name(name: &OsStr) -> Option<u32> {
+    let digits = name.to_str()?.strip_suffix(".jnl")?;
+    let id = digits.parse().ok()?;
+    (digits.len() == 8 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(id)
+}
+
+fn journal_path(dir: &Path, file_id: u32) -> PathBuf {
+    dir.join("journal").join(journal_name(file_id))
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io(format!("syncing directory {}", dir.display()), e))
+}
+
+fn dir_size(path: &Path) -> io::Result<u64> {
+    let mut total = 0;
+    for entry in fs::read_dir(path)? {
+        let entry = entry?;
+        let metadata = entry.metadata()?;
+        total += if metadata.is_dir() {
+            dir_size(&entry.path())?
+        } else {
+            metadata.len()
+        };
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn journal_names() {
+        assert_eq!(parse_journal_name(OsStr::new("00000012.jnl")), Some(12));
+        for other in ["12.jnl", "0000001x.jnl", "00000012.jnl.tmp", "+0000012.jnl"] {
+            assert_eq!(parse_journal_name(OsStr::new(other)), None, "{other}");
+        }
+    }
+}
