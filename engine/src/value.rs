@@ -338,6 +338,24 @@ impl Value {
         }
     }
 
+    /// Whether two values are exactly the same stored value: floats by their bits (so -0.0
+    /// differs from 0.0 and a NaN equals itself), numerics by digits and scale (1.0 differs from
+    /// 1.00), arrays element by element. This is the equality the row codec keeps, and the one
+    /// diffs and merges use to decide whether a cell changed.
+    pub fn identical(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Float4(x), Value::Float4(y)) => x.to_bits() == y.to_bits(),
+            (Value::Float8(x), Value::Float8(y)) => x.to_bits() == y.to_bits(),
+            (Value::Numeric(Numeric::Finite(x)), Value::Numeric(Numeric::Finite(y))) => {
+                x.as_bigint_and_scale() == y.as_bigint_and_scale()
+            }
+            (Value::Array(x), Value::Array(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(x, y)| x.identical(y))
+            }
+            _ => self == other,
+        }
+    }
+
     /// A total order that agrees with PostgreSQL's btree order for two values of the same type:
     /// NULL after every value (NULLS LAST); float NaN above every number and equal to itself;
     /// -0.0 equal to 0.0; text by bytes (C collation); intervals as `interval_cmp` does; arrays

@@ -81,21 +81,6 @@ fn same_after_key(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// Exact equality after a row round trip: floats by bits, numerics by digits and scale.
-fn identical(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Float4(x), Value::Float4(y)) => x.to_bits() == y.to_bits(),
-        (Value::Float8(x), Value::Float8(y)) => x.to_bits() == y.to_bits(),
-        (Value::Numeric(Numeric::Finite(x)), Value::Numeric(Numeric::Finite(y))) => {
-            x.as_bigint_and_scale() == y.as_bigint_and_scale()
-        }
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| identical(x, y))
-        }
-        _ => a == b,
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Strategies: types, then values of a type, biased towards edges and collisions.
 
@@ -345,9 +330,9 @@ proptest! {
             let decoded = decode_row(&bytes, &types).expect("decode_row");
             prop_assert_eq!(decoded.len(), tuple.len());
             for (index, (d, t)) in decoded.iter().zip(tuple).enumerate() {
-                prop_assert!(identical(d, t), "{:?} decoded as {:?}", t, d);
+                prop_assert!(d.identical(t), "{:?} decoded as {:?}", t, d);
                 let column = decode_row_column(&bytes, &types, index).expect("column");
-                prop_assert!(identical(&column, t), "column {}: {:?}", index, column);
+                prop_assert!(column.identical(t), "column {}: {:?}", index, column);
             }
         }
     }
@@ -404,7 +389,7 @@ proptest! {
         prop_assert_eq!(parsed.cmp(&numeric), Ordering::Equal);
         let negative_scale = matches!(&numeric, Numeric::Finite(d) if d.as_bigint_and_scale().1 < 0);
         if !negative_scale {
-            prop_assert!(identical(&Value::Numeric(parsed), &Value::Numeric(numeric)));
+            prop_assert!(Value::Numeric(parsed).identical(&Value::Numeric(numeric)));
         }
     }
 
@@ -562,7 +547,7 @@ fn golden_row_bytes() {
     let expected = "0200".to_string() + "0731653230303030" + "093135652d3230303030";
     assert_eq!(hex(&bytes), expected); // "1e20000", "15e-20000"
     let decoded = decode_row(&bytes, &types).unwrap();
-    assert!(huge.iter().zip(&decoded).all(|(a, b)| identical(a, b)));
+    assert!(huge.iter().zip(&decoded).all(|(a, b)| a.identical(b)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -729,7 +714,7 @@ fn mismatched_values_are_invalid_input() {
     }];
     assert!(encode_key(&huge, &ty, &mut out).is_err());
     let decoded = decode_row(&row(&huge, &ty), &ty).unwrap();
-    assert!(identical(&decoded[0], &huge[0]));
+    assert!(decoded[0].identical(&huge[0]));
 }
 
 #[test]

@@ -246,7 +246,7 @@ impl RowDiffs {
             .iter()
             .filter_map(|(name, i, j)| {
                 let (a, b) = (at(old, *i), at(new, *j));
-                (!identical(&a, &b)).then(|| CellChange {
+                (!a.identical(&b)).then(|| CellChange {
                     column: name.clone(),
                     old: a,
                     new: b,
@@ -416,23 +416,5 @@ fn named_changes<T: PartialEq>(
         if !a.iter().any(|x| name(x) == name(y)) {
             out.push(make(name(y).clone(), Named::Added));
         }
-    }
-}
-
-/// Whether two values are exactly the same stored value: floats by their bits (so -0.0 differs
-/// from 0.0 and a NaN equals itself), numerics by value and scale (1.0 differs from 1.00),
-/// arrays element by element. This is the equality the row codec keeps.
-pub(crate) fn identical(a: &Value, b: &Value) -> bool {
-    use crate::value::Numeric;
-    match (a, b) {
-        (Value::Float4(x), Value::Float4(y)) => x.to_bits() == y.to_bits(),
-        (Value::Float8(x), Value::Float8(y)) => x.to_bits() == y.to_bits(),
-        (Value::Numeric(Numeric::Finite(x)), Value::Numeric(Numeric::Finite(y))) => {
-            x.as_bigint_and_scale() == y.as_bigint_and_scale()
-        }
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| identical(x, y))
-        }
-        _ => a == b,
     }
 }

@@ -17,7 +17,6 @@
 //!    UNIQUE indexes (another row with the same index values) and NOT NULL columns.
 
 use super::conflict::{ConflictEntry, ConstraintViolation, ViolationKind};
-use super::diff::identical;
 use super::schema_merge::convert;
 use crate::codec::{encode_key, encode_row};
 use crate::error::{Error, Result};
@@ -172,7 +171,7 @@ fn collide(ours: &Table, o: &DiffEntry, t: &DiffEntry, out: &mut Walk) -> Result
 }
 
 /// The cell-wise three-way merge of one row; `None` if some cell changed differently on both
-/// sides. Cells compare as the row codec stores them (see `diff::identical`).
+/// sides. Cells compare as the row codec stores them (see `Value::identical`).
 pub(crate) fn merge_cells(
     schema: &Schema,
     base: &[Value],
@@ -182,9 +181,9 @@ pub(crate) fn merge_cells(
     let mut row = Vec::with_capacity(ours.len());
     for i in 0..schema.columns.len() {
         let (b, o, t) = (&base[i], &ours[i], &theirs[i]);
-        let cell = if identical(o, t) || identical(b, t) {
+        let cell = if o.identical(t) || b.identical(t) {
             o
-        } else if identical(b, o) {
+        } else if b.identical(o) {
             t
         } else {
             return None;
