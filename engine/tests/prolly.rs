@@ -315,3 +315,37 @@ fn scan_visits_ranges_and_stops_early() {
     .unwrap();
     assert_eq!(n, 1000);
 }
+
+/// A tree whose chunks all hash right but whose shape is wrong (a level-2 node pointing straight
+/// at leaves) is reported as corruption by every operation, never followed into a panic.
+#[test]
+fn forged_tree_shape_is_corruption_not_a_panic() {
+    use vdb_engine::prolly::node::Entry;
+    let (_, ns) = node_store();
+    let leaf_a = ns
+        .write(0, &[Entry::leaf(key(1), value(1, 0), false)])
+        .unwrap();
+    let leaf_b = ns
+        .write(0, &[Entry::leaf(key(2), value(2, 0), false)])
+        .unwrap();
+    let forged = ns
+        .write(
+            2,
+            &[
+                Entry::child(key(1), leaf_a.addr(), 1),
+                Entry::child(key(2), leaf_b.addr(), 1),
+            ],
+        )
+        .unwrap();
+    let map = Map::load(&ns, forged.addr()).unwrap();
+    let is_corrupt = |r: Result<(), Error>| matches!(r, Err(Error::Corrupted { .. }));
+    assert!(is_corrupt(map.get(&key(1)).map(|_| ())));
+    assert!(is_corrupt(
+        map.iter()
+            .and_then(|mut it| it.try_for_each(|e| e.map(|_| ())))
+    ));
+    assert!(is_corrupt(map.insert(key(3), value(3, 0)).map(|_| ())));
+    let empty = Map::empty(&ns).unwrap();
+    assert!(is_corrupt(empty.diff(&map).try_for_each(|e| e.map(|_| ()))));
+    assert!(!map.verify().unwrap().is_empty());
+}

@@ -28,7 +28,7 @@ impl Cursor {
         let mut node = root.clone();
         while !node.is_leaf() {
             let i = node.child_for(key);
-            let child = ns.load(&node.child(i))?;
+            let child = ns.load_child(&node, i)?;
             path.push((node, i));
             node = child;
         }
@@ -48,7 +48,7 @@ impl Cursor {
         while !node.is_leaf() {
             let i = node.child_for_ordinal(n);
             n = n.saturating_sub(node.count_before(i));
-            let child = ns.load(&node.child(i))?;
+            let child = ns.load_child(&node, i)?;
             path.push((node, i));
             node = child;
         }
@@ -67,7 +67,7 @@ impl Cursor {
         let mut node = root.clone();
         while !node.is_leaf() {
             let i = node.len() - 1;
-            let child = ns.load(&node.child(i))?;
+            let child = ns.load_child(&node, i)?;
             path.push((node, i));
             node = child;
         }
@@ -138,7 +138,7 @@ impl Cursor {
         self.path[up].1 += 1;
         for d in up..depth {
             let (node, i) = &self.path[d];
-            let child = self.ns.load(&node.child(*i))?;
+            let child = self.ns.load_child(node, *i)?;
             self.path[d + 1] = (child, 0);
         }
         Ok(true)
@@ -199,7 +199,7 @@ impl Cursor {
         self.path[up].1 -= 1;
         for d in up..depth {
             let (node, i) = &self.path[d];
-            let child = self.ns.load(&node.child(*i))?;
+            let child = self.ns.load_child(node, *i)?;
             let last = child.len() - 1;
             self.path[d + 1] = (child, last);
         }

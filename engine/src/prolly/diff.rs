@@ -86,7 +86,7 @@ impl LazyCursor {
 
     fn descend(&mut self) -> Result<()> {
         let (node, i) = self.stack.last().expect("descend on a live cursor");
-        let child = self.ns.load(&node.child(*i))?;
+        let child = self.ns.load_child(node, *i)?;
         self.stack.push((child, 0));
         self.normalize();
         Ok(())

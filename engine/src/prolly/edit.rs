@@ -151,7 +151,7 @@ fn seek_level(
     let mut node = root.clone();
     while node.level() > level {
         let i = node.child_for(key);
-        let child = ns.load(&node.child(i))?;
+        let child = ns.load_child(&node, i)?;
         path.push((node, i));
         node = child;
     }
@@ -178,7 +178,7 @@ fn next_node(ns: &NodeStore, path: &mut Vec<(Arc<Node>, usize)>, level: u8) -> R
     }
     loop {
         let (node, i) = path.last().expect("has_next was checked");
-        let child = ns.load(&node.child(*i))?;
+        let child = ns.load_child(node, *i)?;
         let at_level = child.level() == level;
         path.push((child, 0));
         if at_level {
@@ -195,7 +195,7 @@ fn finish_top(ns: &NodeStore, level: u8, nodes: Vec<Arc<Node>>) -> Result<Arc<No
         1 => {
             let mut root = nodes.into_iter().next().expect("one node");
             while !root.is_leaf() && root.len() == 1 {
-                root = ns.load(&root.child(0))?;
+                root = ns.load_child(&root, 0)?;
             }
             Ok(root)
         }

@@ -80,7 +80,7 @@ impl Map {
     pub fn get(&self, key: &[u8]) -> Result<Option<Bytes>> {
         let mut node = self.root.clone();
         while !node.is_leaf() {
-            node = self.ns.load(&node.child(node.child_for(key)))?;
+            node = self.ns.load_child(&node, node.child_for(key))?;
         }
         let i = node.lower_bound(key);
         if i < node.len() && node.key(i) == key {
@@ -105,7 +105,7 @@ impl Map {
         while !node.is_leaf() {
             let i = node.child_for(key);
             before += node.count_before(i);
-            node = self.ns.load(&node.child(i))?;
+            node = self.ns.load_child(&node, i)?;
         }
         Ok(before + node.lower_bound(key) as u64)
     }

@@ -101,6 +101,26 @@ impl NodeStore {
         Ok(node)
     }
 
+    /// Loads child `i` of the internal node `parent`, checking that it sits one level below and
+    /// is not empty. A tree whose chunks all hash right but whose shape is wrong (which only a bug
+    /// or a forged store could produce) is reported as `Corrupted`, never followed blindly.
+    pub fn load_child(&self, parent: &Node, i: usize) -> Result<Arc<Node>> {
+        let child = self.load(&parent.child(i))?;
+        if child.level() + 1 != parent.level() || child.is_empty() {
+            return Err(Error::corrupted(
+                child.addr(),
+                format!(
+                    "child {i} of node {} at level {} is at level {} with {} entries",
+                    parent.addr(),
+                    parent.level(),
+                    child.level(),
+                    child.len()
+                ),
+            ));
+        }
+        Ok(child)
+    }
+
     /// Encodes, stores and caches a node.
     pub fn write(&self, level: u8, entries: &[Entry]) -> Result<Arc<Node>> {
         self.write_bytes(super::node::encode(level, entries))
