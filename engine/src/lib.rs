@@ -1,7 +1,7 @@
 //! vdb-engine: the storage engine under vdb's versioned SQL.
 //!
 //! The layers, bottom up:
-//! 1. [`store`]: immutable chunks addressed by [`Hash`] (blake3), and compare-and-swap roots.
+//! 1. [`store`]: immutable chunks addressed by [`Hash`](struct@Hash) (blake3), and compare-and-swap roots.
 //!    `DiskStore` appends chunks to journal files and indexes them in sled.
 //! 2. [`prolly`]: ordered byte maps persisted as prolly trees, whose node boundaries are chosen by
 //!    a hash of the keys, so that the same entries always give the same root hash

@@ -1,7 +1,7 @@
 //! Chunk stores: immutable byte chunks addressed by their hash, plus named roots.
 //!
 //! A [`ChunkStore`] holds two kinds of state:
-//! - chunks, written once and never changed, found by [`Hash`] (the hash of their bytes). Every
+//! - chunks, written once and never changed, found by [`Hash`](struct@Hash) (the hash of their bytes). Every
 //!   read verifies the hash, so damaged bytes surface as [`Error::Corrupted`], never as data;
 //! - named roots (small byte strings: refs, working sets), changed only by compare-and-swap so
 //!   that two writers can never lose each other's update.
