@@ -46,7 +46,7 @@ fn demo_then_fsck() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("fsck: no problems"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no problems"));
 }
 
 #[test]
