@@ -1,8 +1,40 @@
 //! vdb-sql: PostgreSQL-dialect SQL over vdb's versioned tables.
 //!
-//! This crate will turn SQL text into results over `vdb-engine` (parse with `sqlparser`, plan,
-//! optimize, execute). It is a placeholder until the SQL engine issue lands; it re-exports the
-//! engine so that the dependency direction (cli → wire → sql → engine) is fixed from the start.
+//! The life of one statement, `SELECT name FROM t WHERE id = 1`, from text to rows:
+//!
+//! 1. [`Session::execute`] parses the text with sqlparser's PostgreSQL dialect into
+//!    `sqlparser::ast::Statement`s (a parse error becomes [`Error::Syntax`], 42601, with the
+//!    position PostgreSQL would report). Transaction statements (BEGIN, COMMIT, ROLLBACK) are
+//!    handled by the session itself.
+//! 2. The session picks the root the statement runs against: the branch's working root
+//!    (`Repository::working_root`) in autocommit, or the open transaction's own root.
+//! 3. [`planner::plan_statement`] resolves names through a [`catalog::Catalog`] over that root
+//!    (42P01 for a missing table) and binds expressions against a [`planner::Scope`]: `name` and
+//!    `id` become column positions (42703 / 42702), `1` becomes an `integer` literal, and the
+//!    comparison gets the coercions PostgreSQL would insert. The result is a
+//!    [`planner::Plan`]: `Project(Filter(Scan t))`, with its output columns `(name, text)`.
+//! 4. [`planner::optimize`] applies its ordered rules: constant folding, then the primary-key
+//!    rule, which turns the scan under `id = 1` into a point lookup on the prolly tree. EXPLAIN
+//!    prints this tree (`Plan`'s `Display`).
+//! 5. [`execution::execute`] builds one operator per node (`execution/*.rs`): the scan decodes
+//!    rows (`Vec<Value>`) from the table's map, the filter and projection evaluate
+//!    [`expr::Expr`]s with three-valued logic, and rows stream up to the session.
+//! 6. The session collects them into [`StatementResult::Rows`]. A write instead applies one
+//!    batch of `RowChange`s per table to its copy of the root and reports a command tag
+//!    (`INSERT 0 3`); in autocommit the new root is written back with `set_working_root` if the
+//!    working root is still the one read in step 2 (else 40001).
+//!
+//! Every error is an [`Error`], whose [`Error::sqlstate`] is the one map to PostgreSQL's codes.
 #![forbid(unsafe_code)]
 
+pub mod catalog;
+pub mod error;
+pub mod execution;
+pub mod expr;
+pub mod planner;
+pub mod session;
+pub mod types;
+
+pub use error::{Error, Result};
+pub use session::{Session, StatementResult};
 pub use vdb_engine as engine;

@@ -1,0 +1,49 @@
+//! Name resolution against one database state (the session's or transaction's root): tables by
+//! name, with an optional `public.` schema prefix. Names are resolved when a statement runs, so
+//! a statement always sees the tables of the root it runs against.
+
+use sqlparser::ast::ObjectName;
+use vdb_engine::prolly::NodeStore;
+use vdb_engine::table::{RootValue, Table};
+
+use crate::error::{Error, Result};
+use crate::planner::ident_name;
+
+/// The tables of one root value.
+#[derive(Debug)]
+pub struct Catalog<'a> {
+    root: &'a RootValue,
+    ns: &'a NodeStore,
+}
+
+impl<'a> Catalog<'a> {
+    pub fn new(root: &'a RootValue, ns: &'a NodeStore) -> Catalog<'a> {
+        Catalog { root, ns }
+    }
+
+    /// Table `name`, if it exists.
+    pub fn get_table(&self, name: &str) -> Result<Option<Table>> {
+        self.root
+            .get_table(self.ns, name)
+            .map_err(|e| Error::engine(format!("loading table \"{name}\""), e))
+    }
+
+    /// Table `name`, or 42P01 naming it.
+    pub fn must_get_table(&self, name: &str) -> Result<Table> {
+        self.get_table(name)?
+            .ok_or_else(|| Error::UndefinedTable(name.to_string()))
+    }
+}
+
+/// The table name an object name refers to: `t` or `public.t` (other schemas do not exist).
+pub fn table_name(name: &ObjectName) -> Result<String> {
+    match name.0.as_slice() {
+        [table] => Ok(ident_name(table)),
+        [schema, table] if ident_name(schema) == "public" => Ok(ident_name(table)),
+        [schema, _] => Err(Error::invalid(
+            "3F000",
+            format!("schema \"{}\" does not exist", ident_name(schema)),
+        )),
+        _ => Err(Error::Unsupported(format!("qualified name {name}"))),
+    }
+}

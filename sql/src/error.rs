@@ -1,0 +1,223 @@
+//! The SQL layer's one error type. Each variant is named for what the caller should do, carries
+//! PostgreSQL's message wording, and maps to exactly one SQLSTATE through [`Error::sqlstate`],
+//! the only place SQLSTATEs are decided (the wire server reports them as they are).
+
+use vdb_engine::Error as EngineError;
+
+/// Result alias used throughout the SQL layer.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything a SQL statement can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The text does not parse (42601); `position` is PostgreSQL's 1-based character offset.
+    #[error("{message}")]
+    Syntax {
+        message: String,
+        position: Option<usize>,
+    },
+    /// A relation named in the statement does not exist (42P01).
+    #[error("relation \"{0}\" does not exist")]
+    UndefinedTable(String),
+    /// A column named in the statement does not exist (42703).
+    #[error("{0}")]
+    UndefinedColumn(String),
+    /// A column reference matches more than one column (42702).
+    #[error("column reference \"{0}\" is ambiguous")]
+    AmbiguousColumn(String),
+    /// A relation being created already exists (42P07).
+    #[error("relation \"{0}\" already exists")]
+    DuplicateTable(String),
+    /// A column is defined twice (42701).
+    #[error("column \"{0}\" specified more than once")]
+    DuplicateColumn(String),
+    /// Types do not fit together: an operator, a function or a target column (42804/42883).
+    #[error("{message}")]
+    TypeMismatch {
+        message: String,
+        undefined_function: bool,
+    },
+    /// Other semantic errors in the statement (42601-class programming errors, 42P10, ...).
+    #[error("{message}")]
+    InvalidStatement {
+        message: String,
+        sqlstate: &'static str,
+    },
+    /// A value's text does not parse as its target type (22P02, or 22007 for dates and times).
+    #[error("{message}")]
+    InvalidText { message: String, datetime: bool },
+    /// A date or time field is out of range (22008).
+    #[error("date/time field value out of range: \"{0}\"")]
+    DatetimeOutOfRange(String),
+    /// A number does not fit its type (22003).
+    #[error("{0}")]
+    OutOfRange(String),
+    /// Division or modulo by zero (22012).
+    #[error("division by zero")]
+    DivisionByZero,
+    /// A string is too long for its column (22001).
+    #[error("{0}")]
+    StringTooLong(String),
+    /// A primary-key or unique constraint would be violated (23505).
+    #[error("duplicate key value violates unique constraint \"{constraint}\"")]
+    UniqueViolation { constraint: String, detail: String },
+    /// A NOT NULL column would get a NULL (23502).
+    #[error(
+        "null value in column \"{column}\" of relation \"{table}\" violates not-null constraint"
+    )]
+    NotNullViolation { table: String, column: String },
+    /// vdb does not implement this syntax or feature (0A000).
+    #[error("{0} is not supported")]
+    Unsupported(String),
+    /// The transaction failed earlier; only ROLLBACK is accepted (25P02).
+    #[error("current transaction is aborted, commands ignored until end of transaction block")]
+    TransactionAborted,
+    /// A concurrent change won: retry the transaction (40001).
+    #[error("could not serialize access due to concurrent update")]
+    Serialization,
+    /// The storage engine failed underneath the statement (XX000, or 58030 for I/O).
+    #[error("{context}: {source}")]
+    Engine {
+        context: String,
+        #[source]
+        source: EngineError,
+    },
+}
+
+impl Error {
+    /// PostgreSQL's SQLSTATE for this error: the only map from errors to codes.
+    pub fn sqlstate(&self) -> &'static str {
+        match self {
+            Error::Syntax { .. } => "42601",
+            Error::UndefinedTable(_) => "42P01",
+            Error::UndefinedColumn(_) => "42703",
+            Error::AmbiguousColumn(_) => "42702",
+            Error::DuplicateTable(_) => "42P07",
+            Error::DuplicateColumn(_) => "42701",
+            Error::TypeMismatch {
+                undefined_function: true,
+                ..
+            } => "42883",
+            Error::TypeMismatch { .. } => "42804",
+            Error::InvalidStatement { sqlstate, .. } => sqlstate,
+            Error::InvalidText { datetime: true, .. } => "22007",
+            Error::InvalidText { .. } => "22P02",
+            Error::OutOfRange(_) => "22003",
+            Error::DatetimeOutOfRange(_) => "22008",
+            Error::DivisionByZero => "22012",
+            Error::StringTooLong(_) => "22001",
+            Error::UniqueViolation { .. } => "23505",
+            Error::NotNullViolation { .. } => "23502",
+            Error::Unsupported(_) => "0A000",
+            Error::TransactionAborted => "25P02",
+            Error::Serialization => "40001",
+            Error::Engine { source, .. } => match source {
+                EngineError::Conflict(_) => "40001",
+                EngineError::Io { .. } => "58030",
+                _ => "XX000",
+            },
+        }
+    }
+
+    /// Wraps an engine error with what the SQL layer was doing.
+    pub fn engine(context: impl Into<String>, source: EngineError) -> Error {
+        Error::Engine {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// A 42804 type error.
+    pub fn mismatch(message: impl Into<String>) -> Error {
+        Error::TypeMismatch {
+            message: message.into(),
+            undefined_function: false,
+        }
+    }
+
+    /// A 42883 "operator/function does not exist" error.
+    pub fn undefined_function(message: impl Into<String>) -> Error {
+        Error::TypeMismatch {
+            message: message.into(),
+            undefined_function: true,
+        }
+    }
+
+    /// A 22P02 error for `text` not parsing as `type_name`.
+    pub fn invalid_text(type_name: &str, text: &str) -> Error {
+        Error::InvalidText {
+            message: format!("invalid input syntax for type {type_name}: \"{text}\""),
+            datetime: false,
+        }
+    }
+
+    /// A semantic error with an explicit SQLSTATE.
+    pub fn invalid(sqlstate: &'static str, message: impl Into<String>) -> Error {
+        Error::InvalidStatement {
+            message: message.into(),
+            sqlstate,
+        }
+    }
+}
+
+/// Returns early with an [`Error::Unsupported`] naming the feature.
+#[macro_export]
+macro_rules! unsupported {
+    ($($arg:tt)*) => { return Err($crate::error::Error::Unsupported(format!($($arg)*))) };
+}
+
+/// Engine errors that reach the SQL layer without context keep the engine's message.
+impl From<EngineError> for Error {
+    fn from(source: EngineError) -> Error {
+        Error::engine("storage", source)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlstates_follow_postgresql() {
+        let cases: Vec<(Error, &str)> = vec![
+            (Error::UndefinedTable("x".into()), "42P01"),
+            (Error::DivisionByZero, "22012"),
+            (Error::OutOfRange("integer out of range".into()), "22003"),
+            (Error::invalid_text("integer", "x"), "22P02"),
+            (Error::Unsupported("WINDOW".into()), "0A000"),
+            (Error::TransactionAborted, "25P02"),
+            (Error::Serialization, "40001"),
+            (
+                Error::undefined_function("operator does not exist"),
+                "42883",
+            ),
+            (
+                Error::engine("commit", EngineError::Conflict("lost".into())),
+                "40001",
+            ),
+        ];
+        for (error, state) in cases {
+            assert_eq!(error.sqlstate(), state, "{error}");
+        }
+    }
+
+    #[test]
+    fn messages_use_postgresql_wording() {
+        assert_eq!(
+            Error::UndefinedTable("t".into()).to_string(),
+            "relation \"t\" does not exist"
+        );
+        assert_eq!(
+            Error::invalid_text("integer", "x").to_string(),
+            "invalid input syntax for type integer: \"x\""
+        );
+        assert_eq!(
+            Error::NotNullViolation {
+                table: "t".into(),
+                column: "c".into()
+            }
+            .to_string(),
+            "null value in column \"c\" of relation \"t\" violates not-null constraint"
+        );
+    }
+}

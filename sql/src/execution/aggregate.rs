@@ -1,0 +1,170 @@
+//! Aggregation: groups rows by their key values (an ordered map under `Value::sql_cmp`, so
+//! NULL keys form one group) and folds each group's rows into one accumulator per aggregate.
+//! Without GROUP BY there is exactly one group, even over no rows (count 0, other results NULL).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use bigdecimal::BigDecimal;
+use vdb_engine::value::{Numeric, Type, Value};
+
+use crate::error::{Error, Result};
+use crate::execution::{OrdRow, Rows};
+use crate::expr::{BinaryOp, Expr};
+use crate::planner::{AggregateCall, AggregateFunction};
+use crate::types::cast;
+
+/// The running state of one aggregate over one group.
+#[derive(Debug)]
+enum Accumulator {
+    Count(i64),
+    /// Sum and count of the non-NULL inputs (avg uses both).
+    Sum {
+        sum: Option<Value>,
+        count: i64,
+    },
+    Min(Option<Value>),
+    Max(Option<Value>),
+}
+
+impl Accumulator {
+    fn new(call: &AggregateCall) -> Accumulator {
+        match call.function {
+            AggregateFunction::CountStar | AggregateFunction::Count => Accumulator::Count(0),
+            AggregateFunction::Sum | AggregateFunction::Avg => Accumulator::Sum {
+                sum: None,
+                count: 0,
+            },
+            AggregateFunction::Min => Accumulator::Min(None),
+            AggregateFunction::Max => Accumulator::Max(None),
+        }
+    }
+
+    fn add(&mut self, call: &AggregateCall, value: Value) -> Result<()> {
+        if value.is_null() && call.function != AggregateFunction::CountStar {
+            return Ok(());
+        }
+        match self {
+            Accumulator::Count(n) => *n += 1,
+            Accumulator::Sum { sum, count } => {
+                // Ints sum as numeric (exact), converted to the result type at the end.
+                let value = match value {
+                    Value::Int2(_) | Value::Int4(_) | Value::Int8(_) => cast(
+                        value,
+                        &Type::Numeric {
+                            precision_scale: None,
+                        },
+                    )?,
+                    Value::Float4(f) => Value::Float8(f64::from(f)),
+                    other => other,
+                };
+                *sum = Some(match sum.take() {
+                    None => value,
+                    Some(s) => Expr::Binary(
+                        BinaryOp::Add,
+                        Box::new(Expr::Literal(s)),
+                        Box::new(Expr::Literal(value)),
+                    )
+                    .eval(&[])?,
+                });
+                *count += 1;
+            }
+            Accumulator::Min(best) => {
+                if best.as_ref().is_none_or(|b| value.sql_cmp(b).is_lt()) {
+                    *best = Some(value);
+                }
+            }
+            Accumulator::Max(best) => {
+                if best.as_ref().is_none_or(|b| value.sql_cmp(b).is_gt()) {
+                    *best = Some(value);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self, call: &AggregateCall) -> Result<Value> {
+        Ok(match self {
+            Accumulator::Count(n) => Value::Int8(n),
+            Accumulator::Sum { sum: None, .. } => Value::Null,
+            Accumulator::Sum {
+                sum: Some(sum),
+                count,
+            } => match call.function {
+                AggregateFunction::Avg => average(sum, count)?,
+                _ => cast(sum, &call.ty).map_err(|e| match e {
+                    Error::OutOfRange(_) => Error::OutOfRange("bigint out of range".into()),
+                    other => other,
+                })?,
+            },
+            Accumulator::Min(v) | Accumulator::Max(v) => v.unwrap_or(Value::Null),
+        })
+    }
+}
+
+/// sum / count with numeric division's scale (PostgreSQL's avg over integers and numerics).
+fn average(sum: Value, count: i64) -> Result<Value> {
+    let divisor = match sum {
+        Value::Float8(_) => Value::Float8(count as f64),
+        _ => Value::Numeric(Numeric::Finite(BigDecimal::from(count))),
+    };
+    Expr::Binary(
+        BinaryOp::Div,
+        Box::new(Expr::Literal(sum)),
+        Box::new(Expr::Literal(divisor)),
+    )
+    .eval(&[])
+}
+
+/// Groups `source` by `group_by` and computes `aggregates` per group.
+pub fn aggregate(source: Rows, group_by: &[Expr], aggregates: &[AggregateCall]) -> Result<Rows> {
+    let mut groups: BTreeMap<OrdRow, Vec<Accumulator>> = BTreeMap::new();
+    // Per group and DISTINCT aggregate: the argument values already seen.
+    let mut seen: BTreeMap<(OrdRow, usize), BTreeSet<OrdRow>> = BTreeMap::new();
+    for row in source {
+        let row = row?;
+        let key = group_by
+            .iter()
+            .map(|e| e.eval(&row))
+            .collect::<Result<Vec<_>>>()?;
+        let values = aggregates
+            .iter()
+            .map(|call| {
+                call.arg
+                    .as_ref()
+                    .map_or(Ok(Value::Bool(true)), |a| a.eval(&row))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut fresh = vec![true; aggregates.len()];
+        for (i, _) in aggregates.iter().enumerate().filter(|(_, c)| c.distinct) {
+            let set = seen.entry((OrdRow(key.clone()), i)).or_default();
+            fresh[i] = set.insert(OrdRow(vec![values[i].clone()]));
+        }
+        let accumulators = groups
+            .entry(OrdRow(key))
+            .or_insert_with(|| aggregates.iter().map(Accumulator::new).collect());
+        let inputs = accumulators
+            .iter_mut()
+            .zip(aggregates)
+            .zip(values)
+            .zip(fresh);
+        for (((acc, call), value), fresh) in inputs {
+            if fresh {
+                acc.add(call, value)?;
+            }
+        }
+    }
+    if groups.is_empty() && group_by.is_empty() {
+        groups.insert(
+            OrdRow(Vec::new()),
+            aggregates.iter().map(Accumulator::new).collect(),
+        );
+    }
+    let mut out = Vec::with_capacity(groups.len());
+    for (OrdRow(mut key), accumulators) in groups {
+        for (acc, call) in accumulators.into_iter().zip(aggregates) {
+            key.push(acc.finish(call)?);
+        }
+        out.push(Ok(key));
+    }
+    Ok(Box::new(out.into_iter()))
+}

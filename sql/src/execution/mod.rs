@@ -1,0 +1,187 @@
+//! Execution: each plan node becomes an operator, one per file. Query operators are streaming
+//! iterators of rows (`Rows`) that own what they read, so rows flow from the prolly-tree scan
+//! through filter, project and limit without materializing the table; sort, distinct and the
+//! right side of a nested-loop join collect their input. Write operators drain their source,
+//! then apply one batch of row changes per table to the transaction's root.
+
+mod aggregate;
+mod ddl;
+mod delete;
+mod distinct;
+mod filter;
+mod insert;
+mod join;
+mod limit;
+mod project;
+mod scan;
+mod setop;
+mod sort;
+mod update;
+mod values;
+
+use vdb_engine::prolly::NodeStore;
+use vdb_engine::table::RootValue;
+
+use crate::error::Result;
+use crate::expr::Row;
+use crate::planner::Plan;
+
+/// A row ordered by `Value::sql_cmp`, column by column: the key of DISTINCT and GROUP BY
+/// (NULLs equal to each other).
+#[derive(Debug)]
+pub struct OrdRow(pub Row);
+
+impl Ord for OrdRow {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0
+            .iter()
+            .zip(&other.0)
+            .map(|(a, b)| a.sql_cmp(b))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    }
+}
+
+impl PartialOrd for OrdRow {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for OrdRow {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for OrdRow {}
+
+/// A stream of rows.
+pub type Rows = Box<dyn Iterator<Item = Result<Row>>>;
+
+/// What executing a plan gave.
+pub enum Outcome {
+    /// A query's rows.
+    Rows(Rows),
+    /// The number of rows a write changed.
+    Affected(u64),
+    /// DDL done.
+    Done,
+}
+
+impl std::fmt::Debug for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Rows(_) => f.write_str("Rows"),
+            Outcome::Affected(n) => write!(f, "Affected({n})"),
+            Outcome::Done => f.write_str("Done"),
+        }
+    }
+}
+
+/// Executes `plan` against `root`, which writes replace.
+pub fn execute(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Outcome> {
+    match plan {
+        Plan::Returning { source, exprs } => {
+            let written = write(*source, root, ns)?;
+            let rows = written
+                .into_iter()
+                .map(|row| exprs.iter().map(|e| e.eval(&row)).collect())
+                .collect::<Vec<Result<Row>>>();
+            Ok(Outcome::Rows(Box::new(rows.into_iter())))
+        }
+        Plan::Insert { .. } | Plan::Update { .. } | Plan::Delete { .. } => {
+            Ok(Outcome::Affected(write(plan, root, ns)?.len() as u64))
+        }
+        Plan::CreateTable {
+            name,
+            schema,
+            if_not_exists,
+        } => ddl::create_table(&name, schema, if_not_exists, root, ns).map(|()| Outcome::Done),
+        Plan::DropTable { names, if_exists } => {
+            ddl::drop_tables(&names, if_exists, root).map(|()| Outcome::Done)
+        }
+        query_plan => query(query_plan, root, ns).map(Outcome::Rows),
+    }
+}
+
+/// Runs a write; returns the rows written (new rows; old rows for DELETE).
+fn write(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Vec<Row>> {
+    match plan {
+        Plan::Insert {
+            table,
+            source,
+            skip_conflicts,
+        } => insert::insert(&table, query(*source, root, ns)?, skip_conflicts, root, ns),
+        Plan::Update {
+            table,
+            source,
+            assignments,
+        } => update::update(&table, query(*source, root, ns)?, &assignments, root, ns),
+        Plan::Delete { table, source } => {
+            delete::delete(&table, query(*source, root, ns)?, root, ns)
+        }
+        other => Err(crate::error::Error::invalid(
+            "XX000",
+            format!(
+                "internal error: {} is not a write",
+                other.to_string().trim()
+            ),
+        )),
+    }
+}
+
+/// Builds the operator tree of a query plan.
+pub fn query(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
+    Ok(match plan {
+        Plan::Values { rows } => values::values(rows),
+        Plan::Scan {
+            table,
+            range,
+            with_key,
+            ..
+        } => scan::scan(&table, &range, with_key, root, ns)?,
+        Plan::Filter { source, predicate } => filter::filter(query(*source, root, ns)?, predicate),
+        Plan::Project { source, exprs } => project::project(query(*source, root, ns)?, exprs),
+        Plan::NestedLoopJoin {
+            left,
+            right,
+            predicate,
+            outer,
+            right_width,
+        } => join::nested_loop(
+            query(*left, root, ns)?,
+            query(*right, root, ns)?,
+            predicate,
+            outer,
+            right_width,
+        )?,
+        Plan::Aggregate {
+            source,
+            group_by,
+            aggregates,
+        } => aggregate::aggregate(query(*source, root, ns)?, &group_by, &aggregates)?,
+        Plan::Sort { source, keys } => sort::sort(query(*source, root, ns)?, &keys)?,
+        Plan::SetOperation {
+            op,
+            all,
+            left,
+            right,
+        } => setop::set_operation(op, all, query(*left, root, ns)?, query(*right, root, ns)?)?,
+        Plan::Distinct { source } => distinct::distinct(query(*source, root, ns)?),
+        Plan::Limit {
+            source,
+            limit,
+            offset,
+        } => limit::limit(query(*source, root, ns)?, limit, offset),
+        other => {
+            return Err(crate::error::Error::invalid(
+                "XX000",
+                format!(
+                    "internal error: {} is not a query",
+                    other.to_string().trim()
+                ),
+            ))
+        }
+    })
+}

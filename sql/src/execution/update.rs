@@ -1,0 +1,79 @@
+//! UPDATE: computes each new row from the old one, checks NOT NULL, and checks that rows whose
+//! primary key changes do not collide with a row that stays or with each other. Moved rows are
+//! deleted before they are re-inserted, so `SET id = id + 1` works in any order.
+
+use std::collections::HashSet;
+
+use bytes::Bytes;
+use vdb_engine::prolly::NodeStore;
+use vdb_engine::table::{RootValue, RowChange};
+use vdb_engine::value::Value;
+
+use crate::error::{Error, Result};
+use crate::execution::insert::{check_not_null, load, save, unique_violation};
+use crate::execution::Rows;
+use crate::expr::{Expr, Row};
+
+/// Updates the rows of `source` (each ending with its key); returns how many.
+pub fn update(
+    name: &str,
+    source: Rows,
+    assignments: &[(usize, Expr)],
+    root: &mut RootValue,
+    ns: &NodeStore,
+) -> Result<Vec<Row>> {
+    let table = load(name, root, ns)?;
+    let schema = table.schema();
+    let width = schema.columns.len();
+    let keyed = !schema.is_keyless();
+    let mut updates = Vec::new();
+    for row in source {
+        let mut row = row?;
+        let Some(Value::Bytea(key)) = row.pop() else {
+            return Err(Error::invalid(
+                "XX000",
+                "internal error: scan row without key",
+            ));
+        };
+        let mut new_row = row[..width].to_vec();
+        for (i, expr) in assignments {
+            new_row[*i] = expr.eval(&row)?;
+        }
+        check_not_null(name, schema, &new_row)?;
+        updates.push((Bytes::from(key), new_row));
+    }
+    let written: Vec<Row> = updates.iter().map(|(_, row)| row.clone()).collect();
+    // Keys are checked row by row in scan order, as PostgreSQL checks its unique index: a row
+    // may move to a key vacated by an earlier row, not to one a later row still holds.
+    let mut added: HashSet<Bytes> = HashSet::new();
+    let mut vacated: HashSet<Bytes> = HashSet::new();
+    let (mut deletes, mut inserts, mut changes) = (Vec::new(), Vec::new(), Vec::new());
+    for (key, row) in updates {
+        if !keyed {
+            changes.push(RowChange::Update { key, row });
+            continue;
+        }
+        let new_key = table
+            .key_of(&row)
+            .map_err(|e| Error::engine("encoding key", e))?;
+        if new_key == key {
+            changes.push(RowChange::Update { key, row });
+            continue;
+        }
+        let stored = table
+            .get(&new_key)
+            .map_err(|e| Error::engine("reading row", e))?
+            .is_some();
+        if added.contains(&new_key) || (stored && !vacated.contains(&new_key)) {
+            return Err(unique_violation(name, schema, &row));
+        }
+        vacated.insert(key.clone());
+        added.insert(new_key);
+        deletes.push(RowChange::Delete(key));
+        inserts.push(RowChange::Insert(row));
+    }
+    deletes.extend(inserts);
+    deletes.extend(changes);
+    save(name, &table, deletes, root)?;
+    Ok(written)
+}

@@ -1,0 +1,691 @@
+//! Bound expressions and their evaluation over a row.
+//!
+//! The binder (`planner/expr.rs`) turns sqlparser's AST into [`Expr`]: column names become
+//! positions in the input row, literals get their PostgreSQL types, and the coercions PostgreSQL
+//! would insert become explicit [`Expr::Cast`]s. Evaluation then needs no catalog: it follows
+//! three-valued logic (NULL propagates, `AND`/`OR` use Kleene logic), checks integer overflow
+//! and division by zero with PostgreSQL's errors, and compares with `Value::sql_cmp`.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use bigdecimal::{BigDecimal, RoundingMode, Zero};
+use vdb_engine::value::{Numeric, Type, Value};
+
+use crate::error::{Error, Result};
+use crate::types::{cast, to_pg_text};
+
+mod functions;
+use functions::function;
+
+/// A binary operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Eq,
+    NotEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+    And,
+    Or,
+    Concat,
+}
+
+impl fmt::Display for BinaryOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Mod => "%",
+            BinaryOp::Eq => "=",
+            BinaryOp::NotEq => "<>",
+            BinaryOp::Lt => "<",
+            BinaryOp::LtEq => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::GtEq => ">=",
+            BinaryOp::And => "AND",
+            BinaryOp::Or => "OR",
+            BinaryOp::Concat => "||",
+        })
+    }
+}
+
+/// A scalar function of the slice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Function {
+    Lower,
+    Upper,
+    Length,
+    /// `left(text, n)`: the first n characters (all but the last -n when n < 0).
+    Left,
+    Abs,
+    Round,
+    /// `substr(s, from [, count])`, 1-based, as PostgreSQL's text_substr.
+    Substr,
+    /// `btrim`/`ltrim`/`rtrim(s [, characters])`: (leading, trailing).
+    Trim(bool, bool),
+    Replace,
+    /// `greatest(..)` / `least(..)`: the largest / smallest non-NULL argument.
+    Greatest,
+    Least,
+    Floor,
+    Ceil,
+}
+
+/// A bound expression; `Column(i)` is the i-th value of the input row.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    Literal(Value),
+    Column(usize),
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    Negate(Box<Expr>),
+    Not(Box<Expr>),
+    IsNull(Box<Expr>, bool),
+    /// `expr [NOT] IN (list)`.
+    InList(Box<Expr>, Vec<Expr>, bool),
+    /// `expr [NOT] LIKE pattern`, case-insensitive for ILIKE.
+    Like {
+        expr: Box<Expr>,
+        pattern: Box<Expr>,
+        negated: bool,
+        case_insensitive: bool,
+    },
+    /// `CASE [operand] WHEN .. THEN .. ELSE .. END`; with an operand, WHENs compare to it.
+    Case {
+        operand: Option<Box<Expr>>,
+        whens: Vec<(Expr, Expr)>,
+        otherwise: Option<Box<Expr>>,
+    },
+    Coalesce(Vec<Expr>),
+    Function(Function, Vec<Expr>),
+    Cast(Box<Expr>, Type),
+}
+
+/// Collects a row's values as references for evaluation.
+pub type Row = Vec<Value>;
+
+impl Expr {
+    /// Evaluates the expression over `row`.
+    pub fn eval(&self, row: &[Value]) -> Result<Value> {
+        match self {
+            Expr::Literal(v) => Ok(v.clone()),
+            Expr::Column(i) => Ok(row.get(*i).cloned().unwrap_or(Value::Null)),
+            Expr::Binary(BinaryOp::And, l, r) => and(l.eval(row)?, || r.eval(row)),
+            Expr::Binary(BinaryOp::Or, l, r) => or(l.eval(row)?, || r.eval(row)),
+            Expr::Binary(op, l, r) => binary(*op, &l.eval(row)?, &r.eval(row)?),
+            Expr::Negate(e) => negate(e.eval(row)?),
+            Expr::Not(e) => match e.eval(row)? {
+                Value::Bool(b) => Ok(Value::Bool(!b)),
+                _ => Ok(Value::Null),
+            },
+            Expr::IsNull(e, negated) => Ok(Value::Bool(e.eval(row)?.is_null() != *negated)),
+            Expr::InList(e, list, negated) => in_list(&e.eval(row)?, list, *negated, row),
+            Expr::Like {
+                expr,
+                pattern,
+                negated,
+                case_insensitive,
+            } => like(
+                expr.eval(row)?,
+                pattern.eval(row)?,
+                *negated,
+                *case_insensitive,
+            ),
+            Expr::Case {
+                operand,
+                whens,
+                otherwise,
+            } => case(operand.as_deref(), whens, otherwise.as_deref(), row),
+            Expr::Coalesce(list) => {
+                for e in list {
+                    let v = e.eval(row)?;
+                    if !v.is_null() {
+                        return Ok(v);
+                    }
+                }
+                Ok(Value::Null)
+            }
+            Expr::Function(f @ (Function::Greatest | Function::Least), args) => {
+                let mut best: Option<Value> = None;
+                for a in args {
+                    let v = a.eval(row)?;
+                    if v.is_null() {
+                        continue;
+                    }
+                    let better = best.as_ref().is_none_or(|b| {
+                        let ord = compare(&v, b);
+                        if *f == Function::Greatest {
+                            ord.is_gt()
+                        } else {
+                            ord.is_lt()
+                        }
+                    });
+                    if better {
+                        best = Some(v);
+                    }
+                }
+                Ok(best.unwrap_or(Value::Null))
+            }
+            Expr::Function(f, args) => {
+                let values = args
+                    .iter()
+                    .map(|a| a.eval(row))
+                    .collect::<Result<Vec<_>>>()?;
+                function(*f, values)
+            }
+            Expr::Cast(e, ty) => cast(e.eval(row)?, ty),
+        }
+    }
+
+    /// Whether the expression reads no column (so it can be folded to a constant).
+    pub fn is_constant(&self) -> bool {
+        let mut constant = true;
+        self.walk(&mut |e| constant &= !matches!(e, Expr::Column(_)));
+        constant
+    }
+
+    /// Calls `f` on this expression and every subexpression.
+    pub fn walk(&self, f: &mut impl FnMut(&Expr)) {
+        f(self);
+        match self {
+            Expr::Literal(_) | Expr::Column(_) => {}
+            Expr::Binary(_, l, r) => {
+                l.walk(f);
+                r.walk(f);
+            }
+            Expr::Negate(e) | Expr::Not(e) | Expr::IsNull(e, _) | Expr::Cast(e, _) => e.walk(f),
+            Expr::InList(e, list, _) => {
+                e.walk(f);
+                list.iter().for_each(|x| x.walk(f));
+            }
+            Expr::Like { expr, pattern, .. } => {
+                expr.walk(f);
+                pattern.walk(f);
+            }
+            Expr::Case {
+                operand,
+                whens,
+                otherwise,
+            } => {
+                if let Some(o) = operand {
+                    o.walk(f);
+                }
+                for (w, t) in whens {
+                    w.walk(f);
+                    t.walk(f);
+                }
+                if let Some(o) = otherwise {
+                    o.walk(f);
+                }
+            }
+            Expr::Coalesce(list) | Expr::Function(_, list) => list.iter().for_each(|x| x.walk(f)),
+        }
+    }
+
+    /// Splits a conjunction into its AND-ed parts.
+    pub fn conjuncts(&self) -> Vec<&Expr> {
+        match self {
+            Expr::Binary(BinaryOp::And, l, r) => {
+                let mut parts = l.conjuncts();
+                parts.extend(r.conjuncts());
+                parts
+            }
+            other => vec![other],
+        }
+    }
+}
+
+/// Renders expressions for EXPLAIN: columns as `#i`, values as PostgreSQL prints them.
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expr::Literal(v) => match (v, to_pg_text(v)) {
+                (Value::Text(_), Some(s)) => write!(f, "'{s}'"),
+                (_, Some(s)) => f.write_str(&s),
+                (_, None) => f.write_str("NULL"),
+            },
+            Expr::Column(i) => write!(f, "#{i}"),
+            Expr::Binary(op, l, r) => write!(f, "({l} {op} {r})"),
+            Expr::Negate(e) => write!(f, "(-{e})"),
+            Expr::Not(e) => write!(f, "(NOT {e})"),
+            Expr::IsNull(e, false) => write!(f, "({e} IS NULL)"),
+            Expr::IsNull(e, true) => write!(f, "({e} IS NOT NULL)"),
+            Expr::InList(e, list, negated) => {
+                let list: Vec<String> = list.iter().map(ToString::to_string).collect();
+                let not = if *negated { "NOT " } else { "" };
+                write!(f, "({e} {not}IN ({}))", list.join(", "))
+            }
+            Expr::Like {
+                expr,
+                pattern,
+                negated,
+                case_insensitive,
+            } => {
+                let not = if *negated { "NOT " } else { "" };
+                let op = if *case_insensitive { "ILIKE" } else { "LIKE" };
+                write!(f, "({expr} {not}{op} {pattern})")
+            }
+            Expr::Case { .. } => f.write_str("CASE"),
+            Expr::Coalesce(list) => {
+                let list: Vec<String> = list.iter().map(ToString::to_string).collect();
+                write!(f, "COALESCE({})", list.join(", "))
+            }
+            Expr::Function(func, args) => {
+                let args: Vec<String> = args.iter().map(ToString::to_string).collect();
+                write!(
+                    f,
+                    "{}({})",
+                    format!("{func:?}").to_lowercase(),
+                    args.join(", ")
+                )
+            }
+            Expr::Cast(e, ty) => write!(f, "({e})::{ty}"),
+        }
+    }
+}
+
+/// Kleene AND: false wins over NULL.
+fn and(left: Value, right: impl FnOnce() -> Result<Value>) -> Result<Value> {
+    if left == Value::Bool(false) {
+        return Ok(left);
+    }
+    match (left, right()?) {
+        (_, Value::Bool(false)) => Ok(Value::Bool(false)),
+        (Value::Bool(true), Value::Bool(true)) => Ok(Value::Bool(true)),
+        _ => Ok(Value::Null),
+    }
+}
+
+/// Kleene OR: true wins over NULL.
+fn or(left: Value, right: impl FnOnce() -> Result<Value>) -> Result<Value> {
+    if left == Value::Bool(true) {
+        return Ok(left);
+    }
+    match (left, right()?) {
+        (_, Value::Bool(true)) => Ok(Value::Bool(true)),
+        (Value::Bool(false), Value::Bool(false)) => Ok(Value::Bool(false)),
+        _ => Ok(Value::Null),
+    }
+}
+
+/// Compares two non-NULL values of compatible types.
+pub(super) fn compare(l: &Value, r: &Value) -> Ordering {
+    match (l, r) {
+        (Value::Numeric(_), _) | (_, Value::Numeric(_)) => match (as_numeric(l), as_numeric(r)) {
+            (Some(a), Some(b)) => a.cmp(&b),
+            _ => l.sql_cmp(r),
+        },
+        (Value::Float4(_) | Value::Float8(_), _) | (_, Value::Float4(_) | Value::Float8(_)) => {
+            match (as_f64(l), as_f64(r)) {
+                (Some(a), Some(b)) => Value::Float8(a).sql_cmp(&Value::Float8(b)),
+                _ => l.sql_cmp(r),
+            }
+        }
+        _ => l.sql_cmp(r),
+    }
+}
+
+fn binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value> {
+    if l.is_null() || r.is_null() {
+        return Ok(Value::Null);
+    }
+    let ord = || compare(l, r);
+    Ok(match op {
+        BinaryOp::Eq => Value::Bool(ord() == Ordering::Equal),
+        BinaryOp::NotEq => Value::Bool(ord() != Ordering::Equal),
+        BinaryOp::Lt => Value::Bool(ord() == Ordering::Less),
+        BinaryOp::LtEq => Value::Bool(ord() != Ordering::Greater),
+        BinaryOp::Gt => Value::Bool(ord() == Ordering::Greater),
+        BinaryOp::GtEq => Value::Bool(ord() != Ordering::Less),
+        BinaryOp::Concat => Value::Text(format!("{}{}", as_text(l)?, as_text(r)?)),
+        BinaryOp::And | BinaryOp::Or => unreachable_op()?,
+        _ => arithmetic(op, l, r)?,
+    })
+}
+
+/// A value as `||` sees it: its cast to text (`true`, not `t`).
+fn as_text(v: &Value) -> Result<String> {
+    match cast(v.clone(), &Type::Text)? {
+        Value::Text(s) => Ok(s),
+        _ => Ok(to_pg_text(v).unwrap_or_default()),
+    }
+}
+
+fn unreachable_op() -> Result<Value> {
+    Err(Error::invalid(
+        "XX000",
+        "internal error: unexpected operator",
+    ))
+}
+
+fn as_f64(v: &Value) -> Option<f64> {
+    #[allow(clippy::cast_precision_loss)]
+    Some(match v {
+        Value::Int2(n) => f64::from(*n),
+        Value::Int4(n) => f64::from(*n),
+        Value::Int8(n) => *n as f64,
+        Value::Float4(f) => f64::from(*f),
+        Value::Float8(f) => *f,
+        Value::Numeric(n) => match cast(Value::Numeric(n.clone()), &Type::Float8).ok()? {
+            Value::Float8(f) => f,
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+fn as_numeric(v: &Value) -> Option<Numeric> {
+    Some(match v {
+        Value::Int2(n) => Numeric::Finite(BigDecimal::from(*n)),
+        Value::Int4(n) => Numeric::Finite(BigDecimal::from(*n)),
+        Value::Int8(n) => Numeric::Finite(BigDecimal::from(*n)),
+        Value::Numeric(n) => n.clone(),
+        _ => return None,
+    })
+}
+
+fn as_i64(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int2(n) => Some(i64::from(*n)),
+        Value::Int4(n) => Some(i64::from(*n)),
+        Value::Int8(n) => Some(*n),
+        _ => None,
+    }
+}
+
+/// Arithmetic on the wider of the two operand types, with PostgreSQL's overflow errors.
+fn arithmetic(op: BinaryOp, l: &Value, r: &Value) -> Result<Value> {
+    use Value::{Float4, Float8, Int2, Int4, Int8};
+    match (l, r) {
+        (Float8(_), _)
+        | (_, Float8(_))
+        | (Float4(_), Value::Numeric(_))
+        | (Value::Numeric(_), Float4(_)) => float_op(op, as_f64(l), as_f64(r), false),
+        (Float4(_), _) | (_, Float4(_)) => float_op(op, as_f64(l), as_f64(r), true),
+        (Value::Numeric(_), _) | (_, Value::Numeric(_)) => {
+            numeric_op(op, as_numeric(l), as_numeric(r))
+        }
+        (Int8(_), _) | (_, Int8(_)) => int_op(op, as_i64(l), as_i64(r), "bigint").map(Int8),
+        (Int4(_), _) | (_, Int4(_)) => int_op(op, as_i64(l), as_i64(r), "integer")
+            .and_then(|n| i32::try_from(n).map_err(|_| out_of_range("integer")))
+            .map(Int4),
+        (Int2(_), Int2(_)) => int_op(op, as_i64(l), as_i64(r), "smallint")
+            .and_then(|n| i16::try_from(n).map_err(|_| out_of_range("smallint")))
+            .map(Int2),
+        _ => Err(Error::undefined_function(format!(
+            "operator does not exist: {op} on {l:?} and {r:?}"
+        ))),
+    }
+}
+
+pub(super) fn out_of_range(name: &str) -> Error {
+    Error::OutOfRange(format!("{name} out of range"))
+}
+
+fn int_op(op: BinaryOp, l: Option<i64>, r: Option<i64>, name: &str) -> Result<i64> {
+    let (Some(a), Some(b)) = (l, r) else {
+        return Err(Error::mismatch("integer operands expected"));
+    };
+    let result = match op {
+        BinaryOp::Add => a.checked_add(b),
+        BinaryOp::Sub => a.checked_sub(b),
+        BinaryOp::Mul => a.checked_mul(b),
+        BinaryOp::Div if b == 0 => return Err(Error::DivisionByZero),
+        BinaryOp::Div => a.checked_div(b),
+        BinaryOp::Mod if b == 0 => return Err(Error::DivisionByZero),
+        BinaryOp::Mod => Some(a.checked_rem(b).unwrap_or(0)),
+        _ => None,
+    };
+    result.ok_or_else(|| out_of_range(name))
+}
+
+fn float_op(op: BinaryOp, l: Option<f64>, r: Option<f64>, single: bool) -> Result<Value> {
+    let (Some(a), Some(b)) = (l, r) else {
+        return Err(Error::mismatch("numeric operands expected"));
+    };
+    let result = match op {
+        BinaryOp::Add => a + b,
+        BinaryOp::Sub => a - b,
+        BinaryOp::Mul => a * b,
+        BinaryOp::Div if b == 0.0 => return Err(Error::DivisionByZero),
+        BinaryOp::Div => a / b,
+        BinaryOp::Mod => {
+            return Err(Error::undefined_function(
+                "operator does not exist: double precision % double precision",
+            ))
+        }
+        _ => return unreachable_op(),
+    };
+    let name = if single { "real" } else { "double precision" };
+    if result.is_infinite() && a.is_finite() && b.is_finite() {
+        return Err(Error::OutOfRange(format!(
+            "value out of range: overflow ({name})"
+        )));
+    }
+    #[allow(clippy::cast_possible_truncation)]
+    Ok(if single {
+        Value::Float4(result as f32)
+    } else {
+        Value::Float8(result)
+    })
+}
+
+fn numeric_op(op: BinaryOp, l: Option<Numeric>, r: Option<Numeric>) -> Result<Value> {
+    let (Some(Numeric::Finite(a)), Some(Numeric::Finite(b))) = (l, r) else {
+        return Err(Error::Unsupported(
+            "arithmetic on NaN or infinite numeric".into(),
+        ));
+    };
+    let result = match op {
+        BinaryOp::Add => a + b,
+        BinaryOp::Sub => a - b,
+        BinaryOp::Mul => a * b,
+        BinaryOp::Div | BinaryOp::Mod if b.is_zero() => return Err(Error::DivisionByZero),
+        BinaryOp::Div => numeric_div(&a, &b),
+        BinaryOp::Mod => a % b,
+        _ => return unreachable_op(),
+    };
+    Ok(Value::Numeric(Numeric::Finite(result)))
+}
+
+/// PostgreSQL's numeric division scale (`select_div_scale`): at least 16 significant digits
+/// (counted from the base-10000 weights and first digit groups of the operands), and no less
+/// than either operand's display scale.
+fn numeric_div(a: &BigDecimal, b: &BigDecimal) -> BigDecimal {
+    let (w1, f1) = nbase_weight(a);
+    let (w2, f2) = nbase_weight(b);
+    let mut qweight = w1 - w2;
+    if f1 <= f2 {
+        qweight -= 1;
+    }
+    let (_, sa) = a.as_bigint_and_scale();
+    let (_, sb) = b.as_bigint_and_scale();
+    let scale = (16 - qweight * 4).max(sa).max(sb).clamp(0, 1000);
+    (a / b).with_scale_round(scale, RoundingMode::HalfUp)
+}
+
+/// The weight of the first non-zero base-10000 digit of `d` and that digit's value.
+fn nbase_weight(d: &BigDecimal) -> (i64, u32) {
+    let (int, scale) = d.as_bigint_and_scale();
+    let digits = int.magnitude().to_string();
+    if digits == "0" {
+        return (0, 0);
+    }
+    let len = i64::try_from(digits.len()).unwrap_or(i64::MAX);
+    let e10 = len - scale - 1;
+    let weight = e10.div_euclid(4);
+    let lead = usize::try_from(e10 - weight * 4 + 1).unwrap_or(1);
+    let first = format!("{:0<lead$}", &digits[..lead.min(digits.len())]);
+    (weight, first.parse().unwrap_or(0))
+}
+
+pub(super) fn negate(v: Value) -> Result<Value> {
+    Ok(match v {
+        Value::Null => Value::Null,
+        Value::Int2(n) => Value::Int2(n.checked_neg().ok_or_else(|| out_of_range("smallint"))?),
+        Value::Int4(n) => Value::Int4(n.checked_neg().ok_or_else(|| out_of_range("integer"))?),
+        Value::Int8(n) => Value::Int8(n.checked_neg().ok_or_else(|| out_of_range("bigint"))?),
+        Value::Float4(f) => Value::Float4(-f),
+        Value::Float8(f) => Value::Float8(-f),
+        Value::Numeric(Numeric::Finite(d)) => Value::Numeric(Numeric::Finite(-d)),
+        other => {
+            return Err(Error::undefined_function(format!(
+                "operator does not exist: - {other:?}"
+            )))
+        }
+    })
+}
+
+/// `x IN (list)`: true if any element equals x; else NULL if x or any element is NULL.
+fn in_list(v: &Value, list: &[Expr], negated: bool, row: &[Value]) -> Result<Value> {
+    if v.is_null() {
+        return Ok(Value::Null);
+    }
+    let mut saw_null = false;
+    for e in list {
+        let item = e.eval(row)?;
+        if item.is_null() {
+            saw_null = true;
+        } else if compare(v, &item) == Ordering::Equal {
+            return Ok(Value::Bool(!negated));
+        }
+    }
+    Ok(if saw_null {
+        Value::Null
+    } else {
+        Value::Bool(negated)
+    })
+}
+
+fn like(v: Value, pattern: Value, negated: bool, case_insensitive: bool) -> Result<Value> {
+    let (Value::Text(s), Value::Text(p)) = (v, pattern) else {
+        return Ok(Value::Null);
+    };
+    let (s, p) = if case_insensitive {
+        (s.to_lowercase(), p.to_lowercase())
+    } else {
+        (s, p)
+    };
+    let s: Vec<char> = s.chars().collect();
+    let p: Vec<char> = p.chars().collect();
+    Ok(Value::Bool(like_match(&s, &p)? != negated))
+}
+
+/// One element of a LIKE pattern.
+#[derive(Clone, Copy, PartialEq)]
+enum LikeToken {
+    /// `%`: any run of characters.
+    Any,
+    /// `_`: one character.
+    One,
+    Char(char),
+}
+
+/// LIKE matching with `%`, `_` and the default escape `\`: the greedy wildcard algorithm that
+/// backtracks only to the last `%`, so it takes O(len(s) × len(p)) at worst.
+fn like_match(s: &[char], p: &[char]) -> Result<bool> {
+    let mut tokens = Vec::new();
+    let mut chars = p.iter();
+    while let Some(&c) = chars.next() {
+        tokens.push(match c {
+            '%' => LikeToken::Any,
+            '_' => LikeToken::One,
+            '\\' => match chars.next() {
+                Some(&e) => LikeToken::Char(e),
+                None => {
+                    return Err(Error::invalid(
+                        "22025",
+                        "LIKE pattern must not end with escape character",
+                    ))
+                }
+            },
+            c => LikeToken::Char(c),
+        });
+    }
+    let (mut si, mut pi) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        match tokens.get(pi) {
+            Some(LikeToken::Any) => {
+                star = Some((pi, si));
+                pi += 1;
+            }
+            Some(LikeToken::One) => {
+                si += 1;
+                pi += 1;
+            }
+            Some(LikeToken::Char(c)) if *c == s[si] => {
+                si += 1;
+                pi += 1;
+            }
+            _ => match star {
+                Some((sp, ss)) => {
+                    pi = sp + 1;
+                    si = ss + 1;
+                    star = Some((sp, ss + 1));
+                }
+                None => return Ok(false),
+            },
+        }
+    }
+    Ok(tokens[pi..].iter().all(|t| *t == LikeToken::Any))
+}
+
+fn case(
+    operand: Option<&Expr>,
+    whens: &[(Expr, Expr)],
+    otherwise: Option<&Expr>,
+    row: &[Value],
+) -> Result<Value> {
+    let operand = operand.map(|o| o.eval(row)).transpose()?;
+    for (when, then) in whens {
+        let w = when.eval(row)?;
+        let hit = match &operand {
+            Some(o) => !o.is_null() && !w.is_null() && compare(o, &w) == Ordering::Equal,
+            None => w == Value::Bool(true),
+        };
+        if hit {
+            return then.eval(row);
+        }
+    }
+    otherwise.map_or(Ok(Value::Null), |o| o.eval(row))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lit(v: Value) -> Box<Expr> {
+        Box::new(Expr::Literal(v))
+    }
+
+    #[test]
+    fn three_valued_logic() {
+        let and = Expr::Binary(BinaryOp::And, lit(Value::Null), lit(Value::Bool(false)));
+        assert_eq!(and.eval(&[]).unwrap(), Value::Bool(false));
+        let or = Expr::Binary(BinaryOp::Or, lit(Value::Null), lit(Value::Bool(false)));
+        assert_eq!(or.eval(&[]).unwrap(), Value::Null);
+        let in_list = Expr::InList(lit(Value::Int4(1)), vec![Expr::Literal(Value::Null)], true);
+        assert_eq!(in_list.eval(&[]).unwrap(), Value::Null);
+    }
+
+    #[test]
+    fn overflow_and_division_errors() {
+        let add = Expr::Binary(
+            BinaryOp::Add,
+            lit(Value::Int4(i32::MAX)),
+            lit(Value::Int4(1)),
+        );
+        assert_eq!(add.eval(&[]).unwrap_err().sqlstate(), "22003");
+        let div = Expr::Binary(BinaryOp::Div, lit(Value::Int4(1)), lit(Value::Int4(0)));
+        assert_eq!(div.eval(&[]).unwrap_err().sqlstate(), "22012");
+    }
+}

@@ -1,0 +1,133 @@
+//! Evaluation of the scalar functions of [`Function`] over argument values (NULL in, NULL out,
+//! except where the function says otherwise).
+
+use std::cmp::Ordering;
+
+use bigdecimal::RoundingMode;
+use vdb_engine::value::{Numeric, Value};
+
+use super::{compare, negate, out_of_range, Function};
+use crate::error::{Error, Result};
+
+pub(super) fn function(f: Function, args: Vec<Value>) -> Result<Value> {
+    if args.iter().any(Value::is_null) {
+        return Ok(Value::Null);
+    }
+    let mut args = args.into_iter();
+    let first = args.next().unwrap_or(Value::Null);
+    Ok(match (f, first) {
+        (Function::Lower, Value::Text(s)) => Value::Text(s.to_lowercase()),
+        (Function::Upper, Value::Text(s)) => Value::Text(s.to_uppercase()),
+        (Function::Length, Value::Text(s)) => {
+            Value::Int4(i32::try_from(s.chars().count()).map_err(|_| out_of_range("integer"))?)
+        }
+        (Function::Left, Value::Text(s)) => {
+            let n = match args.next() {
+                Some(Value::Int4(n)) => i64::from(n),
+                _ => 0,
+            };
+            let len = i64::try_from(s.chars().count()).unwrap_or(i64::MAX);
+            let take = if n >= 0 { n } else { (len + n).max(0) };
+            Value::Text(
+                s.chars()
+                    .take(usize::try_from(take).unwrap_or(usize::MAX))
+                    .collect(),
+            )
+        }
+        (
+            Function::Abs,
+            v @ (Value::Int2(_)
+            | Value::Int4(_)
+            | Value::Int8(_)
+            | Value::Float4(_)
+            | Value::Float8(_)),
+        ) => {
+            if compare(&v, &Value::Int4(0)) == Ordering::Less {
+                negate(v)?
+            } else {
+                v
+            }
+        }
+        (Function::Substr, Value::Text(s)) => {
+            substr(&s, args.next().as_ref(), args.next().as_ref())?
+        }
+        (Function::Trim(leading, trailing), Value::Text(s)) => {
+            let set: Vec<char> = match args.next() {
+                Some(Value::Text(chars)) => chars.chars().collect(),
+                _ => vec![' '],
+            };
+            let mut t = s.as_str();
+            if leading {
+                t = t.trim_start_matches(|c| set.contains(&c));
+            }
+            if trailing {
+                t = t.trim_end_matches(|c| set.contains(&c));
+            }
+            Value::Text(t.to_string())
+        }
+        (Function::Replace, Value::Text(s)) => match (args.next(), args.next()) {
+            (Some(Value::Text(from)), Some(Value::Text(to))) if !from.is_empty() => {
+                Value::Text(s.replace(&from, &to))
+            }
+            _ => Value::Text(s),
+        },
+        (Function::Floor, Value::Float8(x)) => Value::Float8(x.floor()),
+        (Function::Ceil, Value::Float8(x)) => Value::Float8(x.ceil()),
+        (Function::Floor, Value::Numeric(Numeric::Finite(d))) => {
+            Value::Numeric(Numeric::Finite(d.with_scale_round(0, RoundingMode::Floor)))
+        }
+        (Function::Ceil, Value::Numeric(Numeric::Finite(d))) => Value::Numeric(Numeric::Finite(
+            d.with_scale_round(0, RoundingMode::Ceiling),
+        )),
+        (Function::Abs, Value::Numeric(Numeric::Finite(d))) => {
+            Value::Numeric(Numeric::Finite(d.abs()))
+        }
+        (Function::Round, Value::Float8(x)) => Value::Float8(x.round_ties_even()),
+        (Function::Round, Value::Numeric(Numeric::Finite(d))) => {
+            // PostgreSQL clamps the scale to ±2000 (NUMERIC_MAX_RESULT_SCALE).
+            let scale = match args.next() {
+                Some(Value::Int4(s)) => i64::from(s).clamp(-2000, 2000),
+                _ => 0,
+            };
+            Value::Numeric(Numeric::Finite(
+                d.with_scale_round(scale, RoundingMode::HalfUp),
+            ))
+        }
+        (f, v) => {
+            return Err(Error::undefined_function(format!(
+                "function {}({v:?}) does not exist",
+                format!("{f:?}").to_lowercase()
+            )))
+        }
+    })
+}
+
+/// PostgreSQL's `substr`: characters from 1-based `from`, `count` of them (negative count is
+/// an error; a start before 1 shortens the result).
+fn substr(s: &str, from: Option<&Value>, count: Option<&Value>) -> Result<Value> {
+    let from = match from {
+        Some(Value::Int4(f)) => i64::from(*f),
+        _ => 1,
+    };
+    let end = match count {
+        Some(Value::Int4(c)) if *c < 0 => {
+            return Err(Error::invalid(
+                "22011",
+                "negative substring length not allowed",
+            ))
+        }
+        Some(Value::Int4(c)) => Some(from.saturating_add(i64::from(*c))),
+        _ => None,
+    };
+    let start = from.max(1);
+    let out: String = s
+        .chars()
+        .enumerate()
+        .filter(|(i, _)| {
+            let pos = i64::try_from(*i).unwrap_or(i64::MAX) + 1;
+            pos >= start && end.is_none_or(|e| pos < e)
+        })
+        .map(|(_, c)| c)
+        .collect();
+    Ok(Value::Text(out))
+}

@@ -1,0 +1,298 @@
+//! Planning grouped queries: GROUP BY keys and aggregate calls (count, sum, avg, min, max).
+//!
+//! An aggregate query's select list, HAVING and ORDER BY are bound against the *output* of the
+//! aggregation, whose row is `[group keys..., aggregate results...]`. To bind them, each
+//! expression is first rewritten: a subexpression equal to a GROUP BY key becomes a reference
+//! to that key's column, and an aggregate call becomes a reference to a new aggregate column
+//! (its argument bound against the input). What is left must then resolve against the output
+//! row; a bare input column that is not a key is 42803, as PostgreSQL reports it.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{self, Visit, VisitMut, Visitor, VisitorMut};
+use vdb_engine::value::Type;
+
+use crate::error::{Error, Result};
+use crate::planner::expr::{bind, ident_name, Scope, ScopeColumn, Typed};
+use crate::planner::plan::{AggregateCall, AggregateFunction};
+use crate::types::{numeric_rank, type_name};
+
+const AGGREGATES: &[&str] = &["count", "sum", "avg", "min", "max"];
+
+/// Whether `f` names an aggregate function.
+fn is_aggregate(f: &ast::Function) -> bool {
+    matches!(f.name.0.as_slice(), [name] if AGGREGATES.contains(&ident_name(name).as_str()))
+}
+
+/// Whether any of the expressions contains an aggregate call.
+pub fn contains_aggregate<'a>(exprs: impl IntoIterator<Item = &'a ast::Expr>) -> bool {
+    struct Finder;
+    impl Visitor for Finder {
+        type Break = ();
+        fn pre_visit_expr(&mut self, expr: &ast::Expr) -> ControlFlow<()> {
+            match expr {
+                ast::Expr::Function(f) if is_aggregate(f) => ControlFlow::Break(()),
+                _ => ControlFlow::Continue(()),
+            }
+        }
+    }
+    exprs.into_iter().any(|e| e.visit(&mut Finder).is_break())
+}
+
+/// The GROUP BY keys and aggregate calls found so far, and the output row's scope.
+#[derive(Debug)]
+pub struct Grouping {
+    keys: Vec<ast::Expr>,
+    pub group_by: Vec<crate::expr::Expr>,
+    pub aggregates: Vec<AggregateCall>,
+    aggregate_asts: Vec<ast::Expr>,
+    output: Scope,
+}
+
+impl Grouping {
+    /// Binds the GROUP BY keys against the input scope.
+    pub fn new(keys: Vec<ast::Expr>, input: &Scope) -> Result<Grouping> {
+        let mut grouping = Grouping {
+            keys: Vec::new(),
+            group_by: Vec::new(),
+            aggregates: Vec::new(),
+            aggregate_asts: Vec::new(),
+            output: Scope::default(),
+        };
+        for (i, key) in keys.into_iter().enumerate() {
+            if contains_aggregate([&key]) {
+                return Err(Error::invalid(
+                    "42803",
+                    "aggregate functions are not allowed in GROUP BY",
+                ));
+            }
+            let bound = bind(&key, input)?;
+            let ty = bound.resolved_type();
+            // A plain column key stays visible under its own name (and relation).
+            let column = match &bound.expr {
+                crate::expr::Expr::Column(c) => Some(input.columns[*c].clone()),
+                _ => None,
+            };
+            grouping.output.columns.push(column.map_or_else(
+                || ScopeColumn {
+                    relation: None,
+                    name: format!("#group{i}"),
+                    ty: ty.clone(),
+                },
+                |c| ScopeColumn {
+                    ty: ty.clone(),
+                    ..c
+                },
+            ));
+            grouping.group_by.push(bound.coerce(&ty, "GROUP BY")?);
+            grouping.keys.push(key);
+        }
+        Ok(grouping)
+    }
+
+    /// Binds an expression over the aggregation's output row.
+    pub fn bind(&mut self, expr: &ast::Expr, input: &Scope) -> Result<Typed> {
+        let mut rewritten = expr.clone();
+        let mut rewriter = Rewriter {
+            grouping: self,
+            input,
+        };
+        if let ControlFlow::Break(e) = VisitMut::visit(&mut rewritten, &mut rewriter) {
+            return Err(e);
+        }
+        bind(&rewritten, &self.output).map_err(|e| match e {
+            Error::UndefinedColumn(_) => self.ungrouped(expr, input).unwrap_or(e),
+            other => other,
+        })
+    }
+
+    /// 42803 for the first input column of `expr` that is neither grouped nor aggregated.
+    fn ungrouped(&self, expr: &ast::Expr, input: &Scope) -> Option<Error> {
+        let mut found = None;
+        let _ = expr.visit(&mut ColumnFinder(&mut found));
+        let column = found?;
+        bind(&column, input).ok()?;
+        let name = match &column {
+            ast::Expr::CompoundIdentifier(parts) => {
+                parts.iter().map(ident_name).collect::<Vec<_>>().join(".")
+            }
+            other => {
+                let t = bind(other, input).ok()?;
+                match t.expr {
+                    crate::expr::Expr::Column(i) => {
+                        let c = &input.columns[i];
+                        match &c.relation {
+                            Some(r) => format!("{r}.{}", c.name),
+                            None => c.name.clone(),
+                        }
+                    }
+                    _ => return None,
+                }
+            }
+        };
+        Some(Error::invalid(
+            "42803",
+            format!("column \"{name}\" must appear in the GROUP BY clause or be used in an aggregate function"),
+        ))
+    }
+
+    /// The aggregate column for call `f`, adding it if new.
+    fn aggregate(
+        &mut self,
+        ast_expr: &ast::Expr,
+        f: &ast::Function,
+        input: &Scope,
+    ) -> Result<usize> {
+        if let Some(i) = self.aggregate_asts.iter().position(|a| a == ast_expr) {
+            return Ok(self.group_by.len() + i);
+        }
+        let call = aggregate_call(f, input)?;
+        let i = self.aggregates.len();
+        self.output.columns.push(ScopeColumn {
+            relation: None,
+            name: format!("#agg{i}"),
+            ty: call.ty.clone(),
+        });
+        self.aggregates.push(call);
+        self.aggregate_asts.push(ast_expr.clone());
+        Ok(self.group_by.len() + i)
+    }
+}
+
+/// Finds the first column reference of an expression.
+struct ColumnFinder<'a>(&'a mut Option<ast::Expr>);
+
+impl Visitor for ColumnFinder<'_> {
+    type Break = ();
+    fn pre_visit_expr(&mut self, expr: &ast::Expr) -> ControlFlow<()> {
+        match expr {
+            ast::Expr::Function(f) if is_aggregate(f) => ControlFlow::Continue(()),
+            ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_) => {
+                *self.0 = Some(expr.clone());
+                ControlFlow::Break(())
+            }
+            _ => ControlFlow::Continue(()),
+        }
+    }
+}
+
+/// Replaces group keys and aggregate calls by references to the output row.
+struct Rewriter<'a> {
+    grouping: &'a mut Grouping,
+    input: &'a Scope,
+}
+
+impl VisitorMut for Rewriter<'_> {
+    type Break = Error;
+
+    fn pre_visit_expr(&mut self, expr: &mut ast::Expr) -> ControlFlow<Error> {
+        let plain = matches!(
+            expr,
+            ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_)
+        );
+        let name = if let Some(i) = self
+            .grouping
+            .keys
+            .iter()
+            .position(|k| k == expr)
+            .filter(|_| !plain)
+        {
+            self.grouping.output.columns[i].name.clone()
+        } else if let ast::Expr::Function(f) = expr {
+            if !is_aggregate(f) {
+                return ControlFlow::Continue(());
+            }
+            let f = f.clone();
+            match self.grouping.aggregate(&expr.clone(), &f, self.input) {
+                Ok(i) => self.grouping.output.columns[i].name.clone(),
+                Err(e) => return ControlFlow::Break(e),
+            }
+        } else {
+            return ControlFlow::Continue(());
+        };
+        *expr = ast::Expr::Identifier(ast::Ident::with_quote('"', name));
+        ControlFlow::Continue(())
+    }
+}
+
+/// Binds an aggregate call's argument and works out its result type.
+fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
+    let name = f.name.0.last().map(ident_name).unwrap_or_default();
+    let ast::FunctionArguments::List(list) = &f.args else {
+        return Err(Error::Unsupported(format!("aggregate call {f}")));
+    };
+    if f.filter.is_some()
+        || f.over.is_some()
+        || !f.within_group.is_empty()
+        || !list.clauses.is_empty()
+    {
+        return Err(Error::Unsupported(format!("aggregate call {f}")));
+    }
+    let distinct = matches!(
+        list.duplicate_treatment,
+        Some(ast::DuplicateTreatment::Distinct)
+    );
+    let arg = match list.args.as_slice() {
+        [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)] if name == "count" => {
+            return Ok(AggregateCall {
+                function: AggregateFunction::CountStar,
+                arg: None,
+                ty: Type::Int8,
+                distinct: false,
+            });
+        }
+        [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] => e,
+        _ => {
+            return Err(Error::undefined_function(format!(
+                "function {name} with these arguments does not exist"
+            )))
+        }
+    };
+    if contains_aggregate([arg]) {
+        return Err(Error::invalid(
+            "42803",
+            "aggregate function calls cannot be nested",
+        ));
+    }
+    let bound = bind(arg, input)?;
+    let arg_type = bound.resolved_type();
+    let no_function = || {
+        Error::undefined_function(format!(
+            "function {name}({}) does not exist",
+            type_name(&arg_type)
+        ))
+    };
+    let (function, ty) = match name.as_str() {
+        "count" => (AggregateFunction::Count, Type::Int8),
+        "sum" => (
+            AggregateFunction::Sum,
+            match &arg_type {
+                Type::Int2 | Type::Int4 => Type::Int8,
+                Type::Int8 | Type::Numeric { .. } => Type::Numeric {
+                    precision_scale: None,
+                },
+                Type::Float4 | Type::Float8 => arg_type.clone(),
+                _ => return Err(no_function()),
+            },
+        ),
+        "avg" => (
+            AggregateFunction::Avg,
+            match &arg_type {
+                t if numeric_rank(t).is_some_and(|r| r <= 3) => Type::Numeric {
+                    precision_scale: None,
+                },
+                Type::Float4 | Type::Float8 => Type::Float8,
+                _ => return Err(no_function()),
+            },
+        ),
+        "min" => (AggregateFunction::Min, arg_type.clone()),
+        _ => (AggregateFunction::Max, arg_type.clone()),
+    };
+    let arg = bound.coerce(&arg_type, "aggregate")?;
+    Ok(AggregateCall {
+        function,
+        arg: Some(arg),
+        ty,
+        distinct,
+    })
+}

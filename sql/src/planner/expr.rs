@@ -1,0 +1,688 @@
+//! Binding sqlparser expressions: names resolve against a [`Scope`] (qualified `t.c` or bare
+//! `c`, ambiguity → 42702), literals get PostgreSQL's types, and implicit coercions become
+//! explicit casts. A quoted literal stays "unknown" until an operator or target gives it a type.
+
+use sqlparser::ast;
+use vdb_engine::value::{Type, Value};
+
+use crate::error::{Error, Result};
+use crate::expr::{BinaryOp, Expr, Function};
+use crate::planner::function::{floor_ceil, function, text_arg};
+use crate::types::{self, implicit_cast, numeric_rank, sql_type, type_name, value_type};
+
+/// One column visible to expressions: the relation it comes from and its name and type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScopeColumn {
+    pub relation: Option<String>,
+    pub name: String,
+    pub ty: Type,
+}
+
+/// The columns an expression may name, in input-row order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Scope {
+    pub columns: Vec<ScopeColumn>,
+}
+
+impl Scope {
+    /// Resolves `[relation.]name` to a row position.
+    pub fn resolve(&self, relation: Option<&str>, name: &str) -> Result<usize> {
+        let mut found = self.columns.iter().enumerate().filter(|(_, c)| {
+            c.name == name && relation.is_none_or(|r| c.relation.as_deref() == Some(r))
+        });
+        let Some((i, _)) = found.next() else {
+            if let Some(r) = relation {
+                if !self
+                    .columns
+                    .iter()
+                    .any(|c| c.relation.as_deref() == Some(r))
+                {
+                    return Err(Error::invalid(
+                        "42P01",
+                        format!("missing FROM-clause entry for table \"{r}\""),
+                    ));
+                }
+                return Err(Error::UndefinedColumn(format!(
+                    "column {r}.{name} does not exist"
+                )));
+            }
+            return Err(Error::UndefinedColumn(format!(
+                "column \"{name}\" does not exist"
+            )));
+        };
+        if found.next().is_some() {
+            return Err(Error::AmbiguousColumn(name.to_string()));
+        }
+        Ok(i)
+    }
+}
+
+/// An identifier as PostgreSQL folds it: unquoted names are lower-cased.
+pub fn ident_name(ident: &ast::Ident) -> String {
+    match ident.quote_style {
+        Some(_) => ident.value.clone(),
+        None => ident.value.to_lowercase(),
+    }
+}
+
+/// A bound expression with its type; `None` is PostgreSQL's "unknown" (a quoted literal or
+/// NULL) that takes its type from context.
+#[derive(Clone, Debug)]
+pub struct Typed {
+    pub expr: Expr,
+    pub ty: Option<Type>,
+}
+
+impl Typed {
+    pub(super) fn new(expr: Expr, ty: Type) -> Typed {
+        Typed { expr, ty: Some(ty) }
+    }
+
+    /// The expression coerced to `target` (an unknown literal is cast; a known type must
+    /// convert implicitly).
+    pub fn coerce(self, target: &Type, context: &str) -> Result<Expr> {
+        match &self.ty {
+            None => Ok(Expr::Cast(Box::new(self.expr), target.clone())),
+            Some(t) if t == target => Ok(self.expr),
+            Some(t) if implicit_cast(t, target) => {
+                Ok(Expr::Cast(Box::new(self.expr), target.clone()))
+            }
+            Some(t) => Err(Error::mismatch(format!(
+                "{context} must be type {}, not type {}",
+                type_name(target),
+                type_name(t)
+            ))),
+        }
+    }
+
+    /// The type, with unknown resolved to text.
+    pub fn resolved_type(&self) -> Type {
+        self.ty.clone().unwrap_or(Type::Text)
+    }
+}
+
+/// Binds `expr` against `scope`.
+pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
+    use ast::Expr as E;
+    match expr {
+        E::Identifier(ident) => column(scope, None, ident),
+        E::CompoundIdentifier(parts) => match parts.as_slice() {
+            [rel, col] => column(scope, Some(&ident_name(rel)), col),
+            [schema, rel, col] if ident_name(schema) == "public" => {
+                column(scope, Some(&ident_name(rel)), col)
+            }
+            _ => Err(Error::Unsupported(format!("column reference {expr}"))),
+        },
+        E::Value(v) => literal(v),
+        E::TypedString { data_type, value } => {
+            let ty = sql_type(data_type)?;
+            let v = types::cast(Value::Text(value.clone()), &ty)?;
+            Ok(Typed::new(Expr::Literal(v), ty))
+        }
+        E::Nested(inner) => bind(inner, scope),
+        E::BinaryOp { left, op, right } => binary(bind(left, scope)?, op, bind(right, scope)?),
+        E::UnaryOp { op, expr } => unary(*op, bind(expr, scope)?),
+        E::IsNull(e) => Ok(Typed::new(
+            Expr::IsNull(Box::new(bind(e, scope)?.expr), false),
+            Type::Bool,
+        )),
+        E::IsNotNull(e) => Ok(Typed::new(
+            Expr::IsNull(Box::new(bind(e, scope)?.expr), true),
+            Type::Bool,
+        )),
+        E::IsTrue(e) => is_bool(bind(e, scope)?, true, false),
+        E::IsFalse(e) => is_bool(bind(e, scope)?, false, false),
+        E::IsNotTrue(e) => is_bool(bind(e, scope)?, true, true),
+        E::IsNotFalse(e) => is_bool(bind(e, scope)?, false, true),
+        E::IsDistinctFrom(l, r) => distinct_from(bind(l, scope)?, bind(r, scope)?, false),
+        E::IsNotDistinctFrom(l, r) => distinct_from(bind(l, scope)?, bind(r, scope)?, true),
+        E::Between {
+            expr,
+            negated,
+            low,
+            high,
+        } => between(scope, expr, *negated, low, high),
+        E::InList {
+            expr,
+            list,
+            negated,
+        } => in_list(scope, expr, list, *negated),
+        E::Like {
+            negated,
+            any: false,
+            expr,
+            pattern,
+            escape_char: None,
+        } => like(scope, expr, pattern, *negated, false),
+        E::ILike {
+            negated,
+            any: false,
+            expr,
+            pattern,
+            escape_char: None,
+        } => like(scope, expr, pattern, *negated, true),
+        E::Case {
+            operand,
+            conditions,
+            results,
+            else_result,
+        } => case(
+            scope,
+            operand.as_deref(),
+            conditions,
+            results,
+            else_result.as_deref(),
+        ),
+        E::Cast {
+            expr,
+            data_type,
+            format: None,
+            ..
+        } => {
+            let ty = sql_type(data_type)?;
+            let inner = bind(expr, scope)?;
+            let cast = Expr::Cast(Box::new(inner.expr), ty.clone());
+            // An explicit cast to varchar(n) truncates where an assignment would fail.
+            if let Type::Varchar(Some(n)) = ty {
+                let unlimited = Expr::Cast(Box::new(bind(expr, scope)?.expr), Type::Varchar(None));
+                let left = Expr::Function(
+                    Function::Left,
+                    vec![
+                        unlimited,
+                        Expr::Literal(Value::Int4(i32::try_from(n).unwrap_or(i32::MAX))),
+                    ],
+                );
+                return Ok(Typed::new(left, ty));
+            }
+            Ok(Typed::new(cast, ty))
+        }
+        E::Function(f) => function(scope, f),
+        E::Floor {
+            expr,
+            field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime),
+        } => floor_ceil("floor", bind(expr, scope)?),
+        E::Ceil {
+            expr,
+            field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime),
+        } => floor_ceil("ceil", bind(expr, scope)?),
+        E::Substring {
+            expr,
+            substring_from,
+            substring_for,
+            ..
+        } => {
+            let mut list = vec![text_arg("substring", bind(expr, scope)?)?];
+            let from = match substring_from {
+                Some(f) => bind(f, scope)?.coerce(&Type::Int4, "substring")?,
+                None => Expr::Literal(Value::Int4(1)),
+            };
+            list.push(from);
+            if let Some(count) = substring_for {
+                list.push(bind(count, scope)?.coerce(&Type::Int4, "substring")?);
+            }
+            Ok(Typed::new(
+                Expr::Function(Function::Substr, list),
+                Type::Text,
+            ))
+        }
+        E::Trim {
+            expr,
+            trim_where,
+            trim_what,
+            trim_characters: None,
+        } => {
+            let func = match trim_where {
+                None | Some(ast::TrimWhereField::Both) => Function::Trim(true, true),
+                Some(ast::TrimWhereField::Leading) => Function::Trim(true, false),
+                Some(ast::TrimWhereField::Trailing) => Function::Trim(false, true),
+            };
+            let mut list = vec![text_arg("btrim", bind(expr, scope)?)?];
+            if let Some(what) = trim_what {
+                list.push(text_arg("btrim", bind(what, scope)?)?);
+            }
+            Ok(Typed::new(Expr::Function(func, list), Type::Text))
+        }
+        other => Err(Error::Unsupported(format!("expression {other}"))),
+    }
+}
+
+fn column(scope: &Scope, relation: Option<&str>, ident: &ast::Ident) -> Result<Typed> {
+    let i = scope.resolve(relation, &ident_name(ident))?;
+    Ok(Typed::new(Expr::Column(i), scope.columns[i].ty.clone()))
+}
+
+fn literal(v: &ast::Value) -> Result<Typed> {
+    use ast::Value as V;
+    match v {
+        V::Number(text, _) => {
+            let value = types::number_literal(text)?;
+            let ty = value_type(&value).unwrap_or(Type::Text);
+            Ok(Typed::new(Expr::Literal(value), ty))
+        }
+        V::SingleQuotedString(s)
+        | V::EscapedStringLiteral(s)
+        | V::DollarQuotedString(ast::DollarQuotedString { value: s, .. }) => Ok(Typed {
+            expr: Expr::Literal(Value::Text(s.clone())),
+            ty: None,
+        }),
+        V::Boolean(b) => Ok(Typed::new(Expr::Literal(Value::Bool(*b)), Type::Bool)),
+        V::Null => Ok(Typed {
+            expr: Expr::Literal(Value::Null),
+            ty: None,
+        }),
+        other => Err(Error::Unsupported(format!("literal {other}"))),
+    }
+}
+
+/// Coerces an operand to boolean for AND/OR/NOT/WHERE, with PostgreSQL's error.
+pub fn boolean(t: Typed, context: &str) -> Result<Expr> {
+    t.coerce(&Type::Bool, &format!("argument of {context}"))
+}
+
+fn binary(l: Typed, op: &ast::BinaryOperator, r: Typed) -> Result<Typed> {
+    use ast::BinaryOperator as B;
+    let op = match op {
+        B::Plus => BinaryOp::Add,
+        B::Minus => BinaryOp::Sub,
+        B::Multiply => BinaryOp::Mul,
+        B::Divide => BinaryOp::Div,
+        B::Modulo => BinaryOp::Mod,
+        B::Eq => BinaryOp::Eq,
+        B::NotEq => BinaryOp::NotEq,
+        B::Lt => BinaryOp::Lt,
+        B::LtEq => BinaryOp::LtEq,
+        B::Gt => BinaryOp::Gt,
+        B::GtEq => BinaryOp::GtEq,
+        B::And => BinaryOp::And,
+        B::Or => BinaryOp::Or,
+        B::StringConcat => BinaryOp::Concat,
+        other => return Err(Error::Unsupported(format!("operator {other}"))),
+    };
+    make_binary(op, l, r)
+}
+
+/// Builds `l op r` with PostgreSQL's operand resolution.
+pub fn make_binary(op: BinaryOp, l: Typed, r: Typed) -> Result<Typed> {
+    let node = |l: Expr, r: Expr| Expr::Binary(op, Box::new(l), Box::new(r));
+    match op {
+        BinaryOp::And | BinaryOp::Or => {
+            let name = if op == BinaryOp::And { "AND" } else { "OR" };
+            Ok(Typed::new(
+                node(boolean(l, name)?, boolean(r, name)?),
+                Type::Bool,
+            ))
+        }
+        BinaryOp::Concat => {
+            let l = if l.ty.is_none() {
+                l.coerce(&Type::Text, "")?
+            } else {
+                l.expr
+            };
+            let r = if r.ty.is_none() {
+                r.coerce(&Type::Text, "")?
+            } else {
+                r.expr
+            };
+            Ok(Typed::new(node(l, r), Type::Text))
+        }
+        _ => {
+            let comparison = !matches!(
+                op,
+                BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod
+            );
+            let (lt, rt) = operand_types(op, &l, &r)?;
+            let result = if comparison {
+                Type::Bool
+            } else {
+                arithmetic_type(&lt, &rt)
+            };
+            Ok(Typed::new(
+                node(l.coerce(&lt, "")?, r.coerce(&rt, "")?),
+                result,
+            ))
+        }
+    }
+}
+
+/// The types both operands are coerced to: an unknown side takes the other's type; known sides
+/// must both be numeric, both text, or the same type.
+fn operand_types(op: BinaryOp, l: &Typed, r: &Typed) -> Result<(Type, Type)> {
+    let comparison = !matches!(
+        op,
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod
+    );
+    match (&l.ty, &r.ty) {
+        (None, None) if comparison => Ok((Type::Text, Type::Text)),
+        (None, None) => Err(operator_error(op, &Type::Text, &Type::Text, true)),
+        (Some(t), None) | (None, Some(t)) => {
+            // The unknown side takes the other's type without its length or precision, as
+            // PostgreSQL resolves it: `varchar5_col = 'longer text'` is false, not an error.
+            let t = &base_type(t);
+            if !comparison && numeric_rank(t).is_none() {
+                return Err(operator_error(op, t, t, false));
+            }
+            Ok((t.clone(), t.clone()))
+        }
+        (Some(a), Some(b)) => {
+            let both_numeric = numeric_rank(a).is_some() && numeric_rank(b).is_some();
+            let ok = both_numeric
+                || (comparison && (a == b || (a.is_text() && b.is_text())))
+                || (comparison
+                    && matches!(
+                        (a, b),
+                        (Type::Date, Type::Timestamp) | (Type::Timestamp, Type::Date)
+                    ));
+            if !ok {
+                return Err(operator_error(op, a, b, false));
+            }
+            if comparison
+                && (matches!(
+                    (a, b),
+                    (Type::Date, Type::Timestamp) | (Type::Timestamp, Type::Date)
+                ))
+            {
+                return Ok((Type::Timestamp, Type::Timestamp));
+            }
+            Ok((a.clone(), b.clone()))
+        }
+    }
+}
+
+/// A type without its modifier: `varchar(n)` → `varchar`, `numeric(p,s)` → `numeric`.
+fn base_type(t: &Type) -> Type {
+    match t {
+        Type::Varchar(_) => Type::Varchar(None),
+        Type::Numeric { .. } => Type::Numeric {
+            precision_scale: None,
+        },
+        other => other.clone(),
+    }
+}
+
+fn operator_error(op: BinaryOp, a: &Type, b: &Type, unknown: bool) -> Error {
+    if unknown {
+        return Error::undefined_function(format!("operator is not unique: unknown {op} unknown"));
+    }
+    Error::undefined_function(format!(
+        "operator does not exist: {} {op} {}",
+        type_name(a),
+        type_name(b)
+    ))
+}
+
+/// The result type of arithmetic: the wider operand (numeric with float is double precision).
+fn arithmetic_type(a: &Type, b: &Type) -> Type {
+    let (ra, rb) = (numeric_rank(a).unwrap_or(0), numeric_rank(b).unwrap_or(0));
+    let wide = if ra >= rb { a } else { b };
+    match wide {
+        Type::Numeric { .. } => Type::Numeric {
+            precision_scale: None,
+        },
+        Type::Float4 if ra.min(rb) == 3 => Type::Float8,
+        other => other.clone(),
+    }
+}
+
+fn unary(op: ast::UnaryOperator, t: Typed) -> Result<Typed> {
+    match op {
+        ast::UnaryOperator::Not => Ok(Typed::new(
+            Expr::Not(Box::new(boolean(t, "NOT")?)),
+            Type::Bool,
+        )),
+        ast::UnaryOperator::Plus => Ok(t),
+        ast::UnaryOperator::Minus => {
+            // Fold `-<literal>` so that -2147483648 is an integer, as PostgreSQL's lexer does.
+            if let (Expr::Literal(v), Some(_)) = (&t.expr, &t.ty) {
+                let negated = Expr::Negate(Box::new(Expr::Literal(v.clone()))).eval(&[]);
+                if let Ok(v) = negated {
+                    return Ok(Typed {
+                        expr: Expr::Literal(v),
+                        ty: t.ty,
+                    });
+                }
+            }
+            let ty = t.ty.clone().unwrap_or(Type::Float8);
+            if numeric_rank(&ty).is_none() {
+                return Err(Error::undefined_function(format!(
+                    "operator does not exist: - {}",
+                    type_name(&ty)
+                )));
+            }
+            Ok(Typed::new(Expr::Negate(Box::new(t.coerce(&ty, "")?)), ty))
+        }
+        other => Err(Error::Unsupported(format!("operator {other}"))),
+    }
+}
+
+fn is_bool(t: Typed, value: bool, negated: bool) -> Result<Typed> {
+    let e = boolean(t, "IS TRUE")?;
+    // x IS TRUE ≡ coalesce(x = true, false); IS NOT TRUE is its negation.
+    let eq = Expr::Binary(
+        BinaryOp::Eq,
+        Box::new(e),
+        Box::new(Expr::Literal(Value::Bool(value))),
+    );
+    let test = Expr::Coalesce(vec![eq, Expr::Literal(Value::Bool(false))]);
+    let test = if negated {
+        Expr::Not(Box::new(test))
+    } else {
+        test
+    };
+    Ok(Typed::new(test, Type::Bool))
+}
+
+/// `l IS [NOT] DISTINCT FROM r`: equality in which NULL equals NULL, as
+/// `CASE WHEN l IS NULL THEN r IS NOT NULL WHEN r IS NULL THEN true ELSE l <> r END`.
+fn distinct_from(l: Typed, r: Typed, negated: bool) -> Result<Typed> {
+    let (le, re) = (l.expr.clone(), r.expr.clone());
+    let ne = make_binary(BinaryOp::NotEq, l, r)?.expr;
+    let test = Expr::Case {
+        operand: None,
+        whens: vec![
+            (
+                Expr::IsNull(Box::new(le), false),
+                Expr::IsNull(Box::new(re.clone()), true),
+            ),
+            (
+                Expr::IsNull(Box::new(re), false),
+                Expr::Literal(Value::Bool(true)),
+            ),
+        ],
+        otherwise: Some(Box::new(ne)),
+    };
+    let test = if negated {
+        Expr::Not(Box::new(test))
+    } else {
+        test
+    };
+    Ok(Typed::new(test, Type::Bool))
+}
+
+fn between(
+    scope: &Scope,
+    expr: &ast::Expr,
+    negated: bool,
+    low: &ast::Expr,
+    high: &ast::Expr,
+) -> Result<Typed> {
+    let e = bind(expr, scope)?;
+    let lo = make_binary(BinaryOp::GtEq, e.clone(), bind(low, scope)?)?;
+    let hi = make_binary(BinaryOp::LtEq, e, bind(high, scope)?)?;
+    let both = make_binary(BinaryOp::And, lo, hi)?;
+    if negated {
+        return Ok(Typed::new(Expr::Not(Box::new(both.expr)), Type::Bool));
+    }
+    Ok(both)
+}
+
+fn in_list(scope: &Scope, expr: &ast::Expr, list: &[ast::Expr], negated: bool) -> Result<Typed> {
+    let e = bind(expr, scope)?;
+    let items = list
+        .iter()
+        .map(|x| bind(x, scope))
+        .collect::<Result<Vec<_>>>()?;
+    let ty =
+        e.ty.clone()
+            .or_else(|| items.iter().find_map(|i| i.ty.clone()))
+            .unwrap_or(Type::Text);
+    let mut bound = Vec::new();
+    for item in items {
+        // Checks that each item compares with the expression, as `e = item` would.
+        let (_, it) = operand_types(
+            BinaryOp::Eq,
+            &Typed {
+                expr: Expr::Literal(Value::Null),
+                ty: Some(ty.clone()),
+            },
+            &item,
+        )?;
+        bound.push(item.coerce(&it, "")?);
+    }
+    Ok(Typed::new(
+        Expr::InList(Box::new(e.coerce(&ty, "")?), bound, negated),
+        Type::Bool,
+    ))
+}
+
+fn like(
+    scope: &Scope,
+    expr: &ast::Expr,
+    pattern: &ast::Expr,
+    negated: bool,
+    ci: bool,
+) -> Result<Typed> {
+    let text = |t: Typed| -> Result<Expr> {
+        match &t.ty {
+            Some(ty) if !ty.is_text() => Err(Error::undefined_function(format!(
+                "operator does not exist: {} ~~ unknown",
+                type_name(ty)
+            ))),
+            _ => t.coerce(&Type::Text, "LIKE"),
+        }
+    };
+    Ok(Typed::new(
+        Expr::Like {
+            expr: Box::new(text(bind(expr, scope)?)?),
+            pattern: Box::new(text(bind(pattern, scope)?)?),
+            negated,
+            case_insensitive: ci,
+        },
+        Type::Bool,
+    ))
+}
+
+/// Resolves the common type of CASE/COALESCE branches: the first known type, the others must
+/// convert to it implicitly (or it to them, in which case the wider one wins).
+pub(super) fn common_type(items: &[Typed], context: &str) -> Result<Type> {
+    let mut ty: Option<Type> = None;
+    for t in items.iter().filter_map(|i| i.ty.as_ref()) {
+        ty = Some(match ty {
+            None => t.clone(),
+            Some(cur) if implicit_cast(t, &cur) => cur,
+            Some(cur) if implicit_cast(&cur, t) => t.clone(),
+            Some(cur) => {
+                return Err(Error::mismatch(format!(
+                    "{context} types {} and {} cannot be matched",
+                    type_name(&cur),
+                    type_name(t)
+                )))
+            }
+        });
+    }
+    Ok(ty.unwrap_or(Type::Text))
+}
+
+fn case(
+    scope: &Scope,
+    operand: Option<&ast::Expr>,
+    conditions: &[ast::Expr],
+    results: &[ast::Expr],
+    else_result: Option<&ast::Expr>,
+) -> Result<Typed> {
+    let operand = operand.map(|o| bind(o, scope)).transpose()?;
+    let mut whens = Vec::new();
+    for c in conditions {
+        let c = bind(c, scope)?;
+        whens.push(match &operand {
+            Some(o) => {
+                let (_, ct) = operand_types(BinaryOp::Eq, o, &c)?;
+                c.coerce(&ct, "")?
+            }
+            None => boolean(c, "CASE/WHEN")?,
+        });
+    }
+    let mut branches = results
+        .iter()
+        .map(|r| bind(r, scope))
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(e) = else_result {
+        branches.push(bind(e, scope)?);
+    }
+    let ty = common_type(&branches, "CASE")?;
+    let mut coerced = branches
+        .into_iter()
+        .map(|b| b.coerce(&ty, "CASE"))
+        .collect::<Result<Vec<_>>>()?;
+    let otherwise = if else_result.is_some() {
+        coerced.pop().map(Box::new)
+    } else {
+        None
+    };
+    let operand = match operand {
+        Some(o) => {
+            let oty = o.resolved_type();
+            Some(Box::new(o.coerce(&oty, "")?))
+        }
+        None => None,
+    };
+    Ok(Typed::new(
+        Expr::Case {
+            operand,
+            whens: whens.into_iter().zip(coerced).collect(),
+            otherwise,
+        },
+        ty,
+    ))
+}
+
+/// The column name PostgreSQL gives an unaliased select item.
+pub fn output_name(expr: &ast::Expr) -> String {
+    use ast::Expr as E;
+    match expr {
+        E::Identifier(i) => ident_name(i),
+        E::CompoundIdentifier(parts) => parts.last().map(ident_name).unwrap_or_default(),
+        E::Nested(inner) => output_name(inner),
+        E::Function(f) => f.name.0.last().map(ident_name).unwrap_or_default(),
+        E::Cast {
+            expr, data_type, ..
+        } => match cast_name(data_type) {
+            Some(n) => n,
+            None => output_name(expr),
+        },
+        E::Case { .. } => "case".into(),
+        E::Value(ast::Value::Boolean(_)) => "bool".into(),
+        _ => "?column?".into(),
+    }
+}
+
+/// PostgreSQL names a cast column after the type's internal name.
+fn cast_name(dt: &ast::DataType) -> Option<String> {
+    Some(
+        match sql_type(dt).ok()? {
+            Type::Bool => "bool",
+            Type::Int2 => "int2",
+            Type::Int4 => "int4",
+            Type::Int8 => "int8",
+            Type::Float4 => "float4",
+            Type::Float8 => "float8",
+            Type::Numeric { .. } => "numeric",
+            Type::Text => "text",
+            Type::Varchar(_) => "varchar",
+            Type::Date => "date",
+            Type::Timestamp => "timestamp",
+            Type::Bytea => "bytea",
+            _ => return None,
+        }
+        .into(),
+    )
+}

@@ -1,0 +1,231 @@
+//! Binding calls of scalar functions (lower, upper, length, substr, trim, replace, left, abs,
+//! round, floor, ceil, coalesce, nullif, greatest, least): argument coercion and result types
+//! as PostgreSQL resolves them. Aggregate calls are bound by `aggregate.rs`.
+
+use sqlparser::ast;
+use vdb_engine::value::{Type, Value};
+
+use crate::error::{Error, Result};
+use crate::expr::{BinaryOp, Expr, Function};
+use crate::planner::expr::{bind, common_type, ident_name, make_binary, Scope, Typed};
+use crate::types::{numeric_rank, type_name};
+
+pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
+    let name = f
+        .name
+        .0
+        .iter()
+        .map(ident_name)
+        .collect::<Vec<_>>()
+        .join(".");
+    let ast::FunctionArguments::List(list) = &f.args else {
+        return Err(Error::Unsupported(format!("function call {f}")));
+    };
+    if f.filter.is_some()
+        || f.over.is_some()
+        || !f.within_group.is_empty()
+        || list.duplicate_treatment.is_some()
+        || !list.clauses.is_empty()
+    {
+        return Err(Error::Unsupported(format!("function call {f}")));
+    }
+    if ["count", "sum", "avg", "min", "max"].contains(&name.as_str()) {
+        return Err(Error::invalid(
+            "42803",
+            "aggregate functions are not allowed here",
+        ));
+    }
+    let mut args = Vec::new();
+    for arg in &list.args {
+        match arg {
+            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => args.push(bind(e, scope)?),
+            _ => return Err(Error::Unsupported(format!("function argument {arg}"))),
+        }
+    }
+    let name = name
+        .strip_prefix("pg_catalog.")
+        .unwrap_or(&name)
+        .to_string();
+    match (name.as_str(), args.len()) {
+        ("lower" | "upper", 1) => {
+            let func = if name == "lower" {
+                Function::Lower
+            } else {
+                Function::Upper
+            };
+            let arg = text_arg(&name, args.remove(0))?;
+            Ok(Typed::new(Expr::Function(func, vec![arg]), Type::Text))
+        }
+        ("substr" | "substring", 2 | 3) => {
+            let count = if args.len() == 3 { args.pop() } else { None };
+            let from = args
+                .pop()
+                .map(|f| f.coerce(&Type::Int4, "substr"))
+                .transpose()?;
+            let mut list = vec![text_arg(&name, args.remove(0))?];
+            list.extend(from);
+            list.extend(count.map(|c| c.coerce(&Type::Int4, "substr")).transpose()?);
+            Ok(Typed::new(
+                Expr::Function(Function::Substr, list),
+                Type::Text,
+            ))
+        }
+        ("btrim" | "ltrim" | "rtrim", 1 | 2) => {
+            let func = match name.as_str() {
+                "btrim" => Function::Trim(true, true),
+                "ltrim" => Function::Trim(true, false),
+                _ => Function::Trim(false, true),
+            };
+            let list = args
+                .into_iter()
+                .map(|a| text_arg(&name, a))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Typed::new(Expr::Function(func, list), Type::Text))
+        }
+        ("replace", 3) => {
+            let list = args
+                .into_iter()
+                .map(|a| text_arg(&name, a))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Typed::new(
+                Expr::Function(Function::Replace, list),
+                Type::Text,
+            ))
+        }
+        ("floor" | "ceil" | "ceiling", 1) => floor_ceil(&name, args.remove(0)),
+        ("left", 2) => {
+            let n = args
+                .pop()
+                .map(|n| n.coerce(&Type::Int4, "left"))
+                .transpose()?;
+            let arg = text_arg(&name, args.remove(0))?;
+            let n = n.unwrap_or(Expr::Literal(Value::Null));
+            Ok(Typed::new(
+                Expr::Function(Function::Left, vec![arg, n]),
+                Type::Text,
+            ))
+        }
+        ("length" | "char_length" | "character_length", 1) => {
+            let arg = text_arg(&name, args.remove(0))?;
+            Ok(Typed::new(
+                Expr::Function(Function::Length, vec![arg]),
+                Type::Int4,
+            ))
+        }
+        ("abs", 1) => {
+            let arg = args.remove(0);
+            let ty = arg.ty.clone().unwrap_or(Type::Float8);
+            if numeric_rank(&ty).is_none() {
+                return Err(no_function(&name, &[ty]));
+            }
+            Ok(Typed::new(
+                Expr::Function(Function::Abs, vec![arg.coerce(&ty, "")?]),
+                ty,
+            ))
+        }
+        ("round", 1) => {
+            let arg = args.remove(0);
+            let ty = match arg.ty.clone().unwrap_or(Type::Float8) {
+                Type::Numeric { .. } => Type::Numeric {
+                    precision_scale: None,
+                },
+                t if numeric_rank(&t).is_some() => Type::Float8,
+                t => return Err(no_function(&name, &[t])),
+            };
+            Ok(Typed::new(
+                Expr::Function(Function::Round, vec![arg.coerce(&ty, "")?]),
+                ty,
+            ))
+        }
+        ("round", 2) => {
+            let digits = args.pop().map(|d| d.coerce(&Type::Int4, "")).transpose()?;
+            let numeric = Type::Numeric {
+                precision_scale: None,
+            };
+            let arg = args.remove(0).coerce(&numeric, "")?;
+            Ok(Typed::new(
+                Expr::Function(
+                    Function::Round,
+                    vec![arg, digits.unwrap_or(Expr::Literal(Value::Int4(0)))],
+                ),
+                numeric,
+            ))
+        }
+        ("nullif", 2) => {
+            let b = args.pop().ok_or_else(|| no_function(&name, &[]))?;
+            let a = args.remove(0);
+            let ty = a.resolved_type();
+            let a_expr = a.clone().coerce(&ty, "NULLIF")?;
+            let eq = make_binary(BinaryOp::Eq, a, b)?.expr;
+            let case = Expr::Case {
+                operand: None,
+                whens: vec![(eq, Expr::Literal(Value::Null))],
+                otherwise: Some(Box::new(a_expr)),
+            };
+            Ok(Typed::new(case, ty))
+        }
+        ("greatest" | "least", _) if !args.is_empty() => {
+            let ty = common_type(&args, &name.to_uppercase())?;
+            let list = args
+                .into_iter()
+                .map(|a| a.coerce(&ty, &name))
+                .collect::<Result<Vec<_>>>()?;
+            let func = if name == "greatest" {
+                Function::Greatest
+            } else {
+                Function::Least
+            };
+            Ok(Typed::new(Expr::Function(func, list), ty))
+        }
+        ("coalesce", _) if !args.is_empty() => {
+            let ty = common_type(&args, "COALESCE")?;
+            let list = args
+                .into_iter()
+                .map(|a| a.coerce(&ty, "COALESCE"))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Typed::new(Expr::Coalesce(list), ty))
+        }
+        ("count" | "sum" | "avg" | "min" | "max", _) => {
+            Err(Error::Unsupported("aggregate functions".into()))
+        }
+        _ => {
+            let types: Vec<Type> = args.iter().map(Typed::resolved_type).collect();
+            Err(no_function(&name, &types))
+        }
+    }
+}
+
+/// `floor(x)` / `ceil(x)`: numeric stays numeric, other numbers become double precision.
+pub(super) fn floor_ceil(name: &str, arg: Typed) -> Result<Typed> {
+    let func = if name == "floor" {
+        Function::Floor
+    } else {
+        Function::Ceil
+    };
+    let ty = match arg.ty.clone().unwrap_or(Type::Float8) {
+        Type::Numeric { .. } => Type::Numeric {
+            precision_scale: None,
+        },
+        t if numeric_rank(&t).is_some() => Type::Float8,
+        t => return Err(no_function(name, &[t])),
+    };
+    Ok(Typed::new(
+        Expr::Function(func, vec![arg.coerce(&ty, "")?]),
+        ty,
+    ))
+}
+
+pub(super) fn text_arg(name: &str, arg: Typed) -> Result<Expr> {
+    match &arg.ty {
+        Some(t) if !t.is_text() => Err(no_function(name, std::slice::from_ref(t))),
+        _ => arg.coerce(&Type::Text, ""),
+    }
+}
+
+fn no_function(name: &str, types: &[Type]) -> Error {
+    let list: Vec<String> = types.iter().map(type_name).collect();
+    Error::undefined_function(format!(
+        "function {name}({}) does not exist",
+        list.join(", ")
+    ))
+}

@@ -1,0 +1,271 @@
+//! Optimizer rules, applied in order to a plan tree. Each rule keeps results the same:
+//!
+//! 1. [`fold_constants`]: evaluates subexpressions that read no column (casts of literals
+//!    included), leaving any that would fail so the error surfaces when the row is reached.
+//! 2. [`key_lookup`]: a filter over a scan of a table with a one-column primary key, with a
+//!    conjunct `key = constant` or `key <op> constant`, narrows the scan to a point lookup or a
+//!    key range on the prolly tree. The filter stays, so the range need only be a superset.
+
+use std::ops::Bound;
+
+use vdb_engine::table::Schema;
+use vdb_engine::value::{Type, Value};
+
+use crate::expr::{BinaryOp, Expr};
+use crate::planner::plan::{KeyRange, Plan};
+use crate::types::{cast, value_type};
+
+/// A rewrite of a plan tree.
+pub type Rule = fn(Plan) -> Plan;
+
+/// The rules, in the order they run.
+pub const RULES: &[(&str, Rule)] = &[
+    ("fold_constants", fold_constants),
+    ("key_lookup", key_lookup),
+];
+
+/// Runs every rule in order.
+pub fn optimize(plan: Plan) -> Plan {
+    RULES.iter().fold(plan, |plan, (_, rule)| rule(plan))
+}
+
+/// Applies `f` to every node, children first.
+fn transform(plan: Plan, f: &impl Fn(Plan) -> Plan) -> Plan {
+    let boxed = |p: Box<Plan>| Box::new(transform(*p, f));
+    let plan = match plan {
+        Plan::Filter { source, predicate } => Plan::Filter {
+            source: boxed(source),
+            predicate,
+        },
+        Plan::Project { source, exprs } => Plan::Project {
+            source: boxed(source),
+            exprs,
+        },
+        Plan::NestedLoopJoin {
+            left,
+            right,
+            predicate,
+            outer,
+            right_width,
+        } => Plan::NestedLoopJoin {
+            left: boxed(left),
+            right: boxed(right),
+            predicate: predicate.map(fold),
+            outer,
+            right_width,
+        },
+        Plan::Sort { source, keys } => Plan::Sort {
+            source: boxed(source),
+            keys,
+        },
+        Plan::SetOperation {
+            op,
+            all,
+            left,
+            right,
+        } => Plan::SetOperation {
+            op,
+            all,
+            left: boxed(left),
+            right: boxed(right),
+        },
+        Plan::Distinct { source } => Plan::Distinct {
+            source: boxed(source),
+        },
+        Plan::Limit {
+            source,
+            limit,
+            offset,
+        } => Plan::Limit {
+            source: boxed(source),
+            limit,
+            offset,
+        },
+        Plan::Insert {
+            table,
+            source,
+            skip_conflicts,
+        } => Plan::Insert {
+            table,
+            source: boxed(source),
+            skip_conflicts,
+        },
+        Plan::Update {
+            table,
+            source,
+            assignments,
+        } => Plan::Update {
+            table,
+            source: boxed(source),
+            assignments,
+        },
+        Plan::Returning { source, exprs } => Plan::Returning {
+            source: boxed(source),
+            exprs,
+        },
+        Plan::Delete { table, source } => Plan::Delete {
+            table,
+            source: boxed(source),
+        },
+        other => other,
+    };
+    f(plan)
+}
+
+/// Rule 1: constant folding.
+pub fn fold_constants(plan: Plan) -> Plan {
+    transform(plan, &|node| match node {
+        Plan::Filter { source, predicate } => Plan::Filter {
+            source,
+            predicate: fold(predicate),
+        },
+        Plan::Project { source, exprs } => Plan::Project {
+            source,
+            exprs: exprs.into_iter().map(fold).collect(),
+        },
+        Plan::Values { rows } => Plan::Values {
+            rows: rows
+                .into_iter()
+                .map(|r| r.into_iter().map(fold).collect())
+                .collect(),
+        },
+        Plan::Update {
+            table,
+            source,
+            assignments,
+        } => Plan::Update {
+            table,
+            source,
+            assignments: assignments.into_iter().map(|(i, e)| (i, fold(e))).collect(),
+        },
+        other => other,
+    })
+}
+
+/// Folds an expression: a constant one becomes its value; otherwise its operands are folded.
+fn fold(expr: Expr) -> Expr {
+    if matches!(expr, Expr::Literal(_)) {
+        return expr;
+    }
+    if expr.is_constant() {
+        if let Ok(v) = expr.eval(&[]) {
+            return Expr::Literal(v);
+        }
+        return expr;
+    }
+    let b = |e: Box<Expr>| Box::new(fold(*e));
+    match expr {
+        Expr::Binary(op, l, r) => Expr::Binary(op, b(l), b(r)),
+        Expr::Negate(e) => Expr::Negate(b(e)),
+        Expr::Not(e) => Expr::Not(b(e)),
+        Expr::IsNull(e, n) => Expr::IsNull(b(e), n),
+        Expr::Cast(e, t) => Expr::Cast(b(e), t),
+        Expr::InList(e, list, n) => Expr::InList(b(e), list.into_iter().map(fold).collect(), n),
+        Expr::Like {
+            expr,
+            pattern,
+            negated,
+            case_insensitive,
+        } => Expr::Like {
+            expr: b(expr),
+            pattern: b(pattern),
+            negated,
+            case_insensitive,
+        },
+        Expr::Coalesce(list) => Expr::Coalesce(list.into_iter().map(fold).collect()),
+        Expr::Function(f, list) => Expr::Function(f, list.into_iter().map(fold).collect()),
+        other => other,
+    }
+}
+
+/// Rule 2: primary-key point and range lookups.
+pub fn key_lookup(plan: Plan) -> Plan {
+    transform(plan, &|node| match node {
+        Plan::Filter { source, predicate } => match *source {
+            Plan::Scan {
+                table,
+                schema,
+                range: KeyRange::All,
+                with_key,
+            } => {
+                let range = key_range(&schema, &predicate);
+                Plan::Filter {
+                    source: Box::new(Plan::Scan {
+                        table,
+                        schema,
+                        range,
+                        with_key,
+                    }),
+                    predicate,
+                }
+            }
+            other => Plan::Filter {
+                source: Box::new(other),
+                predicate,
+            },
+        },
+        other => other,
+    })
+}
+
+/// The narrowest key range the predicate's conjuncts give on a one-column primary key.
+fn key_range(schema: &Schema, predicate: &Expr) -> KeyRange {
+    let [key_id] = schema.primary_key.as_slice() else {
+        return KeyRange::All;
+    };
+    let Some(position) = schema.position(*key_id) else {
+        return KeyRange::All;
+    };
+    let key_type = &schema.columns[position].ty;
+    let (mut lo, mut hi) = (Bound::Unbounded, Bound::Unbounded);
+    for conjunct in predicate.conjuncts() {
+        let Expr::Binary(op, l, r) = conjunct else {
+            continue;
+        };
+        let (op, value) = match (l.as_ref(), r.as_ref()) {
+            (Expr::Column(c), Expr::Literal(v)) if *c == position => (*op, v),
+            (Expr::Literal(v), Expr::Column(c)) if *c == position => (flip(*op), v),
+            _ => continue,
+        };
+        let Some(value) = key_value(value, key_type) else {
+            continue;
+        };
+        match op {
+            BinaryOp::Eq => return KeyRange::Point(value),
+            BinaryOp::Gt => lo = Bound::Excluded(value),
+            BinaryOp::GtEq => lo = Bound::Included(value),
+            BinaryOp::Lt => hi = Bound::Excluded(value),
+            BinaryOp::LtEq => hi = Bound::Included(value),
+            _ => {}
+        }
+    }
+    match (&lo, &hi) {
+        (Bound::Unbounded, Bound::Unbounded) => KeyRange::All,
+        _ => KeyRange::Range(lo, hi),
+    }
+}
+
+/// `a op b` as `b op' a`.
+fn flip(op: BinaryOp) -> BinaryOp {
+    match op {
+        BinaryOp::Lt => BinaryOp::Gt,
+        BinaryOp::LtEq => BinaryOp::GtEq,
+        BinaryOp::Gt => BinaryOp::Lt,
+        BinaryOp::GtEq => BinaryOp::LtEq,
+        other => other,
+    }
+}
+
+/// The constant as a value of the key's type, when that conversion is exact: same type, or an
+/// integer into a wider-or-equal integer type that holds it, or text into text.
+fn key_value(value: &Value, key_type: &Type) -> Option<Value> {
+    let ty = value_type(value)?;
+    let integer = |t: &Type| matches!(t, Type::Int2 | Type::Int4 | Type::Int8);
+    let exact = ty == *key_type
+        || (integer(&ty) && integer(key_type))
+        || (ty.is_text() && key_type.is_text());
+    if !exact {
+        return None;
+    }
+    cast(value.clone(), key_type).ok()
+}

@@ -1,0 +1,296 @@
+//! The plan tree: what a statement will do, with every name resolved and every expression bound.
+//! Query nodes produce rows; write nodes consume a query node and change the transaction's root.
+//! `Display` renders the tree as EXPLAIN prints it, one node per line, children indented.
+
+use std::fmt;
+use std::ops::Bound;
+
+use vdb_engine::table::Schema;
+use vdb_engine::value::{Type, Value};
+
+use crate::expr::Expr;
+
+/// Which primary-key entries a scan reads (tables whose primary key is one column).
+#[derive(Clone, Debug, PartialEq)]
+pub enum KeyRange {
+    /// Every row.
+    All,
+    /// The one row whose key equals the value.
+    Point(Value),
+    /// Rows whose key lies between the bounds.
+    Range(Bound<Value>, Bound<Value>),
+}
+
+/// One ORDER BY key over the input row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SortKey {
+    pub expr: Expr,
+    pub descending: bool,
+    pub nulls_first: bool,
+}
+
+/// An aggregate function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AggregateFunction {
+    CountStar,
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+}
+
+/// One aggregate call: its function, its argument over the input row, and its result type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AggregateCall {
+    pub function: AggregateFunction,
+    pub arg: Option<Expr>,
+    pub ty: Type,
+    /// `count(DISTINCT x)`: each distinct non-NULL argument counts once.
+    pub distinct: bool,
+}
+
+/// A set operation between two queries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetOperator {
+    Union,
+    Intersect,
+    Except,
+}
+
+/// A node of the plan tree.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Plan {
+    /// Literal rows (`VALUES`, or one empty row for a SELECT without FROM).
+    Values {
+        rows: Vec<Vec<Expr>>,
+    },
+    /// Rows of a table in key order; with `with_key`, each row ends with its primary-map key
+    /// as `bytea` (what UPDATE and DELETE need).
+    Scan {
+        table: String,
+        schema: Schema,
+        range: KeyRange,
+        with_key: bool,
+    },
+    /// Rows for which the predicate is true.
+    Filter {
+        source: Box<Plan>,
+        predicate: Expr,
+    },
+    /// One output row per input row, computed from it.
+    Project {
+        source: Box<Plan>,
+        exprs: Vec<Expr>,
+    },
+    /// Each left row with each right row (ON predicate applied by a Filter above).
+    NestedLoopJoin {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        /// The ON condition over the joined row (None: cross join).
+        predicate: Option<Expr>,
+        /// LEFT JOIN: a left row without a match is kept, padded with `right_width` NULLs.
+        outer: bool,
+        right_width: usize,
+    },
+    /// One row per group: the group keys, then each aggregate's result (one row with no keys
+    /// when there is no GROUP BY, even over no input).
+    Aggregate {
+        source: Box<Plan>,
+        group_by: Vec<Expr>,
+        aggregates: Vec<AggregateCall>,
+    },
+    /// Rows sorted by the keys (stable).
+    Sort {
+        source: Box<Plan>,
+        keys: Vec<SortKey>,
+    },
+    /// UNION / INTERSECT / EXCEPT of two inputs with the same column types; `all` keeps
+    /// duplicates (by multiplicity), otherwise the result is distinct.
+    SetOperation {
+        op: SetOperator,
+        all: bool,
+        left: Box<Plan>,
+        right: Box<Plan>,
+    },
+    /// The first occurrence of each distinct row.
+    Distinct {
+        source: Box<Plan>,
+    },
+    /// Skips `offset` rows, then yields at most `limit`.
+    Limit {
+        source: Box<Plan>,
+        limit: Option<u64>,
+        offset: u64,
+    },
+    /// Inserts the source rows (already full table rows, coerced to the column types).
+    Insert {
+        table: String,
+        source: Box<Plan>,
+        /// ON CONFLICT DO NOTHING: rows whose primary key is taken are skipped.
+        skip_conflicts: bool,
+    },
+    /// Replaces each source row (ending with its key) by the assignments' results.
+    Update {
+        table: String,
+        source: Box<Plan>,
+        assignments: Vec<(usize, Expr)>,
+    },
+    /// A write whose written rows are projected through `exprs` (RETURNING).
+    Returning {
+        source: Box<Plan>,
+        exprs: Vec<Expr>,
+    },
+    /// Deletes each source row (ending with its key).
+    Delete {
+        table: String,
+        source: Box<Plan>,
+    },
+    CreateTable {
+        name: String,
+        schema: Schema,
+        if_not_exists: bool,
+    },
+    DropTable {
+        names: Vec<String>,
+        if_exists: bool,
+    },
+}
+
+impl Plan {
+    fn fmt_node(&self, f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Result {
+        let pad = "  ".repeat(depth);
+        let arrow = if depth == 0 { "" } else { "-> " };
+        write!(f, "{pad}{arrow}")?;
+        match self {
+            Plan::Values { rows } => writeln!(f, "Values: {} rows", rows.len()),
+            Plan::Scan { table, range, .. } => match range {
+                KeyRange::All => writeln!(f, "Scan: {table}"),
+                KeyRange::Point(v) => {
+                    writeln!(f, "KeyLookup: {table} key = {}", Expr::Literal(v.clone()))
+                }
+                KeyRange::Range(lo, hi) => {
+                    writeln!(f, "KeyRangeScan: {table} {}", range_text(lo, hi))
+                }
+            },
+            Plan::Filter { predicate, .. } => writeln!(f, "Filter: {predicate}"),
+            Plan::Project { exprs, .. } => {
+                let list: Vec<String> = exprs.iter().map(ToString::to_string).collect();
+                writeln!(f, "Project: {}", list.join(", "))
+            }
+            Plan::NestedLoopJoin {
+                predicate, outer, ..
+            } => {
+                let kind = if *outer {
+                    "NestedLoopLeftJoin"
+                } else {
+                    "NestedLoopJoin"
+                };
+                match predicate {
+                    Some(p) => writeln!(f, "{kind}: {p}"),
+                    None => writeln!(f, "{kind}"),
+                }
+            }
+            Plan::Aggregate {
+                group_by,
+                aggregates,
+                ..
+            } => {
+                let keys: Vec<String> = group_by.iter().map(ToString::to_string).collect();
+                let calls: Vec<String> = aggregates
+                    .iter()
+                    .map(|a| match &a.arg {
+                        Some(arg) => {
+                            format!("{}({arg})", format!("{:?}", a.function).to_lowercase())
+                        }
+                        None => "count(*)".into(),
+                    })
+                    .collect();
+                writeln!(
+                    f,
+                    "Aggregate: {} group by [{}]",
+                    calls.join(", "),
+                    keys.join(", ")
+                )
+            }
+            Plan::Sort { keys, .. } => {
+                let list: Vec<String> = keys
+                    .iter()
+                    .map(|k| format!("{}{}", k.expr, if k.descending { " DESC" } else { "" }))
+                    .collect();
+                writeln!(f, "Sort: {}", list.join(", "))
+            }
+            Plan::Distinct { .. } => writeln!(f, "Distinct"),
+            Plan::SetOperation { op, all, .. } => {
+                let all = if *all { " ALL" } else { "" };
+                writeln!(f, "{}{all}", format!("{op:?}").to_uppercase())
+            }
+            Plan::Limit { limit, offset, .. } => match limit {
+                Some(l) => writeln!(f, "Limit: {l} offset {offset}"),
+                None => writeln!(f, "Offset: {offset}"),
+            },
+            Plan::Insert { table, .. } => writeln!(f, "Insert: {table}"),
+            Plan::Update { table, .. } => writeln!(f, "Update: {table}"),
+            Plan::Delete { table, .. } => writeln!(f, "Delete: {table}"),
+            Plan::Returning { exprs, .. } => {
+                let list: Vec<String> = exprs.iter().map(ToString::to_string).collect();
+                writeln!(f, "Returning: {}", list.join(", "))
+            }
+            Plan::CreateTable { name, .. } => writeln!(f, "CreateTable: {name}"),
+            Plan::DropTable { names, .. } => writeln!(f, "DropTable: {}", names.join(", ")),
+        }?;
+        for child in self.children() {
+            child.fmt_node(f, depth + 1)?;
+        }
+        Ok(())
+    }
+
+    /// The node's inputs.
+    pub fn children(&self) -> Vec<&Plan> {
+        match self {
+            Plan::Filter { source, .. }
+            | Plan::Project { source, .. }
+            | Plan::Sort { source, .. }
+            | Plan::Distinct { source }
+            | Plan::Aggregate { source, .. }
+            | Plan::Limit { source, .. }
+            | Plan::Insert { source, .. }
+            | Plan::Update { source, .. }
+            | Plan::Delete { source, .. }
+            | Plan::Returning { source, .. } => vec![source],
+            Plan::NestedLoopJoin { left, right, .. } | Plan::SetOperation { left, right, .. } => {
+                vec![left, right]
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+fn range_text(lo: &Bound<Value>, hi: &Bound<Value>) -> String {
+    let side = |b: &Bound<Value>, incl: &str, excl: &str| match b {
+        Bound::Included(v) => format!("key {incl} {}", Expr::Literal(v.clone())),
+        Bound::Excluded(v) => format!("key {excl} {}", Expr::Literal(v.clone())),
+        Bound::Unbounded => String::new(),
+    };
+    let parts: Vec<String> = [side(lo, ">=", ">"), side(hi, "<=", "<")]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect();
+    parts.join(" AND ")
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_node(f, 0)
+    }
+}
+
+/// A planned statement: the plan and, for queries, the output columns.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Planned {
+    pub plan: Plan,
+    /// Output columns of a query (`None` for statements that report a command tag).
+    pub columns: Option<Vec<(String, Type)>>,
+    /// The command tag's verb for writes and DDL (`INSERT`, `CREATE TABLE`, ...).
+    pub tag: &'static str,
+}

@@ -1,0 +1,230 @@
+//! Planning a query: its body (a SELECT, VALUES, or a UNION/INTERSECT/EXCEPT of bodies), then
+//! ORDER BY, LIMIT and OFFSET.
+
+use sqlparser::ast;
+use vdb_engine::value::{Type, Value};
+
+use crate::catalog::Catalog;
+use crate::error::{Error, Result};
+use crate::expr::Expr;
+use crate::planner::expr::{bind, Scope, Typed};
+use crate::planner::plan::{Plan, SetOperator, SortKey};
+use crate::planner::select::{output_position, plan_select, sorted, Output};
+use crate::types::{implicit_cast, type_name};
+
+/// Plans a query with its output columns.
+pub fn plan_query(catalog: &Catalog<'_>, query: &ast::Query) -> Result<Output> {
+    if query.with.is_some() {
+        return Err(Error::Unsupported("WITH".into()));
+    }
+    if query
+        .fetch
+        .as_ref()
+        .is_some_and(|f| f.with_ties || f.percent)
+        || !query.locks.is_empty()
+        || !query.limit_by.is_empty()
+        || query.for_clause.is_some()
+        || query.settings.is_some()
+        || query.format_clause.is_some()
+    {
+        return Err(Error::Unsupported("this query clause".into()));
+    }
+    let order_by: &[ast::OrderByExpr] = query.order_by.as_ref().map_or(&[], |o| &o.exprs);
+    let (mut plan, columns) = match query.body.as_ref() {
+        ast::SetExpr::Select(select) => plan_select(catalog, select, order_by)?,
+        ast::SetExpr::Query(inner)
+            if query.order_by.is_none()
+                && query.limit.is_none()
+                && query.offset.is_none()
+                && query.fetch.is_none() =>
+        {
+            return plan_query(catalog, inner)
+        }
+        body => {
+            let (plan, columns) = plan_set_expr(catalog, body)?;
+            let keys = order_by
+                .iter()
+                .map(|item| {
+                    let Some(i) = output_position(&item.expr, &columns)? else {
+                        return Err(Error::Unsupported(
+                            "ORDER BY expressions other than output columns here".into(),
+                        ));
+                    };
+                    let descending = item.asc == Some(false);
+                    Ok(SortKey {
+                        expr: Expr::Column(i),
+                        descending,
+                        nulls_first: item.nulls_first.unwrap_or(descending),
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let visible = columns.len();
+            (sorted(plan, keys, visible), columns)
+        }
+    };
+    if query.limit.is_some() && query.fetch.is_some() {
+        return Err(Error::invalid("42601", "cannot use both LIMIT and FETCH"));
+    }
+    let limit = match (&query.limit, &query.fetch) {
+        (Some(e), _) => count(e, "LIMIT")?,
+        (None, Some(fetch)) => match &fetch.quantity {
+            Some(e) => count(e, "FETCH")?,
+            None => Some(1),
+        },
+        (None, None) => None,
+    };
+    let offset = query
+        .offset
+        .as_ref()
+        .map(|o| count(&o.value, "OFFSET"))
+        .transpose()?
+        .flatten()
+        .unwrap_or(0);
+    if limit.is_some() || offset > 0 {
+        plan = Plan::Limit {
+            source: Box::new(plan),
+            limit,
+            offset,
+        };
+    }
+    Ok((plan, columns))
+}
+
+/// Plans a query body that is not a plain SELECT: VALUES, a parenthesized query, or a set
+/// operation, whose two sides are coerced to common column types.
+fn plan_set_expr(catalog: &Catalog<'_>, body: &ast::SetExpr) -> Result<Output> {
+    match body {
+        ast::SetExpr::Select(select) => plan_select(catalog, select, &[]),
+        ast::SetExpr::Values(values) => plan_values(&values.rows),
+        ast::SetExpr::Query(query) => plan_query(catalog, query),
+        ast::SetExpr::SetOperation {
+            op,
+            set_quantifier,
+            left,
+            right,
+        } => {
+            let (op, name) = match op {
+                ast::SetOperator::Union => (SetOperator::Union, "UNION"),
+                ast::SetOperator::Intersect => (SetOperator::Intersect, "INTERSECT"),
+                ast::SetOperator::Except => (SetOperator::Except, "EXCEPT"),
+            };
+            let all = match set_quantifier {
+                ast::SetQuantifier::All => true,
+                ast::SetQuantifier::Distinct | ast::SetQuantifier::None => false,
+                other => return Err(Error::Unsupported(format!("{name} {other}"))),
+            };
+            let (lp, lc) = plan_set_expr(catalog, left)?;
+            let (rp, rc) = plan_set_expr(catalog, right)?;
+            if lc.len() != rc.len() {
+                return Err(Error::invalid(
+                    "42601",
+                    format!("each {name} query must have the same number of columns"),
+                ));
+            }
+            let mut columns = Vec::new();
+            for ((name_l, a), (_, b)) in lc.iter().zip(&rc) {
+                let ty = if implicit_cast(b, a) {
+                    a.clone()
+                } else if implicit_cast(a, b) {
+                    b.clone()
+                } else {
+                    return Err(Error::mismatch(format!(
+                        "{name} types {} and {} cannot be matched",
+                        type_name(a),
+                        type_name(b)
+                    )));
+                };
+                columns.push((name_l.clone(), ty));
+            }
+            let left = coerce_columns(lp, &lc, &columns);
+            let right = coerce_columns(rp, &rc, &columns);
+            let plan = Plan::SetOperation {
+                op,
+                all,
+                left: Box::new(left),
+                right: Box::new(right),
+            };
+            Ok((plan, columns))
+        }
+        other => Err(Error::Unsupported(
+            format!("query {other}").chars().take(60).collect(),
+        )),
+    }
+}
+
+/// Casts the columns of `plan` whose type differs from the target's.
+fn coerce_columns(plan: Plan, have: &[(String, Type)], want: &[(String, Type)]) -> Plan {
+    if have.iter().zip(want).all(|((_, a), (_, b))| a == b) {
+        return plan;
+    }
+    let exprs = have
+        .iter()
+        .zip(want)
+        .enumerate()
+        .map(|(i, ((_, a), (_, b)))| {
+            if a == b {
+                Expr::Column(i)
+            } else {
+                Expr::Cast(Box::new(Expr::Column(i)), b.clone())
+            }
+        })
+        .collect();
+    Plan::Project {
+        source: Box::new(plan),
+        exprs,
+    }
+}
+
+/// A LIMIT or OFFSET count: a constant bigint, NULL meaning none.
+fn count(expr: &ast::Expr, what: &str) -> Result<Option<u64>> {
+    let t = bind(expr, &Scope::default())?;
+    let value = t.coerce(&Type::Int8, what)?.eval(&[])?;
+    match value {
+        Value::Null => Ok(None),
+        Value::Int8(n) => u64::try_from(n).map(Some).map_err(|_| {
+            let state = if what == "LIMIT" { "2201W" } else { "2201X" };
+            Error::invalid(state, format!("{what} must not be negative"))
+        }),
+        _ => Err(Error::mismatch(format!(
+            "argument of {what} must be type bigint"
+        ))),
+    }
+}
+
+/// Plans `VALUES (..), (..)`: columns `column1..n` typed by their first known value.
+pub fn plan_values(rows: &[Vec<ast::Expr>]) -> Result<Output> {
+    let scope = Scope::default();
+    let bound: Vec<Vec<Typed>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|e| bind(e, &scope))
+                .collect::<Result<Vec<_>>>()
+        })
+        .collect::<Result<_>>()?;
+    let width = bound.first().map_or(0, Vec::len);
+    if bound.iter().any(|r| r.len() != width) {
+        return Err(Error::invalid(
+            "42601",
+            "VALUES lists must all be the same length",
+        ));
+    }
+    let mut columns = Vec::new();
+    for i in 0..width {
+        let ty = bound
+            .iter()
+            .find_map(|r| r[i].ty.clone())
+            .unwrap_or(Type::Text);
+        columns.push((format!("column{}", i + 1), ty));
+    }
+    let rows = bound
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .zip(&columns)
+                .map(|(t, (_, ty))| t.coerce(ty, "VALUES"))
+                .collect()
+        })
+        .collect::<Result<_>>()?;
+    Ok((Plan::Values { rows }, columns))
+}

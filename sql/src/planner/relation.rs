@@ -1,0 +1,187 @@
+//! Planning FROM clauses: tables become scans, joins nested-loop joins with their ON condition
+//! as a filter; the result is a plan and the [`Scope`] its rows expose.
+
+use sqlparser::ast;
+
+use crate::catalog::{table_name, Catalog};
+use crate::error::{Error, Result};
+use crate::planner::expr::{bind, boolean, ident_name, Scope, ScopeColumn};
+use crate::planner::plan::{KeyRange, Plan};
+
+/// Plans a FROM list (comma-separated items are cross joins).
+pub fn plan_from(catalog: &Catalog<'_>, from: &[ast::TableWithJoins]) -> Result<(Plan, Scope)> {
+    let mut acc: Option<(Plan, Scope)> = None;
+    for item in from {
+        let mut current = plan_factor(catalog, &item.relation)?;
+        for join in &item.joins {
+            current = plan_join(catalog, current, join)?;
+        }
+        acc = Some(match acc {
+            None => current,
+            Some(left) => cross(left, current)?,
+        });
+    }
+    acc.ok_or_else(|| Error::invalid("42601", "empty FROM clause"))
+}
+
+/// A scan of the named table, exposing its columns under its name or alias.
+pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(Plan, Scope)> {
+    if let ast::TableFactor::Derived {
+        lateral: false,
+        subquery,
+        alias,
+    } = factor
+    {
+        return plan_derived(catalog, subquery, alias.as_ref());
+    }
+    let ast::TableFactor::Table {
+        name,
+        alias,
+        args: None,
+        with_hints,
+        version: None,
+        with_ordinality: false,
+        partitions,
+    } = factor
+    else {
+        return Err(Error::Unsupported(format!("FROM item {factor}")));
+    };
+    if !with_hints.is_empty() || !partitions.is_empty() {
+        return Err(Error::Unsupported(format!("FROM item {factor}")));
+    }
+    let table = table_name(name)?;
+    let schema = catalog.must_get_table(&table)?.schema().clone();
+    let relation = alias
+        .as_ref()
+        .map_or(table.clone(), |a| ident_name(&a.name));
+    let renames: Vec<String> = alias
+        .as_ref()
+        .map(|a| a.columns.iter().map(ident_name).collect())
+        .unwrap_or_default();
+    if renames.len() > schema.columns.len() {
+        return Err(Error::invalid(
+            "42P10",
+            format!(
+                "table \"{relation}\" has {} columns available but {} columns specified",
+                schema.columns.len(),
+                renames.len()
+            ),
+        ));
+    }
+    let columns = schema
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ScopeColumn {
+            relation: Some(relation.clone()),
+            name: renames.get(i).cloned().unwrap_or_else(|| c.name.clone()),
+            ty: c.ty.clone(),
+        })
+        .collect();
+    let plan = Plan::Scan {
+        table,
+        schema,
+        range: KeyRange::All,
+        with_key: false,
+    };
+    Ok((plan, Scope { columns }))
+}
+
+fn cross(left: (Plan, Scope), right: (Plan, Scope)) -> Result<(Plan, Scope)> {
+    let (lp, mut ls) = left;
+    let (rp, rs) = right;
+    for c in &rs.columns {
+        if let Some(r) = &c.relation {
+            if ls.columns.iter().any(|l| l.relation.as_ref() == Some(r)) {
+                return Err(Error::invalid(
+                    "42712",
+                    format!("table name \"{r}\" specified more than once"),
+                ));
+            }
+        }
+    }
+    let right_width = rs.columns.len();
+    ls.columns.extend(rs.columns);
+    Ok((
+        Plan::NestedLoopJoin {
+            left: Box::new(lp),
+            right: Box::new(rp),
+            predicate: None,
+            outer: false,
+            right_width,
+        },
+        ls,
+    ))
+}
+
+fn plan_join(
+    catalog: &Catalog<'_>,
+    left: (Plan, Scope),
+    join: &ast::Join,
+) -> Result<(Plan, Scope)> {
+    let right = plan_factor(catalog, &join.relation)?;
+    let (condition, outer) = match &join.join_operator {
+        ast::JoinOperator::Inner(ast::JoinConstraint::On(e)) => (Some(e), false),
+        ast::JoinOperator::LeftOuter(ast::JoinConstraint::On(e)) => (Some(e), true),
+        ast::JoinOperator::CrossJoin => (None, false),
+        _ => {
+            return Err(Error::Unsupported(
+                "this kind of join (only INNER, LEFT and CROSS with ON)".into(),
+            ))
+        }
+    };
+    let right_width = right.1.columns.len();
+    let (plan, scope) = cross(left, right)?;
+    let Plan::NestedLoopJoin { left, right, .. } = plan else {
+        return Ok((plan, scope));
+    };
+    let predicate = condition
+        .map(|c| boolean(bind(c, &scope)?, "JOIN/ON"))
+        .transpose()?;
+    Ok((
+        Plan::NestedLoopJoin {
+            left,
+            right,
+            predicate,
+            outer,
+            right_width,
+        },
+        scope,
+    ))
+}
+
+/// A subquery in FROM: its rows under its alias (which PostgreSQL 15 requires).
+fn plan_derived(
+    catalog: &Catalog<'_>,
+    subquery: &ast::Query,
+    alias: Option<&ast::TableAlias>,
+) -> Result<(Plan, Scope)> {
+    let Some(alias) = alias else {
+        return Err(Error::invalid(
+            "42601",
+            "subquery in FROM must have an alias",
+        ));
+    };
+    let (plan, columns) = crate::planner::query::plan_query(catalog, subquery)?;
+    let relation = ident_name(&alias.name);
+    if alias.columns.len() > columns.len() {
+        return Err(Error::invalid(
+            "42P10",
+            format!(
+                "table \"{relation}\" has {} columns available but {} columns specified",
+                columns.len(),
+                alias.columns.len()
+            ),
+        ));
+    }
+    let columns = columns
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, ty))| ScopeColumn {
+            relation: Some(relation.clone()),
+            name: alias.columns.get(i).map_or(name, ident_name),
+            ty,
+        })
+        .collect();
+    Ok((plan, Scope { columns }))
+}

@@ -1,0 +1,320 @@
+//! Planning a SELECT core: FROM, WHERE, the select list (with `*` and `t.*`), DISTINCT, and the
+//! ORDER BY keys, which may name output columns, their positions, or input expressions (those
+//! are computed as hidden columns and dropped after the sort).
+
+use sqlparser::ast;
+use vdb_engine::value::{Type, Value};
+
+use crate::catalog::Catalog;
+use crate::error::{Error, Result};
+use crate::expr::Expr;
+use crate::planner::aggregate::{contains_aggregate, Grouping};
+use crate::planner::expr::{bind, boolean, ident_name, output_name, Scope, Typed};
+use crate::planner::plan::{Plan, SortKey};
+use crate::planner::relation::plan_from;
+
+/// A planned query body: its plan and output columns.
+pub type Output = (Plan, Vec<(String, Type)>);
+
+/// Binds the expressions of a SELECT: over the input row, or over the aggregation's output.
+enum Binder<'a> {
+    Plain(&'a Scope),
+    Grouped(Grouping, &'a Scope),
+}
+
+impl Binder<'_> {
+    fn bind(&mut self, expr: &ast::Expr) -> Result<Typed> {
+        match self {
+            Binder::Plain(scope) => bind(expr, scope),
+            Binder::Grouped(grouping, input) => grouping.bind(expr, input),
+        }
+    }
+}
+
+/// Plans `select` with `order_by` applied.
+pub fn plan_select(
+    catalog: &Catalog<'_>,
+    select: &ast::Select,
+    order_by: &[ast::OrderByExpr],
+) -> Result<Output> {
+    check_unsupported(select)?;
+    let (mut plan, scope) = if select.from.is_empty() {
+        (
+            Plan::Values {
+                rows: vec![Vec::new()],
+            },
+            Scope::default(),
+        )
+    } else {
+        plan_from(catalog, &select.from)?
+    };
+    if let Some(selection) = &select.selection {
+        let predicate = boolean(bind(selection, &scope)?, "WHERE")?;
+        plan = Plan::Filter {
+            source: Box::new(plan),
+            predicate,
+        };
+    }
+    let group_keys = group_keys(select)?;
+    let item_exprs = select.projection.iter().filter_map(|item| match item {
+        ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => Some(e),
+        _ => None,
+    });
+    let grouped = !group_keys.is_empty()
+        || select.having.is_some()
+        || contains_aggregate(item_exprs.chain(order_by.iter().map(|o| &o.expr)));
+    let mut binder = if grouped {
+        Binder::Grouped(Grouping::new(group_keys, &scope)?, &scope)
+    } else {
+        Binder::Plain(&scope)
+    };
+    let mut exprs = Vec::new();
+    let mut columns = Vec::new();
+    for item in &select.projection {
+        select_item(item, &scope, &mut binder, &mut exprs, &mut columns)?;
+    }
+    let having = select
+        .having
+        .as_ref()
+        .map(|h| binder.bind(h).and_then(|t| boolean(t, "HAVING")))
+        .transpose()?;
+    let distinct = match &select.distinct {
+        None => false,
+        Some(ast::Distinct::Distinct) => true,
+        Some(ast::Distinct::On(_)) => return Err(Error::Unsupported("DISTINCT ON".into())),
+    };
+    let visible = exprs.len();
+    let keys = sort_keys(order_by, &mut binder, &columns, &mut exprs, distinct)?;
+    if let Binder::Grouped(grouping, _) = binder {
+        plan = Plan::Aggregate {
+            source: Box::new(plan),
+            group_by: grouping.group_by,
+            aggregates: grouping.aggregates,
+        };
+        if let Some(predicate) = having {
+            plan = Plan::Filter {
+                source: Box::new(plan),
+                predicate,
+            };
+        }
+    }
+    plan = Plan::Project {
+        source: Box::new(plan),
+        exprs,
+    };
+    if distinct {
+        plan = Plan::Distinct {
+            source: Box::new(plan),
+        };
+    }
+    plan = sorted(plan, keys, visible);
+    Ok((plan, columns))
+}
+
+/// The GROUP BY expressions, with output positions (`GROUP BY 1`) replaced by their items.
+fn group_keys(select: &ast::Select) -> Result<Vec<ast::Expr>> {
+    let ast::GroupByExpr::Expressions(exprs, modifiers) = &select.group_by else {
+        return Err(Error::Unsupported("GROUP BY ALL".into()));
+    };
+    if !modifiers.is_empty() {
+        return Err(Error::Unsupported("GROUP BY modifiers".into()));
+    }
+    exprs
+        .iter()
+        .map(|e| match e {
+            ast::Expr::Value(ast::Value::Number(n, _)) => {
+                let item = n
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|p| p.checked_sub(1))
+                    .and_then(|p| select.projection.get(p));
+                match item {
+                    Some(
+                        ast::SelectItem::UnnamedExpr(e)
+                        | ast::SelectItem::ExprWithAlias { expr: e, .. },
+                    ) => Ok(e.clone()),
+                    _ => Err(Error::invalid(
+                        "42P10",
+                        format!("GROUP BY position {n} is not in select list"),
+                    )),
+                }
+            }
+            other => Ok(other.clone()),
+        })
+        .collect()
+}
+
+/// Wraps `plan` in a sort by `keys`, then drops columns past `visible`.
+pub fn sorted(mut plan: Plan, keys: Vec<SortKey>, visible: usize) -> Plan {
+    if keys.is_empty() {
+        return plan;
+    }
+    let width = keys
+        .iter()
+        .filter_map(|k| match k.expr {
+            Expr::Column(i) => Some(i + 1),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    plan = Plan::Sort {
+        source: Box::new(plan),
+        keys,
+    };
+    if width > visible {
+        plan = Plan::Project {
+            source: Box::new(plan),
+            exprs: (0..visible).map(Expr::Column).collect(),
+        };
+    }
+    plan
+}
+
+fn check_unsupported(select: &ast::Select) -> Result<()> {
+    if select.top.is_some()
+        || select.into.is_some()
+        || !select.lateral_views.is_empty()
+        || select.qualify.is_some()
+        || !select.named_window.is_empty()
+        || select.prewhere.is_some()
+        || select.connect_by.is_some()
+    {
+        return Err(Error::Unsupported(
+            format!("this SELECT clause: {select}")
+                .chars()
+                .take(80)
+                .collect(),
+        ));
+    }
+    Ok(())
+}
+
+fn select_item(
+    item: &ast::SelectItem,
+    scope: &Scope,
+    binder: &mut Binder<'_>,
+    exprs: &mut Vec<Expr>,
+    columns: &mut Vec<(String, Type)>,
+) -> Result<()> {
+    let expand = |relation: Option<&str>| -> Vec<(ast::Expr, String)> {
+        scope
+            .columns
+            .iter()
+            .filter(|c| relation.is_none() || c.relation.as_deref() == relation)
+            .map(|c| {
+                let mut parts: Vec<ast::Ident> = c
+                    .relation
+                    .iter()
+                    .map(|r| ast::Ident::with_quote('"', r))
+                    .collect();
+                parts.push(ast::Ident::with_quote('"', &c.name));
+                (ast::Expr::CompoundIdentifier(parts), c.name.clone())
+            })
+            .collect()
+    };
+    let items: Vec<(ast::Expr, String)> = match item {
+        ast::SelectItem::Wildcard(_) => {
+            if scope.columns.is_empty() {
+                return Err(Error::invalid(
+                    "42601",
+                    "SELECT * with no tables specified is not valid",
+                ));
+            }
+            expand(None)
+        }
+        ast::SelectItem::QualifiedWildcard(name, _) => {
+            let relation = name.0.last().map(ident_name).unwrap_or_default();
+            if !scope
+                .columns
+                .iter()
+                .any(|c| c.relation.as_deref() == Some(&relation))
+            {
+                return Err(Error::invalid(
+                    "42P01",
+                    format!("missing FROM-clause entry for table \"{relation}\""),
+                ));
+            }
+            expand(Some(&relation))
+        }
+        ast::SelectItem::UnnamedExpr(e) => vec![(e.clone(), output_name(e))],
+        ast::SelectItem::ExprWithAlias { expr, alias } => vec![(expr.clone(), ident_name(alias))],
+    };
+    for (expr, name) in items {
+        let t = binder.bind(&expr)?;
+        columns.push((name, t.resolved_type()));
+        exprs.push(t.expr);
+    }
+    Ok(())
+}
+
+/// Resolves ORDER BY items to sort keys over the projected row, appending hidden columns.
+fn sort_keys(
+    order_by: &[ast::OrderByExpr],
+    binder: &mut Binder<'_>,
+    columns: &[(String, Type)],
+    exprs: &mut Vec<Expr>,
+    distinct: bool,
+) -> Result<Vec<SortKey>> {
+    let visible = exprs.len();
+    let mut keys = Vec::new();
+    for item in order_by {
+        if item.with_fill.is_some() {
+            return Err(Error::Unsupported("ORDER BY ... WITH FILL".into()));
+        }
+        let position = output_position(&item.expr, columns)?;
+        let column =
+            match position {
+                Some(i) => i,
+                None => {
+                    let bound = binder.bind(&item.expr)?.expr;
+                    match exprs[..visible].iter().position(|e| *e == bound) {
+                        Some(i) => i,
+                        None if distinct => return Err(Error::invalid(
+                            "42P10",
+                            "for SELECT DISTINCT, ORDER BY expressions must appear in select list",
+                        )),
+                        None => {
+                            exprs.push(bound);
+                            exprs.len() - 1
+                        }
+                    }
+                }
+            };
+        let descending = item.asc == Some(false);
+        keys.push(SortKey {
+            expr: Expr::Column(column),
+            descending,
+            nulls_first: item.nulls_first.unwrap_or(descending),
+        });
+    }
+    Ok(keys)
+}
+
+/// An ORDER BY item that names an output column (`ORDER BY 2`, or a bare output name).
+pub fn output_position(expr: &ast::Expr, columns: &[(String, Type)]) -> Result<Option<usize>> {
+    match expr {
+        ast::Expr::Value(ast::Value::Number(n, _)) => {
+            let position = match crate::types::number_literal(n)? {
+                Value::Int4(p) => usize::try_from(p).ok(),
+                _ => None,
+            };
+            match position {
+                Some(p) if p >= 1 && p <= columns.len() => Ok(Some(p - 1)),
+                _ => Err(Error::invalid(
+                    "42P10",
+                    format!("ORDER BY position {n} is not in select list"),
+                )),
+            }
+        }
+        ast::Expr::Identifier(ident) => {
+            let name = ident_name(ident);
+            let mut hits = columns.iter().enumerate().filter(|(_, (c, _))| *c == name);
+            match (hits.next(), hits.next()) {
+                (Some((i, _)), None) => Ok(Some(i)),
+                (Some(_), Some(_)) => Err(Error::AmbiguousColumn(name)),
+                _ => Ok(None),
+            }
+        }
+        _ => Ok(None),
+    }
+}

@@ -1,0 +1,746 @@
+//! SQL types in the slice vdb supports: mapping sqlparser's `DataType` to the engine's [`Type`],
+//! PostgreSQL's typing of literals, casts between the basic types (with PostgreSQL's errors) and
+//! the text form of values as PostgreSQL prints them.
+//!
+//! Literal typing follows PostgreSQL: an integer literal is `integer` if it fits, else `bigint`,
+//! else `numeric`; a literal with a point or exponent is `numeric`; a quoted string has no type
+//! ("unknown") until its context gives one, and is `text` if none does.
+
+use bigdecimal::{BigDecimal, RoundingMode, ToPrimitive};
+use sqlparser::ast::{CharacterLength, DataType, ExactNumberInfo};
+use vdb_engine::value::{Numeric, Type, Value};
+
+use crate::error::{Error, Result};
+
+/// The engine type for a sqlparser data type.
+pub fn sql_type(dt: &DataType) -> Result<Type> {
+    check_numeric(base_sql_type(dt)?)
+}
+
+fn base_sql_type(dt: &DataType) -> Result<Type> {
+    Ok(match dt {
+        DataType::Bool | DataType::Boolean => Type::Bool,
+        DataType::SmallInt(_) | DataType::Int2(_) => Type::Int2,
+        DataType::Int(_) | DataType::Integer(_) | DataType::Int4(_) => Type::Int4,
+        DataType::BigInt(_) | DataType::Int8(_) => Type::Int8,
+        DataType::Real | DataType::Float4 => Type::Float4,
+        DataType::Double | DataType::DoublePrecision | DataType::Float8 => Type::Float8,
+        DataType::Float(Some(p)) if *p <= 24 => Type::Float4,
+        DataType::Float(_) => Type::Float8,
+        DataType::Numeric(info) | DataType::Decimal(info) | DataType::Dec(info) => Type::Numeric {
+            precision_scale: match info {
+                ExactNumberInfo::None => None,
+                ExactNumberInfo::Precision(p) => Some((to_u32(*p)?, 0)),
+                ExactNumberInfo::PrecisionAndScale(p, s) => {
+                    Some((to_u32(*p)?, i32::try_from(*s).unwrap_or(i32::MAX)))
+                }
+            },
+        },
+        DataType::Text | DataType::String(_) => Type::Text,
+        DataType::Varchar(len) | DataType::CharacterVarying(len) | DataType::CharVarying(len) => {
+            Type::Varchar(char_length(len)?)
+        }
+        DataType::Bytea => Type::Bytea,
+        DataType::Date => Type::Date,
+        DataType::Timestamp(_, sqlparser::ast::TimezoneInfo::None)
+        | DataType::Timestamp(_, sqlparser::ast::TimezoneInfo::WithoutTimeZone) => Type::Timestamp,
+        other => return Err(Error::Unsupported(format!("type {other}"))),
+    })
+}
+
+/// Checks numeric(p,s) as PostgreSQL 15 does: 1 ≤ p ≤ 1000, -1000 ≤ s ≤ 1000.
+fn check_numeric(ty: Type) -> Result<Type> {
+    if let Type::Numeric {
+        precision_scale: Some((p, s)),
+    } = ty
+    {
+        if !(1..=1000).contains(&p) {
+            return Err(Error::invalid(
+                "22023",
+                format!("NUMERIC precision {p} must be between 1 and 1000"),
+            ));
+        }
+        if !(-1000..=1000).contains(&s) {
+            return Err(Error::invalid(
+                "22023",
+                format!("NUMERIC scale {s} must be between -1000 and 1000"),
+            ));
+        }
+    }
+    Ok(ty)
+}
+
+fn to_u32(n: u64) -> Result<u32> {
+    u32::try_from(n).map_err(|_| Error::OutOfRange(format!("precision {n} out of range")))
+}
+
+fn char_length(len: &Option<CharacterLength>) -> Result<Option<u32>> {
+    match len {
+        None | Some(CharacterLength::Max) => Ok(None),
+        Some(CharacterLength::IntegerLength { length, .. }) => Ok(Some(to_u32(*length)?)),
+    }
+}
+
+/// PostgreSQL's type of a numeric literal: int4, int8 or numeric.
+pub fn number_literal(text: &str) -> Result<Value> {
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(n) = text.parse::<i32>() {
+            return Ok(Value::Int4(n));
+        }
+        if let Ok(n) = text.parse::<i64>() {
+            return Ok(Value::Int8(n));
+        }
+    }
+    text.parse::<Numeric>()
+        .map(Value::Numeric)
+        .map_err(|_| Error::invalid_text("numeric", text))
+}
+
+/// The type of a value (NULL has none).
+pub fn value_type(value: &Value) -> Option<Type> {
+    Some(match value {
+        Value::Null => return None,
+        Value::Bool(_) => Type::Bool,
+        Value::Int2(_) => Type::Int2,
+        Value::Int4(_) => Type::Int4,
+        Value::Int8(_) => Type::Int8,
+        Value::Float4(_) => Type::Float4,
+        Value::Float8(_) => Type::Float8,
+        Value::Numeric(_) => Type::Numeric {
+            precision_scale: None,
+        },
+        Value::Text(_) => Type::Text,
+        Value::Bytea(_) => Type::Bytea,
+        Value::Date(_) => Type::Date,
+        Value::Timestamp(_) => Type::Timestamp,
+        _ => return None,
+    })
+}
+
+/// PostgreSQL's name of a type in error messages (`integer`, `text`, ...).
+pub fn type_name(ty: &Type) -> String {
+    match ty {
+        Type::Numeric { .. } => "numeric".into(),
+        Type::Varchar(_) => "character varying".into(),
+        Type::Timestamp => "timestamp without time zone".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Whether a type is one of the numeric types, and its rank for promotion
+/// (int2 < int4 < int8 < numeric < float4 < float8).
+pub fn numeric_rank(ty: &Type) -> Option<u8> {
+    Some(match ty {
+        Type::Int2 => 0,
+        Type::Int4 => 1,
+        Type::Int8 => 2,
+        Type::Numeric { .. } => 3,
+        Type::Float4 => 4,
+        Type::Float8 => 5,
+        _ => return None,
+    })
+}
+
+/// Whether values of `from` convert implicitly to `to` (PostgreSQL's implicit casts in the
+/// slice: numeric widening, and anything within the text family).
+pub fn implicit_cast(from: &Type, to: &Type) -> bool {
+    if from == to || (from.is_text() && to.is_text()) {
+        return true;
+    }
+    match (numeric_rank(from), numeric_rank(to)) {
+        (Some(a), Some(b)) => a <= b,
+        _ => matches!((from, to), (Type::Date, Type::Timestamp)),
+    }
+}
+
+/// Whether values of `from` may be assigned to a column of type `to` (assignment casts: the
+/// implicit ones plus numeric narrowing and anything to text).
+pub fn assignment_cast(from: &Type, to: &Type) -> bool {
+    implicit_cast(from, to)
+        || (numeric_rank(from).is_some() && numeric_rank(to).is_some())
+        || to.is_text()
+}
+
+/// Casts `value` to `to` with PostgreSQL's rules and errors (CAST, `::`, and the coercions the
+/// binder inserts).
+pub fn cast(value: Value, to: &Type) -> Result<Value> {
+    match value {
+        Value::Null => Ok(Value::Null),
+        Value::Text(s) => cast_text(s, to),
+        Value::Bool(b) => match to {
+            Type::Bool => Ok(Value::Bool(b)),
+            Type::Int4 => Ok(Value::Int4(i32::from(b))),
+            t if t.is_text() => fit_text(if b { "true" } else { "false" }.into(), t),
+            t => cannot_cast(&Type::Bool, t),
+        },
+        Value::Int2(_) | Value::Int4(_) | Value::Int8(_) => cast_integer(&value, to),
+        Value::Float4(f) => cast_float(f64::from(f), &Type::Float4, to),
+        Value::Float8(f) => cast_float(f, &Type::Float8, to),
+        Value::Numeric(n) => cast_numeric(n, to),
+        Value::Date(d) => match to {
+            Type::Date => Ok(Value::Date(d)),
+            Type::Timestamp => Ok(Value::Timestamp(i64::from(d) * MICROS_PER_DAY)),
+            t if t.is_text() => fit_text(format_date(d), t),
+            t => cannot_cast(&Type::Date, t),
+        },
+        Value::Timestamp(ts) => match to {
+            Type::Timestamp => Ok(Value::Timestamp(ts)),
+            Type::Date => Ok(Value::Date(
+                i32::try_from(ts.div_euclid(MICROS_PER_DAY)).unwrap_or(i32::MAX),
+            )),
+            t if t.is_text() => fit_text(format_timestamp(ts), t),
+            t => cannot_cast(&Type::Timestamp, t),
+        },
+        Value::Bytea(b) => match to {
+            Type::Bytea => Ok(Value::Bytea(b)),
+            t if t.is_text() => fit_text(format_bytea(&b), t),
+            t => cannot_cast(&Type::Bytea, t),
+        },
+        other => Err(Error::Unsupported(format!("casting {other:?}"))),
+    }
+}
+
+fn cannot_cast(from: &Type, to: &Type) -> Result<Value> {
+    Err(Error::invalid(
+        "42846",
+        format!("cannot cast type {} to {}", type_name(from), type_name(to)),
+    ))
+}
+
+/// Text into a text-family column: varchar(n) errors beyond n characters (after trimming
+/// trailing spaces, as PostgreSQL does).
+fn fit_text(s: String, to: &Type) -> Result<Value> {
+    if let Type::Varchar(Some(n)) = to {
+        let n = *n as usize;
+        if s.chars().count() > n {
+            let trimmed = s.trim_end_matches(' ');
+            if trimmed.chars().count() > n {
+                return Err(Error::StringTooLong(format!(
+                    "value too long for type character varying({n})"
+                )));
+            }
+            return Ok(Value::Text(s.chars().take(n).collect()));
+        }
+    }
+    Ok(Value::Text(s))
+}
+
+fn cast_text(s: String, to: &Type) -> Result<Value> {
+    let t = s.trim();
+    match to {
+        t2 if t2.is_text() => fit_text(s, to),
+        Type::Bool => parse_bool(t)
+            .map(Value::Bool)
+            .ok_or_else(|| Error::invalid_text("boolean", &s)),
+        Type::Int2 => parse_int(t, "smallint", &s).and_then(|n| int_to(n, to)),
+        Type::Int4 => parse_int(t, "integer", &s).and_then(|n| int_to(n, to)),
+        Type::Int8 => parse_int(t, "bigint", &s).and_then(|n| int_to(n, to)),
+        Type::Float4 | Type::Float8 => {
+            let f = parse_float(t).ok_or_else(|| {
+                Error::invalid_text(
+                    if *to == Type::Float4 {
+                        "real"
+                    } else {
+                        "double precision"
+                    },
+                    &s,
+                )
+            })?;
+            float_to(f, to)
+        }
+        Type::Numeric { .. } => {
+            let n = t
+                .parse::<Numeric>()
+                .map_err(|_| Error::invalid_text("numeric", &s))?;
+            cast_numeric(n, to)
+        }
+        Type::Date => match parse_date(t) {
+            Some(Some(d)) => Ok(Value::Date(d)),
+            Some(None) => Err(Error::DatetimeOutOfRange(s)),
+            None => Err(datetime_error("date", &s)),
+        },
+        Type::Timestamp => match parse_timestamp(t) {
+            Some(Some(ts)) => Ok(Value::Timestamp(ts)),
+            Some(None) => Err(Error::DatetimeOutOfRange(s)),
+            None => Err(datetime_error("timestamp", &s)),
+        },
+        Type::Bytea => Ok(Value::Bytea(parse_bytea(&s)?)),
+        other => Err(Error::Unsupported(format!("type {other}"))),
+    }
+}
+
+fn datetime_error(type_name: &str, s: &str) -> Error {
+    Error::InvalidText {
+        message: format!("invalid input syntax for type {type_name}: \"{s}\""),
+        datetime: true,
+    }
+}
+
+fn parse_bool(t: &str) -> Option<bool> {
+    let l = t.to_ascii_lowercase();
+    match l.as_str() {
+        "t" | "tr" | "tru" | "true" | "y" | "ye" | "yes" | "on" | "1" => Some(true),
+        "f" | "fa" | "fal" | "fals" | "false" | "n" | "no" | "of" | "off" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// Parses an integer for type `name`: text that is not an integer is 22P02; an integer that is
+/// too big for any i64 is 22003 ("value "..." is out of range for type ...").
+fn parse_int(t: &str, name: &str, original: &str) -> Result<i64> {
+    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::invalid_text(name, original));
+    }
+    let n: i64 = t.parse().map_err(|_| {
+        Error::OutOfRange(format!(
+            "value \"{original}\" is out of range for type {name}"
+        ))
+    })?;
+    let fits = match name {
+        "smallint" => i16::try_from(n).is_ok(),
+        "integer" => i32::try_from(n).is_ok(),
+        _ => true,
+    };
+    if !fits {
+        return Err(Error::OutOfRange(format!(
+            "value \"{original}\" is out of range for type {name}"
+        )));
+    }
+    Ok(n)
+}
+
+fn parse_float(t: &str) -> Option<f64> {
+    match t.to_ascii_lowercase().as_str() {
+        "nan" => Some(f64::NAN),
+        "infinity" | "+infinity" | "inf" | "+inf" => Some(f64::INFINITY),
+        "-infinity" | "-inf" => Some(f64::NEG_INFINITY),
+        l if l.contains("inf") || l.contains("nan") => None,
+        _ => t.parse().ok(),
+    }
+}
+
+/// An integer value into an integer type, with PostgreSQL's out-of-range errors.
+fn int_to(n: i64, to: &Type) -> Result<Value> {
+    match to {
+        Type::Int2 => i16::try_from(n)
+            .map(Value::Int2)
+            .map_err(|_| Error::OutOfRange("smallint out of range".into())),
+        Type::Int4 => i32::try_from(n)
+            .map(Value::Int4)
+            .map_err(|_| Error::OutOfRange("integer out of range".into())),
+        Type::Int8 => Ok(Value::Int8(n)),
+        _ => unreachable_cast(),
+    }
+}
+
+fn unreachable_cast() -> Result<Value> {
+    Err(Error::invalid("XX000", "internal error: bad integer cast"))
+}
+
+fn cast_integer(value: &Value, to: &Type) -> Result<Value> {
+    let (n, from) = match value {
+        Value::Int2(n) => (i64::from(*n), Type::Int2),
+        Value::Int4(n) => (i64::from(*n), Type::Int4),
+        Value::Int8(n) => (*n, Type::Int8),
+        _ => return unreachable_cast(),
+    };
+    match to {
+        Type::Int2 | Type::Int4 | Type::Int8 => int_to(n, to),
+        #[allow(clippy::cast_precision_loss)]
+        Type::Float4 => Ok(Value::Float4(n as f32)),
+        #[allow(clippy::cast_precision_loss)]
+        Type::Float8 => Ok(Value::Float8(n as f64)),
+        Type::Numeric { .. } => cast_numeric(Numeric::Finite(BigDecimal::from(n)), to),
+        Type::Bool if from == Type::Int4 => Ok(Value::Bool(n != 0)),
+        t if t.is_text() => fit_text(n.to_string(), t),
+        t => cannot_cast(&from, t),
+    }
+}
+
+/// A float into a float or integer type; integers round half to even as PostgreSQL's rint.
+fn float_to(f: f64, to: &Type) -> Result<Value> {
+    match to {
+        Type::Float8 => Ok(Value::Float8(f)),
+        #[allow(clippy::cast_possible_truncation)]
+        Type::Float4 => {
+            let g = f as f32;
+            if g.is_infinite() && f.is_finite() {
+                return Err(Error::OutOfRange(format!(
+                    "\"{f}\" is out of range for type real"
+                )));
+            }
+            Ok(Value::Float4(g))
+        }
+        Type::Int2 | Type::Int4 | Type::Int8 => {
+            let r = f.round_ties_even();
+            let name = match to {
+                Type::Int2 => "smallint",
+                Type::Int4 => "integer",
+                _ => "bigint",
+            };
+            #[allow(clippy::cast_precision_loss)]
+            if r.is_nan() || r < i64::MIN as f64 || r >= i64::MAX as f64 {
+                return Err(Error::OutOfRange(format!("{name} out of range")));
+            }
+            #[allow(clippy::cast_possible_truncation)]
+            int_to(r as i64, to)
+        }
+        _ => unreachable_cast(),
+    }
+}
+
+fn cast_float(f: f64, from: &Type, to: &Type) -> Result<Value> {
+    match to {
+        Type::Float4 | Type::Float8 | Type::Int2 | Type::Int4 | Type::Int8 => float_to(f, to),
+        Type::Numeric { .. } => {
+            let n = if f.is_nan() {
+                Numeric::NaN
+            } else if f.is_infinite() {
+                if f > 0.0 {
+                    Numeric::Infinity
+                } else {
+                    Numeric::NegInfinity
+                }
+            } else {
+                format_float(f, from == &Type::Float4)
+                    .parse::<Numeric>()
+                    .map_err(|_| Error::invalid_text("numeric", &f.to_string()))?
+            };
+            cast_numeric(n, to)
+        }
+        t if t.is_text() => fit_text(format_float(f, from == &Type::Float4), t),
+        t => cannot_cast(from, t),
+    }
+}
+
+fn cast_numeric(n: Numeric, to: &Type) -> Result<Value> {
+    match to {
+        Type::Numeric {
+            precision_scale: None,
+        } => Ok(Value::Numeric(n)),
+        Type::Numeric {
+            precision_scale: Some((p, s)),
+        } => fit_numeric(n, *p, *s).map(Value::Numeric),
+        Type::Int2 | Type::Int4 | Type::Int8 => match n {
+            Numeric::Finite(d) => {
+                let r = d.with_scale_round(0, RoundingMode::HalfUp);
+                let name = match to {
+                    Type::Int2 => "smallint",
+                    Type::Int4 => "integer",
+                    _ => "bigint",
+                };
+                let n = r
+                    .to_i64()
+                    .ok_or_else(|| Error::OutOfRange(format!("{name} out of range")))?;
+                int_to(n, to)
+            }
+            _ => Err(Error::invalid(
+                "0A000",
+                "cannot convert NaN or infinity to integer",
+            )),
+        },
+        Type::Float4 | Type::Float8 => {
+            let f = match &n {
+                Numeric::Finite(d) => d.to_string().parse().unwrap_or(f64::NAN),
+                Numeric::NaN => f64::NAN,
+                Numeric::Infinity => f64::INFINITY,
+                Numeric::NegInfinity => f64::NEG_INFINITY,
+            };
+            float_to(f, to)
+        }
+        t if t.is_text() => fit_text(n.to_string(), t),
+        t => cannot_cast(
+            &Type::Numeric {
+                precision_scale: None,
+            },
+            t,
+        ),
+    }
+}
+
+/// Rounds to scale `s` and checks precision `p`, as a numeric(p,s) column does.
+fn fit_numeric(n: Numeric, p: u32, s: i32) -> Result<Numeric> {
+    let Numeric::Finite(d) = n else {
+        return Err(Error::OutOfRange("numeric field overflow".into()));
+    };
+    let r = d.with_scale_round(i64::from(s), RoundingMode::HalfUp);
+    let (int, _) = r.as_bigint_and_scale();
+    let digits = int.magnitude().to_string().trim_start_matches('0').len();
+    if digits > p as usize {
+        return Err(Error::OutOfRange("numeric field overflow".into()));
+    }
+    Ok(Numeric::Finite(r))
+}
+
+/// Microseconds in a day.
+pub const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The civil date of a day count since 1970-01-01.
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
+}
+
+/// Days between 1970-01-01 and PostgreSQL's epoch 2000-01-01.
+const PG_EPOCH_DAYS: i64 = 10_957;
+
+/// Parses `YYYY-MM-DD` into days since 2000-01-01: `None` if malformed, `Some(None)` if a
+/// field is out of range (22008 rather than 22007).
+fn parse_date(t: &str) -> Option<Option<i32>> {
+    let mut parts = t.splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let d: i64 = parts.next()?.parse().ok()?;
+    let month_days = [
+        31,
+        if is_leap(y) { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&m) || d < 1 || d > month_days[usize::try_from(m - 1).ok()?] {
+        return Some(None);
+    }
+    Some(i32::try_from(days_from_civil(y, m, d) - PG_EPOCH_DAYS).ok())
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+/// Parses `YYYY-MM-DD[ HH:MM[:SS[.ffffff]]]` (or with `T`) into microseconds since 2000-01-01.
+fn parse_timestamp(t: &str) -> Option<Option<i64>> {
+    let (date, time) = match t.find([' ', 'T']) {
+        Some(at) => (&t[..at], t[at + 1..].trim()),
+        None => (t, ""),
+    };
+    let Some(days) = parse_date(date)? else {
+        return Some(None);
+    };
+    let days = i64::from(days);
+    let mut micros = 0i64;
+    if !time.is_empty() {
+        let mut parts = time.splitn(3, ':');
+        let h: i64 = parts.next()?.parse().ok()?;
+        let m: i64 = parts.next()?.parse().ok()?;
+        let (s, frac) = match parts.next() {
+            Some(sec) => match sec.split_once('.') {
+                Some((s, f)) => (s.parse::<i64>().ok()?, f),
+                None => (sec.parse::<i64>().ok()?, ""),
+            },
+            None => (0, ""),
+        };
+        if frac.len() > 6 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        if h > 24 || m > 59 || s > 60 {
+            return Some(None);
+        }
+        let frac_micros: i64 = format!("{frac:0<6}").parse().ok()?;
+        micros = ((h * 60 + m) * 60 + s) * 1_000_000 + frac_micros;
+    }
+    Some(Some(days * MICROS_PER_DAY + micros))
+}
+
+/// PostgreSQL's bytea input: `\x` hex, else the text's bytes with `\\` escapes.
+fn parse_bytea(s: &str) -> Result<Vec<u8>> {
+    if let Some(hex) = s.strip_prefix("\\x") {
+        let digits: Vec<u8> = hex.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+        if digits.len() % 2 != 0 {
+            return Err(Error::invalid_text("bytea", s));
+        }
+        return digits
+            .chunks(2)
+            .map(|pair| {
+                std::str::from_utf8(pair)
+                    .ok()
+                    .and_then(|p| u8::from_str_radix(p, 16).ok())
+                    .ok_or_else(|| Error::invalid_text("bytea", s))
+            })
+            .collect();
+    }
+    Ok(s.replace("\\\\", "\\").into_bytes())
+}
+
+fn format_date(d: i32) -> String {
+    let (y, m, d) = civil_from_days(i64::from(d) + PG_EPOCH_DAYS);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn format_timestamp(ts: i64) -> String {
+    let days = ts.div_euclid(MICROS_PER_DAY);
+    let micros = ts.rem_euclid(MICROS_PER_DAY);
+    let (y, m, d) = civil_from_days(days + PG_EPOCH_DAYS);
+    let secs = micros / 1_000_000;
+    let frac = micros % 1_000_000;
+    let mut out = format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    );
+    if frac != 0 {
+        out.push_str(format!(".{frac:06}").trim_end_matches('0'));
+    }
+    out
+}
+
+fn format_bytea(b: &[u8]) -> String {
+    let mut out = String::from("\\x");
+    for byte in b {
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out
+}
+
+/// A float as PostgreSQL 15 prints it: the shortest text that reads back exactly, in
+/// exponent form (`1e+20`) when the exponent is below -4 or at least 15 (float4: 6).
+pub fn format_float(f: f64, single: bool) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    #[allow(clippy::cast_possible_truncation)]
+    let plain = if single {
+        format!("{}", f as f32)
+    } else {
+        format!("{f}")
+    };
+    let sci = if single {
+        format!("{:e}", f as f32)
+    } else {
+        format!("{f:e}")
+    };
+    let exponent: i32 = sci
+        .split_once('e')
+        .and_then(|(_, e)| e.parse().ok())
+        .unwrap_or(0);
+    let limit = if single { 6 } else { 15 };
+    if f != 0.0 && (exponent < -4 || exponent >= limit) {
+        let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+        let (sign, digits) = match exp.strip_prefix('-') {
+            Some(d) => ('-', d),
+            None => ('+', exp),
+        };
+        return format!("{mantissa}e{sign}{digits:0>2}");
+    }
+    plain
+}
+
+/// A value as PostgreSQL's text output prints it (what psql shows); `None` for NULL.
+pub fn to_pg_text(value: &Value) -> Option<String> {
+    Some(match value {
+        Value::Null => return None,
+        Value::Bool(b) => if *b { "t" } else { "f" }.into(),
+        Value::Int2(n) => n.to_string(),
+        Value::Int4(n) => n.to_string(),
+        Value::Int8(n) => n.to_string(),
+        Value::Float4(f) => format_float(f64::from(*f), true),
+        Value::Float8(f) => format_float(*f, false),
+        Value::Numeric(n) => n.to_string(),
+        Value::Text(s) => s.clone(),
+        Value::Bytea(b) => format_bytea(b),
+        Value::Date(d) => format_date(*d),
+        Value::Timestamp(ts) => format_timestamp(*ts),
+        other => format!("{other:?}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_literals_widen_as_postgresql_types_them() {
+        assert_eq!(number_literal("2147483647").unwrap(), Value::Int4(i32::MAX));
+        assert_eq!(number_literal("2147483648").unwrap(), Value::Int8(1 << 31));
+        assert!(matches!(
+            number_literal("9223372036854775808").unwrap(),
+            Value::Numeric(_)
+        ));
+        assert!(matches!(number_literal("1.5").unwrap(), Value::Numeric(_)));
+    }
+
+    #[test]
+    fn casts_report_postgresql_errors() {
+        let err = cast(Value::Text("x".into()), &Type::Int4).unwrap_err();
+        assert_eq!(
+            (err.sqlstate(), err.to_string().as_str()),
+            ("22P02", "invalid input syntax for type integer: \"x\"")
+        );
+        let err = cast(Value::Int8(1 << 40), &Type::Int4).unwrap_err();
+        assert_eq!(
+            (err.sqlstate(), err.to_string().as_str()),
+            ("22003", "integer out of range")
+        );
+        assert_eq!(
+            cast(Value::Float8(2.5), &Type::Int4).unwrap(),
+            Value::Int4(2)
+        );
+        assert_eq!(
+            cast(Value::Text(" 12 ".into()), &Type::Int2).unwrap(),
+            Value::Int2(12)
+        );
+    }
+
+    #[test]
+    fn dates_round_trip() {
+        let d = cast(Value::Text("2024-02-29".into()), &Type::Date).unwrap();
+        assert_eq!(to_pg_text(&d).unwrap(), "2024-02-29");
+        assert_eq!(
+            cast(Value::Text("2000-01-01".into()), &Type::Date).unwrap(),
+            Value::Date(0)
+        );
+        let ts = cast(
+            Value::Text("2021-03-04 05:06:07.5".into()),
+            &Type::Timestamp,
+        )
+        .unwrap();
+        assert_eq!(to_pg_text(&ts).unwrap(), "2021-03-04 05:06:07.5");
+        assert!(cast(Value::Text("2023-02-29".into()), &Type::Date).is_err());
+    }
+
+    #[test]
+    fn floats_print_like_postgresql() {
+        assert_eq!(format_float(0.1, false), "0.1");
+        assert_eq!(format_float(1e20, false), "1e+20");
+        assert_eq!(format_float(1.5e-7, false), "1.5e-07");
+        assert_eq!(format_float(123456.0, false), "123456");
+    }
+}

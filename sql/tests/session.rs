@@ -1,0 +1,210 @@
+//! Session behaviour that one .slt script cannot show: two sessions on one branch, autocommit
+//! visibility, transaction merges and conflicts, error positions.
+
+use std::sync::Arc;
+
+use vdb_engine::repo::{Repository, Signature};
+use vdb_engine::store::MemoryStore;
+use vdb_engine::value::Value;
+use vdb_sql::{Error, Session, StatementResult};
+
+fn repo() -> Arc<Repository> {
+    let store = Arc::new(MemoryStore::new());
+    let signature = Signature::new("test", "test@example.invalid", 0);
+    Arc::new(Repository::init(store, "main", &signature).expect("init"))
+}
+
+fn rows(session: &mut Session, sql: &str) -> Vec<Vec<Value>> {
+    match session.execute(sql).expect(sql).pop() {
+        Some(StatementResult::Rows { rows, .. }) => rows,
+        other => panic!("{sql}: expected rows, got {other:?}"),
+    }
+}
+
+fn tag(session: &mut Session, sql: &str) -> String {
+    match session.execute(sql).expect(sql).pop() {
+        Some(StatementResult::Command { tag }) => tag,
+        other => panic!("{sql}: expected a command tag, got {other:?}"),
+    }
+}
+
+fn setup() -> (Session, Session) {
+    let repo = repo();
+    let mut a = Session::new(repo.clone(), "main");
+    let b = Session::new(repo, "main");
+    a.execute("CREATE TABLE t (id int PRIMARY KEY, v int); INSERT INTO t VALUES (1, 0), (2, 0)")
+        .expect("setup");
+    (a, b)
+}
+
+#[test]
+fn command_tags_follow_postgresql() {
+    let (mut a, _) = setup();
+    assert_eq!(
+        tag(&mut a, "INSERT INTO t VALUES (3, 0), (4, 0)"),
+        "INSERT 0 2"
+    );
+    assert_eq!(tag(&mut a, "UPDATE t SET v = 1 WHERE id > 2"), "UPDATE 2");
+    assert_eq!(tag(&mut a, "DELETE FROM t WHERE id = 4"), "DELETE 1");
+    assert_eq!(tag(&mut a, "BEGIN"), "BEGIN");
+    assert_eq!(tag(&mut a, "COMMIT"), "COMMIT");
+    assert_eq!(tag(&mut a, "TRUNCATE t"), "TRUNCATE TABLE");
+    assert_eq!(tag(&mut a, "CREATE TABLE u (a int)"), "CREATE TABLE");
+    assert_eq!(tag(&mut a, "DROP TABLE t"), "DROP TABLE");
+}
+
+#[test]
+fn autocommit_is_visible_to_other_sessions() {
+    let (mut a, mut b) = setup();
+    a.execute("UPDATE t SET v = 5 WHERE id = 1").unwrap();
+    assert_eq!(
+        rows(&mut b, "SELECT v FROM t WHERE id = 1"),
+        vec![vec![Value::Int4(5)]]
+    );
+}
+
+#[test]
+fn transaction_is_isolated_until_commit() {
+    let (mut a, mut b) = setup();
+    a.execute("BEGIN; UPDATE t SET v = 7 WHERE id = 1").unwrap();
+    assert_eq!(
+        rows(&mut b, "SELECT v FROM t WHERE id = 1"),
+        vec![vec![Value::Int4(0)]]
+    );
+    a.execute("COMMIT").unwrap();
+    assert_eq!(
+        rows(&mut b, "SELECT v FROM t WHERE id = 1"),
+        vec![vec![Value::Int4(7)]]
+    );
+}
+
+#[test]
+fn transactions_on_different_rows_both_commit() {
+    let (mut a, mut b) = setup();
+    a.execute("BEGIN; UPDATE t SET v = 1 WHERE id = 1").unwrap();
+    b.execute("BEGIN; UPDATE t SET v = 2 WHERE id = 2; COMMIT")
+        .unwrap();
+    a.execute("COMMIT").unwrap();
+    let all = rows(&mut a, "SELECT id, v FROM t ORDER BY id");
+    assert_eq!(
+        all,
+        vec![
+            vec![Value::Int4(1), Value::Int4(1)],
+            vec![Value::Int4(2), Value::Int4(2)]
+        ]
+    );
+}
+
+#[test]
+fn later_commit_of_the_same_row_fails_and_applies_nothing() {
+    let (mut a, mut b) = setup();
+    a.execute("BEGIN; UPDATE t SET v = 1 WHERE id = 1; INSERT INTO t VALUES (3, 3)")
+        .unwrap();
+    b.execute("BEGIN; UPDATE t SET v = 2 WHERE id = 1; COMMIT")
+        .unwrap();
+    let err = a.execute("COMMIT").unwrap_err();
+    assert_eq!(err.sqlstate(), "40001", "{err}");
+    assert!(!a.in_transaction());
+    let all = rows(&mut a, "SELECT id, v FROM t ORDER BY id");
+    assert_eq!(
+        all,
+        vec![
+            vec![Value::Int4(1), Value::Int4(2)],
+            vec![Value::Int4(2), Value::Int4(0)]
+        ]
+    );
+}
+
+#[test]
+fn failed_transaction_rejects_statements_until_rollback() {
+    let (mut a, _) = setup();
+    a.execute("BEGIN").unwrap();
+    assert_eq!(a.execute("SELECT 1/0").unwrap_err().sqlstate(), "22012");
+    assert_eq!(a.execute("SELECT 1").unwrap_err().sqlstate(), "25P02");
+    assert_eq!(tag(&mut a, "COMMIT"), "ROLLBACK");
+    assert_eq!(rows(&mut a, "SELECT 1"), vec![vec![Value::Int4(1)]]);
+}
+
+#[test]
+fn syntax_errors_carry_postgresql_position() {
+    let (mut a, _) = setup();
+    let err = a.execute("SELECT * FORM t").unwrap_err();
+    assert_eq!(err.sqlstate(), "42601");
+    assert_eq!(err.to_string(), "syntax error at or near \"FORM\"");
+    assert!(
+        matches!(
+            err,
+            Error::Syntax {
+                position: Some(10),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = a.execute("SELECT 1 +").unwrap_err();
+    assert_eq!(err.to_string(), "syntax error at end of input");
+}
+
+#[test]
+fn explain_shows_a_point_lookup() {
+    let (mut a, _) = setup();
+    let plan = rows(&mut a, "EXPLAIN SELECT v FROM t WHERE id = 2");
+    let text: Vec<String> = plan
+        .into_iter()
+        .map(|r| match &r[0] {
+            Value::Text(s) => s.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert!(
+        text.iter().any(|l| l.contains("KeyLookup: t key = 2")),
+        "{text:?}"
+    );
+}
+
+/// Odd and hostile inputs return results or errors, never panics.
+#[test]
+fn odd_inputs_do_not_panic() {
+    let (mut a, _) = setup();
+    let inputs = [
+        "",
+        ";",
+        ";;SELECT 1;;",
+        "SELECT",
+        "SELECT -9223372036854775808",
+        "SELECT 9223372036854775807 * 2",
+        "SELECT -32768::smallint",
+        "SELECT 1e400::float8",
+        "SELECT 'abc' LIKE '%%%%%%%%%%%%%%%%%%%%b'",
+        "SELECT 'a' LIKE 'a\\'",
+        "SELECT * FROM t WHERE id = NULL",
+        "SELECT * FROM t WHERE id > 'x'",
+        "SELECT * FROM t WHERE id = 99999999999",
+        "SELECT * FROM t WHERE id < 1.5",
+        "SELECT * FROM t ORDER BY 0",
+        "SELECT count(*) FROM t GROUP BY 5",
+        "SELECT sum(id) OVER () FROM t",
+        "INSERT INTO t VALUES ()",
+        "INSERT INTO t SELECT * FROM t",
+        "UPDATE t SET id = NULL",
+        "DELETE FROM t WHERE v / 0 = 1",
+        "CREATE TABLE x (a int, PRIMARY KEY (a, a))",
+        "CREATE TABLE x (a numeric(1000, 2000))",
+        "SELECT '0000-00-00'::date, '2024-01-01 25:61:61'::timestamp",
+        "SELECT '\\xZZ'::bytea",
+        "SELECT round(1.5, 2147483647)",
+        "SELECT left('abc', -2147483648)",
+        "BEGIN; BEGIN; COMMIT; COMMIT; ROLLBACK",
+        "EXPLAIN INSERT INTO t VALUES (9, 9)",
+        "SELECT t.* FROM t AS u",
+        "SELECT * FROM (SELECT 1 AS a, 2 AS a) AS s WHERE a = 1",
+    ];
+    for sql in inputs {
+        let _ = a.execute(sql);
+    }
+    a.execute("ROLLBACK").unwrap();
+    assert_eq!(
+        rows(&mut a, "SELECT count(*) FROM t"),
+        vec![vec![Value::Int8(2)]]
+    );
+}
