@@ -61,6 +61,30 @@ fn concurrent_commits_do_not_lose_updates() {
     assert_eq!(other.branch_head("main").unwrap(), first);
 }
 
+/// Two SQL sessions read the same working root and both try to write theirs: the working-set
+/// compare-and-swap lets exactly one win; the loser is told (None) and nothing is overwritten.
+#[test]
+fn working_root_cas_has_one_winner() {
+    let repo = people_repo();
+    let start = repo.working_set("main").unwrap().working;
+    let mut mine = repo.working_root("main").unwrap();
+    let mut theirs = mine.clone();
+    let ns = repo.node_store();
+    for (root, id) in [(&mut mine, 1), (&mut theirs, 2)] {
+        let table = root.must_get_table(ns, "people").unwrap();
+        let key = table.encode_key_values(&[int(id)]).unwrap();
+        let table = table.apply(vec![RowChange::Delete(key)]).unwrap();
+        root.put_table("people", &table).unwrap();
+    }
+    let won = repo.set_working_root_if("main", start, &mine).unwrap();
+    assert!(won.is_some());
+    assert_eq!(
+        repo.set_working_root_if("main", start, &theirs).unwrap(),
+        None
+    );
+    assert_eq!(repo.working_set("main").unwrap().working, won.unwrap());
+}
+
 /// Branch rules: bad names are refused; deleting an unmerged branch needs force; the current
 /// branch cannot be deleted; a rename carries the working set and HEAD along.
 #[test]

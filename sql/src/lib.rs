@@ -21,7 +21,7 @@
 //!    [`expr::Expr`]s with three-valued logic, and rows stream up to the session.
 //! 6. The session collects them into [`StatementResult::Rows`]. A write instead applies one
 //!    batch of `RowChange`s per table to its copy of the root and reports a command tag
-//!    (`INSERT 0 3`); in autocommit the new root is written back with `set_working_root` if the
+//!    (`INSERT 0 3`); in autocommit the new root is written back with `set_working_root_if` if the
 //!    working root is still the one read in step 2 (else 40001).
 //!
 //! Every error is an [`Error`], whose [`Error::sqlstate`] is the one map to PostgreSQL's codes.

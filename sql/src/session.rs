@@ -186,16 +186,17 @@ impl Session {
         Ok((ws.working, root))
     }
 
-    /// Writes `root` as the working root if the working root is still `expected`.
+    /// Writes `root` as the working root if the working root is still `expected`, atomically
+    /// (a compare-and-swap on the working set); otherwise a serialization failure.
     fn write_working(&self, expected: Hash, root: &RootValue) -> Result<()> {
-        let (current, _) = self.read_working()?;
-        if current != expected {
-            return Err(Error::Serialization);
-        }
-        self.repo
-            .set_working_root(&self.branch, root)
+        let written = self
+            .repo
+            .set_working_root_if(&self.branch, expected, root)
             .map_err(|e| Error::engine("writing the working root", e))?;
-        Ok(())
+        match written {
+            Some(_) => Ok(()),
+            None => Err(Error::Serialization),
+        }
     }
 }
 

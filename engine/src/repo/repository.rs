@@ -262,6 +262,28 @@ impl Repository {
         Ok(ws.working)
     }
 
+    /// Replaces branch `branch`'s working root only if it is still `expected`: a compare-and-swap
+    /// on the whole working set, so a concurrent writer can never be overwritten. Returns the new
+    /// root's address, or `None` if another writer changed the working set first (the caller
+    /// re-reads and merges, or reports a serialization failure).
+    pub fn set_working_root_if(
+        &self,
+        branch: &str,
+        expected: Hash,
+        root: &RootValue,
+    ) -> Result<Option<Hash>> {
+        let (ws_addr, mut ws) = self.load_ws(branch)?;
+        if ws.working != expected {
+            return Ok(None);
+        }
+        ws.working = root.save(&self.ns)?;
+        match self.store_ws(branch, ws_addr, &ws) {
+            Ok(()) => Ok(Some(ws.working)),
+            Err(Error::Conflict(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Stages tables from the working root (`None`: every table, drops included). Staging a
     /// table accepts its working rows as the resolution of its conflicts and violations.
     pub fn stage(&self, branch: &str, tables: Option<&[&str]>) -> Result<()> {
