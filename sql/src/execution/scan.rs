@@ -45,6 +45,18 @@ impl Iterator for Scan {
     }
 }
 
+/// Takes the primary-map key that a scan `with_key` appended to `row`, the inverse of the push
+/// above: how UPDATE and DELETE find the rows they change.
+pub(super) fn take_key(row: &mut Row) -> Result<Bytes> {
+    match row.pop() {
+        Some(Value::Bytea(key)) => Ok(Bytes::from(key)),
+        _ => Err(Error::invalid(
+            "XX000",
+            "internal error: scan row without key",
+        )),
+    }
+}
+
 /// Rows of table `name` within `range`.
 pub fn scan(
     name: &str,

@@ -7,10 +7,10 @@ use std::collections::HashSet;
 use bytes::Bytes;
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::{RootValue, RowChange};
-use vdb_engine::value::Value;
 
 use crate::error::{Error, Result};
 use crate::execution::insert::{check_not_null, load, save, unique_violation};
+use crate::execution::scan::take_key;
 use crate::execution::Rows;
 use crate::expr::{Expr, Row};
 
@@ -29,18 +29,13 @@ pub fn update(
     let mut updates = Vec::new();
     for row in source {
         let mut row = row?;
-        let Some(Value::Bytea(key)) = row.pop() else {
-            return Err(Error::invalid(
-                "XX000",
-                "internal error: scan row without key",
-            ));
-        };
+        let key = take_key(&mut row)?;
         let mut new_row = row[..width].to_vec();
         for (i, expr) in assignments {
             new_row[*i] = expr.eval(&row)?;
         }
         check_not_null(name, schema, &new_row)?;
-        updates.push((Bytes::from(key), new_row));
+        updates.push((key, new_row));
     }
     let written: Vec<Row> = updates.iter().map(|(_, row)| row.clone()).collect();
     // Keys are checked row by row in scan order, as PostgreSQL checks its unique index: a row
