@@ -12,15 +12,7 @@ fn clean_merge_of_edits_on_both_branches() {
         "people.csv",
         "id,name,score\n1,ann,10\n2,bob,20\n3,cat,30\n",
     );
-    let out = s.ok(&[
-        "table",
-        "import",
-        "--create",
-        "--pk",
-        "id",
-        "people",
-        file.to_str().unwrap(),
-    ]);
+    let out = s.import_file(&["--create", "--pk", "id"], "people", &file);
     assert!(out.contains("3 rows imported"), "{out}");
     assert!(s.ok(&["status"]).contains("new table:  people"));
     s.ok(&["add", "people"]);

@@ -8,15 +8,7 @@ use common::Scratch;
 fn import_export_and_manage_tables() {
     let s = Scratch::repo();
     let file = s.write("m.jsonl", "{\"id\":1,\"ok\":true,\"w\":0.5,\"tag\":\"a\"}\n{\"id\":2,\"ok\":false,\"w\":null,\"tag\":\"3x\"}\n");
-    s.ok(&[
-        "table",
-        "import",
-        "--create",
-        "--pk",
-        "id",
-        "m",
-        file.to_str().unwrap(),
-    ]);
+    s.import_file(&["--create", "--pk", "id"], "m", &file);
     let out = s.path().join("m.tsv");
     s.ok(&["table", "export", "m", out.to_str().unwrap()]);
     assert_eq!(

@@ -78,6 +78,16 @@ impl Scratch {
         String::from_utf8_lossy(&out.stderr).into_owned()
     }
 
+    /// `vdb table import FLAGS... TABLE FILE`, which must succeed; returns stdout.
+    pub fn import_file(&self, flags: &[&str], table: &str, file: &Path) -> String {
+        self.ok(&import_args(flags, table, file))
+    }
+
+    /// `vdb table import FLAGS... TABLE FILE`, which must fail; returns stderr.
+    pub fn import_file_fails(&self, flags: &[&str], table: &str, file: &Path) -> String {
+        self.fails(&import_args(flags, table, file))
+    }
+
     /// Imports `csv` into `table` with `mode` (e.g. "--update").
     pub fn import(&self, mode: &str, table: &str, csv: &str) -> String {
         let file = self.write(&format!("{table}.csv"), csv);
@@ -105,17 +115,17 @@ impl Scratch {
             "people.csv",
             "id,name,score\n1,ann,10\n2,bob,20\n3,cat,30\n",
         );
-        s.ok(&[
-            "table",
-            "import",
-            "--create",
-            "--pk",
-            "id",
-            "people",
-            file.to_str().unwrap(),
-        ]);
+        s.import_file(&["--create", "--pk", "id"], "people", &file);
         s.ok(&["add", "people"]);
         s.ok(&["commit", "-m", "add people"]);
         s
     }
+}
+
+/// The arguments of `vdb table import FLAGS... TABLE FILE`.
+fn import_args<'a>(flags: &[&'a str], table: &'a str, file: &'a Path) -> Vec<&'a str> {
+    let mut args = vec!["table", "import"];
+    args.extend_from_slice(flags);
+    args.extend([table, file.to_str().unwrap()]);
+    args
 }
