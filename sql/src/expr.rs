@@ -85,6 +85,9 @@ pub enum Function {
 pub enum Expr {
     Literal(Value),
     Column(usize),
+    /// The statement parameter `$n` (0-based), seen only when describing a statement whose
+    /// parameters are not bound yet; execution substitutes the values before planning.
+    Param(usize),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     Negate(Box<Expr>),
     Not(Box<Expr>),
@@ -118,6 +121,10 @@ impl Expr {
         match self {
             Expr::Literal(v) => Ok(v.clone()),
             Expr::Column(i) => Ok(row.get(*i).cloned().unwrap_or(Value::Null)),
+            Expr::Param(i) => Err(Error::invalid(
+                "42P02",
+                format!("there is no parameter ${}", i + 1),
+            )),
             Expr::Binary(BinaryOp::And, l, r) => and(l.eval(row)?, || r.eval(row)),
             Expr::Binary(BinaryOp::Or, l, r) => or(l.eval(row)?, || r.eval(row)),
             Expr::Binary(op, l, r) => binary(*op, &l.eval(row)?, &r.eval(row)?),
@@ -188,7 +195,7 @@ impl Expr {
     /// Whether the expression reads no column (so it can be folded to a constant).
     pub fn is_constant(&self) -> bool {
         let mut constant = true;
-        self.walk(&mut |e| constant &= !matches!(e, Expr::Column(_)));
+        self.walk(&mut |e| constant &= !matches!(e, Expr::Column(_) | Expr::Param(_)));
         constant
     }
 
@@ -196,7 +203,7 @@ impl Expr {
     pub fn walk(&self, f: &mut impl FnMut(&Expr)) {
         f(self);
         match self {
-            Expr::Literal(_) | Expr::Column(_) => {}
+            Expr::Literal(_) | Expr::Column(_) | Expr::Param(_) => {}
             Expr::Binary(_, l, r) => {
                 l.walk(f);
                 r.walk(f);
@@ -253,6 +260,7 @@ impl fmt::Display for Expr {
                 (_, None) => f.write_str("NULL"),
             },
             Expr::Column(i) => write!(f, "#{i}"),
+            Expr::Param(i) => write!(f, "${}", i + 1),
             Expr::Binary(op, l, r) => write!(f, "({l} {op} {r})"),
             Expr::Negate(e) => write!(f, "(-{e})"),
             Expr::Not(e) => write!(f, "(NOT {e})"),

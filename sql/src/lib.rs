@@ -31,10 +31,12 @@ pub mod catalog;
 pub mod error;
 pub mod execution;
 pub mod expr;
+pub mod params;
 pub mod planner;
 pub mod session;
 pub mod types;
 
 pub use error::{Error, Result};
-pub use session::{Session, StatementResult};
+pub use params::Param;
+pub use session::{parse, Description, Session, StatementResult, TransactionStatus};
 pub use vdb_engine as engine;

@@ -23,6 +23,7 @@ use vdb_engine::Hash;
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::execution::{execute, Outcome};
+use crate::params::{self, Param};
 use crate::planner::{optimize, plan_statement, Planned};
 
 /// The result of one statement.
@@ -35,6 +36,25 @@ pub enum StatementResult {
     },
     /// A command's tag, as PostgreSQL reports it (`INSERT 0 3`, `UPDATE 2`, `BEGIN`...).
     Command { tag: String },
+}
+
+/// The transaction state of a session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransactionStatus {
+    /// No transaction block is open.
+    Idle,
+    /// Inside a transaction block.
+    InBlock,
+    /// Inside a failed transaction block (statements fail until ROLLBACK).
+    Failed,
+}
+
+/// A statement's parameter types and result columns, known before it runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Description {
+    pub params: Vec<Type>,
+    /// The result columns of a statement that returns rows.
+    pub columns: Option<Vec<(String, Type)>>,
 }
 
 /// An open transaction block.
@@ -71,22 +91,90 @@ impl Session {
         self.txn.is_some()
     }
 
+    /// The transaction state, as ReadyForQuery reports it.
+    pub fn status(&self) -> TransactionStatus {
+        match &self.txn {
+            None => TransactionStatus::Idle,
+            Some(txn) if txn.failed => TransactionStatus::Failed,
+            Some(_) => TransactionStatus::InBlock,
+        }
+    }
+
     /// Runs every statement of `sql`, stopping at the first error as PostgreSQL does.
     pub fn execute(&mut self, sql: &str) -> Result<Vec<StatementResult>> {
         let statements = parse(sql)?;
         let mut results = Vec::new();
         for statement in &statements {
-            match self.execute_statement(statement) {
-                Ok(result) => results.push(result),
-                Err(e) => {
-                    if let Some(txn) = &mut self.txn {
-                        txn.failed = true;
-                    }
-                    return Err(e);
-                }
-            }
+            results.push(self.execute_one(statement)?);
         }
         Ok(results)
+    }
+
+    /// Runs one parsed statement; an error inside a transaction block fails the block.
+    pub fn execute_one(&mut self, statement: &Statement) -> Result<StatementResult> {
+        let result = self.execute_statement(statement);
+        if result.is_err() {
+            if let Some(txn) = &mut self.txn {
+                txn.failed = true;
+            }
+        }
+        result
+    }
+
+    /// Runs a prepared statement with its parameters bound to `params`.
+    pub fn execute_bound(
+        &mut self,
+        statement: &Statement,
+        params: &[Param],
+    ) -> Result<StatementResult> {
+        let mut bound = statement.clone();
+        if let Err(e) = params::substitute(&mut bound, params) {
+            if let Some(txn) = &mut self.txn {
+                txn.failed = true;
+            }
+            return Err(e);
+        }
+        self.execute_one(&bound)
+    }
+
+    /// The types of a statement's parameters (`declared` by the client where it gave them,
+    /// otherwise inferred from their use) and, for statements that return rows, the columns,
+    /// without running it.
+    pub fn describe(
+        &self,
+        statement: &Statement,
+        declared: &[Option<Type>],
+    ) -> Result<Description> {
+        if matches!(&self.txn, Some(txn) if txn.failed) {
+            return Err(Error::TransactionAborted);
+        }
+        let count = params::count(statement).max(declared.len());
+        let plannable = matches!(
+            statement,
+            Statement::Query(_)
+                | Statement::Insert(_)
+                | Statement::Update { .. }
+                | Statement::Delete(_)
+        );
+        if !plannable {
+            return Ok(Description {
+                params: (0..count)
+                    .map(|i| declared.get(i).cloned().flatten().unwrap_or(Type::Text))
+                    .collect(),
+                columns: None,
+            });
+        }
+        let mut typed = statement.clone();
+        params::declare(&mut typed, declared)?;
+        let root = match &self.txn {
+            Some(txn) => txn.root.clone(),
+            None => self.read_working()?.1,
+        };
+        let planned = plan_statement(&Catalog::new(&root, self.repo.node_store()), &typed)?;
+        Ok(Description {
+            params: params::infer(&planned.plan, count),
+            columns: planned.columns,
+        })
     }
 
     fn execute_statement(&mut self, statement: &Statement) -> Result<StatementResult> {

@@ -270,6 +270,17 @@ fn literal(v: &ast::Value) -> Result<Typed> {
             expr: Expr::Literal(Value::Null),
             ty: None,
         }),
+        V::Placeholder(p) => {
+            let n = p
+                .strip_prefix('$')
+                .and_then(|n| n.parse::<usize>().ok())
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| Error::invalid("42P02", format!("there is no parameter {p}")))?;
+            Ok(Typed {
+                expr: Expr::Param(n - 1),
+                ty: None,
+            })
+        }
         other => Err(Error::Unsupported(format!("literal {other}"))),
     }
 }

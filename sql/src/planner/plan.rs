@@ -245,6 +245,37 @@ impl Plan {
         Ok(())
     }
 
+    /// Calls `f` on every expression of this node and of the nodes below it.
+    pub fn walk_exprs(&self, f: &mut impl FnMut(&Expr)) {
+        match self {
+            Plan::Values { rows } => rows.iter().flatten().for_each(&mut *f),
+            Plan::Filter { predicate, .. } => f(predicate),
+            Plan::Project { exprs, .. } | Plan::Returning { exprs, .. } => {
+                exprs.iter().for_each(&mut *f)
+            }
+            Plan::NestedLoopJoin {
+                predicate: Some(p), ..
+            } => f(p),
+            Plan::Aggregate {
+                group_by,
+                aggregates,
+                ..
+            } => {
+                group_by.iter().for_each(&mut *f);
+                aggregates
+                    .iter()
+                    .filter_map(|a| a.arg.as_ref())
+                    .for_each(&mut *f);
+            }
+            Plan::Sort { keys, .. } => keys.iter().for_each(|k| f(&k.expr)),
+            Plan::Update { assignments, .. } => assignments.iter().for_each(|(_, e)| f(e)),
+            _ => {}
+        }
+        for child in self.children() {
+            child.walk_exprs(f);
+        }
+    }
+
     /// The node's inputs.
     pub fn children(&self) -> Vec<&Plan> {
         match self {
