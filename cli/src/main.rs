@@ -50,6 +50,7 @@ enum Command {
     CherryPick(cherry_pick::Args),
     Demo(demo::Args),
     Fsck(fsck::Args),
+    Serve(serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +77,7 @@ fn main() -> ExitCode {
         Command::CherryPick(args) => cherry_pick::run(args, dir),
         Command::Demo(args) => demo::run(args),
         Command::Fsck(args) => fsck::run(args, dir),
+        Command::Serve(args) => serve::run(args, dir),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

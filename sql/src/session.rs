@@ -102,12 +102,47 @@ impl Session {
 
     /// Runs every statement of `sql`, stopping at the first error as PostgreSQL does.
     pub fn execute(&mut self, sql: &str) -> Result<Vec<StatementResult>> {
-        let statements = parse(sql)?;
+        match self.execute_script(sql) {
+            (results, None) => Ok(results),
+            (_, Some(e)) => Err(e),
+        }
+    }
+
+    /// Runs the statements of one simple-protocol query string: the results of those that ran,
+    /// and the error that stopped the rest. As in PostgreSQL, several statements outside a
+    /// transaction block run as one implicit transaction (all or nothing), unless the string
+    /// itself controls transactions.
+    pub fn execute_script(&mut self, sql: &str) -> (Vec<StatementResult>, Option<Error>) {
+        let statements = match parse(sql) {
+            Ok(statements) => statements,
+            Err(e) => return (Vec::new(), Some(e)),
+        };
+        let implicit = statements.len() > 1
+            && self.txn.is_none()
+            && !statements.iter().any(controls_transaction);
+        if implicit {
+            if let Err(e) = self.begin() {
+                return (Vec::new(), Some(e));
+            }
+        }
         let mut results = Vec::new();
         for statement in &statements {
-            results.push(self.execute_one(statement)?);
+            match self.execute_one(statement) {
+                Ok(result) => results.push(result),
+                Err(e) => {
+                    if implicit {
+                        self.txn = None;
+                    }
+                    return (results, Some(e));
+                }
+            }
         }
-        Ok(results)
+        if implicit {
+            if let Err(e) = self.commit() {
+                return (results, Some(e));
+            }
+        }
+        (results, None)
     }
 
     /// Runs one parsed statement; an error inside a transaction block fails the block.
@@ -190,13 +225,7 @@ impl Session {
                 ..
             } if modes.is_empty() => {
                 if self.txn.is_none() {
-                    let (base_addr, base) = self.read_working()?;
-                    self.txn = Some(Transaction {
-                        base_addr,
-                        root: base.clone(),
-                        base,
-                        failed: false,
-                    });
+                    self.begin()?;
                 }
                 return command("BEGIN");
             }
@@ -230,6 +259,18 @@ impl Session {
                 Ok(result)
             }
         }
+    }
+
+    /// Opens a transaction block on a snapshot of the working root.
+    fn begin(&mut self) -> Result<()> {
+        let (base_addr, base) = self.read_working()?;
+        self.txn = Some(Transaction {
+            base_addr,
+            root: base.clone(),
+            base,
+            failed: false,
+        });
+        Ok(())
     }
 
     fn commit(&mut self) -> Result<StatementResult> {
@@ -286,6 +327,18 @@ impl Session {
             None => Err(Error::Serialization),
         }
     }
+}
+
+/// Whether a statement begins or ends a transaction block (or a savepoint).
+fn controls_transaction(statement: &Statement) -> bool {
+    matches!(
+        statement,
+        Statement::StartTransaction { .. }
+            | Statement::Commit { .. }
+            | Statement::Rollback { .. }
+            | Statement::Savepoint { .. }
+            | Statement::ReleaseSavepoint { .. }
+    )
 }
 
 /// Plans, optimizes and executes one statement against `root`.

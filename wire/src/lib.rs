@@ -1,7 +1,19 @@
-//! vdb-wire: the PostgreSQL wire-protocol server (pgwire on tokio).
+//! vdb-wire: vdb's PostgreSQL wire-protocol server (`vdb serve`), on `pgwire` and `tokio`.
 //!
-//! A placeholder until the wire-server issue lands; it depends on `vdb-sql` only, so that the
-//! layering (cli → wire → sql → engine) holds from the first commit.
+//! A [`Server`] serves [`Database`]s (repositories, each under a name). A client connecting to
+//! `name` gets a SQL session on the repository's current branch, `name/branch` one on that
+//! branch. Each connection ([`connection`]) speaks the simple and extended query protocols
+//! over its own `vdb_sql::Session`; [`values`] encodes results and decodes parameters in
+//! PostgreSQL's text and binary formats. This is the only async crate: SQL runs on tokio's
+//! blocking pool, so a long statement never stalls other connections.
 #![forbid(unsafe_code)]
 
-pub use vdb_sql as sql;
+pub mod connection;
+pub mod server;
+pub mod values;
+
+pub use server::{serve_until_signal, Database, Server, ServerConfig};
+
+/// The `server_version` reported to clients: PostgreSQL 15's, which psql and drivers use to
+/// choose their catalog queries, with vdb named after it.
+pub const SERVER_VERSION: &str = "15.0 (vdb)";

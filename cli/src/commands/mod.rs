@@ -17,6 +17,7 @@ pub mod log;
 pub mod merge;
 pub mod reset;
 pub mod revert;
+pub mod serve;
 pub mod show;
 pub mod status;
 pub mod table;

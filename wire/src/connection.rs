@@ -1,0 +1,647 @@
+//! One client connection: its startup (database and branch selection, ParameterStatus), its
+//! SQL session, and the simple and extended query protocols over that session.
+//!
+//! The SQL layer is synchronous, so every statement runs on tokio's blocking pool while the
+//! connection's task waits for it or for a CancelRequest. The session, not pgwire, is the
+//! authority on the transaction state: ReadyForQuery reports [`Session::status`].
+
+use std::fmt::Debug;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use bytes::BytesMut;
+use futures::future::{select, Either};
+use futures::{stream, Sink, SinkExt};
+use pgwire::api::auth::{
+    protocol_negotiation, save_startup_parameters_to_metadata, StartupHandler,
+};
+use pgwire::api::cancel::DefaultCancelHandler;
+use pgwire::api::copy::CopyHandler;
+use pgwire::api::portal::{Format, Portal};
+use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use pgwire::api::results::{FieldFormat, FieldInfo, QueryResponse, Response, Tag};
+use pgwire::api::stmt::QueryParser;
+use pgwire::api::store::PortalStore;
+use pgwire::api::{
+    ClientInfo, ClientPortalStore, ConnectionHandle, ErrorHandler, PgWireConnectionState,
+    PgWireServerHandlers, PidSecretKeyGenerator, Type as PgType,
+};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::data::{DataRow, FieldDescription, RowDescription};
+use pgwire::messages::extendedquery::{Execute, Sync as PgSync};
+use pgwire::messages::response::{
+    CommandComplete, EmptyQueryResponse, ReadyForQuery, TransactionStatus,
+};
+use pgwire::messages::simplequery::Query;
+use pgwire::messages::startup::{Authentication, BackendKeyData, ParameterStatus};
+use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
+use sqlparser::ast::Statement;
+use vdb_engine::value::{Type, Value};
+use vdb_sql::{Session, StatementResult};
+
+use crate::server::Shared;
+use crate::values::{decode_param, put_field, type_from_oid, type_modifier, type_oid, type_size};
+
+/// The handlers of one connection (pgwire asks for each of them through
+/// [`PgWireServerHandlers`]).
+#[derive(Debug)]
+pub struct Connection {
+    shared: Arc<Shared>,
+    session: Arc<Mutex<Option<Session>>>,
+    parser: Arc<StatementParser>,
+}
+
+impl Connection {
+    pub fn new(shared: Arc<Shared>) -> Connection {
+        let session = Arc::new(Mutex::new(None));
+        Connection {
+            parser: Arc::new(StatementParser {
+                session: session.clone(),
+            }),
+            shared,
+            session,
+        }
+    }
+
+    /// Runs `f` on the session on the blocking pool.
+    async fn with_session<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Session) -> T + Send + 'static,
+    ) -> PgWireResult<T> {
+        let session = self.session.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = session.lock().unwrap_or_else(|p| p.into_inner());
+            guard.as_mut().map(f)
+        })
+        .await
+        .map_err(|e| user_error("XX000", format!("statement panicked: {e}")))?
+        .ok_or_else(|| user_error("08P01", "the connection has no session".into()))
+    }
+
+    /// The session's transaction status, as ReadyForQuery reports it.
+    fn status(&self) -> TransactionStatus {
+        match self.session.try_lock() {
+            Ok(guard) => guard
+                .as_ref()
+                .map_or(TransactionStatus::Idle, |s| match s.status() {
+                    vdb_sql::TransactionStatus::Idle => TransactionStatus::Idle,
+                    vdb_sql::TransactionStatus::InBlock => TransactionStatus::Transaction,
+                    vdb_sql::TransactionStatus::Failed => TransactionStatus::Error,
+                }),
+            // A cancelled statement still holds the session: it is in a block if anything.
+            Err(_) => TransactionStatus::Error,
+        }
+    }
+}
+
+impl PgWireServerHandlers for Connection {
+    fn simple_query_handler(&self) -> Arc<impl SimpleQueryHandler> {
+        Arc::new(self.clone_handle())
+    }
+
+    fn extended_query_handler(&self) -> Arc<impl ExtendedQueryHandler> {
+        Arc::new(self.clone_handle())
+    }
+
+    fn startup_handler(&self) -> Arc<impl StartupHandler> {
+        Arc::new(self.clone_handle())
+    }
+
+    fn copy_handler(&self) -> Arc<impl CopyHandler> {
+        Arc::new(pgwire::api::NoopHandler)
+    }
+
+    fn error_handler(&self) -> Arc<impl ErrorHandler> {
+        Arc::new(self.clone_handle())
+    }
+
+    fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
+        Arc::new(DefaultCancelHandler::new(self.shared.cancels.clone()))
+    }
+}
+
+impl Connection {
+    fn clone_handle(&self) -> Connection {
+        Connection {
+            shared: self.shared.clone(),
+            session: self.session.clone(),
+            parser: self.parser.clone(),
+        }
+    }
+}
+
+/// An ErrorResponse for `sqlstate` with `message`.
+fn user_error(sqlstate: &str, message: String) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "ERROR".into(),
+        sqlstate.into(),
+        message,
+    )))
+}
+
+/// The ErrorResponse for a SQL error: its SQLSTATE, message, detail and cursor position.
+pub fn error_info(error: &vdb_sql::Error) -> ErrorInfo {
+    let mut info = ErrorInfo::new("ERROR".into(), error.sqlstate().into(), error.to_string());
+    match error {
+        vdb_sql::Error::Syntax {
+            position: Some(p), ..
+        } => info.position = Some(p.to_string()),
+        vdb_sql::Error::UniqueViolation { detail, .. } if !detail.is_empty() => {
+            info.detail = Some(detail.clone());
+        }
+        _ => {}
+    }
+    info
+}
+
+fn sql_error(error: &vdb_sql::Error) -> PgWireError {
+    PgWireError::UserError(Box::new(error_info(error)))
+}
+
+impl ErrorHandler for Connection {
+    fn on_error<C>(&self, client: &C, error: &mut PgWireError)
+    where
+        C: ClientInfo,
+    {
+        eprintln!("vdb serve: {}: {error}", client.socket_addr());
+    }
+}
+
+#[async_trait]
+impl StartupHandler for Connection {
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let PgWireFrontendMessage::Startup(ref startup) = message else {
+            return Ok(());
+        };
+        protocol_negotiation(client, startup).await?;
+        save_startup_parameters_to_metadata(client, startup);
+        let user = client.metadata().get("user").cloned().unwrap_or_default();
+        let database = client
+            .metadata()
+            .get("database")
+            .cloned()
+            .unwrap_or_else(|| user.clone());
+        let fatal = |code: &str, message: String| {
+            PgWireError::UserError(Box::new(ErrorInfo::new(
+                "FATAL".into(),
+                code.into(),
+                message,
+            )))
+        };
+        let Some(permit) = self.shared.admit() else {
+            return Err(fatal("53300", "sorry, too many clients already".into()));
+        };
+        let session = self
+            .shared
+            .open_session(&database)
+            .map_err(|message| fatal("3D000", message))?;
+        *self.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(session);
+        let (pid, secret) = self.shared.pids.generate(client);
+        client.set_pid_and_secret_key(pid, secret.clone());
+        let (handle, guard) = self.shared.cancels.register(pid, secret.clone());
+        client
+            .session_extensions()
+            .insert::<Arc<ConnectionHandle>>(handle);
+        client.session_extensions().insert(guard);
+        client.session_extensions().insert(Arc::new(permit));
+        eprintln!(
+            "vdb serve: {} connected as {user:?} to {database:?}",
+            client.socket_addr()
+        );
+
+        client
+            .feed(PgWireBackendMessage::Authentication(Authentication::Ok))
+            .await?;
+        let application_name = client
+            .metadata()
+            .get("application_name")
+            .cloned()
+            .unwrap_or_default();
+        for (name, value) in [
+            ("application_name", application_name.as_str()),
+            ("client_encoding", "UTF8"),
+            ("DateStyle", "ISO, MDY"),
+            ("default_transaction_read_only", "off"),
+            ("in_hot_standby", "off"),
+            ("integer_datetimes", "on"),
+            ("IntervalStyle", "postgres"),
+            ("is_superuser", "on"),
+            ("server_encoding", "UTF8"),
+            ("server_version", crate::SERVER_VERSION),
+            ("session_authorization", user.as_str()),
+            ("standard_conforming_strings", "on"),
+            ("TimeZone", "UTC"),
+        ] {
+            client
+                .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(
+                    name.into(),
+                    value.into(),
+                )))
+                .await?;
+        }
+        client
+            .feed(PgWireBackendMessage::BackendKeyData(BackendKeyData::new(
+                pid, secret,
+            )))
+            .await?;
+        client
+            .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(
+                TransactionStatus::Idle,
+            )))
+            .await?;
+        client.set_state(PgWireConnectionState::ReadyForQuery);
+        Ok(())
+    }
+}
+
+/// Whether a query string holds no statement (only whitespace and semicolons).
+fn is_empty_query(sql: &str) -> bool {
+    sql.chars().all(|c| c == ';' || c.is_whitespace())
+}
+
+/// The receiver of this connection's CancelRequest for the query starting now.
+async fn cancel_receiver<C: ClientInfo>(
+    client: &C,
+) -> Option<futures::channel::oneshot::Receiver<()>> {
+    let handle = client.session_extensions().get::<Arc<ConnectionHandle>>()?;
+    Some(handle.start_query().await)
+}
+
+fn canceled() -> PgWireError {
+    user_error("57014", "canceling statement due to user request".into())
+}
+
+/// RowDescription fields for result columns, each in its requested format.
+fn fields(columns: &[(String, Type)], format: &Format) -> Vec<FieldInfo> {
+    columns
+        .iter()
+        .enumerate()
+        .map(|(i, (name, ty))| {
+            let format = format_of(format, i);
+            FieldInfo::new(name.clone(), None, None, pg_type(ty), format)
+                .with_type_modifier(type_modifier(ty))
+                .with_type_size(type_size(ty))
+        })
+        .collect()
+}
+
+/// The format of column `i`: a Bind may give one code for all columns or one per column (a
+/// count that fits neither is answered as text rather than trusted).
+fn format_of(format: &Format, i: usize) -> FieldFormat {
+    match format {
+        Format::UnifiedText => FieldFormat::Text,
+        Format::UnifiedBinary => FieldFormat::Binary,
+        Format::Individual(codes) => codes
+            .get(i)
+            .map_or(FieldFormat::Text, |c| FieldFormat::from(*c)),
+    }
+}
+
+fn pg_type(ty: &Type) -> PgType {
+    PgType::from_oid(type_oid(ty)).unwrap_or(PgType::TEXT)
+}
+
+/// A DataRow of `row` with each column in the format of `fields`.
+fn data_row(row: &[Value], fields: &[FieldInfo]) -> DataRow {
+    let mut data = BytesMut::new();
+    for (i, value) in row.iter().enumerate() {
+        let binary = fields
+            .get(i)
+            .is_some_and(|f| f.format() == FieldFormat::Binary);
+        put_field(&mut data, value, binary);
+    }
+    DataRow::new(data, i16::try_from(row.len()).unwrap_or(i16::MAX))
+}
+
+fn row_description(fields: &[FieldInfo]) -> RowDescription {
+    RowDescription::new(
+        fields
+            .iter()
+            .map(|f| {
+                FieldDescription::new(
+                    f.name().to_string(),
+                    f.table_id().unwrap_or(0),
+                    f.column_id().unwrap_or(0),
+                    f.datatype().oid(),
+                    f.type_size(),
+                    f.type_modifier(),
+                    f.format().value(),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// The CommandComplete tag of a query that returned `n` rows.
+fn select_tag(n: usize) -> CommandComplete {
+    CommandComplete::new(format!("SELECT {n}"))
+}
+
+#[async_trait]
+impl SimpleQueryHandler for Connection {
+    async fn on_query<C>(&self, client: &mut C, query: Query) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if !matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
+            return Err(PgWireError::NotReadyForQuery);
+        }
+        client.set_state(PgWireConnectionState::QueryInProgress);
+        let sql = query.query;
+        if is_empty_query(&sql) {
+            client
+                .feed(PgWireBackendMessage::EmptyQueryResponse(
+                    EmptyQueryResponse::new(),
+                ))
+                .await?;
+        } else {
+            let cancel = cancel_receiver(client).await;
+            let run = self.with_session(move |session| session.execute_script(&sql));
+            let outcome = match cancel {
+                Some(cancel) => match select(Box::pin(run), cancel).await {
+                    Either::Left((outcome, _)) => outcome,
+                    Either::Right(_) => Err(canceled()),
+                },
+                None => run.await,
+            };
+            match outcome {
+                Ok((results, error)) => {
+                    for result in results {
+                        send_result(client, result).await?;
+                    }
+                    if let Some(e) = error {
+                        client
+                            .feed(PgWireBackendMessage::ErrorResponse(error_info(&e).into()))
+                            .await?;
+                    }
+                }
+                Err(PgWireError::UserError(info)) => {
+                    client
+                        .feed(PgWireBackendMessage::ErrorResponse((*info).into()))
+                        .await?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let status = self.status();
+        client.set_state(PgWireConnectionState::ReadyForQuery);
+        client.set_transaction_status(status);
+        client
+            .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(
+                status,
+            )))
+            .await?;
+        Ok(())
+    }
+
+    async fn do_query<C>(&self, _client: &mut C, _query: &str) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        // on_query is overridden and never calls this.
+        Err(user_error("XX000", "unreachable simple query path".into()))
+    }
+}
+
+/// Sends one statement's result of a simple query.
+async fn send_result<C>(client: &mut C, result: StatementResult) -> PgWireResult<()>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    C::Error: Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    match result {
+        StatementResult::Rows { columns, rows } => {
+            let fields = fields(&columns, &Format::UnifiedText);
+            client
+                .feed(PgWireBackendMessage::RowDescription(row_description(
+                    &fields,
+                )))
+                .await?;
+            let n = rows.len();
+            for row in &rows {
+                client
+                    .feed(PgWireBackendMessage::DataRow(data_row(row, &fields)))
+                    .await?;
+            }
+            client
+                .feed(PgWireBackendMessage::CommandComplete(select_tag(n)))
+                .await?;
+        }
+        StatementResult::Command { tag } => {
+            client
+                .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(
+                    tag,
+                )))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A statement prepared with Parse: its AST, the parameter types the client declared, and
+/// what describing it found.
+#[derive(Debug)]
+pub struct Prepared {
+    statement: Statement,
+    declared: Vec<Option<Type>>,
+    params: Vec<Type>,
+    columns: Option<Vec<(String, Type)>>,
+}
+
+/// Parses and describes statements for the extended protocol, against the connection's
+/// session (so names resolve against the branch's current tables).
+#[derive(Debug)]
+pub struct StatementParser {
+    session: Arc<Mutex<Option<Session>>>,
+}
+
+#[async_trait]
+impl QueryParser for StatementParser {
+    type Statement = Arc<Prepared>;
+
+    async fn parse_sql<C>(
+        &self,
+        _client: &C,
+        sql: &str,
+        types: &[Option<PgType>],
+    ) -> PgWireResult<Option<Self::Statement>>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let mut statements = vdb_sql::parse(sql).map_err(|e| sql_error(&e))?;
+        let statement = match statements.len() {
+            0 => return Ok(None),
+            1 => statements.remove(0),
+            _ => {
+                return Err(user_error(
+                    "42601",
+                    "cannot insert multiple commands into a prepared statement".into(),
+                ))
+            }
+        };
+        let declared: Vec<Option<Type>> = types
+            .iter()
+            .map(|t| t.as_ref().and_then(|t| type_from_oid(t.oid())))
+            .collect();
+        let description = {
+            let guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
+            let session = guard
+                .as_ref()
+                .ok_or_else(|| user_error("08P01", "the connection has no session".into()))?;
+            session
+                .describe(&statement, &declared)
+                .map_err(|e| sql_error(&e))?
+        };
+        Ok(Some(Arc::new(Prepared {
+            statement,
+            declared,
+            params: description.params,
+            columns: description.columns,
+        })))
+    }
+
+    fn get_parameter_types(&self, stmt: &Self::Statement) -> PgWireResult<Vec<PgType>> {
+        Ok(stmt.params.iter().map(pg_type).collect())
+    }
+
+    fn get_result_schema(
+        &self,
+        stmt: &Self::Statement,
+        column_format: Option<&Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
+        Ok(stmt.columns.as_deref().map_or_else(Vec::new, |columns| {
+            fields(columns, column_format.unwrap_or(&Format::UnifiedText))
+        }))
+    }
+}
+
+#[async_trait]
+impl ExtendedQueryHandler for Connection {
+    type Statement = Arc<Prepared>;
+    type QueryParser = StatementParser;
+
+    fn query_parser(&self) -> Arc<Self::QueryParser> {
+        self.parser.clone()
+    }
+
+    async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let outcome = self._on_execute(client, message).await;
+        if outcome.is_err() {
+            // pgwire leaves the state mid-query on an error; it goes on to skip to Sync.
+            client.set_state(PgWireConnectionState::ReadyForQuery);
+        }
+        client.set_transaction_status(self.status());
+        outcome
+    }
+
+    async fn on_sync<C>(&self, client: &mut C, _message: PgSync) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        client.portal_store().rm_portal(pgwire::api::DEFAULT_NAME);
+        let status = self.status();
+        client.set_transaction_status(status);
+        client
+            .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(
+                status,
+            )))
+            .await?;
+        client.flush().await?;
+        Ok(())
+    }
+
+    async fn do_query<C>(
+        &self,
+        _client: &mut C,
+        portal: &Portal<Self::Statement>,
+        _max_rows: usize,
+    ) -> PgWireResult<Response>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let prepared = portal.statement.statement.clone();
+        if portal.parameters.len() != prepared.params.len() {
+            return Err(user_error(
+                "08P01",
+                format!(
+                    "bind message supplies {} parameters, but prepared statement \"{}\" requires {}",
+                    portal.parameters.len(),
+                    portal.statement.id,
+                    prepared.params.len()
+                ),
+            ));
+        }
+        let params = portal
+            .parameters
+            .iter()
+            .enumerate()
+            .map(|(i, bytes)| {
+                let binary = format_of(&portal.parameter_format, i) == FieldFormat::Binary;
+                decode_param(
+                    bytes.as_deref(),
+                    binary,
+                    prepared.declared.get(i).and_then(Option::as_ref),
+                    &prepared.params[i],
+                )
+            })
+            .collect::<vdb_sql::Result<Vec<_>>>()
+            .map_err(|e| sql_error(&e))?;
+        let result_format = portal.result_column_format.clone();
+        // pgwire's Execute handling already races this future against a CancelRequest.
+        let outcome = self
+            .with_session(move |session| session.execute_bound(&prepared.statement, &params))
+            .await?;
+        match outcome.map_err(|e| sql_error(&e))? {
+            StatementResult::Rows { columns, rows } => {
+                let fields = Arc::new(fields(&columns, &result_format));
+                let encoded = fields.clone();
+                let rows = stream::iter(
+                    rows.into_iter()
+                        .map(move |row| Ok(data_row(&row, &encoded))),
+                );
+                Ok(Response::Query(QueryResponse::new(fields, rows)))
+            }
+            StatementResult::Command { tag } => Ok(Response::Execution(command_tag(&tag))),
+        }
+    }
+}
+
+/// pgwire's Tag for a tag string such as `INSERT 0 3` or `CREATE TABLE`.
+fn command_tag(tag: &str) -> Tag {
+    let mut parts = tag.rsplitn(2, ' ');
+    match (
+        parts.next().and_then(|n| n.parse::<usize>().ok()),
+        parts.next(),
+    ) {
+        (Some(rows), Some(command)) => Tag::new(command).with_rows(rows),
+        _ => Tag::new(tag),
+    }
+}

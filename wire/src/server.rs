@@ -1,0 +1,175 @@
+//! The listening side: the databases a server serves, the accept loop, the connection limit and
+//! a clean shutdown.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use pgwire::api::{ConnectionManager, RandomPidSecretKeyGenerator};
+use tokio::net::TcpListener;
+use vdb_engine::repo::Repository;
+use vdb_sql::Session;
+
+use crate::connection::Connection;
+
+/// A repository served as a database under `name`.
+#[derive(Debug, Clone)]
+pub struct Database {
+    pub name: String,
+    pub repo: Arc<Repository>,
+}
+
+/// How a server listens.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub addr: SocketAddr,
+    /// Connections beyond this many are refused with 53300.
+    pub max_connections: usize,
+}
+
+/// What every connection of a server shares.
+#[derive(Debug)]
+pub struct Shared {
+    databases: Vec<Database>,
+    pub(crate) cancels: Arc<ConnectionManager>,
+    pub(crate) pids: RandomPidSecretKeyGenerator,
+    connections: Arc<AtomicUsize>,
+    max_connections: usize,
+}
+
+/// One admitted connection; dropping it frees its slot.
+#[derive(Debug)]
+pub struct Permit(Arc<AtomicUsize>);
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Shared {
+    /// A slot for one more connection, unless the server is full.
+    pub(crate) fn admit(&self) -> Option<Permit> {
+        let admitted = self
+            .connections
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < self.max_connections).then_some(n + 1)
+            })
+            .is_ok();
+        admitted.then(|| Permit(self.connections.clone()))
+    }
+
+    /// A session for the database a client asked for: `name` (the repository's current
+    /// branch) or `name/branch`. The error is PostgreSQL's 3D000 message.
+    pub(crate) fn open_session(&self, requested: &str) -> Result<Session, String> {
+        let missing = || format!("database \"{requested}\" does not exist");
+        let (name, branch) = match requested.split_once('/') {
+            Some((name, branch)) => (name, Some(branch)),
+            None => (requested, None),
+        };
+        let database = self
+            .databases
+            .iter()
+            .find(|d| d.name == name)
+            .ok_or_else(missing)?;
+        let branch = match branch {
+            Some(branch) => {
+                database.repo.branch_head(branch).map_err(|_| missing())?;
+                branch.to_string()
+            }
+            None => database
+                .repo
+                .head_branch()
+                .map_err(|e| format!("database \"{name}\" cannot be opened: {e}"))?,
+        };
+        Ok(Session::new(database.repo.clone(), &branch))
+    }
+}
+
+/// A bound server, ready to run.
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    shared: Arc<Shared>,
+}
+
+impl Server {
+    /// Binds the listening socket.
+    pub async fn bind(config: &ServerConfig, databases: Vec<Database>) -> io::Result<Server> {
+        let listener = TcpListener::bind(config.addr).await?;
+        Ok(Server {
+            listener,
+            shared: Arc::new(Shared {
+                databases,
+                cancels: Arc::new(ConnectionManager::new()),
+                pids: RandomPidSecretKeyGenerator::default(),
+                connections: Arc::new(AtomicUsize::new(0)),
+                max_connections: config.max_connections,
+            }),
+        })
+    }
+
+    /// The address the server listens on (useful with port 0).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Accepts connections until `shutdown` completes. Each connection runs on its own task;
+    /// a failing connection ends alone. Every acknowledged commit is already durable, so
+    /// shutting down loses nothing.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => return Ok(()),
+                accepted = self.listener.accept() => {
+                    let (socket, peer) = match accepted {
+                        Ok(accepted) => accepted,
+                        Err(e) => {
+                            eprintln!("vdb serve: accept failed: {e}");
+                            continue;
+                        }
+                    };
+                    let _ = socket.set_nodelay(true);
+                    let connection = Connection::new(self.shared.clone());
+                    tokio::spawn(async move {
+                        if let Err(e) = pgwire::tokio::process_socket(socket, None, connection).await {
+                            eprintln!("vdb serve: {peer}: connection ended: {e}");
+                        }
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Serves `databases` until SIGINT or SIGTERM, on a runtime of its own; `ready` is called
+/// with the bound address once clients can connect.
+pub fn serve_until_signal(
+    config: &ServerConfig,
+    databases: Vec<Database>,
+    ready: impl FnOnce(SocketAddr),
+) -> io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let server = Server::bind(config, databases).await?;
+        ready(server.local_addr()?);
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        let shutdown = async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            eprintln!("vdb serve: shutting down");
+        };
+        server.run(shutdown).await
+    })?;
+    // Connections still running are dropped with the runtime; what they committed is durable.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    Ok(())
+}
