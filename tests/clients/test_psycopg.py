@@ -1,0 +1,114 @@
+"""psycopg2 and psycopg 3 against vdb serve: queries, parameters, transactions, errors."""
+
+import psycopg
+import psycopg2
+import psycopg2.errors
+import pytest
+
+
+def setup_labels(conn):
+    cur = conn.cursor()
+    cur.execute(
+        "CREATE TABLE labels (id bigint PRIMARY KEY, text text, label int, score double precision)"
+    )
+    cur.execute(
+        "INSERT INTO labels VALUES (1, 'cat', 0, 0.25), (2, 'dog', 1, 0.5), (3, NULL, NULL, NULL)"
+    )
+    conn.commit()
+
+
+def test_psycopg2_round_trips_rows_and_parameters(server):
+    conn = psycopg2.connect(server.dsn())
+    setup_labels(conn)
+    cur = conn.cursor()
+    cur.execute("SELECT id, text, label, score FROM labels WHERE id = %s", (2,))
+    assert cur.fetchall() == [(2, "dog", 1, 0.5)]
+    assert [d.name for d in cur.description] == ["id", "text", "label", "score"]
+    cur.execute("INSERT INTO labels VALUES (%s, %s, %s, %s)", (4, "it's \\ \"quoted\"", None, 1e-7))
+    conn.commit()
+    cur.execute("SELECT text, label, score FROM labels WHERE id = 4")
+    assert cur.fetchone() == ("it's \\ \"quoted\"", None, 1e-7)
+    cur.execute("SELECT count(*), sum(label) FROM labels")
+    assert cur.fetchone() == (4, 1)
+
+
+def test_psycopg2_errors_carry_sqlstate_and_roll_back(server):
+    conn = psycopg2.connect(server.dsn())
+    setup_labels(conn)
+    cur = conn.cursor()
+    cur.execute("DELETE FROM labels WHERE id = 3")
+    with pytest.raises(psycopg2.errors.UniqueViolation) as excinfo:
+        cur.execute("INSERT INTO labels VALUES (1, 'again', 0, 0)")
+    assert excinfo.value.pgcode == "23505"
+    assert excinfo.value.diag.message_detail == "Key (id)=(1) already exists."
+    with pytest.raises(psycopg2.errors.InFailedSqlTransaction):
+        cur.execute("SELECT 1")
+    conn.rollback()
+    cur.execute("SELECT count(*) FROM labels")
+    assert cur.fetchone() == (3,), "the DELETE in the failed transaction was rolled back"
+    with pytest.raises(psycopg2.errors.UndefinedTable):
+        cur.execute("SELECT * FROM nope")
+    conn.rollback()
+    with pytest.raises(psycopg2.errors.SyntaxError):
+        cur.execute("SELEC 1")
+
+
+def test_psycopg2_commits_survive_a_server_restart(tmp_path):
+    from conftest import start, stop
+
+    srv = start(tmp_path / "db")
+    conn = psycopg2.connect(srv.dsn())
+    setup_labels(conn)
+    conn.close()
+    stop(srv)
+    srv = start(tmp_path / "db")
+    try:
+        conn = psycopg2.connect(srv.dsn())
+        cur = conn.cursor()
+        cur.execute("SELECT id FROM labels ORDER BY id")
+        assert cur.fetchall() == [(1,), (2,), (3,)]
+    finally:
+        stop(srv)
+
+
+def test_psycopg3_binds_server_side_parameters(server):
+    conn = psycopg.connect(server.dsn())
+    setup_labels(conn)
+    rows = conn.execute("SELECT id, text FROM labels WHERE id = %s", (1,)).fetchall()
+    assert rows == [(1, "cat")]
+    rows = conn.execute(
+        "SELECT id FROM labels WHERE text = %s AND score > %s", ("dog", 0.1)
+    ).fetchall()
+    assert rows == [(2,)]
+    # Prepared automatically after a few executions, then reused.
+    for _ in range(8):
+        assert conn.execute("SELECT text FROM labels WHERE id = %s", (2,)).fetchone() == ("dog",)
+    # Binary results.
+    rows = conn.execute("SELECT id, score FROM labels WHERE id = %s", (1,), binary=True).fetchall()
+    assert rows == [(1, 0.25)]
+    conn.commit()
+
+
+def test_psycopg3_executemany_and_transactions(server):
+    conn = psycopg.connect(server.dsn())
+    setup_labels(conn)
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO labels VALUES (%s, %s, %s, %s)",
+            [(10 + i, f"row{i}", i % 2, i / 10) for i in range(20)],
+        )
+    conn.commit()
+    assert conn.execute("SELECT count(*) FROM labels").fetchone() == (23,)
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        with conn.transaction():
+            conn.execute("INSERT INTO labels VALUES (%s, 'x', 0, 0)", (100,))
+            conn.execute("INSERT INTO labels VALUES (%s, 'x', 0, 0)", (100,))
+    assert conn.execute("SELECT count(*) FROM labels WHERE id = 100").fetchone() == (0,)
+
+
+def test_branches_are_databases(server):
+    conn = psycopg2.connect(server.dsn())
+    setup_labels(conn)
+    with pytest.raises(psycopg2.OperationalError) as excinfo:
+        psycopg2.connect(server.dsn("nope"))
+    assert 'database "nope" does not exist' in str(excinfo.value)
