@@ -28,6 +28,7 @@
 #![forbid(unsafe_code)]
 
 pub mod catalog;
+pub mod copy;
 pub mod error;
 pub mod execution;
 pub mod expr;

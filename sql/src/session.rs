@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use sqlparser::ast::Statement;
+use sqlparser::ast::{CopySource, CopyTarget, Statement};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
 use vdb_engine::repo::{merge_roots, Repository};
@@ -20,11 +20,12 @@ use vdb_engine::table::RootValue;
 use vdb_engine::value::{Type, Value};
 use vdb_engine::Hash;
 
-use crate::catalog::Catalog;
+use crate::catalog::{table_name, Catalog};
+use crate::copy::{quote_ident, quote_literal, CopyFormat, CopyIn};
 use crate::error::{Error, Result};
 use crate::execution::{execute, Outcome};
 use crate::params::{self, Param};
-use crate::planner::{optimize, plan_statement, Planned};
+use crate::planner::{ident_name, optimize, plan_statement, Planned};
 
 /// The result of one statement.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,6 +37,15 @@ pub enum StatementResult {
     },
     /// A command's tag, as PostgreSQL reports it (`INSERT 0 3`, `UPDATE 2`, `BEGIN`...).
     Command { tag: String },
+    /// `COPY ... FROM STDIN`: the client's data is to be passed to [`Session::copy_in`].
+    CopyIn(CopyIn),
+    /// `COPY ... TO STDOUT`: the data to send (one line per row, after a CSV header), its
+    /// column count and its row count.
+    CopyOut {
+        data: Vec<Vec<u8>>,
+        columns: usize,
+        rows: u64,
+    },
 }
 
 /// The transaction state of a session.
@@ -128,6 +138,11 @@ impl Session {
         let mut results = Vec::new();
         for statement in &statements {
             match self.execute_one(statement) {
+                // The client sends COPY data next; the statements after it are not run.
+                Ok(result @ StatementResult::CopyIn(_)) => {
+                    results.push(result);
+                    break;
+                }
                 Ok(result) => results.push(result),
                 Err(e) => {
                     if implicit {
@@ -143,6 +158,13 @@ impl Session {
             }
         }
         (results, None)
+    }
+
+    /// Marks an open transaction block failed (a COPY the client abandoned, say).
+    pub fn fail_transaction(&mut self) {
+        if let Some(txn) = &mut self.txn {
+            txn.failed = true;
+        }
     }
 
     /// Runs one parsed statement; an error inside a transaction block fails the block.
@@ -239,6 +261,12 @@ impl Session {
             }
             _ => {}
         }
+        if let Statement::Copy { .. } = statement {
+            if matches!(&self.txn, Some(txn) if txn.failed) {
+                return Err(Error::TransactionAborted);
+            }
+            return self.copy(statement);
+        }
         match &mut self.txn {
             Some(txn) if txn.failed => Err(Error::TransactionAborted),
             Some(txn) => {
@@ -258,6 +286,159 @@ impl Session {
                 }
                 Ok(result)
             }
+        }
+    }
+
+    /// Starts a COPY: FROM STDIN returns what the data must fill; TO STDOUT runs the query and
+    /// encodes its rows.
+    fn copy(&mut self, statement: &Statement) -> Result<StatementResult> {
+        let Statement::Copy {
+            source,
+            to,
+            target,
+            options,
+            legacy_options,
+            ..
+        } = statement
+        else {
+            return Err(Error::Unsupported("this COPY".into()));
+        };
+        let format = CopyFormat::from_options(options, legacy_options)?;
+        match (to, target, source) {
+            (
+                false,
+                CopyTarget::Stdin,
+                CopySource::Table {
+                    table_name: name,
+                    columns,
+                },
+            ) => {
+                let table = table_name(name)?;
+                let columns: Vec<String> = columns.iter().map(ident_name).collect();
+                let root = match &self.txn {
+                    Some(txn) => txn.root.clone(),
+                    None => self.read_working()?.1,
+                };
+                let schema = Catalog::new(&root, self.repo.node_store())
+                    .must_get_table(&table)?
+                    .schema()
+                    .clone();
+                for c in &columns {
+                    if schema.get_column(c).is_none() {
+                        return Err(Error::UndefinedColumn(format!(
+                            "column \"{c}\" of relation \"{table}\" does not exist"
+                        )));
+                    }
+                }
+                let width = if columns.is_empty() {
+                    schema.columns.len()
+                } else {
+                    columns.len()
+                };
+                Ok(StatementResult::CopyIn(CopyIn {
+                    table,
+                    columns,
+                    format,
+                    width,
+                }))
+            }
+            (true, CopyTarget::Stdout, source) => {
+                let query = match source {
+                    CopySource::Table {
+                        table_name: name,
+                        columns,
+                    } => {
+                        let list = if columns.is_empty() {
+                            "*".to_string()
+                        } else {
+                            let names: Vec<String> = columns
+                                .iter()
+                                .map(|c| quote_ident(&ident_name(c)))
+                                .collect();
+                            names.join(", ")
+                        };
+                        format!("SELECT {list} FROM {}", quote_ident(&table_name(name)?))
+                    }
+                    CopySource::Query(query) => query.to_string(),
+                };
+                let statement = parse(&query)?.remove(0);
+                match self.execute_one(&statement)? {
+                    StatementResult::Rows { columns, rows } => {
+                        let names: Vec<String> = columns.into_iter().map(|(n, _)| n).collect();
+                        Ok(StatementResult::CopyOut {
+                            data: format.encode(&names, &rows),
+                            columns: names.len(),
+                            rows: rows.len() as u64,
+                        })
+                    }
+                    _ => Err(Error::Unsupported(
+                        "COPY of a statement without rows".into(),
+                    )),
+                }
+            }
+            _ => Err(Error::Unsupported(
+                "COPY to or from a file (use FROM STDIN / TO STDOUT, or psql's \\copy)".into(),
+            )),
+        }
+    }
+
+    /// Loads COPY data into the table `copy` names, as one statement (all rows or none).
+    pub fn copy_in(&mut self, copy: &CopyIn, data: &[u8]) -> Result<StatementResult> {
+        let result = self.copy_in_rows(copy, data);
+        if result.is_err() {
+            if let Some(txn) = &mut self.txn {
+                txn.failed = true;
+            }
+        }
+        result
+    }
+
+    fn copy_in_rows(&mut self, copy: &CopyIn, data: &[u8]) -> Result<StatementResult> {
+        let rows = copy.format.parse(data)?;
+        if rows.is_empty() {
+            return Ok(StatementResult::Command {
+                tag: "COPY 0".into(),
+            });
+        }
+        let mut sql = format!("INSERT INTO {}", quote_ident(&copy.table));
+        if !copy.columns.is_empty() {
+            let names: Vec<String> = copy.columns.iter().map(|c| quote_ident(c)).collect();
+            sql.push_str(&format!(" ({})", names.join(", ")));
+        }
+        sql.push_str(" VALUES ");
+        for (i, row) in rows.iter().enumerate() {
+            if row.len() != copy.width {
+                let problem = if row.len() < copy.width {
+                    "missing data for a column"
+                } else {
+                    "extra data after last expected column"
+                };
+                return Err(Error::invalid(
+                    "22P04",
+                    format!("{problem} (COPY {}, line {})", copy.table, i + 1),
+                ));
+            }
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for (j, field) in row.iter().enumerate() {
+                if j > 0 {
+                    sql.push(',');
+                }
+                match field {
+                    None => sql.push_str("NULL"),
+                    Some(text) => sql.push_str(&quote_literal(text)),
+                }
+            }
+            sql.push(')');
+        }
+        let statement = parse(&sql)?.remove(0);
+        match self.execute_statement(&statement)? {
+            StatementResult::Command { .. } => Ok(StatementResult::Command {
+                tag: format!("COPY {}", rows.len()),
+            }),
+            other => Ok(other),
         }
     }
 
@@ -387,7 +568,17 @@ fn run(repo: &Repository, statement: &Statement, root: &mut RootValue) -> Result
 
 /// Parses `sql` with the PostgreSQL dialect, mapping errors to PostgreSQL's syntax errors.
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
-    Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| syntax_error(sql, &e))
+    Parser::parse_sql(&PostgreSqlDialect {}, sql).or_else(|e| {
+        // sqlparser reads `COPY ... FROM STDIN` as followed by inline data, after a `;`:
+        // a lone COPY FROM STDIN, as clients send it, parses once that `;` is supplied.
+        let copy = Parser::parse_sql(&PostgreSqlDialect {}, &format!("{sql};"))
+            .ok()
+            .filter(|s| {
+                matches!(s.as_slice(), [Statement::Copy { target: CopyTarget::Stdin, values, .. }]
+                    if values.is_empty())
+            });
+        copy.ok_or_else(|| syntax_error(sql, &e))
+    })
 }
 
 /// `syntax error at or near "x"` with the 1-based character position of `x`, from sqlparser's

@@ -112,3 +112,31 @@ def test_branches_are_databases(server):
     with pytest.raises(psycopg2.OperationalError) as excinfo:
         psycopg2.connect(server.dsn("nope"))
     assert 'database "nope" does not exist' in str(excinfo.value)
+
+
+def test_copy_with_psycopg2_and_psycopg3(server):
+    import io
+
+    conn = psycopg2.connect(server.dsn())
+    setup_labels(conn)
+    cur = conn.cursor()
+    cur.copy_expert(
+        "COPY labels (id, text, label, score) FROM STDIN WITH (FORMAT csv)",
+        io.StringIO('10,"a, b",1,0.5\n11,,0,\n'),
+    )
+    conn.commit()
+    out = io.StringIO()
+    cur.copy_expert("COPY (SELECT id, text FROM labels WHERE id >= 10 ORDER BY id) TO STDOUT", out)
+    assert out.getvalue() == "10\ta, b\n11\t\\N\n"
+
+    conn3 = psycopg.connect(server.dsn())
+    with conn3.cursor() as cur3:
+        with cur3.copy("COPY labels (id, text) FROM STDIN") as copy:
+            for i in range(100, 110):
+                copy.write_row((i, f"t{i}"))
+        rows = []
+        with cur3.copy("COPY (SELECT id FROM labels WHERE id >= 100 ORDER BY id) TO STDOUT") as copy:
+            for row in copy.rows():
+                rows.append(row)
+    conn3.commit()
+    assert [int(r[0]) for r in rows] == list(range(100, 110))

@@ -9,7 +9,7 @@ use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use futures::future::{select, Either};
 use futures::{stream, Sink, SinkExt};
 use pgwire::api::auth::{
@@ -19,7 +19,7 @@ use pgwire::api::cancel::DefaultCancelHandler;
 use pgwire::api::copy::CopyHandler;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
-use pgwire::api::results::{FieldFormat, FieldInfo, QueryResponse, Response, Tag};
+use pgwire::api::results::{CopyResponse, FieldFormat, FieldInfo, QueryResponse, Response, Tag};
 use pgwire::api::stmt::QueryParser;
 use pgwire::api::store::PortalStore;
 use pgwire::api::{
@@ -27,6 +27,7 @@ use pgwire::api::{
     PgWireServerHandlers, PidSecretKeyGenerator, Type as PgType,
 };
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::copy::{CopyData, CopyDone, CopyFail, CopyInResponse, CopyOutResponse};
 use pgwire::messages::data::{DataRow, FieldDescription, RowDescription};
 use pgwire::messages::extendedquery::{Execute, Sync as PgSync};
 use pgwire::messages::response::{
@@ -37,6 +38,7 @@ use pgwire::messages::startup::{Authentication, BackendKeyData, ParameterStatus}
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use sqlparser::ast::Statement;
 use vdb_engine::value::{Type, Value};
+use vdb_sql::copy::CopyIn;
 use vdb_sql::{Session, StatementResult};
 
 use crate::server::Shared;
@@ -49,7 +51,12 @@ pub struct Connection {
     shared: Arc<Shared>,
     session: Arc<Mutex<Option<Session>>>,
     parser: Arc<StatementParser>,
+    /// The COPY FROM STDIN in progress and the data received so far.
+    copy: Arc<Mutex<Option<PendingCopy>>>,
 }
+
+/// A COPY FROM STDIN and the data received for it so far.
+type PendingCopy = (CopyIn, Vec<u8>);
 
 impl Connection {
     pub fn new(shared: Arc<Shared>) -> Connection {
@@ -60,6 +67,7 @@ impl Connection {
             }),
             shared,
             session,
+            copy: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -108,7 +116,7 @@ impl PgWireServerHandlers for Connection {
     }
 
     fn copy_handler(&self) -> Arc<impl CopyHandler> {
-        Arc::new(pgwire::api::NoopHandler)
+        Arc::new(self.clone_handle())
     }
 
     fn error_handler(&self) -> Arc<impl ErrorHandler> {
@@ -126,6 +134,7 @@ impl Connection {
             shared: self.shared.clone(),
             session: self.session.clone(),
             parser: self.parser.clone(),
+            copy: self.copy.clone(),
         }
     }
 }
@@ -379,6 +388,11 @@ impl SimpleQueryHandler for Connection {
             match outcome {
                 Ok((results, error)) => {
                     for result in results {
+                        if let StatementResult::CopyIn(copy) = result {
+                            self.start_copy_in(client, copy, false).await?;
+                            // CopyDone or CopyFail ends the query; ReadyForQuery follows them.
+                            return Ok(());
+                        }
                         send_result(client, result).await?;
                     }
                     if let Some(e) = error {
@@ -450,8 +464,124 @@ where
                 )))
                 .await?;
         }
+        StatementResult::CopyOut {
+            data,
+            columns,
+            rows,
+        } => {
+            let columns = i16::try_from(columns).unwrap_or(i16::MAX);
+            client
+                .feed(PgWireBackendMessage::CopyOutResponse(CopyOutResponse::new(
+                    0,
+                    columns,
+                    vec![0; usize::try_from(columns).unwrap_or(0)],
+                )))
+                .await?;
+            for line in data {
+                client
+                    .feed(PgWireBackendMessage::CopyData(CopyData::new(Bytes::from(
+                        line,
+                    ))))
+                    .await?;
+            }
+            client
+                .feed(PgWireBackendMessage::CopyDone(CopyDone::new()))
+                .await?;
+            client
+                .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(
+                    format!("COPY {rows}"),
+                )))
+                .await?;
+        }
+        StatementResult::CopyIn(_) => {}
     }
     Ok(())
+}
+
+impl Connection {
+    /// Answers a COPY FROM STDIN with CopyInResponse and waits for the client's data.
+    async fn start_copy_in<C>(
+        &self,
+        client: &mut C,
+        copy: CopyIn,
+        extended: bool,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let columns = i16::try_from(copy.width).unwrap_or(i16::MAX);
+        *self.copy.lock().unwrap_or_else(|p| p.into_inner()) = Some((copy, Vec::new()));
+        client
+            .send(PgWireBackendMessage::CopyInResponse(CopyInResponse::new(
+                0,
+                columns,
+                vec![0; usize::try_from(columns).unwrap_or(0)],
+            )))
+            .await?;
+        client.set_state(PgWireConnectionState::CopyInProgress(extended));
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl CopyHandler for Connection {
+    async fn on_copy_data<C>(&self, _client: &mut C, copy_data: CopyData) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let mut copy = self.copy.lock().unwrap_or_else(|p| p.into_inner());
+        match copy.as_mut() {
+            Some((_, data)) => {
+                data.extend_from_slice(&copy_data.data);
+                Ok(())
+            }
+            None => Err(user_error("08P01", "unexpected CopyData".into())),
+        }
+    }
+
+    async fn on_copy_done<C>(&self, client: &mut C, _done: CopyDone) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let taken = self.copy.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let Some((copy, data)) = taken else {
+            return Err(user_error("08P01", "unexpected CopyDone".into()));
+        };
+        let outcome = self
+            .with_session(move |session| session.copy_in(&copy, &data))
+            .await?;
+        client.set_transaction_status(self.status());
+        match outcome.map_err(|e| sql_error(&e))? {
+            StatementResult::Command { tag } => {
+                client
+                    .send(PgWireBackendMessage::CommandComplete(CommandComplete::new(
+                        tag,
+                    )))
+                    .await?;
+                Ok(())
+            }
+            _ => Err(user_error("XX000", "COPY returned no tag".into())),
+        }
+    }
+
+    async fn on_copy_fail<C>(&self, client: &mut C, fail: CopyFail) -> PgWireError
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        self.copy.lock().unwrap_or_else(|p| p.into_inner()).take();
+        // A COPY abandoned inside a transaction block fails the block, as any statement does.
+        let _ = self.with_session(Session::fail_transaction).await;
+        client.set_transaction_status(self.status());
+        user_error("57014", format!("COPY from stdin failed: {}", fail.message))
+    }
 }
 
 /// A statement prepared with Parse: its AST, the parameter types the client declared, and
@@ -630,6 +760,26 @@ impl ExtendedQueryHandler for Connection {
                 Ok(Response::Query(QueryResponse::new(fields, rows)))
             }
             StatementResult::Command { tag } => Ok(Response::Execution(command_tag(&tag))),
+            StatementResult::CopyIn(copy) => {
+                let width = copy.width;
+                *self.copy.lock().unwrap_or_else(|p| p.into_inner()) = Some((copy, Vec::new()));
+                Ok(Response::CopyIn(CopyResponse::new(
+                    0,
+                    width,
+                    stream::empty(),
+                )))
+            }
+            StatementResult::CopyOut { data, columns, .. } => {
+                let chunks: Vec<PgWireResult<CopyData>> = data
+                    .into_iter()
+                    .map(|line| Ok(CopyData::new(Bytes::from(line))))
+                    .collect();
+                Ok(Response::CopyOut(CopyResponse::new(
+                    0,
+                    columns,
+                    stream::iter(chunks),
+                )))
+            }
         }
     }
 }
