@@ -7,6 +7,8 @@ mod commands;
 mod config;
 mod context;
 mod render;
+mod results;
+mod statements;
 
 use clap::{Parser, Subcommand};
 use commands::*;
@@ -46,6 +48,7 @@ enum Command {
     Reset(reset::Args),
     Merge(merge::Args),
     Conflicts(conflicts::Args),
+    Sql(sql::Args),
     Revert(revert::Args),
     CherryPick(cherry_pick::Args),
     Demo(demo::Args),
@@ -72,6 +75,7 @@ fn main() -> ExitCode {
         Command::Reset(args) => reset::run(args, dir),
         Command::Merge(args) => merge::run(args, dir),
         Command::Conflicts(args) => conflicts::run(args, dir),
+        Command::Sql(args) => sql::run(args, dir),
         Command::Revert(args) => revert::run(args, dir),
         Command::CherryPick(args) => cherry_pick::run(args, dir),
         Command::Demo(args) => demo::run(args),
@@ -79,6 +83,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<context::Reported>() => ExitCode::FAILURE,
         Err(e) => {
             eprintln!("vdb: {e}");
             ExitCode::FAILURE

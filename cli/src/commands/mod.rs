@@ -18,6 +18,7 @@ pub mod merge;
 pub mod reset;
 pub mod revert;
 pub mod show;
+pub mod sql;
 pub mod status;
 pub mod table;
 pub mod tag;

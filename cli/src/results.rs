@@ -1,0 +1,232 @@
+//! How `vdb sql` prints a statement's result: psql's default aligned table, CSV, or JSON.
+//!
+//! Values are first turned into PostgreSQL's text output (`vdb_sql::types::to_pg_text`: `t`/`f`
+//! for booleans, `2025-01-31` for dates), so that the aligned table and CSV show what psql
+//! would. The aligned table follows psql's `\pset format aligned`, `border 1`: headers centered
+//! (an odd extra space goes right), columns joined by ` | `, a `-+-` rule, numbers right-aligned,
+//! NULL as an empty cell, no trailing spaces after a left-aligned last column, and a
+//! `(N rows)` footer followed by a blank line. A command prints its tag (`INSERT 0 1`).
+//! JSON prints one array of objects per result, with numbers, booleans and `json` columns as
+//! JSON values and everything else as strings.
+
+use crate::context::Result;
+use vdb_engine::value::{Type, Value};
+use vdb_sql::types::to_pg_text;
+use vdb_sql::StatementResult;
+
+/// `vdb sql --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ResultFormat {
+    /// psql's aligned table, with a `(N rows)` footer.
+    Aligned,
+    /// A header row, then one row per result row; NULL is an empty field.
+    Csv,
+    /// One JSON array of objects (column name to value) per result.
+    Json,
+}
+
+/// The text printed for one statement's result.
+pub fn render(result: &StatementResult, format: ResultFormat) -> Result<String> {
+    match result {
+        StatementResult::Command { tag } => Ok(format!("{tag}\n")),
+        StatementResult::Rows { columns, rows } => match format {
+            ResultFormat::Aligned => Ok(aligned(columns, rows)),
+            ResultFormat::Csv => csv(columns, rows),
+            ResultFormat::Json => json(columns, rows),
+        },
+    }
+}
+
+/// Whether psql right-aligns a column of this type (its numeric types).
+fn right_aligned(ty: &Type) -> bool {
+    matches!(
+        ty,
+        Type::Int2 | Type::Int4 | Type::Int8 | Type::Float4 | Type::Float8 | Type::Numeric { .. }
+    )
+}
+
+/// Display width of a cell, in characters.
+fn width(text: &str) -> usize {
+    text.chars().count()
+}
+
+fn aligned(columns: &[(String, Type)], rows: &[Vec<Value>]) -> String {
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.iter().map(|v| to_pg_text(v).unwrap_or_default()).collect())
+        .collect();
+    let widths: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| {
+            cells
+                .iter()
+                .filter_map(|row| row.get(i))
+                .map(|c| width(c))
+                .chain([width(name)])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    // Header: every title centered, each followed by a space (psql keeps that last space).
+    let header: Vec<String> = columns
+        .iter()
+        .zip(&widths)
+        .map(|((name, _), w)| {
+            let pad = w - width(name);
+            format!(" {}{name}{} ", " ".repeat(pad / 2), " ".repeat(pad - pad / 2))
+        })
+        .collect();
+    out.push_str(&header.join("|"));
+    out.push('\n');
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(w + 2)).collect();
+    out.push_str(&rule.join("+"));
+    out.push('\n');
+    for row in &cells {
+        let mut line = String::new();
+        for (i, ((_, ty), w)) in columns.iter().zip(&widths).enumerate() {
+            let text = row.get(i).map(String::as_str).unwrap_or("");
+            let pad = " ".repeat(w - width(text));
+            line.push_str(if i == 0 { " " } else { " | " });
+            if right_aligned(ty) {
+                line.push_str(&pad);
+                line.push_str(text);
+            } else {
+                line.push_str(text);
+                if i + 1 < columns.len() {
+                    line.push_str(&pad);
+                }
+            }
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    match rows.len() {
+        1 => out.push_str("(1 row)\n\n"),
+        n => out.push_str(&format!("({n} rows)\n\n")),
+    }
+    out
+}
+
+fn csv(columns: &[(String, Type)], rows: &[Vec<Value>]) -> Result<String> {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    writer.write_record(columns.iter().map(|(name, _)| name.as_str()))?;
+    for row in rows {
+        writer.write_record(row.iter().map(|v| to_pg_text(v).unwrap_or_default()))?;
+    }
+    let bytes = writer.into_inner().map_err(|e| e.to_string())?;
+    Ok(String::from_utf8(bytes)?)
+}
+
+/// One array of objects; written by hand rather than through `serde_json::Map`, which would
+/// sort the keys instead of keeping the columns' order.
+fn json(columns: &[(String, Type)], rows: &[Vec<Value>]) -> Result<String> {
+    let mut out = String::from("[");
+    for (r, row) in rows.iter().enumerate() {
+        if r > 0 {
+            out.push(',');
+        }
+        out.push('{');
+        for (i, ((name, ty), value)) in columns.iter().zip(row).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&serde_json::to_string(name)?);
+            out.push(':');
+            out.push_str(&serde_json::to_string(&json_value(ty, value))?);
+        }
+        out.push('}');
+    }
+    out.push_str("]\n");
+    Ok(out)
+}
+
+/// A value as JSON: numbers and booleans as themselves, `json`/`jsonb` text as the document it
+/// holds, NULL as null, everything else (and non-finite floats) as its PostgreSQL text.
+fn json_value(ty: &Type, value: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    let number = |text: String| match text.parse::<serde_json::Number>() {
+        Ok(n) => J::Number(n),
+        Err(_) => J::String(text),
+    };
+    match value {
+        Value::Null => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Int2(n) => J::from(*n),
+        Value::Int4(n) => J::from(*n),
+        Value::Int8(n) => J::from(*n),
+        Value::Float4(_) | Value::Float8(_) | Value::Numeric(_) => {
+            number(to_pg_text(value).unwrap_or_default())
+        }
+        Value::Text(s) if matches!(ty, Type::Json | Type::Jsonb) => {
+            serde_json::from_str(s).unwrap_or_else(|_| J::String(s.clone()))
+        }
+        Value::Array(items) => {
+            let element = match ty {
+                Type::Array(element) => element.as_ref().clone(),
+                other => other.clone(),
+            };
+            J::Array(items.iter().map(|v| json_value(&element, v)).collect())
+        }
+        other => J::String(to_pg_text(other).unwrap_or_default()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows() -> StatementResult {
+        StatementResult::Rows {
+            columns: vec![
+                ("id".into(), Type::Int4),
+                ("name".into(), Type::Text),
+                ("ok".into(), Type::Bool),
+            ],
+            rows: vec![
+                vec![Value::Int4(1), Value::Text("ann".into()), Value::Bool(true)],
+                vec![Value::Int4(20), Value::Null, Value::Null],
+            ],
+        }
+    }
+
+    #[test]
+    fn aligned_matches_psql() {
+        let text = render(&rows(), ResultFormat::Aligned).unwrap();
+        assert_eq!(
+            text,
+            " id | name | ok \n----+------+----\n  1 | ann  | t\n 20 |      | \n(2 rows)\n\n"
+        );
+        let one = StatementResult::Rows {
+            columns: vec![("longer_name".into(), Type::Text)],
+            rows: vec![vec![Value::Text("x".into())]],
+        };
+        assert_eq!(
+            render(&one, ResultFormat::Aligned).unwrap(),
+            " longer_name \n-------------\n x\n(1 row)\n\n"
+        );
+    }
+
+    #[test]
+    fn csv_and_json_keep_types_and_nulls() {
+        assert_eq!(
+            render(&rows(), ResultFormat::Csv).unwrap(),
+            "id,name,ok\n1,ann,t\n20,,\n"
+        );
+        assert_eq!(
+            render(&rows(), ResultFormat::Json).unwrap(),
+            "[{\"id\":1,\"name\":\"ann\",\"ok\":true},{\"id\":20,\"name\":null,\"ok\":null}]\n"
+        );
+    }
+
+    #[test]
+    fn commands_print_their_tag() {
+        let tag = StatementResult::Command {
+            tag: "INSERT 0 1".into(),
+        };
+        assert_eq!(render(&tag, ResultFormat::Json).unwrap(), "INSERT 0 1\n");
+    }
+}
