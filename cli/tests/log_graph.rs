@@ -1,0 +1,60 @@
+//! `vdb log --graph` draws merges as `git log --graph --oneline` does, `--stat` counts each
+//! commit's row changes, and `-- TABLE` keeps only the commits that changed that table.
+
+mod common;
+use common::Scratch;
+
+/// Replaces every 12-digit short hash with `H` so that outputs can be compared exactly.
+fn hashless(text: &str) -> String {
+    text.split(' ')
+        .map(|w| {
+            if w.len() == 12 && w.chars().all(|c| c.is_ascii_hexdigit()) {
+                "H"
+            } else {
+                w
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn graph_stat_and_table_filter() {
+    let s = Scratch::with_people();
+    s.ok(&["checkout", "-b", "feature"]);
+    s.import("--update", "people", "id,name,score\n2,bobby,20\n");
+    s.ok(&["commit", "-am", "rename bob"]);
+    s.ok(&["checkout", "main"]);
+    s.ok(&["sql", "-q", "CREATE TABLE pets (id int PRIMARY KEY)"]);
+    s.ok(&["add", "pets"]);
+    s.ok(&["commit", "-m", "add pets"]);
+    s.ok(&["merge", "feature", "-m", "merge feature"]);
+
+    // The branch's commit and main's own come newest first, each in its own lane.
+    assert_eq!(
+        hashless(&s.ok(&["log", "--graph"])),
+        "*   H (HEAD -> main) merge feature\n\
+         |\\\n\
+         * | H add pets\n\
+         | * H (feature) rename bob\n\
+         |/\n\
+         * H add people\n\
+         * H Initialize data repository\n"
+    );
+
+    let stat = s.ok(&["log", "--oneline", "--stat", "-n", "2"]);
+    assert!(
+        stat.contains(" people: 0 row(s) added, 0 deleted, 1 modified (1 cell(s))"),
+        "{stat}"
+    );
+    assert!(
+        stat.contains(" pets: 0 row(s) added, 0 deleted, 0 modified (0 cell(s))"),
+        "{stat}"
+    );
+
+    let pets = hashless(&s.ok(&["log", "--oneline", "--", "pets"]));
+    assert_eq!(pets, "H add pets\n");
+    // The merge only brought in the branch's change, so it is left out, as git does for paths.
+    let people = hashless(&s.ok(&["log", "--graph", "--", "people"]));
+    assert_eq!(people, "* H (feature) rename bob\n* H add people\n");
+}
