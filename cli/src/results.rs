@@ -53,7 +53,11 @@ fn width(text: &str) -> usize {
 fn aligned(columns: &[(String, Type)], rows: &[Vec<Value>]) -> String {
     let cells: Vec<Vec<String>> = rows
         .iter()
-        .map(|row| row.iter().map(|v| to_pg_text(v).unwrap_or_default()).collect())
+        .map(|row| {
+            row.iter()
+                .map(|v| to_pg_text(v).unwrap_or_default())
+                .collect()
+        })
         .collect();
     let widths: Vec<usize> = columns
         .iter()
@@ -75,7 +79,11 @@ fn aligned(columns: &[(String, Type)], rows: &[Vec<Value>]) -> String {
         .zip(&widths)
         .map(|((name, _), w)| {
             let pad = w - width(name);
-            format!(" {}{name}{} ", " ".repeat(pad / 2), " ".repeat(pad - pad / 2))
+            format!(
+                " {}{name}{} ",
+                " ".repeat(pad / 2),
+                " ".repeat(pad - pad / 2)
+            )
         })
         .collect();
     out.push_str(&header.join("|"));

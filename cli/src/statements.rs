@@ -13,7 +13,9 @@
 enum State {
     Normal,
     /// Inside `'...'`; `escapes` for `E'...'`, where a backslash escapes the next character.
-    Single { escapes: bool },
+    Single {
+        escapes: bool,
+    },
     Double,
     /// Inside `$tag$...$tag$`: the whole delimiter, e.g. `$fn$`, and where the body starts
     /// in the buffer (so that `$$$$` is an empty body, not a closed-then-reopened quote).
@@ -127,7 +129,8 @@ impl Splitter {
                     }
                 }
                 State::Dollar(tag, start) => {
-                    if self.buffer.len() >= start + tag.len() && self.buffer.ends_with(tag.as_str()) {
+                    if self.buffer.len() >= start + tag.len() && self.buffer.ends_with(tag.as_str())
+                    {
                         self.state = State::Normal;
                     }
                 }

@@ -6,22 +6,24 @@
 mod common;
 use common::Scratch;
 
-const SETUP: &str = "CREATE TABLE pets (id int PRIMARY KEY, name text, weight numeric, indoor boolean);
+const SETUP: &str =
+    "CREATE TABLE pets (id int PRIMARY KEY, name text, weight numeric, indoor boolean);
 INSERT INTO pets VALUES (1, 'rex', 12.5, false), (2, 'tom', 4, true), (10, NULL, NULL, NULL);";
 
 fn pets() -> Scratch {
     let s = Scratch::repo();
-    assert_eq!(
-        s.ok(&["sql", "-q", SETUP]),
-        "CREATE TABLE\nINSERT 0 3\n"
-    );
+    assert_eq!(s.ok(&["sql", "-q", SETUP]), "CREATE TABLE\nINSERT 0 3\n");
     s
 }
 
 #[test]
 fn query_prints_an_aligned_table_like_psql() {
     let s = pets();
-    let out = s.ok(&["sql", "-q", "SELECT id, name, weight, indoor FROM pets ORDER BY id"]);
+    let out = s.ok(&[
+        "sql",
+        "-q",
+        "SELECT id, name, weight, indoor FROM pets ORDER BY id",
+    ]);
     assert_eq!(
         out,
         " id | name | weight | indoor \n\
@@ -31,7 +33,11 @@ fn query_prints_an_aligned_table_like_psql() {
          10 |      |        | \n\
          (3 rows)\n\n"
     );
-    let one = s.ok(&["sql", "-q", "SELECT name AS pet_name FROM pets WHERE id = 2"]);
+    let one = s.ok(&[
+        "sql",
+        "-q",
+        "SELECT name AS pet_name FROM pets WHERE id = 2",
+    ]);
     assert_eq!(one, " pet_name \n----------\n tom\n(1 row)\n\n");
 }
 
@@ -66,7 +72,13 @@ fn an_error_stops_the_script_with_status_1() {
     );
     // The statement before the error was kept; the one after never ran.
     assert_eq!(
-        s.ok(&["sql", "--format", "csv", "-q", "SELECT id FROM pets WHERE id > 2 ORDER BY id"]),
+        s.ok(&[
+            "sql",
+            "--format",
+            "csv",
+            "-q",
+            "SELECT id FROM pets WHERE id > 2 ORDER BY id"
+        ]),
         "id\n3\n10\n"
     );
 }
@@ -108,7 +120,10 @@ fn sql_changes_are_committed_with_add_and_commit() {
     assert!(diff.contains("| > | 2  | tom  | 5*     |"), "{diff}");
     s.ok(&["commit", "-am", "tom is heavier"]);
     let log = s.ok(&["log", "--oneline"]);
-    assert!(log.lines().next().unwrap().ends_with("tom is heavier"), "{log}");
+    assert!(
+        log.lines().next().unwrap().ends_with("tom is heavier"),
+        "{log}"
+    );
     assert_eq!(s.ok(&["diff"]), "");
     // A transaction left open when the script ends is rolled back.
     s.ok(&["sql", "-q", "BEGIN; DELETE FROM pets"]);

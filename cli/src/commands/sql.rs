@@ -29,7 +29,12 @@ use vdb_sql::Session;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Run the SQL TEXT (one or more statements) and exit.
-    #[arg(short = 'q', long = "query", value_name = "TEXT", conflicts_with = "file")]
+    #[arg(
+        short = 'q',
+        long = "query",
+        value_name = "TEXT",
+        conflicts_with = "file"
+    )]
     query: Option<String>,
     /// Run the SQL script in FILE and exit.
     #[arg(short = 'f', long = "file", value_name = "FILE")]
@@ -103,7 +108,10 @@ fn shell(ctx: &Context, session: &mut Session, format: ResultFormat) -> Result<(
             .load_history(&history)
             .map_err(|e| format!("cannot read {}: {e}", history.display()))?;
     }
-    println!("vdb sql on branch {}; end statements with ;, \\q quits.", ctx.branch);
+    println!(
+        "vdb sql on branch {}; end statements with ;, \\q quits.",
+        ctx.branch
+    );
     let mut splitter = Splitter::new();
     loop {
         let prompt = if splitter.is_empty() {

@@ -2,8 +2,8 @@
 //! its own config home so the user's settings never leak in.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// A scratch directory and helpers to run `vdb` there.
