@@ -1,6 +1,6 @@
 //! `vdb sql` runs SQL on the current branch's working set and prints what psql prints: aligned
-//! tables, command tags, `ERROR:  message` with exit status 1 (stopping the script there); or
-//! CSV and JSON. Input comes from `-q`, `-f` or standard input; what it writes is seen by
+//! tables, command tags, `ERROR:  message` (a syntax error with psql's `LINE n:` and caret)
+//! with exit status 1 (stopping the script there); or CSV and JSON. Input comes from `-q`, `-f` or standard input; what it writes is seen by
 //! `vdb status`, `add`, `commit`, `diff` and `log`.
 
 mod common;
@@ -69,6 +69,12 @@ fn an_error_stops_the_script_with_status_1() {
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
         "ERROR:  relation \"nope\" does not exist\n"
+    );
+    let syntax = s.run(&["sql", "-q", "SELECT 1;\nSELECT * FROMM pets"]);
+    assert_eq!(syntax.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&syntax.stderr),
+        "ERROR:  syntax error at or near \"FROMM\"\nLINE 1: SELECT * FROMM pets\n                 ^\n"
     );
     // The statement before the error was kept; the one after never ran.
     assert_eq!(

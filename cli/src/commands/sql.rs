@@ -6,14 +6,15 @@
 //! [`crate::statements::Splitter`], each statement runs in the session in turn, and its result
 //! is printed by [`crate::results::render`]. As in psql, a script stops at its first error
 //! (printed as `ERROR:  message` on stderr, exit status 1), while the shell reports the error
-//! and reads on. Statements autocommit into the working set unless inside `BEGIN` ... `COMMIT`;
-//! a block still open when the input ends is rolled back, as when psql disconnects.
+//! and reads on (`shell.rs`, tested over a scripted line source). Statements autocommit into
+//! the working set unless inside `BEGIN` ... `COMMIT`; a block still open when the input ends
+//! is rolled back, as when psql disconnects.
+
+mod shell;
 
 use crate::context::{Context, Reported, Result, VDB_DIR};
-use crate::fail;
 use crate::results::{render, ResultFormat};
 use crate::statements::Splitter;
-use rustyline::error::ReadlineError;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use vdb_sql::Session;
@@ -69,36 +70,81 @@ fn run_script(session: &mut Session, script: &str, format: ResultFormat) -> Resu
     let mut splitter = Splitter::new();
     let mut statements = splitter.push(script);
     statements.extend(splitter.finish());
+    let (stdout, stderr) = (std::io::stdout(), std::io::stderr());
+    let mut printer = Printer {
+        out: &mut stdout.lock(),
+        err: &mut stderr.lock(),
+        format,
+    };
     for statement in &statements {
-        if !run_statement(session, statement, format)? {
+        if !printer.run(session, statement)? {
             return Err(Reported.into());
         }
     }
     Ok(())
 }
 
-/// Runs one statement and prints its results, or its error as psql does; returns whether it
-/// succeeded. Only failures to print are errors.
-fn run_statement(session: &mut Session, statement: &str, format: ResultFormat) -> Result<bool> {
-    match session.execute(statement) {
-        Ok(results) => {
-            let mut out = std::io::stdout().lock();
-            for result in &results {
-                out.write_all(render(result, format)?.as_bytes())?;
+/// Where statements' results and errors go.
+pub struct Printer<'a> {
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+    pub format: ResultFormat,
+}
+
+impl std::fmt::Debug for Printer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Printer")
+            .field("format", &self.format)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Printer<'_> {
+    /// Runs one statement and prints its results, or its error as psql does; returns whether
+    /// it succeeded. Only failures to print are errors.
+    pub fn run(&mut self, session: &mut Session, statement: &str) -> Result<bool> {
+        match session.execute(statement) {
+            Ok(results) => {
+                for result in &results {
+                    self.out
+                        .write_all(render(result, self.format)?.as_bytes())?;
+                }
+                self.out.flush()?;
+                Ok(true)
             }
-            out.flush()?;
-            Ok(true)
-        }
-        Err(e) => {
-            std::io::stdout().flush()?;
-            eprintln!("ERROR:  {e}");
-            Ok(false)
+            Err(e) => {
+                self.out.flush()?;
+                self.err.write_all(error_text(&e, statement).as_bytes())?;
+                self.err.flush()?;
+                Ok(false)
+            }
         }
     }
 }
 
-/// The interactive shell: reads lines until a statement is complete, runs it, and goes on
-/// after errors. History is loaded from and saved to `.vdb/sql_history`.
+/// An error as psql prints it: `ERROR:  message`, and for a syntax error with a position the
+/// line it is on and a caret under it (`LINE 2: SELEC 1` / `        ^`).
+fn error_text(error: &vdb_sql::Error, statement: &str) -> String {
+    let mut text = format!("ERROR:  {error}\n");
+    if let vdb_sql::Error::Syntax {
+        position: Some(position),
+        ..
+    } = error
+    {
+        // `position` counts characters from 1; it may point just past the end (at EOF).
+        let before: String = statement.chars().take(position.saturating_sub(1)).collect();
+        let line_number = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().unwrap_or("").chars().count();
+        let line = statement.lines().nth(line_number - 1).unwrap_or("");
+        let prefix = format!("LINE {line_number}: ");
+        text.push_str(&format!("{prefix}{line}\n"));
+        text.push_str(&format!("{}^\n", " ".repeat(prefix.len() + column)));
+    }
+    text
+}
+
+/// The interactive shell over the terminal, with rustyline's line editing and history kept
+/// in `.vdb/sql_history`.
 fn shell(ctx: &Context, session: &mut Session, format: ResultFormat) -> Result<()> {
     let history = ctx.top.join(VDB_DIR).join("sql_history");
     let mut editor = rustyline::DefaultEditor::new()
@@ -112,43 +158,32 @@ fn shell(ctx: &Context, session: &mut Session, format: ResultFormat) -> Result<(
         "vdb sql on branch {}; end statements with ;, \\q quits.",
         ctx.branch
     );
-    let mut splitter = Splitter::new();
-    loop {
-        let prompt = if splitter.is_empty() {
-            format!("vdb:{}> ", ctx.branch)
-        } else {
-            format!("vdb:{}-> ", ctx.branch)
-        };
-        let line = match editor.readline(&prompt) {
-            Ok(line) => line,
-            // Ctrl-C drops the statement being typed, as in psql.
-            Err(ReadlineError::Interrupted) => {
-                splitter.finish();
-                continue;
-            }
-            Err(ReadlineError::Eof) => break,
-            Err(e) => fail!("cannot read the next line: {e}"),
-        };
-        if !line.trim().is_empty() {
-            // Failing to record history must not stop the shell.
-            let _ = editor.add_history_entry(line.as_str());
-        }
-        if splitter.is_empty() {
-            if let Some(command) = line.trim().strip_prefix('\\') {
-                match command.trim() {
-                    "q" => break,
-                    other => eprintln!("invalid command \\{other}; \\q quits"),
-                }
-                continue;
-            }
-        }
-        for statement in splitter.push(&line) {
-            run_statement(session, &statement, format)?;
-        }
-        splitter.push("\n");
-    }
+    let (stdout, stderr) = (std::io::stdout(), std::io::stderr());
+    let mut printer = Printer {
+        out: &mut stdout.lock(),
+        err: &mut stderr.lock(),
+        format,
+    };
+    shell::run(&mut editor, session, &ctx.branch, &mut printer)?;
     editor
         .save_history(&history)
         .map_err(|e| format!("cannot write {}: {e}", history.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_point_at_their_line_and_column() {
+        let error = vdb_sql::Error::Syntax {
+            message: "syntax error at or near \"SELEC\"".into(),
+            position: Some(11),
+        };
+        assert_eq!(
+            error_text(&error, "SELECT 1,\nSELEC 2"),
+            "ERROR:  syntax error at or near \"SELEC\"\nLINE 2: SELEC 2\n        ^\n"
+        );
+    }
 }
