@@ -4,8 +4,8 @@
 //! for booleans, `2025-01-31` for dates), so that the aligned table and CSV show what psql
 //! would. The aligned table follows psql's `\pset format aligned`, `border 1`: headers centered
 //! (an odd extra space goes right), columns joined by ` | `, a `-+-` rule, numbers right-aligned,
-//! NULL as an empty cell, no trailing spaces after a left-aligned last column, and a
-//! `(N rows)` footer followed by a blank line. A command prints its tag (`INSERT 0 1`).
+//! NULL as an empty cell, a cell's extra lines continued below with a `+` mark, no trailing
+//! spaces after a left-aligned last column, and a `(N rows)` footer followed by a blank line. A command prints its tag (`INSERT 0 1`).
 //! JSON prints one array of objects per result, with numbers, booleans and `json` columns as
 //! JSON values and everything else as strings.
 
@@ -66,7 +66,8 @@ fn aligned(columns: &[(String, Type)], rows: &[Vec<Value>]) -> String {
             cells
                 .iter()
                 .filter_map(|row| row.get(i))
-                .map(|c| width(c))
+                .flat_map(|c| c.split('\n'))
+                .map(width)
                 .chain([width(name)])
                 .max()
                 .unwrap_or(0)
@@ -92,29 +93,55 @@ fn aligned(columns: &[(String, Type)], rows: &[Vec<Value>]) -> String {
     out.push_str(&rule.join("+"));
     out.push('\n');
     for row in &cells {
-        let mut line = String::new();
-        for (i, ((_, ty), w)) in columns.iter().zip(&widths).enumerate() {
-            let text = row.get(i).map(String::as_str).unwrap_or("");
-            let pad = " ".repeat(w - width(text));
-            line.push_str(if i == 0 { " " } else { " | " });
-            if right_aligned(ty) {
-                line.push_str(&pad);
-                line.push_str(text);
-            } else {
-                line.push_str(text);
-                if i + 1 < columns.len() {
-                    line.push_str(&pad);
-                }
-            }
-        }
-        out.push_str(&line);
-        out.push('\n');
+        print_row(&mut out, columns, &widths, row);
     }
     match rows.len() {
         1 => out.push_str("(1 row)\n\n"),
         n => out.push_str(&format!("({n} rows)\n\n")),
     }
     out
+}
+
+/// One result row, over as many lines as its tallest cell: a cell holding newlines continues
+/// on the next lines, each line but its last marked with a `+` in the space after it, as psql
+/// does. A left-aligned last column is not padded, so lines have no trailing spaces.
+fn print_row(out: &mut String, columns: &[(String, Type)], widths: &[usize], row: &[String]) {
+    let lines: Vec<Vec<&str>> = (0..columns.len())
+        .map(|i| row.get(i).map_or(vec![""], |c| c.split('\n').collect()))
+        .collect();
+    let height = lines.iter().map(Vec::len).max().unwrap_or(1);
+    for l in 0..height {
+        let mut line = String::new();
+        for (i, ((_, ty), w)) in columns.iter().zip(widths).enumerate() {
+            let continued = l + 1 < lines[i].len();
+            let last = i + 1 == columns.len();
+            line.push_str(if i == 0 { " " } else { "| " });
+            let Some(text) = lines[i].get(l).copied() else {
+                // Below a cell's last line: blank, and nothing at all in the last column.
+                if !last {
+                    line.push_str(&" ".repeat(w + 1));
+                }
+                continue;
+            };
+            let pad = " ".repeat(w - width(text));
+            if right_aligned(ty) {
+                line.push_str(&pad);
+                line.push_str(text);
+            } else {
+                line.push_str(text);
+                if !last || continued {
+                    line.push_str(&pad);
+                }
+            }
+            match (continued, last) {
+                (true, _) => line.push('+'),
+                (false, false) => line.push(' '),
+                (false, true) => {}
+            }
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
 }
 
 fn csv(columns: &[(String, Type)], rows: &[Vec<Value>]) -> Result<String> {
@@ -215,6 +242,26 @@ mod tests {
         assert_eq!(
             render(&one, ResultFormat::Aligned).unwrap(),
             " longer_name \n-------------\n x\n(1 row)\n\n"
+        );
+    }
+
+    #[test]
+    fn cells_with_newlines_continue_on_marked_lines() {
+        let result = StatementResult::Rows {
+            columns: vec![("a".into(), Type::Text), ("b".into(), Type::Int4)],
+            rows: vec![vec![Value::Text("x\nyy".into()), Value::Int4(1)]],
+        };
+        assert_eq!(
+            render(&result, ResultFormat::Aligned).unwrap(),
+            " a  | b \n----+---\n x +| 1\n yy | \n(1 row)\n\n"
+        );
+        let last = StatementResult::Rows {
+            columns: vec![("b".into(), Type::Int4), ("a".into(), Type::Text)],
+            rows: vec![vec![Value::Int4(1), Value::Text("x\ny".into())]],
+        };
+        assert_eq!(
+            render(&last, ResultFormat::Aligned).unwrap(),
+            " b | a \n---+---\n 1 | x+\n   | y\n(1 row)\n\n"
         );
     }
 
