@@ -78,6 +78,15 @@ fn csv_format_and_where_filter() {
     );
     // A filter that keeps nothing shows no table at all.
     assert_eq!(s.ok(&["diff", "--where", "to_name = 'nobody'"]), "");
+    let err = s.fails(&["diff", "--where", "true; DELETE FROM people"]);
+    assert!(
+        err.contains("--where takes one SQL expression, not statements"),
+        "{err}"
+    );
+    // Nothing was deleted.
+    assert!(s
+        .ok(&["diff", "--format", "csv"])
+        .ends_with("added,,,,4,dan,40\n"));
     let err = s.fails(&["diff", "--where", "no_such_column = 1"]);
     assert!(
         err.contains("--where \"no_such_column = 1\" cannot be evaluated"),

@@ -6,11 +6,16 @@
 //! clause accepts works: the changed rows become a `VALUES` list, every value cast to its
 //! column's type, and `SELECT n FROM (VALUES ...) AS d(n, diff_type, from_..., to_...) WHERE
 //! EXPR` returns the indexes of the rows to keep. Rows go in batches so that no single query
-//! grows without bound.
+//! grows without bound, and only the column pairs whose names the expression mentions are
+//! listed (so a column of a type the SQL layer cannot yet cast does not get in the way of a
+//! filter on another). The expression must be one expression: text with a statement-ending
+//! `;` is refused, so a filter can never run a second statement.
 
-use super::sql::{quote, typed_literal};
+use super::sql::{ident, quote, typed_literal};
 use super::Column;
 use crate::context::Result;
+use crate::fail;
+use crate::statements::Splitter;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use vdb_engine::repo::{Repository, RowDiff, TableDiff};
@@ -33,6 +38,19 @@ pub fn keep(
     if rows.is_empty() {
         return Ok(rows);
     }
+    if !Splitter::new().push(expr).is_empty() {
+        fail!("--where takes one SQL expression, not statements: remove the ';'");
+    }
+    let mentioned = expr.to_lowercase();
+    let columns: Vec<Column> = columns
+        .iter()
+        .filter(|(name, _, _)| {
+            let name = name.to_lowercase();
+            mentioned.contains(&format!("from_{name}")) || mentioned.contains(&format!("to_{name}"))
+        })
+        .cloned()
+        .collect();
+    let columns = columns.as_slice();
     let from = d.from.as_ref().map(|t| t.schema());
     let to = d.to.as_ref().map(|t| t.schema());
     let types: Vec<(Type, Type)> = columns
@@ -48,16 +66,8 @@ pub fn keep(
         })
         .collect();
     let mut names = vec!["n".to_string(), "diff_type".to_string()];
-    names.extend(
-        columns
-            .iter()
-            .map(|c| super::sql::ident(&format!("from_{}", c.0))),
-    );
-    names.extend(
-        columns
-            .iter()
-            .map(|c| super::sql::ident(&format!("to_{}", c.0))),
-    );
+    names.extend(columns.iter().map(|c| ident(&format!("from_{}", c.0))));
+    names.extend(columns.iter().map(|c| ident(&format!("to_{}", c.0))));
     let mut session = Session::new(repo.clone(), branch);
     let mut kept = BTreeSet::new();
     for (batch, chunk) in rows.chunks(BATCH).enumerate() {
@@ -67,7 +77,7 @@ pub fn keep(
             .map(|(k, row)| tuple(batch * BATCH + k, row, columns, &types))
             .collect();
         let query = format!(
-            "SELECT n FROM (VALUES {}) AS d({}) WHERE {expr}",
+            "SELECT n FROM (VALUES {}) AS d({}) WHERE ({expr})",
             values.join(", "),
             names.join(", ")
         );
