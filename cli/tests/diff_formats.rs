@@ -95,6 +95,20 @@ fn csv_format_and_where_filter() {
 }
 
 #[test]
+fn where_skips_tables_without_the_named_columns() {
+    let s = edited();
+    s.ok(&["sql", "-q", "CREATE TABLE pets (id int PRIMARY KEY, kind text); INSERT INTO pets VALUES (1, 'cat'), (2, 'dog')"]);
+    let out = s.ok(&["diff", "--format", "sql", "--where", "to_kind = 'cat'"]);
+    assert_eq!(
+        out,
+        "CREATE TABLE pets (id integer NOT NULL, kind text, PRIMARY KEY (id));\n\
+         INSERT INTO pets (id, kind) VALUES (1, 'cat');\n"
+    );
+    let err = s.fails(&["diff", "--where", "to_knd = 'cat'"]);
+    assert!(err.contains("column \"to_knd\" does not exist"), "{err}");
+}
+
+#[test]
 fn long_text_cells_show_a_word_diff() {
     let s = Scratch::repo();
     s.ok(&[

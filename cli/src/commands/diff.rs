@@ -14,6 +14,7 @@ use super::export::json;
 use crate::context::{Context, Result};
 use crate::fail;
 use crate::render::{cell, colour, paint, value_text, TextTable, BOLD, GREEN, RED, YELLOW};
+use filter::Filtered;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
@@ -26,6 +27,9 @@ use vdb_engine::value::Value;
 /// With no revision, compares HEAD with the working set; with one, that revision with the
 /// working set; with two (or a range `a..b`, `a...b`), the first with the second. Arguments
 /// after the revisions name the tables to show.
+///
+/// Changed text cells of 40 characters or more show a word diff in their new version
+/// (`the [-old-]{+new+} words`).
 ///
 /// `--where` keeps only the row changes for which a SQL expression is true; it sees the columns
 /// `diff_type` ('added', 'deleted', 'modified'), `from_C` and `to_C` for each column C.
@@ -140,7 +144,8 @@ pub fn print_diffs(ctx: &Context, diffs: &[TableDiff], view: View) -> Result<()>
 }
 
 /// Prints table diffs in the chosen view, keeping only the row changes `filter` accepts (a
-/// table left with no row change and no schema change is then not shown).
+/// table left with no row change and no schema change is then not shown, nor is a table that
+/// lacks a column the filter names; a filter that fits no table is an error).
 fn print_filtered(
     ctx: &Context,
     diffs: &[TableDiff],
@@ -174,14 +179,26 @@ fn print_filtered(
         return Ok(());
     }
     let mut first = true;
+    // With a filter: whether it fitted some table, and why it did not fit the others.
+    let (mut applied, mut unfit) = (false, None);
     for d in diffs {
         let mut rows = d
             .rows(ctx.repo.node_store())?
             .collect::<std::result::Result<Vec<RowDiff>, _>>()?;
         if let Some(expr) = filter {
             let cols = table_columns(d);
-            rows = filter::keep(&ctx.repo, &ctx.branch, d, &cols, rows, expr)?;
-            if rows.is_empty() && d.schema_changes.is_empty() && d.change == TableChange::Modified {
+            match filter::keep(&ctx.repo, &ctx.branch, d, &cols, rows, expr)? {
+                Filtered::Kept(kept) => {
+                    applied = true;
+                    rows = kept;
+                }
+                Filtered::Empty => rows = Vec::new(),
+                Filtered::NotApplicable(why) => {
+                    unfit.get_or_insert(why);
+                    continue;
+                }
+            }
+            if rows.is_empty() && d.schema_changes.is_empty() {
                 continue;
             }
         }
@@ -198,7 +215,10 @@ fn print_filtered(
         }
         first = false;
     }
-    Ok(())
+    match unfit {
+        Some(why) if !applied => Err(why.into()),
+        _ => Ok(()),
+    }
 }
 
 /// The `--stat` line of a table diff, as `vdb log --stat` prints it too.

@@ -8,7 +8,9 @@
 //! EXPR` returns the indexes of the rows to keep. Rows go in batches so that no single query
 //! grows without bound, and only the column pairs whose names the expression mentions are
 //! listed (so a column of a type the SQL layer cannot yet cast does not get in the way of a
-//! filter on another). The expression must be one expression: text with a statement-ending
+//! filter on another). A table that lacks a column the expression names is skipped, so that
+//! one filter can run over a diff of several tables; if it fits no table with row changes, that
+//! is an error naming the column. The expression must be one expression: text with a statement-ending
 //! `;` is refused, so a filter can never run a second statement.
 
 use super::sql::{ident, quote, typed_literal};
@@ -26,6 +28,17 @@ use vdb_sql::{Session, StatementResult};
 /// Rows per `VALUES` query.
 const BATCH: usize = 500;
 
+/// What a filter made of a table's row changes.
+#[derive(Debug)]
+pub enum Filtered {
+    /// The rows for which the expression is true (all of them were evaluated).
+    Kept(Vec<RowDiff>),
+    /// Nothing was evaluated: there were no row changes.
+    Empty,
+    /// The expression names a column this table does not have (42703); the message says which.
+    NotApplicable(String),
+}
+
 /// The rows of `rows` (changes of table `d`) for which `expr` is true.
 pub fn keep(
     repo: &Arc<Repository>,
@@ -34,9 +47,9 @@ pub fn keep(
     columns: &[Column],
     rows: Vec<RowDiff>,
     expr: &str,
-) -> Result<Vec<RowDiff>> {
+) -> Result<Filtered> {
     if rows.is_empty() {
-        return Ok(rows);
+        return Ok(Filtered::Empty);
     }
     if !Splitter::new().push(expr).is_empty() {
         fail!("--where takes one SQL expression, not statements: remove the ';'");
@@ -81,9 +94,16 @@ pub fn keep(
             values.join(", "),
             names.join(", ")
         );
-        let results = session
-            .execute(&query)
-            .map_err(|e| format!("--where {expr:?} cannot be evaluated: {e}"))?;
+        let results = match session.execute(&query) {
+            Ok(results) => results,
+            Err(e) => {
+                let message = format!("--where {expr:?} cannot be evaluated: {e}");
+                if e.sqlstate() == "42703" {
+                    return Ok(Filtered::NotApplicable(message));
+                }
+                return Err(message.into());
+            }
+        };
         for result in results {
             if let StatementResult::Rows { rows, .. } = result {
                 kept.extend(rows.iter().filter_map(|r| match r.first() {
@@ -93,12 +113,13 @@ pub fn keep(
             }
         }
     }
-    Ok(rows
-        .into_iter()
-        .enumerate()
-        .filter(|(n, _)| kept.contains(n))
-        .map(|(_, row)| row)
-        .collect())
+    Ok(Filtered::Kept(
+        rows.into_iter()
+            .enumerate()
+            .filter(|(n, _)| kept.contains(n))
+            .map(|(_, row)| row)
+            .collect(),
+    ))
 }
 
 fn column_type(schema: Option<&Schema>, position: Option<usize>) -> Option<Type> {
