@@ -52,6 +52,13 @@ fn graph_stat_and_table_filter() {
         "{stat}"
     );
 
+    // With --graph, stat lines continue the lanes.
+    let graph_stat = hashless(&s.ok(&["log", "--graph", "--stat"]));
+    assert!(
+        graph_stat.contains("* | H add pets\n| |   pets: 0 row(s) added"),
+        "{graph_stat}"
+    );
+
     let pets = hashless(&s.ok(&["log", "--oneline", "--", "pets"]));
     assert_eq!(pets, "H add pets\n");
     // The merge only brought in the branch's change, so it is left out, as git does for paths.

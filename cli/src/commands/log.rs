@@ -79,13 +79,13 @@ pub fn run(args: &Args, start: Option<&Path>) -> Result<()> {
         let mut lanes = graph::Graph::default();
         for (hash, parents) in order {
             let parents: Vec<Hash> = parents.into_iter().filter(|p| shown.contains(p)).collect();
-            let (row, lines) = lanes.commit(hash, &parents);
+            let drawn = lanes.commit(hash, &parents);
             let names = decorations.get(&hash).map(Vec::as_slice).unwrap_or(&[]);
-            println!("{row}{}", oneline(hash, by_hash[&hash], names));
+            println!("{}{}", drawn.row, oneline(hash, by_hash[&hash], names));
             if args.stat {
-                print_stat(&ctx, by_hash[&hash], "    ")?;
+                print_stat(&ctx, by_hash[&hash], &format!("{}  ", drawn.continuation))?;
             }
-            for line in lines {
+            for line in drawn.transition {
                 println!("{line}");
             }
         }

@@ -41,6 +41,16 @@ pub fn topo_order(commits: Vec<(Hash, Vec<Hash>)>) -> Vec<(Hash, Vec<Hash>)> {
     out
 }
 
+/// What to print for one commit: its row prefix (`| * |`), to which the caller appends the
+/// commit's text; the prefix of any further lines about the commit (`| | |`, the commit's own
+/// lane blank if it has no parent); then the lines leading to the next commit's lanes.
+#[derive(Debug)]
+pub struct Drawn {
+    pub row: String,
+    pub continuation: String,
+    pub transition: Vec<String>,
+}
+
 /// The lanes between commits.
 #[derive(Debug, Default)]
 pub struct Graph {
@@ -48,9 +58,8 @@ pub struct Graph {
 }
 
 impl Graph {
-    /// The lines for one commit: its row prefix (`| * |`), to which the caller appends the
-    /// commit's text, then the lines that lead to the next commit's lanes.
-    pub fn commit(&mut self, hash: Hash, parents: &[Hash]) -> (String, Vec<String>) {
+    /// Draws one commit and moves the lanes on to its parents.
+    pub fn commit(&mut self, hash: Hash, parents: &[Hash]) -> Drawn {
         let lane = match self.lanes.iter().position(|h| *h == hash) {
             Some(i) => i,
             None => {
@@ -60,6 +69,15 @@ impl Graph {
         };
         let row: Vec<&str> = (0..self.lanes.len())
             .map(|k| if k == lane { "*" } else { "|" })
+            .collect();
+        let continuation: Vec<&str> = (0..self.lanes.len())
+            .map(|k| {
+                if k == lane && parents.is_empty() {
+                    " "
+                } else {
+                    "|"
+                }
+            })
             .collect();
         // The new lanes: the commit's lane replaced by those of its parents that no other lane
         // waits for.
@@ -90,7 +108,11 @@ impl Graph {
         // As git does, a row that opens lanes (a merge) is padded to the width they will take.
         let width = 2 * self.lanes.len().max(next.len()) - 1;
         self.lanes = next;
-        (format!("{:width$} ", row.join(" ")), transition(edges))
+        Drawn {
+            row: format!("{:width$} ", row.join(" ")),
+            continuation: format!("{:width$} ", continuation.join(" ")),
+            transition: transition(edges),
+        }
     }
 }
 
@@ -135,9 +157,9 @@ mod tests {
         let mut out = String::new();
         for (c, parents) in commits {
             let parents: Vec<Hash> = parents.iter().map(|p| h(*p)).collect();
-            let (row, lines) = graph.commit(h(*c), &parents);
-            out.push_str(&format!("{row}{c}\n"));
-            for line in lines {
+            let drawn = graph.commit(h(*c), &parents);
+            out.push_str(&format!("{}{c}\n", drawn.row));
+            for line in drawn.transition {
                 out.push_str(&format!("{line}\n"));
             }
         }
