@@ -171,7 +171,7 @@ fn json(columns: &[(String, Type)], rows: &[Vec<Value>]) -> Result<String> {
             }
             out.push_str(&serde_json::to_string(name)?);
             out.push(':');
-            out.push_str(&serde_json::to_string(&json_value(ty, value))?);
+            out.push_str(&json_value(ty, value)?);
         }
         out.push('}');
     }
@@ -179,35 +179,71 @@ fn json(columns: &[(String, Type)], rows: &[Vec<Value>]) -> Result<String> {
     Ok(out)
 }
 
-/// A value as JSON: numbers and booleans as themselves, `json`/`jsonb` text as the document it
-/// holds, NULL as null, everything else (and non-finite floats) as its PostgreSQL text.
-fn json_value(ty: &Type, value: &Value) -> serde_json::Value {
-    use serde_json::Value as J;
-    let number = |text: String| match text.parse::<serde_json::Number>() {
-        Ok(n) => J::Number(n),
-        Err(_) => J::String(text),
-    };
-    match value {
-        Value::Null => J::Null,
-        Value::Bool(b) => J::Bool(*b),
-        Value::Int2(n) => J::from(*n),
-        Value::Int4(n) => J::from(*n),
-        Value::Int8(n) => J::from(*n),
-        Value::Float4(_) | Value::Float8(_) | Value::Numeric(_) => {
-            number(to_pg_text(value).unwrap_or_default())
+/// A value as JSON text: numbers and booleans as themselves (a numeric's digits exactly as
+/// PostgreSQL prints them, however many), `json`/`jsonb` text as the document it holds, NULL
+/// as null, everything else (and NaN, infinities) as a string of its PostgreSQL text.
+fn json_value(ty: &Type, value: &Value) -> Result<String> {
+    let string = |text: &str| serde_json::to_string(text);
+    Ok(match value {
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int2(_)
+        | Value::Int4(_)
+        | Value::Int8(_)
+        | Value::Float4(_)
+        | Value::Float8(_)
+        | Value::Numeric(_) => {
+            let text = to_pg_text(value).unwrap_or_default();
+            if is_json_number(&text) {
+                text
+            } else {
+                string(&text)?
+            }
         }
         Value::Text(s) if matches!(ty, Type::Json | Type::Jsonb) => {
-            serde_json::from_str(s).unwrap_or_else(|_| J::String(s.clone()))
+            match serde_json::from_str::<serde_json::Value>(s) {
+                // The document as stored, keys in its own order.
+                Ok(_) => s.trim().to_string(),
+                Err(_) => string(s)?,
+            }
         }
         Value::Array(items) => {
             let element = match ty {
                 Type::Array(element) => element.as_ref().clone(),
                 other => other.clone(),
             };
-            J::Array(items.iter().map(|v| json_value(&element, v)).collect())
+            let items: Vec<String> = items
+                .iter()
+                .map(|v| json_value(&element, v))
+                .collect::<Result<_>>()?;
+            format!("[{}]", items.join(","))
         }
-        other => J::String(to_pg_text(other).unwrap_or_default()),
+        other => string(&to_pg_text(other).unwrap_or_default())?,
+    })
+}
+
+/// Whether `text` is a number in JSON's grammar: `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`.
+fn is_json_number(text: &str) -> bool {
+    let digits = |s: &str| -> usize { s.bytes().take_while(u8::is_ascii_digit).count() };
+    let rest = text.strip_prefix('-').unwrap_or(text);
+    let whole = digits(rest);
+    if whole == 0 || (whole > 1 && rest.starts_with('0')) {
+        return false;
     }
+    let mut rest = &rest[whole..];
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let n = digits(fraction);
+        if n == 0 {
+            return false;
+        }
+        rest = &fraction[n..];
+    }
+    if let Some(exponent) = rest.strip_prefix(['e', 'E']) {
+        let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+        let n = digits(exponent);
+        return n > 0 && n == exponent.len();
+    }
+    rest.is_empty()
 }
 
 #[cfg(test)]
@@ -274,6 +310,35 @@ mod tests {
         assert_eq!(
             render(&rows(), ResultFormat::Json).unwrap(),
             "[{\"id\":1,\"name\":\"ann\",\"ok\":true},{\"id\":20,\"name\":null,\"ok\":null}]\n"
+        );
+    }
+
+    #[test]
+    fn json_numbers_keep_every_digit() {
+        assert!(is_json_number("12.50"));
+        assert!(is_json_number("-0.5e+20"));
+        assert!(!is_json_number("NaN"));
+        assert!(!is_json_number("Infinity"));
+        assert!(!is_json_number("01"));
+        assert!(!is_json_number("1."));
+        let big: vdb_engine::value::Numeric = "123456789012345678901234567890.10".parse().unwrap();
+        assert_eq!(
+            json_value(
+                &Type::Numeric {
+                    precision_scale: None
+                },
+                &Value::Numeric(big)
+            )
+            .unwrap(),
+            "123456789012345678901234567890.10"
+        );
+        assert_eq!(
+            json_value(&Type::Float8, &Value::Float8(f64::NAN)).unwrap(),
+            "\"NaN\""
+        );
+        assert_eq!(
+            json_value(&Type::Jsonb, &Value::Text("{\"b\": 1, \"a\": [2]}".into())).unwrap(),
+            "{\"b\": 1, \"a\": [2]}"
         );
     }
 
