@@ -35,7 +35,7 @@ fn query_prints_an_aligned_table_like_psql() {
     );
     let one = s.ok(&[
         "sql",
-        "-q",
+        "-c",
         "SELECT name AS pet_name FROM pets WHERE id = 2",
     ]);
     assert_eq!(one, " pet_name \n----------\n tom\n(1 row)\n\n");

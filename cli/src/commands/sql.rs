@@ -29,10 +29,11 @@ use vdb_sql::Session;
 /// Example: `vdb sql -q "CREATE TABLE t (id int PRIMARY KEY, name text); INSERT INTO t VALUES (1, 'a')"`
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Run the SQL TEXT (one or more statements) and exit.
+    /// Run the SQL TEXT (one or more statements) and exit (`-c`, as in psql, works too).
     #[arg(
         short = 'q',
         long = "query",
+        visible_short_alias = 'c',
         value_name = "TEXT",
         conflicts_with = "file"
     )]
