@@ -4,7 +4,8 @@
 //! The prompt is `vdb:BRANCH> ` at the start of a statement and `vdb:BRANCH-> ` while one is
 //! incomplete; a `*` before the `>` says a transaction block is open (psql's `=*>`). A line
 //! starting with `\` at the start of a statement is a shell command: only `\q` (quit) exists.
-//! Ctrl-C drops the statement being typed; Ctrl-D (end of input) quits. The terminal's line
+//! Ctrl-C drops the statement being typed; Ctrl-D (end of input) quits. History keeps each
+//! statement whole (its lines joined), as psql does. The terminal's line
 //! source is rustyline's editor; the tests use a scripted list of lines.
 
 use super::Printer;
@@ -57,6 +58,8 @@ pub fn run(
     printer: &mut Printer<'_>,
 ) -> Result<()> {
     let mut splitter = Splitter::new();
+    // The lines of the statement being typed: history keeps each statement whole, as psql's.
+    let mut typed: Vec<String> = Vec::new();
     loop {
         let open = if session.in_transaction() { "*" } else { "" };
         let prompt = if splitter.is_empty() {
@@ -68,15 +71,14 @@ pub fn run(
             Line::Text(line) => line,
             Line::Interrupted => {
                 splitter.finish();
+                typed.clear();
                 continue;
             }
             Line::End => return Ok(()),
         };
-        if !line.trim().is_empty() {
-            input.remember(&line);
-        }
         if splitter.is_empty() {
             if let Some(command) = line.trim().strip_prefix('\\') {
+                input.remember(line.trim());
                 match command.trim() {
                     "q" => return Ok(()),
                     other => writeln!(printer.err, "invalid command \\{other}; \\q quits")?,
@@ -84,10 +86,17 @@ pub fn run(
                 continue;
             }
         }
+        if !line.trim().is_empty() || !typed.is_empty() {
+            typed.push(line.clone());
+        }
         for statement in splitter.push(&line) {
             printer.run(session, &statement)?;
         }
         splitter.push("\n");
+        if splitter.is_empty() && !typed.is_empty() {
+            input.remember(&typed.join("\n"));
+            typed.clear();
+        }
     }
 }
 
@@ -119,9 +128,11 @@ mod tests {
         }
     }
 
-    /// Runs the shell over `lines` on a fresh in-memory repository; returns the prompts shown,
-    /// stdout and stderr.
-    fn session(lines: Vec<Line>) -> (Vec<String>, String, String) {
+    /// What a shell run showed: prompts, stdout, stderr, and the history it kept.
+    type Run = (Vec<String>, String, String, Vec<String>);
+
+    /// Runs the shell over `lines` on a fresh in-memory repository.
+    fn session(lines: Vec<Line>) -> Run {
         let repo = Repository::init(
             Arc::new(MemoryStore::new()),
             "main",
@@ -144,6 +155,7 @@ mod tests {
             input.prompts,
             String::from_utf8(out).unwrap(),
             String::from_utf8(err).unwrap(),
+            input.remembered,
         )
     }
 
@@ -153,7 +165,7 @@ mod tests {
 
     #[test]
     fn statements_span_lines_and_errors_do_not_stop_the_shell() {
-        let (prompts, out, err) = session(vec![
+        let (prompts, out, err, history) = session(vec![
             text("CREATE TABLE t (id int PRIMARY KEY,"),
             text("  name text);"),
             text("SELECT * FROM nope;"),
@@ -178,11 +190,21 @@ mod tests {
             "CREATE TABLE\nINSERT 0 1\n name \n------\n a\n(1 row)\n\n"
         );
         assert_eq!(err, "ERROR:  relation \"nope\" does not exist\n");
+        // History keeps whole statements, however many lines they took.
+        assert_eq!(
+            history,
+            [
+                "CREATE TABLE t (id int PRIMARY KEY,\n  name text);",
+                "SELECT * FROM nope;",
+                "INSERT INTO t VALUES (1, 'a'); SELECT name\nFROM t;",
+                "\\q"
+            ]
+        );
     }
 
     #[test]
     fn interrupt_drops_the_statement_and_the_prompt_shows_a_transaction() {
-        let (prompts, out, err) = session(vec![
+        let (prompts, out, err, history) = session(vec![
             text("SELECT 'dropped"),
             Line::Interrupted,
             text("BEGIN;"),
@@ -202,5 +224,6 @@ mod tests {
         );
         assert_eq!(out, "BEGIN\nROLLBACK\n");
         assert_eq!(err, "invalid command \\x; \\q quits\n");
+        assert_eq!(history, ["BEGIN;", "\\x", "ROLLBACK;"]);
     }
 }
