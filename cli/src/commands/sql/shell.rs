@@ -5,8 +5,8 @@
 //! incomplete; a `*` before the `>` says a transaction block is open (psql's `=*>`). A line
 //! starting with `\` at the start of a statement is a shell command: only `\q` (quit) exists.
 //! Ctrl-C drops the statement being typed; Ctrl-D (end of input) quits. History keeps each
-//! statement whole (its lines joined), as psql does. The terminal's line
-//! source is rustyline's editor; the tests use a scripted list of lines.
+//! statement whole (its lines joined), as psql does. The terminal's line source is rustyline's
+//! editor; the tests use a scripted list of lines.
 
 use super::Printer;
 use crate::context::Result;
