@@ -4,7 +4,8 @@
 //! cells word-diffed (`words.rs`); or one JSON object per changed row (`--format json`), CSV
 //! rows (`--format csv`), SQL statements that replay the change (`--format sql`, `sql.rs`), or
 //! counts (`--stat`, `--summary`). `--where` keeps the row changes a SQL expression accepts
-//! (`filter.rs`). Every view reads a table's row changes once, filters them, then prints.
+//! (`filter.rs`). Row changes stream from the tree diff to the output, except that `--where`
+//! collects a table's changes first to evaluate them in batches.
 
 mod filter;
 mod sql;
@@ -182,36 +183,41 @@ fn print_filtered(
     // With a filter: whether it fitted some table, and why it did not fit the others.
     let (mut applied, mut unfit) = (false, None);
     for d in diffs {
-        let mut rows = d
-            .rows(ctx.repo.node_store())?
-            .collect::<std::result::Result<Vec<RowDiff>, _>>()?;
-        if let Some(expr) = filter {
-            let cols = table_columns(d);
-            match filter::keep(&ctx.repo, &ctx.branch, d, &cols, rows, expr)? {
-                Filtered::Kept(kept) => {
-                    applied = true;
-                    rows = kept;
-                }
-                Filtered::Empty => rows = Vec::new(),
-                Filtered::NotApplicable(why) => {
-                    unfit.get_or_insert(why);
-                    continue;
+        // Without a filter, rows stream from the tree diff to the output; a filter needs them
+        // all first (it evaluates them in batches).
+        let rows: Rows<'_> = match filter {
+            None => Box::new(
+                d.rows(ctx.repo.node_store())?
+                    .map(|r| r.map_err(Into::into)),
+            ),
+            Some(expr) => {
+                let all = d
+                    .rows(ctx.repo.node_store())?
+                    .collect::<std::result::Result<Vec<RowDiff>, _>>()?;
+                let cols = table_columns(d);
+                match filter::keep(&ctx.repo, &ctx.branch, d, &cols, all, expr)? {
+                    Filtered::Kept(kept) => {
+                        applied = true;
+                        Box::new(kept.into_iter().map(Ok))
+                    }
+                    Filtered::Empty => Box::new(std::iter::empty()),
+                    Filtered::NotApplicable(why) => {
+                        unfit.get_or_insert(why);
+                        continue;
+                    }
                 }
             }
-            if rows.is_empty() && d.schema_changes.is_empty() {
-                continue;
-            }
+        };
+        let mut rows = rows.peekable();
+        if filter.is_some() && rows.peek().is_none() && d.schema_changes.is_empty() {
+            continue;
         }
         match view {
-            View::Stat => println!("{}", stat_text(d, &rows)),
-            View::Json => print_json(d, &rows)?,
-            View::Csv => print_csv(d, &rows, first)?,
-            View::Sql => {
-                for statement in sql::statements(d, &rows) {
-                    println!("{statement}");
-                }
-            }
-            View::Rows | View::Summary => print_rows(d, &rows),
+            View::Stat => println!("{}", stat_text(d, &mut rows)?),
+            View::Json => print_json(d, &mut rows)?,
+            View::Csv => print_csv(d, &mut rows, first)?,
+            View::Sql => sql::print_statements(d, &mut rows)?,
+            View::Rows | View::Summary => print_rows(d, &mut rows)?,
         }
         first = false;
     }
@@ -221,18 +227,21 @@ fn print_filtered(
     }
 }
 
+/// A table's row changes, streaming.
+type Rows<'a> = Box<dyn Iterator<Item = Result<RowDiff>> + 'a>;
+
 /// The `--stat` line of a table diff, as `vdb log --stat` prints it too.
 pub fn stat_line(ctx: &Context, d: &TableDiff) -> Result<String> {
-    let rows = d
+    let mut rows = d
         .rows(ctx.repo.node_store())?
-        .collect::<std::result::Result<Vec<RowDiff>, _>>()?;
-    Ok(stat_text(d, &rows))
+        .map(|r| r.map_err(Into::into));
+    stat_text(d, &mut rows)
 }
 
-fn stat_text(d: &TableDiff, rows: &[RowDiff]) -> String {
+fn stat_text(d: &TableDiff, rows: &mut dyn Iterator<Item = Result<RowDiff>>) -> Result<String> {
     let (mut added, mut deleted, mut modified, mut cells) = (0u64, 0u64, 0u64, 0u64);
     for row in rows {
-        match row {
+        match row? {
             RowDiff::Added { .. } => added += 1,
             RowDiff::Deleted { .. } => deleted += 1,
             RowDiff::Modified { cells: c, .. } => {
@@ -246,10 +255,10 @@ fn stat_text(d: &TableDiff, rows: &[RowDiff]) -> String {
     } else {
         format!(", {} schema change(s)", d.schema_changes.len())
     };
-    format!(
+    Ok(format!(
         "{}: {added} row(s) added, {deleted} deleted, {modified} modified ({cells} cell(s)){schema}",
         d.name
-    )
+    ))
 }
 
 /// A column shown in a table diff: its name and its position in old and new rows.
@@ -297,7 +306,7 @@ fn columns(from: Option<&Schema>, to: Option<&Schema>) -> Vec<Column> {
     }
 }
 
-fn print_rows(d: &TableDiff, rows: &[RowDiff]) {
+fn print_rows(d: &TableDiff, rows: &mut dyn Iterator<Item = Result<RowDiff>>) -> Result<()> {
     let on = colour();
     println!(
         "{}",
@@ -338,21 +347,22 @@ fn print_rows(d: &TableDiff, rows: &[RowDiff]) {
         line
     };
     for row in rows {
-        match row {
-            RowDiff::Added { row, .. } => out.push(render("+", GREEN, row, false, &[])),
-            RowDiff::Deleted { row, .. } => out.push(render("-", RED, row, true, &[])),
+        match row? {
+            RowDiff::Added { row, .. } => out.push(render("+", GREEN, &row, false, &[])),
+            RowDiff::Deleted { row, .. } => out.push(render("-", RED, &row, true, &[])),
             RowDiff::Modified {
                 old, new, cells, ..
             } => {
                 let changed: Vec<&CellChange> = cells.iter().collect();
-                out.push(render("<", YELLOW, old, true, &changed));
-                out.push(render(">", YELLOW, new, false, &changed));
+                out.push(render("<", YELLOW, &old, true, &changed));
+                out.push(render(">", YELLOW, &new, false, &changed));
             }
         }
     }
     if !out.is_empty() {
         print!("{out}");
     }
+    Ok(())
 }
 
 /// A row as a JSON object (column name → value) under `schema`.
@@ -374,19 +384,19 @@ fn json_object(schema: Option<&Schema>, row: &[Value]) -> Result<String> {
 
 /// One JSON object per changed row: its table, how it changed, the old and new row as objects
 /// (column name → value) and, for a modified row, the names of the changed columns.
-fn print_json(d: &TableDiff, rows: &[RowDiff]) -> Result<()> {
+fn print_json(d: &TableDiff, rows: &mut dyn Iterator<Item = Result<RowDiff>>) -> Result<()> {
     let from = d.from.as_ref().map(|t| t.schema());
     let to = d.to.as_ref().map(|t| t.schema());
     let table = serde_json::to_string(&d.name)?;
     for row in rows {
-        let line = match row {
+        let line = match row? {
             RowDiff::Added { row, .. } => format!(
                 "{{\"table\":{table},\"diff\":\"added\",\"new\":{}}}",
-                json_object(to, row)?
+                json_object(to, &row)?
             ),
             RowDiff::Deleted { row, .. } => format!(
                 "{{\"table\":{table},\"diff\":\"deleted\",\"old\":{}}}",
-                json_object(from, row)?
+                json_object(from, &row)?
             ),
             RowDiff::Modified {
                 old, new, cells, ..
@@ -394,8 +404,8 @@ fn print_json(d: &TableDiff, rows: &[RowDiff]) -> Result<()> {
                 let changed: Vec<&str> = cells.iter().map(|c| c.column.as_str()).collect();
                 format!(
                     "{{\"table\":{table},\"diff\":\"modified\",\"old\":{},\"new\":{},\"changed\":{}}}",
-                    json_object(from, old)?,
-                    json_object(to, new)?,
+                    json_object(from, &old)?,
+                    json_object(to, &new)?,
                     serde_json::to_string(&changed)?
                 )
             }
@@ -408,17 +418,27 @@ fn print_json(d: &TableDiff, rows: &[RowDiff]) -> Result<()> {
 /// A table's changes as CSV: `diff_type,from_C...,to_C...`, then one row per change with NULL
 /// (and the absent side) as an empty field. Tables after the first are preceded by an empty
 /// line.
-fn print_csv(d: &TableDiff, rows: &[RowDiff], first: bool) -> Result<()> {
+fn print_csv(
+    d: &TableDiff,
+    rows: &mut dyn Iterator<Item = Result<RowDiff>>,
+    first: bool,
+) -> Result<()> {
     let cols = table_columns(d);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if !first {
+        out.write_all(b"\n")?;
+    }
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
+        .from_writer(out);
     let mut header = vec!["diff_type".to_string()];
     header.extend(cols.iter().map(|c| format!("from_{}", c.0)));
     header.extend(cols.iter().map(|c| format!("to_{}", c.0)));
     writer.write_record(&header)?;
     for row in rows {
-        let (kind, old, new): (&str, Option<&Vec<Value>>, Option<&Vec<Value>>) = match row {
+        let row = row?;
+        let (kind, old, new): (&str, Option<&Vec<Value>>, Option<&Vec<Value>>) = match &row {
             RowDiff::Added { row, .. } => ("added", None, Some(row)),
             RowDiff::Deleted { row, .. } => ("deleted", Some(row), None),
             RowDiff::Modified { old, new, .. } => ("modified", Some(old), Some(new)),
@@ -435,11 +455,6 @@ fn print_csv(d: &TableDiff, rows: &[RowDiff], first: bool) -> Result<()> {
         record.extend(cols.iter().map(|(_, _, j)| text(new, *j)));
         writer.write_record(&record)?;
     }
-    let bytes = writer.into_inner().map_err(|e| e.to_string())?;
-    let mut out = std::io::stdout().lock();
-    if !first {
-        out.write_all(b"\n")?;
-    }
-    out.write_all(&bytes)?;
+    writer.flush()?;
     Ok(())
 }

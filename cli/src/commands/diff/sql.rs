@@ -9,6 +9,7 @@
 //! old primary-key values. A keyless table finds rows by all their columns, so a `DELETE` there
 //! removes every duplicate of the row.
 
+use crate::context::Result;
 use vdb_engine::repo::{RowDiff, SchemaChange, TableChange, TableDiff};
 use vdb_engine::table::Schema;
 use vdb_engine::value::{Type, Value};
@@ -106,44 +107,54 @@ pub fn typed_literal(value: &Value, ty: &Type) -> String {
     }
 }
 
-/// The statements for one table diff, its rows already filtered.
-pub fn statements(d: &TableDiff, rows: &[RowDiff]) -> Vec<String> {
+/// Prints the statements for one table diff, its rows (already filtered) streaming through.
+pub fn print_statements(
+    d: &TableDiff,
+    rows: &mut dyn Iterator<Item = Result<RowDiff>>,
+) -> Result<()> {
     let table = ident(&d.name);
     let from = d.from.as_ref().map(|t| t.schema());
     let to = d.to.as_ref().map(|t| t.schema());
-    let mut out = Vec::new();
     match (d.change, from, to) {
         (TableChange::Dropped, _, _) => {
-            out.push(format!("DROP TABLE {table};"));
-            return out;
+            println!("DROP TABLE {table};");
+            return Ok(());
         }
-        (TableChange::Added, _, Some(to)) => out.push(create_table(&table, to)),
-        _ => out.extend(d.schema_changes.iter().map(|c| alter(&table, c))),
+        (TableChange::Added, _, Some(to)) => println!("{}", create_table(&table, to)),
+        _ => {
+            for change in &d.schema_changes {
+                println!("{}", alter(&table, change));
+            }
+        }
     }
     for row in rows {
-        out.push(match row {
-            RowDiff::Added { row, .. } => insert(&table, to, row),
-            RowDiff::Deleted { row, .. } => {
-                format!("DELETE FROM {table} WHERE {};", locate(from, to, row))
-            }
-            RowDiff::Modified { old, cells, .. } => {
-                let sets: Vec<String> = cells
-                    .iter()
-                    .filter(|c| to.is_some_and(|s| s.get_column(&c.column).is_some()))
-                    .map(|c| format!("{} = {}", ident(&c.column), literal(&c.new)))
-                    .collect();
-                if sets.is_empty() {
-                    continue;
+        let row = row?;
+        println!(
+            "{}",
+            match &row {
+                RowDiff::Added { row, .. } => insert(&table, to, row),
+                RowDiff::Deleted { row, .. } => {
+                    format!("DELETE FROM {table} WHERE {};", locate(from, to, row))
                 }
-                format!(
-                    "UPDATE {table} SET {} WHERE {};",
-                    sets.join(", "),
-                    locate(from, to, old)
-                )
+                RowDiff::Modified { old, cells, .. } => {
+                    let sets: Vec<String> = cells
+                        .iter()
+                        .filter(|c| to.is_some_and(|s| s.get_column(&c.column).is_some()))
+                        .map(|c| format!("{} = {}", ident(&c.column), literal(&c.new)))
+                        .collect();
+                    if sets.is_empty() {
+                        continue;
+                    }
+                    format!(
+                        "UPDATE {table} SET {} WHERE {};",
+                        sets.join(", "),
+                        locate(from, to, old)
+                    )
+                }
             }
-        });
+        );
     }
-    out
+    Ok(())
 }
 
 fn create_table(table: &str, schema: &Schema) -> String {
