@@ -84,6 +84,14 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is::<context::Reported>() => ExitCode::FAILURE,
+        // Output written with `write!` (not `println!`) reports a closed stdout as an error:
+        // exit quietly as below.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::from(141)
+        }
         Err(e) => {
             eprintln!("vdb: {e}");
             ExitCode::FAILURE
