@@ -174,6 +174,16 @@ mod tests {
     }
 
     #[test]
+    fn lanes_shift_left_when_one_ends_and_moves_take_a_line_per_column() {
+        // 9 merges 1, 2 and 3, which all come from 0.
+        let text = draw(&[(9, &[1, 2, 3]), (1, &[0]), (2, &[0]), (3, &[0]), (0, &[])]);
+        assert_eq!(
+            text,
+            "*     9\n|\\\n| |\\\n* | | 1\n| * | 2\n|/ /\n| * 3\n|/\n* 0\n"
+        );
+    }
+
+    #[test]
     fn a_linear_history_is_one_lane() {
         assert_eq!(draw(&[(2, &[1]), (1, &[])]), "* 2\n* 1\n");
     }
