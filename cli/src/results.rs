@@ -10,6 +10,7 @@
 //! JSON values and everything else as strings.
 
 use crate::context::Result;
+use unicode_width::UnicodeWidthStr;
 use vdb_engine::value::{Type, Value};
 use vdb_sql::types::to_pg_text;
 use vdb_sql::StatementResult;
@@ -45,9 +46,10 @@ fn right_aligned(ty: &Type) -> bool {
     )
 }
 
-/// Display width of a cell, in characters.
+/// Display width of a cell in terminal columns, as psql measures it: East Asian wide
+/// characters take two, combining marks none.
 fn width(text: &str) -> usize {
-    text.chars().count()
+    UnicodeWidthStr::width(text)
 }
 
 fn aligned(columns: &[(String, Type)], rows: &[Vec<Value>]) -> String {
@@ -278,6 +280,18 @@ mod tests {
         assert_eq!(
             render(&one, ResultFormat::Aligned).unwrap(),
             " longer_name \n-------------\n x\n(1 row)\n\n"
+        );
+    }
+
+    #[test]
+    fn wide_characters_take_two_columns() {
+        let result = StatementResult::Rows {
+            columns: vec![("name".into(), Type::Text), ("n".into(), Type::Int4)],
+            rows: vec![vec![Value::Text("日本".into()), Value::Int4(1)]],
+        };
+        assert_eq!(
+            render(&result, ResultFormat::Aligned).unwrap(),
+            " name | n \n------+---\n 日本 | 1\n(1 row)\n\n"
         );
     }
 
