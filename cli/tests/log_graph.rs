@@ -1,4 +1,4 @@
-//! `vdb log --graph` draws merges as `git log --graph --oneline` does, `--stat` counts each
+//! `vdb log --graph` draws merges as `git log --graph` does, beside one-line or full commits, `--stat` counts each
 //! commit's row changes, and `-- TABLE` keeps only the commits that changed that table.
 
 mod common;
@@ -32,7 +32,7 @@ fn graph_stat_and_table_filter() {
 
     // The branch's commit and main's own come newest first, each in its own lane.
     assert_eq!(
-        hashless(&s.ok(&["log", "--graph"])),
+        hashless(&s.ok(&["log", "--graph", "--oneline"])),
         "*   H (HEAD -> main) merge feature\n\
          |\\\n\
          * | H add pets\n\
@@ -53,15 +53,29 @@ fn graph_stat_and_table_filter() {
     );
 
     // With --graph, stat lines continue the lanes.
-    let graph_stat = hashless(&s.ok(&["log", "--graph", "--stat"]));
+    let graph_stat = hashless(&s.ok(&["log", "--graph", "--oneline", "--stat"]));
     assert!(
         graph_stat.contains("* | H add pets\n| |   pets: 0 row(s) added"),
         "{graph_stat}"
     );
 
+    // Without --oneline, the full format runs beside the lanes.
+    let full = s.ok(&["log", "--graph", "-n", "2"]);
+    let lines: Vec<&str> = full.lines().collect();
+    assert!(lines[0].starts_with("* commit "), "{full}");
+    assert!(lines[0].ends_with(" (HEAD -> main)"), "{full}");
+    assert!(lines[1].starts_with("| Merge: "), "{full}");
+    assert!(
+        lines[2].starts_with("| Author: Test User <test@example.com>"),
+        "{full}"
+    );
+    assert_eq!(lines[5], "|     merge feature", "{full}");
+    assert_eq!(lines[6], "|", "{full}");
+    assert!(lines[7].starts_with("* commit "), "{full}");
+
     let pets = hashless(&s.ok(&["log", "--oneline", "--", "pets"]));
     assert_eq!(pets, "H add pets\n");
     // The merge only brought in the branch's change, so it is left out, as git does for paths.
-    let people = hashless(&s.ok(&["log", "--graph", "--", "people"]));
+    let people = hashless(&s.ok(&["log", "--graph", "--oneline", "--", "people"]));
     assert_eq!(people, "* H (feature) rename bob\n* H add people\n");
 }

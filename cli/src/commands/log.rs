@@ -1,5 +1,5 @@
 //! `vdb log`: the commits reachable from a revision, or in a range, newest first; with
-//! `--graph` as an ASCII graph (`graph.rs`), with `--stat` each commit's row counts per table,
+//! `--graph` beside an ASCII graph (`graph.rs`), with `--stat` each commit's row counts per table,
 //! and with `-- TABLE...` only the commits that changed one of those tables.
 //!
 //! Table filtering follows git's history simplification for paths: a commit is shown when the
@@ -27,7 +27,8 @@ pub struct Args {
     /// One line per commit: short hash, decorations, summary.
     #[arg(long)]
     oneline: bool,
-    /// Draw the commit graph beside one line per commit, as `git log --graph --oneline`.
+    /// Draw the commit graph beside the commits, as `git log --graph` (with `--oneline`: one
+    /// line per commit).
     #[arg(long)]
     graph: bool,
     /// After each commit, per table: rows added, deleted and modified since its first parent.
@@ -77,13 +78,31 @@ pub fn run(args: &Args, start: Option<&Path>) -> Result<()> {
         let shown: HashSet<Hash> = by_hash.keys().copied().collect();
         let decorations = decorations(&ctx)?;
         let mut lanes = graph::Graph::default();
-        for (hash, parents) in order {
+        let count = order.len();
+        for (i, (hash, parents)) in order.into_iter().enumerate() {
             let parents: Vec<Hash> = parents.into_iter().filter(|p| shown.contains(p)).collect();
             let drawn = lanes.commit(hash, &parents);
             let names = decorations.get(&hash).map(Vec::as_slice).unwrap_or(&[]);
-            println!("{}{}", drawn.row, oneline(hash, by_hash[&hash], names));
+            let commit = by_hash[&hash];
+            if args.oneline {
+                println!("{}{}", drawn.row, oneline(hash, commit, names));
+            } else {
+                // The full format, every line after the first behind the lanes, and a
+                // separating line, as git draws it.
+                let lines = commit_lines(hash, commit, names);
+                println!("{}{}", drawn.row, lines[0]);
+                for line in &lines[1..] {
+                    println!("{}", format!("{}{line}", drawn.continuation).trim_end());
+                }
+            }
             if args.stat {
-                print_stat(&ctx, by_hash[&hash], &format!("{}  ", drawn.continuation))?;
+                if !args.oneline {
+                    println!("{}", drawn.continuation.trim_end());
+                }
+                print_stat(&ctx, commit, &format!("{}  ", drawn.continuation))?;
+            }
+            if !args.oneline && i + 1 < count {
+                println!("{}", drawn.continuation.trim_end());
             }
             for line in drawn.transition {
                 println!("{line}");
@@ -190,21 +209,28 @@ fn rewrite_parents(commits: &[(Hash, Commit)], shown: &HashSet<Hash>) -> HashMap
 
 /// Prints a commit's header and message, as `log` and `show` do.
 pub fn print_commit(hash: Hash, commit: &Commit, names: &[String]) {
-    if names.is_empty() {
-        println!("commit {hash}");
-    } else {
-        println!("commit {hash} ({})", names.join(", "));
+    for line in commit_lines(hash, commit, names) {
+        println!("{line}");
     }
+}
+
+/// A commit's header and message as lines: `commit HASH (names)`, `Merge:`, `Author:`,
+/// `Date:`, an empty line, then the message indented.
+fn commit_lines(hash: Hash, commit: &Commit, names: &[String]) -> Vec<String> {
+    let mut lines = vec![if names.is_empty() {
+        format!("commit {hash}")
+    } else {
+        format!("commit {hash} ({})", names.join(", "))
+    }];
     if commit.parents.len() > 1 {
         let parents: Vec<String> = commit.parents.iter().map(short).collect();
-        println!("Merge: {}", parents.join(" "));
+        lines.push(format!("Merge: {}", parents.join(" ")));
     }
-    println!("Author: {}", commit.author);
-    println!("Date:   {}", date(&commit.author));
-    println!();
-    for line in commit.message.lines() {
-        println!("    {line}");
-    }
+    lines.push(format!("Author: {}", commit.author));
+    lines.push(format!("Date:   {}", date(&commit.author)));
+    lines.push(String::new());
+    lines.extend(commit.message.lines().map(|line| format!("    {line}")));
+    lines
 }
 
 /// Branch and tag names by the commit they point at (`HEAD -> main` for the current branch).
