@@ -15,6 +15,19 @@ use vdb_engine::store::{DiskStore, DiskStoreOptions};
 /// The CLI's result: any error, printed as one sentence on stderr.
 pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
+/// An error already reported to the user (as `vdb sql` prints `ERROR:  ...`): `main` exits
+/// with status 1 without printing anything more.
+#[derive(Debug)]
+pub struct Reported;
+
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the error above")
+    }
+}
+
+impl std::error::Error for Reported {}
+
 /// Returns early with a formatted error message.
 #[macro_export]
 macro_rules! fail {
@@ -33,7 +46,8 @@ pub const DEFAULT_EMAIL: &str = "vdb@localhost";
 pub struct Context {
     /// The directory holding `.vdb/`.
     pub top: PathBuf,
-    pub repo: Repository,
+    /// Shared so that a SQL session (`vdb sql`) can hold it too.
+    pub repo: Arc<Repository>,
     pub branch: String,
 }
 
@@ -42,7 +56,7 @@ impl Context {
     pub fn open(start: Option<&Path>) -> Result<Context> {
         let top = discover(start)?;
         let store = DiskStore::open(top.join(VDB_DIR).join("store"), DiskStoreOptions::default())?;
-        let repo = Repository::open(Arc::new(store))?;
+        let repo = Arc::new(Repository::open(Arc::new(store))?);
         let branch = repo.head_branch()?;
         Ok(Context { top, repo, branch })
     }

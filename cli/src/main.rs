@@ -7,6 +7,8 @@ mod commands;
 mod config;
 mod context;
 mod render;
+mod results;
+mod statements;
 
 use clap::{Parser, Subcommand};
 use commands::*;
@@ -46,6 +48,7 @@ enum Command {
     Reset(reset::Args),
     Merge(merge::Args),
     Conflicts(conflicts::Args),
+    Sql(sql::Args),
     Revert(revert::Args),
     CherryPick(cherry_pick::Args),
     Demo(demo::Args),
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Command::Reset(args) => reset::run(args, dir),
         Command::Merge(args) => merge::run(args, dir),
         Command::Conflicts(args) => conflicts::run(args, dir),
+        Command::Sql(args) => sql::run(args, dir),
         Command::Revert(args) => revert::run(args, dir),
         Command::CherryPick(args) => cherry_pick::run(args, dir),
         Command::Demo(args) => demo::run(args),
@@ -81,6 +85,15 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<context::Reported>() => ExitCode::FAILURE,
+        // Output written with `write!` (not `println!`) reports a closed stdout as an error:
+        // exit quietly as below.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::from(141)
+        }
         Err(e) => {
             eprintln!("vdb: {e}");
             ExitCode::FAILURE

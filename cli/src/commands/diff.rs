@@ -1,15 +1,25 @@
 //! `vdb diff`: row and cell differences between two states, per table, like Dolt's: `+` added
 //! rows, `-` deleted rows, and `<` / `>` the old and new version of a modified row with its
-//! changed cells marked (in colour on a terminal, with a trailing `*` otherwise); or one JSON
-//! object per changed row (`--format json`), or counts (`--stat`, `--summary`).
+//! changed cells marked (in colour on a terminal, with a trailing `*` otherwise) and long text
+//! cells word-diffed (`words.rs`); or one JSON object per changed row (`--format json`), CSV
+//! rows (`--format csv`), SQL statements that replay the change (`--format sql`, `sql.rs`), or
+//! counts (`--stat`, `--summary`). `--where` keeps the row changes a SQL expression accepts
+//! (`filter.rs`). Row changes stream from the tree diff to the output, except that `--where`
+//! collects a table's changes first to evaluate them in batches.
+
+mod filter;
+mod sql;
+mod words;
 
 use super::export::json;
 use crate::context::{Context, Result};
 use crate::fail;
-use crate::render::{cell, colour, paint, TextTable, BOLD, GREEN, RED, YELLOW};
+use crate::render::{cell, colour, paint, value_text, TextTable, BOLD, GREEN, RED, YELLOW};
+use filter::Filtered;
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::Path;
-use vdb_engine::repo::{RowDiff, TableChange, TableDiff};
+use vdb_engine::repo::{CellChange, RowDiff, TableChange, TableDiff};
 use vdb_engine::table::Schema;
 use vdb_engine::value::Value;
 
@@ -19,7 +29,13 @@ use vdb_engine::value::Value;
 /// working set; with two (or a range `a..b`, `a...b`), the first with the second. Arguments
 /// after the revisions name the tables to show.
 ///
-/// Example: `vdb diff main feature people`
+/// Changed text cells of 40 characters or more show a word diff in their new version
+/// (`the [-old-]{+new+} words`).
+///
+/// `--where` keeps only the row changes for which a SQL expression is true; it sees the columns
+/// `diff_type` ('added', 'deleted', 'modified'), `from_C` and `to_C` for each column C.
+///
+/// Example: `vdb diff main feature people`  or  `vdb diff --where "to_label = 'cat'" --format sql`
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Per table: rows added, deleted and modified, and cells modified.
@@ -28,9 +44,13 @@ pub struct Args {
     /// Per table: added, dropped or modified, and whether its schema or data changed.
     #[arg(long)]
     summary: bool,
-    /// Output format: a table per changed table, or one JSON object per changed row.
+    /// Output format: a table per changed table, JSON lines, CSV, or SQL statements.
     #[arg(long, value_enum, default_value = "table", conflicts_with_all = ["stat", "summary"])]
     format: DiffFormat,
+    /// Keep only row changes for which this SQL expression over diff_type, from_C and to_C is
+    /// true, e.g. "to_label = 'cat'" or "diff_type = 'deleted'".
+    #[arg(long = "where", value_name = "EXPR", conflicts_with = "summary")]
+    filter: Option<String>,
     /// Up to two revisions (or one range), then table names.
     args: Vec<String>,
 }
@@ -42,6 +62,12 @@ pub enum DiffFormat {
     Table,
     /// JSON lines: {"table", "diff": added|deleted|modified, "old", "new", "changed"}.
     Json,
+    /// Per table a header row `diff_type,from_C...,to_C...` then one row per change; tables are
+    /// separated by an empty line.
+    Csv,
+    /// INSERT / UPDATE / DELETE (and CREATE, ALTER, DROP TABLE) statements, valid for psql,
+    /// that turn the first state into the second.
+    Sql,
 }
 
 /// How much of each table diff to print.
@@ -49,6 +75,8 @@ pub enum DiffFormat {
 pub enum View {
     Rows,
     Json,
+    Csv,
+    Sql,
     Stat,
     Summary,
 }
@@ -83,9 +111,11 @@ pub fn run(args: &Args, start: Option<&Path>) -> Result<()> {
         (true, _, _) => View::Stat,
         (_, true, _) => View::Summary,
         (_, _, DiffFormat::Json) => View::Json,
-        _ => View::Rows,
+        (_, _, DiffFormat::Csv) => View::Csv,
+        (_, _, DiffFormat::Sql) => View::Sql,
+        (_, _, DiffFormat::Table) => View::Rows,
     };
-    print_diffs(&ctx, &diffs, view)
+    print_filtered(&ctx, &diffs, view, args.filter.as_deref())
 }
 
 /// Fails if a named table exists in neither compared state (it may be a mistyped revision).
@@ -111,6 +141,18 @@ fn check_tables(ctx: &Context, revs: &[&str], tables: &[&str]) -> Result<()> {
 
 /// Prints table diffs in the chosen view.
 pub fn print_diffs(ctx: &Context, diffs: &[TableDiff], view: View) -> Result<()> {
+    print_filtered(ctx, diffs, view, None)
+}
+
+/// Prints table diffs in the chosen view, keeping only the row changes `filter` accepts (a
+/// table left with no row change and no schema change is then not shown, nor is a table that
+/// lacks a column the filter names; a filter that fits no table is an error).
+fn print_filtered(
+    ctx: &Context,
+    diffs: &[TableDiff],
+    view: View,
+    filter: Option<&str>,
+) -> Result<()> {
     if view == View::Summary {
         let mut out = TextTable::new(vec![
             "table".into(),
@@ -137,19 +179,68 @@ pub fn print_diffs(ctx: &Context, diffs: &[TableDiff], view: View) -> Result<()>
         }
         return Ok(());
     }
+    let mut first = true;
+    // With a filter: whether it fitted some table, and why it did not fit the others.
+    let (mut applied, mut unfit) = (false, None);
     for d in diffs {
-        match view {
-            View::Stat => print_stat(ctx, d)?,
-            View::Json => print_json(ctx, d)?,
-            _ => print_rows(ctx, d)?,
+        // Without a filter, rows stream from the tree diff to the output; a filter needs them
+        // all first (it evaluates them in batches).
+        let rows: Rows<'_> = match filter {
+            None => Box::new(
+                d.rows(ctx.repo.node_store())?
+                    .map(|r| r.map_err(Into::into)),
+            ),
+            Some(expr) => {
+                let all = d
+                    .rows(ctx.repo.node_store())?
+                    .collect::<std::result::Result<Vec<RowDiff>, _>>()?;
+                let cols = table_columns(d);
+                match filter::keep(&ctx.repo, &ctx.branch, d, &cols, all, expr)? {
+                    Filtered::Kept(kept) => {
+                        applied = true;
+                        Box::new(kept.into_iter().map(Ok))
+                    }
+                    Filtered::Empty => Box::new(std::iter::empty()),
+                    Filtered::NotApplicable(why) => {
+                        unfit.get_or_insert(why);
+                        continue;
+                    }
+                }
+            }
+        };
+        let mut rows = rows.peekable();
+        if filter.is_some() && rows.peek().is_none() && d.schema_changes.is_empty() {
+            continue;
         }
+        match view {
+            View::Stat => println!("{}", stat_text(d, &mut rows)?),
+            View::Json => print_json(d, &mut rows)?,
+            View::Csv => print_csv(d, &mut rows, first)?,
+            View::Sql => sql::print_statements(d, &mut rows)?,
+            View::Rows | View::Summary => print_rows(d, &mut rows)?,
+        }
+        first = false;
     }
-    Ok(())
+    match unfit {
+        Some(why) if !applied => Err(why.into()),
+        _ => Ok(()),
+    }
 }
 
-fn print_stat(ctx: &Context, d: &TableDiff) -> Result<()> {
+/// A table's row changes, streaming.
+type Rows<'a> = Box<dyn Iterator<Item = Result<RowDiff>> + 'a>;
+
+/// The `--stat` line of a table diff, as `vdb log --stat` prints it too.
+pub fn stat_line(ctx: &Context, d: &TableDiff) -> Result<String> {
+    let mut rows = d
+        .rows(ctx.repo.node_store())?
+        .map(|r| r.map_err(Into::into));
+    stat_text(d, &mut rows)
+}
+
+fn stat_text(d: &TableDiff, rows: &mut dyn Iterator<Item = Result<RowDiff>>) -> Result<String> {
     let (mut added, mut deleted, mut modified, mut cells) = (0u64, 0u64, 0u64, 0u64);
-    for row in d.rows(ctx.repo.node_store())? {
+    for row in rows {
         match row? {
             RowDiff::Added { .. } => added += 1,
             RowDiff::Deleted { .. } => deleted += 1,
@@ -164,19 +255,26 @@ fn print_stat(ctx: &Context, d: &TableDiff) -> Result<()> {
     } else {
         format!(", {} schema change(s)", d.schema_changes.len())
     };
-    println!(
+    Ok(format!(
         "{}: {added} row(s) added, {deleted} deleted, {modified} modified ({cells} cell(s)){schema}",
         d.name
-    );
-    Ok(())
+    ))
+}
+
+/// A column shown in a table diff: its name and its position in old and new rows.
+pub type Column = (String, Option<usize>, Option<usize>);
+
+/// The columns of a table diff (see [`columns`]).
+fn table_columns(d: &TableDiff) -> Vec<Column> {
+    columns(
+        d.from.as_ref().map(|t| t.schema()),
+        d.to.as_ref().map(|t| t.schema()),
+    )
 }
 
 /// Columns shown for a table diff: the new schema's, then dropped ones; each with its position
 /// in old and new rows.
-fn columns(
-    from: Option<&Schema>,
-    to: Option<&Schema>,
-) -> Vec<(String, Option<usize>, Option<usize>)> {
+fn columns(from: Option<&Schema>, to: Option<&Schema>) -> Vec<Column> {
     match (from, to) {
         (Some(a), Some(b)) => {
             let mut cols: Vec<_> = b
@@ -208,7 +306,7 @@ fn columns(
     }
 }
 
-fn print_rows(ctx: &Context, d: &TableDiff) -> Result<()> {
+fn print_rows(d: &TableDiff, rows: &mut dyn Iterator<Item = Result<RowDiff>>) -> Result<()> {
     let on = colour();
     println!(
         "{}",
@@ -222,41 +320,40 @@ fn print_rows(ctx: &Context, d: &TableDiff) -> Result<()> {
     for change in &d.schema_changes {
         println!("schema: {change}");
     }
-    let cols = columns(
-        d.from.as_ref().map(|t| t.schema()),
-        d.to.as_ref().map(|t| t.schema()),
-    );
+    let cols = table_columns(d);
     let mut header = vec![String::new()];
     header.extend(cols.iter().map(|c| c.0.clone()));
     let mut out = TextTable::new(header);
-    let render = |mark: &str, code: &str, row: &[Value], old: bool, changed: &BTreeSet<&str>| {
+    let render = |mark: &str, code: &str, row: &[Value], old: bool, changed: &[&CellChange]| {
         let mut line = vec![paint(on, code, mark)];
         for (name, i, j) in &cols {
             let pos = if old { *i } else { *j };
             let text = pos.map_or_else(String::new, |p| cell(&row[p]));
-            line.push(if !changed.contains(name.as_str()) {
-                if code == YELLOW {
-                    text
-                } else {
-                    paint(on, code, &text)
-                }
-            } else if on {
-                paint(on, if old { RED } else { GREEN }, &text)
-            } else {
-                format!("{text}*")
+            let change = changed.iter().find(|c| c.column == *name);
+            line.push(match change {
+                None if code == YELLOW => text,
+                None => paint(on, code, &text),
+                Some(c) if !old => match (&c.old, &c.new) {
+                    (Value::Text(a), Value::Text(b)) if words::is_long(a, b) => {
+                        words::word_diff(a, b, on)
+                    }
+                    _ if on => paint(on, GREEN, &text),
+                    _ => format!("{text}*"),
+                },
+                Some(_) if on => paint(on, RED, &text),
+                Some(_) => format!("{text}*"),
             });
         }
         line
     };
-    let none = BTreeSet::new();
-    for row in d.rows(ctx.repo.node_store())? {
+    for row in rows {
         match row? {
-            RowDiff::Added { row, .. } => out.push(render("+", GREEN, &row, false, &none)),
-            RowDiff::Deleted { row, .. } => out.push(render("-", RED, &row, true, &none)),
+            RowDiff::Added { row, .. } => out.push(render("+", GREEN, &row, false, &[])),
+            RowDiff::Deleted { row, .. } => out.push(render("-", RED, &row, true, &[])),
             RowDiff::Modified {
                 old, new, cells, ..
             } => {
-                let changed: BTreeSet<&str> = cells.iter().map(|c| c.column.as_str()).collect();
+                let changed: Vec<&CellChange> = cells.iter().collect();
                 out.push(render("<", YELLOW, &old, true, &changed));
                 out.push(render(">", YELLOW, &new, false, &changed));
             }
@@ -268,36 +365,38 @@ fn print_rows(ctx: &Context, d: &TableDiff) -> Result<()> {
     Ok(())
 }
 
+/// A row as a JSON object (column name → value) under `schema`.
+fn json_object(schema: Option<&Schema>, row: &[Value]) -> Result<String> {
+    let mut out = String::from("{");
+    if let Some(schema) = schema {
+        for (i, (column, value)) in schema.columns.iter().zip(row).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&serde_json::to_string(&column.name)?);
+            out.push(':');
+            out.push_str(&json(value)?);
+        }
+    }
+    out.push('}');
+    Ok(out)
+}
+
 /// One JSON object per changed row: its table, how it changed, the old and new row as objects
 /// (column name → value) and, for a modified row, the names of the changed columns.
-fn print_json(ctx: &Context, d: &TableDiff) -> Result<()> {
-    let object = |schema: Option<&Schema>, row: &[Value]| -> Result<String> {
-        let mut out = String::from("{");
-        if let Some(schema) = schema {
-            for (i, (column, value)) in schema.columns.iter().zip(row).enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&serde_json::to_string(&column.name)?);
-                out.push(':');
-                out.push_str(&json(value)?);
-            }
-        }
-        out.push('}');
-        Ok(out)
-    };
+fn print_json(d: &TableDiff, rows: &mut dyn Iterator<Item = Result<RowDiff>>) -> Result<()> {
     let from = d.from.as_ref().map(|t| t.schema());
     let to = d.to.as_ref().map(|t| t.schema());
     let table = serde_json::to_string(&d.name)?;
-    for row in d.rows(ctx.repo.node_store())? {
+    for row in rows {
         let line = match row? {
             RowDiff::Added { row, .. } => format!(
                 "{{\"table\":{table},\"diff\":\"added\",\"new\":{}}}",
-                object(to, &row)?
+                json_object(to, &row)?
             ),
             RowDiff::Deleted { row, .. } => format!(
                 "{{\"table\":{table},\"diff\":\"deleted\",\"old\":{}}}",
-                object(from, &row)?
+                json_object(from, &row)?
             ),
             RowDiff::Modified {
                 old, new, cells, ..
@@ -305,13 +404,57 @@ fn print_json(ctx: &Context, d: &TableDiff) -> Result<()> {
                 let changed: Vec<&str> = cells.iter().map(|c| c.column.as_str()).collect();
                 format!(
                     "{{\"table\":{table},\"diff\":\"modified\",\"old\":{},\"new\":{},\"changed\":{}}}",
-                    object(from, &old)?,
-                    object(to, &new)?,
+                    json_object(from, &old)?,
+                    json_object(to, &new)?,
                     serde_json::to_string(&changed)?
                 )
             }
         };
         println!("{line}");
     }
+    Ok(())
+}
+
+/// A table's changes as CSV: `diff_type,from_C...,to_C...`, then one row per change with NULL
+/// (and the absent side) as an empty field. Tables after the first are preceded by an empty
+/// line.
+fn print_csv(
+    d: &TableDiff,
+    rows: &mut dyn Iterator<Item = Result<RowDiff>>,
+    first: bool,
+) -> Result<()> {
+    let cols = table_columns(d);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if !first {
+        out.write_all(b"\n")?;
+    }
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(out);
+    let mut header = vec!["diff_type".to_string()];
+    header.extend(cols.iter().map(|c| format!("from_{}", c.0)));
+    header.extend(cols.iter().map(|c| format!("to_{}", c.0)));
+    writer.write_record(&header)?;
+    for row in rows {
+        let row = row?;
+        let (kind, old, new): (&str, Option<&Vec<Value>>, Option<&Vec<Value>>) = match &row {
+            RowDiff::Added { row, .. } => ("added", None, Some(row)),
+            RowDiff::Deleted { row, .. } => ("deleted", Some(row), None),
+            RowDiff::Modified { old, new, .. } => ("modified", Some(old), Some(new)),
+        };
+        let text = |values: Option<&Vec<Value>>, pos: Option<usize>| {
+            values
+                .zip(pos)
+                .and_then(|(v, p)| v.get(p))
+                .and_then(value_text)
+                .unwrap_or_default()
+        };
+        let mut record = vec![kind.to_string()];
+        record.extend(cols.iter().map(|(_, i, _)| text(old, *i)));
+        record.extend(cols.iter().map(|(_, _, j)| text(new, *j)));
+        writer.write_record(&record)?;
+    }
+    writer.flush()?;
     Ok(())
 }

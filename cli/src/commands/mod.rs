@@ -19,6 +19,7 @@ pub mod reset;
 pub mod revert;
 pub mod serve;
 pub mod show;
+pub mod sql;
 pub mod status;
 pub mod table;
 pub mod tag;

@@ -2,8 +2,9 @@
 //! its own config home so the user's settings never leak in.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 /// A scratch directory and helpers to run `vdb` there.
 pub struct Scratch {
@@ -48,6 +49,28 @@ impl Scratch {
             .env("NO_COLOR", "1")
             .output()
             .unwrap()
+    }
+
+    /// Runs `vdb args` in the directory with `input` on standard input.
+    pub fn run_with_input(&self, args: &[&str], input: &str) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vdb"))
+            .args(args)
+            .current_dir(self.path())
+            .env("XDG_CONFIG_HOME", self.path().join(".xdg"))
+            .env("HOME", self.path())
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
     }
 
     /// Runs `vdb args` in the directory.
