@@ -109,7 +109,44 @@ pub fn merge_roots(
             ),
         }
     }
+    merge_sequences(&mut out.root, base, ours, theirs);
     Ok(out)
+}
+
+/// Sequences merge by name: a side that changed one wins over a side that did not; when both
+/// advanced it, the merged sequence is the one further along (`Sequence::further`), so no value
+/// handed out on either branch is handed out again. A sequence dropped on one side and changed on
+/// the other is kept.
+fn merge_sequences(out: &mut RootValue, base: &RootValue, ours: &RootValue, theirs: &RootValue) {
+    let names: BTreeSet<String> = base
+        .sequence_names()
+        .chain(ours.sequence_names())
+        .chain(theirs.sequence_names())
+        .map(str::to_string)
+        .collect();
+    for name in names {
+        let (b, o, t) = (
+            base.get_sequence(&name),
+            ours.get_sequence(&name),
+            theirs.get_sequence(&name),
+        );
+        if o == t || b == t {
+            continue;
+        }
+        let merged = match (b == o, o, t) {
+            (true, _, None) => None,
+            (true, _, Some(t)) | (false, None, Some(t)) => Some(t.clone()),
+            (false, Some(o), Some(t)) => Some(o.further(t).clone()),
+            (false, Some(o), None) => Some(o.clone()),
+            (false, None, None) => None,
+        };
+        match merged {
+            Some(seq) => out.put_sequence(&name, seq),
+            None => {
+                out.remove_sequence(&name);
+            }
+        }
+    }
 }
 
 fn take_theirs(ns: &NodeStore, out: &mut RootMerge, name: &str, t: Option<Hash>) -> Result<()> {
