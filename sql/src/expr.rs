@@ -78,6 +78,22 @@ pub enum Function {
     Least,
     Floor,
     Ceil,
+    /// `nextval(seq)`, `currval(seq)`, `setval(seq, value [, is_called])`: they read or change
+    /// a sequence in the root, so the write executors resolve them (`execution/sequence.rs`);
+    /// pure evaluation refuses them.
+    NextVal,
+    CurrVal,
+    SetVal,
+}
+
+impl Function {
+    /// Whether the function reads or changes database state (never folded to a constant).
+    pub fn is_volatile(self) -> bool {
+        matches!(
+            self,
+            Function::NextVal | Function::CurrVal | Function::SetVal
+        )
+    }
 }
 
 /// A bound expression; `Column(i)` is the i-th value of the input row.
@@ -188,7 +204,10 @@ impl Expr {
     /// Whether the expression reads no column (so it can be folded to a constant).
     pub fn is_constant(&self) -> bool {
         let mut constant = true;
-        self.walk(&mut |e| constant &= !matches!(e, Expr::Column(_)));
+        self.walk(&mut |e| {
+            constant &= !matches!(e, Expr::Column(_));
+            constant &= !matches!(e, Expr::Function(f, _) if f.is_volatile());
+        });
         constant
     }
 

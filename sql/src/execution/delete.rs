@@ -4,7 +4,7 @@ use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::{RootValue, RowChange};
 
 use crate::error::Result;
-use crate::execution::insert::{load, save};
+use crate::execution::insert::{apply, load, store};
 use crate::execution::scan::take_key;
 use crate::execution::Rows;
 use crate::expr::Row;
@@ -20,6 +20,7 @@ pub fn delete(name: &str, source: Rows, root: &mut RootValue, ns: &NodeStore) ->
         changes.push(RowChange::Delete(key));
         written.push(row);
     }
-    save(name, &table, changes, root)?;
+    let table = apply(name, &table, changes)?;
+    store(name, &table, root)?;
     Ok(written)
 }

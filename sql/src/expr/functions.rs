@@ -10,6 +10,12 @@ use super::{compare, negate, out_of_range, Function};
 use crate::error::{Error, Result};
 
 pub(super) fn function(f: Function, args: Vec<Value>) -> Result<Value> {
+    if f.is_volatile() {
+        return Err(Error::Unsupported(format!(
+            "{}() in this position",
+            format!("{f:?}").to_lowercase()
+        )));
+    }
     if args.iter().any(Value::is_null) {
         return Ok(Value::Null);
     }

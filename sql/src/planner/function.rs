@@ -35,6 +35,9 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
             "aggregate functions are not allowed here",
         ));
     }
+    if let Some(call) = super::sequence::sequence_function(scope, &name, &list.args)? {
+        return Ok(call);
+    }
     let mut args = Vec::new();
     for arg in &list.args {
         match arg {

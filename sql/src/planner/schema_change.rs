@@ -1,0 +1,75 @@
+//! The plan of a statement that changes the database's schema objects rather than rows: tables,
+//! sequences and indexes. One [`SchemaChange`] per statement, executed by `execution/ddl.rs`.
+
+use std::fmt;
+
+use vdb_engine::table::{IndexDef, Schema, Sequence};
+
+/// A change to the schema objects of the root.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SchemaChange {
+    /// CREATE TABLE, with the sequences of its SERIAL and identity columns.
+    CreateTable {
+        name: String,
+        schema: Schema,
+        if_not_exists: bool,
+        sequences: Vec<(String, Sequence)>,
+    },
+    /// DROP TABLE (the sequences the tables own go with them).
+    DropTables {
+        names: Vec<String>,
+        if_exists: bool,
+    },
+    CreateSequence {
+        name: String,
+        sequence: Sequence,
+        if_not_exists: bool,
+    },
+    DropSequences {
+        names: Vec<String>,
+        if_exists: bool,
+    },
+    /// CREATE [UNIQUE] INDEX: adds the index to the table's schema and builds it.
+    CreateIndex {
+        table: String,
+        index: IndexDef,
+        if_not_exists: bool,
+    },
+    /// DROP INDEX: the index's table is found at execution.
+    DropIndexes {
+        names: Vec<String>,
+        if_exists: bool,
+    },
+    /// ALTER TABLE and TRUNCATE-like rewrites: the table's new schema, with its rows carried
+    /// over by column id, then validated against the new constraints.
+    ReplaceSchema {
+        table: String,
+        schema: Schema,
+    },
+    /// ALTER TABLE .. RENAME TO.
+    RenameTable {
+        from: String,
+        to: String,
+    },
+}
+
+impl fmt::Display for SchemaChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SchemaChange::CreateTable { name, .. } => write!(f, "CreateTable: {name}"),
+            SchemaChange::DropTables { names, .. } => write!(f, "DropTable: {}", names.join(", ")),
+            SchemaChange::CreateSequence { name, .. } => write!(f, "CreateSequence: {name}"),
+            SchemaChange::DropSequences { names, .. } => {
+                write!(f, "DropSequence: {}", names.join(", "))
+            }
+            SchemaChange::CreateIndex { table, index, .. } => {
+                write!(f, "CreateIndex: {} on {table}", index.name)
+            }
+            SchemaChange::DropIndexes { names, .. } => {
+                write!(f, "DropIndex: {}", names.join(", "))
+            }
+            SchemaChange::ReplaceSchema { table, .. } => write!(f, "AlterTable: {table}"),
+            SchemaChange::RenameTable { from, to } => write!(f, "RenameTable: {from} to {to}"),
+        }
+    }
+}
