@@ -229,3 +229,50 @@ fn conflict_map(ns: &NodeStore, entries: &[ConflictEntry]) -> Result<Map> {
         entries.iter().map(|e| (e.key.clone(), e.encode_value())),
     )
 }
+
+#[cfg(test)]
+mod sequence_tests {
+    use super::*;
+    use crate::store::MemoryStore;
+    use crate::table::Sequence;
+    use std::sync::Arc;
+
+    fn advanced(seq: &Sequence, to: i64) -> Sequence {
+        let mut s = seq.clone();
+        s.set(to, true);
+        s
+    }
+
+    #[test]
+    fn sequences_merge_one_sided_changes_and_keep_the_further_value() {
+        let ns = NodeStore::new(Arc::new(MemoryStore::new()));
+        let seq = Sequence::new("integer", 1, 1, 1, 1000);
+        let mut base = RootValue::empty();
+        base.put_sequence("both", seq.clone());
+        base.put_sequence("ours_only", seq.clone());
+        base.put_sequence("theirs_only", seq.clone());
+        base.put_sequence("dropped", seq.clone());
+        let mut ours = base.clone();
+        let mut theirs = base.clone();
+        ours.put_sequence("both", advanced(&seq, 5));
+        theirs.put_sequence("both", advanced(&seq, 9));
+        ours.put_sequence("ours_only", advanced(&seq, 3));
+        theirs.put_sequence("theirs_only", advanced(&seq, 4));
+        theirs.remove_sequence("dropped");
+        theirs.put_sequence("new", seq);
+        let merged = merge_roots(&ns, &base, &ours, &theirs).unwrap();
+        assert!(merged.is_clean());
+        let value = |name: &str| merged.root.get_sequence(name).map(|s| s.last_value);
+        assert_eq!(value("both"), Some(9));
+        assert_eq!(value("ours_only"), Some(3));
+        assert_eq!(value("theirs_only"), Some(4));
+        assert_eq!(value("dropped"), None);
+        assert_eq!(value("new"), Some(1));
+        // Symmetric: merging the other way keeps the same further value.
+        let back = merge_roots(&ns, &base, &theirs, &ours).unwrap();
+        assert_eq!(
+            back.root.get_sequence("both").map(|s| s.last_value),
+            Some(9)
+        );
+    }
+}

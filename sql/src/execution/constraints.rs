@@ -1,5 +1,5 @@
 //! Constraint checks shared by the write executors and ALTER TABLE: NOT NULL, UNIQUE (through
-//! the table's unique indexes) and CHECK. Writers apply their changes to a copy of the table,
+//! the table's unique indexes), CHECK, and the child side of foreign keys (`foreign_key.rs`). Writers apply their changes to a copy of the table,
 //! check the rows they wrote against that new state, and only then store it, so a violation
 //! leaves the root as it was.
 
@@ -8,6 +8,7 @@ use vdb_engine::table::{RootValue, Schema, Table};
 use vdb_engine::value::Value;
 
 use crate::error::{Error, Result};
+use crate::execution::foreign_key::check_children;
 use crate::execution::insert::check_not_null;
 use crate::expr::{Expr, Row};
 use crate::planner::bind_check;
@@ -79,8 +80,20 @@ pub fn check_unique(table: &Table, written: &[Row]) -> Result<()> {
 }
 
 /// Checks rows written to table `name` (`table` is its state after the write): NOT NULL,
-/// CHECK, UNIQUE.
-pub fn check_written(name: &str, table: &Table, written: &[Row]) -> Result<()> {
+/// CHECK, UNIQUE, and that their foreign keys find their parent rows in `root`.
+pub fn check_written(
+    name: &str,
+    table: &Table,
+    written: &[Row],
+    root: &RootValue,
+    ns: &NodeStore,
+) -> Result<()> {
+    check_local(name, table, written)?;
+    check_children(name, table, written, root, ns)
+}
+
+/// The checks of `check_written` that need only the table itself: NOT NULL, CHECK, UNIQUE.
+pub fn check_local(name: &str, table: &Table, written: &[Row]) -> Result<()> {
     let checks = checks(table.schema())?;
     for row in written {
         check_not_null(name, table.schema(), row)?;

@@ -9,6 +9,7 @@ use vdb_engine::value::Value;
 
 use crate::error::{Error, Result};
 use crate::execution::constraints::check_existing_rows;
+use crate::execution::foreign_key::refuse_drop_referenced;
 use crate::execution::insert::load;
 use crate::execution::OrdRow;
 use crate::planner::SchemaChange;
@@ -22,7 +23,7 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
             if_not_exists,
             sequences,
         } => create_table(&name, schema, if_not_exists, sequences, root, ns),
-        SchemaChange::DropTables { names, if_exists } => drop_tables(&names, if_exists, root),
+        SchemaChange::DropTables { names, if_exists } => drop_tables(&names, if_exists, root, ns),
         SchemaChange::CreateSequence {
             name,
             sequence,
@@ -100,7 +101,12 @@ fn create_table(
 
 /// Drops the tables and the sequences they own; a missing table is an error unless
 /// `if_exists`. Checks all before dropping any, so a failed DROP changes nothing.
-fn drop_tables(names: &[String], if_exists: bool, root: &mut RootValue) -> Result<()> {
+fn drop_tables(
+    names: &[String],
+    if_exists: bool,
+    root: &mut RootValue,
+    ns: &NodeStore,
+) -> Result<()> {
     if !if_exists {
         if let Some(missing) = names.iter().find(|n| root.table_addr(n).is_none()) {
             return Err(Error::invalid(
@@ -108,6 +114,9 @@ fn drop_tables(names: &[String], if_exists: bool, root: &mut RootValue) -> Resul
                 format!("table \"{missing}\" does not exist"),
             ));
         }
+    }
+    for name in names {
+        refuse_drop_referenced(name, names, root, ns)?;
     }
     for name in names {
         root.remove_table(name);

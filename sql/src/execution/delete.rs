@@ -1,9 +1,11 @@
-//! DELETE: removes the rows of its source (each ending with its key) in one batch.
+//! DELETE: removes the rows of its source (each ending with its key) in one batch, then runs the
+//! actions of foreign keys that reference them (`foreign_key.rs`).
 
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::{RootValue, RowChange};
 
 use crate::error::Result;
+use crate::execution::foreign_key::{enforce_parent, Removed};
 use crate::execution::insert::{apply, load, store};
 use crate::execution::scan::take_key;
 use crate::execution::Rows;
@@ -22,5 +24,7 @@ pub fn delete(name: &str, source: Rows, root: &mut RootValue, ns: &NodeStore) ->
     }
     let table = apply(name, &table, changes)?;
     store(name, &table, root)?;
+    let removed: Vec<Removed> = written.iter().map(|row| (row.clone(), None)).collect();
+    enforce_parent(name, &removed, root, ns, 0)?;
     Ok(written)
 }

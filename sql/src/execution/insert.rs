@@ -30,7 +30,7 @@ pub fn insert(
         None => insert_batch(name, &table, source)?,
         Some(on_conflict) => insert_each(name, table, source, on_conflict)?,
     };
-    check_written(name, &table, &written)?;
+    check_written(name, &table, &written, root, ns)?;
     store(name, &table, root)?;
     Ok(written)
 }

@@ -10,6 +10,7 @@ mod ddl;
 mod delete;
 mod distinct;
 mod filter;
+mod foreign_key;
 mod insert;
 mod join;
 mod limit;

@@ -11,6 +11,7 @@ use vdb_engine::table::{RootValue, RowChange};
 
 use crate::error::{Error, Result};
 use crate::execution::constraints::check_written;
+use crate::execution::foreign_key::enforce_parent;
 use crate::execution::insert::{apply, check_not_null, load, store, unique_violation};
 use crate::execution::scan::take_key;
 use crate::execution::sequence;
@@ -30,6 +31,7 @@ pub fn update(
     let width = schema.columns.len();
     let keyed = !schema.is_keyless();
     let mut updates = Vec::new();
+    let mut removed = Vec::new();
     for row in source {
         let mut row = row?;
         let key = take_key(&mut row)?;
@@ -38,6 +40,7 @@ pub fn update(
             new_row[*i] = sequence::eval(expr, &row, root)?;
         }
         check_not_null(name, schema, &new_row)?;
+        removed.push((row[..width].to_vec(), Some(new_row.clone())));
         updates.push((key, new_row));
     }
     let written: Vec<Row> = updates.iter().map(|(_, row)| row.clone()).collect();
@@ -73,7 +76,8 @@ pub fn update(
     deletes.extend(inserts);
     deletes.extend(changes);
     let table = apply(name, &table, deletes)?;
-    check_written(name, &table, &written)?;
+    check_written(name, &table, &written, root, ns)?;
     store(name, &table, root)?;
+    enforce_parent(name, &removed, root, ns, 0)?;
     Ok(written)
 }

@@ -1,13 +1,15 @@
-//! Planning table constraints: UNIQUE (a unique index marked as a constraint), CHECK and
-//! secondary indexes, with the names PostgreSQL chooses (`<table>_<columns>_key`,
-//! `<table>_<column>_check`, `<table>_<columns>_idx`, a number appended while a name is taken).
+//! Planning table constraints: UNIQUE (a unique index marked as a constraint), CHECK, FOREIGN
+//! KEY and secondary indexes, with the names PostgreSQL chooses (`<table>_<columns>_key`,
+//! `<table>_<column>_check`, `<table>_<columns>_fkey`, `<table>_<columns>_idx`, a number appended while a name is taken).
 //! CHECK conditions are stored as SQL text and bound again over the table's columns when a write
 //! checks them (`bind_check`).
 
 use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
-use vdb_engine::table::{CheckDef, IndexDef, Schema};
+use vdb_engine::table::{CheckDef, FkAction, ForeignKeyDef, IndexDef, Schema};
+
+use crate::catalog::{table_name, Catalog};
 
 use crate::error::{Error, Result};
 use crate::expr::Expr;
@@ -163,5 +165,89 @@ pub fn index_def(schema: &Schema, table: &str, create: &ast::CreateIndex) -> Res
         columns: ids,
         unique: create.unique,
         constraint: false,
+    })
+}
+
+/// A FOREIGN KEY from `columns` of `table` (whose schema so far is `schema`) to `ref_columns`
+/// of `ref_table` (its primary key when none are named), which must be the referenced table's
+/// primary key or a UNIQUE constraint (42830), as PostgreSQL requires.
+#[allow(clippy::too_many_arguments)]
+pub fn foreign_key(
+    catalog: &Catalog<'_>,
+    schema: &Schema,
+    table: &str,
+    columns: &[String],
+    ref_table: &ast::ObjectName,
+    ref_columns: &[ast::Ident],
+    name: Option<String>,
+    actions: (
+        Option<ast::ReferentialAction>,
+        Option<ast::ReferentialAction>,
+    ),
+) -> Result<ForeignKeyDef> {
+    let ref_name = table_name(ref_table)?;
+    let ref_schema = if ref_name == table {
+        schema.clone()
+    } else {
+        catalog.must_get_table(&ref_name)?.schema().clone()
+    };
+    let ids = column_ids(schema, columns)?;
+    let ref_columns: Vec<String> = if ref_columns.is_empty() {
+        ref_schema
+            .key_positions()
+            .iter()
+            .map(|&i| ref_schema.columns[i].name.clone())
+            .collect()
+    } else {
+        ref_columns.iter().map(ident_name).collect()
+    };
+    if ref_columns.is_empty() {
+        return Err(Error::invalid(
+            "42830",
+            format!("there is no primary key for referenced table \"{ref_name}\""),
+        ));
+    }
+    if ref_columns.len() != ids.len() {
+        return Err(Error::invalid(
+            "42830",
+            "number of referencing and referenced columns for foreign key disagree",
+        ));
+    }
+    let mut ref_ids = column_ids(&ref_schema, &ref_columns)?;
+    ref_ids.sort_unstable();
+    let same = |other: &[u32]| {
+        let mut other = other.to_vec();
+        other.sort_unstable();
+        other == ref_ids
+    };
+    if !same(&ref_schema.primary_key)
+        && !ref_schema
+            .indexes
+            .iter()
+            .any(|ix| ix.unique && same(&ix.columns))
+    {
+        return Err(Error::invalid(
+            "42830",
+            format!(
+                "there is no unique constraint matching given keys for referenced table \"{ref_name}\""
+            ),
+        ));
+    }
+    let name =
+        name.unwrap_or_else(|| choose_name(table, columns, "fkey", |n| name_in_schema(schema, n)));
+    let action = |a: Option<ast::ReferentialAction>| match a {
+        None | Some(ast::ReferentialAction::NoAction) => FkAction::NoAction,
+        Some(ast::ReferentialAction::Restrict) => FkAction::Restrict,
+        Some(ast::ReferentialAction::Cascade) => FkAction::Cascade,
+        Some(ast::ReferentialAction::SetNull) => FkAction::SetNull,
+        Some(ast::ReferentialAction::SetDefault) => FkAction::SetDefault,
+    };
+    Ok(ForeignKeyDef {
+        name,
+        columns: ids,
+        ref_table: ref_name,
+        ref_columns,
+        on_delete: action(actions.0),
+        on_update: action(actions.1),
     })
 }

@@ -24,4 +24,4 @@ pub use optimizer::{optimize, RULES};
 pub use plan::{AggregateCall, AggregateFunction, KeyRange, Plan, Planned, SetOperator, SortKey};
 pub use schema_change::SchemaChange;
 pub use sequence::nextval_default;
-pub use statement::plan_statement;
+pub use statement::{default_value, plan_statement};

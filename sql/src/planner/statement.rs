@@ -271,6 +271,17 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
     // Constraints are added once every column exists, in the order PostgreSQL names them.
     let mut uniques: Vec<(Option<String>, Vec<String>)> = Vec::new();
     let mut checks: Vec<(Option<String>, ast::Expr)> = Vec::new();
+    type Fk<'x> = (
+        Option<String>,
+        Vec<String>,
+        &'x ast::ObjectName,
+        &'x [ast::Ident],
+        (
+            Option<ast::ReferentialAction>,
+            Option<ast::ReferentialAction>,
+        ),
+    );
+    let mut foreign_keys: Vec<Fk<'_>> = Vec::new();
     for def in &create.columns {
         let column = ident_name(&def.name);
         let serial = sequence::serial_type(&def.data_type);
@@ -312,6 +323,19 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
                 ast::ColumnOption::Check(e) => {
                     checks.push((constraint_name, e.clone()));
                 }
+                ast::ColumnOption::ForeignKey {
+                    foreign_table,
+                    referred_columns,
+                    on_delete,
+                    on_update,
+                    characteristics: None,
+                } => foreign_keys.push((
+                    constraint_name,
+                    vec![column.clone()],
+                    foreign_table,
+                    referred_columns,
+                    (*on_delete, *on_update),
+                )),
                 ast::ColumnOption::Generated {
                     generated_as,
                     sequence_options,
@@ -380,6 +404,21 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
                 name: constraint_name,
                 expr,
             } => checks.push((constraint_name.as_ref().map(ident_name), (**expr).clone())),
+            ast::TableConstraint::ForeignKey {
+                name: constraint_name,
+                columns,
+                foreign_table,
+                referred_columns,
+                on_delete,
+                on_update,
+                characteristics: None,
+            } => foreign_keys.push((
+                constraint_name.as_ref().map(ident_name),
+                columns.iter().map(ident_name).collect(),
+                foreign_table,
+                referred_columns,
+                (*on_delete, *on_update),
+            )),
             other => return Err(Error::Unsupported(format!("table constraint {other}"))),
         }
     }
@@ -408,6 +447,19 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
             continue;
         }
         schema.indexes.push(index);
+    }
+    for (constraint_name, columns, ref_table, ref_columns, actions) in foreign_keys {
+        let fk = constraint::foreign_key(
+            catalog,
+            &schema,
+            &name,
+            &columns,
+            ref_table,
+            ref_columns,
+            constraint_name,
+            actions,
+        )?;
+        schema.foreign_keys.push(fk);
     }
     if !create.if_not_exists && catalog.get_table(&name)?.is_some() {
         return Err(Error::DuplicateTable(name));
