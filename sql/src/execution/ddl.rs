@@ -59,6 +59,8 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
         SchemaChange::DropIndexes { names, if_exists } => drop_indexes(&names, if_exists, root, ns),
         SchemaChange::ReplaceSchema { table, schema } => replace_schema(&table, schema, root, ns),
         SchemaChange::RenameTable { from, to } => rename_table(&from, &to, root, ns),
+        SchemaChange::AlterTable(alter) => super::alter::alter_table(&alter, root, ns),
+        SchemaChange::Nothing => Ok(()),
     }
 }
 

@@ -5,6 +5,7 @@
 //! then apply one batch of row changes per table to the transaction's root.
 
 mod aggregate;
+mod alter;
 mod constraints;
 mod ddl;
 mod delete;

@@ -4,6 +4,7 @@
 //! then rewrites it with the ordered rules of `optimizer.rs`.
 
 mod aggregate;
+mod alter;
 mod constraint;
 mod expr;
 mod function;
@@ -17,6 +18,7 @@ mod select;
 mod sequence;
 mod statement;
 
+pub use alter::AlterTable;
 pub use constraint::bind_check;
 pub use expr::{ident_name, Scope, ScopeColumn, Typed};
 pub use on_conflict::{ConflictAction, ConflictTarget, OnConflict};

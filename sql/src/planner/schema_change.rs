@@ -5,6 +5,8 @@ use std::fmt;
 
 use vdb_engine::table::{IndexDef, Schema, Sequence};
 
+use crate::planner::alter::AlterTable;
+
 /// A change to the schema objects of the root.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SchemaChange {
@@ -40,12 +42,15 @@ pub enum SchemaChange {
         names: Vec<String>,
         if_exists: bool,
     },
-    /// ALTER TABLE and TRUNCATE-like rewrites: the table's new schema, with its rows carried
-    /// over by column id, then validated against the new constraints.
+    /// CREATE/DROP INDEX's rebuild: the table's new schema, rows carried over by column id.
     ReplaceSchema {
         table: String,
         schema: Schema,
     },
+    /// ALTER TABLE (other than RENAME TO): a new schema and how rows carry over.
+    AlterTable(Box<AlterTable>),
+    /// ALTER TABLE IF EXISTS on a missing table.
+    Nothing,
     /// ALTER TABLE .. RENAME TO.
     RenameTable {
         from: String,
@@ -68,7 +73,9 @@ impl fmt::Display for SchemaChange {
             SchemaChange::DropIndexes { names, .. } => {
                 write!(f, "DropIndex: {}", names.join(", "))
             }
-            SchemaChange::ReplaceSchema { table, .. } => write!(f, "AlterTable: {table}"),
+            SchemaChange::ReplaceSchema { table, .. } => write!(f, "RebuildTable: {table}"),
+            SchemaChange::AlterTable(alter) => write!(f, "AlterTable: {}", alter.table),
+            SchemaChange::Nothing => write!(f, "Nothing"),
             SchemaChange::RenameTable { from, to } => write!(f, "RenameTable: {from} to {to}"),
         }
     }

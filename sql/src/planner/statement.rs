@@ -11,6 +11,7 @@ use vdb_engine::value::{Type, Value};
 use crate::catalog::{table_name, Catalog};
 use crate::error::{Error, Result};
 use crate::expr::Expr;
+use crate::planner::alter;
 use crate::planner::constraint;
 use crate::planner::expr::{bind, boolean, ident_name, output_name, Scope, ScopeColumn, Typed};
 use crate::planner::on_conflict::plan_on_conflict;
@@ -57,6 +58,14 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             owned_by.as_ref(),
         ),
         ast::Statement::CreateIndex(create) => plan_create_index(catalog, create),
+        ast::Statement::AlterTable {
+            name,
+            if_exists,
+            only: false,
+            operations,
+            location: None,
+            on_cluster: None,
+        } => alter::plan_alter_table(catalog, name, *if_exists, operations),
         ast::Statement::Insert(insert) => {
             let planned = plan_insert(catalog, insert)?;
             let name = table_name(&insert.table_name)?;
