@@ -61,6 +61,10 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
         SchemaChange::RenameTable { from, to } => rename_table(&from, &to, root, ns),
         SchemaChange::AlterTable(alter) => super::alter::alter_table(&alter, root, ns),
         SchemaChange::Nothing => Ok(()),
+        SchemaChange::Truncate {
+            names,
+            restart_identity,
+        } => truncate(&names, restart_identity, root, ns),
     }
 }
 
@@ -286,6 +290,61 @@ fn check_unique_indexes(table: &Table, schema: &Schema) -> Result<()> {
     Ok(())
 }
 
+/// Empties the tables (0A000 if a table outside the list references one of them, as
+/// PostgreSQL refuses without CASCADE); RESTART IDENTITY resets the sequences they own.
+fn truncate(
+    names: &[String],
+    restart_identity: bool,
+    root: &mut RootValue,
+    ns: &NodeStore,
+) -> Result<()> {
+    for other in root.table_names() {
+        if names.iter().any(|n| n == other) {
+            continue;
+        }
+        let table = load(other, root, ns)?;
+        if let Some(fk) = table
+            .schema()
+            .foreign_keys
+            .iter()
+            .find(|fk| names.contains(&fk.ref_table))
+        {
+            return Err(Error::invalid(
+                "0A000",
+                format!(
+                    "cannot truncate a table referenced in a foreign key constraint (table \"{other}\" references \"{}\")",
+                    fk.ref_table
+                ),
+            ));
+        }
+    }
+    for name in names {
+        let schema = load(name, root, ns)?.schema().clone();
+        let empty = Table::create(ns, schema)
+            .map_err(|e| Error::engine(format!("truncating table \"{name}\""), e))?;
+        root.put_table(name, &empty)
+            .map_err(|e| Error::engine(format!("saving table \"{name}\""), e))?;
+    }
+    if restart_identity {
+        let owned: Vec<String> = root
+            .sequence_names()
+            .filter(|s| {
+                root.get_sequence(s)
+                    .and_then(|q| q.owned_by.as_ref())
+                    .is_some_and(|(t, _)| names.contains(t))
+            })
+            .map(str::to_string)
+            .collect();
+        for name in owned {
+            if let Some(sequence) = root.get_sequence_mut(&name) {
+                let start = sequence.start;
+                sequence.set(start, false);
+            }
+        }
+    }
+    Ok(())
+}
+
 fn rename_table(from: &str, to: &str, root: &mut RootValue, ns: &NodeStore) -> Result<()> {
     if relation_exists(root, to) {
         return Err(Error::DuplicateTable(to.to_string()));
@@ -294,6 +353,23 @@ fn rename_table(from: &str, to: &str, root: &mut RootValue, ns: &NodeStore) -> R
     root.remove_table(from);
     root.put_table(to, &table)
         .map_err(|e| Error::engine(format!("saving table \"{to}\""), e))?;
+    // Foreign keys name the table they reference; they follow the rename.
+    let names: Vec<String> = root.table_names().map(str::to_string).collect();
+    for name in names {
+        let table = load(&name, root, ns)?;
+        if !table.schema().foreign_keys.iter().any(|fk| fk.ref_table == from) {
+            continue;
+        }
+        let mut schema = table.schema().clone();
+        for fk in schema.foreign_keys.iter_mut().filter(|fk| fk.ref_table == from) {
+            fk.ref_table = to.to_string();
+        }
+        let table = table
+            .with_schema(schema)
+            .map_err(|e| Error::engine(format!("rebuilding table \"{name}\""), e))?;
+        root.put_table(&name, &table)
+            .map_err(|e| Error::engine(format!("saving table \"{name}\""), e))?;
+    }
     let owned: Vec<String> = root
         .sequence_names()
         .filter(|s| {

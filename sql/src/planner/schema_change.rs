@@ -49,6 +49,11 @@ pub enum SchemaChange {
     },
     /// ALTER TABLE (other than RENAME TO): a new schema and how rows carry over.
     AlterTable(Box<AlterTable>),
+    /// TRUNCATE: the tables emptied; with RESTART IDENTITY their owned sequences start over.
+    Truncate {
+        names: Vec<String>,
+        restart_identity: bool,
+    },
     /// ALTER TABLE IF EXISTS on a missing table.
     Nothing,
     /// ALTER TABLE .. RENAME TO.
@@ -76,6 +81,7 @@ impl fmt::Display for SchemaChange {
             SchemaChange::ReplaceSchema { table, .. } => write!(f, "RebuildTable: {table}"),
             SchemaChange::AlterTable(alter) => write!(f, "AlterTable: {}", alter.table),
             SchemaChange::Nothing => write!(f, "Nothing"),
+            SchemaChange::Truncate { names, .. } => write!(f, "Truncate: {}", names.join(", ")),
             SchemaChange::RenameTable { from, to } => write!(f, "RenameTable: {from} to {to}"),
         }
     }

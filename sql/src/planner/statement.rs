@@ -111,10 +111,11 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
         ast::Statement::Truncate {
             table_names,
             partitions: None,
-            identity: None,
-            cascade: None,
+            identity,
+            cascade: None | Some(ast::TruncateCascadeOption::Restrict),
+            only: false,
             ..
-        } => plan_truncate(catalog, table_names),
+        } => plan_truncate(catalog, table_names, identity.as_ref()),
         other => Err(Error::Unsupported(statement_name(other))),
     }
 }
@@ -226,24 +227,26 @@ fn with_returning(
     })
 }
 
-/// TRUNCATE: a DELETE of every row of each table, reported as `TRUNCATE TABLE`.
-fn plan_truncate(catalog: &Catalog<'_>, targets: &[ast::TruncateTableTarget]) -> Result<Planned> {
-    let [target] = targets else {
-        return Err(Error::Unsupported("TRUNCATE of several tables".into()));
-    };
-    let table = table_name(&target.name)?;
-    let schema = catalog.must_get_table(&table)?.schema().clone();
-    let scan = Plan::Scan {
-        table: table.clone(),
-        schema,
-        range: KeyRange::All,
-        with_key: true,
-    };
+/// TRUNCATE [TABLE] t [, ...] [RESTART IDENTITY | CONTINUE IDENTITY] [RESTRICT]: every table
+/// emptied at once, reported as `TRUNCATE TABLE`.
+fn plan_truncate(
+    catalog: &Catalog<'_>,
+    targets: &[ast::TruncateTableTarget],
+    identity: Option<&ast::TruncateIdentityOption>,
+) -> Result<Planned> {
+    let mut names = Vec::new();
+    for target in targets {
+        let table = table_name(&target.name)?;
+        catalog.must_get_table(&table)?;
+        if !names.contains(&table) {
+            names.push(table);
+        }
+    }
     Ok(Planned {
-        plan: Plan::Delete {
-            table,
-            source: Box::new(scan),
-        },
+        plan: Plan::SchemaChange(SchemaChange::Truncate {
+            names,
+            restart_identity: matches!(identity, Some(ast::TruncateIdentityOption::Restart)),
+        }),
         columns: None,
         tag: "TRUNCATE TABLE",
     })
