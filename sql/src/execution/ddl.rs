@@ -357,11 +357,20 @@ fn rename_table(from: &str, to: &str, root: &mut RootValue, ns: &NodeStore) -> R
     let names: Vec<String> = root.table_names().map(str::to_string).collect();
     for name in names {
         let table = load(&name, root, ns)?;
-        if !table.schema().foreign_keys.iter().any(|fk| fk.ref_table == from) {
+        if !table
+            .schema()
+            .foreign_keys
+            .iter()
+            .any(|fk| fk.ref_table == from)
+        {
             continue;
         }
         let mut schema = table.schema().clone();
-        for fk in schema.foreign_keys.iter_mut().filter(|fk| fk.ref_table == from) {
+        for fk in schema
+            .foreign_keys
+            .iter_mut()
+            .filter(|fk| fk.ref_table == from)
+        {
             fk.ref_table = to.to_string();
         }
         let table = table

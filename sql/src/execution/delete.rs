@@ -16,9 +16,14 @@ pub fn delete(name: &str, source: Rows, root: &mut RootValue, ns: &NodeStore) ->
     let table = load(name, root, ns)?;
     let mut changes = Vec::new();
     let mut written = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for row in source {
         let mut row = row?;
         let key = take_key(&mut row)?;
+        // DELETE ... USING: a row joined to several USING rows is deleted once.
+        if !seen.insert(key.clone()) {
+            continue;
+        }
         changes.push(RowChange::Delete(key));
         written.push(row);
     }

@@ -32,9 +32,14 @@ pub fn update(
     let keyed = !schema.is_keyless();
     let mut updates = Vec::new();
     let mut removed = Vec::new();
+    let mut seen: HashSet<Bytes> = HashSet::new();
     for row in source {
         let mut row = row?;
         let key = take_key(&mut row)?;
+        // UPDATE ... FROM: a row joined to several FROM rows is updated once (by the first).
+        if !seen.insert(key.clone()) {
+            continue;
+        }
         let mut new_row = row[..width].to_vec();
         for (i, expr) in assignments {
             new_row[*i] = sequence::eval(expr, &row, root)?;

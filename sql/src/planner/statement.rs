@@ -17,6 +17,7 @@ use crate::planner::expr::{bind, boolean, ident_name, output_name, Scope, ScopeC
 use crate::planner::on_conflict::plan_on_conflict;
 use crate::planner::plan::{KeyRange, Plan, Planned};
 use crate::planner::query::plan_query;
+use crate::planner::relation::plan_from;
 use crate::planner::schema_change::SchemaChange;
 use crate::planner::sequence;
 use crate::types::{assignment_cast, sql_type, type_name};
@@ -81,11 +82,12 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
         ast::Statement::Update {
             table,
             assignments,
-            from: None,
+            from,
             selection,
             returning,
         } => {
-            let planned = plan_update(catalog, table, assignments, selection.as_ref())?;
+            let from: Vec<ast::TableWithJoins> = from.iter().cloned().collect();
+            let planned = plan_update(catalog, table, assignments, &from, selection.as_ref())?;
             let (name, relation) = target_names(&table.relation)?;
             with_returning(catalog, planned, &name, &relation, returning.as_deref())
         }
@@ -689,10 +691,13 @@ fn check_width(values: usize, targets: usize, explicit: bool) -> Result<()> {
     Ok(())
 }
 
-/// A scan of one table with its key column, filtered by WHERE: the source of UPDATE and DELETE.
+/// A scan of one table with its key column, joined with the FROM / USING relations and
+/// filtered by WHERE: the source of UPDATE and DELETE. Rows are the table's columns, then the
+/// other relations' columns, then the key (which the executors take off the end).
 fn keyed_source(
     catalog: &Catalog<'_>,
     relation: &ast::TableFactor,
+    from: &[ast::TableWithJoins],
     selection: Option<&ast::Expr>,
 ) -> Result<(String, Schema, Plan, Scope)> {
     let ast::TableFactor::Table {
@@ -720,12 +725,33 @@ fn keyed_source(
             })
             .collect(),
     };
+    let mut scope = scope;
     let mut plan = Plan::Scan {
         table: table.clone(),
         schema: schema.clone(),
         range: KeyRange::All,
         with_key: true,
     };
+    if !from.is_empty() {
+        let (other, other_scope) = plan_from(catalog, from)?;
+        let width = schema.columns.len();
+        let other_width = other_scope.columns.len();
+        plan = Plan::NestedLoopJoin {
+            left: Box::new(plan),
+            right: Box::new(other),
+            predicate: None,
+            outer: false,
+            right_width: other_width,
+        };
+        let mut exprs: Vec<Expr> = (0..width).map(Expr::Column).collect();
+        exprs.extend((width + 1..=width + other_width).map(Expr::Column));
+        exprs.push(Expr::Column(width));
+        plan = Plan::Project {
+            source: Box::new(plan),
+            exprs,
+        };
+        scope.columns.extend(other_scope.columns);
+    }
     if let Some(selection) = selection {
         let predicate = boolean(bind(selection, &scope)?, "WHERE")?;
         plan = Plan::Filter {
@@ -740,12 +766,13 @@ fn plan_update(
     catalog: &Catalog<'_>,
     table: &ast::TableWithJoins,
     assignments: &[ast::Assignment],
+    from: &[ast::TableWithJoins],
     selection: Option<&ast::Expr>,
 ) -> Result<Planned> {
     if !table.joins.is_empty() {
         return Err(Error::Unsupported("UPDATE with joins".into()));
     }
-    let (name, schema, source, scope) = keyed_source(catalog, &table.relation, selection)?;
+    let (name, schema, source, scope) = keyed_source(catalog, &table.relation, from, selection)?;
     let mut bound = Vec::new();
     for a in assignments {
         let ast::AssignmentTarget::ColumnName(target) = &a.target else {
@@ -789,11 +816,7 @@ fn plan_delete(catalog: &Catalog<'_>, delete: &ast::Delete) -> Result<Planned> {
             return Err(Error::Unsupported("DELETE without FROM".into()))
         }
     };
-    if !delete.tables.is_empty()
-        || delete.using.is_some()
-        || !delete.order_by.is_empty()
-        || delete.limit.is_some()
-    {
+    if !delete.tables.is_empty() || !delete.order_by.is_empty() || delete.limit.is_some() {
         return Err(Error::Unsupported("this form of DELETE".into()));
     }
     let [target] = from.as_slice() else {
@@ -802,7 +825,9 @@ fn plan_delete(catalog: &Catalog<'_>, delete: &ast::Delete) -> Result<Planned> {
     if !target.joins.is_empty() {
         return Err(Error::Unsupported("DELETE with joins".into()));
     }
-    let (name, _, source, _) = keyed_source(catalog, &target.relation, delete.selection.as_ref())?;
+    let using = delete.using.as_deref().unwrap_or_default();
+    let (name, _, source, _) =
+        keyed_source(catalog, &target.relation, using, delete.selection.as_ref())?;
     Ok(Planned {
         plan: Plan::Delete {
             table: name,
