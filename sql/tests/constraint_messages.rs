@@ -178,3 +178,37 @@ fn sequence_errors() {
         "cannot insert a non-DEFAULT value into column \"id\""
     );
 }
+
+#[test]
+fn command_tags_of_the_new_statements() {
+    let mut s = session();
+    let tags: Vec<String> = s
+        .execute(
+            "CREATE TABLE src (id serial PRIMARY KEY, v int); \
+             INSERT INTO src (v) VALUES (1), (2); \
+             CREATE TABLE dst AS SELECT v FROM src; \
+             CREATE SEQUENCE s; CREATE UNIQUE INDEX src_v ON src (v); \
+             ALTER TABLE dst ADD COLUMN w int; TRUNCATE dst; DROP INDEX src_v; DROP SEQUENCE s",
+        )
+        .expect("statements")
+        .into_iter()
+        .map(|r| match r {
+            StatementResult::Command { tag } => tag,
+            other => panic!("expected a tag, got {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        tags,
+        [
+            "CREATE TABLE",
+            "INSERT 0 2",
+            "SELECT 2",
+            "CREATE SEQUENCE",
+            "CREATE INDEX",
+            "ALTER TABLE",
+            "TRUNCATE TABLE",
+            "DROP INDEX",
+            "DROP SEQUENCE"
+        ]
+    );
+}

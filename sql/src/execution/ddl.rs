@@ -12,7 +12,8 @@ use crate::execution::constraints::check_existing_rows;
 use crate::execution::foreign_key::refuse_drop_referenced;
 use crate::execution::insert::load;
 use crate::execution::OrdRow;
-use crate::planner::SchemaChange;
+use crate::execution::{insert, sequence};
+use crate::planner::{Plan, SchemaChange};
 
 /// Applies `change` to `root`.
 pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore) -> Result<()> {
@@ -61,6 +62,12 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
         SchemaChange::RenameTable { from, to } => rename_table(&from, &to, root, ns),
         SchemaChange::AlterTable(alter) => super::alter::alter_table(&alter, root, ns),
         SchemaChange::Nothing => Ok(()),
+        SchemaChange::CreateTableAs {
+            name,
+            schema,
+            source,
+            if_not_exists,
+        } => create_table_as(&name, schema, *source, if_not_exists, root, ns).map(|_| ()),
         SchemaChange::Truncate {
             names,
             restart_identity,
@@ -103,6 +110,25 @@ fn create_table(
         root.put_sequence(&sequence_name, sequence);
     }
     Ok(())
+}
+
+/// CREATE TABLE .. AS: creates the table and inserts the query's rows; returns how many (None
+/// when the table existed and `if_not_exists`).
+pub fn create_table_as(
+    name: &str,
+    schema: Schema,
+    source: Plan,
+    if_not_exists: bool,
+    root: &mut RootValue,
+    ns: &NodeStore,
+) -> Result<Option<u64>> {
+    if relation_exists(root, name) && if_not_exists {
+        return Ok(None);
+    }
+    create_table(name, schema, false, Vec::new(), root, ns)?;
+    let rows = sequence::rows(source, root, ns)?;
+    let written = insert::insert(name, rows, None, root, ns)?;
+    Ok(Some(written.len() as u64))
 }
 
 /// Drops the tables and the sequences they own; a missing table is an error unless

@@ -28,7 +28,7 @@ use vdb_engine::table::RootValue;
 
 use crate::error::Result;
 use crate::expr::Row;
-use crate::planner::Plan;
+use crate::planner::{Plan, SchemaChange};
 
 /// A row ordered by `Value::sql_cmp`, column by column: the key of DISTINCT and GROUP BY
 /// (NULLs equal to each other).
@@ -97,6 +97,17 @@ pub fn execute(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Outco
         Plan::Insert { .. } | Plan::Update { .. } | Plan::Delete { .. } => {
             Ok(Outcome::Affected(write(plan, root, ns)?.len() as u64))
         }
+        Plan::SchemaChange(SchemaChange::CreateTableAs {
+            name,
+            schema,
+            source,
+            if_not_exists,
+        }) => Ok(
+            match ddl::create_table_as(&name, schema, *source, if_not_exists, root, ns)? {
+                Some(n) => Outcome::Affected(n),
+                None => Outcome::Done,
+            },
+        ),
         Plan::SchemaChange(change) => ddl::schema_change(change, root, ns).map(|()| Outcome::Done),
         query_plan => sequence::rows(query_plan, root, ns).map(Outcome::Rows),
     }

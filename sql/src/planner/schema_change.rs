@@ -6,6 +6,7 @@ use std::fmt;
 use vdb_engine::table::{IndexDef, Schema, Sequence};
 
 use crate::planner::alter::AlterTable;
+use crate::planner::Plan;
 
 /// A change to the schema objects of the root.
 #[derive(Clone, Debug, PartialEq)]
@@ -16,6 +17,13 @@ pub enum SchemaChange {
         schema: Schema,
         if_not_exists: bool,
         sequences: Vec<(String, Sequence)>,
+    },
+    /// CREATE TABLE .. AS query: the table, then the query's rows inserted.
+    CreateTableAs {
+        name: String,
+        schema: Schema,
+        source: Box<Plan>,
+        if_not_exists: bool,
     },
     /// DROP TABLE (the sequences the tables own go with them).
     DropTables {
@@ -81,6 +89,7 @@ impl fmt::Display for SchemaChange {
             SchemaChange::ReplaceSchema { table, .. } => write!(f, "RebuildTable: {table}"),
             SchemaChange::AlterTable(alter) => write!(f, "AlterTable: {}", alter.table),
             SchemaChange::Nothing => write!(f, "Nothing"),
+            SchemaChange::CreateTableAs { name, .. } => write!(f, "CreateTableAs: {name}"),
             SchemaChange::Truncate { names, .. } => write!(f, "Truncate: {}", names.join(", ")),
             SchemaChange::RenameTable { from, to } => write!(f, "RenameTable: {from} to {to}"),
         }

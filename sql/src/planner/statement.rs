@@ -261,7 +261,49 @@ fn statement_name(statement: &ast::Statement) -> String {
     words.join(" ")
 }
 
+/// CREATE TABLE t AS query: a keyless table with the query's columns, filled with its rows.
+fn create_table_as(
+    catalog: &Catalog<'_>,
+    create: &ast::CreateTable,
+    query: &ast::Query,
+) -> Result<Planned> {
+    let name = table_name(&create.name)?;
+    if !create.columns.is_empty() || !create.constraints.is_empty() {
+        return Err(Error::Unsupported(
+            "CREATE TABLE AS with a column list".into(),
+        ));
+    }
+    let (source, columns) = plan_query(catalog, query)?;
+    let mut schema = Schema::new(&[], &[]).map_err(|e| Error::engine("creating schema", e))?;
+    for (column, ty) in columns {
+        if schema.get_column(&column).is_some() {
+            return Err(Error::DuplicateColumn(column));
+        }
+        schema
+            .add_column(&column, ty, true, None)
+            .map_err(|e| Error::engine("adding column", e))?;
+    }
+    if !create.if_not_exists && catalog.get_table(&name)?.is_some() {
+        return Err(Error::DuplicateTable(name));
+    }
+    Ok(Planned {
+        plan: Plan::SchemaChange(SchemaChange::CreateTableAs {
+            name,
+            schema,
+            source: Box::new(source),
+            if_not_exists: create.if_not_exists,
+        }),
+        columns: None,
+        tag: "SELECT",
+    })
+}
+
 fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Planned> {
+    if let Some(query) = &create.query {
+        if !create.or_replace && !create.temporary && !create.external {
+            return create_table_as(catalog, create, query);
+        }
+    }
     let name = table_name(&create.name)?;
     if create.or_replace
         || create.temporary
