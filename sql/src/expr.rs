@@ -84,15 +84,24 @@ pub enum Function {
     NextVal,
     CurrVal,
     SetVal,
+    /// `now()` / `current_timestamp`: the time of evaluation.
+    Now,
+    /// `gen_random_uuid()`: a random version-4 UUID.
+    GenRandomUuid,
 }
 
 impl Function {
-    /// Whether the function reads or changes database state (never folded to a constant).
-    pub fn is_volatile(self) -> bool {
+    /// Whether the function reads or changes a sequence (resolved by the executors).
+    pub fn touches_sequence(self) -> bool {
         matches!(
             self,
             Function::NextVal | Function::CurrVal | Function::SetVal
         )
+    }
+
+    /// Whether the function may give a different result each call (never folded to a constant).
+    pub fn is_volatile(self) -> bool {
+        self.touches_sequence() || self == Function::GenRandomUuid
     }
 }
 

@@ -16,7 +16,7 @@ use crate::planner::Plan;
 /// Whether `expr` calls a sequence function.
 pub fn calls_sequence(expr: &Expr) -> bool {
     let mut found = false;
-    expr.walk(&mut |e| found |= matches!(e, Expr::Function(f, _) if f.is_volatile()));
+    expr.walk(&mut |e| found |= matches!(e, Expr::Function(f, _) if f.touches_sequence()));
     found
 }
 
@@ -76,7 +76,7 @@ pub fn resolve(expr: &Expr, input: &[Value], root: &mut RootValue) -> Result<Exp
         list.iter().map(|e| resolve(e, input, root)).collect()
     };
     Ok(match expr {
-        Expr::Function(f, args) if f.is_volatile() => {
+        Expr::Function(f, args) if f.touches_sequence() => {
             let args = each(args)?;
             let values = args
                 .iter()

@@ -18,6 +18,9 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
         .map(ident_name)
         .collect::<Vec<_>>()
         .join(".");
+    if let Some(call) = super::sequence::clock_or_random(&name, &f.args) {
+        return Ok(call);
+    }
     let ast::FunctionArguments::List(list) = &f.args else {
         return Err(Error::Unsupported(format!("function call {f}")));
     };

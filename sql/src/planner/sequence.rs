@@ -1,7 +1,8 @@
 //! Planning sequences: `CREATE SEQUENCE` / `DROP SEQUENCE`, the implicit sequences of SERIAL and
 //! identity columns (`<table>_<column>_seq`, as PostgreSQL names them), and binding the sequence
 //! functions `nextval`, `currval` and `setval`, whose first argument names a sequence
-//! (`'t_id_seq'` or `'t_id_seq'::regclass`) and is resolved here, at plan time.
+//! (`'t_id_seq'` or `'t_id_seq'::regclass`) and is resolved here, at plan time; and the other
+//! functions column defaults call, `now()` / `current_timestamp` and `gen_random_uuid()`.
 
 use sqlparser::ast;
 use vdb_engine::table::{Identity, Sequence};
@@ -196,6 +197,32 @@ fn constant(e: &ast::Expr) -> Result<i64> {
             format!("sequence option must be an integer, not {other:?}"),
         )),
     }
+}
+
+/// Binds the functions column defaults commonly call besides `nextval`: `now()`,
+/// `current_timestamp` (no parentheses) and `gen_random_uuid()`; `None` for any other call.
+pub fn clock_or_random(name: &str, args: &ast::FunctionArguments) -> Option<Typed> {
+    let no_args = match args {
+        ast::FunctionArguments::None => true,
+        ast::FunctionArguments::List(list) => list.args.is_empty() && list.clauses.is_empty(),
+        ast::FunctionArguments::Subquery(_) => false,
+    };
+    if !no_args {
+        return None;
+    }
+    let (function, ty) = match (name.strip_prefix("pg_catalog.").unwrap_or(name), args) {
+        ("now", ast::FunctionArguments::List(_))
+        | ("current_timestamp", ast::FunctionArguments::None) => {
+            // PostgreSQL's type is timestamptz, which vdb's types do not implement yet; the
+            // session time zone is UTC, so `timestamp` holds the same instant.
+            (Function::Now, Type::Timestamp)
+        }
+        ("gen_random_uuid", ast::FunctionArguments::List(_)) => {
+            (Function::GenRandomUuid, Type::Uuid)
+        }
+        _ => return None,
+    };
+    Some(Typed::new(Expr::Function(function, Vec::new()), ty))
 }
 
 /// Binds `nextval`, `currval` and `setval`; `None` for any other function.
