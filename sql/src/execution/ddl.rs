@@ -47,7 +47,7 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
             index,
             if_not_exists,
         } => {
-            if index_table(root, ns, &index.name)?.is_some() {
+            if relation_exists(root, &index.name) || index_table(root, ns, &index.name)?.is_some() {
                 if if_not_exists {
                     return Ok(());
                 }
