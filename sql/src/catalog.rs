@@ -4,7 +4,7 @@
 
 use sqlparser::ast::ObjectName;
 use vdb_engine::prolly::NodeStore;
-use vdb_engine::table::{RootValue, Table};
+use vdb_engine::table::{RootValue, Sequence, Table};
 
 use crate::error::{Error, Result};
 use crate::planner::ident_name;
@@ -26,6 +26,16 @@ impl<'a> Catalog<'a> {
         self.root
             .get_table(self.ns, name)
             .map_err(|e| Error::engine(format!("loading table \"{name}\""), e))
+    }
+
+    /// Sequence `name`, if it exists.
+    pub fn get_sequence(&self, name: &str) -> Option<&'a Sequence> {
+        self.root.get_sequence(name)
+    }
+
+    /// Sequence names, ascending.
+    pub fn sequence_names(&self) -> impl Iterator<Item = &'a str> {
+        self.root.sequence_names()
     }
 
     /// Table `name`, or 42P01 naming it.

@@ -61,6 +61,9 @@ pub enum Error {
     /// A primary-key or unique constraint would be violated (23505).
     #[error("duplicate key value violates unique constraint \"{constraint}\"")]
     UniqueViolation { constraint: String, detail: String },
+    /// A foreign key would be violated (23503); `detail` is PostgreSQL's DETAIL line.
+    #[error("{message}")]
+    ForeignKeyViolation { message: String, detail: String },
     /// A NOT NULL column would get a NULL (23502).
     #[error(
         "null value in column \"{column}\" of relation \"{table}\" violates not-null constraint"
@@ -108,6 +111,7 @@ impl Error {
             Error::StringTooLong(_) => "22001",
             Error::UniqueViolation { .. } => "23505",
             Error::NotNullViolation { .. } => "23502",
+            Error::ForeignKeyViolation { .. } => "23503",
             Error::Unsupported(_) => "0A000",
             Error::TransactionAborted => "25P02",
             Error::Serialization => "40001",

@@ -78,6 +78,31 @@ pub enum Function {
     Least,
     Floor,
     Ceil,
+    /// `nextval(seq)`, `currval(seq)`, `setval(seq, value [, is_called])`: they read or change
+    /// a sequence in the root, so the write executors resolve them (`execution/sequence.rs`);
+    /// pure evaluation refuses them.
+    NextVal,
+    CurrVal,
+    SetVal,
+    /// `now()` / `current_timestamp`: the time of evaluation.
+    Now,
+    /// `gen_random_uuid()`: a random version-4 UUID.
+    GenRandomUuid,
+}
+
+impl Function {
+    /// Whether the function reads or changes a sequence (resolved by the executors).
+    pub fn touches_sequence(self) -> bool {
+        matches!(
+            self,
+            Function::NextVal | Function::CurrVal | Function::SetVal
+        )
+    }
+
+    /// Whether the function may give a different result each call (never folded to a constant).
+    pub fn is_volatile(self) -> bool {
+        self.touches_sequence() || self == Function::GenRandomUuid
+    }
 }
 
 /// A bound expression; `Column(i)` is the i-th value of the input row.
@@ -195,7 +220,10 @@ impl Expr {
     /// Whether the expression reads no column (so it can be folded to a constant).
     pub fn is_constant(&self) -> bool {
         let mut constant = true;
-        self.walk(&mut |e| constant &= !matches!(e, Expr::Column(_) | Expr::Param(_)));
+        self.walk(&mut |e| {
+            constant &= !matches!(e, Expr::Column(_) | Expr::Param(_));
+            constant &= !matches!(e, Expr::Function(f, _) if f.is_volatile());
+        });
         constant
     }
 

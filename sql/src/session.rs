@@ -556,7 +556,7 @@ fn run(repo: &Repository, statement: &Statement, root: &mut RootValue) -> Result
         (Outcome::Affected(n), _) => Ok(StatementResult::Command {
             tag: match tag {
                 "INSERT" => format!("INSERT 0 {n}"),
-                "UPDATE" | "DELETE" => format!("{tag} {n}"),
+                "UPDATE" | "DELETE" | "SELECT" => format!("{tag} {n}"),
                 other => other.to_string(),
             },
         }),

@@ -155,7 +155,10 @@ pub fn error_info(error: &vdb_sql::Error) -> ErrorInfo {
         vdb_sql::Error::Syntax {
             position: Some(p), ..
         } => info.position = Some(p.to_string()),
-        vdb_sql::Error::UniqueViolation { detail, .. } if !detail.is_empty() => {
+        vdb_sql::Error::UniqueViolation { detail, .. }
+        | vdb_sql::Error::ForeignKeyViolation { detail, .. }
+            if !detail.is_empty() =>
+        {
             info.detail = Some(detail.clone());
         }
         _ => {}

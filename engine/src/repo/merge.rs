@@ -109,7 +109,44 @@ pub fn merge_roots(
             ),
         }
     }
+    merge_sequences(&mut out.root, base, ours, theirs);
     Ok(out)
+}
+
+/// Sequences merge by name: a side that changed one wins over a side that did not; when both
+/// advanced it, the merged sequence is the one further along (`Sequence::further`), so no value
+/// handed out on either branch is handed out again. A sequence dropped on one side and changed on
+/// the other is kept.
+fn merge_sequences(out: &mut RootValue, base: &RootValue, ours: &RootValue, theirs: &RootValue) {
+    let names: BTreeSet<String> = base
+        .sequence_names()
+        .chain(ours.sequence_names())
+        .chain(theirs.sequence_names())
+        .map(str::to_string)
+        .collect();
+    for name in names {
+        let (b, o, t) = (
+            base.get_sequence(&name),
+            ours.get_sequence(&name),
+            theirs.get_sequence(&name),
+        );
+        if o == t || b == t {
+            continue;
+        }
+        let merged = match (b == o, o, t) {
+            (true, _, None) => None,
+            (true, _, Some(t)) | (false, None, Some(t)) => Some(t.clone()),
+            (false, Some(o), Some(t)) => Some(o.further(t).clone()),
+            (false, Some(o), None) => Some(o.clone()),
+            (false, None, None) => None,
+        };
+        match merged {
+            Some(seq) => out.put_sequence(&name, seq),
+            None => {
+                out.remove_sequence(&name);
+            }
+        }
+    }
 }
 
 fn take_theirs(ns: &NodeStore, out: &mut RootMerge, name: &str, t: Option<Hash>) -> Result<()> {
@@ -191,4 +228,51 @@ fn conflict_map(ns: &NodeStore, entries: &[ConflictEntry]) -> Result<Map> {
         ns,
         entries.iter().map(|e| (e.key.clone(), e.encode_value())),
     )
+}
+
+#[cfg(test)]
+mod sequence_tests {
+    use super::*;
+    use crate::store::MemoryStore;
+    use crate::table::Sequence;
+    use std::sync::Arc;
+
+    fn advanced(seq: &Sequence, to: i64) -> Sequence {
+        let mut s = seq.clone();
+        s.set(to, true);
+        s
+    }
+
+    #[test]
+    fn sequences_merge_one_sided_changes_and_keep_the_further_value() {
+        let ns = NodeStore::new(Arc::new(MemoryStore::new()));
+        let seq = Sequence::new("integer", 1, 1, 1, 1000);
+        let mut base = RootValue::empty();
+        base.put_sequence("both", seq.clone());
+        base.put_sequence("ours_only", seq.clone());
+        base.put_sequence("theirs_only", seq.clone());
+        base.put_sequence("dropped", seq.clone());
+        let mut ours = base.clone();
+        let mut theirs = base.clone();
+        ours.put_sequence("both", advanced(&seq, 5));
+        theirs.put_sequence("both", advanced(&seq, 9));
+        ours.put_sequence("ours_only", advanced(&seq, 3));
+        theirs.put_sequence("theirs_only", advanced(&seq, 4));
+        theirs.remove_sequence("dropped");
+        theirs.put_sequence("new", seq);
+        let merged = merge_roots(&ns, &base, &ours, &theirs).unwrap();
+        assert!(merged.is_clean());
+        let value = |name: &str| merged.root.get_sequence(name).map(|s| s.last_value);
+        assert_eq!(value("both"), Some(9));
+        assert_eq!(value("ours_only"), Some(3));
+        assert_eq!(value("theirs_only"), Some(4));
+        assert_eq!(value("dropped"), None);
+        assert_eq!(value("new"), Some(1));
+        // Symmetric: merging the other way keeps the same further value.
+        let back = merge_roots(&ns, &base, &theirs, &ours).unwrap();
+        assert_eq!(
+            back.root.get_sequence("both").map(|s| s.last_value),
+            Some(9)
+        );
+    }
 }

@@ -1,6 +1,7 @@
-//! The root value: a database state, mapping table names to table chunks. Its address is what
-//! working sets and commits record.
+//! The root value: a database state, mapping table names to table chunks and sequence names to
+//! sequences. Its address is what working sets and commits record.
 
+use super::sequence::Sequence;
 use super::table::Table;
 use crate::error::{Error, Result};
 use crate::hash::Hash;
@@ -10,12 +11,29 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 const ROOT_TAG: u8 = b'R';
-const ROOT_VERSION: u8 = 1;
+/// Version 1: tables only. Version 2: tables and sequences. A root without sequences is still
+/// written as version 1, so databases that use no sequences keep their root hashes.
+const ROOT_VERSION_TABLES: u8 = 1;
+const ROOT_VERSION_SEQUENCES: u8 = 2;
 
-/// A database state: table name → table chunk address.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// A database state: table name → table chunk address, and sequence name → sequence.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RootValue {
     tables: BTreeMap<String, Hash>,
+    sequences: BTreeMap<String, Sequence>,
+}
+
+/// The version-1 body: `postcard(RootV1)`.
+#[derive(Serialize, Deserialize)]
+struct RootV1 {
+    tables: BTreeMap<String, Hash>,
+}
+
+/// The version-2 body: `postcard(RootV2)`, the table map then the sequence map.
+#[derive(Serialize, Deserialize)]
+struct RootV2 {
+    tables: BTreeMap<String, Hash>,
+    sequences: BTreeMap<String, Sequence>,
 }
 
 impl RootValue {
@@ -24,26 +42,84 @@ impl RootValue {
         RootValue::default()
     }
 
-    // Root value chunk layout, version 1: u8 'R' (0x52) | u8 version 1 | postcard(RootValue):
-    // the table map as a length-prefixed sequence of (name, 20-byte address), names ascending.
+    // Root value chunk layout: u8 'R' (0x52) | u8 version | body.
+    //   version 1 (no sequences): postcard(table map) — a length-prefixed sequence of
+    //     (name, 20-byte address), names ascending.
+    //   version 2: the version-1 body, then postcard(sequence map) — a length-prefixed sequence
+    //     of (name, Sequence), names ascending (Sequence's fields in declaration order).
     /// Loads the root value chunk at `addr`.
     pub fn load(ns: &NodeStore, addr: Hash) -> Result<RootValue> {
         let bytes = ns.store().must_get(&addr)?;
-        if bytes.len() < 2 || bytes[0] != ROOT_TAG || bytes[1] != ROOT_VERSION {
-            return Err(Error::corrupted(
+        let malformed =
+            |e: postcard::Error| Error::corrupted(addr, format!("malformed root value: {e}"));
+        if bytes.len() < 2 || bytes[0] != ROOT_TAG {
+            return Err(Error::corrupted(addr, "not a root value chunk"));
+        }
+        match bytes[1] {
+            ROOT_VERSION_TABLES => {
+                let v1: RootV1 = postcard::from_bytes(&bytes[2..]).map_err(malformed)?;
+                Ok(RootValue {
+                    tables: v1.tables,
+                    sequences: BTreeMap::new(),
+                })
+            }
+            ROOT_VERSION_SEQUENCES => {
+                let v2: RootV2 = postcard::from_bytes(&bytes[2..]).map_err(malformed)?;
+                Ok(RootValue {
+                    tables: v2.tables,
+                    sequences: v2.sequences,
+                })
+            }
+            _ => Err(Error::corrupted(
                 addr,
                 "not a root value chunk of a known version",
-            ));
+            )),
         }
-        postcard::from_bytes(&bytes[2..])
-            .map_err(|e| Error::corrupted(addr, format!("malformed root value: {e}")))
     }
 
-    /// Writes the root value chunk; returns its address.
+    /// Writes the root value chunk (version 1 when there are no sequences); returns its address.
     pub fn save(&self, ns: &NodeStore) -> Result<Hash> {
-        let mut bytes = vec![ROOT_TAG, ROOT_VERSION];
-        bytes.extend(postcard::to_stdvec(self).map_err(|e| Error::InvalidInput(e.to_string()))?);
+        let encode = |e: postcard::Error| Error::InvalidInput(e.to_string());
+        let tables = self.tables.clone();
+        let bytes = if self.sequences.is_empty() {
+            let mut bytes = vec![ROOT_TAG, ROOT_VERSION_TABLES];
+            bytes.extend(postcard::to_stdvec(&RootV1 { tables }).map_err(encode)?);
+            bytes
+        } else {
+            let mut bytes = vec![ROOT_TAG, ROOT_VERSION_SEQUENCES];
+            let body = RootV2 {
+                tables,
+                sequences: self.sequences.clone(),
+            };
+            bytes.extend(postcard::to_stdvec(&body).map_err(encode)?);
+            bytes
+        };
         ns.store().put(Bytes::from(bytes))
+    }
+
+    /// Sequence names, ascending.
+    pub fn sequence_names(&self) -> impl Iterator<Item = &str> {
+        self.sequences.keys().map(String::as_str)
+    }
+
+    /// Sequence `name`, if it exists.
+    pub fn get_sequence(&self, name: &str) -> Option<&Sequence> {
+        self.sequences.get(name)
+    }
+
+    /// Sequence `name` for changing, if it exists.
+    pub fn get_sequence_mut(&mut self, name: &str) -> Option<&mut Sequence> {
+        self.sequences.get_mut(name)
+    }
+
+    /// Stores `sequence` as `name`, replacing any sequence of that name.
+    pub fn put_sequence(&mut self, name: &str, sequence: Sequence) {
+        self.sequences.insert(name.to_string(), sequence);
+    }
+
+    /// Removes sequence `name`; returns it if it existed.
+    pub fn remove_sequence(&mut self, name: &str) -> Option<Sequence> {
+        self.sequences.remove(name)
     }
 
     /// Table names, ascending.
@@ -79,5 +155,32 @@ impl RootValue {
     /// Removes table `name`; returns whether it existed.
     pub fn remove_table(&mut self, name: &str) -> bool {
         self.tables.remove(name).is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemoryStore;
+    use std::sync::Arc;
+
+    #[test]
+    fn sequences_round_trip_and_absent_sequences_keep_version_1() {
+        let ns = NodeStore::new(Arc::new(MemoryStore::new()));
+        let empty = RootValue::empty();
+        let addr = empty.save(&ns).unwrap();
+        assert_eq!(ns.store().must_get(&addr).unwrap()[1], 1);
+        let mut root = RootValue::empty();
+        let mut seq = Sequence::new("integer", 1, 1, 1, i64::from(i32::MAX));
+        seq.owned_by = Some(("t".into(), "id".into()));
+        assert_eq!(seq.next_value(), Some(1));
+        root.put_sequence("t_id_seq", seq.clone());
+        let addr = root.save(&ns).unwrap();
+        assert_eq!(ns.store().must_get(&addr).unwrap()[1], 2);
+        let loaded = RootValue::load(&ns, addr).unwrap();
+        assert_eq!(loaded.get_sequence("t_id_seq"), Some(&seq));
+        assert_eq!(loaded, root);
+        root.remove_sequence("t_id_seq");
+        assert_eq!(root.save(&ns).unwrap(), empty.save(&ns).unwrap());
     }
 }

@@ -1,33 +1,144 @@
-//! DDL: CREATE TABLE and DROP TABLE change the root's table map.
+//! DDL: executes a [`SchemaChange`] against the root's tables, sequences and indexes. Every
+//! change is checked before the root is touched, so a failed statement changes nothing.
+
+use std::collections::BTreeSet;
 
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::{RootValue, Schema, Table};
+use vdb_engine::value::Value;
 
 use crate::error::{Error, Result};
+use crate::execution::constraints::check_existing_rows;
+use crate::execution::foreign_key::refuse_drop_referenced;
+use crate::execution::insert::load;
+use crate::execution::OrdRow;
+use crate::execution::{insert, sequence};
+use crate::planner::{Plan, SchemaChange};
 
-/// Creates table `name` (no-op if it exists and `if_not_exists`).
-pub fn create_table(
+/// Applies `change` to `root`.
+pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore) -> Result<()> {
+    match change {
+        SchemaChange::CreateTable {
+            name,
+            schema,
+            if_not_exists,
+            sequences,
+        } => create_table(&name, schema, if_not_exists, sequences, root, ns),
+        SchemaChange::DropTables { names, if_exists } => drop_tables(&names, if_exists, root, ns),
+        SchemaChange::CreateSequence {
+            name,
+            sequence,
+            if_not_exists,
+        } => {
+            if relation_exists(root, &name) {
+                if if_not_exists {
+                    return Ok(());
+                }
+                return Err(Error::DuplicateTable(name));
+            }
+            root.put_sequence(&name, sequence);
+            Ok(())
+        }
+        SchemaChange::DropSequences { names, if_exists } => {
+            drop_sequences(&names, if_exists, root, ns)
+        }
+        SchemaChange::CreateIndex {
+            table,
+            index,
+            if_not_exists,
+        } => {
+            if relation_exists(root, &index.name) || index_table(root, ns, &index.name)?.is_some() {
+                if if_not_exists {
+                    return Ok(());
+                }
+                return Err(Error::DuplicateTable(index.name));
+            }
+            let mut schema = load(&table, root, ns)?.schema().clone();
+            schema.indexes.push(index);
+            replace_schema(&table, schema, root, ns)
+        }
+        SchemaChange::DropIndexes { names, if_exists } => drop_indexes(&names, if_exists, root, ns),
+        SchemaChange::ReplaceSchema { table, schema } => replace_schema(&table, schema, root, ns),
+        SchemaChange::RenameTable { from, to } => rename_table(&from, &to, root, ns),
+        SchemaChange::AlterTable(alter) => super::alter::alter_table(&alter, root, ns),
+        SchemaChange::Nothing => Ok(()),
+        SchemaChange::CreateTableAs {
+            name,
+            schema,
+            source,
+            if_not_exists,
+        } => create_table_as(&name, schema, *source, if_not_exists, root, ns).map(|_| ()),
+        SchemaChange::Truncate {
+            names,
+            restart_identity,
+        } => truncate(&names, restart_identity, root, ns),
+    }
+}
+
+/// Whether a table or sequence (PostgreSQL's relations share one namespace) is named `name`.
+fn relation_exists(root: &RootValue, name: &str) -> bool {
+    root.table_addr(name).is_some() || root.get_sequence(name).is_some()
+}
+
+fn create_table(
     name: &str,
     schema: Schema,
     if_not_exists: bool,
+    sequences: Vec<(String, vdb_engine::table::Sequence)>,
     root: &mut RootValue,
     ns: &NodeStore,
 ) -> Result<()> {
-    if root.table_addr(name).is_some() {
+    if relation_exists(root, name) {
         if if_not_exists {
             return Ok(());
         }
         return Err(Error::DuplicateTable(name.to_string()));
     }
+    if let Some((taken, _)) = sequences.iter().find(|(s, _)| relation_exists(root, s)) {
+        return Err(Error::DuplicateTable(taken.clone()));
+    }
+    for index in &schema.indexes {
+        if index_table(root, ns, &index.name)?.is_some() {
+            return Err(Error::DuplicateTable(index.name.clone()));
+        }
+    }
     let table = Table::create(ns, schema)
         .map_err(|e| Error::engine(format!("creating table \"{name}\""), e))?;
     root.put_table(name, &table)
-        .map_err(|e| Error::engine(format!("saving table \"{name}\""), e))
+        .map_err(|e| Error::engine(format!("saving table \"{name}\""), e))?;
+    for (sequence_name, sequence) in sequences {
+        root.put_sequence(&sequence_name, sequence);
+    }
+    Ok(())
 }
 
-/// Drops the tables; a missing one is an error unless `if_exists`. Checks all before dropping
-/// any, so a failed DROP changes nothing.
-pub fn drop_tables(names: &[String], if_exists: bool, root: &mut RootValue) -> Result<()> {
+/// CREATE TABLE .. AS: creates the table and inserts the query's rows; returns how many (None
+/// when the table existed and `if_not_exists`).
+pub fn create_table_as(
+    name: &str,
+    schema: Schema,
+    source: Plan,
+    if_not_exists: bool,
+    root: &mut RootValue,
+    ns: &NodeStore,
+) -> Result<Option<u64>> {
+    if relation_exists(root, name) && if_not_exists {
+        return Ok(None);
+    }
+    create_table(name, schema, false, Vec::new(), root, ns)?;
+    let rows = sequence::rows(source, root, ns)?;
+    let written = insert::insert(name, rows, None, root, ns)?;
+    Ok(Some(written.len() as u64))
+}
+
+/// Drops the tables and the sequences they own; a missing table is an error unless
+/// `if_exists`. Checks all before dropping any, so a failed DROP changes nothing.
+fn drop_tables(
+    names: &[String],
+    if_exists: bool,
+    root: &mut RootValue,
+    ns: &NodeStore,
+) -> Result<()> {
     if !if_exists {
         if let Some(missing) = names.iter().find(|n| root.table_addr(n).is_none()) {
             return Err(Error::invalid(
@@ -37,7 +148,278 @@ pub fn drop_tables(names: &[String], if_exists: bool, root: &mut RootValue) -> R
         }
     }
     for name in names {
+        refuse_drop_referenced(name, names, root, ns)?;
+    }
+    for name in names {
         root.remove_table(name);
+        let owned: Vec<String> = root
+            .sequence_names()
+            .filter(|s| {
+                root.get_sequence(s)
+                    .and_then(|q| q.owned_by.as_ref())
+                    .is_some_and(|(t, _)| t == name)
+            })
+            .map(str::to_string)
+            .collect();
+        for sequence in owned {
+            root.remove_sequence(&sequence);
+        }
+    }
+    Ok(())
+}
+
+/// Drops the sequences; one a column default still draws from is refused (2BP01), as
+/// PostgreSQL refuses without CASCADE.
+fn drop_sequences(
+    names: &[String],
+    if_exists: bool,
+    root: &mut RootValue,
+    ns: &NodeStore,
+) -> Result<()> {
+    if !if_exists {
+        if let Some(missing) = names.iter().find(|n| root.get_sequence(n).is_none()) {
+            return Err(Error::invalid(
+                "42P01",
+                format!("sequence \"{missing}\" does not exist"),
+            ));
+        }
+    }
+    for name in names {
+        if let Some((table, column)) = root.get_sequence(name).and_then(|s| s.owned_by.clone()) {
+            let default = crate::planner::nextval_default(name);
+            let uses = match root.table_addr(&table) {
+                Some(_) => load(&table, root, ns)?
+                    .schema()
+                    .get_column(&column)
+                    .is_some_and(|c| c.default.as_ref() == Some(&default)),
+                None => false,
+            };
+            if uses {
+                return Err(Error::invalid(
+                    "2BP01",
+                    format!("cannot drop sequence {name} because other objects depend on it"),
+                ));
+            }
+        }
+    }
+    for name in names {
+        root.remove_sequence(name);
+    }
+    Ok(())
+}
+
+/// The table that holds index `name`, if any.
+fn index_table(root: &RootValue, ns: &NodeStore, name: &str) -> Result<Option<String>> {
+    for table in root.table_names() {
+        let t = load(table, root, ns)?;
+        if t.schema().indexes.iter().any(|ix| ix.name == name) {
+            return Ok(Some(table.to_string()));
+        }
+    }
+    Ok(None)
+}
+
+fn drop_indexes(
+    names: &[String],
+    if_exists: bool,
+    root: &mut RootValue,
+    ns: &NodeStore,
+) -> Result<()> {
+    let mut by_table: Vec<(String, String)> = Vec::new();
+    for name in names {
+        match index_table(root, ns, name)? {
+            Some(table) => {
+                let schema = load(&table, root, ns)?.schema().clone();
+                if schema
+                    .indexes
+                    .iter()
+                    .any(|ix| &ix.name == name && ix.constraint)
+                {
+                    return Err(Error::invalid(
+                        "2BP01",
+                        format!(
+                            "cannot drop index {name} because constraint {name} on table {table} requires it"
+                        ),
+                    ));
+                }
+                by_table.push((table, name.clone()));
+            }
+            None if if_exists => {}
+            None => {
+                return Err(Error::invalid(
+                    "42704",
+                    format!("index \"{name}\" does not exist"),
+                ))
+            }
+        }
+    }
+    for (table, name) in by_table {
+        let mut schema = load(&table, root, ns)?.schema().clone();
+        schema.indexes.retain(|ix| ix.name != name);
+        replace_schema(&table, schema, root, ns)?;
+    }
+    Ok(())
+}
+
+/// Rebuilds table `name` under `schema` (rows carried over by column id), checking that the
+/// existing rows satisfy the new schema's constraints.
+pub fn replace_schema(
+    name: &str,
+    schema: Schema,
+    root: &mut RootValue,
+    ns: &NodeStore,
+) -> Result<()> {
+    let table = load(name, root, ns)?;
+    check_unique_indexes(&table, &schema)?;
+    let rebuilt = table.with_schema(schema).map_err(|e| match e {
+        vdb_engine::Error::InvalidInput(m) if m.contains("duplicate key") => Error::invalid(
+            "23505",
+            format!("could not create unique index \"{name}_pkey\""),
+        ),
+        e => Error::engine(format!("rebuilding table \"{name}\""), e),
+    })?;
+    check_existing_rows(name, &rebuilt, root, ns)?;
+    root.put_table(name, &rebuilt)
+        .map_err(|e| Error::engine(format!("saving table \"{name}\""), e))
+}
+
+/// 23505 `could not create unique index` if two rows share the values of a new unique index.
+fn check_unique_indexes(table: &Table, schema: &Schema) -> Result<()> {
+    let old = table.schema();
+    for index in schema.indexes.iter().filter(|ix| ix.unique) {
+        if old.indexes.iter().any(|ix| ix == index) {
+            continue;
+        }
+        let Some(positions) = index
+            .columns
+            .iter()
+            .map(|id| old.position(*id))
+            .collect::<Option<Vec<usize>>>()
+        else {
+            continue;
+        };
+        let mut sorted = BTreeSet::new();
+        for entry in table.scan().map_err(|e| Error::engine("scanning", e))? {
+            let (_, row) = entry.map_err(|e| Error::engine("scanning", e))?;
+            let values: Vec<Value> = positions.iter().map(|&p| row[p].clone()).collect();
+            if values.iter().any(Value::is_null) {
+                continue;
+            }
+            if !sorted.insert(OrdRow(values.clone())) {
+                return Err(Error::invalid(
+                    "23505",
+                    format!("could not create unique index \"{}\"", index.name),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Empties the tables (0A000 if a table outside the list references one of them, as
+/// PostgreSQL refuses without CASCADE); RESTART IDENTITY resets the sequences they own.
+fn truncate(
+    names: &[String],
+    restart_identity: bool,
+    root: &mut RootValue,
+    ns: &NodeStore,
+) -> Result<()> {
+    for other in root.table_names() {
+        if names.iter().any(|n| n == other) {
+            continue;
+        }
+        let table = load(other, root, ns)?;
+        if let Some(fk) = table
+            .schema()
+            .foreign_keys
+            .iter()
+            .find(|fk| names.contains(&fk.ref_table))
+        {
+            return Err(Error::invalid(
+                "0A000",
+                format!(
+                    "cannot truncate a table referenced in a foreign key constraint (table \"{other}\" references \"{}\")",
+                    fk.ref_table
+                ),
+            ));
+        }
+    }
+    for name in names {
+        let schema = load(name, root, ns)?.schema().clone();
+        let empty = Table::create(ns, schema)
+            .map_err(|e| Error::engine(format!("truncating table \"{name}\""), e))?;
+        root.put_table(name, &empty)
+            .map_err(|e| Error::engine(format!("saving table \"{name}\""), e))?;
+    }
+    if restart_identity {
+        let owned: Vec<String> = root
+            .sequence_names()
+            .filter(|s| {
+                root.get_sequence(s)
+                    .and_then(|q| q.owned_by.as_ref())
+                    .is_some_and(|(t, _)| names.contains(t))
+            })
+            .map(str::to_string)
+            .collect();
+        for name in owned {
+            if let Some(sequence) = root.get_sequence_mut(&name) {
+                let start = sequence.start;
+                sequence.set(start, false);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn rename_table(from: &str, to: &str, root: &mut RootValue, ns: &NodeStore) -> Result<()> {
+    if relation_exists(root, to) {
+        return Err(Error::DuplicateTable(to.to_string()));
+    }
+    let table = load(from, root, ns)?;
+    root.remove_table(from);
+    root.put_table(to, &table)
+        .map_err(|e| Error::engine(format!("saving table \"{to}\""), e))?;
+    // Foreign keys name the table they reference; they follow the rename.
+    let names: Vec<String> = root.table_names().map(str::to_string).collect();
+    for name in names {
+        let table = load(&name, root, ns)?;
+        if !table
+            .schema()
+            .foreign_keys
+            .iter()
+            .any(|fk| fk.ref_table == from)
+        {
+            continue;
+        }
+        let mut schema = table.schema().clone();
+        for fk in schema
+            .foreign_keys
+            .iter_mut()
+            .filter(|fk| fk.ref_table == from)
+        {
+            fk.ref_table = to.to_string();
+        }
+        let table = table
+            .with_schema(schema)
+            .map_err(|e| Error::engine(format!("rebuilding table \"{name}\""), e))?;
+        root.put_table(&name, &table)
+            .map_err(|e| Error::engine(format!("saving table \"{name}\""), e))?;
+    }
+    let owned: Vec<String> = root
+        .sequence_names()
+        .filter(|s| {
+            root.get_sequence(s)
+                .and_then(|q| q.owned_by.as_ref())
+                .is_some_and(|(t, _)| t == from)
+        })
+        .map(str::to_string)
+        .collect();
+    for name in owned {
+        if let Some(sequence) = root.get_sequence_mut(&name) {
+            if let Some(owner) = &mut sequence.owned_by {
+                owner.0 = to.to_string();
+            }
+        }
     }
     Ok(())
 }

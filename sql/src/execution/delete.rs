@@ -1,10 +1,12 @@
-//! DELETE: removes the rows of its source (each ending with its key) in one batch.
+//! DELETE: removes the rows of its source (each ending with its key) in one batch, then runs the
+//! actions of foreign keys that reference them (`foreign_key.rs`).
 
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::{RootValue, RowChange};
 
 use crate::error::Result;
-use crate::execution::insert::{load, save};
+use crate::execution::foreign_key::{enforce_parent, Removed};
+use crate::execution::insert::{apply, load, store};
 use crate::execution::scan::take_key;
 use crate::execution::Rows;
 use crate::expr::Row;
@@ -14,12 +16,20 @@ pub fn delete(name: &str, source: Rows, root: &mut RootValue, ns: &NodeStore) ->
     let table = load(name, root, ns)?;
     let mut changes = Vec::new();
     let mut written = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for row in source {
         let mut row = row?;
         let key = take_key(&mut row)?;
+        // DELETE ... USING: a row joined to several USING rows is deleted once.
+        if !seen.insert(key.clone()) {
+            continue;
+        }
         changes.push(RowChange::Delete(key));
         written.push(row);
     }
-    save(name, &table, changes, root)?;
+    let table = apply(name, &table, changes)?;
+    store(name, &table, root)?;
+    let removed: Vec<Removed> = written.iter().map(|row| (row.clone(), None)).collect();
+    enforce_parent(name, &removed, root, ns, 0)?;
     Ok(written)
 }

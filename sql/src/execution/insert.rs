@@ -1,45 +1,59 @@
-//! INSERT: checks NOT NULL and primary-key uniqueness (against the table and within the
-//! statement), then applies the rows as one batch.
+//! INSERT: checks NOT NULL, CHECK, primary-key and UNIQUE constraints, then stores the new table.
+//! A plain INSERT applies its rows as one batch and checks unique indexes against the result;
+//! `ON CONFLICT` goes row by row, as PostgreSQL does, so a proposed row sees the rows inserted or
+//! updated before it, and a row is never updated twice by one statement (21000).
 
 use std::collections::HashSet;
 
+use bytes::Bytes;
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::{RootValue, RowChange, Schema, Table};
 use vdb_engine::value::Value;
 
 use crate::error::{Error, Result};
+use crate::execution::constraints::{check_row, check_written, checks, key_detail};
 use crate::execution::Rows;
-use crate::expr::Row;
-use crate::types::to_pg_text;
+use crate::expr::{Expr, Row};
+use crate::planner::{ConflictAction, ConflictTarget, OnConflict};
 
-/// Inserts the rows of `source` into table `name` (skipping rows whose key is taken when
-/// `skip_conflicts`); returns the rows inserted.
+/// Inserts the rows of `source` into table `name`, resolving conflicts as `on_conflict` says;
+/// returns the rows written (inserted, or updated by DO UPDATE).
 pub fn insert(
     name: &str,
     source: Rows,
-    skip_conflicts: bool,
+    on_conflict: Option<&OnConflict>,
     root: &mut RootValue,
     ns: &NodeStore,
 ) -> Result<Vec<Row>> {
     let table = load(name, root, ns)?;
+    let (table, written) = match on_conflict {
+        None => insert_batch(name, &table, source)?,
+        Some(on_conflict) => insert_each(name, table, source, on_conflict)?,
+    };
+    check_written(name, &table, &written, root, ns)?;
+    store(name, &table, root)?;
+    Ok(written)
+}
+
+/// Points `name` in `root` at `table`.
+pub fn store(name: &str, table: &Table, root: &mut RootValue) -> Result<()> {
+    root.put_table(name, table)
+        .map_err(|e| Error::engine(format!("saving table \"{name}\""), e))
+}
+
+/// Plain INSERT: one batch; a taken primary key fails the statement.
+fn insert_batch(name: &str, table: &Table, source: Rows) -> Result<(Table, Vec<Row>)> {
+    let checks = checks(table.schema())?;
     let mut changes = Vec::new();
     let mut written = Vec::new();
     let mut keys = HashSet::new();
     for row in source {
         let row = row?;
         check_not_null(name, table.schema(), &row)?;
+        check_row(name, &checks, &row)?;
         if !table.schema().is_keyless() {
-            let key = table
-                .key_of(&row)
-                .map_err(|e| Error::engine("encoding key", e))?;
-            let exists = table
-                .get(&key)
-                .map_err(|e| Error::engine("reading row", e))?
-                .is_some();
-            if exists || keys.contains(&key) {
-                if skip_conflicts {
-                    continue;
-                }
+            let key = key_of(table, &row)?;
+            if keys.contains(&key) || get(table, &key)?.is_some() {
                 return Err(unique_violation(name, table.schema(), &row));
             }
             keys.insert(key);
@@ -47,8 +61,153 @@ pub fn insert(
         written.push(row.clone());
         changes.push(RowChange::Insert(row));
     }
-    save(name, &table, changes, root)?;
-    Ok(written)
+    Ok((apply(name, table, changes)?, written))
+}
+
+/// INSERT ... ON CONFLICT: row by row against the table as the statement has left it so far.
+fn insert_each(
+    name: &str,
+    mut table: Table,
+    source: Rows,
+    on_conflict: &OnConflict,
+) -> Result<(Table, Vec<Row>)> {
+    let checks = checks(table.schema())?;
+    let mut written = Vec::new();
+    let mut touched: HashSet<Bytes> = HashSet::new();
+    for row in source {
+        let row = row?;
+        check_not_null(name, table.schema(), &row)?;
+        check_row(name, &checks, &row)?;
+        let Some((key, existing)) = find_conflict(&table, &on_conflict.target, &row)? else {
+            if !table.schema().is_keyless() {
+                let key = key_of(&table, &row)?;
+                if get(&table, &key)?.is_some() {
+                    return Err(unique_violation(name, table.schema(), &row));
+                }
+                touched.insert(key);
+            }
+            table = apply(name, &table, vec![RowChange::Insert(row.clone())])?;
+            written.push(row);
+            continue;
+        };
+        let ConflictAction::Update {
+            assignments,
+            selection,
+        } = &on_conflict.action
+        else {
+            continue;
+        };
+        if touched.contains(&key) {
+            return Err(Error::invalid(
+                "21000",
+                "ON CONFLICT DO UPDATE command cannot affect row a second time",
+            ));
+        }
+        let combined: Row = existing.iter().chain(&row).cloned().collect();
+        if let Some(selection) = selection {
+            if selection.eval(&combined)? != Value::Bool(true) {
+                continue;
+            }
+        }
+        let updated = assigned(&existing, &combined, assignments)?;
+        check_not_null(name, table.schema(), &updated)?;
+        check_row(name, &checks, &updated)?;
+        if !table.schema().is_keyless() {
+            touched.insert(key_of(&table, &updated)?);
+        }
+        touched.insert(key.clone());
+        table = apply(
+            name,
+            &table,
+            vec![RowChange::Update {
+                key,
+                row: updated.clone(),
+            }],
+        )?;
+        written.push(updated);
+    }
+    Ok((table, written))
+}
+
+/// `existing` with each assignment's result over `combined` (existing ++ proposed).
+fn assigned(existing: &[Value], combined: &[Value], assignments: &[(usize, Expr)]) -> Result<Row> {
+    let mut row = existing.to_vec();
+    for (i, expr) in assignments {
+        row[*i] = expr.eval(combined)?;
+    }
+    Ok(row)
+}
+
+/// The stored row (its key and values) that `row` conflicts with on `target`, if any.
+fn find_conflict(
+    table: &Table,
+    target: &ConflictTarget,
+    row: &[Value],
+) -> Result<Option<(Bytes, Row)>> {
+    let schema = table.schema();
+    let by_key = |table: &Table| -> Result<Option<(Bytes, Row)>> {
+        if schema.is_keyless() {
+            return Ok(None);
+        }
+        let key = key_of(table, row)?;
+        Ok(get(table, &key)?.map(|existing| (key, existing)))
+    };
+    let by_index = |i: usize| -> Result<Option<(Bytes, Row)>> {
+        let positions = schema.positions(&schema.indexes[i].columns);
+        let values: Vec<Value> = positions.iter().map(|&p| row[p].clone()).collect();
+        if values.iter().any(Value::is_null) {
+            return Ok(None);
+        }
+        let keys = table
+            .index_lookup(i, &values)
+            .map_err(|e| Error::engine("reading index", e))?;
+        match keys.into_iter().next() {
+            Some(key) => Ok(get(table, &key)?.map(|existing| (key, existing))),
+            None => Ok(None),
+        }
+    };
+    match target {
+        ConflictTarget::PrimaryKey => by_key(table),
+        ConflictTarget::Index(name) => {
+            match schema.indexes.iter().position(|ix| &ix.name == name) {
+                Some(i) => by_index(i),
+                None => Ok(None),
+            }
+        }
+        ConflictTarget::Any => {
+            if let Some(found) = by_key(table)? {
+                return Ok(Some(found));
+            }
+            for (i, index) in schema.indexes.iter().enumerate() {
+                if index.unique {
+                    if let Some(found) = by_index(i)? {
+                        return Ok(Some(found));
+                    }
+                }
+            }
+            Ok(None)
+        }
+    }
+}
+
+fn key_of(table: &Table, row: &[Value]) -> Result<Bytes> {
+    table
+        .key_of(row)
+        .map_err(|e| Error::engine("encoding key", e))
+}
+
+fn get(table: &Table, key: &[u8]) -> Result<Option<Row>> {
+    table.get(key).map_err(|e| Error::engine("reading row", e))
+}
+
+/// `table` with `changes` applied.
+pub fn apply(name: &str, table: &Table, changes: Vec<RowChange>) -> Result<Table> {
+    if changes.is_empty() {
+        return Ok(table.clone());
+    }
+    table
+        .apply(changes)
+        .map_err(|e| Error::engine(format!("writing table \"{name}\""), e))
 }
 
 /// Table `name` from `root`.
@@ -56,23 +215,6 @@ pub fn load(name: &str, root: &RootValue, ns: &NodeStore) -> Result<Table> {
     root.get_table(ns, name)
         .map_err(|e| Error::engine(format!("loading table \"{name}\""), e))?
         .ok_or_else(|| Error::UndefinedTable(name.to_string()))
-}
-
-/// Applies `changes` to `table` and stores it in `root` as `name`.
-pub fn save(
-    name: &str,
-    table: &Table,
-    changes: Vec<RowChange>,
-    root: &mut RootValue,
-) -> Result<()> {
-    if changes.is_empty() {
-        return Ok(());
-    }
-    let table = table
-        .apply(changes)
-        .map_err(|e| Error::engine(format!("writing table \"{name}\""), e))?;
-    root.put_table(name, &table)
-        .map_err(|e| Error::engine(format!("saving table \"{name}\""), e))
 }
 
 /// 23502 if a NOT NULL column of `row` is NULL.
@@ -91,20 +233,13 @@ pub fn check_not_null(name: &str, schema: &Schema, row: &[Value]) -> Result<()> 
 /// 23505 for the primary key of `row`, with PostgreSQL's detail line.
 pub fn unique_violation(name: &str, schema: &Schema, row: &[Value]) -> Error {
     let positions = schema.key_positions();
-    let columns: Vec<&str> = positions
+    let columns: Vec<String> = positions
         .iter()
-        .map(|&i| schema.columns[i].name.as_str())
+        .map(|&i| schema.columns[i].name.clone())
         .collect();
-    let values: Vec<String> = positions
-        .iter()
-        .map(|&i| to_pg_text(&row[i]).unwrap_or_else(|| "null".into()))
-        .collect();
+    let values: Vec<Value> = positions.iter().map(|&i| row[i].clone()).collect();
     Error::UniqueViolation {
         constraint: format!("{name}_pkey"),
-        detail: format!(
-            "Key ({})=({}) already exists.",
-            columns.join(", "),
-            values.join(", ")
-        ),
+        detail: key_detail(&columns, &values, "already exists"),
     }
 }

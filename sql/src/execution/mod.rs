@@ -5,15 +5,19 @@
 //! then apply one batch of row changes per table to the transaction's root.
 
 mod aggregate;
+mod alter;
+mod constraints;
 mod ddl;
 mod delete;
 mod distinct;
 mod filter;
+mod foreign_key;
 mod insert;
 mod join;
 mod limit;
 mod project;
 mod scan;
+mod sequence;
 mod setop;
 mod sort;
 mod update;
@@ -24,7 +28,7 @@ use vdb_engine::table::RootValue;
 
 use crate::error::Result;
 use crate::expr::Row;
-use crate::planner::Plan;
+use crate::planner::{Plan, SchemaChange};
 
 /// A row ordered by `Value::sql_cmp`, column by column: the key of DISTINCT and GROUP BY
 /// (NULLs equal to each other).
@@ -93,15 +97,19 @@ pub fn execute(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Outco
         Plan::Insert { .. } | Plan::Update { .. } | Plan::Delete { .. } => {
             Ok(Outcome::Affected(write(plan, root, ns)?.len() as u64))
         }
-        Plan::CreateTable {
+        Plan::SchemaChange(SchemaChange::CreateTableAs {
             name,
             schema,
+            source,
             if_not_exists,
-        } => ddl::create_table(&name, schema, if_not_exists, root, ns).map(|()| Outcome::Done),
-        Plan::DropTable { names, if_exists } => {
-            ddl::drop_tables(&names, if_exists, root).map(|()| Outcome::Done)
-        }
-        query_plan => query(query_plan, root, ns).map(Outcome::Rows),
+        }) => Ok(
+            match ddl::create_table_as(&name, schema, *source, if_not_exists, root, ns)? {
+                Some(n) => Outcome::Affected(n),
+                None => Outcome::Done,
+            },
+        ),
+        Plan::SchemaChange(change) => ddl::schema_change(change, root, ns).map(|()| Outcome::Done),
+        query_plan => sequence::rows(query_plan, root, ns).map(Outcome::Rows),
     }
 }
 
@@ -111,8 +119,11 @@ fn write(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Vec<Row>> {
         Plan::Insert {
             table,
             source,
-            skip_conflicts,
-        } => insert::insert(&table, query(*source, root, ns)?, skip_conflicts, root, ns),
+            on_conflict,
+        } => {
+            let rows = sequence::rows(*source, root, ns)?;
+            insert::insert(&table, rows, on_conflict.as_ref(), root, ns)
+        }
         Plan::Update {
             table,
             source,

@@ -1,4 +1,5 @@
-//! UPDATE: computes each new row from the old one, checks NOT NULL, and checks that rows whose
+//! UPDATE: computes each new row from the old one (resolving sequence calls), checks NOT NULL,
+//! CHECK and UNIQUE (`constraints.rs`), and checks that rows whose
 //! primary key changes do not collide with a row that stays or with each other. Moved rows are
 //! deleted before they are re-inserted, so `SET id = id + 1` works in any order.
 
@@ -9,8 +10,11 @@ use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::{RootValue, RowChange};
 
 use crate::error::{Error, Result};
-use crate::execution::insert::{check_not_null, load, save, unique_violation};
+use crate::execution::constraints::check_written;
+use crate::execution::foreign_key::enforce_parent;
+use crate::execution::insert::{apply, check_not_null, load, store, unique_violation};
 use crate::execution::scan::take_key;
+use crate::execution::sequence;
 use crate::execution::Rows;
 use crate::expr::{Expr, Row};
 
@@ -27,14 +31,21 @@ pub fn update(
     let width = schema.columns.len();
     let keyed = !schema.is_keyless();
     let mut updates = Vec::new();
+    let mut removed = Vec::new();
+    let mut seen: HashSet<Bytes> = HashSet::new();
     for row in source {
         let mut row = row?;
         let key = take_key(&mut row)?;
+        // UPDATE ... FROM: a row joined to several FROM rows is updated once (by the first).
+        if !seen.insert(key.clone()) {
+            continue;
+        }
         let mut new_row = row[..width].to_vec();
         for (i, expr) in assignments {
-            new_row[*i] = expr.eval(&row)?;
+            new_row[*i] = sequence::eval(expr, &row, root)?;
         }
         check_not_null(name, schema, &new_row)?;
+        removed.push((row[..width].to_vec(), Some(new_row.clone())));
         updates.push((key, new_row));
     }
     let written: Vec<Row> = updates.iter().map(|(_, row)| row.clone()).collect();
@@ -69,6 +80,9 @@ pub fn update(
     }
     deletes.extend(inserts);
     deletes.extend(changes);
-    save(name, &table, deletes, root)?;
+    let table = apply(name, &table, deletes)?;
+    check_written(name, &table, &written, root, ns)?;
+    store(name, &table, root)?;
+    enforce_parent(name, &removed, root, ns, 0)?;
     Ok(written)
 }

@@ -10,6 +10,17 @@ use super::{compare, negate, out_of_range, Function};
 use crate::error::{Error, Result};
 
 pub(super) fn function(f: Function, args: Vec<Value>) -> Result<Value> {
+    match f {
+        f if f.touches_sequence() => {
+            return Err(Error::Unsupported(format!(
+                "{}() in this position",
+                format!("{f:?}").to_lowercase()
+            )))
+        }
+        Function::Now => return Ok(now()),
+        Function::GenRandomUuid => return Ok(random_uuid()),
+        _ => {}
+    }
     if args.iter().any(Value::is_null) {
         return Ok(Value::Null);
     }
@@ -102,6 +113,41 @@ pub(super) fn function(f: Function, args: Vec<Value>) -> Result<Value> {
     })
 }
 
+/// The current time (microseconds since 2000-01-01 UTC) as a `timestamp`, the session's time
+/// zone being UTC.
+fn now() -> Value {
+    /// Seconds from the Unix epoch to PostgreSQL's epoch, 2000-01-01.
+    const PG_EPOCH_UNIX_SECS: i64 = 946_684_800;
+    let micros = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+    Value::Timestamp(micros - PG_EPOCH_UNIX_SECS * 1_000_000)
+}
+
+/// A version-4 UUID from two fresh `RandomState` hashers (std's randomly keyed SipHash; not a
+/// cryptographic generator, which uuids used as keys do not need) over the time and a counter.
+fn random_uuid() -> Value {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let half = |salt: u64| {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(n);
+        h.write_u64(salt);
+        if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+            h.write_u128(d.as_nanos());
+        }
+        h.finish().to_be_bytes()
+    };
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&half(1));
+    bytes[8..].copy_from_slice(&half(2));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
+    bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+    Value::Uuid(bytes)
+}
+
 /// PostgreSQL's `substr`: characters from 1-based `from`, `count` of them (negative count is
 /// an error; a start before 1 shortens the result).
 fn substr(s: &str, from: Option<&Value>, count: Option<&Value>) -> Result<Value> {
@@ -130,4 +176,33 @@ fn substr(s: &str, from: Option<&Value>, count: Option<&Value>) -> Result<Value>
         .map(|(_, c)| c)
         .collect();
     Ok(Value::Text(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_uuids_are_version_4_and_distinct() {
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..1000 {
+            let Value::Uuid(bytes) = random_uuid() else {
+                panic!("not a uuid");
+            };
+            assert_eq!(bytes[6] >> 4, 4, "version nibble");
+            assert_eq!(bytes[8] >> 6, 0b10, "RFC 4122 variant");
+            assert!(seen.insert(bytes), "repeated uuid");
+        }
+    }
+
+    #[test]
+    fn now_is_after_2020_and_sequence_functions_refuse_pure_evaluation() {
+        let Value::Timestamp(micros) = now() else {
+            panic!("not a timestamp");
+        };
+        // 2020-01-01 is 7305 days after 2000-01-01.
+        assert!(micros > 7305 * 86_400 * 1_000_000);
+        let err = function(Function::NextVal, vec![Value::Text("s".into())]).unwrap_err();
+        assert_eq!(err.sqlstate(), "0A000");
+    }
 }

@@ -18,6 +18,9 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
         .map(ident_name)
         .collect::<Vec<_>>()
         .join(".");
+    if let Some(call) = super::sequence::clock_or_random(&name, &f.args) {
+        return Ok(call);
+    }
     let ast::FunctionArguments::List(list) = &f.args else {
         return Err(Error::Unsupported(format!("function call {f}")));
     };
@@ -34,6 +37,9 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
             "42803",
             "aggregate functions are not allowed here",
         ));
+    }
+    if let Some(call) = super::sequence::sequence_function(scope, &name, &list.args)? {
+        return Ok(call);
     }
     let mut args = Vec::new();
     for arg in &list.args {

@@ -4,16 +4,26 @@
 //! then rewrites it with the ordered rules of `optimizer.rs`.
 
 mod aggregate;
+mod alter;
+mod constraint;
 mod expr;
 mod function;
+mod on_conflict;
 mod optimizer;
 mod plan;
 mod query;
 mod relation;
+mod schema_change;
 mod select;
+mod sequence;
 mod statement;
 
+pub use alter::AlterTable;
+pub use constraint::bind_check;
 pub use expr::{ident_name, Scope, ScopeColumn, Typed};
+pub use on_conflict::{ConflictAction, ConflictTarget, OnConflict};
 pub use optimizer::{optimize, RULES};
 pub use plan::{AggregateCall, AggregateFunction, KeyRange, Plan, Planned, SetOperator, SortKey};
-pub use statement::plan_statement;
+pub use schema_change::SchemaChange;
+pub use sequence::nextval_default;
+pub use statement::{default_value, plan_statement};

@@ -84,11 +84,11 @@ fn transform(plan: Plan, f: &impl Fn(Plan) -> Plan) -> Plan {
         Plan::Insert {
             table,
             source,
-            skip_conflicts,
+            on_conflict,
         } => Plan::Insert {
             table,
             source: boxed(source),
-            skip_conflicts,
+            on_conflict,
         },
         Plan::Update {
             table,

@@ -9,6 +9,8 @@ use vdb_engine::table::Schema;
 use vdb_engine::value::{Type, Value};
 
 use crate::expr::Expr;
+use crate::planner::on_conflict::OnConflict;
+use crate::planner::schema_change::SchemaChange;
 
 /// Which primary-key entries a scan reads (tables whose primary key is one column).
 #[derive(Clone, Debug, PartialEq)]
@@ -62,9 +64,7 @@ pub enum SetOperator {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Plan {
     /// Literal rows (`VALUES`, or one empty row for a SELECT without FROM).
-    Values {
-        rows: Vec<Vec<Expr>>,
-    },
+    Values { rows: Vec<Vec<Expr>> },
     /// Rows of a table in key order; with `with_key`, each row ends with its primary-map key
     /// as `bytea` (what UPDATE and DELETE need).
     Scan {
@@ -74,15 +74,9 @@ pub enum Plan {
         with_key: bool,
     },
     /// Rows for which the predicate is true.
-    Filter {
-        source: Box<Plan>,
-        predicate: Expr,
-    },
+    Filter { source: Box<Plan>, predicate: Expr },
     /// One output row per input row, computed from it.
-    Project {
-        source: Box<Plan>,
-        exprs: Vec<Expr>,
-    },
+    Project { source: Box<Plan>, exprs: Vec<Expr> },
     /// Each left row with each right row (ON predicate applied by a Filter above).
     NestedLoopJoin {
         left: Box<Plan>,
@@ -114,9 +108,7 @@ pub enum Plan {
         right: Box<Plan>,
     },
     /// The first occurrence of each distinct row.
-    Distinct {
-        source: Box<Plan>,
-    },
+    Distinct { source: Box<Plan> },
     /// Skips `offset` rows, then yields at most `limit`.
     Limit {
         source: Box<Plan>,
@@ -127,8 +119,8 @@ pub enum Plan {
     Insert {
         table: String,
         source: Box<Plan>,
-        /// ON CONFLICT DO NOTHING: rows whose primary key is taken are skipped.
-        skip_conflicts: bool,
+        /// ON CONFLICT: what to do with a row whose unique key is taken (`on_conflict.rs`).
+        on_conflict: Option<OnConflict>,
     },
     /// Replaces each source row (ending with its key) by the assignments' results.
     Update {
@@ -137,24 +129,11 @@ pub enum Plan {
         assignments: Vec<(usize, Expr)>,
     },
     /// A write whose written rows are projected through `exprs` (RETURNING).
-    Returning {
-        source: Box<Plan>,
-        exprs: Vec<Expr>,
-    },
+    Returning { source: Box<Plan>, exprs: Vec<Expr> },
     /// Deletes each source row (ending with its key).
-    Delete {
-        table: String,
-        source: Box<Plan>,
-    },
-    CreateTable {
-        name: String,
-        schema: Schema,
-        if_not_exists: bool,
-    },
-    DropTable {
-        names: Vec<String>,
-        if_exists: bool,
-    },
+    Delete { table: String, source: Box<Plan> },
+    /// DDL: a change to tables, sequences or indexes (`schema_change.rs`).
+    SchemaChange(SchemaChange),
 }
 
 impl Plan {
@@ -236,8 +215,7 @@ impl Plan {
                 let list: Vec<String> = exprs.iter().map(ToString::to_string).collect();
                 writeln!(f, "Returning: {}", list.join(", "))
             }
-            Plan::CreateTable { name, .. } => writeln!(f, "CreateTable: {name}"),
-            Plan::DropTable { names, .. } => writeln!(f, "DropTable: {}", names.join(", ")),
+            Plan::SchemaChange(change) => writeln!(f, "{change}"),
         }?;
         for child in self.children() {
             child.fmt_node(f, depth + 1)?;

@@ -5,15 +5,21 @@
 use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
-use vdb_engine::table::{Column, Schema};
+use vdb_engine::table::{Column, Identity, Schema};
 use vdb_engine::value::{Type, Value};
 
 use crate::catalog::{table_name, Catalog};
 use crate::error::{Error, Result};
 use crate::expr::Expr;
+use crate::planner::alter;
+use crate::planner::constraint;
 use crate::planner::expr::{bind, boolean, ident_name, output_name, Scope, ScopeColumn, Typed};
+use crate::planner::on_conflict::plan_on_conflict;
 use crate::planner::plan::{KeyRange, Plan, Planned};
 use crate::planner::query::plan_query;
+use crate::planner::relation::plan_from;
+use crate::planner::schema_change::SchemaChange;
+use crate::planner::sequence;
 use crate::types::{assignment_cast, sql_type, type_name};
 
 /// Plans one statement against `catalog`.
@@ -29,37 +35,59 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
         }
         ast::Statement::CreateTable(create) => create_table(catalog, create),
         ast::Statement::Drop {
-            object_type: ast::ObjectType::Table,
+            object_type,
             if_exists,
             names,
             cascade: false,
             purge: false,
             temporary: false,
             ..
-        } => {
-            let names = names.iter().map(table_name).collect::<Result<Vec<_>>>()?;
-            Ok(Planned {
-                plan: Plan::DropTable {
-                    names,
-                    if_exists: *if_exists,
-                },
-                columns: None,
-                tag: "DROP TABLE",
-            })
-        }
+        } => plan_drop(*object_type, names, *if_exists),
+        ast::Statement::CreateSequence {
+            temporary: false,
+            if_not_exists,
+            name,
+            data_type,
+            sequence_options,
+            owned_by,
+        } => sequence::plan_create_sequence(
+            catalog,
+            *if_not_exists,
+            name,
+            data_type.as_ref(),
+            sequence_options,
+            owned_by.as_ref(),
+        ),
+        ast::Statement::CreateIndex(create) => plan_create_index(catalog, create),
+        ast::Statement::AlterTable {
+            name,
+            if_exists,
+            only: false,
+            operations,
+            location: None,
+            on_cluster: None,
+        } => alter::plan_alter_table(catalog, name, *if_exists, operations),
         ast::Statement::Insert(insert) => {
             let planned = plan_insert(catalog, insert)?;
             let name = table_name(&insert.table_name)?;
-            with_returning(catalog, planned, &name, &name, insert.returning.as_deref())
+            let relation = insert.table_alias.as_ref().map_or(name.clone(), ident_name);
+            with_returning(
+                catalog,
+                planned,
+                &name,
+                &relation,
+                insert.returning.as_deref(),
+            )
         }
         ast::Statement::Update {
             table,
             assignments,
-            from: None,
+            from,
             selection,
             returning,
         } => {
-            let planned = plan_update(catalog, table, assignments, selection.as_ref())?;
+            let from: Vec<ast::TableWithJoins> = from.iter().cloned().collect();
+            let planned = plan_update(catalog, table, assignments, &from, selection.as_ref())?;
             let (name, relation) = target_names(&table.relation)?;
             with_returning(catalog, planned, &name, &relation, returning.as_deref())
         }
@@ -85,12 +113,52 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
         ast::Statement::Truncate {
             table_names,
             partitions: None,
-            identity: None,
-            cascade: None,
+            identity,
+            cascade: None | Some(ast::TruncateCascadeOption::Restrict),
+            only: false,
             ..
-        } => plan_truncate(catalog, table_names),
+        } => plan_truncate(catalog, table_names, identity.as_ref()),
         other => Err(Error::Unsupported(statement_name(other))),
     }
+}
+
+/// DROP TABLE / SEQUENCE / INDEX.
+fn plan_drop(
+    object_type: ast::ObjectType,
+    names: &[ast::ObjectName],
+    if_exists: bool,
+) -> Result<Planned> {
+    let names = names.iter().map(table_name).collect::<Result<Vec<_>>>()?;
+    let (change, tag) = match object_type {
+        ast::ObjectType::Table => (SchemaChange::DropTables { names, if_exists }, "DROP TABLE"),
+        ast::ObjectType::Sequence => (
+            SchemaChange::DropSequences { names, if_exists },
+            "DROP SEQUENCE",
+        ),
+        ast::ObjectType::Index => (SchemaChange::DropIndexes { names, if_exists }, "DROP INDEX"),
+        other => return Err(Error::Unsupported(format!("DROP {other}"))),
+    };
+    Ok(Planned {
+        plan: Plan::SchemaChange(change),
+        columns: None,
+        tag,
+    })
+}
+
+/// CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON t (columns).
+fn plan_create_index(catalog: &Catalog<'_>, create: &ast::CreateIndex) -> Result<Planned> {
+    let table = table_name(&create.table_name)?;
+    let schema = catalog.must_get_table(&table)?.schema().clone();
+    let index = constraint::index_def(&schema, &table, create)?;
+    Ok(Planned {
+        plan: Plan::SchemaChange(SchemaChange::CreateIndex {
+            table,
+            index,
+            if_not_exists: create.if_not_exists,
+        }),
+        columns: None,
+        tag: "CREATE INDEX",
+    })
 }
 
 /// The table name and the name it goes by (its alias) of a DML target.
@@ -161,24 +229,26 @@ fn with_returning(
     })
 }
 
-/// TRUNCATE: a DELETE of every row of each table, reported as `TRUNCATE TABLE`.
-fn plan_truncate(catalog: &Catalog<'_>, targets: &[ast::TruncateTableTarget]) -> Result<Planned> {
-    let [target] = targets else {
-        return Err(Error::Unsupported("TRUNCATE of several tables".into()));
-    };
-    let table = table_name(&target.name)?;
-    let schema = catalog.must_get_table(&table)?.schema().clone();
-    let scan = Plan::Scan {
-        table: table.clone(),
-        schema,
-        range: KeyRange::All,
-        with_key: true,
-    };
+/// TRUNCATE [TABLE] t [, ...] [RESTART IDENTITY | CONTINUE IDENTITY] [RESTRICT]: every table
+/// emptied at once, reported as `TRUNCATE TABLE`.
+fn plan_truncate(
+    catalog: &Catalog<'_>,
+    targets: &[ast::TruncateTableTarget],
+    identity: Option<&ast::TruncateIdentityOption>,
+) -> Result<Planned> {
+    let mut names = Vec::new();
+    for target in targets {
+        let table = table_name(&target.name)?;
+        catalog.must_get_table(&table)?;
+        if !names.contains(&table) {
+            names.push(table);
+        }
+    }
     Ok(Planned {
-        plan: Plan::Delete {
-            table,
-            source: Box::new(scan),
-        },
+        plan: Plan::SchemaChange(SchemaChange::Truncate {
+            names,
+            restart_identity: matches!(identity, Some(ast::TruncateIdentityOption::Restart)),
+        }),
         columns: None,
         tag: "TRUNCATE TABLE",
     })
@@ -191,7 +261,49 @@ fn statement_name(statement: &ast::Statement) -> String {
     words.join(" ")
 }
 
+/// CREATE TABLE t AS query: a keyless table with the query's columns, filled with its rows.
+fn create_table_as(
+    catalog: &Catalog<'_>,
+    create: &ast::CreateTable,
+    query: &ast::Query,
+) -> Result<Planned> {
+    let name = table_name(&create.name)?;
+    if !create.columns.is_empty() || !create.constraints.is_empty() {
+        return Err(Error::Unsupported(
+            "CREATE TABLE AS with a column list".into(),
+        ));
+    }
+    let (source, columns) = plan_query(catalog, query)?;
+    let mut schema = Schema::new(&[], &[]).map_err(|e| Error::engine("creating schema", e))?;
+    for (column, ty) in columns {
+        if schema.get_column(&column).is_some() {
+            return Err(Error::DuplicateColumn(column));
+        }
+        schema
+            .add_column(&column, ty, true, None)
+            .map_err(|e| Error::engine("adding column", e))?;
+    }
+    if !create.if_not_exists && catalog.get_table(&name)?.is_some() {
+        return Err(Error::DuplicateTable(name));
+    }
+    Ok(Planned {
+        plan: Plan::SchemaChange(SchemaChange::CreateTableAs {
+            name,
+            schema,
+            source: Box::new(source),
+            if_not_exists: create.if_not_exists,
+        }),
+        columns: None,
+        tag: "SELECT",
+    })
+}
+
 fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Planned> {
+    if let Some(query) = &create.query {
+        if !create.or_replace && !create.temporary && !create.external {
+            return create_table_as(catalog, create, query);
+        }
+    }
     let name = table_name(&create.name)?;
     if create.or_replace
         || create.temporary
@@ -211,25 +323,44 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
         foreign_keys: Vec::new(),
     };
     let mut primary: Option<Vec<String>> = None;
-    let mut set_primary = |cols: Vec<String>| -> Result<()> {
-        if primary.is_some() {
-            return Err(Error::invalid(
-                "42P16",
-                format!("multiple primary keys for table \"{name}\" are not allowed"),
-            ));
-        }
-        primary = Some(cols);
-        Ok(())
-    };
+    let mut sequences = Vec::new();
+    // Constraints are added once every column exists, in the order PostgreSQL names them.
+    let mut uniques: Vec<(Option<String>, Vec<String>)> = Vec::new();
+    let mut checks: Vec<(Option<String>, ast::Expr)> = Vec::new();
+    type Fk<'x> = (
+        Option<String>,
+        Vec<String>,
+        &'x ast::ObjectName,
+        &'x [ast::Ident],
+        (
+            Option<ast::ReferentialAction>,
+            Option<ast::ReferentialAction>,
+        ),
+    );
+    let mut foreign_keys: Vec<Fk<'_>> = Vec::new();
     for def in &create.columns {
         let column = ident_name(&def.name);
-        let ty = sql_type(&def.data_type)?;
+        let serial = sequence::serial_type(&def.data_type);
+        let ty = match &serial {
+            Some(ty) => ty.clone(),
+            None => sql_type(&def.data_type)?,
+        };
         if def.collation.is_some() {
             return Err(Error::Unsupported("COLLATE".into()));
         }
         let mut nullable = true;
         let mut default = None;
+        if serial.is_some() {
+            let seq_name = sequence::implicit_name(&name, &column);
+            sequences.push((
+                seq_name.clone(),
+                sequence::implicit_sequence(&ty, &name, &column, None, &[])?,
+            ));
+            default = Some(sequence::nextval_default(&seq_name));
+            nullable = false;
+        }
         for option in &def.options {
+            let constraint_name = option.name.as_ref().map(ident_name);
             match &option.option {
                 ast::ColumnOption::Null => nullable = true,
                 ast::ColumnOption::NotNull => nullable = false,
@@ -240,7 +371,55 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
                 ast::ColumnOption::Unique {
                     is_primary: true,
                     characteristics: None,
-                } => set_primary(vec![column.clone()])?,
+                } => set_primary(&mut primary, &name, vec![column.clone()])?,
+                ast::ColumnOption::Unique {
+                    is_primary: false,
+                    characteristics: None,
+                } => uniques.push((constraint_name, vec![column.clone()])),
+                ast::ColumnOption::Check(e) => {
+                    checks.push((constraint_name, e.clone()));
+                }
+                ast::ColumnOption::ForeignKey {
+                    foreign_table,
+                    referred_columns,
+                    on_delete,
+                    on_update,
+                    characteristics: None,
+                } => foreign_keys.push((
+                    constraint_name,
+                    vec![column.clone()],
+                    foreign_table,
+                    referred_columns,
+                    (*on_delete, *on_update),
+                )),
+                ast::ColumnOption::Generated {
+                    generated_as,
+                    sequence_options,
+                    generation_expr: None,
+                    ..
+                } => {
+                    let identity = match generated_as {
+                        ast::GeneratedAs::Always => Identity::Always,
+                        ast::GeneratedAs::ByDefault => Identity::ByDefault,
+                        ast::GeneratedAs::ExpStored => {
+                            return Err(Error::Unsupported("generated columns".into()))
+                        }
+                    };
+                    let seq_name = sequence::implicit_name(&name, &column);
+                    let options = sequence_options.as_deref().unwrap_or_default();
+                    sequences.push((
+                        seq_name.clone(),
+                        sequence::implicit_sequence(&ty, &name, &column, Some(identity), options)
+                            .map_err(|_| {
+                            Error::invalid(
+                                "22023",
+                                "identity column type must be smallint, integer, or bigint",
+                            )
+                        })?,
+                    ));
+                    default = Some(sequence::nextval_default(&seq_name));
+                    nullable = false;
+                }
                 other => return Err(Error::Unsupported(format!("column constraint {other}"))),
             }
         }
@@ -260,8 +439,42 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
                 characteristics: None,
                 ..
             } if index_options.is_empty() => {
-                set_primary(columns.iter().map(ident_name).collect())?;
+                set_primary(
+                    &mut primary,
+                    &name,
+                    columns.iter().map(ident_name).collect(),
+                )?;
             }
+            ast::TableConstraint::Unique {
+                name: constraint_name,
+                columns,
+                index_type: None,
+                index_options,
+                characteristics: None,
+                ..
+            } if index_options.is_empty() => uniques.push((
+                constraint_name.as_ref().map(ident_name),
+                columns.iter().map(ident_name).collect(),
+            )),
+            ast::TableConstraint::Check {
+                name: constraint_name,
+                expr,
+            } => checks.push((constraint_name.as_ref().map(ident_name), (**expr).clone())),
+            ast::TableConstraint::ForeignKey {
+                name: constraint_name,
+                columns,
+                foreign_table,
+                referred_columns,
+                on_delete,
+                on_update,
+                characteristics: None,
+            } => foreign_keys.push((
+                constraint_name.as_ref().map(ident_name),
+                columns.iter().map(ident_name).collect(),
+                foreign_table,
+                referred_columns,
+                (*on_delete, *on_update),
+            )),
             other => return Err(Error::Unsupported(format!("table constraint {other}"))),
         }
     }
@@ -280,22 +493,59 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
         column.nullable = false;
         schema.primary_key.push(column.id);
     }
+    for (constraint_name, expr) in checks {
+        let check = constraint::check_constraint(&schema, &name, &expr, constraint_name)?;
+        schema.checks.push(check);
+    }
+    for (constraint_name, columns) in uniques {
+        let index = constraint::unique_constraint(&schema, &name, &columns, constraint_name)?;
+        if schema.indexes.iter().any(|ix| ix.columns == index.columns) {
+            continue;
+        }
+        schema.indexes.push(index);
+    }
+    for (constraint_name, columns, ref_table, ref_columns, actions) in foreign_keys {
+        let fk = constraint::foreign_key(
+            catalog,
+            &schema,
+            &name,
+            &columns,
+            ref_table,
+            ref_columns,
+            constraint_name,
+            actions,
+        )?;
+        schema.foreign_keys.push(fk);
+    }
     if !create.if_not_exists && catalog.get_table(&name)?.is_some() {
         return Err(Error::DuplicateTable(name));
     }
     Ok(Planned {
-        plan: Plan::CreateTable {
+        plan: Plan::SchemaChange(SchemaChange::CreateTable {
             name,
             schema,
             if_not_exists: create.if_not_exists,
-        },
+            sequences,
+        }),
         columns: None,
         tag: "CREATE TABLE",
     })
 }
 
+/// Records the primary key (42P16 if the table already has one).
+fn set_primary(primary: &mut Option<Vec<String>>, table: &str, columns: Vec<String>) -> Result<()> {
+    if primary.is_some() {
+        return Err(Error::invalid(
+            "42P16",
+            format!("multiple primary keys for table \"{table}\" are not allowed"),
+        ));
+    }
+    *primary = Some(columns);
+    Ok(())
+}
+
 /// Coerces a value for column `column` of type `ty` (PostgreSQL's assignment cast).
-fn assign(t: Typed, column: &str, ty: &Type) -> Result<Expr> {
+pub(super) fn assign(t: Typed, column: &str, ty: &Type) -> Result<Expr> {
     match &t.ty {
         Some(from) if from == ty => Ok(t.expr),
         Some(from) if !assignment_cast(from, ty) => Err(Error::mismatch(format!(
@@ -325,7 +575,7 @@ pub fn default_value(column: &Column) -> Result<Expr> {
 }
 
 /// Whether an expression is the `DEFAULT` keyword (sqlparser reads it as an identifier).
-fn is_default(expr: &ast::Expr) -> bool {
+pub(super) fn is_default(expr: &ast::Expr) -> bool {
     matches!(expr, ast::Expr::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default"))
 }
 
@@ -337,13 +587,13 @@ fn plan_insert(catalog: &Catalog<'_>, insert: &ast::Insert) -> Result<Planned> {
         || !insert.after_columns.is_empty()
         || insert.replace_into
         || insert.insert_alias.is_some()
-        || insert.table_alias.is_some()
     {
         return Err(Error::Unsupported("this form of INSERT".into()));
     }
     let name = table_name(&insert.table_name)?;
     let schema = catalog.must_get_table(&name)?.schema().clone();
-    let skip_conflicts = on_conflict(insert.on.as_ref(), &schema)?;
+    let relation = insert.table_alias.as_ref().map_or(name.clone(), ident_name);
+    let on_conflict = plan_on_conflict(insert.on.as_ref(), &name, &relation, &schema)?;
     let explicit = !insert.columns.is_empty();
     let targets: Vec<usize> = if !explicit {
         (0..schema.columns.len()).collect()
@@ -380,7 +630,7 @@ fn plan_insert(catalog: &Catalog<'_>, insert: &ast::Insert) -> Result<Planned> {
             plan: Plan::Insert {
                 table: name,
                 source: Box::new(plan),
-                skip_conflicts,
+                on_conflict,
             },
             columns: None,
             tag: "INSERT",
@@ -403,6 +653,7 @@ fn plan_insert(catalog: &Catalog<'_>, insert: &ast::Insert) -> Result<Planned> {
                 for (e, &i) in row.iter().zip(&targets) {
                     if !is_default(e) {
                         let c = &schema.columns[i];
+                        refuse_always_identity(catalog, c)?;
                         full[i] = assign(bind(e, &Scope::default())?, &c.name, &c.ty)?;
                     }
                 }
@@ -416,6 +667,7 @@ fn plan_insert(catalog: &Catalog<'_>, insert: &ast::Insert) -> Result<Planned> {
             let mut full = defaults;
             for (j, &i) in targets.iter().take(columns.len()).enumerate() {
                 let c = &schema.columns[i];
+                refuse_always_identity(catalog, c)?;
                 full[i] = assign(
                     Typed {
                         expr: Expr::Column(j),
@@ -435,48 +687,32 @@ fn plan_insert(catalog: &Catalog<'_>, insert: &ast::Insert) -> Result<Planned> {
         plan: Plan::Insert {
             table: name,
             source: Box::new(source),
-            skip_conflicts,
+            on_conflict,
         },
         columns: None,
         tag: "INSERT",
     })
 }
 
-/// Whether the insert skips rows that conflict: `ON CONFLICT [(primary key)] DO NOTHING`.
-fn on_conflict(on: Option<&ast::OnInsert>, schema: &Schema) -> Result<bool> {
-    let Some(on) = on else {
-        return Ok(false);
+/// 428C9 for an explicit value for a `GENERATED ALWAYS AS IDENTITY` column.
+fn refuse_always_identity(catalog: &Catalog<'_>, column: &Column) -> Result<()> {
+    let Some(default) = &column.default else {
+        return Ok(());
     };
-    let ast::OnInsert::OnConflict(ast::OnConflict {
-        conflict_target,
-        action: ast::OnConflictAction::DoNothing,
-    }) = on
-    else {
-        return Err(Error::Unsupported("ON CONFLICT DO UPDATE".into()));
-    };
-    match conflict_target {
-        None => Ok(true),
-        Some(ast::ConflictTarget::Columns(columns)) => {
-            let mut named: Vec<String> = columns.iter().map(ident_name).collect();
-            let mut key: Vec<String> = schema
-                .key_positions()
-                .iter()
-                .map(|&i| schema.columns[i].name.clone())
-                .collect();
-            named.sort();
-            key.sort();
-            if named != key || key.is_empty() {
-                return Err(Error::invalid(
-                    "42P10",
-                    "there is no unique or exclusion constraint matching the ON CONFLICT specification",
-                ));
-            }
-            Ok(true)
-        }
-        Some(ast::ConflictTarget::OnConstraint(_)) => {
-            Err(Error::Unsupported("ON CONFLICT ON CONSTRAINT".into()))
-        }
+    let always = catalog.sequence_names().any(|s| {
+        &sequence::nextval_default(s) == default
+            && catalog.get_sequence(s).and_then(|q| q.identity) == Some(Identity::Always)
+    });
+    if always {
+        return Err(Error::invalid(
+            "428C9",
+            format!(
+                "cannot insert a non-DEFAULT value into column \"{}\"",
+                column.name
+            ),
+        ));
     }
+    Ok(())
 }
 
 /// Checks the number of values against the target columns; without a column list, fewer values
@@ -497,10 +733,13 @@ fn check_width(values: usize, targets: usize, explicit: bool) -> Result<()> {
     Ok(())
 }
 
-/// A scan of one table with its key column, filtered by WHERE: the source of UPDATE and DELETE.
+/// A scan of one table with its key column, joined with the FROM / USING relations and
+/// filtered by WHERE: the source of UPDATE and DELETE. Rows are the table's columns, then the
+/// other relations' columns, then the key (which the executors take off the end).
 fn keyed_source(
     catalog: &Catalog<'_>,
     relation: &ast::TableFactor,
+    from: &[ast::TableWithJoins],
     selection: Option<&ast::Expr>,
 ) -> Result<(String, Schema, Plan, Scope)> {
     let ast::TableFactor::Table {
@@ -528,12 +767,33 @@ fn keyed_source(
             })
             .collect(),
     };
+    let mut scope = scope;
     let mut plan = Plan::Scan {
         table: table.clone(),
         schema: schema.clone(),
         range: KeyRange::All,
         with_key: true,
     };
+    if !from.is_empty() {
+        let (other, other_scope) = plan_from(catalog, from)?;
+        let width = schema.columns.len();
+        let other_width = other_scope.columns.len();
+        plan = Plan::NestedLoopJoin {
+            left: Box::new(plan),
+            right: Box::new(other),
+            predicate: None,
+            outer: false,
+            right_width: other_width,
+        };
+        let mut exprs: Vec<Expr> = (0..width).map(Expr::Column).collect();
+        exprs.extend((width + 1..=width + other_width).map(Expr::Column));
+        exprs.push(Expr::Column(width));
+        plan = Plan::Project {
+            source: Box::new(plan),
+            exprs,
+        };
+        scope.columns.extend(other_scope.columns);
+    }
     if let Some(selection) = selection {
         let predicate = boolean(bind(selection, &scope)?, "WHERE")?;
         plan = Plan::Filter {
@@ -548,12 +808,13 @@ fn plan_update(
     catalog: &Catalog<'_>,
     table: &ast::TableWithJoins,
     assignments: &[ast::Assignment],
+    from: &[ast::TableWithJoins],
     selection: Option<&ast::Expr>,
 ) -> Result<Planned> {
     if !table.joins.is_empty() {
         return Err(Error::Unsupported("UPDATE with joins".into()));
     }
-    let (name, schema, source, scope) = keyed_source(catalog, &table.relation, selection)?;
+    let (name, schema, source, scope) = keyed_source(catalog, &table.relation, from, selection)?;
     let mut bound = Vec::new();
     for a in assignments {
         let ast::AssignmentTarget::ColumnName(target) = &a.target else {
@@ -597,11 +858,7 @@ fn plan_delete(catalog: &Catalog<'_>, delete: &ast::Delete) -> Result<Planned> {
             return Err(Error::Unsupported("DELETE without FROM".into()))
         }
     };
-    if !delete.tables.is_empty()
-        || delete.using.is_some()
-        || !delete.order_by.is_empty()
-        || delete.limit.is_some()
-    {
+    if !delete.tables.is_empty() || !delete.order_by.is_empty() || delete.limit.is_some() {
         return Err(Error::Unsupported("this form of DELETE".into()));
     }
     let [target] = from.as_slice() else {
@@ -610,7 +867,9 @@ fn plan_delete(catalog: &Catalog<'_>, delete: &ast::Delete) -> Result<Planned> {
     if !target.joins.is_empty() {
         return Err(Error::Unsupported("DELETE with joins".into()));
     }
-    let (name, _, source, _) = keyed_source(catalog, &target.relation, delete.selection.as_ref())?;
+    let using = delete.using.as_deref().unwrap_or_default();
+    let (name, _, source, _) =
+        keyed_source(catalog, &target.relation, using, delete.selection.as_ref())?;
     Ok(Planned {
         plan: Plan::Delete {
             table: name,

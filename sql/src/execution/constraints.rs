@@ -1,0 +1,140 @@
+//! Constraint checks shared by the write executors and ALTER TABLE: NOT NULL, UNIQUE (through
+//! the table's unique indexes), CHECK, and the child side of foreign keys (`foreign_key.rs`). Writers apply their changes to a copy of the table,
+//! check the rows they wrote against that new state, and only then store it, so a violation
+//! leaves the root as it was.
+
+use vdb_engine::prolly::NodeStore;
+use vdb_engine::table::{RootValue, Schema, Table};
+use vdb_engine::value::Value;
+
+use crate::error::{Error, Result};
+use crate::execution::foreign_key::check_children;
+use crate::execution::insert::check_not_null;
+use crate::expr::{Expr, Row};
+use crate::planner::bind_check;
+use crate::types::to_pg_text;
+
+/// PostgreSQL's detail line for a key: `Key (a, b)=(1, x) already exists.`
+pub fn key_detail(names: &[String], values: &[Value], verb: &str) -> String {
+    let values: Vec<String> = values
+        .iter()
+        .map(|v| to_pg_text(v).unwrap_or_else(|| "null".into()))
+        .collect();
+    format!("Key ({})=({}) {verb}.", names.join(", "), values.join(", "))
+}
+
+/// The bound CHECK constraints of `schema`, by name.
+pub fn checks(schema: &Schema) -> Result<Vec<(String, Expr)>> {
+    schema
+        .checks
+        .iter()
+        .map(|c| Ok((c.name.clone(), bind_check(schema, &c.expr)?)))
+        .collect()
+}
+
+/// 23514 if a CHECK constraint is false for `row` (NULL passes, as in PostgreSQL).
+pub fn check_row(name: &str, checks: &[(String, Expr)], row: &[Value]) -> Result<()> {
+    for (constraint, expr) in checks {
+        if expr.eval(row)? == Value::Bool(false) {
+            return Err(Error::invalid(
+                "23514",
+                format!(
+                    "new row for relation \"{name}\" violates check constraint \"{constraint}\""
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// 23505 if a written row shares the values of a unique index with another row of `table` (the
+/// table as it is after the write). Rows with a NULL in the index never conflict.
+pub fn check_unique(table: &Table, written: &[Row]) -> Result<()> {
+    let schema = table.schema();
+    for (i, index) in schema.indexes.iter().enumerate() {
+        if !index.unique {
+            continue;
+        }
+        let positions = schema.positions(&index.columns);
+        for row in written {
+            let values: Vec<Value> = positions.iter().map(|&p| row[p].clone()).collect();
+            if values.iter().any(Value::is_null) {
+                continue;
+            }
+            let holders = table
+                .index_lookup(i, &values)
+                .map_err(|e| Error::engine("reading index", e))?;
+            if holders.len() > 1 {
+                let names: Vec<String> = positions
+                    .iter()
+                    .map(|&p| schema.columns[p].name.clone())
+                    .collect();
+                return Err(Error::UniqueViolation {
+                    constraint: index.name.clone(),
+                    detail: key_detail(&names, &values, "already exists"),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks rows written to table `name` (`table` is its state after the write): NOT NULL,
+/// CHECK, UNIQUE, and that their foreign keys find their parent rows in `root`.
+pub fn check_written(
+    name: &str,
+    table: &Table,
+    written: &[Row],
+    root: &RootValue,
+    ns: &NodeStore,
+) -> Result<()> {
+    check_local(name, table, written)?;
+    check_children(name, table, written, root, ns)
+}
+
+/// The checks of `check_written` that need only the table itself: NOT NULL, CHECK, UNIQUE.
+pub fn check_local(name: &str, table: &Table, written: &[Row]) -> Result<()> {
+    let checks = checks(table.schema())?;
+    for row in written {
+        check_not_null(name, table.schema(), row)?;
+        check_row(name, &checks, row)?;
+    }
+    check_unique(table, written)
+}
+
+/// Checks every row of `table` against its schema's NOT NULL and CHECK constraints (ALTER TABLE
+/// adding a constraint or changing a column), with PostgreSQL's ALTER wording.
+pub fn check_existing_rows(
+    name: &str,
+    table: &Table,
+    _root: &RootValue,
+    _ns: &NodeStore,
+) -> Result<()> {
+    let schema = table.schema();
+    let checks = checks(schema)?;
+    for entry in table.scan().map_err(|e| Error::engine("scanning", e))? {
+        let (_, row) = entry.map_err(|e| Error::engine("scanning", e))?;
+        for (column, value) in schema.columns.iter().zip(&row) {
+            if !column.nullable && value.is_null() {
+                return Err(Error::invalid(
+                    "23502",
+                    format!(
+                        "column \"{}\" of relation \"{name}\" contains null values",
+                        column.name
+                    ),
+                ));
+            }
+        }
+        for (constraint, expr) in &checks {
+            if expr.eval(&row)? == Value::Bool(false) {
+                return Err(Error::invalid(
+                    "23514",
+                    format!(
+                        "check constraint \"{constraint}\" of relation \"{name}\" is violated by some row"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,342 @@
+//! FOREIGN KEY enforcement. As a child: every row written with a complete (NULL-free) foreign
+//! key must find its referenced row in the parent (23503). As a parent: after rows are deleted,
+//! or updated so that their referenced columns change, each referencing table is scanned for rows
+//! that pointed at the old values and the constraint's action runs: NO ACTION / RESTRICT fail
+//! the statement (23503), CASCADE deletes or re-points the child rows, SET NULL / SET DEFAULT
+//! rewrite them; changes to children cascade further in turn. Everything happens on the
+//! statement's copy of the root, so a failure anywhere leaves the database unchanged.
+
+use std::collections::BTreeMap;
+
+use vdb_engine::prolly::NodeStore;
+use vdb_engine::table::{FkAction, ForeignKeyDef, RootValue, RowChange, Schema, Table};
+use vdb_engine::value::Value;
+
+use crate::error::{Error, Result};
+use crate::execution::constraints::{check_local, key_detail};
+use crate::execution::insert::{apply, load, store};
+use crate::execution::OrdRow;
+use crate::expr::Row;
+use crate::planner::default_value;
+use crate::types::cast;
+
+/// How deep cascades may go before vdb gives up (a cycle of CASCADE constraints).
+const MAX_CASCADE_DEPTH: usize = 64;
+
+/// A row change seen by the parent: the old row and the new one (None: deleted).
+pub type Removed = (Row, Option<Row>);
+
+/// 23503 if a row written to `name` (now `table`) references a missing parent row.
+pub fn check_children(
+    name: &str,
+    table: &Table,
+    written: &[Row],
+    root: &RootValue,
+    ns: &NodeStore,
+) -> Result<()> {
+    let schema = table.schema();
+    for fk in &schema.foreign_keys {
+        let parent = if fk.ref_table == name {
+            table.clone()
+        } else {
+            load(&fk.ref_table, root, ns)?
+        };
+        let positions = schema.positions(&fk.columns);
+        for row in written {
+            let values: Vec<Value> = positions.iter().map(|&p| row[p].clone()).collect();
+            if values.iter().any(Value::is_null) {
+                continue;
+            }
+            if !parent_has(&parent, fk, &values)? {
+                let names: Vec<String> = positions
+                    .iter()
+                    .map(|&p| schema.columns[p].name.clone())
+                    .collect();
+                return Err(Error::ForeignKeyViolation {
+                    message: format!(
+                        "insert or update on table \"{name}\" violates foreign key constraint \"{}\"",
+                        fk.name
+                    ),
+                    detail: key_detail(
+                        &names,
+                        &values,
+                        &format!("is not present in table \"{}\"", fk.ref_table),
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `parent` has a row whose referenced columns equal `values`.
+fn parent_has(parent: &Table, fk: &ForeignKeyDef, values: &[Value]) -> Result<bool> {
+    let schema = parent.schema();
+    let positions = ref_positions(schema, fk)?;
+    let mut by_position: BTreeMap<usize, Value> = BTreeMap::new();
+    for (&p, v) in positions.iter().zip(values) {
+        by_position.insert(p, cast(v.clone(), &schema.columns[p].ty)?);
+    }
+    let key_positions = schema.key_positions();
+    let mut sorted = positions.clone();
+    sorted.sort_unstable();
+    let mut key_sorted = key_positions.clone();
+    key_sorted.sort_unstable();
+    if !key_positions.is_empty() && key_sorted == sorted {
+        let key_values: Vec<Value> = key_positions
+            .iter()
+            .map(|p| by_position[p].clone())
+            .collect();
+        let key = parent
+            .encode_key_values(&key_values)
+            .map_err(|e| Error::engine("encoding key", e))?;
+        return Ok(parent
+            .get(&key)
+            .map_err(|e| Error::engine("reading row", e))?
+            .is_some());
+    }
+    for (i, index) in schema.indexes.iter().enumerate() {
+        let mut cols = schema.positions(&index.columns);
+        let ordered: Vec<Value> = cols
+            .iter()
+            .map(|p| by_position.get(p).cloned().unwrap_or(Value::Null))
+            .collect();
+        cols.sort_unstable();
+        if index.unique && cols == sorted {
+            let found = parent
+                .index_lookup(i, &ordered)
+                .map_err(|e| Error::engine("reading index", e))?;
+            return Ok(!found.is_empty());
+        }
+    }
+    for entry in parent.scan().map_err(|e| Error::engine("scanning", e))? {
+        let (_, row) = entry.map_err(|e| Error::engine("scanning", e))?;
+        if positions
+            .iter()
+            .zip(values)
+            .all(|(&p, v)| row[p].sql_cmp(v).is_eq())
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Positions in the parent of the columns a foreign key references.
+fn ref_positions(parent: &Schema, fk: &ForeignKeyDef) -> Result<Vec<usize>> {
+    fk.ref_columns
+        .iter()
+        .map(|c| {
+            parent
+                .columns
+                .iter()
+                .position(|col| &col.name == c)
+                .ok_or_else(|| Error::UndefinedColumn(format!("column \"{c}\" does not exist")))
+        })
+        .collect()
+}
+
+/// Runs the actions of the foreign keys that reference table `parent`, whose rows `removed`
+/// were deleted or updated.
+pub fn enforce_parent(
+    parent: &str,
+    removed: &[Removed],
+    root: &mut RootValue,
+    ns: &NodeStore,
+    depth: usize,
+) -> Result<()> {
+    if removed.is_empty() {
+        return Ok(());
+    }
+    if depth > MAX_CASCADE_DEPTH {
+        return Err(Error::invalid(
+            "54001",
+            "foreign key cascades nest too deeply",
+        ));
+    }
+    let parent_schema = load(parent, root, ns)?.schema().clone();
+    let names: Vec<String> = root.table_names().map(str::to_string).collect();
+    for child_name in names {
+        let fks: Vec<ForeignKeyDef> = load(&child_name, root, ns)?
+            .schema()
+            .foreign_keys
+            .iter()
+            .filter(|fk| fk.ref_table == parent)
+            .cloned()
+            .collect();
+        let mut changed = false;
+        for fk in fks {
+            changed |= enforce_one(
+                parent,
+                &parent_schema,
+                &child_name,
+                &fk,
+                removed,
+                root,
+                ns,
+                depth,
+            )?;
+        }
+        if changed {
+            // The rewritten child rows must still find their parents (SET DEFAULT to a missing
+            // key fails), judged once every action on this child has run.
+            let child = load(&child_name, root, ns)?;
+            let rows = child
+                .scan()
+                .map_err(|e| Error::engine("scanning", e))?
+                .map(|entry| {
+                    entry
+                        .map(|(_, row)| row)
+                        .map_err(|e| Error::engine("scanning", e))
+                })
+                .collect::<Result<Vec<Row>>>()?;
+            check_children(&child_name, &child, &rows, root, ns)?;
+        }
+    }
+    Ok(())
+}
+
+/// One foreign key of `child` against the parent's removed rows; returns whether it changed
+/// the child.
+#[allow(clippy::too_many_arguments)]
+fn enforce_one(
+    parent: &str,
+    parent_schema: &Schema,
+    child_name: &str,
+    fk: &ForeignKeyDef,
+    removed: &[Removed],
+    root: &mut RootValue,
+    ns: &NodeStore,
+    depth: usize,
+) -> Result<bool> {
+    let ref_pos = ref_positions(parent_schema, fk)?;
+    // Old referenced values → new ones (None: the parent row is gone).
+    let mut gone: BTreeMap<OrdRow, Option<Row>> = BTreeMap::new();
+    for (old, new) in removed {
+        let old_values: Row = ref_pos.iter().map(|&p| old[p].clone()).collect();
+        if old_values.iter().any(Value::is_null) {
+            continue;
+        }
+        let new_values = new
+            .as_ref()
+            .map(|n| ref_pos.iter().map(|&p| n[p].clone()).collect::<Row>());
+        if new_values
+            .as_ref()
+            .is_some_and(|n| OrdRow(n.clone()) == OrdRow(old_values.clone()))
+        {
+            continue;
+        }
+        gone.insert(OrdRow(old_values), new_values);
+    }
+    if gone.is_empty() {
+        return Ok(false);
+    }
+    let child = load(child_name, root, ns)?;
+    let schema = child.schema().clone();
+    let positions = schema.positions(&fk.columns);
+    let mut changes = Vec::new();
+    let mut cascaded: Vec<Removed> = Vec::new();
+    for entry in child.scan().map_err(|e| Error::engine("scanning", e))? {
+        let (key, row) = entry.map_err(|e| Error::engine("scanning", e))?;
+        let values: Row = positions.iter().map(|&p| row[p].clone()).collect();
+        if values.iter().any(Value::is_null) {
+            continue;
+        }
+        let Some(new_values) = gone.get(&OrdRow(values.clone())) else {
+            continue;
+        };
+        let action = if new_values.is_some() {
+            fk.on_update
+        } else {
+            fk.on_delete
+        };
+        let new_row = match (action, new_values) {
+            (FkAction::NoAction | FkAction::Restrict, _) => {
+                let names: Vec<String> = ref_pos
+                    .iter()
+                    .map(|&p| parent_schema.columns[p].name.clone())
+                    .collect();
+                return Err(Error::ForeignKeyViolation {
+                    message: format!(
+                        "update or delete on table \"{parent}\" violates foreign key constraint \"{}\" on table \"{child_name}\"",
+                        fk.name
+                    ),
+                    detail: key_detail(
+                        &names,
+                        &values,
+                        &format!("is still referenced from table \"{child_name}\""),
+                    ),
+                });
+            }
+            (FkAction::Cascade, None) => None,
+            (FkAction::Cascade, Some(new_values)) => {
+                let mut new_row = row.clone();
+                for (&p, v) in positions.iter().zip(new_values) {
+                    new_row[p] = cast(v.clone(), &schema.columns[p].ty)?;
+                }
+                Some(new_row)
+            }
+            (FkAction::SetNull, _) => {
+                let mut new_row = row.clone();
+                for &p in &positions {
+                    new_row[p] = Value::Null;
+                }
+                Some(new_row)
+            }
+            (FkAction::SetDefault, _) => {
+                let mut new_row = row.clone();
+                for &p in &positions {
+                    new_row[p] = default_value(&schema.columns[p])?.eval(&[])?;
+                }
+                Some(new_row)
+            }
+        };
+        match &new_row {
+            None => changes.push(RowChange::Delete(key)),
+            Some(new_row) => changes.push(RowChange::Update {
+                key,
+                row: new_row.clone(),
+            }),
+        }
+        cascaded.push((row, new_row));
+    }
+    if changes.is_empty() {
+        return Ok(false);
+    }
+    let table = apply(child_name, &child, changes)?;
+    let written: Vec<Row> = cascaded.iter().filter_map(|(_, n)| n.clone()).collect();
+    check_local(child_name, &table, &written)?;
+    store(child_name, &table, root)?;
+    enforce_parent(child_name, &cascaded, root, ns, depth + 1)?;
+    Ok(true)
+}
+
+/// 2BP01 if a table outside `dropping` has a foreign key to `name`.
+pub fn refuse_drop_referenced(
+    name: &str,
+    dropping: &[String],
+    root: &RootValue,
+    ns: &NodeStore,
+) -> Result<()> {
+    for other in root.table_names() {
+        if dropping.iter().any(|d| d == other) {
+            continue;
+        }
+        let table = load(other, root, ns)?;
+        if let Some(fk) = table
+            .schema()
+            .foreign_keys
+            .iter()
+            .find(|fk| fk.ref_table == name)
+        {
+            return Err(Error::invalid(
+                "2BP01",
+                format!(
+                    "cannot drop table {name} because other objects depend on it (constraint {} on table {other})",
+                    fk.name
+                ),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! Sequence functions at execution: `nextval`, `currval` and `setval` change or read a sequence
+//! in the transaction's root, so they cannot be evaluated by the pure [`Expr::eval`]. Before a row
+//! is evaluated, [`resolve`] replaces each call (innermost first, left to right, as PostgreSQL
+//! evaluates them) by its result; [`rows`] does this for the top node of a write's source
+//! (VALUES rows, or a projection such as INSERT ... SELECT's) and of a SELECT.
+
+use vdb_engine::prolly::NodeStore;
+use vdb_engine::table::RootValue;
+use vdb_engine::value::Value;
+
+use crate::error::{Error, Result};
+use crate::execution::{query, Rows};
+use crate::expr::{Expr, Function, Row};
+use crate::planner::Plan;
+
+/// Whether `expr` calls a sequence function.
+pub fn calls_sequence(expr: &Expr) -> bool {
+    let mut found = false;
+    expr.walk(&mut |e| found |= matches!(e, Expr::Function(f, _) if f.touches_sequence()));
+    found
+}
+
+/// Whether the top node of `plan` evaluates sequence functions.
+pub fn plan_calls_sequence(plan: &Plan) -> bool {
+    match plan {
+        Plan::Values { rows } => rows.iter().flatten().any(calls_sequence),
+        Plan::Project { exprs, .. } => exprs.iter().any(calls_sequence),
+        _ => false,
+    }
+}
+
+/// The rows of `plan`, with the sequence calls of its top node resolved against `root` row by
+/// row (so rows are produced eagerly).
+pub fn rows(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Rows> {
+    if !plan_calls_sequence(&plan) {
+        return query(plan, root, ns);
+    }
+    let mut out = Vec::new();
+    match plan {
+        Plan::Values { rows } => {
+            for row in rows {
+                out.push(eval_row(&row, &[], root)?);
+            }
+        }
+        Plan::Project { source, exprs } => {
+            for input in query(*source, root, ns)? {
+                out.push(eval_row(&exprs, &input?, root)?);
+            }
+        }
+        _ => unreachable!("plan_calls_sequence covers only Values and Project"),
+    }
+    Ok(Box::new(out.into_iter().map(Ok)))
+}
+
+/// Evaluates `exprs` over `input`, resolving sequence calls first.
+pub fn eval_row(exprs: &[Expr], input: &[Value], root: &mut RootValue) -> Result<Row> {
+    exprs.iter().map(|e| eval(e, input, root)).collect()
+}
+
+/// Evaluates `expr` over `input`, resolving sequence calls first.
+pub fn eval(expr: &Expr, input: &[Value], root: &mut RootValue) -> Result<Value> {
+    if calls_sequence(expr) {
+        resolve(expr, input, root)?.eval(input)
+    } else {
+        expr.eval(input)
+    }
+}
+
+/// `expr` with each sequence call replaced by its result. Calls may sit under casts, operators,
+/// function arguments and COALESCE; elsewhere they are refused.
+pub fn resolve(expr: &Expr, input: &[Value], root: &mut RootValue) -> Result<Expr> {
+    if !calls_sequence(expr) {
+        return Ok(expr.clone());
+    }
+    let mut each = |list: &[Expr]| -> Result<Vec<Expr>> {
+        list.iter().map(|e| resolve(e, input, root)).collect()
+    };
+    Ok(match expr {
+        Expr::Function(f, args) if f.touches_sequence() => {
+            let args = each(args)?;
+            let values = args
+                .iter()
+                .map(|a| a.eval(input))
+                .collect::<Result<Vec<_>>>()?;
+            Expr::Literal(call(*f, &values, root)?)
+        }
+        Expr::Function(f, args) => Expr::Function(*f, each(args)?),
+        Expr::Coalesce(list) => Expr::Coalesce(each(list)?),
+        Expr::Cast(e, ty) => Expr::Cast(Box::new(resolve(e, input, root)?), ty.clone()),
+        Expr::Negate(e) => Expr::Negate(Box::new(resolve(e, input, root)?)),
+        Expr::Binary(op, l, r) => {
+            let l = resolve(l, input, root)?;
+            Expr::Binary(*op, Box::new(l), Box::new(resolve(r, input, root)?))
+        }
+        other => {
+            return Err(Error::Unsupported(format!(
+                "a sequence function inside {other}"
+            )))
+        }
+    })
+}
+
+/// Runs one sequence function on argument values (the sequence name first).
+fn call(f: Function, args: &[Value], root: &mut RootValue) -> Result<Value> {
+    let name = match args.first() {
+        Some(Value::Text(name)) => name.clone(),
+        _ => return Ok(Value::Null),
+    };
+    let sequence = root
+        .get_sequence_mut(&name)
+        .ok_or_else(|| Error::UndefinedTable(name.clone()))?;
+    match f {
+        Function::NextVal => sequence.next_value().map(Value::Int8).ok_or_else(|| {
+            let (word, bound) = if sequence.increment > 0 {
+                ("maximum", sequence.max)
+            } else {
+                ("minimum", sequence.min)
+            };
+            Error::invalid(
+                "2200H",
+                format!("nextval: reached {word} value of sequence \"{name}\" ({bound})"),
+            )
+        }),
+        // The last value the sequence handed out (PostgreSQL keeps it per session; vdb's
+        // sequences live in the database state, so this is the value last handed out there).
+        Function::CurrVal if sequence.is_called => Ok(Value::Int8(sequence.last_value)),
+        Function::CurrVal => Err(Error::invalid(
+            "55000",
+            format!("currval of sequence \"{name}\" is not yet defined in this session"),
+        )),
+        Function::SetVal => {
+            let value = match args.get(1) {
+                Some(Value::Int8(v)) => *v,
+                _ => return Ok(Value::Null),
+            };
+            let is_called = match args.get(2) {
+                None => true,
+                Some(Value::Bool(b)) => *b,
+                Some(_) => return Ok(Value::Null),
+            };
+            if value < sequence.min || value > sequence.max {
+                return Err(Error::invalid(
+                    "22003",
+                    format!(
+                        "setval: value {value} is out of bounds for sequence \"{name}\" ({}..{})",
+                        sequence.min, sequence.max
+                    ),
+                ));
+            }
+            sequence.set(value, is_called);
+            Ok(Value::Int8(value))
+        }
+        other => Err(Error::invalid(
+            "XX000",
+            format!("internal error: {other:?} is not a sequence function"),
+        )),
+    }
+}

@@ -1,0 +1,467 @@
+//! Planning ALTER TABLE: the operations are applied in order to a copy of the table's schema,
+//! giving the new schema, plus what execution needs to carry the rows over: a value for each
+//! added or retyped column computed from the old row (its DEFAULT, or `USING`, or a cast), the
+//! sequences of new SERIAL columns, and renamed columns (so other tables' foreign keys follow).
+//! Column ids are kept across renames and retypes, so history follows the column.
+
+use sqlparser::ast;
+use vdb_engine::table::{Schema, Sequence};
+use vdb_engine::value::Type;
+
+use crate::catalog::{table_name, Catalog};
+use crate::error::{Error, Result};
+use crate::expr::Expr;
+use crate::planner::constraint;
+use crate::planner::expr::{bind, ident_name, Scope, ScopeColumn};
+use crate::planner::plan::{Plan, Planned};
+use crate::planner::schema_change::SchemaChange;
+use crate::planner::sequence;
+use crate::planner::statement::{assign, default_value};
+use crate::types::sql_type;
+
+/// Everything an ALTER TABLE changes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlterTable {
+    pub table: String,
+    pub schema: Schema,
+    /// Column id → its new value, computed from the old row (added and retyped columns).
+    pub fills: Vec<(u32, Expr)>,
+    pub sequences: Vec<(String, Sequence)>,
+    /// (old name, new name) of renamed columns.
+    pub renamed: Vec<(String, String)>,
+    /// Names of dropped columns.
+    pub dropped: Vec<String>,
+}
+
+/// ALTER TABLE [IF EXISTS] t operations.
+pub fn plan_alter_table(
+    catalog: &Catalog<'_>,
+    name: &ast::ObjectName,
+    if_exists: bool,
+    operations: &[ast::AlterTableOperation],
+) -> Result<Planned> {
+    let table = table_name(name)?;
+    let Some(current) = catalog.get_table(&table)? else {
+        if if_exists {
+            return Ok(done(SchemaChange::Nothing));
+        }
+        return Err(Error::UndefinedTable(table));
+    };
+    if let [ast::AlterTableOperation::RenameTable { table_name: to }] = operations {
+        return Ok(done(SchemaChange::RenameTable {
+            from: table,
+            to: table_name(to)?,
+        }));
+    }
+    let old = current.schema().clone();
+    let mut alter = AlterTable {
+        table,
+        schema: old.clone(),
+        fills: Vec::new(),
+        sequences: Vec::new(),
+        renamed: Vec::new(),
+        dropped: Vec::new(),
+    };
+    for operation in operations {
+        apply(catalog, &old, &mut alter, operation)?;
+    }
+    Ok(done(SchemaChange::AlterTable(Box::new(alter))))
+}
+
+fn done(change: SchemaChange) -> Planned {
+    Planned {
+        plan: Plan::SchemaChange(change),
+        columns: None,
+        tag: "ALTER TABLE",
+    }
+}
+
+/// The scope of the old row (what `USING` and fills are bound over).
+fn old_scope(old: &Schema, table: &str) -> Scope {
+    Scope {
+        columns: old
+            .columns
+            .iter()
+            .map(|c| ScopeColumn {
+                relation: Some(table.to_string()),
+                name: c.name.clone(),
+                ty: c.ty.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn apply(
+    catalog: &Catalog<'_>,
+    old: &Schema,
+    alter: &mut AlterTable,
+    operation: &ast::AlterTableOperation,
+) -> Result<()> {
+    use ast::AlterTableOperation as Op;
+    let table = alter.table.clone();
+    match operation {
+        Op::AddColumn {
+            if_not_exists,
+            column_def,
+            column_position: None,
+            ..
+        } => add_column(catalog, alter, column_def, *if_not_exists),
+        Op::DropColumn {
+            column_name,
+            if_exists,
+            cascade: false,
+        } => {
+            let name = ident_name(column_name);
+            let Some(column) = alter.schema.get_column(&name).cloned() else {
+                if *if_exists {
+                    return Ok(());
+                }
+                return Err(missing_column(&name, &table));
+            };
+            let schema = &mut alter.schema;
+            schema.columns.retain(|c| c.id != column.id);
+            schema.primary_key.retain(|id| *id != column.id);
+            schema.indexes.retain(|ix| !ix.columns.contains(&column.id));
+            schema
+                .foreign_keys
+                .retain(|fk| !fk.columns.contains(&column.id));
+            let kept: Vec<_> = schema
+                .checks
+                .iter()
+                .filter(|c| constraint::bind_check(schema, &c.expr).is_ok())
+                .cloned()
+                .collect();
+            schema.checks = kept;
+            alter.fills.retain(|(id, _)| *id != column.id);
+            alter.dropped.push(name);
+            Ok(())
+        }
+        Op::RenameColumn {
+            old_column_name,
+            new_column_name,
+        } => {
+            let from = ident_name(old_column_name);
+            let to = ident_name(new_column_name);
+            if alter.schema.get_column(&to).is_some() {
+                return Err(Error::invalid(
+                    "42701",
+                    format!("column \"{to}\" of relation \"{table}\" already exists"),
+                ));
+            }
+            if alter.schema.checks.iter().any(|c| c.expr.contains(&from)) {
+                return Err(Error::Unsupported(
+                    "renaming a column that a CHECK constraint reads".into(),
+                ));
+            }
+            let column = column_mut(&mut alter.schema, &from, &table)?;
+            column.name = to.clone();
+            alter.renamed.push((from, to));
+            Ok(())
+        }
+        Op::AlterColumn { column_name, op } => {
+            alter_column(alter, old, &ident_name(column_name), op)
+        }
+        Op::AddConstraint(c) => add_constraint(catalog, alter, c),
+        Op::DropConstraint {
+            if_exists,
+            name,
+            cascade: false,
+        } => {
+            let name = ident_name(name);
+            let schema = &mut alter.schema;
+            let before = (
+                schema.indexes.len(),
+                schema.checks.len(),
+                schema.foreign_keys.len(),
+                schema.primary_key.len(),
+            );
+            schema
+                .indexes
+                .retain(|ix| !(ix.constraint && ix.name == name));
+            schema.checks.retain(|c| c.name != name);
+            schema.foreign_keys.retain(|f| f.name != name);
+            if name == format!("{table}_pkey") {
+                schema.primary_key.clear();
+            }
+            let after = (
+                schema.indexes.len(),
+                schema.checks.len(),
+                schema.foreign_keys.len(),
+                schema.primary_key.len(),
+            );
+            if before == after && !*if_exists {
+                return Err(Error::invalid(
+                    "42704",
+                    format!("constraint \"{name}\" of relation \"{table}\" does not exist"),
+                ));
+            }
+            Ok(())
+        }
+        other => Err(Error::Unsupported(format!("ALTER TABLE {other}"))),
+    }
+}
+
+fn missing_column(name: &str, table: &str) -> Error {
+    Error::UndefinedColumn(format!(
+        "column \"{name}\" of relation \"{table}\" does not exist"
+    ))
+}
+
+fn column_mut<'s>(
+    schema: &'s mut Schema,
+    name: &str,
+    table: &str,
+) -> Result<&'s mut vdb_engine::table::Column> {
+    schema
+        .columns
+        .iter_mut()
+        .find(|c| c.name == name)
+        .ok_or_else(|| missing_column(name, table))
+}
+
+/// ADD COLUMN: existing rows get the column's default (evaluated per row, so `nextval` and
+/// `now()` differ row by row), or NULL.
+fn add_column(
+    catalog: &Catalog<'_>,
+    alter: &mut AlterTable,
+    def: &ast::ColumnDef,
+    if_not_exists: bool,
+) -> Result<()> {
+    let table = alter.table.clone();
+    let column = ident_name(&def.name);
+    if alter.schema.get_column(&column).is_some() {
+        if if_not_exists {
+            return Ok(());
+        }
+        return Err(Error::invalid(
+            "42701",
+            format!("column \"{column}\" of relation \"{table}\" already exists"),
+        ));
+    }
+    let serial = sequence::serial_type(&def.data_type);
+    let ty = match &serial {
+        Some(ty) => ty.clone(),
+        None => sql_type(&def.data_type)?,
+    };
+    let mut nullable = true;
+    let mut default = None;
+    if serial.is_some() {
+        let seq = sequence::implicit_name(&table, &column);
+        alter.sequences.push((
+            seq.clone(),
+            sequence::implicit_sequence(&ty, &table, &column, None, &[])?,
+        ));
+        default = Some(sequence::nextval_default(&seq));
+        nullable = false;
+    }
+    let mut pending = Vec::new();
+    for option in &def.options {
+        match &option.option {
+            ast::ColumnOption::Null => nullable = true,
+            ast::ColumnOption::NotNull => nullable = false,
+            ast::ColumnOption::Default(e) => {
+                assign(bind(e, &Scope::default())?, &column, &ty)?;
+                default = Some(e.to_string());
+            }
+            _ => pending.push(option),
+        }
+    }
+    let id = alter
+        .schema
+        .add_column(&column, ty, nullable, default)
+        .map_err(|e| Error::engine("adding column", e))?;
+    let added = alter
+        .schema
+        .column_by_id(id)
+        .cloned()
+        .ok_or_else(|| missing_column(&column, &table))?;
+    alter.fills.push((id, default_value(&added)?));
+    for option in pending {
+        let constraint = match &option.option {
+            ast::ColumnOption::Unique {
+                is_primary: true,
+                characteristics: None,
+            } => ast::TableConstraint::PrimaryKey {
+                name: option.name.clone(),
+                index_name: None,
+                index_type: None,
+                columns: vec![def.name.clone()],
+                index_options: Vec::new(),
+                characteristics: None,
+            },
+            ast::ColumnOption::Unique {
+                is_primary: false,
+                characteristics: None,
+            } => ast::TableConstraint::Unique {
+                name: option.name.clone(),
+                index_name: None,
+                index_type_display: ast::KeyOrIndexDisplay::None,
+                index_type: None,
+                columns: vec![def.name.clone()],
+                index_options: Vec::new(),
+                characteristics: None,
+            },
+            ast::ColumnOption::Check(e) => ast::TableConstraint::Check {
+                name: option.name.clone(),
+                expr: Box::new(e.clone()),
+            },
+            ast::ColumnOption::ForeignKey {
+                foreign_table,
+                referred_columns,
+                on_delete,
+                on_update,
+                characteristics: None,
+            } => ast::TableConstraint::ForeignKey {
+                name: option.name.clone(),
+                columns: vec![def.name.clone()],
+                foreign_table: foreign_table.clone(),
+                referred_columns: referred_columns.clone(),
+                on_delete: *on_delete,
+                on_update: *on_update,
+                characteristics: None,
+            },
+            other => return Err(Error::Unsupported(format!("column constraint {other}"))),
+        };
+        add_constraint(catalog, alter, &constraint)?;
+    }
+    Ok(())
+}
+
+fn alter_column(
+    alter: &mut AlterTable,
+    old: &Schema,
+    name: &str,
+    op: &ast::AlterColumnOperation,
+) -> Result<()> {
+    use ast::AlterColumnOperation as Op;
+    let table = alter.table.clone();
+    let column = column_mut(&mut alter.schema, name, &table)?;
+    match op {
+        Op::SetNotNull => column.nullable = false,
+        Op::DropNotNull => {
+            let id = column.id;
+            if alter.schema.primary_key.contains(&id) {
+                return Err(Error::invalid(
+                    "42P16",
+                    format!("column \"{name}\" is in a primary key"),
+                ));
+            }
+            column_mut(&mut alter.schema, name, &table)?.nullable = true;
+        }
+        Op::SetDefault { value } => {
+            let ty = column.ty.clone();
+            assign(bind(value, &Scope::default())?, name, &ty)?;
+            column.default = Some(value.to_string());
+        }
+        Op::DropDefault => column.default = None,
+        Op::SetDataType { data_type, using } => {
+            let ty: Type = sql_type(data_type)?;
+            let id = column.id;
+            column.ty = ty.clone();
+            let Some(old_column) = old.column_by_id(id) else {
+                return Err(Error::Unsupported(
+                    "changing the type of a column added in the same statement".into(),
+                ));
+            };
+            let scope = old_scope(old, &table);
+            let value = match using {
+                Some(e) => bind(e, &scope)?,
+                None => bind(
+                    &ast::Expr::Identifier(ast::Ident::with_quote('"', &old_column.name)),
+                    &scope,
+                )?,
+            };
+            let from = value.resolved_type();
+            let expr =
+                if using.is_none() && !crate::types::assignment_cast(&from, &ty) && from != ty {
+                    return Err(Error::mismatch(format!(
+                        "column \"{name}\" cannot be cast automatically to type {}",
+                        crate::types::type_name(&ty)
+                    )));
+                } else {
+                    Expr::Cast(Box::new(value.expr), ty)
+                };
+            alter.fills.retain(|(i, _)| *i != id);
+            alter.fills.push((id, expr));
+        }
+        Op::AddGenerated { .. } => {
+            return Err(Error::Unsupported("ALTER COLUMN ADD GENERATED".into()))
+        }
+    }
+    Ok(())
+}
+
+fn add_constraint(
+    catalog: &Catalog<'_>,
+    alter: &mut AlterTable,
+    c: &ast::TableConstraint,
+) -> Result<()> {
+    let table = alter.table.clone();
+    let schema = &mut alter.schema;
+    match c {
+        ast::TableConstraint::PrimaryKey {
+            columns,
+            characteristics: None,
+            ..
+        } => {
+            if !schema.primary_key.is_empty() {
+                return Err(Error::invalid(
+                    "42P16",
+                    format!("multiple primary keys for table \"{table}\" are not allowed"),
+                ));
+            }
+            let names: Vec<String> = columns.iter().map(ident_name).collect();
+            let ids = constraint::column_ids(schema, &names)?;
+            for id in &ids {
+                if let Some(col) = schema.columns.iter_mut().find(|c| c.id == *id) {
+                    col.nullable = false;
+                }
+            }
+            schema.primary_key = ids;
+        }
+        ast::TableConstraint::Unique {
+            name,
+            columns,
+            characteristics: None,
+            ..
+        } => {
+            let names: Vec<String> = columns.iter().map(ident_name).collect();
+            let index = constraint::unique_constraint(
+                schema,
+                &table,
+                &names,
+                name.as_ref().map(ident_name),
+            )?;
+            schema.indexes.push(index);
+        }
+        ast::TableConstraint::Check { name, expr } => {
+            let check =
+                constraint::check_constraint(schema, &table, expr, name.as_ref().map(ident_name))?;
+            schema.checks.push(check);
+        }
+        ast::TableConstraint::ForeignKey {
+            name,
+            columns,
+            foreign_table,
+            referred_columns,
+            on_delete,
+            on_update,
+            characteristics: None,
+        } => {
+            let names: Vec<String> = columns.iter().map(ident_name).collect();
+            let fk = constraint::foreign_key(
+                catalog,
+                schema,
+                &table,
+                &names,
+                foreign_table,
+                referred_columns,
+                name.as_ref().map(ident_name),
+                (*on_delete, *on_update),
+            )?;
+            schema.foreign_keys.push(fk);
+        }
+        other => return Err(Error::Unsupported(format!("constraint {other}"))),
+    }
+    Ok(())
+}

@@ -1,0 +1,253 @@
+//! Planning table constraints: UNIQUE (a unique index marked as a constraint), CHECK, FOREIGN
+//! KEY and secondary indexes, with the names PostgreSQL chooses (`<table>_<columns>_key`,
+//! `<table>_<column>_check`, `<table>_<columns>_fkey`, `<table>_<columns>_idx`, a number appended while a name is taken).
+//! CHECK conditions are stored as SQL text and bound again over the table's columns when a write
+//! checks them (`bind_check`).
+
+use sqlparser::ast;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+use vdb_engine::table::{CheckDef, FkAction, ForeignKeyDef, IndexDef, Schema};
+
+use crate::catalog::{table_name, Catalog};
+
+use crate::error::{Error, Result};
+use crate::expr::Expr;
+use crate::planner::expr::{bind, boolean, ident_name, Scope, ScopeColumn};
+
+/// PostgreSQL's ChooseConstraintName: `<table>_<columns joined by _>_<suffix>`, then with 1, 2,
+/// ... appended to the last part while `taken` says the name is used.
+pub fn choose_name(
+    table: &str,
+    columns: &[String],
+    suffix: &str,
+    taken: impl Fn(&str) -> bool,
+) -> String {
+    let mut base = table.to_string();
+    for column in columns {
+        base.push('_');
+        base.push_str(column);
+    }
+    let first = format!("{base}_{suffix}");
+    if !taken(&first) {
+        return first;
+    }
+    (1..)
+        .map(|n| format!("{base}_{suffix}{n}"))
+        .find(|name| !taken(name))
+        .expect("some numbered name is free")
+}
+
+/// Whether a constraint or index of `schema` is named `name`.
+pub fn name_in_schema(schema: &Schema, name: &str) -> bool {
+    schema.indexes.iter().any(|ix| ix.name == name)
+        || schema.checks.iter().any(|c| c.name == name)
+        || schema.foreign_keys.iter().any(|f| f.name == name)
+}
+
+/// The ids of the named columns (42703 for a missing one).
+pub fn column_ids(schema: &Schema, columns: &[String]) -> Result<Vec<u32>> {
+    columns
+        .iter()
+        .map(|name| {
+            schema.get_column(name).map(|c| c.id).ok_or_else(|| {
+                Error::UndefinedColumn(format!("column \"{name}\" named in key does not exist"))
+            })
+        })
+        .collect()
+}
+
+/// A UNIQUE constraint over `columns`, named `name` or as PostgreSQL would.
+pub fn unique_constraint(
+    schema: &Schema,
+    table: &str,
+    columns: &[String],
+    name: Option<String>,
+) -> Result<IndexDef> {
+    let ids = column_ids(schema, columns)?;
+    let name =
+        name.unwrap_or_else(|| choose_name(table, columns, "key", |n| name_in_schema(schema, n)));
+    Ok(IndexDef {
+        name,
+        columns: ids,
+        unique: true,
+        constraint: true,
+    })
+}
+
+/// A CHECK constraint, named `name` or as PostgreSQL names it: after its column when the
+/// condition reads exactly one column (`t_qty_check`), else `t_check`, whether it was written as
+/// a column or a table constraint.
+pub fn check_constraint(
+    schema: &Schema,
+    table: &str,
+    expr: &ast::Expr,
+    name: Option<String>,
+) -> Result<CheckDef> {
+    let text = expr.to_string();
+    let bound = bind_check(schema, &text)?;
+    let name = name.unwrap_or_else(|| {
+        let mut read = Vec::new();
+        bound.walk(&mut |e| {
+            if let Expr::Column(i) = e {
+                if !read.contains(i) {
+                    read.push(*i);
+                }
+            }
+        });
+        let columns: Vec<String> = match read.as_slice() {
+            [i] => vec![schema.columns[*i].name.clone()],
+            _ => Vec::new(),
+        };
+        choose_name(table, &columns, "check", |n| name_in_schema(schema, n))
+    });
+    Ok(CheckDef { name, expr: text })
+}
+
+/// Binds a stored CHECK condition over the columns of `schema` (42804 unless boolean).
+pub fn bind_check(schema: &Schema, text: &str) -> Result<Expr> {
+    let expr = Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|e| {
+            Error::invalid(
+                "XX000",
+                format!("stored check \"{text}\" does not parse: {e}"),
+            )
+        })?;
+    let scope = Scope {
+        columns: schema
+            .columns
+            .iter()
+            .map(|c| ScopeColumn {
+                relation: None,
+                name: c.name.clone(),
+                ty: c.ty.clone(),
+            })
+            .collect(),
+    };
+    boolean(bind(&expr, &scope)?, "CHECK")
+}
+
+/// CREATE [UNIQUE] INDEX's definition (the name PostgreSQL chooses when none is given).
+pub fn index_def(schema: &Schema, table: &str, create: &ast::CreateIndex) -> Result<IndexDef> {
+    if create.using.is_some()
+        || create.concurrently
+        || !create.include.is_empty()
+        || create.nulls_distinct.is_some()
+        || !create.with.is_empty()
+        || create.predicate.is_some()
+    {
+        return Err(Error::Unsupported("this form of CREATE INDEX".into()));
+    }
+    let mut columns = Vec::new();
+    for item in &create.columns {
+        match &item.expr {
+            ast::Expr::Identifier(ident) => columns.push(ident_name(ident)),
+            other => return Err(Error::Unsupported(format!("index on expression {other}"))),
+        }
+    }
+    let ids = columns
+        .iter()
+        .map(|name| {
+            schema
+                .get_column(name)
+                .map(|c| c.id)
+                .ok_or_else(|| Error::UndefinedColumn(format!("column \"{name}\" does not exist")))
+        })
+        .collect::<Result<Vec<u32>>>()?;
+    let name = match &create.name {
+        Some(name) => name.0.last().map(ident_name).unwrap_or_default(),
+        None => choose_name(table, &columns, "idx", |n| name_in_schema(schema, n)),
+    };
+    Ok(IndexDef {
+        name,
+        columns: ids,
+        unique: create.unique,
+        constraint: false,
+    })
+}
+
+/// A FOREIGN KEY from `columns` of `table` (whose schema so far is `schema`) to `ref_columns`
+/// of `ref_table` (its primary key when none are named), which must be the referenced table's
+/// primary key or a UNIQUE constraint (42830), as PostgreSQL requires.
+#[allow(clippy::too_many_arguments)]
+pub fn foreign_key(
+    catalog: &Catalog<'_>,
+    schema: &Schema,
+    table: &str,
+    columns: &[String],
+    ref_table: &ast::ObjectName,
+    ref_columns: &[ast::Ident],
+    name: Option<String>,
+    actions: (
+        Option<ast::ReferentialAction>,
+        Option<ast::ReferentialAction>,
+    ),
+) -> Result<ForeignKeyDef> {
+    let ref_name = table_name(ref_table)?;
+    let ref_schema = if ref_name == table {
+        schema.clone()
+    } else {
+        catalog.must_get_table(&ref_name)?.schema().clone()
+    };
+    let ids = column_ids(schema, columns)?;
+    let ref_columns: Vec<String> = if ref_columns.is_empty() {
+        ref_schema
+            .key_positions()
+            .iter()
+            .map(|&i| ref_schema.columns[i].name.clone())
+            .collect()
+    } else {
+        ref_columns.iter().map(ident_name).collect()
+    };
+    if ref_columns.is_empty() {
+        return Err(Error::invalid(
+            "42830",
+            format!("there is no primary key for referenced table \"{ref_name}\""),
+        ));
+    }
+    if ref_columns.len() != ids.len() {
+        return Err(Error::invalid(
+            "42830",
+            "number of referencing and referenced columns for foreign key disagree",
+        ));
+    }
+    let mut ref_ids = column_ids(&ref_schema, &ref_columns)?;
+    ref_ids.sort_unstable();
+    let same = |other: &[u32]| {
+        let mut other = other.to_vec();
+        other.sort_unstable();
+        other == ref_ids
+    };
+    if !same(&ref_schema.primary_key)
+        && !ref_schema
+            .indexes
+            .iter()
+            .any(|ix| ix.unique && same(&ix.columns))
+    {
+        return Err(Error::invalid(
+            "42830",
+            format!(
+                "there is no unique constraint matching given keys for referenced table \"{ref_name}\""
+            ),
+        ));
+    }
+    let name =
+        name.unwrap_or_else(|| choose_name(table, columns, "fkey", |n| name_in_schema(schema, n)));
+    let action = |a: Option<ast::ReferentialAction>| match a {
+        None | Some(ast::ReferentialAction::NoAction) => FkAction::NoAction,
+        Some(ast::ReferentialAction::Restrict) => FkAction::Restrict,
+        Some(ast::ReferentialAction::Cascade) => FkAction::Cascade,
+        Some(ast::ReferentialAction::SetNull) => FkAction::SetNull,
+        Some(ast::ReferentialAction::SetDefault) => FkAction::SetDefault,
+    };
+    Ok(ForeignKeyDef {
+        name,
+        columns: ids,
+        ref_table: ref_name,
+        ref_columns,
+        on_delete: action(actions.0),
+        on_update: action(actions.1),
+    })
+}

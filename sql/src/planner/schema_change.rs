@@ -1,0 +1,97 @@
+//! The plan of a statement that changes the database's schema objects rather than rows: tables,
+//! sequences and indexes. One [`SchemaChange`] per statement, executed by `execution/ddl.rs`.
+
+use std::fmt;
+
+use vdb_engine::table::{IndexDef, Schema, Sequence};
+
+use crate::planner::alter::AlterTable;
+use crate::planner::Plan;
+
+/// A change to the schema objects of the root.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SchemaChange {
+    /// CREATE TABLE, with the sequences of its SERIAL and identity columns.
+    CreateTable {
+        name: String,
+        schema: Schema,
+        if_not_exists: bool,
+        sequences: Vec<(String, Sequence)>,
+    },
+    /// CREATE TABLE .. AS query: the table, then the query's rows inserted.
+    CreateTableAs {
+        name: String,
+        schema: Schema,
+        source: Box<Plan>,
+        if_not_exists: bool,
+    },
+    /// DROP TABLE (the sequences the tables own go with them).
+    DropTables {
+        names: Vec<String>,
+        if_exists: bool,
+    },
+    CreateSequence {
+        name: String,
+        sequence: Sequence,
+        if_not_exists: bool,
+    },
+    DropSequences {
+        names: Vec<String>,
+        if_exists: bool,
+    },
+    /// CREATE [UNIQUE] INDEX: adds the index to the table's schema and builds it.
+    CreateIndex {
+        table: String,
+        index: IndexDef,
+        if_not_exists: bool,
+    },
+    /// DROP INDEX: the index's table is found at execution.
+    DropIndexes {
+        names: Vec<String>,
+        if_exists: bool,
+    },
+    /// CREATE/DROP INDEX's rebuild: the table's new schema, rows carried over by column id.
+    ReplaceSchema {
+        table: String,
+        schema: Schema,
+    },
+    /// ALTER TABLE (other than RENAME TO): a new schema and how rows carry over.
+    AlterTable(Box<AlterTable>),
+    /// TRUNCATE: the tables emptied; with RESTART IDENTITY their owned sequences start over.
+    Truncate {
+        names: Vec<String>,
+        restart_identity: bool,
+    },
+    /// ALTER TABLE IF EXISTS on a missing table.
+    Nothing,
+    /// ALTER TABLE .. RENAME TO.
+    RenameTable {
+        from: String,
+        to: String,
+    },
+}
+
+impl fmt::Display for SchemaChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SchemaChange::CreateTable { name, .. } => write!(f, "CreateTable: {name}"),
+            SchemaChange::DropTables { names, .. } => write!(f, "DropTable: {}", names.join(", ")),
+            SchemaChange::CreateSequence { name, .. } => write!(f, "CreateSequence: {name}"),
+            SchemaChange::DropSequences { names, .. } => {
+                write!(f, "DropSequence: {}", names.join(", "))
+            }
+            SchemaChange::CreateIndex { table, index, .. } => {
+                write!(f, "CreateIndex: {} on {table}", index.name)
+            }
+            SchemaChange::DropIndexes { names, .. } => {
+                write!(f, "DropIndex: {}", names.join(", "))
+            }
+            SchemaChange::ReplaceSchema { table, .. } => write!(f, "RebuildTable: {table}"),
+            SchemaChange::AlterTable(alter) => write!(f, "AlterTable: {}", alter.table),
+            SchemaChange::Nothing => write!(f, "Nothing"),
+            SchemaChange::CreateTableAs { name, .. } => write!(f, "CreateTableAs: {name}"),
+            SchemaChange::Truncate { names, .. } => write!(f, "Truncate: {}", names.join(", ")),
+            SchemaChange::RenameTable { from, to } => write!(f, "RenameTable: {from} to {to}"),
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! Planning sequences: `CREATE SEQUENCE` / `DROP SEQUENCE`, the implicit sequences of SERIAL and
+//! identity columns (`<table>_<column>_seq`, as PostgreSQL names them), and binding the sequence
+//! functions `nextval`, `currval` and `setval`, whose first argument names a sequence
+//! (`'t_id_seq'` or `'t_id_seq'::regclass`) and is resolved here, at plan time; and the other
+//! functions column defaults call, `now()` / `current_timestamp` and `gen_random_uuid()`.
+
+use sqlparser::ast;
+use vdb_engine::table::{Identity, Sequence};
+use vdb_engine::value::{Type, Value};
+
+use crate::catalog::{table_name, Catalog};
+use crate::error::{Error, Result};
+use crate::expr::{Expr, Function};
+use crate::planner::expr::{bind, Scope, Typed};
+use crate::planner::plan::{Plan, Planned};
+use crate::planner::schema_change::SchemaChange;
+use crate::types::sql_type;
+
+/// The integer type of a SERIAL pseudo-type name, if `data_type` is one.
+pub fn serial_type(data_type: &ast::DataType) -> Option<Type> {
+    let ast::DataType::Custom(name, modifiers) = data_type else {
+        return None;
+    };
+    if !modifiers.is_empty() {
+        return None;
+    }
+    match name.to_string().to_lowercase().as_str() {
+        "smallserial" | "serial2" => Some(Type::Int2),
+        "serial" | "serial4" => Some(Type::Int4),
+        "bigserial" | "serial8" => Some(Type::Int8),
+        _ => None,
+    }
+}
+
+/// PostgreSQL's name of the implicit sequence of `table.column`.
+pub fn implicit_name(table: &str, column: &str) -> String {
+    format!("{table}_{column}_seq")
+}
+
+/// The column default that draws from sequence `name`, as PostgreSQL displays it.
+pub fn nextval_default(name: &str) -> String {
+    format!("nextval('{name}'::regclass)")
+}
+
+/// The sequence behind a SERIAL or identity column of type `ty`, owned by `table.column`.
+pub fn implicit_sequence(
+    ty: &Type,
+    table: &str,
+    column: &str,
+    identity: Option<Identity>,
+    options: &[ast::SequenceOptions],
+) -> Result<Sequence> {
+    let mut sequence = build(type_label(ty)?, options)?;
+    sequence.owned_by = Some((table.to_string(), column.to_string()));
+    sequence.identity = identity;
+    Ok(sequence)
+}
+
+/// CREATE SEQUENCE.
+pub fn plan_create_sequence(
+    catalog: &Catalog<'_>,
+    if_not_exists: bool,
+    name: &ast::ObjectName,
+    data_type: Option<&ast::DataType>,
+    options: &[ast::SequenceOptions],
+    owned_by: Option<&ast::ObjectName>,
+) -> Result<Planned> {
+    let name = table_name(name)?;
+    let label = match data_type {
+        None => "bigint",
+        Some(dt) => type_label(&sql_type(dt)?)?,
+    };
+    let mut sequence = build(label, options)?;
+    if let Some(owner) = owned_by {
+        sequence.owned_by = owner_column(catalog, owner)?;
+    }
+    if !if_not_exists && catalog.get_table(&name)?.is_some() {
+        return Err(Error::DuplicateTable(name));
+    }
+    Ok(Planned {
+        plan: Plan::SchemaChange(SchemaChange::CreateSequence {
+            name,
+            sequence,
+            if_not_exists,
+        }),
+        columns: None,
+        tag: "CREATE SEQUENCE",
+    })
+}
+
+/// `OWNED BY t.c` (or `OWNED BY NONE`).
+fn owner_column(
+    catalog: &Catalog<'_>,
+    owner: &ast::ObjectName,
+) -> Result<Option<(String, String)>> {
+    let parts: Vec<String> = owner.0.iter().map(crate::planner::ident_name).collect();
+    match parts.as_slice() {
+        [none] if none == "none" => Ok(None),
+        [.., table, column] if parts.len() <= 3 => {
+            let schema = catalog.must_get_table(table)?.schema().clone();
+            if schema.get_column(column).is_none() {
+                return Err(Error::UndefinedColumn(format!(
+                    "column \"{column}\" of relation \"{table}\" does not exist"
+                )));
+            }
+            Ok(Some((table.clone(), column.clone())))
+        }
+        _ => Err(Error::invalid("42601", "invalid OWNED BY option")),
+    }
+}
+
+/// PostgreSQL's name of a sequence's data type (only the integer types are allowed).
+fn type_label(ty: &Type) -> Result<&'static str> {
+    match ty {
+        Type::Int2 => Ok("smallint"),
+        Type::Int4 => Ok("integer"),
+        Type::Int8 => Ok("bigint"),
+        _ => Err(Error::invalid(
+            "22023",
+            "sequence type must be smallint, integer, or bigint",
+        )),
+    }
+}
+
+/// The largest value of a sequence data type.
+fn type_max(label: &str) -> i64 {
+    match label {
+        "smallint" => i64::from(i16::MAX),
+        "integer" => i64::from(i32::MAX),
+        _ => i64::MAX,
+    }
+}
+
+/// A sequence of type `label` with PostgreSQL's defaults for the options not given.
+fn build(label: &str, options: &[ast::SequenceOptions]) -> Result<Sequence> {
+    let (mut increment, mut min, mut max, mut start, mut cycle) = (1, None, None, None, false);
+    for option in options {
+        match option {
+            ast::SequenceOptions::IncrementBy(e, _) => increment = constant(e)?,
+            ast::SequenceOptions::MinValue(e) => min = e.as_ref().map(constant).transpose()?,
+            ast::SequenceOptions::MaxValue(e) => max = e.as_ref().map(constant).transpose()?,
+            ast::SequenceOptions::StartWith(e, _) => start = Some(constant(e)?),
+            ast::SequenceOptions::Cache(e) => {
+                constant(e)?;
+            }
+            ast::SequenceOptions::Cycle(no) => cycle = !no,
+        }
+    }
+    if increment == 0 {
+        return Err(Error::invalid("22023", "INCREMENT must not be zero"));
+    }
+    let type_max = type_max(label);
+    let (min, max) = if increment > 0 {
+        (min.unwrap_or(1), max.unwrap_or(type_max))
+    } else {
+        (min.unwrap_or(-type_max - 1), max.unwrap_or(-1))
+    };
+    if min >= max {
+        return Err(Error::invalid(
+            "22023",
+            format!("MINVALUE ({min}) must be less than MAXVALUE ({max})"),
+        ));
+    }
+    if max > type_max || min < -type_max - 1 {
+        return Err(Error::invalid(
+            "22023",
+            format!("MAXVALUE ({max}) is out of range for sequence data type {label}"),
+        ));
+    }
+    let start = start.unwrap_or(if increment > 0 { min } else { max });
+    if start < min {
+        return Err(Error::invalid(
+            "22023",
+            format!("START value ({start}) cannot be less than MINVALUE ({min})"),
+        ));
+    }
+    if start > max {
+        return Err(Error::invalid(
+            "22023",
+            format!("START value ({start}) cannot be greater than MAXVALUE ({max})"),
+        ));
+    }
+    let mut sequence = Sequence::new(label, start, increment, min, max);
+    sequence.cycle = cycle;
+    Ok(sequence)
+}
+
+/// An integer option value (`5`, `-5`).
+fn constant(e: &ast::Expr) -> Result<i64> {
+    let value = bind(e, &Scope::default())?.expr.eval(&[])?;
+    match value {
+        Value::Int2(v) => Ok(i64::from(v)),
+        Value::Int4(v) => Ok(i64::from(v)),
+        Value::Int8(v) => Ok(v),
+        other => Err(Error::invalid(
+            "22023",
+            format!("sequence option must be an integer, not {other:?}"),
+        )),
+    }
+}
+
+/// Binds the functions column defaults commonly call besides `nextval`: `now()`,
+/// `current_timestamp` (no parentheses) and `gen_random_uuid()`; `None` for any other call.
+pub fn clock_or_random(name: &str, args: &ast::FunctionArguments) -> Option<Typed> {
+    let no_args = match args {
+        ast::FunctionArguments::None => true,
+        ast::FunctionArguments::List(list) => list.args.is_empty() && list.clauses.is_empty(),
+        ast::FunctionArguments::Subquery(_) => false,
+    };
+    if !no_args {
+        return None;
+    }
+    let (function, ty) = match (name.strip_prefix("pg_catalog.").unwrap_or(name), args) {
+        ("now", ast::FunctionArguments::List(_))
+        | ("current_timestamp", ast::FunctionArguments::None) => {
+            // PostgreSQL's type is timestamptz, which vdb's types do not implement yet; the
+            // session time zone is UTC, so `timestamp` holds the same instant.
+            (Function::Now, Type::Timestamp)
+        }
+        ("gen_random_uuid", ast::FunctionArguments::List(_)) => {
+            (Function::GenRandomUuid, Type::Uuid)
+        }
+        _ => return None,
+    };
+    Some(Typed::new(Expr::Function(function, Vec::new()), ty))
+}
+
+/// Binds `nextval`, `currval` and `setval`; `None` for any other function.
+pub fn sequence_function(
+    scope: &Scope,
+    name: &str,
+    args: &[ast::FunctionArg],
+) -> Result<Option<Typed>> {
+    let function = match name.strip_prefix("pg_catalog.").unwrap_or(name) {
+        "nextval" => Function::NextVal,
+        "currval" => Function::CurrVal,
+        "setval" => Function::SetVal,
+        _ => return Ok(None),
+    };
+    let exprs: Vec<&ast::Expr> = args
+        .iter()
+        .map(|a| match a {
+            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e),
+            other => Err(Error::Unsupported(format!("function argument {other}"))),
+        })
+        .collect::<Result<_>>()?;
+    let arity_ok = match function {
+        Function::SetVal => matches!(exprs.len(), 2 | 3),
+        _ => exprs.len() == 1,
+    };
+    if !arity_ok {
+        return Err(Error::undefined_function(format!(
+            "function {name} with {} arguments does not exist",
+            exprs.len()
+        )));
+    }
+    let mut bound = vec![Expr::Literal(Value::Text(sequence_name(exprs[0])?))];
+    if let Some(value) = exprs.get(1) {
+        bound.push(bind(value, scope)?.coerce(&Type::Int8, "setval")?);
+    }
+    if let Some(is_called) = exprs.get(2) {
+        bound.push(bind(is_called, scope)?.coerce(&Type::Bool, "setval")?);
+    }
+    Ok(Some(Typed::new(
+        Expr::Function(function, bound),
+        Type::Int8,
+    )))
+}
+
+/// The sequence a `regclass` argument names: `'s'`, `'public.s'`, `'"S"'`, `'s'::regclass`.
+fn sequence_name(arg: &ast::Expr) -> Result<String> {
+    let text = match arg {
+        ast::Expr::Value(ast::Value::SingleQuotedString(s)) => s,
+        ast::Expr::Cast {
+            expr, data_type, ..
+        } if data_type.to_string().eq_ignore_ascii_case("regclass") => match expr.as_ref() {
+            ast::Expr::Value(ast::Value::SingleQuotedString(s)) => s,
+            _ => return Err(Error::Unsupported(format!("sequence argument {arg}"))),
+        },
+        _ => return Err(Error::Unsupported(format!("sequence argument {arg}"))),
+    };
+    let text = text.strip_prefix("public.").unwrap_or(text);
+    Ok(
+        match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+            Some(quoted) => quoted.to_string(),
+            None => text.to_lowercase(),
+        },
+    )
+}
