@@ -33,6 +33,8 @@ pub mod execution;
 pub mod expr;
 pub mod planner;
 pub mod session;
+pub mod settings;
+pub mod system;
 pub mod types;
 
 pub use error::{Error, Result};

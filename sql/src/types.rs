@@ -744,3 +744,5 @@ mod tests {
         assert_eq!(format_float(123456.0, false), "123456");
     }
 }
+
+pub use crate::system::types::{format_type, type_modifier, type_oid};
