@@ -15,8 +15,13 @@ use vdb_engine::value::{Numeric, Type, Value};
 use crate::error::{Error, Result};
 use crate::types::{cast, to_pg_text};
 
+mod catalog;
 mod functions;
+mod subquery;
 use functions::function;
+
+pub use catalog::CatalogFunction;
+pub use subquery::{Subquery, SubqueryKind};
 
 /// A binary operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,6 +112,39 @@ pub enum Expr {
     Coalesce(Vec<Expr>),
     Function(Function, Vec<Expr>),
     Cast(Box<Expr>, Type),
+    /// A column of an enclosing query's row, `level` queries out (1: the nearest), inside a
+    /// correlated subquery's plan; replaced by its value before the subquery runs.
+    Outer {
+        level: usize,
+        index: usize,
+    },
+    /// A subquery used as a value (scalar, EXISTS, IN/ANY/ALL, ARRAY(...)).
+    Subquery(Box<Subquery>),
+    /// `expr [!]~[*] pattern`: POSIX regular-expression match.
+    Regex {
+        expr: Box<Expr>,
+        pattern: Box<Expr>,
+        negated: bool,
+        case_insensitive: bool,
+    },
+    /// `left op ANY (array)` or `left op ALL (array)`.
+    Quantified {
+        left: Box<Expr>,
+        op: BinaryOp,
+        array: Box<Expr>,
+        all: bool,
+    },
+    /// `ARRAY[a, b, ...]`.
+    Array(Vec<Expr>),
+    /// `array[i]`: 1-based, NULL when out of range.
+    Subscript(Box<Expr>, Box<Expr>),
+    /// A function that reads the catalog or the session (format_type, pg_get_indexdef,
+    /// current_setting, regclass casts...), with the snapshot of the statement.
+    Catalog(
+        CatalogFunction,
+        Vec<Expr>,
+        std::sync::Arc<crate::system::Snapshot>,
+    ),
 }
 
 /// Collects a row's values as references for evaluation.
@@ -182,13 +220,61 @@ impl Expr {
                 function(*f, values)
             }
             Expr::Cast(e, ty) => cast(e.eval(row)?, ty),
+            Expr::Outer { level, .. } => Err(Error::invalid(
+                "XX000",
+                format!("internal error: outer reference at level {level} was not bound"),
+            )),
+            Expr::Subquery(s) => s.eval(row),
+            Expr::Regex {
+                expr,
+                pattern,
+                negated,
+                case_insensitive,
+            } => catalog::regex_match(
+                expr.eval(row)?,
+                pattern.eval(row)?,
+                *negated,
+                *case_insensitive,
+            ),
+            Expr::Quantified {
+                left,
+                op,
+                array,
+                all,
+            } => quantified(left.eval(row)?, *op, array.eval(row)?, *all),
+            Expr::Array(items) => Ok(Value::Array(
+                items.iter().map(|e| e.eval(row)).collect::<Result<_>>()?,
+            )),
+            Expr::Subscript(array, index) => {
+                let (Value::Array(items), i) = (array.eval(row)?, index.eval(row)?) else {
+                    return Ok(Value::Null);
+                };
+                let Some(i) = as_i64(&i) else {
+                    return Ok(Value::Null);
+                };
+                Ok(usize::try_from(i - 1)
+                    .ok()
+                    .and_then(|i| items.get(i).cloned())
+                    .unwrap_or(Value::Null))
+            }
+            Expr::Catalog(func, args, snapshot) => {
+                let values = args
+                    .iter()
+                    .map(|a| a.eval(row))
+                    .collect::<Result<Vec<_>>>()?;
+                catalog::call(*func, values, snapshot)
+            }
         }
     }
 
     /// Whether the expression reads no column (so it can be folded to a constant).
     pub fn is_constant(&self) -> bool {
         let mut constant = true;
-        self.walk(&mut |e| constant &= !matches!(e, Expr::Column(_)));
+        self.walk(&mut |e| {
+            constant &= !matches!(e, Expr::Column(_) | Expr::Outer { .. })
+                && !matches!(e, Expr::Subquery(s) if s.correlated)
+                && !matches!(e, Expr::Catalog(f, _, _) if f.is_volatile());
+        });
         constant
     }
 
@@ -196,7 +282,21 @@ impl Expr {
     pub fn walk(&self, f: &mut impl FnMut(&Expr)) {
         f(self);
         match self {
-            Expr::Literal(_) | Expr::Column(_) => {}
+            Expr::Literal(_) | Expr::Column(_) | Expr::Outer { .. } => {}
+            Expr::Subquery(s) => {
+                if let SubqueryKind::Quantified { left, .. } = &s.kind {
+                    left.walk(f);
+                }
+            }
+            Expr::Regex { expr, pattern, .. } => {
+                expr.walk(f);
+                pattern.walk(f);
+            }
+            Expr::Quantified { left, array, .. } | Expr::Subscript(left, array) => {
+                left.walk(f);
+                array.walk(f);
+            }
+            Expr::Array(list) | Expr::Catalog(_, list, _) => list.iter().for_each(|x| x.walk(f)),
             Expr::Binary(_, l, r) => {
                 l.walk(f);
                 r.walk(f);
@@ -288,8 +388,78 @@ impl fmt::Display for Expr {
                 )
             }
             Expr::Cast(e, ty) => write!(f, "({e})::{ty}"),
+            Expr::Outer { level, index } => write!(f, "outer{level}.#{index}"),
+            Expr::Subquery(s) => write!(f, "{s}"),
+            Expr::Regex {
+                expr,
+                pattern,
+                negated,
+                case_insensitive,
+            } => {
+                let op = match (negated, case_insensitive) {
+                    (false, false) => "~",
+                    (false, true) => "~*",
+                    (true, false) => "!~",
+                    (true, true) => "!~*",
+                };
+                write!(f, "({expr} {op} {pattern})")
+            }
+            Expr::Quantified {
+                left,
+                op,
+                array,
+                all,
+            } => {
+                let q = if *all { "ALL" } else { "ANY" };
+                write!(f, "({left} {op} {q} ({array}))")
+            }
+            Expr::Array(list) => {
+                let list: Vec<String> = list.iter().map(ToString::to_string).collect();
+                write!(f, "ARRAY[{}]", list.join(", "))
+            }
+            Expr::Subscript(a, i) => write!(f, "{a}[{i}]"),
+            Expr::Catalog(func, args, _) => {
+                let args: Vec<String> = args.iter().map(ToString::to_string).collect();
+                write!(f, "{}({})", func.name(), args.join(", "))
+            }
         }
     }
+}
+
+/// `left op ANY/ALL (array)`: Kleene OR (ANY) or AND (ALL) of `left op element`.
+pub(crate) fn quantified(left: Value, op: BinaryOp, array: Value, all: bool) -> Result<Value> {
+    let items = match array {
+        Value::Null => return Ok(Value::Null),
+        Value::Array(items) => items,
+        other => vec![other],
+    };
+    quantified_over(&left, op, items, all)
+}
+
+/// `left op ANY/ALL` over a list of values (an array's elements or a subquery's rows).
+pub(crate) fn quantified_over(
+    left: &Value,
+    op: BinaryOp,
+    items: Vec<Value>,
+    all: bool,
+) -> Result<Value> {
+    let mut result = Value::Bool(all);
+    for item in items {
+        let v = if left.is_null() || item.is_null() {
+            Value::Null
+        } else {
+            binary(op, left, &item)?
+        };
+        result = if all {
+            and(result, || Ok(v))?
+        } else {
+            or(result, || Ok(v))?
+        };
+        if result == Value::Bool(!all) {
+            break;
+        }
+    }
+    Ok(result)
 }
 
 /// Kleene AND: false wins over NULL.
@@ -392,7 +562,7 @@ fn as_numeric(v: &Value) -> Option<Numeric> {
     })
 }
 
-fn as_i64(v: &Value) -> Option<i64> {
+pub(crate) fn as_i64(v: &Value) -> Option<i64> {
     match v {
         Value::Int2(n) => Some(i64::from(*n)),
         Value::Int4(n) => Some(i64::from(*n)),

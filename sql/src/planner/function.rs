@@ -8,6 +8,7 @@ use vdb_engine::value::{Type, Value};
 use crate::error::{Error, Result};
 use crate::expr::{BinaryOp, Expr, Function};
 use crate::planner::expr::{bind, common_type, ident_name, make_binary, Scope, Typed};
+use crate::planner::{subquery, system};
 use crate::types::{numeric_rank, type_name};
 
 pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
@@ -18,6 +19,18 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
         .map(ident_name)
         .collect::<Vec<_>>()
         .join(".");
+    let short = name.strip_prefix("pg_catalog.").unwrap_or(&name);
+    match &f.args {
+        ast::FunctionArguments::None if system::is_keyword_function(short) => {
+            if let Some(t) = system::catalog_function(short, Vec::new())? {
+                return Ok(t);
+            }
+        }
+        ast::FunctionArguments::Subquery(q) if short == "array" => {
+            return subquery::array(q, scope);
+        }
+        _ => {}
+    }
     let ast::FunctionArguments::List(list) = &f.args else {
         return Err(Error::Unsupported(format!("function call {f}")));
     };
@@ -46,6 +59,12 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
         .strip_prefix("pg_catalog.")
         .unwrap_or(&name)
         .to_string();
+    if f.filter.is_none() && f.over.is_none() {
+        let catalog_args = args.clone();
+        if let Some(t) = system::catalog_function(&name, catalog_args)? {
+            return Ok(t);
+        }
+    }
     match (name.as_str(), args.len()) {
         ("lower" | "upper", 1) => {
             let func = if name == "lower" {

@@ -4,6 +4,7 @@
 //! then rewrites it with the ordered rules of `optimizer.rs`.
 
 mod aggregate;
+pub mod context;
 mod expr;
 mod function;
 mod optimizer;
@@ -12,6 +13,8 @@ mod query;
 mod relation;
 mod select;
 mod statement;
+mod subquery;
+mod system;
 
 pub use expr::{ident_name, Scope, ScopeColumn, Typed};
 pub use optimizer::{optimize, RULES};

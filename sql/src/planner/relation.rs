@@ -3,8 +3,10 @@
 
 use sqlparser::ast;
 
-use crate::catalog::{table_name, Catalog};
+use crate::catalog::{resolve_table, Catalog, TableRef};
 use crate::error::{Error, Result};
+use crate::expr::Expr;
+use crate::planner::context;
 use crate::planner::expr::{bind, boolean, ident_name, Scope, ScopeColumn};
 use crate::planner::plan::{KeyRange, Plan};
 
@@ -49,7 +51,12 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
     if !with_hints.is_empty() || !partitions.is_empty() {
         return Err(Error::Unsupported(format!("FROM item {factor}")));
     }
-    let table = table_name(name)?;
+    let table = match resolve_table(name)? {
+        TableRef::User(table) => table,
+        TableRef::System(schema, table) => {
+            return plan_system_table(&schema, &table, alias.as_ref());
+        }
+    };
     let schema = catalog.must_get_table(&table)?.schema().clone();
     let relation = alias
         .as_ref()
@@ -85,6 +92,41 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
         with_key: false,
     };
     Ok((plan, Scope { columns }))
+}
+
+/// A pg_catalog or information_schema table: its rows, computed now from the statement's
+/// snapshot, as literal rows.
+fn plan_system_table(
+    schema: &str,
+    table: &str,
+    alias: Option<&ast::TableAlias>,
+) -> Result<(Plan, Scope)> {
+    let Some(snapshot) = context::snapshot() else {
+        return Err(Error::Unsupported(format!(
+            "system table {schema}.{table} outside a session"
+        )));
+    };
+    let Some((columns, rows)) = crate::system::system_table(&snapshot, schema, table)? else {
+        return Err(Error::UndefinedTable(format!("{schema}.{table}")));
+    };
+    let relation = alias.map_or(table.to_string(), |a| ident_name(&a.name));
+    let renames: Vec<String> = alias
+        .map(|a| a.columns.iter().map(ident_name).collect())
+        .unwrap_or_default();
+    let columns = columns
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, ty))| ScopeColumn {
+            relation: Some(relation.clone()),
+            name: renames.get(i).cloned().unwrap_or(name),
+            ty,
+        })
+        .collect();
+    let rows = rows
+        .into_iter()
+        .map(|r| r.into_iter().map(Expr::Literal).collect())
+        .collect();
+    Ok((Plan::Values { rows }, Scope { columns }))
 }
 
 fn cross(left: (Plan, Scope), right: (Plan, Scope)) -> Result<(Plan, Scope)> {
