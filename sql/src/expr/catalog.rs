@@ -126,7 +126,10 @@ pub fn call(func: CatalogFunction, args: Vec<Value>, snapshot: &Snapshot) -> Res
         }
         F::AlwaysTrue => Value::Bool(true),
         F::AlwaysNull => Value::Null,
-        F::GetUserbyid => text(snapshot.user()),
+        F::GetUserbyid => match oid_arg(&arg(0)) {
+            Some(crate::system::DATABASE_OWNER_OID) => text("pg_database_owner"),
+            _ => text(snapshot.user()),
+        },
         F::GetSerialSequence => serial_sequence(snapshot, &arg(0), &arg(1))?,
         F::EncodingToChar => text(if as_i64(&arg(0)) == Some(6) {
             "UTF8"
@@ -230,7 +233,7 @@ fn index_def(snapshot: &Snapshot, args: &[Value]) -> Result<Value> {
     }
     let columns: Vec<String> = index.attnums.iter().map(|a| column_name(*a)).collect();
     Ok(text(format!(
-        "CREATE {}INDEX {} ON public.{} USING btree ({})",
+        "CREATE {}INDEX {} ON {} USING btree ({})",
         if index.unique { "UNIQUE " } else { "" },
         quote_ident(&index.name),
         quote_ident(&relation.name),

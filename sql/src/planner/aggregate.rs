@@ -26,17 +26,32 @@ fn is_aggregate(f: &ast::Function) -> bool {
 
 /// Whether any of the expressions contains an aggregate call.
 pub fn contains_aggregate<'a>(exprs: impl IntoIterator<Item = &'a ast::Expr>) -> bool {
-    struct Finder;
+    /// Aggregates inside a subquery belong to the subquery: `depth` counts the queries entered.
+    struct Finder {
+        depth: usize,
+    }
     impl Visitor for Finder {
         type Break = ();
+        fn pre_visit_query(&mut self, _: &ast::Query) -> ControlFlow<()> {
+            self.depth += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _: &ast::Query) -> ControlFlow<()> {
+            self.depth -= 1;
+            ControlFlow::Continue(())
+        }
         fn pre_visit_expr(&mut self, expr: &ast::Expr) -> ControlFlow<()> {
             match expr {
-                ast::Expr::Function(f) if is_aggregate(f) => ControlFlow::Break(()),
+                ast::Expr::Function(f) if self.depth == 0 && is_aggregate(f) => {
+                    ControlFlow::Break(())
+                }
                 _ => ControlFlow::Continue(()),
             }
         }
     }
-    exprs.into_iter().any(|e| e.visit(&mut Finder).is_break())
+    exprs
+        .into_iter()
+        .any(|e| e.visit(&mut Finder { depth: 0 }).is_break())
 }
 
 /// The GROUP BY keys and aggregate calls found so far, and the output row's scope.
@@ -96,6 +111,7 @@ impl Grouping {
         let mut rewriter = Rewriter {
             grouping: self,
             input,
+            depth: 0,
         };
         if let ControlFlow::Break(e) = VisitMut::visit(&mut rewritten, &mut rewriter) {
             return Err(e);
@@ -180,12 +196,27 @@ impl Visitor for ColumnFinder<'_> {
 struct Rewriter<'a> {
     grouping: &'a mut Grouping,
     input: &'a Scope,
+    /// Subqueries entered: their expressions are their own, not rewritten.
+    depth: usize,
 }
 
 impl VisitorMut for Rewriter<'_> {
     type Break = Error;
 
+    fn pre_visit_query(&mut self, _: &mut ast::Query) -> ControlFlow<Error> {
+        self.depth += 1;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _: &mut ast::Query) -> ControlFlow<Error> {
+        self.depth -= 1;
+        ControlFlow::Continue(())
+    }
+
     fn pre_visit_expr(&mut self, expr: &mut ast::Expr) -> ControlFlow<Error> {
+        if self.depth > 0 {
+            return ControlFlow::Continue(());
+        }
         let plain = matches!(
             expr,
             ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_)

@@ -93,6 +93,12 @@ fn catalog(func: F, args: Vec<Expr>, ty: Type) -> Result<Typed> {
 
 /// `inner::regclass` or `inner::regtype`.
 pub fn cast_to_reg(inner: Typed, regclass: bool) -> Result<Typed> {
+    // A regclass (or regtype) value cast again stays the OID it is.
+    if let Expr::Catalog(F::RegclassIn | F::ToRegclass | F::RegtypeIn | F::ToRegtype, ..) =
+        &inner.expr
+    {
+        return Ok(inner);
+    }
     let numeric = inner.ty.as_ref().is_some_and(|t| numeric_rank(t).is_some());
     match (regclass, numeric) {
         (true, true) => catalog(F::RegclassOut, vec![inner.expr], Type::Text),

@@ -27,6 +27,8 @@ pub const INFORMATION_SCHEMA_OID: u32 = 13_000;
 pub const PG_TOAST_OID: u32 = 99;
 /// The bootstrap superuser's OID.
 pub const SUPERUSER_OID: u32 = 10;
+/// The `pg_database_owner` role's OID (owner of `public`).
+pub const DATABASE_OWNER_OID: u32 = 6171;
 /// `pg_class`'s OID (`classoid` of relations in pg_description).
 pub const PG_CLASS_OID: u32 = 1259;
 /// `pg_constraint`'s OID.

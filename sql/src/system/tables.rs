@@ -111,10 +111,16 @@ fn pg_namespace() -> Vec<Row> {
     ]
     .into_iter()
     .map(|(o, n)| {
+        // PostgreSQL 15's public schema belongs to pg_database_owner.
+        let owner = if o == PUBLIC_OID {
+            DATABASE_OWNER_OID
+        } else {
+            SUPERUSER_OID
+        };
         row([
             ("oid", oid(o)),
             ("nspname", text(n)),
-            ("nspowner", oid(SUPERUSER_OID)),
+            ("nspowner", oid(owner)),
         ])
     })
     .collect()
@@ -178,6 +184,8 @@ fn pg_attribute(objects: &Objects) -> Vec<Row> {
                 ("atthasdef", Value::Bool(c.default.is_some())),
                 ("attidentity", text("")),
                 ("attgenerated", text("")),
+                ("attcompression", text("")),
+                ("attstorage", text(storage(&c.ty))),
                 ("attislocal", Value::Bool(true)),
                 ("attcollation", oid(collation)),
                 ("attstattarget", Value::Int4(-1)),
@@ -209,6 +217,27 @@ fn pg_attribute(objects: &Objects) -> Vec<Row> {
         }
     }
     rows
+}
+
+/// `attstorage`: plain for fixed-length types, main for numeric, extended for the others.
+fn storage(ty: &Type) -> &'static str {
+    match ty {
+        Type::Bool
+        | Type::Int2
+        | Type::Int4
+        | Type::Int8
+        | Type::Float4
+        | Type::Float8
+        | Type::Date
+        | Type::Time
+        | Type::Timestamp
+        | Type::TimestampTz
+        | Type::Interval
+        | Type::Uuid
+        | Type::Char(_) => "p",
+        Type::Numeric { .. } => "m",
+        _ => "x",
+    }
 }
 
 /// `adbin` holds the default's SQL text, so `pg_get_expr(adbin, adrelid)` returns it as is.
