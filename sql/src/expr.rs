@@ -83,6 +83,10 @@ pub enum Function {
     Least,
     Floor,
     Ceil,
+    /// `json_build_object(k1, v1, ...)`: a JSON object, NULL values as `null`.
+    JsonBuildObject,
+    /// `pg_size_pretty(bigint)`.
+    SizePretty,
 }
 
 /// A bound expression; `Column(i)` is the i-th value of the input row.
@@ -212,6 +216,13 @@ impl Expr {
                 }
                 Ok(best.unwrap_or(Value::Null))
             }
+            Expr::Function(Function::JsonBuildObject, args) => {
+                let values = args
+                    .iter()
+                    .map(|a| a.eval(row))
+                    .collect::<Result<Vec<_>>>()?;
+                functions::json_build_object(&values)
+            }
             Expr::Function(f, args) => {
                 let values = args
                     .iter()
@@ -231,8 +242,8 @@ impl Expr {
                 negated,
                 case_insensitive,
             } => catalog::regex_match(
-                expr.eval(row)?,
-                pattern.eval(row)?,
+                &expr.eval(row)?,
+                &pattern.eval(row)?,
                 *negated,
                 *case_insensitive,
             ),
@@ -241,7 +252,7 @@ impl Expr {
                 op,
                 array,
                 all,
-            } => quantified(left.eval(row)?, *op, array.eval(row)?, *all),
+            } => quantified(&left.eval(row)?, *op, array.eval(row)?, *all),
             Expr::Array(items) => Ok(Value::Array(
                 items.iter().map(|e| e.eval(row)).collect::<Result<_>>()?,
             )),
@@ -262,7 +273,7 @@ impl Expr {
                     .iter()
                     .map(|a| a.eval(row))
                     .collect::<Result<Vec<_>>>()?;
-                catalog::call(*func, values, snapshot)
+                catalog::call(*func, &values, snapshot)
             }
         }
     }
@@ -427,13 +438,13 @@ impl fmt::Display for Expr {
 }
 
 /// `left op ANY/ALL (array)`: Kleene OR (ANY) or AND (ALL) of `left op element`.
-pub(crate) fn quantified(left: Value, op: BinaryOp, array: Value, all: bool) -> Result<Value> {
+pub(crate) fn quantified(left: &Value, op: BinaryOp, array: Value, all: bool) -> Result<Value> {
     let items = match array {
         Value::Null => return Ok(Value::Null),
         Value::Array(items) => items,
         other => vec![other],
     };
-    quantified_over(&left, op, items, all)
+    quantified_over(left, op, items, all)
 }
 
 /// `left op ANY/ALL` over a list of values (an array's elements or a subquery's rows).

@@ -12,6 +12,8 @@ use vdb_engine::value::{Numeric, Type, Value};
 
 use crate::error::{Error, Result};
 
+pub use crate::system::types::{format_type, type_modifier, type_oid};
+
 /// The engine type for a sqlparser data type.
 pub fn sql_type(dt: &DataType) -> Result<Type> {
     check_numeric(base_sql_type(dt)?)
@@ -767,5 +769,3 @@ mod tests {
         assert_eq!(format_float(123456.0, false), "123456");
     }
 }
-
-pub use crate::system::types::{format_type, type_modifier, type_oid};

@@ -84,7 +84,7 @@ fn oid_value(oid: u32) -> Value {
 }
 
 /// Calls `func` with evaluated arguments.
-pub fn call(func: CatalogFunction, args: Vec<Value>, snapshot: &Snapshot) -> Result<Value> {
+pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Result<Value> {
     use CatalogFunction as F;
     let arg = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
     let strict = matches!(
@@ -116,7 +116,7 @@ pub fn call(func: CatalogFunction, args: Vec<Value>, snapshot: &Snapshot) -> Res
             }
         }
         F::GetExpr => arg(0),
-        F::GetIndexdef => index_def(snapshot, &args)?,
+        F::GetIndexdef => index_def(snapshot, args)?,
         F::GetConstraintdef => {
             let objects = snapshot.objects()?;
             match oid_arg(&arg(0)).and_then(|o| objects.constraint(o)) {
@@ -331,12 +331,12 @@ fn array_to_string(array: &Value, delimiter: &Value, null: &Value) -> Value {
 /// `s ~ pattern` (and its negated and case-insensitive forms) with the `regex` crate, whose
 /// syntax covers the POSIX patterns clients send (`^(labels)$`, `^pg_`, `^pg_toast`).
 pub fn regex_match(
-    s: Value,
-    pattern: Value,
+    s: &Value,
+    pattern: &Value,
     negated: bool,
     case_insensitive: bool,
 ) -> Result<Value> {
-    let (Some(s), Some(pattern)) = (text_arg(&s), text_arg(&pattern)) else {
+    let (Some(s), Some(pattern)) = (text_arg(s), text_arg(pattern)) else {
         return Ok(Value::Null);
     };
     let re = regex::RegexBuilder::new(&pattern)

@@ -59,7 +59,7 @@ pub fn with_outer<T>(scope: &Scope, f: impl FnOnce() -> T) -> (T, bool) {
         s.borrow_mut().outer.push(Frame {
             scope: scope.clone(),
             correlated: false,
-        })
+        });
     });
     let result = f();
     let frame = STATE.with(|s| s.borrow_mut().outer.pop());
