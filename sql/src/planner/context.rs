@@ -21,10 +21,22 @@ struct Frame {
     correlated: bool,
 }
 
+/// A common table expression in scope: its name, column names and query.
+#[derive(Clone, Debug)]
+pub struct Cte {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub query: sqlparser::ast::Query,
+}
+
 #[derive(Default)]
 struct State {
     snapshot: Option<Arc<Snapshot>>,
     outer: Vec<Frame>,
+    /// WITH queries in scope, outermost first.
+    ctes: Vec<Cte>,
+    /// While a CTE's own query is planned, only the CTEs before it are visible.
+    cte_limit: Option<usize>,
 }
 
 thread_local! {
@@ -50,6 +62,42 @@ pub fn with_snapshot<T>(snapshot: Arc<Snapshot>, f: impl FnOnce() -> T) -> T {
 /// The snapshot of the statement being planned.
 pub fn snapshot() -> Option<Arc<Snapshot>> {
     STATE.with(|s| s.borrow().snapshot.clone())
+}
+
+/// Runs `f` with `ctes` in scope (a query's WITH list), removing them afterwards.
+pub fn with_ctes<T>(ctes: Vec<Cte>, f: impl FnOnce() -> T) -> T {
+    let n = ctes.len();
+    STATE.with(|s| s.borrow_mut().ctes.extend(ctes));
+    let result = f();
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        let keep = s.ctes.len().saturating_sub(n);
+        s.ctes.truncate(keep);
+    });
+    result
+}
+
+/// The innermost visible CTE called `name`, with its position.
+pub fn cte(name: &str) -> Option<(usize, Cte)> {
+    STATE.with(|s| {
+        let s = s.borrow();
+        let visible = s.cte_limit.unwrap_or(s.ctes.len()).min(s.ctes.len());
+        s.ctes[..visible]
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, c)| c.name == name)
+            .map(|(i, c)| (i, c.clone()))
+    })
+}
+
+/// Plans the body of the CTE at `index`, which sees only the CTEs defined before it (so it
+/// cannot refer to itself: vdb has no WITH RECURSIVE).
+pub fn with_cte_body<T>(index: usize, f: impl FnOnce() -> T) -> T {
+    let saved = STATE.with(|s| s.borrow_mut().cte_limit.replace(index));
+    let result = f();
+    STATE.with(|s| s.borrow_mut().cte_limit = saved);
+    result
 }
 
 /// Plans a subquery with `scope` as its nearest enclosing scope; also returns whether the

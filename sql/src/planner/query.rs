@@ -7,15 +7,36 @@ use vdb_engine::value::{Type, Value};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::expr::Expr;
-use crate::planner::expr::{bind, Scope, Typed};
+use crate::planner::context;
+use crate::planner::expr::{bind, ident_name, Scope, Typed};
 use crate::planner::plan::{Plan, SetOperator, SortKey};
 use crate::planner::select::{output_position, plan_select, sorted, Output};
 use crate::types::{implicit_cast, type_name};
 
 /// Plans a query with its output columns.
 pub fn plan_query(catalog: &Catalog<'_>, query: &ast::Query) -> Result<Output> {
-    if query.with.is_some() {
-        return Err(Error::Unsupported("WITH".into()));
+    if let Some(with) = &query.with {
+        if with.recursive {
+            return Err(Error::Unsupported("WITH RECURSIVE".into()));
+        }
+        let mut ctes = Vec::new();
+        for cte in &with.cte_tables {
+            let name = ident_name(&cte.alias.name);
+            if ctes.iter().any(|c: &context::Cte| c.name == name) {
+                return Err(Error::invalid(
+                    "42712",
+                    format!("WITH query name \"{name}\" specified more than once"),
+                ));
+            }
+            ctes.push(context::Cte {
+                name,
+                columns: cte.alias.columns.iter().map(ident_name).collect(),
+                query: (*cte.query).clone(),
+            });
+        }
+        let mut inner = query.clone();
+        inner.with = None;
+        return context::with_ctes(ctes, || plan_query(catalog, &inner));
     }
     if query
         .fetch

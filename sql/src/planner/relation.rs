@@ -51,6 +51,11 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
     if !with_hints.is_empty() || !partitions.is_empty() {
         return Err(Error::Unsupported(format!("FROM item {factor}")));
     }
+    if let [single] = name.0.as_slice() {
+        if let Some((index, cte)) = context::cte(&ident_name(single)) {
+            return plan_cte(catalog, index, &cte, alias.as_ref());
+        }
+    }
     let table = match resolve_table(name)? {
         TableRef::User(table) => table,
         TableRef::System(schema, table) => {
@@ -190,6 +195,48 @@ fn plan_join(
         },
         scope,
     ))
+}
+
+/// A reference to a WITH query: its query planned here (it sees only the CTEs before it),
+/// under the reference's alias or the CTE's name, with the CTE's column names.
+fn plan_cte(
+    catalog: &Catalog<'_>,
+    index: usize,
+    cte: &context::Cte,
+    alias: Option<&ast::TableAlias>,
+) -> Result<(Plan, Scope)> {
+    let (plan, columns) = context::with_cte_body(index, || {
+        crate::planner::query::plan_query(catalog, &cte.query)
+    })?;
+    if cte.columns.len() > columns.len() {
+        return Err(Error::invalid(
+            "42P10",
+            format!(
+                "WITH query \"{}\" has {} columns available but {} columns specified",
+                cte.name,
+                columns.len(),
+                cte.columns.len()
+            ),
+        ));
+    }
+    let relation = alias.map_or(cte.name.clone(), |a| ident_name(&a.name));
+    let renames: Vec<String> = alias
+        .map(|a| a.columns.iter().map(ident_name).collect())
+        .unwrap_or_default();
+    let columns = columns
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, ty))| ScopeColumn {
+            relation: Some(relation.clone()),
+            name: renames
+                .get(i)
+                .or_else(|| cte.columns.get(i))
+                .cloned()
+                .unwrap_or(name),
+            ty,
+        })
+        .collect();
+    Ok((plan, Scope { columns }))
 }
 
 /// A subquery in FROM: its rows under its alias (which PostgreSQL 15 requires).
