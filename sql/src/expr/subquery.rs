@@ -149,6 +149,14 @@ fn bind_plan(plan: Plan, depth: usize, row: &[Value]) -> Plan {
                 .into_iter()
                 .map(|a| AggregateCall {
                     arg: a.arg.map(e),
+                    order_by: a
+                        .order_by
+                        .into_iter()
+                        .map(|k| SortKey {
+                            expr: e(k.expr),
+                            ..k
+                        })
+                        .collect(),
                     ..a
                 })
                 .collect(),

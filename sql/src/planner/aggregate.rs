@@ -14,10 +14,20 @@ use vdb_engine::value::Type;
 
 use crate::error::{Error, Result};
 use crate::planner::expr::{bind, ident_name, Scope, ScopeColumn, Typed};
-use crate::planner::plan::{AggregateCall, AggregateFunction};
+use crate::planner::plan::{AggregateCall, AggregateFunction, SortKey};
 use crate::types::{numeric_rank, type_name};
 
-const AGGREGATES: &[&str] = &["count", "sum", "avg", "min", "max"];
+const AGGREGATES: &[&str] = &[
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "array_agg",
+    "bool_and",
+    "bool_or",
+    "every",
+];
 
 /// Whether `f` names an aggregate function.
 fn is_aggregate(f: &ast::Function) -> bool {
@@ -252,13 +262,25 @@ fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
     let ast::FunctionArguments::List(list) = &f.args else {
         return Err(Error::Unsupported(format!("aggregate call {f}")));
     };
-    if f.filter.is_some()
-        || f.over.is_some()
-        || !f.within_group.is_empty()
-        || !list.clauses.is_empty()
-    {
+    let order_by: &[ast::OrderByExpr] = match list.clauses.as_slice() {
+        [] => &[],
+        [ast::FunctionArgumentClause::OrderBy(keys)] if name == "array_agg" => keys,
+        _ => return Err(Error::Unsupported(format!("aggregate call {f}"))),
+    };
+    if f.filter.is_some() || f.over.is_some() || !f.within_group.is_empty() {
         return Err(Error::Unsupported(format!("aggregate call {f}")));
     }
+    let order_by = order_by
+        .iter()
+        .map(|k| {
+            let descending = k.asc == Some(false);
+            Ok(SortKey {
+                expr: bind(&k.expr, input)?.expr,
+                descending,
+                nulls_first: k.nulls_first.unwrap_or(descending),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     let distinct = matches!(
         list.duplicate_treatment,
         Some(ast::DuplicateTreatment::Distinct)
@@ -270,6 +292,7 @@ fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
                 arg: None,
                 ty: Type::Int8,
                 distinct: false,
+                order_by: Vec::new(),
             });
         }
         [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] => e,
@@ -317,6 +340,19 @@ fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
             },
         ),
         "min" => (AggregateFunction::Min, arg_type.clone()),
+        "array_agg" => (
+            AggregateFunction::ArrayAgg,
+            Type::Array(Box::new(arg_type.clone())),
+        ),
+        "bool_and" | "every" | "bool_or" if arg_type == Type::Bool => {
+            let f = if name == "bool_or" {
+                AggregateFunction::BoolOr
+            } else {
+                AggregateFunction::BoolAnd
+            };
+            (f, Type::Bool)
+        }
+        "bool_and" | "every" | "bool_or" => return Err(no_function()),
         _ => (AggregateFunction::Max, arg_type.clone()),
     };
     let arg = bound.coerce(&arg_type, "aggregate")?;
@@ -325,5 +361,6 @@ fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
         arg: Some(arg),
         ty,
         distinct,
+        order_by,
     })
 }

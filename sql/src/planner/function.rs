@@ -42,7 +42,19 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
     {
         return Err(Error::Unsupported(format!("function call {f}")));
     }
-    if ["count", "sum", "avg", "min", "max"].contains(&name.as_str()) {
+    if [
+        "count",
+        "sum",
+        "avg",
+        "min",
+        "max",
+        "array_agg",
+        "bool_and",
+        "bool_or",
+        "every",
+    ]
+    .contains(&name.as_str())
+    {
         return Err(Error::invalid(
             "42803",
             "aggregate functions are not allowed here",

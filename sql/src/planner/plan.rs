@@ -38,6 +38,11 @@ pub enum AggregateFunction {
     Avg,
     Min,
     Max,
+    /// `array_agg(x [ORDER BY ...])`: every input, NULLs included.
+    ArrayAgg,
+    /// `bool_and` / `every`, `bool_or`.
+    BoolAnd,
+    BoolOr,
 }
 
 /// One aggregate call: its function, its argument over the input row, and its result type.
@@ -48,6 +53,8 @@ pub struct AggregateCall {
     pub ty: Type,
     /// `count(DISTINCT x)`: each distinct non-NULL argument counts once.
     pub distinct: bool,
+    /// `array_agg(x ORDER BY k)`: the order of the inputs (empty: input order).
+    pub order_by: Vec<SortKey>,
 }
 
 /// A set operation between two queries.
