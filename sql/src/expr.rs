@@ -89,6 +89,61 @@ pub enum Function {
     SizePretty,
 }
 
+/// A set-returning function vdb expands in select lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetFunction {
+    /// `unnest(array)`: its elements.
+    Unnest,
+    /// `generate_subscripts(array, 1)`: 1..=length.
+    GenerateSubscripts,
+    /// `generate_series(start, stop [, step])` over integers.
+    GenerateSeries,
+}
+
+impl SetFunction {
+    /// The rows the function gives for these arguments.
+    pub fn expand(self, args: &[Value]) -> Result<Vec<Value>> {
+        let first = args.first().cloned().unwrap_or(Value::Null);
+        Ok(match self {
+            SetFunction::Unnest => match first {
+                Value::Array(items) => items,
+                _ => Vec::new(),
+            },
+            SetFunction::GenerateSubscripts => match (first, args.get(1).and_then(as_i64)) {
+                (Value::Array(items), Some(1)) => (1..=items.len())
+                    .map(|i| Value::Int4(i32::try_from(i).unwrap_or(i32::MAX)))
+                    .collect(),
+                _ => Vec::new(),
+            },
+            SetFunction::GenerateSeries => {
+                let (Some(start), Some(stop)) = (as_i64(&first), args.get(1).and_then(as_i64))
+                else {
+                    return Ok(Vec::new());
+                };
+                let step = args.get(2).map_or(Some(1), as_i64).unwrap_or(1);
+                if step == 0 {
+                    return Err(Error::invalid("22023", "step size cannot equal zero"));
+                }
+                let int8 = matches!(first, Value::Int8(_));
+                let mut out = Vec::new();
+                let mut i = start;
+                while (step > 0 && i <= stop) || (step < 0 && i >= stop) {
+                    out.push(if int8 {
+                        Value::Int8(i)
+                    } else {
+                        Value::Int4(i32::try_from(i).unwrap_or(i32::MAX))
+                    });
+                    match i.checked_add(step) {
+                        Some(n) => i = n,
+                        None => break,
+                    }
+                }
+                out
+            }
+        })
+    }
+}
+
 /// A bound expression; `Column(i)` is the i-th value of the input row.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
@@ -140,6 +195,9 @@ pub enum Expr {
     },
     /// `ARRAY[a, b, ...]`.
     Array(Vec<Expr>),
+    /// A set-returning function in a select list (`unnest(a)`), expanded by the plan's
+    /// ProjectSet node; anywhere else it is an error.
+    SetReturning(SetFunction, Vec<Expr>),
     /// `array[i]`: 1-based, NULL when out of range.
     Subscript(Box<Expr>, Box<Expr>),
     /// A function that reads the catalog or the session (format_type, pg_get_indexdef,
@@ -253,6 +311,10 @@ impl Expr {
                 array,
                 all,
             } => quantified(&left.eval(row)?, *op, array.eval(row)?, *all),
+            Expr::SetReturning(f, _) => Err(Error::invalid(
+                "0A000",
+                format!("set-returning function {f:?} is not allowed here"),
+            )),
             Expr::Array(items) => Ok(Value::Array(
                 items.iter().map(|e| e.eval(row)).collect::<Result<_>>()?,
             )),
@@ -282,8 +344,10 @@ impl Expr {
     pub fn is_constant(&self) -> bool {
         let mut constant = true;
         self.walk(&mut |e| {
-            constant &= !matches!(e, Expr::Column(_) | Expr::Outer { .. })
-                && !matches!(e, Expr::Subquery(s) if s.correlated)
+            constant &= !matches!(
+                e,
+                Expr::Column(_) | Expr::Outer { .. } | Expr::SetReturning(..)
+            ) && !matches!(e, Expr::Subquery(s) if s.correlated)
                 && !matches!(e, Expr::Catalog(f, _, _) if f.is_volatile());
         });
         constant
@@ -307,7 +371,9 @@ impl Expr {
                 left.walk(f);
                 array.walk(f);
             }
-            Expr::Array(list) | Expr::Catalog(_, list, _) => list.iter().for_each(|x| x.walk(f)),
+            Expr::Array(list) | Expr::Catalog(_, list, _) | Expr::SetReturning(_, list) => {
+                list.iter().for_each(|x| x.walk(f));
+            }
             Expr::Binary(_, l, r) => {
                 l.walk(f);
                 r.walk(f);
@@ -429,6 +495,15 @@ impl fmt::Display for Expr {
                 write!(f, "ARRAY[{}]", list.join(", "))
             }
             Expr::Subscript(a, i) => write!(f, "{a}[{i}]"),
+            Expr::SetReturning(func, args) => {
+                let args: Vec<String> = args.iter().map(ToString::to_string).collect();
+                write!(
+                    f,
+                    "{}({})",
+                    format!("{func:?}").to_lowercase(),
+                    args.join(", ")
+                )
+            }
             Expr::Catalog(func, args, _) => {
                 let args: Vec<String> = args.iter().map(ToString::to_string).collect();
                 write!(f, "{}({})", func.name(), args.join(", "))

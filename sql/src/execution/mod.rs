@@ -13,6 +13,7 @@ mod insert;
 mod join;
 mod limit;
 mod project;
+mod project_set;
 mod scan;
 mod setop;
 mod sort;
@@ -143,6 +144,9 @@ pub fn query(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
         } => scan::scan(&table, &range, with_key, root, ns)?,
         Plan::Filter { source, predicate } => filter::filter(query(*source, root, ns)?, predicate),
         Plan::Project { source, exprs } => project::project(query(*source, root, ns)?, exprs),
+        Plan::ProjectSet { source, exprs } => {
+            project_set::project_set(query(*source, root, ns)?, exprs)
+        }
         Plan::NestedLoopJoin {
             left,
             right,

@@ -125,6 +125,10 @@ fn bind_plan(plan: Plan, depth: usize, row: &[Value]) -> Plan {
             source: b(source),
             exprs: exprs.into_iter().map(e).collect(),
         },
+        Plan::ProjectSet { source, exprs } => Plan::ProjectSet {
+            source: b(source),
+            exprs: exprs.into_iter().map(e).collect(),
+        },
         Plan::NestedLoopJoin {
             left,
             right,
@@ -246,6 +250,7 @@ fn bind_expr(expr: Expr, depth: usize, row: &[Value]) -> Expr {
         Expr::Coalesce(l) => Expr::Coalesce(list(l)),
         Expr::Function(f, l) => Expr::Function(f, list(l)),
         Expr::Array(l) => Expr::Array(list(l)),
+        Expr::SetReturning(f, l) => Expr::SetReturning(f, list(l)),
         Expr::Catalog(f, l, s) => Expr::Catalog(f, list(l), s),
         Expr::Quantified {
             left,

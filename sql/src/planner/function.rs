@@ -6,7 +6,7 @@ use sqlparser::ast;
 use vdb_engine::value::{Type, Value};
 
 use crate::error::{Error, Result};
-use crate::expr::{BinaryOp, Expr, Function};
+use crate::expr::{BinaryOp, Expr, Function, SetFunction};
 use crate::planner::expr::{bind, common_type, ident_name, make_binary, Scope, Typed};
 use crate::planner::{subquery, system};
 use crate::types::{numeric_rank, type_name};
@@ -112,6 +112,53 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
                 .map(|a| text_arg(&name, a))
                 .collect::<Result<Vec<_>>>()?;
             Ok(Typed::new(Expr::Function(func, list), Type::Text))
+        }
+        ("unnest", 1) => {
+            let arg = args.remove(0);
+            let Some(Type::Array(element)) = arg.ty.clone() else {
+                return Err(Error::undefined_function(format!(
+                    "function unnest({}) does not exist",
+                    type_name(&arg.resolved_type())
+                )));
+            };
+            Ok(Typed::new(
+                Expr::SetReturning(SetFunction::Unnest, vec![arg.expr]),
+                *element,
+            ))
+        }
+        ("generate_subscripts", 2) => {
+            let dim = args
+                .pop()
+                .map(|d| d.coerce(&Type::Int4, &name))
+                .transpose()?;
+            let arg = args.remove(0);
+            if !matches!(arg.ty, Some(Type::Array(_))) {
+                return Err(Error::undefined_function(format!(
+                    "function generate_subscripts({}, integer) does not exist",
+                    type_name(&arg.resolved_type())
+                )));
+            }
+            let mut list = vec![arg.expr];
+            list.extend(dim);
+            Ok(Typed::new(
+                Expr::SetReturning(SetFunction::GenerateSubscripts, list),
+                Type::Int4,
+            ))
+        }
+        ("generate_series", 2 | 3) => {
+            let ty = if args.iter().any(|a| a.ty == Some(Type::Int8)) {
+                Type::Int8
+            } else {
+                Type::Int4
+            };
+            let list = args
+                .into_iter()
+                .map(|a| a.coerce(&ty, &name))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Typed::new(
+                Expr::SetReturning(SetFunction::GenerateSeries, list),
+                ty,
+            ))
         }
         ("json_build_object", n) if n % 2 == 0 => {
             let list = args

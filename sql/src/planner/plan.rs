@@ -90,6 +90,13 @@ pub enum Plan {
         source: Box<Plan>,
         exprs: Vec<Expr>,
     },
+    /// Like Project, but the select list has set-returning functions at its top level: each
+    /// input row gives as many rows as the longest function's result (the others padded with
+    /// NULL), and none if all are empty (PostgreSQL 10+'s lockstep rule).
+    ProjectSet {
+        source: Box<Plan>,
+        exprs: Vec<Expr>,
+    },
     /// Each left row with each right row (ON predicate applied by a Filter above).
     NestedLoopJoin {
         left: Box<Plan>,
@@ -185,6 +192,10 @@ impl Plan {
                 let list: Vec<String> = exprs.iter().map(ToString::to_string).collect();
                 writeln!(f, "Project: {}", list.join(", "))
             }
+            Plan::ProjectSet { exprs, .. } => {
+                let list: Vec<String> = exprs.iter().map(ToString::to_string).collect();
+                writeln!(f, "ProjectSet: {}", list.join(", "))
+            }
             Plan::NestedLoopJoin {
                 predicate, outer, ..
             } => {
@@ -257,6 +268,7 @@ impl Plan {
         match self {
             Plan::Filter { source, .. }
             | Plan::Project { source, .. }
+            | Plan::ProjectSet { source, .. }
             | Plan::Sort { source, .. }
             | Plan::Distinct { source }
             | Plan::Aggregate { source, .. }
