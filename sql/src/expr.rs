@@ -87,6 +87,8 @@ pub enum Function {
     JsonBuildObject,
     /// `pg_size_pretty(bigint)`.
     SizePretty,
+    /// `array || array`: the elements of both (a NULL side counts as empty; NULL if both are).
+    ArrayCat,
 }
 
 /// A set-returning function vdb expands in select lists.
@@ -98,6 +100,10 @@ pub enum SetFunction {
     GenerateSubscripts,
     /// `generate_series(start, stop [, step])` over integers.
     GenerateSeries,
+    /// `pg_partition_ancestors(rel)`: vdb has no partitions, so the relation itself.
+    PartitionAncestors,
+    /// WITH ORDINALITY's row number (1, 2, ...): it does not set the row count.
+    Ordinality,
 }
 
 impl SetFunction {
@@ -115,6 +121,11 @@ impl SetFunction {
                     .collect(),
                 _ => Vec::new(),
             },
+            SetFunction::PartitionAncestors => match first {
+                Value::Null => Vec::new(),
+                v => vec![v],
+            },
+            SetFunction::Ordinality => Vec::new(),
             SetFunction::GenerateSeries => {
                 let (Some(start), Some(stop)) = (as_i64(&first), args.get(1).and_then(as_i64))
                 else {
@@ -273,6 +284,17 @@ impl Expr {
                     }
                 }
                 Ok(best.unwrap_or(Value::Null))
+            }
+            Expr::Function(Function::ArrayCat, args) => {
+                let mut out: Option<Vec<Value>> = None;
+                for a in args {
+                    match a.eval(row)? {
+                        Value::Null => {}
+                        Value::Array(items) => out.get_or_insert_with(Vec::new).extend(items),
+                        other => out.get_or_insert_with(Vec::new).push(other),
+                    }
+                }
+                Ok(out.map_or(Value::Null, Value::Array))
             }
             Expr::Function(Function::JsonBuildObject, args) => {
                 let values = args

@@ -4,7 +4,7 @@
 
 use crate::error::Result;
 use crate::execution::Rows;
-use crate::expr::{Expr, Row};
+use crate::expr::{Expr, Row, SetFunction};
 
 pub fn project_set(source: Rows, exprs: Vec<Expr>) -> Rows {
     Box::new(
@@ -23,6 +23,10 @@ fn expand(row: &[vdb_engine::value::Value], exprs: &[Expr]) -> Result<Vec<Row>> 
     let mut scalars = Vec::new();
     for e in exprs {
         match e {
+            Expr::SetReturning(SetFunction::Ordinality, _) => {
+                sets.push(None);
+                scalars.push(None);
+            }
             Expr::SetReturning(f, args) => {
                 let values = args
                     .iter()
@@ -48,7 +52,9 @@ fn expand(row: &[vdb_engine::value::Value], exprs: &[Expr]) -> Result<Vec<Row>> 
                         .cloned()
                         .unwrap_or(vdb_engine::value::Value::Null),
                     (None, Some(v)) => v.clone(),
-                    (None, None) => vdb_engine::value::Value::Null,
+                    (None, None) => {
+                        vdb_engine::value::Value::Int8(i64::try_from(i + 1).unwrap_or(i64::MAX))
+                    }
                 })
                 .collect()
         })

@@ -512,6 +512,25 @@ pub fn make_binary(op: BinaryOp, l: Typed, r: Typed) -> Result<Typed> {
                 Type::Bool,
             ))
         }
+        BinaryOp::Concat
+            if matches!(l.ty, Some(Type::Array(_))) || matches!(r.ty, Some(Type::Array(_))) =>
+        {
+            let ty =
+                l.ty.clone()
+                    .filter(|t| matches!(t, Type::Array(_)))
+                    .or_else(|| r.ty.clone())
+                    .unwrap_or(Type::Array(Box::new(Type::Text)));
+            // An element on either side is appended or prepended as it is.
+            let side = |t: Typed| match &t.ty {
+                Some(Type::Array(_)) | None => t.coerce(&ty, "||"),
+                Some(_) => Ok(t.expr),
+            };
+            let (l, r) = (side(l)?, side(r)?);
+            Ok(Typed::new(
+                Expr::Function(Function::ArrayCat, vec![l, r]),
+                ty,
+            ))
+        }
         BinaryOp::Concat => {
             let l = if l.ty.is_none() {
                 l.coerce(&Type::Text, "")?

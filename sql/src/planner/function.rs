@@ -71,6 +71,9 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
         .strip_prefix("pg_catalog.")
         .unwrap_or(&name)
         .to_string();
+    if let Some(t) = set_function(&name, args.clone())? {
+        return Ok(t);
+    }
     if f.filter.is_none() && f.over.is_none() {
         let catalog_args = args.clone();
         if let Some(t) = system::catalog_function(&name, catalog_args)? {
@@ -112,53 +115,6 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
                 .map(|a| text_arg(&name, a))
                 .collect::<Result<Vec<_>>>()?;
             Ok(Typed::new(Expr::Function(func, list), Type::Text))
-        }
-        ("unnest", 1) => {
-            let arg = args.remove(0);
-            let Some(Type::Array(element)) = arg.ty.clone() else {
-                return Err(Error::undefined_function(format!(
-                    "function unnest({}) does not exist",
-                    type_name(&arg.resolved_type())
-                )));
-            };
-            Ok(Typed::new(
-                Expr::SetReturning(SetFunction::Unnest, vec![arg.expr]),
-                *element,
-            ))
-        }
-        ("generate_subscripts", 2) => {
-            let dim = args
-                .pop()
-                .map(|d| d.coerce(&Type::Int4, &name))
-                .transpose()?;
-            let arg = args.remove(0);
-            if !matches!(arg.ty, Some(Type::Array(_))) {
-                return Err(Error::undefined_function(format!(
-                    "function generate_subscripts({}, integer) does not exist",
-                    type_name(&arg.resolved_type())
-                )));
-            }
-            let mut list = vec![arg.expr];
-            list.extend(dim);
-            Ok(Typed::new(
-                Expr::SetReturning(SetFunction::GenerateSubscripts, list),
-                Type::Int4,
-            ))
-        }
-        ("generate_series", 2 | 3) => {
-            let ty = if args.iter().any(|a| a.ty == Some(Type::Int8)) {
-                Type::Int8
-            } else {
-                Type::Int4
-            };
-            let list = args
-                .into_iter()
-                .map(|a| a.coerce(&ty, &name))
-                .collect::<Result<Vec<_>>>()?;
-            Ok(Typed::new(
-                Expr::SetReturning(SetFunction::GenerateSeries, list),
-                ty,
-            ))
         }
         ("json_build_object", n) if n % 2 == 0 => {
             let list = args
@@ -329,4 +285,74 @@ fn no_function(name: &str, types: &[Type]) -> Error {
         "function {name}({}) does not exist",
         list.join(", ")
     ))
+}
+
+/// Binds a set-returning function call (`unnest`, `generate_subscripts`, `generate_series`,
+/// `pg_partition_ancestors`), if `name` is one, to an [`Expr::SetReturning`] that a
+/// ProjectSet node expands.
+pub(super) fn set_function(name: &str, mut args: Vec<Typed>) -> Result<Option<Typed>> {
+    let name = name.to_string();
+    let t = match (name.as_str(), args.len()) {
+        ("unnest", 1) => {
+            let arg = args.remove(0);
+            let Some(Type::Array(element)) = arg.ty.clone() else {
+                return Err(Error::undefined_function(format!(
+                    "function unnest({}) does not exist",
+                    type_name(&arg.resolved_type())
+                )));
+            };
+            Ok(Typed::new(
+                Expr::SetReturning(SetFunction::Unnest, vec![arg.expr]),
+                *element,
+            ))
+        }
+        ("generate_subscripts", 2) => {
+            let dim = args
+                .pop()
+                .map(|d| d.coerce(&Type::Int4, &name))
+                .transpose()?;
+            let arg = args.remove(0);
+            if !matches!(arg.ty, Some(Type::Array(_))) {
+                return Err(Error::undefined_function(format!(
+                    "function generate_subscripts({}, integer) does not exist",
+                    type_name(&arg.resolved_type())
+                )));
+            }
+            let mut list = vec![arg.expr];
+            list.extend(dim);
+            Ok(Typed::new(
+                Expr::SetReturning(SetFunction::GenerateSubscripts, list),
+                Type::Int4,
+            ))
+        }
+        ("pg_partition_ancestors", 1) => {
+            let arg = args.remove(0);
+            let arg = if arg.ty.is_none() {
+                system::cast_to_reg(arg, true)?.expr
+            } else {
+                arg.expr
+            };
+            Ok(Typed::new(
+                Expr::SetReturning(SetFunction::PartitionAncestors, vec![arg]),
+                Type::Int4,
+            ))
+        }
+        ("generate_series", 2 | 3) => {
+            let ty = if args.iter().any(|a| a.ty == Some(Type::Int8)) {
+                Type::Int8
+            } else {
+                Type::Int4
+            };
+            let list = args
+                .into_iter()
+                .map(|a| a.coerce(&ty, &name))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Typed::new(
+                Expr::SetReturning(SetFunction::GenerateSeries, list),
+                ty,
+            ))
+        }
+        _ => return Ok(None),
+    };
+    t.map(Some)
 }

@@ -36,6 +36,41 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
     {
         return plan_derived(catalog, subquery, alias.as_ref());
     }
+    match factor {
+        ast::TableFactor::Table {
+            name,
+            alias,
+            args: Some(args),
+            with_ordinality,
+            ..
+        } if args.settings.is_none() => {
+            let exprs = args
+                .args
+                .iter()
+                .map(|a| match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e.clone()),
+                    other => Err(Error::Unsupported(format!("function argument {other}"))),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let parts: Vec<String> = name.0.iter().map(ident_name).collect();
+            let fname = match parts.as_slice() {
+                [n] => n.clone(),
+                [schema, n] if schema == "pg_catalog" => n.clone(),
+                _ => return Err(Error::Unsupported(format!("FROM item {factor}"))),
+            };
+            return plan_table_function(&fname, &exprs, *with_ordinality, alias.as_ref());
+        }
+        ast::TableFactor::UNNEST {
+            alias,
+            array_exprs,
+            with_offset: false,
+            with_offset_alias: None,
+            with_ordinality,
+        } => {
+            return plan_table_function("unnest", array_exprs, *with_ordinality, alias.as_ref());
+        }
+        _ => {}
+    }
     let ast::TableFactor::Table {
         name,
         alias,
@@ -95,6 +130,60 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
         schema,
         range: KeyRange::All,
         with_key: false,
+    };
+    Ok((plan, Scope { columns }))
+}
+
+/// A set-returning function in FROM (`unnest(a) AS x`, `generate_series(1, 3) s`,
+/// `... WITH ORDINALITY AS a(v, n)`): one row per result. Its arguments may name enclosing
+/// queries' columns (a correlated subquery's FROM), not sibling FROM items (no LATERAL).
+fn plan_table_function(
+    name: &str,
+    args: &[ast::Expr],
+    ordinality: bool,
+    alias: Option<&ast::TableAlias>,
+) -> Result<(Plan, Scope)> {
+    let empty = Scope::default();
+    let bound = args
+        .iter()
+        .map(|a| bind(a, &empty))
+        .collect::<Result<Vec<_>>>()?;
+    let Some(call) = crate::planner::function::set_function(name, bound)? else {
+        return Err(Error::undefined_function(format!(
+            "function {name} in FROM is not supported"
+        )));
+    };
+    let relation = alias.map_or(name.to_string(), |a| ident_name(&a.name));
+    let renames: Vec<String> = alias
+        .map(|a| a.columns.iter().map(ident_name).collect())
+        .unwrap_or_default();
+    // A scalar function's column is named after the alias, as in PostgreSQL.
+    let first = renames.first().cloned().unwrap_or_else(|| relation.clone());
+    let mut columns = vec![ScopeColumn {
+        relation: Some(relation.clone()),
+        name: first,
+        ty: call.resolved_type(),
+    }];
+    let mut exprs = vec![call.expr];
+    if ordinality {
+        columns.push(ScopeColumn {
+            relation: Some(relation),
+            name: renames
+                .get(1)
+                .cloned()
+                .unwrap_or_else(|| "ordinality".into()),
+            ty: vdb_engine::value::Type::Int8,
+        });
+        exprs.push(Expr::SetReturning(
+            crate::expr::SetFunction::Ordinality,
+            Vec::new(),
+        ));
+    }
+    let plan = Plan::ProjectSet {
+        source: Box::new(Plan::Values {
+            rows: vec![Vec::new()],
+        }),
+        exprs,
     };
     Ok((plan, Scope { columns }))
 }

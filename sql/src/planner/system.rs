@@ -164,8 +164,6 @@ pub fn catalog_function(name: &str, args: Vec<Typed>) -> Result<Option<Typed>> {
             (F::AlwaysNull, "oo", Type::Text)
         }
         ("pg_relation_is_publishable", 1) => (F::AlwaysTrue, "o", Type::Bool),
-        // A relation that is not a partition is its own only ancestor.
-        ("pg_partition_ancestors", 1) => (F::RegclassIn, "t", Type::Int4),
         ("pg_table_size" | "pg_total_relation_size" | "pg_relation_size", 1) => {
             (F::ZeroSize, "o", Type::Int8)
         }
@@ -185,7 +183,7 @@ pub fn catalog_function(name: &str, args: Vec<Typed>) -> Result<Option<Typed>> {
         ("version", 0) => (F::Version, "", Type::Text),
         ("pg_backend_pid", 0) => (F::BackendPid, "", Type::Int4),
         ("array_to_string", 2 | 3) => (F::ArrayToString, "att", Type::Text),
-        ("array_length", 2) => (F::ArrayLength, "ao", Type::Int4),
+        ("array_length" | "array_upper", 2) => (F::ArrayLength, "ao", Type::Int4),
         _ => return Ok(None),
     };
     let args = coerce_args(args, kinds, name)?;
