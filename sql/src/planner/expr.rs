@@ -195,6 +195,11 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
                 system::CastTarget::Plain(ty) => ty,
             };
             let inner = bind(expr, scope)?;
+            if ty.is_text() {
+                if let Some(name) = system::reg_to_text(&inner)? {
+                    return Ok(name);
+                }
+            }
             let cast = Expr::Cast(Box::new(inner.expr), ty.clone());
             // An explicit cast to varchar(n) truncates where an assignment would fail.
             if let Type::Varchar(Some(n)) = ty {

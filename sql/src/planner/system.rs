@@ -116,6 +116,20 @@ pub fn cast_to_reg(inner: Typed, regclass: bool) -> Result<Typed> {
     }
 }
 
+/// `regclass_value::text` (and regtype): the name, not the number, as PostgreSQL prints it.
+/// `None` when `inner` is not a regclass or regtype value.
+pub fn reg_to_text(inner: &Typed) -> Result<Option<Typed>> {
+    match &inner.expr {
+        Expr::Catalog(F::RegclassIn | F::ToRegclass, ..) => {
+            catalog(F::RegclassOut, vec![inner.expr.clone()], Type::Text).map(Some)
+        }
+        Expr::Catalog(F::RegtypeIn | F::ToRegtype, ..) => {
+            catalog(F::RegtypeOut, vec![inner.expr.clone()], Type::Text).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Argument kinds of a catalog function: `o` an OID or integer, `t` text, `b` boolean, `a`
 /// anything (an array).
 fn coerce_args(args: Vec<Typed>, kinds: &str, name: &str) -> Result<Vec<Expr>> {

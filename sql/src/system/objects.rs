@@ -388,3 +388,37 @@ pub fn quote_ident(name: &str) -> String {
         format!("\"{}\"", name.replace('"', "\"\""))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pins the OID derivation: a change here renumbers every user object, which clients that
+    /// cached OIDs (psycopg's type cache, psql's `\d` follow-up queries) would notice.
+    #[test]
+    fn oids_are_derived_from_names() {
+        let mut alloc = Allocator {
+            taken: BTreeSet::new(),
+        };
+        assert_eq!(alloc.oid("table", "labels"), 1_615_182_218);
+        let again = Allocator {
+            taken: BTreeSet::new(),
+        }
+        .oid("table", "labels");
+        assert_eq!(again, 1_615_182_218);
+        // A collision moves the later object to the next free OID.
+        assert_eq!(alloc.oid("table", "labels"), 1_615_182_219);
+        assert!(alloc.oid("index", "labels_pkey") >= FIRST_USER_OID);
+    }
+
+    #[test]
+    fn nextval_defaults_name_their_sequence() {
+        assert_eq!(
+            nextval_sequence("nextval('t_id_seq'::regclass)").as_deref(),
+            Some("t_id_seq")
+        );
+        assert_eq!(nextval_sequence("now()"), None);
+        assert_eq!(quote_ident("Mixed"), "\"Mixed\"");
+        assert_eq!(quote_ident("plain_1"), "plain_1");
+    }
+}

@@ -728,9 +728,39 @@ fn constraint_type(kind: char) -> &'static str {
     }
 }
 
+/// PostgreSQL lists each NOT NULL column as a CHECK constraint named
+/// `<namespace oid>_<table oid>_<attnum>_not_null` in information_schema.
+fn not_null_constraints(r: &Relation) -> impl Iterator<Item = (String, String)> + '_ {
+    r.schema
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.nullable)
+        .map(move |(i, c)| {
+            (
+                format!("{PUBLIC_OID}_{}_{}_not_null", r.oid, attnum(i)),
+                format!("{} IS NOT NULL", quote_ident(&c.name)),
+            )
+        })
+}
+
 fn table_constraints(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
     let mut rows = Vec::new();
     for r in &objects.relations {
+        for (name, _) in not_null_constraints(r) {
+            rows.push(row([
+                ("constraint_catalog", text(snapshot.database())),
+                ("constraint_schema", text("public")),
+                ("constraint_name", text(name)),
+                ("table_catalog", text(snapshot.database())),
+                ("table_schema", text("public")),
+                ("table_name", text(&r.name)),
+                ("constraint_type", text("CHECK")),
+                ("is_deferrable", yes_no(false)),
+                ("initially_deferred", yes_no(false)),
+                ("enforced", yes_no(true)),
+            ]));
+        }
         for c in &r.constraints {
             rows.push(row([
                 ("constraint_catalog", text(snapshot.database())),
@@ -827,6 +857,14 @@ fn referential_constraints(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
 fn check_constraints(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
     let mut rows = Vec::new();
     for r in &objects.relations {
+        for (name, clause) in not_null_constraints(r) {
+            rows.push(row([
+                ("constraint_catalog", text(snapshot.database())),
+                ("constraint_schema", text("public")),
+                ("constraint_name", text(name)),
+                ("check_clause", text(clause)),
+            ]));
+        }
         for c in r.constraints.iter().filter(|c| c.kind == 'c') {
             rows.push(row([
                 ("constraint_catalog", text(snapshot.database())),
