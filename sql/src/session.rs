@@ -283,6 +283,11 @@ impl Session {
                 command("SET")
             }
             Statement::SetTransaction { .. } => command("SET"),
+            // vdb-sql keeps no SQL-level prepared statements; the wire layer drops its
+            // protocol-level ones when it sees this statement (psycopg sends it on reset).
+            Statement::Deallocate { name, .. } if name.value.eq_ignore_ascii_case("all") => {
+                command("DEALLOCATE ALL")
+            }
             Statement::Discard {
                 object_type: sqlparser::ast::DiscardObject::ALL,
             } => {
