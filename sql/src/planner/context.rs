@@ -45,17 +45,13 @@ thread_local! {
 
 /// Runs `f` with `snapshot` as the planning context, restoring the previous one afterwards.
 pub fn with_snapshot<T>(snapshot: Arc<Snapshot>, f: impl FnOnce() -> T) -> T {
-    let saved = STATE.with(|s| {
-        let mut s = s.borrow_mut();
-        let outer = std::mem::take(&mut s.outer);
-        (s.snapshot.replace(snapshot), outer)
-    });
+    let fresh = State {
+        snapshot: Some(snapshot),
+        ..State::default()
+    };
+    let saved = STATE.with(|s| std::mem::replace(&mut *s.borrow_mut(), fresh));
     let result = f();
-    STATE.with(|s| {
-        let mut s = s.borrow_mut();
-        s.snapshot = saved.0;
-        s.outer = saved.1;
-    });
+    STATE.with(|s| *s.borrow_mut() = saved);
     result
 }
 
