@@ -30,9 +30,10 @@ pub enum ResultFormat {
 pub fn render(result: &StatementResult, format: ResultFormat) -> Result<String> {
     match result {
         StatementResult::Command { tag } => Ok(format!("{tag}\n")),
-        StatementResult::CopyOut { data, .. } => {
-            Ok(data.iter().map(|line| String::from_utf8_lossy(line)).collect())
-        }
+        StatementResult::CopyOut { data, .. } => Ok(data
+            .iter()
+            .map(|line| String::from_utf8_lossy(line))
+            .collect()),
         StatementResult::CopyIn(copy) => Err(format!(
             "COPY {} FROM STDIN needs a client that sends data; use `vdb table import` or \
              psql's \\copy against `vdb serve`",

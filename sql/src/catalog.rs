@@ -45,6 +45,27 @@ impl<'a> Catalog<'a> {
     }
 }
 
+/// What a name in FROM refers to: a system table (schema, table) or a user table.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TableRef {
+    System(String, String),
+    User(String),
+}
+
+/// Resolves a FROM name as PostgreSQL's default search path does (`pg_catalog` first, then
+/// `public`); `information_schema` tables need their schema.
+pub fn resolve_table(name: &ObjectName) -> Result<TableRef> {
+    match name.0.as_slice() {
+        [table] if crate::system::is_pg_catalog_table(&ident_name(table)) => {
+            Ok(TableRef::System("pg_catalog".into(), ident_name(table)))
+        }
+        [schema, table] if crate::system::is_system_schema(&ident_name(schema)) => {
+            Ok(TableRef::System(ident_name(schema), ident_name(table)))
+        }
+        _ => table_name(name).map(TableRef::User),
+    }
+}
+
 /// The table name an object name refers to: `t` or `public.t` (other schemas do not exist).
 pub fn table_name(name: &ObjectName) -> Result<String> {
     match name.0.as_slice() {

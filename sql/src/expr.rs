@@ -15,8 +15,13 @@ use vdb_engine::value::{Numeric, Type, Value};
 use crate::error::{Error, Result};
 use crate::types::{cast, to_pg_text};
 
+mod catalog;
 mod functions;
+mod subquery;
 use functions::function;
+
+pub use catalog::CatalogFunction;
+pub use subquery::{Subquery, SubqueryKind};
 
 /// A binary operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,6 +83,12 @@ pub enum Function {
     Least,
     Floor,
     Ceil,
+    /// `json_build_object(k1, v1, ...)`: a JSON object, NULL values as `null`.
+    JsonBuildObject,
+    /// `pg_size_pretty(bigint)`.
+    SizePretty,
+    /// `array || array`: the elements of both (a NULL side counts as empty; NULL if both are).
+    ArrayCat,
     /// `nextval(seq)`, `currval(seq)`, `setval(seq, value [, is_called])`: they read or change
     /// a sequence in the root, so the write executors resolve them (`execution/sequence.rs`);
     /// pure evaluation refuses them.
@@ -102,6 +113,70 @@ impl Function {
     /// Whether the function may give a different result each call (never folded to a constant).
     pub fn is_volatile(self) -> bool {
         self.touches_sequence() || self == Function::GenRandomUuid
+    }
+}
+
+/// A set-returning function vdb expands in select lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetFunction {
+    /// `unnest(array)`: its elements.
+    Unnest,
+    /// `generate_subscripts(array, 1)`: 1..=length.
+    GenerateSubscripts,
+    /// `generate_series(start, stop [, step])` over integers.
+    GenerateSeries,
+    /// `pg_partition_ancestors(rel)`: vdb has no partitions, so the relation itself.
+    PartitionAncestors,
+    /// WITH ORDINALITY's row number (1, 2, ...): it does not set the row count.
+    Ordinality,
+}
+
+impl SetFunction {
+    /// The rows the function gives for these arguments.
+    pub fn expand(self, args: &[Value]) -> Result<Vec<Value>> {
+        let first = args.first().cloned().unwrap_or(Value::Null);
+        Ok(match self {
+            SetFunction::Unnest => match first {
+                Value::Array(items) => items,
+                _ => Vec::new(),
+            },
+            SetFunction::GenerateSubscripts => match (first, args.get(1).and_then(as_i64)) {
+                (Value::Array(items), Some(1)) => (1..=items.len())
+                    .map(|i| Value::Int4(i32::try_from(i).unwrap_or(i32::MAX)))
+                    .collect(),
+                _ => Vec::new(),
+            },
+            SetFunction::PartitionAncestors => match first {
+                Value::Null => Vec::new(),
+                v => vec![v],
+            },
+            SetFunction::Ordinality => Vec::new(),
+            SetFunction::GenerateSeries => {
+                let (Some(start), Some(stop)) = (as_i64(&first), args.get(1).and_then(as_i64))
+                else {
+                    return Ok(Vec::new());
+                };
+                let step = args.get(2).map_or(Some(1), as_i64).unwrap_or(1);
+                if step == 0 {
+                    return Err(Error::invalid("22023", "step size cannot equal zero"));
+                }
+                let int8 = matches!(first, Value::Int8(_));
+                let mut out = Vec::new();
+                let mut i = start;
+                while (step > 0 && i <= stop) || (step < 0 && i >= stop) {
+                    out.push(if int8 {
+                        Value::Int8(i)
+                    } else {
+                        Value::Int4(i32::try_from(i).unwrap_or(i32::MAX))
+                    });
+                    match i.checked_add(step) {
+                        Some(n) => i = n,
+                        None => break,
+                    }
+                }
+                out
+            }
+        })
     }
 }
 
@@ -135,6 +210,42 @@ pub enum Expr {
     Coalesce(Vec<Expr>),
     Function(Function, Vec<Expr>),
     Cast(Box<Expr>, Type),
+    /// A column of an enclosing query's row, `level` queries out (1: the nearest), inside a
+    /// correlated subquery's plan; replaced by its value before the subquery runs.
+    Outer {
+        level: usize,
+        index: usize,
+    },
+    /// A subquery used as a value (scalar, EXISTS, IN/ANY/ALL, ARRAY(...)).
+    Subquery(Box<Subquery>),
+    /// `expr [!]~[*] pattern`: POSIX regular-expression match.
+    Regex {
+        expr: Box<Expr>,
+        pattern: Box<Expr>,
+        negated: bool,
+        case_insensitive: bool,
+    },
+    /// `left op ANY (array)` or `left op ALL (array)`.
+    Quantified {
+        left: Box<Expr>,
+        op: BinaryOp,
+        array: Box<Expr>,
+        all: bool,
+    },
+    /// `ARRAY[a, b, ...]`.
+    Array(Vec<Expr>),
+    /// A set-returning function in a select list (`unnest(a)`), expanded by the plan's
+    /// ProjectSet node; anywhere else it is an error.
+    SetReturning(SetFunction, Vec<Expr>),
+    /// `array[i]`: 1-based, NULL when out of range.
+    Subscript(Box<Expr>, Box<Expr>),
+    /// A function that reads the catalog or the session (format_type, pg_get_indexdef,
+    /// current_setting, regclass casts...), with the snapshot of the statement.
+    Catalog(
+        CatalogFunction,
+        Vec<Expr>,
+        std::sync::Arc<crate::system::Snapshot>,
+    ),
 }
 
 /// Collects a row's values as references for evaluation.
@@ -206,6 +317,24 @@ impl Expr {
                 }
                 Ok(best.unwrap_or(Value::Null))
             }
+            Expr::Function(Function::ArrayCat, args) => {
+                let mut out: Option<Vec<Value>> = None;
+                for a in args {
+                    match a.eval(row)? {
+                        Value::Null => {}
+                        Value::Array(items) => out.get_or_insert_with(Vec::new).extend(items),
+                        other => out.get_or_insert_with(Vec::new).push(other),
+                    }
+                }
+                Ok(out.map_or(Value::Null, Value::Array))
+            }
+            Expr::Function(Function::JsonBuildObject, args) => {
+                let values = args
+                    .iter()
+                    .map(|a| a.eval(row))
+                    .collect::<Result<Vec<_>>>()?;
+                functions::json_build_object(&values)
+            }
             Expr::Function(f, args) => {
                 let values = args
                     .iter()
@@ -214,6 +343,54 @@ impl Expr {
                 function(*f, values)
             }
             Expr::Cast(e, ty) => cast(e.eval(row)?, ty),
+            Expr::Outer { level, .. } => Err(Error::invalid(
+                "XX000",
+                format!("internal error: outer reference at level {level} was not bound"),
+            )),
+            Expr::Subquery(s) => s.eval(row),
+            Expr::Regex {
+                expr,
+                pattern,
+                negated,
+                case_insensitive,
+            } => catalog::regex_match(
+                &expr.eval(row)?,
+                &pattern.eval(row)?,
+                *negated,
+                *case_insensitive,
+            ),
+            Expr::Quantified {
+                left,
+                op,
+                array,
+                all,
+            } => quantified(&left.eval(row)?, *op, array.eval(row)?, *all),
+            Expr::SetReturning(f, _) => Err(Error::invalid(
+                "0A000",
+                format!("set-returning function {f:?} is not allowed here"),
+            )),
+            Expr::Array(items) => Ok(Value::Array(
+                items.iter().map(|e| e.eval(row)).collect::<Result<_>>()?,
+            )),
+            Expr::Subscript(array, index) => {
+                let (Value::Array(items), i) = (array.eval(row)?, index.eval(row)?) else {
+                    return Ok(Value::Null);
+                };
+                let Some(i) = as_i64(&i) else {
+                    return Ok(Value::Null);
+                };
+                Ok(usize::try_from(i - 1)
+                    .ok()
+                    .and_then(|i| items.get(i).cloned())
+                    .unwrap_or(Value::Null))
+            }
+            Expr::Catalog(func, args, snapshot) => {
+                let values = args
+                    .iter()
+                    .map(|a| a.eval(row))
+                    .collect::<Result<Vec<_>>>()?;
+                catalog::call(*func, &values, snapshot)
+            }
         }
     }
 
@@ -221,8 +398,12 @@ impl Expr {
     pub fn is_constant(&self) -> bool {
         let mut constant = true;
         self.walk(&mut |e| {
-            constant &= !matches!(e, Expr::Column(_) | Expr::Param(_));
-            constant &= !matches!(e, Expr::Function(f, _) if f.is_volatile());
+            constant &= !matches!(
+                e,
+                Expr::Column(_) | Expr::Param(_) | Expr::Outer { .. } | Expr::SetReturning(..)
+            ) && !matches!(e, Expr::Subquery(s) if s.correlated)
+                && !matches!(e, Expr::Catalog(f, _, _) if f.is_volatile())
+                && !matches!(e, Expr::Function(f, _) if f.is_volatile());
         });
         constant
     }
@@ -231,7 +412,23 @@ impl Expr {
     pub fn walk(&self, f: &mut impl FnMut(&Expr)) {
         f(self);
         match self {
-            Expr::Literal(_) | Expr::Column(_) | Expr::Param(_) => {}
+            Expr::Literal(_) | Expr::Column(_) | Expr::Param(_) | Expr::Outer { .. } => {}
+            Expr::Subquery(s) => {
+                if let SubqueryKind::Quantified { left, .. } = &s.kind {
+                    left.walk(f);
+                }
+            }
+            Expr::Regex { expr, pattern, .. } => {
+                expr.walk(f);
+                pattern.walk(f);
+            }
+            Expr::Quantified { left, array, .. } | Expr::Subscript(left, array) => {
+                left.walk(f);
+                array.walk(f);
+            }
+            Expr::Array(list) | Expr::Catalog(_, list, _) | Expr::SetReturning(_, list) => {
+                list.iter().for_each(|x| x.walk(f));
+            }
             Expr::Binary(_, l, r) => {
                 l.walk(f);
                 r.walk(f);
@@ -324,8 +521,87 @@ impl fmt::Display for Expr {
                 )
             }
             Expr::Cast(e, ty) => write!(f, "({e})::{ty}"),
+            Expr::Outer { level, index } => write!(f, "outer{level}.#{index}"),
+            Expr::Subquery(s) => write!(f, "{s}"),
+            Expr::Regex {
+                expr,
+                pattern,
+                negated,
+                case_insensitive,
+            } => {
+                let op = match (negated, case_insensitive) {
+                    (false, false) => "~",
+                    (false, true) => "~*",
+                    (true, false) => "!~",
+                    (true, true) => "!~*",
+                };
+                write!(f, "({expr} {op} {pattern})")
+            }
+            Expr::Quantified {
+                left,
+                op,
+                array,
+                all,
+            } => {
+                let q = if *all { "ALL" } else { "ANY" };
+                write!(f, "({left} {op} {q} ({array}))")
+            }
+            Expr::Array(list) => {
+                let list: Vec<String> = list.iter().map(ToString::to_string).collect();
+                write!(f, "ARRAY[{}]", list.join(", "))
+            }
+            Expr::Subscript(a, i) => write!(f, "{a}[{i}]"),
+            Expr::SetReturning(func, args) => {
+                let args: Vec<String> = args.iter().map(ToString::to_string).collect();
+                write!(
+                    f,
+                    "{}({})",
+                    format!("{func:?}").to_lowercase(),
+                    args.join(", ")
+                )
+            }
+            Expr::Catalog(func, args, _) => {
+                let args: Vec<String> = args.iter().map(ToString::to_string).collect();
+                write!(f, "{}({})", func.name(), args.join(", "))
+            }
         }
     }
+}
+
+/// `left op ANY/ALL (array)`: Kleene OR (ANY) or AND (ALL) of `left op element`.
+pub(crate) fn quantified(left: &Value, op: BinaryOp, array: Value, all: bool) -> Result<Value> {
+    let items = match array {
+        Value::Null => return Ok(Value::Null),
+        Value::Array(items) => items,
+        other => vec![other],
+    };
+    quantified_over(left, op, items, all)
+}
+
+/// `left op ANY/ALL` over a list of values (an array's elements or a subquery's rows).
+pub(crate) fn quantified_over(
+    left: &Value,
+    op: BinaryOp,
+    items: Vec<Value>,
+    all: bool,
+) -> Result<Value> {
+    let mut result = Value::Bool(all);
+    for item in items {
+        let v = if left.is_null() || item.is_null() {
+            Value::Null
+        } else {
+            binary(op, left, &item)?
+        };
+        result = if all {
+            and(result, || Ok(v))?
+        } else {
+            or(result, || Ok(v))?
+        };
+        if result == Value::Bool(!all) {
+            break;
+        }
+    }
+    Ok(result)
 }
 
 /// Kleene AND: false wins over NULL.
@@ -428,7 +704,7 @@ fn as_numeric(v: &Value) -> Option<Numeric> {
     })
 }
 
-fn as_i64(v: &Value) -> Option<i64> {
+pub(crate) fn as_i64(v: &Value) -> Option<i64> {
     match v {
         Value::Int2(n) => Some(i64::from(*n)),
         Value::Int4(n) => Some(i64::from(*n)),

@@ -25,6 +25,16 @@
 //!    working root is still the one read in step 2 (else 40001).
 //!
 //! Every error is an [`Error`], whose [`Error::sqlstate`] is the one map to PostgreSQL's codes.
+//!
+//! What clients ask about the database itself goes through the same steps. For step 3 the
+//! session installs a [`system::Snapshot`] (the root, the node store, the session's
+//! [`settings::Settings`]) as the thread's planning context (`planner::context`): `pg_class`,
+//! `information_schema.columns` and the other system tables become literal rows computed from
+//! the root's schemas, catalog functions (`format_type`, `pg_get_indexdef`, `current_setting`)
+//! and subqueries capture the snapshot, and a correlated subquery's references to the enclosing
+//! row become `Expr::Outer`, bound to each row's values before the subquery runs.
+//! [`types::type_oid`] maps vdb types to PostgreSQL's OIDs for everything that reports types.
+//! SET, SHOW, RESET and savepoints act on the session itself (`session.rs`).
 #![forbid(unsafe_code)]
 
 pub mod catalog;
@@ -35,6 +45,8 @@ pub mod expr;
 pub mod params;
 pub mod planner;
 pub mod session;
+pub mod settings;
+pub mod system;
 pub mod types;
 
 pub use error::{Error, Result};

@@ -25,7 +25,9 @@ use crate::copy::{quote_ident, quote_literal, CopyFormat, CopyIn};
 use crate::error::{Error, Result};
 use crate::execution::{execute, Outcome};
 use crate::params::{self, Param};
-use crate::planner::{ident_name, optimize, plan_statement, Planned};
+use crate::planner::{context, ident_name, optimize, plan_statement, Planned};
+use crate::settings::Settings;
+use crate::system::Snapshot;
 
 /// The result of one statement.
 #[derive(Clone, Debug, PartialEq)]
@@ -75,8 +77,23 @@ struct Transaction {
     base: RootValue,
     /// The block's own state.
     root: RootValue,
-    /// Whether a statement failed (25P02 until ROLLBACK).
+    /// Whether a statement failed (25P02 until ROLLBACK or ROLLBACK TO a savepoint).
     failed: bool,
+    /// The session's settings at BEGIN (restored by ROLLBACK).
+    begin_settings: Settings,
+    /// The settings that outlive the block if it commits (without SET LOCAL's changes).
+    session_settings: Settings,
+    /// Open savepoints, oldest first.
+    savepoints: Vec<Savepoint>,
+}
+
+/// The state of a transaction block when a savepoint was set.
+#[derive(Debug)]
+struct Savepoint {
+    name: String,
+    root: RootValue,
+    settings: Settings,
+    session_settings: Settings,
 }
 
 /// A SQL session on one branch.
@@ -85,6 +102,8 @@ pub struct Session {
     repo: Arc<Repository>,
     branch: String,
     txn: Option<Transaction>,
+    /// Run-time parameters as statements in this session see them.
+    settings: Settings,
 }
 
 impl Session {
@@ -93,7 +112,25 @@ impl Session {
             repo,
             branch: branch.to_string(),
             txn: None,
+            settings: Settings::default(),
         }
+    }
+
+    /// The current value of run-time parameter `name` (`server_version`, `client_encoding`,
+    /// `DateStyle`, ...), as `SHOW` reports it; what the wire layer reports in ParameterStatus.
+    pub fn setting(&self, name: &str) -> Option<String> {
+        self.settings.get(name)
+    }
+
+    /// Sets a parameter from outside SQL (the startup packet's `application_name`,
+    /// `client_encoding`...), as `SET` would.
+    pub fn set_setting(&mut self, name: &str, value: &str) -> Result<()> {
+        self.settings.set(name, value)
+    }
+
+    /// Sets the database name `current_database()` reports (the startup packet's `database`).
+    pub fn set_database(&mut self, name: &str) {
+        self.settings.set_database(name);
     }
 
     /// Whether a transaction block is open.
@@ -123,6 +160,12 @@ impl Session {
     /// transaction block run as one implicit transaction (all or nothing), unless the string
     /// itself controls transactions.
     pub fn execute_script(&mut self, sql: &str) -> (Vec<StatementResult>, Option<Error>) {
+        if let Some(name) = reset_target(sql) {
+            return match self.reset(&name) {
+                Ok(result) => (vec![result], None),
+                Err(e) => (Vec::new(), Some(e)),
+            };
+        }
         let statements = match parse(sql) {
             Ok(statements) => statements,
             Err(e) => return (Vec::new(), Some(e)),
@@ -227,7 +270,11 @@ impl Session {
             Some(txn) => txn.root.clone(),
             None => self.read_working()?.1,
         };
-        let planned = plan_statement(&Catalog::new(&root, self.repo.node_store()), &typed)?;
+        let ns = self.repo.node_store();
+        let snapshot = Snapshot::new(root.clone(), ns.clone(), self.settings.clone());
+        let planned = context::with_snapshot(snapshot, || {
+            plan_statement(&Catalog::new(&root, ns), &typed)
+        })?;
         Ok(Description {
             params: params::infer(&planned.plan, count),
             columns: planned.columns,
@@ -256,22 +303,32 @@ impl Session {
                 chain: false,
                 savepoint: None,
             } => {
-                self.txn = None;
+                if let Some(txn) = self.txn.take() {
+                    self.settings = txn.begin_settings;
+                }
                 return command("ROLLBACK");
             }
+            Statement::Rollback {
+                chain: false,
+                savepoint: Some(name),
+            } => return self.rollback_to(&ident_name(name)),
             _ => {}
         }
+        if self.txn.as_ref().is_some_and(|t| t.failed) {
+            return Err(Error::TransactionAborted);
+        }
         if let Statement::Copy { .. } = statement {
-            if matches!(&self.txn, Some(txn) if txn.failed) {
-                return Err(Error::TransactionAborted);
-            }
             return self.copy(statement);
         }
+        if let Some(result) = self.session_statement(statement)? {
+            return Ok(result);
+        }
+        let snapshot_settings = self.settings.clone();
         match &mut self.txn {
             Some(txn) if txn.failed => Err(Error::TransactionAborted),
             Some(txn) => {
                 let mut root = txn.root.clone();
-                let result = run(&self.repo, statement, &mut root)?;
+                let result = run(&self.repo, statement, &mut root, &snapshot_settings)?;
                 if let Some(txn) = &mut self.txn {
                     txn.root = root;
                 }
@@ -280,7 +337,7 @@ impl Session {
             None => {
                 let (addr, original) = self.read_working()?;
                 let mut root = original.clone();
-                let result = run(&self.repo, statement, &mut root)?;
+                let result = run(&self.repo, statement, &mut root, &snapshot_settings)?;
                 if root != original {
                     self.write_working(addr, &root)?;
                 }
@@ -450,6 +507,9 @@ impl Session {
             root: base.clone(),
             base,
             failed: false,
+            begin_settings: self.settings.clone(),
+            session_settings: self.settings.clone(),
+            savepoints: Vec::new(),
         });
         Ok(())
     }
@@ -459,6 +519,11 @@ impl Session {
             return Ok(StatementResult::Command {
                 tag: "COMMIT".into(),
             });
+        };
+        self.settings = if txn.failed {
+            txn.begin_settings.clone()
+        } else {
+            txn.session_settings.clone()
         };
         if txn.failed {
             return Ok(StatementResult::Command {
@@ -480,6 +545,166 @@ impl Session {
         }
         Ok(StatementResult::Command {
             tag: "COMMIT".into(),
+        })
+    }
+
+    /// Runs SET, SHOW, RESET and the savepoint statements, which act on the session itself;
+    /// `None` for every other statement.
+    fn session_statement(&mut self, statement: &Statement) -> Result<Option<StatementResult>> {
+        let command = |tag: &str| {
+            Ok(Some(StatementResult::Command {
+                tag: tag.to_string(),
+            }))
+        };
+        match statement {
+            Statement::ShowVariable { variable } => {
+                let name = variable
+                    .iter()
+                    .map(|i| i.value.clone())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                Ok(Some(self.show(&name)?))
+            }
+            Statement::SetVariable {
+                local,
+                hivevar: false,
+                variables,
+                value,
+            } => {
+                let names: Vec<String> = variables
+                    .iter()
+                    .map(|n| {
+                        n.0.iter()
+                            .map(|i| i.value.clone())
+                            .collect::<Vec<_>>()
+                            .join(".")
+                    })
+                    .collect();
+                let [name] = names.as_slice() else {
+                    return Err(Error::Unsupported("SET of several parameters".into()));
+                };
+                let value = setting_value(value)?;
+                self.set(name, value.as_deref(), *local)?;
+                command("SET")
+            }
+            Statement::SetTimeZone { local, value } => {
+                let value = setting_value(std::slice::from_ref(value))?;
+                self.set("timezone", value.as_deref(), *local)?;
+                command("SET")
+            }
+            Statement::SetNames { charset_name, .. } => {
+                self.set("client_encoding", Some(charset_name), false)?;
+                command("SET")
+            }
+            Statement::SetTransaction { .. } => command("SET"),
+            // vdb-sql keeps no SQL-level prepared statements; the wire layer drops its
+            // protocol-level ones when it sees this statement (psycopg sends it on reset).
+            Statement::Deallocate { name, .. } if name.value.eq_ignore_ascii_case("all") => {
+                command("DEALLOCATE ALL")
+            }
+            Statement::Discard {
+                object_type: sqlparser::ast::DiscardObject::ALL,
+            } => {
+                self.set("all", None, false)?;
+                command("DISCARD ALL")
+            }
+            Statement::Savepoint { name } => {
+                let name = ident_name(name);
+                let Some(txn) = &mut self.txn else {
+                    return Err(no_block("SAVEPOINT"));
+                };
+                txn.savepoints.push(Savepoint {
+                    name,
+                    root: txn.root.clone(),
+                    settings: self.settings.clone(),
+                    session_settings: txn.session_settings.clone(),
+                });
+                command("SAVEPOINT")
+            }
+            Statement::ReleaseSavepoint { name } => {
+                let name = ident_name(name);
+                let Some(txn) = &mut self.txn else {
+                    return Err(no_block("RELEASE SAVEPOINT"));
+                };
+                let i = find_savepoint(&txn.savepoints, &name)?;
+                txn.savepoints.truncate(i);
+                command("RELEASE")
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// `ROLLBACK TO [SAVEPOINT] name`: back to the state at the savepoint, which stays open;
+    /// a failed block is usable again.
+    fn rollback_to(&mut self, name: &str) -> Result<StatementResult> {
+        let Some(txn) = &mut self.txn else {
+            return Err(no_block("ROLLBACK TO SAVEPOINT"));
+        };
+        let i = find_savepoint(&txn.savepoints, name)?;
+        txn.savepoints.truncate(i + 1);
+        let savepoint = &txn.savepoints[i];
+        txn.root = savepoint.root.clone();
+        txn.session_settings = savepoint.session_settings.clone();
+        txn.failed = false;
+        self.settings = savepoint.settings.clone();
+        Ok(StatementResult::Command {
+            tag: "ROLLBACK".into(),
+        })
+    }
+
+    /// `SHOW name` (one row, one column named as PostgreSQL names it) or `SHOW ALL`.
+    fn show(&self, name: &str) -> Result<StatementResult> {
+        if name.eq_ignore_ascii_case("all") {
+            let rows = self
+                .settings
+                .all()
+                .into_iter()
+                .map(|(n, v, d)| vec![Value::Text(n), Value::Text(v), Value::Text(d)])
+                .collect();
+            return Ok(StatementResult::Rows {
+                columns: vec![
+                    ("name".into(), Type::Text),
+                    ("setting".into(), Type::Text),
+                    ("description".into(), Type::Text),
+                ],
+                rows,
+            });
+        }
+        let value = self.settings.must_get(name)?;
+        Ok(StatementResult::Rows {
+            columns: vec![(Settings::show_column(name), Type::Text)],
+            rows: vec![vec![Value::Text(value)]],
+        })
+    }
+
+    /// `SET [LOCAL] name = value` (`None`: DEFAULT, as RESET). SET LOCAL lasts until the end
+    /// of the block (outside one it does nothing, as PostgreSQL only warns).
+    fn set(&mut self, name: &str, value: Option<&str>, local: bool) -> Result<()> {
+        let apply = |settings: &mut Settings| match value {
+            Some(v) => settings.set(name, v),
+            None => settings.reset(name),
+        };
+        match &mut self.txn {
+            None if local => Ok(()),
+            None => apply(&mut self.settings),
+            Some(txn) => {
+                apply(&mut self.settings)?;
+                if !local {
+                    apply(&mut txn.session_settings)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// `RESET name` / `RESET ALL` (sqlparser 0.52 does not parse RESET; see [`reset_target`]).
+    fn reset(&mut self, name: &str) -> Result<StatementResult> {
+        if self.txn.as_ref().is_some_and(|t| t.failed) {
+            return Err(Error::TransactionAborted);
+        }
+        self.set(name, None, false)?;
+        Ok(StatementResult::Command {
+            tag: "RESET".into(),
         })
     }
 
@@ -522,8 +747,98 @@ fn controls_transaction(statement: &Statement) -> bool {
     )
 }
 
-/// Plans, optimizes and executes one statement against `root`.
-fn run(repo: &Repository, statement: &Statement, root: &mut RootValue) -> Result<StatementResult> {
+/// 25P01: a savepoint statement outside a transaction block.
+fn no_block(what: &str) -> Error {
+    Error::invalid(
+        "25P01",
+        format!("{what} can only be used in transaction blocks"),
+    )
+}
+
+/// The position of the newest savepoint called `name`, or 3B001.
+fn find_savepoint(savepoints: &[Savepoint], name: &str) -> Result<usize> {
+    savepoints
+        .iter()
+        .rposition(|s| s.name == name)
+        .ok_or_else(|| Error::invalid("3B001", format!("savepoint \"{name}\" does not exist")))
+}
+
+/// The text of a SET value list: identifiers and literals as written, joined by `, ` (the
+/// form `search_path` takes); `None` for DEFAULT.
+fn setting_value(values: &[sqlparser::ast::Expr]) -> Result<Option<String>> {
+    use sqlparser::ast::{Expr, Value as V};
+    let mut parts = Vec::new();
+    for value in values {
+        parts.push(match value {
+            Expr::Identifier(i)
+                if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default") =>
+            {
+                return Ok(None)
+            }
+            Expr::Identifier(i) => i.value.clone(),
+            Expr::Value(V::SingleQuotedString(s) | V::EscapedStringLiteral(s)) => s.clone(),
+            Expr::Value(V::Number(n, _)) => n.clone(),
+            Expr::Value(V::Boolean(b)) => if *b { "on" } else { "off" }.to_string(),
+            Expr::UnaryOp {
+                op: sqlparser::ast::UnaryOperator::Minus,
+                expr,
+            } => format!("-{expr}"),
+            other => other.to_string(),
+        });
+    }
+    Ok(Some(parts.join(", ")))
+}
+
+/// The parameter a `RESET name` / `RESET ALL` statement names, read from its tokens (sqlparser
+/// 0.52 has no RESET statement); `None` for any other text.
+fn reset_target(sql: &str) -> Option<String> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
+    let words: Vec<&Token> = tokens
+        .iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_) | Token::SemiColon))
+        .collect();
+    let (first, rest) = words.split_first()?;
+    match first {
+        Token::Word(w) if w.value.eq_ignore_ascii_case("reset") && !rest.is_empty() => {
+            let mut name = Vec::new();
+            for t in rest {
+                match t {
+                    Token::Word(w) => name.push(w.value.clone()),
+                    Token::Period => {}
+                    _ => return None,
+                }
+            }
+            Some(
+                name.join(if rest.iter().any(|t| matches!(t, Token::Period)) {
+                    "."
+                } else {
+                    " "
+                }),
+            )
+        }
+        _ => None,
+    }
+}
+
+/// Plans, optimizes and executes one statement against `root`, with `settings` as the session's
+/// parameters that the statement may read.
+fn run(
+    repo: &Repository,
+    statement: &Statement,
+    root: &mut RootValue,
+    settings: &Settings,
+) -> Result<StatementResult> {
+    let ns = repo.node_store();
+    let snapshot = Snapshot::new(root.clone(), ns.clone(), settings.clone());
+    context::with_snapshot(snapshot, || run_planned(repo, statement, root))
+}
+
+fn run_planned(
+    repo: &Repository,
+    statement: &Statement,
+    root: &mut RootValue,
+) -> Result<StatementResult> {
     let ns = repo.node_store();
     if let Statement::Explain {
         statement: inner,

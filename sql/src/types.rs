@@ -12,6 +12,8 @@ use vdb_engine::value::{Numeric, Type, Value};
 
 use crate::error::{Error, Result};
 
+pub use crate::system::types::{format_type, type_modifier, type_oid};
+
 /// The engine type for a sqlparser data type.
 pub fn sql_type(dt: &DataType) -> Result<Type> {
     check_numeric(base_sql_type(dt)?)
@@ -678,8 +680,31 @@ pub fn to_pg_text(value: &Value) -> Option<String> {
         Value::Bytea(b) => format_bytea(b),
         Value::Date(d) => format_date(*d),
         Value::Timestamp(ts) => format_timestamp(*ts),
+        Value::Array(items) => format_array(items),
         other => format!("{other:?}"),
     })
+}
+
+/// An array's text form: `{a,b}`, with elements quoted when empty, `NULL`-like, or holding
+/// `{},"\` or whitespace, and NULL elements as `NULL`.
+fn format_array(items: &[Value]) -> String {
+    let parts: Vec<String> = items
+        .iter()
+        .map(|v| match to_pg_text(v) {
+            None => "NULL".into(),
+            Some(s)
+                if s.is_empty()
+                    || s.eq_ignore_ascii_case("null")
+                    || s.chars().any(|c| {
+                        matches!(c, '{' | '}' | ',' | '"' | '\\') || c.is_whitespace()
+                    }) =>
+            {
+                format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+            }
+            Some(s) => s,
+        })
+        .collect();
+    format!("{{{}}}", parts.join(","))
 }
 
 #[cfg(test)]

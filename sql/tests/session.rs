@@ -38,6 +38,23 @@ fn setup() -> (Session, Session) {
 }
 
 #[test]
+fn settings_follow_set_and_transactions() {
+    let (mut a, _) = setup();
+    assert_eq!(a.setting("server_version").as_deref(), Some("15.0"));
+    assert_eq!(a.setting("DateStyle").as_deref(), Some("ISO, MDY"));
+    assert_eq!(a.setting("no_such_parameter"), None);
+    tag(&mut a, "SET application_name = 'psql'");
+    assert_eq!(a.setting("application_name").as_deref(), Some("psql"));
+    tag(&mut a, "BEGIN");
+    tag(&mut a, "SET application_name = 'inside'");
+    tag(&mut a, "ROLLBACK");
+    assert_eq!(a.setting("application_name").as_deref(), Some("psql"));
+    assert_eq!(tag(&mut a, "DEALLOCATE ALL"), "DEALLOCATE ALL");
+    assert_eq!(tag(&mut a, "RESET ALL"), "RESET");
+    assert_eq!(a.setting("application_name").as_deref(), Some(""));
+}
+
+#[test]
 fn command_tags_follow_postgresql() {
     let (mut a, _) = setup();
     assert_eq!(

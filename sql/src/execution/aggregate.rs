@@ -24,6 +24,10 @@ enum Accumulator {
     },
     Min(Option<Value>),
     Max(Option<Value>),
+    /// array_agg's inputs with their ORDER BY keys.
+    Array(Vec<(Vec<Value>, Value)>),
+    /// bool_and / bool_or so far (None: no non-NULL input yet).
+    Bool(Option<bool>),
 }
 
 impl Accumulator {
@@ -36,14 +40,29 @@ impl Accumulator {
             },
             AggregateFunction::Min => Accumulator::Min(None),
             AggregateFunction::Max => Accumulator::Max(None),
+            AggregateFunction::ArrayAgg => Accumulator::Array(Vec::new()),
+            AggregateFunction::BoolAnd | AggregateFunction::BoolOr => Accumulator::Bool(None),
         }
     }
 
-    fn add(&mut self, call: &AggregateCall, value: Value) -> Result<()> {
+    fn add(&mut self, call: &AggregateCall, value: Value, keys: Vec<Value>) -> Result<()> {
+        if let Accumulator::Array(items) = self {
+            items.push((keys, value));
+            return Ok(());
+        }
         if value.is_null() && call.function != AggregateFunction::CountStar {
             return Ok(());
         }
         match self {
+            Accumulator::Array(_) => {}
+            Accumulator::Bool(state) => {
+                let b = value == Value::Bool(true);
+                *state = Some(match (*state, call.function) {
+                    (None, _) => b,
+                    (Some(s), AggregateFunction::BoolOr) => s || b,
+                    (Some(s), _) => s && b,
+                });
+            }
             Accumulator::Count(n) => *n += 1,
             Accumulator::Sum { sum, count } => {
                 // Ints sum as numeric (exact), converted to the result type at the end.
@@ -97,6 +116,12 @@ impl Accumulator {
                 })?,
             },
             Accumulator::Min(v) | Accumulator::Max(v) => v.unwrap_or(Value::Null),
+            Accumulator::Bool(b) => b.map_or(Value::Null, Value::Bool),
+            Accumulator::Array(items) if items.is_empty() => Value::Null,
+            Accumulator::Array(mut items) => {
+                items.sort_by(|(a, _), (b, _)| super::sort::compare_keys(a, b, &call.order_by));
+                Value::Array(items.into_iter().map(|(_, v)| v).collect())
+            }
         })
     }
 }
@@ -134,6 +159,15 @@ pub fn aggregate(source: Rows, group_by: &[Expr], aggregates: &[AggregateCall]) 
                     .map_or(Ok(Value::Bool(true)), |a| a.eval(&row))
             })
             .collect::<Result<Vec<_>>>()?;
+        let order_keys = aggregates
+            .iter()
+            .map(|call| {
+                call.order_by
+                    .iter()
+                    .map(|k| k.expr.eval(&row))
+                    .collect::<Result<Vec<_>>>()
+            })
+            .collect::<Result<Vec<_>>>()?;
         let mut fresh = vec![true; aggregates.len()];
         for (i, _) in aggregates.iter().enumerate().filter(|(_, c)| c.distinct) {
             let set = seen.entry((OrdRow(key.clone()), i)).or_default();
@@ -146,10 +180,11 @@ pub fn aggregate(source: Rows, group_by: &[Expr], aggregates: &[AggregateCall]) 
             .iter_mut()
             .zip(aggregates)
             .zip(values)
-            .zip(fresh);
-        for (((acc, call), value), fresh) in inputs {
+            .zip(fresh)
+            .zip(order_keys);
+        for ((((acc, call), value), fresh), keys) in inputs {
             if fresh {
-                acc.add(call, value)?;
+                acc.add(call, value, keys)?;
             }
         }
     }

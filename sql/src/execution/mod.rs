@@ -16,6 +16,7 @@ mod insert;
 mod join;
 mod limit;
 mod project;
+mod project_set;
 mod scan;
 mod sequence;
 mod setop;
@@ -154,6 +155,9 @@ pub fn query(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
         } => scan::scan(&table, &range, with_key, root, ns)?,
         Plan::Filter { source, predicate } => filter::filter(query(*source, root, ns)?, predicate),
         Plan::Project { source, exprs } => project::project(query(*source, root, ns)?, exprs),
+        Plan::ProjectSet { source, exprs } => {
+            project_set::project_set(query(*source, root, ns)?, exprs)
+        }
         Plan::NestedLoopJoin {
             left,
             right,

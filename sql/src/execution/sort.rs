@@ -25,7 +25,7 @@ pub fn sort(source: Rows, keys: &[SortKey]) -> Result<Rows> {
     Ok(Box::new(keyed.into_iter().map(|(_, row)| Ok(row))))
 }
 
-fn compare_keys(a: &[Value], b: &[Value], keys: &[SortKey]) -> Ordering {
+pub(super) fn compare_keys(a: &[Value], b: &[Value], keys: &[SortKey]) -> Ordering {
     for ((x, y), key) in a.iter().zip(b).zip(keys) {
         let ord = match (x.is_null(), y.is_null()) {
             (true, true) => Ordering::Equal,

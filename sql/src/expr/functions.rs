@@ -27,6 +27,7 @@ pub(super) fn function(f: Function, args: Vec<Value>) -> Result<Value> {
     let mut args = args.into_iter();
     let first = args.next().unwrap_or(Value::Null);
     Ok(match (f, first) {
+        (Function::SizePretty, v) => Value::Text(size_pretty(super::as_i64(&v).unwrap_or(0))),
         (Function::Lower, Value::Text(s)) => Value::Text(s.to_lowercase()),
         (Function::Upper, Value::Text(s)) => Value::Text(s.to_uppercase()),
         (Function::Length, Value::Text(s)) => {
@@ -178,6 +179,77 @@ fn substr(s: &str, from: Option<&Value>, count: Option<&Value>) -> Result<Value>
     Ok(Value::Text(out))
 }
 
+/// `pg_size_pretty`: bytes below 10 kB, then the largest unit that keeps the number below
+/// 10240, rounded half up (PostgreSQL's rule).
+fn size_pretty(bytes: i64) -> String {
+    let mut size = bytes;
+    for unit in ["bytes", "kB", "MB", "GB", "TB"] {
+        if size.abs() < 10 * 1024 || unit == "TB" {
+            return format!("{size} {unit}");
+        }
+        size = (size + if size < 0 { -512 } else { 512 }) / 1024;
+    }
+    format!("{size} PB")
+}
+
+/// `json_build_object(k1, v1, ...)` in PostgreSQL's text form: `{"k" : v, "k2" : v2}`.
+pub(super) fn json_build_object(args: &[Value]) -> Result<Value> {
+    let mut parts = Vec::new();
+    for pair in args.chunks(2) {
+        let (key, value) = match pair {
+            [k, v] => (k, v),
+            _ => {
+                return Err(Error::invalid(
+                    "22023",
+                    "argument list must have even number of elements",
+                ))
+            }
+        };
+        let Some(key) = crate::types::to_pg_text(key) else {
+            return Err(Error::invalid(
+                "22004",
+                "null value not allowed for object key",
+            ));
+        };
+        parts.push(format!("{} : {}", json_string(&key), json_value(value)));
+    }
+    Ok(Value::Text(format!("{{{}}}", parts.join(", "))))
+}
+
+fn json_value(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int2(_)
+        | Value::Int4(_)
+        | Value::Int8(_)
+        | Value::Float4(_)
+        | Value::Float8(_)
+        | Value::Numeric(_) => crate::types::to_pg_text(v).unwrap_or_default(),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(json_value).collect();
+            format!("[{}]", items.join(","))
+        }
+        other => json_string(&crate::types::to_pg_text(other).unwrap_or_default()),
+    }
+}
+
+fn json_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,10 +14,20 @@ use vdb_engine::value::Type;
 
 use crate::error::{Error, Result};
 use crate::planner::expr::{bind, ident_name, Scope, ScopeColumn, Typed};
-use crate::planner::plan::{AggregateCall, AggregateFunction};
+use crate::planner::plan::{AggregateCall, AggregateFunction, SortKey};
 use crate::types::{numeric_rank, type_name};
 
-const AGGREGATES: &[&str] = &["count", "sum", "avg", "min", "max"];
+const AGGREGATES: &[&str] = &[
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "array_agg",
+    "bool_and",
+    "bool_or",
+    "every",
+];
 
 /// Whether `f` names an aggregate function.
 fn is_aggregate(f: &ast::Function) -> bool {
@@ -26,17 +36,32 @@ fn is_aggregate(f: &ast::Function) -> bool {
 
 /// Whether any of the expressions contains an aggregate call.
 pub fn contains_aggregate<'a>(exprs: impl IntoIterator<Item = &'a ast::Expr>) -> bool {
-    struct Finder;
+    /// Aggregates inside a subquery belong to the subquery: `depth` counts the queries entered.
+    struct Finder {
+        depth: usize,
+    }
     impl Visitor for Finder {
         type Break = ();
+        fn pre_visit_query(&mut self, _: &ast::Query) -> ControlFlow<()> {
+            self.depth += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _: &ast::Query) -> ControlFlow<()> {
+            self.depth -= 1;
+            ControlFlow::Continue(())
+        }
         fn pre_visit_expr(&mut self, expr: &ast::Expr) -> ControlFlow<()> {
             match expr {
-                ast::Expr::Function(f) if is_aggregate(f) => ControlFlow::Break(()),
+                ast::Expr::Function(f) if self.depth == 0 && is_aggregate(f) => {
+                    ControlFlow::Break(())
+                }
                 _ => ControlFlow::Continue(()),
             }
         }
     }
-    exprs.into_iter().any(|e| e.visit(&mut Finder).is_break())
+    exprs
+        .into_iter()
+        .any(|e| e.visit(&mut Finder { depth: 0 }).is_break())
 }
 
 /// The GROUP BY keys and aggregate calls found so far, and the output row's scope.
@@ -96,6 +121,7 @@ impl Grouping {
         let mut rewriter = Rewriter {
             grouping: self,
             input,
+            depth: 0,
         };
         if let ControlFlow::Break(e) = VisitMut::visit(&mut rewritten, &mut rewriter) {
             return Err(e);
@@ -180,12 +206,27 @@ impl Visitor for ColumnFinder<'_> {
 struct Rewriter<'a> {
     grouping: &'a mut Grouping,
     input: &'a Scope,
+    /// Subqueries entered: their expressions are their own, not rewritten.
+    depth: usize,
 }
 
 impl VisitorMut for Rewriter<'_> {
     type Break = Error;
 
+    fn pre_visit_query(&mut self, _: &mut ast::Query) -> ControlFlow<Error> {
+        self.depth += 1;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _: &mut ast::Query) -> ControlFlow<Error> {
+        self.depth -= 1;
+        ControlFlow::Continue(())
+    }
+
     fn pre_visit_expr(&mut self, expr: &mut ast::Expr) -> ControlFlow<Error> {
+        if self.depth > 0 {
+            return ControlFlow::Continue(());
+        }
         let plain = matches!(
             expr,
             ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_)
@@ -221,13 +262,25 @@ fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
     let ast::FunctionArguments::List(list) = &f.args else {
         return Err(Error::Unsupported(format!("aggregate call {f}")));
     };
-    if f.filter.is_some()
-        || f.over.is_some()
-        || !f.within_group.is_empty()
-        || !list.clauses.is_empty()
-    {
+    let order_by: &[ast::OrderByExpr] = match list.clauses.as_slice() {
+        [] => &[],
+        [ast::FunctionArgumentClause::OrderBy(keys)] if name == "array_agg" => keys,
+        _ => return Err(Error::Unsupported(format!("aggregate call {f}"))),
+    };
+    if f.filter.is_some() || f.over.is_some() || !f.within_group.is_empty() {
         return Err(Error::Unsupported(format!("aggregate call {f}")));
     }
+    let order_by = order_by
+        .iter()
+        .map(|k| {
+            let descending = k.asc == Some(false);
+            Ok(SortKey {
+                expr: bind(&k.expr, input)?.expr,
+                descending,
+                nulls_first: k.nulls_first.unwrap_or(descending),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     let distinct = matches!(
         list.duplicate_treatment,
         Some(ast::DuplicateTreatment::Distinct)
@@ -239,6 +292,7 @@ fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
                 arg: None,
                 ty: Type::Int8,
                 distinct: false,
+                order_by: Vec::new(),
             });
         }
         [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] => e,
@@ -286,6 +340,19 @@ fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
             },
         ),
         "min" => (AggregateFunction::Min, arg_type.clone()),
+        "array_agg" => (
+            AggregateFunction::ArrayAgg,
+            Type::Array(Box::new(arg_type.clone())),
+        ),
+        "bool_and" | "every" | "bool_or" if arg_type == Type::Bool => {
+            let f = if name == "bool_or" {
+                AggregateFunction::BoolOr
+            } else {
+                AggregateFunction::BoolAnd
+            };
+            (f, Type::Bool)
+        }
+        "bool_and" | "every" | "bool_or" => return Err(no_function()),
         _ => (AggregateFunction::Max, arg_type.clone()),
     };
     let arg = bound.coerce(&arg_type, "aggregate")?;
@@ -294,5 +361,6 @@ fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
         arg: Some(arg),
         ty,
         distinct,
+        order_by,
     })
 }

@@ -8,6 +8,7 @@ use vdb_engine::value::{Type, Value};
 use crate::error::{Error, Result};
 use crate::expr::{BinaryOp, Expr, Function};
 use crate::planner::function::{floor_ceil, function, text_arg};
+use crate::planner::{context, subquery, system};
 use crate::types::{self, implicit_cast, numeric_rank, sql_type, type_name, value_type};
 
 /// One column visible to expressions: the relation it comes from and its name and type.
@@ -108,7 +109,12 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
         E::Identifier(ident) => column(scope, None, ident),
         E::CompoundIdentifier(parts) => match parts.as_slice() {
             [rel, col] => column(scope, Some(&ident_name(rel)), col),
-            [schema, rel, col] if ident_name(schema) == "public" => {
+            [schema, rel, col]
+                if matches!(
+                    ident_name(schema).as_str(),
+                    "public" | "pg_catalog" | "information_schema"
+                ) =>
+            {
                 column(scope, Some(&ident_name(rel)), col)
             }
             _ => Err(Error::Unsupported(format!("column reference {expr}"))),
@@ -179,8 +185,21 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             format: None,
             ..
         } => {
-            let ty = sql_type(data_type)?;
+            let ty = match system::cast_target(data_type)? {
+                system::CastTarget::Regclass => {
+                    return system::cast_to_reg(bind(expr, scope)?, true)
+                }
+                system::CastTarget::Regtype => {
+                    return system::cast_to_reg(bind(expr, scope)?, false)
+                }
+                system::CastTarget::Plain(ty) => ty,
+            };
             let inner = bind(expr, scope)?;
+            if ty.is_text() {
+                if let Some(name) = system::reg_to_text(&inner)? {
+                    return Ok(name);
+                }
+            }
             let cast = Expr::Cast(Box::new(inner.expr), ty.clone());
             // An explicit cast to varchar(n) truncates where an assignment would fail.
             if let Type::Varchar(Some(n)) = ty {
@@ -242,13 +261,138 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             }
             Ok(Typed::new(Expr::Function(func, list), Type::Text))
         }
+        E::Subquery(q) => subquery::scalar(q, scope),
+        E::Exists { subquery, negated } => subquery::exists(subquery, *negated, scope),
+        E::InSubquery {
+            expr,
+            subquery,
+            negated,
+        } => {
+            let (op, all) = if *negated {
+                (BinaryOp::NotEq, true)
+            } else {
+                (BinaryOp::Eq, false)
+            };
+            subquery::quantified(bind(expr, scope)?, op, subquery, all, scope)
+        }
+        E::AnyOp {
+            left,
+            compare_op,
+            right,
+            ..
+        } => quantified(scope, left, compare_op, right, false),
+        E::AllOp {
+            left,
+            compare_op,
+            right,
+        } => quantified(scope, left, compare_op, right, true),
+        E::Array(array) => array_literal(scope, &array.elem),
+        E::Collate { expr, .. } => bind(expr, scope),
+        E::Subscript { expr, subscript } => match subscript.as_ref() {
+            ast::Subscript::Index { index } => {
+                let array = bind(expr, scope)?;
+                let Some(Type::Array(element)) = array.ty.clone() else {
+                    return Err(Error::mismatch(format!(
+                        "cannot subscript type {} because it does not support subscripting",
+                        type_name(&array.resolved_type())
+                    )));
+                };
+                let index = bind(index, scope)?.coerce(&Type::Int4, "array subscript")?;
+                Ok(Typed::new(
+                    Expr::Subscript(Box::new(array.expr), Box::new(index)),
+                    *element,
+                ))
+            }
+            other => Err(Error::Unsupported(format!("array slice {other}"))),
+        },
         other => Err(Error::Unsupported(format!("expression {other}"))),
     }
 }
 
 fn column(scope: &Scope, relation: Option<&str>, ident: &ast::Ident) -> Result<Typed> {
-    let i = scope.resolve(relation, &ident_name(ident))?;
-    Ok(Typed::new(Expr::Column(i), scope.columns[i].ty.clone()))
+    let name = ident_name(ident);
+    match scope.resolve(relation, &name) {
+        Ok(i) => Ok(Typed::new(Expr::Column(i), scope.columns[i].ty.clone())),
+        Err(e @ (Error::UndefinedColumn(_) | Error::InvalidStatement { .. })) => {
+            match context::resolve_outer(relation, &name) {
+                Some((level, index, column)) => {
+                    Ok(Typed::new(Expr::Outer { level, index }, column.ty))
+                }
+                None => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `left op ANY/ALL (right)`: over a subquery's rows or an array's elements.
+fn quantified(
+    scope: &Scope,
+    left: &ast::Expr,
+    op: &ast::BinaryOperator,
+    right: &ast::Expr,
+    all: bool,
+) -> Result<Typed> {
+    let left = bind(left, scope)?;
+    let Typed { expr, .. } = binary(
+        left.clone(),
+        op,
+        Typed {
+            expr: Expr::Literal(Value::Null),
+            ty: left.ty.clone(),
+        },
+    )?;
+    let Expr::Binary(op, _, _) = expr else {
+        return Err(Error::Unsupported(format!("operator {op} with ANY/ALL")));
+    };
+    let inner = match right {
+        ast::Expr::Nested(inner) => inner.as_ref(),
+        other => other,
+    };
+    if let ast::Expr::Subquery(q) = inner {
+        return subquery::quantified(left, op, q, all, scope);
+    }
+    let array = bind(inner, scope)?;
+    let element = match &array.ty {
+        Some(Type::Array(e)) => (**e).clone(),
+        None => left.resolved_type(),
+        Some(other) => {
+            return Err(Error::mismatch(format!(
+                "op ANY/ALL (array) requires array on right side, not {}",
+                type_name(other)
+            )))
+        }
+    };
+    let array_ty = Type::Array(Box::new(element.clone()));
+    let array = array.coerce(&array_ty, "ANY/ALL")?;
+    let probe = make_binary(op, left, Typed::new(Expr::Literal(Value::Null), element))?;
+    let left = match probe.expr {
+        Expr::Binary(_, l, _) => *l,
+        other => other,
+    };
+    Ok(Typed::new(
+        Expr::Quantified {
+            left: Box::new(left),
+            op,
+            array: Box::new(array),
+            all,
+        },
+        Type::Bool,
+    ))
+}
+
+/// `ARRAY[a, b, ...]`: elements coerced to their common type.
+fn array_literal(scope: &Scope, elems: &[ast::Expr]) -> Result<Typed> {
+    let items = elems
+        .iter()
+        .map(|e| bind(e, scope))
+        .collect::<Result<Vec<_>>>()?;
+    let ty = common_type(&items, "ARRAY")?;
+    let list = items
+        .into_iter()
+        .map(|i| i.coerce(&ty, "ARRAY"))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Typed::new(Expr::Array(list), Type::Array(Box::new(ty))))
 }
 
 fn literal(v: &ast::Value) -> Result<Typed> {
@@ -307,9 +451,70 @@ fn binary(l: Typed, op: &ast::BinaryOperator, r: Typed) -> Result<Typed> {
         B::And => BinaryOp::And,
         B::Or => BinaryOp::Or,
         B::StringConcat => BinaryOp::Concat,
+        B::PGRegexMatch => return regex(l, r, false, false),
+        B::PGRegexIMatch => return regex(l, r, false, true),
+        B::PGRegexNotMatch => return regex(l, r, true, false),
+        B::PGRegexNotIMatch => return regex(l, r, true, true),
+        B::PGCustomBinaryOperator(parts)
+            if parts.len() == 2 && parts[0].eq_ignore_ascii_case("pg_catalog") =>
+        {
+            let op = match parts[1].as_str() {
+                "~" => B::PGRegexMatch,
+                "~*" => B::PGRegexIMatch,
+                "!~" => B::PGRegexNotMatch,
+                "!~*" => B::PGRegexNotIMatch,
+                "=" => B::Eq,
+                "<>" => B::NotEq,
+                "<" => B::Lt,
+                "<=" => B::LtEq,
+                ">" => B::Gt,
+                ">=" => B::GtEq,
+                "||" => B::StringConcat,
+                "~~" => {
+                    return like_typed(l, r, false, false);
+                }
+                other => return Err(Error::Unsupported(format!("operator pg_catalog.{other}"))),
+            };
+            return binary(l, &op, r);
+        }
         other => return Err(Error::Unsupported(format!("operator {other}"))),
     };
     make_binary(op, l, r)
+}
+
+/// `l ~ r` and its forms: both sides text.
+fn regex(l: Typed, r: Typed, negated: bool, case_insensitive: bool) -> Result<Typed> {
+    let text = |t: Typed| -> Result<Expr> {
+        match &t.ty {
+            Some(ty) if !ty.is_text() => Err(Error::undefined_function(format!(
+                "operator does not exist: {} ~ unknown",
+                type_name(ty)
+            ))),
+            _ => t.coerce(&Type::Text, "~"),
+        }
+    };
+    Ok(Typed::new(
+        Expr::Regex {
+            expr: Box::new(text(l)?),
+            pattern: Box::new(text(r)?),
+            negated,
+            case_insensitive,
+        },
+        Type::Bool,
+    ))
+}
+
+/// `l ~~ r` (LIKE) over bound operands.
+fn like_typed(l: Typed, r: Typed, negated: bool, ci: bool) -> Result<Typed> {
+    Ok(Typed::new(
+        Expr::Like {
+            expr: Box::new(l.coerce(&Type::Text, "LIKE")?),
+            pattern: Box::new(r.coerce(&Type::Text, "LIKE")?),
+            negated,
+            case_insensitive: ci,
+        },
+        Type::Bool,
+    ))
 }
 
 /// Builds `l op r` with PostgreSQL's operand resolution.
@@ -321,6 +526,25 @@ pub fn make_binary(op: BinaryOp, l: Typed, r: Typed) -> Result<Typed> {
             Ok(Typed::new(
                 node(boolean(l, name)?, boolean(r, name)?),
                 Type::Bool,
+            ))
+        }
+        BinaryOp::Concat
+            if matches!(l.ty, Some(Type::Array(_))) || matches!(r.ty, Some(Type::Array(_))) =>
+        {
+            let ty =
+                l.ty.clone()
+                    .filter(|t| matches!(t, Type::Array(_)))
+                    .or_else(|| r.ty.clone())
+                    .unwrap_or(Type::Array(Box::new(Type::Text)));
+            // An element on either side is appended or prepended as it is.
+            let side = |t: Typed| match &t.ty {
+                Some(Type::Array(_)) | None => t.coerce(&ty, "||"),
+                Some(_) => Ok(t.expr),
+            };
+            let (l, r) = (side(l)?, side(r)?);
+            Ok(Typed::new(
+                Expr::Function(Function::ArrayCat, vec![l, r]),
+                ty,
             ))
         }
         BinaryOp::Concat => {
@@ -678,8 +902,16 @@ pub fn output_name(expr: &ast::Expr) -> String {
 
 /// PostgreSQL names a cast column after the type's internal name.
 fn cast_name(dt: &ast::DataType) -> Option<String> {
+    let target = match system::cast_target(dt).ok()? {
+        system::CastTarget::Regclass => return Some("regclass".into()),
+        system::CastTarget::Regtype => return Some("regtype".into()),
+        system::CastTarget::Plain(t) => t,
+    };
+    if let ast::DataType::Custom(name, _) = dt {
+        return name.0.last().map(|i| i.value.to_lowercase());
+    }
     Some(
-        match sql_type(dt).ok()? {
+        match target {
             Type::Bool => "bool",
             Type::Int2 => "int2",
             Type::Int4 => "int4",

@@ -6,8 +6,9 @@ use sqlparser::ast;
 use vdb_engine::value::{Type, Value};
 
 use crate::error::{Error, Result};
-use crate::expr::{BinaryOp, Expr, Function};
+use crate::expr::{BinaryOp, Expr, Function, SetFunction};
 use crate::planner::expr::{bind, common_type, ident_name, make_binary, Scope, Typed};
+use crate::planner::{subquery, system};
 use crate::types::{numeric_rank, type_name};
 
 pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
@@ -21,6 +22,18 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
     if let Some(call) = super::sequence::clock_or_random(&name, &f.args) {
         return Ok(call);
     }
+    let short = name.strip_prefix("pg_catalog.").unwrap_or(&name);
+    match &f.args {
+        ast::FunctionArguments::None if system::is_keyword_function(short) => {
+            if let Some(t) = system::catalog_function(short, Vec::new())? {
+                return Ok(t);
+            }
+        }
+        ast::FunctionArguments::Subquery(q) if short == "array" => {
+            return subquery::array(q, scope);
+        }
+        _ => {}
+    }
     let ast::FunctionArguments::List(list) = &f.args else {
         return Err(Error::Unsupported(format!("function call {f}")));
     };
@@ -32,7 +45,19 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
     {
         return Err(Error::Unsupported(format!("function call {f}")));
     }
-    if ["count", "sum", "avg", "min", "max"].contains(&name.as_str()) {
+    if [
+        "count",
+        "sum",
+        "avg",
+        "min",
+        "max",
+        "array_agg",
+        "bool_and",
+        "bool_or",
+        "every",
+    ]
+    .contains(&name.as_str())
+    {
         return Err(Error::invalid(
             "42803",
             "aggregate functions are not allowed here",
@@ -52,6 +77,15 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
         .strip_prefix("pg_catalog.")
         .unwrap_or(&name)
         .to_string();
+    if let Some(t) = set_function(&name, args.clone())? {
+        return Ok(t);
+    }
+    if f.filter.is_none() && f.over.is_none() {
+        let catalog_args = args.clone();
+        if let Some(t) = system::catalog_function(&name, catalog_args)? {
+            return Ok(t);
+        }
+    }
     match (name.as_str(), args.len()) {
         ("lower" | "upper", 1) => {
             let func = if name == "lower" {
@@ -87,6 +121,29 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
                 .map(|a| text_arg(&name, a))
                 .collect::<Result<Vec<_>>>()?;
             Ok(Typed::new(Expr::Function(func, list), Type::Text))
+        }
+        ("json_build_object", n) if n % 2 == 0 => {
+            let list = args
+                .into_iter()
+                .map(|a| {
+                    if a.ty.is_none() {
+                        a.coerce(&Type::Text, "json_build_object")
+                    } else {
+                        Ok(a.expr)
+                    }
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Typed::new(
+                Expr::Function(Function::JsonBuildObject, list),
+                Type::Json,
+            ))
+        }
+        ("pg_size_pretty", 1) => {
+            let arg = args.remove(0).coerce(&Type::Int8, "pg_size_pretty")?;
+            Ok(Typed::new(
+                Expr::Function(Function::SizePretty, vec![arg]),
+                Type::Text,
+            ))
         }
         ("replace", 3) => {
             let list = args
@@ -234,4 +291,74 @@ fn no_function(name: &str, types: &[Type]) -> Error {
         "function {name}({}) does not exist",
         list.join(", ")
     ))
+}
+
+/// Binds a set-returning function call (`unnest`, `generate_subscripts`, `generate_series`,
+/// `pg_partition_ancestors`), if `name` is one, to an [`Expr::SetReturning`] that a
+/// ProjectSet node expands.
+pub(super) fn set_function(name: &str, mut args: Vec<Typed>) -> Result<Option<Typed>> {
+    let name = name.to_string();
+    let t = match (name.as_str(), args.len()) {
+        ("unnest", 1) => {
+            let arg = args.remove(0);
+            let Some(Type::Array(element)) = arg.ty.clone() else {
+                return Err(Error::undefined_function(format!(
+                    "function unnest({}) does not exist",
+                    type_name(&arg.resolved_type())
+                )));
+            };
+            Ok(Typed::new(
+                Expr::SetReturning(SetFunction::Unnest, vec![arg.expr]),
+                *element,
+            ))
+        }
+        ("generate_subscripts", 2) => {
+            let dim = args
+                .pop()
+                .map(|d| d.coerce(&Type::Int4, &name))
+                .transpose()?;
+            let arg = args.remove(0);
+            if !matches!(arg.ty, Some(Type::Array(_))) {
+                return Err(Error::undefined_function(format!(
+                    "function generate_subscripts({}, integer) does not exist",
+                    type_name(&arg.resolved_type())
+                )));
+            }
+            let mut list = vec![arg.expr];
+            list.extend(dim);
+            Ok(Typed::new(
+                Expr::SetReturning(SetFunction::GenerateSubscripts, list),
+                Type::Int4,
+            ))
+        }
+        ("pg_partition_ancestors", 1) => {
+            let arg = args.remove(0);
+            let arg = if arg.ty.is_none() {
+                system::cast_to_reg(arg, true)?.expr
+            } else {
+                arg.expr
+            };
+            Ok(Typed::new(
+                Expr::SetReturning(SetFunction::PartitionAncestors, vec![arg]),
+                Type::Int4,
+            ))
+        }
+        ("generate_series", 2 | 3) => {
+            let ty = if args.iter().any(|a| a.ty == Some(Type::Int8)) {
+                Type::Int8
+            } else {
+                Type::Int4
+            };
+            let list = args
+                .into_iter()
+                .map(|a| a.coerce(&ty, &name))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Typed::new(
+                Expr::SetReturning(SetFunction::GenerateSeries, list),
+                ty,
+            ))
+        }
+        _ => return Ok(None),
+    };
+    t.map(Some)
 }

@@ -6,6 +6,7 @@
 mod aggregate;
 mod alter;
 mod constraint;
+pub mod context;
 mod expr;
 mod function;
 mod on_conflict;
@@ -17,6 +18,8 @@ mod schema_change;
 mod select;
 mod sequence;
 mod statement;
+mod subquery;
+mod system;
 
 pub use alter::AlterTable;
 pub use constraint::bind_check;

@@ -40,6 +40,11 @@ pub enum AggregateFunction {
     Avg,
     Min,
     Max,
+    /// `array_agg(x [ORDER BY ...])`: every input, NULLs included.
+    ArrayAgg,
+    /// `bool_and` / `every`, `bool_or`.
+    BoolAnd,
+    BoolOr,
 }
 
 /// One aggregate call: its function, its argument over the input row, and its result type.
@@ -50,6 +55,8 @@ pub struct AggregateCall {
     pub ty: Type,
     /// `count(DISTINCT x)`: each distinct non-NULL argument counts once.
     pub distinct: bool,
+    /// `array_agg(x ORDER BY k)`: the order of the inputs (empty: input order).
+    pub order_by: Vec<SortKey>,
 }
 
 /// A set operation between two queries.
@@ -77,6 +84,10 @@ pub enum Plan {
     Filter { source: Box<Plan>, predicate: Expr },
     /// One output row per input row, computed from it.
     Project { source: Box<Plan>, exprs: Vec<Expr> },
+    /// Like Project, but the select list has set-returning functions at its top level: each
+    /// input row gives as many rows as the longest function's result (the others padded with
+    /// NULL), and none if all are empty (PostgreSQL 10+'s lockstep rule).
+    ProjectSet { source: Box<Plan>, exprs: Vec<Expr> },
     /// Each left row with each right row (ON predicate applied by a Filter above).
     NestedLoopJoin {
         left: Box<Plan>,
@@ -156,6 +167,10 @@ impl Plan {
             Plan::Project { exprs, .. } => {
                 let list: Vec<String> = exprs.iter().map(ToString::to_string).collect();
                 writeln!(f, "Project: {}", list.join(", "))
+            }
+            Plan::ProjectSet { exprs, .. } => {
+                let list: Vec<String> = exprs.iter().map(ToString::to_string).collect();
+                writeln!(f, "ProjectSet: {}", list.join(", "))
             }
             Plan::NestedLoopJoin {
                 predicate, outer, ..
@@ -259,6 +274,7 @@ impl Plan {
         match self {
             Plan::Filter { source, .. }
             | Plan::Project { source, .. }
+            | Plan::ProjectSet { source, .. }
             | Plan::Sort { source, .. }
             | Plan::Distinct { source }
             | Plan::Aggregate { source, .. }

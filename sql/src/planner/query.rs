@@ -7,15 +7,39 @@ use vdb_engine::value::{Type, Value};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::expr::Expr;
-use crate::planner::expr::{bind, Scope, Typed};
+use crate::planner::context;
+use crate::planner::expr::{bind, ident_name, Scope, Typed};
 use crate::planner::plan::{Plan, SetOperator, SortKey};
 use crate::planner::select::{output_position, plan_select, sorted, Output};
 use crate::types::{implicit_cast, type_name};
 
 /// Plans a query with its output columns.
 pub fn plan_query(catalog: &Catalog<'_>, query: &ast::Query) -> Result<Output> {
-    if query.with.is_some() {
-        return Err(Error::Unsupported("WITH".into()));
+    if let Some(rewritten) = rewrite_string_agg(query) {
+        return plan_query(catalog, &rewritten);
+    }
+    if let Some(with) = &query.with {
+        if with.recursive {
+            return Err(Error::Unsupported("WITH RECURSIVE".into()));
+        }
+        let mut ctes = Vec::new();
+        for cte in &with.cte_tables {
+            let name = ident_name(&cte.alias.name);
+            if ctes.iter().any(|c: &context::Cte| c.name == name) {
+                return Err(Error::invalid(
+                    "42712",
+                    format!("WITH query name \"{name}\" specified more than once"),
+                ));
+            }
+            ctes.push(context::Cte {
+                name,
+                columns: cte.alias.columns.iter().map(ident_name).collect(),
+                query: (*cte.query).clone(),
+            });
+        }
+        let mut inner = query.clone();
+        inner.with = None;
+        return context::with_ctes(ctes, || plan_query(catalog, &inner));
     }
     if query
         .fetch
@@ -227,4 +251,61 @@ pub fn plan_values(rows: &[Vec<ast::Expr>]) -> Result<Output> {
         })
         .collect::<Result<_>>()?;
     Ok((Plan::Values { rows }, columns))
+}
+
+/// `string_agg(x, d [ORDER BY k])` is `array_to_string(array_agg(x [ORDER BY k]), d)`: both skip
+/// NULL inputs in the result and give NULL over no rows. Returns the rewritten query, or `None`
+/// when it calls no string_agg.
+fn rewrite_string_agg(query: &ast::Query) -> Option<ast::Query> {
+    use std::ops::ControlFlow;
+
+    use ast::VisitorMut;
+
+    struct Rewriter {
+        changed: bool,
+    }
+    impl VisitorMut for Rewriter {
+        type Break = ();
+        fn post_visit_expr(&mut self, expr: &mut ast::Expr) -> ControlFlow<()> {
+            let ast::Expr::Function(f) = expr else {
+                return ControlFlow::Continue(());
+            };
+            let is_string_agg = matches!(
+                f.name.0.last().map(ident_name).as_deref(),
+                Some("string_agg")
+            );
+            let ast::FunctionArguments::List(list) = &f.args else {
+                return ControlFlow::Continue(());
+            };
+            if !is_string_agg || list.args.len() != 2 {
+                return ControlFlow::Continue(());
+            }
+            let mut inner = f.clone();
+            inner.name = ast::ObjectName(vec![ast::Ident::new("array_agg")]);
+            let mut inner_list = list.clone();
+            let delimiter = inner_list.args.pop();
+            inner.args = ast::FunctionArguments::List(inner_list);
+            let mut outer = f.clone();
+            outer.name = ast::ObjectName(vec![ast::Ident::new("array_to_string")]);
+            outer.filter = None;
+            outer.over = None;
+            outer.within_group = Vec::new();
+            outer.args = ast::FunctionArguments::List(ast::FunctionArgumentList {
+                duplicate_treatment: None,
+                args: std::iter::once(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(
+                    ast::Expr::Function(inner),
+                )))
+                .chain(delimiter)
+                .collect(),
+                clauses: Vec::new(),
+            });
+            *expr = ast::Expr::Function(outer);
+            self.changed = true;
+            ControlFlow::Continue(())
+        }
+    }
+    let mut rewritten = query.clone();
+    let mut rewriter = Rewriter { changed: false };
+    let _ = ast::VisitMut::visit(&mut rewritten, &mut rewriter);
+    rewriter.changed.then_some(rewritten)
 }

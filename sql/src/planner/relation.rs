@@ -3,8 +3,10 @@
 
 use sqlparser::ast;
 
-use crate::catalog::{table_name, Catalog};
+use crate::catalog::{resolve_table, Catalog, TableRef};
 use crate::error::{Error, Result};
+use crate::expr::Expr;
+use crate::planner::context;
 use crate::planner::expr::{bind, boolean, ident_name, Scope, ScopeColumn};
 use crate::planner::plan::{KeyRange, Plan};
 
@@ -34,6 +36,41 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
     {
         return plan_derived(catalog, subquery, alias.as_ref());
     }
+    match factor {
+        ast::TableFactor::Table {
+            name,
+            alias,
+            args: Some(args),
+            with_ordinality,
+            ..
+        } if args.settings.is_none() => {
+            let exprs = args
+                .args
+                .iter()
+                .map(|a| match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e.clone()),
+                    other => Err(Error::Unsupported(format!("function argument {other}"))),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let parts: Vec<String> = name.0.iter().map(ident_name).collect();
+            let fname = match parts.as_slice() {
+                [n] => n.clone(),
+                [schema, n] if schema == "pg_catalog" => n.clone(),
+                _ => return Err(Error::Unsupported(format!("FROM item {factor}"))),
+            };
+            return plan_table_function(&fname, &exprs, *with_ordinality, alias.as_ref());
+        }
+        ast::TableFactor::UNNEST {
+            alias,
+            array_exprs,
+            with_offset: false,
+            with_offset_alias: None,
+            with_ordinality,
+        } => {
+            return plan_table_function("unnest", array_exprs, *with_ordinality, alias.as_ref());
+        }
+        _ => {}
+    }
     let ast::TableFactor::Table {
         name,
         alias,
@@ -49,7 +86,17 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
     if !with_hints.is_empty() || !partitions.is_empty() {
         return Err(Error::Unsupported(format!("FROM item {factor}")));
     }
-    let table = table_name(name)?;
+    if let [single] = name.0.as_slice() {
+        if let Some((index, cte)) = context::cte(&ident_name(single)) {
+            return plan_cte(catalog, index, &cte, alias.as_ref());
+        }
+    }
+    let table = match resolve_table(name)? {
+        TableRef::User(table) => table,
+        TableRef::System(schema, table) => {
+            return plan_system_table(&schema, &table, alias.as_ref());
+        }
+    };
     let schema = catalog.must_get_table(&table)?.schema().clone();
     let relation = alias
         .as_ref()
@@ -85,6 +132,95 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
         with_key: false,
     };
     Ok((plan, Scope { columns }))
+}
+
+/// A set-returning function in FROM (`unnest(a) AS x`, `generate_series(1, 3) s`,
+/// `... WITH ORDINALITY AS a(v, n)`): one row per result. Its arguments may name enclosing
+/// queries' columns (a correlated subquery's FROM), not sibling FROM items (no LATERAL).
+fn plan_table_function(
+    name: &str,
+    args: &[ast::Expr],
+    ordinality: bool,
+    alias: Option<&ast::TableAlias>,
+) -> Result<(Plan, Scope)> {
+    let empty = Scope::default();
+    let bound = args
+        .iter()
+        .map(|a| bind(a, &empty))
+        .collect::<Result<Vec<_>>>()?;
+    let Some(call) = crate::planner::function::set_function(name, bound)? else {
+        return Err(Error::undefined_function(format!(
+            "function {name} in FROM is not supported"
+        )));
+    };
+    let relation = alias.map_or(name.to_string(), |a| ident_name(&a.name));
+    let renames: Vec<String> = alias
+        .map(|a| a.columns.iter().map(ident_name).collect())
+        .unwrap_or_default();
+    // A scalar function's column is named after the alias, as in PostgreSQL.
+    let first = renames.first().cloned().unwrap_or_else(|| relation.clone());
+    let mut columns = vec![ScopeColumn {
+        relation: Some(relation.clone()),
+        name: first,
+        ty: call.resolved_type(),
+    }];
+    let mut exprs = vec![call.expr];
+    if ordinality {
+        columns.push(ScopeColumn {
+            relation: Some(relation),
+            name: renames
+                .get(1)
+                .cloned()
+                .unwrap_or_else(|| "ordinality".into()),
+            ty: vdb_engine::value::Type::Int8,
+        });
+        exprs.push(Expr::SetReturning(
+            crate::expr::SetFunction::Ordinality,
+            Vec::new(),
+        ));
+    }
+    let plan = Plan::ProjectSet {
+        source: Box::new(Plan::Values {
+            rows: vec![Vec::new()],
+        }),
+        exprs,
+    };
+    Ok((plan, Scope { columns }))
+}
+
+/// A pg_catalog or information_schema table: its rows, computed now from the statement's
+/// snapshot, as literal rows.
+fn plan_system_table(
+    schema: &str,
+    table: &str,
+    alias: Option<&ast::TableAlias>,
+) -> Result<(Plan, Scope)> {
+    let Some(snapshot) = context::snapshot() else {
+        return Err(Error::Unsupported(format!(
+            "system table {schema}.{table} outside a session"
+        )));
+    };
+    let Some((columns, rows)) = crate::system::system_table(&snapshot, schema, table)? else {
+        return Err(Error::UndefinedTable(format!("{schema}.{table}")));
+    };
+    let relation = alias.map_or(table.to_string(), |a| ident_name(&a.name));
+    let renames: Vec<String> = alias
+        .map(|a| a.columns.iter().map(ident_name).collect())
+        .unwrap_or_default();
+    let columns = columns
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, ty))| ScopeColumn {
+            relation: Some(relation.clone()),
+            name: renames.get(i).cloned().unwrap_or(name),
+            ty,
+        })
+        .collect();
+    let rows = rows
+        .into_iter()
+        .map(|r| r.into_iter().map(Expr::Literal).collect())
+        .collect();
+    Ok((Plan::Values { rows }, Scope { columns }))
 }
 
 fn cross(left: (Plan, Scope), right: (Plan, Scope)) -> Result<(Plan, Scope)> {
@@ -148,6 +284,48 @@ fn plan_join(
         },
         scope,
     ))
+}
+
+/// A reference to a WITH query: its query planned here (it sees only the CTEs before it),
+/// under the reference's alias or the CTE's name, with the CTE's column names.
+fn plan_cte(
+    catalog: &Catalog<'_>,
+    index: usize,
+    cte: &context::Cte,
+    alias: Option<&ast::TableAlias>,
+) -> Result<(Plan, Scope)> {
+    let (plan, columns) = context::with_cte_body(index, || {
+        crate::planner::query::plan_query(catalog, &cte.query)
+    })?;
+    if cte.columns.len() > columns.len() {
+        return Err(Error::invalid(
+            "42P10",
+            format!(
+                "WITH query \"{}\" has {} columns available but {} columns specified",
+                cte.name,
+                columns.len(),
+                cte.columns.len()
+            ),
+        ));
+    }
+    let relation = alias.map_or(cte.name.clone(), |a| ident_name(&a.name));
+    let renames: Vec<String> = alias
+        .map(|a| a.columns.iter().map(ident_name).collect())
+        .unwrap_or_default();
+    let columns = columns
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, ty))| ScopeColumn {
+            relation: Some(relation.clone()),
+            name: renames
+                .get(i)
+                .or_else(|| cte.columns.get(i))
+                .cloned()
+                .unwrap_or(name),
+            ty,
+        })
+        .collect();
+    Ok((plan, Scope { columns }))
 }
 
 /// A subquery in FROM: its rows under its alias (which PostgreSQL 15 requires).

@@ -98,9 +98,16 @@ pub fn plan_select(
             };
         }
     }
-    plan = Plan::Project {
-        source: Box::new(plan),
-        exprs,
+    plan = if exprs.iter().any(|e| matches!(e, Expr::SetReturning(..))) {
+        Plan::ProjectSet {
+            source: Box::new(plan),
+            exprs,
+        }
+    } else {
+        Plan::Project {
+            source: Box::new(plan),
+            exprs,
+        }
     };
     if distinct {
         plan = Plan::Distinct {

@@ -1,0 +1,62 @@
+//! ProjectSet: a projection whose top-level set-returning functions (`unnest(a)`) expand each
+//! input row into as many rows as the longest of their results, in lockstep, the shorter ones
+//! padded with NULL (PostgreSQL 10+); other expressions repeat their value on every row.
+
+use crate::error::Result;
+use crate::execution::Rows;
+use crate::expr::{Expr, Row, SetFunction};
+
+pub fn project_set(source: Rows, exprs: Vec<Expr>) -> Rows {
+    Box::new(
+        source
+            .map(move |row| expand(&row?, &exprs))
+            .flat_map(|rows| match rows {
+                Ok(rows) => rows.into_iter().map(Ok).collect::<Vec<_>>(),
+                Err(e) => vec![Err(e)],
+            }),
+    )
+}
+
+/// The rows one input row expands to.
+fn expand(row: &[vdb_engine::value::Value], exprs: &[Expr]) -> Result<Vec<Row>> {
+    let mut sets = Vec::new();
+    let mut scalars = Vec::new();
+    for e in exprs {
+        match e {
+            Expr::SetReturning(SetFunction::Ordinality, _) => {
+                sets.push(None);
+                scalars.push(None);
+            }
+            Expr::SetReturning(f, args) => {
+                let values = args
+                    .iter()
+                    .map(|a| a.eval(row))
+                    .collect::<Result<Vec<_>>>()?;
+                sets.push(Some(f.expand(&values)?));
+                scalars.push(None);
+            }
+            other => {
+                sets.push(None);
+                scalars.push(Some(other.eval(row)?));
+            }
+        }
+    }
+    let n = sets.iter().flatten().map(Vec::len).max().unwrap_or(0);
+    Ok((0..n)
+        .map(|i| {
+            sets.iter()
+                .zip(&scalars)
+                .map(|(set, scalar)| match (set, scalar) {
+                    (Some(values), _) => values
+                        .get(i)
+                        .cloned()
+                        .unwrap_or(vdb_engine::value::Value::Null),
+                    (None, Some(v)) => v.clone(),
+                    (None, None) => {
+                        vdb_engine::value::Value::Int8(i64::try_from(i + 1).unwrap_or(i64::MAX))
+                    }
+                })
+                .collect()
+        })
+        .collect())
+}

@@ -1,0 +1,355 @@
+//! Functions that read the catalog or the session: the ones psql, SQLAlchemy and the drivers
+//! call (format_type, pg_get_indexdef, pg_get_constraintdef, pg_table_is_visible,
+//! current_setting, the regclass/regtype conversions...), evaluated against the statement's
+//! [`Snapshot`], plus the regular-expression match behind `~`.
+
+use vdb_engine::value::Value;
+
+use crate::error::{Error, Result};
+use crate::expr::as_i64;
+use crate::system::{format_type, quote_ident, type_oid_by_name, Snapshot};
+use crate::types::to_pg_text;
+
+/// A function evaluated against the statement's snapshot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CatalogFunction {
+    FormatType,
+    GetExpr,
+    GetIndexdef,
+    GetConstraintdef,
+    /// pg_table_is_visible, pg_type_is_visible, pg_collation_is_visible, has_*_privilege.
+    AlwaysTrue,
+    /// obj_description, col_description, shobj_description, pg_get_statisticsobjdef_columns.
+    AlwaysNull,
+    GetUserbyid,
+    GetSerialSequence,
+    EncodingToChar,
+    /// `to_regtype(text)`: the type's OID or NULL.
+    ToRegtype,
+    /// `to_regclass(text)`: the relation's OID or NULL.
+    ToRegclass,
+    /// `text::regclass`: the relation's OID, or 42P01.
+    RegclassIn,
+    /// `oid::regclass` shown as text: the relation's name (the number when unknown).
+    RegclassOut,
+    /// `text::regtype`: the type's OID, or 42704.
+    RegtypeIn,
+    /// `oid::regtype` shown as text.
+    RegtypeOut,
+    CurrentSetting,
+    SetConfig,
+    CurrentDatabase,
+    CurrentSchema,
+    CurrentSchemas,
+    CurrentUser,
+    Version,
+    BackendPid,
+    /// pg_table_size and friends: vdb does not account relation sizes.
+    ZeroSize,
+    ArrayToString,
+    ArrayLength,
+}
+
+impl CatalogFunction {
+    /// The SQL name, for EXPLAIN.
+    pub fn name(self) -> String {
+        format!("{self:?}").to_lowercase()
+    }
+
+    /// Whether a call may give different results for the same arguments within a statement
+    /// (so constant folding must not evaluate it at plan time).
+    pub fn is_volatile(self) -> bool {
+        matches!(self, CatalogFunction::SetConfig)
+    }
+}
+
+fn text(s: impl Into<String>) -> Value {
+    Value::Text(s.into())
+}
+
+fn oid_arg(v: &Value) -> Option<u32> {
+    as_i64(v).and_then(|n| u32::try_from(n).ok())
+}
+
+fn text_arg(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::Text(s) => Some(s.clone()),
+        other => to_pg_text(other),
+    }
+}
+
+fn oid_value(oid: u32) -> Value {
+    Value::Int4(i32::try_from(oid).unwrap_or(i32::MAX))
+}
+
+/// Calls `func` with evaluated arguments.
+pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Result<Value> {
+    use CatalogFunction as F;
+    let arg = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
+    let strict = matches!(
+        func,
+        F::FormatType
+            | F::GetExpr
+            | F::GetIndexdef
+            | F::GetConstraintdef
+            | F::GetUserbyid
+            | F::GetSerialSequence
+            | F::EncodingToChar
+            | F::ToRegtype
+            | F::ToRegclass
+            | F::RegclassIn
+            | F::RegclassOut
+            | F::RegtypeIn
+            | F::RegtypeOut
+            | F::ArrayLength
+    );
+    if strict && args.first().is_none_or(Value::is_null) {
+        return Ok(Value::Null);
+    }
+    Ok(match func {
+        F::FormatType => {
+            let typmod = as_i64(&arg(1)).and_then(|m| i32::try_from(m).ok());
+            match oid_arg(&arg(0)) {
+                Some(o) => text(format_type(o, typmod).unwrap_or_else(|| "???".into())),
+                None => Value::Null,
+            }
+        }
+        F::GetExpr => arg(0),
+        F::GetIndexdef => index_def(snapshot, args)?,
+        F::GetConstraintdef => {
+            let objects = snapshot.objects()?;
+            match oid_arg(&arg(0)).and_then(|o| objects.constraint(o)) {
+                Some((_, c)) => text(&c.definition),
+                None => Value::Null,
+            }
+        }
+        F::AlwaysTrue => Value::Bool(true),
+        F::AlwaysNull => Value::Null,
+        F::GetUserbyid => match oid_arg(&arg(0)) {
+            Some(crate::system::DATABASE_OWNER_OID) => text("pg_database_owner"),
+            _ => text(snapshot.user()),
+        },
+        F::GetSerialSequence => serial_sequence(snapshot, &arg(0), &arg(1))?,
+        F::EncodingToChar => text(if as_i64(&arg(0)) == Some(6) {
+            "UTF8"
+        } else {
+            ""
+        }),
+        F::ToRegtype => text_arg(&arg(0))
+            .and_then(|n| type_oid_by_name(&n))
+            .map_or(Value::Null, oid_value),
+        F::ToRegclass => match text_arg(&arg(0)) {
+            Some(n) => regclass(snapshot, &n)?.map_or(Value::Null, oid_value),
+            None => Value::Null,
+        },
+        F::RegclassIn => regclass_in(snapshot, &arg(0))?,
+        F::RegclassOut => {
+            let o = oid_arg(&arg(0)).unwrap_or(0);
+            match snapshot.objects()?.relation_name(o) {
+                Some(name) => text(quote_ident(&name)),
+                None if o == 0 => text("-"),
+                None => text(o.to_string()),
+            }
+        }
+        F::RegtypeIn => match &arg(0) {
+            Value::Text(name) => match name.trim().parse::<u32>() {
+                Ok(o) => oid_value(o),
+                Err(_) => type_oid_by_name(name).map(oid_value).ok_or_else(|| {
+                    Error::invalid("42704", format!("type \"{name}\" does not exist"))
+                })?,
+            },
+            other => other.clone(),
+        },
+        F::RegtypeOut => {
+            let o = oid_arg(&arg(0)).unwrap_or(0);
+            if o == 0 {
+                text("-")
+            } else {
+                text(format_type(o, None).unwrap_or_else(|| o.to_string()))
+            }
+        }
+        F::CurrentSetting => {
+            let Some(name) = text_arg(&arg(0)) else {
+                return Ok(Value::Null);
+            };
+            let missing_ok = arg(1) == Value::Bool(true);
+            match snapshot.settings.get(&name) {
+                Some(v) => text(v),
+                None if missing_ok => Value::Null,
+                None => return Err(snapshot.settings.must_get(&name).unwrap_err()),
+            }
+        }
+        F::SetConfig => arg(1),
+        F::CurrentDatabase => text(snapshot.database()),
+        F::CurrentSchema => text("public"),
+        F::CurrentSchemas => {
+            let mut list = Vec::new();
+            if arg(0) == Value::Bool(true) {
+                list.push(text("pg_catalog"));
+            }
+            list.push(text("public"));
+            Value::Array(list)
+        }
+        F::CurrentUser => text(snapshot.user()),
+        F::Version => text(crate::settings::VERSION),
+        F::BackendPid => Value::Int4(i32::try_from(std::process::id()).unwrap_or(0)),
+        F::ZeroSize => Value::Int8(0),
+        F::ArrayToString => array_to_string(&arg(0), &arg(1), &arg(2)),
+        F::ArrayLength => match (arg(0), as_i64(&arg(1))) {
+            (Value::Array(items), Some(1)) if !items.is_empty() => {
+                Value::Int4(i32::try_from(items.len()).unwrap_or(i32::MAX))
+            }
+            _ => Value::Null,
+        },
+    })
+}
+
+/// `pg_get_indexdef(oid [, column, pretty])`: the CREATE INDEX statement, or with a column
+/// number > 0 that column's name.
+fn index_def(snapshot: &Snapshot, args: &[Value]) -> Result<Value> {
+    let objects = snapshot.objects()?;
+    let Some((relation, index)) = args
+        .first()
+        .and_then(oid_arg)
+        .and_then(|o| objects.index(o))
+    else {
+        return Ok(Value::Null);
+    };
+    let column_name = |n: i16| {
+        usize::try_from(n - 1)
+            .ok()
+            .and_then(|p| relation.schema.columns.get(p))
+            .map(|c| quote_ident(&c.name))
+            .unwrap_or_default()
+    };
+    let column = args.get(1).and_then(as_i64).unwrap_or(0);
+    if column > 0 {
+        let n = usize::try_from(column - 1).unwrap_or(usize::MAX);
+        return Ok(index
+            .attnums
+            .get(n)
+            .map_or(text(""), |a| text(column_name(*a))));
+    }
+    let columns: Vec<String> = index.attnums.iter().map(|a| column_name(*a)).collect();
+    Ok(text(format!(
+        "CREATE {}INDEX {} ON {} USING btree ({})",
+        if index.unique { "UNIQUE " } else { "" },
+        quote_ident(&index.name),
+        quote_ident(&relation.name),
+        columns.join(", ")
+    )))
+}
+
+/// `pg_get_serial_sequence(table, column)`: `public.seq` when the column's default draws from
+/// a sequence.
+fn serial_sequence(snapshot: &Snapshot, table: &Value, column: &Value) -> Result<Value> {
+    let (Some(table), Some(column)) = (text_arg(table), text_arg(column)) else {
+        return Ok(Value::Null);
+    };
+    let table = unquote(table.strip_prefix("public.").unwrap_or(&table));
+    let objects = snapshot.objects()?;
+    let Some(relation) = objects.relations.iter().find(|r| r.name == table) else {
+        return Err(Error::UndefinedTable(table));
+    };
+    let Some(col) = relation.schema.columns.iter().find(|c| c.name == column) else {
+        return Err(Error::UndefinedColumn(format!(
+            "column \"{column}\" of relation \"{table}\" does not exist"
+        )));
+    };
+    Ok(col
+        .default
+        .as_deref()
+        .and_then(crate::system::nextval_sequence)
+        .map_or(Value::Null, |s| text(format!("public.{}", quote_ident(&s)))))
+}
+
+/// A relation name as `regclassin` reads it: optionally `public.`/`pg_catalog.`-qualified,
+/// unquoted names folded to lower case.
+fn unquote(name: &str) -> String {
+    match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+        Some(inner) => inner.replace("\"\"", "\""),
+        None => name.to_lowercase(),
+    }
+}
+
+/// The OID of the relation named `name`, if it exists (system tables get a fixed OID).
+fn regclass(snapshot: &Snapshot, name: &str) -> Result<Option<u32>> {
+    let name = name.trim();
+    if let Some(system) = name.strip_prefix("pg_catalog.") {
+        return Ok(system_oid(system));
+    }
+    let bare = unquote(name.strip_prefix("public.").unwrap_or(name));
+    if let Some(o) = snapshot.objects()?.relation_oid(&bare) {
+        return Ok(Some(o));
+    }
+    Ok(system_oid(&bare))
+}
+
+/// Fixed OIDs of the system tables that clients name in casts.
+fn system_oid(name: &str) -> Option<u32> {
+    Some(match name {
+        "pg_class" => crate::system::PG_CLASS_OID,
+        "pg_constraint" => crate::system::PG_CONSTRAINT_OID,
+        "pg_type" => 1247,
+        "pg_attribute" => 1249,
+        "pg_proc" => 1255,
+        "pg_namespace" => 2615,
+        "pg_index" => 2610,
+        "pg_database" => 1262,
+        _ => return None,
+    })
+}
+
+fn regclass_in(snapshot: &Snapshot, v: &Value) -> Result<Value> {
+    let Value::Text(name) = v else {
+        return Ok(v.clone());
+    };
+    if let Ok(o) = name.trim().parse::<u32>() {
+        return Ok(oid_value(o));
+    }
+    regclass(snapshot, name)?
+        .map(oid_value)
+        .ok_or_else(|| Error::UndefinedTable(name.clone()))
+}
+
+fn array_to_string(array: &Value, delimiter: &Value, null: &Value) -> Value {
+    let (Value::Array(items), Some(delimiter)) = (array, text_arg(delimiter)) else {
+        return Value::Null;
+    };
+    let null = text_arg(null);
+    let parts: Vec<String> = items
+        .iter()
+        .filter_map(|v| match v {
+            Value::Null => null.clone(),
+            other => text_arg(other),
+        })
+        .collect();
+    text(parts.join(&delimiter))
+}
+
+/// `s ~ pattern` (and its negated and case-insensitive forms) with the `regex` crate, whose
+/// syntax covers the POSIX patterns clients send (`^(labels)$`, `^pg_`, `^pg_toast`).
+pub fn regex_match(
+    s: &Value,
+    pattern: &Value,
+    negated: bool,
+    case_insensitive: bool,
+) -> Result<Value> {
+    let (Some(s), Some(pattern)) = (text_arg(s), text_arg(pattern)) else {
+        return Ok(Value::Null);
+    };
+    let re = regex::RegexBuilder::new(&pattern)
+        .case_insensitive(case_insensitive)
+        .build()
+        .map_err(|e| {
+            Error::invalid(
+                "2201B",
+                format!(
+                    "invalid regular expression: {}",
+                    e.to_string().lines().last().unwrap_or("")
+                ),
+            )
+        })?;
+    Ok(Value::Bool(re.is_match(&s) != negated))
+}

@@ -1,0 +1,133 @@
+//! The planning context of the statement being planned on this thread: its [`Snapshot`] (what
+//! system tables, catalog functions and subqueries read) and the stack of enclosing query
+//! scopes that a subquery's names may refer to (correlation).
+//!
+//! It is thread-local so that `bind(expr, scope)`, which every planner file calls, reaches it
+//! without threading a catalog through each call: [`with_snapshot`] installs it for the duration
+//! of one `plan_statement` (the session does this), [`with_outer`] pushes a scope while a
+//! subquery is planned. Without a context (planning outside a session), system tables, catalog
+//! functions and subqueries are reported as unsupported.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use crate::planner::expr::Scope;
+use crate::system::Snapshot;
+
+struct Frame {
+    scope: Scope,
+    /// Whether a name inside the subquery planned under this frame resolved to this frame or
+    /// one further out.
+    correlated: bool,
+}
+
+/// A common table expression in scope: its name, column names and query.
+#[derive(Clone, Debug)]
+pub struct Cte {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub query: sqlparser::ast::Query,
+}
+
+#[derive(Default)]
+struct State {
+    snapshot: Option<Arc<Snapshot>>,
+    outer: Vec<Frame>,
+    /// WITH queries in scope, outermost first.
+    ctes: Vec<Cte>,
+    /// While a CTE's own query is planned, only the CTEs before it are visible.
+    cte_limit: Option<usize>,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State::default());
+}
+
+/// Runs `f` with `snapshot` as the planning context, restoring the previous one afterwards.
+pub fn with_snapshot<T>(snapshot: Arc<Snapshot>, f: impl FnOnce() -> T) -> T {
+    let fresh = State {
+        snapshot: Some(snapshot),
+        ..State::default()
+    };
+    let saved = STATE.with(|s| std::mem::replace(&mut *s.borrow_mut(), fresh));
+    let result = f();
+    STATE.with(|s| *s.borrow_mut() = saved);
+    result
+}
+
+/// The snapshot of the statement being planned.
+pub fn snapshot() -> Option<Arc<Snapshot>> {
+    STATE.with(|s| s.borrow().snapshot.clone())
+}
+
+/// Runs `f` with `ctes` in scope (a query's WITH list), removing them afterwards.
+pub fn with_ctes<T>(ctes: Vec<Cte>, f: impl FnOnce() -> T) -> T {
+    let n = ctes.len();
+    STATE.with(|s| s.borrow_mut().ctes.extend(ctes));
+    let result = f();
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        let keep = s.ctes.len().saturating_sub(n);
+        s.ctes.truncate(keep);
+    });
+    result
+}
+
+/// The innermost visible CTE called `name`, with its position.
+pub fn cte(name: &str) -> Option<(usize, Cte)> {
+    STATE.with(|s| {
+        let s = s.borrow();
+        let visible = s.cte_limit.unwrap_or(s.ctes.len()).min(s.ctes.len());
+        s.ctes[..visible]
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, c)| c.name == name)
+            .map(|(i, c)| (i, c.clone()))
+    })
+}
+
+/// Plans the body of the CTE at `index`, which sees only the CTEs defined before it (so it
+/// cannot refer to itself: vdb has no WITH RECURSIVE).
+pub fn with_cte_body<T>(index: usize, f: impl FnOnce() -> T) -> T {
+    let saved = STATE.with(|s| s.borrow_mut().cte_limit.replace(index));
+    let result = f();
+    STATE.with(|s| s.borrow_mut().cte_limit = saved);
+    result
+}
+
+/// Plans a subquery with `scope` as its nearest enclosing scope; also returns whether the
+/// subquery referred to any enclosing scope.
+pub fn with_outer<T>(scope: &Scope, f: impl FnOnce() -> T) -> (T, bool) {
+    STATE.with(|s| {
+        s.borrow_mut().outer.push(Frame {
+            scope: scope.clone(),
+            correlated: false,
+        });
+    });
+    let result = f();
+    let frame = STATE.with(|s| s.borrow_mut().outer.pop());
+    (result, frame.is_some_and(|f| f.correlated))
+}
+
+/// Resolves a name that the current scope lacks against the enclosing scopes, innermost first:
+/// `(level, position, column)` where level 1 is the nearest enclosing query.
+pub fn resolve_outer(
+    relation: Option<&str>,
+    name: &str,
+) -> Option<(usize, usize, crate::planner::expr::ScopeColumn)> {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        let len = s.outer.len();
+        for j in (0..len).rev() {
+            if let Ok(i) = s.outer[j].scope.resolve(relation, name) {
+                let column = s.outer[j].scope.columns[i].clone();
+                for frame in &mut s.outer[j..] {
+                    frame.correlated = true;
+                }
+                return Some((len - j, i, column));
+            }
+        }
+        None
+    })
+}

@@ -1,0 +1,218 @@
+//! Binding what reads the catalog or the session: calls of the catalog functions clients send
+//! (`format_type`, `pg_get_indexdef`, `current_setting`, `version()`...) and casts to the
+//! catalog's types (`::regclass`, `::regtype`, `::oid`, `::name`, `pg_catalog.text`...).
+//!
+//! OIDs are held as `integer`. `'t'::regclass` is the OID of `t`; `oid::regclass` is shown by
+//! its name, so it binds to text (`oid::regclass::text` prints the name, as in PostgreSQL).
+
+use sqlparser::ast;
+use vdb_engine::value::Type;
+
+use crate::error::{Error, Result};
+use crate::expr::{CatalogFunction as F, Expr};
+use crate::planner::context;
+use crate::planner::expr::Typed;
+use crate::types::{numeric_rank, sql_type};
+
+/// What a cast's target type is.
+pub enum CastTarget {
+    Regclass,
+    Regtype,
+    /// A type vdb holds another way (oid → integer, name → text).
+    Plain(Type),
+}
+
+/// The target of `::data_type`, including the catalog's own types.
+pub fn cast_target(dt: &ast::DataType) -> Result<CastTarget> {
+    let name = match dt {
+        ast::DataType::Regclass => return Ok(CastTarget::Regclass),
+        ast::DataType::Custom(name, modifiers) if modifiers.is_empty() => {
+            let parts: Vec<String> = name.0.iter().map(|i| i.value.to_lowercase()).collect();
+            match parts.as_slice() {
+                [n] => n.clone(),
+                [schema, n] if schema == "pg_catalog" => n.clone(),
+                _ => return Err(Error::Unsupported(format!("type {dt}"))),
+            }
+        }
+        ast::DataType::Timestamp(_, ast::TimezoneInfo::Tz | ast::TimezoneInfo::WithTimeZone) => {
+            return Ok(CastTarget::Plain(Type::TimestampTz))
+        }
+        ast::DataType::Array(
+            ast::ArrayElemTypeDef::SquareBracket(inner, _)
+            | ast::ArrayElemTypeDef::AngleBracket(inner),
+        ) => {
+            return match cast_target(inner)? {
+                CastTarget::Plain(t) => Ok(CastTarget::Plain(Type::Array(Box::new(t)))),
+                _ => Ok(CastTarget::Plain(Type::Array(Box::new(Type::Int4)))),
+            }
+        }
+        ast::DataType::Uuid => return Ok(CastTarget::Plain(Type::Uuid)),
+        ast::DataType::JSON => return Ok(CastTarget::Plain(Type::Json)),
+        ast::DataType::JSONB => return Ok(CastTarget::Plain(Type::Jsonb)),
+        other => return sql_type(other).map(CastTarget::Plain),
+    };
+    Ok(CastTarget::Plain(match name.as_str() {
+        "regclass" => return Ok(CastTarget::Regclass),
+        "regtype" => return Ok(CastTarget::Regtype),
+        "oid" | "regproc" | "regprocedure" | "regnamespace" | "regrole" | "xid" | "cid" => {
+            Type::Int4
+        }
+        "name" | "char" | "text" | "pg_node_tree" => Type::Text,
+        "int2vector" => Type::Array(Box::new(Type::Int2)),
+        "oidvector" => Type::Array(Box::new(Type::Int4)),
+        "int2" | "smallint" => Type::Int2,
+        "int4" | "integer" | "int" => Type::Int4,
+        "int8" | "bigint" => Type::Int8,
+        "bool" | "boolean" => Type::Bool,
+        "float4" => Type::Float4,
+        "float8" => Type::Float8,
+        "varchar" => Type::Varchar(None),
+        "numeric" => Type::Numeric {
+            precision_scale: None,
+        },
+        "timestamptz" => Type::TimestampTz,
+        "timestamp" => Type::Timestamp,
+        "date" => Type::Date,
+        "bytea" => Type::Bytea,
+        "uuid" => Type::Uuid,
+        "json" => Type::Json,
+        "jsonb" => Type::Jsonb,
+        _ => return Err(Error::Unsupported(format!("type {dt}"))),
+    }))
+}
+
+fn catalog(func: F, args: Vec<Expr>, ty: Type) -> Result<Typed> {
+    let Some(snapshot) = context::snapshot() else {
+        return Err(Error::Unsupported(format!(
+            "{} outside a session",
+            func.name()
+        )));
+    };
+    Ok(Typed::new(Expr::Catalog(func, args, snapshot), ty))
+}
+
+/// `inner::regclass` or `inner::regtype`.
+pub fn cast_to_reg(inner: Typed, regclass: bool) -> Result<Typed> {
+    // A regclass (or regtype) value cast again stays the OID it is.
+    if let Expr::Catalog(F::RegclassIn | F::ToRegclass | F::RegtypeIn | F::ToRegtype, ..) =
+        &inner.expr
+    {
+        return Ok(inner);
+    }
+    let numeric = inner.ty.as_ref().is_some_and(|t| numeric_rank(t).is_some());
+    match (regclass, numeric) {
+        (true, true) => catalog(F::RegclassOut, vec![inner.expr], Type::Text),
+        (false, true) => catalog(F::RegtypeOut, vec![inner.expr], Type::Text),
+        (true, false) => catalog(
+            F::RegclassIn,
+            vec![inner.coerce(&Type::Text, "regclass")?],
+            Type::Int4,
+        ),
+        (false, false) => catalog(
+            F::RegtypeIn,
+            vec![inner.coerce(&Type::Text, "regtype")?],
+            Type::Int4,
+        ),
+    }
+}
+
+/// `regclass_value::text` (and regtype): the name, not the number, as PostgreSQL prints it.
+/// `None` when `inner` is not a regclass or regtype value.
+pub fn reg_to_text(inner: &Typed) -> Result<Option<Typed>> {
+    match &inner.expr {
+        Expr::Catalog(F::RegclassIn | F::ToRegclass, ..) => {
+            catalog(F::RegclassOut, vec![inner.expr.clone()], Type::Text).map(Some)
+        }
+        Expr::Catalog(F::RegtypeIn | F::ToRegtype, ..) => {
+            catalog(F::RegtypeOut, vec![inner.expr.clone()], Type::Text).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Argument kinds of a catalog function: `o` an OID or integer, `t` text, `b` boolean, `a`
+/// anything (an array).
+fn coerce_args(args: Vec<Typed>, kinds: &str, name: &str) -> Result<Vec<Expr>> {
+    args.into_iter()
+        .zip(kinds.chars().chain(std::iter::repeat('a')))
+        .map(|(a, k)| match k {
+            'o' if a.ty.is_none() => a.coerce(&Type::Int4, name),
+            'o' => Ok(a.expr),
+            't' if a.ty.as_ref().is_none_or(Type::is_text) => a.coerce(&Type::Text, name),
+            't' => Ok(Expr::Cast(Box::new(a.expr), Type::Text)),
+            'b' => a.coerce(&Type::Bool, name),
+            _ => Ok(a.expr),
+        })
+        .collect()
+}
+
+/// Binds a call of a catalog function, if `name` is one (`None`: not a catalog function).
+pub fn catalog_function(name: &str, args: Vec<Typed>) -> Result<Option<Typed>> {
+    let n = args.len();
+    let (func, kinds, ty) = match (name, n) {
+        ("format_type", 2) => (F::FormatType, "oo", Type::Text),
+        ("pg_get_expr", 2 | 3) => (F::GetExpr, "tob", Type::Text),
+        ("pg_get_indexdef", 1 | 3) => (F::GetIndexdef, "oob", Type::Text),
+        ("pg_get_constraintdef", 1 | 2) => (F::GetConstraintdef, "ob", Type::Text),
+        (
+            "pg_table_is_visible"
+            | "pg_type_is_visible"
+            | "pg_collation_is_visible"
+            | "pg_function_is_visible"
+            | "pg_opclass_is_visible",
+            1,
+        ) => (F::AlwaysTrue, "o", Type::Bool),
+        (
+            "has_table_privilege"
+            | "has_schema_privilege"
+            | "has_database_privilege"
+            | "has_column_privilege"
+            | "has_sequence_privilege"
+            | "has_function_privilege"
+            | "pg_has_role",
+            2..=4,
+        ) => (F::AlwaysTrue, "aaaa", Type::Bool),
+        ("obj_description" | "shobj_description", 1 | 2) => (F::AlwaysNull, "ot", Type::Text),
+        ("col_description", 2) => (F::AlwaysNull, "oo", Type::Text),
+        ("pg_get_statisticsobjdef_columns" | "pg_get_partkeydef" | "pg_get_triggerdef", _) => {
+            (F::AlwaysNull, "oo", Type::Text)
+        }
+        ("pg_relation_is_publishable", 1) => (F::AlwaysTrue, "o", Type::Bool),
+        ("pg_table_size" | "pg_total_relation_size" | "pg_relation_size", 1) => {
+            (F::ZeroSize, "o", Type::Int8)
+        }
+        ("pg_get_userbyid", 1) => (F::GetUserbyid, "o", Type::Text),
+        ("pg_get_serial_sequence", 2) => (F::GetSerialSequence, "tt", Type::Text),
+        ("pg_encoding_to_char", 1) => (F::EncodingToChar, "o", Type::Text),
+        ("to_regtype", 1) => (F::ToRegtype, "t", Type::Int4),
+        ("to_regclass", 1) => (F::ToRegclass, "t", Type::Int4),
+        ("current_setting", 1 | 2) => (F::CurrentSetting, "tb", Type::Text),
+        ("set_config", 3) => (F::SetConfig, "ttb", Type::Text),
+        ("current_database" | "current_catalog", 0) => (F::CurrentDatabase, "", Type::Text),
+        ("current_schema", 0) => (F::CurrentSchema, "", Type::Text),
+        ("current_schemas", 1) => (F::CurrentSchemas, "b", Type::Array(Box::new(Type::Text))),
+        ("current_user" | "session_user" | "user" | "current_role", 0) => {
+            (F::CurrentUser, "", Type::Text)
+        }
+        ("version", 0) => (F::Version, "", Type::Text),
+        ("pg_backend_pid", 0) => (F::BackendPid, "", Type::Int4),
+        ("array_to_string", 2 | 3) => (F::ArrayToString, "att", Type::Text),
+        ("array_length" | "array_upper", 2) => (F::ArrayLength, "ao", Type::Int4),
+        _ => return Ok(None),
+    };
+    let args = coerce_args(args, kinds, name)?;
+    catalog(func, args, ty).map(Some)
+}
+
+/// Whether `name` (without `pg_catalog.`) is a catalog function callable without parentheses.
+pub fn is_keyword_function(name: &str) -> bool {
+    matches!(
+        name,
+        "current_user"
+            | "session_user"
+            | "user"
+            | "current_catalog"
+            | "current_role"
+            | "current_schema"
+    )
+}

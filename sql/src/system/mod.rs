@@ -1,0 +1,88 @@
+//! PostgreSQL's system catalogs over vdb: `pg_catalog` and `information_schema` tables whose rows
+//! are computed, when a statement runs, from the schemas of the root it reads, plus the OID and
+//! type maps every layer shares.
+//!
+//! A statement's [`Snapshot`] holds that root, the session's settings and (built on first use)
+//! the [`Objects`] it implies: tables, their indexes, constraints and sequences, each with a
+//! stable OID. Names resolve as PostgreSQL's default search path does: `pg_catalog.pg_class` and
+//! a bare `pg_class` are the system table, `information_schema.x` needs its schema, and
+//! everything else is a user table in `public`.
+
+mod columns;
+mod objects;
+mod tables;
+pub mod types;
+
+use std::sync::{Arc, OnceLock};
+
+use vdb_engine::prolly::NodeStore;
+use vdb_engine::table::RootValue;
+
+use crate::error::Result;
+use crate::settings::Settings;
+
+pub use objects::{
+    nextval_sequence, quote_ident, Objects, Relation, BTREE_AM_OID, DATABASE_OWNER_OID,
+    FIRST_USER_OID, PG_CATALOG_OID, PG_CLASS_OID, PG_CONSTRAINT_OID, PUBLIC_OID,
+};
+pub use tables::{system_table, TableRows};
+pub use types::{format_type, type_modifier, type_oid, type_oid_by_name};
+
+/// What one statement reads: its root, the node store, the session's settings, and the catalog
+/// objects derived from the root.
+pub struct Snapshot {
+    pub root: RootValue,
+    pub ns: NodeStore,
+    pub settings: Settings,
+    objects: OnceLock<Objects>,
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot").finish_non_exhaustive()
+    }
+}
+
+impl Snapshot {
+    pub fn new(root: RootValue, ns: NodeStore, settings: Settings) -> Arc<Snapshot> {
+        Arc::new(Snapshot {
+            root,
+            ns,
+            settings,
+            objects: OnceLock::new(),
+        })
+    }
+
+    /// The catalog objects of the root, derived once per statement.
+    pub fn objects(&self) -> Result<&Objects> {
+        if let Some(o) = self.objects.get() {
+            return Ok(o);
+        }
+        let loaded = Objects::load(&self.root, &self.ns)?;
+        Ok(self.objects.get_or_init(|| loaded))
+    }
+
+    /// `current_database()`.
+    pub fn database(&self) -> String {
+        self.settings.database()
+    }
+
+    /// `current_user`.
+    pub fn user(&self) -> String {
+        self.settings
+            .get("session_authorization")
+            .unwrap_or_else(|| "postgres".into())
+    }
+}
+
+/// Whether `name` (unqualified) is a pg_catalog table, which the search path finds first.
+pub fn is_pg_catalog_table(name: &str) -> bool {
+    columns::SYSTEM_TABLES
+        .iter()
+        .any(|(s, n, _)| *s == "pg_catalog" && *n == name)
+}
+
+/// Whether `schema` is one of the system schemas.
+pub fn is_system_schema(schema: &str) -> bool {
+    matches!(schema, "pg_catalog" | "information_schema")
+}

@@ -1,0 +1,424 @@
+//! The database objects of one root as PostgreSQL's catalog describes them: each user table
+//! with the indexes, constraints and sequences its schema implies, each with a stable OID.
+//!
+//! OIDs of user objects are derived from what names them (kind, table, object name), not
+//! allocated: the first 4 bytes of `blake3("vdb-oid-v1" | 0x00 | kind | 0x00 | name)` as a
+//! big-endian u32, folded into `16384..2^31` (PostgreSQL's first user OID is 16384; staying
+//! below 2^31 lets an OID be held as `integer`). A collision within the database moves the later
+//! object (in name order) to the next free OID. So the same schema always gets the same OIDs,
+//! across statements, sessions and restarts.
+
+use std::collections::BTreeSet;
+
+use vdb_engine::prolly::NodeStore;
+use vdb_engine::table::{FkAction, RootValue, Schema};
+
+use crate::error::{Error, Result};
+
+/// The first OID of a user object, as in PostgreSQL.
+pub const FIRST_USER_OID: u32 = 16384;
+/// `pg_catalog`'s namespace OID.
+pub const PG_CATALOG_OID: u32 = 11;
+/// `public`'s namespace OID.
+pub const PUBLIC_OID: u32 = 2200;
+/// `information_schema`'s namespace OID (PostgreSQL assigns one at initdb; this is vdb's).
+pub const INFORMATION_SCHEMA_OID: u32 = 13_000;
+/// `pg_toast`'s namespace OID.
+pub const PG_TOAST_OID: u32 = 99;
+/// The bootstrap superuser's OID.
+pub const SUPERUSER_OID: u32 = 10;
+/// The `pg_database_owner` role's OID (owner of `public`).
+pub const DATABASE_OWNER_OID: u32 = 6171;
+/// `pg_class`'s OID (`classoid` of relations in pg_description).
+pub const PG_CLASS_OID: u32 = 1259;
+/// `pg_constraint`'s OID.
+pub const PG_CONSTRAINT_OID: u32 = 2606;
+/// The default collation's OID.
+pub const DEFAULT_COLLATION_OID: u32 = 100;
+/// The btree access method's OID.
+pub const BTREE_AM_OID: u32 = 403;
+/// The heap table access method's OID.
+pub const HEAP_AM_OID: u32 = 2;
+
+/// An index (a primary key's, a unique constraint's, or a plain one).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Index {
+    pub oid: u32,
+    pub name: String,
+    /// Attribute numbers (1-based) of the indexed columns.
+    pub attnums: Vec<i16>,
+    pub unique: bool,
+    pub primary: bool,
+}
+
+/// A constraint (`contype` p, u, f or c).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Constraint {
+    pub oid: u32,
+    pub name: String,
+    pub kind: char,
+    pub attnums: Vec<i16>,
+    /// The index that enforces a p/u constraint (0 for others).
+    pub index_oid: u32,
+    /// For a foreign key: the referenced table's OID and attribute numbers, and its actions.
+    pub ref_table_oid: u32,
+    pub ref_attnums: Vec<i16>,
+    pub on_update: char,
+    pub on_delete: char,
+    /// `pg_get_constraintdef` text.
+    pub definition: String,
+}
+
+/// A user table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Relation {
+    pub oid: u32,
+    pub name: String,
+    pub schema: Schema,
+    pub indexes: Vec<Index>,
+    pub constraints: Vec<Constraint>,
+}
+
+/// A sequence a column default draws from (`nextval('name'::regclass)`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sequence {
+    pub oid: u32,
+    pub name: String,
+    /// The owning table's OID and column number.
+    pub table_oid: u32,
+    pub attnum: i16,
+}
+
+/// Every user object of one root.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Objects {
+    pub relations: Vec<Relation>,
+    pub sequences: Vec<Sequence>,
+}
+
+/// Hands out derived OIDs, moving colliding ones to the next free value.
+struct Allocator {
+    taken: BTreeSet<u32>,
+}
+
+impl Allocator {
+    fn oid(&mut self, kind: &str, name: &str) -> u32 {
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(b"vdb-oid-v1");
+        hasher.update(&[0]);
+        hasher.update(kind.as_bytes());
+        hasher.update(&[0]);
+        hasher.update(name.as_bytes());
+        let hash = hasher.finalize();
+        let mut first = [0u8; 4];
+        first.copy_from_slice(&hash.as_bytes()[..4]);
+        let span = (1u32 << 31) - FIRST_USER_OID;
+        let mut oid = FIRST_USER_OID + u32::from_be_bytes(first) % span;
+        while !self.taken.insert(oid) {
+            oid = if oid + 1 >= 1 << 31 {
+                FIRST_USER_OID
+            } else {
+                oid + 1
+            };
+        }
+        oid
+    }
+}
+
+impl Objects {
+    /// The objects of `root`, tables in name order.
+    pub fn load(root: &RootValue, ns: &NodeStore) -> Result<Objects> {
+        let mut names: Vec<&str> = root.table_names().collect();
+        names.sort_unstable();
+        let mut alloc = Allocator {
+            taken: BTreeSet::new(),
+        };
+        let mut schemas = Vec::new();
+        for name in names {
+            let table = root
+                .must_get_table(ns, name)
+                .map_err(|e| Error::engine(format!("loading table \"{name}\""), e))?;
+            let oid = alloc.oid("table", name);
+            schemas.push((name.to_string(), oid, table.schema().clone()));
+        }
+        let mut objects = Objects::default();
+        for (name, oid, schema) in &schemas {
+            let relation = relation(&mut alloc, name, *oid, schema, &schemas);
+            for (i, column) in schema.columns.iter().enumerate() {
+                if let Some(seq) = column.default.as_deref().and_then(nextval_sequence) {
+                    objects.sequences.push(Sequence {
+                        oid: alloc.oid("sequence", &seq),
+                        name: seq,
+                        table_oid: *oid,
+                        attnum: attnum(i),
+                    });
+                }
+            }
+            objects.relations.push(relation);
+        }
+        Ok(objects)
+    }
+
+    /// The relation with this OID.
+    pub fn relation(&self, oid: u32) -> Option<&Relation> {
+        self.relations.iter().find(|r| r.oid == oid)
+    }
+
+    /// The name of the relation (table, index or sequence) with this OID.
+    pub fn relation_name(&self, oid: u32) -> Option<String> {
+        for r in &self.relations {
+            if r.oid == oid {
+                return Some(r.name.clone());
+            }
+            if let Some(i) = r.indexes.iter().find(|i| i.oid == oid) {
+                return Some(i.name.clone());
+            }
+        }
+        self.sequences
+            .iter()
+            .find(|s| s.oid == oid)
+            .map(|s| s.name.clone())
+    }
+
+    /// The OID of the relation (table, index or sequence) named `name` in `public`.
+    pub fn relation_oid(&self, name: &str) -> Option<u32> {
+        for r in &self.relations {
+            if r.name == name {
+                return Some(r.oid);
+            }
+            if let Some(i) = r.indexes.iter().find(|i| i.name == name) {
+                return Some(i.oid);
+            }
+        }
+        self.sequences
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.oid)
+    }
+
+    /// The index with this OID and its table.
+    pub fn index(&self, oid: u32) -> Option<(&Relation, &Index)> {
+        self.relations
+            .iter()
+            .find_map(|r| r.indexes.iter().find(|i| i.oid == oid).map(|i| (r, i)))
+    }
+
+    /// The constraint with this OID.
+    pub fn constraint(&self, oid: u32) -> Option<(&Relation, &Constraint)> {
+        self.relations
+            .iter()
+            .find_map(|r| r.constraints.iter().find(|c| c.oid == oid).map(|c| (r, c)))
+    }
+}
+
+/// PostgreSQL's 1-based attribute number of the column at `position`.
+pub fn attnum(position: usize) -> i16 {
+    i16::try_from(position + 1).unwrap_or(i16::MAX)
+}
+
+/// The sequence named by a `nextval('name'::regclass)` default.
+pub fn nextval_sequence(default: &str) -> Option<String> {
+    let rest = default.trim().strip_prefix("nextval('")?;
+    let name = rest.split('\'').next()?;
+    Some(name.strip_prefix("public.").unwrap_or(name).to_string())
+}
+
+fn relation(
+    alloc: &mut Allocator,
+    name: &str,
+    oid: u32,
+    schema: &Schema,
+    all: &[(String, u32, Schema)],
+) -> Relation {
+    let attnums = |ids: &[u32]| -> Vec<i16> {
+        schema
+            .positions(ids)
+            .into_iter()
+            .map(attnum)
+            .collect::<Vec<_>>()
+    };
+    let names = |ids: &[u32]| -> Vec<String> {
+        ids.iter()
+            .filter_map(|id| schema.column_by_id(*id).map(|c| quote_ident(&c.name)))
+            .collect()
+    };
+    let mut indexes = Vec::new();
+    let mut constraints = Vec::new();
+    if !schema.primary_key.is_empty() {
+        let pkey = format!("{name}_pkey");
+        let index_oid = alloc.oid("index", &pkey);
+        indexes.push(Index {
+            oid: index_oid,
+            name: pkey.clone(),
+            attnums: attnums(&schema.primary_key),
+            unique: true,
+            primary: true,
+        });
+        constraints.push(Constraint {
+            oid: alloc.oid("constraint", &format!("{name}.{pkey}")),
+            name: pkey,
+            kind: 'p',
+            attnums: attnums(&schema.primary_key),
+            index_oid,
+            ref_table_oid: 0,
+            ref_attnums: Vec::new(),
+            on_update: ' ',
+            on_delete: ' ',
+            definition: format!("PRIMARY KEY ({})", names(&schema.primary_key).join(", ")),
+        });
+    }
+    for def in &schema.indexes {
+        let index_oid = alloc.oid("index", &def.name);
+        indexes.push(Index {
+            oid: index_oid,
+            name: def.name.clone(),
+            attnums: attnums(&def.columns),
+            unique: def.unique,
+            primary: false,
+        });
+        if def.constraint {
+            constraints.push(Constraint {
+                oid: alloc.oid("constraint", &format!("{name}.{}", def.name)),
+                name: def.name.clone(),
+                kind: 'u',
+                attnums: attnums(&def.columns),
+                index_oid,
+                ref_table_oid: 0,
+                ref_attnums: Vec::new(),
+                on_update: ' ',
+                on_delete: ' ',
+                definition: format!("UNIQUE ({})", names(&def.columns).join(", ")),
+            });
+        }
+    }
+    for fk in &schema.foreign_keys {
+        let target = all.iter().find(|(n, _, _)| *n == fk.ref_table);
+        let ref_attnums = target.map_or_else(Vec::new, |(_, _, s)| {
+            fk.ref_columns
+                .iter()
+                .filter_map(|c| s.columns.iter().position(|col| col.name == *c))
+                .map(attnum)
+                .collect()
+        });
+        let mut definition = format!(
+            "FOREIGN KEY ({}) REFERENCES {}({})",
+            names(&fk.columns).join(", "),
+            quote_ident(&fk.ref_table),
+            fk.ref_columns
+                .iter()
+                .map(|c| quote_ident(c))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for (what, action) in [("UPDATE", fk.on_update), ("DELETE", fk.on_delete)] {
+            if let Some(text) = action_text(action) {
+                definition.push_str(&format!(" ON {what} {text}"));
+            }
+        }
+        constraints.push(Constraint {
+            oid: alloc.oid("constraint", &format!("{name}.{}", fk.name)),
+            name: fk.name.clone(),
+            kind: 'f',
+            attnums: attnums(&fk.columns),
+            index_oid: 0,
+            ref_table_oid: target.map_or(0, |(_, oid, _)| *oid),
+            ref_attnums,
+            on_update: action_code(fk.on_update),
+            on_delete: action_code(fk.on_delete),
+            definition,
+        });
+    }
+    for check in &schema.checks {
+        constraints.push(Constraint {
+            oid: alloc.oid("constraint", &format!("{name}.{}", check.name)),
+            name: check.name.clone(),
+            kind: 'c',
+            attnums: Vec::new(),
+            index_oid: 0,
+            ref_table_oid: 0,
+            ref_attnums: Vec::new(),
+            on_update: ' ',
+            on_delete: ' ',
+            definition: format!("CHECK ({})", check.expr),
+        });
+    }
+    Relation {
+        oid,
+        name: name.to_string(),
+        schema: schema.clone(),
+        indexes,
+        constraints,
+    }
+}
+
+fn action_code(action: FkAction) -> char {
+    match action {
+        FkAction::NoAction => 'a',
+        FkAction::Restrict => 'r',
+        FkAction::Cascade => 'c',
+        FkAction::SetNull => 'n',
+        FkAction::SetDefault => 'd',
+    }
+}
+
+/// The `ON ...` text `pg_get_constraintdef` prints (nothing for NO ACTION).
+fn action_text(action: FkAction) -> Option<&'static str> {
+    match action {
+        FkAction::NoAction => None,
+        FkAction::Restrict => Some("RESTRICT"),
+        FkAction::Cascade => Some("CASCADE"),
+        FkAction::SetNull => Some("SET NULL"),
+        FkAction::SetDefault => Some("SET DEFAULT"),
+    }
+}
+
+/// An identifier as PostgreSQL's `quote_ident` prints it: bare when it is lower-case letters,
+/// digits and underscores not starting with a digit, else double-quoted.
+pub fn quote_ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pins the OID derivation: a change here renumbers every user object, which clients that
+    /// cached OIDs (psycopg's type cache, psql's `\d` follow-up queries) would notice.
+    #[test]
+    fn oids_are_derived_from_names() {
+        let mut alloc = Allocator {
+            taken: BTreeSet::new(),
+        };
+        assert_eq!(alloc.oid("table", "labels"), 1_615_182_218);
+        let again = Allocator {
+            taken: BTreeSet::new(),
+        }
+        .oid("table", "labels");
+        assert_eq!(again, 1_615_182_218);
+        // A collision moves the later object to the next free OID.
+        assert_eq!(alloc.oid("table", "labels"), 1_615_182_219);
+        assert!(alloc.oid("index", "labels_pkey") >= FIRST_USER_OID);
+    }
+
+    #[test]
+    fn nextval_defaults_name_their_sequence() {
+        assert_eq!(
+            nextval_sequence("nextval('t_id_seq'::regclass)").as_deref(),
+            Some("t_id_seq")
+        );
+        assert_eq!(nextval_sequence("now()"), None);
+        assert_eq!(quote_ident("Mixed"), "\"Mixed\"");
+        assert_eq!(quote_ident("plain_1"), "plain_1");
+    }
+}
