@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::types::{cast, to_pg_text};
 
 mod functions;
-use functions::function;
+use functions::{function, temporal_or_container_op};
 
 /// A binary operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +35,24 @@ pub enum BinaryOp {
     And,
     Or,
     Concat,
+    /// `->` / `->>` (`text`) and `#>` / `#>>` (`path`) on json (`jsonb` false) or jsonb.
+    JsonGet {
+        text: bool,
+        path: bool,
+        jsonb: bool,
+    },
+    /// `@>` on jsonb or arrays.
+    Contains,
+    /// `<@` on jsonb or arrays.
+    ContainedBy,
+    /// jsonb `?`.
+    JsonExists,
+    /// Array `&&`.
+    Overlap,
+    /// `||` on arrays (array || array, array || element, element || array).
+    ArrayConcat,
+    /// `||` on jsonb.
+    JsonConcat,
 }
 
 impl fmt::Display for BinaryOp {
@@ -53,7 +71,31 @@ impl fmt::Display for BinaryOp {
             BinaryOp::GtEq => ">=",
             BinaryOp::And => "AND",
             BinaryOp::Or => "OR",
-            BinaryOp::Concat => "||",
+            BinaryOp::Concat | BinaryOp::ArrayConcat | BinaryOp::JsonConcat => "||",
+            BinaryOp::JsonGet {
+                text: false,
+                path: false,
+                ..
+            } => "->",
+            BinaryOp::JsonGet {
+                text: true,
+                path: false,
+                ..
+            } => "->>",
+            BinaryOp::JsonGet {
+                text: false,
+                path: true,
+                ..
+            } => "#>",
+            BinaryOp::JsonGet {
+                text: true,
+                path: true,
+                ..
+            } => "#>>",
+            BinaryOp::Contains => "@>",
+            BinaryOp::ContainedBy => "<@",
+            BinaryOp::JsonExists => "?",
+            BinaryOp::Overlap => "&&",
         })
     }
 }
@@ -78,7 +120,11 @@ pub enum Function {
     Least,
     Floor,
     Ceil,
+    /// The functions of `expr/functions.rs` beyond the basic slice, named by [`Builtin`].
+    Builtin(Builtin),
 }
+
+pub use functions::Builtin;
 
 /// A bound expression; `Column(i)` is the i-th value of the input row.
 #[derive(Clone, Debug, PartialEq)]
@@ -355,7 +401,10 @@ fn binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value> {
         BinaryOp::GtEq => Value::Bool(ord() != Ordering::Less),
         BinaryOp::Concat => Value::Text(format!("{}{}", as_text(l)?, as_text(r)?)),
         BinaryOp::And | BinaryOp::Or => unreachable_op()?,
-        _ => arithmetic(op, l, r)?,
+        _ => match temporal_or_container_op(op, l, r) {
+            Some(result) => result?,
+            None => arithmetic(op, l, r)?,
+        },
     })
 }
 
@@ -544,6 +593,7 @@ pub(super) fn negate(v: Value) -> Result<Value> {
         Value::Float4(f) => Value::Float4(-f),
         Value::Float8(f) => Value::Float8(-f),
         Value::Numeric(Numeric::Finite(d)) => Value::Numeric(Numeric::Finite(-d)),
+        Value::Interval(iv) => Value::Interval(crate::types::interval::negate(&iv)?),
         other => {
             return Err(Error::undefined_function(format!(
                 "operator does not exist: - {other:?}"

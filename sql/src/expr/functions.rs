@@ -1,15 +1,160 @@
 //! Evaluation of the scalar functions of [`Function`] over argument values (NULL in, NULL out,
-//! except where the function says otherwise).
+//! except where the function says otherwise), and of the operators on the richer types.
+//!
+//! [`Builtin`] names the functions beyond the basic slice; they are evaluated by family:
+//! `text.rs` (string functions), `math.rs`, `temporal.rs` (dates, times, intervals) and
+//! `containers.rs` (arrays, json, jsonb, uuid). The binder (`planner/builtin.rs`) decides
+//! argument types, so evaluation matches on value variants only.
 
 use std::cmp::Ordering;
 
 use bigdecimal::RoundingMode;
 use vdb_engine::value::{Numeric, Value};
 
-use super::{compare, negate, out_of_range, Function};
+use super::{compare, negate, out_of_range, BinaryOp, Function};
 use crate::error::{Error, Result};
 
+mod containers;
+mod math;
+mod temporal;
+mod text;
+
+/// The functions evaluated by this module's families. Each is bound by `planner/builtin.rs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    // text.rs
+    Concat,
+    ConcatWs,
+    Strpos,
+    SplitPart,
+    Lpad,
+    Rpad,
+    Right,
+    Repeat,
+    Reverse,
+    Initcap,
+    Md5,
+    StartsWith,
+    RegexpReplace,
+    Format,
+    Ascii,
+    Chr,
+    OctetLength,
+    // math.rs
+    Trunc,
+    Sqrt,
+    Cbrt,
+    Power,
+    Exp,
+    Ln,
+    Log10,
+    Log,
+    Mod,
+    Sign,
+    Pi,
+    Random,
+    Degrees,
+    Radians,
+    // temporal.rs
+    Now,
+    CurrentDate,
+    DateTrunc,
+    /// `date_part` (double precision) or `extract` (numeric).
+    DatePart {
+        numeric: bool,
+    },
+    ToChar,
+    Age,
+    MakeDate,
+    MakeTimestamp,
+    MakeInterval,
+    ToTimestamp,
+    JustifyDays,
+    JustifyHours,
+    JustifyInterval,
+    /// Rounds a timestamp or time to the given fractional-second digits (`timestamp(3)`).
+    RoundSeconds(u8),
+    // containers.rs
+    GenRandomUuid,
+    MakeArray,
+    Subscript,
+    Slice,
+    /// `x op ANY(array)` (or ALL).
+    AnyAll {
+        op: BinaryOp,
+        all: bool,
+    },
+    ArrayLength,
+    Cardinality,
+    ArrayAppend,
+    ArrayPrepend,
+    ArrayCat,
+    ArrayPosition,
+    ArrayToString,
+    StringToArray,
+    ArrayLower,
+    ArrayUpper,
+    /// A value as json text for `to_json`/`to_jsonb` (`raw`: the text already is json).
+    ToJson {
+        jsonb: bool,
+        raw: bool,
+    },
+    /// Like `ToJson`, but NULL becomes `null` (for `json_build_object` arguments).
+    JsonArg {
+        raw: bool,
+    },
+    BuildObject {
+        jsonb: bool,
+    },
+    BuildArray {
+        jsonb: bool,
+    },
+    JsonTypeof,
+    JsonArrayLength,
+    JsonbPretty,
+}
+
+impl Builtin {
+    /// Whether a NULL argument makes the result NULL without calling the function.
+    fn strict(self) -> bool {
+        !matches!(
+            self,
+            Builtin::Concat
+                | Builtin::ConcatWs
+                | Builtin::Format
+                | Builtin::MakeArray
+                | Builtin::AnyAll { .. }
+                | Builtin::ArrayAppend
+                | Builtin::ArrayPrepend
+                | Builtin::ArrayCat
+                | Builtin::ArrayPosition
+                | Builtin::ArrayToString
+                | Builtin::StringToArray
+                | Builtin::JsonArg { .. }
+                | Builtin::BuildObject { .. }
+                | Builtin::BuildArray { .. }
+                | Builtin::Slice
+        )
+    }
+}
+
+/// The operators on dates, times, intervals, arrays and json that `expr.rs`'s arithmetic does
+/// not know; `None` when neither operand is of those types.
+pub(super) fn temporal_or_container_op(
+    op: BinaryOp,
+    l: &Value,
+    r: &Value,
+) -> Option<Result<Value>> {
+    temporal::binary(op, l, r).or_else(|| containers::binary(op, l, r))
+}
+
 pub(super) fn function(f: Function, args: Vec<Value>) -> Result<Value> {
+    if let Function::Builtin(b) = f {
+        if b.strict() && args.iter().any(Value::is_null) {
+            return Ok(Value::Null);
+        }
+        return builtin(b, args);
+    }
     if args.iter().any(Value::is_null) {
         return Ok(Value::Null);
     }
@@ -100,6 +245,50 @@ pub(super) fn function(f: Function, args: Vec<Value>) -> Result<Value> {
             )))
         }
     })
+}
+
+fn builtin(b: Builtin, args: Vec<Value>) -> Result<Value> {
+    if let Some(v) = text::eval(b, &args) {
+        return v;
+    }
+    if let Some(v) = math::eval(b, &args) {
+        return v;
+    }
+    if let Some(v) = temporal::eval(b, &args) {
+        return v;
+    }
+    containers::eval(b, args)
+}
+
+/// The error for a builtin called with argument values it does not take (the binder should
+/// have prevented it).
+fn bad_args(b: Builtin, args: &[Value]) -> Error {
+    Error::undefined_function(format!(
+        "function {}({}) does not exist",
+        format!("{b:?}").to_lowercase(),
+        args.iter()
+            .map(|a| crate::types::value_type(a).map_or("unknown".into(), |t| t.to_string()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+/// An integer argument of any width.
+fn int_arg(v: Option<&Value>) -> Option<i64> {
+    match v? {
+        Value::Int2(n) => Some(i64::from(*n)),
+        Value::Int4(n) => Some(i64::from(*n)),
+        Value::Int8(n) => Some(*n),
+        _ => None,
+    }
+}
+
+/// A text argument.
+fn text_arg(v: Option<&Value>) -> Option<&str> {
+    match v? {
+        Value::Text(s) => Some(s),
+        _ => None,
+    }
 }
 
 /// PostgreSQL's `substr`: characters from 1-based `from`, `count` of them (negative count is

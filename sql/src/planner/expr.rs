@@ -7,6 +7,7 @@ use vdb_engine::value::{Type, Value};
 
 use crate::error::{Error, Result};
 use crate::expr::{BinaryOp, Expr, Function};
+use crate::planner::builtin;
 use crate::planner::function::{floor_ceil, function, text_arg};
 use crate::types::{self, implicit_cast, numeric_rank, sql_type, type_name, value_type};
 
@@ -194,9 +195,34 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
                 );
                 return Ok(Typed::new(left, ty));
             }
-            Ok(Typed::new(cast, ty))
+            Ok(builtin::precision_cast(data_type, Typed::new(cast, ty)))
         }
         E::Function(f) => function(scope, f),
+        E::Array(a) => builtin::array(scope, &a.elem),
+        E::Subscript { expr, subscript } => builtin::subscript(scope, expr, subscript),
+        E::AnyOp {
+            left,
+            compare_op,
+            right,
+            ..
+        } => builtin::any_all(scope, left, comparison_op(compare_op)?, right, false),
+        E::AllOp {
+            left,
+            compare_op,
+            right,
+        } => builtin::any_all(scope, left, comparison_op(compare_op)?, right, true),
+        E::Extract { field, expr, .. } => builtin::extract(scope, field, expr),
+        E::Interval(iv) => builtin::interval(scope, iv),
+        E::Position { expr, r#in } => {
+            let list = vec![
+                text_arg("position", bind(r#in, scope)?)?,
+                text_arg("position", bind(expr, scope)?)?,
+            ];
+            Ok(Typed::new(
+                Expr::Function(Function::Builtin(crate::expr::Builtin::Strpos), list),
+                Type::Int4,
+            ))
+        }
         E::Floor {
             expr,
             field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime),
@@ -307,13 +333,39 @@ fn binary(l: Typed, op: &ast::BinaryOperator, r: Typed) -> Result<Typed> {
         B::And => BinaryOp::And,
         B::Or => BinaryOp::Or,
         B::StringConcat => BinaryOp::Concat,
+        B::Arrow | B::LongArrow | B::HashArrow | B::HashLongArrow => BinaryOp::JsonGet {
+            text: matches!(op, B::LongArrow | B::HashLongArrow),
+            path: matches!(op, B::HashArrow | B::HashLongArrow),
+            jsonb: true,
+        },
+        B::AtArrow => BinaryOp::Contains,
+        B::ArrowAt => BinaryOp::ContainedBy,
+        B::Question => BinaryOp::JsonExists,
+        B::PGOverlap => BinaryOp::Overlap,
         other => return Err(Error::Unsupported(format!("operator {other}"))),
     };
     make_binary(op, l, r)
 }
 
+/// The comparison operator of `x op ANY(..)` / `x op ALL(..)`.
+fn comparison_op(op: &ast::BinaryOperator) -> Result<BinaryOp> {
+    use ast::BinaryOperator as B;
+    Ok(match op {
+        B::Eq => BinaryOp::Eq,
+        B::NotEq => BinaryOp::NotEq,
+        B::Lt => BinaryOp::Lt,
+        B::LtEq => BinaryOp::LtEq,
+        B::Gt => BinaryOp::Gt,
+        B::GtEq => BinaryOp::GtEq,
+        other => return Err(Error::Unsupported(format!("operator {other} with ANY/ALL"))),
+    })
+}
+
 /// Builds `l op r` with PostgreSQL's operand resolution.
 pub fn make_binary(op: BinaryOp, l: Typed, r: Typed) -> Result<Typed> {
+    if let Some(bound) = builtin::operator(op, &l, &r) {
+        return bound;
+    }
     let node = |l: Expr, r: Expr| Expr::Binary(op, Box::new(l), Box::new(r));
     match op {
         BinaryOp::And | BinaryOp::Or => {
@@ -671,6 +723,12 @@ pub fn output_name(expr: &ast::Expr) -> String {
             None => output_name(expr),
         },
         E::Case { .. } => "case".into(),
+        E::Array(_) => "array".into(),
+        E::Subscript { expr, .. } => output_name(expr),
+        E::Extract { .. } => "extract".into(),
+        E::Interval(_) => "interval".into(),
+        E::Position { .. } => "position".into(),
+        E::TypedString { data_type, .. } => cast_name(data_type).unwrap_or_else(|| "?column?".into()),
         E::Value(ast::Value::Boolean(_)) => "bool".into(),
         _ => "?column?".into(),
     }
@@ -692,7 +750,28 @@ fn cast_name(dt: &ast::DataType) -> Option<String> {
             Type::Date => "date",
             Type::Timestamp => "timestamp",
             Type::Bytea => "bytea",
-            _ => return None,
+            Type::Char(_) => "bpchar",
+            Type::Time => "time",
+            Type::TimestampTz => "timestamptz",
+            Type::Interval => "interval",
+            Type::Uuid => "uuid",
+            Type::Json => "json",
+            Type::Jsonb => "jsonb",
+            Type::Array(element) => {
+                return cast_name(&match *element {
+                    Type::Int2 => ast::DataType::Int2(None),
+                    Type::Int4 => ast::DataType::Int4(None),
+                    Type::Int8 => ast::DataType::Int8(None),
+                    Type::Float4 => ast::DataType::Float4,
+                    Type::Float8 => ast::DataType::Float8,
+                    Type::Text => ast::DataType::Text,
+                    Type::Bool => ast::DataType::Bool,
+                    Type::Date => ast::DataType::Date,
+                    Type::Uuid => ast::DataType::Uuid,
+                    Type::Numeric { .. } => ast::DataType::Numeric(ast::ExactNumberInfo::None),
+                    _ => return None,
+                })
+            }
         }
         .into(),
     )

@@ -4,6 +4,7 @@
 //! then rewrites it with the ordered rules of `optimizer.rs`.
 
 mod aggregate;
+mod builtin;
 mod expr;
 mod function;
 mod optimizer;

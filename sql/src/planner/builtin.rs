@@ -1,0 +1,751 @@
+//! Binding of the richer types' operators and of the functions beyond the basic slice: the
+//! signatures PostgreSQL resolves for dates, times, intervals, arrays, json/jsonb and uuid
+//! (`timestamp + interval`, `date - date`, `jsonb -> text`, `int[] @> int[]`, ...), the array
+//! constructor, subscripts, `= ANY(array)`, `EXTRACT`, and the string, math, date/time, array
+//! and json functions that `expr/functions.rs` evaluates.
+//!
+//! `expr.rs` and `function.rs` call in here before giving up on an operator or function name,
+//! so these rules extend theirs without changing them.
+
+use sqlparser::ast;
+use vdb_engine::value::{Type, Value};
+
+use crate::error::{Error, Result};
+use crate::expr::{BinaryOp, Builtin, Expr, Function};
+use crate::planner::expr::{bind, common_type, make_binary, Scope, Typed};
+use crate::planner::function::text_arg;
+use crate::types::{numeric_rank, type_name};
+
+fn is_int(t: &Type) -> bool {
+    matches!(t, Type::Int2 | Type::Int4 | Type::Int8)
+}
+
+fn is_ts(t: &Type) -> bool {
+    matches!(t, Type::Timestamp | Type::TimestampTz)
+}
+
+fn node(op: BinaryOp, l: Expr, r: Expr, ty: Type) -> Typed {
+    Typed::new(Expr::Binary(op, Box::new(l), Box::new(r)), ty)
+}
+
+fn no_operator(op: BinaryOp, l: Option<&Type>, r: Option<&Type>) -> Error {
+    let name = |t: Option<&Type>| t.map_or("unknown".to_string(), type_name);
+    Error::undefined_function(format!(
+        "operator does not exist: {} {op} {}",
+        name(l),
+        name(r)
+    ))
+}
+
+/// The rank of the date/timestamp family for comparisons: both sides go to the wider.
+fn datetime_rank(t: &Type) -> Option<u8> {
+    match t {
+        Type::Date => Some(0),
+        Type::Timestamp => Some(1),
+        Type::TimestampTz => Some(2),
+        _ => None,
+    }
+}
+
+/// Binds `l op r` when an operand is a date/time, interval, array, json or jsonb (or the
+/// operator is one of theirs); `None` leaves the operator to `expr.rs`'s rules.
+pub(super) fn operator(op: BinaryOp, l: &Typed, r: &Typed) -> Option<Result<Typed>> {
+    bind_operator(op, l, r).transpose()
+}
+
+fn bind_operator(op: BinaryOp, l: &Typed, r: &Typed) -> Result<Option<Typed>> {
+    let (lt, rt) = (l.ty.as_ref(), r.ty.as_ref());
+    let (l, r) = (l.clone(), r.clone());
+    let bin = |lt: &Type, rt: &Type, result: Type| -> Result<Typed> {
+        Ok(node(op, l.clone().coerce(lt, "")?, r.clone().coerce(rt, "")?, result))
+    };
+    use BinaryOp::{Add, ContainedBy, Contains, Div, Eq, Gt, GtEq, Lt, LtEq, Mul, NotEq, Sub};
+    let bound: Result<Typed> = match (op, lt, rt) {
+        (
+            BinaryOp::JsonGet { text, path, .. },
+            Some(Type::Json | Type::Jsonb) | None,
+            _,
+        ) => {
+            let jsonb = lt != Some(&Type::Json);
+            let doc = lt.cloned().unwrap_or(Type::Jsonb);
+            let key = match (path, rt) {
+                (true, _) => Type::Array(Box::new(Type::Text)),
+                (false, Some(t)) if is_int(t) => Type::Int4,
+                (false, _) => Type::Text,
+            };
+            let result = if text { Type::Text } else { doc.clone() };
+            let op = BinaryOp::JsonGet { text, path, jsonb };
+            Ok(node(op, l.coerce(&doc, "")?, r.coerce(&key, "")?, result))
+        }
+        (Contains | ContainedBy | BinaryOp::Overlap, Some(Type::Array(_)), _)
+        | (Contains | ContainedBy | BinaryOp::Overlap, _, Some(Type::Array(_))) => {
+            let t = lt.or(rt).cloned().unwrap_or(Type::Text);
+            bin(&t, &t, Type::Bool)
+        }
+        (Contains | ContainedBy, _, _) => bin(&Type::Jsonb, &Type::Jsonb, Type::Bool),
+        (BinaryOp::JsonExists, _, _) => bin(&Type::Jsonb, &Type::Text, Type::Bool),
+        (BinaryOp::Concat, Some(Type::Array(e)), other) | (BinaryOp::Concat, other, Some(Type::Array(e))) => {
+            let arr = Type::Array(e.clone());
+            let (lt2, rt2) = match (lt, rt) {
+                (Some(Type::Array(_)), Some(Type::Array(_))) | (Some(Type::Array(_)), None) | (None, Some(Type::Array(_))) => {
+                    (arr.clone(), arr.clone())
+                }
+                (Some(Type::Array(_)), _) => (arr.clone(), (**e).clone()),
+                _ => ((**e).clone(), arr.clone()),
+            };
+            let _ = other;
+            Ok(node(
+                BinaryOp::ArrayConcat,
+                l.coerce(&lt2, "")?,
+                r.coerce(&rt2, "")?,
+                arr,
+            ))
+        }
+        (BinaryOp::Concat, Some(Type::Jsonb), Some(Type::Jsonb) | None)
+        | (BinaryOp::Concat, None, Some(Type::Jsonb)) => Ok(node(
+            BinaryOp::JsonConcat,
+            l.coerce(&Type::Jsonb, "")?,
+            r.coerce(&Type::Jsonb, "")?,
+            Type::Jsonb,
+        )),
+        (Eq | NotEq | Lt | LtEq | Gt | GtEq, Some(a), Some(b)) if a != b => {
+            let (Some(ra), Some(rb)) = (datetime_rank(a), datetime_rank(b)) else {
+                return Ok(None);
+            };
+            let t = if ra >= rb { a.clone() } else { b.clone() };
+            bin(&t, &t, Type::Bool)
+        }
+        (Add | Sub, Some(Type::Date), Some(t)) if is_int(t) => bin(&Type::Date, t, Type::Date),
+        (Add, Some(t), Some(Type::Date)) if is_int(t) => bin(t, &Type::Date, Type::Date),
+        (Sub, Some(Type::Date), Some(Type::Date) | None) => {
+            bin(&Type::Date, &Type::Date, Type::Int4)
+        }
+        (Add, Some(Type::Date), None) => Err(Error::undefined_function(
+            "operator is not unique: date + unknown",
+        )),
+        (Add | Sub, Some(Type::Date), Some(Type::Interval)) => {
+            bin(&Type::Date, &Type::Interval, Type::Timestamp)
+        }
+        (Add, Some(Type::Interval), Some(Type::Date)) => {
+            bin(&Type::Interval, &Type::Date, Type::Timestamp)
+        }
+        (Add, Some(Type::Date), Some(Type::Time)) => bin(&Type::Date, &Type::Time, Type::Timestamp),
+        (Add, Some(Type::Time), Some(Type::Date)) => bin(&Type::Time, &Type::Date, Type::Timestamp),
+        (Add | Sub, Some(t), Some(Type::Interval) | None) if is_ts(t) || *t == Type::Time => {
+            if op == Sub && rt.is_none() {
+                bin(t, t, Type::Interval)
+            } else {
+                bin(t, &Type::Interval, t.clone())
+            }
+        }
+        (Add, Some(Type::Interval), Some(t)) if is_ts(t) || *t == Type::Time => {
+            bin(&Type::Interval, t, t.clone())
+        }
+        (Sub, Some(a), Some(b)) if datetime_rank(a).is_some() && datetime_rank(b).is_some() => {
+            let t = if datetime_rank(a) >= datetime_rank(b) { a } else { b };
+            let t = if *t == Type::Date { Type::Timestamp } else { t.clone() };
+            bin(&t, &t, Type::Interval)
+        }
+        (Sub, Some(Type::Time), Some(Type::Time)) => bin(&Type::Time, &Type::Time, Type::Interval),
+        (Add | Sub, Some(Type::Interval), Some(Type::Interval) | None)
+        | (Add | Sub, None, Some(Type::Interval)) => {
+            bin(&Type::Interval, &Type::Interval, Type::Interval)
+        }
+        (Mul | Div, Some(Type::Interval), Some(t)) if numeric_rank(t).is_some() => {
+            bin(&Type::Interval, &Type::Float8, Type::Interval)
+        }
+        (Mul | Div, Some(Type::Interval), None) => {
+            bin(&Type::Interval, &Type::Float8, Type::Interval)
+        }
+        (Mul, Some(t), Some(Type::Interval)) if numeric_rank(t).is_some() => {
+            bin(&Type::Float8, &Type::Interval, Type::Interval)
+        }
+        (Add | Sub | Mul | Div | BinaryOp::Mod, Some(a), b)
+            if matches!(
+                a,
+                Type::Date | Type::Time | Type::Timestamp | Type::TimestampTz | Type::Interval
+            ) =>
+        {
+            Err(no_operator(op, Some(a), b))
+        }
+        (BinaryOp::Overlap, _, _) => Err(no_operator(op, lt, rt)),
+        _ => return Ok(None),
+    };
+    bound.map(Some)
+}
+
+/// `ARRAY[a, b, ...]`: elements coerced to their common type; `ARRAY[]` stays unknown until a
+/// cast gives it a type.
+pub(super) fn array(scope: &Scope, elems: &[ast::Expr]) -> Result<Typed> {
+    let items = elems
+        .iter()
+        .map(|e| bind(e, scope))
+        .collect::<Result<Vec<_>>>()?;
+    if items.is_empty() {
+        return Ok(Typed {
+            expr: Expr::Function(Function::Builtin(Builtin::MakeArray), Vec::new()),
+            ty: None,
+        });
+    }
+    let element = common_type(&items, "ARRAY")?;
+    if matches!(element, Type::Array(_)) {
+        return Err(Error::Unsupported("multidimensional arrays".into()));
+    }
+    let list = items
+        .into_iter()
+        .map(|i| i.coerce(&element, "ARRAY"))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Typed::new(
+        Expr::Function(Function::Builtin(Builtin::MakeArray), list),
+        Type::Array(Box::new(element)),
+    ))
+}
+
+/// `a[i]` and `a[lo:hi]`.
+pub(super) fn subscript(scope: &Scope, base: &ast::Expr, sub: &ast::Subscript) -> Result<Typed> {
+    let a = bind(base, scope)?;
+    let Some(Type::Array(element)) = a.ty.clone() else {
+        let t = a.ty.as_ref().map_or("unknown".to_string(), type_name);
+        return Err(Error::mismatch(format!(
+            "cannot subscript type {t} because it does not support subscripting"
+        )));
+    };
+    let index = |e: &ast::Expr| -> Result<Expr> { bind(e, scope)?.coerce(&Type::Int4, "array subscript") };
+    match sub {
+        ast::Subscript::Index { index: i } => Ok(Typed::new(
+            Expr::Function(
+                Function::Builtin(Builtin::Subscript),
+                vec![a.expr, index(i)?],
+            ),
+            *element,
+        )),
+        ast::Subscript::Slice {
+            lower_bound,
+            upper_bound,
+            stride: None,
+        } => {
+            let bound = |b: &Option<ast::Expr>| match b {
+                Some(e) => index(e),
+                None => Ok(Expr::Literal(Value::Null)),
+            };
+            Ok(Typed::new(
+                Expr::Function(
+                    Function::Builtin(Builtin::Slice),
+                    vec![a.expr, bound(lower_bound)?, bound(upper_bound)?],
+                ),
+                Type::Array(element),
+            ))
+        }
+        other => Err(Error::Unsupported(format!("array subscript {other}"))),
+    }
+}
+
+/// `left op ANY(right)` / `left op ALL(right)` where `right` is an array.
+pub(super) fn any_all(
+    scope: &Scope,
+    left: &ast::Expr,
+    op: BinaryOp,
+    right: &ast::Expr,
+    all: bool,
+) -> Result<Typed> {
+    let l = bind(left, scope)?;
+    let r = bind(right, scope)?;
+    let array_ty = match (&r.ty, &l.ty) {
+        (Some(t @ Type::Array(_)), _) => t.clone(),
+        (None, Some(t)) => Type::Array(Box::new(t.clone())),
+        (None, None) => Type::Array(Box::new(Type::Text)),
+        (Some(t), _) => {
+            return Err(Error::mismatch(format!(
+                "op ANY/ALL (array) requires array on right side, not {}",
+                type_name(t)
+            )))
+        }
+    };
+    let element = array_ty.element().cloned().unwrap_or(Type::Text);
+    let probe = Typed {
+        expr: Expr::Literal(Value::Null),
+        ty: Some(element),
+    };
+    let Expr::Binary(op, l_expr, _) = make_binary(op, l, probe)?.expr else {
+        return Err(Error::Unsupported("ANY/ALL with this operator".into()));
+    };
+    Ok(Typed::new(
+        Expr::Function(
+            Function::Builtin(Builtin::AnyAll { op, all }),
+            vec![*l_expr, r.coerce(&array_ty, "")?],
+        ),
+        Type::Bool,
+    ))
+}
+
+/// `EXTRACT(field FROM x)`: numeric, as PostgreSQL 14+ returns.
+pub(super) fn extract(scope: &Scope, field: &ast::DateTimeField, e: &ast::Expr) -> Result<Typed> {
+    let name = match field {
+        ast::DateTimeField::Custom(i) => i.value.to_lowercase(),
+        other => other.to_string().to_lowercase(),
+    };
+    let x = bind(e, scope)?;
+    let x = match x.ty {
+        None => x.coerce(&Type::Timestamp, "")?,
+        _ => x.expr,
+    };
+    Ok(Typed::new(
+        Expr::Function(
+            Function::Builtin(Builtin::DatePart { numeric: true }),
+            vec![Expr::Literal(Value::Text(name)), x],
+        ),
+        Type::Numeric {
+            precision_scale: None,
+        },
+    ))
+}
+
+/// `INTERVAL '1' DAY` and `INTERVAL '1 day'`.
+pub(super) fn interval(scope: &Scope, iv: &ast::Interval) -> Result<Typed> {
+    let v = bind(&iv.value, scope)?;
+    let unit = iv.leading_field.as_ref().map(|f| f.to_string().to_lowercase());
+    let expr = match (&v.expr, unit) {
+        (Expr::Literal(Value::Text(s)), Some(u)) if s.trim().parse::<f64>().is_ok() => {
+            Expr::Literal(Value::Text(format!("{s} {u}")))
+        }
+        _ => v.expr,
+    };
+    let value = crate::types::cast(
+        Expr::Cast(Box::new(expr), Type::Interval).eval(&[])?,
+        &Type::Interval,
+    )?;
+    Ok(Typed::new(Expr::Literal(value), Type::Interval))
+}
+
+/// A cast to `timestamp(p)` / `time(p)`: the cast, then rounding to p fractional digits.
+pub(super) fn precision_cast(data_type: &ast::DataType, cast: Typed) -> Typed {
+    let p = match data_type {
+        ast::DataType::Timestamp(Some(p), _) | ast::DataType::Time(Some(p), _) => *p,
+        _ => return cast,
+    };
+    if p >= 6 {
+        return cast;
+    }
+    let ty = cast.resolved_type();
+    Typed::new(
+        Expr::Function(
+            Function::Builtin(Builtin::RoundSeconds(u8::try_from(p).unwrap_or(6))),
+            vec![cast.expr],
+        ),
+        ty,
+    )
+}
+
+/// `current_timestamp`, `current_date`, `localtimestamp`, `localtime` (no parentheses).
+pub(super) fn niladic(name: &str) -> Option<Typed> {
+    let now = Expr::Function(Function::Builtin(Builtin::Now), Vec::new());
+    Some(match name {
+        "current_timestamp" | "now" | "transaction_timestamp" | "statement_timestamp" => {
+            Typed::new(now, Type::TimestampTz)
+        }
+        "current_date" => Typed::new(
+            Expr::Function(Function::Builtin(Builtin::CurrentDate), Vec::new()),
+            Type::Date,
+        ),
+        "localtimestamp" => Typed::new(
+            Expr::Cast(Box::new(now), Type::Timestamp),
+            Type::Timestamp,
+        ),
+        "localtime" => Typed::new(Expr::Cast(Box::new(now), Type::Time), Type::Time),
+        _ => return None,
+    })
+}
+
+fn call(b: Builtin, args: Vec<Expr>, ty: Type) -> Typed {
+    Typed::new(Expr::Function(Function::Builtin(b), args), ty)
+}
+
+fn no_function(name: &str, args: &[Typed]) -> Error {
+    let list: Vec<String> = args
+        .iter()
+        .map(|a| a.ty.as_ref().map_or("unknown".to_string(), type_name))
+        .collect();
+    Error::undefined_function(format!(
+        "function {name}({}) does not exist",
+        list.join(", ")
+    ))
+}
+
+fn texts(name: &str, args: Vec<Typed>) -> Result<Vec<Expr>> {
+    args.into_iter().map(|a| text_arg(name, a)).collect()
+}
+
+/// `arg` coerced to `ty` (unknown literals cast; known types must convert implicitly).
+fn to(arg: Typed, ty: &Type) -> Result<Expr> {
+    arg.coerce(ty, "argument")
+}
+
+fn float_arg(name: &str, arg: Typed) -> Result<Expr> {
+    match &arg.ty {
+        Some(t) if numeric_rank(t).is_none() => Err(no_function(name, &[arg])),
+        Some(Type::Numeric { .. }) => Ok(Expr::Cast(Box::new(arg.expr), Type::Float8)),
+        _ => to(arg, &Type::Float8),
+    }
+}
+
+/// A timestamp-like argument: unknown reads as timestamp, date widens to timestamp.
+fn ts_arg(arg: Typed, date_to: &Type) -> Result<(Expr, Type)> {
+    match arg.ty.clone() {
+        None => Ok((to(arg, &Type::Timestamp)?, Type::Timestamp)),
+        Some(Type::Date) => Ok((to(arg, date_to)?, date_to.clone())),
+        Some(t) => Ok((arg.expr, t)),
+    }
+}
+
+fn array_arg(name: &str, arg: Typed) -> Result<(Expr, Type)> {
+    match arg.ty.clone() {
+        Some(t @ Type::Array(_)) => Ok((arg.expr, t)),
+        None => {
+            let t = Type::Array(Box::new(Type::Text));
+            Ok((to(arg, &t)?, t))
+        }
+        Some(_) => Err(no_function(name, &[arg])),
+    }
+}
+
+fn json_arg(arg: Typed) -> Result<Expr> {
+    match &arg.ty {
+        Some(Type::Json | Type::Jsonb) => Ok(arg.expr),
+        _ => to(arg, &Type::Jsonb),
+    }
+}
+
+fn is_json(t: &Option<Type>) -> bool {
+    matches!(t, Some(Type::Json | Type::Jsonb))
+}
+
+/// Binds a call of one of the functions this module knows; `None` for other names.
+pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Option<Result<Typed>> {
+    let n = args.len();
+    let b = |x: Builtin| x;
+    Some((|| -> Result<Typed> {
+        Ok(match (name, n) {
+            ("now" | "current_timestamp" | "transaction_timestamp" | "statement_timestamp"
+            | "clock_timestamp", 0) => call(b(Builtin::Now), vec![], Type::TimestampTz),
+            ("concat", _) => {
+                let list = args
+                    .into_iter()
+                    .map(|a| if a.ty.is_none() { to(a, &Type::Text) } else { Ok(a.expr) })
+                    .collect::<Result<Vec<_>>>()?;
+                call(Builtin::Concat, list, Type::Text)
+            }
+            ("concat_ws", 1..) => {
+                let rest = args.split_off(1);
+                let mut list = texts(name, args)?;
+                for a in rest {
+                    list.push(if a.ty.is_none() { to(a, &Type::Text)? } else { a.expr });
+                }
+                call(Builtin::ConcatWs, list, Type::Text)
+            }
+            ("format", 1..) => {
+                let rest = args.split_off(1);
+                let mut list = texts(name, args)?;
+                for a in rest {
+                    list.push(if a.ty.is_none() { to(a, &Type::Text)? } else { a.expr });
+                }
+                call(Builtin::Format, list, Type::Text)
+            }
+            ("strpos", 2) => call(Builtin::Strpos, texts(name, args)?, Type::Int4),
+            ("split_part", 3) => {
+                let k = args.pop().map(|a| to(a, &Type::Int4)).transpose()?;
+                let mut list = texts(name, args)?;
+                list.extend(k);
+                call(Builtin::SplitPart, list, Type::Text)
+            }
+            ("lpad" | "rpad", 2 | 3) => {
+                let fill = if n == 3 { args.pop() } else { None };
+                let len = args.pop().map(|a| to(a, &Type::Int4)).transpose()?;
+                let mut list = texts(name, args)?;
+                list.extend(len);
+                list.extend(fill.map(|f| text_arg(name, f)).transpose()?);
+                let f = if name == "lpad" { Builtin::Lpad } else { Builtin::Rpad };
+                call(f, list, Type::Text)
+            }
+            ("right" | "repeat", 2) => {
+                let k = args.pop().map(|a| to(a, &Type::Int4)).transpose()?;
+                let mut list = texts(name, args)?;
+                list.extend(k);
+                let f = if name == "right" { Builtin::Right } else { Builtin::Repeat };
+                call(f, list, Type::Text)
+            }
+            ("reverse", 1) => call(Builtin::Reverse, texts(name, args)?, Type::Text),
+            ("initcap", 1) => call(Builtin::Initcap, texts(name, args)?, Type::Text),
+            ("md5", 1) => call(Builtin::Md5, texts(name, args)?, Type::Text),
+            ("starts_with", 2) => call(Builtin::StartsWith, texts(name, args)?, Type::Bool),
+            ("regexp_replace", 3 | 4) => {
+                call(Builtin::RegexpReplace, texts(name, args)?, Type::Text)
+            }
+            ("ascii", 1) => call(Builtin::Ascii, texts(name, args)?, Type::Int4),
+            ("chr", 1) => call(Builtin::Chr, vec![to(args.remove(0), &Type::Int4)?], Type::Text),
+            ("octet_length", 1) => {
+                let a = args.remove(0);
+                let e = if a.ty == Some(Type::Bytea) { a.expr } else { text_arg(name, a)? };
+                call(Builtin::OctetLength, vec![e], Type::Int4)
+            }
+            ("trunc", 1 | 2) => {
+                let a = args.remove(0);
+                let numeric = Type::Numeric { precision_scale: None };
+                if n == 2 || matches!(a.ty, Some(Type::Numeric { .. })) {
+                    let mut list = vec![to(a, &numeric)?];
+                    list.extend(args.pop().map(|d| to(d, &Type::Int4)).transpose()?);
+                    call(Builtin::Trunc, list, numeric)
+                } else {
+                    call(Builtin::Trunc, vec![float_arg(name, a)?], Type::Float8)
+                }
+            }
+            ("sqrt" | "cbrt" | "exp" | "ln" | "degrees" | "radians", 1) => {
+                let f = match name {
+                    "sqrt" => Builtin::Sqrt,
+                    "cbrt" => Builtin::Cbrt,
+                    "exp" => Builtin::Exp,
+                    "ln" => Builtin::Ln,
+                    "degrees" => Builtin::Degrees,
+                    _ => Builtin::Radians,
+                };
+                call(f, vec![float_arg(name, args.remove(0))?], Type::Float8)
+            }
+            ("power" | "pow", 2) => {
+                let list = args
+                    .into_iter()
+                    .map(|a| float_arg(name, a))
+                    .collect::<Result<Vec<_>>>()?;
+                call(Builtin::Power, list, Type::Float8)
+            }
+            ("log10", 1) => call(Builtin::Log10, vec![float_arg(name, args.remove(0))?], Type::Float8),
+            ("log", 1 | 2) => {
+                let float = n == 1 && matches!(&args[0].ty, Some(Type::Float4 | Type::Float8 | Type::Int2 | Type::Int4 | Type::Int8));
+                if float {
+                    call(Builtin::Log10, vec![float_arg(name, args.remove(0))?], Type::Float8)
+                } else {
+                    let numeric = Type::Numeric { precision_scale: None };
+                    let list = args
+                        .into_iter()
+                        .map(|a| to(a, &numeric))
+                        .collect::<Result<Vec<_>>>()?;
+                    call(Builtin::Log, list, numeric)
+                }
+            }
+            ("mod", 2) => {
+                let ty = common_type(&args, "mod")?;
+                let ty = match ty {
+                    t if is_int(&t) => t,
+                    Type::Numeric { .. } => Type::Numeric { precision_scale: None },
+                    Type::Text => Type::Int4,
+                    _ => Type::Numeric { precision_scale: None },
+                };
+                let list = args
+                    .into_iter()
+                    .map(|a| to(a, &ty))
+                    .collect::<Result<Vec<_>>>()?;
+                call(Builtin::Mod, list, ty)
+            }
+            ("sign", 1) => {
+                let a = args.remove(0);
+                if matches!(a.ty, Some(Type::Numeric { .. })) {
+                    let t = Type::Numeric { precision_scale: None };
+                    call(Builtin::Sign, vec![a.expr], t)
+                } else {
+                    call(Builtin::Sign, vec![float_arg(name, a)?], Type::Float8)
+                }
+            }
+            ("pi", 0) => call(Builtin::Pi, vec![], Type::Float8),
+            ("random", 0) => call(Builtin::Random, vec![], Type::Float8),
+            ("date_trunc", 2) => {
+                let (x, ty) = ts_arg(args.remove(1), &Type::TimestampTz)?;
+                let unit = text_arg(name, args.remove(0))?;
+                call(Builtin::DateTrunc, vec![unit, x], ty)
+            }
+            ("date_part", 2) => {
+                let (x, _) = ts_arg(args.remove(1), &Type::Timestamp)?;
+                let unit = text_arg(name, args.remove(0))?;
+                call(Builtin::DatePart { numeric: false }, vec![unit, x], Type::Float8)
+            }
+            ("to_char", 2) => {
+                let fmt = text_arg(name, args.remove(1))?;
+                let (x, _) = ts_arg(args.remove(0), &Type::Timestamp)?;
+                call(Builtin::ToChar, vec![x, fmt], Type::Text)
+            }
+            ("age", 1 | 2) => {
+                let list = args
+                    .into_iter()
+                    .map(|a| ts_arg(a, &Type::Timestamp).map(|(e, _)| e))
+                    .collect::<Result<Vec<_>>>()?;
+                call(Builtin::Age, list, Type::Interval)
+            }
+            ("make_date", 3) => {
+                let list = args
+                    .into_iter()
+                    .map(|a| to(a, &Type::Int4))
+                    .collect::<Result<Vec<_>>>()?;
+                call(Builtin::MakeDate, list, Type::Date)
+            }
+            ("make_timestamp", 6) => {
+                let secs = args.pop().map(|a| float_arg(name, a)).transpose()?;
+                let mut list = args
+                    .into_iter()
+                    .map(|a| to(a, &Type::Int4))
+                    .collect::<Result<Vec<_>>>()?;
+                list.extend(secs);
+                call(Builtin::MakeTimestamp, list, Type::Timestamp)
+            }
+            ("make_interval", 0..=7) => {
+                let secs = if n == 7 { args.pop() } else { None };
+                let mut list = args
+                    .into_iter()
+                    .map(|a| to(a, &Type::Int4))
+                    .collect::<Result<Vec<_>>>()?;
+                list.extend(secs.map(|s| float_arg(name, s)).transpose()?);
+                call(Builtin::MakeInterval, list, Type::Interval)
+            }
+            ("to_timestamp", 1) => call(
+                Builtin::ToTimestamp,
+                vec![float_arg(name, args.remove(0))?],
+                Type::TimestampTz,
+            ),
+            ("justify_days" | "justify_hours" | "justify_interval", 1) => {
+                let f = match name {
+                    "justify_days" => Builtin::JustifyDays,
+                    "justify_hours" => Builtin::JustifyHours,
+                    _ => Builtin::JustifyInterval,
+                };
+                call(f, vec![to(args.remove(0), &Type::Interval)?], Type::Interval)
+            }
+            ("gen_random_uuid", 0) => call(Builtin::GenRandomUuid, vec![], Type::Uuid),
+            ("array_length" | "array_lower" | "array_upper", 2) => {
+                let d = to(args.remove(1), &Type::Int4)?;
+                let (a, _) = array_arg(name, args.remove(0))?;
+                let f = match name {
+                    "array_length" => Builtin::ArrayLength,
+                    "array_lower" => Builtin::ArrayLower,
+                    _ => Builtin::ArrayUpper,
+                };
+                call(f, vec![a, d], Type::Int4)
+            }
+            ("cardinality", 1) => {
+                let (a, _) = array_arg(name, args.remove(0))?;
+                call(Builtin::Cardinality, vec![a], Type::Int4)
+            }
+            ("array_append", 2) => {
+                let (a, t) = array_arg(name, args.remove(0))?;
+                let e = to(args.remove(0), t.element().unwrap_or(&Type::Text))?;
+                call(Builtin::ArrayAppend, vec![a, e], t)
+            }
+            ("array_prepend", 2) => {
+                let (a, t) = array_arg(name, args.remove(1))?;
+                let e = to(args.remove(0), t.element().unwrap_or(&Type::Text))?;
+                call(Builtin::ArrayPrepend, vec![e, a], t)
+            }
+            ("array_cat", 2) => {
+                let t = common_type(&args, "array_cat")?;
+                if !matches!(t, Type::Array(_)) {
+                    return Err(no_function(name, &args));
+                }
+                let list = args
+                    .into_iter()
+                    .map(|a| to(a, &t))
+                    .collect::<Result<Vec<_>>>()?;
+                call(Builtin::ArrayCat, list, t)
+            }
+            ("array_position", 2 | 3) => {
+                let start = if n == 3 { args.pop() } else { None };
+                let (a, t) = array_arg(name, args.remove(0))?;
+                let e = to(args.remove(0), t.element().unwrap_or(&Type::Text))?;
+                let mut list = vec![a, e];
+                list.extend(start.map(|s| to(s, &Type::Int4)).transpose()?);
+                call(Builtin::ArrayPosition, list, Type::Int4)
+            }
+            ("array_to_string", 2 | 3) => {
+                let (a, _) = array_arg(name, args.remove(0))?;
+                let mut list = vec![a];
+                list.extend(texts(name, args)?);
+                call(Builtin::ArrayToString, list, Type::Text)
+            }
+            ("string_to_array", 2 | 3) => call(
+                Builtin::StringToArray,
+                texts(name, args)?,
+                Type::Array(Box::new(Type::Text)),
+            ),
+            ("to_json" | "to_jsonb", 1) => {
+                let a = args.remove(0);
+                let raw = is_json(&a.ty);
+                let e = if a.ty.is_none() { to(a, &Type::Text)? } else { a.expr };
+                let jsonb = name == "to_jsonb";
+                let ty = if jsonb { Type::Jsonb } else { Type::Json };
+                call(Builtin::ToJson { jsonb, raw }, vec![e], ty)
+            }
+            ("json_build_object" | "jsonb_build_object", _) => {
+                if n % 2 != 0 {
+                    return Err(Error::invalid(
+                        "22023",
+                        "argument list must have even number of elements",
+                    ));
+                }
+                let mut list = Vec::new();
+                for (i, a) in args.into_iter().enumerate() {
+                    if i % 2 == 0 {
+                        list.push(if a.ty.is_none() { to(a, &Type::Text)? } else { a.expr });
+                    } else {
+                        list.push(json_value(a)?);
+                    }
+                }
+                let jsonb = name.starts_with("jsonb");
+                let ty = if jsonb { Type::Jsonb } else { Type::Json };
+                call(Builtin::BuildObject { jsonb }, list, ty)
+            }
+            ("json_build_array" | "jsonb_build_array", _) => {
+                let list = args
+                    .into_iter()
+                    .map(json_value)
+                    .collect::<Result<Vec<_>>>()?;
+                let jsonb = name.starts_with("jsonb");
+                let ty = if jsonb { Type::Jsonb } else { Type::Json };
+                call(Builtin::BuildArray { jsonb }, list, ty)
+            }
+            ("jsonb_typeof" | "json_typeof", 1) => {
+                call(Builtin::JsonTypeof, vec![json_arg(args.remove(0))?], Type::Text)
+            }
+            ("jsonb_array_length" | "json_array_length", 1) => call(
+                Builtin::JsonArrayLength,
+                vec![json_arg(args.remove(0))?],
+                Type::Int4,
+            ),
+            ("jsonb_pretty", 1) => call(
+                Builtin::JsonbPretty,
+                vec![to(args.remove(0), &Type::Jsonb)?],
+                Type::Text,
+            ),
+            _ => return Err(no_function(name, &args)),
+        })
+    })())
+    .filter(|r| !matches!(r, Err(Error::TypeMismatch { undefined_function: true, .. })) || known(name))
+}
+
+/// A build_object/build_array value: its json text, NULL as `null`.
+fn json_value(a: Typed) -> Result<Expr> {
+    let raw = is_json(&a.ty);
+    let e = if a.ty.is_none() { to(a, &Type::Text)? } else { a.expr };
+    Ok(Expr::Function(Function::Builtin(Builtin::JsonArg { raw }), vec![e]))
+}
+
+/// Whether `name` is one of this module's functions (so a wrong call reports its types).
+fn known(name: &str) -> bool {
+    [
+        "concat", "concat_ws", "format", "strpos", "split_part", "lpad", "rpad", "right",
+        "repeat", "reverse", "initcap", "md5", "starts_with", "regexp_replace", "ascii", "chr",
+        "octet_length", "trunc", "sqrt", "cbrt", "exp", "ln", "degrees", "radians", "power",
+        "pow", "log10", "log", "mod", "sign", "pi", "random", "date_trunc", "date_part",
+        "to_char", "age", "make_date", "make_timestamp", "make_interval", "to_timestamp",
+        "justify_days", "justify_hours", "justify_interval", "gen_random_uuid", "array_length",
+        "array_lower", "array_upper", "cardinality", "array_append", "array_prepend",
+        "array_cat", "array_position", "array_to_string", "string_to_array", "to_json",
+        "to_jsonb", "json_build_object", "jsonb_build_object", "json_build_array",
+        "jsonb_build_array", "jsonb_typeof", "json_typeof", "jsonb_array_length",
+        "json_array_length", "jsonb_pretty", "now",
+    ]
+    .contains(&name)
+}

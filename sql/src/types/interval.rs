@@ -1,0 +1,451 @@
+//! `interval`: PostgreSQL's input forms (`1 day 2 hours`, `1 mon`, `-1 year`, `01:02:03`,
+//! `@ 1 day ago`, ISO 8601 `P1Y2M3DT4H5M6S`), its output in IntervalStyle postgres
+//! (`1 year 2 mons 3 days 04:05:06`), and interval arithmetic with overflow checks.
+//!
+//! An interval keeps months, days and microseconds apart, as PostgreSQL does; fractions spill
+//! downwards on input (`1.5 months` is 1 mon 15 days, a month counting 30 days).
+
+use vdb_engine::value::{Interval, MICROS_PER_DAY};
+
+use crate::error::{Error, Result};
+
+const MICROS_PER_HOUR: i64 = 3_600_000_000;
+
+/// PostgreSQL's "interval out of range" (22008).
+pub fn out_of_range() -> Error {
+    Error::invalid("22008", "interval out of range")
+}
+
+fn syntax(s: &str) -> Error {
+    Error::InvalidText {
+        message: format!("invalid input syntax for type interval: \"{s}\""),
+        datetime: true,
+    }
+}
+
+fn field_range(s: &str) -> Error {
+    Error::invalid(
+        "22015",
+        format!("interval field value out of range: \"{s}\""),
+    )
+}
+
+/// Accumulates an interval from fractional parts, as PostgreSQL's `AdjustFractDays` etc.
+#[derive(Default)]
+struct Acc {
+    months: f64,
+    days: f64,
+    micros: f64,
+}
+
+impl Acc {
+    fn add_months(&mut self, v: f64) {
+        let whole = v.trunc();
+        self.months += whole;
+        self.add_days((v - whole) * 30.0);
+    }
+
+    fn add_days(&mut self, v: f64) {
+        let whole = v.trunc();
+        self.days += whole;
+        self.micros += (v - whole) * 86_400e6;
+    }
+}
+
+/// The unit of a word, as months, days or microseconds per unit.
+enum Unit {
+    Months(f64),
+    Days(f64),
+    Micros(f64),
+}
+
+fn unit(word: &str) -> Option<Unit> {
+    Some(match word {
+        "microsecond" | "microseconds" | "us" | "usec" | "usecs" | "useconds" => Unit::Micros(1.0),
+        "millisecond" | "milliseconds" | "ms" | "msec" | "msecs" | "mseconds" => {
+            Unit::Micros(1e3)
+        }
+        "second" | "seconds" | "s" | "sec" | "secs" => Unit::Micros(1e6),
+        "minute" | "minutes" | "m" | "min" | "mins" => Unit::Micros(60e6),
+        "hour" | "hours" | "h" | "hr" | "hrs" => Unit::Micros(3600e6),
+        "day" | "days" | "d" => Unit::Days(1.0),
+        "week" | "weeks" | "w" => Unit::Days(7.0),
+        "month" | "months" | "mon" | "mons" => Unit::Months(1.0),
+        "year" | "years" | "y" | "yr" | "yrs" => Unit::Months(12.0),
+        "decade" | "decades" => Unit::Months(120.0),
+        "century" | "centuries" | "c" => Unit::Months(1200.0),
+        "millennium" | "millennia" | "millenniums" => Unit::Months(12000.0),
+        _ => return None,
+    })
+}
+
+/// Parses interval text.
+pub fn parse_interval(s: &str) -> Result<Interval> {
+    let t = s.trim().to_ascii_lowercase();
+    let t = t.strip_prefix('@').unwrap_or(&t).trim();
+    if t.is_empty() {
+        return Err(syntax(s));
+    }
+    let acc = if let Some(iso) = t.strip_prefix('p') {
+        parse_iso(iso).ok_or_else(|| syntax(s))?
+    } else {
+        parse_postgres(t).ok_or_else(|| syntax(s))?
+    };
+    finish(&acc).ok_or_else(|| field_range(s))
+}
+
+fn finish(acc: &Acc) -> Option<Interval> {
+    let months = acc.months;
+    let days = acc.days;
+    let micros = acc.micros.round();
+    let ok = |v: f64, max: f64| v.is_finite() && v.abs() <= max;
+    if !ok(months, f64::from(i32::MAX)) || !ok(days, f64::from(i32::MAX)) || !ok(micros, 9.2e18)
+    {
+        return None;
+    }
+    #[allow(clippy::cast_possible_truncation)]
+    Some(Interval {
+        months: months as i32,
+        days: days as i32,
+        micros: micros as i64,
+    })
+}
+
+/// `[+-]number unit ... [hh:mm[:ss]] [ago]`.
+fn parse_postgres(t: &str) -> Option<Acc> {
+    // Splits "1day" into "1" "day" and keeps "-1" "year" apart.
+    let mut tokens: Vec<String> = Vec::new();
+    for word in t.split_whitespace() {
+        let split = word
+            .find(|c: char| c.is_ascii_alphabetic())
+            .filter(|at| *at > 0 && !word.contains(':'));
+        match split {
+            Some(at) => {
+                tokens.push(word[..at].to_string());
+                tokens.push(word[at..].to_string());
+            }
+            None => tokens.push(word.to_string()),
+        }
+    }
+    let mut acc = Acc::default();
+    let mut ago = false;
+    let mut i = 0;
+    while i < tokens.len() {
+        let tok = &tokens[i];
+        if tok == "ago" {
+            ago = true;
+            i += 1;
+            continue;
+        }
+        if tok.contains(':') {
+            acc.micros += parse_clock(tok)?;
+            i += 1;
+            continue;
+        }
+        let n: f64 = parse_number(tok)?;
+        match tokens.get(i + 1).and_then(|u| unit(u)) {
+            Some(u) => {
+                match u {
+                    Unit::Months(k) => acc.add_months(n * k),
+                    Unit::Days(k) => acc.add_days(n * k),
+                    Unit::Micros(k) => acc.micros += n * k,
+                }
+                i += 2;
+            }
+            None if tokens.get(i + 1).is_none() => {
+                acc.micros += n * 1e6;
+                i += 1;
+            }
+            None => return None,
+        }
+    }
+    if ago {
+        acc.months = -acc.months;
+        acc.days = -acc.days;
+        acc.micros = -acc.micros;
+    }
+    Some(acc)
+}
+
+fn parse_number(tok: &str) -> Option<f64> {
+    let body = tok.strip_prefix(['+', '-']).unwrap_or(tok);
+    if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    tok.parse().ok()
+}
+
+/// `[-]h:mm[:ss[.f]]` into microseconds.
+fn parse_clock(tok: &str) -> Option<f64> {
+    let (neg, body) = match tok.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, tok.strip_prefix('+').unwrap_or(tok)),
+    };
+    let parts: Vec<&str> = body.split(':').collect();
+    let num = |p: &str| -> Option<f64> {
+        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            return None;
+        }
+        p.parse().ok()
+    };
+    let (h, m, s) = match parts.as_slice() {
+        [h, m] => (num(h)?, num(m)?, 0.0),
+        [h, m, s] => (num(h)?, num(m)?, num(s)?),
+        _ => return None,
+    };
+    if m >= 60.0 || s >= 60.0 {
+        return None;
+    }
+    let v = (h * 3600.0 + m * 60.0 + s) * 1e6;
+    Some(if neg { -v } else { v })
+}
+
+/// ISO 8601 `nYnMnWnDTnHnMnS` (after the `P`).
+fn parse_iso(t: &str) -> Option<Acc> {
+    let mut acc = Acc::default();
+    let mut in_time = false;
+    let mut num = String::new();
+    for c in t.chars() {
+        if c == 't' {
+            in_time = true;
+            continue;
+        }
+        if c.is_ascii_digit() || c == '.' || c == '-' || c == '+' {
+            num.push(c);
+            continue;
+        }
+        let n: f64 = parse_number(&num)?;
+        num.clear();
+        match (in_time, c) {
+            (false, 'y') => acc.add_months(n * 12.0),
+            (false, 'm') => acc.add_months(n),
+            (false, 'w') => acc.add_days(n * 7.0),
+            (false, 'd') => acc.add_days(n),
+            (true, 'h') => acc.micros += n * 3600e6,
+            (true, 'm') => acc.micros += n * 60e6,
+            (true, 's') => acc.micros += n * 1e6,
+            _ => return None,
+        }
+    }
+    num.is_empty().then_some(acc)
+}
+
+fn plural(n: i64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// PostgreSQL's IntervalStyle `postgres` output.
+pub fn format_interval(iv: &Interval) -> String {
+    let mut out = String::new();
+    let mut is_before = false;
+    let mut is_zero = true;
+    let years = i64::from(iv.months / 12);
+    let mons = i64::from(iv.months % 12);
+    for (value, unit) in [(years, "year"), (mons, "mon"), (i64::from(iv.days), "day")] {
+        if value == 0 {
+            continue;
+        }
+        let space = if is_zero { "" } else { " " };
+        let plus = if is_before && value > 0 { "+" } else { "" };
+        out.push_str(&format!("{space}{plus}{value} {unit}{}", plural(value)));
+        is_before = value < 0;
+        is_zero = false;
+    }
+    let micros = iv.micros;
+    if is_zero || micros != 0 {
+        let minus = micros < 0;
+        let abs = micros.unsigned_abs();
+        let hours = abs / 3_600_000_000;
+        let mins = abs / 60_000_000 % 60;
+        let secs = abs / 1_000_000 % 60;
+        let frac = abs % 1_000_000;
+        let space = if is_zero { "" } else { " " };
+        let sign = if minus {
+            "-"
+        } else if is_before {
+            "+"
+        } else {
+            ""
+        };
+        out.push_str(&format!("{space}{sign}{hours:02}:{mins:02}:{secs:02}"));
+        if frac != 0 {
+            out.push_str(format!(".{frac:06}").trim_end_matches('0'));
+        }
+    }
+    out
+}
+
+/// `a + b` (or `a - b` with `negate_b`), field by field.
+pub fn add(a: &Interval, b: &Interval, negate_b: bool) -> Result<Interval> {
+    let (bm, bd, bu) = if negate_b {
+        (
+            b.months.checked_neg(),
+            b.days.checked_neg(),
+            b.micros.checked_neg(),
+        )
+    } else {
+        (Some(b.months), Some(b.days), Some(b.micros))
+    };
+    let months = bm.and_then(|m| a.months.checked_add(m));
+    let days = bd.and_then(|d| a.days.checked_add(d));
+    let micros = bu.and_then(|u| a.micros.checked_add(u));
+    match (months, days, micros) {
+        (Some(months), Some(days), Some(micros)) => Ok(Interval {
+            months,
+            days,
+            micros,
+        }),
+        _ => Err(out_of_range()),
+    }
+}
+
+pub fn negate(a: &Interval) -> Result<Interval> {
+    add(&Interval::default(), a, true)
+}
+
+/// `interval * factor`, spilling fractional months into days and days into time as PostgreSQL's
+/// `interval_mul` does.
+pub fn mul(a: &Interval, factor: f64) -> Result<Interval> {
+    let months = f64::from(a.months) * factor;
+    let days = f64::from(a.days) * factor;
+    #[allow(clippy::cast_precision_loss)]
+    let micros = a.micros as f64 * factor;
+    if !months.is_finite() || !days.is_finite() || !micros.is_finite() {
+        return Err(out_of_range());
+    }
+    let whole_months = months.trunc();
+    let month_days = (months - whole_months) * 30.0;
+    let whole_month_days = month_days.trunc();
+    let total_days = days + whole_month_days;
+    let whole_days = total_days.trunc();
+    let spill = (total_days - whole_days) + (month_days - whole_month_days);
+    let micros = (micros + spill * 86_400e6).round();
+    let fits = |v: f64, max: f64| v.abs() <= max;
+    if !fits(whole_months, f64::from(i32::MAX))
+        || !fits(whole_days, f64::from(i32::MAX))
+        || !fits(micros, 9.2e18)
+    {
+        return Err(out_of_range());
+    }
+    #[allow(clippy::cast_possible_truncation)]
+    Ok(Interval {
+        months: whole_months as i32,
+        days: whole_days as i32,
+        micros: micros as i64,
+    })
+}
+
+/// `justify_hours`: whole days out of the time part (sign-consistent).
+pub fn justify_hours(a: &Interval) -> Result<Interval> {
+    let extra = a.micros / MICROS_PER_DAY;
+    let mut days = i64::from(a.days) + extra;
+    let mut micros = a.micros % MICROS_PER_DAY;
+    if days > 0 && micros < 0 {
+        micros += MICROS_PER_DAY;
+        days -= 1;
+    } else if days < 0 && micros > 0 {
+        micros -= MICROS_PER_DAY;
+        days += 1;
+    }
+    Ok(Interval {
+        months: a.months,
+        days: i32::try_from(days).map_err(|_| out_of_range())?,
+        micros,
+    })
+}
+
+/// `justify_days`: whole 30-day months out of the days (sign-consistent).
+pub fn justify_days(a: &Interval) -> Result<Interval> {
+    let mut months = i64::from(a.months) + i64::from(a.days / 30);
+    let mut days = a.days % 30;
+    if months > 0 && days < 0 {
+        days += 30;
+        months -= 1;
+    } else if months < 0 && days > 0 {
+        days -= 30;
+        months += 1;
+    }
+    Ok(Interval {
+        months: i32::try_from(months).map_err(|_| out_of_range())?,
+        days,
+        micros: a.micros,
+    })
+}
+
+/// `justify_interval`: both, with one sign throughout.
+pub fn justify_interval(a: &Interval) -> Result<Interval> {
+    let mut months = i64::from(a.months);
+    let mut days = i64::from(a.days) + a.micros / MICROS_PER_DAY;
+    let mut micros = a.micros % MICROS_PER_DAY;
+    months += days / 30;
+    days %= 30;
+    if months > 0 && (days < 0 || (days == 0 && micros < 0)) {
+        days += 30;
+        months -= 1;
+    } else if months < 0 && (days > 0 || (days == 0 && micros > 0)) {
+        days -= 30;
+        months += 1;
+    }
+    if days > 0 && micros < 0 {
+        micros += MICROS_PER_DAY;
+        days -= 1;
+    } else if days < 0 && micros > 0 {
+        micros -= MICROS_PER_DAY;
+        days += 1;
+    }
+    Ok(Interval {
+        months: i32::try_from(months).map_err(|_| out_of_range())?,
+        days: i32::try_from(days).map_err(|_| out_of_range())?,
+        micros,
+    })
+}
+
+/// Total seconds as PostgreSQL's `extract(epoch from interval)`: 365.25-day years, 30-day
+/// months.
+#[allow(clippy::cast_precision_loss)]
+pub fn epoch_seconds(a: &Interval) -> f64 {
+    let years = f64::from(a.months / 12);
+    let months = f64::from(a.months % 12);
+    years * 365.25 * 86_400.0
+        + months * 30.0 * 86_400.0
+        + f64::from(a.days) * 86_400.0
+        + a.micros as f64 / 1e6
+}
+
+/// The hours part of the time of an interval.
+pub fn hours(a: &Interval) -> i64 {
+    a.micros / MICROS_PER_HOUR
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(s: &str) -> String {
+        format_interval(&parse_interval(s).unwrap())
+    }
+
+    #[test]
+    fn prints_like_postgres() {
+        assert_eq!(round_trip("1 day 2 hours"), "1 day 02:00:00");
+        assert_eq!(round_trip("1 mon"), "1 mon");
+        assert_eq!(round_trip("P1D"), "1 day");
+        assert_eq!(round_trip("01:02:03"), "01:02:03");
+        assert_eq!(round_trip("-1 year"), "-1 years");
+        assert_eq!(round_trip("1.5 months"), "1 mon 15 days");
+        assert_eq!(round_trip("1 day -2 hours"), "1 day -02:00:00");
+        assert_eq!(round_trip("-1 day +2 hours"), "-1 days +02:00:00");
+        assert_eq!(round_trip("0"), "00:00:00");
+        assert_eq!(round_trip("1 year 2 mons 3 days 4:05:06.5"), "1 year 2 mons 3 days 04:05:06.5");
+    }
+
+    #[test]
+    fn huge_values_error() {
+        assert!(parse_interval("99999999999 years").is_err());
+        assert!(parse_interval("1e400 days").is_err());
+    }
+}
