@@ -536,11 +536,13 @@ fn float_op(op: BinaryOp, l: Option<f64>, r: Option<f64>, single: bool) -> Resul
 }
 
 fn numeric_op(op: BinaryOp, l: Option<Numeric>, r: Option<Numeric>) -> Result<Value> {
-    let (Some(Numeric::Finite(a)), Some(Numeric::Finite(b))) = (l, r) else {
-        return Err(Error::Unsupported(
-            "arithmetic on NaN or infinite numeric".into(),
-        ));
+    let (Some(Numeric::Finite(a)), Some(Numeric::Finite(b))) = (&l, &r) else {
+        return match (l, r) {
+            (Some(a), Some(b)) => functions::special_numeric(op, &a, &b).map(Value::Numeric),
+            _ => Err(Error::mismatch("numeric operands expected")),
+        };
     };
+    let (a, b) = (a.clone(), b.clone());
     let result = match op {
         BinaryOp::Add => a + b,
         BinaryOp::Sub => a - b,

@@ -138,6 +138,43 @@ impl Builtin {
     }
 }
 
+/// Numeric arithmetic where an operand is NaN or ±Infinity, as PostgreSQL 15 defines it.
+pub(super) fn special_numeric(op: BinaryOp, a: &Numeric, b: &Numeric) -> Result<Numeric> {
+    use bigdecimal::{Signed, Zero};
+    // Each operand as a float that has the same class and sign.
+    let f = |n: &Numeric| match n {
+        Numeric::NaN => f64::NAN,
+        Numeric::Infinity => f64::INFINITY,
+        Numeric::NegInfinity => f64::NEG_INFINITY,
+        Numeric::Finite(d) if d.is_zero() => 0.0,
+        Numeric::Finite(d) if d.is_negative() => -1.0,
+        Numeric::Finite(_) => 1.0,
+    };
+    let (x, y) = (f(a), f(b));
+    if matches!(op, BinaryOp::Div | BinaryOp::Mod) && y == 0.0 {
+        return Err(Error::DivisionByZero);
+    }
+    let r = match op {
+        BinaryOp::Add => x + y,
+        BinaryOp::Sub => x - y,
+        BinaryOp::Mul => x * y,
+        BinaryOp::Div => x / y,
+        // x % ±Infinity is x; Infinity % y is NaN.
+        BinaryOp::Mod if x.is_finite() && y.is_infinite() => return Ok(a.clone()),
+        BinaryOp::Mod => f64::NAN,
+        _ => return Err(Error::mismatch("numeric operands expected")),
+    };
+    Ok(if r.is_nan() {
+        Numeric::NaN
+    } else if r == f64::INFINITY {
+        Numeric::Infinity
+    } else if r == f64::NEG_INFINITY {
+        Numeric::NegInfinity
+    } else {
+        Numeric::Finite(bigdecimal::BigDecimal::from(0))
+    })
+}
+
 /// The operators on dates, times, intervals, arrays and json that `expr.rs`'s arithmetic does
 /// not know; `None` when neither operand is of those types.
 pub(super) fn temporal_or_container_op(
@@ -162,7 +199,7 @@ pub(super) fn function(f: Function, args: Vec<Value>) -> Result<Value> {
     let first = args.next().unwrap_or(Value::Null);
     Ok(match (f, first) {
         (Function::Lower, Value::Text(s)) => Value::Text(s.to_lowercase()),
-        (Function::Upper, Value::Text(s)) => Value::Text(s.to_uppercase()),
+        (Function::Upper, Value::Text(s)) => Value::Text(upper(&s)),
         (Function::Length, Value::Text(s)) => {
             Value::Int4(i32::try_from(s.chars().count()).map_err(|_| out_of_range("integer"))?)
         }
@@ -319,4 +356,18 @@ fn substr(s: &str, from: Option<&Value>, count: Option<&Value>) -> Result<Value>
         .map(|(_, c)| c)
         .collect();
     Ok(Value::Text(out))
+}
+
+/// Upper-cases character by character, as PostgreSQL's `upper` does with libc's `toupper`: a
+/// character whose upper case is more than one character (`ß`) stays as it is.
+fn upper(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            let mut up = c.to_uppercase();
+            match (up.next(), up.next()) {
+                (Some(u), None) => u,
+                _ => c,
+            }
+        })
+        .collect()
 }

@@ -57,15 +57,16 @@ fn bind_operator(op: BinaryOp, l: &Typed, r: &Typed) -> Result<Option<Typed>> {
     let (lt, rt) = (l.ty.as_ref(), r.ty.as_ref());
     let (l, r) = (l.clone(), r.clone());
     let bin = |lt: &Type, rt: &Type, result: Type| -> Result<Typed> {
-        Ok(node(op, l.clone().coerce(lt, "")?, r.clone().coerce(rt, "")?, result))
+        Ok(node(
+            op,
+            l.clone().coerce(lt, "")?,
+            r.clone().coerce(rt, "")?,
+            result,
+        ))
     };
     use BinaryOp::{Add, ContainedBy, Contains, Div, Eq, Gt, GtEq, Lt, LtEq, Mul, NotEq, Sub};
     let bound: Result<Typed> = match (op, lt, rt) {
-        (
-            BinaryOp::JsonGet { text, path, .. },
-            Some(Type::Json | Type::Jsonb) | None,
-            _,
-        ) => {
+        (BinaryOp::JsonGet { text, path, .. }, Some(Type::Json | Type::Jsonb) | None, _) => {
             let jsonb = lt != Some(&Type::Json);
             let doc = lt.cloned().unwrap_or(Type::Jsonb);
             let key = match (path, rt) {
@@ -84,12 +85,13 @@ fn bind_operator(op: BinaryOp, l: &Typed, r: &Typed) -> Result<Option<Typed>> {
         }
         (Contains | ContainedBy, _, _) => bin(&Type::Jsonb, &Type::Jsonb, Type::Bool),
         (BinaryOp::JsonExists, _, _) => bin(&Type::Jsonb, &Type::Text, Type::Bool),
-        (BinaryOp::Concat, Some(Type::Array(e)), other) | (BinaryOp::Concat, other, Some(Type::Array(e))) => {
+        (BinaryOp::Concat, Some(Type::Array(e)), other)
+        | (BinaryOp::Concat, other, Some(Type::Array(e))) => {
             let arr = Type::Array(e.clone());
             let (lt2, rt2) = match (lt, rt) {
-                (Some(Type::Array(_)), Some(Type::Array(_))) | (Some(Type::Array(_)), None) | (None, Some(Type::Array(_))) => {
-                    (arr.clone(), arr.clone())
-                }
+                (Some(Type::Array(_)), Some(Type::Array(_)))
+                | (Some(Type::Array(_)), None)
+                | (None, Some(Type::Array(_))) => (arr.clone(), arr.clone()),
                 (Some(Type::Array(_)), _) => (arr.clone(), (**e).clone()),
                 _ => ((**e).clone(), arr.clone()),
             };
@@ -100,6 +102,20 @@ fn bind_operator(op: BinaryOp, l: &Typed, r: &Typed) -> Result<Option<Typed>> {
                 r.coerce(&rt2, "")?,
                 arr,
             ))
+        }
+        (BinaryOp::Concat, Some(Type::Char(_)), _) | (BinaryOp::Concat, _, Some(Type::Char(_))) => {
+            // character(n) loses its padding when it becomes text.
+            let text = |t: Typed| -> Result<Expr> {
+                match t.ty {
+                    Some(Type::Char(_)) => Ok(Expr::Function(
+                        Function::Trim(false, true),
+                        vec![Expr::Cast(Box::new(t.expr), Type::Text)],
+                    )),
+                    None => t.coerce(&Type::Text, ""),
+                    _ => Ok(t.expr),
+                }
+            };
+            Ok(node(BinaryOp::Concat, text(l)?, text(r)?, Type::Text))
         }
         (BinaryOp::Concat, Some(Type::Jsonb), Some(Type::Jsonb) | None)
         | (BinaryOp::Concat, None, Some(Type::Jsonb)) => Ok(node(
@@ -120,7 +136,8 @@ fn bind_operator(op: BinaryOp, l: &Typed, r: &Typed) -> Result<Option<Typed>> {
         (Sub, Some(Type::Date), Some(Type::Date) | None) => {
             bin(&Type::Date, &Type::Date, Type::Int4)
         }
-        (Add, Some(Type::Date), None) => Err(Error::undefined_function(
+        (Add, Some(Type::Date), None) => Err(Error::invalid(
+            "42725",
             "operator is not unique: date + unknown",
         )),
         (Add | Sub, Some(Type::Date), Some(Type::Interval)) => {
@@ -142,8 +159,16 @@ fn bind_operator(op: BinaryOp, l: &Typed, r: &Typed) -> Result<Option<Typed>> {
             bin(&Type::Interval, t, t.clone())
         }
         (Sub, Some(a), Some(b)) if datetime_rank(a).is_some() && datetime_rank(b).is_some() => {
-            let t = if datetime_rank(a) >= datetime_rank(b) { a } else { b };
-            let t = if *t == Type::Date { Type::Timestamp } else { t.clone() };
+            let t = if datetime_rank(a) >= datetime_rank(b) {
+                a
+            } else {
+                b
+            };
+            let t = if *t == Type::Date {
+                Type::Timestamp
+            } else {
+                t.clone()
+            };
             bin(&t, &t, Type::Interval)
         }
         (Sub, Some(Type::Time), Some(Type::Time)) => bin(&Type::Time, &Type::Time, Type::Interval),
@@ -210,7 +235,8 @@ pub(super) fn subscript(scope: &Scope, base: &ast::Expr, sub: &ast::Subscript) -
             "cannot subscript type {t} because it does not support subscripting"
         )));
     };
-    let index = |e: &ast::Expr| -> Result<Expr> { bind(e, scope)?.coerce(&Type::Int4, "array subscript") };
+    let index =
+        |e: &ast::Expr| -> Result<Expr> { bind(e, scope)?.coerce(&Type::Int4, "array subscript") };
     match sub {
         ast::Subscript::Index { index: i } => Ok(Typed::new(
             Expr::Function(
@@ -303,7 +329,10 @@ pub(super) fn extract(scope: &Scope, field: &ast::DateTimeField, e: &ast::Expr) 
 /// `INTERVAL '1' DAY` and `INTERVAL '1 day'`.
 pub(super) fn interval(scope: &Scope, iv: &ast::Interval) -> Result<Typed> {
     let v = bind(&iv.value, scope)?;
-    let unit = iv.leading_field.as_ref().map(|f| f.to_string().to_lowercase());
+    let unit = iv
+        .leading_field
+        .as_ref()
+        .map(|f| f.to_string().to_lowercase());
     let expr = match (&v.expr, unit) {
         (Expr::Literal(Value::Text(s)), Some(u)) if s.trim().parse::<f64>().is_ok() => {
             Expr::Literal(Value::Text(format!("{s} {u}")))
@@ -317,8 +346,20 @@ pub(super) fn interval(scope: &Scope, iv: &ast::Interval) -> Result<Typed> {
     Ok(Typed::new(Expr::Literal(value), Type::Interval))
 }
 
-/// A cast to `timestamp(p)` / `time(p)`: the cast, then rounding to p fractional digits.
+/// A cast to `timestamp(p)` / `time(p)`: the cast, then rounding to p fractional digits; an
+/// explicit cast to `character(n)` truncates where an assignment would fail.
 pub(super) fn precision_cast(data_type: &ast::DataType, cast: Typed) -> Typed {
+    if let (Expr::Cast(inner, Type::Char(n)), Some(ty)) = (&cast.expr, &cast.ty) {
+        let text = Expr::Cast(inner.clone(), Type::Text);
+        let left = Expr::Function(
+            Function::Left,
+            vec![
+                text,
+                Expr::Literal(Value::Int4(i32::try_from(*n).unwrap_or(i32::MAX))),
+            ],
+        );
+        return Typed::new(Expr::Cast(Box::new(left), ty.clone()), ty.clone());
+    }
     let p = match data_type {
         ast::DataType::Timestamp(Some(p), _) | ast::DataType::Time(Some(p), _) => *p,
         _ => return cast,
@@ -347,10 +388,7 @@ pub(super) fn niladic(name: &str) -> Option<Typed> {
             Expr::Function(Function::Builtin(Builtin::CurrentDate), Vec::new()),
             Type::Date,
         ),
-        "localtimestamp" => Typed::new(
-            Expr::Cast(Box::new(now), Type::Timestamp),
-            Type::Timestamp,
-        ),
+        "localtimestamp" => Typed::new(Expr::Cast(Box::new(now), Type::Timestamp), Type::Timestamp),
         "localtime" => Typed::new(Expr::Cast(Box::new(now), Type::Time), Type::Time),
         _ => return None,
     })
@@ -425,12 +463,24 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Option<Result<Typed>
     let b = |x: Builtin| x;
     Some((|| -> Result<Typed> {
         Ok(match (name, n) {
-            ("now" | "current_timestamp" | "transaction_timestamp" | "statement_timestamp"
-            | "clock_timestamp", 0) => call(b(Builtin::Now), vec![], Type::TimestampTz),
+            (
+                "now"
+                | "current_timestamp"
+                | "transaction_timestamp"
+                | "statement_timestamp"
+                | "clock_timestamp",
+                0,
+            ) => call(b(Builtin::Now), vec![], Type::TimestampTz),
             ("concat", _) => {
                 let list = args
                     .into_iter()
-                    .map(|a| if a.ty.is_none() { to(a, &Type::Text) } else { Ok(a.expr) })
+                    .map(|a| {
+                        if a.ty.is_none() {
+                            to(a, &Type::Text)
+                        } else {
+                            Ok(a.expr)
+                        }
+                    })
                     .collect::<Result<Vec<_>>>()?;
                 call(Builtin::Concat, list, Type::Text)
             }
@@ -438,7 +488,11 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Option<Result<Typed>
                 let rest = args.split_off(1);
                 let mut list = texts(name, args)?;
                 for a in rest {
-                    list.push(if a.ty.is_none() { to(a, &Type::Text)? } else { a.expr });
+                    list.push(if a.ty.is_none() {
+                        to(a, &Type::Text)?
+                    } else {
+                        a.expr
+                    });
                 }
                 call(Builtin::ConcatWs, list, Type::Text)
             }
@@ -446,7 +500,11 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Option<Result<Typed>
                 let rest = args.split_off(1);
                 let mut list = texts(name, args)?;
                 for a in rest {
-                    list.push(if a.ty.is_none() { to(a, &Type::Text)? } else { a.expr });
+                    list.push(if a.ty.is_none() {
+                        to(a, &Type::Text)?
+                    } else {
+                        a.expr
+                    });
                 }
                 call(Builtin::Format, list, Type::Text)
             }
@@ -463,14 +521,22 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Option<Result<Typed>
                 let mut list = texts(name, args)?;
                 list.extend(len);
                 list.extend(fill.map(|f| text_arg(name, f)).transpose()?);
-                let f = if name == "lpad" { Builtin::Lpad } else { Builtin::Rpad };
+                let f = if name == "lpad" {
+                    Builtin::Lpad
+                } else {
+                    Builtin::Rpad
+                };
                 call(f, list, Type::Text)
             }
             ("right" | "repeat", 2) => {
                 let k = args.pop().map(|a| to(a, &Type::Int4)).transpose()?;
                 let mut list = texts(name, args)?;
                 list.extend(k);
-                let f = if name == "right" { Builtin::Right } else { Builtin::Repeat };
+                let f = if name == "right" {
+                    Builtin::Right
+                } else {
+                    Builtin::Repeat
+                };
                 call(f, list, Type::Text)
             }
             ("reverse", 1) => call(Builtin::Reverse, texts(name, args)?, Type::Text),
@@ -481,15 +547,25 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Option<Result<Typed>
                 call(Builtin::RegexpReplace, texts(name, args)?, Type::Text)
             }
             ("ascii", 1) => call(Builtin::Ascii, texts(name, args)?, Type::Int4),
-            ("chr", 1) => call(Builtin::Chr, vec![to(args.remove(0), &Type::Int4)?], Type::Text),
+            ("chr", 1) => call(
+                Builtin::Chr,
+                vec![to(args.remove(0), &Type::Int4)?],
+                Type::Text,
+            ),
             ("octet_length", 1) => {
                 let a = args.remove(0);
-                let e = if a.ty == Some(Type::Bytea) { a.expr } else { text_arg(name, a)? };
+                let e = if a.ty == Some(Type::Bytea) {
+                    a.expr
+                } else {
+                    text_arg(name, a)?
+                };
                 call(Builtin::OctetLength, vec![e], Type::Int4)
             }
             ("trunc", 1 | 2) => {
                 let a = args.remove(0);
-                let numeric = Type::Numeric { precision_scale: None };
+                let numeric = Type::Numeric {
+                    precision_scale: None,
+                };
                 if n == 2 || matches!(a.ty, Some(Type::Numeric { .. })) {
                     let mut list = vec![to(a, &numeric)?];
                     list.extend(args.pop().map(|d| to(d, &Type::Int4)).transpose()?);
@@ -516,13 +592,27 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Option<Result<Typed>
                     .collect::<Result<Vec<_>>>()?;
                 call(Builtin::Power, list, Type::Float8)
             }
-            ("log10", 1) => call(Builtin::Log10, vec![float_arg(name, args.remove(0))?], Type::Float8),
+            ("log10", 1) => call(
+                Builtin::Log10,
+                vec![float_arg(name, args.remove(0))?],
+                Type::Float8,
+            ),
             ("log", 1 | 2) => {
-                let float = n == 1 && matches!(&args[0].ty, Some(Type::Float4 | Type::Float8 | Type::Int2 | Type::Int4 | Type::Int8));
+                let float = n == 1
+                    && matches!(
+                        &args[0].ty,
+                        Some(Type::Float4 | Type::Float8 | Type::Int2 | Type::Int4 | Type::Int8)
+                    );
                 if float {
-                    call(Builtin::Log10, vec![float_arg(name, args.remove(0))?], Type::Float8)
+                    call(
+                        Builtin::Log10,
+                        vec![float_arg(name, args.remove(0))?],
+                        Type::Float8,
+                    )
                 } else {
-                    let numeric = Type::Numeric { precision_scale: None };
+                    let numeric = Type::Numeric {
+                        precision_scale: None,
+                    };
                     let list = args
                         .into_iter()
                         .map(|a| to(a, &numeric))
@@ -534,9 +624,13 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Option<Result<Typed>
                 let ty = common_type(&args, "mod")?;
                 let ty = match ty {
                     t if is_int(&t) => t,
-                    Type::Numeric { .. } => Type::Numeric { precision_scale: None },
+                    Type::Numeric { .. } => Type::Numeric {
+                        precision_scale: None,
+                    },
                     Type::Text => Type::Int4,
-                    _ => Type::Numeric { precision_scale: None },
+                    _ => Type::Numeric {
+                        precision_scale: None,
+                    },
                 };
                 let list = args
                     .into_iter()
@@ -547,7 +641,9 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Option<Result<Typed>
             ("sign", 1) => {
                 let a = args.remove(0);
                 if matches!(a.ty, Some(Type::Numeric { .. })) {
-                    let t = Type::Numeric { precision_scale: None };
+                    let t = Type::Numeric {
+                        precision_scale: None,
+                    };
                     call(Builtin::Sign, vec![a.expr], t)
                 } else {
                     call(Builtin::Sign, vec![float_arg(name, a)?], Type::Float8)
@@ -563,7 +659,11 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Option<Result<Typed>
             ("date_part", 2) => {
                 let (x, _) = ts_arg(args.remove(1), &Type::Timestamp)?;
                 let unit = text_arg(name, args.remove(0))?;
-                call(Builtin::DatePart { numeric: false }, vec![unit, x], Type::Float8)
+                call(
+                    Builtin::DatePart { numeric: false },
+                    vec![unit, x],
+                    Type::Float8,
+                )
             }
             ("to_char", 2) => {
                 let fmt = text_arg(name, args.remove(1))?;
@@ -613,7 +713,11 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Option<Result<Typed>
                     "justify_hours" => Builtin::JustifyHours,
                     _ => Builtin::JustifyInterval,
                 };
-                call(f, vec![to(args.remove(0), &Type::Interval)?], Type::Interval)
+                call(
+                    f,
+                    vec![to(args.remove(0), &Type::Interval)?],
+                    Type::Interval,
+                )
             }
             ("gen_random_uuid", 0) => call(Builtin::GenRandomUuid, vec![], Type::Uuid),
             ("array_length" | "array_lower" | "array_upper", 2) => {
@@ -673,7 +777,11 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Option<Result<Typed>
             ("to_json" | "to_jsonb", 1) => {
                 let a = args.remove(0);
                 let raw = is_json(&a.ty);
-                let e = if a.ty.is_none() { to(a, &Type::Text)? } else { a.expr };
+                let e = if a.ty.is_none() {
+                    to(a, &Type::Text)?
+                } else {
+                    a.expr
+                };
                 let jsonb = name == "to_jsonb";
                 let ty = if jsonb { Type::Jsonb } else { Type::Json };
                 call(Builtin::ToJson { jsonb, raw }, vec![e], ty)
@@ -688,7 +796,11 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Option<Result<Typed>
                 let mut list = Vec::new();
                 for (i, a) in args.into_iter().enumerate() {
                     if i % 2 == 0 {
-                        list.push(if a.ty.is_none() { to(a, &Type::Text)? } else { a.expr });
+                        list.push(if a.ty.is_none() {
+                            to(a, &Type::Text)?
+                        } else {
+                            a.expr
+                        });
                     } else {
                         list.push(json_value(a)?);
                     }
@@ -706,9 +818,11 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Option<Result<Typed>
                 let ty = if jsonb { Type::Jsonb } else { Type::Json };
                 call(Builtin::BuildArray { jsonb }, list, ty)
             }
-            ("jsonb_typeof" | "json_typeof", 1) => {
-                call(Builtin::JsonTypeof, vec![json_arg(args.remove(0))?], Type::Text)
-            }
+            ("jsonb_typeof" | "json_typeof", 1) => call(
+                Builtin::JsonTypeof,
+                vec![json_arg(args.remove(0))?],
+                Type::Text,
+            ),
             ("jsonb_array_length" | "json_array_length", 1) => call(
                 Builtin::JsonArrayLength,
                 vec![json_arg(args.remove(0))?],
@@ -722,30 +836,100 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Option<Result<Typed>
             _ => return Err(no_function(name, &args)),
         })
     })())
-    .filter(|r| !matches!(r, Err(Error::TypeMismatch { undefined_function: true, .. })) || known(name))
+    .filter(|r| {
+        !matches!(
+            r,
+            Err(Error::TypeMismatch {
+                undefined_function: true,
+                ..
+            })
+        ) || known(name)
+    })
 }
 
 /// A build_object/build_array value: its json text, NULL as `null`.
 fn json_value(a: Typed) -> Result<Expr> {
     let raw = is_json(&a.ty);
-    let e = if a.ty.is_none() { to(a, &Type::Text)? } else { a.expr };
-    Ok(Expr::Function(Function::Builtin(Builtin::JsonArg { raw }), vec![e]))
+    let e = if a.ty.is_none() {
+        to(a, &Type::Text)?
+    } else {
+        a.expr
+    };
+    Ok(Expr::Function(
+        Function::Builtin(Builtin::JsonArg { raw }),
+        vec![e],
+    ))
 }
 
 /// Whether `name` is one of this module's functions (so a wrong call reports its types).
 fn known(name: &str) -> bool {
     [
-        "concat", "concat_ws", "format", "strpos", "split_part", "lpad", "rpad", "right",
-        "repeat", "reverse", "initcap", "md5", "starts_with", "regexp_replace", "ascii", "chr",
-        "octet_length", "trunc", "sqrt", "cbrt", "exp", "ln", "degrees", "radians", "power",
-        "pow", "log10", "log", "mod", "sign", "pi", "random", "date_trunc", "date_part",
-        "to_char", "age", "make_date", "make_timestamp", "make_interval", "to_timestamp",
-        "justify_days", "justify_hours", "justify_interval", "gen_random_uuid", "array_length",
-        "array_lower", "array_upper", "cardinality", "array_append", "array_prepend",
-        "array_cat", "array_position", "array_to_string", "string_to_array", "to_json",
-        "to_jsonb", "json_build_object", "jsonb_build_object", "json_build_array",
-        "jsonb_build_array", "jsonb_typeof", "json_typeof", "jsonb_array_length",
-        "json_array_length", "jsonb_pretty", "now",
+        "concat",
+        "concat_ws",
+        "format",
+        "strpos",
+        "split_part",
+        "lpad",
+        "rpad",
+        "right",
+        "repeat",
+        "reverse",
+        "initcap",
+        "md5",
+        "starts_with",
+        "regexp_replace",
+        "ascii",
+        "chr",
+        "octet_length",
+        "trunc",
+        "sqrt",
+        "cbrt",
+        "exp",
+        "ln",
+        "degrees",
+        "radians",
+        "power",
+        "pow",
+        "log10",
+        "log",
+        "mod",
+        "sign",
+        "pi",
+        "random",
+        "date_trunc",
+        "date_part",
+        "to_char",
+        "age",
+        "make_date",
+        "make_timestamp",
+        "make_interval",
+        "to_timestamp",
+        "justify_days",
+        "justify_hours",
+        "justify_interval",
+        "gen_random_uuid",
+        "array_length",
+        "array_lower",
+        "array_upper",
+        "cardinality",
+        "array_append",
+        "array_prepend",
+        "array_cat",
+        "array_position",
+        "array_to_string",
+        "string_to_array",
+        "to_json",
+        "to_jsonb",
+        "json_build_object",
+        "jsonb_build_object",
+        "json_build_array",
+        "jsonb_build_array",
+        "jsonb_typeof",
+        "json_typeof",
+        "jsonb_array_length",
+        "json_array_length",
+        "jsonb_pretty",
+        "now",
     ]
     .contains(&name)
 }

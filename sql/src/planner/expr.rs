@@ -728,7 +728,9 @@ pub fn output_name(expr: &ast::Expr) -> String {
         E::Extract { .. } => "extract".into(),
         E::Interval(_) => "interval".into(),
         E::Position { .. } => "position".into(),
-        E::TypedString { data_type, .. } => cast_name(data_type).unwrap_or_else(|| "?column?".into()),
+        E::TypedString { data_type, .. } => {
+            cast_name(data_type).unwrap_or_else(|| "?column?".into())
+        }
         E::Value(ast::Value::Boolean(_)) => "bool".into(),
         _ => "?column?".into(),
     }

@@ -20,14 +20,20 @@ fn malformed(s: &str, _detail: &str) -> Error {
 pub fn split_literal(s: &str) -> Result<Vec<Option<String>>> {
     let mut t = s.trim();
     if t.starts_with('[') {
-        let eq = t
-            .find('=')
-            .ok_or_else(|| malformed(s, "\"[\" must introduce explicitly-specified array dimensions."))?;
+        let eq = t.find('=').ok_or_else(|| {
+            malformed(
+                s,
+                "\"[\" must introduce explicitly-specified array dimensions.",
+            )
+        })?;
         t = t[eq + 1..].trim();
     }
-    let inner = t
-        .strip_prefix('{')
-        .ok_or_else(|| malformed(s, "Array value must start with \"{\" or dimension information."))?;
+    let inner = t.strip_prefix('{').ok_or_else(|| {
+        malformed(
+            s,
+            "Array value must start with \"{\" or dimension information.",
+        )
+    })?;
     let inner = inner
         .strip_suffix('}')
         .ok_or_else(|| malformed(s, "Unexpected end of input."))?;

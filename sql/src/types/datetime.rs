@@ -211,7 +211,11 @@ pub fn parse_timestamp(t: &str, with_zone: bool) -> Parsed<i64> {
     } else {
         split_zone(bc_time)?
     };
-    let micros = if time.is_empty() { 0 } else { parse_time(time)? };
+    let micros = if time.is_empty() {
+        0
+    } else {
+        parse_time(time)?
+    };
     let mut ts = days * MICROS_PER_DAY + micros;
     if with_zone {
         ts -= offset.unwrap_or(0) * 1_000_000;
@@ -264,12 +268,7 @@ pub fn format_date(d: i32) -> String {
 pub fn format_time(micros: i64) -> String {
     let secs = micros / 1_000_000;
     let frac = micros % 1_000_000;
-    let mut out = format!(
-        "{:02}:{:02}:{:02}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    );
+    let mut out = format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
     if frac != 0 {
         out.push_str(format!(".{frac:06}").trim_end_matches('0'));
     }
@@ -288,10 +287,7 @@ pub fn format_timestamp(ts: i64, with_zone: bool) -> String {
     let (y, m, d) = pg_civil(days);
     let (y, bc) = year_text(y);
     let zone = if with_zone { "+00" } else { "" };
-    format!(
-        "{y:04}-{m:02}-{d:02} {}{zone}{bc}",
-        format_time(micros)
-    )
+    format!("{y:04}-{m:02}-{d:02} {}{zone}{bc}", format_time(micros))
 }
 
 /// The broken-down fields of a timestamp.

@@ -62,9 +62,7 @@ enum Unit {
 fn unit(word: &str) -> Option<Unit> {
     Some(match word {
         "microsecond" | "microseconds" | "us" | "usec" | "usecs" | "useconds" => Unit::Micros(1.0),
-        "millisecond" | "milliseconds" | "ms" | "msec" | "msecs" | "mseconds" => {
-            Unit::Micros(1e3)
-        }
+        "millisecond" | "milliseconds" | "ms" | "msec" | "msecs" | "mseconds" => Unit::Micros(1e3),
         "second" | "seconds" | "s" | "sec" | "secs" => Unit::Micros(1e6),
         "minute" | "minutes" | "m" | "min" | "mins" => Unit::Micros(60e6),
         "hour" | "hours" | "h" | "hr" | "hrs" => Unit::Micros(3600e6),
@@ -99,8 +97,7 @@ fn finish(acc: &Acc) -> Option<Interval> {
     let days = acc.days;
     let micros = acc.micros.round();
     let ok = |v: f64, max: f64| v.is_finite() && v.abs() <= max;
-    if !ok(months, f64::from(i32::MAX)) || !ok(days, f64::from(i32::MAX)) || !ok(micros, 9.2e18)
-    {
+    if !ok(months, f64::from(i32::MAX)) || !ok(days, f64::from(i32::MAX)) || !ok(micros, 9.2e18) {
         return None;
     }
     #[allow(clippy::cast_possible_truncation)]
@@ -440,7 +437,10 @@ mod tests {
         assert_eq!(round_trip("1 day -2 hours"), "1 day -02:00:00");
         assert_eq!(round_trip("-1 day +2 hours"), "-1 days +02:00:00");
         assert_eq!(round_trip("0"), "00:00:00");
-        assert_eq!(round_trip("1 year 2 mons 3 days 4:05:06.5"), "1 year 2 mons 3 days 04:05:06.5");
+        assert_eq!(
+            round_trip("1 year 2 mons 3 days 4:05:06.5"),
+            "1 year 2 mons 3 days 04:05:06.5"
+        );
     }
 
     #[test]

@@ -412,9 +412,7 @@ impl Json {
     fn scalar_eq(&self, other: &Json) -> bool {
         match (self, other) {
             (Json::Number(a), Json::Number(b)) => a == b,
-            (Json::Array(_) | Json::Object(_), _) | (_, Json::Array(_) | Json::Object(_)) => {
-                false
-            }
+            (Json::Array(_) | Json::Object(_), _) | (_, Json::Array(_) | Json::Object(_)) => false,
             (a, b) => a == b,
         }
     }
@@ -491,7 +489,9 @@ impl Json {
 
 /// jsonb's key order: shorter keys first, then bytewise.
 fn key_order(a: &str, b: &str) -> Ordering {
-    a.len().cmp(&b.len()).then_with(|| a.as_bytes().cmp(b.as_bytes()))
+    a.len()
+        .cmp(&b.len())
+        .then_with(|| a.as_bytes().cmp(b.as_bytes()))
 }
 
 /// Writes `s` as a JSON string literal, escaping as PostgreSQL's `escape_json`.

@@ -71,9 +71,7 @@ fn base_sql_type(dt: &DataType) -> Result<Type> {
         DataType::Array(
             ArrayElemTypeDef::SquareBracket(inner, _) | ArrayElemTypeDef::AngleBracket(inner),
         ) => match base_sql_type(inner)? {
-            Type::Array(_) => {
-                return Err(Error::Unsupported("multidimensional arrays".into()))
-            }
+            Type::Array(_) => return Err(Error::Unsupported("multidimensional arrays".into())),
             element => Type::Array(Box::new(check_numeric(element)?)),
         },
         DataType::Custom(name, _) if name.0.len() == 1 => {
@@ -193,6 +191,9 @@ pub fn implicit_cast(from: &Type, to: &Type) -> bool {
     if from == to || (from.is_text() && to.is_text()) {
         return true;
     }
+    if let (Type::Array(f), Type::Array(t)) = (from, to) {
+        return implicit_cast(f, t);
+    }
     match (numeric_rank(from), numeric_rank(to)) {
         (Some(a), Some(b)) => a <= b,
         _ => matches!(
@@ -207,6 +208,9 @@ pub fn implicit_cast(from: &Type, to: &Type) -> bool {
 /// Whether values of `from` may be assigned to a column of type `to` (assignment casts: the
 /// implicit ones plus numeric narrowing and anything to text).
 pub fn assignment_cast(from: &Type, to: &Type) -> bool {
+    if let (Type::Array(f), Type::Array(t)) = (from, to) {
+        return assignment_cast(f, t) && !t.is_text() || f == t || (f.is_text() && t.is_text());
+    }
     implicit_cast(from, to)
         || (numeric_rank(from).is_some() && numeric_rank(to).is_some())
         || to.is_text()
@@ -605,8 +609,11 @@ fn cast_numeric(n: Numeric, to: &Type) -> Result<Value> {
 
 /// Rounds to scale `s` and checks precision `p`, as a numeric(p,s) column does.
 fn fit_numeric(n: Numeric, p: u32, s: i32) -> Result<Numeric> {
-    let Numeric::Finite(d) = n else {
-        return Err(Error::OutOfRange("numeric field overflow".into()));
+    let d = match n {
+        Numeric::Finite(d) => d,
+        // NaN fits every numeric(p,s); infinities fit none (PostgreSQL 15).
+        Numeric::NaN => return Ok(Numeric::NaN),
+        _ => return Err(Error::OutOfRange("numeric field overflow".into())),
     };
     let r = d.with_scale_round(i64::from(s), RoundingMode::HalfUp);
     let (int, _) = r.as_bigint_and_scale();

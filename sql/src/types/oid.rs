@@ -92,6 +92,9 @@ mod tests {
         }
         assert_eq!(type_oid(&Type::Char(3)), 1042);
         assert_eq!(type_oid(&Type::Varchar(Some(3))), 1043);
-        assert_eq!(type_from_oid(1014), Some(Type::Array(Box::new(Type::Char(1)))));
+        assert_eq!(
+            type_from_oid(1014),
+            Some(Type::Array(Box::new(Type::Char(1))))
+        );
     }
 }

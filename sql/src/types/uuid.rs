@@ -96,7 +96,14 @@ mod tests {
         ] {
             assert_eq!(format_uuid(&parse_uuid(s).unwrap()), canonical, "{s}");
         }
-        for s in ["", "a0eebc99", "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "-a0eebc999c0b4ef8bb6d6bb9bd380a11", "a0eebc99--9c0b4ef8bb6d6bb9bd380a11", "a0eebc999c0b4ef8bb6d6bb9bd380a1x"] {
+        for s in [
+            "",
+            "a0eebc99",
+            "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+            "-a0eebc999c0b4ef8bb6d6bb9bd380a11",
+            "a0eebc99--9c0b4ef8bb6d6bb9bd380a11",
+            "a0eebc999c0b4ef8bb6d6bb9bd380a1x",
+        ] {
             assert!(parse_uuid(s).is_err(), "{s}");
         }
     }

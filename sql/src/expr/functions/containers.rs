@@ -24,10 +24,11 @@ pub(super) fn binary(op: BinaryOp, l: &Value, r: &Value) -> Option<Result<Value>
         (BinaryOp::ContainedBy, Value::Array(a), Value::Array(b)) => {
             Ok(Value::Bool(array_contains(b, a)))
         }
-        (BinaryOp::Overlap, Value::Array(a), Value::Array(b)) => Ok(Value::Bool(
-            a.iter()
-                .any(|x| !x.is_null() && b.iter().any(|y| !y.is_null() && compare(x, y).is_eq())),
-        )),
+        (BinaryOp::Overlap, Value::Array(a), Value::Array(b)) => {
+            Ok(Value::Bool(a.iter().any(|x| {
+                !x.is_null() && b.iter().any(|y| !y.is_null() && compare(x, y).is_eq())
+            })))
+        }
         (BinaryOp::ArrayConcat, Value::Array(a), Value::Array(b)) => {
             Ok(Value::Array(a.iter().chain(b).cloned().collect()))
         }
@@ -186,9 +187,7 @@ pub(super) fn eval(b: Builtin, args: Vec<Value>) -> Result<Value> {
             }
             _ => Ok(Value::Null),
         },
-        Builtin::ArrayAppend | Builtin::ArrayPrepend | Builtin::ArrayCat => {
-            array_build(b, args)
-        }
+        Builtin::ArrayAppend | Builtin::ArrayPrepend | Builtin::ArrayCat => array_build(b, args),
         Builtin::ArrayPosition => Ok(match first {
             Some(Value::Array(items)) => {
                 let needle = args.get(1).cloned().unwrap_or(Value::Null);
@@ -220,6 +219,10 @@ pub(super) fn eval(b: Builtin, args: Vec<Value>) -> Result<Value> {
             _ => Ok(Value::Null),
         },
         Builtin::StringToArray => string_to_array(&args),
+        Builtin::ToJson {
+            jsonb: false,
+            raw: true,
+        } => Ok(first.cloned().unwrap_or(Value::Null)),
         Builtin::ToJson { jsonb, raw } => {
             let j = to_json_value(first.unwrap_or(&Value::Null), raw)?;
             Ok(Value::Text(if jsonb {
@@ -325,7 +328,10 @@ fn any_all(op: BinaryOp, all: bool, x: Option<&Value>, a: Option<&Value>) -> Res
 
 fn array_build(b: Builtin, args: Vec<Value>) -> Result<Value> {
     let mut it = args.into_iter();
-    let (x, y) = (it.next().unwrap_or(Value::Null), it.next().unwrap_or(Value::Null));
+    let (x, y) = (
+        it.next().unwrap_or(Value::Null),
+        it.next().unwrap_or(Value::Null),
+    );
     Ok(match (b, x, y) {
         (Builtin::ArrayAppend, Value::Array(mut a), e) => {
             a.push(e);

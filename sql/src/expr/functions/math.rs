@@ -37,7 +37,10 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         },
         Builtin::Cbrt => Ok(Value::Float8(x.unwrap_or(f64::NAN).cbrt())),
         Builtin::Power => {
-            let (a, e) = (x.unwrap_or(f64::NAN), float(args.get(1)).unwrap_or(f64::NAN));
+            let (a, e) = (
+                x.unwrap_or(f64::NAN),
+                float(args.get(1)).unwrap_or(f64::NAN),
+            );
             if a == 0.0 && e < 0.0 {
                 Err(Error::invalid(
                     "2201F",
@@ -54,10 +57,7 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         }
         Builtin::Exp => checked(x.unwrap_or(f64::NAN).exp()),
         Builtin::Ln | Builtin::Log10 => match x {
-            Some(v) if v == 0.0 => Err(Error::invalid(
-                "2201E",
-                "cannot take logarithm of zero",
-            )),
+            Some(v) if v == 0.0 => Err(Error::invalid("2201E", "cannot take logarithm of zero")),
             Some(v) if v < 0.0 => Err(Error::invalid(
                 "2201E",
                 "cannot take logarithm of a negative number",
@@ -72,15 +72,15 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         Builtin::Log => log(args),
         Builtin::Mod => modulo(args),
         Builtin::Sign => Ok(match args.first() {
-            Some(Value::Numeric(Numeric::Finite(d))) => Value::Numeric(Numeric::Finite(
-                BigDecimal::from(if d.is_zero() {
+            Some(Value::Numeric(Numeric::Finite(d))) => {
+                Value::Numeric(Numeric::Finite(BigDecimal::from(if d.is_zero() {
                     0
                 } else if d.is_negative() {
                     -1
                 } else {
                     1
-                }),
-            )),
+                })))
+            }
             _ => Value::Float8(match x {
                 Some(v) if v > 0.0 => 1.0,
                 Some(v) if v < 0.0 => -1.0,

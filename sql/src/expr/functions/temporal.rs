@@ -115,7 +115,10 @@ pub(super) fn binary(op: BinaryOp, l: &Value, r: &Value) -> Option<Result<Value>
 /// `timestamp - timestamp`: days and time, as PostgreSQL's `timestamp_mi` (justified hours).
 fn ts_minus(a: i64, b: i64) -> Result<Value> {
     if !is_finite(a) || !is_finite(b) {
-        return Err(Error::invalid("22008", "cannot subtract infinite timestamps"));
+        return Err(Error::invalid(
+            "22008",
+            "cannot subtract infinite timestamps",
+        ));
     }
     let micros = a.checked_sub(b).ok_or_else(out_of_range)?;
     iv::justify_hours(&Interval {
@@ -290,7 +293,9 @@ fn date_part(unit: &str, v: Option<&Value>, numeric: bool) -> Result<Value> {
         (Part::Int(n), false) => Value::Float8(n as f64),
         (Part::Int(n), true) => Value::Numeric(Numeric::Finite(BigDecimal::from(n))),
         #[allow(clippy::cast_precision_loss)]
-        (Part::Scaled(n, s), false) => Value::Float8(n as f64 / 10f64.powi(i32::try_from(s).unwrap_or(0))),
+        (Part::Scaled(n, s), false) => {
+            Value::Float8(n as f64 / 10f64.powi(i32::try_from(s).unwrap_or(0)))
+        }
         (Part::Scaled(n, s), true) => {
             let d = BigDecimal::new(n.into(), s);
             Value::Numeric(Numeric::Finite(if date_input {
@@ -300,11 +305,9 @@ fn date_part(unit: &str, v: Option<&Value>, numeric: bool) -> Result<Value> {
             }))
         }
         (Part::Float(f), false) => Value::Float8(f),
-        (Part::Float(f), true) => Value::Numeric(
-            format!("{f}")
-                .parse::<Numeric>()
-                .unwrap_or(Numeric::NaN),
-        ),
+        (Part::Float(f), true) => {
+            Value::Numeric(format!("{f}").parse::<Numeric>().unwrap_or(Numeric::NaN))
+        }
     })
 }
 
@@ -329,7 +332,11 @@ fn time_part(u: &str, t: i64) -> Option<Part> {
 
 fn ts_part(u: &str, ts: i64) -> Option<Part> {
     if !is_finite(ts) {
-        let inf = if ts > 0 { f64::INFINITY } else { f64::NEG_INFINITY };
+        let inf = if ts > 0 {
+            f64::INFINITY
+        } else {
+            f64::NEG_INFINITY
+        };
         return Some(Part::Float(inf));
     }
     let f = fields(ts);
@@ -389,7 +396,9 @@ fn interval_part(u: &str, i: &Interval) -> Option<Part> {
     if let Some(p) = time_fields(u, i.micros) {
         return Some(match p {
             Part::Int(_) if u.starts_with('h') => Part::Int(iv::hours(i)),
-            Part::Int(_) if u.starts_with("mi") && !u.starts_with("mic") && !u.starts_with("mil") => {
+            Part::Int(_)
+                if u.starts_with("mi") && !u.starts_with("mic") && !u.starts_with("mil") =>
+            {
                 Part::Int(i.micros / 60_000_000 % 60)
             }
             _ => match u {
@@ -447,18 +456,18 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
         Value::Timestamp(t) | Value::TimestampTz(t) => (*t, None),
         Value::Date(d) => (date_ts(*d), None),
         Value::Interval(i) => (i.micros, Some(*i)),
-        _ => {
-            return Err(Error::Unsupported(
-                "to_char of a number".into(),
-            ))
-        }
+        _ => return Err(Error::Unsupported("to_char of a number".into())),
     };
     if !is_finite(ts) {
         return Ok(Value::Null);
     }
     let f = fields(ts);
     let (year, month, day) = match interval {
-        Some(i) => (i64::from(i.months / 12), i64::from(i.months % 12), i64::from(i.days)),
+        Some(i) => (
+            i64::from(i.months / 12),
+            i64::from(i.months % 12),
+            i64::from(i.days),
+        ),
         None => (f.year, f.month, f.day),
     };
     let micros = match interval {
@@ -624,7 +633,11 @@ fn age(args: &[Value]) -> Result<Value> {
         mday -= 1;
     }
     while mday < 0 {
-        let (y, m) = if neg { (f1.year, f1.month) } else { (f2.year, f2.month) };
+        let (y, m) = if neg {
+            (f1.year, f1.month)
+        } else {
+            (f2.year, f2.month)
+        };
         mday += dt::days_in_month(y, m);
         mon -= 1;
     }
@@ -652,7 +665,12 @@ fn make_date(args: &[Value]) -> Result<Value> {
         int_arg(args.get(1)).unwrap_or(0),
         int_arg(args.get(2)).unwrap_or(0),
     );
-    let bad = || Error::invalid("22008", format!("date field value out of range: {y}-{m:02}-{d:02}"));
+    let bad = || {
+        Error::invalid(
+            "22008",
+            format!("date field value out of range: {y}-{m:02}-{d:02}"),
+        )
+    };
     if y == 0 {
         return Err(bad());
     }

@@ -26,20 +26,35 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         Builtin::Strpos => {
             let needle = text_arg(args.get(1)).unwrap_or_default();
             let hay = s();
-            let pos = hay.find(needle).map_or(0, |at| hay[..at].chars().count() + 1);
+            let pos = hay
+                .find(needle)
+                .map_or(0, |at| hay[..at].chars().count() + 1);
             Some(Ok(Value::Int4(i32::try_from(pos).unwrap_or(i32::MAX))))
         }
-        Builtin::SplitPart => Some(split_part(s(), text_arg(args.get(1)).unwrap_or_default(), int_arg(args.get(2)).unwrap_or(0))),
+        Builtin::SplitPart => Some(split_part(
+            s(),
+            text_arg(args.get(1)).unwrap_or_default(),
+            int_arg(args.get(2)).unwrap_or(0),
+        )),
         Builtin::Lpad | Builtin::Rpad => {
             let len = int_arg(args.get(1)).unwrap_or(0).clamp(0, 10_000_000);
             let fill = text_arg(args.get(2)).unwrap_or(" ");
-            text(pad(s(), usize::try_from(len).unwrap_or(0), fill, b == Builtin::Lpad))
+            text(pad(
+                s(),
+                usize::try_from(len).unwrap_or(0),
+                fill,
+                b == Builtin::Lpad,
+            ))
         }
         Builtin::Right => {
             let chars: Vec<char> = s().chars().collect();
             let n = int_arg(args.get(1)).unwrap_or(0);
             let len = i64::try_from(chars.len()).unwrap_or(i64::MAX);
-            let skip = if n >= 0 { (len - n).max(0) } else { (-n).min(len) };
+            let skip = if n >= 0 {
+                (len - n).max(0)
+            } else {
+                (-n).min(len)
+            };
             text(chars[usize::try_from(skip).unwrap_or(0)..].iter().collect())
         }
         Builtin::Repeat => {
@@ -63,11 +78,17 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         )),
         Builtin::Format => Some(format(args)),
         Builtin::Ascii => Some(Ok(Value::Int4(
-            s().chars().next().map_or(0, |c| i32::try_from(u32::from(c)).unwrap_or(0)),
+            s().chars()
+                .next()
+                .map_or(0, |c| i32::try_from(u32::from(c)).unwrap_or(0)),
         ))),
         Builtin::Chr => {
             let n = int_arg(args.first()).unwrap_or(0);
-            match u32::try_from(n).ok().filter(|n| *n != 0).and_then(char::from_u32) {
+            match u32::try_from(n)
+                .ok()
+                .filter(|n| *n != 0)
+                .and_then(char::from_u32)
+            {
                 Some(c) => text(c.to_string()),
                 None => Some(Err(Error::invalid(
                     "54000",
@@ -81,7 +102,15 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         }))),
         _ => None,
     }
-    .map(|r| r.map_err(|e| if matches!(e, Error::Unsupported(_)) { bad_args(b, args) } else { e }))
+    .map(|r| {
+        r.map_err(|e| {
+            if matches!(e, Error::Unsupported(_)) {
+                bad_args(b, args)
+            } else {
+                e
+            }
+        })
+    })
 }
 
 fn split_part(s: &str, sep: &str, n: i64) -> Result<Value> {
@@ -155,12 +184,9 @@ fn regexp_replace(s: &str, pattern: &str, replacement: &str, flags: &str) -> Res
             }
         }
     }
-    let re = builder.build().map_err(|e| {
-        Error::invalid(
-            "2201B",
-            format!("invalid regular expression: {e}"),
-        )
-    })?;
+    let re = builder
+        .build()
+        .map_err(|e| Error::invalid("2201B", format!("invalid regular expression: {e}")))?;
     let mut rep = String::new();
     let mut chars = replacement.chars().peekable();
     while let Some(c) = chars.next() {
@@ -196,16 +222,16 @@ fn format(args: &[Value]) -> Result<Value> {
             out.push(c);
             continue;
         }
-        let spec = chars.next().ok_or_else(|| {
-            Error::invalid("22023", "unterminated format() type specifier")
-        })?;
+        let spec = chars
+            .next()
+            .ok_or_else(|| Error::invalid("22023", "unterminated format() type specifier"))?;
         if spec == '%' {
             out.push('%');
             continue;
         }
-        let arg = args.get(next).ok_or_else(|| {
-            Error::invalid("22023", "too few arguments for format()")
-        })?;
+        let arg = args
+            .get(next)
+            .ok_or_else(|| Error::invalid("22023", "too few arguments for format()"))?;
         next += 1;
         let text = to_pg_text(arg);
         match spec {
@@ -216,13 +242,17 @@ fn format(args: &[Value]) -> Result<Value> {
             },
             'I' => {
                 let t = text.ok_or_else(|| {
-                    Error::invalid("22004", "null values cannot be formatted as an SQL identifier")
+                    Error::invalid(
+                        "22004",
+                        "null values cannot be formatted as an SQL identifier",
+                    )
                 })?;
                 let plain = t
                     .chars()
                     .next()
                     .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-                    && t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                    && t.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
                 if plain {
                     out.push_str(&t);
                 } else {
@@ -259,8 +289,12 @@ pub(super) fn md5_hex(input: &[u8]) -> String {
         msg.push(0);
     }
     msg.extend_from_slice(&bit_len.to_le_bytes());
-    let (mut a0, mut b0, mut c0, mut d0) =
-        (0x6745_2301u32, 0xefcd_ab89u32, 0x98ba_dcfeu32, 0x1032_5476u32);
+    let (mut a0, mut b0, mut c0, mut d0) = (
+        0x6745_2301u32,
+        0xefcd_ab89u32,
+        0x98ba_dcfeu32,
+        0x1032_5476u32,
+    );
     for chunk in msg.chunks(64) {
         let m: Vec<u32> = chunk
             .chunks(4)
