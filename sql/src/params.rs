@@ -140,7 +140,7 @@ pub fn infer(plan: &Plan, count: usize) -> Vec<Type> {
                     }
                 }
             }
-        })
+        });
     });
     types.into_iter().map(|t| t.unwrap_or(Type::Text)).collect()
 }

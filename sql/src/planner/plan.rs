@@ -251,7 +251,7 @@ impl Plan {
             Plan::Values { rows } => rows.iter().flatten().for_each(&mut *f),
             Plan::Filter { predicate, .. } => f(predicate),
             Plan::Project { exprs, .. } | Plan::Returning { exprs, .. } => {
-                exprs.iter().for_each(&mut *f)
+                exprs.iter().for_each(&mut *f);
             }
             Plan::NestedLoopJoin {
                 predicate: Some(p), ..

@@ -57,7 +57,7 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         }
         Builtin::Exp => checked(x.unwrap_or(f64::NAN).exp()),
         Builtin::Ln | Builtin::Log10 => match x {
-            Some(v) if v == 0.0 => Err(Error::invalid("2201E", "cannot take logarithm of zero")),
+            Some(0.0) => Err(Error::invalid("2201E", "cannot take logarithm of zero")),
             Some(v) if v < 0.0 => Err(Error::invalid(
                 "2201E",
                 "cannot take logarithm of a negative number",

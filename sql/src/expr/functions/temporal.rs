@@ -104,7 +104,7 @@ pub(super) fn binary(op: BinaryOp, l: &Value, r: &Value) -> Option<Result<Value>
             None => return None,
         },
         (Div, Iv(a), n) => match number(n) {
-            Some(f) if f == 0.0 => Err(Error::DivisionByZero),
+            Some(0.0) => Err(Error::DivisionByZero),
             Some(f) => iv::mul(a, 1.0 / f).map(Iv),
             None => return None,
         },
