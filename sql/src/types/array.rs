@@ -7,6 +7,11 @@
 
 use crate::error::{Error, Result};
 
+/// Whitespace as PostgreSQL's `array_isspace` counts it (ASCII only, with vertical tab).
+fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0B' | '\x0C')
+}
+
 /// PostgreSQL's 22P02 for a bad array literal; `_detail` is the DETAIL line it adds.
 fn malformed(s: &str, _detail: &str) -> Error {
     Error::InvalidText {
@@ -18,7 +23,7 @@ fn malformed(s: &str, _detail: &str) -> Error {
 /// Splits `{a,"b c",NULL}` into element texts (`None` for NULL). An optional dimension
 /// decoration `[1:3]=` is accepted for one dimension.
 pub fn split_literal(s: &str) -> Result<Vec<Option<String>>> {
-    let mut t = s.trim();
+    let mut t = s.trim_matches(is_space);
     if t.starts_with('[') {
         let eq = t.find('=').ok_or_else(|| {
             malformed(
@@ -26,7 +31,7 @@ pub fn split_literal(s: &str) -> Result<Vec<Option<String>>> {
                 "\"[\" must introduce explicitly-specified array dimensions.",
             )
         })?;
-        t = t[eq + 1..].trim();
+        t = t[eq + 1..].trim_matches(is_space);
     }
     let inner = t.strip_prefix('{').ok_or_else(|| {
         malformed(
@@ -38,12 +43,12 @@ pub fn split_literal(s: &str) -> Result<Vec<Option<String>>> {
         .strip_suffix('}')
         .ok_or_else(|| malformed(s, "Unexpected end of input."))?;
     let mut out = Vec::new();
-    if inner.trim().is_empty() {
+    if inner.trim_matches(is_space).is_empty() {
         return Ok(out);
     }
     let mut chars = inner.chars().peekable();
     loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+        while chars.peek().is_some_and(|c| is_space(*c)) {
             chars.next();
         }
         let mut text = String::new();
@@ -84,7 +89,7 @@ pub fn split_literal(s: &str) -> Result<Vec<Option<String>>> {
                 }
                 Some(c) => {
                     chars.next();
-                    if !(quoted && c.is_whitespace()) {
+                    if !(quoted && is_space(c)) {
                         text.push(c);
                     }
                     any = true;
@@ -92,7 +97,7 @@ pub fn split_literal(s: &str) -> Result<Vec<Option<String>>> {
             }
         }
         if !quoted {
-            let trimmed = text.trim_end().to_string();
+            let trimmed = text.trim_end_matches(is_space).to_string();
             text = trimmed;
         }
         if !any || (!quoted && text.is_empty()) {
@@ -118,7 +123,7 @@ pub fn quote_element(text: &str) -> String {
         || text.eq_ignore_ascii_case("null")
         || text
             .chars()
-            .any(|c| matches!(c, '{' | '}' | ',' | '"' | '\\') || c.is_ascii_whitespace());
+            .any(|c| matches!(c, '{' | '}' | ',' | '"' | '\\') || is_space(c));
     if !needs {
         return text.to_string();
     }

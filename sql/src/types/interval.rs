@@ -30,49 +30,82 @@ fn field_range(s: &str) -> Error {
     )
 }
 
-/// Accumulates an interval from fractional parts, as PostgreSQL's `AdjustFractDays` etc.
+/// Accumulates an interval: integral amounts exactly (i128, so no input overflows it before
+/// the range check), fractions spilling downwards as PostgreSQL's `AdjustFractDays` does.
 #[derive(Default)]
 struct Acc {
-    months: f64,
-    days: f64,
-    micros: f64,
+    months: i128,
+    days: i128,
+    micros: i128,
+    /// Fractional microseconds from fractional inputs, rounded once at the end.
+    frac_micros: f64,
 }
 
 impl Acc {
+    #[allow(clippy::cast_possible_truncation)]
     fn add_months(&mut self, v: f64) {
         let whole = v.trunc();
-        self.months += whole;
+        self.months += whole as i128;
         self.add_days((v - whole) * 30.0);
     }
 
+    #[allow(clippy::cast_possible_truncation)]
     fn add_days(&mut self, v: f64) {
         let whole = v.trunc();
-        self.days += whole;
-        self.micros += (v - whole) * 86_400e6;
+        self.days += whole as i128;
+        self.frac_micros += (v - whole) * 86_400e6;
     }
+
+    /// Adds `n` units: exactly when `n` is an integer, else through floats.
+    #[allow(clippy::cast_precision_loss)]
+    fn add(&mut self, n: &Number, unit: &Unit) {
+        match (n, unit) {
+            (Number::Int(i), Unit::Months(k)) => self.months += i * k,
+            (Number::Int(i), Unit::Days(k)) => self.days += i * k,
+            (Number::Int(i), Unit::Micros(k)) => self.micros += i * k,
+            (Number::Float(f), Unit::Months(k)) => self.add_months(f * *k as f64),
+            (Number::Float(f), Unit::Days(k)) => self.add_days(f * *k as f64),
+            (Number::Float(f), Unit::Micros(k)) => self.frac_micros += f * *k as f64,
+        }
+    }
+
+    fn negate(&mut self) {
+        self.months = -self.months;
+        self.days = -self.days;
+        self.micros = -self.micros;
+        self.frac_micros = -self.frac_micros;
+    }
+}
+
+/// A number in interval text: an exact integer or a decimal fraction.
+enum Number {
+    Int(i128),
+    Float(f64),
 }
 
 /// The unit of a word, as months, days or microseconds per unit.
 enum Unit {
-    Months(f64),
-    Days(f64),
-    Micros(f64),
+    Months(i128),
+    Days(i128),
+    Micros(i128),
 }
 
 fn unit(word: &str) -> Option<Unit> {
     Some(match word {
-        "microsecond" | "microseconds" | "us" | "usec" | "usecs" | "useconds" => Unit::Micros(1.0),
-        "millisecond" | "milliseconds" | "ms" | "msec" | "msecs" | "mseconds" => Unit::Micros(1e3),
-        "second" | "seconds" | "s" | "sec" | "secs" => Unit::Micros(1e6),
-        "minute" | "minutes" | "m" | "min" | "mins" => Unit::Micros(60e6),
-        "hour" | "hours" | "h" | "hr" | "hrs" => Unit::Micros(3600e6),
-        "day" | "days" | "d" => Unit::Days(1.0),
-        "week" | "weeks" | "w" => Unit::Days(7.0),
-        "month" | "months" | "mon" | "mons" => Unit::Months(1.0),
-        "year" | "years" | "y" | "yr" | "yrs" => Unit::Months(12.0),
-        "decade" | "decades" => Unit::Months(120.0),
-        "century" | "centuries" | "c" => Unit::Months(1200.0),
-        "millennium" | "millennia" | "millenniums" => Unit::Months(12000.0),
+        "microsecond" | "microseconds" | "us" | "usec" | "usecs" | "useconds" => Unit::Micros(1),
+        "millisecond" | "milliseconds" | "ms" | "msec" | "msecs" | "mseconds" => {
+            Unit::Micros(1_000)
+        }
+        "second" | "seconds" | "s" | "sec" | "secs" => Unit::Micros(1_000_000),
+        "minute" | "minutes" | "m" | "min" | "mins" => Unit::Micros(60_000_000),
+        "hour" | "hours" | "h" | "hr" | "hrs" => Unit::Micros(3_600_000_000),
+        "day" | "days" | "d" => Unit::Days(1),
+        "week" | "weeks" | "w" => Unit::Days(7),
+        "month" | "months" | "mon" | "mons" => Unit::Months(1),
+        "year" | "years" | "y" | "yr" | "yrs" => Unit::Months(12),
+        "decade" | "decades" => Unit::Months(120),
+        "century" | "centuries" | "c" => Unit::Months(1200),
+        "millennium" | "millennia" | "millenniums" => Unit::Months(12000),
         _ => return None,
     })
 }
@@ -93,18 +126,16 @@ pub fn parse_interval(s: &str) -> Result<Interval> {
 }
 
 fn finish(acc: &Acc) -> Option<Interval> {
-    let months = acc.months;
-    let days = acc.days;
-    let micros = acc.micros.round();
-    let ok = |v: f64, max: f64| v.is_finite() && v.abs() <= max;
-    if !ok(months, f64::from(i32::MAX)) || !ok(days, f64::from(i32::MAX)) || !ok(micros, 9.2e18) {
+    let frac = acc.frac_micros.round();
+    if !frac.is_finite() || frac.abs() > 1e19 {
         return None;
     }
     #[allow(clippy::cast_possible_truncation)]
+    let micros = acc.micros.checked_add(frac as i128)?;
     Some(Interval {
-        months: months as i32,
-        days: days as i32,
-        micros: micros as i64,
+        months: i32::try_from(acc.months).ok()?,
+        days: i32::try_from(acc.days).ok()?,
+        micros: i64::try_from(micros).ok()?,
     })
 }
 
@@ -139,61 +170,75 @@ fn parse_postgres(t: &str) -> Option<Acc> {
             i += 1;
             continue;
         }
-        let n: f64 = parse_number(tok)?;
+        let n = parse_number(tok)?;
         match tokens.get(i + 1).and_then(|u| unit(u)) {
             Some(u) => {
-                match u {
-                    Unit::Months(k) => acc.add_months(n * k),
-                    Unit::Days(k) => acc.add_days(n * k),
-                    Unit::Micros(k) => acc.micros += n * k,
-                }
+                acc.add(&n, &u);
                 i += 2;
             }
             None if tokens.get(i + 1).is_none() => {
-                acc.micros += n * 1e6;
+                acc.add(&n, &Unit::Micros(1_000_000));
                 i += 1;
             }
             None => return None,
         }
     }
     if ago {
-        acc.months = -acc.months;
-        acc.days = -acc.days;
-        acc.micros = -acc.micros;
+        acc.negate();
     }
     Some(acc)
 }
 
-fn parse_number(tok: &str) -> Option<f64> {
+fn parse_number(tok: &str) -> Option<Number> {
     let body = tok.strip_prefix(['+', '-']).unwrap_or(tok);
     if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         return None;
     }
-    tok.parse().ok()
+    if body.contains('.') {
+        return tok.parse().ok().map(Number::Float);
+    }
+    // More digits than an i128 holds is out of range anyway: saturate, finish() rejects it.
+    let huge = if tok.starts_with('-') {
+        -(1i128 << 100)
+    } else {
+        1i128 << 100
+    };
+    Some(Number::Int(tok.parse().unwrap_or(huge)))
 }
 
-/// `[-]h:mm[:ss[.f]]` into microseconds.
-fn parse_clock(tok: &str) -> Option<f64> {
+/// `[-]h:mm[:ss[.f]]` into microseconds, exactly.
+fn parse_clock(tok: &str) -> Option<i128> {
     let (neg, body) = match tok.strip_prefix('-') {
         Some(b) => (true, b),
         None => (false, tok.strip_prefix('+').unwrap_or(tok)),
     };
     let parts: Vec<&str> = body.split(':').collect();
-    let num = |p: &str| -> Option<f64> {
-        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+    let int = |p: &str| -> Option<i128> {
+        if p.is_empty() || p.len() > 30 || !p.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
         p.parse().ok()
     };
+    let secs = |p: &str| -> Option<i128> {
+        let (whole, frac) = p.split_once('.').unwrap_or((p, ""));
+        if !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let mut micros: i128 = format!("{:0<6}", &frac[..frac.len().min(6)]).parse().ok()?;
+        if frac.as_bytes().get(6).is_some_and(|d| *d >= b'5') {
+            micros += 1;
+        }
+        Some(int(whole)? * 1_000_000 + micros)
+    };
     let (h, m, s) = match parts.as_slice() {
-        [h, m] => (num(h)?, num(m)?, 0.0),
-        [h, m, s] => (num(h)?, num(m)?, num(s)?),
+        [h, m] => (int(h)?, int(m)?, 0),
+        [h, m, s] => (int(h)?, int(m)?, secs(s)?),
         _ => return None,
     };
-    if m >= 60.0 || s >= 60.0 {
+    if m >= 60 || s >= 60_000_000 {
         return None;
     }
-    let v = (h * 3600.0 + m * 60.0 + s) * 1e6;
+    let v = (h * 60 + m) * 60_000_000 + s;
     Some(if neg { -v } else { v })
 }
 
@@ -211,18 +256,19 @@ fn parse_iso(t: &str) -> Option<Acc> {
             num.push(c);
             continue;
         }
-        let n: f64 = parse_number(&num)?;
+        let n = parse_number(&num)?;
         num.clear();
-        match (in_time, c) {
-            (false, 'y') => acc.add_months(n * 12.0),
-            (false, 'm') => acc.add_months(n),
-            (false, 'w') => acc.add_days(n * 7.0),
-            (false, 'd') => acc.add_days(n),
-            (true, 'h') => acc.micros += n * 3600e6,
-            (true, 'm') => acc.micros += n * 60e6,
-            (true, 's') => acc.micros += n * 1e6,
+        let unit = match (in_time, c) {
+            (false, 'y') => Unit::Months(12),
+            (false, 'm') => Unit::Months(1),
+            (false, 'w') => Unit::Days(7),
+            (false, 'd') => Unit::Days(1),
+            (true, 'h') => Unit::Micros(3_600_000_000),
+            (true, 'm') => Unit::Micros(60_000_000),
+            (true, 's') => Unit::Micros(1_000_000),
             _ => return None,
-        }
+        };
+        acc.add(&n, &unit);
     }
     num.is_empty().then_some(acc)
 }
