@@ -124,7 +124,7 @@ pub enum Function {
     Builtin(Builtin),
 }
 
-pub use functions::Builtin;
+pub use functions::{start_statement_clock, Builtin};
 
 /// A bound expression; `Column(i)` is the i-th value of the input row.
 #[derive(Clone, Debug, PartialEq)]

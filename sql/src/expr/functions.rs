@@ -19,6 +19,8 @@ mod math;
 mod temporal;
 mod text;
 
+pub use temporal::start_statement_clock;
+
 /// The functions evaluated by this module's families. Each is bound by `planner/builtin.rs`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Builtin {

@@ -170,7 +170,7 @@ fn split_zone(t: &str) -> Parsed<(&str, Option<i64>)> {
     let body = zone[1..].trim();
     let (h, m, s) = match body.split(':').collect::<Vec<_>>().as_slice() {
         [h] if h.len() <= 2 => (digits(h)?, 0, 0),
-        [hm] if hm.len() == 4 => (digits(&hm[..2])?, digits(&hm[2..])?, 0),
+        [hm] if hm.len() == 4 && hm.is_ascii() => (digits(&hm[..2])?, digits(&hm[2..])?, 0),
         [h, m] => (digits(h)?, digits(m)?, 0),
         [h, m, s] => (digits(h)?, digits(m)?, digits(s)?),
         _ => return Err(ParseError::Syntax),
@@ -401,6 +401,14 @@ mod tests {
         assert_eq!(format_timestamp(ts, true), "2024-01-02 03:04:05+00");
         let ts = parse_timestamp("2024-01-02 03:04:05-05:30", false).unwrap();
         assert_eq!(format_timestamp(ts, false), "2024-01-02 03:04:05");
+    }
+
+    /// Postmortem: a four-byte zone with a multi-byte character (`+é€`) was sliced at byte 2,
+    /// inside the character, and panicked; found by `malformed_input_never_panics`.
+    #[test]
+    fn zone_with_multibyte_characters_is_an_error() {
+        assert!(parse_timestamp("2024-01-01 00:00+\u{e9}\u{e9}", true).is_err());
+        assert!(parse_time_of_day("10:00-\u{20ac}0").is_err());
     }
 
     #[test]

@@ -350,34 +350,48 @@ pub fn negate(a: &Interval) -> Result<Interval> {
     add(&Interval::default(), a, true)
 }
 
-/// `interval * factor`, spilling fractional months into days and days into time as PostgreSQL's
-/// `interval_mul` does.
+/// `interval * factor`, spilling fractional months into days and days into time as PostgreSQL
+/// 15's `interval_mul` does (with its rounding of the spilled parts to microseconds).
 pub fn mul(a: &Interval, factor: f64) -> Result<Interval> {
-    let months = f64::from(a.months) * factor;
-    let days = f64::from(a.days) * factor;
-    #[allow(clippy::cast_precision_loss)]
-    let micros = a.micros as f64 * factor;
-    if !months.is_finite() || !days.is_finite() || !micros.is_finite() {
+    scale(a, |x| x * factor)
+}
+
+/// `interval / divisor`, as PostgreSQL 15's `interval_div`.
+pub fn div(a: &Interval, divisor: f64) -> Result<Interval> {
+    scale(a, |x| x / divisor)
+}
+
+/// Rounds seconds to microseconds (PostgreSQL's `TSROUND`).
+fn ts_round(x: f64) -> f64 {
+    (x * 1e6).round_ties_even() / 1e6
+}
+
+#[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+fn scale(a: &Interval, f: impl Fn(f64) -> f64) -> Result<Interval> {
+    let months = f(f64::from(a.months));
+    let days = f(f64::from(a.days));
+    let fits = |v: f64| v.is_finite() && v.abs() < 2_147_483_648.0;
+    if !fits(months) || !fits(days) {
         return Err(out_of_range());
     }
-    let whole_months = months.trunc();
-    let month_days = (months - whole_months) * 30.0;
-    let whole_month_days = month_days.trunc();
-    let total_days = days + whole_month_days;
-    let whole_days = total_days.trunc();
-    let spill = (total_days - whole_days) + (month_days - whole_month_days);
-    let micros = (micros + spill * 86_400e6).round();
-    let fits = |v: f64, max: f64| v.abs() <= max;
-    if !fits(whole_months, f64::from(i32::MAX))
-        || !fits(whole_days, f64::from(i32::MAX))
-        || !fits(micros, 9.2e18)
-    {
+    let (mut r_months, mut r_days) = (months.trunc(), days.trunc());
+    let month_remainder_days = ts_round((months - r_months) * 30.0);
+    let mut sec_remainder =
+        ts_round((days - r_days + month_remainder_days - month_remainder_days.trunc()) * 86_400.0);
+    if sec_remainder.abs() >= 86_400.0 {
+        let whole = (sec_remainder / 86_400.0).trunc();
+        r_days += whole;
+        sec_remainder -= whole * 86_400.0;
+    }
+    r_days += month_remainder_days.trunc();
+    let micros = (f(a.micros as f64) + sec_remainder * 1e6).round_ties_even();
+    if !fits(r_days) || !micros.is_finite() || micros.abs() >= 9.223_372_036_854_775e18 {
         return Err(out_of_range());
     }
-    #[allow(clippy::cast_possible_truncation)]
+    r_months = r_months.trunc();
     Ok(Interval {
-        months: whole_months as i32,
-        days: whole_days as i32,
+        months: r_months as i32,
+        days: r_days as i32,
         micros: micros as i64,
     })
 }

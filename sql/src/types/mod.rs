@@ -80,7 +80,12 @@ fn base_sql_type(dt: &DataType) -> Result<Type> {
                 "interval" => Type::Interval,
                 "bpchar" => Type::Char(1),
                 "int" => Type::Int4,
-                _ => return Err(Error::Unsupported(format!("type {dt}"))),
+                other => {
+                    return Err(Error::invalid(
+                        "42704",
+                        format!("type \"{other}\" does not exist"),
+                    ))
+                }
             }
         }
         other => return Err(Error::Unsupported(format!("type {other}"))),

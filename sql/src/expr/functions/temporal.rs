@@ -105,7 +105,7 @@ pub(super) fn binary(op: BinaryOp, l: &Value, r: &Value) -> Option<Result<Value>
         },
         (Div, Iv(a), n) => match number(n) {
             Some(0.0) => Err(Error::DivisionByZero),
-            Some(f) => iv::mul(a, 1.0 / f).map(Iv),
+            Some(f) => iv::div(a, f).map(Iv),
             None => return None,
         },
         _ => return None,
@@ -203,8 +203,27 @@ fn round_micros(t: i64, p: u8) -> i64 {
     }
 }
 
-/// The current time in microseconds since 2000-01-01 UTC.
+thread_local! {
+    /// The statement's start time, pinned by [`start_statement_clock`], so that every `now()`
+    /// of one statement agrees.
+    static STATEMENT_NOW: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Pins `now()` / `current_timestamp` for the statement about to run on this thread (the
+/// session calls it first thing for each statement).
+pub fn start_statement_clock() {
+    STATEMENT_NOW.with(|n| n.set(Some(clock_micros())));
+}
+
+/// The current time in microseconds since 2000-01-01 UTC: the statement's pinned start time,
+/// or the clock when no statement pinned one.
 pub(crate) fn now_micros() -> i64 {
+    STATEMENT_NOW
+        .with(std::cell::Cell::get)
+        .unwrap_or_else(clock_micros)
+}
+
+fn clock_micros() -> i64 {
     let since_unix = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_micros()).unwrap_or(0))
@@ -515,6 +534,7 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
         let day_name = DAYS[usize::try_from(dow).unwrap_or(0)];
         let hour12 = if hour % 12 == 0 { 12 } else { hour % 12 };
         let patterns: &[(&str, String)] = &[
+            ("IYYY", num(iso_week(f.days).0, 4)),
             ("YYYY", num(year, 4)),
             ("yyyy", num(year, 4)),
             ("YYY", num(year % 1000, 3)),
@@ -556,6 +576,7 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
             ("am", if hour < 12 { "am" } else { "pm" }.into()),
             ("pm", if hour < 12 { "am" } else { "pm" }.into()),
             ("IW", num(iso_week(f.days).1, 2)),
+            ("WW", num((day_of_year(f.days) - 1) / 7 + 1, 2)),
             ("Q", ((month - 1) / 3 + 1).to_string()),
             ("TZ", "UTC".into()),
             ("tz", "utc".into()),
