@@ -127,7 +127,7 @@ proptest! {
             .map(|(k, n)| format!("{}: [{n}, {{\"x\": \"{}\"}}]", serde_like(k), n % 7))
             .collect();
         let doc = format!("{{{}}}", fields.join(","));
-        let once = cast(Value::Text(doc.clone()), &Type::Jsonb).unwrap();
+        let once = cast(Value::Text(doc), &Type::Jsonb).unwrap();
         let twice = round_trip(&once, &Type::Jsonb);
         prop_assert_eq!(once, twice);
     }

@@ -20,6 +20,11 @@ fn is_int(t: &Type) -> bool {
     matches!(t, Type::Int2 | Type::Int4 | Type::Int8)
 }
 
+/// The integer types that convert implicitly to `integer` (date ± integer takes no bigint).
+fn is_int4(t: &Type) -> bool {
+    matches!(t, Type::Int2 | Type::Int4)
+}
+
 fn is_ts(t: &Type) -> bool {
     matches!(t, Type::Timestamp | Type::TimestampTz)
 }
@@ -131,8 +136,10 @@ fn bind_operator(op: BinaryOp, l: &Typed, r: &Typed) -> Result<Option<Typed>> {
             let t = if ra >= rb { a.clone() } else { b.clone() };
             bin(&t, &t, Type::Bool)
         }
-        (Add | Sub, Some(Type::Date), Some(t)) if is_int(t) => bin(&Type::Date, t, Type::Date),
-        (Add, Some(t), Some(Type::Date)) if is_int(t) => bin(t, &Type::Date, Type::Date),
+        (Add | Sub, Some(Type::Date), Some(t)) if is_int4(t) => {
+            bin(&Type::Date, &Type::Int4, Type::Date)
+        }
+        (Add, Some(t), Some(Type::Date)) if is_int4(t) => bin(&Type::Int4, &Type::Date, Type::Date),
         (Sub, Some(Type::Date), Some(Type::Date) | None) => {
             bin(&Type::Date, &Type::Date, Type::Int4)
         }

@@ -31,8 +31,9 @@ pub(crate) fn ts_plus_interval(ts: i64, i: &Interval, negate: bool) -> Result<i6
     }
     let i = if negate { iv::negate(i)? } else { *i };
     let ts = add_months(ts, i64::from(i.months)).ok_or_else(ts_range)?;
-    let ts = ts
-        .checked_add(i64::from(i.days) * MICROS_PER_DAY)
+    let ts = i64::from(i.days)
+        .checked_mul(MICROS_PER_DAY)
+        .and_then(|d| ts.checked_add(d))
         .and_then(|t| t.checked_add(i.micros))
         .ok_or_else(ts_range)?;
     check_timestamp(ts).ok_or_else(ts_range)
@@ -67,9 +68,9 @@ pub(super) fn binary(op: BinaryOp, l: &Value, r: &Value) -> Option<Result<Value>
     Some(match (op, l, r) {
         (Add | Sub, Date(d), n @ (Value::Int2(_) | Value::Int4(_) | Value::Int8(_))) => {
             let n = int_arg(Some(n)).unwrap_or(0);
-            let n = if sub { -n } else { n };
-            i32::try_from(i64::from(*d) + n)
-                .ok()
+            let n = if sub { n.checked_neg() } else { Some(n) };
+            n.and_then(|n| i64::from(*d).checked_add(n))
+                .and_then(|d| i32::try_from(d).ok())
                 .filter(|d| pg_civil(i64::from(*d)).0 < 5_874_898)
                 .map(Date)
                 .ok_or_else(|| Error::invalid("22008", "date out of range"))
@@ -90,13 +91,17 @@ pub(super) fn binary(op: BinaryOp, l: &Value, r: &Value) -> Option<Result<Value>
             ts_minus(*a, *b)
         }
         (Add | Sub, Time(t), Iv(i)) => {
-            let m = if sub { -i.micros } else { i.micros };
+            let m = if sub {
+                i.micros.wrapping_neg()
+            } else {
+                i.micros
+            };
             Ok(Time(t.wrapping_add(m).rem_euclid(MICROS_PER_DAY)))
         }
         (Sub, Time(a), Time(b)) => Ok(Iv(Interval {
             months: 0,
             days: 0,
-            micros: a - b,
+            micros: a.saturating_sub(*b),
         })),
         (Add | Sub, Iv(a), Iv(b)) => iv::add(a, b, sub).map(Iv),
         (Mul, Iv(a), n) | (Mul, n, Iv(a)) => match number(n) {
