@@ -74,6 +74,8 @@ pub enum Builtin {
     JustifyDays,
     JustifyHours,
     JustifyInterval,
+    /// `ts AT TIME ZONE zone`: timestamptz to local timestamp, or timestamp to timestamptz.
+    AtTimeZone,
     /// Rounds a timestamp or time to the given fractional-second digits (`timestamp(3)`).
     RoundSeconds(u8),
     // containers.rs

@@ -384,6 +384,29 @@ pub(super) fn precision_cast(data_type: &ast::DataType, cast: Typed) -> Typed {
     )
 }
 
+/// `ts AT TIME ZONE zone`: timestamptz becomes timestamp (local time there), timestamp becomes
+/// timestamptz (read as local time there).
+pub(super) fn at_time_zone(scope: &Scope, ts: &ast::Expr, zone: &ast::Expr) -> Result<Typed> {
+    let t = bind(ts, scope)?;
+    let (t, result) = match t.ty.clone() {
+        Some(Type::TimestampTz) | None => (to(t, &Type::TimestampTz)?, Type::Timestamp),
+        Some(Type::Date) => (to(t, &Type::TimestampTz)?, Type::Timestamp),
+        Some(Type::Timestamp) => (t.expr, Type::TimestampTz),
+        Some(other) => {
+            return Err(Error::undefined_function(format!(
+                "function timezone(unknown, {}) does not exist",
+                type_name(&other)
+            )))
+        }
+    };
+    let z = bind(zone, scope)?;
+    let z = match z.ty {
+        Some(Type::Interval) => z.expr,
+        _ => text_arg("timezone", z)?,
+    };
+    Ok(call(Builtin::AtTimeZone, vec![t, z], result))
+}
+
 /// `current_timestamp`, `current_date`, `localtimestamp`, `localtime` (no parentheses).
 pub(super) fn niladic(name: &str) -> Option<Typed> {
     let now = Expr::Function(Function::Builtin(Builtin::Now), Vec::new());

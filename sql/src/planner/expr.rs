@@ -213,6 +213,10 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
         } => builtin::any_all(scope, left, comparison_op(compare_op)?, right, true),
         E::Extract { field, expr, .. } => builtin::extract(scope, field, expr),
         E::Interval(iv) => builtin::interval(scope, iv),
+        E::AtTimeZone {
+            timestamp,
+            time_zone,
+        } => builtin::at_time_zone(scope, timestamp, time_zone),
         E::Position { expr, r#in } => {
             let list = vec![
                 text_arg("position", bind(r#in, scope)?)?,

@@ -183,6 +183,7 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
             .map(Value::Interval),
             _ => Err(bad_args(b, args)),
         },
+        Builtin::AtTimeZone => at_time_zone(first, args.get(1)),
         Builtin::RoundSeconds(p) => Ok(match first {
             Some(Value::Timestamp(t)) => Value::Timestamp(round_micros(*t, p)),
             Some(Value::TimestampTz(t)) => Value::TimestampTz(round_micros(*t, p)),
@@ -192,6 +193,59 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         }),
         _ => return None,
     })
+}
+
+/// `AT TIME ZONE`: the zone is UTC/GMT/Z, a fixed offset `+05:30` (POSIX sign, as PostgreSQL
+/// reads text zones: west of UTC), or an interval (east of UTC); names from the tz database
+/// are not supported.
+fn at_time_zone(ts: Option<&Value>, zone: Option<&Value>) -> Result<Value> {
+    let offset = match zone {
+        Some(Value::Interval(i)) if i.months == 0 && i.days == 0 => i.micros,
+        Some(Value::Interval(_)) => {
+            return Err(Error::invalid(
+                "22023",
+                "interval time zone must not include months or days",
+            ))
+        }
+        Some(Value::Text(name)) => zone_offset(name).ok_or_else(|| {
+            Error::invalid("22023", format!("time zone \"{name}\" not recognized"))
+        })?,
+        _ => return Ok(Value::Null),
+    };
+    Ok(match ts {
+        Some(Value::TimestampTz(t)) if is_finite(*t) => {
+            Value::Timestamp(t.checked_add(offset).ok_or_else(ts_range)?)
+        }
+        Some(Value::TimestampTz(t)) => Value::Timestamp(*t),
+        Some(Value::Timestamp(t)) if is_finite(*t) => {
+            Value::TimestampTz(t.checked_sub(offset).ok_or_else(ts_range)?)
+        }
+        Some(Value::Timestamp(t)) => Value::TimestampTz(*t),
+        _ => Value::Null,
+    })
+}
+
+/// The offset east of UTC, in microseconds, of a zone text vdb knows.
+fn zone_offset(name: &str) -> Option<i64> {
+    let n = name.trim().to_ascii_lowercase();
+    if matches!(
+        n.as_str(),
+        "utc" | "gmt" | "z" | "zulu" | "etc/utc" | "etc/gmt" | "universal"
+    ) {
+        return Some(0);
+    }
+    let (sign, body) = match n.as_bytes().first()? {
+        b'+' => (1, &n[1..]),
+        b'-' => (-1, &n[1..]),
+        _ => return None,
+    };
+    let (h, m) = body.split_once(':').unwrap_or((body, "0"));
+    let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+    if !(0..=15).contains(&h) || !(0..60).contains(&m) {
+        return None;
+    }
+    // A zone written as text follows POSIX: '+05:30' is west of UTC.
+    Some(-sign * (h * 60 + m) * 60_000_000)
 }
 
 /// Rounds to `p` fractional digits of a second, half away from zero, as `timestamp(p)`.
