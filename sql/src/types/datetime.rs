@@ -381,12 +381,6 @@ pub fn day_of_week(days: i64) -> i64 {
     (days + 6).rem_euclid(7)
 }
 
-/// Seconds since 1970-01-01 of a timestamp, as a float.
-#[allow(clippy::cast_precision_loss)]
-pub fn epoch_seconds(ts: i64) -> f64 {
-    (ts as f64) / 1e6 + (PG_EPOCH_DAYS * 86_400) as f64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

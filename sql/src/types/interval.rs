@@ -461,18 +461,6 @@ pub fn justify_interval(a: &Interval) -> Result<Interval> {
     })
 }
 
-/// Total seconds as PostgreSQL's `extract(epoch from interval)`: 365.25-day years, 30-day
-/// months.
-#[allow(clippy::cast_precision_loss)]
-pub fn epoch_seconds(a: &Interval) -> f64 {
-    let years = f64::from(a.months / 12);
-    let months = f64::from(a.months % 12);
-    years * 365.25 * 86_400.0
-        + months * 30.0 * 86_400.0
-        + f64::from(a.days) * 86_400.0
-        + a.micros as f64 / 1e6
-}
-
 /// The hours part of the time of an interval.
 pub fn hours(a: &Interval) -> i64 {
     a.micros / MICROS_PER_HOUR
