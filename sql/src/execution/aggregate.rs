@@ -24,6 +24,8 @@ enum Accumulator {
     },
     Min(Option<Value>),
     Max(Option<Value>),
+    /// array_agg and json_agg: every input, in order; `None` until the first row.
+    List(Option<Vec<Value>>),
 }
 
 impl Accumulator {
@@ -36,11 +38,15 @@ impl Accumulator {
             },
             AggregateFunction::Min => Accumulator::Min(None),
             AggregateFunction::Max => Accumulator::Max(None),
+            AggregateFunction::ArrayAgg
+            | AggregateFunction::JsonAgg
+            | AggregateFunction::JsonbAgg => Accumulator::List(None),
         }
     }
 
     fn add(&mut self, call: &AggregateCall, value: Value) -> Result<()> {
-        if value.is_null() && call.function != AggregateFunction::CountStar {
+        let keeps_nulls = matches!(self, Accumulator::List(_));
+        if value.is_null() && call.function != AggregateFunction::CountStar && !keeps_nulls {
             return Ok(());
         }
         match self {
@@ -78,6 +84,7 @@ impl Accumulator {
                     *best = Some(value);
                 }
             }
+            Accumulator::List(list) => list.get_or_insert_with(Vec::new).push(value),
         }
         Ok(())
     }
@@ -97,8 +104,29 @@ impl Accumulator {
                 })?,
             },
             Accumulator::Min(v) | Accumulator::Max(v) => v.unwrap_or(Value::Null),
+            Accumulator::List(None) => Value::Null,
+            Accumulator::List(Some(items)) => match call.function {
+                AggregateFunction::ArrayAgg => Value::Array(items),
+                _ => json_array(&items, call.function == AggregateFunction::JsonbAgg)?,
+            },
         })
     }
+}
+
+/// The json array of json texts (jsonb normalizes; json keeps each element's text).
+fn json_array(items: &[Value], jsonb: bool) -> Result<Value> {
+    let texts: Vec<&str> = items
+        .iter()
+        .map(|v| match v {
+            Value::Text(t) => t.as_str(),
+            _ => "null",
+        })
+        .collect();
+    let text = format!("[{}]", texts.join(", "));
+    if jsonb {
+        return crate::types::json::jsonb_in(&text).map(Value::Text);
+    }
+    Ok(Value::Text(text))
 }
 
 /// sum / count with numeric division's scale (PostgreSQL's avg over integers and numerics).

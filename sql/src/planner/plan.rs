@@ -38,6 +38,11 @@ pub enum AggregateFunction {
     Avg,
     Min,
     Max,
+    /// `array_agg(x)`: the inputs in order, NULLs included.
+    ArrayAgg,
+    /// `json_agg(x)` / `jsonb_agg(x)`: the inputs' json texts as one json array.
+    JsonAgg,
+    JsonbAgg,
 }
 
 /// One aggregate call: its function, its argument over the input row, and its result type.
