@@ -105,6 +105,14 @@ fn date_days(t: &str) -> Parsed<i64> {
         Some(rest) => (rest.trim_end(), true),
         None => (t, false),
     };
+    // ISO 8601 basic form: YYYYMMDD.
+    let compact;
+    let t = if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
+        compact = format!("{}-{}-{}", &t[..4], &t[4..6], &t[6..]);
+        compact.as_str()
+    } else {
+        t
+    };
     let mut parts = t.splitn(3, '-');
     let y = digits(parts.next().ok_or(ParseError::Syntax)?)?;
     let m = digits(parts.next().ok_or(ParseError::Syntax)?)?;

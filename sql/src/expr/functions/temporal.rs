@@ -643,6 +643,17 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
         if let Some((p, text)) = patterns.iter().find(|(p, _)| rest_ref.starts_with(p)) {
             out.push_str(text);
             i += p.chars().count() + if fm { 2 } else { 0 };
+            // An ordinal suffix after a number: DDth → 01st.
+            let after: String = chars[i..chars.len().min(i + 2)].iter().collect();
+            if (after == "th" || after == "TH") && text.bytes().all(|b| b.is_ascii_digit()) {
+                let suffix = ordinal_suffix(text.parse().unwrap_or(0));
+                out.push_str(&if after == "TH" {
+                    suffix.to_uppercase()
+                } else {
+                    suffix.into()
+                });
+                i += 2;
+            }
             continue;
         }
         if chars[i] == '"' {
@@ -661,6 +672,17 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
         i += 1;
     }
     Ok(Value::Text(out))
+}
+
+/// English ordinal suffix of a number, as to_char's `th`.
+fn ordinal_suffix(n: i64) -> &'static str {
+    match (n % 100, n % 10) {
+        (11..=13, _) => "th",
+        (_, 1) => "st",
+        (_, 2) => "nd",
+        (_, 3) => "rd",
+        _ => "th",
+    }
 }
 
 /// `age(a, b)` (or `age(a)` against today's midnight): a symbolic years/months/days result.
