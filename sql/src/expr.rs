@@ -19,6 +19,7 @@ mod catalog;
 mod functions;
 mod subquery;
 use functions::function;
+use functions::temporal_or_container_op;
 
 pub use catalog::CatalogFunction;
 pub use subquery::{Subquery, SubqueryKind};
@@ -40,6 +41,24 @@ pub enum BinaryOp {
     And,
     Or,
     Concat,
+    /// `->` / `->>` (`text`) and `#>` / `#>>` (`path`) on json (`jsonb` false) or jsonb.
+    JsonGet {
+        text: bool,
+        path: bool,
+        jsonb: bool,
+    },
+    /// `@>` on jsonb or arrays.
+    Contains,
+    /// `<@` on jsonb or arrays.
+    ContainedBy,
+    /// jsonb `?`.
+    JsonExists,
+    /// Array `&&`.
+    Overlap,
+    /// `||` on arrays (array || array, array || element, element || array).
+    ArrayConcat,
+    /// `||` on jsonb.
+    JsonConcat,
 }
 
 impl fmt::Display for BinaryOp {
@@ -58,7 +77,31 @@ impl fmt::Display for BinaryOp {
             BinaryOp::GtEq => ">=",
             BinaryOp::And => "AND",
             BinaryOp::Or => "OR",
-            BinaryOp::Concat => "||",
+            BinaryOp::Concat | BinaryOp::ArrayConcat | BinaryOp::JsonConcat => "||",
+            BinaryOp::JsonGet {
+                text: false,
+                path: false,
+                ..
+            } => "->",
+            BinaryOp::JsonGet {
+                text: true,
+                path: false,
+                ..
+            } => "->>",
+            BinaryOp::JsonGet {
+                text: false,
+                path: true,
+                ..
+            } => "#>",
+            BinaryOp::JsonGet {
+                text: true,
+                path: true,
+                ..
+            } => "#>>",
+            BinaryOp::Contains => "@>",
+            BinaryOp::ContainedBy => "<@",
+            BinaryOp::JsonExists => "?",
+            BinaryOp::Overlap => "&&",
         })
     }
 }
@@ -99,6 +142,8 @@ pub enum Function {
     Now,
     /// `gen_random_uuid()`: a random version-4 UUID.
     GenRandomUuid,
+    /// The functions of `expr/functions.rs` beyond the basic slice, named by [`Builtin`].
+    Builtin(Builtin),
 }
 
 impl Function {
@@ -179,6 +224,8 @@ impl SetFunction {
         })
     }
 }
+
+pub use functions::{start_statement_clock, Builtin};
 
 /// A bound expression; `Column(i)` is the i-th value of the input row.
 #[derive(Clone, Debug, PartialEq)]
@@ -659,7 +706,10 @@ fn binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value> {
         BinaryOp::GtEq => Value::Bool(ord() != Ordering::Less),
         BinaryOp::Concat => Value::Text(format!("{}{}", as_text(l)?, as_text(r)?)),
         BinaryOp::And | BinaryOp::Or => unreachable_op()?,
-        _ => arithmetic(op, l, r)?,
+        _ => match temporal_or_container_op(op, l, r) {
+            Some(result) => result?,
+            None => arithmetic(op, l, r)?,
+        },
     })
 }
 
@@ -791,11 +841,13 @@ fn float_op(op: BinaryOp, l: Option<f64>, r: Option<f64>, single: bool) -> Resul
 }
 
 fn numeric_op(op: BinaryOp, l: Option<Numeric>, r: Option<Numeric>) -> Result<Value> {
-    let (Some(Numeric::Finite(a)), Some(Numeric::Finite(b))) = (l, r) else {
-        return Err(Error::Unsupported(
-            "arithmetic on NaN or infinite numeric".into(),
-        ));
+    let (Some(Numeric::Finite(a)), Some(Numeric::Finite(b))) = (&l, &r) else {
+        return match (l, r) {
+            (Some(a), Some(b)) => functions::special_numeric(op, &a, &b).map(Value::Numeric),
+            _ => Err(Error::mismatch("numeric operands expected")),
+        };
     };
+    let (a, b) = (a.clone(), b.clone());
     let result = match op {
         BinaryOp::Add => a + b,
         BinaryOp::Sub => a - b,
@@ -848,6 +900,7 @@ pub(super) fn negate(v: Value) -> Result<Value> {
         Value::Float4(f) => Value::Float4(-f),
         Value::Float8(f) => Value::Float8(-f),
         Value::Numeric(Numeric::Finite(d)) => Value::Numeric(Numeric::Finite(-d)),
+        Value::Interval(iv) => Value::Interval(crate::types::interval::negate(&iv)?),
         other => {
             return Err(Error::undefined_function(format!(
                 "operator does not exist: - {other:?}"

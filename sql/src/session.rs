@@ -282,6 +282,7 @@ impl Session {
     }
 
     fn execute_statement(&mut self, statement: &Statement) -> Result<StatementResult> {
+        crate::expr::start_statement_clock();
         let command = |tag: &str| {
             Ok(StatementResult::Command {
                 tag: tag.to_string(),

@@ -42,7 +42,8 @@ use vdb_sql::copy::CopyIn;
 use vdb_sql::{Session, StatementResult};
 
 use crate::server::Shared;
-use crate::values::{decode_param, put_field, type_from_oid, type_modifier, type_oid, type_size};
+use crate::values::{decode_param, put_field, type_size};
+use vdb_sql::types::{type_from_oid, type_modifier, type_oid};
 
 /// The handlers of one connection (pgwire asks for each of them through
 /// [`PgWireServerHandlers`]).

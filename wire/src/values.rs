@@ -1,5 +1,5 @@
-//! Values on the wire: each vdb type's PostgreSQL OID, and the text and binary encodings of
-//! result values and parameter values.
+//! Values on the wire: the text and binary encodings of result values and parameter values
+//! (type OIDs come from `vdb_sql::types`).
 //!
 //! The binary formats are PostgreSQL's `send`/`recv` formats (`src/backend/utils/adt/*.c`):
 //! big-endian integers and IEEE floats, dates as days and timestamps as microseconds since
@@ -8,111 +8,8 @@
 
 use bytes::{BufMut, BytesMut};
 use vdb_engine::value::{Interval, Numeric, Type, Value};
-use vdb_sql::types::{cast, to_pg_text};
+use vdb_sql::types::{cast, to_pg_text, type_oid};
 use vdb_sql::{Error, Param, Result};
-
-/// PostgreSQL's OID for a type.
-pub fn type_oid(ty: &Type) -> u32 {
-    match ty {
-        Type::Bool => 16,
-        Type::Bytea => 17,
-        Type::Int8 => 20,
-        Type::Int2 => 21,
-        Type::Int4 => 23,
-        Type::Text => 25,
-        Type::Json => 114,
-        Type::Float4 => 700,
-        Type::Float8 => 701,
-        Type::Char(_) => 1042,
-        Type::Varchar(_) => 1043,
-        Type::Date => 1082,
-        Type::Time => 1083,
-        Type::Timestamp => 1114,
-        Type::TimestampTz => 1184,
-        Type::Interval => 1186,
-        Type::Numeric { .. } => 1700,
-        Type::Uuid => 2950,
-        Type::Jsonb => 3802,
-        Type::Array(element) => match **element {
-            Type::Bool => 1000,
-            Type::Bytea => 1001,
-            Type::Int2 => 1005,
-            Type::Int4 => 1007,
-            Type::Text => 1009,
-            Type::Char(_) => 1014,
-            Type::Varchar(_) => 1015,
-            Type::Int8 => 1016,
-            Type::Float4 => 1021,
-            Type::Float8 => 1022,
-            Type::Timestamp => 1115,
-            Type::Date => 1182,
-            Type::Time => 1183,
-            Type::TimestampTz => 1185,
-            Type::Interval => 1187,
-            Type::Numeric { .. } => 1231,
-            Type::Uuid => 2951,
-            Type::Json => 199,
-            Type::Jsonb => 3807,
-            Type::Array(_) => 1009,
-        },
-    }
-}
-
-/// The vdb type of a PostgreSQL OID a client declared for a parameter.
-pub fn type_from_oid(oid: u32) -> Option<Type> {
-    let scalar = |oid| {
-        Some(match oid {
-            16 => Type::Bool,
-            17 => Type::Bytea,
-            20 => Type::Int8,
-            21 => Type::Int2,
-            23 => Type::Int4,
-            25 | 19 => Type::Text,
-            114 => Type::Json,
-            700 => Type::Float4,
-            701 => Type::Float8,
-            1042 => Type::Char(1),
-            1043 => Type::Varchar(None),
-            1082 => Type::Date,
-            1083 => Type::Time,
-            1114 => Type::Timestamp,
-            1184 => Type::TimestampTz,
-            1186 => Type::Interval,
-            1700 => Type::Numeric {
-                precision_scale: None,
-            },
-            2950 => Type::Uuid,
-            3802 => Type::Jsonb,
-            _ => return None,
-        })
-    };
-    if let Some(ty) = scalar(oid) {
-        return Some(ty);
-    }
-    let element = match oid {
-        1000 => 16,
-        1001 => 17,
-        1005 => 21,
-        1007 => 23,
-        1009 => 25,
-        1014 => 1042,
-        1015 => 1043,
-        1016 => 20,
-        1021 => 700,
-        1022 => 701,
-        1115 => 1114,
-        1182 => 1082,
-        1183 => 1083,
-        1185 => 1184,
-        1187 => 1186,
-        1231 => 1700,
-        2951 => 2950,
-        199 => 114,
-        3807 => 3802,
-        _ => return None,
-    };
-    scalar(element).map(|e| Type::Array(Box::new(e)))
-}
 
 /// The type's fixed size as RowDescription reports it (-1 for variable length).
 pub fn type_size(ty: &Type) -> i16 {
@@ -122,19 +19,6 @@ pub fn type_size(ty: &Type) -> i16 {
         Type::Int4 | Type::Float4 | Type::Date => 4,
         Type::Int8 | Type::Float8 | Type::Time | Type::Timestamp | Type::TimestampTz => 8,
         Type::Interval | Type::Uuid => 16,
-        _ => -1,
-    }
-}
-
-/// The type modifier RowDescription reports (`varchar(n)` → n + 4, numeric(p,s) → packed).
-pub fn type_modifier(ty: &Type) -> i32 {
-    match ty {
-        Type::Varchar(Some(n)) | Type::Char(n) if *n > 0 => {
-            i32::try_from(*n).map_or(-1, |n| n.saturating_add(4))
-        }
-        Type::Numeric {
-            precision_scale: Some((p, s)),
-        } => i32::try_from(*p).map_or(-1, |p| ((p << 16) | (s & 0xffff)).saturating_add(4)),
         _ => -1,
     }
 }
@@ -510,6 +394,7 @@ mod tests {
 
     #[test]
     fn every_type_oid_maps_back() {
+        use vdb_sql::types::type_from_oid;
         for ty in [
             Type::Bool,
             Type::Int2,

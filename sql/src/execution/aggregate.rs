@@ -40,7 +40,9 @@ impl Accumulator {
             },
             AggregateFunction::Min => Accumulator::Min(None),
             AggregateFunction::Max => Accumulator::Max(None),
-            AggregateFunction::ArrayAgg => Accumulator::Array(Vec::new()),
+            AggregateFunction::ArrayAgg
+            | AggregateFunction::JsonAgg
+            | AggregateFunction::JsonbAgg => Accumulator::Array(Vec::new()),
             AggregateFunction::BoolAnd | AggregateFunction::BoolOr => Accumulator::Bool(None),
         }
     }
@@ -120,10 +122,30 @@ impl Accumulator {
             Accumulator::Array(items) if items.is_empty() => Value::Null,
             Accumulator::Array(mut items) => {
                 items.sort_by(|(a, _), (b, _)| super::sort::compare_keys(a, b, &call.order_by));
-                Value::Array(items.into_iter().map(|(_, v)| v).collect())
+                let values: Vec<Value> = items.into_iter().map(|(_, v)| v).collect();
+                match call.function {
+                    AggregateFunction::ArrayAgg => Value::Array(values),
+                    _ => json_array(&values, call.function == AggregateFunction::JsonbAgg)?,
+                }
             }
         })
     }
+}
+
+/// The json array of json texts (jsonb normalizes; json keeps each element's text).
+fn json_array(items: &[Value], jsonb: bool) -> Result<Value> {
+    let texts: Vec<&str> = items
+        .iter()
+        .map(|v| match v {
+            Value::Text(t) => t.as_str(),
+            _ => "null",
+        })
+        .collect();
+    let text = format!("[{}]", texts.join(", "));
+    if jsonb {
+        return crate::types::json::jsonb_in(&text).map(Value::Text);
+    }
+    Ok(Value::Text(text))
 }
 
 /// sum / count with numeric division's scale (PostgreSQL's avg over integers and numerics).

@@ -1,13 +1,193 @@
 //! Evaluation of the scalar functions of [`Function`] over argument values (NULL in, NULL out,
-//! except where the function says otherwise).
+//! except where the function says otherwise), and of the operators on the richer types.
+//!
+//! [`Builtin`] names the functions beyond the basic slice; they are evaluated by family:
+//! `text.rs` (string functions), `math.rs`, `temporal.rs` (dates, times, intervals) and
+//! `containers.rs` (arrays, json, jsonb, uuid). The binder (`planner/builtin.rs`) decides
+//! argument types, so evaluation matches on value variants only.
 
 use std::cmp::Ordering;
 
 use bigdecimal::RoundingMode;
 use vdb_engine::value::{Numeric, Value};
 
-use super::{compare, negate, out_of_range, Function};
+use super::{compare, negate, out_of_range, BinaryOp, Function};
 use crate::error::{Error, Result};
+
+mod containers;
+mod math;
+mod temporal;
+mod text;
+
+pub use temporal::start_statement_clock;
+
+/// The functions evaluated by this module's families. Each is bound by `planner/builtin.rs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    // text.rs
+    Concat,
+    ConcatWs,
+    Strpos,
+    SplitPart,
+    Lpad,
+    Rpad,
+    Right,
+    Repeat,
+    Reverse,
+    Initcap,
+    Md5,
+    StartsWith,
+    RegexpReplace,
+    Format,
+    Ascii,
+    Chr,
+    OctetLength,
+    // math.rs
+    Trunc,
+    Sqrt,
+    Cbrt,
+    Power,
+    Exp,
+    Ln,
+    Log10,
+    Log,
+    Mod,
+    Sign,
+    Pi,
+    Random,
+    Degrees,
+    Radians,
+    // temporal.rs
+    Now,
+    CurrentDate,
+    DateTrunc,
+    /// `date_part` (double precision) or `extract` (numeric).
+    DatePart {
+        numeric: bool,
+    },
+    ToChar,
+    Age,
+    MakeDate,
+    MakeTimestamp,
+    MakeInterval,
+    ToTimestamp,
+    JustifyDays,
+    JustifyHours,
+    JustifyInterval,
+    /// `ts AT TIME ZONE zone`: timestamptz to local timestamp, or timestamp to timestamptz.
+    AtTimeZone,
+    /// Rounds a timestamp or time to the given fractional-second digits (`timestamp(3)`).
+    RoundSeconds(u8),
+    // containers.rs
+    GenRandomUuid,
+    MakeArray,
+    Subscript,
+    Slice,
+    /// `x op ANY(array)` (or ALL).
+    AnyAll {
+        op: BinaryOp,
+        all: bool,
+    },
+    ArrayLength,
+    Cardinality,
+    ArrayAppend,
+    ArrayPrepend,
+    ArrayCat,
+    ArrayPosition,
+    ArrayToString,
+    StringToArray,
+    ArrayLower,
+    ArrayUpper,
+    /// A value as json text for `to_json`/`to_jsonb` (`raw`: the text already is json).
+    ToJson {
+        jsonb: bool,
+        raw: bool,
+    },
+    /// Like `ToJson`, but NULL becomes `null` (for `json_build_object` arguments).
+    JsonArg {
+        raw: bool,
+    },
+    BuildObject {
+        jsonb: bool,
+    },
+    BuildArray {
+        jsonb: bool,
+    },
+    JsonTypeof,
+    JsonArrayLength,
+    JsonbPretty,
+}
+
+impl Builtin {
+    /// Whether a NULL argument makes the result NULL without calling the function.
+    fn strict(self) -> bool {
+        !matches!(
+            self,
+            Builtin::Concat
+                | Builtin::ConcatWs
+                | Builtin::Format
+                | Builtin::MakeArray
+                | Builtin::AnyAll { .. }
+                | Builtin::ArrayAppend
+                | Builtin::ArrayPrepend
+                | Builtin::ArrayCat
+                | Builtin::ArrayPosition
+                | Builtin::ArrayToString
+                | Builtin::StringToArray
+                | Builtin::JsonArg { .. }
+                | Builtin::BuildObject { .. }
+                | Builtin::BuildArray { .. }
+                | Builtin::Slice
+        )
+    }
+}
+
+/// Numeric arithmetic where an operand is NaN or ±Infinity, as PostgreSQL 15 defines it.
+pub(super) fn special_numeric(op: BinaryOp, a: &Numeric, b: &Numeric) -> Result<Numeric> {
+    use bigdecimal::{Signed, Zero};
+    // Each operand as a float that has the same class and sign.
+    let f = |n: &Numeric| match n {
+        Numeric::NaN => f64::NAN,
+        Numeric::Infinity => f64::INFINITY,
+        Numeric::NegInfinity => f64::NEG_INFINITY,
+        Numeric::Finite(d) if d.is_zero() => 0.0,
+        Numeric::Finite(d) if d.is_negative() => -1.0,
+        Numeric::Finite(_) => 1.0,
+    };
+    let (x, y) = (f(a), f(b));
+    if matches!(op, BinaryOp::Div | BinaryOp::Mod) && y == 0.0 {
+        return Err(Error::DivisionByZero);
+    }
+    let r = match op {
+        BinaryOp::Add => x + y,
+        BinaryOp::Sub => x - y,
+        BinaryOp::Mul => x * y,
+        BinaryOp::Div => x / y,
+        // x % ±Infinity is x; Infinity % y is NaN.
+        BinaryOp::Mod if x.is_finite() && y.is_infinite() => return Ok(a.clone()),
+        BinaryOp::Mod => f64::NAN,
+        _ => return Err(Error::mismatch("numeric operands expected")),
+    };
+    Ok(if r.is_nan() {
+        Numeric::NaN
+    } else if r == f64::INFINITY {
+        Numeric::Infinity
+    } else if r == f64::NEG_INFINITY {
+        Numeric::NegInfinity
+    } else {
+        Numeric::Finite(bigdecimal::BigDecimal::from(0))
+    })
+}
+
+/// The operators on dates, times, intervals, arrays and json that `expr.rs`'s arithmetic does
+/// not know; `None` when neither operand is of those types.
+pub(super) fn temporal_or_container_op(
+    op: BinaryOp,
+    l: &Value,
+    r: &Value,
+) -> Option<Result<Value>> {
+    temporal::binary(op, l, r).or_else(|| containers::binary(op, l, r))
+}
 
 pub(super) fn function(f: Function, args: Vec<Value>) -> Result<Value> {
     match f {
@@ -21,6 +201,12 @@ pub(super) fn function(f: Function, args: Vec<Value>) -> Result<Value> {
         Function::GenRandomUuid => return Ok(random_uuid()),
         _ => {}
     }
+    if let Function::Builtin(b) = f {
+        if b.strict() && args.iter().any(Value::is_null) {
+            return Ok(Value::Null);
+        }
+        return builtin(b, args);
+    }
     if args.iter().any(Value::is_null) {
         return Ok(Value::Null);
     }
@@ -29,7 +215,7 @@ pub(super) fn function(f: Function, args: Vec<Value>) -> Result<Value> {
     Ok(match (f, first) {
         (Function::SizePretty, v) => Value::Text(size_pretty(super::as_i64(&v).unwrap_or(0))),
         (Function::Lower, Value::Text(s)) => Value::Text(s.to_lowercase()),
-        (Function::Upper, Value::Text(s)) => Value::Text(s.to_uppercase()),
+        (Function::Upper, Value::Text(s)) => Value::Text(upper(&s)),
         (Function::Length, Value::Text(s)) => {
             Value::Int4(i32::try_from(s.chars().count()).map_err(|_| out_of_range("integer"))?)
         }
@@ -149,6 +335,50 @@ fn random_uuid() -> Value {
     Value::Uuid(bytes)
 }
 
+fn builtin(b: Builtin, args: Vec<Value>) -> Result<Value> {
+    if let Some(v) = text::eval(b, &args) {
+        return v;
+    }
+    if let Some(v) = math::eval(b, &args) {
+        return v;
+    }
+    if let Some(v) = temporal::eval(b, &args) {
+        return v;
+    }
+    containers::eval(b, args)
+}
+
+/// The error for a builtin called with argument values it does not take (the binder should
+/// have prevented it).
+fn bad_args(b: Builtin, args: &[Value]) -> Error {
+    Error::undefined_function(format!(
+        "function {}({}) does not exist",
+        format!("{b:?}").to_lowercase(),
+        args.iter()
+            .map(|a| crate::types::value_type(a).map_or("unknown".into(), |t| t.to_string()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+/// An integer argument of any width.
+fn int_arg(v: Option<&Value>) -> Option<i64> {
+    match v? {
+        Value::Int2(n) => Some(i64::from(*n)),
+        Value::Int4(n) => Some(i64::from(*n)),
+        Value::Int8(n) => Some(*n),
+        _ => None,
+    }
+}
+
+/// A text argument.
+fn text_arg(v: Option<&Value>) -> Option<&str> {
+    match v? {
+        Value::Text(s) => Some(s),
+        _ => None,
+    }
+}
+
 /// PostgreSQL's `substr`: characters from 1-based `from`, `count` of them (negative count is
 /// an error; a start before 1 shortens the result).
 fn substr(s: &str, from: Option<&Value>, count: Option<&Value>) -> Result<Value> {
@@ -177,6 +407,20 @@ fn substr(s: &str, from: Option<&Value>, count: Option<&Value>) -> Result<Value>
         .map(|(_, c)| c)
         .collect();
     Ok(Value::Text(out))
+}
+
+/// Upper-cases character by character, as PostgreSQL's `upper` does with libc's `toupper`: a
+/// character whose upper case is more than one character (`ß`) stays as it is.
+fn upper(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            let mut up = c.to_uppercase();
+            match (up.next(), up.next()) {
+                (Some(u), None) => u,
+                _ => c,
+            }
+        })
+        .collect()
 }
 
 /// `pg_size_pretty`: bytes below 10 kB, then the largest unit that keeps the number below

@@ -13,6 +13,7 @@ use sqlparser::ast::{self, Visit, VisitMut, Visitor, VisitorMut};
 use vdb_engine::value::Type;
 
 use crate::error::{Error, Result};
+use crate::expr::{Builtin, Function};
 use crate::planner::expr::{bind, ident_name, Scope, ScopeColumn, Typed};
 use crate::planner::plan::{AggregateCall, AggregateFunction, SortKey};
 use crate::types::{numeric_rank, type_name};
@@ -27,6 +28,8 @@ const AGGREGATES: &[&str] = &[
     "bool_and",
     "bool_or",
     "every",
+    "json_agg",
+    "jsonb_agg",
 ];
 
 /// Whether `f` names an aggregate function.
@@ -325,10 +328,19 @@ fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
                 Type::Int8 | Type::Numeric { .. } => Type::Numeric {
                     precision_scale: None,
                 },
-                Type::Float4 | Type::Float8 => arg_type.clone(),
+                Type::Float4 | Type::Float8 | Type::Interval => arg_type.clone(),
                 _ => return Err(no_function()),
             },
         ),
+        "array_agg" => match &arg_type {
+            Type::Array(_) => return Err(Error::Unsupported("array_agg of arrays".into())),
+            t => (
+                AggregateFunction::ArrayAgg,
+                Type::Array(Box::new(t.clone())),
+            ),
+        },
+        "json_agg" => (AggregateFunction::JsonAgg, Type::Json),
+        "jsonb_agg" => (AggregateFunction::JsonbAgg, Type::Jsonb),
         "avg" => (
             AggregateFunction::Avg,
             match &arg_type {
@@ -340,10 +352,6 @@ fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
             },
         ),
         "min" => (AggregateFunction::Min, arg_type.clone()),
-        "array_agg" => (
-            AggregateFunction::ArrayAgg,
-            Type::Array(Box::new(arg_type.clone())),
-        ),
         "bool_and" | "every" | "bool_or" if arg_type == Type::Bool => {
             let f = if name == "bool_or" {
                 AggregateFunction::BoolOr
@@ -356,6 +364,16 @@ fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
         _ => (AggregateFunction::Max, arg_type.clone()),
     };
     let arg = bound.coerce(&arg_type, "aggregate")?;
+    // json_agg folds each input's json text (NULL becomes null), built as to_json would.
+    let arg = match function {
+        AggregateFunction::JsonAgg | AggregateFunction::JsonbAgg => crate::expr::Expr::Function(
+            Function::Builtin(Builtin::JsonArg {
+                raw: matches!(arg_type, Type::Json | Type::Jsonb),
+            }),
+            vec![arg],
+        ),
+        _ => arg,
+    };
     Ok(AggregateCall {
         function,
         arg: Some(arg),

@@ -7,6 +7,7 @@ use vdb_engine::value::{Type, Value};
 
 use crate::error::{Error, Result};
 use crate::expr::{BinaryOp, Expr, Function};
+use crate::planner::builtin;
 use crate::planner::function::{floor_ceil, function, text_arg};
 use crate::planner::{context, subquery, system};
 use crate::types::{self, implicit_cast, numeric_rank, sql_type, type_name, value_type};
@@ -213,9 +214,27 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
                 );
                 return Ok(Typed::new(left, ty));
             }
-            Ok(Typed::new(cast, ty))
+            Ok(builtin::precision_cast(data_type, Typed::new(cast, ty)))
         }
         E::Function(f) => function(scope, f),
+        E::Array(a) => builtin::array(scope, &a.elem),
+        E::Subscript { expr, subscript } => builtin::subscript(scope, expr, subscript),
+        E::Extract { field, expr, .. } => builtin::extract(scope, field, expr),
+        E::Interval(iv) => builtin::interval(scope, iv),
+        E::AtTimeZone {
+            timestamp,
+            time_zone,
+        } => builtin::at_time_zone(scope, timestamp, time_zone),
+        E::Position { expr, r#in } => {
+            let list = vec![
+                text_arg("position", bind(r#in, scope)?)?,
+                text_arg("position", bind(expr, scope)?)?,
+            ];
+            Ok(Typed::new(
+                Expr::Function(Function::Builtin(crate::expr::Builtin::Strpos), list),
+                Type::Int4,
+            ))
+        }
         E::Floor {
             expr,
             field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime),
@@ -286,25 +305,7 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             compare_op,
             right,
         } => quantified(scope, left, compare_op, right, true),
-        E::Array(array) => array_literal(scope, &array.elem),
         E::Collate { expr, .. } => bind(expr, scope),
-        E::Subscript { expr, subscript } => match subscript.as_ref() {
-            ast::Subscript::Index { index } => {
-                let array = bind(expr, scope)?;
-                let Some(Type::Array(element)) = array.ty.clone() else {
-                    return Err(Error::mismatch(format!(
-                        "cannot subscript type {} because it does not support subscripting",
-                        type_name(&array.resolved_type())
-                    )));
-                };
-                let index = bind(index, scope)?.coerce(&Type::Int4, "array subscript")?;
-                Ok(Typed::new(
-                    Expr::Subscript(Box::new(array.expr), Box::new(index)),
-                    *element,
-                ))
-            }
-            other => Err(Error::Unsupported(format!("array slice {other}"))),
-        },
         other => Err(Error::Unsupported(format!("expression {other}"))),
     }
 }
@@ -379,20 +380,6 @@ fn quantified(
         },
         Type::Bool,
     ))
-}
-
-/// `ARRAY[a, b, ...]`: elements coerced to their common type.
-fn array_literal(scope: &Scope, elems: &[ast::Expr]) -> Result<Typed> {
-    let items = elems
-        .iter()
-        .map(|e| bind(e, scope))
-        .collect::<Result<Vec<_>>>()?;
-    let ty = common_type(&items, "ARRAY")?;
-    let list = items
-        .into_iter()
-        .map(|i| i.coerce(&ty, "ARRAY"))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Typed::new(Expr::Array(list), Type::Array(Box::new(ty))))
 }
 
 fn literal(v: &ast::Value) -> Result<Typed> {
@@ -477,6 +464,15 @@ fn binary(l: Typed, op: &ast::BinaryOperator, r: Typed) -> Result<Typed> {
             };
             return binary(l, &op, r);
         }
+        B::Arrow | B::LongArrow | B::HashArrow | B::HashLongArrow => BinaryOp::JsonGet {
+            text: matches!(op, B::LongArrow | B::HashLongArrow),
+            path: matches!(op, B::HashArrow | B::HashLongArrow),
+            jsonb: true,
+        },
+        B::AtArrow => BinaryOp::Contains,
+        B::ArrowAt => BinaryOp::ContainedBy,
+        B::Question => BinaryOp::JsonExists,
+        B::PGOverlap => BinaryOp::Overlap,
         other => return Err(Error::Unsupported(format!("operator {other}"))),
     };
     make_binary(op, l, r)
@@ -519,6 +515,9 @@ fn like_typed(l: Typed, r: Typed, negated: bool, ci: bool) -> Result<Typed> {
 
 /// Builds `l op r` with PostgreSQL's operand resolution.
 pub fn make_binary(op: BinaryOp, l: Typed, r: Typed) -> Result<Typed> {
+    if let Some(bound) = builtin::operator(op, &l, &r) {
+        return bound;
+    }
     let node = |l: Expr, r: Expr| Expr::Binary(op, Box::new(l), Box::new(r));
     match op {
         BinaryOp::And | BinaryOp::Or => {
@@ -895,6 +894,14 @@ pub fn output_name(expr: &ast::Expr) -> String {
             None => output_name(expr),
         },
         E::Case { .. } => "case".into(),
+        E::Array(_) => "array".into(),
+        E::Subscript { expr, .. } => output_name(expr),
+        E::Extract { .. } => "extract".into(),
+        E::Interval(_) => "interval".into(),
+        E::Position { .. } => "position".into(),
+        E::TypedString { data_type, .. } => {
+            cast_name(data_type).unwrap_or_else(|| "?column?".into())
+        }
         E::Value(ast::Value::Boolean(_)) => "bool".into(),
         _ => "?column?".into(),
     }
@@ -924,7 +931,28 @@ fn cast_name(dt: &ast::DataType) -> Option<String> {
             Type::Date => "date",
             Type::Timestamp => "timestamp",
             Type::Bytea => "bytea",
-            _ => return None,
+            Type::Char(_) => "bpchar",
+            Type::Time => "time",
+            Type::TimestampTz => "timestamptz",
+            Type::Interval => "interval",
+            Type::Uuid => "uuid",
+            Type::Json => "json",
+            Type::Jsonb => "jsonb",
+            Type::Array(element) => {
+                return cast_name(&match *element {
+                    Type::Int2 => ast::DataType::Int2(None),
+                    Type::Int4 => ast::DataType::Int4(None),
+                    Type::Int8 => ast::DataType::Int8(None),
+                    Type::Float4 => ast::DataType::Float4,
+                    Type::Float8 => ast::DataType::Float8,
+                    Type::Text => ast::DataType::Text,
+                    Type::Bool => ast::DataType::Bool,
+                    Type::Date => ast::DataType::Date,
+                    Type::Uuid => ast::DataType::Uuid,
+                    Type::Numeric { .. } => ast::DataType::Numeric(ast::ExactNumberInfo::None),
+                    _ => return None,
+                })
+            }
         }
         .into(),
     )

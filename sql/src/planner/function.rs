@@ -34,8 +34,15 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
         }
         _ => {}
     }
-    let ast::FunctionArguments::List(list) = &f.args else {
-        return Err(Error::Unsupported(format!("function call {f}")));
+    let list = match &f.args {
+        ast::FunctionArguments::List(list) => list,
+        ast::FunctionArguments::None => {
+            return crate::planner::builtin::niladic(&name)
+                .ok_or_else(|| Error::Unsupported(format!("function call {f}")));
+        }
+        ast::FunctionArguments::Subquery(_) => {
+            return Err(Error::Unsupported(format!("function call {f}")));
+        }
     };
     if f.filter.is_some()
         || f.over.is_some()
@@ -253,7 +260,10 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
         }
         _ => {
             let types: Vec<Type> = args.iter().map(Typed::resolved_type).collect();
-            Err(no_function(&name, &types))
+            match crate::planner::builtin::function(&name, args) {
+                Some(bound) => bound,
+                None => Err(no_function(&name, &types)),
+            }
         }
     }
 }

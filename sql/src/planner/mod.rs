@@ -5,6 +5,7 @@
 
 mod aggregate;
 mod alter;
+mod builtin;
 mod constraint;
 pub mod context;
 mod expr;

@@ -45,6 +45,9 @@ pub enum AggregateFunction {
     /// `bool_and` / `every`, `bool_or`.
     BoolAnd,
     BoolOr,
+    /// `json_agg(x)` / `jsonb_agg(x)`: the inputs' json texts as one json array.
+    JsonAgg,
+    JsonbAgg,
 }
 
 /// One aggregate call: its function, its argument over the input row, and its result type.

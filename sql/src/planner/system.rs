@@ -77,7 +77,7 @@ pub fn cast_target(dt: &ast::DataType) -> Result<CastTarget> {
         "uuid" => Type::Uuid,
         "json" => Type::Json,
         "jsonb" => Type::Jsonb,
-        _ => return Err(Error::Unsupported(format!("type {dt}"))),
+        _ => return sql_type(dt).map(CastTarget::Plain),
     }))
 }
 

@@ -103,42 +103,10 @@ pub fn is_array_oid(oid: u32) -> bool {
     element_of_array(oid).is_some()
 }
 
-/// The OID of the type's element (non-array) form.
-fn scalar_oid(ty: &Type) -> u32 {
-    match ty {
-        Type::Bool => 16,
-        Type::Int2 => 21,
-        Type::Int4 => 23,
-        Type::Int8 => 20,
-        Type::Float4 => 700,
-        Type::Float8 => 701,
-        Type::Numeric { .. } => 1700,
-        Type::Text => 25,
-        Type::Varchar(_) => 1043,
-        Type::Char(_) => 1042,
-        Type::Bytea => 17,
-        Type::Date => 1082,
-        Type::Time => 1083,
-        Type::Timestamp => 1114,
-        Type::TimestampTz => 1184,
-        Type::Interval => 1186,
-        Type::Uuid => 2950,
-        Type::Json => 114,
-        Type::Jsonb => 3802,
-        Type::Array(element) => type_oid(element),
-    }
-}
-
 /// PostgreSQL's OID of a vdb type (`int4` 23, `text[]` 1009, ...): what `pg_attribute.atttypid`
 /// holds and what a RowDescription reports.
 pub fn type_oid(ty: &Type) -> u32 {
-    match ty {
-        Type::Array(element) => {
-            let oid = scalar_oid(element);
-            builtin_by_oid(oid).map_or(1009, |b| b.array)
-        }
-        other => scalar_oid(other),
-    }
+    crate::types::type_oid(ty)
 }
 
 /// The type modifier PostgreSQL stores in `atttypmod` (-1: none).

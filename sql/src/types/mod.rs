@@ -5,14 +5,28 @@
 //! Literal typing follows PostgreSQL: an integer literal is `integer` if it fits, else `bigint`,
 //! else `numeric`; a literal with a point or exponent is `numeric`; a quoted string has no type
 //! ("unknown") until its context gives one, and is `text` if none does.
+//!
+//! The syntax of the richer types lives in submodules: [`datetime`] (date, time, timestamp,
+//! timestamptz), [`interval`], [`array`] (the `{a,"b c",NULL}` form), [`json`] (json and
+//! jsonb) and [`uuid`]. This module ties them together: [`cast`] parses and converts,
+//! [`to_pg_text`] prints, [`type_oid`] / [`type_from_oid`] name types on the wire.
+
+pub mod array;
+pub mod datetime;
+pub mod interval;
+pub mod json;
+mod oid;
+pub mod uuid;
 
 use bigdecimal::{BigDecimal, RoundingMode, ToPrimitive};
-use sqlparser::ast::{CharacterLength, DataType, ExactNumberInfo};
-use vdb_engine::value::{Numeric, Type, Value};
+use sqlparser::ast::{ArrayElemTypeDef, CharacterLength, DataType, ExactNumberInfo, TimezoneInfo};
+use vdb_engine::value::{Numeric, Type, Value, MICROS_PER_DAY};
 
 use crate::error::{Error, Result};
+use datetime::{format_date, format_time, format_timestamp, ParseError};
+pub use oid::{type_from_oid, type_oid};
 
-pub use crate::system::types::{format_type, type_modifier, type_oid};
+pub use crate::system::types::{format_type, type_modifier};
 
 /// The engine type for a sqlparser data type.
 pub fn sql_type(dt: &DataType) -> Result<Type> {
@@ -42,10 +56,40 @@ fn base_sql_type(dt: &DataType) -> Result<Type> {
         DataType::Varchar(len) | DataType::CharacterVarying(len) | DataType::CharVarying(len) => {
             Type::Varchar(char_length(len)?)
         }
+        DataType::Char(len) | DataType::Character(len) => {
+            Type::Char(char_length(len)?.unwrap_or(1))
+        }
         DataType::Bytea => Type::Bytea,
         DataType::Date => Type::Date,
-        DataType::Timestamp(_, sqlparser::ast::TimezoneInfo::None)
-        | DataType::Timestamp(_, sqlparser::ast::TimezoneInfo::WithoutTimeZone) => Type::Timestamp,
+        DataType::Timestamp(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => {
+            Type::Timestamp
+        }
+        DataType::Timestamp(_, TimezoneInfo::WithTimeZone | TimezoneInfo::Tz) => Type::TimestampTz,
+        DataType::Time(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => Type::Time,
+        DataType::Interval => Type::Interval,
+        DataType::Uuid => Type::Uuid,
+        DataType::JSON => Type::Json,
+        DataType::JSONB => Type::Jsonb,
+        DataType::Array(
+            ArrayElemTypeDef::SquareBracket(inner, _) | ArrayElemTypeDef::AngleBracket(inner),
+        ) => match base_sql_type(inner)? {
+            Type::Array(_) => return Err(Error::Unsupported("multidimensional arrays".into())),
+            element => Type::Array(Box::new(check_numeric(element)?)),
+        },
+        DataType::Custom(name, _) if name.0.len() == 1 => {
+            match name.0[0].value.to_ascii_lowercase().as_str() {
+                "timestamptz" => Type::TimestampTz,
+                "interval" => Type::Interval,
+                "bpchar" => Type::Char(1),
+                "int" => Type::Int4,
+                other => {
+                    return Err(Error::invalid(
+                        "42704",
+                        format!("type \"{other}\" does not exist"),
+                    ))
+                }
+            }
+        }
         other => return Err(Error::Unsupported(format!("type {other}"))),
     })
 }
@@ -115,7 +159,11 @@ pub fn value_type(value: &Value) -> Option<Type> {
         Value::Bytea(_) => Type::Bytea,
         Value::Date(_) => Type::Date,
         Value::Timestamp(_) => Type::Timestamp,
-        _ => return None,
+        Value::TimestampTz(_) => Type::TimestampTz,
+        Value::Time(_) => Type::Time,
+        Value::Interval(_) => Type::Interval,
+        Value::Uuid(_) => Type::Uuid,
+        Value::Array(items) => Type::Array(Box::new(items.iter().find_map(value_type)?)),
     })
 }
 
@@ -125,6 +173,7 @@ pub fn type_name(ty: &Type) -> String {
         Type::Numeric { .. } => "numeric".into(),
         Type::Varchar(_) => "character varying".into(),
         Type::Timestamp => "timestamp without time zone".into(),
+        Type::Array(element) => format!("{}[]", type_name(element)),
         other => other.to_string(),
     }
 }
@@ -149,15 +198,26 @@ pub fn implicit_cast(from: &Type, to: &Type) -> bool {
     if from == to || (from.is_text() && to.is_text()) {
         return true;
     }
+    if let (Type::Array(f), Type::Array(t)) = (from, to) {
+        return implicit_cast(f, t);
+    }
     match (numeric_rank(from), numeric_rank(to)) {
         (Some(a), Some(b)) => a <= b,
-        _ => matches!((from, to), (Type::Date, Type::Timestamp)),
+        _ => matches!(
+            (from, to),
+            (Type::Date, Type::Timestamp | Type::TimestampTz)
+                | (Type::Timestamp, Type::TimestampTz)
+                | (Type::Time, Type::Interval)
+        ),
     }
 }
 
 /// Whether values of `from` may be assigned to a column of type `to` (assignment casts: the
 /// implicit ones plus numeric narrowing and anything to text).
 pub fn assignment_cast(from: &Type, to: &Type) -> bool {
+    if let (Type::Array(f), Type::Array(t)) = (from, to) {
+        return assignment_cast(f, t) && !t.is_text() || f == t || (f.is_text() && t.is_text());
+    }
     implicit_cast(from, to)
         || (numeric_rank(from).is_some() && numeric_rank(to).is_some())
         || to.is_text()
@@ -179,26 +239,85 @@ pub fn cast(value: Value, to: &Type) -> Result<Value> {
         Value::Float4(f) => cast_float(f64::from(f), &Type::Float4, to),
         Value::Float8(f) => cast_float(f, &Type::Float8, to),
         Value::Numeric(n) => cast_numeric(n, to),
-        Value::Date(d) => match to {
-            Type::Date => Ok(Value::Date(d)),
-            Type::Timestamp => Ok(Value::Timestamp(i64::from(d) * MICROS_PER_DAY)),
-            t if t.is_text() => fit_text(format_date(d), t),
-            t => cannot_cast(&Type::Date, t),
+        Value::Date(d) => cast_date(d, to),
+        Value::Timestamp(ts) => cast_timestamp(ts, &Type::Timestamp, to),
+        Value::TimestampTz(ts) => cast_timestamp(ts, &Type::TimestampTz, to),
+        Value::Time(t) => match to {
+            Type::Time => Ok(Value::Time(t)),
+            Type::Interval => Ok(Value::Interval(vdb_engine::value::Interval {
+                months: 0,
+                days: 0,
+                micros: t,
+            })),
+            ty if ty.is_text() => fit_text(format_time(t), ty),
+            ty => cannot_cast(&Type::Time, ty),
         },
-        Value::Timestamp(ts) => match to {
-            Type::Timestamp => Ok(Value::Timestamp(ts)),
-            Type::Date => Ok(Value::Date(
-                i32::try_from(ts.div_euclid(MICROS_PER_DAY)).unwrap_or(i32::MAX),
-            )),
-            t if t.is_text() => fit_text(format_timestamp(ts), t),
-            t => cannot_cast(&Type::Timestamp, t),
+        Value::Interval(iv) => match to {
+            Type::Interval => Ok(Value::Interval(iv)),
+            Type::Time => Ok(Value::Time(iv.micros.rem_euclid(MICROS_PER_DAY))),
+            t if t.is_text() => fit_text(interval::format_interval(&iv), t),
+            t => cannot_cast(&Type::Interval, t),
         },
+        Value::Uuid(u) => match to {
+            Type::Uuid => Ok(Value::Uuid(u)),
+            t if t.is_text() => fit_text(uuid::format_uuid(&u), t),
+            t => cannot_cast(&Type::Uuid, t),
+        },
+        Value::Array(items) => cast_array(items, to),
         Value::Bytea(b) => match to {
             Type::Bytea => Ok(Value::Bytea(b)),
             t if t.is_text() => fit_text(format_bytea(&b), t),
             t => cannot_cast(&Type::Bytea, t),
         },
-        other => Err(Error::Unsupported(format!("casting {other:?}"))),
+    }
+}
+
+/// A date to another type: midnight for timestamps (UTC for timestamptz).
+fn cast_date(d: i32, to: &Type) -> Result<Value> {
+    let ts = match d {
+        i32::MAX => datetime::TS_INFINITY,
+        i32::MIN => datetime::TS_NEG_INFINITY,
+        d => i64::from(d) * MICROS_PER_DAY,
+    };
+    match to {
+        Type::Date => Ok(Value::Date(d)),
+        Type::Timestamp => Ok(Value::Timestamp(ts)),
+        Type::TimestampTz => Ok(Value::TimestampTz(ts)),
+        t if t.is_text() => fit_text(format_date(d), t),
+        t => cannot_cast(&Type::Date, t),
+    }
+}
+
+/// A timestamp (`from` says which kind) to another type; the session zone is UTC, so the
+/// two kinds convert without shifting.
+fn cast_timestamp(ts: i64, from: &Type, to: &Type) -> Result<Value> {
+    match to {
+        Type::Timestamp => Ok(Value::Timestamp(ts)),
+        Type::TimestampTz => Ok(Value::TimestampTz(ts)),
+        Type::Date => Ok(Value::Date(match ts {
+            datetime::TS_INFINITY => i32::MAX,
+            datetime::TS_NEG_INFINITY => i32::MIN,
+            ts => i32::try_from(ts.div_euclid(MICROS_PER_DAY)).unwrap_or(i32::MAX),
+        })),
+        Type::Time => Ok(Value::Time(ts.rem_euclid(MICROS_PER_DAY))),
+        t if t.is_text() => fit_text(format_timestamp(ts, from == &Type::TimestampTz), t),
+        t => cannot_cast(from, t),
+    }
+}
+
+/// An array to an array type (element by element) or to text.
+fn cast_array(items: Vec<Value>, to: &Type) -> Result<Value> {
+    match to {
+        Type::Array(element) => items
+            .into_iter()
+            .map(|v| cast(v, element))
+            .collect::<Result<Vec<_>>>()
+            .map(Value::Array),
+        t if t.is_text() => fit_text(to_pg_text(&Value::Array(items)).unwrap_or_default(), t),
+        t => Err(Error::invalid(
+            "42846",
+            format!("cannot cast type array to {}", type_name(t)),
+        )),
     }
 }
 
@@ -212,6 +331,19 @@ fn cannot_cast(from: &Type, to: &Type) -> Result<Value> {
 /// Text into a text-family column: varchar(n) errors beyond n characters (after trimming
 /// trailing spaces, as PostgreSQL does).
 fn fit_text(s: String, to: &Type) -> Result<Value> {
+    if let Type::Char(n) = to {
+        let n = *n as usize;
+        let len = s.chars().count();
+        if len > n {
+            if s.chars().skip(n).any(|c| c != ' ') {
+                return Err(Error::StringTooLong(format!(
+                    "value too long for type character({n})"
+                )));
+            }
+            return Ok(Value::Text(s.chars().take(n).collect()));
+        }
+        return Ok(Value::Text(format!("{s}{}", " ".repeat(n - len))));
+    }
     if let Type::Varchar(Some(n)) = to {
         let n = *n as usize;
         if s.chars().count() > n {
@@ -230,6 +362,8 @@ fn fit_text(s: String, to: &Type) -> Result<Value> {
 fn cast_text(s: String, to: &Type) -> Result<Value> {
     let t = s.trim();
     match to {
+        Type::Json => json::json_in(&s).map(Value::Text),
+        Type::Jsonb => json::jsonb_in(&s).map(Value::Text),
         t2 if t2.is_text() => fit_text(s, to),
         Type::Bool => parse_bool(t)
             .map(Value::Bool)
@@ -256,18 +390,37 @@ fn cast_text(s: String, to: &Type) -> Result<Value> {
                 .map_err(|_| Error::invalid_text("numeric", &s))?;
             cast_numeric(n, to)
         }
-        Type::Date => match parse_date(t) {
-            Some(Some(d)) => Ok(Value::Date(d)),
-            Some(None) => Err(Error::DatetimeOutOfRange(s)),
-            None => Err(datetime_error("date", &s)),
-        },
-        Type::Timestamp => match parse_timestamp(t) {
-            Some(Some(ts)) => Ok(Value::Timestamp(ts)),
-            Some(None) => Err(Error::DatetimeOutOfRange(s)),
-            None => Err(datetime_error("timestamp", &s)),
-        },
+        Type::Date => datetime::parse_date(t)
+            .map(Value::Date)
+            .map_err(|e| datetime_failure(e, "date", &s)),
+        Type::Timestamp => datetime::parse_timestamp(t, false)
+            .map(Value::Timestamp)
+            .map_err(|e| datetime_failure(e, "timestamp", &s)),
+        Type::TimestampTz => datetime::parse_timestamp(t, true)
+            .map(Value::TimestampTz)
+            .map_err(|e| datetime_failure(e, "timestamp with time zone", &s)),
+        Type::Time => datetime::parse_time_of_day(t)
+            .map(Value::Time)
+            .map_err(|e| datetime_failure(e, "time", &s)),
+        Type::Interval => interval::parse_interval(&s).map(Value::Interval),
+        Type::Uuid => uuid::parse_uuid(&s).map(Value::Uuid),
         Type::Bytea => Ok(Value::Bytea(parse_bytea(&s)?)),
+        Type::Array(element) => array::split_literal(&s)?
+            .into_iter()
+            .map(|e| match e {
+                None => Ok(Value::Null),
+                Some(text) => cast_text(text, element),
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Value::Array),
         other => Err(Error::Unsupported(format!("type {other}"))),
+    }
+}
+
+fn datetime_failure(e: ParseError, type_name: &str, s: &str) -> Error {
+    match e {
+        ParseError::Range => Error::DatetimeOutOfRange(s.to_string()),
+        ParseError::Syntax => datetime_error(type_name, s),
     }
 }
 
@@ -463,8 +616,11 @@ fn cast_numeric(n: Numeric, to: &Type) -> Result<Value> {
 
 /// Rounds to scale `s` and checks precision `p`, as a numeric(p,s) column does.
 fn fit_numeric(n: Numeric, p: u32, s: i32) -> Result<Numeric> {
-    let Numeric::Finite(d) = n else {
-        return Err(Error::OutOfRange("numeric field overflow".into()));
+    let d = match n {
+        Numeric::Finite(d) => d,
+        // NaN fits every numeric(p,s); infinities fit none (PostgreSQL 15).
+        Numeric::NaN => return Ok(Numeric::NaN),
+        _ => return Err(Error::OutOfRange("numeric field overflow".into())),
     };
     let r = d.with_scale_round(i64::from(s), RoundingMode::HalfUp);
     let (int, _) = r.as_bigint_and_scale();
@@ -473,109 +629,6 @@ fn fit_numeric(n: Numeric, p: u32, s: i32) -> Result<Numeric> {
         return Err(Error::OutOfRange("numeric field overflow".into()));
     }
     Ok(Numeric::Finite(r))
-}
-
-/// Microseconds in a day.
-pub const MICROS_PER_DAY: i64 = 86_400_000_000;
-
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day count since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (
-        if m <= 2 {
-            yoe + era * 400 + 1
-        } else {
-            yoe + era * 400
-        },
-        m,
-        d,
-    )
-}
-
-/// Days between 1970-01-01 and PostgreSQL's epoch 2000-01-01.
-const PG_EPOCH_DAYS: i64 = 10_957;
-
-/// Parses `YYYY-MM-DD` into days since 2000-01-01: `None` if malformed, `Some(None)` if a
-/// field is out of range (22008 rather than 22007).
-fn parse_date(t: &str) -> Option<Option<i32>> {
-    let mut parts = t.splitn(3, '-');
-    let y: i64 = parts.next()?.parse().ok()?;
-    let m: i64 = parts.next()?.parse().ok()?;
-    let d: i64 = parts.next()?.parse().ok()?;
-    let month_days = [
-        31,
-        if is_leap(y) { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if !(1..=12).contains(&m) || d < 1 || d > month_days[usize::try_from(m - 1).ok()?] {
-        return Some(None);
-    }
-    Some(i32::try_from(days_from_civil(y, m, d) - PG_EPOCH_DAYS).ok())
-}
-
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-/// Parses `YYYY-MM-DD[ HH:MM[:SS[.ffffff]]]` (or with `T`) into microseconds since 2000-01-01.
-fn parse_timestamp(t: &str) -> Option<Option<i64>> {
-    let (date, time) = match t.find([' ', 'T']) {
-        Some(at) => (&t[..at], t[at + 1..].trim()),
-        None => (t, ""),
-    };
-    let Some(days) = parse_date(date)? else {
-        return Some(None);
-    };
-    let days = i64::from(days);
-    let mut micros = 0i64;
-    if !time.is_empty() {
-        let mut parts = time.splitn(3, ':');
-        let h: i64 = parts.next()?.parse().ok()?;
-        let m: i64 = parts.next()?.parse().ok()?;
-        let (s, frac) = match parts.next() {
-            Some(sec) => match sec.split_once('.') {
-                Some((s, f)) => (s.parse::<i64>().ok()?, f),
-                None => (sec.parse::<i64>().ok()?, ""),
-            },
-            None => (0, ""),
-        };
-        if frac.len() > 6 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        if h > 24 || m > 59 || s > 60 {
-            return Some(None);
-        }
-        let frac_micros: i64 = format!("{frac:0<6}").parse().ok()?;
-        micros = ((h * 60 + m) * 60 + s) * 1_000_000 + frac_micros;
-    }
-    Some(Some(days * MICROS_PER_DAY + micros))
 }
 
 /// PostgreSQL's bytea input: `\x` hex, else the text's bytes with `\\` escapes.
@@ -596,29 +649,6 @@ fn parse_bytea(s: &str) -> Result<Vec<u8>> {
             .collect();
     }
     Ok(s.replace("\\\\", "\\").into_bytes())
-}
-
-fn format_date(d: i32) -> String {
-    let (y, m, d) = civil_from_days(i64::from(d) + PG_EPOCH_DAYS);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-fn format_timestamp(ts: i64) -> String {
-    let days = ts.div_euclid(MICROS_PER_DAY);
-    let micros = ts.rem_euclid(MICROS_PER_DAY);
-    let (y, m, d) = civil_from_days(days + PG_EPOCH_DAYS);
-    let secs = micros / 1_000_000;
-    let frac = micros % 1_000_000;
-    let mut out = format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    );
-    if frac != 0 {
-        out.push_str(format!(".{frac:06}").trim_end_matches('0'));
-    }
-    out
 }
 
 fn format_bytea(b: &[u8]) -> String {
@@ -679,32 +709,16 @@ pub fn to_pg_text(value: &Value) -> Option<String> {
         Value::Text(s) => s.clone(),
         Value::Bytea(b) => format_bytea(b),
         Value::Date(d) => format_date(*d),
-        Value::Timestamp(ts) => format_timestamp(*ts),
-        Value::Array(items) => format_array(items),
-        other => format!("{other:?}"),
+        Value::Timestamp(ts) => format_timestamp(*ts, false),
+        Value::TimestampTz(ts) => format_timestamp(*ts, true),
+        Value::Time(t) => format_time(*t),
+        Value::Interval(iv) => interval::format_interval(iv),
+        Value::Uuid(u) => uuid::format_uuid(u),
+        Value::Array(items) => {
+            let texts: Vec<Option<String>> = items.iter().map(to_pg_text).collect();
+            array::format_array(&texts)
+        }
     })
-}
-
-/// An array's text form: `{a,b}`, with elements quoted when empty, `NULL`-like, or holding
-/// `{},"\` or whitespace, and NULL elements as `NULL`.
-fn format_array(items: &[Value]) -> String {
-    let parts: Vec<String> = items
-        .iter()
-        .map(|v| match to_pg_text(v) {
-            None => "NULL".into(),
-            Some(s)
-                if s.is_empty()
-                    || s.eq_ignore_ascii_case("null")
-                    || s.chars().any(|c| {
-                        matches!(c, '{' | '}' | ',' | '"' | '\\') || c.is_whitespace()
-                    }) =>
-            {
-                format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-            }
-            Some(s) => s,
-        })
-        .collect();
-    format!("{{{}}}", parts.join(","))
 }
 
 #[cfg(test)]

@@ -1,0 +1,413 @@
+//! Arrays, json/jsonb and uuid: the operators `@>`, `<@`, `&&`, `||`, `->`, `->>`, `#>`,
+//! `#>>`, `?` and `= ANY(..)`, and the array, json and uuid functions.
+//!
+//! json and jsonb values arrive as text: jsonb in its normal form, json as written. Results of
+//! type jsonb are produced in normal form, so comparing texts compares values.
+
+use vdb_engine::value::{Numeric, Value};
+
+use super::{bad_args, compare, int_arg, text_arg, BinaryOp, Builtin};
+use crate::error::{Error, Result};
+use crate::types::json::{self, Json};
+use crate::types::{to_pg_text, uuid};
+
+fn parse_jsonb(s: &str) -> Result<Json> {
+    json::parse(s, "jsonb")
+}
+
+/// The operators on arrays and json; `None` for other operands.
+pub(super) fn binary(op: BinaryOp, l: &Value, r: &Value) -> Option<Result<Value>> {
+    Some(match (op, l, r) {
+        (BinaryOp::Contains, Value::Array(a), Value::Array(b)) => {
+            Ok(Value::Bool(array_contains(a, b)))
+        }
+        (BinaryOp::ContainedBy, Value::Array(a), Value::Array(b)) => {
+            Ok(Value::Bool(array_contains(b, a)))
+        }
+        (BinaryOp::Overlap, Value::Array(a), Value::Array(b)) => {
+            Ok(Value::Bool(a.iter().any(|x| {
+                !x.is_null() && b.iter().any(|y| !y.is_null() && compare(x, y).is_eq())
+            })))
+        }
+        (BinaryOp::ArrayConcat, Value::Array(a), Value::Array(b)) => {
+            Ok(Value::Array(a.iter().chain(b).cloned().collect()))
+        }
+        (BinaryOp::ArrayConcat, Value::Array(a), x) => {
+            Ok(Value::Array(a.iter().chain([x]).cloned().collect()))
+        }
+        (BinaryOp::ArrayConcat, x, Value::Array(b)) => {
+            Ok(Value::Array([x].into_iter().chain(b).cloned().collect()))
+        }
+        (BinaryOp::Contains, Value::Text(a), Value::Text(b)) => {
+            json_pair(a, b).map(|(a, b)| Value::Bool(a.contains(&b)))
+        }
+        (BinaryOp::ContainedBy, Value::Text(a), Value::Text(b)) => {
+            json_pair(a, b).map(|(a, b)| Value::Bool(b.contains(&a)))
+        }
+        (BinaryOp::JsonExists, Value::Text(a), Value::Text(key)) => {
+            parse_jsonb(a).map(|j| Value::Bool(j.exists(key)))
+        }
+        (BinaryOp::JsonConcat, Value::Text(a), Value::Text(b)) => {
+            json_pair(a, b).map(|(a, b)| Value::Text(a.concat(b).to_jsonb_text()))
+        }
+        (BinaryOp::JsonGet { text, path, jsonb }, Value::Text(doc), key) => {
+            json_get(doc, key, text, path, jsonb)
+        }
+        _ => return None,
+    })
+}
+
+fn json_pair(a: &str, b: &str) -> Result<(Json, Json)> {
+    Ok((parse_jsonb(a)?, parse_jsonb(b)?))
+}
+
+/// Every non-NULL element of `b` equals some element of `a` (`@>`; NULLs never match).
+fn array_contains(a: &[Value], b: &[Value]) -> bool {
+    b.iter()
+        .all(|y| !y.is_null() && a.iter().any(|x| !x.is_null() && compare(x, y).is_eq()))
+}
+
+fn json_get(doc: &str, key: &Value, text: bool, path: bool, jsonb: bool) -> Result<Value> {
+    let j = json::parse(doc, if jsonb { "jsonb" } else { "json" })?;
+    let found = match (path, key) {
+        (false, Value::Text(k)) => j.field(k),
+        (false, k) => match int_arg(Some(k)) {
+            Some(i) => j.index(i),
+            None => None,
+        },
+        (true, Value::Array(steps)) => {
+            let steps: Option<Vec<String>> = steps
+                .iter()
+                .map(|s| match s {
+                    Value::Text(t) => Some(t.clone()),
+                    _ => None,
+                })
+                .collect();
+            match steps {
+                Some(steps) => j.path(&steps),
+                None => None,
+            }
+        }
+        _ => None,
+    };
+    Ok(match found {
+        None => Value::Null,
+        Some(v) if text => v.as_text().map_or(Value::Null, Value::Text),
+        Some(v) if jsonb => Value::Text(v.to_jsonb_text()),
+        Some(v) => Value::Text(compact(v)),
+    })
+}
+
+/// json (not jsonb) text of a value taken out of a document: without added spaces.
+fn compact(j: &Json) -> String {
+    match j {
+        Json::Array(items) => format!(
+            "[{}]",
+            items.iter().map(compact).collect::<Vec<_>>().join(",")
+        ),
+        Json::Object(fields) => format!(
+            "{{{}}}",
+            fields
+                .iter()
+                .map(|(k, v)| {
+                    let mut key = String::new();
+                    json::escape_into(&mut key, k);
+                    format!("{key}:{}", compact(v))
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        other => other.to_jsonb_text(),
+    }
+}
+
+/// A SQL value as JSON (`raw`: the text is already json).
+fn to_json_value(v: &Value, raw: bool) -> Result<Json> {
+    Ok(match v {
+        Value::Null => Json::Null,
+        Value::Text(s) if raw => parse_jsonb(s)?,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int2(_) | Value::Int4(_) | Value::Int8(_) | Value::Numeric(Numeric::Finite(_)) => {
+            let text = to_pg_text(v).unwrap_or_default();
+            Json::Number(text.parse().unwrap_or(Numeric::NaN))
+        }
+        Value::Float4(_) | Value::Float8(_) => {
+            let text = to_pg_text(v).unwrap_or_default();
+            match text.parse::<Numeric>() {
+                Ok(n @ Numeric::Finite(_)) if !text.contains('e') => Json::Number(n),
+                _ => Json::String(text),
+            }
+        }
+        Value::Timestamp(_) | Value::TimestampTz(_) => {
+            let text = to_pg_text(v).unwrap_or_default().replacen(' ', "T", 1);
+            Json::String(match text.strip_suffix("+00") {
+                Some(t) => format!("{t}+00:00"),
+                None => text,
+            })
+        }
+        Value::Array(items) => Json::Array(
+            items
+                .iter()
+                .map(|i| to_json_value(i, false))
+                .collect::<Result<Vec<_>>>()?,
+        ),
+        other => Json::String(to_pg_text(other).unwrap_or_default()),
+    })
+}
+
+/// Evaluates an array, json or uuid function.
+pub(super) fn eval(b: Builtin, args: Vec<Value>) -> Result<Value> {
+    let first = args.first();
+    match b {
+        Builtin::GenRandomUuid => Ok(Value::Uuid(uuid::random_uuid())),
+        Builtin::MakeArray => Ok(Value::Array(args)),
+        Builtin::Subscript => Ok(match (first, int_arg(args.get(1))) {
+            (Some(Value::Array(items)), Some(i)) => usize::try_from(i - 1)
+                .ok()
+                .and_then(|i| items.get(i))
+                .cloned()
+                .unwrap_or(Value::Null),
+            _ => Value::Null,
+        }),
+        Builtin::Slice => slice(&args),
+        Builtin::AnyAll { op, all } => any_all(op, all, first, args.get(1)),
+        Builtin::ArrayLength | Builtin::ArrayUpper => match (first, int_arg(args.get(1))) {
+            (Some(Value::Array(items)), Some(1)) if !items.is_empty() => {
+                Ok(Value::Int4(i32::try_from(items.len()).unwrap_or(i32::MAX)))
+            }
+            _ => Ok(Value::Null),
+        },
+        Builtin::ArrayLower => match (first, int_arg(args.get(1))) {
+            (Some(Value::Array(items)), Some(1)) if !items.is_empty() => Ok(Value::Int4(1)),
+            _ => Ok(Value::Null),
+        },
+        Builtin::Cardinality => match first {
+            Some(Value::Array(items)) => {
+                Ok(Value::Int4(i32::try_from(items.len()).unwrap_or(i32::MAX)))
+            }
+            _ => Ok(Value::Null),
+        },
+        Builtin::ArrayAppend | Builtin::ArrayPrepend | Builtin::ArrayCat => array_build(b, args),
+        Builtin::ArrayPosition => Ok(match first {
+            Some(Value::Array(items)) => {
+                let needle = args.get(1).cloned().unwrap_or(Value::Null);
+                let start = int_arg(args.get(2)).unwrap_or(1).max(1);
+                items
+                    .iter()
+                    .enumerate()
+                    .skip(usize::try_from(start - 1).unwrap_or(0))
+                    .find(|(_, x)| match (x.is_null(), needle.is_null()) {
+                        (true, true) => true,
+                        (false, false) => compare(x, &needle).is_eq(),
+                        _ => false,
+                    })
+                    .map_or(Value::Null, |(i, _)| {
+                        Value::Int4(i32::try_from(i + 1).unwrap_or(i32::MAX))
+                    })
+            }
+            _ => Value::Null,
+        }),
+        Builtin::ArrayToString => match (first, text_arg(args.get(1))) {
+            (Some(Value::Array(items)), Some(sep)) => {
+                let null = text_arg(args.get(2));
+                let parts: Vec<String> = items
+                    .iter()
+                    .filter_map(|x| to_pg_text(x).or_else(|| null.map(str::to_string)))
+                    .collect();
+                Ok(Value::Text(parts.join(sep)))
+            }
+            _ => Ok(Value::Null),
+        },
+        Builtin::StringToArray => string_to_array(&args),
+        Builtin::ToJson {
+            jsonb: false,
+            raw: true,
+        } => Ok(first.cloned().unwrap_or(Value::Null)),
+        Builtin::ToJson { jsonb, raw } => {
+            let j = to_json_value(first.unwrap_or(&Value::Null), raw)?;
+            Ok(Value::Text(if jsonb {
+                j.normalize().to_jsonb_text()
+            } else {
+                j.to_json_text()
+            }))
+        }
+        Builtin::JsonArg { raw } => Ok(Value::Text(
+            to_json_value(first.unwrap_or(&Value::Null), raw)?.to_jsonb_text(),
+        )),
+        Builtin::BuildObject { jsonb } => build_object(&args, jsonb),
+        Builtin::BuildArray { jsonb } => {
+            let items = args
+                .iter()
+                .map(|a| match a {
+                    Value::Text(t) => parse_jsonb(t),
+                    _ => Ok(Json::Null),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let j = Json::Array(items);
+            Ok(Value::Text(if jsonb {
+                j.normalize().to_jsonb_text()
+            } else {
+                j.to_jsonb_text()
+            }))
+        }
+        Builtin::JsonTypeof => match first {
+            Some(Value::Text(t)) => Ok(Value::Text(parse_jsonb(t)?.type_name().into())),
+            _ => Ok(Value::Null),
+        },
+        Builtin::JsonArrayLength => match first {
+            Some(Value::Text(t)) => match parse_jsonb(t)? {
+                Json::Array(items) => Ok(Value::Int4(i32::try_from(items.len()).unwrap_or(0))),
+                Json::Object(_) => Err(Error::invalid(
+                    "22023",
+                    "cannot get array length of a non-array",
+                )),
+                _ => Err(Error::invalid(
+                    "22023",
+                    "cannot get array length of a scalar",
+                )),
+            },
+            _ => Ok(Value::Null),
+        },
+        Builtin::JsonbPretty => match first {
+            Some(Value::Text(t)) => Ok(Value::Text(parse_jsonb(t)?.pretty())),
+            _ => Ok(Value::Null),
+        },
+        _ => Err(bad_args(b, &args)),
+    }
+}
+
+/// `a[lo:hi]`, 1-based and inclusive; bounds clamp to the array; missing bounds are open.
+fn slice(args: &[Value]) -> Result<Value> {
+    let Some(Value::Array(items)) = args.first() else {
+        return Ok(Value::Null);
+    };
+    let len = i64::try_from(items.len()).unwrap_or(i64::MAX);
+    let bound = |v: Option<&Value>, default: i64| match v {
+        None | Some(Value::Null) => Some(default),
+        other => int_arg(other),
+    };
+    let (Some(lo), Some(hi)) = (bound(args.get(1), 1), bound(args.get(2), len)) else {
+        return Ok(Value::Null);
+    };
+    let (lo, hi) = (lo.max(1), hi.min(len));
+    if lo > hi {
+        return Ok(Value::Array(Vec::new()));
+    }
+    let (lo, hi) = (
+        usize::try_from(lo - 1).unwrap_or(0),
+        usize::try_from(hi).unwrap_or(0),
+    );
+    Ok(Value::Array(items[lo..hi].to_vec()))
+}
+
+/// `x op ANY(array)` / `x op ALL(array)` with three-valued logic over the elements.
+fn any_all(op: BinaryOp, all: bool, x: Option<&Value>, a: Option<&Value>) -> Result<Value> {
+    let (Some(x), Some(Value::Array(items))) = (x, a) else {
+        return Ok(Value::Null);
+    };
+    if items.is_empty() {
+        return Ok(Value::Bool(all));
+    }
+    if x.is_null() {
+        return Ok(Value::Null);
+    }
+    let mut saw_null = false;
+    for item in items {
+        match super::super::binary(op, x, item)? {
+            Value::Bool(b) if b != all => return Ok(Value::Bool(b)),
+            Value::Bool(_) => {}
+            _ => saw_null = true,
+        }
+    }
+    Ok(if saw_null {
+        Value::Null
+    } else {
+        Value::Bool(all)
+    })
+}
+
+fn array_build(b: Builtin, args: Vec<Value>) -> Result<Value> {
+    let mut it = args.into_iter();
+    let (x, y) = (
+        it.next().unwrap_or(Value::Null),
+        it.next().unwrap_or(Value::Null),
+    );
+    Ok(match (b, x, y) {
+        (Builtin::ArrayAppend, Value::Array(mut a), e) => {
+            a.push(e);
+            Value::Array(a)
+        }
+        (Builtin::ArrayAppend, Value::Null, e) => Value::Array(vec![e]),
+        (Builtin::ArrayPrepend, e, Value::Array(mut a)) => {
+            a.insert(0, e);
+            Value::Array(a)
+        }
+        (Builtin::ArrayPrepend, e, Value::Null) => Value::Array(vec![e]),
+        (Builtin::ArrayCat, Value::Array(mut a), Value::Array(b)) => {
+            a.extend(b);
+            Value::Array(a)
+        }
+        (Builtin::ArrayCat, Value::Null, other) | (Builtin::ArrayCat, other, Value::Null) => other,
+        _ => Value::Null,
+    })
+}
+
+fn string_to_array(args: &[Value]) -> Result<Value> {
+    let Some(Value::Text(s)) = args.first() else {
+        return Ok(Value::Null);
+    };
+    if s.is_empty() {
+        return Ok(Value::Array(Vec::new()));
+    }
+    let null = text_arg(args.get(2));
+    let parts: Vec<String> = match args.get(1) {
+        Some(Value::Text(sep)) if sep.is_empty() => vec![s.clone()],
+        Some(Value::Text(sep)) => s.split(sep.as_str()).map(str::to_string).collect(),
+        _ => s.chars().map(|c| c.to_string()).collect(),
+    };
+    Ok(Value::Array(
+        parts
+            .into_iter()
+            .map(|p| {
+                if Some(p.as_str()) == null {
+                    Value::Null
+                } else {
+                    Value::Text(p)
+                }
+            })
+            .collect(),
+    ))
+}
+
+/// `json[b]_build_object(k1, v1, ...)`; values arrive as json text (see `JsonArg`).
+fn build_object(args: &[Value], jsonb: bool) -> Result<Value> {
+    if args.len() % 2 != 0 {
+        return Err(Error::invalid(
+            "22023",
+            "argument list must have even number of elements",
+        ));
+    }
+    let mut fields = Vec::new();
+    for pair in args.chunks(2) {
+        let key = match &pair[0] {
+            Value::Null => {
+                return Err(Error::invalid(
+                    "22004",
+                    "null value not allowed for object key",
+                ))
+            }
+            k => to_pg_text(k).unwrap_or_default(),
+        };
+        let value = match &pair[1] {
+            Value::Text(t) => parse_jsonb(t)?,
+            _ => Json::Null,
+        };
+        fields.push((key, value));
+    }
+    let j = Json::Object(fields);
+    Ok(Value::Text(if jsonb {
+        j.normalize().to_jsonb_text()
+    } else {
+        j.to_json_text()
+    }))
+}

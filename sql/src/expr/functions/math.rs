@@ -1,0 +1,174 @@
+//! Math functions: trunc, sqrt, cbrt, power, exp, ln, log, log10, mod, sign, pi, random,
+//! degrees, radians — on double precision, and on numeric where PostgreSQL keeps it exact.
+
+use bigdecimal::{BigDecimal, RoundingMode, Signed, Zero};
+use vdb_engine::value::{Numeric, Value};
+
+use super::{bad_args, int_arg, Builtin};
+use crate::error::{Error, Result};
+
+fn float(v: Option<&Value>) -> Option<f64> {
+    match v? {
+        Value::Float8(f) => Some(*f),
+        Value::Float4(f) => Some(f64::from(*f)),
+        _ => None,
+    }
+}
+
+fn checked(f: f64) -> Result<Value> {
+    if f.is_infinite() {
+        return Err(Error::OutOfRange("value out of range: overflow".into()));
+    }
+    Ok(Value::Float8(f))
+}
+
+/// Evaluates `b` if it is a math function.
+pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
+    let x = float(args.first());
+    let result = match b {
+        Builtin::Trunc => trunc(args),
+        Builtin::Sqrt => match x {
+            Some(v) if v < 0.0 => Err(Error::invalid(
+                "2201F",
+                "cannot take square root of a negative number",
+            )),
+            Some(v) => Ok(Value::Float8(v.sqrt())),
+            None => Err(bad_args(b, args)),
+        },
+        Builtin::Cbrt => Ok(Value::Float8(x.unwrap_or(f64::NAN).cbrt())),
+        Builtin::Power => {
+            let (a, e) = (
+                x.unwrap_or(f64::NAN),
+                float(args.get(1)).unwrap_or(f64::NAN),
+            );
+            if a == 0.0 && e < 0.0 {
+                Err(Error::invalid(
+                    "2201F",
+                    "zero raised to a negative power is undefined",
+                ))
+            } else if a < 0.0 && e.fract() != 0.0 {
+                Err(Error::invalid(
+                    "2201F",
+                    "a negative number raised to a non-integer power yields a complex result",
+                ))
+            } else {
+                checked(a.powf(e))
+            }
+        }
+        Builtin::Exp => checked(x.unwrap_or(f64::NAN).exp()),
+        Builtin::Ln | Builtin::Log10 => match x {
+            Some(0.0) => Err(Error::invalid("2201E", "cannot take logarithm of zero")),
+            Some(v) if v < 0.0 => Err(Error::invalid(
+                "2201E",
+                "cannot take logarithm of a negative number",
+            )),
+            Some(v) => Ok(Value::Float8(if b == Builtin::Ln {
+                v.ln()
+            } else {
+                v.log10()
+            })),
+            None => Err(bad_args(b, args)),
+        },
+        Builtin::Log => log(args),
+        Builtin::Mod => modulo(args),
+        Builtin::Sign => Ok(match args.first() {
+            Some(Value::Numeric(Numeric::Finite(d))) => {
+                Value::Numeric(Numeric::Finite(BigDecimal::from(if d.is_zero() {
+                    0
+                } else if d.is_negative() {
+                    -1
+                } else {
+                    1
+                })))
+            }
+            _ => Value::Float8(match x {
+                Some(v) if v > 0.0 => 1.0,
+                Some(v) if v < 0.0 => -1.0,
+                Some(v) => v * 0.0,
+                None => 0.0,
+            }),
+        }),
+        Builtin::Pi => Ok(Value::Float8(std::f64::consts::PI)),
+        #[allow(clippy::cast_precision_loss)]
+        Builtin::Random => Ok(Value::Float8(
+            (crate::types::uuid::random_u64() >> 11) as f64 / (1u64 << 53) as f64,
+        )),
+        Builtin::Degrees => Ok(Value::Float8(x.unwrap_or(f64::NAN).to_degrees())),
+        Builtin::Radians => Ok(Value::Float8(x.unwrap_or(f64::NAN).to_radians())),
+        _ => return None,
+    };
+    Some(result)
+}
+
+/// `trunc(x)` / `trunc(numeric, n)`: toward zero.
+fn trunc(args: &[Value]) -> Result<Value> {
+    match args.first() {
+        Some(Value::Float8(f)) => Ok(Value::Float8(f.trunc())),
+        Some(Value::Numeric(Numeric::Finite(d))) => {
+            let scale = int_arg(args.get(1)).unwrap_or(0).clamp(-2000, 2000);
+            Ok(Value::Numeric(Numeric::Finite(
+                d.with_scale_round(scale, RoundingMode::Down),
+            )))
+        }
+        Some(other) => Ok(other.clone()),
+        None => Ok(Value::Null),
+    }
+}
+
+/// `log(x)` (base 10) or `log(b, x)` on numeric, rounded to 16 significant digits as
+/// PostgreSQL's numeric log is close enough to.
+fn log(args: &[Value]) -> Result<Value> {
+    let to_f = |v: Option<&Value>| match v {
+        Some(Value::Numeric(Numeric::Finite(d))) => d.to_string().parse::<f64>().ok(),
+        Some(Value::Float8(f)) => Some(*f),
+        _ => None,
+    };
+    let (base, x) = match args.len() {
+        1 => (10.0, to_f(args.first())),
+        _ => (to_f(args.first()).unwrap_or(f64::NAN), to_f(args.get(1))),
+    };
+    let x = x.unwrap_or(f64::NAN);
+    if x == 0.0 || base == 0.0 {
+        return Err(Error::invalid("2201E", "cannot take logarithm of zero"));
+    }
+    if x < 0.0 || base < 0.0 {
+        return Err(Error::invalid(
+            "2201E",
+            "cannot take logarithm of a negative number",
+        ));
+    }
+    let r = x.ln() / base.ln();
+    if matches!(args.first(), Some(Value::Float8(_))) {
+        return Ok(Value::Float8(r));
+    }
+    let d: BigDecimal = format!("{r:.16}").parse().unwrap_or_default();
+    Ok(Value::Numeric(Numeric::Finite(
+        d.with_scale_round(16, RoundingMode::HalfUp),
+    )))
+}
+
+/// `mod(a, b)` on integers or numeric; the sign follows the dividend.
+fn modulo(args: &[Value]) -> Result<Value> {
+    match (args.first(), args.get(1)) {
+        (Some(Value::Numeric(Numeric::Finite(a))), Some(Value::Numeric(Numeric::Finite(b)))) => {
+            if b.is_zero() {
+                return Err(Error::DivisionByZero);
+            }
+            Ok(Value::Numeric(Numeric::Finite(a % b)))
+        }
+        (a, b) => {
+            let (Some(a), Some(b)) = (int_arg(a), int_arg(b)) else {
+                return Ok(Value::Null);
+            };
+            if b == 0 {
+                return Err(Error::DivisionByZero);
+            }
+            let r = a.checked_rem(b).unwrap_or(0);
+            Ok(match args.first() {
+                Some(Value::Int2(_)) => Value::Int2(i16::try_from(r).unwrap_or(0)),
+                Some(Value::Int4(_)) => Value::Int4(i32::try_from(r).unwrap_or(0)),
+                _ => Value::Int8(r),
+            })
+        }
+    }
+}

@@ -1,0 +1,825 @@
+//! Dates, times and intervals: the arithmetic operators (date ± integer, date − date,
+//! timestamp ± interval, timestamp − timestamp, interval × number, ...) and the functions
+//! now, current_date, date_trunc, date_part/extract, to_char, age, make_date,
+//! make_timestamp, make_interval, to_timestamp and justify_*.
+//!
+//! The session time zone is UTC, so `timestamptz` values compute exactly like `timestamp`.
+
+use bigdecimal::{BigDecimal, RoundingMode};
+use vdb_engine::value::{Interval, Numeric, Value, MICROS_PER_DAY};
+
+use super::{bad_args, int_arg, text_arg, BinaryOp, Builtin};
+use crate::error::{Error, Result};
+use crate::types::datetime::{
+    self as dt, add_months, check_timestamp, day_of_week, day_of_year, fields, iso_week, pg_civil,
+    pg_days, TS_INFINITY, TS_NEG_INFINITY,
+};
+use crate::types::interval::{self as iv, out_of_range};
+
+fn ts_range() -> Error {
+    Error::invalid("22008", "timestamp out of range")
+}
+
+fn is_finite(ts: i64) -> bool {
+    ts != TS_INFINITY && ts != TS_NEG_INFINITY
+}
+
+/// PostgreSQL's `timestamp + interval`: months first (clamping the day), then days, then time.
+pub(crate) fn ts_plus_interval(ts: i64, i: &Interval, negate: bool) -> Result<i64> {
+    if !is_finite(ts) {
+        return Ok(ts);
+    }
+    let i = if negate { iv::negate(i)? } else { *i };
+    let ts = add_months(ts, i64::from(i.months)).ok_or_else(ts_range)?;
+    let ts = i64::from(i.days)
+        .checked_mul(MICROS_PER_DAY)
+        .and_then(|d| ts.checked_add(d))
+        .and_then(|t| t.checked_add(i.micros))
+        .ok_or_else(ts_range)?;
+    check_timestamp(ts).ok_or_else(ts_range)
+}
+
+fn number(v: &Value) -> Option<f64> {
+    #[allow(clippy::cast_precision_loss)]
+    Some(match v {
+        Value::Int2(n) => f64::from(*n),
+        Value::Int4(n) => f64::from(*n),
+        Value::Int8(n) => *n as f64,
+        Value::Float4(f) => f64::from(*f),
+        Value::Float8(f) => *f,
+        Value::Numeric(Numeric::Finite(d)) => d.to_string().parse().ok()?,
+        _ => return None,
+    })
+}
+
+fn date_ts(d: i32) -> i64 {
+    match d {
+        i32::MAX => TS_INFINITY,
+        i32::MIN => TS_NEG_INFINITY,
+        d => i64::from(d) * MICROS_PER_DAY,
+    }
+}
+
+/// The arithmetic operators on dates, times and intervals.
+pub(super) fn binary(op: BinaryOp, l: &Value, r: &Value) -> Option<Result<Value>> {
+    use BinaryOp::{Add, Div, Mul, Sub};
+    use Value::{Date, Interval as Iv, Time, Timestamp, TimestampTz};
+    let sub = op == Sub;
+    Some(match (op, l, r) {
+        (Add | Sub, Date(d), n @ (Value::Int2(_) | Value::Int4(_) | Value::Int8(_))) => {
+            let n = int_arg(Some(n)).unwrap_or(0);
+            let n = if sub { n.checked_neg() } else { Some(n) };
+            n.and_then(|n| i64::from(*d).checked_add(n))
+                .and_then(|d| i32::try_from(d).ok())
+                .filter(|d| pg_civil(i64::from(*d)).0 < 5_874_898)
+                .map(Date)
+                .ok_or_else(|| Error::invalid("22008", "date out of range"))
+        }
+        (Add, n @ (Value::Int2(_) | Value::Int4(_) | Value::Int8(_)), Date(_)) => {
+            return binary(Add, r, n)
+        }
+        (Sub, Date(a), Date(b)) => Ok(Value::Int4(a.wrapping_sub(*b))),
+        (Add | Sub, Date(d), Iv(i)) => ts_plus_interval(date_ts(*d), i, sub).map(Timestamp),
+        (Add, Iv(_), Date(_) | Timestamp(_) | TimestampTz(_) | Time(_)) => {
+            return binary(Add, r, l)
+        }
+        (Add, Date(d), Time(t)) => Ok(Timestamp(date_ts(*d).saturating_add(*t))),
+        (Add, Time(_), Date(_)) => return binary(Add, r, l),
+        (Add | Sub, Timestamp(t), Iv(i)) => ts_plus_interval(*t, i, sub).map(Timestamp),
+        (Add | Sub, TimestampTz(t), Iv(i)) => ts_plus_interval(*t, i, sub).map(TimestampTz),
+        (Sub, Timestamp(a), Timestamp(b)) | (Sub, TimestampTz(a), TimestampTz(b)) => {
+            ts_minus(*a, *b)
+        }
+        (Add | Sub, Time(t), Iv(i)) => {
+            let m = if sub {
+                i.micros.wrapping_neg()
+            } else {
+                i.micros
+            };
+            Ok(Time(t.wrapping_add(m).rem_euclid(MICROS_PER_DAY)))
+        }
+        (Sub, Time(a), Time(b)) => Ok(Iv(Interval {
+            months: 0,
+            days: 0,
+            micros: a.saturating_sub(*b),
+        })),
+        (Add | Sub, Iv(a), Iv(b)) => iv::add(a, b, sub).map(Iv),
+        (Mul, Iv(a), n) | (Mul, n, Iv(a)) => match number(n) {
+            Some(f) => iv::mul(a, f).map(Iv),
+            None => return None,
+        },
+        (Div, Iv(a), n) => match number(n) {
+            Some(0.0) => Err(Error::DivisionByZero),
+            Some(f) => iv::div(a, f).map(Iv),
+            None => return None,
+        },
+        _ => return None,
+    })
+}
+
+/// `timestamp - timestamp`: days and time, as PostgreSQL's `timestamp_mi` (justified hours).
+fn ts_minus(a: i64, b: i64) -> Result<Value> {
+    if !is_finite(a) || !is_finite(b) {
+        return Err(Error::invalid(
+            "22008",
+            "cannot subtract infinite timestamps",
+        ));
+    }
+    let micros = a.checked_sub(b).ok_or_else(out_of_range)?;
+    iv::justify_hours(&Interval {
+        months: 0,
+        days: 0,
+        micros,
+    })
+    .map(Value::Interval)
+}
+
+/// Evaluates `b` if it is a date/time function.
+pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
+    let first = args.first();
+    Some(match b {
+        Builtin::Now => Ok(Value::TimestampTz(now_micros())),
+        Builtin::CurrentDate => Ok(Value::Date(
+            i32::try_from(now_micros().div_euclid(MICROS_PER_DAY)).unwrap_or(0),
+        )),
+        Builtin::DateTrunc => date_trunc(text_arg(first).unwrap_or_default(), args.get(1)),
+        Builtin::DatePart { numeric } => {
+            date_part(text_arg(first).unwrap_or_default(), args.get(1), numeric)
+        }
+        Builtin::ToChar => match (first, text_arg(args.get(1))) {
+            (Some(v), Some(fmt)) => to_char(v, fmt),
+            _ => Err(bad_args(b, args)),
+        },
+        Builtin::Age => age(args),
+        Builtin::MakeDate => make_date(args),
+        Builtin::MakeTimestamp => make_timestamp(args),
+        Builtin::MakeInterval => make_interval(args),
+        Builtin::ToTimestamp => match number(first.unwrap_or(&Value::Null)) {
+            Some(f) if f.is_nan() => Err(Error::invalid("22008", "timestamp cannot be NaN")),
+            Some(f) if f.is_infinite() => Ok(Value::TimestampTz(if f > 0.0 {
+                TS_INFINITY
+            } else {
+                TS_NEG_INFINITY
+            })),
+            #[allow(clippy::cast_possible_truncation)]
+            Some(f) => {
+                let micros = ((f - 946_684_800.0) * 1e6).round();
+                if micros.abs() > 9.2e18 {
+                    Err(ts_range())
+                } else {
+                    check_timestamp(micros as i64)
+                        .map(Value::TimestampTz)
+                        .ok_or_else(ts_range)
+                }
+            }
+            None => Err(bad_args(b, args)),
+        },
+        Builtin::JustifyDays | Builtin::JustifyHours | Builtin::JustifyInterval => match first {
+            Some(Value::Interval(i)) => match b {
+                Builtin::JustifyDays => iv::justify_days(i),
+                Builtin::JustifyHours => iv::justify_hours(i),
+                _ => iv::justify_interval(i),
+            }
+            .map(Value::Interval),
+            _ => Err(bad_args(b, args)),
+        },
+        Builtin::AtTimeZone => at_time_zone(first, args.get(1)),
+        Builtin::RoundSeconds(p) => Ok(match first {
+            Some(Value::Timestamp(t)) => Value::Timestamp(round_micros(*t, p)),
+            Some(Value::TimestampTz(t)) => Value::TimestampTz(round_micros(*t, p)),
+            Some(Value::Time(t)) => Value::Time(round_micros(*t, p)),
+            Some(other) => other.clone(),
+            None => Value::Null,
+        }),
+        _ => return None,
+    })
+}
+
+/// `AT TIME ZONE`: the zone is UTC/GMT/Z, a fixed offset `+05:30` (POSIX sign, as PostgreSQL
+/// reads text zones: west of UTC), or an interval (east of UTC); names from the tz database
+/// are not supported.
+fn at_time_zone(ts: Option<&Value>, zone: Option<&Value>) -> Result<Value> {
+    let offset = match zone {
+        Some(Value::Interval(i)) if i.months == 0 && i.days == 0 => i.micros,
+        Some(Value::Interval(_)) => {
+            return Err(Error::invalid(
+                "22023",
+                "interval time zone must not include months or days",
+            ))
+        }
+        Some(Value::Text(name)) => zone_offset(name).ok_or_else(|| {
+            Error::invalid("22023", format!("time zone \"{name}\" not recognized"))
+        })?,
+        _ => return Ok(Value::Null),
+    };
+    Ok(match ts {
+        Some(Value::TimestampTz(t)) if is_finite(*t) => {
+            Value::Timestamp(t.checked_add(offset).ok_or_else(ts_range)?)
+        }
+        Some(Value::TimestampTz(t)) => Value::Timestamp(*t),
+        Some(Value::Timestamp(t)) if is_finite(*t) => {
+            Value::TimestampTz(t.checked_sub(offset).ok_or_else(ts_range)?)
+        }
+        Some(Value::Timestamp(t)) => Value::TimestampTz(*t),
+        _ => Value::Null,
+    })
+}
+
+/// The offset east of UTC, in microseconds, of a zone text vdb knows.
+fn zone_offset(name: &str) -> Option<i64> {
+    let n = name.trim().to_ascii_lowercase();
+    if matches!(
+        n.as_str(),
+        "utc" | "gmt" | "z" | "zulu" | "etc/utc" | "etc/gmt" | "universal"
+    ) {
+        return Some(0);
+    }
+    let (sign, body) = match n.as_bytes().first()? {
+        b'+' => (1, &n[1..]),
+        b'-' => (-1, &n[1..]),
+        _ => return None,
+    };
+    let (h, m) = body.split_once(':').unwrap_or((body, "0"));
+    let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+    if !(0..=15).contains(&h) || !(0..60).contains(&m) {
+        return None;
+    }
+    // A zone written as text follows POSIX: '+05:30' is west of UTC.
+    Some(-sign * (h * 60 + m) * 60_000_000)
+}
+
+/// Rounds to `p` fractional digits of a second, half away from zero, as `timestamp(p)`.
+fn round_micros(t: i64, p: u8) -> i64 {
+    if p >= 6 || !is_finite(t) {
+        return t;
+    }
+    let unit = 10i64.pow(6 - u32::from(p));
+    let half = unit / 2;
+    if t >= 0 {
+        t.saturating_add(half) / unit * unit
+    } else {
+        -((-t).saturating_add(half) / unit * unit)
+    }
+}
+
+thread_local! {
+    /// The statement's start time, pinned by [`start_statement_clock`], so that every `now()`
+    /// of one statement agrees.
+    static STATEMENT_NOW: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Pins `now()` / `current_timestamp` for the statement about to run on this thread (the
+/// session calls it first thing for each statement).
+pub fn start_statement_clock() {
+    STATEMENT_NOW.with(|n| n.set(Some(clock_micros())));
+}
+
+/// The current time in microseconds since 2000-01-01 UTC: the statement's pinned start time,
+/// or the clock when no statement pinned one.
+pub(crate) fn now_micros() -> i64 {
+    STATEMENT_NOW
+        .with(std::cell::Cell::get)
+        .unwrap_or_else(clock_micros)
+}
+
+fn clock_micros() -> i64 {
+    let since_unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_micros()).unwrap_or(0))
+        .unwrap_or(0);
+    since_unix - dt::PG_EPOCH_DAYS * MICROS_PER_DAY
+}
+
+fn unit_error(unit: &str, ty: &str) -> Error {
+    Error::invalid(
+        "22023",
+        format!("unit \"{unit}\" not recognized for type {ty}"),
+    )
+}
+
+fn date_trunc(unit: &str, v: Option<&Value>) -> Result<Value> {
+    let unit_l = unit.to_ascii_lowercase();
+    match v {
+        Some(Value::Timestamp(t)) if !is_finite(*t) => Ok(Value::Timestamp(*t)),
+        Some(Value::TimestampTz(t)) if !is_finite(*t) => Ok(Value::TimestampTz(*t)),
+        Some(Value::Timestamp(t)) => dt::trunc(&unit_l, *t)
+            .map(Value::Timestamp)
+            .ok_or_else(|| unit_error(unit, "timestamp without time zone")),
+        Some(Value::TimestampTz(t)) => dt::trunc(&unit_l, *t)
+            .map(Value::TimestampTz)
+            .ok_or_else(|| unit_error(unit, "timestamp with time zone")),
+        Some(Value::Interval(i)) => trunc_interval(&unit_l, i)
+            .map(Value::Interval)
+            .ok_or_else(|| unit_error(unit, "interval")),
+        _ => Ok(Value::Null),
+    }
+}
+
+fn trunc_interval(unit: &str, i: &Interval) -> Option<Interval> {
+    let keep = |micros_unit: i64| Interval {
+        months: i.months,
+        days: i.days,
+        micros: i.micros / micros_unit * micros_unit,
+    };
+    Some(match unit {
+        "microseconds" => *i,
+        "milliseconds" => keep(1000),
+        "second" => keep(1_000_000),
+        "minute" => keep(60_000_000),
+        "hour" => keep(3_600_000_000),
+        "day" => Interval {
+            months: i.months,
+            days: i.days,
+            micros: 0,
+        },
+        "month" => Interval {
+            months: i.months,
+            days: 0,
+            micros: 0,
+        },
+        "year" => Interval {
+            months: i.months / 12 * 12,
+            days: 0,
+            micros: 0,
+        },
+        _ => return None,
+    })
+}
+
+/// A field value: an integer, or a number of micro-units with a scale.
+enum Part {
+    Int(i64),
+    /// `value / 10^scale`, printed with `scale` digits by extract.
+    Scaled(i128, i64),
+    Float(f64),
+}
+
+fn date_part(unit: &str, v: Option<&Value>, numeric: bool) -> Result<Value> {
+    let u = unit.to_ascii_lowercase();
+    let (part, ty) = match v {
+        Some(Value::Date(d)) => (ts_part(&u, date_ts(*d)), "date"),
+        Some(Value::Timestamp(t)) => (ts_part(&u, *t), "timestamp without time zone"),
+        Some(Value::TimestampTz(t)) => (ts_part(&u, *t), "timestamp with time zone"),
+        Some(Value::Time(t)) => (time_part(&u, *t), "time without time zone"),
+        Some(Value::Interval(i)) => (interval_part(&u, i), "interval"),
+        _ => return Ok(Value::Null),
+    };
+    let part = part.ok_or_else(|| unit_error(unit, ty))?;
+    let date_input = matches!(v, Some(Value::Date(_)));
+    Ok(match (part, numeric) {
+        #[allow(clippy::cast_precision_loss)]
+        (Part::Int(n), false) => Value::Float8(n as f64),
+        (Part::Int(n), true) => Value::Numeric(Numeric::Finite(BigDecimal::from(n))),
+        #[allow(clippy::cast_precision_loss)]
+        (Part::Scaled(n, s), false) => {
+            Value::Float8(n as f64 / 10f64.powi(i32::try_from(s).unwrap_or(0)))
+        }
+        (Part::Scaled(n, s), true) => {
+            let d = BigDecimal::new(n.into(), s);
+            Value::Numeric(Numeric::Finite(if date_input {
+                d.with_scale_round(0, RoundingMode::HalfUp)
+            } else {
+                d
+            }))
+        }
+        (Part::Float(f), false) => Value::Float8(f),
+        (Part::Float(f), true) => {
+            Value::Numeric(format!("{f}").parse::<Numeric>().unwrap_or(Numeric::NaN))
+        }
+    })
+}
+
+fn time_fields(u: &str, micros: i64) -> Option<Part> {
+    let sec_micros = micros.rem_euclid(60_000_000);
+    Some(match u {
+        "microsecond" | "microseconds" | "us" => Part::Int(sec_micros),
+        "millisecond" | "milliseconds" | "ms" => Part::Scaled(i128::from(sec_micros), 3),
+        "second" | "seconds" | "s" | "sec" => Part::Scaled(i128::from(sec_micros), 6),
+        "minute" | "minutes" | "m" | "min" => Part::Int(micros / 60_000_000 % 60),
+        "hour" | "hours" | "h" => Part::Int(micros / 3_600_000_000),
+        _ => return None,
+    })
+}
+
+fn time_part(u: &str, t: i64) -> Option<Part> {
+    if u == "epoch" {
+        return Some(Part::Scaled(i128::from(t), 6));
+    }
+    time_fields(u, t)
+}
+
+fn ts_part(u: &str, ts: i64) -> Option<Part> {
+    if !is_finite(ts) {
+        let inf = if ts > 0 {
+            f64::INFINITY
+        } else {
+            f64::NEG_INFINITY
+        };
+        return Some(Part::Float(inf));
+    }
+    let f = fields(ts);
+    if let Some(p) = time_fields(u, f.micros) {
+        return Some(p);
+    }
+    Some(Part::Int(match u {
+        "year" | "years" | "y" => f.year,
+        "month" | "months" | "mon" => f.month,
+        "day" | "days" | "d" => f.day,
+        "quarter" => (f.month - 1) / 3 + 1,
+        "decade" => f.year.div_euclid(10),
+        "century" => {
+            if f.year > 0 {
+                (f.year + 99) / 100
+            } else {
+                -((99 - (f.year - 1)) / 100)
+            }
+        }
+        "millennium" => {
+            if f.year > 0 {
+                (f.year + 999) / 1000
+            } else {
+                -((999 - (f.year - 1)) / 1000)
+            }
+        }
+        "dow" => day_of_week(f.days),
+        "isodow" => {
+            let d = day_of_week(f.days);
+            if d == 0 {
+                7
+            } else {
+                d
+            }
+        }
+        "doy" => day_of_year(f.days),
+        "week" => iso_week(f.days).1,
+        "isoyear" => iso_week(f.days).0,
+        "julian" => f.days + 2_451_545,
+        "timezone" | "timezone_hour" | "timezone_minute" => 0,
+        "epoch" => {
+            let unix = i128::from(ts) + i128::from(dt::PG_EPOCH_DAYS * MICROS_PER_DAY);
+            return Some(Part::Scaled(unix, 6));
+        }
+        _ => return None,
+    }))
+}
+
+fn interval_part(u: &str, i: &Interval) -> Option<Part> {
+    if u == "epoch" {
+        let micros = i128::from(i.months / 12) * 36_525 * 864_000_000
+            + i128::from(i.months % 12) * 30 * i128::from(MICROS_PER_DAY)
+            + i128::from(i.days) * i128::from(MICROS_PER_DAY)
+            + i128::from(i.micros);
+        return Some(Part::Scaled(micros, 6));
+    }
+    if let Some(p) = time_fields(u, i.micros) {
+        return Some(match p {
+            Part::Int(_) if u.starts_with('h') => Part::Int(iv::hours(i)),
+            Part::Int(_)
+                if u.starts_with("mi") && !u.starts_with("mic") && !u.starts_with("mil") =>
+            {
+                Part::Int(i.micros / 60_000_000 % 60)
+            }
+            _ => match u {
+                "microsecond" | "microseconds" | "us" => Part::Int(i.micros % 60_000_000),
+                "millisecond" | "milliseconds" | "ms" => {
+                    Part::Scaled(i128::from(i.micros % 60_000_000), 3)
+                }
+                "second" | "seconds" | "s" | "sec" => {
+                    Part::Scaled(i128::from(i.micros % 60_000_000), 6)
+                }
+                _ => p,
+            },
+        });
+    }
+    let months = i64::from(i.months);
+    Some(Part::Int(match u {
+        "day" | "days" => i64::from(i.days),
+        "month" | "months" | "mon" => months % 12,
+        "year" | "years" => months / 12,
+        "quarter" => months % 12 / 3 + 1,
+        "decade" => months / 120,
+        "century" => months / 1200,
+        "millennium" => months / 12000,
+        _ => return None,
+    }))
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const DAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+
+/// `to_char(timestamp|date|interval, format)` with the common patterns.
+fn to_char(v: &Value, fmt: &str) -> Result<Value> {
+    let (ts, interval) = match v {
+        Value::Timestamp(t) | Value::TimestampTz(t) => (*t, None),
+        Value::Date(d) => (date_ts(*d), None),
+        Value::Interval(i) => (i.micros, Some(*i)),
+        _ => return Err(Error::Unsupported("to_char of a number".into())),
+    };
+    if !is_finite(ts) {
+        return Ok(Value::Null);
+    }
+    let f = fields(ts);
+    let (year, month, day) = match interval {
+        Some(i) => (
+            i64::from(i.months / 12),
+            i64::from(i.months % 12),
+            i64::from(i.days),
+        ),
+        None => (f.year, f.month, f.day),
+    };
+    let micros = match interval {
+        Some(i) => i.micros,
+        None => f.micros,
+    };
+    let hour = micros / 3_600_000_000;
+    let min = micros / 60_000_000 % 60;
+    let sec = micros / 1_000_000 % 60;
+    let frac = micros % 1_000_000;
+    let dow = day_of_week(f.days);
+    let mut out = String::new();
+    let chars: Vec<char> = fmt.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let rest: String = chars[i..].iter().collect();
+        let mut fm = false;
+        let mut rest_ref = rest.as_str();
+        if rest_ref.starts_with("FM") || rest_ref.starts_with("fm") {
+            fm = true;
+            rest_ref = &rest_ref[2..];
+        }
+        let num = |n: i64, width: usize| {
+            if fm {
+                n.to_string()
+            } else {
+                format!("{n:0width$}")
+            }
+        };
+        let name = |s: &str, upper: bool, lower: bool, pad: usize| {
+            let s = if upper {
+                s.to_uppercase()
+            } else if lower {
+                s.to_lowercase()
+            } else {
+                s.to_string()
+            };
+            if fm {
+                s
+            } else {
+                format!("{s:<pad$}")
+            }
+        };
+        let month_name = MONTHS[usize::try_from(month.clamp(1, 12) - 1).unwrap_or(0)];
+        let day_name = DAYS[usize::try_from(dow).unwrap_or(0)];
+        let hour12 = if hour % 12 == 0 { 12 } else { hour % 12 };
+        let patterns: &[(&str, String)] = &[
+            ("IYYY", num(iso_week(f.days).0, 4)),
+            ("YYYY", num(year, 4)),
+            ("yyyy", num(year, 4)),
+            ("YYY", num(year % 1000, 3)),
+            ("YY", num(year % 100, 2)),
+            ("yy", num(year % 100, 2)),
+            ("MONTH", name(month_name, true, false, 9)),
+            ("Month", name(month_name, false, false, 9)),
+            ("month", name(month_name, false, true, 9)),
+            ("MON", month_name[..3].to_uppercase()),
+            ("Mon", month_name[..3].to_string()),
+            ("mon", month_name[..3].to_lowercase()),
+            ("MM", num(month, 2)),
+            ("mm", num(month, 2)),
+            ("DAY", name(day_name, true, false, 9)),
+            ("Day", name(day_name, false, false, 9)),
+            ("day", name(day_name, false, true, 9)),
+            ("DY", day_name[..3].to_uppercase()),
+            ("Dy", day_name[..3].to_string()),
+            ("dy", day_name[..3].to_lowercase()),
+            ("DDD", num(day_of_year(f.days), 3)),
+            ("DD", num(day, 2)),
+            ("dd", num(day, 2)),
+            ("D", (dow + 1).to_string()),
+            ("HH24", num(hour, 2)),
+            ("hh24", num(hour, 2)),
+            ("HH12", num(hour12, 2)),
+            ("HH", num(hour12, 2)),
+            ("hh", num(hour12, 2)),
+            ("MI", num(min, 2)),
+            ("mi", num(min, 2)),
+            ("SS", num(sec, 2)),
+            ("ss", num(sec, 2)),
+            ("MS", num(frac / 1000, 3)),
+            ("ms", num(frac / 1000, 3)),
+            ("US", num(frac, 6)),
+            ("us", num(frac, 6)),
+            ("AM", if hour < 12 { "AM" } else { "PM" }.into()),
+            ("PM", if hour < 12 { "AM" } else { "PM" }.into()),
+            ("am", if hour < 12 { "am" } else { "pm" }.into()),
+            ("pm", if hour < 12 { "am" } else { "pm" }.into()),
+            ("IW", num(iso_week(f.days).1, 2)),
+            ("WW", num((day_of_year(f.days) - 1) / 7 + 1, 2)),
+            ("Q", ((month - 1) / 3 + 1).to_string()),
+            ("TZ", "UTC".into()),
+            ("tz", "utc".into()),
+        ];
+        if let Some((p, text)) = patterns.iter().find(|(p, _)| rest_ref.starts_with(p)) {
+            out.push_str(text);
+            i += p.chars().count() + if fm { 2 } else { 0 };
+            // An ordinal suffix after a number: DDth → 01st.
+            let after: String = chars[i..chars.len().min(i + 2)].iter().collect();
+            if (after == "th" || after == "TH") && text.bytes().all(|b| b.is_ascii_digit()) {
+                let suffix = ordinal_suffix(text.parse().unwrap_or(0));
+                out.push_str(&if after == "TH" {
+                    suffix.to_uppercase()
+                } else {
+                    suffix.into()
+                });
+                i += 2;
+            }
+            continue;
+        }
+        if chars[i] == '"' {
+            i += 1;
+            while i < chars.len() && chars[i] != '"' {
+                if chars[i] == '\\' && i + 1 < chars.len() {
+                    i += 1;
+                }
+                out.push(chars[i]);
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    Ok(Value::Text(out))
+}
+
+/// English ordinal suffix of a number, as to_char's `th`.
+fn ordinal_suffix(n: i64) -> &'static str {
+    match (n % 100, n % 10) {
+        (11..=13, _) => "th",
+        (_, 1) => "st",
+        (_, 2) => "nd",
+        (_, 3) => "rd",
+        _ => "th",
+    }
+}
+
+/// `age(a, b)` (or `age(a)` against today's midnight): a symbolic years/months/days result.
+fn age(args: &[Value]) -> Result<Value> {
+    let ts = |v: Option<&Value>| match v {
+        Some(Value::Timestamp(t) | Value::TimestampTz(t)) => Some(*t),
+        Some(Value::Date(d)) => Some(date_ts(*d)),
+        _ => None,
+    };
+    let a = ts(args.first());
+    let b = if args.len() > 1 {
+        ts(args.get(1))
+    } else {
+        Some(now_micros().div_euclid(MICROS_PER_DAY) * MICROS_PER_DAY)
+    };
+    let (Some(a), Some(b)) = (a, b) else {
+        return Ok(Value::Null);
+    };
+    if !is_finite(a) || !is_finite(b) {
+        return Err(Error::invalid("22008", "timestamp out of range"));
+    }
+    let (f1, f2) = (fields(a), fields(b));
+    let neg = a < b;
+    let s = |x: i64| if neg { -x } else { x };
+    let mut sec = 0i64;
+    let mut min = s(f1.micros / 60_000_000 % 60 - f2.micros / 60_000_000 % 60);
+    let mut hour = s(f1.micros / 3_600_000_000 - f2.micros / 3_600_000_000);
+    let mut mday = s(f1.day - f2.day);
+    let mut mon = s(f1.month - f2.month);
+    let mut year = s(f1.year - f2.year);
+    // usec holds seconds and fractions together; split into the two fields.
+    let sec_diff = s((f1.micros / 1_000_000 % 60) - (f2.micros / 1_000_000 % 60));
+    let frac_diff = s((f1.micros % 1_000_000) - (f2.micros % 1_000_000));
+    let mut usec = frac_diff;
+    sec += sec_diff;
+    while usec < 0 {
+        usec += 1_000_000;
+        sec -= 1;
+    }
+    while sec < 0 {
+        sec += 60;
+        min -= 1;
+    }
+    while min < 0 {
+        min += 60;
+        hour -= 1;
+    }
+    while hour < 0 {
+        hour += 24;
+        mday -= 1;
+    }
+    while mday < 0 {
+        let (y, m) = if neg {
+            (f1.year, f1.month)
+        } else {
+            (f2.year, f2.month)
+        };
+        mday += dt::days_in_month(y, m);
+        mon -= 1;
+    }
+    while mon < 0 {
+        mon += 12;
+        year -= 1;
+    }
+    let micros = ((hour * 60 + min) * 60 + sec) * 1_000_000 + usec;
+    let (months, days, micros) = (year * 12 + mon, mday, micros);
+    let (months, days, micros) = if neg {
+        (-months, -days, -micros)
+    } else {
+        (months, days, micros)
+    };
+    Ok(Value::Interval(Interval {
+        months: i32::try_from(months).map_err(|_| out_of_range())?,
+        days: i32::try_from(days).map_err(|_| out_of_range())?,
+        micros,
+    }))
+}
+
+fn make_date(args: &[Value]) -> Result<Value> {
+    let (y, m, d) = (
+        int_arg(args.first()).unwrap_or(0),
+        int_arg(args.get(1)).unwrap_or(0),
+        int_arg(args.get(2)).unwrap_or(0),
+    );
+    let bad = || {
+        Error::invalid(
+            "22008",
+            format!("date field value out of range: {y}-{m:02}-{d:02}"),
+        )
+    };
+    if y == 0 {
+        return Err(bad());
+    }
+    let year = if y < 0 { y + 1 } else { y };
+    let days = pg_days(year, m, d).map_err(|_| bad())?;
+    i32::try_from(days).map(Value::Date).map_err(|_| bad())
+}
+
+fn make_timestamp(args: &[Value]) -> Result<Value> {
+    let Value::Date(d) = make_date(args)? else {
+        return Ok(Value::Null);
+    };
+    let h = int_arg(args.get(3)).unwrap_or(0);
+    let mi = int_arg(args.get(4)).unwrap_or(0);
+    let s = args.get(5).and_then(number).unwrap_or(0.0);
+    if !(0..=23).contains(&h) || !(0..=59).contains(&mi) || !(0.0..60.0).contains(&s) {
+        return Err(Error::invalid(
+            "22008",
+            format!("time field value out of range: {h}:{mi:02}:{s:02}"),
+        ));
+    }
+    #[allow(clippy::cast_possible_truncation)]
+    let micros = (h * 60 + mi) * 60_000_000 + (s * 1e6).round() as i64;
+    Ok(Value::Timestamp(date_ts(d) + micros))
+}
+
+/// `make_interval(years, months, weeks, days, hours, mins, secs)`, positional.
+fn make_interval(args: &[Value]) -> Result<Value> {
+    let n = |i: usize| int_arg(args.get(i)).unwrap_or(0);
+    let secs = args.get(6).and_then(number).unwrap_or(0.0);
+    let months = n(0).checked_mul(12).and_then(|y| y.checked_add(n(1)));
+    let days = n(2).checked_mul(7).and_then(|w| w.checked_add(n(3)));
+    #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+    let micros = {
+        let m = (n(4) as f64 * 3600.0 + n(5) as f64 * 60.0 + secs) * 1e6;
+        (m.abs() < 9.2e18).then_some(m.round() as i64)
+    };
+    match (
+        months.and_then(|m| i32::try_from(m).ok()),
+        days.and_then(|d| i32::try_from(d).ok()),
+        micros,
+    ) {
+        (Some(months), Some(days), Some(micros)) => Ok(Value::Interval(Interval {
+            months,
+            days,
+            micros,
+        })),
+        _ => Err(out_of_range()),
+    }
+}

@@ -1,0 +1,338 @@
+//! String functions: concat, concat_ws, strpos, split_part, lpad/rpad, right, repeat,
+//! reverse, initcap, md5, starts_with, regexp_replace, format, ascii, chr, octet_length.
+
+use vdb_engine::value::Value;
+
+use super::{bad_args, int_arg, text_arg, Builtin};
+use crate::error::{Error, Result};
+use crate::types::to_pg_text;
+
+/// Evaluates `b` if it is a string function.
+pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
+    let s = || text_arg(args.first()).unwrap_or_default();
+    let text = |t: String| Some(Ok(Value::Text(t)));
+    match b {
+        Builtin::Concat => text(args.iter().filter_map(to_pg_text).collect()),
+        Builtin::ConcatWs => match args.first() {
+            Some(Value::Text(sep)) => text(
+                args[1..]
+                    .iter()
+                    .filter_map(to_pg_text)
+                    .collect::<Vec<_>>()
+                    .join(sep),
+            ),
+            _ => Some(Ok(Value::Null)),
+        },
+        Builtin::Strpos => {
+            let needle = text_arg(args.get(1)).unwrap_or_default();
+            let hay = s();
+            let pos = hay
+                .find(needle)
+                .map_or(0, |at| hay[..at].chars().count() + 1);
+            Some(Ok(Value::Int4(i32::try_from(pos).unwrap_or(i32::MAX))))
+        }
+        Builtin::SplitPart => Some(split_part(
+            s(),
+            text_arg(args.get(1)).unwrap_or_default(),
+            int_arg(args.get(2)).unwrap_or(0),
+        )),
+        Builtin::Lpad | Builtin::Rpad => {
+            let len = int_arg(args.get(1)).unwrap_or(0).clamp(0, 10_000_000);
+            let fill = text_arg(args.get(2)).unwrap_or(" ");
+            text(pad(
+                s(),
+                usize::try_from(len).unwrap_or(0),
+                fill,
+                b == Builtin::Lpad,
+            ))
+        }
+        Builtin::Right => {
+            let chars: Vec<char> = s().chars().collect();
+            let n = int_arg(args.get(1)).unwrap_or(0);
+            let len = i64::try_from(chars.len()).unwrap_or(i64::MAX);
+            let skip = if n >= 0 {
+                (len - n).max(0)
+            } else {
+                (-n).min(len)
+            };
+            text(chars[usize::try_from(skip).unwrap_or(0)..].iter().collect())
+        }
+        Builtin::Repeat => {
+            let n = usize::try_from(int_arg(args.get(1)).unwrap_or(0).max(0)).unwrap_or(0);
+            if s().len().saturating_mul(n) > 1 << 30 {
+                return Some(Err(Error::invalid("54000", "requested length too large")));
+            }
+            text(s().repeat(n))
+        }
+        Builtin::Reverse => text(s().chars().rev().collect()),
+        Builtin::Initcap => text(initcap(s())),
+        Builtin::Md5 => text(md5_hex(s().as_bytes())),
+        Builtin::StartsWith => Some(Ok(Value::Bool(
+            s().starts_with(text_arg(args.get(1)).unwrap_or_default()),
+        ))),
+        Builtin::RegexpReplace => Some(regexp_replace(
+            s(),
+            text_arg(args.get(1)).unwrap_or_default(),
+            text_arg(args.get(2)).unwrap_or_default(),
+            text_arg(args.get(3)).unwrap_or_default(),
+        )),
+        Builtin::Format => Some(format(args)),
+        Builtin::Ascii => Some(Ok(Value::Int4(
+            s().chars()
+                .next()
+                .map_or(0, |c| i32::try_from(u32::from(c)).unwrap_or(0)),
+        ))),
+        Builtin::Chr => {
+            let n = int_arg(args.first()).unwrap_or(0);
+            match u32::try_from(n)
+                .ok()
+                .filter(|n| *n != 0)
+                .and_then(char::from_u32)
+            {
+                Some(c) => text(c.to_string()),
+                None => Some(Err(Error::invalid(
+                    "54000",
+                    format!("requested character too large for encoding: {n}"),
+                ))),
+            }
+        }
+        Builtin::OctetLength => Some(Ok(Value::Int4(match args.first() {
+            Some(Value::Bytea(b)) => i32::try_from(b.len()).unwrap_or(i32::MAX),
+            _ => i32::try_from(s().len()).unwrap_or(i32::MAX),
+        }))),
+        _ => None,
+    }
+    .map(|r| {
+        r.map_err(|e| {
+            if matches!(e, Error::Unsupported(_)) {
+                bad_args(b, args)
+            } else {
+                e
+            }
+        })
+    })
+}
+
+fn split_part(s: &str, sep: &str, n: i64) -> Result<Value> {
+    if n == 0 {
+        return Err(Error::invalid("22023", "field position must not be zero"));
+    }
+    let parts: Vec<&str> = if sep.is_empty() {
+        vec![s]
+    } else {
+        s.split(sep).collect()
+    };
+    let len = i64::try_from(parts.len()).unwrap_or(i64::MAX);
+    let i = if n > 0 { n - 1 } else { len + n };
+    Ok(Value::Text(
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| parts.get(i))
+            .map_or(String::new(), |p| (*p).to_string()),
+    ))
+}
+
+fn pad(s: &str, len: usize, fill: &str, left: bool) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() >= len {
+        return chars[..len].iter().collect();
+    }
+    let fill: Vec<char> = fill.chars().collect();
+    if fill.is_empty() {
+        return s.to_string();
+    }
+    let padding: String = fill.iter().cycle().take(len - chars.len()).collect();
+    if left {
+        format!("{padding}{s}")
+    } else {
+        format!("{s}{padding}")
+    }
+}
+
+fn initcap(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut prev_alnum = false;
+    for c in s.chars() {
+        if prev_alnum {
+            out.extend(c.to_lowercase());
+        } else {
+            out.extend(c.to_uppercase());
+        }
+        prev_alnum = c.is_alphanumeric();
+    }
+    out
+}
+
+/// `regexp_replace(source, pattern, replacement [, flags])`: `g` replaces every match, `i`
+/// ignores case; `\1`..`\9` and `\&` in the replacement name groups.
+fn regexp_replace(s: &str, pattern: &str, replacement: &str, flags: &str) -> Result<Value> {
+    let mut builder = regex::RegexBuilder::new(pattern);
+    for f in flags.chars() {
+        match f {
+            'g' => {}
+            'i' => {
+                builder.case_insensitive(true);
+            }
+            'c' => {
+                builder.case_insensitive(false);
+            }
+            other => {
+                return Err(Error::invalid(
+                    "22023",
+                    format!("invalid regular expression option: \"{other}\""),
+                ))
+            }
+        }
+    }
+    let re = builder
+        .build()
+        .map_err(|e| Error::invalid("2201B", format!("invalid regular expression: {e}")))?;
+    let mut rep = String::new();
+    let mut chars = replacement.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(d @ '1'..='9') => rep.push_str(&format!("${{{d}}}")),
+                Some('&') => rep.push_str("${0}"),
+                Some(other) => rep.push(other),
+                None => rep.push('\\'),
+            },
+            '$' => rep.push_str("$$"),
+            c => rep.push(c),
+        }
+    }
+    let out = if flags.contains('g') {
+        re.replace_all(s, rep.as_str())
+    } else {
+        re.replace(s, rep.as_str())
+    };
+    Ok(Value::Text(out.into_owned()))
+}
+
+/// `format(fmt, args...)` with `%s`, `%I`, `%L` and `%%`.
+fn format(args: &[Value]) -> Result<Value> {
+    let Some(Value::Text(fmt)) = args.first() else {
+        return Ok(Value::Null);
+    };
+    let mut out = String::new();
+    let mut next = 1;
+    let mut chars = fmt.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let spec = chars
+            .next()
+            .ok_or_else(|| Error::invalid("22023", "unterminated format() type specifier"))?;
+        if spec == '%' {
+            out.push('%');
+            continue;
+        }
+        let arg = args
+            .get(next)
+            .ok_or_else(|| Error::invalid("22023", "too few arguments for format()"))?;
+        next += 1;
+        let text = to_pg_text(arg);
+        match spec {
+            's' => out.push_str(&text.unwrap_or_default()),
+            'L' => match text {
+                None => out.push_str("NULL"),
+                Some(t) => out.push_str(&format!("'{}'", t.replace('\'', "''"))),
+            },
+            'I' => {
+                let t = text.ok_or_else(|| {
+                    Error::invalid(
+                        "22004",
+                        "null values cannot be formatted as an SQL identifier",
+                    )
+                })?;
+                let plain = t
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+                    && t.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                if plain {
+                    out.push_str(&t);
+                } else {
+                    out.push_str(&format!("\"{}\"", t.replace('"', "\"\"")));
+                }
+            }
+            other => {
+                return Err(Error::invalid(
+                    "22023",
+                    format!("unrecognized format() type specifier \"{other}\""),
+                ))
+            }
+        }
+    }
+    Ok(Value::Text(out))
+}
+
+/// MD5 (RFC 1321) as lower-case hex.
+pub(super) fn md5_hex(input: &[u8]) -> String {
+    const S: [u32; 64] = [
+        7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5,
+        9, 14, 20, 5, 9, 14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10,
+        15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
+    ];
+    // K[i] = floor(abs(sin(i + 1)) * 2^32).
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let k: Vec<u32> = (0..64)
+        .map(|i| (f64::from(i + 1).sin().abs() * 4_294_967_296.0) as u32)
+        .collect();
+    let mut msg = input.to_vec();
+    let bit_len = (input.len() as u64).wrapping_mul(8);
+    msg.push(0x80);
+    while msg.len() % 64 != 56 {
+        msg.push(0);
+    }
+    msg.extend_from_slice(&bit_len.to_le_bytes());
+    let (mut a0, mut b0, mut c0, mut d0) = (
+        0x6745_2301u32,
+        0xefcd_ab89u32,
+        0x98ba_dcfeu32,
+        0x1032_5476u32,
+    );
+    for chunk in msg.chunks(64) {
+        let m: Vec<u32> = chunk
+            .chunks(4)
+            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+            .collect();
+        let (mut a, mut b, mut c, mut d) = (a0, b0, c0, d0);
+        for i in 0..64 {
+            let (f, g) = match i / 16 {
+                0 => ((b & c) | (!b & d), i),
+                1 => ((d & b) | (!d & c), (5 * i + 1) % 16),
+                2 => (b ^ c ^ d, (3 * i + 5) % 16),
+                _ => (c ^ (b | !d), (7 * i) % 16),
+            };
+            let f = f.wrapping_add(a).wrapping_add(k[i]).wrapping_add(m[g]);
+            a = d;
+            d = c;
+            c = b;
+            b = b.wrapping_add(f.rotate_left(S[i]));
+        }
+        a0 = a0.wrapping_add(a);
+        b0 = b0.wrapping_add(b);
+        c0 = c0.wrapping_add(c);
+        d0 = d0.wrapping_add(d);
+    }
+    [a0, b0, c0, d0]
+        .iter()
+        .flat_map(|w| w.to_le_bytes())
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn md5_matches_rfc_1321() {
+        assert_eq!(md5_hex(b""), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(md5_hex(b"abc"), "900150983cd24fb0d6963f7d28e17f72");
+    }
+}

@@ -1,0 +1,553 @@
+//! Binding calls of the string, math, date/time, array, json and uuid functions that
+//! `expr/functions/` evaluates: each name's argument coercions and result type, as PostgreSQL
+//! resolves them. `planner/function.rs` calls [`function`] for names it does not know.
+
+use vdb_engine::value::Type;
+
+use crate::error::{Error, Result};
+use crate::expr::{Builtin, Expr, Function};
+use crate::planner::expr::{common_type, Typed};
+use crate::planner::function::text_arg;
+use crate::types::{numeric_rank, type_name};
+
+use super::is_int;
+
+pub(super) fn call(b: Builtin, args: Vec<Expr>, ty: Type) -> Typed {
+    Typed::new(Expr::Function(Function::Builtin(b), args), ty)
+}
+
+fn no_function(name: &str, args: &[Typed]) -> Error {
+    let list: Vec<String> = args
+        .iter()
+        .map(|a| a.ty.as_ref().map_or("unknown".to_string(), type_name))
+        .collect();
+    Error::undefined_function(format!(
+        "function {name}({}) does not exist",
+        list.join(", ")
+    ))
+}
+
+fn texts(name: &str, args: Vec<Typed>) -> Result<Vec<Expr>> {
+    args.into_iter().map(|a| text_arg(name, a)).collect()
+}
+
+/// `arg` coerced to `ty` (unknown literals cast; known types must convert implicitly).
+pub(super) fn to(arg: Typed, ty: &Type) -> Result<Expr> {
+    arg.coerce(ty, "argument")
+}
+
+fn float_arg(name: &str, arg: Typed) -> Result<Expr> {
+    match &arg.ty {
+        Some(t) if numeric_rank(t).is_none() => Err(no_function(name, &[arg])),
+        Some(Type::Numeric { .. }) => Ok(Expr::Cast(Box::new(arg.expr), Type::Float8)),
+        _ => to(arg, &Type::Float8),
+    }
+}
+
+/// A timestamp-like argument: unknown reads as timestamp, date widens to timestamp.
+fn ts_arg(arg: Typed, date_to: &Type) -> Result<(Expr, Type)> {
+    match arg.ty.clone() {
+        None => Ok((to(arg, &Type::Timestamp)?, Type::Timestamp)),
+        Some(Type::Date) => Ok((to(arg, date_to)?, date_to.clone())),
+        Some(t) => Ok((arg.expr, t)),
+    }
+}
+
+fn array_arg(name: &str, arg: Typed) -> Result<(Expr, Type)> {
+    match arg.ty.clone() {
+        Some(t @ Type::Array(_)) => Ok((arg.expr, t)),
+        None => {
+            let t = Type::Array(Box::new(Type::Text));
+            Ok((to(arg, &t)?, t))
+        }
+        Some(_) => Err(no_function(name, &[arg])),
+    }
+}
+
+fn json_arg(arg: Typed) -> Result<Expr> {
+    match &arg.ty {
+        Some(Type::Json | Type::Jsonb) => Ok(arg.expr),
+        _ => to(arg, &Type::Jsonb),
+    }
+}
+
+fn is_json(t: &Option<Type>) -> bool {
+    matches!(t, Some(Type::Json | Type::Jsonb))
+}
+
+/// Binds a call of one of the functions this module knows; `None` for other names.
+pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<Result<Typed>> {
+    let n = args.len();
+    let b = |x: Builtin| x;
+    Some((|| -> Result<Typed> {
+        Ok(match (name, n) {
+            (
+                "now"
+                | "current_timestamp"
+                | "transaction_timestamp"
+                | "statement_timestamp"
+                | "clock_timestamp",
+                0,
+            ) => call(b(Builtin::Now), vec![], Type::TimestampTz),
+            ("concat", _) => {
+                let list = args
+                    .into_iter()
+                    .map(|a| {
+                        if a.ty.is_none() {
+                            to(a, &Type::Text)
+                        } else {
+                            Ok(a.expr)
+                        }
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                call(Builtin::Concat, list, Type::Text)
+            }
+            ("concat_ws", 1..) => {
+                let rest = args.split_off(1);
+                let mut list = texts(name, args)?;
+                for a in rest {
+                    list.push(if a.ty.is_none() {
+                        to(a, &Type::Text)?
+                    } else {
+                        a.expr
+                    });
+                }
+                call(Builtin::ConcatWs, list, Type::Text)
+            }
+            ("format", 1..) => {
+                let rest = args.split_off(1);
+                let mut list = texts(name, args)?;
+                for a in rest {
+                    list.push(if a.ty.is_none() {
+                        to(a, &Type::Text)?
+                    } else {
+                        a.expr
+                    });
+                }
+                call(Builtin::Format, list, Type::Text)
+            }
+            ("strpos", 2) => call(Builtin::Strpos, texts(name, args)?, Type::Int4),
+            ("split_part", 3) => {
+                let k = args.pop().map(|a| to(a, &Type::Int4)).transpose()?;
+                let mut list = texts(name, args)?;
+                list.extend(k);
+                call(Builtin::SplitPart, list, Type::Text)
+            }
+            ("lpad" | "rpad", 2 | 3) => {
+                let fill = if n == 3 { args.pop() } else { None };
+                let len = args.pop().map(|a| to(a, &Type::Int4)).transpose()?;
+                let mut list = texts(name, args)?;
+                list.extend(len);
+                list.extend(fill.map(|f| text_arg(name, f)).transpose()?);
+                let f = if name == "lpad" {
+                    Builtin::Lpad
+                } else {
+                    Builtin::Rpad
+                };
+                call(f, list, Type::Text)
+            }
+            ("right" | "repeat", 2) => {
+                let k = args.pop().map(|a| to(a, &Type::Int4)).transpose()?;
+                let mut list = texts(name, args)?;
+                list.extend(k);
+                let f = if name == "right" {
+                    Builtin::Right
+                } else {
+                    Builtin::Repeat
+                };
+                call(f, list, Type::Text)
+            }
+            ("reverse", 1) => call(Builtin::Reverse, texts(name, args)?, Type::Text),
+            ("initcap", 1) => call(Builtin::Initcap, texts(name, args)?, Type::Text),
+            ("md5", 1) => call(Builtin::Md5, texts(name, args)?, Type::Text),
+            ("starts_with", 2) => call(Builtin::StartsWith, texts(name, args)?, Type::Bool),
+            ("regexp_replace", 3 | 4) => {
+                call(Builtin::RegexpReplace, texts(name, args)?, Type::Text)
+            }
+            ("ascii", 1) => call(Builtin::Ascii, texts(name, args)?, Type::Int4),
+            ("chr", 1) => call(
+                Builtin::Chr,
+                vec![to(args.remove(0), &Type::Int4)?],
+                Type::Text,
+            ),
+            ("octet_length", 1) => {
+                let a = args.remove(0);
+                let e = if a.ty == Some(Type::Bytea) {
+                    a.expr
+                } else {
+                    text_arg(name, a)?
+                };
+                call(Builtin::OctetLength, vec![e], Type::Int4)
+            }
+            ("trunc", 1 | 2) => {
+                let a = args.remove(0);
+                let numeric = Type::Numeric {
+                    precision_scale: None,
+                };
+                if n == 2 || matches!(a.ty, Some(Type::Numeric { .. })) {
+                    let mut list = vec![to(a, &numeric)?];
+                    list.extend(args.pop().map(|d| to(d, &Type::Int4)).transpose()?);
+                    call(Builtin::Trunc, list, numeric)
+                } else {
+                    call(Builtin::Trunc, vec![float_arg(name, a)?], Type::Float8)
+                }
+            }
+            ("sqrt" | "cbrt" | "exp" | "ln" | "degrees" | "radians", 1) => {
+                let f = match name {
+                    "sqrt" => Builtin::Sqrt,
+                    "cbrt" => Builtin::Cbrt,
+                    "exp" => Builtin::Exp,
+                    "ln" => Builtin::Ln,
+                    "degrees" => Builtin::Degrees,
+                    _ => Builtin::Radians,
+                };
+                call(f, vec![float_arg(name, args.remove(0))?], Type::Float8)
+            }
+            ("power" | "pow", 2) => {
+                let list = args
+                    .into_iter()
+                    .map(|a| float_arg(name, a))
+                    .collect::<Result<Vec<_>>>()?;
+                call(Builtin::Power, list, Type::Float8)
+            }
+            ("log10", 1) => call(
+                Builtin::Log10,
+                vec![float_arg(name, args.remove(0))?],
+                Type::Float8,
+            ),
+            ("log", 1 | 2) => {
+                let float = n == 1
+                    && matches!(
+                        &args[0].ty,
+                        Some(Type::Float4 | Type::Float8 | Type::Int2 | Type::Int4 | Type::Int8)
+                    );
+                if float {
+                    call(
+                        Builtin::Log10,
+                        vec![float_arg(name, args.remove(0))?],
+                        Type::Float8,
+                    )
+                } else {
+                    let numeric = Type::Numeric {
+                        precision_scale: None,
+                    };
+                    let list = args
+                        .into_iter()
+                        .map(|a| to(a, &numeric))
+                        .collect::<Result<Vec<_>>>()?;
+                    call(Builtin::Log, list, numeric)
+                }
+            }
+            ("mod", 2) => {
+                let ty = common_type(&args, "mod")?;
+                let ty = match ty {
+                    t if is_int(&t) => t,
+                    Type::Numeric { .. } => Type::Numeric {
+                        precision_scale: None,
+                    },
+                    Type::Text => Type::Int4,
+                    _ => Type::Numeric {
+                        precision_scale: None,
+                    },
+                };
+                let list = args
+                    .into_iter()
+                    .map(|a| to(a, &ty))
+                    .collect::<Result<Vec<_>>>()?;
+                call(Builtin::Mod, list, ty)
+            }
+            ("sign", 1) => {
+                let a = args.remove(0);
+                if matches!(a.ty, Some(Type::Numeric { .. })) {
+                    let t = Type::Numeric {
+                        precision_scale: None,
+                    };
+                    call(Builtin::Sign, vec![a.expr], t)
+                } else {
+                    call(Builtin::Sign, vec![float_arg(name, a)?], Type::Float8)
+                }
+            }
+            ("pi", 0) => call(Builtin::Pi, vec![], Type::Float8),
+            ("random", 0) => call(Builtin::Random, vec![], Type::Float8),
+            ("date_trunc", 2) => {
+                let (x, ty) = ts_arg(args.remove(1), &Type::TimestampTz)?;
+                let unit = text_arg(name, args.remove(0))?;
+                call(Builtin::DateTrunc, vec![unit, x], ty)
+            }
+            ("date_part", 2) => {
+                let (x, _) = ts_arg(args.remove(1), &Type::Timestamp)?;
+                let unit = text_arg(name, args.remove(0))?;
+                call(
+                    Builtin::DatePart { numeric: false },
+                    vec![unit, x],
+                    Type::Float8,
+                )
+            }
+            ("to_char", 2) => {
+                let fmt = text_arg(name, args.remove(1))?;
+                let (x, _) = ts_arg(args.remove(0), &Type::Timestamp)?;
+                call(Builtin::ToChar, vec![x, fmt], Type::Text)
+            }
+            ("age", 1 | 2) => {
+                let list = args
+                    .into_iter()
+                    .map(|a| ts_arg(a, &Type::Timestamp).map(|(e, _)| e))
+                    .collect::<Result<Vec<_>>>()?;
+                call(Builtin::Age, list, Type::Interval)
+            }
+            ("make_date", 3) => {
+                let list = args
+                    .into_iter()
+                    .map(|a| to(a, &Type::Int4))
+                    .collect::<Result<Vec<_>>>()?;
+                call(Builtin::MakeDate, list, Type::Date)
+            }
+            ("make_timestamp", 6) => {
+                let secs = args.pop().map(|a| float_arg(name, a)).transpose()?;
+                let mut list = args
+                    .into_iter()
+                    .map(|a| to(a, &Type::Int4))
+                    .collect::<Result<Vec<_>>>()?;
+                list.extend(secs);
+                call(Builtin::MakeTimestamp, list, Type::Timestamp)
+            }
+            ("make_interval", 0..=7) => {
+                let secs = if n == 7 { args.pop() } else { None };
+                let mut list = args
+                    .into_iter()
+                    .map(|a| to(a, &Type::Int4))
+                    .collect::<Result<Vec<_>>>()?;
+                list.extend(secs.map(|s| float_arg(name, s)).transpose()?);
+                call(Builtin::MakeInterval, list, Type::Interval)
+            }
+            ("to_timestamp", 1) => call(
+                Builtin::ToTimestamp,
+                vec![float_arg(name, args.remove(0))?],
+                Type::TimestampTz,
+            ),
+            ("justify_days" | "justify_hours" | "justify_interval", 1) => {
+                let f = match name {
+                    "justify_days" => Builtin::JustifyDays,
+                    "justify_hours" => Builtin::JustifyHours,
+                    _ => Builtin::JustifyInterval,
+                };
+                call(
+                    f,
+                    vec![to(args.remove(0), &Type::Interval)?],
+                    Type::Interval,
+                )
+            }
+            ("gen_random_uuid", 0) => call(Builtin::GenRandomUuid, vec![], Type::Uuid),
+            ("array_length" | "array_lower" | "array_upper", 2) => {
+                let d = to(args.remove(1), &Type::Int4)?;
+                let (a, _) = array_arg(name, args.remove(0))?;
+                let f = match name {
+                    "array_length" => Builtin::ArrayLength,
+                    "array_lower" => Builtin::ArrayLower,
+                    _ => Builtin::ArrayUpper,
+                };
+                call(f, vec![a, d], Type::Int4)
+            }
+            ("cardinality", 1) => {
+                let (a, _) = array_arg(name, args.remove(0))?;
+                call(Builtin::Cardinality, vec![a], Type::Int4)
+            }
+            ("array_append", 2) => {
+                let (a, t) = array_arg(name, args.remove(0))?;
+                let e = to(args.remove(0), t.element().unwrap_or(&Type::Text))?;
+                call(Builtin::ArrayAppend, vec![a, e], t)
+            }
+            ("array_prepend", 2) => {
+                let (a, t) = array_arg(name, args.remove(1))?;
+                let e = to(args.remove(0), t.element().unwrap_or(&Type::Text))?;
+                call(Builtin::ArrayPrepend, vec![e, a], t)
+            }
+            ("array_cat", 2) => {
+                let t = common_type(&args, "array_cat")?;
+                if !matches!(t, Type::Array(_)) {
+                    return Err(no_function(name, &args));
+                }
+                let list = args
+                    .into_iter()
+                    .map(|a| to(a, &t))
+                    .collect::<Result<Vec<_>>>()?;
+                call(Builtin::ArrayCat, list, t)
+            }
+            ("array_position", 2 | 3) => {
+                let start = if n == 3 { args.pop() } else { None };
+                let (a, t) = array_arg(name, args.remove(0))?;
+                let e = to(args.remove(0), t.element().unwrap_or(&Type::Text))?;
+                let mut list = vec![a, e];
+                list.extend(start.map(|s| to(s, &Type::Int4)).transpose()?);
+                call(Builtin::ArrayPosition, list, Type::Int4)
+            }
+            ("array_to_string", 2 | 3) => {
+                let (a, _) = array_arg(name, args.remove(0))?;
+                let mut list = vec![a];
+                list.extend(texts(name, args)?);
+                call(Builtin::ArrayToString, list, Type::Text)
+            }
+            ("string_to_array", 2 | 3) => call(
+                Builtin::StringToArray,
+                texts(name, args)?,
+                Type::Array(Box::new(Type::Text)),
+            ),
+            ("to_json" | "to_jsonb", 1) => {
+                let a = args.remove(0);
+                let raw = is_json(&a.ty);
+                let e = if a.ty.is_none() {
+                    to(a, &Type::Text)?
+                } else {
+                    a.expr
+                };
+                let jsonb = name == "to_jsonb";
+                let ty = if jsonb { Type::Jsonb } else { Type::Json };
+                call(Builtin::ToJson { jsonb, raw }, vec![e], ty)
+            }
+            ("json_build_object" | "jsonb_build_object", _) => {
+                if n % 2 != 0 {
+                    return Err(Error::invalid(
+                        "22023",
+                        "argument list must have even number of elements",
+                    ));
+                }
+                let mut list = Vec::new();
+                for (i, a) in args.into_iter().enumerate() {
+                    if i % 2 == 0 {
+                        list.push(if a.ty.is_none() {
+                            to(a, &Type::Text)?
+                        } else {
+                            a.expr
+                        });
+                    } else {
+                        list.push(json_value(a)?);
+                    }
+                }
+                let jsonb = name.starts_with("jsonb");
+                let ty = if jsonb { Type::Jsonb } else { Type::Json };
+                call(Builtin::BuildObject { jsonb }, list, ty)
+            }
+            ("json_build_array" | "jsonb_build_array", _) => {
+                let list = args
+                    .into_iter()
+                    .map(json_value)
+                    .collect::<Result<Vec<_>>>()?;
+                let jsonb = name.starts_with("jsonb");
+                let ty = if jsonb { Type::Jsonb } else { Type::Json };
+                call(Builtin::BuildArray { jsonb }, list, ty)
+            }
+            ("jsonb_typeof" | "json_typeof", 1) => call(
+                Builtin::JsonTypeof,
+                vec![json_arg(args.remove(0))?],
+                Type::Text,
+            ),
+            ("jsonb_array_length" | "json_array_length", 1) => call(
+                Builtin::JsonArrayLength,
+                vec![json_arg(args.remove(0))?],
+                Type::Int4,
+            ),
+            ("jsonb_pretty", 1) => call(
+                Builtin::JsonbPretty,
+                vec![to(args.remove(0), &Type::Jsonb)?],
+                Type::Text,
+            ),
+            _ => return Err(no_function(name, &args)),
+        })
+    })())
+    .filter(|r| {
+        !matches!(
+            r,
+            Err(Error::TypeMismatch {
+                undefined_function: true,
+                ..
+            })
+        ) || known(name)
+    })
+}
+
+/// A build_object/build_array value: its json text, NULL as `null`.
+fn json_value(a: Typed) -> Result<Expr> {
+    let raw = is_json(&a.ty);
+    let e = if a.ty.is_none() {
+        to(a, &Type::Text)?
+    } else {
+        a.expr
+    };
+    Ok(Expr::Function(
+        Function::Builtin(Builtin::JsonArg { raw }),
+        vec![e],
+    ))
+}
+
+/// Whether `name` is one of this module's functions (so a wrong call reports its types).
+fn known(name: &str) -> bool {
+    [
+        "concat",
+        "concat_ws",
+        "format",
+        "strpos",
+        "split_part",
+        "lpad",
+        "rpad",
+        "right",
+        "repeat",
+        "reverse",
+        "initcap",
+        "md5",
+        "starts_with",
+        "regexp_replace",
+        "ascii",
+        "chr",
+        "octet_length",
+        "trunc",
+        "sqrt",
+        "cbrt",
+        "exp",
+        "ln",
+        "degrees",
+        "radians",
+        "power",
+        "pow",
+        "log10",
+        "log",
+        "mod",
+        "sign",
+        "pi",
+        "random",
+        "date_trunc",
+        "date_part",
+        "to_char",
+        "age",
+        "make_date",
+        "make_timestamp",
+        "make_interval",
+        "to_timestamp",
+        "justify_days",
+        "justify_hours",
+        "justify_interval",
+        "gen_random_uuid",
+        "array_length",
+        "array_lower",
+        "array_upper",
+        "cardinality",
+        "array_append",
+        "array_prepend",
+        "array_cat",
+        "array_position",
+        "array_to_string",
+        "string_to_array",
+        "to_json",
+        "to_jsonb",
+        "json_build_object",
+        "jsonb_build_object",
+        "json_build_array",
+        "jsonb_build_array",
+        "jsonb_typeof",
+        "json_typeof",
+        "jsonb_array_length",
+        "json_array_length",
+        "jsonb_pretty",
+        "now",
+    ]
+    .contains(&name)
+}
