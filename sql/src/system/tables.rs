@@ -324,7 +324,10 @@ fn pg_index(objects: &Objects) -> Vec<Row> {
                 ("indkey", int2s(&i.attnums)),
                 ("indcollation", Value::Array(vec![oid(0); i.attnums.len()])),
                 ("indclass", Value::Array(vec![oid(1978); i.attnums.len()])),
-                ("indoption", int2s(&vec![0; i.attnums.len()])),
+                (
+                    "indoption",
+                    Value::Text(vec!["0"; i.attnums.len()].join(" ")),
+                ),
             ]));
         }
     }

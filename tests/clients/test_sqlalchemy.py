@@ -1,0 +1,111 @@
+"""SQLAlchemy 2 (Core, ORM, reflection) with psycopg2 and psycopg 3 against vdb serve."""
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+DRIVERS = ["psycopg2", "psycopg"]
+
+
+def models():
+    class Base(DeclarativeBase):
+        pass
+
+    class Dataset(Base):
+        __tablename__ = "datasets"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str] = mapped_column(sa.String(50), unique=True)
+        examples: Mapped[list["Example"]] = relationship(back_populates="dataset")
+
+    class Example(Base):
+        __tablename__ = "examples"
+        __table_args__ = (sa.CheckConstraint("label >= 0", name="label_nonneg"),)
+        id: Mapped[int] = mapped_column(primary_key=True)
+        dataset_id: Mapped[int] = mapped_column(sa.ForeignKey("datasets.id", ondelete="CASCADE"))
+        text: Mapped[str] = mapped_column(sa.Text, index=True)
+        label: Mapped[int | None]
+        score: Mapped[float] = mapped_column(server_default=sa.text("0.5"))
+        dataset: Mapped[Dataset] = relationship(back_populates="examples")
+
+    return Base, Dataset, Example
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_orm_crud_relationships_and_integrity_errors(server, driver):
+    engine = sa.create_engine(server.url(driver))
+    Base, Dataset, Example = models()
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        ds = Dataset(name="cats", examples=[Example(text=f"ex{i}", label=i % 2) for i in range(5)])
+        s.add(ds)
+        s.commit()
+        assert ds.id == 1, "SERIAL ids come back through RETURNING"
+        assert sorted(e.id for e in ds.examples) == [1, 2, 3, 4, 5]
+    with Session(engine) as s:
+        ds = s.scalars(sa.select(Dataset).where(Dataset.name == "cats")).one()
+        assert [e.text for e in sorted(ds.examples, key=lambda e: e.id)] == [f"ex{i}" for i in range(5)]
+        assert {e.score for e in ds.examples} == {0.5}
+        ds.examples[0].label = 7
+        s.commit()
+        s.add(Dataset(name="cats"))
+        with pytest.raises(sa.exc.IntegrityError) as excinfo:
+            s.commit()
+        orig = excinfo.value.orig
+        assert (getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None)) == "23505"
+        s.rollback()
+        s.execute(sa.delete(Dataset).where(Dataset.name == "cats"))
+        s.commit()
+        assert s.scalar(sa.select(sa.func.count()).select_from(Example)) == 0, "ON DELETE CASCADE"
+    Base.metadata.drop_all(engine)
+    assert sa.inspect(engine).get_table_names() == []
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_inspector_reflects_what_create_all_made(server, driver):
+    engine = sa.create_engine(server.url(driver))
+    Base, _, _ = models()
+    Base.metadata.create_all(engine)
+    insp = sa.inspect(engine)
+    assert sorted(insp.get_table_names()) == ["datasets", "examples"]
+    columns = {c["name"]: c for c in insp.get_columns("examples")}
+    assert list(columns) == ["id", "dataset_id", "text", "label", "score"]
+    assert isinstance(columns["id"]["type"], sa.Integer)
+    assert isinstance(columns["text"]["type"], sa.Text)
+    assert columns["label"]["nullable"] is True and columns["text"]["nullable"] is False
+    assert columns["id"]["default"] == "nextval('examples_id_seq'::regclass)"
+    assert insp.get_pk_constraint("examples")["constrained_columns"] == ["id"]
+    fks = insp.get_foreign_keys("examples")
+    assert [(f["constrained_columns"], f["referred_table"], f["referred_columns"]) for f in fks] == [
+        (["dataset_id"], "datasets", ["id"])
+    ]
+    assert fks[0]["options"].get("ondelete") == "CASCADE"
+    assert [(i["name"], i["column_names"]) for i in insp.get_indexes("examples")] == [
+        ("ix_examples_text", ["text"])
+    ]
+    assert [u["column_names"] for u in insp.get_unique_constraints("datasets")] == [["name"]]
+    assert [c["name"] for c in insp.get_check_constraints("examples")] == ["label_nonneg"]
+    # Reflection into a fresh MetaData gives usable tables.
+    meta = sa.MetaData()
+    meta.reflect(engine)
+    with engine.begin() as conn:
+        conn.execute(meta.tables["datasets"].insert().values(name="dogs"))
+        assert conn.execute(sa.select(meta.tables["datasets"].c.name)).scalars().all() == ["dogs"]
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_core_insertmanyvalues_returning(server, driver):
+    engine = sa.create_engine(server.url(driver))
+    meta = sa.MetaData()
+    t = sa.Table(
+        "t",
+        meta,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("v", sa.String(20)),
+    )
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        rows = conn.execute(
+            t.insert().returning(t.c.id, t.c.v), [{"v": f"r{i}"} for i in range(50)]
+        ).all()
+    assert [r.id for r in rows] == list(range(1, 51))
+    assert rows[-1].v == "r49"
