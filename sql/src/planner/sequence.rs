@@ -211,12 +211,6 @@ pub fn clock_or_random(name: &str, args: &ast::FunctionArguments) -> Option<Type
         return None;
     }
     let (function, ty) = match (name.strip_prefix("pg_catalog.").unwrap_or(name), args) {
-        ("now", ast::FunctionArguments::List(_))
-        | ("current_timestamp", ast::FunctionArguments::None) => {
-            // PostgreSQL's type is timestamptz, which vdb's types do not implement yet; the
-            // session time zone is UTC, so `timestamp` holds the same instant.
-            (Function::Now, Type::Timestamp)
-        }
         ("gen_random_uuid", ast::FunctionArguments::List(_)) => {
             (Function::GenRandomUuid, Type::Uuid)
         }

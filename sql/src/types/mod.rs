@@ -221,6 +221,13 @@ pub fn assignment_cast(from: &Type, to: &Type) -> bool {
     implicit_cast(from, to)
         || (numeric_rank(from).is_some() && numeric_rank(to).is_some())
         || to.is_text()
+        // PostgreSQL's assignment-only casts between the date/time types (pg_cast 'a').
+        || matches!(
+            (from, to),
+            (Type::TimestampTz, Type::Timestamp | Type::Date | Type::Time)
+                | (Type::Timestamp, Type::Date | Type::Time)
+                | (Type::Interval, Type::Time)
+        )
 }
 
 /// Casts `value` to `to` with PostgreSQL's rules and errors (CAST, `::`, and the coercions the
