@@ -340,7 +340,7 @@ impl Session {
                 let mut root = original.clone();
                 let result = run(&self.repo, statement, &mut root, &snapshot_settings)?;
                 if root != original {
-                    self.write_working(addr, &root)?;
+                    self.publish(addr, &original, &root)?;
                 }
                 Ok(result)
             }
@@ -532,17 +532,7 @@ impl Session {
             });
         }
         if txn.root != txn.base {
-            let (current_addr, current) = self.read_working()?;
-            if current_addr == txn.base_addr {
-                self.write_working(current_addr, &txn.root)?;
-            } else {
-                let merged = merge_roots(self.repo.node_store(), &txn.base, &current, &txn.root)
-                    .map_err(|e| Error::engine("merging the transaction", e))?;
-                if !merged.is_clean() {
-                    return Err(Error::Serialization);
-                }
-                self.write_working(current_addr, &merged.root)?;
-            }
+            self.publish(txn.base_addr, &txn.base, &txn.root)?;
         }
         Ok(StatementResult::Command {
             tag: "COMMIT".into(),
@@ -722,17 +712,34 @@ impl Session {
         Ok((ws.working, root))
     }
 
-    /// Writes `root` as the working root if the working root is still `expected`, atomically
-    /// (a compare-and-swap on the working set); otherwise a serialization failure.
-    fn write_working(&self, expected: Hash, root: &RootValue) -> Result<()> {
-        let written = self
-            .repo
-            .set_working_root_if(&self.branch, expected, root)
-            .map_err(|e| Error::engine("writing the working root", e))?;
-        match written {
-            Some(_) => Ok(()),
-            None => Err(Error::Serialization),
+    /// Makes `root` (computed from the working root `base`, at `base_addr`) the branch's working
+    /// root. If other sessions changed the working root meanwhile, their changes and ours are
+    /// three-way merged cell by cell: disjoint changes both land, and an overlapping one fails
+    /// with 40001, writing nothing. The compare-and-swap is retried while other writers keep
+    /// winning it.
+    fn publish(&self, base_addr: Hash, base: &RootValue, root: &RootValue) -> Result<()> {
+        const ATTEMPTS: usize = 64;
+        for _ in 0..ATTEMPTS {
+            let (current_addr, current) = self.read_working()?;
+            let next = if current_addr == base_addr {
+                root.clone()
+            } else {
+                let merged = merge_roots(self.repo.node_store(), base, &current, root)
+                    .map_err(|e| Error::engine("merging concurrent changes", e))?;
+                if !merged.is_clean() {
+                    return Err(Error::Serialization);
+                }
+                merged.root
+            };
+            let written = self
+                .repo
+                .set_working_root_if(&self.branch, current_addr, &next)
+                .map_err(|e| Error::engine("writing the working root", e))?;
+            if written.is_some() {
+                return Ok(());
+            }
         }
+        Err(Error::Serialization)
     }
 }
 

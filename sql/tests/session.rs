@@ -225,3 +225,34 @@ fn odd_inputs_do_not_panic() {
         vec![vec![Value::Int8(2)]]
     );
 }
+
+#[test]
+fn concurrent_autocommit_writes_to_different_rows_all_land() {
+    let repo = repo();
+    let mut setup = Session::new(repo.clone(), "main");
+    setup
+        .execute("CREATE TABLE c (id int PRIMARY KEY, n int)")
+        .unwrap();
+    setup
+        .execute("INSERT INTO c SELECT g, 0 FROM generate_series(1, 4) AS g")
+        .unwrap();
+    let threads: Vec<_> = (1..=4)
+        .map(|id| {
+            let repo = repo.clone();
+            std::thread::spawn(move || {
+                let mut s = Session::new(repo, "main");
+                for _ in 0..50 {
+                    s.execute(&format!("UPDATE c SET n = n + 1 WHERE id = {id}"))
+                        .expect("disjoint autocommit writes merge instead of failing");
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(
+        rows(&mut setup, "SELECT n FROM c ORDER BY id"),
+        vec![vec![Value::Int4(50)]; 4]
+    );
+}
