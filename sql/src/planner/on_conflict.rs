@@ -8,7 +8,7 @@ use vdb_engine::table::Schema;
 use crate::error::{Error, Result};
 use crate::expr::Expr;
 use crate::planner::expr::{bind, boolean, ident_name, Scope, ScopeColumn};
-use crate::planner::statement::{assign, default_value, is_default};
+use crate::planner::statement::bind_assignments;
 
 /// Which unique key decides that a proposed row conflicts.
 #[derive(Clone, Debug, PartialEq)]
@@ -147,31 +147,7 @@ fn do_update(
         }));
     }
     let scope = Scope { columns };
-    let mut assignments: Vec<(usize, Expr)> = Vec::new();
-    for a in &update.assignments {
-        let ast::AssignmentTarget::ColumnName(target) = &a.target else {
-            return Err(Error::Unsupported("multiple-column assignment".into()));
-        };
-        let column = target.0.last().map(ident_name).unwrap_or_default();
-        let Some(i) = schema.columns.iter().position(|c| c.name == column) else {
-            return Err(Error::UndefinedColumn(format!(
-                "column \"{column}\" of relation \"{table}\" does not exist"
-            )));
-        };
-        if assignments.iter().any(|(j, _)| *j == i) {
-            return Err(Error::invalid(
-                "42601",
-                format!("multiple assignments to same column \"{column}\""),
-            ));
-        }
-        let c = &schema.columns[i];
-        let expr = if is_default(&a.value) {
-            default_value(c)?
-        } else {
-            assign(bind(&a.value, &scope)?, &c.name, &c.ty)?
-        };
-        assignments.push((i, expr));
-    }
+    let assignments = bind_assignments(&update.assignments, table, schema, &scope)?;
     let selection = update
         .selection
         .as_ref()

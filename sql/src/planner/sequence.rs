@@ -199,8 +199,9 @@ fn constant(e: &ast::Expr) -> Result<i64> {
     }
 }
 
-/// Binds the functions column defaults commonly call besides `nextval`: `now()`,
-/// `current_timestamp` (no parentheses) and `gen_random_uuid()`; `None` for any other call.
+/// Binds `gen_random_uuid()` as a volatile call (a fresh value per row, never folded);
+/// `None` for any other call. `now()` and `current_timestamp` bind as builtins, fixed per
+/// statement.
 pub fn clock_or_random(name: &str, args: &ast::FunctionArguments) -> Option<Typed> {
     let no_args = match args {
         ast::FunctionArguments::None => true,

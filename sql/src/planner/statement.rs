@@ -815,31 +815,7 @@ fn plan_update(
         return Err(Error::Unsupported("UPDATE with joins".into()));
     }
     let (name, schema, source, scope) = keyed_source(catalog, &table.relation, from, selection)?;
-    let mut bound = Vec::new();
-    for a in assignments {
-        let ast::AssignmentTarget::ColumnName(target) = &a.target else {
-            return Err(Error::Unsupported("multiple-column assignment".into()));
-        };
-        let column = target.0.last().map(ident_name).unwrap_or_default();
-        let Some(i) = schema.columns.iter().position(|c| c.name == column) else {
-            return Err(Error::UndefinedColumn(format!(
-                "column \"{column}\" of relation \"{name}\" does not exist"
-            )));
-        };
-        if bound.iter().any(|(j, _)| *j == i) {
-            return Err(Error::invalid(
-                "42601",
-                format!("multiple assignments to same column \"{column}\""),
-            ));
-        }
-        let c = &schema.columns[i];
-        let expr = if is_default(&a.value) {
-            default_value(c)?
-        } else {
-            assign(bind(&a.value, &scope)?, &c.name, &c.ty)?
-        };
-        bound.push((i, expr));
-    }
+    let bound = bind_assignments(assignments, &name, &schema, &scope)?;
     Ok(Planned {
         plan: Plan::Update {
             table: name,
@@ -878,4 +854,40 @@ fn plan_delete(catalog: &Catalog<'_>, delete: &ast::Delete) -> Result<Planned> {
         columns: None,
         tag: "DELETE",
     })
+}
+
+/// Binds UPDATE-style `SET col = expr` assignments against `schema` (the table is `table`):
+/// each to its column's position, DEFAULT to the column default, a column named twice refused.
+pub(super) fn bind_assignments(
+    assignments: &[ast::Assignment],
+    table: &str,
+    schema: &Schema,
+    scope: &Scope,
+) -> Result<Vec<(usize, Expr)>> {
+    let mut bound: Vec<(usize, Expr)> = Vec::new();
+    for a in assignments {
+        let ast::AssignmentTarget::ColumnName(target) = &a.target else {
+            return Err(Error::Unsupported("multiple-column assignment".into()));
+        };
+        let column = target.0.last().map(ident_name).unwrap_or_default();
+        let Some(i) = schema.columns.iter().position(|c| c.name == column) else {
+            return Err(Error::UndefinedColumn(format!(
+                "column \"{column}\" of relation \"{table}\" does not exist"
+            )));
+        };
+        if bound.iter().any(|(j, _)| *j == i) {
+            return Err(Error::invalid(
+                "42601",
+                format!("multiple assignments to same column \"{column}\""),
+            ));
+        }
+        let c = &schema.columns[i];
+        let expr = if is_default(&a.value) {
+            default_value(c)?
+        } else {
+            assign(bind(&a.value, scope)?, &c.name, &c.ty)?
+        };
+        bound.push((i, expr));
+    }
+    Ok(bound)
 }
