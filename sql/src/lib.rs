@@ -48,6 +48,7 @@ pub mod session;
 pub mod settings;
 pub mod system;
 pub mod types;
+pub mod vc;
 
 pub use error::{Error, Result};
 pub use params::Param;

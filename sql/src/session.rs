@@ -28,6 +28,7 @@ use crate::params::{self, Param};
 use crate::planner::{context, ident_name, optimize, plan_statement, Planned};
 use crate::settings::Settings;
 use crate::system::Snapshot;
+use crate::vc::{self, procedures, VcContext};
 
 /// The result of one statement.
 #[derive(Clone, Debug, PartialEq)]
@@ -101,6 +102,8 @@ struct Savepoint {
 pub struct Session {
     repo: Arc<Repository>,
     branch: String,
+    /// The revision a read-only session reads (`db/v1`), and that revision's root.
+    pinned: Option<(String, Hash)>,
     txn: Option<Transaction>,
     /// Run-time parameters as statements in this session see them.
     settings: Settings,
@@ -111,8 +114,39 @@ impl Session {
         Session {
             repo,
             branch: branch.to_string(),
+            pinned: None,
             txn: None,
             settings: Settings::default(),
+        }
+    }
+
+    /// A read-only session on revision `rev` (a tag, a commit hash, `main~2`, a timestamp...),
+    /// resolved once, as a client connecting to `db/REV` gets: queries read that commit and
+    /// writes fail with 25006. `vdb_checkout` leaves it for a branch.
+    pub fn at_revision(repo: Arc<Repository>, branch: &str, rev: &str) -> Result<Session> {
+        let mut session = Session::new(repo, branch);
+        let root = session.vc_context().resolve_root(rev)?;
+        session.pinned = Some((rev.to_string(), root));
+        Ok(session)
+    }
+
+    /// The branch the session is on (for a read-only session, the branch its revisions are
+    /// resolved from).
+    pub fn branch(&self) -> &str {
+        &self.branch
+    }
+
+    /// The revision a read-only session is pinned to.
+    pub fn pinned_revision(&self) -> Option<&str> {
+        self.pinned.as_ref().map(|(rev, _)| rev.as_str())
+    }
+
+    /// What version-control functions and history queries of this session reach.
+    fn vc_context(&self) -> VcContext {
+        VcContext {
+            repo: self.repo.clone(),
+            branch: self.branch.clone(),
+            pinned: self.pinned.as_ref().map(|(rev, _)| rev.clone()),
         }
     }
 
@@ -271,7 +305,8 @@ impl Session {
             None => self.read_working()?.1,
         };
         let ns = self.repo.node_store();
-        let snapshot = Snapshot::new(root.clone(), ns.clone(), self.settings.clone());
+        let snapshot = Snapshot::new(root.clone(), ns.clone(), self.settings.clone())
+            .with_vc(self.vc_context());
         let planned = context::with_snapshot(snapshot, || {
             plan_statement(&Catalog::new(&root, ns), &typed)
         })?;
@@ -324,22 +359,32 @@ impl Session {
         if let Some(result) = self.session_statement(statement)? {
             return Ok(result);
         }
+        if let Some(call) = procedures::call(statement) {
+            return self.call_procedure(&call);
+        }
         let snapshot_settings = self.settings.clone();
+        let vc = self.vc_context();
         match &mut self.txn {
             Some(txn) if txn.failed => Err(Error::TransactionAborted),
             Some(txn) => {
                 let mut root = txn.root.clone();
-                let result = run(&self.repo, statement, &mut root, &snapshot_settings)?;
-                if let Some(txn) = &mut self.txn {
-                    txn.root = root;
+                let result = run(&vc, statement, &mut root, &snapshot_settings)?;
+                if root != txn.root {
+                    if let Some(rev) = &vc.pinned {
+                        return Err(vc::read_only(&statement_kind(statement), rev));
+                    }
                 }
+                txn.root = root;
                 Ok(result)
             }
             None => {
                 let (addr, original) = self.read_working()?;
                 let mut root = original.clone();
-                let result = run(&self.repo, statement, &mut root, &snapshot_settings)?;
+                let result = run(&vc, statement, &mut root, &snapshot_settings)?;
                 if root != original {
+                    if let Some(rev) = &vc.pinned {
+                        return Err(vc::read_only(&statement_kind(statement), rev));
+                    }
                     self.publish(addr, &original, &root)?;
                 }
                 Ok(result)
@@ -701,6 +746,13 @@ impl Session {
 
     /// The branch's working root and its address.
     fn read_working(&self) -> Result<(Hash, RootValue)> {
+        if let Some((_, root)) = &self.pinned {
+            let value = self
+                .repo
+                .root_value(*root)
+                .map_err(|e| Error::engine("reading the pinned revision", e))?;
+            return Ok((*root, value));
+        }
         let ws = self
             .repo
             .working_set(&self.branch)
@@ -740,6 +792,80 @@ impl Session {
             }
         }
         Err(Error::Serialization)
+    }
+}
+
+impl Session {
+    /// Runs a version-control procedure. An open transaction block's changes are written to
+    /// the working set first, so that the procedure (a commit, say) sees them, and the block
+    /// then continues from the new working root: like Dolt's, these procedures are not undone
+    /// by ROLLBACK. Savepoints set before the call are released.
+    fn call_procedure(&mut self, call: &procedures::Call) -> Result<StatementResult> {
+        let args = {
+            let (_, root) = self.read_working()?;
+            let snapshot =
+                Snapshot::new(root, self.repo.node_store().clone(), self.settings.clone())
+                    .with_vc(self.vc_context());
+            context::with_snapshot(snapshot, || procedures::arg_strings(&call.name, &call.args))?
+        };
+        if let Some(txn) = &self.txn {
+            if txn.root != txn.base {
+                if call.name == "vdb_checkout" {
+                    return Err(Error::invalid(
+                        "25001",
+                        "vdb_checkout cannot switch branches with uncommitted changes in the \
+                         transaction block; COMMIT or ROLLBACK first",
+                    ));
+                }
+                if let Some((rev, _)) = &self.pinned {
+                    return Err(vc::read_only(&call.name, rev));
+                }
+                self.publish(txn.base_addr, &txn.base, &txn.root)?;
+            }
+        }
+        let user = self
+            .settings
+            .get("session_authorization")
+            .unwrap_or_else(|| "postgres".into());
+        let outcome = procedures::run(&self.vc_context(), &user, &call.name, &args)?;
+        if let Some(branch) = &outcome.branch {
+            self.branch = branch.clone();
+            self.pinned = None;
+        }
+        if self.txn.is_some() {
+            let (base_addr, base) = self.read_working()?;
+            if let Some(txn) = &mut self.txn {
+                txn.base_addr = base_addr;
+                txn.root = base.clone();
+                txn.base = base;
+                txn.savepoints.clear();
+            }
+        }
+        let (columns, row) = outcome.shaped(&call.shape);
+        if let procedures::Shape::Query(statement, alias) = &call.shape {
+            let query =
+                procedures::over_result(statement, &call.name, alias.as_ref(), &columns, &row)?;
+            return self.execute_statement(&query);
+        }
+        Ok(StatementResult::Rows {
+            columns,
+            rows: vec![row],
+        })
+    }
+}
+
+/// What a statement is called in a read-only error (`INSERT`, `CREATE TABLE`...).
+fn statement_kind(statement: &Statement) -> String {
+    let text = statement.to_string();
+    let mut words = text.split_whitespace().take(2).map(str::to_uppercase);
+    match (words.next(), words.next()) {
+        (Some(first), Some(second))
+            if matches!(first.as_str(), "CREATE" | "DROP" | "ALTER" | "TRUNCATE") =>
+        {
+            format!("{first} {second}")
+        }
+        (Some(first), _) => first,
+        _ => "this statement".into(),
     }
 }
 
@@ -832,14 +958,14 @@ fn reset_target(sql: &str) -> Option<String> {
 /// Plans, optimizes and executes one statement against `root`, with `settings` as the session's
 /// parameters that the statement may read.
 fn run(
-    repo: &Repository,
+    vc: &VcContext,
     statement: &Statement,
     root: &mut RootValue,
     settings: &Settings,
 ) -> Result<StatementResult> {
-    let ns = repo.node_store();
-    let snapshot = Snapshot::new(root.clone(), ns.clone(), settings.clone());
-    context::with_snapshot(snapshot, || run_planned(repo, statement, root))
+    let ns = vc.repo.node_store();
+    let snapshot = Snapshot::new(root.clone(), ns.clone(), settings.clone()).with_vc(vc.clone());
+    context::with_snapshot(snapshot, || run_planned(&vc.repo, statement, root))
 }
 
 fn run_planned(
@@ -891,6 +1017,8 @@ fn run_planned(
 
 /// Parses `sql` with the PostgreSQL dialect, mapping errors to PostgreSQL's syntax errors.
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
+    let rewritten = vc::as_of::rewrite(sql);
+    let sql = rewritten.as_deref().unwrap_or(sql);
     Parser::parse_sql(&PostgreSqlDialect {}, sql).or_else(|e| {
         // sqlparser reads `COPY ... FROM STDIN` as followed by inline data, after a `;`:
         // a lone COPY FROM STDIN, as clients send it, parses once that `;` is supplied.

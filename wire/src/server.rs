@@ -62,7 +62,8 @@ impl Shared {
     }
 
     /// A session for the database a client asked for: `name` (the repository's current
-    /// branch) or `name/branch`. The error is PostgreSQL's 3D000 message.
+    /// branch), `name/branch`, or `name/REV` for a read-only view of a revision (a tag, commit,
+    /// `HEAD~n` or timestamp). The error is PostgreSQL's 3D000 message.
     pub(crate) fn open_session(&self, requested: &str) -> Result<Session, String> {
         let missing = || format!("database \"{requested}\" does not exist");
         let (name, branch) = match requested.split_once('/') {
@@ -74,17 +75,22 @@ impl Shared {
             .iter()
             .find(|d| d.name == name)
             .ok_or_else(missing)?;
-        let branch = match branch {
-            Some(branch) => {
-                database.repo.branch_head(branch).map_err(|_| missing())?;
-                branch.to_string()
-            }
-            None => database
+        let default = || {
+            database
                 .repo
                 .head_branch()
-                .map_err(|e| format!("database \"{name}\" cannot be opened: {e}"))?,
+                .map_err(|e| format!("database \"{name}\" cannot be opened: {e}"))
         };
-        Ok(Session::new(database.repo.clone(), &branch))
+        match branch {
+            Some(branch) if database.repo.branch_head(branch).is_ok() => {
+                Ok(Session::new(database.repo.clone(), branch))
+            }
+            // `db/REV`: a read-only view of a tag, commit, HEAD~n or timestamp.
+            Some(rev) => {
+                Session::at_revision(database.repo.clone(), &default()?, rev).map_err(|_| missing())
+            }
+            None => Ok(Session::new(database.repo.clone(), &default()?)),
+        }
     }
 }
 

@@ -8,7 +8,6 @@
 //! collects a table's changes first to evaluate them in batches.
 
 mod filter;
-mod sql;
 mod words;
 
 use super::export::json;
@@ -22,6 +21,7 @@ use std::path::Path;
 use vdb_engine::repo::{CellChange, RowDiff, TableChange, TableDiff};
 use vdb_engine::table::Schema;
 use vdb_engine::value::Value;
+use vdb_sql::vc::patch;
 
 /// Show changed rows and cells between two revisions (default: HEAD and the working set).
 ///
@@ -216,7 +216,7 @@ fn print_filtered(
             View::Stat => println!("{}", stat_text(d, &mut rows)?),
             View::Json => print_json(d, &mut rows)?,
             View::Csv => print_csv(d, &mut rows, first)?,
-            View::Sql => sql::print_statements(d, &mut rows)?,
+            View::Sql => patch::statements(d, &mut rows, &mut |s| println!("{s}"))?,
             View::Rows | View::Summary => print_rows(d, &mut rows)?,
         }
         first = false;

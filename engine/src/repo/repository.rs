@@ -284,6 +284,13 @@ impl Repository {
         }
     }
 
+    /// Replaces branch `branch`'s staged root (unstaging tables), keeping its working root.
+    pub fn set_staged_root(&self, branch: &str, root: &RootValue) -> Result<()> {
+        let (expected, mut ws) = self.load_ws(branch)?;
+        ws.staged = root.save(&self.ns)?;
+        self.store_ws(branch, expected, &ws)
+    }
+
     /// Stages tables from the working root (`None`: every table, drops included). Staging a
     /// table accepts its working rows as the resolution of its conflicts and violations.
     pub fn stage(&self, branch: &str, tables: Option<&[&str]>) -> Result<()> {

@@ -23,6 +23,7 @@ mod setop;
 mod sort;
 mod update;
 mod values;
+mod version;
 
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::RootValue;
@@ -153,6 +154,10 @@ pub fn query(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
             with_key,
             ..
         } => scan::scan(&table, &range, with_key, root, ns)?,
+        Plan::VersionScan {
+            versions, range, ..
+        } => version::version_scan(versions, range, ns)?,
+        Plan::RowDiff { pairs, .. } => version::row_diff(pairs, ns)?,
         Plan::Filter { source, predicate } => filter::filter(query(*source, root, ns)?, predicate),
         Plan::Project { source, exprs } => project::project(query(*source, root, ns)?, exprs),
         Plan::ProjectSet { source, exprs } => {

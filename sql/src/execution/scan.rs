@@ -69,6 +69,11 @@ pub fn scan(
         .get_table(ns, name)
         .map_err(|e| Error::engine(format!("loading table \"{name}\""), e))?
         .ok_or_else(|| Error::UndefinedTable(name.to_string()))?;
+    table_rows(table, range, with_key)
+}
+
+/// Rows of `table` within `range`.
+pub fn table_rows(table: Table, range: &KeyRange, with_key: bool) -> Result<Rows> {
     let encode = |v: &Value| -> Result<Bytes> {
         table
             .encode_key_values(std::slice::from_ref(v))

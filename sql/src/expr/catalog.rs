@@ -48,6 +48,14 @@ pub enum CatalogFunction {
     ZeroSize,
     ArrayToString,
     ArrayLength,
+    /// `pg_table_is_visible(oid)`: false only for the `vdb` schema's tables.
+    TableIsVisible,
+    /// `active_branch()`: the session's branch (NULL in a session pinned to a revision).
+    ActiveBranch,
+    /// `vdb_hashof(rev)`: the commit hash a revision names.
+    HashOf,
+    /// `vdb_merge_base(a, b)`: the best common ancestor of two revisions.
+    MergeBase,
 }
 
 impl CatalogFunction {
@@ -103,6 +111,8 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
             | F::RegtypeIn
             | F::RegtypeOut
             | F::ArrayLength
+            | F::HashOf
+            | F::MergeBase
     );
     if strict && args.first().is_none_or(Value::is_null) {
         return Ok(Value::Null);
@@ -124,6 +134,36 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
                 None => Value::Null,
             }
         }
+        F::ActiveBranch => {
+            let vc = snapshot.must_vc()?;
+            match vc.pinned {
+                Some(_) => Value::Null,
+                None => text(&vc.branch),
+            }
+        }
+        F::HashOf => {
+            let vc = snapshot.must_vc()?;
+            match text_arg(&arg(0)) {
+                Some(rev) => text(vc.resolve_commit(&rev)?.to_hex()),
+                None => Value::Null,
+            }
+        }
+        F::MergeBase => {
+            let vc = snapshot.must_vc()?;
+            match (text_arg(&arg(0)), text_arg(&arg(1))) {
+                (Some(a), Some(b)) => {
+                    let (a, b) = (vc.resolve_commit(&a)?, vc.resolve_commit(&b)?);
+                    vdb_engine::repo::merge_base(&**vc.repo.store(), a, b)
+                        .map_err(crate::vc::vc_error)?
+                        .map_or(Value::Null, |h| text(h.to_hex()))
+                }
+                _ => Value::Null,
+            }
+        }
+        F::TableIsVisible => match oid_arg(&arg(0)) {
+            Some(o) => Value::Bool(snapshot.objects()?.is_visible(o)),
+            None => Value::Null,
+        },
         F::AlwaysTrue => Value::Bool(true),
         F::AlwaysNull => Value::Null,
         F::GetUserbyid => match oid_arg(&arg(0)) {

@@ -23,6 +23,12 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
         return Ok(call);
     }
     let short = name.strip_prefix("pg_catalog.").unwrap_or(&name);
+    if crate::vc::procedures::is_procedure(short.strip_prefix("vdb.").unwrap_or(short)) {
+        return Err(Error::invalid(
+            "0A000",
+            format!("{short}() must be called on its own: SELECT {short}(...)"),
+        ));
+    }
     match &f.args {
         ast::FunctionArguments::None if system::is_keyword_function(short) => {
             if let Some(t) = system::catalog_function(short, Vec::new())? {

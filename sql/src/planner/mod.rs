@@ -27,7 +27,19 @@ pub use constraint::bind_check;
 pub use expr::{ident_name, Scope, ScopeColumn, Typed};
 pub use on_conflict::{ConflictAction, ConflictTarget, OnConflict};
 pub use optimizer::{optimize, RULES};
-pub use plan::{AggregateCall, AggregateFunction, KeyRange, Plan, Planned, SetOperator, SortKey};
+pub use plan::{
+    AggregateCall, AggregateFunction, DiffPair, KeyRange, Plan, Planned, SetOperator, SortKey,
+    TableVersion,
+};
 pub use schema_change::SchemaChange;
 pub use sequence::nextval_default;
 pub use statement::{default_value, plan_statement};
+
+/// The value of an expression that names no column (a literal, a cast, `$1` once bound): how
+/// the session evaluates the arguments of a version-control procedure.
+pub fn eval_constant(
+    expr: &sqlparser::ast::Expr,
+) -> crate::error::Result<vdb_engine::value::Value> {
+    let typed = expr::bind(expr, &Scope::default())?;
+    typed.expr.eval(&[])
+}

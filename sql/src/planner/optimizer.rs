@@ -5,6 +5,9 @@
 //! 2. [`key_lookup`]: a filter over a scan of a table with a one-column primary key, with a
 //!    conjunct `key = constant` or `key <op> constant`, narrows the scan to a point lookup or a
 //!    key range on the prolly tree. The filter stays, so the range need only be a superset.
+//! 3. [`prune_versions`]: a filter over a version scan or a row diff drops the versions whose
+//!    tags (commit hash, date) make a conjunct false, so `WHERE to_commit = 'abc'` diffs one
+//!    pair of versions, and narrows a version scan's key range as rule 2 does.
 
 use std::ops::Bound;
 
@@ -22,6 +25,7 @@ pub type Rule = fn(Plan) -> Plan;
 pub const RULES: &[(&str, Rule)] = &[
     ("fold_constants", fold_constants),
     ("key_lookup", key_lookup),
+    ("prune_versions", prune_versions),
 ];
 
 /// Runs every rule in order.
@@ -268,4 +272,90 @@ fn key_value(value: &Value, key_type: &Type) -> Option<Value> {
         return None;
     }
     cast(value.clone(), key_type).ok()
+}
+
+/// Rule 3: version pruning (see the module header).
+pub fn prune_versions(plan: Plan) -> Plan {
+    transform(plan, &|node| match node {
+        Plan::Filter { source, predicate } => {
+            let source = match *source {
+                Plan::VersionScan {
+                    table,
+                    schema,
+                    versions,
+                    range,
+                } => {
+                    let width = schema.columns.len();
+                    let versions = versions
+                        .into_iter()
+                        .filter(|v| admits(&predicate, &[(width, &v.tags)]))
+                        .collect();
+                    let range = match range {
+                        KeyRange::All => key_range(&schema, &predicate),
+                        narrowed => narrowed,
+                    };
+                    Plan::VersionScan {
+                        table,
+                        schema,
+                        versions,
+                        range,
+                    }
+                }
+                Plan::RowDiff { table, pairs } => {
+                    let pairs = pairs
+                        .into_iter()
+                        .filter(|p| {
+                            let to_tags = p.to.columns.len();
+                            let from_tags = to_tags + p.to.tags.len() + p.from.columns.len();
+                            admits(
+                                &predicate,
+                                &[(to_tags, &p.to.tags), (from_tags, &p.from.tags)],
+                            )
+                        })
+                        .collect();
+                    Plan::RowDiff { table, pairs }
+                }
+                other => other,
+            };
+            Plan::Filter {
+                source: Box::new(source),
+                predicate,
+            }
+        }
+        other => other,
+    })
+}
+
+/// Whether rows with these tag values (each `(position, values)`) can satisfy `predicate`:
+/// false only if a conjunct that reads nothing but tags is false or NULL for them.
+fn admits(predicate: &Expr, tags: &[(usize, &Vec<Value>)]) -> bool {
+    let len = tags
+        .iter()
+        .map(|(at, values)| at + values.len())
+        .max()
+        .unwrap_or(0);
+    let mut row = vec![Value::Null; len];
+    let mut known = vec![false; len];
+    for (at, values) in tags {
+        for (i, v) in values.iter().enumerate() {
+            row[at + i] = v.clone();
+            known[at + i] = true;
+        }
+    }
+    predicate.conjuncts().into_iter().all(|conjunct| {
+        let mut only_tags = true;
+        let mut reads_column = false;
+        conjunct.walk(&mut |e| match e {
+            Expr::Column(i) => {
+                reads_column = true;
+                only_tags &= known.get(*i).copied().unwrap_or(false);
+            }
+            Expr::Subquery(_) | Expr::Outer { .. } | Expr::Param(_) => only_tags = false,
+            _ => {}
+        });
+        if !(only_tags && reads_column) {
+            return true;
+        }
+        !matches!(conjunct.eval(&row), Ok(Value::Bool(false) | Value::Null))
+    })
 }

@@ -62,6 +62,24 @@ pub struct AggregateCall {
     pub order_by: Vec<SortKey>,
 }
 
+/// One version of a table that a [`Plan::VersionScan`] or [`Plan::RowDiff`] reads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableVersion {
+    /// The table chunk (`None`: the table does not exist in this version).
+    pub table: Option<vdb_engine::Hash>,
+    /// For each output column, its position in this version's rows (`None`: NULL).
+    pub columns: Vec<Option<usize>>,
+    /// The values that follow this version's columns in each row.
+    pub tags: Vec<Value>,
+}
+
+/// The two versions a [`Plan::RowDiff`] compares.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DiffPair {
+    pub from: TableVersion,
+    pub to: TableVersion,
+}
+
 /// A set operation between two queries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SetOperator {
@@ -83,6 +101,19 @@ pub enum Plan {
         range: KeyRange,
         with_key: bool,
     },
+    /// Rows of one table at several versions, one version after another (`t AS OF 'v1'`,
+    /// `vdb_history_t`): each version's rows in key order, mapped to `schema`'s columns and
+    /// followed by the version's tags (commit hash, committer, date).
+    VersionScan {
+        table: String,
+        schema: Schema,
+        versions: Vec<TableVersion>,
+        range: KeyRange,
+    },
+    /// The changed rows of a table between pairs of versions (`vdb_diff_t`, `vdb_diff(...)`):
+    /// per row, the `to` columns and tags, the `from` columns and tags, and the diff type
+    /// (`added`, `modified`, `removed`).
+    RowDiff { table: String, pairs: Vec<DiffPair> },
     /// Rows for which the predicate is true.
     Filter { source: Box<Plan>, predicate: Expr },
     /// One output row per input row, computed from it.
@@ -166,6 +197,26 @@ impl Plan {
                     writeln!(f, "KeyRangeScan: {table} {}", range_text(lo, hi))
                 }
             },
+            Plan::VersionScan {
+                table,
+                versions,
+                range,
+                ..
+            } => {
+                let range = match range {
+                    KeyRange::All => String::new(),
+                    KeyRange::Point(v) => format!(" key = {}", Expr::Literal(v.clone())),
+                    KeyRange::Range(lo, hi) => format!(" {}", range_text(lo, hi)),
+                };
+                writeln!(
+                    f,
+                    "VersionScan: {table} ({} versions){range}",
+                    versions.len()
+                )
+            }
+            Plan::RowDiff { table, pairs, .. } => {
+                writeln!(f, "RowDiff: {table} ({} version pairs)", pairs.len())
+            }
             Plan::Filter { predicate, .. } => writeln!(f, "Filter: {predicate}"),
             Plan::Project { exprs, .. } => {
                 let list: Vec<String> = exprs.iter().map(ToString::to_string).collect();

@@ -55,9 +55,18 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
             let parts: Vec<String> = name.0.iter().map(ident_name).collect();
             let fname = match parts.as_slice() {
                 [n] => n.clone(),
-                [schema, n] if schema == "pg_catalog" => n.clone(),
+                [schema, n] if schema == "pg_catalog" || schema == "vdb" => n.clone(),
                 _ => return Err(Error::Unsupported(format!("FROM item {factor}"))),
             };
+            if crate::vc::procedures::is_procedure(&fname) {
+                return Err(Error::invalid(
+                    "0A000",
+                    format!("{fname}() must be called on its own: SELECT * FROM {fname}(...)"),
+                ));
+            }
+            if let Some(relation) = crate::vc::history::table_function(&fname, &exprs)? {
+                return Ok(relation_scope(relation, alias.as_ref()));
+            }
             return plan_table_function(&fname, &exprs, *with_ordinality, alias.as_ref());
         }
         ast::TableFactor::UNNEST {
@@ -91,13 +100,23 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
             return plan_cte(catalog, index, &cte, alias.as_ref());
         }
     }
+    if let Some((rev, table)) = revision_qualified(name) {
+        let relation = crate::vc::history::as_of(&table, &rev)?;
+        return Ok(relation_scope(relation, alias.as_ref()));
+    }
     let table = match resolve_table(name)? {
         TableRef::User(table) => table,
         TableRef::System(schema, table) => {
             return plan_system_table(&schema, &table, alias.as_ref());
         }
     };
-    let schema = catalog.must_get_table(&table)?.schema().clone();
+    let Some(found) = catalog.get_table(&table)? else {
+        if let Some(relation) = crate::vc::history::per_table(&table)? {
+            return Ok(relation_scope(relation, alias.as_ref()));
+        }
+        return Err(Error::UndefinedTable(table));
+    };
+    let schema = found.schema().clone();
     let relation = alias
         .as_ref()
         .map_or(table.clone(), |a| ident_name(&a.name));
@@ -188,6 +207,41 @@ fn plan_table_function(
     Ok((plan, Scope { columns }))
 }
 
+/// A name qualified by a revision-qualified database, `"db/rev".public.t` or `"db/rev".t`: the
+/// revision and the table.
+fn revision_qualified(name: &ast::ObjectName) -> Option<(String, String)> {
+    let parts: Vec<String> = name.0.iter().map(ident_name).collect();
+    let (database, table) = match parts.as_slice() {
+        [db, schema, table] if schema == "public" => (db, table),
+        [db, table] => (db, table),
+        _ => return None,
+    };
+    let (_, rev) = database.split_once('/')?;
+    Some((rev.to_string(), table.clone()))
+}
+
+/// The scope of a planned version-control relation, under its name or `alias`.
+fn relation_scope(
+    relation: crate::vc::history::Relation,
+    alias: Option<&ast::TableAlias>,
+) -> (Plan, Scope) {
+    let name = alias.map_or(relation.name.clone(), |a| ident_name(&a.name));
+    let renames: Vec<String> = alias
+        .map(|a| a.columns.iter().map(ident_name).collect())
+        .unwrap_or_default();
+    let columns = relation
+        .columns
+        .into_iter()
+        .enumerate()
+        .map(|(i, (column, ty))| ScopeColumn {
+            relation: Some(name.clone()),
+            name: renames.get(i).cloned().unwrap_or(column),
+            ty,
+        })
+        .collect();
+    (relation.plan, Scope { columns })
+}
+
 /// A pg_catalog or information_schema table: its rows, computed now from the statement's
 /// snapshot, as literal rows.
 fn plan_system_table(
@@ -203,24 +257,16 @@ fn plan_system_table(
     let Some((columns, rows)) = crate::system::system_table(&snapshot, schema, table)? else {
         return Err(Error::UndefinedTable(format!("{schema}.{table}")));
     };
-    let relation = alias.map_or(table.to_string(), |a| ident_name(&a.name));
-    let renames: Vec<String> = alias
-        .map(|a| a.columns.iter().map(ident_name).collect())
-        .unwrap_or_default();
-    let columns = columns
-        .into_iter()
-        .enumerate()
-        .map(|(i, (name, ty))| ScopeColumn {
-            relation: Some(relation.clone()),
-            name: renames.get(i).cloned().unwrap_or(name),
-            ty,
-        })
-        .collect();
     let rows = rows
         .into_iter()
         .map(|r| r.into_iter().map(Expr::Literal).collect())
         .collect();
-    Ok((Plan::Values { rows }, Scope { columns }))
+    let relation = crate::vc::history::Relation {
+        plan: Plan::Values { rows },
+        columns,
+        name: table.to_string(),
+    };
+    Ok(relation_scope(relation, alias))
 }
 
 fn cross(left: (Plan, Scope), right: (Plan, Scope)) -> Result<(Plan, Scope)> {

@@ -154,9 +154,9 @@ pub fn catalog_function(name: &str, args: Vec<Typed>) -> Result<Option<Typed>> {
         ("pg_get_expr", 2 | 3) => (F::GetExpr, "tob", Type::Text),
         ("pg_get_indexdef", 1 | 3) => (F::GetIndexdef, "oob", Type::Text),
         ("pg_get_constraintdef", 1 | 2) => (F::GetConstraintdef, "ob", Type::Text),
+        ("pg_table_is_visible", 1) => (F::TableIsVisible, "o", Type::Bool),
         (
-            "pg_table_is_visible"
-            | "pg_type_is_visible"
+            "pg_type_is_visible"
             | "pg_collation_is_visible"
             | "pg_function_is_visible"
             | "pg_opclass_is_visible",
@@ -195,6 +195,9 @@ pub fn catalog_function(name: &str, args: Vec<Typed>) -> Result<Option<Typed>> {
             (F::CurrentUser, "", Type::Text)
         }
         ("version", 0) => (F::Version, "", Type::Text),
+        ("active_branch", 0) => (F::ActiveBranch, "", Type::Text),
+        ("vdb_hashof", 1) => (F::HashOf, "t", Type::Text),
+        ("vdb_merge_base", 2) => (F::MergeBase, "tt", Type::Text),
         ("pg_backend_pid", 0) => (F::BackendPid, "", Type::Int4),
         ("array_to_string", 2 | 3) => (F::ArrayToString, "att", Type::Text),
         ("array_length" | "array_upper", 2) => (F::ArrayLength, "ao", Type::Int4),

@@ -20,6 +20,7 @@ use vdb_engine::table::RootValue;
 
 use crate::error::Result;
 use crate::settings::Settings;
+use crate::vc::VcContext;
 
 pub use objects::{
     nextval_sequence, quote_ident, Objects, Relation, BTREE_AM_OID, DATABASE_OWNER_OID,
@@ -34,6 +35,9 @@ pub struct Snapshot {
     pub root: RootValue,
     pub ns: NodeStore,
     pub settings: Settings,
+    /// The repository and branch, when the statement runs in a session (what version-control
+    /// functions, `vdb.*` tables and `AS OF` read).
+    pub vc: Option<VcContext>,
     objects: OnceLock<Objects>,
 }
 
@@ -49,7 +53,28 @@ impl Snapshot {
             root,
             ns,
             settings,
+            vc: None,
             objects: OnceLock::new(),
+        })
+    }
+
+    /// The same snapshot, in a repository session.
+    pub fn with_vc(self: Arc<Snapshot>, vc: VcContext) -> Arc<Snapshot> {
+        let mut snapshot = Arc::try_unwrap(self).unwrap_or_else(|shared| Snapshot {
+            root: shared.root.clone(),
+            ns: shared.ns.clone(),
+            settings: shared.settings.clone(),
+            vc: None,
+            objects: OnceLock::new(),
+        });
+        snapshot.vc = Some(vc);
+        Arc::new(snapshot)
+    }
+
+    /// The repository context, or 0A000 outside a session.
+    pub fn must_vc(&self) -> Result<&VcContext> {
+        self.vc.as_ref().ok_or_else(|| {
+            crate::error::Error::Unsupported("version control outside a repository session".into())
         })
     }
 
@@ -84,5 +109,5 @@ pub fn is_pg_catalog_table(name: &str) -> bool {
 
 /// Whether `schema` is one of the system schemas.
 pub fn is_system_schema(schema: &str) -> bool {
-    matches!(schema, "pg_catalog" | "information_schema")
+    matches!(schema, "pg_catalog" | "information_schema" | "vdb")
 }

@@ -23,6 +23,8 @@ pub const PG_CATALOG_OID: u32 = 11;
 pub const PUBLIC_OID: u32 = 2200;
 /// `information_schema`'s namespace OID (PostgreSQL assigns one at initdb; this is vdb's).
 pub const INFORMATION_SCHEMA_OID: u32 = 13_000;
+/// The `vdb` schema's namespace OID (vdb's version-control tables).
+pub const VDB_NAMESPACE_OID: u32 = 13_100;
 /// `pg_toast`'s namespace OID.
 pub const PG_TOAST_OID: u32 = 99;
 /// The bootstrap superuser's OID.
@@ -69,10 +71,12 @@ pub struct Constraint {
     pub definition: String,
 }
 
-/// A user table.
+/// A user table, or one of the `vdb` schema's tables.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Relation {
     pub oid: u32,
+    /// `PUBLIC_OID` for user tables, `VDB_NAMESPACE_OID` for the version-control tables.
+    pub namespace: u32,
     pub name: String,
     pub schema: Schema,
     pub indexes: Vec<Index>,
@@ -156,7 +160,40 @@ impl Objects {
             }
             objects.relations.push(relation);
         }
+        for name in crate::vc::tables::TABLES {
+            let columns = crate::vc::tables::columns(name).unwrap_or_default();
+            let spec: Vec<(&str, vdb_engine::value::Type, bool)> = columns
+                .iter()
+                .map(|(n, t)| (n.as_str(), t.clone(), true))
+                .collect();
+            let schema = Schema::new(&spec, &[])
+                .map_err(|e| Error::engine(format!("describing vdb.{name}"), e))?;
+            objects.relations.push(Relation {
+                oid: alloc.oid("vdb-table", name),
+                namespace: VDB_NAMESPACE_OID,
+                name: name.to_string(),
+                schema,
+                indexes: Vec::new(),
+                constraints: Vec::new(),
+            });
+        }
         Ok(objects)
+    }
+
+    /// The schema name of a relation's namespace.
+    pub fn schema_name(relation: &Relation) -> &'static str {
+        if relation.namespace == VDB_NAMESPACE_OID {
+            "vdb"
+        } else {
+            "public"
+        }
+    }
+
+    /// Whether the relation with this OID is on the search path (`pg_table_is_visible`):
+    /// everything but the `vdb` schema's tables.
+    pub fn is_visible(&self, oid: u32) -> bool {
+        self.relation(oid)
+            .is_none_or(|r| r.namespace != VDB_NAMESPACE_OID)
     }
 
     /// The relation with this OID.
@@ -167,6 +204,9 @@ impl Objects {
     /// The name of the relation (table, index or sequence) with this OID.
     pub fn relation_name(&self, oid: u32) -> Option<String> {
         for r in &self.relations {
+            if r.oid == oid && r.namespace == VDB_NAMESPACE_OID {
+                return Some(format!("vdb.{}", r.name));
+            }
             if r.oid == oid {
                 return Some(r.name.clone());
             }
@@ -182,7 +222,14 @@ impl Objects {
 
     /// The OID of the relation (table, index or sequence) named `name` in `public`.
     pub fn relation_oid(&self, name: &str) -> Option<u32> {
-        for r in &self.relations {
+        if let Some(vdb) = name.strip_prefix("vdb.") {
+            return self
+                .relations
+                .iter()
+                .find(|r| r.namespace == VDB_NAMESPACE_OID && r.name == vdb)
+                .map(|r| r.oid);
+        }
+        for r in self.relations.iter().filter(|r| r.namespace == PUBLIC_OID) {
             if r.name == name {
                 return Some(r.oid);
             }
@@ -344,6 +391,7 @@ fn relation(
     }
     Relation {
         oid,
+        namespace: PUBLIC_OID,
         name: name.to_string(),
         schema: schema.clone(),
         indexes,

@@ -22,6 +22,9 @@ type Row = BTreeMap<&'static str, Value>;
 
 /// The table `schema.name` if it is a system table.
 pub fn system_table(snapshot: &Snapshot, schema: &str, name: &str) -> Result<Option<TableRows>> {
+    if schema == "vdb" {
+        return crate::vc::tables::table(snapshot.must_vc()?, name);
+    }
     let Some((_, _, columns)) = SYSTEM_TABLES
         .iter()
         .find(|(s, n, _)| *s == schema && *n == name)
@@ -108,6 +111,7 @@ fn pg_namespace() -> Vec<Row> {
         (PUBLIC_OID, "public"),
         (INFORMATION_SCHEMA_OID, "information_schema"),
         (PG_TOAST_OID, "pg_toast"),
+        (VDB_NAMESPACE_OID, "vdb"),
     ]
     .into_iter()
     .map(|(o, n)| {
@@ -148,6 +152,7 @@ fn pg_class(objects: &Objects) -> Vec<Row> {
     let mut rows = Vec::new();
     for r in &objects.relations {
         let mut t = class_row(r.oid, &r.name, "r", r.schema.columns.len());
+        t.insert("relnamespace", oid(r.namespace));
         t.insert("relam", oid(HEAP_AM_OID));
         t.insert("relhasindex", Value::Bool(!r.indexes.is_empty()));
         let checks = r.constraints.iter().filter(|c| c.kind == 'c').count();
@@ -560,7 +565,7 @@ fn pg_tables(objects: &Objects) -> Vec<Row> {
         .iter()
         .map(|r| {
             row([
-                ("schemaname", text("public")),
+                ("schemaname", text(Objects::schema_name(r))),
                 ("tablename", text(&r.name)),
                 ("tableowner", text("postgres")),
                 ("hasindexes", Value::Bool(!r.indexes.is_empty())),
@@ -574,16 +579,22 @@ fn yes_no(b: bool) -> Value {
 }
 
 fn schemata(snapshot: &Snapshot) -> Vec<Row> {
-    ["information_schema", "pg_catalog", "pg_toast", "public"]
-        .into_iter()
-        .map(|s| {
-            row([
-                ("catalog_name", text(snapshot.database())),
-                ("schema_name", text(s)),
-                ("schema_owner", text(snapshot.user())),
-            ])
-        })
-        .collect()
+    [
+        "information_schema",
+        "pg_catalog",
+        "pg_toast",
+        "public",
+        "vdb",
+    ]
+    .into_iter()
+    .map(|s| {
+        row([
+            ("catalog_name", text(snapshot.database())),
+            ("schema_name", text(s)),
+            ("schema_owner", text(snapshot.user())),
+        ])
+    })
+    .collect()
 }
 
 fn is_tables(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
@@ -593,10 +604,10 @@ fn is_tables(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
         .map(|r| {
             row([
                 ("table_catalog", text(snapshot.database())),
-                ("table_schema", text("public")),
+                ("table_schema", text(Objects::schema_name(r))),
                 ("table_name", text(&r.name)),
                 ("table_type", text("BASE TABLE")),
-                ("is_insertable_into", yes_no(true)),
+                ("is_insertable_into", yes_no(r.namespace == PUBLIC_OID)),
                 ("is_typed", yes_no(false)),
             ])
         })
@@ -620,7 +631,7 @@ fn is_columns(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
         for (i, c) in r.schema.columns.iter().enumerate() {
             let mut cells = row([
                 ("table_catalog", text(snapshot.database())),
-                ("table_schema", text("public")),
+                ("table_schema", text(Objects::schema_name(r))),
                 ("table_name", text(&r.name)),
                 ("column_name", text(&c.name)),
                 ("ordinal_position", Value::Int4(i32::from(attnum(i)))),

@@ -13,7 +13,6 @@
 //! is an error naming the column. The expression must be one expression: text with a statement-ending
 //! `;` is refused, so a filter can never run a second statement.
 
-use super::sql::{ident, quote, typed_literal};
 use super::Column;
 use crate::context::Result;
 use crate::fail;
@@ -23,6 +22,7 @@ use std::sync::Arc;
 use vdb_engine::repo::{Repository, RowDiff, TableDiff};
 use vdb_engine::table::Schema;
 use vdb_engine::value::{Type, Value};
+use vdb_sql::vc::patch::{ident, quote, typed_literal};
 use vdb_sql::{Session, StatementResult};
 
 /// Rows per `VALUES` query.

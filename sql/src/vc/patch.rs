@@ -1,5 +1,6 @@
-//! `vdb diff --format sql`: statements that turn the first state into the second, valid for
-//! psql (PostgreSQL's dialect, `standard_conforming_strings` on).
+//! Patches: SQL statements that turn the first state into the second, valid for psql
+//! (PostgreSQL's dialect, `standard_conforming_strings` on). `vdb diff --format sql` prints
+//! them and `vdb_patch(from, to)` returns them as rows.
 //!
 //! Per table: an added table becomes `CREATE TABLE` then `INSERT`s; a dropped one `DROP
 //! TABLE`; a modified one first gets `ALTER TABLE` for the schema changes SQL can say simply
@@ -9,11 +10,10 @@
 //! old primary-key values. A keyless table finds rows by all their columns, so a `DELETE` there
 //! removes every duplicate of the row.
 
-use crate::context::Result;
+use crate::types::to_pg_text;
 use vdb_engine::repo::{RowDiff, SchemaChange, TableChange, TableDiff};
 use vdb_engine::table::Schema;
 use vdb_engine::value::{Type, Value};
-use vdb_sql::types::to_pg_text;
 
 /// An identifier as SQL: bare when it is a lowercase simple name, else double-quoted.
 pub fn ident(name: &str) -> String {
@@ -107,57 +107,57 @@ pub fn typed_literal(value: &Value, ty: &Type) -> String {
     }
 }
 
-/// Prints the statements for one table diff, its rows (already filtered) streaming through.
-pub fn print_statements(
+/// Passes `emit` the statements for one table diff, its rows (already filtered) streaming
+/// through.
+pub fn statements<E>(
     d: &TableDiff,
-    rows: &mut dyn Iterator<Item = Result<RowDiff>>,
-) -> Result<()> {
+    rows: &mut dyn Iterator<Item = Result<RowDiff, E>>,
+    emit: &mut dyn FnMut(String),
+) -> Result<(), E> {
     let table = ident(&d.name);
     let from = d.from.as_ref().map(|t| t.schema());
     let to = d.to.as_ref().map(|t| t.schema());
     match (d.change, from, to) {
         (TableChange::Dropped, _, _) => {
-            println!("DROP TABLE {table};");
+            emit(format!("DROP TABLE {table};"));
             return Ok(());
         }
-        (TableChange::Added, _, Some(to)) => println!("{}", create_table(&table, to)),
+        (TableChange::Added, _, Some(to)) => emit(create_table(&table, to)),
         _ => {
             for change in &d.schema_changes {
-                println!("{}", alter(&table, change));
+                emit(alter(&table, change));
             }
         }
     }
     for row in rows {
         let row = row?;
-        println!(
-            "{}",
-            match &row {
-                RowDiff::Added { row, .. } => insert(&table, to, row),
-                RowDiff::Deleted { row, .. } => {
-                    format!("DELETE FROM {table} WHERE {};", locate(from, to, row))
-                }
-                RowDiff::Modified { old, cells, .. } => {
-                    let sets: Vec<String> = cells
-                        .iter()
-                        .filter(|c| to.is_some_and(|s| s.get_column(&c.column).is_some()))
-                        .map(|c| format!("{} = {}", ident(&c.column), literal(&c.new)))
-                        .collect();
-                    if sets.is_empty() {
-                        continue;
-                    }
-                    format!(
-                        "UPDATE {table} SET {} WHERE {};",
-                        sets.join(", "),
-                        locate(from, to, old)
-                    )
-                }
+        emit(match &row {
+            RowDiff::Added { row, .. } => insert(&table, to, row),
+            RowDiff::Deleted { row, .. } => {
+                format!("DELETE FROM {table} WHERE {};", locate(from, to, row))
             }
-        );
+            RowDiff::Modified { old, cells, .. } => {
+                let sets: Vec<String> = cells
+                    .iter()
+                    .filter(|c| to.is_some_and(|s| s.get_column(&c.column).is_some()))
+                    .map(|c| format!("{} = {}", ident(&c.column), literal(&c.new)))
+                    .collect();
+                if sets.is_empty() {
+                    continue;
+                }
+                format!(
+                    "UPDATE {table} SET {} WHERE {};",
+                    sets.join(", "),
+                    locate(from, to, old)
+                )
+            }
+        });
     }
     Ok(())
 }
 
-fn create_table(table: &str, schema: &Schema) -> String {
+/// `CREATE TABLE` for a schema: columns with types, defaults and NOT NULL, and the primary key.
+pub fn create_table(table: &str, schema: &Schema) -> String {
     let mut parts: Vec<String> = schema
         .columns
         .iter()

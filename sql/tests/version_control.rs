@@ -1,0 +1,467 @@
+//! Version control from SQL, end to end through `Session`: procedures (`vdb_commit`,
+//! `vdb_merge`...), the `vdb.*` tables, `AS OF`, the per-table history and diff tables, the
+//! diff table functions, read-only revision sessions, and their errors' SQLSTATEs.
+
+use std::sync::Arc;
+
+use vdb_engine::repo::{Repository, Signature};
+use vdb_engine::store::MemoryStore;
+use vdb_engine::value::Value;
+use vdb_sql::{Session, StatementResult};
+
+fn repo() -> Arc<Repository> {
+    let store = Arc::new(MemoryStore::new());
+    let signature = Signature::new("test", "test@example.invalid", 0);
+    Arc::new(Repository::init(store, "main", &signature).expect("init"))
+}
+
+fn rows(session: &mut Session, sql: &str) -> Vec<Vec<Value>> {
+    match session.execute(sql).expect(sql).pop() {
+        Some(StatementResult::Rows { rows, .. }) => rows,
+        other => panic!("{sql}: expected rows, got {other:?}"),
+    }
+}
+
+fn columns(session: &mut Session, sql: &str) -> Vec<String> {
+    match session.execute(sql).expect(sql).pop() {
+        Some(StatementResult::Rows { columns, .. }) => columns.into_iter().map(|c| c.0).collect(),
+        other => panic!("{sql}: expected rows, got {other:?}"),
+    }
+}
+
+/// The single value of a one-row, one-column result, as text.
+fn one(session: &mut Session, sql: &str) -> String {
+    let rows = rows(session, sql);
+    assert_eq!(rows.len(), 1, "{sql}: {rows:?}");
+    vdb_sql::types::to_pg_text(&rows[0][0]).unwrap_or_else(|| "NULL".into())
+}
+
+fn fails(session: &mut Session, sql: &str) -> (String, String) {
+    match session.execute(sql) {
+        Ok(r) => panic!("{sql}: expected an error, got {r:?}"),
+        Err(e) => (e.sqlstate().to_string(), e.to_string()),
+    }
+}
+
+fn text(rows: &[Vec<Value>]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|r| {
+            r.iter()
+                .map(|v| vdb_sql::types::to_pg_text(v).unwrap_or_else(|| "NULL".into()))
+                .collect()
+        })
+        .collect()
+}
+
+/// A labels table with three rows, committed as "load" and tagged v1.
+fn labelled() -> (Arc<Repository>, Session, String) {
+    let repo = repo();
+    let mut s = Session::new(repo.clone(), "main");
+    s.execute(
+        "CREATE TABLE labels (id bigint PRIMARY KEY, label int, note text);
+         INSERT INTO labels VALUES (1, 0, 'a'), (2, 1, 'b'), (3, 2, 'c')",
+    )
+    .expect("setup");
+    let hash = one(&mut s, "SELECT vdb_commit('-Am', 'load')");
+    one(&mut s, "SELECT vdb_tag('v1')");
+    (repo, s, hash)
+}
+
+#[test]
+fn commit_returns_the_hash_that_log_and_hashof_show() {
+    let (_, mut s, hash) = labelled();
+    assert_eq!(hash.len(), 40);
+    assert!(hash.chars().all(|c| c.is_ascii_hexdigit()));
+    assert_eq!(one(&mut s, "SELECT vdb_hashof('HEAD')"), hash);
+    assert_eq!(one(&mut s, "SELECT vdb_hashof('v1')"), hash);
+    assert_eq!(one(&mut s, "SELECT active_branch()"), "main");
+    let log = text(&rows(&mut s, "SELECT commit_hash, message FROM vdb.log"));
+    assert_eq!(log[0], vec![hash.clone(), "load".to_string()]);
+    assert_eq!(log.len(), 2, "the load and the initial commit");
+    assert_eq!(
+        text(&rows(&mut s, "SELECT tag_name, tag_hash FROM vdb.tags")),
+        vec![vec!["v1".to_string(), hash.clone()]]
+    );
+    // Nothing is left to commit, so status is empty and an empty commit is refused.
+    assert!(rows(&mut s, "SELECT * FROM vdb.status").is_empty());
+    let (state, _) = fails(&mut s, "SELECT vdb_commit('-am', 'nothing')");
+    assert_eq!(state, "22023");
+    // A change shows in status, unstaged, then staged.
+    s.execute("UPDATE labels SET label = 9 WHERE id = 2")
+        .unwrap();
+    assert_eq!(
+        text(&rows(
+            &mut s,
+            "SELECT table_name, staged, status FROM vdb.status"
+        )),
+        vec![vec!["labels", "f", "modified"]]
+    );
+    one(&mut s, "SELECT vdb_add('labels')");
+    assert_eq!(
+        text(&rows(&mut s, "SELECT table_name, staged FROM vdb.status")),
+        vec![vec!["labels", "t"]]
+    );
+    let second = one(
+        &mut s,
+        "SELECT vdb_commit('-m', 'relabel 2', '--author', 'Ada <ada@x.org>')",
+    );
+    assert_eq!(
+        text(&rows(
+            &mut s,
+            "SELECT author, author_email, parents FROM vdb.log LIMIT 1"
+        )),
+        vec![vec!["Ada", "ada@x.org", "1"]]
+    );
+    assert_eq!(one(&mut s, "SELECT vdb_hashof('HEAD~1')"), hash);
+    assert_ne!(second, hash);
+}
+
+#[test]
+fn as_of_reads_past_revisions_and_joins_two_of_them() {
+    let (_, mut s, first) = labelled();
+    s.execute("UPDATE labels SET label = 7 WHERE id IN (1, 3)")
+        .unwrap();
+    one(&mut s, "SELECT vdb_commit('-am', 'relabel')");
+    assert_eq!(
+        one(&mut s, "SELECT label FROM labels AS OF 'v1' WHERE id = 1"),
+        "0"
+    );
+    assert_eq!(
+        one(&mut s, "SELECT label FROM labels AS OF 'HEAD' WHERE id = 1"),
+        "7"
+    );
+    assert_eq!(
+        one(
+            &mut s,
+            &format!("SELECT count(*) FROM labels AS OF '{first}'")
+        ),
+        "3"
+    );
+    // FOR SYSTEM_TIME AS OF and the revision-qualified name mean the same.
+    assert_eq!(
+        one(
+            &mut s,
+            "SELECT label FROM labels FOR SYSTEM_TIME AS OF 'HEAD~1' WHERE id = 3"
+        ),
+        "2"
+    );
+    assert_eq!(
+        one(
+            &mut s,
+            "SELECT label FROM \"vdb/v1\".public.labels WHERE id = 3"
+        ),
+        "2"
+    );
+    // One query compares two revisions of the table, row by row.
+    let changed = rows(
+        &mut s,
+        "SELECT old.id, old.label, new.label FROM labels AS OF 'v1' old \
+         JOIN labels AS OF 'main' AS new ON old.id = new.id \
+         WHERE old.label <> new.label ORDER BY old.id",
+    );
+    assert_eq!(
+        text(&changed),
+        vec![vec!["1", "0", "7"], vec!["3", "2", "7"]]
+    );
+    // A key filter on a past revision is a point lookup.
+    let plan = text(&rows(
+        &mut s,
+        "EXPLAIN SELECT * FROM labels AS OF 'v1' WHERE id = 2",
+    ));
+    assert!(
+        plan.iter()
+            .any(|l| l[0].contains("VersionScan") && l[0].contains("key = 2")),
+        "{plan:?}"
+    );
+    // An unknown revision names itself.
+    let (state, message) = fails(&mut s, "SELECT * FROM labels AS OF 'nope'");
+    assert_eq!(state, "42704", "{message}");
+    assert!(message.contains("nope"), "{message}");
+    // A table that did not exist then is 42P01.
+    s.execute("CREATE TABLE later (id int PRIMARY KEY)")
+        .unwrap();
+    assert_eq!(fails(&mut s, "SELECT * FROM later AS OF 'v1'").0, "42P01");
+}
+
+#[test]
+fn branches_merge_cleanly_and_conflicts_resolve() {
+    let (_, mut s, _) = labelled();
+    one(&mut s, "SELECT vdb_branch('feature')");
+    assert_eq!(
+        text(&rows(&mut s, "SELECT * FROM vdb_checkout('feature')")),
+        vec![vec!["0", "Switched to branch 'feature'"]]
+    );
+    assert_eq!(one(&mut s, "SELECT active_branch()"), "feature");
+    s.execute("UPDATE labels SET label = 5 WHERE id = 1")
+        .unwrap();
+    one(&mut s, "SELECT vdb_commit('-am', 'feature relabels 1')");
+    one(&mut s, "SELECT vdb_checkout('main')");
+    assert_eq!(one(&mut s, "SELECT label FROM labels WHERE id = 1"), "0");
+    s.execute("UPDATE labels SET note = 'z' WHERE id = 3")
+        .unwrap();
+    one(&mut s, "SELECT vdb_commit('-am', 'main edits 3')");
+    let merged = rows(&mut s, "SELECT * FROM vdb_merge('feature')");
+    assert_eq!(text(&merged)[0][1..], ["f", "0", "merge successful"]);
+    assert_eq!(
+        text(&rows(
+            &mut s,
+            "SELECT id, label, note FROM labels ORDER BY id"
+        )),
+        vec![
+            vec!["1", "5", "a"],
+            vec!["2", "1", "b"],
+            vec!["3", "2", "z"]
+        ]
+    );
+    let base = one(&mut s, "SELECT vdb_merge_base('main', 'feature')");
+    assert_eq!(base, one(&mut s, "SELECT vdb_hashof('feature')"));
+    // Now a conflict: both sides change row 2's label.
+    one(&mut s, "CALL vdb_checkout('feature')");
+    s.execute("UPDATE labels SET label = 100 WHERE id = 2")
+        .unwrap();
+    one(&mut s, "SELECT vdb_commit('-am', 'theirs')");
+    one(&mut s, "SELECT vdb_checkout('main')");
+    s.execute("UPDATE labels SET label = 200 WHERE id = 2")
+        .unwrap();
+    one(&mut s, "SELECT vdb_commit('-am', 'ours')");
+    let merged = text(&rows(
+        &mut s,
+        "SELECT hash, conflicts FROM vdb_merge('feature')",
+    ));
+    assert_eq!(merged, vec![vec!["NULL", "1"]]);
+    assert_eq!(
+        text(&rows(&mut s, "SELECT * FROM vdb.conflicts")),
+        vec![vec!["labels", "1"]]
+    );
+    assert_eq!(one(&mut s, "SELECT is_merging FROM vdb.merge_status"), "t");
+    assert_eq!(
+        text(&rows(
+            &mut s,
+            "SELECT base_label, our_label, their_label, our_diff_type FROM vdb_conflicts_labels"
+        )),
+        vec![vec!["1", "200", "100", "modified"]]
+    );
+    assert_eq!(
+        fails(&mut s, "SELECT vdb_commit('-am', 'too early')").0,
+        "55000"
+    );
+    one(&mut s, "SELECT vdb_conflicts_resolve('--theirs', 'labels')");
+    assert!(rows(&mut s, "SELECT * FROM vdb.conflicts").is_empty());
+    assert_eq!(one(&mut s, "SELECT label FROM labels WHERE id = 2"), "100");
+    one(&mut s, "SELECT vdb_commit('-m', 'merge feature')");
+    assert_eq!(one(&mut s, "SELECT parents FROM vdb.log LIMIT 1"), "2");
+    assert_eq!(one(&mut s, "SELECT is_merging FROM vdb.merge_status"), "f");
+    let branches = text(&rows(
+        &mut s,
+        "SELECT name, is_current FROM vdb.branches ORDER BY name",
+    ));
+    assert_eq!(branches, vec![vec!["feature", "f"], vec!["main", "t"]]);
+}
+
+#[test]
+fn diff_tables_and_functions_show_cell_changes_and_prune_by_commit() {
+    let (_, mut s, first) = labelled();
+    s.execute("UPDATE labels SET label = 4 WHERE id = 2; DELETE FROM labels WHERE id = 3; INSERT INTO labels VALUES (4, 4, 'd')")
+        .unwrap();
+    let second = one(&mut s, "SELECT vdb_commit('-am', 'second')");
+    s.execute("UPDATE labels SET note = 'w' WHERE id = 1")
+        .unwrap();
+    let diff = text(&rows(
+        &mut s,
+        "SELECT to_id, from_id, from_label, to_label, diff_type FROM vdb_diff('v1', 'HEAD', 'labels') ORDER BY coalesce(to_id, from_id)",
+    ));
+    assert_eq!(
+        diff,
+        vec![
+            vec!["2", "2", "1", "4", "modified"],
+            vec!["NULL", "3", "2", "NULL", "removed"],
+            vec!["4", "NULL", "NULL", "4", "added"],
+        ]
+    );
+    // The range form, and WORKING.
+    assert_eq!(
+        one(
+            &mut s,
+            "SELECT count(*) FROM vdb_diff('v1..HEAD', 'labels')"
+        ),
+        "3"
+    );
+    assert_eq!(
+        text(&rows(
+            &mut s,
+            "SELECT to_note, to_commit FROM vdb_diff('HEAD', 'WORKING', 'labels')"
+        )),
+        vec![vec!["w", "WORKING"]]
+    );
+    // vdb_diff_labels walks the history; the working change leads.
+    let all = text(&rows(
+        &mut s,
+        "SELECT to_commit, from_commit, count(*) FROM vdb_diff_labels GROUP BY to_commit, from_commit ORDER BY 3",
+    ));
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert!(all.contains(&vec![
+        "WORKING".to_string(),
+        second.clone(),
+        "1".to_string()
+    ]));
+    assert!(all.contains(&vec![second.clone(), first, "3".to_string()]));
+    // A filter on to_commit diffs one pair of versions.
+    let explain = text(&rows(
+        &mut s,
+        &format!("EXPLAIN SELECT * FROM vdb_diff_labels WHERE to_commit = '{second}'"),
+    ));
+    assert!(
+        explain
+            .iter()
+            .any(|l| l[0].contains("RowDiff: vdb_diff_labels (1 version pairs)")),
+        "{explain:?}"
+    );
+    assert_eq!(
+        one(
+            &mut s,
+            &format!("SELECT count(*) FROM vdb_diff_labels WHERE to_commit = '{second}'")
+        ),
+        "3"
+    );
+    // Stat, summary, patch and schema diff.
+    assert_eq!(
+        text(&rows(
+            &mut s,
+            "SELECT table_name, rows_unmodified, rows_added, rows_deleted, rows_modified, cells_modified, old_row_count, new_row_count FROM vdb_diff_stat('v1', 'HEAD')"
+        )),
+        vec![vec!["labels", "1", "1", "1", "1", "1", "3", "3"]]
+    );
+    assert_eq!(
+        text(&rows(
+            &mut s,
+            "SELECT * FROM vdb_diff_summary('v1', 'HEAD')"
+        )),
+        vec![vec!["labels", "labels", "modified", "t", "f"]]
+    );
+    let patch = text(&rows(
+        &mut s,
+        "SELECT statement FROM vdb_patch('v1', 'HEAD') ORDER BY statement_order",
+    ));
+    assert_eq!(
+        patch,
+        vec![
+            vec!["UPDATE labels SET label = 4 WHERE id = 2;"],
+            vec!["DELETE FROM labels WHERE id = 3;"],
+            vec!["INSERT INTO labels (id, label, note) VALUES (4, 4, 'd');"],
+        ]
+    );
+    s.execute("ALTER TABLE labels ADD COLUMN score float8")
+        .unwrap();
+    let schema = text(&rows(
+        &mut s,
+        "SELECT to_create_statement FROM vdb_schema_diff('HEAD', 'WORKING')",
+    ));
+    assert_eq!(schema.len(), 1);
+    assert!(
+        schema[0][0].contains("score double precision"),
+        "{schema:?}"
+    );
+    assert_eq!(one(&mut s, "SELECT count(*) FROM vdb_log('v1..HEAD')"), "1");
+    assert_eq!(one(&mut s, "SELECT count(*) FROM vdb_log()"), "3");
+}
+
+#[test]
+fn history_lists_rows_per_commit_and_prunes_by_hash() {
+    let (_, mut s, first) = labelled();
+    s.execute("UPDATE labels SET label = 8 WHERE id = 1")
+        .unwrap();
+    let second = one(&mut s, "SELECT vdb_commit('-am', 'second')");
+    assert_eq!(
+        columns(&mut s, "SELECT * FROM vdb_history_labels")[3..],
+        ["commit_hash", "committer", "commit_date"]
+    );
+    assert_eq!(one(&mut s, "SELECT count(*) FROM vdb_history_labels"), "6");
+    assert_eq!(
+        text(&rows(
+            &mut s,
+            "SELECT commit_hash, label FROM vdb_history_labels WHERE id = 1 ORDER BY label DESC"
+        )),
+        vec![
+            vec![second, "8".to_string()],
+            vec![first.clone(), "0".to_string()]
+        ]
+    );
+    let explain = text(&rows(
+        &mut s,
+        &format!(
+            "EXPLAIN SELECT * FROM vdb_history_labels WHERE commit_hash = '{first}' AND id = 1"
+        ),
+    ));
+    assert!(
+        explain
+            .iter()
+            .any(|l| l[0].contains("(1 versions) key = 1")),
+        "{explain:?}"
+    );
+}
+
+#[test]
+fn revision_sessions_are_read_only() {
+    let (repo, mut s, _) = labelled();
+    s.execute("UPDATE labels SET label = 3 WHERE id = 1")
+        .unwrap();
+    one(&mut s, "SELECT vdb_commit('-am', 'later')");
+    let mut old = Session::at_revision(repo.clone(), "main", "v1").expect("v1");
+    assert_eq!(one(&mut old, "SELECT label FROM labels WHERE id = 1"), "0");
+    assert_eq!(one(&mut old, "SELECT active_branch()"), "NULL");
+    let (state, message) = fails(&mut old, "INSERT INTO labels VALUES (9, 9, 'x')");
+    assert_eq!(state, "25006", "{message}");
+    assert!(message.contains("read-only"), "{message}");
+    assert_eq!(fails(&mut old, "SELECT vdb_commit('-am', 'x')").0, "25006");
+    assert_eq!(fails(&mut old, "CREATE TABLE x (id int)").0, "25006");
+    // Nothing was written: the branch still has three rows.
+    assert_eq!(one(&mut s, "SELECT count(*) FROM labels"), "3");
+    // Checking out a branch leaves the pinned revision.
+    one(&mut old, "SELECT vdb_checkout('main')");
+    assert_eq!(one(&mut old, "SELECT label FROM labels WHERE id = 1"), "3");
+    assert!(Session::at_revision(repo, "main", "no-such-rev").is_err());
+}
+
+#[test]
+fn procedures_in_a_transaction_commit_its_changes() {
+    let (_, mut s, _) = labelled();
+    s.execute("BEGIN; INSERT INTO labels VALUES (4, 4, 'd')")
+        .unwrap();
+    one(&mut s, "SELECT vdb_commit('-Am', 'inside a block')");
+    s.execute("ROLLBACK").unwrap();
+    assert_eq!(one(&mut s, "SELECT count(*) FROM labels"), "4");
+    assert_eq!(
+        one(&mut s, "SELECT message FROM vdb.log LIMIT 1"),
+        "inside a block"
+    );
+    // Switching branches with changes pending in a block is refused.
+    s.execute("BEGIN").unwrap();
+    one(&mut s, "SELECT vdb_branch('other')");
+    s.execute("DELETE FROM labels WHERE id = 4").unwrap();
+    assert_eq!(fails(&mut s, "SELECT vdb_checkout('other')").0, "25001");
+    s.execute("ROLLBACK").unwrap();
+}
+
+#[test]
+fn bad_arguments_are_usage_errors() {
+    let (_, mut s, _) = labelled();
+    for (sql, state) in [
+        ("SELECT vdb_commit()", "22023"),
+        ("SELECT vdb_commit('--bogus')", "22023"),
+        ("SELECT vdb_checkout('no-such-branch')", "22023"),
+        ("SELECT vdb_merge('no-such-branch')", "42704"),
+        ("SELECT vdb_branch()", "22023"),
+        ("SELECT vdb_branch('-d', 'main')", "22023"),
+        ("SELECT vdb_commit(NULL)", "22004"),
+        ("SELECT vdb_commit('-am', 'x') FROM labels", "0A000"),
+        ("SELECT 'x' || vdb_hashof('nope')", "42704"),
+        ("SELECT * FROM vdb_diff('v1')", "22023"),
+        ("SELECT * FROM vdb_diff('v1', 'HEAD', 'missing')", "42P01"),
+        ("SELECT * FROM vdb.nope", "42P01"),
+    ] {
+        let (got, message) = fails(&mut s, sql);
+        assert_eq!(got, state, "{sql}: {message}");
+    }
+    // The session is still usable.
+    assert_eq!(one(&mut s, "SELECT count(*) FROM labels"), "3");
+}
