@@ -927,6 +927,13 @@ fn setting_value(values: &[sqlparser::ast::Expr]) -> Result<Option<String>> {
 /// 0.52 has no RESET statement); `None` for any other text.
 fn reset_target(sql: &str) -> Option<String> {
     use sqlparser::tokenizer::{Token, Tokenizer};
+    // Only a statement that starts with RESET is worth tokenizing (comments aside).
+    let start = sql.trim_start();
+    let first = start.get(..5)?;
+    if !first.eq_ignore_ascii_case("reset") && !start.starts_with("--") && !start.starts_with("/*")
+    {
+        return None;
+    }
     let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
     let words: Vec<&Token> = tokens
         .iter()

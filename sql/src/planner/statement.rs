@@ -641,8 +641,9 @@ fn plan_insert(catalog: &Catalog<'_>, insert: &ast::Insert) -> Result<Planned> {
             if source.order_by.is_none() && source.limit.is_none() && source.offset.is_none() =>
         {
             let mut rows = Vec::new();
+            let width = values.rows.first().map_or(0, Vec::len);
             for row in &values.rows {
-                if values.rows.iter().any(|r| r.len() != row.len()) {
+                if row.len() != width {
                     return Err(Error::invalid(
                         "42601",
                         "VALUES lists must all be the same length",
