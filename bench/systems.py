@@ -564,7 +564,7 @@ HOW = {
                        "`SELECT dolt_merge(branch)`"},
     "W7": {s: "`SELECT label, count(*), avg(score) FROM labels GROUP BY label`"
            for s in SYSTEMS},
-    "W8": {"vdb-embedded": "bytes of the repository directory (`.vdb/store`)",
+    "W8": {"vdb-embedded": "bytes of the runner's store directory (a `DiskStore`)",
            "vdb-wire": "bytes of the served data directory",
            "postgres": "`pg_database_size` of the benchmark database",
            "doltlite": "bytes of the repository file (and its lock file)"},
