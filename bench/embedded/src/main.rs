@@ -304,3 +304,19 @@ fn main() {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::csv_chunks;
+
+    #[test]
+    fn chunks_cut_after_every_batch_lines_and_keep_every_byte() {
+        let data = b"1,a\n2,b\n3,c\n4,d\n5,e";
+        assert_eq!(csv_chunks(data, 0), vec![&data[..]]);
+        let two = csv_chunks(data, 2);
+        assert_eq!(two, vec![&b"1,a\n2,b\n"[..], b"3,c\n4,d\n", b"5,e"]);
+        assert_eq!(two.concat(), data);
+        assert_eq!(csv_chunks(b"1,a\n2,b\n", 2), vec![&b"1,a\n2,b\n"[..]]);
+        assert_eq!(csv_chunks(b"", 3), Vec::<&[u8]>::new());
+    }
+}
