@@ -336,3 +336,24 @@ fn urls_names_and_manifests_that_escape_are_refused() {
     assert!(a.remote_list().unwrap().is_empty());
     assert!(matches!(a.fetch("origin"), Err(Error::NotFound(_))));
 }
+
+#[test]
+fn of_two_manifests_with_one_number_only_the_first_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = new_repo();
+    let c1 = write_rows(&a, 0..5, "a");
+    a.remote_add("origin", &url(&dir), &RemoteOptions::default())
+        .unwrap();
+    a.push("origin", "main", "main", false).unwrap();
+    let remote = Remote::open_named(&**a.store(), "origin").unwrap();
+    let current = remote.manifest().unwrap().unwrap();
+    let mut mine = current.clone();
+    mine.seq += 1;
+    mine.set_ref("refs/heads/other", Some(c1));
+    let mut theirs = current.clone();
+    theirs.seq += 1;
+    theirs.set_ref("refs/heads/main", None);
+    assert!(vdb_remote::manifest::publish(remote.backend(), &mine).unwrap());
+    assert!(!vdb_remote::manifest::publish(remote.backend(), &theirs).unwrap());
+    assert_eq!(remote.manifest().unwrap().unwrap(), mine);
+}
