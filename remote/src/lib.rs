@@ -28,7 +28,9 @@ pub use backend::{parse_url, Location, RemoteOptions};
 pub use config::{get_remote, must_get_remote, remote_list, RemoteConfig, REMOTES_ROOT_PREFIX};
 pub use error::{Error, Result};
 pub use manifest::Manifest;
-pub use transfer::{clone_into, fetch, push, FetchReport, PushReport, Remote};
+pub use transfer::{
+    clone_into, clone_with, fetch, push, FetchReport, Progress, ProgressFn, PushReport, Remote,
+};
 pub use walk::missing as missing_chunks;
 
 use vdb_engine::repo::{MergeOptions, MergeOutcome, Repository};

@@ -32,11 +32,32 @@ const FETCH_BATCH: u64 = 32 * 1024 * 1024;
 /// Attempts at publishing a manifest while other pushes keep winning.
 const PUSH_ATTEMPTS: usize = 5;
 
+/// How far a long transfer has come, for progress bars.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// "receiving" (a fetch's chunk downloads) or "sending" (a push's pack upload).
+    pub phase: &'static str,
+    /// Bytes done and to do in this phase.
+    pub done: u64,
+    pub total: u64,
+}
+
+/// A progress callback: called after each batch of a transfer.
+pub type ProgressFn = dyn Fn(Progress) + Send + Sync;
+
 /// A remote, opened.
-#[derive(Debug)]
 pub struct Remote {
     pub config: RemoteConfig,
     backend: Backend,
+    progress: Option<Box<ProgressFn>>,
+}
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remote")
+            .field("config", &self.config)
+            .finish()
+    }
 }
 
 /// What a fetch did.
@@ -72,7 +93,20 @@ impl Remote {
         Ok(Remote {
             backend: Backend::open(&config.url, &config.options)?,
             config: config.clone(),
+            progress: None,
         })
+    }
+
+    /// Reports progress of long transfers to `f`.
+    pub fn with_progress(mut self, f: Box<ProgressFn>) -> Remote {
+        self.progress = Some(f);
+        self
+    }
+
+    fn report(&self, phase: &'static str, done: u64, total: u64) {
+        if let Some(f) = &self.progress {
+            f(Progress { phase, done, total });
+        }
     }
 
     /// Opens the configured remote `name` of the repository in `store`.
@@ -120,6 +154,7 @@ fn download(
         return Ok(None);
     };
     let mut wanted = HashSet::new();
+    let mut plan = Vec::new();
     for pack in &m.packs {
         let mut need: Vec<PackEntry> = Vec::new();
         for e in remote.index(pack)? {
@@ -129,7 +164,15 @@ fn download(
             }
         }
         need.sort_by_key(|e| e.offset);
-        fetch_entries(store, remote, pack, &need)?;
+        plan.push((pack, need));
+    }
+    let total: u64 = plan
+        .iter()
+        .flat_map(|(_, need)| need.iter().map(|e| u64::from(e.len)))
+        .sum();
+    let mut done = 0;
+    for (pack, need) in plan {
+        done = fetch_entries(store, remote, pack, &need, done, total)?;
         report.chunks += need.len() as u64;
     }
     store.flush()?;
@@ -137,12 +180,15 @@ fn download(
 }
 
 /// Reads `need` (sorted by offset) from pack `pack` in batches and stores the chunks.
+/// `done` of `total` record bytes were fetched before; returns the new `done`.
 fn fetch_entries(
     store: &dyn ChunkStore,
     remote: &Remote,
     pack: &Hash,
     need: &[PackEntry],
-) -> Result<()> {
+    mut done: u64,
+    total: u64,
+) -> Result<u64> {
     let path = key(&["packs", &format!("{}.pack", pack.to_hex())])?;
     let mut start = 0;
     while start < need.len() {
@@ -168,9 +214,11 @@ fn fetch_entries(
             chunks.push(decode_record(&e.addr, record)?);
         }
         store.put_many(chunks)?;
+        done += bytes;
+        remote.report("receiving", done, total);
         start = end;
     }
-    Ok(())
+    Ok(done)
 }
 
 /// Fetches from `remote` into `repo`: missing chunks, then the remote-tracking branches
@@ -306,12 +354,15 @@ fn upload_missing(
     }
     let (name, pack, index) = writer.finish();
     let hex = name.to_hex();
+    let size = pack.len() as u64;
+    remote.report("sending", 0, size);
     remote
         .backend
         .put_immutable(&key(&["packs", &format!("{hex}.pack")])?, pack)?;
     remote
         .backend
         .put_immutable(&key(&["packs", &format!("{hex}.idx")])?, index)?;
+    remote.report("sending", size, size);
     Ok((Some(name), missing.len() as u64))
 }
 
@@ -336,13 +387,26 @@ pub fn clone_into(
     remote_name: &str,
     branch: Option<&str>,
 ) -> Result<(Repository, FetchReport)> {
+    clone_with(store, url, options, remote_name, branch, None)
+}
+
+/// [`clone_into`], reporting the download's progress to `progress`.
+pub fn clone_with(
+    store: Arc<dyn ChunkStore>,
+    url: &str,
+    options: &RemoteOptions,
+    remote_name: &str,
+    branch: Option<&str>,
+    progress: Option<Box<ProgressFn>>,
+) -> Result<(Repository, FetchReport)> {
     if refs::read_head(&*store)?.is_some() {
         return Err(Error::InvalidInput(
             "the destination already holds a repository".into(),
         ));
     }
     let config = remote_add(&*store, remote_name, url, options)?;
-    let remote = Remote::open(&config)?;
+    let mut remote = Remote::open(&config)?;
+    remote.progress = progress;
     let mut report = FetchReport::default();
     let Some(m) = download(&*store, &remote, &mut report)? else {
         return Err(Error::NotFound(format!(

@@ -350,7 +350,7 @@ fn of_two_manifests_with_one_number_only_the_first_is_written() {
     let mut mine = current.clone();
     mine.seq += 1;
     mine.set_ref("refs/heads/other", Some(c1));
-    let mut theirs = current.clone();
+    let mut theirs = current;
     theirs.seq += 1;
     theirs.set_ref("refs/heads/main", None);
     assert!(vdb_remote::manifest::publish(remote.backend(), &mine).unwrap());

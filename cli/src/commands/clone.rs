@@ -77,12 +77,13 @@ pub fn run(args: &Args, start: Option<&Path>) -> Result<()> {
 
 fn clone(args: &Args, store_dir: &Path) -> Result<(String, u64, u64)> {
     let store = Arc::new(DiskStore::open(store_dir, DiskStoreOptions::default())?);
-    let (repo, report) = vdb_remote::clone_into(
+    let (repo, report) = vdb_remote::clone_with(
         store,
         &args.url,
         &args.options.to_options(),
         &args.origin,
         args.branch.as_deref(),
+        super::remote::progress_bar(),
     )?;
     Ok((repo.head_branch()?, report.chunks, report.bytes))
 }

@@ -5,7 +5,7 @@ use super::remote::human_bytes;
 use crate::context::{Context, Result};
 use crate::render::short;
 use std::path::Path;
-use vdb_remote::{FetchReport, RepositoryRemotes};
+use vdb_remote::FetchReport;
 
 /// Download new commits from a remote; update its remote-tracking branches.
 ///
@@ -19,7 +19,8 @@ pub struct Args {
 
 pub fn run(args: &Args, start: Option<&Path>) -> Result<()> {
     let ctx = Context::open(start)?;
-    let report = ctx.repo.fetch(&args.remote)?;
+    let remote = super::remote::open(&ctx, &args.remote)?;
+    let report = vdb_remote::fetch(&ctx.repo, &remote)?;
     print_report(&args.remote, &report);
     Ok(())
 }

@@ -2,9 +2,9 @@
 //! fast-forward when possible; conflicts stop it as `vdb merge` does).
 
 use crate::context::{Context, Result};
+use crate::fail;
 use std::path::Path;
-use vdb_engine::repo::MergeOptions;
-use vdb_remote::RepositoryRemotes;
+use vdb_engine::repo::{refs, MergeOptions};
 
 /// Fetch from a remote and merge its branch into the current branch.
 ///
@@ -30,9 +30,17 @@ pub fn run(args: &Args, start: Option<&Path>) -> Result<()> {
     let mut opts = MergeOptions::new(ctx.signature()?);
     opts.no_ff = args.no_ff;
     opts.message.clone_from(&args.message);
-    let (report, outcome) = ctx
-        .repo
-        .pull(&args.remote, &ctx.branch, &remote_branch, &opts)?;
+    let remote = super::remote::open(&ctx, &args.remote)?;
+    let report = vdb_remote::fetch(&ctx.repo, &remote)?;
     super::fetch::print_report(&args.remote, &report);
+    let tracking = refs::remote_ref(&args.remote, &remote_branch);
+    if refs::read_ref(&**ctx.repo.store(), &tracking)?.is_none() {
+        fail!("remote {} has no branch {remote_branch}", args.remote);
+    }
+    let outcome = ctx.repo.merge(
+        &ctx.branch,
+        &format!("{}/{remote_branch}", args.remote),
+        &opts,
+    )?;
     super::merge::report(&ctx, &outcome, "pull")
 }

@@ -5,7 +5,6 @@ use super::remote::human_bytes;
 use crate::context::{Context, Result};
 use crate::render::short;
 use std::path::Path;
-use vdb_remote::RepositoryRemotes;
 
 /// Push a branch to a remote.
 ///
@@ -33,9 +32,8 @@ pub fn run(args: &Args, start: Option<&Path>) -> Result<()> {
         Some((l, r)) => (l.to_string(), r.to_string()),
         None => (spec.clone(), spec),
     };
-    let report = ctx
-        .repo
-        .push(&args.remote, &local, &remote_branch, args.force)?;
+    let remote = super::remote::open(&ctx, &args.remote)?;
+    let report = vdb_remote::push(&ctx.repo, &remote, &local, &remote_branch, args.force)?;
     let target = format!("{}/{remote_branch}", args.remote);
     match report.old {
         Some(old) if old == report.new => println!("Everything up to date ({target})"),

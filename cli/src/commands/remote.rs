@@ -93,3 +93,35 @@ pub fn human_bytes(n: u64) -> String {
         _ => format!("{:.1} MiB", n as f64 / 1_048_576.0),
     }
 }
+
+/// A progress line on stderr (`Receiving: 45% (4.5 MiB of 10.0 MiB)`), redrawn in place, when
+/// stderr is a terminal; `None` otherwise, so scripts and logs see only the summary.
+pub fn progress_bar() -> Option<Box<vdb_remote::ProgressFn>> {
+    use std::io::{IsTerminal, Write};
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    Some(Box::new(|p: vdb_remote::Progress| {
+        let percent = (p.done * 100).checked_div(p.total).unwrap_or(100);
+        let mut phase = p.phase.to_string();
+        phase[..1].make_ascii_uppercase();
+        let end = if p.done >= p.total { "\n" } else { "" };
+        let mut err = std::io::stderr().lock();
+        let _ = write!(
+            err,
+            "\r{phase}: {percent:3}% ({} of {}){end}",
+            human_bytes(p.done),
+            human_bytes(p.total)
+        );
+        let _ = err.flush();
+    }))
+}
+
+/// Opens remote `name` of the repository, with a progress bar when stderr is a terminal.
+pub fn open(ctx: &Context, name: &str) -> Result<vdb_remote::Remote> {
+    let remote = vdb_remote::Remote::open_named(&**ctx.repo.store(), name)?;
+    Ok(match progress_bar() {
+        Some(bar) => remote.with_progress(bar),
+        None => remote,
+    })
+}
