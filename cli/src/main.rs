@@ -54,6 +54,11 @@ enum Command {
     Demo(demo::Args),
     Fsck(fsck::Args),
     Serve(serve::Args),
+    Remote(remote::Args),
+    Clone(clone::Args),
+    Fetch(fetch::Args),
+    Pull(pull::Args),
+    Push(push::Args),
 }
 
 fn main() -> ExitCode {
@@ -82,6 +87,11 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Fsck(args) => fsck::run(args, dir),
         Command::Serve(args) => serve::run(args, dir),
+        Command::Remote(args) => remote::run(args, dir),
+        Command::Clone(args) => clone::run(args, dir),
+        Command::Fetch(args) => fetch::run(args, dir),
+        Command::Pull(args) => pull::run(args, dir),
+        Command::Push(args) => push::run(args, dir),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

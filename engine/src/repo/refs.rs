@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `refs/heads/<branch>` | 20-byte address of the branch's head commit |
 //! | `refs/tags/<tag>` | 20-byte address of a commit (lightweight) or an annotated tag chunk |
+//! | `refs/remotes/<remote>/<branch>` | 20-byte address: where `<branch>` of remote `<remote>` was at the last fetch or push (a remote-tracking branch, read-only to commands) |
 //! | `HEAD` | UTF-8 full ref name of the current branch, e.g. `refs/heads/main` |
 //!
 //! Every change is a compare-and-swap against the value the caller read, so two processes
@@ -18,6 +19,8 @@ use crate::store::ChunkStore;
 pub const HEADS_PREFIX: &str = "refs/heads/";
 /// Prefix of tag refs.
 pub const TAGS_PREFIX: &str = "refs/tags/";
+/// Prefix of remote-tracking branch refs (`refs/remotes/<remote>/<branch>`).
+pub const REMOTES_PREFIX: &str = "refs/remotes/";
 /// The root naming the current branch.
 pub const HEAD: &str = "HEAD";
 
@@ -32,6 +35,11 @@ pub fn branch_ref(name: &str) -> String {
 /// The full ref name of tag `name`.
 pub fn tag_ref(name: &str) -> String {
     format!("{TAGS_PREFIX}{name}")
+}
+
+/// The full ref name of remote-tracking branch `remote/branch`.
+pub fn remote_ref(remote: &str, branch: &str) -> String {
+    format!("{REMOTES_PREFIX}{remote}/{branch}")
 }
 
 /// Checks a branch or tag name (`what` is "branch" or "tag") like git's check-ref-format:

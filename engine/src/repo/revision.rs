@@ -11,13 +11,14 @@
 //!           | [revision] "..." [revision]     reachable from either side but not both
 //! ```
 //! An empty side of a range is `HEAD`. A name is looked up as a branch first, then a tag (a tag
-//! naming an annotated tag object is peeled to its commit), then as a full hash, then as a unique
+//! naming an annotated tag object is peeled to its commit), then a remote-tracking branch
+//! (`origin/main`, ref `refs/remotes/origin/main`), then as a full hash, then as a unique
 //! hash prefix among the commits reachable from any ref. `WORKING` and `STAGED` name the current
 //! branch's working and staged roots and take no suffix.
 
 use super::commit::{peel_to_commit, Commit};
 use super::history::Ancestors;
-use super::refs::{self, HEADS_PREFIX, TAGS_PREFIX};
+use super::refs::{self, HEADS_PREFIX, REMOTES_PREFIX, TAGS_PREFIX};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::store::ChunkStore;
@@ -225,6 +226,9 @@ fn resolve_name(store: &dyn ChunkStore, name: &str) -> Result<Hash> {
     if let Some(addr) = refs::read_ref(store, &refs::tag_ref(name))? {
         return peel_to_commit(store, addr);
     }
+    if let Some(addr) = refs::read_ref(store, &format!("{REMOTES_PREFIX}{name}"))? {
+        return Ok(addr);
+    }
     let is_hex = name.len() >= MIN_PREFIX && name.chars().all(|c| c.is_ascii_hexdigit());
     if !is_hex {
         return Err(Error::NotFound(format!(
@@ -250,6 +254,9 @@ fn resolve_prefix(store: &dyn ChunkStore, prefix: &str) -> Result<Hash> {
     }
     for (_, addr) in refs::list_refs(store, TAGS_PREFIX)? {
         starts.push(peel_to_commit(store, addr)?);
+    }
+    for (_, addr) in refs::list_refs(store, REMOTES_PREFIX)? {
+        starts.push(addr);
     }
     let mut found = BTreeSet::new();
     let mut summaries = Vec::new();

@@ -1,0 +1,89 @@
+//! `vdb clone`: creates a repository from a remote: every chunk its branches reach, the
+//! remote as `origin` with its remote-tracking branches, and the default branch checked out.
+
+use super::remote::{human_bytes, OptionArgs};
+use crate::context::{init_dir, Result, VDB_DIR};
+use crate::fail;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use vdb_engine::store::{DiskStore, DiskStoreOptions};
+
+/// Clone a repository from a remote URL into DIR.
+///
+/// DIR defaults to the last segment of the URL. Takes the same URLs and options as
+/// `vdb remote add`.
+///
+/// Example: `vdb clone s3://team-data/sales`  or  `vdb clone file:///srv/vdb/sales mysales`
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    url: String,
+    /// Where to create the repository (must not exist or be empty).
+    dir: Option<PathBuf>,
+    /// The branch to check out (default: the remote's default branch).
+    #[arg(short, long)]
+    branch: Option<String>,
+    /// The name to give the remote.
+    #[arg(short, long, default_value = "origin")]
+    origin: String,
+    #[command(flatten)]
+    options: OptionArgs,
+}
+
+pub fn run(args: &Args, start: Option<&Path>) -> Result<()> {
+    vdb_remote::parse_url(&args.url)?;
+    let dir = match &args.dir {
+        Some(d) => d.clone(),
+        None => {
+            let last = args
+                .url
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or_default();
+            if last.is_empty() || last.contains(':') {
+                fail!("cannot name a directory after {}; pass DIR", args.url);
+            }
+            PathBuf::from(last)
+        }
+    };
+    let top = init_dir(start, Some(&dir))?;
+    let existed = top.exists();
+    if existed && std::fs::read_dir(&top)?.next().is_some() {
+        fail!(
+            "{} already exists and is not empty; clone into a new directory",
+            top.display()
+        );
+    }
+    let store_dir = top.join(VDB_DIR).join("store");
+    std::fs::create_dir_all(&store_dir)?;
+    let result = clone(args, &store_dir);
+    if result.is_err() {
+        // Leave nothing half-made behind.
+        let _ = if existed {
+            std::fs::remove_dir_all(top.join(VDB_DIR))
+        } else {
+            std::fs::remove_dir_all(&top)
+        };
+    }
+    let (branch, chunks, bytes) = result?;
+    println!(
+        "Cloned {} into {} (branch {branch}; {chunks} chunks, {})",
+        args.url,
+        top.display(),
+        human_bytes(bytes)
+    );
+    Ok(())
+}
+
+fn clone(args: &Args, store_dir: &Path) -> Result<(String, u64, u64)> {
+    let store = Arc::new(DiskStore::open(store_dir, DiskStoreOptions::default())?);
+    let (repo, report) = vdb_remote::clone_with(
+        store,
+        &args.url,
+        &args.options.to_options(),
+        &args.origin,
+        args.branch.as_deref(),
+        super::remote::progress_bar(),
+    )?;
+    Ok((repo.head_branch()?, report.chunks, report.bytes))
+}

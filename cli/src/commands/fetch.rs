@@ -1,0 +1,47 @@
+//! `vdb fetch`: downloads what a remote has that this repository lacks and moves the
+//! remote-tracking branches (`origin/main`); local branches are left alone.
+
+use super::remote::human_bytes;
+use crate::context::{Context, Result};
+use crate::render::short;
+use std::path::Path;
+use vdb_remote::FetchReport;
+
+/// Download new commits from a remote; update its remote-tracking branches.
+///
+/// Example: `vdb fetch`  or  `vdb fetch origin`, then `vdb log origin/main`
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The remote (default: origin).
+    #[arg(default_value = "origin")]
+    remote: String,
+}
+
+pub fn run(args: &Args, start: Option<&Path>) -> Result<()> {
+    let ctx = Context::open(start)?;
+    let remote = super::remote::open(&ctx, &args.remote)?;
+    let report = vdb_remote::fetch(&ctx.repo, &remote)?;
+    print_report(&args.remote, &report);
+    Ok(())
+}
+
+/// Prints the branches a fetch moved and what it downloaded.
+pub fn print_report(remote: &str, report: &FetchReport) {
+    for (branch, old, new) in &report.updated {
+        match (old, new) {
+            (None, Some(new)) => println!(" * [new branch] {remote}/{branch} at {}", short(new)),
+            (Some(old), Some(new)) => {
+                println!("   {}..{}  {remote}/{branch}", short(old), short(new));
+            }
+            (_, None) => println!(" - [deleted] {remote}/{branch}"),
+        }
+    }
+    for tag in &report.new_tags {
+        println!(" * [new tag] {tag}");
+    }
+    println!(
+        "Fetched {} chunks ({}) from {remote}",
+        report.chunks,
+        human_bytes(report.bytes)
+    );
+}
