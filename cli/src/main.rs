@@ -53,6 +53,7 @@ enum Command {
     CherryPick(cherry_pick::Args),
     Demo(demo::Args),
     Fsck(fsck::Args),
+    Gc(gc::Args),
     Serve(serve::Args),
 }
 
@@ -81,6 +82,7 @@ fn main() -> ExitCode {
         Command::CherryPick(args) => cherry_pick::run(args, dir),
         Command::Demo(args) => demo::run(args),
         Command::Fsck(args) => fsck::run(args, dir),
+        Command::Gc(args) => gc::run(args, dir),
         Command::Serve(args) => serve::run(args, dir),
     };
     match result {

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod diff;
 pub mod export;
 pub mod fsck;
+pub mod gc;
 pub mod import;
 pub mod init;
 pub mod log;
