@@ -22,6 +22,7 @@
 
 pub mod codec;
 pub mod error;
+pub mod gc;
 pub mod hash;
 pub mod prolly;
 pub mod repo;

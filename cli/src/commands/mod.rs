@@ -13,6 +13,7 @@ pub mod diff;
 pub mod export;
 pub mod fetch;
 pub mod fsck;
+pub mod gc;
 pub mod import;
 pub mod init;
 pub mod log;

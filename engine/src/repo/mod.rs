@@ -20,6 +20,7 @@
 pub mod commit;
 mod conflict;
 mod diff;
+mod gc;
 pub mod history;
 mod merge;
 mod merging;

@@ -18,13 +18,15 @@ mod disk;
 mod faulty;
 mod memory;
 
-pub use disk::{DiskStore, DiskStoreOptions};
+pub use disk::{DiskStore, DiskStoreOptions, WriteHold};
 pub use faulty::{FaultPlan, FaultyStore};
 pub use memory::MemoryStore;
 
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use bytes::Bytes;
+use std::collections::HashSet;
+use std::time::Duration;
 
 /// Counters a store keeps, for tests that count structural work instead of timing it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -74,10 +76,73 @@ pub trait ChunkStore: Send + Sync + std::fmt::Debug {
     /// Counters since the store was opened.
     fn stats(&self) -> StoreStats;
 
+    /// Starts a garbage collection (see [`crate::gc::collect`] for the protocol): makes every
+    /// chunk put so far durable, and sets the mark: only chunks written before it may be
+    /// removed. The mark is the earliest of the journal's end, the start of the oldest live
+    /// [`WriteHold`], and where the journal ended `grace` ago (chunks written since then are
+    /// kept: they may belong to a transaction still in flight). From now on it records every
+    /// address put or read. Fails if a collection is already running, or with `InvalidInput` if
+    /// the store cannot collect.
+    fn gc_begin(&self, grace: Duration) -> Result<()> {
+        let _ = grace;
+        Err(Error::InvalidInput(
+            "this store does not support garbage collection".into(),
+        ))
+    }
+
+    /// Tries to finish the collection begun by `gc_begin`, with `live` the chunks reached from
+    /// the roots so far. Atomically with respect to every writer and reader, it looks for
+    /// addresses that `live` does not hold but must: the current value of every root and every
+    /// address put or read since the last try, if written before the mark. If there are any it
+    /// returns them ([`GcSweep::Unresolved`]) for the caller to walk and try again; otherwise it
+    /// removes every chunk written before the mark that `live` lacks, compacts the files that
+    /// held them, and ends the collection.
+    fn gc_finish(&self, live: &HashSet<Hash>) -> Result<GcSweep> {
+        let _ = live;
+        Err(Error::InvalidInput(
+            "this store does not support garbage collection".into(),
+        ))
+    }
+
+    /// Ends a collection without removing anything (after an error in the walk).
+    fn gc_abort(&self) {}
+
+    /// Protects every chunk written from now until the hold is dropped from garbage collection,
+    /// reachable or not: a transaction takes one for its lifetime, so that the chunks of a root
+    /// it has not published yet survive any collection. `None` for stores without gc.
+    fn hold(&self) -> Option<WriteHold> {
+        None
+    }
+
     /// Reads the chunk at `addr`, failing with `MissingChunk` if it is absent.
     fn must_get(&self, addr: &Hash) -> Result<Bytes> {
         self.get(addr)?.ok_or(Error::MissingChunk(*addr))
     }
+}
+
+/// The outcome of one [`ChunkStore::gc_finish`] try.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GcSweep {
+    /// Addresses written before the mark that are not marked live yet, though a root names one
+    /// or a writer or reader touched one during the collection: walk them and try again.
+    Unresolved(Vec<Hash>),
+    /// The collection is finished.
+    Done(SweepStats),
+}
+
+/// What a finished collection removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SweepStats {
+    /// Chunks removed.
+    pub chunks_removed: u64,
+    /// Journal bytes of the removed chunks' records.
+    pub record_bytes_removed: u64,
+    /// Chunks kept in the files that were compacted, copied to the active file.
+    pub chunks_moved: u64,
+    /// Journal files removed after their live records were copied out.
+    pub files_removed: u64,
+    /// Journal bytes freed: the removed files' sizes less the bytes copied out of them.
+    pub bytes_reclaimed: u64,
 }
 
 /// Verifies that `bytes` hash to `addr`.

@@ -67,26 +67,28 @@
 //! [`record::encode_chunk_record`], [`record::encode_root_record`],
 //! [`record::Location::encode`], [`record::Position::encode`] and [`index::check_format`].
 
+mod gc;
 mod index;
 mod record;
 mod replay;
 
-use super::{ChunkStore, StoreStats};
+use super::{ChunkStore, GcSweep, StoreStats};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use bytes::Bytes;
+pub use gc::WriteHold;
 use index::{check_format, index_err, Index, KEY_INDEXED};
 use record::{
     decode_record, encode_chunk_record, encode_root_record, Location, Position, RootChange,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 /// Tuning for a [`DiskStore`].
@@ -125,6 +127,13 @@ pub struct DiskStore {
     writes: AtomicU64,
     bytes_written: AtomicU64,
     syncs: AtomicU64,
+    /// The garbage collection in progress, if any (`gc.rs`), and a flag that spares `touch` its
+    /// lock when there is none.
+    gc: Mutex<Option<gc::GcState>>,
+    gc_active: AtomicBool,
+    /// Where the journal ended when, and which holds are live: what a collection's mark may
+    /// not pass (`gc.rs`).
+    epochs: gc::Epochs,
 }
 
 /// The append side: the active journal file, records not yet written to it, and index entries
@@ -188,6 +197,9 @@ impl DiskStore {
             writes: AtomicU64::new(0),
             bytes_written: AtomicU64::new(0),
             syncs: AtomicU64::new(0),
+            gc: Mutex::new(None),
+            gc_active: AtomicBool::new(false),
+            epochs: gc::Epochs::new(end),
         })
     }
 
@@ -256,22 +268,39 @@ impl DiskStore {
         Ok(self.index.location(addr)?.map(Found::At))
     }
 
-    fn reader(&self, file_id: u32) -> Result<Arc<File>> {
+    /// The open handle of journal `file_id`; `None` if the file is gone (a garbage collection
+    /// compacted it: the record has moved, and the index says where).
+    fn reader(&self, file_id: u32) -> Result<Option<Arc<File>>> {
         if let Some(file) = self.readers.read().expect("lock poisoned").get(&file_id) {
-            return Ok(file.clone());
+            return Ok(Some(file.clone()));
         }
         let path = journal_path(&self.dir, file_id);
-        let file = File::open(&path)
-            .map_err(|e| Error::io(format!("opening journal {}", journal_name(file_id)), e))?;
+        let file = match File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(Error::io(
+                    format!("opening journal {}", journal_name(file_id)),
+                    e,
+                ))
+            }
+        };
         let mut readers = self.readers.write().expect("lock poisoned");
-        Ok(readers
-            .entry(file_id)
-            .or_insert_with(|| Arc::new(file))
-            .clone())
+        Ok(Some(
+            readers
+                .entry(file_id)
+                .or_insert_with(|| Arc::new(file))
+                .clone(),
+        ))
     }
 
     fn read_record(&self, addr: &Hash, location: Location) -> Result<Bytes> {
-        let file = self.reader(location.file)?;
+        let Some(file) = self.reader(location.file)? else {
+            return Err(Error::corrupted(
+                *addr,
+                format!("record at {location}: the journal file is missing"),
+            ));
+        };
         let mut record = vec![0; location.len as usize];
         match file.read_exact_at(&mut record, location.offset) {
             Ok(()) => Ok(Bytes::from(record)),
@@ -319,6 +348,7 @@ impl DiskStore {
         self.index.commit(&writer.pending, roots, indexed)?;
         writer.pending.clear();
         writer.indexed_len = writer.file_len;
+        self.epochs.record(indexed);
         if writer.file_len >= self.options.journal_file_limit {
             self.rotate(writer)?;
         }
@@ -347,7 +377,16 @@ impl DiskStore {
 impl ChunkStore for DiskStore {
     fn get(&self, addr: &Hash) -> Result<Option<Bytes>> {
         self.reads.fetch_add(1, Ordering::Relaxed);
-        let record = match self.find(addr)? {
+        self.touch(addr);
+        let mut found = self.find(addr)?;
+        // A compaction may remove the file between `find` and the read; the index then names
+        // the copy, so look once more.
+        if let Some(Found::At(location)) = found {
+            if self.reader(location.file)?.is_none() {
+                found = self.find(addr)?;
+            }
+        }
+        let record = match found {
             None => return Ok(None),
             Some(Found::Buffered(record)) => record,
             Some(Found::At(location)) => self.read_record(addr, location)?,
@@ -356,11 +395,13 @@ impl ChunkStore for DiskStore {
     }
 
     fn has(&self, addr: &Hash) -> Result<bool> {
+        self.touch(addr);
         Ok(self.find(addr)?.is_some())
     }
 
     fn put(&self, chunk: Bytes) -> Result<Hash> {
         let addr = Hash::of(&chunk);
+        self.touch(&addr);
         if self.index.location(&addr)?.is_some() {
             return Ok(addr);
         }
@@ -432,6 +473,29 @@ impl ChunkStore for DiskStore {
         }
         self.sync_and_commit(&mut writer, &[change])?;
         Ok(true)
+    }
+
+    fn gc_begin(&self, grace: std::time::Duration) -> Result<()> {
+        self.begin_gc(grace)
+    }
+
+    fn gc_finish(&self, live: &HashSet<Hash>) -> Result<GcSweep> {
+        self.finish_gc(live)
+    }
+
+    fn gc_abort(&self) {
+        self.abort_gc();
+    }
+
+    fn hold(&self) -> Option<WriteHold> {
+        let end = {
+            let writer = self.lock_writer();
+            Position {
+                file: writer.file_id,
+                offset: writer.end(),
+            }
+        };
+        Some(self.epochs.hold(end))
     }
 
     fn stats(&self) -> StoreStats {
