@@ -665,6 +665,58 @@ fn disk_replay_rebuilds_a_lagging_index() {
     );
 }
 
+/// A garbled sled index is recovered from the journal, which is the log of record: every chunk
+/// and root is back. (sled reads garbled segments as a torn tail and recovers an older state,
+/// which replay brings up to date; when sled instead reports `Corruption` at open, as the crash
+/// test saw once in 200 SIGKILLs with seed 1795315420285282161, the index is set aside as
+/// `index.damaged-N` and rebuilt by a full replay: `index::open_index`.)
+#[test]
+fn disk_damaged_index_is_rebuilt_from_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let (chunks, before) = {
+        let store = open(dir.path());
+        let chunks: Vec<Bytes> = (0..40).map(|i| text_chunk(i, 1200)).collect();
+        let addrs = store.put_many(chunks.clone()).unwrap();
+        assert!(store
+            .cas_root("refs/heads/main", None, Some(addrs[3].as_bytes()))
+            .unwrap());
+        store.flush().unwrap();
+        (chunks, snapshot(&store))
+    };
+    // Garble every file of the index past its first bytes, as a torn sled write would.
+    let mut damaged = 0;
+    for entry in walk(&dir.path().join("index")) {
+        let mut bytes = fs::read(&entry).unwrap();
+        if bytes.len() > 64 {
+            for b in bytes.iter_mut().skip(32) {
+                *b ^= 0x5a;
+            }
+            fs::write(&entry, bytes).unwrap();
+            damaged += 1;
+        }
+    }
+    assert!(damaged > 0, "the index has files to damage");
+    let store = open(dir.path());
+    assert_eq!(snapshot(&store), before);
+    for chunk in &chunks {
+        assert_eq!(store.must_get(&Hash::of(chunk)).unwrap(), *chunk);
+    }
+}
+
+/// Every file under `dir`, recursively.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
 /// A crash in the middle of writing a root record (the fsync of its `cas_root` never finished):
 /// replay cuts the torn record off and the root keeps its previous value. The chunks written
 /// before the record are whole and survive.

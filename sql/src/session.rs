@@ -86,6 +86,9 @@ struct Transaction {
     session_settings: Settings,
     /// Open savepoints, oldest first.
     savepoints: Vec<Savepoint>,
+    /// Keeps garbage collection from removing the chunks the block writes before it
+    /// publishes them.
+    _gc_hold: Option<vdb_engine::store::WriteHold>,
 }
 
 /// The state of a transaction block when a savepoint was set.
@@ -378,6 +381,7 @@ impl Session {
                 Ok(result)
             }
             None => {
+                let _gc_hold = self.repo.gc_hold();
                 let (addr, original) = self.read_working()?;
                 let mut root = original.clone();
                 let result = run(&vc, statement, &mut root, &snapshot_settings)?;
@@ -547,6 +551,7 @@ impl Session {
 
     /// Opens a transaction block on a snapshot of the working root.
     fn begin(&mut self) -> Result<()> {
+        let gc_hold = self.repo.gc_hold();
         let (base_addr, base) = self.read_working()?;
         self.txn = Some(Transaction {
             base_addr,
@@ -556,6 +561,7 @@ impl Session {
             begin_settings: self.settings.clone(),
             session_settings: self.settings.clone(),
             savepoints: Vec::new(),
+            _gc_hold: gc_hold,
         });
         Ok(())
     }
@@ -827,6 +833,7 @@ impl Session {
             .settings
             .get("session_authorization")
             .unwrap_or_else(|| "postgres".into());
+        let _gc_hold = (call.name != "vdb_gc").then(|| self.repo.gc_hold());
         let outcome = procedures::run(&self.vc_context(), &user, &call.name, &args)?;
         if let Some(branch) = &outcome.branch {
             self.branch = branch.clone();

@@ -465,3 +465,74 @@ fn bad_arguments_are_usage_errors() {
     // The session is still usable.
     assert_eq!(one(&mut s, "SELECT count(*) FROM labels"), "3");
 }
+
+#[test]
+fn remotes_push_fetch_and_pull_from_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", dir.path().join("remote").display());
+    let (_, mut a, _) = labelled();
+    one(
+        &mut a,
+        &format!("SELECT vdb_remote('add', 'origin', '{url}')"),
+    );
+    assert_eq!(
+        text(&rows(&mut a, "SELECT name, url FROM vdb.remotes")),
+        vec![vec!["origin".to_string(), url.clone()]]
+    );
+    let pushed = text(&rows(
+        &mut a,
+        "SELECT remote_branch, old, forced FROM vdb_push('origin', 'main')",
+    ));
+    assert_eq!(pushed, vec![vec!["origin/main", "NULL", "f"]]);
+    // A second repository fetches and pulls what the first pushed.
+    let (_, mut b, _) = {
+        let repo = repo();
+        let s = Session::new(repo.clone(), "main");
+        (repo, s, ())
+    };
+    one(
+        &mut b,
+        &format!("SELECT vdb_remote('add', 'origin', '{url}')"),
+    );
+    let fetched = text(&rows(
+        &mut b,
+        "SELECT remote, updated_branches FROM vdb_fetch('origin')",
+    ));
+    assert_eq!(fetched, vec![vec!["origin", "1"]]);
+    assert_eq!(
+        one(
+            &mut b,
+            "SELECT name FROM vdb.branches WHERE name LIKE 'remotes/%'"
+        ),
+        "remotes/origin/main"
+    );
+    assert_eq!(
+        one(&mut b, "SELECT count(*) FROM labels AS OF 'origin/main'"),
+        "3"
+    );
+    let pulled = text(&rows(
+        &mut b,
+        "SELECT conflicts FROM vdb_pull('origin', 'main')",
+    ));
+    assert_eq!(pulled, vec![vec!["0"]]);
+    assert_eq!(one(&mut b, "SELECT count(*) FROM labels"), "3");
+    // A non-fast-forward push is refused.
+    b.execute("INSERT INTO labels VALUES (10, 1, 'b')").unwrap();
+    one(&mut b, "SELECT vdb_commit('-am', 'b adds 10')");
+    a.execute("INSERT INTO labels VALUES (11, 1, 'a')").unwrap();
+    one(&mut a, "SELECT vdb_commit('-am', 'a adds 11')");
+    one(&mut a, "SELECT * FROM vdb_push('origin', 'main')");
+    assert_eq!(
+        fails(&mut b, "SELECT * FROM vdb_push('origin', 'main')").0,
+        "55000"
+    );
+    assert_eq!(
+        fails(
+            &mut b,
+            "SELECT vdb_remote('add', 'bad', 'file://relative/../x')"
+        )
+        .0,
+        "22023"
+    );
+    assert_eq!(fails(&mut b, "SELECT vdb_clone('x')").0, "0A000");
+}

@@ -22,6 +22,7 @@ pub mod as_of;
 pub mod history;
 pub mod patch;
 pub mod procedures;
+pub mod remotes;
 pub mod tables;
 
 use std::sync::Arc;

@@ -30,6 +30,12 @@ pub const PROCEDURES: &[&str] = &[
     "vdb_revert",
     "vdb_cherry_pick",
     "vdb_conflicts_resolve",
+    "vdb_gc",
+    "vdb_remote",
+    "vdb_fetch",
+    "vdb_push",
+    "vdb_pull",
+    "vdb_clone",
 ];
 
 /// Whether `name` is a version-control procedure.
@@ -227,7 +233,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn new(columns: &[(&str, Type)], row: Vec<Value>) -> Outcome {
+    pub(crate) fn new(columns: &[(&str, Type)], row: Vec<Value>) -> Outcome {
         Outcome {
             columns: columns
                 .iter()
@@ -280,7 +286,7 @@ fn record_text(row: &[Value]) -> String {
 }
 
 /// Parses `args` as procedure `name`'s command line (22023 with clap's usage text if bad).
-fn parse<T: Parser>(name: &str, args: &[String]) -> Result<T> {
+pub(crate) fn parse<T: Parser>(name: &str, args: &[String]) -> Result<T> {
     let argv = std::iter::once(name.to_string()).chain(args.iter().cloned());
     T::try_parse_from(argv).map_err(|e| {
         let rendered = e.render().to_string();
@@ -568,12 +574,7 @@ pub fn run(vc: &VcContext, user: &str, name: &str, args: &[String]) -> Result<Ou
         "vdb_checkout" => checkout(vc, name, args),
         "vdb_merge" => {
             let a: MergeArgs = parse(name, args)?;
-            let columns = [
-                ("hash", Type::Text),
-                ("fast_forward", Type::Bool),
-                ("conflicts", Type::Int8),
-                ("message", Type::Text),
-            ];
+            let columns = MERGE_COLUMNS;
             if a.abort {
                 repo.merge_abort(branch).map_err(vc_error)?;
                 return Ok(Outcome::new(
@@ -598,50 +599,7 @@ pub fn run(vc: &VcContext, user: &str, name: &str, args: &[String]) -> Result<Ou
                     .unwrap_or_else(|| format!("Merge {rev} into {branch}")),
             );
             let outcome = repo.merge(branch, &theirs, &opts).map_err(vc_error)?;
-            let row = match outcome {
-                MergeOutcome::UpToDate => vec![
-                    text(repo.branch_head(branch).map_err(vc_error)?.to_hex()),
-                    Value::Bool(false),
-                    Value::Int8(0),
-                    text("Already up to date"),
-                ],
-                MergeOutcome::FastForward { commit } => vec![
-                    text(commit.to_hex()),
-                    Value::Bool(true),
-                    Value::Int8(0),
-                    text("Fast-forward"),
-                ],
-                MergeOutcome::Merged { commit } => vec![
-                    text(commit.to_hex()),
-                    Value::Bool(false),
-                    Value::Int8(0),
-                    text("merge successful"),
-                ],
-                MergeOutcome::Squashed { .. } => vec![
-                    Value::Null,
-                    Value::Bool(false),
-                    Value::Int8(0),
-                    text("squashed into the working set; commit to conclude"),
-                ],
-                MergeOutcome::Conflicts {
-                    conflicts,
-                    schema_conflicts,
-                    violations,
-                } => {
-                    let n = conflicts.values().sum::<u64>()
-                        + schema_conflicts.len() as u64
-                        + violations.len() as u64;
-                    vec![
-                        Value::Null,
-                        Value::Bool(false),
-                        Value::Int8(n as i64),
-                        text(
-                            "conflicts: resolve them (vdb.conflicts, vdb_conflicts_resolve) \
-                             and commit, or vdb_merge('--abort')",
-                        ),
-                    ]
-                }
-            };
+            let row = merge_row(vc, outcome)?;
             Ok(Outcome::new(&columns, row))
         }
         "vdb_reset" => {
@@ -756,10 +714,89 @@ pub fn run(vc: &VcContext, user: &str, name: &str, args: &[String]) -> Result<Ou
             }
             Ok(Outcome::status())
         }
+        "vdb_gc" => {
+            if !args.is_empty() {
+                return Err(Error::invalid("22023", "vdb_gc() takes no arguments"));
+            }
+            let stats = repo.gc().map_err(vc_error)?;
+            Ok(Outcome::new(
+                &[
+                    ("chunks_removed", Type::Int8),
+                    ("bytes_reclaimed", Type::Int8),
+                    ("live_chunks", Type::Int8),
+                ],
+                vec![
+                    Value::Int8(stats.sweep.chunks_removed as i64),
+                    Value::Int8(stats.sweep.bytes_reclaimed as i64),
+                    Value::Int8(stats.live_chunks as i64),
+                ],
+            ))
+        }
+        remote if super::remotes::is_remote_procedure(remote) => {
+            super::remotes::run(vc, user, name, args)
+        }
         other => Err(Error::undefined_function(format!(
             "function {other} does not exist"
         ))),
     }
+}
+
+/// The columns of a merge's result (`vdb_merge`, `vdb_pull`).
+pub(crate) const MERGE_COLUMNS: [(&str, Type); 4] = [
+    ("hash", Type::Text),
+    ("fast_forward", Type::Bool),
+    ("conflicts", Type::Int8),
+    ("message", Type::Text),
+];
+
+/// A merge's outcome as a row of [`MERGE_COLUMNS`].
+pub(crate) fn merge_row(vc: &VcContext, outcome: MergeOutcome) -> Result<Vec<Value>> {
+    let repo = &vc.repo;
+    let branch = vc.branch.as_str();
+    Ok(match outcome {
+        MergeOutcome::UpToDate => vec![
+            text(repo.branch_head(branch).map_err(vc_error)?.to_hex()),
+            Value::Bool(false),
+            Value::Int8(0),
+            text("Already up to date"),
+        ],
+        MergeOutcome::FastForward { commit } => vec![
+            text(commit.to_hex()),
+            Value::Bool(true),
+            Value::Int8(0),
+            text("Fast-forward"),
+        ],
+        MergeOutcome::Merged { commit } => vec![
+            text(commit.to_hex()),
+            Value::Bool(false),
+            Value::Int8(0),
+            text("merge successful"),
+        ],
+        MergeOutcome::Squashed { .. } => vec![
+            Value::Null,
+            Value::Bool(false),
+            Value::Int8(0),
+            text("squashed into the working set; commit to conclude"),
+        ],
+        MergeOutcome::Conflicts {
+            conflicts,
+            schema_conflicts,
+            violations,
+        } => {
+            let n = conflicts.values().sum::<u64>()
+                + schema_conflicts.len() as u64
+                + violations.len() as u64;
+            vec![
+                Value::Null,
+                Value::Bool(false),
+                Value::Int8(n as i64),
+                text(
+                    "conflicts: resolve them (vdb.conflicts, vdb_conflicts_resolve) \
+                     and commit, or vdb_merge('--abort')",
+                ),
+            ]
+        }
+    })
 }
 
 /// The session branch's head, as a hash (so a branch named like a revision is not misread).

@@ -25,6 +25,7 @@ pub const TABLES: &[&str] = &[
     "constraint_violations",
     "log",
     "merge_status",
+    "remotes",
     "schema_conflicts",
     "status",
     "tags",
@@ -68,6 +69,12 @@ pub fn columns(name: &str) -> Option<Vec<(String, Type)>> {
             ("message", Text),
         ],
         "status" => &[("table_name", Text), ("staged", Bool), ("status", Text)],
+        "remotes" => &[
+            ("name", Text),
+            ("url", Text),
+            ("endpoint", Text),
+            ("region", Text),
+        ],
         "merge_status" => &[
             ("is_merging", Bool),
             ("source", Text),
@@ -144,9 +151,27 @@ pub fn table(vc: &VcContext, name: &str) -> Result<Option<crate::system::TableRo
                     Value::Bool(vc.pinned.is_none() && branch == vc.branch),
                 ]);
             }
+            // Remote-tracking branches (`origin/main`), after the local ones.
+            let store = &**vc.repo.store();
+            let remote =
+                vdb_engine::repo::refs::list_refs(store, vdb_engine::repo::refs::REMOTES_PREFIX)
+                    .map_err(vc_error)?;
+            for (branch, hash) in remote {
+                let c = vc.commit(hash)?;
+                rows.push(vec![
+                    text(format!("remotes/{branch}")),
+                    text(hash.to_hex()),
+                    text(&c.committer.name),
+                    text(&c.committer.email),
+                    commit_time(c.committer.time_ms),
+                    text(&c.message),
+                    Value::Bool(false),
+                ]);
+            }
             rows
         }
         "tags" => tag_rows(vc)?,
+        "remotes" => super::remotes::remote_rows(vc)?,
         "status" => status_rows(vc)?,
         "merge_status" => {
             let ws = vc.repo.working_set(&vc.branch).map_err(vc_error)?;

@@ -140,9 +140,42 @@ fn open_index(config: &sled::Config, dir: &Path) -> Result<sled::Db> {
                 }
                 std::thread::sleep(Duration::from_millis(10));
             }
+            Err(sled::Error::Corruption { .. }) if rebuildable(dir) => {
+                // The journal is the log of record and every file of it is still here: set the
+                // damaged index aside and let replay rebuild a fresh one from journal 1.
+                set_aside(dir)?;
+            }
             Err(e) => return Err(index_err(e)),
         }
     }
+}
+
+/// Whether a damaged index can be rebuilt from the journal alone: its first file is still
+/// there (no collection has removed journal files, so a full replay sees every record).
+fn rebuildable(dir: &Path) -> bool {
+    super::journal_path(dir, 1).exists()
+}
+
+/// Moves `index/` to `index.damaged-N` (kept for inspection, never read again).
+fn set_aside(dir: &Path) -> Result<()> {
+    let from = dir.join("index");
+    let to = (1..)
+        .map(|n| dir.join(format!("index.damaged-{n}")))
+        .find(|p| !p.exists())
+        .unwrap_or_else(|| dir.join("index.damaged"));
+    std::fs::rename(&from, &to).map_err(|e| {
+        Error::io(
+            format!("setting aside the damaged index {}", from.display()),
+            e,
+        )
+    })?;
+    eprintln!(
+        "vdb: the index of {} was damaged (a crash inside sled); it was moved to {} and is \
+         being rebuilt from the journal",
+        dir.display(),
+        to.display()
+    );
+    super::sync_dir(dir)
 }
 
 fn bad_meta(key: &[u8]) -> Error {
