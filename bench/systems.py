@@ -346,7 +346,7 @@ class VdbWire(PgWire):
                     raise RuntimeError(f"vdb serve did not start; see {self.log.name}")
                 time.sleep(0.1)
         try:
-            self.q("SELECT vdb_commit('-Am', 'probe')")
+            self.q("SELECT vdb_hashof('HEAD')")
             self.vc = True
         except self.pg.Error as e:
             if e.pgcode != "42883":      # undefined_function: not there yet

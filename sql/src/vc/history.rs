@@ -616,21 +616,22 @@ fn diff_stat(vc: &VcContext, from: &Side, to: &Side, table: Option<&str>) -> Res
     Ok(values(rows, columns))
 }
 
+/// The table's name if it exists on that side of the diff, else NULL.
+fn name_if(d: &TableDiff, side: &Option<Table>) -> Value {
+    match side {
+        Some(_) => text(&d.name),
+        None => Value::Null,
+    }
+}
+
 /// `vdb_diff_summary(from, to [, table])`: per changed table, the kind of change.
 fn diff_summary(vc: &VcContext, from: &Side, to: &Side, table: Option<&str>) -> Result<Relation> {
     let rows = table_diffs(vc, from, to, table)?
         .into_iter()
         .map(|d| {
-            let name = |t: &Option<Table>| {
-                if t.is_some() {
-                    text(&d.name)
-                } else {
-                    Value::Null
-                }
-            };
             vec![
-                name(&d.from),
-                name(&d.to),
+                name_if(&d, &d.from),
+                name_if(&d, &d.to),
                 text(change_word(d.change)),
                 Value::Bool(d.data_changed()),
                 Value::Bool(!d.schema_changes.is_empty() || d.change != TableChange::Modified),
@@ -662,16 +663,9 @@ fn schema_diff(vc: &VcContext, from: &Side, to: &Side, table: Option<&str>) -> R
         .into_iter()
         .filter(|d| !d.schema_changes.is_empty() || d.change != TableChange::Modified)
         .map(|d| {
-            let name = |t: &Option<Table>| {
-                if t.is_some() {
-                    text(&d.name)
-                } else {
-                    Value::Null
-                }
-            };
             vec![
-                name(&d.from),
-                name(&d.to),
+                name_if(&d, &d.from),
+                name_if(&d, &d.to),
                 create(&d.name, &d.from),
                 create(&d.name, &d.to),
             ]
@@ -769,19 +763,7 @@ fn log(vc: &VcContext, args: &[String]) -> Result<Relation> {
     };
     let rows = commits
         .into_iter()
-        .map(|(hash, c)| {
-            vec![
-                text(hash.to_hex()),
-                text(&c.committer.name),
-                text(&c.committer.email),
-                commit_time(c.committer.time_ms),
-                text(&c.message),
-                text(&c.author.name),
-                text(&c.author.email),
-                commit_time(c.author.time_ms),
-                Value::Int4(c.parents.len() as i32),
-            ]
-        })
+        .map(|(hash, c)| super::tables::commit_row(hash, &c))
         .collect();
     Ok(values(
         rows,

@@ -268,22 +268,24 @@ fn ancestors<'a>(
 
 /// One row per commit reachable from `starts`, newest first.
 fn commit_rows(vc: &VcContext, starts: &[Hash]) -> Result<Vec<Row>> {
-    let mut rows = Vec::new();
-    for entry in ancestors(vc, starts)? {
-        let (hash, c) = entry?;
-        rows.push(vec![
-            text(hash.to_hex()),
-            text(&c.committer.name),
-            text(&c.committer.email),
-            commit_time(c.committer.time_ms),
-            text(&c.message),
-            text(&c.author.name),
-            text(&c.author.email),
-            commit_time(c.author.time_ms),
-            Value::Int4(c.parents.len() as i32),
-        ]);
-    }
-    Ok(rows)
+    ancestors(vc, starts)?
+        .map(|entry| entry.map(|(hash, c)| commit_row(hash, &c)))
+        .collect()
+}
+
+/// One commit as a row of `vdb.log` (and `vdb.commits`, `vdb_log(...)`).
+pub(crate) fn commit_row(hash: Hash, c: &Commit) -> Row {
+    vec![
+        text(hash.to_hex()),
+        text(&c.committer.name),
+        text(&c.committer.email),
+        commit_time(c.committer.time_ms),
+        text(&c.message),
+        text(&c.author.name),
+        text(&c.author.email),
+        commit_time(c.author.time_ms),
+        Value::Int4(c.parents.len() as i32),
+    ]
 }
 
 fn tag_rows(vc: &VcContext) -> Result<Vec<Row>> {
