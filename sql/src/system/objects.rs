@@ -421,20 +421,10 @@ fn action_text(action: FkAction) -> Option<&'static str> {
 }
 
 /// An identifier as PostgreSQL's `quote_ident` prints it: bare when it is lower-case letters,
-/// digits and underscores not starting with a digit, else double-quoted.
+/// digits and underscores not starting with a digit and not a reserved word, else
+/// double-quoted. The same rule as the patches vdb writes (`vc::patch::ident`).
 pub fn quote_ident(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
+    crate::vc::patch::ident(name)
 }
 
 #[cfg(test)]
