@@ -4,7 +4,7 @@
 
 use sqlparser::ast::ObjectName;
 use vdb_engine::prolly::NodeStore;
-use vdb_engine::table::{RootValue, Sequence, Table};
+use vdb_engine::table::{RootValue, Sequence, Table, View};
 
 use crate::error::{Error, Result};
 use crate::planner::ident_name;
@@ -28,6 +28,11 @@ impl<'a> Catalog<'a> {
             .map_err(|e| Error::engine(format!("loading table \"{name}\""), e))
     }
 
+    /// View `name`, if it exists.
+    pub fn get_view(&self, name: &str) -> Option<&'a View> {
+        self.root.get_view(name)
+    }
+
     /// Sequence `name`, if it exists.
     pub fn get_sequence(&self, name: &str) -> Option<&'a Sequence> {
         self.root.get_sequence(name)
@@ -38,8 +43,14 @@ impl<'a> Catalog<'a> {
         self.root.sequence_names()
     }
 
-    /// Table `name`, or 42P01 naming it.
+    /// Table `name`, or 42P01 naming it (0A000 for a view: vdb does not write through views).
     pub fn must_get_table(&self, name: &str) -> Result<Table> {
+        if self.root.get_view(name).is_some() {
+            return Err(Error::invalid(
+                "0A000",
+                format!("cannot change view \"{name}\": writing through views is not supported"),
+            ));
+        }
         self.get_table(name)?
             .ok_or_else(|| Error::UndefinedTable(name.to_string()))
     }

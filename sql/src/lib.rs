@@ -41,6 +41,7 @@ pub mod catalog;
 pub mod copy;
 pub mod error;
 pub mod execution;
+pub mod explain;
 pub mod expr;
 pub mod params;
 pub mod planner;

@@ -990,19 +990,17 @@ fn run_planned(
     let ns = repo.node_store();
     if let Statement::Explain {
         statement: inner,
-        analyze: false,
-        verbose: false,
-        format: None,
-        options: None,
+        analyze,
+        format,
+        options,
         query_plan: false,
         ..
     } = statement
     {
-        let planned = plan_statement(&Catalog::new(root, ns), inner)?;
-        let text = optimize(planned.plan).to_string();
-        let rows = text
-            .lines()
-            .map(|l| vec![Value::Text(l.to_string())])
+        let options = crate::explain::options(*analyze, format.as_ref(), options.as_deref())?;
+        let rows = crate::explain::explain(inner, options, root, ns)?
+            .into_iter()
+            .map(|l| vec![Value::Text(l)])
             .collect();
         return Ok(StatementResult::Rows {
             columns: vec![("QUERY PLAN".into(), Type::Text)],
@@ -1034,6 +1032,10 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     let rewritten = vc::as_of::rewrite(sql);
     let sql = rewritten.as_deref().unwrap_or(sql);
     Parser::parse_sql(&PostgreSqlDialect {}, sql).or_else(|e| {
+        // sqlparser has no `ALTER VIEW v RENAME TO w`; ALTER TABLE renames views as well.
+        if let Some(statements) = alter_view_as_table(sql) {
+            return Ok(statements);
+        }
         // sqlparser reads `COPY ... FROM STDIN` as followed by inline data, after a `;`:
         // a lone COPY FROM STDIN, as clients send it, parses once that `;` is supplied.
         let copy = Parser::parse_sql(&PostgreSqlDialect {}, &format!("{sql};"))
@@ -1044,6 +1046,20 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
             });
         copy.ok_or_else(|| syntax_error(sql, &e))
     })
+}
+
+/// `ALTER VIEW ...` parsed as `ALTER TABLE ...` (what ALTER VIEW .. RENAME TO needs).
+fn alter_view_as_table(sql: &str) -> Option<Vec<Statement>> {
+    let trimmed = sql.trim_start();
+    let mut words = trimmed.split_whitespace();
+    let is_alter_view =
+        words.next()?.eq_ignore_ascii_case("alter") && words.next()?.eq_ignore_ascii_case("view");
+    if !is_alter_view {
+        return None;
+    }
+    let view_at = trimmed.to_ascii_lowercase().find("view")?;
+    let rewritten = format!("ALTER TABLE{}", &trimmed[view_at + 4..]);
+    Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).ok()
 }
 
 /// `syntax error at or near "x"` with the 1-based character position of `x`, from sqlparser's

@@ -110,6 +110,7 @@ pub fn merge_roots(
         }
     }
     merge_sequences(&mut out.root, base, ours, theirs);
+    merge_views(&mut out.root, base, ours, theirs);
     Ok(out)
 }
 
@@ -144,6 +145,33 @@ fn merge_sequences(out: &mut RootValue, base: &RootValue, ours: &RootValue, thei
             Some(seq) => out.put_sequence(&name, seq),
             None => {
                 out.remove_sequence(&name);
+            }
+        }
+    }
+}
+
+/// Views merge by name: a side that changed (created, replaced or dropped) one wins over a side
+/// that did not; when both changed it differently, ours is kept.
+fn merge_views(out: &mut RootValue, base: &RootValue, ours: &RootValue, theirs: &RootValue) {
+    let names: BTreeSet<String> = base
+        .view_names()
+        .chain(ours.view_names())
+        .chain(theirs.view_names())
+        .map(str::to_string)
+        .collect();
+    for name in names {
+        let (b, o, t) = (
+            base.get_view(&name),
+            ours.get_view(&name),
+            theirs.get_view(&name),
+        );
+        if b != o || o == t {
+            continue;
+        }
+        match t {
+            Some(view) => out.put_view(&name, view.clone()),
+            None => {
+                out.remove_view(&name);
             }
         }
     }

@@ -291,7 +291,7 @@ impl Repository {
         self.store_ws(branch, expected, &ws)
     }
 
-    /// Stages tables from the working root (`None`: every table, drops included). Staging a
+    /// Stages tables (or views) from the working root (`None`: everything, drops included). Staging a
     /// table accepts its working rows as the resolution of its conflicts and violations.
     pub fn stage(&self, branch: &str, tables: Option<&[&str]>) -> Result<()> {
         let (expected, mut ws) = self.load_ws(branch)?;
@@ -307,7 +307,13 @@ impl Repository {
         for &name in tables {
             match working.get_table(&self.ns, name)? {
                 Some(table) => staged.put_table(name, &table)?,
+                None if working.get_view(name).is_some() => {
+                    if let Some(view) = working.get_view(name) {
+                        staged.put_view(name, view.clone());
+                    }
+                }
                 None if staged.remove_table(name) => {}
+                None if staged.remove_view(name).is_some() => {}
                 None => {
                     return Err(Error::NotFound(format!(
                         "table {name} does not exist in the working set of branch {branch}"

@@ -4,7 +4,7 @@
 //! primary prolly map (encoded primary key → encoded row) plus one map per secondary index
 //! (encoded index columns followed by the primary key → nothing). Tables without a primary key
 //! get a hidden 16-byte row id as their key. A [`RootValue`] maps table names to table chunks and
-//! sequence names to [`Sequence`]s, and is itself a chunk: its address names a whole database state, which is what working sets
+//! sequence names to [`Sequence`]s and view names to [`View`]s, and is itself a chunk: its address names a whole database state, which is what working sets
 //! and commits record.
 
 mod root;
@@ -12,8 +12,10 @@ mod schema;
 mod sequence;
 #[allow(clippy::module_inception)]
 mod table;
+mod view;
 
 pub use root::RootValue;
 pub use schema::{CheckDef, Column, FkAction, ForeignKeyDef, IndexDef, Schema};
 pub use sequence::{Identity, Sequence};
 pub use table::{RowChange, Table, HIDDEN_KEY_LEN};
+pub use view::View;

@@ -1,8 +1,9 @@
 //! The root value: a database state, mapping table names to table chunks and sequence names to
-//! sequences. Its address is what working sets and commits record.
+//! sequences, and view names to views. Its address is what working sets and commits record.
 
 use super::sequence::Sequence;
 use super::table::Table;
+use super::view::View;
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::prolly::NodeStore;
@@ -15,12 +16,15 @@ const ROOT_TAG: u8 = b'R';
 /// written as version 1, so databases that use no sequences keep their root hashes.
 const ROOT_VERSION_TABLES: u8 = 1;
 const ROOT_VERSION_SEQUENCES: u8 = 2;
+/// Version 3: tables, sequences and views, written only when there are views.
+const ROOT_VERSION_VIEWS: u8 = 3;
 
 /// A database state: table name → table chunk address, and sequence name → sequence.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RootValue {
     tables: BTreeMap<String, Hash>,
     sequences: BTreeMap<String, Sequence>,
+    views: BTreeMap<String, View>,
 }
 
 /// The version-1 body: `postcard(RootV1)`.
@@ -36,6 +40,14 @@ struct RootV2 {
     sequences: BTreeMap<String, Sequence>,
 }
 
+/// The version-3 body: `postcard(RootV3)`, the version-2 body then the view map.
+#[derive(Serialize, Deserialize)]
+struct RootV3 {
+    tables: BTreeMap<String, Hash>,
+    sequences: BTreeMap<String, Sequence>,
+    views: BTreeMap<String, View>,
+}
+
 impl RootValue {
     /// The empty database.
     pub fn empty() -> RootValue {
@@ -47,6 +59,8 @@ impl RootValue {
     //     (name, 20-byte address), names ascending.
     //   version 2: the version-1 body, then postcard(sequence map) — a length-prefixed sequence
     //     of (name, Sequence), names ascending (Sequence's fields in declaration order).
+    //   version 3: the version-2 body, then postcard(view map) — a length-prefixed sequence of
+    //     (name, View), names ascending: the query text, then (column name, Type) pairs.
     /// Loads the root value chunk at `addr`.
     pub fn load(ns: &NodeStore, addr: Hash) -> Result<RootValue> {
         let bytes = ns.store().must_get(&addr)?;
@@ -60,7 +74,7 @@ impl RootValue {
                 let v1: RootV1 = postcard::from_bytes(&bytes[2..]).map_err(malformed)?;
                 Ok(RootValue {
                     tables: v1.tables,
-                    sequences: BTreeMap::new(),
+                    ..RootValue::default()
                 })
             }
             ROOT_VERSION_SEQUENCES => {
@@ -68,6 +82,15 @@ impl RootValue {
                 Ok(RootValue {
                     tables: v2.tables,
                     sequences: v2.sequences,
+                    views: BTreeMap::new(),
+                })
+            }
+            ROOT_VERSION_VIEWS => {
+                let v3: RootV3 = postcard::from_bytes(&bytes[2..]).map_err(malformed)?;
+                Ok(RootValue {
+                    tables: v3.tables,
+                    sequences: v3.sequences,
+                    views: v3.views,
                 })
             }
             _ => Err(Error::corrupted(
@@ -77,11 +100,21 @@ impl RootValue {
         }
     }
 
-    /// Writes the root value chunk (version 1 when there are no sequences); returns its address.
+    /// Writes the root value chunk (the lowest version that holds it: 1 without sequences and
+    /// views, 2 without views); returns its address.
     pub fn save(&self, ns: &NodeStore) -> Result<Hash> {
         let encode = |e: postcard::Error| Error::InvalidInput(e.to_string());
         let tables = self.tables.clone();
-        let bytes = if self.sequences.is_empty() {
+        let bytes = if !self.views.is_empty() {
+            let mut bytes = vec![ROOT_TAG, ROOT_VERSION_VIEWS];
+            let body = RootV3 {
+                tables,
+                sequences: self.sequences.clone(),
+                views: self.views.clone(),
+            };
+            bytes.extend(postcard::to_stdvec(&body).map_err(encode)?);
+            bytes
+        } else if self.sequences.is_empty() {
             let mut bytes = vec![ROOT_TAG, ROOT_VERSION_TABLES];
             bytes.extend(postcard::to_stdvec(&RootV1 { tables }).map_err(encode)?);
             bytes
@@ -120,6 +153,26 @@ impl RootValue {
     /// Removes sequence `name`; returns it if it existed.
     pub fn remove_sequence(&mut self, name: &str) -> Option<Sequence> {
         self.sequences.remove(name)
+    }
+
+    /// View names, ascending.
+    pub fn view_names(&self) -> impl Iterator<Item = &str> {
+        self.views.keys().map(String::as_str)
+    }
+
+    /// View `name`, if it exists.
+    pub fn get_view(&self, name: &str) -> Option<&View> {
+        self.views.get(name)
+    }
+
+    /// Stores `view` as `name`, replacing any view of that name.
+    pub fn put_view(&mut self, name: &str, view: View) {
+        self.views.insert(name.to_string(), view);
+    }
+
+    /// Removes view `name`; returns it if it existed.
+    pub fn remove_view(&mut self, name: &str) -> Option<View> {
+        self.views.remove(name)
     }
 
     /// Table names, ascending.
@@ -182,5 +235,24 @@ mod tests {
         assert_eq!(loaded, root);
         root.remove_sequence("t_id_seq");
         assert_eq!(root.save(&ns).unwrap(), empty.save(&ns).unwrap());
+    }
+
+    #[test]
+    fn views_round_trip_and_absent_views_keep_older_versions() {
+        let ns = NodeStore::new(Arc::new(MemoryStore::new()));
+        let empty_addr = RootValue::empty().save(&ns).unwrap();
+        let mut root = RootValue::empty();
+        let view = View {
+            query: "SELECT 1 AS a".into(),
+            columns: vec![("a".into(), crate::value::Type::Int4)],
+        };
+        root.put_view("v", view.clone());
+        let addr = root.save(&ns).unwrap();
+        assert_eq!(ns.store().must_get(&addr).unwrap()[1], 3);
+        let loaded = RootValue::load(&ns, addr).unwrap();
+        assert_eq!(loaded.get_view("v"), Some(&view));
+        assert_eq!(loaded, root);
+        assert_eq!(root.remove_view("v"), Some(view));
+        assert_eq!(root.save(&ns).unwrap(), empty_addr);
     }
 }

@@ -24,7 +24,21 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
             if_not_exists,
             sequences,
         } => create_table(&name, schema, if_not_exists, sequences, root, ns),
-        SchemaChange::DropTables { names, if_exists } => drop_tables(&names, if_exists, root, ns),
+        SchemaChange::DropTables {
+            names,
+            if_exists,
+            cascade,
+        } => drop_tables(&names, if_exists, cascade, root, ns),
+        SchemaChange::CreateView {
+            name,
+            view,
+            or_replace,
+        } => super::view::create_view(&name, view, or_replace, root),
+        SchemaChange::DropViews {
+            names,
+            if_exists,
+            cascade,
+        } => super::view::drop_views(&names, if_exists, cascade, root),
         SchemaChange::CreateSequence {
             name,
             sequence,
@@ -75,9 +89,12 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
     }
 }
 
-/// Whether a table or sequence (PostgreSQL's relations share one namespace) is named `name`.
+/// Whether a table, sequence or view (PostgreSQL's relations share one namespace) is named
+/// `name`.
 fn relation_exists(root: &RootValue, name: &str) -> bool {
-    root.table_addr(name).is_some() || root.get_sequence(name).is_some()
+    root.table_addr(name).is_some()
+        || root.get_sequence(name).is_some()
+        || root.get_view(name).is_some()
 }
 
 fn create_table(
@@ -136,9 +153,16 @@ pub fn create_table_as(
 fn drop_tables(
     names: &[String],
     if_exists: bool,
+    cascade: bool,
     root: &mut RootValue,
     ns: &NodeStore,
 ) -> Result<()> {
+    if let Some(view) = names.iter().find(|n| root.get_view(n).is_some()) {
+        return Err(Error::invalid(
+            "42809",
+            format!("\"{view}\" is not a table"),
+        ));
+    }
     if !if_exists {
         if let Some(missing) = names.iter().find(|n| root.table_addr(n).is_none()) {
             return Err(Error::invalid(
@@ -150,6 +174,12 @@ fn drop_tables(
     for name in names {
         refuse_drop_referenced(name, names, root, ns)?;
     }
+    let present: Vec<String> = names
+        .iter()
+        .filter(|n| root.table_addr(n).is_some())
+        .cloned()
+        .collect();
+    super::view::drop_dependent_views(&present, cascade, root)?;
     for name in names {
         root.remove_table(name);
         let owned: Vec<String> = root
@@ -375,6 +405,10 @@ fn rename_table(from: &str, to: &str, root: &mut RootValue, ns: &NodeStore) -> R
     if relation_exists(root, to) {
         return Err(Error::DuplicateTable(to.to_string()));
     }
+    if root.get_view(from).is_some() {
+        return super::view::rename_view(from, to, root);
+    }
+    super::view::rename_in_views(from, to, root)?;
     let table = load(from, root, ns)?;
     root.remove_table(from);
     root.put_table(to, &table)

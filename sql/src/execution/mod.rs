@@ -13,10 +13,12 @@ mod distinct;
 mod filter;
 mod foreign_key;
 mod insert;
+pub mod instrument;
 mod join;
 mod limit;
 mod project;
 mod project_set;
+mod recursive;
 mod scan;
 mod sequence;
 mod setop;
@@ -24,6 +26,7 @@ mod sort;
 mod update;
 mod values;
 mod version;
+mod view;
 
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::RootValue;
@@ -144,8 +147,18 @@ fn write(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Vec<Row>> {
     }
 }
 
-/// Builds the operator tree of a query plan.
+/// Builds the operator tree of a query plan (each operator counted when EXPLAIN ANALYZE
+/// collects statistics, `instrument.rs`).
 pub fn query(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
+    let Some(node) = instrument::enter() else {
+        return build(plan, root, ns);
+    };
+    let start = std::time::Instant::now();
+    let rows = build(plan, root, ns)?;
+    Ok(instrument::wrap(node, rows, start.elapsed()))
+}
+
+fn build(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
     Ok(match plan {
         Plan::Values { rows } => values::values(rows),
         Plan::Scan {
@@ -194,6 +207,14 @@ pub fn query(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
             limit,
             offset,
         } => limit::limit(query(*source, root, ns)?, limit, offset),
+        Plan::RecursiveUnion {
+            all,
+            base,
+            recursive: term,
+            slot,
+            ..
+        } => recursive::recursive_union(all, query(*base, root, ns)?, *term, slot, root, ns),
+        Plan::WorkTable { slot, .. } => recursive::work_table(&slot),
         other => {
             return Err(crate::error::Error::invalid(
                 "XX000",

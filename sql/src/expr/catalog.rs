@@ -16,6 +16,8 @@ pub enum CatalogFunction {
     FormatType,
     GetExpr,
     GetIndexdef,
+    /// `pg_get_viewdef(oid or name [, pretty])`: the view's query text.
+    GetViewdef,
     GetConstraintdef,
     /// pg_table_is_visible, pg_type_is_visible, pg_collation_is_visible, has_*_privilege.
     AlwaysTrue,
@@ -100,6 +102,7 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
         F::FormatType
             | F::GetExpr
             | F::GetIndexdef
+            | F::GetViewdef
             | F::GetConstraintdef
             | F::GetUserbyid
             | F::GetSerialSequence
@@ -127,6 +130,21 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
         }
         F::GetExpr => arg(0),
         F::GetIndexdef => index_def(snapshot, args)?,
+        F::GetViewdef => {
+            let objects = snapshot.objects()?;
+            let relation = match &arg(0) {
+                Value::Text(name) => name
+                    .parse::<u32>()
+                    .ok()
+                    .or_else(|| objects.relation_oid(name)),
+                other => oid_arg(other),
+            }
+            .and_then(|o| objects.relation(o));
+            match relation.and_then(|r| r.view.as_deref()) {
+                Some(query) => text(crate::system::view_definition(query)),
+                None => Value::Null,
+            }
+        }
         F::GetConstraintdef => {
             let objects = snapshot.objects()?;
             match oid_arg(&arg(0)).and_then(|o| objects.constraint(o)) {

@@ -41,6 +41,18 @@ pub fn plan_alter_table(
     operations: &[ast::AlterTableOperation],
 ) -> Result<Planned> {
     let table = table_name(name)?;
+    if catalog.get_view(&table).is_some() {
+        let [ast::AlterTableOperation::RenameTable { table_name: to }] = operations else {
+            return Err(Error::invalid(
+                "42809",
+                format!("\"{table}\" is not a table"),
+            ));
+        };
+        return Ok(done(SchemaChange::RenameTable {
+            from: table,
+            to: table_name(to)?,
+        }));
+    }
     let Some(current) = catalog.get_table(&table)? else {
         if if_exists {
             return Ok(done(SchemaChange::Nothing));

@@ -27,6 +27,17 @@ pub struct Cte {
     pub name: String,
     pub columns: Vec<String>,
     pub query: sqlparser::ast::Query,
+    /// Declared in a `WITH RECURSIVE` list and refers to itself.
+    pub recursive: bool,
+}
+
+/// The working table of a recursive CTE whose recursive term is being planned: a reference to
+/// `name` there reads `slot` with these columns.
+#[derive(Clone, Debug)]
+pub struct WorkTable {
+    pub name: String,
+    pub columns: Vec<(String, vdb_engine::value::Type)>,
+    pub slot: crate::planner::plan::WorkSlot,
 }
 
 #[derive(Default)]
@@ -37,6 +48,11 @@ struct State {
     ctes: Vec<Cte>,
     /// While a CTE's own query is planned, only the CTEs before it are visible.
     cte_limit: Option<usize>,
+    /// Working tables of the recursive terms being planned, innermost last.
+    work_tables: Vec<WorkTable>,
+    /// The views whose queries are being planned, outermost first (a view met again inside
+    /// itself is infinite recursion).
+    views: Vec<String>,
 }
 
 thread_local! {
@@ -88,11 +104,70 @@ pub fn cte(name: &str) -> Option<(usize, Cte)> {
 }
 
 /// Plans the body of the CTE at `index`, which sees only the CTEs defined before it (so it
-/// cannot refer to itself: vdb has no WITH RECURSIVE).
+/// cannot refer to itself; a recursive CTE's reference to itself is its working table).
 pub fn with_cte_body<T>(index: usize, f: impl FnOnce() -> T) -> T {
     let saved = STATE.with(|s| s.borrow_mut().cte_limit.replace(index));
     let result = f();
     STATE.with(|s| s.borrow_mut().cte_limit = saved);
+    result
+}
+
+/// Runs `f` (the planning of a recursive term) with `work` in scope, removing it afterwards.
+pub fn with_work_table<T>(work: WorkTable, f: impl FnOnce() -> T) -> T {
+    STATE.with(|s| s.borrow_mut().work_tables.push(work));
+    let result = f();
+    STATE.with(|s| s.borrow_mut().work_tables.pop());
+    result
+}
+
+/// The working table called `name` of a recursive term being planned.
+pub fn work_table(name: &str) -> Option<WorkTable> {
+    STATE.with(|s| {
+        s.borrow()
+            .work_tables
+            .iter()
+            .rev()
+            .find(|w| w.name == name)
+            .cloned()
+    })
+}
+
+/// Runs `f` (the planning of a view's query) without the CTEs, working tables and enclosing
+/// scopes of the query that names the view, restoring them afterwards.
+pub fn isolated<T>(f: impl FnOnce() -> T) -> T {
+    let saved = STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        (
+            std::mem::take(&mut s.outer),
+            std::mem::take(&mut s.ctes),
+            s.cte_limit.take(),
+            std::mem::take(&mut s.work_tables),
+        )
+    });
+    let result = f();
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        (s.outer, s.ctes, s.cte_limit, s.work_tables) = saved;
+    });
+    result
+}
+
+/// Runs `f` while view `name` is being expanded; 42P17 if it already is (a view that uses
+/// itself, through CREATE OR REPLACE).
+pub fn expanding_view<T>(
+    name: &str,
+    f: impl FnOnce() -> crate::error::Result<T>,
+) -> crate::error::Result<T> {
+    let cycle = STATE.with(|s| s.borrow().views.iter().any(|v| v == name));
+    if cycle {
+        return Err(crate::error::Error::invalid(
+            "42P17",
+            format!("infinite recursion detected in rules for relation \"{name}\""),
+        ));
+    }
+    STATE.with(|s| s.borrow_mut().views.push(name.to_string()));
+    let result = f();
+    STATE.with(|s| s.borrow_mut().views.pop());
     result
 }
 

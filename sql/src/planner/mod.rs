@@ -14,6 +14,7 @@ mod on_conflict;
 mod optimizer;
 mod plan;
 mod query;
+mod recursive;
 mod relation;
 mod schema_change;
 mod select;
@@ -21,6 +22,7 @@ mod sequence;
 mod statement;
 mod subquery;
 mod system;
+mod view;
 
 pub use alter::AlterTable;
 pub use constraint::bind_check;
@@ -29,11 +31,12 @@ pub use on_conflict::{ConflictAction, ConflictTarget, OnConflict};
 pub use optimizer::{optimize, RULES};
 pub use plan::{
     AggregateCall, AggregateFunction, DiffPair, KeyRange, Plan, Planned, SetOperator, SortKey,
-    TableVersion,
+    TableVersion, WorkSlot,
 };
 pub use schema_change::SchemaChange;
 pub use sequence::nextval_default;
 pub use statement::{default_value, plan_statement};
+pub use view::{dependencies as view_dependencies, parse_view, rename_relation as rename_in_view};
 
 /// The value of an expression that names no column (a literal, a cast, `$1` once bound): how
 /// the session evaluates the arguments of a version-control procedure.

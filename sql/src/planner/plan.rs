@@ -179,6 +179,48 @@ pub enum Plan {
     Delete { table: String, source: Box<Plan> },
     /// DDL: a change to tables, sequences or indexes (`schema_change.rs`).
     SchemaChange(SchemaChange),
+    /// `WITH RECURSIVE`: the non-recursive term's rows, then the recursive term run again and
+    /// again over the rows the previous round produced (the working table, read by
+    /// [`Plan::WorkTable`] nodes sharing `slot`) until a round produces none. Without `all`,
+    /// rows already produced are dropped (UNION).
+    RecursiveUnion {
+        name: String,
+        all: bool,
+        base: Box<Plan>,
+        recursive: Box<Plan>,
+        slot: WorkSlot,
+    },
+    /// The working table of the enclosing [`Plan::RecursiveUnion`] with the same slot.
+    WorkTable { name: String, slot: WorkSlot },
+}
+
+/// The working table of a recursive query: the rows of the previous round, which the recursive
+/// union puts here before it builds the recursive term's operators for the next round.
+#[derive(Clone, Default)]
+pub struct WorkSlot(pub std::sync::Arc<std::sync::Mutex<Vec<Vec<Value>>>>);
+
+impl WorkSlot {
+    /// Replaces the working table's rows.
+    pub fn set(&self, rows: Vec<Vec<Value>>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = rows;
+    }
+
+    /// Takes the working table's rows, leaving it empty.
+    pub fn take(&self) -> Vec<Vec<Value>> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+impl fmt::Debug for WorkSlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WorkSlot")
+    }
+}
+
+impl PartialEq for WorkSlot {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 impl Plan {
@@ -285,6 +327,11 @@ impl Plan {
                 writeln!(f, "Returning: {}", list.join(", "))
             }
             Plan::SchemaChange(change) => writeln!(f, "{change}"),
+            Plan::RecursiveUnion { name, all, .. } => {
+                let all = if *all { " ALL" } else { "" };
+                writeln!(f, "RecursiveUnion{all}: {name}")
+            }
+            Plan::WorkTable { name, .. } => writeln!(f, "WorkTableScan: {name}"),
         }?;
         for child in self.children() {
             child.fmt_node(f, depth + 1)?;
@@ -340,6 +387,9 @@ impl Plan {
             Plan::NestedLoopJoin { left, right, .. } | Plan::SetOperation { left, right, .. } => {
                 vec![left, right]
             }
+            Plan::RecursiveUnion {
+                base, recursive, ..
+            } => vec![base, recursive],
             _ => Vec::new(),
         }
     }

@@ -19,9 +19,6 @@ pub fn plan_query(catalog: &Catalog<'_>, query: &ast::Query) -> Result<Output> {
         return plan_query(catalog, &rewritten);
     }
     if let Some(with) = &query.with {
-        if with.recursive {
-            return Err(Error::Unsupported("WITH RECURSIVE".into()));
-        }
         let mut ctes = Vec::new();
         for cte in &with.cte_tables {
             let name = ident_name(&cte.alias.name);
@@ -32,9 +29,11 @@ pub fn plan_query(catalog: &Catalog<'_>, query: &ast::Query) -> Result<Output> {
                 ));
             }
             ctes.push(context::Cte {
-                name,
                 columns: cte.alias.columns.iter().map(ident_name).collect(),
+                recursive: with.recursive
+                    && crate::planner::recursive::refers_to(&cte.query, &name),
                 query: (*cte.query).clone(),
+                name,
             });
         }
         let mut inner = query.clone();

@@ -96,6 +96,12 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
         return Err(Error::Unsupported(format!("FROM item {factor}")));
     }
     if let [single] = name.0.as_slice() {
+        if let Some(work) = context::work_table(&ident_name(single)) {
+            return Ok(crate::planner::recursive::work_table_scope(
+                work,
+                alias.as_ref(),
+            ));
+        }
         if let Some((index, cte)) = context::cte(&ident_name(single)) {
             return plan_cte(catalog, index, &cte, alias.as_ref());
         }
@@ -110,6 +116,9 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
             return plan_system_table(&schema, &table, alias.as_ref());
         }
     };
+    if let Some(view) = catalog.get_view(&table) {
+        return crate::planner::view::plan_view_ref(catalog, &table, view, alias.as_ref());
+    }
     let Some(found) = catalog.get_table(&table)? else {
         if let Some(relation) = crate::vc::history::per_table(&table)? {
             return Ok(relation_scope(relation, alias.as_ref()));
@@ -341,7 +350,11 @@ fn plan_cte(
     alias: Option<&ast::TableAlias>,
 ) -> Result<(Plan, Scope)> {
     let (plan, columns) = context::with_cte_body(index, || {
-        crate::planner::query::plan_query(catalog, &cte.query)
+        if cte.recursive {
+            crate::planner::recursive::plan_recursive_cte(catalog, cte)
+        } else {
+            crate::planner::query::plan_query(catalog, &cte.query)
+        }
     })?;
     if cte.columns.len() > columns.len() {
         return Err(Error::invalid(

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use vdb_engine::table::{IndexDef, Schema, Sequence};
+use vdb_engine::table::{IndexDef, Schema, Sequence, View};
 
 use crate::planner::alter::AlterTable;
 use crate::planner::Plan;
@@ -25,10 +25,24 @@ pub enum SchemaChange {
         source: Box<Plan>,
         if_not_exists: bool,
     },
-    /// DROP TABLE (the sequences the tables own go with them).
+    /// DROP TABLE (the sequences the tables own go with them; with CASCADE, the views that
+    /// use them too).
     DropTables {
         names: Vec<String>,
         if_exists: bool,
+        cascade: bool,
+    },
+    /// CREATE [OR REPLACE] VIEW.
+    CreateView {
+        name: String,
+        view: View,
+        or_replace: bool,
+    },
+    /// DROP VIEW (with CASCADE, the views that use them too).
+    DropViews {
+        names: Vec<String>,
+        if_exists: bool,
+        cascade: bool,
     },
     CreateSequence {
         name: String,
@@ -92,6 +106,8 @@ impl fmt::Display for SchemaChange {
             SchemaChange::CreateTableAs { name, .. } => write!(f, "CreateTableAs: {name}"),
             SchemaChange::Truncate { names, .. } => write!(f, "Truncate: {}", names.join(", ")),
             SchemaChange::RenameTable { from, to } => write!(f, "RenameTable: {from} to {to}"),
+            SchemaChange::CreateView { name, .. } => write!(f, "CreateView: {name}"),
+            SchemaChange::DropViews { names, .. } => write!(f, "DropView: {}", names.join(", ")),
         }
     }
 }

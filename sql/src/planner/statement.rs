@@ -35,6 +35,35 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
         }
         ast::Statement::CreateTable(create) => create_table(catalog, create),
         ast::Statement::Drop {
+            object_type: ast::ObjectType::View,
+            if_exists,
+            names,
+            purge: false,
+            temporary: false,
+            cascade,
+            ..
+        } => crate::planner::view::plan_drop_views(names, *if_exists, *cascade),
+        ast::Statement::Drop {
+            object_type: ast::ObjectType::Table,
+            if_exists,
+            names,
+            cascade: true,
+            purge: false,
+            temporary: false,
+            ..
+        } => {
+            let names = names.iter().map(table_name).collect::<Result<Vec<_>>>()?;
+            Ok(Planned {
+                plan: Plan::SchemaChange(SchemaChange::DropTables {
+                    names,
+                    if_exists: *if_exists,
+                    cascade: true,
+                }),
+                columns: None,
+                tag: "DROP TABLE",
+            })
+        }
+        ast::Statement::Drop {
             object_type,
             if_exists,
             names,
@@ -43,6 +72,17 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             temporary: false,
             ..
         } => plan_drop(*object_type, names, *if_exists),
+        ast::Statement::CreateView {
+            or_replace,
+            materialized: false,
+            name,
+            columns,
+            query,
+            temporary: false,
+            if_not_exists: false,
+            to: None,
+            ..
+        } => crate::planner::view::plan_create_view(catalog, *or_replace, name, columns, query),
         ast::Statement::CreateSequence {
             temporary: false,
             if_not_exists,
@@ -130,7 +170,14 @@ fn plan_drop(
 ) -> Result<Planned> {
     let names = names.iter().map(table_name).collect::<Result<Vec<_>>>()?;
     let (change, tag) = match object_type {
-        ast::ObjectType::Table => (SchemaChange::DropTables { names, if_exists }, "DROP TABLE"),
+        ast::ObjectType::Table => (
+            SchemaChange::DropTables {
+                names,
+                if_exists,
+                cascade: false,
+            },
+            "DROP TABLE",
+        ),
         ast::ObjectType::Sequence => (
             SchemaChange::DropSequences { names, if_exists },
             "DROP SEQUENCE",

@@ -153,6 +153,7 @@ pub fn catalog_function(name: &str, args: Vec<Typed>) -> Result<Option<Typed>> {
         ("format_type", 2) => (F::FormatType, "oo", Type::Text),
         ("pg_get_expr", 2 | 3) => (F::GetExpr, "tob", Type::Text),
         ("pg_get_indexdef", 1 | 3) => (F::GetIndexdef, "oob", Type::Text),
+        ("pg_get_viewdef", 1 | 2) => (F::GetViewdef, "ab", Type::Text),
         ("pg_get_constraintdef", 1 | 2) => (F::GetConstraintdef, "ob", Type::Text),
         ("pg_table_is_visible", 1) => (F::TableIsVisible, "o", Type::Bool),
         (

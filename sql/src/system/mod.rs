@@ -26,7 +26,7 @@ pub use objects::{
     nextval_sequence, quote_ident, Objects, Relation, BTREE_AM_OID, DATABASE_OWNER_OID,
     FIRST_USER_OID, PG_CATALOG_OID, PG_CLASS_OID, PG_CONSTRAINT_OID, PUBLIC_OID,
 };
-pub use tables::{system_table, TableRows};
+pub use tables::{system_table, view_definition, TableRows};
 pub use types::{format_type, type_modifier, type_oid, type_oid_by_name};
 
 /// What one statement reads: its root, the node store, the session's settings, and the catalog

@@ -81,6 +81,8 @@ pub struct Relation {
     pub schema: Schema,
     pub indexes: Vec<Index>,
     pub constraints: Vec<Constraint>,
+    /// For a view (`relkind` 'v'): its query text.
+    pub view: Option<String>,
 }
 
 /// A sequence a column default draws from (`nextval('name'::regclass)`).
@@ -175,6 +177,28 @@ impl Objects {
                 schema,
                 indexes: Vec::new(),
                 constraints: Vec::new(),
+                view: None,
+            });
+        }
+        for name in root.view_names() {
+            let Some(view) = root.get_view(name) else {
+                continue;
+            };
+            let spec: Vec<(&str, vdb_engine::value::Type, bool)> = view
+                .columns
+                .iter()
+                .map(|(n, t)| (n.as_str(), t.clone(), true))
+                .collect();
+            let schema = Schema::new(&spec, &[])
+                .map_err(|e| Error::engine(format!("describing view \"{name}\""), e))?;
+            objects.relations.push(Relation {
+                oid: alloc.oid("view", name),
+                namespace: PUBLIC_OID,
+                name: name.to_string(),
+                schema,
+                indexes: Vec::new(),
+                constraints: Vec::new(),
+                view: Some(view.query.clone()),
             });
         }
         Ok(objects)
@@ -396,6 +420,7 @@ fn relation(
         schema: schema.clone(),
         indexes,
         constraints,
+        view: None,
     }
 }
 

@@ -50,6 +50,8 @@ pub fn system_table(snapshot: &Snapshot, schema: &str, name: &str) -> Result<Opt
         ("pg_catalog", "pg_settings") => pg_settings(snapshot),
         ("pg_catalog", "pg_proc") => pg_proc(),
         ("pg_catalog", "pg_tables") => pg_tables(objects),
+        ("pg_catalog", "pg_views") => pg_views(objects),
+        ("information_schema", "views") => is_views(snapshot, objects),
         ("information_schema", "schemata") => schemata(snapshot),
         ("information_schema", "tables") => is_tables(snapshot, objects),
         ("information_schema", "columns") => is_columns(snapshot, objects),
@@ -151,6 +153,12 @@ fn class_row(o: u32, name: &str, kind: &str, natts: usize) -> Row {
 fn pg_class(objects: &Objects) -> Vec<Row> {
     let mut rows = Vec::new();
     for r in &objects.relations {
+        if r.view.is_some() {
+            let mut t = class_row(r.oid, &r.name, "v", r.schema.columns.len());
+            t.insert("relam", oid(0));
+            rows.push(t);
+            continue;
+        }
         let mut t = class_row(r.oid, &r.name, "r", r.schema.columns.len());
         t.insert("relnamespace", oid(r.namespace));
         t.insert("relam", oid(HEAP_AM_OID));
@@ -563,6 +571,7 @@ fn pg_tables(objects: &Objects) -> Vec<Row> {
     objects
         .relations
         .iter()
+        .filter(|r| r.view.is_none())
         .map(|r| {
             row([
                 ("schemaname", text(Objects::schema_name(r))),
@@ -570,6 +579,49 @@ fn pg_tables(objects: &Objects) -> Vec<Row> {
                 ("tableowner", text("postgres")),
                 ("hasindexes", Value::Bool(!r.indexes.is_empty())),
             ])
+        })
+        .collect()
+}
+
+/// The text `pg_get_viewdef` and the view catalogs show for a view's query.
+pub fn view_definition(query: &str) -> String {
+    format!(" {query};")
+}
+
+fn pg_views(objects: &Objects) -> Vec<Row> {
+    objects
+        .relations
+        .iter()
+        .filter_map(|r| {
+            let query = r.view.as_ref()?;
+            Some(row([
+                ("schemaname", text(Objects::schema_name(r))),
+                ("viewname", text(&r.name)),
+                ("viewowner", text("postgres")),
+                ("definition", text(view_definition(query))),
+            ]))
+        })
+        .collect()
+}
+
+fn is_views(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
+    objects
+        .relations
+        .iter()
+        .filter_map(|r| {
+            let query = r.view.as_ref()?;
+            Some(row([
+                ("table_catalog", text(snapshot.database())),
+                ("table_schema", text(Objects::schema_name(r))),
+                ("table_name", text(&r.name)),
+                ("view_definition", text(view_definition(query))),
+                ("check_option", text("NONE")),
+                ("is_updatable", yes_no(false)),
+                ("is_insertable_into", yes_no(false)),
+                ("is_trigger_updatable", yes_no(false)),
+                ("is_trigger_deletable", yes_no(false)),
+                ("is_trigger_insertable_into", yes_no(false)),
+            ]))
         })
         .collect()
 }
@@ -606,8 +658,18 @@ fn is_tables(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
                 ("table_catalog", text(snapshot.database())),
                 ("table_schema", text(Objects::schema_name(r))),
                 ("table_name", text(&r.name)),
-                ("table_type", text("BASE TABLE")),
-                ("is_insertable_into", yes_no(r.namespace == PUBLIC_OID)),
+                (
+                    "table_type",
+                    text(if r.view.is_some() {
+                        "VIEW"
+                    } else {
+                        "BASE TABLE"
+                    }),
+                ),
+                (
+                    "is_insertable_into",
+                    yes_no(r.namespace == PUBLIC_OID && r.view.is_none()),
+                ),
                 ("is_typed", yes_no(false)),
             ])
         })
@@ -640,7 +702,7 @@ fn is_columns(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
                 ("is_self_referencing", yes_no(false)),
                 ("is_identity", yes_no(false)),
                 ("is_generated", text("NEVER")),
-                ("is_updatable", yes_no(true)),
+                ("is_updatable", yes_no(r.view.is_none())),
                 ("dtd_identifier", text((i + 1).to_string())),
                 ("udt_catalog", text(snapshot.database())),
                 ("udt_schema", text("pg_catalog")),
