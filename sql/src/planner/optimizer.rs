@@ -111,6 +111,19 @@ fn transform(plan: Plan, f: &impl Fn(Plan) -> Plan) -> Plan {
             table,
             source: boxed(source),
         },
+        Plan::RecursiveUnion {
+            name,
+            all,
+            base,
+            recursive,
+            slot,
+        } => Plan::RecursiveUnion {
+            name,
+            all,
+            base: boxed(base),
+            recursive: boxed(recursive),
+            slot,
+        },
         other => other,
     };
     f(plan)
