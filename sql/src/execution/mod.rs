@@ -24,6 +24,7 @@ mod sort;
 mod update;
 mod values;
 mod version;
+mod window;
 
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::RootValue;
@@ -182,6 +183,7 @@ pub fn query(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
             aggregates,
         } => aggregate::aggregate(query(*source, root, ns)?, &group_by, &aggregates)?,
         Plan::Sort { source, keys } => sort::sort(query(*source, root, ns)?, &keys)?,
+        Plan::Window { source, calls } => window::window(query(*source, root, ns)?, &calls)?,
         Plan::SetOperation {
             op,
             all,

@@ -186,6 +186,10 @@ fn bind_plan(plan: Plan, depth: usize, row: &[Value]) -> Plan {
             left: b(left),
             right: b(right),
         },
+        Plan::Window { source, calls } => Plan::Window {
+            source: b(source),
+            calls: calls.into_iter().map(|c| c.map_exprs(&mut |x| e(x))).collect(),
+        },
         Plan::Distinct { source } => Plan::Distinct { source: b(source) },
         Plan::Limit {
             source,

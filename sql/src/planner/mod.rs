@@ -21,6 +21,7 @@ mod sequence;
 mod statement;
 mod subquery;
 mod system;
+mod window;
 
 pub use alter::AlterTable;
 pub use constraint::bind_check;
@@ -34,6 +35,7 @@ pub use plan::{
 pub use schema_change::SchemaChange;
 pub use sequence::nextval_default;
 pub use statement::{default_value, plan_statement};
+pub use window::{Frame, FrameBound, FrameUnits, WindowCall, WindowFunction};
 
 /// The value of an expression that names no column (a literal, a cast, `$1` once bound): how
 /// the session evaluates the arguments of a version-control procedure.
