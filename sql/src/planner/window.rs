@@ -262,7 +262,16 @@ impl VisitorMut for Extractor {
         let ast::Expr::Function(f) = expr else {
             return ControlFlow::Continue(());
         };
-        if self.depth > 0 || f.over.is_none() {
+        if self.depth > 0 {
+            return ControlFlow::Continue(());
+        }
+        if f.over.is_none() {
+            if is_aggregate(f) && contains_window([&*expr]) {
+                return ControlFlow::Break(Error::invalid(
+                    "42803",
+                    "aggregate function calls cannot contain window function calls",
+                ));
+            }
             return ControlFlow::Continue(());
         }
         if let Err(e) = check_nesting(f) {
