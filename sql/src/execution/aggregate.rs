@@ -47,7 +47,12 @@ impl Accumulator {
         }
     }
 
-    pub(super) fn add(&mut self, call: &AggregateCall, value: Value, keys: Vec<Value>) -> Result<()> {
+    pub(super) fn add(
+        &mut self,
+        call: &AggregateCall,
+        value: Value,
+        keys: Vec<Value>,
+    ) -> Result<()> {
         if let Accumulator::Array(items) = self {
             items.push((keys, value));
             return Ok(());

@@ -18,9 +18,7 @@ use crate::execution::aggregate::Accumulator;
 use crate::execution::sort::compare_keys;
 use crate::execution::Rows;
 use crate::expr::{BinaryOp, Expr, Row};
-use crate::planner::{
-    AggregateCall, FrameBound, FrameUnits, SortKey, WindowCall, WindowFunction,
-};
+use crate::planner::{AggregateCall, FrameBound, FrameUnits, SortKey, WindowCall, WindowFunction};
 use crate::types::cast;
 
 /// `source` with the results of `calls` appended to each row.
@@ -357,7 +355,9 @@ impl<'c> FrameBounds<'c> {
             }
             let negative = match &v {
                 Value::Interval(_) => false,
-                other => matches!(cast(other.clone(), &Type::Float8), Ok(Value::Float8(x)) if x < 0.0),
+                other => {
+                    matches!(cast(other.clone(), &Type::Float8), Ok(Value::Float8(x)) if x < 0.0)
+                }
             };
             if negative {
                 return Err(Error::invalid(
@@ -395,7 +395,13 @@ impl<'c> FrameBounds<'c> {
 
     /// Where a frame bound falls for row `i`: the first position in the frame (`is_start`) or
     /// one past the last.
-    fn position(&self, bound: &Bound<'_>, i: usize, p: &Partition<'_>, is_start: bool) -> Result<usize> {
+    fn position(
+        &self,
+        bound: &Bound<'_>,
+        i: usize,
+        p: &Partition<'_>,
+        is_start: bool,
+    ) -> Result<usize> {
         let n = p.len();
         let g = p.group[i];
         let groups = p.group_start.len();
@@ -457,7 +463,11 @@ fn range_position(
     }
     // Towards the start of the partition in sort order means smaller values ascending.
     let subtract = preceding != key.descending;
-    let op = if subtract { BinaryOp::Sub } else { BinaryOp::Add };
+    let op = if subtract {
+        BinaryOp::Sub
+    } else {
+        BinaryOp::Add
+    };
     let limit = Expr::Binary(
         op,
         Box::new(Expr::Literal(current.clone())),

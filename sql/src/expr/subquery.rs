@@ -188,7 +188,10 @@ fn bind_plan(plan: Plan, depth: usize, row: &[Value]) -> Plan {
         },
         Plan::Window { source, calls } => Plan::Window {
             source: b(source),
-            calls: calls.into_iter().map(|c| c.map_exprs(&mut |x| e(x))).collect(),
+            calls: calls
+                .into_iter()
+                .map(|c| c.map_exprs(&mut |x| bind_expr(x, depth, row)))
+                .collect(),
         },
         Plan::Distinct { source } => Plan::Distinct { source: b(source) },
         Plan::Limit {

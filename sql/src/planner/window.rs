@@ -485,9 +485,7 @@ fn plan_frame(
     use ast::WindowFrameBound as B;
     match (&frame.start_bound, &end) {
         (B::Following(None), _) => {
-            return Err(windowing_error(
-                "frame start cannot be UNBOUNDED FOLLOWING",
-            ))
+            return Err(windowing_error("frame start cannot be UNBOUNDED FOLLOWING"))
         }
         (_, B::Preceding(None)) => {
             return Err(windowing_error("frame end cannot be UNBOUNDED PRECEDING"))
@@ -525,8 +523,12 @@ fn plan_frame(
             B::CurrentRow => FrameBound::CurrentRow,
             B::Preceding(None) => FrameBound::UnboundedPreceding,
             B::Following(None) => FrameBound::UnboundedFollowing,
-            B::Preceding(Some(e)) => FrameBound::Preceding(frame_offset(e, units, order_types, bind)?),
-            B::Following(Some(e)) => FrameBound::Following(frame_offset(e, units, order_types, bind)?),
+            B::Preceding(Some(e)) => {
+                FrameBound::Preceding(frame_offset(e, units, order_types, bind)?)
+            }
+            B::Following(Some(e)) => {
+                FrameBound::Following(frame_offset(e, units, order_types, bind)?)
+            }
         })
     };
     Ok(Frame {
@@ -639,14 +641,14 @@ fn plan_function(
             types.join(", ")
         ))
     };
-    let ranking = |function: WindowFunction, ty: Type| -> Result<(WindowFunction, Vec<Expr>, Type)> {
-        Ok((function, Vec::new(), ty))
-    };
+    let ranking =
+        |function: WindowFunction, ty: Type| -> Result<(WindowFunction, Vec<Expr>, Type)> {
+            Ok((function, Vec::new(), ty))
+        };
     let int_arg = |t: Typed| -> Result<Expr> {
-        let integer = t
-            .ty
-            .as_ref()
-            .is_none_or(|ty| numeric_rank(ty).is_some_and(|r| r <= 1));
+        let integer =
+            t.ty.as_ref()
+                .is_none_or(|ty| numeric_rank(ty).is_some_and(|r| r <= 1));
         if integer {
             t.coerce(&Type::Int4, "argument")
         } else {
@@ -713,7 +715,9 @@ fn plan_function(
         ) => Err(no_function(&bound)),
         _ => Err(Error::invalid(
             "42809",
-            format!("OVER specified, but {name} is not a window function nor an aggregate function"),
+            format!(
+                "OVER specified, but {name} is not a window function nor an aggregate function"
+            ),
         )),
     }
 }
