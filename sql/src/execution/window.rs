@@ -475,12 +475,17 @@ fn range_position(
     )
     .eval(&[])?;
     let limit_key = [limit];
+    // Dates compare with `date ± interval` (a timestamp) as timestamps.
+    let widen = |v: &Value| match v {
+        Value::Date(_) => cast(v.clone(), &Type::Timestamp).unwrap_or_else(|_| v.clone()),
+        other => other.clone(),
+    };
     // Position of the first row (in sort order) not before `limit`, or after it.
     let position = p.order_keys.partition_point(|k| {
         let ord = if k[0].is_null() {
             compare_keys(&k[..1], std::slice::from_ref(current), &p.order_by)
         } else {
-            compare_keys(&k[..1], &limit_key, &p.order_by)
+            compare_keys(&[widen(&k[0])], &limit_key, &p.order_by)
         };
         if is_start {
             ord == Ordering::Less
