@@ -246,12 +246,12 @@ fn lag_lead(call: &WindowCall, p: &Partition<'_>) -> Result<Vec<Value>> {
 fn frame_value(call: &WindowCall, p: &Partition<'_>) -> Result<Vec<Value>> {
     let bounds = FrameBounds::new(call, p)?;
     let mut out = Vec::with_capacity(p.len());
-    for i in 0..p.len() {
+    for (i, row) in p.rows.iter().enumerate() {
         let (start, end) = bounds.at(i, p)?;
         let position = match call.function {
             WindowFunction::FirstValue => Some(start),
             WindowFunction::LastValue => end.checked_sub(1),
-            _ => match call.args[1].eval(p.rows[i])? {
+            _ => match call.args[1].eval(row)? {
                 Value::Null => None,
                 v => {
                     let nth = int(&v)?;
