@@ -632,7 +632,7 @@ fn plan_function(
         let types: Vec<String> = bound
             .iter()
             .map(|t| match &t.ty {
-                Some(t) => type_name(t).to_string(),
+                Some(t) => type_name(t),
                 None => "unknown".into(),
             })
             .collect();
