@@ -14,8 +14,8 @@ use crate::planner::{AggregateCall, AggregateFunction};
 use crate::types::cast;
 
 /// The running state of one aggregate over one group.
-#[derive(Debug)]
-enum Accumulator {
+#[derive(Clone, Debug)]
+pub(super) enum Accumulator {
     Count(i64),
     /// Sum and count of the non-NULL inputs (avg uses both).
     Sum {
@@ -31,7 +31,7 @@ enum Accumulator {
 }
 
 impl Accumulator {
-    fn new(call: &AggregateCall) -> Accumulator {
+    pub(super) fn new(call: &AggregateCall) -> Accumulator {
         match call.function {
             AggregateFunction::CountStar | AggregateFunction::Count => Accumulator::Count(0),
             AggregateFunction::Sum | AggregateFunction::Avg => Accumulator::Sum {
@@ -47,7 +47,12 @@ impl Accumulator {
         }
     }
 
-    fn add(&mut self, call: &AggregateCall, value: Value, keys: Vec<Value>) -> Result<()> {
+    pub(super) fn add(
+        &mut self,
+        call: &AggregateCall,
+        value: Value,
+        keys: Vec<Value>,
+    ) -> Result<()> {
         if let Accumulator::Array(items) = self {
             items.push((keys, value));
             return Ok(());
@@ -103,7 +108,7 @@ impl Accumulator {
         Ok(())
     }
 
-    fn finish(self, call: &AggregateCall) -> Result<Value> {
+    pub(super) fn finish(self, call: &AggregateCall) -> Result<Value> {
         Ok(match self {
             Accumulator::Count(n) => Value::Int8(n),
             Accumulator::Sum { sum: None, .. } => Value::Null,

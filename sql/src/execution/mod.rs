@@ -27,6 +27,7 @@ mod update;
 mod values;
 mod version;
 mod view;
+mod window;
 
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::RootValue;
@@ -195,6 +196,7 @@ fn build(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
             aggregates,
         } => aggregate::aggregate(query(*source, root, ns)?, &group_by, &aggregates)?,
         Plan::Sort { source, keys } => sort::sort(query(*source, root, ns)?, &keys)?,
+        Plan::Window { source, calls } => window::window(query(*source, root, ns)?, &calls)?,
         Plan::SetOperation {
             op,
             all,

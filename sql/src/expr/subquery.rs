@@ -186,6 +186,13 @@ fn bind_plan(plan: Plan, depth: usize, row: &[Value]) -> Plan {
             left: b(left),
             right: b(right),
         },
+        Plan::Window { source, calls } => Plan::Window {
+            source: b(source),
+            calls: calls
+                .into_iter()
+                .map(|c| c.map_exprs(&mut |x| bind_expr(x, depth, row)))
+                .collect(),
+        },
         Plan::Distinct { source } => Plan::Distinct { source: b(source) },
         Plan::Limit {
             source,

@@ -33,7 +33,7 @@ const AGGREGATES: &[&str] = &[
 ];
 
 /// Whether `f` names an aggregate function.
-fn is_aggregate(f: &ast::Function) -> bool {
+pub(super) fn is_aggregate(f: &ast::Function) -> bool {
     matches!(f.name.0.as_slice(), [name] if AGGREGATES.contains(&ident_name(name).as_str()))
 }
 
@@ -116,6 +116,11 @@ impl Grouping {
             grouping.keys.push(key);
         }
         Ok(grouping)
+    }
+
+    /// Appends a column to the output row's scope (window results, computed after grouping).
+    pub fn push_output(&mut self, column: ScopeColumn) {
+        self.output.columns.push(column);
     }
 
     /// Binds an expression over the aggregation's output row.
@@ -260,7 +265,7 @@ impl VisitorMut for Rewriter<'_> {
 }
 
 /// Binds an aggregate call's argument and works out its result type.
-fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
+pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
     let name = f.name.0.last().map(ident_name).unwrap_or_default();
     let ast::FunctionArguments::List(list) = &f.args else {
         return Err(Error::Unsupported(format!("aggregate call {f}")));

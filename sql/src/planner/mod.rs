@@ -23,6 +23,7 @@ mod statement;
 mod subquery;
 mod system;
 mod view;
+mod window;
 
 pub use alter::AlterTable;
 pub use constraint::bind_check;
@@ -37,6 +38,7 @@ pub use schema_change::SchemaChange;
 pub use sequence::nextval_default;
 pub use statement::{default_value, plan_statement};
 pub use view::{dependencies as view_dependencies, parse_view, rename_relation as rename_in_view};
+pub use window::{Frame, FrameBound, FrameUnits, WindowCall, WindowFunction};
 
 /// The value of an expression that names no column (a literal, a cast, `$1` once bound): how
 /// the session evaluates the arguments of a version-control procedure.

@@ -62,6 +62,10 @@ fn transform(plan: Plan, f: &impl Fn(Plan) -> Plan) -> Plan {
             source: boxed(source),
             keys,
         },
+        Plan::Window { source, calls } => Plan::Window {
+            source: boxed(source),
+            calls,
+        },
         Plan::SetOperation {
             op,
             all,

@@ -11,6 +11,7 @@ use vdb_engine::value::{Type, Value};
 use crate::expr::Expr;
 use crate::planner::on_conflict::OnConflict;
 use crate::planner::schema_change::SchemaChange;
+use crate::planner::window::WindowCall;
 
 /// Which primary-key entries a scan reads (tables whose primary key is one column).
 #[derive(Clone, Debug, PartialEq)]
@@ -138,6 +139,12 @@ pub enum Plan {
         source: Box<Plan>,
         group_by: Vec<Expr>,
         aggregates: Vec<AggregateCall>,
+    },
+    /// Each input row followed by one value per window call (`window.rs`); rows come out in
+    /// the order of the last window's sort.
+    Window {
+        source: Box<Plan>,
+        calls: Vec<WindowCall>,
     },
     /// Rows sorted by the keys (stable).
     Sort {
@@ -303,6 +310,10 @@ impl Plan {
                     keys.join(", ")
                 )
             }
+            Plan::Window { calls, .. } => {
+                let list: Vec<&str> = calls.iter().map(|c| c.text.as_str()).collect();
+                writeln!(f, "Window: {}", list.join(", "))
+            }
             Plan::Sort { keys, .. } => {
                 let list: Vec<String> = keys
                     .iter()
@@ -362,6 +373,7 @@ impl Plan {
                     .for_each(&mut *f);
             }
             Plan::Sort { keys, .. } => keys.iter().for_each(|k| f(&k.expr)),
+            Plan::Window { calls, .. } => calls.iter().for_each(|c| c.walk_exprs(&mut *f)),
             Plan::Update { assignments, .. } => assignments.iter().for_each(|(_, e)| f(e)),
             _ => {}
         }
@@ -379,6 +391,7 @@ impl Plan {
             | Plan::Sort { source, .. }
             | Plan::Distinct { source }
             | Plan::Aggregate { source, .. }
+            | Plan::Window { source, .. }
             | Plan::Limit { source, .. }
             | Plan::Insert { source, .. }
             | Plan::Update { source, .. }

@@ -12,6 +12,7 @@ use crate::planner::aggregate::{contains_aggregate, Grouping};
 use crate::planner::expr::{bind, boolean, ident_name, output_name, Scope, Typed};
 use crate::planner::plan::{Plan, SortKey};
 use crate::planner::relation::plan_from;
+use crate::planner::window::{self, Extracted};
 
 /// A planned query body: its plan and output columns.
 pub type Output = (Plan, Vec<(String, Type)>);
@@ -38,6 +39,11 @@ pub fn plan_select(
     order_by: &[ast::OrderByExpr],
 ) -> Result<Output> {
     check_unsupported(select)?;
+    let windows = window::extract(select, order_by)?;
+    let (projection, order_by) = match &windows {
+        Some(w) => (w.projection.as_slice(), w.order_by.as_slice()),
+        None => (select.projection.as_slice(), order_by),
+    };
     let (mut plan, scope) = if select.from.is_empty() {
         (
             Plan::Values {
@@ -49,6 +55,7 @@ pub fn plan_select(
         plan_from(catalog, &select.from)?
     };
     if let Some(selection) = &select.selection {
+        window::forbid(selection, "WHERE")?;
         let predicate = boolean(bind(selection, &scope)?, "WHERE")?;
         plan = Plan::Filter {
             source: Box::new(plan),
@@ -56,21 +63,56 @@ pub fn plan_select(
         };
     }
     let group_keys = group_keys(select)?;
-    let item_exprs = select.projection.iter().filter_map(|item| match item {
+    let item_exprs = projection.iter().filter_map(|item| match item {
         ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => Some(e),
         _ => None,
     });
+    let window_inputs = windows.as_ref().map(Extracted::inner_exprs);
     let grouped = !group_keys.is_empty()
         || select.having.is_some()
-        || contains_aggregate(item_exprs.chain(order_by.iter().map(|o| &o.expr)));
+        || contains_aggregate(
+            item_exprs
+                .chain(order_by.iter().map(|o| &o.expr))
+                .chain(window_inputs.iter().flatten()),
+        );
+    if let Some(having) = &select.having {
+        window::forbid(having, "HAVING")?;
+    }
+    let extended;
     let mut binder = if grouped {
         Binder::Grouped(Grouping::new(group_keys, &scope)?, &scope)
     } else {
         Binder::Plain(&scope)
     };
+    let mut window_calls = Vec::new();
+    if let Some(w) = &windows {
+        window_calls = w.plan_calls(&mut |e| binder.bind(e))?;
+        let results = Extracted::result_columns(&window_calls);
+        match &mut binder {
+            Binder::Plain(_) => {
+                extended = Scope {
+                    columns: scope.columns.iter().cloned().chain(results).collect(),
+                };
+                binder = Binder::Plain(&extended);
+            }
+            Binder::Grouped(grouping, input) => {
+                // Find every aggregate first: the window results follow them in the row.
+                let items = projection.iter().filter_map(|item| match item {
+                    ast::SelectItem::UnnamedExpr(e)
+                    | ast::SelectItem::ExprWithAlias { expr: e, .. } => Some(e),
+                    _ => None,
+                });
+                let others = select.having.iter().chain(order_by.iter().map(|o| &o.expr));
+                for e in items.chain(others) {
+                    let _ = grouping.bind(e, input);
+                }
+                results.into_iter().for_each(|c| grouping.push_output(c));
+            }
+        }
+    }
     let mut exprs = Vec::new();
     let mut columns = Vec::new();
-    for item in &select.projection {
+    for item in projection {
         select_item(item, &scope, &mut binder, &mut exprs, &mut columns)?;
     }
     let having = select
@@ -97,6 +139,12 @@ pub fn plan_select(
                 predicate,
             };
         }
+    }
+    if !window_calls.is_empty() {
+        plan = Plan::Window {
+            source: Box::new(plan),
+            calls: window_calls,
+        };
     }
     plan = if exprs.iter().any(|e| matches!(e, Expr::SetReturning(..))) {
         Plan::ProjectSet {
@@ -148,6 +196,11 @@ fn group_keys(select: &ast::Select) -> Result<Vec<ast::Expr>> {
             }
             other => Ok(other.clone()),
         })
+        .map(|key| {
+            let key = key?;
+            window::forbid(&key, "GROUP BY")?;
+            Ok(key)
+        })
         .collect()
 }
 
@@ -182,7 +235,6 @@ fn check_unsupported(select: &ast::Select) -> Result<()> {
         || select.into.is_some()
         || !select.lateral_views.is_empty()
         || select.qualify.is_some()
-        || !select.named_window.is_empty()
         || select.prewhere.is_some()
         || select.connect_by.is_some()
     {
