@@ -661,15 +661,17 @@ impl Session {
                     .map(Some)
             }
             Statement::Close { cursor } => {
-                match cursor {
-                    sqlparser::ast::CloseCursor::All => self.cursors.close(None)?,
+                let tag = match cursor {
+                    sqlparser::ast::CloseCursor::All => {
+                        self.cursors.close(None)?;
+                        "CLOSE CURSOR ALL"
+                    }
                     sqlparser::ast::CloseCursor::Specific { name } => {
                         self.cursors.close(Some(&ident_name(name)))?;
+                        "CLOSE CURSOR"
                     }
-                }
-                Ok(Some(StatementResult::Command {
-                    tag: "CLOSE CURSOR".into(),
-                }))
+                };
+                Ok(Some(StatementResult::Command { tag: tag.into() }))
             }
             _ => Ok(None),
         }
