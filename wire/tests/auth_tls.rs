@@ -56,7 +56,7 @@ async fn start_with(method: Method) -> SocketAddr {
 /// Logs in as `user` with `password`; the SQLSTATE of a failure.
 async fn login(addr: SocketAddr, user: &str, password: &str) -> Result<(), String> {
     let config = format!(
-        "host={} port={} user={user} password={password} dbname=db",
+        "host={} port={} user={user} password='{password}' dbname=db",
         addr.ip(),
         addr.port()
     );
@@ -64,7 +64,9 @@ async fn login(addr: SocketAddr, user: &str, password: &str) -> Result<(), Strin
         Ok((client, connection)) => {
             tokio::spawn(connection);
             let rows = client.simple_query("SELECT 1").await.unwrap();
-            assert_eq!(rows.len(), 2);
+            assert!(rows
+                .iter()
+                .any(|m| matches!(m, tokio_postgres::SimpleQueryMessage::Row(_))));
             Ok(())
         }
         Err(e) => Err(e.code().map(|c| c.code().to_string()).unwrap_or_default()),
@@ -256,7 +258,8 @@ async fn writes_with_returning_report_their_own_tags() {
         ["UPDATE 3"]
     );
     assert_eq!(
-        raw.extended("DELETE FROM t RETURNING id").await,
+        raw.extended("DELETE FROM t WHERE id > 0 RETURNING id")
+            .await,
         ["DELETE 3"]
     );
     assert_eq!(raw.extended("SELECT 1").await, ["SELECT 1"]);
