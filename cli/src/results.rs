@@ -40,7 +40,7 @@ pub fn render(result: &StatementResult, format: ResultFormat) -> Result<String> 
             copy.table
         )
         .into()),
-        StatementResult::Rows { columns, rows } => match format {
+        StatementResult::Rows { columns, rows, .. } => match format {
             ResultFormat::Aligned => Ok(aligned(columns, rows)),
             ResultFormat::Csv => csv(columns, rows),
             ResultFormat::Json => json(columns, rows),
@@ -273,6 +273,8 @@ mod tests {
                 vec![Value::Int4(1), Value::Text("ann".into()), Value::Bool(true)],
                 vec![Value::Int4(20), Value::Null, Value::Null],
             ],
+
+            tag: None,
         }
     }
 
@@ -286,6 +288,8 @@ mod tests {
         let one = StatementResult::Rows {
             columns: vec![("longer_name".into(), Type::Text)],
             rows: vec![vec![Value::Text("x".into())]],
+
+            tag: None,
         };
         assert_eq!(
             render(&one, ResultFormat::Aligned).unwrap(),
@@ -298,6 +302,8 @@ mod tests {
         let result = StatementResult::Rows {
             columns: vec![("name".into(), Type::Text), ("n".into(), Type::Int4)],
             rows: vec![vec![Value::Text("日本".into()), Value::Int4(1)]],
+
+            tag: None,
         };
         assert_eq!(
             render(&result, ResultFormat::Aligned).unwrap(),
@@ -310,6 +316,8 @@ mod tests {
         let result = StatementResult::Rows {
             columns: vec![("a".into(), Type::Text), ("b".into(), Type::Int4)],
             rows: vec![vec![Value::Text("x\nyy".into()), Value::Int4(1)]],
+
+            tag: None,
         };
         assert_eq!(
             render(&result, ResultFormat::Aligned).unwrap(),
@@ -318,6 +326,8 @@ mod tests {
         let last = StatementResult::Rows {
             columns: vec![("b".into(), Type::Int4), ("a".into(), Type::Text)],
             rows: vec![vec![Value::Int4(1), Value::Text("x\ny".into())]],
+
+            tag: None,
         };
         assert_eq!(
             render(&last, ResultFormat::Aligned).unwrap(),

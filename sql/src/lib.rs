@@ -39,6 +39,7 @@
 
 pub mod catalog;
 pub mod copy;
+pub mod cursor;
 pub mod error;
 pub mod execution;
 pub mod explain;

@@ -22,6 +22,7 @@ use vdb_engine::Hash;
 
 use crate::catalog::{table_name, Catalog};
 use crate::copy::{quote_ident, quote_literal, CopyFormat, CopyIn};
+use crate::cursor::{self, Cursors};
 use crate::error::{Error, Result};
 use crate::execution::{execute, Outcome};
 use crate::params::{self, Param};
@@ -37,6 +38,9 @@ pub enum StatementResult {
     Rows {
         columns: Vec<(String, Type)>,
         rows: Vec<Vec<Value>>,
+        /// The command tag when it is not `SELECT n`: `INSERT 0 n`, `UPDATE n`, `DELETE n` for
+        /// a write with RETURNING, `FETCH n` for a cursor's rows.
+        tag: Option<String>,
     },
     /// A command's tag, as PostgreSQL reports it (`INSERT 0 3`, `UPDATE 2`, `BEGIN`...).
     Command { tag: String },
@@ -110,6 +114,8 @@ pub struct Session {
     txn: Option<Transaction>,
     /// Run-time parameters as statements in this session see them.
     settings: Settings,
+    /// Open cursors (DECLARE ... CURSOR).
+    cursors: Cursors,
 }
 
 impl Session {
@@ -120,6 +126,7 @@ impl Session {
             pinned: None,
             txn: None,
             settings: Settings::default(),
+            cursors: Cursors::default(),
         }
     }
 
@@ -227,6 +234,7 @@ impl Session {
                 Err(e) => {
                     if implicit {
                         self.txn = None;
+                        self.cursors.end_block(false);
                     }
                     return (results, Some(e));
                 }
@@ -286,6 +294,15 @@ impl Session {
             return Err(Error::TransactionAborted);
         }
         let count = params::count(statement).max(declared.len());
+        if let Statement::Fetch {
+            name, into: None, ..
+        } = statement
+        {
+            return Ok(Description {
+                params: Vec::new(),
+                columns: self.cursor_columns(&ident_name(name)),
+            });
+        }
         let plannable = matches!(
             statement,
             Statement::Query(_)
@@ -344,6 +361,7 @@ impl Session {
             } => {
                 if let Some(txn) = self.txn.take() {
                     self.settings = txn.begin_settings;
+                    self.cursors.end_block(false);
                 }
                 return command("ROLLBACK");
             }
@@ -358,6 +376,9 @@ impl Session {
         }
         if let Statement::Copy { .. } = statement {
             return self.copy(statement);
+        }
+        if let Some(result) = self.cursor_statement(statement)? {
+            return Ok(result);
         }
         if let Some(result) = self.session_statement(statement)? {
             return Ok(result);
@@ -470,7 +491,7 @@ impl Session {
                 };
                 let statement = parse(&query)?.remove(0);
                 match self.execute_one(&statement)? {
-                    StatementResult::Rows { columns, rows } => {
+                    StatementResult::Rows { columns, rows, .. } => {
                         let names: Vec<String> = columns.into_iter().map(|(n, _)| n).collect();
                         Ok(StatementResult::CopyOut {
                             data: format.encode(&names, &rows),
@@ -577,6 +598,7 @@ impl Session {
         } else {
             txn.session_settings.clone()
         };
+        self.cursors.end_block(!txn.failed);
         if txn.failed {
             return Ok(StatementResult::Command {
                 tag: "ROLLBACK".into(),
@@ -588,6 +610,77 @@ impl Session {
         Ok(StatementResult::Command {
             tag: "COMMIT".into(),
         })
+    }
+
+    /// Runs DECLARE ... CURSOR, FETCH, MOVE and CLOSE (see [`cursor`]); `None` for every other
+    /// statement.
+    fn cursor_statement(&mut self, statement: &Statement) -> Result<Option<StatementResult>> {
+        match statement {
+            Statement::Declare { stmts } => {
+                let [declare] = stmts.as_slice() else {
+                    return Err(Error::Unsupported("DECLARE of several names".into()));
+                };
+                let (Some(query), [name]) = (&declare.for_query, declare.names.as_slice()) else {
+                    return Err(Error::Unsupported("DECLARE of a variable".into()));
+                };
+                let hold = declare.hold == Some(true);
+                if self.txn.is_none() && !hold {
+                    return Err(no_block("DECLARE CURSOR"));
+                }
+                let name = ident_name(name);
+                if self.cursors.columns(&name).is_some() {
+                    return Err(Error::invalid(
+                        "42P03",
+                        format!("cursor \"{name}\" already exists"),
+                    ));
+                }
+                let StatementResult::Rows { columns, rows, .. } =
+                    self.execute_statement(&Statement::Query(query.clone()))?
+                else {
+                    return Err(Error::Unsupported("a cursor over this statement".into()));
+                };
+                let scroll = declare.scroll != Some(false);
+                let in_block = self.txn.is_some();
+                self.cursors
+                    .declare(&name, columns, rows, scroll, hold, in_block)?;
+                Ok(Some(StatementResult::Command {
+                    tag: "DECLARE CURSOR".into(),
+                }))
+            }
+            Statement::Fetch {
+                name,
+                direction,
+                into,
+            } => {
+                let is_move = matches!(into, Some(target) if target.0.len() == 1 && target.0[0].value == cursor::MOVE_MARKER);
+                if into.is_some() && !is_move {
+                    return Err(Error::Unsupported("FETCH ... INTO".into()));
+                }
+                self.cursors
+                    .fetch(&ident_name(name), direction, is_move)
+                    .map(Some)
+            }
+            Statement::Close { cursor } => {
+                let tag = match cursor {
+                    sqlparser::ast::CloseCursor::All => {
+                        self.cursors.close(None)?;
+                        "CLOSE CURSOR ALL"
+                    }
+                    sqlparser::ast::CloseCursor::Specific { name } => {
+                        self.cursors.close(Some(&ident_name(name)))?;
+                        "CLOSE CURSOR"
+                    }
+                };
+                Ok(Some(StatementResult::Command { tag: tag.into() }))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The result columns of an open cursor (a protocol-level Describe of a portal by the
+    /// cursor's name answers with them, as PostgreSQL's cursors are portals).
+    pub fn cursor_columns(&self, name: &str) -> Option<Vec<(String, Type)>> {
+        self.cursors.columns(name).map(<[_]>::to_vec)
     }
 
     /// Runs SET, SHOW, RESET and the savepoint statements, which act on the session itself;
@@ -710,12 +803,14 @@ impl Session {
                     ("description".into(), Type::Text),
                 ],
                 rows,
+                tag: None,
             });
         }
         let value = self.settings.must_get(name)?;
         Ok(StatementResult::Rows {
             columns: vec![(Settings::show_column(name), Type::Text)],
             rows: vec![vec![Value::Text(value)]],
+            tag: None,
         })
     }
 
@@ -857,6 +952,7 @@ impl Session {
         Ok(StatementResult::Rows {
             columns,
             rows: vec![row],
+            tag: None,
         })
     }
 }
@@ -1005,6 +1101,7 @@ fn run_planned(
         return Ok(StatementResult::Rows {
             columns: vec![("QUERY PLAN".into(), Type::Text)],
             rows,
+            tag: None,
         });
     }
     let Planned { plan, columns, tag } = plan_statement(&Catalog::new(root, ns), statement)?;
@@ -1012,7 +1109,15 @@ fn run_planned(
     match (execute(plan, root, ns)?, columns) {
         (Outcome::Rows(rows), Some(columns)) => {
             let rows = rows.collect::<Result<Vec<_>>>()?;
-            Ok(StatementResult::Rows { columns, rows })
+            let n = rows.len();
+            // A write with RETURNING reports what it did, not `SELECT n`: clients read the
+            // row count from the tag (psycopg's rowcount, SQLAlchemy).
+            let tag = match tag {
+                "INSERT" => Some(format!("INSERT 0 {n}")),
+                "UPDATE" | "DELETE" | "MERGE" => Some(format!("{tag} {n}")),
+                _ => None,
+            };
+            Ok(StatementResult::Rows { columns, rows, tag })
         }
         (Outcome::Affected(n), _) => Ok(StatementResult::Command {
             tag: match tag {
@@ -1029,6 +1134,9 @@ fn run_planned(
 
 /// Parses `sql` with the PostgreSQL dialect, mapping errors to PostgreSQL's syntax errors.
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
+    if let Some(fetch) = cursor::parse_fetch(sql) {
+        return fetch.map(|statement| vec![statement]);
+    }
     let rewritten = vc::as_of::rewrite(sql);
     let sql = rewritten.as_deref().unwrap_or(sql);
     Parser::parse_sql(&PostgreSqlDialect {}, sql).or_else(|e| {

@@ -167,7 +167,7 @@ fn run_script(path: &Path) -> Vec<String> {
                         continue;
                     }
                 };
-                let Some(StatementResult::Rows { columns, rows }) = result else {
+                let Some(StatementResult::Rows { columns, rows, .. }) = result else {
                     failures.push(format!(
                         "{name}:{line}: query returned no rows result\n  {sql}"
                     ));

@@ -29,10 +29,11 @@ class Server:
         return f"postgresql+{driver}://tester@127.0.0.1:{self.port}/{database or self.database}"
 
 
-def start(data_dir):
+def start(data_dir, *args):
+    """Starts `vdb serve` on `data_dir`, with `args` (a --config FILE, say) after `serve`."""
     port = free_port()
     process = subprocess.Popen(
-        [os.environ["VDB_BIN"], "--data-dir", str(data_dir), "serve", "--port", str(port)],
+        [os.environ["VDB_BIN"], "--data-dir", str(data_dir), "serve", "--port", str(port), *args],
         stderr=subprocess.PIPE,
         text=True,
     )

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
 use futures::future::{select, Either};
 use futures::{stream, Sink, SinkExt};
+use pgwire::api::auth::mechanism::{AuthMechanism, AuthState};
 use pgwire::api::auth::{
     protocol_negotiation, save_startup_parameters_to_metadata, StartupHandler,
 };
@@ -29,7 +30,7 @@ use pgwire::api::{
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::copy::{CopyData, CopyDone, CopyFail, CopyInResponse, CopyOutResponse};
 use pgwire::messages::data::{DataRow, FieldDescription, RowDescription};
-use pgwire::messages::extendedquery::{Execute, Sync as PgSync};
+use pgwire::messages::extendedquery::{Describe, Execute, Sync as PgSync, TARGET_TYPE_BYTE_PORTAL};
 use pgwire::messages::response::{
     CommandComplete, EmptyQueryResponse, ReadyForQuery, TransactionStatus,
 };
@@ -54,6 +55,8 @@ pub struct Connection {
     parser: Arc<StatementParser>,
     /// The COPY FROM STDIN in progress and the data received so far.
     copy: Arc<Mutex<Option<PendingCopy>>>,
+    /// The authentication handshake in progress.
+    auth: Arc<Mutex<Option<PendingAuth>>>,
 }
 
 /// A COPY FROM STDIN and the data received for it so far.
@@ -69,6 +72,7 @@ impl Connection {
             shared,
             session,
             copy: Arc::new(Mutex::new(None)),
+            auth: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -136,6 +140,7 @@ impl Connection {
             session: self.session.clone(),
             parser: self.parser.clone(),
             copy: self.copy.clone(),
+            auth: self.auth.clone(),
         }
     }
 }
@@ -192,24 +197,111 @@ impl StartupHandler for Connection {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let PgWireFrontendMessage::Startup(ref startup) = message else {
-            return Ok(());
-        };
-        protocol_negotiation(client, startup).await?;
-        save_startup_parameters_to_metadata(client, startup);
+        match message {
+            PgWireFrontendMessage::Startup(ref startup) => {
+                protocol_negotiation(client, startup).await?;
+                save_startup_parameters_to_metadata(client, startup);
+                let user = client.metadata().get("user").cloned().unwrap_or_default();
+                match self.shared.users.mechanism(&user) {
+                    None => self.finish_startup(client).await,
+                    Some(mut mechanism) => {
+                        let state = mechanism.begin(&*client).await;
+                        self.advance_auth(client, mechanism, state).await
+                    }
+                }
+            }
+            PgWireFrontendMessage::PasswordMessageFamily(password) => {
+                let pending = self.auth.lock().unwrap_or_else(|p| p.into_inner()).take();
+                let Some(PendingAuth(mut mechanism)) = pending else {
+                    return Err(fatal("08P01", "unexpected password message".into()));
+                };
+                let state = mechanism.next(&*client, password).await;
+                self.advance_auth(client, mechanism, state).await
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A FATAL ErrorResponse (the connection ends after it).
+fn fatal(code: &str, message: String) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "FATAL".into(),
+        code.into(),
+        message,
+    )))
+}
+
+/// An authentication handshake waiting for the client's next password message.
+struct PendingAuth(Box<dyn AuthMechanism>);
+
+impl Debug for PendingAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PendingAuth")
+    }
+}
+
+impl Connection {
+    /// Acts on one step of an authentication handshake: sends the next challenge (keeping the
+    /// handshake for the client's answer), completes the startup, or fails it with 28P01
+    /// whatever went wrong, as PostgreSQL does, naming only the user.
+    async fn advance_auth<C>(
+        &self,
+        client: &mut C,
+        mechanism: Box<dyn AuthMechanism>,
+        state: PgWireResult<AuthState>,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let user = client.metadata().get("user").cloned().unwrap_or_default();
+        match state {
+            Ok(AuthState::InProgress(challenge)) => {
+                *self.auth.lock().unwrap_or_else(|p| p.into_inner()) = Some(PendingAuth(mechanism));
+                client.set_state(PgWireConnectionState::AuthenticationInProgress);
+                client
+                    .send(PgWireBackendMessage::Authentication(challenge))
+                    .await?;
+                Ok(())
+            }
+            Ok(AuthState::Ok { final_message, .. }) => {
+                if let Some(last) = final_message {
+                    client
+                        .feed(PgWireBackendMessage::Authentication(last))
+                        .await?;
+                }
+                self.finish_startup(client).await
+            }
+            Ok(AuthState::Failed(e)) | Err(e) => {
+                eprintln!(
+                    "vdb serve: {}: authentication of {user:?} failed: {e}",
+                    client.socket_addr()
+                );
+                Err(fatal(
+                    "28P01",
+                    format!("password authentication failed for user \"{user}\""),
+                ))
+            }
+        }
+    }
+
+    /// Completes a startup once the client is authenticated: admits it, opens its session
+    /// and sends AuthenticationOk, the ParameterStatus values, BackendKeyData and
+    /// ReadyForQuery.
+    async fn finish_startup<C>(&self, client: &mut C) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
         let user = client.metadata().get("user").cloned().unwrap_or_default();
         let database = client
             .metadata()
             .get("database")
             .cloned()
             .unwrap_or_else(|| user.clone());
-        let fatal = |code: &str, message: String| {
-            PgWireError::UserError(Box::new(ErrorInfo::new(
-                "FATAL".into(),
-                code.into(),
-                message,
-            )))
-        };
         let Some(permit) = self.shared.admit() else {
             return Err(fatal("53300", "sorry, too many clients already".into()));
         };
@@ -354,11 +446,6 @@ fn row_description(fields: &[FieldInfo]) -> RowDescription {
     )
 }
 
-/// The CommandComplete tag of a query that returned `n` rows.
-fn select_tag(n: usize) -> CommandComplete {
-    CommandComplete::new(format!("SELECT {n}"))
-}
-
 #[async_trait]
 impl SimpleQueryHandler for Connection {
     async fn on_query<C>(&self, client: &mut C, query: Query) -> PgWireResult<()>
@@ -444,7 +531,7 @@ where
     PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
 {
     match result {
-        StatementResult::Rows { columns, rows } => {
+        StatementResult::Rows { columns, rows, tag } => {
             let fields = fields(&columns, &Format::UnifiedText);
             client
                 .feed(PgWireBackendMessage::RowDescription(row_description(
@@ -457,8 +544,11 @@ where
                     .feed(PgWireBackendMessage::DataRow(data_row(row, &fields)))
                     .await?;
             }
+            let tag = tag.unwrap_or_else(|| format!("SELECT {n}"));
             client
-                .feed(PgWireBackendMessage::CommandComplete(select_tag(n)))
+                .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(
+                    tag,
+                )))
                 .await?;
         }
         StatementResult::Command { tag } => {
@@ -690,6 +780,36 @@ impl ExtendedQueryHandler for Connection {
         outcome
     }
 
+    /// A Describe of a portal the protocol does not know may name a cursor (DECLAREd cursors
+    /// are portals in PostgreSQL; psycopg 3 describes its server cursors so): it is answered
+    /// with the cursor's columns.
+    async fn on_describe<C>(&self, client: &mut C, message: Describe) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let name = message.name.clone().unwrap_or_default();
+        if message.target_type == TARGET_TYPE_BYTE_PORTAL
+            && client.portal_store().get_portal(&name).is_none()
+        {
+            let columns = self
+                .with_session(move |session| session.cursor_columns(&name))
+                .await?;
+            if let Some(columns) = columns {
+                let fields = fields(&columns, &Format::UnifiedText);
+                client
+                    .send(PgWireBackendMessage::RowDescription(row_description(
+                        &fields,
+                    )))
+                    .await?;
+                return Ok(());
+            }
+        }
+        self._on_describe(client, message).await
+    }
+
     async fn on_sync<C>(&self, client: &mut C, _message: PgSync) -> PgWireResult<()>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
@@ -754,14 +874,19 @@ impl ExtendedQueryHandler for Connection {
             .with_session(move |session| session.execute_bound(&prepared.statement, &params))
             .await?;
         match outcome.map_err(|e| sql_error(&e))? {
-            StatementResult::Rows { columns, rows } => {
+            StatementResult::Rows { columns, rows, tag } => {
                 let fields = Arc::new(fields(&columns, &result_format));
                 let encoded = fields.clone();
                 let rows = stream::iter(
                     rows.into_iter()
                         .map(move |row| Ok(data_row(&row, &encoded))),
                 );
-                Ok(Response::Query(QueryResponse::new(fields, rows)))
+                let mut response = QueryResponse::new(fields, rows);
+                // pgwire appends the count of rows it sent: `INSERT 0` + ` n`.
+                if let Some((command, _count)) = tag.as_deref().and_then(|t| t.rsplit_once(' ')) {
+                    response.set_command_tag(command);
+                }
+                Ok(Response::Query(response))
             }
             StatementResult::Command { tag } => Ok(Response::Execution(command_tag(&tag))),
             StatementResult::CopyIn(copy) => {

@@ -12,7 +12,9 @@ use tokio::net::TcpListener;
 use vdb_engine::repo::Repository;
 use vdb_sql::Session;
 
+use crate::auth::Users;
 use crate::connection::Connection;
+use crate::tls::TlsAcceptor;
 
 /// A repository served as a database under `name`.
 #[derive(Debug, Clone)]
@@ -21,12 +23,52 @@ pub struct Database {
     pub repo: Arc<Repository>,
 }
 
-/// How a server listens.
-#[derive(Debug, Clone)]
+/// How a server listens and whom it admits.
+#[derive(Clone)]
 pub struct ServerConfig {
     pub addr: SocketAddr,
     /// Connections beyond this many are refused with 53300.
     pub max_connections: usize,
+    /// The users and how they authenticate (by default: trust, no users).
+    pub users: Arc<Users>,
+    /// TLS for clients that ask for it with SSLRequest (without it they are answered 'N').
+    pub tls: Option<TlsAcceptor>,
+}
+
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("addr", &self.addr)
+            .field("max_connections", &self.max_connections)
+            .field("users", &self.users)
+            .field("tls", &self.tls.is_some())
+            .finish()
+    }
+}
+
+impl ServerConfig {
+    /// A server on `addr` that trusts its clients and offers no TLS.
+    pub fn new(addr: SocketAddr, max_connections: usize) -> ServerConfig {
+        ServerConfig {
+            addr,
+            max_connections,
+            users: Arc::new(Users::trust()),
+            tls: None,
+        }
+    }
+
+    /// Whether this configuration may be served: trust (no users) only on a loopback
+    /// address. The error says what to configure.
+    pub fn check(&self) -> Result<(), String> {
+        if self.users.is_empty() && !self.addr.ip().is_loopback() {
+            return Err(format!(
+                "refusing to listen on {} without authentication: configure [[users]] in a \
+                 --config file, or listen on 127.0.0.1 (or ::1)",
+                self.addr.ip()
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// What every connection of a server shares.
@@ -37,6 +79,7 @@ pub struct Shared {
     pub(crate) pids: RandomPidSecretKeyGenerator,
     connections: Arc<AtomicUsize>,
     max_connections: usize,
+    pub(crate) users: Arc<Users>,
 }
 
 /// One admitted connection; dropping it frees its slot.
@@ -95,15 +138,29 @@ impl Shared {
 }
 
 /// A bound server, ready to run.
-#[derive(Debug)]
 pub struct Server {
     listener: TcpListener,
     shared: Arc<Shared>,
+    tls: Option<TlsAcceptor>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("listener", &self.listener)
+            .field("shared", &self.shared)
+            .field("tls", &self.tls.is_some())
+            .finish()
+    }
 }
 
 impl Server {
-    /// Binds the listening socket.
+    /// Binds the listening socket; a configuration [`ServerConfig::check`] refuses is an
+    /// `InvalidInput` error.
     pub async fn bind(config: &ServerConfig, databases: Vec<Database>) -> io::Result<Server> {
+        config
+            .check()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let listener = TcpListener::bind(config.addr).await?;
         Ok(Server {
             listener,
@@ -113,7 +170,9 @@ impl Server {
                 pids: RandomPidSecretKeyGenerator::default(),
                 connections: Arc::new(AtomicUsize::new(0)),
                 max_connections: config.max_connections,
+                users: config.users.clone(),
             }),
+            tls: config.tls.clone(),
         })
     }
 
@@ -140,8 +199,9 @@ impl Server {
                     };
                     let _ = socket.set_nodelay(true);
                     let connection = Connection::new(self.shared.clone());
+                    let tls = self.tls.clone();
                     tokio::spawn(async move {
-                        if let Err(e) = pgwire::tokio::process_socket(socket, None, connection).await {
+                        if let Err(e) = pgwire::tokio::process_socket(socket, tls, connection).await {
                             eprintln!("vdb serve: {peer}: connection ended: {e}");
                         }
                     });

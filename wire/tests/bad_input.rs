@@ -150,10 +150,7 @@ async fn server_survives_bad_sql_and_bad_messages() {
 async fn start(dir: &std::path::Path) -> SocketAddr {
     let store = Arc::new(DiskStore::open(dir, DiskStoreOptions::default()).unwrap());
     let repo = Repository::init(store, "main", &Signature::new("t", "t@example.com", 0)).unwrap();
-    let config = ServerConfig {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        max_connections: 100,
-    };
+    let config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), 100);
     let databases = vec![Database {
         name: "db".into(),
         repo: Arc::new(repo),

@@ -23,10 +23,7 @@ async fn start(max_connections: usize) -> SocketAddr {
     )
     .unwrap();
     repo.branch_create("dev", "main", false).unwrap();
-    let config = ServerConfig {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        max_connections,
-    };
+    let config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), max_connections);
     let databases = vec![Database {
         name: "db".into(),
         repo: Arc::new(repo),
