@@ -14,7 +14,7 @@ use vdb_engine::value::Type;
 
 use crate::error::{Error, Result};
 use crate::expr::{Builtin, Function};
-use crate::planner::expr::{bind, ident_name, Scope, ScopeColumn, Typed};
+use crate::planner::expr::{bind, boolean, ident_name, Scope, ScopeColumn, Typed};
 use crate::planner::plan::{AggregateCall, AggregateFunction, SortKey};
 use crate::types::{numeric_rank, type_name};
 
@@ -103,11 +103,13 @@ impl Grouping {
             };
             grouping.output.columns.push(column.map_or_else(
                 || ScopeColumn {
+                    hidden: false,
                     relation: None,
                     name: format!("#group{i}"),
                     ty: ty.clone(),
                 },
                 |c| ScopeColumn {
+                    hidden: false,
                     ty: ty.clone(),
                     ..c
                 },
@@ -178,6 +180,7 @@ impl Grouping {
         let call = aggregate_call(f, input)?;
         let i = self.aggregates.len();
         self.output.columns.push(ScopeColumn {
+            hidden: false,
             relation: None,
             name: format!("#agg{i}"),
             ty: call.ty.clone(),
@@ -270,9 +273,22 @@ fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
         [ast::FunctionArgumentClause::OrderBy(keys)] if name == "array_agg" => keys,
         _ => return Err(Error::Unsupported(format!("aggregate call {f}"))),
     };
-    if f.filter.is_some() || f.over.is_some() || !f.within_group.is_empty() {
+    if f.over.is_some() || !f.within_group.is_empty() {
         return Err(Error::Unsupported(format!("aggregate call {f}")));
     }
+    let filter = f
+        .filter
+        .as_deref()
+        .map(|c| {
+            if contains_aggregate([c]) {
+                return Err(Error::invalid(
+                    "42803",
+                    "aggregate functions are not allowed in FILTER",
+                ));
+            }
+            boolean(bind(c, input)?, "FILTER")
+        })
+        .transpose()?;
     let order_by = order_by
         .iter()
         .map(|k| {
@@ -296,6 +312,7 @@ fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
                 ty: Type::Int8,
                 distinct: false,
                 order_by: Vec::new(),
+                filter,
             });
         }
         [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] => e,
@@ -380,5 +397,6 @@ fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
         ty,
         distinct,
         order_by,
+        filter,
     })
 }
