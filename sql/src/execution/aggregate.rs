@@ -42,7 +42,10 @@ impl Accumulator {
             AggregateFunction::Max => Accumulator::Max(None),
             AggregateFunction::ArrayAgg
             | AggregateFunction::JsonAgg
-            | AggregateFunction::JsonbAgg => Accumulator::Array(Vec::new()),
+            | AggregateFunction::JsonbAgg
+            | AggregateFunction::PercentileCont
+            | AggregateFunction::PercentileDisc
+            | AggregateFunction::Mode => Accumulator::Array(Vec::new()),
             AggregateFunction::BoolAnd | AggregateFunction::BoolOr => Accumulator::Bool(None),
         }
     }
@@ -125,6 +128,9 @@ impl Accumulator {
                 let values: Vec<Value> = items.into_iter().map(|(_, v)| v).collect();
                 match call.function {
                     AggregateFunction::ArrayAgg => Value::Array(values),
+                    AggregateFunction::PercentileCont
+                    | AggregateFunction::PercentileDisc
+                    | AggregateFunction::Mode => super::ordered_set::finish(call, values)?,
                     _ => json_array(&values, call.function == AggregateFunction::JsonbAgg)?,
                 }
             }

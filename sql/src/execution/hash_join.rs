@@ -127,6 +127,7 @@ impl Matcher for Hashed {
 }
 
 /// The keys and condition of a hash join.
+#[derive(Debug)]
 pub struct HashSpec {
     pub left_keys: Vec<Expr>,
     pub right_keys: Vec<Expr>,

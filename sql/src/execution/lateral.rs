@@ -13,6 +13,7 @@ use crate::expr::{bind_plan, Expr, Row};
 use crate::planner::{JoinKind, Plan};
 
 /// What a lateral join needs besides its left input.
+#[derive(Debug)]
 pub struct Lateral {
     pub right: Plan,
     pub predicate: Option<Expr>,

@@ -17,6 +17,7 @@ mod insert;
 mod join;
 mod lateral;
 mod limit;
+mod ordered_set;
 mod project;
 mod project_set;
 mod scan;

@@ -189,6 +189,7 @@ pub(crate) fn bind_plan(plan: Plan, depth: usize, row: &[Value]) -> Plan {
                 .map(|a| AggregateCall {
                     arg: a.arg.map(e),
                     filter: a.filter.map(e),
+                    direct_args: a.direct_args.into_iter().map(e).collect(),
                     order_by: a
                         .order_by
                         .into_iter()

@@ -30,6 +30,9 @@ const AGGREGATES: &[&str] = &[
     "every",
     "json_agg",
     "jsonb_agg",
+    "percentile_cont",
+    "percentile_disc",
+    "mode",
 ];
 
 /// Whether `f` names an aggregate function.
@@ -273,7 +276,7 @@ fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
         [ast::FunctionArgumentClause::OrderBy(keys)] if name == "array_agg" => keys,
         _ => return Err(Error::Unsupported(format!("aggregate call {f}"))),
     };
-    if f.over.is_some() || !f.within_group.is_empty() {
+    if f.over.is_some() {
         return Err(Error::Unsupported(format!("aggregate call {f}")));
     }
     let filter = f
@@ -289,6 +292,12 @@ fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
             boolean(bind(c, input)?, "FILTER")
         })
         .transpose()?;
+    if matches!(name.as_str(), "percentile_cont" | "percentile_disc" | "mode") {
+        return ordered_set_call(f, &name, list, filter, input);
+    }
+    if !f.within_group.is_empty() {
+        return Err(Error::Unsupported(format!("aggregate call {f}")));
+    }
     let order_by = order_by
         .iter()
         .map(|k| {
@@ -313,6 +322,7 @@ fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
                 distinct: false,
                 order_by: Vec::new(),
                 filter,
+                direct_args: Vec::new(),
             });
         }
         [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] => e,
@@ -398,5 +408,85 @@ fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
         distinct,
         order_by,
         filter,
+        direct_args: Vec::new(),
+    })
+}
+
+/// `percentile_cont(f) / percentile_disc(f) / mode() WITHIN GROUP (ORDER BY x)`: the input is
+/// `x` sorted by the key; the fraction (a number or an array of them) is a direct argument.
+fn ordered_set_call(
+    f: &ast::Function,
+    name: &str,
+    list: &ast::FunctionArgumentList,
+    filter: Option<crate::expr::Expr>,
+    input: &Scope,
+) -> Result<AggregateCall> {
+    let [key] = f.within_group.as_slice() else {
+        return Err(Error::undefined_function(format!(
+            "function {name} with {} ordering columns does not exist",
+            f.within_group.len()
+        )));
+    };
+    let direct: Vec<&ast::Expr> = list
+        .args
+        .iter()
+        .filter_map(|a| match a {
+            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some(e),
+            _ => None,
+        })
+        .collect();
+    let wanted = usize::from(name != "mode");
+    if direct.len() != wanted || list.args.len() != wanted {
+        return Err(Error::undefined_function(format!(
+            "function {name} with these arguments does not exist"
+        )));
+    }
+    let x = bind(&key.expr, input)?;
+    let x_type = x.resolved_type();
+    let descending = key.asc == Some(false);
+    let order_by = vec![SortKey {
+        expr: x.expr.clone(),
+        descending,
+        nulls_first: key.nulls_first.unwrap_or(descending),
+    }];
+    let mut direct_args = Vec::new();
+    let mut array = false;
+    if let Some(fraction) = direct.first() {
+        let bound = bind(fraction, &Scope::default())?;
+        array = matches!(bound.ty, Some(Type::Array(_)));
+        let target = if array {
+            Type::Array(Box::new(Type::Float8))
+        } else {
+            Type::Float8
+        };
+        direct_args.push(crate::expr::Expr::Cast(Box::new(bound.expr), target));
+    }
+    let (function, arg, ty) = match name {
+        "percentile_cont" => {
+            if numeric_rank(&x_type).is_none() {
+                return Err(Error::undefined_function(format!(
+                    "function percentile_cont(double precision ORDER BY {}) does not exist",
+                    type_name(&x_type)
+                )));
+            }
+            let arg = crate::expr::Expr::Cast(Box::new(x.expr), Type::Float8);
+            (AggregateFunction::PercentileCont, arg, Type::Float8)
+        }
+        "percentile_disc" => (AggregateFunction::PercentileDisc, x.expr, x_type),
+        _ => (AggregateFunction::Mode, x.expr, x_type),
+    };
+    let ty = if array {
+        Type::Array(Box::new(ty))
+    } else {
+        ty
+    };
+    Ok(AggregateCall {
+        function,
+        arg: Some(arg),
+        ty,
+        distinct: false,
+        order_by,
+        filter,
+        direct_args,
     })
 }

@@ -395,8 +395,8 @@ fn equality_sides<'a>(
     let a = bind(left, scope)?;
     let b = bind(right, scope)?;
     match (side(&a.expr, left_width), side(&b.expr, left_width)) {
-        (Some(Side::Left), Some(Side::Right)) => Ok(Some((a, b, right))),
-        (Some(Side::Right), Some(Side::Left)) => Ok(Some((b, a, left))),
+        (Some(Side::Left), Some(Side::Right)) => Ok(Some((a, b, right.as_ref()))),
+        (Some(Side::Right), Some(Side::Left)) => Ok(Some((b, a, left.as_ref()))),
         _ => Ok(None),
     }
 }

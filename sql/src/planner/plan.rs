@@ -48,6 +48,10 @@ pub enum AggregateFunction {
     /// `json_agg(x)` / `jsonb_agg(x)`: the inputs' json texts as one json array.
     JsonAgg,
     JsonbAgg,
+    /// Ordered-set aggregates: `f(direct args) WITHIN GROUP (ORDER BY x)`.
+    PercentileCont,
+    PercentileDisc,
+    Mode,
 }
 
 /// One aggregate call: its function, its argument over the input row, and its result type.
@@ -62,6 +66,9 @@ pub struct AggregateCall {
     pub order_by: Vec<SortKey>,
     /// `agg(...) FILTER (WHERE c)`: only rows for which `c` is true are aggregated.
     pub filter: Option<Expr>,
+    /// An ordered-set aggregate's direct arguments (the fraction of `percentile_cont(0.5)`),
+    /// constant over the group.
+    pub direct_args: Vec<Expr>,
 }
 
 /// One version of a table that a [`Plan::VersionScan`] or [`Plan::RowDiff`] reads.

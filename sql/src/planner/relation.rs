@@ -38,6 +38,21 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
     {
         return plan_derived(catalog, subquery, alias.as_ref());
     }
+    if let ast::TableFactor::Function {
+        name, args, alias, ..
+    } = factor
+    {
+        // `LATERAL f(...)`: a function in FROM (always lateral in PostgreSQL).
+        let exprs = args
+            .iter()
+            .map(|a| match a {
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e.clone()),
+                other => Err(Error::Unsupported(format!("function argument {other}"))),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let fname = name.0.last().map(ident_name).unwrap_or_default();
+        return plan_table_function(&fname, &exprs, false, alias.as_ref());
+    }
     if let ast::TableFactor::NestedJoin {
         table_with_joins,
         alias: None,
