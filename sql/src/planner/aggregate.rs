@@ -292,7 +292,10 @@ fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
             boolean(bind(c, input)?, "FILTER")
         })
         .transpose()?;
-    if matches!(name.as_str(), "percentile_cont" | "percentile_disc" | "mode") {
+    if matches!(
+        name.as_str(),
+        "percentile_cont" | "percentile_disc" | "mode"
+    ) {
         return ordered_set_call(f, &name, list, filter, input);
     }
     if !f.within_group.is_empty() {
@@ -475,11 +478,7 @@ fn ordered_set_call(
         "percentile_disc" => (AggregateFunction::PercentileDisc, x.expr, x_type),
         _ => (AggregateFunction::Mode, x.expr, x_type),
     };
-    let ty = if array {
-        Type::Array(Box::new(ty))
-    } else {
-        ty
-    };
+    let ty = if array { Type::Array(Box::new(ty)) } else { ty };
     Ok(AggregateCall {
         function,
         arg: Some(arg),

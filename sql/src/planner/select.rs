@@ -290,6 +290,11 @@ fn select_item(
                 Some(r) => c.relation.as_deref() == Some(r),
             })
             .map(|c| {
+                if c.relation.is_none() {
+                    // A merged USING column: its bare name resolves to it alone.
+                    let name = ast::Expr::Identifier(ast::Ident::with_quote('"', &c.name));
+                    return (name, c.name.clone());
+                }
                 let mut parts: Vec<ast::Ident> = c
                     .relation
                     .iter()
