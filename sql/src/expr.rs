@@ -22,6 +22,7 @@ use functions::function;
 use functions::temporal_or_container_op;
 
 pub use catalog::CatalogFunction;
+pub(crate) use subquery::bind_plan;
 pub use subquery::{Subquery, SubqueryKind};
 
 /// A binary operator.

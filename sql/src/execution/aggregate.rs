@@ -42,7 +42,10 @@ impl Accumulator {
             AggregateFunction::Max => Accumulator::Max(None),
             AggregateFunction::ArrayAgg
             | AggregateFunction::JsonAgg
-            | AggregateFunction::JsonbAgg => Accumulator::Array(Vec::new()),
+            | AggregateFunction::JsonbAgg
+            | AggregateFunction::PercentileCont
+            | AggregateFunction::PercentileDisc
+            | AggregateFunction::Mode => Accumulator::Array(Vec::new()),
             AggregateFunction::BoolAnd | AggregateFunction::BoolOr => Accumulator::Bool(None),
         }
     }
@@ -130,6 +133,9 @@ impl Accumulator {
                 let values: Vec<Value> = items.into_iter().map(|(_, v)| v).collect();
                 match call.function {
                     AggregateFunction::ArrayAgg => Value::Array(values),
+                    AggregateFunction::PercentileCont
+                    | AggregateFunction::PercentileDisc
+                    | AggregateFunction::Mode => super::ordered_set::finish(call, values)?,
                     _ => json_array(&values, call.function == AggregateFunction::JsonbAgg)?,
                 }
             }
@@ -195,8 +201,18 @@ pub fn aggregate(source: Rows, group_by: &[Expr], aggregates: &[AggregateCall]) 
                     .collect::<Result<Vec<_>>>()
             })
             .collect::<Result<Vec<_>>>()?;
-        let mut fresh = vec![true; aggregates.len()];
-        for (i, _) in aggregates.iter().enumerate().filter(|(_, c)| c.distinct) {
+        // FILTER (WHERE ...): a row the filter rejects is not an input at all.
+        let mut fresh = aggregates
+            .iter()
+            .map(|call| match &call.filter {
+                Some(f) => Ok(f.eval(&row)? == Value::Bool(true)),
+                None => Ok(true),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        for (i, call) in aggregates.iter().enumerate() {
+            if !call.distinct || !fresh[i] {
+                continue;
+            }
             let set = seen.entry((OrdRow(key.clone()), i)).or_default();
             fresh[i] = set.insert(OrdRow(vec![values[i].clone()]));
         }

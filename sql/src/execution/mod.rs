@@ -12,10 +12,13 @@ mod delete;
 mod distinct;
 mod filter;
 mod foreign_key;
+mod hash_join;
 mod insert;
 pub mod instrument;
 mod join;
+mod lateral;
 mod limit;
+mod ordered_set;
 mod project;
 mod project_set;
 mod recursive;
@@ -181,15 +184,53 @@ fn build(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
             left,
             right,
             predicate,
-            outer,
+            kind,
+            left_width,
             right_width,
         } => join::nested_loop(
             query(*left, root, ns)?,
             query(*right, root, ns)?,
             predicate,
-            outer,
-            right_width,
+            kind,
+            (left_width, right_width),
         )?,
+        Plan::HashJoin {
+            left,
+            right,
+            left_keys,
+            right_keys,
+            residual,
+            kind,
+            left_width,
+            right_width,
+        } => hash_join::hash_join(
+            query(*left, root, ns)?,
+            query(*right, root, ns)?,
+            hash_join::HashSpec {
+                left_keys,
+                right_keys,
+                residual,
+            },
+            kind,
+            (left_width, right_width),
+        )?,
+        Plan::LateralJoin {
+            left,
+            right,
+            predicate,
+            kind,
+            right_width,
+        } => lateral::lateral(
+            query(*left, root, ns)?,
+            lateral::Lateral {
+                right: *right,
+                predicate,
+                kind,
+                right_width,
+            },
+            root,
+            ns,
+        ),
         Plan::Aggregate {
             source,
             group_by,
@@ -204,6 +245,7 @@ fn build(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
             right,
         } => setop::set_operation(op, all, query(*left, root, ns)?, query(*right, root, ns)?)?,
         Plan::Distinct { source } => distinct::distinct(query(*source, root, ns)?),
+        Plan::DistinctOn { source, keys } => distinct::distinct_on(query(*source, root, ns)?, keys),
         Plan::Limit {
             source,
             limit,

@@ -107,7 +107,7 @@ impl fmt::Display for Subquery {
 
 /// Replaces, in `plan` nested `depth` subqueries deep, the references to the row being
 /// evaluated (level `depth + 1`) by that row's values.
-fn bind_plan(plan: Plan, depth: usize, row: &[Value]) -> Plan {
+pub(crate) fn bind_plan(plan: Plan, depth: usize, row: &[Value]) -> Plan {
     let b = |p: Box<Plan>| Box::new(bind_plan(*p, depth, row));
     let e = |x: Expr| bind_expr(x, depth, row);
     match plan {
@@ -133,13 +133,48 @@ fn bind_plan(plan: Plan, depth: usize, row: &[Value]) -> Plan {
             left,
             right,
             predicate,
-            outer,
+            kind,
+            left_width,
             right_width,
         } => Plan::NestedLoopJoin {
             left: b(left),
             right: b(right),
             predicate: predicate.map(e),
-            outer,
+            kind,
+            left_width,
+            right_width,
+        },
+        Plan::HashJoin {
+            left,
+            right,
+            left_keys,
+            right_keys,
+            residual,
+            kind,
+            left_width,
+            right_width,
+        } => Plan::HashJoin {
+            left: b(left),
+            right: b(right),
+            left_keys: left_keys.into_iter().map(e).collect(),
+            right_keys: right_keys.into_iter().map(e).collect(),
+            residual: residual.map(e),
+            kind,
+            left_width,
+            right_width,
+        },
+        // The right side is one level deeper: its level 1 is the left row.
+        Plan::LateralJoin {
+            left,
+            right,
+            predicate,
+            kind,
+            right_width,
+        } => Plan::LateralJoin {
+            left: b(left),
+            right: Box::new(bind_plan(*right, depth + 1, row)),
+            predicate: predicate.map(e),
+            kind,
             right_width,
         },
         Plan::Aggregate {
@@ -153,6 +188,8 @@ fn bind_plan(plan: Plan, depth: usize, row: &[Value]) -> Plan {
                 .into_iter()
                 .map(|a| AggregateCall {
                     arg: a.arg.map(e),
+                    filter: a.filter.map(e),
+                    direct_args: a.direct_args.into_iter().map(e).collect(),
                     order_by: a
                         .order_by
                         .into_iter()
@@ -194,6 +231,10 @@ fn bind_plan(plan: Plan, depth: usize, row: &[Value]) -> Plan {
                 .collect(),
         },
         Plan::Distinct { source } => Plan::Distinct { source: b(source) },
+        Plan::DistinctOn { source, keys } => Plan::DistinctOn {
+            source: b(source),
+            keys: keys.into_iter().map(e).collect(),
+        },
         Plan::Limit {
             source,
             limit,

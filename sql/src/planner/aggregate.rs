@@ -14,7 +14,7 @@ use vdb_engine::value::Type;
 
 use crate::error::{Error, Result};
 use crate::expr::{Builtin, Function};
-use crate::planner::expr::{bind, ident_name, Scope, ScopeColumn, Typed};
+use crate::planner::expr::{bind, boolean, ident_name, Scope, ScopeColumn, Typed};
 use crate::planner::plan::{AggregateCall, AggregateFunction, SortKey};
 use crate::types::{numeric_rank, type_name};
 
@@ -30,6 +30,9 @@ const AGGREGATES: &[&str] = &[
     "every",
     "json_agg",
     "jsonb_agg",
+    "percentile_cont",
+    "percentile_disc",
+    "mode",
 ];
 
 /// Whether `f` names an aggregate function.
@@ -103,11 +106,13 @@ impl Grouping {
             };
             grouping.output.columns.push(column.map_or_else(
                 || ScopeColumn {
+                    hidden: false,
                     relation: None,
                     name: format!("#group{i}"),
                     ty: ty.clone(),
                 },
                 |c| ScopeColumn {
+                    hidden: false,
                     ty: ty.clone(),
                     ..c
                 },
@@ -183,6 +188,7 @@ impl Grouping {
         let call = aggregate_call(f, input)?;
         let i = self.aggregates.len();
         self.output.columns.push(ScopeColumn {
+            hidden: false,
             relation: None,
             name: format!("#agg{i}"),
             ty: call.ty.clone(),
@@ -275,7 +281,29 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
         [ast::FunctionArgumentClause::OrderBy(keys)] if name == "array_agg" => keys,
         _ => return Err(Error::Unsupported(format!("aggregate call {f}"))),
     };
-    if f.filter.is_some() || f.over.is_some() || !f.within_group.is_empty() {
+    if f.over.is_some() {
+        return Err(Error::Unsupported(format!("aggregate call {f}")));
+    }
+    let filter = f
+        .filter
+        .as_deref()
+        .map(|c| {
+            if contains_aggregate([c]) {
+                return Err(Error::invalid(
+                    "42803",
+                    "aggregate functions are not allowed in FILTER",
+                ));
+            }
+            boolean(bind(c, input)?, "FILTER")
+        })
+        .transpose()?;
+    if matches!(
+        name.as_str(),
+        "percentile_cont" | "percentile_disc" | "mode"
+    ) {
+        return ordered_set_call(f, &name, list, filter, input);
+    }
+    if !f.within_group.is_empty() {
         return Err(Error::Unsupported(format!("aggregate call {f}")));
     }
     let order_by = order_by
@@ -301,6 +329,8 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
                 ty: Type::Int8,
                 distinct: false,
                 order_by: Vec::new(),
+                filter,
+                direct_args: Vec::new(),
             });
         }
         [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] => e,
@@ -385,5 +415,82 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
         ty,
         distinct,
         order_by,
+        filter,
+        direct_args: Vec::new(),
+    })
+}
+
+/// `percentile_cont(f) / percentile_disc(f) / mode() WITHIN GROUP (ORDER BY x)`: the input is
+/// `x` sorted by the key; the fraction (a number or an array of them) is a direct argument.
+fn ordered_set_call(
+    f: &ast::Function,
+    name: &str,
+    list: &ast::FunctionArgumentList,
+    filter: Option<crate::expr::Expr>,
+    input: &Scope,
+) -> Result<AggregateCall> {
+    let [key] = f.within_group.as_slice() else {
+        return Err(Error::undefined_function(format!(
+            "function {name} with {} ordering columns does not exist",
+            f.within_group.len()
+        )));
+    };
+    let direct: Vec<&ast::Expr> = list
+        .args
+        .iter()
+        .filter_map(|a| match a {
+            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some(e),
+            _ => None,
+        })
+        .collect();
+    let wanted = usize::from(name != "mode");
+    if direct.len() != wanted || list.args.len() != wanted {
+        return Err(Error::undefined_function(format!(
+            "function {name} with these arguments does not exist"
+        )));
+    }
+    let x = bind(&key.expr, input)?;
+    let x_type = x.resolved_type();
+    let descending = key.asc == Some(false);
+    let order_by = vec![SortKey {
+        expr: x.expr.clone(),
+        descending,
+        nulls_first: key.nulls_first.unwrap_or(descending),
+    }];
+    let mut direct_args = Vec::new();
+    let mut array = false;
+    if let Some(fraction) = direct.first() {
+        let bound = bind(fraction, &Scope::default())?;
+        array = matches!(bound.ty, Some(Type::Array(_)));
+        let target = if array {
+            Type::Array(Box::new(Type::Float8))
+        } else {
+            Type::Float8
+        };
+        direct_args.push(crate::expr::Expr::Cast(Box::new(bound.expr), target));
+    }
+    let (function, arg, ty) = match name {
+        "percentile_cont" => {
+            if numeric_rank(&x_type).is_none() {
+                return Err(Error::undefined_function(format!(
+                    "function percentile_cont(double precision ORDER BY {}) does not exist",
+                    type_name(&x_type)
+                )));
+            }
+            let arg = crate::expr::Expr::Cast(Box::new(x.expr), Type::Float8);
+            (AggregateFunction::PercentileCont, arg, Type::Float8)
+        }
+        "percentile_disc" => (AggregateFunction::PercentileDisc, x.expr, x_type),
+        _ => (AggregateFunction::Mode, x.expr, x_type),
+    };
+    let ty = if array { Type::Array(Box::new(ty)) } else { ty };
+    Ok(AggregateCall {
+        function,
+        arg: Some(arg),
+        ty,
+        distinct: false,
+        order_by,
+        filter,
+        direct_args,
     })
 }

@@ -95,6 +95,7 @@ fn old_scope(old: &Schema, table: &str) -> Scope {
             .columns
             .iter()
             .map(|c| ScopeColumn {
+                hidden: false,
                 relation: Some(table.to_string()),
                 name: c.name.clone(),
                 ty: c.ty.clone(),

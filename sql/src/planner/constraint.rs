@@ -120,6 +120,7 @@ pub fn bind_check(schema: &Schema, text: &str) -> Result<Expr> {
             .columns
             .iter()
             .map(|c| ScopeColumn {
+                hidden: false,
                 relation: None,
                 name: c.name.clone(),
                 ty: c.ty.clone(),

@@ -18,6 +18,9 @@ pub struct ScopeColumn {
     pub relation: Option<String>,
     pub name: String,
     pub ty: Type,
+    /// A join column merged by USING or NATURAL: reachable only qualified (`a.x`), and left out
+    /// of `*` (the merged column stands for it).
+    pub hidden: bool,
 }
 
 /// The columns an expression may name, in input-row order.
@@ -30,7 +33,11 @@ impl Scope {
     /// Resolves `[relation.]name` to a row position.
     pub fn resolve(&self, relation: Option<&str>, name: &str) -> Result<usize> {
         let mut found = self.columns.iter().enumerate().filter(|(_, c)| {
-            c.name == name && relation.is_none_or(|r| c.relation.as_deref() == Some(r))
+            c.name == name
+                && match relation {
+                    Some(r) => c.relation.as_deref() == Some(r),
+                    None => !c.hidden,
+                }
         });
         let Some((i, _)) = found.next() else {
             if let Some(r) = relation {

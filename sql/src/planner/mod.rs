@@ -10,6 +10,7 @@ mod constraint;
 pub mod context;
 mod expr;
 mod function;
+mod join;
 mod on_conflict;
 mod optimizer;
 mod plan;
@@ -31,8 +32,8 @@ pub use expr::{ident_name, Scope, ScopeColumn, Typed};
 pub use on_conflict::{ConflictAction, ConflictTarget, OnConflict};
 pub use optimizer::{optimize, RULES};
 pub use plan::{
-    AggregateCall, AggregateFunction, DiffPair, KeyRange, Plan, Planned, SetOperator, SortKey,
-    TableVersion, WorkSlot,
+    AggregateCall, AggregateFunction, DiffPair, JoinKind, KeyRange, Plan, Planned, SetOperator,
+    SortKey, TableVersion, WorkSlot,
 };
 pub use schema_change::SchemaChange;
 pub use sequence::nextval_default;

@@ -141,6 +141,7 @@ fn do_update(
     let mut columns = Vec::new();
     for side in [relation, "excluded"] {
         columns.extend(schema.columns.iter().map(|c| ScopeColumn {
+            hidden: false,
             relation: Some(side.to_string()),
             name: c.name.clone(),
             ty: c.ty.clone(),

@@ -49,6 +49,10 @@ pub enum AggregateFunction {
     /// `json_agg(x)` / `jsonb_agg(x)`: the inputs' json texts as one json array.
     JsonAgg,
     JsonbAgg,
+    /// Ordered-set aggregates: `f(direct args) WITHIN GROUP (ORDER BY x)`.
+    PercentileCont,
+    PercentileDisc,
+    Mode,
 }
 
 /// One aggregate call: its function, its argument over the input row, and its result type.
@@ -61,6 +65,11 @@ pub struct AggregateCall {
     pub distinct: bool,
     /// `array_agg(x ORDER BY k)`: the order of the inputs (empty: input order).
     pub order_by: Vec<SortKey>,
+    /// `agg(...) FILTER (WHERE c)`: only rows for which `c` is true are aggregated.
+    pub filter: Option<Expr>,
+    /// An ordered-set aggregate's direct arguments (the fraction of `percentile_cont(0.5)`),
+    /// constant over the group.
+    pub direct_args: Vec<Expr>,
 }
 
 /// One version of a table that a [`Plan::VersionScan`] or [`Plan::RowDiff`] reads.
@@ -79,6 +88,36 @@ pub struct TableVersion {
 pub struct DiffPair {
     pub from: TableVersion,
     pub to: TableVersion,
+}
+
+/// Which unmatched rows a join keeps (padded with NULLs on the other side).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinKind {
+    Inner,
+    Left,
+    Right,
+    Full,
+}
+
+impl JoinKind {
+    /// Whether unmatched left rows are kept.
+    pub fn keeps_left(self) -> bool {
+        matches!(self, JoinKind::Left | JoinKind::Full)
+    }
+
+    /// Whether unmatched right rows are kept.
+    pub fn keeps_right(self) -> bool {
+        matches!(self, JoinKind::Right | JoinKind::Full)
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            JoinKind::Inner => "",
+            JoinKind::Left => "Left",
+            JoinKind::Right => "Right",
+            JoinKind::Full => "Full",
+        }
+    }
 }
 
 /// A set operation between two queries.
@@ -123,14 +162,37 @@ pub enum Plan {
     /// input row gives as many rows as the longest function's result (the others padded with
     /// NULL), and none if all are empty (PostgreSQL 10+'s lockstep rule).
     ProjectSet { source: Box<Plan>, exprs: Vec<Expr> },
-    /// Each left row with each right row (ON predicate applied by a Filter above).
+    /// Each left row with each right row for which the ON predicate is true; outer joins keep
+    /// unmatched rows, padded with NULLs.
     NestedLoopJoin {
         left: Box<Plan>,
         right: Box<Plan>,
         /// The ON condition over the joined row (None: cross join).
         predicate: Option<Expr>,
-        /// LEFT JOIN: a left row without a match is kept, padded with `right_width` NULLs.
-        outer: bool,
+        kind: JoinKind,
+        left_width: usize,
+        right_width: usize,
+    },
+    /// An equi-join: the right rows are hashed by `right_keys`, each left row probes with
+    /// `left_keys` (a NULL key matches nothing); `residual` (over the joined row) must also
+    /// hold for a pair to match.
+    HashJoin {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        left_keys: Vec<Expr>,
+        right_keys: Vec<Expr>,
+        residual: Option<Expr>,
+        kind: JoinKind,
+        left_width: usize,
+        right_width: usize,
+    },
+    /// LATERAL: the right plan names the left row as `Expr::Outer` level 1 and runs once per
+    /// left row (INNER or LEFT only).
+    LateralJoin {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        predicate: Option<Expr>,
+        kind: JoinKind,
         right_width: usize,
     },
     /// One row per group: the group keys, then each aggregate's result (one row with no keys
@@ -161,6 +223,8 @@ pub enum Plan {
     },
     /// The first occurrence of each distinct row.
     Distinct { source: Box<Plan> },
+    /// `DISTINCT ON (keys)`: the first row of each distinct value of the keys.
+    DistinctOn { source: Box<Plan>, keys: Vec<Expr> },
     /// Skips `offset` rows, then yields at most `limit`.
     Limit {
         source: Box<Plan>,
@@ -276,13 +340,36 @@ impl Plan {
                 writeln!(f, "ProjectSet: {}", list.join(", "))
             }
             Plan::NestedLoopJoin {
-                predicate, outer, ..
+                predicate, kind, ..
             } => {
-                let kind = if *outer {
-                    "NestedLoopLeftJoin"
-                } else {
-                    "NestedLoopJoin"
-                };
+                let kind = format!("NestedLoop{}Join", kind.label());
+                match predicate {
+                    Some(p) => writeln!(f, "{kind}: {p}"),
+                    None => writeln!(f, "{kind}"),
+                }
+            }
+            Plan::HashJoin {
+                left_keys,
+                right_keys,
+                residual,
+                kind,
+                ..
+            } => {
+                let keys: Vec<String> = left_keys
+                    .iter()
+                    .zip(right_keys)
+                    .map(|(l, r)| format!("{l} = {r}"))
+                    .collect();
+                write!(f, "Hash{}Join: {}", kind.label(), keys.join(" AND "))?;
+                match residual {
+                    Some(p) => writeln!(f, " filter {p}"),
+                    None => writeln!(f),
+                }
+            }
+            Plan::LateralJoin {
+                predicate, kind, ..
+            } => {
+                let kind = format!("Lateral{}Join", kind.label());
                 match predicate {
                     Some(p) => writeln!(f, "{kind}: {p}"),
                     None => writeln!(f, "{kind}"),
@@ -322,6 +409,10 @@ impl Plan {
                 writeln!(f, "Sort: {}", list.join(", "))
             }
             Plan::Distinct { .. } => writeln!(f, "Distinct"),
+            Plan::DistinctOn { keys, .. } => {
+                let list: Vec<String> = keys.iter().map(ToString::to_string).collect();
+                writeln!(f, "DistinctOn: {}", list.join(", "))
+            }
             Plan::SetOperation { op, all, .. } => {
                 let all = if *all { " ALL" } else { "" };
                 writeln!(f, "{}{all}", format!("{op:?}").to_uppercase())
@@ -360,7 +451,19 @@ impl Plan {
             }
             Plan::NestedLoopJoin {
                 predicate: Some(p), ..
+            }
+            | Plan::LateralJoin {
+                predicate: Some(p), ..
             } => f(p),
+            Plan::HashJoin {
+                left_keys,
+                right_keys,
+                residual,
+                ..
+            } => {
+                left_keys.iter().chain(right_keys).for_each(&mut *f);
+                residual.iter().for_each(&mut *f);
+            }
             Plan::Aggregate {
                 group_by,
                 aggregates,
@@ -390,6 +493,7 @@ impl Plan {
             | Plan::ProjectSet { source, .. }
             | Plan::Sort { source, .. }
             | Plan::Distinct { source }
+            | Plan::DistinctOn { source, .. }
             | Plan::Aggregate { source, .. }
             | Plan::Window { source, .. }
             | Plan::Limit { source, .. }
@@ -397,7 +501,10 @@ impl Plan {
             | Plan::Update { source, .. }
             | Plan::Delete { source, .. }
             | Plan::Returning { source, .. } => vec![source],
-            Plan::NestedLoopJoin { left, right, .. } | Plan::SetOperation { left, right, .. } => {
+            Plan::NestedLoopJoin { left, right, .. }
+            | Plan::HashJoin { left, right, .. }
+            | Plan::LateralJoin { left, right, .. }
+            | Plan::SetOperation { left, right, .. } => {
                 vec![left, right]
             }
             Plan::RecursiveUnion {

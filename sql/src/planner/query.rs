@@ -265,6 +265,22 @@ fn rewrite_string_agg(query: &ast::Query) -> Option<ast::Query> {
     }
     impl VisitorMut for Rewriter {
         type Break = ();
+        /// A select item that is a string_agg call keeps its name.
+        fn pre_visit_query(&mut self, query: &mut ast::Query) -> ControlFlow<()> {
+            if let ast::SetExpr::Select(select) = query.body.as_mut() {
+                for item in &mut select.projection {
+                    if let ast::SelectItem::UnnamedExpr(e @ ast::Expr::Function(_)) = item {
+                        if crate::planner::expr::output_name(e) == "string_agg" {
+                            *item = ast::SelectItem::ExprWithAlias {
+                                expr: e.clone(),
+                                alias: ast::Ident::with_quote('"', "string_agg"),
+                            };
+                        }
+                    }
+                }
+            }
+            ControlFlow::Continue(())
+        }
         fn post_visit_expr(&mut self, expr: &mut ast::Expr) -> ControlFlow<()> {
             let ast::Expr::Function(f) = expr else {
                 return ControlFlow::Continue(());

@@ -1,5 +1,5 @@
-//! Planning FROM clauses: tables become scans, joins nested-loop joins with their ON condition
-//! as a filter; the result is a plan and the [`Scope`] its rows expose.
+//! Planning FROM items: tables become scans; subqueries, CTEs, functions and system tables their
+//! plans; joins are planned in `join.rs`. The result is a plan and the [`Scope`] its rows expose.
 
 use sqlparser::ast;
 
@@ -7,21 +7,25 @@ use crate::catalog::{resolve_table, Catalog, TableRef};
 use crate::error::{Error, Result};
 use crate::expr::Expr;
 use crate::planner::context;
-use crate::planner::expr::{bind, boolean, ident_name, Scope, ScopeColumn};
+use crate::planner::expr::{bind, ident_name, Scope, ScopeColumn};
+use crate::planner::join::{plan_comma, plan_join};
 use crate::planner::plan::{KeyRange, Plan};
 
 /// Plans a FROM list (comma-separated items are cross joins).
 pub fn plan_from(catalog: &Catalog<'_>, from: &[ast::TableWithJoins]) -> Result<(Plan, Scope)> {
     let mut acc: Option<(Plan, Scope)> = None;
     for item in from {
-        let mut current = plan_factor(catalog, &item.relation)?;
-        for join in &item.joins {
-            current = plan_join(catalog, current, join)?;
-        }
-        acc = Some(match acc {
-            None => current,
-            Some(left) => cross(left, current)?,
-        });
+        let current = match acc.take() {
+            None => {
+                let mut current = plan_factor(catalog, &item.relation)?;
+                for join in &item.joins {
+                    current = plan_join(catalog, current, join)?;
+                }
+                current
+            }
+            Some(left) => plan_comma(catalog, left, item)?,
+        };
+        acc = Some(current);
     }
     acc.ok_or_else(|| Error::invalid("42601", "empty FROM clause"))
 }
@@ -29,12 +33,32 @@ pub fn plan_from(catalog: &Catalog<'_>, from: &[ast::TableWithJoins]) -> Result<
 /// A scan of the named table, exposing its columns under its name or alias.
 pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(Plan, Scope)> {
     if let ast::TableFactor::Derived {
-        lateral: false,
-        subquery,
-        alias,
+        subquery, alias, ..
     } = factor
     {
         return plan_derived(catalog, subquery, alias.as_ref());
+    }
+    if let ast::TableFactor::Function {
+        name, args, alias, ..
+    } = factor
+    {
+        // `LATERAL f(...)`: a function in FROM (always lateral in PostgreSQL).
+        let exprs = args
+            .iter()
+            .map(|a| match a {
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e.clone()),
+                other => Err(Error::Unsupported(format!("function argument {other}"))),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let fname = name.0.last().map(ident_name).unwrap_or_default();
+        return plan_table_function(&fname, &exprs, false, alias.as_ref());
+    }
+    if let ast::TableFactor::NestedJoin {
+        table_with_joins,
+        alias: None,
+    } = factor
+    {
+        return plan_from(catalog, std::slice::from_ref(table_with_joins));
     }
     match factor {
         ast::TableFactor::Table {
@@ -148,6 +172,7 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
         .iter()
         .enumerate()
         .map(|(i, c)| ScopeColumn {
+            hidden: false,
             relation: Some(relation.clone()),
             name: renames.get(i).cloned().unwrap_or_else(|| c.name.clone()),
             ty: c.ty.clone(),
@@ -188,6 +213,7 @@ fn plan_table_function(
     // A scalar function's column is named after the alias, as in PostgreSQL.
     let first = renames.first().cloned().unwrap_or_else(|| relation.clone());
     let mut columns = vec![ScopeColumn {
+        hidden: false,
         relation: Some(relation.clone()),
         name: first,
         ty: call.resolved_type(),
@@ -195,6 +221,7 @@ fn plan_table_function(
     let mut exprs = vec![call.expr];
     if ordinality {
         columns.push(ScopeColumn {
+            hidden: false,
             relation: Some(relation),
             name: renames
                 .get(1)
@@ -243,6 +270,7 @@ fn relation_scope(
         .into_iter()
         .enumerate()
         .map(|(i, (column, ty))| ScopeColumn {
+            hidden: false,
             relation: Some(name.clone()),
             name: renames.get(i).cloned().unwrap_or(column),
             ty,
@@ -276,69 +304,6 @@ fn plan_system_table(
         name: table.to_string(),
     };
     Ok(relation_scope(relation, alias))
-}
-
-fn cross(left: (Plan, Scope), right: (Plan, Scope)) -> Result<(Plan, Scope)> {
-    let (lp, mut ls) = left;
-    let (rp, rs) = right;
-    for c in &rs.columns {
-        if let Some(r) = &c.relation {
-            if ls.columns.iter().any(|l| l.relation.as_ref() == Some(r)) {
-                return Err(Error::invalid(
-                    "42712",
-                    format!("table name \"{r}\" specified more than once"),
-                ));
-            }
-        }
-    }
-    let right_width = rs.columns.len();
-    ls.columns.extend(rs.columns);
-    Ok((
-        Plan::NestedLoopJoin {
-            left: Box::new(lp),
-            right: Box::new(rp),
-            predicate: None,
-            outer: false,
-            right_width,
-        },
-        ls,
-    ))
-}
-
-fn plan_join(
-    catalog: &Catalog<'_>,
-    left: (Plan, Scope),
-    join: &ast::Join,
-) -> Result<(Plan, Scope)> {
-    let right = plan_factor(catalog, &join.relation)?;
-    let (condition, outer) = match &join.join_operator {
-        ast::JoinOperator::Inner(ast::JoinConstraint::On(e)) => (Some(e), false),
-        ast::JoinOperator::LeftOuter(ast::JoinConstraint::On(e)) => (Some(e), true),
-        ast::JoinOperator::CrossJoin => (None, false),
-        _ => {
-            return Err(Error::Unsupported(
-                "this kind of join (only INNER, LEFT and CROSS with ON)".into(),
-            ))
-        }
-    };
-    let right_width = right.1.columns.len();
-    let (plan, scope) = cross(left, right)?;
-    let Plan::NestedLoopJoin { left, right, .. } = plan else {
-        return Ok((plan, scope));
-    };
-    let predicate = condition
-        .map(|c| boolean(bind(c, &scope)?, "JOIN/ON"))
-        .transpose()?;
-    Ok((
-        Plan::NestedLoopJoin {
-            left,
-            right,
-            predicate,
-            outer,
-            right_width,
-        },
-        scope,
-    ))
 }
 
 /// A reference to a WITH query: its query planned here (it sees only the CTEs before it),
@@ -375,6 +340,7 @@ fn plan_cte(
         .into_iter()
         .enumerate()
         .map(|(i, (name, ty))| ScopeColumn {
+            hidden: false,
             relation: Some(relation.clone()),
             name: renames
                 .get(i)
@@ -415,6 +381,7 @@ fn plan_derived(
         .into_iter()
         .enumerate()
         .map(|(i, (name, ty))| ScopeColumn {
+            hidden: false,
             relation: Some(relation.clone()),
             name: alias.columns.get(i).map_or(name, ident_name),
             ty,

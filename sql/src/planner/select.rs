@@ -120,13 +120,16 @@ pub fn plan_select(
         .as_ref()
         .map(|h| binder.bind(h).and_then(|t| boolean(t, "HAVING")))
         .transpose()?;
-    let distinct = match &select.distinct {
-        None => false,
-        Some(ast::Distinct::Distinct) => true,
-        Some(ast::Distinct::On(_)) => return Err(Error::Unsupported("DISTINCT ON".into())),
+    let (distinct, distinct_on) = match &select.distinct {
+        None => (false, None),
+        Some(ast::Distinct::Distinct) => (true, None),
+        Some(ast::Distinct::On(on)) => (false, Some(on)),
     };
     let visible = exprs.len();
     let keys = sort_keys(order_by, &mut binder, &columns, &mut exprs, distinct)?;
+    let distinct_on = distinct_on
+        .map(|on| distinct_on_keys(on, &mut binder, &columns, &mut exprs, &keys))
+        .transpose()?;
     if let Binder::Grouped(grouping, _) = binder {
         plan = Plan::Aggregate {
             source: Box::new(plan),
@@ -162,8 +165,83 @@ pub fn plan_select(
             source: Box::new(plan),
         };
     }
-    plan = sorted(plan, keys, visible);
+    plan = match distinct_on {
+        Some(on) => first_of_each(plan, keys, on, visible),
+        None => sorted(plan, keys, visible),
+    };
     Ok((plan, columns))
+}
+
+/// Resolves DISTINCT ON items like ORDER BY items (output names and positions first), as
+/// columns of the projected row; the leading ORDER BY keys must be among them.
+fn distinct_on_keys(
+    on: &[ast::Expr],
+    binder: &mut Binder<'_>,
+    columns: &[(String, Type)],
+    exprs: &mut Vec<Expr>,
+    keys: &[SortKey],
+) -> Result<Vec<usize>> {
+    let mut positions = Vec::new();
+    for item in on {
+        let column = match output_position(item, columns)? {
+            Some(i) => i,
+            None => {
+                let bound = binder.bind(item)?.expr;
+                match exprs.iter().position(|e| *e == bound) {
+                    Some(i) => i,
+                    None => {
+                        exprs.push(bound);
+                        exprs.len() - 1
+                    }
+                }
+            }
+        };
+        positions.push(column);
+    }
+    for key in keys.iter().take(positions.len()) {
+        if !matches!(key.expr, Expr::Column(c) if positions.contains(&c)) {
+            return Err(Error::invalid(
+                "42P10",
+                "SELECT DISTINCT ON expressions must match initial ORDER BY expressions",
+            ));
+        }
+    }
+    Ok(positions)
+}
+
+/// DISTINCT ON: sorts by `keys`, keeps the first row of each value of the `on` columns, then
+/// drops the columns past `visible`.
+fn first_of_each(plan: Plan, keys: Vec<SortKey>, on: Vec<usize>, visible: usize) -> Plan {
+    let sort_columns = keys.iter().filter_map(|k| match k.expr {
+        Expr::Column(i) => Some(i),
+        _ => None,
+    });
+    let width = on
+        .iter()
+        .copied()
+        .chain(sort_columns)
+        .map(|c| c + 1)
+        .max()
+        .unwrap_or(0);
+    let mut plan = if keys.is_empty() {
+        plan
+    } else {
+        Plan::Sort {
+            source: Box::new(plan),
+            keys,
+        }
+    };
+    plan = Plan::DistinctOn {
+        source: Box::new(plan),
+        keys: on.into_iter().map(Expr::Column).collect(),
+    };
+    if width > visible {
+        plan = Plan::Project {
+            source: Box::new(plan),
+            exprs: (0..visible).map(Expr::Column).collect(),
+        };
+    }
+    plan
 }
 
 /// The GROUP BY expressions, with output positions (`GROUP BY 1`) replaced by their items.
@@ -259,8 +337,16 @@ fn select_item(
         scope
             .columns
             .iter()
-            .filter(|c| relation.is_none() || c.relation.as_deref() == relation)
+            .filter(|c| match relation {
+                None => !c.hidden,
+                Some(r) => c.relation.as_deref() == Some(r),
+            })
             .map(|c| {
+                if c.relation.is_none() {
+                    // A merged USING column: its bare name resolves to it alone.
+                    let name = ast::Expr::Identifier(ast::Ident::with_quote('"', &c.name));
+                    return (name, c.name.clone());
+                }
                 let mut parts: Vec<ast::Ident> = c
                     .relation
                     .iter()

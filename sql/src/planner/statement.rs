@@ -15,7 +15,7 @@ use crate::planner::alter;
 use crate::planner::constraint;
 use crate::planner::expr::{bind, boolean, ident_name, output_name, Scope, ScopeColumn, Typed};
 use crate::planner::on_conflict::plan_on_conflict;
-use crate::planner::plan::{KeyRange, Plan, Planned};
+use crate::planner::plan::{JoinKind, KeyRange, Plan, Planned};
 use crate::planner::query::plan_query;
 use crate::planner::relation::plan_from;
 use crate::planner::schema_change::SchemaChange;
@@ -237,6 +237,7 @@ fn with_returning(
             .columns
             .iter()
             .map(|c| ScopeColumn {
+                hidden: false,
                 relation: Some(relation.to_string()),
                 name: c.name.clone(),
                 ty: c.ty.clone(),
@@ -809,6 +810,7 @@ fn keyed_source(
             .columns
             .iter()
             .map(|c| ScopeColumn {
+                hidden: false,
                 relation: Some(relation_name.clone()),
                 name: c.name.clone(),
                 ty: c.ty.clone(),
@@ -830,7 +832,8 @@ fn keyed_source(
             left: Box::new(plan),
             right: Box::new(other),
             predicate: None,
-            outer: false,
+            kind: JoinKind::Inner,
+            left_width: width + 1,
             right_width: other_width,
         };
         let mut exprs: Vec<Expr> = (0..width).map(Expr::Column).collect();

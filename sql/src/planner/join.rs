@@ -1,0 +1,467 @@
+//! Planning joins: `JOIN ... ON`, `USING (...)`, `NATURAL`, CROSS and comma joins, of every
+//! kind (INNER, LEFT, RIGHT, FULL), and LATERAL items.
+//!
+//! The joined row is the left row followed by the right row. The ON condition (or the USING
+//! columns' equalities) is split into its AND-ed parts: each `l = r` whose sides read only one
+//! input each, with types whose equality is value equality, becomes a hash-join key; the other
+//! parts stay as a residual checked on each candidate pair. Without keys the join is a nested
+//! loop. A right item that names columns of the left (LATERAL, or a function in FROM, which
+//! PostgreSQL treats as implicitly lateral) runs once per left row.
+//!
+//! USING and NATURAL merge each pair of join columns into one unqualified column placed first
+//! (the right one for RIGHT JOIN, `COALESCE(l, r)` for FULL JOIN); the originals stay reachable
+//! qualified (`a.x`) but are hidden from `*` and from bare names.
+
+use sqlparser::ast;
+use vdb_engine::value::Type;
+
+use crate::catalog::Catalog;
+use crate::error::{Error, Result};
+use crate::expr::{BinaryOp, Expr};
+use crate::planner::context;
+use crate::planner::expr::{bind, boolean, ident_name, make_binary, Scope, ScopeColumn, Typed};
+use crate::planner::plan::{JoinKind, Plan};
+use crate::planner::relation::{plan_factor, plan_from};
+use crate::types::numeric_rank;
+
+/// A planned FROM item: its plan and the scope of its rows.
+pub type Relation = (Plan, Scope);
+
+/// Plans `left JOIN join.relation ...`.
+pub fn plan_join(catalog: &Catalog<'_>, left: Relation, join: &ast::Join) -> Result<Relation> {
+    use ast::JoinOperator as J;
+    let none = ast::JoinConstraint::None;
+    let (kind, constraint) = match &join.join_operator {
+        J::Inner(c) => (JoinKind::Inner, c),
+        J::LeftOuter(c) => (JoinKind::Left, c),
+        J::RightOuter(c) => (JoinKind::Right, c),
+        J::FullOuter(c) => (JoinKind::Full, c),
+        J::CrossJoin => (JoinKind::Inner, &none),
+        other => {
+            return Err(Error::Unsupported(format!("join operator {other:?}")));
+        }
+    };
+    join_item(catalog, left, &join.relation, kind, constraint)
+}
+
+/// Plans `left, factor` (a comma in FROM).
+pub fn plan_comma(
+    catalog: &Catalog<'_>,
+    left: Relation,
+    item: &ast::TableWithJoins,
+) -> Result<Relation> {
+    if item.joins.is_empty() {
+        return join_item(
+            catalog,
+            left,
+            &item.relation,
+            JoinKind::Inner,
+            &ast::JoinConstraint::None,
+        );
+    }
+    let right = plan_from(catalog, std::slice::from_ref(item))?;
+    combine(
+        left,
+        right,
+        false,
+        JoinKind::Inner,
+        &ast::JoinConstraint::None,
+    )
+}
+
+/// Plans the right item (lateral when it may name the left's columns), then joins.
+fn join_item(
+    catalog: &Catalog<'_>,
+    left: Relation,
+    factor: &ast::TableFactor,
+    kind: JoinKind,
+    constraint: &ast::JoinConstraint,
+) -> Result<Relation> {
+    let (right, lateral) = if may_be_lateral(factor) {
+        let (right, correlated) = context::with_outer(&left.1, || plan_factor(catalog, factor));
+        (right?, correlated)
+    } else {
+        (plan_factor(catalog, factor)?, false)
+    };
+    if lateral && !matches!(kind, JoinKind::Inner | JoinKind::Left) {
+        return Err(Error::invalid(
+            "42P10",
+            "invalid reference to FROM-clause entry: the combining JOIN type must be INNER or \
+             LEFT for a LATERAL reference",
+        ));
+    }
+    combine(left, right, lateral, kind, constraint)
+}
+
+/// Whether `factor` may refer to earlier FROM items: `LATERAL (...)` and functions in FROM.
+fn may_be_lateral(factor: &ast::TableFactor) -> bool {
+    match factor {
+        ast::TableFactor::Derived { lateral, .. } => *lateral,
+        ast::TableFactor::Table { args, .. } => args.is_some(),
+        ast::TableFactor::UNNEST { .. } | ast::TableFactor::Function { .. } => true,
+        _ => false,
+    }
+}
+
+/// One join column pair merged by USING or NATURAL: positions in the left and right rows.
+struct Merged {
+    name: String,
+    left: usize,
+    right: usize,
+}
+
+/// The join's condition, split for a hash join.
+#[derive(Default)]
+struct Condition {
+    /// Key pairs: the left key over the left row, the right key over the right row.
+    keys: Vec<(Expr, Expr)>,
+    /// The key pairs as predicates over the joined row (for nested-loop and lateral joins).
+    key_predicates: Vec<Expr>,
+    /// The other conjuncts, over the joined row.
+    residual: Vec<Expr>,
+}
+
+fn combine(
+    left: Relation,
+    right: Relation,
+    lateral: bool,
+    kind: JoinKind,
+    constraint: &ast::JoinConstraint,
+) -> Result<Relation> {
+    let (left_plan, left_scope) = left;
+    let (right_plan, right_scope) = right;
+    check_duplicate_names(&left_scope, &right_scope)?;
+    let (left_width, right_width) = (left_scope.columns.len(), right_scope.columns.len());
+    let mut scope = left_scope.clone();
+    scope.columns.extend(right_scope.columns.iter().cloned());
+    let merged = match constraint {
+        ast::JoinConstraint::Using(names) => using_columns(
+            &left_scope,
+            &right_scope,
+            &names.iter().map(ident_name).collect::<Vec<_>>(),
+        )?,
+        ast::JoinConstraint::Natural => {
+            let common = common_names(&left_scope, &right_scope);
+            using_columns(&left_scope, &right_scope, &common)?
+        }
+        _ => Vec::new(),
+    };
+    let condition = match constraint {
+        ast::JoinConstraint::On(on) => on_condition(on, &scope, &right_scope, left_width)?,
+        _ => using_condition(&merged, &scope, left_width)?,
+    };
+    if kind == JoinKind::Full
+        && condition.keys.is_empty()
+        && condition.residual.iter().any(|e| !e.is_constant())
+    {
+        return Err(Error::invalid(
+            "0A000",
+            "FULL JOIN is only supported with merge-joinable or hash-joinable join conditions",
+        ));
+    }
+    let plan = join_plan(
+        (left_plan, right_plan),
+        condition,
+        lateral,
+        kind,
+        (left_width, right_width),
+    );
+    Ok(merge_columns(plan, scope, &merged, kind, left_width))
+}
+
+/// The join node for the condition: lateral, hash (with keys) or nested loop.
+fn join_plan(
+    (left, right): (Plan, Plan),
+    condition: Condition,
+    lateral: bool,
+    kind: JoinKind,
+    (left_width, right_width): (usize, usize),
+) -> Plan {
+    let (left, right) = (Box::new(left), Box::new(right));
+    let and = |parts: Vec<Expr>| {
+        parts
+            .into_iter()
+            .reduce(|a, b| Expr::Binary(BinaryOp::And, Box::new(a), Box::new(b)))
+    };
+    if lateral || condition.keys.is_empty() {
+        let mut parts = condition.key_predicates;
+        parts.extend(condition.residual);
+        let predicate = and(parts);
+        if lateral {
+            return Plan::LateralJoin {
+                left,
+                right,
+                predicate,
+                kind,
+                right_width,
+            };
+        }
+        return Plan::NestedLoopJoin {
+            left,
+            right,
+            predicate,
+            kind,
+            left_width,
+            right_width,
+        };
+    }
+    let (left_keys, right_keys) = condition.keys.into_iter().unzip();
+    Plan::HashJoin {
+        left,
+        right,
+        left_keys,
+        right_keys,
+        residual: and(condition.residual),
+        kind,
+        left_width,
+        right_width,
+    }
+}
+
+fn check_duplicate_names(left: &Scope, right: &Scope) -> Result<()> {
+    for c in &right.columns {
+        if let Some(r) = &c.relation {
+            if left.columns.iter().any(|l| l.relation.as_ref() == Some(r)) {
+                return Err(Error::invalid(
+                    "42712",
+                    format!("table name \"{r}\" specified more than once"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The visible column names the two sides share, in the left's order (NATURAL).
+fn common_names(left: &Scope, right: &Scope) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for c in left.columns.iter().filter(|c| !c.hidden) {
+        if !names.contains(&c.name) && right.columns.iter().any(|r| !r.hidden && r.name == c.name) {
+            names.push(c.name.clone());
+        }
+    }
+    names
+}
+
+/// Resolves the USING names on each side.
+fn using_columns(left: &Scope, right: &Scope, names: &[String]) -> Result<Vec<Merged>> {
+    let mut merged: Vec<Merged> = Vec::new();
+    for name in names {
+        if merged.iter().any(|m| &m.name == name) {
+            return Err(Error::invalid(
+                "42701",
+                format!("column name \"{name}\" appears more than once in USING clause"),
+            ));
+        }
+        merged.push(Merged {
+            name: name.clone(),
+            left: using_side(left, name, "left")?,
+            right: using_side(right, name, "right")?,
+        });
+    }
+    Ok(merged)
+}
+
+fn using_side(scope: &Scope, name: &str, side: &str) -> Result<usize> {
+    match scope.resolve(None, name) {
+        Ok(i) => Ok(i),
+        Err(Error::AmbiguousColumn(_)) => Err(Error::invalid(
+            "42702",
+            format!("common column name \"{name}\" appears more than once in {side} table"),
+        )),
+        Err(_) => Err(Error::UndefinedColumn(format!(
+            "column \"{name}\" specified in USING clause does not exist in {side} table"
+        ))),
+    }
+}
+
+/// The equalities of the USING columns.
+fn using_condition(merged: &[Merged], scope: &Scope, left_width: usize) -> Result<Condition> {
+    let mut condition = Condition::default();
+    for m in merged {
+        let l = Typed::new(Expr::Column(m.left), scope.columns[m.left].ty.clone());
+        let r = Typed::new(
+            Expr::Column(left_width + m.right),
+            scope.columns[left_width + m.right].ty.clone(),
+        );
+        add_equality(&mut condition, l, r, Expr::Column(m.right))?;
+    }
+    Ok(condition)
+}
+
+/// Adds `l = r` (over the joined row; `right_key` is `r` over the right row) as a key when its
+/// types allow hashing, else as a residual.
+fn add_equality(condition: &mut Condition, l: Typed, r: Typed, right_key: Expr) -> Result<()> {
+    let key_type = match (&l.ty, &r.ty) {
+        (Some(a), Some(b)) => key_type(a, b),
+        _ => None,
+    };
+    let left_key = l.expr.clone();
+    let predicate = boolean(make_binary(BinaryOp::Eq, l, r)?, "JOIN/USING")?;
+    match key_type {
+        Some(cast) => {
+            let as_key = |e: Expr| match &cast {
+                Some(t) => Expr::Cast(Box::new(e), t.clone()),
+                None => e,
+            };
+            condition.keys.push((as_key(left_key), as_key(right_key)));
+            condition.key_predicates.push(predicate);
+        }
+        None => condition.residual.push(predicate),
+    }
+    Ok(())
+}
+
+/// Whether `=` between values of these types can be a hash key, and the type both keys are
+/// cast to first (None: as they are), so that equal values compare equal under `sql_cmp`.
+fn key_type(a: &Type, b: &Type) -> Option<Option<Type>> {
+    let int = |t: &Type| matches!(t, Type::Int2 | Type::Int4 | Type::Int8);
+    let float = |t: &Type| matches!(t, Type::Float4 | Type::Float8);
+    let text = |t: &Type| matches!(t, Type::Text | Type::Varchar(_));
+    if (int(a) && int(b)) || (float(a) && float(b)) || (text(a) && text(b)) {
+        return Some(None);
+    }
+    if let (Some(x), Some(y)) = (numeric_rank(a), numeric_rank(b)) {
+        let wider = if x >= y { a } else { b };
+        return Some(match wider {
+            Type::Numeric { .. } if a == b => None,
+            Type::Numeric { .. } => Some(Type::Numeric {
+                precision_scale: None,
+            }),
+            other => Some(other.clone()),
+        });
+    }
+    let plain = !matches!(a, Type::Char(_) | Type::Json | Type::Jsonb | Type::Array(_));
+    (a == b && plain).then_some(None)
+}
+
+/// Splits an ON condition into hash keys and a residual.
+fn on_condition(
+    on: &ast::Expr,
+    scope: &Scope,
+    right_scope: &Scope,
+    left_width: usize,
+) -> Result<Condition> {
+    let mut condition = Condition::default();
+    let mut parts = Vec::new();
+    conjuncts(on, &mut parts);
+    if parts.len() > 1 {
+        // The whole condition must be boolean, and its parts bind the same way.
+        boolean(bind(on, scope)?, "JOIN/ON")?;
+    }
+    for part in parts {
+        if let Some((l, r, right_ast)) = equality_sides(part, scope, left_width)? {
+            let right_key = bind(right_ast, right_scope)?.expr;
+            add_equality(&mut condition, l, r, right_key)?;
+            continue;
+        }
+        condition
+            .residual
+            .push(boolean(bind(part, scope)?, "JOIN/ON")?);
+    }
+    Ok(condition)
+}
+
+fn conjuncts<'a>(e: &'a ast::Expr, out: &mut Vec<&'a ast::Expr>) {
+    match e {
+        ast::Expr::BinaryOp {
+            left,
+            op: ast::BinaryOperator::And,
+            right,
+        } => {
+            conjuncts(left, out);
+            conjuncts(right, out);
+        }
+        ast::Expr::Nested(inner) => conjuncts(inner, out),
+        other => out.push(other),
+    }
+}
+
+/// For `a = b` with one side reading only left columns and the other only right columns: the
+/// left side and the right side (bound over the joined row), and the right side's AST.
+fn equality_sides<'a>(
+    part: &'a ast::Expr,
+    scope: &Scope,
+    left_width: usize,
+) -> Result<Option<(Typed, Typed, &'a ast::Expr)>> {
+    let ast::Expr::BinaryOp {
+        left,
+        op: ast::BinaryOperator::Eq,
+        right,
+    } = part
+    else {
+        return Ok(None);
+    };
+    let a = bind(left, scope)?;
+    let b = bind(right, scope)?;
+    match (side(&a.expr, left_width), side(&b.expr, left_width)) {
+        (Some(Side::Left), Some(Side::Right)) => Ok(Some((a, b, right.as_ref()))),
+        (Some(Side::Right), Some(Side::Left)) => Ok(Some((b, a, left.as_ref()))),
+        _ => Ok(None),
+    }
+}
+
+#[derive(PartialEq)]
+enum Side {
+    Left,
+    Right,
+}
+
+/// Which input an expression reads (None: both, neither, or it has a subquery).
+fn side(expr: &Expr, left_width: usize) -> Option<Side> {
+    let (mut left, mut right, mut opaque) = (false, false, false);
+    expr.walk(&mut |e| match e {
+        Expr::Column(i) if *i < left_width => left = true,
+        Expr::Column(_) => right = true,
+        Expr::Subquery(_) | Expr::SetReturning(..) => opaque = true,
+        Expr::Function(f, _) if f.is_volatile() => opaque = true,
+        _ => {}
+    });
+    match (left, right, opaque) {
+        (true, false, false) => Some(Side::Left),
+        (false, true, false) => Some(Side::Right),
+        _ => None,
+    }
+}
+
+/// Puts the USING columns first, merged, and hides the originals.
+fn merge_columns(
+    plan: Plan,
+    mut scope: Scope,
+    merged: &[Merged],
+    kind: JoinKind,
+    left_width: usize,
+) -> Relation {
+    if merged.is_empty() {
+        return (plan, scope);
+    }
+    let mut exprs = Vec::new();
+    let mut columns = Vec::new();
+    for m in merged {
+        let (l, r) = (m.left, left_width + m.right);
+        let (expr, ty) = match kind {
+            JoinKind::Inner | JoinKind::Left => (Expr::Column(l), scope.columns[l].ty.clone()),
+            JoinKind::Right => (Expr::Column(r), scope.columns[r].ty.clone()),
+            JoinKind::Full => (
+                Expr::Coalesce(vec![Expr::Column(l), Expr::Column(r)]),
+                scope.columns[l].ty.clone(),
+            ),
+        };
+        exprs.push(expr);
+        columns.push(ScopeColumn {
+            relation: None,
+            name: m.name.clone(),
+            ty,
+            hidden: false,
+        });
+        scope.columns[l].hidden = true;
+        scope.columns[r].hidden = true;
+    }
+    exprs.extend((0..scope.columns.len()).map(Expr::Column));
+    columns.extend(scope.columns);
+    let plan = Plan::Project {
+        source: Box::new(plan),
+        exprs,
+    };
+    (plan, Scope { columns })
+}
