@@ -22,7 +22,7 @@ fn session() -> Session {
 
 fn lines(session: &mut Session, sql: &str) -> Vec<String> {
     match session.execute(sql).expect(sql).pop() {
-        Some(StatementResult::Rows { columns, rows }) => {
+        Some(StatementResult::Rows { columns, rows, .. }) => {
             assert_eq!(columns[0].0, "QUERY PLAN");
             rows.iter()
                 .map(|r| vdb_sql::types::to_pg_text(&r[0]).unwrap_or_default())

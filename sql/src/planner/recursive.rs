@@ -244,6 +244,7 @@ pub fn work_table_scope(work: WorkTable, alias: Option<&ast::TableAlias>) -> (Pl
             relation: Some(relation.clone()),
             name: renames.get(i).cloned().unwrap_or_else(|| name.clone()),
             ty: ty.clone(),
+            hidden: false,
         })
         .collect();
     let plan = Plan::WorkTable {

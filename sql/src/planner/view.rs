@@ -175,6 +175,7 @@ pub fn plan_view_ref(
             relation: Some(relation.clone()),
             name: renames.get(i).cloned().unwrap_or_else(|| column.clone()),
             ty,
+            hidden: false,
         })
         .collect();
     Ok((plan, Scope { columns }))

@@ -356,6 +356,7 @@ impl Extracted {
                 relation: None,
                 name: result_name(k),
                 ty: c.ty.clone(),
+                hidden: false,
             })
             .collect()
     }
@@ -743,6 +744,7 @@ fn plan_aggregate(
                     relation: None,
                     name: column.clone(),
                     ty: ty.clone(),
+                    hidden: false,
                 });
                 bound.push(t.coerce(&ty, name)?);
                 synthetic.push(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(
