@@ -688,16 +688,16 @@ fn plan_insert(catalog: &Catalog<'_>, insert: &ast::Insert) -> Result<Planned> {
         ast::SetExpr::Values(values)
             if source.order_by.is_none() && source.limit.is_none() && source.offset.is_none() =>
         {
-            let mut rows = Vec::new();
             let width = values.rows.first().map_or(0, Vec::len);
+            if values.rows.iter().any(|row| row.len() != width) {
+                return Err(Error::invalid(
+                    "42601",
+                    "VALUES lists must all be the same length",
+                ));
+            }
+            check_width(width, targets.len(), explicit)?;
+            let mut rows = Vec::with_capacity(values.rows.len());
             for row in &values.rows {
-                if row.len() != width {
-                    return Err(Error::invalid(
-                        "42601",
-                        "VALUES lists must all be the same length",
-                    ));
-                }
-                check_width(row.len(), targets.len(), explicit)?;
                 let mut full = defaults.clone();
                 for (e, &i) in row.iter().zip(&targets) {
                     if !is_default(e) {
