@@ -386,6 +386,9 @@ impl Session {
         if let Some(call) = procedures::call(statement) {
             return self.call_procedure(&call);
         }
+        if let Some(write) = vc::resolve::recognize(statement)? {
+            return self.write_conflicts(&write);
+        }
         let snapshot_settings = self.settings.clone();
         let vc = self.vc_context();
         match &mut self.txn {
@@ -909,21 +912,15 @@ impl Session {
                     .with_vc(self.vc_context());
             context::with_snapshot(snapshot, || procedures::arg_strings(&call.name, &call.args))?
         };
-        if let Some(txn) = &self.txn {
-            if txn.root != txn.base {
-                if call.name == "vdb_checkout" {
-                    return Err(Error::invalid(
-                        "25001",
-                        "vdb_checkout cannot switch branches with uncommitted changes in the \
-                         transaction block; COMMIT or ROLLBACK first",
-                    ));
-                }
-                if let Some((rev, _)) = &self.pinned {
-                    return Err(vc::read_only(&call.name, rev));
-                }
-                self.publish(txn.base_addr, &txn.base, &txn.root)?;
-            }
+        if call.name == "vdb_checkout" && self.txn.as_ref().is_some_and(|txn| txn.root != txn.base)
+        {
+            return Err(Error::invalid(
+                "25001",
+                "vdb_checkout cannot switch branches with uncommitted changes in the \
+                 transaction block; COMMIT or ROLLBACK first",
+            ));
         }
+        self.publish_block(&call.name)?;
         let user = self
             .settings
             .get("session_authorization")
@@ -934,15 +931,7 @@ impl Session {
             self.branch = branch.clone();
             self.pinned = None;
         }
-        if self.txn.is_some() {
-            let (base_addr, base) = self.read_working()?;
-            if let Some(txn) = &mut self.txn {
-                txn.base_addr = base_addr;
-                txn.root = base.clone();
-                txn.base = base;
-                txn.savepoints.clear();
-            }
-        }
+        self.rebase_block()?;
         let (columns, row) = outcome.shaped(&call.shape);
         if let procedures::Shape::Query(statement, alias) = &call.shape {
             let query =
@@ -953,6 +942,87 @@ impl Session {
             columns,
             rows: vec![row],
             tag: None,
+        })
+    }
+}
+
+impl Session {
+    /// Writes an open transaction block's changes to the working set, before something that
+    /// acts on the working set itself (`what`, for the read-only error).
+    fn publish_block(&self, what: &str) -> Result<()> {
+        if let Some(txn) = &self.txn {
+            if txn.root != txn.base {
+                if let Some((rev, _)) = &self.pinned {
+                    return Err(vc::read_only(what, rev));
+                }
+                self.publish(txn.base_addr, &txn.base, &txn.root)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Restarts an open transaction block from the working set as it now is (after
+    /// [`Session::publish_block`] and a change to the working set); savepoints are released.
+    fn rebase_block(&mut self) -> Result<()> {
+        if self.txn.is_some() {
+            let (base_addr, base) = self.read_working()?;
+            if let Some(txn) = &mut self.txn {
+                txn.base_addr = base_addr;
+                txn.root = base.clone();
+                txn.base = base;
+                txn.savepoints.clear();
+            }
+        }
+        Ok(())
+    }
+
+    /// `DELETE FROM vdb_conflicts_t ...` (conflicts marked resolved in the working set) and
+    /// `UPDATE vdb_conflicts_t SET our_... ` (the new values upserted into the table).
+    fn write_conflicts(&mut self, write: &vc::resolve::ConflictWrite) -> Result<StatementResult> {
+        let kind = if write.is_delete() {
+            "DELETE"
+        } else {
+            "UPDATE"
+        };
+        if let Some((rev, _)) = &self.pinned {
+            return Err(vc::read_only(kind, rev));
+        }
+        self.publish_block(kind)?;
+        self.rebase_block()?;
+        let schema = {
+            let (_, root) = self.read_working()?;
+            Catalog::new(&root, self.repo.node_store())
+                .must_get_table(&write.table)?
+                .schema()
+                .clone()
+        };
+        let StatementResult::Rows { rows, .. } = self.execute_statement(&write.query(&schema)?)?
+        else {
+            return Err(Error::invalid(
+                "XX000",
+                "the conflicts query returned no rows",
+            ));
+        };
+        let count = rows.len();
+        if write.is_delete() {
+            let keys: Vec<bytes::Bytes> = rows
+                .into_iter()
+                .filter_map(|row| match row.into_iter().next() {
+                    Some(Value::Bytea(key)) => Some(bytes::Bytes::from(key)),
+                    _ => None,
+                })
+                .collect();
+            self.repo
+                .clear_conflicts(&self.branch, &write.table, &keys)
+                .map_err(vc::vc_error)?;
+            self.rebase_block()?;
+        } else {
+            for row in &rows {
+                self.execute_statement(&write.upsert(&schema, &row[1..])?)?;
+            }
+        }
+        Ok(StatementResult::Command {
+            tag: format!("{kind} {count}"),
         })
     }
 }

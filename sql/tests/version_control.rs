@@ -258,6 +258,106 @@ fn branches_merge_cleanly_and_conflicts_resolve() {
     assert_eq!(branches, vec![vec!["feature", "f"], vec!["main", "t"]]);
 }
 
+/// Two conflicting rows (2 and 3) on main after merging `feature`: both sides changed `label`.
+fn two_conflicts() -> Session {
+    let (_, mut s, _) = labelled();
+    one(&mut s, "SELECT vdb_checkout('-b', 'feature')");
+    s.execute("UPDATE labels SET label = label + 100 WHERE id IN (2, 3)")
+        .unwrap();
+    one(&mut s, "SELECT vdb_commit('-am', 'theirs')");
+    one(&mut s, "SELECT vdb_checkout('main')");
+    s.execute("UPDATE labels SET label = label + 200 WHERE id IN (2, 3)")
+        .unwrap();
+    one(&mut s, "SELECT vdb_commit('-am', 'ours')");
+    assert_eq!(
+        one(&mut s, "SELECT conflicts FROM vdb_merge('feature')"),
+        "2"
+    );
+    s
+}
+
+#[test]
+fn deleting_from_the_conflicts_table_resolves_rows_as_the_table_stands() {
+    let mut s = two_conflicts();
+    // Edit the table by hand, then mark row 2 resolved: the hand edit stays.
+    s.execute("UPDATE labels SET label = 7 WHERE id = 2")
+        .unwrap();
+    assert_eq!(
+        s.execute("DELETE FROM vdb_conflicts_labels WHERE our_id = 2")
+            .unwrap(),
+        vec![StatementResult::Command {
+            tag: "DELETE 1".into()
+        }]
+    );
+    assert_eq!(
+        text(&rows(&mut s, "SELECT our_id FROM vdb_conflicts_labels")),
+        vec![vec!["3"]]
+    );
+    assert_eq!(one(&mut s, "SELECT label FROM labels WHERE id = 2"), "7");
+    assert_eq!(
+        fails(&mut s, "SELECT vdb_commit('-am', 'one is left')").0,
+        "55000"
+    );
+    // Nothing matches: DELETE 0, and the conflict stays.
+    assert_eq!(
+        s.execute("DELETE FROM vdb_conflicts_labels WHERE our_id = 99")
+            .unwrap(),
+        vec![StatementResult::Command {
+            tag: "DELETE 0".into()
+        }]
+    );
+    s.execute("DELETE FROM vdb_conflicts_labels").unwrap();
+    assert!(rows(&mut s, "SELECT * FROM vdb.conflicts").is_empty());
+    one(&mut s, "SELECT vdb_commit('-am', 'merged by hand')");
+    assert_eq!(
+        text(&rows(&mut s, "SELECT id, label FROM labels ORDER BY id")),
+        vec![vec!["1", "0"], vec!["2", "7"], vec!["3", "202"]]
+    );
+}
+
+#[test]
+fn updating_our_columns_writes_through_and_checks_constraints() {
+    let mut s = two_conflicts();
+    s.execute("BEGIN").unwrap();
+    assert_eq!(
+        s.execute("UPDATE vdb_conflicts_labels SET our_label = their_label + 1 WHERE our_id = 3")
+            .unwrap(),
+        vec![StatementResult::Command {
+            tag: "UPDATE 1".into()
+        }]
+    );
+    assert_eq!(one(&mut s, "SELECT label FROM labels WHERE id = 3"), "103");
+    assert_eq!(
+        one(
+            &mut s,
+            "SELECT our_label FROM vdb_conflicts_labels WHERE our_id = 3"
+        ),
+        "103"
+    );
+    s.execute("COMMIT").unwrap();
+    // Only our_ columns can be set; the table's constraints hold.
+    assert_eq!(
+        fails(&mut s, "UPDATE vdb_conflicts_labels SET their_label = 1").0,
+        "0A000"
+    );
+    assert_eq!(
+        fails(&mut s, "UPDATE vdb_conflicts_labels SET our_nope = 1").0,
+        "42703"
+    );
+    s.execute("ALTER TABLE labels ALTER COLUMN note SET NOT NULL")
+        .unwrap();
+    assert_eq!(
+        fails(&mut s, "UPDATE vdb_conflicts_labels SET our_note = NULL").0,
+        "23502"
+    );
+    s.execute("DELETE FROM vdb_conflicts_labels").unwrap();
+    one(&mut s, "SELECT vdb_commit('-am', 'resolved')");
+    assert_eq!(
+        text(&rows(&mut s, "SELECT id, label FROM labels ORDER BY id")),
+        vec![vec!["1", "0"], vec!["2", "201"], vec!["3", "103"]]
+    );
+}
+
 #[test]
 fn diff_tables_and_functions_show_cell_changes_and_prune_by_commit() {
     let (_, mut s, first) = labelled();

@@ -199,7 +199,8 @@ impl Repository {
         self.store_ws(branch, expected, &WorkingSet::clean(root))
     }
 
-    /// The conflicted rows of `table` on `branch`, decoded, in key order.
+    /// The conflicted rows of `table` on `branch`, decoded, in key order. `ours` is the row as
+    /// the working table now holds it (as in Dolt), so edits made while resolving show.
     pub fn conflicts(&self, branch: &str, table: &str) -> Result<Vec<ConflictRow>> {
         let ws = self.working_set(branch)?;
         let Some(root) = ws.conflicts.get(table) else {
@@ -211,7 +212,9 @@ impl Repository {
         let mut rows = Vec::new();
         for entry in Map::load(&self.ns, *root)?.iter()? {
             let (key, value) = entry?;
-            rows.push(ConflictEntry::decode(key, &value)?.rows(&current)?);
+            let mut row = ConflictEntry::decode(key, &value)?.rows(&current)?;
+            row.ours = current.get(&row.key)?;
+            rows.push(row);
         }
         Ok(rows)
     }
@@ -256,6 +259,36 @@ impl Repository {
         ws.staged = staged.save(&self.ns)?;
         self.store_ws(branch, expected, &ws)?;
         Ok(resolved)
+    }
+
+    /// Marks the conflicts of `table` on `branch` at `keys` (primary-map keys) resolved as the
+    /// working table now stands, without touching the table: what `DELETE FROM
+    /// vdb_conflicts_t` means. Keys without a conflict are skipped. Returns how many were
+    /// cleared.
+    pub fn clear_conflicts(&self, branch: &str, table: &str, keys: &[Bytes]) -> Result<u64> {
+        let (expected, mut ws) = self.load_ws(branch)?;
+        let Some(root) = ws.conflicts.get(table).copied() else {
+            return Ok(0);
+        };
+        let map = Map::load(&self.ns, root)?;
+        let mut present = Vec::with_capacity(keys.len());
+        for key in keys {
+            if map.get(key)?.is_some() {
+                present.push((key.clone(), None));
+            }
+        }
+        if present.is_empty() {
+            return Ok(0);
+        }
+        let cleared = present.len() as u64;
+        let remaining = map.edit(present)?;
+        if remaining.is_empty() {
+            ws.conflicts.remove(table);
+        } else {
+            ws.conflicts.insert(table.to_string(), remaining.root());
+        }
+        self.store_ws(branch, expected, &ws)?;
+        Ok(cleared)
     }
 
     /// Takes `side` for the conflicted rows of `table` at `keys` in `working`, and removes them

@@ -289,8 +289,20 @@ fn diff_history(vc: &VcContext, table: &str, schema: &Schema) -> Result<Relation
 }
 
 /// `vdb_conflicts_t`: each conflicted row's base, ours and theirs, and the conflict's key.
+/// Ours is the row as the statement sees the table (its transaction's changes included).
 fn conflicts(vc: &VcContext, table: &str, schema: &Schema) -> Result<Relation> {
-    let rows = vc.repo.conflicts(&vc.branch, table).map_err(vc_error)?;
+    let mut rows = vc.repo.conflicts(&vc.branch, table).map_err(vc_error)?;
+    if let Some(snapshot) = context::snapshot() {
+        if let Some(current) = snapshot
+            .root
+            .get_table(&snapshot.ns, table)
+            .map_err(vc_error)?
+        {
+            for row in &mut rows {
+                row.ours = current.get(&row.key).map_err(vc_error)?;
+            }
+        }
+    }
     let n = schema.columns.len();
     let side = |row: &Option<Vec<Value>>| -> Vec<Value> {
         match row {

@@ -12,6 +12,8 @@
 //!   `vdb_diff(from, to, t)` and friends. They plan to [`crate::planner::Plan::VersionScan`] and
 //!   [`crate::planner::Plan::RowDiff`] nodes, whose per-version tags (commit hash, date) the
 //!   optimizer uses to skip versions a filter rules out.
+//! - [`resolve`]: `DELETE FROM vdb_conflicts_t` and `UPDATE vdb_conflicts_t SET our_...`,
+//!   which the session runs against the working set.
 //! - [`as_of`]: the text rewrite that lets sqlparser read `t AS OF 'rev'`.
 //!
 //! Everything reaches the repository through the statement's [`VcContext`] (in the planning
@@ -23,6 +25,7 @@ pub mod history;
 pub mod patch;
 pub mod procedures;
 pub mod remotes;
+pub mod resolve;
 pub mod tables;
 
 use std::sync::Arc;

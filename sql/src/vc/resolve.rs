@@ -51,7 +51,12 @@ impl ConflictWrite {
                     )));
                 }
             }
-            columns.extend(schema.columns.iter().map(|c| ident(&format!("our_{}", c.name))));
+            columns.extend(
+                schema
+                    .columns
+                    .iter()
+                    .map(|c| ident(&format!("our_{}", c.name))),
+            );
         }
         let sql = format!(
             "SELECT {} FROM {}",
