@@ -1214,6 +1214,9 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         if let Some(statements) = alter_view_as_table(sql) {
             return Ok(statements);
         }
+        if let Some(statements) = delete_returning_unaliased(sql) {
+            return Ok(statements);
+        }
         // sqlparser reads `COPY ... FROM STDIN` as followed by inline data, after a `;`:
         // a lone COPY FROM STDIN, as clients send it, parses once that `;` is supplied.
         let copy = Parser::parse_sql(&PostgreSqlDialect {}, &format!("{sql};"))
@@ -1238,6 +1241,60 @@ fn alter_view_as_table(sql: &str) -> Option<Vec<Statement>> {
     let view_at = trimmed.to_ascii_lowercase().find("view")?;
     let rewritten = format!("ALTER TABLE{}", &trimmed[view_at + 4..]);
     Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).ok()
+}
+
+/// `DELETE FROM t RETURNING ...` parsed with the table aliased to its own name: sqlparser reads
+/// the unreserved `RETURNING` there as an alias, where PostgreSQL's grammar does not.
+fn delete_returning_unaliased(sql: &str) -> Option<Vec<Statement>> {
+    use sqlparser::keywords::Keyword;
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
+    let significant: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i], Token::Whitespace(_)))
+        .collect();
+    let keyword = |i: usize, k: Keyword| matches!(&tokens[i], Token::Word(w) if w.keyword == k && w.quote_style.is_none());
+    let mut inserts = Vec::new();
+    for (n, &i) in significant.iter().enumerate() {
+        if !(keyword(i, Keyword::DELETE)
+            && significant
+                .get(n + 1)
+                .is_some_and(|&j| keyword(j, Keyword::FROM)))
+        {
+            continue;
+        }
+        // The table name: words joined by periods.
+        let mut k = n + 2;
+        let mut last = None;
+        while let Some(&j) = significant.get(k) {
+            let Token::Word(_) = &tokens[j] else { break };
+            last = Some(j);
+            if significant
+                .get(k + 1)
+                .is_some_and(|&p| tokens[p] == Token::Period)
+            {
+                k += 2;
+            } else {
+                k += 1;
+                break;
+            }
+        }
+        if let (Some(name), Some(&next)) = (last, significant.get(k)) {
+            if keyword(next, Keyword::RETURNING) {
+                inserts.push((next, tokens[name].to_string()));
+            }
+        }
+    }
+    if inserts.is_empty() {
+        return None;
+    }
+    let mut text = String::with_capacity(sql.len() + 16);
+    for (i, token) in tokens.iter().enumerate() {
+        if let Some((_, alias)) = inserts.iter().find(|(at, _)| *at == i) {
+            text.push_str(&format!("AS {alias} "));
+        }
+        text.push_str(&token.to_string());
+    }
+    Parser::parse_sql(&PostgreSqlDialect {}, &text).ok()
 }
 
 /// `syntax error at or near "x"` with the 1-based character position of `x`, from sqlparser's
