@@ -143,8 +143,10 @@ fn first_field(body: &[u8]) -> Option<String> {
     String::from_utf8(body.get(6..6 + len)?.to_vec()).ok()
 }
 
-/// Reads and discards whatever the server sends until it closes or goes quiet.
+/// Ends our side of the connection, then reads and discards whatever the server sends until it
+/// closes (it must, once it sees the end of the stream) or goes quiet.
 fn drain(stream: &mut TcpStream) {
+    let _ = stream.shutdown(std::net::Shutdown::Write);
     let mut buf = [0_u8; 4096];
     while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
 }
@@ -158,8 +160,10 @@ fuzz_target!(|data: &[u8]| {
     if mode % 2 == 0 {
         if let Some(Session(mut stream)) = Session::open(addr, "db") {
             let _ = stream.write_all(bytes);
-            // A Sync, so a well-formed extended-protocol sequence gets its answers.
+            // A Sync, so a well-formed extended-protocol sequence gets its answers, then a
+            // Terminate.
             let _ = stream.write_all(&message(b'S', &[]));
+            let _ = stream.write_all(&message(b'X', &[]));
             drain(&mut stream);
         }
     } else if let Some(mut stream) = Session::connect(addr) {
