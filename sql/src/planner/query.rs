@@ -299,6 +299,22 @@ fn rewrite_string_agg(query: &ast::Query) -> Option<ast::Query> {
             inner.name = ast::ObjectName(vec![ast::Ident::new("array_agg")]);
             let mut inner_list = list.clone();
             let delimiter = inner_list.args.pop();
+            // string_agg skips NULL inputs and is NULL when none is left; array_agg keeps them,
+            // so they are filtered out (windows take no FILTER, and there array_to_string's
+            // skipping is the same but for all-NULL frames).
+            if let (None, Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(value)))) =
+                (&f.over, inner_list.args.first())
+            {
+                let not_null = ast::Expr::IsNotNull(Box::new(value.clone()));
+                inner.filter = Some(Box::new(match inner.filter.take() {
+                    Some(filter) => ast::Expr::BinaryOp {
+                        left: Box::new(ast::Expr::Nested(filter)),
+                        op: ast::BinaryOperator::And,
+                        right: Box::new(not_null),
+                    },
+                    None => not_null,
+                }));
+            }
             inner.args = ast::FunctionArguments::List(inner_list);
             let mut outer = f.clone();
             outer.name = ast::ObjectName(vec![ast::Ident::new("array_to_string")]);
