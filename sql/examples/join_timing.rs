@@ -1,5 +1,5 @@
-//! A timing probe for joins, ignored by default: `cargo test -p vdb-sql --test join_bench --
-//! --ignored --nocapture` joins two tables of `VDB_JOIN_ROWS` rows (default 100 000) on an
+//! A timing probe for joins (a measurement, not a test): `cargo run --release -p vdb-sql
+//! --example join_timing` joins two tables of `VDB_JOIN_ROWS` rows (default 100 000) on an
 //! integer key and prints how long the join took.
 
 use std::sync::Arc;
@@ -9,9 +9,7 @@ use vdb_engine::repo::{Repository, Signature};
 use vdb_engine::store::MemoryStore;
 use vdb_sql::{Session, StatementResult};
 
-#[test]
-#[ignore = "timing probe"]
-fn equi_join_timing() {
+fn main() {
     let n: u64 = std::env::var("VDB_JOIN_ROWS")
         .ok()
         .and_then(|v| v.parse().ok())
