@@ -42,11 +42,20 @@ pub(super) fn is_aggregate(f: &ast::Function) -> bool {
 
 /// Whether any of the expressions contains an aggregate call.
 pub fn contains_aggregate<'a>(exprs: impl IntoIterator<Item = &'a ast::Expr>) -> bool {
-    /// Aggregates inside a subquery belong to the subquery: `depth` counts the queries entered.
-    struct Finder {
+    calls_outside_subqueries(exprs, is_aggregate)
+}
+
+/// Whether any of the expressions contains a function call `matches` accepts, outside any
+/// subquery (calls inside a subquery belong to it: `depth` counts the queries entered).
+pub(super) fn calls_outside_subqueries<'a>(
+    exprs: impl IntoIterator<Item = &'a ast::Expr>,
+    matches: impl Fn(&ast::Function) -> bool,
+) -> bool {
+    struct Finder<F> {
         depth: usize,
+        matches: F,
     }
-    impl Visitor for Finder {
+    impl<F: Fn(&ast::Function) -> bool> Visitor for Finder<F> {
         type Break = ();
         fn pre_visit_query(&mut self, _: &ast::Query) -> ControlFlow<()> {
             self.depth += 1;
@@ -58,16 +67,15 @@ pub fn contains_aggregate<'a>(exprs: impl IntoIterator<Item = &'a ast::Expr>) ->
         }
         fn pre_visit_expr(&mut self, expr: &ast::Expr) -> ControlFlow<()> {
             match expr {
-                ast::Expr::Function(f) if self.depth == 0 && is_aggregate(f) => {
+                ast::Expr::Function(f) if self.depth == 0 && (self.matches)(f) => {
                     ControlFlow::Break(())
                 }
                 _ => ControlFlow::Continue(()),
             }
         }
     }
-    exprs
-        .into_iter()
-        .any(|e| e.visit(&mut Finder { depth: 0 }).is_break())
+    let mut finder = Finder { depth: 0, matches };
+    exprs.into_iter().any(|e| e.visit(&mut finder).is_break())
 }
 
 /// The GROUP BY keys and aggregate calls found so far, and the output row's scope.

@@ -13,12 +13,12 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{self, Visit, VisitMut, Visitor, VisitorMut};
+use sqlparser::ast::{self, VisitMut, VisitorMut};
 use vdb_engine::value::Type;
 
 use crate::error::{Error, Result};
 use crate::expr::Expr;
-use crate::planner::aggregate::{aggregate_call, is_aggregate};
+use crate::planner::aggregate::{aggregate_call, calls_outside_subqueries, is_aggregate};
 use crate::planner::expr::{common_type, ident_name, output_name, Scope, ScopeColumn, Typed};
 use crate::planner::plan::{AggregateCall, SortKey};
 use crate::types::{numeric_rank, type_name};
@@ -128,31 +128,7 @@ impl WindowCall {
 
 /// Whether an expression calls a window function outside any subquery.
 pub fn contains_window<'a>(exprs: impl IntoIterator<Item = &'a ast::Expr>) -> bool {
-    struct Finder {
-        depth: usize,
-    }
-    impl Visitor for Finder {
-        type Break = ();
-        fn pre_visit_query(&mut self, _: &ast::Query) -> ControlFlow<()> {
-            self.depth += 1;
-            ControlFlow::Continue(())
-        }
-        fn post_visit_query(&mut self, _: &ast::Query) -> ControlFlow<()> {
-            self.depth -= 1;
-            ControlFlow::Continue(())
-        }
-        fn pre_visit_expr(&mut self, expr: &ast::Expr) -> ControlFlow<()> {
-            match expr {
-                ast::Expr::Function(f) if self.depth == 0 && f.over.is_some() => {
-                    ControlFlow::Break(())
-                }
-                _ => ControlFlow::Continue(()),
-            }
-        }
-    }
-    exprs
-        .into_iter()
-        .any(|e| e.visit(&mut Finder { depth: 0 }).is_break())
+    calls_outside_subqueries(exprs, |f| f.over.is_some())
 }
 
 /// 42P20 if `expr` calls a window function (they are not allowed in WHERE, GROUP BY, ...).
