@@ -158,7 +158,11 @@ impl Function {
 
     /// Whether the function may give a different result each call (never folded to a constant).
     pub fn is_volatile(self) -> bool {
-        self.touches_sequence() || self == Function::GenRandomUuid
+        self.touches_sequence()
+            || matches!(
+                self,
+                Function::GenRandomUuid | Function::Builtin(Builtin::Random | Builtin::PgSleep)
+            )
     }
 }
 

@@ -44,6 +44,7 @@ pub mod error;
 pub mod execution;
 pub mod explain;
 pub mod expr;
+pub mod interrupt;
 pub mod params;
 pub mod planner;
 pub mod session;

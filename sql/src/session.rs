@@ -25,6 +25,7 @@ use crate::copy::{quote_ident, quote_literal, CopyFormat, CopyIn};
 use crate::cursor::{self, Cursors};
 use crate::error::{Error, Result};
 use crate::execution::{execute, Outcome};
+use crate::interrupt::{self, CancelHandle};
 use crate::params::{self, Param};
 use crate::planner::{context, ident_name, optimize, plan_statement, Planned};
 use crate::settings::Settings;
@@ -116,6 +117,8 @@ pub struct Session {
     settings: Settings,
     /// Open cursors (DECLARE ... CURSOR).
     cursors: Cursors,
+    /// Stops the running statement when another thread asks (a client's CancelRequest).
+    cancel: CancelHandle,
 }
 
 impl Session {
@@ -127,7 +130,14 @@ impl Session {
             txn: None,
             settings: Settings::default(),
             cursors: Cursors::default(),
+            cancel: CancelHandle::default(),
         }
+    }
+
+    /// The handle that stops this session's running statement with SQLSTATE 57014; usable
+    /// from another thread while the statement holds the session.
+    pub fn cancel_handle(&self) -> CancelHandle {
+        self.cancel.clone()
     }
 
     /// A read-only session on revision `rev` (a tag, a commit hash, `main~2`, a timestamp...),
@@ -204,6 +214,7 @@ impl Session {
     /// transaction block run as one implicit transaction (all or nothing), unless the string
     /// itself controls transactions.
     pub fn execute_script(&mut self, sql: &str) -> (Vec<StatementResult>, Option<Error>) {
+        self.cancel.reset();
         if let Some(name) = reset_target(sql) {
             return match self.reset(&name) {
                 Ok(result) => (vec![result], None),
@@ -272,6 +283,7 @@ impl Session {
         statement: &Statement,
         params: &[Param],
     ) -> Result<StatementResult> {
+        self.cancel.reset();
         let mut bound = statement.clone();
         if let Err(e) = params::substitute(&mut bound, params) {
             if let Some(txn) = &mut self.txn {
@@ -338,6 +350,7 @@ impl Session {
 
     fn execute_statement(&mut self, statement: &Statement) -> Result<StatementResult> {
         crate::expr::start_statement_clock();
+        let _armed = interrupt::arm(&self.cancel, self.settings.statement_timeout());
         let command = |tag: &str| {
             Ok(StatementResult::Command {
                 tag: tag.to_string(),

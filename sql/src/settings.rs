@@ -247,6 +247,14 @@ impl Settings {
         Ok(())
     }
 
+    /// How long a statement may run (`statement_timeout`; none when 0).
+    pub fn statement_timeout(&self) -> Option<std::time::Duration> {
+        let ms = self
+            .get("statement_timeout")
+            .and_then(|v| parse_millis("statement_timeout", &v).ok())?;
+        (ms > 0).then(|| std::time::Duration::from_millis(ms))
+    }
+
     /// The column name `SHOW name` reports.
     pub fn show_column(name: &str) -> String {
         display_name(&canonical_name(name)).to_string()
@@ -272,6 +280,7 @@ impl Settings {
 fn normalize(name: &str, value: &str) -> Result<String> {
     let lower = value.to_lowercase();
     Ok(match name {
+        "statement_timeout" => show_millis(parse_millis(name, value)?),
         "datestyle" => {
             let mut style = "ISO";
             let mut order = "MDY";
@@ -324,5 +333,61 @@ fn unrecognized(name: &str) -> Error {
     Error::invalid(
         "42704",
         format!("unrecognized configuration parameter \"{name}\""),
+    )
+}
+
+/// A time parameter in milliseconds: a number of milliseconds, or a number with one of
+/// PostgreSQL's units (`ms`, `s`, `min`, `h`, `d`), rounded to whole milliseconds.
+fn parse_millis(name: &str, value: &str) -> Result<u64> {
+    let text = value.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let scale = match unit.trim() {
+        "" | "ms" => 1.0,
+        "s" => 1e3,
+        "min" => 60e3,
+        "h" => 3600e3,
+        "d" => 86_400e3,
+        _ => {
+            return Err(Error::invalid(
+                "22023",
+                format!("invalid value for parameter \"{name}\": \"{value}\""),
+            ))
+        }
+    };
+    let millis = number
+        .parse::<f64>()
+        .ok()
+        .map(|n| (n * scale).round())
+        .filter(|ms| (0.0..=f64::from(i32::MAX)).contains(ms))
+        .ok_or_else(|| {
+            Error::invalid(
+                "22023",
+                format!("invalid value for parameter \"{name}\": \"{value}\""),
+            )
+        })?;
+    // The range check above makes the conversion exact.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok(millis as u64)
+}
+
+/// Milliseconds as SHOW reports a time parameter: in the largest unit that divides it.
+fn show_millis(ms: u64) -> String {
+    if ms == 0 {
+        return "0".into();
+    }
+    [
+        (86_400_000, "d"),
+        (3_600_000, "h"),
+        (60_000, "min"),
+        (1000, "s"),
+    ]
+    .iter()
+    .find(|(unit, _)| ms % unit == 0)
+    .map_or_else(
+        || format!("{ms}ms"),
+        |(unit, name)| format!("{}{name}", ms / unit),
     )
 }

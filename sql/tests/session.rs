@@ -256,3 +256,57 @@ fn concurrent_autocommit_writes_to_different_rows_all_land() {
         vec![vec![Value::Int4(50)]; 4]
     );
 }
+
+/// A cancel from another thread stops a long statement with 57014 and leaves nothing of it:
+/// its INSERT is not published, and the session runs the next statement normally.
+#[test]
+fn a_cancel_stops_the_running_statement_and_writes_nothing() {
+    let mut s = Session::new(repo(), "main");
+    s.execute("CREATE TABLE t (id bigint PRIMARY KEY)")
+        .expect("create");
+    let handle = s.cancel_handle();
+    let canceller = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        handle.cancel();
+    });
+    // Ten billion rows: it ends only by being canceled.
+    let err = s
+        .execute(
+            "INSERT INTO t SELECT a * 100000 + b FROM generate_series(1, 100000) a, \
+             generate_series(1, 100000) b",
+        )
+        .expect_err("canceled");
+    canceller.join().expect("canceller");
+    assert_eq!(err.sqlstate(), "57014");
+    assert_eq!(err.to_string(), "canceling statement due to user request");
+    assert_eq!(
+        rows(&mut s, "SELECT count(*) FROM t"),
+        vec![vec![Value::Int8(0)]]
+    );
+}
+
+#[test]
+fn statement_timeout_stops_long_statements_only() {
+    let mut s = Session::new(repo(), "main");
+    tag(&mut s, "SET statement_timeout = '100ms'");
+    let err = s
+        .execute("SELECT count(*) FROM generate_series(1, 100000) a, generate_series(1, 100000) b")
+        .expect_err("timed out");
+    assert_eq!(err.sqlstate(), "57014");
+    assert_eq!(
+        err.to_string(),
+        "canceling statement due to statement timeout"
+    );
+    assert_eq!(
+        rows(&mut s, "SELECT count(*) FROM generate_series(1, 10)"),
+        vec![vec![Value::Int8(10)]]
+    );
+    assert_eq!(
+        rows(&mut s, "SHOW statement_timeout"),
+        vec![vec![Value::Text("100ms".into())]]
+    );
+    let err = s
+        .execute("SET statement_timeout = '5 parsecs'")
+        .expect_err("bad unit");
+    assert_eq!(err.sqlstate(), "22023");
+}

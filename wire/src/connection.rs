@@ -2,11 +2,12 @@
 //! SQL session, and the simple and extended query protocols over that session.
 //!
 //! The SQL layer is synchronous, so every statement runs on tokio's blocking pool while the
-//! connection's task waits for it or for a CancelRequest. The session, not pgwire, is the
+//! connection's task waits for it or for a CancelRequest, which stops the statement through
+//! the session's [`CancelHandle`] (57014). The session, not pgwire, is the
 //! authority on the transaction state: ReadyForQuery reports [`Session::status`].
 
 use std::fmt::Debug;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
@@ -40,6 +41,7 @@ use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use sqlparser::ast::Statement;
 use vdb_engine::value::{Type, Value};
 use vdb_sql::copy::CopyIn;
+use vdb_sql::interrupt::CancelHandle;
 use vdb_sql::{Session, StatementResult};
 
 use crate::server::Shared;
@@ -57,6 +59,22 @@ pub struct Connection {
     copy: Arc<Mutex<Option<PendingCopy>>>,
     /// The authentication handshake in progress.
     auth: Arc<Mutex<Option<PendingAuth>>>,
+    /// Stops the session's running statement (set with the session, usable while a statement
+    /// holds it).
+    cancel: Arc<OnceLock<CancelHandle>>,
+}
+
+/// Cancels the session's running statement if dropped while armed: a statement whose client
+/// stopped waiting for it (pgwire dropping an Execute on a CancelRequest) stops too, rather
+/// than running on while holding the session.
+struct CancelOnDrop(Option<CancelHandle>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(handle) = self.0.take() {
+            handle.cancel();
+        }
+    }
 }
 
 /// A COPY FROM STDIN and the data received for it so far.
@@ -73,6 +91,7 @@ impl Connection {
             session,
             copy: Arc::new(Mutex::new(None)),
             auth: Arc::new(Mutex::new(None)),
+            cancel: Arc::new(OnceLock::new()),
         }
     }
 
@@ -82,13 +101,16 @@ impl Connection {
         f: impl FnOnce(&mut Session) -> T + Send + 'static,
     ) -> PgWireResult<T> {
         let session = self.session.clone();
-        tokio::task::spawn_blocking(move || {
+        let mut armed = CancelOnDrop(self.cancel.get().cloned());
+        let outcome = tokio::task::spawn_blocking(move || {
             let mut guard = session.lock().unwrap_or_else(|p| p.into_inner());
             guard.as_mut().map(f)
         })
-        .await
-        .map_err(|e| user_error("XX000", format!("statement panicked: {e}")))?
-        .ok_or_else(|| user_error("08P01", "the connection has no session".into()))
+        .await;
+        armed.0 = None;
+        outcome
+            .map_err(|e| user_error("XX000", format!("statement panicked: {e}")))?
+            .ok_or_else(|| user_error("08P01", "the connection has no session".into()))
     }
 
     /// The session's transaction status, as ReadyForQuery reports it.
@@ -141,6 +163,7 @@ impl Connection {
             parser: self.parser.clone(),
             copy: self.copy.clone(),
             auth: self.auth.clone(),
+            cancel: self.cancel.clone(),
         }
     }
 }
@@ -309,6 +332,7 @@ impl Connection {
             .shared
             .open_session(&database)
             .map_err(|message| fatal("3D000", message))?;
+        let _ = self.cancel.set(session.cancel_handle());
         *self.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(session);
         let (pid, secret) = self.shared.pids.generate(client);
         client.set_pid_and_secret_key(pid, secret.clone());
@@ -379,10 +403,6 @@ async fn cancel_receiver<C: ClientInfo>(
 ) -> Option<futures::channel::oneshot::Receiver<()>> {
     let handle = client.session_extensions().get::<Arc<ConnectionHandle>>()?;
     Some(handle.start_query().await)
-}
-
-fn canceled() -> PgWireError {
-    user_error("57014", "canceling statement due to user request".into())
 }
 
 /// RowDescription fields for result columns, each in its requested format.
@@ -472,7 +492,15 @@ impl SimpleQueryHandler for Connection {
             let outcome = match cancel {
                 Some(cancel) => match select(Box::pin(run), cancel).await {
                     Either::Left((outcome, _)) => outcome,
-                    Either::Right(_) => Err(canceled()),
+                    // The statement stops at its next check and answers 57014 itself (or
+                    // finishes first, as in PostgreSQL), and ReadyForQuery then reports the
+                    // transaction state it left.
+                    Either::Right((_, run)) => {
+                        if let Some(handle) = self.cancel.get() {
+                            handle.cancel();
+                        }
+                        run.await
+                    }
                 },
                 None => run.await,
             };
@@ -869,7 +897,8 @@ impl ExtendedQueryHandler for Connection {
             .collect::<vdb_sql::Result<Vec<_>>>()
             .map_err(|e| sql_error(&e))?;
         let result_format = portal.result_column_format.clone();
-        // pgwire's Execute handling already races this future against a CancelRequest.
+        // pgwire's Execute handling races this future against a CancelRequest and drops it
+        // when the cancel wins; dropping it cancels the statement (`CancelOnDrop`).
         let outcome = self
             .with_session(move |session| session.execute_bound(&prepared.statement, &params))
             .await?;

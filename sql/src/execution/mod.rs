@@ -152,13 +152,14 @@ fn write(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Vec<Row>> {
 }
 
 /// Builds the operator tree of a query plan (each operator counted when EXPLAIN ANALYZE
-/// collects statistics, `instrument.rs`).
+/// collects statistics, `instrument.rs`, and checked for a cancel or timeout, `interrupt.rs`).
 pub fn query(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
+    crate::interrupt::check()?;
     let Some(node) = instrument::enter() else {
-        return build(plan, root, ns);
+        return build(plan, root, ns).map(crate::interrupt::wrap);
     };
     let start = std::time::Instant::now();
-    let rows = build(plan, root, ns)?;
+    let rows = crate::interrupt::wrap(build(plan, root, ns)?);
     Ok(instrument::wrap(node, rows, start.elapsed()))
 }
 

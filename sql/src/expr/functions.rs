@@ -55,6 +55,8 @@ pub enum Builtin {
     Sign,
     Pi,
     Random,
+    /// `pg_sleep(seconds)`: waits, stopping early if the statement is canceled.
+    PgSleep,
     Degrees,
     Radians,
     // temporal.rs

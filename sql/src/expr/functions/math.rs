@@ -1,5 +1,5 @@
 //! Math functions: trunc, sqrt, cbrt, power, exp, ln, log, log10, mod, sign, pi, random,
-//! degrees, radians — on double precision, and on numeric where PostgreSQL keeps it exact.
+//! degrees, radians, and pg_sleep — on double precision, and on numeric where PostgreSQL keeps it exact.
 
 use bigdecimal::{BigDecimal, RoundingMode, Signed, Zero};
 use vdb_engine::value::{Numeric, Value};
@@ -20,6 +20,15 @@ fn checked(f: f64) -> Result<Value> {
         return Err(Error::OutOfRange("value out of range: overflow".into()));
     }
     Ok(Value::Float8(f))
+}
+
+/// `pg_sleep`: a negative or NaN time does not wait; the value is empty, as a void is.
+fn sleep(seconds: Option<f64>) -> Result<Value> {
+    let seconds = seconds.filter(|s| *s > 0.0).unwrap_or(0.0);
+    let duration = std::time::Duration::try_from_secs_f64(seconds)
+        .map_err(|_| Error::OutOfRange("pg_sleep: time out of range".into()))?;
+    crate::interrupt::sleep(duration)?;
+    Ok(Value::Text(String::new()))
 }
 
 /// Evaluates `b` if it is a math function.
@@ -93,6 +102,7 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         Builtin::Random => Ok(Value::Float8(
             (crate::types::uuid::random_u64() >> 11) as f64 / (1u64 << 53) as f64,
         )),
+        Builtin::PgSleep => sleep(x),
         Builtin::Degrees => Ok(Value::Float8(x.unwrap_or(f64::NAN).to_degrees())),
         Builtin::Radians => Ok(Value::Float8(x.unwrap_or(f64::NAN).to_radians())),
         _ => return None,

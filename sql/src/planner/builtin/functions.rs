@@ -269,6 +269,11 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
             }
             ("pi", 0) => call(Builtin::Pi, vec![], Type::Float8),
             ("random", 0) => call(Builtin::Random, vec![], Type::Float8),
+            ("pg_sleep", 1) => call(
+                Builtin::PgSleep,
+                vec![float_arg(name, args.remove(0))?],
+                Type::Text,
+            ),
             ("date_trunc", 2) => {
                 let (x, ty) = ts_arg(args.remove(1), &Type::TimestampTz)?;
                 let unit = text_arg(name, args.remove(0))?;
@@ -514,6 +519,7 @@ fn known(name: &str) -> bool {
         "sign",
         "pi",
         "random",
+        "pg_sleep",
         "date_trunc",
         "date_part",
         "to_char",
