@@ -3,13 +3,16 @@
 //! A [`Server`] serves [`Database`]s (repositories, each under a name). A client connecting to
 //! `name` gets a SQL session on the repository's current branch, `name/branch` one on that
 //! branch. Each connection ([`connection`]) speaks the simple and extended query protocols
-//! over its own `vdb_sql::Session`, after [`auth`] admits it (over [`tls`] if asked); [`values`] encodes results and decodes parameters in
+//! over its own `vdb_sql::Session`, after [`auth`] admits it (over [`tls`] if asked);
+//! [`framing`] checks each message's layout before pgwire decodes it; [`values`] encodes
+//! results and decodes parameters in
 //! PostgreSQL's text and binary formats. This is the only async crate: SQL runs on tokio's
 //! blocking pool, so a long statement never stalls other connections.
 #![forbid(unsafe_code)]
 
 pub mod auth;
 pub mod connection;
+pub mod framing;
 pub mod server;
 pub mod tls;
 pub mod values;

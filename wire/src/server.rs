@@ -201,7 +201,7 @@ impl Server {
                     let connection = Connection::new(self.shared.clone());
                     let tls = self.tls.clone();
                     tokio::spawn(async move {
-                        if let Err(e) = pgwire::tokio::process_socket(socket, tls, connection).await {
+                        if let Err(e) = crate::framing::serve(socket, tls, connection).await {
                             eprintln!("vdb serve: {peer}: connection ended: {e}");
                         }
                     });

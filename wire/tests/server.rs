@@ -308,3 +308,81 @@ async fn malformed_messages_close_one_connection_and_nothing_else() {
         .await
         .expect("new connections are still accepted");
 }
+
+/// Logs in over a raw socket (trust auth) and reads up to the first ReadyForQuery.
+async fn raw_session(addr: std::net::SocketAddr) -> TcpStream {
+    let mut body = Vec::new();
+    body.extend_from_slice(&196_608_i32.to_be_bytes());
+    for field in ["user", "t", "database", "db", ""] {
+        body.extend_from_slice(field.as_bytes());
+        body.push(0);
+    }
+    let mut startup = (i32::try_from(body.len()).unwrap() + 4)
+        .to_be_bytes()
+        .to_vec();
+    startup.extend_from_slice(&body);
+    let mut socket = TcpStream::connect(addr).await.unwrap();
+    socket.write_all(&startup).await.unwrap();
+    let mut seen = Vec::new();
+    while !seen.windows(6).any(|w| w == b"Z\x00\x00\x00\x05I") {
+        let mut buf = [0u8; 1024];
+        let n = socket.read(&mut buf).await.unwrap();
+        assert!(n > 0, "the server closed the connection during startup");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    socket
+}
+
+/// Everything the server sends until it closes the connection.
+async fn read_to_close(socket: &mut TcpStream) -> Vec<u8> {
+    let mut answer = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        socket.read_to_end(&mut answer),
+    )
+    .await
+    .expect("the server closes the connection")
+    .expect("read");
+    answer
+}
+
+#[tokio::test]
+async fn messages_whose_fields_overrun_them_get_fatal_08p01() {
+    let addr = start(10).await;
+    let client = connect(addr, "db").await.unwrap();
+    setup(&client).await;
+    let malformed: [&[u8]; 4] = [
+        // Parse announcing 3 parameter types and carrying none.
+        b"P\x00\x00\x00\x10\x00select 1\x00\x00\x03",
+        // Bind with a 16-byte parameter value that is not there.
+        b"B\x00\x00\x00\x10\x00\x00\x00\x00\x00\x01\x00\x00\x00\x10ab",
+        // Execute without its row limit.
+        b"E\x00\x00\x00\x05\x00",
+        // Describe of something that is neither a statement nor a portal.
+        b"D\x00\x00\x00\x07Xs\x00",
+    ];
+    for bytes in malformed {
+        let mut socket = raw_session(addr).await;
+        socket.write_all(bytes).await.unwrap();
+        let answer = read_to_close(&mut socket).await;
+        assert_eq!(answer.first(), Some(&b'E'), "{bytes:?}: {answer:?}");
+        let text = String::from_utf8_lossy(&answer);
+        assert!(text.contains("SFATAL\0"), "{text}");
+        assert!(text.contains("C08P01\0"), "{text}");
+        assert!(text.contains("Minvalid message format\0"), "{text}");
+    }
+    // A well-formed pipeline on a raw connection still works after them.
+    let mut socket = raw_session(addr).await;
+    socket
+        .write_all(b"Q\x00\x00\x00\x0eselect 42\x00X\x00\x00\x00\x04")
+        .await
+        .unwrap();
+    let answer = read_to_close(&mut socket).await;
+    assert!(String::from_utf8_lossy(&answer).contains("42"));
+    let n: i64 = client
+        .query_one("SELECT count(*) FROM labels", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 3);
+}
