@@ -215,6 +215,12 @@ impl Session {
     /// itself controls transactions.
     pub fn execute_script(&mut self, sql: &str) -> (Vec<StatementResult>, Option<Error>) {
         self.cancel.reset();
+        if let Some((command, tables)) = maintenance_command(sql) {
+            return match self.maintenance(command, &tables) {
+                Ok(result) => (vec![result], None),
+                Err(e) => (Vec::new(), Some(e)),
+            };
+        }
         if let Some(name) = reset_target(sql) {
             return match self.reset(&name) {
                 Ok(result) => (vec![result], None),
@@ -257,6 +263,28 @@ impl Session {
             }
         }
         (results, None)
+    }
+
+    /// VACUUM and ANALYZE: vdb has no dead tuples to reclaim (`vdb gc` reclaims unreachable
+    /// chunks) and no planner statistics, so they only check what PostgreSQL checks: VACUUM
+    /// outside a transaction block, and tables that exist.
+    fn maintenance(&mut self, command: &str, tables: &[String]) -> Result<StatementResult> {
+        if command == "VACUUM" && self.txn.is_some() {
+            self.fail_transaction();
+            return Err(Error::invalid(
+                "25001",
+                "VACUUM cannot run inside a transaction block",
+            ));
+        }
+        for table in tables {
+            let probe = parse(&format!("SELECT 1 FROM {table} LIMIT 0"))?;
+            for statement in &probe {
+                self.execute_one(statement)?;
+            }
+        }
+        Ok(StatementResult::Command {
+            tag: command.to_string(),
+        })
     }
 
     /// Marks an open transaction block failed (a COPY the client abandoned, say).
@@ -1148,6 +1176,78 @@ fn reset_target(sql: &str) -> Option<String> {
     }
 }
 
+/// A `VACUUM` or `ANALYZE` statement (sqlparser parses neither): its command and the tables it
+/// names (each as written, quoted where it was), options and column lists skipped. `None` for
+/// anything else, including a script with more statements.
+fn maintenance_command(sql: &str) -> Option<(&'static str, Vec<String>)> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let start = sql.trim_start();
+    let first = start.get(..7).unwrap_or(start).to_ascii_lowercase();
+    if !first.starts_with("vacuum") && !first.starts_with("analy") {
+        return None;
+    }
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
+    let mut words = tokens
+        .iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .peekable();
+    let command = match words.next()? {
+        Token::Word(w) if w.value.eq_ignore_ascii_case("vacuum") => "VACUUM",
+        Token::Word(w)
+            if w.value.eq_ignore_ascii_case("analyze")
+                || w.value.eq_ignore_ascii_case("analyse") =>
+        {
+            "ANALYZE"
+        }
+        _ => return None,
+    };
+    let option = |w: &sqlparser::tokenizer::Word| {
+        [
+            "full",
+            "freeze",
+            "verbose",
+            "analyze",
+            "analyse",
+            "skip_locked",
+        ]
+        .iter()
+        .any(|o| w.value.eq_ignore_ascii_case(o))
+            && w.quote_style.is_none()
+    };
+    // `(option [value], ...)` right after the command.
+    if matches!(words.peek(), Some(Token::LParen)) {
+        let mut depth = 0;
+        for t in words.by_ref() {
+            match t {
+                Token::LParen => depth += 1,
+                Token::RParen if depth == 1 => break,
+                Token::RParen => depth -= 1,
+                _ => {}
+            }
+        }
+    }
+    let mut tables = Vec::new();
+    let mut name = String::new();
+    let mut in_columns = false;
+    for t in words {
+        match t {
+            Token::Word(w) if name.is_empty() && tables.is_empty() && option(w) => {}
+            Token::Word(w) if !in_columns => name.push_str(&w.to_string()),
+            Token::Period if !in_columns => name.push('.'),
+            Token::LParen => in_columns = true,
+            Token::RParen => in_columns = false,
+            Token::Comma if !in_columns => tables.push(std::mem::take(&mut name)),
+            Token::SemiColon => break,
+            _ if in_columns => {}
+            _ => return None,
+        }
+    }
+    if !name.is_empty() {
+        tables.push(name);
+    }
+    Some((command, tables))
+}
+
 /// Plans, optimizes and executes one statement against `root`, with `settings` as the session's
 /// parameters that the statement may read.
 fn run(
@@ -1230,6 +1330,13 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         if let Some(statements) = delete_returning_unaliased(sql) {
             return Ok(statements);
         }
+        // sqlparser takes only TRUE / FALSE for COPY's boolean options; PostgreSQL also takes
+        // ON / OFF / 1 / 0 (`WITH (FREEZE ON)`, as pgbench -i sends it).
+        if let Some(spelled) = copy_booleans_spelled_out(sql) {
+            if let Ok(statements) = parse(&spelled) {
+                return Ok(statements);
+            }
+        }
         // sqlparser reads `COPY ... FROM STDIN` as followed by inline data, after a `;`:
         // a lone COPY FROM STDIN, as clients send it, parses once that `;` is supplied.
         let copy = Parser::parse_sql(&PostgreSqlDialect {}, &format!("{sql};"))
@@ -1240,6 +1347,46 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
             });
         copy.ok_or_else(|| syntax_error(sql, &e))
     })
+}
+
+/// A COPY statement with ON / OFF / 1 / 0 after its boolean options (FREEZE, HEADER) written
+/// TRUE / FALSE; `None` if it is not a COPY or has none.
+fn copy_booleans_spelled_out(sql: &str) -> Option<String> {
+    use sqlparser::tokenizer::{Token, Tokenizer, Word};
+    if !sql.trim_start().get(..4)?.eq_ignore_ascii_case("copy") {
+        return None;
+    }
+    let mut tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
+    let mut changed = false;
+    let mut option = false;
+    for token in &mut tokens {
+        let value = match &*token {
+            Token::Word(w) if option && w.quote_style.is_none() => {
+                match w.value.to_ascii_lowercase().as_str() {
+                    "on" => Some("TRUE"),
+                    "off" => Some("FALSE"),
+                    _ => None,
+                }
+            }
+            Token::Number(n, _) if option && (n == "1" || n == "0") => {
+                Some(if n == "1" { "TRUE" } else { "FALSE" })
+            }
+            _ => None,
+        };
+        if let Some(value) = value {
+            *token = Token::Word(Word {
+                value: value.into(),
+                quote_style: None,
+                keyword: sqlparser::keywords::Keyword::NoKeyword,
+            });
+            changed = true;
+        }
+        if !matches!(token, Token::Whitespace(_)) {
+            option = matches!(&*token, Token::Word(w)
+                if w.value.eq_ignore_ascii_case("freeze") || w.value.eq_ignore_ascii_case("header"));
+        }
+    }
+    changed.then(|| tokens.iter().map(ToString::to_string).collect())
 }
 
 /// `ALTER VIEW ...` parsed as `ALTER TABLE ...` (what ALTER VIEW .. RENAME TO needs).

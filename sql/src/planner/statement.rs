@@ -359,10 +359,10 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
         || create.query.is_some()
         || create.like.is_some()
         || create.clone.is_some()
-        || !create.with_options.is_empty()
     {
         return Err(Error::Unsupported("this form of CREATE TABLE".into()));
     }
+    check_storage_parameters(&create.with_options)?;
     let mut schema = Schema {
         columns: Vec::new(),
         primary_key: Vec::new(),
@@ -941,4 +941,36 @@ pub(super) fn bind_assignments(
         bound.push((i, expr));
     }
     Ok(bound)
+}
+
+/// PostgreSQL's table storage parameters (`WITH (fillfactor = 90)`): accepted and ignored,
+/// since they tune a heap vdb does not have; an unknown one is 22023, as in PostgreSQL.
+fn check_storage_parameters(options: &[ast::SqlOption]) -> Result<()> {
+    const KNOWN: &[&str] = &[
+        "fillfactor",
+        "toast_tuple_target",
+        "parallel_workers",
+        "autovacuum_enabled",
+        "vacuum_index_cleanup",
+        "vacuum_truncate",
+        "user_catalog_table",
+        "log_autovacuum_min_duration",
+    ];
+    for option in options {
+        let name = match option {
+            ast::SqlOption::KeyValue { key, .. } => key.value.to_lowercase(),
+            ast::SqlOption::Ident(name) => name.value.to_lowercase(),
+            other => return Err(Error::Unsupported(format!("table option {other}"))),
+        };
+        let known = KNOWN.contains(&name.as_str())
+            || name.starts_with("autovacuum_")
+            || name.starts_with("toast.");
+        if !known {
+            return Err(Error::invalid(
+                "22023",
+                format!("unrecognized parameter \"{name}\""),
+            ));
+        }
+    }
+    Ok(())
 }
