@@ -1,6 +1,7 @@
 //! Test kit: the operation generator shared by the property tests (`engine/tests/prolly_model.rs`)
-//! and the fuzz target (`fuzz/fuzz_targets/prolly_ops.rs`), and the model checker that runs those
-//! operations against a prolly [`Map`] and a `BTreeMap` side by side.
+//! and the fuzz target (`vdb_tests::fuzz::prolly_ops`), the model checker that runs those
+//! operations against a prolly [`Map`] and a `BTreeMap` side by side, and the reference diff and
+//! three-way merge over `BTreeMap`s.
 //!
 //! Operations are decoded from arbitrary bytes, so a fuzzer's mutations and proptest's shrinking
 //! both act on the same input. The checker asserts, after every operation, that the map agrees
@@ -155,7 +156,8 @@ pub fn ops_from_bytes(data: &[u8]) -> Vec<Op> {
     ops
 }
 
-type Model = BTreeMap<Bytes, Bytes>;
+/// The reference model of a map: its entries in key order.
+pub type Model = BTreeMap<Bytes, Bytes>;
 
 /// Runs `ops` against a map and a `BTreeMap`, failing with a description at the first
 /// disagreement. `reopen` is called at each `Reopen` with the root to keep; it must drop and
@@ -333,6 +335,36 @@ fn check_diff(
 }
 
 /// The diff of two ordered maps by full comparison: the reference for the prolly diff.
+/// The reference three-way merge over BTreeMaps: per key, a one-sided change wins, equal
+/// changes agree, and different changes are conflicts (listed in key order; the merged map
+/// keeps ours for them).
+pub fn naive_merge(base: &Model, ours: &Model, theirs: &Model) -> (Model, Vec<Bytes>) {
+    let mut keys: Vec<&Bytes> = base
+        .keys()
+        .chain(ours.keys())
+        .chain(theirs.keys())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let mut out = Model::new();
+    let mut conflicts = Vec::new();
+    for k in keys {
+        let (b, o, t) = (base.get(k), ours.get(k), theirs.get(k));
+        let merged = if o == t || t == b {
+            o
+        } else if o == b {
+            t
+        } else {
+            conflicts.push(k.clone());
+            o
+        };
+        if let Some(v) = merged {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    (out, conflicts)
+}
+
 pub fn naive_diff(old: &Model, new: &Model) -> Vec<DiffEntry> {
     let mut keys: Vec<&Bytes> = old.keys().chain(new.keys()).collect();
     keys.sort();

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use vdb_engine::prolly::{merge, Collision, Map, NodeStore, Resolution};
 use vdb_engine::store::{ChunkStore, MemoryStore};
-use vdb_engine::testkit::Lcg;
+use vdb_engine::testkit::{naive_merge, Lcg};
 use vdb_engine::{Error, Hash};
 
 fn node_store() -> (Arc<MemoryStore>, NodeStore) {
@@ -192,39 +192,6 @@ fn unordered_bulk_input_is_an_error() {
         .unwrap()
         .insert(Bytes::from(vec![0u8; 5000]), Bytes::new());
     assert!(matches!(result, Err(Error::InvalidInput(_))));
-}
-
-/// The reference three-way merge over BTreeMaps: per key, a one-sided change wins, equal changes
-/// agree, different changes go to `collide`.
-fn naive_merge(
-    base: &BTreeMap<Bytes, Bytes>,
-    ours: &BTreeMap<Bytes, Bytes>,
-    theirs: &BTreeMap<Bytes, Bytes>,
-) -> (BTreeMap<Bytes, Bytes>, Vec<Bytes>) {
-    let mut keys: Vec<&Bytes> = base
-        .keys()
-        .chain(ours.keys())
-        .chain(theirs.keys())
-        .collect();
-    keys.sort();
-    keys.dedup();
-    let mut out = BTreeMap::new();
-    let mut conflicts = Vec::new();
-    for k in keys {
-        let (b, o, t) = (base.get(k), ours.get(k), theirs.get(k));
-        let merged = if o == t || t == b {
-            o
-        } else if o == b {
-            t
-        } else {
-            conflicts.push(k.clone());
-            o
-        };
-        if let Some(v) = merged {
-            out.insert(k.clone(), v.clone());
-        }
-    }
-    (out, conflicts)
 }
 
 #[test]

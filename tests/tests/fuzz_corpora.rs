@@ -69,7 +69,7 @@ fn run(name: &str) {
         "{name}: {} corpus inputs, {mutations} mutations, VDB_FUZZ_SEED={seed}",
         inputs.len()
     );
-    let mut mutator = Mutator(seed);
+    let mut mutator = Mutator::new(seed);
     for i in 0..mutations {
         let input = &inputs[i % inputs.len()];
         let other = &inputs[(i * 7 + 3) % inputs.len()];

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use vdb_engine::prolly::{merge, Collision, Map, NodeStore, Resolution};
 use vdb_engine::store::MemoryStore;
+use vdb_engine::testkit::naive_merge;
 
 type Model = BTreeMap<Bytes, Bytes>;
 
@@ -37,33 +38,6 @@ fn models(data: &[u8]) -> (Model, Model, Model) {
     let ours = side(parts.next().unwrap_or_default());
     let theirs = side(parts.next().unwrap_or_default());
     (base, ours, theirs)
-}
-
-fn naive_merge(base: &Model, ours: &Model, theirs: &Model) -> (Model, Vec<Bytes>) {
-    let mut keys: Vec<&Bytes> = base
-        .keys()
-        .chain(ours.keys())
-        .chain(theirs.keys())
-        .collect();
-    keys.sort();
-    keys.dedup();
-    let mut out = Model::new();
-    let mut conflicts = Vec::new();
-    for k in keys {
-        let (b, o, t) = (base.get(k), ours.get(k), theirs.get(k));
-        let merged = if o == t || t == b {
-            o
-        } else if o == b {
-            t
-        } else {
-            conflicts.push(k.clone());
-            o
-        };
-        if let Some(v) = merged {
-            out.insert(k.clone(), v.clone());
-        }
-    }
-    (out, conflicts)
 }
 
 /// One input: a base map and two edited sides, merged both ways and compared.

@@ -14,7 +14,7 @@ use vdb_engine::prolly::node::Node;
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::repo::{Repository, Signature};
 use vdb_engine::store::{ChunkStore, MemoryStore};
-use vdb_engine::testkit::{check_ops, ops_from_bytes};
+use vdb_engine::testkit::{check_ops, ops_from_bytes, Lcg};
 use vdb_engine::Hash;
 use vdb_sql::Session;
 
@@ -80,17 +80,17 @@ pub fn sql_no_panic(data: &[u8]) {
     let _ = session.execute_script(sql);
 }
 
-/// A small deterministic generator (SplitMix64) for mutations.
+/// Mutates corpus inputs, reproducibly from a seed.
 #[derive(Debug)]
-pub struct Mutator(pub u64);
+pub struct Mutator(Lcg);
 
 impl Mutator {
+    pub fn new(seed: u64) -> Mutator {
+        Mutator(Lcg(seed))
+    }
+
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     fn below(&mut self, n: usize) -> usize {
