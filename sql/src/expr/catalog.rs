@@ -240,13 +240,17 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
         }
         F::SetConfig => arg(1),
         F::CurrentDatabase => text(snapshot.database()),
-        F::CurrentSchema => text("public"),
+        F::CurrentSchema => snapshot
+            .search_path()
+            .into_iter()
+            .next()
+            .map_or(Value::Null, text),
         F::CurrentSchemas => {
             let mut list = Vec::new();
             if arg(0) == Value::Bool(true) {
                 list.push(text("pg_catalog"));
             }
-            list.push(text("public"));
+            list.extend(snapshot.search_path().into_iter().map(text));
             Value::Array(list)
         }
         F::CurrentUser => text(snapshot.user()),

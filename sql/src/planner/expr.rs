@@ -117,14 +117,7 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
         E::Identifier(ident) => column(scope, None, ident),
         E::CompoundIdentifier(parts) => match parts.as_slice() {
             [rel, col] => column(scope, Some(&ident_name(rel)), col),
-            [schema, rel, col]
-                if matches!(
-                    ident_name(schema).as_str(),
-                    "public" | "pg_catalog" | "information_schema"
-                ) =>
-            {
-                column(scope, Some(&ident_name(rel)), col)
-            }
+            [_schema, rel, col] => column(scope, Some(&ident_name(rel)), col),
             _ => Err(Error::Unsupported(format!("column reference {expr}"))),
         },
         E::Value(v) => literal(v),
