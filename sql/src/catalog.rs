@@ -84,12 +84,14 @@ pub fn resolve_table(name: &ObjectName) -> Result<TableRef> {
 }
 
 /// The key of the relation (table, view or sequence) an object name refers to: `s.t` in schema
-/// `s` (3F000 if `s` does not exist), or an unqualified name found along the search path.
+/// `s` (which, like a missing relation, is 42P01 when looked up), or an unqualified name found
+/// along the search path.
 pub fn table_name(name: &ObjectName) -> Result<String> {
     match name.0.as_slice() {
         [table] => Ok(resolve_unqualified(&ident_name(table), relation_exists)),
-        [schema, table] => qualify(&ident_name(schema), &ident_name(table)),
-        [_database, schema, table] => qualify(&ident_name(schema), &ident_name(table)),
+        [schema, table] | [_, schema, table] => {
+            Ok(qualified(&ident_name(schema), &ident_name(table)))
+        }
         _ => Err(Error::Unsupported(format!("qualified name {name}"))),
     }
 }
@@ -108,6 +110,7 @@ pub fn create_name(name: &ObjectName) -> Result<String> {
                 )),
             }
         }
+        [schema, table] | [_, schema, table] => qualify(&ident_name(schema), &ident_name(table)),
         _ => table_name(name),
     }
 }
