@@ -179,7 +179,7 @@ fn objects_in(root: &RootValue, name: &str) -> Vec<String> {
 
 fn keys<'a>(names: impl Iterator<Item = &'a str>, prefix: &str) -> Vec<String> {
     names
-        .filter(|k| k.starts_with(prefix) && split_qualified(k).1 != "")
+        .filter(|k| k.starts_with(prefix) && !split_qualified(k).1.is_empty())
         .map(str::to_string)
         .collect()
 }

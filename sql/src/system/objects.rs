@@ -248,7 +248,7 @@ impl Objects {
         let Some(nspname) = self.schema_of(oid) else {
             return true;
         };
-        path.iter().any(|p| *p == nspname)
+        path.contains(&nspname)
     }
 
     /// The schema name of the relation, index or sequence with this OID.
@@ -273,7 +273,7 @@ impl Objects {
     /// it: schema-qualified (quoted where needed) when its schema is not on `path`.
     pub fn relation_name(&self, oid: u32, path: &[String]) -> Option<String> {
         let (nspname, name) = self.relation_parts(oid)?;
-        if path.iter().any(|p| *p == nspname) {
+        if path.contains(&nspname) {
             Some(quote_ident(&name))
         } else {
             Some(format!("{}.{}", quote_ident(&nspname), quote_ident(&name)))
