@@ -1,10 +1,16 @@
-//! Name resolution against one database state (the session's or transaction's root): tables by
-//! name, with an optional `public.` schema prefix. Names are resolved when a statement runs, so
-//! a statement always sees the tables of the root it runs against.
+//! Name resolution against one database state (the session's or transaction's root): tables,
+//! views, sequences and indexes by name, qualified by a schema (`s.t`) or found along the
+//! session's `search_path`. Names are resolved when a statement runs, so a statement always sees
+//! the objects of the root it runs against.
+//!
+//! A resolved name is the object's key in the root value: the bare name in `public`, `s.t` in
+//! any other schema (see `vdb_engine::table::qualified`). An unqualified name is the first
+//! object of that name along the search path; when none exists (CREATE, or a missing object),
+//! it names the first existing schema of the path, where PostgreSQL would create it.
 
 use sqlparser::ast::ObjectName;
 use vdb_engine::prolly::NodeStore;
-use vdb_engine::table::{RootValue, Sequence, Table, View};
+use vdb_engine::table::{qualified, RootValue, Sequence, Table, View, PUBLIC_SCHEMA};
 
 use crate::error::{Error, Result};
 use crate::planner::ident_name;
@@ -63,8 +69,8 @@ pub enum TableRef {
     User(String),
 }
 
-/// Resolves a FROM name as PostgreSQL's default search path does (`pg_catalog` first, then
-/// `public`); `information_schema` tables need their schema.
+/// Resolves a FROM name as PostgreSQL's search path does (`pg_catalog` first, then the
+/// session's `search_path`); `information_schema` and `vdb` tables need their schema.
 pub fn resolve_table(name: &ObjectName) -> Result<TableRef> {
     match name.0.as_slice() {
         [table] if crate::system::is_pg_catalog_table(&ident_name(table)) => {
@@ -77,15 +83,122 @@ pub fn resolve_table(name: &ObjectName) -> Result<TableRef> {
     }
 }
 
-/// The table name an object name refers to: `t` or `public.t` (other schemas do not exist).
+/// The key of the relation (table, view or sequence) an object name refers to: `s.t` in schema
+/// `s` (which, like a missing relation, is 42P01 when looked up), or an unqualified name found
+/// along the search path.
 pub fn table_name(name: &ObjectName) -> Result<String> {
     match name.0.as_slice() {
-        [table] => Ok(ident_name(table)),
-        [schema, table] if ident_name(schema) == "public" => Ok(ident_name(table)),
-        [schema, _] => Err(Error::invalid(
-            "3F000",
-            format!("schema \"{}\" does not exist", ident_name(schema)),
-        )),
+        [table] => Ok(resolve_unqualified(&ident_name(table), relation_exists)),
+        [schema, table] | [_, schema, table] => {
+            Ok(qualified(&ident_name(schema), &ident_name(table)))
+        }
         _ => Err(Error::Unsupported(format!("qualified name {name}"))),
     }
+}
+
+/// The key a CREATE of `name` makes: `s.t` for a qualified name, else the name in the first
+/// existing schema of the search path (3F000 when no schema of the path exists).
+pub fn create_name(name: &ObjectName) -> Result<String> {
+    match name.0.as_slice() {
+        [table] => {
+            let table = ident_name(table);
+            match creation_schema() {
+                Some(schema) => Ok(qualified(&schema, &table)),
+                None => Err(Error::invalid(
+                    "3F000",
+                    "no schema has been selected to create in",
+                )),
+            }
+        }
+        [schema, table] | [_, schema, table] => qualify(&ident_name(schema), &ident_name(table)),
+        _ => table_name(name),
+    }
+}
+
+/// The key of the index an object name refers to: `s.i`, or the first index of that name
+/// along the search path.
+pub fn index_name(name: &ObjectName) -> Result<String> {
+    match name.0.as_slice() {
+        [index] => Ok(resolve_unqualified(&ident_name(index), index_exists)),
+        _ => table_name(name),
+    }
+}
+
+/// `s.t` for schema `s`, or 3F000 if `s` does not exist.
+fn qualify(schema: &str, table: &str) -> Result<String> {
+    if schema == PUBLIC_SCHEMA {
+        return Ok(table.to_string());
+    }
+    match crate::planner::context::snapshot() {
+        Some(snapshot) if !snapshot.root.has_schema(schema) => Err(Error::invalid(
+            "3F000",
+            format!("schema \"{schema}\" does not exist"),
+        )),
+        _ => Ok(qualified(schema, table)),
+    }
+}
+
+/// The first key along the search path for which `exists` holds; else the key in the first
+/// existing schema of the path (where a CREATE would put it).
+fn resolve_unqualified(name: &str, exists: fn(&RootValue, &NodeStore, &str) -> bool) -> String {
+    let Some(snapshot) = crate::planner::context::snapshot() else {
+        return name.to_string();
+    };
+    let path = snapshot.search_path();
+    path.iter()
+        .map(|schema| qualified(schema, name))
+        .find(|key| exists(&snapshot.root, &snapshot.ns, key))
+        .or_else(|| path.first().map(|schema| qualified(schema, name)))
+        .unwrap_or_else(|| name.to_string())
+}
+
+/// The first existing schema of the search path, if any.
+fn creation_schema() -> Option<String> {
+    match crate::planner::context::snapshot() {
+        Some(snapshot) => snapshot.search_path().into_iter().next(),
+        None => Some(PUBLIC_SCHEMA.to_string()),
+    }
+}
+
+/// Whether a table, view or sequence has key `key`.
+pub fn relation_exists(root: &RootValue, _ns: &NodeStore, key: &str) -> bool {
+    root.table_addr(key).is_some()
+        || root.get_view(key).is_some()
+        || root.get_sequence(key).is_some()
+}
+
+/// Whether a table of `key`'s schema has an index named like `key`'s bare name.
+fn index_exists(root: &RootValue, ns: &NodeStore, key: &str) -> bool {
+    index_table(root, ns, key).ok().flatten().is_some()
+}
+
+/// The key of the table holding index `key` (`s.i` looks in the tables of schema `s`).
+pub fn index_table(root: &RootValue, ns: &NodeStore, key: &str) -> Result<Option<String>> {
+    let (schema, index) = vdb_engine::table::split_qualified(key);
+    for table in root.table_names() {
+        if vdb_engine::table::split_qualified(table).0 != schema {
+            continue;
+        }
+        let t = root
+            .must_get_table(ns, table)
+            .map_err(|e| Error::engine(format!("loading table \"{table}\""), e))?;
+        if t.schema().indexes.iter().any(|ix| ix.name == index) {
+            return Ok(Some(table.to_string()));
+        }
+    }
+    Ok(None)
+}
+
+/// The schemas a `search_path` value names, in order, as written (`$user` included).
+pub fn search_path_names(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.strip_prefix('"')
+                .and_then(|s| s.strip_suffix('"'))
+                .map_or_else(|| s.to_lowercase(), |q| q.replace("\"\"", "\""))
+        })
+        .collect()
 }

@@ -762,7 +762,11 @@ impl Session {
                 let [name] = names.as_slice() else {
                     return Err(Error::Unsupported("SET of several parameters".into()));
                 };
-                let value = setting_value(value)?;
+                let value = if name.eq_ignore_ascii_case("search_path") {
+                    search_path_value(value)
+                } else {
+                    setting_value(value)?
+                };
                 self.set(name, value.as_deref(), *local)?;
                 command("SET")
             }
@@ -1103,6 +1107,26 @@ fn no_block(what: &str) -> Error {
     )
 }
 
+/// The text of a `SET search_path` list as PostgreSQL shows it: unquoted names folded to lower
+/// case, names that need quotes (`"$user"`, `"Mixed"`) quoted; `None` for DEFAULT.
+fn search_path_value(values: &[sqlparser::ast::Expr]) -> Option<String> {
+    use sqlparser::ast::{Expr, Value as V};
+    let mut parts = Vec::new();
+    for value in values {
+        parts.push(match value {
+            Expr::Identifier(i)
+                if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default") =>
+            {
+                return None
+            }
+            Expr::Identifier(i) => crate::system::quote_ident(&ident_name(i)),
+            Expr::Value(V::SingleQuotedString(s)) => crate::system::quote_ident(s),
+            other => other.to_string(),
+        });
+    }
+    Some(parts.join(", "))
+}
+
 /// The position of the newest savepoint called `name`, or 3B001.
 fn find_savepoint(savepoints: &[Savepoint], name: &str) -> Result<usize> {
     savepoints
@@ -1327,6 +1351,9 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         if let Some(statements) = alter_view_as_table(sql) {
             return Ok(statements);
         }
+        if let Some(statements) = alter_schema_as_table(sql) {
+            return Ok(statements);
+        }
         if let Some(statements) = delete_returning_unaliased(sql) {
             return Ok(statements);
         }
@@ -1400,6 +1427,24 @@ fn alter_view_as_table(sql: &str) -> Option<Vec<Statement>> {
     }
     let view_at = trimmed.to_ascii_lowercase().find("view")?;
     let rewritten = format!("ALTER TABLE{}", &trimmed[view_at + 4..]);
+    Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).ok()
+}
+
+/// sqlparser has no `ALTER SCHEMA s RENAME TO t` / `OWNER TO r`: it is parsed as an ALTER TABLE
+/// of a name whose first part is `ALTER_SCHEMA_MARKER`, which the planner turns back into
+/// the schema change.
+fn alter_schema_as_table(sql: &str) -> Option<Vec<Statement>> {
+    let trimmed = sql.trim_start();
+    let mut words = trimmed.split_whitespace();
+    let is_alter_schema =
+        words.next()?.eq_ignore_ascii_case("alter") && words.next()?.eq_ignore_ascii_case("schema");
+    if !is_alter_schema {
+        return None;
+    }
+    let schema_at = trimmed.to_ascii_lowercase().find("schema")?;
+    let rest = trimmed[schema_at + 6..].trim_start();
+    let marker = crate::planner::ALTER_SCHEMA_MARKER;
+    let rewritten = format!("ALTER TABLE \"{marker}\".{rest}");
     Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).ok()
 }
 

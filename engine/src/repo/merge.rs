@@ -111,6 +111,7 @@ pub fn merge_roots(
     }
     merge_sequences(&mut out.root, base, ours, theirs);
     merge_views(&mut out.root, base, ours, theirs);
+    merge_namespaces(&mut out.root, base, ours, theirs);
     Ok(out)
 }
 
@@ -173,6 +174,37 @@ fn merge_views(out: &mut RootValue, base: &RootValue, ours: &RootValue, theirs: 
             None => {
                 out.remove_view(&name);
             }
+        }
+    }
+}
+
+/// Schemas merge by name: a side that created or dropped one wins over a side that did not. A
+/// schema dropped on one side keeps any table the other side added to it (the table's key still
+/// names it), so the schema stays when a merged object needs it.
+fn merge_namespaces(out: &mut RootValue, base: &RootValue, ours: &RootValue, theirs: &RootValue) {
+    let names: BTreeSet<String> = base
+        .schema_names()
+        .chain(ours.schema_names())
+        .chain(theirs.schema_names())
+        .map(str::to_string)
+        .collect();
+    for name in names {
+        let (b, o, t) = (
+            base.has_schema(&name),
+            ours.has_schema(&name),
+            theirs.has_schema(&name),
+        );
+        let keep = if b == o { t } else { o };
+        let prefix = format!("{name}.");
+        let used = out
+            .table_names()
+            .chain(out.view_names())
+            .chain(out.sequence_names())
+            .any(|k| k.starts_with(&prefix));
+        if keep || used {
+            out.put_schema(&name);
+        } else {
+            out.remove_schema(&name);
         }
     }
 }

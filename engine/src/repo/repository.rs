@@ -305,8 +305,17 @@ impl Repository {
         let working = self.root_value(ws.working)?;
         let mut staged = self.root_value(ws.staged)?;
         for &name in tables {
+            // Staging an object of a schema stages the schema with it.
+            let (schema, _) = crate::table::split_qualified(name);
+            if name.contains('.') && working.has_schema(schema) {
+                staged.put_schema(schema);
+            }
             match working.get_table(&self.ns, name)? {
                 Some(table) => staged.put_table(name, &table)?,
+                None if working.has_schema(name) && name != crate::table::PUBLIC_SCHEMA => {
+                    staged.put_schema(name);
+                }
+                None if staged.remove_schema(name) => {}
                 None if working.get_view(name).is_some() => {
                     if let Some(view) = working.get_view(name) {
                         staged.put_view(name, view.clone());

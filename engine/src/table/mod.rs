@@ -14,7 +14,7 @@ mod sequence;
 mod table;
 mod view;
 
-pub use root::RootValue;
+pub use root::{qualified, split_qualified, RootValue, PUBLIC_SCHEMA};
 pub use schema::{CheckDef, Column, FkAction, ForeignKeyDef, IndexDef, Schema};
 pub use sequence::{Identity, Sequence};
 pub use table::{RowChange, Table, HIDDEN_KEY_LEN};

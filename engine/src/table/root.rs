@@ -1,5 +1,10 @@
 //! The root value: a database state, mapping table names to table chunks and sequence names to
-//! sequences, and view names to views. Its address is what working sets and commits record.
+//! sequences, and view names to views, plus the set of user schemas. Its address is what working
+//! sets and commits record.
+//!
+//! Objects of the `public` schema are keyed by their bare name (`t`); objects of any other schema
+//! by the qualified name `s.t` ([`qualified`], [`split_qualified`]), so a root without schemas is
+//! exactly what it was before schemas existed and keeps its hash.
 
 use super::sequence::Sequence;
 use super::table::Table;
@@ -9,7 +14,7 @@ use crate::hash::Hash;
 use crate::prolly::NodeStore;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 const ROOT_TAG: u8 = b'R';
 /// Version 1: tables only. Version 2: tables and sequences. A root without sequences is still
@@ -18,6 +23,29 @@ const ROOT_VERSION_TABLES: u8 = 1;
 const ROOT_VERSION_SEQUENCES: u8 = 2;
 /// Version 3: tables, sequences and views, written only when there are views.
 const ROOT_VERSION_VIEWS: u8 = 3;
+/// Version 4: the version-3 body, then the set of user schemas; written only when a schema other
+/// than `public` exists.
+const ROOT_VERSION_SCHEMAS: u8 = 4;
+
+/// The schema every database has; its objects are keyed by their bare names.
+pub const PUBLIC_SCHEMA: &str = "public";
+
+/// The key of object `name` in `schema`: the bare name in `public`, `schema.name` elsewhere.
+pub fn qualified(schema: &str, name: &str) -> String {
+    if schema == PUBLIC_SCHEMA {
+        name.to_string()
+    } else {
+        format!("{schema}.{name}")
+    }
+}
+
+/// The (schema, name) an object key stands for: `s.t` is `t` in `s`, a bare name is in `public`.
+pub fn split_qualified(key: &str) -> (&str, &str) {
+    match key.split_once('.') {
+        Some((schema, name)) => (schema, name),
+        None => (PUBLIC_SCHEMA, key),
+    }
+}
 
 /// A database state: table name → table chunk address, and sequence name → sequence.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -25,6 +53,8 @@ pub struct RootValue {
     tables: BTreeMap<String, Hash>,
     sequences: BTreeMap<String, Sequence>,
     views: BTreeMap<String, View>,
+    /// User schemas other than `public` (which always exists).
+    schemas: BTreeSet<String>,
 }
 
 /// The version-1 body: `postcard(RootV1)`.
@@ -48,6 +78,15 @@ struct RootV3 {
     views: BTreeMap<String, View>,
 }
 
+/// The version-4 body: `postcard(RootV4)`, the version-3 body then the schema set.
+#[derive(Serialize, Deserialize)]
+struct RootV4 {
+    tables: BTreeMap<String, Hash>,
+    sequences: BTreeMap<String, Sequence>,
+    views: BTreeMap<String, View>,
+    schemas: BTreeSet<String>,
+}
+
 impl RootValue {
     /// The empty database.
     pub fn empty() -> RootValue {
@@ -61,6 +100,8 @@ impl RootValue {
     //     of (name, Sequence), names ascending (Sequence's fields in declaration order).
     //   version 3: the version-2 body, then postcard(view map) — a length-prefixed sequence of
     //     (name, View), names ascending: the query text, then (column name, Type) pairs.
+    //   version 4: the version-3 body, then postcard(schema set) — a length-prefixed sequence of
+    //     schema names, ascending (never `public`).
     /// Loads the root value chunk at `addr`.
     pub fn load(ns: &NodeStore, addr: Hash) -> Result<RootValue> {
         let bytes = ns.store().must_get(&addr)?;
@@ -82,7 +123,7 @@ impl RootValue {
                 Ok(RootValue {
                     tables: v2.tables,
                     sequences: v2.sequences,
-                    views: BTreeMap::new(),
+                    ..RootValue::default()
                 })
             }
             ROOT_VERSION_VIEWS => {
@@ -91,6 +132,16 @@ impl RootValue {
                     tables: v3.tables,
                     sequences: v3.sequences,
                     views: v3.views,
+                    ..RootValue::default()
+                })
+            }
+            ROOT_VERSION_SCHEMAS => {
+                let v4: RootV4 = postcard::from_bytes(&bytes[2..]).map_err(malformed)?;
+                Ok(RootValue {
+                    tables: v4.tables,
+                    sequences: v4.sequences,
+                    views: v4.views,
+                    schemas: v4.schemas,
                 })
             }
             _ => Err(Error::corrupted(
@@ -100,12 +151,22 @@ impl RootValue {
         }
     }
 
-    /// Writes the root value chunk (the lowest version that holds it: 1 without sequences and
-    /// views, 2 without views); returns its address.
+    /// Writes the root value chunk (the lowest version that holds it: 1 without sequences,
+    /// views and schemas, 2 without views and schemas, 3 without schemas); returns its address.
     pub fn save(&self, ns: &NodeStore) -> Result<Hash> {
         let encode = |e: postcard::Error| Error::InvalidInput(e.to_string());
         let tables = self.tables.clone();
-        let bytes = if !self.views.is_empty() {
+        let bytes = if !self.schemas.is_empty() {
+            let mut bytes = vec![ROOT_TAG, ROOT_VERSION_SCHEMAS];
+            let body = RootV4 {
+                tables,
+                sequences: self.sequences.clone(),
+                views: self.views.clone(),
+                schemas: self.schemas.clone(),
+            };
+            bytes.extend(postcard::to_stdvec(&body).map_err(encode)?);
+            bytes
+        } else if !self.views.is_empty() {
             let mut bytes = vec![ROOT_TAG, ROOT_VERSION_VIEWS];
             let body = RootV3 {
                 tables,
@@ -128,6 +189,28 @@ impl RootValue {
             bytes
         };
         ns.store().put(Bytes::from(bytes))
+    }
+
+    /// User schema names other than `public`, ascending.
+    pub fn schema_names(&self) -> impl Iterator<Item = &str> {
+        self.schemas.iter().map(String::as_str)
+    }
+
+    /// Whether schema `name` exists (`public` always does).
+    pub fn has_schema(&self, name: &str) -> bool {
+        name == PUBLIC_SCHEMA || self.schemas.contains(name)
+    }
+
+    /// Adds schema `name` (a no-op for `public`).
+    pub fn put_schema(&mut self, name: &str) {
+        if name != PUBLIC_SCHEMA {
+            self.schemas.insert(name.to_string());
+        }
+    }
+
+    /// Removes schema `name` (not its objects); returns whether it existed.
+    pub fn remove_schema(&mut self, name: &str) -> bool {
+        self.schemas.remove(name)
     }
 
     /// Sequence names, ascending.
@@ -235,6 +318,44 @@ mod tests {
         assert_eq!(loaded, root);
         root.remove_sequence("t_id_seq");
         assert_eq!(root.save(&ns).unwrap(), empty.save(&ns).unwrap());
+    }
+
+    /// Pins the version-4 layout: a schema and a table in it. A change to this hash means the
+    /// root format changed, which needs a new version.
+    #[test]
+    fn schemas_round_trip_golden_and_absent_schemas_keep_older_versions() {
+        let ns = NodeStore::new(Arc::new(MemoryStore::new()));
+        let empty_addr = RootValue::empty().save(&ns).unwrap();
+        let mut root = RootValue::empty();
+        root.put_schema("public");
+        assert_eq!(root.save(&ns).unwrap(), empty_addr);
+        root.put_schema("sales");
+        root.put_view(
+            &qualified("sales", "v"),
+            View {
+                query: "SELECT 1 AS a".into(),
+                columns: vec![("a".into(), crate::value::Type::Int4)],
+            },
+        );
+        let addr = root.save(&ns).unwrap();
+        let bytes = ns.store().must_get(&addr).unwrap();
+        assert_eq!(bytes[1], 4);
+        assert_eq!(
+            hex(&bytes),
+            "52040000010773616c65732e760d53454c4543542031204153206101016102010573616c6573"
+        );
+        let loaded = RootValue::load(&ns, addr).unwrap();
+        assert_eq!(loaded, root);
+        assert!(loaded.has_schema("sales") && loaded.has_schema("public"));
+        assert_eq!(split_qualified("sales.v"), ("sales", "v"));
+        assert_eq!(split_qualified("v"), ("public", "v"));
+        root.remove_view("sales.v");
+        assert!(root.remove_schema("sales"));
+        assert_eq!(root.save(&ns).unwrap(), empty_addr);
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
 
     #[test]

@@ -66,7 +66,10 @@ pub fn alter_table(alter: &AlterTable, root: &mut RootValue, ns: &NodeStore) -> 
     if table.count() != rows.len() as u64 {
         return Err(Error::invalid(
             "23505",
-            format!("could not create unique index \"{name}_pkey\""),
+            format!(
+                "could not create unique index \"{}_pkey\"",
+                vdb_engine::table::split_qualified(name).1
+            ),
         ));
     }
     check_existing_rows(name, &table, root, ns)?;

@@ -61,7 +61,11 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
             index,
             if_not_exists,
         } => {
-            if relation_exists(root, &index.name) || index_table(root, ns, &index.name)?.is_some() {
+            let key = vdb_engine::table::qualified(
+                vdb_engine::table::split_qualified(&table).0,
+                &index.name,
+            );
+            if relation_exists(root, &key) || index_table(root, ns, &key)?.is_some() {
                 if if_not_exists {
                     return Ok(());
                 }
@@ -86,6 +90,18 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
             names,
             restart_identity,
         } => truncate(&names, restart_identity, root, ns),
+        SchemaChange::CreateSchema {
+            name,
+            if_not_exists,
+        } => super::namespace::create_schema(&name, if_not_exists, root),
+        SchemaChange::DropSchemas {
+            names,
+            if_exists,
+            cascade,
+        } => super::namespace::drop_schemas(&names, if_exists, cascade, root, ns),
+        SchemaChange::RenameSchema { from, to } => {
+            super::namespace::rename_schema(&from, &to, root, ns)
+        }
     }
 }
 
@@ -109,13 +125,24 @@ fn create_table(
         if if_not_exists {
             return Ok(());
         }
-        return Err(Error::DuplicateTable(name.to_string()));
+        return Err(Error::DuplicateTable(
+            vdb_engine::table::split_qualified(name).1.to_string(),
+        ));
+    }
+    let schema_name = vdb_engine::table::split_qualified(name).0;
+    if !root.has_schema(schema_name) {
+        return Err(Error::invalid(
+            "3F000",
+            format!("schema \"{schema_name}\" does not exist"),
+        ));
     }
     if let Some((taken, _)) = sequences.iter().find(|(s, _)| relation_exists(root, s)) {
         return Err(Error::DuplicateTable(taken.clone()));
     }
     for index in &schema.indexes {
-        if index_table(root, ns, &index.name)?.is_some() {
+        let key =
+            vdb_engine::table::qualified(vdb_engine::table::split_qualified(name).0, &index.name);
+        if index_table(root, ns, &key)?.is_some() {
             return Err(Error::DuplicateTable(index.name.clone()));
         }
     }
@@ -146,6 +173,37 @@ pub fn create_table_as(
     let rows = sequence::rows(source, root, ns)?;
     let written = insert::insert(name, rows, None, root, ns)?;
     Ok(Some(written.len() as u64))
+}
+
+/// DROP SCHEMA .. CASCADE's drop of the schema's tables: foreign keys into them from other
+/// tables are dropped (as PostgreSQL's CASCADE drops those constraints), then the tables.
+pub fn drop_tables_cascade(names: &[String], root: &mut RootValue, ns: &NodeStore) -> Result<()> {
+    let others: Vec<String> = root
+        .table_names()
+        .filter(|t| !names.iter().any(|n| n == t))
+        .map(str::to_string)
+        .collect();
+    for other in others {
+        let table = load(&other, root, ns)?;
+        if !table
+            .schema()
+            .foreign_keys
+            .iter()
+            .any(|fk| names.contains(&fk.ref_table))
+        {
+            continue;
+        }
+        let mut schema = table.schema().clone();
+        schema
+            .foreign_keys
+            .retain(|fk| !names.contains(&fk.ref_table));
+        let table = table
+            .with_schema(schema)
+            .map_err(|e| Error::engine(format!("rebuilding table \"{other}\""), e))?;
+        root.put_table(&other, &table)
+            .map_err(|e| Error::engine(format!("saving table \"{other}\""), e))?;
+    }
+    drop_tables(names, true, true, root, ns)
 }
 
 /// Drops the tables and the sequences they own; a missing table is an error unless
@@ -238,15 +296,9 @@ fn drop_sequences(
     Ok(())
 }
 
-/// The table that holds index `name`, if any.
-fn index_table(root: &RootValue, ns: &NodeStore, name: &str) -> Result<Option<String>> {
-    for table in root.table_names() {
-        let t = load(table, root, ns)?;
-        if t.schema().indexes.iter().any(|ix| ix.name == name) {
-            return Ok(Some(table.to_string()));
-        }
-    }
-    Ok(None)
+/// The table that holds index `key` (`s.i`: index `i` of a table in schema `s`), if any.
+fn index_table(root: &RootValue, ns: &NodeStore, key: &str) -> Result<Option<String>> {
+    crate::catalog::index_table(root, ns, key)
 }
 
 fn drop_indexes(
@@ -256,8 +308,9 @@ fn drop_indexes(
     ns: &NodeStore,
 ) -> Result<()> {
     let mut by_table: Vec<(String, String)> = Vec::new();
-    for name in names {
-        match index_table(root, ns, name)? {
+    for key in names {
+        let name = &vdb_engine::table::split_qualified(key).1.to_string();
+        match index_table(root, ns, key)? {
             Some(table) => {
                 let schema = load(&table, root, ns)?.schema().clone();
                 if schema
@@ -304,7 +357,10 @@ pub fn replace_schema(
     let rebuilt = table.with_schema(schema).map_err(|e| match e {
         vdb_engine::Error::InvalidInput(m) if m.contains("duplicate key") => Error::invalid(
             "23505",
-            format!("could not create unique index \"{name}_pkey\""),
+            format!(
+                "could not create unique index \"{}_pkey\"",
+                vdb_engine::table::split_qualified(name).1
+            ),
         ),
         e => Error::engine(format!("rebuilding table \"{name}\""), e),
     })?;

@@ -239,7 +239,7 @@ pub fn unique_violation(name: &str, schema: &Schema, row: &[Value]) -> Error {
         .collect();
     let values: Vec<Value> = positions.iter().map(|&i| row[i].clone()).collect();
     Error::UniqueViolation {
-        constraint: format!("{name}_pkey"),
+        constraint: format!("{}_pkey", vdb_engine::table::split_qualified(name).1),
         detail: key_detail(&columns, &values, "already exists"),
     }
 }

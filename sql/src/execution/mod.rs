@@ -18,6 +18,7 @@ pub mod instrument;
 mod join;
 mod lateral;
 mod limit;
+mod namespace;
 mod ordered_set;
 mod project;
 mod project_set;

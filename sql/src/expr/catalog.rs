@@ -136,7 +136,7 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
                 Value::Text(name) => name
                     .parse::<u32>()
                     .ok()
-                    .or_else(|| objects.relation_oid(name)),
+                    .or_else(|| regclass(snapshot, name).ok().flatten()),
                 other => oid_arg(other),
             }
             .and_then(|o| objects.relation(o));
@@ -179,7 +179,7 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
             }
         }
         F::TableIsVisible => match oid_arg(&arg(0)) {
-            Some(o) => Value::Bool(snapshot.objects()?.is_visible(o)),
+            Some(o) => Value::Bool(snapshot.objects()?.is_visible(o, &snapshot.search_path())),
             None => Value::Null,
         },
         F::AlwaysTrue => Value::Bool(true),
@@ -198,14 +198,20 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
             .and_then(|n| type_oid_by_name(&n))
             .map_or(Value::Null, oid_value),
         F::ToRegclass => match text_arg(&arg(0)) {
-            Some(n) => regclass(snapshot, &n)?.map_or(Value::Null, oid_value),
+            Some(n) => regclass(snapshot, &n)
+                .ok()
+                .flatten()
+                .map_or(Value::Null, oid_value),
             None => Value::Null,
         },
         F::RegclassIn => regclass_in(snapshot, &arg(0))?,
         F::RegclassOut => {
             let o = oid_arg(&arg(0)).unwrap_or(0);
-            match snapshot.objects()?.relation_name(o) {
-                Some(name) => text(quote_ident(&name)),
+            match snapshot
+                .objects()?
+                .relation_name(o, &snapshot.search_path())
+            {
+                Some(name) => text(name),
                 None if o == 0 => text("-"),
                 None => text(o.to_string()),
             }
@@ -240,13 +246,17 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
         }
         F::SetConfig => arg(1),
         F::CurrentDatabase => text(snapshot.database()),
-        F::CurrentSchema => text("public"),
+        F::CurrentSchema => snapshot
+            .search_path()
+            .into_iter()
+            .next()
+            .map_or(Value::Null, text),
         F::CurrentSchemas => {
             let mut list = Vec::new();
             if arg(0) == Value::Bool(true) {
                 list.push(text("pg_catalog"));
             }
-            list.push(text("public"));
+            list.extend(snapshot.search_path().into_iter().map(text));
             Value::Array(list)
         }
         F::CurrentUser => text(snapshot.user()),
@@ -294,7 +304,10 @@ fn index_def(snapshot: &Snapshot, args: &[Value]) -> Result<Value> {
         "CREATE {}INDEX {} ON {} USING btree ({})",
         if index.unique { "UNIQUE " } else { "" },
         quote_ident(&index.name),
-        quote_ident(&relation.name),
+        match relation.nspname.as_str() {
+            "public" => quote_ident(&relation.name),
+            schema => format!("{}.{}", quote_ident(schema), quote_ident(&relation.name)),
+        },
         columns.join(", ")
     )))
 }
@@ -305,9 +318,8 @@ fn serial_sequence(snapshot: &Snapshot, table: &Value, column: &Value) -> Result
     let (Some(table), Some(column)) = (text_arg(table), text_arg(column)) else {
         return Ok(Value::Null);
     };
-    let table = unquote(table.strip_prefix("public.").unwrap_or(&table));
     let objects = snapshot.objects()?;
-    let Some(relation) = objects.relations.iter().find(|r| r.name == table) else {
+    let Some(relation) = regclass(snapshot, &table)?.and_then(|o| objects.relation(o)) else {
         return Err(Error::UndefinedTable(table));
     };
     let Some(col) = relation.schema.columns.iter().find(|c| c.name == column) else {
@@ -319,7 +331,10 @@ fn serial_sequence(snapshot: &Snapshot, table: &Value, column: &Value) -> Result
         .default
         .as_deref()
         .and_then(crate::system::nextval_sequence)
-        .map_or(Value::Null, |s| text(format!("public.{}", quote_ident(&s)))))
+        .map_or(Value::Null, |s| {
+            let (schema, name) = vdb_engine::table::split_qualified(&s);
+            text(format!("{}.{}", quote_ident(schema), quote_ident(name)))
+        }))
 }
 
 /// A relation name as `regclassin` reads it: optionally `public.`/`pg_catalog.`-qualified,
@@ -331,17 +346,50 @@ fn unquote(name: &str) -> String {
     }
 }
 
-/// The OID of the relation named `name`, if it exists (system tables get a fixed OID).
+/// The OID of the relation named `name` (`t`, `s.t`, quoted parts unfolded), if it exists
+/// (system tables get a fixed OID); 3F000 for a schema that does not exist.
 fn regclass(snapshot: &Snapshot, name: &str) -> Result<Option<u32>> {
-    let name = name.trim();
-    if let Some(system) = name.strip_prefix("pg_catalog.") {
-        return Ok(system_oid(system));
+    let parts = name_parts(name.trim());
+    let objects = snapshot.objects()?;
+    match parts.as_slice() {
+        [schema, _] | [_, schema, _] if schema == "pg_catalog" => {
+            Ok(parts.last().and_then(|n| system_oid(n)))
+        }
+        [schema, bare] | [_, schema, bare] => {
+            if objects.namespace_oid(schema) == 0 {
+                return Err(Error::invalid(
+                    "3F000",
+                    format!("schema \"{schema}\" does not exist"),
+                ));
+            }
+            Ok(objects.relation_oid_in(schema, bare))
+        }
+        [bare] => Ok(snapshot
+            .search_path()
+            .iter()
+            .find_map(|p| objects.relation_oid_in(p, bare))
+            .or_else(|| system_oid(bare))),
+        _ => Ok(None),
     }
-    let bare = unquote(name.strip_prefix("public.").unwrap_or(name));
-    if let Some(o) = snapshot.objects()?.relation_oid(&bare) {
-        return Ok(Some(o));
+}
+
+/// The dot-separated parts of a relation name, each as `regclassin` reads it (see [`unquote`]).
+fn name_parts(name: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in name.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                current.push(c);
+            }
+            '.' if !quoted => parts.push(unquote(&std::mem::take(&mut current))),
+            _ => current.push(c),
+        }
     }
-    Ok(system_oid(&bare))
+    parts.push(unquote(&current));
+    parts
 }
 
 /// Fixed OIDs of the system tables that clients name in casts.

@@ -33,6 +33,13 @@ pub struct AlterTable {
     pub dropped: Vec<String>,
 }
 
+/// The key of `ALTER TABLE s.t RENAME TO u`'s new name: `u` stays in `t`'s schema.
+fn rename_target(table: &str, to: &ast::ObjectName) -> String {
+    let schema = vdb_engine::table::split_qualified(table).0;
+    let name = to.0.last().map(ident_name).unwrap_or_default();
+    vdb_engine::table::qualified(schema, &name)
+}
+
 /// ALTER TABLE [IF EXISTS] t operations.
 pub fn plan_alter_table(
     catalog: &Catalog<'_>,
@@ -48,10 +55,8 @@ pub fn plan_alter_table(
                 format!("\"{table}\" is not a table"),
             ));
         };
-        return Ok(done(SchemaChange::RenameTable {
-            from: table,
-            to: table_name(to)?,
-        }));
+        let to = rename_target(&table, to);
+        return Ok(done(SchemaChange::RenameTable { from: table, to }));
     }
     let Some(current) = catalog.get_table(&table)? else {
         if if_exists {
@@ -60,10 +65,8 @@ pub fn plan_alter_table(
         return Err(Error::UndefinedTable(table));
     };
     if let [ast::AlterTableOperation::RenameTable { table_name: to }] = operations {
-        return Ok(done(SchemaChange::RenameTable {
-            from: table,
-            to: table_name(to)?,
-        }));
+        let to = rename_target(&table, to);
+        return Ok(done(SchemaChange::RenameTable { from: table, to }));
     }
     let old = current.schema().clone();
     let mut alter = AlterTable {
@@ -193,7 +196,7 @@ fn apply(
                 .retain(|ix| !(ix.constraint && ix.name == name));
             schema.checks.retain(|c| c.name != name);
             schema.foreign_keys.retain(|f| f.name != name);
-            if name == format!("{table}_pkey") {
+            if name == format!("{}_pkey", vdb_engine::table::split_qualified(&table).1) {
                 schema.primary_key.clear();
             }
             let after = (

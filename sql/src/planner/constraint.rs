@@ -23,7 +23,7 @@ pub fn choose_name(
     suffix: &str,
     taken: impl Fn(&str) -> bool,
 ) -> String {
-    let mut base = table.to_string();
+    let mut base = vdb_engine::table::split_qualified(table).1.to_string();
     for column in columns {
         base.push('_');
         base.push_str(column);

@@ -117,14 +117,7 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
         E::Identifier(ident) => column(scope, None, ident),
         E::CompoundIdentifier(parts) => match parts.as_slice() {
             [rel, col] => column(scope, Some(&ident_name(rel)), col),
-            [schema, rel, col]
-                if matches!(
-                    ident_name(schema).as_str(),
-                    "public" | "pg_catalog" | "information_schema"
-                ) =>
-            {
-                column(scope, Some(&ident_name(rel)), col)
-            }
+            [_schema, rel, col] => column(scope, Some(&ident_name(rel)), col),
             _ => Err(Error::Unsupported(format!("column reference {expr}"))),
         },
         E::Value(v) => literal(v),
@@ -166,15 +159,22 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             any: false,
             expr,
             pattern,
-            escape_char: None,
-        } => like(scope, expr, pattern, *negated, false),
+            escape_char,
+        } => like(
+            scope,
+            expr,
+            pattern,
+            escape_char.as_deref(),
+            *negated,
+            false,
+        ),
         E::ILike {
             negated,
             any: false,
             expr,
             pattern,
-            escape_char: None,
-        } => like(scope, expr, pattern, *negated, true),
+            escape_char,
+        } => like(scope, expr, pattern, escape_char.as_deref(), *negated, true),
         E::Case {
             operand,
             conditions,
@@ -789,6 +789,7 @@ fn like(
     scope: &Scope,
     expr: &ast::Expr,
     pattern: &ast::Expr,
+    escape: Option<&str>,
     negated: bool,
     ci: bool,
 ) -> Result<Typed> {
@@ -801,15 +802,85 @@ fn like(
             _ => t.coerce(&Type::Text, "LIKE"),
         }
     };
+    let mut bound = text(bind(pattern, scope)?)?;
+    if let Some(escape) = escape {
+        bound = like_escape(bound, escape)?;
+    }
     Ok(Typed::new(
         Expr::Like {
             expr: Box::new(text(bind(expr, scope)?)?),
-            pattern: Box::new(text(bind(pattern, scope)?)?),
+            pattern: Box::new(bound),
             negated,
             case_insensitive: ci,
         },
         Type::Bool,
     ))
+}
+
+/// `LIKE p ESCAPE 'e'` (what clients send: SQLAlchemy's `NOT LIKE $1 || '%' ESCAPE '/'`):
+/// the pattern rewritten to the default escape `\\`, at plan time when it is constant, else
+/// when the row is evaluated through `replace` calls (which cover `e%`, `e_` and `ee`).
+fn like_escape(pattern: Expr, escape: &str) -> Result<Expr> {
+    let Ok(value) = pattern.eval(&[]) else {
+        return like_escape_at_run_time(pattern, escape);
+    };
+    let Value::Text(p) = value else {
+        return Ok(Expr::Literal(value));
+    };
+    let mut escapes = escape.chars();
+    let e = match (escapes.next(), escapes.next()) {
+        (None, _) => None,
+        (Some(c), None) => Some(c),
+        _ => return Err(Error::invalid("22019", "invalid escape string")),
+    };
+    let mut out = String::with_capacity(p.len());
+    let mut chars = p.chars();
+    while let Some(c) = chars.next() {
+        if Some(c) == e {
+            match chars.next() {
+                Some(next) => {
+                    out.push('\\');
+                    out.push(next);
+                }
+                None => {
+                    return Err(Error::invalid(
+                        "22025",
+                        "LIKE pattern must not end with escape character",
+                    ))
+                }
+            }
+        } else if c == '\\' {
+            out.push_str("\\\\");
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(Expr::Literal(Value::Text(out)))
+}
+
+fn like_escape_at_run_time(pattern: Expr, escape: &str) -> Result<Expr> {
+    let mut chars = escape.chars();
+    let (Some(e), None) = (chars.next(), chars.next()) else {
+        return Err(Error::Unsupported("LIKE .. ESCAPE of this form".into()));
+    };
+    if e == '\\' {
+        return Ok(pattern);
+    }
+    let replace = |p: Expr, from: String, to: &str| {
+        Expr::Function(
+            Function::Replace,
+            vec![
+                p,
+                Expr::Literal(Value::Text(from)),
+                Expr::Literal(Value::Text(to.to_string())),
+            ],
+        )
+    };
+    let mut p = replace(pattern, "\\".into(), "\\\\");
+    p = replace(p, format!("{e}{e}"), "\u{0}");
+    p = replace(p, format!("{e}%"), "\\%");
+    p = replace(p, format!("{e}_"), "\\_");
+    Ok(replace(p, "\u{0}".into(), &e.to_string()))
 }
 
 /// Resolves the common type of CASE/COALESCE branches: the first known type, the others must

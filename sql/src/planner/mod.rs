@@ -11,6 +11,7 @@ pub mod context;
 mod expr;
 mod function;
 mod join;
+mod namespace;
 mod on_conflict;
 mod optimizer;
 mod plan;
@@ -29,6 +30,7 @@ mod window;
 pub use alter::AlterTable;
 pub use constraint::bind_check;
 pub use expr::{ident_name, Scope, ScopeColumn, Typed};
+pub use namespace::ALTER_SCHEMA_MARKER;
 pub use on_conflict::{ConflictAction, ConflictTarget, OnConflict};
 pub use optimizer::{optimize, RULES};
 pub use plan::{

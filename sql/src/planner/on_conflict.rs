@@ -115,7 +115,9 @@ fn constraint_target(
     schema: &Schema,
 ) -> Result<ConflictTarget> {
     let name = name.0.last().map(ident_name).unwrap_or_default();
-    if !schema.is_keyless() && name == format!("{table}_pkey") {
+    if !schema.is_keyless()
+        && name == format!("{}_pkey", vdb_engine::table::split_qualified(table).1)
+    {
         return Ok(ConflictTarget::PrimaryKey);
     }
     if schema

@@ -150,9 +150,10 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
         return Err(Error::UndefinedTable(table));
     };
     let schema = found.schema().clone();
-    let relation = alias
-        .as_ref()
-        .map_or(table.clone(), |a| ident_name(&a.name));
+    let relation = alias.as_ref().map_or_else(
+        || vdb_engine::table::split_qualified(&table).1.to_string(),
+        |a| ident_name(&a.name),
+    );
     let renames: Vec<String> = alias
         .as_ref()
         .map(|a| a.columns.iter().map(ident_name).collect())

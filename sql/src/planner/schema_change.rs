@@ -1,5 +1,5 @@
 //! The plan of a statement that changes the database's schema objects rather than rows: tables,
-//! sequences and indexes. One [`SchemaChange`] per statement, executed by `execution/ddl.rs`.
+//! sequences, indexes and schemas. One [`SchemaChange`] per statement, executed by `execution/ddl.rs`.
 
 use std::fmt;
 
@@ -83,6 +83,22 @@ pub enum SchemaChange {
         from: String,
         to: String,
     },
+    /// CREATE SCHEMA.
+    CreateSchema {
+        name: String,
+        if_not_exists: bool,
+    },
+    /// DROP SCHEMA (with CASCADE, the objects in them too).
+    DropSchemas {
+        names: Vec<String>,
+        if_exists: bool,
+        cascade: bool,
+    },
+    /// ALTER SCHEMA .. RENAME TO (`from` = `to`: OWNER TO, which only checks the schema).
+    RenameSchema {
+        from: String,
+        to: String,
+    },
 }
 
 impl fmt::Display for SchemaChange {
@@ -108,6 +124,13 @@ impl fmt::Display for SchemaChange {
             SchemaChange::RenameTable { from, to } => write!(f, "RenameTable: {from} to {to}"),
             SchemaChange::CreateView { name, .. } => write!(f, "CreateView: {name}"),
             SchemaChange::DropViews { names, .. } => write!(f, "DropView: {}", names.join(", ")),
+            SchemaChange::CreateSchema { name, .. } => write!(f, "CreateSchema: {name}"),
+            SchemaChange::DropSchemas { names, .. } => {
+                write!(f, "DropSchema: {}", names.join(", "))
+            }
+            SchemaChange::RenameSchema { from, to } => {
+                write!(f, "RenameSchema: {from} to {to}")
+            }
         }
     }
 }

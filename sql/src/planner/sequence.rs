@@ -8,7 +8,7 @@ use sqlparser::ast;
 use vdb_engine::table::{Identity, Sequence};
 use vdb_engine::value::{Type, Value};
 
-use crate::catalog::{table_name, Catalog};
+use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::expr::{Expr, Function};
 use crate::planner::expr::{bind, Scope, Typed};
@@ -65,7 +65,7 @@ pub fn plan_create_sequence(
     options: &[ast::SequenceOptions],
     owned_by: Option<&ast::ObjectName>,
 ) -> Result<Planned> {
-    let name = table_name(name)?;
+    let name = crate::catalog::create_name(name)?;
     let label = match data_type {
         None => "bigint",
         Some(dt) => type_label(&sql_type(dt)?)?,

@@ -34,6 +34,19 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             })
         }
         ast::Statement::CreateTable(create) => create_table(catalog, create),
+        ast::Statement::CreateSchema {
+            schema_name,
+            if_not_exists,
+        } => crate::planner::namespace::plan_create_schema(schema_name, *if_not_exists),
+        ast::Statement::Drop {
+            object_type: ast::ObjectType::Schema,
+            if_exists,
+            names,
+            cascade,
+            purge: false,
+            temporary: false,
+            ..
+        } => crate::planner::namespace::plan_drop_schemas(names, *if_exists, *cascade),
         ast::Statement::Drop {
             object_type: ast::ObjectType::View,
             if_exists,
@@ -106,11 +119,17 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             operations,
             location: None,
             on_cluster: None,
-        } => alter::plan_alter_table(catalog, name, *if_exists, operations),
+        } => match crate::planner::namespace::plan_alter_schema(name, operations) {
+            Some(planned) => planned,
+            None => alter::plan_alter_table(catalog, name, *if_exists, operations),
+        },
         ast::Statement::Insert(insert) => {
             let planned = plan_insert(catalog, insert)?;
             let name = table_name(&insert.table_name)?;
-            let relation = insert.table_alias.as_ref().map_or(name.clone(), ident_name);
+            let relation = insert.table_alias.as_ref().map_or_else(
+                || vdb_engine::table::split_qualified(&name).1.to_string(),
+                ident_name,
+            );
             with_returning(
                 catalog,
                 planned,
@@ -168,7 +187,13 @@ fn plan_drop(
     names: &[ast::ObjectName],
     if_exists: bool,
 ) -> Result<Planned> {
-    let names = names.iter().map(table_name).collect::<Result<Vec<_>>>()?;
+    let names = names
+        .iter()
+        .map(|n| match object_type {
+            ast::ObjectType::Index => crate::catalog::index_name(n),
+            _ => table_name(n),
+        })
+        .collect::<Result<Vec<_>>>()?;
     let (change, tag) = match object_type {
         ast::ObjectType::Table => (
             SchemaChange::DropTables {
@@ -214,9 +239,10 @@ fn target_names(relation: &ast::TableFactor) -> Result<(String, String)> {
         return Err(Error::Unsupported(format!("target {relation}")));
     };
     let table = table_name(name)?;
-    let relation = alias
-        .as_ref()
-        .map_or(table.clone(), |a| ident_name(&a.name));
+    let relation = alias.as_ref().map_or_else(
+        || vdb_engine::table::split_qualified(&table).1.to_string(),
+        |a| ident_name(&a.name),
+    );
     Ok((table, relation))
 }
 
@@ -315,7 +341,7 @@ fn create_table_as(
     create: &ast::CreateTable,
     query: &ast::Query,
 ) -> Result<Planned> {
-    let name = table_name(&create.name)?;
+    let name = crate::catalog::create_name(&create.name)?;
     if !create.columns.is_empty() || !create.constraints.is_empty() {
         return Err(Error::Unsupported(
             "CREATE TABLE AS with a column list".into(),
@@ -352,7 +378,7 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
             return create_table_as(catalog, create, query);
         }
     }
-    let name = table_name(&create.name)?;
+    let name = crate::catalog::create_name(&create.name)?;
     if create.or_replace
         || create.temporary
         || create.external

@@ -30,7 +30,7 @@ pub fn plan_create_view(
     columns: &[ast::ViewColumnDef],
     query: &ast::Query,
 ) -> Result<Planned> {
-    let name = table_name(name)?;
+    let name = crate::catalog::create_name(name)?;
     let (_, mut output) = context::isolated(|| plan_query(catalog, query))?;
     if columns.len() > output.len() {
         return Err(Error::invalid(
@@ -153,7 +153,10 @@ pub fn plan_view_ref(
             exprs: (0..width).map(Expr::Column).collect(),
         }
     };
-    let relation = alias.map_or(name.to_string(), |a| ident_name(&a.name));
+    let relation = alias.map_or_else(
+        || vdb_engine::table::split_qualified(name).1.to_string(),
+        |a| ident_name(&a.name),
+    );
     let renames: Vec<String> = alias
         .map(|a| a.columns.iter().map(ident_name).collect())
         .unwrap_or_default();
@@ -191,8 +194,9 @@ pub fn dependencies(query: &ast::Query) -> BTreeSet<String> {
                 [single] => {
                     self.0.insert(ident_name(single));
                 }
-                [schema, name] if ident_name(schema) == "public" => {
-                    self.0.insert(ident_name(name));
+                [schema, name] => {
+                    let key = vdb_engine::table::qualified(&ident_name(schema), &ident_name(name));
+                    self.0.insert(key);
                 }
                 _ => {}
             }

@@ -4,9 +4,9 @@
 //!
 //! A statement's [`Snapshot`] holds that root, the session's settings and (built on first use)
 //! the [`Objects`] it implies: tables, their indexes, constraints and sequences, each with a
-//! stable OID. Names resolve as PostgreSQL's default search path does: `pg_catalog.pg_class` and
-//! a bare `pg_class` are the system table, `information_schema.x` needs its schema, and
-//! everything else is a user table in `public`.
+//! stable OID. Names resolve as PostgreSQL's search path does: `pg_catalog.pg_class` and a bare
+//! `pg_class` are the system table, `information_schema.x` needs its schema, and everything else
+//! is a user object found along the session's `search_path` ([`Snapshot::search_path`]).
 
 mod columns;
 mod objects;
@@ -90,6 +90,21 @@ impl Snapshot {
     /// `current_database()`.
     pub fn database(&self) -> String {
         self.settings.database()
+    }
+
+    /// The existing user schemas of the session's `search_path`, in order (`$user` stands for
+    /// the session user's schema): where unqualified names are looked up and created.
+    pub fn search_path(&self) -> Vec<String> {
+        let value = self.settings.get("search_path").unwrap_or_default();
+        let user = self.user();
+        let mut path: Vec<String> = Vec::new();
+        for name in crate::catalog::search_path_names(&value) {
+            let name = if name == "$user" { user.clone() } else { name };
+            if self.root.has_schema(&name) && !path.contains(&name) {
+                path.push(name);
+            }
+        }
+        path
     }
 
     /// `current_user`.

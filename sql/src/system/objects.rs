@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 
 use vdb_engine::prolly::NodeStore;
-use vdb_engine::table::{FkAction, RootValue, Schema};
+use vdb_engine::table::{split_qualified, FkAction, RootValue, Schema, PUBLIC_SCHEMA};
 
 use crate::error::{Error, Result};
 
@@ -75,8 +75,12 @@ pub struct Constraint {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Relation {
     pub oid: u32,
-    /// `PUBLIC_OID` for user tables, `VDB_NAMESPACE_OID` for the version-control tables.
+    /// The schema's OID: `PUBLIC_OID`, a user schema's, or `VDB_NAMESPACE_OID` for the
+    /// version-control tables.
     pub namespace: u32,
+    /// The schema's name.
+    pub nspname: String,
+    /// The relation's name within its schema.
     pub name: String,
     pub schema: Schema,
     pub indexes: Vec<Index>,
@@ -89,6 +93,8 @@ pub struct Relation {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sequence {
     pub oid: u32,
+    /// The schema's name.
+    pub nspname: String,
     pub name: String,
     /// The owning table's OID and column number.
     pub table_oid: u32,
@@ -100,6 +106,8 @@ pub struct Sequence {
 pub struct Objects {
     pub relations: Vec<Relation>,
     pub sequences: Vec<Sequence>,
+    /// User schemas other than `public`: (OID, name), in name order.
+    pub namespaces: Vec<(u32, String)>,
 }
 
 /// Hands out derived OIDs, moving colliding ones to the next free value.
@@ -139,6 +147,11 @@ impl Objects {
         let mut alloc = Allocator {
             taken: BTreeSet::new(),
         };
+        let mut objects = Objects::default();
+        for schema in root.schema_names() {
+            let oid = alloc.oid("schema", schema);
+            objects.namespaces.push((oid, schema.to_string()));
+        }
         let mut schemas = Vec::new();
         for name in names {
             let table = root
@@ -147,14 +160,16 @@ impl Objects {
             let oid = alloc.oid("table", name);
             schemas.push((name.to_string(), oid, table.schema().clone()));
         }
-        let mut objects = Objects::default();
         for (name, oid, schema) in &schemas {
-            let relation = relation(&mut alloc, name, *oid, schema, &schemas);
+            let mut relation = relation(&mut alloc, name, *oid, schema, &schemas);
+            relation.namespace = objects.namespace_oid(&relation.nspname);
             for (i, column) in schema.columns.iter().enumerate() {
                 if let Some(seq) = column.default.as_deref().and_then(nextval_sequence) {
+                    let (nspname, bare) = split_qualified(&seq);
                     objects.sequences.push(Sequence {
                         oid: alloc.oid("sequence", &seq),
-                        name: seq,
+                        nspname: nspname.to_string(),
+                        name: bare.to_string(),
                         table_oid: *oid,
                         attnum: attnum(i),
                     });
@@ -173,6 +188,7 @@ impl Objects {
             objects.relations.push(Relation {
                 oid: alloc.oid("vdb-table", name),
                 namespace: VDB_NAMESPACE_OID,
+                nspname: "vdb".to_string(),
                 name: name.to_string(),
                 schema,
                 indexes: Vec::new(),
@@ -191,10 +207,12 @@ impl Objects {
                 .collect();
             let schema = Schema::new(&spec, &[])
                 .map_err(|e| Error::engine(format!("describing view \"{name}\""), e))?;
+            let (nspname, bare) = split_qualified(name);
             objects.relations.push(Relation {
                 oid: alloc.oid("view", name),
-                namespace: PUBLIC_OID,
-                name: name.to_string(),
+                namespace: objects.namespace_oid(nspname),
+                nspname: nspname.to_string(),
+                name: bare.to_string(),
                 schema,
                 indexes: Vec::new(),
                 constraints: Vec::new(),
@@ -205,19 +223,45 @@ impl Objects {
     }
 
     /// The schema name of a relation's namespace.
-    pub fn schema_name(relation: &Relation) -> &'static str {
-        if relation.namespace == VDB_NAMESPACE_OID {
-            "vdb"
-        } else {
-            "public"
+    pub fn schema_name(relation: &Relation) -> &str {
+        &relation.nspname
+    }
+
+    /// The OID of schema `name` (0 if it does not exist).
+    pub fn namespace_oid(&self, name: &str) -> u32 {
+        match name {
+            PUBLIC_SCHEMA => PUBLIC_OID,
+            "pg_catalog" => PG_CATALOG_OID,
+            "information_schema" => INFORMATION_SCHEMA_OID,
+            "vdb" => VDB_NAMESPACE_OID,
+            _ => self
+                .namespaces
+                .iter()
+                .find(|(_, n)| n == name)
+                .map_or(0, |(o, _)| *o),
         }
     }
 
-    /// Whether the relation with this OID is on the search path (`pg_table_is_visible`):
-    /// everything but the `vdb` schema's tables.
-    pub fn is_visible(&self, oid: u32) -> bool {
-        self.relation(oid)
-            .is_none_or(|r| r.namespace != VDB_NAMESPACE_OID)
+    /// Whether the relation with this OID is on the search path `path` (`pg_table_is_visible`):
+    /// its schema is on the path (system relations always are).
+    pub fn is_visible(&self, oid: u32, path: &[String]) -> bool {
+        let Some(nspname) = self.schema_of(oid) else {
+            return true;
+        };
+        path.contains(&nspname)
+    }
+
+    /// The schema name of the relation, index or sequence with this OID.
+    fn schema_of(&self, oid: u32) -> Option<String> {
+        for r in &self.relations {
+            if r.oid == oid || r.indexes.iter().any(|i| i.oid == oid) {
+                return Some(r.nspname.clone());
+            }
+        }
+        self.sequences
+            .iter()
+            .find(|s| s.oid == oid)
+            .map(|s| s.nspname.clone())
     }
 
     /// The relation with this OID.
@@ -225,35 +269,36 @@ impl Objects {
         self.relations.iter().find(|r| r.oid == oid)
     }
 
-    /// The name of the relation (table, index or sequence) with this OID.
-    pub fn relation_name(&self, oid: u32) -> Option<String> {
+    /// The name of the relation (table, index or sequence) with this OID as `regclass` prints
+    /// it: schema-qualified (quoted where needed) when its schema is not on `path`.
+    pub fn relation_name(&self, oid: u32, path: &[String]) -> Option<String> {
+        let (nspname, name) = self.relation_parts(oid)?;
+        if path.contains(&nspname) {
+            Some(quote_ident(&name))
+        } else {
+            Some(format!("{}.{}", quote_ident(&nspname), quote_ident(&name)))
+        }
+    }
+
+    /// The (schema, name) of the relation (table, index or sequence) with this OID.
+    pub fn relation_parts(&self, oid: u32) -> Option<(String, String)> {
         for r in &self.relations {
-            if r.oid == oid && r.namespace == VDB_NAMESPACE_OID {
-                return Some(format!("vdb.{}", r.name));
-            }
             if r.oid == oid {
-                return Some(r.name.clone());
+                return Some((r.nspname.clone(), r.name.clone()));
             }
             if let Some(i) = r.indexes.iter().find(|i| i.oid == oid) {
-                return Some(i.name.clone());
+                return Some((r.nspname.clone(), i.name.clone()));
             }
         }
         self.sequences
             .iter()
             .find(|s| s.oid == oid)
-            .map(|s| s.name.clone())
+            .map(|s| (s.nspname.clone(), s.name.clone()))
     }
 
-    /// The OID of the relation (table, index or sequence) named `name` in `public`.
-    pub fn relation_oid(&self, name: &str) -> Option<u32> {
-        if let Some(vdb) = name.strip_prefix("vdb.") {
-            return self
-                .relations
-                .iter()
-                .find(|r| r.namespace == VDB_NAMESPACE_OID && r.name == vdb)
-                .map(|r| r.oid);
-        }
-        for r in self.relations.iter().filter(|r| r.namespace == PUBLIC_OID) {
+    /// The OID of the relation (table, view, index or sequence) `name` in schema `nspname`.
+    pub fn relation_oid_in(&self, nspname: &str, name: &str) -> Option<u32> {
+        for r in self.relations.iter().filter(|r| r.nspname == nspname) {
             if r.name == name {
                 return Some(r.oid);
             }
@@ -263,8 +308,17 @@ impl Objects {
         }
         self.sequences
             .iter()
-            .find(|s| s.name == name)
+            .find(|s| s.nspname == nspname && s.name == name)
             .map(|s| s.oid)
+    }
+
+    /// The OID of the relation named `name`: `s.t` in schema `s`, else the first of that name
+    /// along `path`.
+    pub fn relation_oid(&self, name: &str, path: &[String]) -> Option<u32> {
+        match name.split_once('.') {
+            Some((nspname, bare)) => self.relation_oid_in(nspname, bare),
+            None => path.iter().find_map(|p| self.relation_oid_in(p, name)),
+        }
     }
 
     /// The index with this OID and its table.
@@ -313,11 +367,14 @@ fn relation(
             .filter_map(|id| schema.column_by_id(*id).map(|c| quote_ident(&c.name)))
             .collect()
     };
+    let key = name;
+    let (nspname, name) = split_qualified(key);
+    let index_key = |index: &str| vdb_engine::table::qualified(nspname, index);
     let mut indexes = Vec::new();
     let mut constraints = Vec::new();
     if !schema.primary_key.is_empty() {
         let pkey = format!("{name}_pkey");
-        let index_oid = alloc.oid("index", &pkey);
+        let index_oid = alloc.oid("index", &index_key(&pkey));
         indexes.push(Index {
             oid: index_oid,
             name: pkey.clone(),
@@ -326,7 +383,7 @@ fn relation(
             primary: true,
         });
         constraints.push(Constraint {
-            oid: alloc.oid("constraint", &format!("{name}.{pkey}")),
+            oid: alloc.oid("constraint", &format!("{key}.{pkey}")),
             name: pkey,
             kind: 'p',
             attnums: attnums(&schema.primary_key),
@@ -339,7 +396,7 @@ fn relation(
         });
     }
     for def in &schema.indexes {
-        let index_oid = alloc.oid("index", &def.name);
+        let index_oid = alloc.oid("index", &index_key(&def.name));
         indexes.push(Index {
             oid: index_oid,
             name: def.name.clone(),
@@ -349,7 +406,7 @@ fn relation(
         });
         if def.constraint {
             constraints.push(Constraint {
-                oid: alloc.oid("constraint", &format!("{name}.{}", def.name)),
+                oid: alloc.oid("constraint", &format!("{key}.{}", def.name)),
                 name: def.name.clone(),
                 kind: 'u',
                 attnums: attnums(&def.columns),
@@ -374,7 +431,7 @@ fn relation(
         let mut definition = format!(
             "FOREIGN KEY ({}) REFERENCES {}({})",
             names(&fk.columns).join(", "),
-            quote_ident(&fk.ref_table),
+            qualified_ident(&fk.ref_table),
             fk.ref_columns
                 .iter()
                 .map(|c| quote_ident(c))
@@ -387,7 +444,7 @@ fn relation(
             }
         }
         constraints.push(Constraint {
-            oid: alloc.oid("constraint", &format!("{name}.{}", fk.name)),
+            oid: alloc.oid("constraint", &format!("{key}.{}", fk.name)),
             name: fk.name.clone(),
             kind: 'f',
             attnums: attnums(&fk.columns),
@@ -401,7 +458,7 @@ fn relation(
     }
     for check in &schema.checks {
         constraints.push(Constraint {
-            oid: alloc.oid("constraint", &format!("{name}.{}", check.name)),
+            oid: alloc.oid("constraint", &format!("{key}.{}", check.name)),
             name: check.name.clone(),
             kind: 'c',
             attnums: Vec::new(),
@@ -416,11 +473,20 @@ fn relation(
     Relation {
         oid,
         namespace: PUBLIC_OID,
+        nspname: nspname.to_string(),
         name: name.to_string(),
         schema: schema.clone(),
         indexes,
         constraints,
         view: None,
+    }
+}
+
+/// A relation key as SQL text: `t` in public, `s.t` (each part quoted where needed) elsewhere.
+fn qualified_ident(key: &str) -> String {
+    match split_qualified(key) {
+        (PUBLIC_SCHEMA, name) => quote_ident(name),
+        (schema, name) => format!("{}.{}", quote_ident(schema), quote_ident(name)),
     }
 }
 

@@ -33,7 +33,7 @@ pub fn system_table(snapshot: &Snapshot, schema: &str, name: &str) -> Result<Opt
     };
     let objects = snapshot.objects()?;
     let rows = match (schema, name) {
-        ("pg_catalog", "pg_namespace") => pg_namespace(),
+        ("pg_catalog", "pg_namespace") => pg_namespace(snapshot.objects()?),
         ("pg_catalog", "pg_class") => pg_class(objects),
         ("pg_catalog", "pg_attribute") => pg_attribute(objects),
         ("pg_catalog", "pg_attrdef") => pg_attrdef(objects),
@@ -50,9 +50,10 @@ pub fn system_table(snapshot: &Snapshot, schema: &str, name: &str) -> Result<Opt
         ("pg_catalog", "pg_settings") => pg_settings(snapshot),
         ("pg_catalog", "pg_proc") => pg_proc(),
         ("pg_catalog", "pg_tables") => pg_tables(objects),
+        ("pg_catalog", "pg_indexes") => pg_indexes(objects),
         ("pg_catalog", "pg_views") => pg_views(objects),
         ("information_schema", "views") => is_views(snapshot, objects),
-        ("information_schema", "schemata") => schemata(snapshot),
+        ("information_schema", "schemata") => schemata(snapshot, snapshot.objects()?),
         ("information_schema", "tables") => is_tables(snapshot, objects),
         ("information_schema", "columns") => is_columns(snapshot, objects),
         ("information_schema", "table_constraints") => table_constraints(snapshot, objects),
@@ -107,7 +108,7 @@ fn row<const N: usize>(cells: [(&'static str, Value); N]) -> Row {
     cells.into_iter().collect()
 }
 
-fn pg_namespace() -> Vec<Row> {
+fn pg_namespace(objects: &Objects) -> Vec<Row> {
     [
         (PG_CATALOG_OID, "pg_catalog"),
         (PUBLIC_OID, "public"),
@@ -116,6 +117,7 @@ fn pg_namespace() -> Vec<Row> {
         (VDB_NAMESPACE_OID, "vdb"),
     ]
     .into_iter()
+    .chain(objects.namespaces.iter().map(|(o, n)| (*o, n.as_str())))
     .map(|(o, n)| {
         // PostgreSQL 15's public schema belongs to pg_database_owner.
         let owner = if o == PUBLIC_OID {
@@ -155,6 +157,7 @@ fn pg_class(objects: &Objects) -> Vec<Row> {
     for r in &objects.relations {
         if r.view.is_some() {
             let mut t = class_row(r.oid, &r.name, "v", r.schema.columns.len());
+            t.insert("relnamespace", oid(r.namespace));
             t.insert("relam", oid(0));
             rows.push(t);
             continue;
@@ -168,12 +171,15 @@ fn pg_class(objects: &Objects) -> Vec<Row> {
         rows.push(t);
         for i in &r.indexes {
             let mut t = class_row(i.oid, &i.name, "i", i.attnums.len());
+            t.insert("relnamespace", oid(r.namespace));
             t.insert("relam", oid(BTREE_AM_OID));
             rows.push(t);
         }
     }
     for s in &objects.sequences {
-        rows.push(class_row(s.oid, &s.name, "S", 3));
+        let mut t = class_row(s.oid, &s.name, "S", 3);
+        t.insert("relnamespace", oid(objects.namespace_oid(&s.nspname)));
+        rows.push(t);
     }
     rows
 }
@@ -359,7 +365,7 @@ fn pg_constraint(objects: &Objects) -> Vec<Row> {
             rows.push(row([
                 ("oid", oid(c.oid)),
                 ("conname", text(&c.name)),
-                ("connamespace", oid(PUBLIC_OID)),
+                ("connamespace", oid(r.namespace)),
                 ("contype", text(c.kind.to_string())),
                 ("convalidated", Value::Bool(true)),
                 ("conrelid", oid(r.oid)),
@@ -583,6 +589,37 @@ fn pg_tables(objects: &Objects) -> Vec<Row> {
         .collect()
 }
 
+fn pg_indexes(objects: &Objects) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for r in objects.relations.iter().filter(|r| r.view.is_none()) {
+        for i in &r.indexes {
+            let columns: Vec<String> = i
+                .attnums
+                .iter()
+                .filter_map(|n| usize::try_from(*n - 1).ok())
+                .filter_map(|p| r.schema.columns.get(p))
+                .map(|c| quote_ident(&c.name))
+                .collect();
+            let definition = format!(
+                "CREATE {}INDEX {} ON {}.{} USING btree ({})",
+                if i.unique { "UNIQUE " } else { "" },
+                quote_ident(&i.name),
+                quote_ident(&r.nspname),
+                quote_ident(&r.name),
+                columns.join(", ")
+            );
+            rows.push(row([
+                ("schemaname", text(Objects::schema_name(r))),
+                ("tablename", text(&r.name)),
+                ("indexname", text(&i.name)),
+                ("tablespace", Value::Null),
+                ("indexdef", text(definition)),
+            ]));
+        }
+    }
+    rows
+}
+
 /// The text `pg_get_viewdef` and the view catalogs show for a view's query.
 pub fn view_definition(query: &str) -> String {
     format!(" {query};")
@@ -630,7 +667,7 @@ fn yes_no(b: bool) -> Value {
     text(if b { "YES" } else { "NO" })
 }
 
-fn schemata(snapshot: &Snapshot) -> Vec<Row> {
+fn schemata(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
     [
         "information_schema",
         "pg_catalog",
@@ -639,6 +676,7 @@ fn schemata(snapshot: &Snapshot) -> Vec<Row> {
         "vdb",
     ]
     .into_iter()
+    .chain(objects.namespaces.iter().map(|(_, n)| n.as_str()))
     .map(|s| {
         row([
             ("catalog_name", text(snapshot.database())),
@@ -668,7 +706,7 @@ fn is_tables(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
                 ),
                 (
                     "is_insertable_into",
-                    yes_no(r.namespace == PUBLIC_OID && r.view.is_none()),
+                    yes_no(r.namespace != VDB_NAMESPACE_OID && r.view.is_none()),
                 ),
                 ("is_typed", yes_no(false)),
             ])
@@ -814,7 +852,7 @@ fn not_null_constraints(r: &Relation) -> impl Iterator<Item = (String, String)> 
         .filter(|(_, c)| !c.nullable)
         .map(move |(i, c)| {
             (
-                format!("{PUBLIC_OID}_{}_{}_not_null", r.oid, attnum(i)),
+                format!("{}_{}_{}_not_null", r.namespace, r.oid, attnum(i)),
                 format!("{} IS NOT NULL", quote_ident(&c.name)),
             )
         })
@@ -826,10 +864,10 @@ fn table_constraints(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
         for (name, _) in not_null_constraints(r) {
             rows.push(row([
                 ("constraint_catalog", text(snapshot.database())),
-                ("constraint_schema", text("public")),
+                ("constraint_schema", text(Objects::schema_name(r))),
                 ("constraint_name", text(name)),
                 ("table_catalog", text(snapshot.database())),
-                ("table_schema", text("public")),
+                ("table_schema", text(Objects::schema_name(r))),
                 ("table_name", text(&r.name)),
                 ("constraint_type", text("CHECK")),
                 ("is_deferrable", yes_no(false)),
@@ -840,10 +878,10 @@ fn table_constraints(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
         for c in &r.constraints {
             rows.push(row([
                 ("constraint_catalog", text(snapshot.database())),
-                ("constraint_schema", text("public")),
+                ("constraint_schema", text(Objects::schema_name(r))),
                 ("constraint_name", text(&c.name)),
                 ("table_catalog", text(snapshot.database())),
-                ("table_schema", text("public")),
+                ("table_schema", text(Objects::schema_name(r))),
                 ("table_name", text(&r.name)),
                 ("constraint_type", text(constraint_type(c.kind))),
                 ("is_deferrable", yes_no(false)),
@@ -877,10 +915,10 @@ fn key_column_usage(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
                 let position = Value::Int4(i32::from(attnum(k)));
                 rows.push(row([
                     ("constraint_catalog", text(snapshot.database())),
-                    ("constraint_schema", text("public")),
+                    ("constraint_schema", text(Objects::schema_name(r))),
                     ("constraint_name", text(&c.name)),
                     ("table_catalog", text(snapshot.database())),
-                    ("table_schema", text("public")),
+                    ("table_schema", text(Objects::schema_name(r))),
                     ("table_name", text(&r.name)),
                     ("column_name", text(&col.name)),
                     ("ordinal_position", position.clone()),
@@ -913,10 +951,17 @@ fn referential_constraints(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
             });
             rows.push(row([
                 ("constraint_catalog", text(snapshot.database())),
-                ("constraint_schema", text("public")),
+                ("constraint_schema", text(Objects::schema_name(r))),
                 ("constraint_name", text(&c.name)),
                 ("unique_constraint_catalog", text(snapshot.database())),
-                ("unique_constraint_schema", text("public")),
+                (
+                    "unique_constraint_schema",
+                    text(
+                        objects
+                            .relation(c.ref_table_oid)
+                            .map_or("public", Objects::schema_name),
+                    ),
+                ),
                 (
                     "unique_constraint_name",
                     unique.map_or(Value::Null, |u| text(&u.name)),
@@ -936,7 +981,7 @@ fn check_constraints(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
         for (name, clause) in not_null_constraints(r) {
             rows.push(row([
                 ("constraint_catalog", text(snapshot.database())),
-                ("constraint_schema", text("public")),
+                ("constraint_schema", text(Objects::schema_name(r))),
                 ("constraint_name", text(name)),
                 ("check_clause", text(clause)),
             ]));
@@ -944,7 +989,7 @@ fn check_constraints(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
         for c in r.constraints.iter().filter(|c| c.kind == 'c') {
             rows.push(row([
                 ("constraint_catalog", text(snapshot.database())),
-                ("constraint_schema", text("public")),
+                ("constraint_schema", text(Objects::schema_name(r))),
                 ("constraint_name", text(&c.name)),
                 (
                     "check_clause",

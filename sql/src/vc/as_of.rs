@@ -77,7 +77,7 @@ pub fn rewrite(sql: &str) -> Option<String> {
         }
         parts.reverse();
         let table = match parts.as_slice() {
-            [schema, table] if schema.eq_ignore_ascii_case("public") => table.clone(),
+            [schema, table] => vdb_engine::table::qualified(schema, table),
             [table] => table.clone(),
             _ => {
                 s += 1;

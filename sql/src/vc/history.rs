@@ -133,7 +133,7 @@ pub fn as_of(table: &str, rev: &str) -> Result<Relation> {
             }],
             range: KeyRange::All,
         },
-        name: table.to_string(),
+        name: vdb_engine::table::split_qualified(table).1.to_string(),
     })
 }
 

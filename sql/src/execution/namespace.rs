@@ -1,0 +1,189 @@
+//! Schema (namespace) DDL against the root: CREATE SCHEMA adds a name to the root's schema set;
+//! DROP SCHEMA removes it, refusing (2BP01) while objects are keyed under it unless CASCADE,
+//! which drops them; ALTER SCHEMA .. RENAME TO re-keys every table, view and sequence of the
+//! schema and rewrites what names them (foreign keys, sequence owners, SERIAL defaults).
+
+use vdb_engine::prolly::NodeStore;
+use vdb_engine::table::{qualified, split_qualified, RootValue, PUBLIC_SCHEMA};
+
+use crate::error::{Error, Result};
+use crate::execution::insert::load;
+
+/// CREATE SCHEMA `name`: 42P06 if it exists (unless `if_not_exists`), 42939 for reserved names.
+pub fn create_schema(name: &str, if_not_exists: bool, root: &mut RootValue) -> Result<()> {
+    if name.starts_with("pg_") {
+        return Err(Error::invalid(
+            "42939",
+            format!("unacceptable schema name \"{name}\""),
+        ));
+    }
+    if root.has_schema(name) || crate::system::is_system_schema(name) {
+        if if_not_exists {
+            return Ok(());
+        }
+        return Err(Error::invalid(
+            "42P06",
+            format!("schema \"{name}\" already exists"),
+        ));
+    }
+    if name.contains('.') {
+        return Err(Error::Unsupported("schema names containing \".\"".into()));
+    }
+    root.put_schema(name);
+    Ok(())
+}
+
+/// DROP SCHEMA `names`: all are checked before any is dropped.
+pub fn drop_schemas(
+    names: &[String],
+    if_exists: bool,
+    cascade: bool,
+    root: &mut RootValue,
+    ns: &NodeStore,
+) -> Result<()> {
+    let mut dropping = Vec::new();
+    for name in names {
+        if name == PUBLIC_SCHEMA || crate::system::is_system_schema(name) {
+            return Err(Error::Unsupported(format!("DROP SCHEMA {name}")));
+        }
+        if !root.has_schema(name) {
+            if if_exists {
+                continue;
+            }
+            return Err(missing(name));
+        }
+        let objects = objects_in(root, name);
+        if !objects.is_empty() && !cascade {
+            return Err(Error::invalid(
+                "2BP01",
+                format!("cannot drop schema {name} because other objects depend on it"),
+            ));
+        }
+        dropping.push((name.clone(), objects));
+    }
+    for (name, _) in &dropping {
+        let prefix = format!("{name}.");
+        let views: Vec<String> = keys(root.view_names(), &prefix);
+        super::view::drop_views(&views, true, true, root)?;
+        let tables: Vec<String> = keys(root.table_names(), &prefix);
+        super::ddl::drop_tables_cascade(&tables, root, ns)?;
+        for sequence in keys(root.sequence_names(), &prefix) {
+            root.remove_sequence(&sequence);
+        }
+        root.remove_schema(name);
+    }
+    Ok(())
+}
+
+/// ALTER SCHEMA `from` RENAME TO `to` (`from` = `to`: only checks that it exists).
+pub fn rename_schema(from: &str, to: &str, root: &mut RootValue, ns: &NodeStore) -> Result<()> {
+    if !root.has_schema(from) {
+        return Err(missing(from));
+    }
+    if from == to {
+        return Ok(());
+    }
+    if from == PUBLIC_SCHEMA {
+        return Err(Error::Unsupported("renaming schema public".into()));
+    }
+    if to.starts_with("pg_") {
+        return Err(Error::invalid(
+            "42939",
+            format!("unacceptable schema name \"{to}\""),
+        ));
+    }
+    if root.has_schema(to) || crate::system::is_system_schema(to) {
+        return Err(Error::invalid(
+            "42P06",
+            format!("schema \"{to}\" already exists"),
+        ));
+    }
+    let prefix = format!("{from}.");
+    let rekey = |key: &str| -> String {
+        match key.strip_prefix(&prefix) {
+            Some(rest) => qualified(to, rest),
+            None => key.to_string(),
+        }
+    };
+    root.put_schema(to);
+    for key in keys(root.view_names(), &prefix) {
+        if let Some(view) = root.remove_view(&key) {
+            root.put_view(&rekey(&key), view);
+        }
+    }
+    for key in keys(root.sequence_names(), &prefix) {
+        if let Some(sequence) = root.remove_sequence(&key) {
+            root.put_sequence(&rekey(&key), sequence);
+        }
+    }
+    for key in keys(root.table_names(), &prefix) {
+        let table = load(&key, root, ns)?;
+        root.remove_table(&key);
+        root.put_table(&rekey(&key), &table)
+            .map_err(|e| Error::engine(format!("saving table \"{key}\""), e))?;
+    }
+    // What names the schema's objects follows them: foreign keys, SERIAL defaults, owners.
+    let names: Vec<String> = root.table_names().map(str::to_string).collect();
+    for name in names {
+        let table = load(&name, root, ns)?;
+        let mut schema = table.schema().clone();
+        let mut changed = false;
+        for fk in &mut schema.foreign_keys {
+            let renamed = rekey(&fk.ref_table);
+            changed |= renamed != fk.ref_table;
+            fk.ref_table = renamed;
+        }
+        for column in &mut schema.columns {
+            let Some(seq) = column
+                .default
+                .as_deref()
+                .and_then(crate::system::nextval_sequence)
+            else {
+                continue;
+            };
+            let renamed = rekey(&seq);
+            if renamed != seq {
+                column.default = Some(crate::planner::nextval_default(&renamed));
+                changed = true;
+            }
+        }
+        if changed {
+            let table = table
+                .with_schema(schema)
+                .map_err(|e| Error::engine(format!("rebuilding table \"{name}\""), e))?;
+            root.put_table(&name, &table)
+                .map_err(|e| Error::engine(format!("saving table \"{name}\""), e))?;
+        }
+    }
+    let sequences: Vec<String> = root.sequence_names().map(str::to_string).collect();
+    for name in sequences {
+        if let Some(owner) = root
+            .get_sequence_mut(&name)
+            .and_then(|s| s.owned_by.as_mut())
+        {
+            owner.0 = rekey(&owner.0);
+        }
+    }
+    root.remove_schema(from);
+    Ok(())
+}
+
+/// The keys of the tables, views and sequences in schema `name`.
+fn objects_in(root: &RootValue, name: &str) -> Vec<String> {
+    let prefix = format!("{name}.");
+    let mut all = keys(root.table_names(), &prefix);
+    all.extend(keys(root.view_names(), &prefix));
+    all.extend(keys(root.sequence_names(), &prefix));
+    all
+}
+
+fn keys<'a>(names: impl Iterator<Item = &'a str>, prefix: &str) -> Vec<String> {
+    names
+        .filter(|k| k.starts_with(prefix) && !split_qualified(k).1.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn missing(name: &str) -> Error {
+    Error::invalid("3F000", format!("schema \"{name}\" does not exist"))
+}
