@@ -1217,6 +1217,12 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         if let Some(statements) = delete_returning_unaliased(sql) {
             return Ok(statements);
         }
+        // sqlparser reads only parenthesized GROUPING SETS elements.
+        if let Some(text) = crate::planner::parenthesize_grouping_sets(sql) {
+            if let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, &text) {
+                return Ok(statements);
+            }
+        }
         // sqlparser reads `COPY ... FROM STDIN` as followed by inline data, after a `;`:
         // a lone COPY FROM STDIN, as clients send it, parses once that `;` is supplied.
         let copy = Parser::parse_sql(&PostgreSqlDialect {}, &format!("{sql};"))

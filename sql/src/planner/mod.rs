@@ -10,6 +10,7 @@ mod constraint;
 pub mod context;
 mod expr;
 mod function;
+mod grouping_sets;
 mod join;
 mod on_conflict;
 mod optimizer;
@@ -29,6 +30,7 @@ mod window;
 pub use alter::AlterTable;
 pub use constraint::bind_check;
 pub use expr::{ident_name, Scope, ScopeColumn, Typed};
+pub use grouping_sets::parenthesize_elements as parenthesize_grouping_sets;
 pub use on_conflict::{ConflictAction, ConflictTarget, OnConflict};
 pub use optimizer::{optimize, RULES};
 pub use plan::{
