@@ -1217,8 +1217,8 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         if let Some(statements) = delete_returning_unaliased(sql) {
             return Ok(statements);
         }
-        // sqlparser reads only parenthesized GROUPING SETS elements.
-        if let Some(text) = crate::planner::parenthesize_grouping_sets(sql) {
+        // sqlparser reads only parenthesized GROUPING SETS elements, and no frame EXCLUDE.
+        if let Some(text) = crate::planner::rewrite_unparsed_syntax(sql) {
             if let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, &text) {
                 return Ok(statements);
             }
