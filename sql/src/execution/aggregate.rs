@@ -13,6 +13,8 @@ use crate::expr::{BinaryOp, Expr};
 use crate::planner::{AggregateCall, AggregateFunction};
 use crate::types::cast;
 
+use super::statistics::Moments;
+
 /// The running state of one aggregate over one group.
 #[derive(Clone, Debug)]
 pub(super) enum Accumulator {
@@ -28,6 +30,8 @@ pub(super) enum Accumulator {
     Array(Vec<(Vec<Value>, Value)>),
     /// bool_and / bool_or so far (None: no non-NULL input yet).
     Bool(Option<bool>),
+    /// Running sums of a statistical aggregate.
+    Moments(Box<Moments>),
 }
 
 impl Accumulator {
@@ -49,6 +53,7 @@ impl Accumulator {
             | AggregateFunction::PercentileDisc
             | AggregateFunction::Mode => Accumulator::Array(Vec::new()),
             AggregateFunction::BoolAnd | AggregateFunction::BoolOr => Accumulator::Bool(None),
+            AggregateFunction::Statistic(_) => Accumulator::Moments(Box::default()),
         }
     }
 
@@ -62,11 +67,14 @@ impl Accumulator {
             items.push((keys, value));
             return Ok(());
         }
+        if let Accumulator::Moments(moments) = self {
+            return moments.add(value);
+        }
         if value.is_null() && call.function != AggregateFunction::CountStar {
             return Ok(());
         }
         match self {
-            Accumulator::Array(_) => {}
+            Accumulator::Array(_) | Accumulator::Moments(_) => {}
             Accumulator::Bool(state) => {
                 let b = value == Value::Bool(true);
                 *state = Some(match (*state, call.function) {
@@ -129,6 +137,10 @@ impl Accumulator {
             },
             Accumulator::Min(v) | Accumulator::Max(v) => v.unwrap_or(Value::Null),
             Accumulator::Bool(b) => b.map_or(Value::Null, Value::Bool),
+            Accumulator::Moments(moments) => match call.function {
+                AggregateFunction::Statistic(statistic) => moments.finish(statistic)?,
+                _ => Value::Null,
+            },
             Accumulator::Array(items) if items.is_empty() => Value::Null,
             Accumulator::Array(mut items) => {
                 items.sort_by(|(a, _), (b, _)| super::sort::compare_keys(a, b, &call.order_by));

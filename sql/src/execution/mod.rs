@@ -26,6 +26,7 @@ mod scan;
 mod sequence;
 mod setop;
 mod sort;
+mod statistics;
 mod update;
 mod values;
 mod version;

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::expr::{Builtin, Function};
 use crate::planner::expr::{bind, boolean, ident_name, Scope, ScopeColumn, Typed};
 use crate::planner::grouping_sets::GroupingSets;
-use crate::planner::plan::{AggregateCall, AggregateFunction, SortKey};
+use crate::planner::plan::{AggregateCall, AggregateFunction, SortKey, Statistic};
 use crate::types::{numeric_rank, type_name};
 
 const AGGREGATES: &[&str] = &[
@@ -35,6 +35,24 @@ const AGGREGATES: &[&str] = &[
     "percentile_disc",
     "mode",
     "grouping",
+    "var_pop",
+    "var_samp",
+    "variance",
+    "stddev_pop",
+    "stddev_samp",
+    "stddev",
+    "covar_pop",
+    "covar_samp",
+    "corr",
+    "regr_count",
+    "regr_sxx",
+    "regr_syy",
+    "regr_sxy",
+    "regr_avgx",
+    "regr_avgy",
+    "regr_r2",
+    "regr_slope",
+    "regr_intercept",
 ];
 
 /// Whether `f` names an aggregate function.
@@ -470,6 +488,9 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
         list.duplicate_treatment,
         Some(ast::DuplicateTreatment::Distinct)
     );
+    if let Some(statistic) = Statistic::from_name(&name).filter(|s| s.is_pair()) {
+        return pair_call(statistic, &name, list, distinct, filter, input);
+    }
     let arg = match list.args.as_slice() {
         [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)] if name == "count" => {
             return Ok(AggregateCall {
@@ -483,6 +504,11 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
             });
         }
         [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] => e,
+        [_, _, ..] if name == "count" && distinct => {
+            return Err(Error::undefined_function(
+                "function count(DISTINCT ...) with more than one argument does not exist",
+            ))
+        }
         _ => {
             return Err(Error::undefined_function(format!(
                 "function {name} with these arguments does not exist"
@@ -536,6 +562,17 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
             },
         ),
         "min" => (AggregateFunction::Min, arg_type.clone()),
+        _ if Statistic::from_name(&name).is_some() => {
+            let statistic = Statistic::from_name(&name).unwrap_or(Statistic::VarPop);
+            let ty = match &arg_type {
+                Type::Float4 | Type::Float8 => Type::Float8,
+                t if numeric_rank(t).is_some_and(|r| r <= 3) => Type::Numeric {
+                    precision_scale: None,
+                },
+                _ => return Err(no_function()),
+            };
+            (AggregateFunction::Statistic(statistic), ty)
+        }
         "bool_and" | "every" | "bool_or" if arg_type == Type::Bool => {
             let f = if name == "bool_or" {
                 AggregateFunction::BoolOr
@@ -564,6 +601,63 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
         ty,
         distinct,
         order_by,
+        filter,
+        direct_args: Vec::new(),
+    })
+}
+
+/// A statistic over `(y, x)` pairs of double precision: its argument is the array `[y, x]`.
+fn pair_call(
+    statistic: Statistic,
+    name: &str,
+    list: &ast::FunctionArgumentList,
+    distinct: bool,
+    filter: Option<crate::expr::Expr>,
+    input: &Scope,
+) -> Result<AggregateCall> {
+    let args: Vec<&ast::Expr> = list
+        .args
+        .iter()
+        .filter_map(|a| match a {
+            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some(e),
+            _ => None,
+        })
+        .collect();
+    if args.len() != 2 || list.args.len() != 2 {
+        return Err(Error::undefined_function(format!(
+            "function {name} with these arguments does not exist"
+        )));
+    }
+    let mut pair = Vec::new();
+    for arg in args {
+        if contains_aggregate([arg]) {
+            return Err(Error::invalid(
+                "42803",
+                "aggregate function calls cannot be nested",
+            ));
+        }
+        let bound = bind(arg, input)?;
+        let ty = bound.resolved_type();
+        if numeric_rank(&ty).is_none() {
+            return Err(Error::undefined_function(format!(
+                "function {name}({}, {}) does not exist",
+                type_name(&ty),
+                type_name(&ty)
+            )));
+        }
+        pair.push(bound.coerce(&Type::Float8, name)?);
+    }
+    let ty = if statistic == Statistic::RegrCount {
+        Type::Int8
+    } else {
+        Type::Float8
+    };
+    Ok(AggregateCall {
+        function: AggregateFunction::Statistic(statistic),
+        arg: Some(crate::expr::Expr::Array(pair)),
+        ty,
+        distinct,
+        order_by: Vec::new(),
         filter,
         direct_args: Vec::new(),
     })

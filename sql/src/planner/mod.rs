@@ -35,7 +35,7 @@ pub use on_conflict::{ConflictAction, ConflictTarget, OnConflict};
 pub use optimizer::{optimize, RULES};
 pub use plan::{
     AggregateCall, AggregateFunction, DiffPair, JoinKind, KeyRange, Plan, Planned, SetOperator,
-    SortKey, TableVersion, WorkSlot,
+    SortKey, Statistic, TableVersion, WorkSlot,
 };
 pub use schema_change::SchemaChange;
 pub use sequence::nextval_default;

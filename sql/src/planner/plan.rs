@@ -57,6 +57,63 @@ pub enum AggregateFunction {
     /// set (the first argument the most significant bit). Its `direct_args` are the keys'
     /// positions as Int4 literals; it has no argument.
     Grouping,
+    /// Variance, standard deviation, covariance, correlation, regression (`statistics.rs`).
+    Statistic(Statistic),
+}
+
+/// A statistical aggregate. The pair ones take `(y, x)`, their argument the array `[y, x]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Statistic {
+    VarPop,
+    VarSamp,
+    StddevPop,
+    StddevSamp,
+    CovarPop,
+    CovarSamp,
+    Corr,
+    RegrCount,
+    RegrSxx,
+    RegrSyy,
+    RegrSxy,
+    RegrAvgx,
+    RegrAvgy,
+    RegrR2,
+    RegrSlope,
+    RegrIntercept,
+}
+
+impl Statistic {
+    /// The statistic a function name stands for.
+    pub fn from_name(name: &str) -> Option<Statistic> {
+        use Statistic::*;
+        Some(match name {
+            "var_pop" => VarPop,
+            "var_samp" | "variance" => VarSamp,
+            "stddev_pop" => StddevPop,
+            "stddev_samp" | "stddev" => StddevSamp,
+            "covar_pop" => CovarPop,
+            "covar_samp" => CovarSamp,
+            "corr" => Corr,
+            "regr_count" => RegrCount,
+            "regr_sxx" => RegrSxx,
+            "regr_syy" => RegrSyy,
+            "regr_sxy" => RegrSxy,
+            "regr_avgx" => RegrAvgx,
+            "regr_avgy" => RegrAvgy,
+            "regr_r2" => RegrR2,
+            "regr_slope" => RegrSlope,
+            "regr_intercept" => RegrIntercept,
+            _ => return None,
+        })
+    }
+
+    /// Whether it takes (y, x) pairs.
+    pub fn is_pair(self) -> bool {
+        !matches!(
+            self,
+            Statistic::VarPop | Statistic::VarSamp | Statistic::StddevPop | Statistic::StddevSamp
+        )
+    }
 }
 
 /// One aggregate call: its function, its argument over the input row, and its result type.
