@@ -176,7 +176,7 @@ fn json_array(items: &[Value], jsonb: bool) -> Result<Value> {
 /// sum / count with numeric division's scale (PostgreSQL's avg over integers and numerics).
 fn average(sum: Value, count: i64) -> Result<Value> {
     let divisor = match sum {
-        Value::Float8(_) => Value::Float8(count as f64),
+        Value::Float8(_) | Value::Interval(_) => Value::Float8(count as f64),
         _ => Value::Numeric(Numeric::Finite(BigDecimal::from(count))),
     };
     Expr::Binary(

@@ -558,6 +558,7 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
                     precision_scale: None,
                 },
                 Type::Float4 | Type::Float8 => Type::Float8,
+                Type::Interval => Type::Interval,
                 _ => return Err(no_function()),
             },
         ),
