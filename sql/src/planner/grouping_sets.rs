@@ -23,12 +23,19 @@ pub struct GroupingSets {
     pub sets: Vec<Vec<usize>>,
 }
 
+/// The first GROUP BY item of `GROUP BY DISTINCT ...` as the parser's fallback rewrites it
+/// (sqlparser reads no DISTINCT there).
+const DISTINCT_MARKER: &str = "#group by distinct";
+
 /// Expands `items`; `resolve` turns an item (a position, an alias) into the expression it stands
-/// for.
+/// for. With `GROUP BY DISTINCT`, duplicate sets (as sets of keys) are dropped.
 pub fn expand(
     items: &[ast::Expr],
     resolve: &dyn Fn(&ast::Expr) -> Result<ast::Expr>,
 ) -> Result<GroupingSets> {
+    let distinct = matches!(items.first(), Some(ast::Expr::Identifier(i))
+        if i.quote_style == Some('"') && i.value == DISTINCT_MARKER);
+    let items = if distinct { &items[1..] } else { items };
     let mut expansion = Expansion {
         keys: Vec::new(),
         resolve,
@@ -37,6 +44,16 @@ pub fn expand(
     for item in items {
         let item_sets = expansion.item(item)?;
         sets = cross(&sets, &item_sets)?;
+    }
+    if distinct {
+        let mut seen: Vec<Vec<usize>> = Vec::new();
+        sets.retain(|set| {
+            let mut sorted = set.clone();
+            sorted.sort_unstable();
+            let fresh = !seen.contains(&sorted);
+            seen.push(sorted);
+            fresh
+        });
     }
     Ok(GroupingSets {
         keys: expansion.keys,
@@ -214,8 +231,9 @@ fn nested(expr: &ast::Expr) -> Error {
 
 /// The text of `sql` with each bare element of a `GROUPING SETS (...)` list parenthesized
 /// (`GROUPING SETS (a, (b, c), ())` becomes `GROUPING SETS ((a), (b, c), ())`): sqlparser reads
-/// only parenthesized elements there, where PostgreSQL takes any grouping element. `None` when
-/// there is nothing to rewrite.
+/// only parenthesized elements there, where PostgreSQL takes any grouping element. The
+/// DISTINCT of `GROUP BY DISTINCT` becomes a marker first item. `None` when there is nothing
+/// to rewrite.
 pub fn parenthesize_elements(sql: &str) -> Option<String> {
     use sqlparser::dialect::PostgreSqlDialect;
     use sqlparser::keywords::Keyword;
@@ -225,10 +243,21 @@ pub fn parenthesize_elements(sql: &str) -> Option<String> {
         .filter(|&i| !matches!(tokens[i], Token::Whitespace(_)))
         .collect();
     let keyword = |i: usize, k: Keyword| matches!(&tokens[i], Token::Word(w) if w.keyword == k && w.quote_style.is_none());
-    // Token positions before which to insert "(" and ")".
+    // Token positions before which to insert "(" and ")"; DISTINCT tokens to mark.
     let mut opens = Vec::new();
     let mut closes = Vec::new();
+    let mut distinct = Vec::new();
     for n in 0..significant.len() {
+        if keyword(significant[n], Keyword::GROUP)
+            && significant
+                .get(n + 1)
+                .is_some_and(|&j| keyword(j, Keyword::BY))
+            && significant
+                .get(n + 2)
+                .is_some_and(|&j| keyword(j, Keyword::DISTINCT))
+        {
+            distinct.push(significant[n + 2]);
+        }
         let is_sets = keyword(significant[n], Keyword::GROUPING)
             && significant
                 .get(n + 1)
@@ -269,11 +298,15 @@ pub fn parenthesize_elements(sql: &str) -> Option<String> {
             k += 1;
         }
     }
-    if opens.is_empty() {
+    if opens.is_empty() && distinct.is_empty() {
         return None;
     }
     let mut text = String::with_capacity(sql.len() + 2 * opens.len());
     for (i, token) in tokens.iter().enumerate() {
+        if distinct.contains(&i) {
+            text.push_str(&format!("\"{DISTINCT_MARKER}\","));
+            continue;
+        }
         for _ in closes.iter().filter(|&&c| c == i) {
             text.push(')');
         }
