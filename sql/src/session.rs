@@ -1364,6 +1364,12 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
                 return Ok(statements);
             }
         }
+        // sqlparser reads only parenthesized GROUPING SETS elements, and no frame EXCLUDE.
+        if let Some(text) = crate::planner::rewrite_unparsed_syntax(sql) {
+            if let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, &text) {
+                return Ok(statements);
+            }
+        }
         // sqlparser reads `COPY ... FROM STDIN` as followed by inline data, after a `;`:
         // a lone COPY FROM STDIN, as clients send it, parses once that `;` is supplied.
         let copy = Parser::parse_sql(&PostgreSqlDialect {}, &format!("{sql};"))

@@ -13,6 +13,8 @@ use crate::expr::{BinaryOp, Expr};
 use crate::planner::{AggregateCall, AggregateFunction};
 use crate::types::cast;
 
+use super::statistics::Moments;
+
 /// The running state of one aggregate over one group.
 #[derive(Clone, Debug)]
 pub(super) enum Accumulator {
@@ -28,12 +30,16 @@ pub(super) enum Accumulator {
     Array(Vec<(Vec<Value>, Value)>),
     /// bool_and / bool_or so far (None: no non-NULL input yet).
     Bool(Option<bool>),
+    /// Running sums of a statistical aggregate.
+    Moments(Box<Moments>),
 }
 
 impl Accumulator {
     pub(super) fn new(call: &AggregateCall) -> Accumulator {
         match call.function {
-            AggregateFunction::CountStar | AggregateFunction::Count => Accumulator::Count(0),
+            AggregateFunction::CountStar
+            | AggregateFunction::Count
+            | AggregateFunction::Grouping => Accumulator::Count(0),
             AggregateFunction::Sum | AggregateFunction::Avg => Accumulator::Sum {
                 sum: None,
                 count: 0,
@@ -47,6 +53,7 @@ impl Accumulator {
             | AggregateFunction::PercentileDisc
             | AggregateFunction::Mode => Accumulator::Array(Vec::new()),
             AggregateFunction::BoolAnd | AggregateFunction::BoolOr => Accumulator::Bool(None),
+            AggregateFunction::Statistic(_) => Accumulator::Moments(Box::default()),
         }
     }
 
@@ -60,11 +67,14 @@ impl Accumulator {
             items.push((keys, value));
             return Ok(());
         }
+        if let Accumulator::Moments(moments) = self {
+            return moments.add(value);
+        }
         if value.is_null() && call.function != AggregateFunction::CountStar {
             return Ok(());
         }
         match self {
-            Accumulator::Array(_) => {}
+            Accumulator::Array(_) | Accumulator::Moments(_) => {}
             Accumulator::Bool(state) => {
                 let b = value == Value::Bool(true);
                 *state = Some(match (*state, call.function) {
@@ -127,6 +137,10 @@ impl Accumulator {
             },
             Accumulator::Min(v) | Accumulator::Max(v) => v.unwrap_or(Value::Null),
             Accumulator::Bool(b) => b.map_or(Value::Null, Value::Bool),
+            Accumulator::Moments(moments) => match call.function {
+                AggregateFunction::Statistic(statistic) => moments.finish(statistic)?,
+                _ => Value::Null,
+            },
             Accumulator::Array(items) if items.is_empty() => Value::Null,
             Accumulator::Array(mut items) => {
                 items.sort_by(|(a, _), (b, _)| super::sort::compare_keys(a, b, &call.order_by));
@@ -162,7 +176,7 @@ fn json_array(items: &[Value], jsonb: bool) -> Result<Value> {
 /// sum / count with numeric division's scale (PostgreSQL's avg over integers and numerics).
 fn average(sum: Value, count: i64) -> Result<Value> {
     let divisor = match sum {
-        Value::Float8(_) => Value::Float8(count as f64),
+        Value::Float8(_) | Value::Interval(_) => Value::Float8(count as f64),
         _ => Value::Numeric(Numeric::Finite(BigDecimal::from(count))),
     };
     Expr::Binary(
@@ -173,11 +187,20 @@ fn average(sum: Value, count: i64) -> Result<Value> {
     .eval(&[])
 }
 
-/// Groups `source` by `group_by` and computes `aggregates` per group.
-pub fn aggregate(source: Rows, group_by: &[Expr], aggregates: &[AggregateCall]) -> Result<Rows> {
-    let mut groups: BTreeMap<OrdRow, Vec<Accumulator>> = BTreeMap::new();
+/// Groups `source` by each grouping set of `group_by` in one pass (every row feeds one group
+/// of every set) and computes `aggregates` per group. A group's key holds NULL for the keys
+/// not in its set; groups are identified by (set, key), so a real NULL key and a key absent
+/// from the set stay apart.
+pub fn aggregate(
+    source: Rows,
+    group_by: &[Expr],
+    sets: &[Vec<usize>],
+    aggregates: &[AggregateCall],
+) -> Result<Rows> {
+    type Group = (usize, OrdRow);
+    let mut groups: BTreeMap<Group, Vec<Accumulator>> = BTreeMap::new();
     // Per group and DISTINCT aggregate: the argument values already seen.
-    let mut seen: BTreeMap<(OrdRow, usize), BTreeSet<OrdRow>> = BTreeMap::new();
+    let mut seen: BTreeMap<(Group, usize), BTreeSet<OrdRow>> = BTreeMap::new();
     for row in source {
         let row = row?;
         let key = group_by
@@ -202,47 +225,86 @@ pub fn aggregate(source: Rows, group_by: &[Expr], aggregates: &[AggregateCall]) 
             })
             .collect::<Result<Vec<_>>>()?;
         // FILTER (WHERE ...): a row the filter rejects is not an input at all.
-        let mut fresh = aggregates
+        let passes = aggregates
             .iter()
             .map(|call| match &call.filter {
                 Some(f) => Ok(f.eval(&row)? == Value::Bool(true)),
                 None => Ok(true),
             })
             .collect::<Result<Vec<_>>>()?;
-        for (i, call) in aggregates.iter().enumerate() {
-            if !call.distinct || !fresh[i] {
-                continue;
+        for (s, set) in sets.iter().enumerate() {
+            let group: Group = (s, OrdRow(set_key(&key, set)));
+            let mut fresh = passes.clone();
+            for (i, call) in aggregates.iter().enumerate() {
+                if !call.distinct || !fresh[i] {
+                    continue;
+                }
+                let seen = seen
+                    .entry(((group.0, OrdRow(group.1 .0.clone())), i))
+                    .or_default();
+                fresh[i] = seen.insert(OrdRow(vec![values[i].clone()]));
             }
-            let set = seen.entry((OrdRow(key.clone()), i)).or_default();
-            fresh[i] = set.insert(OrdRow(vec![values[i].clone()]));
-        }
-        let accumulators = groups
-            .entry(OrdRow(key))
-            .or_insert_with(|| aggregates.iter().map(Accumulator::new).collect());
-        let inputs = accumulators
-            .iter_mut()
-            .zip(aggregates)
-            .zip(values)
-            .zip(fresh)
-            .zip(order_keys);
-        for ((((acc, call), value), fresh), keys) in inputs {
-            if fresh {
-                acc.add(call, value, keys)?;
+            let accumulators = groups
+                .entry(group)
+                .or_insert_with(|| aggregates.iter().map(Accumulator::new).collect());
+            let inputs = accumulators
+                .iter_mut()
+                .zip(aggregates)
+                .zip(&values)
+                .zip(fresh)
+                .zip(&order_keys);
+            for ((((acc, call), value), fresh), keys) in inputs {
+                if fresh {
+                    acc.add(call, value.clone(), keys.clone())?;
+                }
             }
         }
     }
-    if groups.is_empty() && group_by.is_empty() {
-        groups.insert(
-            OrdRow(Vec::new()),
-            aggregates.iter().map(Accumulator::new).collect(),
-        );
+    // A set without keys has its one group even over no input.
+    for (s, set) in sets.iter().enumerate() {
+        if set.is_empty() {
+            groups
+                .entry((s, OrdRow(vec![Value::Null; group_by.len()])))
+                .or_insert_with(|| aggregates.iter().map(Accumulator::new).collect());
+        }
     }
     let mut out = Vec::with_capacity(groups.len());
-    for (OrdRow(mut key), accumulators) in groups {
+    for ((s, OrdRow(mut key)), accumulators) in groups {
         for (acc, call) in accumulators.into_iter().zip(aggregates) {
-            key.push(acc.finish(call)?);
+            key.push(match call.function {
+                AggregateFunction::Grouping => grouping_mask(call, &sets[s]),
+                _ => acc.finish(call)?,
+            });
         }
         out.push(Ok(key));
     }
     Ok(Box::new(out.into_iter()))
+}
+
+/// The row's key values for a set: the keys not in it read NULL.
+fn set_key(key: &[Value], set: &[usize]) -> Vec<Value> {
+    key.iter()
+        .enumerate()
+        .map(|(i, v)| {
+            if set.contains(&i) {
+                v.clone()
+            } else {
+                Value::Null
+            }
+        })
+        .collect()
+}
+
+/// `grouping(...)` for a set: one bit per argument, set when its key is not in the set.
+fn grouping_mask(call: &AggregateCall, set: &[usize]) -> Value {
+    let mask = call.direct_args.iter().fold(0i32, |mask, arg| {
+        let absent = match arg {
+            Expr::Literal(Value::Int4(k)) => {
+                usize::try_from(*k).map_or(true, |k| !set.contains(&k))
+            }
+            _ => true,
+        };
+        (mask << 1) | i32::from(absent)
+    });
+    Value::Int4(mask)
 }

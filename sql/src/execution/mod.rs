@@ -27,6 +27,7 @@ mod scan;
 mod sequence;
 mod setop;
 mod sort;
+mod statistics;
 mod update;
 mod values;
 mod version;
@@ -236,8 +237,9 @@ fn build(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
         Plan::Aggregate {
             source,
             group_by,
+            sets,
             aggregates,
-        } => aggregate::aggregate(query(*source, root, ns)?, &group_by, &aggregates)?,
+        } => aggregate::aggregate(query(*source, root, ns)?, &group_by, &sets, &aggregates)?,
         Plan::Sort { source, keys } => sort::sort(query(*source, root, ns)?, &keys)?,
         Plan::Window { source, calls } => window::window(query(*source, root, ns)?, &calls)?,
         Plan::SetOperation {

@@ -18,7 +18,9 @@ use crate::execution::aggregate::Accumulator;
 use crate::execution::sort::compare_keys;
 use crate::execution::Rows;
 use crate::expr::{BinaryOp, Expr, Row};
-use crate::planner::{AggregateCall, FrameBound, FrameUnits, SortKey, WindowCall, WindowFunction};
+use crate::planner::{
+    AggregateCall, Exclusion, FrameBound, FrameUnits, SortKey, WindowCall, WindowFunction,
+};
 use crate::types::cast;
 
 /// `source` with the results of `calls` appended to each row.
@@ -248,9 +250,10 @@ fn frame_value(call: &WindowCall, p: &Partition<'_>) -> Result<Vec<Value>> {
     let mut out = Vec::with_capacity(p.len());
     for (i, row) in p.rows.iter().enumerate() {
         let (start, end) = bounds.at(i, p)?;
+        let frame = frame_rows(call.frame.exclude, i, start, end, p);
         let position = match call.function {
-            WindowFunction::FirstValue => Some(start),
-            WindowFunction::LastValue => end.checked_sub(1),
+            WindowFunction::FirstValue => frame.first().copied(),
+            WindowFunction::LastValue => frame.last().copied(),
             _ => match call.args[1].eval(row)? {
                 Value::Null => None,
                 v => {
@@ -261,20 +264,43 @@ fn frame_value(call: &WindowCall, p: &Partition<'_>) -> Result<Vec<Value>> {
                             "argument of nth_value must be greater than zero",
                         ));
                     }
-                    start.checked_add(nth as usize - 1)
+                    usize::try_from(nth - 1)
+                        .ok()
+                        .and_then(|k| frame.get(k).copied())
                 }
             },
         };
         out.push(match position {
-            Some(j) if j >= start && j < end => call.args[0].eval(p.rows[j])?,
-            _ => Value::Null,
+            Some(j) => call.args[0].eval(p.rows[j])?,
+            None => Value::Null,
         });
     }
     Ok(out)
 }
 
+/// The positions of row `i`'s frame `[start, end)` less the rows its EXCLUDE leaves out.
+fn frame_rows(
+    exclude: Exclusion,
+    i: usize,
+    start: usize,
+    end: usize,
+    p: &Partition<'_>,
+) -> Vec<usize> {
+    let g = p.group[i];
+    let peers = p.group_start[g]..p.group_end[g];
+    (start..end)
+        .filter(|&j| match exclude {
+            Exclusion::NoOthers => true,
+            Exclusion::CurrentRow => j != i,
+            Exclusion::Group => !peers.contains(&j),
+            Exclusion::Ties => j == i || !peers.contains(&j),
+        })
+        .collect()
+}
+
 /// An aggregate over each row's frame. While the frame's start stays put and its end does
 /// not move back, one accumulator grows; a frame equal to the previous row's reuses its value.
+/// A frame with an EXCLUDE is folded afresh for each row.
 fn frame_aggregate(
     call: &WindowCall,
     aggregate: &AggregateCall,
@@ -288,12 +314,31 @@ fn frame_aggregate(
             .iter()
             .map(|a| a.eval(row))
             .collect::<Result<Vec<_>>>()?;
-        inputs.push(match &aggregate.arg {
-            Some(arg) => arg.eval(&args)?,
-            None => Value::Bool(true),
+        // FILTER (WHERE ...): a row the filter rejects is no input.
+        let passes = match &aggregate.filter {
+            Some(f) => f.eval(&args)? == Value::Bool(true),
+            None => true,
+        };
+        inputs.push(match (&aggregate.arg, passes) {
+            (_, false) => None,
+            (Some(arg), true) => Some(arg.eval(&args)?),
+            (None, true) => Some(Value::Bool(true)),
         });
     }
     let mut out = Vec::with_capacity(p.len());
+    if call.frame.exclude != Exclusion::NoOthers {
+        for i in 0..p.len() {
+            let (start, end) = bounds.at(i, p)?;
+            let mut acc = Accumulator::new(aggregate);
+            for j in frame_rows(call.frame.exclude, i, start, end, p) {
+                if let Some(input) = &inputs[j] {
+                    acc.add(aggregate, input.clone(), Vec::new())?;
+                }
+            }
+            out.push(acc.finish(aggregate)?);
+        }
+        return Ok(out);
+    }
     let mut acc = Accumulator::new(aggregate);
     let (mut acc_start, mut acc_end) = (0, 0);
     let mut last: Option<((usize, usize), Value)> = None;
@@ -310,7 +355,7 @@ fn frame_aggregate(
             acc = Accumulator::new(aggregate);
             (acc_start, acc_end) = (start, start);
         }
-        for input in &inputs[acc_end..end] {
+        for input in inputs[acc_end..end].iter().flatten() {
             acc.add(aggregate, input.clone(), Vec::new())?;
         }
         acc_end = end;

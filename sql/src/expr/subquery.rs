@@ -180,10 +180,12 @@ pub(crate) fn bind_plan(plan: Plan, depth: usize, row: &[Value]) -> Plan {
         Plan::Aggregate {
             source,
             group_by,
+            sets,
             aggregates,
         } => Plan::Aggregate {
             source: b(source),
             group_by: group_by.into_iter().map(e).collect(),
+            sets,
             aggregates: aggregates
                 .into_iter()
                 .map(|a| AggregateCall {

@@ -15,7 +15,8 @@ use vdb_engine::value::Type;
 use crate::error::{Error, Result};
 use crate::expr::{Builtin, Function};
 use crate::planner::expr::{bind, boolean, ident_name, Scope, ScopeColumn, Typed};
-use crate::planner::plan::{AggregateCall, AggregateFunction, SortKey};
+use crate::planner::grouping_sets::GroupingSets;
+use crate::planner::plan::{AggregateCall, AggregateFunction, SortKey, Statistic};
 use crate::types::{numeric_rank, type_name};
 
 const AGGREGATES: &[&str] = &[
@@ -33,6 +34,25 @@ const AGGREGATES: &[&str] = &[
     "percentile_cont",
     "percentile_disc",
     "mode",
+    "grouping",
+    "var_pop",
+    "var_samp",
+    "variance",
+    "stddev_pop",
+    "stddev_samp",
+    "stddev",
+    "covar_pop",
+    "covar_samp",
+    "corr",
+    "regr_count",
+    "regr_sxx",
+    "regr_syy",
+    "regr_sxy",
+    "regr_avgx",
+    "regr_avgy",
+    "regr_r2",
+    "regr_slope",
+    "regr_intercept",
 ];
 
 /// Whether `f` names an aggregate function.
@@ -83,20 +103,29 @@ pub(super) fn calls_outside_subqueries<'a>(
 pub struct Grouping {
     keys: Vec<ast::Expr>,
     pub group_by: Vec<crate::expr::Expr>,
+    /// The grouping sets, each the indices of the keys it groups by (one set of every key for
+    /// a plain GROUP BY).
+    pub sets: Vec<Vec<usize>>,
     pub aggregates: Vec<AggregateCall>,
     aggregate_asts: Vec<ast::Expr>,
     output: Scope,
+    /// Input columns functionally dependent on the keys (the other columns of a table whose
+    /// primary key is grouped): each reads as the group's one value.
+    dependent: Vec<usize>,
 }
 
 impl Grouping {
     /// Binds the GROUP BY keys against the input scope.
-    pub fn new(keys: Vec<ast::Expr>, input: &Scope) -> Result<Grouping> {
+    pub fn new(sets: GroupingSets, input: &Scope) -> Result<Grouping> {
+        let GroupingSets { keys, sets } = sets;
         let mut grouping = Grouping {
             keys: Vec::new(),
             group_by: Vec::new(),
+            sets,
             aggregates: Vec::new(),
             aggregate_asts: Vec::new(),
             output: Scope::default(),
+            dependent: Vec::new(),
         };
         for (i, key) in keys.into_iter().enumerate() {
             if contains_aggregate([&key]) {
@@ -129,6 +158,55 @@ impl Grouping {
             grouping.keys.push(key);
         }
         Ok(grouping)
+    }
+
+    /// Lets the columns of each table in `keyed` (its name and primary-key positions) be named
+    /// ungrouped when the whole primary key is grouped, as PostgreSQL allows. Only a plain
+    /// GROUP BY: a key absent from a grouping set does not determine the other columns.
+    pub fn allow_dependent(&mut self, keyed: &[(String, Vec<usize>)], input: &Scope) {
+        if !matches!(self.sets.as_slice(), [one] if one.len() == self.group_by.len()) {
+            return;
+        }
+        for (relation, key) in keyed {
+            let columns: Vec<usize> = (0..input.columns.len())
+                .filter(|&c| input.columns[c].relation.as_deref() == Some(relation.as_str()))
+                .collect();
+            let grouped = key.iter().all(|&k| {
+                columns
+                    .get(k)
+                    .is_some_and(|c| self.group_by.contains(&crate::expr::Expr::Column(*c)))
+            });
+            if grouped && !key.is_empty() {
+                self.dependent.extend(columns);
+            }
+        }
+    }
+
+    /// The aggregate column reading dependent input column `column` (`expr` names it).
+    fn dependent_column(&mut self, expr: &ast::Expr, column: usize, input: &Scope) -> usize {
+        if let Some(i) = self.aggregate_asts.iter().position(|a| a == expr) {
+            return self.group_by.len() + i;
+        }
+        let ty = input.columns[column].ty.clone();
+        let i = self.aggregates.len();
+        self.output.columns.push(ScopeColumn {
+            hidden: false,
+            relation: None,
+            name: format!("#agg{i}"),
+            ty: ty.clone(),
+        });
+        // Every row of the group has the same value: any one of them will do.
+        self.aggregates.push(AggregateCall {
+            function: AggregateFunction::Min,
+            arg: Some(crate::expr::Expr::Column(column)),
+            ty,
+            distinct: false,
+            order_by: Vec::new(),
+            filter: None,
+            direct_args: Vec::new(),
+        });
+        self.aggregate_asts.push(expr.clone());
+        self.group_by.len() + i
     }
 
     /// Appends a column to the output row's scope (window results, computed after grouping).
@@ -193,7 +271,11 @@ impl Grouping {
         if let Some(i) = self.aggregate_asts.iter().position(|a| a == ast_expr) {
             return Ok(self.group_by.len() + i);
         }
-        let call = aggregate_call(f, input)?;
+        let call = if is_grouping(f) {
+            self.grouping_call(f, input)?
+        } else {
+            aggregate_call(f, input)?
+        };
         let i = self.aggregates.len();
         self.output.columns.push(ScopeColumn {
             hidden: false,
@@ -205,6 +287,65 @@ impl Grouping {
         self.aggregate_asts.push(ast_expr.clone());
         Ok(self.group_by.len() + i)
     }
+}
+
+impl Grouping {
+    /// `grouping(a, b, ...)`: computed by the Aggregate node, which knows each row's set; its
+    /// arguments must be GROUP BY keys, named as they are in the GROUP BY clause.
+    fn grouping_call(&self, f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
+        let ast::FunctionArguments::List(list) = &f.args else {
+            return Err(Error::Unsupported(format!("{f}")));
+        };
+        if f.over.is_some() || f.filter.is_some() || list.duplicate_treatment.is_some() {
+            return Err(Error::invalid(
+                "42601",
+                format!("syntax error at or near \"{f}\""),
+            ));
+        }
+        if list.args.len() > 31 {
+            return Err(Error::invalid(
+                "54023",
+                "GROUPING must have fewer than 32 arguments",
+            ));
+        }
+        let not_grouped = || {
+            Error::invalid(
+                "42803",
+                "arguments to GROUPING must be grouping expressions of the associated query level",
+            )
+        };
+        let mut positions = Vec::new();
+        for arg in &list.args {
+            let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = arg else {
+                return Err(not_grouped());
+            };
+            let bound = bind(e, input)?.expr;
+            let key = self
+                .keys
+                .iter()
+                .position(|k| k == e)
+                .or_else(|| self.group_by.iter().position(|g| *g == bound))
+                .ok_or_else(not_grouped)?;
+            let key = i32::try_from(key).map_err(|_| not_grouped())?;
+            positions.push(crate::expr::Expr::Literal(vdb_engine::value::Value::Int4(
+                key,
+            )));
+        }
+        Ok(AggregateCall {
+            function: AggregateFunction::Grouping,
+            arg: None,
+            ty: Type::Int4,
+            distinct: false,
+            order_by: Vec::new(),
+            filter: None,
+            direct_args: positions,
+        })
+    }
+}
+
+/// Whether `f` is `grouping(...)`.
+fn is_grouping(f: &ast::Function) -> bool {
+    matches!(f.name.0.as_slice(), [name] if ident_name(name) == "grouping")
 }
 
 /// Finds the first column reference of an expression.
@@ -253,6 +394,24 @@ impl VisitorMut for Rewriter<'_> {
             expr,
             ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_)
         );
+        if plain && !self.grouping.dependent.is_empty() {
+            if let Ok(Typed {
+                expr: crate::expr::Expr::Column(c),
+                ..
+            }) = bind(expr, self.input)
+            {
+                let grouped = self
+                    .grouping
+                    .group_by
+                    .contains(&crate::expr::Expr::Column(c));
+                if !grouped && self.grouping.dependent.contains(&c) {
+                    let i = self.grouping.dependent_column(&expr.clone(), c, self.input);
+                    let name = self.grouping.output.columns[i].name.clone();
+                    *expr = ast::Expr::Identifier(ast::Ident::with_quote('"', name));
+                    return ControlFlow::Continue(());
+                }
+            }
+        }
         let name = if let Some(i) = self
             .grouping
             .keys
@@ -289,7 +448,7 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
         [ast::FunctionArgumentClause::OrderBy(keys)] if name == "array_agg" => keys,
         _ => return Err(Error::Unsupported(format!("aggregate call {f}"))),
     };
-    if f.over.is_some() {
+    if f.over.is_some() || name == "grouping" {
         return Err(Error::Unsupported(format!("aggregate call {f}")));
     }
     let filter = f
@@ -329,6 +488,9 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
         list.duplicate_treatment,
         Some(ast::DuplicateTreatment::Distinct)
     );
+    if let Some(statistic) = Statistic::from_name(&name).filter(|s| s.is_pair()) {
+        return pair_call(statistic, &name, list, distinct, filter, input);
+    }
     let arg = match list.args.as_slice() {
         [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)] if name == "count" => {
             return Ok(AggregateCall {
@@ -342,6 +504,11 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
             });
         }
         [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] => e,
+        [_, _, ..] if name == "count" && distinct => {
+            return Err(Error::undefined_function(
+                "function count(DISTINCT ...) with more than one argument does not exist",
+            ))
+        }
         _ => {
             return Err(Error::undefined_function(format!(
                 "function {name} with these arguments does not exist"
@@ -391,10 +558,22 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
                     precision_scale: None,
                 },
                 Type::Float4 | Type::Float8 => Type::Float8,
+                Type::Interval => Type::Interval,
                 _ => return Err(no_function()),
             },
         ),
         "min" => (AggregateFunction::Min, arg_type.clone()),
+        _ if Statistic::from_name(&name).is_some() => {
+            let statistic = Statistic::from_name(&name).unwrap_or(Statistic::VarPop);
+            let ty = match &arg_type {
+                Type::Float4 | Type::Float8 => Type::Float8,
+                t if numeric_rank(t).is_some_and(|r| r <= 3) => Type::Numeric {
+                    precision_scale: None,
+                },
+                _ => return Err(no_function()),
+            };
+            (AggregateFunction::Statistic(statistic), ty)
+        }
         "bool_and" | "every" | "bool_or" if arg_type == Type::Bool => {
             let f = if name == "bool_or" {
                 AggregateFunction::BoolOr
@@ -423,6 +602,63 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
         ty,
         distinct,
         order_by,
+        filter,
+        direct_args: Vec::new(),
+    })
+}
+
+/// A statistic over `(y, x)` pairs of double precision: its argument is the array `[y, x]`.
+fn pair_call(
+    statistic: Statistic,
+    name: &str,
+    list: &ast::FunctionArgumentList,
+    distinct: bool,
+    filter: Option<crate::expr::Expr>,
+    input: &Scope,
+) -> Result<AggregateCall> {
+    let args: Vec<&ast::Expr> = list
+        .args
+        .iter()
+        .filter_map(|a| match a {
+            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some(e),
+            _ => None,
+        })
+        .collect();
+    if args.len() != 2 || list.args.len() != 2 {
+        return Err(Error::undefined_function(format!(
+            "function {name} with these arguments does not exist"
+        )));
+    }
+    let mut pair = Vec::new();
+    for arg in args {
+        if contains_aggregate([arg]) {
+            return Err(Error::invalid(
+                "42803",
+                "aggregate function calls cannot be nested",
+            ));
+        }
+        let bound = bind(arg, input)?;
+        let ty = bound.resolved_type();
+        if numeric_rank(&ty).is_none() {
+            return Err(Error::undefined_function(format!(
+                "function {name}({}, {}) does not exist",
+                type_name(&ty),
+                type_name(&ty)
+            )));
+        }
+        pair.push(bound.coerce(&Type::Float8, name)?);
+    }
+    let ty = if statistic == Statistic::RegrCount {
+        Type::Int8
+    } else {
+        Type::Float8
+    };
+    Ok(AggregateCall {
+        function: AggregateFunction::Statistic(statistic),
+        arg: Some(crate::expr::Expr::Array(pair)),
+        ty,
+        distinct,
+        order_by: Vec::new(),
         filter,
         direct_args: Vec::new(),
     })

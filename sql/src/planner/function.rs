@@ -68,6 +68,7 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
         "bool_and",
         "bool_or",
         "every",
+        "grouping",
     ]
     .contains(&name.as_str())
     {

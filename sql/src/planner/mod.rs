@@ -9,7 +9,9 @@ mod builtin;
 mod constraint;
 pub mod context;
 mod expr;
+mod frame_exclusion;
 mod function;
+mod grouping_sets;
 mod join;
 mod namespace;
 mod on_conflict;
@@ -35,13 +37,22 @@ pub use on_conflict::{ConflictAction, ConflictTarget, OnConflict};
 pub use optimizer::{optimize, RULES};
 pub use plan::{
     AggregateCall, AggregateFunction, DiffPair, JoinKind, KeyRange, Plan, Planned, SetOperator,
-    SortKey, TableVersion, WorkSlot,
+    SortKey, Statistic, TableVersion, WorkSlot,
 };
 pub use schema_change::SchemaChange;
 pub use sequence::nextval_default;
 pub use statement::{default_value, plan_statement};
 pub use view::{dependencies as view_dependencies, parse_view, rename_relation as rename_in_view};
-pub use window::{Frame, FrameBound, FrameUnits, WindowCall, WindowFunction};
+pub use window::{Exclusion, Frame, FrameBound, FrameUnits, WindowCall, WindowFunction};
+
+/// `sql` rewritten into syntax sqlparser reads, for what it does not parse: bare GROUPING SETS
+/// elements (parenthesized) and window frame EXCLUDE clauses (marker ORDER BY keys). `None`
+/// when neither occurs.
+pub fn rewrite_unparsed_syntax(sql: &str) -> Option<String> {
+    let sets = grouping_sets::parenthesize_elements(sql);
+    let text = sets.as_deref().unwrap_or(sql);
+    frame_exclusion::rewrite(text).or(sets)
+}
 
 /// The value of an expression that names no column (a literal, a cast, `$1` once bound): how
 /// the session evaluates the arguments of a version-control procedure.

@@ -53,6 +53,67 @@ pub enum AggregateFunction {
     PercentileCont,
     PercentileDisc,
     Mode,
+    /// `grouping(a, b, ...)`: the bit mask of the named keys absent from the row's grouping
+    /// set (the first argument the most significant bit). Its `direct_args` are the keys'
+    /// positions as Int4 literals; it has no argument.
+    Grouping,
+    /// Variance, standard deviation, covariance, correlation, regression (`statistics.rs`).
+    Statistic(Statistic),
+}
+
+/// A statistical aggregate. The pair ones take `(y, x)`, their argument the array `[y, x]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Statistic {
+    VarPop,
+    VarSamp,
+    StddevPop,
+    StddevSamp,
+    CovarPop,
+    CovarSamp,
+    Corr,
+    RegrCount,
+    RegrSxx,
+    RegrSyy,
+    RegrSxy,
+    RegrAvgx,
+    RegrAvgy,
+    RegrR2,
+    RegrSlope,
+    RegrIntercept,
+}
+
+impl Statistic {
+    /// The statistic a function name stands for.
+    pub fn from_name(name: &str) -> Option<Statistic> {
+        use Statistic::*;
+        Some(match name {
+            "var_pop" => VarPop,
+            "var_samp" | "variance" => VarSamp,
+            "stddev_pop" => StddevPop,
+            "stddev_samp" | "stddev" => StddevSamp,
+            "covar_pop" => CovarPop,
+            "covar_samp" => CovarSamp,
+            "corr" => Corr,
+            "regr_count" => RegrCount,
+            "regr_sxx" => RegrSxx,
+            "regr_syy" => RegrSyy,
+            "regr_sxy" => RegrSxy,
+            "regr_avgx" => RegrAvgx,
+            "regr_avgy" => RegrAvgy,
+            "regr_r2" => RegrR2,
+            "regr_slope" => RegrSlope,
+            "regr_intercept" => RegrIntercept,
+            _ => return None,
+        })
+    }
+
+    /// Whether it takes (y, x) pairs.
+    pub fn is_pair(self) -> bool {
+        !matches!(
+            self,
+            Statistic::VarPop | Statistic::VarSamp | Statistic::StddevPop | Statistic::StddevSamp
+        )
+    }
 }
 
 /// One aggregate call: its function, its argument over the input row, and its result type.
@@ -195,11 +256,14 @@ pub enum Plan {
         kind: JoinKind,
         right_width: usize,
     },
-    /// One row per group: the group keys, then each aggregate's result (one row with no keys
-    /// when there is no GROUP BY, even over no input).
+    /// One row per group of each grouping set: the group keys (NULL for the keys not in the
+    /// row's set), then each aggregate's result. A set with no keys gives one row even over no
+    /// input (the only set when there is no GROUP BY).
     Aggregate {
         source: Box<Plan>,
         group_by: Vec<Expr>,
+        /// Each set's key positions in `group_by`.
+        sets: Vec<Vec<usize>>,
         aggregates: Vec<AggregateCall>,
     },
     /// Each input row followed by one value per window call (`window.rs`); rows come out in
@@ -377,25 +441,39 @@ impl Plan {
             }
             Plan::Aggregate {
                 group_by,
+                sets,
                 aggregates,
                 ..
             } => {
                 let keys: Vec<String> = group_by.iter().map(ToString::to_string).collect();
                 let calls: Vec<String> = aggregates
                     .iter()
-                    .map(|a| match &a.arg {
-                        Some(arg) => {
+                    .map(|a| match (&a.arg, a.function) {
+                        (_, AggregateFunction::Grouping) => "grouping".into(),
+                        (Some(arg), _) => {
                             format!("{}({arg})", format!("{:?}", a.function).to_lowercase())
                         }
-                        None => "count(*)".into(),
+                        (None, _) => "count(*)".into(),
                     })
                     .collect();
-                writeln!(
+                write!(
                     f,
                     "Aggregate: {} group by [{}]",
                     calls.join(", "),
                     keys.join(", ")
-                )
+                )?;
+                let plain = matches!(sets.as_slice(), [one] if one.len() == group_by.len());
+                if !plain {
+                    let list: Vec<String> = sets
+                        .iter()
+                        .map(|set| {
+                            let keys: Vec<&str> = set.iter().map(|&k| keys[k].as_str()).collect();
+                            format!("({})", keys.join(", "))
+                        })
+                        .collect();
+                    write!(f, " sets [{}]", list.join(", "))?;
+                }
+                writeln!(f)
             }
             Plan::Window { calls, .. } => {
                 let list: Vec<&str> = calls.iter().map(|c| c.text.as_str()).collect();

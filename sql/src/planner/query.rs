@@ -300,10 +300,9 @@ fn rewrite_string_agg(query: &ast::Query) -> Option<ast::Query> {
             let mut inner_list = list.clone();
             let delimiter = inner_list.args.pop();
             // string_agg skips NULL inputs and is NULL when none is left; array_agg keeps them,
-            // so they are filtered out (windows take no FILTER, and there array_to_string's
-            // skipping is the same but for all-NULL frames).
-            if let (None, Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(value)))) =
-                (&f.over, inner_list.args.first())
+            // so they are filtered out (in windows too: a frame of only NULLs is NULL).
+            if let Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(value))) =
+                inner_list.args.first()
             {
                 let not_null = ast::Expr::IsNotNull(Box::new(value.clone()));
                 inner.filter = Some(Box::new(match inner.filter.take() {

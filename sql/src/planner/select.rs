@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::expr::Expr;
 use crate::planner::aggregate::{contains_aggregate, Grouping};
 use crate::planner::expr::{bind, boolean, ident_name, output_name, Scope, Typed};
+use crate::planner::grouping_sets::{self, GroupingSets};
 use crate::planner::plan::{Plan, SortKey};
 use crate::planner::relation::plan_from;
 use crate::planner::window::{self, Extracted};
@@ -62,13 +63,13 @@ pub fn plan_select(
             predicate,
         };
     }
-    let group_keys = group_keys(select)?;
+    let group_keys = group_keys(select, &scope)?;
     let item_exprs = projection.iter().filter_map(|item| match item {
         ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => Some(e),
         _ => None,
     });
     let window_inputs = windows.as_ref().map(Extracted::inner_exprs);
-    let grouped = !group_keys.is_empty()
+    let grouped = matches!(&select.group_by, ast::GroupByExpr::Expressions(e, _) if !e.is_empty())
         || select.having.is_some()
         || contains_aggregate(
             item_exprs
@@ -80,7 +81,9 @@ pub fn plan_select(
     }
     let extended;
     let mut binder = if grouped {
-        Binder::Grouped(Grouping::new(group_keys, &scope)?, &scope)
+        let mut grouping = Grouping::new(group_keys, &scope)?;
+        grouping.allow_dependent(&primary_keys(catalog, &select.from), &scope);
+        Binder::Grouped(grouping, &scope)
     } else {
         Binder::Plain(&scope)
     };
@@ -134,6 +137,7 @@ pub fn plan_select(
         plan = Plan::Aggregate {
             source: Box::new(plan),
             group_by: grouping.group_by,
+            sets: grouping.sets,
             aggregates: grouping.aggregates,
         };
         if let Some(predicate) = having {
@@ -244,42 +248,107 @@ fn first_of_each(plan: Plan, keys: Vec<SortKey>, on: Vec<usize>, visible: usize)
     plan
 }
 
-/// The GROUP BY expressions, with output positions (`GROUP BY 1`) replaced by their items.
-fn group_keys(select: &ast::Select) -> Result<Vec<ast::Expr>> {
+/// The GROUP BY keys and grouping sets. An output position (`GROUP BY 1`) stands for its
+/// select item, and so does an output name that is not an input column (`GROUP BY total`
+/// for `sum(x) AS total` is then a grouping error, as in PostgreSQL).
+fn group_keys(select: &ast::Select, input: &Scope) -> Result<GroupingSets> {
     let ast::GroupByExpr::Expressions(exprs, modifiers) = &select.group_by else {
         return Err(Error::Unsupported("GROUP BY ALL".into()));
     };
     if !modifiers.is_empty() {
         return Err(Error::Unsupported("GROUP BY modifiers".into()));
     }
-    exprs
-        .iter()
-        .map(|e| match e {
-            ast::Expr::Value(ast::Value::Number(n, _)) => {
-                let item = n
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|p| p.checked_sub(1))
-                    .and_then(|p| select.projection.get(p));
-                match item {
-                    Some(
-                        ast::SelectItem::UnnamedExpr(e)
-                        | ast::SelectItem::ExprWithAlias { expr: e, .. },
-                    ) => Ok(e.clone()),
-                    _ => Err(Error::invalid(
-                        "42P10",
-                        format!("GROUP BY position {n} is not in select list"),
-                    )),
-                }
+    let item = |e: &ast::Expr| -> Result<ast::Expr> {
+        let key = resolve_group_item(select, input, e)?;
+        window::forbid(&key, "GROUP BY")?;
+        Ok(key)
+    };
+    grouping_sets::expand(exprs, &item)
+}
+
+/// One GROUP BY element: a position or an output alias replaced by its select item.
+fn resolve_group_item(select: &ast::Select, input: &Scope, e: &ast::Expr) -> Result<ast::Expr> {
+    let items = || {
+        select.projection.iter().filter_map(|item| match item {
+            ast::SelectItem::UnnamedExpr(e) => Some((e, None)),
+            ast::SelectItem::ExprWithAlias { expr, alias } => Some((expr, Some(alias))),
+            _ => None,
+        })
+    };
+    match e {
+        ast::Expr::Value(ast::Value::Number(n, _)) => {
+            let item = n
+                .parse::<usize>()
+                .ok()
+                .and_then(|p| p.checked_sub(1))
+                .and_then(|p| select.projection.get(p));
+            match item {
+                Some(
+                    ast::SelectItem::UnnamedExpr(e)
+                    | ast::SelectItem::ExprWithAlias { expr: e, .. },
+                ) => Ok(e.clone()),
+                _ => Err(Error::invalid(
+                    "42P10",
+                    format!("GROUP BY position {n} is not in select list"),
+                )),
             }
-            other => Ok(other.clone()),
-        })
-        .map(|key| {
-            let key = key?;
-            window::forbid(&key, "GROUP BY")?;
-            Ok(key)
-        })
-        .collect()
+        }
+        ast::Expr::Identifier(ident) if bind(e, input).is_err() => {
+            let name = ident_name(ident);
+            let mut hits =
+                items().filter(|(_, alias)| alias.is_some_and(|a| ident_name(a) == name));
+            match (hits.next(), hits.next()) {
+                (Some((expr, _)), None) => Ok(expr.clone()),
+                (Some(_), Some(_)) => Err(Error::invalid(
+                    "42702",
+                    format!("GROUP BY \"{name}\" is ambiguous"),
+                )),
+                _ => Ok(e.clone()),
+            }
+        }
+        other => Ok(other.clone()),
+    }
+}
+
+/// The tables of FROM that have a primary key: each as its name in the query and the key's
+/// column positions in the table (for GROUP BY's functional dependencies).
+fn primary_keys(catalog: &Catalog<'_>, from: &[ast::TableWithJoins]) -> Vec<(String, Vec<usize>)> {
+    let factors = from
+        .iter()
+        .flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)));
+    let mut keyed = Vec::new();
+    for factor in factors {
+        let ast::TableFactor::Table {
+            name,
+            alias,
+            args: None,
+            ..
+        } = factor
+        else {
+            continue;
+        };
+        if let [single] = name.0.as_slice() {
+            let single = ident_name(single);
+            if crate::planner::context::cte(&single).is_some()
+                || crate::planner::context::work_table(&single).is_some()
+            {
+                continue;
+            }
+        }
+        let Ok(crate::catalog::TableRef::User(table)) = crate::catalog::resolve_table(name) else {
+            continue;
+        };
+        let Ok(Some(t)) = catalog.get_table(&table) else {
+            continue;
+        };
+        let schema = t.schema();
+        if schema.is_keyless() {
+            continue;
+        }
+        let relation = alias.as_ref().map_or(table, |a| ident_name(&a.name));
+        keyed.push((relation, schema.key_positions()));
+    }
+    keyed
 }
 
 /// Wraps `plan` in a sort by `keys`, then drops columns past `visible`.

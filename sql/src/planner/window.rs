@@ -18,8 +18,12 @@ use vdb_engine::value::Type;
 
 use crate::error::{Error, Result};
 use crate::expr::Expr;
-use crate::planner::aggregate::{aggregate_call, calls_outside_subqueries, is_aggregate};
+use crate::planner::aggregate::{
+    aggregate_call, calls_outside_subqueries, contains_aggregate, is_aggregate,
+};
 use crate::planner::expr::{common_type, ident_name, output_name, Scope, ScopeColumn, Typed};
+use crate::planner::frame_exclusion;
+pub use crate::planner::frame_exclusion::Exclusion;
 use crate::planner::plan::{AggregateCall, SortKey};
 use crate::types::{numeric_rank, type_name};
 
@@ -69,6 +73,7 @@ pub struct Frame {
     pub units: FrameUnits,
     pub start: FrameBound,
     pub end: FrameBound,
+    pub exclude: Exclusion,
 }
 
 /// One window call: its function, arguments and window, all over the window's input row.
@@ -108,6 +113,7 @@ impl WindowCall {
             units: self.frame.units,
             start: bound(self.frame.start),
             end: bound(self.frame.end),
+            exclude: self.frame.exclude,
         };
         WindowCall {
             args: self.args.into_iter().map(&mut *f).collect(),
@@ -342,11 +348,12 @@ impl Extracted {
         f: &ast::Function,
         bind: &mut dyn FnMut(&ast::Expr) -> Result<Typed>,
     ) -> Result<WindowCall> {
-        let spec = match &f.over {
+        let mut spec = match &f.over {
             Some(ast::WindowType::WindowSpec(spec)) => self.resolve_spec(spec)?,
             Some(ast::WindowType::NamedWindow(name)) => self.named_spec(name)?,
             None => return Err(Error::invalid("XX000", "internal error: no OVER clause")),
         };
+        let exclude = frame_exclusion::take(&mut spec.order_by);
         let partition_by = spec
             .partition_by
             .iter()
@@ -367,7 +374,8 @@ impl Extracted {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let frame = plan_frame(spec.window_frame.as_ref(), &order_types, bind)?;
+        let mut frame = plan_frame(spec.window_frame.as_ref(), &order_types, bind)?;
+        frame.exclude = exclude;
         let (function, args, ty) = plan_function(f, bind)?;
         Ok(WindowCall {
             function,
@@ -400,6 +408,8 @@ impl Extracted {
         let Some(base_name) = &spec.window_name else {
             return Ok(spec.clone());
         };
+        let mut spec = spec.clone();
+        let exclude = frame_exclusion::take(&mut spec.order_by);
         let base = self.named_spec(base_name)?;
         let name = ident_name(base_name);
         if !spec.partition_by.is_empty() {
@@ -420,14 +430,18 @@ impl Extracted {
                 format!("cannot copy window \"{name}\" because it has a frame clause"),
             ));
         }
+        let mut order_by = if spec.order_by.is_empty() {
+            base.order_by
+        } else {
+            spec.order_by.clone()
+        };
+        if exclude != Exclusion::NoOthers {
+            order_by.push(frame_exclusion::marker(exclude));
+        }
         Ok(ast::WindowSpec {
             window_name: None,
             partition_by: base.partition_by,
-            order_by: if spec.order_by.is_empty() {
-                base.order_by
-            } else {
-                spec.order_by.clone()
-            },
+            order_by,
             window_frame: spec.window_frame.clone(),
         })
     }
@@ -448,6 +462,7 @@ fn plan_frame(
             units: FrameUnits::Range,
             start: FrameBound::UnboundedPreceding,
             end: FrameBound::CurrentRow,
+            exclude: Exclusion::NoOthers,
         });
     };
     let units = match frame.units {
@@ -512,6 +527,7 @@ fn plan_frame(
         units,
         start: bound(&frame.start_bound)?,
         end: bound(&end)?,
+        exclude: Exclusion::NoOthers,
     })
 }
 
@@ -592,8 +608,14 @@ fn plan_function(
             ));
         }
     }
-    if f.filter.is_some() || !f.within_group.is_empty() || f.null_treatment.is_some() {
+    if !f.within_group.is_empty() || f.null_treatment.is_some() {
         return Err(Error::Unsupported(format!("window call {f}")));
+    }
+    if f.filter.is_some() && !is_aggregate(f) {
+        return Err(Error::invalid(
+            "0A000",
+            "FILTER is not implemented for non-aggregate window functions",
+        ));
     }
     if is_aggregate(f) {
         return plan_aggregate(f, &name, args, bind);
@@ -732,6 +754,27 @@ fn plan_aggregate(
     }
     let mut call = f.clone();
     call.over = None;
+    // FILTER (WHERE c): `c` is one more argument value, the filter reads it.
+    if let Some(filter) = &f.filter {
+        if contains_aggregate([&**filter]) {
+            return Err(Error::invalid(
+                "42803",
+                "aggregate functions are not allowed in FILTER",
+            ));
+        }
+        let t = bind(filter)?;
+        let column = format!("#warg{}", bound.len());
+        scope.columns.push(ScopeColumn {
+            relation: None,
+            name: column.clone(),
+            ty: t.resolved_type(),
+            hidden: false,
+        });
+        bound.push(t.expr);
+        call.filter = Some(Box::new(ast::Expr::Identifier(ast::Ident::with_quote(
+            '"', column,
+        ))));
+    }
     if let ast::FunctionArguments::List(list) = &mut call.args {
         list.args = synthetic;
     }
