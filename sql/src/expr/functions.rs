@@ -14,6 +14,7 @@ use vdb_engine::value::{Numeric, Value};
 use super::{compare, negate, out_of_range, BinaryOp, Function};
 use crate::error::{Error, Result};
 
+mod codec;
 mod containers;
 mod math;
 mod temporal;
@@ -42,7 +43,30 @@ pub enum Builtin {
     Ascii,
     Chr,
     OctetLength,
+    // codec.rs
+    Translate,
+    ToHex,
+    QuoteIdent,
+    QuoteLiteral,
+    /// Like `QuoteLiteral`, but NULL gives the text `NULL`.
+    QuoteNullable,
+    BitLength,
+    Sha256,
+    Encode,
+    Decode,
+    RegexpMatch,
+    RegexpSplitToArray,
+    RegexpLike,
+    RegexpCount,
     // math.rs
+    Div,
+    Gcd,
+    Lcm,
+    /// sin, cos, tan, asin, acos, atan, cot (by name).
+    Trig(&'static str),
+    Atan2,
+    WidthBucket,
+    Factorial,
     Trunc,
     Sqrt,
     Cbrt,
@@ -98,6 +122,11 @@ pub enum Builtin {
     StringToArray,
     ArrayLower,
     ArrayUpper,
+    ArrayDims,
+    ArrayNdims,
+    ArrayPositions,
+    ArrayRemove,
+    ArrayReplace,
     /// A value as json text for `to_json`/`to_jsonb` (`raw`: the text already is json).
     ToJson {
         jsonb: bool,
@@ -138,6 +167,10 @@ impl Builtin {
                 | Builtin::BuildObject { .. }
                 | Builtin::BuildArray { .. }
                 | Builtin::Slice
+                | Builtin::QuoteNullable
+                | Builtin::ArrayPositions
+                | Builtin::ArrayRemove
+                | Builtin::ArrayReplace
         )
     }
 }
@@ -337,6 +370,9 @@ fn random_uuid() -> Value {
 
 fn builtin(b: Builtin, args: Vec<Value>) -> Result<Value> {
     if let Some(v) = text::eval(b, &args) {
+        return v;
+    }
+    if let Some(v) = codec::eval(b, &args) {
         return v;
     }
     if let Some(v) = math::eval(b, &args) {

@@ -17,6 +17,7 @@ use crate::planner::expr::{bind, common_type, Scope, Typed};
 use crate::planner::function::text_arg;
 use crate::types::{numeric_rank, type_name};
 
+mod extras;
 mod functions;
 pub(super) use functions::function;
 use functions::{call, to};

@@ -896,20 +896,55 @@ pub fn output_name(expr: &ast::Expr) -> String {
         E::Function(f) => f.name.0.last().map(ident_name).unwrap_or_default(),
         E::Cast {
             expr, data_type, ..
-        } => match cast_name(data_type) {
-            Some(n) => n,
-            None => output_name(expr),
-        },
+        } => {
+            // As PostgreSQL's FigureColname: a name from the operand (a column, a function,
+            // ARRAY, CASE...) wins over the type's; constants and inner casts do not.
+            let inner = output_name(expr);
+            let weak = inner == "?column?"
+                || matches!(
+                    expr.as_ref(),
+                    E::Cast { .. } | E::TypedString { .. } | E::Value(_)
+                );
+            match cast_name(data_type) {
+                Some(n) if weak => n,
+                _ => inner,
+            }
+        }
         E::Case { .. } => "case".into(),
         E::Array(_) => "array".into(),
         E::Subscript { expr, .. } => output_name(expr),
         E::Extract { .. } => "extract".into(),
         E::Interval(_) => "interval".into(),
         E::Position { .. } => "position".into(),
+        E::Ceil { .. } => "ceil".into(),
+        E::Floor { .. } => "floor".into(),
+        E::Substring { .. } => "substring".into(),
+        E::Overlay { .. } => "overlay".into(),
+        E::Trim { trim_where, .. } => match trim_where {
+            Some(ast::TrimWhereField::Leading) => "ltrim",
+            Some(ast::TrimWhereField::Trailing) => "rtrim",
+            _ => "btrim",
+        }
+        .into(),
+        E::Exists { .. } => "exists".into(),
+        E::Subquery(q) => subquery_output_name(q),
+        E::Tuple(_) => "row".into(),
         E::TypedString { data_type, .. } => {
             cast_name(data_type).unwrap_or_else(|| "?column?".into())
         }
         E::Value(ast::Value::Boolean(_)) => "bool".into(),
+        _ => "?column?".into(),
+    }
+}
+
+/// A scalar subquery's column is named after its one select item (`?column?` otherwise).
+fn subquery_output_name(q: &ast::Query) -> String {
+    match q.body.as_ref() {
+        ast::SetExpr::Select(s) => match s.projection.as_slice() {
+            [ast::SelectItem::ExprWithAlias { alias, .. }] => ident_name(alias),
+            [ast::SelectItem::UnnamedExpr(e)] => output_name(e),
+            _ => "?column?".into(),
+        },
         _ => "?column?".into(),
     }
 }
