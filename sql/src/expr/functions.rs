@@ -58,6 +58,10 @@ pub enum Builtin {
     RegexpSplitToArray,
     RegexpLike,
     RegexpCount,
+    /// A LIKE pattern with another escape character, rewritten to use `\`.
+    LikeEscape,
+    /// A SIMILAR TO pattern (and its escape) as an anchored regular expression.
+    SimilarToRegex,
     // math.rs
     Div,
     Gcd,

@@ -6,7 +6,7 @@ use sqlparser::ast;
 use vdb_engine::value::{Type, Value};
 
 use crate::error::{Error, Result};
-use crate::expr::{BinaryOp, Expr, Function};
+use crate::expr::{BinaryOp, Builtin, Expr, Function};
 use crate::planner::builtin;
 use crate::planner::function::{floor_ceil, function, text_arg};
 use crate::planner::{context, subquery, system};
@@ -166,15 +166,28 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             any: false,
             expr,
             pattern,
-            escape_char: None,
-        } => like(scope, expr, pattern, *negated, false),
+            escape_char,
+        } => like(
+            scope,
+            expr,
+            pattern,
+            escape_char.as_deref(),
+            *negated,
+            false,
+        ),
         E::ILike {
             negated,
             any: false,
             expr,
             pattern,
-            escape_char: None,
-        } => like(scope, expr, pattern, *negated, true),
+            escape_char,
+        } => like(scope, expr, pattern, escape_char.as_deref(), *negated, true),
+        E::SimilarTo {
+            negated,
+            expr,
+            pattern,
+            escape_char,
+        } => similar_to(scope, expr, pattern, escape_char.as_deref(), *negated),
         E::Case {
             operand,
             conditions,
@@ -238,7 +251,7 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
                 text_arg("position", bind(expr, scope)?)?,
             ];
             Ok(Typed::new(
-                Expr::Function(Function::Builtin(crate::expr::Builtin::Strpos), list),
+                Expr::Function(Function::Builtin(Builtin::Strpos), list),
                 Type::Int4,
             ))
         }
@@ -785,10 +798,26 @@ fn in_list(scope: &Scope, expr: &ast::Expr, list: &[ast::Expr], negated: bool) -
     ))
 }
 
+/// `expr SIMILAR TO pattern [ESCAPE e]`: the pattern rewritten to an anchored regex.
+fn similar_to(
+    scope: &Scope,
+    expr: &ast::Expr,
+    pattern: &ast::Expr,
+    escape: Option<&str>,
+    negated: bool,
+) -> Result<Typed> {
+    let l = bind(expr, scope)?;
+    let p = bind(pattern, scope)?.coerce(&Type::Text, "SIMILAR TO")?;
+    let esc = Expr::Literal(Value::Text(escape.unwrap_or("\\").to_string()));
+    let regex = Expr::Function(Function::Builtin(Builtin::SimilarToRegex), vec![p, esc]);
+    self::regex(l, Typed::new(regex, Type::Text), negated, false)
+}
+
 fn like(
     scope: &Scope,
     expr: &ast::Expr,
     pattern: &ast::Expr,
+    escape: Option<&str>,
     negated: bool,
     ci: bool,
 ) -> Result<Typed> {
@@ -804,7 +833,17 @@ fn like(
     Ok(Typed::new(
         Expr::Like {
             expr: Box::new(text(bind(expr, scope)?)?),
-            pattern: Box::new(text(bind(pattern, scope)?)?),
+            pattern: Box::new({
+                let p = text(bind(pattern, scope)?)?;
+                match escape {
+                    // LIKE's own escape is `\`; another one is rewritten to it.
+                    Some(e) if e != "\\" => Expr::Function(
+                        Function::Builtin(Builtin::LikeEscape),
+                        vec![p, Expr::Literal(Value::Text(e.to_string()))],
+                    ),
+                    _ => p,
+                }
+            }),
             negated,
             case_insensitive: ci,
         },

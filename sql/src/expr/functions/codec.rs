@@ -43,8 +43,90 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         Builtin::RegexpLike => regex(t(1), t(2)).map(|re| Value::Bool(re.is_match(s()))),
         Builtin::RegexpCount => regex(t(1), t(2))
             .map(|re| Value::Int4(i32::try_from(re.find_iter(s()).count()).unwrap_or(i32::MAX))),
+        Builtin::LikeEscape => like_escape(s(), t(1)).map(Value::Text),
+        Builtin::SimilarToRegex => similar_to_regex(s(), t(1)).map(Value::Text),
         _ => return None,
     })
+}
+
+fn escape_char(e: &str) -> Result<Option<char>> {
+    let mut chars = e.chars();
+    match (chars.next(), chars.next()) {
+        (None, _) => Ok(None),
+        (Some(c), None) => Ok(Some(c)),
+        _ => Err(Error::invalid("22019", "invalid escape string")),
+    }
+}
+
+/// A LIKE pattern whose escape is `e` (none if empty) rewritten to escape with `\\`.
+fn like_escape(p: &str, e: &str) -> Result<String> {
+    let e = escape_char(e)?;
+    let mut out = String::new();
+    let mut chars = p.chars();
+    while let Some(c) = chars.next() {
+        if Some(c) == e {
+            match chars.next() {
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => {
+                    return Err(Error::invalid(
+                        "22025",
+                        "LIKE pattern must not end with escape character",
+                    ))
+                }
+            }
+        } else if c == '\\' {
+            out.push_str("\\\\");
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+/// PostgreSQL's similar_escape: `%` is `.*`, `_` is `.`, the escape quotes the next character,
+/// `.`, `^`, `$` are literal, the rest is regex syntax; the whole pattern must match.
+fn similar_to_regex(p: &str, e: &str) -> Result<String> {
+    let e = escape_char(e)?;
+    let mut out = String::from("^(?:");
+    let mut chars = p.chars();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        if Some(c) == e {
+            match chars.next() {
+                Some(n) => out.push_str(&regex::escape(&n.to_string())),
+                None => {
+                    return Err(Error::invalid(
+                        "2201B",
+                        "invalid escape at the end of a SIMILAR TO pattern",
+                    ))
+                }
+            }
+            continue;
+        }
+        match c {
+            '[' => {
+                in_class = true;
+                out.push(c);
+            }
+            ']' => {
+                in_class = false;
+                out.push(c);
+            }
+            _ if in_class => out.push(c),
+            '%' => out.push_str(".*"),
+            '_' => out.push('.'),
+            '.' | '^' | '$' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push_str(")$");
+    Ok(out)
 }
 
 fn translate(s: &str, from: &str, to: &str) -> String {
