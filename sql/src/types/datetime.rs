@@ -176,7 +176,7 @@ fn month_number(name: &str) -> Option<i64> {
 /// `January 5, 2024`, `2024 Jan 5`, `1/5/2024` (month first), `2024/01/05`, `2024.01.05`.
 fn other_ymd(t: &str) -> Option<(i64, i64, i64)> {
     let fields: Vec<&str> = t
-        .split(|c: char| c == ' ' || c == ',' || c == '/' || c == '-' || c == '.')
+        .split([' ', ',', '/', '-', '.'])
         .filter(|f| !f.is_empty())
         .collect();
     if fields.len() != 3 {
