@@ -850,9 +850,21 @@ fn numeric_op(op: BinaryOp, l: Option<Numeric>, r: Option<Numeric>) -> Result<Va
     };
     let (a, b) = (a.clone(), b.clone());
     let result = match op {
-        BinaryOp::Add => a + b,
-        BinaryOp::Sub => a - b,
-        BinaryOp::Mul => a * b,
+        BinaryOp::Mul => {
+            // PostgreSQL's product scale is the sum of the operands' (bigdecimal returns the
+            // other operand unchanged when one is 1).
+            let scale = a.as_bigint_and_scale().1.max(0) + b.as_bigint_and_scale().1.max(0);
+            (a * b).with_scale(scale)
+        }
+        BinaryOp::Add | BinaryOp::Sub => {
+            let scale = a
+                .as_bigint_and_scale()
+                .1
+                .max(b.as_bigint_and_scale().1)
+                .max(0);
+            let r = if op == BinaryOp::Add { a + b } else { a - b };
+            r.with_scale(scale)
+        }
         BinaryOp::Div | BinaryOp::Mod if b.is_zero() => return Err(Error::DivisionByZero),
         BinaryOp::Div => numeric_div(&a, &b),
         BinaryOp::Mod => a % b,

@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 
 mod codec;
 mod containers;
+mod jsonb_edit;
 mod math;
 mod temporal;
 mod text;
@@ -149,6 +150,22 @@ pub enum Builtin {
     JsonTypeof,
     JsonArrayLength,
     JsonbPretty,
+    // jsonb_edit.rs
+    /// jsonb `-` a key, an index or a text[] of keys.
+    JsonbDelete,
+    /// jsonb `#-` a path.
+    JsonbDeletePath,
+    /// jsonb `?|` (any) / `?&` (all).
+    JsonbExistsAny {
+        all: bool,
+    },
+    JsonbSet,
+    JsonbInsert,
+    JsonbStripNulls,
+    /// `jsonb_extract_path(doc, VARIADIC path)` (`text`: the `_text` form).
+    JsonbExtractPath {
+        text: bool,
+    },
 }
 
 impl Builtin {
@@ -374,6 +391,9 @@ fn random_uuid() -> Value {
 
 fn builtin(b: Builtin, args: Vec<Value>) -> Result<Value> {
     if let Some(v) = text::eval(b, &args) {
+        return v;
+    }
+    if let Some(v) = jsonb_edit::eval(b, &args) {
         return v;
     }
     if let Some(v) = codec::eval(b, &args) {

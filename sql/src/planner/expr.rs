@@ -492,6 +492,24 @@ fn binary(l: Typed, op: &ast::BinaryOperator, r: Typed) -> Result<Typed> {
         B::AtArrow => BinaryOp::Contains,
         B::ArrowAt => BinaryOp::ContainedBy,
         B::Question => BinaryOp::JsonExists,
+        B::QuestionPipe | B::QuestionAnd | B::HashMinus => {
+            let (f, key) = match op {
+                B::HashMinus => (Builtin::JsonbDeletePath, Type::Array(Box::new(Type::Text))),
+                _ => (
+                    Builtin::JsonbExistsAny {
+                        all: matches!(op, B::QuestionAnd),
+                    },
+                    Type::Array(Box::new(Type::Text)),
+                ),
+            };
+            let ty = if f == Builtin::JsonbDeletePath {
+                Type::Jsonb
+            } else {
+                Type::Bool
+            };
+            let list = vec![l.coerce(&Type::Jsonb, "")?, r.coerce(&key, "")?];
+            return Ok(Typed::new(Expr::Function(Function::Builtin(f), list), ty));
+        }
         B::PGOverlap => BinaryOp::Overlap,
         other => return Err(Error::Unsupported(format!("operator {other}"))),
     };

@@ -52,6 +52,12 @@ pub(super) const NAMES: &[&str] = &[
     "array_positions",
     "array_remove",
     "array_replace",
+    "jsonb_set",
+    "jsonb_insert",
+    "jsonb_strip_nulls",
+    "jsonb_extract_path",
+    "jsonb_extract_path_text",
+    "json_extract_path_text",
 ];
 
 const NUMERIC: Type = Type::Numeric {
@@ -230,6 +236,51 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
             let x = to(args.remove(0), &el)?;
             let y = to(args.remove(0), &el)?;
             call(Builtin::ArrayReplace, vec![a, x, y], t)
+        }
+        ("jsonb_set" | "jsonb_insert", 3 | 4) => {
+            let flag = if n == 4 { args.pop() } else { None };
+            let value = to(
+                args.pop().ok_or_else(|| no_function(name, &[]))?,
+                &Type::Jsonb,
+            )?;
+            let path = to(
+                args.pop().ok_or_else(|| no_function(name, &[]))?,
+                &Type::Array(Box::new(Type::Text)),
+            )?;
+            let mut list = vec![to(args.remove(0), &Type::Jsonb)?, path, value];
+            list.extend(flag.map(|f| to(f, &Type::Bool)).transpose()?);
+            let f = if name == "jsonb_set" {
+                Builtin::JsonbSet
+            } else {
+                Builtin::JsonbInsert
+            };
+            call(f, list, Type::Jsonb)
+        }
+        ("jsonb_strip_nulls", 1) => call(
+            Builtin::JsonbStripNulls,
+            vec![to(args.remove(0), &Type::Jsonb)?],
+            Type::Jsonb,
+        ),
+        (
+            "jsonb_extract_path"
+            | "jsonb_extract_path_text"
+            | "json_extract_path"
+            | "json_extract_path_text",
+            1..,
+        ) if !name.starts_with("json_") => {
+            let text = name.ends_with("_text");
+            let doc = to(args.remove(0), &Type::Jsonb)?;
+            let mut list = vec![doc];
+            list.extend(texts(name, args)?);
+            let ty = if text { Type::Text } else { Type::Jsonb };
+            call(Builtin::JsonbExtractPath { text }, list, ty)
+        }
+        ("json_extract_path_text", 1..) => {
+            // json keeps its text, but a scalar or a missing path reads the same as in jsonb.
+            let doc = to(args.remove(0), &Type::Jsonb)?;
+            let mut list = vec![doc];
+            list.extend(texts(name, args)?);
+            call(Builtin::JsonbExtractPath { text: true }, list, Type::Text)
         }
         _ => return Err(no_function(name, &args)),
     })
