@@ -197,6 +197,9 @@ impl SetFunction {
                 v => vec![v],
             },
             SetFunction::Ordinality => Vec::new(),
+            SetFunction::GenerateSeries if as_i64(&first).is_none() => {
+                series(first, args.get(1), args.get(2))?
+            }
             SetFunction::GenerateSeries => {
                 let (Some(start), Some(stop)) = (as_i64(&first), args.get(1).and_then(as_i64))
                 else {
@@ -227,6 +230,38 @@ impl SetFunction {
 }
 
 pub use functions::{start_statement_clock, Builtin};
+
+/// `generate_series(start, stop, step)` over numeric, timestamps and timestamptz (an
+/// interval step): values from start while they do not pass stop in the step's direction.
+fn series(start: Value, stop: Option<&Value>, step: Option<&Value>) -> Result<Vec<Value>> {
+    let stop = stop.cloned().unwrap_or(Value::Null);
+    let step = match step {
+        Some(s) => s.clone(),
+        None => Value::Numeric(Numeric::Finite(BigDecimal::from(1))),
+    };
+    if start.is_null() || stop.is_null() || step.is_null() {
+        return Ok(Vec::new());
+    }
+    let zero = match &step {
+        Value::Interval(_) => binary(BinaryOp::Sub, &step, &step)?,
+        _ => Value::Numeric(Numeric::Finite(BigDecimal::from(0))),
+    };
+    let direction = compare(&step, &zero);
+    if direction == Ordering::Equal {
+        return Err(Error::invalid("22023", "step size cannot equal zero"));
+    }
+    let mut out = Vec::new();
+    let mut cur = start;
+    while compare(&cur, &stop) != direction {
+        if out.len() >= 100_000_000 {
+            return Err(Error::invalid("54000", "generate_series has too many rows"));
+        }
+        let next = binary(BinaryOp::Add, &cur, &step)?;
+        out.push(cur);
+        cur = next;
+    }
+    Ok(out)
+}
 
 /// A bound expression; `Column(i)` is the i-th value of the input row.
 #[derive(Clone, Debug, PartialEq)]

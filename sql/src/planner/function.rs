@@ -359,6 +359,50 @@ pub(super) fn set_function(name: &str, mut args: Vec<Typed>) -> Result<Option<Ty
                 Type::Int4,
             ))
         }
+        ("generate_series", 2 | 3)
+            if args
+                .iter()
+                .any(|a| !matches!(a.ty, None | Some(Type::Int2 | Type::Int4 | Type::Int8))) =>
+        {
+            let step = if args.len() == 3 { args.pop() } else { None };
+            let ty = match common_type(&args, &name)? {
+                Type::Date | Type::TimestampTz => Type::TimestampTz,
+                Type::Timestamp => Type::Timestamp,
+                t if numeric_rank(&t).is_some() => Type::Numeric {
+                    precision_scale: None,
+                },
+                _ => {
+                    return Err(Error::undefined_function(format!(
+                        "function generate_series({}) does not exist",
+                        args.iter()
+                            .map(|a| type_name(&a.resolved_type()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )))
+                }
+            };
+            let step_ty = if matches!(ty, Type::Numeric { .. }) {
+                ty.clone()
+            } else {
+                Type::Interval
+            };
+            if step.is_none() && step_ty == Type::Interval {
+                return Err(Error::undefined_function(format!(
+                    "function generate_series({}, {}) does not exist",
+                    type_name(&ty),
+                    type_name(&ty)
+                )));
+            }
+            let mut list = args
+                .into_iter()
+                .map(|a| a.coerce(&ty, &name))
+                .collect::<Result<Vec<_>>>()?;
+            list.extend(step.map(|s| s.coerce(&step_ty, &name)).transpose()?);
+            Ok(Typed::new(
+                Expr::SetReturning(SetFunction::GenerateSeries, list),
+                ty,
+            ))
+        }
         ("generate_series", 2 | 3) => {
             let ty = if args.iter().any(|a| a.ty == Some(Type::Int8)) {
                 Type::Int8
