@@ -173,6 +173,10 @@ pub enum SetFunction {
     GenerateSeries,
     /// `pg_partition_ancestors(rel)`: vdb has no partitions, so the relation itself.
     PartitionAncestors,
+    /// `jsonb_array_elements(doc)` (`text`: the `_text` form, strings unquoted, null NULL).
+    JsonArrayElements { text: bool },
+    /// `jsonb_object_keys(doc)`: the top-level keys in jsonb order.
+    JsonObjectKeys,
     /// WITH ORDINALITY's row number (1, 2, ...): it does not set the row count.
     Ordinality,
 }
@@ -197,6 +201,37 @@ impl SetFunction {
                 v => vec![v],
             },
             SetFunction::Ordinality => Vec::new(),
+            SetFunction::JsonArrayElements { text } => match json_doc(&first)? {
+                None => Vec::new(),
+                Some(crate::types::json::Json::Array(items)) => items
+                    .iter()
+                    .map(|j| {
+                        if text {
+                            j.as_text().map_or(Value::Null, Value::Text)
+                        } else {
+                            Value::Text(j.to_jsonb_text())
+                        }
+                    })
+                    .collect(),
+                Some(_) => {
+                    return Err(Error::invalid(
+                        "22023",
+                        "cannot extract elements from an object",
+                    ))
+                }
+            },
+            SetFunction::JsonObjectKeys => match json_doc(&first)? {
+                None => Vec::new(),
+                Some(crate::types::json::Json::Object(fields)) => {
+                    fields.into_iter().map(|(k, _)| Value::Text(k)).collect()
+                }
+                Some(_) => {
+                    return Err(Error::invalid(
+                        "22023",
+                        "cannot call jsonb_object_keys on a non-object",
+                    ))
+                }
+            },
             SetFunction::GenerateSeries if as_i64(&first).is_none() => {
                 series(first, args.get(1), args.get(2))?
             }
@@ -230,6 +265,14 @@ impl SetFunction {
 }
 
 pub use functions::{start_statement_clock, Builtin};
+
+/// A json/jsonb argument parsed into jsonb's normal form (`None` for NULL).
+fn json_doc(v: &Value) -> Result<Option<crate::types::json::Json>> {
+    match v {
+        Value::Text(t) => Ok(Some(crate::types::json::parse(t, "jsonb")?.normalize())),
+        _ => Ok(None),
+    }
+}
 
 /// `generate_series(start, stop, step)` over numeric, timestamps and timestamptz (an
 /// interval step): values from start while they do not pass stop in the step's direction.

@@ -328,6 +328,27 @@ pub(super) fn set_function(name: &str, mut args: Vec<Typed>) -> Result<Option<Ty
                 *element,
             ))
         }
+        (
+            "jsonb_array_elements"
+            | "jsonb_array_elements_text"
+            | "json_array_elements_text"
+            | "jsonb_object_keys",
+            1,
+        ) => {
+            let arg = args.remove(0);
+            let arg = match arg.ty {
+                Some(Type::Json | Type::Jsonb) => arg.expr,
+                _ => arg.coerce(&Type::Jsonb, &name)?,
+            };
+            let (f, ty) = match name.as_str() {
+                "jsonb_object_keys" => (SetFunction::JsonObjectKeys, Type::Text),
+                "jsonb_array_elements" => {
+                    (SetFunction::JsonArrayElements { text: false }, Type::Jsonb)
+                }
+                _ => (SetFunction::JsonArrayElements { text: true }, Type::Text),
+            };
+            Ok(Typed::new(Expr::SetReturning(f, vec![arg]), ty))
+        }
         ("generate_subscripts", 2) => {
             let dim = args
                 .pop()
