@@ -177,6 +177,10 @@ pub enum SetFunction {
     GenerateSeries,
     /// `pg_partition_ancestors(rel)`: vdb has no partitions, so the relation itself.
     PartitionAncestors,
+    /// `jsonb_array_elements(doc)` (`text`: the `_text` form, strings unquoted, null NULL).
+    JsonArrayElements { text: bool },
+    /// `jsonb_object_keys(doc)`: the top-level keys in jsonb order.
+    JsonObjectKeys,
     /// WITH ORDINALITY's row number (1, 2, ...): it does not set the row count.
     Ordinality,
 }
@@ -201,6 +205,40 @@ impl SetFunction {
                 v => vec![v],
             },
             SetFunction::Ordinality => Vec::new(),
+            SetFunction::JsonArrayElements { text } => match json_doc(&first)? {
+                None => Vec::new(),
+                Some(crate::types::json::Json::Array(items)) => items
+                    .iter()
+                    .map(|j| {
+                        if text {
+                            j.as_text().map_or(Value::Null, Value::Text)
+                        } else {
+                            Value::Text(j.to_jsonb_text())
+                        }
+                    })
+                    .collect(),
+                Some(_) => {
+                    return Err(Error::invalid(
+                        "22023",
+                        "cannot extract elements from an object",
+                    ))
+                }
+            },
+            SetFunction::JsonObjectKeys => match json_doc(&first)? {
+                None => Vec::new(),
+                Some(crate::types::json::Json::Object(fields)) => {
+                    fields.into_iter().map(|(k, _)| Value::Text(k)).collect()
+                }
+                Some(_) => {
+                    return Err(Error::invalid(
+                        "22023",
+                        "cannot call jsonb_object_keys on a non-object",
+                    ))
+                }
+            },
+            SetFunction::GenerateSeries if as_i64(&first).is_none() => {
+                series(first, args.get(1), args.get(2))?
+            }
             SetFunction::GenerateSeries => {
                 let (Some(start), Some(stop)) = (as_i64(&first), args.get(1).and_then(as_i64))
                 else {
@@ -231,6 +269,46 @@ impl SetFunction {
 }
 
 pub use functions::{start_statement_clock, Builtin};
+
+/// A json/jsonb argument parsed into jsonb's normal form (`None` for NULL).
+fn json_doc(v: &Value) -> Result<Option<crate::types::json::Json>> {
+    match v {
+        Value::Text(t) => Ok(Some(crate::types::json::parse(t, "jsonb")?.normalize())),
+        _ => Ok(None),
+    }
+}
+
+/// `generate_series(start, stop, step)` over numeric, timestamps and timestamptz (an
+/// interval step): values from start while they do not pass stop in the step's direction.
+fn series(start: Value, stop: Option<&Value>, step: Option<&Value>) -> Result<Vec<Value>> {
+    let stop = stop.cloned().unwrap_or(Value::Null);
+    let step = match step {
+        Some(s) => s.clone(),
+        None => Value::Numeric(Numeric::Finite(BigDecimal::from(1))),
+    };
+    if start.is_null() || stop.is_null() || step.is_null() {
+        return Ok(Vec::new());
+    }
+    let zero = match &step {
+        Value::Interval(_) => binary(BinaryOp::Sub, &step, &step)?,
+        _ => Value::Numeric(Numeric::Finite(BigDecimal::from(0))),
+    };
+    let direction = compare(&step, &zero);
+    if direction == Ordering::Equal {
+        return Err(Error::invalid("22023", "step size cannot equal zero"));
+    }
+    let mut out = Vec::new();
+    let mut cur = start;
+    while compare(&cur, &stop) != direction {
+        if out.len() >= 100_000_000 {
+            return Err(Error::invalid("54000", "generate_series has too many rows"));
+        }
+        let next = binary(BinaryOp::Add, &cur, &step)?;
+        out.push(cur);
+        cur = next;
+    }
+    Ok(out)
+}
 
 /// A bound expression; `Column(i)` is the i-th value of the input row.
 #[derive(Clone, Debug, PartialEq)]
@@ -854,9 +932,21 @@ fn numeric_op(op: BinaryOp, l: Option<Numeric>, r: Option<Numeric>) -> Result<Va
     };
     let (a, b) = (a.clone(), b.clone());
     let result = match op {
-        BinaryOp::Add => a + b,
-        BinaryOp::Sub => a - b,
-        BinaryOp::Mul => a * b,
+        BinaryOp::Mul => {
+            // PostgreSQL's product scale is the sum of the operands' (bigdecimal returns the
+            // other operand unchanged when one is 1).
+            let scale = a.as_bigint_and_scale().1.max(0) + b.as_bigint_and_scale().1.max(0);
+            (a * b).with_scale(scale)
+        }
+        BinaryOp::Add | BinaryOp::Sub => {
+            let scale = a
+                .as_bigint_and_scale()
+                .1
+                .max(b.as_bigint_and_scale().1)
+                .max(0);
+            let r = if op == BinaryOp::Add { a + b } else { a - b };
+            r.with_scale(scale)
+        }
         BinaryOp::Div | BinaryOp::Mod if b.is_zero() => return Err(Error::DivisionByZero),
         BinaryOp::Div => numeric_div(&a, &b),
         BinaryOp::Mod => a % b,

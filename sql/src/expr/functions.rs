@@ -14,7 +14,9 @@ use vdb_engine::value::{Numeric, Value};
 use super::{compare, negate, out_of_range, BinaryOp, Function};
 use crate::error::{Error, Result};
 
+mod codec;
 mod containers;
+mod jsonb_edit;
 mod math;
 mod temporal;
 mod text;
@@ -42,7 +44,34 @@ pub enum Builtin {
     Ascii,
     Chr,
     OctetLength,
+    // codec.rs
+    Translate,
+    ToHex,
+    QuoteIdent,
+    QuoteLiteral,
+    /// Like `QuoteLiteral`, but NULL gives the text `NULL`.
+    QuoteNullable,
+    BitLength,
+    Sha256,
+    Encode,
+    Decode,
+    RegexpMatch,
+    RegexpSplitToArray,
+    RegexpLike,
+    RegexpCount,
+    /// A LIKE pattern with another escape character, rewritten to use `\`.
+    LikeEscape,
+    /// A SIMILAR TO pattern (and its escape) as an anchored regular expression.
+    SimilarToRegex,
     // math.rs
+    Div,
+    Gcd,
+    Lcm,
+    /// sin, cos, tan, asin, acos, atan, cot (by name).
+    Trig(&'static str),
+    Atan2,
+    WidthBucket,
+    Factorial,
     Trunc,
     Sqrt,
     Cbrt,
@@ -100,6 +129,11 @@ pub enum Builtin {
     StringToArray,
     ArrayLower,
     ArrayUpper,
+    ArrayDims,
+    ArrayNdims,
+    ArrayPositions,
+    ArrayRemove,
+    ArrayReplace,
     /// A value as json text for `to_json`/`to_jsonb` (`raw`: the text already is json).
     ToJson {
         jsonb: bool,
@@ -118,6 +152,22 @@ pub enum Builtin {
     JsonTypeof,
     JsonArrayLength,
     JsonbPretty,
+    // jsonb_edit.rs
+    /// jsonb `-` a key, an index or a text[] of keys.
+    JsonbDelete,
+    /// jsonb `#-` a path.
+    JsonbDeletePath,
+    /// jsonb `?|` (any) / `?&` (all).
+    JsonbExistsAny {
+        all: bool,
+    },
+    JsonbSet,
+    JsonbInsert,
+    JsonbStripNulls,
+    /// `jsonb_extract_path(doc, VARIADIC path)` (`text`: the `_text` form).
+    JsonbExtractPath {
+        text: bool,
+    },
 }
 
 impl Builtin {
@@ -140,6 +190,10 @@ impl Builtin {
                 | Builtin::BuildObject { .. }
                 | Builtin::BuildArray { .. }
                 | Builtin::Slice
+                | Builtin::QuoteNullable
+                | Builtin::ArrayPositions
+                | Builtin::ArrayRemove
+                | Builtin::ArrayReplace
         )
     }
 }
@@ -339,6 +393,12 @@ fn random_uuid() -> Value {
 
 fn builtin(b: Builtin, args: Vec<Value>) -> Result<Value> {
     if let Some(v) = text::eval(b, &args) {
+        return v;
+    }
+    if let Some(v) = jsonb_edit::eval(b, &args) {
+        return v;
+    }
+    if let Some(v) = codec::eval(b, &args) {
         return v;
     }
     if let Some(v) = math::eval(b, &args) {

@@ -17,6 +17,7 @@ use crate::planner::expr::{bind, common_type, Scope, Typed};
 use crate::planner::function::text_arg;
 use crate::types::{numeric_rank, type_name};
 
+mod extras;
 mod functions;
 pub(super) use functions::function;
 use functions::{call, to};
@@ -94,6 +95,20 @@ fn bind_operator(op: BinaryOp, l: &Typed, r: &Typed) -> Result<Option<Typed>> {
             bin(&t, &t, Type::Bool)
         }
         (Contains | ContainedBy, _, _) => bin(&Type::Jsonb, &Type::Jsonb, Type::Bool),
+        (Sub, Some(Type::Jsonb), _) => {
+            let key = match rt {
+                Some(t) if is_int(t) => Type::Int4,
+                Some(Type::Array(_)) => Type::Array(Box::new(Type::Text)),
+                _ => Type::Text,
+            };
+            Ok(Typed::new(
+                Expr::Function(
+                    Function::Builtin(Builtin::JsonbDelete),
+                    vec![l.coerce(&Type::Jsonb, "")?, r.coerce(&key, "")?],
+                ),
+                Type::Jsonb,
+            ))
+        }
         (BinaryOp::JsonExists, _, _) => bin(&Type::Jsonb, &Type::Text, Type::Bool),
         (BinaryOp::Concat, Some(Type::Array(e)), other)
         | (BinaryOp::Concat, other, Some(Type::Array(e))) => {

@@ -6,7 +6,7 @@ use sqlparser::ast;
 use vdb_engine::value::{Type, Value};
 
 use crate::error::{Error, Result};
-use crate::expr::{BinaryOp, Expr, Function};
+use crate::expr::{BinaryOp, Builtin, Expr, Function};
 use crate::planner::builtin;
 use crate::planner::function::{floor_ceil, function, text_arg};
 use crate::planner::{context, subquery, system};
@@ -175,6 +175,12 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             pattern,
             escape_char,
         } => like(scope, expr, pattern, escape_char.as_deref(), *negated, true),
+        E::SimilarTo {
+            negated,
+            expr,
+            pattern,
+            escape_char,
+        } => similar_to(scope, expr, pattern, escape_char.as_deref(), *negated),
         E::Case {
             operand,
             conditions,
@@ -238,7 +244,7 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
                 text_arg("position", bind(expr, scope)?)?,
             ];
             Ok(Typed::new(
-                Expr::Function(Function::Builtin(crate::expr::Builtin::Strpos), list),
+                Expr::Function(Function::Builtin(Builtin::Strpos), list),
                 Type::Int4,
             ))
         }
@@ -479,6 +485,24 @@ fn binary(l: Typed, op: &ast::BinaryOperator, r: Typed) -> Result<Typed> {
         B::AtArrow => BinaryOp::Contains,
         B::ArrowAt => BinaryOp::ContainedBy,
         B::Question => BinaryOp::JsonExists,
+        B::QuestionPipe | B::QuestionAnd | B::HashMinus => {
+            let (f, key) = match op {
+                B::HashMinus => (Builtin::JsonbDeletePath, Type::Array(Box::new(Type::Text))),
+                _ => (
+                    Builtin::JsonbExistsAny {
+                        all: matches!(op, B::QuestionAnd),
+                    },
+                    Type::Array(Box::new(Type::Text)),
+                ),
+            };
+            let ty = if f == Builtin::JsonbDeletePath {
+                Type::Jsonb
+            } else {
+                Type::Bool
+            };
+            let list = vec![l.coerce(&Type::Jsonb, "")?, r.coerce(&key, "")?];
+            return Ok(Typed::new(Expr::Function(Function::Builtin(f), list), ty));
+        }
         B::PGOverlap => BinaryOp::Overlap,
         other => return Err(Error::Unsupported(format!("operator {other}"))),
     };
@@ -785,6 +809,21 @@ fn in_list(scope: &Scope, expr: &ast::Expr, list: &[ast::Expr], negated: bool) -
     ))
 }
 
+/// `expr SIMILAR TO pattern [ESCAPE e]`: the pattern rewritten to an anchored regex.
+fn similar_to(
+    scope: &Scope,
+    expr: &ast::Expr,
+    pattern: &ast::Expr,
+    escape: Option<&str>,
+    negated: bool,
+) -> Result<Typed> {
+    let l = bind(expr, scope)?;
+    let p = bind(pattern, scope)?.coerce(&Type::Text, "SIMILAR TO")?;
+    let esc = Expr::Literal(Value::Text(escape.unwrap_or("\\").to_string()));
+    let regex = Expr::Function(Function::Builtin(Builtin::SimilarToRegex), vec![p, esc]);
+    self::regex(l, Typed::new(regex, Type::Text), negated, false)
+}
+
 fn like(
     scope: &Scope,
     expr: &ast::Expr,
@@ -802,85 +841,25 @@ fn like(
             _ => t.coerce(&Type::Text, "LIKE"),
         }
     };
-    let mut bound = text(bind(pattern, scope)?)?;
-    if let Some(escape) = escape {
-        bound = like_escape(bound, escape)?;
-    }
     Ok(Typed::new(
         Expr::Like {
             expr: Box::new(text(bind(expr, scope)?)?),
-            pattern: Box::new(bound),
+            pattern: Box::new({
+                let p = text(bind(pattern, scope)?)?;
+                match escape {
+                    // LIKE's own escape is `\`; another one is rewritten to it.
+                    Some(e) if e != "\\" => Expr::Function(
+                        Function::Builtin(Builtin::LikeEscape),
+                        vec![p, Expr::Literal(Value::Text(e.to_string()))],
+                    ),
+                    _ => p,
+                }
+            }),
             negated,
             case_insensitive: ci,
         },
         Type::Bool,
     ))
-}
-
-/// `LIKE p ESCAPE 'e'` (what clients send: SQLAlchemy's `NOT LIKE $1 || '%' ESCAPE '/'`):
-/// the pattern rewritten to the default escape `\\`, at plan time when it is constant, else
-/// when the row is evaluated through `replace` calls (which cover `e%`, `e_` and `ee`).
-fn like_escape(pattern: Expr, escape: &str) -> Result<Expr> {
-    let Ok(value) = pattern.eval(&[]) else {
-        return like_escape_at_run_time(pattern, escape);
-    };
-    let Value::Text(p) = value else {
-        return Ok(Expr::Literal(value));
-    };
-    let mut escapes = escape.chars();
-    let e = match (escapes.next(), escapes.next()) {
-        (None, _) => None,
-        (Some(c), None) => Some(c),
-        _ => return Err(Error::invalid("22019", "invalid escape string")),
-    };
-    let mut out = String::with_capacity(p.len());
-    let mut chars = p.chars();
-    while let Some(c) = chars.next() {
-        if Some(c) == e {
-            match chars.next() {
-                Some(next) => {
-                    out.push('\\');
-                    out.push(next);
-                }
-                None => {
-                    return Err(Error::invalid(
-                        "22025",
-                        "LIKE pattern must not end with escape character",
-                    ))
-                }
-            }
-        } else if c == '\\' {
-            out.push_str("\\\\");
-        } else {
-            out.push(c);
-        }
-    }
-    Ok(Expr::Literal(Value::Text(out)))
-}
-
-fn like_escape_at_run_time(pattern: Expr, escape: &str) -> Result<Expr> {
-    let mut chars = escape.chars();
-    let (Some(e), None) = (chars.next(), chars.next()) else {
-        return Err(Error::Unsupported("LIKE .. ESCAPE of this form".into()));
-    };
-    if e == '\\' {
-        return Ok(pattern);
-    }
-    let replace = |p: Expr, from: String, to: &str| {
-        Expr::Function(
-            Function::Replace,
-            vec![
-                p,
-                Expr::Literal(Value::Text(from)),
-                Expr::Literal(Value::Text(to.to_string())),
-            ],
-        )
-    };
-    let mut p = replace(pattern, "\\".into(), "\\\\");
-    p = replace(p, format!("{e}{e}"), "\u{0}");
-    p = replace(p, format!("{e}%"), "\\%");
-    p = replace(p, format!("{e}_"), "\\_");
-    Ok(replace(p, "\u{0}".into(), &e.to_string()))
 }
 
 /// Resolves the common type of CASE/COALESCE branches: the first known type, the others must
@@ -967,20 +946,55 @@ pub fn output_name(expr: &ast::Expr) -> String {
         E::Function(f) => f.name.0.last().map(ident_name).unwrap_or_default(),
         E::Cast {
             expr, data_type, ..
-        } => match cast_name(data_type) {
-            Some(n) => n,
-            None => output_name(expr),
-        },
+        } => {
+            // As PostgreSQL's FigureColname: a name from the operand (a column, a function,
+            // ARRAY, CASE...) wins over the type's; constants and inner casts do not.
+            let inner = output_name(expr);
+            let weak = inner == "?column?"
+                || matches!(
+                    expr.as_ref(),
+                    E::Cast { .. } | E::TypedString { .. } | E::Value(_)
+                );
+            match cast_name(data_type) {
+                Some(n) if weak => n,
+                _ => inner,
+            }
+        }
         E::Case { .. } => "case".into(),
         E::Array(_) => "array".into(),
         E::Subscript { expr, .. } => output_name(expr),
         E::Extract { .. } => "extract".into(),
         E::Interval(_) => "interval".into(),
         E::Position { .. } => "position".into(),
+        E::Ceil { .. } => "ceil".into(),
+        E::Floor { .. } => "floor".into(),
+        E::Substring { .. } => "substring".into(),
+        E::Overlay { .. } => "overlay".into(),
+        E::Trim { trim_where, .. } => match trim_where {
+            Some(ast::TrimWhereField::Leading) => "ltrim",
+            Some(ast::TrimWhereField::Trailing) => "rtrim",
+            _ => "btrim",
+        }
+        .into(),
+        E::Exists { .. } => "exists".into(),
+        E::Subquery(q) => subquery_output_name(q),
+        E::Tuple(_) => "row".into(),
         E::TypedString { data_type, .. } => {
             cast_name(data_type).unwrap_or_else(|| "?column?".into())
         }
         E::Value(ast::Value::Boolean(_)) => "bool".into(),
+        _ => "?column?".into(),
+    }
+}
+
+/// A scalar subquery's column is named after its one select item (`?column?` otherwise).
+fn subquery_output_name(q: &ast::Query) -> String {
+    match q.body.as_ref() {
+        ast::SetExpr::Select(s) => match s.projection.as_slice() {
+            [ast::SelectItem::ExprWithAlias { alias, .. }] => ident_name(alias),
+            [ast::SelectItem::UnnamedExpr(e)] => output_name(e),
+            _ => "?column?".into(),
+        },
         _ => "?column?".into(),
     }
 }

@@ -329,6 +329,27 @@ pub(super) fn set_function(name: &str, mut args: Vec<Typed>) -> Result<Option<Ty
                 *element,
             ))
         }
+        (
+            "jsonb_array_elements"
+            | "jsonb_array_elements_text"
+            | "json_array_elements_text"
+            | "jsonb_object_keys",
+            1,
+        ) => {
+            let arg = args.remove(0);
+            let arg = match arg.ty {
+                Some(Type::Json | Type::Jsonb) => arg.expr,
+                _ => arg.coerce(&Type::Jsonb, &name)?,
+            };
+            let (f, ty) = match name.as_str() {
+                "jsonb_object_keys" => (SetFunction::JsonObjectKeys, Type::Text),
+                "jsonb_array_elements" => {
+                    (SetFunction::JsonArrayElements { text: false }, Type::Jsonb)
+                }
+                _ => (SetFunction::JsonArrayElements { text: true }, Type::Text),
+            };
+            Ok(Typed::new(Expr::SetReturning(f, vec![arg]), ty))
+        }
         ("generate_subscripts", 2) => {
             let dim = args
                 .pop()
@@ -358,6 +379,50 @@ pub(super) fn set_function(name: &str, mut args: Vec<Typed>) -> Result<Option<Ty
             Ok(Typed::new(
                 Expr::SetReturning(SetFunction::PartitionAncestors, vec![arg]),
                 Type::Int4,
+            ))
+        }
+        ("generate_series", 2 | 3)
+            if args
+                .iter()
+                .any(|a| !matches!(a.ty, None | Some(Type::Int2 | Type::Int4 | Type::Int8))) =>
+        {
+            let step = if args.len() == 3 { args.pop() } else { None };
+            let ty = match common_type(&args, &name)? {
+                Type::Date | Type::TimestampTz => Type::TimestampTz,
+                Type::Timestamp => Type::Timestamp,
+                t if numeric_rank(&t).is_some() => Type::Numeric {
+                    precision_scale: None,
+                },
+                _ => {
+                    return Err(Error::undefined_function(format!(
+                        "function generate_series({}) does not exist",
+                        args.iter()
+                            .map(|a| type_name(&a.resolved_type()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )))
+                }
+            };
+            let step_ty = if matches!(ty, Type::Numeric { .. }) {
+                ty.clone()
+            } else {
+                Type::Interval
+            };
+            if step.is_none() && step_ty == Type::Interval {
+                return Err(Error::undefined_function(format!(
+                    "function generate_series({}, {}) does not exist",
+                    type_name(&ty),
+                    type_name(&ty)
+                )));
+            }
+            let mut list = args
+                .into_iter()
+                .map(|a| a.coerce(&ty, &name))
+                .collect::<Result<Vec<_>>>()?;
+            list.extend(step.map(|s| s.coerce(&step_ty, &name)).transpose()?);
+            Ok(Typed::new(
+                Expr::SetReturning(SetFunction::GenerateSeries, list),
+                ty,
             ))
         }
         ("generate_series", 2 | 3) => {

@@ -211,8 +211,19 @@ fn plan_table_function(
     let renames: Vec<String> = alias
         .map(|a| a.columns.iter().map(ident_name).collect())
         .unwrap_or_default();
-    // A scalar function's column is named after the alias, as in PostgreSQL.
-    let first = renames.first().cloned().unwrap_or_else(|| relation.clone());
+    // A scalar function's column is named after the alias, as in PostgreSQL; a function with
+    // a named OUT parameter keeps that name.
+    let out_name = match name {
+        "jsonb_array_elements" | "jsonb_array_elements_text" | "json_array_elements_text" => {
+            Some("value".to_string())
+        }
+        _ => None,
+    };
+    let first = renames
+        .first()
+        .cloned()
+        .or(out_name)
+        .unwrap_or_else(|| relation.clone());
     let mut columns = vec![ScopeColumn {
         hidden: false,
         relation: Some(relation.clone()),

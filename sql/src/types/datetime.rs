@@ -92,6 +92,7 @@ fn digits(s: &str) -> Parsed<i64> {
 pub fn parse_date(t: &str) -> Parsed<i32> {
     match t.to_ascii_lowercase().as_str() {
         "epoch" => return Ok(-10_957),
+        "today" | "now" => return Ok(today()),
         "infinity" | "+infinity" => return Ok(i32::MAX),
         "-infinity" => return Ok(i32::MIN),
         _ => {}
@@ -113,10 +114,10 @@ fn date_days(t: &str) -> Parsed<i64> {
     } else {
         t
     };
-    let mut parts = t.splitn(3, '-');
-    let y = digits(parts.next().ok_or(ParseError::Syntax)?)?;
-    let m = digits(parts.next().ok_or(ParseError::Syntax)?)?;
-    let d = digits(parts.next().ok_or(ParseError::Syntax)?)?;
+    let (y, m, d) = match iso_ymd(t) {
+        Ok(ymd) => ymd,
+        Err(e) => other_ymd(t).ok_or(e)?,
+    };
     if y == 0 {
         return Err(ParseError::Range);
     }
@@ -126,6 +127,95 @@ fn date_days(t: &str) -> Parsed<i64> {
         return Err(ParseError::Range);
     }
     Ok(days)
+}
+
+/// Today's date (UTC) as days since 2000-01-01.
+fn today() -> i32 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    i32::try_from(secs / 86_400).unwrap_or(0) - 10_957
+}
+
+fn iso_ymd(t: &str) -> Parsed<(i64, i64, i64)> {
+    let mut parts = t.splitn(3, '-');
+    let y = digits(parts.next().ok_or(ParseError::Syntax)?)?;
+    let m = digits(parts.next().ok_or(ParseError::Syntax)?)?;
+    let d = digits(parts.next().ok_or(ParseError::Syntax)?)?;
+    Ok((y, m, d))
+}
+
+/// The month a name or its three-letter abbreviation stands for.
+fn month_number(name: &str) -> Option<i64> {
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let name = name.to_ascii_lowercase();
+    let name = name.trim_end_matches('.');
+    if name.len() < 3 {
+        return None;
+    }
+    MONTHS
+        .iter()
+        .position(|m| m.starts_with(name) && (name.len() == 3 || *m == name || name == "sept"))
+        .and_then(|i| i64::try_from(i + 1).ok())
+}
+
+/// The other date forms PostgreSQL reads with DateStyle MDY: `Jan 5 2024`, `5 Jan 2024`,
+/// `January 5, 2024`, `2024 Jan 5`, `1/5/2024` (month first), `2024/01/05`, `2024.01.05`.
+fn other_ymd(t: &str) -> Option<(i64, i64, i64)> {
+    let fields: Vec<&str> = t
+        .split([' ', ',', '/', '-', '.'])
+        .filter(|f| !f.is_empty())
+        .collect();
+    if fields.len() != 3 {
+        return None;
+    }
+    let month_at = fields.iter().position(|f| month_number(f).is_some());
+    let num = |f: &str| digits(f).ok();
+    match month_at {
+        Some(i) => {
+            let m = month_number(fields[i])?;
+            let rest: Vec<&str> = fields
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, f)| *f)
+                .collect();
+            // The year is the field of more than two digits, else the last one.
+            let (y, d) = if rest[0].len() > 2 {
+                (num(rest[0])?, num(rest[1])?)
+            } else {
+                (num(rest[1])?, num(rest[0])?)
+            };
+            Some((y, m, d))
+        }
+        None if fields[0].len() > 2 => Some((num(fields[0])?, num(fields[1])?, num(fields[2])?)),
+        None => {
+            let y = num(fields[2])?;
+            let y = if fields[2].len() <= 2 {
+                if y < 70 {
+                    y + 2000
+                } else {
+                    y + 1900
+                }
+            } else {
+                y
+            };
+            Some((y, num(fields[0])?, num(fields[1])?))
+        }
+    }
 }
 
 /// Parses `HH:MM[:SS[.ffffff]]` into microseconds since midnight (24:00:00 allowed).

@@ -655,7 +655,27 @@ fn parse_bytea(s: &str) -> Result<Vec<u8>> {
             })
             .collect();
     }
-    Ok(s.replace("\\\\", "\\").into_bytes())
+    // The escape format: `\\` is a backslash, `\ooo` an octal byte, any other `\` an error.
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'\\' {
+            out.push(bytes[i]);
+            i += 1;
+        } else if bytes.get(i + 1) == Some(&b'\\') {
+            out.push(b'\\');
+            i += 2;
+        } else {
+            let octal = bytes
+                .get(i + 1..i + 4)
+                .filter(|d| d[0] <= b'3' && d.iter().all(|c| (b'0'..=b'7').contains(c)))
+                .map(|d| d.iter().fold(0u8, |acc, c| acc * 8 + (c - b'0')));
+            out.push(octal.ok_or_else(|| Error::invalid_text("bytea", s))?);
+            i += 4;
+        }
+    }
+    Ok(out)
 }
 
 fn format_bytea(b: &[u8]) -> String {

@@ -207,6 +207,19 @@ pub(super) fn eval(b: Builtin, args: Vec<Value>) -> Result<Value> {
             }
             _ => Value::Null,
         }),
+        Builtin::ArrayDims => Ok(match first {
+            Some(Value::Array(items)) if !items.is_empty() => {
+                Value::Text(format!("[1:{}]", items.len()))
+            }
+            _ => Value::Null,
+        }),
+        Builtin::ArrayNdims => Ok(match first {
+            Some(Value::Array(items)) if !items.is_empty() => Value::Int4(1),
+            _ => Value::Null,
+        }),
+        Builtin::ArrayPositions | Builtin::ArrayRemove | Builtin::ArrayReplace => {
+            array_edit(b, &args)
+        }
         Builtin::ArrayToString => match (first, text_arg(args.get(1))) {
             (Some(Value::Array(items)), Some(sep)) => {
                 let null = text_arg(args.get(2));
@@ -410,4 +423,54 @@ fn build_object(args: &[Value], jsonb: bool) -> Result<Value> {
     } else {
         j.to_json_text()
     }))
+}
+
+/// Whether two array elements are the same for array_position(s)/remove/replace: NULL
+/// matches NULL (IS NOT DISTINCT FROM).
+fn same_element(x: &Value, y: &Value) -> bool {
+    match (x.is_null(), y.is_null()) {
+        (true, true) => true,
+        (false, false) => compare(x, y).is_eq(),
+        _ => false,
+    }
+}
+
+/// `array_positions(a, x)`, `array_remove(a, x)` and `array_replace(a, x, y)`.
+fn array_edit(b: Builtin, args: &[Value]) -> Result<Value> {
+    let Some(Value::Array(items)) = args.first() else {
+        return Ok(Value::Null);
+    };
+    let needle = args.get(1).cloned().unwrap_or(Value::Null);
+    Ok(match b {
+        Builtin::ArrayPositions => Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| same_element(x, &needle))
+                .map(|(i, _)| Value::Int4(i32::try_from(i + 1).unwrap_or(i32::MAX)))
+                .collect(),
+        ),
+        Builtin::ArrayRemove => Value::Array(
+            items
+                .iter()
+                .filter(|x| !same_element(x, &needle))
+                .cloned()
+                .collect(),
+        ),
+        _ => {
+            let with = args.get(2).cloned().unwrap_or(Value::Null);
+            Value::Array(
+                items
+                    .iter()
+                    .map(|x| {
+                        if same_element(x, &needle) {
+                            with.clone()
+                        } else {
+                            x.clone()
+                        }
+                    })
+                    .collect(),
+            )
+        }
+    })
 }

@@ -105,6 +105,15 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         Builtin::PgSleep => sleep(x),
         Builtin::Degrees => Ok(Value::Float8(x.unwrap_or(f64::NAN).to_degrees())),
         Builtin::Radians => Ok(Value::Float8(x.unwrap_or(f64::NAN).to_radians())),
+        Builtin::Div => div(args),
+        Builtin::Gcd | Builtin::Lcm => gcd_lcm(b == Builtin::Gcd, args),
+        Builtin::Trig(name) => trig(name, x.unwrap_or(f64::NAN)),
+        Builtin::Atan2 => Ok(Value::Float8(
+            x.unwrap_or(f64::NAN)
+                .atan2(float(args.get(1)).unwrap_or(f64::NAN)),
+        )),
+        Builtin::WidthBucket => width_bucket(args),
+        Builtin::Factorial => factorial(int_arg(args.first()).unwrap_or(0)),
         _ => return None,
     };
     Some(result)
@@ -181,4 +190,165 @@ fn modulo(args: &[Value]) -> Result<Value> {
             })
         }
     }
+}
+
+fn trig(name: &str, x: f64) -> Result<Value> {
+    let domain = || Err(Error::invalid("22003", "input is out of range"));
+    Ok(Value::Float8(match name {
+        "sin" => x.sin(),
+        "cos" => x.cos(),
+        "tan" => x.tan(),
+        "cot" => 1.0 / x.tan(),
+        "asin" if (-1.0..=1.0).contains(&x) => x.asin(),
+        "acos" if (-1.0..=1.0).contains(&x) => x.acos(),
+        "asin" | "acos" => return domain(),
+        "atan" => x.atan(),
+        "sinh" => x.sinh(),
+        "cosh" => x.cosh(),
+        "tanh" => x.tanh(),
+        _ => {
+            return Err(Error::undefined_function(format!(
+                "function {name} does not exist"
+            )))
+        }
+    }))
+}
+
+/// A numeric operand, if the value is a finite numeric (or an integer, widened).
+fn decimal(v: Option<&Value>) -> Option<BigDecimal> {
+    match v? {
+        Value::Numeric(Numeric::Finite(d)) => Some(d.clone()),
+        other => int_arg(Some(other)).map(BigDecimal::from),
+    }
+}
+
+/// `div(a, b)`: the integer quotient of numerics, truncated toward zero.
+fn div(args: &[Value]) -> Result<Value> {
+    let (Some(a), Some(b)) = (decimal(args.first()), decimal(args.get(1))) else {
+        return Ok(Value::Null);
+    };
+    if b.is_zero() {
+        return Err(Error::DivisionByZero);
+    }
+    Ok(Value::Numeric(Numeric::Finite(
+        (a / b).with_scale_round(0, RoundingMode::Down),
+    )))
+}
+
+/// `gcd(a, b)` / `lcm(a, b)` on integers (same width as the arguments) or numerics.
+fn gcd_lcm(gcd: bool, args: &[Value]) -> Result<Value> {
+    if let (Some(Value::Numeric(_)), Some(a), Some(b)) =
+        (args.first(), decimal(args.first()), decimal(args.get(1)))
+    {
+        let (mut x, mut y) = (a.abs(), b.abs());
+        while !y.is_zero() {
+            let r = &x % &y;
+            x = y;
+            y = r;
+        }
+        let r = if gcd {
+            x
+        } else if x.is_zero() {
+            BigDecimal::zero()
+        } else {
+            (a.abs() / x) * b.abs()
+        };
+        return Ok(Value::Numeric(Numeric::Finite(
+            r.normalized().with_scale(
+                a.fractional_digit_count()
+                    .max(b.fractional_digit_count())
+                    .max(0),
+            ),
+        )));
+    }
+    let (Some(a), Some(b)) = (int_arg(args.first()), int_arg(args.get(1))) else {
+        return Ok(Value::Null);
+    };
+    let (mut x, mut y) = (i128::from(a).abs(), i128::from(b).abs());
+    while y != 0 {
+        let r = x % y;
+        x = y;
+        y = r;
+    }
+    let r = if gcd {
+        x
+    } else if x == 0 {
+        0
+    } else {
+        i128::from(a).abs() / x * i128::from(b).abs()
+    };
+    let overflow = || {
+        Error::OutOfRange(format!(
+            "{} out of range",
+            if matches!(args.first(), Some(Value::Int4(_))) {
+                "integer"
+            } else {
+                "bigint"
+            }
+        ))
+    };
+    Ok(match args.first() {
+        Some(Value::Int4(_) | Value::Int2(_)) => {
+            Value::Int4(i32::try_from(r).map_err(|_| overflow())?)
+        }
+        _ => Value::Int8(i64::try_from(r).map_err(|_| overflow())?),
+    })
+}
+
+/// `width_bucket(x, low, high, count)`: which of `count` equal buckets over [low, high) holds
+/// x; 0 below, count + 1 at or above.
+fn width_bucket(args: &[Value]) -> Result<Value> {
+    let f = |v: Option<&Value>| match v {
+        Some(Value::Numeric(Numeric::Finite(d))) => d.to_string().parse::<f64>().ok(),
+        other => float(other).or_else(|| int_arg(other).map(|n| n as f64)),
+    };
+    let (Some(x), Some(lo), Some(hi)) = (f(args.first()), f(args.get(1)), f(args.get(2))) else {
+        return Ok(Value::Null);
+    };
+    let count = int_arg(args.get(3)).unwrap_or(0);
+    if count <= 0 {
+        return Err(Error::invalid("2201G", "count must be greater than zero"));
+    }
+    if lo == hi {
+        return Err(Error::invalid(
+            "2201G",
+            "lower bound cannot equal upper bound",
+        ));
+    }
+    let n = count as f64;
+    let bucket = if lo < hi {
+        if x < lo {
+            0
+        } else if x >= hi {
+            count + 1
+        } else {
+            ((n * (x - lo) / (hi - lo)).floor() as i64) + 1
+        }
+    } else if x > lo {
+        0
+    } else if x <= hi {
+        count + 1
+    } else {
+        ((n * (lo - x) / (lo - hi)).floor() as i64) + 1
+    };
+    Ok(Value::Int4(i32::try_from(bucket).map_err(|_| {
+        Error::OutOfRange("integer out of range".into())
+    })?))
+}
+
+/// `factorial(n)` as numeric.
+fn factorial(n: i64) -> Result<Value> {
+    if n < 0 {
+        return Err(Error::OutOfRange(
+            "factorial of a negative number is undefined".into(),
+        ));
+    }
+    if n > 10_000 {
+        return Err(Error::OutOfRange("value overflows numeric format".into()));
+    }
+    let mut r = BigDecimal::from(1);
+    for i in 2..=n {
+        r *= BigDecimal::from(i);
+    }
+    Ok(Value::Numeric(Numeric::Finite(r)))
 }

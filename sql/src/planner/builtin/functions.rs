@@ -16,7 +16,7 @@ pub(super) fn call(b: Builtin, args: Vec<Expr>, ty: Type) -> Typed {
     Typed::new(Expr::Function(Function::Builtin(b), args), ty)
 }
 
-fn no_function(name: &str, args: &[Typed]) -> Error {
+pub(super) fn no_function(name: &str, args: &[Typed]) -> Error {
     let list: Vec<String> = args
         .iter()
         .map(|a| a.ty.as_ref().map_or("unknown".to_string(), type_name))
@@ -36,7 +36,7 @@ pub(super) fn to(arg: Typed, ty: &Type) -> Result<Expr> {
     arg.coerce(ty, "argument")
 }
 
-fn float_arg(name: &str, arg: Typed) -> Result<Expr> {
+pub(super) fn float_arg(name: &str, arg: Typed) -> Result<Expr> {
     match &arg.ty {
         Some(t) if numeric_rank(t).is_none() => Err(no_function(name, &[arg])),
         Some(Type::Numeric { .. }) => Ok(Expr::Cast(Box::new(arg.expr), Type::Float8)),
@@ -53,7 +53,7 @@ fn ts_arg(arg: Typed, date_to: &Type) -> Result<(Expr, Type)> {
     }
 }
 
-fn array_arg(name: &str, arg: Typed) -> Result<(Expr, Type)> {
+pub(super) fn array_arg(name: &str, arg: Typed) -> Result<(Expr, Type)> {
     match arg.ty.clone() {
         Some(t @ Type::Array(_)) => Ok((arg.expr, t)),
         None => {
@@ -89,6 +89,7 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
                 | "clock_timestamp",
                 0,
             ) => call(b(Builtin::Now), vec![], Type::TimestampTz),
+            ("concat" | "concat_ws", 0) => return Err(super::extras::no_arguments(name)),
             ("concat", _) => {
                 let list = args
                     .into_iter()
@@ -456,7 +457,7 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
                 vec![to(args.remove(0), &Type::Jsonb)?],
                 Type::Text,
             ),
-            _ => return Err(no_function(name, &args)),
+            _ => return super::extras::function(name, args),
         })
     })())
     .filter(|r| {
@@ -467,6 +468,7 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
                 ..
             })
         ) || known(name)
+            || super::extras::NAMES.contains(&name)
     })
 }
 

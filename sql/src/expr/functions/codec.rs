@@ -1,0 +1,568 @@
+//! String functions that encode, quote, translate or match: encode/decode (hex, base64,
+//! escape), sha256, to_hex, quote_ident/quote_literal/quote_nullable,
+//! translate, bit_length, regexp_match, regexp_split_to_array, regexp_like and regexp_count.
+//! Arguments arrive typed by the binder (`planner/builtin/extras.rs`).
+
+use vdb_engine::value::Value;
+
+use super::{int_arg, text_arg, Builtin};
+use crate::error::{Error, Result};
+
+/// Evaluates `b` if it is one of this module's functions.
+pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
+    let s = || text_arg(args.first()).unwrap_or_default();
+    let t = |i: usize| text_arg(args.get(i)).unwrap_or_default();
+    let text = |x: String| Ok(Value::Text(x));
+    Some(match b {
+        Builtin::Translate => text(translate(s(), t(1), t(2))),
+        Builtin::ToHex => text(match args.first() {
+            Some(Value::Int4(n)) => format!("{:x}", *n as u32),
+            Some(Value::Int2(n)) => format!("{:x}", i32::from(*n) as u32),
+            _ => format!("{:x}", int_arg(args.first()).unwrap_or(0) as u64),
+        }),
+        Builtin::QuoteIdent => text(quote_ident(s())),
+        Builtin::QuoteLiteral | Builtin::QuoteNullable => match args.first() {
+            None | Some(Value::Null) => text("NULL".into()),
+            Some(_) => text(quote_literal(s())),
+        },
+        Builtin::BitLength => Ok(Value::Int4(match args.first() {
+            Some(Value::Bytea(b)) => i32::try_from(b.len() * 8).unwrap_or(i32::MAX),
+            _ => i32::try_from(s().len() * 8).unwrap_or(i32::MAX),
+        })),
+        Builtin::Sha256 => match args.first() {
+            Some(Value::Bytea(b)) => Ok(Value::Bytea(sha256(b).to_vec())),
+            _ => Ok(Value::Null),
+        },
+        Builtin::Encode => match args.first() {
+            Some(Value::Bytea(b)) => encode(b, t(1)).map(Value::Text),
+            _ => Ok(Value::Null),
+        },
+        Builtin::Decode => decode(s(), t(1)).map(Value::Bytea),
+        Builtin::RegexpMatch => regexp_match(s(), t(1), t(2)),
+        Builtin::RegexpSplitToArray => regexp_split(s(), t(1), t(2)),
+        Builtin::RegexpLike => regex(t(1), t(2)).map(|re| Value::Bool(re.is_match(s()))),
+        Builtin::RegexpCount => regex(t(1), t(2))
+            .map(|re| Value::Int4(i32::try_from(re.find_iter(s()).count()).unwrap_or(i32::MAX))),
+        Builtin::LikeEscape => like_escape(s(), t(1)).map(Value::Text),
+        Builtin::SimilarToRegex => similar_to_regex(s(), t(1)).map(Value::Text),
+        _ => return None,
+    })
+}
+
+fn escape_char(e: &str) -> Result<Option<char>> {
+    let mut chars = e.chars();
+    match (chars.next(), chars.next()) {
+        (None, _) => Ok(None),
+        (Some(c), None) => Ok(Some(c)),
+        _ => Err(Error::invalid("22019", "invalid escape string")),
+    }
+}
+
+/// A LIKE pattern whose escape is `e` (none if empty) rewritten to escape with `\\`.
+fn like_escape(p: &str, e: &str) -> Result<String> {
+    let e = escape_char(e)?;
+    let mut out = String::new();
+    let mut chars = p.chars();
+    while let Some(c) = chars.next() {
+        if Some(c) == e {
+            match chars.next() {
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => {
+                    return Err(Error::invalid(
+                        "22025",
+                        "LIKE pattern must not end with escape character",
+                    ))
+                }
+            }
+        } else if c == '\\' {
+            out.push_str("\\\\");
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+/// PostgreSQL's similar_escape: `%` is `.*`, `_` is `.`, the escape quotes the next character,
+/// `.`, `^`, `$` are literal, the rest is regex syntax; the whole pattern must match.
+fn similar_to_regex(p: &str, e: &str) -> Result<String> {
+    let e = escape_char(e)?;
+    let mut out = String::from("^(?:");
+    let mut chars = p.chars();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        if Some(c) == e {
+            match chars.next() {
+                Some(n) => out.push_str(&regex::escape(&n.to_string())),
+                None => {
+                    return Err(Error::invalid(
+                        "2201B",
+                        "invalid escape at the end of a SIMILAR TO pattern",
+                    ))
+                }
+            }
+            continue;
+        }
+        match c {
+            '[' => {
+                in_class = true;
+                out.push(c);
+            }
+            ']' => {
+                in_class = false;
+                out.push(c);
+            }
+            _ if in_class => out.push(c),
+            '%' => out.push_str(".*"),
+            '_' => out.push('.'),
+            '.' | '^' | '$' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push_str(")$");
+    Ok(out)
+}
+
+fn translate(s: &str, from: &str, to: &str) -> String {
+    let from: Vec<char> = from.chars().collect();
+    let to: Vec<char> = to.chars().collect();
+    s.chars()
+        .filter_map(|c| match from.iter().position(|f| *f == c) {
+            Some(i) => to.get(i).copied(),
+            None => Some(c),
+        })
+        .collect()
+}
+
+/// PostgreSQL's quote_ident: quoted unless all lower-case letters, digits and underscores
+/// (not starting with a digit) and not a reserved keyword.
+pub(super) fn quote_ident(s: &str) -> String {
+    const RESERVED: &[&str] = &[
+        "all",
+        "analyse",
+        "analyze",
+        "and",
+        "any",
+        "array",
+        "as",
+        "asc",
+        "asymmetric",
+        "both",
+        "case",
+        "cast",
+        "check",
+        "collate",
+        "column",
+        "constraint",
+        "create",
+        "current_catalog",
+        "current_date",
+        "current_role",
+        "current_time",
+        "current_timestamp",
+        "current_user",
+        "default",
+        "deferrable",
+        "desc",
+        "distinct",
+        "do",
+        "else",
+        "end",
+        "except",
+        "false",
+        "fetch",
+        "for",
+        "foreign",
+        "from",
+        "grant",
+        "group",
+        "having",
+        "in",
+        "initially",
+        "intersect",
+        "into",
+        "lateral",
+        "leading",
+        "limit",
+        "localtime",
+        "localtimestamp",
+        "not",
+        "null",
+        "offset",
+        "on",
+        "only",
+        "or",
+        "order",
+        "placing",
+        "primary",
+        "references",
+        "returning",
+        "select",
+        "session_user",
+        "some",
+        "symmetric",
+        "table",
+        "then",
+        "to",
+        "trailing",
+        "true",
+        "union",
+        "unique",
+        "user",
+        "using",
+        "variadic",
+        "when",
+        "where",
+        "window",
+        "with",
+    ];
+    let plain = s
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !RESERVED.contains(&s);
+    if plain {
+        s.to_string()
+    } else {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    }
+}
+
+/// PostgreSQL's quote_literal: quotes doubled; with a backslash, an E'' string with it doubled.
+fn quote_literal(s: &str) -> String {
+    let body = s.replace('\'', "''");
+    if s.contains('\\') {
+        format!("E'{}'", body.replace('\\', "\\\\"))
+    } else {
+        format!("'{body}'")
+    }
+}
+
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn unknown_encoding(name: &str) -> Error {
+    Error::invalid("22023", format!("unrecognized encoding: \"{name}\""))
+}
+
+fn encode(b: &[u8], format: &str) -> Result<String> {
+    Ok(match format.to_ascii_lowercase().as_str() {
+        "hex" => b.iter().map(|x| format!("{x:02x}")).collect(),
+        "base64" => {
+            let mut out = String::new();
+            for (i, chunk) in b.chunks(3).enumerate() {
+                // PostgreSQL breaks base64 output into lines of 76 characters.
+                if i > 0 && i % 19 == 0 {
+                    out.push('\n');
+                }
+                let n = chunk
+                    .iter()
+                    .enumerate()
+                    .fold(0u32, |acc, (j, x)| acc | (u32::from(*x) << (16 - 8 * j)));
+                for j in 0..4 {
+                    if j <= chunk.len() {
+                        out.push(char::from(BASE64[((n >> (18 - 6 * j)) & 63) as usize]));
+                    } else {
+                        out.push('=');
+                    }
+                }
+            }
+            out
+        }
+        "escape" => {
+            let mut out = String::new();
+            for &x in b {
+                match x {
+                    b'\\' => out.push_str("\\\\"),
+                    0 | 0x80..=0xff => out.push_str(&format!("\\{x:03o}")),
+                    _ => out.push(char::from(x)),
+                }
+            }
+            out
+        }
+        _ => return Err(unknown_encoding(format)),
+    })
+}
+
+fn decode(s: &str, format: &str) -> Result<Vec<u8>> {
+    match format.to_ascii_lowercase().as_str() {
+        "hex" => {
+            let digits: Vec<u8> = s.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
+            if digits.len() % 2 != 0 {
+                return Err(Error::invalid(
+                    "22023",
+                    "invalid hexadecimal data: odd number of digits",
+                ));
+            }
+            digits
+                .chunks(2)
+                .map(|p| {
+                    let h = |c: u8| {
+                        char::from(c).to_digit(16).ok_or_else(|| {
+                            Error::invalid(
+                                "22023",
+                                format!("invalid hexadecimal digit: \"{}\"", char::from(c)),
+                            )
+                        })
+                    };
+                    Ok(u8::try_from(h(p[0])? * 16 + h(p[1])?).unwrap_or(0))
+                })
+                .collect()
+        }
+        "base64" => {
+            let mut out = Vec::new();
+            let (mut acc, mut bits) = (0u32, 0);
+            for c in s.bytes() {
+                if c.is_ascii_whitespace() || c == b'=' {
+                    continue;
+                }
+                let Some(v) = BASE64.iter().position(|x| *x == c) else {
+                    return Err(Error::invalid(
+                        "22023",
+                        format!(
+                            "invalid symbol \"{}\" found while decoding base64 sequence",
+                            char::from(c)
+                        ),
+                    ));
+                };
+                acc = (acc << 6) | u32::try_from(v).unwrap_or(0);
+                bits += 6;
+                if bits >= 8 {
+                    bits -= 8;
+                    out.push(u8::try_from((acc >> bits) & 0xff).unwrap_or(0));
+                }
+            }
+            Ok(out)
+        }
+        "escape" => {
+            let bytes = s.as_bytes();
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < bytes.len() {
+                if bytes[i] == b'\\' {
+                    if bytes.get(i + 1) == Some(&b'\\') {
+                        out.push(b'\\');
+                        i += 2;
+                        continue;
+                    }
+                    let oct = bytes.get(i + 1..i + 4).and_then(|d| {
+                        std::str::from_utf8(d)
+                            .ok()
+                            .and_then(|d| u8::from_str_radix(d, 8).ok())
+                    });
+                    match oct {
+                        Some(v) => {
+                            out.push(v);
+                            i += 4;
+                        }
+                        None => {
+                            return Err(Error::invalid(
+                                "22P02",
+                                "invalid input syntax for type bytea",
+                            ))
+                        }
+                    }
+                } else {
+                    out.push(bytes[i]);
+                    i += 1;
+                }
+            }
+            Ok(out)
+        }
+        _ => Err(unknown_encoding(format)),
+    }
+}
+
+/// A regex with PostgreSQL's flags (`i` case-insensitive, `c` sensitive, `g` where allowed).
+fn regex(pattern: &str, flags: &str) -> Result<regex::Regex> {
+    let mut builder = regex::RegexBuilder::new(pattern);
+    for f in flags.chars() {
+        match f {
+            'i' => {
+                builder.case_insensitive(true);
+            }
+            'c' | 'g' => {
+                builder.case_insensitive(false);
+            }
+            'n' | 'm' => {
+                builder.multi_line(true);
+            }
+            's' => {
+                builder.dot_matches_new_line(true);
+            }
+            'x' => {
+                builder.ignore_whitespace(true);
+            }
+            other => {
+                return Err(Error::invalid(
+                    "22023",
+                    format!("invalid regular expression option: \"{other}\""),
+                ))
+            }
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| Error::invalid("2201B", format!("invalid regular expression: {e}")))
+}
+
+/// `regexp_match(s, pattern [, flags])`: the first match's groups (or the whole match), NULL
+/// when there is none.
+fn regexp_match(s: &str, pattern: &str, flags: &str) -> Result<Value> {
+    if flags.contains('g') {
+        return Err(Error::invalid(
+            "22023",
+            "regexp_match() does not support the \"global\" option",
+        ));
+    }
+    let re = regex(pattern, flags)?;
+    let Some(caps) = re.captures(s) else {
+        return Ok(Value::Null);
+    };
+    let groups: Vec<Value> = if caps.len() == 1 {
+        vec![Value::Text(caps[0].to_string())]
+    } else {
+        (1..caps.len())
+            .map(|i| {
+                caps.get(i)
+                    .map_or(Value::Null, |m| Value::Text(m.as_str().to_string()))
+            })
+            .collect()
+    };
+    Ok(Value::Array(groups))
+}
+
+/// `regexp_split_to_array(s, pattern [, flags])`: the text between matches (an empty match
+/// splits between characters, as in PostgreSQL).
+fn regexp_split(s: &str, pattern: &str, flags: &str) -> Result<Value> {
+    if flags.contains('g') {
+        return Err(Error::invalid(
+            "22023",
+            "regexp_split_to_array() does not support the \"global\" option",
+        ));
+    }
+    let re = regex(pattern, flags)?;
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for m in re.find_iter(s) {
+        if m.start() == m.end() {
+            // An empty match at the very start or end splits nothing.
+            if m.start() == 0 || m.start() >= s.len() {
+                continue;
+            }
+        }
+        if m.end() == 0 {
+            continue;
+        }
+        parts.push(Value::Text(s[start..m.start()].to_string()));
+        start = m.end();
+    }
+    parts.push(Value::Text(s[start..].to_string()));
+    Ok(Value::Array(parts))
+}
+
+/// SHA-256 (FIPS 180-4).
+pub(super) fn sha256(data: &[u8]) -> [u8; 32] {
+    const K: [u32; 64] = [
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+        0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+        0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+        0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+        0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+        0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+        0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+        0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+        0xc67178f2,
+    ];
+    let mut h: [u32; 8] = [
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+        0x5be0cd19,
+    ];
+    let mut msg = data.to_vec();
+    let bit_len = (data.len() as u64).wrapping_mul(8);
+    msg.push(0x80);
+    while msg.len() % 64 != 56 {
+        msg.push(0);
+    }
+    msg.extend_from_slice(&bit_len.to_be_bytes());
+    for block in msg.chunks(64) {
+        let mut w = [0u32; 64];
+        for (i, word) in block.chunks(4).enumerate() {
+            w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
+        }
+        for i in 16..64 {
+            let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
+            let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
+            w[i] = w[i - 16]
+                .wrapping_add(s0)
+                .wrapping_add(w[i - 7])
+                .wrapping_add(s1);
+        }
+        let mut v = h;
+        for i in 0..64 {
+            let s1 = v[4].rotate_right(6) ^ v[4].rotate_right(11) ^ v[4].rotate_right(25);
+            let ch = (v[4] & v[5]) ^ (!v[4] & v[6]);
+            let t1 = v[7]
+                .wrapping_add(s1)
+                .wrapping_add(ch)
+                .wrapping_add(K[i])
+                .wrapping_add(w[i]);
+            let s0 = v[0].rotate_right(2) ^ v[0].rotate_right(13) ^ v[0].rotate_right(22);
+            let maj = (v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]);
+            let t2 = s0.wrapping_add(maj);
+            v = [
+                t1.wrapping_add(t2),
+                v[0],
+                v[1],
+                v[2],
+                v[3].wrapping_add(t1),
+                v[4],
+                v[5],
+                v[6],
+            ];
+        }
+        for (x, y) in h.iter_mut().zip(v) {
+            *x = x.wrapping_add(y);
+        }
+    }
+    let mut out = [0u8; 32];
+    for (i, x) in h.iter().enumerate() {
+        out[i * 4..i * 4 + 4].copy_from_slice(&x.to_be_bytes());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_matches_fips_examples() {
+        let hex = |b: [u8; 32]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        assert_eq!(
+            hex(sha256(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(
+            hex(sha256(b"")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn base64_round_trips() {
+        for s in [&b""[..], b"a", b"ab", b"abc", b"abcd"] {
+            let e = encode(s, "base64").unwrap_or_default();
+            assert_eq!(decode(&e, "base64").unwrap_or_default(), s);
+        }
+        assert_eq!(encode(b"abc", "base64").unwrap_or_default(), "YWJj");
+    }
+}
