@@ -310,7 +310,7 @@ async fn malformed_messages_close_one_connection_and_nothing_else() {
 }
 
 /// Logs in over a raw socket (trust auth) and reads up to the first ReadyForQuery.
-async fn raw_session(addr: std::net::SocketAddr) -> TcpStream {
+async fn raw_session(addr: SocketAddr) -> TcpStream {
     let mut body = Vec::new();
     body.extend_from_slice(&196_608_i32.to_be_bytes());
     for field in ["user", "t", "database", "db", ""] {
