@@ -864,9 +864,12 @@ fn like(
 
 /// Resolves the common type of CASE/COALESCE branches: the first known type, the others must
 /// convert to it implicitly (or it to them, in which case the wider one wins).
-pub(super) fn common_type(items: &[Typed], context: &str) -> Result<Type> {
+pub(super) fn common_type<'a>(
+    items: impl IntoIterator<Item = &'a Typed>,
+    context: &str,
+) -> Result<Type> {
     let mut ty: Option<Type> = None;
-    for t in items.iter().filter_map(|i| i.ty.as_ref()) {
+    for t in items.into_iter().filter_map(|i| i.ty.as_ref()) {
         ty = Some(match ty {
             None => t.clone(),
             Some(cur) if implicit_cast(t, &cur) => cur,

@@ -8,7 +8,7 @@ use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::expr::Expr;
 use crate::planner::context;
-use crate::planner::expr::{bind, ident_name, Scope, Typed};
+use crate::planner::expr::{bind, common_type, ident_name, Scope, Typed};
 use crate::planner::plan::{Plan, SetOperator, SortKey};
 use crate::planner::select::{output_position, plan_select, sorted, Output};
 use crate::types::{implicit_cast, type_name};
@@ -144,9 +144,15 @@ fn plan_set_expr(catalog: &Catalog<'_>, body: &ast::SetExpr) -> Result<Output> {
                     format!("each {name} query must have the same number of columns"),
                 ));
             }
+            let (unknown_l, unknown_r) = (unknown_columns(&lp), unknown_columns(&rp));
             let mut columns = Vec::new();
-            for ((name_l, a), (_, b)) in lc.iter().zip(&rc) {
-                let ty = if implicit_cast(b, a) {
+            for (i, ((name_l, a), (_, b))) in lc.iter().zip(&rc).enumerate() {
+                // A literal of unknown type (`NULL`, `'text'`) takes the other side's type.
+                let ty = if unknown_l.contains(&i) && !unknown_r.contains(&i) {
+                    b.clone()
+                } else if unknown_r.contains(&i) && !unknown_l.contains(&i) {
+                    a.clone()
+                } else if implicit_cast(b, a) {
                     a.clone()
                 } else if implicit_cast(a, b) {
                     b.clone()
@@ -172,6 +178,20 @@ fn plan_set_expr(catalog: &Catalog<'_>, body: &ast::SetExpr) -> Result<Output> {
         other => Err(Error::Unsupported(
             format!("query {other}").chars().take(60).collect(),
         )),
+    }
+}
+
+/// The output columns of a set operation's side that are literals of unknown type: a SELECT
+/// list's bare `NULL` or string literal (their type, text, is only a default).
+fn unknown_columns(plan: &Plan) -> Vec<usize> {
+    match plan {
+        Plan::Project { exprs, .. } => exprs
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| matches!(e, Expr::Literal(Value::Null | Value::Text(_))))
+            .map(|(i, _)| i)
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -214,7 +234,7 @@ fn count(expr: &ast::Expr, what: &str) -> Result<Option<u64>> {
     }
 }
 
-/// Plans `VALUES (..), (..)`: columns `column1..n` typed by their first known value.
+/// Plans `VALUES (..), (..)`: columns `column1..n` of the common type of their values.
 pub fn plan_values(rows: &[Vec<ast::Expr>]) -> Result<Output> {
     let scope = Scope::default();
     let bound: Vec<Vec<Typed>> = rows
@@ -234,10 +254,7 @@ pub fn plan_values(rows: &[Vec<ast::Expr>]) -> Result<Output> {
     }
     let mut columns = Vec::new();
     for i in 0..width {
-        let ty = bound
-            .iter()
-            .find_map(|r| r[i].ty.clone())
-            .unwrap_or(Type::Text);
+        let ty = common_type(bound.iter().map(|r| &r[i]), "VALUES")?;
         columns.push((format!("column{}", i + 1), ty));
     }
     let rows = bound
