@@ -150,9 +150,8 @@ fn plan_set_expr(catalog: &Catalog<'_>, body: &ast::SetExpr) -> Result<Output> {
                 // A literal of unknown type (`NULL`, `'text'`) takes the other side's type.
                 let ty = if unknown_l.contains(&i) && !unknown_r.contains(&i) {
                     b.clone()
-                } else if unknown_r.contains(&i) && !unknown_l.contains(&i) {
-                    a.clone()
-                } else if implicit_cast(b, a) {
+                } else if (unknown_r.contains(&i) && !unknown_l.contains(&i)) || implicit_cast(b, a)
+                {
                     a.clone()
                 } else if implicit_cast(a, b) {
                     b.clone()
