@@ -127,7 +127,10 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             Ok(Typed::new(Expr::Literal(v), ty))
         }
         E::Nested(inner) => bind(inner, scope),
-        E::BinaryOp { left, op, right } => binary(bind(left, scope)?, op, bind(right, scope)?),
+        E::BinaryOp { left, op, right } => match (row_items(left), row_items(right)) {
+            (Some(l), Some(r)) => bind(&row_comparison(&l, op, &r)?, scope),
+            _ => binary(bind(left, scope)?, op, bind(right, scope)?),
+        },
         E::UnaryOp { op, expr } => unary(*op, bind(expr, scope)?),
         E::IsNull(e) => Ok(Typed::new(
             Expr::IsNull(Box::new(bind(e, scope)?.expr), false),
@@ -153,7 +156,10 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             expr,
             list,
             negated,
-        } => in_list(scope, expr, list, *negated),
+        } => match row_items(expr) {
+            Some(row) => bind(&row_in_list(&row, list, *negated)?, scope),
+            None => in_list(scope, expr, list, *negated),
+        },
         E::Like {
             negated,
             any: false,
@@ -860,6 +866,126 @@ fn like(
         },
         Type::Bool,
     ))
+}
+
+/// The fields of a row constructor, `(a, b)` or `ROW(a, b)`.
+fn row_items(e: &ast::Expr) -> Option<Vec<ast::Expr>> {
+    match e {
+        ast::Expr::Tuple(items) => Some(items.clone()),
+        ast::Expr::Nested(inner) => row_items(inner),
+        ast::Expr::Function(f) if f.name.to_string().eq_ignore_ascii_case("row") => {
+            let ast::FunctionArguments::List(list) = &f.args else {
+                return None;
+            };
+            list.args
+                .iter()
+                .map(|a| match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some(e.clone()),
+                    _ => None,
+                })
+                .collect()
+        }
+        _ => None,
+    }
+}
+
+/// A comparison of two rows as PostgreSQL defines it, written out over their fields: `=` is
+/// every pair equal, `<>` some pair different, and the orderings compare pairs left to right
+/// until one differs (`(a, b) < (c, d)` is `a < c OR (a = c AND b < d)`), so NULLs give NULL
+/// exactly where PostgreSQL's row comparison does.
+fn row_comparison(
+    left: &[ast::Expr],
+    op: &ast::BinaryOperator,
+    right: &[ast::Expr],
+) -> Result<ast::Expr> {
+    use ast::BinaryOperator as Op;
+    if left.len() != right.len() {
+        return Err(Error::invalid(
+            "42601",
+            "unequal number of entries in row expressions",
+        ));
+    }
+    let pair = |l: &ast::Expr, op: Op, r: &ast::Expr| ast::Expr::BinaryOp {
+        left: Box::new(ast::Expr::Nested(Box::new(l.clone()))),
+        op,
+        right: Box::new(ast::Expr::Nested(Box::new(r.clone()))),
+    };
+    let join = |a: ast::Expr, op: Op, b: ast::Expr| ast::Expr::BinaryOp {
+        left: Box::new(a),
+        op,
+        right: Box::new(b),
+    };
+    let pairs = left.iter().zip(right);
+    let strict = match op {
+        Op::Eq | Op::NotEq => {
+            let (each, all) = if *op == Op::Eq {
+                (Op::Eq, Op::And)
+            } else {
+                (Op::NotEq, Op::Or)
+            };
+            return pairs
+                .map(|(l, r)| pair(l, each.clone(), r))
+                .reduce(|a, b| join(a, all.clone(), b))
+                .ok_or_else(|| Error::Unsupported("comparison of empty rows".into()));
+        }
+        Op::Lt | Op::LtEq => Op::Lt,
+        Op::Gt | Op::GtEq => Op::Gt,
+        other => {
+            return Err(Error::Unsupported(format!(
+                "operator {other} on row expressions"
+            )))
+        }
+    };
+    let mut fields = pairs.rev();
+    let (l, r) = fields
+        .next()
+        .ok_or_else(|| Error::Unsupported("comparison of empty rows".into()))?;
+    let mut out = pair(l, op.clone(), r);
+    for (l, r) in fields {
+        let tie = join(
+            pair(l, Op::Eq, r),
+            Op::And,
+            ast::Expr::Nested(Box::new(out)),
+        );
+        out = join(
+            pair(l, strict.clone(), r),
+            Op::Or,
+            ast::Expr::Nested(Box::new(tie)),
+        );
+    }
+    Ok(out)
+}
+
+/// `row [NOT] IN (row, ...)`: the row equal to one of the list's rows.
+fn row_in_list(row: &[ast::Expr], list: &[ast::Expr], negated: bool) -> Result<ast::Expr> {
+    let mut any = None;
+    for item in list {
+        let other = row_items(item).ok_or_else(|| {
+            Error::invalid("42601", "unequal number of entries in row expressions")
+        })?;
+        let eq = ast::Expr::Nested(Box::new(row_comparison(
+            row,
+            &ast::BinaryOperator::Eq,
+            &other,
+        )?));
+        any = Some(match any {
+            None => eq,
+            Some(acc) => ast::Expr::BinaryOp {
+                left: Box::new(acc),
+                op: ast::BinaryOperator::Or,
+                right: Box::new(eq),
+            },
+        });
+    }
+    let any = any.ok_or_else(|| Error::Unsupported("an empty IN list".into()))?;
+    Ok(if negated {
+        ast::Expr::UnaryOp {
+            op: ast::UnaryOperator::Not,
+            expr: Box::new(ast::Expr::Nested(Box::new(any))),
+        }
+    } else {
+        any
+    })
 }
 
 /// Resolves the common type of CASE/COALESCE branches: the first known type, the others must
