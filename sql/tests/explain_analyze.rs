@@ -1,5 +1,6 @@
 //! EXPLAIN ANALYZE: the plan with each operator's actual rows (and times), the summary lines,
-//! the options form, and a write that EXPLAIN ANALYZE runs for real.
+//! the options form, and a write that EXPLAIN ANALYZE runs for real; and which joins WHERE
+//! equalities make.
 
 use std::sync::Arc;
 
@@ -105,4 +106,25 @@ fn explain_options_are_checked() {
     }
     let plain = lines(&mut s, "EXPLAIN (COSTS OFF) SELECT id FROM t");
     assert!(!plain.is_empty());
+}
+
+/// Equalities in WHERE between two FROM items (a comma join, UPDATE .. FROM, DELETE .. USING)
+/// key a hash join, as ON conditions do, instead of a nested loop under a filter.
+#[test]
+fn where_equalities_make_hash_joins() {
+    let mut s = session();
+    s.execute("CREATE TABLE u (id int PRIMARY KEY, w int); INSERT INTO u VALUES (1, 5), (2, 6)")
+        .expect("setup");
+    for sql in [
+        "EXPLAIN SELECT * FROM t, u WHERE t.id = u.id AND t.v > u.w",
+        "EXPLAIN UPDATE t SET v = u.w FROM u WHERE t.id = u.id",
+        "EXPLAIN DELETE FROM t USING u WHERE u.id = t.id",
+    ] {
+        let plan = lines(&mut s, sql).join("\n");
+        assert!(plan.contains("HashJoin"), "{sql}:\n{plan}");
+        assert!(!plan.contains("NestedLoopJoin"), "{sql}:\n{plan}");
+    }
+    // No equality between the two sides: still a nested loop.
+    let plan = lines(&mut s, "EXPLAIN SELECT * FROM t, u WHERE t.id < u.id").join("\n");
+    assert!(plan.contains("NestedLoopJoin"), "{plan}");
 }

@@ -41,7 +41,7 @@ pub fn plan_join(catalog: &Catalog<'_>, left: Relation, join: &ast::Join) -> Res
             return Err(Error::Unsupported(format!("join operator {other:?}")));
         }
     };
-    join_item(catalog, left, &join.relation, kind, constraint)
+    join_item(catalog, left, &join.relation, kind, constraint, None)
 }
 
 /// Plans `left, factor` (a comma in FROM).
@@ -49,6 +49,7 @@ pub fn plan_comma(
     catalog: &Catalog<'_>,
     left: Relation,
     item: &ast::TableWithJoins,
+    selection: Option<&ast::Expr>,
 ) -> Result<Relation> {
     if item.joins.is_empty() {
         return join_item(
@@ -57,16 +58,48 @@ pub fn plan_comma(
             &item.relation,
             JoinKind::Inner,
             &ast::JoinConstraint::None,
+            selection,
         );
     }
-    let right = plan_from(catalog, std::slice::from_ref(item))?;
-    combine(
-        left,
-        right,
-        false,
-        JoinKind::Inner,
-        &ast::JoinConstraint::None,
-    )
+    let right = plan_from(catalog, std::slice::from_ref(item), None)?;
+    join_on_where(left, right, selection)
+}
+
+/// The inner join of `left` and `right`, hashed on the equalities of `selection` (a WHERE
+/// clause that is still applied above the join) between their columns, if it has any.
+pub fn join_on_where(
+    left: Relation,
+    right: Relation,
+    selection: Option<&ast::Expr>,
+) -> Result<Relation> {
+    let keys = selection.and_then(|s| where_keys(s, &left.1, &right.1));
+    let constraint = keys.map_or(ast::JoinConstraint::None, ast::JoinConstraint::On);
+    combine(left, right, false, JoinKind::Inner, &constraint)
+}
+
+/// The conjuncts of a WHERE clause that can key an inner join of `left` and `right`: `x = y`
+/// where x reads only one side's columns and y only the other's (no outer references, no
+/// subqueries, nothing volatile), and the two compare. The WHERE clause stays above the join,
+/// so they only let the join find matching pairs by hashing instead of trying every pair.
+fn where_keys(selection: &ast::Expr, left: &Scope, right: &Scope) -> Option<ast::Expr> {
+    let mut scope = left.clone();
+    scope.columns.extend(right.columns.iter().cloned());
+    let mut parts = Vec::new();
+    conjuncts(selection, &mut parts);
+    parts
+        .into_iter()
+        .filter(
+            |part| match equality_sides(part, &scope, left.columns.len()) {
+                Ok(Some((l, r, _))) => make_binary(BinaryOp::Eq, l, r).is_ok(),
+                _ => false,
+            },
+        )
+        .cloned()
+        .reduce(|a, b| ast::Expr::BinaryOp {
+            left: Box::new(a),
+            op: ast::BinaryOperator::And,
+            right: Box::new(b),
+        })
 }
 
 /// Plans the right item (lateral when it may name the left's columns), then joins.
@@ -76,6 +109,7 @@ fn join_item(
     factor: &ast::TableFactor,
     kind: JoinKind,
     constraint: &ast::JoinConstraint,
+    selection: Option<&ast::Expr>,
 ) -> Result<Relation> {
     let (right, lateral) = if may_be_lateral(factor) {
         let (right, correlated) = context::with_outer(&left.1, || plan_factor(catalog, factor));
@@ -89,6 +123,9 @@ fn join_item(
             "invalid reference to FROM-clause entry: the combining JOIN type must be INNER or \
              LEFT for a LATERAL reference",
         ));
+    }
+    if !lateral && kind == JoinKind::Inner && matches!(constraint, ast::JoinConstraint::None) {
+        return join_on_where(left, right, selection);
     }
     combine(left, right, lateral, kind, constraint)
 }

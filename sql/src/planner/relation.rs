@@ -12,7 +12,13 @@ use crate::planner::join::{plan_comma, plan_join};
 use crate::planner::plan::{KeyRange, Plan};
 
 /// Plans a FROM list (comma-separated items are cross joins).
-pub fn plan_from(catalog: &Catalog<'_>, from: &[ast::TableWithJoins]) -> Result<(Plan, Scope)> {
+/// `selection`, the WHERE clause, lends its equalities between FROM items to their joins (see
+/// `join::where_keys`).
+pub fn plan_from(
+    catalog: &Catalog<'_>,
+    from: &[ast::TableWithJoins],
+    selection: Option<&ast::Expr>,
+) -> Result<(Plan, Scope)> {
     let mut acc: Option<(Plan, Scope)> = None;
     for item in from {
         let current = match acc.take() {
@@ -23,7 +29,7 @@ pub fn plan_from(catalog: &Catalog<'_>, from: &[ast::TableWithJoins]) -> Result<
                 }
                 current
             }
-            Some(left) => plan_comma(catalog, left, item)?,
+            Some(left) => plan_comma(catalog, left, item, selection)?,
         };
         acc = Some(current);
     }
@@ -58,7 +64,7 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
         alias: None,
     } = factor
     {
-        return plan_from(catalog, std::slice::from_ref(table_with_joins));
+        return plan_from(catalog, std::slice::from_ref(table_with_joins), None);
     }
     match factor {
         ast::TableFactor::Table {

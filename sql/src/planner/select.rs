@@ -53,7 +53,7 @@ pub fn plan_select(
             Scope::default(),
         )
     } else {
-        plan_from(catalog, &select.from)?
+        plan_from(catalog, &select.from, select.selection.as_ref())?
     };
     if let Some(selection) = &select.selection {
         window::forbid(selection, "WHERE")?;

@@ -14,8 +14,9 @@ use crate::expr::Expr;
 use crate::planner::alter;
 use crate::planner::constraint;
 use crate::planner::expr::{bind, boolean, ident_name, output_name, Scope, ScopeColumn, Typed};
+use crate::planner::join::join_on_where;
 use crate::planner::on_conflict::plan_on_conflict;
-use crate::planner::plan::{JoinKind, KeyRange, Plan, Planned};
+use crate::planner::plan::{KeyRange, Plan, Planned};
 use crate::planner::query::plan_query;
 use crate::planner::relation::plan_from;
 use crate::planner::schema_change::SchemaChange;
@@ -851,17 +852,19 @@ fn keyed_source(
         with_key: true,
     };
     if !from.is_empty() {
-        let (other, other_scope) = plan_from(catalog, from)?;
+        let (other, other_scope) = plan_from(catalog, from, selection)?;
         let width = schema.columns.len();
         let other_width = other_scope.columns.len();
-        plan = Plan::NestedLoopJoin {
-            left: Box::new(plan),
-            right: Box::new(other),
-            predicate: None,
-            kind: JoinKind::Inner,
-            left_width: width + 1,
-            right_width: other_width,
-        };
+        // The target's rows carry their key last; it takes no part in names.
+        let mut keyed = scope.clone();
+        keyed.columns.push(ScopeColumn {
+            relation: None,
+            name: String::new(),
+            ty: Type::Bytea,
+            hidden: true,
+        });
+        let other_columns = other_scope.columns.clone();
+        (plan, _) = join_on_where((plan, keyed), (other, other_scope), selection)?;
         let mut exprs: Vec<Expr> = (0..width).map(Expr::Column).collect();
         exprs.extend((width + 1..=width + other_width).map(Expr::Column));
         exprs.push(Expr::Column(width));
@@ -869,7 +872,7 @@ fn keyed_source(
             source: Box::new(plan),
             exprs,
         };
-        scope.columns.extend(other_scope.columns);
+        scope.columns.extend(other_columns);
     }
     if let Some(selection) = selection {
         let predicate = boolean(bind(selection, &scope)?, "WHERE")?;
