@@ -15,7 +15,7 @@ use std::sync::Arc;
 use sqlparser::ast::{CopySource, CopyTarget, Statement};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
-use vdb_engine::repo::{merge_roots, Repository};
+use vdb_engine::repo::{merge_roots, same_row_changed_alike, Repository};
 use vdb_engine::table::RootValue;
 use vdb_engine::value::{Type, Value};
 use vdb_engine::Hash;
@@ -916,8 +916,9 @@ impl Session {
     /// Makes `root` (computed from the working root `base`, at `base_addr`) the branch's working
     /// root. If other sessions changed the working root meanwhile, their changes and ours are
     /// three-way merged cell by cell: disjoint changes both land, and an overlapping one fails
-    /// with 40001, writing nothing. The compare-and-swap is retried while other writers keep
-    /// winning it.
+    /// with 40001, writing nothing; so does a row both changed to the same result, which a
+    /// merge of branches would take as agreement but which here would lose an update. The
+    /// compare-and-swap is retried while other writers keep winning it.
     fn publish(&self, base_addr: Hash, base: &RootValue, root: &RootValue) -> Result<()> {
         const ATTEMPTS: usize = 64;
         for _ in 0..ATTEMPTS {
@@ -928,6 +929,13 @@ impl Session {
                 let merged = merge_roots(self.repo.node_store(), base, &current, root)
                     .map_err(|e| Error::engine("merging concurrent changes", e))?;
                 if !merged.is_clean() {
+                    return Err(Error::Serialization);
+                }
+                // Both transactions wrote one row to the same result (each added 63 to one
+                // balance): a merge of branches agrees, but one of the two updates is lost.
+                let alike = same_row_changed_alike(self.repo.node_store(), base, &current, root)
+                    .map_err(|e| Error::engine("merging concurrent changes", e))?;
+                if alike.is_some() {
                     return Err(Error::Serialization);
                 }
                 merged.root

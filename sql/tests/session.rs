@@ -310,3 +310,51 @@ fn statement_timeout_stops_long_statements_only() {
         .expect_err("bad unit");
     assert_eq!(err.sqlstate(), "22023");
 }
+
+/// Two transactions that change one row to the same result (each adds 5 to a balance read at
+/// BEGIN) must not both commit: the merge would take the two writes as one and lose an update.
+/// The second fails with 40001, as PostgreSQL's repeatable read fails it, and a retry lands.
+#[test]
+fn concurrent_equal_updates_of_one_row_do_not_lose_one() {
+    let (mut a, mut b) = setup();
+    for s in [&mut a, &mut b] {
+        tag(s, "BEGIN");
+        tag(s, "UPDATE t SET v = v + 5 WHERE id = 1");
+    }
+    tag(&mut a, "COMMIT");
+    let err = b
+        .execute("COMMIT")
+        .expect_err("the second commit would lose an update");
+    assert_eq!(err.sqlstate(), "40001", "{err}");
+    tag(&mut b, "BEGIN");
+    tag(&mut b, "UPDATE t SET v = v + 5 WHERE id = 1");
+    tag(&mut b, "COMMIT");
+    assert_eq!(
+        rows(&mut a, "SELECT v FROM t WHERE id = 1"),
+        vec![vec![Value::Int4(10)]]
+    );
+
+    // The same insert in two transactions: one of them commits.
+    for s in [&mut a, &mut b] {
+        tag(s, "BEGIN");
+        tag(s, "INSERT INTO t VALUES (3, 7)");
+    }
+    tag(&mut a, "COMMIT");
+    assert_eq!(b.execute("COMMIT").expect_err("twice").sqlstate(), "40001");
+
+    // Changes to different rows still merge.
+    for (s, id) in [(&mut a, 1), (&mut b, 2)] {
+        tag(s, "BEGIN");
+        tag(s, &format!("UPDATE t SET v = v + 1 WHERE id = {id}"));
+    }
+    tag(&mut a, "COMMIT");
+    tag(&mut b, "COMMIT");
+    assert_eq!(
+        rows(&mut a, "SELECT v FROM t ORDER BY id"),
+        vec![
+            vec![Value::Int4(11)],
+            vec![Value::Int4(1)],
+            vec![Value::Int4(7)]
+        ]
+    );
+}

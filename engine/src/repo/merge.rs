@@ -18,6 +18,7 @@ use crate::error::Result;
 use crate::hash::Hash;
 use crate::prolly::{Map, NodeStore};
 use crate::table::{RootValue, Table};
+use bytes::Bytes;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Counters of what a merge did.
@@ -113,6 +114,59 @@ pub fn merge_roots(
     merge_views(&mut out.root, base, ours, theirs);
     merge_namespaces(&mut out.root, base, ours, theirs);
     Ok(out)
+}
+
+/// For merging concurrent SQL transactions rather than branches: a row that `ours` and
+/// `theirs` both changed from `base` to the very same result (two transactions that each added
+/// 63 to one balance, two inserts of one row), which [`merge_roots`] takes as agreement. Between
+/// branches that is right (the same fix made twice); between transactions it would lose an
+/// update, so the caller fails the later one. Returns the first such table and key. Costs a diff
+/// of each table both sides changed, so it follows the number of changes.
+pub fn same_row_changed_alike(
+    ns: &NodeStore,
+    base: &RootValue,
+    ours: &RootValue,
+    theirs: &RootValue,
+) -> Result<Option<(String, Bytes)>> {
+    for name in ours.table_names() {
+        let (Some(b), Some(o), Some(t)) = (
+            base.table_addr(name),
+            ours.table_addr(name),
+            theirs.table_addr(name),
+        ) else {
+            continue;
+        };
+        if b == o || b == t {
+            continue;
+        }
+        let rows = |addr: Hash| -> Result<Map> { Ok(Table::load(ns, addr)?.rows().clone()) };
+        let base_rows = rows(b)?;
+        let ours_changes = base_rows.diff(&rows(o)?);
+        let mut theirs_changes = base_rows.diff(&rows(t)?).peekable();
+        for change in ours_changes {
+            let change = change?;
+            while let Some(Ok(next)) = theirs_changes.peek() {
+                if next.key() >= change.key() {
+                    break;
+                }
+                theirs_changes.next();
+            }
+            match theirs_changes.peek() {
+                Some(Ok(next))
+                    if next.key() == change.key() && next.new_value() == change.new_value() =>
+                {
+                    return Ok(Some((name.to_string(), change.key().clone())));
+                }
+                Some(Err(_)) => {
+                    if let Some(Err(e)) = theirs_changes.next() {
+                        return Err(e);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// Sequences merge by name: a side that changed one wins over a side that did not; when both
