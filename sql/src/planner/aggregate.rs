@@ -616,14 +616,7 @@ fn pair_call(
     filter: Option<crate::expr::Expr>,
     input: &Scope,
 ) -> Result<AggregateCall> {
-    let args: Vec<&ast::Expr> = list
-        .args
-        .iter()
-        .filter_map(|a| match a {
-            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some(e),
-            _ => None,
-        })
-        .collect();
+    let args = unnamed_args(list);
     if args.len() != 2 || list.args.len() != 2 {
         return Err(Error::undefined_function(format!(
             "function {name} with these arguments does not exist"
@@ -679,14 +672,7 @@ fn ordered_set_call(
             f.within_group.len()
         )));
     };
-    let direct: Vec<&ast::Expr> = list
-        .args
-        .iter()
-        .filter_map(|a| match a {
-            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some(e),
-            _ => None,
-        })
-        .collect();
+    let direct = unnamed_args(list);
     let wanted = usize::from(name != "mode");
     if direct.len() != wanted || list.args.len() != wanted {
         return Err(Error::undefined_function(format!(
@@ -737,4 +723,16 @@ fn ordered_set_call(
         filter,
         direct_args,
     })
+}
+
+/// The plain positional arguments of a call (named ones and `*` left out; callers compare the
+/// count with the whole list's to refuse them).
+fn unnamed_args(list: &ast::FunctionArgumentList) -> Vec<&ast::Expr> {
+    list.args
+        .iter()
+        .filter_map(|a| match a {
+            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some(e),
+            _ => None,
+        })
+        .collect()
 }
