@@ -3,19 +3,21 @@
 //!
 //! Outside a transaction block each statement autocommits: it reads the branch's working root,
 //! applies its changes to a copy, and writes the copy back if the working root is still the one
-//! it read (otherwise 40001). `BEGIN` takes a snapshot (the base) and the block works on its own
-//! root; `COMMIT` swaps that root in if the working root is unchanged since `BEGIN`, and
-//! otherwise three-way merges (base, current working root, the block's root) and fails with
-//! 40001, applying nothing, if the merge has conflicts. An error inside a block puts it in the
-//! failed state: every statement then fails with 25P02 until `ROLLBACK` (a `COMMIT` of a failed
-//! block reports `ROLLBACK`).
+//! it read; if not, the two are three-way merged, and a statement that wrote a row a concurrent
+//! writer also wrote runs again on the new root (PostgreSQL's READ COMMITTED re-evaluates such
+//! a row too). `BEGIN` takes a snapshot (the base) and the block works on its own root; `COMMIT`
+//! swaps that root in if the working root is unchanged since `BEGIN`, and otherwise three-way
+//! merges (base, current working root, the block's root) and fails with 40001, applying
+//! nothing, if the merge has conflicts or both wrote one row (PostgreSQL's REPEATABLE READ).
+//! An error inside a block puts it in the failed state: every statement then fails with 25P02
+//! until `ROLLBACK` (a `COMMIT` of a failed block reports `ROLLBACK`).
 
 use std::sync::Arc;
 
 use sqlparser::ast::{CopySource, CopyTarget, Statement};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
-use vdb_engine::repo::{merge_roots, same_row_changed_alike, Repository};
+use vdb_engine::repo::{merge_roots, row_changed_by_both, Repository};
 use vdb_engine::table::RootValue;
 use vdb_engine::value::{Type, Value};
 use vdb_engine::Hash;
@@ -31,6 +33,10 @@ use crate::planner::{context, ident_name, optimize, plan_statement, Planned};
 use crate::settings::Settings;
 use crate::system::Snapshot;
 use crate::vc::{self, procedures, VcContext};
+
+/// How many times an autocommit statement that lost a row to a concurrent writer runs again
+/// before it fails with 40001.
+const AUTOCOMMIT_RETRIES: usize = 32;
 
 /// The result of one statement.
 #[derive(Clone, Debug, PartialEq)]
@@ -447,16 +453,28 @@ impl Session {
             }
             None => {
                 let _gc_hold = self.repo.gc_hold();
-                let (addr, original) = self.read_working()?;
-                let mut root = original.clone();
-                let result = run(&vc, statement, &mut root, &snapshot_settings)?;
-                if root != original {
+                // A statement that lost a race for a row to a concurrent writer runs again on
+                // the new working root, as PostgreSQL's READ COMMITTED re-evaluates a row it
+                // waited for: concurrent `UPDATE .. SET n = n + 1` all land, none fails.
+                let mut retries = 0;
+                loop {
+                    let (addr, original) = self.read_working()?;
+                    let mut root = original.clone();
+                    let result = run(&vc, statement, &mut root, &snapshot_settings)?;
+                    if root == original {
+                        return Ok(result);
+                    }
                     if let Some(rev) = &vc.pinned {
                         return Err(vc::read_only(&statement_kind(statement), rev));
                     }
-                    self.publish(addr, &original, &root)?;
+                    match self.publish(addr, &original, &root) {
+                        Err(Error::Serialization) if retries < AUTOCOMMIT_RETRIES => {
+                            retries += 1;
+                            interrupt::check()?;
+                        }
+                        published => return published.map(|()| result),
+                    }
                 }
-                Ok(result)
             }
         }
     }
@@ -915,9 +933,9 @@ impl Session {
 
     /// Makes `root` (computed from the working root `base`, at `base_addr`) the branch's working
     /// root. If other sessions changed the working root meanwhile, their changes and ours are
-    /// three-way merged cell by cell: disjoint changes both land, and an overlapping one fails
-    /// with 40001, writing nothing; so does a row both changed to the same result, which a
-    /// merge of branches would take as agreement but which here would lose an update. The
+    /// three-way merged: changes to different rows both land, and a row both wrote fails with
+    /// 40001, writing nothing, even where a merge of branches would combine the two (different
+    /// cells, or the same result), since one of two concurrent updates would be lost. The
     /// compare-and-swap is retried while other writers keep winning it.
     fn publish(&self, base_addr: Hash, base: &RootValue, root: &RootValue) -> Result<()> {
         const ATTEMPTS: usize = 64;
@@ -931,11 +949,11 @@ impl Session {
                 if !merged.is_clean() {
                     return Err(Error::Serialization);
                 }
-                // Both transactions wrote one row to the same result (each added 63 to one
-                // balance): a merge of branches agrees, but one of the two updates is lost.
-                let alike = same_row_changed_alike(self.repo.node_store(), base, &current, root)
+                // Both wrote one row: a merge of branches combines their cells (or agrees on
+                // an equal result), but between transactions one of the two updates is lost.
+                let both = row_changed_by_both(self.repo.node_store(), base, &current, root)
                     .map_err(|e| Error::engine("merging concurrent changes", e))?;
-                if alike.is_some() {
+                if both.is_some() {
                     return Err(Error::Serialization);
                 }
                 merged.root

@@ -116,13 +116,14 @@ pub fn merge_roots(
     Ok(out)
 }
 
-/// For merging concurrent SQL transactions rather than branches: a row that `ours` and
-/// `theirs` both changed from `base` to the very same result (two transactions that each added
-/// 63 to one balance, two inserts of one row), which [`merge_roots`] takes as agreement. Between
-/// branches that is right (the same fix made twice); between transactions it would lose an
-/// update, so the caller fails the later one. Returns the first such table and key. Costs a diff
-/// of each table both sides changed, so it follows the number of changes.
-pub fn same_row_changed_alike(
+/// For merging concurrent SQL transactions rather than branches: the first row (table and key)
+/// that both `ours` and `theirs` changed from `base`, whatever they changed it to. Between
+/// branches a cell-level merge is right (two fixes of different cells, or the same fix made
+/// twice, combine); between transactions it would lose an update (each added 63 to one balance,
+/// or one set a label while the other, having read the old label, set its score from it), so
+/// the caller fails the later transaction as PostgreSQL's repeatable read does. Costs a diff of
+/// each table both sides changed, so it follows the number of changes.
+pub fn row_changed_by_both(
     ns: &NodeStore,
     base: &RootValue,
     ours: &RootValue,
@@ -152,9 +153,7 @@ pub fn same_row_changed_alike(
                 theirs_changes.next();
             }
             match theirs_changes.peek() {
-                Some(Ok(next))
-                    if next.key() == change.key() && next.new_value() == change.new_value() =>
-                {
+                Some(Ok(next)) if next.key() == change.key() => {
                     return Ok(Some((name.to_string(), change.key().clone())));
                 }
                 Some(Err(_)) => {

@@ -39,7 +39,7 @@ pub use diff::{
     diff_roots, schema_changes, CellChange, RowDiff, RowDiffs, SchemaChange, TableChange, TableDiff,
 };
 pub use history::{is_ancestor, merge_base, merge_bases, Ancestors};
-pub use merge::{merge_roots, same_row_changed_alike, MergeStats, RootMerge};
+pub use merge::{merge_roots, row_changed_by_both, MergeStats, RootMerge};
 pub use merging::{MergeOptions, MergeOutcome, Side};
 pub use repository::{CommitOptions, Repository, ResetMode, Status, TableStatus, INIT_MESSAGE};
 pub use revision::{RevRange, Revision};
