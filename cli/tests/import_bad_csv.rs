@@ -19,6 +19,12 @@ fn wrong_column_count_names_line_3_and_changes_nothing() {
     let err = s.import_file_fails(&["--create", "--pk", "id"], "people", &dup);
     assert!(err.contains("line 4: duplicate primary key"), "{err}");
     assert!(s.ok(&["table", "ls"]).contains("no tables"));
+
+    // A sorted file repeating its last key (the streaming build's case).
+    let dup = s.write("dup2.csv", "id,name\n1,ann\n2,bob\n2,again\n");
+    let err = s.import_file_fails(&["--create", "--pk", "id"], "people", &dup);
+    assert!(err.contains("line 4: duplicate primary key"), "{err}");
+    assert!(s.ok(&["table", "ls"]).contains("no tables"));
 }
 
 #[test]

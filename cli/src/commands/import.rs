@@ -1,8 +1,10 @@
 //! `vdb table import`: loads a CSV, TSV or JSON-lines file into a table of the working set.
 //!
 //! The file is read as records of optional text fields (an empty field is NULL), in two passes
-//! for `--create` (infer the column types, then load) and one otherwise. Rows go to
-//! `Table::apply` in batches of [`BATCH`]; the working root is written once, at the end, so a
+//! for `--create` (infer the column types, then load) and one otherwise. Into a table that
+//! starts empty (`--create`, `--replace`) rows go through a `TableLoader`, which streams a file
+//! sorted by its key straight into the tree; into an existing one they go to `Table::apply` in
+//! batches of [`BATCH`]. The working root is written once, at the end, so a
 //! bad line (wrong field count, a value that does not parse, a duplicate key) stops the import
 //! with "line N: reason" and changes nothing. Duplicate keys in the file are caught by a set
 //! of the keys read, except when the table starts empty (`--create`, `--replace`): there a row
@@ -13,7 +15,8 @@ use crate::fail;
 use std::collections::HashSet;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use vdb_engine::table::{RowChange, Schema, Table};
+use vdb_engine::prolly::NodeStore;
+use vdb_engine::table::{RowChange, Schema, Table, TableLoader};
 use vdb_engine::value::{Numeric, Type, Value};
 
 /// Rows handed to `Table::apply` at once.
@@ -82,7 +85,7 @@ pub fn format_of(path: &Path, explicit: Option<Format>) -> Result<Format> {
 /// Receives a file's header, then its records (fields in header order; `None` is NULL).
 trait Sink {
     fn header(&mut self, names: &[String]) -> Result<()>;
-    fn record(&mut self, line: u64, fields: Vec<Option<String>>) -> Result<()>;
+    fn record(&mut self, line: u64, fields: &[Option<&str>]) -> Result<()>;
 }
 
 /// Reads `path` into `sink`; errors name the line.
@@ -126,11 +129,11 @@ fn read_delimited(path: &Path, delimiter: u8, quoting: bool, sink: &mut dyn Sink
                 record.len()
             );
         }
-        let fields = record
+        let fields: Vec<Option<&str>> = record
             .iter()
-            .map(|f| (!f.is_empty()).then(|| f.to_string()))
+            .map(|f| (!f.is_empty()).then_some(f))
             .collect();
-        sink.record(line, fields)?;
+        sink.record(line, &fields)?;
     }
 }
 
@@ -157,7 +160,7 @@ fn read_json_lines(path: &Path, sink: &mut dyn Sink) -> Result<()> {
         if let Some(extra) = object.keys().find(|k| !names.contains(k)) {
             fail!("line {n}: field \"{extra}\" is not in the first line's fields");
         }
-        let fields = names
+        let fields: Vec<Option<String>> = names
             .iter()
             .map(|name| match object.get(name) {
                 None | Some(serde_json::Value::Null) => None,
@@ -165,7 +168,8 @@ fn read_json_lines(path: &Path, sink: &mut dyn Sink) -> Result<()> {
                 Some(other) => Some(other.to_string()),
             })
             .collect();
-        sink.record(n, fields)?;
+        let fields: Vec<Option<&str>> = fields.iter().map(Option::as_deref).collect();
+        sink.record(n, &fields)?;
     }
     Ok(())
 }
@@ -185,12 +189,12 @@ impl Sink for Inferrer {
         Ok(())
     }
 
-    fn record(&mut self, _line: u64, fields: Vec<Option<String>>) -> Result<()> {
-        for (fits, field) in self.fits.iter_mut().zip(&fields) {
+    fn record(&mut self, _line: u64, fields: &[Option<&str>]) -> Result<()> {
+        for (fits, field) in self.fits.iter_mut().zip(fields) {
             if let Some(text) = field {
-                fits[0] &= text.parse::<i64>().is_ok();
-                fits[1] &= parse_float(text).is_some();
-                fits[2] &= parse_bool(text).is_some();
+                fits[0] = fits[0] && text.parse::<i64>().is_ok();
+                fits[1] = fits[1] && parse_float(text).is_some();
+                fits[2] = fits[2] && parse_bool(text).is_some();
             }
         }
         Ok(())
@@ -220,10 +224,13 @@ fn parse_float(text: &str) -> Option<f64> {
 }
 
 fn parse_bool(text: &str) -> Option<bool> {
-    match text.to_ascii_lowercase().as_str() {
-        "true" | "t" | "yes" => Some(true),
-        "false" | "f" | "no" => Some(false),
-        _ => None,
+    let is = |word: &str| text.eq_ignore_ascii_case(word);
+    if is("true") || is("t") || is("yes") {
+        Some(true)
+    } else if is("false") || is("f") || is("no") {
+        Some(false)
+    } else {
+        None
     }
 }
 
@@ -243,10 +250,10 @@ fn parse_value(text: &str, ty: &Type) -> std::result::Result<Value, String> {
     })
 }
 
-/// Pass two: parses records into rows of `table` and applies them in batches.
+/// Pass two: parses records into rows and hands them to the table.
 #[derive(Debug)]
 struct Loader {
-    table: Table,
+    target: Target,
     /// The table before the import (`--append` checks keys against it).
     before: Option<Table>,
     /// Per schema column: its field's position in the file, if present.
@@ -255,13 +262,22 @@ struct Loader {
     seen: Option<HashSet<Vec<u8>>>,
     /// Whether rows go to the table (false: only check the file).
     apply: bool,
-    batch: Vec<RowChange>,
     rows: u64,
+}
+
+/// Where a [`Loader`]'s rows go.
+#[derive(Debug)]
+enum Target {
+    /// A table that starts empty (`--create`, `--replace`): a file sorted by its key streams
+    /// straight into the tree.
+    Fresh(TableLoader),
+    /// An existing table, changed by `Table::apply` in batches of [`BATCH`].
+    Existing { table: Table, batch: Vec<RowChange> },
 }
 
 impl Sink for Loader {
     fn header(&mut self, names: &[String]) -> Result<()> {
-        let schema = self.table.schema();
+        let schema = self.schema();
         for (i, name) in names.iter().enumerate() {
             if names[..i].contains(name) {
                 fail!("line 1: column \"{name}\" appears twice in the header");
@@ -278,12 +294,15 @@ impl Sink for Loader {
         Ok(())
     }
 
-    fn record(&mut self, line: u64, fields: Vec<Option<String>>) -> Result<()> {
+    fn record(&mut self, line: u64, fields: &[Option<&str>]) -> Result<()> {
         let row = self
-            .parse_row(&fields)
+            .parse_row(fields)
             .map_err(|e| format!("line {line}: {e}"))?;
-        if !self.table.schema().is_keyless() && (self.seen.is_some() || self.before.is_some()) {
-            let key = self.table.key_of(&row)?;
+        if let (Target::Existing { table, .. }, true) = (
+            &self.target,
+            !self.schema().is_keyless() && (self.seen.is_some() || self.before.is_some()),
+        ) {
+            let key = table.key_of(&row)?;
             if let Some(seen) = &mut self.seen {
                 if !seen.insert(key.to_vec()) {
                     fail!("line {line}: duplicate primary key; an earlier line has the same key");
@@ -299,34 +318,55 @@ impl Sink for Loader {
         if !self.apply {
             return Ok(());
         }
-        self.batch.push(RowChange::Insert(row));
-        if self.batch.len() >= BATCH {
-            self.flush()?;
+        match &mut self.target {
+            Target::Fresh(loader) => loader.push(row)?,
+            Target::Existing { table, batch } => {
+                batch.push(RowChange::Insert(row));
+                if batch.len() >= BATCH {
+                    *table = table.apply(std::mem::take(batch))?;
+                }
+            }
         }
         Ok(())
     }
 }
 
 impl Loader {
-    /// A loader into `table`; `before` is set for `--append` (existing keys are errors);
-    /// `track` checks for duplicate keys in the file as it goes.
+    /// A loader into the existing `table`; `before` is set for `--append` (existing keys are
+    /// errors); `track` checks for duplicate keys in the file as it goes.
     fn new(table: Table, before: Option<Table>, track: bool) -> Loader {
         Loader {
-            table,
+            target: Target::Existing {
+                table,
+                batch: Vec::with_capacity(BATCH),
+            },
             before,
             fields: Vec::new(),
             seen: track.then(HashSet::new),
             apply: true,
-            batch: Vec::with_capacity(BATCH),
             rows: 0,
         }
     }
 
-    fn parse_row(&self, fields: &[Option<String>]) -> std::result::Result<Vec<Value>, String> {
-        let schema = self.table.schema();
+    /// A loader into a new, empty table with `schema`.
+    fn fresh(ns: &NodeStore, schema: Schema) -> Result<Loader> {
+        let mut loader = Loader::new(Table::create(ns, schema.clone())?, None, false);
+        loader.target = Target::Fresh(TableLoader::new(ns, schema)?);
+        Ok(loader)
+    }
+
+    fn schema(&self) -> &Schema {
+        match &self.target {
+            Target::Fresh(loader) => loader.schema(),
+            Target::Existing { table, .. } => table.schema(),
+        }
+    }
+
+    fn parse_row(&self, fields: &[Option<&str>]) -> std::result::Result<Vec<Value>, String> {
+        let schema = self.schema();
         let mut row = Vec::with_capacity(schema.columns.len());
         for (column, at) in schema.columns.iter().zip(&self.fields) {
-            let value = match at.and_then(|i| fields[i].as_deref()) {
+            let value = match at.and_then(|i| fields[i]) {
                 Some(text) => parse_value(text, &column.ty)
                     .map_err(|e| format!("column \"{}\": {e}", column.name))?,
                 None => Value::Null,
@@ -342,11 +382,12 @@ impl Loader {
         Ok(row)
     }
 
-    fn flush(&mut self) -> Result<()> {
-        if !self.batch.is_empty() {
-            self.table = self.table.apply(std::mem::take(&mut self.batch))?;
-        }
-        Ok(())
+    /// The table with every row read.
+    fn finish(self) -> Result<Table> {
+        Ok(match self.target {
+            Target::Fresh(loader) => loader.finish()?,
+            Target::Existing { table, batch } => table.apply(batch)?,
+        })
     }
 }
 
@@ -382,10 +423,15 @@ pub fn run(args: &Args, ctx: &Context) -> Result<()> {
     // A table that starts empty needs no key tracking: Insert keeps one row per key, so a
     // duplicate shows as a count short of the rows read, and a second pass finds its line.
     let fresh = args.create || args.replace;
-    let mut loader = Loader::new(start.clone(), before, !fresh);
+    let mut loader = if fresh {
+        Loader::fresh(ns, start.schema().clone())?
+    } else {
+        Loader::new(start.clone(), before, true)
+    };
     read_file(&args.file, format, &mut loader).map_err(|e| cannot_import(args, &e))?;
-    loader.flush()?;
-    if fresh && loader.table.count() != loader.rows {
+    let rows = loader.rows;
+    let table = loader.finish()?;
+    if fresh && table.count() != rows {
         let mut checker = Loader::new(start, None, true);
         checker.apply = false;
         read_file(&args.file, format, &mut checker).map_err(|e| cannot_import(args, &e))?;
@@ -394,13 +440,12 @@ pub fn run(args: &Args, ctx: &Context) -> Result<()> {
             args.file.display()
         );
     }
-    root.put_table(&args.table, &loader.table)?;
+    root.put_table(&args.table, &table)?;
     ctx.repo.set_working_root(&ctx.branch, &root)?;
     println!(
-        "{verb} table {}: {} rows imported, {} rows in total",
+        "{verb} table {}: {rows} rows imported, {} rows in total",
         args.table,
-        loader.rows,
-        loader.table.count()
+        table.count()
     );
     Ok(())
 }
@@ -449,21 +494,10 @@ mod tests {
         let mut inf = Inferrer::default();
         inf.header(&["a".into(), "b".into(), "c".into(), "d".into()])
             .unwrap();
-        inf.record(
-            2,
-            vec![
-                Some("1".into()),
-                Some("1.5".into()),
-                Some("true".into()),
-                Some("x".into()),
-            ],
-        )
-        .unwrap();
-        inf.record(
-            3,
-            vec![Some("2".into()), Some("2".into()), None, Some("3".into())],
-        )
-        .unwrap();
+        inf.record(2, &[Some("1"), Some("1.5"), Some("TRUE"), Some("x")])
+            .unwrap();
+        inf.record(3, &[Some("2"), Some("2"), None, Some("3")])
+            .unwrap();
         assert_eq!(
             inf.types(),
             vec![Type::Int8, Type::Float8, Type::Bool, Type::Text]

@@ -42,14 +42,11 @@ impl Map {
 
     /// Builds a map from entries in strictly increasing key order, streaming.
     pub fn build(ns: &NodeStore, entries: impl IntoIterator<Item = (Bytes, Bytes)>) -> Result<Map> {
-        let mut builder = Builder::new(ns, 0);
+        let mut builder = MapBuilder::new(ns);
         for (key, value) in entries {
-            builder.push_kv(key, value)?;
+            builder.push(key, value)?;
         }
-        Ok(Map {
-            ns: ns.clone(),
-            root: builder.finish()?,
-        })
+        builder.finish()
     }
 
     /// The root's address: equal for equal contents, whatever edits produced them.
@@ -211,5 +208,37 @@ impl Map {
     /// separator keys and chunk boundaries. Returns the problems found, each naming an address.
     pub fn verify(&self) -> Result<Vec<Problem>> {
         verify::verify(&self.ns, self.root.addr())
+    }
+}
+
+/// Builds a map bottom up from entries pushed in strictly increasing key order: each chunk is
+/// written once, with no edit and no sort ([`Map::build`] for an iterator).
+#[derive(Debug)]
+pub struct MapBuilder {
+    ns: NodeStore,
+    builder: Builder,
+}
+
+impl MapBuilder {
+    /// A builder of a map in `ns`.
+    pub fn new(ns: &NodeStore) -> MapBuilder {
+        MapBuilder {
+            ns: ns.clone(),
+            builder: Builder::new(ns, 0),
+        }
+    }
+
+    /// Appends an entry; its key must be greater than every key pushed before (else
+    /// `InvalidInput`, and the builder is left as it was).
+    pub fn push(&mut self, key: Bytes, value: Bytes) -> Result<()> {
+        self.builder.push_kv(key, value)
+    }
+
+    /// Closes the tree and returns the map.
+    pub fn finish(self) -> Result<Map> {
+        Ok(Map {
+            ns: self.ns,
+            root: self.builder.finish()?,
+        })
     }
 }

@@ -28,7 +28,7 @@ mod verify;
 pub use builder::{INLINE_VALUE_MAX, MAX_KEY_LEN};
 pub use cursor::{Cursor, Range};
 pub use diff::{Diff, DiffEntry};
-pub use map::Map;
+pub use map::{Map, MapBuilder};
 pub use merge::{merge, Collision, MergeOutcome, Resolution};
 pub use nodestore::{NodeStats, NodeStore};
 pub use verify::Problem;

@@ -16,7 +16,7 @@ use super::schema::Schema;
 use crate::codec::{decode_key, decode_row, encode_key, encode_row};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
-use crate::prolly::{Map, NodeStore};
+use crate::prolly::{Map, MapBuilder, NodeStore};
 use crate::value::{Type, Value};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -459,6 +459,109 @@ impl Table {
             rows: primary,
             indexes,
         })
+    }
+}
+
+/// How many out-of-order rows a [`TableLoader`] gathers into one batch edit.
+const LOAD_BATCH: usize = 50_000;
+
+/// Fills a table that starts empty from a stream of rows (a file import), writing each chunk
+/// once where it can. While primary keys arrive in increasing order (a file sorted by its key,
+/// or a keyless table's hidden ids) rows go straight into a bottom-up [`MapBuilder`]: no batch
+/// edit, no sort, no chunk rewritten. The first key not above the one before ends that: the
+/// tree built so far becomes the table, and the remaining rows are applied in batches as
+/// [`Table::apply`] applies inserts (so a repeated key replaces the earlier row). Index entries
+/// of the streamed rows are gathered and sorted into their maps when streaming ends.
+#[derive(Debug)]
+pub struct TableLoader {
+    /// The empty table: schema, layout and (until streaming ends) nothing else.
+    table: Table,
+    streaming: Option<Streaming>,
+    batch: Vec<RowChange>,
+}
+
+/// A [`TableLoader`]'s state while keys keep increasing.
+#[derive(Debug)]
+struct Streaming {
+    rows: MapBuilder,
+    last_key: Option<Bytes>,
+    index_entries: Vec<Vec<Bytes>>,
+}
+
+impl TableLoader {
+    /// A loader of a new, empty table with `schema`.
+    pub fn new(ns: &NodeStore, schema: Schema) -> Result<TableLoader> {
+        let table = Table::create(ns, schema)?;
+        let streaming = Streaming {
+            rows: MapBuilder::new(ns),
+            last_key: None,
+            index_entries: vec![Vec::new(); table.indexes.len()],
+        };
+        Ok(TableLoader {
+            table,
+            streaming: Some(streaming),
+            batch: Vec::new(),
+        })
+    }
+
+    /// The table's schema.
+    pub fn schema(&self) -> &Schema {
+        &self.table.schema
+    }
+
+    /// Adds a row (replacing any earlier row with the same primary key).
+    pub fn push(&mut self, row: Vec<Value>) -> Result<()> {
+        if let Some(streaming) = &mut self.streaming {
+            self.table.check_row(&row)?;
+            let key = if self.table.schema.is_keyless() {
+                new_hidden_key()
+            } else {
+                self.table.key_of(&row)?
+            };
+            if streaming.last_key.as_ref().is_none_or(|last| key > *last) {
+                for (i, entries) in streaming.index_entries.iter_mut().enumerate() {
+                    entries.push(self.table.index_key(i, &row, &key)?);
+                }
+                let value = self.table.encode_value(&row)?;
+                streaming.rows.push(key.clone(), value)?;
+                streaming.last_key = Some(key);
+                return Ok(());
+            }
+            self.end_streaming()?;
+        }
+        self.batch.push(RowChange::Insert(row));
+        if self.batch.len() >= LOAD_BATCH {
+            self.table = self.table.apply(std::mem::take(&mut self.batch))?;
+        }
+        Ok(())
+    }
+
+    /// Whether every row so far came in increasing key order (and so was streamed).
+    pub fn streamed(&self) -> bool {
+        self.streaming.is_some()
+    }
+
+    /// The loaded table.
+    pub fn finish(mut self) -> Result<Table> {
+        self.end_streaming()?;
+        if self.batch.is_empty() {
+            return Ok(self.table);
+        }
+        self.table.apply(self.batch)
+    }
+
+    /// Turns what was streamed into the table that later rows are applied to.
+    fn end_streaming(&mut self) -> Result<()> {
+        let Some(streaming) = self.streaming.take() else {
+            return Ok(());
+        };
+        let ns = self.table.rows.node_store().clone();
+        self.table.rows = streaming.rows.finish()?;
+        for (map, mut entries) in self.table.indexes.iter_mut().zip(streaming.index_entries) {
+            entries.sort();
+            *map = Map::build(&ns, entries.into_iter().map(|k| (k, Bytes::new())))?;
+        }
+        Ok(())
     }
 }
 
