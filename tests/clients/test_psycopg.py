@@ -86,6 +86,11 @@ def test_psycopg3_binds_server_side_parameters(server):
     # Binary results.
     rows = conn.execute("SELECT id, score FROM labels WHERE id = %s", (1,), binary=True).fetchall()
     assert rows == [(1, 0.25)]
+    # jsonb's binary format carries a version byte; an empty array still names its element type.
+    row = conn.execute(
+        "SELECT '{\"a\": [1, 2]}'::jsonb, '{}'::int[], ARRAY['x', NULL]::text[]", binary=True
+    ).fetchone()
+    assert row == ({"a": [1, 2]}, [], ["x", None])
     conn.commit()
 
 

@@ -441,7 +441,8 @@ fn data_row(row: &[Value], fields: &[FieldInfo]) -> DataRow {
     for (i, value) in row.iter().enumerate() {
         let binary = fields
             .get(i)
-            .is_some_and(|f| f.format() == FieldFormat::Binary);
+            .filter(|f| f.format() == FieldFormat::Binary)
+            .map(FieldInfo::datatype);
         put_field(&mut data, value, binary);
     }
     DataRow::new(data, i16::try_from(row.len()).unwrap_or(i16::MAX))

@@ -7,8 +7,9 @@
 //! arrays with a header of dimensions and element OID.
 
 use bytes::{BufMut, BytesMut};
+use pgwire::api::Type as PgType;
 use vdb_engine::value::{Interval, Numeric, Type, Value};
-use vdb_sql::types::{cast, to_pg_text, type_oid};
+use vdb_sql::types::{cast, to_pg_text, type_from_oid, type_oid};
 use vdb_sql::{Error, Param, Result};
 
 /// The type's fixed size as RowDescription reports it (-1 for variable length).
@@ -23,16 +24,17 @@ pub fn type_size(ty: &Type) -> i16 {
     }
 }
 
-/// Appends one field of a DataRow: its length and bytes, or -1 for NULL.
-pub fn put_field(buf: &mut BytesMut, value: &Value, binary: bool) {
+/// Appends one field of a DataRow: its length and bytes, or -1 for NULL. `binary` is the
+/// column's type when the client asked for the binary format (jsonb and arrays need it).
+pub fn put_field(buf: &mut BytesMut, value: &Value, binary: Option<&PgType>) {
     if value.is_null() {
         buf.put_i32(-1);
         return;
     }
     let start = buf.len();
     buf.put_i32(0);
-    if binary {
-        put_binary(buf, value);
+    if let Some(ty) = binary {
+        put_binary(buf, value, ty);
     } else if let Some(text) = to_pg_text(value) {
         buf.put_slice(text.as_bytes());
     }
@@ -40,8 +42,8 @@ pub fn put_field(buf: &mut BytesMut, value: &Value, binary: bool) {
     buf[start..start + 4].copy_from_slice(&len.to_be_bytes());
 }
 
-/// Appends a non-NULL value in PostgreSQL's binary format.
-fn put_binary(buf: &mut BytesMut, value: &Value) {
+/// Appends a non-NULL value of type `ty` in PostgreSQL's binary format.
+fn put_binary(buf: &mut BytesMut, value: &Value, ty: &PgType) {
     match value {
         Value::Null => {}
         Value::Bool(b) => buf.put_u8(u8::from(*b)),
@@ -51,7 +53,13 @@ fn put_binary(buf: &mut BytesMut, value: &Value) {
         Value::Float4(f) => buf.put_f32(*f),
         Value::Float8(f) => buf.put_f64(*f),
         Value::Numeric(n) => put_numeric(buf, n),
-        Value::Text(s) => buf.put_slice(s.as_bytes()),
+        Value::Text(s) => {
+            // jsonb's binary format is a version number (1) and the text.
+            if *ty == PgType::JSONB {
+                buf.put_u8(1);
+            }
+            buf.put_slice(s.as_bytes());
+        }
         Value::Bytea(b) => buf.put_slice(b),
         Value::Date(d) => buf.put_i32(*d),
         Value::Time(t) => buf.put_i64(*t),
@@ -67,18 +75,25 @@ fn put_binary(buf: &mut BytesMut, value: &Value) {
         }
         Value::Uuid(u) => buf.put_slice(u),
         Value::Array(elements) => {
-            let element_oid = elements
-                .iter()
-                .find(|e| !e.is_null())
-                .and_then(vdb_sql::types::value_type)
-                .map_or(25, |t| type_oid(&t));
+            let element = match type_from_oid(ty.oid()) {
+                Some(Type::Array(element)) => {
+                    PgType::from_oid(type_oid(&element)).unwrap_or(PgType::TEXT)
+                }
+                _ => elements
+                    .iter()
+                    .find(|e| !e.is_null())
+                    .and_then(vdb_sql::types::value_type)
+                    .and_then(|t| PgType::from_oid(type_oid(&t)))
+                    .unwrap_or(PgType::TEXT),
+            };
+            let element_oid = element.oid();
             buf.put_i32(1);
             buf.put_i32(i32::from(elements.iter().any(Value::is_null)));
             buf.put_u32(element_oid);
             buf.put_i32(i32::try_from(elements.len()).unwrap_or(i32::MAX));
             buf.put_i32(1);
-            for element in elements {
-                put_field(buf, element, true);
+            for value in elements {
+                put_field(buf, value, Some(&element));
             }
         }
     }
@@ -368,7 +383,7 @@ mod tests {
         ] {
             let value = numeric(text);
             let mut buf = BytesMut::new();
-            put_binary(&mut buf, &value);
+            put_binary(&mut buf, &value, &PgType::NUMERIC);
             let back = decode_binary(
                 &buf,
                 &Type::Numeric {
@@ -384,7 +399,7 @@ mod tests {
     fn numeric_binary_layout_matches_postgresql() {
         // PostgreSQL sends 12345.678 as ndigits 3, weight 1, sign 0, dscale 3: 1 2345 6780.
         let mut buf = BytesMut::new();
-        put_binary(&mut buf, &numeric("12345.678"));
+        put_binary(&mut buf, &numeric("12345.678"), &PgType::NUMERIC);
         let words: Vec<i16> = buf
             .chunks(2)
             .map(|c| i16::from_be_bytes([c[0], c[1]]))
