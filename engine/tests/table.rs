@@ -9,7 +9,7 @@ use std::sync::Arc;
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::store::MemoryStore;
 use vdb_engine::table::{
-    IndexDef, RootValue, RowChange, Schema, Table, TableLoader, HIDDEN_KEY_LEN,
+    Comments, IndexDef, RootValue, RowChange, Schema, Table, TableLoader, HIDDEN_KEY_LEN,
 };
 use vdb_engine::testkit::Lcg;
 use vdb_engine::value::{Type, Value};
@@ -164,6 +164,39 @@ fn a_loader_builds_the_table_inserts_build() {
     // Rows that do not fit the schema are refused, as by apply.
     let mut loader = TableLoader::new(&ns, labels_schema()).unwrap();
     assert!(loader.push(vec![Value::Int8(1)]).is_err());
+}
+
+/// Comments survive the table chunk's round trip; a table without them keeps its version-1
+/// bytes (and so its hash); a dropped column's comment is not written.
+#[test]
+fn comments_round_trip_and_leave_uncommented_tables_alone() {
+    let ns = ns();
+    let plain = Table::create(&ns, labels_schema()).unwrap();
+    let plain_addr = plain.save().unwrap();
+    let mut comments = Comments {
+        table: Some("annotator labels".into()),
+        ..Comments::default()
+    };
+    let label = plain.schema().must_get_column("label").unwrap().id;
+    comments.columns.insert(label, "class".into());
+    let commented = plain.with_comments(comments.clone());
+    let addr = commented.save().unwrap();
+    assert_ne!(addr, plain_addr);
+    assert_eq!(Table::load(&ns, addr).unwrap().schema().comments, comments);
+    // Removing the comments gives back the original chunk.
+    let cleared = commented.with_comments(Comments::default());
+    assert_eq!(cleared.save().unwrap(), plain_addr);
+    // Dropping the commented column drops its comment.
+    let mut schema = commented.schema().clone();
+    schema.columns.retain(|c| c.id != label);
+    schema.indexes.clear();
+    let dropped = commented.with_schema(schema).unwrap();
+    let reloaded = Table::load(&ns, dropped.save().unwrap()).unwrap();
+    assert_eq!(
+        reloaded.schema().comments.table.as_deref(),
+        Some("annotator labels")
+    );
+    assert!(reloaded.schema().comments.columns.is_empty());
 }
 
 #[test]

@@ -14,7 +14,9 @@
 
 use std::sync::Arc;
 
-use sqlparser::ast::{CopySource, CopyTarget, Statement};
+use sqlparser::ast::{
+    CopySource, CopyTarget, Expr as AstExpr, SetExpr, Statement, Value as AstValue,
+};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
 use vdb_engine::repo::{merge_roots, row_changed_by_both, Repository};
@@ -23,7 +25,7 @@ use vdb_engine::value::{Type, Value};
 use vdb_engine::Hash;
 
 use crate::catalog::{table_name, Catalog};
-use crate::copy::{quote_ident, quote_literal, CopyFormat, CopyIn};
+use crate::copy::{quote_ident, CopyFormat, CopyIn};
 use crate::cursor::{self, Cursors};
 use crate::error::{Error, Result};
 use crate::execution::{execute, Outcome};
@@ -590,12 +592,6 @@ impl Session {
                 tag: "COPY 0".into(),
             });
         }
-        let mut sql = format!("INSERT INTO {}", quote_ident(&copy.table));
-        if !copy.columns.is_empty() {
-            let names: Vec<String> = copy.columns.iter().map(|c| quote_ident(c)).collect();
-            sql.push_str(&format!(" ({})", names.join(", ")));
-        }
-        sql.push_str(" VALUES ");
         for (i, row) in rows.iter().enumerate() {
             if row.len() != copy.width {
                 let problem = if row.len() < copy.width {
@@ -608,25 +604,40 @@ impl Session {
                     format!("{problem} (COPY {}, line {})", copy.table, i + 1),
                 ));
             }
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push('(');
-            for (j, field) in row.iter().enumerate() {
-                if j > 0 {
-                    sql.push(',');
-                }
-                match field {
-                    None => sql.push_str("NULL"),
-                    Some(text) => sql.push_str(&quote_literal(text)),
-                }
-            }
-            sql.push(')');
         }
-        let statement = parse(&sql)?.remove(0);
+        // An INSERT of the rows as string literals (each field takes its column's input
+        // function, as in COPY), built as a syntax tree: printing and re-parsing a million
+        // literals cost more than inserting them.
+        let mut sql = format!("INSERT INTO {}", quote_ident(&copy.table));
+        if !copy.columns.is_empty() {
+            let names: Vec<String> = copy.columns.iter().map(|c| quote_ident(c)).collect();
+            sql.push_str(&format!(" ({})", names.join(", ")));
+        }
+        sql.push_str(" VALUES (NULL)");
+        let mut statement = parse(&sql)?.remove(0);
+        let n = rows.len();
+        let Statement::Insert(insert) = &mut statement else {
+            return Err(Error::Unsupported("this COPY".into()));
+        };
+        let Some(SetExpr::Values(values)) = insert.source.as_mut().map(|q| q.body.as_mut()) else {
+            return Err(Error::Unsupported("this COPY".into()));
+        };
+        values.rows = rows
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|field| {
+                        AstExpr::Value(match field {
+                            None => AstValue::Null,
+                            Some(text) => AstValue::SingleQuotedString(text),
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
         match self.execute_statement(&statement)? {
             StatementResult::Command { .. } => Ok(StatementResult::Command {
-                tag: format!("COPY {}", rows.len()),
+                tag: format!("COPY {n}"),
             }),
             other => Ok(other),
         }
@@ -1394,6 +1405,16 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         if let Some(text) = crate::planner::rewrite_unparsed_syntax(sql) {
             if let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, &text) {
                 return Ok(statements);
+            }
+        }
+        // COMMENT ON a view, an index, a schema...: sqlparser knows only TABLE and COLUMN.
+        let words: Vec<&str> = sql.split_whitespace().take(3).collect();
+        if let ["comment" | "COMMENT" | "Comment", on, object] = words.as_slice() {
+            if on.eq_ignore_ascii_case("on") {
+                return Err(Error::Unsupported(format!(
+                    "COMMENT ON {}",
+                    object.to_ascii_uppercase()
+                )));
             }
         }
         // sqlparser reads `COPY ... FROM STDIN` as followed by inline data, after a `;`:

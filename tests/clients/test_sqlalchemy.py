@@ -109,3 +109,34 @@ def test_core_insertmanyvalues_returning(server, driver):
         ).all()
     assert [r.id for r in rows] == list(range(1, 51))
     assert rows[-1].v == "r49"
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_comments_and_json_columns_reflect(server, driver):
+    """A model's `comment=` texts become COMMENT ON statements in create_all and come back
+    through reflection; json/jsonb columns reflect without a collation."""
+    engine = sa.create_engine(server.url(driver))
+    metadata = sa.MetaData()
+    sa.Table(
+        "runs",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True, comment="run number"),
+        sa.Column("config", sa.dialects.postgresql.JSONB),
+        sa.Column("tags", sa.ARRAY(sa.Text)),
+        sa.Column("notes", sa.Text, comment="free text"),
+        comment="training runs",
+    )
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
+    inspector = sa.inspect(engine)
+    assert inspector.get_table_comment("runs") == {"text": "training runs"}
+    columns = {c["name"]: c for c in inspector.get_columns("runs")}
+    assert columns["id"]["comment"] == "run number"
+    assert columns["notes"]["comment"] == "free text"
+    assert columns["config"]["comment"] is None
+    assert isinstance(columns["config"]["type"], sa.dialects.postgresql.JSONB)
+    reflected = sa.Table("runs", sa.MetaData(), autoload_with=engine)
+    assert reflected.comment == "training runs"
+    with engine.begin() as conn:
+        conn.execute(sa.text("COMMENT ON TABLE runs IS NULL"))
+    assert sa.inspect(engine).get_table_comment("runs") == {"text": None}

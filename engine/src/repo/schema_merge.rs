@@ -23,8 +23,9 @@
 //! loss (integer and float widening, within the text family, numeric precision changes); the
 //! row merge brings each side to the merged schema by column id.
 
-use crate::table::{Column, Schema};
+use crate::table::{Column, Comments, Schema};
 use crate::value::{Type, Value};
+use std::collections::BTreeSet;
 
 /// A column's definition without its id, for comparing across sides.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,6 +96,7 @@ pub(crate) fn merge_schemas(
             "foreign key",
             |x| &x.name,
         )?,
+        comments: merge_comments(&base.comments, &ours.comments, &theirs.comments),
     };
     schema
         .validate()
@@ -279,6 +281,44 @@ pub(crate) fn convert(value: Value, to: &Type) -> Option<Value> {
         ),
         _ => return None,
     })
+}
+
+/// Comments merge one by one (the table's, then each column's): a side that changed one wins
+/// over a side that did not; when both changed it differently, ours is kept (a comment is not
+/// worth a conflict).
+fn merge_comments(base: &Comments, ours: &Comments, theirs: &Comments) -> Comments {
+    fn pick<T: PartialEq + Clone>(
+        base: Option<&T>,
+        ours: Option<&T>,
+        theirs: Option<&T>,
+    ) -> Option<T> {
+        if ours == base { theirs } else { ours }.cloned()
+    }
+    let ids: BTreeSet<u32> = base
+        .columns
+        .keys()
+        .chain(ours.columns.keys())
+        .chain(theirs.columns.keys())
+        .copied()
+        .collect();
+    Comments {
+        table: pick(
+            base.table.as_ref(),
+            ours.table.as_ref(),
+            theirs.table.as_ref(),
+        ),
+        columns: ids
+            .into_iter()
+            .filter_map(|id| {
+                pick(
+                    base.columns.get(&id),
+                    ours.columns.get(&id),
+                    theirs.columns.get(&id),
+                )
+                .map(|c| (id, c))
+            })
+            .collect(),
+    }
 }
 
 #[cfg(test)]

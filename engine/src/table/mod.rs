@@ -15,7 +15,7 @@ mod table;
 mod view;
 
 pub use root::{qualified, split_qualified, RootValue, PUBLIC_SCHEMA};
-pub use schema::{CheckDef, Column, FkAction, ForeignKeyDef, IndexDef, Schema};
+pub use schema::{CheckDef, Column, Comments, FkAction, ForeignKeyDef, IndexDef, Schema};
 pub use sequence::{Identity, Sequence};
 pub use table::{RowChange, Table, TableLoader, HIDDEN_KEY_LEN};
 pub use view::View;

@@ -19,6 +19,7 @@
 use crate::error::{Error, Result};
 use crate::value::Type;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A column.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +86,25 @@ pub struct Schema {
     pub indexes: Vec<IndexDef>,
     pub checks: Vec<CheckDef>,
     pub foreign_keys: Vec<ForeignKeyDef>,
+    /// `COMMENT ON` texts. Not part of the encoded schema: the table chunk stores them after
+    /// it, and only when there are any, so tables without comments keep their hashes.
+    #[serde(skip)]
+    pub comments: Comments,
+}
+
+/// The comments of a table and of its columns (`COMMENT ON TABLE / COLUMN`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comments {
+    pub table: Option<String>,
+    /// By column id.
+    pub columns: BTreeMap<u32, String>,
+}
+
+impl Comments {
+    /// Whether there is no comment at all.
+    pub fn is_empty(&self) -> bool {
+        self.table.is_none() && self.columns.is_empty()
+    }
 }
 
 /// Domain-separation tag of the column-id derivation; a different derivation needs a new tag.
@@ -126,6 +146,7 @@ impl Schema {
             indexes: Vec::new(),
             checks: Vec::new(),
             foreign_keys: Vec::new(),
+            comments: Comments::default(),
         };
         for (name, ty, nullable) in columns {
             schema.add_column(name, ty.clone(), *nullable, None)?;

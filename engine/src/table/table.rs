@@ -12,7 +12,7 @@
 //! by insertion time, stay with a row when it is updated (so diffs show cell changes), and two
 //! branches inserting rows at once cannot pick the same id.
 
-use super::schema::Schema;
+use super::schema::{Comments, Schema};
 use crate::codec::{decode_key, decode_row, encode_key, encode_row};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
@@ -31,6 +31,9 @@ pub const HIDDEN_KEY_LEN: usize = 16;
 
 const TABLE_TAG: u8 = b'T';
 const TABLE_VERSION: u8 = 1;
+/// Version 2: the version-1 body, then `postcard(Comments)`; written only when the table or a
+/// column has a comment.
+const TABLE_VERSION_COMMENTS: u8 = 2;
 
 /// One change to a table's rows.
 #[derive(Clone, Debug, PartialEq)]
@@ -113,14 +116,27 @@ impl Table {
     /// Loads the table chunk at `addr`.
     pub fn load(ns: &NodeStore, addr: Hash) -> Result<Table> {
         let bytes = ns.store().must_get(&addr)?;
-        if bytes.len() < 2 || bytes[0] != TABLE_TAG || bytes[1] != TABLE_VERSION {
+        if bytes.len() < 2
+            || bytes[0] != TABLE_TAG
+            || !matches!(bytes[1], TABLE_VERSION | TABLE_VERSION_COMMENTS)
+        {
             return Err(Error::corrupted(
                 addr,
                 "not a table chunk of a known version",
             ));
         }
-        let record: TableRecord = postcard::from_bytes(&bytes[2..])
-            .map_err(|e| Error::corrupted(addr, format!("malformed table chunk: {e}")))?;
+        let malformed =
+            |e: postcard::Error| Error::corrupted(addr, format!("malformed table chunk: {e}"));
+        let (mut record, rest): (TableRecord, &[u8]) =
+            postcard::take_from_bytes(&bytes[2..]).map_err(malformed)?;
+        if bytes[1] == TABLE_VERSION_COMMENTS {
+            record.schema.comments = postcard::from_bytes(rest).map_err(malformed)?;
+        } else if !rest.is_empty() {
+            return Err(Error::corrupted(
+                addr,
+                "trailing bytes after the table record",
+            ));
+        }
         if record.indexes.len() != record.schema.indexes.len() {
             return Err(Error::corrupted(
                 addr,
@@ -147,8 +163,22 @@ impl Table {
             rows: self.rows.root(),
             indexes: self.indexes.iter().map(Map::root).collect(),
         };
-        let mut bytes = vec![TABLE_TAG, TABLE_VERSION];
-        bytes.extend(postcard::to_stdvec(&record).map_err(|e| Error::InvalidInput(e.to_string()))?);
+        let encode = |e: postcard::Error| Error::InvalidInput(e.to_string());
+        // Comments of dropped columns go with them.
+        let mut comments = self.schema.comments.clone();
+        comments
+            .columns
+            .retain(|id, _| self.schema.columns.iter().any(|c| c.id == *id));
+        let version = if comments.is_empty() {
+            TABLE_VERSION
+        } else {
+            TABLE_VERSION_COMMENTS
+        };
+        let mut bytes = vec![TABLE_TAG, version];
+        bytes.extend(postcard::to_stdvec(&record).map_err(encode)?);
+        if !comments.is_empty() {
+            bytes.extend(postcard::to_stdvec(&comments).map_err(encode)?);
+        }
         self.rows.node_store().store().put(Bytes::from(bytes))
     }
 
@@ -392,6 +422,16 @@ impl Table {
         }
         pending.insert(key, row);
         Ok(())
+    }
+
+    /// The same table with other `COMMENT ON` texts (no row is touched).
+    pub fn with_comments(&self, comments: Comments) -> Table {
+        let mut schema = (*self.schema).clone();
+        schema.comments = comments;
+        Table {
+            schema: Arc::new(schema),
+            ..self.clone()
+        }
     }
 
     /// The same rows under a new schema: columns are matched by id (new ones are NULL, dropped

@@ -77,6 +77,25 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
         }
         SchemaChange::DropIndexes { names, if_exists } => drop_indexes(&names, if_exists, root, ns),
         SchemaChange::ReplaceSchema { table, schema } => replace_schema(&table, schema, root, ns),
+        SchemaChange::Comment {
+            table,
+            column,
+            comment,
+        } => {
+            let loaded = load(&table, root, ns)?;
+            let mut comments = loaded.schema().comments.clone();
+            match (column, comment) {
+                (None, comment) => comments.table = comment,
+                (Some(id), Some(comment)) => {
+                    comments.columns.insert(id, comment);
+                }
+                (Some(id), None) => {
+                    comments.columns.remove(&id);
+                }
+            }
+            root.put_table(&table, &loaded.with_comments(comments))
+                .map_err(|e| Error::engine(format!("saving table \"{table}\""), e))
+        }
         SchemaChange::RenameTable { from, to } => rename_table(&from, &to, root, ns),
         SchemaChange::AlterTable(alter) => super::alter::alter_table(&alter, root, ns),
         SchemaChange::Nothing => Ok(()),

@@ -21,8 +21,12 @@ pub enum CatalogFunction {
     GetConstraintdef,
     /// pg_table_is_visible, pg_type_is_visible, pg_collation_is_visible, has_*_privilege.
     AlwaysTrue,
-    /// obj_description, col_description, shobj_description, pg_get_statisticsobjdef_columns.
+    /// shobj_description, pg_get_statisticsobjdef_columns.
     AlwaysNull,
+    /// `obj_description(oid [, catalog])`: a table's `COMMENT ON` text.
+    ObjDescription,
+    /// `col_description(table oid, attnum)`: a column's `COMMENT ON` text.
+    ColDescription,
     GetUserbyid,
     GetSerialSequence,
     EncodingToChar,
@@ -184,6 +188,32 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
         },
         F::AlwaysTrue => Value::Bool(true),
         F::AlwaysNull => Value::Null,
+        F::ObjDescription => {
+            let catalog = text_arg(&arg(1));
+            let objects = snapshot.objects()?;
+            match oid_arg(&arg(0)).and_then(|o| objects.relation(o)) {
+                Some(r) if catalog.is_none_or(|c| c == "pg_class") => {
+                    r.schema.comments.table.clone().map_or(Value::Null, text)
+                }
+                _ => Value::Null,
+            }
+        }
+        F::ColDescription => {
+            let objects = snapshot.objects()?;
+            let relation = oid_arg(&arg(0)).and_then(|o| objects.relation(o));
+            let column = as_i64(&arg(1))
+                .and_then(|n| usize::try_from(n).ok()?.checked_sub(1))
+                .and_then(|i| relation?.schema.columns.get(i));
+            match (relation, column) {
+                (Some(r), Some(c)) => r
+                    .schema
+                    .comments
+                    .columns
+                    .get(&c.id)
+                    .map_or(Value::Null, text),
+                _ => Value::Null,
+            }
+        }
         F::GetUserbyid => match oid_arg(&arg(0)) {
             Some(crate::system::DATABASE_OWNER_OID) => text("pg_database_owner"),
             _ => text(snapshot.user()),

@@ -76,6 +76,12 @@ pub enum SchemaChange {
         names: Vec<String>,
         restart_identity: bool,
     },
+    /// COMMENT ON TABLE / COLUMN (column by id); `None` removes the comment.
+    Comment {
+        table: String,
+        column: Option<u32>,
+        comment: Option<String>,
+    },
     /// ALTER TABLE IF EXISTS on a missing table.
     Nothing,
     /// ALTER TABLE .. RENAME TO.
@@ -119,6 +125,7 @@ impl fmt::Display for SchemaChange {
             SchemaChange::ReplaceSchema { table, .. } => write!(f, "RebuildTable: {table}"),
             SchemaChange::AlterTable(alter) => write!(f, "AlterTable: {}", alter.table),
             SchemaChange::Nothing => write!(f, "Nothing"),
+            SchemaChange::Comment { table, .. } => write!(f, "Comment: {table}"),
             SchemaChange::CreateTableAs { name, .. } => write!(f, "CreateTableAs: {name}"),
             SchemaChange::Truncate { names, .. } => write!(f, "Truncate: {}", names.join(", ")),
             SchemaChange::RenameTable { from, to } => write!(f, "RenameTable: {from} to {to}"),

@@ -178,8 +178,61 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             only: false,
             ..
         } => plan_truncate(catalog, table_names, identity.as_ref()),
+        ast::Statement::Comment {
+            object_type,
+            object_name,
+            comment,
+            if_exists: false,
+        } => plan_comment(catalog, object_type, object_name, comment.as_deref()),
         other => Err(Error::Unsupported(statement_name(other))),
     }
+}
+
+/// COMMENT ON TABLE t / COLUMN t.c IS 'text' (or NULL, which removes the comment).
+fn plan_comment(
+    catalog: &Catalog<'_>,
+    object_type: &ast::CommentObject,
+    object_name: &ast::ObjectName,
+    comment: Option<&str>,
+) -> Result<Planned> {
+    let (table, column) = match object_type {
+        ast::CommentObject::Table => (table_name(object_name)?, None),
+        ast::CommentObject::Column => {
+            let Some((column, relation)) = object_name.0.split_last() else {
+                return Err(Error::invalid("42601", "column name must be qualified"));
+            };
+            if relation.is_empty() {
+                return Err(Error::invalid("42601", "column name must be qualified"));
+            }
+            let relation = ast::ObjectName(relation.to_vec());
+            (table_name(&relation)?, Some(ident_name(column)))
+        }
+        ast::CommentObject::Extension => {
+            return Err(Error::Unsupported("COMMENT ON EXTENSION".into()))
+        }
+    };
+    let schema = catalog.must_get_table(&table)?.schema().clone();
+    let column = match column {
+        Some(name) => match schema.get_column(&name) {
+            Some(c) => Some(c.id),
+            None => {
+                return Err(Error::UndefinedColumn(format!(
+                    "column \"{name}\" of relation \"{}\" does not exist",
+                    vdb_engine::table::split_qualified(&table).1
+                )))
+            }
+        },
+        None => None,
+    };
+    Ok(Planned {
+        plan: Plan::SchemaChange(SchemaChange::Comment {
+            table,
+            column,
+            comment: comment.filter(|c| !c.is_empty()).map(str::to_string),
+        }),
+        columns: None,
+        tag: "COMMENT",
+    })
 }
 
 /// DROP TABLE / SEQUENCE / INDEX.
@@ -396,6 +449,7 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
         indexes: Vec::new(),
         checks: Vec::new(),
         foreign_keys: Vec::new(),
+        comments: Default::default(),
     };
     let mut primary: Option<Vec<String>> = None;
     let mut sequences = Vec::new();

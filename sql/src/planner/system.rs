@@ -173,8 +173,9 @@ pub fn catalog_function(name: &str, args: Vec<Typed>) -> Result<Option<Typed>> {
             | "pg_has_role",
             2..=4,
         ) => (F::AlwaysTrue, "aaaa", Type::Bool),
-        ("obj_description" | "shobj_description", 1 | 2) => (F::AlwaysNull, "ot", Type::Text),
-        ("col_description", 2) => (F::AlwaysNull, "oo", Type::Text),
+        ("obj_description", 1 | 2) => (F::ObjDescription, "ot", Type::Text),
+        ("shobj_description", 2) => (F::AlwaysNull, "ot", Type::Text),
+        ("col_description", 2) => (F::ColDescription, "oo", Type::Text),
         ("pg_get_statisticsobjdef_columns" | "pg_get_partkeydef" | "pg_get_triggerdef", _) => {
             (F::AlwaysNull, "oo", Type::Text)
         }

@@ -37,6 +37,7 @@ pub fn system_table(snapshot: &Snapshot, schema: &str, name: &str) -> Result<Opt
         ("pg_catalog", "pg_class") => pg_class(objects),
         ("pg_catalog", "pg_attribute") => pg_attribute(objects),
         ("pg_catalog", "pg_attrdef") => pg_attrdef(objects),
+        ("pg_catalog", "pg_description") => pg_description(objects),
         ("pg_catalog", "pg_type") => pg_type(),
         ("pg_catalog", "pg_index") => pg_index(objects),
         ("pg_catalog", "pg_constraint") => pg_constraint(objects),
@@ -184,11 +185,46 @@ fn pg_class(objects: &Objects) -> Vec<Row> {
     rows
 }
 
+/// Whether a column of type `ty` has a collation: the string types and arrays of them (not
+/// json or jsonb, which SQLAlchemy's reflection would otherwise try to give one).
+fn collatable(ty: &Type) -> bool {
+    match ty {
+        Type::Text | Type::Varchar(_) | Type::Char(_) => true,
+        Type::Array(element) => collatable(element),
+        _ => false,
+    }
+}
+
+/// One row per `COMMENT ON` text: a table's (objsubid 0) and its columns' (their attnum).
+fn pg_description(objects: &Objects) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let describe = |relation: u32, subid: i32, comment: &str| {
+        row([
+            ("objoid", oid(relation)),
+            ("classoid", oid(PG_CLASS_OID)),
+            ("objsubid", Value::Int4(subid)),
+            ("description", text(comment)),
+        ])
+    };
+    for r in &objects.relations {
+        let comments = &r.schema.comments;
+        if let Some(comment) = &comments.table {
+            rows.push(describe(r.oid, 0, comment));
+        }
+        for (i, c) in r.schema.columns.iter().enumerate() {
+            if let Some(comment) = comments.columns.get(&c.id) {
+                rows.push(describe(r.oid, i32::from(attnum(i)), comment));
+            }
+        }
+    }
+    rows
+}
+
 fn pg_attribute(objects: &Objects) -> Vec<Row> {
     let mut rows = Vec::new();
     for r in &objects.relations {
         for (i, c) in r.schema.columns.iter().enumerate() {
-            let collation = if c.ty.is_text() {
+            let collation = if collatable(&c.ty) {
                 DEFAULT_COLLATION_OID
             } else {
                 0
