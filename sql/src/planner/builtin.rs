@@ -17,8 +17,13 @@ use crate::planner::expr::{bind, common_type, Scope, Typed};
 use crate::planner::function::text_arg;
 use crate::types::{numeric_rank, type_name};
 
+mod compat;
 mod extras;
 mod functions;
+pub(super) use compat::{
+    bitwise_not, json_each_columns, operator as compat_operator,
+    set_function as compat_set_function,
+};
 pub(super) use functions::function;
 use functions::{call, to};
 

@@ -131,6 +131,21 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             (Some(l), Some(r)) => bind(&row_comparison(&l, op, &r)?, scope),
             _ => binary(bind(left, scope)?, op, bind(right, scope)?),
         },
+        E::UnaryOp {
+            op: ast::UnaryOperator::Minus,
+            expr: inner,
+        } if matches!(
+            &**inner,
+            E::BinaryOp {
+                op: ast::BinaryOperator::PGExp,
+                ..
+            }
+        ) =>
+        {
+            // PostgreSQL's unary minus binds tighter than `^` (-2 ^ 2 = 4); sqlparser's
+            // does not, so the minus moves onto the leftmost operand.
+            bind(&negate_leftmost(inner), scope)
+        }
         E::UnaryOp { op, expr } => unary(*op, bind(expr, scope)?),
         E::IsNull(e) => Ok(Typed::new(
             Expr::IsNull(Box::new(bind(e, scope)?.expr), false),
@@ -338,11 +353,39 @@ fn column(scope: &Scope, relation: Option<&str>, ident: &ast::Ident) -> Result<T
                 Some((level, index, column)) => {
                     Ok(Typed::new(Expr::Outer { level, index }, column.ty))
                 }
-                None => Err(e),
+                None => whole_row(scope, relation, &name).ok_or(e),
             }
         }
         Err(e) => Err(e),
     }
+}
+
+/// A whole-row reference `t` (a FROM item's name where a column was expected), as the json
+/// object of its columns (`row_to_json`'s form): what `to_jsonb(t)`, `row_to_json(t)` and
+/// `json_agg(t)` take. vdb has no record type, so the row travels as json.
+fn whole_row(scope: &Scope, relation: Option<&str>, name: &str) -> Option<Typed> {
+    if relation.is_some() {
+        return None;
+    }
+    let mut args = Vec::new();
+    for (i, c) in scope.columns.iter().enumerate() {
+        if c.relation.as_deref() == Some(name) && !c.hidden {
+            args.push(Expr::Literal(Value::Text(c.name.clone())));
+            args.push(Expr::Function(
+                Function::Builtin(Builtin::JsonArg {
+                    raw: matches!(c.ty, Type::Json | Type::Jsonb),
+                }),
+                vec![Expr::Column(i)],
+            ));
+        }
+    }
+    if args.is_empty() {
+        return None;
+    }
+    Some(Typed::new(
+        Expr::Function(Function::Builtin(Builtin::RowJson), args),
+        Type::Json,
+    ))
 }
 
 /// `left op ANY/ALL (right)`: over a subquery's rows or an array's elements.
@@ -510,6 +553,12 @@ fn binary(l: Typed, op: &ast::BinaryOperator, r: Typed) -> Result<Typed> {
             return Ok(Typed::new(Expr::Function(Function::Builtin(f), list), ty));
         }
         B::PGOverlap => BinaryOp::Overlap,
+        B::PGExp => return builtin::compat_operator("^", l, r),
+        B::BitwiseAnd => return builtin::compat_operator("&", l, r),
+        B::BitwiseOr => return builtin::compat_operator("|", l, r),
+        B::PGBitwiseXor => return builtin::compat_operator("#", l, r),
+        B::PGBitwiseShiftLeft => return builtin::compat_operator("<<", l, r),
+        B::PGBitwiseShiftRight => return builtin::compat_operator(">>", l, r),
         other => return Err(Error::Unsupported(format!("operator {other}"))),
     };
     make_binary(op, l, r)
@@ -694,6 +743,25 @@ fn arithmetic_type(a: &Type, b: &Type) -> Type {
     }
 }
 
+/// `a ^ b ^ c` with the minus in front moved onto `a`.
+fn negate_leftmost(e: &ast::Expr) -> ast::Expr {
+    match e {
+        ast::Expr::BinaryOp {
+            left,
+            op: op @ ast::BinaryOperator::PGExp,
+            right,
+        } => ast::Expr::BinaryOp {
+            left: Box::new(negate_leftmost(left)),
+            op: op.clone(),
+            right: right.clone(),
+        },
+        other => ast::Expr::UnaryOp {
+            op: ast::UnaryOperator::Minus,
+            expr: Box::new(other.clone()),
+        },
+    }
+}
+
 fn unary(op: ast::UnaryOperator, t: Typed) -> Result<Typed> {
     match op {
         ast::UnaryOperator::Not => Ok(Typed::new(
@@ -705,11 +773,26 @@ fn unary(op: ast::UnaryOperator, t: Typed) -> Result<Typed> {
             // Fold `-<literal>` so that -2147483648 is an integer, as PostgreSQL's lexer does.
             if let (Expr::Literal(v), Some(_)) = (&t.expr, &t.ty) {
                 let negated = Expr::Negate(Box::new(Expr::Literal(v.clone()))).eval(&[]);
-                if let Ok(v) = negated {
-                    return Ok(Typed {
-                        expr: Expr::Literal(v),
-                        ty: t.ty,
-                    });
+                match negated {
+                    // -2147483648 is an integer, -9223372036854775808 a bigint.
+                    Ok(Value::Int8(n)) if i32::try_from(n).is_ok() => {
+                        let n = i32::try_from(n).unwrap_or_default();
+                        return Ok(Typed::new(Expr::Literal(Value::Int4(n)), Type::Int4));
+                    }
+                    Ok(Value::Numeric(vdb_engine::value::Numeric::Finite(d)))
+                        if d.fractional_digit_count() <= 0
+                            && d.to_string().parse::<i64>().is_ok() =>
+                    {
+                        let n = d.to_string().parse::<i64>().unwrap_or_default();
+                        return Ok(Typed::new(Expr::Literal(Value::Int8(n)), Type::Int8));
+                    }
+                    Ok(v) => {
+                        return Ok(Typed {
+                            expr: Expr::Literal(v),
+                            ty: t.ty,
+                        });
+                    }
+                    Err(_) => {}
                 }
             }
             let ty = t.ty.clone().unwrap_or(Type::Float8);
@@ -721,6 +804,11 @@ fn unary(op: ast::UnaryOperator, t: Typed) -> Result<Typed> {
             }
             Ok(Typed::new(Expr::Negate(Box::new(t.coerce(&ty, "")?)), ty))
         }
+        ast::UnaryOperator::PGBitwiseNot => builtin::bitwise_not(t),
+        // PostgreSQL 14 removed the factorial operators.
+        ast::UnaryOperator::PGPostfixFactorial | ast::UnaryOperator::PGPrefixFactorial => Err(
+            Error::invalid("42601", format!("syntax error at or near \"{op}\"")),
+        ),
         other => Err(Error::Unsupported(format!("operator {other}"))),
     }
 }

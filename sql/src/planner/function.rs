@@ -440,7 +440,7 @@ pub(super) fn set_function(name: &str, mut args: Vec<Typed>) -> Result<Option<Ty
                 ty,
             ))
         }
-        _ => return Ok(None),
+        _ => return crate::planner::builtin::compat_set_function(&name, &mut args),
     };
     t.map(Some)
 }

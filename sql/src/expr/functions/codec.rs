@@ -381,7 +381,7 @@ fn decode(s: &str, format: &str) -> Result<Vec<u8>> {
 }
 
 /// A regex with PostgreSQL's flags (`i` case-insensitive, `c` sensitive, `g` where allowed).
-fn regex(pattern: &str, flags: &str) -> Result<regex::Regex> {
+pub(super) fn regex(pattern: &str, flags: &str) -> Result<regex::Regex> {
     let mut builder = regex::RegexBuilder::new(pattern);
     for f in flags.chars() {
         match f {

@@ -99,7 +99,7 @@ fn json_get(doc: &str, key: &Value, text: bool, path: bool, jsonb: bool) -> Resu
 }
 
 /// json (not jsonb) text of a value taken out of a document: without added spaces.
-fn compact(j: &Json) -> String {
+pub(super) fn compact(j: &Json) -> String {
     match j {
         Json::Array(items) => format!(
             "[{}]",
