@@ -159,6 +159,12 @@ fn bind_operator(op: BinaryOp, l: &Typed, r: &Typed) -> Result<Option<Typed>> {
             r.coerce(&Type::Jsonb, "")?,
             Type::Jsonb,
         )),
+        (Eq | NotEq | Lt | LtEq | Gt | GtEq, Some(Type::Jsonb), Some(Type::Jsonb) | None)
+        | (Eq | NotEq | Lt | LtEq | Gt | GtEq, None, Some(Type::Jsonb)) => Ok(call(
+            Builtin::JsonbCmp(op),
+            vec![to(l, &Type::Jsonb)?, to(r, &Type::Jsonb)?],
+            Type::Bool,
+        )),
         (Eq | NotEq | Lt | LtEq | Gt | GtEq, Some(a), Some(b)) if a != b => {
             let (Some(ra), Some(rb)) = (datetime_rank(a), datetime_rank(b)) else {
                 return Ok(None);

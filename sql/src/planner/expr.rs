@@ -91,6 +91,15 @@ impl Typed {
     /// convert implicitly).
     pub fn coerce(self, target: &Type, context: &str) -> Result<Expr> {
         match &self.ty {
+            // An unknown literal converts now, as PostgreSQL's parser does: a bad literal is
+            // an error even where it would never be evaluated (`CASE .. ELSE 'a' END`).
+            None if matches!(self.expr, Expr::Literal(Value::Text(_))) => {
+                let cast = Expr::Cast(Box::new(self.expr), target.clone());
+                match cast.eval(&[]) {
+                    Err(e @ Error::InvalidText { .. }) => Err(e),
+                    _ => Ok(cast),
+                }
+            }
             None => Ok(Expr::Cast(Box::new(self.expr), target.clone())),
             Some(t) if t == target => Ok(self.expr),
             Some(t) if implicit_cast(t, target) => {
@@ -155,6 +164,14 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             Expr::IsNull(Box::new(bind(e, scope)?.expr), true),
             Type::Bool,
         )),
+        E::IsUnknown(e) | E::IsNotUnknown(e) => {
+            let negated = matches!(expr, E::IsNotUnknown(_));
+            let test = boolean(bind(e, scope)?, "IS UNKNOWN")?;
+            Ok(Typed::new(
+                Expr::IsNull(Box::new(test), negated),
+                Type::Bool,
+            ))
+        }
         E::IsTrue(e) => is_bool(bind(e, scope)?, true, false),
         E::IsFalse(e) => is_bool(bind(e, scope)?, false, false),
         E::IsNotTrue(e) => is_bool(bind(e, scope)?, true, true),
@@ -277,6 +294,41 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             expr,
             field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime),
         } => floor_ceil("ceil", bind(expr, scope)?),
+        E::Substring {
+            expr,
+            substring_from: Some(from),
+            substring_for: None,
+            ..
+        } if bind(from, scope)?.ty.as_ref().map_or(true, Type::is_text) => {
+            // substring(s from pattern): a POSIX regular expression.
+            let list = vec![
+                text_arg("substring", bind(expr, scope)?)?,
+                text_arg("substring", bind(from, scope)?)?,
+            ];
+            Ok(Typed::new(
+                Expr::Function(Function::Builtin(Builtin::RegexpSubstring), list),
+                Type::Text,
+            ))
+        }
+        E::Overlay {
+            expr,
+            overlay_what,
+            overlay_from,
+            overlay_for,
+        } => {
+            let mut list = vec![
+                text_arg("overlay", bind(expr, scope)?)?,
+                text_arg("overlay", bind(overlay_what, scope)?)?,
+                bind(overlay_from, scope)?.coerce(&Type::Int4, "overlay")?,
+            ];
+            if let Some(count) = overlay_for {
+                list.push(bind(count, scope)?.coerce(&Type::Int4, "overlay")?);
+            }
+            Ok(Typed::new(
+                Expr::Function(Function::Builtin(Builtin::Overlay), list),
+                Type::Text,
+            ))
+        }
         E::Substring {
             expr,
             substring_from,
@@ -650,12 +702,15 @@ pub fn make_binary(op: BinaryOp, l: Typed, r: Typed) -> Result<Typed> {
                 op,
                 BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod
             );
-            let (lt, rt) = operand_types(op, &l, &r)?;
+            let (mut lt, mut rt) = operand_types(op, &l, &r)?;
             let result = if comparison {
                 Type::Bool
             } else {
                 arithmetic_type(&lt, &rt)
             };
+            if result == Type::Float8 && (lt == Type::Float4 || rt == Type::Float4) {
+                (lt, rt) = (Type::Float8, Type::Float8);
+            }
             Ok(Typed::new(
                 node(l.coerce(&lt, "")?, r.coerce(&rt, "")?),
                 result,
@@ -721,7 +776,10 @@ fn base_type(t: &Type) -> Type {
 
 fn operator_error(op: BinaryOp, a: &Type, b: &Type, unknown: bool) -> Error {
     if unknown {
-        return Error::undefined_function(format!("operator is not unique: unknown {op} unknown"));
+        return Error::invalid(
+            "42725",
+            format!("operator is not unique: unknown {op} unknown"),
+        );
     }
     Error::undefined_function(format!(
         "operator does not exist: {} {op} {}",
@@ -738,7 +796,8 @@ fn arithmetic_type(a: &Type, b: &Type) -> Type {
         Type::Numeric { .. } => Type::Numeric {
             precision_scale: None,
         },
-        Type::Float4 if ra.min(rb) == 3 => Type::Float8,
+        // float4 with any other numeric type resolves to float8 (PostgreSQL's preferred type).
+        Type::Float4 if a != b => Type::Float8,
         other => other.clone(),
     }
 }
@@ -795,7 +854,9 @@ fn unary(op: ast::UnaryOperator, t: Typed) -> Result<Typed> {
                     Err(_) => {}
                 }
             }
-            let ty = t.ty.clone().unwrap_or(Type::Float8);
+            let Some(ty) = t.ty.clone() else {
+                return Err(Error::invalid("42725", "operator is not unique: - unknown"));
+            };
             if numeric_rank(&ty).is_none() {
                 return Err(Error::undefined_function(format!(
                     "operator does not exist: - {}",
@@ -1199,7 +1260,6 @@ pub fn output_name(expr: &ast::Expr) -> String {
         E::TypedString { data_type, .. } => {
             cast_name(data_type).unwrap_or_else(|| "?column?".into())
         }
-        E::Value(ast::Value::Boolean(_)) => "bool".into(),
         _ => "?column?".into(),
     }
 }

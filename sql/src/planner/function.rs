@@ -183,7 +183,13 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
             ))
         }
         ("length" | "char_length" | "character_length", 1) => {
-            let arg = text_arg(&name, args.remove(0))?;
+            let a = args.remove(0);
+            // character(n) does not count its padding.
+            let padded = matches!(a.ty, Some(Type::Char(_)));
+            let mut arg = text_arg(&name, a)?;
+            if padded {
+                arg = Expr::Function(Function::Trim(false, true), vec![arg]);
+            }
             Ok(Typed::new(
                 Expr::Function(Function::Length, vec![arg]),
                 Type::Int4,
