@@ -1368,6 +1368,11 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         if let Some(statements) = delete_returning_unaliased(sql) {
             return Ok(statements);
         }
+        if let Some(text) = trim_without_characters(sql) {
+            if let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, &text) {
+                return Ok(statements);
+            }
+        }
         // sqlparser takes only TRUE / FALSE for COPY's boolean options; PostgreSQL also takes
         // ON / OFF / 1 / 0 (`WITH (FREEZE ON)`, as pgbench -i sends it).
         if let Some(spelled) = copy_booleans_spelled_out(sql) {
@@ -1391,6 +1396,39 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
             });
         copy.ok_or_else(|| syntax_error(sql, &e))
     })
+}
+
+/// `trim(leading from s)` (no characters given, which sqlparser does not read) spelled
+/// `trim(leading ' ' from s)`; `None` if there is none.
+fn trim_without_characters(sql: &str) -> Option<String> {
+    use sqlparser::keywords::Keyword;
+    use sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut changed = false;
+    let mut pending = false; // a LEADING / TRAILING / BOTH waits for its next word
+    for token in tokens {
+        match &token {
+            Token::Word(w)
+                if matches!(
+                    w.keyword,
+                    Keyword::LEADING | Keyword::TRAILING | Keyword::BOTH
+                ) =>
+            {
+                pending = true;
+            }
+            Token::Word(w) if pending && w.keyword == Keyword::FROM => {
+                out.push(Token::SingleQuotedString(" ".into()));
+                out.push(Token::Whitespace(Whitespace::Space));
+                changed = true;
+                pending = false;
+            }
+            Token::Whitespace(_) => {}
+            _ => pending = false,
+        }
+        out.push(token);
+    }
+    changed.then(|| out.iter().map(ToString::to_string).collect())
 }
 
 /// `x ISNULL` / `x NOTNULL` (PostgreSQL's postfix forms, which sqlparser reads as aliases)

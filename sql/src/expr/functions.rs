@@ -206,6 +206,8 @@ pub enum Builtin {
     /// `&`, `|`, `#`, `<<`, `>>` (by their PostgreSQL spelling) and `~` (`"~"`, one argument)
     /// on integers.
     Bitwise(&'static str),
+    /// `ROW(a, b)`'s text, `(1,a)`: fields quoted as record_out quotes them, NULL empty.
+    RecordText,
 }
 
 impl Builtin {
@@ -233,6 +235,7 @@ impl Builtin {
                 | Builtin::ArrayRemove
                 | Builtin::ArrayReplace
                 | Builtin::RowJson
+                | Builtin::RecordText
         )
     }
 }

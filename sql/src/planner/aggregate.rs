@@ -601,6 +601,7 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
         bound.expr,
         crate::expr::Expr::Function(Function::Builtin(Builtin::RowJson), _)
     );
+    let row_expr = whole_row.then(|| bound.expr.clone());
     let arg = bound.coerce(&arg_type, "aggregate")?;
     // json_agg folds each input's json text (NULL becomes null), built as to_json would.
     let arg = match function {
@@ -612,13 +613,18 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
                 vec![arg],
             );
             if whole_row && function == AggregateFunction::JsonAgg {
-                // json_agg puts each row on its own line; the marker asks for that.
+                // json_agg puts each row on its own line; the marker asks for that. The row's
+                // json text goes in as row_to_json made it.
+                drop(json);
                 crate::expr::Expr::Binary(
                     crate::expr::BinaryOp::Concat,
                     Box::new(crate::expr::Expr::Literal(vdb_engine::value::Value::Text(
                         ROW_MARKER.to_string(),
                     ))),
-                    Box::new(json),
+                    Box::new(
+                        row_expr
+                            .unwrap_or(crate::expr::Expr::Literal(vdb_engine::value::Value::Null)),
+                    ),
                 )
             } else {
                 json

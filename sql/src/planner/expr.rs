@@ -392,6 +392,7 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             right,
         } => quantified(scope, left, compare_op, right, true),
         E::Collate { expr, .. } => bind(expr, scope),
+        E::Tuple(items) => record(scope, items),
         other => Err(Error::Unsupported(format!("expression {other}"))),
     }
 }
@@ -605,6 +606,18 @@ fn binary(l: Typed, op: &ast::BinaryOperator, r: Typed) -> Result<Typed> {
             return Ok(Typed::new(Expr::Function(Function::Builtin(f), list), ty));
         }
         B::PGOverlap => BinaryOp::Overlap,
+        B::AtQuestion | B::AtAt => {
+            let f = if matches!(op, B::AtQuestion) {
+                Builtin::JsonPathExists
+            } else {
+                Builtin::JsonPathMatch
+            };
+            let list = vec![l.coerce(&Type::Jsonb, "")?, text_arg("jsonpath", r)?];
+            return Ok(Typed::new(
+                Expr::Function(Function::Builtin(f), list),
+                Type::Bool,
+            ));
+        }
         B::PGExp => return builtin::compat_operator("^", l, r),
         B::BitwiseAnd => return builtin::compat_operator("&", l, r),
         B::BitwiseOr => return builtin::compat_operator("|", l, r),
@@ -800,6 +813,25 @@ fn arithmetic_type(a: &Type, b: &Type) -> Type {
         Type::Float4 if a != b => Type::Float8,
         other => other.clone(),
     }
+}
+
+/// `ROW(a, b)` / `(a, b)` as a value: its text form `(1,a)` (vdb has no record type, so the
+/// row travels as text; `pg_typeof` still answers `record`).
+pub(super) fn record(scope: &Scope, items: &[ast::Expr]) -> Result<Typed> {
+    let list = items
+        .iter()
+        .map(|e| {
+            let t = bind(e, scope)?;
+            Ok(match t.ty {
+                None => t.coerce(&Type::Text, "ROW")?,
+                Some(_) => t.expr,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Typed::new(
+        Expr::Function(Function::Builtin(Builtin::RecordText), list),
+        Type::Text,
+    ))
 }
 
 /// `a ^ b ^ c` with the minus in front moved onto `a`.

@@ -38,6 +38,19 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
         ast::FunctionArguments::Subquery(q) if short == "array" => {
             return subquery::array(q, scope);
         }
+        ast::FunctionArguments::List(list) if short == "row" && list.clauses.is_empty() => {
+            let items: Option<Vec<ast::Expr>> = list
+                .args
+                .iter()
+                .map(|a| match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some(e.clone()),
+                    _ => None,
+                })
+                .collect();
+            if let Some(items) = items {
+                return super::expr::record(scope, &items);
+            }
+        }
         _ => {}
     }
     let list = match &f.args {

@@ -37,6 +37,14 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         Builtin::ToNumber => super::to_char_number::to_number(t(0), t(1)),
         Builtin::NumberToChar => super::to_char_number::to_char(args.first(), t(1)),
         Builtin::Bitwise(op) => bitwise(op, args),
+        Builtin::RecordText => Ok(Value::Text(format!(
+            "({})",
+            args.iter()
+                .map(|v| crate::types::to_pg_text(v)
+                    .map_or(String::new(), |t| super::sets::record_field(&t)))
+                .collect::<Vec<_>>()
+                .join(",")
+        ))),
         _ => return None,
     })
 }
