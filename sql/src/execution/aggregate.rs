@@ -193,14 +193,18 @@ fn json_object(items: &[Value], jsonb: bool) -> Result<Value> {
             _ => return Err(Error::invalid("22023", "field name must not be null")),
         };
         let value = match pair.get(1) {
-            Some(Value::Text(t)) => json::parse(t, "json")?,
-            _ => Json::Null,
+            Some(Value::Text(t)) => t.clone(),
+            _ => "null".to_string(),
         };
         fields.push((key, value));
     }
     if jsonb {
+        let parsed = fields
+            .into_iter()
+            .map(|(k, v)| Ok((k, json::parse(&v, "jsonb")?)))
+            .collect::<Result<Vec<_>>>()?;
         return Ok(Value::Text(
-            Json::Object(fields).normalize().to_jsonb_text(),
+            Json::Object(parsed).normalize().to_jsonb_text(),
         ));
     }
     let mut out = String::from("{ ");
@@ -210,7 +214,7 @@ fn json_object(items: &[Value], jsonb: bool) -> Result<Value> {
         }
         json::escape_into(&mut out, k);
         out.push_str(" : ");
-        out.push_str(&v.to_json_text());
+        out.push_str(v);
     }
     out.push_str(" }");
     Ok(Value::Text(out))

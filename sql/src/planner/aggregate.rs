@@ -679,8 +679,15 @@ fn object_agg_call(
         None => value.coerce(&Type::Text, name)?,
         _ => value.expr,
     };
-    let value =
-        crate::expr::Expr::Function(Function::Builtin(Builtin::JsonArg { raw }), vec![value]);
+    // json and jsonb values go in as their text (json_object_agg prints them as they are).
+    let value = if raw {
+        crate::expr::Expr::Coalesce(vec![
+            value,
+            crate::expr::Expr::Literal(vdb_engine::value::Value::Text("null".into())),
+        ])
+    } else {
+        crate::expr::Expr::Function(Function::Builtin(Builtin::JsonArg { raw }), vec![value])
+    };
     let jsonb = name.starts_with("jsonb");
     Ok(AggregateCall {
         function: AggregateFunction::JsonObjectAgg { jsonb },

@@ -834,6 +834,44 @@ pub(super) fn record(scope: &Scope, items: &[ast::Expr]) -> Result<Typed> {
     ))
 }
 
+/// `-<literal>` folded as PostgreSQL's grammar does it, on the literal's text: the sign is
+/// toggled and the text typed again, so -2147483648 is an integer and -(-2147483648) a bigint.
+fn negate_literal(t: &Typed) -> Option<Typed> {
+    let Expr::Literal(v @ (Value::Int4(_) | Value::Int8(_) | Value::Numeric(_))) = &t.expr else {
+        if let (Expr::Literal(v), Some(_)) = (&t.expr, &t.ty) {
+            let negated = Expr::Negate(Box::new(Expr::Literal(v.clone())))
+                .eval(&[])
+                .ok()?;
+            return Some(Typed {
+                expr: Expr::Literal(negated),
+                ty: t.ty.clone(),
+            });
+        }
+        return None;
+    };
+    let text = types::to_pg_text(v)?;
+    let negated = match text.strip_prefix('-') {
+        Some(rest) => rest.to_string(),
+        None => format!("-{text}"),
+    };
+    let integer = !matches!(v, Value::Numeric(_)) || !negated.contains(['.', 'e', 'N', 'I']);
+    if integer {
+        if let Ok(n) = negated.parse::<i32>() {
+            return Some(Typed::new(Expr::Literal(Value::Int4(n)), Type::Int4));
+        }
+        if let Ok(n) = negated.parse::<i64>() {
+            return Some(Typed::new(Expr::Literal(Value::Int8(n)), Type::Int8));
+        }
+    }
+    let n = negated.parse::<vdb_engine::value::Numeric>().ok()?;
+    Some(Typed::new(
+        Expr::Literal(Value::Numeric(n)),
+        Type::Numeric {
+            precision_scale: None,
+        },
+    ))
+}
+
 /// `a ^ b ^ c` with the minus in front moved onto `a`.
 fn negate_leftmost(e: &ast::Expr) -> ast::Expr {
     match e {
@@ -862,29 +900,8 @@ fn unary(op: ast::UnaryOperator, t: Typed) -> Result<Typed> {
         ast::UnaryOperator::Plus => Ok(t),
         ast::UnaryOperator::Minus => {
             // Fold `-<literal>` so that -2147483648 is an integer, as PostgreSQL's lexer does.
-            if let (Expr::Literal(v), Some(_)) = (&t.expr, &t.ty) {
-                let negated = Expr::Negate(Box::new(Expr::Literal(v.clone()))).eval(&[]);
-                match negated {
-                    // -2147483648 is an integer, -9223372036854775808 a bigint.
-                    Ok(Value::Int8(n)) if i32::try_from(n).is_ok() => {
-                        let n = i32::try_from(n).unwrap_or_default();
-                        return Ok(Typed::new(Expr::Literal(Value::Int4(n)), Type::Int4));
-                    }
-                    Ok(Value::Numeric(vdb_engine::value::Numeric::Finite(d)))
-                        if d.fractional_digit_count() <= 0
-                            && d.to_string().parse::<i64>().is_ok() =>
-                    {
-                        let n = d.to_string().parse::<i64>().unwrap_or_default();
-                        return Ok(Typed::new(Expr::Literal(Value::Int8(n)), Type::Int8));
-                    }
-                    Ok(v) => {
-                        return Ok(Typed {
-                            expr: Expr::Literal(v),
-                            ty: t.ty,
-                        });
-                    }
-                    Err(_) => {}
-                }
+            if let Some(folded) = negate_literal(&t) {
+                return Ok(folded);
             }
             let Some(ty) = t.ty.clone() else {
                 return Err(Error::invalid("42725", "operator is not unique: - unknown"));

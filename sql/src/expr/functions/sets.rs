@@ -76,13 +76,24 @@ fn json_each(doc: &str, part: JsonEachPart, text: bool, jsonb: bool) -> Result<V
             Value::Text(super::containers::compact(v))
         }
     };
+    // json keeps each value's text as written.
+    let raw = if jsonb || text {
+        Vec::new()
+    } else {
+        raw_member_values(doc)
+    };
+    let value_at = |i: usize, v: &Json| match raw.get(i) {
+        Some(t) => Value::Text(t.clone()),
+        None => value(v),
+    };
     Ok(fields
         .iter()
-        .map(|(k, v)| match part {
+        .enumerate()
+        .map(|(i, (k, v))| match part {
             JsonEachPart::Key => Value::Text(k.clone()),
-            JsonEachPart::Value => value(v),
+            JsonEachPart::Value => value_at(i, v),
             JsonEachPart::Record => {
-                let v = match value(v) {
+                let v = match value_at(i, v) {
                     Value::Text(t) => record_field(&t),
                     _ => String::new(),
                 };
@@ -90,6 +101,52 @@ fn json_each(doc: &str, part: JsonEachPart, text: bool, jsonb: bool) -> Result<V
             }
         })
         .collect())
+}
+
+/// The text of each member value of a json object as written (trimmed), in order.
+fn raw_member_values(doc: &str) -> Vec<String> {
+    let b = doc.as_bytes();
+    let mut out = Vec::new();
+    let mut i = match doc.find('{') {
+        Some(i) => i + 1,
+        None => return out,
+    };
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut start: Option<usize> = None;
+    let mut in_key = true;
+    while i < b.len() {
+        let c = b[i];
+        if in_string {
+            if c == b'\\' {
+                i += 1;
+            } else if c == b'"' {
+                in_string = false;
+            }
+        } else {
+            match c {
+                b'"' => in_string = true,
+                b':' if depth == 0 && in_key => {
+                    in_key = false;
+                    start = Some(i + 1);
+                }
+                b'[' | b'{' => depth += 1,
+                b']' | b'}' if depth > 0 => depth -= 1,
+                b',' | b'}' if depth == 0 => {
+                    if let Some(s) = start.take() {
+                        out.push(doc[s..i].trim().to_string());
+                    }
+                    in_key = true;
+                    if c == b'}' {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    out
 }
 
 /// A field of a record's text form, quoted as record_out quotes it.

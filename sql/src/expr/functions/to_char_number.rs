@@ -118,7 +118,8 @@ pub(super) fn to_char(v: Option<&Value>, fmt: &str) -> Result<Value> {
         Some((a, b)) => (a.to_string(), b.to_string()),
         None => (text, String::new()),
     };
-    let int_part = if int_part == "0" {
+    // A zero integer part prints no digit before a point, but one `0` without a point.
+    let int_part = if int_part == "0" && f.frac_digits > 0 {
         String::new()
     } else {
         int_part
