@@ -299,7 +299,7 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             substring_from: Some(from),
             substring_for: None,
             ..
-        } if bind(from, scope)?.ty.as_ref().map_or(true, Type::is_text) => {
+        } if bind(from, scope)?.ty.as_ref().is_none_or(Type::is_text) => {
             // substring(s from pattern): a POSIX regular expression.
             let list = vec![
                 text_arg("substring", bind(expr, scope)?)?,

@@ -143,7 +143,7 @@ fn ln_exact(x: &BigDecimal, ws: i64) -> BigDecimal {
 
 /// e^x at working scale `ws` (x of modest size).
 fn exp_exact(x: &BigDecimal, ws: i64) -> Result<BigDecimal> {
-    if x.abs() > BigDecimal::from(7000) {
+    if x.abs() > 7000 {
         if x.is_negative() {
             return Ok(BigDecimal::zero());
         }
@@ -212,7 +212,7 @@ pub fn sqrt(x: &BigDecimal) -> Result<BigDecimal> {
 
 pub fn exp(x: &BigDecimal) -> Result<BigDecimal> {
     #[allow(clippy::cast_possible_truncation)]
-    let val = (x.to_f64().unwrap_or(0.0) * 0.434_294_481_903_252) as i64;
+    let val = (x.to_f64().unwrap_or(0.0) * std::f64::consts::LOG10_E) as i64;
     if val.abs() >= 3000 {
         if val < 0 {
             return Ok(round(&BigDecimal::zero(), MAX_DISPLAY_SCALE));
@@ -298,7 +298,7 @@ pub fn power(base: &BigDecimal, e: &BigDecimal) -> Result<BigDecimal> {
         return Ok(round(&BigDecimal::zero(), MAX_DISPLAY_SCALE));
     }
     #[allow(clippy::cast_possible_truncation)]
-    let val = (val * 0.434_294_481_903_252) as i64;
+    let val = (val * std::f64::consts::LOG10_E) as i64;
     let rscale = clamp_scale((MIN_SIG_DIGITS - val).max(dscale(base)).max(dscale(e)));
     let ws = rscale + GUARD + val.max(0);
     let l = ln_exact(base, ws + 5);

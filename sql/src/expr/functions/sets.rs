@@ -570,11 +570,7 @@ fn apply(item: &Json, step: &Step, lax: bool, out: &mut Vec<Json>) {
                 }
             }
         }
-        (Step::Filter(pred), other) => {
-            if holds(pred, other, lax) {
-                out.push(other.clone());
-            }
-        }
+        (Step::Filter(pred), other) if holds(pred, other, lax) => out.push(other.clone()),
         _ => {}
     }
 }

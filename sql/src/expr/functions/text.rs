@@ -294,9 +294,9 @@ fn format(args: &[Value]) -> Result<Value> {
             let pad = w.saturating_sub(text.chars().count());
             if left {
                 out.push_str(&text);
-                out.extend(std::iter::repeat(' ').take(pad));
+                out.extend(std::iter::repeat_n(' ', pad));
             } else {
-                out.extend(std::iter::repeat(' ').take(pad));
+                out.extend(std::iter::repeat_n(' ', pad));
                 out.push_str(&text);
             }
         } else {

@@ -178,7 +178,7 @@ pub(super) fn to_char(v: Option<&Value>, fmt: &str) -> Result<Value> {
                     Some(d) => {
                         if !sign_done {
                             sign_done = true;
-                            if !(f.fill_mode && !negative) {
+                            if !f.fill_mode || negative {
                                 out.push(sign_char);
                             }
                         }
@@ -188,7 +188,7 @@ pub(super) fn to_char(v: Option<&Value>, fmt: &str) -> Result<Value> {
                     None if *item == Item::Zero || started => {
                         if !sign_done {
                             sign_done = true;
-                            if !(f.fill_mode && !negative) {
+                            if !f.fill_mode || negative {
                                 out.push(sign_char);
                             }
                         }
@@ -219,7 +219,7 @@ pub(super) fn to_char(v: Option<&Value>, fmt: &str) -> Result<Value> {
             Item::Point => {
                 if !sign_done {
                     sign_done = true;
-                    if !(f.fill_mode && !negative) {
+                    if !f.fill_mode || negative {
                         out.push(sign_char);
                     }
                 }
@@ -282,7 +282,7 @@ pub(super) fn to_number(s: &str, fmt: &str) -> Result<Value> {
     if digits.is_empty() || digits == "." {
         return Err(Error::invalid(
             "22P02",
-            format!("invalid input syntax for type numeric: \" \""),
+            "invalid input syntax for type numeric: \" \"",
         ));
     }
     let mut d: BigDecimal = digits

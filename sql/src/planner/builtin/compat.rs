@@ -205,11 +205,14 @@ fn json_each_arg(name: &str, arg: Typed) -> Result<(Expr, bool, bool)> {
     Ok((doc, name.ends_with("_text"), jsonb))
 }
 
+/// A column of a multi-column set function: its name, expression and type.
+pub(in crate::planner) type SetColumn = (&'static str, Expr, Type);
+
 /// The columns of `json_each(doc)` in FROM: (key, value) expressions and their types.
 pub(in crate::planner) fn json_each_columns(
     name: &str,
     args: &[Typed],
-) -> Result<Option<Vec<(&'static str, Expr, Type)>>> {
+) -> Result<Option<Vec<SetColumn>>> {
     if !matches!(
         name,
         "jsonb_each" | "jsonb_each_text" | "json_each" | "json_each_text"
@@ -248,7 +251,7 @@ pub(in crate::planner) fn operator(op: &'static str, l: Typed, r: Typed) -> Resu
         let list = vec![to(l, &ty)?, to(r, &ty)?];
         return Ok(call(Builtin::Power, list, ty));
     }
-    let int = |a: &Typed| a.ty.as_ref().map_or(true, is_int);
+    let int = |a: &Typed| a.ty.as_ref().is_none_or(is_int);
     if !int(&l) || !int(&r) {
         return Err(operator_error(op, &l, &r));
     }
