@@ -183,11 +183,26 @@ pub enum SetFunction {
     JsonObjectKeys,
     /// WITH ORDINALITY's row number (1, 2, ...): it does not set the row count.
     Ordinality,
+    /// One part of `json[b]_each[_text](doc)`'s rows (`text`: the `_text` form).
+    JsonEach {
+        part: JsonEachPart,
+        text: bool,
+        jsonb: bool,
+    },
+    /// `regexp_matches(s, pattern [, flags])`: a text[] per match.
+    RegexpMatches,
+    /// `regexp_split_to_table(s, pattern [, flags])`.
+    RegexpSplit,
+    /// `jsonb_path_query(doc, path)`.
+    JsonPathQuery,
 }
 
 impl SetFunction {
     /// The rows the function gives for these arguments.
     pub fn expand(self, args: &[Value]) -> Result<Vec<Value>> {
+        if let Some(rows) = functions::expand_set(self, args) {
+            return rows;
+        }
         let first = args.first().cloned().unwrap_or(Value::Null);
         Ok(match self {
             SetFunction::Unnest => match first {
@@ -204,7 +219,11 @@ impl SetFunction {
                 Value::Null => Vec::new(),
                 v => vec![v],
             },
-            SetFunction::Ordinality => Vec::new(),
+            SetFunction::Ordinality
+            | SetFunction::JsonEach { .. }
+            | SetFunction::RegexpMatches
+            | SetFunction::RegexpSplit
+            | SetFunction::JsonPathQuery => Vec::new(),
             SetFunction::JsonArrayElements { text } => match json_doc(&first)? {
                 None => Vec::new(),
                 Some(crate::types::json::Json::Array(items)) => items
@@ -268,7 +287,7 @@ impl SetFunction {
     }
 }
 
-pub use functions::{start_statement_clock, Builtin};
+pub use functions::{start_statement_clock, Builtin, JsonEachPart};
 
 /// A json/jsonb argument parsed into jsonb's normal form (`None` for NULL).
 fn json_doc(v: &Value) -> Result<Option<crate::types::json::Json>> {

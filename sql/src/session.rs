@@ -1383,6 +1383,9 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     }
     let rewritten = vc::as_of::rewrite(sql);
     let sql = rewritten.as_deref().unwrap_or(sql);
+    trailing_junk(sql)?;
+    let postfix = postfix_null_tests(sql);
+    let sql = postfix.as_deref().unwrap_or(sql);
     Parser::parse_sql(&PostgreSqlDialect {}, sql).or_else(|e| {
         // sqlparser has no `ALTER VIEW v RENAME TO w`; ALTER TABLE renames views as well.
         if let Some(statements) = alter_view_as_table(sql) {
@@ -1393,6 +1396,11 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         }
         if let Some(statements) = delete_returning_unaliased(sql) {
             return Ok(statements);
+        }
+        if let Some(text) = trim_without_characters(sql) {
+            if let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, &text) {
+                return Ok(statements);
+            }
         }
         // sqlparser takes only TRUE / FALSE for COPY's boolean options; PostgreSQL also takes
         // ON / OFF / 1 / 0 (`WITH (FREEZE ON)`, as pgbench -i sends it).
@@ -1427,6 +1435,98 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
             });
         copy.ok_or_else(|| syntax_error(sql, &e))
     })
+}
+
+/// `trim(leading from s)` (no characters given, which sqlparser does not read) spelled
+/// `trim(leading ' ' from s)`; `None` if there is none.
+fn trim_without_characters(sql: &str) -> Option<String> {
+    use sqlparser::keywords::Keyword;
+    use sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut changed = false;
+    let mut pending = false; // a LEADING / TRAILING / BOTH waits for its next word
+    for token in tokens {
+        match &token {
+            Token::Word(w)
+                if matches!(
+                    w.keyword,
+                    Keyword::LEADING | Keyword::TRAILING | Keyword::BOTH
+                ) =>
+            {
+                pending = true;
+            }
+            Token::Word(w) if pending && w.keyword == Keyword::FROM => {
+                out.push(Token::SingleQuotedString(" ".into()));
+                out.push(Token::Whitespace(Whitespace::Space));
+                changed = true;
+                pending = false;
+            }
+            Token::Whitespace(_) => {}
+            _ => pending = false,
+        }
+        out.push(token);
+    }
+    changed.then(|| out.iter().map(ToString::to_string).collect())
+}
+
+/// `x ISNULL` / `x NOTNULL` (PostgreSQL's postfix forms, which sqlparser reads as aliases)
+/// spelled `x IS NULL` / `x IS NOT NULL`; `None` if the text has neither.
+fn postfix_null_tests(sql: &str) -> Option<String> {
+    use sqlparser::tokenizer::{Token, Tokenizer, Word};
+    let lower = sql.to_ascii_lowercase();
+    if !lower.contains("isnull") && !lower.contains("notnull") {
+        return None;
+    }
+    let mut tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
+    let mut changed = false;
+    for token in &mut tokens {
+        let Token::Word(w) = &*token else { continue };
+        if w.quote_style.is_some() {
+            continue;
+        }
+        let spelled = match w.value.to_ascii_lowercase().as_str() {
+            "isnull" => "IS NULL",
+            "notnull" => "IS NOT NULL",
+            _ => continue,
+        };
+        *token = Token::Word(Word {
+            value: spelled.into(),
+            quote_style: None,
+            keyword: sqlparser::keywords::Keyword::NoKeyword,
+        });
+        changed = true;
+    }
+    changed.then(|| tokens.iter().map(ToString::to_string).collect())
+}
+
+/// PostgreSQL 15 rejects a numeric literal run into letters (`1_000`, `0x1F`, `123abc`),
+/// which sqlparser would read as a number and an alias or as a hex literal.
+fn trailing_junk(sql: &str) -> Result<()> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize() else {
+        return Ok(());
+    };
+    let junk = |at: &str| {
+        Err(Error::invalid(
+            "42601",
+            format!("trailing junk after numeric literal at or near \"{at}\""),
+        ))
+    };
+    for pair in tokens.windows(2) {
+        match (&pair[0], &pair[1]) {
+            (Token::Number(n, _), Token::Word(w)) if w.quote_style.is_none() => {
+                return junk(&format!("{n}{}", w.value));
+            }
+            (Token::HexStringLiteral(h), _) | (_, Token::HexStringLiteral(h))
+                if !sql.contains(&format!("x'{h}'")) && !sql.contains(&format!("X'{h}'")) =>
+            {
+                return junk(&format!("0x{h}"));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// A COPY statement with ON / OFF / 1 / 0 after its boolean options (FREEZE, HEADER) written

@@ -49,6 +49,7 @@ impl Accumulator {
             AggregateFunction::ArrayAgg
             | AggregateFunction::JsonAgg
             | AggregateFunction::JsonbAgg
+            | AggregateFunction::JsonObjectAgg { .. }
             | AggregateFunction::PercentileCont
             | AggregateFunction::PercentileDisc
             | AggregateFunction::Mode => Accumulator::Array(Vec::new()),
@@ -150,6 +151,7 @@ impl Accumulator {
                     AggregateFunction::PercentileCont
                     | AggregateFunction::PercentileDisc
                     | AggregateFunction::Mode => super::ordered_set::finish(call, values)?,
+                    AggregateFunction::JsonObjectAgg { jsonb } => json_object(&values, jsonb)?,
                     _ => json_array(&values, call.function == AggregateFunction::JsonbAgg)?,
                 }
             }
@@ -166,11 +168,56 @@ fn json_array(items: &[Value], jsonb: bool) -> Result<Value> {
             _ => "null",
         })
         .collect();
-    let text = format!("[{}]", texts.join(", "));
+    let marker = crate::planner::ROW_MARKER;
+    let text = if texts.iter().any(|t| t.starts_with(marker)) {
+        let rows: Vec<&str> = texts.iter().map(|t| t.trim_start_matches(marker)).collect();
+        format!("[{}]", rows.join(", \n "))
+    } else {
+        format!("[{}]", texts.join(", "))
+    };
     if jsonb {
         return crate::types::json::jsonb_in(&text).map(Value::Text);
     }
     Ok(Value::Text(text))
+}
+
+/// `json[b]_object_agg`'s object from `[key, json text]` pairs (json prints
+/// `{ "a" : 1, "b" : 2 }`; jsonb normalizes).
+fn json_object(items: &[Value], jsonb: bool) -> Result<Value> {
+    use crate::types::json::{self, Json};
+    let mut fields = Vec::new();
+    for item in items {
+        let Value::Array(pair) = item else { continue };
+        let key = match pair.first() {
+            Some(Value::Text(k)) => k.clone(),
+            _ => return Err(Error::invalid("22023", "field name must not be null")),
+        };
+        let value = match pair.get(1) {
+            Some(Value::Text(t)) => t.clone(),
+            _ => "null".to_string(),
+        };
+        fields.push((key, value));
+    }
+    if jsonb {
+        let parsed = fields
+            .into_iter()
+            .map(|(k, v)| Ok((k, json::parse(&v, "jsonb")?)))
+            .collect::<Result<Vec<_>>>()?;
+        return Ok(Value::Text(
+            Json::Object(parsed).normalize().to_jsonb_text(),
+        ));
+    }
+    let mut out = String::from("{ ");
+    for (i, (k, v)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        json::escape_into(&mut out, k);
+        out.push_str(" : ");
+        out.push_str(v);
+    }
+    out.push_str(" }");
+    Ok(Value::Text(out))
 }
 
 /// sum / count with numeric division's scale (PostgreSQL's avg over integers and numerics).

@@ -15,12 +15,17 @@ use super::{compare, negate, out_of_range, BinaryOp, Function};
 use crate::error::{Error, Result};
 
 mod codec;
+mod compat;
 mod containers;
 mod jsonb_edit;
 mod math;
+mod numeric_math;
+mod sets;
 mod temporal;
 mod text;
+mod to_char_number;
 
+pub use sets::{expand as expand_set, JsonEachPart};
 pub use temporal::start_statement_clock;
 
 /// The functions evaluated by this module's families. Each is bound by `planner/builtin.rs`.
@@ -168,6 +173,41 @@ pub enum Builtin {
     JsonbExtractPath {
         text: bool,
     },
+    // compat.rs
+    /// A whole-row reference as json: `(name, json text)` pairs, printed as row_to_json does.
+    RowJson,
+    /// A comparison of jsonb values (numbers by value: `1.0 = 1`).
+    JsonbCmp(BinaryOp),
+    /// `json[b]_object(text[])` / `json[b]_object(keys text[], values text[])`.
+    JsonObject {
+        jsonb: bool,
+    },
+    /// `json_strip_nulls(json)`: compact json without null-valued object fields.
+    JsonStripNulls,
+    /// `jsonb_path_exists(doc, path)` / `@?`.
+    JsonPathExists,
+    /// `jsonb_path_match(doc, path)` / `@@`.
+    JsonPathMatch,
+    /// `jsonb_path_query_first(doc, path)`.
+    JsonPathQueryFirst,
+    /// `jsonb_path_query_array(doc, path)`.
+    JsonPathQueryArray,
+    Unistr,
+    RegexpInstr,
+    RegexpSubstr,
+    /// `substring(s from pattern)`: the first match, or its first parenthesized group.
+    RegexpSubstring,
+    /// `overlay(s placing t from n [for m])`.
+    Overlay,
+    /// `to_number(text, format)`.
+    ToNumber,
+    /// `to_char(number, format)`.
+    NumberToChar,
+    /// `&`, `|`, `#`, `<<`, `>>` (by their PostgreSQL spelling) and `~` (`"~"`, one argument)
+    /// on integers.
+    Bitwise(&'static str),
+    /// `ROW(a, b)`'s text, `(1,a)`: fields quoted as record_out quotes them, NULL empty.
+    RecordText,
 }
 
 impl Builtin {
@@ -194,6 +234,8 @@ impl Builtin {
                 | Builtin::ArrayPositions
                 | Builtin::ArrayRemove
                 | Builtin::ArrayReplace
+                | Builtin::RowJson
+                | Builtin::RecordText
         )
     }
 }
@@ -392,6 +434,9 @@ fn random_uuid() -> Value {
 }
 
 fn builtin(b: Builtin, args: Vec<Value>) -> Result<Value> {
+    if let Some(v) = compat::eval(b, &args) {
+        return v;
+    }
     if let Some(v) = text::eval(b, &args) {
         return v;
     }

@@ -31,6 +31,8 @@ const AGGREGATES: &[&str] = &[
     "every",
     "json_agg",
     "jsonb_agg",
+    "json_object_agg",
+    "jsonb_object_agg",
     "percentile_cont",
     "percentile_disc",
     "mode",
@@ -445,7 +447,14 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
     };
     let order_by: &[ast::OrderByExpr] = match list.clauses.as_slice() {
         [] => &[],
-        [ast::FunctionArgumentClause::OrderBy(keys)] if name == "array_agg" => keys,
+        [ast::FunctionArgumentClause::OrderBy(keys)]
+            if matches!(
+                name.as_str(),
+                "array_agg" | "json_agg" | "jsonb_agg" | "json_object_agg" | "jsonb_object_agg"
+            ) =>
+        {
+            keys
+        }
         _ => return Err(Error::Unsupported(format!("aggregate call {f}"))),
     };
     if f.over.is_some() || name == "grouping" {
@@ -488,6 +497,9 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
         list.duplicate_treatment,
         Some(ast::DuplicateTreatment::Distinct)
     );
+    if name == "json_object_agg" || name == "jsonb_object_agg" {
+        return object_agg_call(&name, list, distinct, filter, order_by, input);
+    }
     if let Some(statistic) = Statistic::from_name(&name).filter(|s| s.is_pair()) {
         return pair_call(statistic, &name, list, distinct, filter, input);
     }
@@ -585,21 +597,102 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
         "bool_and" | "every" | "bool_or" => return Err(no_function()),
         _ => (AggregateFunction::Max, arg_type.clone()),
     };
+    let whole_row = matches!(
+        bound.expr,
+        crate::expr::Expr::Function(Function::Builtin(Builtin::RowJson), _)
+    );
+    let row_expr = whole_row.then(|| bound.expr.clone());
     let arg = bound.coerce(&arg_type, "aggregate")?;
     // json_agg folds each input's json text (NULL becomes null), built as to_json would.
     let arg = match function {
-        AggregateFunction::JsonAgg | AggregateFunction::JsonbAgg => crate::expr::Expr::Function(
-            Function::Builtin(Builtin::JsonArg {
-                raw: matches!(arg_type, Type::Json | Type::Jsonb),
-            }),
-            vec![arg],
-        ),
+        AggregateFunction::JsonAgg | AggregateFunction::JsonbAgg => {
+            let json = crate::expr::Expr::Function(
+                Function::Builtin(Builtin::JsonArg {
+                    raw: matches!(arg_type, Type::Json | Type::Jsonb),
+                }),
+                vec![arg],
+            );
+            if whole_row && function == AggregateFunction::JsonAgg {
+                // json_agg puts each row on its own line; the marker asks for that. The row's
+                // json text goes in as row_to_json made it.
+                drop(json);
+                crate::expr::Expr::Binary(
+                    crate::expr::BinaryOp::Concat,
+                    Box::new(crate::expr::Expr::Literal(vdb_engine::value::Value::Text(
+                        ROW_MARKER.to_string(),
+                    ))),
+                    Box::new(
+                        row_expr
+                            .unwrap_or(crate::expr::Expr::Literal(vdb_engine::value::Value::Null)),
+                    ),
+                )
+            } else {
+                json
+            }
+        }
         _ => arg,
     };
     Ok(AggregateCall {
         function,
         arg: Some(arg),
         ty,
+        distinct,
+        order_by,
+        filter,
+        direct_args: Vec::new(),
+    })
+}
+
+/// Marks a json_agg input that is a whole row: PostgreSQL separates rows with `, \n `.
+pub const ROW_MARKER: char = '\u{1}';
+
+/// `json[b]_object_agg(key, value)`: the argument is `[key::text, json text of value]`.
+fn object_agg_call(
+    name: &str,
+    list: &ast::FunctionArgumentList,
+    distinct: bool,
+    filter: Option<crate::expr::Expr>,
+    order_by: Vec<SortKey>,
+    input: &Scope,
+) -> Result<AggregateCall> {
+    let args = unnamed_args(list);
+    if args.len() != 2 || list.args.len() != 2 {
+        return Err(Error::undefined_function(format!(
+            "function {name} with these arguments does not exist"
+        )));
+    }
+    if contains_aggregate(args.iter().copied()) {
+        return Err(Error::invalid(
+            "42803",
+            "aggregate function calls cannot be nested",
+        ));
+    }
+    let key = bind(args[0], input)?;
+    let key = match key.ty {
+        Some(ref t) if t.is_text() => key.expr,
+        None => key.coerce(&Type::Text, name)?,
+        Some(_) => crate::expr::Expr::Cast(Box::new(key.expr), Type::Text),
+    };
+    let value = bind(args[1], input)?;
+    let raw = matches!(value.ty, Some(Type::Json | Type::Jsonb));
+    let value = match value.ty {
+        None => value.coerce(&Type::Text, name)?,
+        _ => value.expr,
+    };
+    // json and jsonb values go in as their text (json_object_agg prints them as they are).
+    let value = if raw {
+        crate::expr::Expr::Coalesce(vec![
+            value,
+            crate::expr::Expr::Literal(vdb_engine::value::Value::Text("null".into())),
+        ])
+    } else {
+        crate::expr::Expr::Function(Function::Builtin(Builtin::JsonArg { raw }), vec![value])
+    };
+    let jsonb = name.starts_with("jsonb");
+    Ok(AggregateCall {
+        function: AggregateFunction::JsonObjectAgg { jsonb },
+        arg: Some(crate::expr::Expr::Array(vec![key, value])),
+        ty: if jsonb { Type::Jsonb } else { Type::Json },
         distinct,
         order_by,
         filter,

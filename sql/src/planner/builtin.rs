@@ -17,8 +17,13 @@ use crate::planner::expr::{bind, common_type, Scope, Typed};
 use crate::planner::function::text_arg;
 use crate::types::{numeric_rank, type_name};
 
+mod compat;
 mod extras;
 mod functions;
+pub(super) use compat::{
+    bitwise_not, json_each_columns, operator as compat_operator,
+    set_function as compat_set_function,
+};
 pub(super) use functions::function;
 use functions::{call, to};
 
@@ -153,6 +158,12 @@ fn bind_operator(op: BinaryOp, l: &Typed, r: &Typed) -> Result<Option<Typed>> {
             l.coerce(&Type::Jsonb, "")?,
             r.coerce(&Type::Jsonb, "")?,
             Type::Jsonb,
+        )),
+        (Eq | NotEq | Lt | LtEq | Gt | GtEq, Some(Type::Jsonb), Some(Type::Jsonb) | None)
+        | (Eq | NotEq | Lt | LtEq | Gt | GtEq, None, Some(Type::Jsonb)) => Ok(call(
+            Builtin::JsonbCmp(op),
+            vec![to(l, &Type::Jsonb)?, to(r, &Type::Jsonb)?],
+            Type::Bool,
         )),
         (Eq | NotEq | Lt | LtEq | Gt | GtEq, Some(a), Some(b)) if a != b => {
             let (Some(ra), Some(rb)) = (datetime_rank(a), datetime_rank(b)) else {

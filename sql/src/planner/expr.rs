@@ -91,6 +91,15 @@ impl Typed {
     /// convert implicitly).
     pub fn coerce(self, target: &Type, context: &str) -> Result<Expr> {
         match &self.ty {
+            // An unknown literal converts now, as PostgreSQL's parser does: a bad literal is
+            // an error even where it would never be evaluated (`CASE .. ELSE 'a' END`).
+            None if matches!(self.expr, Expr::Literal(Value::Text(_))) => {
+                let cast = Expr::Cast(Box::new(self.expr), target.clone());
+                match cast.eval(&[]) {
+                    Err(e @ Error::InvalidText { .. }) => Err(e),
+                    _ => Ok(cast),
+                }
+            }
             None => Ok(Expr::Cast(Box::new(self.expr), target.clone())),
             Some(t) if t == target => Ok(self.expr),
             Some(t) if implicit_cast(t, target) => {
@@ -131,6 +140,21 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             (Some(l), Some(r)) => bind(&row_comparison(&l, op, &r)?, scope),
             _ => binary(bind(left, scope)?, op, bind(right, scope)?),
         },
+        E::UnaryOp {
+            op: ast::UnaryOperator::Minus,
+            expr: inner,
+        } if matches!(
+            &**inner,
+            E::BinaryOp {
+                op: ast::BinaryOperator::PGExp,
+                ..
+            }
+        ) =>
+        {
+            // PostgreSQL's unary minus binds tighter than `^` (-2 ^ 2 = 4); sqlparser's
+            // does not, so the minus moves onto the leftmost operand.
+            bind(&negate_leftmost(inner), scope)
+        }
         E::UnaryOp { op, expr } => unary(*op, bind(expr, scope)?),
         E::IsNull(e) => Ok(Typed::new(
             Expr::IsNull(Box::new(bind(e, scope)?.expr), false),
@@ -140,6 +164,14 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             Expr::IsNull(Box::new(bind(e, scope)?.expr), true),
             Type::Bool,
         )),
+        E::IsUnknown(e) | E::IsNotUnknown(e) => {
+            let negated = matches!(expr, E::IsNotUnknown(_));
+            let test = boolean(bind(e, scope)?, "IS UNKNOWN")?;
+            Ok(Typed::new(
+                Expr::IsNull(Box::new(test), negated),
+                Type::Bool,
+            ))
+        }
         E::IsTrue(e) => is_bool(bind(e, scope)?, true, false),
         E::IsFalse(e) => is_bool(bind(e, scope)?, false, false),
         E::IsNotTrue(e) => is_bool(bind(e, scope)?, true, true),
@@ -264,6 +296,41 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
         } => floor_ceil("ceil", bind(expr, scope)?),
         E::Substring {
             expr,
+            substring_from: Some(from),
+            substring_for: None,
+            ..
+        } if bind(from, scope)?.ty.as_ref().is_none_or(Type::is_text) => {
+            // substring(s from pattern): a POSIX regular expression.
+            let list = vec![
+                text_arg("substring", bind(expr, scope)?)?,
+                text_arg("substring", bind(from, scope)?)?,
+            ];
+            Ok(Typed::new(
+                Expr::Function(Function::Builtin(Builtin::RegexpSubstring), list),
+                Type::Text,
+            ))
+        }
+        E::Overlay {
+            expr,
+            overlay_what,
+            overlay_from,
+            overlay_for,
+        } => {
+            let mut list = vec![
+                text_arg("overlay", bind(expr, scope)?)?,
+                text_arg("overlay", bind(overlay_what, scope)?)?,
+                bind(overlay_from, scope)?.coerce(&Type::Int4, "overlay")?,
+            ];
+            if let Some(count) = overlay_for {
+                list.push(bind(count, scope)?.coerce(&Type::Int4, "overlay")?);
+            }
+            Ok(Typed::new(
+                Expr::Function(Function::Builtin(Builtin::Overlay), list),
+                Type::Text,
+            ))
+        }
+        E::Substring {
+            expr,
             substring_from,
             substring_for,
             ..
@@ -325,6 +392,7 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             right,
         } => quantified(scope, left, compare_op, right, true),
         E::Collate { expr, .. } => bind(expr, scope),
+        E::Tuple(items) => record(scope, items),
         other => Err(Error::Unsupported(format!("expression {other}"))),
     }
 }
@@ -338,11 +406,39 @@ fn column(scope: &Scope, relation: Option<&str>, ident: &ast::Ident) -> Result<T
                 Some((level, index, column)) => {
                     Ok(Typed::new(Expr::Outer { level, index }, column.ty))
                 }
-                None => Err(e),
+                None => whole_row(scope, relation, &name).ok_or(e),
             }
         }
         Err(e) => Err(e),
     }
+}
+
+/// A whole-row reference `t` (a FROM item's name where a column was expected), as the json
+/// object of its columns (`row_to_json`'s form): what `to_jsonb(t)`, `row_to_json(t)` and
+/// `json_agg(t)` take. vdb has no record type, so the row travels as json.
+fn whole_row(scope: &Scope, relation: Option<&str>, name: &str) -> Option<Typed> {
+    if relation.is_some() {
+        return None;
+    }
+    let mut args = Vec::new();
+    for (i, c) in scope.columns.iter().enumerate() {
+        if c.relation.as_deref() == Some(name) && !c.hidden {
+            args.push(Expr::Literal(Value::Text(c.name.clone())));
+            args.push(Expr::Function(
+                Function::Builtin(Builtin::JsonArg {
+                    raw: matches!(c.ty, Type::Json | Type::Jsonb),
+                }),
+                vec![Expr::Column(i)],
+            ));
+        }
+    }
+    if args.is_empty() {
+        return None;
+    }
+    Some(Typed::new(
+        Expr::Function(Function::Builtin(Builtin::RowJson), args),
+        Type::Json,
+    ))
 }
 
 /// `left op ANY/ALL (right)`: over a subquery's rows or an array's elements.
@@ -510,6 +606,24 @@ fn binary(l: Typed, op: &ast::BinaryOperator, r: Typed) -> Result<Typed> {
             return Ok(Typed::new(Expr::Function(Function::Builtin(f), list), ty));
         }
         B::PGOverlap => BinaryOp::Overlap,
+        B::AtQuestion | B::AtAt => {
+            let f = if matches!(op, B::AtQuestion) {
+                Builtin::JsonPathExists
+            } else {
+                Builtin::JsonPathMatch
+            };
+            let list = vec![l.coerce(&Type::Jsonb, "")?, text_arg("jsonpath", r)?];
+            return Ok(Typed::new(
+                Expr::Function(Function::Builtin(f), list),
+                Type::Bool,
+            ));
+        }
+        B::PGExp => return builtin::compat_operator("^", l, r),
+        B::BitwiseAnd => return builtin::compat_operator("&", l, r),
+        B::BitwiseOr => return builtin::compat_operator("|", l, r),
+        B::PGBitwiseXor => return builtin::compat_operator("#", l, r),
+        B::PGBitwiseShiftLeft => return builtin::compat_operator("<<", l, r),
+        B::PGBitwiseShiftRight => return builtin::compat_operator(">>", l, r),
         other => return Err(Error::Unsupported(format!("operator {other}"))),
     };
     make_binary(op, l, r)
@@ -601,12 +715,15 @@ pub fn make_binary(op: BinaryOp, l: Typed, r: Typed) -> Result<Typed> {
                 op,
                 BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod
             );
-            let (lt, rt) = operand_types(op, &l, &r)?;
+            let (mut lt, mut rt) = operand_types(op, &l, &r)?;
             let result = if comparison {
                 Type::Bool
             } else {
                 arithmetic_type(&lt, &rt)
             };
+            if result == Type::Float8 && (lt == Type::Float4 || rt == Type::Float4) {
+                (lt, rt) = (Type::Float8, Type::Float8);
+            }
             Ok(Typed::new(
                 node(l.coerce(&lt, "")?, r.coerce(&rt, "")?),
                 result,
@@ -672,7 +789,10 @@ fn base_type(t: &Type) -> Type {
 
 fn operator_error(op: BinaryOp, a: &Type, b: &Type, unknown: bool) -> Error {
     if unknown {
-        return Error::undefined_function(format!("operator is not unique: unknown {op} unknown"));
+        return Error::invalid(
+            "42725",
+            format!("operator is not unique: unknown {op} unknown"),
+        );
     }
     Error::undefined_function(format!(
         "operator does not exist: {} {op} {}",
@@ -689,8 +809,85 @@ fn arithmetic_type(a: &Type, b: &Type) -> Type {
         Type::Numeric { .. } => Type::Numeric {
             precision_scale: None,
         },
-        Type::Float4 if ra.min(rb) == 3 => Type::Float8,
+        // float4 with any other numeric type resolves to float8 (PostgreSQL's preferred type).
+        Type::Float4 if a != b => Type::Float8,
         other => other.clone(),
+    }
+}
+
+/// `ROW(a, b)` / `(a, b)` as a value: its text form `(1,a)` (vdb has no record type, so the
+/// row travels as text; `pg_typeof` still answers `record`).
+pub(super) fn record(scope: &Scope, items: &[ast::Expr]) -> Result<Typed> {
+    let list = items
+        .iter()
+        .map(|e| {
+            let t = bind(e, scope)?;
+            Ok(match t.ty {
+                None => t.coerce(&Type::Text, "ROW")?,
+                Some(_) => t.expr,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Typed::new(
+        Expr::Function(Function::Builtin(Builtin::RecordText), list),
+        Type::Text,
+    ))
+}
+
+/// `-<literal>` folded as PostgreSQL's grammar does it, on the literal's text: the sign is
+/// toggled and the text typed again, so -2147483648 is an integer and -(-2147483648) a bigint.
+fn negate_literal(t: &Typed) -> Option<Typed> {
+    let Expr::Literal(v @ (Value::Int4(_) | Value::Int8(_) | Value::Numeric(_))) = &t.expr else {
+        if let (Expr::Literal(v), Some(_)) = (&t.expr, &t.ty) {
+            let negated = Expr::Negate(Box::new(Expr::Literal(v.clone())))
+                .eval(&[])
+                .ok()?;
+            return Some(Typed {
+                expr: Expr::Literal(negated),
+                ty: t.ty.clone(),
+            });
+        }
+        return None;
+    };
+    let text = types::to_pg_text(v)?;
+    let negated = match text.strip_prefix('-') {
+        Some(rest) => rest.to_string(),
+        None => format!("-{text}"),
+    };
+    let integer = !matches!(v, Value::Numeric(_)) || !negated.contains(['.', 'e', 'N', 'I']);
+    if integer {
+        if let Ok(n) = negated.parse::<i32>() {
+            return Some(Typed::new(Expr::Literal(Value::Int4(n)), Type::Int4));
+        }
+        if let Ok(n) = negated.parse::<i64>() {
+            return Some(Typed::new(Expr::Literal(Value::Int8(n)), Type::Int8));
+        }
+    }
+    let n = negated.parse::<vdb_engine::value::Numeric>().ok()?;
+    Some(Typed::new(
+        Expr::Literal(Value::Numeric(n)),
+        Type::Numeric {
+            precision_scale: None,
+        },
+    ))
+}
+
+/// `a ^ b ^ c` with the minus in front moved onto `a`.
+fn negate_leftmost(e: &ast::Expr) -> ast::Expr {
+    match e {
+        ast::Expr::BinaryOp {
+            left,
+            op: op @ ast::BinaryOperator::PGExp,
+            right,
+        } => ast::Expr::BinaryOp {
+            left: Box::new(negate_leftmost(left)),
+            op: op.clone(),
+            right: right.clone(),
+        },
+        other => ast::Expr::UnaryOp {
+            op: ast::UnaryOperator::Minus,
+            expr: Box::new(other.clone()),
+        },
     }
 }
 
@@ -703,16 +900,12 @@ fn unary(op: ast::UnaryOperator, t: Typed) -> Result<Typed> {
         ast::UnaryOperator::Plus => Ok(t),
         ast::UnaryOperator::Minus => {
             // Fold `-<literal>` so that -2147483648 is an integer, as PostgreSQL's lexer does.
-            if let (Expr::Literal(v), Some(_)) = (&t.expr, &t.ty) {
-                let negated = Expr::Negate(Box::new(Expr::Literal(v.clone()))).eval(&[]);
-                if let Ok(v) = negated {
-                    return Ok(Typed {
-                        expr: Expr::Literal(v),
-                        ty: t.ty,
-                    });
-                }
+            if let Some(folded) = negate_literal(&t) {
+                return Ok(folded);
             }
-            let ty = t.ty.clone().unwrap_or(Type::Float8);
+            let Some(ty) = t.ty.clone() else {
+                return Err(Error::invalid("42725", "operator is not unique: - unknown"));
+            };
             if numeric_rank(&ty).is_none() {
                 return Err(Error::undefined_function(format!(
                     "operator does not exist: - {}",
@@ -721,6 +914,11 @@ fn unary(op: ast::UnaryOperator, t: Typed) -> Result<Typed> {
             }
             Ok(Typed::new(Expr::Negate(Box::new(t.coerce(&ty, "")?)), ty))
         }
+        ast::UnaryOperator::PGBitwiseNot => builtin::bitwise_not(t),
+        // PostgreSQL 14 removed the factorial operators.
+        ast::UnaryOperator::PGPostfixFactorial | ast::UnaryOperator::PGPrefixFactorial => Err(
+            Error::invalid("42601", format!("syntax error at or near \"{op}\"")),
+        ),
         other => Err(Error::Unsupported(format!("operator {other}"))),
     }
 }
@@ -1111,7 +1309,6 @@ pub fn output_name(expr: &ast::Expr) -> String {
         E::TypedString { data_type, .. } => {
             cast_name(data_type).unwrap_or_else(|| "?column?".into())
         }
-        E::Value(ast::Value::Boolean(_)) => "bool".into(),
         _ => "?column?".into(),
     }
 }

@@ -38,6 +38,19 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
         ast::FunctionArguments::Subquery(q) if short == "array" => {
             return subquery::array(q, scope);
         }
+        ast::FunctionArguments::List(list) if short == "row" && list.clauses.is_empty() => {
+            let items: Option<Vec<ast::Expr>> = list
+                .args
+                .iter()
+                .map(|a| match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some(e.clone()),
+                    _ => None,
+                })
+                .collect();
+            if let Some(items) = items {
+                return super::expr::record(scope, &items);
+            }
+        }
         _ => {}
     }
     let list = match &f.args {
@@ -183,7 +196,13 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
             ))
         }
         ("length" | "char_length" | "character_length", 1) => {
-            let arg = text_arg(&name, args.remove(0))?;
+            let a = args.remove(0);
+            // character(n) does not count its padding.
+            let padded = matches!(a.ty, Some(Type::Char(_)));
+            let mut arg = text_arg(&name, a)?;
+            if padded {
+                arg = Expr::Function(Function::Trim(false, true), vec![arg]);
+            }
             Ok(Typed::new(
                 Expr::Function(Function::Length, vec![arg]),
                 Type::Int4,
@@ -440,7 +459,7 @@ pub(super) fn set_function(name: &str, mut args: Vec<Typed>) -> Result<Option<Ty
                 ty,
             ))
         }
-        _ => return Ok(None),
+        _ => return crate::planner::builtin::compat_set_function(&name, &mut args),
     };
     t.map(Some)
 }

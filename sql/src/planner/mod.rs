@@ -29,6 +29,7 @@ mod system;
 mod view;
 mod window;
 
+pub use aggregate::ROW_MARKER;
 pub use alter::AlterTable;
 pub use constraint::bind_check;
 pub use expr::{ident_name, Scope, ScopeColumn, Typed};

@@ -59,6 +59,10 @@ pub enum AggregateFunction {
     Grouping,
     /// Variance, standard deviation, covariance, correlation, regression (`statistics.rs`).
     Statistic(Statistic),
+    /// `json[b]_object_agg(key, value)`: its argument is the array `[key text, value json]`.
+    JsonObjectAgg {
+        jsonb: bool,
+    },
 }
 
 /// A statistical aggregate. The pair ones take `(y, x)`, their argument the array `[y, x]`.

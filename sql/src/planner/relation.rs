@@ -208,6 +208,9 @@ fn plan_table_function(
         .iter()
         .map(|a| bind(a, &empty))
         .collect::<Result<Vec<_>>>()?;
+    if let Some(columns) = crate::planner::builtin::json_each_columns(name, &bound)? {
+        return Ok(multi_column_function(name, columns, alias));
+    }
     let Some(call) = crate::planner::function::set_function(name, bound)? else {
         return Err(Error::undefined_function(format!(
             "function {name} in FROM is not supported"
@@ -259,6 +262,40 @@ fn plan_table_function(
         exprs,
     };
     Ok((plan, Scope { columns }))
+}
+
+/// A set-returning function of several columns in FROM (`json_each(doc)`: key, value), each
+/// column its own set function over the same arguments, expanded in lockstep.
+fn multi_column_function(
+    name: &str,
+    columns: Vec<(&'static str, Expr, vdb_engine::value::Type)>,
+    alias: Option<&ast::TableAlias>,
+) -> (Plan, Scope) {
+    let relation = alias.map_or(name.to_string(), |a| ident_name(&a.name));
+    let renames: Vec<String> = alias
+        .map(|a| a.columns.iter().map(ident_name).collect())
+        .unwrap_or_default();
+    let mut scope = Vec::new();
+    let mut exprs = Vec::new();
+    for (i, (column, expr, ty)) in columns.into_iter().enumerate() {
+        scope.push(ScopeColumn {
+            hidden: false,
+            relation: Some(relation.clone()),
+            name: renames
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| column.to_string()),
+            ty,
+        });
+        exprs.push(expr);
+    }
+    let plan = Plan::ProjectSet {
+        source: Box::new(Plan::Values {
+            rows: vec![Vec::new()],
+        }),
+        exprs,
+    };
+    (plan, Scope { columns: scope })
 }
 
 /// A name qualified by a revision-qualified database, `"db/rev".public.t` or `"db/rev".t`: the

@@ -33,7 +33,13 @@ pub fn parse(s: &str, type_name: &str) -> Result<Json> {
         at: 0,
         depth: 0,
     };
-    let v = p.value().ok_or_else(|| invalid(type_name, s))?;
+    let v = p.value().ok_or_else(|| {
+        if type_name == "jsonb" && s.contains("\\u0000") {
+            // jsonb's text cannot hold NUL.
+            return Error::invalid("22P05", "unsupported Unicode escape sequence");
+        }
+        invalid(type_name, s)
+    })?;
     p.ws();
     if p.at != p.bytes.len() {
         return Err(invalid(type_name, s));

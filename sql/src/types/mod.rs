@@ -82,6 +82,7 @@ fn base_sql_type(dt: &DataType) -> Result<Type> {
                 "interval" => Type::Interval,
                 "bpchar" => Type::Char(1),
                 "int" => Type::Int4,
+                "money" => return Err(Error::Unsupported("type money".into())),
                 other => {
                     return Err(Error::invalid(
                         "42704",

@@ -70,12 +70,9 @@ fn like_escape(p: &str, e: &str) -> Result<String> {
                     out.push('\\');
                     out.push(n);
                 }
-                None => {
-                    return Err(Error::invalid(
-                        "22025",
-                        "LIKE pattern must not end with escape character",
-                    ))
-                }
+                // PostgreSQL fails only if matching reaches the lone escape; text that ran
+                // out first does not match. A NUL (which text never holds) matches nothing.
+                None => out.push_str("\\\0"),
             }
         } else if c == '\\' {
             out.push_str("\\\\");
@@ -381,7 +378,7 @@ fn decode(s: &str, format: &str) -> Result<Vec<u8>> {
 }
 
 /// A regex with PostgreSQL's flags (`i` case-insensitive, `c` sensitive, `g` where allowed).
-fn regex(pattern: &str, flags: &str) -> Result<regex::Regex> {
+pub(super) fn regex(pattern: &str, flags: &str) -> Result<regex::Regex> {
     let mut builder = regex::RegexBuilder::new(pattern);
     for f in flags.chars() {
         match f {

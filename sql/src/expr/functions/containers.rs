@@ -71,6 +71,13 @@ fn json_get(doc: &str, key: &Value, text: bool, path: bool, jsonb: bool) -> Resu
     let j = json::parse(doc, if jsonb { "jsonb" } else { "json" })?;
     let found = match (path, key) {
         (false, Value::Text(k)) => j.field(k),
+        // A jsonb scalar answers index 0 (and -1) as a one-element array does.
+        (false, k) if jsonb && !matches!(j, Json::Array(_) | Json::Object(_)) => {
+            match int_arg(Some(k)) {
+                Some(0 | -1) => Some(&j),
+                _ => None,
+            }
+        }
         (false, k) => match int_arg(Some(k)) {
             Some(i) => j.index(i),
             None => None,
@@ -99,7 +106,7 @@ fn json_get(doc: &str, key: &Value, text: bool, path: bool, jsonb: bool) -> Resu
 }
 
 /// json (not jsonb) text of a value taken out of a document: without added spaces.
-fn compact(j: &Json) -> String {
+pub(super) fn compact(j: &Json) -> String {
     match j {
         Json::Array(items) => format!(
             "[{}]",

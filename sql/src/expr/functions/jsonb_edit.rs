@@ -223,7 +223,7 @@ fn edit_path(doc: Json, path: &[String], edit: &Edit) -> Result<Json> {
     }
 }
 
-fn strip_nulls(doc: Json) -> Json {
+pub(super) fn strip_nulls(doc: Json) -> Json {
     match doc {
         Json::Object(fields) => Json::Object(
             fields

@@ -214,60 +214,143 @@ fn format(args: &[Value]) -> Result<Value> {
     let Some(Value::Text(fmt)) = args.first() else {
         return Ok(Value::Null);
     };
+    let bad = |m: &str| Error::invalid("22023", m.to_string());
     let mut out = String::new();
     let mut next = 1;
-    let mut chars = fmt.chars();
+    let mut chars = fmt.chars().peekable();
     while let Some(c) = chars.next() {
         if c != '%' {
             out.push(c);
             continue;
         }
-        let spec = chars
-            .next()
-            .ok_or_else(|| Error::invalid("22023", "unterminated format() type specifier"))?;
-        if spec == '%' {
+        if chars.peek() == Some(&'%') {
+            chars.next();
             out.push('%');
             continue;
         }
-        let arg = args
-            .get(next)
-            .ok_or_else(|| Error::invalid("22023", "too few arguments for format()"))?;
-        next += 1;
-        let text = to_pg_text(arg);
-        match spec {
-            's' => out.push_str(&text.unwrap_or_default()),
-            'L' => match text {
-                None => out.push_str("NULL"),
-                Some(t) => out.push_str(&format!("'{}'", t.replace('\'', "''"))),
-            },
-            'I' => {
-                let t = text.ok_or_else(|| {
-                    Error::invalid(
-                        "22004",
-                        "null values cannot be formatted as an SQL identifier",
-                    )
-                })?;
-                let plain = t
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-                    && t.chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-                if plain {
-                    out.push_str(&t);
-                } else {
-                    out.push_str(&format!("\"{}\"", t.replace('"', "\"\"")));
+        // %[position$][-][width]type; width may be `*` or `*n$` (taken from an argument).
+        let position = format_position(&mut chars)?;
+        let mut left = false;
+        while chars.peek() == Some(&'-') {
+            chars.next();
+            left = true;
+        }
+        let mut width: Option<i64> = None;
+        if chars.peek() == Some(&'*') {
+            chars.next();
+            let at = match format_position(&mut chars)? {
+                Some(p) => p,
+                None => {
+                    let p = next;
+                    next += 1;
+                    p
                 }
+            };
+            let w = args
+                .get(at)
+                .ok_or_else(|| bad("too few arguments for format()"))?;
+            width = match w {
+                Value::Null => None,
+                v => Some(
+                    crate::expr::as_i64(v)
+                        .ok_or_else(|| bad("width argument must be an integer"))?,
+                ),
+            };
+        } else {
+            let mut digits = String::new();
+            while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                digits.push(*d);
+                chars.next();
             }
-            other => {
-                return Err(Error::invalid(
-                    "22023",
-                    format!("unrecognized format() type specifier \"{other}\""),
-                ))
+            if !digits.is_empty() {
+                width = Some(digits.parse().map_err(|_| bad("number is out of range"))?);
             }
+        }
+        let spec = chars
+            .next()
+            .ok_or_else(|| bad("unterminated format() type specifier"))?;
+        if !matches!(spec, 's' | 'I' | 'L') {
+            return Err(Error::invalid(
+                "22023",
+                format!("unrecognized format() type specifier \"{spec}\""),
+            ));
+        }
+        let at = match position {
+            Some(p) => p,
+            None => {
+                let p = next;
+                next += 1;
+                p
+            }
+        };
+        next = next.max(at + 1);
+        let arg = args
+            .get(at)
+            .ok_or_else(|| bad("too few arguments for format()"))?;
+        let text = format_one(spec, arg)?;
+        if let Some(w) = width {
+            let left = left || w < 0;
+            let w = usize::try_from(w.unsigned_abs()).unwrap_or(usize::MAX);
+            let pad = w.saturating_sub(text.chars().count());
+            if left {
+                out.push_str(&text);
+                out.extend(std::iter::repeat_n(' ', pad));
+            } else {
+                out.extend(std::iter::repeat_n(' ', pad));
+                out.push_str(&text);
+            }
+        } else {
+            out.push_str(&text);
         }
     }
     Ok(Value::Text(out))
+}
+
+/// An explicit argument position `n$` (1-based in the format, an index into `args` here).
+fn format_position(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<Option<usize>> {
+    let mut probe = chars.clone();
+    let mut digits = String::new();
+    while let Some(d) = probe.peek().filter(|d| d.is_ascii_digit()) {
+        digits.push(*d);
+        probe.next();
+    }
+    if digits.is_empty() || probe.peek() != Some(&'$') {
+        return Ok(None);
+    }
+    probe.next();
+    *chars = probe;
+    match digits.parse::<usize>() {
+        Ok(0) => Err(Error::invalid(
+            "22023",
+            "format specifies argument 0, but arguments are numbered from 1",
+        )),
+        Ok(n) => Ok(Some(n)),
+        Err(_) => Err(Error::invalid("22023", "number is out of range")),
+    }
+}
+
+/// One format() argument as `%s`, `%L` or `%I` prints it.
+fn format_one(spec: char, arg: &Value) -> Result<String> {
+    let text = to_pg_text(arg);
+    Ok(match spec {
+        'L' => match text {
+            None => "NULL".to_string(),
+            Some(t) if t.contains('\\') => {
+                format!("E'{}'", t.replace('\\', "\\\\").replace('\'', "''"))
+            }
+            Some(t) => format!("'{}'", t.replace('\'', "''")),
+        },
+        'I' => {
+            let t = text.ok_or_else(|| {
+                Error::invalid(
+                    "22004",
+                    "null values cannot be formatted as an SQL identifier",
+                )
+            })?;
+            super::codec::quote_ident(&t)
+        }
+        _ => text.unwrap_or_default(),
+    })
 }
 
 /// MD5 (RFC 1321) as lower-case hex.

@@ -87,10 +87,15 @@ fn ints(args: Vec<Typed>, ty: &Type) -> Result<Vec<Expr>> {
 pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
     let n = args.len();
     Ok(match (name, n) {
-        ("pg_typeof", 1) => Typed::new(
-            Expr::Literal(Value::Text(regtype_name(args[0].ty.as_ref()))),
-            Type::Text,
-        ),
+        ("pg_typeof", 1) => {
+            let name = match &args[0].expr {
+                Expr::Function(crate::expr::Function::Builtin(Builtin::RecordText), _) => {
+                    "record".to_string()
+                }
+                _ => regtype_name(args[0].ty.as_ref()),
+            };
+            Typed::new(Expr::Literal(Value::Text(name)), Type::Text)
+        }
         ("translate", 3) => call(Builtin::Translate, texts(name, args)?, Type::Text),
         ("to_hex", 1) => {
             let ty = match &args[0].ty {

@@ -77,6 +77,9 @@ fn is_json(t: &Option<Type>) -> bool {
 
 /// Binds a call of one of the functions this module knows; `None` for other names.
 pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<Result<Typed>> {
+    if super::compat::handles(name, &args) {
+        return Some(super::compat::function(name, args));
+    }
     let n = args.len();
     let b = |x: Builtin| x;
     Some((|| -> Result<Typed> {

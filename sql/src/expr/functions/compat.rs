@@ -1,0 +1,336 @@
+//! Functions added to match PostgreSQL where vdb differed: whole-row json, jsonb comparison by
+//! value, json[b]_object, json_strip_nulls, jsonpath queries, unistr, regexp_instr/substr,
+//! `substring(s from pattern)`, overlay, to_number / to_char on numbers, the integer bitwise
+//! operators, and sqrt/exp/ln/log/power on numeric (`numeric_math.rs`).
+
+use bigdecimal::BigDecimal;
+use vdb_engine::value::{Numeric, Value};
+
+use super::{int_arg, text_arg, BinaryOp, Builtin};
+use crate::error::{Error, Result};
+use crate::types::json::{self, Json};
+
+/// Evaluates `b` if this module owns it (or its numeric form).
+pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
+    if let Some(r) = numeric_function(b, args) {
+        return Some(r);
+    }
+    let t = |i: usize| text_arg(args.get(i)).unwrap_or("");
+    Some(match b {
+        Builtin::RowJson => row_json(args),
+        Builtin::JsonbCmp(op) => jsonb_cmp(op, t(0), t(1)),
+        Builtin::JsonObject { jsonb } => json_object(args, jsonb),
+        Builtin::JsonStripNulls => json::parse(t(0), "json").map(|j| {
+            Value::Text(super::containers::compact(&super::jsonb_edit::strip_nulls(
+                j,
+            )))
+        }),
+        Builtin::JsonPathExists
+        | Builtin::JsonPathMatch
+        | Builtin::JsonPathQueryFirst
+        | Builtin::JsonPathQueryArray => super::sets::jsonpath_scalar(b, args),
+        Builtin::Unistr => unistr(t(0)).map(Value::Text),
+        Builtin::RegexpInstr => regexp_instr(args),
+        Builtin::RegexpSubstr => regexp_substr(args),
+        Builtin::RegexpSubstring => regexp_substring(t(0), t(1)),
+        Builtin::Overlay => overlay(args),
+        Builtin::ToNumber => super::to_char_number::to_number(t(0), t(1)),
+        Builtin::NumberToChar => super::to_char_number::to_char(args.first(), t(1)),
+        Builtin::Bitwise(op) => bitwise(op, args),
+        Builtin::RecordText => Ok(Value::Text(format!(
+            "({})",
+            args.iter()
+                .map(|v| crate::types::to_pg_text(v)
+                    .map_or(String::new(), |t| super::sets::record_field(&t)))
+                .collect::<Vec<_>>()
+                .join(",")
+        ))),
+        _ => return None,
+    })
+}
+
+fn numeric(v: Option<&Value>) -> Option<&BigDecimal> {
+    match v? {
+        Value::Numeric(Numeric::Finite(d)) => Some(d),
+        _ => None,
+    }
+}
+
+/// sqrt/exp/ln/log10/log/power when the arguments are finite numerics.
+fn numeric_function(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
+    use super::numeric_math as m;
+    let x = numeric(args.first())?;
+    let y = numeric(args.get(1));
+    let ten = BigDecimal::from(10);
+    let r = match (b, y) {
+        (Builtin::Sqrt, _) => m::sqrt(x),
+        (Builtin::Exp, _) => m::exp(x),
+        (Builtin::Ln, _) => m::ln(x),
+        (Builtin::Log10 | Builtin::Log, None) => m::log(&ten, x),
+        (Builtin::Log, Some(y)) => m::log(x, y),
+        (Builtin::Power, Some(y)) => m::power(x, y),
+        _ => return None,
+    };
+    Some(r.map(|d| Value::Numeric(Numeric::Finite(d))))
+}
+
+fn row_json(args: &[Value]) -> Result<Value> {
+    let mut fields = Vec::new();
+    for pair in args.chunks(2) {
+        let key = text_arg(pair.first()).unwrap_or("").to_string();
+        let value = match pair.get(1) {
+            Some(Value::Text(t)) => json::parse(t, "json")?,
+            _ => Json::Null,
+        };
+        fields.push((key, value));
+    }
+    Ok(Value::Text(super::containers::compact(&Json::Object(
+        fields,
+    ))))
+}
+
+fn jsonb_cmp(op: BinaryOp, a: &str, b: &str) -> Result<Value> {
+    let (a, b) = (json::parse(a, "jsonb")?, json::parse(b, "jsonb")?);
+    let o = a.jsonb_cmp(&b);
+    Ok(Value::Bool(match op {
+        BinaryOp::Eq => o.is_eq(),
+        BinaryOp::NotEq => o.is_ne(),
+        BinaryOp::Lt => o.is_lt(),
+        BinaryOp::LtEq => o.is_le(),
+        BinaryOp::Gt => o.is_gt(),
+        _ => o.is_ge(),
+    }))
+}
+
+fn texts_of(v: Option<&Value>) -> Result<Vec<Option<String>>> {
+    match v {
+        Some(Value::Array(items)) => Ok(items
+            .iter()
+            .map(|i| match i {
+                Value::Text(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect()),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// `json_object('{a,1,b,2}')` or `json_object('{a,b}', '{1,2}')`: values as strings.
+fn json_object(args: &[Value], jsonb: bool) -> Result<Value> {
+    let pairs: Vec<(Option<String>, Option<String>)> = if args.len() == 1 {
+        let flat = texts_of(args.first())?;
+        if flat.len() % 2 != 0 {
+            return Err(Error::invalid(
+                "2202E",
+                "array must have even number of elements",
+            ));
+        }
+        flat.chunks(2)
+            .map(|c| (c[0].clone(), c[1].clone()))
+            .collect()
+    } else {
+        let (k, v) = (texts_of(args.first())?, texts_of(args.get(1))?);
+        if k.len() != v.len() {
+            return Err(Error::invalid("2202E", "mismatched array dimensions"));
+        }
+        k.into_iter().zip(v).collect()
+    };
+    let mut fields = Vec::new();
+    for (k, v) in pairs {
+        let k =
+            k.ok_or_else(|| Error::invalid("22004", "null value not allowed for object key"))?;
+        fields.push((k, v.map_or(Json::Null, Json::String)));
+    }
+    let j = Json::Object(fields);
+    Ok(Value::Text(if jsonb {
+        j.normalize().to_jsonb_text()
+    } else {
+        // json_object prints `{"a" : "1", "b" : "2"}`.
+        let mut out = String::from("{");
+        if let Json::Object(fields) = &j {
+            for (i, (k, v)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                json::escape_into(&mut out, k);
+                out.push_str(" : ");
+                out.push_str(&v.to_jsonb_text());
+            }
+        }
+        out.push('}');
+        out
+    }))
+}
+
+/// `unistr`: `\XXXX`, `\+XXXXXX`, `\uXXXX`, `\UXXXXXXXX` and `\\`.
+fn unistr(s: &str) -> Result<String> {
+    let bad = || Error::invalid("22025", "invalid Unicode escape");
+    let mut out = String::new();
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != '\\' {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let (skip, len) = match chars.get(i + 1) {
+            Some('\\') => {
+                out.push('\\');
+                i += 2;
+                continue;
+            }
+            Some('+') => (2, 6),
+            Some('u') => (2, 4),
+            Some('U') => (2, 8),
+            _ => (1, 4),
+        };
+        let hex: String = chars
+            .get(i + skip..i + skip + len)
+            .ok_or_else(bad)?
+            .iter()
+            .collect();
+        let code = u32::from_str_radix(&hex, 16).map_err(|_| bad())?;
+        out.push(char::from_u32(code).filter(|c| *c != '\0').ok_or_else(|| {
+            Error::invalid("22025", format!("invalid Unicode code point: {hex}"))
+        })?);
+        i += skip + len;
+    }
+    Ok(out)
+}
+
+fn regex_of(pattern: &str, flags: &str) -> Result<regex::Regex> {
+    super::codec::regex(pattern, flags)
+}
+
+/// The character position (1-based) of a byte offset.
+fn char_pos(s: &str, byte: usize) -> i32 {
+    i32::try_from(s[..byte].chars().count() + 1).unwrap_or(i32::MAX)
+}
+
+/// The byte offset of the 1-based character position `start`.
+fn byte_at(s: &str, start: i64) -> Result<usize> {
+    if start < 1 {
+        return Err(Error::invalid(
+            "22023",
+            format!("invalid value for parameter \"start\": {start}"),
+        ));
+    }
+    let n = usize::try_from(start - 1).unwrap_or(usize::MAX);
+    Ok(s.char_indices().nth(n).map_or(s.len(), |(b, _)| b))
+}
+
+/// `regexp_instr(s, pattern [, start [, N [, endoption [, flags [, subexpr]]]]])`.
+fn regexp_instr(args: &[Value]) -> Result<Value> {
+    let s = text_arg(args.first()).unwrap_or("");
+    let re = regex_of(
+        text_arg(args.get(1)).unwrap_or(""),
+        text_arg(args.get(5)).unwrap_or(""),
+    )?;
+    let from = byte_at(s, int_arg(args.get(2)).unwrap_or(1))?;
+    let nth = int_arg(args.get(3)).unwrap_or(1);
+    let end = int_arg(args.get(4)).unwrap_or(0) != 0;
+    let group = usize::try_from(int_arg(args.get(6)).unwrap_or(0)).unwrap_or(0);
+    let Some(caps) = re
+        .captures_iter(&s[from..])
+        .nth(usize::try_from(nth - 1).unwrap_or(usize::MAX))
+    else {
+        return Ok(Value::Int4(0));
+    };
+    Ok(Value::Int4(match caps.get(group) {
+        Some(m) => char_pos(s, from + if end { m.end() } else { m.start() }),
+        None => 0,
+    }))
+}
+
+/// `regexp_substr(s, pattern [, start [, N [, flags [, subexpr]]]])`.
+fn regexp_substr(args: &[Value]) -> Result<Value> {
+    let s = text_arg(args.first()).unwrap_or("");
+    let re = regex_of(
+        text_arg(args.get(1)).unwrap_or(""),
+        text_arg(args.get(4)).unwrap_or(""),
+    )?;
+    let from = byte_at(s, int_arg(args.get(2)).unwrap_or(1))?;
+    let nth = int_arg(args.get(3)).unwrap_or(1);
+    let group = usize::try_from(int_arg(args.get(5)).unwrap_or(0)).unwrap_or(0);
+    let found = re
+        .captures_iter(&s[from..])
+        .nth(usize::try_from(nth - 1).unwrap_or(usize::MAX))
+        .and_then(|c| c.get(group))
+        .map_or(Value::Null, |m| Value::Text(m.as_str().to_string()));
+    Ok(found)
+}
+
+/// `substring(s from pattern)`: the first parenthesized group's text if the pattern has one,
+/// else the whole match; NULL without a match.
+fn regexp_substring(s: &str, pattern: &str) -> Result<Value> {
+    let re = regex_of(pattern, "")?;
+    let Some(caps) = re.captures(s) else {
+        return Ok(Value::Null);
+    };
+    let m = if caps.len() > 1 {
+        caps.get(1)
+    } else {
+        caps.get(0)
+    };
+    Ok(m.map_or(Value::Null, |m| Value::Text(m.as_str().to_string())))
+}
+
+/// `overlay(s placing t from n [for m])` = substr(s, 1, n-1) || t || substr(s, n+m).
+fn overlay(args: &[Value]) -> Result<Value> {
+    let s: Vec<char> = text_arg(args.first()).unwrap_or("").chars().collect();
+    let t = text_arg(args.get(1)).unwrap_or("");
+    let from = int_arg(args.get(2)).unwrap_or(1);
+    let count = match args.get(3) {
+        Some(v) => int_arg(Some(v)).unwrap_or(0),
+        None => i64::try_from(t.chars().count()).unwrap_or(0),
+    };
+    if from < 1 || count < 0 {
+        return Err(Error::invalid(
+            "22011",
+            "negative substring length not allowed",
+        ));
+    }
+    let len = i64::try_from(s.len()).unwrap_or(i64::MAX);
+    let head_end = usize::try_from((from - 1).min(len)).unwrap_or(0);
+    let tail_start = usize::try_from((from - 1).saturating_add(count).min(len)).unwrap_or(0);
+    let mut out: String = s[..head_end].iter().collect();
+    out.push_str(t);
+    out.extend(&s[tail_start..]);
+    Ok(Value::Text(out))
+}
+
+fn bitwise(op: &str, args: &[Value]) -> Result<Value> {
+    let a = int_arg(args.first()).unwrap_or(0);
+    let b = int_arg(args.get(1)).unwrap_or(0);
+    let r = match op {
+        "&" => a & b,
+        "|" => a | b,
+        "#" => a ^ b,
+        "~" => !a,
+        "<<" | ">>" => {
+            let bits = match args.first() {
+                Some(Value::Int2(_)) => 16,
+                Some(Value::Int4(_)) => 32,
+                _ => 64,
+            };
+            // PostgreSQL shifts by the count modulo the width (C's behaviour on x86).
+            let n = u32::try_from(b.rem_euclid(bits)).unwrap_or(0);
+            let shifted = match (op, args.first()) {
+                ("<<", Some(Value::Int2(x))) => i64::from(x.wrapping_shl(n)),
+                ("<<", Some(Value::Int4(x))) => i64::from(x.wrapping_shl(n)),
+                ("<<", _) => a.wrapping_shl(n),
+                (_, Some(Value::Int2(x))) => i64::from(x.wrapping_shr(n)),
+                (_, Some(Value::Int4(x))) => i64::from(x.wrapping_shr(n)),
+                _ => a.wrapping_shr(n),
+            };
+            shifted
+        }
+        _ => return Err(Error::Unsupported(format!("operator {op}"))),
+    };
+    Ok(match args.first() {
+        Some(Value::Int2(_)) => Value::Int2(i16::try_from(r).unwrap_or_default()),
+        Some(Value::Int4(_)) => Value::Int4(i32::try_from(r).unwrap_or_default()),
+        _ => Value::Int8(r),
+    })
+}

@@ -1,0 +1,302 @@
+//! `to_char(number, format)` and `to_number(text, format)` with PostgreSQL's numeric template
+//! patterns: `9` (digit or blank), `0` (digit or zero), `.`/`D` (point), `,`/`G` (group
+//! separator, blank before the first digit), `FM` (no padding, no trailing fractional zeros
+//! for `9`), `S`, `MI`, `PL`, `SG`, `PR` (sign placement); other characters print as they are.
+//! Without a sign pattern one leading position holds `-` or a blank, as in PostgreSQL.
+
+use bigdecimal::{BigDecimal, RoundingMode, Signed, Zero};
+use vdb_engine::value::{Numeric, Value};
+
+use crate::error::{Error, Result};
+
+#[derive(Clone, Copy, PartialEq)]
+enum Item {
+    Nine,
+    Zero,
+    Point,
+    Group,
+    Sign,
+    Minus,
+    Plus,
+    PlusMinus,
+    Angle,
+    Lit(char),
+}
+
+struct Format {
+    items: Vec<Item>,
+    fill_mode: bool,
+    int_digits: usize,
+    frac_digits: usize,
+}
+
+fn parse(fmt: &str) -> Result<Format> {
+    let mut items = Vec::new();
+    let mut fill_mode = false;
+    let upper: Vec<char> = fmt.chars().collect();
+    let mut i = 0;
+    let at = |i: usize, s: &str| -> bool {
+        let w: Vec<char> = s.chars().collect();
+        upper.len() >= i + w.len()
+            && upper[i..i + w.len()]
+                .iter()
+                .zip(&w)
+                .all(|(a, b)| a.to_ascii_uppercase() == *b)
+    };
+    while i < upper.len() {
+        let (item, len) = if at(i, "FM") {
+            fill_mode = true;
+            i += 2;
+            continue;
+        } else if at(i, "MI") {
+            (Item::Minus, 2)
+        } else if at(i, "PL") {
+            (Item::Plus, 2)
+        } else if at(i, "SG") {
+            (Item::PlusMinus, 2)
+        } else if at(i, "PR") {
+            (Item::Angle, 2)
+        } else if at(i, "EEEE") || at(i, "RN") || at(i, "TH") || at(i, "V") {
+            return Err(Error::Unsupported(format!("to_char format {fmt}")));
+        } else {
+            let c = upper[i];
+            (
+                match c.to_ascii_uppercase() {
+                    '9' => Item::Nine,
+                    '0' => Item::Zero,
+                    '.' | 'D' => Item::Point,
+                    ',' | 'G' => Item::Group,
+                    'S' => Item::Sign,
+                    _ => Item::Lit(c),
+                },
+                1,
+            )
+        };
+        items.push(item);
+        i += len;
+    }
+    let point = items.iter().position(|i| *i == Item::Point);
+    let digit = |i: &&Item| matches!(i, Item::Nine | Item::Zero);
+    let (int_digits, frac_digits) = match point {
+        Some(p) => (
+            items[..p].iter().filter(digit).count(),
+            items[p..].iter().filter(digit).count(),
+        ),
+        None => (items.iter().filter(digit).count(), 0),
+    };
+    Ok(Format {
+        items,
+        fill_mode,
+        int_digits,
+        frac_digits,
+    })
+}
+
+fn decimal(v: Option<&Value>) -> Option<BigDecimal> {
+    Some(match v? {
+        Value::Int2(n) => BigDecimal::from(*n),
+        Value::Int4(n) => BigDecimal::from(*n),
+        Value::Int8(n) => BigDecimal::from(*n),
+        Value::Numeric(Numeric::Finite(d)) => d.clone(),
+        Value::Float4(f) => f.to_string().parse().ok()?,
+        Value::Float8(f) => f.to_string().parse().ok()?,
+        _ => return None,
+    })
+}
+
+/// `to_char(number, format)`.
+pub(super) fn to_char(v: Option<&Value>, fmt: &str) -> Result<Value> {
+    let Some(x) = decimal(v) else {
+        return Ok(Value::Null);
+    };
+    let f = parse(fmt)?;
+    let scale = i64::try_from(f.frac_digits).unwrap_or(0);
+    let rounded = x.with_scale_round(scale, RoundingMode::HalfUp);
+    let negative = rounded.is_negative();
+    let text = rounded.abs().to_string();
+    let (int_part, frac_part) = match text.split_once('.') {
+        Some((a, b)) => (a.to_string(), b.to_string()),
+        None => (text, String::new()),
+    };
+    // A zero integer part prints no digit before a point, but one `0` without a point.
+    let int_part = if int_part == "0" && f.frac_digits > 0 {
+        String::new()
+    } else {
+        int_part
+    };
+    let overflow = int_part.len() > f.int_digits;
+    let int_digits: Vec<char> = int_part.chars().collect();
+    let frac: Vec<char> = frac_part.chars().collect();
+    // In fill mode, trailing fractional zeros under `9` are dropped.
+    let mut frac_keep = frac.len();
+    if f.fill_mode {
+        let kinds: Vec<Item> = f
+            .items
+            .iter()
+            .skip_while(|i| **i != Item::Point)
+            .filter(|i| matches!(i, Item::Nine | Item::Zero))
+            .copied()
+            .collect();
+        while frac_keep > 0
+            && frac[frac_keep - 1] == '0'
+            && kinds.get(frac_keep - 1) == Some(&Item::Nine)
+        {
+            frac_keep -= 1;
+        }
+    }
+    let explicit_sign = f.items.iter().any(|i| {
+        matches!(
+            i,
+            Item::Sign | Item::Minus | Item::Plus | Item::PlusMinus | Item::Angle
+        )
+    });
+    let mut out = String::new();
+    let mut int_seen = 0usize; // digit positions passed before the point
+    let mut started = false; // a digit (or 0) has been printed
+    let mut in_frac = false;
+    let mut frac_at = 0usize;
+    let mut sign_done = explicit_sign;
+    let sign_char = if negative { '-' } else { ' ' };
+    if f.items.first() == Some(&Item::Angle) || f.items.last() == Some(&Item::Angle) {
+        // PR: handled around the result.
+    }
+    for item in &f.items {
+        match item {
+            Item::Nine | Item::Zero if !in_frac => {
+                let pos_from_right = f.int_digits - int_seen;
+                int_seen += 1;
+                if overflow {
+                    out.push('#');
+                    continue;
+                }
+                let digit = if pos_from_right <= int_digits.len() {
+                    Some(int_digits[int_digits.len() - pos_from_right])
+                } else {
+                    None
+                };
+                match digit {
+                    Some(d) => {
+                        if !sign_done {
+                            sign_done = true;
+                            if !f.fill_mode || negative {
+                                out.push(sign_char);
+                            }
+                        }
+                        started = true;
+                        out.push(d);
+                    }
+                    None if *item == Item::Zero || started => {
+                        if !sign_done {
+                            sign_done = true;
+                            if !f.fill_mode || negative {
+                                out.push(sign_char);
+                            }
+                        }
+                        started = true;
+                        out.push('0');
+                    }
+                    None => {
+                        if !f.fill_mode {
+                            out.push(' ');
+                        }
+                    }
+                }
+            }
+            Item::Nine | Item::Zero => {
+                if overflow {
+                    out.push('#');
+                } else if frac_at < frac_keep {
+                    out.push(frac[frac_at]);
+                } else if !f.fill_mode || *item == Item::Zero {
+                    out.push(if *item == Item::Zero || !f.fill_mode {
+                        '0'
+                    } else {
+                        ' '
+                    });
+                }
+                frac_at += 1;
+            }
+            Item::Point => {
+                if !sign_done {
+                    sign_done = true;
+                    if !f.fill_mode || negative {
+                        out.push(sign_char);
+                    }
+                }
+                in_frac = true;
+                out.push(if overflow { '#' } else { '.' });
+            }
+            Item::Group => {
+                if started || overflow {
+                    out.push(if overflow { '#' } else { ',' });
+                } else if !f.fill_mode {
+                    out.push(' ');
+                }
+            }
+            Item::Sign => out.push(if negative { '-' } else { '+' }),
+            Item::Minus => out.push(if negative {
+                '-'
+            } else if f.fill_mode {
+                continue;
+            } else {
+                ' '
+            }),
+            Item::Plus => out.push(if negative { ' ' } else { '+' }),
+            Item::PlusMinus => out.push(if negative { '-' } else { '+' }),
+            Item::Angle => {}
+            Item::Lit(c) => out.push(*c),
+        }
+    }
+    if f.items.contains(&Item::Angle) {
+        out = if negative {
+            format!("<{}>", out.trim_start())
+        } else if f.fill_mode {
+            out
+        } else {
+            format!(" {out} ")
+        };
+    }
+    if !sign_done && !f.fill_mode {
+        out.insert(0, sign_char);
+    }
+    Ok(Value::Text(out))
+}
+
+/// `to_number(text, format)`: the digits and point of `s`, negative with a `-` or `<..>`.
+pub(super) fn to_number(s: &str, fmt: &str) -> Result<Value> {
+    let f = parse(fmt)?;
+    let mut digits = String::new();
+    let mut negative = false;
+    let mut seen_point = false;
+    for c in s.chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            '.' if !seen_point && f.items.contains(&Item::Point) => {
+                seen_point = true;
+                digits.push('.');
+            }
+            '-' | '<' => negative = true,
+            _ => {}
+        }
+    }
+    if digits.is_empty() || digits == "." {
+        return Err(Error::invalid(
+            "22P02",
+            "invalid input syntax for type numeric: \" \"",
+        ));
+    }
+    let mut d: BigDecimal = digits
+        .parse()
+        .map_err(|_| Error::invalid_text("numeric", s))?;
+    if negative {
+        d = -d;
+    }
+    let scale = i64::try_from(f.frac_digits).unwrap_or(0);
+    if d.fractional_digit_count() > scale || f.items.contains(&Item::Point) {
+        d = d.with_scale_round(scale, RoundingMode::Down);
+    }
+    if d.is_zero() {
+        d = d.with_scale(scale);
+    }
+    Ok(Value::Numeric(Numeric::Finite(d)))
+}
