@@ -367,6 +367,7 @@ impl Session {
         let ns = self.repo.node_store();
         let snapshot = Snapshot::new(root.clone(), ns.clone(), self.settings.clone())
             .with_vc(self.vc_context());
+        crate::types::tz::set_session_zone(self.time_zone());
         let planned = context::with_snapshot(snapshot, || {
             plan_statement(&Catalog::new(&root, ns), &typed)
         })?;
@@ -376,8 +377,14 @@ impl Session {
         })
     }
 
+    /// The session's `TimeZone`, which casts and text output of timestamptz values use.
+    pub fn time_zone(&self) -> Arc<crate::types::tz::Zone> {
+        crate::types::tz::setting_zone(&self.settings.get("timezone").unwrap_or_default())
+    }
+
     fn execute_statement(&mut self, statement: &Statement) -> Result<StatementResult> {
         crate::expr::start_statement_clock();
+        crate::types::tz::set_session_zone(self.time_zone());
         let _armed = interrupt::arm(&self.cancel, self.settings.statement_timeout());
         let command = |tag: &str| {
             Ok(StatementResult::Command {

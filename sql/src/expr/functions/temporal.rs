@@ -3,7 +3,9 @@
 //! now, current_date, date_trunc, date_part/extract, to_char, age, make_date,
 //! make_timestamp, make_interval, to_timestamp and justify_*.
 //!
-//! The session time zone is UTC, so `timestamptz` values compute exactly like `timestamp`.
+//! A `timestamptz` is a UTC instant; its fields, truncation and day/month arithmetic work on
+//! its wall-clock time in the session zone (`dt::to_local` / `dt::from_local`), as in
+//! PostgreSQL, so `+ interval '1 day'` across a DST change keeps the time of day.
 
 use bigdecimal::{BigDecimal, RoundingMode};
 use vdb_engine::value::{Interval, Numeric, Value, MICROS_PER_DAY};
@@ -15,6 +17,7 @@ use crate::types::datetime::{
     pg_days, TS_INFINITY, TS_NEG_INFINITY,
 };
 use crate::types::interval::{self as iv, out_of_range};
+use crate::types::tz;
 
 fn ts_range() -> Error {
     Error::invalid("22008", "timestamp out of range")
@@ -36,6 +39,24 @@ pub(crate) fn ts_plus_interval(ts: i64, i: &Interval, negate: bool) -> Result<i6
         .and_then(|d| ts.checked_add(d))
         .and_then(|t| t.checked_add(i.micros))
         .ok_or_else(ts_range)?;
+    check_timestamp(ts).ok_or_else(ts_range)
+}
+
+/// PostgreSQL's `timestamptz + interval`: months and days move the wall-clock time in the
+/// session zone (so a day across a DST change keeps the time of day), the rest is absolute.
+pub(crate) fn tstz_plus_interval(ts: i64, i: &Interval, negate: bool) -> Result<i64> {
+    if !is_finite(ts) {
+        return Ok(ts);
+    }
+    let i = if negate { iv::negate(i)? } else { *i };
+    let ts = if i.months == 0 && i.days == 0 {
+        ts
+    } else {
+        let calendar = Interval { micros: 0, ..i };
+        let local = ts_plus_interval(dt::to_local(ts), &calendar, false)?;
+        dt::from_local(local)
+    };
+    let ts = ts.checked_add(i.micros).ok_or_else(ts_range)?;
     check_timestamp(ts).ok_or_else(ts_range)
 }
 
@@ -86,7 +107,7 @@ pub(super) fn binary(op: BinaryOp, l: &Value, r: &Value) -> Option<Result<Value>
         (Add, Date(d), Time(t)) => Ok(Timestamp(date_ts(*d).saturating_add(*t))),
         (Add, Time(_), Date(_)) => return binary(Add, r, l),
         (Add | Sub, Timestamp(t), Iv(i)) => ts_plus_interval(*t, i, sub).map(Timestamp),
-        (Add | Sub, TimestampTz(t), Iv(i)) => ts_plus_interval(*t, i, sub).map(TimestampTz),
+        (Add | Sub, TimestampTz(t), Iv(i)) => tstz_plus_interval(*t, i, sub).map(TimestampTz),
         (Sub, Timestamp(a), Timestamp(b)) | (Sub, TimestampTz(a), TimestampTz(b)) => {
             ts_minus(*a, *b)
         }
@@ -140,7 +161,7 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
     Some(match b {
         Builtin::Now => Ok(Value::TimestampTz(now_micros())),
         Builtin::CurrentDate => Ok(Value::Date(
-            i32::try_from(now_micros().div_euclid(MICROS_PER_DAY)).unwrap_or(0),
+            i32::try_from(dt::to_local(now_micros()).div_euclid(MICROS_PER_DAY)).unwrap_or(0),
         )),
         Builtin::DateTrunc => date_trunc(text_arg(first).unwrap_or_default(), args.get(1)),
         Builtin::DatePart { numeric } => {
@@ -195,57 +216,41 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
     })
 }
 
-/// `AT TIME ZONE`: the zone is UTC/GMT/Z, a fixed offset `+05:30` (POSIX sign, as PostgreSQL
-/// reads text zones: west of UTC), or an interval (east of UTC); names from the tz database
-/// are not supported.
+/// `AT TIME ZONE` / `timezone(zone, ts)`: a timestamptz becomes the wall-clock time in the
+/// zone, a timestamp is read as wall-clock time there. The zone is an interval (east of UTC),
+/// an abbreviation (`EST`), a tz database name or a POSIX string (`+05` is west of UTC, as
+/// PostgreSQL reads text zones).
 fn at_time_zone(ts: Option<&Value>, zone: Option<&Value>) -> Result<Value> {
-    let offset = match zone {
-        Some(Value::Interval(i)) if i.months == 0 && i.days == 0 => i.micros,
+    let zone = match zone {
+        Some(Value::Interval(i)) if i.months == 0 && i.days == 0 => {
+            let secs = i32::try_from(i.micros / 1_000_000).map_err(|_| ts_range())?;
+            std::sync::Arc::new(tz::Zone::fixed("", secs))
+        }
         Some(Value::Interval(_)) => {
             return Err(Error::invalid(
                 "22023",
                 "interval time zone must not include months or days",
             ))
         }
-        Some(Value::Text(name)) => zone_offset(name).ok_or_else(|| {
-            Error::invalid("22023", format!("time zone \"{name}\" not recognized"))
+        Some(Value::Text(name)) => tz::zone_or_abbreviation(name.trim()).map_err(|e| match e {
+            tz::ZoneError::NoDatabase(msg) => Error::invalid("58P01", msg),
+            tz::ZoneError::Unknown => {
+                Error::invalid("22023", format!("time zone \"{name}\" not recognized"))
+            }
         })?,
         _ => return Ok(Value::Null),
     };
     Ok(match ts {
         Some(Value::TimestampTz(t)) if is_finite(*t) => {
-            Value::Timestamp(t.checked_add(offset).ok_or_else(ts_range)?)
+            Value::Timestamp(check_timestamp(zone.utc_to_local(*t)).ok_or_else(ts_range)?)
         }
         Some(Value::TimestampTz(t)) => Value::Timestamp(*t),
         Some(Value::Timestamp(t)) if is_finite(*t) => {
-            Value::TimestampTz(t.checked_sub(offset).ok_or_else(ts_range)?)
+            Value::TimestampTz(check_timestamp(zone.local_to_utc(*t)).ok_or_else(ts_range)?)
         }
         Some(Value::Timestamp(t)) => Value::TimestampTz(*t),
         _ => Value::Null,
     })
-}
-
-/// The offset east of UTC, in microseconds, of a zone text vdb knows.
-fn zone_offset(name: &str) -> Option<i64> {
-    let n = name.trim().to_ascii_lowercase();
-    if matches!(
-        n.as_str(),
-        "utc" | "gmt" | "z" | "zulu" | "etc/utc" | "etc/gmt" | "universal"
-    ) {
-        return Some(0);
-    }
-    let (sign, body) = match n.as_bytes().first()? {
-        b'+' => (1, &n[1..]),
-        b'-' => (-1, &n[1..]),
-        _ => return None,
-    };
-    let (h, m) = body.split_once(':').unwrap_or((body, "0"));
-    let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
-    if !(0..=15).contains(&h) || !(0..60).contains(&m) {
-        return None;
-    }
-    // A zone written as text follows POSIX: '+05:30' is west of UTC.
-    Some(-sign * (h * 60 + m) * 60_000_000)
 }
 
 /// Rounds to `p` fractional digits of a second, half away from zero, as `timestamp(p)`.
@@ -305,8 +310,8 @@ fn date_trunc(unit: &str, v: Option<&Value>) -> Result<Value> {
         Some(Value::Timestamp(t)) => dt::trunc(&unit_l, *t)
             .map(Value::Timestamp)
             .ok_or_else(|| unit_error(unit, "timestamp without time zone")),
-        Some(Value::TimestampTz(t)) => dt::trunc(&unit_l, *t)
-            .map(Value::TimestampTz)
+        Some(Value::TimestampTz(t)) => dt::trunc(&unit_l, dt::to_local(*t))
+            .map(|local| Value::TimestampTz(dt::from_local(local)))
             .ok_or_else(|| unit_error(unit, "timestamp with time zone")),
         Some(Value::Interval(i)) => trunc_interval(&unit_l, i)
             .map(Value::Interval)
@@ -359,7 +364,7 @@ fn date_part(unit: &str, v: Option<&Value>, numeric: bool) -> Result<Value> {
     let (part, ty) = match v {
         Some(Value::Date(d)) => (ts_part(&u, date_ts(*d)), "date"),
         Some(Value::Timestamp(t)) => (ts_part(&u, *t), "timestamp without time zone"),
-        Some(Value::TimestampTz(t)) => (ts_part(&u, *t), "timestamp with time zone"),
+        Some(Value::TimestampTz(t)) => (tstz_part(&u, *t), "timestamp with time zone"),
         Some(Value::Time(t)) => (time_part(&u, *t), "time without time zone"),
         Some(Value::Interval(i)) => (interval_part(&u, i), "interval"),
         _ => return Ok(Value::Null),
@@ -406,6 +411,21 @@ fn time_part(u: &str, t: i64) -> Option<Part> {
         return Some(Part::Scaled(i128::from(t), 6));
     }
     time_fields(u, t)
+}
+
+/// A field of a timestamptz: of its wall-clock time in the session zone, except the epoch
+/// (an instant) and the zone fields.
+fn tstz_part(u: &str, ts: i64) -> Option<Part> {
+    if !is_finite(ts) || u == "epoch" {
+        return ts_part(u, ts);
+    }
+    let offset = i64::from(tz::session_zone().offset_at_utc(ts));
+    match u {
+        "timezone" => Some(Part::Int(offset)),
+        "timezone_hour" => Some(Part::Int(offset / 3600)),
+        "timezone_minute" => Some(Part::Int(offset / 60 % 60)),
+        _ => ts_part(u, dt::to_local(ts)),
+    }
 }
 
 fn ts_part(u: &str, ts: i64) -> Option<Part> {
@@ -531,7 +551,8 @@ const DAYS: [&str; 7] = [
 /// `to_char(timestamp|date|interval, format)` with the common patterns.
 fn to_char(v: &Value, fmt: &str) -> Result<Value> {
     let (ts, interval) = match v {
-        Value::Timestamp(t) | Value::TimestampTz(t) => (*t, None),
+        Value::Timestamp(t) => (*t, None),
+        Value::TimestampTz(t) => (dt::to_local(*t), None),
         Value::Date(d) => (date_ts(*d), None),
         Value::Interval(i) => (i.micros, Some(*i)),
         _ => return Err(Error::Unsupported("to_char of a number".into())),
@@ -688,7 +709,8 @@ fn ordinal_suffix(n: i64) -> &'static str {
 /// `age(a, b)` (or `age(a)` against today's midnight): a symbolic years/months/days result.
 fn age(args: &[Value]) -> Result<Value> {
     let ts = |v: Option<&Value>| match v {
-        Some(Value::Timestamp(t) | Value::TimestampTz(t)) => Some(*t),
+        Some(Value::Timestamp(t)) => Some(*t),
+        Some(Value::TimestampTz(t)) => Some(dt::to_local(*t)),
         Some(Value::Date(d)) => Some(date_ts(*d)),
         _ => None,
     };

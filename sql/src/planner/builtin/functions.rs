@@ -275,6 +275,10 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
                 vec![float_arg(name, args.remove(0))?],
                 Type::Text,
             ),
+            ("timezone", 2) => {
+                let ts = args.remove(1);
+                return super::zone_call(ts, args.remove(0));
+            }
             ("date_trunc", 2) => {
                 let (x, ty) = ts_arg(args.remove(1), &Type::TimestampTz)?;
                 let unit = text_arg(name, args.remove(0))?;
@@ -522,6 +526,7 @@ fn known(name: &str) -> bool {
         "pi",
         "random",
         "pg_sleep",
+        "timezone",
         "date_trunc",
         "date_part",
         "to_char",
