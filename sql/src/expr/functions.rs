@@ -20,6 +20,7 @@ mod jsonb_edit;
 mod math;
 mod temporal;
 mod text;
+mod to_timestamp;
 
 pub use temporal::start_statement_clock;
 
@@ -99,9 +100,19 @@ pub enum Builtin {
     ToChar,
     Age,
     MakeDate,
+    MakeTime,
     MakeTimestamp,
+    /// `make_timestamptz(y, m, d, h, mi, s [, zone])`: wall-clock time in the zone (or session's).
+    MakeTimestampTz,
     MakeInterval,
     ToTimestamp,
+    /// `to_timestamp(text, format)` (`date` false) or `to_date(text, format)`.
+    ParseFormatted {
+        date: bool,
+    },
+    IsFinite,
+    /// `date_bin(stride, source, origin)`.
+    DateBin,
     JustifyDays,
     JustifyHours,
     JustifyInterval,

@@ -264,12 +264,17 @@ pub fn parse_time(t: &str) -> Parsed<i64> {
     if !frac.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ParseError::Syntax);
     }
-    let mut frac_micros: i64 = format!("{:0<6}", &frac[..frac.len().min(6)])
-        .parse()
-        .map_err(|_| ParseError::Syntax)?;
-    if frac.as_bytes().get(6).is_some_and(|d| *d >= b'5') {
-        frac_micros += 1;
-    }
+    // As PostgreSQL: the fraction read as a double, times a million, rounded half to even.
+    let frac_micros = if frac.is_empty() {
+        0
+    } else {
+        let f: f64 = format!("0.{frac}")
+            .parse()
+            .map_err(|_| ParseError::Syntax)?;
+        #[allow(clippy::cast_possible_truncation)]
+        let micros = (f * 1e6).round_ties_even() as i64;
+        micros
+    };
     if h > 24 || m > 59 || s > 60 {
         return Err(ParseError::Range);
     }

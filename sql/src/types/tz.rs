@@ -51,6 +51,8 @@ struct Tzif {
     type_of: Vec<usize>,
     /// (offset east of UTC, is daylight time)
     types: Vec<(i32, bool)>,
+    /// Each type's abbreviation (`EST`), as `to_char`'s `TZ` prints it.
+    abbreviations: Vec<String>,
     footer: Option<Posix>,
 }
 
@@ -59,12 +61,14 @@ struct Tzif {
 struct Posix {
     /// Standard offset east of UTC (the POSIX text is west-positive).
     std: i32,
+    std_name: String,
     dst: Option<PosixDst>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 struct PosixDst {
     offset: i32,
+    name: String,
     start: (RuleDate, i32),
     end: (RuleDate, i32),
 }
@@ -113,6 +117,17 @@ impl Zone {
             Rule::Fixed(off) => (*off, false),
             Rule::Posix(p) => p.offset_at(t),
             Rule::Tzif(z) => z.offset_at(t),
+        }
+    }
+
+    /// The abbreviation in use at a UTC timestamp (`EST`, `CEST`, `+0530`), as `to_char`'s
+    /// `TZ` prints it; a fixed offset prints as its `SHOW` name.
+    pub fn abbreviation_at_utc(&self, ts: i64) -> String {
+        let t = ts.div_euclid(1_000_000) + PG_EPOCH_SECS;
+        match &self.rule {
+            Rule::Fixed(_) => self.name.clone(),
+            Rule::Posix(p) => p.name_at(t),
+            Rule::Tzif(z) => z.abbreviation_at(t),
         }
     }
 
@@ -188,6 +203,16 @@ impl Tzif {
         self.types[self.type_of[i - 1]]
     }
 
+    fn abbreviation_at(&self, t: i64) -> String {
+        let past_last = self.transitions.last().is_none_or(|last| t >= *last);
+        if let (true, Some(footer)) = (past_last, &self.footer) {
+            return footer.name_at(t);
+        }
+        let i = self.transitions.partition_point(|&at| at <= t);
+        let ty = if i == 0 { 0 } else { self.type_of[i - 1] };
+        self.abbreviations.get(ty).cloned().unwrap_or_default()
+    }
+
     fn next_boundary(&self, t: i64) -> Option<(i32, i64, i32)> {
         let i = self.transitions.partition_point(|&at| at <= t);
         if i == self.transitions.len() {
@@ -228,6 +253,13 @@ impl Posix {
             }
         }
         current.unwrap_or((self.std, false))
+    }
+
+    fn name_at(&self, t: i64) -> String {
+        match (&self.dst, self.offset_at(t)) {
+            (Some(dst), (_, true)) => dst.name.clone(),
+            _ => self.std_name.clone(),
+        }
     }
 
     fn next_boundary(&self, t: i64) -> Option<(i32, i64, i32)> {
@@ -274,12 +306,16 @@ fn parse_posix(s: &str) -> Option<Posix> {
         s: s.as_bytes(),
         i: 0,
     };
-    p.name()?;
+    let std_name = p.name()?;
     let std = -p.offset()?;
     if p.done() {
-        return Some(Posix { std, dst: None });
+        return Some(Posix {
+            std,
+            std_name,
+            dst: None,
+        });
     }
-    p.name()?;
+    let name = p.name()?;
     let offset = if p.peek().is_some_and(|c| c != b',') {
         -p.offset()?
     } else {
@@ -289,8 +325,10 @@ fn parse_posix(s: &str) -> Option<Posix> {
         // No rule: PostgreSQL then uses the US rules of its `posixrules` default.
         return Some(Posix {
             std,
+            std_name,
             dst: Some(PosixDst {
                 offset,
+                name,
                 start: (RuleDate::MonthWeek(3, 2, 0), 7200),
                 end: (RuleDate::MonthWeek(11, 1, 0), 7200),
             }),
@@ -302,7 +340,13 @@ fn parse_posix(s: &str) -> Option<Posix> {
     let end = p.rule()?;
     p.done().then_some(Posix {
         std,
-        dst: Some(PosixDst { offset, start, end }),
+        std_name,
+        dst: Some(PosixDst {
+            offset,
+            name,
+            start,
+            end,
+        }),
     })
 }
 
@@ -325,20 +369,24 @@ impl Cursor<'_> {
     }
 
     /// A zone abbreviation: none, three or more letters, or anything within `<...>`.
-    fn name(&mut self) -> Option<()> {
+    fn name(&mut self) -> Option<String> {
+        let text = |c: &Cursor<'_>, from: usize, to: usize| {
+            String::from_utf8_lossy(&c.s[from..to]).into_owned()
+        };
         if self.eat(b'<').is_some() {
+            let start = self.i;
             while self.peek()? != b'>' {
                 self.i += 1;
             }
             self.i += 1;
-            return Some(());
+            return Some(text(self, start, self.i - 1));
         }
         let start = self.i;
         while self.peek().is_some_and(|c| c.is_ascii_alphabetic()) {
             self.i += 1;
         }
         // PostgreSQL, unlike IANA, allows an empty name ('+05').
-        (self.i - start != 1 && self.i - start != 2).then_some(())
+        (self.i - start != 1 && self.i - start != 2).then(|| text(self, start, self.i))
     }
 
     fn number(&mut self) -> Option<i64> {
@@ -472,10 +520,16 @@ fn read_block(data: &[u8], at: usize, counts: [usize; 6], width: usize) -> Optio
         .collect();
     let types_at = idx_at + time;
     let mut types = Vec::with_capacity(typ);
+    let mut abbreviations = Vec::with_capacity(typ);
+    let chars_at = types_at + 6 * typ;
+    let chars = data.get(chars_at..chars_at + chr)?;
     for k in 0..typ {
         let rec = types_at + 6 * k;
         let off = i32::from_be_bytes(be::<4>(data, rec)?);
         types.push((off, *data.get(rec + 4)? != 0));
+        let from = usize::from(*data.get(rec + 5)?).min(chars.len());
+        let len = chars[from..].iter().position(|b| *b == 0).unwrap_or(0);
+        abbreviations.push(String::from_utf8_lossy(&chars[from..from + len]).into_owned());
     }
     if typ == 0 || type_of.iter().any(|t| *t >= typ) {
         return None;
@@ -488,6 +542,7 @@ fn read_block(data: &[u8], at: usize, counts: [usize; 6], width: usize) -> Optio
         transitions,
         type_of,
         types,
+        abbreviations,
         footer: None,
     };
     Some((zone, end))
@@ -536,10 +591,7 @@ fn load(name: &str) -> Result<Zone, ZoneError> {
     if let Some(posix) = parse_posix(name) {
         return Ok(Zone {
             name: name.to_string(),
-            rule: match posix.dst {
-                None => Rule::Fixed(posix.std),
-                Some(_) => Rule::Posix(posix),
-            },
+            rule: Rule::Posix(posix),
         });
     }
     if !dir.is_dir() {

@@ -175,6 +175,18 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         Builtin::MakeDate => make_date(args),
         Builtin::MakeTimestamp => make_timestamp(args),
         Builtin::MakeInterval => make_interval(args),
+        Builtin::MakeTime => make_time(args),
+        Builtin::MakeTimestampTz => make_timestamptz(args),
+        Builtin::ParseFormatted { date } => match (text_arg(first), text_arg(args.get(1))) {
+            (Some(text), Some(fmt)) => super::to_timestamp::parse(text, fmt, date),
+            _ => Err(bad_args(b, args)),
+        },
+        Builtin::IsFinite => Ok(Value::Bool(match first {
+            Some(Value::Date(d)) => *d != i32::MAX && *d != i32::MIN,
+            Some(Value::Timestamp(t) | Value::TimestampTz(t)) => is_finite(*t),
+            _ => true,
+        })),
+        Builtin::DateBin => date_bin(args),
         Builtin::ToTimestamp => match number(first.unwrap_or(&Value::Null)) {
             Some(f) if f.is_nan() => Err(Error::invalid("22008", "timestamp cannot be NaN")),
             Some(f) if f.is_infinite() => Ok(Value::TimestampTz(if f > 0.0 {
@@ -550,6 +562,17 @@ const DAYS: [&str; 7] = [
 
 /// `to_char(timestamp|date|interval, format)` with the common patterns.
 fn to_char(v: &Value, fmt: &str) -> Result<Value> {
+    // The zone's abbreviation and offset, for TZ and OF (empty for a timestamp).
+    let zone = match v {
+        Value::TimestampTz(t) if is_finite(*t) => {
+            let z = tz::session_zone();
+            (
+                z.abbreviation_at_utc(*t),
+                tz::format_offset(z.offset_at_utc(*t)),
+            )
+        }
+        _ => (String::new(), String::new()),
+    };
     let (ts, interval) = match v {
         Value::Timestamp(t) => (*t, None),
         Value::TimestampTz(t) => (dt::to_local(*t), None),
@@ -641,16 +664,29 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
             ("HH24", num(hour, 2)),
             ("hh24", num(hour, 2)),
             ("HH12", num(hour12, 2)),
+            ("hh12", num(hour12, 2)),
             ("HH", num(hour12, 2)),
             ("hh", num(hour12, 2)),
             ("MI", num(min, 2)),
             ("mi", num(min, 2)),
+            ("SSSSS", (micros / 1_000_000).to_string()),
+            ("SSSS", (micros / 1_000_000).to_string()),
             ("SS", num(sec, 2)),
             ("ss", num(sec, 2)),
             ("MS", num(frac / 1000, 3)),
             ("ms", num(frac / 1000, 3)),
+            ("FF1", num(frac / 100_000, 1)),
+            ("FF2", num(frac / 10_000, 2)),
+            ("FF3", num(frac / 1000, 3)),
+            ("FF4", num(frac / 100, 4)),
+            ("FF5", num(frac / 10, 5)),
+            ("FF6", num(frac, 6)),
             ("US", num(frac, 6)),
             ("us", num(frac, 6)),
+            ("A.M.", if hour < 12 { "A.M." } else { "P.M." }.into()),
+            ("P.M.", if hour < 12 { "A.M." } else { "P.M." }.into()),
+            ("a.m.", if hour < 12 { "a.m." } else { "p.m." }.into()),
+            ("p.m.", if hour < 12 { "a.m." } else { "p.m." }.into()),
             ("AM", if hour < 12 { "AM" } else { "PM" }.into()),
             ("PM", if hour < 12 { "AM" } else { "PM" }.into()),
             ("am", if hour < 12 { "am" } else { "pm" }.into()),
@@ -658,8 +694,11 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
             ("IW", num(iso_week(f.days).1, 2)),
             ("WW", num((day_of_year(f.days) - 1) / 7 + 1, 2)),
             ("Q", ((month - 1) / 3 + 1).to_string()),
-            ("TZ", "UTC".into()),
-            ("tz", "utc".into()),
+            ("TZ", zone.0.to_uppercase()),
+            ("tz", zone.0.to_lowercase()),
+            ("OF", zone.1.clone()),
+            ("CC", num((year + 99).div_euclid(100), 2)),
+            ("J", (f.days + 2_451_545).to_string()),
         ];
         if let Some((p, text)) = patterns.iter().find(|(p, _)| rest_ref.starts_with(p)) {
             out.push_str(text);
@@ -819,6 +858,81 @@ fn make_timestamp(args: &[Value]) -> Result<Value> {
     #[allow(clippy::cast_possible_truncation)]
     let micros = (h * 60 + mi) * 60_000_000 + (s * 1e6).round() as i64;
     Ok(Value::Timestamp(date_ts(d) + micros))
+}
+
+/// `make_time(hour, min, sec)`.
+fn make_time(args: &[Value]) -> Result<Value> {
+    let h = int_arg(args.first()).unwrap_or(0);
+    let mi = int_arg(args.get(1)).unwrap_or(0);
+    let s = args.get(2).and_then(number).unwrap_or(0.0);
+    let in_range = (0..=23).contains(&h) && (0..=59).contains(&mi) && (0.0..60.0).contains(&s);
+    let exactly_midnight = h == 24 && mi == 0 && s == 0.0;
+    if !in_range && !exactly_midnight {
+        return Err(Error::invalid(
+            "22008",
+            format!("time field value out of range: {h}:{mi:02}:{s:02}"),
+        ));
+    }
+    #[allow(clippy::cast_possible_truncation)]
+    let micros = (h * 60 + mi) * 60_000_000 + (s * 1e6).round() as i64;
+    Ok(Value::Time(micros))
+}
+
+/// `make_timestamptz(y, m, d, h, mi, s [, zone])`: the wall-clock time in `zone`, else in the
+/// session zone.
+fn make_timestamptz(args: &[Value]) -> Result<Value> {
+    let Value::Timestamp(local) = make_timestamp(&args[..args.len().min(6)])? else {
+        return Ok(Value::Null);
+    };
+    let utc = match args.get(6) {
+        Some(Value::Text(name)) => tz::zone_or_abbreviation(name.trim())
+            .map_err(|_| Error::invalid("22023", format!("time zone \"{name}\" not recognized")))?
+            .local_to_utc(local),
+        _ => dt::from_local(local),
+    };
+    check_timestamp(utc)
+        .map(Value::TimestampTz)
+        .ok_or_else(ts_range)
+}
+
+/// `date_bin(stride, source, origin)`: the start of the stride-wide bin, counted from
+/// `origin`, that holds `source` (strides of months or years are not allowed).
+fn date_bin(args: &[Value]) -> Result<Value> {
+    let (Some(Value::Interval(stride)), Some(source), Some(origin)) =
+        (args.first(), args.get(1), args.get(2))
+    else {
+        return Ok(Value::Null);
+    };
+    if stride.months != 0 {
+        return Err(Error::Unsupported(
+            "timestamps cannot be binned into intervals containing months or years".into(),
+        ));
+    }
+    let width = i64::from(stride.days)
+        .checked_mul(MICROS_PER_DAY)
+        .and_then(|d| d.checked_add(stride.micros))
+        .ok_or_else(out_of_range)?;
+    if width <= 0 {
+        return Err(Error::invalid("22008", "stride must be greater than zero"));
+    }
+    let (s, o) = match (source, origin) {
+        (Value::Timestamp(s), Value::Timestamp(o))
+        | (Value::TimestampTz(s), Value::TimestampTz(o)) => (*s, *o),
+        _ => return Ok(Value::Null),
+    };
+    if !is_finite(s) || !is_finite(o) {
+        return Err(Error::invalid("22008", "timestamp out of range"));
+    }
+    let delta = s.checked_sub(o).ok_or_else(ts_range)?;
+    let mut bin = delta / width * width;
+    if delta < 0 && delta % width != 0 {
+        bin -= width;
+    }
+    let ts = o.checked_add(bin).ok_or_else(ts_range)?;
+    Ok(match source {
+        Value::TimestampTz(_) => Value::TimestampTz(ts),
+        _ => Value::Timestamp(ts),
+    })
 }
 
 /// `make_interval(years, months, weeks, days, hours, mins, secs)`, positional.
