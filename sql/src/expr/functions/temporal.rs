@@ -163,7 +163,19 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         Builtin::CurrentDate => Ok(Value::Date(
             i32::try_from(dt::to_local(now_micros()).div_euclid(MICROS_PER_DAY)).unwrap_or(0),
         )),
-        Builtin::DateTrunc => date_trunc(text_arg(first).unwrap_or_default(), args.get(1)),
+        Builtin::DateTrunc => match args.get(2) {
+            // date_trunc(unit, timestamptz, zone): truncated in that zone's wall-clock time.
+            Some(Value::Text(name)) => match tz::zone_or_abbreviation(name.trim()) {
+                Ok(zone) => tz::with_session_zone(&zone, || {
+                    date_trunc(text_arg(first).unwrap_or_default(), args.get(1))
+                }),
+                Err(_) => Err(Error::invalid(
+                    "22023",
+                    format!("time zone \"{name}\" not recognized"),
+                )),
+            },
+            _ => date_trunc(text_arg(first).unwrap_or_default(), args.get(1)),
+        },
         Builtin::DatePart { numeric } => {
             date_part(text_arg(first).unwrap_or_default(), args.get(1), numeric)
         }

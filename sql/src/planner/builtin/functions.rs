@@ -279,6 +279,12 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
                 let ts = args.remove(1);
                 return super::zone_call(ts, args.remove(0));
             }
+            ("date_trunc", 3) => {
+                let zone = text_arg(name, args.remove(2))?;
+                let x = to(args.remove(1), &Type::TimestampTz)?;
+                let unit = text_arg(name, args.remove(0))?;
+                call(Builtin::DateTrunc, vec![unit, x, zone], Type::TimestampTz)
+            }
             ("date_trunc", 2) => {
                 let (x, ty) = ts_arg(args.remove(1), &Type::TimestampTz)?;
                 let unit = text_arg(name, args.remove(0))?;
