@@ -778,7 +778,7 @@ impl Session {
                 command("SET")
             }
             Statement::SetTimeZone { local, value } => {
-                let value = setting_value(std::slice::from_ref(value))?;
+                let value = time_zone_value(value)?;
                 self.set("timezone", value.as_deref(), *local)?;
                 command("SET")
             }
@@ -1152,6 +1152,40 @@ fn find_savepoint(savepoints: &[Savepoint], name: &str) -> Result<usize> {
 
 /// The text of a SET value list: identifiers and literals as written, joined by `, ` (the
 /// form `search_path` takes); `None` for DEFAULT.
+/// The value of `SET TIME ZONE x`: `LOCAL` and `DEFAULT` reset it; an interval
+/// (`INTERVAL '+05:30' HOUR TO MINUTE`) is hours east of UTC, as a number is.
+fn time_zone_value(value: &sqlparser::ast::Expr) -> Result<Option<String>> {
+    use sqlparser::ast::{Expr, Value as V};
+    match value {
+        Expr::Identifier(i)
+            if i.quote_style.is_none()
+                && (i.value.eq_ignore_ascii_case("local")
+                    || i.value.eq_ignore_ascii_case("default")) =>
+        {
+            Ok(None)
+        }
+        Expr::Interval(iv) => {
+            let Expr::Value(V::SingleQuotedString(text)) = iv.value.as_ref() else {
+                return Err(Error::invalid(
+                    "22023",
+                    format!("invalid value for parameter \"TimeZone\": \"{iv}\""),
+                ));
+            };
+            let interval = crate::types::interval::parse_interval(text)?;
+            if interval.months != 0 || interval.days != 0 {
+                return Err(Error::invalid(
+                    "22023",
+                    "invalid interval value for time zone: day not allowed",
+                ));
+            }
+            #[allow(clippy::cast_precision_loss)]
+            let hours = interval.micros as f64 / 3_600_000_000.0;
+            Ok(Some(hours.to_string()))
+        }
+        other => setting_value(std::slice::from_ref(other)),
+    }
+}
+
 fn setting_value(values: &[sqlparser::ast::Expr]) -> Result<Option<String>> {
     use sqlparser::ast::{Expr, Value as V};
     let mut parts = Vec::new();
