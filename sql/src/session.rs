@@ -375,6 +375,7 @@ impl Session {
         let ns = self.repo.node_store();
         let snapshot = Snapshot::new(root.clone(), ns.clone(), self.settings.clone())
             .with_vc(self.vc_context());
+        crate::types::tz::set_session_zone(self.time_zone());
         let planned = context::with_snapshot(snapshot, || {
             plan_statement(&Catalog::new(&root, ns), &typed)
         })?;
@@ -384,8 +385,14 @@ impl Session {
         })
     }
 
+    /// The session's `TimeZone`, which casts and text output of timestamptz values use.
+    pub fn time_zone(&self) -> Arc<crate::types::tz::Zone> {
+        crate::types::tz::setting_zone(&self.settings.get("timezone").unwrap_or_default())
+    }
+
     fn execute_statement(&mut self, statement: &Statement) -> Result<StatementResult> {
         crate::expr::start_statement_clock();
+        crate::types::tz::set_session_zone(self.time_zone());
         let _armed = interrupt::arm(&self.cancel, self.settings.statement_timeout());
         let command = |tag: &str| {
             Ok(StatementResult::Command {
@@ -800,7 +807,7 @@ impl Session {
                 command("SET")
             }
             Statement::SetTimeZone { local, value } => {
-                let value = setting_value(std::slice::from_ref(value))?;
+                let value = time_zone_value(value)?;
                 self.set("timezone", value.as_deref(), *local)?;
                 command("SET")
             }
@@ -1174,6 +1181,40 @@ fn find_savepoint(savepoints: &[Savepoint], name: &str) -> Result<usize> {
 
 /// The text of a SET value list: identifiers and literals as written, joined by `, ` (the
 /// form `search_path` takes); `None` for DEFAULT.
+/// The value of `SET TIME ZONE x`: `LOCAL` and `DEFAULT` reset it; an interval
+/// (`INTERVAL '+05:30' HOUR TO MINUTE`) is hours east of UTC, as a number is.
+fn time_zone_value(value: &sqlparser::ast::Expr) -> Result<Option<String>> {
+    use sqlparser::ast::{Expr, Value as V};
+    match value {
+        Expr::Identifier(i)
+            if i.quote_style.is_none()
+                && (i.value.eq_ignore_ascii_case("local")
+                    || i.value.eq_ignore_ascii_case("default")) =>
+        {
+            Ok(None)
+        }
+        Expr::Interval(iv) => {
+            let Expr::Value(V::SingleQuotedString(text)) = iv.value.as_ref() else {
+                return Err(Error::invalid(
+                    "22023",
+                    format!("invalid value for parameter \"TimeZone\": \"{iv}\""),
+                ));
+            };
+            let interval = crate::types::interval::parse_interval(text)?;
+            if interval.months != 0 || interval.days != 0 {
+                return Err(Error::invalid(
+                    "22023",
+                    "invalid interval value for time zone: day not allowed",
+                ));
+            }
+            #[allow(clippy::cast_precision_loss)]
+            let hours = interval.micros as f64 / 3_600_000_000.0;
+            Ok(Some(hours.to_string()))
+        }
+        other => setting_value(std::slice::from_ref(other)),
+    }
+}
+
 fn setting_value(values: &[sqlparser::ast::Expr]) -> Result<Option<String>> {
     use sqlparser::ast::{Expr, Value as V};
     let mut parts = Vec::new();

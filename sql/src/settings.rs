@@ -325,8 +325,39 @@ fn normalize(name: &str, value: &str) -> Result<String> {
             }
         },
         "transaction_isolation" | "default_transaction_isolation" => lower,
+        "timezone" => time_zone(value)?,
         _ => value.to_string(),
     })
+}
+
+/// The stored form of a `TimeZone` value: a number is hours east of UTC (SQL's
+/// `SET TIME ZONE 5`), stored as the POSIX string PostgreSQL shows (`<+05>-05`); anything else
+/// must name a zone of the tz database (spelled as its file) or be a POSIX string.
+fn time_zone(value: &str) -> Result<String> {
+    let invalid = || {
+        Error::invalid(
+            "22023",
+            format!("invalid value for parameter \"TimeZone\": \"{value}\""),
+        )
+    };
+    let trimmed = value.trim();
+    if let Ok(hours) = trimmed.parse::<f64>() {
+        if !hours.is_finite() || hours.abs() > 168.0 {
+            return Err(invalid());
+        }
+        #[allow(clippy::cast_possible_truncation)]
+        let secs = (hours * 3600.0).round() as i32;
+        let east = crate::types::tz::format_offset(secs);
+        let west = crate::types::tz::format_offset(-secs);
+        return Ok(format!("<{east}>{west}"));
+    }
+    match crate::types::tz::zone(trimmed) {
+        Ok(zone) => Ok(zone.name().to_string()),
+        Err(crate::types::tz::ZoneError::NoDatabase(message)) => {
+            Err(Error::invalid("58P01", message))
+        }
+        Err(crate::types::tz::ZoneError::Unknown) => Err(invalid()),
+    }
 }
 
 fn unrecognized(name: &str) -> Error {

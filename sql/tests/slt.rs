@@ -206,6 +206,8 @@ fn slt_scripts() {
         .expect("tests/slt exists")
         .map(|e| e.expect("dir entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "slt"))
+        // SLT_FILTER=name runs only the files whose name contains `name`.
+        .filter(|p| std::env::var("SLT_FILTER").map_or(true, |f| p.to_string_lossy().contains(&f)))
         .collect();
     paths.sort();
     assert!(!paths.is_empty(), "no .slt files in {}", dir.display());

@@ -46,6 +46,7 @@ use vdb_sql::{Session, StatementResult};
 
 use crate::server::Shared;
 use crate::values::{decode_param, put_field, type_size};
+use vdb_sql::types::tz::{with_session_zone, Zone};
 use vdb_sql::types::{type_from_oid, type_modifier, type_oid};
 
 /// The handlers of one connection (pgwire asks for each of them through
@@ -435,16 +436,19 @@ fn pg_type(ty: &Type) -> PgType {
     PgType::from_oid(type_oid(ty)).unwrap_or(PgType::TEXT)
 }
 
-/// A DataRow of `row` with each column in the format of `fields`.
-fn data_row(row: &[Value], fields: &[FieldInfo]) -> DataRow {
+/// A DataRow of `row` with each column in the format of `fields` (timestamptz text in the
+/// session's time zone `zone`).
+fn data_row(row: &[Value], fields: &[FieldInfo], zone: &Arc<Zone>) -> DataRow {
     let mut data = BytesMut::new();
-    for (i, value) in row.iter().enumerate() {
-        let binary = fields
-            .get(i)
-            .filter(|f| f.format() == FieldFormat::Binary)
-            .map(FieldInfo::datatype);
-        put_field(&mut data, value, binary);
-    }
+    with_session_zone(zone, || {
+        for (i, value) in row.iter().enumerate() {
+            let binary = fields
+                .get(i)
+                .filter(|f| f.format() == FieldFormat::Binary)
+                .map(FieldInfo::datatype);
+            put_field(&mut data, value, binary);
+        }
+    });
     DataRow::new(data, i16::try_from(row.len()).unwrap_or(i16::MAX))
 }
 
@@ -489,7 +493,8 @@ impl SimpleQueryHandler for Connection {
                 .await?;
         } else {
             let cancel = cancel_receiver(client).await;
-            let run = self.with_session(move |session| session.execute_script(&sql));
+            let run = self
+                .with_session(move |session| (session.execute_script(&sql), session.time_zone()));
             let outcome = match cancel {
                 Some(cancel) => match select(Box::pin(run), cancel).await {
                     Either::Left((outcome, _)) => outcome,
@@ -506,14 +511,14 @@ impl SimpleQueryHandler for Connection {
                 None => run.await,
             };
             match outcome {
-                Ok((results, error)) => {
+                Ok(((results, error), zone)) => {
                     for result in results {
                         if let StatementResult::CopyIn(copy) = result {
                             self.start_copy_in(client, copy, false).await?;
                             // CopyDone or CopyFail ends the query; ReadyForQuery follows them.
                             return Ok(());
                         }
-                        send_result(client, result).await?;
+                        send_result(client, result, &zone).await?;
                     }
                     if let Some(e) = error {
                         client
@@ -553,7 +558,11 @@ impl SimpleQueryHandler for Connection {
 }
 
 /// Sends one statement's result of a simple query.
-async fn send_result<C>(client: &mut C, result: StatementResult) -> PgWireResult<()>
+async fn send_result<C>(
+    client: &mut C,
+    result: StatementResult,
+    zone: &Arc<Zone>,
+) -> PgWireResult<()>
 where
     C: Sink<PgWireBackendMessage> + Unpin + Send,
     C::Error: Debug,
@@ -570,7 +579,7 @@ where
             let n = rows.len();
             for row in &rows {
                 client
-                    .feed(PgWireBackendMessage::DataRow(data_row(row, &fields)))
+                    .feed(PgWireBackendMessage::DataRow(data_row(row, &fields, zone)))
                     .await?;
             }
             let tag = tag.unwrap_or_else(|| format!("SELECT {n}"));
@@ -901,15 +910,21 @@ impl ExtendedQueryHandler for Connection {
         // pgwire's Execute handling races this future against a CancelRequest and drops it
         // when the cancel wins; dropping it cancels the statement (`CancelOnDrop`).
         let outcome = self
-            .with_session(move |session| session.execute_bound(&prepared.statement, &params))
+            .with_session(move |session| {
+                (
+                    session.execute_bound(&prepared.statement, &params),
+                    session.time_zone(),
+                )
+            })
             .await?;
+        let (outcome, zone) = outcome;
         match outcome.map_err(|e| sql_error(&e))? {
             StatementResult::Rows { columns, rows, tag } => {
                 let fields = Arc::new(fields(&columns, &result_format));
                 let encoded = fields.clone();
                 let rows = stream::iter(
                     rows.into_iter()
-                        .map(move |row| Ok(data_row(&row, &encoded))),
+                        .map(move |row| Ok(data_row(&row, &encoded, &zone))),
                 );
                 let mut response = QueryResponse::new(fields, rows);
                 // pgwire appends the count of rows it sent: `INSERT 0` + ` n`.

@@ -24,6 +24,7 @@ mod sets;
 mod temporal;
 mod text;
 mod to_char_number;
+mod to_timestamp;
 
 pub use sets::{expand as expand_set, JsonEachPart};
 pub use temporal::start_statement_clock;
@@ -104,9 +105,19 @@ pub enum Builtin {
     ToChar,
     Age,
     MakeDate,
+    MakeTime,
     MakeTimestamp,
+    /// `make_timestamptz(y, m, d, h, mi, s [, zone])`: wall-clock time in the zone (or session's).
+    MakeTimestampTz,
     MakeInterval,
     ToTimestamp,
+    /// `to_timestamp(text, format)` (`date` false) or `to_date(text, format)`.
+    ParseFormatted {
+        date: bool,
+    },
+    IsFinite,
+    /// `date_bin(stride, source, origin)`.
+    DateBin,
     JustifyDays,
     JustifyHours,
     JustifyInterval,

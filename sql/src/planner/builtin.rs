@@ -385,7 +385,11 @@ pub(super) fn precision_cast(data_type: &ast::DataType, cast: Typed) -> Typed {
 /// `ts AT TIME ZONE zone`: timestamptz becomes timestamp (local time there), timestamp becomes
 /// timestamptz (read as local time there).
 pub(super) fn at_time_zone(scope: &Scope, ts: &ast::Expr, zone: &ast::Expr) -> Result<Typed> {
-    let t = bind(ts, scope)?;
+    zone_call(bind(ts, scope)?, bind(zone, scope)?)
+}
+
+/// `timezone(zone, ts)`, the function behind `AT TIME ZONE`.
+pub(super) fn zone_call(t: Typed, z: Typed) -> Result<Typed> {
     let (t, result) = match t.ty.clone() {
         Some(Type::TimestampTz) | None => (to(t, &Type::TimestampTz)?, Type::Timestamp),
         Some(Type::Date) => (to(t, &Type::TimestampTz)?, Type::Timestamp),
@@ -397,7 +401,6 @@ pub(super) fn at_time_zone(scope: &Scope, ts: &ast::Expr, zone: &ast::Expr) -> R
             )))
         }
     };
-    let z = bind(zone, scope)?;
     let z = match z.ty {
         Some(Type::Interval) => z.expr,
         _ => text_arg("timezone", z)?,

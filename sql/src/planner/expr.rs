@@ -133,7 +133,10 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
         E::TypedString { data_type, value } => {
             let ty = sql_type(data_type)?;
             let v = types::cast(Value::Text(value.clone()), &ty)?;
-            Ok(Typed::new(Expr::Literal(v), ty))
+            Ok(builtin::precision_cast(
+                data_type,
+                Typed::new(Expr::Literal(v), ty),
+            ))
         }
         E::Nested(inner) => bind(inner, scope),
         E::BinaryOp { left, op, right } => match (row_items(left), row_items(right)) {

@@ -94,7 +94,8 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
         return Ok(call);
     }
     let mut args = Vec::new();
-    for arg in &list.args {
+    let positional = named_arguments(&name, &list.args)?;
+    for arg in positional.as_ref().unwrap_or(&list.args) {
         match arg {
             ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => args.push(bind(e, scope)?),
             _ => return Err(Error::Unsupported(format!("function argument {arg}"))),
@@ -462,4 +463,88 @@ pub(super) fn set_function(name: &str, mut args: Vec<Typed>) -> Result<Option<Ty
         _ => return crate::planner::builtin::compat_set_function(&name, &mut args),
     };
     t.map(Some)
+}
+
+/// The parameter names and defaults of the built-in functions that take named arguments
+/// (`make_interval(years => 1, days => 3)`).
+fn parameters(name: &str) -> Option<&'static [(&'static str, &'static str)]> {
+    match name {
+        "make_interval" => Some(&[
+            ("years", "0"),
+            ("months", "0"),
+            ("weeks", "0"),
+            ("days", "0"),
+            ("hours", "0"),
+            ("mins", "0"),
+            ("secs", "0.0"),
+        ]),
+        _ => None,
+    }
+}
+
+/// A call with named arguments rewritten to positional ones (defaults filling the gaps), or
+/// `None` if it has none. Unknown or repeated names fail as in PostgreSQL (42883, 42601).
+fn named_arguments(name: &str, args: &[ast::FunctionArg]) -> Result<Option<Vec<ast::FunctionArg>>> {
+    if !args
+        .iter()
+        .any(|a| matches!(a, ast::FunctionArg::Named { .. }))
+    {
+        return Ok(None);
+    }
+    let Some(params) = parameters(name) else {
+        return Err(Error::Unsupported(format!(
+            "named arguments of function {name}"
+        )));
+    };
+    let mut slots: Vec<Option<ast::Expr>> = vec![None; params.len()];
+    let mut named_seen = false;
+    for (i, arg) in args.iter().enumerate() {
+        let (at, expr) = match arg {
+            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) if !named_seen => (i, e),
+            ast::FunctionArg::Named {
+                name: param,
+                arg: ast::FunctionArgExpr::Expr(e),
+                ..
+            } => {
+                named_seen = true;
+                let wanted = param.value.to_lowercase();
+                let at = params
+                    .iter()
+                    .position(|(p, _)| *p == wanted)
+                    .ok_or_else(|| {
+                        Error::undefined_function(format!(
+                            "function {name} has no parameter named {wanted}"
+                        ))
+                    })?;
+                (at, e)
+            }
+            _ => {
+                return Err(Error::invalid(
+                    "42601",
+                    "positional argument cannot follow named argument",
+                ))
+            }
+        };
+        let slot = slots.get_mut(at).ok_or_else(|| {
+            Error::undefined_function(format!("function {name} has too many arguments"))
+        })?;
+        if slot.replace(expr.clone()).is_some() {
+            return Err(Error::invalid(
+                "42601",
+                format!("argument name \"{}\" used more than once", params[at].0),
+            ));
+        }
+    }
+    Ok(Some(
+        slots
+            .into_iter()
+            .zip(params)
+            .map(|(slot, (_, default))| {
+                let expr = slot.unwrap_or_else(|| {
+                    ast::Expr::Value(ast::Value::Number((*default).to_string(), false))
+                });
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(expr))
+            })
+            .collect(),
+    ))
 }

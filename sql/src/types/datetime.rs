@@ -1,13 +1,17 @@
 //! Dates, times and timestamps: PostgreSQL's input syntax (ISO dates, `T` or space before the
-//! time, zone offsets `+02`, `-05:30`, `Z` and the abbreviations UTC/GMT, and `infinity`), its
-//! output in DateStyle ISO with TimeZone UTC, and the calendar arithmetic the operators and
-//! functions share (month addition with day clamping, field extraction, truncation).
+//! time, zone offsets `+02`, `-05:30`, `Z`, abbreviations such as `EST` and zone names such as
+//! `America/New_York`, and `infinity`/`epoch`/`today`), its output in DateStyle ISO in the
+//! session's TimeZone, and the calendar arithmetic the operators and functions share (month
+//! addition with day clamping, field extraction, truncation).
 //!
 //! Values are counted from PostgreSQL's epoch 2000-01-01: days for `date`, microseconds for
-//! `timestamp`/`timestamptz` (UTC for the latter, so the session zone UTC prints them as
-//! stored), microseconds since midnight for `time`. `±infinity` timestamps are `i64::MAX/MIN`.
+//! `timestamp`/`timestamptz` (UTC for the latter; [`to_local`] and [`from_local`] convert
+//! through the session zone of [`super::tz`]), microseconds since midnight for `time`.
+//! `±infinity` timestamps are `i64::MAX/MIN`.
 
 use vdb_engine::value::MICROS_PER_DAY;
+
+use super::tz;
 
 /// Days between 1970-01-01 and PostgreSQL's epoch 2000-01-01.
 pub const PG_EPOCH_DAYS: i64 = 10_957;
@@ -26,6 +30,8 @@ const MAX_TS_DAYS: i64 = 106_741_026;
 pub enum ParseError {
     Syntax,
     Range,
+    /// A zone name (`Area/City`) that the tz database does not know (22023).
+    UnknownZone,
 }
 
 type Parsed<T> = Result<T, ParseError>;
@@ -93,6 +99,8 @@ pub fn parse_date(t: &str) -> Parsed<i32> {
     match t.to_ascii_lowercase().as_str() {
         "epoch" => return Ok(-10_957),
         "today" | "now" => return Ok(today()),
+        "tomorrow" => return Ok(today().saturating_add(1)),
+        "yesterday" => return Ok(today().saturating_sub(1)),
         "infinity" | "+infinity" => return Ok(i32::MAX),
         "-infinity" => return Ok(i32::MIN),
         _ => {}
@@ -129,12 +137,34 @@ fn date_days(t: &str) -> Parsed<i64> {
     Ok(days)
 }
 
-/// Today's date (UTC) as days since 2000-01-01.
+/// Today's date in the session zone, as days since 2000-01-01.
 fn today() -> i32 {
-    let secs = std::time::SystemTime::now()
+    i32::try_from(to_local(now_utc()).div_euclid(MICROS_PER_DAY)).unwrap_or(0)
+}
+
+/// The current time (microseconds since 2000-01-01 UTC).
+fn now_utc() -> i64 {
+    let since_unix = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    i32::try_from(secs / 86_400).unwrap_or(0) - 10_957
+        .map(|d| i64::try_from(d.as_micros()).unwrap_or(0))
+        .unwrap_or(0);
+    since_unix - PG_EPOCH_DAYS * MICROS_PER_DAY
+}
+
+/// The session zone's wall-clock time of a `timestamptz` (±infinity unchanged).
+pub fn to_local(ts: i64) -> i64 {
+    if ts == TS_INFINITY || ts == TS_NEG_INFINITY {
+        return ts;
+    }
+    tz::session_zone().utc_to_local(ts)
+}
+
+/// The `timestamptz` of a wall-clock time in the session zone (±infinity unchanged).
+pub fn from_local(local: i64) -> i64 {
+    if local == TS_INFINITY || local == TS_NEG_INFINITY {
+        return local;
+    }
+    tz::session_zone().local_to_utc(local)
 }
 
 fn iso_ymd(t: &str) -> Parsed<(i64, i64, i64)> {
@@ -234,12 +264,17 @@ pub fn parse_time(t: &str) -> Parsed<i64> {
     if !frac.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ParseError::Syntax);
     }
-    let mut frac_micros: i64 = format!("{:0<6}", &frac[..frac.len().min(6)])
-        .parse()
-        .map_err(|_| ParseError::Syntax)?;
-    if frac.as_bytes().get(6).is_some_and(|d| *d >= b'5') {
-        frac_micros += 1;
-    }
+    // As PostgreSQL: the fraction read as a double, times a million, rounded half to even.
+    let frac_micros = if frac.is_empty() {
+        0
+    } else {
+        let f: f64 = format!("0.{frac}")
+            .parse()
+            .map_err(|_| ParseError::Syntax)?;
+        #[allow(clippy::cast_possible_truncation)]
+        let micros = (f * 1e6).round_ties_even() as i64;
+        micros
+    };
     if h > 24 || m > 59 || s > 60 {
         return Err(ParseError::Range);
     }
@@ -279,17 +314,63 @@ fn split_zone(t: &str) -> Parsed<(&str, Option<i64>)> {
     Ok((rest.trim_end(), Some(sign * (h * 3600 + m * 60 + s))))
 }
 
-/// Parses a timestamp: `YYYY-MM-DD[( |T)HH:MM[:SS[.f]]][zone]`, or `infinity`/`epoch`.
+/// A zone written after a timestamp.
+enum WrittenZone {
+    /// Seconds east of UTC.
+    Offset(i64),
+    Named(std::sync::Arc<tz::Zone>),
+}
+
+/// Splits a trailing zone name or abbreviation (`America/New_York`, `EST`) off a timestamp.
+fn split_named_zone(t: &str) -> Parsed<(&str, Option<WrittenZone>)> {
+    let Some((rest, last)) = t.rsplit_once(' ') else {
+        return Ok((t, None));
+    };
+    let lower = last.to_ascii_lowercase();
+    let starts_alpha = last.bytes().next().is_some_and(|b| b.is_ascii_alphabetic());
+    if !starts_alpha || matches!(lower.as_str(), "bc" | "ad" | "am" | "pm") {
+        return Ok((t, None));
+    }
+    match tz::zone_or_abbreviation(last) {
+        Ok(zone) => Ok((rest.trim_end(), Some(WrittenZone::Named(zone)))),
+        Err(_) if last.contains('/') => Err(ParseError::UnknownZone),
+        Err(_) => Err(ParseError::Syntax),
+    }
+}
+
+/// The timestamp of a special input word (`epoch`, `infinity`, `now`, `today`, ...), whose
+/// local forms count in the session zone for `timestamptz`.
+fn special_timestamp(word: &str, with_zone: bool) -> Option<i64> {
+    let day = |offset: i64| {
+        let local = (i64::from(today()) + offset) * MICROS_PER_DAY;
+        if with_zone {
+            from_local(local)
+        } else {
+            local
+        }
+    };
+    Some(match word {
+        "epoch" => -PG_EPOCH_DAYS * MICROS_PER_DAY,
+        "infinity" | "+infinity" => TS_INFINITY,
+        "-infinity" => TS_NEG_INFINITY,
+        "now" if with_zone => now_utc(),
+        "now" => to_local(now_utc()),
+        "today" => day(0),
+        "tomorrow" => day(1),
+        "yesterday" => day(-1),
+        _ => return None,
+    })
+}
+
+/// Parses a timestamp: `YYYY-MM-DD[( |T)HH:MM[:SS[.f]]][zone]`, or a special word.
 /// For `timestamp` (`with_zone` false) a zone is accepted and ignored, as PostgreSQL does;
-/// for `timestamptz` it is subtracted to give UTC (no zone means the session's, UTC).
+/// for `timestamptz` it gives the UTC instant (no zone means the session's).
 pub fn parse_timestamp(t: &str, with_zone: bool) -> Parsed<i64> {
     let t = t.trim();
-    match t.to_ascii_lowercase().as_str() {
-        "epoch" => return Ok(-10_957 * MICROS_PER_DAY),
-        "infinity" | "+infinity" => return Ok(TS_INFINITY),
-        "-infinity" => return Ok(TS_NEG_INFINITY),
-        _ => {}
+    if let Some(ts) = special_timestamp(&t.to_ascii_lowercase(), with_zone) {
+        return Ok(ts);
     }
+    let (t, named) = split_named_zone(t)?;
     let (date, time) = match t.find([' ', 'T', 't']) {
         Some(at) if at >= 8 => (&t[..at], t[at + 1..].trim()),
         _ => (t, ""),
@@ -314,10 +395,17 @@ pub fn parse_timestamp(t: &str, with_zone: bool) -> Parsed<i64> {
     } else {
         parse_time(time)?
     };
-    let mut ts = days * MICROS_PER_DAY + micros;
-    if with_zone {
-        ts -= offset.unwrap_or(0) * 1_000_000;
+    let local = days * MICROS_PER_DAY + micros;
+    check_timestamp(local).ok_or(ParseError::Range)?;
+    if !with_zone {
+        return Ok(local);
     }
+    let zone = offset.map(WrittenZone::Offset).or(named);
+    let ts = match zone {
+        Some(WrittenZone::Offset(off)) => local - off * 1_000_000,
+        Some(WrittenZone::Named(z)) => z.local_to_utc(local),
+        None => from_local(local),
+    };
     check_timestamp(ts).ok_or(ParseError::Range)
 }
 
@@ -333,6 +421,11 @@ pub fn check_timestamp(ts: i64) -> Option<i64> {
 /// Parses `HH:MM[:SS[.f]]` with an optional (ignored) zone, for `time`.
 pub fn parse_time_of_day(t: &str) -> Parsed<i64> {
     let t = t.trim();
+    match t.to_ascii_lowercase().as_str() {
+        "allballs" => return Ok(0),
+        "now" => return Ok(to_local(now_utc()).rem_euclid(MICROS_PER_DAY)),
+        _ => {}
+    }
     // A full timestamp is accepted too: its time part is taken.
     let time = match t.find(' ') {
         Some(at) if t[..at].contains('-') => t[at + 1..].trim(),
@@ -373,19 +466,29 @@ pub fn format_time(micros: i64) -> String {
     out
 }
 
-/// `YYYY-MM-DD HH:MM:SS[.f]` (and `+00` for timestamptz, whose session zone is UTC).
+/// `YYYY-MM-DD HH:MM:SS[.f]`, and for timestamptz the wall-clock time in the session zone
+/// followed by its offset (`-05`, `+05:30`).
 pub fn format_timestamp(ts: i64, with_zone: bool) -> String {
     match ts {
         TS_INFINITY => return "infinity".into(),
         TS_NEG_INFINITY => return "-infinity".into(),
         _ => {}
     }
+    if with_zone {
+        let offset = tz::session_zone().offset_at_utc(ts);
+        let local = ts.saturating_add(i64::from(offset) * 1_000_000);
+        let text = format_timestamp(local, false);
+        let zone = tz::format_offset(offset);
+        return match text.strip_suffix(" BC") {
+            Some(ad) => format!("{ad}{zone} BC"),
+            None => format!("{text}{zone}"),
+        };
+    }
     let days = ts.div_euclid(MICROS_PER_DAY);
     let micros = ts.rem_euclid(MICROS_PER_DAY);
     let (y, m, d) = pg_civil(days);
     let (y, bc) = year_text(y);
-    let zone = if with_zone { "+00" } else { "" };
-    format!("{y:04}-{m:02}-{d:02} {}{zone}{bc}", format_time(micros))
+    format!("{y:04}-{m:02}-{d:02} {}{bc}", format_time(micros))
 }
 
 /// The broken-down fields of a timestamp.

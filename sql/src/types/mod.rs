@@ -16,6 +16,7 @@ pub mod datetime;
 pub mod interval;
 pub mod json;
 mod oid;
+pub mod tz;
 pub mod uuid;
 
 use bigdecimal::{BigDecimal, RoundingMode, ToPrimitive};
@@ -280,7 +281,7 @@ pub fn cast(value: Value, to: &Type) -> Result<Value> {
     }
 }
 
-/// A date to another type: midnight for timestamps (UTC for timestamptz).
+/// A date to another type: midnight for timestamps (in the session zone for timestamptz).
 fn cast_date(d: i32, to: &Type) -> Result<Value> {
     let ts = match d {
         i32::MAX => datetime::TS_INFINITY,
@@ -290,25 +291,45 @@ fn cast_date(d: i32, to: &Type) -> Result<Value> {
     match to {
         Type::Date => Ok(Value::Date(d)),
         Type::Timestamp => Ok(Value::Timestamp(ts)),
-        Type::TimestampTz => Ok(Value::TimestampTz(ts)),
+        Type::TimestampTz => Ok(Value::TimestampTz(datetime::from_local(ts))),
         t if t.is_text() => fit_text(format_date(d), t),
         t => cannot_cast(&Type::Date, t),
     }
 }
 
-/// A timestamp (`from` says which kind) to another type; the session zone is UTC, so the
-/// two kinds convert without shifting.
+/// A timestamp (`from` says which kind) to another type; the two kinds convert through the
+/// session zone's wall-clock time, which is also what a timestamptz's date and time are.
 fn cast_timestamp(ts: i64, from: &Type, to: &Type) -> Result<Value> {
+    let with_zone = from == &Type::TimestampTz;
+    if let (true, Type::TimestampTz) | (false, Type::Timestamp) = (with_zone, to) {
+        return Ok(if with_zone {
+            Value::TimestampTz(ts)
+        } else {
+            Value::Timestamp(ts)
+        });
+    }
+    if to.is_text() {
+        return fit_text(format_timestamp(ts, with_zone), to);
+    }
+    let local = if with_zone {
+        datetime::to_local(ts)
+    } else {
+        ts
+    };
+    let utc = |local: i64| {
+        datetime::check_timestamp(datetime::from_local(local))
+            .ok_or_else(|| Error::invalid("22008", "timestamp out of range"))
+    };
+    let ts = local;
     match to {
         Type::Timestamp => Ok(Value::Timestamp(ts)),
-        Type::TimestampTz => Ok(Value::TimestampTz(ts)),
+        Type::TimestampTz => Ok(Value::TimestampTz(utc(ts)?)),
         Type::Date => Ok(Value::Date(match ts {
             datetime::TS_INFINITY => i32::MAX,
             datetime::TS_NEG_INFINITY => i32::MIN,
             ts => i32::try_from(ts.div_euclid(MICROS_PER_DAY)).unwrap_or(i32::MAX),
         })),
         Type::Time => Ok(Value::Time(ts.rem_euclid(MICROS_PER_DAY))),
-        t if t.is_text() => fit_text(format_timestamp(ts, from == &Type::TimestampTz), t),
         t => cannot_cast(from, t),
     }
 }
@@ -429,6 +450,13 @@ fn datetime_failure(e: ParseError, type_name: &str, s: &str) -> Error {
     match e {
         ParseError::Range => Error::DatetimeOutOfRange(s.to_string()),
         ParseError::Syntax => datetime_error(type_name, s),
+        ParseError::UnknownZone => {
+            let zone = s.trim().rsplit(' ').next().unwrap_or_default();
+            Error::invalid(
+                "22023",
+                format!("time zone \"{}\" not recognized", zone.to_lowercase()),
+            )
+        }
     }
 }
 

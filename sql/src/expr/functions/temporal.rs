@@ -3,7 +3,9 @@
 //! now, current_date, date_trunc, date_part/extract, to_char, age, make_date,
 //! make_timestamp, make_interval, to_timestamp and justify_*.
 //!
-//! The session time zone is UTC, so `timestamptz` values compute exactly like `timestamp`.
+//! A `timestamptz` is a UTC instant; its fields, truncation and day/month arithmetic work on
+//! its wall-clock time in the session zone (`dt::to_local` / `dt::from_local`), as in
+//! PostgreSQL, so `+ interval '1 day'` across a DST change keeps the time of day.
 
 use bigdecimal::{BigDecimal, RoundingMode};
 use vdb_engine::value::{Interval, Numeric, Value, MICROS_PER_DAY};
@@ -15,6 +17,7 @@ use crate::types::datetime::{
     pg_days, TS_INFINITY, TS_NEG_INFINITY,
 };
 use crate::types::interval::{self as iv, out_of_range};
+use crate::types::tz;
 
 fn ts_range() -> Error {
     Error::invalid("22008", "timestamp out of range")
@@ -36,6 +39,24 @@ pub(crate) fn ts_plus_interval(ts: i64, i: &Interval, negate: bool) -> Result<i6
         .and_then(|d| ts.checked_add(d))
         .and_then(|t| t.checked_add(i.micros))
         .ok_or_else(ts_range)?;
+    check_timestamp(ts).ok_or_else(ts_range)
+}
+
+/// PostgreSQL's `timestamptz + interval`: months and days move the wall-clock time in the
+/// session zone (so a day across a DST change keeps the time of day), the rest is absolute.
+pub(crate) fn tstz_plus_interval(ts: i64, i: &Interval, negate: bool) -> Result<i64> {
+    if !is_finite(ts) {
+        return Ok(ts);
+    }
+    let i = if negate { iv::negate(i)? } else { *i };
+    let ts = if i.months == 0 && i.days == 0 {
+        ts
+    } else {
+        let calendar = Interval { micros: 0, ..i };
+        let local = ts_plus_interval(dt::to_local(ts), &calendar, false)?;
+        dt::from_local(local)
+    };
+    let ts = ts.checked_add(i.micros).ok_or_else(ts_range)?;
     check_timestamp(ts).ok_or_else(ts_range)
 }
 
@@ -86,7 +107,7 @@ pub(super) fn binary(op: BinaryOp, l: &Value, r: &Value) -> Option<Result<Value>
         (Add, Date(d), Time(t)) => Ok(Timestamp(date_ts(*d).saturating_add(*t))),
         (Add, Time(_), Date(_)) => return binary(Add, r, l),
         (Add | Sub, Timestamp(t), Iv(i)) => ts_plus_interval(*t, i, sub).map(Timestamp),
-        (Add | Sub, TimestampTz(t), Iv(i)) => ts_plus_interval(*t, i, sub).map(TimestampTz),
+        (Add | Sub, TimestampTz(t), Iv(i)) => tstz_plus_interval(*t, i, sub).map(TimestampTz),
         (Sub, Timestamp(a), Timestamp(b)) | (Sub, TimestampTz(a), TimestampTz(b)) => {
             ts_minus(*a, *b)
         }
@@ -140,9 +161,21 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
     Some(match b {
         Builtin::Now => Ok(Value::TimestampTz(now_micros())),
         Builtin::CurrentDate => Ok(Value::Date(
-            i32::try_from(now_micros().div_euclid(MICROS_PER_DAY)).unwrap_or(0),
+            i32::try_from(dt::to_local(now_micros()).div_euclid(MICROS_PER_DAY)).unwrap_or(0),
         )),
-        Builtin::DateTrunc => date_trunc(text_arg(first).unwrap_or_default(), args.get(1)),
+        Builtin::DateTrunc => match args.get(2) {
+            // date_trunc(unit, timestamptz, zone): truncated in that zone's wall-clock time.
+            Some(Value::Text(name)) => match tz::zone_or_abbreviation(name.trim()) {
+                Ok(zone) => tz::with_session_zone(&zone, || {
+                    date_trunc(text_arg(first).unwrap_or_default(), args.get(1))
+                }),
+                Err(_) => Err(Error::invalid(
+                    "22023",
+                    format!("time zone \"{name}\" not recognized"),
+                )),
+            },
+            _ => date_trunc(text_arg(first).unwrap_or_default(), args.get(1)),
+        },
         Builtin::DatePart { numeric } => {
             date_part(text_arg(first).unwrap_or_default(), args.get(1), numeric)
         }
@@ -154,6 +187,18 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         Builtin::MakeDate => make_date(args),
         Builtin::MakeTimestamp => make_timestamp(args),
         Builtin::MakeInterval => make_interval(args),
+        Builtin::MakeTime => make_time(args),
+        Builtin::MakeTimestampTz => make_timestamptz(args),
+        Builtin::ParseFormatted { date } => match (text_arg(first), text_arg(args.get(1))) {
+            (Some(text), Some(fmt)) => super::to_timestamp::parse(text, fmt, date),
+            _ => Err(bad_args(b, args)),
+        },
+        Builtin::IsFinite => Ok(Value::Bool(match first {
+            Some(Value::Date(d)) => *d != i32::MAX && *d != i32::MIN,
+            Some(Value::Timestamp(t) | Value::TimestampTz(t)) => is_finite(*t),
+            _ => true,
+        })),
+        Builtin::DateBin => date_bin(args),
         Builtin::ToTimestamp => match number(first.unwrap_or(&Value::Null)) {
             Some(f) if f.is_nan() => Err(Error::invalid("22008", "timestamp cannot be NaN")),
             Some(f) if f.is_infinite() => Ok(Value::TimestampTz(if f > 0.0 {
@@ -195,57 +240,41 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
     })
 }
 
-/// `AT TIME ZONE`: the zone is UTC/GMT/Z, a fixed offset `+05:30` (POSIX sign, as PostgreSQL
-/// reads text zones: west of UTC), or an interval (east of UTC); names from the tz database
-/// are not supported.
+/// `AT TIME ZONE` / `timezone(zone, ts)`: a timestamptz becomes the wall-clock time in the
+/// zone, a timestamp is read as wall-clock time there. The zone is an interval (east of UTC),
+/// an abbreviation (`EST`), a tz database name or a POSIX string (`+05` is west of UTC, as
+/// PostgreSQL reads text zones).
 fn at_time_zone(ts: Option<&Value>, zone: Option<&Value>) -> Result<Value> {
-    let offset = match zone {
-        Some(Value::Interval(i)) if i.months == 0 && i.days == 0 => i.micros,
+    let zone = match zone {
+        Some(Value::Interval(i)) if i.months == 0 && i.days == 0 => {
+            let secs = i32::try_from(i.micros / 1_000_000).map_err(|_| ts_range())?;
+            std::sync::Arc::new(tz::Zone::fixed("", secs))
+        }
         Some(Value::Interval(_)) => {
             return Err(Error::invalid(
                 "22023",
                 "interval time zone must not include months or days",
             ))
         }
-        Some(Value::Text(name)) => zone_offset(name).ok_or_else(|| {
-            Error::invalid("22023", format!("time zone \"{name}\" not recognized"))
+        Some(Value::Text(name)) => tz::zone_or_abbreviation(name.trim()).map_err(|e| match e {
+            tz::ZoneError::NoDatabase(msg) => Error::invalid("58P01", msg),
+            tz::ZoneError::Unknown => {
+                Error::invalid("22023", format!("time zone \"{name}\" not recognized"))
+            }
         })?,
         _ => return Ok(Value::Null),
     };
     Ok(match ts {
         Some(Value::TimestampTz(t)) if is_finite(*t) => {
-            Value::Timestamp(t.checked_add(offset).ok_or_else(ts_range)?)
+            Value::Timestamp(check_timestamp(zone.utc_to_local(*t)).ok_or_else(ts_range)?)
         }
         Some(Value::TimestampTz(t)) => Value::Timestamp(*t),
         Some(Value::Timestamp(t)) if is_finite(*t) => {
-            Value::TimestampTz(t.checked_sub(offset).ok_or_else(ts_range)?)
+            Value::TimestampTz(check_timestamp(zone.local_to_utc(*t)).ok_or_else(ts_range)?)
         }
         Some(Value::Timestamp(t)) => Value::TimestampTz(*t),
         _ => Value::Null,
     })
-}
-
-/// The offset east of UTC, in microseconds, of a zone text vdb knows.
-fn zone_offset(name: &str) -> Option<i64> {
-    let n = name.trim().to_ascii_lowercase();
-    if matches!(
-        n.as_str(),
-        "utc" | "gmt" | "z" | "zulu" | "etc/utc" | "etc/gmt" | "universal"
-    ) {
-        return Some(0);
-    }
-    let (sign, body) = match n.as_bytes().first()? {
-        b'+' => (1, &n[1..]),
-        b'-' => (-1, &n[1..]),
-        _ => return None,
-    };
-    let (h, m) = body.split_once(':').unwrap_or((body, "0"));
-    let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
-    if !(0..=15).contains(&h) || !(0..60).contains(&m) {
-        return None;
-    }
-    // A zone written as text follows POSIX: '+05:30' is west of UTC.
-    Some(-sign * (h * 60 + m) * 60_000_000)
 }
 
 /// Rounds to `p` fractional digits of a second, half away from zero, as `timestamp(p)`.
@@ -305,8 +334,8 @@ fn date_trunc(unit: &str, v: Option<&Value>) -> Result<Value> {
         Some(Value::Timestamp(t)) => dt::trunc(&unit_l, *t)
             .map(Value::Timestamp)
             .ok_or_else(|| unit_error(unit, "timestamp without time zone")),
-        Some(Value::TimestampTz(t)) => dt::trunc(&unit_l, *t)
-            .map(Value::TimestampTz)
+        Some(Value::TimestampTz(t)) => dt::trunc(&unit_l, dt::to_local(*t))
+            .map(|local| Value::TimestampTz(dt::from_local(local)))
             .ok_or_else(|| unit_error(unit, "timestamp with time zone")),
         Some(Value::Interval(i)) => trunc_interval(&unit_l, i)
             .map(Value::Interval)
@@ -359,7 +388,7 @@ fn date_part(unit: &str, v: Option<&Value>, numeric: bool) -> Result<Value> {
     let (part, ty) = match v {
         Some(Value::Date(d)) => (ts_part(&u, date_ts(*d)), "date"),
         Some(Value::Timestamp(t)) => (ts_part(&u, *t), "timestamp without time zone"),
-        Some(Value::TimestampTz(t)) => (ts_part(&u, *t), "timestamp with time zone"),
+        Some(Value::TimestampTz(t)) => (tstz_part(&u, *t), "timestamp with time zone"),
         Some(Value::Time(t)) => (time_part(&u, *t), "time without time zone"),
         Some(Value::Interval(i)) => (interval_part(&u, i), "interval"),
         _ => return Ok(Value::Null),
@@ -406,6 +435,21 @@ fn time_part(u: &str, t: i64) -> Option<Part> {
         return Some(Part::Scaled(i128::from(t), 6));
     }
     time_fields(u, t)
+}
+
+/// A field of a timestamptz: of its wall-clock time in the session zone, except the epoch
+/// (an instant) and the zone fields.
+fn tstz_part(u: &str, ts: i64) -> Option<Part> {
+    if !is_finite(ts) || u == "epoch" {
+        return ts_part(u, ts);
+    }
+    let offset = i64::from(tz::session_zone().offset_at_utc(ts));
+    match u {
+        "timezone" => Some(Part::Int(offset)),
+        "timezone_hour" => Some(Part::Int(offset / 3600)),
+        "timezone_minute" => Some(Part::Int(offset / 60 % 60)),
+        _ => ts_part(u, dt::to_local(ts)),
+    }
 }
 
 fn ts_part(u: &str, ts: i64) -> Option<Part> {
@@ -530,8 +574,20 @@ const DAYS: [&str; 7] = [
 
 /// `to_char(timestamp|date|interval, format)` with the common patterns.
 fn to_char(v: &Value, fmt: &str) -> Result<Value> {
+    // The zone's abbreviation and offset, for TZ and OF (empty for a timestamp).
+    let zone = match v {
+        Value::TimestampTz(t) if is_finite(*t) => {
+            let z = tz::session_zone();
+            (
+                z.abbreviation_at_utc(*t),
+                tz::format_offset(z.offset_at_utc(*t)),
+            )
+        }
+        _ => (String::new(), String::new()),
+    };
     let (ts, interval) = match v {
-        Value::Timestamp(t) | Value::TimestampTz(t) => (*t, None),
+        Value::Timestamp(t) => (*t, None),
+        Value::TimestampTz(t) => (dt::to_local(*t), None),
         Value::Date(d) => (date_ts(*d), None),
         Value::Interval(i) => (i.micros, Some(*i)),
         _ => return Err(Error::Unsupported("to_char of a number".into())),
@@ -620,16 +676,29 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
             ("HH24", num(hour, 2)),
             ("hh24", num(hour, 2)),
             ("HH12", num(hour12, 2)),
+            ("hh12", num(hour12, 2)),
             ("HH", num(hour12, 2)),
             ("hh", num(hour12, 2)),
             ("MI", num(min, 2)),
             ("mi", num(min, 2)),
+            ("SSSSS", (micros / 1_000_000).to_string()),
+            ("SSSS", (micros / 1_000_000).to_string()),
             ("SS", num(sec, 2)),
             ("ss", num(sec, 2)),
             ("MS", num(frac / 1000, 3)),
             ("ms", num(frac / 1000, 3)),
+            ("FF1", num(frac / 100_000, 1)),
+            ("FF2", num(frac / 10_000, 2)),
+            ("FF3", num(frac / 1000, 3)),
+            ("FF4", num(frac / 100, 4)),
+            ("FF5", num(frac / 10, 5)),
+            ("FF6", num(frac, 6)),
             ("US", num(frac, 6)),
             ("us", num(frac, 6)),
+            ("A.M.", if hour < 12 { "A.M." } else { "P.M." }.into()),
+            ("P.M.", if hour < 12 { "A.M." } else { "P.M." }.into()),
+            ("a.m.", if hour < 12 { "a.m." } else { "p.m." }.into()),
+            ("p.m.", if hour < 12 { "a.m." } else { "p.m." }.into()),
             ("AM", if hour < 12 { "AM" } else { "PM" }.into()),
             ("PM", if hour < 12 { "AM" } else { "PM" }.into()),
             ("am", if hour < 12 { "am" } else { "pm" }.into()),
@@ -637,8 +706,11 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
             ("IW", num(iso_week(f.days).1, 2)),
             ("WW", num((day_of_year(f.days) - 1) / 7 + 1, 2)),
             ("Q", ((month - 1) / 3 + 1).to_string()),
-            ("TZ", "UTC".into()),
-            ("tz", "utc".into()),
+            ("TZ", zone.0.to_uppercase()),
+            ("tz", zone.0.to_lowercase()),
+            ("OF", zone.1.clone()),
+            ("CC", num((year + 99).div_euclid(100), 2)),
+            ("J", (f.days + 2_451_545).to_string()),
         ];
         if let Some((p, text)) = patterns.iter().find(|(p, _)| rest_ref.starts_with(p)) {
             out.push_str(text);
@@ -688,7 +760,8 @@ fn ordinal_suffix(n: i64) -> &'static str {
 /// `age(a, b)` (or `age(a)` against today's midnight): a symbolic years/months/days result.
 fn age(args: &[Value]) -> Result<Value> {
     let ts = |v: Option<&Value>| match v {
-        Some(Value::Timestamp(t) | Value::TimestampTz(t)) => Some(*t),
+        Some(Value::Timestamp(t)) => Some(*t),
+        Some(Value::TimestampTz(t)) => Some(dt::to_local(*t)),
         Some(Value::Date(d)) => Some(date_ts(*d)),
         _ => None,
     };
@@ -797,6 +870,81 @@ fn make_timestamp(args: &[Value]) -> Result<Value> {
     #[allow(clippy::cast_possible_truncation)]
     let micros = (h * 60 + mi) * 60_000_000 + (s * 1e6).round() as i64;
     Ok(Value::Timestamp(date_ts(d) + micros))
+}
+
+/// `make_time(hour, min, sec)`.
+fn make_time(args: &[Value]) -> Result<Value> {
+    let h = int_arg(args.first()).unwrap_or(0);
+    let mi = int_arg(args.get(1)).unwrap_or(0);
+    let s = args.get(2).and_then(number).unwrap_or(0.0);
+    let in_range = (0..=23).contains(&h) && (0..=59).contains(&mi) && (0.0..60.0).contains(&s);
+    let exactly_midnight = h == 24 && mi == 0 && s == 0.0;
+    if !in_range && !exactly_midnight {
+        return Err(Error::invalid(
+            "22008",
+            format!("time field value out of range: {h}:{mi:02}:{s:02}"),
+        ));
+    }
+    #[allow(clippy::cast_possible_truncation)]
+    let micros = (h * 60 + mi) * 60_000_000 + (s * 1e6).round() as i64;
+    Ok(Value::Time(micros))
+}
+
+/// `make_timestamptz(y, m, d, h, mi, s [, zone])`: the wall-clock time in `zone`, else in the
+/// session zone.
+fn make_timestamptz(args: &[Value]) -> Result<Value> {
+    let Value::Timestamp(local) = make_timestamp(&args[..args.len().min(6)])? else {
+        return Ok(Value::Null);
+    };
+    let utc = match args.get(6) {
+        Some(Value::Text(name)) => tz::zone_or_abbreviation(name.trim())
+            .map_err(|_| Error::invalid("22023", format!("time zone \"{name}\" not recognized")))?
+            .local_to_utc(local),
+        _ => dt::from_local(local),
+    };
+    check_timestamp(utc)
+        .map(Value::TimestampTz)
+        .ok_or_else(ts_range)
+}
+
+/// `date_bin(stride, source, origin)`: the start of the stride-wide bin, counted from
+/// `origin`, that holds `source` (strides of months or years are not allowed).
+fn date_bin(args: &[Value]) -> Result<Value> {
+    let (Some(Value::Interval(stride)), Some(source), Some(origin)) =
+        (args.first(), args.get(1), args.get(2))
+    else {
+        return Ok(Value::Null);
+    };
+    if stride.months != 0 {
+        return Err(Error::Unsupported(
+            "timestamps cannot be binned into intervals containing months or years".into(),
+        ));
+    }
+    let width = i64::from(stride.days)
+        .checked_mul(MICROS_PER_DAY)
+        .and_then(|d| d.checked_add(stride.micros))
+        .ok_or_else(out_of_range)?;
+    if width <= 0 {
+        return Err(Error::invalid("22008", "stride must be greater than zero"));
+    }
+    let (s, o) = match (source, origin) {
+        (Value::Timestamp(s), Value::Timestamp(o))
+        | (Value::TimestampTz(s), Value::TimestampTz(o)) => (*s, *o),
+        _ => return Ok(Value::Null),
+    };
+    if !is_finite(s) || !is_finite(o) {
+        return Err(Error::invalid("22008", "timestamp out of range"));
+    }
+    let delta = s.checked_sub(o).ok_or_else(ts_range)?;
+    let mut bin = delta / width * width;
+    if delta < 0 && delta % width != 0 {
+        bin -= width;
+    }
+    let ts = o.checked_add(bin).ok_or_else(ts_range)?;
+    Ok(match source {
+        Value::TimestampTz(_) => Value::TimestampTz(ts),
+        _ => Value::Timestamp(ts),
+    })
 }
 
 /// `make_interval(years, months, weeks, days, hours, mins, secs)`, positional.

@@ -278,6 +278,16 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
                 vec![float_arg(name, args.remove(0))?],
                 Type::Text,
             ),
+            ("timezone", 2) => {
+                let ts = args.remove(1);
+                return super::zone_call(ts, args.remove(0));
+            }
+            ("date_trunc", 3) => {
+                let zone = text_arg(name, args.remove(2))?;
+                let x = to(args.remove(1), &Type::TimestampTz)?;
+                let unit = text_arg(name, args.remove(0))?;
+                call(Builtin::DateTrunc, vec![unit, x, zone], Type::TimestampTz)
+            }
             ("date_trunc", 2) => {
                 let (x, ty) = ts_arg(args.remove(1), &Type::TimestampTz)?;
                 let unit = text_arg(name, args.remove(0))?;
@@ -310,6 +320,60 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
                     .map(|a| to(a, &Type::Int4))
                     .collect::<Result<Vec<_>>>()?;
                 call(Builtin::MakeDate, list, Type::Date)
+            }
+            ("make_time", 3) => {
+                let secs = float_arg(name, args.remove(2))?;
+                let mut list = args
+                    .into_iter()
+                    .map(|a| to(a, &Type::Int4))
+                    .collect::<Result<Vec<_>>>()?;
+                list.push(secs);
+                call(Builtin::MakeTime, list, Type::Time)
+            }
+            ("make_timestamptz", 6 | 7) => {
+                let zone = if n == 7 {
+                    Some(text_arg(name, args.remove(6))?)
+                } else {
+                    None
+                };
+                let secs = float_arg(name, args.remove(5))?;
+                let mut list = args
+                    .into_iter()
+                    .map(|a| to(a, &Type::Int4))
+                    .collect::<Result<Vec<_>>>()?;
+                list.push(secs);
+                list.extend(zone);
+                call(Builtin::MakeTimestampTz, list, Type::TimestampTz)
+            }
+            ("to_timestamp" | "to_date", 2) => {
+                let list = texts(name, args)?;
+                if name == "to_date" {
+                    call(Builtin::ParseFormatted { date: true }, list, Type::Date)
+                } else {
+                    call(
+                        Builtin::ParseFormatted { date: false },
+                        list,
+                        Type::TimestampTz,
+                    )
+                }
+            }
+            ("isfinite", 1) => {
+                let a = args.remove(0);
+                let a = match a.ty {
+                    Some(Type::Date | Type::Timestamp | Type::TimestampTz | Type::Interval) => {
+                        a.expr
+                    }
+                    None => to(a, &Type::TimestampTz)?,
+                    Some(_) => return Err(no_function(name, &[a])),
+                };
+                call(Builtin::IsFinite, vec![a], Type::Bool)
+            }
+            ("date_bin", 3) => {
+                let origin = args.remove(2);
+                let (source, ty) = ts_arg(args.remove(1), &Type::Timestamp)?;
+                let origin = to(origin, &ty)?;
+                let stride = to(args.remove(0), &Type::Interval)?;
+                call(Builtin::DateBin, vec![stride, source, origin], ty)
             }
             ("make_timestamp", 6) => {
                 let secs = args.pop().map(|a| float_arg(name, a)).transpose()?;
@@ -525,12 +589,18 @@ fn known(name: &str) -> bool {
         "pi",
         "random",
         "pg_sleep",
+        "timezone",
         "date_trunc",
         "date_part",
         "to_char",
         "age",
         "make_date",
         "make_timestamp",
+        "make_time",
+        "make_timestamptz",
+        "to_date",
+        "isfinite",
+        "date_bin",
         "make_interval",
         "to_timestamp",
         "justify_days",
