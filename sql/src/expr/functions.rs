@@ -14,6 +14,7 @@ use vdb_engine::value::{Numeric, Value};
 use super::{compare, negate, out_of_range, BinaryOp, Function};
 use crate::error::{Error, Result};
 
+mod arrays;
 mod codec;
 mod containers;
 mod jsonb_edit;
@@ -111,9 +112,19 @@ pub enum Builtin {
     RoundSeconds(u8),
     // containers.rs
     GenRandomUuid,
+    // arrays.rs
     MakeArray,
+    /// `ARRAY[sub, sub, ...]` whose items are arrays: one more dimension.
+    MakeNestedArray,
+    /// `a[i][j]...`: the array, then one subscript per dimension.
     Subscript,
-    Slice,
+    /// `a[lo:hi]...`: the array, then (lower, upper) per subscript; bit 2k of `open` marks
+    /// lower bound k as omitted, bit 2k + 1 the upper.
+    Slice {
+        open: u16,
+    },
+    ArrayFill,
+    TrimArray,
     /// `x op ANY(array)` (or ALL).
     AnyAll {
         op: BinaryOp,
@@ -189,7 +200,9 @@ impl Builtin {
                 | Builtin::JsonArg { .. }
                 | Builtin::BuildObject { .. }
                 | Builtin::BuildArray { .. }
-                | Builtin::Slice
+                | Builtin::Slice { .. }
+                | Builtin::MakeNestedArray
+                | Builtin::ArrayFill
                 | Builtin::QuoteNullable
                 | Builtin::ArrayPositions
                 | Builtin::ArrayRemove
@@ -407,8 +420,13 @@ fn builtin(b: Builtin, args: Vec<Value>) -> Result<Value> {
     if let Some(v) = temporal::eval(b, &args) {
         return v;
     }
+    if let Some(v) = arrays::eval(b, &args) {
+        return v;
+    }
     containers::eval(b, args)
 }
+
+pub(crate) use arrays::{accumulate as accumulate_arrays, concat as array_concat};
 
 /// The error for a builtin called with argument values it does not take (the binder should
 /// have prevented it).
