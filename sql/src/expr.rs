@@ -199,7 +199,10 @@ impl SetFunction {
                     let Value::Array(items) = &first else {
                         return None;
                     };
-                    items.dims().get(usize::try_from(d.checked_sub(1)?).ok()?).copied()
+                    items
+                        .dims()
+                        .get(usize::try_from(d.checked_sub(1)?).ok()?)
+                        .copied()
                 });
                 let reverse = matches!(args.get(2), Some(Value::Bool(true)));
                 match dim {
@@ -282,8 +285,8 @@ impl SetFunction {
     }
 }
 
-pub use functions::{start_statement_clock, Builtin};
 pub(crate) use functions::{accumulate_arrays, array_concat};
+pub use functions::{start_statement_clock, Builtin};
 
 /// A json/jsonb argument parsed into jsonb's normal form (`None` for NULL).
 fn json_doc(v: &Value) -> Result<Option<crate::types::json::Json>> {

@@ -352,7 +352,10 @@ pub(super) fn set_function(name: &str, mut args: Vec<Typed>) -> Result<Option<Ty
         }
         ("generate_subscripts", 2 | 3) => {
             let reverse = match args.len() {
-                3 => args.pop().map(|r| r.coerce(&Type::Bool, &name)).transpose()?,
+                3 => args
+                    .pop()
+                    .map(|r| r.coerce(&Type::Bool, &name))
+                    .transpose()?,
                 _ => None,
             };
             let dim = args

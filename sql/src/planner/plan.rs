@@ -43,7 +43,9 @@ pub enum AggregateFunction {
     Max,
     /// `array_agg(x [ORDER BY ...])`: every input, NULLs included; of array inputs
     /// (`arrays`), an array of one more dimension.
-    ArrayAgg { arrays: bool },
+    ArrayAgg {
+        arrays: bool,
+    },
     /// `bool_and` / `every`, `bool_or`.
     BoolAnd,
     BoolOr,

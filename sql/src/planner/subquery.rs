@@ -60,7 +60,12 @@ pub fn scalar(query: &ast::Query, scope: &Scope) -> Result<Typed> {
 
 /// `ARRAY(SELECT x ...)`.
 pub fn array(query: &ast::Query, scope: &Scope) -> Result<Typed> {
-    let (mut s, types) = plan(query, scope, SubqueryKind::Array { arrays: false }, "ARRAY(subquery)")?;
+    let (mut s, types) = plan(
+        query,
+        scope,
+        SubqueryKind::Array { arrays: false },
+        "ARRAY(subquery)",
+    )?;
     let ty = single_column(&types, "in ARRAY()")?;
     // An array column makes an array of one more dimension.
     s.kind = SubqueryKind::Array {

@@ -139,7 +139,8 @@ impl Parser<'_> {
             if dims.len() >= MAX_DIMS {
                 return Err(too_many_dims(dims.len() + 1));
             }
-            let first = self.number("\"[\" must introduce explicitly-specified array dimensions.")?;
+            let first =
+                self.number("\"[\" must introduce explicitly-specified array dimensions.")?;
             let (lower, upper) = match self.peek() {
                 Some(':') => {
                     self.pos += 1;
@@ -232,9 +233,10 @@ impl Parser<'_> {
             }
         }
         match self.lens[depth] {
-            Some(n) if n != count => Err(self.err(
-                "Multidimensional arrays must have sub-arrays with matching dimensions.",
-            )),
+            Some(n) if n != count => {
+                Err(self
+                    .err("Multidimensional arrays must have sub-arrays with matching dimensions."))
+            }
             _ => {
                 self.lens[depth] = Some(count);
                 Ok(())
@@ -411,8 +413,18 @@ mod tests {
         assert_eq!(lit.dims, vec![Dim { len: 2, lower: 1 }; 2]);
         assert_eq!(format_array(&lit.elements, &lit.dims), "{{1,2},{3,4}}");
         let lit = parse_literal("[0:1][2:2]={{a},{b}}").unwrap();
-        assert_eq!(format_array(&lit.elements, &lit.dims), "[0:1][2:2]={{a},{b}}");
-        for bad in ["{{1,2},{3}}", "{1,{2}}", "{{1},2}", "{{}}", "[1:3]={1,2}", "{1}x"] {
+        assert_eq!(
+            format_array(&lit.elements, &lit.dims),
+            "[0:1][2:2]={{a},{b}}"
+        );
+        for bad in [
+            "{{1,2},{3}}",
+            "{1,{2}}",
+            "{{1},2}",
+            "{{}}",
+            "[1:3]={1,2}",
+            "{1}x",
+        ] {
             assert!(parse_literal(bad).is_err(), "{bad}");
         }
         let err = parse_literal("{{{{{{{1}}}}}}}").unwrap_err();

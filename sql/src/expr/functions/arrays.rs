@@ -144,8 +144,10 @@ fn slice(args: &[Value], open: u16) -> Result<Value> {
             true => Ok(None),
             false => int_arg(Some(v)).map(Some).ok_or(()),
         };
-        let (Ok(lo), Ok(hi)) = (bound(2 * k, &bounds[2 * k]), bound(2 * k + 1, &bounds[2 * k + 1]))
-        else {
+        let (Ok(lo), Ok(hi)) = (
+            bound(2 * k, &bounds[2 * k]),
+            bound(2 * k + 1, &bounds[2 * k + 1]),
+        ) else {
             return Ok(Value::Null);
         };
         lows.push(lo);
@@ -307,11 +309,9 @@ fn push(array: Value, element: Value, prepend: bool) -> Result<Value> {
 pub(crate) fn cat(a: Value, b: Value) -> Result<Value> {
     let (a, b) = match (a, b) {
         (Value::Array(a), Value::Array(b)) => (a, b),
-        (Value::Null | Value::Array(_), other) if !matches!(other, Value::Array(_)) => {
-            return Ok(Value::Null)
-        }
-        (Value::Null, b) => return Ok(b),
-        (a, _) => return Ok(a),
+        (Value::Null, b @ Value::Array(_)) => return Ok(b),
+        (a @ Value::Array(_), Value::Null) => return Ok(a),
+        _ => return Ok(Value::Null),
     };
     if a.ndims() == 0 {
         return Ok(Value::Array(b));
@@ -389,10 +389,7 @@ fn fill(args: &[Value]) -> Result<Value> {
         Some(v) => int_list(v, "dimension")?,
     };
     if lens.len() != lowers.len() {
-        return Err(Error::invalid(
-            "2202E",
-            "wrong number of array subscripts",
-        ));
+        return Err(Error::invalid("2202E", "wrong number of array subscripts"));
     }
     if lens.len() > vdb_engine::value::MAX_DIMS {
         return Err(too_many_dims(lens.len()));
@@ -412,7 +409,10 @@ fn fill(args: &[Value]) -> Result<Value> {
         .try_fold(1usize, |n, d| n.checked_mul(d.len))
         .filter(|&n| n <= 134_217_727)
         .ok_or_else(|| {
-            Error::invalid("54000", "array size exceeds the maximum allowed (134217727)")
+            Error::invalid(
+                "54000",
+                "array size exceeds the maximum allowed (134217727)",
+            )
         })?;
     Array::with_dims(vec![value; count], dims)
         .map(Value::Array)
@@ -471,10 +471,7 @@ fn position(args: &[Value]) -> Result<Value> {
     let start = match args.get(2) {
         None => lower,
         Some(Value::Null) => {
-            return Err(Error::invalid(
-                "22004",
-                "initial position must not be null",
-            ))
+            return Err(Error::invalid("22004", "initial position must not be null"))
         }
         Some(v) => int_arg(Some(v)).unwrap_or(lower),
     };

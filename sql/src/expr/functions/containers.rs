@@ -183,10 +183,11 @@ pub(super) fn eval(b: Builtin, args: Vec<Value>) -> Result<Value> {
         } => Ok(first.cloned().unwrap_or(Value::Null)),
         Builtin::ToJson { jsonb, raw } => {
             let j = to_json_value(first.unwrap_or(&Value::Null), raw)?;
-            Ok(Value::Text(if jsonb {
-                j.normalize().to_jsonb_text()
-            } else {
-                j.to_json_text()
+            Ok(Value::Text(match (jsonb, first) {
+                (true, _) => j.normalize().to_jsonb_text(),
+                // array_to_json writes no spaces between elements.
+                (false, Some(Value::Array(_))) => compact(&j),
+                (false, _) => j.to_json_text(),
             }))
         }
         Builtin::JsonArg { raw } => Ok(Value::Text(
