@@ -34,7 +34,7 @@ impl Dim {
 }
 
 /// Why a shape cannot hold a list of elements.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShapeError {
     /// More than [`MAX_DIMS`] dimensions (PostgreSQL's 54000).
     TooManyDims(usize),

@@ -274,7 +274,7 @@ pub(super) fn function(f: Function, args: Vec<Value>) -> Result<Value> {
         if b.strict() && args.iter().any(Value::is_null) {
             return Ok(Value::Null);
         }
-        return builtin(b, args);
+        return builtin(b, &args);
     }
     if args.iter().any(Value::is_null) {
         return Ok(Value::Null);
@@ -404,23 +404,23 @@ fn random_uuid() -> Value {
     Value::Uuid(bytes)
 }
 
-fn builtin(b: Builtin, args: Vec<Value>) -> Result<Value> {
-    if let Some(v) = text::eval(b, &args) {
+fn builtin(b: Builtin, args: &[Value]) -> Result<Value> {
+    if let Some(v) = text::eval(b, args) {
         return v;
     }
-    if let Some(v) = jsonb_edit::eval(b, &args) {
+    if let Some(v) = jsonb_edit::eval(b, args) {
         return v;
     }
-    if let Some(v) = codec::eval(b, &args) {
+    if let Some(v) = codec::eval(b, args) {
         return v;
     }
-    if let Some(v) = math::eval(b, &args) {
+    if let Some(v) = math::eval(b, args) {
         return v;
     }
-    if let Some(v) = temporal::eval(b, &args) {
+    if let Some(v) = temporal::eval(b, args) {
         return v;
     }
-    if let Some(v) = arrays::eval(b, &args) {
+    if let Some(v) = arrays::eval(b, args) {
         return v;
     }
     containers::eval(b, args)

@@ -33,10 +33,10 @@ pub(super) fn binary(op: BinaryOp, l: &Value, r: &Value) -> Option<Result<Value>
             super::arrays::cat(l.clone(), r.clone())
         }
         (BinaryOp::ArrayConcat, Value::Array(_), x) => {
-            super::builtin(Builtin::ArrayAppend, vec![l.clone(), x.clone()])
+            super::builtin(Builtin::ArrayAppend, &[l.clone(), x.clone()])
         }
         (BinaryOp::ArrayConcat, x, Value::Array(_)) => {
-            super::builtin(Builtin::ArrayPrepend, vec![x.clone(), r.clone()])
+            super::builtin(Builtin::ArrayPrepend, &[x.clone(), r.clone()])
         }
         (BinaryOp::Contains, Value::Text(a), Value::Text(b)) => {
             json_pair(a, b).map(|(a, b)| Value::Bool(a.contains(&b)))
@@ -171,12 +171,12 @@ fn nest_json(elements: Vec<Json>, dims: &[vdb_engine::value::Dim]) -> Json {
 }
 
 /// Evaluates an array, json or uuid function.
-pub(super) fn eval(b: Builtin, args: Vec<Value>) -> Result<Value> {
+pub(super) fn eval(b: Builtin, args: &[Value]) -> Result<Value> {
     let first = args.first();
     match b {
         Builtin::GenRandomUuid => Ok(Value::Uuid(uuid::random_uuid())),
         Builtin::AnyAll { op, all } => any_all(op, all, first, args.get(1)),
-        Builtin::StringToArray => string_to_array(&args),
+        Builtin::StringToArray => string_to_array(args),
         Builtin::ToJson {
             jsonb: false,
             raw: true,
@@ -193,7 +193,7 @@ pub(super) fn eval(b: Builtin, args: Vec<Value>) -> Result<Value> {
         Builtin::JsonArg { raw } => Ok(Value::Text(
             to_json_value(first.unwrap_or(&Value::Null), raw)?.to_jsonb_text(),
         )),
-        Builtin::BuildObject { jsonb } => build_object(&args, jsonb),
+        Builtin::BuildObject { jsonb } => build_object(args, jsonb),
         Builtin::BuildArray { jsonb } => {
             let items = args
                 .iter()
@@ -231,7 +231,7 @@ pub(super) fn eval(b: Builtin, args: Vec<Value>) -> Result<Value> {
             Some(Value::Text(t)) => Ok(Value::Text(parse_jsonb(t)?.pretty())),
             _ => Ok(Value::Null),
         },
-        _ => Err(bad_args(b, &args)),
+        _ => Err(bad_args(b, args)),
     }
 }
 
