@@ -130,7 +130,16 @@ fn bind_operator(op: BinaryOp, l: &Typed, r: &Typed) -> Result<Option<Typed>> {
                     arr,
                 ))
             } else {
-                Ok(node(BinaryOp::ArrayConcat, l, r, arr))
+                // array || element is array_append, element || array array_prepend: a NULL
+                // array counts as empty.
+                let f = match lt2 == arr {
+                    true => Builtin::ArrayAppend,
+                    false => Builtin::ArrayPrepend,
+                };
+                Ok(Typed::new(
+                    Expr::Function(Function::Builtin(f), vec![l, r]),
+                    arr,
+                ))
             }
         }
         (BinaryOp::Concat, Some(Type::Char(_)), _) | (BinaryOp::Concat, _, Some(Type::Char(_))) => {
