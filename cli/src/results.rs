@@ -224,11 +224,18 @@ fn json_value(ty: &Type, value: &Value) -> Result<String> {
                 Type::Array(element) => element.as_ref().clone(),
                 other => other.clone(),
             };
-            let items: Vec<String> = items
+            let mut level: Vec<String> = items
                 .iter()
                 .map(|v| json_value(&element, v))
                 .collect::<Result<_>>()?;
-            format!("[{}]", items.join(","))
+            // A multidimensional array nests one json array per dimension.
+            for dim in items.dims().iter().skip(1).rev() {
+                level = level
+                    .chunks(dim.len.max(1))
+                    .map(|row| format!("[{}]", row.join(",")))
+                    .collect();
+            }
+            format!("[{}]", level.join(","))
         }
         other => string(&to_pg_text(other).unwrap_or_default())?,
     })

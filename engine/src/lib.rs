@@ -20,6 +20,7 @@
 //! commit records. Nothing is overwritten: old versions stay readable until garbage collection.
 #![deny(unsafe_code)]
 
+pub mod array;
 pub mod codec;
 pub mod error;
 pub mod gc;

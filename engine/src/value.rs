@@ -5,7 +5,8 @@
 //! counted from PostgreSQL's epoch, 2000-01-01 (days for `date`, microseconds for the others);
 //! `numeric` as an exact decimal that can also be NaN or ±Infinity (PostgreSQL 15). The text
 //! family (`text`, `varchar`, `char`, `json`, `jsonb`) all hold a [`Value::Text`]; an array holds
-//! its elements, whose type comes from the column's [`Type::Array`].
+//! an [`Array`] (elements and dimensions), whose element type comes from the column's
+//! [`Type::Array`]. The type does not fix the number of dimensions, as in PostgreSQL.
 //!
 //! [`Value::sql_cmp`] is the one ordering of values: a total order that agrees with PostgreSQL's
 //! btree ordering for two values of the same type (NULLS LAST). The key codec
@@ -18,6 +19,8 @@ use std::str::FromStr;
 use bigdecimal::num_bigint::{BigInt, Sign};
 use bigdecimal::BigDecimal;
 use serde::{Deserialize, Serialize};
+
+pub use crate::array::{Array, Dim, ShapeError, MAX_DIMS};
 
 /// Microseconds in one day, and days in one month as PostgreSQL's `interval_cmp` counts them.
 pub const MICROS_PER_DAY: i64 = 86_400_000_000;
@@ -300,11 +303,16 @@ pub enum Value {
     TimestampTz(i64),
     Interval(Interval),
     Uuid([u8; 16]),
-    /// Elements of the column's element type; any of them may be `Null`.
-    Array(Vec<Value>),
+    /// Elements of the column's element type (any of them may be `Null`) and the dimensions.
+    Array(Array),
 }
 
 impl Value {
+    /// A one-dimensional array (lower bound 1) of `elements`; the empty array if there are none.
+    pub fn array(elements: Vec<Value>) -> Value {
+        Value::Array(Array::new(elements))
+    }
+
     /// Whether this is SQL NULL.
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
@@ -350,7 +358,7 @@ impl Value {
                 x.as_bigint_and_scale() == y.as_bigint_and_scale()
             }
             (Value::Array(x), Value::Array(y)) => {
-                x.len() == y.len() && x.iter().zip(y).all(|(x, y)| x.identical(y))
+                x.dims() == y.dims() && x.iter().zip(y).all(|(x, y)| x.identical(y))
             }
             _ => self == other,
         }
@@ -359,7 +367,7 @@ impl Value {
     /// A total order that agrees with PostgreSQL's btree order for two values of the same type:
     /// NULL after every value (NULLS LAST); float NaN above every number and equal to itself;
     /// -0.0 equal to 0.0; text by bytes (C collation); intervals as `interval_cmp` does; arrays
-    /// element by element, then the shorter first.
+    /// as `array_cmp`: element by element, then the shorter first, then by shape.
     ///
     /// Values of different types still get an order, so sorting never panics: integers of any
     /// width compare by value, as do floats of either width; any other pair compares by variant.
@@ -381,7 +389,7 @@ impl Value {
             (TimestampTz(a), TimestampTz(b)) => a.cmp(b),
             (Interval(a), Interval(b)) => a.pg_cmp(b),
             (Uuid(a), Uuid(b)) => a.cmp(b),
-            (Array(a), Array(b)) => cmp_arrays(a, b),
+            (Array(a), Array(b)) => a.cmp_by(b, Value::sql_cmp),
             _ => match (self.as_i64(), other.as_i64()) {
                 (Some(a), Some(b)) => a.cmp(&b),
                 _ => self.rank().cmp(&other.rank()),
@@ -439,13 +447,4 @@ fn cmp_f64(a: f64, b: f64) -> Ordering {
         // Both are numbers, so partial_cmp is Some; -0.0 == 0.0 under it.
         (false, false) => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
     }
-}
-
-/// Arrays element by element (NULL elements last, as PostgreSQL's `array_cmp`), then by length.
-fn cmp_arrays(a: &[Value], b: &[Value]) -> Ordering {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| x.sql_cmp(y))
-        .find(|o| o.is_ne())
-        .unwrap_or_else(|| a.len().cmp(&b.len()))
 }

@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use vdb_engine::codec::{
     decode_key, decode_row, decode_row_column, encode_key, encode_row, get_uvarint, put_uvarint,
 };
-use vdb_engine::value::{Interval, Numeric, Type, Value};
+use vdb_engine::value::{Array, Dim, Interval, Numeric, Type, Value};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
@@ -36,14 +36,18 @@ fn num(s: &str) -> Value {
 }
 
 /// The order key bytes must follow: `sql_cmp`, refined among PostgreSQL-equal intervals by
-/// (months, days), the one documented exception.
+/// (months, days), and with arrays one-dimensional from 1 before all others: the documented
+/// exceptions.
 fn key_order(a: &Value, b: &Value) -> Ordering {
     match (a, b) {
         (Value::Interval(x), Value::Interval(y)) => x
             .pg_cmp(y)
             .then(x.months.cmp(&y.months))
             .then(x.days.cmp(&y.days)),
-        (Value::Array(x), Value::Array(y)) => tuple_order(x, y, key_order),
+        (Value::Array(x), Value::Array(y)) => (!x.is_plain())
+            .cmp(&!y.is_plain())
+            .then_with(|| tuple_order(x, y, key_order))
+            .then_with(|| x.cmp_shape(y)),
         _ => a.sql_cmp(b),
     }
 }
@@ -75,10 +79,28 @@ fn same_after_key(a: &Value, b: &Value) -> bool {
         }
         (Value::Float8(x), Value::Float8(y)) => canonical_bits(*x) == canonical_bits(*y),
         (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_after_key(x, y))
+            x.dims() == y.dims() && x.iter().zip(y).all(|(x, y)| same_after_key(x, y))
         }
         _ => a == b,
     }
+}
+
+/// `elements` as one dimension from 1 (`shape` 0), one dimension from `lower` (1), or two
+/// dimensions of two rows from `lower` when the count is even (2).
+fn shaped(elements: Vec<Value>, shape: u8, lower: i32) -> Array {
+    let n = elements.len();
+    let dims = match shape {
+        1 => vec![Dim { len: n, lower }],
+        2 if n % 2 == 0 => vec![
+            Dim { len: 2, lower },
+            Dim {
+                len: n / 2,
+                lower: 1,
+            },
+        ],
+        _ => return Array::new(elements),
+    };
+    Array::with_dims(elements, dims).expect("a consistent shape")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -143,8 +165,12 @@ fn arb_present(ty: &Type) -> BoxedStrategy<Value> {
         Type::Uuid => prop_oneof![Just([0u8; 16]), Just([0xFF; 16]), any::<[u8; 16]>()]
             .prop_map(Value::Uuid)
             .boxed(),
-        Type::Array(element) => prop::collection::vec(arb_value(element), 0..4)
-            .prop_map(Value::Array)
+        Type::Array(element) => (
+            prop::collection::vec(arb_value(element), 0..5),
+            0..3u8,
+            -1i32..3,
+        )
+            .prop_map(|(elements, shape, lower)| Value::Array(shaped(elements, shape, lower)))
             .boxed(),
         _ => arb_text().prop_map(Value::Text).boxed(), // the text family
     }
@@ -480,11 +506,30 @@ fn golden_key_bytes() {
             "0180000000000000000000025b7f3d40008000000180000000",
         ),
         (
-            Value::Array(vec![Value::Int4(1), Value::Null]),
+            Value::array(vec![Value::Int4(1), Value::Null]),
             int_array.clone(),
             "0101800000010200",
         ),
-        (Value::Array(vec![]), int_array, "0100"),
+        (Value::array(vec![]), int_array.clone(), "0100"),
+        (
+            Value::Array(
+                Array::with_dims(
+                    vec![Value::Int4(1), Value::Int4(2)],
+                    vec![Dim { len: 2, lower: 1 }, Dim { len: 1, lower: 0 }],
+                )
+                .unwrap(),
+            ),
+            int_array,
+            concat!(
+                "0103",
+                "0180000001",
+                "0180000002",
+                "00",
+                "02",
+                "0000000200000001",
+                "8000000180000000"
+            ),
+        ),
     ];
     for (value, ty, expected) in cases {
         let bytes = key(std::slice::from_ref(&value), std::slice::from_ref(&ty));
@@ -519,7 +564,7 @@ fn golden_row_bytes() {
         Type::Float8,
     ];
     let values = [
-        Value::Array(vec![Value::Null, Value::Int2(-1)]),
+        Value::array(vec![Value::Null, Value::Int2(-1)]),
         Value::Interval(Interval {
             months: 1,
             days: -1,
@@ -533,6 +578,16 @@ fn golden_row_bytes() {
         + "01000000ffffffff0200000000000000" // months, days, micros little-endian
         + "0000000000000080"; // -0.0 kept exactly
     assert_eq!(hex(&row(&values, &types)), expected);
+
+    // Any other shape: 0x80 0x00, ndims, (length, zigzag lower bound) per dimension, then as above.
+    let shaped = Array::with_dims(
+        vec![Value::Int2(5), Value::Null],
+        vec![Dim { len: 2, lower: 0 }],
+    )
+    .unwrap();
+    let types = [Type::Array(Box::new(Type::Int2))];
+    let expected = "0100".to_string() + "8000" + "01" + "0200" + "0202" + "0500";
+    assert_eq!(hex(&row(&[Value::Array(shaped)], &types)), expected);
 
     let huge = [num("1e20000"), num("15e-20000")];
     let types = [
@@ -620,10 +675,10 @@ fn sql_cmp_follows_postgres() {
         micros: 0,
     });
     assert_eq!(cmp(&month, &thirty_days), Equal);
-    let a = Value::Array(vec![Value::Int4(1), Value::Null]);
-    let b = Value::Array(vec![Value::Int4(1), Value::Int4(9), Value::Int4(0)]);
+    let a = Value::array(vec![Value::Int4(1), Value::Null]);
+    let b = Value::array(vec![Value::Int4(1), Value::Int4(9), Value::Int4(0)]);
     assert_eq!(cmp(&a, &b), Greater); // NULL element sorts last
-    assert_eq!(cmp(&Value::Array(vec![Value::Int4(1)]), &b), Less); // shorter first
+    assert_eq!(cmp(&Value::array(vec![Value::Int4(1)]), &b), Less); // shorter first
     assert_eq!(cmp(&Value::Int2(3), &Value::Int8(2)), Greater); // integers across widths
 }
 
@@ -700,7 +755,7 @@ fn mismatched_values_are_invalid_input() {
     let err = encode_key(&[Value::Int8(1)], &[Type::Int4], &mut out).unwrap_err();
     assert!(matches!(err, vdb_engine::Error::InvalidInput(_)), "{err}");
     assert!(encode_key(&[Value::Int4(1)], &[], &mut out).is_err());
-    let bad_array = [Value::Array(vec![Value::Text("x".into())])];
+    let bad_array = [Value::array(vec![Value::Text("x".into())])];
     assert!(encode_row(&bad_array, &[Type::Array(Box::new(Type::Int4))], &mut out).is_err());
     assert!(Value::Text("x".into()).type_matches(&Type::Jsonb));
     assert!(Value::Null.type_matches(&Type::Uuid));

@@ -206,15 +206,32 @@ impl SetFunction {
         let first = args.first().cloned().unwrap_or(Value::Null);
         Ok(match self {
             SetFunction::Unnest => match first {
-                Value::Array(items) => items,
+                Value::Array(items) => items.into_elements(),
                 _ => Vec::new(),
             },
-            SetFunction::GenerateSubscripts => match (first, args.get(1).and_then(as_i64)) {
-                (Value::Array(items), Some(1)) => (1..=items.len())
-                    .map(|i| Value::Int4(i32::try_from(i).unwrap_or(i32::MAX)))
-                    .collect(),
-                _ => Vec::new(),
-            },
+            SetFunction::GenerateSubscripts => {
+                let dim = args.get(1).and_then(as_i64).and_then(|d| {
+                    let Value::Array(items) = &first else {
+                        return None;
+                    };
+                    items
+                        .dims()
+                        .get(usize::try_from(d.checked_sub(1)?).ok()?)
+                        .copied()
+                });
+                let reverse = matches!(args.get(2), Some(Value::Bool(true)));
+                match dim {
+                    Some(d) => {
+                        let upper = i32::try_from(d.upper()).unwrap_or(i32::MAX);
+                        let mut subs: Vec<Value> = (d.lower..=upper).map(Value::Int4).collect();
+                        if reverse {
+                            subs.reverse();
+                        }
+                        subs
+                    }
+                    None => Vec::new(),
+                }
+            }
             SetFunction::PartitionAncestors => match first {
                 Value::Null => Vec::new(),
                 v => vec![v],
@@ -287,6 +304,7 @@ impl SetFunction {
     }
 }
 
+pub(crate) use functions::{accumulate_arrays, array_concat};
 pub use functions::{start_statement_clock, Builtin, JsonEachPart};
 
 /// A json/jsonb argument parsed into jsonb's normal form (`None` for NULL).
@@ -467,15 +485,15 @@ impl Expr {
                 Ok(best.unwrap_or(Value::Null))
             }
             Expr::Function(Function::ArrayCat, args) => {
-                let mut out: Option<Vec<Value>> = None;
-                for a in args {
-                    match a.eval(row)? {
-                        Value::Null => {}
-                        Value::Array(items) => out.get_or_insert_with(Vec::new).extend(items),
-                        other => out.get_or_insert_with(Vec::new).push(other),
-                    }
+                let mut out = Value::Null;
+                for (i, a) in args.iter().enumerate() {
+                    let v = a.eval(row)?;
+                    out = match i {
+                        0 => v,
+                        _ => array_concat(out, v)?,
+                    };
                 }
-                Ok(out.map_or(Value::Null, Value::Array))
+                Ok(out)
             }
             Expr::Function(Function::JsonBuildObject, args) => {
                 let values = args
@@ -721,7 +739,7 @@ impl fmt::Display for Expr {
 pub(crate) fn quantified(left: &Value, op: BinaryOp, array: Value, all: bool) -> Result<Value> {
     let items = match array {
         Value::Null => return Ok(Value::Null),
-        Value::Array(items) => items,
+        Value::Array(items) => items.into_elements(),
         other => vec![other],
     };
     quantified_over(left, op, items, all)

@@ -3,7 +3,7 @@
 //! uuids, floats, numerics, arrays of them, and jsonb text (whose normal form is a fixpoint).
 
 use proptest::prelude::*;
-use vdb_engine::value::{Interval, Numeric, Type, Value, MICROS_PER_DAY};
+use vdb_engine::value::{Array, Dim, Interval, Numeric, Type, Value, MICROS_PER_DAY};
 use vdb_sql::types::{cast, to_pg_text};
 
 /// Days of PostgreSQL's timestamp range (4713-11-24 BC to 294276-12-31).
@@ -24,7 +24,7 @@ fn same(a: &Value, b: &Value) -> bool {
             x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan())
         }
         (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+            x.dims() == y.dims() && x.iter().zip(y).all(|(a, b)| same(a, b))
         }
         _ => a.identical(b),
     }
@@ -101,7 +101,18 @@ proptest! {
 
     #[test]
     fn text_arrays(items in prop::collection::vec(text_element(), 0..6)) {
-        let v = Value::Array(items);
+        let v = Value::array(items);
+        let ty = Type::Array(Box::new(Type::Text));
+        prop_assert!(same(&round_trip(&v, &ty), &v));
+    }
+
+    #[test]
+    fn shaped_text_arrays(rows in prop::collection::vec(
+                              prop::collection::vec(text_element(), 2), 1..4),
+                          lower in -3i32..3) {
+        let dims = vec![Dim { len: rows.len(), lower }, Dim { len: 2, lower: 1 }];
+        let elements = rows.into_iter().flatten().collect();
+        let v = Value::Array(Array::with_dims(elements, dims).unwrap());
         let ty = Type::Array(Box::new(Type::Text));
         prop_assert!(same(&round_trip(&v, &ty), &v));
     }
@@ -110,11 +121,11 @@ proptest! {
     fn scalar_arrays(ints in prop::collection::vec(prop::option::of(any::<i32>()), 0..6),
                      stamps in prop::collection::vec(timestamp(), 0..4),
                      ivs in prop::collection::vec(interval(), 0..4)) {
-        let v = Value::Array(ints.into_iter().map(|i| i.map_or(Value::Null, Value::Int4)).collect());
+        let v = Value::array(ints.into_iter().map(|i| i.map_or(Value::Null, Value::Int4)).collect());
         prop_assert!(same(&round_trip(&v, &Type::Array(Box::new(Type::Int4))), &v));
-        let v = Value::Array(stamps.into_iter().map(Value::TimestampTz).collect());
+        let v = Value::array(stamps.into_iter().map(Value::TimestampTz).collect());
         prop_assert!(same(&round_trip(&v, &Type::Array(Box::new(Type::TimestampTz))), &v));
-        let v = Value::Array(ivs.into_iter().map(Value::Interval).collect());
+        let v = Value::array(ivs.into_iter().map(Value::Interval).collect());
         prop_assert!(same(&round_trip(&v, &Type::Array(Box::new(Type::Interval))), &v));
     }
 

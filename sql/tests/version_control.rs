@@ -636,3 +636,42 @@ fn remotes_push_fetch_and_pull_from_sql() {
     );
     assert_eq!(fails(&mut b, "SELECT vdb_clone('x')").0, "0A000");
 }
+
+#[test]
+fn multidimensional_arrays_survive_commit_as_of_and_diff() {
+    let repo = repo();
+    let mut s = Session::new(repo, "main");
+    s.execute("CREATE TABLE grids (id int PRIMARY KEY, g int[], t text[])")
+        .expect("create");
+    s.execute(
+        "INSERT INTO grids VALUES (1, '{{1,2},{3,4}}', '[0:1]={\"a b\",NULL}'), (2, '{5}', '{}')",
+    )
+    .expect("insert");
+    let first = one(&mut s, "SELECT vdb_commit('-Am', 'grids')");
+    s.execute("UPDATE grids SET g = g || array[[5,6]] WHERE id = 1")
+        .expect("update");
+    let diff = rows(
+        &mut s,
+        "SELECT from_g, to_g, diff_type FROM vdb_diff('HEAD', 'WORKING', 'grids')",
+    );
+    assert_eq!(
+        text(&diff),
+        vec![vec!["{{1,2},{3,4}}", "{{1,2},{3,4},{5,6}}", "modified"]]
+    );
+    one(&mut s, "SELECT vdb_commit('-am', 'grow')");
+    let old = rows(
+        &mut s,
+        &format!("SELECT g, t, array_dims(t) FROM grids AS OF '{first}' ORDER BY id"),
+    );
+    assert_eq!(
+        text(&old),
+        vec![
+            vec!["{{1,2},{3,4}}", "[0:1]={\"a b\",NULL}", "[0:1]"],
+            vec!["{5}", "{}", "NULL"],
+        ]
+    );
+    assert_eq!(
+        one(&mut s, "SELECT g FROM grids WHERE id = 1"),
+        "{{1,2},{3,4},{5,6}}"
+    );
+}

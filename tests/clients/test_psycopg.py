@@ -145,3 +145,24 @@ def test_copy_with_psycopg2_and_psycopg3(server):
                 rows.append(row)
     conn3.commit()
     assert [int(r[0]) for r in rows] == list(range(100, 110))
+
+
+def test_multidimensional_arrays_come_back_as_nested_lists(server):
+    conn = psycopg2.connect(server.dsn())
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE grids (id int PRIMARY KEY, g int[], t text[])")
+    cur.execute(
+        "INSERT INTO grids VALUES (1, '{{1,2},{3,NULL}}', '{{\"a b\",c},{NULL,\"d\\\"e\"}}')"
+    )
+    conn.commit()
+    cur.execute("SELECT g, t, array_dims(g) FROM grids")
+    assert cur.fetchone() == ([[1, 2], [3, None]], [["a b", "c"], [None, 'd"e']], "[1:2][1:2]")
+    cur.execute("SELECT %s::int[]", ([[5, 6], [7, 8]],))
+    assert cur.fetchone() == ([[5, 6], [7, 8]],)
+    with psycopg.connect(server.dsn()) as conn3:
+        text = conn3.execute("SELECT g FROM grids").fetchone()
+        assert text == ([[1, 2], [3, None]],)
+        binary = conn3.cursor(binary=True).execute("SELECT g, '[0:1]={4,5}'::int[] FROM grids")
+        assert binary.fetchone() == ([[1, 2], [3, None]], [4, 5])
+        params = conn3.execute("SELECT array_ndims(%b)", ([[1, 2], [3, 4]],)).fetchone()
+        assert params == (2,)

@@ -8,7 +8,7 @@
 
 use bytes::{BufMut, BytesMut};
 use pgwire::api::Type as PgType;
-use vdb_engine::value::{Interval, Numeric, Type, Value};
+use vdb_engine::value::{Array, Dim, Interval, Numeric, Type, Value};
 use vdb_sql::types::{cast, to_pg_text, type_from_oid, type_oid};
 use vdb_sql::{Error, Param, Result};
 
@@ -86,13 +86,15 @@ fn put_binary(buf: &mut BytesMut, value: &Value, ty: &PgType) {
                     .and_then(|t| PgType::from_oid(type_oid(&t)))
                     .unwrap_or(PgType::TEXT),
             };
-            let element_oid = element.oid();
-            buf.put_i32(1);
+            // ndim | has nulls | element oid | (length, lower bound) per dimension | elements
+            buf.put_i32(i32::try_from(elements.ndims()).unwrap_or(0));
             buf.put_i32(i32::from(elements.iter().any(Value::is_null)));
-            buf.put_u32(element_oid);
-            buf.put_i32(i32::try_from(elements.len()).unwrap_or(i32::MAX));
-            buf.put_i32(1);
-            for value in elements {
+            buf.put_u32(element.oid());
+            for dim in elements.dims() {
+                buf.put_i32(i32::try_from(dim.len).unwrap_or(i32::MAX));
+                buf.put_i32(dim.lower);
+            }
+            for value in elements.iter() {
                 put_field(buf, value, Some(&element));
             }
         }
@@ -325,15 +327,24 @@ fn decode_array(bytes: &[u8], element: &Type) -> Result<Value> {
             .map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
             .ok_or_else(bad)
     };
-    let ndim = int(0)?;
-    if ndim == 0 {
-        return Ok(Value::Array(Vec::new()));
+    let ndim = usize::try_from(int(0)?).map_err(|_| bad())?;
+    if ndim > vdb_engine::value::MAX_DIMS {
+        return Err(bad());
     }
-    if ndim != 1 {
-        return Err(Error::Unsupported("multidimensional arrays".into()));
+    let mut dims = Vec::with_capacity(ndim);
+    for d in 0..ndim {
+        let len = usize::try_from(int(12 + 8 * d)?).map_err(|_| bad())?;
+        dims.push(Dim {
+            len,
+            lower: int(16 + 8 * d)?,
+        });
     }
-    let len = usize::try_from(int(12)?).map_err(|_| bad())?;
-    let mut at = 20;
+    let len = dims
+        .iter()
+        .try_fold(1usize, |n, d| n.checked_mul(d.len))
+        .ok_or_else(bad)?;
+    let len = if ndim == 0 { 0 } else { len };
+    let mut at = 12 + 8 * ndim;
     let mut elements = Vec::with_capacity(len.min(1 << 16));
     for _ in 0..len {
         let n = int(at)?;
@@ -347,7 +358,9 @@ fn decode_array(bytes: &[u8], element: &Type) -> Result<Value> {
         elements.push(decode_binary(body, element)?);
         at += n;
     }
-    Ok(Value::Array(elements))
+    Array::with_dims(elements, dims)
+        .map(Value::Array)
+        .map_err(|_| bad())
 }
 
 #[cfg(test)]

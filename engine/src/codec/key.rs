@@ -16,6 +16,9 @@
 //!   and days, so that it decodes losslessly. `'1 month'` and `'30 days'` are therefore distinct
 //!   keys, adjacent in key order, although PostgreSQL calls them equal: key order refines
 //!   `sql_cmp` by (months, days) among equal intervals.
+//! - EXCEPTION, arrays: arrays that are one-dimensional from 1 (or empty) keep the layout they
+//!   had before other shapes existed and sort first; every other array sorts after all of them
+//!   (PostgreSQL orders by elements first). Among themselves, both groups order as `array_cmp`.
 //!
 //! Every multi-byte number is written big-endian, because these bytes must sort.
 
@@ -25,7 +28,9 @@ use bigdecimal::BigDecimal;
 use super::varint::Reader;
 use crate::errinput;
 use crate::error::Result;
-use crate::value::{Interval, Numeric, Type, Value, DAYS_PER_MONTH, MICROS_PER_DAY};
+use crate::value::{
+    Array, Dim, Interval, Numeric, Type, Value, DAYS_PER_MONTH, MAX_DIMS, MICROS_PER_DAY,
+};
 
 /// Marker before a present value.
 const PRESENT: u8 = 0x01;
@@ -33,6 +38,9 @@ const PRESENT: u8 = 0x01;
 const NULL: u8 = 0x02;
 /// Ends an array; below both markers, so a shorter array sorts first.
 const ARRAY_END: u8 = 0x00;
+/// Starts the body of an array that is not one-dimensional from 1; above both value markers and
+/// the array end, so such an array sorts after every plain one and never prefixes one.
+const ARRAY_SHAPE: u8 = 0x03;
 /// In strings, 0x00 is written as 0x00 0xFF and the string ends with 0x00 0x01.
 const ESCAPE: u8 = 0x00;
 const ESCAPED_ZERO: u8 = 0xFF;
@@ -119,7 +127,7 @@ fn encode_value(value: &Value, ty: &Type, out: &mut Vec<u8>) -> Result<()> {
         Value::Bytea(b) => encode_bytes(b, out),
         Value::Interval(i) => encode_interval(i, out),
         Value::Uuid(u) => out.extend_from_slice(u),
-        Value::Array(elements) => encode_array(elements, ty, out)?,
+        Value::Array(array) => encode_array(array, ty, out)?,
     }
     Ok(())
 }
@@ -252,24 +260,67 @@ fn decode_bytes(reader: &mut Reader) -> Result<Vec<u8>> {
 }
 
 // Layout: each element as a value (marker 0x01/0x02 and body), then 0x00. 0x00 sorts below
-// both markers, so an array sorts before its extensions.
-/// Appends an array's elements and its terminator.
-fn encode_array(elements: &[Value], ty: &Type, out: &mut Vec<u8>) -> Result<()> {
+// both markers, so an array sorts before its extensions. An array that is not one-dimensional
+// from 1 is 0x03 | the same | ndims u8 | each length u32 big-endian | each lower bound i32
+// big-endian sign-flipped, so that equal elements order by ndims, lengths, lower bounds.
+/// Appends an array: for other shapes than one dimension from 1, a mark; the elements; the
+/// terminator; then that shape.
+fn encode_array(array: &Array, ty: &Type, out: &mut Vec<u8>) -> Result<()> {
     let element_type = ty.element().unwrap_or(&Type::Bool); // type_matches guarantees an array
-    for element in elements {
+    if !array.is_plain() {
+        out.push(ARRAY_SHAPE);
+    }
+    for element in array.elements() {
         encode_value(element, element_type, out)?;
     }
     out.push(ARRAY_END);
+    if !array.is_plain() {
+        out.push(array.ndims() as u8); // at most MAX_DIMS
+        for dim in array.dims() {
+            let len = u32::try_from(dim.len).map_err(|_| {
+                crate::error::Error::InvalidInput(format!("array length {} too large", dim.len))
+            })?;
+            out.extend_from_slice(&len.to_be_bytes());
+        }
+        for dim in array.dims() {
+            out.extend_from_slice(&(dim.lower ^ i32::MIN).to_be_bytes());
+        }
+    }
     Ok(())
 }
 
-fn decode_array(reader: &mut Reader, element: &Type) -> Result<Vec<Value>> {
+fn decode_array(reader: &mut Reader, element: &Type) -> Result<Array> {
+    let shaped = reader.peek() == Some(ARRAY_SHAPE);
+    if shaped {
+        reader.byte()?;
+    }
     let mut elements = Vec::new();
     while reader.peek() != Some(ARRAY_END) {
         elements.push(decode_value(reader, element)?);
     }
     reader.byte()?; // ARRAY_END
-    Ok(elements)
+    if !shaped {
+        return Ok(Array::new(elements));
+    }
+    let ndims = usize::from(reader.byte()?);
+    if ndims > MAX_DIMS {
+        return Err(reader.error(format!("array with {ndims} dimensions")));
+    }
+    let mut lens = Vec::with_capacity(ndims);
+    for _ in 0..ndims {
+        lens.push(u32::from_be_bytes(reader.array()?) as usize);
+    }
+    let mut dims = Vec::with_capacity(ndims);
+    for len in lens {
+        let lower = i32::from_be_bytes(reader.array()?) ^ i32::MIN;
+        dims.push(Dim { len, lower });
+    }
+    let array =
+        Array::with_dims(elements, dims).map_err(|e| reader.error(format!("array shape {e:?}")))?;
+    if array.is_plain() {
+        return Err(reader.error("non-canonical array shape"));
+    }
+    Ok(array)
 }
 
 // Layout: total microseconds (1 month = 30 days, as PostgreSQL's interval_cmp) as i128

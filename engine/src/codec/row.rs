@@ -7,10 +7,10 @@
 //!
 //! Fixed-width numbers are little-endian: these bytes never need to sort.
 
-use super::varint::{put_uvarint, Reader};
+use super::varint::{put_ivarint, put_uvarint, Reader};
 use crate::errinput;
 use crate::error::Result;
-use crate::value::{Interval, Numeric, Type, Value};
+use crate::value::{Array, Dim, Interval, Numeric, Type, Value};
 
 /// Numerics with a scale in 0..=this are written as plain decimals (`1.50`); others as
 /// `<digits>e<exponent>`, so that no value expands into a huge string. 16383 is PostgreSQL's
@@ -140,7 +140,11 @@ fn is_null(bitmap: &[u8], i: usize) -> bool {
 //   numeric      uvarint length | ASCII text: `NaN`, `Infinity`, `-Infinity`, a plain decimal
 //                keeping the scale (`-1.50`), or `<int>e<exponent>` when the scale is negative
 //                or above 16383 (`15e3` is 15000 with scale -3)
-//   array        uvarint count | element null bitmap | each non-null element, recursively
+//   array        one dimension from 1 (or empty): uvarint count | element null bitmap | each
+//                non-null element, recursively (the layout since arrays were added);
+//                any other shape: 0x80 0x00 | uvarint ndims | per dimension, outermost first,
+//                uvarint length | zigzag varint lower bound | then the layout above. 0x80 0x00 is
+//                an overlong varint, which no canonical count starts with, so the two never mix.
 /// Appends a value's body; NULL has none (it is in the bitmap).
 fn encode_body(value: &Value, ty: &Type, out: &mut Vec<u8>) {
     match value {
@@ -158,9 +162,12 @@ fn encode_body(value: &Value, ty: &Type, out: &mut Vec<u8>) {
         Value::Bytea(b) => put_bytes(b, out),
         Value::Interval(i) => encode_interval(i, out),
         Value::Uuid(u) => out.extend_from_slice(u),
-        Value::Array(elements) => {
+        Value::Array(array) => {
             let element = ty.element().unwrap_or(&Type::Bool); // type_matches checked
-            encode_seq(elements, std::iter::repeat(element), out);
+            if !array.is_plain() {
+                encode_shape(array.dims(), out);
+            }
+            encode_seq(array, std::iter::repeat(element), out);
         }
     }
 }
@@ -189,11 +196,57 @@ fn decode_body(reader: &mut Reader, ty: &Type) -> Result<Value> {
         Type::Bytea => Value::Bytea(get_bytes(reader)?.to_vec()),
         Type::Interval => Value::Interval(decode_interval(reader)?),
         Type::Uuid => Value::Uuid(reader.array()?),
-        Type::Array(element) => {
-            let count = reader.length()?;
-            Value::Array(decode_seq(reader, count, |_| element)?)
-        }
+        Type::Array(element) => Value::Array(decode_array(reader, element)?),
     })
+}
+
+/// Marks an array body that starts with its shape: an overlong (never written) varint 0.
+const SHAPE_MARK: [u8; 2] = [0x80, 0x00];
+
+/// Appends `SHAPE_MARK | uvarint ndims | (uvarint length | ivarint lower bound) per dimension`.
+fn encode_shape(dims: &[Dim], out: &mut Vec<u8>) {
+    out.extend_from_slice(&SHAPE_MARK);
+    put_uvarint(out, dims.len() as u64);
+    for dim in dims {
+        put_uvarint(out, dim.len as u64);
+        put_ivarint(out, i64::from(dim.lower));
+    }
+}
+
+/// Decodes an array body: an optional shape, then count, null bitmap and elements.
+fn decode_array(reader: &mut Reader, element: &Type) -> Result<Array> {
+    let shape = match reader.peek_n(2) == Some(&SHAPE_MARK[..]) {
+        true => {
+            reader.take(2)?;
+            Some(decode_shape(reader)?)
+        }
+        false => None,
+    };
+    let count = reader.length()?;
+    let elements = decode_seq(reader, count, |_| element)?;
+    match shape {
+        None => Ok(Array::new(elements)),
+        Some(dims) => match Array::with_dims(elements, dims) {
+            Ok(array) if !array.is_plain() => Ok(array),
+            Ok(_) => Err(reader.error("non-canonical array shape")),
+            Err(e) => Err(reader.error(format!("array shape {e:?}"))),
+        },
+    }
+}
+
+fn decode_shape(reader: &mut Reader) -> Result<Vec<Dim>> {
+    let ndims = reader.length()?;
+    if ndims > crate::value::MAX_DIMS {
+        return Err(reader.error(format!("array with {ndims} dimensions")));
+    }
+    (0..ndims)
+        .map(|_| {
+            let len = reader.length()?;
+            let lower = reader.ivarint()?;
+            let lower = i32::try_from(lower).map_err(|_| reader.error("array lower bound"))?;
+            Ok(Dim { len, lower })
+        })
+        .collect()
 }
 
 /// Steps over a non-null value's body without building it (arrays are decoded and dropped).

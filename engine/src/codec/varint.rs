@@ -120,6 +120,11 @@ impl<'a> Reader<'a> {
         self.bytes.get(self.pos).copied()
     }
 
+    /// The next `n` bytes, without consuming them; `None` if fewer remain.
+    pub(crate) fn peek_n(&self, n: usize) -> Option<&'a [u8]> {
+        self.bytes.get(self.pos..self.pos.checked_add(n)?)
+    }
+
     /// Consumes one byte.
     pub(crate) fn byte(&mut self) -> Result<u8> {
         Ok(self.take(1)?[0])
@@ -145,6 +150,11 @@ impl<'a> Reader<'a> {
     /// Consumes an unsigned LEB128 varint.
     pub(crate) fn uvarint(&mut self) -> Result<u64> {
         get_uvarint(self.bytes, &mut self.pos).ok_or_else(|| self.error("bad varint"))
+    }
+
+    /// Consumes a zigzag-mapped varint.
+    pub(crate) fn ivarint(&mut self) -> Result<i64> {
+        get_ivarint(self.bytes, &mut self.pos).ok_or_else(|| self.error("bad varint"))
     }
 
     /// Consumes a varint that must fit a usize (a length or count).

@@ -46,7 +46,7 @@ impl Accumulator {
             },
             AggregateFunction::Min => Accumulator::Min(None),
             AggregateFunction::Max => Accumulator::Max(None),
-            AggregateFunction::ArrayAgg
+            AggregateFunction::ArrayAgg { .. }
             | AggregateFunction::JsonAgg
             | AggregateFunction::JsonbAgg
             | AggregateFunction::JsonObjectAgg { .. }
@@ -147,7 +147,10 @@ impl Accumulator {
                 items.sort_by(|(a, _), (b, _)| super::sort::compare_keys(a, b, &call.order_by));
                 let values: Vec<Value> = items.into_iter().map(|(_, v)| v).collect();
                 match call.function {
-                    AggregateFunction::ArrayAgg => Value::Array(values),
+                    AggregateFunction::ArrayAgg { arrays: false } => Value::array(values),
+                    AggregateFunction::ArrayAgg { arrays: true } => {
+                        crate::expr::accumulate_arrays(values)?
+                    }
                     AggregateFunction::PercentileCont
                     | AggregateFunction::PercentileDisc
                     | AggregateFunction::Mode => super::ordered_set::finish(call, values)?,

@@ -35,7 +35,7 @@ impl Moments {
         match value {
             Value::Null => {}
             Value::Array(pair) => {
-                if let [y, x] = pair.as_slice() {
+                if let [y, x] = pair.elements() {
                     if let (Some(y), Some(x)) = (float(y)?, float(x)?) {
                         self.add_pair(y, x);
                     }

@@ -287,7 +287,7 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
                 list.push(text("pg_catalog"));
             }
             list.extend(snapshot.search_path().into_iter().map(text));
-            Value::Array(list)
+            Value::array(list)
         }
         F::CurrentUser => text(snapshot.user()),
         F::Version => text(crate::settings::VERSION),

@@ -14,6 +14,7 @@ use vdb_engine::value::{Numeric, Value};
 use super::{compare, negate, out_of_range, BinaryOp, Function};
 use crate::error::{Error, Result};
 
+mod arrays;
 mod codec;
 mod compat;
 mod containers;
@@ -127,9 +128,19 @@ pub enum Builtin {
     RoundSeconds(u8),
     // containers.rs
     GenRandomUuid,
+    // arrays.rs
     MakeArray,
+    /// `ARRAY[sub, sub, ...]` whose items are arrays: one more dimension.
+    MakeNestedArray,
+    /// `a[i][j]...`: the array, then one subscript per dimension.
     Subscript,
-    Slice,
+    /// `a[lo:hi]...`: the array, then (lower, upper) per subscript; bit 2k of `open` marks
+    /// lower bound k as omitted, bit 2k + 1 the upper.
+    Slice {
+        open: u16,
+    },
+    ArrayFill,
+    TrimArray,
     /// `x op ANY(array)` (or ALL).
     AnyAll {
         op: BinaryOp,
@@ -240,7 +251,9 @@ impl Builtin {
                 | Builtin::JsonArg { .. }
                 | Builtin::BuildObject { .. }
                 | Builtin::BuildArray { .. }
-                | Builtin::Slice
+                | Builtin::Slice { .. }
+                | Builtin::MakeNestedArray
+                | Builtin::ArrayFill
                 | Builtin::QuoteNullable
                 | Builtin::ArrayPositions
                 | Builtin::ArrayRemove
@@ -314,7 +327,7 @@ pub(super) fn function(f: Function, args: Vec<Value>) -> Result<Value> {
         if b.strict() && args.iter().any(Value::is_null) {
             return Ok(Value::Null);
         }
-        return builtin(b, args);
+        return builtin(b, &args);
     }
     if args.iter().any(Value::is_null) {
         return Ok(Value::Null);
@@ -444,27 +457,32 @@ fn random_uuid() -> Value {
     Value::Uuid(bytes)
 }
 
-fn builtin(b: Builtin, args: Vec<Value>) -> Result<Value> {
-    if let Some(v) = compat::eval(b, &args) {
+fn builtin(b: Builtin, args: &[Value]) -> Result<Value> {
+    if let Some(v) = compat::eval(b, args) {
         return v;
     }
-    if let Some(v) = text::eval(b, &args) {
+    if let Some(v) = text::eval(b, args) {
         return v;
     }
-    if let Some(v) = jsonb_edit::eval(b, &args) {
+    if let Some(v) = jsonb_edit::eval(b, args) {
         return v;
     }
-    if let Some(v) = codec::eval(b, &args) {
+    if let Some(v) = codec::eval(b, args) {
         return v;
     }
-    if let Some(v) = math::eval(b, &args) {
+    if let Some(v) = math::eval(b, args) {
         return v;
     }
-    if let Some(v) = temporal::eval(b, &args) {
+    if let Some(v) = temporal::eval(b, args) {
+        return v;
+    }
+    if let Some(v) = arrays::eval(b, args) {
         return v;
     }
     containers::eval(b, args)
 }
+
+pub(crate) use arrays::{accumulate as accumulate_arrays, concat as array_concat};
 
 /// The error for a builtin called with argument values it does not take (the binder should
 /// have prevented it).

@@ -31,8 +31,9 @@ pub enum SubqueryKind {
         op: BinaryOp,
         all: bool,
     },
-    /// `ARRAY(subquery)`: its single column as an array.
-    Array,
+    /// `ARRAY(subquery)`: its single column as an array (of one more dimension when the
+    /// column is an array, `arrays`).
+    Array { arrays: bool },
 }
 
 /// A planned subquery.
@@ -74,10 +75,15 @@ impl Subquery {
                     .and_then(|r| r.into_iter().next())
                     .unwrap_or(Value::Null))
             }
-            SubqueryKind::Array => Ok(Value::Array(
-                rows.map(|r| r.map(|r| r.into_iter().next().unwrap_or(Value::Null)))
-                    .collect::<Result<_>>()?,
-            )),
+            SubqueryKind::Array { arrays } => {
+                let values = rows
+                    .map(|r| r.map(|r| r.into_iter().next().unwrap_or(Value::Null)))
+                    .collect::<Result<Vec<_>>>()?;
+                match arrays {
+                    true => crate::expr::accumulate_arrays(values),
+                    false => Ok(Value::array(values)),
+                }
+            }
             SubqueryKind::Quantified { left, op, all } => {
                 let left = left.eval(row)?;
                 let items = rows
@@ -96,7 +102,7 @@ impl fmt::Display for Subquery {
         match &self.kind {
             SubqueryKind::Scalar => write!(f, "(SubPlan: {plan})"),
             SubqueryKind::Exists => write!(f, "EXISTS(SubPlan: {plan})"),
-            SubqueryKind::Array => write!(f, "ARRAY(SubPlan: {plan})"),
+            SubqueryKind::Array { .. } => write!(f, "ARRAY(SubPlan: {plan})"),
             SubqueryKind::Quantified { left, op, all } => {
                 let q = if *all { "ALL" } else { "ANY" };
                 write!(f, "({left} {op} {q} (SubPlan: {plan}))")

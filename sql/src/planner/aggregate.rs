@@ -555,9 +555,9 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
             },
         ),
         "array_agg" => match &arg_type {
-            Type::Array(_) => return Err(Error::Unsupported("array_agg of arrays".into())),
+            t @ Type::Array(_) => (AggregateFunction::ArrayAgg { arrays: true }, t.clone()),
             t => (
-                AggregateFunction::ArrayAgg,
+                AggregateFunction::ArrayAgg { arrays: false },
                 Type::Array(Box::new(t.clone())),
             ),
         },

@@ -135,7 +135,16 @@ fn bind_operator(op: BinaryOp, l: &Typed, r: &Typed) -> Result<Option<Typed>> {
                     arr,
                 ))
             } else {
-                Ok(node(BinaryOp::ArrayConcat, l, r, arr))
+                // array || element is array_append, element || array array_prepend: a NULL
+                // array counts as empty.
+                let f = match lt2 == arr {
+                    true => Builtin::ArrayAppend,
+                    false => Builtin::ArrayPrepend,
+                };
+                Ok(Typed::new(
+                    Expr::Function(Function::Builtin(f), vec![l, r]),
+                    arr,
+                ))
             }
         }
         (BinaryOp::Concat, Some(Type::Char(_)), _) | (BinaryOp::Concat, _, Some(Type::Char(_))) => {
@@ -256,57 +265,96 @@ pub(super) fn array(scope: &Scope, elems: &[ast::Expr]) -> Result<Typed> {
         });
     }
     let element = common_type(&items, "ARRAY")?;
-    if matches!(element, Type::Array(_)) {
-        return Err(Error::Unsupported("multidimensional arrays".into()));
-    }
     let list = items
         .into_iter()
         .map(|i| i.coerce(&element, "ARRAY"))
         .collect::<Result<Vec<_>>>()?;
+    // Items that are arrays make an array of one more dimension, of the same type.
+    let (builtin, ty) = match element {
+        t @ Type::Array(_) => (Builtin::MakeNestedArray, t),
+        t => (Builtin::MakeArray, Type::Array(Box::new(t))),
+    };
     Ok(Typed::new(
-        Expr::Function(Function::Builtin(Builtin::MakeArray), list),
-        Type::Array(Box::new(element)),
+        Expr::Function(Function::Builtin(builtin), list),
+        ty,
     ))
 }
 
-/// `a[i]` and `a[lo:hi]`.
+/// `a[i]`, `a[i][j]`, `a[lo:hi]`, `a[lo:][:hi][i]`...: the chain of subscripts on one base is
+/// one operation, as in PostgreSQL. Without a slice it fetches an element (one subscript per
+/// dimension); with any slice every subscript is a slice, `[i]` meaning `[1:i]`.
 pub(super) fn subscript(scope: &Scope, base: &ast::Expr, sub: &ast::Subscript) -> Result<Typed> {
+    let mut subs = vec![sub];
+    let mut base = base;
+    while let ast::Expr::Subscript { expr, subscript } = base {
+        subs.push(subscript);
+        base = expr;
+    }
+    subs.reverse();
     let a = bind(base, scope)?;
-    let Some(Type::Array(element)) = a.ty.clone() else {
+    let Some(array_ty @ Type::Array(_)) = a.ty.clone() else {
         let t = a.ty.as_ref().map_or("unknown".to_string(), type_name);
         return Err(Error::mismatch(format!(
             "cannot subscript type {t} because it does not support subscripting"
         )));
     };
+    if subs.len() > vdb_engine::value::MAX_DIMS {
+        return Err(Error::invalid(
+            "54000",
+            format!(
+                "number of array dimensions ({}) exceeds the maximum allowed ({})",
+                subs.len(),
+                vdb_engine::value::MAX_DIMS
+            ),
+        ));
+    }
     let index =
         |e: &ast::Expr| -> Result<Expr> { bind(e, scope)?.coerce(&Type::Int4, "array subscript") };
-    match sub {
-        ast::Subscript::Index { index: i } => Ok(Typed::new(
-            Expr::Function(
-                Function::Builtin(Builtin::Subscript),
-                vec![a.expr, index(i)?],
-            ),
-            *element,
-        )),
-        ast::Subscript::Slice {
-            lower_bound,
-            upper_bound,
-            stride: None,
-        } => {
-            let bound = |b: &Option<ast::Expr>| match b {
-                Some(e) => index(e),
-                None => Ok(Expr::Literal(Value::Null)),
-            };
-            Ok(Typed::new(
-                Expr::Function(
-                    Function::Builtin(Builtin::Slice),
-                    vec![a.expr, bound(lower_bound)?, bound(upper_bound)?],
-                ),
-                Type::Array(element),
-            ))
+    let is_slice = subs
+        .iter()
+        .any(|s| matches!(s, ast::Subscript::Slice { .. }));
+    let mut args = vec![a.expr];
+    if !is_slice {
+        for s in &subs {
+            if let ast::Subscript::Index { index: i } = s {
+                args.push(index(i)?);
+            }
         }
-        other => Err(Error::Unsupported(format!("array subscript {other}"))),
+        let element = array_ty.element().cloned().unwrap_or(Type::Text);
+        return Ok(Typed::new(
+            Expr::Function(Function::Builtin(Builtin::Subscript), args),
+            element,
+        ));
     }
+    let mut open = 0u16;
+    for (k, s) in subs.iter().enumerate() {
+        match s {
+            ast::Subscript::Index { index: i } => {
+                args.push(Expr::Literal(Value::Int4(1)));
+                args.push(index(i)?);
+            }
+            ast::Subscript::Slice {
+                lower_bound,
+                upper_bound,
+                stride: None,
+            } => {
+                for (bit, bound) in [(2 * k, lower_bound), (2 * k + 1, upper_bound)] {
+                    match bound {
+                        Some(e) => args.push(index(e)?),
+                        None => {
+                            open |= 1 << bit;
+                            args.push(Expr::Literal(Value::Null));
+                        }
+                    }
+                }
+            }
+            other => return Err(Error::Unsupported(format!("array subscript {other}"))),
+        }
+    }
+    Ok(Typed::new(
+        Expr::Function(Function::Builtin(Builtin::Slice { open }), args),
+        array_ty,
+    ))
 }
 
 /// `EXTRACT(field FROM x)`: numeric, as PostgreSQL 14+ returns.

@@ -370,7 +370,14 @@ pub(super) fn set_function(name: &str, mut args: Vec<Typed>) -> Result<Option<Ty
             };
             Ok(Typed::new(Expr::SetReturning(f, vec![arg]), ty))
         }
-        ("generate_subscripts", 2) => {
+        ("generate_subscripts", 2 | 3) => {
+            let reverse = match args.len() {
+                3 => args
+                    .pop()
+                    .map(|r| r.coerce(&Type::Bool, &name))
+                    .transpose()?,
+                _ => None,
+            };
             let dim = args
                 .pop()
                 .map(|d| d.coerce(&Type::Int4, &name))
@@ -384,6 +391,7 @@ pub(super) fn set_function(name: &str, mut args: Vec<Typed>) -> Result<Option<Ty
             }
             let mut list = vec![arg.expr];
             list.extend(dim);
+            list.extend(reverse);
             Ok(Typed::new(
                 Expr::SetReturning(SetFunction::GenerateSubscripts, list),
                 Type::Int4,

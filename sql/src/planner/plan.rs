@@ -41,8 +41,11 @@ pub enum AggregateFunction {
     Avg,
     Min,
     Max,
-    /// `array_agg(x [ORDER BY ...])`: every input, NULLs included.
-    ArrayAgg,
+    /// `array_agg(x [ORDER BY ...])`: every input, NULLs included; of array inputs
+    /// (`arrays`), an array of one more dimension.
+    ArrayAgg {
+        arrays: bool,
+    },
     /// `bool_and` / `every`, `bool_or`.
     BoolAnd,
     BoolOr,

@@ -211,11 +211,22 @@ fn plan_table_function(
     if let Some(columns) = crate::planner::builtin::json_each_columns(name, &bound)? {
         return Ok(multi_column_function(name, columns, alias));
     }
-    let Some(call) = crate::planner::function::set_function(name, bound)? else {
+    // `unnest(a, b, ...)` (only in FROM): one column per array, shorter arrays padded with
+    // NULLs, as the set functions of one ProjectSet are.
+    let mut calls = Vec::new();
+    match (name, bound.len()) {
+        ("unnest", 2..) => {
+            for arg in bound {
+                calls.extend(crate::planner::function::set_function(name, vec![arg])?);
+            }
+        }
+        _ => calls.extend(crate::planner::function::set_function(name, bound)?),
+    }
+    if calls.is_empty() {
         return Err(Error::undefined_function(format!(
             "function {name} in FROM is not supported"
         )));
-    };
+    }
     let relation = alias.map_or(name.to_string(), |a| ident_name(&a.name));
     let renames: Vec<String> = alias
         .map(|a| a.columns.iter().map(ident_name).collect())
@@ -228,24 +239,28 @@ fn plan_table_function(
         }
         _ => None,
     };
-    let first = renames
-        .first()
-        .cloned()
-        .or(out_name)
-        .unwrap_or_else(|| relation.clone());
-    let mut columns = vec![ScopeColumn {
-        hidden: false,
-        relation: Some(relation.clone()),
-        name: first,
-        ty: call.resolved_type(),
-    }];
-    let mut exprs = vec![call.expr];
+    let single = calls.len() == 1;
+    let mut columns = Vec::new();
+    let mut exprs = Vec::new();
+    for (i, call) in calls.into_iter().enumerate() {
+        let default = match single {
+            true => out_name.clone().unwrap_or_else(|| relation.clone()),
+            false => name.to_string(),
+        };
+        columns.push(ScopeColumn {
+            hidden: false,
+            relation: Some(relation.clone()),
+            name: renames.get(i).cloned().unwrap_or(default),
+            ty: call.resolved_type(),
+        });
+        exprs.push(call.expr);
+    }
     if ordinality {
         columns.push(ScopeColumn {
             hidden: false,
             relation: Some(relation),
             name: renames
-                .get(1)
+                .get(exprs.len())
                 .cloned()
                 .unwrap_or_else(|| "ordinality".into()),
             ty: vdb_engine::value::Type::Int8,

@@ -60,12 +60,22 @@ pub fn scalar(query: &ast::Query, scope: &Scope) -> Result<Typed> {
 
 /// `ARRAY(SELECT x ...)`.
 pub fn array(query: &ast::Query, scope: &Scope) -> Result<Typed> {
-    let (s, types) = plan(query, scope, SubqueryKind::Array, "ARRAY(subquery)")?;
+    let (mut s, types) = plan(
+        query,
+        scope,
+        SubqueryKind::Array { arrays: false },
+        "ARRAY(subquery)",
+    )?;
     let ty = single_column(&types, "in ARRAY()")?;
-    Ok(Typed::new(
-        Expr::Subquery(Box::new(s)),
-        Type::Array(Box::new(ty)),
-    ))
+    // An array column makes an array of one more dimension.
+    s.kind = SubqueryKind::Array {
+        arrays: matches!(ty, Type::Array(_)),
+    };
+    let ty = match ty {
+        t @ Type::Array(_) => t,
+        t => Type::Array(Box::new(t)),
+    };
+    Ok(Typed::new(Expr::Subquery(Box::new(s)), ty))
 }
 
 /// `[NOT] EXISTS (SELECT ...)`.

@@ -42,9 +42,11 @@ pub fn cast_target(dt: &ast::DataType) -> Result<CastTarget> {
             | ast::ArrayElemTypeDef::AngleBracket(inner),
         ) => {
             return match cast_target(inner)? {
+                // `int[][]` is `int[]`: the type does not fix the number of dimensions.
+                CastTarget::Plain(t @ Type::Array(_)) => Ok(CastTarget::Plain(t)),
                 CastTarget::Plain(t) => Ok(CastTarget::Plain(Type::Array(Box::new(t)))),
                 _ => Ok(CastTarget::Plain(Type::Array(Box::new(Type::Int4)))),
-            }
+            };
         }
         ast::DataType::Uuid => return Ok(CastTarget::Plain(Type::Uuid)),
         ast::DataType::JSON => return Ok(CastTarget::Plain(Type::Json)),
@@ -202,7 +204,15 @@ pub fn catalog_function(name: &str, args: Vec<Typed>) -> Result<Option<Typed>> {
         ("vdb_merge_base", 2) => (F::MergeBase, "tt", Type::Text),
         ("pg_backend_pid", 0) => (F::BackendPid, "", Type::Int4),
         ("array_to_string", 2 | 3) => (F::ArrayToString, "att", Type::Text),
-        ("array_length" | "array_upper", 2) => (F::ArrayLength, "ao", Type::Int4),
+        // Typed arrays go to the array functions, which know dimensions and bounds.
+        ("array_length" | "array_upper", 2)
+            if !matches!(
+                args.first().and_then(|a| a.ty.as_ref()),
+                Some(Type::Array(_))
+            ) =>
+        {
+            (F::ArrayLength, "ao", Type::Int4)
+        }
         _ => return Ok(None),
     };
     let args = coerce_args(args, kinds, name)?;

@@ -102,7 +102,7 @@ fn oid(o: u32) -> Value {
 }
 
 fn int2s(v: &[i16]) -> Value {
-    Value::Array(v.iter().map(|n| Value::Int2(*n)).collect())
+    Value::array(v.iter().map(|n| Value::Int2(*n)).collect())
 }
 
 fn row<const N: usize>(cells: [(&'static str, Value); N]) -> Row {
@@ -377,8 +377,8 @@ fn pg_index(objects: &Objects) -> Vec<Row> {
                 ("indisready", Value::Bool(true)),
                 ("indislive", Value::Bool(true)),
                 ("indkey", int2s(&i.attnums)),
-                ("indcollation", Value::Array(vec![oid(0); i.attnums.len()])),
-                ("indclass", Value::Array(vec![oid(1978); i.attnums.len()])),
+                ("indcollation", Value::array(vec![oid(0); i.attnums.len()])),
+                ("indclass", Value::array(vec![oid(1978); i.attnums.len()])),
                 (
                     "indoption",
                     Value::Text(vec!["0"; i.attnums.len()].join(" ")),

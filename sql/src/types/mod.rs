@@ -21,7 +21,7 @@ pub mod uuid;
 
 use bigdecimal::{BigDecimal, RoundingMode, ToPrimitive};
 use sqlparser::ast::{ArrayElemTypeDef, CharacterLength, DataType, ExactNumberInfo, TimezoneInfo};
-use vdb_engine::value::{Numeric, Type, Value, MICROS_PER_DAY};
+use vdb_engine::value::{Array, Numeric, Type, Value, MICROS_PER_DAY};
 
 use crate::error::{Error, Result};
 use datetime::{format_date, format_time, format_timestamp, ParseError};
@@ -74,7 +74,8 @@ fn base_sql_type(dt: &DataType) -> Result<Type> {
         DataType::Array(
             ArrayElemTypeDef::SquareBracket(inner, _) | ArrayElemTypeDef::AngleBracket(inner),
         ) => match base_sql_type(inner)? {
-            Type::Array(_) => return Err(Error::Unsupported("multidimensional arrays".into())),
+            // `int[][]` is `int[]`: the type does not fix the number of dimensions.
+            array @ Type::Array(_) => array,
             element => Type::Array(Box::new(check_numeric(element)?)),
         },
         DataType::Custom(name, _) if name.0.len() == 1 => {
@@ -334,13 +335,11 @@ fn cast_timestamp(ts: i64, from: &Type, to: &Type) -> Result<Value> {
     }
 }
 
-/// An array to an array type (element by element) or to text.
-fn cast_array(items: Vec<Value>, to: &Type) -> Result<Value> {
+/// An array to an array type (element by element, keeping the shape) or to text.
+fn cast_array(items: Array, to: &Type) -> Result<Value> {
     match to {
         Type::Array(element) => items
-            .into_iter()
-            .map(|v| cast(v, element))
-            .collect::<Result<Vec<_>>>()
+            .try_map_elements(|v| cast(v, element))
             .map(Value::Array),
         t if t.is_text() => fit_text(to_pg_text(&Value::Array(items)).unwrap_or_default(), t),
         t => Err(Error::invalid(
@@ -434,14 +433,20 @@ fn cast_text(s: String, to: &Type) -> Result<Value> {
         Type::Interval => interval::parse_interval(&s).map(Value::Interval),
         Type::Uuid => uuid::parse_uuid(&s).map(Value::Uuid),
         Type::Bytea => Ok(Value::Bytea(parse_bytea(&s)?)),
-        Type::Array(element) => array::split_literal(&s)?
-            .into_iter()
-            .map(|e| match e {
-                None => Ok(Value::Null),
-                Some(text) => cast_text(text, element),
-            })
-            .collect::<Result<Vec<_>>>()
-            .map(Value::Array),
+        Type::Array(element) => {
+            let literal = array::parse_literal(&s)?;
+            let elements = literal
+                .elements
+                .into_iter()
+                .map(|e| match e {
+                    None => Ok(Value::Null),
+                    Some(text) => cast_text(text, element),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Array::with_dims(elements, literal.dims)
+                .map(Value::Array)
+                .map_err(array::shape_error)
+        }
         other => Err(Error::Unsupported(format!("type {other}"))),
     }
 }
@@ -772,7 +777,7 @@ pub fn to_pg_text(value: &Value) -> Option<String> {
         Value::Uuid(u) => uuid::format_uuid(u),
         Value::Array(items) => {
             let texts: Vec<Option<String>> = items.iter().map(to_pg_text).collect();
-            array::format_array(&texts)
+            array::format_array(&texts, items.dims())
         }
     })
 }

@@ -433,7 +433,7 @@ fn regexp_match(s: &str, pattern: &str, flags: &str) -> Result<Value> {
             })
             .collect()
     };
-    Ok(Value::Array(groups))
+    Ok(Value::array(groups))
 }
 
 /// `regexp_split_to_array(s, pattern [, flags])`: the text between matches (an empty match
@@ -462,7 +462,7 @@ fn regexp_split(s: &str, pattern: &str, flags: &str) -> Result<Value> {
         start = m.end();
     }
     parts.push(Value::Text(s[start..].to_string()));
-    Ok(Value::Array(parts))
+    Ok(Value::array(parts))
 }
 
 /// SHA-256 (FIPS 180-4).

@@ -29,14 +29,14 @@ pub(super) fn binary(op: BinaryOp, l: &Value, r: &Value) -> Option<Result<Value>
                 !x.is_null() && b.iter().any(|y| !y.is_null() && compare(x, y).is_eq())
             })))
         }
-        (BinaryOp::ArrayConcat, Value::Array(a), Value::Array(b)) => {
-            Ok(Value::Array(a.iter().chain(b).cloned().collect()))
+        (BinaryOp::ArrayConcat, Value::Array(_), Value::Array(_)) => {
+            super::arrays::cat(l.clone(), r.clone())
         }
-        (BinaryOp::ArrayConcat, Value::Array(a), x) => {
-            Ok(Value::Array(a.iter().chain([x]).cloned().collect()))
+        (BinaryOp::ArrayConcat, Value::Array(_), x) => {
+            super::builtin(Builtin::ArrayAppend, &[l.clone(), x.clone()])
         }
-        (BinaryOp::ArrayConcat, x, Value::Array(b)) => {
-            Ok(Value::Array([x].into_iter().chain(b).cloned().collect()))
+        (BinaryOp::ArrayConcat, x, Value::Array(_)) => {
+            super::builtin(Builtin::ArrayPrepend, &[x.clone(), r.clone()])
         }
         (BinaryOp::Contains, Value::Text(a), Value::Text(b)) => {
             json_pair(a, b).map(|(a, b)| Value::Bool(a.contains(&b)))
@@ -152,109 +152,55 @@ fn to_json_value(v: &Value, raw: bool) -> Result<Json> {
                 None => text,
             })
         }
-        Value::Array(items) => Json::Array(
-            items
+        Value::Array(items) => {
+            let elements = items
                 .iter()
                 .map(|i| to_json_value(i, false))
-                .collect::<Result<Vec<_>>>()?,
-        ),
+                .collect::<Result<Vec<_>>>()?;
+            nest_json(elements, items.dims())
+        }
         other => Json::String(to_pg_text(other).unwrap_or_default()),
     })
 }
 
+/// A multidimensional array's elements as nested json arrays, one level per dimension.
+fn nest_json(elements: Vec<Json>, dims: &[vdb_engine::value::Dim]) -> Json {
+    let mut level = elements;
+    for dim in dims.iter().skip(1).rev() {
+        let mut rows = Vec::new();
+        let mut it = level.into_iter().peekable();
+        while it.peek().is_some() {
+            rows.push(Json::Array(it.by_ref().take(dim.len.max(1)).collect()));
+        }
+        level = rows;
+    }
+    Json::Array(level)
+}
+
 /// Evaluates an array, json or uuid function.
-pub(super) fn eval(b: Builtin, args: Vec<Value>) -> Result<Value> {
+pub(super) fn eval(b: Builtin, args: &[Value]) -> Result<Value> {
     let first = args.first();
     match b {
         Builtin::GenRandomUuid => Ok(Value::Uuid(uuid::random_uuid())),
-        Builtin::MakeArray => Ok(Value::Array(args)),
-        Builtin::Subscript => Ok(match (first, int_arg(args.get(1))) {
-            (Some(Value::Array(items)), Some(i)) => usize::try_from(i - 1)
-                .ok()
-                .and_then(|i| items.get(i))
-                .cloned()
-                .unwrap_or(Value::Null),
-            _ => Value::Null,
-        }),
-        Builtin::Slice => slice(&args),
         Builtin::AnyAll { op, all } => any_all(op, all, first, args.get(1)),
-        Builtin::ArrayLength | Builtin::ArrayUpper => match (first, int_arg(args.get(1))) {
-            (Some(Value::Array(items)), Some(1)) if !items.is_empty() => {
-                Ok(Value::Int4(i32::try_from(items.len()).unwrap_or(i32::MAX)))
-            }
-            _ => Ok(Value::Null),
-        },
-        Builtin::ArrayLower => match (first, int_arg(args.get(1))) {
-            (Some(Value::Array(items)), Some(1)) if !items.is_empty() => Ok(Value::Int4(1)),
-            _ => Ok(Value::Null),
-        },
-        Builtin::Cardinality => match first {
-            Some(Value::Array(items)) => {
-                Ok(Value::Int4(i32::try_from(items.len()).unwrap_or(i32::MAX)))
-            }
-            _ => Ok(Value::Null),
-        },
-        Builtin::ArrayAppend | Builtin::ArrayPrepend | Builtin::ArrayCat => array_build(b, args),
-        Builtin::ArrayPosition => Ok(match first {
-            Some(Value::Array(items)) => {
-                let needle = args.get(1).cloned().unwrap_or(Value::Null);
-                let start = int_arg(args.get(2)).unwrap_or(1).max(1);
-                items
-                    .iter()
-                    .enumerate()
-                    .skip(usize::try_from(start - 1).unwrap_or(0))
-                    .find(|(_, x)| match (x.is_null(), needle.is_null()) {
-                        (true, true) => true,
-                        (false, false) => compare(x, &needle).is_eq(),
-                        _ => false,
-                    })
-                    .map_or(Value::Null, |(i, _)| {
-                        Value::Int4(i32::try_from(i + 1).unwrap_or(i32::MAX))
-                    })
-            }
-            _ => Value::Null,
-        }),
-        Builtin::ArrayDims => Ok(match first {
-            Some(Value::Array(items)) if !items.is_empty() => {
-                Value::Text(format!("[1:{}]", items.len()))
-            }
-            _ => Value::Null,
-        }),
-        Builtin::ArrayNdims => Ok(match first {
-            Some(Value::Array(items)) if !items.is_empty() => Value::Int4(1),
-            _ => Value::Null,
-        }),
-        Builtin::ArrayPositions | Builtin::ArrayRemove | Builtin::ArrayReplace => {
-            array_edit(b, &args)
-        }
-        Builtin::ArrayToString => match (first, text_arg(args.get(1))) {
-            (Some(Value::Array(items)), Some(sep)) => {
-                let null = text_arg(args.get(2));
-                let parts: Vec<String> = items
-                    .iter()
-                    .filter_map(|x| to_pg_text(x).or_else(|| null.map(str::to_string)))
-                    .collect();
-                Ok(Value::Text(parts.join(sep)))
-            }
-            _ => Ok(Value::Null),
-        },
-        Builtin::StringToArray => string_to_array(&args),
+        Builtin::StringToArray => string_to_array(args),
         Builtin::ToJson {
             jsonb: false,
             raw: true,
         } => Ok(first.cloned().unwrap_or(Value::Null)),
         Builtin::ToJson { jsonb, raw } => {
             let j = to_json_value(first.unwrap_or(&Value::Null), raw)?;
-            Ok(Value::Text(if jsonb {
-                j.normalize().to_jsonb_text()
-            } else {
-                j.to_json_text()
+            Ok(Value::Text(match (jsonb, first) {
+                (true, _) => j.normalize().to_jsonb_text(),
+                // array_to_json writes no spaces between elements.
+                (false, Some(Value::Array(_))) => compact(&j),
+                (false, _) => j.to_json_text(),
             }))
         }
         Builtin::JsonArg { raw } => Ok(Value::Text(
             to_json_value(first.unwrap_or(&Value::Null), raw)?.to_jsonb_text(),
         )),
-        Builtin::BuildObject { jsonb } => build_object(&args, jsonb),
+        Builtin::BuildObject { jsonb } => build_object(args, jsonb),
         Builtin::BuildArray { jsonb } => {
             let items = args
                 .iter()
@@ -292,32 +238,8 @@ pub(super) fn eval(b: Builtin, args: Vec<Value>) -> Result<Value> {
             Some(Value::Text(t)) => Ok(Value::Text(parse_jsonb(t)?.pretty())),
             _ => Ok(Value::Null),
         },
-        _ => Err(bad_args(b, &args)),
+        _ => Err(bad_args(b, args)),
     }
-}
-
-/// `a[lo:hi]`, 1-based and inclusive; bounds clamp to the array; missing bounds are open.
-fn slice(args: &[Value]) -> Result<Value> {
-    let Some(Value::Array(items)) = args.first() else {
-        return Ok(Value::Null);
-    };
-    let len = i64::try_from(items.len()).unwrap_or(i64::MAX);
-    let bound = |v: Option<&Value>, default: i64| match v {
-        None | Some(Value::Null) => Some(default),
-        other => int_arg(other),
-    };
-    let (Some(lo), Some(hi)) = (bound(args.get(1), 1), bound(args.get(2), len)) else {
-        return Ok(Value::Null);
-    };
-    let (lo, hi) = (lo.max(1), hi.min(len));
-    if lo > hi {
-        return Ok(Value::Array(Vec::new()));
-    }
-    let (lo, hi) = (
-        usize::try_from(lo - 1).unwrap_or(0),
-        usize::try_from(hi).unwrap_or(0),
-    );
-    Ok(Value::Array(items[lo..hi].to_vec()))
 }
 
 /// `x op ANY(array)` / `x op ALL(array)` with three-valued logic over the elements.
@@ -346,38 +268,12 @@ fn any_all(op: BinaryOp, all: bool, x: Option<&Value>, a: Option<&Value>) -> Res
     })
 }
 
-fn array_build(b: Builtin, args: Vec<Value>) -> Result<Value> {
-    let mut it = args.into_iter();
-    let (x, y) = (
-        it.next().unwrap_or(Value::Null),
-        it.next().unwrap_or(Value::Null),
-    );
-    Ok(match (b, x, y) {
-        (Builtin::ArrayAppend, Value::Array(mut a), e) => {
-            a.push(e);
-            Value::Array(a)
-        }
-        (Builtin::ArrayAppend, Value::Null, e) => Value::Array(vec![e]),
-        (Builtin::ArrayPrepend, e, Value::Array(mut a)) => {
-            a.insert(0, e);
-            Value::Array(a)
-        }
-        (Builtin::ArrayPrepend, e, Value::Null) => Value::Array(vec![e]),
-        (Builtin::ArrayCat, Value::Array(mut a), Value::Array(b)) => {
-            a.extend(b);
-            Value::Array(a)
-        }
-        (Builtin::ArrayCat, Value::Null, other) | (Builtin::ArrayCat, other, Value::Null) => other,
-        _ => Value::Null,
-    })
-}
-
 fn string_to_array(args: &[Value]) -> Result<Value> {
     let Some(Value::Text(s)) = args.first() else {
         return Ok(Value::Null);
     };
     if s.is_empty() {
-        return Ok(Value::Array(Vec::new()));
+        return Ok(Value::array(Vec::new()));
     }
     let null = text_arg(args.get(2));
     let parts: Vec<String> = match args.get(1) {
@@ -385,7 +281,7 @@ fn string_to_array(args: &[Value]) -> Result<Value> {
         Some(Value::Text(sep)) => s.split(sep.as_str()).map(str::to_string).collect(),
         _ => s.chars().map(|c| c.to_string()).collect(),
     };
-    Ok(Value::Array(
+    Ok(Value::array(
         parts
             .into_iter()
             .map(|p| {
@@ -430,54 +326,4 @@ fn build_object(args: &[Value], jsonb: bool) -> Result<Value> {
     } else {
         j.to_json_text()
     }))
-}
-
-/// Whether two array elements are the same for array_position(s)/remove/replace: NULL
-/// matches NULL (IS NOT DISTINCT FROM).
-fn same_element(x: &Value, y: &Value) -> bool {
-    match (x.is_null(), y.is_null()) {
-        (true, true) => true,
-        (false, false) => compare(x, y).is_eq(),
-        _ => false,
-    }
-}
-
-/// `array_positions(a, x)`, `array_remove(a, x)` and `array_replace(a, x, y)`.
-fn array_edit(b: Builtin, args: &[Value]) -> Result<Value> {
-    let Some(Value::Array(items)) = args.first() else {
-        return Ok(Value::Null);
-    };
-    let needle = args.get(1).cloned().unwrap_or(Value::Null);
-    Ok(match b {
-        Builtin::ArrayPositions => Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .filter(|(_, x)| same_element(x, &needle))
-                .map(|(i, _)| Value::Int4(i32::try_from(i + 1).unwrap_or(i32::MAX)))
-                .collect(),
-        ),
-        Builtin::ArrayRemove => Value::Array(
-            items
-                .iter()
-                .filter(|x| !same_element(x, &needle))
-                .cloned()
-                .collect(),
-        ),
-        _ => {
-            let with = args.get(2).cloned().unwrap_or(Value::Null);
-            Value::Array(
-                items
-                    .iter()
-                    .map(|x| {
-                        if same_element(x, &needle) {
-                            with.clone()
-                        } else {
-                            x.clone()
-                        }
-                    })
-                    .collect(),
-            )
-        }
-    })
 }

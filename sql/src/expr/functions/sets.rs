@@ -174,7 +174,7 @@ fn regexp_matches(s: &str, pattern: &str, flags: &str) -> Result<Vec<Value>> {
     let re = super::codec::regex(pattern, flags)?;
     let groups = |caps: regex::Captures<'_>| -> Value {
         if caps.len() == 1 {
-            return Value::Array(vec![Value::Text(caps[0].to_string())]);
+            return Value::Array(vec![Value::Text(caps[0].to_string())].into());
         }
         Value::Array(
             (1..caps.len())
@@ -201,7 +201,7 @@ fn regexp_split(s: &str, pattern: &str, flags: &str) -> Result<Vec<Value>> {
             Value::Text(flags.into()),
         ],
     ) {
-        Some(Ok(Value::Array(items))) => Ok(items),
+        Some(Ok(Value::Array(items))) => Ok(items.into_elements()),
         Some(Err(e)) => Err(e),
         _ => Ok(Vec::new()),
     }

@@ -52,6 +52,8 @@ pub(super) const NAMES: &[&str] = &[
     "array_positions",
     "array_remove",
     "array_replace",
+    "array_fill",
+    "trim_array",
     "jsonb_set",
     "jsonb_insert",
     "jsonb_strip_nulls",
@@ -234,6 +236,33 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
             } else {
                 call(Builtin::ArrayRemove, vec![a, e], t)
             }
+        }
+        ("array_fill", 2 | 3) => {
+            let value = args.remove(0);
+            let Some(element) = value.ty.clone() else {
+                return Err(Error::invalid(
+                    "42804",
+                    "could not determine polymorphic type because input has type unknown",
+                ));
+            };
+            let ints = Type::Array(Box::new(Type::Int4));
+            let mut list = vec![value.expr];
+            for a in args {
+                if !matches!(a.ty, None | Some(Type::Array(_))) {
+                    return Err(no_function(name, &[a]));
+                }
+                list.push(to(a, &ints)?);
+            }
+            let ty = match element {
+                t @ Type::Array(_) => t,
+                t => Type::Array(Box::new(t)),
+            };
+            call(Builtin::ArrayFill, list, ty)
+        }
+        ("trim_array", 2) => {
+            let n = to(args.remove(1), &Type::Int4)?;
+            let (a, t) = array_arg(name, args.remove(0))?;
+            call(Builtin::TrimArray, vec![a, n], t)
         }
         ("array_replace", 3) => {
             let (a, t) = array_arg(name, args.remove(0))?;

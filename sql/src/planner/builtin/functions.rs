@@ -465,6 +465,17 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
                 texts(name, args)?,
                 Type::Array(Box::new(Type::Text)),
             ),
+            ("array_to_json", 1) => {
+                let (a, _) = array_arg(name, args.remove(0))?;
+                call(
+                    Builtin::ToJson {
+                        jsonb: false,
+                        raw: false,
+                    },
+                    vec![a],
+                    Type::Json,
+                )
+            }
             ("to_json" | "to_jsonb", 1) => {
                 let a = args.remove(0);
                 let raw = is_json(&a.ty);
@@ -618,6 +629,7 @@ fn known(name: &str) -> bool {
         "array_to_string",
         "string_to_array",
         "to_json",
+        "array_to_json",
         "to_jsonb",
         "json_build_object",
         "jsonb_build_object",
