@@ -175,30 +175,44 @@ fn iso_ymd(t: &str) -> Parsed<(i64, i64, i64)> {
     Ok((y, m, d))
 }
 
+/// English month names, as to_char prints them (date input and to_date read any case).
+pub const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// English day names, Sunday first (`extract(dow)`'s numbering).
+pub const DAY_NAMES: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+
 /// The month a name or its three-letter abbreviation stands for.
 fn month_number(name: &str) -> Option<i64> {
-    const MONTHS: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
     let name = name.to_ascii_lowercase();
     let name = name.trim_end_matches('.');
     if name.len() < 3 {
         return None;
     }
-    MONTHS
+    MONTH_NAMES
         .iter()
-        .position(|m| m.starts_with(name) && (name.len() == 3 || *m == name || name == "sept"))
+        .map(|m| m.to_ascii_lowercase())
+        .position(|m| m.starts_with(name) && (name.len() == 3 || m == name || name == "sept"))
         .and_then(|i| i64::try_from(i + 1).ok())
 }
 

@@ -548,30 +548,6 @@ fn interval_part(u: &str, i: &Interval) -> Option<Part> {
     }))
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const DAYS: [&str; 7] = [
-    "Sunday",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-];
-
 /// `to_char(timestamp|date|interval, format)` with the common patterns.
 fn to_char(v: &Value, fmt: &str) -> Result<Value> {
     // The zone's abbreviation and offset, for TZ and OF (empty for a timestamp).
@@ -645,8 +621,8 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
                 format!("{s:<pad$}")
             }
         };
-        let month_name = MONTHS[usize::try_from(month.clamp(1, 12) - 1).unwrap_or(0)];
-        let day_name = DAYS[usize::try_from(dow).unwrap_or(0)];
+        let month_name = dt::MONTH_NAMES[usize::try_from(month.clamp(1, 12) - 1).unwrap_or(0)];
+        let day_name = dt::DAY_NAMES[usize::try_from(dow).unwrap_or(0)];
         let hour12 = if hour % 12 == 0 { 12 } else { hour % 12 };
         let patterns: &[(&str, String)] = &[
             ("IYYY", num(iso_week(f.days).0, 4)),

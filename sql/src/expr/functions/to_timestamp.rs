@@ -28,30 +28,6 @@ struct Fields {
     tz_offset: Option<i64>,
 }
 
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
-const DAYS: [&str; 7] = [
-    "sunday",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-];
-
 /// The template patterns, longest first so that `HH24` wins over `HH`.
 const PATTERNS: &[&str] = &[
     "YYYY", "HH24", "HH12", "MONTH", "TZH", "TZM", "A.M.", "P.M.", "YYY", "DDD", "MON", "DAY",
@@ -205,8 +181,8 @@ fn name(
 ) -> Result<(usize, usize)> {
     let rest: String = input[i..].iter().collect::<String>().to_lowercase();
     for (k, n) in names.iter().enumerate() {
-        let want = if short { &n[..3] } else { n };
-        if rest.starts_with(want) {
+        let want = if short { &n[..3] } else { n }.to_ascii_lowercase();
+        if rest.starts_with(&want) {
             return Ok((k, i + want.chars().count()));
         }
     }
@@ -313,11 +289,11 @@ fn field(f: &mut Fields, pattern: &str, input: &[char], i: usize, adjacent: bool
             i + len
         }
         "MONTH" | "MON" => {
-            let (k, j) = name(input, i, &MONTHS, pattern == "MON", pattern)?;
+            let (k, j) = name(input, i, &dt::MONTH_NAMES, pattern == "MON", pattern)?;
             f.month = Some(i64::try_from(k).unwrap_or(0) + 1);
             j
         }
-        "DAY" | "DY" => name(input, i, &DAYS, pattern == "DY", pattern)?.1,
+        "DAY" | "DY" => name(input, i, &dt::DAY_NAMES, pattern == "DY", pattern)?.1,
         "TZH" => {
             let (n, j) = digits(input, i, 2, pattern)?;
             let minutes = f.tz_offset.unwrap_or(0) % 3600;
