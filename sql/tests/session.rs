@@ -407,3 +407,27 @@ fn concurrent_equal_updates_of_one_row_do_not_lose_one() {
         ]
     );
 }
+
+/// Unaliased select items are named as PostgreSQL's FigureColname names them.
+#[test]
+fn unaliased_columns_take_postgresql_names() {
+    let (mut a, _) = setup();
+    let names = match a
+        .execute(
+            "SELECT timestamp '2024-01-01' AT TIME ZONE 'UTC', CASE WHEN true THEN 1 END, \
+             extract(year FROM date '2024-01-01'), ARRAY[1], v, t.id, 1 + 1 FROM t",
+        )
+        .expect("select")
+        .pop()
+    {
+        Some(StatementResult::Rows { columns, .. }) => columns
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect::<Vec<_>>(),
+        other => panic!("expected rows, got {other:?}"),
+    };
+    assert_eq!(
+        names,
+        ["timezone", "case", "extract", "array", "v", "id", "?column?"]
+    );
+}

@@ -1294,6 +1294,8 @@ pub fn output_name(expr: &ast::Expr) -> String {
         E::Array(_) => "array".into(),
         E::Subscript { expr, .. } => output_name(expr),
         E::Extract { .. } => "extract".into(),
+        E::AtTimeZone { .. } => "timezone".into(),
+        E::Collate { expr, .. } => output_name(expr),
         E::Interval(_) => "interval".into(),
         E::Position { .. } => "position".into(),
         E::Ceil { .. } => "ceil".into(),
