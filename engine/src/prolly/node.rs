@@ -194,6 +194,11 @@ pub fn encode(level: u8, entries: &[Entry]) -> Vec<u8> {
     buffer.encode(level)
 }
 
+/// `off + len` if that stays within a chunk of `size` bytes; a corrupt length can be any u64.
+fn within(off: u64, len: u64, size: usize) -> Option<u64> {
+    off.checked_add(len).filter(|&end| end <= size as u64)
+}
+
 /// A decoded node: the chunk's bytes plus offset tables into them.
 #[derive(Debug)]
 pub struct Node {
@@ -275,20 +280,15 @@ impl Node {
         let mut off = pos as u64;
         for len in key_lens {
             node.keys.push(off as u32);
-            off += len;
-            if off > bytes.len() as u64 {
-                return Err(bad("keys overrun the chunk"));
-            }
+            off = within(off, len, bytes.len()).ok_or_else(|| bad("keys overrun the chunk"))?;
         }
         node.keys.push(off as u32);
         if leaf {
             node.vals.reserve(count + 1);
             for len in val_lens {
                 node.vals.push(off as u32);
-                off += len;
-                if off > bytes.len() as u64 {
-                    return Err(bad("values overrun the chunk"));
-                }
+                off =
+                    within(off, len, bytes.len()).ok_or_else(|| bad("values overrun the chunk"))?;
             }
             node.vals.push(off as u32);
         } else {
@@ -518,5 +518,30 @@ mod tests {
         let mut bad = good;
         bad.push(0);
         assert!(Node::decode(Hash::ZERO, Bytes::from(bad)).is_err());
+    }
+
+    /// Lengths near u64::MAX wrap an unchecked offset sum back inside the chunk; found by the
+    /// node_decode fuzz target.
+    #[test]
+    fn lengths_that_overflow_an_offset_are_errors() {
+        let entries = [
+            Entry::leaf(Bytes::from_static(b"a"), Bytes::from_static(b"x"), false),
+            Entry::leaf(Bytes::from_static(b"b"), Bytes::from_static(b"y"), false),
+        ];
+        let good = encode(0, &entries);
+        // Header, count 2, key lengths 1 1, value lengths 1 1, then the bytes "abxy".
+        assert_eq!(good[4..9], [2, 1, 1, 1, 1]);
+        let huge = {
+            let mut v = Vec::new();
+            put_uvarint(&mut v, u64::MAX);
+            v
+        };
+        for field in [6, 8] {
+            let mut bad = good[..field].to_vec();
+            bad.extend_from_slice(&huge);
+            bad.extend_from_slice(&good[field + 1..]);
+            let err = Node::decode(Hash::ZERO, Bytes::from(bad)).unwrap_err();
+            assert!(err.to_string().contains("overrun"), "{err}");
+        }
     }
 }
