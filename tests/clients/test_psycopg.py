@@ -166,3 +166,31 @@ def test_multidimensional_arrays_come_back_as_nested_lists(server):
         assert binary.fetchone() == ([[1, 2], [3, None]], [4, 5])
         params = conn3.execute("SELECT array_ndims(%b)", ([[1, 2], [3, 4]],)).fetchone()
         assert params == (2,)
+
+
+def test_startup_parameters_and_parameter_status(server):
+    """The startup packet's parameters and PGOPTIONS switches reach the session; a SET of a
+    reported parameter is announced in ParameterStatus, which psycopg 3 reads for timestamptz."""
+    dsn = server.dsn() + " user=alice application_name=trainer options='-c search_path=ml,public'"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        assert conn.execute(
+            "SELECT current_user, session_user, current_database(),"
+            " current_setting('application_name'), current_setting('search_path')"
+        ).fetchone() == ("alice", "alice", server.database, "trainer", "ml,public")
+        info = conn.info
+        assert info.parameter_status("session_authorization") == "alice"
+        assert info.parameter_status("application_name") == "trainer"
+        assert info.parameter_status("TimeZone") == "UTC"
+        conn.execute("SET TIME ZONE 'Europe/Berlin'")
+        assert info.parameter_status("TimeZone") == "Europe/Berlin"
+        (ts,) = conn.execute("SELECT timestamptz '2024-06-01 12:00+00'").fetchone()
+        assert (ts.utcoffset().total_seconds(), ts.hour) == (7200, 14)
+        conn.execute("BEGIN")
+        conn.execute("SET LOCAL DateStyle = 'ISO, DMY'")
+        assert info.parameter_status("DateStyle") == "ISO, DMY"
+        conn.execute("COMMIT")
+        assert info.parameter_status("DateStyle") == "ISO, MDY"
+        conn.execute("RESET ALL")
+        assert info.parameter_status("TimeZone") == "UTC"
+    with pytest.raises(psycopg.OperationalError, match="unrecognized configuration parameter"):
+        psycopg.connect(server.dsn() + " options='-c no_such_setting=1'")

@@ -63,7 +63,27 @@ pub struct Connection {
     /// Stops the session's running statement (set with the session, usable while a statement
     /// holds it).
     cancel: Arc<OnceLock<CancelHandle>>,
+    /// The values of [`REPORTED`] the client was last sent in ParameterStatus.
+    reported: Arc<Mutex<Vec<String>>>,
 }
+
+/// The parameters PostgreSQL reports to the client in ParameterStatus, at startup and again
+/// whenever one changes (its `GUC_REPORT` parameters).
+const REPORTED: [&str; 13] = [
+    "application_name",
+    "client_encoding",
+    "DateStyle",
+    "default_transaction_read_only",
+    "in_hot_standby",
+    "integer_datetimes",
+    "IntervalStyle",
+    "is_superuser",
+    "server_encoding",
+    "server_version",
+    "session_authorization",
+    "standard_conforming_strings",
+    "TimeZone",
+];
 
 /// Cancels the session's running statement if dropped while armed: a statement whose client
 /// stopped waiting for it (pgwire dropping an Execute on a CancelRequest) stops too, rather
@@ -93,7 +113,52 @@ impl Connection {
             copy: Arc::new(Mutex::new(None)),
             auth: Arc::new(Mutex::new(None)),
             cancel: Arc::new(OnceLock::new()),
+            reported: Arc::new(Mutex::new(Vec::new())),
         }
+    }
+
+    /// Sends ParameterStatus for each reported parameter whose value the client has not seen
+    /// (all of them the first time), as PostgreSQL does before each ReadyForQuery: a `SET
+    /// TimeZone` reaches psycopg 3, which converts timestamptz values with it.
+    async fn report_parameters<C>(&self, client: &mut C) -> PgWireResult<()>
+    where
+        C: Sink<PgWireBackendMessage> + Unpin + Send,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let now: Vec<String> = match self.session.try_lock() {
+            Ok(guard) => match guard.as_ref() {
+                Some(session) => REPORTED
+                    .iter()
+                    .map(|name| session.setting(name).unwrap_or_default())
+                    .collect(),
+                None => return Ok(()),
+            },
+            // A statement still holds the session (a cancelled one finishing); the next
+            // ReadyForQuery reports what it changed.
+            Err(_) => return Ok(()),
+        };
+        let changed: Vec<(&str, String)> = {
+            let mut last = self.reported.lock().unwrap_or_else(|p| p.into_inner());
+            let changed = REPORTED
+                .iter()
+                .zip(&now)
+                .enumerate()
+                .filter(|(i, (_, value))| last.get(*i) != Some(value))
+                .map(|(_, (name, value))| (*name, value.clone()))
+                .collect();
+            *last = now;
+            changed
+        };
+        for (name, value) in changed {
+            client
+                .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(
+                    name.into(),
+                    value,
+                )))
+                .await?;
+        }
+        Ok(())
     }
 
     /// Runs `f` on the session on the blocking pool.
@@ -165,6 +230,7 @@ impl Connection {
             copy: self.copy.clone(),
             auth: self.auth.clone(),
             cancel: self.cancel.clone(),
+            reported: self.reported.clone(),
         }
     }
 }
@@ -245,6 +311,86 @@ impl StartupHandler for Connection {
             _ => Ok(()),
         }
     }
+}
+
+/// Applies the startup packet's run-time parameters to a new session, as PostgreSQL does:
+/// the user becomes `session_authorization`, any other parameter (`application_name`,
+/// `TimeZone`, `DateStyle`, `search_path`...) is set as by `SET`, and so are the `-c name=value`
+/// and `--name=value` switches of `options` (libpq's `PGOPTIONS`). A value or name `SET` would
+/// refuse ends the connection, as in PostgreSQL.
+fn apply_startup_parameters(
+    session: &mut Session,
+    user: &str,
+    parameters: &std::collections::HashMap<String, String>,
+) -> PgWireResult<()> {
+    let refuse = |e: vdb_sql::Error| fatal(e.sqlstate(), e.to_string());
+    if !user.is_empty() {
+        session
+            .set_setting("session_authorization", user)
+            .map_err(refuse)?;
+    }
+    let mut names: Vec<&String> = parameters.keys().collect();
+    names.sort();
+    for name in names {
+        let value = &parameters[name];
+        match name.as_str() {
+            "user" | "database" | "replication" => {}
+            "options" => {
+                for (name, value) in option_switches(value)? {
+                    session.set_setting(&name, &value).map_err(refuse)?;
+                }
+            }
+            _ => session.set_setting(name, value).map_err(refuse)?,
+        }
+    }
+    Ok(())
+}
+
+/// The `name=value` pairs of a startup `options` string: whitespace-separated switches,
+/// backslash escaping a space or backslash, each `-c name=value` (or `-cname=value`) or
+/// `--name=value`; dashes in names stand for underscores, as on PostgreSQL's command line.
+fn option_switches(options: &str) -> PgWireResult<Vec<(String, String)>> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut chars = options.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => word.extend(chars.next()),
+            c if c.is_whitespace() => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    let invalid = |arg: &str| {
+        fatal(
+            "42601",
+            format!("invalid command-line argument for server process: {arg}"),
+        )
+    };
+    let mut pairs = Vec::new();
+    let mut words = words.into_iter();
+    while let Some(word) = words.next() {
+        let assignment = if let Some(rest) = word.strip_prefix("--") {
+            rest.to_string()
+        } else if word == "-c" {
+            words.next().ok_or_else(|| invalid(&word))?
+        } else if let Some(rest) = word.strip_prefix("-c") {
+            rest.to_string()
+        } else {
+            return Err(invalid(&word));
+        };
+        let (name, value) = assignment
+            .split_once('=')
+            .ok_or_else(|| fatal("42601", format!("-c {assignment} requires a value")))?;
+        pairs.push((name.replace('-', "_"), value.to_string()));
+    }
+    Ok(pairs)
 }
 
 /// A FATAL ErrorResponse (the connection ends after it).
@@ -329,10 +475,12 @@ impl Connection {
         let Some(permit) = self.shared.admit() else {
             return Err(fatal("53300", "sorry, too many clients already".into()));
         };
-        let session = self
+        let mut session = self
             .shared
             .open_session(&database)
             .map_err(|message| fatal("3D000", message))?;
+        session.set_database(&database);
+        apply_startup_parameters(&mut session, &user, client.metadata())?;
         let _ = self.cancel.set(session.cancel_handle());
         *self.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(session);
         let (pid, secret) = self.shared.pids.generate(client);
@@ -351,33 +499,7 @@ impl Connection {
         client
             .feed(PgWireBackendMessage::Authentication(Authentication::Ok))
             .await?;
-        let application_name = client
-            .metadata()
-            .get("application_name")
-            .cloned()
-            .unwrap_or_default();
-        for (name, value) in [
-            ("application_name", application_name.as_str()),
-            ("client_encoding", "UTF8"),
-            ("DateStyle", "ISO, MDY"),
-            ("default_transaction_read_only", "off"),
-            ("in_hot_standby", "off"),
-            ("integer_datetimes", "on"),
-            ("IntervalStyle", "postgres"),
-            ("is_superuser", "on"),
-            ("server_encoding", "UTF8"),
-            ("server_version", crate::SERVER_VERSION),
-            ("session_authorization", user.as_str()),
-            ("standard_conforming_strings", "on"),
-            ("TimeZone", "UTC"),
-        ] {
-            client
-                .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(
-                    name.into(),
-                    value.into(),
-                )))
-                .await?;
-        }
+        self.report_parameters(client).await?;
         client
             .feed(PgWireBackendMessage::BackendKeyData(BackendKeyData::new(
                 pid, secret,
@@ -534,6 +656,7 @@ impl SimpleQueryHandler for Connection {
                 Err(e) => return Err(e),
             }
         }
+        self.report_parameters(client).await?;
         let status = self.status();
         client.set_state(PgWireConnectionState::ReadyForQuery);
         client.set_transaction_status(status);
@@ -793,6 +916,22 @@ impl QueryParser for StatementParser {
     }
 }
 
+/// Row limits of an Execute above this are treated as no limit.
+const MAX_ROW_LIMIT: i32 = 1 << 20;
+
+/// `message` with a row limit pgwire can honour: pgwire reserves room for `max_rows` rows
+/// before it fetches them, so a client asking for two billion rows would make the server
+/// allocate tens of gigabytes up front, and a negative one (which PostgreSQL reads as no
+/// limit) would wrap to an impossible size. A negative limit or one above [`MAX_ROW_LIMIT`]
+/// becomes 0 (all rows): the only difference a client can see is a result of more than a
+/// million rows arriving whole rather than suspended after the limit.
+fn bounded_row_limit(mut message: Execute) -> Execute {
+    if !(0..=MAX_ROW_LIMIT).contains(&message.max_rows) {
+        message.max_rows = 0;
+    }
+    message
+}
+
 #[async_trait]
 impl ExtendedQueryHandler for Connection {
     type Statement = Arc<Prepared>;
@@ -809,7 +948,7 @@ impl ExtendedQueryHandler for Connection {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let outcome = self._on_execute(client, message).await;
+        let outcome = self._on_execute(client, bounded_row_limit(message)).await;
         if outcome.is_err() {
             // pgwire leaves the state mid-query on an error; it goes on to skip to Sync.
             client.set_state(PgWireConnectionState::ReadyForQuery);
@@ -856,6 +995,7 @@ impl ExtendedQueryHandler for Connection {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         client.portal_store().rm_portal(pgwire::api::DEFAULT_NAME);
+        self.report_parameters(client).await?;
         let status = self.status();
         client.set_transaction_status(status);
         client

@@ -386,3 +386,58 @@ async fn messages_whose_fields_overrun_them_get_fatal_08p01() {
         .get(0);
     assert_eq!(n, 3);
 }
+
+/// The tags of the messages in `bytes`, a stream of backend messages.
+fn message_tags(bytes: &[u8]) -> Vec<u8> {
+    let mut tags = Vec::new();
+    let mut rest = bytes;
+    while rest.len() >= 5 {
+        let len = u32::from_be_bytes([rest[1], rest[2], rest[3], rest[4]]) as usize;
+        tags.push(rest[0]);
+        rest = &rest[(1 + len).min(rest.len())..];
+    }
+    tags
+}
+
+/// An Execute's row limit: 0 and negative limits are "all rows", as in PostgreSQL, and so is
+/// one far larger than any result (the server must not reserve room for two billion rows).
+#[tokio::test]
+async fn execute_row_limits_suspend_or_return_everything() {
+    let addr = start(10).await;
+    let client = connect(addr, "db").await.unwrap();
+    setup(&client).await;
+    let frame = |tag: u8, body: &[u8]| {
+        let mut m = vec![tag];
+        m.extend_from_slice(&(i32::try_from(body.len()).unwrap() + 4).to_be_bytes());
+        m.extend_from_slice(body);
+        m
+    };
+    for (limit, rows, suspended) in [
+        (0, 3, false),
+        (-1, 3, false),
+        (i32::MAX, 3, false),
+        (2, 2, true),
+        (3, 3, true),
+    ] {
+        let mut socket = raw_session(addr).await;
+        let mut pipeline = frame(b'P', b"\0SELECT id FROM labels ORDER BY id\0\0\0");
+        pipeline.extend(frame(b'B', b"\0\0\0\0\0\0\0\0"));
+        let mut execute = b"\0".to_vec();
+        execute.extend_from_slice(&limit.to_be_bytes());
+        pipeline.extend(frame(b'E', &execute));
+        pipeline.extend(frame(b'S', b""));
+        pipeline.extend(frame(b'X', b""));
+        socket.write_all(&pipeline).await.unwrap();
+        let tags = message_tags(&read_to_close(&mut socket).await);
+        let data_rows = tags.iter().filter(|&&t| t == b'D').count();
+        assert_eq!(data_rows, rows, "limit {limit}: {tags:?}");
+        assert_eq!(tags.contains(&b's'), suspended, "limit {limit}: {tags:?}");
+        assert_eq!(tags.contains(&b'C'), !suspended, "limit {limit}: {tags:?}");
+    }
+    let n: i64 = client
+        .query_one("SELECT count(*) FROM labels", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 3);
+}
