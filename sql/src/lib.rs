@@ -37,6 +37,7 @@
 //! SET, SHOW, RESET and savepoints act on the session itself (`session.rs`).
 #![forbid(unsafe_code)]
 
+mod ast_repair;
 pub mod catalog;
 pub mod copy;
 pub mod cursor;

@@ -1427,7 +1427,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     trailing_junk(sql)?;
     let postfix = postfix_null_tests(sql);
     let sql = postfix.as_deref().unwrap_or(sql);
-    Parser::parse_sql(&PostgreSqlDialect {}, sql).or_else(|e| {
+    let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).or_else(|e| {
         // sqlparser has no `ALTER VIEW v RENAME TO w`; ALTER TABLE renames views as well.
         if let Some(statements) = alter_view_as_table(sql) {
             return Ok(statements);
@@ -1475,7 +1475,9 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
                     if values.is_empty())
             });
         copy.ok_or_else(|| syntax_error(sql, &e))
-    })
+    })?;
+    crate::ast_repair::repair(&mut statements);
+    Ok(statements)
 }
 
 /// `trim(leading from s)` (no characters given, which sqlparser does not read) spelled

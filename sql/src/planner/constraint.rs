@@ -109,6 +109,10 @@ pub fn bind_check(schema: &Schema, text: &str) -> Result<Expr> {
     let expr = Parser::new(&PostgreSqlDialect {})
         .try_with_sql(text)
         .and_then(|mut p| p.parse_expr())
+        .map(|mut expr| {
+            crate::ast_repair::repair_expr(&mut expr);
+            expr
+        })
         .map_err(|e| {
             Error::invalid(
                 "XX000",

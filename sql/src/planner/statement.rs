@@ -694,6 +694,10 @@ pub fn default_value(column: &Column) -> Result<Expr> {
     let expr = Parser::new(&PostgreSqlDialect {})
         .try_with_sql(text)
         .and_then(|mut p| p.parse_expr())
+        .map(|mut expr| {
+            crate::ast_repair::repair_expr(&mut expr);
+            expr
+        })
         .map_err(|e| {
             Error::invalid(
                 "XX000",

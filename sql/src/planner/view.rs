@@ -112,12 +112,13 @@ pub fn plan_drop_views(
 
 /// Parses a stored view's query.
 pub fn parse_view(name: &str, view: &View) -> Result<ast::Query> {
-    let statements = Parser::parse_sql(&PostgreSqlDialect {}, &view.query).map_err(|e| {
+    let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, &view.query).map_err(|e| {
         Error::invalid(
             "XX000",
             format!("view \"{name}\" has an unreadable query: {e}"),
         )
     })?;
+    crate::ast_repair::repair(&mut statements);
     match statements.as_slice() {
         [ast::Statement::Query(query)] => Ok((**query).clone()),
         _ => Err(Error::invalid(

@@ -1,0 +1,120 @@
+//! Repairs of the trees sqlparser 0.52 builds where its grammar departs from PostgreSQL's, run
+//! on every parsed statement, stored view query, CHECK condition and column default.
+//!
+//! - `a IS [NOT] DISTINCT FROM b AND c`: sqlparser reads the right operand as a whole
+//!   expression, `a IS DISTINCT FROM (b AND c)`; in PostgreSQL `IS` binds tighter than `AND` and
+//!   `OR`, so it is `(a IS DISTINCT FROM b) AND c`.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{BinaryOperator, Expr, Statement, VisitMut, VisitorMut};
+
+/// Repairs `statements` in place.
+pub fn repair(statements: &mut [Statement]) {
+    for statement in statements {
+        let _ = statement.visit(&mut Repair);
+    }
+}
+
+/// Repairs one expression in place (a stored CHECK condition or column default).
+pub fn repair_expr(expr: &mut Expr) {
+    let _ = expr.visit(&mut Repair);
+}
+
+struct Repair;
+
+impl VisitorMut for Repair {
+    type Break = ();
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        let (Expr::IsDistinctFrom(_, right) | Expr::IsNotDistinctFrom(_, right)) = expr else {
+            return ControlFlow::Continue(());
+        };
+        if !is_and_or(right) {
+            return ControlFlow::Continue(());
+        }
+        // `test(a, ((b AND c) OR d))` becomes `((test(a, b) AND c) OR d)`: the test takes the
+        // leftmost operand of the AND/OR chain, which keeps its shape above it.
+        let placeholder = Expr::Value(sqlparser::ast::Value::Null);
+        let mut chain = std::mem::replace(right.as_mut(), placeholder);
+        let mut leftmost = &mut chain;
+        while is_and_or(leftmost) {
+            let Expr::BinaryOp { left, .. } = leftmost else {
+                unreachable!("is_and_or matched a BinaryOp");
+            };
+            leftmost = left.as_mut();
+        }
+        let operand = std::mem::replace(leftmost, Expr::Value(sqlparser::ast::Value::Null));
+        let test = std::mem::replace(expr, Expr::Value(sqlparser::ast::Value::Null));
+        *leftmost = match test {
+            Expr::IsDistinctFrom(a, _) => Expr::IsDistinctFrom(a, Box::new(operand)),
+            Expr::IsNotDistinctFrom(a, _) => Expr::IsNotDistinctFrom(a, Box::new(operand)),
+            _ => unreachable!("matched above"),
+        };
+        *expr = chain;
+        ControlFlow::Continue(())
+    }
+}
+
+fn is_and_or(expr: &Expr) -> bool {
+    matches!(
+        expr,
+        Expr::BinaryOp {
+            op: BinaryOperator::And | BinaryOperator::Or,
+            ..
+        }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlparser::ast::{BinaryOperator, Expr, SelectItem, SetExpr, Statement};
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::parser::Parser;
+
+    /// The first select item of `sql`, a SELECT, once repaired.
+    fn item(sql: &str) -> Expr {
+        let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap();
+        super::repair(&mut statements);
+        let Statement::Query(query) = &statements[0] else {
+            panic!("a query");
+        };
+        let SetExpr::Select(select) = query.body.as_ref() else {
+            panic!("a select");
+        };
+        let SelectItem::UnnamedExpr(expr) = &select.projection[0] else {
+            panic!("an expression");
+        };
+        expr.clone()
+    }
+
+    fn binary(expr: &Expr) -> (&Expr, &BinaryOperator) {
+        let Expr::BinaryOp { left, op, .. } = expr else {
+            panic!("a binary operation: {expr:?}");
+        };
+        (left, op)
+    }
+
+    #[test]
+    fn distinct_from_binds_tighter_than_and_and_or() {
+        let expr = item("SELECT a IS DISTINCT FROM b AND c OR d");
+        let (left, op) = binary(&expr);
+        assert_eq!(*op, BinaryOperator::Or);
+        let (left, op) = binary(left);
+        assert_eq!(*op, BinaryOperator::And);
+        assert_eq!(left.to_string(), "a IS DISTINCT FROM b");
+
+        let expr = item("SELECT a IS NOT DISTINCT FROM b OR c");
+        let (left, op) = binary(&expr);
+        assert_eq!(*op, BinaryOperator::Or);
+        assert!(matches!(left, Expr::IsNotDistinctFrom(..)), "{left:?}");
+    }
+
+    #[test]
+    fn parenthesized_and_comparison_operands_stay_whole() {
+        let expr = item("SELECT a IS NOT DISTINCT FROM (b AND c)");
+        assert!(matches!(expr, Expr::IsNotDistinctFrom(..)), "{expr:?}");
+        let expr = item("SELECT a IS DISTINCT FROM b = c");
+        assert!(matches!(expr, Expr::IsDistinctFrom(..)), "{expr:?}");
+    }
+}
