@@ -603,6 +603,24 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
     );
     let row_expr = whole_row.then(|| bound.expr.clone());
     let arg = bound.coerce(&arg_type, "aggregate")?;
+    // A DISTINCT aggregate whose result keeps its inputs' order sees them sorted, as
+    // PostgreSQL sorts to find the distinct values (`array_agg(DISTINCT x)` is ascending).
+    let order_by = if distinct
+        && order_by.is_empty()
+        && matches!(
+            function,
+            AggregateFunction::ArrayAgg { .. }
+                | AggregateFunction::JsonAgg
+                | AggregateFunction::JsonbAgg
+        ) {
+        vec![SortKey {
+            expr: arg.clone(),
+            descending: false,
+            nulls_first: false,
+        }]
+    } else {
+        order_by
+    };
     // json_agg folds each input's json text (NULL becomes null), built as to_json would.
     let arg = match function {
         AggregateFunction::JsonAgg | AggregateFunction::JsonbAgg => {
