@@ -444,6 +444,31 @@ fn whole_row(scope: &Scope, relation: Option<&str>, name: &str) -> Option<Typed>
     ))
 }
 
+/// A select-list item that is a whole-row reference prints as PostgreSQL prints a record,
+/// `(1,"b c")`, rather than as the json object the reference is bound to (which is what the
+/// json functions that take rows want).
+pub fn whole_row_as_record(t: Typed) -> Typed {
+    let Expr::Function(Function::Builtin(Builtin::RowJson), args) = &t.expr else {
+        return t;
+    };
+    let columns: Option<Vec<Expr>> = args
+        .chunks(2)
+        .map(|pair| match pair {
+            [_, Expr::Function(Function::Builtin(Builtin::JsonArg { .. }), inner)] => {
+                inner.first().cloned()
+            }
+            _ => None,
+        })
+        .collect();
+    match columns {
+        Some(columns) => Typed::new(
+            Expr::Function(Function::Builtin(Builtin::RecordText), columns),
+            Type::Text,
+        ),
+        None => t,
+    }
+}
+
 /// `left op ANY/ALL (right)`: over a subquery's rows or an array's elements.
 fn quantified(
     scope: &Scope,

@@ -454,7 +454,7 @@ fn select_item(
         ast::SelectItem::ExprWithAlias { expr, alias } => vec![(expr.clone(), ident_name(alias))],
     };
     for (expr, name) in items {
-        let t = binder.bind(&expr)?;
+        let t = crate::planner::expr::whole_row_as_record(binder.bind(&expr)?);
         columns.push((name, t.resolved_type()));
         exprs.push(t.expr);
     }

@@ -86,7 +86,11 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
             ("row_to_json", 1 | 2) => {
                 let a = args.remove(0);
                 match a.ty {
-                    Some(Type::Json) => Typed::new(a.expr, Type::Json),
+                    // A cast to json, a no-op on json, keeps a whole-row argument from
+                    // being taken for a bare `t` (a record) in the select list.
+                    Some(Type::Json) => {
+                        Typed::new(Expr::Cast(Box::new(a.expr), Type::Json), Type::Json)
+                    }
                     _ => return Err(no_function(name, &[a])),
                 }
             }
