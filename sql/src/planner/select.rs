@@ -402,19 +402,29 @@ fn select_item(
     exprs: &mut Vec<Expr>,
     columns: &mut Vec<(String, Type)>,
 ) -> Result<()> {
-    let expand = |relation: Option<&str>| -> Vec<(ast::Expr, String)> {
+    let expand = |relation: Option<&str>| -> Vec<(ast::Expr, String, Option<usize>)> {
         scope
             .columns
             .iter()
-            .filter(|c| match relation {
+            .enumerate()
+            .filter(|(_, c)| match relation {
                 None => !c.hidden,
                 Some(r) => c.relation.as_deref() == Some(r),
             })
-            .map(|c| {
+            .map(|(i, c)| {
+                // A name two columns of one relation share (`(SELECT 1 AS x, 2 AS x) s`) is
+                // ambiguous to refer to, but `*` still expands to both, as in PostgreSQL.
+                let shared = scope
+                    .columns
+                    .iter()
+                    .filter(|o| o.relation == c.relation && o.name == c.name)
+                    .count()
+                    > 1;
+                let direct = shared.then_some(i);
                 if c.relation.is_none() {
                     // A merged USING column: its bare name resolves to it alone.
                     let name = ast::Expr::Identifier(ast::Ident::with_quote('"', &c.name));
-                    return (name, c.name.clone());
+                    return (name, c.name.clone(), direct);
                 }
                 let mut parts: Vec<ast::Ident> = c
                     .relation
@@ -422,11 +432,11 @@ fn select_item(
                     .map(|r| ast::Ident::with_quote('"', r))
                     .collect();
                 parts.push(ast::Ident::with_quote('"', &c.name));
-                (ast::Expr::CompoundIdentifier(parts), c.name.clone())
+                (ast::Expr::CompoundIdentifier(parts), c.name.clone(), direct)
             })
             .collect()
     };
-    let items: Vec<(ast::Expr, String)> = match item {
+    let items: Vec<(ast::Expr, String, Option<usize>)> = match item {
         ast::SelectItem::Wildcard(_) => {
             if scope.columns.is_empty() {
                 return Err(Error::invalid(
@@ -450,11 +460,18 @@ fn select_item(
             }
             expand(Some(&relation))
         }
-        ast::SelectItem::UnnamedExpr(e) => vec![(e.clone(), output_name(e))],
-        ast::SelectItem::ExprWithAlias { expr, alias } => vec![(expr.clone(), ident_name(alias))],
+        ast::SelectItem::UnnamedExpr(e) => vec![(e.clone(), output_name(e), None)],
+        ast::SelectItem::ExprWithAlias { expr, alias } => {
+            vec![(expr.clone(), ident_name(alias), None)]
+        }
     };
-    for (expr, name) in items {
-        let t = crate::planner::expr::whole_row_as_record(binder.bind(&expr)?);
+    for (expr, name, direct) in items {
+        let t = match (direct, &binder) {
+            (Some(i), Binder::Plain(scope)) => {
+                Typed::new(Expr::Column(i), scope.columns[i].ty.clone())
+            }
+            _ => crate::planner::expr::whole_row_as_record(binder.bind(&expr)?),
+        };
         columns.push((name, t.resolved_type()));
         exprs.push(t.expr);
     }
