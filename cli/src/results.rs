@@ -30,10 +30,21 @@ pub enum ResultFormat {
 pub fn render(result: &StatementResult, format: ResultFormat) -> Result<String> {
     match result {
         StatementResult::Command { tag } => Ok(format!("{tag}\n")),
-        StatementResult::CopyOut { data, .. } => Ok(data
-            .iter()
-            .map(|line| String::from_utf8_lossy(line))
-            .collect()),
+        StatementResult::CopyOut { format, .. } if format.binary => {
+            Err("COPY ... TO STDOUT in binary format needs a client of `vdb serve`".into())
+        }
+        StatementResult::CopyOut {
+            format,
+            columns,
+            rows,
+        } => {
+            let names: Vec<String> = columns.iter().map(|(name, _)| name.clone()).collect();
+            Ok(format
+                .encode(&names, rows)
+                .iter()
+                .map(|line| String::from_utf8_lossy(line))
+                .collect())
+        }
         StatementResult::CopyIn(copy) => Err(format!(
             "COPY {} FROM STDIN needs a client that sends data; use `vdb table import` or \
              psql's \\copy against `vdb serve`",

@@ -1,5 +1,7 @@
 //! COPY ... FROM STDIN and COPY ... TO STDOUT: the text and CSV formats of PostgreSQL's COPY,
-//! parsed from and written to bytes. The session turns a COPY statement into a
+//! parsed from and written to bytes, and the framing of its binary format (signature, tuples
+//! of length-prefixed fields, trailer), whose field values the wire layer encodes and decodes
+//! with the types' binary send and receive formats. The session turns a COPY statement into a
 //! [`CopyIn`] request (the wire layer gathers the client's data and hands it back) or runs
 //! the query and encodes its rows for the client.
 //!
@@ -8,7 +10,7 @@
 //! columns the COPY does not name, and the whole COPY is one atomic statement.
 
 use sqlparser::ast::{CopyLegacyCsvOption, CopyLegacyOption, CopyOption};
-use vdb_engine::value::Value;
+use vdb_engine::value::{Type, Value};
 
 use crate::error::{Error, Result};
 use crate::types::to_pg_text;
@@ -17,6 +19,8 @@ use crate::types::to_pg_text;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CopyFormat {
     pub csv: bool,
+    /// `FORMAT BINARY`: the other fields do not apply.
+    pub binary: bool,
     pub delimiter: char,
     pub null: String,
     pub header: bool,
@@ -28,6 +32,7 @@ impl CopyFormat {
     /// The format named by a COPY statement's options (text by default).
     pub fn from_options(options: &[CopyOption], legacy: &[CopyLegacyOption]) -> Result<CopyFormat> {
         let mut csv = false;
+        let mut binary = false;
         let mut delimiter = None;
         let mut null = None;
         let mut header = false;
@@ -36,9 +41,9 @@ impl CopyFormat {
         for option in options {
             match option {
                 CopyOption::Format(name) => match name.value.to_lowercase().as_str() {
-                    "csv" => csv = true,
-                    "text" => csv = false,
-                    "binary" => return Err(Error::Unsupported("COPY in binary format".into())),
+                    "csv" => (csv, binary) = (true, false),
+                    "text" => (csv, binary) = (false, false),
+                    "binary" => (csv, binary) = (false, true),
                     other => {
                         return Err(Error::invalid(
                             "22023",
@@ -58,9 +63,7 @@ impl CopyFormat {
         }
         for option in legacy {
             match option {
-                CopyLegacyOption::Binary => {
-                    return Err(Error::Unsupported("COPY in binary format".into()))
-                }
+                CopyLegacyOption::Binary => binary = true,
                 CopyLegacyOption::Delimiter(c) => delimiter = Some(*c),
                 CopyLegacyOption::Null(s) => null = Some(s.clone()),
                 CopyLegacyOption::Csv(csv_options) => {
@@ -78,6 +81,23 @@ impl CopyFormat {
                 }
             }
         }
+        if binary {
+            let conflict = if delimiter.is_some() {
+                Some(("42601", "DELIMITER"))
+            } else if null.is_some() {
+                Some(("42601", "NULL"))
+            } else if header {
+                Some(("0A000", "HEADER"))
+            } else {
+                None
+            };
+            if let Some((code, option)) = conflict {
+                return Err(Error::invalid(
+                    code,
+                    format!("cannot specify {option} in BINARY mode"),
+                ));
+            }
+        }
         if header && !csv {
             return Err(Error::invalid(
                 "0A000",
@@ -86,6 +106,7 @@ impl CopyFormat {
         }
         Ok(CopyFormat {
             csv,
+            binary,
             delimiter: delimiter.unwrap_or(if csv { ',' } else { '\t' }),
             null: null.unwrap_or_else(|| if csv { String::new() } else { "\\N".into() }),
             header,
@@ -96,6 +117,11 @@ impl CopyFormat {
 
     /// Splits COPY data into rows of fields (`None` for NULL).
     pub fn parse(&self, data: &[u8]) -> Result<Vec<Vec<Option<String>>>> {
+        if self.binary {
+            return Err(Error::Unsupported(
+                "binary COPY data here (it is read by vdb serve)".into(),
+            ));
+        }
         let text = std::str::from_utf8(data)
             .map_err(|_| Error::invalid("22021", "invalid byte sequence for encoding \"UTF8\""))?;
         let mut rows = if self.csv {
@@ -320,6 +346,79 @@ pub struct CopyIn {
     pub format: CopyFormat,
     /// How many columns each row has.
     pub width: usize,
+    /// The types of those columns, in order (what binary data is decoded as).
+    pub types: Vec<Type>,
+}
+
+/// The signature that opens binary COPY data, before its flags and header extension.
+pub const BINARY_SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
+
+/// The header of binary COPY data: the signature, no flags, no header extension.
+pub fn binary_header() -> Vec<u8> {
+    let mut header = BINARY_SIGNATURE.to_vec();
+    header.extend_from_slice(&[0; 8]);
+    header
+}
+
+/// The trailer of binary COPY data: a field count of -1.
+pub const BINARY_TRAILER: [u8; 2] = [0xff, 0xff];
+
+/// The tuples of binary COPY data, each `width` fields of raw bytes (`None` for NULL), after
+/// checking the header, the field counts and the trailer as PostgreSQL does (22P04).
+pub fn parse_binary(data: &[u8], width: usize) -> Result<Vec<Vec<Option<&[u8]>>>> {
+    let bad = |message: &str| Error::invalid("22P04", message.to_string());
+    let eof = || bad("unexpected EOF in COPY data");
+    let mut rest = data
+        .strip_prefix(BINARY_SIGNATURE.as_slice())
+        .ok_or_else(|| bad("COPY file signature not recognized"))?;
+    let take = |n: usize, rest: &mut &[u8]| -> Option<Vec<u8>> {
+        let (head, tail) = (rest.get(..n)?, rest.get(n..)?);
+        *rest = tail;
+        Some(head.to_vec())
+    };
+    let flags =
+        take(4, &mut rest).ok_or_else(|| bad("invalid COPY file header (missing flags)"))?;
+    let flags = u32::from_be_bytes([flags[0], flags[1], flags[2], flags[3]]);
+    if flags & 0xFFFF_0000 != 0 {
+        return Err(bad("unrecognized critical flags in COPY file header"));
+    }
+    let extension =
+        take(4, &mut rest).ok_or_else(|| bad("invalid COPY file header (missing length)"))?;
+    let extension = u32::from_be_bytes([extension[0], extension[1], extension[2], extension[3]]);
+    take(extension as usize, &mut rest)
+        .ok_or_else(|| bad("invalid COPY file header (wrong length)"))?;
+    let mut tuples = Vec::new();
+    loop {
+        let count = rest.get(..2).ok_or_else(eof)?;
+        let count = i16::from_be_bytes([count[0], count[1]]);
+        rest = &rest[2..];
+        if count == -1 {
+            if !rest.is_empty() {
+                return Err(bad("received copy data after EOF marker"));
+            }
+            return Ok(tuples);
+        }
+        if usize::try_from(count).ok() != Some(width) {
+            return Err(bad(&format!(
+                "row field count is {count}, expected {width}"
+            )));
+        }
+        let mut fields = Vec::with_capacity(width);
+        for _ in 0..width {
+            let len = rest.get(..4).ok_or_else(eof)?;
+            let len = i32::from_be_bytes([len[0], len[1], len[2], len[3]]);
+            rest = &rest[4..];
+            if len == -1 {
+                fields.push(None);
+                continue;
+            }
+            let len = usize::try_from(len).map_err(|_| bad("invalid field size"))?;
+            let value = rest.get(..len).ok_or_else(eof)?;
+            rest = &rest[len..];
+            fields.push(Some(value));
+        }
+        tuples.push(fields);
+    }
 }
 
 /// Quotes an identifier for SQL text.
@@ -342,6 +441,74 @@ mod tests {
 
     fn csv() -> CopyFormat {
         CopyFormat::from_options(&[], &[CopyLegacyOption::Csv(vec![])]).unwrap()
+    }
+
+    /// Binary COPY data: the header, then each tuple's fields (`None` for NULL), then the trailer.
+    fn binary(tuples: &[&[Option<&[u8]>]]) -> Vec<u8> {
+        let mut data = binary_header();
+        for tuple in tuples {
+            data.extend_from_slice(&i16::try_from(tuple.len()).unwrap().to_be_bytes());
+            for field in *tuple {
+                match field {
+                    None => data.extend_from_slice(&(-1_i32).to_be_bytes()),
+                    Some(bytes) => {
+                        data.extend_from_slice(&i32::try_from(bytes.len()).unwrap().to_be_bytes());
+                        data.extend_from_slice(bytes);
+                    }
+                }
+            }
+        }
+        data.extend_from_slice(&BINARY_TRAILER);
+        data
+    }
+
+    #[test]
+    fn binary_framing_yields_fields_and_checks_counts() {
+        let data = binary(&[&[Some(&[0, 0, 0, 7]), None], &[Some(b""), Some(b"xy")]]);
+        assert_eq!(
+            parse_binary(&data, 2).unwrap(),
+            vec![
+                vec![Some(&[0_u8, 0, 0, 7][..]), None],
+                vec![Some(&b""[..]), Some(&b"xy"[..])]
+            ]
+        );
+        assert_eq!(parse_binary(&binary(&[]), 3).unwrap().len(), 0);
+        let code = |data: &[u8], width| parse_binary(data, width).unwrap_err().sqlstate();
+        assert_eq!(code(&data, 3), "22P04", "a tuple of the wrong width");
+        assert_eq!(code(b"PGCOPY\n", 2), "22P04", "a short signature");
+        assert_eq!(code(&data[..data.len() - 2], 2), "22P04", "no trailer");
+        assert_eq!(code(&data[..data.len() - 4], 2), "22P04", "a cut field");
+        let mut extra = data.clone();
+        extra.push(0);
+        assert_eq!(code(&extra, 2), "22P04", "data after the trailer");
+        let mut flagged = data.clone();
+        flagged[11] = 0x80;
+        assert_eq!(code(&flagged, 2), "22P04", "a critical flag");
+        // A header extension is skipped.
+        let mut extended = data[..15].to_vec();
+        extended.extend_from_slice(&[0, 0, 0, 2, 0xAA, 0xBB]);
+        extended.extend_from_slice(&data[19..]);
+        assert_eq!(parse_binary(&extended, 2).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn binary_mode_refuses_text_options() {
+        let binary = CopyOption::Format(sqlparser::ast::Ident::new("binary"));
+        assert!(
+            CopyFormat::from_options(std::slice::from_ref(&binary), &[])
+                .unwrap()
+                .binary
+        );
+        let error = CopyFormat::from_options(&[binary.clone(), CopyOption::Delimiter(',')], &[])
+            .unwrap_err();
+        assert_eq!(error.sqlstate(), "42601");
+        let error = CopyFormat::from_options(&[binary, CopyOption::Header(true)], &[]).unwrap_err();
+        assert_eq!(error.sqlstate(), "0A000");
+        assert!(
+            CopyFormat::from_options(&[], &[CopyLegacyOption::Binary])
+                .unwrap()
+                .binary
+        );
     }
 
     #[test]

@@ -55,12 +55,12 @@ pub enum StatementResult {
     Command { tag: String },
     /// `COPY ... FROM STDIN`: the client's data is to be passed to [`Session::copy_in`].
     CopyIn(CopyIn),
-    /// `COPY ... TO STDOUT`: the data to send (one line per row, after a CSV header), its
-    /// column count and its row count.
+    /// `COPY ... TO STDOUT`: the rows to send, their columns and the format to send them in
+    /// ([`CopyFormat::encode`] writes text and CSV; the wire layer writes binary).
     CopyOut {
-        data: Vec<Vec<u8>>,
-        columns: usize,
-        rows: u64,
+        format: CopyFormat,
+        columns: Vec<(String, Type)>,
+        rows: Vec<Vec<Value>>,
     },
 }
 
@@ -529,16 +529,21 @@ impl Session {
                         )));
                     }
                 }
-                let width = if columns.is_empty() {
-                    schema.columns.len()
+                let types: Vec<Type> = if columns.is_empty() {
+                    schema.columns.iter().map(|c| c.ty.clone()).collect()
                 } else {
-                    columns.len()
+                    columns
+                        .iter()
+                        .filter_map(|c| schema.get_column(c))
+                        .map(|c| c.ty.clone())
+                        .collect()
                 };
                 Ok(StatementResult::CopyIn(CopyIn {
                     table,
                     columns,
                     format,
-                    width,
+                    width: types.len(),
+                    types,
                 }))
             }
             (true, CopyTarget::Stdout, source) => {
@@ -562,14 +567,11 @@ impl Session {
                 };
                 let statement = parse(&query)?.remove(0);
                 match self.execute_one(&statement)? {
-                    StatementResult::Rows { columns, rows, .. } => {
-                        let names: Vec<String> = columns.into_iter().map(|(n, _)| n).collect();
-                        Ok(StatementResult::CopyOut {
-                            data: format.encode(&names, &rows),
-                            columns: names.len(),
-                            rows: rows.len() as u64,
-                        })
-                    }
+                    StatementResult::Rows { columns, rows, .. } => Ok(StatementResult::CopyOut {
+                        format,
+                        columns,
+                        rows,
+                    }),
                     _ => Err(Error::Unsupported(
                         "COPY of a statement without rows".into(),
                     )),
@@ -583,7 +585,19 @@ impl Session {
 
     /// Loads COPY data into the table `copy` names, as one statement (all rows or none).
     pub fn copy_in(&mut self, copy: &CopyIn, data: &[u8]) -> Result<StatementResult> {
-        let result = self.copy_in_rows(copy, data);
+        let rows = copy.format.parse(data);
+        self.copy_in_parsed(copy, rows)
+    }
+
+    /// Loads COPY rows already split into fields (as text, `None` for NULL), or the error of
+    /// splitting them, as one statement: the wire layer's way in for binary COPY data, which
+    /// it decodes. A failed COPY fails the transaction block it is in.
+    pub fn copy_in_parsed(
+        &mut self,
+        copy: &CopyIn,
+        rows: Result<Vec<Vec<Option<String>>>>,
+    ) -> Result<StatementResult> {
+        let result = rows.and_then(|rows| self.copy_in_fields(copy, rows));
         if result.is_err() {
             if let Some(txn) = &mut self.txn {
                 txn.failed = true;
@@ -592,8 +606,11 @@ impl Session {
         result
     }
 
-    fn copy_in_rows(&mut self, copy: &CopyIn, data: &[u8]) -> Result<StatementResult> {
-        let rows = copy.format.parse(data)?;
+    fn copy_in_fields(
+        &mut self,
+        copy: &CopyIn,
+        rows: Vec<Vec<Option<String>>>,
+    ) -> Result<StatementResult> {
         if rows.is_empty() {
             return Ok(StatementResult::Command {
                 tag: "COPY 0".into(),

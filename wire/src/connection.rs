@@ -10,7 +10,7 @@ use std::fmt::Debug;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use futures::future::{select, Either};
 use futures::{stream, Sink, SinkExt};
 use pgwire::api::auth::mechanism::{AuthMechanism, AuthState};
@@ -720,23 +720,21 @@ where
                 .await?;
         }
         StatementResult::CopyOut {
-            data,
+            format,
             columns,
             rows,
         } => {
-            let columns = i16::try_from(columns).unwrap_or(i16::MAX);
+            let (code, codes) = crate::copy::format_codes(&format, columns.len());
             client
                 .feed(PgWireBackendMessage::CopyOutResponse(CopyOutResponse::new(
-                    0,
-                    columns,
-                    vec![0; usize::try_from(columns).unwrap_or(0)],
+                    code,
+                    i16::try_from(columns.len()).unwrap_or(i16::MAX),
+                    codes,
                 )))
                 .await?;
-            for line in data {
+            for data in crate::copy::copy_out_data(&format, &columns, &rows) {
                 client
-                    .feed(PgWireBackendMessage::CopyData(CopyData::new(Bytes::from(
-                        line,
-                    ))))
+                    .feed(PgWireBackendMessage::CopyData(CopyData::new(data)))
                     .await?;
             }
             client
@@ -744,7 +742,7 @@ where
                 .await?;
             client
                 .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(
-                    format!("COPY {rows}"),
+                    format!("COPY {}", rows.len()),
                 )))
                 .await?;
         }
@@ -766,13 +764,12 @@ impl Connection {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        let (code, codes) = crate::copy::format_codes(&copy.format, copy.width);
         let columns = i16::try_from(copy.width).unwrap_or(i16::MAX);
         *self.copy.lock().unwrap_or_else(|p| p.into_inner()) = Some((copy, Vec::new()));
         client
             .send(PgWireBackendMessage::CopyInResponse(CopyInResponse::new(
-                0,
-                columns,
-                vec![0; usize::try_from(columns).unwrap_or(0)],
+                code, columns, codes,
             )))
             .await?;
         client.set_state(PgWireConnectionState::CopyInProgress(extended));
@@ -809,7 +806,14 @@ impl CopyHandler for Connection {
             return Err(user_error("08P01", "unexpected CopyDone".into()));
         };
         let outcome = self
-            .with_session(move |session| session.copy_in(&copy, &data))
+            .with_session(move |session| {
+                if copy.format.binary {
+                    let rows = crate::copy::decode_copy_in(&copy, &data);
+                    session.copy_in_parsed(&copy, rows)
+                } else {
+                    session.copy_in(&copy, &data)
+                }
+            })
             .await?;
         client.set_transaction_status(self.status());
         match outcome.map_err(|e| sql_error(&e))? {
@@ -1076,21 +1080,28 @@ impl ExtendedQueryHandler for Connection {
             StatementResult::Command { tag } => Ok(Response::Execution(command_tag(&tag))),
             StatementResult::CopyIn(copy) => {
                 let width = copy.width;
+                let (code, _) = crate::copy::format_codes(&copy.format, width);
                 *self.copy.lock().unwrap_or_else(|p| p.into_inner()) = Some((copy, Vec::new()));
                 Ok(Response::CopyIn(CopyResponse::new(
-                    0,
+                    code,
                     width,
                     stream::empty(),
                 )))
             }
-            StatementResult::CopyOut { data, columns, .. } => {
-                let chunks: Vec<PgWireResult<CopyData>> = data
-                    .into_iter()
-                    .map(|line| Ok(CopyData::new(Bytes::from(line))))
-                    .collect();
+            StatementResult::CopyOut {
+                format,
+                columns,
+                rows,
+            } => {
+                let chunks: Vec<PgWireResult<CopyData>> =
+                    crate::copy::copy_out_data(&format, &columns, &rows)
+                        .into_iter()
+                        .map(|data| Ok(CopyData::new(data)))
+                        .collect();
+                let (code, _) = crate::copy::format_codes(&format, columns.len());
                 Ok(Response::CopyOut(CopyResponse::new(
-                    0,
-                    columns,
+                    code,
+                    columns.len(),
                     stream::iter(chunks),
                 )))
             }

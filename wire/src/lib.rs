@@ -12,6 +12,7 @@
 
 pub mod auth;
 pub mod connection;
+pub mod copy;
 pub mod framing;
 pub mod server;
 pub mod tls;

@@ -202,7 +202,7 @@ fn fixed<const N: usize>(bytes: &[u8], ty: &Type) -> Result<[u8; N]> {
 }
 
 /// A value from PostgreSQL's binary format for `ty`.
-fn decode_binary(bytes: &[u8], ty: &Type) -> Result<Value> {
+pub(crate) fn decode_binary(bytes: &[u8], ty: &Type) -> Result<Value> {
     Ok(match ty {
         Type::Bool => Value::Bool(fixed::<1>(bytes, ty)?[0] != 0),
         Type::Int2 => Value::Int2(i16::from_be_bytes(fixed(bytes, ty)?)),
