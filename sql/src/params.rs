@@ -53,6 +53,33 @@ pub fn count(statement: &Statement) -> usize {
     highest
 }
 
+/// The parameters that are a LIMIT, OFFSET or FETCH count (`LIMIT $1`, or `$1` cast by a
+/// declared type): PostgreSQL types them bigint, and the plan, which has no count while they
+/// are unknown, does not show them.
+pub fn count_params(statement: &Statement) -> Vec<usize> {
+    struct Counts(Vec<usize>);
+    impl ast::Visitor for Counts {
+        type Break = ();
+        fn pre_visit_query(&mut self, query: &ast::Query) -> ControlFlow<()> {
+            let counts = [
+                query.limit.as_ref(),
+                query.offset.as_ref().map(|o| &o.value),
+                query.fetch.as_ref().and_then(|f| f.quantity.as_ref()),
+            ];
+            for mut expr in counts.into_iter().flatten() {
+                while let ast::Expr::Cast { expr: inner, .. } | ast::Expr::Nested(inner) = expr {
+                    expr = inner;
+                }
+                self.0.extend(placeholder_index(expr).map(|n| n - 1));
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut counts = Counts(Vec::new());
+    let _ = ast::Visit::visit(statement, &mut counts);
+    counts.0
+}
+
 /// sqlparser's form of a vdb type, for casts written into an AST.
 fn data_type(ty: &Type) -> Result<ast::DataType> {
     let text = ty.to_string();

@@ -379,8 +379,14 @@ impl Session {
         let planned = context::with_snapshot(snapshot, || {
             plan_statement(&Catalog::new(&root, ns), &typed)
         })?;
+        let mut types = params::infer(&planned.plan, count);
+        for i in params::count_params(statement) {
+            if let (Some(slot), None) = (types.get_mut(i), declared.get(i).cloned().flatten()) {
+                *slot = Type::Int8;
+            }
+        }
         Ok(Description {
-            params: params::infer(&planned.plan, count),
+            params: types,
             columns: planned.columns,
         })
     }

@@ -150,6 +150,21 @@ async fn extended_protocol_binds_typed_and_inferred_parameters() {
     assert_eq!(row.get::<_, Option<&str>>(0), Some("dog"));
     assert_eq!(row.get::<_, Option<f64>>(1), Some(0.5));
 
+    // LIMIT and OFFSET counts are parameters too (bigint, as PostgreSQL infers them).
+    let statement = client
+        .prepare("SELECT id FROM labels ORDER BY id LIMIT $1 OFFSET $2")
+        .await
+        .unwrap();
+    assert_eq!(statement.params(), &[PgType::INT8, PgType::INT8]);
+    let ids: Vec<i64> = client
+        .query(&statement, &[&1i64, &1i64])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(ids, [2]);
+
     // Writes through the extended protocol, with NULLs.
     let n = client
         .execute(

@@ -280,6 +280,45 @@ pub(super) fn array(scope: &Scope, elems: &[ast::Expr]) -> Result<Typed> {
     ))
 }
 
+/// `j['a'][0]` on jsonb (PostgreSQL 14's subscripting): the path `j #> '{a,0}'`, each
+/// subscript an integer or text (an object key, or an array index from the end when negative);
+/// slices and other types are 42804.
+fn jsonb_subscript(scope: &Scope, base: Typed, subs: &[&ast::Subscript]) -> Result<Typed> {
+    let mut path = Vec::with_capacity(subs.len());
+    for sub in subs {
+        let ast::Subscript::Index { index } = sub else {
+            return Err(Error::mismatch("jsonb subscript does not support slices"));
+        };
+        let key = bind(index, scope)?;
+        let key = match &key.ty {
+            None => key.coerce(&Type::Text, "jsonb subscript")?,
+            Some(Type::Int2 | Type::Int4 | Type::Int8) => {
+                Expr::Cast(Box::new(key.expr), Type::Text)
+            }
+            Some(t) if t.is_text() => key.expr,
+            Some(t) => {
+                return Err(Error::mismatch(format!(
+                    "subscript type {} is not supported",
+                    type_name(t)
+                )))
+            }
+        };
+        path.push(key);
+    }
+    Ok(Typed::new(
+        Expr::Binary(
+            BinaryOp::JsonGet {
+                text: false,
+                path: true,
+                jsonb: true,
+            },
+            Box::new(base.expr),
+            Box::new(Expr::Function(Function::Builtin(Builtin::MakeArray), path)),
+        ),
+        Type::Jsonb,
+    ))
+}
+
 /// `a[i]`, `a[i][j]`, `a[lo:hi]`, `a[lo:][:hi][i]`...: the chain of subscripts on one base is
 /// one operation, as in PostgreSQL. Without a slice it fetches an element (one subscript per
 /// dimension); with any slice every subscript is a slice, `[i]` meaning `[1:i]`.
@@ -292,6 +331,9 @@ pub(super) fn subscript(scope: &Scope, base: &ast::Expr, sub: &ast::Subscript) -
     }
     subs.reverse();
     let a = bind(base, scope)?;
+    if a.ty == Some(Type::Jsonb) {
+        return jsonb_subscript(scope, a, &subs);
+    }
     let Some(array_ty @ Type::Array(_)) = a.ty.clone() else {
         let t = a.ty.as_ref().map_or("unknown".to_string(), type_name);
         return Err(Error::mismatch(format!(

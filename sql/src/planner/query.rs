@@ -219,8 +219,15 @@ fn coerce_columns(plan: Plan, have: &[(String, Type)], want: &[(String, Type)]) 
 
 /// A LIMIT or OFFSET count: a constant bigint, NULL meaning none.
 fn count(expr: &ast::Expr, what: &str) -> Result<Option<u64>> {
-    let t = bind(expr, &Scope::default())?;
-    let value = t.coerce(&Type::Int8, what)?.eval(&[])?;
+    let t = bind(expr, &Scope::default())?.coerce(&Type::Int8, what)?;
+    // `LIMIT $1` while a prepared statement is described, before its parameters are known:
+    // the count does not change the columns (executing it substitutes the value first).
+    let mut parameter = false;
+    t.walk(&mut |e| parameter |= matches!(e, Expr::Param(_)));
+    if parameter {
+        return Ok(None);
+    }
+    let value = t.eval(&[])?;
     match value {
         Value::Null => Ok(None),
         Value::Int8(n) => u64::try_from(n).map(Some).map_err(|_| {
