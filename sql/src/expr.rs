@@ -161,7 +161,14 @@ impl Function {
         self.touches_sequence()
             || matches!(
                 self,
-                Function::GenRandomUuid | Function::Builtin(Builtin::Random | Builtin::PgSleep)
+                Function::GenRandomUuid
+                    | Function::Builtin(
+                        Builtin::Random
+                            | Builtin::PgSleep
+                            | Builtin::Setseed
+                            | Builtin::TxidCurrent
+                            | Builtin::Timeofday
+                    )
             )
     }
 }
@@ -195,6 +202,10 @@ pub enum SetFunction {
     RegexpSplit,
     /// `jsonb_path_query(doc, path)`.
     JsonPathQuery,
+    /// `json_array_elements(json)`: each element's text as written.
+    JsonArrayElementsRaw,
+    /// `string_to_table(s, delimiter [, null_string])`.
+    StringToTable,
 }
 
 impl SetFunction {
@@ -240,7 +251,9 @@ impl SetFunction {
             | SetFunction::JsonEach { .. }
             | SetFunction::RegexpMatches
             | SetFunction::RegexpSplit
-            | SetFunction::JsonPathQuery => Vec::new(),
+            | SetFunction::JsonPathQuery
+            | SetFunction::JsonArrayElementsRaw
+            | SetFunction::StringToTable => Vec::new(),
             SetFunction::JsonArrayElements { text } => match json_doc(&first)? {
                 None => Vec::new(),
                 Some(crate::types::json::Json::Array(items)) => items
@@ -268,7 +281,7 @@ impl SetFunction {
                 Some(_) => {
                     return Err(Error::invalid(
                         "22023",
-                        "cannot call jsonb_object_keys on a non-object",
+                        "cannot call json_object_keys on a non-object",
                     ))
                 }
             },
@@ -305,7 +318,10 @@ impl SetFunction {
 }
 
 pub(crate) use functions::{accumulate_arrays, array_concat};
-pub use functions::{start_statement_clock, Builtin, JsonEachPart};
+pub use functions::{
+    mark_server_start, start_statement_clock, with_volatile_state, Builtin, JsonEachPart,
+    VolatileState,
+};
 
 /// A json/jsonb argument parsed into jsonb's normal form (`None` for NULL).
 fn json_doc(v: &Value) -> Result<Option<crate::types::json::Json>> {

@@ -127,10 +127,13 @@ pub struct Session {
     cursors: Cursors,
     /// Stops the running statement when another thread asks (a client's CancelRequest).
     cancel: CancelHandle,
+    /// setseed's random sequence and the transaction id, lent to each statement.
+    volatile: crate::expr::VolatileState,
 }
 
 impl Session {
     pub fn new(repo: Arc<Repository>, branch: &str) -> Session {
+        crate::expr::mark_server_start();
         Session {
             repo,
             branch: branch.to_string(),
@@ -139,6 +142,7 @@ impl Session {
             settings: Settings::default(),
             cursors: Cursors::default(),
             cancel: CancelHandle::default(),
+            volatile: crate::expr::VolatileState::default(),
         }
     }
 
@@ -304,7 +308,14 @@ impl Session {
 
     /// Runs one parsed statement; an error inside a transaction block fails the block.
     pub fn execute_one(&mut self, statement: &Statement) -> Result<StatementResult> {
-        let result = self.execute_statement(statement);
+        if self.txn.is_none() {
+            // Outside a block each statement is a transaction of its own.
+            self.volatile.end_transaction();
+        }
+        let mut volatile = std::mem::take(&mut self.volatile);
+        let result =
+            crate::expr::with_volatile_state(&mut volatile, || self.execute_statement(statement));
+        self.volatile = volatile;
         if result.is_err() {
             if let Some(txn) = &mut self.txn {
                 txn.failed = true;

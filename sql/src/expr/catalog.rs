@@ -50,8 +50,11 @@ pub enum CatalogFunction {
     CurrentUser,
     Version,
     BackendPid,
-    /// pg_table_size and friends: vdb does not account relation sizes.
-    ZeroSize,
+    /// `pg_relation_size(oid [, fork])` and friends: 0 for an existing relation (vdb does not
+    /// account relation sizes), NULL for an unknown OID, 22023 for a bad fork name.
+    RelationSize,
+    /// `pg_database_size(name or oid)`: 0 for this database, 3D000 for another name.
+    DatabaseSize,
     ArrayToString,
     ArrayLength,
     /// `pg_table_is_visible(oid)`: false only for the `vdb` schema's tables.
@@ -120,6 +123,8 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
             | F::ArrayLength
             | F::HashOf
             | F::MergeBase
+            | F::RelationSize
+            | F::DatabaseSize
     );
     if strict && args.first().is_none_or(Value::is_null) {
         return Ok(Value::Null);
@@ -292,7 +297,33 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
         F::CurrentUser => text(snapshot.user()),
         F::Version => text(crate::settings::VERSION),
         F::BackendPid => Value::Int4(i32::try_from(std::process::id()).unwrap_or(0)),
-        F::ZeroSize => Value::Int8(0),
+        F::RelationSize => {
+            if let Some(fork) = text_arg(&arg(1)) {
+                if !matches!(fork.as_str(), "main" | "fsm" | "vm" | "init") {
+                    return Err(Error::invalid(
+                        "22023",
+                        format!("invalid fork name: \"{fork}\""),
+                    ));
+                }
+            }
+            let o = oid_arg(&arg(0)).unwrap_or(0);
+            match snapshot
+                .objects()?
+                .relation_name(o, &snapshot.search_path())
+            {
+                Some(_) => Value::Int8(0),
+                None => Value::Null,
+            }
+        }
+        F::DatabaseSize => match &arg(0) {
+            Value::Text(name) if *name != snapshot.database() => {
+                return Err(Error::invalid(
+                    "3D000",
+                    format!("database \"{name}\" does not exist"),
+                ))
+            }
+            _ => Value::Int8(0),
+        },
         F::ArrayToString => array_to_string(&arg(0), &arg(1), &arg(2)),
         F::ArrayLength => match (arg(0), as_i64(&arg(1))) {
             (Value::Array(items), Some(1)) if !items.is_empty() => {

@@ -280,10 +280,14 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             time_zone,
         } => builtin::at_time_zone(scope, timestamp, time_zone),
         E::Position { expr, r#in } => {
-            let list = vec![
-                text_arg("position", bind(r#in, scope)?)?,
-                text_arg("position", bind(expr, scope)?)?,
-            ];
+            let args = vec![bind(r#in, scope)?, bind(expr, scope)?];
+            if builtin::bytea_handles("position", &args) {
+                return builtin::bytea_function("position", args);
+            }
+            let list = args
+                .into_iter()
+                .map(|a| text_arg("position", a))
+                .collect::<Result<Vec<_>>>()?;
             Ok(Typed::new(
                 Expr::Function(Function::Builtin(Builtin::Strpos), list),
                 Type::Int4,
@@ -319,9 +323,17 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             overlay_from,
             overlay_for,
         } => {
+            let (s, what) = (bind(expr, scope)?, bind(overlay_what, scope)?);
+            if builtin::bytea_handles("overlay", &[s.clone(), what.clone()]) {
+                let mut args = vec![s, what, bind(overlay_from, scope)?];
+                if let Some(count) = overlay_for {
+                    args.push(bind(count, scope)?);
+                }
+                return builtin::bytea_function("overlay", args);
+            }
             let mut list = vec![
-                text_arg("overlay", bind(expr, scope)?)?,
-                text_arg("overlay", bind(overlay_what, scope)?)?,
+                text_arg("overlay", s)?,
+                text_arg("overlay", what)?,
                 bind(overlay_from, scope)?.coerce(&Type::Int4, "overlay")?,
             ];
             if let Some(count) = overlay_for {
@@ -338,7 +350,19 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             substring_for,
             ..
         } => {
-            let mut list = vec![text_arg("substring", bind(expr, scope)?)?];
+            let s = bind(expr, scope)?;
+            if s.ty == Some(Type::Bytea) {
+                let mut args = vec![s];
+                args.push(match substring_from {
+                    Some(f) => bind(f, scope)?,
+                    None => Typed::new(Expr::Literal(Value::Int4(1)), Type::Int4),
+                });
+                if let Some(count) = substring_for {
+                    args.push(bind(count, scope)?);
+                }
+                return builtin::bytea_function("substring", args);
+            }
+            let mut list = vec![text_arg("substring", s)?];
             let from = match substring_from {
                 Some(f) => bind(f, scope)?.coerce(&Type::Int4, "substring")?,
                 None => Expr::Literal(Value::Int4(1)),
@@ -363,7 +387,20 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
                 Some(ast::TrimWhereField::Leading) => Function::Trim(true, false),
                 Some(ast::TrimWhereField::Trailing) => Function::Trim(false, true),
             };
-            let mut list = vec![text_arg("btrim", bind(expr, scope)?)?];
+            let s = bind(expr, scope)?;
+            if s.ty == Some(Type::Bytea) {
+                let name = match func {
+                    Function::Trim(true, false) => "ltrim",
+                    Function::Trim(false, true) => "rtrim",
+                    _ => "btrim",
+                };
+                let mut args = vec![s];
+                if let Some(what) = trim_what {
+                    args.push(bind(what, scope)?);
+                }
+                return builtin::bytea_function(name, args);
+            }
+            let mut list = vec![text_arg("btrim", s)?];
             if let Some(what) = trim_what {
                 list.push(text_arg("btrim", bind(what, scope)?)?);
             }

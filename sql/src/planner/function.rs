@@ -114,6 +114,9 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
             return Ok(t);
         }
     }
+    if crate::planner::builtin::bytea_handles(&name, &args) {
+        return crate::planner::builtin::bytea_function(&name, args);
+    }
     match (name.as_str(), args.len()) {
         ("lower" | "upper", 1) => {
             let func = if name == "lower" {
@@ -347,6 +350,24 @@ pub(super) fn set_function(name: &str, mut args: Vec<Typed>) -> Result<Option<Ty
             Ok(Typed::new(
                 Expr::SetReturning(SetFunction::Unnest, vec![arg.expr]),
                 *element,
+            ))
+        }
+        ("json_array_elements" | "json_object_keys", 1) => {
+            let arg = args.remove(0).coerce(&Type::Json, &name)?;
+            let (f, ty) = match name.as_str() {
+                "json_object_keys" => (SetFunction::JsonObjectKeys, Type::Text),
+                _ => (SetFunction::JsonArrayElementsRaw, Type::Json),
+            };
+            Ok(Typed::new(Expr::SetReturning(f, vec![arg]), ty))
+        }
+        ("string_to_table", 2 | 3) => {
+            let list = args
+                .into_iter()
+                .map(|a| text_arg(&name, a))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Typed::new(
+                Expr::SetReturning(SetFunction::StringToTable, list),
+                Type::Text,
             ))
         }
         (

@@ -234,7 +234,10 @@ fn plan_table_function(
     // A scalar function's column is named after the alias, as in PostgreSQL; a function with
     // a named OUT parameter keeps that name.
     let out_name = match name {
-        "jsonb_array_elements" | "jsonb_array_elements_text" | "json_array_elements_text" => {
+        "jsonb_array_elements"
+        | "jsonb_array_elements_text"
+        | "json_array_elements"
+        | "json_array_elements_text" => {
             Some("value".to_string())
         }
         _ => None,
