@@ -1454,6 +1454,11 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
                 return Ok(statements);
             }
         }
+        if let Some(text) = convert_as_function(sql) {
+            if let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, &text) {
+                return Ok(statements);
+            }
+        }
         // sqlparser takes only TRUE / FALSE for COPY's boolean options; PostgreSQL also takes
         // ON / OFF / 1 / 0 (`WITH (FREEZE ON)`, as pgbench -i sends it).
         if let Some(spelled) = copy_booleans_spelled_out(sql) {
@@ -1520,6 +1525,33 @@ fn trim_without_characters(sql: &str) -> Option<String> {
             _ => pending = false,
         }
         out.push(token);
+    }
+    changed.then(|| out.iter().map(ToString::to_string).collect())
+}
+
+/// `convert(bytes, src, dest)` (which sqlparser reads as MySQL's or SQL Server's CONVERT)
+/// spelled as a call of the quoted name `"convert"`; `None` if the text has no such call.
+fn convert_as_function(sql: &str) -> Option<String> {
+    use sqlparser::tokenizer::{Token, Tokenizer, Word};
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
+    let mut out = tokens.clone();
+    let mut changed = false;
+    for (i, token) in tokens.iter().enumerate() {
+        let Token::Word(w) = token else { continue };
+        let next = tokens[i + 1..]
+            .iter()
+            .find(|t| !matches!(t, Token::Whitespace(_)));
+        if w.quote_style.is_none()
+            && w.value.eq_ignore_ascii_case("convert")
+            && next == Some(&Token::LParen)
+        {
+            out[i] = Token::Word(Word {
+                value: "convert".into(),
+                quote_style: Some('"'),
+                keyword: sqlparser::keywords::Keyword::NoKeyword,
+            });
+            changed = true;
+        }
     }
     changed.then(|| out.iter().map(ToString::to_string).collect())
 }

@@ -255,6 +255,8 @@ pub enum Builtin {
         leading: bool,
         trailing: bool,
     },
+    /// `bytes || bytes`.
+    ByteaConcat,
     /// `convert_to(text, encoding)`.
     ConvertTo,
     /// `convert_from(bytes, encoding)`.

@@ -123,6 +123,13 @@ impl Typed {
 pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
     use ast::Expr as E;
     match expr {
+        // CURRENT_ROLE is a reserved word for the function, as CURRENT_USER is.
+        E::Identifier(ident)
+            if ident.quote_style.is_none() && ident.value.eq_ignore_ascii_case("current_role") =>
+        {
+            system::catalog_function("current_role", Vec::new())?
+                .ok_or_else(|| Error::Unsupported("current_role".into()))
+        }
         E::Identifier(ident) => column(scope, None, ident),
         E::CompoundIdentifier(parts) => match parts.as_slice() {
             [rel, col] => column(scope, Some(&ident_name(rel)), col),
@@ -760,6 +767,16 @@ pub fn make_binary(op: BinaryOp, l: Typed, r: Typed) -> Result<Typed> {
             Ok(Typed::new(
                 Expr::Function(Function::ArrayCat, vec![l, r]),
                 ty,
+            ))
+        }
+        BinaryOp::Concat
+            if [&l.ty, &r.ty].contains(&&Some(Type::Bytea))
+                && [&l.ty, &r.ty].iter().all(|t| matches!(t, None | Some(Type::Bytea))) =>
+        {
+            let list = vec![l.coerce(&Type::Bytea, "||")?, r.coerce(&Type::Bytea, "||")?];
+            Ok(Typed::new(
+                Expr::Function(Function::Builtin(Builtin::ByteaConcat), list),
+                Type::Bytea,
             ))
         }
         BinaryOp::Concat => {

@@ -1,4 +1,4 @@
-//! The bytea functions: get_byte/set_byte, get_bit/set_bit, bit_count, substring, position,
+//! The bytea functions: `||`, get_byte/set_byte, get_bit/set_bit, bit_count, substring, position,
 //! overlay and trim on bytes, and the encoding conversions convert_to / convert_from /
 //! convert (UTF8, LATIN1 and SQL_ASCII). Arguments arrive typed by the binder
 //! (`planner/builtin/bytea.rs`); NULL arguments never reach here (all are strict).
@@ -26,6 +26,7 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         Builtin::GetBit => bit_index(bytes(0), int(1))
             .map(|(i, bit)| Value::Int4(i32::from((bytes(0)[i] >> bit) & 1))),
         Builtin::SetBit => set_bit(bytes(0), int(1), int(2)),
+        Builtin::ByteaConcat => Ok(Value::Bytea([bytes(0), bytes(1)].concat())),
         Builtin::BitCount => Ok(Value::Int8(
             bytes(0).iter().map(|b| i64::from(b.count_ones())).sum(),
         )),
