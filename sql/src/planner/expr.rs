@@ -771,7 +771,9 @@ pub fn make_binary(op: BinaryOp, l: Typed, r: Typed) -> Result<Typed> {
         }
         BinaryOp::Concat
             if [&l.ty, &r.ty].contains(&&Some(Type::Bytea))
-                && [&l.ty, &r.ty].iter().all(|t| matches!(t, None | Some(Type::Bytea))) =>
+                && [&l.ty, &r.ty]
+                    .iter()
+                    .all(|t| matches!(t, None | Some(Type::Bytea))) =>
         {
             let list = vec![l.coerce(&Type::Bytea, "||")?, r.coerce(&Type::Bytea, "||")?];
             Ok(Typed::new(

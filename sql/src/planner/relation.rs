@@ -237,9 +237,7 @@ fn plan_table_function(
         "jsonb_array_elements"
         | "jsonb_array_elements_text"
         | "json_array_elements"
-        | "json_array_elements_text" => {
-            Some("value".to_string())
-        }
+        | "json_array_elements_text" => Some("value".to_string()),
         _ => None,
     };
     let single = calls.len() == 1;

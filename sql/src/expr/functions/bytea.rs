@@ -30,22 +30,19 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         Builtin::BitCount => Ok(Value::Int8(
             bytes(0).iter().map(|b| i64::from(b.count_ones())).sum(),
         )),
-        Builtin::ByteaSubstr => substr(bytes(0), int(1), args.get(2).and_then(|c| int_arg(Some(c)))),
+        Builtin::ByteaSubstr => {
+            substr(bytes(0), int(1), args.get(2).and_then(|c| int_arg(Some(c))))
+        }
         Builtin::ByteaPosition => Ok(Value::Int4(position(bytes(0), bytes(1)))),
         Builtin::ByteaOverlay => overlay(bytes(0), bytes(1), int(2), args.get(3)),
         Builtin::ByteaTrim { leading, trailing } => {
             Ok(Value::Bytea(trim(bytes(0), bytes(1), leading, trailing)))
         }
-        Builtin::ConvertTo => {
-            encoding(text_arg(args.get(1)).unwrap_or_default()).and_then(|to| {
-                encode_text(text_arg(args.first()).unwrap_or_default(), to).map(Value::Bytea)
-            })
-        }
-        Builtin::ConvertFrom => {
-            encoding(text_arg(args.get(1)).unwrap_or_default()).and_then(|from| {
-                decode_bytes(bytes(0), from).map(Value::Text)
-            })
-        }
+        Builtin::ConvertTo => encoding(text_arg(args.get(1)).unwrap_or_default()).and_then(|to| {
+            encode_text(text_arg(args.first()).unwrap_or_default(), to).map(Value::Bytea)
+        }),
+        Builtin::ConvertFrom => encoding(text_arg(args.get(1)).unwrap_or_default())
+            .and_then(|from| decode_bytes(bytes(0), from).map(Value::Text)),
         Builtin::Convert => {
             let from = encoding(text_arg(args.get(1)).unwrap_or_default());
             let to = encoding(text_arg(args.get(2)).unwrap_or_default());

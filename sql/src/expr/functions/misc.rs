@@ -164,9 +164,7 @@ fn size_bytes(s: &str) -> Result<Value> {
             end = e;
         }
     }
-    let number: BigDecimal = t[..end]
-        .parse()
-        .map_err(|_| invalid(None))?;
+    let number: BigDecimal = t[..end].parse().map_err(|_| invalid(None))?;
     let unit = t[end..].trim_matches(|c: char| c.is_ascii_whitespace());
     let bits = if unit.is_empty() {
         0

@@ -98,11 +98,7 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
             };
             let mut list = vec![text_arg(name, args.remove(0))?];
             list.extend(strict);
-            call(
-                Builtin::ParseIdent,
-                list,
-                Type::Array(Box::new(Type::Text)),
-            )
+            call(Builtin::ParseIdent, list, Type::Array(Box::new(Type::Text)))
         }
         "timeofday" => call(Builtin::Timeofday, vec![], Type::Text),
         "txid_current" | "pg_current_xact_id" => call(Builtin::TxidCurrent, vec![], Type::Int8),
@@ -110,9 +106,7 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
         "inet_client_addr" | "inet_server_addr" => null(Type::Text),
         "inet_client_port" | "inet_server_port" => null(Type::Int4),
         "pg_is_in_recovery" => Typed::new(Expr::Literal(Value::Bool(false)), Type::Bool),
-        "pg_postmaster_start_time" => {
-            call(Builtin::PostmasterStartTime, vec![], Type::TimestampTz)
-        }
+        "pg_postmaster_start_time" => call(Builtin::PostmasterStartTime, vec![], Type::TimestampTz),
         // current_time(p) / localtime(p): vdb has no time with time zone, so both are local
         // time; the precision rounds the seconds.
         _ => {
