@@ -204,6 +204,8 @@ pub enum SetFunction {
     JsonPathQuery,
     /// `json_array_elements(json)`: each element's text as written.
     JsonArrayElementsRaw,
+    /// `json_object_keys(json)`: the keys in written order, repeated keys too.
+    JsonObjectKeysRaw,
     /// `string_to_table(s, delimiter [, null_string])`.
     StringToTable,
 }
@@ -253,6 +255,7 @@ impl SetFunction {
             | SetFunction::RegexpSplit
             | SetFunction::JsonPathQuery
             | SetFunction::JsonArrayElementsRaw
+            | SetFunction::JsonObjectKeysRaw
             | SetFunction::StringToTable => Vec::new(),
             SetFunction::JsonArrayElements { text } => match json_doc(&first)? {
                 None => Vec::new(),
@@ -281,7 +284,7 @@ impl SetFunction {
                 Some(_) => {
                     return Err(Error::invalid(
                         "22023",
-                        "cannot call json_object_keys on a non-object",
+                        "cannot call jsonb_object_keys on a non-object",
                     ))
                 }
             },

@@ -278,8 +278,11 @@ pub enum Builtin {
     ParseIdent,
     /// `pg_size_bytes(text)`.
     SizeBytes,
-    /// `pg_column_size(any)`.
-    ColumnSize,
+    /// `pg_column_size(any)` (`stored`: the argument is a table column, whose short strings
+    /// PostgreSQL stores with a 1-byte header).
+    ColumnSize {
+        stored: bool,
+    },
     // volatile.rs
     Random,
     /// `setseed(double precision)`: seeds the session's `random()`.

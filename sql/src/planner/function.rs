@@ -355,7 +355,7 @@ pub(super) fn set_function(name: &str, mut args: Vec<Typed>) -> Result<Option<Ty
         ("json_array_elements" | "json_object_keys", 1) => {
             let arg = args.remove(0).coerce(&Type::Json, &name)?;
             let (f, ty) = match name.as_str() {
-                "json_object_keys" => (SetFunction::JsonObjectKeys, Type::Text),
+                "json_object_keys" => (SetFunction::JsonObjectKeysRaw, Type::Text),
                 _ => (SetFunction::JsonArrayElementsRaw, Type::Json),
             };
             Ok(Typed::new(Expr::SetReturning(f, vec![arg]), ty))

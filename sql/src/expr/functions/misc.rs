@@ -35,9 +35,9 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
             !matches!(args.get(1), Some(Value::Bool(false))),
         ),
         Builtin::SizeBytes => size_bytes(text_arg(args.first()).unwrap_or_default()),
-        Builtin::ColumnSize => Ok(match args.first() {
+        Builtin::ColumnSize { stored } => Ok(match args.first() {
             None | Some(Value::Null) => Value::Null,
-            Some(v) => Value::Int4(i32::try_from(column_size(v)).unwrap_or(i32::MAX)),
+            Some(v) => Value::Int4(i32::try_from(column_size(v, stored)).unwrap_or(i32::MAX)),
         }),
         _ => return None,
     })
@@ -186,9 +186,17 @@ fn size_bytes(s: &str) -> Result<Value> {
 }
 
 /// The bytes PostgreSQL would use for `v` as a datum: fixed widths for the fixed-width types,
-/// and for the variable-width ones an approximation of the in-memory varlena (a 4-byte
-/// header; numeric as base-10000 digits; jsonb as its text).
-fn column_size(v: &Value) -> usize {
+/// and for the variable-width ones an approximation of the varlena (numeric as base-10000
+/// digits; jsonb as its text) after a 4-byte header, or a 1-byte one for a short `stored`
+/// value.
+fn column_size(v: &Value, stored: bool) -> usize {
+    let varlena = |data: usize| {
+        if stored && data < 127 {
+            1 + data
+        } else {
+            4 + data
+        }
+    };
     match v {
         Value::Null => 0,
         Value::Bool(_) => 1,
@@ -200,17 +208,18 @@ fn column_size(v: &Value) -> usize {
         | Value::Timestamp(_)
         | Value::TimestampTz(_) => 8,
         Value::Interval(..) | Value::Uuid(_) => 16,
-        Value::Text(s) => 4 + s.len(),
-        Value::Bytea(b) => 4 + b.len(),
-        Value::Numeric(Numeric::Finite(d)) => 6 + 2 * numeric_groups(d),
-        Value::Numeric(_) => 6,
-        Value::Array(a) => {
-            24 + a
+        Value::Text(s) => varlena(s.len()),
+        Value::Bytea(b) => varlena(b.len()),
+        Value::Numeric(Numeric::Finite(d)) => varlena(2 + 2 * numeric_groups(d)),
+        Value::Numeric(_) => varlena(2),
+        Value::Array(a) if a.elements().is_empty() => varlena(12),
+        Value::Array(a) => varlena(
+            20 + a
                 .elements()
                 .iter()
-                .map(|i| column_size(i).max(1))
-                .sum::<usize>()
-        }
+                .map(|i| column_size(i, false).max(1))
+                .sum::<usize>(),
+        ),
     }
 }
 

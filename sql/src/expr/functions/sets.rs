@@ -52,6 +52,10 @@ pub fn expand(f: SetFunction, args: &[Value]) -> Option<Result<Vec<Value>>> {
             None => Ok(Vec::new()),
             Some(doc) => json_array_elements(doc),
         },
+        SetFunction::JsonObjectKeysRaw => match t(0) {
+            None => Ok(Vec::new()),
+            Some(doc) => json_object_keys(doc),
+        },
         SetFunction::StringToTable => match t(0) {
             None => Ok(Vec::new()),
             Some(s) => Ok(string_to_table(s, t(1), t(2))),
@@ -82,6 +86,17 @@ fn string_to_table(s: &str, delimiter: Option<&str>, null: Option<&str>) -> Vec<
             _ => Value::Text(p.to_string()),
         })
         .collect()
+}
+
+/// `json_object_keys(json)`: the keys in written order, a repeated key each time.
+fn json_object_keys(doc: &str) -> Result<Vec<Value>> {
+    match json::parse(doc, "json")? {
+        Json::Object(fields) => Ok(fields.into_iter().map(|(k, _)| Value::Text(k)).collect()),
+        _ => Err(Error::invalid(
+            "22023",
+            "cannot call json_object_keys on a non-object",
+        )),
+    }
 }
 
 /// `json_array_elements(json)`: each element's text as written (trimmed).

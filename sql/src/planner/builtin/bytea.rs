@@ -1,6 +1,6 @@
 //! Binding of the bytea functions (evaluated by `expr/functions/{bytea,digest}.rs`):
 //! get_byte / set_byte / get_bit / set_bit / bit_count, the bytea forms of length,
-//! octet_length, substring / substr, position, overlay and btrim / ltrim / rtrim (chosen when
+//! octet_length, md5, substring / substr, position, overlay and btrim / ltrim / rtrim (chosen when
 //! an argument is bytea, as PostgreSQL's overloads are), convert_to / convert_from / convert,
 //! and the sha224 / sha256 / sha384 / sha512 digests.
 //!
@@ -27,14 +27,22 @@ pub(in crate::planner) fn handles(name: &str, args: &[Typed]) -> bool {
         "get_byte" | "set_byte" | "get_bit" | "set_bit" | "convert_to" | "convert_from"
         | "convert" | "sha224" | "sha256" | "sha384" | "sha512" => true,
         "bit_count" => args.len() == 1 && args[0].ty.as_ref().is_none_or(|t| *t == Type::Bytea),
-        "length" | "octet_length" | "substr" | "substring" | "position" | "overlay" | "btrim"
-        | "ltrim" | "rtrim" => args.iter().any(is_bytea),
+        "length" | "octet_length" | "md5" | "substr" | "substring" | "position" | "overlay"
+        | "btrim" | "ltrim" | "rtrim" => args.iter().any(is_bytea),
         _ => false,
     }
 }
 
-fn bytea(a: Typed) -> Result<Expr> {
-    to(a, &Type::Bytea)
+/// Which arguments of `name` are bytea (`b`), integers (`i`) or text (`t`).
+fn kinds(name: &str) -> &'static str {
+    match name {
+        "convert_to" => "tt",
+        "convert_from" => "bt",
+        "convert" => "btt",
+        "position" | "btrim" | "ltrim" | "rtrim" => "bb",
+        "overlay" => "bbii",
+        _ => "biii",
+    }
 }
 
 fn int(a: Typed) -> Result<Expr> {
@@ -44,7 +52,19 @@ fn int(a: Typed) -> Result<Expr> {
 /// Binds `name(args)`, one of the calls [`handles`] accepts.
 pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
     let n = args.len();
+    // A known argument of another type is no overload of PostgreSQL's (42883).
+    let mismatch = args.iter().zip(kinds(name).chars()).any(|(a, k)| {
+        a.ty.as_ref().is_some_and(|t| match k {
+            'b' => *t != Type::Bytea,
+            't' => !t.is_text(),
+            _ => false,
+        })
+    });
+    if mismatch {
+        return Err(no_function(name, &args));
+    }
     let unknown = no_function(name, &args);
+    let bytea = |a: Typed| to(a, &Type::Bytea);
     let mut take = || args.remove(0);
     Ok(match (name, n) {
         ("get_byte" | "get_bit", 2) => {
@@ -68,6 +88,7 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Result<T
         ("length" | "octet_length", 1) => {
             call(Builtin::OctetLength, vec![bytea(take())?], Type::Int4)
         }
+        ("md5", 1) => call(Builtin::Md5, vec![bytea(take())?], Type::Text),
         ("substr" | "substring", 2 | 3) => {
             let mut list = vec![bytea(take())?, int(take())?];
             if n == 3 {

@@ -58,6 +58,7 @@ pub(super) const NAMES: &[&str] = &[
     "jsonb_strip_nulls",
     "jsonb_extract_path",
     "jsonb_extract_path_text",
+    "json_extract_path",
     "json_extract_path_text",
 ];
 
@@ -306,6 +307,13 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
             list.extend(texts(name, args)?);
             let ty = if text { Type::Text } else { Type::Jsonb };
             call(Builtin::JsonbExtractPath { text }, list, ty)
+        }
+        ("json_extract_path", 1..) => {
+            // The value as jsonb prints it (PostgreSQL keeps json's text as written).
+            let doc = to(args.remove(0), &Type::Jsonb)?;
+            let mut list = vec![doc];
+            list.extend(texts(name, args)?);
+            call(Builtin::JsonbExtractPath { text: false }, list, Type::Json)
         }
         ("json_extract_path_text", 1..) => {
             // json keeps its text, but a scalar or a missing path reads the same as in jsonb.

@@ -84,11 +84,12 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
         ),
         "pg_column_size" => {
             let a = args.remove(0);
+            let stored = matches!(a.expr, Expr::Column(_));
             let e = match a.ty {
                 None => to(a, &Type::Text)?,
                 Some(_) => a.expr,
             };
-            call(Builtin::ColumnSize, vec![e], Type::Int4)
+            call(Builtin::ColumnSize { stored }, vec![e], Type::Int4)
         }
         "parse_ident" => {
             let strict = if args.len() == 2 {
