@@ -21,6 +21,9 @@ pub struct ScopeColumn {
     /// A join column merged by USING or NATURAL: reachable only qualified (`a.x`), and left out
     /// of `*` (the merged column stands for it).
     pub hidden: bool,
+    /// The one column of a function in FROM that returns a scalar (`jsonb_array_elements(d)
+    /// AS e`): a whole-row reference to the FROM item (`e`) is this column's value.
+    pub scalar_function: bool,
 }
 
 /// The columns an expression may name, in input-row order.
@@ -466,6 +469,16 @@ fn column(scope: &Scope, relation: Option<&str>, ident: &ast::Ident) -> Result<T
 fn whole_row(scope: &Scope, relation: Option<&str>, name: &str) -> Option<Typed> {
     if relation.is_some() {
         return None;
+    }
+    let mut visible = scope
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.relation.as_deref() == Some(name) && !c.hidden);
+    if let (Some((i, c)), None) = (visible.next(), visible.next()) {
+        if c.scalar_function {
+            return Some(Typed::new(Expr::Column(i), c.ty.clone()));
+        }
     }
     let mut args = Vec::new();
     for (i, c) in scope.columns.iter().enumerate() {
