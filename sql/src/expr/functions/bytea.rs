@@ -38,14 +38,15 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         Builtin::ByteaTrim { leading, trailing } => {
             Ok(Value::Bytea(trim(bytes(0), bytes(1), leading, trailing)))
         }
-        Builtin::ConvertTo => encoding(text_arg(args.get(1)).unwrap_or_default()).and_then(|to| {
-            encode_text(text_arg(args.first()).unwrap_or_default(), to).map(Value::Bytea)
-        }),
-        Builtin::ConvertFrom => encoding(text_arg(args.get(1)).unwrap_or_default())
+        Builtin::ConvertTo => encoding(text_arg(args.get(1)).unwrap_or_default(), "destination")
+            .and_then(|to| {
+                encode_text(text_arg(args.first()).unwrap_or_default(), to).map(Value::Bytea)
+            }),
+        Builtin::ConvertFrom => encoding(text_arg(args.get(1)).unwrap_or_default(), "source")
             .and_then(|from| decode_bytes(bytes(0), from).map(Value::Text)),
         Builtin::Convert => {
-            let from = encoding(text_arg(args.get(1)).unwrap_or_default());
-            let to = encoding(text_arg(args.get(2)).unwrap_or_default());
+            let from = encoding(text_arg(args.get(1)).unwrap_or_default(), "source");
+            let to = encoding(text_arg(args.get(2)).unwrap_or_default(), "destination");
             from.and_then(|from| {
                 let to = to?;
                 let text = decode_bytes(bytes(0), from)?;
@@ -173,8 +174,9 @@ enum Encoding {
     SqlAscii,
 }
 
-/// An encoding name as PostgreSQL matches it: case, `-` and `_` do not matter.
-fn encoding(name: &str) -> Result<Encoding> {
+/// An encoding name as PostgreSQL matches it: case, `-` and `_` do not matter. `role` names
+/// the argument in the error (`source` or `destination`).
+fn encoding(name: &str, role: &str) -> Result<Encoding> {
     let key: String = name
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -186,7 +188,7 @@ fn encoding(name: &str) -> Result<Encoding> {
         "sqlascii" => Ok(Encoding::SqlAscii),
         _ => Err(Error::invalid(
             "22023",
-            format!("invalid encoding name \"{name}\""),
+            format!("invalid {role} encoding name \"{name}\""),
         )),
     }
 }

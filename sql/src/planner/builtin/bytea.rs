@@ -57,7 +57,8 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Result<T
         a.ty.as_ref().is_some_and(|t| match k {
             'b' => *t != Type::Bytea,
             't' => !t.is_text(),
-            _ => false,
+            // integer parameters take smallint and integer, not bigint.
+            _ => !matches!(t, Type::Int2 | Type::Int4),
         })
     });
     if mismatch {
