@@ -186,7 +186,15 @@ pub fn catalog_function(name: &str, args: Vec<Typed>) -> Result<Option<Typed>> {
             "pg_table_size" | "pg_total_relation_size" | "pg_relation_size" | "pg_indexes_size",
             1,
         )
-        | ("pg_relation_size", 2) => return relation_size(args).map(Some),
+        | ("pg_relation_size", 2) => {
+            use crate::system::SizeKind;
+            let kind = match name {
+                "pg_indexes_size" => SizeKind::Indexes,
+                "pg_total_relation_size" => SizeKind::Total,
+                _ => SizeKind::Relation,
+            };
+            return relation_size(args, kind).map(Some);
+        }
         ("pg_database_size", 1) => (F::DatabaseSize, "a", Type::Int8),
         ("pg_get_userbyid", 1) => (F::GetUserbyid, "o", Type::Text),
         ("pg_get_serial_sequence", 2) => (F::GetSerialSequence, "tt", Type::Text),
@@ -224,7 +232,7 @@ pub fn catalog_function(name: &str, args: Vec<Typed>) -> Result<Option<Typed>> {
 
 /// `pg_relation_size(rel [, fork])` and the other relation sizes: a relation named by text
 /// (`'t'`, `'s.t'`) must exist (42P01), as a regclass argument would.
-fn relation_size(mut args: Vec<Typed>) -> Result<Typed> {
+fn relation_size(mut args: Vec<Typed>, kind: crate::system::SizeKind) -> Result<Typed> {
     let rel = args.remove(0);
     let rel = match &rel.ty {
         None => cast_to_reg(rel, true)?.expr,
@@ -235,7 +243,7 @@ fn relation_size(mut args: Vec<Typed>) -> Result<Typed> {
     for fork in args {
         list.push(fork.coerce(&Type::Text, "pg_relation_size")?);
     }
-    catalog(F::RelationSize, list, Type::Int8)
+    catalog(F::RelationSize(kind), list, Type::Int8)
 }
 
 /// Whether `name` (without `pg_catalog.`) is a catalog function callable without parentheses.
