@@ -2,9 +2,11 @@
 //! except where the function says otherwise), and of the operators on the richer types.
 //!
 //! [`Builtin`] names the functions beyond the basic slice; they are evaluated by family:
-//! `text.rs` (string functions), `math.rs`, `temporal.rs` (dates, times, intervals) and
-//! `containers.rs` (arrays, json, jsonb, uuid). The binder (`planner/builtin.rs`) decides
-//! argument types, so evaluation matches on value variants only.
+//! `text.rs` (string functions), `math.rs`, `temporal.rs` (dates, times, intervals),
+//! `containers.rs` (arrays, json, jsonb, uuid), `bytea.rs` (bytes and encodings), `digest.rs`
+//! (SHA-2), `misc.rs` (num_nulls, scale, parse_ident, sizes) and `volatile.rs` (random,
+//! setseed, transaction ids: state the session lends to each statement). The binder
+//! (`planner/builtin.rs`) decides argument types, so evaluation matches on value variants only.
 
 use std::cmp::Ordering;
 

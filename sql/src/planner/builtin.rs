@@ -3,7 +3,8 @@
 //! (`timestamp + interval`, `date - date`, `jsonb -> text`, `int[] @> int[]`, ...), the array
 //! constructor, subscripts, `= ANY(array)`, `EXTRACT`, `AT TIME ZONE` and `INTERVAL '..'`;
 //! `builtin/functions.rs` binds the string, math, date/time, array and json functions that
-//! `expr/functions/` evaluates.
+//! `expr/functions/` evaluates, `builtin/bytea.rs` the bytea ones and `builtin/misc.rs` the
+//! rest (num_nulls, scale, setseed, parse_ident, sizes, session facts).
 //!
 //! `expr.rs` and `function.rs` call in here before giving up on an operator or function name,
 //! so these rules extend theirs without changing them.
