@@ -127,13 +127,14 @@ fn position(haystack: &[u8], needle: &[u8]) -> i32 {
         .map_or(0, |p| i32::try_from(p + 1).unwrap_or(i32::MAX))
 }
 
-/// `overlay(bytes placing new from n [for count])`: count defaults to new's length.
+/// `overlay(bytes placing new from n [for count])`: count defaults to new's length; a start
+/// before 1 is 22011, a negative count keeps the bytes from `n + count` on (as in PostgreSQL).
 fn overlay(b: &[u8], new: &[u8], from: i64, count: Option<&Value>) -> Result<Value> {
     let count = match count {
         Some(c) => int_arg(Some(c)).unwrap_or(0),
         None => i64::try_from(new.len()).unwrap_or(i64::MAX),
     };
-    if from < 1 || count < 0 {
+    if from < 1 {
         return Err(Error::invalid(
             "22011",
             "negative substring length not allowed",
