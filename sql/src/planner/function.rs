@@ -507,6 +507,7 @@ fn parameters(name: &str) -> Option<&'static [(&'static str, &'static str)]> {
             ("mins", "0"),
             ("secs", "0.0"),
         ]),
+        "parse_ident" => Some(&[("str", ""), ("strict", "true")]),
         _ => None,
     }
 }
@@ -564,16 +565,25 @@ fn named_arguments(name: &str, args: &[ast::FunctionArg]) -> Result<Option<Vec<a
             ));
         }
     }
-    Ok(Some(
-        slots
-            .into_iter()
-            .zip(params)
-            .map(|(slot, (_, default))| {
-                let expr = slot.unwrap_or_else(|| {
-                    ast::Expr::Value(ast::Value::Number((*default).to_string(), false))
-                });
-                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(expr))
-            })
-            .collect(),
-    ))
+    // A parameter without a default ("") must be given; `true`/`false` defaults are booleans.
+    slots
+        .into_iter()
+        .zip(params)
+        .map(|(slot, (param, default))| {
+            let expr = match (slot, *default) {
+                (Some(e), _) => e,
+                (None, "") => {
+                    return Err(Error::undefined_function(format!(
+                        "function {name} needs parameter {param}"
+                    )))
+                }
+                (None, "true" | "false") => {
+                    ast::Expr::Value(ast::Value::Boolean(*default == "true"))
+                }
+                (None, d) => ast::Expr::Value(ast::Value::Number(d.to_string(), false)),
+            };
+            Ok(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(expr)))
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
 }
