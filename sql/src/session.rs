@@ -1454,6 +1454,11 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
                 return Ok(statements);
             }
         }
+        if let Some(text) = variadic_as_call(sql) {
+            if let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, &text) {
+                return Ok(statements);
+            }
+        }
         if let Some(text) = convert_as_function(sql) {
             if let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, &text) {
                 return Ok(statements);
@@ -1525,6 +1530,45 @@ fn trim_without_characters(sql: &str) -> Option<String> {
             _ => pending = false,
         }
         out.push(token);
+    }
+    changed.then(|| out.iter().map(ToString::to_string).collect())
+}
+
+/// `f(a, VARIADIC arr)` (which sqlparser does not read) spelled `f(a, "variadic"(arr))`, a
+/// marker the binder recognizes (`planner/function.rs`); `None` if the text has no VARIADIC.
+fn variadic_as_call(sql: &str) -> Option<String> {
+    use sqlparser::tokenizer::{Token, Tokenizer, Word};
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
+    let mut out = Vec::with_capacity(tokens.len() + 2);
+    let mut closes: Vec<usize> = Vec::new(); // paren depths at which a marker call closes
+    let mut depth = 0usize;
+    let mut changed = false;
+    for token in &tokens {
+        match token {
+            Token::Word(w)
+                if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("variadic") =>
+            {
+                out.push(Token::Word(Word {
+                    value: "variadic".into(),
+                    quote_style: Some('"'),
+                    keyword: sqlparser::keywords::Keyword::NoKeyword,
+                }));
+                out.push(Token::LParen);
+                closes.push(depth);
+                changed = true;
+                continue;
+            }
+            Token::LParen | Token::LBracket => depth += 1,
+            Token::RParen | Token::RBracket => {
+                if closes.last() == Some(&depth) && *token == Token::RParen {
+                    closes.pop();
+                    out.push(Token::RParen);
+                }
+                depth = depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+        out.push(token.clone());
     }
     changed.then(|| out.iter().map(ToString::to_string).collect())
 }

@@ -273,6 +273,10 @@ pub enum Builtin {
     NumNulls {
         nulls: bool,
     },
+    /// `num_nulls(VARIADIC array)`: over the array's elements.
+    NumNullsArray {
+        nulls: bool,
+    },
     Scale,
     MinScale,
     TrimScale,

@@ -93,6 +93,9 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
     if let Some(call) = super::sequence::sequence_function(scope, &name, &list.args)? {
         return Ok(call);
     }
+    if let Some(call) = variadic_call(scope, &name, &list.args)? {
+        return Ok(call);
+    }
     let mut args = Vec::new();
     let positional = named_arguments(&name, &list.args)?;
     for arg in positional.as_ref().unwrap_or(&list.args) {
@@ -296,6 +299,50 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
             }
         }
     }
+}
+
+/// A call whose last argument is `VARIADIC arr` (spelled `"variadic"(arr)` by the session's
+/// parser fallback): num_nulls / num_nonnulls count the array's elements; other functions
+/// refuse it (0A000). `None` for a call without one.
+fn variadic_call(scope: &Scope, name: &str, args: &[ast::FunctionArg]) -> Result<Option<Typed>> {
+    let inner = match args.last() {
+        Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Function(f)))) if matches!(f.name.0.as_slice(), [i] if i.quote_style == Some('"') && i.value == "variadic") => {
+            match &f.args {
+                ast::FunctionArguments::List(l) => match l.args.as_slice() {
+                    [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] => e,
+                    _ => return Err(Error::Unsupported("VARIADIC of several values".into())),
+                },
+                _ => return Err(Error::Unsupported("VARIADIC without a value".into())),
+            }
+        }
+        _ => return Ok(None),
+    };
+    let short = name.strip_prefix("pg_catalog.").unwrap_or(name);
+    if !matches!(short, "num_nulls" | "num_nonnulls") || args.len() != 1 {
+        return Err(Error::Unsupported(format!("VARIADIC arguments of {short}")));
+    }
+    let array = bind(inner, scope)?;
+    let array = match array.ty {
+        Some(Type::Array(_)) => array.expr,
+        None => array.coerce(&Type::Array(Box::new(Type::Text)), short)?,
+        Some(ref t) => {
+            return Err(Error::invalid(
+                "42804",
+                format!(
+                    "VARIADIC argument must be an array, not type {}",
+                    type_name(t)
+                ),
+            ))
+        }
+    };
+    let nulls = short == "num_nulls";
+    Ok(Some(Typed::new(
+        Expr::Function(
+            Function::Builtin(crate::expr::Builtin::NumNullsArray { nulls }),
+            vec![array],
+        ),
+        Type::Int4,
+    )))
 }
 
 /// `floor(x)` / `ceil(x)`: numeric stays numeric, other numbers become double precision.

@@ -21,6 +21,13 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
     let int = |n: i64| Ok(Value::Int4(i32::try_from(n).unwrap_or(i32::MAX)));
     Some(match b {
         Builtin::NumNulls { nulls } => count(nulls),
+        Builtin::NumNullsArray { nulls } => match args.first() {
+            Some(Value::Array(a)) => {
+                let n = a.elements().iter().filter(|v| v.is_null() == nulls).count();
+                Ok(Value::Int4(i32::try_from(n).unwrap_or(i32::MAX)))
+            }
+            _ => Ok(Value::Null),
+        },
         Builtin::Scale => numeric().map_or(Ok(Value::Null), |d| int(scale(d))),
         Builtin::MinScale => numeric().map_or(Ok(Value::Null), |d| int(scale(&d.normalized()))),
         Builtin::TrimScale => Ok(match numeric() {
