@@ -161,7 +161,14 @@ impl Function {
         self.touches_sequence()
             || matches!(
                 self,
-                Function::GenRandomUuid | Function::Builtin(Builtin::Random | Builtin::PgSleep)
+                Function::GenRandomUuid
+                    | Function::Builtin(
+                        Builtin::Random
+                            | Builtin::PgSleep
+                            | Builtin::Setseed
+                            | Builtin::TxidCurrent
+                            | Builtin::Timeofday
+                    )
             )
     }
 }
@@ -195,6 +202,12 @@ pub enum SetFunction {
     RegexpSplit,
     /// `jsonb_path_query(doc, path)`.
     JsonPathQuery,
+    /// `json_array_elements(json)`: each element's text as written.
+    JsonArrayElementsRaw,
+    /// `json_object_keys(json)`: the keys in written order, repeated keys too.
+    JsonObjectKeysRaw,
+    /// `string_to_table(s, delimiter [, null_string])`.
+    StringToTable,
 }
 
 impl SetFunction {
@@ -240,7 +253,10 @@ impl SetFunction {
             | SetFunction::JsonEach { .. }
             | SetFunction::RegexpMatches
             | SetFunction::RegexpSplit
-            | SetFunction::JsonPathQuery => Vec::new(),
+            | SetFunction::JsonPathQuery
+            | SetFunction::JsonArrayElementsRaw
+            | SetFunction::JsonObjectKeysRaw
+            | SetFunction::StringToTable => Vec::new(),
             SetFunction::JsonArrayElements { text } => match json_doc(&first)? {
                 None => Vec::new(),
                 Some(crate::types::json::Json::Array(items)) => items
@@ -305,7 +321,10 @@ impl SetFunction {
 }
 
 pub(crate) use functions::{accumulate_arrays, array_concat};
-pub use functions::{start_statement_clock, Builtin, JsonEachPart};
+pub use functions::{
+    mark_server_start, start_statement_clock, with_volatile_state, Builtin, JsonEachPart,
+    VolatileState,
+};
 
 /// A json/jsonb argument parsed into jsonb's normal form (`None` for NULL).
 fn json_doc(v: &Value) -> Result<Option<crate::types::json::Json>> {

@@ -127,10 +127,13 @@ pub struct Session {
     cursors: Cursors,
     /// Stops the running statement when another thread asks (a client's CancelRequest).
     cancel: CancelHandle,
+    /// setseed's random sequence and the transaction id, lent to each statement.
+    volatile: crate::expr::VolatileState,
 }
 
 impl Session {
     pub fn new(repo: Arc<Repository>, branch: &str) -> Session {
+        crate::expr::mark_server_start();
         Session {
             repo,
             branch: branch.to_string(),
@@ -139,6 +142,7 @@ impl Session {
             settings: Settings::default(),
             cursors: Cursors::default(),
             cancel: CancelHandle::default(),
+            volatile: crate::expr::VolatileState::default(),
         }
     }
 
@@ -304,7 +308,14 @@ impl Session {
 
     /// Runs one parsed statement; an error inside a transaction block fails the block.
     pub fn execute_one(&mut self, statement: &Statement) -> Result<StatementResult> {
-        let result = self.execute_statement(statement);
+        if self.txn.is_none() {
+            // Outside a block each statement is a transaction of its own.
+            self.volatile.end_transaction();
+        }
+        let mut volatile = std::mem::take(&mut self.volatile);
+        let result =
+            crate::expr::with_volatile_state(&mut volatile, || self.execute_statement(statement));
+        self.volatile = volatile;
         if result.is_err() {
             if let Some(txn) = &mut self.txn {
                 txn.failed = true;
@@ -1466,6 +1477,16 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
                 return Ok(statements);
             }
         }
+        if let Some(text) = variadic_as_call(sql) {
+            if let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, &text) {
+                return Ok(statements);
+            }
+        }
+        if let Some(text) = convert_as_function(sql) {
+            if let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, &text) {
+                return Ok(statements);
+            }
+        }
         // sqlparser takes only TRUE / FALSE for COPY's boolean options; PostgreSQL also takes
         // ON / OFF / 1 / 0 (`WITH (FREEZE ON)`, as pgbench -i sends it).
         if let Some(spelled) = copy_booleans_spelled_out(sql) {
@@ -1532,6 +1553,72 @@ fn trim_without_characters(sql: &str) -> Option<String> {
             _ => pending = false,
         }
         out.push(token);
+    }
+    changed.then(|| out.iter().map(ToString::to_string).collect())
+}
+
+/// `f(a, VARIADIC arr)` (which sqlparser does not read) spelled `f(a, "variadic"(arr))`, a
+/// marker the binder recognizes (`planner/function.rs`); `None` if the text has no VARIADIC.
+fn variadic_as_call(sql: &str) -> Option<String> {
+    use sqlparser::tokenizer::{Token, Tokenizer, Word};
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
+    let mut out = Vec::with_capacity(tokens.len() + 2);
+    let mut closes: Vec<usize> = Vec::new(); // paren depths at which a marker call closes
+    let mut depth = 0usize;
+    let mut changed = false;
+    for token in &tokens {
+        match token {
+            Token::Word(w)
+                if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("variadic") =>
+            {
+                out.push(Token::Word(Word {
+                    value: "variadic".into(),
+                    quote_style: Some('"'),
+                    keyword: sqlparser::keywords::Keyword::NoKeyword,
+                }));
+                out.push(Token::LParen);
+                closes.push(depth);
+                changed = true;
+                continue;
+            }
+            Token::LParen | Token::LBracket => depth += 1,
+            Token::RParen | Token::RBracket => {
+                if closes.last() == Some(&depth) && *token == Token::RParen {
+                    closes.pop();
+                    out.push(Token::RParen);
+                }
+                depth = depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+        out.push(token.clone());
+    }
+    changed.then(|| out.iter().map(ToString::to_string).collect())
+}
+
+/// `convert(bytes, src, dest)` (which sqlparser reads as MySQL's or SQL Server's CONVERT)
+/// spelled as a call of the quoted name `"convert"`; `None` if the text has no such call.
+fn convert_as_function(sql: &str) -> Option<String> {
+    use sqlparser::tokenizer::{Token, Tokenizer, Word};
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
+    let mut out = tokens.clone();
+    let mut changed = false;
+    for (i, token) in tokens.iter().enumerate() {
+        let Token::Word(w) = token else { continue };
+        let next = tokens[i + 1..]
+            .iter()
+            .find(|t| !matches!(t, Token::Whitespace(_)));
+        if w.quote_style.is_none()
+            && w.value.eq_ignore_ascii_case("convert")
+            && next == Some(&Token::LParen)
+        {
+            out[i] = Token::Word(Word {
+                value: "convert".into(),
+                quote_style: Some('"'),
+                keyword: sqlparser::keywords::Keyword::NoKeyword,
+            });
+            changed = true;
+        }
     }
     changed.then(|| out.iter().map(ToString::to_string).collect())
 }

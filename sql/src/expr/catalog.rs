@@ -50,8 +50,11 @@ pub enum CatalogFunction {
     CurrentUser,
     Version,
     BackendPid,
-    /// pg_table_size and friends: vdb does not account relation sizes.
-    ZeroSize,
+    /// `pg_relation_size(oid [, fork])` and friends: the bytes of the relation's chunks
+    /// (`system/sizes.rs`), NULL for an unknown OID, 22023 for a bad fork name.
+    RelationSize(crate::system::SizeKind),
+    /// `pg_database_size(name or oid)`: 0 for this database, 3D000 for another name.
+    DatabaseSize,
     ArrayToString,
     ArrayLength,
     /// `pg_table_is_visible(oid)`: false only for the `vdb` schema's tables.
@@ -120,6 +123,8 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
             | F::ArrayLength
             | F::HashOf
             | F::MergeBase
+            | F::RelationSize(_)
+            | F::DatabaseSize
     );
     if strict && args.first().is_none_or(Value::is_null) {
         return Ok(Value::Null);
@@ -292,7 +297,33 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
         F::CurrentUser => text(snapshot.user()),
         F::Version => text(crate::settings::VERSION),
         F::BackendPid => Value::Int4(i32::try_from(std::process::id()).unwrap_or(0)),
-        F::ZeroSize => Value::Int8(0),
+        F::RelationSize(kind) => {
+            let fork = text_arg(&arg(1));
+            if let Some(fork) = &fork {
+                if !matches!(fork.as_str(), "main" | "fsm" | "vm" | "init") {
+                    return Err(Error::invalid(
+                        "22023",
+                        format!("invalid fork name: \"{fork}\""),
+                    ));
+                }
+            }
+            let o = oid_arg(&arg(0)).unwrap_or(0);
+            match crate::system::relation_size(snapshot, o, kind)? {
+                // Only the main fork holds chunks.
+                Some(_) if fork.as_deref().is_some_and(|f| f != "main") => Value::Int8(0),
+                Some(bytes) => Value::Int8(i64::try_from(bytes).unwrap_or(i64::MAX)),
+                None => Value::Null,
+            }
+        }
+        F::DatabaseSize => match &arg(0) {
+            Value::Text(name) if *name != snapshot.database() => {
+                return Err(Error::invalid(
+                    "3D000",
+                    format!("database \"{name}\" does not exist"),
+                ))
+            }
+            _ => Value::Int8(database_size(snapshot)?),
+        },
         F::ArrayToString => array_to_string(&arg(0), &arg(1), &arg(2)),
         F::ArrayLength => match (arg(0), as_i64(&arg(1))) {
             (Value::Array(items), Some(1)) if !items.is_empty() => {
@@ -301,6 +332,16 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
             _ => Value::Null,
         },
     })
+}
+
+/// `pg_database_size`: the chunks of every table of the snapshot's root.
+fn database_size(snapshot: &Snapshot) -> Result<i64> {
+    let mut total = 0u64;
+    for rel in &snapshot.objects()?.relations {
+        let size = crate::system::relation_size(snapshot, rel.oid, crate::system::SizeKind::Total)?;
+        total += size.unwrap_or(0);
+    }
+    Ok(i64::try_from(total).unwrap_or(i64::MAX))
 }
 
 /// `pg_get_indexdef(oid [, column, pretty])`: the CREATE INDEX statement, or with a column

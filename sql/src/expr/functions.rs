@@ -2,9 +2,11 @@
 //! except where the function says otherwise), and of the operators on the richer types.
 //!
 //! [`Builtin`] names the functions beyond the basic slice; they are evaluated by family:
-//! `text.rs` (string functions), `math.rs`, `temporal.rs` (dates, times, intervals) and
-//! `containers.rs` (arrays, json, jsonb, uuid). The binder (`planner/builtin.rs`) decides
-//! argument types, so evaluation matches on value variants only.
+//! `text.rs` (string functions), `math.rs`, `temporal.rs` (dates, times, intervals),
+//! `containers.rs` (arrays, json, jsonb, uuid), `bytea.rs` (bytes and encodings), `digest.rs`
+//! (SHA-2), `misc.rs` (num_nulls, scale, parse_ident, sizes) and `volatile.rs` (random,
+//! setseed, transaction ids: state the session lends to each statement). The binder
+//! (`planner/builtin.rs`) decides argument types, so evaluation matches on value variants only.
 
 use std::cmp::Ordering;
 
@@ -15,20 +17,25 @@ use super::{compare, negate, out_of_range, BinaryOp, Function};
 use crate::error::{Error, Result};
 
 mod arrays;
+mod bytea;
 mod codec;
 mod compat;
 mod containers;
+mod digest;
 mod jsonb_edit;
 mod math;
+mod misc;
 mod numeric_math;
 mod sets;
 mod temporal;
 mod text;
 mod to_char_number;
 mod to_timestamp;
+mod volatile;
 
 pub use sets::{expand as expand_set, JsonEachPart};
 pub use temporal::start_statement_clock;
+pub use volatile::{mark_server_start, with_volatile_state, VolatileState};
 
 /// The functions evaluated by this module's families. Each is bound by `planner/builtin.rs`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,7 +66,6 @@ pub enum Builtin {
     /// Like `QuoteLiteral`, but NULL gives the text `NULL`.
     QuoteNullable,
     BitLength,
-    Sha256,
     Encode,
     Decode,
     RegexpMatch,
@@ -90,7 +96,6 @@ pub enum Builtin {
     Mod,
     Sign,
     Pi,
-    Random,
     /// `pg_sleep(seconds)`: waits, stopping early if the statement is canceled.
     PgSleep,
     Degrees,
@@ -230,6 +235,68 @@ pub enum Builtin {
     Bitwise(&'static str),
     /// `ROW(a, b)`'s text, `(1,a)`: fields quoted as record_out quotes them, NULL empty.
     RecordText,
+    // bytea.rs
+    /// `get_byte(bytes, n)`: byte n (0-based), 2202E past the end.
+    GetByte,
+    /// `set_byte(bytes, n, value)`.
+    SetByte,
+    /// `get_bit(bytes, n)`: bit n, counting from the low bit of the first byte.
+    GetBit,
+    /// `set_bit(bytes, n, 0 or 1)`.
+    SetBit,
+    /// `bit_count(bytes)`: the set bits, as bigint.
+    BitCount,
+    /// `substring(bytes from n [for m])` / `substr(bytes, n [, m])`.
+    ByteaSubstr,
+    /// `position(needle in bytes)` (arguments: bytes, needle).
+    ByteaPosition,
+    /// `overlay(bytes placing new from n [for m])`.
+    ByteaOverlay,
+    /// `btrim`/`ltrim`/`rtrim(bytes, set)`.
+    ByteaTrim {
+        leading: bool,
+        trailing: bool,
+    },
+    /// `bytes || bytes`.
+    ByteaConcat,
+    /// `convert_to(text, encoding)`.
+    ConvertTo,
+    /// `convert_from(bytes, encoding)`.
+    ConvertFrom,
+    /// `convert(bytes, from, to)`.
+    Convert,
+    // digest.rs
+    /// `sha224`, `sha256`, `sha384`, `sha512` (by digest size in bits).
+    Sha(u16),
+    // misc.rs
+    /// `num_nulls(...)` (`nulls`) or `num_nonnulls(...)`: not strict.
+    NumNulls {
+        nulls: bool,
+    },
+    /// `num_nulls(VARIADIC array)`: over the array's elements.
+    NumNullsArray {
+        nulls: bool,
+    },
+    Scale,
+    MinScale,
+    TrimScale,
+    /// `parse_ident(text [, strict])`.
+    ParseIdent,
+    /// `pg_size_bytes(text)`.
+    SizeBytes,
+    /// `pg_column_size(any)` (`stored`: the argument is a table column, whose short strings
+    /// PostgreSQL stores with a 1-byte header).
+    ColumnSize {
+        stored: bool,
+    },
+    // volatile.rs
+    Random,
+    /// `setseed(double precision)`: seeds the session's `random()`.
+    Setseed,
+    /// `txid_current()` / `pg_current_xact_id()`.
+    TxidCurrent,
+    Timeofday,
+    PostmasterStartTime,
 }
 
 impl Builtin {
@@ -260,6 +327,7 @@ impl Builtin {
                 | Builtin::ArrayReplace
                 | Builtin::RowJson
                 | Builtin::RecordText
+                | Builtin::NumNulls { .. }
         )
     }
 }
@@ -458,6 +526,18 @@ fn random_uuid() -> Value {
 }
 
 fn builtin(b: Builtin, args: &[Value]) -> Result<Value> {
+    if let Some(v) = bytea::eval(b, args) {
+        return v;
+    }
+    if let Some(v) = digest::eval(b, args) {
+        return v;
+    }
+    if let Some(v) = misc::eval(b, args) {
+        return v;
+    }
+    if let Some(v) = volatile::eval(b, args) {
+        return v;
+    }
     if let Some(v) = compat::eval(b, args) {
         return v;
     }

@@ -146,12 +146,14 @@ impl Grouping {
             grouping.output.columns.push(column.map_or_else(
                 || ScopeColumn {
                     hidden: false,
+                    scalar_function: false,
                     relation: None,
                     name: format!("#group{i}"),
                     ty: ty.clone(),
                 },
                 |c| ScopeColumn {
                     hidden: false,
+                    scalar_function: false,
                     ty: ty.clone(),
                     ..c
                 },
@@ -193,6 +195,7 @@ impl Grouping {
         let i = self.aggregates.len();
         self.output.columns.push(ScopeColumn {
             hidden: false,
+            scalar_function: false,
             relation: None,
             name: format!("#agg{i}"),
             ty: ty.clone(),
@@ -281,6 +284,7 @@ impl Grouping {
         let i = self.aggregates.len();
         self.output.columns.push(ScopeColumn {
             hidden: false,
+            scalar_function: false,
             relation: None,
             name: format!("#agg{i}"),
             ty: call.ty.clone(),

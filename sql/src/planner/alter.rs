@@ -99,6 +99,7 @@ fn old_scope(old: &Schema, table: &str) -> Scope {
             .iter()
             .map(|c| ScopeColumn {
                 hidden: false,
+                scalar_function: false,
                 relation: Some(table.to_string()),
                 name: c.name.clone(),
                 ty: c.ty.clone(),

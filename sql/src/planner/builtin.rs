@@ -3,7 +3,8 @@
 //! (`timestamp + interval`, `date - date`, `jsonb -> text`, `int[] @> int[]`, ...), the array
 //! constructor, subscripts, `= ANY(array)`, `EXTRACT`, `AT TIME ZONE` and `INTERVAL '..'`;
 //! `builtin/functions.rs` binds the string, math, date/time, array and json functions that
-//! `expr/functions/` evaluates.
+//! `expr/functions/` evaluates, `builtin/bytea.rs` the bytea ones and `builtin/misc.rs` the
+//! rest (num_nulls, scale, setseed, parse_ident, sizes, session facts).
 //!
 //! `expr.rs` and `function.rs` call in here before giving up on an operator or function name,
 //! so these rules extend theirs without changing them.
@@ -17,9 +18,12 @@ use crate::planner::expr::{bind, common_type, Scope, Typed};
 use crate::planner::function::text_arg;
 use crate::types::{numeric_rank, type_name};
 
+mod bytea;
 mod compat;
 mod extras;
 mod functions;
+mod misc;
+pub(super) use bytea::{function as bytea_function, handles as bytea_handles};
 pub(super) use compat::{
     bitwise_not, json_each_columns, operator as compat_operator,
     set_function as compat_set_function,
@@ -510,7 +514,10 @@ pub(super) fn niladic(name: &str) -> Option<Typed> {
             Type::Date,
         ),
         "localtimestamp" => Typed::new(Expr::Cast(Box::new(now), Type::Timestamp), Type::Timestamp),
-        "localtime" => Typed::new(Expr::Cast(Box::new(now), Type::Time), Type::Time),
+        // vdb has no time with time zone: current_time is the local time.
+        "localtime" | "current_time" => {
+            Typed::new(Expr::Cast(Box::new(now), Type::Time), Type::Time)
+        }
         _ => return None,
     })
 }

@@ -125,6 +125,7 @@ pub fn bind_check(schema: &Schema, text: &str) -> Result<Expr> {
             .iter()
             .map(|c| ScopeColumn {
                 hidden: false,
+                scalar_function: false,
                 relation: None,
                 name: c.name.clone(),
                 ty: c.ty.clone(),

@@ -21,6 +21,9 @@ pub struct ScopeColumn {
     /// A join column merged by USING or NATURAL: reachable only qualified (`a.x`), and left out
     /// of `*` (the merged column stands for it).
     pub hidden: bool,
+    /// The one column of a function in FROM that returns a scalar (`jsonb_array_elements(d)
+    /// AS e`): a whole-row reference to the FROM item (`e`) is this column's value.
+    pub scalar_function: bool,
 }
 
 /// The columns an expression may name, in input-row order.
@@ -123,6 +126,13 @@ impl Typed {
 pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
     use ast::Expr as E;
     match expr {
+        // CURRENT_ROLE is a reserved word for the function, as CURRENT_USER is.
+        E::Identifier(ident)
+            if ident.quote_style.is_none() && ident.value.eq_ignore_ascii_case("current_role") =>
+        {
+            system::catalog_function("current_role", Vec::new())?
+                .ok_or_else(|| Error::Unsupported("current_role".into()))
+        }
         E::Identifier(ident) => column(scope, None, ident),
         E::CompoundIdentifier(parts) => match parts.as_slice() {
             [rel, col] => column(scope, Some(&ident_name(rel)), col),
@@ -280,10 +290,14 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             time_zone,
         } => builtin::at_time_zone(scope, timestamp, time_zone),
         E::Position { expr, r#in } => {
-            let list = vec![
-                text_arg("position", bind(r#in, scope)?)?,
-                text_arg("position", bind(expr, scope)?)?,
-            ];
+            let args = vec![bind(r#in, scope)?, bind(expr, scope)?];
+            if builtin::bytea_handles("position", &args) {
+                return builtin::bytea_function("position", args);
+            }
+            let list = args
+                .into_iter()
+                .map(|a| text_arg("position", a))
+                .collect::<Result<Vec<_>>>()?;
             Ok(Typed::new(
                 Expr::Function(Function::Builtin(Builtin::Strpos), list),
                 Type::Int4,
@@ -319,9 +333,17 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             overlay_from,
             overlay_for,
         } => {
+            let (s, what) = (bind(expr, scope)?, bind(overlay_what, scope)?);
+            if builtin::bytea_handles("overlay", &[s.clone(), what.clone()]) {
+                let mut args = vec![s, what, bind(overlay_from, scope)?];
+                if let Some(count) = overlay_for {
+                    args.push(bind(count, scope)?);
+                }
+                return builtin::bytea_function("overlay", args);
+            }
             let mut list = vec![
-                text_arg("overlay", bind(expr, scope)?)?,
-                text_arg("overlay", bind(overlay_what, scope)?)?,
+                text_arg("overlay", s)?,
+                text_arg("overlay", what)?,
                 bind(overlay_from, scope)?.coerce(&Type::Int4, "overlay")?,
             ];
             if let Some(count) = overlay_for {
@@ -338,7 +360,19 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             substring_for,
             ..
         } => {
-            let mut list = vec![text_arg("substring", bind(expr, scope)?)?];
+            let s = bind(expr, scope)?;
+            if s.ty == Some(Type::Bytea) {
+                let mut args = vec![s];
+                args.push(match substring_from {
+                    Some(f) => bind(f, scope)?,
+                    None => Typed::new(Expr::Literal(Value::Int4(1)), Type::Int4),
+                });
+                if let Some(count) = substring_for {
+                    args.push(bind(count, scope)?);
+                }
+                return builtin::bytea_function("substring", args);
+            }
+            let mut list = vec![text_arg("substring", s)?];
             let from = match substring_from {
                 Some(f) => bind(f, scope)?.coerce(&Type::Int4, "substring")?,
                 None => Expr::Literal(Value::Int4(1)),
@@ -363,7 +397,20 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
                 Some(ast::TrimWhereField::Leading) => Function::Trim(true, false),
                 Some(ast::TrimWhereField::Trailing) => Function::Trim(false, true),
             };
-            let mut list = vec![text_arg("btrim", bind(expr, scope)?)?];
+            let s = bind(expr, scope)?;
+            if s.ty == Some(Type::Bytea) {
+                let name = match func {
+                    Function::Trim(true, false) => "ltrim",
+                    Function::Trim(false, true) => "rtrim",
+                    _ => "btrim",
+                };
+                let mut args = vec![s];
+                if let Some(what) = trim_what {
+                    args.push(bind(what, scope)?);
+                }
+                return builtin::bytea_function(name, args);
+            }
+            let mut list = vec![text_arg("btrim", s)?];
             if let Some(what) = trim_what {
                 list.push(text_arg("btrim", bind(what, scope)?)?);
             }
@@ -422,6 +469,16 @@ fn column(scope: &Scope, relation: Option<&str>, ident: &ast::Ident) -> Result<T
 fn whole_row(scope: &Scope, relation: Option<&str>, name: &str) -> Option<Typed> {
     if relation.is_some() {
         return None;
+    }
+    let mut visible = scope
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.relation.as_deref() == Some(name) && !c.hidden);
+    if let (Some((i, c)), None) = (visible.next(), visible.next()) {
+        if c.scalar_function {
+            return Some(Typed::new(Expr::Column(i), c.ty.clone()));
+        }
     }
     let mut args = Vec::new();
     for (i, c) in scope.columns.iter().enumerate() {
@@ -723,6 +780,18 @@ pub fn make_binary(op: BinaryOp, l: Typed, r: Typed) -> Result<Typed> {
             Ok(Typed::new(
                 Expr::Function(Function::ArrayCat, vec![l, r]),
                 ty,
+            ))
+        }
+        BinaryOp::Concat
+            if [&l.ty, &r.ty].contains(&&Some(Type::Bytea))
+                && [&l.ty, &r.ty]
+                    .iter()
+                    .all(|t| matches!(t, None | Some(Type::Bytea))) =>
+        {
+            let list = vec![l.coerce(&Type::Bytea, "||")?, r.coerce(&Type::Bytea, "||")?];
+            Ok(Typed::new(
+                Expr::Function(Function::Builtin(Builtin::ByteaConcat), list),
+                Type::Bytea,
             ))
         }
         BinaryOp::Concat => {

@@ -93,6 +93,9 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
     if let Some(call) = super::sequence::sequence_function(scope, &name, &list.args)? {
         return Ok(call);
     }
+    if let Some(call) = variadic_call(scope, &name, &list.args)? {
+        return Ok(call);
+    }
     let mut args = Vec::new();
     let positional = named_arguments(&name, &list.args)?;
     for arg in positional.as_ref().unwrap_or(&list.args) {
@@ -113,6 +116,9 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
         if let Some(t) = system::catalog_function(&name, catalog_args)? {
             return Ok(t);
         }
+    }
+    if crate::planner::builtin::bytea_handles(&name, &args) {
+        return crate::planner::builtin::bytea_function(&name, args);
     }
     match (name.as_str(), args.len()) {
         ("lower" | "upper", 1) => {
@@ -295,6 +301,50 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
     }
 }
 
+/// A call whose last argument is `VARIADIC arr` (spelled `"variadic"(arr)` by the session's
+/// parser fallback): num_nulls / num_nonnulls count the array's elements; other functions
+/// refuse it (0A000). `None` for a call without one.
+fn variadic_call(scope: &Scope, name: &str, args: &[ast::FunctionArg]) -> Result<Option<Typed>> {
+    let inner = match args.last() {
+        Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Function(f)))) if matches!(f.name.0.as_slice(), [i] if i.quote_style == Some('"') && i.value == "variadic") => {
+            match &f.args {
+                ast::FunctionArguments::List(l) => match l.args.as_slice() {
+                    [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] => e,
+                    _ => return Err(Error::Unsupported("VARIADIC of several values".into())),
+                },
+                _ => return Err(Error::Unsupported("VARIADIC without a value".into())),
+            }
+        }
+        _ => return Ok(None),
+    };
+    let short = name.strip_prefix("pg_catalog.").unwrap_or(name);
+    if !matches!(short, "num_nulls" | "num_nonnulls") || args.len() != 1 {
+        return Err(Error::Unsupported(format!("VARIADIC arguments of {short}")));
+    }
+    let array = bind(inner, scope)?;
+    let array = match array.ty {
+        Some(Type::Array(_)) => array.expr,
+        None => array.coerce(&Type::Array(Box::new(Type::Text)), short)?,
+        Some(ref t) => {
+            return Err(Error::invalid(
+                "42804",
+                format!(
+                    "VARIADIC argument must be an array, not type {}",
+                    type_name(t)
+                ),
+            ))
+        }
+    };
+    let nulls = short == "num_nulls";
+    Ok(Some(Typed::new(
+        Expr::Function(
+            Function::Builtin(crate::expr::Builtin::NumNullsArray { nulls }),
+            vec![array],
+        ),
+        Type::Int4,
+    )))
+}
+
 /// `floor(x)` / `ceil(x)`: numeric stays numeric, other numbers become double precision.
 pub(super) fn floor_ceil(name: &str, arg: Typed) -> Result<Typed> {
     let func = if name == "floor" {
@@ -347,6 +397,24 @@ pub(super) fn set_function(name: &str, mut args: Vec<Typed>) -> Result<Option<Ty
             Ok(Typed::new(
                 Expr::SetReturning(SetFunction::Unnest, vec![arg.expr]),
                 *element,
+            ))
+        }
+        ("json_array_elements" | "json_object_keys", 1) => {
+            let arg = args.remove(0).coerce(&Type::Json, &name)?;
+            let (f, ty) = match name.as_str() {
+                "json_object_keys" => (SetFunction::JsonObjectKeysRaw, Type::Text),
+                _ => (SetFunction::JsonArrayElementsRaw, Type::Json),
+            };
+            Ok(Typed::new(Expr::SetReturning(f, vec![arg]), ty))
+        }
+        ("string_to_table", 2 | 3) => {
+            let list = args
+                .into_iter()
+                .map(|a| text_arg(&name, a))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Typed::new(
+                Expr::SetReturning(SetFunction::StringToTable, list),
+                Type::Text,
             ))
         }
         (
@@ -486,6 +554,7 @@ fn parameters(name: &str) -> Option<&'static [(&'static str, &'static str)]> {
             ("mins", "0"),
             ("secs", "0.0"),
         ]),
+        "parse_ident" => Some(&[("str", ""), ("strict", "true")]),
         _ => None,
     }
 }
@@ -543,16 +612,25 @@ fn named_arguments(name: &str, args: &[ast::FunctionArg]) -> Result<Option<Vec<a
             ));
         }
     }
-    Ok(Some(
-        slots
-            .into_iter()
-            .zip(params)
-            .map(|(slot, (_, default))| {
-                let expr = slot.unwrap_or_else(|| {
-                    ast::Expr::Value(ast::Value::Number((*default).to_string(), false))
-                });
-                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(expr))
-            })
-            .collect(),
-    ))
+    // A parameter without a default ("") must be given; `true`/`false` defaults are booleans.
+    slots
+        .into_iter()
+        .zip(params)
+        .map(|(slot, (param, default))| {
+            let expr = match (slot, *default) {
+                (Some(e), _) => e,
+                (None, "") => {
+                    return Err(Error::undefined_function(format!(
+                        "function {name} needs parameter {param}"
+                    )))
+                }
+                (None, "true" | "false") => {
+                    ast::Expr::Value(ast::Value::Boolean(*default == "true"))
+                }
+                (None, d) => ast::Expr::Value(ast::Value::Number(d.to_string(), false)),
+            };
+            Ok(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(expr)))
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
 }

@@ -490,6 +490,7 @@ fn merge_columns(
             name: m.name.clone(),
             ty,
             hidden: false,
+            scalar_function: false,
         });
         scope.columns[l].hidden = true;
         scope.columns[r].hidden = true;

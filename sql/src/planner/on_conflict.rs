@@ -144,6 +144,7 @@ fn do_update(
     for side in [relation, "excluded"] {
         columns.extend(schema.columns.iter().map(|c| ScopeColumn {
             hidden: false,
+            scalar_function: false,
             relation: Some(side.to_string()),
             name: c.name.clone(),
             ty: c.ty.clone(),

@@ -245,6 +245,7 @@ pub fn work_table_scope(work: WorkTable, alias: Option<&ast::TableAlias>) -> (Pl
             name: renames.get(i).cloned().unwrap_or_else(|| name.clone()),
             ty: ty.clone(),
             hidden: false,
+            scalar_function: false,
         })
         .collect();
     let plan = Plan::WorkTable {

@@ -180,6 +180,7 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
         .enumerate()
         .map(|(i, c)| ScopeColumn {
             hidden: false,
+            scalar_function: false,
             relation: Some(relation.clone()),
             name: renames.get(i).cloned().unwrap_or_else(|| c.name.clone()),
             ty: c.ty.clone(),
@@ -234,9 +235,10 @@ fn plan_table_function(
     // A scalar function's column is named after the alias, as in PostgreSQL; a function with
     // a named OUT parameter keeps that name.
     let out_name = match name {
-        "jsonb_array_elements" | "jsonb_array_elements_text" | "json_array_elements_text" => {
-            Some("value".to_string())
-        }
+        "jsonb_array_elements"
+        | "jsonb_array_elements_text"
+        | "json_array_elements"
+        | "json_array_elements_text" => Some("value".to_string()),
         _ => None,
     };
     let single = calls.len() == 1;
@@ -249,6 +251,7 @@ fn plan_table_function(
         };
         columns.push(ScopeColumn {
             hidden: false,
+            scalar_function: single && !ordinality,
             relation: Some(relation.clone()),
             name: renames.get(i).cloned().unwrap_or(default),
             ty: call.resolved_type(),
@@ -258,6 +261,7 @@ fn plan_table_function(
     if ordinality {
         columns.push(ScopeColumn {
             hidden: false,
+            scalar_function: false,
             relation: Some(relation),
             name: renames
                 .get(exprs.len())
@@ -295,6 +299,7 @@ fn multi_column_function(
     for (i, (column, expr, ty)) in columns.into_iter().enumerate() {
         scope.push(ScopeColumn {
             hidden: false,
+            scalar_function: false,
             relation: Some(relation.clone()),
             name: renames
                 .get(i)
@@ -341,6 +346,7 @@ fn relation_scope(
         .enumerate()
         .map(|(i, (column, ty))| ScopeColumn {
             hidden: false,
+            scalar_function: false,
             relation: Some(name.clone()),
             name: renames.get(i).cloned().unwrap_or(column),
             ty,
@@ -411,6 +417,7 @@ fn plan_cte(
         .enumerate()
         .map(|(i, (name, ty))| ScopeColumn {
             hidden: false,
+            scalar_function: false,
             relation: Some(relation.clone()),
             name: renames
                 .get(i)
@@ -452,6 +459,7 @@ fn plan_derived(
         .enumerate()
         .map(|(i, (name, ty))| ScopeColumn {
             hidden: false,
+            scalar_function: false,
             relation: Some(relation.clone()),
             name: alias.columns.get(i).map_or(name, ident_name),
             ty,

@@ -318,6 +318,7 @@ fn with_returning(
             .iter()
             .map(|c| ScopeColumn {
                 hidden: false,
+                scalar_function: false,
                 relation: Some(relation.to_string()),
                 name: c.name.clone(),
                 ty: c.ty.clone(),
@@ -896,6 +897,7 @@ fn keyed_source(
             .iter()
             .map(|c| ScopeColumn {
                 hidden: false,
+                scalar_function: false,
                 relation: Some(relation_name.clone()),
                 name: c.name.clone(),
                 ty: c.ty.clone(),
@@ -920,6 +922,7 @@ fn keyed_source(
             name: String::new(),
             ty: Type::Bytea,
             hidden: true,
+            scalar_function: false,
         });
         let other_columns = other_scope.columns.clone();
         (plan, _) = join_on_where((plan, keyed), (other, other_scope), selection)?;

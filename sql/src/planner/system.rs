@@ -182,9 +182,20 @@ pub fn catalog_function(name: &str, args: Vec<Typed>) -> Result<Option<Typed>> {
             (F::AlwaysNull, "oo", Type::Text)
         }
         ("pg_relation_is_publishable", 1) => (F::AlwaysTrue, "o", Type::Bool),
-        ("pg_table_size" | "pg_total_relation_size" | "pg_relation_size", 1) => {
-            (F::ZeroSize, "o", Type::Int8)
+        (
+            "pg_table_size" | "pg_total_relation_size" | "pg_relation_size" | "pg_indexes_size",
+            1,
+        )
+        | ("pg_relation_size", 2) => {
+            use crate::system::SizeKind;
+            let kind = match name {
+                "pg_indexes_size" => SizeKind::Indexes,
+                "pg_total_relation_size" => SizeKind::Total,
+                _ => SizeKind::Relation,
+            };
+            return relation_size(args, kind).map(Some);
         }
+        ("pg_database_size", 1) => (F::DatabaseSize, "a", Type::Int8),
         ("pg_get_userbyid", 1) => (F::GetUserbyid, "o", Type::Text),
         ("pg_get_serial_sequence", 2) => (F::GetSerialSequence, "tt", Type::Text),
         ("pg_encoding_to_char", 1) => (F::EncodingToChar, "o", Type::Text),
@@ -217,6 +228,22 @@ pub fn catalog_function(name: &str, args: Vec<Typed>) -> Result<Option<Typed>> {
     };
     let args = coerce_args(args, kinds, name)?;
     catalog(func, args, ty).map(Some)
+}
+
+/// `pg_relation_size(rel [, fork])` and the other relation sizes: a relation named by text
+/// (`'t'`, `'s.t'`) must exist (42P01), as a regclass argument would.
+fn relation_size(mut args: Vec<Typed>, kind: crate::system::SizeKind) -> Result<Typed> {
+    let rel = args.remove(0);
+    let rel = match &rel.ty {
+        None => cast_to_reg(rel, true)?.expr,
+        Some(t) if t.is_text() => cast_to_reg(rel, true)?.expr,
+        Some(_) => rel.expr,
+    };
+    let mut list = vec![rel];
+    for fork in args {
+        list.push(fork.coerce(&Type::Text, "pg_relation_size")?);
+    }
+    catalog(F::RelationSize(kind), list, Type::Int8)
 }
 
 /// Whether `name` (without `pg_catalog.`) is a catalog function callable without parentheses.

@@ -180,6 +180,7 @@ pub fn plan_view_ref(
             name: renames.get(i).cloned().unwrap_or_else(|| column.clone()),
             ty,
             hidden: false,
+            scalar_function: false,
         })
         .collect();
     Ok((plan, Scope { columns }))

@@ -339,6 +339,7 @@ impl Extracted {
                 name: result_name(k),
                 ty: c.ty.clone(),
                 hidden: false,
+                scalar_function: false,
             })
             .collect()
     }
@@ -743,6 +744,7 @@ fn plan_aggregate(
                     name: column.clone(),
                     ty: ty.clone(),
                     hidden: false,
+                    scalar_function: false,
                 });
                 bound.push(t.coerce(&ty, name)?);
                 synthetic.push(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(
@@ -769,6 +771,7 @@ fn plan_aggregate(
             name: column.clone(),
             ty: t.resolved_type(),
             hidden: false,
+            scalar_function: false,
         });
         bound.push(t.expr);
         call.filter = Some(Box::new(ast::Expr::Identifier(ast::Ident::with_quote(

@@ -10,6 +10,7 @@
 
 mod columns;
 mod objects;
+mod sizes;
 mod tables;
 pub mod types;
 
@@ -26,6 +27,7 @@ pub use objects::{
     nextval_sequence, quote_ident, Objects, Relation, BTREE_AM_OID, DATABASE_OWNER_OID,
     FIRST_USER_OID, PG_CATALOG_OID, PG_CLASS_OID, PG_CONSTRAINT_OID, PUBLIC_OID,
 };
+pub use sizes::{relation_size, SizeKind};
 pub use tables::{system_table, view_definition, TableRows};
 pub use types::{format_type, type_modifier, type_oid, type_oid_by_name};
 

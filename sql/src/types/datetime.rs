@@ -143,7 +143,7 @@ fn today() -> i32 {
 }
 
 /// The current time (microseconds since 2000-01-01 UTC).
-fn now_utc() -> i64 {
+pub fn now_utc() -> i64 {
     let since_unix = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_micros()).unwrap_or(0))

@@ -98,10 +98,6 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
             }),
         }),
         Builtin::Pi => Ok(Value::Float8(std::f64::consts::PI)),
-        #[allow(clippy::cast_precision_loss)]
-        Builtin::Random => Ok(Value::Float8(
-            (crate::types::uuid::random_u64() >> 11) as f64 / (1u64 << 53) as f64,
-        )),
         Builtin::PgSleep => sleep(x),
         Builtin::Degrees => Ok(Value::Float8(x.unwrap_or(f64::NAN).to_degrees())),
         Builtin::Radians => Ok(Value::Float8(x.unwrap_or(f64::NAN).to_radians())),

@@ -48,8 +48,116 @@ pub fn expand(f: SetFunction, args: &[Value]) -> Option<Result<Vec<Value>>> {
             }),
             _ => Ok(Vec::new()),
         },
+        SetFunction::JsonArrayElementsRaw => match t(0) {
+            None => Ok(Vec::new()),
+            Some(doc) => json_array_elements(doc),
+        },
+        SetFunction::JsonObjectKeysRaw => match t(0) {
+            None => Ok(Vec::new()),
+            Some(doc) => json_object_keys(doc),
+        },
+        SetFunction::StringToTable => match t(0) {
+            None => Ok(Vec::new()),
+            Some(s) => Ok(string_to_table(s, t(1), t(2))),
+        },
         _ => return None,
     })
+}
+
+/// `string_to_table(s, delimiter, null_string)`: the pieces of `s` between delimiters (each
+/// character when the delimiter is NULL, the whole string when it is empty); a piece equal to
+/// `null_string` is NULL. An empty string gives no rows.
+fn string_to_table(s: &str, delimiter: Option<&str>, null: Option<&str>) -> Vec<Value> {
+    if s.is_empty() {
+        return Vec::new();
+    }
+    let pieces: Vec<&str> = match delimiter {
+        None => s
+            .char_indices()
+            .map(|(i, c)| &s[i..i + c.len_utf8()])
+            .collect(),
+        Some("") => vec![s],
+        Some(d) => s.split(d).collect(),
+    };
+    pieces
+        .into_iter()
+        .map(|p| match null {
+            Some(n) if n == p => Value::Null,
+            _ => Value::Text(p.to_string()),
+        })
+        .collect()
+}
+
+/// `json_object_keys(json)`: the keys in written order, a repeated key each time.
+fn json_object_keys(doc: &str) -> Result<Vec<Value>> {
+    match json::parse(doc, "json")? {
+        Json::Object(fields) => Ok(fields.into_iter().map(|(k, _)| Value::Text(k)).collect()),
+        _ => Err(Error::invalid(
+            "22023",
+            "cannot call json_object_keys on a non-object",
+        )),
+    }
+}
+
+/// `json_array_elements(json)`: each element's text as written (trimmed).
+fn json_array_elements(doc: &str) -> Result<Vec<Value>> {
+    let Json::Array(items) = json::parse(doc, "json")? else {
+        return Err(Error::invalid(
+            "22023",
+            "cannot call json_array_elements on a non-array",
+        ));
+    };
+    let raw = raw_array_elements(doc);
+    Ok(items
+        .iter()
+        .enumerate()
+        .map(|(i, j)| match raw.get(i) {
+            Some(t) if raw.len() == items.len() => Value::Text(t.clone()),
+            _ => Value::Text(super::containers::compact(j)),
+        })
+        .collect())
+}
+
+/// The text of each element of a json array as written (trimmed), in order.
+fn raw_array_elements(doc: &str) -> Vec<String> {
+    let b = doc.as_bytes();
+    let mut out = Vec::new();
+    let Some(open) = doc.find('[') else {
+        return out;
+    };
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut start = open + 1;
+    let mut i = open + 1;
+    while i < b.len() {
+        let c = b[i];
+        if in_string {
+            if c == b'\\' {
+                i += 1;
+            } else if c == b'"' {
+                in_string = false;
+            }
+        } else {
+            match c {
+                b'"' => in_string = true,
+                b'[' | b'{' => depth += 1,
+                b']' | b'}' if depth > 0 => depth -= 1,
+                b',' | b']' if depth == 0 => {
+                    let piece = doc[start..i].trim();
+                    if !piece.is_empty() {
+                        out.push(piece.to_string());
+                    }
+                    start = i + 1;
+                    if c == b']' {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    out
 }
 
 fn json_each(doc: &str, part: JsonEachPart, text: bool, jsonb: bool) -> Result<Vec<Value>> {

@@ -66,7 +66,10 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         }
         Builtin::Reverse => text(s().chars().rev().collect()),
         Builtin::Initcap => text(initcap(s())),
-        Builtin::Md5 => text(md5_hex(s().as_bytes())),
+        Builtin::Md5 => text(match args.first() {
+            Some(Value::Bytea(b)) => md5_hex(b),
+            _ => md5_hex(s().as_bytes()),
+        }),
         Builtin::StartsWith => Some(Ok(Value::Bool(
             s().starts_with(text_arg(args.get(1)).unwrap_or_default()),
         ))),

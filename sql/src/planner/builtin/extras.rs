@@ -1,6 +1,6 @@
 //! Binding of the further text, math and array functions (evaluated by
 //! `expr/functions/{codec,math,containers}.rs`): translate, to_hex, quote_ident/literal/nullable,
-//! bit_length, sha256, encode/decode, regexp_match/split_to_array/like/count, div, gcd/lcm,
+//! bit_length, encode/decode, regexp_match/split_to_array/like/count, div, gcd/lcm,
 //! the trigonometric functions, width_bucket, factorial, array_dims/ndims/positions/remove/
 //! replace, and `pg_typeof`, whose answer the argument's type fixes at planning time.
 
@@ -24,7 +24,6 @@ pub(super) const NAMES: &[&str] = &[
     "quote_literal",
     "quote_nullable",
     "bit_length",
-    "sha256",
     "encode",
     "decode",
     "regexp_match",
@@ -59,6 +58,7 @@ pub(super) const NAMES: &[&str] = &[
     "jsonb_strip_nulls",
     "jsonb_extract_path",
     "jsonb_extract_path_text",
+    "json_extract_path",
     "json_extract_path_text",
 ];
 
@@ -94,6 +94,10 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
                 Expr::Function(crate::expr::Function::Builtin(Builtin::RecordText), _) => {
                     "record".to_string()
                 }
+                Expr::Function(
+                    crate::expr::Function::Builtin(Builtin::Setseed | Builtin::PgSleep),
+                    _,
+                ) => "void".to_string(),
                 _ => regtype_name(args[0].ty.as_ref()),
             };
             Typed::new(Expr::Literal(Value::Text(name)), Type::Text)
@@ -131,11 +135,6 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
             };
             call(Builtin::BitLength, vec![e], Type::Int4)
         }
-        ("sha256", 1) => call(
-            Builtin::Sha256,
-            vec![to(args.remove(0), &Type::Bytea)?],
-            Type::Bytea,
-        ),
         ("encode", 2) => {
             let f = text_arg(name, args.remove(1))?;
             call(
@@ -308,6 +307,13 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
             list.extend(texts(name, args)?);
             let ty = if text { Type::Text } else { Type::Jsonb };
             call(Builtin::JsonbExtractPath { text }, list, ty)
+        }
+        ("json_extract_path", 1..) => {
+            // The value as jsonb prints it (PostgreSQL keeps json's text as written).
+            let doc = to(args.remove(0), &Type::Jsonb)?;
+            let mut list = vec![doc];
+            list.extend(texts(name, args)?);
+            call(Builtin::JsonbExtractPath { text: false }, list, Type::Json)
         }
         ("json_extract_path_text", 1..) => {
             // json keeps its text, but a scalar or a missing path reads the same as in jsonb.

@@ -80,6 +80,9 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
     if super::compat::handles(name, &args) {
         return Some(super::compat::function(name, args));
     }
+    if super::misc::handles(name, &args) {
+        return Some(super::misc::function(name, args));
+    }
     let n = args.len();
     let b = |x: Builtin| x;
     Some((|| -> Result<Typed> {
