@@ -586,6 +586,19 @@ fn float_to(f: f64, to: &Type) -> Result<Value> {
     }
 }
 
+/// `f` rounded to `digits` significant digits, in exponent form without trailing zeros
+/// (what C's `%.{digits}g` keeps).
+fn significant_digits(f: f64, digits: usize) -> String {
+    let sci = format!("{:.*e}", digits.saturating_sub(1), f);
+    let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let mantissa = if mantissa.contains('.') {
+        mantissa.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        mantissa
+    };
+    format!("{mantissa}e{exponent}")
+}
+
 fn cast_float(f: f64, from: &Type, to: &Type) -> Result<Value> {
     match to {
         Type::Float4 | Type::Float8 | Type::Int2 | Type::Int4 | Type::Int8 => float_to(f, to),
@@ -599,7 +612,10 @@ fn cast_float(f: f64, from: &Type, to: &Type) -> Result<Value> {
                     Numeric::NegInfinity
                 }
             } else {
-                format_float(f, from == &Type::Float4)
+                // PostgreSQL converts through `%.15g` (`%.6g` for real): the digits a float
+                // is good for, so 0.4625 stays 0.4625 and rounds up.
+                let digits = if from == &Type::Float4 { 6 } else { 15 };
+                significant_digits(f, digits)
                     .parse::<Numeric>()
                     .map_err(|_| Error::invalid_text("numeric", &f.to_string()))?
             };
