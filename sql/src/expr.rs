@@ -816,17 +816,19 @@ fn or(left: Value, right: impl FnOnce() -> Result<Value>) -> Result<Value> {
 
 /// Compares two non-NULL values of compatible types.
 pub(super) fn compare(l: &Value, r: &Value) -> Ordering {
+    // A float against a numeric compares as floats (numeric converts to double precision
+    // implicitly, not the reverse), so NaN and the infinities order as floats do.
     match (l, r) {
-        (Value::Numeric(_), _) | (_, Value::Numeric(_)) => match (as_numeric(l), as_numeric(r)) {
-            (Some(a), Some(b)) => a.cmp(&b),
-            _ => l.sql_cmp(r),
-        },
         (Value::Float4(_) | Value::Float8(_), _) | (_, Value::Float4(_) | Value::Float8(_)) => {
             match (as_f64(l), as_f64(r)) {
                 (Some(a), Some(b)) => Value::Float8(a).sql_cmp(&Value::Float8(b)),
                 _ => l.sql_cmp(r),
             }
         }
+        (Value::Numeric(_), _) | (_, Value::Numeric(_)) => match (as_numeric(l), as_numeric(r)) {
+            (Some(a), Some(b)) => a.cmp(&b),
+            _ => l.sql_cmp(r),
+        },
         _ => l.sql_cmp(r),
     }
 }

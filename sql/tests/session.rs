@@ -415,7 +415,8 @@ fn unaliased_columns_take_postgresql_names() {
     let names = match a
         .execute(
             "SELECT timestamp '2024-01-01' AT TIME ZONE 'UTC', CASE WHEN true THEN 1 END, \
-             extract(year FROM date '2024-01-01'), ARRAY[1], v, t.id, 1 + 1 FROM t",
+             extract(year FROM date '2024-01-01'), ARRAY[1], v, t.id, 1 + 1, \
+             EXISTS (SELECT 1), NOT EXISTS (SELECT 1) FROM t",
         )
         .expect("select")
         .pop()
@@ -428,6 +429,6 @@ fn unaliased_columns_take_postgresql_names() {
     };
     assert_eq!(
         names,
-        ["timezone", "case", "extract", "array", "v", "id", "?column?"]
+        ["timezone", "case", "extract", "array", "v", "id", "?column?", "exists", "?column?"]
     );
 }

@@ -422,14 +422,10 @@ pub(super) fn function(f: Function, args: Vec<Value>) -> Result<Value> {
                     .collect(),
             )
         }
-        (
-            Function::Abs,
-            v @ (Value::Int2(_)
-            | Value::Int4(_)
-            | Value::Int8(_)
-            | Value::Float4(_)
-            | Value::Float8(_)),
-        ) => {
+        // fabs: -0 becomes 0.
+        (Function::Abs, Value::Float8(x)) => Value::Float8(x.abs()),
+        (Function::Abs, Value::Float4(x)) => Value::Float4(x.abs()),
+        (Function::Abs, v @ (Value::Int2(_) | Value::Int4(_) | Value::Int8(_))) => {
             if compare(&v, &Value::Int4(0)) == Ordering::Less {
                 negate(v)?
             } else {

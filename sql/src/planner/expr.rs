@@ -1402,7 +1402,7 @@ pub fn output_name(expr: &ast::Expr) -> String {
             _ => "btrim",
         }
         .into(),
-        E::Exists { .. } => "exists".into(),
+        E::Exists { negated: false, .. } => "exists".into(),
         E::Subquery(q) => subquery_output_name(q),
         E::Tuple(_) => "row".into(),
         E::TypedString { data_type, .. } => {
