@@ -289,7 +289,11 @@ fn alter_change(name: ObjectName, operations: &[ast::AlterTableOperation]) -> Re
     let name = crate::catalog::type_name(&name)?;
     let change = match operations {
         [ast::AlterTableOperation::RenameTable { table_name }] => TypeChange::Rename {
-            to: crate::planner::ident_name(&table_name.0[0]),
+            to: table_name
+                .0
+                .last()
+                .map(crate::planner::ident_name)
+                .unwrap_or_default(),
         },
         [ast::AlterTableOperation::RenameColumn {
             old_column_name,
@@ -308,19 +312,7 @@ fn alter_change(name: ObjectName, operations: &[ast::AlterTableOperation]) -> Re
 }
 
 fn add_value(options: &[ast::SqlOption]) -> TypeChange {
-    let mut change = TypeChange::AddValue {
-        label: String::new(),
-        if_not_exists: false,
-        neighbor: None,
-    };
-    let TypeChange::AddValue {
-        label,
-        if_not_exists,
-        neighbor,
-    } = &mut change
-    else {
-        return change;
-    };
+    let (mut label, mut if_not_exists, mut neighbor) = (String::new(), false, None);
     for option in options {
         let ast::SqlOption::KeyValue {
             key,
@@ -330,14 +322,18 @@ fn add_value(options: &[ast::SqlOption]) -> TypeChange {
             continue;
         };
         match key.value.as_str() {
-            "add" => *label = value.clone(),
-            "if_not_exists" => *if_not_exists = true,
-            "before" => *neighbor = Some((value.clone(), true)),
-            "after" => *neighbor = Some((value.clone(), false)),
+            "add" => label = value.clone(),
+            "if_not_exists" => if_not_exists = true,
+            "before" => neighbor = Some((value.clone(), true)),
+            "after" => neighbor = Some((value.clone(), false)),
             _ => {}
         }
     }
-    change
+    TypeChange::AddValue {
+        label,
+        if_not_exists,
+        neighbor,
+    }
 }
 
 fn done(change: SchemaChange, tag: &'static str) -> Planned {
