@@ -30,7 +30,7 @@ pub fn parse(sql: &str) -> Option<Result<ast::Statement>> {
     while matches!(words.last(), Some(Token::SemiColon)) {
         words.pop();
     }
-    if words.iter().any(|t| *t == Token::SemiColon) {
+    if words.contains(&Token::SemiColon) {
         return None;
     }
     let mut cursor = Cursor {
@@ -282,11 +282,11 @@ pub fn plan_alter_type(
     if marker.value != ALTER_TYPE_MARKER {
         return None;
     }
-    Some(alter_change(ObjectName(rest.to_vec()), operations))
+    Some(alter_change(&ObjectName(rest.to_vec()), operations))
 }
 
-fn alter_change(name: ObjectName, operations: &[ast::AlterTableOperation]) -> Result<Planned> {
-    let name = crate::catalog::type_name(&name)?;
+fn alter_change(name: &ObjectName, operations: &[ast::AlterTableOperation]) -> Result<Planned> {
+    let name = crate::catalog::type_name(name)?;
     let change = match operations {
         [ast::AlterTableOperation::RenameTable { table_name }] => TypeChange::Rename {
             to: table_name
