@@ -55,6 +55,10 @@ pub enum Type {
     Jsonb,
     /// An array whose elements have the boxed type.
     Array(Box<Type>),
+    /// A user-defined enum type, named by its root key (`kind`, or `s.kind` outside `public`).
+    /// Its values are held as [`Value::Text`] labels; the labels and their order live in the
+    /// root value ([`crate::table::EnumType`]). Added last so older schemas keep their encoding.
+    Enum(String),
 }
 
 impl Type {
@@ -70,7 +74,12 @@ impl Type {
     pub fn is_text(&self) -> bool {
         matches!(
             self,
-            Type::Text | Type::Varchar(_) | Type::Char(_) | Type::Json | Type::Jsonb
+            Type::Text
+                | Type::Varchar(_)
+                | Type::Char(_)
+                | Type::Json
+                | Type::Jsonb
+                | Type::Enum(_)
         )
     }
 }
@@ -104,6 +113,7 @@ impl fmt::Display for Type {
             Type::Json => f.write_str("json"),
             Type::Jsonb => f.write_str("jsonb"),
             Type::Array(element) => write!(f, "{element}[]"),
+            Type::Enum(name) => f.write_str(name),
         }
     }
 }

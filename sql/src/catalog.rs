@@ -115,6 +115,29 @@ pub fn create_name(name: &ObjectName) -> Result<String> {
     }
 }
 
+/// The key of the enum type an object name refers to, if that type exists: `s.kind`, or the
+/// first type of that name along the search path.
+pub fn enum_type_name(name: &ObjectName) -> Option<String> {
+    let snapshot = crate::planner::context::snapshot()?;
+    let key = type_name(name).ok()?;
+    snapshot.root.get_type(&key).map(|_| key)
+}
+
+/// The key of the type an object name refers to (existing or not), as [`table_name`] resolves
+/// relations.
+pub fn type_name(name: &ObjectName) -> Result<String> {
+    match name.0.as_slice() {
+        [ty] => Ok(resolve_unqualified(&ident_name(ty), type_exists)),
+        [schema, ty] | [_, schema, ty] => Ok(qualified(&ident_name(schema), &ident_name(ty))),
+        _ => Err(Error::Unsupported(format!("qualified name {name}"))),
+    }
+}
+
+/// Whether an enum type has key `key`.
+fn type_exists(root: &RootValue, _ns: &NodeStore, key: &str) -> bool {
+    root.get_type(key).is_some()
+}
+
 /// The key of the index an object name refers to: `s.i`, or the first index of that name
 /// along the search path.
 pub fn index_name(name: &ObjectName) -> Result<String> {

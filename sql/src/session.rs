@@ -1462,6 +1462,10 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     let postfix = postfix_null_tests(sql);
     let sql = postfix.as_deref().unwrap_or(sql);
     let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).or_else(|e| {
+        // sqlparser reads neither `CREATE TYPE t AS ENUM (...)` nor ALTER TYPE.
+        if let Some(statement) = crate::planner::enum_type::parse(sql) {
+            return statement.map(|s| vec![s]);
+        }
         // sqlparser has no `ALTER VIEW v RENAME TO w`; ALTER TABLE renames views as well.
         if let Some(statements) = alter_view_as_table(sql) {
             return Ok(statements);

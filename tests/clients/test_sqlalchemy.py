@@ -140,3 +140,44 @@ def test_comments_and_json_columns_reflect(server, driver):
     with engine.begin() as conn:
         conn.execute(sa.text("COMMENT ON TABLE runs IS NULL"))
     assert sa.inspect(engine).get_table_comment("runs") == {"text": None}
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_native_enum_columns_create_query_reflect_and_drop(server, driver):
+    engine = sa.create_engine(server.url(driver))
+    meta = sa.MetaData()
+    kind = sa.Enum("dog", "cat", "bird", name="kind")
+    pets = sa.Table(
+        "pets",
+        meta,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("k", kind, nullable=True),
+    )
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            pets.insert(),
+            [{"id": 1, "k": "cat"}, {"id": 2, "k": "dog"}, {"id": 3, "k": "bird"}, {"id": 4, "k": None}],
+        )
+        with pytest.raises(sa.exc.DataError):
+            with conn.begin_nested():
+                conn.execute(pets.insert(), {"id": 5, "k": "fish"})
+    with engine.connect() as conn:
+        # Label order (dog < cat < bird), not text order.
+        rows = conn.execute(sa.select(pets.c.id, pets.c.k).where(pets.c.k != None).order_by(pets.c.k)).all()  # noqa: E711
+        assert rows == [(2, "dog"), (1, "cat"), (3, "bird")]
+        assert conn.execute(sa.select(pets.c.id).where(pets.c.k == "cat")).scalars().all() == [1]
+        assert conn.execute(sa.select(pets.c.id).where(pets.c.k > "dog").order_by(pets.c.id)).scalars().all() == [1, 3]
+    inspector = sa.inspect(engine)
+    assert inspector.get_enums() == [
+        {"name": "kind", "schema": "public", "visible": True, "labels": ["dog", "cat", "bird"]}
+    ]
+    (column,) = [c for c in inspector.get_columns("pets") if c["name"] == "k"]
+    assert isinstance(column["type"], sa.Enum)
+    assert column["type"].name == "kind"
+    assert list(column["type"].enums) == ["dog", "cat", "bird"]
+    reflected = sa.Table("pets", sa.MetaData(), autoload_with=engine)
+    assert list(reflected.c.k.type.enums) == ["dog", "cat", "bird"]
+    meta.drop_all(engine)
+    assert sa.inspect(engine).get_enums() == []
+    assert sa.inspect(engine).get_table_names() == []

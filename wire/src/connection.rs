@@ -555,7 +555,20 @@ fn format_of(format: &Format, i: usize) -> FieldFormat {
 }
 
 fn pg_type(ty: &Type) -> PgType {
-    PgType::from_oid(type_oid(ty)).unwrap_or(PgType::TEXT)
+    let oid = type_oid(ty);
+    PgType::from_oid(oid).unwrap_or_else(|| match ty {
+        // A user's enum type: its own OID, so clients see the type (psycopg returns str).
+        Type::Enum(key) => {
+            let (schema, name) = vdb_engine::table::split_qualified(key);
+            PgType::new(
+                name.to_string(),
+                oid,
+                PgType::TEXT.kind().clone(),
+                schema.to_string(),
+            )
+        }
+        _ => PgType::TEXT,
+    })
 }
 
 /// A DataRow of `row` with each column in the format of `fields` (timestamptz text in the

@@ -221,6 +221,14 @@ pub(crate) fn decode_binary(bytes: &[u8], ty: &Type) -> Result<Value> {
             String::from_utf8(bytes.to_vec())
                 .map_err(|_| protocol_error("invalid UTF-8 in a binary text parameter"))?,
         ),
+        // An enum's binary form is its label, checked as text input is.
+        Type::Enum(_) => cast(
+            Value::Text(
+                String::from_utf8(bytes.to_vec())
+                    .map_err(|_| protocol_error("invalid UTF-8 in a binary enum parameter"))?,
+            ),
+            ty,
+        )?,
         Type::Jsonb => match bytes.split_first() {
             Some((1, rest)) => cast(
                 Value::Text(

@@ -155,7 +155,12 @@ fn decode_body(reader: &mut Reader, ty: &Type) -> Result<Value> {
         Type::Float4 => Value::Float4(unsortable_f32(u32::from_be_bytes(reader.array()?))),
         Type::Float8 => Value::Float8(unsortable_f64(u64::from_be_bytes(reader.array()?))),
         Type::Numeric { .. } => Value::Numeric(decode_numeric(reader)?),
-        Type::Text | Type::Varchar(_) | Type::Char(_) | Type::Json | Type::Jsonb => {
+        Type::Text
+        | Type::Varchar(_)
+        | Type::Char(_)
+        | Type::Json
+        | Type::Jsonb
+        | Type::Enum(_) => {
             let bytes = decode_bytes(reader)?;
             Value::Text(String::from_utf8(bytes).map_err(|e| reader.error(e))?)
         }

@@ -190,9 +190,12 @@ fn decode_body(reader: &mut Reader, ty: &Type) -> Result<Value> {
         Type::Float4 => Value::Float4(f32::from_le_bytes(reader.array()?)),
         Type::Float8 => Value::Float8(f64::from_le_bytes(reader.array()?)),
         Type::Numeric { .. } => Value::Numeric(decode_numeric(reader)?),
-        Type::Text | Type::Varchar(_) | Type::Char(_) | Type::Json | Type::Jsonb => {
-            Value::Text(decode_str(reader)?.to_string())
-        }
+        Type::Text
+        | Type::Varchar(_)
+        | Type::Char(_)
+        | Type::Json
+        | Type::Jsonb
+        | Type::Enum(_) => Value::Text(decode_str(reader)?.to_string()),
         Type::Bytea => Value::Bytea(get_bytes(reader)?.to_vec()),
         Type::Interval => Value::Interval(decode_interval(reader)?),
         Type::Uuid => Value::Uuid(reader.array()?),

@@ -112,6 +112,7 @@ pub fn merge_roots(
     }
     merge_sequences(&mut out.root, base, ours, theirs);
     merge_views(&mut out.root, base, ours, theirs);
+    merge_types(&mut out.root, base, ours, theirs);
     merge_namespaces(&mut out.root, base, ours, theirs);
     Ok(out)
 }
@@ -231,6 +232,33 @@ fn merge_views(out: &mut RootValue, base: &RootValue, ours: &RootValue, theirs: 
     }
 }
 
+/// Enum types merge by name like views: a side that changed (created, altered or dropped) one
+/// wins over a side that did not; when both changed it differently, ours is kept.
+fn merge_types(out: &mut RootValue, base: &RootValue, ours: &RootValue, theirs: &RootValue) {
+    let names: BTreeSet<String> = base
+        .type_names()
+        .chain(ours.type_names())
+        .chain(theirs.type_names())
+        .map(str::to_string)
+        .collect();
+    for name in names {
+        let (b, o, t) = (
+            base.get_type(&name),
+            ours.get_type(&name),
+            theirs.get_type(&name),
+        );
+        if b != o || o == t {
+            continue;
+        }
+        match t {
+            Some(ty) => out.put_type(&name, ty.clone()),
+            None => {
+                out.remove_type(&name);
+            }
+        }
+    }
+}
+
 /// Schemas merge by name: a side that created or dropped one wins over a side that did not. A
 /// schema dropped on one side keeps any table the other side added to it (the table's key still
 /// names it), so the schema stays when a merged object needs it.
@@ -253,6 +281,7 @@ fn merge_namespaces(out: &mut RootValue, base: &RootValue, ours: &RootValue, the
             .table_names()
             .chain(out.view_names())
             .chain(out.sequence_names())
+            .chain(out.type_names())
             .any(|k| k.starts_with(&prefix));
         if keep || used {
             out.put_schema(&name);
@@ -387,5 +416,39 @@ mod sequence_tests {
             back.root.get_sequence("both").map(|s| s.last_value),
             Some(9)
         );
+    }
+}
+
+#[cfg(test)]
+mod type_tests {
+    use super::*;
+    use crate::store::MemoryStore;
+    use crate::table::EnumType;
+    use std::sync::Arc;
+
+    fn labels(labels: &[&str]) -> EnumType {
+        EnumType::new(labels.iter().map(|l| l.to_string()).collect())
+    }
+
+    #[test]
+    fn enum_types_merge_one_sided_changes_and_keep_ours_when_both_changed() {
+        let ns = NodeStore::new(Arc::new(MemoryStore::new()));
+        let mut base = RootValue::empty();
+        base.put_type("both", labels(&["a"]));
+        base.put_type("theirs_only", labels(&["a"]));
+        base.put_type("dropped", labels(&["a"]));
+        let mut ours = base.clone();
+        let mut theirs = base.clone();
+        ours.put_type("both", labels(&["a", "b"]));
+        theirs.put_type("both", labels(&["a", "c"]));
+        theirs.put_type("theirs_only", labels(&["z", "a"]));
+        theirs.remove_type("dropped");
+        theirs.put_type("new", labels(&["x"]));
+        let merged = merge_roots(&ns, &base, &ours, &theirs).unwrap();
+        let get = |name: &str| merged.root.get_type(name).map(|t| t.labels.join(","));
+        assert_eq!(get("both").as_deref(), Some("a,b"));
+        assert_eq!(get("theirs_only").as_deref(), Some("z,a"));
+        assert_eq!(get("dropped"), None);
+        assert_eq!(get("new").as_deref(), Some("x"));
     }
 }

@@ -321,8 +321,14 @@ impl Repository {
                         staged.put_view(name, view.clone());
                     }
                 }
+                None if working.get_type(name).is_some() => {
+                    if let Some(ty) = working.get_type(name) {
+                        staged.put_type(name, ty.clone());
+                    }
+                }
                 None if staged.remove_table(name) => {}
                 None if staged.remove_view(name).is_some() => {}
+                None if staged.remove_type(name).is_some() => {}
                 None => {
                     return Err(Error::NotFound(format!(
                         "table {name} does not exist in the working set of branch {branch}"

@@ -4,9 +4,10 @@
 //! primary prolly map (encoded primary key → encoded row) plus one map per secondary index
 //! (encoded index columns followed by the primary key → nothing). Tables without a primary key
 //! get a hidden 16-byte row id as their key. A [`RootValue`] maps table names to table chunks and
-//! sequence names to [`Sequence`]s and view names to [`View`]s, and is itself a chunk: its address names a whole database state, which is what working sets
+//! sequence names to [`Sequence`]s, view names to [`View`]s and type names to [`EnumType`]s, and is itself a chunk: its address names a whole database state, which is what working sets
 //! and commits record.
 
+mod enum_type;
 mod root;
 mod schema;
 mod sequence;
@@ -14,6 +15,7 @@ mod sequence;
 mod table;
 mod view;
 
+pub use enum_type::EnumType;
 pub use root::{qualified, split_qualified, RootValue, PUBLIC_SCHEMA};
 pub use schema::{CheckDef, Column, Comments, FkAction, ForeignKeyDef, IndexDef, Schema};
 pub use sequence::{Identity, Sequence};

@@ -6,6 +6,7 @@
 //! by the qualified name `s.t` ([`qualified`], [`split_qualified`]), so a root without schemas is
 //! exactly what it was before schemas existed and keeps its hash.
 
+use super::enum_type::EnumType;
 use super::sequence::Sequence;
 use super::table::Table;
 use super::view::View;
@@ -26,6 +27,8 @@ const ROOT_VERSION_VIEWS: u8 = 3;
 /// Version 4: the version-3 body, then the set of user schemas; written only when a schema other
 /// than `public` exists.
 const ROOT_VERSION_SCHEMAS: u8 = 4;
+/// Version 5: the version-4 body, then the enum types; written only when an enum type exists.
+const ROOT_VERSION_TYPES: u8 = 5;
 
 /// The schema every database has; its objects are keyed by their bare names.
 pub const PUBLIC_SCHEMA: &str = "public";
@@ -55,6 +58,8 @@ pub struct RootValue {
     views: BTreeMap<String, View>,
     /// User schemas other than `public` (which always exists).
     schemas: BTreeSet<String>,
+    /// Enum types, by name (qualified like tables).
+    types: BTreeMap<String, EnumType>,
 }
 
 /// The version-1 body: `postcard(RootV1)`.
@@ -87,6 +92,16 @@ struct RootV4 {
     schemas: BTreeSet<String>,
 }
 
+/// The version-5 body: `postcard(RootV5)`, the version-4 body then the enum type map.
+#[derive(Serialize, Deserialize)]
+struct RootV5 {
+    tables: BTreeMap<String, Hash>,
+    sequences: BTreeMap<String, Sequence>,
+    views: BTreeMap<String, View>,
+    schemas: BTreeSet<String>,
+    types: BTreeMap<String, EnumType>,
+}
+
 impl RootValue {
     /// The empty database.
     pub fn empty() -> RootValue {
@@ -102,6 +117,8 @@ impl RootValue {
     //     (name, View), names ascending: the query text, then (column name, Type) pairs.
     //   version 4: the version-3 body, then postcard(schema set) — a length-prefixed sequence of
     //     schema names, ascending (never `public`).
+    //   version 5: the version-4 body, then postcard(type map) — a length-prefixed sequence of
+    //     (name, EnumType), names ascending: each a length-prefixed sequence of labels in order.
     /// Loads the root value chunk at `addr`.
     pub fn load(ns: &NodeStore, addr: Hash) -> Result<RootValue> {
         let bytes = ns.store().must_get(&addr)?;
@@ -142,6 +159,17 @@ impl RootValue {
                     sequences: v4.sequences,
                     views: v4.views,
                     schemas: v4.schemas,
+                    ..RootValue::default()
+                })
+            }
+            ROOT_VERSION_TYPES => {
+                let v5: RootV5 = postcard::from_bytes(&bytes[2..]).map_err(malformed)?;
+                Ok(RootValue {
+                    tables: v5.tables,
+                    sequences: v5.sequences,
+                    views: v5.views,
+                    schemas: v5.schemas,
+                    types: v5.types,
                 })
             }
             _ => Err(Error::corrupted(
@@ -152,11 +180,23 @@ impl RootValue {
     }
 
     /// Writes the root value chunk (the lowest version that holds it: 1 without sequences,
-    /// views and schemas, 2 without views and schemas, 3 without schemas); returns its address.
+    /// views and schemas, 2 without views and schemas, 3 without schemas, 4 without enum types);
+    /// returns its address.
     pub fn save(&self, ns: &NodeStore) -> Result<Hash> {
         let encode = |e: postcard::Error| Error::InvalidInput(e.to_string());
         let tables = self.tables.clone();
-        let bytes = if !self.schemas.is_empty() {
+        let bytes = if !self.types.is_empty() {
+            let mut bytes = vec![ROOT_TAG, ROOT_VERSION_TYPES];
+            let body = RootV5 {
+                tables,
+                sequences: self.sequences.clone(),
+                views: self.views.clone(),
+                schemas: self.schemas.clone(),
+                types: self.types.clone(),
+            };
+            bytes.extend(postcard::to_stdvec(&body).map_err(encode)?);
+            bytes
+        } else if !self.schemas.is_empty() {
             let mut bytes = vec![ROOT_TAG, ROOT_VERSION_SCHEMAS];
             let body = RootV4 {
                 tables,
@@ -258,6 +298,26 @@ impl RootValue {
         self.views.remove(name)
     }
 
+    /// Enum type names, ascending.
+    pub fn type_names(&self) -> impl Iterator<Item = &str> {
+        self.types.keys().map(String::as_str)
+    }
+
+    /// Enum type `name`, if it exists.
+    pub fn get_type(&self, name: &str) -> Option<&EnumType> {
+        self.types.get(name)
+    }
+
+    /// Stores `ty` as `name`, replacing any type of that name.
+    pub fn put_type(&mut self, name: &str, ty: EnumType) {
+        self.types.insert(name.to_string(), ty);
+    }
+
+    /// Removes enum type `name`; returns it if it existed.
+    pub fn remove_type(&mut self, name: &str) -> Option<EnumType> {
+        self.types.remove(name)
+    }
+
     /// Table names, ascending.
     pub fn table_names(&self) -> impl Iterator<Item = &str> {
         self.tables.keys().map(String::as_str)
@@ -351,6 +411,27 @@ mod tests {
         assert_eq!(split_qualified("v"), ("public", "v"));
         root.remove_view("sales.v");
         assert!(root.remove_schema("sales"));
+        assert_eq!(root.save(&ns).unwrap(), empty_addr);
+    }
+
+    /// Pins the version-5 layout: one enum type. A change to this hash means the root format
+    /// changed, which needs a new version.
+    #[test]
+    fn types_round_trip_golden_and_absent_types_keep_older_versions() {
+        let ns = NodeStore::new(Arc::new(MemoryStore::new()));
+        let empty_addr = RootValue::empty().save(&ns).unwrap();
+        let mut root = RootValue::empty();
+        let kind = EnumType::new(vec!["cat".into(), "dog".into()]);
+        root.put_type("kind", kind.clone());
+        let addr = root.save(&ns).unwrap();
+        let bytes = ns.store().must_get(&addr).unwrap();
+        assert_eq!(bytes[1], 5);
+        assert_eq!(hex(&bytes), "52050000000001046b696e64020363617403646f67");
+        let loaded = RootValue::load(&ns, addr).unwrap();
+        assert_eq!(loaded, root);
+        assert_eq!(loaded.get_type("kind"), Some(&kind));
+        assert_eq!(kind.position("dog"), Some(1));
+        assert_eq!(root.remove_type("kind"), Some(kind));
         assert_eq!(root.save(&ns).unwrap(), empty_addr);
     }
 

@@ -121,12 +121,23 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
         SchemaChange::RenameSchema { from, to } => {
             super::namespace::rename_schema(&from, &to, root, ns)
         }
+        SchemaChange::CreateType { name, labels } => {
+            super::enum_type::create_type(&name, labels, root)
+        }
+        SchemaChange::DropTypes {
+            names,
+            if_exists,
+            cascade,
+        } => super::enum_type::drop_types(&names, if_exists, cascade, root, ns),
+        SchemaChange::AlterType { name, change } => {
+            super::enum_type::alter_type(&name, change, root, ns)
+        }
     }
 }
 
 /// Whether a table, sequence or view (PostgreSQL's relations share one namespace) is named
 /// `name`.
-fn relation_exists(root: &RootValue, name: &str) -> bool {
+pub(super) fn relation_exists(root: &RootValue, name: &str) -> bool {
     root.table_addr(name).is_some()
         || root.get_sequence(name).is_some()
         || root.get_view(name).is_some()

@@ -10,6 +10,7 @@ mod constraints;
 mod ddl;
 mod delete;
 mod distinct;
+mod enum_type;
 mod filter;
 mod foreign_key;
 mod hash_join;

@@ -821,10 +821,13 @@ pub fn make_binary(op: BinaryOp, l: Typed, r: Typed) -> Result<Typed> {
             if result == Type::Float8 && (lt == Type::Float4 || rt == Type::Float4) {
                 (lt, rt) = (Type::Float8, Type::Float8);
             }
-            Ok(Typed::new(
-                node(l.coerce(&lt, "")?, r.coerce(&rt, "")?),
-                result,
-            ))
+            let (mut le, mut re) = (l.coerce(&lt, "")?, r.coerce(&rt, "")?);
+            // Enums compare by their labels' order, not as text.
+            if matches!(lt, Type::Enum(_)) && lt == rt {
+                le = types::enums::position(le, &lt);
+                re = types::enums::position(re, &rt);
+            }
+            Ok(Typed::new(node(le, re), result))
         }
     }
 }
@@ -850,8 +853,9 @@ fn operand_types(op: BinaryOp, l: &Typed, r: &Typed) -> Result<(Type, Type)> {
         }
         (Some(a), Some(b)) => {
             let both_numeric = numeric_rank(a).is_some() && numeric_rank(b).is_some();
+            let enums = matches!(a, Type::Enum(_)) || matches!(b, Type::Enum(_));
             let ok = both_numeric
-                || (comparison && (a == b || (a.is_text() && b.is_text())))
+                || (comparison && (a == b || (!enums && a.is_text() && b.is_text())))
                 || (comparison
                     && matches!(
                         (a, b),
@@ -1455,6 +1459,7 @@ fn cast_name(dt: &ast::DataType) -> Option<String> {
             Type::Uuid => "uuid",
             Type::Json => "json",
             Type::Jsonb => "jsonb",
+            Type::Enum(key) => return Some(vdb_engine::table::split_qualified(&key).1.into()),
             Type::Array(element) => {
                 return cast_name(&match *element {
                     Type::Int2 => ast::DataType::Int2(None),

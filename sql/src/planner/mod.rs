@@ -8,6 +8,7 @@ mod alter;
 mod builtin;
 mod constraint;
 pub mod context;
+pub mod enum_type;
 mod expr;
 mod frame_exclusion;
 mod function;
@@ -40,7 +41,7 @@ pub use plan::{
     AggregateCall, AggregateFunction, DiffPair, JoinKind, KeyRange, Plan, Planned, SetOperator,
     SortKey, Statistic, TableVersion, WorkSlot,
 };
-pub use schema_change::SchemaChange;
+pub use schema_change::{SchemaChange, TypeChange};
 pub use sequence::nextval_default;
 pub use statement::{default_value, plan_statement};
 pub use view::{dependencies as view_dependencies, parse_view, rename_relation as rename_in_view};

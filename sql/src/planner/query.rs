@@ -75,7 +75,7 @@ pub fn plan_query(catalog: &Catalog<'_>, query: &ast::Query) -> Result<Output> {
                     };
                     let descending = item.asc == Some(false);
                     Ok(SortKey {
-                        expr: Expr::Column(i),
+                        expr: crate::types::enums::position(Expr::Column(i), &columns[i].1),
                         descending,
                         nulls_first: item.nulls_first.unwrap_or(descending),
                     })

@@ -105,6 +105,39 @@ pub enum SchemaChange {
         from: String,
         to: String,
     },
+    /// CREATE TYPE .. AS ENUM.
+    CreateType {
+        name: String,
+        labels: Vec<String>,
+    },
+    /// DROP TYPE.
+    DropTypes {
+        names: Vec<String>,
+        if_exists: bool,
+        cascade: bool,
+    },
+    /// ALTER TYPE.
+    AlterType {
+        name: String,
+        change: TypeChange,
+    },
+}
+
+/// What an ALTER TYPE does to an enum type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeChange {
+    /// ADD VALUE, at the end or next to `neighbor` (label, whether before it).
+    AddValue {
+        label: String,
+        if_not_exists: bool,
+        neighbor: Option<(String, bool)>,
+    },
+    /// RENAME VALUE.
+    RenameValue { from: String, to: String },
+    /// RENAME TO (a bare name, in the type's schema).
+    Rename { to: String },
+    /// OWNER TO: vdb has one role; only checks that the type exists.
+    Owner,
 }
 
 impl fmt::Display for SchemaChange {
@@ -138,6 +171,9 @@ impl fmt::Display for SchemaChange {
             SchemaChange::RenameSchema { from, to } => {
                 write!(f, "RenameSchema: {from} to {to}")
             }
+            SchemaChange::CreateType { name, .. } => write!(f, "CreateType: {name}"),
+            SchemaChange::DropTypes { names, .. } => write!(f, "DropType: {}", names.join(", ")),
+            SchemaChange::AlterType { name, .. } => write!(f, "AlterType: {name}"),
         }
     }
 }

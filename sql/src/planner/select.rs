@@ -493,11 +493,14 @@ fn sort_keys(
             return Err(Error::Unsupported("ORDER BY ... WITH FILL".into()));
         }
         let position = output_position(&item.expr, columns)?;
+        let mut key_type = position.and_then(|i| columns.get(i)).map(|c| c.1.clone());
         let column =
             match position {
                 Some(i) => i,
                 None => {
-                    let bound = binder.bind(&item.expr)?.expr;
+                    let typed = binder.bind(&item.expr)?;
+                    key_type = typed.ty;
+                    let bound = typed.expr;
                     match exprs[..visible].iter().position(|e| *e == bound) {
                         Some(i) => i,
                         None if distinct => return Err(Error::invalid(
@@ -512,8 +515,13 @@ fn sort_keys(
                 }
             };
         let descending = item.asc == Some(false);
+        // An enum sorts by its labels' order, not as text.
+        let expr = match &key_type {
+            Some(ty) => crate::types::enums::position(Expr::Column(column), ty),
+            None => Expr::Column(column),
+        };
         keys.push(SortKey {
-            expr: Expr::Column(column),
+            expr,
             descending,
             nulls_first: item.nulls_first.unwrap_or(descending),
         });

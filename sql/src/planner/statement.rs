@@ -49,6 +49,19 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             ..
         } => crate::planner::namespace::plan_drop_schemas(names, *if_exists, *cascade),
         ast::Statement::Drop {
+            object_type: ast::ObjectType::Type,
+            if_exists,
+            names,
+            cascade,
+            purge: false,
+            temporary: false,
+            ..
+        } => crate::planner::enum_type::plan_drop_types(names, *if_exists, *cascade),
+        ast::Statement::CreateType {
+            name,
+            representation,
+        } => crate::planner::enum_type::plan_create_type(name, representation),
+        ast::Statement::Drop {
             object_type: ast::ObjectType::View,
             if_exists,
             names,
@@ -120,7 +133,9 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             operations,
             location: None,
             on_cluster: None,
-        } => match crate::planner::namespace::plan_alter_schema(name, operations) {
+        } => match crate::planner::namespace::plan_alter_schema(name, operations)
+            .or_else(|| crate::planner::enum_type::plan_alter_type(name, operations))
+        {
             Some(planned) => planned,
             None => alter::plan_alter_table(catalog, name, *if_exists, operations),
         },

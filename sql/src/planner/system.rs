@@ -31,7 +31,7 @@ pub fn cast_target(dt: &ast::DataType) -> Result<CastTarget> {
             match parts.as_slice() {
                 [n] => n.clone(),
                 [schema, n] if schema == "pg_catalog" => n.clone(),
-                _ => return Err(Error::Unsupported(format!("type {dt}"))),
+                _ => return sql_type(dt).map(CastTarget::Plain),
             }
         }
         ast::DataType::Timestamp(_, ast::TimezoneInfo::Tz | ast::TimezoneInfo::WithTimeZone) => {

@@ -13,6 +13,8 @@ use crate::system::columns::SYSTEM_TABLES;
 use crate::system::objects::*;
 use crate::system::types::{system_column_type, type_modifier, type_oid, BUILTIN_TYPES};
 use crate::system::Snapshot;
+use crate::types::enums;
+use vdb_engine::table::split_qualified;
 
 /// A system table's columns and rows.
 pub type TableRows = (Vec<(String, Type)>, Vec<Vec<Value>>);
@@ -38,7 +40,8 @@ pub fn system_table(snapshot: &Snapshot, schema: &str, name: &str) -> Result<Opt
         ("pg_catalog", "pg_attribute") => pg_attribute(objects),
         ("pg_catalog", "pg_attrdef") => pg_attrdef(objects),
         ("pg_catalog", "pg_description") => pg_description(objects),
-        ("pg_catalog", "pg_type") => pg_type(),
+        ("pg_catalog", "pg_type") => pg_type(snapshot, objects),
+        ("pg_catalog", "pg_enum") => pg_enum(snapshot),
         ("pg_catalog", "pg_index") => pg_index(objects),
         ("pg_catalog", "pg_constraint") => pg_constraint(objects),
         ("pg_catalog", "pg_am") => pg_am(),
@@ -316,8 +319,56 @@ fn pg_attrdef(objects: &Objects) -> Vec<Row> {
     rows
 }
 
-fn pg_type() -> Vec<Row> {
+/// One row per label of each enum type, `enumsortorder` counting from 1 in label order.
+fn pg_enum(snapshot: &Snapshot) -> Vec<Row> {
     let mut rows = Vec::new();
+    for key in snapshot.root.type_names() {
+        let Some(ty) = snapshot.root.get_type(key) else {
+            continue;
+        };
+        for (i, label) in ty.labels.iter().enumerate() {
+            rows.push(row([
+                ("oid", oid(enums::label_oid(key, label))),
+                ("enumtypid", oid(enums::type_oid(key))),
+                ("enumsortorder", Value::Float4(i as f32 + 1.0)),
+                ("enumlabel", text(label)),
+            ]));
+        }
+    }
+    rows
+}
+
+/// The enum types' pg_type rows (`typtype` 'e', no array type).
+fn enum_types(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
+    snapshot
+        .root
+        .type_names()
+        .map(|key| {
+            let (schema, name) = split_qualified(key);
+            row([
+                ("oid", oid(enums::type_oid(key))),
+                ("typname", text(name)),
+                ("typnamespace", oid(objects.namespace_oid(schema))),
+                ("typowner", oid(SUPERUSER_OID)),
+                ("typlen", Value::Int2(4)),
+                ("typbyval", Value::Bool(true)),
+                ("typtype", text("e")),
+                ("typcategory", text("E")),
+                ("typisdefined", Value::Bool(true)),
+                ("typdelim", text(",")),
+                ("typelem", oid(0)),
+                ("typarray", oid(0)),
+                ("typalign", text("i")),
+                ("typstorage", text("p")),
+                ("typcollation", oid(0)),
+                ("typtypmod", Value::Int4(-1)),
+            ])
+        })
+        .collect()
+}
+
+fn pg_type(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
+    let mut rows = enum_types(snapshot, objects);
     for b in BUILTIN_TYPES {
         let collation = if matches!(b.oid, 25 | 1042 | 1043) {
             DEFAULT_COLLATION_OID
@@ -753,11 +804,20 @@ fn is_tables(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
 /// `information_schema.columns.data_type`: the SQL name without modifiers, `ARRAY` for arrays.
 fn data_type(ty: &Type) -> String {
     match ty {
+        Type::Enum(_) => "USER-DEFINED".into(),
         Type::Array(_) => "ARRAY".into(),
         Type::Char(_) => "character".into(),
         Type::Varchar(_) => "character varying".into(),
         Type::Numeric { .. } => "numeric".into(),
         other => crate::system::types::format_type(type_oid(other), None).unwrap_or_default(),
+    }
+}
+
+/// `udt_schema`: the enum type's schema, `pg_catalog` for the built-in types.
+fn udt_schema(ty: &Type) -> String {
+    match ty {
+        Type::Enum(key) => split_qualified(key).0.to_string(),
+        _ => "pg_catalog".into(),
     }
 }
 
@@ -779,7 +839,7 @@ fn is_columns(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
                 ("is_updatable", yes_no(r.view.is_none())),
                 ("dtd_identifier", text((i + 1).to_string())),
                 ("udt_catalog", text(snapshot.database())),
-                ("udt_schema", text("pg_catalog")),
+                ("udt_schema", text(udt_schema(&c.ty))),
                 (
                     "udt_name",
                     text(
@@ -793,6 +853,9 @@ fn is_columns(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
                     ),
                 ),
             ]);
+            if let Type::Enum(key) = &c.ty {
+                cells.insert("udt_name", text(split_qualified(key).1));
+            }
             if let Some(d) = &c.default {
                 cells.insert("column_default", text(d));
             } else {

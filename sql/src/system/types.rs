@@ -132,7 +132,12 @@ pub fn format_type(oid: u32, typmod: Option<i32>) -> Option<String> {
     if let Some(element) = element_of_array(oid) {
         return format_type(element.oid, typmod).map(|e| format!("{e}[]"));
     }
-    let b = builtin_by_oid(oid)?;
+    let Some(b) = builtin_by_oid(oid) else {
+        return match crate::types::enums::type_from_oid(oid)? {
+            Type::Enum(key) => Some(crate::types::enums::display_name(&key)),
+            _ => None,
+        };
+    };
     let modifier = typmod.filter(|m| *m >= 0);
     Some(match (b.oid, modifier) {
         (1043 | 1042, Some(m)) => format!("{}({})", b.sql_name, m - 4),

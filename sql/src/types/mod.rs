@@ -13,6 +13,7 @@
 
 pub mod array;
 pub mod datetime;
+pub mod enums;
 pub mod interval;
 pub mod json;
 mod oid;
@@ -78,6 +79,9 @@ fn base_sql_type(dt: &DataType) -> Result<Type> {
             array @ Type::Array(_) => array,
             element => Type::Array(Box::new(check_numeric(element)?)),
         },
+        DataType::Custom(name, _) if crate::catalog::enum_type_name(name).is_some() => {
+            Type::Enum(crate::catalog::enum_type_name(name).unwrap_or_default())
+        }
         DataType::Custom(name, _) if name.0.len() == 1 => {
             match name.0[0].value.to_ascii_lowercase().as_str() {
                 "timestamptz" => Type::TimestampTz,
@@ -359,6 +363,9 @@ fn cannot_cast(from: &Type, to: &Type) -> Result<Value> {
 /// Text into a text-family column: varchar(n) errors beyond n characters (after trimming
 /// trailing spaces, as PostgreSQL does).
 fn fit_text(s: String, to: &Type) -> Result<Value> {
+    if let Type::Enum(key) = to {
+        return enums::input(key, s);
+    }
     if let Type::Char(n) = to {
         let n = *n as usize;
         let len = s.chars().count();

@@ -40,6 +40,7 @@ fn scalar_oids(ty: &Type) -> (u32, u32) {
         Type::Char(_) => BPCHAR,
         Type::Varchar(_) => (1043, 1015),
         Type::Numeric { .. } => (1700, 1231),
+        Type::Enum(key) => (super::enums::type_oid(key), 1009),
         other => OIDS
             .iter()
             .find(|(_, _, t)| t == other)
@@ -62,6 +63,9 @@ pub fn type_oid(ty: &Type) -> u32 {
 /// The type of a PostgreSQL OID, if vdb has it (`bpchar` reads as `character(1)`, varchar and
 /// numeric without modifiers).
 pub fn type_from_oid(oid: u32) -> Option<Type> {
+    if oid >= 16384 {
+        return super::enums::type_from_oid(oid);
+    }
     if oid == BPCHAR.0 {
         return Some(Type::Char(1));
     }
