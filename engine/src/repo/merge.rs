@@ -208,52 +208,50 @@ fn merge_sequences(out: &mut RootValue, base: &RootValue, ours: &RootValue, thei
 /// Views merge by name: a side that changed (created, replaced or dropped) one wins over a side
 /// that did not; when both changed it differently, ours is kept.
 fn merge_views(out: &mut RootValue, base: &RootValue, ours: &RootValue, theirs: &RootValue) {
-    let names: BTreeSet<String> = base
-        .view_names()
-        .chain(ours.view_names())
-        .chain(theirs.view_names())
-        .map(str::to_string)
-        .collect();
-    for name in names {
-        let (b, o, t) = (
-            base.get_view(&name),
-            ours.get_view(&name),
-            theirs.get_view(&name),
-        );
-        if b != o || o == t {
-            continue;
-        }
-        match t {
-            Some(view) => out.put_view(&name, view.clone()),
-            None => {
-                out.remove_view(&name);
-            }
-        }
-    }
+    merge_by_name(
+        out,
+        [base, ours, theirs],
+        |root| root.view_names().map(str::to_string).collect(),
+        RootValue::get_view,
+        RootValue::put_view,
+        RootValue::remove_view,
+    );
 }
 
-/// Enum types merge by name like views: a side that changed (created, altered or dropped) one
-/// wins over a side that did not; when both changed it differently, ours is kept.
+/// Enum types merge by name as views do.
 fn merge_types(out: &mut RootValue, base: &RootValue, ours: &RootValue, theirs: &RootValue) {
-    let names: BTreeSet<String> = base
-        .type_names()
-        .chain(ours.type_names())
-        .chain(theirs.type_names())
-        .map(str::to_string)
-        .collect();
-    for name in names {
-        let (b, o, t) = (
-            base.get_type(&name),
-            ours.get_type(&name),
-            theirs.get_type(&name),
-        );
+    merge_by_name(
+        out,
+        [base, ours, theirs],
+        |root| root.type_names().map(str::to_string).collect(),
+        RootValue::get_type,
+        RootValue::put_type,
+        RootValue::remove_type,
+    );
+}
+
+/// Merges objects kept whole under a name: for each name, theirs wins where only they changed
+/// it (created, replaced or dropped); `out` starts as ours, so everything else stays.
+fn merge_by_name<T: Clone + PartialEq>(
+    out: &mut RootValue,
+    [base, ours, theirs]: [&RootValue; 3],
+    names: impl Fn(&RootValue) -> BTreeSet<String>,
+    get: for<'a> fn(&'a RootValue, &str) -> Option<&'a T>,
+    put: fn(&mut RootValue, &str, T),
+    remove: fn(&mut RootValue, &str) -> Option<T>,
+) {
+    let mut all = names(base);
+    all.extend(names(ours));
+    all.extend(names(theirs));
+    for name in all {
+        let (b, o, t) = (get(base, &name), get(ours, &name), get(theirs, &name));
         if b != o || o == t {
             continue;
         }
         match t {
-            Some(ty) => out.put_type(&name, ty.clone()),
+            Some(value) => put(out, &name, value.clone()),
             None => {
-                out.remove_type(&name);
+                remove(out, &name);
             }
         }
     }
