@@ -106,17 +106,21 @@ impl Shared {
 
     /// A session for the database a client asked for: `name` (the repository's current
     /// branch), `name/branch`, or `name/REV` for a read-only view of a revision (a tag, commit,
-    /// `HEAD~n` or timestamp). The error is PostgreSQL's 3D000 message.
+    /// `HEAD~n` or timestamp); `postgres` stands for the first database. The error is
+    /// PostgreSQL's 3D000 message.
     pub(crate) fn open_session(&self, requested: &str) -> Result<Session, String> {
         let missing = || format!("database \"{requested}\" does not exist");
         let (name, branch) = match requested.split_once('/') {
             Some((name, branch)) => (name, Some(branch)),
             None => (requested, None),
         };
+        // Every PostgreSQL cluster has a `postgres` database, and tools and test harnesses
+        // connect to it by default; unless a database has that name, it is the first one served.
         let database = self
             .databases
             .iter()
             .find(|d| d.name == name)
+            .or_else(|| self.databases.first().filter(|_| name == "postgres"))
             .ok_or_else(missing)?;
         let default = || {
             database

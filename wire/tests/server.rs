@@ -258,6 +258,21 @@ async fn databases_and_branches_are_chosen_at_connect() {
         .unwrap_err();
     assert_eq!(sqlstate(&err), "42P01");
     dev.batch_execute("SELECT * FROM only_dev").await.unwrap();
+
+    // `postgres` is the served repository under the name tools connect to by default.
+    let pg = connect(addr, "postgres/dev").await.unwrap();
+    pg.batch_execute("SELECT * FROM only_dev").await.unwrap();
+    let name: String = pg
+        .query_one("SELECT current_database()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(name, "postgres/dev");
+    let err = connect(addr, "postgres/no-such-branch")
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(sqlstate(&err), "3D000");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
