@@ -10,7 +10,7 @@ use vdb_engine::value::{Numeric, Type, Value};
 use crate::error::{Error, Result};
 use crate::execution::{OrdRow, Rows};
 use crate::expr::{BinaryOp, Expr};
-use crate::planner::{AggregateCall, AggregateFunction};
+use crate::planner::{AggregateCall, AggregateFunction, BitwiseOp};
 use crate::types::cast;
 
 use super::statistics::Moments;
@@ -30,6 +30,8 @@ pub(super) enum Accumulator {
     Array(Vec<(Vec<Value>, Value)>),
     /// bool_and / bool_or so far (None: no non-NULL input yet).
     Bool(Option<bool>),
+    /// bit_and / bit_or / bit_xor so far (None: no non-NULL input yet).
+    Bits(Option<i64>),
     /// Running sums of a statistical aggregate.
     Moments(Box<Moments>),
 }
@@ -54,6 +56,7 @@ impl Accumulator {
             | AggregateFunction::PercentileDisc
             | AggregateFunction::Mode => Accumulator::Array(Vec::new()),
             AggregateFunction::BoolAnd | AggregateFunction::BoolOr => Accumulator::Bool(None),
+            AggregateFunction::Bitwise(_) => Accumulator::Bits(None),
             AggregateFunction::Statistic(_) => Accumulator::Moments(Box::default()),
         }
     }
@@ -82,6 +85,20 @@ impl Accumulator {
                     (None, _) => b,
                     (Some(s), AggregateFunction::BoolOr) => s || b,
                     (Some(s), _) => s && b,
+                });
+            }
+            Accumulator::Bits(state) => {
+                let v = match value {
+                    Value::Int2(v) => i64::from(v),
+                    Value::Int4(v) => i64::from(v),
+                    Value::Int8(v) => v,
+                    _ => return Ok(()),
+                };
+                *state = Some(match (*state, call.function) {
+                    (None, _) => v,
+                    (Some(s), AggregateFunction::Bitwise(BitwiseOp::And)) => s & v,
+                    (Some(s), AggregateFunction::Bitwise(BitwiseOp::Or)) => s | v,
+                    (Some(s), _) => s ^ v,
                 });
             }
             Accumulator::Count(n) => *n += 1,
@@ -138,6 +155,11 @@ impl Accumulator {
             },
             Accumulator::Min(v) | Accumulator::Max(v) => v.unwrap_or(Value::Null),
             Accumulator::Bool(b) => b.map_or(Value::Null, Value::Bool),
+            // The folded bits of inputs of the result's own type fit that type.
+            Accumulator::Bits(bits) => match bits {
+                None => Value::Null,
+                Some(b) => cast(Value::Int8(b), &call.ty)?,
+            },
             Accumulator::Moments(moments) => match call.function {
                 AggregateFunction::Statistic(statistic) => moments.finish(statistic)?,
                 _ => Value::Null,

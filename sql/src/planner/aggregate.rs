@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::expr::{Builtin, Function};
 use crate::planner::expr::{bind, boolean, ident_name, Scope, ScopeColumn, Typed};
 use crate::planner::grouping_sets::GroupingSets;
-use crate::planner::plan::{AggregateCall, AggregateFunction, SortKey, Statistic};
+use crate::planner::plan::{AggregateCall, AggregateFunction, BitwiseOp, SortKey, Statistic};
 use crate::types::{numeric_rank, type_name};
 
 const AGGREGATES: &[&str] = &[
@@ -29,6 +29,9 @@ const AGGREGATES: &[&str] = &[
     "bool_and",
     "bool_or",
     "every",
+    "bit_and",
+    "bit_or",
+    "bit_xor",
     "json_agg",
     "jsonb_agg",
     "json_object_agg",
@@ -599,6 +602,17 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
             (f, Type::Bool)
         }
         "bool_and" | "every" | "bool_or" => return Err(no_function()),
+        "bit_and" | "bit_or" | "bit_xor"
+            if matches!(arg_type, Type::Int2 | Type::Int4 | Type::Int8) =>
+        {
+            let op = match name.as_str() {
+                "bit_and" => BitwiseOp::And,
+                "bit_or" => BitwiseOp::Or,
+                _ => BitwiseOp::Xor,
+            };
+            (AggregateFunction::Bitwise(op), arg_type.clone())
+        }
+        "bit_and" | "bit_or" | "bit_xor" => return Err(no_function()),
         _ => (AggregateFunction::Max, arg_type.clone()),
     };
     let whole_row = matches!(

@@ -71,20 +71,7 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
     {
         return Err(Error::Unsupported(format!("function call {f}")));
     }
-    if [
-        "count",
-        "sum",
-        "avg",
-        "min",
-        "max",
-        "array_agg",
-        "bool_and",
-        "bool_or",
-        "every",
-        "grouping",
-    ]
-    .contains(&name.as_str())
-    {
+    if super::aggregate::is_aggregate(f) {
         return Err(Error::invalid(
             "42803",
             "aggregate functions are not allowed here",

@@ -49,6 +49,8 @@ pub enum AggregateFunction {
     /// `bool_and` / `every`, `bool_or`.
     BoolAnd,
     BoolOr,
+    /// `bit_and`, `bit_or`, `bit_xor` of integers.
+    Bitwise(BitwiseOp),
     /// `json_agg(x)` / `jsonb_agg(x)`: the inputs' json texts as one json array.
     JsonAgg,
     JsonbAgg,
@@ -66,6 +68,14 @@ pub enum AggregateFunction {
     JsonObjectAgg {
         jsonb: bool,
     },
+}
+
+/// The operator a bitwise aggregate folds its inputs with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BitwiseOp {
+    And,
+    Or,
+    Xor,
 }
 
 /// A statistical aggregate. The pair ones take `(y, x)`, their argument the array `[y, x]`.

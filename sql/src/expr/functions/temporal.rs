@@ -624,8 +624,13 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
         let month_name = dt::MONTH_NAMES[usize::try_from(month.clamp(1, 12) - 1).unwrap_or(0)];
         let day_name = dt::DAY_NAMES[usize::try_from(dow).unwrap_or(0)];
         let hour12 = if hour % 12 == 0 { 12 } else { hour % 12 };
+        let isodow = if dow == 0 { 7 } else { dow };
         let patterns: &[(&str, String)] = &[
             ("IYYY", num(iso_week(f.days).0, 4)),
+            ("IYY", num(iso_week(f.days).0 % 1000, 3)),
+            ("IDDD", num((iso_week(f.days).1 - 1) * 7 + isodow, 3)),
+            ("ID", isodow.to_string()),
+            ("IY", num(iso_week(f.days).0 % 100, 2)),
             ("YYYY", num(year, 4)),
             ("yyyy", num(year, 4)),
             ("YYY", num(year % 1000, 3)),
