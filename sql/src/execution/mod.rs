@@ -255,7 +255,8 @@ fn build(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
             source,
             limit,
             offset,
-        } => limit::limit(query(*source, root, ns)?, limit, offset),
+            ties,
+        } => limit::limit(query(*source, root, ns)?, limit, offset, ties),
         Plan::RecursiveUnion {
             all,
             base,

@@ -247,10 +247,18 @@ pub(crate) fn bind_plan(plan: Plan, depth: usize, row: &[Value]) -> Plan {
             source,
             limit,
             offset,
+            ties,
         } => Plan::Limit {
             source: b(source),
             limit,
             offset,
+            ties: ties
+                .into_iter()
+                .map(|k| SortKey {
+                    expr: e(k.expr),
+                    ..k
+                })
+                .collect(),
         },
         other => other,
     }

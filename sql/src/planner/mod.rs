@@ -53,7 +53,9 @@ pub use window::{Exclusion, Frame, FrameBound, FrameUnits, WindowCall, WindowFun
 pub fn rewrite_unparsed_syntax(sql: &str) -> Option<String> {
     let sets = grouping_sets::parenthesize_elements(sql);
     let text = sets.as_deref().unwrap_or(sql);
-    frame_exclusion::rewrite(text).or(sets)
+    frame_exclusion::rewrite(text)
+        .or(sets)
+        .or_else(|| sequence::options_in_parser_order(sql))
 }
 
 /// The value of an expression that names no column (a literal, a cast, `$1` once bound): how

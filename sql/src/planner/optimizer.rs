@@ -122,10 +122,12 @@ fn transform(plan: Plan, f: &impl Fn(Plan) -> Plan) -> Plan {
             source,
             limit,
             offset,
+            ties,
         } => Plan::Limit {
             source: boxed(source),
             limit,
             offset,
+            ties,
         },
         Plan::Insert {
             table,

@@ -311,6 +311,9 @@ pub enum Plan {
         source: Box<Plan>,
         limit: Option<u64>,
         offset: u64,
+        /// `FETCH ... WITH TIES`: the source's sort keys; rows past the limit that tie with
+        /// the last one under them are passed too. Empty otherwise.
+        ties: Vec<SortKey>,
     },
     /// Inserts the source rows (already full table rows, coerced to the column types).
     Insert {
@@ -570,7 +573,9 @@ impl Plan {
                     .filter_map(|a| a.arg.as_ref())
                     .for_each(&mut *f);
             }
-            Plan::Sort { keys, .. } => keys.iter().for_each(|k| f(&k.expr)),
+            Plan::Sort { keys, .. } | Plan::Limit { ties: keys, .. } => {
+                keys.iter().for_each(|k| f(&k.expr));
+            }
             Plan::Window { calls, .. } => calls.iter().for_each(|c| c.walk_exprs(&mut *f)),
             Plan::Update { assignments, .. } => assignments.iter().for_each(|(_, e)| f(e)),
             _ => {}

@@ -40,10 +40,7 @@ pub fn plan_query(catalog: &Catalog<'_>, query: &ast::Query) -> Result<Output> {
         inner.with = None;
         return context::with_ctes(ctes, || plan_query(catalog, &inner));
     }
-    if query
-        .fetch
-        .as_ref()
-        .is_some_and(|f| f.with_ties || f.percent)
+    if query.fetch.as_ref().is_some_and(|f| f.percent)
         || !query.locks.is_empty()
         || !query.limit_by.is_empty()
         || query.for_clause.is_some()
@@ -103,14 +100,42 @@ pub fn plan_query(catalog: &Catalog<'_>, query: &ast::Query) -> Result<Output> {
         .transpose()?
         .flatten()
         .unwrap_or(0);
+    if query.fetch.as_ref().is_some_and(|f| f.with_ties) {
+        if order_by.is_empty() {
+            return Err(Error::invalid(
+                "42601",
+                "WITH TIES cannot be specified without ORDER BY clause",
+            ));
+        }
+        return Ok((limit_with_ties(plan, limit, offset)?, columns));
+    }
     if limit.is_some() || offset > 0 {
         plan = Plan::Limit {
             source: Box::new(plan),
             limit,
             offset,
+            ties: Vec::new(),
         };
     }
     Ok((plan, columns))
+}
+
+/// `FETCH ... WITH TIES`: the limit goes right above the query's sort, whose keys decide
+/// what ties, beneath the projections that drop the sort's hidden key columns.
+fn limit_with_ties(plan: Plan, limit: Option<u64>, offset: u64) -> Result<Plan> {
+    match plan {
+        Plan::Project { source, exprs } => Ok(Plan::Project {
+            source: Box::new(limit_with_ties(*source, limit, offset)?),
+            exprs,
+        }),
+        Plan::Sort { source, keys } => Ok(Plan::Limit {
+            ties: keys.clone(),
+            source: Box::new(Plan::Sort { source, keys }),
+            limit,
+            offset,
+        }),
+        _ => Err(Error::Unsupported("FETCH WITH TIES over this query".into())),
+    }
 }
 
 /// Plans a query body that is not a plain SELECT: VALUES, a parenthesized query, or a set

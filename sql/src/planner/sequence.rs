@@ -282,3 +282,116 @@ fn sequence_name(arg: &ast::Expr) -> Result<String> {
         },
     )
 }
+
+/// `CREATE SEQUENCE` with its options in the one order sqlparser reads them (`AS`, INCREMENT,
+/// MINVALUE, MAXVALUE, START, CACHE, CYCLE, OWNED BY), where PostgreSQL takes any order
+/// (`START 10 INCREMENT 5`); `None` if `sql` does not begin with such a statement or has its
+/// options in that order already. Only the options' text moves; the rest is kept byte for byte.
+pub fn options_in_parser_order(sql: &str) -> Option<String> {
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::keywords::Keyword;
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let all = Tokenizer::new(&PostgreSqlDialect {}, sql)
+        .tokenize_with_location()
+        .ok()?;
+    let offsets = crate::vc::as_of::LineOffsets::new(sql);
+    let tokens: Vec<_> = all
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+        .collect();
+    let keyword = |i: usize| match tokens.get(i).map(|t| &t.token) {
+        Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.keyword),
+        _ => None,
+    };
+    // The head: CREATE [TEMP | TEMPORARY] SEQUENCE [IF NOT EXISTS] name[.name].
+    let mut at = 0;
+    let mut expect = |k: &[Keyword]| {
+        let found = keyword(at).is_some_and(|w| k.contains(&w));
+        at += usize::from(found);
+        found
+    };
+    if !expect(&[Keyword::CREATE]) {
+        return None;
+    }
+    expect(&[Keyword::TEMP, Keyword::TEMPORARY]);
+    if !expect(&[Keyword::SEQUENCE]) {
+        return None;
+    }
+    if expect(&[Keyword::IF]) && !(expect(&[Keyword::NOT]) && expect(&[Keyword::EXISTS])) {
+        return None;
+    }
+    at += 1;
+    while tokens.get(at).map(|t| &t.token) == Some(&Token::Period) {
+        at += 2;
+    }
+    let end = tokens
+        .iter()
+        .position(|t| matches!(t.token, Token::SemiColon | Token::EOF))
+        .unwrap_or(tokens.len());
+    if at >= end {
+        return None;
+    }
+    // Each option starts at its keyword (NO MINVALUE / NO MAXVALUE / NO CYCLE at the NO).
+    let rank = |i: usize| -> Option<u8> {
+        let after_no = i > 0 && keyword(i - 1) == Some(Keyword::NO);
+        match keyword(i)? {
+            Keyword::AS => Some(0),
+            Keyword::INCREMENT => Some(1),
+            Keyword::NO => match keyword(i + 1)? {
+                Keyword::MINVALUE => Some(2),
+                Keyword::MAXVALUE => Some(3),
+                Keyword::CYCLE => Some(6),
+                _ => None,
+            },
+            Keyword::MINVALUE if !after_no => Some(2),
+            Keyword::MAXVALUE if !after_no => Some(3),
+            Keyword::START => Some(4),
+            Keyword::CACHE => Some(5),
+            Keyword::CYCLE if !after_no => Some(6),
+            Keyword::OWNED => Some(7),
+            _ => None,
+        }
+    };
+    let starts: Vec<(u8, usize)> = (at..end)
+        .filter_map(|i| Some((rank(i)?, offsets.of(tokens[i]))))
+        .collect();
+    if starts.first()?.1 != offsets.of(tokens[at]) || starts.windows(2).all(|w| w[0].0 <= w[1].0) {
+        return None;
+    }
+    let stop = tokens.get(end).map_or(sql.len(), |t| offsets.of(t));
+    let mut options: Vec<(u8, &str)> = starts
+        .iter()
+        .enumerate()
+        .map(|(k, &(r, from))| {
+            let to = starts.get(k + 1).map_or(stop, |s| s.1);
+            (r, sql[from..to].trim_end())
+        })
+        .collect();
+    options.sort_by_key(|(r, _)| *r);
+    let head = &sql[..starts[0].1];
+    let body: Vec<&str> = options.iter().map(|(_, text)| *text).collect();
+    Some(format!("{head}{} {}", body.join(" "), &sql[stop..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::options_in_parser_order;
+
+    #[test]
+    fn sequence_options_are_put_in_the_order_sqlparser_reads() {
+        assert_eq!(
+            options_in_parser_order("create sequence s.q start 10 increment -5 no cycle; select 1")
+                .as_deref(),
+            Some("create sequence s.q increment -5 start 10 no cycle ; select 1")
+        );
+        assert_eq!(
+            options_in_parser_order("CREATE SEQUENCE q CACHE 2 NO MAXVALUE AS int").as_deref(),
+            Some("CREATE SEQUENCE q AS int NO MAXVALUE CACHE 2 ")
+        );
+        assert_eq!(
+            options_in_parser_order("create sequence q increment 1 start 2"),
+            None
+        );
+        assert_eq!(options_in_parser_order("create table q (a int)"), None);
+    }
+}

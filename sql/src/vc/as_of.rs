@@ -113,19 +113,19 @@ pub fn rewrite(sql: &str) -> Option<String> {
 }
 
 /// Byte offsets of 1-based (line, character column) locations.
-struct LineOffsets<'a> {
+pub(crate) struct LineOffsets<'a> {
     sql: &'a str,
     starts: Vec<usize>,
 }
 
 impl<'a> LineOffsets<'a> {
-    fn new(sql: &'a str) -> LineOffsets<'a> {
+    pub(crate) fn new(sql: &'a str) -> LineOffsets<'a> {
         let mut starts = vec![0];
         starts.extend(sql.match_indices('\n').map(|(i, _)| i + 1));
         LineOffsets { sql, starts }
     }
 
-    fn of(&self, token: &TokenWithLocation) -> usize {
+    pub(crate) fn of(&self, token: &TokenWithLocation) -> usize {
         let line = (token.location.line as usize).saturating_sub(1);
         let start = self.starts.get(line).copied().unwrap_or(self.sql.len());
         let column = (token.location.column as usize).saturating_sub(1);
