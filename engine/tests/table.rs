@@ -199,6 +199,51 @@ fn comments_round_trip_and_leave_uncommented_tables_alone() {
     assert!(reloaded.schema().comments.columns.is_empty());
 }
 
+/// A generation expression survives the round trip in a version-3 chunk whose bytes are pinned;
+/// dropping it gives back the version-1 chunk, and comments ride along in the same trailer.
+#[test]
+fn generated_columns_round_trip_in_their_own_chunk_version() {
+    let ns = ns();
+    let plain = Table::create(&ns, labels_schema()).unwrap();
+    let plain_addr = plain.save().unwrap();
+    let mut schema = plain.schema().clone();
+    schema.columns[3].generated = Some("label * 2".into());
+    let generated = plain.with_schema(schema.clone()).unwrap();
+    let addr = generated.save().unwrap();
+    let bytes = ns.store().must_get(&addr).unwrap();
+    assert_eq!(&bytes[..2], b"T\x03");
+    // The trailer: empty comments (no table comment, no column comments), then one entry.
+    let score = schema.columns[3].id;
+    let mut trailer = vec![0u8, 0, 1];
+    let mut id = score;
+    while id >= 0x80 {
+        trailer.push(u8::try_from(id & 0x7f).unwrap() | 0x80);
+        id >>= 7;
+    }
+    trailer.push(u8::try_from(id).unwrap());
+    trailer.push(9);
+    trailer.extend(b"label * 2");
+    assert!(bytes.ends_with(&trailer), "{bytes:?}");
+    let loaded = Table::load(&ns, addr).unwrap();
+    assert_eq!(
+        loaded.schema().columns[3].generated.as_deref(),
+        Some("label * 2")
+    );
+    assert_eq!(loaded.schema(), generated.schema());
+    // With a comment as well, both come back.
+    let mut comments = Comments::default();
+    comments.columns.insert(score, "twice the label".into());
+    let both = Table::load(&ns, loaded.with_comments(comments.clone()).save().unwrap()).unwrap();
+    assert_eq!(both.schema().comments, comments);
+    assert!(both.schema().columns[3].generated.is_some());
+    // Without the expression, the chunk is the plain one again.
+    schema.columns[3].generated = None;
+    assert_eq!(
+        generated.with_schema(schema).unwrap().save().unwrap(),
+        plain_addr
+    );
+}
+
 #[test]
 fn keyless_tables_keep_hidden_keys_across_updates() {
     let ns = ns();

@@ -181,3 +181,31 @@ def test_native_enum_columns_create_query_reflect_and_drop(server, driver):
     meta.drop_all(engine)
     assert sa.inspect(engine).get_enums() == []
     assert sa.inspect(engine).get_table_names() == []
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_computed_columns_are_created_filled_and_reflected(server, driver):
+    """`sa.Computed(...)` becomes a STORED generated column: vdb fills it on insert and
+    update, and reflection gives back its expression as `computed`."""
+    engine = sa.create_engine(server.url(driver))
+    metadata = sa.MetaData()
+    scores = sa.Table(
+        "scored",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("tp", sa.Integer),
+        sa.Column("fp", sa.Integer),
+        sa.Column("precision", sa.Float, sa.Computed("tp::float8 / nullif(tp + fp, 0)", persisted=True)),
+    )
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(scores.insert(), [{"id": 1, "tp": 3, "fp": 1}, {"id": 2, "tp": 0, "fp": 0}])
+        conn.execute(scores.update().where(scores.c.id == 2).values(tp=1, fp=1))
+        rows = conn.execute(sa.select(scores.c.id, scores.c.precision).order_by("id")).all()
+    assert rows == [(1, 0.75), (2, 0.5)]
+    columns = {c["name"]: c for c in sa.inspect(engine).get_columns("scored")}
+    assert columns["precision"]["computed"]["persisted"] is True
+    assert "nullif" in columns["precision"]["computed"]["sqltext"]
+    assert "computed" not in columns["tp"]
+    metadata.drop_all(engine)

@@ -32,6 +32,12 @@ pub struct Column {
     pub nullable: bool,
     /// The default as SQL expression text (evaluated by the SQL layer).
     pub default: Option<String>,
+    /// `GENERATED ALWAYS AS (expr) STORED`: the expression's SQL text, which the SQL layer
+    /// evaluates over each written row. Not part of the encoded schema: the table chunk stores
+    /// it after the schema, only when a column has one (see `Table::save`), so tables without
+    /// generated columns keep their hashes.
+    #[serde(skip)]
+    pub generated: Option<String>,
 }
 
 /// A secondary index (unique ones enforce UNIQUE constraints).
@@ -188,6 +194,7 @@ impl Schema {
             ty,
             nullable,
             default,
+            generated: None,
         });
         Ok(id)
     }

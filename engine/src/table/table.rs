@@ -34,6 +34,9 @@ const TABLE_VERSION: u8 = 1;
 /// Version 2: the version-1 body, then `postcard(Comments)`; written only when the table or a
 /// column has a comment.
 const TABLE_VERSION_COMMENTS: u8 = 2;
+/// Version 3: the version-2 body (its comments possibly empty), then
+/// `postcard(map column id → generation expression)`; written only when a column is generated.
+const TABLE_VERSION_GENERATED: u8 = 3;
 
 /// One change to a table's rows.
 #[derive(Clone, Debug, PartialEq)]
@@ -118,7 +121,10 @@ impl Table {
         let bytes = ns.store().must_get(&addr)?;
         if bytes.len() < 2
             || bytes[0] != TABLE_TAG
-            || !matches!(bytes[1], TABLE_VERSION | TABLE_VERSION_COMMENTS)
+            || !matches!(
+                bytes[1],
+                TABLE_VERSION | TABLE_VERSION_COMMENTS | TABLE_VERSION_GENERATED
+            )
         {
             return Err(Error::corrupted(
                 addr,
@@ -131,6 +137,19 @@ impl Table {
             postcard::take_from_bytes(&bytes[2..]).map_err(malformed)?;
         if bytes[1] == TABLE_VERSION_COMMENTS {
             record.schema.comments = postcard::from_bytes(rest).map_err(malformed)?;
+        } else if bytes[1] == TABLE_VERSION_GENERATED {
+            let (comments, rest) = postcard::take_from_bytes(rest).map_err(malformed)?;
+            record.schema.comments = comments;
+            let generated: BTreeMap<u32, String> = postcard::from_bytes(rest).map_err(malformed)?;
+            for (id, expr) in generated {
+                let Some(column) = record.schema.columns.iter_mut().find(|c| c.id == id) else {
+                    return Err(Error::corrupted(
+                        addr,
+                        format!("generation expression of unknown column {id}"),
+                    ));
+                };
+                column.generated = Some(expr);
+            }
         } else if !rest.is_empty() {
             return Err(Error::corrupted(
                 addr,
@@ -169,15 +188,26 @@ impl Table {
         comments
             .columns
             .retain(|id, _| self.schema.columns.iter().any(|c| c.id == *id));
-        let version = if comments.is_empty() {
-            TABLE_VERSION
-        } else {
+        let generated: BTreeMap<u32, &str> = self
+            .schema
+            .columns
+            .iter()
+            .filter_map(|c| Some((c.id, c.generated.as_deref()?)))
+            .collect();
+        let version = if !generated.is_empty() {
+            TABLE_VERSION_GENERATED
+        } else if !comments.is_empty() {
             TABLE_VERSION_COMMENTS
+        } else {
+            TABLE_VERSION
         };
         let mut bytes = vec![TABLE_TAG, version];
         bytes.extend(postcard::to_stdvec(&record).map_err(encode)?);
-        if !comments.is_empty() {
+        if version != TABLE_VERSION {
             bytes.extend(postcard::to_stdvec(&comments).map_err(encode)?);
+        }
+        if version == TABLE_VERSION_GENERATED {
+            bytes.extend(postcard::to_stdvec(&generated).map_err(encode)?);
         }
         self.rows.node_store().store().put(Bytes::from(bytes))
     }

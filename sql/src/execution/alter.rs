@@ -9,12 +9,12 @@ use vdb_engine::table::{RootValue, RowChange, Table};
 use vdb_engine::value::Value;
 
 use crate::error::{Error, Result};
-use crate::execution::constraints::{check_existing_rows, check_unique};
+use crate::execution::constraints::{check_existing_rows, check_unique, generate};
 use crate::execution::foreign_key::check_children;
 use crate::execution::insert::{apply, load, store};
 use crate::execution::sequence;
 use crate::expr::Row;
-use crate::planner::AlterTable;
+use crate::planner::{bind_generated, AlterTable};
 use crate::types::cast;
 
 /// Applies `alter` to `root`.
@@ -43,6 +43,8 @@ pub fn alter_table(alter: &AlterTable, root: &mut RootValue, ns: &NodeStore) -> 
         .filter_map(|(id, e)| alter.schema.position(*id).map(|p| (p, e)))
         .collect();
     let keep_keys = old_schema.is_keyless() && alter.schema.is_keyless();
+    // Generated columns are computed again: a column they read may have changed type.
+    let generated = bind_generated(&alter.schema)?;
     let mut changes = Vec::new();
     let mut rows: Vec<Row> = Vec::new();
     for entry in old.scan().map_err(|e| Error::engine("scanning", e))? {
@@ -55,6 +57,7 @@ pub fn alter_table(alter: &AlterTable, root: &mut RootValue, ns: &NodeStore) -> 
             let value = sequence::eval(expr, &old_row, root)?;
             row[*position] = cast(value, &alter.schema.columns[*position].ty)?;
         }
+        generate(&generated, &mut row)?;
         rows.push(row.clone());
         changes.push(if keep_keys {
             RowChange::Update { key, row }

@@ -32,6 +32,15 @@ pub fn checks(schema: &Schema) -> Result<Vec<(String, Expr)>> {
         .collect()
 }
 
+/// Computes the generated columns of `row` (`generated` from `planner::bind_generated`), before
+/// its constraints are checked, as PostgreSQL computes them.
+pub fn generate(generated: &[(usize, Expr)], row: &mut [Value]) -> Result<()> {
+    for (position, expr) in generated {
+        row[*position] = expr.eval(row)?;
+    }
+    Ok(())
+}
+
 /// 23514 if a CHECK constraint is false for `row` (NULL passes, as in PostgreSQL).
 pub fn check_row(name: &str, checks: &[(String, Expr)], row: &[Value]) -> Result<()> {
     for (constraint, expr) in checks {

@@ -11,10 +11,10 @@ use vdb_engine::table::{RootValue, RowChange, Schema, Table};
 use vdb_engine::value::Value;
 
 use crate::error::{Error, Result};
-use crate::execution::constraints::{check_row, check_written, checks, key_detail};
+use crate::execution::constraints::{check_row, check_written, checks, generate, key_detail};
 use crate::execution::Rows;
 use crate::expr::{Expr, Row};
-use crate::planner::{ConflictAction, ConflictTarget, OnConflict};
+use crate::planner::{bind_generated, ConflictAction, ConflictTarget, OnConflict};
 
 /// Inserts the rows of `source` into table `name`, resolving conflicts as `on_conflict` says;
 /// returns the rows written (inserted, or updated by DO UPDATE).
@@ -44,11 +44,13 @@ pub fn store(name: &str, table: &Table, root: &mut RootValue) -> Result<()> {
 /// Plain INSERT: one batch; a taken primary key fails the statement.
 fn insert_batch(name: &str, table: &Table, source: Rows) -> Result<(Table, Vec<Row>)> {
     let checks = checks(table.schema())?;
+    let generated = bind_generated(table.schema())?;
     let mut changes = Vec::new();
     let mut written = Vec::new();
     let mut keys = HashSet::new();
     for row in source {
-        let row = row?;
+        let mut row = row?;
+        generate(&generated, &mut row)?;
         check_not_null(name, table.schema(), &row)?;
         check_row(name, &checks, &row)?;
         if !table.schema().is_keyless() {
@@ -72,10 +74,12 @@ fn insert_each(
     on_conflict: &OnConflict,
 ) -> Result<(Table, Vec<Row>)> {
     let checks = checks(table.schema())?;
+    let generated = bind_generated(table.schema())?;
     let mut written = Vec::new();
     let mut touched: HashSet<Bytes> = HashSet::new();
     for row in source {
-        let row = row?;
+        let mut row = row?;
+        generate(&generated, &mut row)?;
         check_not_null(name, table.schema(), &row)?;
         check_row(name, &checks, &row)?;
         let Some((key, existing)) = find_conflict(&table, &on_conflict.target, &row)? else {
@@ -109,7 +113,8 @@ fn insert_each(
                 continue;
             }
         }
-        let updated = assigned(&existing, &combined, assignments)?;
+        let mut updated = assigned(&existing, &combined, assignments)?;
+        generate(&generated, &mut updated)?;
         check_not_null(name, table.schema(), &updated)?;
         check_row(name, &checks, &updated)?;
         if !table.schema().is_keyless() {

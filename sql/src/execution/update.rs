@@ -10,13 +10,14 @@ use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::{RootValue, RowChange};
 
 use crate::error::{Error, Result};
-use crate::execution::constraints::check_written;
+use crate::execution::constraints::{check_written, generate};
 use crate::execution::foreign_key::enforce_parent;
 use crate::execution::insert::{apply, check_not_null, load, store, unique_violation};
 use crate::execution::scan::take_key;
 use crate::execution::sequence;
 use crate::execution::Rows;
 use crate::expr::{Expr, Row};
+use crate::planner::bind_generated;
 
 /// Updates the rows of `source` (each ending with its key); returns how many.
 pub fn update(
@@ -30,6 +31,7 @@ pub fn update(
     let schema = table.schema();
     let width = schema.columns.len();
     let keyed = !schema.is_keyless();
+    let generated = bind_generated(schema)?;
     let mut updates = Vec::new();
     let mut removed = Vec::new();
     let mut seen: HashSet<Bytes> = HashSet::new();
@@ -44,6 +46,7 @@ pub fn update(
         for (i, expr) in assignments {
             new_row[*i] = sequence::eval(expr, &row, root)?;
         }
+        generate(&generated, &mut new_row)?;
         check_not_null(name, schema, &new_row)?;
         removed.push((row[..width].to_vec(), Some(new_row.clone())));
         updates.push((key, new_row));

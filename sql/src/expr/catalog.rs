@@ -96,6 +96,34 @@ fn text_arg(v: &Value) -> Option<String> {
     }
 }
 
+/// `(a * 2)` as `a * 2`; text whose first parenthesis closes before its end (`(a) + (b)`) as
+/// it is.
+fn without_outer_parentheses(text: &str) -> &str {
+    let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) else {
+        return text;
+    };
+    let mut depth = 0i32;
+    let mut quoted = false;
+    for c in inner.chars() {
+        match c {
+            '\'' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => {
+                depth -= 1;
+                if depth < 0 {
+                    return text;
+                }
+            }
+            _ => {}
+        }
+    }
+    if depth == 0 {
+        inner
+    } else {
+        text
+    }
+}
+
 fn oid_value(oid: u32) -> Value {
     Value::Int4(i32::try_from(oid).unwrap_or(i32::MAX))
 }
@@ -137,7 +165,11 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
                 None => Value::Null,
             }
         }
-        F::GetExpr => arg(0),
+        // `pretty` drops the parentheses PostgreSQL puts around a top-level operator.
+        F::GetExpr => match (arg(0), arg(2)) {
+            (Value::Text(t), Value::Bool(true)) => text(without_outer_parentheses(&t)),
+            (expr, _) => expr,
+        },
         F::GetIndexdef => index_def(snapshot, args)?,
         F::GetViewdef => {
             let objects = snapshot.objects()?;

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::expr::Expr;
 use crate::planner::constraint;
 use crate::planner::expr::{bind, ident_name, Scope, ScopeColumn};
+use crate::planner::generated;
 use crate::planner::plan::{Plan, Planned};
 use crate::planner::schema_change::SchemaChange;
 use crate::planner::sequence;
@@ -135,6 +136,17 @@ fn apply(
                 }
                 return Err(missing_column(&name, &table));
             };
+            if generated::readers(&alter.schema, &column)?
+                .iter()
+                .any(|c| c.id != column.id)
+            {
+                return Err(Error::invalid(
+                    "2BP01",
+                    format!(
+                        "cannot drop column {name} of table {table} because other objects depend on it"
+                    ),
+                ));
+            }
             let schema = &mut alter.schema;
             schema.columns.retain(|c| c.id != column.id);
             schema.primary_key.retain(|id| *id != column.id);
@@ -169,6 +181,16 @@ fn apply(
                 return Err(Error::Unsupported(
                     "renaming a column that a CHECK constraint reads".into(),
                 ));
+            }
+            if let Some(read) = alter.schema.get_column(&from) {
+                if generated::readers(&alter.schema, read)?
+                    .iter()
+                    .any(|c| c.id != read.id)
+                {
+                    return Err(Error::Unsupported(
+                        "renaming a column that a generation expression reads".into(),
+                    ));
+                }
             }
             let column = column_mut(&mut alter.schema, &from, &table)?;
             column.name = to.clone();
@@ -272,6 +294,7 @@ fn add_column(
         nullable = false;
     }
     let mut pending = Vec::new();
+    let mut generation = None;
     for option in &def.options {
         match &option.option {
             ast::ColumnOption::Null => nullable = true,
@@ -280,6 +303,11 @@ fn add_column(
                 assign(bind(e, &Scope::default())?, &column, &ty)?;
                 default = Some(e.to_string());
             }
+            ast::ColumnOption::Generated {
+                generation_expr: Some(expr),
+                generation_expr_mode,
+                ..
+            } => generation = Some((expr, generation_expr_mode.as_ref())),
             _ => pending.push(option),
         }
     }
@@ -287,6 +315,15 @@ fn add_column(
         .schema
         .add_column(&column, ty, nullable, default)
         .map_err(|e| Error::engine("adding column", e))?;
+    if let Some((expr, mode)) = generation {
+        let position = alter
+            .schema
+            .position(id)
+            .ok_or_else(|| missing_column(&column, &table))?;
+        alter.schema.columns[position].generated = Some(String::new());
+        let text = generated::definition(&table, &alter.schema, position, expr, mode)?;
+        alter.schema.columns[position].generated = Some(text);
+    }
     let added = alter
         .schema
         .column_by_id(id)
@@ -374,6 +411,15 @@ fn alter_column(
         Op::SetDataType { data_type, using } => {
             let ty: Type = sql_type(data_type)?;
             let id = column.id;
+            if let Some(read) = old.column_by_id(id) {
+                if generated::readers(old, read)?.iter().any(|c| c.id != id) {
+                    return Err(Error::invalid(
+                        "0A000",
+                        "cannot alter type of a column used by a generated column",
+                    ));
+                }
+            }
+            let column = column_mut(&mut alter.schema, name, &table)?;
             column.ty = ty.clone();
             let Some(old_column) = old.column_by_id(id) else {
                 return Err(Error::Unsupported(

@@ -483,6 +483,7 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
         ),
     );
     let mut foreign_keys: Vec<Fk<'_>> = Vec::new();
+    let mut generated = Vec::new();
     for def in &create.columns {
         let column = ident_name(&def.name);
         let serial = sequence::serial_type(&def.data_type);
@@ -538,6 +539,11 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
                     (*on_delete, *on_update),
                 )),
                 ast::ColumnOption::Generated {
+                    generation_expr: Some(expr),
+                    generation_expr_mode,
+                    ..
+                } => generated.push((column.clone(), expr, generation_expr_mode.as_ref())),
+                ast::ColumnOption::Generated {
                     generated_as,
                     sequence_options,
                     generation_expr: None,
@@ -574,6 +580,22 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
         schema
             .add_column(&column, ty, nullable, default)
             .map_err(|e| Error::engine("adding column", e))?;
+    }
+    // Every generated column is marked before any expression is checked, so that reading
+    // one that comes later is refused too.
+    for (column, ..) in &generated {
+        if let Some(c) = schema.columns.iter_mut().find(|c| &c.name == column) {
+            c.generated = Some(String::new());
+        }
+    }
+    for (column, expr, mode) in generated {
+        let position = schema
+            .columns
+            .iter()
+            .position(|c| c.name == column)
+            .ok_or_else(|| Error::UndefinedColumn(column.clone()))?;
+        let text = super::generated::definition(&name, &schema, position, expr, mode)?;
+        schema.columns[position].generated = Some(text);
     }
     for constraint in &create.constraints {
         match constraint {
@@ -844,8 +866,17 @@ fn plan_insert(catalog: &Catalog<'_>, insert: &ast::Insert) -> Result<Planned> {
     })
 }
 
-/// 428C9 for an explicit value for a `GENERATED ALWAYS AS IDENTITY` column.
+/// 428C9 for an explicit value for a `GENERATED ALWAYS AS IDENTITY` or a generated column.
 fn refuse_always_identity(catalog: &Catalog<'_>, column: &Column) -> Result<()> {
+    if column.generated.is_some() {
+        return Err(Error::invalid(
+            "428C9",
+            format!(
+                "cannot insert a non-DEFAULT value into column \"{}\"",
+                column.name
+            ),
+        ));
+    }
     let Some(default) = &column.default else {
         return Ok(());
     };
@@ -1040,6 +1071,11 @@ pub(super) fn bind_assignments(
         let c = &schema.columns[i];
         let expr = if is_default(&a.value) {
             default_value(c)?
+        } else if c.generated.is_some() {
+            return Err(Error::invalid(
+                "428C9",
+                format!("column \"{column}\" can only be updated to DEFAULT"),
+            ));
         } else {
             assign(bind(&a.value, scope)?, &c.name, &c.ty)?
         };

@@ -239,9 +239,15 @@ fn pg_attribute(objects: &Objects) -> Vec<Row> {
                 ("attnum", Value::Int2(attnum(i))),
                 ("atttypmod", Value::Int4(type_modifier(&c.ty))),
                 ("attnotnull", Value::Bool(!c.nullable)),
-                ("atthasdef", Value::Bool(c.default.is_some())),
+                (
+                    "atthasdef",
+                    Value::Bool(c.default.is_some() || c.generated.is_some()),
+                ),
                 ("attidentity", text("")),
-                ("attgenerated", text("")),
+                (
+                    "attgenerated",
+                    text(if c.generated.is_some() { "s" } else { "" }),
+                ),
                 ("attcompression", text("")),
                 ("attstorage", text(storage(&c.ty))),
                 ("attislocal", Value::Bool(true)),
@@ -298,12 +304,17 @@ fn storage(ty: &Type) -> &'static str {
     }
 }
 
-/// `adbin` holds the default's SQL text, so `pg_get_expr(adbin, adrelid)` returns it as is.
+/// `adbin` holds the default's SQL text, so `pg_get_expr(adbin, adrelid)` returns it as is; a
+/// generated column's row holds its generation expression, as PostgreSQL prints it.
 fn pg_attrdef(objects: &Objects) -> Vec<Row> {
     let mut rows = Vec::new();
     for r in &objects.relations {
         for (i, c) in r.schema.columns.iter().enumerate() {
-            if let Some(default) = &c.default {
+            let expr = c
+                .generated
+                .as_deref()
+                .map(crate::planner::generation_display);
+            if let Some(default) = expr.as_ref().or(c.default.as_ref()) {
                 rows.push(row([
                     (
                         "oid",
@@ -835,7 +846,14 @@ fn is_columns(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
                 ("data_type", text(data_type(&c.ty))),
                 ("is_self_referencing", yes_no(false)),
                 ("is_identity", yes_no(false)),
-                ("is_generated", text("NEVER")),
+                (
+                    "is_generated",
+                    text(if c.generated.is_some() {
+                        "ALWAYS"
+                    } else {
+                        "NEVER"
+                    }),
+                ),
                 ("is_updatable", yes_no(r.view.is_none())),
                 ("dtd_identifier", text((i + 1).to_string())),
                 ("udt_catalog", text(snapshot.database())),
@@ -861,6 +879,12 @@ fn is_columns(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
             } else {
                 cells.insert("column_default", Value::Null);
             }
+            cells.insert(
+                "generation_expression",
+                c.generated
+                    .as_deref()
+                    .map_or(Value::Null, |g| text(crate::planner::generation_display(g))),
+            );
             for (k, v) in column_sizes(&c.ty) {
                 cells.insert(k, v);
             }
