@@ -17,7 +17,7 @@ use crate::planner::generated;
 use crate::planner::plan::{Plan, Planned};
 use crate::planner::schema_change::SchemaChange;
 use crate::planner::sequence;
-use crate::planner::statement::{assign, default_value};
+use crate::planner::statement::{assign, default_value, stored_default};
 use crate::types::sql_type;
 
 /// Everything an ALTER TABLE changes.
@@ -301,7 +301,7 @@ fn add_column(
             ast::ColumnOption::NotNull => nullable = false,
             ast::ColumnOption::Default(e) => {
                 assign(bind(e, &Scope::default())?, &column, &ty)?;
-                default = Some(e.to_string());
+                default = stored_default(e);
             }
             ast::ColumnOption::Generated {
                 generation_expr: Some(expr),
@@ -405,7 +405,7 @@ fn alter_column(
         Op::SetDefault { value } => {
             let ty = column.ty.clone();
             assign(bind(value, &Scope::default())?, name, &ty)?;
-            column.default = Some(value.to_string());
+            column.default = stored_default(value);
         }
         Op::DropDefault => column.default = None,
         Op::SetDataType { data_type, using } => {

@@ -512,7 +512,7 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
                 ast::ColumnOption::NotNull => nullable = false,
                 ast::ColumnOption::Default(e) => {
                     assign(bind(e, &Scope::default())?, &column, &ty)?;
-                    default = Some(e.to_string());
+                    default = stored_default(e);
                 }
                 ast::ColumnOption::Unique {
                     is_primary: true,
@@ -722,6 +722,11 @@ pub(super) fn assign(t: Typed, column: &str, ty: &Type) -> Result<Expr> {
         ))),
         _ => Ok(Expr::Cast(Box::new(t.expr), ty.clone())),
     }
+}
+
+/// The text to store for `DEFAULT e`: none for `DEFAULT NULL`, which PostgreSQL does not keep.
+pub(super) fn stored_default(e: &ast::Expr) -> Option<String> {
+    (!matches!(e, ast::Expr::Value(ast::Value::Null))).then(|| e.to_string())
 }
 
 /// The bound default of a column (NULL if it has none).

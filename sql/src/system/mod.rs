@@ -9,6 +9,7 @@
 //! is a user object found along the session's `search_path` ([`Snapshot::search_path`]).
 
 mod columns;
+mod deparse;
 mod objects;
 mod sizes;
 mod tables;

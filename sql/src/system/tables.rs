@@ -10,6 +10,7 @@ use vdb_engine::value::{Type, Value};
 
 use crate::error::Result;
 use crate::system::columns::SYSTEM_TABLES;
+use crate::system::deparse::column_default;
 use crate::system::objects::*;
 use crate::system::types::{system_column_type, type_modifier, type_oid, BUILTIN_TYPES};
 use crate::system::Snapshot;
@@ -310,11 +311,12 @@ fn pg_attrdef(objects: &Objects) -> Vec<Row> {
     let mut rows = Vec::new();
     for r in &objects.relations {
         for (i, c) in r.schema.columns.iter().enumerate() {
-            let expr = c
-                .generated
-                .as_deref()
-                .map(crate::planner::generation_display);
-            if let Some(default) = expr.as_ref().or(c.default.as_ref()) {
+            let expr = match (&c.generated, &c.default) {
+                (Some(generated), _) => Some(crate::planner::generation_display(generated)),
+                (None, Some(default)) => Some(column_default(default, &c.ty)),
+                (None, None) => None,
+            };
+            if let Some(default) = &expr {
                 rows.push(row([
                     (
                         "oid",
@@ -875,7 +877,7 @@ fn is_columns(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
                 cells.insert("udt_name", text(split_qualified(key).1));
             }
             if let Some(d) = &c.default {
-                cells.insert("column_default", text(d));
+                cells.insert("column_default", text(column_default(d, &c.ty)));
             } else {
                 cells.insert("column_default", Value::Null);
             }
