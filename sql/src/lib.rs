@@ -51,6 +51,7 @@ pub mod planner;
 pub mod session;
 pub mod settings;
 pub mod system;
+pub mod temp;
 pub mod types;
 pub mod vc;
 

@@ -29,8 +29,15 @@ pub fn plan_create_view(
     name: &ast::ObjectName,
     columns: &[ast::ViewColumnDef],
     query: &ast::Query,
+    temporary: bool,
 ) -> Result<Planned> {
-    let name = crate::catalog::create_name(name)?;
+    // As in PostgreSQL, a view over a temporary table is temporary itself: a permanent view
+    // would be part of the branch's versions, where the table is not.
+    let name = if temporary || uses_temporary(query) {
+        crate::catalog::create_temp_name(name)?
+    } else {
+        crate::catalog::create_name(name)?
+    };
     let (_, mut output) = context::isolated(|| plan_query(catalog, query))?;
     if columns.len() > output.len() {
         return Err(Error::invalid(
@@ -184,6 +191,21 @@ pub fn plan_view_ref(
         })
         .collect();
     Ok((plan, Scope { columns }))
+}
+
+/// Whether a query names a temporary relation.
+fn uses_temporary(query: &ast::Query) -> bool {
+    struct Temporary;
+    impl Visitor for Temporary {
+        type Break = ();
+        fn pre_visit_relation(&mut self, relation: &ast::ObjectName) -> ControlFlow<()> {
+            match table_name(relation) {
+                Ok(key) if crate::temp::is_temp_key(&key) => ControlFlow::Break(()),
+                _ => ControlFlow::Continue(()),
+            }
+        }
+    }
+    query.visit(&mut Temporary).is_break()
 }
 
 /// The relations a view's query names (single names, or `public.` ones): what it depends on.

@@ -121,7 +121,12 @@ fn pg_namespace(objects: &Objects) -> Vec<Row> {
         (VDB_NAMESPACE_OID, "vdb"),
     ]
     .into_iter()
-    .chain(objects.namespaces.iter().map(|(o, n)| (*o, n.as_str())))
+    .chain(
+        objects
+            .namespaces
+            .iter()
+            .map(|(o, n)| (*o, crate::temp::display_schema(n))),
+    )
     .map(|(o, n)| {
         // PostgreSQL 15's public schema belongs to pg_database_owner.
         let owner = if o == PUBLIC_OID {
@@ -159,15 +164,18 @@ fn class_row(o: u32, name: &str, kind: &str, natts: usize) -> Row {
 fn pg_class(objects: &Objects) -> Vec<Row> {
     let mut rows = Vec::new();
     for r in &objects.relations {
+        let persistence = text(if Objects::is_temporary(r) { "t" } else { "p" });
         if r.view.is_some() {
             let mut t = class_row(r.oid, &r.name, "v", r.schema.columns.len());
             t.insert("relnamespace", oid(r.namespace));
             t.insert("relam", oid(0));
+            t.insert("relpersistence", persistence);
             rows.push(t);
             continue;
         }
         let mut t = class_row(r.oid, &r.name, "r", r.schema.columns.len());
         t.insert("relnamespace", oid(r.namespace));
+        t.insert("relpersistence", persistence.clone());
         t.insert("relam", oid(HEAP_AM_OID));
         t.insert("relhasindex", Value::Bool(!r.indexes.is_empty()));
         let checks = r.constraints.iter().filter(|c| c.kind == 'c').count();
@@ -176,6 +184,7 @@ fn pg_class(objects: &Objects) -> Vec<Row> {
         for i in &r.indexes {
             let mut t = class_row(i.oid, &i.name, "i", i.attnums.len());
             t.insert("relnamespace", oid(r.namespace));
+            t.insert("relpersistence", persistence.clone());
             t.insert("relam", oid(BTREE_AM_OID));
             rows.push(t);
         }
@@ -183,6 +192,9 @@ fn pg_class(objects: &Objects) -> Vec<Row> {
     for s in &objects.sequences {
         let mut t = class_row(s.oid, &s.name, "S", 3);
         t.insert("relnamespace", oid(objects.namespace_oid(&s.nspname)));
+        if s.nspname == crate::temp::TEMP_SCHEMA {
+            t.insert("relpersistence", text("t"));
+        }
         rows.push(t);
     }
     rows
@@ -763,7 +775,12 @@ fn schemata(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
         "vdb",
     ]
     .into_iter()
-    .chain(objects.namespaces.iter().map(|(_, n)| n.as_str()))
+    .chain(
+        objects
+            .namespaces
+            .iter()
+            .map(|(_, n)| crate::temp::display_schema(n)),
+    )
     .map(|s| {
         row([
             ("catalog_name", text(snapshot.database())),
@@ -787,6 +804,8 @@ fn is_tables(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
                     "table_type",
                     text(if r.view.is_some() {
                         "VIEW"
+                    } else if Objects::is_temporary(r) {
+                        "LOCAL TEMPORARY"
                     } else {
                         "BASE TABLE"
                     }),
