@@ -156,7 +156,7 @@ fn a_temporary_table_ends_with_its_session_and_survives_branch_changes() {
         one(&mut a, "SELECT vdb_branch('feature')");
         one(&mut a, "SELECT vdb_checkout('feature')");
         assert_eq!(one(&mut a, "SELECT count(*) FROM scratch"), "1");
-        assert!(repo.status("feature").expect("status").is_clean());
+        assert!(clean(&repo, "feature"));
     }
     let mut again = Session::new(repo.clone(), "main");
     assert_eq!(sqlstate(&mut again, "SELECT * FROM scratch"), "42P01");
