@@ -17,10 +17,9 @@ fn repo() -> Arc<Repository> {
 
 fn rows(session: &mut Session, sql: &str) -> Vec<Vec<String>> {
     match session.execute(sql).expect(sql).pop() {
-        Some(StatementResult::Rows { rows, .. }) => rows
-            .iter()
-            .map(|r| r.iter().map(text).collect())
-            .collect(),
+        Some(StatementResult::Rows { rows, .. }) => {
+            rows.iter().map(|r| r.iter().map(text).collect()).collect()
+        }
         other => panic!("{sql}: expected rows, got {other:?}"),
     }
 }
@@ -57,7 +56,7 @@ fn working(repo: &Repository) -> vdb_engine::Hash {
 fn other_sessions_never_see_a_temporary_table() {
     let repo = repo();
     let mut a = Session::new(repo.clone(), "main");
-    let mut b = Session::new(repo.clone(), "main");
+    let mut b = Session::new(repo, "main");
     a.execute("CREATE TEMP TABLE staging (id int PRIMARY KEY, v text)")
         .expect("create");
     a.execute("INSERT INTO staging VALUES (1, 'a'), (2, 'b')")
@@ -116,11 +115,11 @@ fn temporary_tables_stay_out_of_the_working_set_and_commits() {
     // The temporary table outlives the commit, in its session.
     assert_eq!(one(&mut a, "SELECT count(*) FROM staging"), "2");
     // A transaction block that writes both publishes only the permanent table.
-    a.execute("BEGIN; INSERT INTO staging VALUES (3, 'z'); INSERT INTO target VALUES (3, 'z'); COMMIT")
-        .expect("block");
-    let root = repo
-        .root_value(working(&repo))
-        .expect("working root");
+    a.execute(
+        "BEGIN; INSERT INTO staging VALUES (3, 'z'); INSERT INTO target VALUES (3, 'z'); COMMIT",
+    )
+    .expect("block");
+    let root = repo.root_value(working(&repo)).expect("working root");
     assert!(root.table_names().all(|t| t == "target"));
     assert_eq!(one(&mut b, "SELECT count(*) FROM target"), "3");
     assert_eq!(sqlstate(&mut b, "SELECT * FROM staging"), "42P01");
@@ -131,7 +130,7 @@ fn temporary_tables_stay_out_of_the_working_set_and_commits() {
 fn a_temporary_table_shadows_a_permanent_one_only_in_its_session() {
     let repo = repo();
     let mut a = Session::new(repo.clone(), "main");
-    let mut b = Session::new(repo.clone(), "main");
+    let mut b = Session::new(repo, "main");
     a.execute("CREATE TABLE t (v text); INSERT INTO t VALUES ('permanent')")
         .expect("setup");
     a.execute("CREATE TEMP TABLE t (v text); INSERT INTO t VALUES ('temporary')")
@@ -158,7 +157,7 @@ fn a_temporary_table_ends_with_its_session_and_survives_branch_changes() {
         assert_eq!(one(&mut a, "SELECT count(*) FROM scratch"), "1");
         assert!(clean(&repo, "feature"));
     }
-    let mut again = Session::new(repo.clone(), "main");
+    let mut again = Session::new(repo, "main");
     assert_eq!(sqlstate(&mut again, "SELECT * FROM scratch"), "42P01");
 }
 
@@ -177,7 +176,11 @@ fn copy_reaches_temporary_tables() {
         rows(&mut a, "SELECT id, v FROM loaded ORDER BY id"),
         [["1", "one"], ["2", "NULL"]]
     );
-    match a.execute("COPY pg_temp.loaded TO STDOUT").expect("copy out").pop() {
+    match a
+        .execute("COPY pg_temp.loaded TO STDOUT")
+        .expect("copy out")
+        .pop()
+    {
         Some(StatementResult::CopyOut { rows, .. }) => assert_eq!(rows.len(), 2),
         other => panic!("expected COPY OUT, got {other:?}"),
     }

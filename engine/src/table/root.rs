@@ -530,7 +530,10 @@ mod tests {
         let taken = root.take_schema("pg_temp");
         assert!(!root.has_schema("pg_temp") && root.has_schema("sales"));
         assert!(root.get_sequence("t_id_seq").is_some() && root.get_view("pg_temp.v").is_none());
-        assert_eq!(taken.sequence_names().collect::<Vec<_>>(), ["pg_temp.t_id_seq"]);
+        assert_eq!(
+            taken.sequence_names().collect::<Vec<_>>(),
+            ["pg_temp.t_id_seq"]
+        );
         assert!(taken.has_schema("pg_temp") && !taken.is_empty());
         root.overlay(&taken);
         assert_eq!(root, before);

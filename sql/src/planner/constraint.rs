@@ -198,7 +198,10 @@ pub fn foreign_key(
         catalog.must_get_table(&ref_name)?.schema().clone()
     };
     // A permanent table is part of the branch's versions; a temporary one is not.
-    match (crate::temp::is_temp_key(table), crate::temp::is_temp_key(&ref_name)) {
+    match (
+        crate::temp::is_temp_key(table),
+        crate::temp::is_temp_key(&ref_name),
+    ) {
         (false, true) => {
             return Err(Error::invalid(
                 "42P16",

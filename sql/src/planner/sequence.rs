@@ -285,9 +285,9 @@ fn sequence_name(arg: &ast::Expr) -> Result<String> {
     };
     match name.split_once('.') {
         // A bare name is looked up along the search path (a temporary sequence first).
-        None => crate::catalog::table_name(&ast::ObjectName(vec![ast::Ident::with_quote(
-            '"', name,
-        )])),
+        None => {
+            crate::catalog::table_name(&ast::ObjectName(vec![ast::Ident::with_quote('"', name)]))
+        }
         Some((schema, bare)) => Ok(vdb_engine::table::qualified(
             crate::temp::key_schema(schema),
             bare,
