@@ -70,6 +70,12 @@ pub fn is_temp_key(key: &str) -> bool {
     key.contains('.') && split_qualified(key).0 == TEMP_SCHEMA
 }
 
+/// A column default as the catalogs show it: a temporary sequence unqualified
+/// (`nextval('t_id_seq'::regclass)`), as PostgreSQL prints a relation its search path finds.
+pub fn display_default(default: &str) -> String {
+    default.replace(&format!("nextval('{TEMP_SCHEMA}."), "nextval('")
+}
+
 /// Takes the temporary objects off `root` (step 2 of the module doc).
 pub fn split(root: &mut RootValue) -> RootValue {
     root.take_schema(TEMP_SCHEMA)

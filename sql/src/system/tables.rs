@@ -323,7 +323,7 @@ fn pg_attrdef(objects: &Objects) -> Vec<Row> {
                     ),
                     ("adrelid", oid(r.oid)),
                     ("adnum", Value::Int2(attnum(i))),
-                    ("adbin", text(default)),
+                    ("adbin", text(crate::temp::display_default(default))),
                 ]));
             }
         }
@@ -876,7 +876,7 @@ fn is_columns(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
                 cells.insert("udt_name", text(split_qualified(key).1));
             }
             if let Some(d) = &c.default {
-                cells.insert("column_default", text(d));
+                cells.insert("column_default", text(crate::temp::display_default(d)));
             } else {
                 cells.insert("column_default", Value::Null);
             }
