@@ -27,6 +27,9 @@ use crate::types::{assignment_cast, sql_type, type_name};
 pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Result<Planned> {
     match statement {
         ast::Statement::Query(query) => {
+            if let Some(create) = select_into(query)? {
+                return create_table(catalog, &create);
+            }
             let (plan, columns) = plan_query(catalog, query)?;
             Ok(Planned {
                 plan,
@@ -410,6 +413,33 @@ fn statement_name(statement: &ast::Statement) -> String {
     let text = statement.to_string();
     let words: Vec<&str> = text.split_whitespace().take(2).collect();
     words.join(" ")
+}
+
+/// `SELECT ... INTO [TEMP] [TABLE] t FROM ...` as the `CREATE [TEMP] TABLE t AS SELECT ...` it
+/// means; `None` for a query without INTO.
+fn select_into(query: &ast::Query) -> Result<Option<ast::CreateTable>> {
+    let ast::SetExpr::Select(select) = query.body.as_ref() else {
+        return Ok(None);
+    };
+    let Some(into) = &select.into else {
+        return Ok(None);
+    };
+    let text = format!(
+        "CREATE {}TABLE {} AS SELECT 1",
+        if into.temporary { "TEMPORARY " } else { "" },
+        into.name
+    );
+    let statements = Parser::parse_sql(&PostgreSqlDialect {}, &text)
+        .map_err(|e| Error::Unsupported(format!("SELECT INTO {}: {e}", into.name)))?;
+    let Some(ast::Statement::CreateTable(mut create)) = statements.into_iter().next() else {
+        return Ok(None);
+    };
+    let mut query = query.clone();
+    if let ast::SetExpr::Select(select) = query.body.as_mut() {
+        select.into = None;
+    }
+    create.query = Some(Box::new(query));
+    Ok(Some(create))
 }
 
 /// CREATE TABLE t AS query: a keyless table with the query's columns, filled with its rows.
