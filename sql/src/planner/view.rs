@@ -217,9 +217,18 @@ pub fn dependencies(query: &ast::Query) -> BTreeSet<String> {
             match relation.0.as_slice() {
                 [single] => {
                     self.0.insert(ident_name(single));
+                    // A bare name the search path finds in the temporary schema names that.
+                    if let Ok(key) = table_name(relation) {
+                        if crate::temp::is_temp_key(&key) {
+                            self.0.insert(key);
+                        }
+                    }
                 }
                 [schema, name] => {
-                    let key = vdb_engine::table::qualified(&ident_name(schema), &ident_name(name));
+                    let key = vdb_engine::table::qualified(
+                        crate::temp::key_schema(&ident_name(schema)),
+                        &ident_name(name),
+                    );
                     self.0.insert(key);
                 }
                 _ => {}
