@@ -120,15 +120,20 @@ impl TempObjects {
         self.state.clone()
     }
 
-    /// Whether the session has any temporary object.
+    /// Whether the session has any temporary object (the temporary schema, as in
+    /// PostgreSQL, stays once made, but holds no chunks).
     pub fn is_empty(&self) -> bool {
-        self.state.root.is_empty()
+        let root = &self.state.root;
+        root.table_names().next().is_none()
+            && root.sequence_names().next().is_none()
+            && root.view_names().next().is_none()
+            && root.type_names().next().is_none()
     }
 
     /// Makes `state` current (a rollback, or DISCARD TEMP with an empty state).
     pub fn restore(&mut self, state: TempState) {
         self.state = state;
-        if self.state.root.is_empty() {
+        if self.is_empty() {
             self.hold = None;
         }
     }
@@ -156,7 +161,7 @@ impl TempObjects {
     /// Keeps `hold` if the session has temporary objects and no hold yet; lets go of the hold
     /// once it has none.
     pub fn keep_hold(&mut self, hold: Option<WriteHold>) {
-        if self.state.root.is_empty() {
+        if self.is_empty() {
             self.hold = None;
         } else if self.hold.is_none() {
             self.hold = hold;
@@ -208,4 +213,45 @@ fn on_commit_of(statement: &ast::Statement) -> Option<(String, OnCommit)> {
     };
     let name = create.name.0.last().map(ident_name)?;
     Some((qualified(TEMP_SCHEMA, &name), action))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_spellings_name_the_temporary_schema() {
+        assert_eq!(key_schema("pg_temp_3"), TEMP_SCHEMA);
+        assert_eq!(key_schema("pg_temp"), TEMP_SCHEMA);
+        assert_eq!(key_schema("sales"), "sales");
+        assert_eq!(display_schema(TEMP_SCHEMA), TEMP_SCHEMA_DISPLAY);
+        assert!(is_temp_key("pg_temp.t") && !is_temp_key("t") && !is_temp_key("s.t"));
+        assert_eq!(
+            display_default("nextval('pg_temp.t_id_seq'::regclass)"),
+            "nextval('t_id_seq'::regclass)"
+        );
+    }
+
+    /// ON COMMIT actions are remembered for the table a CREATE made, and forgotten with it.
+    #[test]
+    fn on_commit_actions_follow_their_tables() {
+        let parse = |sql: &str| crate::parse(sql).expect(sql).remove(0);
+        let create = parse("CREATE TEMP TABLE \"T\" (a int) ON COMMIT DELETE ROWS");
+        let ns = vdb_engine::prolly::NodeStore::new(std::sync::Arc::new(
+            vdb_engine::store::MemoryStore::new(),
+        ));
+        let schema =
+            vdb_engine::table::Schema::new(&[("a", vdb_engine::value::Type::Int4, true)], &[])
+                .expect("schema");
+        let table = vdb_engine::table::Table::create(&ns, schema).expect("table");
+        let mut root = RootValue::empty();
+        root.put_table("pg_temp.T", &table).expect("put");
+        let mut temp = TempObjects::default();
+        temp.update(root.clone(), Some(&create), None);
+        assert_eq!(temp.on_commit_statements(), ["TRUNCATE pg_temp.\"T\""]);
+        assert!(!temp.is_empty());
+        root.remove_table("pg_temp.T");
+        temp.update(root, None, None);
+        assert!(temp.on_commit_statements().is_empty() && temp.is_empty());
+    }
 }
