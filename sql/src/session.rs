@@ -11,6 +11,10 @@
 //! nothing, if the merge has conflicts or both wrote one row (PostgreSQL's REPEATABLE READ).
 //! An error inside a block puts it in the failed state: every statement then fails with 25P02
 //! until `ROLLBACK` (a `COMMIT` of a failed block reports `ROLLBACK`).
+//!
+//! The session's temporary tables ([`crate::temp`]) ride along: laid over the root each
+//! statement reads, split off before that root is compared, merged or published, and saved
+//! and restored with BEGIN, savepoints and ROLLBACK.
 
 use std::sync::Arc;
 
