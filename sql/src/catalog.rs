@@ -89,10 +89,26 @@ pub fn resolve_table(name: &ObjectName) -> Result<TableRef> {
 pub fn table_name(name: &ObjectName) -> Result<String> {
     match name.0.as_slice() {
         [table] => Ok(resolve_unqualified(&ident_name(table), relation_exists)),
-        [schema, table] | [_, schema, table] => {
-            Ok(qualified(&ident_name(schema), &ident_name(table)))
-        }
+        [schema, table] | [_, schema, table] => Ok(qualified(
+            crate::temp::key_schema(&ident_name(schema)),
+            &ident_name(table),
+        )),
         _ => Err(Error::Unsupported(format!("qualified name {name}"))),
+    }
+}
+
+/// The key a CREATE TEMPORARY of `name` makes: `pg_temp.t`. A name qualified by another
+/// schema is 42P16 (3F000 if that schema does not exist), as in PostgreSQL.
+pub fn create_temp_name(name: &ObjectName) -> Result<String> {
+    let key = create_name(name)?;
+    let (schema, table) = vdb_engine::table::split_qualified(&key);
+    match name.0.as_slice() {
+        [_] => Ok(qualified(crate::temp::TEMP_SCHEMA, table)),
+        _ if crate::temp::is_temp_key(&key) => Ok(key),
+        _ => Err(Error::invalid(
+            "42P16",
+            format!("cannot create temporary relation in non-temporary schema \"{schema}\""),
+        )),
     }
 }
 
@@ -128,7 +144,10 @@ pub fn enum_type_name(name: &ObjectName) -> Option<String> {
 pub fn type_name(name: &ObjectName) -> Result<String> {
     match name.0.as_slice() {
         [ty] => Ok(resolve_unqualified(&ident_name(ty), type_exists)),
-        [schema, ty] | [_, schema, ty] => Ok(qualified(&ident_name(schema), &ident_name(ty))),
+        [schema, ty] | [_, schema, ty] => Ok(qualified(
+            crate::temp::key_schema(&ident_name(schema)),
+            &ident_name(ty),
+        )),
         _ => Err(Error::Unsupported(format!("qualified name {name}"))),
     }
 }
@@ -151,6 +170,10 @@ pub fn index_name(name: &ObjectName) -> Result<String> {
 fn qualify(schema: &str, table: &str) -> Result<String> {
     if schema == PUBLIC_SCHEMA {
         return Ok(table.to_string());
+    }
+    // The temporary schema exists whenever it is named.
+    if crate::temp::is_temp_schema(schema) {
+        return Ok(qualified(crate::temp::TEMP_SCHEMA, table));
     }
     match crate::planner::context::snapshot() {
         Some(snapshot) if !snapshot.root.has_schema(schema) => Err(Error::invalid(
@@ -175,10 +198,11 @@ fn resolve_unqualified(name: &str, exists: fn(&RootValue, &NodeStore, &str) -> b
         .unwrap_or_else(|| name.to_string())
 }
 
-/// The first existing schema of the search path, if any.
+/// The first existing schema of the search path as set (not the temporary schema searched
+/// first without being named), if any.
 fn creation_schema() -> Option<String> {
     match crate::planner::context::snapshot() {
-        Some(snapshot) => snapshot.search_path().into_iter().next(),
+        Some(snapshot) => snapshot.explicit_search_path().into_iter().next(),
         None => Some(PUBLIC_SCHEMA.to_string()),
     }
 }
@@ -223,5 +247,6 @@ pub fn search_path_names(value: &str) -> Vec<String> {
                 .and_then(|s| s.strip_suffix('"'))
                 .map_or_else(|| s.to_lowercase(), |q| q.replace("\"\"", "\""))
         })
+        .map(|s| crate::temp::key_schema(&s).to_string())
         .collect()
 }

@@ -7,7 +7,9 @@
 //!    position PostgreSQL would report). Transaction statements (BEGIN, COMMIT, ROLLBACK) are
 //!    handled by the session itself.
 //! 2. The session picks the root the statement runs against: the branch's working root
-//!    (`Repository::working_root`) in autocommit, or the open transaction's own root.
+//!    (`Repository::working_root`) in autocommit, or the open transaction's own root, with the
+//!    session's temporary tables laid over it; they are split off again before the root is
+//!    compared or written back, so no version ever holds them ([`temp`]).
 //! 3. [`planner::plan_statement`] resolves names through a [`catalog::Catalog`] over that root
 //!    (42P01 for a missing table) and binds expressions against a [`planner::Scope`]: `name` and
 //!    `id` become column positions (42703 / 42702), `1` becomes an `integer` literal, and the
@@ -51,6 +53,7 @@ pub mod planner;
 pub mod session;
 pub mod settings;
 pub mod system;
+pub mod temp;
 pub mod types;
 pub mod vc;
 

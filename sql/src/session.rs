@@ -11,6 +11,10 @@
 //! nothing, if the merge has conflicts or both wrote one row (PostgreSQL's REPEATABLE READ).
 //! An error inside a block puts it in the failed state: every statement then fails with 25P02
 //! until `ROLLBACK` (a `COMMIT` of a failed block reports `ROLLBACK`).
+//!
+//! The session's temporary tables ([`crate::temp`]) ride along: laid over the root each
+//! statement reads, split off before that root is compared, merged or published, and saved
+//! and restored with BEGIN, savepoints and ROLLBACK.
 
 use std::sync::Arc;
 
@@ -34,6 +38,7 @@ use crate::params::{self, Param};
 use crate::planner::{context, ident_name, optimize, plan_statement, Planned};
 use crate::settings::Settings;
 use crate::system::Snapshot;
+use crate::temp::{self, TempObjects, TempState};
 use crate::vc::{self, procedures, VcContext};
 
 /// How many times an autocommit statement that lost a row to a concurrent writer runs again
@@ -99,9 +104,11 @@ struct Transaction {
     session_settings: Settings,
     /// Open savepoints, oldest first.
     savepoints: Vec<Savepoint>,
+    /// The session's temporary objects at BEGIN (restored by ROLLBACK).
+    begin_temp: TempState,
     /// Keeps garbage collection from removing the chunks the block writes before it
     /// publishes them.
-    _gc_hold: Option<vdb_engine::store::WriteHold>,
+    gc_hold: Option<vdb_engine::store::WriteHold>,
 }
 
 /// The state of a transaction block when a savepoint was set.
@@ -111,6 +118,7 @@ struct Savepoint {
     root: RootValue,
     settings: Settings,
     session_settings: Settings,
+    temp: TempState,
 }
 
 /// A SQL session on one branch.
@@ -129,6 +137,9 @@ pub struct Session {
     cancel: CancelHandle,
     /// setseed's random sequence and the transaction id, lent to each statement.
     volatile: crate::expr::VolatileState,
+    /// Temporary tables: laid over the root each statement reads, never written to the
+    /// branch (see [`crate::temp`]).
+    temp: TempObjects,
 }
 
 impl Session {
@@ -143,6 +154,7 @@ impl Session {
             cursors: Cursors::default(),
             cancel: CancelHandle::default(),
             volatile: crate::expr::VolatileState::default(),
+            temp: TempObjects::default(),
         }
     }
 
@@ -262,8 +274,7 @@ impl Session {
                 Ok(result) => results.push(result),
                 Err(e) => {
                     if implicit {
-                        self.txn = None;
-                        self.cursors.end_block(false);
+                        self.abort_block();
                     }
                     return (results, Some(e));
                 }
@@ -379,10 +390,11 @@ impl Session {
         }
         let mut typed = statement.clone();
         params::declare(&mut typed, declared)?;
-        let root = match &self.txn {
+        let mut root = match &self.txn {
             Some(txn) => txn.root.clone(),
             None => self.read_working()?.1,
         };
+        self.temp.overlay(&mut root);
         let ns = self.repo.node_store();
         let snapshot = Snapshot::new(root.clone(), ns.clone(), self.settings.clone())
             .with_vc(self.vc_context());
@@ -432,10 +444,7 @@ impl Session {
                 chain: false,
                 savepoint: None,
             } => {
-                if let Some(txn) = self.txn.take() {
-                    self.settings = txn.begin_settings;
-                    self.cursors.end_block(false);
-                }
+                self.abort_block();
                 return command("ROLLBACK");
             }
             Statement::Rollback {
@@ -468,17 +477,19 @@ impl Session {
             Some(txn) if txn.failed => Err(Error::TransactionAborted),
             Some(txn) => {
                 let mut root = txn.root.clone();
-                let result = run(&vc, statement, &mut root, &snapshot_settings)?;
+                let (result, temp) =
+                    run_with_temp(&self.temp, &vc, statement, &mut root, &snapshot_settings)?;
                 if root != txn.root {
                     if let Some(rev) = &vc.pinned {
                         return Err(vc::read_only(&statement_kind(statement), rev));
                     }
                 }
                 txn.root = root;
+                self.temp.update(temp, Some(statement), None);
                 Ok(result)
             }
             None => {
-                let _gc_hold = self.repo.gc_hold();
+                let mut gc_hold = self.repo.gc_hold();
                 // A statement that lost a race for a row to a concurrent writer runs again on
                 // the new working root, as PostgreSQL's READ COMMITTED re-evaluates a row it
                 // waited for: concurrent `UPDATE .. SET n = n + 1` all land, none fails.
@@ -486,20 +497,24 @@ impl Session {
                 loop {
                     let (addr, original) = self.read_working()?;
                     let mut root = original.clone();
-                    let result = run(&vc, statement, &mut root, &snapshot_settings)?;
-                    if root == original {
-                        return Ok(result);
-                    }
-                    if let Some(rev) = &vc.pinned {
-                        return Err(vc::read_only(&statement_kind(statement), rev));
-                    }
-                    match self.publish(addr, &original, &root) {
-                        Err(Error::Serialization) if retries < AUTOCOMMIT_RETRIES => {
-                            retries += 1;
-                            interrupt::check()?;
+                    let (result, temp) =
+                        run_with_temp(&self.temp, &vc, statement, &mut root, &snapshot_settings)?;
+                    if root != original {
+                        if let Some(rev) = &vc.pinned {
+                            return Err(vc::read_only(&statement_kind(statement), rev));
                         }
-                        published => return published.map(|()| result),
+                        match self.publish(addr, &original, &root) {
+                            Err(Error::Serialization) if retries < AUTOCOMMIT_RETRIES => {
+                                retries += 1;
+                                interrupt::check()?;
+                                continue;
+                            }
+                            published => published?,
+                        }
                     }
+                    self.temp.update(temp, Some(statement), gc_hold.take());
+                    self.temp_commit()?;
+                    return Ok(result);
                 }
             }
         }
@@ -529,16 +544,22 @@ impl Session {
                     columns,
                 },
             ) => {
-                let table = table_name(name)?;
                 let columns: Vec<String> = columns.iter().map(ident_name).collect();
-                let root = match &self.txn {
+                let mut root = match &self.txn {
                     Some(txn) => txn.root.clone(),
                     None => self.read_working()?.1,
                 };
-                let schema = Catalog::new(&root, self.repo.node_store())
-                    .must_get_table(&table)?
-                    .schema()
-                    .clone();
+                self.temp.overlay(&mut root);
+                let ns = self.repo.node_store();
+                let snapshot = Snapshot::new(root.clone(), ns.clone(), self.settings.clone());
+                let (table, schema) = context::with_snapshot(snapshot, || {
+                    let table = table_name(name)?;
+                    let schema = Catalog::new(&root, ns)
+                        .must_get_table(&table)?
+                        .schema()
+                        .clone();
+                    Ok::<_, Error>((table, schema))
+                })?;
                 for c in &columns {
                     if schema.get_column(c).is_none() {
                         return Err(Error::UndefinedColumn(format!(
@@ -578,7 +599,7 @@ impl Session {
                                 .collect();
                             names.join(", ")
                         };
-                        format!("SELECT {list} FROM {}", quote_ident(&table_name(name)?))
+                        format!("SELECT {list} FROM {name}")
                     }
                     CopySource::Query(query) => query.to_string(),
                 };
@@ -649,7 +670,7 @@ impl Session {
         // An INSERT of the rows as string literals (each field takes its column's input
         // function, as in COPY), built as a syntax tree: printing and re-parsing a million
         // literals cost more than inserting them.
-        let mut sql = format!("INSERT INTO {}", quote_ident(&copy.table));
+        let mut sql = format!("INSERT INTO {}", key_ident(&copy.table));
         if !copy.columns.is_empty() {
             let names: Vec<String> = copy.columns.iter().map(|c| quote_ident(c)).collect();
             sql.push_str(&format!(" ({})", names.join(", ")));
@@ -696,8 +717,38 @@ impl Session {
             begin_settings: self.settings.clone(),
             session_settings: self.settings.clone(),
             savepoints: Vec::new(),
-            _gc_hold: gc_hold,
+            begin_temp: self.temp.state(),
+            gc_hold,
         });
+        Ok(())
+    }
+
+    /// Ends an open transaction block without committing it: its settings, cursors and
+    /// temporary objects go back to what they were at BEGIN.
+    fn abort_block(&mut self) {
+        if let Some(txn) = self.txn.take() {
+            self.settings = txn.begin_settings;
+            self.cursors.end_block(false);
+            self.temp.restore(txn.begin_temp);
+        }
+    }
+
+    /// What a commit does to the temporary tables: empties the ON COMMIT DELETE ROWS ones
+    /// and drops the ON COMMIT DROP ones.
+    fn temp_commit(&mut self) -> Result<()> {
+        let statements = self.temp.on_commit_statements();
+        if statements.is_empty() {
+            return Ok(());
+        }
+        let vc = self.vc_context();
+        let mut root = self.temp.root();
+        for sql in statements {
+            for statement in parse(&sql)? {
+                run(&vc, &statement, &mut root, &self.settings)?;
+            }
+        }
+        let temp = temp::split(&mut root);
+        self.temp.update(temp, None, None);
         Ok(())
     }
 
@@ -714,13 +765,19 @@ impl Session {
         };
         self.cursors.end_block(!txn.failed);
         if txn.failed {
+            self.temp.restore(txn.begin_temp);
             return Ok(StatementResult::Command {
                 tag: "ROLLBACK".into(),
             });
         }
         if txn.root != txn.base {
-            self.publish(txn.base_addr, &txn.base, &txn.root)?;
+            if let Err(e) = self.publish(txn.base_addr, &txn.base, &txn.root) {
+                self.temp.restore(txn.begin_temp);
+                return Err(e);
+            }
         }
+        self.temp.keep_hold(txn.gc_hold);
+        self.temp_commit()?;
         Ok(StatementResult::Command {
             tag: "COMMIT".into(),
         })
@@ -858,8 +915,21 @@ impl Session {
             Statement::Discard {
                 object_type: sqlparser::ast::DiscardObject::ALL,
             } => {
+                if self.txn.is_some() {
+                    return Err(Error::invalid(
+                        "25001",
+                        "DISCARD ALL cannot run inside a transaction block",
+                    ));
+                }
                 self.set("all", None, false)?;
+                self.temp.restore(TempState::default());
                 command("DISCARD ALL")
+            }
+            Statement::Discard {
+                object_type: sqlparser::ast::DiscardObject::TEMP,
+            } => {
+                self.temp.restore(TempState::default());
+                command("DISCARD TEMP")
             }
             Statement::Savepoint { name } => {
                 let name = ident_name(name);
@@ -871,6 +941,7 @@ impl Session {
                     root: txn.root.clone(),
                     settings: self.settings.clone(),
                     session_settings: txn.session_settings.clone(),
+                    temp: self.temp.state(),
                 });
                 command("SAVEPOINT")
             }
@@ -900,6 +971,7 @@ impl Session {
         txn.session_settings = savepoint.session_settings.clone();
         txn.failed = false;
         self.settings = savepoint.settings.clone();
+        self.temp.restore(savepoint.temp.clone());
         Ok(StatementResult::Command {
             tag: "ROLLBACK".into(),
         })
@@ -1382,6 +1454,29 @@ fn maintenance_command(sql: &str) -> Option<(&'static str, Vec<String>)> {
         tables.push(name);
     }
     Some((command, tables))
+}
+
+/// [`run`] with the session's temporary objects laid over `root`; returns the result and the
+/// temporary objects as the statement left them, split off `root` again (see [`crate::temp`]).
+fn run_with_temp(
+    temp: &TempObjects,
+    vc: &VcContext,
+    statement: &Statement,
+    root: &mut RootValue,
+    settings: &Settings,
+) -> Result<(StatementResult, RootValue)> {
+    temp.overlay(root);
+    let result = run(vc, statement, root, settings);
+    let temp = temp::split(root);
+    result.map(|result| (result, temp))
+}
+
+/// An object key (`t`, `s.t`) as a SQL name, each part quoted where needed.
+fn key_ident(key: &str) -> String {
+    match key.split_once('.') {
+        Some((schema, name)) => format!("{}.{}", quote_ident(schema), quote_ident(name)),
+        None => quote_ident(key),
+    }
 }
 
 /// Plans, optimizes and executes one statement against `root`, with `settings` as the session's

@@ -352,6 +352,56 @@ impl RootValue {
     pub fn remove_table(&mut self, name: &str) -> bool {
         self.tables.remove(name).is_some()
     }
+
+    /// Whether the root holds no object and no user schema.
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty()
+            && self.sequences.is_empty()
+            && self.views.is_empty()
+            && self.schemas.is_empty()
+            && self.types.is_empty()
+    }
+
+    /// Moves every object of `schema` (tables, sequences, views, enum types, and the schema
+    /// itself) out of this root into a root holding only them. What a session keeps apart from
+    /// the versioned state (its temporary objects) is split off this way after each statement.
+    pub fn take_schema(&mut self, schema: &str) -> RootValue {
+        fn take<V>(map: &mut BTreeMap<String, V>, schema: &str) -> BTreeMap<String, V> {
+            let keys: Vec<String> = map
+                .keys()
+                .filter(|k| k.contains('.') && split_qualified(k).0 == schema)
+                .cloned()
+                .collect();
+            keys.into_iter()
+                .filter_map(|k| map.remove(&k).map(|v| (k, v)))
+                .collect()
+        }
+        let mut taken = RootValue {
+            tables: take(&mut self.tables, schema),
+            sequences: take(&mut self.sequences, schema),
+            views: take(&mut self.views, schema),
+            schemas: BTreeSet::new(),
+            types: take(&mut self.types, schema),
+        };
+        if self.schemas.remove(schema) || !taken.is_empty() {
+            taken.schemas.insert(schema.to_string());
+        }
+        taken
+    }
+
+    /// Adds every object and schema of `other` to this root, replacing objects of the same
+    /// name: the inverse of [`RootValue::take_schema`].
+    pub fn overlay(&mut self, other: &RootValue) {
+        self.tables
+            .extend(other.tables.iter().map(|(k, v)| (k.clone(), *v)));
+        self.sequences
+            .extend(other.sequences.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.views
+            .extend(other.views.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.schemas.extend(other.schemas.iter().cloned());
+        self.types
+            .extend(other.types.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
 }
 
 #[cfg(test)]
@@ -456,5 +506,37 @@ mod tests {
         assert_eq!(loaded, root);
         assert_eq!(root.remove_view("v"), Some(view));
         assert_eq!(root.save(&ns).unwrap(), empty_addr);
+    }
+
+    /// A schema split off and laid back gives the same root; objects of other schemas and of
+    /// `public` stay where they were.
+    #[test]
+    fn take_schema_and_overlay_are_inverses() {
+        let mut root = RootValue::empty();
+        root.put_schema("sales");
+        root.put_schema("pg_temp");
+        let seq = Sequence::new("integer", 1, 1, 1, i64::from(i32::MAX));
+        root.put_sequence("pg_temp.t_id_seq", seq.clone());
+        root.put_sequence("t_id_seq", seq.clone());
+        root.put_sequence("sales.s", seq);
+        root.put_view(
+            "pg_temp.v",
+            View {
+                query: "SELECT 1 AS a".into(),
+                columns: vec![("a".into(), crate::value::Type::Int4)],
+            },
+        );
+        let before = root.clone();
+        let taken = root.take_schema("pg_temp");
+        assert!(!root.has_schema("pg_temp") && root.has_schema("sales"));
+        assert!(root.get_sequence("t_id_seq").is_some() && root.get_view("pg_temp.v").is_none());
+        assert_eq!(
+            taken.sequence_names().collect::<Vec<_>>(),
+            ["pg_temp.t_id_seq"]
+        );
+        assert!(taken.has_schema("pg_temp") && !taken.is_empty());
+        root.overlay(&taken);
+        assert_eq!(root, before);
+        assert!(RootValue::empty().take_schema("pg_temp").is_empty());
     }
 }

@@ -160,6 +160,10 @@ fn create_table(
         ));
     }
     let schema_name = vdb_engine::table::split_qualified(name).0;
+    // The session's temporary schema comes into being with its first table.
+    if schema_name == crate::temp::TEMP_SCHEMA {
+        root.put_schema(schema_name);
+    }
     if !root.has_schema(schema_name) {
         return Err(Error::invalid(
             "3F000",

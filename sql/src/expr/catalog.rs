@@ -314,16 +314,27 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
         F::SetConfig => arg(1),
         F::CurrentDatabase => text(snapshot.database()),
         F::CurrentSchema => snapshot
-            .search_path()
+            .explicit_search_path()
             .into_iter()
             .next()
-            .map_or(Value::Null, text),
+            .map_or(Value::Null, |s| text(crate::temp::display_schema(&s))),
         F::CurrentSchemas => {
+            // With implicit schemas, as PostgreSQL lists them: the temporary schema (when
+            // the path does not name it) before pg_catalog.
+            let explicit = snapshot.explicit_search_path();
             let mut list = Vec::new();
             if arg(0) == Value::Bool(true) {
+                let path = snapshot.search_path();
+                if path.len() > explicit.len() {
+                    list.push(text(crate::temp::TEMP_SCHEMA_DISPLAY));
+                }
                 list.push(text("pg_catalog"));
             }
-            list.extend(snapshot.search_path().into_iter().map(text));
+            list.extend(
+                explicit
+                    .iter()
+                    .map(|s| text(crate::temp::display_schema(s))),
+            );
             Value::array(list)
         }
         F::CurrentUser => text(snapshot.user()),

@@ -197,6 +197,25 @@ pub fn foreign_key(
     } else {
         catalog.must_get_table(&ref_name)?.schema().clone()
     };
+    // A permanent table is part of the branch's versions; a temporary one is not.
+    match (
+        crate::temp::is_temp_key(table),
+        crate::temp::is_temp_key(&ref_name),
+    ) {
+        (false, true) => {
+            return Err(Error::invalid(
+                "42P16",
+                "constraints on permanent tables may reference only permanent tables",
+            ))
+        }
+        (true, false) => {
+            return Err(Error::invalid(
+                "42P16",
+                "constraints on temporary tables may reference only temporary tables",
+            ))
+        }
+        _ => {}
+    }
     let ids = column_ids(schema, columns)?;
     let ref_columns: Vec<String> = if ref_columns.is_empty() {
         ref_schema

@@ -56,16 +56,20 @@ pub fn implicit_sequence(
     Ok(sequence)
 }
 
-/// CREATE SEQUENCE.
+/// CREATE [TEMPORARY] SEQUENCE.
 pub fn plan_create_sequence(
     catalog: &Catalog<'_>,
-    if_not_exists: bool,
+    (temporary, if_not_exists): (bool, bool),
     name: &ast::ObjectName,
     data_type: Option<&ast::DataType>,
     options: &[ast::SequenceOptions],
     owned_by: Option<&ast::ObjectName>,
 ) -> Result<Planned> {
-    let name = crate::catalog::create_name(name)?;
+    let name = if temporary {
+        crate::catalog::create_temp_name(name)?
+    } else {
+        crate::catalog::create_name(name)?
+    };
     let label = match data_type {
         None => "bigint",
         Some(dt) => type_label(&sql_type(dt)?)?,
@@ -275,12 +279,20 @@ fn sequence_name(arg: &ast::Expr) -> Result<String> {
         _ => return Err(Error::Unsupported(format!("sequence argument {arg}"))),
     };
     let text = text.strip_prefix("public.").unwrap_or(text);
-    Ok(
-        match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-            Some(quoted) => quoted.to_string(),
-            None => text.to_lowercase(),
-        },
-    )
+    let name = match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        Some(quoted) => quoted.to_string(),
+        None => text.to_lowercase(),
+    };
+    match name.split_once('.') {
+        // A bare name is looked up along the search path (a temporary sequence first).
+        None => {
+            crate::catalog::table_name(&ast::ObjectName(vec![ast::Ident::with_quote('"', name)]))
+        }
+        Some((schema, bare)) => Ok(vdb_engine::table::qualified(
+            crate::temp::key_schema(schema),
+            bare,
+        )),
+    }
 }
 
 /// `CREATE SEQUENCE` with its options in the one order sqlparser reads them (`AS`, INCREMENT,

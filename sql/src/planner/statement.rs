@@ -27,6 +27,9 @@ use crate::types::{assignment_cast, sql_type, type_name};
 pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Result<Planned> {
     match statement {
         ast::Statement::Query(query) => {
+            if let Some(create) = select_into(query)? {
+                return create_table(catalog, &create);
+            }
             let (plan, columns) = plan_query(catalog, query)?;
             Ok(Planned {
                 plan,
@@ -105,13 +108,20 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             name,
             columns,
             query,
-            temporary: false,
+            temporary,
             if_not_exists: false,
             to: None,
             ..
-        } => crate::planner::view::plan_create_view(catalog, *or_replace, name, columns, query),
+        } => crate::planner::view::plan_create_view(
+            catalog,
+            *or_replace,
+            name,
+            columns,
+            query,
+            *temporary,
+        ),
         ast::Statement::CreateSequence {
-            temporary: false,
+            temporary,
             if_not_exists,
             name,
             data_type,
@@ -119,7 +129,7 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             owned_by,
         } => sequence::plan_create_sequence(
             catalog,
-            *if_not_exists,
+            (*temporary, *if_not_exists),
             name,
             data_type.as_ref(),
             sequence_options,
@@ -405,13 +415,40 @@ fn statement_name(statement: &ast::Statement) -> String {
     words.join(" ")
 }
 
+/// `SELECT ... INTO [TEMP] [TABLE] t FROM ...` as the `CREATE [TEMP] TABLE t AS SELECT ...` it
+/// means; `None` for a query without INTO.
+fn select_into(query: &ast::Query) -> Result<Option<ast::CreateTable>> {
+    let ast::SetExpr::Select(select) = query.body.as_ref() else {
+        return Ok(None);
+    };
+    let Some(into) = &select.into else {
+        return Ok(None);
+    };
+    let text = format!(
+        "CREATE {}TABLE {} AS SELECT 1",
+        if into.temporary { "TEMPORARY " } else { "" },
+        into.name
+    );
+    let statements = Parser::parse_sql(&PostgreSqlDialect {}, &text)
+        .map_err(|e| Error::Unsupported(format!("SELECT INTO {}: {e}", into.name)))?;
+    let Some(ast::Statement::CreateTable(mut create)) = statements.into_iter().next() else {
+        return Ok(None);
+    };
+    let mut query = query.clone();
+    if let ast::SetExpr::Select(select) = query.body.as_mut() {
+        select.into = None;
+    }
+    create.query = Some(Box::new(query));
+    Ok(Some(create))
+}
+
 /// CREATE TABLE t AS query: a keyless table with the query's columns, filled with its rows.
 fn create_table_as(
     catalog: &Catalog<'_>,
     create: &ast::CreateTable,
     query: &ast::Query,
 ) -> Result<Planned> {
-    let name = crate::catalog::create_name(&create.name)?;
+    let name = created_table_name(create)?;
     if !create.columns.is_empty() || !create.constraints.is_empty() {
         return Err(Error::Unsupported(
             "CREATE TABLE AS with a column list".into(),
@@ -442,15 +479,31 @@ fn create_table_as(
     })
 }
 
+/// The key of the table a CREATE TABLE makes: in `pg_temp` for a temporary table (see
+/// `crate::temp`); ON COMMIT is for temporary tables only (42P16).
+fn created_table_name(create: &ast::CreateTable) -> Result<String> {
+    let name = if create.temporary {
+        crate::catalog::create_temp_name(&create.name)?
+    } else {
+        crate::catalog::create_name(&create.name)?
+    };
+    if create.on_commit.is_some() && !crate::temp::is_temp_key(&name) {
+        return Err(Error::invalid(
+            "42P16",
+            "ON COMMIT can only be used on temporary tables",
+        ));
+    }
+    Ok(name)
+}
+
 fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Planned> {
     if let Some(query) = &create.query {
-        if !create.or_replace && !create.temporary && !create.external {
+        if !create.or_replace && !create.external {
             return create_table_as(catalog, create, query);
         }
     }
-    let name = crate::catalog::create_name(&create.name)?;
+    let name = created_table_name(create)?;
     if create.or_replace
-        || create.temporary
         || create.external
         || create.query.is_some()
         || create.like.is_some()

@@ -29,8 +29,15 @@ pub fn plan_create_view(
     name: &ast::ObjectName,
     columns: &[ast::ViewColumnDef],
     query: &ast::Query,
+    temporary: bool,
 ) -> Result<Planned> {
-    let name = crate::catalog::create_name(name)?;
+    // As in PostgreSQL, a view over a temporary table is temporary itself: a permanent view
+    // would be part of the branch's versions, where the table is not.
+    let name = if temporary || uses_temporary(query) {
+        crate::catalog::create_temp_name(name)?
+    } else {
+        crate::catalog::create_name(name)?
+    };
     let (_, mut output) = context::isolated(|| plan_query(catalog, query))?;
     if columns.len() > output.len() {
         return Err(Error::invalid(
@@ -186,6 +193,21 @@ pub fn plan_view_ref(
     Ok((plan, Scope { columns }))
 }
 
+/// Whether a query names a temporary relation.
+fn uses_temporary(query: &ast::Query) -> bool {
+    struct Temporary;
+    impl Visitor for Temporary {
+        type Break = ();
+        fn pre_visit_relation(&mut self, relation: &ast::ObjectName) -> ControlFlow<()> {
+            match table_name(relation) {
+                Ok(key) if crate::temp::is_temp_key(&key) => ControlFlow::Break(()),
+                _ => ControlFlow::Continue(()),
+            }
+        }
+    }
+    query.visit(&mut Temporary).is_break()
+}
+
 /// The relations a view's query names (single names, or `public.` ones): what it depends on.
 pub fn dependencies(query: &ast::Query) -> BTreeSet<String> {
     struct Names(BTreeSet<String>);
@@ -195,9 +217,18 @@ pub fn dependencies(query: &ast::Query) -> BTreeSet<String> {
             match relation.0.as_slice() {
                 [single] => {
                     self.0.insert(ident_name(single));
+                    // A bare name the search path finds in the temporary schema names that.
+                    if let Ok(key) = table_name(relation) {
+                        if crate::temp::is_temp_key(&key) {
+                            self.0.insert(key);
+                        }
+                    }
                 }
                 [schema, name] => {
-                    let key = vdb_engine::table::qualified(&ident_name(schema), &ident_name(name));
+                    let key = vdb_engine::table::qualified(
+                        crate::temp::key_schema(&ident_name(schema)),
+                        &ident_name(name),
+                    );
                     self.0.insert(key);
                 }
                 _ => {}

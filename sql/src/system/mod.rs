@@ -95,9 +95,21 @@ impl Snapshot {
         self.settings.database()
     }
 
-    /// The existing user schemas of the session's `search_path`, in order (`$user` stands for
-    /// the session user's schema): where unqualified names are looked up and created.
+    /// The schemas unqualified names are looked up in, in order: the session's temporary
+    /// schema, while it has temporary objects, unless `search_path` names it elsewhere; then
+    /// [`Snapshot::explicit_search_path`].
     pub fn search_path(&self) -> Vec<String> {
+        let mut path = self.explicit_search_path();
+        let temp = crate::temp::TEMP_SCHEMA;
+        if self.root.has_schema(temp) && !path.iter().any(|s| s == temp) {
+            path.insert(0, temp.to_string());
+        }
+        path
+    }
+
+    /// The existing user schemas of the session's `search_path`, in order (`$user` stands for
+    /// the session user's schema): where unqualified names are created.
+    pub fn explicit_search_path(&self) -> Vec<String> {
         let value = self.settings.get("search_path").unwrap_or_default();
         let user = self.user();
         let mut path: Vec<String> = Vec::new();

@@ -222,13 +222,20 @@ impl Objects {
         Ok(objects)
     }
 
-    /// The schema name of a relation's namespace.
+    /// The schema name of a relation's namespace, as the catalogs show it (`pg_temp_3` for
+    /// a temporary relation).
     pub fn schema_name(relation: &Relation) -> &str {
-        &relation.nspname
+        crate::temp::display_schema(&relation.nspname)
+    }
+
+    /// Whether a relation is temporary (`relpersistence` 't').
+    pub fn is_temporary(relation: &Relation) -> bool {
+        relation.nspname == crate::temp::TEMP_SCHEMA
     }
 
     /// The OID of schema `name` (0 if it does not exist).
     pub fn namespace_oid(&self, name: &str) -> u32 {
+        let name = crate::temp::key_schema(name);
         match name {
             PUBLIC_SCHEMA => PUBLIC_OID,
             "pg_catalog" => PG_CATALOG_OID,
@@ -298,6 +305,7 @@ impl Objects {
 
     /// The OID of the relation (table, view, index or sequence) `name` in schema `nspname`.
     pub fn relation_oid_in(&self, nspname: &str, name: &str) -> Option<u32> {
+        let nspname = crate::temp::key_schema(nspname);
         for r in self.relations.iter().filter(|r| r.nspname == nspname) {
             if r.name == name {
                 return Some(r.oid);

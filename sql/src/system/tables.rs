@@ -122,7 +122,12 @@ fn pg_namespace(objects: &Objects) -> Vec<Row> {
         (VDB_NAMESPACE_OID, "vdb"),
     ]
     .into_iter()
-    .chain(objects.namespaces.iter().map(|(o, n)| (*o, n.as_str())))
+    .chain(
+        objects
+            .namespaces
+            .iter()
+            .map(|(o, n)| (*o, crate::temp::display_schema(n))),
+    )
     .map(|(o, n)| {
         // PostgreSQL 15's public schema belongs to pg_database_owner.
         let owner = if o == PUBLIC_OID {
@@ -160,15 +165,18 @@ fn class_row(o: u32, name: &str, kind: &str, natts: usize) -> Row {
 fn pg_class(objects: &Objects) -> Vec<Row> {
     let mut rows = Vec::new();
     for r in &objects.relations {
+        let persistence = text(if Objects::is_temporary(r) { "t" } else { "p" });
         if r.view.is_some() {
             let mut t = class_row(r.oid, &r.name, "v", r.schema.columns.len());
             t.insert("relnamespace", oid(r.namespace));
             t.insert("relam", oid(0));
+            t.insert("relpersistence", persistence);
             rows.push(t);
             continue;
         }
         let mut t = class_row(r.oid, &r.name, "r", r.schema.columns.len());
         t.insert("relnamespace", oid(r.namespace));
+        t.insert("relpersistence", persistence.clone());
         t.insert("relam", oid(HEAP_AM_OID));
         t.insert("relhasindex", Value::Bool(!r.indexes.is_empty()));
         let checks = r.constraints.iter().filter(|c| c.kind == 'c').count();
@@ -177,6 +185,7 @@ fn pg_class(objects: &Objects) -> Vec<Row> {
         for i in &r.indexes {
             let mut t = class_row(i.oid, &i.name, "i", i.attnums.len());
             t.insert("relnamespace", oid(r.namespace));
+            t.insert("relpersistence", persistence.clone());
             t.insert("relam", oid(BTREE_AM_OID));
             rows.push(t);
         }
@@ -184,6 +193,9 @@ fn pg_class(objects: &Objects) -> Vec<Row> {
     for s in &objects.sequences {
         let mut t = class_row(s.oid, &s.name, "S", 3);
         t.insert("relnamespace", oid(objects.namespace_oid(&s.nspname)));
+        if s.nspname == crate::temp::TEMP_SCHEMA {
+            t.insert("relpersistence", text("t"));
+        }
         rows.push(t);
     }
     rows
@@ -324,7 +336,7 @@ fn pg_attrdef(objects: &Objects) -> Vec<Row> {
                     ),
                     ("adrelid", oid(r.oid)),
                     ("adnum", Value::Int2(attnum(i))),
-                    ("adbin", text(default)),
+                    ("adbin", text(crate::temp::display_default(default))),
                 ]));
             }
         }
@@ -776,7 +788,12 @@ fn schemata(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
         "vdb",
     ]
     .into_iter()
-    .chain(objects.namespaces.iter().map(|(_, n)| n.as_str()))
+    .chain(
+        objects
+            .namespaces
+            .iter()
+            .map(|(_, n)| crate::temp::display_schema(n)),
+    )
     .map(|s| {
         row([
             ("catalog_name", text(snapshot.database())),
@@ -800,6 +817,8 @@ fn is_tables(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
                     "table_type",
                     text(if r.view.is_some() {
                         "VIEW"
+                    } else if Objects::is_temporary(r) {
+                        "LOCAL TEMPORARY"
                     } else {
                         "BASE TABLE"
                     }),
@@ -877,7 +896,10 @@ fn is_columns(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
                 cells.insert("udt_name", text(split_qualified(key).1));
             }
             if let Some(d) = &c.default {
-                cells.insert("column_default", text(column_default(d, &c.ty)));
+                cells.insert(
+                    "column_default",
+                    text(crate::temp::display_default(&column_default(d, &c.ty))),
+                );
             } else {
                 cells.insert("column_default", Value::Null);
             }
