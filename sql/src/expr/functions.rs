@@ -205,6 +205,13 @@ pub enum Builtin {
     RowJson,
     /// A comparison of jsonb values (numbers by value: `1.0 = 1`).
     JsonbCmp(BinaryOp),
+    /// jsonb as bytes in jsonb's btree order ([`crate::types::json::Json::sort_key`]): what
+    /// ORDER BY, DISTINCT and GROUP BY on jsonb work on.
+    JsonbSortKey,
+    /// `greatest` / `least` over jsonb: by jsonb's order, NULLs skipped.
+    JsonbExtreme {
+        greatest: bool,
+    },
     /// `json[b]_object(text[])` / `json[b]_object(keys text[], values text[])`.
     JsonObject {
         jsonb: bool,
@@ -326,6 +333,7 @@ impl Builtin {
                 | Builtin::ArrayRemove
                 | Builtin::ArrayReplace
                 | Builtin::RowJson
+                | Builtin::JsonbExtreme { .. }
                 | Builtin::RecordText
                 | Builtin::NumNulls { .. }
         )

@@ -158,6 +158,7 @@ impl Grouping {
                     ..c
                 },
             ));
+            crate::types::require_equality(&ty)?;
             grouping.group_by.push(bound.coerce(&ty, "GROUP BY")?);
             grouping.keys.push(key);
         }
@@ -490,8 +491,10 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
         .iter()
         .map(|k| {
             let descending = k.asc == Some(false);
+            let key = bind(&k.expr, input)?;
+            let ty = key.resolved_type();
             Ok(SortKey {
-                expr: bind(&k.expr, input)?.expr,
+                expr: crate::types::sort_key(key.expr, &ty)?,
                 descending,
                 nulls_first: k.nulls_first.unwrap_or(descending),
             })
@@ -539,6 +542,9 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
     }
     let bound = bind(arg, input)?;
     let arg_type = bound.resolved_type();
+    if distinct {
+        crate::types::require_equality(&arg_type)?;
+    }
     let no_function = || {
         Error::undefined_function(format!(
             "function {name}({}) does not exist",
@@ -578,6 +584,8 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
                 _ => return Err(no_function()),
             },
         ),
+        // PostgreSQL has no min/max over json or jsonb.
+        "min" | "max" if matches!(arg_type, Type::Json | Type::Jsonb) => return Err(no_function()),
         "min" => (AggregateFunction::Min, arg_type.clone()),
         _ if Statistic::from_name(&name).is_some() => {
             let statistic = Statistic::from_name(&name).unwrap_or(Statistic::VarPop);
@@ -618,7 +626,7 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
                 | AggregateFunction::JsonbAgg
         ) {
         vec![SortKey {
-            expr: arg.clone(),
+            expr: crate::types::sort_key(arg.clone(), &arg_type)?,
             descending: false,
             nulls_first: false,
         }]

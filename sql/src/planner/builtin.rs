@@ -172,6 +172,11 @@ fn bind_operator(op: BinaryOp, l: &Typed, r: &Typed) -> Result<Option<Typed>> {
             r.coerce(&Type::Jsonb, "")?,
             Type::Jsonb,
         )),
+        // json has no comparison operators at all.
+        (Eq | NotEq | Lt | LtEq | Gt | GtEq, Some(Type::Json), Some(Type::Json) | None)
+        | (Eq | NotEq | Lt | LtEq | Gt | GtEq, None, Some(Type::Json)) => {
+            Err(no_operator(op, Some(&Type::Json), Some(&Type::Json)))
+        }
         (Eq | NotEq | Lt | LtEq | Gt | GtEq, Some(Type::Jsonb), Some(Type::Jsonb) | None)
         | (Eq | NotEq | Lt | LtEq | Gt | GtEq, None, Some(Type::Jsonb)) => Ok(call(
             Builtin::JsonbCmp(op),

@@ -366,10 +366,11 @@ impl Extracted {
             .iter()
             .map(|k| {
                 let t = bind(&k.expr)?;
-                order_types.push(t.resolved_type());
+                let ty = t.resolved_type();
+                order_types.push(ty.clone());
                 let descending = k.asc == Some(false);
                 Ok(SortKey {
-                    expr: t.expr,
+                    expr: crate::types::sort_key(t.expr, &ty)?,
                     descending,
                     nulls_first: k.nulls_first.unwrap_or(descending),
                 })

@@ -19,6 +19,8 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
     Some(match b {
         Builtin::RowJson => row_json(args),
         Builtin::JsonbCmp(op) => jsonb_cmp(op, t(0), t(1)),
+        Builtin::JsonbExtreme { greatest } => jsonb_extreme(args, greatest),
+        Builtin::JsonbSortKey => json::parse(t(0), "jsonb").map(|j| Value::Bytea(j.sort_key())),
         Builtin::JsonObject { jsonb } => json_object(args, jsonb),
         Builtin::JsonStripNulls => json::parse(t(0), "json").map(|j| {
             Value::Text(super::containers::compact(&super::jsonb_edit::strip_nulls(
@@ -100,6 +102,22 @@ fn jsonb_cmp(op: BinaryOp, a: &str, b: &str) -> Result<Value> {
         BinaryOp::Gt => o.is_gt(),
         _ => o.is_ge(),
     }))
+}
+
+/// `greatest` / `least` over jsonb arguments: the first of the largest (smallest) non-NULL.
+fn jsonb_extreme(args: &[Value], greatest: bool) -> Result<Value> {
+    let mut best: Option<(Vec<u8>, &Value)> = None;
+    for arg in args {
+        let Value::Text(t) = arg else { continue };
+        let key = json::parse(t, "jsonb")?.sort_key();
+        let better = best
+            .as_ref()
+            .is_none_or(|(b, _)| if greatest { key > *b } else { key < *b });
+        if better {
+            best = Some((key, arg));
+        }
+    }
+    Ok(best.map_or(Value::Null, |(_, v)| v.clone()))
 }
 
 fn texts_of(v: Option<&Value>) -> Result<Vec<Option<String>>> {
