@@ -208,6 +208,9 @@ pub enum SetFunction {
     JsonObjectKeysRaw,
     /// `string_to_table(s, delimiter [, null_string])`.
     StringToTable,
+    /// The elements of a json recordset function's array (`json[b]_to_recordset`...), each
+    /// an object's json text.
+    JsonRecordset(RecordFunction),
 }
 
 impl SetFunction {
@@ -256,6 +259,7 @@ impl SetFunction {
             | SetFunction::JsonPathQuery
             | SetFunction::JsonArrayElementsRaw
             | SetFunction::JsonObjectKeysRaw
+            | SetFunction::JsonRecordset(_)
             | SetFunction::StringToTable => Vec::new(),
             SetFunction::JsonArrayElements { text } => match json_doc(&first)? {
                 None => Vec::new(),
@@ -320,6 +324,7 @@ impl SetFunction {
     }
 }
 
+pub use functions::json_record::{FieldTarget, RecordFunction};
 pub(crate) use functions::{accumulate_arrays, array_concat};
 pub use functions::{
     mark_server_start, start_statement_clock, with_volatile_state, Builtin, JsonEachPart,

@@ -22,6 +22,7 @@ mod codec;
 mod compat;
 mod containers;
 mod digest;
+pub mod json_record;
 mod jsonb_edit;
 mod math;
 mod misc;
@@ -208,6 +209,12 @@ pub enum Builtin {
     /// jsonb as bytes in jsonb's btree order ([`crate::types::json::Json::sort_key`]): what
     /// ORDER BY, DISTINCT and GROUP BY on jsonb work on.
     JsonbSortKey,
+    /// A field of a json object as the text of a record column (`json_record.rs`):
+    /// `(doc, key)`.
+    JsonRecordField {
+        f: json_record::RecordFunction,
+        target: json_record::FieldTarget,
+    },
     /// `greatest` / `least` over jsonb: by jsonb's order, NULLs skipped.
     JsonbExtreme {
         greatest: bool,

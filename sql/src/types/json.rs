@@ -568,6 +568,54 @@ pub fn escape_into(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// The members of a json array or object as written: each element's or member value's text
+/// (trimmed of white space) with the member's key; empty for a scalar or invalid json. One
+/// scanner, the parser itself, serves both containers.
+pub fn raw_members(s: &str) -> Vec<(Option<String>, &str)> {
+    raw_members_of(s).unwrap_or_default()
+}
+
+fn raw_members_of(s: &str) -> Option<Vec<(Option<String>, &str)>> {
+    let mut p = Parser {
+        bytes: s.as_bytes(),
+        at: 0,
+        depth: 0,
+    };
+    p.ws();
+    let close = match p.bytes.get(p.at)? {
+        b'{' => b'}',
+        b'[' => b']',
+        _ => return None,
+    };
+    p.at += 1;
+    let mut out = Vec::new();
+    if p.eat(close) {
+        return Some(out);
+    }
+    loop {
+        let key = if close == b'}' {
+            p.ws();
+            let k = p.string()?;
+            if !p.eat(b':') {
+                return None;
+            }
+            Some(k)
+        } else {
+            None
+        };
+        p.ws();
+        let start = p.at;
+        p.value()?;
+        out.push((key, s.get(start..p.at)?));
+        if p.eat(close) {
+            return Some(out);
+        }
+        if !p.eat(b',') {
+            return None;
+        }
+    }
+}
+
 /// Validates json input, keeping the text as given.
 pub fn json_in(s: &str) -> Result<String> {
     parse(s, "json")?;

@@ -20,6 +20,9 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         Builtin::RowJson => row_json(args),
         Builtin::JsonbCmp(op) => jsonb_cmp(op, t(0), t(1)),
         Builtin::JsonbExtreme { greatest } => jsonb_extreme(args, greatest),
+        Builtin::JsonRecordField { f, target } => {
+            super::json_record::field(f, target, text_arg(args.first()), t(1))
+        }
         Builtin::JsonbSortKey => json::parse(t(0), "jsonb").map(|j| Value::Bytea(j.sort_key())),
         Builtin::JsonObject { jsonb } => json_object(args, jsonb),
         Builtin::JsonStripNulls => json::parse(t(0), "json").map(|j| {
