@@ -127,8 +127,6 @@ pub enum Function {
     Least,
     Floor,
     Ceil,
-    /// `json_build_object(k1, v1, ...)`: a JSON object, NULL values as `null`.
-    JsonBuildObject,
     /// `pg_size_pretty(bigint)`.
     SizePretty,
     /// `array || array`: the elements of both (a NULL side counts as empty; NULL if both are).
@@ -518,13 +516,6 @@ impl Expr {
                     };
                 }
                 Ok(out)
-            }
-            Expr::Function(Function::JsonBuildObject, args) => {
-                let values = args
-                    .iter()
-                    .map(|a| a.eval(row))
-                    .collect::<Result<Vec<_>>>()?;
-                functions::json_build_object(&values)
             }
             Expr::Function(f, args) => {
                 let values = args

@@ -28,8 +28,8 @@ pub(super) use compat::{
     bitwise_not, json_each_columns, operator as compat_operator,
     set_function as compat_set_function,
 };
-pub(super) use functions::function;
 use functions::{call, to};
+pub(super) use functions::{function, is_json};
 
 fn is_int(t: &Type) -> bool {
     matches!(t, Type::Int2 | Type::Int4 | Type::Int8)

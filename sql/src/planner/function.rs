@@ -156,22 +156,6 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
                 .collect::<Result<Vec<_>>>()?;
             Ok(Typed::new(Expr::Function(func, list), Type::Text))
         }
-        ("json_build_object", n) if n % 2 == 0 => {
-            let list = args
-                .into_iter()
-                .map(|a| {
-                    if a.ty.is_none() {
-                        a.coerce(&Type::Text, "json_build_object")
-                    } else {
-                        Ok(a.expr)
-                    }
-                })
-                .collect::<Result<Vec<_>>>()?;
-            Ok(Typed::new(
-                Expr::Function(Function::JsonBuildObject, list),
-                Type::Json,
-            ))
-        }
         ("pg_size_pretty", 1) => {
             let arg = args.remove(0).coerce(&Type::Int8, "pg_size_pretty")?;
             Ok(Typed::new(

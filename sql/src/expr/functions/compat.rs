@@ -80,18 +80,16 @@ fn numeric_function(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
 }
 
 fn row_json(args: &[Value]) -> Result<Value> {
+    // Each value arrives as its json text (`JsonArg`) and is embedded as it is.
     let mut fields = Vec::new();
     for pair in args.chunks(2) {
-        let key = text_arg(pair.first()).unwrap_or("").to_string();
-        let value = match pair.get(1) {
-            Some(Value::Text(t)) => json::parse(t, "json")?,
-            _ => Json::Null,
-        };
-        fields.push((key, value));
+        let mut field = String::new();
+        json::escape_into(&mut field, text_arg(pair.first()).unwrap_or(""));
+        field.push(':');
+        field.push_str(text_arg(pair.get(1)).unwrap_or("null"));
+        fields.push(field);
     }
-    Ok(Value::Text(super::containers::compact(&Json::Object(
-        fields,
-    ))))
+    Ok(Value::Text(format!("{{{}}}", fields.join(","))))
 }
 
 fn jsonb_cmp(op: BinaryOp, a: &str, b: &str) -> Result<Value> {

@@ -71,8 +71,14 @@ fn json_arg(arg: Typed) -> Result<Expr> {
     }
 }
 
-fn is_json(t: &Option<Type>) -> bool {
-    matches!(t, Some(Type::Json | Type::Jsonb))
+/// Whether values of type `t` already hold json text that the json builders embed as it is:
+/// json, jsonb, and arrays of them (element by element).
+pub(in crate::planner) fn is_json(t: &Option<Type>) -> bool {
+    match t {
+        Some(Type::Json | Type::Jsonb) => true,
+        Some(Type::Array(inner)) => is_json(&Some((**inner).clone())),
+        _ => false,
+    }
 }
 
 /// Binds a call of one of the functions this module knows; `None` for other names.
@@ -469,11 +475,11 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
                 Type::Array(Box::new(Type::Text)),
             ),
             ("array_to_json", 1) => {
-                let (a, _) = array_arg(name, args.remove(0))?;
+                let (a, ty) = array_arg(name, args.remove(0))?;
                 call(
                     Builtin::ToJson {
                         jsonb: false,
-                        raw: false,
+                        raw: is_json(&Some(ty)),
                     },
                     vec![a],
                     Type::Json,
