@@ -645,6 +645,55 @@ mod tests {
     }
 
     #[test]
+    fn sort_key_follows_jsonb_btree_order() {
+        // PostgreSQL 15's `ORDER BY j` of these values.
+        let sorted = [
+            "[]",
+            "null",
+            r#""B""#,
+            r#""a""#,
+            "1",
+            "9.5",
+            "10",
+            "false",
+            "[null]",
+            r#"["a"]"#,
+            "[1]",
+            "[[1]]",
+            "[{}]",
+            "[0, 0]",
+            "{}",
+            r#"{"aa": 1}"#,
+            r#"{"b": 1}"#,
+            r#"{"a": 1, "b": 2}"#,
+        ];
+        let keys: Vec<Vec<u8>> = sorted
+            .iter()
+            .map(|s| parse(s, "jsonb").unwrap().normalize().sort_key())
+            .collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "{sorted:?}");
+        let one = parse("1.0", "jsonb").unwrap();
+        assert!(one.jsonb_cmp(&parse("1", "jsonb").unwrap()).is_eq());
+    }
+
+    #[test]
+    fn raw_members_keep_their_text() {
+        assert_eq!(
+            raw_members(r#" [1, {"a" : [2,3]} ,"x"] "#),
+            vec![(None, "1"), (None, r#"{"a" : [2,3]}"#), (None, r#""x""#)]
+        );
+        assert_eq!(
+            raw_members(r#"{"k" :  [1,2], "k": null}"#),
+            vec![
+                (Some("k".to_string()), "[1,2]"),
+                (Some("k".to_string()), "null")
+            ]
+        );
+        assert!(raw_members("3").is_empty());
+        assert!(raw_members("[1,").is_empty());
+    }
+
+    #[test]
     fn containment() {
         let a = parse(r#"{"a": 1, "b": [1, 2, 3]}"#, "jsonb").unwrap();
         let b = parse(r#"{"b": [3]}"#, "jsonb").unwrap();
