@@ -127,8 +127,6 @@ pub enum Function {
     Least,
     Floor,
     Ceil,
-    /// `json_build_object(k1, v1, ...)`: a JSON object, NULL values as `null`.
-    JsonBuildObject,
     /// `pg_size_pretty(bigint)`.
     SizePretty,
     /// `array || array`: the elements of both (a NULL side counts as empty; NULL if both are).
@@ -208,6 +206,9 @@ pub enum SetFunction {
     JsonObjectKeysRaw,
     /// `string_to_table(s, delimiter [, null_string])`.
     StringToTable,
+    /// The elements of a json recordset function's array (`json[b]_to_recordset`...), each
+    /// an object's json text.
+    JsonRecordset(RecordFunction),
 }
 
 impl SetFunction {
@@ -256,6 +257,7 @@ impl SetFunction {
             | SetFunction::JsonPathQuery
             | SetFunction::JsonArrayElementsRaw
             | SetFunction::JsonObjectKeysRaw
+            | SetFunction::JsonRecordset(_)
             | SetFunction::StringToTable => Vec::new(),
             SetFunction::JsonArrayElements { text } => match json_doc(&first)? {
                 None => Vec::new(),
@@ -320,6 +322,7 @@ impl SetFunction {
     }
 }
 
+pub use functions::json_record::{FieldTarget, RecordFunction};
 pub(crate) use functions::{accumulate_arrays, array_concat};
 pub use functions::{
     mark_server_start, start_statement_clock, with_volatile_state, Builtin, JsonEachPart,
@@ -513,13 +516,6 @@ impl Expr {
                     };
                 }
                 Ok(out)
-            }
-            Expr::Function(Function::JsonBuildObject, args) => {
-                let values = args
-                    .iter()
-                    .map(|a| a.eval(row))
-                    .collect::<Result<Vec<_>>>()?;
-                functions::json_build_object(&values)
             }
             Expr::Function(f, args) => {
                 let values = args

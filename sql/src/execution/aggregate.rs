@@ -193,13 +193,21 @@ fn json_array(items: &[Value], jsonb: bool) -> Result<Value> {
             _ => "null",
         })
         .collect();
+    // A marked element (a row or an array, not NULL) after the first goes on a line of its
+    // own, as PostgreSQL's json_agg writes it.
     let marker = crate::planner::ROW_MARKER;
-    let text = if texts.iter().any(|t| t.starts_with(marker)) {
-        let rows: Vec<&str> = texts.iter().map(|t| t.trim_start_matches(marker)).collect();
-        format!("[{}]", rows.join(", \n "))
-    } else {
-        format!("[{}]", texts.join(", "))
-    };
+    let mut text = String::from("[");
+    for (i, t) in texts.iter().enumerate() {
+        let (marked, t) = match t.strip_prefix(marker) {
+            Some(rest) => (rest != "null", rest),
+            None => (false, *t),
+        };
+        if i > 0 {
+            text.push_str(if marked { ", \n " } else { ", " });
+        }
+        text.push_str(t);
+    }
+    text.push(']');
     if jsonb {
         return crate::types::json::jsonb_in(&text).map(Value::Text);
     }

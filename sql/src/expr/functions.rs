@@ -22,6 +22,7 @@ mod codec;
 mod compat;
 mod containers;
 mod digest;
+pub mod json_record;
 mod jsonb_edit;
 mod math;
 mod misc;
@@ -205,6 +206,19 @@ pub enum Builtin {
     RowJson,
     /// A comparison of jsonb values (numbers by value: `1.0 = 1`).
     JsonbCmp(BinaryOp),
+    /// jsonb as bytes in jsonb's btree order ([`crate::types::json::Json::sort_key`]): what
+    /// ORDER BY, DISTINCT and GROUP BY on jsonb work on.
+    JsonbSortKey,
+    /// A field of a json object as the text of a record column (`json_record.rs`):
+    /// `(doc, key)`.
+    JsonRecordField {
+        f: json_record::RecordFunction,
+        target: json_record::FieldTarget,
+    },
+    /// `greatest` / `least` over jsonb: by jsonb's order, NULLs skipped.
+    JsonbExtreme {
+        greatest: bool,
+    },
     /// `json[b]_object(text[])` / `json[b]_object(keys text[], values text[])`.
     JsonObject {
         jsonb: bool,
@@ -326,6 +340,7 @@ impl Builtin {
                 | Builtin::ArrayRemove
                 | Builtin::ArrayReplace
                 | Builtin::RowJson
+                | Builtin::JsonbExtreme { .. }
                 | Builtin::RecordText
                 | Builtin::NumNulls { .. }
         )
@@ -648,64 +663,6 @@ fn size_pretty(bytes: i64) -> String {
     format!("{size} PB")
 }
 
-/// `json_build_object(k1, v1, ...)` in PostgreSQL's text form: `{"k" : v, "k2" : v2}`.
-pub(super) fn json_build_object(args: &[Value]) -> Result<Value> {
-    let mut parts = Vec::new();
-    for pair in args.chunks(2) {
-        let (key, value) = match pair {
-            [k, v] => (k, v),
-            _ => {
-                return Err(Error::invalid(
-                    "22023",
-                    "argument list must have even number of elements",
-                ))
-            }
-        };
-        let Some(key) = crate::types::to_pg_text(key) else {
-            return Err(Error::invalid(
-                "22004",
-                "null value not allowed for object key",
-            ));
-        };
-        parts.push(format!("{} : {}", json_string(&key), json_value(value)));
-    }
-    Ok(Value::Text(format!("{{{}}}", parts.join(", "))))
-}
-
-fn json_value(v: &Value) -> String {
-    match v {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Int2(_)
-        | Value::Int4(_)
-        | Value::Int8(_)
-        | Value::Float4(_)
-        | Value::Float8(_)
-        | Value::Numeric(_) => crate::types::to_pg_text(v).unwrap_or_default(),
-        Value::Array(items) => {
-            let items: Vec<String> = items.iter().map(json_value).collect();
-            format!("[{}]", items.join(","))
-        }
-        other => json_string(&crate::types::to_pg_text(other).unwrap_or_default()),
-    }
-}
-
-fn json_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
 #[cfg(test)]
 mod tests {
     use super::*;

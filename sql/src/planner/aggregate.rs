@@ -161,6 +161,7 @@ impl Grouping {
                     ..c
                 },
             ));
+            crate::types::require_equality(&ty)?;
             grouping.group_by.push(bound.coerce(&ty, "GROUP BY")?);
             grouping.keys.push(key);
         }
@@ -493,8 +494,10 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
         .iter()
         .map(|k| {
             let descending = k.asc == Some(false);
+            let key = bind(&k.expr, input)?;
+            let ty = key.resolved_type();
             Ok(SortKey {
-                expr: bind(&k.expr, input)?.expr,
+                expr: crate::types::sort_key(key.expr, &ty)?,
                 descending,
                 nulls_first: k.nulls_first.unwrap_or(descending),
             })
@@ -542,6 +545,9 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
     }
     let bound = bind(arg, input)?;
     let arg_type = bound.resolved_type();
+    if distinct {
+        crate::types::require_equality(&arg_type)?;
+    }
     let no_function = || {
         Error::undefined_function(format!(
             "function {name}({}) does not exist",
@@ -581,6 +587,8 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
                 _ => return Err(no_function()),
             },
         ),
+        // PostgreSQL has no min/max over json or jsonb.
+        "min" | "max" if matches!(arg_type, Type::Json | Type::Jsonb) => return Err(no_function()),
         "min" => (AggregateFunction::Min, arg_type.clone()),
         _ if Statistic::from_name(&name).is_some() => {
             let statistic = Statistic::from_name(&name).unwrap_or(Statistic::VarPop);
@@ -615,10 +623,7 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
         "bit_and" | "bit_or" | "bit_xor" => return Err(no_function()),
         _ => (AggregateFunction::Max, arg_type.clone()),
     };
-    let whole_row = matches!(
-        bound.expr,
-        crate::expr::Expr::Function(Function::Builtin(Builtin::RowJson), _)
-    );
+    let whole_row = is_whole_row(&bound.expr);
     let row_expr = whole_row.then(|| bound.expr.clone());
     let arg = bound.coerce(&arg_type, "aggregate")?;
     // A DISTINCT aggregate whose result keeps its inputs' order sees them sorted, as
@@ -632,7 +637,7 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
                 | AggregateFunction::JsonbAgg
         ) {
         vec![SortKey {
-            expr: arg.clone(),
+            expr: crate::types::sort_key(arg.clone(), &arg_type)?,
             descending: false,
             nulls_first: false,
         }]
@@ -644,7 +649,7 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
         AggregateFunction::JsonAgg | AggregateFunction::JsonbAgg => {
             let json = crate::expr::Expr::Function(
                 Function::Builtin(Builtin::JsonArg {
-                    raw: matches!(arg_type, Type::Json | Type::Jsonb),
+                    raw: crate::planner::builtin::is_json(&Some(arg_type.clone())),
                 }),
                 vec![arg],
             );
@@ -652,16 +657,12 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
                 // json_agg puts each row on its own line; the marker asks for that. The row's
                 // json text goes in as row_to_json made it.
                 drop(json);
-                crate::expr::Expr::Binary(
-                    crate::expr::BinaryOp::Concat,
-                    Box::new(crate::expr::Expr::Literal(vdb_engine::value::Value::Text(
-                        ROW_MARKER.to_string(),
-                    ))),
-                    Box::new(
-                        row_expr
-                            .unwrap_or(crate::expr::Expr::Literal(vdb_engine::value::Value::Null)),
-                    ),
+                marked_row(
+                    row_expr.unwrap_or(crate::expr::Expr::Literal(vdb_engine::value::Value::Null)),
                 )
+            } else if matches!(arg_type, Type::Array(_)) && function == AggregateFunction::JsonAgg {
+                // Arrays, like rows, go on lines of their own.
+                marked_row(json)
             } else {
                 json
             }
@@ -681,6 +682,26 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
 
 /// Marks a json_agg input that is a whole row: PostgreSQL separates rows with `, \n `.
 pub const ROW_MARKER: char = '\u{1}';
+
+/// Whether `expr` is a whole-row reference bound as json (`json_agg(t)`).
+pub fn is_whole_row(expr: &crate::expr::Expr) -> bool {
+    matches!(
+        expr,
+        crate::expr::Expr::Function(Function::Builtin(Builtin::RowJson), _)
+    )
+}
+
+/// `json` (a json text expression) with [`ROW_MARKER`] in front: json_agg puts it on a line of
+/// its own.
+pub fn marked_row(json: crate::expr::Expr) -> crate::expr::Expr {
+    crate::expr::Expr::Binary(
+        crate::expr::BinaryOp::Concat,
+        Box::new(crate::expr::Expr::Literal(vdb_engine::value::Value::Text(
+            ROW_MARKER.to_string(),
+        ))),
+        Box::new(json),
+    )
+}
 
 /// `json[b]_object_agg(key, value)`: the argument is `[key::text, json text of value]`.
 fn object_agg_call(
@@ -711,6 +732,7 @@ fn object_agg_call(
     };
     let value = bind(args[1], input)?;
     let raw = matches!(value.ty, Some(Type::Json | Type::Jsonb));
+    let raw_elements = crate::planner::builtin::is_json(&value.ty);
     let value = match value.ty {
         None => value.coerce(&Type::Text, name)?,
         _ => value.expr,
@@ -722,7 +744,10 @@ fn object_agg_call(
             crate::expr::Expr::Literal(vdb_engine::value::Value::Text("null".into())),
         ])
     } else {
-        crate::expr::Expr::Function(Function::Builtin(Builtin::JsonArg { raw }), vec![value])
+        crate::expr::Expr::Function(
+            Function::Builtin(Builtin::JsonArg { raw: raw_elements }),
+            vec![value],
+        )
     };
     let jsonb = name.starts_with("jsonb");
     Ok(AggregateCall {

@@ -28,8 +28,8 @@ pub(super) use compat::{
     bitwise_not, json_each_columns, operator as compat_operator,
     set_function as compat_set_function,
 };
-pub(super) use functions::function;
 use functions::{call, to};
+pub(super) use functions::{function, is_json};
 
 fn is_int(t: &Type) -> bool {
     matches!(t, Type::Int2 | Type::Int4 | Type::Int8)
@@ -172,6 +172,11 @@ fn bind_operator(op: BinaryOp, l: &Typed, r: &Typed) -> Result<Option<Typed>> {
             r.coerce(&Type::Jsonb, "")?,
             Type::Jsonb,
         )),
+        // json has no comparison operators at all.
+        (Eq | NotEq | Lt | LtEq | Gt | GtEq, Some(Type::Json), Some(Type::Json) | None)
+        | (Eq | NotEq | Lt | LtEq | Gt | GtEq, None, Some(Type::Json)) => {
+            Err(no_operator(op, Some(&Type::Json), Some(&Type::Json)))
+        }
         (Eq | NotEq | Lt | LtEq | Gt | GtEq, Some(Type::Jsonb), Some(Type::Jsonb) | None)
         | (Eq | NotEq | Lt | LtEq | Gt | GtEq, None, Some(Type::Jsonb)) => Ok(call(
             Builtin::JsonbCmp(op),

@@ -486,7 +486,7 @@ fn whole_row(scope: &Scope, relation: Option<&str>, name: &str) -> Option<Typed>
             args.push(Expr::Literal(Value::Text(c.name.clone())));
             args.push(Expr::Function(
                 Function::Builtin(Builtin::JsonArg {
-                    raw: matches!(c.ty, Type::Json | Type::Jsonb),
+                    raw: builtin::is_json(&Some(c.ty.clone())),
                 }),
                 vec![Expr::Column(i)],
             ));

@@ -6,7 +6,7 @@ use sqlparser::ast;
 use vdb_engine::value::{Type, Value};
 
 use crate::error::{Error, Result};
-use crate::expr::{BinaryOp, Expr, Function, SetFunction};
+use crate::expr::{BinaryOp, Builtin, Expr, Function, SetFunction};
 use crate::planner::expr::{bind, common_type, ident_name, make_binary, Scope, Typed};
 use crate::planner::{subquery, system};
 use crate::types::{numeric_rank, type_name};
@@ -143,22 +143,6 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
                 .collect::<Result<Vec<_>>>()?;
             Ok(Typed::new(Expr::Function(func, list), Type::Text))
         }
-        ("json_build_object", n) if n % 2 == 0 => {
-            let list = args
-                .into_iter()
-                .map(|a| {
-                    if a.ty.is_none() {
-                        a.coerce(&Type::Text, "json_build_object")
-                    } else {
-                        Ok(a.expr)
-                    }
-                })
-                .collect::<Result<Vec<_>>>()?;
-            Ok(Typed::new(
-                Expr::Function(Function::JsonBuildObject, list),
-                Type::Json,
-            ))
-        }
         ("pg_size_pretty", 1) => {
             let arg = args.remove(0).coerce(&Type::Int8, "pg_size_pretty")?;
             Ok(Typed::new(
@@ -260,10 +244,17 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
                 .into_iter()
                 .map(|a| a.coerce(&ty, &name))
                 .collect::<Result<Vec<_>>>()?;
-            let func = if name == "greatest" {
-                Function::Greatest
-            } else {
-                Function::Least
+            let greatest = name == "greatest";
+            let func = match ty {
+                Type::Json => {
+                    return Err(Error::undefined_function(
+                        "could not identify a comparison function for type json",
+                    ))
+                }
+                // jsonb compares by jsonb's order, not as text.
+                Type::Jsonb => Function::Builtin(Builtin::JsonbExtreme { greatest }),
+                _ if greatest => Function::Greatest,
+                _ => Function::Least,
             };
             Ok(Typed::new(Expr::Function(func, list), ty))
         }
@@ -325,7 +316,7 @@ fn variadic_call(scope: &Scope, name: &str, args: &[ast::FunctionArg]) -> Result
     let nulls = short == "num_nulls";
     Ok(Some(Typed::new(
         Expr::Function(
-            Function::Builtin(crate::expr::Builtin::NumNullsArray { nulls }),
+            Function::Builtin(Builtin::NumNullsArray { nulls }),
             vec![array],
         ),
         Type::Int4,

@@ -20,6 +20,7 @@ mod on_conflict;
 mod optimizer;
 mod plan;
 mod query;
+mod record_function;
 mod recursive;
 mod relation;
 mod schema_change;
@@ -50,13 +51,15 @@ pub use view::{dependencies as view_dependencies, parse_view, rename_relation as
 pub use window::{Exclusion, Frame, FrameBound, FrameUnits, WindowCall, WindowFunction};
 
 /// `sql` rewritten into syntax sqlparser reads, for what it does not parse: bare GROUPING SETS
-/// elements (parenthesized) and window frame EXCLUDE clauses (marker ORDER BY keys). `None`
-/// when neither occurs.
+/// elements (parenthesized), window frame EXCLUDE clauses (marker ORDER BY keys) and column
+/// definition lists of functions in FROM (marked alias columns). `None` when none occurs.
 pub fn rewrite_unparsed_syntax(sql: &str) -> Option<String> {
     let sets = grouping_sets::parenthesize_elements(sql);
     let text = sets.as_deref().unwrap_or(sql);
-    frame_exclusion::rewrite(text)
-        .or(sets)
+    let frames = frame_exclusion::rewrite(text).or(sets);
+    let text = frames.as_deref().unwrap_or(sql);
+    record_function::rewrite(text)
+        .or(frames)
         .or_else(|| sequence::options_in_parser_order(sql))
 }
 

@@ -72,7 +72,7 @@ pub fn plan_query(catalog: &Catalog<'_>, query: &ast::Query) -> Result<Output> {
                     };
                     let descending = item.asc == Some(false);
                     Ok(SortKey {
-                        expr: crate::types::enums::position(Expr::Column(i), &columns[i].1),
+                        expr: crate::types::sort_key(Expr::Column(i), &columns[i].1)?,
                         descending,
                         nulls_first: item.nulls_first.unwrap_or(descending),
                     })
@@ -187,6 +187,9 @@ fn plan_set_expr(catalog: &Catalog<'_>, body: &ast::SetExpr) -> Result<Output> {
                         type_name(b)
                     )));
                 };
+                if !all {
+                    crate::types::require_equality(&ty)?;
+                }
                 columns.push((name_l.clone(), ty));
             }
             let left = coerce_columns(lp, &lc, &columns);

@@ -10,6 +10,7 @@ use crate::planner::context;
 use crate::planner::expr::{bind, ident_name, Scope, ScopeColumn};
 use crate::planner::join::{plan_comma, plan_join};
 use crate::planner::plan::{KeyRange, Plan};
+use crate::planner::record_function;
 
 /// Plans a FROM list (comma-separated items are cross joins).
 /// `selection`, the WHERE clause, lends its equalities between FROM items to their joins (see
@@ -57,6 +58,9 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
             })
             .collect::<Result<Vec<_>>>()?;
         let fname = name.0.last().map(ident_name).unwrap_or_default();
+        if let Some(planned) = record_function::plan(catalog, &fname, &exprs, alias.as_ref())? {
+            return Ok(planned);
+        }
         return plan_table_function(&fname, &exprs, false, alias.as_ref());
     }
     if let ast::TableFactor::NestedJoin {
@@ -96,6 +100,12 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
             }
             if let Some(relation) = crate::vc::history::table_function(&fname, &exprs)? {
                 return Ok(relation_scope(relation, alias.as_ref()));
+            }
+            if let Some(planned) = record_function::plan(catalog, &fname, &exprs, alias.as_ref())? {
+                if *with_ordinality {
+                    return Err(Error::Unsupported(format!("{fname} WITH ORDINALITY")));
+                }
+                return Ok(planned);
             }
             return plan_table_function(&fname, &exprs, *with_ordinality, alias.as_ref());
         }

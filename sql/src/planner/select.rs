@@ -165,6 +165,9 @@ pub fn plan_select(
         }
     };
     if distinct {
+        for (_, ty) in &columns {
+            crate::types::require_equality(ty)?;
+        }
         plan = Plan::Distinct {
             source: Box::new(plan),
         };
@@ -356,14 +359,15 @@ pub fn sorted(mut plan: Plan, keys: Vec<SortKey>, visible: usize) -> Plan {
     if keys.is_empty() {
         return plan;
     }
-    let width = keys
-        .iter()
-        .filter_map(|k| match k.expr {
-            Expr::Column(i) => Some(i + 1),
-            _ => None,
-        })
-        .max()
-        .unwrap_or(0);
+    // Keys are columns, or columns wrapped to sort by their type's order (`types::sort_key`).
+    let mut width = 0;
+    for k in &keys {
+        k.expr.walk(&mut |e| {
+            if let Expr::Column(i) = e {
+                width = width.max(i + 1);
+            }
+        });
+    }
     plan = Plan::Sort {
         source: Box::new(plan),
         keys,
@@ -515,9 +519,9 @@ fn sort_keys(
                 }
             };
         let descending = item.asc == Some(false);
-        // An enum sorts by its labels' order, not as text.
+        // An enum sorts by its labels' order, jsonb by jsonb's order, not as text.
         let expr = match &key_type {
-            Some(ty) => crate::types::enums::position(Expr::Column(column), ty),
+            Some(ty) => crate::types::sort_key(Expr::Column(column), ty)?,
             None => Expr::Column(column),
         };
         keys.push(SortKey {

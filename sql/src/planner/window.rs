@@ -366,10 +366,11 @@ impl Extracted {
             .iter()
             .map(|k| {
                 let t = bind(&k.expr)?;
-                order_types.push(t.resolved_type());
+                let ty = t.resolved_type();
+                order_types.push(ty.clone());
                 let descending = k.asc == Some(false);
                 Ok(SortKey {
-                    expr: t.expr,
+                    expr: crate::types::sort_key(t.expr, &ty)?,
                     descending,
                     nulls_first: k.nulls_first.unwrap_or(descending),
                 })
@@ -736,8 +737,13 @@ fn plan_aggregate(
     for arg in args {
         match arg {
             ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
-                let t = bind(e)?;
+                let mut t = bind(e)?;
                 let ty = t.resolved_type();
+                if name == "json_agg" && crate::planner::aggregate::is_whole_row(&t.expr) {
+                    // The aggregate sees a json column, not the row: mark the row's json as
+                    // the aggregate form marks it, to go on a line of its own.
+                    t.expr = crate::planner::aggregate::marked_row(t.expr);
+                }
                 let column = format!("#warg{}", bound.len());
                 scope.columns.push(ScopeColumn {
                     relation: None,

@@ -457,40 +457,89 @@ impl Json {
         }
     }
 
-    /// jsonb's btree order: object > array > boolean > number > string > null; containers by
-    /// size first, then element by element.
+    /// jsonb's btree order (`jsonb_cmp`): compares [`Json::sort_key`]s.
     pub fn jsonb_cmp(&self, other: &Json) -> Ordering {
-        fn rank(j: &Json) -> u8 {
-            match j {
-                Json::Null => 0,
-                Json::String(_) => 1,
-                Json::Number(_) => 2,
-                Json::Bool(_) => 3,
-                Json::Array(_) => 4,
-                Json::Object(_) => 5,
+        self.sort_key().cmp(&other.sort_key())
+    }
+
+    /// Bytes that order (and are equal) exactly as PostgreSQL's jsonb btree orders the values,
+    /// so sorting, grouping and comparing jsonb can work on plain bytes.
+    ///
+    /// PostgreSQL compares two jsonb values token by token, walking both depth-first (a
+    /// scalar is a one-element "raw scalar" array); the first difference decides. Tokens of
+    /// different kinds order by kind: null < string < number < boolean < array < object. Two
+    /// array headers order by element count, then a raw scalar before a real array (so `[]` <
+    /// `1` < `[1]`); two object headers by pair count; keys and strings bytewise (C
+    /// collation); numbers by value (`1.0` = `1`). Since two equal headers are followed by the
+    /// same number of tokens, end tokens never decide and are left out.
+    ///
+    /// Layout, one token after another: `0x10` null; `0x20` string bytes `0x00` (jsonb
+    /// strings hold no NUL); `0x30` numeric key encoding (canonical, order-preserving);
+    /// `0x40` then 0/1 for booleans; `0x50` element count (u32, big-endian) then 0 for a raw
+    /// scalar, 1 for an array; `0x60` pair count (u32, big-endian), the pairs as key, value.
+    pub fn sort_key(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        match self {
+            Json::Array(_) | Json::Object(_) => self.write_sort_key(&mut out),
+            scalar => {
+                out.push(SORT_ARRAY);
+                out.extend_from_slice(&1u32.to_be_bytes());
+                out.push(0);
+                scalar.write_sort_key(&mut out);
             }
         }
-        match (self, other) {
-            (Json::String(a), Json::String(b)) => a.as_bytes().cmp(b.as_bytes()),
-            (Json::Number(a), Json::Number(b)) => a.cmp(b),
-            (Json::Bool(a), Json::Bool(b)) => a.cmp(b),
-            (Json::Array(a), Json::Array(b)) => a.len().cmp(&b.len()).then_with(|| {
-                a.iter()
-                    .zip(b)
-                    .map(|(x, y)| x.jsonb_cmp(y))
-                    .find(|o| o.is_ne())
-                    .unwrap_or(Ordering::Equal)
-            }),
-            (Json::Object(a), Json::Object(b)) => a.len().cmp(&b.len()).then_with(|| {
-                a.iter()
-                    .zip(b)
-                    .map(|((ka, va), (kb, vb))| key_order(ka, kb).then_with(|| va.jsonb_cmp(vb)))
-                    .find(|o| o.is_ne())
-                    .unwrap_or(Ordering::Equal)
-            }),
-            (a, b) => rank(a).cmp(&rank(b)),
+        out
+    }
+
+    fn write_sort_key(&self, out: &mut Vec<u8>) {
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX).to_be_bytes();
+        match self {
+            Json::Null => out.push(SORT_NULL),
+            Json::String(s) => write_sort_string(s, out),
+            Json::Number(n) => {
+                out.push(SORT_NUMBER);
+                let v = vdb_engine::value::Value::Numeric(n.clone());
+                let ty = vdb_engine::value::Type::Numeric {
+                    precision_scale: None,
+                };
+                if vdb_engine::codec::encode_key(&[v], &[ty], out).is_err() {
+                    // An exponent beyond i32 (not reachable from jsonb input): by its text.
+                    out.extend_from_slice(n.to_string().as_bytes());
+                }
+            }
+            Json::Bool(b) => out.extend_from_slice(&[SORT_BOOL, u8::from(*b)]),
+            Json::Array(items) => {
+                out.push(SORT_ARRAY);
+                out.extend_from_slice(&count(items.len()));
+                out.push(1);
+                for item in items {
+                    item.write_sort_key(out);
+                }
+            }
+            Json::Object(fields) => {
+                out.push(SORT_OBJECT);
+                out.extend_from_slice(&count(fields.len()));
+                for (k, v) in fields {
+                    write_sort_string(k, out);
+                    v.write_sort_key(out);
+                }
+            }
         }
     }
+}
+
+/// Token tags of [`Json::sort_key`], in jsonb's type order.
+const SORT_NULL: u8 = 0x10;
+const SORT_STRING: u8 = 0x20;
+const SORT_NUMBER: u8 = 0x30;
+const SORT_BOOL: u8 = 0x40;
+const SORT_ARRAY: u8 = 0x50;
+const SORT_OBJECT: u8 = 0x60;
+
+fn write_sort_string(s: &str, out: &mut Vec<u8>) {
+    out.push(SORT_STRING);
+    out.extend_from_slice(s.as_bytes());
+    out.push(0);
 }
 
 /// jsonb's key order: shorter keys first, then bytewise.
@@ -519,6 +568,54 @@ pub fn escape_into(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// The members of a json array or object as written: each element's or member value's text
+/// (trimmed of white space) with the member's key; empty for a scalar or invalid json. One
+/// scanner, the parser itself, serves both containers.
+pub fn raw_members(s: &str) -> Vec<(Option<String>, &str)> {
+    raw_members_of(s).unwrap_or_default()
+}
+
+fn raw_members_of(s: &str) -> Option<Vec<(Option<String>, &str)>> {
+    let mut p = Parser {
+        bytes: s.as_bytes(),
+        at: 0,
+        depth: 0,
+    };
+    p.ws();
+    let close = match p.bytes.get(p.at)? {
+        b'{' => b'}',
+        b'[' => b']',
+        _ => return None,
+    };
+    p.at += 1;
+    let mut out = Vec::new();
+    if p.eat(close) {
+        return Some(out);
+    }
+    loop {
+        let key = if close == b'}' {
+            p.ws();
+            let k = p.string()?;
+            if !p.eat(b':') {
+                return None;
+            }
+            Some(k)
+        } else {
+            None
+        };
+        p.ws();
+        let start = p.at;
+        p.value()?;
+        out.push((key, s.get(start..p.at)?));
+        if p.eat(close) {
+            return Some(out);
+        }
+        if !p.eat(b',') {
+            return None;
+        }
+    }
+}
+
 /// Validates json input, keeping the text as given.
 pub fn json_in(s: &str) -> Result<String> {
     parse(s, "json")?;
@@ -545,6 +642,55 @@ mod tests {
         assert!(jsonb_in("{").is_err());
         assert!(jsonb_in("01").is_err());
         assert!(jsonb_in(&"[".repeat(5000)).is_err());
+    }
+
+    #[test]
+    fn sort_key_follows_jsonb_btree_order() {
+        // PostgreSQL 15's `ORDER BY j` of these values.
+        let sorted = [
+            "[]",
+            "null",
+            r#""B""#,
+            r#""a""#,
+            "1",
+            "9.5",
+            "10",
+            "false",
+            "[null]",
+            r#"["a"]"#,
+            "[1]",
+            "[[1]]",
+            "[{}]",
+            "[0, 0]",
+            "{}",
+            r#"{"aa": 1}"#,
+            r#"{"b": 1}"#,
+            r#"{"a": 1, "b": 2}"#,
+        ];
+        let keys: Vec<Vec<u8>> = sorted
+            .iter()
+            .map(|s| parse(s, "jsonb").unwrap().normalize().sort_key())
+            .collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "{sorted:?}");
+        let one = parse("1.0", "jsonb").unwrap();
+        assert!(one.jsonb_cmp(&parse("1", "jsonb").unwrap()).is_eq());
+    }
+
+    #[test]
+    fn raw_members_keep_their_text() {
+        assert_eq!(
+            raw_members(r#" [1, {"a" : [2,3]} ,"x"] "#),
+            vec![(None, "1"), (None, r#"{"a" : [2,3]}"#), (None, r#""x""#)]
+        );
+        assert_eq!(
+            raw_members(r#"{"k" :  [1,2], "k": null}"#),
+            vec![
+                (Some("k".to_string()), "[1,2]"),
+                (Some("k".to_string()), "null")
+            ]
+        );
+        assert!(raw_members("3").is_empty());
+        assert!(raw_members("[1,").is_empty());
     }
 
     #[test]

@@ -30,6 +30,34 @@ pub use oid::{type_from_oid, type_oid};
 
 pub use crate::system::types::{format_type, type_modifier};
 
+/// `expr`, of type `ty`, as a value that sorts and compares by `ty`'s btree operators: an
+/// enum by its labels' order, jsonb by jsonb's order; other types as they are. Fails with
+/// 42883 for `json`, which has no ordering operator.
+pub fn sort_key(expr: crate::expr::Expr, ty: &Type) -> Result<crate::expr::Expr> {
+    use crate::expr::{Builtin, Expr, Function};
+    match ty {
+        Type::Json => Err(Error::undefined_function(
+            "could not identify an ordering operator for type json",
+        )),
+        Type::Jsonb => Ok(Expr::Function(
+            Function::Builtin(Builtin::JsonbSortKey),
+            vec![expr],
+        )),
+        _ => Ok(enums::position(expr, ty)),
+    }
+}
+
+/// 42883 unless `ty` has an equality operator (what DISTINCT, GROUP BY, UNION and IN need):
+/// `json` has none.
+pub fn require_equality(ty: &Type) -> Result<()> {
+    match ty {
+        Type::Json => Err(Error::undefined_function(
+            "could not identify an equality operator for type json",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The engine type for a sqlparser data type.
 pub fn sql_type(dt: &DataType) -> Result<Type> {
     check_numeric(base_sql_type(dt)?)

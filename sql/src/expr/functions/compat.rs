@@ -19,6 +19,11 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
     Some(match b {
         Builtin::RowJson => row_json(args),
         Builtin::JsonbCmp(op) => jsonb_cmp(op, t(0), t(1)),
+        Builtin::JsonbExtreme { greatest } => jsonb_extreme(args, greatest),
+        Builtin::JsonRecordField { f, target } => {
+            super::json_record::field(f, target, text_arg(args.first()), t(1))
+        }
+        Builtin::JsonbSortKey => json::parse(t(0), "jsonb").map(|j| Value::Bytea(j.sort_key())),
         Builtin::JsonObject { jsonb } => json_object(args, jsonb),
         Builtin::JsonStripNulls => json::parse(t(0), "json").map(|j| {
             Value::Text(super::containers::compact(&super::jsonb_edit::strip_nulls(
@@ -75,18 +80,16 @@ fn numeric_function(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
 }
 
 fn row_json(args: &[Value]) -> Result<Value> {
+    // Each value arrives as its json text (`JsonArg`) and is embedded as it is.
     let mut fields = Vec::new();
     for pair in args.chunks(2) {
-        let key = text_arg(pair.first()).unwrap_or("").to_string();
-        let value = match pair.get(1) {
-            Some(Value::Text(t)) => json::parse(t, "json")?,
-            _ => Json::Null,
-        };
-        fields.push((key, value));
+        let mut field = String::new();
+        json::escape_into(&mut field, text_arg(pair.first()).unwrap_or(""));
+        field.push(':');
+        field.push_str(text_arg(pair.get(1)).unwrap_or("null"));
+        fields.push(field);
     }
-    Ok(Value::Text(super::containers::compact(&Json::Object(
-        fields,
-    ))))
+    Ok(Value::Text(format!("{{{}}}", fields.join(","))))
 }
 
 fn jsonb_cmp(op: BinaryOp, a: &str, b: &str) -> Result<Value> {
@@ -100,6 +103,22 @@ fn jsonb_cmp(op: BinaryOp, a: &str, b: &str) -> Result<Value> {
         BinaryOp::Gt => o.is_gt(),
         _ => o.is_ge(),
     }))
+}
+
+/// `greatest` / `least` over jsonb arguments: the first of the largest (smallest) non-NULL.
+fn jsonb_extreme(args: &[Value], greatest: bool) -> Result<Value> {
+    let mut best: Option<(Vec<u8>, &Value)> = None;
+    for arg in args {
+        let Value::Text(t) = arg else { continue };
+        let key = json::parse(t, "jsonb")?.sort_key();
+        let better = best
+            .as_ref()
+            .is_none_or(|(b, _)| if greatest { key > *b } else { key < *b });
+        if better {
+            best = Some((key, arg));
+        }
+    }
+    Ok(best.map_or(Value::Null, |(_, v)| v.clone()))
 }
 
 fn texts_of(v: Option<&Value>) -> Result<Vec<Option<String>>> {

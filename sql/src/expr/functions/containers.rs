@@ -155,12 +155,45 @@ fn to_json_value(v: &Value, raw: bool) -> Result<Json> {
         Value::Array(items) => {
             let elements = items
                 .iter()
-                .map(|i| to_json_value(i, false))
+                .map(|i| to_json_value(i, raw))
                 .collect::<Result<Vec<_>>>()?;
             nest_json(elements, items.dims())
         }
         other => Json::String(to_pg_text(other).unwrap_or_default()),
     })
+}
+
+/// A SQL value as the json text the json builders embed (PostgreSQL's `datum_to_json`):
+/// `raw` json text (json, jsonb, or the elements of an array of them) as it is, so a json
+/// value keeps its spacing; arrays as `[1,2]` (nested per dimension); other values as
+/// [`to_json_value`] makes them.
+pub(super) fn json_fragment(v: &Value, raw: bool) -> Result<String> {
+    match v {
+        Value::Text(s) if raw => Ok(s.clone()),
+        Value::Array(items) => {
+            let elements = items
+                .iter()
+                .map(|i| json_fragment(i, raw))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(nest_fragments(elements, items.dims()))
+        }
+        other => Ok(to_json_value(other, false)?.to_jsonb_text()),
+    }
+}
+
+/// Element fragments as nested json arrays, one level per dimension, without spaces.
+fn nest_fragments(elements: Vec<String>, dims: &[vdb_engine::value::Dim]) -> String {
+    let mut level = elements;
+    for dim in dims.iter().skip(1).rev() {
+        let mut rows = Vec::new();
+        let mut it = level.into_iter().peekable();
+        while it.peek().is_some() {
+            let row: Vec<String> = it.by_ref().take(dim.len.max(1)).collect();
+            rows.push(format!("[{}]", row.join(",")));
+        }
+        level = rows;
+    }
+    format!("[{}]", level.join(","))
 }
 
 /// A multidimensional array's elements as nested json arrays, one level per dimension.
@@ -184,6 +217,9 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Result<Value> {
         Builtin::GenRandomUuid => Ok(Value::Uuid(uuid::random_uuid())),
         Builtin::AnyAll { op, all } => any_all(op, all, first, args.get(1)),
         Builtin::StringToArray => string_to_array(args),
+        Builtin::ToJson { jsonb: false, raw } if matches!(first, Some(Value::Array(_))) => {
+            json_fragment(first.unwrap_or(&Value::Null), raw).map(Value::Text)
+        }
         Builtin::ToJson {
             jsonb: false,
             raw: true,
@@ -197,10 +233,18 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Result<Value> {
                 (false, _) => j.to_json_text(),
             }))
         }
-        Builtin::JsonArg { raw } => Ok(Value::Text(
-            to_json_value(first.unwrap_or(&Value::Null), raw)?.to_jsonb_text(),
-        )),
+        Builtin::JsonArg { raw } => {
+            json_fragment(first.unwrap_or(&Value::Null), raw).map(Value::Text)
+        }
         Builtin::BuildObject { jsonb } => build_object(args, jsonb),
+        Builtin::BuildArray { jsonb: false } => {
+            // json embeds each value's json text as it is.
+            let items: Vec<&str> = args
+                .iter()
+                .map(|a| text_arg(Some(a)).unwrap_or("null"))
+                .collect();
+            Ok(Value::Text(format!("[{}]", items.join(", "))))
+        }
         Builtin::BuildArray { jsonb } => {
             let items = args
                 .iter()
@@ -304,6 +348,7 @@ fn build_object(args: &[Value], jsonb: bool) -> Result<Value> {
         ));
     }
     let mut fields = Vec::new();
+    let mut jsonb_fields = Vec::new();
     for pair in args.chunks(2) {
         let key = match &pair[0] {
             Value::Null => {
@@ -314,13 +359,29 @@ fn build_object(args: &[Value], jsonb: bool) -> Result<Value> {
             }
             k => to_pg_text(k).unwrap_or_default(),
         };
+        if !jsonb {
+            // json embeds each value's json text as it is.
+            fields.push((key, text_arg(Some(&pair[1])).unwrap_or("null").to_string()));
+            continue;
+        }
         let value = match &pair[1] {
             Value::Text(t) => parse_jsonb(t)?,
             _ => Json::Null,
         };
-        fields.push((key, value));
+        jsonb_fields.push((key, value));
     }
-    let j = Json::Object(fields);
+    if !jsonb {
+        let members: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| {
+                let mut out = String::new();
+                json::escape_into(&mut out, k);
+                format!("{out} : {v}")
+            })
+            .collect();
+        return Ok(Value::Text(format!("{{{}}}", members.join(", "))));
+    }
+    let j = Json::Object(jsonb_fields);
     Ok(Value::Text(if jsonb {
         j.normalize().to_jsonb_text()
     } else {

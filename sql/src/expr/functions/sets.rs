@@ -56,6 +56,7 @@ pub fn expand(f: SetFunction, args: &[Value]) -> Option<Result<Vec<Value>>> {
             None => Ok(Vec::new()),
             Some(doc) => json_object_keys(doc),
         },
+        SetFunction::JsonRecordset(f) => super::json_record::recordset(f, t(0)),
         SetFunction::StringToTable => match t(0) {
             None => Ok(Vec::new()),
             Some(s) => Ok(string_to_table(s, t(1), t(2))),
@@ -107,57 +108,15 @@ fn json_array_elements(doc: &str) -> Result<Vec<Value>> {
             "cannot call json_array_elements on a non-array",
         ));
     };
-    let raw = raw_array_elements(doc);
+    let raw = json::raw_members(doc);
     Ok(items
         .iter()
         .enumerate()
         .map(|(i, j)| match raw.get(i) {
-            Some(t) if raw.len() == items.len() => Value::Text(t.clone()),
+            Some((_, t)) if raw.len() == items.len() => Value::Text((*t).to_string()),
             _ => Value::Text(super::containers::compact(j)),
         })
         .collect())
-}
-
-/// The text of each element of a json array as written (trimmed), in order.
-fn raw_array_elements(doc: &str) -> Vec<String> {
-    let b = doc.as_bytes();
-    let mut out = Vec::new();
-    let Some(open) = doc.find('[') else {
-        return out;
-    };
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut start = open + 1;
-    let mut i = open + 1;
-    while i < b.len() {
-        let c = b[i];
-        if in_string {
-            if c == b'\\' {
-                i += 1;
-            } else if c == b'"' {
-                in_string = false;
-            }
-        } else {
-            match c {
-                b'"' => in_string = true,
-                b'[' | b'{' => depth += 1,
-                b']' | b'}' if depth > 0 => depth -= 1,
-                b',' | b']' if depth == 0 => {
-                    let piece = doc[start..i].trim();
-                    if !piece.is_empty() {
-                        out.push(piece.to_string());
-                    }
-                    start = i + 1;
-                    if c == b']' {
-                        break;
-                    }
-                }
-                _ => {}
-            }
-        }
-        i += 1;
-    }
-    out
 }
 
 fn json_each(doc: &str, part: JsonEachPart, text: bool, jsonb: bool) -> Result<Vec<Value>> {
@@ -188,10 +147,10 @@ fn json_each(doc: &str, part: JsonEachPart, text: bool, jsonb: bool) -> Result<V
     let raw = if jsonb || text {
         Vec::new()
     } else {
-        raw_member_values(doc)
+        json::raw_members(doc)
     };
     let value_at = |i: usize, v: &Json| match raw.get(i) {
-        Some(t) => Value::Text(t.clone()),
+        Some((_, t)) => Value::Text((*t).to_string()),
         None => value(v),
     };
     Ok(fields
@@ -209,52 +168,6 @@ fn json_each(doc: &str, part: JsonEachPart, text: bool, jsonb: bool) -> Result<V
             }
         })
         .collect())
-}
-
-/// The text of each member value of a json object as written (trimmed), in order.
-fn raw_member_values(doc: &str) -> Vec<String> {
-    let b = doc.as_bytes();
-    let mut out = Vec::new();
-    let mut i = match doc.find('{') {
-        Some(i) => i + 1,
-        None => return out,
-    };
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut start: Option<usize> = None;
-    let mut in_key = true;
-    while i < b.len() {
-        let c = b[i];
-        if in_string {
-            if c == b'\\' {
-                i += 1;
-            } else if c == b'"' {
-                in_string = false;
-            }
-        } else {
-            match c {
-                b'"' => in_string = true,
-                b':' if depth == 0 && in_key => {
-                    in_key = false;
-                    start = Some(i + 1);
-                }
-                b'[' | b'{' => depth += 1,
-                b']' | b'}' if depth > 0 => depth -= 1,
-                b',' | b'}' if depth == 0 => {
-                    if let Some(s) = start.take() {
-                        out.push(doc[s..i].trim().to_string());
-                    }
-                    in_key = true;
-                    if c == b'}' {
-                        break;
-                    }
-                }
-                _ => {}
-            }
-        }
-        i += 1;
-    }
-    out
 }
 
 /// A field of a record's text form, quoted as record_out quotes it.

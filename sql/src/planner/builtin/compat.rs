@@ -91,7 +91,10 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
                     Some(Type::Json) => {
                         Typed::new(Expr::Cast(Box::new(a.expr), Type::Json), Type::Json)
                     }
-                    _ => return Err(no_function(name, &[a])),
+                    _ => match super::functions::record_json(&a.expr) {
+                        Some(row) => Typed::new(Expr::Cast(Box::new(row), Type::Json), Type::Json),
+                        None => return Err(no_function(name, &[a])),
+                    },
                 }
             }
             ("json_strip_nulls", 1) => call(

@@ -2,7 +2,7 @@
 //! `expr/functions/` evaluates: each name's argument coercions and result type, as PostgreSQL
 //! resolves them. `planner/function.rs` calls [`function`] for names it does not know.
 
-use vdb_engine::value::Type;
+use vdb_engine::value::{Type, Value};
 
 use crate::error::{Error, Result};
 use crate::expr::{Builtin, Expr, Function};
@@ -71,8 +71,14 @@ fn json_arg(arg: Typed) -> Result<Expr> {
     }
 }
 
-fn is_json(t: &Option<Type>) -> bool {
-    matches!(t, Some(Type::Json | Type::Jsonb))
+/// Whether values of type `t` already hold json text that the json builders embed as it is:
+/// json, jsonb, and arrays of them (element by element).
+pub(in crate::planner) fn is_json(t: &Option<Type>) -> bool {
+    match t {
+        Some(Type::Json | Type::Jsonb) => true,
+        Some(Type::Array(inner)) => is_json(&Some((**inner).clone())),
+        _ => false,
+    }
 }
 
 /// Binds a call of one of the functions this module knows; `None` for other names.
@@ -469,18 +475,21 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
                 Type::Array(Box::new(Type::Text)),
             ),
             ("array_to_json", 1) => {
-                let (a, _) = array_arg(name, args.remove(0))?;
+                let (a, ty) = array_arg(name, args.remove(0))?;
                 call(
                     Builtin::ToJson {
                         jsonb: false,
-                        raw: false,
+                        raw: is_json(&Some(ty)),
                     },
                     vec![a],
                     Type::Json,
                 )
             }
             ("to_json" | "to_jsonb", 1) => {
-                let a = args.remove(0);
+                let mut a = args.remove(0);
+                if let Some(row) = record_json(&a.expr) {
+                    a = Typed::new(row, Type::Json);
+                }
                 let raw = is_json(&a.ty);
                 let e = if a.ty.is_none() {
                     to(a, &Type::Text)?
@@ -553,8 +562,29 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
     })
 }
 
+/// `ROW(a, b)` (bound as its record text) as the json object PostgreSQL makes of a record,
+/// `{"f1":a,"f2":b}`; `None` for any other expression. The fields' types are not kept, so a
+/// json field becomes a json string.
+pub(super) fn record_json(expr: &Expr) -> Option<Expr> {
+    let Expr::Function(Function::Builtin(Builtin::RecordText), fields) = expr else {
+        return None;
+    };
+    let mut args = Vec::new();
+    for (i, field) in fields.iter().enumerate() {
+        args.push(Expr::Literal(Value::Text(format!("f{}", i + 1))));
+        args.push(Expr::Function(
+            Function::Builtin(Builtin::JsonArg { raw: false }),
+            vec![field.clone()],
+        ));
+    }
+    Some(Expr::Function(Function::Builtin(Builtin::RowJson), args))
+}
+
 /// A build_object/build_array value: its json text, NULL as `null`.
 fn json_value(a: Typed) -> Result<Expr> {
+    if let Some(row) = record_json(&a.expr) {
+        return Ok(row);
+    }
     let raw = is_json(&a.ty);
     let e = if a.ty.is_none() {
         to(a, &Type::Text)?
