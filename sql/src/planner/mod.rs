@@ -52,7 +52,8 @@ pub use window::{Exclusion, Frame, FrameBound, FrameUnits, WindowCall, WindowFun
 
 /// `sql` rewritten into syntax sqlparser reads, for what it does not parse: bare GROUPING SETS
 /// elements (parenthesized), window frame EXCLUDE clauses (marker ORDER BY keys) and column
-/// definition lists of functions in FROM (marked alias columns). `None` when none occurs.
+/// definition lists of functions in FROM (marked alias columns), CREATE SEQUENCE options out of
+/// sqlparser's order. `None` when none occurs.
 pub fn rewrite_unparsed_syntax(sql: &str) -> Option<String> {
     let sets = grouping_sets::parenthesize_elements(sql);
     let text = sets.as_deref().unwrap_or(sql);
