@@ -13,7 +13,7 @@ use crate::catalog::{table_name, Catalog};
 
 use crate::error::{Error, Result};
 use crate::expr::Expr;
-use crate::planner::expr::{bind, boolean, ident_name, Scope, ScopeColumn};
+use crate::planner::expr::{bind, boolean, ident_name, Scope, ScopeColumn, Typed};
 
 /// PostgreSQL's ChooseConstraintName: `<table>_<columns joined by _>_<suffix>`, then with 1, 2,
 /// ... appended to the last part while `taken` says the name is used.
@@ -106,7 +106,13 @@ pub fn check_constraint(
 
 /// Binds a stored CHECK condition over the columns of `schema` (42804 unless boolean).
 pub fn bind_check(schema: &Schema, text: &str) -> Result<Expr> {
-    let expr = Parser::new(&PostgreSqlDialect {})
+    boolean(bind_over_table(schema, text, "check")?, "CHECK")
+}
+
+/// Parses an expression kept as SQL text (a CHECK, a default, a generation expression); `what`
+/// names it in the XX000 error a damaged text gives.
+pub fn parse_stored(text: &str, what: &str) -> Result<ast::Expr> {
+    Parser::new(&PostgreSqlDialect {})
         .try_with_sql(text)
         .and_then(|mut p| p.parse_expr())
         .map(|mut expr| {
@@ -116,9 +122,14 @@ pub fn bind_check(schema: &Schema, text: &str) -> Result<Expr> {
         .map_err(|e| {
             Error::invalid(
                 "XX000",
-                format!("stored check \"{text}\" does not parse: {e}"),
+                format!("stored {what} \"{text}\" does not parse: {e}"),
             )
-        })?;
+        })
+}
+
+/// Binds an expression kept as SQL text over the columns of `schema`, by name.
+pub fn bind_over_table(schema: &Schema, text: &str, what: &str) -> Result<Typed> {
+    let expr = parse_stored(text, what)?;
     let scope = Scope {
         columns: schema
             .columns
@@ -132,7 +143,7 @@ pub fn bind_check(schema: &Schema, text: &str) -> Result<Expr> {
             })
             .collect(),
     };
-    boolean(bind(&expr, &scope)?, "CHECK")
+    bind(&expr, &scope)
 }
 
 /// CREATE [UNIQUE] INDEX's definition (the name PostgreSQL chooses when none is given).

@@ -11,7 +11,7 @@ use vdb_engine::table::{Column, Schema};
 
 use crate::error::{Error, Result};
 use crate::expr::{Builtin, Expr, Function};
-use crate::planner::expr::{bind, Scope, ScopeColumn, Typed};
+use crate::planner::constraint::bind_over_table;
 use crate::planner::statement::assign;
 
 /// The text to store for column `position`'s generation expression `expr`, once checked as
@@ -42,7 +42,7 @@ pub fn definition(
         ));
     }
     let text = expr.to_string();
-    let bound = bind_text(schema, &text)?;
+    let bound = bind_over_table(schema, &text, "generation expression")?;
     let mut problem = None;
     bound.expr.walk(&mut |e| match e {
         Expr::Column(i) if schema.columns[*i].generated.is_some() || *i == position => {
@@ -104,7 +104,16 @@ pub fn bind_all(schema: &Schema) -> Result<Vec<(usize, Expr)>> {
         .iter()
         .enumerate()
         .filter_map(|(i, c)| Some((i, c, c.generated.as_deref()?)))
-        .map(|(i, c, text)| Ok((i, assign(bind_text(schema, text)?, &c.name, &c.ty)?)))
+        .map(|(i, c, text)| {
+            Ok((
+                i,
+                assign(
+                    bind_over_table(schema, text, "generation expression")?,
+                    &c.name,
+                    &c.ty,
+                )?,
+            ))
+        })
         .collect()
 }
 
@@ -119,7 +128,7 @@ pub fn readers<'a>(schema: &'a Schema, read: &Column) -> Result<Vec<&'a Column>>
             continue;
         };
         let mut reads = false;
-        bind_text(schema, text)?
+        bind_over_table(schema, text, "generation expression")?
             .expr
             .walk(&mut |e| reads |= matches!(e, Expr::Column(i) if *i == position));
         if reads {
@@ -127,35 +136,4 @@ pub fn readers<'a>(schema: &'a Schema, read: &Column) -> Result<Vec<&'a Column>>
         }
     }
     Ok(readers)
-}
-
-/// Parses and binds expression text over the columns of `schema`.
-fn bind_text(schema: &Schema, text: &str) -> Result<Typed> {
-    let expr = Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(text)
-        .and_then(|mut p| p.parse_expr())
-        .map(|mut expr| {
-            crate::ast_repair::repair_expr(&mut expr);
-            expr
-        })
-        .map_err(|e| {
-            Error::invalid(
-                "XX000",
-                format!("stored generation expression \"{text}\" does not parse: {e}"),
-            )
-        })?;
-    let scope = Scope {
-        columns: schema
-            .columns
-            .iter()
-            .map(|c| ScopeColumn {
-                hidden: false,
-                scalar_function: false,
-                relation: None,
-                name: c.name.clone(),
-                ty: c.ty.clone(),
-            })
-            .collect(),
-    };
-    bind(&expr, &scope)
 }

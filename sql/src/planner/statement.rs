@@ -787,19 +787,7 @@ pub fn default_value(column: &Column) -> Result<Expr> {
     let Some(text) = &column.default else {
         return Ok(Expr::Literal(Value::Null));
     };
-    let expr = Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(text)
-        .and_then(|mut p| p.parse_expr())
-        .map(|mut expr| {
-            crate::ast_repair::repair_expr(&mut expr);
-            expr
-        })
-        .map_err(|e| {
-            Error::invalid(
-                "XX000",
-                format!("stored default of \"{}\" does not parse: {e}", column.name),
-            )
-        })?;
+    let expr = constraint::parse_stored(text, "default")?;
     assign(bind(&expr, &Scope::default())?, &column.name, &column.ty)
 }
 
