@@ -419,7 +419,7 @@ pub(super) fn function(f: Function, args: Vec<Value>) -> Result<Value> {
     let first = args.next().unwrap_or(Value::Null);
     Ok(match (f, first) {
         (Function::SizePretty, v) => Value::Text(size_pretty(super::as_i64(&v).unwrap_or(0))),
-        (Function::Lower, Value::Text(s)) => Value::Text(s.to_lowercase()),
+        (Function::Lower, Value::Text(s)) => Value::Text(lower(&s)),
         (Function::Upper, Value::Text(s)) => Value::Text(upper(&s)),
         (Function::Length, Value::Text(s)) => {
             Value::Int4(i32::try_from(s.chars().count()).map_err(|_| out_of_range("integer"))?)
@@ -636,18 +636,31 @@ fn substr(s: &str, from: Option<&Value>, count: Option<&Value>) -> Result<Value>
     Ok(Value::Text(out))
 }
 
+/// Lower-cases character by character, as PostgreSQL's `lower` does with libc's `towlower`: no
+/// final-sigma rule (`ΣΑΣ` → `σασ`), and `İ` becomes a plain `i`.
+fn lower(s: &str) -> String {
+    s.chars().map(lower_char).collect()
+}
+
+/// One character lower-cased as libc's `towlower` does it: its first lower-case character.
+fn lower_char(c: char) -> char {
+    c.to_lowercase().next().unwrap_or(c)
+}
+
 /// Upper-cases character by character, as PostgreSQL's `upper` does with libc's `toupper`: a
 /// character whose upper case is more than one character (`ß`) stays as it is.
 fn upper(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            let mut up = c.to_uppercase();
-            match (up.next(), up.next()) {
-                (Some(u), None) => u,
-                _ => c,
-            }
-        })
-        .collect()
+    s.chars().map(upper_char).collect()
+}
+
+/// One character upper-cased as libc's `towupper` does it: unchanged when its upper case is
+/// more than one character.
+fn upper_char(c: char) -> char {
+    let mut up = c.to_uppercase();
+    match (up.next(), up.next()) {
+        (Some(u), None) => u,
+        _ => c,
+    }
 }
 
 /// `pg_size_pretty`: bytes below 10 kB, then the largest unit that keeps the number below

@@ -156,11 +156,11 @@ fn initcap(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut prev_alnum = false;
     for c in s.chars() {
-        if prev_alnum {
-            out.extend(c.to_lowercase());
+        out.push(if prev_alnum {
+            super::lower_char(c)
         } else {
-            out.extend(c.to_uppercase());
-        }
+            super::upper_char(c)
+        });
         prev_alnum = c.is_alphanumeric();
     }
     out
