@@ -105,7 +105,7 @@ def test_ssl_is_refused_without_tls(server):
 
 def test_a_non_loopback_server_without_users_does_not_start(tmp_path):
     out = subprocess.run(
-        [os.environ["VDB_BIN"], "--data-dir", str(tmp_path / "db"), "serve",
+        [os.environ["VDB_BIN"], "serve", "--data-dir", str(tmp_path / "db"),
          "--host", "0.0.0.0", "--port", "1"],
         capture_output=True, text=True, timeout=30,
     )

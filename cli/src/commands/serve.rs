@@ -16,17 +16,21 @@ use vdb_wire::{serve_until_signal, Database, ServerConfig};
 ///
 /// With no flags, serves the default data directory ($VDB_DATA_DIR, else
 /// $XDG_DATA_HOME/vdb/vdb, else ~/.local/share/vdb/vdb), created on first run, as database
-/// `vdb` on 127.0.0.1:5432: `psql -h 127.0.0.1 -d vdb`. With `--data-dir DIR` (the global
-/// flag), serves the repository in DIR, initializing DIR if it is empty or missing, under
-/// the directory's name. Connect to `NAME/BRANCH` for a session on another branch.
+/// `vdb` on 127.0.0.1:5432: `psql -h 127.0.0.1 -d vdb`. With `--data-dir DIR` (before or
+/// after `serve`), serves the repository in DIR, initializing DIR if it is empty or missing,
+/// under the directory's name. Connect to `NAME/BRANCH` for a session on another branch.
 ///
 /// `--config FILE` reads the same settings, users and TLS files from a TOML file (see
 /// docs/cli.md); flags given on the command line override it. Without users the server trusts
 /// every client and listens only on loopback addresses.
 ///
-/// Example: vdb --data-dir labels-repo serve --port 5433
+/// Example: vdb serve --data-dir labels-repo --port 5433
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// The repository to serve, initialized if DIR is empty or missing (the same as the
+    /// global `--data-dir` given before `serve`).
+    #[arg(long = "data-dir", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
     /// A TOML file with the server's settings, users and TLS files.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -128,7 +132,8 @@ pub fn run(args: &Args, data_dir: Option<&Path>) -> Result<()> {
         Some((cert, key)) => Some(vdb_wire::tls::acceptor(&cert, &key)?),
         None => None,
     };
-    let dir = match data_dir.or(file.data_dir.as_deref()) {
+    let given = args.data_dir.as_deref().or(data_dir);
+    let dir = match given.or(file.data_dir.as_deref()) {
         Some(dir) => std::env::current_dir()?.join(dir),
         None => default_data_dir()?,
     };
