@@ -209,3 +209,53 @@ def test_computed_columns_are_created_filled_and_reflected(server, driver):
     assert "nullif" in columns["precision"]["computed"]["sqltext"]
     assert "computed" not in columns["tp"]
     metadata.drop_all(engine)
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_identity_columns_are_created_and_reflected(server, driver):
+    """`sa.Identity(...)` becomes GENERATED ... AS IDENTITY: reflection gives back `identity`
+    with its options and no server default, as it does on PostgreSQL, and a serial column
+    keeps its nextval default."""
+    engine = sa.create_engine(server.url(driver))
+    metadata = sa.MetaData()
+    runs = sa.Table(
+        "runs",
+        metadata,
+        sa.Column("id", sa.BigInteger, sa.Identity(always=True, start=100, increment=10), primary_key=True),
+        sa.Column("seq", sa.Integer, sa.Identity(always=False)),
+        sa.Column("name", sa.Text),
+    )
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(runs.insert(), [{"name": "a"}, {"name": "b"}])
+        rows = conn.execute(sa.select(runs.c.id, runs.c.seq, runs.c.name).order_by("id")).all()
+    assert rows == [(100, 1, "a"), (110, 2, "b")]
+    columns = {c["name"]: c for c in sa.inspect(engine).get_columns("runs")}
+    identity = columns["id"]["identity"]
+    assert identity["always"] is True
+    assert (identity["start"], identity["increment"]) == (100, 10)
+    assert identity["maxvalue"] == 9223372036854775807
+    assert columns["id"]["default"] is None
+    assert columns["seq"]["identity"]["always"] is False
+    assert "identity" not in columns["name"]
+    metadata.drop_all(engine)
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_standalone_sequences_are_seen_by_checkfirst_and_reflection(server, driver):
+    """A `sa.Sequence` of its own: create_all finds it in pg_class the second time (so it does
+    not create it twice), next_value() draws from it, and the inspector lists it."""
+    engine = sa.create_engine(server.url(driver))
+    metadata = sa.MetaData()
+    ids = sa.Sequence("batch_ids", start=7, increment=3, metadata=metadata)
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        drawn = [conn.execute(ids.next_value()).scalar() for _ in range(2)]
+    assert drawn == [7, 10]
+    assert "batch_ids" in sa.inspect(engine).get_sequence_names()
+    assert sa.inspect(engine).has_sequence("batch_ids")
+    metadata.drop_all(engine)
+    assert not sa.inspect(engine).has_sequence("batch_ids")

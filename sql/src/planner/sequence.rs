@@ -297,8 +297,9 @@ fn sequence_name(arg: &ast::Expr) -> Result<String> {
 
 /// `CREATE SEQUENCE` with its options in the one order sqlparser reads them (`AS`, INCREMENT,
 /// MINVALUE, MAXVALUE, START, CACHE, CYCLE, OWNED BY), where PostgreSQL takes any order
-/// (`START 10 INCREMENT 5`); `None` if `sql` does not begin with such a statement or has its
-/// options in that order already. Only the options' text moves; the rest is kept byte for byte.
+/// (`START 10 INCREMENT 5`), and likewise the options of each identity column
+/// (`GENERATED ... AS IDENTITY (START WITH 10 INCREMENT BY 5)`); `None` if `sql` has no such
+/// options out of that order. Only the options' text moves; the rest is kept byte for byte.
 pub fn options_in_parser_order(sql: &str) -> Option<String> {
     use sqlparser::dialect::PostgreSqlDialect;
     use sqlparser::keywords::Keyword;
@@ -315,6 +316,13 @@ pub fn options_in_parser_order(sql: &str) -> Option<String> {
         Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.keyword),
         _ => None,
     };
+    // Token ranges [from, to) that hold options: after the head of a CREATE SEQUENCE, and
+    // within each `IDENTITY ( ... )`.
+    let mut spans = Vec::new();
+    let end = tokens
+        .iter()
+        .position(|t| matches!(t.token, Token::SemiColon | Token::EOF))
+        .unwrap_or(tokens.len());
     // The head: CREATE [TEMP | TEMPORARY] SEQUENCE [IF NOT EXISTS] name[.name].
     let mut at = 0;
     let mut expect = |k: &[Keyword]| {
@@ -322,26 +330,28 @@ pub fn options_in_parser_order(sql: &str) -> Option<String> {
         at += usize::from(found);
         found
     };
-    if !expect(&[Keyword::CREATE]) {
-        return None;
+    if expect(&[Keyword::CREATE])
+        && {
+            expect(&[Keyword::TEMP, Keyword::TEMPORARY]);
+            expect(&[Keyword::SEQUENCE])
+        }
+        && (!expect(&[Keyword::IF]) || (expect(&[Keyword::NOT]) && expect(&[Keyword::EXISTS])))
+    {
+        at += 1;
+        while tokens.get(at).map(|t| &t.token) == Some(&Token::Period) {
+            at += 2;
+        }
+        spans.push((at, end));
     }
-    expect(&[Keyword::TEMP, Keyword::TEMPORARY]);
-    if !expect(&[Keyword::SEQUENCE]) {
-        return None;
-    }
-    if expect(&[Keyword::IF]) && !(expect(&[Keyword::NOT]) && expect(&[Keyword::EXISTS])) {
-        return None;
-    }
-    at += 1;
-    while tokens.get(at).map(|t| &t.token) == Some(&Token::Period) {
-        at += 2;
-    }
-    let end = tokens
-        .iter()
-        .position(|t| matches!(t.token, Token::SemiColon | Token::EOF))
-        .unwrap_or(tokens.len());
-    if at >= end {
-        return None;
+    for i in 0..tokens.len() {
+        if keyword(i) != Some(Keyword::IDENTITY)
+            || tokens.get(i + 1).map(|t| &t.token) != Some(&Token::LParen)
+        {
+            continue;
+        }
+        if let Some(close) = (i + 2..tokens.len()).find(|&k| tokens[k].token == Token::RParen) {
+            spans.push((i + 2, close));
+        }
     }
     // Each option starts at its keyword (NO MINVALUE / NO MAXVALUE / NO CYCLE at the NO).
     let rank = |i: usize| -> Option<u8> {
@@ -364,30 +374,63 @@ pub fn options_in_parser_order(sql: &str) -> Option<String> {
             _ => None,
         }
     };
-    let starts: Vec<(u8, usize)> = (at..end)
-        .filter_map(|i| Some((rank(i)?, offsets.of(tokens[i]))))
-        .collect();
-    if starts.first()?.1 != offsets.of(tokens[at]) || starts.windows(2).all(|w| w[0].0 <= w[1].0) {
-        return None;
+    let mut text = sql.to_string();
+    let mut changed = false;
+    // The last span first, so the earlier spans' byte offsets still hold.
+    for &(at, end) in spans.iter().rev() {
+        if at >= end {
+            continue;
+        }
+        let starts: Vec<(u8, usize)> = (at..end)
+            .filter_map(|i| Some((rank(i)?, offsets.of(tokens[i]))))
+            .collect();
+        let Some(&(_, first)) = starts.first() else {
+            continue;
+        };
+        if first != offsets.of(tokens[at]) || starts.windows(2).all(|w| w[0].0 <= w[1].0) {
+            continue;
+        }
+        let stop = tokens.get(end).map_or(sql.len(), |t| offsets.of(t));
+        let mut options: Vec<(u8, &str)> = starts
+            .iter()
+            .enumerate()
+            .map(|(k, &(r, from))| {
+                let to = starts.get(k + 1).map_or(stop, |s| s.1);
+                (r, sql[from..to].trim_end())
+            })
+            .collect();
+        options.sort_by_key(|(r, _)| *r);
+        let body: Vec<&str> = options.iter().map(|(_, text)| *text).collect();
+        text.replace_range(first..stop, &format!("{} ", body.join(" ")));
+        changed = true;
     }
-    let stop = tokens.get(end).map_or(sql.len(), |t| offsets.of(t));
-    let mut options: Vec<(u8, &str)> = starts
-        .iter()
-        .enumerate()
-        .map(|(k, &(r, from))| {
-            let to = starts.get(k + 1).map_or(stop, |s| s.1);
-            (r, sql[from..to].trim_end())
-        })
-        .collect();
-    options.sort_by_key(|(r, _)| *r);
-    let head = &sql[..starts[0].1];
-    let body: Vec<&str> = options.iter().map(|(_, text)| *text).collect();
-    Some(format!("{head}{} {}", body.join(" "), &sql[stop..]))
+    changed.then_some(text)
 }
 
 #[cfg(test)]
 mod tests {
     use super::options_in_parser_order;
+
+    #[test]
+    fn identity_options_are_put_in_the_order_sqlparser_reads() {
+        assert_eq!(
+            options_in_parser_order(
+                "create table t (a int generated always as identity (start with 10 increment by \
+                 5), b int generated by default as identity (cache 2 minvalue 1))"
+            )
+            .as_deref(),
+            Some(
+                "create table t (a int generated always as identity (increment by 5 start with \
+                 10 ), b int generated by default as identity (minvalue 1 cache 2 ))"
+            )
+        );
+        assert_eq!(
+            options_in_parser_order(
+                "create table t (a int generated always as identity (increment 1))"
+            ),
+            None
+        );
+    }
 
     #[test]
     fn sequence_options_are_put_in_the_order_sqlparser_reads() {

@@ -463,7 +463,9 @@ pub const SYSTEM_TABLES: &[TableColumns] = &[
             ("schemaname", "name"),
             ("sequencename", "name"),
             ("sequenceowner", "name"),
-            ("data_type", "regtype"),
+            // regtype in PostgreSQL, whose value prints as the type's name: vdb's regtype
+            // columns are bare OIDs, so this one holds the name as text.
+            ("data_type", "name"),
             ("start_value", "bigint"),
             ("min_value", "bigint"),
             ("max_value", "bigint"),

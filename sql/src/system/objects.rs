@@ -89,16 +89,20 @@ pub struct Relation {
     pub view: Option<String>,
 }
 
-/// A sequence a column default draws from (`nextval('name'::regclass)`).
+/// A sequence: one a column default draws from (`nextval('name'::regclass)`), or one created
+/// on its own.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sequence {
     pub oid: u32,
     /// The schema's name.
     pub nspname: String,
     pub name: String,
-    /// The owning table's OID and column number.
+    /// The table and column number whose default draws from it (0 and 0 for none).
     pub table_oid: u32,
     pub attnum: i16,
+    /// Its definition (`None` when a default names a sequence that no longer exists); an
+    /// identity column's says ALWAYS or BY DEFAULT in `identity`.
+    pub definition: Option<vdb_engine::table::Sequence>,
 }
 
 /// Every user object of one root.
@@ -172,10 +176,29 @@ impl Objects {
                         name: bare.to_string(),
                         table_oid: *oid,
                         attnum: attnum(i),
+                        definition: root.get_sequence(&seq).cloned(),
                     });
                 }
             }
             objects.relations.push(relation);
+        }
+        for name in root.sequence_names() {
+            let (nspname, bare) = split_qualified(name);
+            if objects
+                .sequences
+                .iter()
+                .any(|s| s.nspname == nspname && s.name == bare)
+            {
+                continue;
+            }
+            objects.sequences.push(Sequence {
+                oid: alloc.oid("sequence", name),
+                nspname: nspname.to_string(),
+                name: bare.to_string(),
+                table_oid: 0,
+                attnum: 0,
+                definition: root.get_sequence(name).cloned(),
+            });
         }
         for name in crate::vc::tables::TABLES {
             let columns = crate::vc::tables::columns(name).unwrap_or_default();
@@ -269,6 +292,16 @@ impl Objects {
             .iter()
             .find(|s| s.oid == oid)
             .map(|s| s.nspname.clone())
+    }
+
+    /// The definition of the identity column `attnum` of the table `table_oid`: `None` for
+    /// any other column, a serial one included.
+    pub fn identity(&self, table_oid: u32, attnum: i16) -> Option<&vdb_engine::table::Sequence> {
+        self.sequences
+            .iter()
+            .find(|s| s.table_oid == table_oid && s.attnum == attnum)
+            .and_then(|s| s.definition.as_ref())
+            .filter(|d| d.identity.is_some())
     }
 
     /// The relation with this OID.

@@ -15,7 +15,7 @@ use crate::system::objects::*;
 use crate::system::types::{system_column_type, type_modifier, type_oid, BUILTIN_TYPES};
 use crate::system::Snapshot;
 use crate::types::enums;
-use vdb_engine::table::split_qualified;
+use vdb_engine::table::{split_qualified, Identity, Sequence as SequenceDefinition};
 
 /// A system table's columns and rows.
 pub type TableRows = (Vec<(String, Type)>, Vec<Vec<Value>>);
@@ -49,6 +49,8 @@ pub fn system_table(snapshot: &Snapshot, schema: &str, name: &str) -> Result<Opt
         ("pg_catalog", "pg_opclass") => pg_opclass(),
         ("pg_catalog", "pg_database") => pg_database(snapshot),
         ("pg_catalog", "pg_sequence") => pg_sequence(objects),
+        ("pg_catalog", "pg_sequences") => pg_sequences(objects),
+        ("information_schema", "sequences") => is_sequences(snapshot, objects),
         ("pg_catalog", "pg_collation") => pg_collation(),
         ("pg_catalog", "pg_tablespace") => pg_tablespace(),
         ("pg_catalog", "pg_roles" | "pg_user") => pg_roles(snapshot),
@@ -240,6 +242,7 @@ fn pg_attribute(objects: &Objects) -> Vec<Row> {
     let mut rows = Vec::new();
     for r in &objects.relations {
         for (i, c) in r.schema.columns.iter().enumerate() {
+            let identity = objects.identity(r.oid, attnum(i));
             let collation = if collatable(&c.ty) {
                 DEFAULT_COLLATION_OID
             } else {
@@ -254,9 +257,11 @@ fn pg_attribute(objects: &Objects) -> Vec<Row> {
                 ("attnotnull", Value::Bool(!c.nullable)),
                 (
                     "atthasdef",
-                    Value::Bool(c.default.is_some() || c.generated.is_some()),
+                    Value::Bool(
+                        (c.default.is_some() && identity.is_none()) || c.generated.is_some(),
+                    ),
                 ),
-                ("attidentity", text("")),
+                ("attidentity", text(identity.map_or("", identity_code))),
                 (
                     "attgenerated",
                     text(if c.generated.is_some() { "s" } else { "" }),
@@ -296,6 +301,15 @@ fn pg_attribute(objects: &Objects) -> Vec<Row> {
     rows
 }
 
+/// `attidentity`: 'a' for GENERATED ALWAYS, 'd' for BY DEFAULT.
+fn identity_code(sequence: &SequenceDefinition) -> &'static str {
+    match sequence.identity {
+        Some(Identity::Always) => "a",
+        Some(Identity::ByDefault) => "d",
+        None => "",
+    }
+}
+
 /// `attstorage`: plain for fixed-length types, main for numeric, extended for the others.
 fn storage(ty: &Type) -> &'static str {
     match ty {
@@ -323,10 +337,11 @@ fn pg_attrdef(objects: &Objects) -> Vec<Row> {
     let mut rows = Vec::new();
     for r in &objects.relations {
         for (i, c) in r.schema.columns.iter().enumerate() {
+            let identity = objects.identity(r.oid, attnum(i)).is_some();
             let expr = match (&c.generated, &c.default) {
                 (Some(generated), _) => Some(crate::planner::generation_display(generated)),
-                (None, Some(default)) => Some(column_default(default, &c.ty)),
-                (None, None) => None,
+                (None, Some(default)) if !identity => Some(column_default(default, &c.ty)),
+                (None, _) => None,
             };
             if let Some(default) = &expr {
                 rows.push(row([
@@ -562,17 +577,89 @@ fn pg_sequence(objects: &Objects) -> Vec<Row> {
     objects
         .sequences
         .iter()
-        .map(|s| {
-            row([
+        .filter_map(|s| {
+            let d = s.definition.as_ref()?;
+            Some(row([
                 ("seqrelid", oid(s.oid)),
-                ("seqtypid", oid(23)),
-                ("seqstart", Value::Int8(1)),
-                ("seqincrement", Value::Int8(1)),
-                ("seqmax", Value::Int8(i64::from(i32::MAX))),
-                ("seqmin", Value::Int8(1)),
+                ("seqtypid", oid(sequence_type_oid(d))),
+                ("seqstart", Value::Int8(d.start)),
+                ("seqincrement", Value::Int8(d.increment)),
+                ("seqmax", Value::Int8(d.max)),
+                ("seqmin", Value::Int8(d.min)),
                 ("seqcache", Value::Int8(1)),
-                ("seqcycle", Value::Bool(false)),
-            ])
+                ("seqcycle", Value::Bool(d.cycle)),
+            ]))
+        })
+        .collect()
+}
+
+/// The OID of a sequence's data type: smallint, integer or bigint.
+fn sequence_type_oid(d: &SequenceDefinition) -> u32 {
+    match d.data_type.as_str() {
+        "smallint" => 21,
+        "integer" => 23,
+        _ => 20,
+    }
+}
+
+/// `pg_sequences`: `last_value` is NULL until the sequence is first used.
+fn pg_sequences(objects: &Objects) -> Vec<Row> {
+    objects
+        .sequences
+        .iter()
+        .filter_map(|s| {
+            let d = s.definition.as_ref()?;
+            Some(row([
+                ("schemaname", text(&s.nspname)),
+                ("sequencename", text(&s.name)),
+                ("sequenceowner", text("postgres")),
+                ("data_type", text(&d.data_type)),
+                ("start_value", Value::Int8(d.start)),
+                ("min_value", Value::Int8(d.min)),
+                ("max_value", Value::Int8(d.max)),
+                ("increment_by", Value::Int8(d.increment)),
+                ("cycle", Value::Bool(d.cycle)),
+                ("cache_size", Value::Int8(1)),
+                (
+                    "last_value",
+                    if d.is_called {
+                        Value::Int8(d.last_value)
+                    } else {
+                        Value::Null
+                    },
+                ),
+            ]))
+        })
+        .collect()
+}
+
+/// `information_schema.sequences`: the bounds as text, the precision of the data type; an
+/// identity column's sequence is not listed, as in PostgreSQL.
+fn is_sequences(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
+    objects
+        .sequences
+        .iter()
+        .filter_map(|s| {
+            let d = s.definition.as_ref().filter(|d| d.identity.is_none())?;
+            let precision = match d.data_type.as_str() {
+                "smallint" => 16,
+                "integer" => 32,
+                _ => 64,
+            };
+            Some(row([
+                ("sequence_catalog", text(snapshot.database())),
+                ("sequence_schema", text(&s.nspname)),
+                ("sequence_name", text(&s.name)),
+                ("data_type", text(&d.data_type)),
+                ("numeric_precision", Value::Int4(precision)),
+                ("numeric_precision_radix", Value::Int4(2)),
+                ("numeric_scale", Value::Int4(0)),
+                ("start_value", text(d.start.to_string())),
+                ("minimum_value", text(d.min.to_string())),
+                ("maximum_value", text(d.max.to_string())),
+                ("increment", text(d.increment.to_string())),
+                ("cycle_option", yes_no(d.cycle)),
+            ]))
         })
         .collect()
 }
@@ -857,6 +944,7 @@ fn is_columns(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
     let mut rows = Vec::new();
     for r in &objects.relations {
         for (i, c) in r.schema.columns.iter().enumerate() {
+            let identity = objects.identity(r.oid, attnum(i));
             let mut cells = row([
                 ("table_catalog", text(snapshot.database())),
                 ("table_schema", text(Objects::schema_name(r))),
@@ -866,7 +954,7 @@ fn is_columns(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
                 ("is_nullable", yes_no(c.nullable)),
                 ("data_type", text(data_type(&c.ty))),
                 ("is_self_referencing", yes_no(false)),
-                ("is_identity", yes_no(false)),
+                ("is_identity", yes_no(identity.is_some())),
                 (
                     "is_generated",
                     text(if c.generated.is_some() {
@@ -895,7 +983,10 @@ fn is_columns(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
             if let Type::Enum(key) = &c.ty {
                 cells.insert("udt_name", text(split_qualified(key).1));
             }
-            if let Some(d) = &c.default {
+            for (k, v) in identity_columns(identity) {
+                cells.insert(k, v);
+            }
+            if let Some(d) = c.default.as_ref().filter(|_| identity.is_none()) {
                 cells.insert(
                     "column_default",
                     text(crate::temp::display_default(&column_default(d, &c.ty))),
@@ -926,6 +1017,30 @@ fn is_columns(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
         }
     }
     rows
+}
+
+/// The identity_* columns of information_schema.columns: NULL unless the column is an
+/// identity column, but for identity_cycle, NO then.
+fn identity_columns(identity: Option<&SequenceDefinition>) -> [(&'static str, Value); 6] {
+    let number = |n: i64| identity.map_or(Value::Null, |_| text(n.to_string()));
+    let s = identity
+        .cloned()
+        .unwrap_or_else(|| SequenceDefinition::new("bigint", 0, 0, 0, 0));
+    [
+        (
+            "identity_generation",
+            match s.identity {
+                Some(Identity::Always) => text("ALWAYS"),
+                Some(Identity::ByDefault) => text("BY DEFAULT"),
+                None => Value::Null,
+            },
+        ),
+        ("identity_start", number(s.start)),
+        ("identity_increment", number(s.increment)),
+        ("identity_maximum", number(s.max)),
+        ("identity_minimum", number(s.min)),
+        ("identity_cycle", yes_no(s.cycle)),
+    ]
 }
 
 /// The length, precision and scale columns of information_schema.columns.
