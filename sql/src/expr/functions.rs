@@ -125,6 +125,9 @@ pub enum Builtin {
     IsFinite,
     /// `date_bin(stride, source, origin)`.
     DateBin,
+    /// `overlaps(start1, end1, start2, end2)`, the `(s1, e1) OVERLAPS (s2, e2)` operator, over
+    /// four values of one type.
+    Overlaps,
     JustifyDays,
     JustifyHours,
     JustifyInterval,
@@ -319,6 +322,7 @@ impl Builtin {
         !matches!(
             self,
             Builtin::Concat
+                | Builtin::Overlaps
                 | Builtin::ConcatWs
                 | Builtin::Format
                 | Builtin::MakeArray

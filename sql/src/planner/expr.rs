@@ -1076,9 +1076,20 @@ fn between(
     high: &ast::Expr,
 ) -> Result<Typed> {
     let e = bind(expr, scope)?;
-    let lo = make_binary(BinaryOp::GtEq, e.clone(), bind(low, scope)?)?;
-    let hi = make_binary(BinaryOp::LtEq, e, bind(high, scope)?)?;
-    let both = make_binary(BinaryOp::And, lo, hi)?;
+    let (low, symmetric) = super::predicate_syntax::take_symmetric(low);
+    let (low, high) = (bind(low, scope)?, bind(high, scope)?);
+    let within = |low: Typed, high: Typed| {
+        let lo = make_binary(BinaryOp::GtEq, e.clone(), low)?;
+        let hi = make_binary(BinaryOp::LtEq, e.clone(), high)?;
+        make_binary(BinaryOp::And, lo, hi)
+    };
+    let both = if symmetric {
+        // PostgreSQL's reading: either order of the bounds.
+        let forward = within(low.clone(), high.clone())?;
+        make_binary(BinaryOp::Or, forward, within(high, low)?)?
+    } else {
+        within(low, high)?
+    };
     if negated {
         return Ok(Typed::new(Expr::Not(Box::new(both.expr)), Type::Bool));
     }

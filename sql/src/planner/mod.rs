@@ -19,6 +19,7 @@ mod namespace;
 mod on_conflict;
 mod optimizer;
 mod plan;
+mod predicate_syntax;
 mod query;
 mod record_function;
 mod recursive;
@@ -52,15 +53,18 @@ pub use window::{Exclusion, Frame, FrameBound, FrameUnits, WindowCall, WindowFun
 
 /// `sql` rewritten into syntax sqlparser reads, for what it does not parse: bare GROUPING SETS
 /// elements (parenthesized), window frame EXCLUDE clauses (marker ORDER BY keys) and column
-/// definition lists of functions in FROM (marked alias columns), CREATE SEQUENCE options out of
-/// sqlparser's order. `None` when none occurs.
+/// definition lists of functions in FROM (marked alias columns), BETWEEN SYMMETRIC and
+/// OVERLAPS (see `predicate_syntax`), CREATE SEQUENCE options out of sqlparser's order. `None`
+/// when none occurs.
 pub fn rewrite_unparsed_syntax(sql: &str) -> Option<String> {
     let sets = grouping_sets::parenthesize_elements(sql);
     let text = sets.as_deref().unwrap_or(sql);
     let frames = frame_exclusion::rewrite(text).or(sets);
     let text = frames.as_deref().unwrap_or(sql);
-    record_function::rewrite(text)
-        .or(frames)
+    let records = record_function::rewrite(text).or(frames);
+    let text = records.as_deref().unwrap_or(sql);
+    predicate_syntax::rewrite(text)
+        .or(records)
         .or_else(|| sequence::options_in_parser_order(sql))
 }
 

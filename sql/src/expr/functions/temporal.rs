@@ -199,6 +199,7 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
             _ => true,
         })),
         Builtin::DateBin => date_bin(args),
+        Builtin::Overlaps => Ok(overlaps(args)),
         Builtin::ToTimestamp => match number(first.unwrap_or(&Value::Null)) {
             Some(f) if f.is_nan() => Err(Error::invalid("22008", "timestamp cannot be NaN")),
             Some(f) if f.is_infinite() => Ok(Value::TimestampTz(if f > 0.0 {
@@ -890,6 +891,44 @@ fn make_timestamptz(args: &[Value]) -> Result<Value> {
 
 /// `date_bin(stride, source, origin)`: the start of the stride-wide bin, counted from
 /// `origin`, that holds `source` (strides of months or years are not allowed).
+/// Whether two periods overlap, as PostgreSQL's `overlaps_timestamp` decides it: each period's
+/// ends are put in order, a NULL end stands for an unknown one, and periods that share only an
+/// end point do not overlap.
+fn overlaps(args: &[Value]) -> Value {
+    let period = |start: Option<&Value>, end: Option<&Value>| {
+        let (start, end) = (start.unwrap_or(&Value::Null), end.unwrap_or(&Value::Null));
+        match (start.is_null(), end.is_null()) {
+            (true, true) => None,
+            (true, false) => Some((end.clone(), None)),
+            (false, true) => Some((start.clone(), None)),
+            (false, false) if start.sql_cmp(end).is_gt() => {
+                Some((end.clone(), Some(start.clone())))
+            }
+            (false, false) => Some((start.clone(), Some(end.clone()))),
+        }
+    };
+    let (Some((s1, e1)), Some((s2, e2))) = (
+        period(args.first(), args.get(1)),
+        period(args.get(2), args.get(3)),
+    ) else {
+        return Value::Null;
+    };
+    // The later-starting period overlaps when it starts before the other one ends.
+    let later_starts_in = |later: &Value, end: Option<&Value>, other_end: Option<&Value>| match end
+    {
+        None => Value::Null,
+        Some(end) if later.sql_cmp(end).is_lt() => Value::Bool(true),
+        Some(_) if other_end.is_none() => Value::Null,
+        Some(_) => Value::Bool(false),
+    };
+    match s1.sql_cmp(&s2) {
+        std::cmp::Ordering::Greater => later_starts_in(&s1, e2.as_ref(), e1.as_ref()),
+        std::cmp::Ordering::Less => later_starts_in(&s2, e1.as_ref(), e2.as_ref()),
+        std::cmp::Ordering::Equal if e1.is_none() || e2.is_none() => Value::Null,
+        std::cmp::Ordering::Equal => Value::Bool(true),
+    }
+}
+
 fn date_bin(args: &[Value]) -> Result<Value> {
     let (Some(Value::Interval(stride)), Some(source), Some(origin)) =
         (args.first(), args.get(1), args.get(2))

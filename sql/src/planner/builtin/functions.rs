@@ -53,6 +53,52 @@ fn ts_arg(arg: Typed, date_to: &Type) -> Result<(Expr, Type)> {
     }
 }
 
+/// `overlaps(s1, e1, s2, e2)`: an end given as an interval is a length from its start; the
+/// four values then compare as the widest date/time type among them (timestamptz, timestamp,
+/// date, time; timestamp for dates with a length), untyped literals taking that type.
+fn overlaps(args: Vec<Typed>) -> Result<Typed> {
+    fn rank(ty: Option<&Type>) -> u8 {
+        match ty {
+            Some(Type::TimestampTz) => 4,
+            Some(Type::Timestamp) => 3,
+            Some(Type::Date) => 2,
+            Some(Type::Time) => 1,
+            _ => 0,
+        }
+    }
+    let widest = args
+        .iter()
+        .map(|a| a.ty.as_ref())
+        .filter(|t| rank(*t) > 0)
+        .max_by_key(|t| rank(*t))
+        .flatten()
+        .cloned()
+        .unwrap_or(Type::TimestampTz);
+    // A date period with an interval length ends at a timestamp: compare as timestamps.
+    let widest = if widest == Type::Date && args.iter().any(|a| a.ty == Some(Type::Interval)) {
+        Type::Timestamp
+    } else {
+        widest
+    };
+    let mut bounds = Vec::with_capacity(4);
+    let mut args = args.into_iter();
+    while let (Some(start), Some(end)) = (args.next(), args.next()) {
+        let start = Typed {
+            expr: to(start, &widest)?,
+            ty: Some(widest.clone()),
+        };
+        let end = if end.ty == Some(Type::Interval) {
+            crate::planner::expr::make_binary(crate::expr::BinaryOp::Add, start.clone(), end)?
+                .coerce(&widest, "")?
+        } else {
+            to(end, &widest)?
+        };
+        bounds.push(start.expr);
+        bounds.push(end);
+    }
+    Ok(call(Builtin::Overlaps, bounds, Type::Bool))
+}
+
 pub(super) fn array_arg(name: &str, arg: Typed) -> Result<(Expr, Type)> {
     match arg.ty.clone() {
         Some(t @ Type::Array(_)) => Ok((arg.expr, t)),
@@ -384,6 +430,7 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
                 let stride = to(args.remove(0), &Type::Interval)?;
                 call(Builtin::DateBin, vec![stride, source, origin], ty)
             }
+            ("overlaps", 4) => overlaps(args)?,
             ("make_timestamp", 6) => {
                 let secs = args.pop().map(|a| float_arg(name, a)).transpose()?;
                 let mut list = args
@@ -645,6 +692,7 @@ fn known(name: &str) -> bool {
         "to_date",
         "isfinite",
         "date_bin",
+        "overlaps",
         "make_interval",
         "to_timestamp",
         "justify_days",
