@@ -51,3 +51,51 @@ def test_psql_copy_both_ways(server, tmp_path):
     assert 'invalid input syntax for type integer: "not-a-number"' in result.stderr
     out = psql(server, "-A", "-t", "-c", "SELECT count(*) FROM t").stdout
     assert out == "4\n"
+
+
+def test_psql_meta_commands_describe_every_kind_of_object(server):
+    """The describe commands the serve issue names, and their neighbours, answer without an
+    error and show what PostgreSQL 15's psql shows for the same objects."""
+    psql(
+        server,
+        "-c",
+        "CREATE TABLE runs (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+        "name text UNIQUE, parent bigint REFERENCES runs (id), n serial, CHECK (n > 0))",
+        "-c", "CREATE INDEX runs_parent ON runs (parent)",
+        "-c", "CREATE VIEW named AS SELECT id, name FROM runs WHERE name IS NOT NULL",
+        "-c", "CREATE SEQUENCE batch_ids START 7",
+        "-c", "CREATE TYPE mood AS ENUM ('sad', 'ok')",
+        "-c", "COMMENT ON TABLE runs IS 'training runs'",
+    )
+    commands = {
+        "\\l": [server.database],
+        "\\dn": ["public"],
+        "\\dt": ["runs", "table"],
+        "\\d runs": [
+            'Table "public.runs"',
+            "generated always as identity",
+            "nextval('runs_n_seq'::regclass)",
+            '"runs_pkey" PRIMARY KEY, btree (id)',
+            '"runs_name_key" UNIQUE CONSTRAINT, btree (name)',
+            '"runs_parent" btree (parent)',
+            '"runs_n_check" CHECK (n > 0)',
+            '"runs_parent_fkey" FOREIGN KEY (parent) REFERENCES runs(id)',
+        ],
+        "\\d+ runs": ["Storage", "Referenced by:", "Access method: heap"],
+        "\\dt+": ["training runs"],
+        "\\di": ["runs_pkey", "runs_parent", "index"],
+        "\\dv": ["named", "view"],
+        "\\d named": ['View "public.named"'],
+        "\\ds": ["batch_ids", "runs_n_seq", "runs_id_seq", "sequence"],
+        "\\dT": ["mood"],
+        "\\df": ["List of functions"],
+        "\\db": ["pg_default"],
+        "\\du": ["Role name"],
+    }
+    for command, expected in commands.items():
+        result = psql(server, "-c", command, check=False)
+        assert result.returncode == 0 and "ERROR" not in result.stderr, (command, result.stderr)
+        for text in expected:
+            assert text in result.stdout, (command, text, result.stdout)
+    expanded = psql(server, "-c", "\\x on", "-c", "SELECT 1 AS a, 'x' AS b").stdout
+    assert "-[ RECORD 1 ]\na | 1\nb | x\n" in expanded

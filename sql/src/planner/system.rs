@@ -181,6 +181,16 @@ pub fn catalog_function(name: &str, args: Vec<Typed>) -> Result<Option<Typed>> {
         ("pg_get_statisticsobjdef_columns" | "pg_get_partkeydef" | "pg_get_triggerdef", _) => {
             (F::AlwaysNull, "oo", Type::Text)
         }
+        // vdb's pg_proc lists built-in functions only, whose signatures it does not spell out
+        // (psql's \df lists no built-in function). Every tablespace is a default one, whose
+        // location PostgreSQL reports as an empty string; psql prints NULL the same way.
+        (
+            "pg_get_function_result"
+            | "pg_get_function_arguments"
+            | "pg_get_function_identity_arguments"
+            | "pg_tablespace_location",
+            1,
+        ) => (F::AlwaysNull, "o", Type::Text),
         ("pg_relation_is_publishable", 1) => (F::AlwaysTrue, "o", Type::Bool),
         (
             "pg_table_size" | "pg_total_relation_size" | "pg_relation_size" | "pg_indexes_size",

@@ -183,6 +183,15 @@ fn pg_class(objects: &Objects) -> Vec<Row> {
         t.insert("relhasindex", Value::Bool(!r.indexes.is_empty()));
         let checks = r.constraints.iter().filter(|c| c.kind == 'c').count();
         t.insert("relchecks", Value::Int2(i16::try_from(checks).unwrap_or(0)));
+        // PostgreSQL enforces a foreign key with triggers on both tables, and psql's \d asks
+        // for foreign keys and "Referenced by" only when this is set.
+        let in_foreign_key = objects.relations.iter().any(|other| {
+            other
+                .constraints
+                .iter()
+                .any(|c| c.kind == 'f' && (other.oid == r.oid || c.ref_table_oid == r.oid))
+        });
+        t.insert("relhastriggers", Value::Bool(in_foreign_key));
         rows.push(t);
         for i in &r.indexes {
             let mut t = class_row(i.oid, &i.name, "i", i.attnums.len());
