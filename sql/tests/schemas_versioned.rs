@@ -2,45 +2,13 @@
 //! merged, diffed and read `AS OF` like public tables, and version control names such tables
 //! `s.t` (`vdb.status`, `vdb_diff`), while public tables keep their bare names.
 
+mod common;
+
 use std::sync::Arc;
 
-use vdb_engine::repo::{Repository, Signature};
-use vdb_engine::store::{ChunkStore, MemoryStore};
-use vdb_sql::{Session, StatementResult};
-
-fn rows(session: &mut Session, sql: &str) -> Vec<Vec<String>> {
-    match session.execute(sql).expect(sql).pop() {
-        Some(StatementResult::Rows { rows, .. }) => rows
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .map(|v| vdb_sql::types::to_pg_text(v).unwrap_or_else(|| "NULL".into()))
-                    .collect()
-            })
-            .collect(),
-        other => panic!("{sql}: expected rows, got {other:?}"),
-    }
-}
-
-fn one(session: &mut Session, sql: &str) -> String {
-    let rows = rows(session, sql);
-    assert_eq!(rows.len(), 1, "{sql}: {rows:?}");
-    rows[0][0].clone()
-}
-
-fn sqlstate(session: &mut Session, sql: &str) -> String {
-    match session.execute(sql) {
-        Ok(r) => panic!("{sql}: expected an error, got {r:?}"),
-        Err(e) => e.sqlstate().to_string(),
-    }
-}
-
-fn repo() -> (Arc<dyn ChunkStore>, Arc<Repository>) {
-    let store: Arc<dyn ChunkStore> = Arc::new(MemoryStore::new());
-    let signature = Signature::new("test", "test@example.invalid", 0);
-    let repo = Arc::new(Repository::init(store.clone(), "main", &signature).expect("init"));
-    (store, repo)
-}
+use common::{one, repo, rows, sqlstate};
+use vdb_engine::repo::Repository;
+use vdb_sql::Session;
 
 #[test]
 fn create_schema_alone_is_a_committable_change() {

@@ -2,43 +2,16 @@
 //! session on the same branch never sees them, a commit and the working set never hold them,
 //! and they shadow the permanent table of their name only in the session that made them.
 
+mod common;
+
 use std::sync::Arc;
 
-use vdb_engine::repo::{Repository, Signature};
-use vdb_engine::store::MemoryStore;
-use vdb_engine::value::Value;
+use common::{one, rows, sqlstate};
+use vdb_engine::repo::Repository;
 use vdb_sql::{Session, StatementResult};
 
 fn repo() -> Arc<Repository> {
-    let store = Arc::new(MemoryStore::new());
-    let signature = Signature::new("test", "test@example.invalid", 0);
-    Arc::new(Repository::init(store, "main", &signature).expect("init"))
-}
-
-fn rows(session: &mut Session, sql: &str) -> Vec<Vec<String>> {
-    match session.execute(sql).expect(sql).pop() {
-        Some(StatementResult::Rows { rows, .. }) => {
-            rows.iter().map(|r| r.iter().map(text).collect()).collect()
-        }
-        other => panic!("{sql}: expected rows, got {other:?}"),
-    }
-}
-
-fn text(value: &Value) -> String {
-    vdb_sql::types::to_pg_text(value).unwrap_or_else(|| "NULL".into())
-}
-
-fn one(session: &mut Session, sql: &str) -> String {
-    let rows = rows(session, sql);
-    assert_eq!(rows.len(), 1, "{sql}: {rows:?}");
-    rows[0][0].clone()
-}
-
-fn sqlstate(session: &mut Session, sql: &str) -> String {
-    match session.execute(sql) {
-        Ok(r) => panic!("{sql}: expected an error, got {r:?}"),
-        Err(e) => e.sqlstate().to_string(),
-    }
+    common::repo().1
 }
 
 /// Whether `vdb status` of `branch` shows nothing staged, unstaged or conflicted.

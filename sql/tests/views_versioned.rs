@@ -2,34 +2,17 @@
 //! absent on a branch that never had it, back when that branch is checked out again, and
 //! still there when the repository is opened afresh (a restart).
 
+mod common;
+
 use std::sync::Arc;
 
-use vdb_engine::repo::{Repository, Signature};
-use vdb_engine::store::{ChunkStore, MemoryStore};
-use vdb_sql::{Session, StatementResult};
-
-fn one(session: &mut Session, sql: &str) -> String {
-    match session.execute(sql).expect(sql).pop() {
-        Some(StatementResult::Rows { rows, .. }) => {
-            assert_eq!(rows.len(), 1, "{sql}: {rows:?}");
-            vdb_sql::types::to_pg_text(&rows[0][0]).unwrap_or_else(|| "NULL".into())
-        }
-        other => panic!("{sql}: expected rows, got {other:?}"),
-    }
-}
-
-fn sqlstate(session: &mut Session, sql: &str) -> String {
-    match session.execute(sql) {
-        Ok(r) => panic!("{sql}: expected an error, got {r:?}"),
-        Err(e) => e.sqlstate().to_string(),
-    }
-}
+use common::{one, repo, sqlstate};
+use vdb_engine::repo::Repository;
+use vdb_sql::Session;
 
 #[test]
 fn a_view_survives_commit_checkout_and_reopen() {
-    let store: Arc<dyn ChunkStore> = Arc::new(MemoryStore::new());
-    let signature = Signature::new("test", "test@example.invalid", 0);
-    let repo = Arc::new(Repository::init(store.clone(), "main", &signature).expect("init"));
+    let (store, repo) = repo();
     let mut s = Session::new(repo.clone(), "main");
     s.execute(
         "CREATE TABLE t (id int PRIMARY KEY, v int);
