@@ -125,6 +125,9 @@ pub enum Builtin {
     IsFinite,
     /// `date_bin(stride, source, origin)`.
     DateBin,
+    /// `enum_range(lower, upper)` over the labels array given first: the labels from `lower`
+    /// to `upper`, a NULL bound leaving that end open.
+    EnumRange,
     /// `overlaps(start1, end1, start2, end2)`, the `(s1, e1) OVERLAPS (s2, e2)` operator, over
     /// four values of one type.
     Overlaps,
@@ -323,6 +326,7 @@ impl Builtin {
             self,
             Builtin::Concat
                 | Builtin::Overlaps
+                | Builtin::EnumRange
                 | Builtin::ConcatWs
                 | Builtin::Format
                 | Builtin::MakeArray

@@ -64,6 +64,7 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         Builtin::ArrayFill => fill(args),
         Builtin::TrimArray => trim(args),
         Builtin::ArrayPosition => position(args),
+        Builtin::EnumRange => Ok(enum_range(args)),
         Builtin::ArrayPositions | Builtin::ArrayRemove | Builtin::ArrayReplace => edit(b, args),
         Builtin::ArrayToString => Ok(match (array, text_arg(args.get(1))) {
             (Some(a), Some(sep)) => {
@@ -461,6 +462,29 @@ fn not_multidim(a: &Array, what: &str) -> Result<()> {
 }
 
 /// `array_position(a, x [, start])`: the subscript of the first match at or after `start`.
+/// `enum_range(lower, upper)` with the type's labels first: the labels from `lower`'s to
+/// `upper`'s (either end open when NULL), empty when `upper` comes first.
+fn enum_range(args: &[Value]) -> Value {
+    let Some(Value::Array(labels)) = args.first() else {
+        return Value::Null;
+    };
+    let labels: Vec<&Value> = labels.iter().collect();
+    let at = |bound: Option<&Value>, open: usize| match bound {
+        None | Some(Value::Null) => Some(open),
+        Some(label) => labels.iter().position(|l| *l == label),
+    };
+    let (Some(from), Some(to)) = (
+        at(args.get(1), 0),
+        at(args.get(2), labels.len().saturating_sub(1)),
+    ) else {
+        return Value::Null;
+    };
+    let range = labels
+        .get(from..=to)
+        .map_or_else(Vec::new, |r| r.iter().map(|l| (*l).clone()).collect());
+    Value::Array(Array::new(range))
+}
+
 fn position(args: &[Value]) -> Result<Value> {
     let Some(Value::Array(a)) = args.first() else {
         return Ok(Value::Null);

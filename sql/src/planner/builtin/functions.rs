@@ -53,6 +53,38 @@ fn ts_arg(arg: Typed, date_to: &Type) -> Result<(Expr, Type)> {
     }
 }
 
+/// `enum_first(e)`, `enum_last(e)`, `enum_range(e)` and `enum_range(lower, upper)`: the labels
+/// of the arguments' enum type, read when planned (the argument's value is not looked at, but
+/// for `enum_range`'s bounds).
+fn enum_function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
+    let Some(Type::Enum(key)) = args.iter().find_map(|a| a.ty.clone()) else {
+        return Err(no_function(name, &args));
+    };
+    let ty = Type::Enum(key.clone());
+    if args.iter().any(|a| a.ty.as_ref().is_some_and(|t| *t != ty)) {
+        return Err(no_function(name, &args));
+    }
+    let labels: Vec<Value> = crate::types::enums::lookup(&key)
+        .map(|e| e.labels.iter().map(|l| Value::Text(l.clone())).collect())
+        .unwrap_or_default();
+    let label = |l: Option<&Value>| Expr::Literal(l.cloned().unwrap_or(Value::Null));
+    let array = Type::Array(Box::new(ty.clone()));
+    Ok(match (name, args.len()) {
+        ("enum_first", _) => Typed::new(label(labels.first()), ty),
+        ("enum_last", _) => Typed::new(label(labels.last()), ty),
+        ("enum_range", 1) => Typed::new(
+            Expr::Literal(Value::Array(vdb_engine::value::Array::new(labels))),
+            array,
+        ),
+        _ => {
+            let upper = to(args.remove(1), &ty)?;
+            let lower = to(args.remove(0), &ty)?;
+            let labels = Expr::Literal(Value::Array(vdb_engine::value::Array::new(labels)));
+            call(Builtin::EnumRange, vec![labels, lower, upper], array)
+        }
+    })
+}
+
 /// `overlaps(s1, e1, s2, e2)`: an end given as an interval is a length from its start; the
 /// four values then compare as the widest date/time type among them (timestamptz, timestamp,
 /// date, time; timestamp for dates with a length), untyped literals taking that type.
@@ -431,6 +463,9 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
                 call(Builtin::DateBin, vec![stride, source, origin], ty)
             }
             ("overlaps", 4) => overlaps(args)?,
+            ("enum_first" | "enum_last" | "enum_range", 1) | ("enum_range", 2) => {
+                enum_function(name, args)?
+            }
             ("make_timestamp", 6) => {
                 let secs = args.pop().map(|a| float_arg(name, a)).transpose()?;
                 let mut list = args
@@ -693,6 +728,9 @@ fn known(name: &str) -> bool {
         "isfinite",
         "date_bin",
         "overlaps",
+        "enum_first",
+        "enum_last",
+        "enum_range",
         "make_interval",
         "to_timestamp",
         "justify_days",
