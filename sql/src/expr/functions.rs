@@ -128,6 +128,9 @@ pub enum Builtin {
     /// `enum_range(lower, upper)` over the labels array given first: the labels from `lower`
     /// to `upper`, a NULL bound leaving that end open.
     EnumRange,
+    /// `array[subscript] := value` of an UPDATE's SET list: the array with that element set,
+    /// grown with NULLs to reach it (a NULL array becomes `[i:i]={value}`).
+    ArraySetElement,
     /// `overlaps(start1, end1, start2, end2)`, the `(s1, e1) OVERLAPS (s2, e2)` operator, over
     /// four values of one type.
     Overlaps,
@@ -327,6 +330,7 @@ impl Builtin {
             Builtin::Concat
                 | Builtin::Overlaps
                 | Builtin::EnumRange
+                | Builtin::ArraySetElement
                 | Builtin::ConcatWs
                 | Builtin::Format
                 | Builtin::MakeArray

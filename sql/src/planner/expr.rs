@@ -1076,7 +1076,7 @@ fn between(
     high: &ast::Expr,
 ) -> Result<Typed> {
     let e = bind(expr, scope)?;
-    let (low, symmetric) = super::predicate_syntax::take_symmetric(low);
+    let (low, symmetric) = super::expression_syntax::take_symmetric(low);
     let (low, high) = (bind(low, scope)?, bind(high, scope)?);
     let within = |low: Typed, high: Typed| {
         let lo = make_binary(BinaryOp::GtEq, e.clone(), low)?;

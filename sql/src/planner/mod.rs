@@ -10,6 +10,7 @@ mod constraint;
 pub mod context;
 pub mod enum_type;
 mod expr;
+mod expression_syntax;
 mod frame_exclusion;
 mod function;
 mod generated;
@@ -19,7 +20,6 @@ mod namespace;
 mod on_conflict;
 mod optimizer;
 mod plan;
-mod predicate_syntax;
 mod query;
 mod record_function;
 mod recursive;
@@ -54,7 +54,7 @@ pub use window::{Exclusion, Frame, FrameBound, FrameUnits, WindowCall, WindowFun
 /// `sql` rewritten into syntax sqlparser reads, for what it does not parse: bare GROUPING SETS
 /// elements (parenthesized), window frame EXCLUDE clauses (marker ORDER BY keys) and column
 /// definition lists of functions in FROM (marked alias columns), BETWEEN SYMMETRIC and
-/// OVERLAPS (see `predicate_syntax`), CREATE SEQUENCE options out of sqlparser's order. `None`
+/// OVERLAPS, COLLATE after a cast (see `expression_syntax`), CREATE SEQUENCE options out of sqlparser's order. `None`
 /// when none occurs.
 pub fn rewrite_unparsed_syntax(sql: &str) -> Option<String> {
     let sets = grouping_sets::parenthesize_elements(sql);
@@ -63,7 +63,7 @@ pub fn rewrite_unparsed_syntax(sql: &str) -> Option<String> {
     let text = frames.as_deref().unwrap_or(sql);
     let records = record_function::rewrite(text).or(frames);
     let text = records.as_deref().unwrap_or(sql);
-    predicate_syntax::rewrite(text)
+    expression_syntax::rewrite(text)
         .or(records)
         .or_else(|| sequence::options_in_parser_order(sql))
 }

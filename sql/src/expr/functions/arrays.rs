@@ -65,6 +65,7 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         Builtin::TrimArray => trim(args),
         Builtin::ArrayPosition => position(args),
         Builtin::EnumRange => Ok(enum_range(args)),
+        Builtin::ArraySetElement => set_element(args),
         Builtin::ArrayPositions | Builtin::ArrayRemove | Builtin::ArrayReplace => edit(b, args),
         Builtin::ArrayToString => Ok(match (array, text_arg(args.get(1))) {
             (Some(a), Some(sep)) => {
@@ -462,6 +463,54 @@ fn not_multidim(a: &Array, what: &str) -> Result<()> {
 }
 
 /// `array_position(a, x [, start])`: the subscript of the first match at or after `start`.
+/// `a[i] := v`: PostgreSQL's assignment to an element of a one-dimensional array, which
+/// grows the array with NULLs to reach a subscript outside it.
+fn set_element(args: &[Value]) -> Result<Value> {
+    let subscript = match args.get(1) {
+        Some(Value::Null) | None => {
+            return Err(Error::invalid(
+                "22004",
+                "array subscript in assignment must not be null",
+            ))
+        }
+        Some(v) => int_arg(Some(v)).unwrap_or(0),
+    };
+    let value = args.get(2).cloned().unwrap_or(Value::Null);
+    let subscript = i32::try_from(subscript)
+        .map_err(|_| Error::invalid("2202E", "array subscript out of range"))?;
+    let (elements, lower) = match args.first() {
+        Some(Value::Array(a)) if a.ndims() > 1 => {
+            return Err(Error::invalid("2202E", "wrong number of array subscripts"))
+        }
+        Some(Value::Array(a)) if a.ndims() == 1 => {
+            let lower = a.dims()[0].lower;
+            (a.elements().to_vec(), lower)
+        }
+        _ => (Vec::new(), subscript),
+    };
+    let mut elements = elements;
+    let mut lower = lower;
+    if elements.is_empty() {
+        lower = subscript;
+    }
+    if subscript < lower {
+        let grow = usize::try_from(i64::from(lower) - i64::from(subscript)).unwrap_or(0);
+        let mut front = vec![Value::Null; grow];
+        front.append(&mut elements);
+        elements = front;
+        lower = subscript;
+    }
+    let at = usize::try_from(i64::from(subscript) - i64::from(lower)).unwrap_or(0);
+    if at >= elements.len() {
+        elements.resize(at + 1, Value::Null);
+    }
+    elements[at] = value;
+    let len = elements.len();
+    Array::with_dims(elements, vec![Dim { len, lower }])
+        .map(Value::Array)
+        .map_err(|_| Error::invalid("54000", "array size exceeds the maximum allowed"))
+}
+
 /// `enum_range(lower, upper)` with the type's labels first: the labels from `lower`'s to
 /// `upper`'s (either end open when NULL), empty when `upper` comes first.
 fn enum_range(args: &[Value]) -> Value {

@@ -463,6 +463,14 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
                 call(Builtin::DateBin, vec![stride, source, origin], ty)
             }
             ("overlaps", 4) => overlaps(args)?,
+            (crate::planner::expression_syntax::ARRAY_ELEMENT, 3) => {
+                let value = args.remove(2);
+                let subscript = to(args.remove(1), &Type::Int4)?;
+                let (array, ty) = array_arg(name, args.remove(0))?;
+                let element = ty.element().cloned().unwrap_or(Type::Text);
+                let value = value.coerce(&element, "")?;
+                call(Builtin::ArraySetElement, vec![array, subscript, value], ty)
+            }
             ("enum_first" | "enum_last" | "enum_range", 1) | ("enum_range", 2) => {
                 enum_function(name, args)?
             }
@@ -728,6 +736,7 @@ fn known(name: &str) -> bool {
         "isfinite",
         "date_bin",
         "overlaps",
+        crate::planner::expression_syntax::ARRAY_ELEMENT,
         "enum_first",
         "enum_last",
         "enum_range",

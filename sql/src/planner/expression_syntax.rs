@@ -1,0 +1,276 @@
+//! Expressions sqlparser 0.52 does not parse, rewritten into syntax it does by the parser's
+//! fallback (see [`super::rewrite_unparsed_syntax`]):
+//!
+//! - `x BETWEEN SYMMETRIC a AND b` becomes `x BETWEEN "#between symmetric"(a) AND b`, a marker
+//!   call around the lower bound that [`take_symmetric`] recognises when the BETWEEN is bound;
+//!   `BETWEEN ASYMMETRIC` is plain BETWEEN.
+//! - `(s1, e1) OVERLAPS (s2, e2)` becomes `overlaps(s1, e1, s2, e2)`, PostgreSQL's own function
+//!   for the operator.
+//!
+//! - `x::text COLLATE "C"`: sqlparser reads no COLLATE after a cast. vdb compares text by its
+//!   bytes whatever the collation (binding drops a COLLATE it parses), so the clause is dropped.
+//!
+//! - `UPDATE ... SET a[i] = v` (also in ON CONFLICT DO UPDATE): sqlparser reads only a column
+//!   name before the `=`; the assignment becomes `a = "#array element"(a, i, v)`, bound as
+//!   PostgreSQL's element assignment ([`ARRAY_ELEMENT`]).
+//!
+//! The rewrites produce plain AST, so they survive views and prepared statements.
+
+use sqlparser::ast;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+/// The marker function's name: a quoted identifier no user function can have.
+const SYMMETRIC_MARKER: &str = "#between symmetric";
+
+/// The function an array element assignment becomes: `(array, subscript, value)`.
+pub const ARRAY_ELEMENT: &str = "#array element";
+
+/// The lower bound of a BETWEEN, and whether the BETWEEN is SYMMETRIC (its bound wrapped in the
+/// marker call).
+pub fn take_symmetric(low: &ast::Expr) -> (&ast::Expr, bool) {
+    if let ast::Expr::Function(f) = low {
+        if let ([name], ast::FunctionArguments::List(list)) = (f.name.0.as_slice(), &f.args) {
+            if name.quote_style.is_some() && name.value == SYMMETRIC_MARKER {
+                if let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(bound))] =
+                    list.args.as_slice()
+                {
+                    return (bound, true);
+                }
+            }
+        }
+    }
+    (low, false)
+}
+
+/// `sql` with every BETWEEN SYMMETRIC / ASYMMETRIC, OVERLAPS and COLLATE rewritten; `None`
+/// when none occurs (or the text does not tokenize).
+pub fn rewrite(sql: &str) -> Option<String> {
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
+    let significant: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i], Token::Whitespace(_)))
+        .collect();
+    let word = |n: usize, w: &str| {
+        significant.get(n).is_some_and(|&i| {
+            matches!(&tokens[i], Token::Word(x)
+                if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w))
+        })
+    };
+    let token = |n: usize| significant.get(n).map(|&i| &tokens[i]);
+    // Replacement text for a token (by index into `tokens`); an empty string drops it.
+    let mut replaced: Vec<(usize, String)> = Vec::new();
+    for n in 0..significant.len() {
+        if word(n, "between") && word(n + 1, "asymmetric") {
+            replaced.push((significant[n + 1], String::new()));
+        } else if word(n, "between") && word(n + 1, "symmetric") {
+            // The lower bound runs to the first AND outside parentheses and CASE expressions.
+            let mut depth = 0usize;
+            let mut end = None;
+            for k in n + 2..significant.len() {
+                match token(k) {
+                    Some(Token::LParen) => depth += 1,
+                    Some(Token::RParen) if depth == 0 => break,
+                    Some(Token::RParen) => depth -= 1,
+                    _ if word(k, "case") => depth += 1,
+                    _ if word(k, "end") && depth > 0 => depth -= 1,
+                    _ if depth == 0 && word(k, "and") => {
+                        end = Some(k);
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            let Some(end) = end.filter(|&e| e > n + 2) else {
+                continue;
+            };
+            replaced.push((significant[n + 1], format!("\"{SYMMETRIC_MARKER}\"(")));
+            replaced.push((significant[end], ") AND".to_string()));
+        } else if word(n, "collate") && n > 0 {
+            // COLLATE name, the name perhaps schema-qualified.
+            let mut last = n + 1;
+            if !matches!(token(last), Some(Token::Word(_))) {
+                continue;
+            }
+            while token(last + 1) == Some(&Token::Period)
+                && matches!(token(last + 2), Some(Token::Word(_)))
+            {
+                last += 2;
+            }
+            replaced.extend(significant[n..=last].iter().map(|&i| (i, String::new())));
+        } else if matches!(token(n), Some(Token::Word(_)))
+            && token(n + 1) == Some(&Token::LBracket)
+            && n > 0
+            && (word(n - 1, "set") || token(n - 1) == Some(&Token::Comma))
+        {
+            // `a[i] = v` in a SET list: the subscript runs to its "]", the value to the next
+            // "," outside brackets, or to the clause or statement after the list.
+            let Some(close) = matching(&significant, &tokens, n + 1) else {
+                continue;
+            };
+            if token(close + 1) != Some(&Token::Eq) {
+                continue;
+            }
+            let mut depth = 0usize;
+            let mut end = significant.len();
+            for k in close + 2..significant.len() {
+                match token(k) {
+                    Some(Token::LParen | Token::LBracket) => depth += 1,
+                    Some(Token::RParen | Token::RBracket) if depth == 0 => {
+                        end = k;
+                        break;
+                    }
+                    Some(Token::RParen | Token::RBracket) => depth -= 1,
+                    _ if word(k, "case") => depth += 1,
+                    _ if word(k, "end") && depth > 0 => depth -= 1,
+                    Some(Token::Comma | Token::SemiColon | Token::EOF) if depth == 0 => {
+                        end = k;
+                        break;
+                    }
+                    _ if depth == 0
+                        && (word(k, "from") || word(k, "where") || word(k, "returning")) =>
+                    {
+                        end = k;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            if end <= close + 2 {
+                continue;
+            }
+            let mut column = tokens[significant[n]].to_string();
+            if let Some(target) = conflict_target(&significant, &tokens, n) {
+                // In ON CONFLICT DO UPDATE a bare name would also match EXCLUDED's column.
+                column = format!("{target}.{column}");
+            }
+            replaced.push((significant[n + 1], String::new()));
+            replaced.extend(
+                significant[n + 2..close]
+                    .iter()
+                    .map(|&i| (i, String::new())),
+            );
+            let subscript: String = (significant[n + 2]..significant[close])
+                .map(|i| tokens[i].to_string())
+                .collect();
+            replaced.push((
+                significant[close],
+                format!(" = \"{ARRAY_ELEMENT}\"({column}, {subscript}, "),
+            ));
+            replaced.push((significant[close + 1], String::new()));
+            let last = significant[end - 1];
+            let text = format!("{})", tokens[last]);
+            match replaced.iter_mut().find(|(at, _)| *at == last) {
+                Some(entry) => entry.1.push(')'),
+                None => replaced.push((last, text)),
+            }
+        } else if word(n, "overlaps") {
+            let Some((left_open, left_row)) = open_before(&significant, &tokens, n) else {
+                continue;
+            };
+            let right_row = word(n + 1, "row");
+            let right_open = if right_row { n + 2 } else { n + 1 };
+            if token(right_open) != Some(&Token::LParen) {
+                continue;
+            }
+            if let Some(row) = left_row {
+                replaced.push((significant[row], String::new()));
+            }
+            replaced.push((significant[left_open], "overlaps(".to_string()));
+            replaced.push((significant[n - 1], String::new()));
+            replaced.push((significant[n], ",".to_string()));
+            if right_row {
+                replaced.push((significant[n + 1], String::new()));
+            }
+            replaced.push((significant[right_open], String::new()));
+        }
+    }
+    if replaced.is_empty() {
+        return None;
+    }
+    let mut text = String::with_capacity(sql.len() + 32);
+    for (i, token) in tokens.iter().enumerate() {
+        match replaced.iter().find(|(at, _)| *at == i) {
+            Some((_, with)) => text.push_str(with),
+            None => text.push_str(&token.to_string()),
+        }
+    }
+    Some(text)
+}
+
+/// For a SET list at significant position `n` that belongs to `ON CONFLICT ... DO UPDATE`: the
+/// name the INSERT's target table goes by (its alias, else its name without the schema).
+fn conflict_target(significant: &[usize], tokens: &[Token], n: usize) -> Option<String> {
+    let word = |k: usize| match &tokens[significant[k]] {
+        Token::Word(w) => Some(w),
+        _ => None,
+    };
+    let is = |k: usize, kw: &str| {
+        word(k).is_some_and(|w| w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw))
+    };
+    let set = (0..n).rev().find(|&k| is(k, "set"))?;
+    if set < 2 || !is(set - 1, "update") || !is(set - 2, "do") {
+        return None;
+    }
+    let into = (0..set).find(|&k| is(k, "into"))?;
+    let mut last = into + 1;
+    while last + 2 < set && tokens[significant[last + 1]] == Token::Period {
+        last += 2;
+    }
+    let name = if last + 2 < set && is(last + 1, "as") {
+        word(last + 2)?
+    } else {
+        word(last)?
+    };
+    Some(Token::Word(name.clone()).to_string())
+}
+
+/// The significant position of the "]" that closes the "[" at significant position `open`.
+fn matching(significant: &[usize], tokens: &[Token], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (k, &i) in significant.iter().enumerate().skip(open) {
+        match tokens[i] {
+            Token::LBracket => depth += 1,
+            Token::RBracket => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(k);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// For the OVERLAPS at significant position `n`: the position of the "(" that opens the row
+/// before it, and of a ROW keyword in front of that "(".
+fn open_before(
+    significant: &[usize],
+    tokens: &[Token],
+    n: usize,
+) -> Option<(usize, Option<usize>)> {
+    let close = n.checked_sub(1)?;
+    if tokens[significant[close]] != Token::RParen {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut k = close;
+    loop {
+        match &tokens[significant[k]] {
+            Token::RParen => depth += 1,
+            Token::LParen => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            _ => {}
+        }
+        k = k.checked_sub(1)?;
+    }
+    let row = k.checked_sub(1).filter(|&r| {
+        matches!(&tokens[significant[r]], Token::Word(w)
+            if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("row"))
+    });
+    Some((k, row))
+}
