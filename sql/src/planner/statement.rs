@@ -199,10 +199,15 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             table_names,
             partitions: None,
             identity,
-            cascade: None | Some(ast::TruncateCascadeOption::Restrict),
+            cascade,
             only: false,
             ..
-        } => plan_truncate(catalog, table_names, identity.as_ref()),
+        } => plan_truncate(
+            catalog,
+            table_names,
+            identity.as_ref(),
+            matches!(cascade, Some(ast::TruncateCascadeOption::Cascade)),
+        ),
         ast::Statement::Comment {
             object_type,
             object_name,
@@ -389,6 +394,7 @@ fn plan_truncate(
     catalog: &Catalog<'_>,
     targets: &[ast::TruncateTableTarget],
     identity: Option<&ast::TruncateIdentityOption>,
+    cascade: bool,
 ) -> Result<Planned> {
     let mut names = Vec::new();
     for target in targets {
@@ -402,6 +408,7 @@ fn plan_truncate(
         plan: Plan::SchemaChange(SchemaChange::Truncate {
             names,
             restart_identity: matches!(identity, Some(ast::TruncateIdentityOption::Restart)),
+            cascade,
         }),
         columns: None,
         tag: "TRUNCATE TABLE",
