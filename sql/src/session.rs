@@ -1644,6 +1644,11 @@ fn run_planned(
                 other => other.to_string(),
             },
         }),
+        // CREATE TABLE IF NOT EXISTS .. AS of an existing table inserts nothing and says so
+        // with PostgreSQL's tag rather than `SELECT n`.
+        (Outcome::Done, _) if tag == "SELECT" => Ok(StatementResult::Command {
+            tag: "CREATE TABLE AS".into(),
+        }),
         _ => Ok(StatementResult::Command {
             tag: tag.to_string(),
         }),
@@ -1670,6 +1675,9 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
             return Ok(statements);
         }
         if let Some(statements) = alter_schema_as_table(sql) {
+            return Ok(statements);
+        }
+        if let Some(statements) = abort_as_rollback(sql) {
             return Ok(statements);
         }
         if let Some(statements) = delete_returning_unaliased(sql) {
@@ -1937,6 +1945,34 @@ fn alter_view_as_table(sql: &str) -> Option<Vec<Statement>> {
     let view_at = trimmed.to_ascii_lowercase().find("view")?;
     let rewritten = format!("ALTER TABLE{}", &trimmed[view_at + 4..]);
     Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).ok()
+}
+
+/// sqlparser has no `ABORT [WORK | TRANSACTION]`, PostgreSQL's other spelling of ROLLBACK:
+/// each statement that starts with the word is read with ROLLBACK in its place.
+fn abort_as_rollback(sql: &str) -> Option<Vec<Statement>> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let mut tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
+    let mut at_start = true;
+    let mut found = false;
+    for token in &mut tokens {
+        match token {
+            Token::Whitespace(_) => {}
+            Token::SemiColon => at_start = true,
+            Token::Word(w) if at_start && w.quote_style.is_none() => {
+                if w.value.eq_ignore_ascii_case("abort") {
+                    *token = Token::make_keyword("ROLLBACK");
+                    found = true;
+                }
+                at_start = false;
+            }
+            _ => at_start = false,
+        }
+    }
+    if !found {
+        return None;
+    }
+    let text: String = tokens.iter().map(ToString::to_string).collect();
+    Parser::parse_sql(&PostgreSqlDialect {}, &text).ok()
 }
 
 /// sqlparser has no `ALTER SCHEMA s RENAME TO t` / `OWNER TO r`: it is parsed as an ALTER TABLE

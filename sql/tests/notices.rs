@@ -152,6 +152,21 @@ fn create_if_not_exists_of_existing_objects() {
 }
 
 #[test]
+fn a_skipped_create_table_as_reports_its_own_tag() {
+    let mut s = session();
+    s.execute("CREATE TABLE t (a int)").expect("setup");
+    let results = s
+        .execute("CREATE TABLE IF NOT EXISTS t AS SELECT 1")
+        .expect("skipped");
+    assert_eq!(
+        results,
+        [StatementResult::Command {
+            tag: "CREATE TABLE AS".into()
+        }]
+    );
+}
+
+#[test]
 fn alter_table_if_exists() {
     let mut s = session();
     check(
@@ -194,6 +209,8 @@ fn transaction_control_out_of_place() {
             ("COMMIT", &[none]),
             ("ROLLBACK", &[none]),
             ("END", &[none]),
+            ("ABORT", &[none]),
+            ("BEGIN; ABORT TRANSACTION", &[]),
             ("BEGIN", &[]),
             ("BEGIN", &[already]),
             ("START TRANSACTION", &[already]),
