@@ -854,14 +854,17 @@ impl CopyHandler for Connection {
         };
         let outcome = self
             .with_session(move |session| {
-                if copy.format.binary {
+                let outcome = if copy.format.binary {
                     let rows = crate::copy::decode_copy_in(&copy, &data);
                     session.copy_in_parsed(&copy, rows)
                 } else {
                     session.copy_in(&copy, &data)
-                }
+                };
+                (outcome, session.take_notices())
             })
             .await?;
+        let (outcome, notices) = outcome;
+        send_notices(client, &notices).await?;
         client.set_transaction_status(self.status());
         match outcome.map_err(|e| sql_error(&e))? {
             StatementResult::Command { tag } => {
