@@ -382,3 +382,72 @@ fn a_script_pairs_each_result_with_its_notices() {
     let counts: Vec<usize> = results.iter().map(|(_, n)| n.len()).collect();
     assert_eq!(counts, [1, 0, 0]);
 }
+
+#[test]
+fn drop_of_routines_and_triggers_vdb_never_has() {
+    let mut s = session();
+    check(
+        &mut s,
+        &[
+            (
+                "DROP FUNCTION IF EXISTS f",
+                &["NOTICE 00000: function f() does not exist, skipping"],
+            ),
+            (
+                "DROP FUNCTION IF EXISTS f(int, varchar, text[])",
+                &["NOTICE 00000: function f(pg_catalog.int4,pg_catalog.varchar,text[]) does not exist, skipping"],
+            ),
+            (
+                "DROP FUNCTION IF EXISTS public.f(int)",
+                &["NOTICE 00000: function public.f(pg_catalog.int4) does not exist, skipping"],
+            ),
+            (
+                "DROP FUNCTION IF EXISTS nosuch.f(int)",
+                &["NOTICE 00000: schema \"nosuch\" does not exist, skipping"],
+            ),
+            (
+                "DROP FUNCTION IF EXISTS f(int), g(text)",
+                &[
+                    "NOTICE 00000: function f(pg_catalog.int4) does not exist, skipping",
+                    "NOTICE 00000: function g(text) does not exist, skipping",
+                ],
+            ),
+            (
+                "DROP PROCEDURE IF EXISTS p()",
+                &["NOTICE 00000: procedure p() does not exist, skipping"],
+            ),
+            (
+                "DROP TRIGGER IF EXISTS tr ON nosuch",
+                &["NOTICE 00000: relation \"nosuch\" does not exist, skipping"],
+            ),
+            ("CREATE TABLE x (a int)", &[]),
+            (
+                "DROP TRIGGER IF EXISTS tr ON x",
+                &["NOTICE 00000: trigger \"tr\" for relation \"x\" does not exist, skipping"],
+            ),
+            (
+                "DROP TRIGGER IF EXISTS tr ON public.x",
+                &["NOTICE 00000: trigger \"tr\" for relation \"public.x\" does not exist, skipping"],
+            ),
+        ],
+    );
+    for (sql, sqlstate, message) in [
+        ("DROP FUNCTION f()", "42883", "function f() does not exist"),
+        (
+            "DROP PROCEDURE p(int)",
+            "42883",
+            "procedure p(integer) does not exist",
+        ),
+        (
+            "DROP TRIGGER tr ON x",
+            "42704",
+            "trigger \"tr\" for table \"x\" does not exist",
+        ),
+    ] {
+        let error = s.execute(sql).expect_err(sql);
+        assert_eq!(
+            (error.sqlstate(), error.to_string().as_str()),
+            (sqlstate, message)
+        );
+    }
+}
