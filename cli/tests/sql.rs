@@ -1,6 +1,6 @@
 //! `vdb sql` runs SQL on the current branch's working set and prints what psql prints: aligned
 //! tables, command tags, `ERROR:  message` (a syntax error with psql's `LINE n:` and caret)
-//! with exit status 1 (stopping the script there); or CSV and JSON. Input comes from `-q`, `-f` or standard input; what it writes is seen by
+//! with exit status 1 (stopping the script there), `NOTICE:  ...` and `WARNING:  ...` on stderr; or CSV and JSON. Input comes from `-q`, `-f` or standard input; what it writes is seen by
 //! `vdb status`, `add`, `commit`, `diff` and `log`.
 
 mod common;
@@ -86,6 +86,31 @@ fn an_error_stops_the_script_with_status_1() {
             "SELECT id FROM pets WHERE id > 2 ORDER BY id"
         ]),
         "id\n3\n10\n"
+    );
+}
+
+#[test]
+fn notices_and_warnings_go_to_stderr_as_psql_prints_them() {
+    let s = pets();
+    // The texts are psql 15's against PostgreSQL 15 for the same script.
+    let out = s.run(&[
+        "sql",
+        "-q",
+        "DROP TABLE IF EXISTS nosuch; CREATE VIEW v AS SELECT * FROM pets; \
+         CREATE VIEW w AS SELECT * FROM v; DROP TABLE pets CASCADE; COMMIT;",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "DROP TABLE\nCREATE VIEW\nCREATE VIEW\nDROP TABLE\nCOMMIT\n"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "NOTICE:  table \"nosuch\" does not exist, skipping\n\
+         NOTICE:  drop cascades to 2 other objects\n\
+         DETAIL:  drop cascades to view v\n\
+         drop cascades to view w\n\
+         WARNING:  there is no transaction in progress\n"
     );
 }
 

@@ -37,6 +37,10 @@
 //! row become `Expr::Outer`, bound to each row's values before the subquery runs.
 //! [`types::type_oid`] maps vdb types to PostgreSQL's OIDs for everything that reports types.
 //! SET, SHOW, RESET and savepoints act on the session itself (`session.rs`).
+//!
+//! Besides its result a statement may raise NOTICEs and WARNINGs (`table "x" does not exist,
+//! skipping`): [`notice::raise`] queues them on the running thread, the session keeps them per
+//! statement, and the caller drains them with [`Session::take_notices`] ([`notice`]).
 #![forbid(unsafe_code)]
 
 mod ast_repair;
@@ -48,6 +52,7 @@ pub mod execution;
 pub mod explain;
 pub mod expr;
 pub mod interrupt;
+pub mod notice;
 pub mod params;
 pub mod planner;
 pub mod session;
@@ -58,6 +63,7 @@ pub mod types;
 pub mod vc;
 
 pub use error::{Error, Result};
+pub use notice::{Notice, Severity};
 pub use params::Param;
-pub use session::{parse, Description, Session, StatementResult, TransactionStatus};
+pub use session::{parse, Description, Noticed, Session, StatementResult, TransactionStatus};
 pub use vdb_engine as engine;

@@ -34,6 +34,7 @@ use crate::cursor::{self, Cursors};
 use crate::error::{Error, Result};
 use crate::execution::{execute, Outcome};
 use crate::interrupt::{self, CancelHandle};
+use crate::notice::{self, Notice};
 use crate::params::{self, Param};
 use crate::planner::{context, ident_name, optimize, plan_statement, Planned};
 use crate::settings::Settings;
@@ -79,6 +80,9 @@ pub enum TransactionStatus {
     /// Inside a failed transaction block (statements fail until ROLLBACK).
     Failed,
 }
+
+/// One statement's result with the NOTICEs and WARNINGs it raised.
+pub type Noticed = (StatementResult, Vec<Notice>);
 
 /// A statement's parameter types and result columns, known before it runs.
 #[derive(Clone, Debug, PartialEq)]
@@ -140,6 +144,8 @@ pub struct Session {
     /// Temporary tables: laid over the root each statement reads, never written to the
     /// branch (see [`crate::temp`]).
     temp: TempObjects,
+    /// NOTICEs and WARNINGs the statements raised, until the caller takes them.
+    notices: Vec<Notice>,
 }
 
 impl Session {
@@ -155,7 +161,24 @@ impl Session {
             cancel: CancelHandle::default(),
             volatile: crate::expr::VolatileState::default(),
             temp: TempObjects::default(),
+            notices: Vec::new(),
         }
+    }
+
+    /// The NOTICEs and WARNINGs raised since the last call, oldest first, without those below
+    /// `client_min_messages` (which PostgreSQL never sends). The wire layer sends
+    /// them before the statement's CommandComplete (or ErrorResponse).
+    pub fn take_notices(&mut self) -> Vec<Notice> {
+        std::mem::take(&mut self.notices)
+    }
+
+    /// Moves the notices the statement that just ran raised into the session's queue, without
+    /// those its `client_min_messages` hides.
+    fn collect_notices(&mut self) {
+        let minimum = self.settings.get("client_min_messages").unwrap_or_default();
+        let raised = notice::take_pending();
+        self.notices
+            .extend(raised.into_iter().filter(|n| n.severity.reaches(&minimum)));
     }
 
     /// The handle that stops this session's running statement with SQLSTATE 57014; usable
@@ -236,18 +259,47 @@ impl Session {
     /// Runs the statements of one simple-protocol query string: the results of those that ran,
     /// and the error that stopped the rest. As in PostgreSQL, several statements outside a
     /// transaction block run as one implicit transaction (all or nothing), unless the string
-    /// itself controls transactions.
+    /// itself controls transactions. The notices stay queued for [`Session::take_notices`].
     pub fn execute_script(&mut self, sql: &str) -> (Vec<StatementResult>, Option<Error>) {
+        let (steps, error) = self.execute_script_with_notices(sql);
+        let mut notices = Vec::new();
+        let results = steps
+            .into_iter()
+            .map(|(result, mut raised)| {
+                notices.append(&mut raised);
+                result
+            })
+            .collect();
+        notices.append(&mut self.notices);
+        self.notices = notices;
+        (results, error)
+    }
+
+    /// [`Session::execute_script`] with each result paired with the notices its statement
+    /// raised (those `client_min_messages` lets through); those of the statement that failed
+    /// stay queued for [`Session::take_notices`], to go before its error.
+    pub fn execute_script_with_notices(&mut self, sql: &str) -> (Vec<Noticed>, Option<Error>) {
         self.cancel.reset();
+        // Left over by a statement that panicked on this thread, if any.
+        drop(notice::take_pending());
+        let queued = std::mem::take(&mut self.notices);
+        let (results, error) = self.run_script(sql);
+        self.notices = queued.into_iter().chain(self.notices.drain(..)).collect();
+        (results, error)
+    }
+
+    /// The statements of a script, each result with the notices raised while it ran (the
+    /// session's queue is empty when it starts).
+    fn run_script(&mut self, sql: &str) -> (Vec<Noticed>, Option<Error>) {
         if let Some((command, tables)) = maintenance_command(sql) {
             return match self.maintenance(command, &tables) {
-                Ok(result) => (vec![result], None),
+                Ok(result) => (vec![(result, std::mem::take(&mut self.notices))], None),
                 Err(e) => (Vec::new(), Some(e)),
             };
         }
         if let Some(name) = reset_target(sql) {
             return match self.reset(&name) {
-                Ok(result) => (vec![result], None),
+                Ok(result) => (vec![(result, Vec::new())], None),
                 Err(e) => (Vec::new(), Some(e)),
             };
         }
@@ -268,10 +320,10 @@ impl Session {
             match self.execute_one(statement) {
                 // The client sends COPY data next; the statements after it are not run.
                 Ok(result @ StatementResult::CopyIn(_)) => {
-                    results.push(result);
+                    results.push((result, std::mem::take(&mut self.notices)));
                     break;
                 }
-                Ok(result) => results.push(result),
+                Ok(result) => results.push((result, std::mem::take(&mut self.notices))),
                 Err(e) => {
                     if implicit {
                         self.abort_block();
@@ -327,6 +379,7 @@ impl Session {
         let result =
             crate::expr::with_volatile_state(&mut volatile, || self.execute_statement(statement));
         self.volatile = volatile;
+        self.collect_notices();
         if result.is_err() {
             if let Some(txn) = &mut self.txn {
                 txn.failed = true;
@@ -342,6 +395,7 @@ impl Session {
         params: &[Param],
     ) -> Result<StatementResult> {
         self.cancel.reset();
+        drop(notice::take_pending());
         let mut bound = statement.clone();
         if let Err(e) = params::substitute(&mut bound, params) {
             if let Some(txn) = &mut self.txn {
@@ -401,7 +455,10 @@ impl Session {
         crate::types::tz::set_session_zone(self.time_zone());
         let planned = context::with_snapshot(snapshot, || {
             plan_statement(&Catalog::new(&root, ns), &typed)
-        })?;
+        });
+        // Describing a statement reports nothing; its execution raises its notices.
+        drop(notice::take_pending());
+        let planned = planned?;
         let mut types = params::infer(&planned.plan, count);
         for i in params::count_params(statement) {
             if let (Some(slot), None) = (types.get_mut(i), declared.get(i).cloned().flatten()) {
@@ -431,19 +488,32 @@ impl Session {
         match statement {
             Statement::StartTransaction {
                 modes,
+                begin,
                 modifier: None,
-                ..
-            } if modes.is_empty() => {
+            } if modes.iter().all(snapshot_mode) => {
                 if self.txn.is_none() {
                     self.begin()?;
+                } else {
+                    notice::raise(Notice::warning(
+                        "25001",
+                        "there is already a transaction in progress",
+                    ));
                 }
-                return command("BEGIN");
+                return command(if *begin { "BEGIN" } else { "START TRANSACTION" });
             }
-            Statement::Commit { chain: false } => return self.commit(),
+            Statement::Commit { chain: false } => {
+                if self.txn.is_none() {
+                    notice::raise(no_transaction_warning());
+                }
+                return self.commit();
+            }
             Statement::Rollback {
                 chain: false,
                 savepoint: None,
             } => {
+                if self.txn.is_none() {
+                    notice::raise(no_transaction_warning());
+                }
                 self.abort_block();
                 return command("ROLLBACK");
             }
@@ -494,7 +564,10 @@ impl Session {
                 // the new working root, as PostgreSQL's READ COMMITTED re-evaluates a row it
                 // waited for: concurrent `UPDATE .. SET n = n + 1` all land, none fails.
                 let mut retries = 0;
+                let raised = notice::pending_len();
                 loop {
+                    // A retried attempt's notices are the only ones reported.
+                    notice::truncate_pending(raised);
                     let (addr, original) = self.read_working()?;
                     let mut root = original.clone();
                     let (result, temp) =
@@ -636,6 +709,7 @@ impl Session {
         rows: Result<Vec<Vec<Option<String>>>>,
     ) -> Result<StatementResult> {
         let result = rows.and_then(|rows| self.copy_in_fields(copy, rows));
+        self.collect_notices();
         if result.is_err() {
             if let Some(txn) = &mut self.txn {
                 txn.failed = true;
@@ -906,7 +980,15 @@ impl Session {
                 self.set("client_encoding", Some(charset_name), false)?;
                 command("SET")
             }
-            Statement::SetTransaction { .. } => command("SET"),
+            Statement::SetTransaction { session, .. } => {
+                if !*session && self.txn.is_none() {
+                    notice::raise(Notice::warning(
+                        "25P01",
+                        "SET TRANSACTION can only be used in transaction blocks",
+                    ));
+                }
+                command("SET")
+            }
             // vdb-sql keeps no SQL-level prepared statements; the wire layer drops its
             // protocol-level ones when it sees this statement (psycopg sends it on reset).
             Statement::Deallocate { name, .. } if name.value.eq_ignore_ascii_case("all") => {
@@ -1012,7 +1094,13 @@ impl Session {
             None => settings.reset(name),
         };
         match &mut self.txn {
-            None if local => Ok(()),
+            None if local => {
+                notice::raise(Notice::warning(
+                    "25P01",
+                    "SET LOCAL can only be used in transaction blocks",
+                ));
+                Ok(())
+            }
             None => apply(&mut self.settings),
             Some(txn) => {
                 apply(&mut self.settings)?;
@@ -1471,6 +1559,22 @@ fn run_with_temp(
     result.map(|result| (result, temp))
 }
 
+/// Whether BEGIN's transaction mode leaves vdb's snapshot behaviour as it is: an isolation
+/// level (every block reads its snapshot and fails with 40001 on a conflicting commit) or
+/// READ WRITE. READ ONLY, which would refuse writes, is not supported.
+fn snapshot_mode(mode: &sqlparser::ast::TransactionMode) -> bool {
+    use sqlparser::ast::{TransactionAccessMode, TransactionMode};
+    !matches!(
+        mode,
+        TransactionMode::AccessMode(TransactionAccessMode::ReadOnly)
+    )
+}
+
+/// WARNING 25P01: COMMIT, ROLLBACK, END or ABORT outside a transaction block.
+fn no_transaction_warning() -> Notice {
+    Notice::warning("25P01", "there is no transaction in progress")
+}
+
 /// An object key (`t`, `s.t`) as a SQL name, each part quoted where needed.
 fn key_ident(key: &str) -> String {
     match key.split_once('.') {
@@ -1540,6 +1644,11 @@ fn run_planned(
                 other => other.to_string(),
             },
         }),
+        // CREATE TABLE IF NOT EXISTS .. AS of an existing table inserts nothing and says so
+        // with PostgreSQL's tag rather than `SELECT n`.
+        (Outcome::Done, _) if tag == "SELECT" => Ok(StatementResult::Command {
+            tag: "CREATE TABLE AS".into(),
+        }),
         _ => Ok(StatementResult::Command {
             tag: tag.to_string(),
         }),
@@ -1566,6 +1675,9 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
             return Ok(statements);
         }
         if let Some(statements) = alter_schema_as_table(sql) {
+            return Ok(statements);
+        }
+        if let Some(statements) = abort_as_rollback(sql) {
             return Ok(statements);
         }
         if let Some(statements) = delete_returning_unaliased(sql) {
@@ -1833,6 +1945,34 @@ fn alter_view_as_table(sql: &str) -> Option<Vec<Statement>> {
     let view_at = trimmed.to_ascii_lowercase().find("view")?;
     let rewritten = format!("ALTER TABLE{}", &trimmed[view_at + 4..]);
     Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).ok()
+}
+
+/// sqlparser has no `ABORT [WORK | TRANSACTION]`, PostgreSQL's other spelling of ROLLBACK:
+/// each statement that starts with the word is read with ROLLBACK in its place.
+fn abort_as_rollback(sql: &str) -> Option<Vec<Statement>> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let mut tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
+    let mut at_start = true;
+    let mut found = false;
+    for token in &mut tokens {
+        match token {
+            Token::Whitespace(_) => {}
+            Token::SemiColon => at_start = true,
+            Token::Word(w) if at_start && w.quote_style.is_none() => {
+                if w.value.eq_ignore_ascii_case("abort") {
+                    *token = Token::make_keyword("ROLLBACK");
+                    found = true;
+                }
+                at_start = false;
+            }
+            _ => at_start = false,
+        }
+    }
+    if !found {
+        return None;
+    }
+    let text: String = tokens.iter().map(ToString::to_string).collect();
+    Parser::parse_sql(&PostgreSqlDialect {}, &text).ok()
 }
 
 /// sqlparser has no `ALTER SCHEMA s RENAME TO t` / `OWNER TO r`: it is parsed as an ALTER TABLE

@@ -33,7 +33,7 @@ use pgwire::messages::copy::{CopyData, CopyDone, CopyFail, CopyInResponse, CopyO
 use pgwire::messages::data::{DataRow, FieldDescription, RowDescription};
 use pgwire::messages::extendedquery::{Describe, Execute, Sync as PgSync, TARGET_TYPE_BYTE_PORTAL};
 use pgwire::messages::response::{
-    CommandComplete, EmptyQueryResponse, ReadyForQuery, TransactionStatus,
+    CommandComplete, EmptyQueryResponse, NoticeResponse, ReadyForQuery, TransactionStatus,
 };
 use pgwire::messages::simplequery::Query;
 use pgwire::messages::startup::{Authentication, BackendKeyData, ParameterStatus};
@@ -42,7 +42,7 @@ use sqlparser::ast::Statement;
 use vdb_engine::value::{Type, Value};
 use vdb_sql::copy::CopyIn;
 use vdb_sql::interrupt::CancelHandle;
-use vdb_sql::{Session, StatementResult};
+use vdb_sql::{Notice, Session, StatementResult};
 
 use crate::server::Shared;
 use crate::values::{decode_param, put_field, type_size};
@@ -260,6 +260,34 @@ pub fn error_info(error: &vdb_sql::Error) -> ErrorInfo {
         _ => {}
     }
     info
+}
+
+/// The NoticeResponse for a NOTICE or WARNING: severity (in S and V, as PostgreSQL fills
+/// both), SQLSTATE, message, detail and hint.
+fn notice_response(notice: &Notice) -> NoticeResponse {
+    let severity = notice.severity.as_str().to_string();
+    let mut info = ErrorInfo::new(severity.clone(), notice.code.into(), notice.message.clone());
+    info.severity_nonlocalized = Some(severity);
+    info.detail = notice.detail.clone();
+    info.hint = notice.hint.clone();
+    info.into()
+}
+
+/// Queues a NoticeResponse for each of `notices`.
+async fn send_notices<C>(client: &mut C, notices: &[Notice]) -> PgWireResult<()>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    C::Error: Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    for notice in notices {
+        client
+            .feed(PgWireBackendMessage::NoticeResponse(notice_response(
+                notice,
+            )))
+            .await?;
+    }
+    Ok(())
 }
 
 fn sql_error(error: &vdb_sql::Error) -> PgWireError {
@@ -628,8 +656,12 @@ impl SimpleQueryHandler for Connection {
                 .await?;
         } else {
             let cancel = cancel_receiver(client).await;
-            let run = self
-                .with_session(move |session| (session.execute_script(&sql), session.time_zone()));
+            let run = self.with_session(move |session| {
+                let (results, error) = session.execute_script_with_notices(&sql);
+                // The failed statement's notices, sent before its error.
+                let last = session.take_notices();
+                ((results, error, last), session.time_zone())
+            });
             let outcome = match cancel {
                 Some(cancel) => match select(Box::pin(run), cancel).await {
                     Either::Left((outcome, _)) => outcome,
@@ -646,8 +678,9 @@ impl SimpleQueryHandler for Connection {
                 None => run.await,
             };
             match outcome {
-                Ok(((results, error), zone)) => {
-                    for result in results {
+                Ok(((results, error, last), zone)) => {
+                    for (result, notices) in results {
+                        send_notices(client, &notices).await?;
                         if let StatementResult::CopyIn(copy) = result {
                             self.start_copy_in(client, copy, false).await?;
                             // CopyDone or CopyFail ends the query; ReadyForQuery follows them.
@@ -655,6 +688,7 @@ impl SimpleQueryHandler for Connection {
                         }
                         send_result(client, result, &zone).await?;
                     }
+                    send_notices(client, &last).await?;
                     if let Some(e) = error {
                         client
                             .feed(PgWireBackendMessage::ErrorResponse(error_info(&e).into()))
@@ -820,14 +854,17 @@ impl CopyHandler for Connection {
         };
         let outcome = self
             .with_session(move |session| {
-                if copy.format.binary {
+                let outcome = if copy.format.binary {
                     let rows = crate::copy::decode_copy_in(&copy, &data);
                     session.copy_in_parsed(&copy, rows)
                 } else {
                     session.copy_in(&copy, &data)
-                }
+                };
+                (outcome, session.take_notices())
             })
             .await?;
+        let (outcome, notices) = outcome;
+        send_notices(client, &notices).await?;
         client.set_transaction_status(self.status());
         match outcome.map_err(|e| sql_error(&e))? {
             StatementResult::Command { tag } => {
@@ -1026,7 +1063,7 @@ impl ExtendedQueryHandler for Connection {
 
     async fn do_query<C>(
         &self,
-        _client: &mut C,
+        client: &mut C,
         portal: &Portal<Self::Statement>,
         _max_rows: usize,
     ) -> PgWireResult<Response>
@@ -1070,11 +1107,14 @@ impl ExtendedQueryHandler for Connection {
             .with_session(move |session| {
                 (
                     session.execute_bound(&prepared.statement, &params),
+                    session.take_notices(),
                     session.time_zone(),
                 )
             })
             .await?;
-        let (outcome, zone) = outcome;
+        let (outcome, notices, zone) = outcome;
+        // Before the statement's CommandComplete or ErrorResponse, as PostgreSQL sends them.
+        send_notices(client, &notices).await?;
         match outcome.map_err(|e| sql_error(&e))? {
             StatementResult::Rows { columns, rows, tag } => {
                 let fields = Arc::new(fields(&columns, &result_format));

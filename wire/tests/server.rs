@@ -1,6 +1,6 @@
 //! The server against a real Rust client (tokio-postgres) over a real socket: startup and
 //! database selection, the simple and extended protocols, parameters in text and binary,
-//! errors with SQLSTATE, transaction status, many connections, and malformed input.
+//! errors with SQLSTATE, notices, transaction status, many connections, and malformed input.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -470,4 +470,73 @@ async fn execute_row_limits_suspend_or_return_everything() {
         .unwrap()
         .get(0);
     assert_eq!(n, 3);
+}
+
+/// A statement's notices go out as NoticeResponse before its CommandComplete, with the fields
+/// PostgreSQL 15 fills (S and V severity, C, M, and D for a cascade's list), in the simple and
+/// the extended protocol; the failing statement's notices come before its ErrorResponse.
+#[tokio::test]
+async fn notices_precede_their_statement_s_command_complete() {
+    let addr = start(10).await;
+    let client = connect(addr, "db").await.unwrap();
+    client
+        .batch_execute("CREATE TABLE nt (a int); CREATE VIEW nv1 AS SELECT * FROM nt; CREATE VIEW nv2 AS SELECT * FROM nv1")
+        .await
+        .unwrap();
+    let frame = |tag: u8, body: &[u8]| {
+        let mut m = vec![tag];
+        m.extend_from_slice(&(i32::try_from(body.len()).unwrap() + 4).to_be_bytes());
+        m.extend_from_slice(body);
+        m
+    };
+
+    // Simple protocol: two statements, each notice before its own CommandComplete.
+    let mut socket = raw_session(addr).await;
+    let mut pipeline = frame(b'Q', b"DROP TABLE IF EXISTS nosuch; COMMIT\0");
+    pipeline.extend(frame(b'X', b""));
+    socket.write_all(&pipeline).await.unwrap();
+    let answer = read_to_close(&mut socket).await;
+    assert_eq!(message_tags(&answer), b"NCNCZ");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(
+        text.contains("SNOTICE\0VNOTICE\0C00000\0Mtable \"nosuch\" does not exist, skipping\0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("SWARNING\0VWARNING\0C25P01\0Mthere is no transaction in progress\0"),
+        "{text}"
+    );
+
+    // Extended protocol: the cascade's notice, with its DETAIL, before CommandComplete.
+    let mut socket = raw_session(addr).await;
+    let mut pipeline = frame(b'P', b"\0DROP TABLE nt CASCADE\0\0\0");
+    pipeline.extend(frame(b'B', b"\0\0\0\0\0\0\0\0"));
+    pipeline.extend(frame(b'E', b"\0\0\0\0\0"));
+    pipeline.extend(frame(b'S', b""));
+    pipeline.extend(frame(b'X', b""));
+    socket.write_all(&pipeline).await.unwrap();
+    let answer = read_to_close(&mut socket).await;
+    assert_eq!(message_tags(&answer), b"12NCZ");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(
+        text.contains(
+            "C00000\0Mdrop cascades to 2 other objects\0\
+             Ddrop cascades to view nv1\ndrop cascades to view nv2\0"
+        ),
+        "{text}"
+    );
+
+    // The notices of a statement that fails come before its error.
+    client
+        .batch_execute(
+            "CREATE TABLE p (a int PRIMARY KEY); CREATE TABLE c (x int REFERENCES p (a))",
+        )
+        .await
+        .unwrap();
+    let mut socket = raw_session(addr).await;
+    let mut pipeline = frame(b'Q', b"DROP TABLE IF EXISTS p, nosuch\0");
+    pipeline.extend(frame(b'X', b""));
+    socket.write_all(&pipeline).await.unwrap();
+    let answer = read_to_close(&mut socket).await;
+    assert_eq!(message_tags(&answer), b"NEZ");
 }

@@ -101,10 +101,20 @@ impl std::fmt::Debug for Printer<'_> {
 }
 
 impl Printer<'_> {
-    /// Runs one statement and prints its results, or its error as psql does; returns whether
-    /// it succeeded. Only failures to print are errors.
+    /// Runs one statement and prints its notices, then its results or its error, as psql
+    /// does; returns whether it succeeded. Only failures to print are errors.
     pub fn run(&mut self, session: &mut Session, statement: &str) -> Result<bool> {
-        match session.execute(statement) {
+        let outcome = session.execute(statement);
+        // NOTICEs and WARNINGs go to stderr as psql prints them, before the result.
+        let notices = session.take_notices();
+        if !notices.is_empty() {
+            self.out.flush()?;
+            for notice in notices {
+                writeln!(self.err, "{notice}")?;
+            }
+            self.err.flush()?;
+        }
+        match outcome {
             Ok(results) => {
                 for result in &results {
                     self.out

@@ -13,6 +13,7 @@ use crate::execution::foreign_key::refuse_drop_referenced;
 use crate::execution::insert::load;
 use crate::execution::OrdRow;
 use crate::execution::{insert, sequence};
+use crate::notice;
 use crate::planner::{Plan, SchemaChange};
 
 /// Applies `change` to `root`.
@@ -28,7 +29,15 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
             names,
             if_exists,
             cascade,
-        } => drop_tables(&names, if_exists, cascade, root, ns),
+        } => {
+            let cascaded = if cascade {
+                drop_tables_cascade(&names, if_exists, root, ns)?
+            } else {
+                drop_tables(&names, if_exists, false, root, ns)?
+            };
+            notice::drop_cascades(&cascaded);
+            Ok(())
+        }
         SchemaChange::CreateView {
             name,
             view,
@@ -38,14 +47,20 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
             names,
             if_exists,
             cascade,
-        } => super::view::drop_views(&names, if_exists, cascade, root),
+        } => {
+            let cascaded = super::view::drop_views(&names, if_exists, cascade, root)?;
+            notice::drop_cascades(&cascaded);
+            Ok(())
+        }
         SchemaChange::CreateSequence {
             name,
             sequence,
             if_not_exists,
         } => {
             if relation_exists(root, &name) {
+                let bare = vdb_engine::table::split_qualified(&name).1.to_string();
                 if if_not_exists {
+                    skip_existing_relation(&bare);
                     return Ok(());
                 }
                 return Err(Error::DuplicateTable(name));
@@ -67,6 +82,7 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
             );
             if relation_exists(root, &key) || index_table(root, ns, &key)?.is_some() {
                 if if_not_exists {
+                    skip_existing_relation(&index.name);
                     return Ok(());
                 }
                 return Err(Error::DuplicateTable(index.name));
@@ -108,7 +124,8 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
         SchemaChange::Truncate {
             names,
             restart_identity,
-        } => truncate(&names, restart_identity, root, ns),
+            cascade,
+        } => truncate(names, restart_identity, cascade, root, ns),
         SchemaChange::CreateSchema {
             name,
             if_not_exists,
@@ -135,6 +152,23 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
     }
 }
 
+/// NOTICE `<kind> "x" does not exist, skipping` for a DROP ... IF EXISTS of the missing
+/// relation `key` (`x`, `s.x`), or `schema "s" does not exist, skipping` when its schema is
+/// missing, as PostgreSQL reports the first name it cannot find.
+pub(super) fn skip_missing_relation(kind: &str, key: &str, root: &RootValue) {
+    let (schema, name) = vdb_engine::table::split_qualified(key);
+    if !root.has_schema(schema) && !crate::system::is_system_schema(schema) {
+        notice::skipping_missing(format!("schema \"{schema}\""));
+    } else {
+        notice::skipping_missing(format!("{kind} \"{name}\""));
+    }
+}
+
+/// NOTICE 42P07 `relation "x" already exists, skipping` for a CREATE ... IF NOT EXISTS.
+pub(super) fn skip_existing_relation(name: &str) {
+    notice::skipping_existing("42P07", format!("relation \"{name}\""));
+}
+
 /// Whether a table, sequence or view (PostgreSQL's relations share one namespace) is named
 /// `name`.
 pub(super) fn relation_exists(root: &RootValue, name: &str) -> bool {
@@ -153,6 +187,7 @@ fn create_table(
 ) -> Result<()> {
     if relation_exists(root, name) {
         if if_not_exists {
+            skip_existing_relation(vdb_engine::table::split_qualified(name).1);
             return Ok(());
         }
         return Err(Error::DuplicateTable(
@@ -201,6 +236,7 @@ pub fn create_table_as(
     ns: &NodeStore,
 ) -> Result<Option<u64>> {
     if relation_exists(root, name) && if_not_exists {
+        skip_existing_relation(vdb_engine::table::split_qualified(name).1);
         return Ok(None);
     }
     create_table(name, schema, false, Vec::new(), root, ns)?;
@@ -209,9 +245,18 @@ pub fn create_table_as(
     Ok(Some(written.len() as u64))
 }
 
-/// DROP SCHEMA .. CASCADE's drop of the schema's tables: foreign keys into them from other
-/// tables are dropped (as PostgreSQL's CASCADE drops those constraints), then the tables.
-pub fn drop_tables_cascade(names: &[String], root: &mut RootValue, ns: &NodeStore) -> Result<()> {
+/// DROP ... CASCADE's drop of tables: foreign keys into them from other tables are dropped
+/// (as PostgreSQL's CASCADE drops those constraints), then the tables and the views that use
+/// them. Returns what else went, described for the `drop cascades to` notice (`constraint
+/// c_x_fkey on table c`, `view v`).
+pub fn drop_tables_cascade(
+    names: &[String],
+    if_exists: bool,
+    root: &mut RootValue,
+    ns: &NodeStore,
+) -> Result<Vec<String>> {
+    check_droppable_tables(names, if_exists, root)?;
+    let mut cascaded = Vec::new();
     let others: Vec<String> = root
         .table_names()
         .filter(|t| !names.iter().any(|n| n == t))
@@ -228,6 +273,13 @@ pub fn drop_tables_cascade(names: &[String], root: &mut RootValue, ns: &NodeStor
             continue;
         }
         let mut schema = table.schema().clone();
+        for fk in schema
+            .foreign_keys
+            .iter()
+            .filter(|fk| names.contains(&fk.ref_table))
+        {
+            cascaded.push(format!("constraint {} on table {other}", fk.name));
+        }
         schema
             .foreign_keys
             .retain(|fk| !names.contains(&fk.ref_table));
@@ -237,30 +289,24 @@ pub fn drop_tables_cascade(names: &[String], root: &mut RootValue, ns: &NodeStor
         root.put_table(&other, &table)
             .map_err(|e| Error::engine(format!("saving table \"{other}\""), e))?;
     }
-    drop_tables(names, true, true, root, ns)
+    cascaded.extend(drop_tables(names, if_exists, true, root, ns)?);
+    Ok(cascaded)
 }
 
 /// Drops the tables and the sequences they own; a missing table is an error unless
-/// `if_exists`. Checks all before dropping any, so a failed DROP changes nothing.
+/// `if_exists`. Checks all before dropping any, so a failed DROP changes nothing. Returns the
+/// views CASCADE dropped, described for the `drop cascades to` notice.
 fn drop_tables(
     names: &[String],
     if_exists: bool,
     cascade: bool,
     root: &mut RootValue,
     ns: &NodeStore,
-) -> Result<()> {
-    if let Some(view) = names.iter().find(|n| root.get_view(n).is_some()) {
-        return Err(Error::invalid(
-            "42809",
-            format!("\"{view}\" is not a table"),
-        ));
-    }
-    if !if_exists {
-        if let Some(missing) = names.iter().find(|n| root.table_addr(n).is_none()) {
-            return Err(Error::invalid(
-                "42P01",
-                format!("table \"{missing}\" does not exist"),
-            ));
+) -> Result<Vec<String>> {
+    check_droppable_tables(names, if_exists, root)?;
+    if if_exists {
+        for missing in names.iter().filter(|n| root.table_addr(n).is_none()) {
+            skip_missing_relation("table", missing, root);
         }
     }
     for name in names {
@@ -271,7 +317,7 @@ fn drop_tables(
         .filter(|n| root.table_addr(n).is_some())
         .cloned()
         .collect();
-    super::view::drop_dependent_views(&present, cascade, root)?;
+    let cascaded = super::view::drop_dependent_views(&present, cascade, root)?;
     for name in names {
         root.remove_table(name);
         let owned: Vec<String> = root
@@ -285,6 +331,25 @@ fn drop_tables(
             .collect();
         for sequence in owned {
             root.remove_sequence(&sequence);
+        }
+    }
+    Ok(cascaded)
+}
+
+/// 42809 if one of `names` is a view; 42P01 if one is missing, unless `if_exists`.
+fn check_droppable_tables(names: &[String], if_exists: bool, root: &RootValue) -> Result<()> {
+    if let Some(view) = names.iter().find(|n| root.get_view(n).is_some()) {
+        return Err(Error::invalid(
+            "42809",
+            format!("\"{view}\" is not a table"),
+        ));
+    }
+    if !if_exists {
+        if let Some(missing) = names.iter().find(|n| root.table_addr(n).is_none()) {
+            return Err(Error::invalid(
+                "42P01",
+                format!("table \"{missing}\" does not exist"),
+            ));
         }
     }
     Ok(())
@@ -305,6 +370,9 @@ fn drop_sequences(
                 format!("sequence \"{missing}\" does not exist"),
             ));
         }
+    }
+    for missing in names.iter().filter(|n| root.get_sequence(n).is_none()) {
+        skip_missing_relation("sequence", missing, root);
     }
     for name in names {
         if let Some((table, column)) = root.get_sequence(name).and_then(|s| s.owned_by.clone()) {
@@ -361,7 +429,7 @@ fn drop_indexes(
                 }
                 by_table.push((table, name.clone()));
             }
-            None if if_exists => {}
+            None if if_exists => skip_missing_relation("index", key, root),
             None => {
                 return Err(Error::invalid(
                     "42704",
@@ -437,13 +505,19 @@ fn check_unique_indexes(table: &Table, schema: &Schema) -> Result<()> {
 }
 
 /// Empties the tables (0A000 if a table outside the list references one of them, as
-/// PostgreSQL refuses without CASCADE); RESTART IDENTITY resets the sequences they own.
+/// PostgreSQL refuses without CASCADE; with CASCADE those tables are emptied too, each with a
+/// `truncate cascades to table` notice); RESTART IDENTITY resets the sequences they own.
 fn truncate(
-    names: &[String],
+    mut names: Vec<String>,
     restart_identity: bool,
+    cascade: bool,
     root: &mut RootValue,
     ns: &NodeStore,
 ) -> Result<()> {
+    if cascade {
+        names = with_referencing_tables(names, root, ns)?;
+    }
+    let names = &names;
     for other in root.table_names() {
         if names.iter().any(|n| n == other) {
             continue;
@@ -489,6 +563,42 @@ fn truncate(
         }
     }
     Ok(())
+}
+
+/// `names` and, transitively, every table whose foreign keys reference one of them, each
+/// added with NOTICE `truncate cascades to table "x"`.
+fn with_referencing_tables(
+    mut names: Vec<String>,
+    root: &RootValue,
+    ns: &NodeStore,
+) -> Result<Vec<String>> {
+    loop {
+        let mut added = Vec::new();
+        for other in root.table_names() {
+            if names.iter().any(|n| n == other) {
+                continue;
+            }
+            let table = load(other, root, ns)?;
+            if table
+                .schema()
+                .foreign_keys
+                .iter()
+                .any(|fk| names.contains(&fk.ref_table))
+            {
+                added.push(other.to_string());
+            }
+        }
+        if added.is_empty() {
+            return Ok(names);
+        }
+        for table in added {
+            notice::raise(notice::Notice::new(
+                "00000",
+                format!("truncate cascades to table \"{table}\""),
+            ));
+            names.push(table);
+        }
+    }
 }
 
 fn rename_table(from: &str, to: &str, root: &mut RootValue, ns: &NodeStore) -> Result<()> {

@@ -46,6 +46,12 @@ pub fn drop_types(
     for name in names {
         if root.get_type(name).is_none() {
             if if_exists {
+                let (schema, _) = split_qualified(name);
+                if root.has_schema(schema) || crate::system::is_system_schema(schema) {
+                    crate::notice::skipping_missing(format!("type \"{}\"", display_name(name)));
+                } else {
+                    crate::notice::skipping_missing(format!("schema \"{schema}\""));
+                }
                 continue;
             }
             return Err(missing(name));

@@ -19,6 +19,7 @@ pub fn create_schema(name: &str, if_not_exists: bool, root: &mut RootValue) -> R
     }
     if root.has_schema(name) || crate::system::is_system_schema(name) {
         if if_not_exists {
+            crate::notice::skipping_existing("42P06", format!("schema \"{name}\""));
             return Ok(());
         }
         return Err(Error::invalid(
@@ -48,6 +49,7 @@ pub fn drop_schemas(
         }
         if !root.has_schema(name) {
             if if_exists {
+                crate::notice::skipping_missing(format!("schema \"{name}\""));
                 continue;
             }
             return Err(missing(name));
@@ -61,17 +63,38 @@ pub fn drop_schemas(
         }
         dropping.push((name.clone(), objects));
     }
+    // What the `drop cascades to` notice lists: the schemas' own objects, then what else
+    // depended on them (foreign keys and views elsewhere).
+    let mut cascaded = Vec::new();
+    let mut elsewhere = Vec::new();
     for (name, _) in &dropping {
         let prefix = format!("{name}.");
         let views: Vec<String> = keys(root.view_names(), &prefix);
-        super::view::drop_views(&views, true, true, root)?;
         let tables: Vec<String> = keys(root.table_names(), &prefix);
-        super::ddl::drop_tables_cascade(&tables, root, ns)?;
-        for sequence in keys(root.sequence_names(), &prefix) {
+        let sequences: Vec<String> = keys(root.sequence_names(), &prefix);
+        cascaded.extend(tables.iter().map(|t| format!("table {t}")));
+        cascaded.extend(views.iter().map(|v| format!("view {v}")));
+        cascaded.extend(
+            sequences
+                .iter()
+                .filter(|q| root.get_sequence(q).is_some_and(|q| q.owned_by.is_none()))
+                .map(|q| format!("sequence {q}")),
+        );
+        let mut dependents = super::view::drop_views(&views, true, true, root)?;
+        dependents.extend(super::ddl::drop_tables_cascade(&tables, true, root, ns)?);
+        let inside = |d: &String| {
+            d.rsplit(' ')
+                .next()
+                .is_some_and(|key| key.starts_with(&prefix))
+        };
+        elsewhere.extend(dependents.into_iter().filter(|d| !inside(d)));
+        for sequence in sequences {
             root.remove_sequence(&sequence);
         }
         root.remove_schema(name);
     }
+    cascaded.extend(elsewhere);
+    crate::notice::drop_cascades(&cascaded);
     Ok(())
 }
 

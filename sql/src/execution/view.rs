@@ -27,13 +27,14 @@ pub fn create_view(name: &str, view: View, or_replace: bool, root: &mut RootValu
     Ok(())
 }
 
-/// DROP VIEW `names`.
+/// DROP VIEW `names`; returns the other views CASCADE dropped with them, described as
+/// PostgreSQL's `drop cascades to` notice names them (`view v2`).
 pub fn drop_views(
     names: &[String],
     if_exists: bool,
     cascade: bool,
     root: &mut RootValue,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     let mut dropping = BTreeSet::new();
     for name in names {
         if root.get_view(name).is_some() {
@@ -45,6 +46,8 @@ pub fn drop_views(
                 "42P01",
                 format!("view \"{name}\" does not exist"),
             ));
+        } else {
+            super::ddl::skip_missing_relation("view", name, root);
         }
     }
     let dependents = dependents(&dropping, root)?;
@@ -52,19 +55,31 @@ pub fn drop_views(
     for name in dropping.iter().chain(dependents.iter().map(|(v, _)| v)) {
         root.remove_view(name);
     }
-    Ok(())
+    Ok(described(&dependents))
 }
 
 /// Before DROP TABLE `names`: refuses (2BP01) when views use them, or with CASCADE drops those
-/// views.
-pub fn drop_dependent_views(names: &[String], cascade: bool, root: &mut RootValue) -> Result<()> {
+/// views and returns them, described as [`drop_views`] describes them.
+pub fn drop_dependent_views(
+    names: &[String],
+    cascade: bool,
+    root: &mut RootValue,
+) -> Result<Vec<String>> {
     let dropping: BTreeSet<String> = names.iter().cloned().collect();
     let dependents = dependents(&dropping, root)?;
     refuse_unless_cascade(&dependents, cascade, "table")?;
-    for (view, _) in dependents {
-        root.remove_view(&view);
+    for (view, _) in &dependents {
+        root.remove_view(view);
     }
-    Ok(())
+    Ok(described(&dependents))
+}
+
+/// `view v` for each dependent view (`view s.v` outside `public`, whose keys are bare).
+fn described(dependents: &[(String, String)]) -> Vec<String> {
+    dependents
+        .iter()
+        .map(|(v, _)| format!("view {v}"))
+        .collect()
 }
 
 /// The views outside `dropping` that use one of its relations, directly or through other such

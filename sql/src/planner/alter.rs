@@ -61,6 +61,10 @@ pub fn plan_alter_table(
     }
     let Some(current) = catalog.get_table(&table)? else {
         if if_exists {
+            crate::notice::skipping_missing(format!(
+                "relation \"{}\"",
+                vdb_engine::table::split_qualified(&table).1
+            ));
             return Ok(done(SchemaChange::Nothing));
         }
         return Err(Error::UndefinedTable(table));
@@ -132,6 +136,10 @@ fn apply(
             let name = ident_name(column_name);
             let Some(column) = alter.schema.get_column(&name).cloned() else {
                 if *if_exists {
+                    crate::notice::skipping_missing(format!(
+                        "column \"{name}\" of relation \"{}\"",
+                        vdb_engine::table::split_qualified(&table).1
+                    ));
                     return Ok(());
                 }
                 return Err(missing_column(&name, &table));
@@ -234,6 +242,12 @@ fn apply(
                     format!("constraint \"{name}\" of relation \"{table}\" does not exist"),
                 ));
             }
+            if before == after {
+                crate::notice::skipping_missing(format!(
+                    "constraint \"{name}\" of relation \"{}\"",
+                    vdb_engine::table::split_qualified(&table).1
+                ));
+            }
             Ok(())
         }
         other => Err(Error::Unsupported(format!("ALTER TABLE {other}"))),
@@ -270,6 +284,13 @@ fn add_column(
     let column = ident_name(&def.name);
     if alter.schema.get_column(&column).is_some() {
         if if_not_exists {
+            crate::notice::skipping_existing(
+                "42701",
+                format!(
+                    "column \"{column}\" of relation \"{}\"",
+                    vdb_engine::table::split_qualified(&table).1
+                ),
+            );
             return Ok(());
         }
         return Err(Error::invalid(

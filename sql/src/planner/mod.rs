@@ -8,6 +8,7 @@ mod alter;
 mod builtin;
 mod constraint;
 pub mod context;
+mod drop_absent;
 pub mod enum_type;
 mod expr;
 mod expression_syntax;

@@ -71,10 +71,12 @@ pub enum SchemaChange {
     },
     /// ALTER TABLE (other than RENAME TO): a new schema and how rows carry over.
     AlterTable(Box<AlterTable>),
-    /// TRUNCATE: the tables emptied; with RESTART IDENTITY their owned sequences start over.
+    /// TRUNCATE: the tables emptied; with RESTART IDENTITY their owned sequences start over;
+    /// with CASCADE the tables whose foreign keys reference them are emptied too.
     Truncate {
         names: Vec<String>,
         restart_identity: bool,
+        cascade: bool,
     },
     /// COMMENT ON TABLE / COLUMN (column by id); `None` removes the comment.
     Comment {

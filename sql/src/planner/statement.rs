@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::expr::Expr;
 use crate::planner::alter;
 use crate::planner::constraint;
+use crate::planner::drop_absent;
 use crate::planner::expr::{bind, boolean, ident_name, output_name, Scope, ScopeColumn, Typed};
 use crate::planner::join::join_on_where;
 use crate::planner::on_conflict::plan_on_conflict;
@@ -93,6 +94,22 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
                 tag: "DROP TABLE",
             })
         }
+        ast::Statement::DropFunction {
+            if_exists,
+            func_desc,
+            ..
+        } => drop_absent::plan_drop_routines("function", func_desc, *if_exists, "DROP FUNCTION"),
+        ast::Statement::DropProcedure {
+            if_exists,
+            proc_desc,
+            ..
+        } => drop_absent::plan_drop_routines("procedure", proc_desc, *if_exists, "DROP PROCEDURE"),
+        ast::Statement::DropTrigger {
+            if_exists,
+            trigger_name,
+            table_name,
+            ..
+        } => drop_absent::plan_drop_trigger(catalog, trigger_name, table_name, *if_exists),
         ast::Statement::Drop {
             object_type,
             if_exists,
@@ -199,10 +216,15 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             table_names,
             partitions: None,
             identity,
-            cascade: None | Some(ast::TruncateCascadeOption::Restrict),
+            cascade,
             only: false,
             ..
-        } => plan_truncate(catalog, table_names, identity.as_ref()),
+        } => plan_truncate(
+            catalog,
+            table_names,
+            identity.as_ref(),
+            matches!(cascade, Some(ast::TruncateCascadeOption::Cascade)),
+        ),
         ast::Statement::Comment {
             object_type,
             object_name,
@@ -389,6 +411,7 @@ fn plan_truncate(
     catalog: &Catalog<'_>,
     targets: &[ast::TruncateTableTarget],
     identity: Option<&ast::TruncateIdentityOption>,
+    cascade: bool,
 ) -> Result<Planned> {
     let mut names = Vec::new();
     for target in targets {
@@ -402,6 +425,7 @@ fn plan_truncate(
         plan: Plan::SchemaChange(SchemaChange::Truncate {
             names,
             restart_identity: matches!(identity, Some(ast::TruncateIdentityOption::Restart)),
+            cascade,
         }),
         columns: None,
         tag: "TRUNCATE TABLE",
