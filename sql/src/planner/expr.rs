@@ -169,14 +169,16 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             bind(&negate_leftmost(inner), scope)
         }
         E::UnaryOp { op, expr } => unary(*op, bind(expr, scope)?),
-        E::IsNull(e) => Ok(Typed::new(
-            Expr::IsNull(Box::new(bind(e, scope)?.expr), false),
-            Type::Bool,
-        )),
-        E::IsNotNull(e) => Ok(Typed::new(
-            Expr::IsNull(Box::new(bind(e, scope)?.expr), true),
-            Type::Bool,
-        )),
+        E::IsNull(e) | E::IsNotNull(e) => {
+            let negated = matches!(expr, E::IsNotNull(_));
+            match row_items(e) {
+                Some(items) if !items.is_empty() => row_is_null(&items, negated, scope),
+                _ => Ok(Typed::new(
+                    Expr::IsNull(Box::new(bind(e, scope)?.expr), negated),
+                    Type::Bool,
+                )),
+            }
+        }
         E::IsUnknown(e) | E::IsNotUnknown(e) => {
             let negated = matches!(expr, E::IsNotUnknown(_));
             let test = boolean(bind(e, scope)?, "IS UNKNOWN")?;
@@ -642,6 +644,17 @@ fn binary(l: Typed, op: &ast::BinaryOperator, r: Typed) -> Result<Typed> {
         B::PGRegexIMatch => return regex(l, r, false, true),
         B::PGRegexNotMatch => return regex(l, r, true, false),
         B::PGRegexNotIMatch => return regex(l, r, true, true),
+        B::PGLikeMatch => return like_typed(l, r, false, false),
+        B::PGILikeMatch => return like_typed(l, r, false, true),
+        B::PGNotLikeMatch => return like_typed(l, r, true, false),
+        B::PGNotILikeMatch => return like_typed(l, r, true, true),
+        B::PGStartsWith => {
+            let list = vec![l.coerce(&Type::Text, "^@")?, r.coerce(&Type::Text, "^@")?];
+            return Ok(Typed::new(
+                Expr::Function(Function::Builtin(Builtin::StartsWith), list),
+                Type::Bool,
+            ));
+        }
         B::PGCustomBinaryOperator(parts)
             if parts.len() == 2 && parts[0].eq_ignore_ascii_case("pg_catalog") =>
         {
@@ -1165,6 +1178,21 @@ fn like(
         },
         Type::Bool,
     ))
+}
+
+/// `ROW(a, b) IS [NOT] NULL`: true when every field is null (IS NULL) or every field is not
+/// null (IS NOT NULL), so `ROW(1, NULL)` is neither.
+fn row_is_null(items: &[ast::Expr], negated: bool, scope: &Scope) -> Result<Typed> {
+    let mut tests = items
+        .iter()
+        .map(|e| Ok(Expr::IsNull(Box::new(bind(e, scope)?.expr), negated)))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter();
+    let first = tests.next().unwrap_or(Expr::Literal(Value::Bool(true)));
+    let all = tests.fold(first, |acc, t| {
+        Expr::Binary(BinaryOp::And, Box::new(acc), Box::new(t))
+    });
+    Ok(Typed::new(all, Type::Bool))
 }
 
 /// The fields of a row constructor, `(a, b)` or `ROW(a, b)`.
