@@ -209,6 +209,29 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
         },
         E::Like {
             negated,
+            expr,
+            pattern,
+            escape_char,
+            ..
+        } if like_quantified(pattern).is_some() => like_any(
+            scope,
+            expr,
+            pattern,
+            escape_char.as_deref(),
+            *negated,
+            false,
+        ),
+        E::ILike {
+            negated,
+            expr,
+            pattern,
+            escape_char,
+            ..
+        } if like_quantified(pattern).is_some() => {
+            like_any(scope, expr, pattern, escape_char.as_deref(), *negated, true)
+        }
+        E::Like {
+            negated,
             any: false,
             expr,
             pattern,
@@ -228,6 +251,7 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             pattern,
             escape_char,
         } => like(scope, expr, pattern, escape_char.as_deref(), *negated, true),
+
         E::SimilarTo {
             negated,
             expr,
@@ -1140,6 +1164,57 @@ fn similar_to(
     let esc = Expr::Literal(Value::Text(escape.unwrap_or("\\").to_string()));
     let regex = Expr::Function(Function::Builtin(Builtin::SimilarToRegex), vec![p, esc]);
     self::regex(l, Typed::new(regex, Type::Text), negated, false)
+}
+
+/// The patterns of `x LIKE ANY (ARRAY[p, q])` or `x LIKE ALL (ARRAY[p, q])` (sqlparser reads
+/// ALL as a function call), and whether it is ALL; an array constructor's elements only.
+fn like_quantified(pattern: &ast::Expr) -> Option<(Vec<ast::Expr>, bool)> {
+    let (inner, all) = match pattern {
+        ast::Expr::Function(f) if f.name.to_string().eq_ignore_ascii_case("all") => {
+            let ast::FunctionArguments::List(list) = &f.args else {
+                return None;
+            };
+            match list.args.as_slice() {
+                [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] => (e, true),
+                _ => return None,
+            }
+        }
+        other => (other, false),
+    };
+    let mut inner = inner;
+    while let ast::Expr::Nested(e) = inner {
+        inner = e;
+    }
+    match inner {
+        ast::Expr::Array(array) if !array.elem.is_empty() => Some((array.elem.clone(), all)),
+        _ => None,
+    }
+}
+
+/// `x [NOT] [I]LIKE ANY|ALL (ARRAY[p, q])`: the LIKE tests OR-ed (ANY) or AND-ed (ALL), which
+/// gives ANY/ALL's answer with NULLs too.
+fn like_any(
+    scope: &Scope,
+    expr: &ast::Expr,
+    pattern: &ast::Expr,
+    escape: Option<&str>,
+    negated: bool,
+    ci: bool,
+) -> Result<Typed> {
+    let (patterns, all) = like_quantified(pattern).unwrap_or_default();
+    let op = if all { BinaryOp::And } else { BinaryOp::Or };
+    let mut combined = None;
+    for p in &patterns {
+        let test = like(scope, expr, p, escape, negated, ci)?.expr;
+        combined = Some(match combined {
+            None => test,
+            Some(acc) => Expr::Binary(op, Box::new(acc), Box::new(test)),
+        });
+    }
+    Ok(Typed::new(
+        combined.unwrap_or(Expr::Literal(Value::Bool(all))),
+        Type::Bool,
+    ))
 }
 
 fn like(
