@@ -448,6 +448,14 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             expr,
             subquery,
             negated,
+        } if row_items(expr).is_some_and(|items| items.len() > 1) => {
+            let items = row_items(expr).unwrap_or_default();
+            bind(&row_in_subquery(&items, subquery, *negated)?, scope)
+        }
+        E::InSubquery {
+            expr,
+            subquery,
+            negated,
         } => {
             let (op, all) = if *negated {
                 (BinaryOp::NotEq, true)
@@ -1268,6 +1276,38 @@ fn row_is_null(items: &[ast::Expr], negated: bool, scope: &Scope) -> Result<Type
         Expr::Binary(BinaryOp::And, Box::new(acc), Box::new(t))
     });
     Ok(Typed::new(all, Type::Bool))
+}
+
+/// `(a, b) [NOT] IN (SELECT x, y ...)` as the expression PostgreSQL's row comparison answers:
+/// true when a subquery row equals the row field by field, else NULL when some row has no field
+/// that differs (a NULL comparison), else false.
+fn row_in_subquery(items: &[ast::Expr], subquery: &ast::Query, negated: bool) -> Result<ast::Expr> {
+    let names: Vec<String> = (1..=items.len()).map(|i| format!("__vdb_in_{i}")).collect();
+    let exists = |null_ok: bool| {
+        let tests: Vec<String> = names
+            .iter()
+            .zip(items)
+            .map(|(n, e)| match null_ok {
+                false => format!("{n} = ({e})"),
+                true => format!("({n} = ({e})) IS NOT FALSE"),
+            })
+            .collect();
+        format!(
+            "EXISTS (SELECT 1 FROM ({subquery}) AS __vdb_in ({}) WHERE {})",
+            names.join(", "),
+            tests.join(" AND ")
+        )
+    };
+    let text = format!(
+        "{}(CASE WHEN {} THEN true WHEN {} THEN NULL ELSE false END)",
+        if negated { "NOT " } else { "" },
+        exists(false),
+        exists(true)
+    );
+    sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+        .try_with_sql(&text)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|e| Error::Unsupported(format!("row IN subquery: {e}")))
 }
 
 /// The fields of a row constructor, `(a, b)` or `ROW(a, b)`.
