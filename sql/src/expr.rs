@@ -644,6 +644,44 @@ impl Expr {
         }
     }
 
+    /// This expression's direct subexpressions, for rewriting in place (a subquery's plan is
+    /// not one; its quantified left operand is).
+    pub fn children_mut(&mut self) -> Vec<&mut Expr> {
+        match self {
+            Expr::Literal(_) | Expr::Column(_) | Expr::Param(_) | Expr::Outer { .. } => vec![],
+            Expr::Subquery(s) => match &mut s.kind {
+                SubqueryKind::Quantified { left, .. } => vec![&mut **left],
+                _ => vec![],
+            },
+            Expr::Regex { expr, pattern, .. } | Expr::Like { expr, pattern, .. } => {
+                vec![&mut **expr, &mut **pattern]
+            }
+            Expr::Quantified { left, array, .. } | Expr::Subscript(left, array) => {
+                vec![&mut **left, &mut **array]
+            }
+            Expr::Binary(_, l, r) => vec![&mut **l, &mut **r],
+            Expr::Negate(e) | Expr::Not(e) | Expr::IsNull(e, _) | Expr::Cast(e, _) => {
+                vec![&mut **e]
+            }
+            Expr::InList(e, list, _) => std::iter::once(&mut **e).chain(list.iter_mut()).collect(),
+            Expr::Array(list)
+            | Expr::Catalog(_, list, _)
+            | Expr::SetReturning(_, list)
+            | Expr::Coalesce(list)
+            | Expr::Function(_, list) => list.iter_mut().collect(),
+            Expr::Case {
+                operand,
+                whens,
+                otherwise,
+            } => operand
+                .iter_mut()
+                .map(|o| &mut **o)
+                .chain(whens.iter_mut().flat_map(|(w, t)| [w, t]))
+                .chain(otherwise.iter_mut().map(|o| &mut **o))
+                .collect(),
+        }
+    }
+
     /// Splits a conjunction into its AND-ed parts.
     pub fn conjuncts(&self) -> Vec<&Expr> {
         match self {

@@ -47,6 +47,7 @@ mod ast_repair;
 pub mod catalog;
 pub mod copy;
 pub mod cursor;
+pub mod dml_cte;
 pub mod error;
 pub mod execution;
 pub mod explain;

@@ -1601,6 +1601,59 @@ fn run_planned(
     statement: &Statement,
     root: &mut RootValue,
 ) -> Result<StatementResult> {
+    match crate::dml_cte::modifying_with(statement) {
+        Some(with) => run_modifying_with(repo, statement, with, root),
+        None => run_plain(repo, statement, root),
+    }
+}
+
+/// Runs the data-modifying WITH queries of `statement` in order, then the statement reading
+/// their RETURNING rows; a main SELECT reads the tables as they were before them.
+fn run_modifying_with(
+    repo: &Repository,
+    statement: &Statement,
+    with: &sqlparser::ast::With,
+    root: &mut RootValue,
+) -> Result<StatementResult> {
+    use crate::dml_cte::{self, Materialized};
+    let before = root.clone();
+    let mut results = std::collections::HashMap::new();
+    for (i, cte) in with.cte_tables.iter().enumerate() {
+        if !dml_cte::is_data_modifying(&cte.query) {
+            continue;
+        }
+        let wrapped = Statement::Query(Box::new(sqlparser::ast::Query {
+            with: Some(sqlparser::ast::With {
+                cte_tables: with.cte_tables[..i].to_vec(),
+                ..with.clone()
+            }),
+            ..(*cte.query).clone()
+        }));
+        let result = dml_cte::with_results(results.clone(), || run_plain(repo, &wrapped, root))?;
+        let materialized = match result {
+            StatementResult::Rows { columns, rows, .. } => Materialized { columns, rows },
+            _ => Materialized {
+                columns: Vec::new(),
+                rows: Vec::new(),
+            },
+        };
+        results.insert(ident_name(&cte.alias.name), Arc::new(materialized));
+    }
+    let main_modifies = matches!(statement, Statement::Query(q) if dml_cte::is_data_modifying(q));
+    dml_cte::with_results(results, || {
+        if main_modifies {
+            run_plain(repo, statement, root)
+        } else {
+            run_plain(repo, statement, &mut before.clone())
+        }
+    })
+}
+
+fn run_plain(
+    repo: &Repository,
+    statement: &Statement,
+    root: &mut RootValue,
+) -> Result<StatementResult> {
     let ns = repo.node_store();
     if let Statement::Explain {
         statement: inner,
@@ -1680,7 +1733,12 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         if let Some(statements) = abort_as_rollback(sql) {
             return Ok(statements);
         }
-        if let Some(statements) = delete_returning_unaliased(sql) {
+        if let Some(statements) = returning_unaliased(sql)
+            .and_then(|text| Parser::parse_sql(&PostgreSqlDialect {}, &text).ok())
+        {
+            return Ok(statements);
+        }
+        if let Some(statements) = crate::dml_cte::parse_delete_in_with(sql) {
             return Ok(statements);
         }
         if let Some(text) = trim_without_characters(sql) {
@@ -1993,9 +2051,10 @@ fn alter_schema_as_table(sql: &str) -> Option<Vec<Statement>> {
     Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).ok()
 }
 
-/// `DELETE FROM t RETURNING ...` parsed with the table aliased to its own name: sqlparser reads
-/// the unreserved `RETURNING` there as an alias, where PostgreSQL's grammar does not.
-fn delete_returning_unaliased(sql: &str) -> Option<Vec<Statement>> {
+/// `sql` with each `FROM t RETURNING ...` (`DELETE FROM t RETURNING`, `INSERT ... SELECT ...
+/// FROM t RETURNING`) aliasing the table to its own name: sqlparser reads the unreserved
+/// `RETURNING` there as an alias, where PostgreSQL's grammar does not.
+pub(crate) fn returning_unaliased(sql: &str) -> Option<String> {
     use sqlparser::keywords::Keyword;
     use sqlparser::tokenizer::{Token, Tokenizer};
     let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
@@ -2005,15 +2064,11 @@ fn delete_returning_unaliased(sql: &str) -> Option<Vec<Statement>> {
     let keyword = |i: usize, k: Keyword| matches!(&tokens[i], Token::Word(w) if w.keyword == k && w.quote_style.is_none());
     let mut inserts = Vec::new();
     for (n, &i) in significant.iter().enumerate() {
-        if !(keyword(i, Keyword::DELETE)
-            && significant
-                .get(n + 1)
-                .is_some_and(|&j| keyword(j, Keyword::FROM)))
-        {
+        if !keyword(i, Keyword::FROM) {
             continue;
         }
         // The table name: words joined by periods.
-        let mut k = n + 2;
+        let mut k = n + 1;
         let mut last = None;
         while let Some(&j) = significant.get(k) {
             let Token::Word(_) = &tokens[j] else { break };
@@ -2044,7 +2099,7 @@ fn delete_returning_unaliased(sql: &str) -> Option<Vec<Statement>> {
         }
         text.push_str(&token.to_string());
     }
-    Parser::parse_sql(&PostgreSqlDialect {}, &text).ok()
+    Some(text)
 }
 
 /// `syntax error at or near "x"` with the 1-based character position of `x`, from sqlparser's

@@ -587,8 +587,10 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
                 _ => return Err(no_function()),
             },
         ),
-        // PostgreSQL has no min/max over json or jsonb.
-        "min" | "max" if matches!(arg_type, Type::Json | Type::Jsonb) => return Err(no_function()),
+        // PostgreSQL has no min/max over json, jsonb or boolean (bool_and/bool_or are those).
+        "min" | "max" if matches!(arg_type, Type::Json | Type::Jsonb | Type::Bool) => {
+            return Err(no_function())
+        }
         "min" => (AggregateFunction::Min, arg_type.clone()),
         _ if Statistic::from_name(&name).is_some() => {
             let statistic = Statistic::from_name(&name).unwrap_or(Statistic::VarPop);

@@ -29,6 +29,8 @@ pub struct Cte {
     pub query: sqlparser::ast::Query,
     /// Declared in a `WITH RECURSIVE` list and refers to itself.
     pub recursive: bool,
+    /// The rows of a data-modifying WITH query, which ran before the statement was planned.
+    pub materialized: Option<Arc<crate::dml_cte::Materialized>>,
 }
 
 /// The working table of a recursive CTE whose recursive term is being planned: a reference to

@@ -169,14 +169,16 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             bind(&negate_leftmost(inner), scope)
         }
         E::UnaryOp { op, expr } => unary(*op, bind(expr, scope)?),
-        E::IsNull(e) => Ok(Typed::new(
-            Expr::IsNull(Box::new(bind(e, scope)?.expr), false),
-            Type::Bool,
-        )),
-        E::IsNotNull(e) => Ok(Typed::new(
-            Expr::IsNull(Box::new(bind(e, scope)?.expr), true),
-            Type::Bool,
-        )),
+        E::IsNull(e) | E::IsNotNull(e) => {
+            let negated = matches!(expr, E::IsNotNull(_));
+            match row_items(e) {
+                Some(items) if !items.is_empty() => row_is_null(&items, negated, scope),
+                _ => Ok(Typed::new(
+                    Expr::IsNull(Box::new(bind(e, scope)?.expr), negated),
+                    Type::Bool,
+                )),
+            }
+        }
         E::IsUnknown(e) | E::IsNotUnknown(e) => {
             let negated = matches!(expr, E::IsNotUnknown(_));
             let test = boolean(bind(e, scope)?, "IS UNKNOWN")?;
@@ -207,6 +209,29 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
         },
         E::Like {
             negated,
+            expr,
+            pattern,
+            escape_char,
+            ..
+        } if like_quantified(pattern).is_some() => like_any(
+            scope,
+            expr,
+            pattern,
+            escape_char.as_deref(),
+            *negated,
+            false,
+        ),
+        E::ILike {
+            negated,
+            expr,
+            pattern,
+            escape_char,
+            ..
+        } if like_quantified(pattern).is_some() => {
+            like_any(scope, expr, pattern, escape_char.as_deref(), *negated, true)
+        }
+        E::Like {
+            negated,
             any: false,
             expr,
             pattern,
@@ -226,6 +251,7 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             pattern,
             escape_char,
         } => like(scope, expr, pattern, escape_char.as_deref(), *negated, true),
+
         E::SimilarTo {
             negated,
             expr,
@@ -418,6 +444,14 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
         }
         E::Subquery(q) => subquery::scalar(q, scope),
         E::Exists { subquery, negated } => subquery::exists(subquery, *negated, scope),
+        E::InSubquery {
+            expr,
+            subquery,
+            negated,
+        } if row_items(expr).is_some_and(|items| items.len() > 1) => {
+            let items = row_items(expr).unwrap_or_default();
+            bind(&row_in_subquery(&items, subquery, *negated)?, scope)
+        }
         E::InSubquery {
             expr,
             subquery,
@@ -642,6 +676,17 @@ fn binary(l: Typed, op: &ast::BinaryOperator, r: Typed) -> Result<Typed> {
         B::PGRegexIMatch => return regex(l, r, false, true),
         B::PGRegexNotMatch => return regex(l, r, true, false),
         B::PGRegexNotIMatch => return regex(l, r, true, true),
+        B::PGLikeMatch => return like_typed(l, r, false, false),
+        B::PGILikeMatch => return like_typed(l, r, false, true),
+        B::PGNotLikeMatch => return like_typed(l, r, true, false),
+        B::PGNotILikeMatch => return like_typed(l, r, true, true),
+        B::PGStartsWith => {
+            let list = vec![l.coerce(&Type::Text, "^@")?, r.coerce(&Type::Text, "^@")?];
+            return Ok(Typed::new(
+                Expr::Function(Function::Builtin(Builtin::StartsWith), list),
+                Type::Bool,
+            ));
+        }
         B::PGCustomBinaryOperator(parts)
             if parts.len() == 2 && parts[0].eq_ignore_ascii_case("pg_catalog") =>
         {
@@ -1140,6 +1185,57 @@ fn similar_to(
     self::regex(l, Typed::new(regex, Type::Text), negated, false)
 }
 
+/// The patterns of `x LIKE ANY (ARRAY[p, q])` or `x LIKE ALL (ARRAY[p, q])` (sqlparser reads
+/// ALL as a function call), and whether it is ALL; an array constructor's elements only.
+fn like_quantified(pattern: &ast::Expr) -> Option<(Vec<ast::Expr>, bool)> {
+    let (inner, all) = match pattern {
+        ast::Expr::Function(f) if f.name.to_string().eq_ignore_ascii_case("all") => {
+            let ast::FunctionArguments::List(list) = &f.args else {
+                return None;
+            };
+            match list.args.as_slice() {
+                [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] => (e, true),
+                _ => return None,
+            }
+        }
+        other => (other, false),
+    };
+    let mut inner = inner;
+    while let ast::Expr::Nested(e) = inner {
+        inner = e;
+    }
+    match inner {
+        ast::Expr::Array(array) if !array.elem.is_empty() => Some((array.elem.clone(), all)),
+        _ => None,
+    }
+}
+
+/// `x [NOT] [I]LIKE ANY|ALL (ARRAY[p, q])`: the LIKE tests OR-ed (ANY) or AND-ed (ALL), which
+/// gives ANY/ALL's answer with NULLs too.
+fn like_any(
+    scope: &Scope,
+    expr: &ast::Expr,
+    pattern: &ast::Expr,
+    escape: Option<&str>,
+    negated: bool,
+    ci: bool,
+) -> Result<Typed> {
+    let (patterns, all) = like_quantified(pattern).unwrap_or_default();
+    let op = if all { BinaryOp::And } else { BinaryOp::Or };
+    let mut combined = None;
+    for p in &patterns {
+        let test = like(scope, expr, p, escape, negated, ci)?.expr;
+        combined = Some(match combined {
+            None => test,
+            Some(acc) => Expr::Binary(op, Box::new(acc), Box::new(test)),
+        });
+    }
+    Ok(Typed::new(
+        combined.unwrap_or(Expr::Literal(Value::Bool(all))),
+        Type::Bool,
+    ))
+}
+
 fn like(
     scope: &Scope,
     expr: &ast::Expr,
@@ -1176,6 +1272,53 @@ fn like(
         },
         Type::Bool,
     ))
+}
+
+/// `ROW(a, b) IS [NOT] NULL`: true when every field is null (IS NULL) or every field is not
+/// null (IS NOT NULL), so `ROW(1, NULL)` is neither.
+fn row_is_null(items: &[ast::Expr], negated: bool, scope: &Scope) -> Result<Typed> {
+    let mut tests = items
+        .iter()
+        .map(|e| Ok(Expr::IsNull(Box::new(bind(e, scope)?.expr), negated)))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter();
+    let first = tests.next().unwrap_or(Expr::Literal(Value::Bool(true)));
+    let all = tests.fold(first, |acc, t| {
+        Expr::Binary(BinaryOp::And, Box::new(acc), Box::new(t))
+    });
+    Ok(Typed::new(all, Type::Bool))
+}
+
+/// `(a, b) [NOT] IN (SELECT x, y ...)` as the expression PostgreSQL's row comparison answers:
+/// true when a subquery row equals the row field by field, else NULL when some row has no field
+/// that differs (a NULL comparison), else false.
+fn row_in_subquery(items: &[ast::Expr], subquery: &ast::Query, negated: bool) -> Result<ast::Expr> {
+    let names: Vec<String> = (1..=items.len()).map(|i| format!("__vdb_in_{i}")).collect();
+    let exists = |null_ok: bool| {
+        let tests: Vec<String> = names
+            .iter()
+            .zip(items)
+            .map(|(n, e)| match null_ok {
+                false => format!("{n} = ({e})"),
+                true => format!("({n} = ({e})) IS NOT FALSE"),
+            })
+            .collect();
+        format!(
+            "EXISTS (SELECT 1 FROM ({subquery}) AS __vdb_in ({}) WHERE {})",
+            names.join(", "),
+            tests.join(" AND ")
+        )
+    };
+    let text = format!(
+        "{}(CASE WHEN {} THEN true WHEN {} THEN NULL ELSE false END)",
+        if negated { "NOT " } else { "" },
+        exists(false),
+        exists(true)
+    );
+    sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+        .try_with_sql(&text)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|e| Error::Unsupported(format!("row IN subquery: {e}")))
 }
 
 /// The fields of a row constructor, `(a, b)` or `ROW(a, b)`.

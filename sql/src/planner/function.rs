@@ -228,7 +228,14 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
         ("nullif", 2) => {
             let b = args.pop().ok_or_else(|| no_function(&name, &[]))?;
             let a = args.remove(0);
-            let ty = a.resolved_type();
+            // The result is `=`'s left operand, which a right operand of a wider numeric
+            // category promotes (NULLIF(1, 2.0) is numeric; integers and floats compare
+            // across their widths without promotion).
+            let left = a.resolved_type();
+            let ty = match (numeric_rank(&left), b.ty.as_ref().and_then(numeric_rank)) {
+                (Some(l), Some(r)) if l < r && !(r <= 2 || l >= 4) => b.ty.clone().unwrap_or(left),
+                _ => left,
+            };
             let a_expr = a.clone().coerce(&ty, "NULLIF")?;
             let eq = make_binary(BinaryOp::Eq, a, b)?.expr;
             let case = Expr::Case {

@@ -18,6 +18,7 @@ mod generated;
 mod grouping_sets;
 mod join;
 mod namespace;
+mod nested_set;
 mod on_conflict;
 mod optimizer;
 mod plan;

@@ -13,29 +13,50 @@ use crate::planner::plan::{Plan, SetOperator, SortKey};
 use crate::planner::select::{output_position, plan_select, sorted, Output};
 use crate::types::{implicit_cast, type_name};
 
+/// The WITH queries of a WITH list, in order; a data-modifying one reads the rows its
+/// statement already returned ([`crate::dml_cte`]).
+pub fn with_ctes_of(catalog: &Catalog<'_>, with: &ast::With) -> Result<Vec<context::Cte>> {
+    let mut ctes = Vec::new();
+    for cte in &with.cte_tables {
+        let name = ident_name(&cte.alias.name);
+        if ctes.iter().any(|c: &context::Cte| c.name == name) {
+            return Err(Error::invalid(
+                "42712",
+                format!("WITH query name \"{name}\" specified more than once"),
+            ));
+        }
+        let materialized = match crate::dml_cte::statement(&cte.query) {
+            Some(_) if crate::dml_cte::result(&name).is_some() => crate::dml_cte::result(&name),
+            // Not run (a statement being described): its RETURNING columns, no rows.
+            Some(inner) => {
+                let planned = context::with_ctes(ctes.clone(), || {
+                    crate::planner::statement::plan_statement(catalog, inner)
+                })?;
+                Some(std::sync::Arc::new(crate::dml_cte::Materialized {
+                    columns: planned.columns.unwrap_or_default(),
+                    rows: Vec::new(),
+                }))
+            }
+            None => None,
+        };
+        ctes.push(context::Cte {
+            columns: cte.alias.columns.iter().map(ident_name).collect(),
+            recursive: with.recursive && crate::planner::recursive::refers_to(&cte.query, &name),
+            query: (*cte.query).clone(),
+            materialized,
+            name,
+        });
+    }
+    Ok(ctes)
+}
+
 /// Plans a query with its output columns.
 pub fn plan_query(catalog: &Catalog<'_>, query: &ast::Query) -> Result<Output> {
     if let Some(rewritten) = rewrite_string_agg(query) {
         return plan_query(catalog, &rewritten);
     }
     if let Some(with) = &query.with {
-        let mut ctes = Vec::new();
-        for cte in &with.cte_tables {
-            let name = ident_name(&cte.alias.name);
-            if ctes.iter().any(|c: &context::Cte| c.name == name) {
-                return Err(Error::invalid(
-                    "42712",
-                    format!("WITH query name \"{name}\" specified more than once"),
-                ));
-            }
-            ctes.push(context::Cte {
-                columns: cte.alias.columns.iter().map(ident_name).collect(),
-                recursive: with.recursive
-                    && crate::planner::recursive::refers_to(&cte.query, &name),
-                query: (*cte.query).clone(),
-                name,
-            });
-        }
+        let ctes = with_ctes_of(catalog, with)?;
         let mut inner = query.clone();
         inner.with = None;
         return context::with_ctes(ctes, || plan_query(catalog, &inner));

@@ -401,7 +401,14 @@ fn plan_cte(
     alias: Option<&ast::TableAlias>,
 ) -> Result<(Plan, Scope)> {
     let (plan, columns) = context::with_cte_body(index, || {
-        if cte.recursive {
+        if let Some(done) = &cte.materialized {
+            let rows = done
+                .rows
+                .iter()
+                .map(|row| row.iter().cloned().map(Expr::Literal).collect())
+                .collect();
+            Ok((Plan::Values { rows }, done.columns.clone()))
+        } else if cte.recursive {
             crate::planner::recursive::plan_recursive_cte(catalog, cte)
         } else {
             crate::planner::query::plan_query(catalog, &cte.query)

@@ -153,17 +153,7 @@ pub fn plan_select(
             calls: window_calls,
         };
     }
-    plan = if exprs.iter().any(|e| matches!(e, Expr::SetReturning(..))) {
-        Plan::ProjectSet {
-            source: Box::new(plan),
-            exprs,
-        }
-    } else {
-        Plan::Project {
-            source: Box::new(plan),
-            exprs,
-        }
-    };
+    plan = crate::planner::nested_set::project(plan, exprs);
     if distinct {
         for (_, ty) in &columns {
             crate::types::require_equality(ty)?;

@@ -27,6 +27,17 @@ use crate::types::{assignment_cast, sql_type, type_name};
 /// Plans one statement against `catalog`.
 pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Result<Planned> {
     match statement {
+        ast::Statement::Query(query) if crate::dml_cte::statement(query).is_some() => {
+            let ctes = match &query.with {
+                Some(with) => crate::planner::query::with_ctes_of(catalog, with)?,
+                None => Vec::new(),
+            };
+            let inner = crate::dml_cte::statement(query).cloned();
+            crate::planner::context::with_ctes(ctes, || match &inner {
+                Some(inner) => plan_statement(catalog, inner),
+                None => Err(Error::Unsupported("this statement".into())),
+            })
+        }
         ast::Statement::Query(query) => {
             if let Some(create) = select_into(query)? {
                 return create_table(catalog, &create);

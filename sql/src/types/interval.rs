@@ -180,6 +180,11 @@ fn parse_postgres(t: &str) -> Option<Acc> {
                 acc.add(&n, &Unit::Micros(1_000_000));
                 i += 1;
             }
+            // A bare number before a clock counts days: '1 2:03:04'.
+            None if tokens.get(i + 1).is_some_and(|t| t.contains(':')) => {
+                acc.add(&n, &unit("day")?);
+                i += 1;
+            }
             None => return None,
         }
     }

@@ -78,6 +78,8 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
             text_arg(args.get(1)).unwrap_or_default(),
             text_arg(args.get(2)).unwrap_or_default(),
             text_arg(args.get(3)).unwrap_or_default(),
+            int_arg(args.get(4)),
+            int_arg(args.get(5)),
         )),
         Builtin::Format => Some(format(args)),
         Builtin::Ascii => Some(Ok(Value::Int4(
@@ -168,7 +170,31 @@ fn initcap(s: &str) -> String {
 
 /// `regexp_replace(source, pattern, replacement [, flags])`: `g` replaces every match, `i`
 /// ignores case; `\1`..`\9` and `\&` in the replacement name groups.
-fn regexp_replace(s: &str, pattern: &str, replacement: &str, flags: &str) -> Result<Value> {
+/// `regexp_replace(s, pattern, replacement [, start [, N]] [, flags])`: the `nth` match at or
+/// after character `start` (1-based) replaced, or every one for N = 0 or the `g` flag.
+fn regexp_replace(
+    s: &str,
+    pattern: &str,
+    replacement: &str,
+    flags: &str,
+    start: Option<i64>,
+    nth: Option<i64>,
+) -> Result<Value> {
+    let start = start.unwrap_or(1);
+    if start < 1 {
+        return Err(Error::invalid(
+            "22023",
+            format!("invalid value for parameter \"start\": {start}"),
+        ));
+    }
+    let nth = nth.unwrap_or(if flags.contains('g') { 0 } else { 1 });
+    if nth < 0 {
+        return Err(Error::invalid(
+            "22023",
+            format!("invalid value for parameter \"n\": {nth}"),
+        ));
+    }
+    let nth = if flags.contains('g') { 0 } else { nth };
     let mut builder = regex::RegexBuilder::new(pattern);
     for f in flags.chars() {
         match f {
@@ -204,12 +230,38 @@ fn regexp_replace(s: &str, pattern: &str, replacement: &str, flags: &str) -> Res
             c => rep.push(c),
         }
     }
-    let out = if flags.contains('g') {
-        re.replace_all(s, rep.as_str())
-    } else {
-        re.replace(s, rep.as_str())
-    };
-    Ok(Value::Text(out.into_owned()))
+    let from = s
+        .char_indices()
+        .nth(usize::try_from(start - 1).unwrap_or(usize::MAX))
+        .map_or(s.len(), |(i, _)| i);
+    let mut out = String::with_capacity(s.len());
+    let mut copied = 0;
+    let mut at = from;
+    let mut k = 0;
+    while at <= s.len() {
+        let Some(caps) = re.captures_at(s, at) else {
+            break;
+        };
+        let Some(whole) = caps.get(0) else { break };
+        k += 1;
+        // An empty match moves on by one character.
+        at = if whole.is_empty() {
+            whole.end() + s[whole.end()..].chars().next().map_or(1, char::len_utf8)
+        } else {
+            whole.end()
+        };
+        if nth != 0 && k != nth {
+            continue;
+        }
+        out.push_str(&s[copied..whole.start()]);
+        caps.expand(&rep, &mut out);
+        copied = whole.end();
+        if nth != 0 {
+            break;
+        }
+    }
+    out.push_str(&s[copied..]);
+    Ok(Value::Text(out))
 }
 
 /// `format(fmt, args...)` with `%s`, `%I`, `%L` and `%%`.

@@ -252,6 +252,24 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
             ("initcap", 1) => call(Builtin::Initcap, texts(name, args)?, Type::Text),
             ("md5", 1) => call(Builtin::Md5, texts(name, args)?, Type::Text),
             ("starts_with", 2) => call(Builtin::StartsWith, texts(name, args)?, Type::Bool),
+            ("regexp_replace", 4..=6)
+                if args[3]
+                    .ty
+                    .as_ref()
+                    .is_some_and(|t| numeric_rank(t).is_some()) =>
+            {
+                // regexp_replace(s, pattern, replacement, start [, N [, flags]]): with a start
+                // and no N, only the first match at or after it is replaced.
+                let mut rest = args.split_off(3).into_iter();
+                let mut list = texts(name, args)?;
+                let start = rest.next().map(|a| to(a, &Type::Int4)).transpose()?;
+                let nth = rest.next().map(|a| to(a, &Type::Int4)).transpose()?;
+                let flags = rest.next().map(|a| text_arg(name, a)).transpose()?;
+                list.push(flags.unwrap_or(Expr::Literal(Value::Text(String::new()))));
+                list.extend(start);
+                list.push(nth.unwrap_or(Expr::Literal(Value::Int4(1))));
+                call(Builtin::RegexpReplace, list, Type::Text)
+            }
             ("regexp_replace", 3 | 4) => {
                 call(Builtin::RegexpReplace, texts(name, args)?, Type::Text)
             }
