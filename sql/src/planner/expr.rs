@@ -207,51 +207,29 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             Some(row) => bind(&row_in_list(&row, list, *negated)?, scope),
             None => in_list(scope, expr, list, *negated),
         },
+        // `LIKE ANY (ARRAY[...])` parses with `any` set, `LIKE ALL (...)` as a call of all().
         E::Like {
             negated,
-            expr,
+            any,
+            expr: operand,
             pattern,
             escape_char,
-            ..
-        } if like_quantified(pattern).is_some() => like_any(
-            scope,
-            expr,
-            pattern,
-            escape_char.as_deref(),
-            *negated,
-            false,
-        ),
-        E::ILike {
-            negated,
-            expr,
-            pattern,
-            escape_char,
-            ..
-        } if like_quantified(pattern).is_some() => {
-            like_any(scope, expr, pattern, escape_char.as_deref(), *negated, true)
         }
-        E::Like {
+        | E::ILike {
             negated,
-            any: false,
-            expr,
+            any,
+            expr: operand,
             pattern,
             escape_char,
-        } => like(
-            scope,
-            expr,
-            pattern,
-            escape_char.as_deref(),
-            *negated,
-            false,
-        ),
-        E::ILike {
-            negated,
-            any: false,
-            expr,
-            pattern,
-            escape_char,
-        } => like(scope, expr, pattern, escape_char.as_deref(), *negated, true),
-
+        } if !*any || like_quantified(pattern).is_some() => {
+            let ilike = matches!(expr, E::ILike { .. });
+            let escape = escape_char.as_deref();
+            if like_quantified(pattern).is_some() {
+                like_any(scope, operand, pattern, escape, *negated, ilike)
+            } else {
+                like(scope, operand, pattern, escape, *negated, ilike)
+            }
+        }
         E::SimilarTo {
             negated,
             expr,
