@@ -356,7 +356,8 @@ fn check_droppable_tables(names: &[String], if_exists: bool, root: &RootValue) -
 }
 
 /// Drops the sequences; one a column default still draws from is refused (2BP01), as
-/// PostgreSQL refuses without CASCADE.
+/// PostgreSQL refuses without CASCADE, whether the column owns the sequence (serial,
+/// identity) or only names it (`DEFAULT nextval('s')`).
 fn drop_sequences(
     names: &[String],
     if_exists: bool,
@@ -374,21 +375,28 @@ fn drop_sequences(
     for missing in names.iter().filter(|n| root.get_sequence(n).is_none()) {
         skip_missing_relation("sequence", missing, root);
     }
-    for name in names {
-        if let Some((table, column)) = root.get_sequence(name).and_then(|s| s.owned_by.clone()) {
-            let default = crate::planner::nextval_default(name);
-            let uses = match root.table_addr(&table) {
-                Some(_) => load(&table, root, ns)?
-                    .schema()
-                    .get_column(&column)
-                    .is_some_and(|c| c.default.as_ref() == Some(&default)),
-                None => false,
-            };
-            if uses {
-                return Err(Error::invalid(
-                    "2BP01",
-                    format!("cannot drop sequence {name} because other objects depend on it"),
-                ));
+    let dropped: Vec<&String> = names
+        .iter()
+        .filter(|n| root.get_sequence(n).is_some())
+        .collect();
+    if !dropped.is_empty() {
+        let tables: Vec<String> = root.table_names().map(str::to_string).collect();
+        for table in tables {
+            let loaded = load(&table, root, ns)?;
+            for column in &loaded.schema().columns {
+                let Some(drawn) = column
+                    .default
+                    .as_deref()
+                    .and_then(crate::system::nextval_sequence)
+                else {
+                    continue;
+                };
+                if let Some(name) = dropped.iter().find(|n| ***n == drawn) {
+                    return Err(Error::invalid(
+                        "2BP01",
+                        format!("cannot drop sequence {name} because other objects depend on it"),
+                    ));
+                }
             }
         }
     }
