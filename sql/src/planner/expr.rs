@@ -105,9 +105,10 @@ impl Typed {
             }
             None => Ok(Expr::Cast(Box::new(self.expr), target.clone())),
             Some(t) if t == target => Ok(self.expr),
-            Some(t) if implicit_cast(t, target) => {
-                Ok(Expr::Cast(Box::new(self.expr), target.clone()))
-            }
+            Some(t) if implicit_cast(t, target) => Ok(Expr::Cast(
+                Box::new(unpadded(self.expr, Some(t), target)),
+                target.clone(),
+            )),
             Some(t) => Err(Error::mismatch(format!(
                 "{context} must be type {}, not type {}",
                 type_name(target),
@@ -269,7 +270,8 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
                     return Ok(name);
                 }
             }
-            let cast = Expr::Cast(Box::new(inner.expr), ty.clone());
+            let inner_expr = unpadded(inner.expr, inner.ty.as_ref(), &ty);
+            let cast = Expr::Cast(Box::new(inner_expr), ty.clone());
             // An explicit cast to varchar(n) truncates where an assignment would fail.
             if let Type::Varchar(Some(n)) = ty {
                 let unlimited = Expr::Cast(Box::new(bind(expr, scope)?.expr), Type::Varchar(None));
@@ -845,6 +847,16 @@ pub fn make_binary(op: BinaryOp, l: Typed, r: Typed) -> Result<Typed> {
                 (lt, rt) = (Type::Float8, Type::Float8);
             }
             let (mut le, mut re) = (l.coerce(&lt, "")?, r.coerce(&rt, "")?);
+            // char(n) compares without its padding against char(n), varchar or an untyped
+            // literal ('ab'::char(4) = 'ab'::char(2)); against text it became text above.
+            if comparison
+                && (matches!(lt, Type::Char(_)) || matches!(rt, Type::Char(_)))
+                && lt.is_text()
+                && rt.is_text()
+            {
+                let trim = |e: Expr| Expr::Function(Function::Trim(false, true), vec![e]);
+                (le, re) = (trim(le), trim(re));
+            }
             // Enums compare by their labels' order, not as text.
             if matches!(lt, Type::Enum(_)) && lt == rt {
                 le = types::enums::position(le, &lt);
@@ -852,6 +864,16 @@ pub fn make_binary(op: BinaryOp, l: Typed, r: Typed) -> Result<Typed> {
             }
             Ok(Typed::new(node(le, re), result))
         }
+    }
+}
+
+/// `expr` of type `from` as it converts to `to`: a char(n) value loses its trailing blanks
+/// on its way to text or varchar, as in PostgreSQL (`'ab '::char(4)::text` is `ab`).
+fn unpadded(expr: Expr, from: Option<&Type>, to: &Type) -> Expr {
+    if matches!(from, Some(Type::Char(_))) && matches!(to, Type::Text | Type::Varchar(_)) {
+        Expr::Function(Function::Trim(false, true), vec![expr])
+    } else {
+        expr
     }
 }
 
@@ -894,6 +916,15 @@ fn operand_types(op: BinaryOp, l: &Typed, r: &Typed) -> Result<(Type, Type)> {
                 ))
             {
                 return Ok((Type::Timestamp, Type::Timestamp));
+            }
+            // char(n) against text compares as text, the char side losing its padding.
+            if comparison
+                && matches!(
+                    (a, b),
+                    (Type::Char(_), Type::Text) | (Type::Text, Type::Char(_))
+                )
+            {
+                return Ok((Type::Text, Type::Text));
             }
             Ok((a.clone(), b.clone()))
         }
@@ -1228,6 +1259,8 @@ fn like(
                 "operator does not exist: {} ~~ unknown",
                 type_name(ty)
             ))),
+            // PostgreSQL matches a char(n) value with its padding (bpcharlike).
+            Some(Type::Char(_)) => Ok(t.expr),
             _ => t.coerce(&Type::Text, "LIKE"),
         }
     };

@@ -281,7 +281,8 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
             ),
             ("octet_length", 1) => {
                 let a = args.remove(0);
-                let e = if a.ty == Some(Type::Bytea) {
+                // bytea, and char(n) with its padding, count as they are.
+                let e = if matches!(a.ty, Some(Type::Bytea | Type::Char(_))) {
                     a.expr
                 } else {
                     text_arg(name, a)?
