@@ -820,6 +820,12 @@ pub fn make_binary(op: BinaryOp, l: Typed, r: Typed) -> Result<Typed> {
             ))
         }
         BinaryOp::Concat => {
+            // `text || anynonarray` and its mirror: one side must be a string or untyped.
+            if let (Some(a), Some(b)) = (&l.ty, &r.ty) {
+                if !a.is_text() && !b.is_text() {
+                    return Err(operator_error(op, a, b, false));
+                }
+            }
             let l = if l.ty.is_none() {
                 l.coerce(&Type::Text, "")?
             } else {
