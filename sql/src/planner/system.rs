@@ -162,7 +162,15 @@ pub fn catalog_function(name: &str, args: Vec<Typed>) -> Result<Option<Typed>> {
             "pg_type_is_visible"
             | "pg_collation_is_visible"
             | "pg_function_is_visible"
-            | "pg_opclass_is_visible",
+            | "pg_opclass_is_visible"
+            | "pg_opfamily_is_visible"
+            | "pg_operator_is_visible"
+            | "pg_conversion_is_visible"
+            | "pg_statistics_obj_is_visible"
+            | "pg_ts_config_is_visible"
+            | "pg_ts_dict_is_visible"
+            | "pg_ts_parser_is_visible"
+            | "pg_ts_template_is_visible",
             1,
         ) => (F::AlwaysTrue, "o", Type::Bool),
         (
