@@ -570,8 +570,19 @@ impl Session {
                     notice::truncate_pending(raised);
                     let (addr, original) = self.read_working()?;
                     let mut root = original.clone();
-                    let (result, temp) =
-                        run_with_temp(&self.temp, &vc, statement, &mut root, &snapshot_settings)?;
+                    let run =
+                        run_with_temp(&self.temp, &vc, statement, &mut root, &snapshot_settings);
+                    let (result, temp) = match run {
+                        // The root this statement read was replaced and then collected by a
+                        // concurrent gc while it ran (only chunks it had not read yet can be
+                        // missing): it runs again on the current root, which gc keeps.
+                        Err(e) if e.is_missing_chunk() && retries < AUTOCOMMIT_RETRIES => {
+                            retries += 1;
+                            interrupt::check()?;
+                            continue;
+                        }
+                        run => run?,
+                    };
                     if root != original {
                         if let Some(rev) = &vc.pinned {
                             return Err(vc::read_only(&statement_kind(statement), rev));
