@@ -19,7 +19,7 @@ use sqlparser::ast::{self, SetExpr, Statement};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
-use sqlparser::tokenizer::{Token, Tokenizer};
+use sqlparser::tokenizer::Token;
 use vdb_engine::value::{Type, Value};
 
 /// The rows a data-modifying WITH query returned, and their columns.
@@ -75,10 +75,7 @@ pub fn modifying_with(statement: &Statement) -> Option<&ast::With> {
 /// `sql` parsed with each `AS (DELETE ...)` WITH body read on its own, or `None` when there is
 /// none or the text still does not parse.
 pub fn parse_delete_in_with(sql: &str) -> Option<Vec<Statement>> {
-    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
-    let significant: Vec<usize> = (0..tokens.len())
-        .filter(|&i| !matches!(tokens[i], Token::Whitespace(_)))
-        .collect();
+    let (tokens, significant) = crate::tokens::significant(sql)?;
     let keyword = |i: usize, k: Keyword| matches!(&tokens[i], Token::Word(w) if w.keyword == k && w.quote_style.is_none());
     // (start token of DELETE, end token of the closing parenthesis)
     let mut spans = Vec::new();

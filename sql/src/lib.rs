@@ -60,6 +60,7 @@ pub mod session;
 pub mod settings;
 pub mod system;
 pub mod temp;
+mod tokens;
 pub mod types;
 pub mod vc;
 

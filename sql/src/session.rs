@@ -2067,11 +2067,8 @@ fn alter_schema_as_table(sql: &str) -> Option<Vec<Statement>> {
 /// `RETURNING` there as an alias, where PostgreSQL's grammar does not.
 pub(crate) fn returning_unaliased(sql: &str) -> Option<String> {
     use sqlparser::keywords::Keyword;
-    use sqlparser::tokenizer::{Token, Tokenizer};
-    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
-    let significant: Vec<usize> = (0..tokens.len())
-        .filter(|&i| !matches!(tokens[i], Token::Whitespace(_)))
-        .collect();
+    use sqlparser::tokenizer::Token;
+    let (tokens, significant) = crate::tokens::significant(sql)?;
     let keyword = |i: usize, k: Keyword| matches!(&tokens[i], Token::Word(w) if w.keyword == k && w.quote_style.is_none());
     let mut inserts = Vec::new();
     for (n, &i) in significant.iter().enumerate() {

@@ -17,8 +17,7 @@
 //! The rewrites produce plain AST, so they survive views and prepared statements.
 
 use sqlparser::ast;
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::tokenizer::{Token, Tokenizer};
+use sqlparser::tokenizer::Token;
 
 /// The marker function's name: a quoted identifier no user function can have.
 const SYMMETRIC_MARKER: &str = "#between symmetric";
@@ -46,15 +45,11 @@ pub fn take_symmetric(low: &ast::Expr) -> (&ast::Expr, bool) {
 /// `sql` with every BETWEEN SYMMETRIC / ASYMMETRIC, OVERLAPS and COLLATE rewritten; `None`
 /// when none occurs (or the text does not tokenize).
 pub fn rewrite(sql: &str) -> Option<String> {
-    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
-    let significant: Vec<usize> = (0..tokens.len())
-        .filter(|&i| !matches!(tokens[i], Token::Whitespace(_)))
-        .collect();
+    let (tokens, significant) = crate::tokens::significant(sql)?;
     let word = |n: usize, w: &str| {
-        significant.get(n).is_some_and(|&i| {
-            matches!(&tokens[i], Token::Word(x)
-                if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w))
-        })
+        significant
+            .get(n)
+            .is_some_and(|&i| crate::tokens::is_word(&tokens[i], w))
     };
     let token = |n: usize| significant.get(n).map(|&i| &tokens[i]);
     // Replacement text for a token (by index into `tokens`); an empty string drops it.
@@ -204,9 +199,7 @@ fn conflict_target(significant: &[usize], tokens: &[Token], n: usize) -> Option<
         Token::Word(w) => Some(w),
         _ => None,
     };
-    let is = |k: usize, kw: &str| {
-        word(k).is_some_and(|w| w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw))
-    };
+    let is = |k: usize, kw: &str| crate::tokens::is_word(&tokens[significant[k]], kw);
     let set = (0..n).rev().find(|&k| is(k, "set"))?;
     if set < 2 || !is(set - 1, "update") || !is(set - 2, "do") {
         return None;
@@ -268,9 +261,8 @@ fn open_before(
         }
         k = k.checked_sub(1)?;
     }
-    let row = k.checked_sub(1).filter(|&r| {
-        matches!(&tokens[significant[r]], Token::Word(w)
-            if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("row"))
-    });
+    let row = k
+        .checked_sub(1)
+        .filter(|&r| crate::tokens::is_word(&tokens[significant[r]], "row"));
     Some((k, row))
 }

@@ -74,16 +74,12 @@ pub fn marker(exclusion: Exclusion) -> ast::OrderByExpr {
 /// `sql` with each frame's EXCLUDE clause turned into a marker ORDER BY key, or `None` when it
 /// has none.
 pub fn rewrite(sql: &str) -> Option<String> {
-    use sqlparser::dialect::PostgreSqlDialect;
-    use sqlparser::tokenizer::{Token, Tokenizer};
-    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
-    let significant: Vec<usize> = (0..tokens.len())
-        .filter(|&i| !matches!(tokens[i], Token::Whitespace(_)))
-        .collect();
+    use sqlparser::tokenizer::Token;
+    let (tokens, significant) = crate::tokens::significant(sql)?;
     let word = |n: usize, w: &str| {
-        significant.get(n).is_some_and(
-            |&i| matches!(&tokens[i], Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w)),
-        )
+        significant
+            .get(n)
+            .is_some_and(|&i| crate::tokens::is_word(&tokens[i], w))
     };
     // Tokens to drop, and text to insert before a token.
     let mut dropped = Vec::new();

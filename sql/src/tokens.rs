@@ -1,0 +1,20 @@
+//! The token view the text rewrites share (the parser's fallbacks for syntax sqlparser does
+//! not read): a statement's tokens in PostgreSQL's dialect, and the positions of the ones
+//! that are not whitespace, which is what the rewrites walk.
+
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+/// `sql`'s tokens and the indexes of its non-whitespace ones; `None` if it does not tokenize.
+pub fn significant(sql: &str) -> Option<(Vec<Token>, Vec<usize>)> {
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
+    let significant = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i], Token::Whitespace(_)))
+        .collect();
+    Some((tokens, significant))
+}
+
+/// Whether `token` is the unquoted word `word` (any case).
+pub fn is_word(token: &Token, word: &str) -> bool {
+    matches!(token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(word))
+}
