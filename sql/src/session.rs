@@ -565,6 +565,10 @@ impl Session {
                 // waited for: concurrent `UPDATE .. SET n = n + 1` all land, none fails.
                 let mut retries = 0;
                 let raised = notice::pending_len();
+                // After a lost race, the statement runs again from the repository's queue of
+                // losers, so that it cannot keep losing to the other losers' retries.
+                let repo = Arc::clone(&self.repo);
+                let mut queued = repo.retry_queue_if_busy();
                 loop {
                     // A retried attempt's notices are the only ones reported.
                     notice::truncate_pending(raised);
@@ -591,6 +595,9 @@ impl Session {
                             Err(Error::Serialization) if retries < AUTOCOMMIT_RETRIES => {
                                 retries += 1;
                                 interrupt::check()?;
+                                if queued.is_none() {
+                                    queued = Some(repo.retry_queue());
+                                }
                                 continue;
                             }
                             published => published?,

@@ -41,6 +41,8 @@ pub use diff::{
 pub use history::{is_ancestor, merge_base, merge_bases, Ancestors};
 pub use merge::{merge_roots, row_changed_by_both, MergeStats, RootMerge};
 pub use merging::{MergeOptions, MergeOutcome, Side};
-pub use repository::{CommitOptions, Repository, ResetMode, Status, TableStatus, INIT_MESSAGE};
+pub use repository::{
+    CommitOptions, Repository, ResetMode, RetryTurn, Status, TableStatus, INIT_MESSAGE,
+};
 pub use revision::{RevRange, Revision};
 pub use workingset::{working_set_root, MergeState, WorkingSet};

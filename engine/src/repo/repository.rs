@@ -26,7 +26,8 @@ use crate::prolly::NodeStore;
 use crate::store::ChunkStore;
 use crate::table::RootValue;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The message of a repository's first commit.
 pub const INIT_MESSAGE: &str = "Initialize data repository";
@@ -36,6 +37,31 @@ pub const INIT_MESSAGE: &str = "Initialize data repository";
 pub struct Repository {
     pub(super) store: Arc<dyn ChunkStore>,
     pub(super) ns: NodeStore,
+    /// Writers of this process that lost a race for a working root and run again, one at a
+    /// time (see [`Repository::retry_queue`]).
+    retry_queue: Arc<RetryQueue>,
+}
+
+/// The writers waiting for their turn to run a statement again; see
+/// [`Repository::retry_queue`].
+#[derive(Debug, Default)]
+struct RetryQueue {
+    lock: Mutex<()>,
+    /// How many hold or wait for `lock`.
+    waiting: AtomicUsize,
+}
+
+/// A turn in the retry queue, given up when dropped.
+#[derive(Debug)]
+pub struct RetryTurn<'a> {
+    queue: &'a RetryQueue,
+    _guard: MutexGuard<'a, ()>,
+}
+
+impl Drop for RetryTurn<'_> {
+    fn drop(&mut self) {
+        self.queue.waiting.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// What a commit records, besides the staged root.
@@ -117,6 +143,7 @@ impl Repository {
         let repo = Repository {
             ns: NodeStore::new(store.clone()),
             store,
+            retry_queue: Arc::default(),
         };
         let root = RootValue::empty().save(&repo.ns)?;
         let commit = Commit {
@@ -148,7 +175,33 @@ impl Repository {
         Ok(Repository {
             ns: NodeStore::new(store.clone()),
             store,
+            retry_queue: Arc::default(),
         })
+    }
+
+    /// A place in the queue of writers that lost a compare-and-swap of a working root to
+    /// another writer and run again, held across the retries of one statement. While anyone
+    /// waits in it, [`Repository::retry_queue_if_busy`] sends new statements through it too, so
+    /// that a loser competes only with the statements that started before it lost, and no
+    /// writer of this process keeps losing to one that keeps winning.
+    pub fn retry_queue(&self) -> RetryTurn<'_> {
+        self.retry_queue.waiting.fetch_add(1, Ordering::SeqCst);
+        let guard = self
+            .retry_queue
+            .lock
+            .lock()
+            // A writer that panicked while holding its place leaves nothing to repair.
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        RetryTurn {
+            queue: &self.retry_queue,
+            _guard: guard,
+        }
+    }
+
+    /// A place in the retry queue if someone is waiting in it, else `None`: a new statement's
+    /// first attempt waits behind the losers (see [`Repository::retry_queue`]).
+    pub fn retry_queue_if_busy(&self) -> Option<RetryTurn<'_>> {
+        (self.retry_queue.waiting.load(Ordering::SeqCst) > 0).then(|| self.retry_queue())
     }
 
     pub fn store(&self) -> &Arc<dyn ChunkStore> {
