@@ -776,6 +776,18 @@ fn like_typed(l: Typed, r: Typed, negated: bool, ci: bool) -> Result<Typed> {
 
 /// Builds `l op r` with PostgreSQL's operand resolution.
 pub fn make_binary(op: BinaryOp, l: Typed, r: Typed) -> Result<Typed> {
+    // time converts implicitly to interval (an implicit pg_cast), so `timestamp + time` is
+    // `timestamp + interval`, as PostgreSQL resolves it.
+    let timestamp = |t: &Typed| matches!(t.ty, Some(Type::Timestamp | Type::TimestampTz));
+    let as_interval =
+        |t: Typed| Typed::new(Expr::Cast(Box::new(t.expr), Type::Interval), Type::Interval);
+    let (l, r) = match op {
+        BinaryOp::Add | BinaryOp::Sub if timestamp(&l) && r.ty == Some(Type::Time) => {
+            (l, as_interval(r))
+        }
+        BinaryOp::Add if l.ty == Some(Type::Time) && timestamp(&r) => (as_interval(l), r),
+        _ => (l, r),
+    };
     if let Some(bound) = builtin::operator(op, &l, &r) {
         return bound;
     }
@@ -1339,7 +1351,7 @@ fn row_in_subquery(items: &[ast::Expr], subquery: &ast::Query, negated: bool) ->
 }
 
 /// The fields of a row constructor, `(a, b)` or `ROW(a, b)`.
-fn row_items(e: &ast::Expr) -> Option<Vec<ast::Expr>> {
+pub(super) fn row_items(e: &ast::Expr) -> Option<Vec<ast::Expr>> {
     match e {
         ast::Expr::Tuple(items) => Some(items.clone()),
         ast::Expr::Nested(inner) => row_items(inner),

@@ -386,13 +386,22 @@ fn with_returning(
     let mut exprs = Vec::new();
     let mut columns = Vec::new();
     for item in items {
-        match item {
-            ast::SelectItem::Wildcard(_) => {
-                for (i, c) in scope.columns.iter().enumerate() {
-                    exprs.push(Expr::Column(i));
-                    columns.push((c.name.clone(), c.ty.clone()));
-                }
+        // `*` and `target.*` are the target's columns.
+        let whole_row = match item {
+            ast::SelectItem::Wildcard(_) => true,
+            ast::SelectItem::QualifiedWildcard(name, _) => {
+                name.0.last().map(ident_name).as_deref() == Some(relation)
             }
+            _ => false,
+        };
+        if whole_row {
+            for (i, c) in scope.columns.iter().enumerate() {
+                exprs.push(Expr::Column(i));
+                columns.push((c.name.clone(), c.ty.clone()));
+            }
+            continue;
+        }
+        match item {
             ast::SelectItem::UnnamedExpr(e) => {
                 let t = bind(e, &scope)?;
                 columns.push((output_name(e), t.resolved_type()));
@@ -844,7 +853,10 @@ fn plan_insert(catalog: &Catalog<'_>, insert: &ast::Insert) -> Result<Planned> {
     }
     let name = table_name(&insert.table_name)?;
     let schema = catalog.must_get_table(&name)?.schema().clone();
-    let relation = insert.table_alias.as_ref().map_or(name.clone(), ident_name);
+    let relation = insert.table_alias.as_ref().map_or_else(
+        || vdb_engine::table::split_qualified(&name).1.to_string(),
+        ident_name,
+    );
     let on_conflict = plan_on_conflict(insert.on.as_ref(), &name, &relation, &schema)?;
     let explicit = !insert.columns.is_empty();
     let targets: Vec<usize> = if !explicit {
@@ -1015,9 +1027,10 @@ fn keyed_source(
     };
     let table = table_name(name)?;
     let schema = catalog.must_get_table(&table)?.schema().clone();
-    let relation_name = alias
-        .as_ref()
-        .map_or(table.clone(), |a| ident_name(&a.name));
+    let relation_name = alias.as_ref().map_or_else(
+        || vdb_engine::table::split_qualified(&table).1.to_string(),
+        |a| ident_name(&a.name),
+    );
     let scope = Scope {
         columns: schema
             .columns
@@ -1133,12 +1146,8 @@ pub(super) fn bind_assignments(
     scope: &Scope,
 ) -> Result<Vec<(usize, Expr)>> {
     let mut bound: Vec<(usize, Expr)> = Vec::new();
-    for a in assignments {
-        let ast::AssignmentTarget::ColumnName(target) = &a.target else {
-            return Err(Error::Unsupported("multiple-column assignment".into()));
-        };
-        let column = target.0.last().map(ident_name).unwrap_or_default();
-        let Some(i) = schema.columns.iter().position(|c| c.name == column) else {
+    for (column, value) in &single_column_assignments(assignments)? {
+        let Some(i) = schema.columns.iter().position(|c| &c.name == column) else {
             return Err(Error::UndefinedColumn(format!(
                 "column \"{column}\" of relation \"{table}\" does not exist"
             )));
@@ -1150,7 +1159,7 @@ pub(super) fn bind_assignments(
             ));
         }
         let c = &schema.columns[i];
-        let expr = if is_default(&a.value) {
+        let expr = if is_default(value) {
             default_value(c)?
         } else if c.generated.is_some() {
             return Err(Error::invalid(
@@ -1158,11 +1167,86 @@ pub(super) fn bind_assignments(
                 format!("column \"{column}\" can only be updated to DEFAULT"),
             ));
         } else {
-            assign(bind(&a.value, scope)?, &c.name, &c.ty)?
+            assign(bind(value, scope)?, &c.name, &c.ty)?
         };
         bound.push((i, expr));
     }
     Ok(bound)
+}
+
+/// `SET col = expr` and `SET (a, b) = (x, y)` / `= ROW(x, y)` / `= (SELECT x, y ...)` as one
+/// (column, value) per column. A sub-SELECT gives each column a scalar subquery picking its
+/// field, so that no row gives NULLs and two rows give 21000, as in PostgreSQL.
+fn single_column_assignments(assignments: &[ast::Assignment]) -> Result<Vec<(String, ast::Expr)>> {
+    let mut out = Vec::new();
+    for a in assignments {
+        let targets = match &a.target {
+            ast::AssignmentTarget::ColumnName(target) => {
+                let column = target.0.last().map(ident_name).unwrap_or_default();
+                out.push((column, a.value.clone()));
+                continue;
+            }
+            ast::AssignmentTarget::Tuple(targets) => targets
+                .iter()
+                .map(|t| t.0.last().map(ident_name).unwrap_or_default())
+                .collect::<Vec<_>>(),
+        };
+        let values = match crate::planner::expr::row_items(&a.value) {
+            Some(items) => items,
+            None => match &a.value {
+                ast::Expr::Subquery(query) => subquery_fields(query, targets.len())?,
+                _ if targets.len() == 1 => vec![a.value.clone()],
+                _ => {
+                    return Err(Error::invalid(
+                        "42601",
+                        "source for a multiple-column UPDATE item must be a sub-SELECT or \
+                         ROW() expression",
+                    ))
+                }
+            },
+        };
+        if values.len() != targets.len() {
+            return Err(Error::invalid(
+                "42601",
+                "number of columns does not match number of values",
+            ));
+        }
+        out.extend(targets.into_iter().zip(values));
+    }
+    Ok(out)
+}
+
+/// For `SET (a, b) = (SELECT ...)`: one scalar subquery per target column, each taking its
+/// field of the sub-SELECT's single row.
+fn subquery_fields(query: &ast::Query, width: usize) -> Result<Vec<ast::Expr>> {
+    if let ast::SetExpr::Select(select) = &*query.body {
+        let wildcard = select.projection.iter().any(|item| {
+            matches!(
+                item,
+                ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..)
+            )
+        });
+        if !wildcard && select.projection.len() != width {
+            return Err(Error::invalid(
+                "42601",
+                "number of columns does not match number of values",
+            ));
+        }
+    }
+    let names: Vec<String> = (1..=width).map(|i| format!("\"#field {i}\"")).collect();
+    (0..width)
+        .map(|i| {
+            let text = format!(
+                "(SELECT {} FROM ({query}) AS \"#row\"({}))",
+                names[i],
+                names.join(", ")
+            );
+            Parser::new(&PostgreSqlDialect {})
+                .try_with_sql(&text)
+                .and_then(|mut p| p.parse_expr())
+                .map_err(|e| Error::Unsupported(format!("multiple-column UPDATE: {e}")))
+        })
+        .collect()
 }
 
 /// PostgreSQL's table storage parameters (`WITH (fillfactor = 90)`): accepted and ignored,
