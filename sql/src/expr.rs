@@ -1087,6 +1087,9 @@ pub(super) fn negate(v: Value) -> Result<Value> {
         Value::Float4(f) => Value::Float4(-f),
         Value::Float8(f) => Value::Float8(-f),
         Value::Numeric(Numeric::Finite(d)) => Value::Numeric(Numeric::Finite(-d)),
+        Value::Numeric(Numeric::Infinity) => Value::Numeric(Numeric::NegInfinity),
+        Value::Numeric(Numeric::NegInfinity) => Value::Numeric(Numeric::Infinity),
+        Value::Numeric(Numeric::NaN) => Value::Numeric(Numeric::NaN),
         Value::Interval(iv) => Value::Interval(crate::types::interval::negate(&iv)?),
         other => {
             return Err(Error::undefined_function(format!(

@@ -1079,7 +1079,7 @@ fn unary(op: ast::UnaryOperator, t: Typed) -> Result<Typed> {
             let Some(ty) = t.ty.clone() else {
                 return Err(Error::invalid("42725", "operator is not unique: - unknown"));
             };
-            if numeric_rank(&ty).is_none() {
+            if numeric_rank(&ty).is_none() && ty != Type::Interval {
                 return Err(Error::undefined_function(format!(
                     "operator does not exist: - {}",
                     type_name(&ty)

@@ -61,8 +61,8 @@ pub fn plan_query(catalog: &Catalog<'_>, query: &ast::Query) -> Result<Output> {
         inner.with = None;
         return context::with_ctes(ctes, || plan_query(catalog, &inner));
     }
+    check_row_locks(query)?;
     if query.fetch.as_ref().is_some_and(|f| f.percent)
-        || !query.locks.is_empty()
         || !query.limit_by.is_empty()
         || query.for_clause.is_some()
         || query.settings.is_some()
@@ -410,4 +410,66 @@ fn rewrite_string_agg(query: &ast::Query) -> Option<ast::Query> {
     let mut rewriter = Rewriter { changed: false };
     let _ = ast::VisitMut::visit(&mut rewritten, &mut rewriter);
     rewriter.changed.then_some(rewritten)
+}
+
+/// `SELECT ... FOR UPDATE / FOR SHARE [OF t] [NOWAIT | SKIP LOCKED]`: accepted where PostgreSQL
+/// accepts it, and otherwise refused with its error. vdb takes no row locks: a transaction
+/// reads a snapshot, and of two transactions that write one row the later commit fails with
+/// 40001, so a row "locked" here is protected by that check at COMMIT instead of by waiting.
+fn check_row_locks(query: &ast::Query) -> Result<()> {
+    let Some(lock) = query.locks.first() else {
+        return Ok(());
+    };
+    let strength = format!("FOR {}", lock.lock_type);
+    let refuse = |what: &str| {
+        Err(Error::invalid(
+            "0A000",
+            format!("{strength} is not allowed with {what}"),
+        ))
+    };
+    let ast::SetExpr::Select(select) = query.body.as_ref() else {
+        if let ast::SetExpr::SetOperation { .. } = query.body.as_ref() {
+            return refuse("UNION/INTERSECT/EXCEPT");
+        }
+        return Ok(());
+    };
+    if select.distinct.is_some() {
+        return refuse("DISTINCT clause");
+    }
+    if !matches!(&select.group_by, ast::GroupByExpr::Expressions(e, _) if e.is_empty()) {
+        return refuse("GROUP BY clause");
+    }
+    if select.having.is_some() {
+        return refuse("HAVING clause");
+    }
+    for lock in &query.locks {
+        let Some(of) = &lock.of else { continue };
+        let name = of.0.last().map(ident_name).unwrap_or_default();
+        let found = select.from.iter().any(|t| {
+            std::iter::once(&t.relation)
+                .chain(t.joins.iter().map(|j| &j.relation))
+                .any(|r| relation_name(r).as_deref() == Some(name.as_str()))
+        });
+        if !found {
+            return Err(Error::invalid(
+                "42P01",
+                format!(
+                    "relation \"{name}\" in FOR {} clause not found in FROM clause",
+                    lock.lock_type
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The name a FROM item is known by: its alias, else its table name.
+fn relation_name(relation: &ast::TableFactor) -> Option<String> {
+    match relation {
+        ast::TableFactor::Table { alias: Some(a), .. }
+        | ast::TableFactor::Derived { alias: Some(a), .. }
+        | ast::TableFactor::Function { alias: Some(a), .. } => Some(ident_name(&a.name)),
+        ast::TableFactor::Table { name, .. } => name.0.last().map(ident_name),
+        _ => None,
+    }
 }

@@ -338,7 +338,10 @@ fn primary_keys(catalog: &Catalog<'_>, from: &[ast::TableWithJoins]) -> Vec<(Str
         if schema.is_keyless() {
             continue;
         }
-        let relation = alias.as_ref().map_or(table, |a| ident_name(&a.name));
+        let relation = alias.as_ref().map_or_else(
+            || vdb_engine::table::split_qualified(&table).1.to_string(),
+            |a| ident_name(&a.name),
+        );
         keyed.push((relation, schema.key_positions()));
     }
     keyed
