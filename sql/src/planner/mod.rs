@@ -33,6 +33,7 @@ mod statement;
 mod subquery;
 mod system;
 mod view;
+mod view_dml;
 mod window;
 
 pub use aggregate::ROW_MARKER;
@@ -51,6 +52,7 @@ pub use schema_change::{SchemaChange, TypeChange};
 pub use sequence::nextval_default;
 pub use statement::{default_value, plan_statement};
 pub use view::{dependencies as view_dependencies, parse_view, rename_relation as rename_in_view};
+pub use view_dml::writable_columns as view_writable_columns;
 pub use window::{Exclusion, Frame, FrameBound, FrameUnits, WindowCall, WindowFunction};
 
 /// `sql` rewritten into syntax sqlparser reads, for what it does not parse: bare GROUPING SETS

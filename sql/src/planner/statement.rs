@@ -26,6 +26,9 @@ use crate::types::{assignment_cast, sql_type, type_name};
 
 /// Plans one statement against `catalog`.
 pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Result<Planned> {
+    if let Some(on_base) = crate::planner::view_dml::rewrite(catalog, statement)? {
+        return plan_statement(catalog, &on_base);
+    }
     match statement {
         ast::Statement::Query(query) if crate::dml_cte::statement(query).is_some() => {
             let ctes = match &query.with {

@@ -855,14 +855,15 @@ fn is_views(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
         .iter()
         .filter_map(|r| {
             let query = r.view.as_ref()?;
+            let updatable = view_writable_columns(snapshot, r).is_some();
             Some(row([
                 ("table_catalog", text(snapshot.database())),
                 ("table_schema", text(Objects::schema_name(r))),
                 ("table_name", text(&r.name)),
                 ("view_definition", text(view_definition(query))),
                 ("check_option", text("NONE")),
-                ("is_updatable", yes_no(false)),
-                ("is_insertable_into", yes_no(false)),
+                ("is_updatable", yes_no(updatable)),
+                ("is_insertable_into", yes_no(updatable)),
                 ("is_trigger_updatable", yes_no(false)),
                 ("is_trigger_deletable", yes_no(false)),
                 ("is_trigger_insertable_into", yes_no(false)),
@@ -921,7 +922,10 @@ fn is_tables(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
                 ),
                 (
                     "is_insertable_into",
-                    yes_no(r.namespace != VDB_NAMESPACE_OID && r.view.is_none()),
+                    yes_no(
+                        r.namespace != VDB_NAMESPACE_OID
+                            && (r.view.is_none() || view_writable_columns(snapshot, r).is_some()),
+                    ),
                 ),
                 ("is_typed", yes_no(false)),
             ])
@@ -952,6 +956,10 @@ fn udt_schema(ty: &Type) -> String {
 fn is_columns(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
     let mut rows = Vec::new();
     for r in &objects.relations {
+        let writable = match &r.view {
+            Some(_) => view_writable_columns(snapshot, r).unwrap_or_default(),
+            None => vec![true; r.schema.columns.len()],
+        };
         for (i, c) in r.schema.columns.iter().enumerate() {
             let identity = objects.identity(r.oid, attnum(i));
             let mut cells = row([
@@ -972,7 +980,10 @@ fn is_columns(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
                         "NEVER"
                     }),
                 ),
-                ("is_updatable", yes_no(r.view.is_none())),
+                (
+                    "is_updatable",
+                    yes_no(writable.get(i).copied().unwrap_or(false)),
+                ),
                 ("dtd_identifier", text((i + 1).to_string())),
                 ("udt_catalog", text(snapshot.database())),
                 ("udt_schema", text(udt_schema(&c.ty))),
@@ -1270,4 +1281,11 @@ fn check_constraints(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
         }
     }
     rows
+}
+
+/// Which columns of view `r` can be written through it (`None`: not automatically updatable).
+fn view_writable_columns(snapshot: &Snapshot, r: &Relation) -> Option<Vec<bool>> {
+    let catalog = crate::catalog::Catalog::new(&snapshot.root, &snapshot.ns);
+    let key = vdb_engine::table::qualified(&r.nspname, &r.name);
+    crate::planner::view_writable_columns(&catalog, &key)
 }
