@@ -1,7 +1,8 @@
 //! Read holds and garbage collection on a real disk store: a root that a reader holds survives
 //! every collection though no named root reaches it any more, its whole tree stays readable,
 //! and it is collected once the hold drops; a hold taken while a collection runs is found by
-//! the collection's last check before it sweeps.
+//! the collection's last check before it sweeps; a reader whose root moved between finding it
+//! and holding it holds the new one.
 
 use bytes::Bytes;
 use std::collections::HashSet;
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use vdb_engine::gc::{collect, GcOptions, GcStats};
 use vdb_engine::prolly::{Map, NodeStore};
+use vdb_engine::repo::{Repository, Signature};
 use vdb_engine::store::{ChunkStore, DiskStore, DiskStoreOptions, GcSweep};
 use vdb_engine::{Error, Hash};
 
@@ -133,4 +135,26 @@ fn a_hold_taken_during_a_collection_is_walked_before_the_sweep() {
     drop(hold);
     assert_eq!(gc(&store).sweep.chunks_removed, chunks);
     assert_eq!(disk.chunk_count().unwrap(), 0);
+}
+
+#[test]
+fn hold_read_holds_only_a_root_it_found_twice() {
+    let (_dir, _disk, store) = open();
+    let signature = Signature::new("gc", "gc@vdb.invalid", 0);
+    let repo = Repository::init(store.clone(), "main", &signature).unwrap();
+    let (moved, current) = (Hash::of(b"moved"), Hash::of(b"current"));
+    // The root moves once, between the first read and the hold on what it found.
+    let mut reads = [moved, current, current].into_iter();
+    let mut count = 0;
+    let (root, hold) = repo
+        .hold_read(|| {
+            count += 1;
+            reads.next().ok_or(Error::NotFound("no more reads".into()))
+        })
+        .unwrap();
+    assert_eq!((root, count), (current, 3));
+    assert_eq!(hold.as_ref().map(|h| h.root()), Some(current));
+    assert_eq!(store.held_roots(), vec![current]);
+    drop(hold);
+    assert!(store.held_roots().is_empty());
 }
