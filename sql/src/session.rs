@@ -18,7 +18,8 @@
 //!
 //! Garbage collection: every root a session reads from is held ([`ReadHold`]) while it reads:
 //! an autocommit statement's working root for the statement, a block's base for the block, a
-//! pinned session's revision for the session. So another session replacing the working root,
+//! pinned session's revision for the session, an `AS OF` read's root for its statement
+//! ([`VcContext::read_root`]). So another session replacing the working root,
 //! and a collection that then removes what no ref reaches, never take a chunk from under a
 //! reader. What a block or statement writes before publishing it is kept by a `WriteHold`.
 
