@@ -123,18 +123,6 @@ impl Error {
         }
     }
 
-    /// Whether the engine found a chunk missing: damage, or a root a concurrent garbage
-    /// collection has since removed.
-    pub fn is_missing_chunk(&self) -> bool {
-        matches!(
-            self,
-            Error::Engine {
-                source: EngineError::MissingChunk(_),
-                ..
-            }
-        )
-    }
-
     /// Wraps an engine error with what the SQL layer was doing.
     pub fn engine(context: impl Into<String>, source: EngineError) -> Error {
         Error::Engine {

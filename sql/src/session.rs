@@ -15,6 +15,13 @@
 //! The session's temporary tables ([`crate::temp`]) ride along: laid over the root each
 //! statement reads, split off before that root is compared, merged or published, and saved
 //! and restored with BEGIN, savepoints and ROLLBACK.
+//!
+//! Garbage collection: every root a session reads from is held ([`ReadHold`]) while it reads:
+//! an autocommit statement's working root for the statement, a block's base for the block, a
+//! pinned session's revision for the session, an `AS OF` read's root for its statement
+//! ([`VcContext::read_root`]). So another session replacing the working root,
+//! and a collection that then removes what no ref reaches, never take a chunk from under a
+//! reader. What a block or statement writes before publishing it is kept by a `WriteHold`.
 
 use std::sync::Arc;
 
@@ -24,6 +31,7 @@ use sqlparser::ast::{
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
 use vdb_engine::repo::{merge_roots, row_changed_by_both, Repository};
+use vdb_engine::store::{ReadHold, WriteHold};
 use vdb_engine::table::RootValue;
 use vdb_engine::value::{Type, Value};
 use vdb_engine::Hash;
@@ -95,9 +103,12 @@ pub struct Description {
 /// An open transaction block.
 #[derive(Debug)]
 struct Transaction {
-    /// The working root's address and value at BEGIN.
+    /// The working root's address and value at BEGIN (or since the block was last rebased).
     base_addr: Hash,
     base: RootValue,
+    /// Keeps garbage collection from removing the base, which the block reads (and its own
+    /// root shares) though other sessions replace the working root.
+    base_hold: Option<ReadHold>,
     /// The block's own state.
     root: RootValue,
     /// Whether a statement failed (25P02 until ROLLBACK or ROLLBACK TO a savepoint).
@@ -112,7 +123,7 @@ struct Transaction {
     begin_temp: TempState,
     /// Keeps garbage collection from removing the chunks the block writes before it
     /// publishes them.
-    gc_hold: Option<vdb_engine::store::WriteHold>,
+    gc_hold: Option<WriteHold>,
 }
 
 /// The state of a transaction block when a savepoint was set.
@@ -132,6 +143,9 @@ pub struct Session {
     branch: String,
     /// The revision a read-only session reads (`db/v1`), and that revision's root.
     pinned: Option<(String, Hash)>,
+    /// Keeps garbage collection from removing the pinned root though no ref reaches it any
+    /// more (its branch was reset, say).
+    pinned_hold: Option<ReadHold>,
     txn: Option<Transaction>,
     /// Run-time parameters as statements in this session see them.
     settings: Settings,
@@ -155,6 +169,7 @@ impl Session {
             repo,
             branch: branch.to_string(),
             pinned: None,
+            pinned_hold: None,
             txn: None,
             settings: Settings::default(),
             cursors: Cursors::default(),
@@ -192,8 +207,10 @@ impl Session {
     /// writes fail with 25006. `vdb_checkout` leaves it for a branch.
     pub fn at_revision(repo: Arc<Repository>, branch: &str, rev: &str) -> Result<Session> {
         let mut session = Session::new(repo, branch);
-        let root = session.vc_context().resolve_root(rev)?;
+        let vc = session.vc_context();
+        let (root, hold) = session.repo.hold_read(|| vc.resolve_root(rev))?;
         session.pinned = Some((rev.to_string(), root));
+        session.pinned_hold = hold;
         Ok(session)
     }
 
@@ -214,6 +231,7 @@ impl Session {
             repo: self.repo.clone(),
             branch: self.branch.clone(),
             pinned: self.pinned.as_ref().map(|(rev, _)| rev.clone()),
+            holds: Arc::default(),
         }
     }
 
@@ -444,10 +462,7 @@ impl Session {
         }
         let mut typed = statement.clone();
         params::declare(&mut typed, declared)?;
-        let mut root = match &self.txn {
-            Some(txn) => txn.root.clone(),
-            None => self.read_working()?.1,
-        };
+        let (mut root, _root_hold) = self.statement_root()?;
         self.temp.overlay(&mut root);
         let ns = self.repo.node_store();
         let snapshot = Snapshot::new(root.clone(), ns.clone(), self.settings.clone())
@@ -572,21 +587,12 @@ impl Session {
                 loop {
                     // A retried attempt's notices are the only ones reported.
                     notice::truncate_pending(raised);
-                    let (addr, original) = self.read_working()?;
+                    // The hold keeps the root the statement reads whole until it has run and
+                    // published, though a concurrent writer replaces it and gc runs.
+                    let (addr, original, _root_hold) = self.read_working()?;
                     let mut root = original.clone();
-                    let run =
-                        run_with_temp(&self.temp, &vc, statement, &mut root, &snapshot_settings);
-                    let (result, temp) = match run {
-                        // The root this statement read was replaced and then collected by a
-                        // concurrent gc while it ran (only chunks it had not read yet can be
-                        // missing): it runs again on the current root, which gc keeps.
-                        Err(e) if e.is_missing_chunk() && retries < AUTOCOMMIT_RETRIES => {
-                            retries += 1;
-                            interrupt::check()?;
-                            continue;
-                        }
-                        run => run?,
-                    };
+                    let (result, temp) =
+                        run_with_temp(&self.temp, &vc, statement, &mut root, &snapshot_settings)?;
                     if root != original {
                         if let Some(rev) = &vc.pinned {
                             return Err(vc::read_only(&statement_kind(statement), rev));
@@ -636,10 +642,7 @@ impl Session {
                 },
             ) => {
                 let columns: Vec<String> = columns.iter().map(ident_name).collect();
-                let mut root = match &self.txn {
-                    Some(txn) => txn.root.clone(),
-                    None => self.read_working()?.1,
-                };
+                let (mut root, _root_hold) = self.statement_root()?;
                 self.temp.overlay(&mut root);
                 let ns = self.repo.node_store();
                 let snapshot = Snapshot::new(root.clone(), ns.clone(), self.settings.clone());
@@ -800,11 +803,12 @@ impl Session {
     /// Opens a transaction block on a snapshot of the working root.
     fn begin(&mut self) -> Result<()> {
         let gc_hold = self.repo.gc_hold();
-        let (base_addr, base) = self.read_working()?;
+        let (base_addr, base, base_hold) = self.read_working()?;
         self.txn = Some(Transaction {
             base_addr,
             root: base.clone(),
             base,
+            base_hold,
             failed: false,
             begin_settings: self.settings.clone(),
             session_settings: self.settings.clone(),
@@ -1141,24 +1145,36 @@ impl Session {
         })
     }
 
-    /// The branch's working root and its address.
-    fn read_working(&self) -> Result<(Hash, RootValue)> {
+    /// The root a statement reads: the open block's, else the working root, with a hold on the
+    /// latter for as long as the caller reads it.
+    fn statement_root(&self) -> Result<(RootValue, Option<ReadHold>)> {
+        match &self.txn {
+            Some(txn) => Ok((txn.root.clone(), None)),
+            None => self.read_working().map(|(_, root, hold)| (root, hold)),
+        }
+    }
+
+    /// The branch's working root (or the pinned revision's root), its address, and a hold that
+    /// keeps garbage collection from removing it while the caller reads it.
+    fn read_working(&self) -> Result<(Hash, RootValue, Option<ReadHold>)> {
         if let Some((_, root)) = &self.pinned {
             let value = self
                 .repo
                 .root_value(*root)
                 .map_err(|e| Error::engine("reading the pinned revision", e))?;
-            return Ok((*root, value));
+            return Ok((*root, value, self.pinned_hold.clone()));
         }
-        let ws = self
-            .repo
-            .working_set(&self.branch)
-            .map_err(|e| Error::engine("reading the working set", e))?;
+        let (addr, hold) = self.repo.hold_read(|| {
+            self.repo
+                .working_set(&self.branch)
+                .map(|ws| ws.working)
+                .map_err(|e| Error::engine("reading the working set", e))
+        })?;
         let root = self
             .repo
-            .root_value(ws.working)
+            .root_value(addr)
             .map_err(|e| Error::engine("reading the working root", e))?;
-        Ok((ws.working, root))
+        Ok((addr, root, hold))
     }
 
     /// Makes `root` (computed from the working root `base`, at `base_addr`) the branch's working
@@ -1170,7 +1186,8 @@ impl Session {
     fn publish(&self, base_addr: Hash, base: &RootValue, root: &RootValue) -> Result<()> {
         const ATTEMPTS: usize = 64;
         for _ in 0..ATTEMPTS {
-            let (current_addr, current) = self.read_working()?;
+            // The merge reads `current`, which other writers may replace meanwhile.
+            let (current_addr, current, _current_hold) = self.read_working()?;
             let next = if current_addr == base_addr {
                 root.clone()
             } else {
@@ -1207,7 +1224,7 @@ impl Session {
     /// by ROLLBACK. Savepoints set before the call are released.
     fn call_procedure(&mut self, call: &procedures::Call) -> Result<StatementResult> {
         let args = {
-            let (_, root) = self.read_working()?;
+            let (_, root, _hold) = self.read_working()?;
             let snapshot =
                 Snapshot::new(root, self.repo.node_store().clone(), self.settings.clone())
                     .with_vc(self.vc_context());
@@ -1231,6 +1248,7 @@ impl Session {
         if let Some(branch) = &outcome.branch {
             self.branch = branch.clone();
             self.pinned = None;
+            self.pinned_hold = None;
         }
         self.rebase_block()?;
         let (columns, row) = outcome.shaped(&call.shape);
@@ -1266,9 +1284,10 @@ impl Session {
     /// [`Session::publish_block`] and a change to the working set); savepoints are released.
     fn rebase_block(&mut self) -> Result<()> {
         if self.txn.is_some() {
-            let (base_addr, base) = self.read_working()?;
+            let (base_addr, base, base_hold) = self.read_working()?;
             if let Some(txn) = &mut self.txn {
                 txn.base_addr = base_addr;
+                txn.base_hold = base_hold;
                 txn.root = base.clone();
                 txn.base = base;
                 txn.savepoints.clear();
@@ -1291,7 +1310,7 @@ impl Session {
         self.publish_block(kind)?;
         self.rebase_block()?;
         let schema = {
-            let (_, root) = self.read_working()?;
+            let (_, root, _hold) = self.read_working()?;
             Catalog::new(&root, self.repo.node_store())
                 .must_get_table(&write.table)?
                 .schema()

@@ -136,7 +136,8 @@ fn gc_reclaims_a_deleted_branch_and_an_aborted_transaction() {
 /// gc in a loop, without a grace period, while one thread writes (autocommit statements,
 /// explicit transactions, version commits) and another scans: every write lands, every scan
 /// sees whole tables, and the store verifies at the end, also after a reopen. The writer holds a
-/// `gc_hold` for each transaction, as the SQL layer is to do.
+/// `gc_hold` for each transaction, as the SQL layer does too; each scan holds the working root it
+/// reads (a read hold), which the writer replaces and gc would otherwise remove under it.
 #[test]
 fn gc_is_safe_while_others_read_and_write() {
     let dir = tempfile::tempdir().unwrap();

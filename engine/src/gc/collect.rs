@@ -7,11 +7,13 @@
 //!    start of the oldest live write hold (a transaction in flight), and where the journal ended
 //!    a grace period ago. Chunks written after the mark are never removed. From here on the
 //!    store records every address put or read.
-//! 2. Mark: the reachability walk from every named root.
+//! 2. Mark: the reachability walk from every named root and every root a read hold names (a
+//!    reader's snapshot, which its ref may no longer reach).
 //! 3. `gc_finish` tries to end the collection: if a root now names, or a writer or reader has
-//!    touched, a chunk from before the mark that the walk has not marked, it returns those; the
-//!    walk takes them as more roots and we try again. Otherwise the store removes everything
-//!    from before the mark left unmarked and compacts its files.
+//!    touched, or a read hold taken since names, a chunk from before the mark that the walk has
+//!    not marked, it returns those; the walk takes them as more roots and we try again.
+//!    Otherwise the store removes everything from before the mark left unmarked and compacts
+//!    its files.
 //!
 //! The walk must be complete for the sweep to be safe, so a walk that finds damage (a missing
 //! or corrupted chunk, whose children it cannot know) removes nothing.
@@ -74,6 +76,15 @@ fn mark_and_sweep(store: &Arc<dyn ChunkStore>) -> Result<GcStats> {
     let ns = NodeStore::with_cache(store.clone(), 0);
     let mut walk = Walk::new(&**store, ns);
     walk.walk_roots()?;
+    let held: Arc<str> = "a root a reader holds".into();
+    for root in store.held_roots() {
+        // A hold on a root an earlier sweep removed is its reader's to find invalid (see
+        // `ChunkStore::hold_root`); it keeps nothing and is no damage.
+        if store.has(&root)? {
+            walk.visit(root, Expect::Any, held.clone());
+        }
+    }
+    walk.run()?;
     for tries in 1..=MAX_TRIES {
         if let Some(first) = walk.problems.first() {
             return Err(Error::corrupted(

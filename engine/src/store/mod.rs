@@ -18,7 +18,7 @@ mod disk;
 mod faulty;
 mod memory;
 
-pub use disk::{DiskStore, DiskStoreOptions, WriteHold};
+pub use disk::{DiskStore, DiskStoreOptions, ReadHold, WriteHold};
 pub use faulty::{FaultPlan, FaultyStore};
 pub use memory::MemoryStore;
 
@@ -92,10 +92,11 @@ pub trait ChunkStore: Send + Sync + std::fmt::Debug {
 
     /// Tries to finish the collection begun by `gc_begin`, with `live` the chunks reached from
     /// the roots so far. Atomically with respect to every writer and reader, it looks for
-    /// addresses that `live` does not hold but must: the current value of every root and every
-    /// address put or read since the last try, if written before the mark. If there are any it
-    /// returns them ([`GcSweep::Unresolved`]) for the caller to walk and try again; otherwise it
-    /// removes every chunk written before the mark that `live` lacks, compacts the files that
+    /// addresses that `live` does not hold but must: the current value of every root, every
+    /// root a read hold names ([`ChunkStore::hold_root`]) and every address put or read since
+    /// the last try, if written before the mark. If there are any it returns them
+    /// ([`GcSweep::Unresolved`]) for the caller to walk and try again; otherwise it removes
+    /// every chunk written before the mark that `live` lacks, compacts the files that
     /// held them, and ends the collection.
     fn gc_finish(&self, live: &HashSet<Hash>) -> Result<GcSweep> {
         let _ = live;
@@ -114,6 +115,25 @@ pub trait ChunkStore: Send + Sync + std::fmt::Debug {
         None
     }
 
+    /// Protects everything `root` reaches from garbage collection until the hold (and every
+    /// clone of it) is dropped, as if a named root named it: a reader takes one on the root it
+    /// reads from (a transaction's snapshot), so that the root survives its ref moving on.
+    /// Holds on one root are counted. `None` for stores without gc.
+    ///
+    /// A collection that sweeps after the hold is taken keeps `root`; one that swept between
+    /// the reader finding `root` and taking the hold may have removed it. So the reader must
+    /// know `root` was complete after taking the hold: it found `root` in a named root again,
+    /// or another hold already covered it (see `Repository::hold_read`).
+    fn hold_root(&self, root: Hash) -> Option<ReadHold> {
+        let _ = root;
+        None
+    }
+
+    /// The roots read holds name now, for the collection's walk.
+    fn held_roots(&self) -> Vec<Hash> {
+        Vec::new()
+    }
+
     /// Reads the chunk at `addr`, failing with `MissingChunk` if it is absent.
     fn must_get(&self, addr: &Hash) -> Result<Bytes> {
         self.get(addr)?.ok_or(Error::MissingChunk(*addr))
@@ -123,8 +143,8 @@ pub trait ChunkStore: Send + Sync + std::fmt::Debug {
 /// The outcome of one [`ChunkStore::gc_finish`] try.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GcSweep {
-    /// Addresses written before the mark that are not marked live yet, though a root names one
-    /// or a writer or reader touched one during the collection: walk them and try again.
+    /// Addresses written before the mark that are not marked live yet, though a root or a read
+    /// hold names one or a writer or reader touched one during the collection: walk them and try again.
     Unresolved(Vec<Hash>),
     /// The collection is finished.
     Done(SweepStats),

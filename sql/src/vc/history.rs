@@ -115,7 +115,7 @@ fn schema_columns(schema: &Schema, prefix: &str) -> Vec<(String, Type)> {
 /// `WORKING`, `STAGED` or a timestamp), with that revision's schema.
 pub fn as_of(table: &str, rev: &str) -> Result<Relation> {
     let vc = vc()?;
-    let root = root_at(&vc, vc.resolve_root(rev)?)?;
+    let root = root_at(&vc, vc.read_root(rev)?)?;
     let addr = root
         .table_addr(table)
         .ok_or_else(|| Error::UndefinedTable(format!("{table}\" at revision \"{rev}")))?;
@@ -403,7 +403,7 @@ fn side(vc: &VcContext, rev: &str) -> Result<Side> {
     let upper = rev.to_ascii_uppercase();
     if upper == "WORKING" || upper == "STAGED" {
         return Ok(Side {
-            root: root_at(vc, vc.resolve_root(rev)?)?,
+            root: root_at(vc, vc.read_root(rev)?)?,
             label: text(upper),
             date: Value::Null,
         });

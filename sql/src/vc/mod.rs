@@ -28,9 +28,10 @@ pub mod remotes;
 pub mod resolve;
 pub mod tables;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use vdb_engine::repo::{Commit, Repository};
+use vdb_engine::store::ReadHold;
 use vdb_engine::value::Value;
 use vdb_engine::Error as EngineError;
 use vdb_engine::Hash;
@@ -45,6 +46,9 @@ pub struct VcContext {
     pub branch: String,
     /// The revision a read-only session is pinned to (`db/v1`), if any.
     pub pinned: Option<String>,
+    /// Holds on the roots the statement reads besides its own (`AS OF`, a diff's `WORKING`),
+    /// taken by [`Self::read_root`] and let go with the statement's last clone of the context.
+    pub holds: Arc<Mutex<Vec<ReadHold>>>,
 }
 
 impl VcContext {
@@ -70,6 +74,18 @@ impl VcContext {
                 None => Err(vc_error(e)),
             },
         }
+    }
+
+    /// [`Self::resolve_root`] for a statement that reads the root: it is held from garbage
+    /// collection while this context lives, since another session may replace a working root,
+    /// or move the ref that reaches a commit, while the statement reads it.
+    pub fn read_root(&self, rev: &str) -> Result<Hash> {
+        let (root, hold) = self.repo.hold_read(|| self.resolve_root(rev))?;
+        self.holds
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(hold);
+        Ok(root)
     }
 
     /// If `text` is a timestamp, the newest commit reachable from the branch's head whose

@@ -3,6 +3,10 @@
 //! the journal files that held them. `gc::collect` drives it; the rule it keeps is in
 //! `docs/format.md` ("Garbage collection").
 //!
+//! Read holds (`ReadHold`) name the roots a reader reads from (a transaction's snapshot); they
+//! are not bounds on the mark but extra roots: `gc::collect` walks them with the named roots,
+//! and step 2 returns any held root not marked, so one taken after the walk began is walked too.
+//!
 //! 1. `gc_begin` flushes, so every chunk put so far is durable and indexed, and records the
 //!    journal's end as the mark. Every chunk whose record lies at or after the mark (written
 //!    after the collection began, or copied there by a compaction) is kept, whatever the walk
@@ -10,8 +14,8 @@
 //!    look it up.
 //! 2. `gc_finish` holds the collection state and the writer mutex, so no root changes, no chunk
 //!    is written and no touch is recorded while it decides. Every address touched since the
-//!    last try and every root's current value that lies before the mark but is not live is
-//!    returned for the caller to walk; only when there is none does it sweep: index entries of
+//!    last try, every root's current value and every read-held root that lies before the mark
+//!    but is not live is returned for the caller to walk; only when there is none does it sweep: index entries of
 //!    unmarked chunks before the mark are removed, and touch recording stops. A put that comes
 //!    later misses the index and writes its chunk again; a get of a removed chunk finds nothing.
 //! 3. Compaction, still under the writer mutex: the active file is closed (a new one started)
@@ -69,6 +73,76 @@ impl Drop for WriteHold {
             .expect("lock poisoned")
             .live
             .remove(&self.id);
+    }
+}
+
+/// The roots read holds name, each with the number of holds on it.
+type HeldRoots = Arc<Mutex<HashMap<Hash, usize>>>;
+
+/// The live read holds of a store (see `ChunkStore::hold_root`).
+#[derive(Debug, Default)]
+pub(super) struct ReadHolds {
+    roots: HeldRoots,
+}
+
+impl ReadHolds {
+    pub(super) fn hold(&self, root: Hash) -> ReadHold {
+        ReadHold::take(&self.roots, root)
+    }
+
+    /// Every root some read hold names, in no particular order.
+    pub(super) fn roots(&self) -> Vec<Hash> {
+        self.roots
+            .lock()
+            .expect("lock poisoned")
+            .keys()
+            .copied()
+            .collect()
+    }
+}
+
+/// A hold on garbage collection for a reader (see `ChunkStore::hold_root`): while it (or a
+/// clone) lives, every collection keeps everything `root` reaches, as if a named root named it.
+#[derive(Debug)]
+pub struct ReadHold {
+    roots: HeldRoots,
+    root: Hash,
+}
+
+impl ReadHold {
+    fn take(roots: &HeldRoots, root: Hash) -> ReadHold {
+        *roots
+            .lock()
+            .expect("lock poisoned")
+            .entry(root)
+            .or_default() += 1;
+        ReadHold {
+            roots: roots.clone(),
+            root,
+        }
+    }
+
+    /// The root the hold keeps.
+    pub fn root(&self) -> Hash {
+        self.root
+    }
+}
+
+impl Clone for ReadHold {
+    fn clone(&self) -> Self {
+        ReadHold::take(&self.roots, self.root)
+    }
+}
+
+impl Drop for ReadHold {
+    fn drop(&mut self) {
+        let mut roots = self.roots.lock().expect("lock poisoned");
+        if let Some(count) = roots.get_mut(&self.root) {
+            *count -= 1;
+            if *count == 0 {
+                roots.remove(&self.root);
+            }
+        }
     }
 }
 
@@ -208,6 +282,9 @@ impl DiskStore {
         for (_, value) in ChunkStore::list_roots(self, "")? {
             candidates.extend(Hash::from_slice(&value));
         }
+        // A hold taken after this check is the reader's to validate (see
+        // `ChunkStore::hold_root`): the sweep below may remove what it names.
+        candidates.extend(self.read_holds.roots());
         let mut unresolved = Vec::new();
         for addr in candidates {
             if live.contains(&addr) {

@@ -76,7 +76,7 @@ use super::{ChunkStore, GcSweep, StoreStats};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use bytes::Bytes;
-pub use gc::WriteHold;
+pub use gc::{ReadHold, WriteHold};
 use index::{check_format, index_err, Index, KEY_INDEXED};
 use record::{
     decode_record, encode_chunk_record, encode_root_record, Location, Position, RootChange,
@@ -134,6 +134,8 @@ pub struct DiskStore {
     /// Where the journal ended when, and which holds are live: what a collection's mark may
     /// not pass (`gc.rs`).
     epochs: gc::Epochs,
+    /// The roots readers hold (`gc.rs`): extra roots for every collection.
+    read_holds: gc::ReadHolds,
 }
 
 /// The append side: the active journal file, records not yet written to it, and index entries
@@ -200,6 +202,7 @@ impl DiskStore {
             gc: Mutex::new(None),
             gc_active: AtomicBool::new(false),
             epochs: gc::Epochs::new(end),
+            read_holds: gc::ReadHolds::default(),
         })
     }
 
@@ -496,6 +499,14 @@ impl ChunkStore for DiskStore {
             }
         };
         Some(self.epochs.hold(end))
+    }
+
+    fn hold_root(&self, root: Hash) -> Option<ReadHold> {
+        Some(self.read_holds.hold(root))
+    }
+
+    fn held_roots(&self) -> Vec<Hash> {
+        self.read_holds.roots()
     }
 
     fn stats(&self) -> StoreStats {
