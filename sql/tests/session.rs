@@ -416,7 +416,8 @@ fn unaliased_columns_take_postgresql_names() {
         .execute(
             "SELECT timestamp '2024-01-01' AT TIME ZONE 'UTC', CASE WHEN true THEN 1 END, \
              extract(year FROM date '2024-01-01'), ARRAY[1], v, t.id, 1 + 1, \
-             EXISTS (SELECT 1), NOT EXISTS (SELECT 1) FROM t",
+             EXISTS (SELECT 1), NOT EXISTS (SELECT 1), interval '1 hour'::text, \
+             interval '1 day' FROM t",
         )
         .expect("select")
         .pop()
@@ -429,6 +430,9 @@ fn unaliased_columns_take_postgresql_names() {
     };
     assert_eq!(
         names,
-        ["timezone", "case", "extract", "array", "v", "id", "?column?", "exists", "?column?"]
+        [
+            "timezone", "case", "extract", "array", "v", "id", "?column?", "exists", "?column?",
+            "text", "interval"
+        ]
     );
 }

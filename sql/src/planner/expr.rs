@@ -1564,7 +1564,7 @@ pub fn output_name(expr: &ast::Expr) -> String {
             let weak = inner == "?column?"
                 || matches!(
                     expr.as_ref(),
-                    E::Cast { .. } | E::TypedString { .. } | E::Value(_)
+                    E::Cast { .. } | E::TypedString { .. } | E::Interval(_) | E::Value(_)
                 );
             match cast_name(data_type) {
                 Some(n) if weak => n,

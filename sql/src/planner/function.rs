@@ -143,8 +143,20 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
                 .collect::<Result<Vec<_>>>()?;
             Ok(Typed::new(Expr::Function(func, list), Type::Text))
         }
+        ("pg_size_bytes", 1) => {
+            let arg = text_arg(&name, args.remove(0))?;
+            Ok(Typed::new(
+                Expr::Function(Function::SizeBytes, vec![arg]),
+                Type::Int8,
+            ))
+        }
         ("pg_size_pretty", 1) => {
-            let arg = args.remove(0).coerce(&Type::Int8, "pg_size_pretty")?;
+            // pg_size_pretty(numeric) prints the same units.
+            let arg = args.remove(0);
+            let arg = match arg.ty {
+                Some(Type::Numeric { .. }) => Expr::Cast(Box::new(arg.expr), Type::Int8),
+                _ => arg.coerce(&Type::Int8, "pg_size_pretty")?,
+            };
             Ok(Typed::new(
                 Expr::Function(Function::SizePretty, vec![arg]),
                 Type::Text,

@@ -122,7 +122,8 @@ fn trunc(args: &[Value]) -> Result<Value> {
         Some(Value::Numeric(Numeric::Finite(d))) => {
             let scale = int_arg(args.get(1)).unwrap_or(0).clamp(-2000, 2000);
             Ok(Value::Numeric(Numeric::Finite(
-                d.with_scale_round(scale, RoundingMode::Down),
+                d.with_scale_round(scale, RoundingMode::Down)
+                    .with_scale(scale.max(0)),
             )))
         }
         Some(other) => Ok(other.clone()),
