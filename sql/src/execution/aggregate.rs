@@ -54,7 +54,8 @@ impl Accumulator {
             | AggregateFunction::JsonObjectAgg { .. }
             | AggregateFunction::PercentileCont
             | AggregateFunction::PercentileDisc
-            | AggregateFunction::Mode => Accumulator::Array(Vec::new()),
+            | AggregateFunction::Mode
+            | AggregateFunction::Hypothetical(_) => Accumulator::Array(Vec::new()),
             AggregateFunction::BoolAnd | AggregateFunction::BoolOr => Accumulator::Bool(None),
             AggregateFunction::Bitwise(_) => Accumulator::Bits(None),
             AggregateFunction::Statistic(_) => Accumulator::Moments(Box::default()),
@@ -164,7 +165,12 @@ impl Accumulator {
                 AggregateFunction::Statistic(statistic) => moments.finish(statistic)?,
                 _ => Value::Null,
             },
-            Accumulator::Array(items) if items.is_empty() => Value::Null,
+            Accumulator::Array(items)
+                if items.is_empty()
+                    && !matches!(call.function, AggregateFunction::Hypothetical(_)) =>
+            {
+                Value::Null
+            }
             Accumulator::Array(mut items) => {
                 items.sort_by(|(a, _), (b, _)| super::sort::compare_keys(a, b, &call.order_by));
                 let values: Vec<Value> = items.into_iter().map(|(_, v)| v).collect();
@@ -176,6 +182,9 @@ impl Accumulator {
                     AggregateFunction::PercentileCont
                     | AggregateFunction::PercentileDisc
                     | AggregateFunction::Mode => super::ordered_set::finish(call, values)?,
+                    AggregateFunction::Hypothetical(kind) => {
+                        super::ordered_set::hypothetical(call, kind, &values)?
+                    }
                     AggregateFunction::JsonObjectAgg { jsonb } => json_object(&values, jsonb)?,
                     _ => json_array(&values, call.function == AggregateFunction::JsonbAgg)?,
                 }

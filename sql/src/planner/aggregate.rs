@@ -16,8 +16,10 @@ use crate::error::{Error, Result};
 use crate::expr::{Builtin, Function};
 use crate::planner::expr::{bind, boolean, ident_name, Scope, ScopeColumn, Typed};
 use crate::planner::grouping_sets::GroupingSets;
-use crate::planner::plan::{AggregateCall, AggregateFunction, BitwiseOp, SortKey, Statistic};
-use crate::types::{numeric_rank, type_name};
+use crate::planner::plan::{
+    AggregateCall, AggregateFunction, BitwiseOp, Hypothetical, SortKey, Statistic,
+};
+use crate::types::{implicit_cast, numeric_rank, type_name};
 
 const AGGREGATES: &[&str] = &[
     "count",
@@ -60,9 +62,14 @@ const AGGREGATES: &[&str] = &[
     "regr_intercept",
 ];
 
+/// The hypothetical-set aggregates, aggregates only with WITHIN GROUP (window functions
+/// otherwise).
+const HYPOTHETICAL: &[&str] = &["rank", "dense_rank", "percent_rank", "cume_dist"];
+
 /// Whether `f` names an aggregate function.
 pub(super) fn is_aggregate(f: &ast::Function) -> bool {
-    matches!(f.name.0.as_slice(), [name] if AGGREGATES.contains(&ident_name(name).as_str()))
+    matches!(f.name.0.as_slice(), [name] if AGGREGATES.contains(&ident_name(name).as_str())
+        || (!f.within_group.is_empty() && HYPOTHETICAL.contains(&ident_name(name).as_str())))
 }
 
 /// Whether any of the expressions contains an aggregate call.
@@ -487,6 +494,9 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
     ) {
         return ordered_set_call(f, &name, list, filter, input);
     }
+    if !f.within_group.is_empty() && HYPOTHETICAL.contains(&name.as_str()) {
+        return hypothetical_call(f, &name, list, filter, input);
+    }
     if !f.within_group.is_empty() {
         return Err(Error::Unsupported(format!("aggregate call {f}")));
     }
@@ -856,6 +866,9 @@ fn ordered_set_call(
         direct_args.push(crate::expr::Expr::Cast(Box::new(bound.expr), target));
     }
     let (function, arg, ty) = match name {
+        "percentile_cont" if x_type == Type::Interval => {
+            (AggregateFunction::PercentileCont, x.expr, Type::Interval)
+        }
         "percentile_cont" => {
             if numeric_rank(&x_type).is_none() {
                 return Err(Error::undefined_function(format!(
@@ -878,6 +891,67 @@ fn ordered_set_call(
         order_by,
         filter,
         direct_args,
+    })
+}
+
+/// `rank(v) / dense_rank(v) / percent_rank(v) / cume_dist(v) WITHIN GROUP (ORDER BY x)`:
+/// the input is `x` sorted by the key, and `v` (cast to x's type) the hypothetical row.
+fn hypothetical_call(
+    f: &ast::Function,
+    name: &str,
+    list: &ast::FunctionArgumentList,
+    filter: Option<crate::expr::Expr>,
+    input: &Scope,
+) -> Result<AggregateCall> {
+    let direct = unnamed_args(list);
+    let ([key], [value]) = (f.within_group.as_slice(), direct.as_slice()) else {
+        return Err(Error::undefined_function(format!(
+            "function {name} with {} arguments and {} ordering columns does not exist",
+            direct.len(),
+            f.within_group.len()
+        )));
+    };
+    if list.args.len() != 1 {
+        return Err(Error::undefined_function(format!(
+            "function {name} with these arguments does not exist"
+        )));
+    }
+    let x = bind(&key.expr, input)?;
+    let x_type = x.resolved_type();
+    let value = bind(value, &Scope::default())?;
+    let common = match &value.ty {
+        None => x_type,
+        Some(v) if implicit_cast(v, &x_type) => x_type,
+        Some(v) if implicit_cast(&x_type, v) => v.clone(),
+        Some(v) => {
+            return Err(Error::undefined_function(format!(
+                "function {name}({} ORDER BY {}) does not exist",
+                type_name(v),
+                type_name(&x_type)
+            )))
+        }
+    };
+    let descending = key.asc == Some(false);
+    let arg = crate::expr::Expr::Cast(Box::new(x.expr), common.clone());
+    let order_by = vec![SortKey {
+        expr: arg.clone(),
+        descending,
+        nulls_first: key.nulls_first.unwrap_or(descending),
+    }];
+    let (kind, ty) = match name {
+        "rank" => (Hypothetical::Rank, Type::Int8),
+        "dense_rank" => (Hypothetical::DenseRank, Type::Int8),
+        "percent_rank" => (Hypothetical::PercentRank, Type::Float8),
+        _ => (Hypothetical::CumeDist, Type::Float8),
+    };
+    Ok(AggregateCall {
+        function: AggregateFunction::Hypothetical(kind),
+        arg: Some(arg),
+        ty,
+        distinct: false,
+        order_by,
+        filter,
+        direct_args: vec![value.coerce(&common, name)?],
     })
 }
 

@@ -58,6 +58,9 @@ pub enum AggregateFunction {
     PercentileCont,
     PercentileDisc,
     Mode,
+    /// Hypothetical-set aggregates: `rank(v) WITHIN GROUP (ORDER BY x)` and its kin, where the
+    /// hypothetical row `v` (the direct argument) would sort among the group's inputs.
+    Hypothetical(Hypothetical),
     /// `grouping(a, b, ...)`: the bit mask of the named keys absent from the row's grouping
     /// set (the first argument the most significant bit). Its `direct_args` are the keys'
     /// positions as Int4 literals; it has no argument.
@@ -68,6 +71,19 @@ pub enum AggregateFunction {
     JsonObjectAgg {
         jsonb: bool,
     },
+}
+
+/// Which hypothetical-set aggregate (see [`AggregateFunction::Hypothetical`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hypothetical {
+    /// 1 + the inputs sorting before the hypothetical row (bigint).
+    Rank,
+    /// 1 + the distinct inputs sorting before it (bigint).
+    DenseRank,
+    /// (rank - 1) / the inputs (double precision).
+    PercentRank,
+    /// (the inputs sorting before or with it, + 1) / (the inputs + 1) (double precision).
+    CumeDist,
 }
 
 /// The operator a bitwise aggregate folds its inputs with.
