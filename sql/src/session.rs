@@ -1767,6 +1767,9 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         if let Some(statements) = alter_schema_as_table(sql) {
             return Ok(statements);
         }
+        if let Some(statements) = crate::planner::sequence::parse_alter(sql) {
+            return Ok(statements);
+        }
         if let Some(statements) = abort_as_rollback(sql) {
             return Ok(statements);
         }

@@ -68,6 +68,26 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
             root.put_sequence(&name, sequence);
             Ok(())
         }
+        SchemaChange::AlterSequence {
+            name,
+            alter,
+            if_exists,
+        } => {
+            let Some(sequence) = root.get_sequence(&name) else {
+                if if_exists {
+                    skip_missing_relation("relation", &name, root);
+                    return Ok(());
+                }
+                let bare = vdb_engine::table::split_qualified(&name).1;
+                return Err(Error::invalid(
+                    "42P01",
+                    format!("relation \"{bare}\" does not exist"),
+                ));
+            };
+            let altered = alter.apply(sequence)?;
+            root.put_sequence(&name, altered);
+            Ok(())
+        }
         SchemaChange::DropSequences { names, if_exists } => {
             drop_sequences(&names, if_exists, root, ns)
         }

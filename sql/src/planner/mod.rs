@@ -28,7 +28,7 @@ mod recursive;
 mod relation;
 mod schema_change;
 mod select;
-mod sequence;
+pub(crate) mod sequence;
 mod statement;
 mod subquery;
 mod system;

@@ -53,6 +53,12 @@ pub enum SchemaChange {
         names: Vec<String>,
         if_exists: bool,
     },
+    /// ALTER SEQUENCE [IF EXISTS]: `alter` applied to the sequence's current state.
+    AlterSequence {
+        name: String,
+        alter: crate::planner::sequence::SequenceAlter,
+        if_exists: bool,
+    },
     /// CREATE [UNIQUE] INDEX: adds the index to the table's schema and builds it.
     CreateIndex {
         table: String,
@@ -148,6 +154,7 @@ impl fmt::Display for SchemaChange {
             SchemaChange::CreateTable { name, .. } => write!(f, "CreateTable: {name}"),
             SchemaChange::DropTables { names, .. } => write!(f, "DropTable: {}", names.join(", ")),
             SchemaChange::CreateSequence { name, .. } => write!(f, "CreateSequence: {name}"),
+            SchemaChange::AlterSequence { name, .. } => write!(f, "AlterSequence: {name}"),
             SchemaChange::DropSequences { names, .. } => {
                 write!(f, "DropSequence: {}", names.join(", "))
             }

@@ -3,6 +3,7 @@
 //! functions `nextval`, `currval` and `setval`, whose first argument names a sequence
 //! (`'t_id_seq'` or `'t_id_seq'::regclass`) and is resolved here, at plan time; and the other
 //! functions column defaults call, `now()` / `current_timestamp` and `gen_random_uuid()`.
+//! ALTER SEQUENCE, which sqlparser does not read, is read here as a marked CREATE SEQUENCE.
 
 use sqlparser::ast;
 use vdb_engine::table::{Identity, Sequence};
@@ -449,4 +450,243 @@ mod tests {
         );
         assert_eq!(options_in_parser_order("create table q (a int)"), None);
     }
+}
+
+/// The first name part of the CREATE SEQUENCE an ALTER SEQUENCE is read as (see
+/// [`parse_alter`]); ` restart` and ` restart N` follow it when the statement restarts.
+pub const ALTER_SEQUENCE_MARKER: &str = "\u{1}vdb alter sequence";
+
+/// `ALTER SEQUENCE [IF EXISTS] name option...` as `CREATE SEQUENCE [IF NOT EXISTS]
+/// "<marker>".name option...`, with RESTART [[WITH] n] moved into the marker; `None` if `sql`
+/// is not such an ALTER SEQUENCE (RENAME TO, OWNER TO and SET SCHEMA are not read).
+pub fn parse_alter(sql: &str) -> Option<Vec<ast::Statement>> {
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::parser::Parser;
+    use sqlparser::tokenizer::Token;
+    let (tokens, significant) = crate::tokens::significant(sql)?;
+    let word = |n: usize, w: &str| {
+        significant
+            .get(n)
+            .is_some_and(|&i| crate::tokens::is_word(&tokens[i], w))
+    };
+    if !(word(0, "alter") && word(1, "sequence")) {
+        return None;
+    }
+    let mut n = 2;
+    let if_exists = word(2, "if") && word(3, "exists");
+    if if_exists {
+        n = 4;
+    }
+    // The name: words joined by periods.
+    let mut name = String::new();
+    while let Some(&i) = significant.get(n) {
+        let Token::Word(_) = &tokens[i] else { break };
+        name.push_str(&tokens[i].to_string());
+        if significant
+            .get(n + 1)
+            .is_some_and(|&p| tokens[p] == Token::Period)
+        {
+            name.push('.');
+            n += 2;
+        } else {
+            n += 1;
+            break;
+        }
+    }
+    if name.is_empty() || ["rename", "owner", "set"].iter().any(|w| word(n, w)) {
+        return None;
+    }
+    let mut marker = ALTER_SEQUENCE_MARKER.to_string();
+    let mut rest = Vec::new();
+    while let Some(&i) = significant.get(n) {
+        if crate::tokens::is_word(&tokens[i], "restart") {
+            marker.push_str(" restart");
+            n += 1;
+            if word(n, "with") {
+                n += 1;
+            }
+            let mut value = String::new();
+            if let Some(&j) = significant.get(n) {
+                if tokens[j] == Token::Minus {
+                    value.push('-');
+                    n += 1;
+                }
+            }
+            match significant.get(n).map(|&j| &tokens[j]) {
+                Some(Token::Number(digits, _)) => {
+                    value.push_str(digits);
+                    marker.push(' ');
+                    marker.push_str(&value);
+                    n += 1;
+                }
+                _ if !value.is_empty() => return None,
+                _ => {}
+            }
+            continue;
+        }
+        if tokens[i] != Token::SemiColon {
+            rest.push(tokens[i].to_string());
+        }
+        n += 1;
+    }
+    let text = format!(
+        "CREATE SEQUENCE {}\"{marker}\".{name} {}",
+        if if_exists { "IF NOT EXISTS " } else { "" },
+        rest.join(" ")
+    );
+    // PostgreSQL takes the options in any order, sqlparser in one.
+    let text = options_in_parser_order(&text).unwrap_or(text);
+    Parser::parse_sql(&PostgreSqlDialect {}, &text).ok()
+}
+
+/// What an ALTER SEQUENCE changes; each `None` leaves that property as it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SequenceAlter {
+    pub data_type: Option<String>,
+    pub increment: Option<i64>,
+    /// `Some(None)`: NO MINVALUE (the default for the increment's sign).
+    pub min: Option<Option<i64>>,
+    pub max: Option<Option<i64>>,
+    pub start: Option<i64>,
+    pub cycle: Option<bool>,
+    /// `Some(None)`: RESTART at the start value.
+    pub restart: Option<Option<i64>>,
+    pub owned_by: Option<Option<(String, String)>>,
+}
+
+impl SequenceAlter {
+    /// `sequence` changed, checked as PostgreSQL checks it (22023).
+    pub fn apply(&self, sequence: &Sequence) -> Result<Sequence> {
+        let mut next = sequence.clone();
+        if let Some(data_type) = &self.data_type {
+            next.data_type.clone_from(data_type);
+        }
+        if let Some(increment) = self.increment {
+            if increment == 0 {
+                return Err(Error::invalid("22023", "INCREMENT must not be zero"));
+            }
+            next.increment = increment;
+        }
+        let type_max = type_max(&next.data_type);
+        match self.min {
+            Some(Some(min)) => next.min = min,
+            Some(None) => next.min = if next.increment > 0 { 1 } else { -type_max - 1 },
+            None => {}
+        }
+        match self.max {
+            Some(Some(max)) => next.max = max,
+            Some(None) => next.max = if next.increment > 0 { type_max } else { -1 },
+            None => {}
+        }
+        if next.min >= next.max {
+            return Err(Error::invalid(
+                "22023",
+                format!(
+                    "MINVALUE ({}) must be less than MAXVALUE ({})",
+                    next.min, next.max
+                ),
+            ));
+        }
+        if next.max > type_max || next.min < -type_max - 1 {
+            return Err(Error::invalid(
+                "22023",
+                format!(
+                    "MAXVALUE ({}) is out of range for sequence data type {}",
+                    next.max, next.data_type
+                ),
+            ));
+        }
+        if let Some(start) = self.start {
+            next.start = start;
+        }
+        for (what, value) in [
+            ("START", Some(next.start)),
+            ("RESTART", self.restart.map(|r| r.unwrap_or(next.start))),
+        ] {
+            let Some(value) = value else { continue };
+            if value < next.min {
+                return Err(Error::invalid(
+                    "22023",
+                    format!(
+                        "{what} value ({value}) cannot be less than MINVALUE ({})",
+                        next.min
+                    ),
+                ));
+            }
+            if value > next.max {
+                return Err(Error::invalid(
+                    "22023",
+                    format!(
+                        "{what} value ({value}) cannot be greater than MAXVALUE ({})",
+                        next.max
+                    ),
+                ));
+            }
+        }
+        if let Some(cycle) = self.cycle {
+            next.cycle = cycle;
+        }
+        if let Some(restart) = self.restart {
+            next.last_value = restart.unwrap_or(next.start);
+            next.is_called = false;
+        }
+        if let Some(owned_by) = &self.owned_by {
+            next.owned_by.clone_from(owned_by);
+        }
+        Ok(next)
+    }
+}
+
+/// The ALTER SEQUENCE read as `CREATE SEQUENCE "<marker>".name` (see [`parse_alter`]).
+pub fn plan_alter_sequence(
+    catalog: &Catalog<'_>,
+    if_exists: bool,
+    name: &ast::ObjectName,
+    data_type: Option<&ast::DataType>,
+    options: &[ast::SequenceOptions],
+    owned_by: Option<&ast::ObjectName>,
+) -> Result<Planned> {
+    let marker = name.0.first().map(|m| m.value.as_str()).unwrap_or_default();
+    let restart = marker.strip_prefix(ALTER_SEQUENCE_MARKER).and_then(|r| {
+        let r = r.trim().strip_prefix("restart")?.trim();
+        Some(r.parse::<i64>().ok())
+    });
+    let key = crate::catalog::table_name(&ast::ObjectName(name.0[1..].to_vec()))?;
+    let mut alter = SequenceAlter {
+        data_type: data_type
+            .map(|dt| type_label(&sql_type(dt)?).map(str::to_string))
+            .transpose()?,
+        increment: None,
+        min: None,
+        max: None,
+        start: None,
+        cycle: None,
+        restart,
+        owned_by: owned_by.map(|o| owner_column(catalog, o)).transpose()?,
+    };
+    for option in options {
+        match option {
+            ast::SequenceOptions::IncrementBy(e, _) => alter.increment = Some(constant(e)?),
+            ast::SequenceOptions::MinValue(e) => {
+                alter.min = Some(e.as_ref().map(constant).transpose()?);
+            }
+            ast::SequenceOptions::MaxValue(e) => {
+                alter.max = Some(e.as_ref().map(constant).transpose()?);
+            }
+            ast::SequenceOptions::StartWith(e, _) => alter.start = Some(constant(e)?),
+            ast::SequenceOptions::Cache(e) => {
+                constant(e)?;
+            }
+            ast::SequenceOptions::Cycle(no) => alter.cycle = Some(!no),
+        }
+    }
+    Ok(Planned {
+        plan: Plan::SchemaChange(SchemaChange::AlterSequence {
+            name: key,
+            alter,
+            if_exists,
+        }),
+        columns: None,
+        tag: "ALTER SEQUENCE",
+    })
 }

@@ -152,6 +152,27 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             *temporary,
         ),
         ast::Statement::CreateSequence {
+            if_not_exists,
+            name,
+            data_type,
+            sequence_options,
+            owned_by,
+            ..
+        } if name
+            .0
+            .first()
+            .is_some_and(|m| m.value.starts_with(sequence::ALTER_SEQUENCE_MARKER)) =>
+        {
+            sequence::plan_alter_sequence(
+                catalog,
+                *if_not_exists,
+                name,
+                data_type.as_ref(),
+                sequence_options,
+                owned_by.as_ref(),
+            )
+        }
+        ast::Statement::CreateSequence {
             temporary,
             if_not_exists,
             name,
