@@ -129,8 +129,6 @@ pub enum Function {
     Ceil,
     /// `pg_size_pretty(bigint)`.
     SizePretty,
-    /// `pg_size_bytes(text)`: "1.5 MB" as bytes.
-    SizeBytes,
     /// `array || array`: the elements of both (a NULL side counts as empty; NULL if both are).
     ArrayCat,
     /// `nextval(seq)`, `currval(seq)`, `setval(seq, value [, is_called])`: they read or change

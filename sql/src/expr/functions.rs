@@ -10,7 +10,7 @@
 
 use std::cmp::Ordering;
 
-use bigdecimal::{BigDecimal, RoundingMode, ToPrimitive};
+use bigdecimal::{BigDecimal, RoundingMode};
 use vdb_engine::value::{Numeric, Value};
 
 use super::{compare, negate, out_of_range, BinaryOp, Function};
@@ -431,7 +431,6 @@ pub(super) fn function(f: Function, args: Vec<Value>) -> Result<Value> {
     let first = args.next().unwrap_or(Value::Null);
     Ok(match (f, first) {
         (Function::SizePretty, v) => Value::Text(size_pretty(super::as_i64(&v).unwrap_or(0))),
-        (Function::SizeBytes, Value::Text(s)) => Value::Int8(size_bytes(&s)?),
         (Function::Lower, Value::Text(s)) => Value::Text(lower(&s)),
         (Function::Upper, Value::Text(s)) => Value::Text(upper(&s)),
         (Function::Length, Value::Text(s)) => {
@@ -689,43 +688,6 @@ fn size_pretty(bytes: i64) -> String {
         size = (size + if size < 0 { -512 } else { 512 }) / 1024;
     }
     format!("{size} PB")
-}
-
-/// `pg_size_bytes`: a number (decimal point and exponent allowed) and an optional unit
-/// among bytes, B, kB, MB, GB, TB and PB (any case), in powers of 1024, as PostgreSQL 15.
-fn size_bytes(text: &str) -> Result<i64> {
-    let invalid = || Error::invalid("22023", format!("invalid size: \"{text}\""));
-    let trimmed = text.trim();
-    let split = trimmed
-        .char_indices()
-        .find(|&(i, c)| {
-            !(c.is_ascii_digit()
-                || c == '.'
-                || ((c == '-' || c == '+') && (i == 0 || trimmed[..i].ends_with(['e', 'E'])))
-                || ((c == 'e' || c == 'E')
-                    && trimmed[i + 1..]
-                        .starts_with(|n: char| n.is_ascii_digit() || n == '-' || n == '+')))
-        })
-        .map_or(trimmed.len(), |(i, _)| i);
-    let (number, unit) = trimmed.split_at(split);
-    let number: BigDecimal = number.parse().map_err(|_| invalid())?;
-    let shift = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "bytes" | "b" => 0,
-        "kb" => 10,
-        "mb" => 20,
-        "gb" => 30,
-        "tb" => 40,
-        "pb" => 50,
-        other => {
-            return Err(Error::invalid(
-                "22023",
-                format!("invalid size: \"{text}\" (invalid size unit: \"{other}\")"),
-            ))
-        }
-    };
-    let bytes =
-        (number * BigDecimal::from(1_i64 << shift)).with_scale_round(0, RoundingMode::HalfUp);
-    bytes.to_i64().ok_or_else(|| out_of_range("bigint"))
 }
 
 #[cfg(test)]

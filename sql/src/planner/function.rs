@@ -143,13 +143,6 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
                 .collect::<Result<Vec<_>>>()?;
             Ok(Typed::new(Expr::Function(func, list), Type::Text))
         }
-        ("pg_size_bytes", 1) => {
-            let arg = text_arg(&name, args.remove(0))?;
-            Ok(Typed::new(
-                Expr::Function(Function::SizeBytes, vec![arg]),
-                Type::Int8,
-            ))
-        }
         ("pg_size_pretty", 1) => {
             // pg_size_pretty(numeric) prints the same units.
             let arg = args.remove(0);
