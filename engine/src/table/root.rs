@@ -588,7 +588,10 @@ mod tests {
         let loaded = RootValue::load(&ns, addr).unwrap();
         assert_eq!(loaded, root);
         let types = [crate::value::Type::Int4];
-        assert_eq!(loaded.get_functions("f").and_then(|o| o.get(&types)), Some(&f));
+        assert_eq!(
+            loaded.get_functions("f").and_then(|o| o.get(&types)),
+            Some(&f)
+        );
         let mut overloads = root.remove_functions("f").unwrap();
         assert_eq!(overloads.remove(&types), Some(f));
         root.put_functions("f", overloads);

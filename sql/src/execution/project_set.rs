@@ -35,6 +35,29 @@ fn expand(row: &[vdb_engine::value::Value], exprs: &[Expr]) -> Result<Vec<Row>> 
                 sets.push(Some(f.expand(&values)?));
                 scalars.push(None);
             }
+            Expr::UserFunction(call, args) if call.returns_set() => {
+                let values = args
+                    .iter()
+                    .map(|a| a.eval(row))
+                    .collect::<Result<Vec<_>>>()?;
+                let rows = call.rows(&values)?;
+                let table = matches!(
+                    call.function.returns,
+                    vdb_engine::table::FunctionReturns::Table(_)
+                );
+                let set = rows
+                    .into_iter()
+                    .map(|r| match table {
+                        true => crate::planner::record_text(r),
+                        false => Ok(r
+                            .into_iter()
+                            .next()
+                            .unwrap_or(vdb_engine::value::Value::Null)),
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                sets.push(Some(set));
+                scalars.push(None);
+            }
             other => {
                 sets.push(None);
                 scalars.push(Some(other.eval(row)?));

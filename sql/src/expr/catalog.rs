@@ -59,6 +59,16 @@ pub enum CatalogFunction {
     ArrayLength,
     /// `pg_table_is_visible(oid)`: false only for the `vdb` schema's tables.
     TableIsVisible,
+    /// `pg_get_function_result(oid)` of a user-defined function.
+    FunctionResult,
+    /// `pg_get_function_arguments(oid)` (`identity`: `pg_get_function_identity_arguments`).
+    FunctionArguments {
+        identity: bool,
+    },
+    /// `pg_get_functiondef(oid)`.
+    FunctionDef,
+    /// `text::regproc` / `text::regprocedure`: the function's OID, or 42883 / 42725.
+    RegprocIn,
     /// `active_branch()`: the session's branch (NULL in a session pinned to a revision).
     ActiveBranch,
     /// `vdb_hashof(rev)`: the commit hash a revision names.
@@ -153,6 +163,10 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
             | F::MergeBase
             | F::RelationSize(_)
             | F::DatabaseSize
+            | F::FunctionResult
+            | F::FunctionArguments { .. }
+            | F::FunctionDef
+            | F::RegprocIn
     );
     if strict && args.first().is_none_or(Value::is_null) {
         return Ok(Value::Null);
@@ -171,6 +185,24 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
             (expr, _) => expr,
         },
         F::GetIndexdef => index_def(snapshot, args)?,
+        F::FunctionResult | F::FunctionArguments { .. } | F::FunctionDef => {
+            use crate::system::functions as f;
+            match oid_arg(&arg(0)).and_then(|o| f::by_oid(&snapshot.root, o)) {
+                Some((key, function)) => text(match func {
+                    F::FunctionResult => f::result_text(function),
+                    F::FunctionArguments { identity } => f::arguments_text(function, identity),
+                    _ => f::definition(&key, function),
+                }),
+                None => Value::Null,
+            }
+        }
+        F::RegprocIn => match arg(0) {
+            Value::Text(name) => match name.trim().parse::<u32>() {
+                Ok(o) => oid_value(o),
+                Err(_) => oid_value(crate::system::functions::regproc_in(snapshot, &name)?),
+            },
+            other => other,
+        },
         F::GetViewdef => {
             let objects = snapshot.objects()?;
             let relation = match &arg(0) {

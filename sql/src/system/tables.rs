@@ -55,7 +55,7 @@ pub fn system_table(snapshot: &Snapshot, schema: &str, name: &str) -> Result<Opt
         ("pg_catalog", "pg_tablespace") => pg_tablespace(),
         ("pg_catalog", "pg_roles" | "pg_user") => pg_roles(snapshot),
         ("pg_catalog", "pg_settings") => pg_settings(snapshot),
-        ("pg_catalog", "pg_proc") => pg_proc(),
+        ("pg_catalog", "pg_proc") => pg_proc(snapshot)?,
         ("pg_catalog", "pg_tables") => pg_tables(objects),
         ("pg_catalog", "pg_indexes") => pg_indexes(objects),
         ("pg_catalog", "pg_views") => pg_views(objects),
@@ -751,9 +751,9 @@ fn pg_settings(snapshot: &Snapshot) -> Vec<Row> {
 }
 
 /// A minimal pg_proc: the catalog functions vdb implements, so `\df`-style lookups by name see
-/// them.
-fn pg_proc() -> Vec<Row> {
-    [
+/// them, then the user-defined functions.
+fn pg_proc(snapshot: &Snapshot) -> Result<Vec<Row>> {
+    let builtin: Vec<Row> = [
         (89, "version", 25),
         (1402, "current_schema", 19),
         (861, "current_database", 19),
@@ -778,7 +778,11 @@ fn pg_proc() -> Vec<Row> {
             ("prorettype", oid(r)),
         ])
     })
-    .collect()
+    .collect();
+    let user = super::functions::pg_proc_rows(snapshot)?
+        .into_iter()
+        .map(|cells| cells.into_iter().collect());
+    Ok(builtin.into_iter().chain(user).collect())
 }
 
 fn pg_tables(objects: &Objects) -> Vec<Row> {
