@@ -25,7 +25,7 @@ use functions::temporal_or_container_op;
 pub use catalog::CatalogFunction;
 pub(crate) use subquery::bind_plan;
 pub use subquery::{Subquery, SubqueryKind};
-pub use user_function::{UserCall, MAX_DEPTH as MAX_FUNCTION_DEPTH};
+pub use user_function::{nested as nested_function, UserCall};
 
 /// A binary operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -40,21 +40,7 @@ fn expand(row: &[vdb_engine::value::Value], exprs: &[Expr]) -> Result<Vec<Row>> 
                     .iter()
                     .map(|a| a.eval(row))
                     .collect::<Result<Vec<_>>>()?;
-                let rows = call.rows(&values)?;
-                let table = matches!(
-                    call.function.returns,
-                    vdb_engine::table::FunctionReturns::Table(_)
-                );
-                let set = rows
-                    .into_iter()
-                    .map(|r| match table {
-                        true => crate::planner::record_text(r),
-                        false => Ok(r
-                            .into_iter()
-                            .next()
-                            .unwrap_or(vdb_engine::value::Value::Null)),
-                    })
-                    .collect::<Result<Vec<_>>>()?;
+                let set = call.values(&values)?;
                 sets.push(Some(set));
                 scalars.push(None);
             }

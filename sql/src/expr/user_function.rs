@@ -6,8 +6,10 @@
 //! arguments as the enclosing row ([`super::Expr::Outer`] level 1, see
 //! `planner/user_function.rs`); each run binds them to the argument values and executes the
 //! plan. The first row of the last statement is a scalar function's value (NULL without rows);
-//! a set-returning function's value is all of its rows. Nesting is bounded ([`MAX_DEPTH`],
-//! PostgreSQL's 54001) so that recursion cannot overflow the stack.
+//! a set-returning function's value is all of its rows. Nesting is bounded, as PostgreSQL's
+//! `max_stack_depth` bounds it (54001), by the stack the nested calls have used since the
+//! outermost one ([`STACK_BUDGET`], well inside the 2 MiB of the smallest threads that run
+//! statements) and by a count ([`MAX_DEPTH`]), so that recursion cannot overflow the stack.
 
 use std::cell::Cell;
 use std::sync::{Arc, OnceLock};
@@ -21,10 +23,39 @@ use crate::planner::Plan;
 use crate::system::Snapshot;
 
 /// How deeply calls of user functions may nest (one level per call being evaluated).
-pub const MAX_DEPTH: usize = 48;
+pub const MAX_DEPTH: usize = 1000;
+
+/// The bytes of stack nested calls may use below the outermost call.
+pub const STACK_BUDGET: usize = 1 << 20;
 
 thread_local! {
     static DEPTH: Cell<usize> = const { Cell::new(0) };
+    /// The stack address of the outermost call being evaluated.
+    static BASE: Cell<usize> = const { Cell::new(0) };
+}
+
+/// An address on the current stack frame.
+fn stack_position() -> usize {
+    let marker = 0u8;
+    std::ptr::addr_of!(marker) as usize
+}
+
+/// Runs `f` one level of function nesting deeper: 54001 when the nesting is too deep (by count
+/// or by the stack used since the outermost level).
+pub fn nested<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    let depth = DEPTH.with(Cell::get);
+    let here = stack_position();
+    if depth == 0 {
+        BASE.with(|b| b.set(here));
+    }
+    let used = BASE.with(Cell::get).abs_diff(here);
+    if depth >= MAX_DEPTH || used > STACK_BUDGET {
+        return Err(Error::invalid("54001", "stack depth limit exceeded"));
+    }
+    DEPTH.with(|d| d.set(depth + 1));
+    let result = f();
+    DEPTH.with(|d| d.set(depth));
+    result
 }
 
 /// A bound call of a user-defined function; its arguments are the expression's list.
@@ -36,6 +67,9 @@ pub struct UserCall {
     pub snapshot: Arc<Snapshot>,
     /// The body's plan (its result columns cast to the declared types), once planned.
     pub plan: Arc<OnceLock<Plan>>,
+    /// The result column a call in FROM stands for (`None`: the whole row, a record for a
+    /// `RETURNS TABLE` function).
+    pub column: Option<usize>,
 }
 
 impl UserCall {
@@ -46,6 +80,7 @@ impl UserCall {
             function,
             snapshot,
             plan: Arc::new(OnceLock::new()),
+            column: None,
         }
     }
 
@@ -60,34 +95,43 @@ impl UserCall {
         self.function.volatility == vdb_engine::table::Volatility::Volatile
     }
 
-    /// The scalar result for argument values `args`: the first column of the first row.
+    /// The scalar result for argument values `args`: the first row's value.
     pub fn eval(&self, args: &[Value]) -> Result<Value> {
         let rows = self.run(args, Some(1))?;
-        Ok(rows
-            .into_iter()
-            .next()
-            .and_then(|r| r.into_iter().next())
-            .unwrap_or(Value::Null))
+        match rows.into_iter().next() {
+            Some(row) => self.value(row),
+            None => Ok(Value::Null),
+        }
     }
 
-    /// Every row of the result for argument values `args` (none when a STRICT function gets a
-    /// NULL argument).
-    pub fn rows(&self, args: &[Value]) -> Result<Vec<Vec<Value>>> {
-        self.run(args, None)
+    /// The values of every row of the result for argument values `args` (none when a STRICT
+    /// function gets a NULL argument).
+    pub fn values(&self, args: &[Value]) -> Result<Vec<Value>> {
+        self.run(args, None)?
+            .into_iter()
+            .map(|row| self.value(row))
+            .collect()
+    }
+
+    /// A result row's value: the column the call stands for, else its one column, else (a
+    /// `RETURNS TABLE` row) the record.
+    fn value(&self, row: Vec<Value>) -> Result<Value> {
+        let table = matches!(
+            self.function.returns,
+            vdb_engine::table::FunctionReturns::Table(_)
+        );
+        match (self.column, table) {
+            (Some(i), _) => Ok(row.into_iter().nth(i).unwrap_or(Value::Null)),
+            (None, true) => crate::planner::record_text(row),
+            (None, false) => Ok(row.into_iter().next().unwrap_or(Value::Null)),
+        }
     }
 
     fn run(&self, args: &[Value], limit: Option<usize>) -> Result<Vec<Vec<Value>>> {
         if self.function.strict && args.iter().any(|v| matches!(v, Value::Null)) {
             return Ok(Vec::new());
         }
-        let depth = DEPTH.with(Cell::get);
-        if depth >= MAX_DEPTH {
-            return Err(Error::invalid("54001", "stack depth limit exceeded"));
-        }
-        DEPTH.with(|d| d.set(depth + 1));
-        let result = self.run_nested(args, limit);
-        DEPTH.with(|d| d.set(depth));
-        result
+        nested(|| self.run_nested(args, limit))
     }
 
     fn run_nested(&self, args: &[Value], limit: Option<usize>) -> Result<Vec<Vec<Value>>> {

@@ -27,6 +27,10 @@ pub const SETOF_MARKER: &str = "\u{1}vdb setof ";
 /// The start of a type name standing for `TABLE (<the rest>)`.
 pub const TABLE_MARKER: &str = "\u{1}vdb table ";
 
+/// The start of a stored body written as `RETURN expr` (SQL-standard form): the body is the
+/// expression after it, and `prosrc` is empty, as in PostgreSQL.
+pub const RETURN_PREFIX: &str = "RETURN ";
+
 /// The words that end a `RETURNS SETOF t` type (the clauses that may follow it).
 const CLAUSES: &[&str] = &[
     "LANGUAGE",
@@ -191,7 +195,7 @@ pub fn plan_create_function(create: &CreateFunction<'_>) -> Result<Planned> {
             ast::Expr::Value(ast::Value::SingleQuotedString(s)) => s.clone(),
             other => other.to_string(),
         },
-        Some(ast::CreateFunctionBody::Return(e)) => format!("SELECT {e}"),
+        Some(ast::CreateFunctionBody::Return(e)) => format!("{RETURN_PREFIX}{e}"),
         None => return Err(Error::invalid("42P13", "no function body specified")),
     };
     let function = Function {

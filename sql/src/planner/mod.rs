@@ -41,7 +41,9 @@ pub use aggregate::ROW_MARKER;
 pub use alter::AlterTable;
 pub use constraint::bind_check;
 pub use expr::{ident_name, Scope, ScopeColumn, Typed};
-pub use function_ddl::rewrite_returns as rewrite_function_returns;
+pub use function_ddl::{
+    rewrite_returns as rewrite_function_returns, RETURN_PREFIX as FUNCTION_RETURN_PREFIX,
+};
 pub use generated::{bind_all as bind_generated, display as generation_display};
 pub use namespace::ALTER_SCHEMA_MARKER;
 pub use on_conflict::{ConflictAction, ConflictTarget, OnConflict};

@@ -9,7 +9,7 @@
 //! [`bind_args`] puts the argument values in before a run. A set-returning function in FROM
 //! ([`from_clause`]) is planned and bound at once, its arguments being constants there.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
@@ -32,8 +32,6 @@ use crate::types::{assignment_cast, implicit_cast, type_name};
 thread_local! {
     /// The function a CREATE FUNCTION is checking, visible to its own body (recursion).
     static DEFINING: RefCell<Vec<(String, Function)>> = const { RefCell::new(Vec::new()) };
-    /// How deeply bodies are being planned (a function in FROM plans its body at once).
-    static PLANNING: Cell<usize> = const { Cell::new(0) };
 }
 
 /// Runs `f` with `function` (key `key`) visible to calls, as CREATE FUNCTION checks its body.
@@ -275,14 +273,7 @@ pub fn plan_body_in(key: &str, function: &Function, snapshot: Arc<Snapshot>) -> 
 /// (so a missing table is an error), and the last one's columns are checked against the
 /// declared result (42P13) and cast to it.
 pub fn plan_body(key: &str, function: &Function) -> Result<Plan> {
-    let depth = PLANNING.with(Cell::get);
-    if depth >= crate::expr::MAX_FUNCTION_DEPTH {
-        return Err(Error::invalid("54001", "stack depth limit exceeded"));
-    }
-    PLANNING.with(|p| p.set(depth + 1));
-    let result = context::isolated(|| plan_statements(key, function));
-    PLANNING.with(|p| p.set(depth));
-    result
+    crate::expr::nested_function(|| context::isolated(|| plan_statements(key, function)))
 }
 
 fn plan_statements(key: &str, function: &Function) -> Result<Plan> {
@@ -291,7 +282,14 @@ fn plan_statements(key: &str, function: &Function) -> Result<Plan> {
             "a function call outside a session".into(),
         ));
     };
-    let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, &function.body)
+    let body = match function
+        .body
+        .strip_prefix(super::function_ddl::RETURN_PREFIX)
+    {
+        Some(expr) => format!("SELECT {expr}"),
+        None => function.body.clone(),
+    };
+    let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, &body)
         .map_err(|e| Error::invalid("42601", format!("syntax error in function body: {e}")))?;
     crate::ast_repair::repair(&mut statements);
     let scope = parameter_scope(key, function);
@@ -390,8 +388,10 @@ impl VisitorMut for NumberedParameters {
     }
 }
 
-/// A user-defined function in FROM (`SELECT * FROM f(3) AS t(a)`): the body planned with the
-/// arguments, which must be constants, put in; `None` when no function has that name.
+/// A user-defined function in FROM (`SELECT * FROM f(3) AS t(a)`): a ProjectSet over one
+/// empty row whose expressions are the call, once per result column (a scalar function's one
+/// value, a set's rows); `None` when no function has that name. The arguments may name
+/// enclosing rows (a function's parameters in another function's body), not sibling FROM items.
 pub fn from_clause(
     name: &ast::ObjectName,
     args: &[ast::Expr],
@@ -409,16 +409,6 @@ pub fn from_clause(
         .map(|a| bind(a, &empty))
         .collect::<Result<Vec<_>>>()?;
     let (function, exprs) = choose(&snapshot, &key, positional, Vec::new())?;
-    let values = exprs
-        .iter()
-        .map(|e| {
-            e.eval(&[]).map_err(|_| {
-                Error::Unsupported(format!(
-                    "arguments of function {key} in FROM that are not constants"
-                ))
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
     let short = vdb_engine::table::split_qualified(&key).1.to_string();
     let relation = alias.map_or(short.clone(), |a| ident_name(&a.name));
     let renames: Vec<String> = alias
@@ -428,6 +418,18 @@ pub fn from_clause(
         FunctionReturns::Table(cols) => (cols.clone(), false),
         _ => (vec![(relation.clone(), result_type(&function))], true),
     };
+    let set = matches!(
+        function.returns,
+        FunctionReturns::SetOf(_) | FunctionReturns::Table(_)
+    );
+    let call = UserCall::new(key, function, snapshot);
+    let calls = (0..names.len())
+        .map(|i| {
+            let mut call = call.clone();
+            call.column = Some(i);
+            Expr::UserFunction(Box::new(call), exprs.clone())
+        })
+        .collect();
     let columns = names
         .into_iter()
         .enumerate()
@@ -439,16 +441,18 @@ pub fn from_clause(
             scalar_function: scalar,
         })
         .collect();
-    let plan = if function.strict && values.iter().any(|v| matches!(v, Value::Null)) {
-        Plan::Values { rows: Vec::new() }
-    } else if let FunctionReturns::Scalar(_) | FunctionReturns::Void = function.returns {
-        // A scalar function in FROM gives one row, NULL when its body has none.
-        let value = UserCall::new(key, function, snapshot).eval(&values)?;
-        Plan::Values {
-            rows: vec![vec![Expr::Literal(value)]],
-        }
-    } else {
-        bind_args(plan_body(&key, &function)?, &values)
+    let source = Box::new(Plan::Values {
+        rows: vec![Vec::new()],
+    });
+    let plan = match set {
+        true => Plan::ProjectSet {
+            source,
+            exprs: calls,
+        },
+        false => Plan::Project {
+            source,
+            exprs: calls,
+        },
     };
     Ok(Some((plan, Scope { columns })))
 }

@@ -9,6 +9,7 @@ use vdb_engine::table::{split_qualified, Function, FunctionReturns, RootValue, V
 use vdb_engine::value::Value;
 
 use crate::error::{Error, Result};
+use crate::planner::FUNCTION_RETURN_PREFIX as RETURN_PREFIX;
 use crate::system::objects::{quote_ident, FIRST_USER_OID, SUPERUSER_OID};
 use crate::system::{type_oid, Snapshot};
 use crate::types::type_name;
@@ -159,12 +160,6 @@ pub fn definition(key: &str, function: &Function) -> String {
     if function.strict {
         options.push_str(" STRICT");
     }
-    if matches!(
-        function.returns,
-        FunctionReturns::SetOf(_) | FunctionReturns::Table(_)
-    ) {
-        options.push_str(" ROWS 1000");
-    }
     if !options.is_empty() {
         out.push_str(&options);
         out.push('\n');
@@ -173,8 +168,32 @@ pub fn definition(key: &str, function: &Function) -> String {
         true => "$vdb$",
         false => "$function$",
     };
-    out.push_str(&format!("AS {tag}{}{tag}\n", function.body));
+    match function.body.strip_prefix(RETURN_PREFIX) {
+        Some(expr) => out.push_str(&format!("RETURN {}\n", deparsed(expr))),
+        None => out.push_str(&format!("AS {tag}{}{tag}\n", function.body)),
+    }
     out
+}
+
+/// A RETURN expression as PostgreSQL deparses it: an operator at the top in parentheses.
+fn deparsed(expr: &str) -> String {
+    let parsed = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+        .try_with_sql(expr)
+        .and_then(|mut p| p.parse_expr());
+    match parsed {
+        Ok(sqlparser::ast::Expr::BinaryOp { .. } | sqlparser::ast::Expr::UnaryOp { .. }) => {
+            format!("({expr})")
+        }
+        _ => expr.to_string(),
+    }
+}
+
+/// `prosrc`: the body's text, empty for a `RETURN expr` body.
+fn source(function: &Function) -> &str {
+    match function.body.starts_with(RETURN_PREFIX) {
+        true => "",
+        false => &function.body,
+    }
 }
 
 fn text(s: impl Into<String>) -> Value {
@@ -259,7 +278,7 @@ pub fn pg_proc_rows(snapshot: &Snapshot) -> Result<Vec<Vec<(&'static str, Value)
             ("proallargtypes", all_types),
             ("proargmodes", modes),
             ("proargnames", names),
-            ("prosrc", text(&function.body)),
+            ("prosrc", text(source(function))),
         ]);
     }
     Ok(rows)
