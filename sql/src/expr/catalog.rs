@@ -67,6 +67,8 @@ pub enum CatalogFunction {
     },
     /// `pg_get_functiondef(oid)`.
     FunctionDef,
+    /// `pg_get_function_sqlbody(oid)`: a `RETURN expr` body, NULL for a string body.
+    FunctionSqlBody,
     /// `text::regproc` / `text::regprocedure`: the function's OID, or 42883 / 42725.
     RegprocIn,
     /// `active_branch()`: the session's branch (NULL in a session pinned to a revision).
@@ -166,6 +168,7 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
             | F::FunctionResult
             | F::FunctionArguments { .. }
             | F::FunctionDef
+            | F::FunctionSqlBody
             | F::RegprocIn
     );
     if strict && args.first().is_none_or(Value::is_null) {
@@ -185,14 +188,17 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
             (expr, _) => expr,
         },
         F::GetIndexdef => index_def(snapshot, args)?,
-        F::FunctionResult | F::FunctionArguments { .. } | F::FunctionDef => {
+        F::FunctionResult | F::FunctionArguments { .. } | F::FunctionDef | F::FunctionSqlBody => {
             use crate::system::functions as f;
             match oid_arg(&arg(0)).and_then(|o| f::by_oid(&snapshot.root, o)) {
-                Some((key, function)) => text(match func {
-                    F::FunctionResult => f::result_text(function),
-                    F::FunctionArguments { identity } => f::arguments_text(function, identity),
-                    _ => f::definition(&key, function),
-                }),
+                Some((key, function)) => match func {
+                    F::FunctionResult => text(f::result_text(function)),
+                    F::FunctionArguments { identity } => {
+                        text(f::arguments_text(function, identity))
+                    }
+                    F::FunctionSqlBody => f::sql_body(function).map_or(Value::Null, text),
+                    _ => text(f::definition(&key, function)),
+                },
                 None => Value::Null,
             }
         }

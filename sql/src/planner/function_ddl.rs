@@ -110,21 +110,25 @@ pub fn rewrite_returns(sql: &str) -> Option<String> {
     if end < first {
         return None;
     }
-    let inner: String = tokens[sig[first]..=sig[end]]
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let inner: String = tokens[sig[first]..=sig[end]].iter().map(render).collect();
     let replaced_end = match marker {
         TABLE_MARKER => sig[end + 1],
         _ => sig[end],
     };
-    let mut out: String = tokens[..sig[returns + 1]]
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let mut out: String = tokens[..sig[returns + 1]].iter().map(render).collect();
     out.push_str(&Token::make_word(&format!("{marker}{inner}"), Some('"')).to_string());
-    out.extend(tokens[replaced_end + 1..].iter().map(ToString::to_string));
+    out.extend(tokens[replaced_end + 1..].iter().map(render));
     Some(out)
+}
+
+/// A token as SQL text again (sqlparser's Display does not double a string's quotes).
+fn render(token: &Token) -> String {
+    match token {
+        Token::SingleQuotedString(s) | Token::EscapedStringLiteral(s) => {
+            format!("'{}'", s.replace('\'', "''"))
+        }
+        other => other.to_string(),
+    }
 }
 
 /// The significant index of the parenthesis closing the one at significant index `open`.

@@ -213,6 +213,7 @@ pub fn catalog_function(name: &str, args: Vec<Typed>) -> Result<Option<Typed>> {
             (F::FunctionArguments { identity: true }, "o", Type::Text)
         }
         ("pg_get_functiondef", 1) => (F::FunctionDef, "o", Type::Text),
+        ("pg_get_function_sqlbody", 1) => (F::FunctionSqlBody, "o", Type::Text),
         // Every tablespace is a default one, whose location PostgreSQL reports as an empty
         // string; psql prints NULL the same way.
         ("pg_tablespace_location", 1) => (F::AlwaysNull, "o", Type::Text),

@@ -168,11 +168,17 @@ pub fn definition(key: &str, function: &Function) -> String {
         true => "$vdb$",
         false => "$function$",
     };
-    match function.body.strip_prefix(RETURN_PREFIX) {
-        Some(expr) => out.push_str(&format!("RETURN {}\n", deparsed(expr))),
+    match sql_body(function) {
+        Some(body) => out.push_str(&format!("{body}\n")),
         None => out.push_str(&format!("AS {tag}{}{tag}\n", function.body)),
     }
     out
+}
+
+/// `pg_get_function_sqlbody`: `RETURN expr` for a SQL-standard body; `None` for a string one.
+pub fn sql_body(function: &Function) -> Option<String> {
+    let expr = function.body.strip_prefix(RETURN_PREFIX)?;
+    Some(format!("RETURN {}", deparsed(expr)))
 }
 
 /// A RETURN expression as PostgreSQL deparses it: an operator at the top in parentheses.

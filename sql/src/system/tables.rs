@@ -46,6 +46,7 @@ pub fn system_table(snapshot: &Snapshot, schema: &str, name: &str) -> Result<Opt
         ("pg_catalog", "pg_index") => pg_index(objects),
         ("pg_catalog", "pg_constraint") => pg_constraint(objects),
         ("pg_catalog", "pg_am") => pg_am(),
+        ("pg_catalog", "pg_language") => pg_language(),
         ("pg_catalog", "pg_opclass") => pg_opclass(),
         ("pg_catalog", "pg_database") => pg_database(snapshot),
         ("pg_catalog", "pg_sequence") => pg_sequence(objects),
@@ -534,6 +535,25 @@ fn pg_am() -> Vec<Row> {
     .into_iter()
     .map(|(o, n, t)| row([("oid", oid(o)), ("amname", text(n)), ("amtype", text(t))]))
     .collect()
+}
+
+/// The languages PostgreSQL 15 has out of the box (vdb runs only `sql` functions).
+fn pg_language() -> Vec<Row> {
+    [(12, "internal", false), (13, "c", false), (14, "sql", true)]
+        .into_iter()
+        .map(|(o, n, trusted)| {
+            row([
+                ("oid", oid(o)),
+                ("lanname", text(n)),
+                ("lanowner", oid(SUPERUSER_OID)),
+                ("lanispl", Value::Bool(false)),
+                ("lanpltrusted", Value::Bool(trusted)),
+                ("lanplcallfoid", oid(0)),
+                ("laninline", oid(0)),
+                ("lanvalidator", oid(0)),
+            ])
+        })
+        .collect()
 }
 
 /// The default btree operator classes of the built-in types.
