@@ -119,7 +119,7 @@ pub fn call(
             other => return Err(Error::Unsupported(format!("function argument {other}"))),
         }
     }
-    let (function, exprs) = choose(&snapshot, &key, positional, named)?;
+    let (function, exprs) = choose(&snapshot, &key, &positional, &named)?;
     let ty = result_type(&function);
     let call = UserCall::new(key, function, snapshot);
     Ok(Some(Typed::new(
@@ -133,14 +133,14 @@ pub fn call(
 fn choose(
     snapshot: &Snapshot,
     key: &str,
-    positional: Vec<Typed>,
-    named: Vec<(String, Typed)>,
+    positional: &[Typed],
+    named: &[(String, Typed)],
 ) -> Result<(Function, Vec<Expr>)> {
     let short = vdb_engine::table::split_qualified(key).1;
     let candidates = overloads(snapshot, key).unwrap_or_default().functions;
     let mut best: Vec<(usize, Function, Vec<Option<Typed>>)> = Vec::new();
     for function in candidates {
-        let Some(slots) = fit(&function, &positional, &named) else {
+        let Some(slots) = fit(&function, positional, named) else {
             continue;
         };
         let mut casts = 0;
@@ -408,9 +408,9 @@ pub fn from_clause(
         .iter()
         .map(|a| bind(a, &empty))
         .collect::<Result<Vec<_>>>()?;
-    let (function, exprs) = choose(&snapshot, &key, positional, Vec::new())?;
+    let (function, exprs) = choose(&snapshot, &key, &positional, &[])?;
     let short = vdb_engine::table::split_qualified(&key).1.to_string();
-    let relation = alias.map_or(short.clone(), |a| ident_name(&a.name));
+    let relation = alias.map_or(short, |a| ident_name(&a.name));
     let renames: Vec<String> = alias
         .map(|a| a.columns.iter().map(ident_name).collect())
         .unwrap_or_default();
