@@ -99,7 +99,7 @@ fn nothing(tag: &'static str) -> Planned {
 }
 
 /// The schema of a qualified `name` when it does not exist.
-pub(super) fn missing_schema(name: &ast::ObjectName) -> Option<String> {
+fn missing_schema(name: &ast::ObjectName) -> Option<String> {
     let [.., schema, _] = name.0.as_slice() else {
         return None;
     };
@@ -112,7 +112,7 @@ pub(super) fn missing_schema(name: &ast::ObjectName) -> Option<String> {
 }
 
 /// `name` as PostgreSQL's NameListToString prints it: the parts as written, joined by dots.
-pub(super) fn name_as_written(name: &ast::ObjectName) -> String {
+fn name_as_written(name: &ast::ObjectName) -> String {
     let parts: Vec<String> = name.0.iter().map(ident_name).collect();
     parts.join(".")
 }

@@ -321,27 +321,16 @@ fn table_columns(text: &str) -> Result<Vec<(String, Type)>> {
 pub fn plan_drop_functions(routines: &[ast::FunctionDesc], if_exists: bool) -> Result<Planned> {
     let mut functions = Vec::new();
     for routine in routines {
+        // A missing function (or schema) is reported as before functions existed. sqlparser
+        // reads `f` and `f()` alike, so both name the argument list `()` in the error.
         let Some(key) = resolve_function(&routine.name) else {
-            match &routine.args {
-                None if !if_exists
-                    && super::drop_absent::missing_schema(&routine.name).is_none() =>
-                {
-                    return Err(Error::undefined_function(format!(
-                        "could not find a function named \"{}\"",
-                        super::drop_absent::name_as_written(&routine.name)
-                    )));
-                }
-                // Reports the missing function (or schema) as before functions existed.
-                _ => {
-                    super::drop_absent::plan_drop_routines(
-                        "function",
-                        std::slice::from_ref(routine),
-                        if_exists,
-                        "DROP FUNCTION",
-                    )?;
-                    continue;
-                }
-            }
+            super::drop_absent::plan_drop_routines(
+                "function",
+                std::slice::from_ref(routine),
+                if_exists,
+                "DROP FUNCTION",
+            )?;
+            continue;
         };
         let types = routine
             .args
