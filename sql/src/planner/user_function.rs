@@ -96,6 +96,18 @@ pub fn call(
         return Ok(None);
     };
     let Some(key) = resolve(&snapshot, name) else {
+        if let [schema, _] = name.0.as_slice() {
+            let schema = ident_name(schema);
+            let known = snapshot.root.has_schema(&schema)
+                || crate::system::is_system_schema(&schema)
+                || crate::temp::is_temp_schema(&schema);
+            if !known {
+                return Err(Error::invalid(
+                    "3F000",
+                    format!("schema \"{schema}\" does not exist"),
+                ));
+            }
+        }
         return Ok(None);
     };
     let mut positional = Vec::new();
