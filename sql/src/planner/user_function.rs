@@ -182,6 +182,18 @@ fn choose(
         format!("{short}({})", types.join(", "))
     };
     if best.len() > 1 {
+        // As PostgreSQL, an unknown literal prefers a parameter of the string category.
+        let texts = |(_, f, slots): &(usize, Function, Vec<Option<Typed>>)| {
+            slots
+                .iter()
+                .zip(&f.args)
+                .filter(|(slot, p)| slot.as_ref().is_some_and(|t| t.ty.is_none()) && p.ty.is_text())
+                .count()
+        };
+        let most = best.iter().map(texts).max().unwrap_or(0);
+        best.retain(|c| texts(c) == most);
+    }
+    if best.len() > 1 {
         return Err(Error::invalid(
             "42725",
             format!("function {} is not unique", described()),
