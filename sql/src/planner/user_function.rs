@@ -326,7 +326,17 @@ fn plan_statements(key: &str, function: &Function) -> Result<Plan> {
                 "SQL functions whose body is not a query (SELECT or VALUES) are not supported",
             ));
         };
-        let _ = query.visit(&mut NumberedParameters);
+        let mut numbered = NumberedParameters {
+            count: function.args.len(),
+            missing: None,
+        };
+        let _ = query.visit(&mut numbered);
+        if let Some(p) = numbered.missing {
+            return Err(Error::invalid(
+                "42P02",
+                format!("there is no parameter {p}"),
+            ));
+        }
         let (planned, _) = context::with_outer(&scope, || plan_query(&catalog, query));
         last = Some(planned?);
     }
@@ -396,16 +406,24 @@ fn declared(function: &Function) -> String {
     }
 }
 
-/// Rewrites the placeholders `$n` of a body into the names its parameter scope gives them.
-struct NumberedParameters;
+/// Rewrites the placeholders `$n` of a body into the names its parameter scope gives them;
+/// notes a number beyond the function's parameters.
+struct NumberedParameters {
+    count: usize,
+    missing: Option<String>,
+}
 
 impl VisitorMut for NumberedParameters {
     type Break = ();
 
     fn pre_visit_expr(&mut self, expr: &mut ast::Expr) -> ControlFlow<()> {
         if let ast::Expr::Value(ast::Value::Placeholder(p)) = expr {
-            if p.starts_with('$') && p[1..].chars().all(|c| c.is_ascii_digit()) {
-                *expr = ast::Expr::Identifier(ast::Ident::with_quote('"', p.clone()));
+            match p.strip_prefix('$').map(str::parse::<usize>) {
+                Some(Ok(n)) if (1..=self.count).contains(&n) => {
+                    *expr = ast::Expr::Identifier(ast::Ident::with_quote('"', p.clone()));
+                }
+                Some(Ok(_)) => self.missing = Some(p.clone()),
+                _ => {}
             }
         }
         ControlFlow::Continue(())
