@@ -18,12 +18,14 @@ use crate::types::{cast, to_pg_text};
 mod catalog;
 mod functions;
 mod subquery;
+mod user_function;
 use functions::function;
 use functions::temporal_or_container_op;
 
 pub use catalog::CatalogFunction;
 pub(crate) use subquery::bind_plan;
 pub use subquery::{Subquery, SubqueryKind};
+pub use user_function::{nested as nested_function, UserCall};
 
 /// A binary operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -435,6 +437,9 @@ pub enum Expr {
         Vec<Expr>,
         std::sync::Arc<crate::system::Snapshot>,
     ),
+    /// A call of a user-defined SQL function with its arguments (a set-returning one only
+    /// where a ProjectSet node expands it, as [`Expr::SetReturning`]).
+    UserFunction(Box<UserCall>, Vec<Expr>),
 }
 
 /// Collects a row's values as references for evaluation.
@@ -573,6 +578,27 @@ impl Expr {
                     .collect::<Result<Vec<_>>>()?;
                 catalog::call(*func, &values, snapshot)
             }
+            Expr::UserFunction(call, args) if !call.returns_set() => {
+                let values = args
+                    .iter()
+                    .map(|a| a.eval(row))
+                    .collect::<Result<Vec<_>>>()?;
+                call.eval(&values)
+            }
+            Expr::UserFunction(..) => Err(Error::invalid(
+                "0A000",
+                "set-valued function called in context that cannot accept a set",
+            )),
+        }
+    }
+
+    /// Whether this is a set-returning call a ProjectSet node expands (a built-in one or a
+    /// user-defined function returning SETOF or TABLE).
+    pub fn is_set_call(&self) -> bool {
+        match self {
+            Expr::SetReturning(..) => true,
+            Expr::UserFunction(call, _) => call.returns_set(),
+            _ => false,
         }
     }
 
@@ -585,7 +611,8 @@ impl Expr {
                 Expr::Column(_) | Expr::Param(_) | Expr::Outer { .. } | Expr::SetReturning(..)
             ) && !matches!(e, Expr::Subquery(s) if s.correlated)
                 && !matches!(e, Expr::Catalog(f, _, _) if f.is_volatile())
-                && !matches!(e, Expr::Function(f, _) if f.is_volatile());
+                && !matches!(e, Expr::Function(f, _) if f.is_volatile())
+                && !matches!(e, Expr::UserFunction(c, _) if c.is_volatile() || c.returns_set());
         });
         constant
     }
@@ -608,7 +635,10 @@ impl Expr {
                 left.walk(f);
                 array.walk(f);
             }
-            Expr::Array(list) | Expr::Catalog(_, list, _) | Expr::SetReturning(_, list) => {
+            Expr::Array(list)
+            | Expr::Catalog(_, list, _)
+            | Expr::SetReturning(_, list)
+            | Expr::UserFunction(_, list) => {
                 list.iter().for_each(|x| x.walk(f));
             }
             Expr::Binary(_, l, r) => {
@@ -667,6 +697,7 @@ impl Expr {
             Expr::Array(list)
             | Expr::Catalog(_, list, _)
             | Expr::SetReturning(_, list)
+            | Expr::UserFunction(_, list)
             | Expr::Coalesce(list)
             | Expr::Function(_, list) => list.iter_mut().collect(),
             Expr::Case {
@@ -783,6 +814,10 @@ impl fmt::Display for Expr {
             Expr::Catalog(func, args, _) => {
                 let args: Vec<String> = args.iter().map(ToString::to_string).collect();
                 write!(f, "{}({})", func.name(), args.join(", "))
+            }
+            Expr::UserFunction(call, args) => {
+                let args: Vec<String> = args.iter().map(ToString::to_string).collect();
+                write!(f, "{}({})", call.name, args.join(", "))
             }
         }
     }

@@ -1755,6 +1755,9 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     trailing_junk(sql)?;
     let postfix = postfix_null_tests(sql);
     let sql = postfix.as_deref().unwrap_or(sql);
+    // sqlparser reads no `RETURNS SETOF t`, and `RETURNS TABLE (...)` as a type named table.
+    let returns = crate::planner::rewrite_function_returns(sql);
+    let sql = returns.as_deref().unwrap_or(sql);
     let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).or_else(|e| {
         // sqlparser reads neither `CREATE TYPE t AS ENUM (...)` nor ALTER TYPE.
         if let Some(statement) = crate::planner::enum_type::parse(sql) {

@@ -249,3 +249,28 @@ def test_binary_copy_round_trips_every_type(server):
                     copy.set_types(["int2", "int4", "int8"])
                     copy.write_row((9, 9, 9))
         assert conn.execute("SELECT count(*) FROM typed").fetchone() == (2,)
+
+
+def test_sql_functions_take_parameters_from_both_drivers(server):
+    """A SQL function called with client-side (psycopg2) and server-side (psycopg 3)
+    parameters, in select lists and in FROM, as PostgreSQL answers them."""
+    conn = psycopg.connect(server.dsn(), autocommit=True)
+    cur = conn.cursor()
+    cur.execute("CREATE FUNCTION add_one(x int) RETURNS int LANGUAGE sql AS 'SELECT x + 1'")
+    cur.execute(
+        "CREATE FUNCTION upto(n int) RETURNS TABLE (a int, b text) LANGUAGE sql"
+        " AS $$ SELECT g, g::text FROM generate_series(1, n) g $$"
+    )
+    cur.execute("SELECT add_one(%s)", (41,))
+    assert cur.fetchall() == [(42,)]
+    cur.execute("SELECT * FROM upto(%s)", (2,))
+    assert cur.fetchall() == [(1, "1"), (2, "2")]
+    assert [d.name for d in cur.description] == ["a", "b"]
+    cur.execute("SELECT add_one(%s::int)", (None,))
+    assert cur.fetchall() == [(None,)]
+    with pytest.raises(psycopg.errors.UndefinedFunction):
+        cur.execute("SELECT add_one(%s, %s)", (1, 2))
+    conn2 = psycopg2.connect(server.dsn())
+    cur2 = conn2.cursor()
+    cur2.execute("SELECT add_one(%s), count(*) FROM upto(%s)", (1, 3))
+    assert cur2.fetchall() == [(2, 3)]

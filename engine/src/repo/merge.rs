@@ -113,6 +113,7 @@ pub fn merge_roots(
     merge_sequences(&mut out.root, base, ours, theirs);
     merge_views(&mut out.root, base, ours, theirs);
     merge_types(&mut out.root, base, ours, theirs);
+    merge_functions(&mut out.root, base, ours, theirs);
     merge_namespaces(&mut out.root, base, ours, theirs);
     Ok(out)
 }
@@ -230,6 +231,18 @@ fn merge_types(out: &mut RootValue, base: &RootValue, ours: &RootValue, theirs: 
     );
 }
 
+/// Functions merge by name (all overloads of a name together) as views do.
+fn merge_functions(out: &mut RootValue, base: &RootValue, ours: &RootValue, theirs: &RootValue) {
+    merge_by_name(
+        out,
+        [base, ours, theirs],
+        |root| root.function_names().map(str::to_string).collect(),
+        RootValue::get_functions,
+        RootValue::put_functions,
+        RootValue::remove_functions,
+    );
+}
+
 /// Merges objects kept whole under a name: for each name, theirs wins where only they changed
 /// it (created, replaced or dropped); `out` starts as ours, so everything else stays.
 fn merge_by_name<T: Clone + PartialEq>(
@@ -280,6 +293,7 @@ fn merge_namespaces(out: &mut RootValue, base: &RootValue, ours: &RootValue, the
             .chain(out.view_names())
             .chain(out.sequence_names())
             .chain(out.type_names())
+            .chain(out.function_names())
             .any(|k| k.starts_with(&prefix));
         if keep || used {
             out.put_schema(&name);

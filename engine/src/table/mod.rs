@@ -4,10 +4,12 @@
 //! primary prolly map (encoded primary key → encoded row) plus one map per secondary index
 //! (encoded index columns followed by the primary key → nothing). Tables without a primary key
 //! get a hidden 16-byte row id as their key. A [`RootValue`] maps table names to table chunks and
-//! sequence names to [`Sequence`]s, view names to [`View`]s and type names to [`EnumType`]s, and is itself a chunk: its address names a whole database state, which is what working sets
-//! and commits record.
+//! sequence names to [`Sequence`]s, view names to [`View`]s, type names to [`EnumType`]s and
+//! function names to their [`Overloads`], and is itself a chunk: its address names a whole
+//! database state, which is what working sets and commits record.
 
 mod enum_type;
+mod function;
 mod root;
 mod schema;
 mod sequence;
@@ -16,6 +18,7 @@ mod table;
 mod view;
 
 pub use enum_type::EnumType;
+pub use function::{Function, FunctionArg, FunctionReturns, Overloads, Volatility};
 pub use root::{qualified, split_qualified, RootValue, PUBLIC_SCHEMA};
 pub use schema::{CheckDef, Column, Comments, FkAction, ForeignKeyDef, IndexDef, Schema};
 pub use sequence::{Identity, Sequence};

@@ -7,6 +7,7 @@
 //! exactly what it was before schemas existed and keeps its hash.
 
 use super::enum_type::EnumType;
+use super::function::Overloads;
 use super::sequence::Sequence;
 use super::table::Table;
 use super::view::View;
@@ -29,6 +30,8 @@ const ROOT_VERSION_VIEWS: u8 = 3;
 const ROOT_VERSION_SCHEMAS: u8 = 4;
 /// Version 5: the version-4 body, then the enum types; written only when an enum type exists.
 const ROOT_VERSION_TYPES: u8 = 5;
+/// Version 6: the version-5 body, then the functions; written only when a function exists.
+const ROOT_VERSION_FUNCTIONS: u8 = 6;
 
 /// The schema every database has; its objects are keyed by their bare names.
 pub const PUBLIC_SCHEMA: &str = "public";
@@ -60,6 +63,8 @@ pub struct RootValue {
     schemas: BTreeSet<String>,
     /// Enum types, by name (qualified like tables).
     types: BTreeMap<String, EnumType>,
+    /// User-defined functions, by name (qualified like tables), each name's overloads.
+    functions: BTreeMap<String, Overloads>,
 }
 
 /// The version-1 body: `postcard(RootV1)`.
@@ -102,6 +107,17 @@ struct RootV5 {
     types: BTreeMap<String, EnumType>,
 }
 
+/// The version-6 body: `postcard(RootV6)`, the version-5 body then the function map.
+#[derive(Serialize, Deserialize)]
+struct RootV6 {
+    tables: BTreeMap<String, Hash>,
+    sequences: BTreeMap<String, Sequence>,
+    views: BTreeMap<String, View>,
+    schemas: BTreeSet<String>,
+    types: BTreeMap<String, EnumType>,
+    functions: BTreeMap<String, Overloads>,
+}
+
 impl RootValue {
     /// The empty database.
     pub fn empty() -> RootValue {
@@ -119,6 +135,8 @@ impl RootValue {
     //     schema names, ascending (never `public`).
     //   version 5: the version-4 body, then postcard(type map) — a length-prefixed sequence of
     //     (name, EnumType), names ascending: each a length-prefixed sequence of labels in order.
+    //   version 6: the version-5 body, then postcard(function map) — a length-prefixed sequence
+    //     of (name, Overloads), names ascending: each a length-prefixed sequence of Function.
     /// Loads the root value chunk at `addr`.
     pub fn load(ns: &NodeStore, addr: Hash) -> Result<RootValue> {
         let bytes = ns.store().must_get(&addr)?;
@@ -170,6 +188,18 @@ impl RootValue {
                     views: v5.views,
                     schemas: v5.schemas,
                     types: v5.types,
+                    ..RootValue::default()
+                })
+            }
+            ROOT_VERSION_FUNCTIONS => {
+                let v6: RootV6 = postcard::from_bytes(&bytes[2..]).map_err(malformed)?;
+                Ok(RootValue {
+                    tables: v6.tables,
+                    sequences: v6.sequences,
+                    views: v6.views,
+                    schemas: v6.schemas,
+                    types: v6.types,
+                    functions: v6.functions,
                 })
             }
             _ => Err(Error::corrupted(
@@ -180,12 +210,24 @@ impl RootValue {
     }
 
     /// Writes the root value chunk (the lowest version that holds it: 1 without sequences,
-    /// views and schemas, 2 without views and schemas, 3 without schemas, 4 without enum types);
-    /// returns its address.
+    /// views and schemas, 2 without views and schemas, 3 without schemas, 4 without enum types,
+    /// 5 without functions); returns its address.
     pub fn save(&self, ns: &NodeStore) -> Result<Hash> {
         let encode = |e: postcard::Error| Error::InvalidInput(e.to_string());
         let tables = self.tables.clone();
-        let bytes = if !self.types.is_empty() {
+        let bytes = if !self.functions.is_empty() {
+            let mut bytes = vec![ROOT_TAG, ROOT_VERSION_FUNCTIONS];
+            let body = RootV6 {
+                tables,
+                sequences: self.sequences.clone(),
+                views: self.views.clone(),
+                schemas: self.schemas.clone(),
+                types: self.types.clone(),
+                functions: self.functions.clone(),
+            };
+            bytes.extend(postcard::to_stdvec(&body).map_err(encode)?);
+            bytes
+        } else if !self.types.is_empty() {
             let mut bytes = vec![ROOT_TAG, ROOT_VERSION_TYPES];
             let body = RootV5 {
                 tables,
@@ -318,6 +360,31 @@ impl RootValue {
         self.types.remove(name)
     }
 
+    /// Function names, ascending (each may name several overloads).
+    pub fn function_names(&self) -> impl Iterator<Item = &str> {
+        self.functions.keys().map(String::as_str)
+    }
+
+    /// The overloads of function `name`, if any exists.
+    pub fn get_functions(&self, name: &str) -> Option<&Overloads> {
+        self.functions.get(name)
+    }
+
+    /// Stores `overloads` as function `name`, replacing any of that name; an empty set removes
+    /// the name.
+    pub fn put_functions(&mut self, name: &str, overloads: Overloads) {
+        if overloads.is_empty() {
+            self.functions.remove(name);
+        } else {
+            self.functions.insert(name.to_string(), overloads);
+        }
+    }
+
+    /// Removes every overload of function `name`; returns them if any existed.
+    pub fn remove_functions(&mut self, name: &str) -> Option<Overloads> {
+        self.functions.remove(name)
+    }
+
     /// Table names, ascending.
     pub fn table_names(&self) -> impl Iterator<Item = &str> {
         self.tables.keys().map(String::as_str)
@@ -360,9 +427,10 @@ impl RootValue {
             && self.views.is_empty()
             && self.schemas.is_empty()
             && self.types.is_empty()
+            && self.functions.is_empty()
     }
 
-    /// Moves every object of `schema` (tables, sequences, views, enum types, and the schema
+    /// Moves every object of `schema` (tables, sequences, views, enum types, functions, and the schema
     /// itself) out of this root into a root holding only them. What a session keeps apart from
     /// the versioned state (its temporary objects) is split off this way after each statement.
     pub fn take_schema(&mut self, schema: &str) -> RootValue {
@@ -382,6 +450,7 @@ impl RootValue {
             views: take(&mut self.views, schema),
             schemas: BTreeSet::new(),
             types: take(&mut self.types, schema),
+            functions: take(&mut self.functions, schema),
         };
         if self.schemas.remove(schema) || !taken.is_empty() {
             taken.schemas.insert(schema.to_string());
@@ -401,6 +470,8 @@ impl RootValue {
         self.schemas.extend(other.schemas.iter().cloned());
         self.types
             .extend(other.types.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.functions
+            .extend(other.functions.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
 }
 
@@ -482,6 +553,48 @@ mod tests {
         assert_eq!(loaded.get_type("kind"), Some(&kind));
         assert_eq!(kind.position("dog"), Some(1));
         assert_eq!(root.remove_type("kind"), Some(kind));
+        assert_eq!(root.save(&ns).unwrap(), empty_addr);
+    }
+
+    /// Pins the version-6 layout: one function. A change to this hash means the root format
+    /// changed, which needs a new version.
+    #[test]
+    fn functions_round_trip_golden_and_absent_functions_keep_older_versions() {
+        use crate::table::{Function, FunctionArg, FunctionReturns, Volatility};
+        let ns = NodeStore::new(Arc::new(MemoryStore::new()));
+        let empty_addr = RootValue::empty().save(&ns).unwrap();
+        let mut root = RootValue::empty();
+        let mut overloads = Overloads::default();
+        let f = Function {
+            args: vec![FunctionArg {
+                name: "x".into(),
+                ty: crate::value::Type::Int4,
+                default: None,
+            }],
+            returns: FunctionReturns::Scalar(crate::value::Type::Int4),
+            body: "select x".into(),
+            volatility: Volatility::Immutable,
+            strict: true,
+        };
+        assert!(overloads.put(f.clone()).is_none());
+        root.put_functions("f", overloads);
+        let addr = root.save(&ns).unwrap();
+        let bytes = ns.store().must_get(&addr).unwrap();
+        assert_eq!(bytes[1], 6);
+        assert_eq!(
+            hex(&bytes),
+            "5206000000000001016601010178020000020873656c65637420780001"
+        );
+        let loaded = RootValue::load(&ns, addr).unwrap();
+        assert_eq!(loaded, root);
+        let types = [crate::value::Type::Int4];
+        assert_eq!(
+            loaded.get_functions("f").and_then(|o| o.get(&types)),
+            Some(&f)
+        );
+        let mut overloads = root.remove_functions("f").unwrap();
+        assert_eq!(overloads.remove(&types), Some(f));
+        root.put_functions("f", overloads);
         assert_eq!(root.save(&ns).unwrap(), empty_addr);
     }
 

@@ -43,6 +43,15 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
             view,
             or_replace,
         } => super::view::create_view(&name, view, or_replace, root),
+        SchemaChange::CreateFunction {
+            name,
+            function,
+            or_replace,
+        } => super::function::create_function(&name, function, or_replace, root),
+        SchemaChange::DropFunctions {
+            functions,
+            if_exists,
+        } => super::function::drop_functions(&functions, if_exists, root),
         SchemaChange::DropViews {
             names,
             if_exists,

@@ -13,6 +13,7 @@ mod distinct;
 mod enum_type;
 mod filter;
 mod foreign_key;
+mod function;
 mod hash_join;
 mod insert;
 pub mod instrument;

@@ -91,6 +91,20 @@ pub fn drop_schemas(
         for sequence in sequences {
             root.remove_sequence(&sequence);
         }
+        for key in keys(root.function_names(), &prefix) {
+            for function in root
+                .remove_functions(&key)
+                .map(|o| o.functions)
+                .unwrap_or_default()
+            {
+                let types: Vec<String> = function
+                    .arg_types()
+                    .iter()
+                    .map(crate::types::type_name)
+                    .collect();
+                cascaded.push(format!("function {key}({})", types.join(",")));
+            }
+        }
         root.remove_schema(name);
     }
     cascaded.extend(elsewhere);
@@ -137,6 +151,11 @@ pub fn rename_schema(from: &str, to: &str, root: &mut RootValue, ns: &NodeStore)
     for key in keys(root.sequence_names(), &prefix) {
         if let Some(sequence) = root.remove_sequence(&key) {
             root.put_sequence(&rekey(&key), sequence);
+        }
+    }
+    for key in keys(root.function_names(), &prefix) {
+        if let Some(functions) = root.remove_functions(&key) {
+            root.put_functions(&rekey(&key), functions);
         }
     }
     for key in keys(root.table_names(), &prefix) {
@@ -191,12 +210,13 @@ pub fn rename_schema(from: &str, to: &str, root: &mut RootValue, ns: &NodeStore)
     Ok(())
 }
 
-/// The keys of the tables, views and sequences in schema `name`.
+/// The keys of the tables, views, sequences and functions in schema `name`.
 fn objects_in(root: &RootValue, name: &str) -> Vec<String> {
     let prefix = format!("{name}.");
     let mut all = keys(root.table_names(), &prefix);
     all.extend(keys(root.view_names(), &prefix));
     all.extend(keys(root.sequence_names(), &prefix));
+    all.extend(keys(root.function_names(), &prefix));
     all
 }
 

@@ -35,6 +35,15 @@ fn expand(row: &[vdb_engine::value::Value], exprs: &[Expr]) -> Result<Vec<Row>> 
                 sets.push(Some(f.expand(&values)?));
                 scalars.push(None);
             }
+            Expr::UserFunction(call, args) if call.returns_set() => {
+                let values = args
+                    .iter()
+                    .map(|a| a.eval(row))
+                    .collect::<Result<Vec<_>>>()?;
+                let set = call.values(&values)?;
+                sets.push(Some(set));
+                scalars.push(None);
+            }
             other => {
                 sets.push(None);
                 scalars.push(Some(other.eval(row)?));

@@ -59,6 +59,18 @@ pub enum CatalogFunction {
     ArrayLength,
     /// `pg_table_is_visible(oid)`: false only for the `vdb` schema's tables.
     TableIsVisible,
+    /// `pg_get_function_result(oid)` of a user-defined function.
+    FunctionResult,
+    /// `pg_get_function_arguments(oid)` (`identity`: `pg_get_function_identity_arguments`).
+    FunctionArguments {
+        identity: bool,
+    },
+    /// `pg_get_functiondef(oid)`.
+    FunctionDef,
+    /// `pg_get_function_sqlbody(oid)`: a `RETURN expr` body, NULL for a string body.
+    FunctionSqlBody,
+    /// `text::regproc` / `text::regprocedure`: the function's OID, or 42883 / 42725.
+    RegprocIn,
     /// `active_branch()`: the session's branch (NULL in a session pinned to a revision).
     ActiveBranch,
     /// `vdb_hashof(rev)`: the commit hash a revision names.
@@ -153,6 +165,11 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
             | F::MergeBase
             | F::RelationSize(_)
             | F::DatabaseSize
+            | F::FunctionResult
+            | F::FunctionArguments { .. }
+            | F::FunctionDef
+            | F::FunctionSqlBody
+            | F::RegprocIn
     );
     if strict && args.first().is_none_or(Value::is_null) {
         return Ok(Value::Null);
@@ -171,6 +188,27 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
             (expr, _) => expr,
         },
         F::GetIndexdef => index_def(snapshot, args)?,
+        F::FunctionResult | F::FunctionArguments { .. } | F::FunctionDef | F::FunctionSqlBody => {
+            use crate::system::functions as f;
+            match oid_arg(&arg(0)).and_then(|o| f::by_oid(&snapshot.root, o)) {
+                Some((key, function)) => match func {
+                    F::FunctionResult => text(f::result_text(function)),
+                    F::FunctionArguments { identity } => {
+                        text(f::arguments_text(function, identity))
+                    }
+                    F::FunctionSqlBody => f::sql_body(function).map_or(Value::Null, text),
+                    _ => text(f::definition(&key, function)),
+                },
+                None => Value::Null,
+            }
+        }
+        F::RegprocIn => match arg(0) {
+            Value::Text(name) => match name.trim().parse::<u32>() {
+                Ok(o) => oid_value(o),
+                Err(_) => oid_value(crate::system::functions::regproc_in(snapshot, &name)?),
+            },
+            other => other,
+        },
         F::GetViewdef => {
             let objects = snapshot.objects()?;
             let relation = match &arg(0) {

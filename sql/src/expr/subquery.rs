@@ -316,6 +316,7 @@ fn bind_expr(expr: Expr, depth: usize, row: &[Value]) -> Expr {
         Expr::Array(l) => Expr::Array(list(l)),
         Expr::SetReturning(f, l) => Expr::SetReturning(f, list(l)),
         Expr::Catalog(f, l, s) => Expr::Catalog(f, list(l), s),
+        Expr::UserFunction(c, l) => Expr::UserFunction(c, list(l)),
         Expr::Quantified {
             left,
             op,

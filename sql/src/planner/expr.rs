@@ -262,6 +262,7 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
                 system::CastTarget::Regtype => {
                     return system::cast_to_reg(bind(expr, scope)?, false)
                 }
+                system::CastTarget::Regproc => return system::cast_to_regproc(bind(expr, scope)?),
                 system::CastTarget::Plain(ty) => ty,
             };
             let inner = bind(expr, scope)?;
@@ -1616,6 +1617,7 @@ fn cast_name(dt: &ast::DataType) -> Option<String> {
     let target = match system::cast_target(dt).ok()? {
         system::CastTarget::Regclass => return Some("regclass".into()),
         system::CastTarget::Regtype => return Some("regtype".into()),
+        system::CastTarget::Regproc => return Some("regproc".into()),
         system::CastTarget::Plain(t) => t,
     };
     if let ast::DataType::Custom(name, _) = dt {

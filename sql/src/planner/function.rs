@@ -80,6 +80,9 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
     if let Some(call) = super::sequence::sequence_function(scope, &name, &list.args)? {
         return Ok(call);
     }
+    if let Some(call) = super::user_function::call(scope, &f.name, &list.args)? {
+        return Ok(call);
+    }
     if let Some(call) = variadic_call(scope, &name, &list.args)? {
         return Ok(call);
     }

@@ -450,7 +450,7 @@ fn side(expr: &Expr, left_width: usize) -> Option<Side> {
     expr.walk(&mut |e| match e {
         Expr::Column(i) if *i < left_width => left = true,
         Expr::Column(_) => right = true,
-        Expr::Subquery(_) | Expr::SetReturning(..) => opaque = true,
+        Expr::Subquery(_) | Expr::SetReturning(..) | Expr::UserFunction(..) => opaque = true,
         Expr::Function(f, _) if f.is_volatile() => opaque = true,
         _ => {}
     });

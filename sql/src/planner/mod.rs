@@ -14,6 +14,7 @@ mod expr;
 mod expression_syntax;
 mod frame_exclusion;
 mod function;
+mod function_ddl;
 mod generated;
 mod grouping_sets;
 mod join;
@@ -32,6 +33,7 @@ pub(crate) mod sequence;
 mod statement;
 mod subquery;
 mod system;
+mod user_function;
 mod view;
 mod view_dml;
 mod window;
@@ -40,6 +42,9 @@ pub use aggregate::ROW_MARKER;
 pub use alter::AlterTable;
 pub use constraint::bind_check;
 pub use expr::{ident_name, Scope, ScopeColumn, Typed};
+pub use function_ddl::{
+    rewrite_returns as rewrite_function_returns, RETURN_PREFIX as FUNCTION_RETURN_PREFIX,
+};
 pub use generated::{bind_all as bind_generated, display as generation_display};
 pub use namespace::ALTER_SCHEMA_MARKER;
 pub use on_conflict::{ConflictAction, ConflictTarget, OnConflict};
@@ -51,6 +56,9 @@ pub use plan::{
 pub use schema_change::{SchemaChange, TypeChange};
 pub use sequence::nextval_default;
 pub use statement::{default_value, plan_statement};
+pub use user_function::{
+    bind_args as bind_function_args, plan_body_in as plan_function_body, record_text,
+};
 pub use view::{dependencies as view_dependencies, parse_view, rename_relation as rename_in_view};
 pub use view_dml::writable_columns as view_writable_columns;
 pub use window::{Exclusion, Frame, FrameBound, FrameUnits, WindowCall, WindowFunction};

@@ -12,10 +12,10 @@ use crate::planner::plan::Plan;
 /// The projection of `exprs` over `source`: a Project, a ProjectSet, or for set-returning
 /// calls nested in expressions a ProjectSet under a Project.
 pub fn project(source: Plan, mut exprs: Vec<Expr>) -> Plan {
-    let top_level = |e: &Expr| matches!(e, Expr::SetReturning(..));
+    let top_level = |e: &Expr| e.is_set_call();
     let nested = exprs
         .iter()
-        .any(|e| !top_level(e) && contains(e, &|x| matches!(x, Expr::SetReturning(..))));
+        .any(|e| !top_level(e) && contains(e, &Expr::is_set_call));
     // A subquery's plan may read any input column, which the pass-through below would not
     // know to keep; such lists keep the plain ProjectSet (and its error).
     let subquery = exprs
@@ -66,7 +66,7 @@ fn contains(e: &Expr, test: &impl Fn(&Expr) -> bool) -> bool {
 /// Replaces each set-returning call in `e` by the column `width + k` of the k-th call moved to
 /// `calls`.
 fn hoist(e: &mut Expr, width: usize, calls: &mut Vec<Expr>) {
-    if let Expr::SetReturning(..) = e {
+    if e.is_set_call() {
         let column = Expr::Column(width + calls.len());
         calls.push(std::mem::replace(e, column));
         return;

@@ -57,6 +57,11 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
                 other => Err(Error::Unsupported(format!("function argument {other}"))),
             })
             .collect::<Result<Vec<_>>>()?;
+        if let Some(planned) =
+            crate::planner::user_function::from_clause(name, &exprs, alias.as_ref())?
+        {
+            return Ok(planned);
+        }
         let fname = name.0.last().map(ident_name).unwrap_or_default();
         if let Some(planned) = record_function::plan(catalog, &fname, &exprs, alias.as_ref())? {
             return Ok(planned);
@@ -86,6 +91,16 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
                     other => Err(Error::Unsupported(format!("function argument {other}"))),
                 })
                 .collect::<Result<Vec<_>>>()?;
+            if let Some(planned) =
+                crate::planner::user_function::from_clause(name, &exprs, alias.as_ref())?
+            {
+                if *with_ordinality {
+                    return Err(Error::Unsupported(
+                        "WITH ORDINALITY of a user function".into(),
+                    ));
+                }
+                return Ok(planned);
+            }
             let parts: Vec<String> = name.0.iter().map(ident_name).collect();
             let fname = match parts.as_slice() {
                 [n] => n.clone(),

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use vdb_engine::table::{IndexDef, Schema, Sequence, View};
+use vdb_engine::table::{Function, IndexDef, Schema, Sequence, View};
 
 use crate::planner::alter::AlterTable;
 use crate::planner::Plan;
@@ -37,6 +37,17 @@ pub enum SchemaChange {
         name: String,
         view: View,
         or_replace: bool,
+    },
+    /// CREATE [OR REPLACE] FUNCTION: one overload of `name`.
+    CreateFunction {
+        name: String,
+        function: Function,
+        or_replace: bool,
+    },
+    /// DROP FUNCTION: each function's key and argument types (`None`: its only overload).
+    DropFunctions {
+        functions: Vec<(String, Option<Vec<vdb_engine::value::Type>>)>,
+        if_exists: bool,
     },
     /// DROP VIEW (with CASCADE, the views that use them too).
     DropViews {
@@ -172,6 +183,11 @@ impl fmt::Display for SchemaChange {
             SchemaChange::Truncate { names, .. } => write!(f, "Truncate: {}", names.join(", ")),
             SchemaChange::RenameTable { from, to } => write!(f, "RenameTable: {from} to {to}"),
             SchemaChange::CreateView { name, .. } => write!(f, "CreateView: {name}"),
+            SchemaChange::CreateFunction { name, .. } => write!(f, "CreateFunction: {name}"),
+            SchemaChange::DropFunctions { functions, .. } => {
+                let names: Vec<&str> = functions.iter().map(|(n, _)| n.as_str()).collect();
+                write!(f, "DropFunction: {}", names.join(", "))
+            }
             SchemaChange::DropViews { names, .. } => write!(f, "DropView: {}", names.join(", ")),
             SchemaChange::CreateSchema { name, .. } => write!(f, "CreateSchema: {name}"),
             SchemaChange::DropSchemas { names, .. } => {

@@ -112,7 +112,33 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             if_exists,
             func_desc,
             ..
-        } => drop_absent::plan_drop_routines("function", func_desc, *if_exists, "DROP FUNCTION"),
+        } => crate::planner::function_ddl::plan_drop_functions(func_desc, *if_exists),
+        ast::Statement::CreateFunction {
+            or_replace,
+            temporary: false,
+            if_not_exists: false,
+            name,
+            args,
+            return_type,
+            function_body,
+            behavior,
+            called_on_null,
+            language,
+            using: None,
+            remote_connection: None,
+            ..
+        } => crate::planner::function_ddl::plan_create_function(
+            &crate::planner::function_ddl::CreateFunction {
+                or_replace: *or_replace,
+                name,
+                args: args.as_deref(),
+                return_type: return_type.as_ref(),
+                body: function_body.as_ref(),
+                language: language.as_ref(),
+                behavior: behavior.as_ref(),
+                called_on_null: called_on_null.as_ref(),
+            },
+        ),
         ast::Statement::DropProcedure {
             if_exists,
             proc_desc,

@@ -18,6 +18,8 @@ use crate::types::{numeric_rank, sql_type};
 pub enum CastTarget {
     Regclass,
     Regtype,
+    /// regproc / regprocedure: a function's OID.
+    Regproc,
     /// A type vdb holds another way (oid → integer, name → text).
     Plain(Type),
 }
@@ -56,9 +58,8 @@ pub fn cast_target(dt: &ast::DataType) -> Result<CastTarget> {
     Ok(CastTarget::Plain(match name.as_str() {
         "regclass" => return Ok(CastTarget::Regclass),
         "regtype" => return Ok(CastTarget::Regtype),
-        "oid" | "regproc" | "regprocedure" | "regnamespace" | "regrole" | "xid" | "cid" => {
-            Type::Int4
-        }
+        "regproc" | "regprocedure" => return Ok(CastTarget::Regproc),
+        "oid" | "regnamespace" | "regrole" | "xid" | "cid" => Type::Int4,
         "name" | "char" | "text" | "pg_node_tree" => Type::Text,
         "int2vector" => Type::Array(Box::new(Type::Int2)),
         "oidvector" => Type::Array(Box::new(Type::Int4)),
@@ -116,6 +117,19 @@ pub fn cast_to_reg(inner: Typed, regclass: bool) -> Result<Typed> {
             Type::Int4,
         ),
     }
+}
+
+/// `x::regproc`: a text names a function (its OID); a number stays the OID it is.
+pub fn cast_to_regproc(inner: Typed) -> Result<Typed> {
+    if inner.ty.as_ref().is_some_and(|t| numeric_rank(t).is_some()) {
+        let expr = inner.coerce(&Type::Int4, "regproc")?;
+        return Ok(Typed::new(expr, Type::Int4));
+    }
+    catalog(
+        F::RegprocIn,
+        vec![inner.coerce(&Type::Text, "regproc")?],
+        Type::Int4,
+    )
 }
 
 /// `regclass_value::text` (and regtype): the name, not the number, as PostgreSQL prints it.
@@ -189,16 +203,20 @@ pub fn catalog_function(name: &str, args: Vec<Typed>) -> Result<Option<Typed>> {
         ("pg_get_statisticsobjdef_columns" | "pg_get_partkeydef" | "pg_get_triggerdef", _) => {
             (F::AlwaysNull, "oo", Type::Text)
         }
-        // vdb's pg_proc lists built-in functions only, whose signatures it does not spell out
-        // (psql's \df lists no built-in function). Every tablespace is a default one, whose
-        // location PostgreSQL reports as an empty string; psql prints NULL the same way.
-        (
-            "pg_get_function_result"
-            | "pg_get_function_arguments"
-            | "pg_get_function_identity_arguments"
-            | "pg_tablespace_location",
-            1,
-        ) => (F::AlwaysNull, "o", Type::Text),
+        // The signatures of user-defined functions; vdb's pg_proc rows of built-in functions
+        // spell out none (psql's \df lists no built-in function).
+        ("pg_get_function_result", 1) => (F::FunctionResult, "o", Type::Text),
+        ("pg_get_function_arguments", 1) => {
+            (F::FunctionArguments { identity: false }, "o", Type::Text)
+        }
+        ("pg_get_function_identity_arguments", 1) => {
+            (F::FunctionArguments { identity: true }, "o", Type::Text)
+        }
+        ("pg_get_functiondef", 1) => (F::FunctionDef, "o", Type::Text),
+        ("pg_get_function_sqlbody", 1) => (F::FunctionSqlBody, "o", Type::Text),
+        // Every tablespace is a default one, whose location PostgreSQL reports as an empty
+        // string; psql prints NULL the same way.
+        ("pg_tablespace_location", 1) => (F::AlwaysNull, "o", Type::Text),
         ("pg_relation_is_publishable", 1) => (F::AlwaysTrue, "o", Type::Bool),
         (
             "pg_table_size" | "pg_total_relation_size" | "pg_relation_size" | "pg_indexes_size",

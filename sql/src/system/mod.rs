@@ -10,6 +10,7 @@
 
 mod columns;
 mod deparse;
+pub mod functions;
 mod objects;
 mod sizes;
 mod tables;

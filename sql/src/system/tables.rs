@@ -46,6 +46,7 @@ pub fn system_table(snapshot: &Snapshot, schema: &str, name: &str) -> Result<Opt
         ("pg_catalog", "pg_index") => pg_index(objects),
         ("pg_catalog", "pg_constraint") => pg_constraint(objects),
         ("pg_catalog", "pg_am") => pg_am(),
+        ("pg_catalog", "pg_language") => pg_language(),
         ("pg_catalog", "pg_opclass") => pg_opclass(),
         ("pg_catalog", "pg_database") => pg_database(snapshot),
         ("pg_catalog", "pg_sequence") => pg_sequence(objects),
@@ -55,7 +56,7 @@ pub fn system_table(snapshot: &Snapshot, schema: &str, name: &str) -> Result<Opt
         ("pg_catalog", "pg_tablespace") => pg_tablespace(),
         ("pg_catalog", "pg_roles" | "pg_user") => pg_roles(snapshot),
         ("pg_catalog", "pg_settings") => pg_settings(snapshot),
-        ("pg_catalog", "pg_proc") => pg_proc(),
+        ("pg_catalog", "pg_proc") => pg_proc(snapshot)?,
         ("pg_catalog", "pg_tables") => pg_tables(objects),
         ("pg_catalog", "pg_indexes") => pg_indexes(objects),
         ("pg_catalog", "pg_views") => pg_views(objects),
@@ -536,6 +537,25 @@ fn pg_am() -> Vec<Row> {
     .collect()
 }
 
+/// The languages PostgreSQL 15 has out of the box (vdb runs only `sql` functions).
+fn pg_language() -> Vec<Row> {
+    [(12, "internal", false), (13, "c", false), (14, "sql", true)]
+        .into_iter()
+        .map(|(o, n, trusted)| {
+            row([
+                ("oid", oid(o)),
+                ("lanname", text(n)),
+                ("lanowner", oid(SUPERUSER_OID)),
+                ("lanispl", Value::Bool(false)),
+                ("lanpltrusted", Value::Bool(trusted)),
+                ("lanplcallfoid", oid(0)),
+                ("laninline", oid(0)),
+                ("lanvalidator", oid(0)),
+            ])
+        })
+        .collect()
+}
+
 /// The default btree operator classes of the built-in types.
 fn pg_opclass() -> Vec<Row> {
     [
@@ -751,9 +771,9 @@ fn pg_settings(snapshot: &Snapshot) -> Vec<Row> {
 }
 
 /// A minimal pg_proc: the catalog functions vdb implements, so `\df`-style lookups by name see
-/// them.
-fn pg_proc() -> Vec<Row> {
-    [
+/// them, then the user-defined functions.
+fn pg_proc(snapshot: &Snapshot) -> Result<Vec<Row>> {
+    let builtin: Vec<Row> = [
         (89, "version", 25),
         (1402, "current_schema", 19),
         (861, "current_database", 19),
@@ -778,7 +798,11 @@ fn pg_proc() -> Vec<Row> {
             ("prorettype", oid(r)),
         ])
     })
-    .collect()
+    .collect();
+    let user = super::functions::pg_proc_rows(snapshot)?
+        .into_iter()
+        .map(|cells| cells.into_iter().collect());
+    Ok(builtin.into_iter().chain(user).collect())
 }
 
 fn pg_tables(objects: &Objects) -> Vec<Row> {

@@ -1,0 +1,74 @@
+//! Function DDL against the root: CREATE [OR REPLACE] FUNCTION adds or replaces one overload
+//! of a name, DROP FUNCTION removes one (the only one when no argument types are given).
+
+use vdb_engine::table::RootValue;
+use vdb_engine::value::Type;
+
+use crate::error::{Error, Result};
+use crate::types::type_name;
+
+/// CREATE [OR REPLACE] FUNCTION `name`: 42723 if an overload with the same argument types
+/// exists (without OR REPLACE); 42P13 if OR REPLACE would change its result type.
+pub fn create_function(
+    name: &str,
+    function: vdb_engine::table::Function,
+    or_replace: bool,
+    root: &mut RootValue,
+) -> Result<()> {
+    let mut overloads = root.get_functions(name).cloned().unwrap_or_default();
+    let short = vdb_engine::table::split_qualified(name).1;
+    if let Some(old) = overloads.get(&function.arg_types()) {
+        if !or_replace {
+            return Err(Error::invalid(
+                "42723",
+                format!("function \"{short}\" already exists with same argument types"),
+            ));
+        }
+        if old.returns != function.returns {
+            return Err(Error::invalid(
+                "42P13",
+                "cannot change return type of existing function",
+            ));
+        }
+    }
+    overloads.put(function);
+    root.put_functions(name, overloads);
+    Ok(())
+}
+
+/// DROP FUNCTION: each `(name, argument types)`; without types, the name's only overload
+/// (42725 when it has several).
+pub fn drop_functions(
+    functions: &[(String, Option<Vec<Type>>)],
+    if_exists: bool,
+    root: &mut RootValue,
+) -> Result<()> {
+    for (name, types) in functions {
+        let short = vdb_engine::table::split_qualified(name).1;
+        let mut overloads = root.get_functions(name).cloned().unwrap_or_default();
+        let types = match types {
+            Some(types) => types.clone(),
+            None => match overloads.functions.as_slice() {
+                [only] => only.arg_types(),
+                [] => Vec::new(),
+                _ => {
+                    return Err(Error::invalid(
+                        "42725",
+                        format!("function name \"{short}\" is not unique"),
+                    ))
+                }
+            },
+        };
+        if overloads.remove(&types).is_none() {
+            let list: Vec<String> = types.iter().map(type_name).collect();
+            let what = format!("function {short}({})", list.join(", "));
+            if if_exists {
+                crate::notice::skipping_missing(what);
+                continue;
+            }
+            return Err(Error::undefined_function(format!("{what} does not exist")));
+        }
+        root.put_functions(name, overloads);
+    }
+    Ok(())
+}
