@@ -436,15 +436,7 @@ fn with_returning(
     let mut exprs = Vec::new();
     let mut columns = Vec::new();
     for item in items {
-        // `*` and `target.*` are the target's columns.
-        let whole_row = match item {
-            ast::SelectItem::Wildcard(_) => true,
-            ast::SelectItem::QualifiedWildcard(name, _) => {
-                name.0.last().map(ident_name).as_deref() == Some(relation)
-            }
-            _ => false,
-        };
-        if whole_row {
+        if returns_whole_target(item, relation) {
             for (i, c) in scope.columns.iter().enumerate() {
                 exprs.push(Expr::Column(i));
                 columns.push((c.name.clone(), c.ty.clone()));
@@ -473,6 +465,17 @@ fn with_returning(
         columns: Some(columns),
         tag: planned.tag,
     })
+}
+
+/// Whether a RETURNING item is `*` or `relation.*`: the target's whole row.
+pub(super) fn returns_whole_target(item: &ast::SelectItem, relation: &str) -> bool {
+    match item {
+        ast::SelectItem::Wildcard(_) => true,
+        ast::SelectItem::QualifiedWildcard(name, _) => {
+            name.0.last().map(ident_name).as_deref() == Some(relation)
+        }
+        _ => false,
+    }
 }
 
 /// TRUNCATE [TABLE] t [, ...] [RESTART IDENTITY | CONTINUE IDENTITY] [RESTRICT]: every table

@@ -405,14 +405,7 @@ impl Updatable {
         let items = returning?;
         let mut out = Vec::new();
         for item in items {
-            let whole = match &item {
-                ast::SelectItem::Wildcard(_) => true,
-                ast::SelectItem::QualifiedWildcard(name, _) => {
-                    name.0.last().map(ident_name).as_deref() == Some(relation)
-                }
-                _ => false,
-            };
-            if whole {
+            if crate::planner::statement::returns_whole_target(&item, relation) {
                 for (name, column) in &self.columns {
                     out.push(ast::SelectItem::ExprWithAlias {
                         expr: self.column_expr(column, relation),
