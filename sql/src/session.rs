@@ -1755,6 +1755,8 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     trailing_junk(sql)?;
     let postfix = postfix_null_tests(sql);
     let sql = postfix.as_deref().unwrap_or(sql);
+    let inherited = without_only(sql);
+    let sql = inherited.as_deref().unwrap_or(sql);
     // sqlparser reads no `RETURNS SETOF t`, and `RETURNS TABLE (...)` as a type named table.
     let returns = crate::planner::rewrite_function_returns(sql);
     let sql = returns.as_deref().unwrap_or(sql);
@@ -1963,6 +1965,42 @@ fn postfix_null_tests(sql: &str) -> Option<String> {
         changed = true;
     }
     changed.then(|| tokens.iter().map(ToString::to_string).collect())
+}
+
+/// `sql` without the ONLY of `FROM ONLY t`, `JOIN ONLY t`, `UPDATE ONLY t`, `DELETE FROM ONLY
+/// t`, `ALTER TABLE ONLY t` and `TRUNCATE [TABLE] ONLY t` (pg_dump writes ALTER TABLE ONLY):
+/// ONLY leaves out a table's inheritance children, and vdb tables have none. sqlparser would
+/// read it as a table named `only`.
+fn without_only(sql: &str) -> Option<String> {
+    use sqlparser::tokenizer::Token;
+    if !sql.to_ascii_lowercase().contains("only") {
+        return None;
+    }
+    let (tokens, significant) = crate::tokens::significant(sql)?;
+    let mut drop = Vec::new();
+    for pair in significant.windows(3) {
+        let [before, only, after] = [pair[0], pair[1], pair[2]];
+        let follows_target = ["from", "join", "update", "table", "truncate"]
+            .iter()
+            .any(|w| crate::tokens::is_word(&tokens[before], w));
+        if follows_target
+            && crate::tokens::is_word(&tokens[only], "only")
+            && matches!(tokens[after], Token::Word(_))
+        {
+            drop.push(only);
+        }
+    }
+    if drop.is_empty() {
+        return None;
+    }
+    Some(
+        tokens
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !drop.contains(i))
+            .map(|(_, t)| t.to_string())
+            .collect(),
+    )
 }
 
 /// PostgreSQL 15 rejects a numeric literal run into letters (`1_000`, `0x1F`, `123abc`),
