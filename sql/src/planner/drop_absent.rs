@@ -1,5 +1,5 @@
-//! DROP FUNCTION, DROP PROCEDURE and DROP TRIGGER: vdb has no user-defined functions,
-//! procedures or triggers, so the object is always missing. With IF EXISTS the statement does
+//! DROP of a function that does not exist (`function_ddl` drops the ones that do), and DROP
+//! PROCEDURE and DROP TRIGGER, whose objects vdb never has. With IF EXISTS the statement does
 //! nothing and raises PostgreSQL's `... does not exist, skipping` NOTICE, which schema scripts
 //! rely on (`DROP FUNCTION IF EXISTS touch_updated_at();`); without it, PostgreSQL's error.
 
