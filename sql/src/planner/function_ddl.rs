@@ -323,7 +323,7 @@ pub fn plan_drop_functions(routines: &[ast::FunctionDesc], if_exists: bool) -> R
     for routine in routines {
         // A missing function (or schema) is reported as before functions existed. sqlparser
         // reads `f` and `f()` alike, so both name the argument list `()` in the error.
-        let Some(key) = resolve_function(&routine.name) else {
+        let Some(key) = super::user_function::resolve_in_statement(&routine.name) else {
             super::drop_absent::plan_drop_routines(
                 "function",
                 std::slice::from_ref(routine),
@@ -352,26 +352,4 @@ pub fn plan_drop_functions(routines: &[ast::FunctionDesc], if_exists: bool) -> R
         columns: None,
         tag: "DROP FUNCTION",
     })
-}
-
-/// The key of an existing function `name` along the search path.
-fn resolve_function(name: &ast::ObjectName) -> Option<String> {
-    let snapshot = crate::planner::context::snapshot()?;
-    let exists = |key: &String| snapshot.root.get_functions(key).is_some();
-    match name.0.as_slice() {
-        [n] => {
-            let n = ident_name(n);
-            snapshot
-                .search_path()
-                .iter()
-                .map(|schema| vdb_engine::table::qualified(schema, &n))
-                .find(exists)
-        }
-        [schema, n] => Some(vdb_engine::table::qualified(
-            &ident_name(schema),
-            &ident_name(n),
-        ))
-        .filter(exists),
-        _ => None,
-    }
 }

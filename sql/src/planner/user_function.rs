@@ -58,6 +58,12 @@ fn overloads(snapshot: &Snapshot, key: &str) -> Option<Overloads> {
     found
 }
 
+/// [`resolve`] against the running statement's snapshot (DROP FUNCTION).
+pub(super) fn resolve_in_statement(name: &ast::ObjectName) -> Option<String> {
+    let snapshot = context::snapshot()?;
+    resolve(&snapshot, name)
+}
+
 /// The root key a function name resolves to, if functions of that name exist: `s.f`, or the
 /// first schema of the search path holding an `f`.
 fn resolve(snapshot: &Snapshot, name: &ast::ObjectName) -> Option<String> {
