@@ -1,23 +1,22 @@
 //! One client connection: its startup (database and branch selection, ParameterStatus), its
 //! SQL session, and the simple and extended query protocols over that session.
 //!
-//! The SQL layer is synchronous, so every statement runs on tokio's blocking pool while the
-//! connection's task waits for it or for a CancelRequest, which stops the statement through
-//! the session's [`CancelHandle`] (57014). The session, not pgwire, is the
-//! authority on the transaction state: ReadyForQuery reports [`Session::status`].
+//! The SQL layer is synchronous, and every statement runs inline on the connection's own
+//! thread (`server::serve_connection`); a CancelRequest stops it through the session's
+//! [`CancelHandle`] (57014). The session, not pgwire, is the authority on the transaction
+//! state: ReadyForQuery reports [`Session::status`].
 
 use std::fmt::Debug;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
 use bytes::BytesMut;
-use futures::future::{select, Either};
 use futures::{stream, Sink, SinkExt};
 use pgwire::api::auth::mechanism::{AuthMechanism, AuthState};
 use pgwire::api::auth::{
     protocol_negotiation, save_startup_parameters_to_metadata, StartupHandler,
 };
-use pgwire::api::cancel::DefaultCancelHandler;
 use pgwire::api::copy::CopyHandler;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
@@ -25,8 +24,8 @@ use pgwire::api::results::{CopyResponse, FieldFormat, FieldInfo, QueryResponse, 
 use pgwire::api::stmt::QueryParser;
 use pgwire::api::store::PortalStore;
 use pgwire::api::{
-    ClientInfo, ClientPortalStore, ConnectionHandle, ErrorHandler, PgWireConnectionState,
-    PgWireServerHandlers, PidSecretKeyGenerator, Type as PgType,
+    ClientInfo, ClientPortalStore, ErrorHandler, PgWireConnectionState, PgWireServerHandlers,
+    PidSecretKeyGenerator, Type as PgType,
 };
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::copy::{CopyData, CopyDone, CopyFail, CopyInResponse, CopyOutResponse};
@@ -44,7 +43,7 @@ use vdb_sql::copy::CopyIn;
 use vdb_sql::interrupt::CancelHandle;
 use vdb_sql::{Notice, Session, StatementResult};
 
-use crate::server::Shared;
+use crate::server::{CancelRequests, Shared};
 use crate::values::{decode_param, put_field, type_size};
 use vdb_sql::types::tz::{with_session_zone, Zone};
 use vdb_sql::types::{type_from_oid, type_modifier, type_oid};
@@ -84,19 +83,6 @@ const REPORTED: [&str; 13] = [
     "standard_conforming_strings",
     "TimeZone",
 ];
-
-/// Cancels the session's running statement if dropped while armed: a statement whose client
-/// stopped waiting for it (pgwire dropping an Execute on a CancelRequest) stops too, rather
-/// than running on while holding the session.
-struct CancelOnDrop(Option<CancelHandle>);
-
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        if let Some(handle) = self.0.take() {
-            handle.cancel();
-        }
-    }
-}
 
 /// A COPY FROM STDIN and the data received for it so far.
 type PendingCopy = (CopyIn, Vec<u8>);
@@ -161,22 +147,21 @@ impl Connection {
         Ok(())
     }
 
-    /// Runs `f` on the session on the blocking pool.
-    async fn with_session<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Session) -> T + Send + 'static,
-    ) -> PgWireResult<T> {
-        let session = self.session.clone();
-        let mut armed = CancelOnDrop(self.cancel.get().cloned());
-        let outcome = tokio::task::spawn_blocking(move || {
-            let mut guard = session.lock().unwrap_or_else(|p| p.into_inner());
-            guard.as_mut().map(f)
+    /// Runs `f` on the session, here on the connection's thread. A panic is the statement's
+    /// XX000 error, not the connection's end.
+    fn with_session<T>(&self, f: impl FnOnce(&mut Session) -> T) -> PgWireResult<T> {
+        let mut guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        let session = guard
+            .as_mut()
+            .ok_or_else(|| user_error("08P01", "the connection has no session".into()))?;
+        std::panic::catch_unwind(AssertUnwindSafe(|| f(session))).map_err(|panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|m| (*m).to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            user_error("XX000", format!("statement panicked: {message}"))
         })
-        .await;
-        armed.0 = None;
-        outcome
-            .map_err(|e| user_error("XX000", format!("statement panicked: {e}")))?
-            .ok_or_else(|| user_error("08P01", "the connection has no session".into()))
     }
 
     /// The session's transaction status, as ReadyForQuery reports it.
@@ -217,7 +202,7 @@ impl PgWireServerHandlers for Connection {
     }
 
     fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
-        Arc::new(DefaultCancelHandler::new(self.shared.cancels.clone()))
+        Arc::new(CancelRequests(self.shared.cancels.clone()))
     }
 }
 
@@ -513,11 +498,10 @@ impl Connection {
         *self.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(session);
         let (pid, secret) = self.shared.pids.generate(client);
         client.set_pid_and_secret_key(pid, secret.clone());
-        let (handle, guard) = self.shared.cancels.register(pid, secret.clone());
-        client
-            .session_extensions()
-            .insert::<Arc<ConnectionHandle>>(handle);
-        client.session_extensions().insert(guard);
+        if let Some(handle) = self.cancel.get() {
+            let registration = self.shared.cancels.register(pid, &secret, handle.clone());
+            client.session_extensions().insert(Arc::new(registration));
+        }
         client.session_extensions().insert(Arc::new(permit));
         eprintln!(
             "vdb serve: {} connected as {user:?} to {database:?}",
@@ -546,14 +530,6 @@ impl Connection {
 /// Whether a query string holds no statement (only whitespace and semicolons).
 fn is_empty_query(sql: &str) -> bool {
     sql.chars().all(|c| c == ';' || c.is_whitespace())
-}
-
-/// The receiver of this connection's CancelRequest for the query starting now.
-async fn cancel_receiver<C: ClientInfo>(
-    client: &C,
-) -> Option<futures::channel::oneshot::Receiver<()>> {
-    let handle = client.session_extensions().get::<Arc<ConnectionHandle>>()?;
-    Some(handle.start_query().await)
 }
 
 /// RowDescription fields for result columns, each in its requested format.
@@ -655,28 +631,12 @@ impl SimpleQueryHandler for Connection {
                 ))
                 .await?;
         } else {
-            let cancel = cancel_receiver(client).await;
-            let run = self.with_session(move |session| {
+            let outcome = self.with_session(move |session| {
                 let (results, error) = session.execute_script_with_notices(&sql);
                 // The failed statement's notices, sent before its error.
                 let last = session.take_notices();
                 ((results, error, last), session.time_zone())
             });
-            let outcome = match cancel {
-                Some(cancel) => match select(Box::pin(run), cancel).await {
-                    Either::Left((outcome, _)) => outcome,
-                    // The statement stops at its next check and answers 57014 itself (or
-                    // finishes first, as in PostgreSQL), and ReadyForQuery then reports the
-                    // transaction state it left.
-                    Either::Right((_, run)) => {
-                        if let Some(handle) = self.cancel.get() {
-                            handle.cancel();
-                        }
-                        run.await
-                    }
-                },
-                None => run.await,
-            };
             match outcome {
                 Ok(((results, error, last), zone)) => {
                     for (result, notices) in results {
@@ -852,17 +812,15 @@ impl CopyHandler for Connection {
         let Some((copy, data)) = taken else {
             return Err(user_error("08P01", "unexpected CopyDone".into()));
         };
-        let outcome = self
-            .with_session(move |session| {
-                let outcome = if copy.format.binary {
-                    let rows = crate::copy::decode_copy_in(&copy, &data);
-                    session.copy_in_parsed(&copy, rows)
-                } else {
-                    session.copy_in(&copy, &data)
-                };
-                (outcome, session.take_notices())
-            })
-            .await?;
+        let outcome = self.with_session(move |session| {
+            let outcome = if copy.format.binary {
+                let rows = crate::copy::decode_copy_in(&copy, &data);
+                session.copy_in_parsed(&copy, rows)
+            } else {
+                session.copy_in(&copy, &data)
+            };
+            (outcome, session.take_notices())
+        })?;
         let (outcome, notices) = outcome;
         send_notices(client, &notices).await?;
         client.set_transaction_status(self.status());
@@ -887,7 +845,7 @@ impl CopyHandler for Connection {
     {
         self.copy.lock().unwrap_or_else(|p| p.into_inner()).take();
         // A COPY abandoned inside a transaction block fails the block, as any statement does.
-        let _ = self.with_session(Session::fail_transaction).await;
+        let _ = self.with_session(Session::fail_transaction);
         client.set_transaction_status(self.status());
         user_error("57014", format!("COPY from stdin failed: {}", fail.message))
     }
@@ -1025,9 +983,7 @@ impl ExtendedQueryHandler for Connection {
         if message.target_type == TARGET_TYPE_BYTE_PORTAL
             && client.portal_store().get_portal(&name).is_none()
         {
-            let columns = self
-                .with_session(move |session| session.cursor_columns(&name))
-                .await?;
+            let columns = self.with_session(move |session| session.cursor_columns(&name))?;
             if let Some(columns) = columns {
                 let fields = fields(&columns, &Format::UnifiedText);
                 client
@@ -1101,17 +1057,13 @@ impl ExtendedQueryHandler for Connection {
             .collect::<vdb_sql::Result<Vec<_>>>()
             .map_err(|e| sql_error(&e))?;
         let result_format = portal.result_column_format.clone();
-        // pgwire's Execute handling races this future against a CancelRequest and drops it
-        // when the cancel wins; dropping it cancels the statement (`CancelOnDrop`).
-        let outcome = self
-            .with_session(move |session| {
-                (
-                    session.execute_bound(&prepared.statement, &params),
-                    session.take_notices(),
-                    session.time_zone(),
-                )
-            })
-            .await?;
+        let outcome = self.with_session(move |session| {
+            (
+                session.execute_bound(&prepared.statement, &params),
+                session.take_notices(),
+                session.time_zone(),
+            )
+        })?;
         let (outcome, notices, zone) = outcome;
         // Before the statement's CommandComplete or ErrorResponse, as PostgreSQL sends them.
         send_notices(client, &notices).await?;

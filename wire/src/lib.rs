@@ -6,8 +6,9 @@
 //! over its own `vdb_sql::Session`, after [`auth`] admits it (over [`tls`] if asked);
 //! [`framing`] checks each message's layout before pgwire decodes it; [`values`] encodes
 //! results and decodes parameters in
-//! PostgreSQL's text and binary formats. This is the only async crate: SQL runs on tokio's
-//! blocking pool, so a long statement never stalls other connections.
+//! PostgreSQL's text and binary formats. This is the only async crate: each connection has a
+//! thread of its own, where its statements run, so a long statement never stalls other
+//! connections and a short one costs no hand-off between threads.
 #![forbid(unsafe_code)]
 
 pub mod auth;
