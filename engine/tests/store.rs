@@ -254,6 +254,49 @@ fn disk_chunks_and_roots_survive_reopen() {
     assert_eq!(store.stats().writes, 0, "stats count since open");
 }
 
+/// A chunk read from the journal once is answered from memory after that, until fsck drops the
+/// cache (its reads check the medium) or a collection removes chunks; a store opened with no
+/// cache reads the journal every time. Counted, not timed.
+#[test]
+fn disk_reads_of_a_chunk_go_to_the_journal_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let chunks: Vec<Bytes> = (0..20).map(|i| text_chunk(i, 500 + i * 61)).collect();
+    let store = open(dir.path());
+    let addrs = store.put_many(chunks.clone()).unwrap();
+    store.flush().unwrap();
+    let journal = |store: &DiskStore| store.stats().journal_reads;
+    let before = journal(&store);
+    for _ in 0..3 {
+        for (chunk, addr) in chunks.iter().zip(&addrs) {
+            assert_eq!(store.must_get(addr).unwrap(), *chunk);
+        }
+    }
+    assert_eq!(
+        journal(&store) - before,
+        20,
+        "each chunk read from its file once"
+    );
+    store.drop_caches();
+    assert_eq!(store.must_get(&addrs[0]).unwrap(), chunks[0]);
+    assert_eq!(journal(&store) - before, 21);
+    // Absent chunks are never cached as found.
+    assert_eq!(store.get(&Hash::of(b"absent")).unwrap(), None);
+    drop(store);
+
+    let uncached = DiskStore::open(
+        dir.path(),
+        DiskStoreOptions {
+            chunk_cache_bytes: 0,
+            ..DiskStoreOptions::default()
+        },
+    )
+    .unwrap();
+    for _ in 0..2 {
+        assert_eq!(uncached.must_get(&addrs[1]).unwrap(), chunks[1]);
+    }
+    assert_eq!(journal(&uncached), 2);
+}
+
 /// Dropping without flush models a crash: the chunk still in the write buffer is gone, and putting
 /// it again works.
 #[test]

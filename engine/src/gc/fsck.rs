@@ -35,6 +35,8 @@ impl FsckReport {
 
 /// Checks every chunk and tree reachable from `store`'s named roots.
 pub fn fsck(store: &Arc<dyn ChunkStore>) -> Result<FsckReport> {
+    // Chunks cached before the check were verified when read; the check reads the medium now.
+    store.drop_caches();
     let ns = NodeStore::with_cache(store.clone(), 0);
     let mut walk = Walk::new(&**store, ns.clone());
     walk.walk_roots()?;

@@ -109,6 +109,7 @@ impl ChunkStore for MemoryStore {
     fn stats(&self) -> StoreStats {
         StoreStats {
             reads: self.reads.load(Ordering::Relaxed),
+            journal_reads: 0,
             writes: self.writes.load(Ordering::Relaxed),
             bytes_written: self.bytes_written.load(Ordering::Relaxed),
             syncs: 0,

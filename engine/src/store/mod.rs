@@ -33,6 +33,9 @@ use std::time::Duration;
 pub struct StoreStats {
     /// Chunks read by `get` (found or not).
     pub reads: u64,
+    /// Of those, the ones read from the medium (a journal file); the others came from memory
+    /// (a cache, the write buffer, or a store that lives in memory).
+    pub journal_reads: u64,
     /// Chunks newly written by `put` (puts of chunks already present are not counted).
     pub writes: u64,
     /// Bytes of newly written chunks (uncompressed chunk bytes).
@@ -133,6 +136,10 @@ pub trait ChunkStore: Send + Sync + std::fmt::Debug {
     fn held_roots(&self) -> Vec<Hash> {
         Vec::new()
     }
+
+    /// Forgets chunks kept in memory, so that the next read of each comes from the medium and
+    /// is verified there (fsck's reads must check what is stored, not what was read before).
+    fn drop_caches(&self) {}
 
     /// Reads the chunk at `addr`, failing with `MissingChunk` if it is absent.
     fn must_get(&self, addr: &Hash) -> Result<Bytes> {

@@ -298,6 +298,7 @@ impl DiskStore {
             return Ok(GcSweep::Unresolved(unresolved));
         }
         let mut stats = self.remove_dead(live, mark)?;
+        self.clear_cache();
         *gc = None;
         self.gc_active.store(false, Ordering::SeqCst);
         drop(gc);

@@ -28,6 +28,8 @@
 //! 4. `get` finds the location (index, then pending), reads the record with a positioned read (or
 //!    copies it from the write buffer), checks its header, decompresses it and verifies that the
 //!    bytes hash to the address. Bad bytes are `Error::Corrupted`, never data, never a panic.
+//!    A chunk read from a journal file is kept, decoded, in a small cache (`chunk_cache_bytes`)
+//!    that later gets answer from; a collection that removes chunks empties it.
 //! 5. `open` replays the journal from `journal.indexed` through every later file in id order:
 //!    each valid chunk record re-enters `chunks`, each valid root record is applied to `roots`.
 //!    The first invalid record of the active file starts a torn or unacknowledged tail, which is
@@ -78,6 +80,8 @@ use crate::hash::Hash;
 use bytes::Bytes;
 pub use gc::{ReadHold, WriteHold};
 use index::{check_format, index_err, Index, KEY_INDEXED};
+use quick_cache::sync::Cache;
+use quick_cache::Weighter;
 use record::{
     decode_record, encode_chunk_record, encode_root_record, Location, Position, RootChange,
 };
@@ -102,6 +106,8 @@ pub struct DiskStoreOptions {
     pub journal_file_limit: u64,
     /// Bytes of sled's page cache.
     pub sled_cache_bytes: u64,
+    /// Bytes of decoded chunks kept in memory after a read from the journal (0: none).
+    pub chunk_cache_bytes: u64,
 }
 
 impl Default for DiskStoreOptions {
@@ -111,6 +117,7 @@ impl Default for DiskStoreOptions {
             write_buffer: 8 << 20,
             journal_file_limit: 1 << 30,
             sled_cache_bytes: 32 << 20,
+            chunk_cache_bytes: 16 << 20,
         }
     }
 }
@@ -124,6 +131,7 @@ pub struct DiskStore {
     /// Open handles of journal files, shared by readers; the active file's is the writer's.
     readers: RwLock<HashMap<u32, Arc<File>>>,
     reads: AtomicU64,
+    journal_reads: AtomicU64,
     writes: AtomicU64,
     bytes_written: AtomicU64,
     syncs: AtomicU64,
@@ -136,6 +144,20 @@ pub struct DiskStore {
     epochs: gc::Epochs,
     /// The roots readers hold (`gc.rs`): extra roots for every collection.
     read_holds: gc::ReadHolds,
+    /// Chunks read from the journal lately, decoded and verified: every statement reads its
+    /// working set, root value and table chunks again, and a chunk never changes. Emptied when
+    /// a collection removes chunks, so a removed chunk is not found here either.
+    cache: Option<Cache<Hash, Bytes, ChunkWeight>>,
+}
+
+/// The weight of a cached chunk: its bytes plus the entry's own.
+#[derive(Clone, Debug)]
+struct ChunkWeight;
+
+impl Weighter<Hash, Bytes> for ChunkWeight {
+    fn weight(&self, _: &Hash, chunk: &Bytes) -> u64 {
+        chunk.len() as u64 + 64
+    }
 }
 
 /// The append side: the active journal file, records not yet written to it, and index entries
@@ -180,6 +202,11 @@ impl DiskStore {
             .open(journal_path(&dir, end.file))
             .map_err(|e| Error::io(format!("opening journal {name}"), e))?;
         let file = Arc::new(file);
+        let cache = (options.chunk_cache_bytes > 0).then(|| {
+            // quick_cache sizes its table from an estimate of the entries: a few KiB each.
+            let entries = (options.chunk_cache_bytes / 4096).max(16) as usize;
+            Cache::with_weighter(entries, options.chunk_cache_bytes, ChunkWeight)
+        });
         let writer = Writer {
             file_id: end.file,
             file: file.clone(),
@@ -196,6 +223,7 @@ impl DiskStore {
             writer: Mutex::new(writer),
             readers: RwLock::new(HashMap::from([(end.file, file)])),
             reads: AtomicU64::new(0),
+            journal_reads: AtomicU64::new(0),
             writes: AtomicU64::new(0),
             bytes_written: AtomicU64::new(0),
             syncs: AtomicU64::new(0),
@@ -203,7 +231,15 @@ impl DiskStore {
             gc_active: AtomicBool::new(false),
             epochs: gc::Epochs::new(end),
             read_holds: gc::ReadHolds::default(),
+            cache,
         })
+    }
+
+    /// Forgets every cached chunk (a collection has removed some).
+    fn clear_cache(&self) {
+        if let Some(cache) = &self.cache {
+            cache.clear();
+        }
     }
 
     /// Test support: makes the index of the closed store in `dir` lag as far behind its journal
@@ -304,6 +340,7 @@ impl DiskStore {
                 format!("record at {location}: the journal file is missing"),
             ));
         };
+        self.journal_reads.fetch_add(1, Ordering::Relaxed);
         let mut record = vec![0; location.len as usize];
         match file.read_exact_at(&mut record, location.offset) {
             Ok(()) => Ok(Bytes::from(record)),
@@ -380,7 +417,11 @@ impl DiskStore {
 impl ChunkStore for DiskStore {
     fn get(&self, addr: &Hash) -> Result<Option<Bytes>> {
         self.reads.fetch_add(1, Ordering::Relaxed);
+        // Touched first, cached or not: a collection in progress must see every read (gc.rs).
         self.touch(addr);
+        if let Some(chunk) = self.cache.as_ref().and_then(|c| c.get(addr)) {
+            return Ok(Some(chunk));
+        }
         let mut found = self.find(addr)?;
         // A compaction may remove the file between `find` and the read; the index then names
         // the copy, so look once more.
@@ -391,10 +432,19 @@ impl ChunkStore for DiskStore {
         }
         let record = match found {
             None => return Ok(None),
-            Some(Found::Buffered(record)) => record,
+            // Still in the write buffer: not worth caching, it is about to be written.
+            Some(Found::Buffered(record)) => return decode_record(addr, &record).map(Some),
             Some(Found::At(location)) => self.read_record(addr, location)?,
         };
-        decode_record(addr, &record).map(Some)
+        let chunk = decode_record(addr, &record)?;
+        if let Some(cache) = &self.cache {
+            cache.insert(*addr, chunk.clone());
+        }
+        Ok(Some(chunk))
+    }
+
+    fn drop_caches(&self) {
+        self.clear_cache();
     }
 
     fn has(&self, addr: &Hash) -> Result<bool> {
@@ -512,6 +562,7 @@ impl ChunkStore for DiskStore {
     fn stats(&self) -> StoreStats {
         StoreStats {
             reads: self.reads.load(Ordering::Relaxed),
+            journal_reads: self.journal_reads.load(Ordering::Relaxed),
             writes: self.writes.load(Ordering::Relaxed),
             bytes_written: self.bytes_written.load(Ordering::Relaxed),
             syncs: self.syncs.load(Ordering::Relaxed),
