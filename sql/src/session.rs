@@ -2007,6 +2007,18 @@ fn without_only(sql: &str) -> Option<String> {
 /// which sqlparser would read as a number and an alias or as a hex literal.
 fn trailing_junk(sql: &str) -> Result<()> {
     use sqlparser::tokenizer::{Token, Tokenizer};
+    // Junk needs a digit run straight into a letter (`123abc`, `0x1F`, `1.e`): without one,
+    // as in nearly every statement, skip the tokenizing.
+    let bytes = sql.as_bytes();
+    let letter = |b: u8| b.is_ascii_alphabetic() || b == b'_' || b >= 0x80;
+    let suspect = (1..bytes.len()).any(|i| {
+        letter(bytes[i])
+            && (bytes[i - 1].is_ascii_digit()
+                || (bytes[i - 1] == b'.' && i >= 2 && bytes[i - 2].is_ascii_digit()))
+    });
+    if !suspect {
+        return Ok(());
+    }
     let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize() else {
         return Ok(());
     };
