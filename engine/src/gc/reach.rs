@@ -9,7 +9,8 @@
 //! workingsets/heads/* ─▶ working set ─▶ working root, staged root, merge-state commits,
 //!                                       conflict maps (prolly nodes)
 //! ```
-//! Any other root holding a 20-byte value (the demo's bare store) is walked from whatever chunk
+//! Any other root holding a value of another length is configuration (a remote's, say) and
+//! names no chunk. Any other root holding a 20-byte value (the demo's bare store) is walked from whatever chunk
 //! it names. The walk follows each chunk by its actual kind (its first byte), whatever its
 //! parent expected, so a chunk of the wrong kind is reported and still walked: gc never misses
 //! what a damaged reference points to. Subtrees already visited are skipped, so shared history
@@ -124,7 +125,13 @@ impl<'a> Walk<'a> {
                 }
                 continue;
             }
+            let names_chunk = name.starts_with("refs/") || name.starts_with(working_sets.as_str());
             let Some(addr) = Hash::from_slice(value) else {
+                // Other roots that are not 20 bytes hold configuration (`remotes/<name>`), not
+                // references.
+                if !names_chunk {
+                    continue;
+                }
                 self.report(
                     Hash::ZERO,
                     name,
