@@ -9,6 +9,8 @@
 //! workingsets/heads/* ─▶ working set ─▶ working root, staged root, merge-state commits,
 //!                                       conflict maps (prolly nodes)
 //! ```
+//! `shallow` (a shallow clone's boundary) names commits whose parents the store lacks: they
+//! are walked as roots, so they are kept, and their parents are not followed.
 //! Any other root holding a value of another length is configuration (a remote's, say) and
 //! names no chunk. Any other root holding a 20-byte value (the demo's bare store) is walked from whatever chunk
 //! it names. The walk follows each chunk by its actual kind (its first byte), whatever its
@@ -22,7 +24,7 @@ use crate::prolly::node::{Node, INTERNAL_TAG, LEAF_TAG};
 use crate::prolly::NodeStore;
 use crate::repo::commit::{COMMIT_TAG, TAG_TAG};
 use crate::repo::refs::{HEAD, HEADS_PREFIX, TAGS_PREFIX};
-use crate::repo::{working_set_root, Commit, Tag, WorkingSet};
+use crate::repo::{working_set_root, Commit, Shallow, Tag, WorkingSet, SHALLOW_ROOT};
 use crate::store::ChunkStore;
 use crate::table::{RootValue, Table};
 use bytes::Bytes;
@@ -76,6 +78,8 @@ pub(crate) struct Walk<'a> {
     pub(crate) trees: Vec<(Hash, Arc<str>)>,
     /// Named roots read.
     pub(crate) roots: usize,
+    /// The shallow boundary, read with the roots.
+    shallow: Shallow,
     stack: Vec<(Hash, Expect, Arc<str>)>,
 }
 
@@ -89,6 +93,7 @@ impl<'a> Walk<'a> {
             problems: Vec::new(),
             trees: Vec::new(),
             roots: 0,
+            shallow: Shallow::default(),
             stack: Vec::new(),
         }
     }
@@ -122,6 +127,17 @@ impl<'a> Walk<'a> {
                         format!("names branch {branch}, which does not exist"),
                     ),
                     None => self.report(Hash::ZERO, HEAD, "does not name a branch"),
+                }
+                continue;
+            }
+            if name == SHALLOW_ROOT {
+                match Shallow::decode(value) {
+                    Ok(shallow) => self.shallow = shallow,
+                    Err(e) => self.report(Hash::ZERO, name, e.to_string()),
+                }
+                let here = Arc::<str>::from("shallow boundary");
+                for addr in self.shallow.commits() {
+                    starts.push((*addr, Expect::Commit, here.clone()));
                 }
                 continue;
             }
@@ -212,6 +228,7 @@ impl<'a> Walk<'a> {
                 let commit = Commit::load(self.store, addr)?;
                 let here: Arc<str> = format!("commit {addr}").into();
                 self.visit(commit.root, Expect::RootValue, here.clone());
+                let commit = self.shallow.graft(&addr, commit);
                 for parent in commit.parents {
                     self.visit(parent, Expect::Commit, here.clone());
                 }
