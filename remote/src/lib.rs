@@ -14,13 +14,15 @@
 //!
 //! The repository-level API, for the CLI and SQL functions alike, is the
 //! [`RepositoryRemotes`] extension trait on `vdb_engine::repo::Repository`:
-//! `remote_add`, `remote_remove`, `remote_list`, `fetch`, `push`, `pull`, plus [`clone_into`].
+//! `remote_add`, `remote_remove`, `remote_list`, `fetch`, `push`, `pull`, plus
+//! [`clone_into`] and [`clone_with`] (which makes shallow clones, see `shallow.rs`).
 
 pub mod backend;
 mod config;
 mod error;
 pub mod manifest;
 pub mod pack;
+mod shallow;
 mod transfer;
 mod walk;
 
