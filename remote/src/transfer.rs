@@ -12,6 +12,10 @@
 //! only then move the remote-tracking refs `refs/remotes/<remote>/*`. An interrupted fetch
 //! leaves extra chunks and unchanged refs. A fetch into a shallow clone walks instead of
 //! downloading everything (see `crate::shallow`).
+//!
+//! Tags are pushed like branches, in one manifest update for all of them, except that a tag
+//! the remote already has with another target is never moved without `force` (tags do not
+//! fast-forward, as in git), and no remote-tracking ref follows them.
 
 use crate::backend::{key, Backend, RemoteOptions};
 use crate::config::{must_get_remote, remote_add, RemoteConfig};
@@ -368,6 +372,97 @@ pub fn push(
         "other pushes to {} kept winning; push again",
         remote.config.name
     )))
+}
+
+/// What a push of tags did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TagPushReport {
+    /// Tags created or moved on the remote: (name, old, new).
+    pub updated: Vec<(String, Option<Hash>, Hash)>,
+    /// Tags the remote already had with the same target.
+    pub up_to_date: Vec<String>,
+    /// Chunks uploaded.
+    pub chunks: u64,
+    /// Bytes uploaded.
+    pub bytes: u64,
+}
+
+/// Pushes local tags `names` (every local tag if empty) to `remote`, with the commits and
+/// annotated tag objects they name, in one manifest update. A tag the remote has with another
+/// target is refused, and then nothing is pushed, unless `force`.
+pub fn push_tags(
+    repo: &Repository,
+    remote: &Remote,
+    names: &[String],
+    force: bool,
+) -> Result<TagPushReport> {
+    let store = repo.store();
+    let local = local_tags(&**store, names)?;
+    let sent = remote.backend.bytes_sent();
+    let mut uploaded: Option<(Option<Hash>, u64)> = None;
+    for _ in 0..PUSH_ATTEMPTS {
+        let current = remote.manifest()?.unwrap_or_default();
+        let mut report = TagPushReport::default();
+        let mut refused = Vec::new();
+        for (name, new) in &local {
+            let old = current.get_ref(&refs::tag_ref(name));
+            match old {
+                Some(old) if old == *new => report.up_to_date.push(name.clone()),
+                Some(_) if !force => refused.push(name.as_str()),
+                _ => report.updated.push((name.clone(), old, *new)),
+            }
+        }
+        if !refused.is_empty() {
+            return Err(Error::Rejected(format!(
+                "push of tags to {} rejected: {} already exist there with another target; \
+                 push --force to replace them",
+                remote.config.name,
+                refused.join(", ")
+            )));
+        }
+        if report.updated.is_empty() {
+            return Ok(report);
+        }
+        if uploaded.is_none() {
+            let starts: Vec<Hash> = report.updated.iter().map(|(_, _, new)| *new).collect();
+            uploaded = Some(upload_missing(store, remote, &current, &starts)?);
+        }
+        let (pack, chunks) = uploaded.expect("uploaded above");
+        let mut next = current.clone();
+        if let Some(pack) = pack {
+            if !next.packs.contains(&pack) {
+                next.packs.push(pack);
+            }
+        }
+        next.seq = current.seq + 1;
+        for (name, _, new) in &report.updated {
+            next.set_ref(&refs::tag_ref(name), Some(*new));
+        }
+        if manifest::publish(&remote.backend, &next)? {
+            let _ = manifest::prune(&remote.backend, next.seq);
+            report.chunks = chunks;
+            report.bytes = remote.backend.bytes_sent() - sent;
+            return Ok(report);
+        }
+    }
+    Err(Error::Conflict(format!(
+        "other pushes to {} kept winning; push again",
+        remote.config.name
+    )))
+}
+
+/// The local tags `names` (every tag if empty) with their addresses.
+fn local_tags(store: &dyn ChunkStore, names: &[String]) -> Result<Vec<(String, Hash)>> {
+    if names.is_empty() {
+        return Ok(refs::list_refs(store, refs::TAGS_PREFIX)?);
+    }
+    let mut out = Vec::new();
+    for name in names {
+        let addr = refs::read_ref(store, &refs::tag_ref(name))?
+            .ok_or_else(|| Error::NotFound(format!("tag {name} does not exist")))?;
+        out.push((name.clone(), addr));
+    }
+    Ok(out)
 }
 
 /// Uploads the chunks the commits or tags `starts` reach that the remote lacks, as one pack

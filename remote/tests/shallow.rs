@@ -1,6 +1,7 @@
 //! Shallow clones and pushed tags against `file://` remotes: a depth-limited clone transfers
 //! a fraction of a full one yet queries, commits, merges, passes fsck and gc, fetches new
-//! commits and pushes them; revisions past its boundary fail clearly.
+//! commits and pushes them; revisions past its boundary fail clearly; tags pushed from one
+//! clone reach another by fetch, with their commits, and a conflicting tag push is refused.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -241,4 +242,59 @@ fn a_clone_deeper_than_the_history_is_complete() {
     assert!(Shallow::load(&**c.store()).unwrap().is_empty());
     assert_eq!(c.log("HEAD", None).unwrap().len(), 4);
     assert!(c.resolve("HEAD~3").is_ok());
+}
+
+#[test]
+fn tags_pushed_by_one_clone_reach_another_by_fetch() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = long_history(&dir, 2);
+    let (b, ..) = full_clone(&url(&dir));
+
+    // An annotated tag on main, and a lightweight tag on a commit no remote branch has.
+    let annotated = a
+        .tag_create("v1", "main", Some((&sig(), "release 1")))
+        .unwrap();
+    a.branch_create("side", "main", false).unwrap();
+    let side = write_rows(&a, "side", 500..510, "side");
+    a.tag_create("side-tip", "side", None).unwrap();
+    let report = a.push_tags("origin", &[], false).unwrap();
+    assert_eq!(report.updated.len(), 2);
+    assert!(report.chunks > 0);
+    let again = a.push_tags("origin", &[], false).unwrap();
+    assert_eq!((again.updated.len(), again.up_to_date.len()), (0, 2));
+
+    let fetched = b.fetch("origin").unwrap();
+    assert_eq!(
+        fetched.new_tags,
+        vec!["side-tip".to_string(), "v1".to_string()]
+    );
+    let tags = b.tags().unwrap();
+    assert!(tags.contains(&("v1".to_string(), annotated)), "{tags:?}");
+    assert_eq!(b.resolve("side-tip").unwrap(), side);
+    assert_eq!(rows(&b, "side-tip"), rows(&a, "side"));
+    assert!(b.fsck().unwrap().is_ok());
+
+    // b moves v1 to another commit: refused without force, accepted with it.
+    b.tag_delete("v1").unwrap();
+    b.tag_create("v1", "side-tip", None).unwrap();
+    let err = b
+        .push_tags("origin", &["v1".to_string()], false)
+        .unwrap_err();
+    assert!(matches!(err, Error::Rejected(_)), "{err}");
+    let remote = Remote::open_named(&**b.store(), "origin").unwrap();
+    let m = remote.manifest().unwrap().unwrap();
+    assert_eq!(m.get_ref("refs/tags/v1"), Some(annotated));
+    let forced = b.push_tags("origin", &["v1".to_string()], true).unwrap();
+    assert_eq!(forced.updated, vec![("v1".into(), Some(annotated), side)]);
+    assert!(matches!(
+        b.push_tags("origin", &["nope".to_string()], false),
+        Err(Error::NotFound(_))
+    ));
+
+    // A fresh clone gets the tags; a shallow one only those it has the commits of.
+    let (full, ..) = full_clone(&url(&dir));
+    assert_eq!(full.tags().unwrap().len(), 2);
+    let (shallow, ..) = shallow_clone(Arc::new(MemoryStore::new()), &url(&dir), 1);
+    assert!(shallow.tags().unwrap().is_empty(), "{:?}", shallow.tags());
+    assert!(shallow.fsck().unwrap().is_ok());
 }
