@@ -115,6 +115,12 @@ fn shallow_clone_and_pushed_tags_through_a_directory_remote() {
     ]);
     s.ok(&["-C", sh, "commit", "-am", "from the shallow clone"]);
     s.ok(&["-C", sh, "push"]);
+    s.ok(&["-C", sh, "fetch", "--deepen", "1"]);
+    assert_eq!(s.ok(&["-C", sh, "log", "--oneline"]).lines().count(), 4);
+    s.ok(&["-C", sh, "fetch", "--unshallow"]);
+    let log = s.ok(&["-C", sh, "log", "--oneline"]);
+    assert!(!log.contains("grafted"), "{log}");
+    assert!(s.ok(&["-C", sh, "fsck"]).contains("no problems"));
 
     // Another clone moves v1: refused without --force; the original fetches the result.
     s.ok(&["clone", &url, "full"]);

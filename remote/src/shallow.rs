@@ -15,6 +15,10 @@
 //! all tips: the result is the union of "the last N commits along every parent path" of each
 //! tip, as git fetches.
 //!
+//! Deepening ([`deepen`], `vdb fetch --deepen N` / `--unshallow`) is the same walk started
+//! from the parents of the boundary commits: N more commits along every path below the
+//! boundary, or all of them.
+//!
 //! Durability: the walk keeps what it downloads in memory until it is complete (a local chunk
 //! must mean a complete closure, or a later walk would stop at it too early), then stores and
 //! flushes it, then updates the boundary root; only then does the caller move refs. So no ref
@@ -24,13 +28,13 @@
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
 use crate::pack::PackEntry;
-use crate::transfer::{fetch_entries, FetchReport, Remote};
+use crate::transfer::{fetch, fetch_entries, FetchReport, Remote};
 use crate::walk::{expand, Kind};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::repo::commit::{object_kind, ObjectKind};
-use vdb_engine::repo::{Commit, Shallow, Tag};
+use vdb_engine::repo::{Commit, Repository, Shallow, Tag};
 use vdb_engine::store::{ChunkStore, MemoryStore};
 use vdb_engine::Hash;
 
@@ -155,6 +159,42 @@ pub(crate) fn download_walk(
         }
     }
     Ok(Shallow::update(&**store, &add, &remove)?)
+}
+
+/// Deepens a shallow clone by `by` commits below its boundary along every parent path (`None`:
+/// all the history, which makes the clone complete), then fetches as usual. Fails with
+/// `InvalidInput` if the repository is not shallow.
+pub fn deepen(repo: &Repository, remote: &Remote, by: Option<u32>) -> Result<FetchReport> {
+    let store = repo.store();
+    let shallow = Shallow::load(&**store)?;
+    if shallow.is_empty() {
+        return Err(Error::InvalidInput(
+            "this repository is not shallow: it already has all of its history".into(),
+        ));
+    }
+    if by == Some(0) {
+        return Err(Error::InvalidInput("deepen by at least 1 commit".into()));
+    }
+    let received = remote.backend().bytes_received();
+    let Some(m) = remote.manifest()? else {
+        return Err(Error::NotFound(format!(
+            "remote {} holds no repository",
+            remote.config.name
+        )));
+    };
+    let catalog = Catalog::read(remote, &m)?;
+    let mut starts = Vec::new();
+    for addr in shallow.commits() {
+        starts.extend(Commit::load(&**store, *addr)?.parents);
+    }
+    let mut report = FetchReport::default();
+    download_walk(store, remote, &catalog, &starts, by, &mut report)?;
+    let rest = fetch(repo, remote)?;
+    Ok(FetchReport {
+        chunks: report.chunks + rest.chunks,
+        bytes: remote.backend().bytes_received() - received,
+        ..rest
+    })
 }
 
 /// Downloads the annotated tag objects among `tags` (the addresses the remote's tag refs

@@ -1,6 +1,6 @@
 //! Shallow clones and pushed tags against `file://` remotes: a depth-limited clone transfers
 //! a fraction of a full one yet queries, commits, merges, passes fsck and gc, fetches new
-//! commits and pushes them; revisions past its boundary fail clearly; tags pushed from one
+//! commits and pushes them, and deepens; revisions past its boundary fail clearly; tags pushed from one
 //! clone reach another by fetch, with their commits, and a conflicting tag push is refused.
 
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -297,4 +297,33 @@ fn tags_pushed_by_one_clone_reach_another_by_fetch() {
     let (shallow, ..) = shallow_clone(Arc::new(MemoryStore::new()), &url(&dir), 1);
     assert!(shallow.tags().unwrap().is_empty(), "{:?}", shallow.tags());
     assert!(shallow.fsck().unwrap().is_ok());
+}
+
+#[test]
+fn deepening_fetches_the_history_below_the_boundary() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = long_history(&dir, 9);
+    let (c, ..) = shallow_clone(Arc::new(MemoryStore::new()), &url(&dir), 1);
+    let remote = Remote::open_named(&**c.store(), "origin").unwrap();
+    let report = vdb_remote::deepen(&c, &remote, Some(3)).unwrap();
+    assert!(report.chunks > 0);
+    assert_eq!(c.log("HEAD", None).unwrap().len(), 4);
+    let boundary: Vec<Hash> = Shallow::load(&**c.store())
+        .unwrap()
+        .commits()
+        .copied()
+        .collect();
+    assert_eq!(boundary, vec![a.resolve("HEAD~3").unwrap()]);
+    assert_eq!(rows(&c, "HEAD~3"), rows(&a, "HEAD~3"));
+    assert!(c.fsck().unwrap().is_ok());
+
+    vdb_remote::deepen(&c, &remote, None).unwrap();
+    assert!(Shallow::load(&**c.store()).unwrap().is_empty());
+    assert_eq!(c.log("HEAD", None).unwrap().len(), 10);
+    assert_eq!(rows(&c, "HEAD~8"), rows(&a, "HEAD~8"));
+    assert!(c.fsck().unwrap().is_ok());
+    assert!(matches!(
+        vdb_remote::deepen(&c, &remote, None),
+        Err(Error::InvalidInput(_))
+    ));
 }

@@ -131,7 +131,7 @@ impl Shallow {
 pub fn beyond_boundary(addr: &Hash, what: &str) -> Error {
     Error::NotFound(format!(
         "{what}: commit {} is the boundary of this shallow clone and its parents were not \
-         fetched (clone again without --depth, or with a larger one)",
+         fetched (`vdb fetch --deepen N` or `--unshallow` fetches them)",
         &addr.to_hex()[..12]
     ))
 }
