@@ -114,9 +114,14 @@ pub(crate) fn download_walk(
                 round.push((kind, addr, d));
             }
         }
-        let addrs: Vec<Hash> = round.iter().map(|(_, a, _)| *a).collect();
+        // Map root nodes a table's decoding needed are staged already (`expand_fetching`).
+        let mut addrs = Vec::new();
+        for (_, addr, _) in &round {
+            if !staging.has(addr)? {
+                addrs.push(*addr);
+            }
+        }
         done = catalog.download(&*staging, remote, &addrs, done)?;
-        report.chunks += addrs.len() as u64;
         fetched.extend_from_slice(&addrs);
         let mut next = Vec::new();
         for (kind, addr, d) in round {
@@ -139,6 +144,7 @@ pub(crate) fn download_walk(
         }
         frontier = next;
     }
+    report.chunks += fetched.len() as u64;
     let chunks = fetched
         .iter()
         .map(|a| staging.must_get(a))
