@@ -327,3 +327,46 @@ fn deepening_fetches_the_history_below_the_boundary() {
         Err(Error::InvalidInput(_))
     ));
 }
+
+#[test]
+fn depth_counts_along_every_parent_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = long_history(&dir, 4);
+    a.branch_create("side", "main~2", false).unwrap();
+    let side = write_rows(&a, "side", 700..710, "side");
+    let main = a.branch_head("main").unwrap();
+    let MergeOutcome::Merged { commit: merge } =
+        a.merge("main", "side", &MergeOptions::new(sig())).unwrap()
+    else {
+        panic!("expected a merge commit");
+    };
+    a.push("origin", "main", "main", false).unwrap();
+
+    // Depth 2 from the merge: the merge and both of its parents, which are the boundary.
+    let (c, ..) = shallow_clone(Arc::new(MemoryStore::new()), &url(&dir), 2);
+    let log: Vec<Hash> = c
+        .log("HEAD", None)
+        .unwrap()
+        .into_iter()
+        .map(|(h, _)| h)
+        .collect();
+    assert_eq!(log.len(), 3);
+    assert_eq!(log[0], merge);
+    let boundary: Vec<Hash> = Shallow::load(&**c.store())
+        .unwrap()
+        .commits()
+        .copied()
+        .collect();
+    let mut expected = vec![main, side];
+    expected.sort();
+    assert_eq!(boundary, expected);
+    assert_eq!(rows(&c, "main"), rows(&a, "main"));
+    assert!(c.fsck().unwrap().is_ok());
+
+    // Depth 3 reaches the fork point through both parents.
+    let (c, ..) = shallow_clone(Arc::new(MemoryStore::new()), &url(&dir), 3);
+    assert_eq!(c.log("HEAD", None).unwrap().len(), 5);
+    assert!(Shallow::load(&**c.store())
+        .unwrap()
+        .contains(&a.resolve("main~1~2").unwrap()));
+}
