@@ -14,13 +14,15 @@
 //!
 //! The repository-level API, for the CLI and SQL functions alike, is the
 //! [`RepositoryRemotes`] extension trait on `vdb_engine::repo::Repository`:
-//! `remote_add`, `remote_remove`, `remote_list`, `fetch`, `push`, `pull`, plus [`clone_into`].
+//! `remote_add`, `remote_remove`, `remote_list`, `fetch`, `push`, `push_tags`, `pull`, plus
+//! [`clone_into`] and [`clone_with`] (which makes shallow clones, see `shallow.rs`).
 
 pub mod backend;
 mod config;
 mod error;
 pub mod manifest;
 pub mod pack;
+mod shallow;
 mod transfer;
 mod walk;
 
@@ -28,8 +30,10 @@ pub use backend::{parse_url, Location, RemoteOptions};
 pub use config::{get_remote, must_get_remote, remote_list, RemoteConfig, REMOTES_ROOT_PREFIX};
 pub use error::{Error, Result};
 pub use manifest::Manifest;
+pub use shallow::deepen;
 pub use transfer::{
-    clone_into, clone_with, fetch, push, FetchReport, Progress, ProgressFn, PushReport, Remote,
+    clone_into, clone_with, fetch, push, push_tags, FetchReport, Progress, ProgressFn, PushReport,
+    Remote, TagPushReport,
 };
 pub use walk::missing as missing_chunks;
 
@@ -53,6 +57,8 @@ pub trait RepositoryRemotes {
         remote_branch: &str,
         force: bool,
     ) -> Result<PushReport>;
+    /// Pushes local tags `tags` (all of them if empty) to remote `name` (see [`push_tags`]).
+    fn push_tags(&self, name: &str, tags: &[String], force: bool) -> Result<TagPushReport>;
     /// Fetches remote `name`, then merges its `remote_branch` into local `branch`.
     fn pull(
         &self,
@@ -92,6 +98,15 @@ impl RepositoryRemotes for Repository {
             &Remote::open_named(&**self.store(), name)?,
             branch,
             remote_branch,
+            force,
+        )
+    }
+
+    fn push_tags(&self, name: &str, tags: &[String], force: bool) -> Result<TagPushReport> {
+        push_tags(
+            self,
+            &Remote::open_named(&**self.store(), name)?,
+            tags,
             force,
         )
     }

@@ -10,18 +10,25 @@
 //! Fetch, in order: read the manifest and every pack index; download the byte ranges of the
 //! chunks the local store lacks (neighbouring ranges merged), re-hash and store them; flush;
 //! only then move the remote-tracking refs `refs/remotes/<remote>/*`. An interrupted fetch
-//! leaves extra chunks and unchanged refs.
+//! leaves extra chunks and unchanged refs. A fetch into a shallow clone walks instead of
+//! downloading everything (see `crate::shallow`).
+//!
+//! Tags are pushed like branches, in one manifest update for all of them, except that a tag
+//! the remote already has with another target is never moved without `force` (tags do not
+//! fast-forward, as in git), and no remote-tracking ref follows them.
 
 use crate::backend::{key, Backend, RemoteOptions};
 use crate::config::{must_get_remote, remote_add, RemoteConfig};
 use crate::error::{Error, Result};
 use crate::manifest::{self, Manifest};
 use crate::pack::{coalesce, decode_index, decode_record, PackEntry, PackWriter};
+use crate::shallow::{download_tag_objects, download_walk, Catalog};
 use crate::walk;
 use std::collections::HashSet;
 use std::sync::Arc;
 use vdb_engine::prolly::NodeStore;
-use vdb_engine::repo::{is_ancestor, refs, Repository};
+use vdb_engine::repo::commit::peel_to_commit;
+use vdb_engine::repo::{is_ancestor, refs, Repository, Shallow};
 use vdb_engine::store::ChunkStore;
 use vdb_engine::Hash;
 
@@ -124,7 +131,7 @@ impl Remote {
         manifest::load_latest(&self.backend)
     }
 
-    fn index(&self, pack: &Hash) -> Result<Vec<PackEntry>> {
+    pub(crate) fn index(&self, pack: &Hash) -> Result<Vec<PackEntry>> {
         let name = format!("{}.idx", pack.to_hex());
         let bytes = self.backend.get(&key(&["packs", &name])?)?.ok_or_else(|| {
             Error::Corrupted(format!(
@@ -181,7 +188,7 @@ fn download(
 
 /// Reads `need` (sorted by offset) from pack `pack` in batches and stores the chunks.
 /// `done` of `total` record bytes were fetched before; returns the new `done`.
-fn fetch_entries(
+pub(crate) fn fetch_entries(
     store: &dyn ChunkStore,
     remote: &Remote,
     pack: &Hash,
@@ -221,14 +228,44 @@ fn fetch_entries(
     Ok(done)
 }
 
+/// Reads the manifest and downloads what its branches reach, commits at most `depth` deep, and
+/// the tag objects its tags name (see `crate::shallow`).
+fn download_shallow(
+    store: &Arc<dyn ChunkStore>,
+    remote: &Remote,
+    depth: Option<u32>,
+    report: &mut FetchReport,
+) -> Result<Option<Manifest>> {
+    let Some(m) = remote.manifest()? else {
+        return Ok(None);
+    };
+    let catalog = Catalog::read(remote, &m)?;
+    let tips: Vec<Hash> = m.branches().map(|(_, h)| h).collect();
+    download_walk(store, remote, &catalog, &tips, depth, report)?;
+    let tags: Vec<Hash> = m
+        .refs
+        .iter()
+        .filter(|(name, _)| name.starts_with(refs::TAGS_PREFIX))
+        .map(|(_, h)| *h)
+        .collect();
+    report.chunks += download_tag_objects(&**store, remote, &catalog, &tags)?;
+    Ok(Some(m))
+}
+
 /// Fetches from `remote` into `repo`: missing chunks, then the remote-tracking branches
 /// `refs/remotes/<remote>/*` (branches gone from the remote are removed) and tags that do not
-/// exist locally.
+/// exist locally. In a shallow clone only new history is fetched: the walk stops at the
+/// commits already here, and tags naming commits that are not here are skipped.
 pub fn fetch(repo: &Repository, remote: &Remote) -> Result<FetchReport> {
     let store = &**repo.store();
     let received = remote.backend.bytes_received();
     let mut report = FetchReport::default();
-    let m = download(store, remote, &mut report)?.unwrap_or_default();
+    let m = if Shallow::load(store)?.is_empty() {
+        download(store, remote, &mut report)?
+    } else {
+        download_shallow(repo.store(), remote, None, &mut report)?
+    }
+    .unwrap_or_default();
     let name = &remote.config.name;
     let mut old: Vec<(String, Hash)> = refs::list_refs(store, &refs::remote_ref(name, ""))?;
     for (branch, addr) in m.branches() {
@@ -253,7 +290,10 @@ pub fn fetch(repo: &Repository, remote: &Remote) -> Result<FetchReport> {
     }
     for (full, addr) in &m.refs {
         if let Some(tag) = full.strip_prefix(refs::TAGS_PREFIX) {
-            if refs::read_ref(store, full)?.is_none() && store.has(addr)? {
+            if refs::read_ref(store, full)?.is_none()
+                && store.has(addr)?
+                && store.has(&peel_to_commit(store, *addr)?)?
+            {
                 refs::update_ref(store, full, None, Some(*addr))?;
                 report.new_tags.push(tag.to_string());
             }
@@ -307,7 +347,7 @@ pub fn push(
         }
         let mut next = current.clone();
         if uploaded.is_none() {
-            let (pack, n) = upload_missing(store, remote, &current, new)?;
+            let (pack, n) = upload_missing(store, remote, &current, &[new])?;
             uploaded = pack;
             chunks = n;
         }
@@ -334,17 +374,108 @@ pub fn push(
     )))
 }
 
-/// Uploads the chunks `commit` reaches that the remote lacks, as one pack plus its index.
-/// Returns the pack's name (`None` if nothing was missing) and its chunk count.
+/// What a push of tags did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TagPushReport {
+    /// Tags created or moved on the remote: (name, old, new).
+    pub updated: Vec<(String, Option<Hash>, Hash)>,
+    /// Tags the remote already had with the same target.
+    pub up_to_date: Vec<String>,
+    /// Chunks uploaded.
+    pub chunks: u64,
+    /// Bytes uploaded.
+    pub bytes: u64,
+}
+
+/// Pushes local tags `names` (every local tag if empty) to `remote`, with the commits and
+/// annotated tag objects they name, in one manifest update. A tag the remote has with another
+/// target is refused, and then nothing is pushed, unless `force`.
+pub fn push_tags(
+    repo: &Repository,
+    remote: &Remote,
+    names: &[String],
+    force: bool,
+) -> Result<TagPushReport> {
+    let store = repo.store();
+    let local = local_tags(&**store, names)?;
+    let sent = remote.backend.bytes_sent();
+    let mut uploaded: Option<(Option<Hash>, u64)> = None;
+    for _ in 0..PUSH_ATTEMPTS {
+        let current = remote.manifest()?.unwrap_or_default();
+        let mut report = TagPushReport::default();
+        let mut refused = Vec::new();
+        for (name, new) in &local {
+            let old = current.get_ref(&refs::tag_ref(name));
+            match old {
+                Some(old) if old == *new => report.up_to_date.push(name.clone()),
+                Some(_) if !force => refused.push(name.as_str()),
+                _ => report.updated.push((name.clone(), old, *new)),
+            }
+        }
+        if !refused.is_empty() {
+            return Err(Error::Rejected(format!(
+                "push of tags to {} rejected: {} already exist there with another target; \
+                 push --force to replace them",
+                remote.config.name,
+                refused.join(", ")
+            )));
+        }
+        if report.updated.is_empty() {
+            return Ok(report);
+        }
+        if uploaded.is_none() {
+            let starts: Vec<Hash> = report.updated.iter().map(|(_, _, new)| *new).collect();
+            uploaded = Some(upload_missing(store, remote, &current, &starts)?);
+        }
+        let (pack, chunks) = uploaded.expect("uploaded above");
+        let mut next = current.clone();
+        if let Some(pack) = pack {
+            if !next.packs.contains(&pack) {
+                next.packs.push(pack);
+            }
+        }
+        next.seq = current.seq + 1;
+        for (name, _, new) in &report.updated {
+            next.set_ref(&refs::tag_ref(name), Some(*new));
+        }
+        if manifest::publish(&remote.backend, &next)? {
+            let _ = manifest::prune(&remote.backend, next.seq);
+            report.chunks = chunks;
+            report.bytes = remote.backend.bytes_sent() - sent;
+            return Ok(report);
+        }
+    }
+    Err(Error::Conflict(format!(
+        "other pushes to {} kept winning; push again",
+        remote.config.name
+    )))
+}
+
+/// The local tags `names` (every tag if empty) with their addresses.
+fn local_tags(store: &dyn ChunkStore, names: &[String]) -> Result<Vec<(String, Hash)>> {
+    if names.is_empty() {
+        return Ok(refs::list_refs(store, refs::TAGS_PREFIX)?);
+    }
+    let mut out = Vec::new();
+    for name in names {
+        let addr = refs::read_ref(store, &refs::tag_ref(name))?
+            .ok_or_else(|| Error::NotFound(format!("tag {name} does not exist")))?;
+        out.push((name.clone(), addr));
+    }
+    Ok(out)
+}
+
+/// Uploads the chunks the commits or tags `starts` reach that the remote lacks, as one pack
+/// plus its index. Returns the pack's name (`None` if nothing was missing) and its chunk count.
 fn upload_missing(
     store: &Arc<dyn ChunkStore>,
     remote: &Remote,
     current: &Manifest,
-    commit: Hash,
+    starts: &[Hash],
 ) -> Result<(Option<Hash>, u64)> {
     let have = remote.chunk_set(current)?;
     let ns = NodeStore::with_cache(store.clone(), 0);
-    let missing = walk::missing(&ns, &[commit], &|h| have.contains(h))?;
+    let missing = walk::missing(&ns, starts, &|h| have.contains(h))?;
     if missing.is_empty() {
         return Ok((None, 0));
     }
@@ -387,18 +518,26 @@ pub fn clone_into(
     remote_name: &str,
     branch: Option<&str>,
 ) -> Result<(Repository, FetchReport)> {
-    clone_with(store, url, options, remote_name, branch, None)
+    clone_with(store, url, options, remote_name, branch, None, None)
 }
 
-/// [`clone_into`], reporting the download's progress to `progress`.
+/// [`clone_into`], reporting the download's progress to `progress`. With `depth` `Some(n)`,
+/// a shallow clone: only the last `n` commits along every parent path from each remote
+/// branch, with everything they need, and the cut recorded as the shallow boundary.
 pub fn clone_with(
     store: Arc<dyn ChunkStore>,
     url: &str,
     options: &RemoteOptions,
     remote_name: &str,
     branch: Option<&str>,
+    depth: Option<u32>,
     progress: Option<Box<ProgressFn>>,
 ) -> Result<(Repository, FetchReport)> {
+    if depth == Some(0) {
+        return Err(Error::InvalidInput(
+            "the depth of a shallow clone must be at least 1".into(),
+        ));
+    }
     if refs::read_head(&*store)?.is_some() {
         return Err(Error::InvalidInput(
             "the destination already holds a repository".into(),
@@ -408,7 +547,11 @@ pub fn clone_with(
     let mut remote = Remote::open(&config)?;
     remote.progress = progress;
     let mut report = FetchReport::default();
-    let Some(m) = download(&*store, &remote, &mut report)? else {
+    let manifest = match depth {
+        None => download(&*store, &remote, &mut report)?,
+        Some(_) => download_shallow(&store, &remote, depth, &mut report)?,
+    };
+    let Some(m) = manifest else {
         return Err(Error::NotFound(format!(
             "{url} holds no vdb repository (nothing was ever pushed there)"
         )));

@@ -1,22 +1,30 @@
 //! The chunk graph below a commit, walked to find what the other side lacks.
 //!
-//! commit → parents and root value → tables → each table's primary and index maps → prolly
-//! nodes → out-of-line blobs. The walk stops at any chunk the other side has: chunks are
+//! (annotated tag →) commit → parents and root value → tables → each table's primary and index
+//! maps → prolly nodes → out-of-line blobs. The walk stops at any chunk the other side has: chunks are
 //! content-addressed and a side only ever holds complete closures (a remote's packs hold
 //! everything its refs reach; a local store holds everything its refs reach), so a subtree
 //! whose root is present is present entirely. Work is therefore in proportion to what is
 //! missing, not to the size of the history or the tables.
+//!
+//! In a shallow clone the closure ends at the boundary (`vdb_engine::repo::shallow`): a walk
+//! that reaches a boundary commit the other side lacks cannot send it whole, and fails with
+//! [`Error::Rejected`].
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use std::collections::HashSet;
 use vdb_engine::prolly::node::Node;
 use vdb_engine::prolly::NodeStore;
-use vdb_engine::repo::Commit;
+use vdb_engine::repo::commit::{object_kind, ObjectKind};
+use vdb_engine::repo::{Commit, Shallow, Tag};
 use vdb_engine::table::{RootValue, Table};
 use vdb_engine::Hash;
 
-#[derive(Clone, Copy, Debug)]
-enum Kind {
+/// What a chunk of the graph is, as its parent names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A ref's target: a commit or an annotated tag, told apart by its first byte.
+    Object,
     Commit,
     Root,
     Table,
@@ -24,15 +32,23 @@ enum Kind {
     Blob,
 }
 
-/// Every chunk reachable from the commits `starts` that `have` says the other side lacks,
-/// parents before nothing in particular (order is irrelevant to correctness).
+/// Every chunk reachable from the commits or annotated tags `starts` that `have` says the
+/// other side lacks, in no particular order (order is irrelevant to correctness). Fails with
+/// `Rejected` if that includes a boundary commit of a shallow clone.
 pub fn missing(ns: &NodeStore, starts: &[Hash], have: &dyn Fn(&Hash) -> bool) -> Result<Vec<Hash>> {
-    let mut stack: Vec<(Kind, Hash)> = starts.iter().map(|h| (Kind::Commit, *h)).collect();
+    let shallow = Shallow::load(&**ns.store())?;
+    let mut stack: Vec<(Kind, Hash)> = starts.iter().map(|h| (Kind::Object, *h)).collect();
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     while let Some((kind, addr)) = stack.pop() {
         if have(&addr) || !seen.insert(addr) {
             continue;
+        }
+        if kind == Kind::Commit && shallow.contains(&addr) {
+            return Err(Error::Rejected(format!(
+                "the remote lacks commit {addr}, the boundary of this shallow clone: its \
+                 history was never fetched, so it cannot be sent; push from a full clone"
+            )));
         }
         out.push(addr);
         expand(ns, kind, addr, &mut stack)?;
@@ -41,8 +57,19 @@ pub fn missing(ns: &NodeStore, starts: &[Hash], have: &dyn Fn(&Hash) -> bool) ->
 }
 
 /// Pushes the children of chunk `addr` (of `kind`) onto `stack`.
-fn expand(ns: &NodeStore, kind: Kind, addr: Hash, stack: &mut Vec<(Kind, Hash)>) -> Result<()> {
+pub(crate) fn expand(
+    ns: &NodeStore,
+    kind: Kind,
+    addr: Hash,
+    stack: &mut Vec<(Kind, Hash)>,
+) -> Result<()> {
     match kind {
+        Kind::Object => match object_kind(&**ns.store(), &addr)? {
+            Some(ObjectKind::Tag) => {
+                stack.push((Kind::Commit, Tag::load(&**ns.store(), addr)?.target));
+            }
+            _ => expand(ns, Kind::Commit, addr, stack)?,
+        },
         Kind::Commit => {
             let commit = Commit::load(&**ns.store(), addr)?;
             stack.push((Kind::Root, commit.root));

@@ -1,5 +1,6 @@
-//! `vdb clone`: creates a repository from a remote: every chunk its branches reach, the
-//! remote as `origin` with its remote-tracking branches, and the default branch checked out.
+//! `vdb clone`: creates a repository from a remote: every chunk its branches reach (with
+//! `--depth N`, only those of their last N commits), the remote as `origin` with its
+//! remote-tracking branches, and the default branch checked out.
 
 use super::remote::{human_bytes, OptionArgs};
 use crate::context::{init_dir, Result, VDB_DIR};
@@ -25,6 +26,12 @@ pub struct Args {
     /// The name to give the remote.
     #[arg(short, long, default_value = "origin")]
     origin: String,
+    /// A shallow clone: only the last N commits along every parent path of each remote
+    /// branch, with all their data. Queries, commits, fetches of new commits, and pushes to a
+    /// remote that has the older history all work; `vdb log` marks where the history was cut
+    /// off as `grafted`, and revisions beyond it (`HEAD~N`) are errors.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    depth: Option<u32>,
     #[command(flatten)]
     options: OptionArgs,
 }
@@ -67,10 +74,14 @@ pub fn run(args: &Args, start: Option<&Path>) -> Result<()> {
     }
     let (branch, chunks, bytes) = result?;
     println!(
-        "Cloned {} into {} (branch {branch}; {chunks} chunks, {})",
+        "Cloned {} into {} (branch {branch}; {chunks} chunks, {}{})",
         args.url,
         top.display(),
-        human_bytes(bytes)
+        human_bytes(bytes),
+        match args.depth {
+            Some(n) => format!("; shallow, depth {n}"),
+            None => String::new(),
+        }
     );
     Ok(())
 }
@@ -83,6 +94,7 @@ fn clone(args: &Args, store_dir: &Path) -> Result<(String, u64, u64)> {
         &args.options.to_options(),
         &args.origin,
         args.branch.as_deref(),
+        args.depth,
         super::remote::progress_bar(),
     )?;
     Ok((repo.head_branch()?, report.chunks, report.bytes))

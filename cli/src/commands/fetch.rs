@@ -1,5 +1,6 @@
 //! `vdb fetch`: downloads what a remote has that this repository lacks and moves the
-//! remote-tracking branches (`origin/main`); local branches are left alone.
+//! remote-tracking branches (`origin/main`); local branches are left alone. In a shallow clone,
+//! `--deepen N` and `--unshallow` fetch history below its boundary first.
 
 use super::remote::human_bytes;
 use crate::context::{Context, Result};
@@ -9,18 +10,37 @@ use vdb_remote::FetchReport;
 
 /// Download new commits from a remote; update its remote-tracking branches.
 ///
-/// Example: `vdb fetch`  or  `vdb fetch origin`, then `vdb log origin/main`
+/// In a shallow clone (`vdb clone --depth N`) a fetch brings new commits down to those the
+/// clone has, never the history behind its boundary; `--deepen N` and `--unshallow` fetch
+/// that history.
+///
+/// Example: `vdb fetch`  or  `vdb fetch origin`, then `vdb log origin/main`  or
+/// `vdb fetch --deepen 10`
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The remote (default: origin).
     #[arg(default_value = "origin")]
     remote: String,
+    /// In a shallow clone: also fetch N more commits below the boundary, along every parent
+    /// path.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    deepen: Option<u32>,
+    /// In a shallow clone: fetch all the history below the boundary, making the clone
+    /// complete.
+    #[arg(long, conflicts_with = "deepen")]
+    unshallow: bool,
 }
 
 pub fn run(args: &Args, start: Option<&Path>) -> Result<()> {
     let ctx = Context::open(start)?;
     let remote = super::remote::open(&ctx, &args.remote)?;
-    let report = vdb_remote::fetch(&ctx.repo, &remote)?;
+    let report = if args.unshallow {
+        vdb_remote::deepen(&ctx.repo, &remote, None)?
+    } else if let Some(n) = args.deepen {
+        vdb_remote::deepen(&ctx.repo, &remote, Some(n))?
+    } else {
+        vdb_remote::fetch(&ctx.repo, &remote)?
+    };
     print_report(&args.remote, &report);
     Ok(())
 }

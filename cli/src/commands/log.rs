@@ -15,7 +15,7 @@ use crate::render::{date, short};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use vdb_engine::repo::commit::peel_to_commit;
-use vdb_engine::repo::{diff_roots, Commit};
+use vdb_engine::repo::{diff_roots, Commit, Shallow};
 use vdb_engine::table::RootValue;
 use vdb_engine::Hash;
 
@@ -233,7 +233,8 @@ fn commit_lines(hash: Hash, commit: &Commit, names: &[String]) -> Vec<String> {
     lines
 }
 
-/// Branch and tag names by the commit they point at (`HEAD -> main` for the current branch).
+/// Branch and tag names by the commit they point at (`HEAD -> main` for the current branch),
+/// and `grafted` on the boundary commits of a shallow clone.
 pub fn decorations(ctx: &Context) -> Result<HashMap<Hash, Vec<String>>> {
     let mut out: HashMap<Hash, Vec<String>> = HashMap::new();
     for (name, hash) in ctx.repo.branches()? {
@@ -247,6 +248,10 @@ pub fn decorations(ctx: &Context) -> Result<HashMap<Hash, Vec<String>>> {
     for (name, hash) in ctx.repo.tags()? {
         let commit = peel_to_commit(&**ctx.repo.store(), hash)?;
         out.entry(commit).or_default().push(format!("tag: {name}"));
+    }
+    // The boundary of a shallow clone, marked as git marks it.
+    for hash in Shallow::load(&**ctx.repo.store())?.commits() {
+        out.entry(*hash).or_default().push("grafted".into());
     }
     for names in out.values_mut() {
         names.sort_by_key(|n| !n.starts_with("HEAD"));

@@ -4,7 +4,7 @@ use super::diff::{print_diffs, View};
 use super::log::{decorations, print_commit};
 use crate::context::{Context, Result};
 use std::path::Path;
-use vdb_engine::repo::diff_roots;
+use vdb_engine::repo::{diff_roots, Shallow};
 use vdb_engine::table::RootValue;
 
 /// Show a commit and the changes it made.
@@ -20,7 +20,9 @@ pub struct Args {
 pub fn run(args: &Args, start: Option<&Path>) -> Result<()> {
     let ctx = Context::open(start)?;
     let hash = ctx.repo.resolve(&args.rev)?;
-    let commit = ctx.repo.commit_info(hash)?;
+    // A shallow clone's boundary commit shows, as in git, as if it had no parents.
+    let shallow = Shallow::load(&**ctx.repo.store())?;
+    let commit = shallow.graft(&hash, ctx.repo.commit_info(hash)?);
     let names = decorations(&ctx)?.remove(&hash).unwrap_or_default();
     print_commit(hash, &commit, &names);
     let old = match commit.parents.first() {

@@ -9,7 +9,10 @@
 //! workingsets/heads/* ─▶ working set ─▶ working root, staged root, merge-state commits,
 //!                                       conflict maps (prolly nodes)
 //! ```
-//! Any other root holding a 20-byte value (the demo's bare store) is walked from whatever chunk
+//! `shallow` (a shallow clone's boundary) names commits whose parents the store lacks: they
+//! are walked as roots, so they are kept, and their parents are not followed.
+//! Any other root holding a value of another length is configuration (a remote's, say) and
+//! names no chunk. Any other root holding a 20-byte value (the demo's bare store) is walked from whatever chunk
 //! it names. The walk follows each chunk by its actual kind (its first byte), whatever its
 //! parent expected, so a chunk of the wrong kind is reported and still walked: gc never misses
 //! what a damaged reference points to. Subtrees already visited are skipped, so shared history
@@ -21,7 +24,7 @@ use crate::prolly::node::{Node, INTERNAL_TAG, LEAF_TAG};
 use crate::prolly::NodeStore;
 use crate::repo::commit::{COMMIT_TAG, TAG_TAG};
 use crate::repo::refs::{HEAD, HEADS_PREFIX, TAGS_PREFIX};
-use crate::repo::{working_set_root, Commit, Tag, WorkingSet};
+use crate::repo::{working_set_root, Commit, Shallow, Tag, WorkingSet, SHALLOW_ROOT};
 use crate::store::ChunkStore;
 use crate::table::{RootValue, Table};
 use bytes::Bytes;
@@ -75,6 +78,8 @@ pub(crate) struct Walk<'a> {
     pub(crate) trees: Vec<(Hash, Arc<str>)>,
     /// Named roots read.
     pub(crate) roots: usize,
+    /// The shallow boundary, read with the roots.
+    shallow: Shallow,
     stack: Vec<(Hash, Expect, Arc<str>)>,
 }
 
@@ -88,6 +93,7 @@ impl<'a> Walk<'a> {
             problems: Vec::new(),
             trees: Vec::new(),
             roots: 0,
+            shallow: Shallow::default(),
             stack: Vec::new(),
         }
     }
@@ -124,7 +130,24 @@ impl<'a> Walk<'a> {
                 }
                 continue;
             }
+            if name == SHALLOW_ROOT {
+                match Shallow::decode(value) {
+                    Ok(shallow) => self.shallow = shallow,
+                    Err(e) => self.report(Hash::ZERO, name, e.to_string()),
+                }
+                let here = Arc::<str>::from("shallow boundary");
+                for addr in self.shallow.commits() {
+                    starts.push((*addr, Expect::Commit, here.clone()));
+                }
+                continue;
+            }
+            let names_chunk = name.starts_with("refs/") || name.starts_with(working_sets.as_str());
             let Some(addr) = Hash::from_slice(value) else {
+                // Other roots that are not 20 bytes hold configuration (`remotes/<name>`), not
+                // references.
+                if !names_chunk {
+                    continue;
+                }
                 self.report(
                     Hash::ZERO,
                     name,
@@ -205,6 +228,7 @@ impl<'a> Walk<'a> {
                 let commit = Commit::load(self.store, addr)?;
                 let here: Arc<str> = format!("commit {addr}").into();
                 self.visit(commit.root, Expect::RootValue, here.clone());
+                let commit = self.shallow.graft(&addr, commit);
                 for parent in commit.parents {
                     self.visit(parent, Expect::Commit, here.clone());
                 }

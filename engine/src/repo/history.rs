@@ -10,8 +10,13 @@
 //! latest committer time, ties broken by the smallest hash (as Dolt does, it does not build a
 //! virtual merge of them). The walk reads every ancestor of both commits once: its cost is the
 //! size of the two histories, not of the tables.
+//!
+//! In a shallow clone every walk here reads the boundary once (see [`super::shallow`]) and sees
+//! a boundary commit without parents: `Ancestors` yields it grafted, and reachability and merge
+//! bases stop there.
 
 use super::commit::Commit;
+use super::shallow::Shallow;
 use crate::error::Result;
 use crate::hash::Hash;
 use crate::store::ChunkStore;
@@ -26,6 +31,7 @@ pub struct Ancestors<'a> {
     queue: BinaryHeap<(i64, Reverse<Hash>)>,
     queued: HashSet<Hash>,
     commits: HashMap<Hash, Commit>,
+    shallow: Shallow,
     failed: bool,
 }
 
@@ -37,6 +43,7 @@ impl<'a> Ancestors<'a> {
             queue: BinaryHeap::new(),
             queued: HashSet::new(),
             commits: HashMap::new(),
+            shallow: Shallow::load(store)?,
             failed: false,
         };
         for start in starts {
@@ -49,7 +56,7 @@ impl<'a> Ancestors<'a> {
         if !self.queued.insert(addr) {
             return Ok(());
         }
-        let commit = Commit::load(self.store, addr)?;
+        let commit = self.shallow.graft(&addr, Commit::load(self.store, addr)?);
         self.queue.push((commit.committer.time_ms, Reverse(addr)));
         self.commits.insert(addr, commit);
         Ok(())
@@ -88,13 +95,14 @@ impl Iterator for Ancestors<'_> {
 
 /// Every ancestor of `start` (itself included) with its parents.
 fn ancestor_graph(store: &dyn ChunkStore, start: Hash) -> Result<HashMap<Hash, Vec<Hash>>> {
+    let shallow = Shallow::load(store)?;
     let mut graph = HashMap::new();
     let mut stack = vec![start];
     while let Some(addr) = stack.pop() {
         if graph.contains_key(&addr) {
             continue;
         }
-        let commit = Commit::load(store, addr)?;
+        let commit = shallow.graft(&addr, Commit::load(store, addr)?);
         stack.extend(commit.parents.iter().copied());
         graph.insert(addr, commit.parents);
     }
@@ -108,6 +116,7 @@ pub fn is_ancestor(store: &dyn ChunkStore, ancestor: Hash, descendant: Hash) -> 
     }
     // No pruning by commit time: clocks lie, and a wrong answer here would turn a merge into a
     // fast-forward. The walk stops at the first path that reaches `ancestor`.
+    let shallow = Shallow::load(store)?;
     let mut seen = HashSet::new();
     let mut stack = vec![descendant];
     while let Some(addr) = stack.pop() {
@@ -117,7 +126,8 @@ pub fn is_ancestor(store: &dyn ChunkStore, ancestor: Hash, descendant: Hash) -> 
         if !seen.insert(addr) {
             continue;
         }
-        stack.extend(Commit::load(store, addr)?.parents);
+        let commit = Commit::load(store, addr)?;
+        stack.extend_from_slice(shallow.parents(&addr, &commit));
     }
     Ok(false)
 }

@@ -21,10 +21,12 @@ use super::merge::{merge_roots, RootMerge};
 use super::refs::{self, branch_ref};
 use super::repository::Repository;
 use super::revision::short;
+use super::shallow::{beyond_boundary, Shallow};
 use super::workingset::{MergeState, WorkingSet};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::prolly::Map;
+use crate::store::ChunkStore;
 use crate::table::{RootValue, RowChange, Table};
 use bytes::Bytes;
 use std::collections::BTreeMap;
@@ -137,7 +139,7 @@ impl Repository {
         let (head, ws_addr, _) = self.clean_start(branch, "revert")?;
         let target = self.resolve_on(branch, rev)?;
         let commit = self.commit_info(target)?;
-        let parent = single_parent(&commit, target, "revert")?
+        let parent = single_parent(&*self.store, &commit, target, "revert")?
             .ok_or_else(|| Error::InvalidInput("cannot revert the initial commit".to_string()))?;
         let plan = Plan {
             branch: branch.to_string(),
@@ -168,7 +170,7 @@ impl Repository {
         let (head, ws_addr, _) = self.clean_start(branch, "cherry-pick")?;
         let target = self.resolve_on(branch, rev)?;
         let commit = self.commit_info(target)?;
-        let parent = single_parent(&commit, target, "cherry-pick")?;
+        let parent = single_parent(&*self.store, &commit, target, "cherry-pick")?;
         let base_root = match parent {
             Some(p) => self.commit_info(p)?.root,
             None => RootValue::empty().save(&self.ns)?,
@@ -422,8 +424,17 @@ impl Repository {
     }
 }
 
-/// The one parent of a commit (`None` for the initial commit); merges are refused.
-fn single_parent(commit: &Commit, addr: Hash, what: &str) -> Result<Option<Hash>> {
+/// The one parent of a commit (`None` for the initial commit); merges, and the boundary
+/// commits of a shallow clone (whose parent is not here), are refused.
+fn single_parent(
+    store: &dyn ChunkStore,
+    commit: &Commit,
+    addr: Hash,
+    what: &str,
+) -> Result<Option<Hash>> {
+    if Shallow::load(store)?.contains(&addr) {
+        return Err(beyond_boundary(&addr, &format!("cannot {what} it")));
+    }
     match commit.parents[..] {
         [] => Ok(None),
         [p] => Ok(Some(p)),

@@ -10,6 +10,8 @@
 //! - [`merge_roots`] merges two states against a base, table by table: schemas by stable column
 //!   id first, then rows cell by cell over the prolly diffs, recording conflicts in conflict
 //!   maps and the constraint violations it can detect;
+//! - a shallow clone records the commits whose parents it lacks ([`shallow`]); every walk
+//!   over parents stops there;
 //! - [`Repository`] ties them together: init, commit, branch, tag, reset, merge, revert,
 //!   cherry-pick, log, diff, status.
 //!
@@ -29,6 +31,7 @@ mod repository;
 pub mod revision;
 mod row_merge;
 mod schema_merge;
+pub mod shallow;
 mod workingset;
 
 pub use commit::{Commit, Signature, Tag};
@@ -45,4 +48,5 @@ pub use repository::{
     CommitOptions, Repository, ResetMode, RetryTurn, Status, TableStatus, INIT_MESSAGE,
 };
 pub use revision::{RevRange, Revision};
+pub use shallow::{Shallow, SHALLOW_ROOT};
 pub use workingset::{working_set_root, MergeState, WorkingSet};

@@ -19,6 +19,7 @@
 use super::commit::{peel_to_commit, Commit};
 use super::history::Ancestors;
 use super::refs::{self, HEADS_PREFIX, REMOTES_PREFIX, TAGS_PREFIX};
+use super::shallow::{beyond_boundary, Shallow};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::store::ChunkStore;
@@ -196,6 +197,9 @@ fn take_step(store: &dyn ChunkStore, addr: Hash, step: Step, rev: &Revision) -> 
     match step {
         Step::Parent(0) | Step::Ancestor(0) => Ok(addr),
         Step::Parent(n) => {
+            if Shallow::load(store)?.contains(&addr) {
+                return Err(beyond_boundary(&addr, &format!("revision {rev} not found")));
+            }
             let parents = Commit::load(store, addr)?.parents;
             parents
                 .get(n as usize - 1)
@@ -203,8 +207,12 @@ fn take_step(store: &dyn ChunkStore, addr: Hash, step: Step, rev: &Revision) -> 
                 .ok_or_else(|| missing(format!("parent {n} (it has {})", parents.len())))
         }
         Step::Ancestor(n) => {
+            let shallow = Shallow::load(store)?;
             let mut at = addr;
             for i in 0..n {
+                if shallow.contains(&at) {
+                    return Err(beyond_boundary(&at, &format!("revision {rev} not found")));
+                }
                 at = Commit::load(store, at)?
                     .parents
                     .first()

@@ -1,4 +1,5 @@
-//! Remotes from SQL: `vdb_remote('add', name, url)`, `vdb_fetch`, `vdb_push`, `vdb_pull`, and
+//! Remotes from SQL: `vdb_remote('add', name, url)`, `vdb_fetch`, `vdb_push` (of a branch, or
+//! of tags: `vdb_push('origin', '--tags')`, `vdb_push('origin', 'v1')`), `vdb_pull`, and
 //! the rows of `vdb.remotes`, over `vdb_remote::RepositoryRemotes` (the same operations as
 //! `vdb remote / fetch / push / pull`). Arguments are git-style strings, as for every procedure.
 
@@ -39,12 +40,15 @@ struct RemoteArgs {
     words: Vec<String>,
 }
 
-/// Push or pull a branch.
+/// Push or pull a branch, or push tags.
 #[derive(Debug, Parser)]
 #[command(disable_help_flag = true)]
 struct TransferArgs {
     #[arg(short, long)]
     force: bool,
+    /// Push every local tag.
+    #[arg(long)]
+    tags: bool,
     #[arg(long)]
     no_ff: bool,
     #[arg(short, long)]
@@ -116,19 +120,24 @@ pub fn run(vc: &VcContext, user: &str, name: &str, args: &[String]) -> Result<Ou
         "vdb_push" => {
             vc.check_writable(name)?;
             let a: TransferArgs = parse(name, args)?;
-            let (remote, local, remote_branch) =
-                match a.words.as_slice() {
-                    [] => ("origin".to_string(), vc.branch.clone(), vc.branch.clone()),
-                    [r] => (r.clone(), vc.branch.clone(), vc.branch.clone()),
-                    [r, spec] => match spec.split_once(':') {
-                        Some((l, rb)) => (r.clone(), l.to_string(), rb.to_string()),
-                        None => (r.clone(), spec.clone(), spec.clone()),
-                    },
-                    _ => return Err(Error::invalid(
+            if let Some((remote, tags)) = tag_push(vc, &a) {
+                return push_tags(repo, &remote, &tags, a.force);
+            }
+            let (remote, local, remote_branch) = match a.words.as_slice() {
+                [] => ("origin".to_string(), vc.branch.clone(), vc.branch.clone()),
+                [r] => (r.clone(), vc.branch.clone(), vc.branch.clone()),
+                [r, spec] => match spec.split_once(':') {
+                    Some((l, rb)) => (r.clone(), l.to_string(), rb.to_string()),
+                    None => (r.clone(), spec.clone(), spec.clone()),
+                },
+                _ => {
+                    return Err(Error::invalid(
                         "22023",
-                        "usage: vdb_push(['REMOTE' [, 'BRANCH' | 'LOCAL:REMOTE']] [, '--force'])",
-                    )),
-                };
+                        "usage: vdb_push(['REMOTE' [, 'BRANCH' | 'LOCAL:REMOTE' | 'TAG']] \
+                         [, '--tags'] [, '--force'])",
+                    ))
+                }
+            };
             let report = RepositoryRemotes::push(repo, &remote, &local, &remote_branch, a.force)
                 .map_err(remote_error)?;
             let hash = |h: Option<vdb_engine::Hash>| h.map_or(Value::Null, |h| text(h.to_hex()));
@@ -182,6 +191,54 @@ pub fn run(vc: &VcContext, user: &str, name: &str, args: &[String]) -> Result<Ou
              `vdb clone URL DIR` and `vdb serve --data-dir DIR`",
         )),
     }
+}
+
+/// The remote and tags of a tag push (`--tags`: every tag, as an empty list; or one name that
+/// is a tag and not a branch), or `None` for a branch push.
+fn tag_push(vc: &VcContext, a: &TransferArgs) -> Option<(String, Vec<String>)> {
+    use vdb_engine::repo::refs;
+    let store = &**vc.repo.store();
+    match a.words.as_slice() {
+        [] if a.tags => Some(("origin".into(), Vec::new())),
+        [r] if a.tags => Some((r.clone(), Vec::new())),
+        [r, spec] if !spec.contains(':') => {
+            let is = |full: String| refs::read_ref(store, &full).ok().flatten().is_some();
+            let tag = spec
+                .strip_prefix(refs::TAGS_PREFIX)
+                .map(str::to_string)
+                .or_else(|| {
+                    (!is(refs::branch_ref(spec)) && is(refs::tag_ref(spec))).then(|| spec.clone())
+                })?;
+            Some((r.clone(), vec![tag]))
+        }
+        _ => None,
+    }
+}
+
+/// Pushes `tags` (every tag if empty) to `remote`: one row of counts.
+fn push_tags(
+    repo: &vdb_engine::repo::Repository,
+    remote: &str,
+    tags: &[String],
+    force: bool,
+) -> Result<Outcome> {
+    let report = RepositoryRemotes::push_tags(repo, remote, tags, force).map_err(remote_error)?;
+    Ok(Outcome::new(
+        &[
+            ("remote", Type::Text),
+            ("updated_tags", Type::Int4),
+            ("up_to_date_tags", Type::Int4),
+            ("chunks", Type::Int8),
+            ("bytes", Type::Int8),
+        ],
+        vec![
+            text(remote),
+            Value::Int4(report.updated.len() as i32),
+            Value::Int4(report.up_to_date.len() as i32),
+            Value::Int8(report.chunks as i64),
+            Value::Int8(report.bytes as i64),
+        ],
+    ))
 }
 
 /// The rows of `vdb.remotes`: name, url, endpoint, region.
