@@ -24,13 +24,14 @@
 //! reader. What a block or statement writes before publishing it is kept by a `WriteHold`.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use sqlparser::ast::{
     CopySource, CopyTarget, Expr as AstExpr, SetExpr, Statement, Value as AstValue,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
-use vdb_engine::repo::{merge_roots, row_changed_by_both, Repository};
+use vdb_engine::repo::{merge_roots, row_changed_by_both, Repository, WriterTurn};
 use vdb_engine::store::{ReadHold, WriteHold};
 use vdb_engine::table::RootValue;
 use vdb_engine::value::{Type, Value};
@@ -53,6 +54,11 @@ use crate::vc::{self, procedures, VcContext};
 /// How many times an autocommit statement that lost a row to a concurrent writer runs again
 /// before it fails with 40001.
 const AUTOCOMMIT_RETRIES: usize = 32;
+
+/// How long a READ COMMITTED block's first write waits for the branch's writer's turn while
+/// another block holds it (PostgreSQL's `deadlock_timeout`), before going on without it: an
+/// idle transaction delays other writers, it does not stop them.
+const TURN_WAIT: Duration = Duration::from_secs(1);
 
 /// The result of one statement.
 #[derive(Clone, Debug, PartialEq)]
@@ -124,6 +130,12 @@ struct Transaction {
     /// Keeps garbage collection from removing the chunks the block writes before it
     /// publishes them.
     gc_hold: Option<WriteHold>,
+    /// READ COMMITTED (PostgreSQL's default): at its first write the block takes the branch's
+    /// writer's turn and moves its snapshot to the newest working root (see [`Session::first_write`]).
+    /// REPEATABLE READ and SERIALIZABLE keep the snapshot of BEGIN throughout.
+    read_committed: bool,
+    /// The branch's writer's turn, taken at the first write (READ COMMITTED only).
+    turn: Option<WriterTurn>,
 }
 
 /// The state of a transaction block when a savepoint was set.
@@ -329,7 +341,7 @@ impl Session {
             && self.txn.is_none()
             && !statements.iter().any(controls_transaction);
         if implicit {
-            if let Err(e) = self.begin() {
+            if let Err(e) = self.begin(&[]) {
                 return (Vec::new(), Some(e));
             }
         }
@@ -507,7 +519,7 @@ impl Session {
                 modifier: None,
             } if modes.iter().all(snapshot_mode) => {
                 if self.txn.is_none() {
-                    self.begin()?;
+                    self.begin(modes)?;
                 } else {
                     notice::raise(Notice::warning(
                         "25001",
@@ -561,12 +573,31 @@ impl Session {
         match &mut self.txn {
             Some(txn) if txn.failed => Err(Error::TransactionAborted),
             Some(txn) => {
+                let mut first_write =
+                    txn.read_committed && txn.turn.is_none() && txn.root == txn.base;
+                if first_write && locks_rows(statement) && vc.pinned.is_none() {
+                    // SELECT ... FOR UPDATE waits as a write does and reads the newest rows,
+                    // so that what the block then writes was decided on them.
+                    self.take_turn_and_rebase()?;
+                    first_write = false;
+                }
+                let txn = self.txn.as_mut().expect("matched a block");
+                let raised = notice::pending_len();
                 let mut root = txn.root.clone();
                 let (result, temp) =
                     run_with_temp(&self.temp, &vc, statement, &mut root, &snapshot_settings)?;
                 if root != txn.root {
                     if let Some(rev) = &vc.pinned {
                         return Err(vc::read_only(&statement_kind(statement), rev));
+                    }
+                    if first_write {
+                        return self.first_write(
+                            statement,
+                            &vc,
+                            &snapshot_settings,
+                            raised,
+                            (root, result, temp),
+                        );
                     }
                 }
                 txn.root = root;
@@ -800,8 +831,15 @@ impl Session {
         }
     }
 
-    /// Opens a transaction block on a snapshot of the working root.
-    fn begin(&mut self) -> Result<()> {
+    /// Opens a transaction block on a snapshot of the working root, at the isolation level
+    /// BEGIN names or else `default_transaction_isolation`.
+    fn begin(&mut self, modes: &[sqlparser::ast::TransactionMode]) -> Result<()> {
+        let read_committed = isolation_read_committed(modes).unwrap_or_else(|| {
+            self.settings
+                .get("default_transaction_isolation")
+                .as_deref()
+                == Some("read committed")
+        });
         let gc_hold = self.repo.gc_hold();
         let (base_addr, base, base_hold) = self.read_working()?;
         self.txn = Some(Transaction {
@@ -815,8 +853,81 @@ impl Session {
             savepoints: Vec::new(),
             begin_temp: self.temp.state(),
             gc_hold,
+            read_committed,
+            turn: None,
         });
         Ok(())
+    }
+
+    /// The first write of a READ COMMITTED block (`ran`: the statement's run on the block's
+    /// snapshot, which it has not written to before): takes the turn ([`Session::take_turn_and_rebase`])
+    /// and, if that moved the snapshot, runs the statement again on the new one, as
+    /// PostgreSQL's READ COMMITTED runs each statement on what is committed when it starts.
+    /// Holding the turn until COMMIT, the block then commits without racing the other blocks
+    /// for the rows it wrote.
+    fn first_write(
+        &mut self,
+        statement: &Statement,
+        vc: &VcContext,
+        settings: &Settings,
+        raised: usize,
+        ran: (RootValue, StatementResult, RootValue),
+    ) -> Result<StatementResult> {
+        let (root, result, temp) = if self.take_turn_and_rebase()? {
+            drop(ran);
+            notice::truncate_pending(raised);
+            let txn = self.txn.as_ref().expect("first_write runs in a block");
+            let mut root = txn.root.clone();
+            let (result, temp) = run_with_temp(&self.temp, vc, statement, &mut root, settings)?;
+            (root, result, temp)
+        } else {
+            ran
+        };
+        let txn = self.txn.as_mut().expect("first_write runs in a block");
+        txn.root = root;
+        self.temp.update(temp, Some(statement), None);
+        Ok(result)
+    }
+
+    /// Takes the branch's writer's turn for the open block, which has written nothing yet,
+    /// waiting while another block of this process holds it (at most [`TURN_WAIT`], then going
+    /// on without it); then, if the working root moved since the block's snapshot was taken,
+    /// moves the snapshot to the newest root. Returns whether it moved.
+    fn take_turn_and_rebase(&mut self) -> Result<bool> {
+        let turn = self.take_turn()?;
+        let (addr, current, hold) = self.read_working()?;
+        let txn = self.txn.as_mut().expect("a block is open");
+        txn.turn = turn;
+        if addr == txn.base_addr {
+            return Ok(false);
+        }
+        for savepoint in &mut txn.savepoints {
+            // Every savepoint predates the first write, so it holds the old snapshot.
+            savepoint.root = current.clone();
+        }
+        txn.base_addr = addr;
+        txn.base = current.clone();
+        txn.base_hold = hold;
+        txn.root = current;
+        Ok(true)
+    }
+
+    /// Waits for the branch's writer's turn, in short waits between which a cancel or a
+    /// statement timeout can stop it; `None` after [`TURN_WAIT`].
+    fn take_turn(&self) -> Result<Option<WriterTurn>> {
+        let started = Instant::now();
+        loop {
+            if let Some(turn) = self
+                .repo
+                .writer_turn(&self.branch, Duration::from_millis(20))
+            {
+                return Ok(Some(turn));
+            }
+            interrupt::check()?;
+            if started.elapsed() >= TURN_WAIT {
+                return Ok(None);
+            }
+        }
     }
 
     /// Ends an open transaction block without committing it: its settings, cursors and
@@ -1002,12 +1113,20 @@ impl Session {
                 self.set("client_encoding", Some(charset_name), false)?;
                 command("SET")
             }
-            Statement::SetTransaction { session, .. } => {
+            Statement::SetTransaction { session, modes, .. } => {
                 if !*session && self.txn.is_none() {
                     notice::raise(Notice::warning(
                         "25P01",
                         "SET TRANSACTION can only be used in transaction blocks",
                     ));
+                }
+                if let (false, Some(txn), Some(read_committed)) =
+                    (*session, self.txn.as_mut(), isolation_read_committed(modes))
+                {
+                    // Before the first write, as PostgreSQL requires it before the first query.
+                    if txn.turn.is_none() && txn.root == txn.base {
+                        txn.read_committed = read_committed;
+                    }
                 }
                 command("SET")
             }
@@ -1605,6 +1724,24 @@ fn snapshot_mode(mode: &sqlparser::ast::TransactionMode) -> bool {
         mode,
         TransactionMode::AccessMode(TransactionAccessMode::ReadOnly)
     )
+}
+
+/// Whether `statement` is a query that locks the rows it reads (`FOR UPDATE`, `FOR SHARE`, ...).
+fn locks_rows(statement: &Statement) -> bool {
+    matches!(statement, Statement::Query(query) if !query.locks.is_empty())
+}
+
+/// The isolation level transaction `modes` name, as "is it READ COMMITTED" (READ
+/// UNCOMMITTED, as in PostgreSQL, behaves as READ COMMITTED); `None` if they name none.
+fn isolation_read_committed(modes: &[sqlparser::ast::TransactionMode]) -> Option<bool> {
+    use sqlparser::ast::{TransactionIsolationLevel as Level, TransactionMode};
+    modes.iter().rev().find_map(|mode| match mode {
+        TransactionMode::IsolationLevel(level) => Some(matches!(
+            level,
+            Level::ReadCommitted | Level::ReadUncommitted
+        )),
+        TransactionMode::AccessMode(_) => None,
+    })
 }
 
 /// WARNING 25P01: COMMIT, ROLLBACK, END or ABORT outside a transaction block.

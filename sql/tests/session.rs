@@ -342,14 +342,16 @@ fn statement_timeout_stops_long_statements_only() {
     assert_eq!(err.sqlstate(), "22023");
 }
 
-/// Two transactions that change one row to the same result (each adds 5 to a balance read at
-/// BEGIN) must not both commit: the merge would take the two writes as one and lose an update.
-/// The second fails with 40001, as PostgreSQL's repeatable read fails it, and a retry lands.
+/// Two REPEATABLE READ transactions that change one row to the same result (each adds 5 to a
+/// balance read at BEGIN) must not both commit: the merge would take the two writes as one and
+/// lose an update. The second fails with 40001, as PostgreSQL's repeatable read fails it, and a
+/// retry lands. (READ COMMITTED blocks take turns instead; see the next test.)
 #[test]
 fn concurrent_equal_updates_of_one_row_do_not_lose_one() {
     let (mut a, mut b) = setup();
+    const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ";
     for s in [&mut a, &mut b] {
-        tag(s, "BEGIN");
+        tag(s, BEGIN);
         tag(s, "UPDATE t SET v = v + 5 WHERE id = 1");
     }
     tag(&mut a, "COMMIT");
@@ -357,7 +359,7 @@ fn concurrent_equal_updates_of_one_row_do_not_lose_one() {
         .execute("COMMIT")
         .expect_err("the second commit would lose an update");
     assert_eq!(err.sqlstate(), "40001", "{err}");
-    tag(&mut b, "BEGIN");
+    tag(&mut b, BEGIN);
     tag(&mut b, "UPDATE t SET v = v + 5 WHERE id = 1");
     tag(&mut b, "COMMIT");
     assert_eq!(
@@ -367,7 +369,7 @@ fn concurrent_equal_updates_of_one_row_do_not_lose_one() {
 
     // The same insert in two transactions: one of them commits.
     for s in [&mut a, &mut b] {
-        tag(s, "BEGIN");
+        tag(s, BEGIN);
         tag(s, "INSERT INTO t VALUES (3, 7)");
     }
     tag(&mut a, "COMMIT");
@@ -377,7 +379,7 @@ fn concurrent_equal_updates_of_one_row_do_not_lose_one() {
     // transaction read the row before the first changed it, so it fails.
     tag(&mut a, "ALTER TABLE t ADD COLUMN w int DEFAULT 0");
     for (s, col) in [(&mut a, "v"), (&mut b, "w")] {
-        tag(s, "BEGIN");
+        tag(s, BEGIN);
         tag(s, &format!("UPDATE t SET {col} = {col} + 100 WHERE id = 1"));
     }
     tag(&mut a, "COMMIT");
@@ -393,7 +395,7 @@ fn concurrent_equal_updates_of_one_row_do_not_lose_one() {
 
     // Changes to different rows still merge.
     for (s, id) in [(&mut a, 1), (&mut b, 2)] {
-        tag(s, "BEGIN");
+        tag(s, BEGIN);
         tag(s, &format!("UPDATE t SET v = v + 1 WHERE id = {id}"));
     }
     tag(&mut a, "COMMIT");
@@ -405,6 +407,119 @@ fn concurrent_equal_updates_of_one_row_do_not_lose_one() {
             vec![Value::Int4(1)],
             vec![Value::Int4(7)]
         ]
+    );
+}
+
+/// READ COMMITTED blocks (the default) that update one row from four threads take turns: the
+/// first write of each waits while another block holds the branch's writer's turn, then runs on
+/// what the others committed, as PostgreSQL's writers wait for the row lock and re-read the row.
+/// No COMMIT fails and no increment is lost; every block also reads its own write back.
+#[test]
+fn read_committed_blocks_writing_one_row_take_turns() {
+    let repo = repo();
+    let mut setup = Session::new(repo.clone(), "main");
+    setup
+        .execute("CREATE TABLE c (id int PRIMARY KEY, n int); INSERT INTO c VALUES (1, 0)")
+        .unwrap();
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let repo = repo.clone();
+            std::thread::spawn(move || {
+                let mut s = Session::new(repo, "main");
+                for _ in 0..25 {
+                    tag(&mut s, "BEGIN");
+                    let before = rows(&mut s, "SELECT n FROM c WHERE id = 1");
+                    tag(&mut s, "UPDATE c SET n = n + 1 WHERE id = 1");
+                    let after = rows(&mut s, "SELECT n FROM c WHERE id = 1");
+                    let [Value::Int4(b)] = before[0][..] else {
+                        panic!("{before:?}")
+                    };
+                    let [Value::Int4(a)] = after[0][..] else {
+                        panic!("{after:?}")
+                    };
+                    assert!(a > b, "the write reads what others committed: {b} -> {a}");
+                    s.execute("COMMIT")
+                        .expect("blocks that took turns do not conflict");
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(
+        rows(&mut setup, "SELECT n FROM c"),
+        vec![vec![Value::Int4(100)]]
+    );
+}
+
+/// A READ COMMITTED block whose first write comes after another session committed runs that
+/// write on the newest root (its earlier reads saw BEGIN's snapshot); REPEATABLE READ keeps
+/// BEGIN's snapshot and fails at COMMIT, as in PostgreSQL.
+#[test]
+fn read_committed_first_write_sees_what_others_committed() {
+    let (mut a, mut b) = setup();
+    tag(&mut b, "BEGIN");
+    assert_eq!(
+        rows(&mut b, "SELECT v FROM t WHERE id = 1"),
+        vec![vec![Value::Int4(0)]]
+    );
+    tag(&mut a, "UPDATE t SET v = 10 WHERE id = 1");
+    tag(&mut b, "UPDATE t SET v = v + 1 WHERE id = 1");
+    tag(&mut b, "COMMIT");
+    assert_eq!(
+        rows(&mut a, "SELECT v FROM t WHERE id = 1"),
+        vec![vec![Value::Int4(11)]]
+    );
+
+    tag(&mut b, "BEGIN");
+    tag(&mut b, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+    assert_eq!(
+        rows(&mut b, "SELECT v FROM t WHERE id = 1"),
+        vec![vec![Value::Int4(11)]]
+    );
+    tag(&mut a, "UPDATE t SET v = 20 WHERE id = 1");
+    tag(&mut b, "UPDATE t SET v = v + 1 WHERE id = 1");
+    assert_eq!(b.execute("COMMIT").expect_err("stale").sqlstate(), "40001");
+    assert_eq!(
+        rows(&mut a, "SELECT v FROM t WHERE id = 1"),
+        vec![vec![Value::Int4(20)]]
+    );
+}
+
+/// SELECT ... FOR UPDATE in a READ COMMITTED block waits for the writer's turn and reads the
+/// newest row, so a client that computes the new value itself loses no update and gets no
+/// 40001, as with PostgreSQL's row lock.
+#[test]
+fn select_for_update_then_write_loses_no_update() {
+    let repo = repo();
+    let mut setup = Session::new(repo.clone(), "main");
+    setup
+        .execute("CREATE TABLE c (id int PRIMARY KEY, n int); INSERT INTO c VALUES (1, 0)")
+        .unwrap();
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let repo = repo.clone();
+            std::thread::spawn(move || {
+                let mut s = Session::new(repo, "main");
+                for _ in 0..10 {
+                    tag(&mut s, "BEGIN");
+                    let read = rows(&mut s, "SELECT n FROM c WHERE id = 1 FOR UPDATE");
+                    let [Value::Int4(n)] = read[0][..] else {
+                        panic!("{read:?}")
+                    };
+                    tag(&mut s, &format!("UPDATE c SET n = {} WHERE id = 1", n + 1));
+                    s.execute("COMMIT").expect("the lock reader commits");
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(
+        rows(&mut setup, "SELECT n FROM c"),
+        vec![vec![Value::Int4(40)]]
     );
 }
 
