@@ -8,7 +8,8 @@ use bigdecimal::num_bigint::BigInt;
 use bigdecimal::BigDecimal;
 use proptest::prelude::*;
 use vdb_engine::codec::{
-    decode_key, decode_row, decode_row_column, encode_key, encode_row, get_uvarint, put_uvarint,
+    decode_key, decode_key_with, decode_row, decode_row_column, decode_row_with, encode_key,
+    encode_row, get_uvarint, put_uvarint,
 };
 use vdb_engine::value::{Array, Dim, Interval, Numeric, Type, Value};
 
@@ -339,6 +340,11 @@ proptest! {
         for tuple in &tuples {
             let bytes = key(tuple, &types);
             let decoded = decode_key(&bytes, &types).expect("decode_key");
+            let mut placed = vec![Value::Null; types.len()];
+            decode_key_with(&bytes, &types, |i, v| placed[i] = v).expect("decode_key_with");
+            for (p, d) in placed.iter().zip(&decoded) {
+                prop_assert!(p.identical(d), "{:?} placed as {:?}", d, p);
+            }
             prop_assert_eq!(decoded.len(), tuple.len());
             for (d, t) in decoded.iter().zip(tuple) {
                 prop_assert!(same_after_key(d, t), "{:?} decoded as {:?}", t, d);
@@ -359,6 +365,12 @@ proptest! {
                 prop_assert!(d.identical(t), "{:?} decoded as {:?}", t, d);
                 let column = decode_row_column(&bytes, &types, index).expect("column");
                 prop_assert!(column.identical(t), "column {}: {:?}", index, column);
+            }
+            // The placing decoder gives the same values (NULLs by not placing them).
+            let mut placed = vec![Value::Null; types.len()];
+            decode_row_with(&bytes, &types, |i, v| placed[i] = v).expect("decode_row_with");
+            for (p, t) in placed.iter().zip(tuple) {
+                prop_assert!(p.identical(t), "{:?} placed as {:?}", t, p);
             }
         }
     }

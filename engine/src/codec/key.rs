@@ -85,6 +85,20 @@ pub fn encode_key(values: &[Value], types: &[Type], out: &mut Vec<u8>) -> Result
 
 /// Decodes a tuple of types `types` written by [`encode_key`]. Fails with `InvalidInput` on
 /// malformed, non-canonical, truncated or trailing bytes; never panics.
+/// Like [`decode_key`], but hands each value to `put` (with its index) instead of building a
+/// vector.
+pub fn decode_key_with(
+    bytes: &[u8],
+    types: &[Type],
+    mut put: impl FnMut(usize, Value),
+) -> Result<()> {
+    let mut reader = Reader::new(bytes, "key");
+    for (i, ty) in types.iter().enumerate() {
+        put(i, decode_value(&mut reader, ty)?);
+    }
+    reader.finish()
+}
+
 pub fn decode_key(bytes: &[u8], types: &[Type]) -> Result<Vec<Value>> {
     let mut reader = Reader::new(bytes, "key");
     let values = types

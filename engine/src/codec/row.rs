@@ -52,6 +52,24 @@ pub fn decode_row(bytes: &[u8], types: &[Type]) -> Result<Vec<Value>> {
     Ok(values)
 }
 
+/// Like [`decode_row`], but hands each non-NULL column to `put` (with its index) instead of
+/// building a vector: the caller places it, and columns it is not given are NULL.
+pub fn decode_row_with(
+    bytes: &[u8],
+    types: &[Type],
+    mut put: impl FnMut(usize, Value),
+) -> Result<()> {
+    let mut reader = Reader::new(bytes, "row");
+    let count = row_column_count(&mut reader, types)?;
+    let bitmap = read_bitmap(&mut reader, count)?;
+    for (i, ty) in types[..count].iter().enumerate() {
+        if !is_null(bitmap, i) {
+            put(i, decode_body(&mut reader, ty)?);
+        }
+    }
+    reader.finish()
+}
+
 /// Decodes only column `index` of a row, skipping the fixed- and variable-width columns before
 /// it without building them. Does not check the bytes after that column.
 pub fn decode_row_column(bytes: &[u8], types: &[Type], index: usize) -> Result<Value> {

@@ -13,7 +13,7 @@
 //! branches inserting rows at once cannot pick the same id.
 
 use super::schema::{Comments, Schema};
-use crate::codec::{decode_key, decode_row, encode_key, encode_row};
+use crate::codec::{decode_key, decode_key_with, decode_row_with, encode_key, encode_row};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::prolly::{Map, MapBuilder, NodeStore};
@@ -262,20 +262,13 @@ impl Table {
     /// The full row (SQL order) stored at primary-map key `key` with stored value `value`.
     pub fn decode(&self, key: &[u8], value: &[u8]) -> Result<Vec<Value>> {
         let mut row = vec![Value::Null; self.schema.columns.len()];
+        // Each value goes straight to its column: one allocation per row, not three.
         if !self.schema.is_keyless() {
-            for (v, &i) in decode_key(key, &self.layout.key_types)?
-                .into_iter()
-                .zip(&self.layout.key_pos)
-            {
-                row[i] = v;
-            }
+            let positions = &self.layout.key_pos;
+            decode_key_with(key, &self.layout.key_types, |k, v| row[positions[k]] = v)?;
         }
-        for (v, &i) in decode_row(value, &self.layout.val_types)?
-            .into_iter()
-            .zip(&self.layout.val_pos)
-        {
-            row[i] = v;
-        }
+        let positions = &self.layout.val_pos;
+        decode_row_with(value, &self.layout.val_types, |k, v| row[positions[k]] = v)?;
         Ok(row)
     }
 

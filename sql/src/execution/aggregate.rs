@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use bigdecimal::BigDecimal;
-use vdb_engine::value::{Numeric, Type, Value};
+use vdb_engine::value::{Numeric, Value};
 
 use crate::error::{Error, Result};
 use crate::execution::{OrdRow, Rows};
@@ -19,10 +19,12 @@ use super::statistics::Moments;
 #[derive(Clone, Debug)]
 pub(super) enum Accumulator {
     Count(i64),
-    /// Sum and count of the non-NULL inputs (avg uses both).
+    /// Sum and count of the non-NULL inputs (avg uses both). Integer inputs add up in `ints`
+    /// (exact, and no numeric arithmetic per row), joined to `sum` as numeric at the end.
     Sum {
         sum: Option<Value>,
         count: i64,
+        ints: Option<i128>,
     },
     Min(Option<Value>),
     Max(Option<Value>),
@@ -45,6 +47,7 @@ impl Accumulator {
             AggregateFunction::Sum | AggregateFunction::Avg => Accumulator::Sum {
                 sum: None,
                 count: 0,
+                ints: None,
             },
             AggregateFunction::Min => Accumulator::Min(None),
             AggregateFunction::Max => Accumulator::Max(None),
@@ -103,28 +106,33 @@ impl Accumulator {
                 });
             }
             Accumulator::Count(n) => *n += 1,
-            Accumulator::Sum { sum, count } => {
-                // Ints sum as numeric (exact), converted to the result type at the end.
+            Accumulator::Sum { sum, count, ints } => {
+                *count += 1;
+                let int = match value {
+                    Value::Int2(v) => Some(i128::from(v)),
+                    Value::Int4(v) => Some(i128::from(v)),
+                    Value::Int8(v) => Some(i128::from(v)),
+                    _ => None,
+                };
+                if let Some(v) = int {
+                    // 2^64 inputs of i64::MAX still fit an i128.
+                    *ints = Some(ints.unwrap_or(0).saturating_add(v));
+                    return Ok(());
+                }
                 let value = match value {
-                    Value::Int2(_) | Value::Int4(_) | Value::Int8(_) => cast(
-                        value,
-                        &Type::Numeric {
-                            precision_scale: None,
-                        },
-                    )?,
                     Value::Float4(f) => Value::Float8(f64::from(f)),
                     other => other,
                 };
-                *sum = Some(match sum.take() {
-                    None => value,
-                    Some(s) => Expr::Binary(
+                *sum = Some(match (sum.take(), value) {
+                    (None, value) => value,
+                    (Some(Value::Float8(s)), Value::Float8(v)) => Value::Float8(s + v),
+                    (Some(s), value) => Expr::Binary(
                         BinaryOp::Add,
                         Box::new(Expr::Literal(s)),
                         Box::new(Expr::Literal(value)),
                     )
                     .eval(&[])?,
                 });
-                *count += 1;
             }
             Accumulator::Min(best) => {
                 if best.as_ref().is_none_or(|b| value.sql_cmp(b).is_lt()) {
@@ -143,10 +151,37 @@ impl Accumulator {
     pub(super) fn finish(self, call: &AggregateCall) -> Result<Value> {
         Ok(match self {
             Accumulator::Count(n) => Value::Int8(n),
-            Accumulator::Sum { sum: None, .. } => Value::Null,
+            Accumulator::Sum {
+                sum: None,
+                ints: None,
+                ..
+            } => Value::Null,
+            Accumulator::Sum {
+                sum,
+                count,
+                ints: Some(ints),
+            } => {
+                let exact = Value::Numeric(Numeric::Finite(BigDecimal::from(ints)));
+                let sum = match sum {
+                    None => exact,
+                    Some(s) => Expr::Binary(
+                        BinaryOp::Add,
+                        Box::new(Expr::Literal(s)),
+                        Box::new(Expr::Literal(exact)),
+                    )
+                    .eval(&[])?,
+                };
+                return Accumulator::Sum {
+                    sum: Some(sum),
+                    count,
+                    ints: None,
+                }
+                .finish(call);
+            }
             Accumulator::Sum {
                 sum: Some(sum),
                 count,
+                ints: None,
             } => match call.function {
                 AggregateFunction::Avg => average(sum, count)?,
                 _ => cast(sum, &call.ty).map_err(|e| match e {
@@ -290,6 +325,32 @@ pub fn aggregate(
     let mut groups: BTreeMap<Group, Vec<Accumulator>> = BTreeMap::new();
     // Per group and DISTINCT aggregate: the argument values already seen.
     let mut seen: BTreeMap<(Group, usize), BTreeSet<OrdRow>> = BTreeMap::new();
+    // The common case (one grouping set of every key; no DISTINCT, ORDER BY or FILTER in the
+    // aggregates) feeds each row straight into its group's accumulators.
+    let plain = matches!(sets, [set] if set.len() == group_by.len() && set.iter().enumerate().all(|(i, &k)| i == k))
+        && aggregates
+            .iter()
+            .all(|c| !c.distinct && c.order_by.is_empty() && c.filter.is_none());
+    let mut source = source;
+    if plain {
+        for row in source.by_ref() {
+            let row = row?;
+            let key = group_by
+                .iter()
+                .map(|e| e.eval(&row))
+                .collect::<Result<Vec<_>>>()?;
+            let accumulators = groups
+                .entry((0, OrdRow(key)))
+                .or_insert_with(|| aggregates.iter().map(Accumulator::new).collect());
+            for (acc, call) in accumulators.iter_mut().zip(aggregates) {
+                let value = call
+                    .arg
+                    .as_ref()
+                    .map_or(Ok(Value::Bool(true)), |a| a.eval(&row))?;
+                acc.add(call, value, Vec::new())?;
+            }
+        }
+    }
     for row in source {
         let row = row?;
         let key = group_by
