@@ -3,66 +3,25 @@
 //! incremental push and a clone, and URLs and manifests that try to escape.
 //! (The same operations against a real S3-compatible server: tests/clients/test_remote_s3.py.)
 
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use vdb_engine::prolly::NodeStore;
-use vdb_engine::repo::{CommitOptions, MergeOptions, MergeOutcome, Repository, Signature};
+use vdb_engine::repo::{MergeOptions, MergeOutcome, Repository};
 use vdb_engine::store::{ChunkStore, MemoryStore};
-use vdb_engine::table::{RowChange, Schema, Table};
-use vdb_engine::value::{Type, Value};
+use vdb_engine::value::Value;
 use vdb_engine::Hash;
 use vdb_remote::{clone_into, Error, Remote, RemoteOptions, RepositoryRemotes};
 
-static CLOCK: AtomicI64 = AtomicI64::new(1_700_000_000_000);
-
-fn sig() -> Signature {
-    Signature::new(
-        "Ada",
-        "ada@example.com",
-        CLOCK.fetch_add(1000, Ordering::Relaxed),
-    )
-}
+mod common;
+use common::{sig, url, write_rows_on};
 
 fn new_repo() -> Repository {
     Repository::init(Arc::new(MemoryStore::new()), "main", &sig()).unwrap()
 }
 
-fn url(dir: &tempfile::TempDir) -> String {
-    format!("file://{}/remote", dir.path().display())
-}
-
-fn schema() -> Schema {
-    Schema::new(
-        &[("id", Type::Int8, false), ("v", Type::Text, true)],
-        &["id"],
-    )
-    .unwrap()
-}
-
 /// Inserts (or replaces) rows `ids` with value `v` into table t on main, creating it, and
 /// commits.
 fn write_rows(repo: &Repository, ids: impl Iterator<Item = i64>, v: &str) -> Hash {
-    let mut root = repo.working_root("main").unwrap();
-    let table = match root.get_table(repo.node_store(), "t").unwrap() {
-        Some(t) => t,
-        None => Table::create(repo.node_store(), schema()).unwrap(),
-    };
-    let changes: Vec<RowChange> = ids
-        .map(|id| {
-            let key = table.encode_key_values(&[Value::Int8(id)]).unwrap();
-            let row = vec![Value::Int8(id), Value::Text(format!("{v}{id}"))];
-            if table.get(&key).unwrap().is_some() {
-                RowChange::Update { key, row }
-            } else {
-                RowChange::Insert(row)
-            }
-        })
-        .collect();
-    root.put_table("t", &table.apply(changes).unwrap()).unwrap();
-    repo.set_working_root("main", &root).unwrap();
-    repo.stage("main", None).unwrap();
-    repo.commit("main", &CommitOptions::new(&format!("write {v}"), sig()))
-        .unwrap()
+    write_rows_on(repo, "main", ids, v)
 }
 
 fn rows(repo: &Repository, rev: &str) -> Vec<Vec<Value>> {

@@ -3,61 +3,21 @@
 //! commits and pushes them, and deepens; revisions past its boundary fail clearly; tags pushed from one
 //! clone reach another by fetch, with their commits, and a conflicting tag push is refused.
 
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use vdb_engine::gc::GcOptions;
-use vdb_engine::repo::{CommitOptions, MergeOptions, MergeOutcome, Repository, Shallow, Signature};
+use vdb_engine::repo::{MergeOptions, MergeOutcome, Repository, Shallow};
 use vdb_engine::store::{ChunkStore, DiskStore, DiskStoreOptions, MemoryStore};
-use vdb_engine::table::{RowChange, Schema, Table};
-use vdb_engine::value::{Type, Value};
+use vdb_engine::value::Value;
 use vdb_engine::Hash;
 use vdb_remote::{clone_into, clone_with, Error, Remote, RemoteOptions, RepositoryRemotes};
 
-static CLOCK: AtomicI64 = AtomicI64::new(1_700_000_000_000);
-
-fn sig() -> Signature {
-    Signature::new(
-        "Ada",
-        "ada@example.com",
-        CLOCK.fetch_add(1000, Ordering::Relaxed),
-    )
-}
-
-fn url(dir: &tempfile::TempDir) -> String {
-    format!("file://{}/remote", dir.path().display())
-}
+mod common;
+use common::{sig, url, write_rows_on};
 
 /// Sets rows `ids` of table t on `branch` (creating it) to `v<id>`, and commits.
 fn write_rows(repo: &Repository, branch: &str, ids: std::ops::Range<i64>, v: &str) -> Hash {
-    let mut root = repo.working_root(branch).unwrap();
-    let table = match root.get_table(repo.node_store(), "t").unwrap() {
-        Some(t) => t,
-        None => {
-            let schema = Schema::new(
-                &[("id", Type::Int8, false), ("v", Type::Text, true)],
-                &["id"],
-            )
-            .unwrap();
-            Table::create(repo.node_store(), schema).unwrap()
-        }
-    };
-    let changes: Vec<RowChange> = ids
-        .map(|id| {
-            let key = table.encode_key_values(&[Value::Int8(id)]).unwrap();
-            let row = vec![Value::Int8(id), Value::Text(format!("{v}{id}"))];
-            if table.get(&key).unwrap().is_some() {
-                RowChange::Update { key, row }
-            } else {
-                RowChange::Insert(row)
-            }
-        })
-        .collect();
-    root.put_table("t", &table.apply(changes).unwrap()).unwrap();
-    repo.set_working_root(branch, &root).unwrap();
-    repo.stage(branch, None).unwrap();
-    repo.commit(branch, &CommitOptions::new(&format!("write {v}"), sig()))
-        .unwrap()
+    write_rows_on(repo, branch, ids, v)
 }
 
 fn rows(repo: &Repository, rev: &str) -> Vec<Vec<Value>> {

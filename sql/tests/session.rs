@@ -28,6 +28,24 @@ fn tag(session: &mut Session, sql: &str) -> String {
     }
 }
 
+/// Runs `work` on one thread per value of `ids`, each with its own session on main, and waits
+/// for them all.
+fn in_threads(
+    repo: &Arc<Repository>,
+    ids: impl Iterator<Item = i32>,
+    work: impl Fn(i32, Session) + Clone + Send + 'static,
+) {
+    let threads: Vec<_> = ids
+        .map(|id| {
+            let (repo, work) = (repo.clone(), work.clone());
+            std::thread::spawn(move || work(id, Session::new(repo, "main")))
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+}
+
 fn setup() -> (Session, Session) {
     let repo = repo();
     let mut a = Session::new(repo.clone(), "main");
@@ -236,21 +254,12 @@ fn concurrent_autocommit_writes_to_different_rows_all_land() {
     setup
         .execute("INSERT INTO c SELECT g, 0 FROM generate_series(1, 4) AS g")
         .unwrap();
-    let threads: Vec<_> = (1..=4)
-        .map(|id| {
-            let repo = repo.clone();
-            std::thread::spawn(move || {
-                let mut s = Session::new(repo, "main");
-                for _ in 0..50 {
-                    s.execute(&format!("UPDATE c SET n = n + 1 WHERE id = {id}"))
-                        .expect("disjoint autocommit writes merge instead of failing");
-                }
-            })
-        })
-        .collect();
-    for t in threads {
-        t.join().unwrap();
-    }
+    in_threads(&repo, 1..=4, |id, mut s| {
+        for _ in 0..50 {
+            s.execute(&format!("UPDATE c SET n = n + 1 WHERE id = {id}"))
+                .expect("disjoint autocommit writes merge instead of failing");
+        }
+    });
     assert_eq!(
         rows(&mut setup, "SELECT n FROM c ORDER BY id"),
         vec![vec![Value::Int4(50)]; 4]
@@ -267,21 +276,12 @@ fn concurrent_autocommit_writes_to_one_row_all_land() {
     setup
         .execute("CREATE TABLE c (id int PRIMARY KEY, n int); INSERT INTO c VALUES (1, 0)")
         .unwrap();
-    let threads: Vec<_> = (0..4)
-        .map(|_| {
-            let repo = repo.clone();
-            std::thread::spawn(move || {
-                let mut s = Session::new(repo, "main");
-                for _ in 0..50 {
-                    s.execute("UPDATE c SET n = n + 1 WHERE id = 1")
-                        .expect("a conflicting autocommit write runs again");
-                }
-            })
-        })
-        .collect();
-    for t in threads {
-        t.join().unwrap();
-    }
+    in_threads(&repo, 0..4, |_, mut s| {
+        for _ in 0..50 {
+            s.execute("UPDATE c SET n = n + 1 WHERE id = 1")
+                .expect("a conflicting autocommit write runs again");
+        }
+    });
     assert_eq!(
         rows(&mut setup, "SELECT n FROM c"),
         vec![vec![Value::Int4(200)]]
@@ -421,32 +421,23 @@ fn read_committed_blocks_writing_one_row_take_turns() {
     setup
         .execute("CREATE TABLE c (id int PRIMARY KEY, n int); INSERT INTO c VALUES (1, 0)")
         .unwrap();
-    let threads: Vec<_> = (0..4)
-        .map(|_| {
-            let repo = repo.clone();
-            std::thread::spawn(move || {
-                let mut s = Session::new(repo, "main");
-                for _ in 0..25 {
-                    tag(&mut s, "BEGIN");
-                    let before = rows(&mut s, "SELECT n FROM c WHERE id = 1");
-                    tag(&mut s, "UPDATE c SET n = n + 1 WHERE id = 1");
-                    let after = rows(&mut s, "SELECT n FROM c WHERE id = 1");
-                    let [Value::Int4(b)] = before[0][..] else {
-                        panic!("{before:?}")
-                    };
-                    let [Value::Int4(a)] = after[0][..] else {
-                        panic!("{after:?}")
-                    };
-                    assert!(a > b, "the write reads what others committed: {b} -> {a}");
-                    s.execute("COMMIT")
-                        .expect("blocks that took turns do not conflict");
-                }
-            })
-        })
-        .collect();
-    for t in threads {
-        t.join().unwrap();
-    }
+    in_threads(&repo, 0..4, |_, mut s| {
+        for _ in 0..25 {
+            tag(&mut s, "BEGIN");
+            let before = rows(&mut s, "SELECT n FROM c WHERE id = 1");
+            tag(&mut s, "UPDATE c SET n = n + 1 WHERE id = 1");
+            let after = rows(&mut s, "SELECT n FROM c WHERE id = 1");
+            let [Value::Int4(b)] = before[0][..] else {
+                panic!("{before:?}")
+            };
+            let [Value::Int4(a)] = after[0][..] else {
+                panic!("{after:?}")
+            };
+            assert!(a > b, "the write reads what others committed: {b} -> {a}");
+            s.execute("COMMIT")
+                .expect("blocks that took turns do not conflict");
+        }
+    });
     assert_eq!(
         rows(&mut setup, "SELECT n FROM c"),
         vec![vec![Value::Int4(100)]]
@@ -497,26 +488,17 @@ fn select_for_update_then_write_loses_no_update() {
     setup
         .execute("CREATE TABLE c (id int PRIMARY KEY, n int); INSERT INTO c VALUES (1, 0)")
         .unwrap();
-    let threads: Vec<_> = (0..4)
-        .map(|_| {
-            let repo = repo.clone();
-            std::thread::spawn(move || {
-                let mut s = Session::new(repo, "main");
-                for _ in 0..10 {
-                    tag(&mut s, "BEGIN");
-                    let read = rows(&mut s, "SELECT n FROM c WHERE id = 1 FOR UPDATE");
-                    let [Value::Int4(n)] = read[0][..] else {
-                        panic!("{read:?}")
-                    };
-                    tag(&mut s, &format!("UPDATE c SET n = {} WHERE id = 1", n + 1));
-                    s.execute("COMMIT").expect("the lock reader commits");
-                }
-            })
-        })
-        .collect();
-    for t in threads {
-        t.join().unwrap();
-    }
+    in_threads(&repo, 0..4, |_, mut s| {
+        for _ in 0..10 {
+            tag(&mut s, "BEGIN");
+            let read = rows(&mut s, "SELECT n FROM c WHERE id = 1 FOR UPDATE");
+            let [Value::Int4(n)] = read[0][..] else {
+                panic!("{read:?}")
+            };
+            tag(&mut s, &format!("UPDATE c SET n = {} WHERE id = 1", n + 1));
+            s.execute("COMMIT").expect("the lock reader commits");
+        }
+    });
     assert_eq!(
         rows(&mut setup, "SELECT n FROM c"),
         vec![vec![Value::Int4(40)]]
