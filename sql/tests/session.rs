@@ -28,6 +28,30 @@ fn tag(session: &mut Session, sql: &str) -> String {
     }
 }
 
+/// A repository whose table `c (id, n)` holds counters 1..=`count`, all 0, and a session on it.
+fn counters(count: i32) -> (Arc<Repository>, Session) {
+    let repo = repo();
+    let mut setup = Session::new(repo.clone(), "main");
+    setup
+        .execute(&format!(
+            "CREATE TABLE c (id int PRIMARY KEY, n int); \
+             INSERT INTO c SELECT g, 0 FROM generate_series(1, {count}) AS g"
+        ))
+        .unwrap();
+    (repo, setup)
+}
+
+/// The one integer `sql` returns.
+fn int(session: &mut Session, sql: &str) -> i32 {
+    match rows(session, sql).as_slice() {
+        [row] => match row.as_slice() {
+            [Value::Int4(n)] => *n,
+            other => panic!("{sql}: expected one integer, got {other:?}"),
+        },
+        other => panic!("{sql}: expected one row, got {other:?}"),
+    }
+}
+
 /// Runs `work` on one thread per value of `ids`, each with its own session on main, and waits
 /// for them all.
 fn in_threads(
@@ -246,14 +270,7 @@ fn odd_inputs_do_not_panic() {
 
 #[test]
 fn concurrent_autocommit_writes_to_different_rows_all_land() {
-    let repo = repo();
-    let mut setup = Session::new(repo.clone(), "main");
-    setup
-        .execute("CREATE TABLE c (id int PRIMARY KEY, n int)")
-        .unwrap();
-    setup
-        .execute("INSERT INTO c SELECT g, 0 FROM generate_series(1, 4) AS g")
-        .unwrap();
+    let (repo, mut setup) = counters(4);
     in_threads(&repo, 1..=4, |id, mut s| {
         for _ in 0..50 {
             s.execute(&format!("UPDATE c SET n = n + 1 WHERE id = {id}"))
@@ -271,11 +288,7 @@ fn concurrent_autocommit_writes_to_different_rows_all_land() {
 /// none fails and no increment is lost.
 #[test]
 fn concurrent_autocommit_writes_to_one_row_all_land() {
-    let repo = repo();
-    let mut setup = Session::new(repo.clone(), "main");
-    setup
-        .execute("CREATE TABLE c (id int PRIMARY KEY, n int); INSERT INTO c VALUES (1, 0)")
-        .unwrap();
+    let (repo, mut setup) = counters(1);
     in_threads(&repo, 0..4, |_, mut s| {
         for _ in 0..50 {
             s.execute("UPDATE c SET n = n + 1 WHERE id = 1")
@@ -416,23 +429,13 @@ fn concurrent_equal_updates_of_one_row_do_not_lose_one() {
 /// No COMMIT fails and no increment is lost; every block also reads its own write back.
 #[test]
 fn read_committed_blocks_writing_one_row_take_turns() {
-    let repo = repo();
-    let mut setup = Session::new(repo.clone(), "main");
-    setup
-        .execute("CREATE TABLE c (id int PRIMARY KEY, n int); INSERT INTO c VALUES (1, 0)")
-        .unwrap();
+    let (repo, mut setup) = counters(1);
     in_threads(&repo, 0..4, |_, mut s| {
         for _ in 0..25 {
             tag(&mut s, "BEGIN");
-            let before = rows(&mut s, "SELECT n FROM c WHERE id = 1");
+            let b = int(&mut s, "SELECT n FROM c WHERE id = 1");
             tag(&mut s, "UPDATE c SET n = n + 1 WHERE id = 1");
-            let after = rows(&mut s, "SELECT n FROM c WHERE id = 1");
-            let [Value::Int4(b)] = before[0][..] else {
-                panic!("{before:?}")
-            };
-            let [Value::Int4(a)] = after[0][..] else {
-                panic!("{after:?}")
-            };
+            let a = int(&mut s, "SELECT n FROM c WHERE id = 1");
             assert!(a > b, "the write reads what others committed: {b} -> {a}");
             s.execute("COMMIT")
                 .expect("blocks that took turns do not conflict");
@@ -483,18 +486,11 @@ fn read_committed_first_write_sees_what_others_committed() {
 /// 40001, as with PostgreSQL's row lock.
 #[test]
 fn select_for_update_then_write_loses_no_update() {
-    let repo = repo();
-    let mut setup = Session::new(repo.clone(), "main");
-    setup
-        .execute("CREATE TABLE c (id int PRIMARY KEY, n int); INSERT INTO c VALUES (1, 0)")
-        .unwrap();
+    let (repo, mut setup) = counters(1);
     in_threads(&repo, 0..4, |_, mut s| {
         for _ in 0..10 {
             tag(&mut s, "BEGIN");
-            let read = rows(&mut s, "SELECT n FROM c WHERE id = 1 FOR UPDATE");
-            let [Value::Int4(n)] = read[0][..] else {
-                panic!("{read:?}")
-            };
+            let n = int(&mut s, "SELECT n FROM c WHERE id = 1 FOR UPDATE");
             tag(&mut s, &format!("UPDATE c SET n = {} WHERE id = 1", n + 1));
             s.execute("COMMIT").expect("the lock reader commits");
         }

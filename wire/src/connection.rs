@@ -3,12 +3,12 @@
 //!
 //! The SQL layer is synchronous, and every statement runs inline on the connection's own
 //! thread (`server::serve_connection`); a CancelRequest stops it through the session's
-//! [`CancelHandle`] (57014). The session, not pgwire, is the authority on the transaction
-//! state: ReadyForQuery reports [`Session::status`].
+//! [`CancelHandle`](vdb_sql::interrupt::CancelHandle) (57014). The session, not pgwire, is the
+//! authority on the transaction state: ReadyForQuery reports [`Session::status`].
 
 use std::fmt::Debug;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use bytes::BytesMut;
@@ -40,7 +40,6 @@ use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use sqlparser::ast::Statement;
 use vdb_engine::value::{Type, Value};
 use vdb_sql::copy::CopyIn;
-use vdb_sql::interrupt::CancelHandle;
 use vdb_sql::{Notice, Session, StatementResult};
 
 use crate::server::{CancelRequests, Shared};
@@ -59,9 +58,6 @@ pub struct Connection {
     copy: Arc<Mutex<Option<PendingCopy>>>,
     /// The authentication handshake in progress.
     auth: Arc<Mutex<Option<PendingAuth>>>,
-    /// Stops the session's running statement (set with the session, usable while a statement
-    /// holds it).
-    cancel: Arc<OnceLock<CancelHandle>>,
     /// The values of [`REPORTED`] the client was last sent in ParameterStatus.
     reported: Arc<Mutex<Vec<String>>>,
 }
@@ -98,7 +94,6 @@ impl Connection {
             session,
             copy: Arc::new(Mutex::new(None)),
             auth: Arc::new(Mutex::new(None)),
-            cancel: Arc::new(OnceLock::new()),
             reported: Arc::new(Mutex::new(Vec::new())),
         }
     }
@@ -166,17 +161,15 @@ impl Connection {
 
     /// The session's transaction status, as ReadyForQuery reports it.
     fn status(&self) -> TransactionStatus {
-        match self.session.try_lock() {
-            Ok(guard) => guard
-                .as_ref()
-                .map_or(TransactionStatus::Idle, |s| match s.status() {
-                    vdb_sql::TransactionStatus::Idle => TransactionStatus::Idle,
-                    vdb_sql::TransactionStatus::InBlock => TransactionStatus::Transaction,
-                    vdb_sql::TransactionStatus::Failed => TransactionStatus::Error,
-                }),
-            // A cancelled statement still holds the session: it is in a block if anything.
-            Err(_) => TransactionStatus::Error,
-        }
+        // Statements run on this thread, so nothing else holds the session now.
+        let guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        guard
+            .as_ref()
+            .map_or(TransactionStatus::Idle, |s| match s.status() {
+                vdb_sql::TransactionStatus::Idle => TransactionStatus::Idle,
+                vdb_sql::TransactionStatus::InBlock => TransactionStatus::Transaction,
+                vdb_sql::TransactionStatus::Failed => TransactionStatus::Error,
+            })
     }
 }
 
@@ -214,7 +207,6 @@ impl Connection {
             parser: self.parser.clone(),
             copy: self.copy.clone(),
             auth: self.auth.clone(),
-            cancel: self.cancel.clone(),
             reported: self.reported.clone(),
         }
     }
@@ -494,14 +486,14 @@ impl Connection {
             .map_err(|message| fatal("3D000", message))?;
         session.set_database(&database);
         apply_startup_parameters(&mut session, &user, client.metadata())?;
-        let _ = self.cancel.set(session.cancel_handle());
-        *self.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(session);
         let (pid, secret) = self.shared.pids.generate(client);
         client.set_pid_and_secret_key(pid, secret.clone());
-        if let Some(handle) = self.cancel.get() {
-            let registration = self.shared.cancels.register(pid, &secret, handle.clone());
-            client.session_extensions().insert(Arc::new(registration));
-        }
+        let registration = self
+            .shared
+            .cancels
+            .register(pid, &secret, session.cancel_handle());
+        client.session_extensions().insert(Arc::new(registration));
+        *self.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(session);
         client.session_extensions().insert(Arc::new(permit));
         eprintln!(
             "vdb serve: {} connected as {user:?} to {database:?}",
