@@ -22,6 +22,49 @@ fn checked(f: f64) -> Result<Value> {
     Ok(Value::Float8(f))
 }
 
+/// The cube root as PostgreSQL computes it: glibc's `cbrt` (a polynomial estimate refined by one
+/// Halley step, not correctly rounded), so that `cbrt(27)` is `3.0000000000000004` here as
+/// there. Rust's own `cbrt` rounds correctly and gives `3`.
+fn cbrt(x: f64) -> f64 {
+    const CBRT2: f64 = 1.259_921_049_894_873_2; // 2^(1/3)
+    const SQR_CBRT2: f64 = 1.587_401_051_968_199_6; // 2^(2/3)
+    const FACTOR: [f64; 5] = [1.0 / SQR_CBRT2, 1.0 / CBRT2, 1.0, CBRT2, SQR_CBRT2];
+    if x == 0.0 || !x.is_finite() {
+        return x + x;
+    }
+    let (xm, xe) = frexp(x.abs());
+    let u = 0.354_895_765_043_919_84
+        + (1.508_191_937_815_849
+            + (-2.114_994_941_673_713
+                + (2.446_931_225_635_344_4
+                    + (-1.834_692_774_836_130_8
+                        + (0.784_932_344_976_639_2 - 0.145_263_899_385_486_37 * xm) * xm)
+                        * xm)
+                    * xm)
+                * xm)
+            * xm;
+    let t2 = u * u * u;
+    // C's `%` and `/` truncate toward zero, as Rust's do.
+    let index = usize::try_from(2 + xe % 3).unwrap_or(2);
+    let ym = u * (t2 + 2.0 * xm) / (2.0 * t2 + xm) * FACTOR[index];
+    let ym = if x > 0.0 { ym } else { -ym };
+    // |xe / 3| <= 358, so 2^(xe / 3) is a normal double and the product is exact.
+    ym * f64::from_bits(u64::try_from(1023 + xe / 3).unwrap_or(1023) << 52)
+}
+
+/// `x` (finite, positive) as `m * 2^e` with `m` in [0.5, 1), as C's `frexp`.
+fn frexp(x: f64) -> (f64, i32) {
+    let (x, shift) = if x < f64::MIN_POSITIVE {
+        (x * f64::from_bits((1023 + 54) << 52), 54) // subnormal: scale by 2^54 first
+    } else {
+        (x, 0)
+    };
+    let bits = x.to_bits();
+    let exponent = i32::try_from((bits >> 52) & 0x7ff).unwrap_or(0);
+    let mantissa = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
+    (mantissa, exponent - 1022 - shift)
+}
+
 /// `pg_sleep`: a negative or NaN time does not wait; the value is empty, as a void is.
 fn sleep(seconds: Option<f64>) -> Result<Value> {
     let seconds = seconds.filter(|s| *s > 0.0).unwrap_or(0.0);
@@ -44,7 +87,7 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
             Some(v) => Ok(Value::Float8(v.sqrt())),
             None => Err(bad_args(b, args)),
         },
-        Builtin::Cbrt => Ok(Value::Float8(x.unwrap_or(f64::NAN).cbrt())),
+        Builtin::Cbrt => Ok(Value::Float8(cbrt(x.unwrap_or(f64::NAN)))),
         Builtin::Power => {
             let (a, e) = (
                 x.unwrap_or(f64::NAN),
@@ -348,4 +391,29 @@ fn factorial(n: i64) -> Result<Value> {
         r *= BigDecimal::from(i);
     }
     Ok(Value::Numeric(Numeric::Finite(r)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values glibc's `cbrt` returns (and so PostgreSQL 15's `cbrt` prints), bit for bit.
+    #[test]
+    fn cbrt_matches_glibc() {
+        assert_eq!(cbrt(27.0), 3.000_000_000_000_000_4);
+        assert_eq!(cbrt(-27.0), -3.000_000_000_000_000_4);
+        assert_eq!(cbrt(8.0), 2.0);
+        assert_eq!(cbrt(2.0), 1.259_921_049_894_873_4);
+        assert_eq!(cbrt(5e-324), 1.703_183_936_003_260_1e-108);
+        assert_eq!(cbrt(1e308), 4.641_588_833_612_78e102);
+        assert!(cbrt(f64::NAN).is_nan());
+        assert_eq!(cbrt(f64::NEG_INFINITY), f64::NEG_INFINITY);
+    }
+
+    #[test]
+    fn frexp_splits_normal_and_subnormal_numbers() {
+        assert_eq!(frexp(8.0), (0.5, 4));
+        assert_eq!(frexp(0.75), (0.75, 0));
+        assert_eq!(frexp(5e-324), (0.5, -1073));
+    }
 }

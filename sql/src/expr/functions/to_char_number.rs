@@ -144,11 +144,16 @@ pub(super) fn to_char(v: Option<&Value>, fmt: &str) -> Result<Value> {
             frac_keep -= 1;
         }
     }
+    // An `S` before every digit is anchored to the number: it prints where the default sign
+    // would, just before the first digit (`S9.99` of -0.5 is ` -.50`), as `+` or `-`.
+    let leading_s = f
+        .items
+        .iter()
+        .take_while(|i| !matches!(i, Item::Nine | Item::Zero | Item::Point))
+        .any(|i| *i == Item::Sign);
     let explicit_sign = f.items.iter().any(|i| {
-        matches!(
-            i,
-            Item::Sign | Item::Minus | Item::Plus | Item::PlusMinus | Item::Angle
-        )
+        matches!(i, Item::Minus | Item::Plus | Item::PlusMinus | Item::Angle)
+            || (*i == Item::Sign && !leading_s)
     });
     let mut out = String::new();
     let mut int_seen = 0usize; // digit positions passed before the point
@@ -156,7 +161,12 @@ pub(super) fn to_char(v: Option<&Value>, fmt: &str) -> Result<Value> {
     let mut in_frac = false;
     let mut frac_at = 0usize;
     let mut sign_done = explicit_sign;
-    let sign_char = if negative { '-' } else { ' ' };
+    let sign_char = match (negative, leading_s) {
+        (true, _) => '-',
+        (false, true) => '+',
+        (false, false) => ' ',
+    };
+    let print_sign = !f.fill_mode || negative || leading_s;
     if f.items.first() == Some(&Item::Angle) || f.items.last() == Some(&Item::Angle) {
         // PR: handled around the result.
     }
@@ -178,7 +188,7 @@ pub(super) fn to_char(v: Option<&Value>, fmt: &str) -> Result<Value> {
                     Some(d) => {
                         if !sign_done {
                             sign_done = true;
-                            if !f.fill_mode || negative {
+                            if print_sign {
                                 out.push(sign_char);
                             }
                         }
@@ -188,7 +198,7 @@ pub(super) fn to_char(v: Option<&Value>, fmt: &str) -> Result<Value> {
                     None if *item == Item::Zero || started => {
                         if !sign_done {
                             sign_done = true;
-                            if !f.fill_mode || negative {
+                            if print_sign {
                                 out.push(sign_char);
                             }
                         }
@@ -219,7 +229,7 @@ pub(super) fn to_char(v: Option<&Value>, fmt: &str) -> Result<Value> {
             Item::Point => {
                 if !sign_done {
                     sign_done = true;
-                    if !f.fill_mode || negative {
+                    if print_sign {
                         out.push(sign_char);
                     }
                 }
@@ -233,6 +243,7 @@ pub(super) fn to_char(v: Option<&Value>, fmt: &str) -> Result<Value> {
                     out.push(' ');
                 }
             }
+            Item::Sign if leading_s => {}
             Item::Sign => out.push(if negative { '-' } else { '+' }),
             Item::Minus => out.push(if negative {
                 '-'
@@ -256,7 +267,7 @@ pub(super) fn to_char(v: Option<&Value>, fmt: &str) -> Result<Value> {
             format!(" {out} ")
         };
     }
-    if !sign_done && !f.fill_mode {
+    if !sign_done && (!f.fill_mode || leading_s) {
         out.insert(0, sign_char);
     }
     Ok(Value::Text(out))
