@@ -6,6 +6,7 @@
 mod commands;
 mod config;
 mod context;
+mod progress;
 mod render;
 mod results;
 mod statements;

@@ -31,20 +31,14 @@ pub fn cell(value: &Value) -> String {
     value_text(value).unwrap_or_else(|| "NULL".to_string())
 }
 
-/// A value as text, `None` for SQL NULL (how CSV export writes it: an empty field).
+/// A value as text, `None` for SQL NULL (how CSV export writes it: an empty field): PostgreSQL's
+/// text output for its type, which `vdb table import` and COPY read back, except that booleans
+/// are spelled out (`true`, not `t`).
 pub fn value_text(value: &Value) -> Option<String> {
-    Some(match value {
-        Value::Null => return None,
-        Value::Bool(b) => b.to_string(),
-        Value::Int2(v) => v.to_string(),
-        Value::Int4(v) => v.to_string(),
-        Value::Int8(v) => v.to_string(),
-        Value::Float4(v) => v.to_string(),
-        Value::Float8(v) => v.to_string(),
-        Value::Numeric(n) => n.to_string(),
-        Value::Text(s) => s.clone(),
-        other => format!("{other:?}"),
-    })
+    match value {
+        Value::Bool(b) => Some(b.to_string()),
+        other => vdb_sql::types::to_pg_text(other),
+    }
 }
 
 /// The first 12 hex digits of a hash.

@@ -24,7 +24,7 @@ fn import_export_and_manage_tables() {
     let bad = s.write("bad.csv", "id,ok,tag,w\n3,maybe,x,1\n");
     assert!(s
         .fails(&["table", "import", "--append", "m", bad.to_str().unwrap()])
-        .contains("not a valid boolean"));
+        .contains("invalid input syntax for type boolean: \"maybe\""));
 
     s.ok(&["table", "cp", "m", "m2"]);
     s.ok(&["table", "mv", "m2", "m3"]);
@@ -32,7 +32,4 @@ fn import_export_and_manage_tables() {
     assert!(ls.contains("| m3 ") && !ls.contains("| m2 "), "{ls}");
     s.ok(&["table", "rm", "m3"]);
     assert!(!s.ok(&["table", "ls"]).contains("m3"));
-    assert!(s
-        .fails(&["table", "export", "m", "x.parquet"])
-        .contains("Parquet is not supported yet"));
 }

@@ -1,7 +1,11 @@
-//! `vdb table import`: loads a CSV, TSV or JSON-lines file into a table of the working set.
+//! `vdb table import`: loads a CSV, TSV, JSON-lines or Parquet file into a table of the working
+//! set.
 //!
-//! The file is read as records of optional text fields (an empty field is NULL), in two passes
-//! for `--create` (infer the column types, then load) and one otherwise. Into a table that
+//! A text file is read as records of optional text fields (an empty field is NULL), in two
+//! passes for `--create` (infer the column types, then load) and one otherwise; a Parquet file
+//! as rows of typed values (`super::parquet`), whose schema gives `--create` its columns.
+//! `--schema FILE` gives the new table's columns, types and key as a CREATE TABLE statement
+//! instead of inferring them. Into a table that
 //! starts empty (`--create`, `--replace`) rows go through a `TableLoader`, which streams a file
 //! sorted by its key straight into the tree; into an existing one they go to `Table::apply` in
 //! batches of [`BATCH`]. The working root is written once, at the end, so a
@@ -10,25 +14,36 @@
 //! of the keys read, except when the table starts empty (`--create`, `--replace`): there a row
 //! count short of the lines read reveals them, and a second, checking pass names the line.
 
+use super::parquet::ParquetSource;
 use crate::context::{Context, Result};
 use crate::fail;
+use crate::progress::{Progress, Unit};
 use std::collections::HashSet;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use vdb_engine::prolly::NodeStore;
-use vdb_engine::table::{RowChange, Schema, Table, TableLoader};
-use vdb_engine::value::{Numeric, Type, Value};
+use vdb_engine::repo::{Repository, Signature};
+use vdb_engine::store::{ChunkStore, MemoryStore};
+use vdb_engine::table::{RootValue, RowChange, Schema, Table, TableLoader};
+use vdb_engine::value::{Type, Value};
 
 /// Rows handed to `Table::apply` at once.
 const BATCH: usize = 10_000;
 
-/// Import a CSV, TSV or JSON-lines file into a table of the working set.
+/// Import a CSV, TSV, JSON-lines or Parquet file into a table of the working set.
+///
+/// With --create the table's columns come from the file: a Parquet file's schema, or types
+/// inferred from a text file's values (bigint, double precision, boolean, text); --schema FILE
+/// gives them instead, as a CREATE TABLE statement. Values are read as PostgreSQL reads text
+/// for the column's type (dates, timestamps, json, uuid, arrays...). A bad line or row stops
+/// the import and changes nothing.
 ///
 /// Example: `vdb table import --create --pk id people people.csv`
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("mode").required(true)))]
 pub struct Args {
-    /// Create the table, inferring column types (bigint, double precision, boolean, text).
+    /// Create the table, its columns from the file (or from --schema).
     #[arg(long, group = "mode")]
     create: bool,
     /// Insert the file's rows, replacing existing rows with the same primary key.
@@ -43,6 +58,10 @@ pub struct Args {
     /// Primary-key columns, comma separated (with --create; default: no key).
     #[arg(long, value_delimiter = ',')]
     pk: Vec<String>,
+    /// With --create: a file holding the table's CREATE TABLE statement (columns, types, key
+    /// and constraints), instead of inferring them from the data.
+    #[arg(long, value_name = "FILE", requires = "create")]
+    schema: Option<PathBuf>,
     /// The file format (default: from the extension).
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -58,6 +77,7 @@ pub enum Format {
     Csv,
     Tsv,
     Jsonl,
+    Parquet,
 }
 
 /// The format `explicit` names, or the one `path`'s extension implies.
@@ -74,30 +94,62 @@ pub fn format_of(path: &Path, explicit: Option<Format>) -> Result<Format> {
         "csv" => Format::Csv,
         "tsv" | "tab" => Format::Tsv,
         "jsonl" | "ndjson" | "json" => Format::Jsonl,
-        "parquet" => fail!("Parquet is not supported yet; use CSV, TSV or JSON lines"),
+        "parquet" | "pq" => Format::Parquet,
         _ => fail!(
-            "cannot tell the format of {} from its extension; pass --format csv, tsv or jsonl",
+            "cannot tell the format of {} from its extension; pass --format csv, tsv, jsonl or parquet",
             path.display()
         ),
     })
 }
 
-/// Receives a file's header, then its records (fields in header order; `None` is NULL).
+/// Receives a file's header, then its records: text fields in header order (`None` is NULL),
+/// or typed values in header order (Parquet).
 trait Sink {
     fn header(&mut self, names: &[String]) -> Result<()>;
     fn record(&mut self, line: u64, fields: &[Option<&str>]) -> Result<()>;
+    fn values(&mut self, row: u64, values: Vec<Value>) -> Result<()>;
 }
 
-/// Reads `path` into `sink`; errors name the line.
-fn read_file(path: &Path, format: Format, sink: &mut dyn Sink) -> Result<()> {
+/// Reads `path` into `sink`; errors name the line (the row, in a Parquet file). `what` labels
+/// a progress line on a terminal ("Importing"), if there is to be one.
+fn read_file(
+    path: &Path,
+    format: Format,
+    sink: &mut dyn Sink,
+    what: Option<&'static str>,
+) -> Result<()> {
+    let progress = |unit: Unit, total: u64| what.map(|w| Progress::new(w, unit, total));
+    let size = || std::fs::metadata(path).map_or(0, |m| m.len());
     match format {
-        Format::Csv => read_delimited(path, b',', true, sink),
-        Format::Tsv => read_delimited(path, b'\t', false, sink),
-        Format::Jsonl => read_json_lines(path, sink),
+        Format::Csv => read_delimited(path, b',', true, sink, progress(Unit::Bytes, size())),
+        Format::Tsv => read_delimited(path, b'\t', false, sink, progress(Unit::Bytes, size())),
+        Format::Jsonl => read_json_lines(path, sink, progress(Unit::Bytes, size())),
+        Format::Parquet => {
+            let source = ParquetSource::open(path)?;
+            let names: Vec<String> = source.columns.iter().map(|c| c.name.clone()).collect();
+            sink.header(&names)?;
+            let mut bar = progress(Unit::Rows, source.row_count());
+            source.for_each_row(|n, values| {
+                if let Some(bar) = &mut bar {
+                    bar.set(n);
+                }
+                sink.values(n, values)
+            })?;
+            if let Some(bar) = &mut bar {
+                bar.finish(source.row_count());
+            }
+            Ok(())
+        }
     }
 }
 
-fn read_delimited(path: &Path, delimiter: u8, quoting: bool, sink: &mut dyn Sink) -> Result<()> {
+fn read_delimited(
+    path: &Path,
+    delimiter: u8,
+    quoting: bool,
+    sink: &mut dyn Sink,
+    mut bar: Option<Progress>,
+) -> Result<()> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .quoting(quoting)
@@ -114,7 +166,12 @@ fn read_delimited(path: &Path, delimiter: u8, quoting: bool, sink: &mut dyn Sink
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
-            Ok(false) => return Ok(()),
+            Ok(false) => {
+                if let Some(bar) = &mut bar {
+                    bar.finish(reader.position().byte());
+                }
+                return Ok(());
+            }
             Ok(true) => {}
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
@@ -122,6 +179,9 @@ fn read_delimited(path: &Path, delimiter: u8, quoting: bool, sink: &mut dyn Sink
             }
         }
         let line = record.position().map_or(0, |p| p.line());
+        if let Some(bar) = &mut bar {
+            bar.set(reader.position().byte());
+        }
         if record.len() != header.len() {
             fail!(
                 "line {line}: expected {} fields like the header, found {}",
@@ -137,13 +197,18 @@ fn read_delimited(path: &Path, delimiter: u8, quoting: bool, sink: &mut dyn Sink
     }
 }
 
-fn read_json_lines(path: &Path, sink: &mut dyn Sink) -> Result<()> {
+fn read_json_lines(path: &Path, sink: &mut dyn Sink, mut bar: Option<Progress>) -> Result<()> {
     let file =
         std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mut header: Option<Vec<String>> = None;
+    let mut bytes = 0u64;
     for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
         let n = i as u64 + 1;
         let line = line.map_err(|e| format!("line {n}: {e}"))?;
+        bytes += line.len() as u64 + 1;
+        if let Some(bar) = &mut bar {
+            bar.set(bytes);
+        }
         if line.trim().is_empty() {
             continue;
         }
@@ -170,6 +235,9 @@ fn read_json_lines(path: &Path, sink: &mut dyn Sink) -> Result<()> {
             .collect();
         let fields: Vec<Option<&str>> = fields.iter().map(Option::as_deref).collect();
         sink.record(n, &fields)?;
+    }
+    if let Some(bar) = &mut bar {
+        bar.finish(bytes);
     }
     Ok(())
 }
@@ -198,6 +266,10 @@ impl Sink for Inferrer {
             }
         }
         Ok(())
+    }
+
+    fn values(&mut self, _row: u64, _values: Vec<Value>) -> Result<()> {
+        fail!("internal error: a Parquet file's types come from its schema, not from inference")
     }
 }
 
@@ -234,20 +306,44 @@ fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
-/// `text` as a value of type `ty`, or why it is not one.
+/// `text` as a value of type `ty`, or why it is not one: the common types directly, the
+/// others as PostgreSQL reads text (the SQL layer's input functions).
 fn parse_value(text: &str, ty: &Type) -> std::result::Result<Value, String> {
     let bad = || format!("\"{text}\" is not a valid {ty}");
     Ok(match ty {
-        Type::Int2 => Value::Int2(text.parse().map_err(|_| bad())?),
-        Type::Int4 => Value::Int4(text.parse().map_err(|_| bad())?),
         Type::Int8 => Value::Int8(text.parse().map_err(|_| bad())?),
-        Type::Float4 => Value::Float4(text.parse().map_err(|_| bad())?),
-        Type::Float8 => Value::Float8(text.parse().map_err(|_| bad())?),
-        Type::Bool => Value::Bool(parse_bool(text).ok_or_else(bad)?),
-        Type::Numeric { .. } => Value::Numeric(text.parse::<Numeric>().map_err(|_| bad())?),
-        ty if ty.is_text() => Value::Text(text.to_string()),
-        ty => return Err(format!("columns of type {ty} cannot be imported yet")),
+        Type::Float8 => match parse_float(text) {
+            Some(f) => Value::Float8(f),
+            None => convert(Value::Text(text.to_string()), ty)?,
+        },
+        Type::Text => Value::Text(text.to_string()),
+        ty => convert(Value::Text(text.to_string()), ty)?,
     })
+}
+
+/// `value` as a value of column type `ty` (a cast as an assignment does it), or why not.
+fn convert(value: Value, ty: &Type) -> std::result::Result<Value, String> {
+    if matches!(ty, Type::Enum(_)) {
+        // Labels are checked against the enum when the SQL layer writes; here they stay text.
+        return match value {
+            Value::Text(_) | Value::Null => Ok(value),
+            other => Err(format!("{other:?} is not a label of {ty}")),
+        };
+    }
+    if value.type_matches(ty) && !needs_fit(ty) {
+        return Ok(value);
+    }
+    vdb_sql::types::cast(value, ty).map_err(|e| e.to_string())
+}
+
+/// Whether values of `ty` have a length or precision to enforce.
+fn needs_fit(ty: &Type) -> bool {
+    match ty {
+        Type::Varchar(Some(_)) | Type::Char(_) => true,
+        Type::Numeric { precision_scale } => precision_scale.is_some(),
+        Type::Array(element) => needs_fit(element),
+        _ => false,
+    }
 }
 
 /// Pass two: parses records into rows and hands them to the table.
@@ -298,36 +394,14 @@ impl Sink for Loader {
         let row = self
             .parse_row(fields)
             .map_err(|e| format!("line {line}: {e}"))?;
-        if let (Target::Existing { table, .. }, true) = (
-            &self.target,
-            !self.schema().is_keyless() && (self.seen.is_some() || self.before.is_some()),
-        ) {
-            let key = table.key_of(&row)?;
-            if let Some(seen) = &mut self.seen {
-                if !seen.insert(key.to_vec()) {
-                    fail!("line {line}: duplicate primary key; an earlier line has the same key");
-                }
-            }
-            if let Some(before) = &self.before {
-                if before.rows().contains(&key)? {
-                    fail!("line {line}: a row with this primary key already exists; use --update to replace it");
-                }
-            }
-        }
-        self.rows += 1;
-        if !self.apply {
-            return Ok(());
-        }
-        match &mut self.target {
-            Target::Fresh(loader) => loader.push(row)?,
-            Target::Existing { table, batch } => {
-                batch.push(RowChange::Insert(row));
-                if batch.len() >= BATCH {
-                    *table = table.apply(std::mem::take(batch))?;
-                }
-            }
-        }
-        Ok(())
+        self.accept(&format!("line {line}"), row)
+    }
+
+    fn values(&mut self, n: u64, values: Vec<Value>) -> Result<()> {
+        let row = self
+            .convert_row(values)
+            .map_err(|e| format!("row {n}: {e}"))?;
+        self.accept(&format!("row {n}"), row)
     }
 }
 
@@ -353,6 +427,66 @@ impl Loader {
         let mut loader = Loader::new(Table::create(ns, schema.clone())?, None, false);
         loader.target = Target::Fresh(TableLoader::new(ns, schema)?);
         Ok(loader)
+    }
+
+    /// Checks a parsed row's key (`at` names its line or row in errors) and hands it on.
+    fn accept(&mut self, at: &str, row: Vec<Value>) -> Result<()> {
+        if let (Target::Existing { table, .. }, true) = (
+            &self.target,
+            !self.schema().is_keyless() && (self.seen.is_some() || self.before.is_some()),
+        ) {
+            let key = table.key_of(&row)?;
+            if let Some(seen) = &mut self.seen {
+                if !seen.insert(key.to_vec()) {
+                    fail!("{at}: duplicate primary key; an earlier one has the same key");
+                }
+            }
+            if let Some(before) = &self.before {
+                if before.rows().contains(&key)? {
+                    fail!("{at}: a row with this primary key already exists; use --update to replace it");
+                }
+            }
+        }
+        self.rows += 1;
+        if !self.apply {
+            return Ok(());
+        }
+        match &mut self.target {
+            Target::Fresh(loader) => loader.push(row)?,
+            Target::Existing { table, batch } => {
+                batch.push(RowChange::Insert(row));
+                if batch.len() >= BATCH {
+                    *table = table.apply(std::mem::take(batch))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A Parquet row (values in the file's column order) as a row of the table.
+    fn convert_row(&self, mut values: Vec<Value>) -> std::result::Result<Vec<Value>, String> {
+        let schema = self.schema();
+        let mut row = Vec::with_capacity(schema.columns.len());
+        for (column, at) in schema.columns.iter().zip(&self.fields) {
+            let value = match at {
+                Some(i) => std::mem::replace(&mut values[*i], Value::Null),
+                None => Value::Null,
+            };
+            let value = if value.is_null() {
+                value
+            } else {
+                convert(value, &column.ty)
+                    .map_err(|e| format!("column \"{}\": {e}", column.name))?
+            };
+            if value.is_null() && !column.nullable {
+                return Err(format!(
+                    "column \"{}\" is NOT NULL but the value is null",
+                    column.name
+                ));
+            }
+            row.push(value);
+        }
+        Ok(row)
     }
 
     fn schema(&self) -> &Schema {
@@ -408,7 +542,7 @@ pub fn run(args: &Args, ctx: &Context) -> Result<()> {
             "table {} does not exist; create it with --create",
             args.table
         ),
-        (None, true) => (new_table(args, format, ctx)?, None, "created"),
+        (None, true) => (new_table(args, format, ctx, &mut root)?, None, "created"),
         (Some(t), false) if args.replace => {
             (Table::create(ns, t.schema().clone())?, None, "replaced")
         }
@@ -428,13 +562,14 @@ pub fn run(args: &Args, ctx: &Context) -> Result<()> {
     } else {
         Loader::new(start.clone(), before, true)
     };
-    read_file(&args.file, format, &mut loader).map_err(|e| cannot_import(args, &e))?;
+    read_file(&args.file, format, &mut loader, Some("Importing"))
+        .map_err(|e| cannot_import(args, &e))?;
     let rows = loader.rows;
     let table = loader.finish()?;
     if fresh && table.count() != rows {
         let mut checker = Loader::new(start, None, true);
         checker.apply = false;
-        read_file(&args.file, format, &mut checker).map_err(|e| cannot_import(args, &e))?;
+        read_file(&args.file, format, &mut checker, None).map_err(|e| cannot_import(args, &e))?;
         fail!(
             "cannot import {}: duplicate primary keys",
             args.file.display()
@@ -458,31 +593,114 @@ fn cannot_import(args: &Args, e: &dyn std::fmt::Display) -> String {
     )
 }
 
-/// An empty table whose schema is inferred from the file (pass one).
-fn new_table(args: &Args, format: Format, ctx: &Context) -> Result<Table> {
-    let mut inferrer = Inferrer::default();
-    read_file(&args.file, format, &mut inferrer).map_err(|e| cannot_import(args, &e))?;
-    if inferrer.names.is_empty() {
+/// An empty table for `--create`: its schema from `--schema FILE`, from a Parquet file's
+/// schema, or inferred from a text file (pass one). Sequences and enum types the `--schema`
+/// statement creates go into `root`.
+fn new_table(args: &Args, format: Format, ctx: &Context, root: &mut RootValue) -> Result<Table> {
+    let ns = ctx.repo.node_store();
+    if let Some(path) = &args.schema {
+        if !args.pk.is_empty() {
+            fail!("--pk and --schema do not go together; declare the key in the schema file");
+        }
+        let schema = schema_from_statement(args, path, root)?;
+        return Ok(Table::create(ns, schema)?);
+    }
+    let columns: Vec<(String, Type)> = if format == Format::Parquet {
+        ParquetSource::open(&args.file)
+            .map_err(|e| cannot_import(args, &e))?
+            .columns
+            .into_iter()
+            .map(|c| (c.name, c.ty))
+            .collect()
+    } else {
+        let mut inferrer = Inferrer::default();
+        read_file(&args.file, format, &mut inferrer, Some("Reading types"))
+            .map_err(|e| cannot_import(args, &e))?;
+        let types = inferrer.types();
+        inferrer.names.into_iter().zip(types).collect()
+    };
+    if columns.is_empty() {
         fail!(
             "{} has no columns; give it a header line",
             args.file.display()
         );
     }
-    let types = inferrer.types();
-    let columns: Vec<(&str, Type, bool)> = inferrer
-        .names
+    let columns: Vec<(&str, Type, bool)> = columns
         .iter()
-        .zip(types)
-        .map(|(name, ty)| (name.as_str(), ty, true))
+        .map(|(name, ty)| (name.as_str(), ty.clone(), true))
         .collect();
     let pk: Vec<&str> = args.pk.iter().map(String::as_str).collect();
     for name in &pk {
-        if !inferrer.names.iter().any(|n| n == name) {
+        if !columns.iter().any(|(n, ..)| n == name) {
             fail!("--pk names column \"{name}\", which is not in the file's header");
         }
     }
     let schema = Schema::new(&columns, &pk)?;
-    Ok(Table::create(ctx.repo.node_store(), schema)?)
+    Ok(Table::create(ns, schema)?)
+}
+
+/// The schema `--schema FILE`'s CREATE TABLE statement declares, run in a scratch in-memory
+/// repository that holds `root`'s schemas and enum types; the sequences (serial, identity) and
+/// enum types it creates are copied into `root`. The statement must create the table being
+/// imported, and no other table.
+fn schema_from_statement(args: &Args, path: &Path, root: &mut RootValue) -> Result<Schema> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let store: Arc<dyn ChunkStore> = Arc::new(MemoryStore::new());
+    let repo = Repository::init(store, "main", &Signature::new("vdb", "vdb@localhost", 0))?;
+    let repo = Arc::new(repo);
+    // The repository's schemas and enum types are there for the statement to use.
+    let mut seed = RootValue::empty();
+    for name in root.schema_names() {
+        seed.put_schema(name);
+    }
+    for name in root.type_names() {
+        if let Some(ty) = root.get_type(name) {
+            seed.put_type(name, ty.clone());
+        }
+    }
+    repo.set_working_root("main", &seed)?;
+    let mut session = vdb_sql::Session::new(Arc::clone(&repo), "main");
+    session
+        .execute(&text)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let scratch = repo.root_value(repo.resolve_root_on("main", "WORKING")?)?;
+    let tables: Vec<&str> = scratch.table_names().collect();
+    if tables != [args.table.as_str()] {
+        fail!(
+            "{} must create table {} and no other; it creates {}",
+            path.display(),
+            args.table,
+            if tables.is_empty() {
+                "none".to_string()
+            } else {
+                tables.join(", ")
+            }
+        );
+    }
+    let table = scratch.must_get_table(repo.node_store(), &args.table)?;
+    for name in scratch.sequence_names() {
+        if root.get_sequence(name).is_some() {
+            fail!(
+                "{}: sequence {name} already exists in the repository",
+                path.display()
+            );
+        }
+        if let Some(sequence) = scratch.get_sequence(name) {
+            root.put_sequence(name, sequence.clone());
+        }
+    }
+    for name in scratch.type_names() {
+        match (root.get_type(name), scratch.get_type(name)) {
+            (Some(ours), Some(theirs)) if ours != theirs => fail!(
+                "{}: type {name} exists in the repository with other labels",
+                path.display()
+            ),
+            (None, Some(ty)) => root.put_type(name, ty.clone()),
+            _ => {}
+        }
+    }
+    Ok(table.schema().clone())
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ pub mod import;
 pub mod init;
 pub mod log;
 pub mod merge;
+pub mod parquet;
 pub mod pull;
 pub mod push;
 pub mod remote;
