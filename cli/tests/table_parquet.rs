@@ -159,6 +159,19 @@ fn typed_values_are_cast_into_existing_tables_and_bad_files_change_nothing() {
     assert!(err.contains("not a readable Parquet file"), "{err}");
     assert!(!s.ok(&["table", "ls"]).contains("junk"));
 
+    // Enum labels are checked against the type, from text files as from Parquet.
+    sql(
+        &s,
+        "create type mood as enum ('sad', 'ok'); create table moods (id int, m mood)",
+    );
+    let csv = s.write("moods.csv", "id,m\n1,ok\n2,happy\n");
+    let err = s.import_file_fails(&["--append"], "moods", &csv);
+    assert!(
+        err.contains("line 3: column \"m\": invalid input value for enum mood: \"happy\""),
+        "{err}"
+    );
+    assert_eq!(sql(&s, "select count(*) from moods"), "count\n0\n");
+
     // --schema must create the table named, and only it.
     let other = s.write("other.sql", "create table other (id int)");
     let err = s.import_file_fails(

@@ -18,14 +18,14 @@ use super::parquet::ParquetSource;
 use crate::context::{Context, Result};
 use crate::fail;
 use crate::progress::{Progress, Unit};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::repo::{Repository, Signature};
 use vdb_engine::store::{ChunkStore, MemoryStore};
-use vdb_engine::table::{RootValue, RowChange, Schema, Table, TableLoader};
+use vdb_engine::table::{EnumType, RootValue, RowChange, Schema, Table, TableLoader};
 use vdb_engine::value::{Type, Value};
 
 /// Rows handed to `Table::apply` at once.
@@ -308,26 +308,34 @@ fn parse_bool(text: &str) -> Option<bool> {
 
 /// `text` as a value of type `ty`, or why it is not one: the common types directly, the
 /// others as PostgreSQL reads text (the SQL layer's input functions).
-fn parse_value(text: &str, ty: &Type) -> std::result::Result<Value, String> {
+fn parse_value(text: &str, ty: &Type, enums: &Enums) -> std::result::Result<Value, String> {
     let bad = || format!("\"{text}\" is not a valid {ty}");
     Ok(match ty {
         Type::Int8 => Value::Int8(text.parse().map_err(|_| bad())?),
         Type::Float8 => match parse_float(text) {
             Some(f) => Value::Float8(f),
-            None => convert(Value::Text(text.to_string()), ty)?,
+            None => convert(Value::Text(text.to_string()), ty, enums)?,
         },
         Type::Text => Value::Text(text.to_string()),
-        ty => convert(Value::Text(text.to_string()), ty)?,
+        ty => convert(Value::Text(text.to_string()), ty, enums)?,
     })
 }
 
+/// The repository's enum types by key, for checking labels.
+type Enums = BTreeMap<String, EnumType>;
+
 /// `value` as a value of column type `ty` (a cast as an assignment does it), or why not.
-fn convert(value: Value, ty: &Type) -> std::result::Result<Value, String> {
-    if matches!(ty, Type::Enum(_)) {
-        // Labels are checked against the enum when the SQL layer writes; here they stay text.
-        return match value {
-            Value::Text(_) | Value::Null => Ok(value),
-            other => Err(format!("{other:?} is not a label of {ty}")),
+fn convert(value: Value, ty: &Type, enums: &Enums) -> std::result::Result<Value, String> {
+    if let Type::Enum(key) = ty {
+        let label = match value {
+            Value::Text(label) => label,
+            other => return Err(format!("{other:?} is not a label of {ty}")),
+        };
+        return match enums.get(key) {
+            Some(labels) if labels.position(&label).is_none() => {
+                Err(format!("invalid input value for enum {key}: \"{label}\""))
+            }
+            _ => Ok(Value::Text(label)),
         };
     }
     if value.type_matches(ty) && !needs_fit(ty) {
@@ -358,6 +366,8 @@ struct Loader {
     seen: Option<HashSet<Vec<u8>>>,
     /// Whether rows go to the table (false: only check the file).
     apply: bool,
+    /// The enum types of the table's enum columns.
+    enums: Enums,
     rows: u64,
 }
 
@@ -417,6 +427,7 @@ impl Loader {
             before,
             fields: Vec::new(),
             seen: track.then(HashSet::new),
+            enums: Enums::new(),
             apply: true,
             rows: 0,
         }
@@ -475,7 +486,7 @@ impl Loader {
             let value = if value.is_null() {
                 value
             } else {
-                convert(value, &column.ty)
+                convert(value, &column.ty, &self.enums)
                     .map_err(|e| format!("column \"{}\": {e}", column.name))?
             };
             if value.is_null() && !column.nullable {
@@ -501,7 +512,7 @@ impl Loader {
         let mut row = Vec::with_capacity(schema.columns.len());
         for (column, at) in schema.columns.iter().zip(&self.fields) {
             let value = match at.and_then(|i| fields[i]) {
-                Some(text) => parse_value(text, &column.ty)
+                Some(text) => parse_value(text, &column.ty, &self.enums)
                     .map_err(|e| format!("column \"{}\": {e}", column.name))?,
                 None => Value::Null,
             };
@@ -562,12 +573,15 @@ pub fn run(args: &Args, ctx: &Context) -> Result<()> {
     } else {
         Loader::new(start.clone(), before, true)
     };
+    loader.enums = enums_of(start.schema(), &root);
     read_file(&args.file, format, &mut loader, Some("Importing"))
         .map_err(|e| cannot_import(args, &e))?;
     let rows = loader.rows;
+    let loader_enums = std::mem::take(&mut loader.enums);
     let table = loader.finish()?;
     if fresh && table.count() != rows {
         let mut checker = Loader::new(start, None, true);
+        checker.enums = loader_enums;
         checker.apply = false;
         read_file(&args.file, format, &mut checker, None).map_err(|e| cannot_import(args, &e))?;
         fail!(
@@ -583,6 +597,23 @@ pub fn run(args: &Args, ctx: &Context) -> Result<()> {
         table.count()
     );
     Ok(())
+}
+
+/// The enum types `schema`'s columns (and array elements) use, from `root`.
+fn enums_of(schema: &Schema, root: &RootValue) -> Enums {
+    fn key(ty: &Type) -> Option<&str> {
+        match ty {
+            Type::Enum(key) => Some(key),
+            Type::Array(element) => key(element),
+            _ => None,
+        }
+    }
+    schema
+        .columns
+        .iter()
+        .filter_map(|c| key(&c.ty))
+        .filter_map(|k| Some((k.to_string(), root.get_type(k)?.clone())))
+        .collect()
 }
 
 /// The error for a bad file: what went wrong where, and that nothing changed.
@@ -721,8 +752,11 @@ mod tests {
             vec![Type::Int8, Type::Float8, Type::Bool, Type::Text]
         );
         assert!(parse_float("nan").is_none());
-        assert_eq!(parse_value("7", &Type::Int8), Ok(Value::Int8(7)));
-        assert!(parse_value("x", &Type::Int8)
+        assert_eq!(
+            parse_value("7", &Type::Int8, &Enums::new()),
+            Ok(Value::Int8(7))
+        );
+        assert!(parse_value("x", &Type::Int8, &Enums::new())
             .unwrap_err()
             .contains("not a valid bigint"));
     }
