@@ -18,6 +18,7 @@ mod function_ddl;
 mod generated;
 mod grouping_sets;
 mod join;
+mod like;
 mod namespace;
 mod nested_set;
 mod on_conflict;
@@ -78,6 +79,7 @@ pub fn rewrite_unparsed_syntax(sql: &str) -> Option<String> {
     expression_syntax::rewrite(text)
         .or(records)
         .or_else(|| sequence::options_in_parser_order(sql))
+        .or_else(|| like::rewrite(sql))
 }
 
 /// The value of an expression that names no column (a literal, a cast, `$1` once bound): how

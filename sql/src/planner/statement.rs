@@ -594,6 +594,9 @@ fn created_table_name(create: &ast::CreateTable) -> Result<String> {
 }
 
 fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Planned> {
+    if super::like::has_like(create) {
+        return create_table_like(catalog, create);
+    }
     if let Some(query) = &create.query {
         if !create.or_replace && !create.external {
             return create_table_as(catalog, create, query);
@@ -849,6 +852,39 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
     })
 }
 
+/// CREATE TABLE with LIKE elements: planned as the statement they expand to, then given the
+/// copied indexes and comments that have no syntax inside CREATE TABLE.
+fn create_table_like(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Planned> {
+    let (expanded, extras) = super::like::expand(catalog, create)?;
+    let mut planned = create_table(catalog, &expanded)?;
+    if let Plan::SchemaChange(SchemaChange::CreateTable { name, schema, .. }) = &mut planned.plan {
+        for (columns, unique) in extras.indexes {
+            let ids = columns
+                .iter()
+                .filter_map(|c| schema.get_column(c).map(|c| c.id))
+                .collect::<Vec<_>>();
+            if schema.indexes.iter().any(|ix| ix.columns == ids) {
+                continue;
+            }
+            let index_name = constraint::choose_name(name, &columns, "idx", |n| {
+                constraint::name_in_schema(schema, n)
+            });
+            schema.indexes.push(vdb_engine::table::IndexDef {
+                name: index_name,
+                columns: ids,
+                unique,
+                constraint: false,
+            });
+        }
+        for (column, text) in extras.comments {
+            if let Some(id) = schema.get_column(&column).map(|c| c.id) {
+                schema.comments.columns.insert(id, text);
+            }
+        }
+    }
+    Ok(planned)
+}
+
 /// Records the primary key (42P16 if the table already has one).
 fn set_primary(primary: &mut Option<Vec<String>>, table: &str, columns: Vec<String>) -> Result<()> {
     if primary.is_some() {
@@ -875,8 +911,11 @@ pub(super) fn assign(t: Typed, column: &str, ty: &Type) -> Result<Expr> {
 }
 
 /// The text to store for `DEFAULT e`: none for `DEFAULT NULL`, which PostgreSQL does not keep.
+/// sqlparser prints the `regclass` type in capitals; it is kept as PostgreSQL prints it
+/// (`nextval('s'::regclass)`).
 pub(super) fn stored_default(e: &ast::Expr) -> Option<String> {
-    (!matches!(e, ast::Expr::Value(ast::Value::Null))).then(|| e.to_string())
+    (!matches!(e, ast::Expr::Value(ast::Value::Null)))
+        .then(|| e.to_string().replace("::REGCLASS", "::regclass"))
 }
 
 /// The bound default of a column (NULL if it has none).
