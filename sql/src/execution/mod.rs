@@ -179,7 +179,7 @@ fn build(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
         Plan::VersionScan {
             versions, range, ..
         } => version::version_scan(versions, range, ns)?,
-        Plan::RowDiff { pairs, .. } => version::row_diff(pairs, ns)?,
+        Plan::RowDiff { pairs, key, .. } => version::row_diff(pairs, key, ns)?,
         Plan::Filter { source, predicate } => filter::filter(query(*source, root, ns)?, predicate),
         Plan::Project { source, exprs } => project::project(query(*source, root, ns)?, exprs),
         Plan::ProjectSet { source, exprs } => {

@@ -56,7 +56,9 @@ pub fn version_scan(versions: Vec<TableVersion>, range: KeyRange, ns: &NodeStore
 }
 
 /// The changed rows of each pair: `to` columns, `to` tags, `from` columns, `from` tags, type.
-pub fn row_diff(pairs: Vec<DiffPair>, ns: &NodeStore) -> Result<Rows> {
+/// With `key`, only that key's row is compared in each pair (two point lookups), where both
+/// versions encode rows alike (the same schema); other pairs are diffed whole.
+pub fn row_diff(pairs: Vec<DiffPair>, key: Option<Value>, ns: &NodeStore) -> Result<Rows> {
     let ns = ns.clone();
     let rows = pairs.into_iter().map(move |pair| -> Result<Rows> {
         let diff = TableDiff {
@@ -66,18 +68,36 @@ pub fn row_diff(pairs: Vec<DiffPair>, ns: &NodeStore) -> Result<Rows> {
             to: load(&ns, &pair.to)?,
             schema_changes: Vec::new(),
         };
-        let changes = diff
-            .rows(&ns)
-            .map_err(|e| Error::engine("diffing table versions", e))?;
+        let changes: Box<dyn Iterator<Item = Result<Change>>> = match key
+            .as_ref()
+            .and_then(|k| point_diff(&diff, k).transpose())
+        {
+            Some(change) => Box::new(
+                change
+                    .map_err(|e| Error::engine("reading a table version", e))?
+                    .into_iter()
+                    .map(Ok),
+            ),
+            None => Box::new(
+                diff.rows(&ns)
+                    .map_err(|e| Error::engine("diffing table versions", e))?
+                    .map(|change| {
+                        Ok(
+                            match change.map_err(|e| Error::engine("diffing table versions", e))? {
+                                RowDiff::Added { row, .. } => Change::Added(row),
+                                RowDiff::Deleted { row, .. } => Change::Removed(row),
+                                RowDiff::Modified { old, new, .. } => Change::Modified(old, new),
+                            },
+                        )
+                    }),
+            ),
+        };
         Ok(Box::new(changes.map(move |change| {
-            let change = change.map_err(|e| Error::engine("diffing table versions", e))?;
             let nulls = |v: &TableVersion| vec![Value::Null; v.columns.len()];
-            let (to, from, kind) = match &change {
-                RowDiff::Added { row, .. } => (map_row(&pair.to, row), nulls(&pair.from), "added"),
-                RowDiff::Deleted { row, .. } => {
-                    (nulls(&pair.to), map_row(&pair.from, row), "removed")
-                }
-                RowDiff::Modified { old, new, .. } => {
+            let (to, from, kind) = match &change? {
+                Change::Added(row) => (map_row(&pair.to, row), nulls(&pair.from), "added"),
+                Change::Removed(row) => (nulls(&pair.to), map_row(&pair.from, row), "removed"),
+                Change::Modified(old, new) => {
                     (map_row(&pair.to, new), map_row(&pair.from, old), "modified")
                 }
             };
@@ -93,4 +113,43 @@ pub fn row_diff(pairs: Vec<DiffPair>, ns: &NodeStore) -> Result<Rows> {
         Ok(rows) => rows,
         Err(e) => Box::new(std::iter::once(Err(e))),
     })))
+}
+
+/// A changed row: the new row, the old one, or both.
+enum Change {
+    Added(Vec<Value>),
+    Removed(Vec<Value>),
+    Modified(Vec<Value>, Vec<Value>),
+}
+
+/// The change of the row with key `key` between the diff's two versions: `Some(None)` when it
+/// did not change, `None` when the versions do not encode rows alike (the caller diffs them
+/// whole) or the key does not encode.
+fn point_diff(diff: &TableDiff, key: &Value) -> vdb_engine::Result<Option<Option<Change>>> {
+    let (from, to) = (diff.from.as_ref(), diff.to.as_ref());
+    if let (Some(f), Some(t)) = (from, to) {
+        if f.schema() != t.schema() {
+            return Ok(None);
+        }
+    }
+    let Some(any) = to.or(from) else {
+        return Ok(Some(None));
+    };
+    let Ok(encoded) = any.encode_key_values(std::slice::from_ref(key)) else {
+        return Ok(None);
+    };
+    let raw = |t: Option<&Table>| t.map_or(Ok(None), |t| t.rows().get(&encoded));
+    let row = |t: Option<&Table>| -> vdb_engine::Result<Vec<Value>> {
+        Ok(t.map(|t| t.get(&encoded))
+            .transpose()?
+            .flatten()
+            .unwrap_or_default())
+    };
+    Ok(Some(match (raw(from)?, raw(to)?) {
+        (None, None) => None,
+        (Some(a), Some(b)) if a == b => None,
+        (None, Some(_)) => Some(Change::Added(row(to)?)),
+        (Some(_), None) => Some(Change::Removed(row(from)?)),
+        (Some(_), Some(_)) => Some(Change::Modified(row(from)?, row(to)?)),
+    }))
 }

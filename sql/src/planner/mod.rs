@@ -51,8 +51,8 @@ pub use namespace::ALTER_SCHEMA_MARKER;
 pub use on_conflict::{ConflictAction, ConflictTarget, OnConflict};
 pub use optimizer::{optimize, RULES};
 pub use plan::{
-    AggregateCall, AggregateFunction, BitwiseOp, DiffPair, Hypothetical, JoinKind, KeyRange, Plan,
-    Planned, SetOperator, SortKey, Statistic, TableVersion, WorkSlot,
+    AggregateCall, AggregateFunction, BitwiseOp, DiffKey, DiffPair, Hypothetical, JoinKind,
+    KeyRange, Plan, Planned, SetOperator, SortKey, Statistic, TableVersion, WorkSlot,
 };
 pub use schema_change::{SchemaChange, TypeChange};
 pub use sequence::nextval_default;

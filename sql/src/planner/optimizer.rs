@@ -15,7 +15,7 @@ use vdb_engine::table::Schema;
 use vdb_engine::value::{Type, Value};
 
 use crate::expr::{BinaryOp, Expr};
-use crate::planner::plan::{KeyRange, Plan};
+use crate::planner::plan::{DiffKey, KeyRange, Plan};
 use crate::types::{cast, value_type};
 
 /// A rewrite of a plan tree.
@@ -331,6 +331,27 @@ fn key_value(value: &Value, key_type: &Type) -> Option<Value> {
     cast(value.clone(), key_type).ok()
 }
 
+/// The key a row diff's filter asks for: a conjunct `to_k = v` or `from_k = v` on its key
+/// column, with `v` exactly a key value. Every row of the diff that passes has that key on one
+/// side, so comparing only that key's rows in each pair loses none.
+fn diff_point(predicate: &Expr, at: &DiffKey) -> Option<Value> {
+    let positions = [at.to, at.from];
+    predicate.conjuncts().into_iter().find_map(|conjunct| {
+        let Expr::Binary(BinaryOp::Eq, l, r) = conjunct else {
+            return None;
+        };
+        let value = match (l.as_ref(), r.as_ref()) {
+            (Expr::Column(c), Expr::Literal(v)) | (Expr::Literal(v), Expr::Column(c))
+                if positions.contains(&Some(*c)) =>
+            {
+                v
+            }
+            _ => return None,
+        };
+        key_value(value, &at.ty)
+    })
+}
+
 /// Rule 3: version pruning (see the module header).
 pub fn prune_versions(plan: Plan) -> Plan {
     transform(plan, &|node| match node {
@@ -358,7 +379,16 @@ pub fn prune_versions(plan: Plan) -> Plan {
                         range,
                     }
                 }
-                Plan::RowDiff { table, pairs } => {
+                Plan::RowDiff {
+                    table,
+                    pairs,
+                    key_at,
+                    key,
+                } => {
+                    let key = key.or_else(|| {
+                        let at = key_at.as_ref()?;
+                        diff_point(&predicate, at)
+                    });
                     let pairs = pairs
                         .into_iter()
                         .filter(|p| {
@@ -370,7 +400,12 @@ pub fn prune_versions(plan: Plan) -> Plan {
                             )
                         })
                         .collect();
-                    Plan::RowDiff { table, pairs }
+                    Plan::RowDiff {
+                        table,
+                        pairs,
+                        key_at,
+                        key,
+                    }
                 }
                 other => other,
             };

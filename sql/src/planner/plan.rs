@@ -177,6 +177,15 @@ pub struct TableVersion {
     pub tags: Vec<Value>,
 }
 
+/// Where a [`Plan::RowDiff`]'s output holds the table's single-column primary key: its
+/// position among the `to` columns and among the `from` columns, and its type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DiffKey {
+    pub to: Option<usize>,
+    pub from: Option<usize>,
+    pub ty: Type,
+}
+
 /// The two versions a [`Plan::RowDiff`] compares.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DiffPair {
@@ -247,7 +256,15 @@ pub enum Plan {
     /// The changed rows of a table between pairs of versions (`vdb_diff_t`, `vdb_diff(...)`):
     /// per row, the `to` columns and tags, the `from` columns and tags, and the diff type
     /// (`added`, `modified`, `removed`).
-    RowDiff { table: String, pairs: Vec<DiffPair> },
+    RowDiff {
+        table: String,
+        pairs: Vec<DiffPair>,
+        /// Where the output holds the table's key, when it is one column.
+        key_at: Option<DiffKey>,
+        /// Set by the optimizer from `to_k = v` or `from_k = v` above: only the row with this
+        /// key is compared in each pair, by two point lookups instead of a diff.
+        key: Option<Value>,
+    },
     /// Rows for which the predicate is true.
     Filter { source: Box<Plan>, predicate: Expr },
     /// One output row per input row, computed from it.
@@ -427,8 +444,14 @@ impl Plan {
                     versions.len()
                 )
             }
-            Plan::RowDiff { table, pairs, .. } => {
-                writeln!(f, "RowDiff: {table} ({} version pairs)", pairs.len())
+            Plan::RowDiff {
+                table, pairs, key, ..
+            } => {
+                let key = key
+                    .as_ref()
+                    .map(|v| format!(" key = {}", Expr::Literal(v.clone())))
+                    .unwrap_or_default();
+                writeln!(f, "RowDiff: {table} ({} version pairs){key}", pairs.len())
             }
             Plan::Filter { predicate, .. } => writeln!(f, "Filter: {predicate}"),
             Plan::Project { exprs, .. } => {

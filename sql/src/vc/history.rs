@@ -26,7 +26,7 @@ use super::{commit_time, procedures::arg_strings, text, vc_error, VcContext};
 use crate::error::{Error, Result};
 use crate::expr::{Expr, Row};
 use crate::planner::context;
-use crate::planner::{DiffPair, KeyRange, Plan, TableVersion};
+use crate::planner::{DiffKey, DiffPair, KeyRange, Plan, TableVersion};
 
 /// A planned FROM item: its plan, its columns, and the name that qualifies them.
 #[derive(Debug)]
@@ -234,6 +234,30 @@ fn diff_columns(to: &Schema, from: &Schema) -> Vec<(String, Type)> {
     columns
 }
 
+/// Where [`diff_columns`] puts the key of `to` and of `from`, when both key on the same single
+/// column (by name and type).
+fn diff_key(to: &Schema, from: &Schema) -> Option<DiffKey> {
+    let key = |schema: &Schema| -> Option<(usize, String, Type)> {
+        let [id] = schema.primary_key.as_slice() else {
+            return None;
+        };
+        let position = schema.position(*id)?;
+        let column = &schema.columns[position];
+        Some((position, column.name.clone(), column.ty.clone()))
+    };
+    let (to_at, name, ty) = key(to)?;
+    let (from_at, from_name, from_ty) = key(from)?;
+    if name != from_name || ty != from_ty {
+        return None;
+    }
+    // to columns, to_commit, to_commit_date, then the from columns.
+    Some(DiffKey {
+        to: Some(to_at),
+        from: Some(to.columns.len() + 2 + from_at),
+        ty,
+    })
+}
+
 /// `vdb_diff_t`: the changes of each commit of the session's history to the table, against
 /// its first parent (newest first), led by the uncommitted changes (`to_commit` = `WORKING`).
 fn diff_history(vc: &VcContext, table: &str, schema: &Schema) -> Result<Relation> {
@@ -283,6 +307,8 @@ fn diff_history(vc: &VcContext, table: &str, schema: &Schema) -> Result<Relation
         plan: Plan::RowDiff {
             table: format!("vdb_diff_{table}"),
             pairs,
+            key_at: diff_key(schema, schema),
+            key: None,
         },
         name: String::new(),
     })
@@ -541,6 +567,8 @@ fn diff(vc: &VcContext, from: &Side, to: &Side, table: &str) -> Result<Relation>
         plan: Plan::RowDiff {
             table: format!("vdb_diff {table}"),
             pairs,
+            key_at: diff_key(&to_schema, &from_schema),
+            key: None,
         },
         name: String::new(),
     })
