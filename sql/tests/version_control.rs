@@ -730,3 +730,67 @@ fn diff_filters_on_the_key_look_up_only_that_key() {
     assert!(pushed_loads < 40, "{pushed_loads} nodes loaded");
     assert!(whole_loads > 400, "{whole_loads} nodes loaded");
 }
+
+/// A table in a schema has its per-table system tables beside it: `s.vdb_diff_t`,
+/// `s.vdb_history_t`, and `s.vdb_conflicts_t`, whose DELETE and UPDATE resolve the table's
+/// conflicts.
+#[test]
+fn per_table_system_tables_live_beside_a_table_in_a_schema() {
+    let mut s = Session::new(repo(), "main");
+    s.execute(
+        "CREATE SCHEMA ml; CREATE TABLE ml.labels (id int PRIMARY KEY, label int);
+         INSERT INTO ml.labels VALUES (1, 0), (2, 0)",
+    )
+    .unwrap();
+    let first = one(&mut s, "SELECT vdb_commit('-Am', 'load')");
+    one(&mut s, "SELECT vdb_checkout('-b', 'feature')");
+    s.execute("UPDATE ml.labels SET label = 1").unwrap();
+    one(&mut s, "SELECT vdb_commit('-am', 'theirs')");
+    one(&mut s, "SELECT vdb_checkout('main')");
+    s.execute("UPDATE ml.labels SET label = 2 WHERE id = 1")
+        .unwrap();
+    let ours = one(&mut s, "SELECT vdb_commit('-am', 'ours')");
+    assert_eq!(
+        text(&rows(
+            &mut s,
+            "SELECT to_id, from_label, to_label, diff_type FROM ml.vdb_diff_labels \
+             WHERE to_commit = (SELECT vdb_hashof('HEAD')) ORDER BY to_id"
+        )),
+        vec![vec!["1", "0", "2", "modified"]]
+    );
+    assert_eq!(
+        text(&rows(
+            &mut s,
+            "SELECT commit_hash, count(*) FROM ml.vdb_history_labels GROUP BY 1 ORDER BY 2, 1"
+        ))
+        .len(),
+        2
+    );
+    assert_eq!(
+        one(
+            &mut s,
+            &format!("SELECT count(*) FROM ml.vdb_history_labels WHERE commit_hash = '{first}'")
+        ),
+        "2"
+    );
+    assert_ne!(first, ours);
+    assert_eq!(
+        one(&mut s, "SELECT conflicts FROM vdb_merge('feature')"),
+        "1"
+    );
+    assert_eq!(
+        text(&rows(
+            &mut s,
+            "SELECT our_id, our_label, their_label FROM ml.vdb_conflicts_labels"
+        )),
+        vec![vec!["1", "2", "1"]]
+    );
+    s.execute("UPDATE ml.vdb_conflicts_labels SET our_label = 3")
+        .unwrap();
+    s.execute("DELETE FROM ml.vdb_conflicts_labels").unwrap();
+    one(&mut s, "SELECT vdb_commit('-am', 'merged')");
+    assert_eq!(
+        text(&rows(&mut s, "SELECT id, label FROM ml.labels ORDER BY id")),
+        vec![vec!["1", "3"], vec!["2", "1"]]
+    );
+}

@@ -161,10 +161,12 @@ fn current_schema(vc: &VcContext, table: &str) -> Result<Option<Schema>> {
 }
 
 /// A per-table system table (`vdb_history_t`...), if `name` is one of a table that exists.
+/// They live beside their table: `s.vdb_diff_t` is the diff table of `s.t`.
 pub fn per_table(name: &str) -> Result<Option<Relation>> {
+    let (schema, local) = vdb_engine::table::split_qualified(name);
     let Some((prefix, table)) = PER_TABLE
         .iter()
-        .filter_map(|p| name.strip_prefix(p).map(|t| (*p, t)))
+        .filter_map(|p| local.strip_prefix(p).map(|t| (*p, t)))
         // `vdb_diff_` is a prefix of no other, but prefer the longest match in general.
         .max_by_key(|(p, _)| p.len())
     else {
@@ -173,6 +175,7 @@ pub fn per_table(name: &str) -> Result<Option<Relation>> {
     if table.is_empty() || context::snapshot().and_then(|s| s.vc.clone()).is_none() {
         return Ok(None);
     }
+    let table = &vdb_engine::table::qualified(schema, table);
     let vc = vc()?;
     let Some(schema) = current_schema(&vc, table)? else {
         return Ok(None);

@@ -47,7 +47,7 @@ impl ConflictWrite {
                 if schema.get_column(name).is_none() {
                     return Err(Error::UndefinedColumn(format!(
                         "column \"our_{name}\" of relation \"{PREFIX}{}\" does not exist",
-                        self.table
+                        vdb_engine::table::split_qualified(&self.table).1
                     )));
                 }
             }
@@ -58,10 +58,13 @@ impl ConflictWrite {
                     .map(|c| ident(&format!("our_{}", c.name))),
             );
         }
+        // `s.t`'s conflicts are `s.vdb_conflicts_t`.
+        let (namespace, local) = vdb_engine::table::split_qualified(&self.table);
         let sql = format!(
-            "SELECT {} FROM {}",
+            "SELECT {} FROM {}.{}",
             columns.join(", "),
-            ident(&format!("{PREFIX}{}", self.table))
+            ident(namespace),
+            ident(&format!("{PREFIX}{local}"))
         );
         let mut statement = crate::parse(&sql)?.remove(0);
         let Statement::Query(query) = &mut statement else {
@@ -193,10 +196,12 @@ fn conflicts_table(relation: &ast::TableFactor) -> Result<Option<String>> {
         return Ok(None);
     };
     let name = table_name(name)?;
-    Ok(name
+    // `s.vdb_conflicts_t` is the conflicts of `s.t`.
+    let (schema, local) = vdb_engine::table::split_qualified(&name);
+    Ok(local
         .strip_prefix(PREFIX)
         .filter(|t| !t.is_empty())
-        .map(str::to_string))
+        .map(|t| vdb_engine::table::qualified(schema, t)))
 }
 
 fn unsupported(what: &str) -> Error {
