@@ -85,6 +85,8 @@ pub enum Builtin {
     Trig(&'static str),
     Atan2,
     WidthBucket,
+    /// `width_bucket(x, thresholds)`: the bucket of x among sorted lower bounds.
+    WidthBucketArray,
     Factorial,
     Trunc,
     Sqrt,

@@ -152,6 +152,7 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
                 .atan2(float(args.get(1)).unwrap_or(f64::NAN)),
         )),
         Builtin::WidthBucket => width_bucket(args),
+        Builtin::WidthBucketArray => width_bucket_array(args),
         Builtin::Factorial => factorial(int_arg(args.first()).unwrap_or(0)),
         _ => return None,
     };
@@ -374,6 +375,41 @@ fn width_bucket(args: &[Value]) -> Result<Value> {
     Ok(Value::Int4(i32::try_from(bucket).map_err(|_| {
         Error::OutOfRange("integer out of range".into())
     })?))
+}
+
+/// `width_bucket(x, thresholds)`: the number of the bucket x falls in, given the buckets'
+/// lower bounds in ascending order (0 below the first), found by PostgreSQL's binary search
+/// (so an unsorted array answers as it does there).
+fn width_bucket_array(args: &[Value]) -> Result<Value> {
+    let (Some(x), Some(Value::Array(thresholds))) = (args.first(), args.get(1)) else {
+        return Ok(Value::Null);
+    };
+    if x.is_null() {
+        return Ok(Value::Null);
+    }
+    if thresholds.ndims() > 1 {
+        return Err(Error::invalid(
+            "2202E",
+            "thresholds must be one-dimensional array",
+        ));
+    }
+    let bounds = thresholds.elements();
+    if bounds.iter().any(Value::is_null) {
+        return Err(Error::invalid(
+            "22004",
+            "thresholds array must not contain NULLs",
+        ));
+    }
+    let (mut left, mut right) = (0, bounds.len());
+    while left < right {
+        let mid = (left + right) / 2;
+        if x.sql_cmp(&bounds[mid]) == std::cmp::Ordering::Less {
+            right = mid;
+        } else {
+            left = mid + 1;
+        }
+    }
+    Ok(Value::Int4(i32::try_from(left).unwrap_or(i32::MAX)))
 }
 
 /// `factorial(n)` as numeric.

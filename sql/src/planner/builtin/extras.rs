@@ -214,6 +214,13 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
             list.push(count);
             call(Builtin::WidthBucket, list, Type::Int4)
         }
+        ("width_bucket", 2) => {
+            let thresholds = args.pop().ok_or_else(|| no_function(name, &[]))?;
+            let (array, array_type) = array_arg(name, thresholds)?;
+            let element = array_type.element().cloned().unwrap_or(Type::Text);
+            let x = to(args.pop().ok_or_else(|| no_function(name, &[]))?, &element)?;
+            call(Builtin::WidthBucketArray, vec![x, array], Type::Int4)
+        }
         ("factorial", 1) => call(Builtin::Factorial, ints(args, &Type::Int8)?, NUMERIC),
         ("array_dims" | "array_ndims", 1) => {
             let (a, _) = array_arg(name, args.remove(0))?;
