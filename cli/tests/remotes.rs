@@ -122,6 +122,39 @@ fn shallow_clone_and_pushed_tags_through_a_directory_remote() {
     assert!(!log.contains("grafted"), "{log}");
     assert!(s.ok(&["-C", sh, "fsck"]).contains("no problems"));
 
+    // --shallow-since: a date in the future keeps only the tips; one in the past, everything;
+    // a date that does not parse is an error that leaves no directory behind.
+    let out = s.ok(&["clone", "--shallow-since", "tomorrow", &url, "tips"]);
+    assert!(out.contains("shallow, since tomorrow"), "{out}");
+    let log = s.ok(&[
+        "-C",
+        s.path().join("tips").to_str().unwrap(),
+        "log",
+        "--oneline",
+    ]);
+    assert_eq!(log.lines().count(), 1, "{log}");
+    assert!(log.contains("grafted"), "{log}");
+    s.ok(&[
+        "clone",
+        "--shallow-since",
+        "2000-01-01 00:00+00",
+        &url,
+        "since2000",
+    ]);
+    let log = s.ok(&[
+        "-C",
+        s.path().join("since2000").to_str().unwrap(),
+        "log",
+        "--oneline",
+    ]);
+    assert!(!log.contains("grafted") && log.lines().count() > 4, "{log}");
+    let err = s.fails(&["clone", "--shallow-since", "not a date", &url, "bad"]);
+    assert!(
+        err.contains("invalid input syntax for type timestamp with time zone"),
+        "{err}"
+    );
+    assert!(!s.path().join("bad").exists());
+
     // Another clone moves v1: refused without --force; the original fetches the result.
     s.ok(&["clone", &url, "full"]);
     let full = s.path().join("full");

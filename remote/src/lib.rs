@@ -30,7 +30,7 @@ pub use backend::{parse_url, Location, RemoteOptions};
 pub use config::{get_remote, must_get_remote, remote_list, RemoteConfig, REMOTES_ROOT_PREFIX};
 pub use error::{Error, Result};
 pub use manifest::Manifest;
-pub use shallow::deepen;
+pub use shallow::{deepen, ShallowLimit};
 pub use transfer::{
     clone_into, clone_with, fetch, push, push_tags, FetchReport, Progress, ProgressFn, PushReport,
     Remote, TagPushReport,

@@ -15,6 +15,12 @@
 //! all tips: the result is the union of "the last N commits along every parent path" of each
 //! tip, as git fetches.
 //!
+//! With a time limit (`vdb clone --shallow-since DATE`), a commit whose committer time is
+//! before the limit is left out, unless it is a tip: its chunk was read to learn its time, but
+//! it is not stored, and the commits that named it as a parent become boundary commits. So the
+//! clone holds every commit after the date reachable from the tips without crossing an older
+//! one, as git's `--shallow-since` does.
+//!
 //! Deepening ([`deepen`], `vdb fetch --deepen N` / `--unshallow`) is the same walk started
 //! from the parents of the boundary commits: N more commits along every path below the
 //! boundary, or all of them.
@@ -88,18 +94,42 @@ impl Catalog {
     }
 }
 
-/// Downloads what the refs `tips` (commits or annotated tags) reach that `store` lacks,
-/// commits at most `depth` deep from a tip (`None`: no limit; the walk still stops at chunks
-/// the store holds), then records the new boundary and drops old boundary commits whose
-/// parents are now here. Adds to `report.chunks`.
+/// How much history a shallow transfer takes: commits at most `depth` deep from a tip, and
+/// committed at or after `since_ms` (milliseconds since 1970 UTC). Neither: everything.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ShallowLimit {
+    pub depth: Option<u32>,
+    pub since_ms: Option<i64>,
+}
+
+impl ShallowLimit {
+    /// Commits at most `depth` deep.
+    pub fn depth(depth: u32) -> ShallowLimit {
+        ShallowLimit {
+            depth: Some(depth),
+            since_ms: None,
+        }
+    }
+
+    /// Whether the transfer is limited at all.
+    pub fn is_limited(&self) -> bool {
+        self.depth.is_some() || self.since_ms.is_some()
+    }
+}
+
+/// Downloads what the refs `tips` (commits or annotated tags) reach that `store` lacks, within
+/// `limit` (the walk always stops at chunks the store holds), then records the new boundary
+/// and drops old boundary commits whose parents are now here. Adds to `report.chunks`.
 pub(crate) fn download_walk(
     store: &Arc<dyn ChunkStore>,
     remote: &Remote,
     catalog: &Catalog,
     tips: &[Hash],
-    depth: Option<u32>,
+    limit: ShallowLimit,
     report: &mut FetchReport,
 ) -> Result<Shallow> {
+    let depth = limit.depth;
+    let mut too_old = HashSet::new();
     let staging = Arc::new(MemoryStore::new());
     let ns = NodeStore::with_cache(staging.clone(), 0);
     let mut fetched = Vec::new();
@@ -135,15 +165,25 @@ pub(crate) fn download_walk(
                 continue;
             }
             let commit = Commit::load(&*staging, addr)?;
+            if d > 1 && limit.since_ms.is_some_and(|t| commit.committer.time_ms < t) {
+                // Before the date: read to learn that, but not kept; its children that are
+                // kept become boundary commits below.
+                too_old.insert(addr);
+                continue;
+            }
             next.push((Kind::Root, commit.root, d));
             if depth.is_some_and(|n| d >= n) {
                 cut.push((addr, commit.parents));
             } else {
+                if limit.since_ms.is_some() {
+                    cut.push((addr, commit.parents.clone()));
+                }
                 next.extend(commit.parents.into_iter().map(|p| (Kind::Commit, p, d + 1)));
             }
         }
         frontier = next;
     }
+    fetched.retain(|a| !too_old.contains(a));
     report.chunks += fetched.len() as u64;
     let chunks = fetched
         .iter()
@@ -194,7 +234,11 @@ pub fn deepen(repo: &Repository, remote: &Remote, by: Option<u32>) -> Result<Fet
         starts.extend(Commit::load(&**store, *addr)?.parents);
     }
     let mut report = FetchReport::default();
-    download_walk(store, remote, &catalog, &starts, by, &mut report)?;
+    let limit = ShallowLimit {
+        depth: by,
+        since_ms: None,
+    };
+    download_walk(store, remote, &catalog, &starts, limit, &mut report)?;
     let rest = fetch(repo, remote)?;
     Ok(FetchReport {
         chunks: report.chunks + rest.chunks,

@@ -22,7 +22,7 @@ use crate::config::{must_get_remote, remote_add, RemoteConfig};
 use crate::error::{Error, Result};
 use crate::manifest::{self, Manifest};
 use crate::pack::{coalesce, decode_index, decode_record, PackEntry, PackWriter};
-use crate::shallow::{download_tag_objects, download_walk, Catalog};
+use crate::shallow::{download_tag_objects, download_walk, Catalog, ShallowLimit};
 use crate::walk;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -228,12 +228,12 @@ pub(crate) fn fetch_entries(
     Ok(done)
 }
 
-/// Reads the manifest and downloads what its branches reach, commits at most `depth` deep, and
-/// the tag objects its tags name (see `crate::shallow`).
+/// Reads the manifest and downloads what its branches reach within `limit`, and the tag
+/// objects its tags name (see `crate::shallow`).
 fn download_shallow(
     store: &Arc<dyn ChunkStore>,
     remote: &Remote,
-    depth: Option<u32>,
+    limit: ShallowLimit,
     report: &mut FetchReport,
 ) -> Result<Option<Manifest>> {
     let Some(m) = remote.manifest()? else {
@@ -241,7 +241,7 @@ fn download_shallow(
     };
     let catalog = Catalog::read(remote, &m)?;
     let tips: Vec<Hash> = m.branches().map(|(_, h)| h).collect();
-    download_walk(store, remote, &catalog, &tips, depth, report)?;
+    download_walk(store, remote, &catalog, &tips, limit, report)?;
     let tags: Vec<Hash> = m
         .refs
         .iter()
@@ -263,7 +263,7 @@ pub fn fetch(repo: &Repository, remote: &Remote) -> Result<FetchReport> {
     let m = if Shallow::load(store)?.is_empty() {
         download(store, remote, &mut report)?
     } else {
-        download_shallow(repo.store(), remote, None, &mut report)?
+        download_shallow(repo.store(), remote, ShallowLimit::default(), &mut report)?
     }
     .unwrap_or_default();
     let name = &remote.config.name;
@@ -518,22 +518,31 @@ pub fn clone_into(
     remote_name: &str,
     branch: Option<&str>,
 ) -> Result<(Repository, FetchReport)> {
-    clone_with(store, url, options, remote_name, branch, None, None)
+    clone_with(
+        store,
+        url,
+        options,
+        remote_name,
+        branch,
+        ShallowLimit::default(),
+        None,
+    )
 }
 
-/// [`clone_into`], reporting the download's progress to `progress`. With `depth` `Some(n)`,
-/// a shallow clone: only the last `n` commits along every parent path from each remote
-/// branch, with everything they need, and the cut recorded as the shallow boundary.
+/// [`clone_into`], reporting the download's progress to `progress`. With a `limit`, a shallow
+/// clone: only the last `depth` commits along every parent path from each remote branch,
+/// and/or those committed since `since_ms`, with everything they need, and the cut recorded
+/// as the shallow boundary.
 pub fn clone_with(
     store: Arc<dyn ChunkStore>,
     url: &str,
     options: &RemoteOptions,
     remote_name: &str,
     branch: Option<&str>,
-    depth: Option<u32>,
+    limit: ShallowLimit,
     progress: Option<Box<ProgressFn>>,
 ) -> Result<(Repository, FetchReport)> {
-    if depth == Some(0) {
+    if limit.depth == Some(0) {
         return Err(Error::InvalidInput(
             "the depth of a shallow clone must be at least 1".into(),
         ));
@@ -547,9 +556,10 @@ pub fn clone_with(
     let mut remote = Remote::open(&config)?;
     remote.progress = progress;
     let mut report = FetchReport::default();
-    let manifest = match depth {
-        None => download(&*store, &remote, &mut report)?,
-        Some(_) => download_shallow(&store, &remote, depth, &mut report)?,
+    let manifest = if limit.is_limited() {
+        download_shallow(&store, &remote, limit, &mut report)?
+    } else {
+        download(&*store, &remote, &mut report)?
     };
     let Some(m) = manifest else {
         return Err(Error::NotFound(format!(

@@ -10,7 +10,9 @@ use vdb_engine::repo::{MergeOptions, MergeOutcome, Repository, Shallow};
 use vdb_engine::store::{ChunkStore, DiskStore, DiskStoreOptions, MemoryStore};
 use vdb_engine::value::Value;
 use vdb_engine::Hash;
-use vdb_remote::{clone_into, clone_with, Error, Remote, RemoteOptions, RepositoryRemotes};
+use vdb_remote::{
+    clone_into, clone_with, Error, Remote, RemoteOptions, RepositoryRemotes, ShallowLimit,
+};
 
 mod common;
 use common::{sig, url, write_rows_on};
@@ -47,7 +49,7 @@ fn shallow_clone(store: Arc<dyn ChunkStore>, url: &str, depth: u32) -> (Reposito
         &RemoteOptions::default(),
         "origin",
         None,
-        Some(depth),
+        ShallowLimit::depth(depth),
         None,
     )
     .unwrap();
@@ -329,4 +331,58 @@ fn depth_counts_along_every_parent_path() {
     assert!(Shallow::load(&**c.store())
         .unwrap()
         .contains(&a.resolve("main~1~2").unwrap()));
+}
+
+/// `clone --shallow-since`: the commits made at or after the date, cut below the oldest of
+/// them; a date after every commit still brings the tip.
+#[test]
+fn a_clone_since_a_date_keeps_the_newer_commits_and_cuts_below_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = long_history(&dir, 6);
+    let oldest_kept = a.resolve("HEAD~3").unwrap();
+    let since = a.commit_info(oldest_kept).unwrap().committer.time_ms;
+    let since_clone = |since_ms: i64| {
+        clone_with(
+            Arc::new(MemoryStore::new()),
+            &url(&dir),
+            &RemoteOptions::default(),
+            "origin",
+            None,
+            ShallowLimit {
+                depth: None,
+                since_ms: Some(since_ms),
+            },
+            None,
+        )
+        .unwrap()
+    };
+    let (b, report) = since_clone(since);
+    let boundary: Vec<Hash> = Shallow::load(&**b.store())
+        .unwrap()
+        .commits()
+        .copied()
+        .collect();
+    assert_eq!(boundary, vec![oldest_kept]);
+    for rev in ["HEAD", "HEAD~3"] {
+        assert_eq!(rows(&b, rev), rows(&a, rev), "{rev}");
+    }
+    assert!(b.resolve("HEAD~4").is_err());
+    // Fewer chunks than a clone that also holds the two older commits' data.
+    let (_, deeper) = since_clone(since - 2_000);
+    assert!(
+        report.chunks < deeper.chunks,
+        "{} vs {}",
+        report.chunks,
+        deeper.chunks
+    );
+
+    let (c, _) = since_clone(i64::MAX / 2);
+    let tip = a.resolve("HEAD").unwrap();
+    let boundary: Vec<Hash> = Shallow::load(&**c.store())
+        .unwrap()
+        .commits()
+        .copied()
+        .collect();
+    assert_eq!(boundary, vec![tip]);
+    assert_eq!(rows(&c, "HEAD"), rows(&a, "HEAD"));
 }

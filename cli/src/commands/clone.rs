@@ -1,6 +1,7 @@
 //! `vdb clone`: creates a repository from a remote: every chunk its branches reach (with
-//! `--depth N`, only those of their last N commits), the remote as `origin` with its
-//! remote-tracking branches, and the default branch checked out.
+//! `--depth N`, only those of their last N commits; with `--shallow-since DATE`, only those of
+//! their commits since then), the remote as `origin` with its remote-tracking branches, and the
+//! default branch checked out.
 
 use super::remote::{human_bytes, OptionArgs};
 use crate::context::{init_dir, Result, VDB_DIR};
@@ -32,6 +33,12 @@ pub struct Args {
     /// off as `grafted`, and revisions beyond it (`HEAD~N`) are errors.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     depth: Option<u32>,
+    /// A shallow clone of the commits made at or after DATE (as PostgreSQL reads a timestamptz:
+    /// `2024-06-01`, `2024-06-01 12:00+02`, `yesterday`; UTC unless a zone is given), reached
+    /// from each remote branch without crossing an older commit; a branch tip older than DATE
+    /// is still cloned. Combines with --depth: both limits apply.
+    #[arg(long, value_name = "DATE")]
+    shallow_since: Option<String>,
     #[command(flatten)]
     options: OptionArgs,
 }
@@ -78,15 +85,32 @@ pub fn run(args: &Args, start: Option<&Path>) -> Result<()> {
         args.url,
         top.display(),
         human_bytes(bytes),
-        match args.depth {
-            Some(n) => format!("; shallow, depth {n}"),
-            None => String::new(),
+        match (args.depth, &args.shallow_since) {
+            (Some(n), None) => format!("; shallow, depth {n}"),
+            (None, Some(date)) => format!("; shallow, since {date}"),
+            (Some(n), Some(date)) => format!("; shallow, depth {n}, since {date}"),
+            (None, None) => String::new(),
         }
     );
     Ok(())
 }
 
+/// Milliseconds since 1970 UTC of a date given as PostgreSQL reads a timestamptz.
+pub fn parse_date(text: &str) -> Result<i64> {
+    use vdb_engine::value::{Type, Value};
+    match vdb_sql::types::cast(Value::Text(text.to_string()), &Type::TimestampTz) {
+        // vdb counts microseconds from 2000-01-01.
+        Ok(Value::TimestampTz(micros)) => Ok(micros.div_euclid(1000) + 946_684_800_000),
+        Ok(_) => fail!("\"{text}\" is not a date"),
+        Err(e) => fail!("--shallow-since: {e}"),
+    }
+}
+
 fn clone(args: &Args, store_dir: &Path) -> Result<(String, u64, u64)> {
+    let limit = vdb_remote::ShallowLimit {
+        depth: args.depth,
+        since_ms: args.shallow_since.as_deref().map(parse_date).transpose()?,
+    };
     let store = Arc::new(DiskStore::open(store_dir, DiskStoreOptions::default())?);
     let (repo, report) = vdb_remote::clone_with(
         store,
@@ -94,7 +118,7 @@ fn clone(args: &Args, store_dir: &Path) -> Result<(String, u64, u64)> {
         &args.options.to_options(),
         &args.origin,
         args.branch.as_deref(),
-        args.depth,
+        limit,
         super::remote::progress_bar(),
     )?;
     Ok((repo.head_branch()?, report.chunks, report.bytes))
