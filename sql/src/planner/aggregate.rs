@@ -498,7 +498,11 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
         return hypothetical_call(f, &name, list, filter, input);
     }
     if !f.within_group.is_empty() {
-        return Err(Error::Unsupported(format!("aggregate call {f}")));
+        // PostgreSQL looks for an ordered-set aggregate taking the direct and the ordering
+        // arguments, and finds none.
+        return Err(Error::undefined_function(format!(
+            "function {name} with WITHIN GROUP does not exist"
+        )));
     }
     let order_by = order_by
         .iter()

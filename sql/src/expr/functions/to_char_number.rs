@@ -1,7 +1,8 @@
 //! `to_char(number, format)` and `to_number(text, format)` with PostgreSQL's numeric template
 //! patterns: `9` (digit or blank), `0` (digit or zero), `.`/`D` (point), `,`/`G` (group
 //! separator, blank before the first digit), `FM` (no padding, no trailing fractional zeros
-//! for `9`), `S`, `MI`, `PL`, `SG`, `PR` (sign placement); other characters print as they are.
+//! for `9`), `S`, `MI`, `PL`, `SG`, `PR` (sign placement), `EEEE` (scientific notation);
+//! other characters print as they are.
 //! Without a sign pattern one leading position holds `-` or a blank, as in PostgreSQL.
 
 use bigdecimal::{BigDecimal, RoundingMode, Signed, Zero};
@@ -56,7 +57,7 @@ fn parse(fmt: &str) -> Result<Format> {
             (Item::PlusMinus, 2)
         } else if at(i, "PR") {
             (Item::Angle, 2)
-        } else if at(i, "EEEE") || at(i, "RN") || at(i, "TH") || at(i, "V") {
+        } else if at(i, "RN") || at(i, "TH") || at(i, "V") {
             return Err(Error::Unsupported(format!("to_char format {fmt}")));
         } else {
             let c = upper[i];
@@ -106,6 +107,9 @@ fn decimal(v: Option<&Value>) -> Option<BigDecimal> {
 
 /// `to_char(number, format)`.
 pub(super) fn to_char(v: Option<&Value>, fmt: &str) -> Result<Value> {
+    if let Some(text) = scientific(v, fmt)? {
+        return Ok(text);
+    }
     let Some(x) = decimal(v) else {
         return Ok(Value::Null);
     };
@@ -271,6 +275,72 @@ pub(super) fn to_char(v: Option<&Value>, fmt: &str) -> Result<Value> {
         out.insert(0, sign_char);
     }
     Ok(Value::Text(out))
+}
+
+/// `to_char(x, '9[.99...]EEEE')`: scientific notation with as many fraction digits as the
+/// format has after its point, the exponent signed and at least two digits (` 1.23e+03`);
+/// `None` when the format has no `EEEE`. Floats are rounded from their binary value (as C's
+/// `%e` does in PostgreSQL); numerics half away from zero, without renormalizing a mantissa
+/// that rounds up to 10 (`10.00e+00`), as PostgreSQL prints them.
+fn scientific(v: Option<&Value>, fmt: &str) -> Result<Option<Value>> {
+    let upper = fmt.to_ascii_uppercase();
+    let Some(at) = upper.find("EEEE") else {
+        return Ok(None);
+    };
+    let syntax = |message: &str| Error::Syntax {
+        message: message.to_string(),
+        position: None,
+    };
+    if at + 4 != upper.len() {
+        return Err(syntax("\"EEEE\" must be the last pattern used"));
+    }
+    let body = &upper[..at];
+    let (int, frac) = body.split_once(['.', 'D']).unwrap_or((body, ""));
+    let digits = |t: &str| t.chars().all(|c| c == '9' || c == '0');
+    if !digits(int) || !digits(frac) {
+        return Err(syntax("\"EEEE\" is incompatible with other formats"));
+    }
+    let precision = frac.len();
+    let (negative, mantissa, exponent) = match v {
+        None | Some(Value::Null) => return Ok(Some(Value::Null)),
+        Some(Value::Float4(f)) => float_parts(f64::from(*f), precision),
+        Some(Value::Float8(f)) => float_parts(*f, precision),
+        Some(Value::Numeric(Numeric::Finite(d))) => decimal_parts(d, precision),
+        other => match decimal(other) {
+            Some(d) => decimal_parts(&d, precision),
+            None => return Ok(Some(Value::Null)),
+        },
+    };
+    let sign = if negative { '-' } else { ' ' };
+    let exponent_sign = if exponent < 0 { '-' } else { '+' };
+    Ok(Some(Value::Text(format!(
+        "{sign}{mantissa}e{exponent_sign}{:02}",
+        exponent.unsigned_abs()
+    ))))
+}
+
+/// A float as (negative, mantissa with `precision` fraction digits, exponent).
+fn float_parts(f: f64, precision: usize) -> (bool, String, i64) {
+    let text = format!("{:.precision$e}", f.abs());
+    let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+    (
+        f.is_sign_negative() && f != 0.0,
+        mantissa.to_string(),
+        exponent.parse().unwrap_or(0),
+    )
+}
+
+/// A decimal as (negative, mantissa with `precision` fraction digits, exponent).
+fn decimal_parts(d: &BigDecimal, precision: usize) -> (bool, String, i64) {
+    if d.is_zero() {
+        return (false, format!("{:.precision$}", 0.0), 0);
+    }
+    let (digits, scale) = d.abs().as_bigint_and_exponent();
+    let count = i64::try_from(digits.to_string().len()).unwrap_or(1);
+    let places = i64::try_from(precision).unwrap_or(0);
+    let mantissa =
+        BigDecimal::new(digits, count - 1).with_scale_round(places, RoundingMode::HalfUp);
+    (d.is_negative(), mantissa.to_string(), count - 1 - scale)
 }
 
 /// `to_number(text, format)`: the digits and point of `s`, negative with a `-` or `<..>`.
