@@ -406,9 +406,18 @@ impl Session {
             self.volatile.end_transaction();
         }
         let mut volatile = std::mem::take(&mut self.volatile);
-        let result =
+        drop(crate::settings::take_config_changes());
+        let mut result =
             crate::expr::with_volatile_state(&mut volatile, || self.execute_statement(statement));
         self.volatile = volatile;
+        // set_config calls take effect when their statement succeeds, as SET or SET LOCAL.
+        for change in crate::settings::take_config_changes() {
+            if result.is_ok() {
+                if let Err(e) = self.set(&change.name, Some(&change.value), change.local) {
+                    result = Err(e);
+                }
+            }
+        }
         self.collect_notices();
         if result.is_err() {
             if let Some(txn) = &mut self.txn {
@@ -1071,11 +1080,14 @@ impl Session {
         };
         match statement {
             Statement::ShowVariable { variable } => {
-                let name = variable
-                    .iter()
-                    .map(|i| i.value.clone())
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                // sqlparser drops the dots of `SHOW my.setting`: the words are rejoined with
+                // spaces only for the parameters whose names have them.
+                let words: Vec<&str> = variable.iter().map(|i| i.value.as_str()).collect();
+                let spaced = words.join(" ");
+                let name = match spaced.to_ascii_lowercase().as_str() {
+                    "transaction isolation level" | "time zone" | "session authorization" => spaced,
+                    _ => words.join("."),
+                };
                 Ok(Some(self.show(&name)?))
             }
             Statement::SetVariable {
@@ -1247,6 +1259,10 @@ impl Session {
                 apply(&mut self.settings)?;
                 if !local {
                     apply(&mut txn.session_settings)?;
+                } else if name.contains('.') && txn.session_settings.get(name).is_none() {
+                    // A custom parameter first set locally stays defined, empty, after the
+                    // block, as PostgreSQL's placeholder does.
+                    txn.session_settings.set(name, "")?;
                 }
                 Ok(())
             }
@@ -1887,6 +1903,15 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     if let Some(fetch) = cursor::parse_fetch(sql) {
         return fetch.map(|statement| vec![statement]);
     }
+    // sqlparser's SHOW reads every word to the end of the text, past a `;`: a string with a
+    // SHOW and more statements is parsed one statement at a time.
+    if let Some(pieces) = split_around_show(sql) {
+        let mut statements = Vec::new();
+        for piece in pieces {
+            statements.extend(parse(&piece)?);
+        }
+        return Ok(statements);
+    }
     let rewritten = vc::as_of::rewrite(sql);
     let sql = rewritten.as_deref().unwrap_or(sql);
     trailing_junk(sql)?;
@@ -1973,6 +1998,36 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     })?;
     crate::ast_repair::repair(&mut statements);
     Ok(statements)
+}
+
+/// `sql` cut at its top-level semicolons, when it holds more than one statement and one of
+/// them is a SHOW; `None` otherwise.
+fn split_around_show(sql: &str) -> Option<Vec<String>> {
+    use sqlparser::tokenizer::Token;
+    let lower = sql.to_ascii_lowercase();
+    if !lower.contains("show") || !sql.contains(';') {
+        return None;
+    }
+    let (tokens, _) = crate::tokens::significant(sql)?;
+    let mut pieces = vec![String::new()];
+    let mut starts_with_show = Vec::new();
+    let mut at_start = true;
+    for token in &tokens {
+        if matches!(token, Token::SemiColon) {
+            pieces.push(String::new());
+            at_start = true;
+            continue;
+        }
+        if at_start && !matches!(token, Token::Whitespace(_)) {
+            starts_with_show.push(crate::tokens::is_word(token, "show"));
+            at_start = false;
+        }
+        if let Some(piece) = pieces.last_mut() {
+            piece.push_str(&token.to_string());
+        }
+    }
+    pieces.retain(|p| !p.trim().is_empty());
+    (pieces.len() > 1 && starts_with_show.contains(&true)).then_some(pieces)
 }
 
 /// `trim(leading from s)` (no characters given, which sqlparser does not read) spelled

@@ -158,6 +158,44 @@ fn display_name(name: &str) -> &str {
 
 /// The canonical (lower-case) name of a parameter, with PostgreSQL's aliases resolved
 /// (`SHOW transaction isolation level` names `transaction_isolation`).
+/// A `set_config(name, value, is_local)` call of the running statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigChange {
+    pub name: String,
+    pub value: String,
+    pub local: bool,
+}
+
+thread_local! {
+    /// The `set_config` calls of the statement running on this thread, in order: the session
+    /// applies them when the statement succeeds (as SET or SET LOCAL), and `current_setting`
+    /// reads them first, so that a later call in the same statement sees the new value.
+    static CONFIG_CHANGES: std::cell::RefCell<Vec<ConfigChange>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Records a `set_config` call of the running statement.
+pub fn record_config_change(change: ConfigChange) {
+    CONFIG_CHANGES.with(|c| c.borrow_mut().push(change));
+}
+
+/// The value the running statement's latest `set_config` of `name` gave, if any.
+pub fn pending_config(name: &str) -> Option<String> {
+    let name = canonical_name(name);
+    CONFIG_CHANGES.with(|c| {
+        c.borrow()
+            .iter()
+            .rev()
+            .find(|change| canonical_name(&change.name) == name)
+            .map(|change| change.value.clone())
+    })
+}
+
+/// Takes the `set_config` calls recorded on this thread.
+pub fn take_config_changes() -> Vec<ConfigChange> {
+    CONFIG_CHANGES.with(|c| std::mem::take(&mut *c.borrow_mut()))
+}
+
 pub fn canonical_name(name: &str) -> String {
     let lower = name.to_lowercase();
     match lower.as_str() {

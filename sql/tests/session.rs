@@ -96,6 +96,26 @@ fn settings_follow_set_and_transactions() {
     assert_eq!(a.setting("application_name").as_deref(), Some(""));
 }
 
+/// A query string with a SHOW among other statements runs each of them (sqlparser's SHOW
+/// reads to the end of the text), and set_config in a failed statement sets nothing.
+#[test]
+fn show_among_statements_and_set_config_of_a_failed_statement() {
+    let (mut a, _) = setup();
+    let results = a
+        .execute("SHOW search_path; SELECT 1; SET my.x = 'y'; SHOW my.x")
+        .unwrap();
+    assert_eq!(results.len(), 4);
+    assert!(
+        matches!(&results[3], StatementResult::Rows { rows, .. } if rows == &vec![vec![Value::Text("y".into())]])
+    );
+    assert!(a
+        .execute("SELECT set_config('my.z', 'set', false), 1 / 0")
+        .is_err());
+    assert_eq!(a.setting("my.z"), None);
+    rows(&mut a, "SELECT set_config('my.z', 'set', false)");
+    assert_eq!(a.setting("my.z").as_deref(), Some("set"));
+}
+
 #[test]
 fn command_tags_follow_postgresql() {
     let (mut a, _) = setup();

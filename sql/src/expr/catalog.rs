@@ -343,13 +343,31 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
                 return Ok(Value::Null);
             };
             let missing_ok = arg(1) == Value::Bool(true);
+            if let Some(value) = crate::settings::pending_config(&name) {
+                return Ok(text(&value));
+            }
             match snapshot.settings.get(&name) {
                 Some(v) => text(v),
                 None if missing_ok => Value::Null,
                 None => return Err(snapshot.settings.must_get(&name).unwrap_err()),
             }
         }
-        F::SetConfig => arg(1),
+        F::SetConfig => {
+            let Some(name) = text_arg(&arg(0)) else {
+                return Err(Error::invalid("22023", "SET requires parameter name"));
+            };
+            let value = text_arg(&arg(1)).unwrap_or_default();
+            // Checked as SET would check it; the session applies it when the statement ends.
+            let mut probe = snapshot.settings.clone();
+            probe.set(&name, &value)?;
+            let shown = probe.get(&name).unwrap_or_else(|| value.clone());
+            crate::settings::record_config_change(crate::settings::ConfigChange {
+                name,
+                value,
+                local: arg(2) == Value::Bool(true),
+            });
+            text(&shown)
+        }
         F::CurrentDatabase => text(snapshot.database()),
         F::CurrentSchema => snapshot
             .explicit_search_path()
