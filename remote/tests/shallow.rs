@@ -22,6 +22,15 @@ fn write_rows(repo: &Repository, branch: &str, ids: std::ops::Range<i64>, v: &st
     write_rows_on(repo, branch, ids, v)
 }
 
+/// The shallow boundary's commits.
+fn boundary(repo: &Repository) -> Vec<Hash> {
+    Shallow::load(&**repo.store())
+        .unwrap()
+        .commits()
+        .copied()
+        .collect()
+}
+
 fn rows(repo: &Repository, rev: &str) -> Vec<Vec<Value>> {
     let commit = repo.commit_info(repo.resolve(rev).unwrap()).unwrap();
     let root = repo.root_value(commit.root).unwrap();
@@ -82,12 +91,7 @@ fn a_depth_one_clone_transfers_a_fraction_of_a_full_one() {
     assert!(chunks * 10 < full_chunks, "{chunks} vs {full_chunks}");
     assert!(bytes * 4 < full_bytes, "{bytes} vs {full_bytes}");
     assert_eq!(rows(&c, "main"), rows(&a, "main"));
-    let boundary: Vec<Hash> = Shallow::load(&**c.store())
-        .unwrap()
-        .commits()
-        .copied()
-        .collect();
-    assert_eq!(boundary, vec![a.branch_head("main").unwrap()]);
+    assert_eq!(boundary(&c), vec![a.branch_head("main").unwrap()]);
 }
 
 #[test]
@@ -270,12 +274,7 @@ fn deepening_fetches_the_history_below_the_boundary() {
     let report = vdb_remote::deepen(&c, &remote, Some(3)).unwrap();
     assert!(report.chunks > 0);
     assert_eq!(c.log("HEAD", None).unwrap().len(), 4);
-    let boundary: Vec<Hash> = Shallow::load(&**c.store())
-        .unwrap()
-        .commits()
-        .copied()
-        .collect();
-    assert_eq!(boundary, vec![a.resolve("HEAD~3").unwrap()]);
+    assert_eq!(boundary(&c), vec![a.resolve("HEAD~3").unwrap()]);
     assert_eq!(rows(&c, "HEAD~3"), rows(&a, "HEAD~3"));
     assert!(c.fsck().unwrap().is_ok());
 
@@ -314,11 +313,7 @@ fn depth_counts_along_every_parent_path() {
         .collect();
     assert_eq!(log.len(), 3);
     assert_eq!(log[0], merge);
-    let boundary: Vec<Hash> = Shallow::load(&**c.store())
-        .unwrap()
-        .commits()
-        .copied()
-        .collect();
+    let boundary: Vec<Hash> = boundary(&c);
     let mut expected = vec![main, side];
     expected.sort();
     assert_eq!(boundary, expected);
@@ -357,12 +352,7 @@ fn a_clone_since_a_date_keeps_the_newer_commits_and_cuts_below_them() {
         .unwrap()
     };
     let (b, report) = since_clone(since);
-    let boundary: Vec<Hash> = Shallow::load(&**b.store())
-        .unwrap()
-        .commits()
-        .copied()
-        .collect();
-    assert_eq!(boundary, vec![oldest_kept]);
+    assert_eq!(boundary(&b), vec![oldest_kept]);
     for rev in ["HEAD", "HEAD~3"] {
         assert_eq!(rows(&b, rev), rows(&a, rev), "{rev}");
     }
@@ -378,11 +368,6 @@ fn a_clone_since_a_date_keeps_the_newer_commits_and_cuts_below_them() {
 
     let (c, _) = since_clone(i64::MAX / 2);
     let tip = a.resolve("HEAD").unwrap();
-    let boundary: Vec<Hash> = Shallow::load(&**c.store())
-        .unwrap()
-        .commits()
-        .copied()
-        .collect();
-    assert_eq!(boundary, vec![tip]);
+    assert_eq!(boundary(&c), vec![tip]);
     assert_eq!(rows(&c, "HEAD"), rows(&a, "HEAD"));
 }

@@ -476,22 +476,32 @@ impl Loader {
 
     /// A Parquet row (values in the file's column order) as a row of the table.
     fn convert_row(&self, mut values: Vec<Value>) -> std::result::Result<Vec<Value>, String> {
+        self.build_row(
+            |i, ty| match std::mem::replace(&mut values[i], Value::Null) {
+                Value::Null => Ok(Value::Null),
+                value => convert(value, ty, &self.enums),
+            },
+        )
+    }
+
+    /// The table's row from a file's fields: `field(i, type)` is the value of the file's
+    /// column `i` as the type of the table's column it feeds; columns the file lacks are NULL.
+    fn build_row(
+        &self,
+        mut field: impl FnMut(usize, &Type) -> std::result::Result<Value, String>,
+    ) -> std::result::Result<Vec<Value>, String> {
         let schema = self.schema();
         let mut row = Vec::with_capacity(schema.columns.len());
         for (column, at) in schema.columns.iter().zip(&self.fields) {
             let value = match at {
-                Some(i) => std::mem::replace(&mut values[*i], Value::Null),
+                Some(i) => {
+                    field(*i, &column.ty).map_err(|e| format!("column \"{}\": {e}", column.name))?
+                }
                 None => Value::Null,
-            };
-            let value = if value.is_null() {
-                value
-            } else {
-                convert(value, &column.ty, &self.enums)
-                    .map_err(|e| format!("column \"{}\": {e}", column.name))?
             };
             if value.is_null() && !column.nullable {
                 return Err(format!(
-                    "column \"{}\" is NOT NULL but the value is null",
+                    "column \"{}\" is NOT NULL but the value is empty",
                     column.name
                 ));
             }
@@ -508,23 +518,10 @@ impl Loader {
     }
 
     fn parse_row(&self, fields: &[Option<&str>]) -> std::result::Result<Vec<Value>, String> {
-        let schema = self.schema();
-        let mut row = Vec::with_capacity(schema.columns.len());
-        for (column, at) in schema.columns.iter().zip(&self.fields) {
-            let value = match at.and_then(|i| fields[i]) {
-                Some(text) => parse_value(text, &column.ty, &self.enums)
-                    .map_err(|e| format!("column \"{}\": {e}", column.name))?,
-                None => Value::Null,
-            };
-            if value.is_null() && !column.nullable {
-                return Err(format!(
-                    "column \"{}\" is NOT NULL but the value is empty",
-                    column.name
-                ));
-            }
-            row.push(value);
-        }
-        Ok(row)
+        self.build_row(|i, ty| match fields[i] {
+            Some(text) => parse_value(text, ty, &self.enums),
+            None => Ok(Value::Null),
+        })
     }
 
     /// The table with every row read.
