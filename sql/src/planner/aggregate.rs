@@ -241,8 +241,11 @@ impl Grouping {
         if let ControlFlow::Break(e) = VisitMut::visit(&mut rewritten, &mut rewriter) {
             return Err(e);
         }
+        // A column of the input that is not grouped: `x`, or `t.x` (whose relation the grouped
+        // row lacks when nothing of `t` is grouped, as `SELECT * ... HAVING` expands to).
         bind(&rewritten, &self.output).map_err(|e| match e {
             Error::UndefinedColumn(_) => self.ungrouped(expr, input).unwrap_or(e),
+            other if other.sqlstate() == "42P01" => self.ungrouped(expr, input).unwrap_or(other),
             other => other,
         })
     }
@@ -557,7 +560,26 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
             "aggregate function calls cannot be nested",
         ));
     }
-    let bound = bind(arg, input)?;
+    let mut bound = bind(arg, input)?;
+    if bound.ty.is_none() {
+        // An unknown literal takes the type PostgreSQL's function resolution picks for it:
+        // the one candidate's, the preferred type of one category, or none when candidates of
+        // several categories fit.
+        let target = match name.as_str() {
+            "sum" | "avg" | "array_agg" => {
+                return Err(Error::invalid(
+                    "42725",
+                    format!("function {name}(unknown) is not unique"),
+                ))
+            }
+            "bool_and" | "bool_or" | "every" => Some(Type::Bool),
+            _ if Statistic::from_name(&name).is_some() => Some(Type::Float8),
+            _ => None,
+        };
+        if let Some(ty) = target {
+            bound = Typed::new(bound.coerce(&ty, &name)?, ty);
+        }
+    }
     let arg_type = bound.resolved_type();
     if distinct {
         crate::types::require_equality(&arg_type)?;
