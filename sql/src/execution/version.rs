@@ -138,18 +138,18 @@ fn point_diff(diff: &TableDiff, key: &Value) -> vdb_engine::Result<Option<Option
     let Ok(encoded) = any.encode_key_values(std::slice::from_ref(key)) else {
         return Ok(None);
     };
+    // One lookup per side: the raw bytes compare, and decode only when the row changed.
     let raw = |t: Option<&Table>| t.map_or(Ok(None), |t| t.rows().get(&encoded));
-    let row = |t: Option<&Table>| -> vdb_engine::Result<Vec<Value>> {
-        Ok(t.map(|t| t.get(&encoded))
-            .transpose()?
-            .flatten()
-            .unwrap_or_default())
+    let (old, new) = (raw(from)?, raw(to)?);
+    let decode = |t: Option<&Table>, bytes: &[u8]| match t {
+        Some(t) => t.decode(&encoded, bytes),
+        None => Ok(Vec::new()),
     };
-    Ok(Some(match (raw(from)?, raw(to)?) {
+    Ok(Some(match (&old, &new) {
         (None, None) => None,
         (Some(a), Some(b)) if a == b => None,
-        (None, Some(_)) => Some(Change::Added(row(to)?)),
-        (Some(_), None) => Some(Change::Removed(row(from)?)),
-        (Some(_), Some(_)) => Some(Change::Modified(row(from)?, row(to)?)),
+        (None, Some(b)) => Some(Change::Added(decode(to, b)?)),
+        (Some(a), None) => Some(Change::Removed(decode(from, a)?)),
+        (Some(a), Some(b)) => Some(Change::Modified(decode(from, a)?, decode(to, b)?)),
     }))
 }
