@@ -2,16 +2,22 @@
 //! every collection though no named root reaches it any more, its whole tree stays readable,
 //! and it is collected once the hold drops; a hold taken while a collection runs is found by
 //! the collection's last check before it sweeps; a reader whose root moved between finding it
-//! and holding it holds the new one.
+//! and holding it holds the new one; and a reader whose working set was replaced and collected
+//! between reading its address and loading it loads the replacement.
+
+mod repo_common;
 
 use bytes::Bytes;
+use repo_common::{create_table, people_schema, person};
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use vdb_engine::gc::{collect, GcOptions, GcStats};
 use vdb_engine::prolly::{Map, NodeStore};
-use vdb_engine::repo::{Repository, Signature};
-use vdb_engine::store::{ChunkStore, DiskStore, DiskStoreOptions, GcSweep};
+use vdb_engine::repo::{working_set_root, Repository, Signature};
+use vdb_engine::store::{
+    ChunkStore, DiskStore, DiskStoreOptions, GcSweep, ReadHold, StoreStats, WriteHold,
+};
 use vdb_engine::{Error, Hash};
 
 const ROWS: u64 = 5000;
@@ -157,4 +163,139 @@ fn hold_read_holds_only_a_root_it_found_twice() {
     assert_eq!(store.held_roots(), vec![current]);
     drop(hold);
     assert!(store.held_roots().is_empty());
+}
+
+type Hook = Box<dyn FnOnce() + Send>;
+
+/// A store that runs a hook just before the first read of one address: the interleaving of
+/// another writer and a collection between a reader finding an address and loading it.
+#[derive(Debug)]
+struct RacingStore {
+    inner: Arc<dyn ChunkStore>,
+    hook: Mutex<Option<(Hash, HookBox)>>,
+}
+
+struct HookBox(Hook);
+
+impl std::fmt::Debug for HookBox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HookBox")
+    }
+}
+
+impl RacingStore {
+    fn arm(&self, addr: Hash, hook: Hook) {
+        *self.hook.lock().unwrap() = Some((addr, HookBox(hook)));
+    }
+}
+
+impl ChunkStore for RacingStore {
+    fn get(&self, addr: &Hash) -> vdb_engine::Result<Option<Bytes>> {
+        let due = {
+            let mut hook = self.hook.lock().unwrap();
+            match hook.take() {
+                Some((at, run)) if at == *addr => Some(run),
+                other => {
+                    *hook = other;
+                    None
+                }
+            }
+        };
+        if let Some(HookBox(run)) = due {
+            run();
+        }
+        self.inner.get(addr)
+    }
+    fn has(&self, addr: &Hash) -> vdb_engine::Result<bool> {
+        self.inner.has(addr)
+    }
+    fn put(&self, chunk: Bytes) -> vdb_engine::Result<Hash> {
+        self.inner.put(chunk)
+    }
+    fn flush(&self) -> vdb_engine::Result<()> {
+        self.inner.flush()
+    }
+    fn get_root(&self, name: &str) -> vdb_engine::Result<Option<Vec<u8>>> {
+        self.inner.get_root(name)
+    }
+    fn list_roots(&self, prefix: &str) -> vdb_engine::Result<Vec<(String, Vec<u8>)>> {
+        self.inner.list_roots(prefix)
+    }
+    fn cas_root(
+        &self,
+        name: &str,
+        expected: Option<&[u8]>,
+        new: Option<&[u8]>,
+    ) -> vdb_engine::Result<bool> {
+        self.inner.cas_root(name, expected, new)
+    }
+    fn stats(&self) -> StoreStats {
+        self.inner.stats()
+    }
+    fn gc_begin(&self, grace: Duration) -> vdb_engine::Result<()> {
+        self.inner.gc_begin(grace)
+    }
+    fn gc_finish(&self, live: &HashSet<Hash>) -> vdb_engine::Result<GcSweep> {
+        self.inner.gc_finish(live)
+    }
+    fn gc_abort(&self) {
+        self.inner.gc_abort();
+    }
+    fn hold(&self) -> Option<WriteHold> {
+        self.inner.hold()
+    }
+    fn hold_root(&self, root: Hash) -> Option<ReadHold> {
+        self.inner.hold_root(root)
+    }
+    fn held_roots(&self) -> Vec<Hash> {
+        self.inner.held_roots()
+    }
+    fn drop_caches(&self) {
+        self.inner.drop_caches();
+    }
+}
+
+#[test]
+fn a_working_set_replaced_and_collected_under_a_reader_is_followed() {
+    let (_dir, _disk, store) = open();
+    let racing = Arc::new(RacingStore {
+        inner: store.clone(),
+        hook: Mutex::new(None),
+    });
+    let signature = Signature::new("gc", "gc@vdb.invalid", 0);
+    let reader = Repository::init(racing.clone(), "main", &signature).unwrap();
+    create_table(
+        &reader,
+        "main",
+        "a",
+        people_schema(),
+        vec![person(1, "Ada", 36, "London")],
+    );
+    let ws_addr = || {
+        let bytes = store.get_root(&working_set_root("main")).unwrap().unwrap();
+        Hash::from_slice(&bytes).unwrap()
+    };
+    let (old, old_root) = (ws_addr(), reader.working_set("main").unwrap().working);
+    // Between the reader reading `old` in the ref and loading it, another writer replaces the
+    // working set and a collection removes the old one.
+    let writer = Repository::open(store.clone()).unwrap();
+    let hook_store = store.clone();
+    racing.arm(
+        old,
+        Box::new(move || {
+            create_table(&writer, "main", "b", people_schema(), vec![]);
+            gc(&hook_store);
+            assert!(
+                !hook_store.has(&old).unwrap(),
+                "the old working set was collected"
+            );
+        }),
+    );
+    let ws = reader.working_set("main").unwrap();
+    assert!(racing.hook.lock().unwrap().is_none(), "the hook ran");
+    assert_ne!(ws.working, old_root);
+    assert_eq!(ws.working, reader.working_set("main").unwrap().working);
+    assert_ne!(ws_addr(), old);
+    let root = reader.working_root("main").unwrap();
+    assert!(root.get_table(reader.node_store(), "b").unwrap().is_some());
 }

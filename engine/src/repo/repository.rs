@@ -344,12 +344,27 @@ impl Repository {
     }
 
     /// The stored working set's address (for compare-and-swap) and its value.
+    ///
+    /// Another writer may replace the working set between reading its address and loading it,
+    /// and a collection may then remove the replaced chunk. A chunk missing under an address
+    /// the branch no longer names is that race, so the load follows the new address; missing
+    /// under the address still named, it is real damage and an error.
     pub(super) fn load_ws(&self, branch: &str) -> Result<(Option<Hash>, WorkingSet)> {
-        match read_working_set_addr(&*self.store, branch)? {
-            Some(addr) => Ok((Some(addr), WorkingSet::load(&*self.store, addr)?)),
-            None => {
+        let mut named = read_working_set_addr(&*self.store, branch)?;
+        loop {
+            let Some(addr) = named else {
                 let head = self.commit_info(self.branch_head(branch)?)?;
-                Ok((None, WorkingSet::clean(head.root)))
+                return Ok((None, WorkingSet::clean(head.root)));
+            };
+            match WorkingSet::load(&*self.store, addr) {
+                Err(Error::MissingChunk(missing)) if missing == addr => {
+                    let now = read_working_set_addr(&*self.store, branch)?;
+                    if now == named {
+                        return Err(Error::MissingChunk(missing));
+                    }
+                    named = now;
+                }
+                loaded => return Ok((Some(addr), loaded?)),
             }
         }
     }
