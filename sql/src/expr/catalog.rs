@@ -226,8 +226,12 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
         }
         F::GetConstraintdef => {
             let objects = snapshot.objects()?;
+            let pretty = matches!(arg(1), Value::Bool(true));
             match oid_arg(&arg(0)).and_then(|o| objects.constraint(o)) {
-                Some((_, c)) => text(&c.definition),
+                Some((_, c)) => match (&c.pretty_definition, pretty) {
+                    (Some(definition), true) => text(definition),
+                    _ => text(&c.definition),
+                },
                 None => Value::Null,
             }
         }

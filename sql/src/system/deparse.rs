@@ -100,7 +100,7 @@ fn typed_literal(text: &str, ty: &str) -> String {
 
 /// The type name PostgreSQL casts a default's literal to: without modifiers, `bpchar` for
 /// `character(n)`, an enum by its own name.
-fn cast_name(ty: &Type) -> String {
+pub(super) fn cast_name(ty: &Type) -> String {
     match ty {
         Type::Char(_) => "bpchar".into(),
         Type::Enum(key) => split_qualified(key).1.to_string(),

@@ -8,6 +8,7 @@
 //! `pg_class` are the system table, `information_schema.x` needs its schema, and everything else
 //! is a user object found along the session's `search_path` ([`Snapshot::search_path`]).
 
+mod check_deparse;
 mod columns;
 mod deparse;
 pub mod functions;

@@ -14,6 +14,7 @@ use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::{split_qualified, FkAction, RootValue, Schema, PUBLIC_SCHEMA};
 
 use crate::error::{Error, Result};
+use crate::system::check_deparse::check_definition;
 
 /// The first OID of a user object, as in PostgreSQL.
 pub const FIRST_USER_OID: u32 = 16384;
@@ -69,6 +70,8 @@ pub struct Constraint {
     pub on_delete: char,
     /// `pg_get_constraintdef` text.
     pub definition: String,
+    /// Its pretty form (`pg_get_constraintdef(oid, true)`, psql's `\d`), where it differs.
+    pub pretty_definition: Option<String>,
 }
 
 /// A user table, or one of the `vdb` schema's tables.
@@ -434,6 +437,7 @@ fn relation(
             on_update: ' ',
             on_delete: ' ',
             definition: format!("PRIMARY KEY ({})", names(&schema.primary_key).join(", ")),
+            pretty_definition: None,
         });
     }
     for def in &schema.indexes {
@@ -457,6 +461,7 @@ fn relation(
                 on_update: ' ',
                 on_delete: ' ',
                 definition: format!("UNIQUE ({})", names(&def.columns).join(", ")),
+                pretty_definition: None,
             });
         }
     }
@@ -495,6 +500,7 @@ fn relation(
             on_update: action_code(fk.on_update),
             on_delete: action_code(fk.on_delete),
             definition,
+            pretty_definition: None,
         });
     }
     for check in &schema.checks {
@@ -508,7 +514,8 @@ fn relation(
             ref_attnums: Vec::new(),
             on_update: ' ',
             on_delete: ' ',
-            definition: format!("CHECK ({})", check.expr),
+            definition: check_definition(&check.expr, schema, false),
+            pretty_definition: Some(check_definition(&check.expr, schema, true)),
         });
     }
     Relation {
