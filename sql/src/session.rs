@@ -2337,7 +2337,7 @@ fn alter_schema_as_table(sql: &str) -> Option<Vec<Statement>> {
 }
 
 /// `sql` with each `FROM t RETURNING ...` (`DELETE FROM t RETURNING`, `INSERT ... SELECT ...
-/// FROM t RETURNING`) aliasing the table to its own name: sqlparser reads the unreserved
+/// FROM t RETURNING`, and `DELETE ... USING t RETURNING`) aliasing the table to its own name: sqlparser reads the unreserved
 /// `RETURNING` there as an alias, where PostgreSQL's grammar does not.
 pub(crate) fn returning_unaliased(sql: &str) -> Option<String> {
     use sqlparser::keywords::Keyword;
@@ -2346,7 +2346,7 @@ pub(crate) fn returning_unaliased(sql: &str) -> Option<String> {
     let keyword = |i: usize, k: Keyword| matches!(&tokens[i], Token::Word(w) if w.keyword == k && w.quote_style.is_none());
     let mut inserts = Vec::new();
     for (n, &i) in significant.iter().enumerate() {
-        if !keyword(i, Keyword::FROM) {
+        if !keyword(i, Keyword::FROM) && !keyword(i, Keyword::USING) {
             continue;
         }
         // The table name: words joined by periods.

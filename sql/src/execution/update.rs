@@ -19,7 +19,8 @@ use crate::execution::Rows;
 use crate::expr::{Expr, Row};
 use crate::planner::bind_generated;
 
-/// Updates the rows of `source` (each ending with its key); returns how many.
+/// Updates the rows of `source` (each ending with its key); returns each new row followed by
+/// the rest of its source row (an UPDATE ... FROM row's FROM columns), for RETURNING.
 pub fn update(
     name: &str,
     source: Rows,
@@ -35,6 +36,8 @@ pub fn update(
     let mut updates = Vec::new();
     let mut removed = Vec::new();
     let mut seen: HashSet<Bytes> = HashSet::new();
+    // What RETURNING reads: each new row, then the FROM row it was joined to.
+    let mut returned = Vec::new();
     for row in source {
         let mut row = row?;
         let key = take_key(&mut row)?;
@@ -49,6 +52,9 @@ pub fn update(
         generate(&generated, &mut new_row)?;
         check_not_null(name, schema, &new_row)?;
         removed.push((row[..width].to_vec(), Some(new_row.clone())));
+        let mut returns = new_row.clone();
+        returns.extend_from_slice(&row[width..]);
+        returned.push(returns);
         updates.push((key, new_row));
     }
     let written: Vec<Row> = updates.iter().map(|(_, row)| row.clone()).collect();
@@ -87,5 +93,5 @@ pub fn update(
     check_written(name, &table, &written, root, ns)?;
     store(name, &table, root)?;
     enforce_parent(name, &removed, root, ns, 0)?;
-    Ok(written)
+    Ok(returned)
 }

@@ -282,6 +282,7 @@ fn add_column(
 ) -> Result<()> {
     let table = alter.table.clone();
     let column = ident_name(&def.name);
+    super::statement::check_collation(def)?;
     if alter.schema.get_column(&column).is_some() {
         if if_not_exists {
             crate::notice::skipping_existing(

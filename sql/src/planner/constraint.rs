@@ -147,15 +147,55 @@ pub fn bind_over_table(schema: &Schema, text: &str, what: &str) -> Result<Typed>
 }
 
 /// CREATE [UNIQUE] INDEX's definition (the name PostgreSQL chooses when none is given).
+///
+/// Every vdb index is an ordered one, so `USING btree` is what it builds, and `USING hash`
+/// builds the same (it answers the equality lookups a hash index serves). CONCURRENTLY changes
+/// nothing: building an index never blocks readers. INCLUDE columns must exist but are not
+/// stored, and WITH storage parameters are accepted and ignored. A partial index, NULLS NOT
+/// DISTINCT, and the GIN, GiST, BRIN and SP-GiST methods are refused.
 pub fn index_def(schema: &Schema, table: &str, create: &ast::CreateIndex) -> Result<IndexDef> {
-    if create.using.is_some()
-        || create.concurrently
-        || !create.include.is_empty()
-        || create.nulls_distinct.is_some()
-        || !create.with.is_empty()
-        || create.predicate.is_some()
-    {
-        return Err(Error::Unsupported("this form of CREATE INDEX".into()));
+    if let Some(method) = &create.using {
+        match method.value.to_ascii_lowercase().as_str() {
+            "btree" => {}
+            "hash" if create.unique => {
+                return Err(Error::Unsupported(
+                    "access method \"hash\" does not support unique indexes".into(),
+                ))
+            }
+            "hash" if create.columns.len() > 1 => {
+                return Err(Error::Unsupported(
+                    "access method \"hash\" does not support multicolumn indexes".into(),
+                ))
+            }
+            "hash" => {}
+            other @ ("gin" | "gist" | "brin" | "spgist") => {
+                return Err(Error::Unsupported(format!(
+                    "index access method \"{other}\" (vdb's indexes are ordered, as btree)"
+                )))
+            }
+            other => {
+                return Err(Error::invalid(
+                    "42704",
+                    format!("access method \"{other}\" does not exist"),
+                ))
+            }
+        }
+    }
+    if create.nulls_distinct == Some(false) {
+        return Err(Error::Unsupported("NULLS NOT DISTINCT".into()));
+    }
+    if create.predicate.is_some() {
+        return Err(Error::Unsupported(
+            "a partial index (CREATE INDEX ... WHERE)".into(),
+        ));
+    }
+    for column in &create.include {
+        let name = ident_name(column);
+        if schema.get_column(&name).is_none() {
+            return Err(Error::UndefinedColumn(format!(
+                "column \"{name}\" does not exist"
+            )));
+        }
     }
     let mut columns = Vec::new();
     for item in &create.columns {

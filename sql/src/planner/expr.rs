@@ -607,6 +607,7 @@ fn literal(v: &ast::Value) -> Result<Typed> {
         }
         V::SingleQuotedString(s)
         | V::EscapedStringLiteral(s)
+        | V::UnicodeStringLiteral(s)
         | V::DollarQuotedString(ast::DollarQuotedString { value: s, .. }) => Ok(Typed {
             expr: Expr::Literal(Value::Text(s.clone())),
             ty: None,

@@ -237,8 +237,8 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             with_returning(
                 catalog,
                 planned,
-                &name,
-                &relation,
+                (&name, &relation),
+                &[],
                 insert.returning.as_deref(),
             )
         }
@@ -250,12 +250,19 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             returning,
         } => {
             let from: Vec<ast::TableWithJoins> = from.iter().cloned().collect();
-            let planned = plan_update(catalog, table, assignments, &from, selection.as_ref())?;
+            let (planned, from_columns) =
+                plan_update(catalog, table, assignments, &from, selection.as_ref())?;
             let (name, relation) = target_names(&table.relation)?;
-            with_returning(catalog, planned, &name, &relation, returning.as_deref())
+            with_returning(
+                catalog,
+                planned,
+                (&name, &relation),
+                &from_columns,
+                returning.as_deref(),
+            )
         }
         ast::Statement::Delete(delete) => {
-            let planned = plan_delete(catalog, delete)?;
+            let (planned, using_columns) = plan_delete(catalog, delete)?;
             let relation = match &delete.from {
                 ast::FromTable::WithFromKeyword(from) | ast::FromTable::WithoutKeyword(from) => {
                     from.first().map(|f| &f.relation)
@@ -268,8 +275,8 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             with_returning(
                 catalog,
                 planned,
-                &name,
-                &relation,
+                (&name, &relation),
+                &using_columns,
                 delete.returning.as_deref(),
             )
         }
@@ -408,19 +415,22 @@ fn target_names(relation: &ast::TableFactor) -> Result<(String, String)> {
     Ok((table, relation))
 }
 
-/// Wraps a write in RETURNING: its items bound over the written table's rows.
+/// Wraps a write in RETURNING: its items bound over the written rows of `table` (named
+/// `relation` in the statement), followed by the columns of an UPDATE's FROM or a DELETE's
+/// USING (`joined`), which the write returns beside each row. `*` is every column of them all,
+/// `name.*` those of one relation, as in PostgreSQL.
 fn with_returning(
     catalog: &Catalog<'_>,
     planned: Planned,
-    table: &str,
-    relation: &str,
+    (table, relation): (&str, &str),
+    joined: &[ScopeColumn],
     items: Option<&[ast::SelectItem]>,
 ) -> Result<Planned> {
     let Some(items) = items else {
         return Ok(planned);
     };
     let schema = catalog.must_get_table(table)?.schema().clone();
-    let scope = Scope {
+    let mut scope = Scope {
         columns: schema
             .columns
             .iter()
@@ -433,13 +443,29 @@ fn with_returning(
             })
             .collect(),
     };
+    scope.columns.extend(joined.iter().cloned());
     let mut exprs = Vec::new();
     let mut columns = Vec::new();
     for item in items {
-        if returns_whole_target(item, relation) {
+        let wildcard = match item {
+            ast::SelectItem::Wildcard(_) => Some(None),
+            ast::SelectItem::QualifiedWildcard(name, _) => Some(name.0.last().map(ident_name)),
+            _ => None,
+        };
+        if let Some(only) = wildcard {
+            let before = exprs.len();
             for (i, c) in scope.columns.iter().enumerate() {
+                if c.hidden || (only.is_some() && c.relation != only) {
+                    continue;
+                }
                 exprs.push(Expr::Column(i));
                 columns.push((c.name.clone(), c.ty.clone()));
+            }
+            if let (Some(name), true) = (&only, exprs.len() == before) {
+                return Err(Error::invalid(
+                    "42P01",
+                    format!("missing FROM-clause entry for table \"{name}\""),
+                ));
             }
             continue;
         }
@@ -644,9 +670,7 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
             Some(ty) => ty.clone(),
             None => sql_type(&def.data_type)?,
         };
-        if def.collation.is_some() {
-            return Err(Error::Unsupported("COLLATE".into()));
-        }
+        check_collation(def)?;
         let mut nullable = true;
         let mut default = None;
         if serial.is_some() {
@@ -1177,19 +1201,22 @@ fn keyed_source(
     Ok((table, schema, plan, scope))
 }
 
+/// An UPDATE, and the columns of its FROM list, which each updated row carries after its new
+/// values for RETURNING.
 fn plan_update(
     catalog: &Catalog<'_>,
     table: &ast::TableWithJoins,
     assignments: &[ast::Assignment],
     from: &[ast::TableWithJoins],
     selection: Option<&ast::Expr>,
-) -> Result<Planned> {
+) -> Result<(Planned, Vec<ScopeColumn>)> {
     if !table.joins.is_empty() {
         return Err(Error::Unsupported("UPDATE with joins".into()));
     }
     let (name, schema, source, scope) = keyed_source(catalog, &table.relation, from, selection)?;
     let bound = bind_assignments(assignments, &name, &schema, &scope)?;
-    Ok(Planned {
+    let from_columns = scope.columns[schema.columns.len()..].to_vec();
+    let planned = Planned {
         plan: Plan::Update {
             table: name,
             source: Box::new(source),
@@ -1197,10 +1224,13 @@ fn plan_update(
         },
         columns: None,
         tag: "UPDATE",
-    })
+    };
+    Ok((planned, from_columns))
 }
 
-fn plan_delete(catalog: &Catalog<'_>, delete: &ast::Delete) -> Result<Planned> {
+/// A DELETE, and the columns of its USING list, which each deleted row carries after its own
+/// for RETURNING.
+fn plan_delete(catalog: &Catalog<'_>, delete: &ast::Delete) -> Result<(Planned, Vec<ScopeColumn>)> {
     let from = match &delete.from {
         ast::FromTable::WithFromKeyword(from) => from,
         ast::FromTable::WithoutKeyword(_) => {
@@ -1217,16 +1247,18 @@ fn plan_delete(catalog: &Catalog<'_>, delete: &ast::Delete) -> Result<Planned> {
         return Err(Error::Unsupported("DELETE with joins".into()));
     }
     let using = delete.using.as_deref().unwrap_or_default();
-    let (name, _, source, _) =
+    let (name, schema, source, scope) =
         keyed_source(catalog, &target.relation, using, delete.selection.as_ref())?;
-    Ok(Planned {
+    let using_columns = scope.columns[schema.columns.len()..].to_vec();
+    let planned = Planned {
         plan: Plan::Delete {
             table: name,
             source: Box::new(source),
         },
         columns: None,
         tag: "DELETE",
-    })
+    };
+    Ok((planned, using_columns))
 }
 
 /// Binds UPDATE-style `SET col = expr` assignments against `schema` (the table is `table`):
@@ -1371,4 +1403,25 @@ fn check_storage_parameters(options: &[ast::SqlOption]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Refuses a column COLLATE other than byte order. vdb compares text by its UTF-8 bytes, which
+/// is what the "C" collation (and "POSIX", "ucs_basic", and "default" in a C-locale database)
+/// means; any other collation would sort differently, so it is not accepted.
+pub(super) fn check_collation(def: &ast::ColumnDef) -> Result<()> {
+    let Some(collation) = &def.collation else {
+        return Ok(());
+    };
+    let name = collation
+        .0
+        .last()
+        .map(|ident| ident.value.clone())
+        .unwrap_or_default();
+    let byte_order = ["C", "POSIX", "ucs_basic", "default", "C.UTF-8", "C.utf8"];
+    if byte_order.contains(&name.as_str()) {
+        return Ok(());
+    }
+    Err(Error::Unsupported(format!(
+        "collation \"{name}\" (vdb sorts text by its bytes, as the \"C\" collation does)"
+    )))
 }

@@ -320,7 +320,8 @@ fn identity_code(sequence: &SequenceDefinition) -> &'static str {
     }
 }
 
-/// `attstorage`: plain for fixed-length types, main for numeric, extended for the others.
+/// `attstorage`: plain for fixed-length types (an enum is a 4-byte OID in PostgreSQL), main for
+/// numeric, extended for the others (`character(n)` is variable-length, as bpchar).
 fn storage(ty: &Type) -> &'static str {
     match ty {
         Type::Bool
@@ -335,7 +336,7 @@ fn storage(ty: &Type) -> &'static str {
         | Type::TimestampTz
         | Type::Interval
         | Type::Uuid
-        | Type::Char(_) => "p",
+        | Type::Enum(_) => "p",
         Type::Numeric { .. } => "m",
         _ => "x",
     }
