@@ -58,17 +58,40 @@ pub enum Error {
     /// A string is too long for its column (22001).
     #[error("{0}")]
     StringTooLong(String),
-    /// A primary-key or unique constraint would be violated (23505).
+    /// A primary-key or unique constraint of `table` (a relation key) would be violated (23505).
     #[error("duplicate key value violates unique constraint \"{constraint}\"")]
-    UniqueViolation { constraint: String, detail: String },
-    /// A foreign key would be violated (23503); `detail` is PostgreSQL's DETAIL line.
+    UniqueViolation {
+        table: String,
+        constraint: String,
+        detail: String,
+    },
+    /// A foreign key would be violated (23503); `table` is the referencing table, `detail`
+    /// PostgreSQL's DETAIL line.
     #[error("{message}")]
-    ForeignKeyViolation { message: String, detail: String },
-    /// A NOT NULL column would get a NULL (23502).
+    ForeignKeyViolation {
+        table: String,
+        constraint: String,
+        message: String,
+        detail: String,
+    },
+    /// A CHECK constraint of `table` is false for a row (23514).
+    #[error("{message}")]
+    CheckViolation {
+        table: String,
+        constraint: String,
+        message: String,
+        detail: String,
+    },
+    /// A NOT NULL column would get a NULL (23502); `detail` shows the failing row.
     #[error(
-        "null value in column \"{column}\" of relation \"{table}\" violates not-null constraint"
+        "null value in column \"{column}\" of relation \"{}\" violates not-null constraint",
+        vdb_engine::table::split_qualified(table).1
     )]
-    NotNullViolation { table: String, column: String },
+    NotNullViolation {
+        table: String,
+        column: String,
+        detail: String,
+    },
     /// vdb does not implement this syntax or feature (0A000).
     #[error("{0} is not supported")]
     Unsupported(String),
@@ -85,6 +108,15 @@ pub enum Error {
         #[source]
         source: EngineError,
     },
+}
+
+/// The object an error is about (see [`Error::object`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorObject {
+    pub schema: String,
+    pub table: String,
+    pub column: Option<String>,
+    pub constraint: Option<String>,
 }
 
 impl Error {
@@ -112,6 +144,7 @@ impl Error {
             Error::UniqueViolation { .. } => "23505",
             Error::NotNullViolation { .. } => "23502",
             Error::ForeignKeyViolation { .. } => "23503",
+            Error::CheckViolation { .. } => "23514",
             Error::Unsupported(_) => "0A000",
             Error::TransactionAborted => "25P02",
             Error::Serialization => "40001",
@@ -121,6 +154,45 @@ impl Error {
                 _ => "XX000",
             },
         }
+    }
+
+    /// The DETAIL line of an integrity error, if it has one.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Error::UniqueViolation { detail, .. }
+            | Error::ForeignKeyViolation { detail, .. }
+            | Error::CheckViolation { detail, .. }
+            | Error::NotNullViolation { detail, .. } => {
+                Some(detail.as_str()).filter(|d| !d.is_empty())
+            }
+            _ => None,
+        }
+    }
+
+    /// What an integrity error is about, as PostgreSQL names it in an ErrorResponse's schema,
+    /// table, column and constraint fields (clients such as psycopg's `diag` and ORMs read
+    /// them): `None` for other errors.
+    pub fn object(&self) -> Option<ErrorObject> {
+        let (table, column, constraint) = match self {
+            Error::UniqueViolation {
+                table, constraint, ..
+            }
+            | Error::ForeignKeyViolation {
+                table, constraint, ..
+            }
+            | Error::CheckViolation {
+                table, constraint, ..
+            } => (table, None, Some(constraint.clone())),
+            Error::NotNullViolation { table, column, .. } => (table, Some(column.clone()), None),
+            _ => return None,
+        };
+        let (schema, name) = vdb_engine::table::split_qualified(table);
+        Some(ErrorObject {
+            schema: crate::temp::display_schema(schema).to_string(),
+            table: name.to_string(),
+            column,
+            constraint,
+        })
     }
 
     /// Wraps an engine error with what the SQL layer was doing.
@@ -217,8 +289,9 @@ mod tests {
         );
         assert_eq!(
             Error::NotNullViolation {
-                table: "t".into(),
-                column: "c".into()
+                table: "s.t".into(),
+                column: "c".into(),
+                detail: String::new(),
             }
             .to_string(),
             "null value in column \"c\" of relation \"t\" violates not-null constraint"

@@ -64,7 +64,7 @@ mod tokens;
 pub mod types;
 pub mod vc;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorObject, Result};
 pub use notice::{Notice, Severity};
 pub use params::Param;
 pub use session::{parse, Description, Noticed, Session, StatementResult, TransactionStatus};

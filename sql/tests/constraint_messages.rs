@@ -44,7 +44,14 @@ fn setup() -> Session {
 
 fn unique(e: Error) -> (String, String) {
     match e {
-        Error::UniqueViolation { constraint, detail } => (constraint, detail),
+        Error::UniqueViolation {
+            table,
+            constraint,
+            detail,
+        } => {
+            assert_eq!(table, "labels");
+            (constraint, detail)
+        }
         other => panic!("expected a unique violation, got {other:?}"),
     }
 }
@@ -91,27 +98,44 @@ fn unique_violations_name_the_constraint_and_key() {
 #[test]
 fn check_and_not_null_messages() {
     let mut s = setup();
+    // (statement, message, the constraint or column the error names, DETAIL)
     let cases = [
         (
             "INSERT INTO labels VALUES (2, 'y', 0, 1, 2, 1, 1, 'n')",
             "new row for relation \"labels\" violates check constraint \"labels_qty_check\"",
+            "labels_qty_check",
+            "Failing row contains (2, y, 0, 1, 2, 1, 1, n).",
         ),
         (
             "INSERT INTO labels VALUES (2, 'y', 1, 3, 2, 1, 3, 'n')",
             "new row for relation \"labels\" violates check constraint \"labels_check\"",
+            "labels_check",
+            "Failing row contains (2, y, 1, 3, 2, 1, 3, n).",
         ),
         (
             "INSERT INTO labels VALUES (2, 'y', 1, 1, 200, 1, 3, 'n')",
             "new row for relation \"labels\" violates check constraint \"labels_check1\"",
+            "labels_check1",
+            "Failing row contains (2, y, 1, 1, 200, 1, 3, n).",
         ),
         (
-            "INSERT INTO labels VALUES (2, 'y', 1, 1, 2, 1, 3, NULL)",
+            "INSERT INTO labels VALUES (2, NULL, 1, 1, 2, 1, 3, NULL)",
             "null value in column \"n\" of relation \"labels\" violates not-null constraint",
+            "n",
+            "Failing row contains (2, null, 1, 1, 2, 1, 3, null).",
         ),
     ];
-    for (sql, message) in cases {
+    for (sql, message, named, detail) in cases {
         let e = error(&mut s, sql);
         assert_eq!(e.to_string(), message, "{sql}");
+        assert_eq!(e.detail(), Some(detail), "{sql}");
+        let object = e.object().expect("an integrity error names its table");
+        assert_eq!(
+            (object.schema.as_str(), object.table.as_str()),
+            ("public", "labels")
+        );
+        let name = object.constraint.or(object.column);
+        assert_eq!(name.as_deref(), Some(named), "{sql}");
     }
 }
 
@@ -124,7 +148,13 @@ fn foreign_key_messages() {
     )
     .expect("setup");
     match error(&mut s, "INSERT INTO c VALUES (2, 5)") {
-        Error::ForeignKeyViolation { message, detail } => {
+        Error::ForeignKeyViolation {
+            table,
+            constraint,
+            message,
+            detail,
+        } => {
+            assert_eq!((table.as_str(), constraint.as_str()), ("c", "c_pid_fkey"));
             assert_eq!(
                 message,
                 "insert or update on table \"c\" violates foreign key constraint \"c_pid_fkey\""
@@ -134,7 +164,14 @@ fn foreign_key_messages() {
         other => panic!("{other:?}"),
     }
     match error(&mut s, "DELETE FROM p") {
-        Error::ForeignKeyViolation { message, detail } => {
+        Error::ForeignKeyViolation {
+            table,
+            constraint,
+            message,
+            detail,
+        } => {
+            // The error names the referencing table, as PostgreSQL's does.
+            assert_eq!((table.as_str(), constraint.as_str()), ("c", "c_pid_fkey"));
             assert_eq!(
                 message,
                 "update or delete on table \"p\" violates foreign key constraint \"c_pid_fkey\" on table \"c\""

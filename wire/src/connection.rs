@@ -221,20 +221,22 @@ fn user_error(sqlstate: &str, message: String) -> PgWireError {
     )))
 }
 
-/// The ErrorResponse for a SQL error: its SQLSTATE, message, detail and cursor position.
+/// The ErrorResponse for a SQL error: its SQLSTATE, message, detail and cursor position, and
+/// for an integrity error the schema, table, column and constraint it is about.
 pub fn error_info(error: &vdb_sql::Error) -> ErrorInfo {
     let mut info = ErrorInfo::new("ERROR".into(), error.sqlstate().into(), error.to_string());
-    match error {
-        vdb_sql::Error::Syntax {
-            position: Some(p), ..
-        } => info.position = Some(p.to_string()),
-        vdb_sql::Error::UniqueViolation { detail, .. }
-        | vdb_sql::Error::ForeignKeyViolation { detail, .. }
-            if !detail.is_empty() =>
-        {
-            info.detail = Some(detail.clone());
-        }
-        _ => {}
+    if let vdb_sql::Error::Syntax {
+        position: Some(p), ..
+    } = error
+    {
+        info.position = Some(p.to_string());
+    }
+    info.detail = error.detail().map(str::to_string);
+    if let Some(object) = error.object() {
+        info.schema = Some(object.schema);
+        info.table = Some(object.table);
+        info.column = object.column;
+        info.constraint = object.constraint;
     }
     info
 }

@@ -76,7 +76,7 @@ pub fn alter_table(alter: &AlterTable, root: &mut RootValue, ns: &NodeStore) -> 
         ));
     }
     check_existing_rows(name, &table, root, ns)?;
-    check_unique(&table, &rows)?;
+    check_unique(name, &table, &rows)?;
     check_children(name, &table, &rows, root, ns)?;
     store(name, &table, root)?;
     follow_renames(alter, root, ns)

@@ -45,20 +45,32 @@ pub fn generate(generated: &[(usize, Expr)], row: &mut [Value]) -> Result<()> {
 pub fn check_row(name: &str, checks: &[(String, Expr)], row: &[Value]) -> Result<()> {
     for (constraint, expr) in checks {
         if expr.eval(row)? == Value::Bool(false) {
-            return Err(Error::invalid(
-                "23514",
-                format!(
-                    "new row for relation \"{name}\" violates check constraint \"{constraint}\""
+            return Err(Error::CheckViolation {
+                table: name.to_string(),
+                constraint: constraint.clone(),
+                message: format!(
+                    "new row for relation \"{}\" violates check constraint \"{constraint}\"",
+                    vdb_engine::table::split_qualified(name).1
                 ),
-            ));
+                detail: failing_row(row),
+            });
         }
     }
     Ok(())
 }
 
+/// PostgreSQL's DETAIL line for a row that fails a NOT NULL or CHECK constraint.
+pub fn failing_row(row: &[Value]) -> String {
+    let cells: Vec<String> = row
+        .iter()
+        .map(|v| to_pg_text(v).unwrap_or_else(|| "null".into()))
+        .collect();
+    format!("Failing row contains ({}).", cells.join(", "))
+}
+
 /// 23505 if a written row shares the values of a unique index with another row of `table` (the
-/// table as it is after the write). Rows with a NULL in the index never conflict.
-pub fn check_unique(table: &Table, written: &[Row]) -> Result<()> {
+/// table `name` as it is after the write). Rows with a NULL in the index never conflict.
+pub fn check_unique(name: &str, table: &Table, written: &[Row]) -> Result<()> {
     let schema = table.schema();
     for (i, index) in schema.indexes.iter().enumerate() {
         if !index.unique {
@@ -79,6 +91,7 @@ pub fn check_unique(table: &Table, written: &[Row]) -> Result<()> {
                     .map(|&p| schema.columns[p].name.clone())
                     .collect();
                 return Err(Error::UniqueViolation {
+                    table: name.to_string(),
                     constraint: index.name.clone(),
                     detail: key_detail(&names, &values, "already exists"),
                 });
@@ -108,7 +121,7 @@ pub fn check_local(name: &str, table: &Table, written: &[Row]) -> Result<()> {
         check_not_null(name, table.schema(), row)?;
         check_row(name, &checks, row)?;
     }
-    check_unique(table, written)
+    check_unique(name, table, written)
 }
 
 /// Checks every row of `table` against its schema's NOT NULL and CHECK constraints (ALTER TABLE
@@ -136,12 +149,15 @@ pub fn check_existing_rows(
         }
         for (constraint, expr) in &checks {
             if expr.eval(&row)? == Value::Bool(false) {
-                return Err(Error::invalid(
-                    "23514",
-                    format!(
-                        "check constraint \"{constraint}\" of relation \"{name}\" is violated by some row"
+                return Err(Error::CheckViolation {
+                    table: name.to_string(),
+                    constraint: constraint.clone(),
+                    message: format!(
+                        "check constraint \"{constraint}\" of relation \"{}\" is violated by some row",
+                        vdb_engine::table::split_qualified(name).1
                     ),
-                ));
+                    detail: String::new(),
+                });
             }
         }
     }

@@ -53,6 +53,8 @@ pub fn check_children(
                     .map(|&p| schema.columns[p].name.clone())
                     .collect();
                 return Err(Error::ForeignKeyViolation {
+                    table: name.to_string(),
+                    constraint: fk.name.clone(),
                     message: format!(
                         "insert or update on table \"{name}\" violates foreign key constraint \"{}\"",
                         fk.name
@@ -257,6 +259,8 @@ fn enforce_one(
                     .map(|&p| parent_schema.columns[p].name.clone())
                     .collect();
                 return Err(Error::ForeignKeyViolation {
+                    table: child_name.to_string(),
+                    constraint: fk.name.clone(),
                     message: format!(
                         "update or delete on table \"{parent}\" violates foreign key constraint \"{}\" on table \"{child_name}\"",
                         fk.name

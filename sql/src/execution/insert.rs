@@ -229,6 +229,7 @@ pub fn check_not_null(name: &str, schema: &Schema, row: &[Value]) -> Result<()> 
             return Err(Error::NotNullViolation {
                 table: name.to_string(),
                 column: column.name.clone(),
+                detail: super::constraints::failing_row(row),
             });
         }
     }
@@ -244,6 +245,7 @@ pub fn unique_violation(name: &str, schema: &Schema, row: &[Value]) -> Error {
         .collect();
     let values: Vec<Value> = positions.iter().map(|&i| row[i].clone()).collect();
     Error::UniqueViolation {
+        table: name.to_string(),
         constraint: format!("{}_pkey", vdb_engine::table::split_qualified(name).1),
         detail: key_detail(&columns, &values, "already exists"),
     }
