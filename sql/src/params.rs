@@ -89,13 +89,39 @@ fn data_type(ty: &Type) -> Result<ast::DataType> {
         .map_err(|e| Error::invalid("XX000", format!("type {text} does not parse: {e}")))
 }
 
+/// `expr` cast to `ty`, as a parameter is bound: in two pairs of parentheses, which mark the
+/// cast as the binding's, not the statement's (see [`is_bound`]).
 fn cast(expr: ast::Expr, ty: &Type) -> Result<ast::Expr> {
-    Ok(ast::Expr::Cast {
+    let cast = ast::Expr::Cast {
         kind: CastKind::DoubleColon,
         expr: Box::new(expr),
         data_type: data_type(ty)?,
         format: None,
-    })
+    };
+    Ok(ast::Expr::Nested(Box::new(ast::Expr::Nested(Box::new(
+        cast,
+    )))))
+}
+
+/// Whether `expr` (inside a pair of parentheses) is a parameter as [`declare`] and
+/// [`substitute`] or [`substitute_exprs`] bound it, rather than a cast the statement wrote: a select list names it
+/// `?column?`, as PostgreSQL names a bare `$1` whatever its declared type.
+pub fn is_bound(expr: &ast::Expr) -> bool {
+    let ast::Expr::Nested(inner) = expr else {
+        return false;
+    };
+    matches!(
+        inner.as_ref(),
+        ast::Expr::Cast { expr, kind: CastKind::DoubleColon, format: None, .. }
+            if matches!(
+                expr.as_ref(),
+                ast::Expr::Value(
+                    ast::Value::Placeholder(_)
+                        | ast::Value::SingleQuotedString(_)
+                        | ast::Value::Null
+                ) | ast::Expr::Nested(_)
+            )
+    )
 }
 
 /// Wraps each `$n` whose type the client declared in a cast to that type.
@@ -104,7 +130,7 @@ pub fn declare(statement: &mut Statement, declared: &[Option<Type>]) -> Result<(
     let _ = visit_expressions_mut(statement, |expr| {
         if let Some(Some(ty)) = placeholder_index(expr).and_then(|n| declared.get(n - 1)) {
             match cast(expr.clone(), ty) {
-                Ok(casted) => *expr = ast::Expr::Nested(Box::new(casted)),
+                Ok(casted) => *expr = casted,
                 Err(e) => {
                     failure = Some(e);
                     return ControlFlow::Break(());
@@ -114,6 +140,18 @@ pub fn declare(statement: &mut Statement, declared: &[Option<Type>]) -> Result<(
         ControlFlow::Continue(())
     });
     failure.map_or(Ok(()), Err)
+}
+
+/// Replaces each `$n` by the expression `args[n - 1]` (in parentheses), as SQL's `EXECUTE name
+/// (args)` binds them; [`declare`] has already cast each `$n` whose type PREPARE declared. The
+/// caller has checked that there are as many arguments as parameters.
+pub fn substitute_exprs(statement: &mut Statement, args: &[ast::Expr]) {
+    let _ = visit_expressions_mut(statement, |expr| {
+        if let Some(arg) = placeholder_index(expr).and_then(|n| args.get(n - 1)) {
+            *expr = ast::Expr::Nested(Box::new(arg.clone()));
+        }
+        ControlFlow::<()>::Continue(())
+    });
 }
 
 /// Replaces each `$n` by the literal form of `params[n - 1]`.
@@ -137,7 +175,7 @@ pub fn substitute(statement: &mut Statement, params: &[Param]) -> Result<()> {
                     None => ast::Expr::Value(ast::Value::Null),
                     Some(text) => ast::Expr::Value(ast::Value::SingleQuotedString(text)),
                 };
-                cast(inner, ty).map(|e| ast::Expr::Nested(Box::new(e)))
+                cast(inner, ty)
             }
         };
         match literal {
@@ -200,8 +238,36 @@ mod tests {
         .unwrap();
         assert_eq!(
             s.to_string(),
-            "SELECT * FROM t WHERE a = 'it''s' AND b = ('7'::BIGINT) AND c = NULL"
+            "SELECT * FROM t WHERE a = 'it''s' AND b = (('7'::BIGINT)) AND c = NULL"
         );
+    }
+
+    #[test]
+    fn a_bound_parameter_is_told_from_a_written_cast() {
+        let mut s = one("SELECT $1, ('7'::BIGINT), $2::text");
+        substitute(
+            &mut s,
+            &[
+                Param::Typed(Value::Int8(7), Type::Int8),
+                Param::Typed(Value::Int2(1), Type::Int2),
+            ],
+        )
+        .unwrap();
+        let Statement::Query(query) = &s else {
+            panic!("{s}")
+        };
+        let ast::SetExpr::Select(select) = query.body.as_ref() else {
+            panic!("{s}")
+        };
+        let bound: Vec<bool> = select
+            .projection
+            .iter()
+            .map(|item| match item {
+                ast::SelectItem::UnnamedExpr(ast::Expr::Nested(inner)) => is_bound(inner),
+                _ => false,
+            })
+            .collect();
+        assert_eq!(bound, [true, false, false]);
     }
 
     #[test]

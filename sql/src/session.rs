@@ -163,6 +163,9 @@ pub struct Session {
     settings: Settings,
     /// Open cursors (DECLARE ... CURSOR).
     cursors: Cursors,
+    /// SQL-level prepared statements (PREPARE name (types) AS statement), by name: the
+    /// statement with its parameters still `$n`, and the types PREPARE declared for them.
+    prepared: std::collections::HashMap<String, (Statement, Vec<Option<Type>>)>,
     /// Stops the running statement when another thread asks (a client's CancelRequest).
     cancel: CancelHandle,
     /// setseed's random sequence and the transaction id, lent to each statement.
@@ -185,6 +188,7 @@ impl Session {
             txn: None,
             settings: Settings::default(),
             cursors: Cursors::default(),
+            prepared: std::collections::HashMap::new(),
             cancel: CancelHandle::default(),
             volatile: crate::expr::VolatileState::default(),
             temp: TempObjects::default(),
@@ -455,6 +459,9 @@ impl Session {
     ) -> Result<Description> {
         if matches!(&self.txn, Some(txn) if txn.failed) {
             return Err(Error::TransactionAborted);
+        }
+        if let Statement::Execute { .. } = statement {
+            return self.describe(&self.bind_execute(statement)?, &[]);
         }
         let count = params::count(statement).max(declared.len());
         if let Statement::Fetch {
@@ -1064,6 +1071,38 @@ impl Session {
         }
     }
 
+    /// `EXECUTE name (args)` as the statement it runs: the prepared statement with each `$n`
+    /// replaced by the n-th argument, cast to the type PREPARE declared for it.
+    fn bind_execute(&self, execute: &Statement) -> Result<Statement> {
+        let Statement::Execute {
+            name,
+            parameters,
+            using,
+            ..
+        } = execute
+        else {
+            return Err(Error::invalid("XX000", "internal error: not an EXECUTE"));
+        };
+        if !using.is_empty() {
+            return Err(Error::Unsupported("EXECUTE ... USING".into()));
+        }
+        let name = name.0.last().map(ident_name).unwrap_or_default();
+        let Some((statement, declared)) = self.prepared.get(&name) else {
+            return Err(unknown_prepared(&name));
+        };
+        let expected = params::count(statement).max(declared.len());
+        if parameters.len() != expected {
+            return Err(Error::invalid(
+                "42601",
+                format!("wrong number of parameters for prepared statement \"{name}\""),
+            ));
+        }
+        let mut bound = statement.clone();
+        params::declare(&mut bound, declared)?;
+        params::substitute_exprs(&mut bound, parameters);
+        Ok(bound)
+    }
+
     /// The result columns of an open cursor (a protocol-level Describe of a portal by the
     /// cursor's name answers with them, as PostgreSQL's cursors are portals).
     pub fn cursor_columns(&self, name: &str) -> Option<Vec<(String, Type)>> {
@@ -1142,10 +1181,42 @@ impl Session {
                 }
                 command("SET")
             }
-            // vdb-sql keeps no SQL-level prepared statements; the wire layer drops its
-            // protocol-level ones when it sees this statement (psycopg sends it on reset).
+            Statement::Prepare {
+                name,
+                data_types,
+                statement,
+            } => {
+                let name = ident_name(name);
+                if self.prepared.contains_key(&name) {
+                    return Err(Error::invalid(
+                        "42P05",
+                        format!("prepared statement \"{name}\" already exists"),
+                    ));
+                }
+                let declared = data_types
+                    .iter()
+                    .map(|dt| crate::types::sql_type(dt).map(Some))
+                    .collect::<Result<Vec<_>>>()?;
+                self.prepared.insert(name, (*statement.clone(), declared));
+                command("PREPARE")
+            }
+            Statement::Execute { .. } => {
+                // The prepared statement's own result: its rows or its command tag.
+                let bound = self.bind_execute(statement)?;
+                self.execute_statement(&bound).map(Some)
+            }
+            // The wire layer also drops its protocol-level statements when it sees DEALLOCATE
+            // ALL (psycopg sends it on reset).
             Statement::Deallocate { name, .. } if name.value.eq_ignore_ascii_case("all") => {
+                self.prepared.clear();
                 command("DEALLOCATE ALL")
+            }
+            Statement::Deallocate { name, .. } => {
+                let name = ident_name(name);
+                if self.prepared.remove(&name).is_none() {
+                    return Err(unknown_prepared(&name));
+                }
+                command("DEALLOCATE")
             }
             Statement::Discard {
                 object_type: sqlparser::ast::DiscardObject::ALL,
@@ -1158,6 +1229,7 @@ impl Session {
                 }
                 self.set("all", None, false)?;
                 self.temp.restore(TempState::default());
+                self.prepared.clear();
                 command("DISCARD ALL")
             }
             Statement::Discard {
@@ -1483,6 +1555,14 @@ impl Session {
 }
 
 /// What a statement is called in a read-only error (`INSERT`, `CREATE TABLE`...).
+/// 26000 for a prepared statement that does not exist.
+fn unknown_prepared(name: &str) -> Error {
+    Error::invalid(
+        "26000",
+        format!("prepared statement \"{name}\" does not exist"),
+    )
+}
+
 fn statement_kind(statement: &Statement) -> String {
     let text = statement.to_string();
     let mut words = text.split_whitespace().take(2).map(str::to_uppercase);

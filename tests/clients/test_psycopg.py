@@ -53,6 +53,58 @@ def test_psycopg2_errors_carry_sqlstate_and_roll_back(server):
         cur.execute("SELEC 1")
 
 
+def test_integrity_errors_name_their_schema_table_column_and_constraint(server):
+    # psycopg's Diagnostic reads the ErrorResponse's s, t, c, n and D fields, as ORMs do to
+    # tell which constraint failed.
+    conn = psycopg.connect(server.dsn(), autocommit=True)
+    conn.execute("CREATE TABLE parent (id int PRIMARY KEY)")
+    conn.execute(
+        "CREATE TABLE child (id int PRIMARY KEY, pid int REFERENCES parent, "
+        "qty int CONSTRAINT qty_positive CHECK (qty > 0), note text NOT NULL DEFAULT 'n')"
+    )
+    conn.execute("INSERT INTO parent VALUES (1)")
+    conn.execute("INSERT INTO child VALUES (1, 1, 1)")
+    cases = [
+        ("INSERT INTO child VALUES (1, 1, 1)", psycopg.errors.UniqueViolation,
+         ("public", "child", None, "child_pkey"), "Key (id)=(1) already exists."),
+        ("INSERT INTO child VALUES (2, 9, 1)", psycopg.errors.ForeignKeyViolation,
+         ("public", "child", None, "child_pid_fkey"),
+         'Key (pid)=(9) is not present in table "parent".'),
+        ("DELETE FROM parent", psycopg.errors.ForeignKeyViolation,
+         ("public", "child", None, "child_pid_fkey"),
+         'Key (id)=(1) is still referenced from table "child".'),
+        ("INSERT INTO child VALUES (2, 1, 0)", psycopg.errors.CheckViolation,
+         ("public", "child", None, "qty_positive"), "Failing row contains (2, 1, 0, n)."),
+        ("INSERT INTO child VALUES (2, 1, 1, NULL)", psycopg.errors.NotNullViolation,
+         ("public", "child", "note", None), "Failing row contains (2, 1, 1, null)."),
+    ]
+    for sql, error, names, detail in cases:
+        with pytest.raises(error) as excinfo:
+            conn.execute(sql)
+        diag = excinfo.value.diag
+        assert (diag.schema_name, diag.table_name, diag.column_name,
+                diag.constraint_name) == names, sql
+        assert diag.message_detail == detail, sql
+
+
+def test_prepared_statements_from_sql_and_parameter_column_names(server):
+    conn = psycopg.connect(server.dsn(), autocommit=True)
+    cur = conn.cursor()
+    # A bare parameter is named ?column? whatever type the driver declares for it (psycopg 3
+    # sends 1 as int2 and "x" as text), as PostgreSQL names it.
+    cur.execute("SELECT %(a)s, %(b)s, %(a)s::int8 AS n", {"a": 1, "b": "x"})
+    assert cur.fetchone() == (1, "x", 1)
+    assert [d.name for d in cur.description] == ["?column?", "?column?", "n"]
+    # EXECUTE over the extended protocol: Describe answers with the prepared statement's rows.
+    cur.execute("PREPARE doubled (int) AS SELECT $1 * 2 AS d")
+    cur.execute("EXECUTE doubled (21)")
+    assert cur.fetchone() == (42,)
+    assert [d.name for d in cur.description] == ["d"]
+    cur.execute("DEALLOCATE doubled")
+    with pytest.raises(psycopg.errors.InvalidSqlStatementName):
+        cur.execute("EXECUTE doubled (1)")
+
+
 def test_psycopg2_commits_survive_a_server_restart(tmp_path):
     from conftest import start, stop
 

@@ -1555,6 +1555,7 @@ pub fn output_name(expr: &ast::Expr) -> String {
     match expr {
         E::Identifier(i) => ident_name(i),
         E::CompoundIdentifier(parts) => parts.last().map(ident_name).unwrap_or_default(),
+        E::Nested(inner) if crate::params::is_bound(inner) => "?column?".into(),
         E::Nested(inner) => output_name(inner),
         E::Function(f) => f.name.0.last().map(ident_name).unwrap_or_default(),
         E::Cast {
