@@ -15,7 +15,7 @@ use vdb_engine::value::{Numeric, Type, Value};
 use crate::error::{Error, Result};
 use crate::types::{cast, to_pg_text};
 
-mod catalog;
+pub(crate) mod catalog;
 mod functions;
 mod subquery;
 mod user_function;

@@ -530,7 +530,9 @@ fn unaliased_columns_take_postgresql_names() {
             "SELECT timestamp '2024-01-01' AT TIME ZONE 'UTC', CASE WHEN true THEN 1 END, \
              extract(year FROM date '2024-01-01'), ARRAY[1], v, t.id, 1 + 1, \
              EXISTS (SELECT 1), NOT EXISTS (SELECT 1), interval '1 hour'::text, \
-             interval '1 day' FROM t",
+             interval '1 day', v::text::int, 1::text::int, CASE WHEN true THEN 1 ELSE v END, \
+             CASE WHEN true THEN 'a' ELSE upper(v::text) END, CASE WHEN true THEN 'a' ELSE \
+             'b'::text END FROM t",
         )
         .expect("select")
         .pop()
@@ -545,7 +547,7 @@ fn unaliased_columns_take_postgresql_names() {
         names,
         [
             "timezone", "case", "extract", "array", "v", "id", "?column?", "exists", "?column?",
-            "text", "interval"
+            "text", "interval", "v", "int4", "v", "upper", "case"
         ]
     );
 }

@@ -97,6 +97,9 @@ def test_psql_meta_commands_describe_every_kind_of_object(server):
         "\\dF": ["List of text search configurations"],
         "\\dy": ["List of event triggers"],
         "\\des": ["List of foreign servers"],
+        # These two read the catalogs' tableoid system column.
+        "\\dd runs": ["Object descriptions"],
+        "\\dL": ["List of languages"],
     }
     for command, expected in commands.items():
         result = psql(server, "-c", command, check=False)

@@ -487,8 +487,8 @@ fn index_def(snapshot: &Snapshot, args: &[Value]) -> Result<Value> {
 }
 
 /// `pg_get_serial_sequence(table, column)`: `public.seq` when the column's default draws from
-/// a sequence.
-fn serial_sequence(snapshot: &Snapshot, table: &Value, column: &Value) -> Result<Value> {
+/// a sequence, else NULL.
+pub(crate) fn serial_sequence(snapshot: &Snapshot, table: &Value, column: &Value) -> Result<Value> {
     let (Some(table), Some(column)) = (text_arg(table), text_arg(column)) else {
         return Ok(Value::Null);
     };
@@ -568,17 +568,7 @@ fn name_parts(name: &str) -> Vec<String> {
 
 /// Fixed OIDs of the system tables that clients name in casts.
 fn system_oid(name: &str) -> Option<u32> {
-    Some(match name {
-        "pg_class" => crate::system::PG_CLASS_OID,
-        "pg_constraint" => crate::system::PG_CONSTRAINT_OID,
-        "pg_type" => 1247,
-        "pg_attribute" => 1249,
-        "pg_proc" => 1255,
-        "pg_namespace" => 2615,
-        "pg_index" => 2610,
-        "pg_database" => 1262,
-        _ => return None,
-    })
+    crate::system::catalog_table_oid(name).and_then(|o| u32::try_from(o).ok())
 }
 
 fn regclass_in(snapshot: &Snapshot, v: &Value) -> Result<Value> {

@@ -26,6 +26,17 @@ pub struct ScopeColumn {
     pub scalar_function: bool,
 }
 
+/// The system column a pg_catalog table has (its own OID in every row), as in PostgreSQL.
+pub const TABLEOID: &str = "tableoid";
+
+impl ScopeColumn {
+    /// A system column (`tableoid`): hidden from `*` and `t.*`, but found by its name,
+    /// qualified or not.
+    pub fn is_system(&self) -> bool {
+        self.hidden && self.name == TABLEOID
+    }
+}
+
 /// The columns an expression may name, in input-row order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Scope {
@@ -39,7 +50,7 @@ impl Scope {
             c.name == name
                 && match relation {
                     Some(r) => c.relation.as_deref() == Some(r),
-                    None => !c.hidden,
+                    None => !c.hidden || c.is_system(),
                 }
         });
         let Some((i, _)) = found.next() else {
@@ -573,10 +584,13 @@ fn quantified(
         Some(Type::Array(e)) => (**e).clone(),
         None => left.resolved_type(),
         Some(other) => {
-            return Err(Error::mismatch(format!(
-                "op ANY/ALL (array) requires array on right side, not {}",
-                type_name(other)
-            )))
+            return Err(Error::invalid(
+                "42809",
+                format!(
+                    "op ANY/ALL (array) requires array on right side, not {}",
+                    type_name(other)
+                ),
+            ))
         }
     };
     let array_ty = Type::Array(Box::new(element.clone()));
@@ -1562,18 +1576,18 @@ pub fn output_name(expr: &ast::Expr) -> String {
             expr, data_type, ..
         } => {
             // As PostgreSQL's FigureColname: a name from the operand (a column, a function,
-            // ARRAY, CASE...) wins over the type's; constants and inner casts do not.
+            // ARRAY...) wins over the type's; a constant's, or a type's, does not.
             let inner = output_name(expr);
-            let weak = inner == "?column?"
-                || matches!(
-                    expr.as_ref(),
-                    E::Cast { .. } | E::TypedString { .. } | E::Interval(_) | E::Value(_)
-                );
             match cast_name(data_type) {
-                Some(n) if weak => n,
+                Some(n) if name_strength(expr) < 2 => n,
                 _ => inner,
             }
         }
+        // A CASE takes its ELSE branch's name when that is a real one (`ELSE x` names it x).
+        E::Case {
+            else_result: Some(otherwise),
+            ..
+        } if name_strength(otherwise) == 2 => output_name(otherwise),
         E::Case { .. } => "case".into(),
         E::Array(_) => "array".into(),
         E::Subscript { expr, .. } => output_name(expr),
@@ -1599,6 +1613,26 @@ pub fn output_name(expr: &ast::Expr) -> String {
             cast_name(data_type).unwrap_or_else(|| "?column?".into())
         }
         _ => "?column?".into(),
+    }
+}
+
+/// How strongly `expr`'s [`output_name`] names it, as PostgreSQL's FigureColnameInternal
+/// ranks names: 2 for a column's, a function's or a keyword's, 1 for a type's (a cast of a
+/// constant, `interval '1 day'`, a CASE without a named ELSE), 0 for none (`?column?`).
+fn name_strength(expr: &ast::Expr) -> u8 {
+    use ast::Expr as E;
+    match expr {
+        E::Nested(inner) if crate::params::is_bound(inner) => 0,
+        E::Nested(inner) | E::Collate { expr: inner, .. } => name_strength(inner),
+        E::Cast { expr, .. } => name_strength(expr).max(1),
+        E::TypedString { .. } | E::Interval(_) => 1,
+        E::Case { else_result, .. } => match else_result {
+            Some(otherwise) if name_strength(otherwise) == 2 => 2,
+            _ => 1,
+        },
+        E::Value(_) => 0,
+        other if output_name(other) == "?column?" => 0,
+        _ => 2,
     }
 }
 

@@ -77,6 +77,13 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
             "aggregate functions are not allowed here",
         ));
     }
+    let bare = name.strip_prefix("pg_catalog.").unwrap_or(&name);
+    if f.name.0.len() <= 2 && super::window::is_window_only(bare) {
+        return Err(Error::invalid(
+            "42809",
+            format!("window function {bare} requires an OVER clause"),
+        ));
+    }
     if let Some(call) = super::sequence::sequence_function(scope, &name, &list.args)? {
         return Ok(call);
     }

@@ -2,6 +2,7 @@
 //! plans; joins are planned in `join.rs`. The result is a plan and the [`Scope`] its rows expose.
 
 use sqlparser::ast;
+use vdb_engine::value::{Type, Value};
 
 use crate::catalog::{resolve_table, Catalog, TableRef};
 use crate::error::{Error, Result};
@@ -292,7 +293,7 @@ fn plan_table_function(
                 .get(exprs.len())
                 .cloned()
                 .unwrap_or_else(|| "ordinality".into()),
-            ty: vdb_engine::value::Type::Int8,
+            ty: Type::Int8,
         });
         exprs.push(Expr::SetReturning(
             crate::expr::SetFunction::Ordinality,
@@ -312,7 +313,7 @@ fn plan_table_function(
 /// column its own set function over the same arguments, expanded in lockstep.
 fn multi_column_function(
     name: &str,
-    columns: Vec<(&'static str, Expr, vdb_engine::value::Type)>,
+    columns: Vec<(&'static str, Expr, Type)>,
     alias: Option<&ast::TableAlias>,
 ) -> (Plan, Scope) {
     let relation = alias.map_or(name.to_string(), |a| ident_name(&a.name));
@@ -395,16 +396,37 @@ fn plan_system_table(
     let Some((columns, rows)) = crate::system::system_table(&snapshot, schema, table)? else {
         return Err(Error::UndefinedTable(format!("{schema}.{table}")));
     };
+    // A catalog table (not a view) has PostgreSQL's system column tableoid: its own OID.
+    let tableoid = (schema == "pg_catalog")
+        .then(|| crate::system::catalog_table_oid(table))
+        .flatten();
     let rows = rows
         .into_iter()
-        .map(|r| r.into_iter().map(Expr::Literal).collect())
+        .map(|r| {
+            let mut row: Vec<Expr> = r.into_iter().map(Expr::Literal).collect();
+            if let Some(oid) = tableoid {
+                row.push(Expr::Literal(Value::Int4(oid)));
+            }
+            row
+        })
         .collect();
     let relation = crate::vc::history::Relation {
         plan: Plan::Values { rows },
         columns,
         name: table.to_string(),
     };
-    Ok(relation_scope(relation, alias))
+    let (plan, mut scope) = relation_scope(relation, alias);
+    if tableoid.is_some() {
+        let relation = scope.columns.first().and_then(|c| c.relation.clone());
+        scope.columns.push(ScopeColumn {
+            hidden: true,
+            scalar_function: false,
+            relation,
+            name: crate::planner::expr::TABLEOID.into(),
+            ty: Type::Int4,
+        });
+    }
+    Ok((plan, scope))
 }
 
 /// A reference to a WITH query: its query planned here (it sees only the CTEs before it),

@@ -406,7 +406,7 @@ fn select_item(
             .enumerate()
             .filter(|(_, c)| match relation {
                 None => !c.hidden,
-                Some(r) => c.relation.as_deref() == Some(r),
+                Some(r) => c.relation.as_deref() == Some(r) && !c.is_system(),
             })
             .map(|(i, c)| {
                 // A name two columns of one relation share (`(SELECT 1 AS x, 2 AS x) s`) is

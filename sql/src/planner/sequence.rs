@@ -267,19 +267,23 @@ pub fn sequence_function(
     )))
 }
 
-/// The sequence a `regclass` argument names: `'s'`, `'public.s'`, `'"S"'`, `'s'::regclass`.
+/// The sequence a `regclass` argument names: `'s'`, `'public.s'`, `'"S"'`, `'s'::regclass`, or
+/// `pg_get_serial_sequence('t', 'c')` (the idiom `currval(pg_get_serial_sequence(...))`),
+/// which is resolved here against the statement's catalog.
 fn sequence_name(arg: &ast::Expr) -> Result<String> {
+    let unsupported = || Error::Unsupported(format!("sequence argument {arg}"));
     let text = match arg {
-        ast::Expr::Value(ast::Value::SingleQuotedString(s)) => s,
+        ast::Expr::Value(ast::Value::SingleQuotedString(s)) => s.clone(),
         ast::Expr::Cast {
             expr, data_type, ..
         } if data_type.to_string().eq_ignore_ascii_case("regclass") => match expr.as_ref() {
-            ast::Expr::Value(ast::Value::SingleQuotedString(s)) => s,
-            _ => return Err(Error::Unsupported(format!("sequence argument {arg}"))),
+            ast::Expr::Value(ast::Value::SingleQuotedString(s)) => s.clone(),
+            _ => return Err(unsupported()),
         },
-        _ => return Err(Error::Unsupported(format!("sequence argument {arg}"))),
+        ast::Expr::Function(f) => serial_sequence_call(f)?.ok_or_else(unsupported)?,
+        _ => return Err(unsupported()),
     };
-    let text = text.strip_prefix("public.").unwrap_or(text);
+    let text = text.strip_prefix("public.").unwrap_or(&text);
     let name = match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
         Some(quoted) => quoted.to_string(),
         None => text.to_lowercase(),
@@ -293,6 +297,37 @@ fn sequence_name(arg: &ast::Expr) -> Result<String> {
             crate::temp::key_schema(schema),
             bare,
         )),
+    }
+}
+
+/// The sequence `pg_get_serial_sequence('table', 'column')` names, as text; `None` if `f` is
+/// another call, its arguments are not string literals, or the column has no sequence.
+fn serial_sequence_call(f: &ast::Function) -> Result<Option<String>> {
+    let name = f.name.to_string().to_lowercase();
+    if name.strip_prefix("pg_catalog.").unwrap_or(&name) != "pg_get_serial_sequence" {
+        return Ok(None);
+    }
+    let ast::FunctionArguments::List(list) = &f.args else {
+        return Ok(None);
+    };
+    let literal = |arg: &ast::FunctionArg| match arg {
+        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Value(
+            ast::Value::SingleQuotedString(s),
+        ))) => Some(Value::Text(s.clone())),
+        _ => None,
+    };
+    let [table, column] = list.args.as_slice() else {
+        return Ok(None);
+    };
+    let (Some(table), Some(column)) = (literal(table), literal(column)) else {
+        return Ok(None);
+    };
+    let Some(snapshot) = crate::planner::context::snapshot() else {
+        return Ok(None);
+    };
+    match crate::expr::catalog::serial_sequence(&snapshot, &table, &column)? {
+        Value::Text(sequence) => Ok(Some(sequence)),
+        _ => Ok(None),
     }
 }
 

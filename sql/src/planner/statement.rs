@@ -924,6 +924,8 @@ fn set_primary(primary: &mut Option<Vec<String>>, table: &str, columns: Vec<Stri
 /// Coerces a value for column `column` of type `ty` (PostgreSQL's assignment cast).
 pub(super) fn assign(t: Typed, column: &str, ty: &Type) -> Result<Expr> {
     match &t.ty {
+        // A literal converts now, so `SET a = 'z'` fails even where no row is updated.
+        None if matches!(t.expr, Expr::Literal(Value::Text(_))) => t.coerce(ty, column),
         Some(from) if from == ty => Ok(t.expr),
         Some(from) if !assignment_cast(from, ty) => Err(Error::mismatch(format!(
             "column \"{column}\" is of type {} but expression is of type {}",

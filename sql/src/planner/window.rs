@@ -709,11 +709,7 @@ fn plan_function(
                 ty,
             ))
         }
-        (
-            "row_number" | "rank" | "dense_rank" | "percent_rank" | "cume_dist" | "ntile" | "lag"
-            | "lead" | "first_value" | "last_value" | "nth_value",
-            _,
-        ) => Err(no_function(&bound)),
+        (other, _) if is_window_only(other) => Err(no_function(&bound)),
         _ => Err(Error::invalid(
             "42809",
             format!(
@@ -721,6 +717,25 @@ fn plan_function(
             ),
         )),
     }
+}
+
+/// Whether `name` is one of PostgreSQL's built-in window functions, which only an OVER clause
+/// can call (an aggregate can also be called without one).
+pub fn is_window_only(name: &str) -> bool {
+    matches!(
+        name,
+        "row_number"
+            | "rank"
+            | "dense_rank"
+            | "percent_rank"
+            | "cume_dist"
+            | "ntile"
+            | "lag"
+            | "lead"
+            | "first_value"
+            | "last_value"
+            | "nth_value"
+    )
 }
 
 /// An aggregate used as a window function: planned as the aggregate planner plans it, over a

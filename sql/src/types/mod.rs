@@ -435,16 +435,26 @@ fn cast_text(s: String, to: &Type) -> Result<Value> {
         Type::Int4 => parse_int(t, "integer", &s).and_then(|n| int_to(n, to)),
         Type::Int8 => parse_int(t, "bigint", &s).and_then(|n| int_to(n, to)),
         Type::Float4 | Type::Float8 => {
-            let f = parse_float(t).ok_or_else(|| {
-                Error::invalid_text(
-                    if *to == Type::Float4 {
-                        "real"
-                    } else {
-                        "double precision"
-                    },
-                    &s,
-                )
-            })?;
+            let name = if *to == Type::Float4 {
+                "real"
+            } else {
+                "double precision"
+            };
+            let f = parse_float(t).ok_or_else(|| Error::invalid_text(name, &s))?;
+            // As strtod's ERANGE: a number too large or too small (but not zero) for the type.
+            let written_infinity = t.to_ascii_lowercase().contains("inf");
+            let mantissa = t.split(['e', 'E']).next().unwrap_or_default();
+            let nonzero = mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b));
+            let narrowed = if *to == Type::Float4 {
+                f64::from(f as f32)
+            } else {
+                f
+            };
+            if (narrowed.is_infinite() && !written_infinity) || (narrowed == 0.0 && nonzero) {
+                return Err(Error::OutOfRange(format!(
+                    "\"{s}\" is out of range for type {name}"
+                )));
+            }
             float_to(f, to)
         }
         Type::Numeric { .. } => {

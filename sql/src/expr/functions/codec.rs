@@ -50,7 +50,7 @@ fn escape_char(e: &str) -> Result<Option<char>> {
     match (chars.next(), chars.next()) {
         (None, _) => Ok(None),
         (Some(c), None) => Ok(Some(c)),
-        _ => Err(Error::invalid("22019", "invalid escape string")),
+        _ => Err(Error::invalid("22025", "invalid escape string")),
     }
 }
 
