@@ -90,6 +90,11 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
         "Sets the language in which messages are displayed.",
     ),
     (
+        "max_connections",
+        "100",
+        "Sets the maximum number of concurrent connections.",
+    ),
+    (
         "max_identifier_length",
         "63",
         "Shows the maximum identifier length.",
@@ -257,6 +262,7 @@ impl Settings {
                 | "lc_collate"
                 | "lc_ctype"
                 | "integer_datetimes"
+                | "max_connections"
                 | "max_identifier_length"
                 | "in_hot_standby"
                 | "is_superuser"

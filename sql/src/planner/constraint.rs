@@ -242,7 +242,13 @@ pub fn foreign_key(
         Option<ast::ReferentialAction>,
     ),
 ) -> Result<ForeignKeyDef> {
-    let ref_name = table_name(ref_table)?;
+    let mut ref_name = table_name(ref_table)?;
+    // A temporary table references itself by its bare name, which the search path finds in
+    // pg_temp first, as it will once the table exists.
+    let bare = |key: &str| vdb_engine::table::split_qualified(key).1.to_string();
+    if ref_table.0.len() == 1 && crate::temp::is_temp_key(table) && bare(table) == bare(&ref_name) {
+        ref_name = table.to_string();
+    }
     let ref_schema = if ref_name == table {
         schema.clone()
     } else {

@@ -530,10 +530,12 @@ fn relation(
     }
 }
 
-/// A relation key as SQL text: `t` in public, `s.t` (each part quoted where needed) elsewhere.
+/// A relation key as SQL text: `t` in public or the temporary schema (both on the search path,
+/// as PostgreSQL prints a relation the path finds), `s.t` (each part quoted where needed)
+/// elsewhere.
 fn qualified_ident(key: &str) -> String {
     match split_qualified(key) {
-        (PUBLIC_SCHEMA, name) => quote_ident(name),
+        (PUBLIC_SCHEMA | crate::temp::TEMP_SCHEMA, name) => quote_ident(name),
         (schema, name) => format!("{}.{}", quote_ident(schema), quote_ident(name)),
     }
 }

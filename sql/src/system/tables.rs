@@ -281,7 +281,12 @@ fn pg_attribute(objects: &Objects) -> Vec<Row> {
                 ("attislocal", Value::Bool(true)),
                 ("attcollation", oid(collation)),
                 ("attstattarget", Value::Int4(-1)),
-                ("attlen", Value::Int2(-1)),
+                (
+                    "attlen",
+                    Value::Int2(
+                        crate::system::types::builtin_by_oid(type_oid(&c.ty)).map_or(-1, |b| b.len),
+                    ),
+                ),
                 (
                     "attndims",
                     Value::Int4(i32::from(matches!(c.ty, Type::Array(_)))),
