@@ -136,6 +136,10 @@ struct Transaction {
     read_committed: bool,
     /// The branch's writer's turn, taken at the first write (READ COMMITTED only).
     turn: Option<WriterTurn>,
+    /// READ ONLY (BEGIN READ ONLY, SET TRANSACTION READ ONLY, or
+    /// `default_transaction_read_only`): a statement that would change the working root fails
+    /// with 25006. Temporary tables stay writable, as in PostgreSQL.
+    read_only: bool,
 }
 
 /// The state of a transaction block when a savepoint was set.
@@ -533,7 +537,7 @@ impl Session {
                 modes,
                 begin,
                 modifier: None,
-            } if modes.iter().all(snapshot_mode) => {
+            } => {
                 if self.txn.is_none() {
                     self.begin(modes)?;
                 } else {
@@ -578,6 +582,15 @@ impl Session {
         if let Some(result) = self.session_statement(statement)? {
             return Ok(result);
         }
+        // DDL is refused in a READ ONLY transaction even on temporary objects, as in
+        // PostgreSQL; other writes are refused when they change the working root.
+        let read_only = self
+            .txn
+            .as_ref()
+            .map_or_else(|| self.default_read_only(), |t| t.read_only);
+        if read_only && is_ddl(statement) {
+            return Err(read_only_transaction(statement));
+        }
         if let Some(call) = procedures::call(statement) {
             return self.call_procedure(&call);
         }
@@ -605,6 +618,9 @@ impl Session {
                 if root != txn.root {
                     if let Some(rev) = &vc.pinned {
                         return Err(vc::read_only(&statement_kind(statement), rev));
+                    }
+                    if txn.read_only {
+                        return Err(read_only_transaction(statement));
                     }
                     if first_write {
                         return self.first_write(
@@ -643,6 +659,9 @@ impl Session {
                     if root != original {
                         if let Some(rev) = &vc.pinned {
                             return Err(vc::read_only(&statement_kind(statement), rev));
+                        }
+                        if self.default_read_only() {
+                            return Err(read_only_transaction(statement));
                         }
                         match self.publish(addr, &original, &root) {
                             Err(Error::Serialization) if retries < AUTOCOMMIT_RETRIES => {
@@ -856,6 +875,7 @@ impl Session {
                 .as_deref()
                 == Some("read committed")
         });
+        let read_only = access_read_only(modes).unwrap_or_else(|| self.default_read_only());
         let gc_hold = self.repo.gc_hold();
         let (base_addr, base, base_hold) = self.read_working()?;
         self.txn = Some(Transaction {
@@ -871,8 +891,32 @@ impl Session {
             gc_hold,
             read_committed,
             turn: None,
+            read_only,
         });
+        // SHOW transaction_isolation / transaction_read_only answer for the block.
+        let level = isolation_name(modes).map_or_else(
+            || {
+                self.settings
+                    .get("default_transaction_isolation")
+                    .unwrap_or_default()
+            },
+            str::to_string,
+        );
+        self.set("transaction_isolation", Some(&level), true)?;
+        self.set(
+            "transaction_read_only",
+            Some(if read_only { "on" } else { "off" }),
+            true,
+        )?;
         Ok(())
+    }
+
+    /// `default_transaction_read_only`: whether a new transaction is READ ONLY.
+    fn default_read_only(&self) -> bool {
+        self.settings
+            .get("default_transaction_read_only")
+            .as_deref()
+            == Some("on")
     }
 
     /// The first write of a READ COMMITTED block (`ran`: the statement's run on the block's
@@ -1164,7 +1208,41 @@ impl Session {
                 self.set("client_encoding", Some(charset_name), false)?;
                 command("SET")
             }
+            Statement::SetTransaction {
+                session: true,
+                modes,
+                ..
+            } => {
+                // SET SESSION CHARACTERISTICS AS TRANSACTION ...: the defaults of later blocks.
+                if let Some(read_only) = access_read_only(modes) {
+                    let value = if read_only { "on" } else { "off" };
+                    self.set("default_transaction_read_only", Some(value), false)?;
+                }
+                if let Some(read_committed) = isolation_read_committed(modes) {
+                    let level = if read_committed {
+                        "read committed"
+                    } else {
+                        "repeatable read"
+                    };
+                    self.set("default_transaction_isolation", Some(level), false)?;
+                }
+                command("SET")
+            }
             Statement::SetTransaction { session, modes, .. } => {
+                if let (Some(txn), Some(read_only)) = (self.txn.as_mut(), access_read_only(modes)) {
+                    if !read_only && txn.read_only && txn.root != txn.base {
+                        return Err(Error::invalid(
+                            "25001",
+                            "transaction read-write mode must be set before any query",
+                        ));
+                    }
+                    txn.read_only = read_only;
+                    let value = if read_only { "on" } else { "off" };
+                    self.set("transaction_read_only", Some(value), true)?;
+                }
+                if let (true, Some(level)) = (self.txn.is_some(), isolation_name(modes)) {
+                    self.set("transaction_isolation", Some(level), true)?;
+                }
                 if !*session && self.txn.is_none() {
                     notice::raise(Notice::warning(
                         "25P01",
@@ -1814,11 +1892,59 @@ fn run_with_temp(
 /// Whether BEGIN's transaction mode leaves vdb's snapshot behaviour as it is: an isolation
 /// level (every block reads its snapshot and fails with 40001 on a conflicting commit) or
 /// READ WRITE. READ ONLY, which would refuse writes, is not supported.
-fn snapshot_mode(mode: &sqlparser::ast::TransactionMode) -> bool {
+/// The isolation level transaction `modes` name, as `transaction_isolation` spells it.
+fn isolation_name(modes: &[sqlparser::ast::TransactionMode]) -> Option<&'static str> {
+    use sqlparser::ast::{TransactionIsolationLevel as L, TransactionMode};
+    modes.iter().rev().find_map(|mode| match mode {
+        TransactionMode::IsolationLevel(level) => Some(match level {
+            L::ReadUncommitted => "read uncommitted",
+            L::ReadCommitted => "read committed",
+            L::RepeatableRead => "repeatable read",
+            L::Serializable => "serializable",
+        }),
+        _ => None,
+    })
+}
+
+/// Whether transaction `modes` say READ ONLY (`Some(false)` for READ WRITE, `None` for
+/// neither).
+fn access_read_only(modes: &[sqlparser::ast::TransactionMode]) -> Option<bool> {
     use sqlparser::ast::{TransactionAccessMode, TransactionMode};
-    !matches!(
-        mode,
-        TransactionMode::AccessMode(TransactionAccessMode::ReadOnly)
+    modes.iter().rev().find_map(|mode| match mode {
+        TransactionMode::AccessMode(TransactionAccessMode::ReadOnly) => Some(true),
+        TransactionMode::AccessMode(TransactionAccessMode::ReadWrite) => Some(false),
+        _ => None,
+    })
+}
+
+/// Whether `statement` creates, alters or drops an object (refused in a READ ONLY transaction).
+fn is_ddl(statement: &Statement) -> bool {
+    matches!(
+        statement,
+        Statement::CreateTable(_)
+            | Statement::CreateView { .. }
+            | Statement::CreateIndex(_)
+            | Statement::CreateSequence { .. }
+            | Statement::CreateSchema { .. }
+            | Statement::CreateType { .. }
+            | Statement::CreateFunction { .. }
+            | Statement::Drop { .. }
+            | Statement::DropFunction { .. }
+            | Statement::AlterTable { .. }
+            | Statement::AlterIndex { .. }
+            | Statement::AlterView { .. }
+            | Statement::Comment { .. }
+    )
+}
+
+/// 25006: a write in a READ ONLY transaction.
+fn read_only_transaction(statement: &Statement) -> Error {
+    Error::invalid(
+        "25006",
+        format!(
+            "cannot execute {} in a read-only transaction",
+            statement_kind(statement)
+        ),
     )
 }
 

@@ -105,6 +105,25 @@ def test_prepared_statements_from_sql_and_parameter_column_names(server):
         cur.execute("EXECUTE doubled (1)")
 
 
+def test_psycopg2_read_only_sessions_isolation_levels_and_callproc(server):
+    conn = psycopg2.connect(server.dsn())
+    setup_labels(conn)
+    cur = conn.cursor()
+    conn.set_session(readonly=True)
+    cur.execute("SELECT count(*) FROM labels")
+    assert cur.fetchone() == (3,)
+    with pytest.raises(psycopg2.errors.ReadOnlySqlTransaction):
+        cur.execute("DELETE FROM labels")
+    conn.rollback()
+    conn.set_session(readonly=False, isolation_level="SERIALIZABLE")
+    cur.execute("SHOW transaction_isolation")
+    assert cur.fetchone() == ("serializable",)
+    cur.execute("DELETE FROM labels WHERE id = 3")
+    conn.commit()
+    cur.callproc("upper", ("abc",))
+    assert cur.fetchone() == ("ABC",)
+
+
 def test_psycopg2_commits_survive_a_server_restart(tmp_path):
     from conftest import start, stop
 

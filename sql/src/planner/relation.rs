@@ -250,9 +250,7 @@ fn plan_table_function(
         _ => calls.extend(crate::planner::function::set_function(name, bound)?),
     }
     if calls.is_empty() {
-        return Err(Error::undefined_function(format!(
-            "function {name} in FROM is not supported"
-        )));
+        return scalar_function_relation(name, args, ordinality, alias);
     }
     let relation = alias.map_or(name.to_string(), |a| ident_name(&a.name));
     let renames: Vec<String> = alias
@@ -307,6 +305,60 @@ fn plan_table_function(
         exprs,
     };
     Ok((plan, Scope { columns }))
+}
+
+/// A function that returns one value, in FROM (`SELECT * FROM lower('A')`, which psycopg2's
+/// `callproc` sends): one row of one column named after the function (or the alias).
+fn scalar_function_relation(
+    name: &str,
+    args: &[ast::Expr],
+    ordinality: bool,
+    alias: Option<&ast::TableAlias>,
+) -> Result<(Plan, Scope)> {
+    let call = ast::Expr::Function(ast::Function {
+        name: ast::ObjectName(name.split('.').map(ast::Ident::new).collect()),
+        parameters: ast::FunctionArguments::None,
+        args: ast::FunctionArguments::List(ast::FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args
+                .iter()
+                .map(|a| ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(a.clone())))
+                .collect(),
+            clauses: Vec::new(),
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: Vec::new(),
+    });
+    let typed = bind(&call, &Scope::default())?;
+    let bare = name.rsplit('.').next().unwrap_or(name);
+    let relation = alias.map_or(bare.to_string(), |a| ident_name(&a.name));
+    let renames: Vec<String> = alias
+        .map(|a| a.columns.iter().map(ident_name).collect())
+        .unwrap_or_default();
+    let mut row = vec![typed.expr.clone()];
+    let mut columns = vec![ScopeColumn {
+        hidden: false,
+        scalar_function: !ordinality,
+        relation: Some(relation.clone()),
+        name: renames.first().cloned().unwrap_or_else(|| relation.clone()),
+        ty: typed.resolved_type(),
+    }];
+    if ordinality {
+        row.push(Expr::Literal(Value::Int8(1)));
+        columns.push(ScopeColumn {
+            hidden: false,
+            scalar_function: false,
+            relation: Some(relation),
+            name: renames
+                .get(1)
+                .cloned()
+                .unwrap_or_else(|| "ordinality".into()),
+            ty: Type::Int8,
+        });
+    }
+    Ok((Plan::Values { rows: vec![row] }, Scope { columns }))
 }
 
 /// A set-returning function of several columns in FROM (`json_each(doc)`: key, value), each
