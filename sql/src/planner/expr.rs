@@ -282,7 +282,35 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
                     return Ok(name);
                 }
             }
-            let inner_expr = unpadded(inner.expr, inner.ty.as_ref(), &ty);
+            // json converts only to text and jsonb; jsonb also to a boolean or a number.
+            let convertible = match &inner.ty {
+                Some(Type::Json) => ty.is_text() || ty == Type::Jsonb,
+                Some(Type::Jsonb) => {
+                    ty.is_text()
+                        || matches!(ty, Type::Json | Type::Bool)
+                        || numeric_rank(&ty).is_some()
+                }
+                _ => true,
+            };
+            if !convertible {
+                return Err(Error::invalid(
+                    "42846",
+                    format!(
+                        "cannot cast type {} to {}",
+                        type_name(&inner.resolved_type()),
+                        type_name(&ty)
+                    ),
+                ));
+            }
+            let mut inner_expr = unpadded(inner.expr, inner.ty.as_ref(), &ty);
+            // A json number becomes an integer through numeric, rounding as PostgreSQL's
+            // jsonb-to-int cast does (`'3.5'::jsonb::int` is 4).
+            if inner.ty == Some(Type::Jsonb) && matches!(ty, Type::Int2 | Type::Int4 | Type::Int8) {
+                let numeric = Type::Numeric {
+                    precision_scale: None,
+                };
+                inner_expr = Expr::Cast(Box::new(inner_expr), numeric);
+            }
             let cast = Expr::Cast(Box::new(inner_expr), ty.clone());
             // An explicit cast to varchar(n) truncates where an assignment would fail.
             if let Type::Varchar(Some(n)) = ty {
