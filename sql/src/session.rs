@@ -903,11 +903,7 @@ impl Session {
             str::to_string,
         );
         self.set("transaction_isolation", Some(&level), true)?;
-        self.set(
-            "transaction_read_only",
-            Some(if read_only { "on" } else { "off" }),
-            true,
-        )?;
+        self.set("transaction_read_only", Some(on_off(read_only)), true)?;
         Ok(())
     }
 
@@ -1215,15 +1211,10 @@ impl Session {
             } => {
                 // SET SESSION CHARACTERISTICS AS TRANSACTION ...: the defaults of later blocks.
                 if let Some(read_only) = access_read_only(modes) {
-                    let value = if read_only { "on" } else { "off" };
+                    let value = on_off(read_only);
                     self.set("default_transaction_read_only", Some(value), false)?;
                 }
-                if let Some(read_committed) = isolation_read_committed(modes) {
-                    let level = if read_committed {
-                        "read committed"
-                    } else {
-                        "repeatable read"
-                    };
+                if let Some(level) = isolation_name(modes) {
                     self.set("default_transaction_isolation", Some(level), false)?;
                 }
                 command("SET")
@@ -1237,8 +1228,7 @@ impl Session {
                         ));
                     }
                     txn.read_only = read_only;
-                    let value = if read_only { "on" } else { "off" };
-                    self.set("transaction_read_only", Some(value), true)?;
+                    self.set("transaction_read_only", Some(on_off(read_only)), true)?;
                 }
                 if let (true, Some(level)) = (self.txn.is_some(), isolation_name(modes)) {
                     self.set("transaction_isolation", Some(level), true)?;
@@ -1935,6 +1925,15 @@ fn is_ddl(statement: &Statement) -> bool {
             | Statement::AlterView { .. }
             | Statement::Comment { .. }
     )
+}
+
+/// A boolean setting's value.
+fn on_off(on: bool) -> &'static str {
+    if on {
+        "on"
+    } else {
+        "off"
+    }
 }
 
 /// 25006: a write in a READ ONLY transaction.

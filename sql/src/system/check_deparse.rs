@@ -199,25 +199,25 @@ fn analyse(expr: &E, schema: &Schema) -> Option<Typed> {
         E::Like {
             negated,
             any: false,
-            expr,
+            expr: value,
             pattern,
             escape_char: None,
-        } => binary(
-            if *negated { "!~~" } else { "~~" },
-            analyse(expr, schema)?,
-            analyse(pattern, schema)?,
-        ),
-        E::ILike {
+        }
+        | E::ILike {
             negated,
             any: false,
-            expr,
+            expr: value,
             pattern,
             escape_char: None,
-        } => binary(
-            if *negated { "!~~*" } else { "~~*" },
-            analyse(expr, schema)?,
-            analyse(pattern, schema)?,
-        ),
+        } => {
+            let op = match (matches!(expr, E::ILike { .. }), *negated) {
+                (false, false) => "~~",
+                (false, true) => "!~~",
+                (true, false) => "~~*",
+                (true, true) => "!~~*",
+            };
+            binary(op, analyse(value, schema)?, analyse(pattern, schema)?)
+        }
         E::Cast {
             kind: ast::CastKind::Cast | ast::CastKind::DoubleColon,
             expr,
@@ -938,6 +938,11 @@ mod tests {
                 "i4 NOT BETWEEN 1 AND 10",
                 "CHECK (((i4 < 1) OR (i4 > 10)))",
                 "CHECK (i4 < 1 OR i4 > 10)",
+            ),
+            (
+                "t ILIKE 'a%'",
+                "CHECK ((t ~~* 'a%'::text))",
+                "CHECK (t ~~* 'a%'::text)",
             ),
             (
                 "v NOT LIKE 'a%'",
