@@ -10,8 +10,9 @@
 //! - without `pretty` every operator is parenthesized; with it (psql's `\d`), only where
 //!   precedence needs it, by the rules of PostgreSQL's `isSimpleNode` (ruleutils.c).
 //!
-//! An expression outside what is modelled here (a subquery, CASE, COLLATE, a function or an
-//! operator between types not resolved here) keeps its stored text.
+//! An expression outside what is modelled here (a subquery, CASE, COLLATE, TRIM with characters
+//! or LEADING / TRAILING, a function or an operator between types not resolved here) keeps its
+//! stored text.
 
 use sqlparser::ast::{self, Expr as E, UnaryOperator};
 use sqlparser::dialect::PostgreSqlDialect;
@@ -80,6 +81,8 @@ enum Node {
         name: String,
         args: Vec<Node>,
     },
+    /// `TRIM(BOTH FROM arg)`: btrim of one argument, printed in its SQL syntax.
+    Trim(Box<Node>),
     Cast {
         arg: Box<Node>,
         ty: String,
@@ -225,6 +228,20 @@ fn analyse(expr: &E, schema: &Schema) -> Option<Typed> {
             format: None,
         } => explicit_cast(analyse(expr, schema)?, data_type),
         E::Function(function) => call(function, schema),
+        E::Trim {
+            expr: value,
+            trim_where: None | Some(ast::TrimWhereField::Both),
+            trim_what: None,
+            trim_characters: None,
+        } => {
+            // The SQL syntax shows its argument without the cast to text.
+            let value = analyse(value, schema)?;
+            let arg = match value.ty {
+                Some(Type::Text | Type::Varchar(_) | Type::Char(_)) => value.node,
+                _ => text(value)?,
+            };
+            Some(Typed::new(Node::Trim(Box::new(arg)), Type::Text))
+        }
         E::AnyOp {
             left,
             compare_op,
@@ -764,6 +781,7 @@ fn print(node: &Node, pretty: bool) -> String {
             let parts: Vec<String> = args.iter().map(|a| print(a, pretty)).collect();
             return format!("{name}({})", parts.join(", "));
         }
+        Node::Trim(arg) => return format!("TRIM(BOTH FROM {})", print(arg, pretty)),
         Node::Cast { arg, ty, .. } => {
             return if pretty {
                 format!("{}::{ty}", child(arg, true))
@@ -803,6 +821,7 @@ fn is_simple(node: &Node, parent: &Node, left: bool) -> bool {
         | Node::Const { .. }
         | Node::Unknown(_)
         | Node::Func { .. }
+        | Node::Trim(_)
         | Node::Array(_) => true,
         Node::Cast { function: true, .. } => true,
         Node::Cast { arg, .. } => is_simple(arg, node, true),
@@ -1000,6 +1019,16 @@ mod tests {
                 "CHECK (((i4 + 1)::text) <> ''::text)",
             ),
             ("-i4 < 0", "CHECK (((- i4) < 0))", "CHECK ((- i4) < 0)"),
+            (
+                "trim(t) <> ''",
+                "CHECK ((TRIM(BOTH FROM t) <> ''::text))",
+                "CHECK (TRIM(BOTH FROM t) <> ''::text)",
+            ),
+            (
+                "trim(v) <> ''",
+                "CHECK ((TRIM(BOTH FROM v) <> ''::text))",
+                "CHECK (TRIM(BOTH FROM v) <> ''::text)",
+            ),
             (
                 "t || 'x' <> 'x'",
                 "CHECK (((t || 'x'::text) <> 'x'::text))",
