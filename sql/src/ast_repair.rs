@@ -7,7 +7,10 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{BinaryOperator, Expr, Statement, VisitMut, VisitorMut};
+use sqlparser::ast::{
+    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Query, SetExpr,
+    Statement, Values, VisitMut, VisitorMut,
+};
 
 /// Repairs `statements` in place.
 pub fn repair(statements: &mut [Statement]) {
@@ -27,6 +30,10 @@ impl VisitorMut for Repair {
     type Break = ();
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if let Some(repaired) = in_values(expr) {
+            *expr = repaired;
+            return ControlFlow::Continue(());
+        }
         let (Expr::IsDistinctFrom(_, right) | Expr::IsNotDistinctFrom(_, right)) = expr else {
             return ControlFlow::Continue(());
         };
@@ -54,6 +61,71 @@ impl VisitorMut for Repair {
         *expr = chain;
         ControlFlow::Continue(())
     }
+}
+
+/// `x [NOT] IN (VALUES (a), (b, c))` as sqlparser reads it, `x IN (values(a), (b, c))`, turned
+/// into the subquery it is; `None` for any other expression.
+fn in_values(expr: &Expr) -> Option<Expr> {
+    let Expr::InList {
+        expr: operand,
+        list,
+        negated,
+    } = expr
+    else {
+        return None;
+    };
+    let (Expr::Function(first), rest) = list.split_first()? else {
+        return None;
+    };
+    let [name] = first.name.0.as_slice() else {
+        return None;
+    };
+    if name.quote_style.is_some() || !name.value.eq_ignore_ascii_case("values") {
+        return None;
+    }
+    let FunctionArguments::List(args) = &first.args else {
+        return None;
+    };
+    if args.duplicate_treatment.is_some() || !args.clauses.is_empty() || first.over.is_some() {
+        return None;
+    }
+    let first_row = args
+        .args
+        .iter()
+        .map(|arg| match arg {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e.clone()),
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let mut rows = vec![first_row];
+    for row in rest {
+        rows.push(match row {
+            Expr::Nested(e) => vec![(**e).clone()],
+            Expr::Tuple(items) => items.clone(),
+            _ => return None,
+        });
+    }
+    let query = Query {
+        with: None,
+        body: Box::new(SetExpr::Values(Values {
+            explicit_row: false,
+            rows,
+        })),
+        order_by: None,
+        limit: None,
+        limit_by: Vec::new(),
+        offset: None,
+        fetch: None,
+        locks: Vec::new(),
+        for_clause: None,
+        settings: None,
+        format_clause: None,
+    };
+    Some(Expr::InSubquery {
+        expr: operand.clone(),
+        subquery: Box::new(query),
+        negated: *negated,
+    })
 }
 
 fn is_and_or(expr: &Expr) -> bool {
@@ -108,6 +180,24 @@ mod tests {
         let (left, op) = binary(&expr);
         assert_eq!(*op, BinaryOperator::Or);
         assert!(matches!(left, Expr::IsNotDistinctFrom(..)), "{left:?}");
+    }
+
+    #[test]
+    fn in_values_is_a_subquery() {
+        let expr = item("SELECT x NOT IN (VALUES (1), (2 + 3))");
+        let Expr::InSubquery {
+            subquery, negated, ..
+        } = &expr
+        else {
+            panic!("a subquery: {expr:?}");
+        };
+        assert!(negated);
+        assert_eq!(subquery.to_string(), "VALUES (1), (2 + 3)");
+        let expr = item("SELECT (a, b) IN (VALUES (1, 2), (3, 4))");
+        assert!(matches!(expr, Expr::InSubquery { .. }), "{expr:?}");
+        // A quoted name is a function call.
+        let expr = item("SELECT x IN (\"values\"(1), 2)");
+        assert!(matches!(expr, Expr::InList { .. }), "{expr:?}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Run-time parameters of a session (`SET`, `SHOW`, `RESET`, `current_setting`, `set_config`):
-//! PostgreSQL 15's names and default values for the parameters clients read, plus any
-//! parameter a client sets (PostgreSQL accepts custom `a.b` names the same way).
+//! PostgreSQL 15's parameters (the table in `parameters`), with their types, ranges and units
+//! checked and their values shown as PostgreSQL shows them, plus any custom `a.b` parameter a
+//! client sets.
 //!
 //! Names are case-insensitive. `SHOW` of an unknown name fails with 42704, as in PostgreSQL.
 //! The wire layer reads the values it reports in ParameterStatus through
@@ -16,140 +17,9 @@ pub const VERSION: &str = "PostgreSQL 15.0 (vdb, a versioned SQL database) on x8
 /// `server_version` as PostgreSQL reports it (psql picks its catalog queries by it).
 pub const SERVER_VERSION: &str = "15.0";
 
-/// Built-in parameters: (name, default value, description).
-const DEFAULTS: &[(&str, &str, &str)] = &[
-    (
-        "application_name",
-        "",
-        "Sets the application name to be reported in statistics and logs.",
-    ),
-    (
-        "client_encoding",
-        "UTF8",
-        "Sets the client's character set encoding.",
-    ),
-    (
-        "client_min_messages",
-        "notice",
-        "Sets the message levels that are sent to the client.",
-    ),
-    (
-        "datestyle",
-        "ISO, MDY",
-        "Sets the display format for date and time values.",
-    ),
-    (
-        "default_table_access_method",
-        "heap",
-        "Sets the default table access method for new tables.",
-    ),
-    (
-        "default_transaction_isolation",
-        "read committed",
-        "Sets the transaction isolation level of each new transaction.",
-    ),
-    (
-        "default_transaction_read_only",
-        "off",
-        "Sets the default read-only status of new transactions.",
-    ),
-    (
-        "extra_float_digits",
-        "1",
-        "Sets the number of digits displayed for floating-point values.",
-    ),
-    (
-        "in_hot_standby",
-        "off",
-        "Shows whether hot standby is currently active.",
-    ),
-    (
-        "integer_datetimes",
-        "on",
-        "Shows whether datetimes are integer based.",
-    ),
-    (
-        "intervalstyle",
-        "postgres",
-        "Sets the display format for interval values.",
-    ),
-    (
-        "is_superuser",
-        "on",
-        "Shows whether the current user is a superuser.",
-    ),
-    ("lc_collate", "C.UTF-8", "Shows the collation order locale."),
-    (
-        "lc_ctype",
-        "C.UTF-8",
-        "Shows the character classification and case conversion locale.",
-    ),
-    (
-        "lc_messages",
-        "C.UTF-8",
-        "Sets the language in which messages are displayed.",
-    ),
-    (
-        "max_connections",
-        "100",
-        "Sets the maximum number of concurrent connections.",
-    ),
-    (
-        "max_identifier_length",
-        "63",
-        "Shows the maximum identifier length.",
-    ),
-    (
-        "search_path",
-        "\"$user\", public",
-        "Sets the schema search order for names that are not schema-qualified.",
-    ),
-    (
-        "server_encoding",
-        "UTF8",
-        "Shows the server (database) character set encoding.",
-    ),
-    (
-        "server_version",
-        SERVER_VERSION,
-        "Shows the server version.",
-    ),
-    (
-        "server_version_num",
-        "150000",
-        "Shows the server version as an integer.",
-    ),
-    (
-        "session_authorization",
-        "postgres",
-        "Sets the session user name.",
-    ),
-    (
-        "standard_conforming_strings",
-        "on",
-        "Causes '...' strings to treat backslashes literally.",
-    ),
-    (
-        "statement_timeout",
-        "0",
-        "Sets the maximum allowed duration of any statement.",
-    ),
-    (
-        "timezone",
-        "UTC",
-        "Sets the time zone for displaying and interpreting time stamps.",
-    ),
-    (
-        "transaction_isolation",
-        "read committed",
-        "Sets the current transaction's isolation level.",
-    ),
-    (
-        "transaction_read_only",
-        "off",
-        "Sets the current transaction's read-only status.",
-    ),
-];
+mod parameters;
+
+use parameters::{Context, Kind, Parameter, Unit};
 
 /// Parameters PostgreSQL reports with a mixed-case name (in SHOW's column and SHOW ALL).
 fn display_name(name: &str) -> &str {
@@ -226,10 +96,7 @@ impl Settings {
         if let Some(v) = self.values.get(&name) {
             return Some(v.clone());
         }
-        DEFAULTS
-            .iter()
-            .find(|(n, _, _)| *n == name)
-            .map(|(_, v, _)| v.to_string())
+        parameters::find(&name).map(default_value)
     }
 
     /// The database the session is connected to (`current_database()`); the wire layer sets it
@@ -247,32 +114,29 @@ impl Settings {
         self.get(name).ok_or_else(|| unrecognized(name))
     }
 
-    /// Sets `name` to `value`. Read-only parameters and unknown names without a `.` fail.
+    /// Sets `name` to `value`. Read-only parameters, values the parameter does not take and
+    /// unknown names without a `.` fail.
     pub fn set(&mut self, name: &str, value: &str) -> Result<()> {
         let name = canonical_name(name);
-        let known = DEFAULTS.iter().any(|(n, _, _)| *n == name);
-        if !known && !name.contains('.') {
-            return Err(unrecognized(&name));
-        }
-        if matches!(
-            name.as_str(),
-            "server_version"
-                | "server_version_num"
-                | "server_encoding"
-                | "lc_collate"
-                | "lc_ctype"
-                | "integer_datetimes"
-                | "max_connections"
-                | "max_identifier_length"
-                | "in_hot_standby"
-                | "is_superuser"
-        ) {
-            return Err(Error::invalid(
-                "55P02",
-                format!("parameter \"{name}\" cannot be changed"),
-            ));
-        }
-        let value = normalize(&name, value)?;
+        let value = match parameters::find(&name) {
+            None if name.contains('.') => value.to_string(),
+            None => return Err(unrecognized(&name)),
+            Some(parameter) => {
+                let why = match parameter.context {
+                    Context::User => None,
+                    Context::Internal => Some(""),
+                    Context::Postmaster => Some(" without restarting the server"),
+                    Context::Sighup => Some(" now"),
+                };
+                if let Some(why) = why {
+                    return Err(Error::invalid(
+                        "55P02",
+                        format!("parameter \"{name}\" cannot be changed{why}"),
+                    ));
+                }
+                normalize(parameter, value)?
+            }
+        };
         self.values.insert(name, value);
         Ok(())
     }
@@ -293,10 +157,10 @@ impl Settings {
 
     /// How long a statement may run (`statement_timeout`; none when 0).
     pub fn statement_timeout(&self) -> Option<std::time::Duration> {
-        let ms = self
-            .get("statement_timeout")
-            .and_then(|v| parse_millis("statement_timeout", &v).ok())?;
-        (ms > 0).then(|| std::time::Duration::from_millis(ms))
+        let parameter = parameters::find("statement_timeout")?;
+        let ms = in_unit(parameter, &self.get("statement_timeout")?).ok()?;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        (ms > 0.0).then(|| std::time::Duration::from_millis(ms as u64))
     }
 
     /// The column name `SHOW name` reports.
@@ -306,25 +170,117 @@ impl Settings {
 
     /// Every parameter as (name, value, description), sorted by name, as `SHOW ALL` lists them.
     pub fn all(&self) -> Vec<(String, String, String)> {
-        let mut rows: BTreeMap<String, (String, String)> = DEFAULTS
+        self.describe()
+            .into_iter()
+            .map(|d| (d.name, d.value, d.description))
+            .collect()
+    }
+
+    /// Every parameter, sorted by name, as `pg_settings` describes them.
+    pub fn describe(&self) -> Vec<Described> {
+        let mut rows: BTreeMap<String, Described> = parameters::PARAMETERS
             .iter()
-            .map(|(n, v, d)| (n.to_string(), (v.to_string(), d.to_string())))
+            .map(|p| (p.name.to_string(), Described::new(p, self.get(p.name))))
             .collect();
         for (n, v) in &self.values {
-            let description = rows.get(n).map(|r| r.1.clone()).unwrap_or_default();
-            rows.insert(n.clone(), (v.clone(), description));
+            rows.entry(n.clone()).or_insert_with(|| Described {
+                name: n.clone(),
+                value: v.clone(),
+                setting: v.clone(),
+                unit: None,
+                vartype: "string",
+                context: "user",
+                enumvals: None,
+                range: None,
+                boot: None,
+                description: String::new(),
+                session: true,
+            });
         }
-        rows.into_iter()
-            .map(|(n, (v, d))| (display_name(&n).to_string(), v, d))
-            .collect()
+        for (n, row) in &mut rows {
+            row.session = self.values.contains_key(n);
+        }
+        rows.into_values().collect()
     }
 }
 
-/// The stored form of a value, as PostgreSQL canonicalizes the few that clients read back.
-fn normalize(name: &str, value: &str) -> Result<String> {
+/// One parameter as `pg_settings` shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Described {
+    /// The name as PostgreSQL spells it (`DateStyle`).
+    pub name: String,
+    /// The value as SHOW shows it (`4MB`).
+    pub value: String,
+    /// The value in the parameter's unit (`4096`), as `pg_settings.setting` shows it.
+    pub setting: String,
+    pub unit: Option<&'static str>,
+    pub vartype: &'static str,
+    pub context: &'static str,
+    pub enumvals: Option<Vec<String>>,
+    /// The least and greatest values of a number.
+    pub range: Option<(String, String)>,
+    /// The default, in the parameter's unit.
+    pub boot: Option<String>,
+    pub description: String,
+    /// Whether the session set it.
+    pub session: bool,
+}
+
+impl Described {
+    fn new(p: &Parameter, value: Option<String>) -> Described {
+        let value = value.unwrap_or_else(|| default_value(p));
+        let setting = match p.kind {
+            Kind::Int(..) | Kind::Real(..) if p.unit != Unit::None => {
+                in_unit(p, &value).map_or_else(|_| value.clone(), |n| format_number(p, n))
+            }
+            _ => value.clone(),
+        };
+        let (vartype, enumvals, range) = match p.kind {
+            Kind::Bool => ("bool", None, None),
+            Kind::Int(lo, hi) => ("integer", None, Some((lo.to_string(), hi.to_string()))),
+            Kind::Real(lo, hi) => ("real", None, Some((real_text(lo), real_text(hi)))),
+            Kind::Enum(words) => (
+                "enum",
+                Some(words.iter().map(ToString::to_string).collect()),
+                None,
+            ),
+            Kind::Text => ("string", None, None),
+        };
+        Described {
+            name: display_name(p.name).to_string(),
+            value,
+            setting,
+            unit: unit_name(p.unit),
+            vartype,
+            context: match p.context {
+                Context::User => "user",
+                Context::Internal => "internal",
+                Context::Postmaster => "postmaster",
+                Context::Sighup => "sighup",
+            },
+            enumvals,
+            range,
+            boot: Some(p.default.to_string()),
+            description: p.description.to_string(),
+            session: false,
+        }
+    }
+}
+
+/// A parameter's default value, as SHOW shows it.
+fn default_value(p: &Parameter) -> String {
+    match (p.kind, p.default.parse::<f64>()) {
+        (Kind::Int(..) | Kind::Real(..), Ok(n)) if p.unit != Unit::None => show_with_unit(p, n),
+        _ => p.default.to_string(),
+    }
+}
+
+/// The stored form of a value, as SHOW shows it: checked against the parameter's type and
+/// range, with a number shown in the parameter's largest unit that holds it exactly.
+fn normalize(parameter: &Parameter, value: &str) -> Result<String> {
+    let name = parameter.name;
     let lower = value.to_lowercase();
     Ok(match name {
-        "statement_timeout" => show_millis(parse_millis(name, value)?),
         "datestyle" => {
             let mut style = "ISO";
             let mut order = "MDY";
@@ -356,22 +312,207 @@ fn normalize(name: &str, value: &str) -> Result<String> {
                 ))
             }
         },
-        "standard_conforming_strings"
-        | "default_transaction_read_only"
-        | "transaction_read_only" => match lower.as_str() {
-            "on" | "true" | "yes" | "1" => "on".into(),
-            "off" | "false" | "no" | "0" => "off".into(),
-            _ => {
-                return Err(Error::invalid(
+        "timezone" | "log_timezone" => time_zone(value)?,
+        _ => match parameter.kind {
+            Kind::Bool => on_off(parse_bool(&lower).ok_or_else(|| {
+                Error::invalid(
                     "22023",
                     format!("parameter \"{name}\" requires a Boolean value"),
-                ))
+                )
+            })?)
+            .into(),
+            Kind::Enum(words) => words
+                .iter()
+                .find(|w| w.eq_ignore_ascii_case(value.trim()))
+                .ok_or_else(|| invalid_value(name, value))?
+                .to_string(),
+            Kind::Int(lo, hi) => {
+                let n = in_unit(parameter, value)?.round();
+                #[allow(clippy::cast_precision_loss)]
+                let (lo, hi) = (lo as f64, hi as f64);
+                if !(lo..=hi).contains(&n) {
+                    return Err(out_of_range(parameter, n, &lo.to_string(), &hi.to_string()));
+                }
+                show_with_unit(parameter, n)
             }
+            Kind::Real(lo, hi) => {
+                let n = in_unit(parameter, value)?;
+                if !(lo..=hi).contains(&n) {
+                    return Err(out_of_range(parameter, n, &real_text(lo), &real_text(hi)));
+                }
+                show_with_unit(parameter, n)
+            }
+            Kind::Text => value.to_string(),
         },
-        "transaction_isolation" | "default_transaction_isolation" => lower,
-        "timezone" => time_zone(value)?,
-        _ => value.to_string(),
     })
+}
+
+/// PostgreSQL's spellings of a Boolean parameter's value: any prefix of `true`, `false`, `yes`
+/// or `no`, `on`, `off` (at least `of`), `1` and `0`.
+fn parse_bool(text: &str) -> Option<bool> {
+    let text = text.trim();
+    let prefix = |word: &str| !text.is_empty() && word.starts_with(text);
+    if prefix("true") || prefix("yes") || text == "on" || text == "1" {
+        Some(true)
+    } else if prefix("false") || prefix("no") || (text.len() >= 2 && "off".starts_with(text)) {
+        Some(false)
+    } else if text == "0" {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+fn on_off(on: bool) -> &'static str {
+    if on {
+        "on"
+    } else {
+        "off"
+    }
+}
+
+fn invalid_value(name: &str, value: &str) -> Error {
+    Error::invalid(
+        "22023",
+        format!("invalid value for parameter \"{name}\": \"{value}\""),
+    )
+}
+
+fn out_of_range(parameter: &Parameter, n: f64, lo: &str, hi: &str) -> Error {
+    let unit = unit_name(parameter.unit).map_or(String::new(), |u| format!(" {u}"));
+    Error::invalid(
+        "22023",
+        format!(
+            "{}{unit} is outside the valid range for parameter \"{}\" ({lo} .. {hi})",
+            real_text(n),
+            parameter.name
+        ),
+    )
+}
+
+/// The size of a unit, in bytes for memory and in milliseconds for time.
+fn unit_size(unit: Unit) -> f64 {
+    match unit {
+        Unit::None | Unit::B | Unit::Ms => 1.0,
+        Unit::S => 1e3,
+        Unit::Kb => 1024.0,
+        Unit::Kb8 => 8192.0,
+        Unit::Mb => 1_048_576.0,
+    }
+}
+
+fn is_memory(unit: Unit) -> bool {
+    matches!(unit, Unit::B | Unit::Kb | Unit::Kb8 | Unit::Mb)
+}
+
+fn unit_name(unit: Unit) -> Option<&'static str> {
+    Some(match unit {
+        Unit::None => return None,
+        Unit::Ms => "ms",
+        Unit::S => "s",
+        Unit::B => "B",
+        Unit::Kb => "kB",
+        Unit::Kb8 => "8kB",
+        Unit::Mb => "MB",
+    })
+}
+
+/// A number given to `parameter`, with or without one of PostgreSQL's units (memory units are
+/// case-sensitive, as there), in the parameter's own unit.
+fn in_unit(parameter: &Parameter, value: &str) -> Result<f64> {
+    let text = value.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .ok()
+        .filter(|n: &f64| n.is_finite())
+        .ok_or_else(|| invalid_value(parameter.name, value))?;
+    let unit = unit.trim();
+    if unit.is_empty() {
+        return Ok(number);
+    }
+    let size = if is_memory(parameter.unit) {
+        match unit {
+            "B" => 1.0,
+            "kB" => 1024.0,
+            "MB" => 1_048_576.0,
+            "GB" => 1_073_741_824.0,
+            "TB" => 1_099_511_627_776.0,
+            _ => return Err(invalid_value(parameter.name, value)),
+        }
+    } else if parameter.unit == Unit::None {
+        return Err(invalid_value(parameter.name, value));
+    } else {
+        match unit {
+            "us" => 1e-3,
+            "ms" => 1.0,
+            "s" => 1e3,
+            "min" => 60e3,
+            "h" => 3600e3,
+            "d" => 86_400e3,
+            _ => return Err(invalid_value(parameter.name, value)),
+        }
+    };
+    Ok(number * size / unit_size(parameter.unit))
+}
+
+/// A number in `parameter`'s unit as SHOW shows it: in the largest unit that holds it exactly
+/// (`4096` kB is `4MB`, `60000` ms is `1min`); zero and negative values bare.
+fn show_with_unit(parameter: &Parameter, n: f64) -> String {
+    if parameter.unit == Unit::None || n <= 0.0 || n.fract() != 0.0 {
+        let bare = format_number(parameter, n);
+        return match unit_name(parameter.unit) {
+            Some(unit) if n > 0.0 => format!("{bare}{unit}"),
+            _ => bare,
+        };
+    }
+    let amount = n * unit_size(parameter.unit);
+    let units: &[(f64, &str)] = if is_memory(parameter.unit) {
+        &[
+            (1_099_511_627_776.0, "TB"),
+            (1_073_741_824.0, "GB"),
+            (1_048_576.0, "MB"),
+            (1024.0, "kB"),
+            (1.0, "B"),
+        ]
+    } else {
+        &[
+            (86_400e3, "d"),
+            (3600e3, "h"),
+            (60e3, "min"),
+            (1e3, "s"),
+            (1.0, "ms"),
+        ]
+    };
+    units
+        .iter()
+        .find(|(size, _)| amount % size == 0.0)
+        .map_or_else(
+            || format!("{}{}", real_text(n), unit_name(parameter.unit).unwrap_or("")),
+            |(size, name)| format!("{}{name}", real_text(amount / size)),
+        )
+}
+
+/// A number as `pg_settings` shows it: an integer parameter's without a fraction.
+fn format_number(parameter: &Parameter, n: f64) -> String {
+    match parameter.kind {
+        Kind::Int(..) => real_text(n.round()),
+        _ => real_text(n),
+    }
+}
+
+/// A float as PostgreSQL's `%g` writes a parameter: no trailing `.0`.
+fn real_text(n: f64) -> String {
+    if n >= f64::MAX {
+        return "1.79769e+308".into();
+    }
+    if n <= f64::MIN {
+        return "-1.79769e+308".into();
+    }
+    format!("{n}")
 }
 
 /// The stored form of a `TimeZone` value: a number is hours east of UTC (SQL's
@@ -411,58 +552,3 @@ fn unrecognized(name: &str) -> Error {
     )
 }
 
-/// A time parameter in milliseconds: a number of milliseconds, or a number with one of
-/// PostgreSQL's units (`ms`, `s`, `min`, `h`, `d`), rounded to whole milliseconds.
-fn parse_millis(name: &str, value: &str) -> Result<u64> {
-    let text = value.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let scale = match unit.trim() {
-        "" | "ms" => 1.0,
-        "s" => 1e3,
-        "min" => 60e3,
-        "h" => 3600e3,
-        "d" => 86_400e3,
-        _ => {
-            return Err(Error::invalid(
-                "22023",
-                format!("invalid value for parameter \"{name}\": \"{value}\""),
-            ))
-        }
-    };
-    let millis = number
-        .parse::<f64>()
-        .ok()
-        .map(|n| (n * scale).round())
-        .filter(|ms| (0.0..=f64::from(i32::MAX)).contains(ms))
-        .ok_or_else(|| {
-            Error::invalid(
-                "22023",
-                format!("invalid value for parameter \"{name}\": \"{value}\""),
-            )
-        })?;
-    // The range check above makes the conversion exact.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    Ok(millis as u64)
-}
-
-/// Milliseconds as SHOW reports a time parameter: in the largest unit that divides it.
-fn show_millis(ms: u64) -> String {
-    if ms == 0 {
-        return "0".into();
-    }
-    [
-        (86_400_000, "d"),
-        (3_600_000, "h"),
-        (60_000, "min"),
-        (1000, "s"),
-    ]
-    .iter()
-    .find(|(unit, _)| ms % unit == 0)
-    .map_or_else(
-        || format!("{ms}ms"),
-        |(unit, name)| format!("{}{name}", ms / unit),
-    )
-}

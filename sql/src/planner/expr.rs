@@ -180,6 +180,22 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             // does not, so the minus moves onto the leftmost operand.
             bind(&negate_leftmost(inner), scope)
         }
+        E::UnaryOp {
+            op:
+                op @ (ast::UnaryOperator::PGSquareRoot
+                | ast::UnaryOperator::PGCubeRoot
+                | ast::UnaryOperator::PGAbs),
+            expr: inner,
+        } => {
+            // `|/ x`, `||/ x` and `@ x` are PostgreSQL's operator spellings of sqrt, cbrt and
+            // abs.
+            let name = match op {
+                ast::UnaryOperator::PGSquareRoot => "sqrt",
+                ast::UnaryOperator::PGCubeRoot => "cbrt",
+                _ => "abs",
+            };
+            bind(&ast_call(name, std::slice::from_ref(inner)), scope)
+        }
         E::UnaryOp { op, expr } => unary(*op, bind(expr, scope)?),
         E::IsNull(e) | E::IsNotNull(e) => {
             let negated = matches!(expr, E::IsNotNull(_));
@@ -497,6 +513,17 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
         } => quantified(scope, left, compare_op, right, true),
         E::Collate { expr, .. } => bind(expr, scope),
         E::Tuple(items) => record(scope, items),
+        // `(t).a`: a field of a whole-row reference is that relation's column.
+        E::CompositeAccess { expr: inner, key } => {
+            let row = match &**inner {
+                E::Nested(row) => &**row,
+                row => row,
+            };
+            match row {
+                E::Identifier(relation) => column(scope, Some(&ident_name(relation)), key),
+                _ => Err(Error::Unsupported(format!("expression {expr}"))),
+            }
+        }
         other => Err(Error::Unsupported(format!("expression {other}"))),
     }
 }
@@ -1108,6 +1135,26 @@ fn negate_leftmost(e: &ast::Expr) -> ast::Expr {
     }
 }
 
+/// The call `name(args...)` as sqlparser would have parsed it; `name` may be schema-qualified.
+pub(crate) fn ast_call(name: &str, args: &[ast::Expr]) -> ast::Expr {
+    ast::Expr::Function(ast::Function {
+        name: ast::ObjectName(name.split('.').map(ast::Ident::new).collect()),
+        parameters: ast::FunctionArguments::None,
+        args: ast::FunctionArguments::List(ast::FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args
+                .iter()
+                .map(|a| ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(a.clone())))
+                .collect(),
+            clauses: Vec::new(),
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: Vec::new(),
+    })
+}
+
 fn unary(op: ast::UnaryOperator, t: Typed) -> Result<Typed> {
     match op {
         ast::UnaryOperator::Not => Ok(Typed::new(
@@ -1637,6 +1684,7 @@ pub fn output_name(expr: &ast::Expr) -> String {
         E::Exists { negated: false, .. } => "exists".into(),
         E::Subquery(q) => subquery_output_name(q),
         E::Tuple(_) => "row".into(),
+        E::CompositeAccess { key, .. } => ident_name(key),
         E::TypedString { data_type, .. } => {
             cast_name(data_type).unwrap_or_else(|| "?column?".into())
         }

@@ -39,16 +39,34 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
             return subquery::array(q, scope);
         }
         ast::FunctionArguments::List(list) if short == "row" && list.clauses.is_empty() => {
-            let items: Option<Vec<ast::Expr>> = list
+            let items: Option<Vec<Vec<ast::Expr>>> = list
                 .args
                 .iter()
                 .map(|a| match a {
-                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some(e.clone()),
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
+                        Some(vec![e.clone()])
+                    }
+                    // `ROW(t.*)` holds t's columns.
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::QualifiedWildcard(t)) => {
+                        let relation = t.0.last().map(ident_name)?;
+                        let columns: Vec<ast::Expr> = scope
+                            .columns
+                            .iter()
+                            .filter(|c| c.relation.as_deref() == Some(&relation) && !c.hidden)
+                            .map(|c| {
+                                ast::Expr::CompoundIdentifier(vec![
+                                    ast::Ident::with_quote('"', relation.clone()),
+                                    ast::Ident::with_quote('"', c.name.clone()),
+                                ])
+                            })
+                            .collect();
+                        (!columns.is_empty()).then_some(columns)
+                    }
                     _ => None,
                 })
                 .collect();
             if let Some(items) = items {
-                return super::expr::record(scope, &items);
+                return super::expr::record(scope, &items.concat());
             }
         }
         _ => {}

@@ -8,7 +8,7 @@ use crate::catalog::{resolve_table, Catalog, TableRef};
 use crate::error::{Error, Result};
 use crate::expr::Expr;
 use crate::planner::context;
-use crate::planner::expr::{bind, ident_name, Scope, ScopeColumn};
+use crate::planner::expr::{ast_call, bind, ident_name, Scope, ScopeColumn};
 use crate::planner::join::{plan_comma, plan_join};
 use crate::planner::plan::{KeyRange, Plan};
 use crate::planner::record_function;
@@ -315,22 +315,7 @@ fn scalar_function_relation(
     ordinality: bool,
     alias: Option<&ast::TableAlias>,
 ) -> Result<(Plan, Scope)> {
-    let call = ast::Expr::Function(ast::Function {
-        name: ast::ObjectName(name.split('.').map(ast::Ident::new).collect()),
-        parameters: ast::FunctionArguments::None,
-        args: ast::FunctionArguments::List(ast::FunctionArgumentList {
-            duplicate_treatment: None,
-            args: args
-                .iter()
-                .map(|a| ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(a.clone())))
-                .collect(),
-            clauses: Vec::new(),
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: Vec::new(),
-    });
+    let call = ast_call(name, args);
     let typed = bind(&call, &Scope::default())?;
     let bare = name.rsplit('.').next().unwrap_or(name);
     let relation = alias.map_or(bare.to_string(), |a| ident_name(&a.name));

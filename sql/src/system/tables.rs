@@ -758,18 +758,30 @@ fn pg_roles(snapshot: &Snapshot) -> Vec<Row> {
 }
 
 fn pg_settings(snapshot: &Snapshot) -> Vec<Row> {
+    let opt_text = |v: Option<String>| v.map_or(Value::Null, text);
     snapshot
         .settings
-        .all()
+        .describe()
         .into_iter()
-        .map(|(n, v, d)| {
+        .map(|d| {
+            let (min, max) = d.range.map_or((None, None), |(lo, hi)| (Some(lo), Some(hi)));
+            let enumvals = d.enumvals.map_or(Value::Null, |words| {
+                Value::Array(words.into_iter().map(text).collect())
+            });
+            let source = if d.session { "session" } else { "default" };
             row([
-                ("name", text(n)),
-                ("setting", text(v)),
-                ("short_desc", text(d)),
-                ("context", text("user")),
-                ("vartype", text("string")),
-                ("source", text("default")),
+                ("name", text(d.name)),
+                ("setting", text(d.setting)),
+                ("unit", opt_text(d.unit.map(str::to_string))),
+                ("short_desc", text(d.description)),
+                ("context", text(d.context)),
+                ("vartype", text(d.vartype)),
+                ("source", text(source)),
+                ("min_val", opt_text(min)),
+                ("max_val", opt_text(max)),
+                ("enumvals", enumvals),
+                ("boot_val", opt_text(d.boot.clone())),
+                ("reset_val", opt_text(d.boot)),
                 ("pending_restart", Value::Bool(false)),
             ])
         })
