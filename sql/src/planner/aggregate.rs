@@ -530,6 +530,7 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
     if let Some(statistic) = Statistic::from_name(&name).filter(|s| s.is_pair()) {
         return pair_call(statistic, &name, list, distinct, filter, input);
     }
+    let whole_row;
     let arg = match list.args.as_slice() {
         [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)] if name == "count" => {
             return Ok(AggregateCall {
@@ -543,6 +544,12 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
             });
         }
         [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] => e,
+        [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::QualifiedWildcard(t))]
+            if name == "count" =>
+        {
+            whole_row = row_present(t, input)?;
+            &whole_row
+        }
         [_, _, ..] if name == "count" && distinct => {
             return Err(Error::undefined_function(
                 "function count(DISTINCT ...) with more than one argument does not exist",
@@ -991,4 +998,33 @@ fn unnamed_args(list: &ast::FunctionArgumentList) -> Vec<&ast::Expr> {
             _ => None,
         })
         .collect()
+}
+
+/// `count(t.*)`'s argument: 1 where the row has a value for t, NULL where an outer join
+/// supplied none (vdb has no row type; a row of t is taken as present when one of its columns
+/// is not null, which a table with a primary key always has).
+fn row_present(relation: &ast::ObjectName, input: &Scope) -> Result<ast::Expr> {
+    let name = relation.0.last().map(ident_name).unwrap_or_default();
+    let present = input
+        .columns
+        .iter()
+        .filter(|c| c.relation.as_deref() == Some(name.as_str()) && !c.hidden)
+        .map(|c| {
+            ast::Expr::IsNotNull(Box::new(ast::Expr::CompoundIdentifier(vec![
+                ast::Ident::with_quote('"', name.clone()),
+                ast::Ident::with_quote('"', c.name.clone()),
+            ])))
+        })
+        .reduce(|a, b| ast::Expr::BinaryOp {
+            left: Box::new(a),
+            op: ast::BinaryOperator::Or,
+            right: Box::new(b),
+        })
+        .ok_or_else(|| Error::UndefinedTable(name.clone()))?;
+    Ok(ast::Expr::Case {
+        operand: None,
+        conditions: vec![present],
+        results: vec![ast::Expr::Value(ast::Value::Number("1".into(), false))],
+        else_result: None,
+    })
 }

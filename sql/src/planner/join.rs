@@ -41,6 +41,17 @@ pub fn plan_join(catalog: &Catalog<'_>, left: Relation, join: &ast::Join) -> Res
             return Err(Error::Unsupported(format!("join operator {other:?}")));
         }
     };
+    if matches!(constraint, ast::JoinConstraint::None) && !matches!(join.join_operator, J::CrossJoin)
+    {
+        // PostgreSQL's grammar has no JOIN without ON or USING (only CROSS and NATURAL).
+        return Err(Error::invalid(
+            "42601",
+            format!(
+                "syntax error: JOIN {} needs an ON or USING clause",
+                join.relation
+            ),
+        ));
+    }
     join_item(catalog, left, &join.relation, kind, constraint, None)
 }
 
