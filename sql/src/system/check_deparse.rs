@@ -40,6 +40,47 @@ pub fn check_definition(text: &str, schema: &Schema, pretty: bool) -> String {
     }
 }
 
+/// The attribute numbers of the columns a CHECK condition reads, in the order they first
+/// appear (`pg_constraint.conkey` of a check constraint).
+pub fn check_columns(text: &str, schema: &Schema) -> Vec<i16> {
+    use std::ops::ControlFlow;
+    use sqlparser::ast::Visit;
+
+    struct Columns<'a> {
+        schema: &'a Schema,
+        found: Vec<i16>,
+    }
+    impl ast::Visitor for Columns<'_> {
+        type Break = ();
+        fn pre_visit_expr(&mut self, expr: &E) -> ControlFlow<()> {
+            let name = match expr {
+                E::Identifier(i) => ident_name(i),
+                E::CompoundIdentifier(parts) => parts.last().map(ident_name).unwrap_or_default(),
+                _ => return ControlFlow::Continue(()),
+            };
+            let position = self.schema.columns.iter().position(|c| c.name == name);
+            if let Some(attnum) = position.and_then(|p| i16::try_from(p + 1).ok()) {
+                if !self.found.contains(&attnum) {
+                    self.found.push(attnum);
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let Ok(expr) = Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_expr())
+    else {
+        return Vec::new();
+    };
+    let mut columns = Columns {
+        schema,
+        found: Vec::new(),
+    };
+    let _ = expr.visit(&mut columns);
+    columns.found
+}
+
 /// An expression as PostgreSQL's parser leaves it, reduced to what its printing depends on.
 #[derive(Clone, Debug, PartialEq)]
 enum Node {

@@ -1185,6 +1185,31 @@ pub const SYSTEM_TABLES: &[TableColumns] = &[
     ),
     (
         "information_schema",
+        "constraint_column_usage",
+        &[
+            ("table_catalog", "name"),
+            ("table_schema", "name"),
+            ("table_name", "name"),
+            ("column_name", "name"),
+            ("constraint_catalog", "name"),
+            ("constraint_schema", "name"),
+            ("constraint_name", "name"),
+        ],
+    ),
+    (
+        "information_schema",
+        "constraint_table_usage",
+        &[
+            ("table_catalog", "name"),
+            ("table_schema", "name"),
+            ("table_name", "name"),
+            ("constraint_catalog", "name"),
+            ("constraint_schema", "name"),
+            ("constraint_name", "name"),
+        ],
+    ),
+    (
+        "information_schema",
         "referential_constraints",
         &[
             ("constraint_catalog", "name"),

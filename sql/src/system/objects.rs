@@ -14,7 +14,7 @@ use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::{split_qualified, FkAction, RootValue, Schema, PUBLIC_SCHEMA};
 
 use crate::error::{Error, Result};
-use crate::system::check_deparse::check_definition;
+use crate::system::check_deparse::{check_columns, check_definition};
 
 /// The first OID of a user object, as in PostgreSQL.
 pub const FIRST_USER_OID: u32 = 16384;
@@ -508,7 +508,7 @@ fn relation(
             oid: alloc.oid("constraint", &format!("{key}.{}", check.name)),
             name: check.name.clone(),
             kind: 'c',
-            attnums: Vec::new(),
+            attnums: check_columns(&check.expr, schema),
             index_oid: 0,
             ref_table_oid: 0,
             ref_attnums: Vec::new(),

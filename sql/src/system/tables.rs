@@ -66,6 +66,12 @@ pub fn system_table(snapshot: &Snapshot, schema: &str, name: &str) -> Result<Opt
         ("information_schema", "columns") => is_columns(snapshot, objects),
         ("information_schema", "table_constraints") => table_constraints(snapshot, objects),
         ("information_schema", "key_column_usage") => key_column_usage(snapshot, objects),
+        ("information_schema", "constraint_column_usage") => {
+            constraint_column_usage(snapshot, objects)
+        }
+        ("information_schema", "constraint_table_usage") => {
+            constraint_table_usage(snapshot, objects)
+        }
         ("information_schema", "referential_constraints") => {
             referential_constraints(snapshot, objects)
         }
@@ -1252,6 +1258,74 @@ fn key_column_usage(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
                     ),
                 ]));
             }
+        }
+    }
+    rows
+}
+
+/// The table a constraint constrains, or, for a foreign key, the table it references, with
+/// the columns it uses there (check columns, key columns, referenced columns).
+fn constraint_targets<'a>(
+    objects: &'a Objects,
+    r: &'a Relation,
+    c: &'a Constraint,
+) -> Option<(&'a Relation, &'a [i16])> {
+    if c.kind == 'f' {
+        objects
+            .relation(c.ref_table_oid)
+            .map(|t| (t, c.ref_attnums.as_slice()))
+    } else {
+        Some((r, c.attnums.as_slice()))
+    }
+}
+
+fn constraint_column_usage(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for r in &objects.relations {
+        for c in &r.constraints {
+            let Some((target, attnums)) = constraint_targets(objects, r, c) else {
+                continue;
+            };
+            let mut attnums = attnums.to_vec();
+            attnums.sort_unstable();
+            for n in attnums {
+                let Some(col) = usize::try_from(n - 1)
+                    .ok()
+                    .and_then(|p| target.schema.columns.get(p))
+                else {
+                    continue;
+                };
+                rows.push(row([
+                    ("table_catalog", text(snapshot.database())),
+                    ("table_schema", text(Objects::schema_name(target))),
+                    ("table_name", text(&target.name)),
+                    ("column_name", text(&col.name)),
+                    ("constraint_catalog", text(snapshot.database())),
+                    ("constraint_schema", text(Objects::schema_name(r))),
+                    ("constraint_name", text(&c.name)),
+                ]));
+            }
+        }
+    }
+    rows
+}
+
+fn constraint_table_usage(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for r in &objects.relations {
+        // As in PostgreSQL, key constraints only.
+        for c in r.constraints.iter().filter(|c| matches!(c.kind, 'p' | 'u' | 'f')) {
+            let Some((target, _)) = constraint_targets(objects, r, c) else {
+                continue;
+            };
+            rows.push(row([
+                ("table_catalog", text(snapshot.database())),
+                ("table_schema", text(Objects::schema_name(target))),
+                ("table_name", text(&target.name)),
+                ("constraint_catalog", text(snapshot.database())),
+                ("constraint_schema", text(Objects::schema_name(r))),
+                ("constraint_name", text(&c.name)),
+            ]));
         }
     }
     rows
