@@ -345,3 +345,21 @@ def test_sql_functions_take_parameters_from_both_drivers(server):
     cur2 = conn2.cursor()
     cur2.execute("SELECT add_one(%s), count(*) FROM upto(%s)", (1, 3))
     assert cur2.fetchall() == [(2, 3)]
+
+
+def test_psycopg3_enum_info_finds_a_user_enum(server):
+    """EnumInfo.fetch looks the type up with to_regtype(name) and joins pg_type to pg_enum."""
+    from psycopg.types.enum import EnumInfo, register_enum
+
+    conn = psycopg.connect(server.dsn(), autocommit=True)
+    conn.execute("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')")
+    conn.execute("CREATE TABLE moods (id int PRIMARY KEY, m mood)")
+    conn.execute("INSERT INTO moods VALUES (1, 'happy'), (2, 'sad')")
+    info = EnumInfo.fetch(conn, "mood")
+    assert info is not None
+    assert info.labels == ["sad", "ok", "happy"]
+    assert EnumInfo.fetch(conn, "public.mood").oid == info.oid
+    assert EnumInfo.fetch(conn, "no_such_type") is None
+    register_enum(info, conn)
+    rows = conn.execute("SELECT m FROM moods ORDER BY m").fetchall()
+    assert [r[0].name for r in rows] == ["sad", "happy"]

@@ -3,6 +3,7 @@
 //! current_setting, the regclass/regtype conversions...), evaluated against the statement's
 //! [`Snapshot`], plus the regular-expression match behind `~`.
 
+use vdb_engine::table::{qualified, split_qualified};
 use vdb_engine::value::Value;
 
 use crate::error::{Error, Result};
@@ -304,7 +305,7 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
             ""
         }),
         F::ToRegtype => text_arg(&arg(0))
-            .and_then(|n| type_oid_by_name(&n))
+            .and_then(|n| regtype(snapshot, &n))
             .map_or(Value::Null, oid_value),
         F::ToRegclass => match text_arg(&arg(0)) {
             Some(n) => regclass(snapshot, &n)
@@ -328,7 +329,7 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
         F::RegtypeIn => match &arg(0) {
             Value::Text(name) => match name.trim().parse::<u32>() {
                 Ok(o) => oid_value(o),
-                Err(_) => type_oid_by_name(name).map(oid_value).ok_or_else(|| {
+                Err(_) => regtype(snapshot, name).map(oid_value).ok_or_else(|| {
                     Error::invalid("42704", format!("type \"{name}\" does not exist"))
                 })?,
             },
@@ -339,7 +340,11 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
             if o == 0 {
                 text("-")
             } else {
-                text(format_type(o, None).unwrap_or_else(|| o.to_string()))
+                text(
+                    format_type(o, None)
+                        .or_else(|| enum_type_display(snapshot, o))
+                        .unwrap_or_else(|| o.to_string()),
+                )
             }
         }
         F::CurrentSetting => {
@@ -506,7 +511,7 @@ pub(crate) fn serial_sequence(snapshot: &Snapshot, table: &Value, column: &Value
         .as_deref()
         .and_then(crate::system::nextval_sequence)
         .map_or(Value::Null, |s| {
-            let (schema, name) = vdb_engine::table::split_qualified(&s);
+            let (schema, name) = split_qualified(&s);
             text(format!("{}.{}", quote_ident(schema), quote_ident(name)))
         }))
 }
@@ -522,6 +527,46 @@ fn unquote(name: &str) -> String {
 
 /// The OID of the relation named `name` (`t`, `s.t`, quoted parts unfolded), if it exists
 /// (system tables get a fixed OID); 3F000 for a schema that does not exist.
+/// The OID a type name names (`regtypein`): a built-in type, or an enum type, qualified or
+/// found along the search path.
+fn regtype(snapshot: &Snapshot, name: &str) -> Option<u32> {
+    if let Some(oid) = type_oid_by_name(name) {
+        return Some(oid);
+    }
+    let parts = name_parts(name.trim());
+    let key = match parts.as_slice() {
+        [schema, bare] | [_, schema, bare] => Some(qualified(schema, bare)),
+        [bare] => snapshot
+            .search_path()
+            .iter()
+            .map(|schema| qualified(schema, bare))
+            .find(|key| snapshot.root.get_type(key).is_some()),
+        _ => None,
+    }?;
+    snapshot
+        .root
+        .get_type(&key)
+        .map(|_| crate::types::enums::type_oid(&key))
+}
+
+/// How `regtypeout` names an enum type: bare when the search path finds it, else qualified.
+fn enum_type_display(snapshot: &Snapshot, oid: u32) -> Option<String> {
+    let key = snapshot
+        .root
+        .type_names()
+        .find(|key| crate::types::enums::type_oid(key) == oid)?;
+    let (schema, bare) = split_qualified(key);
+    let visible = snapshot.search_path().iter().find_map(|s| {
+        let candidate = qualified(s, bare);
+        snapshot.root.get_type(&candidate).map(|_| candidate)
+    });
+    Some(if visible.as_deref() == Some(key) {
+        bare.to_string()
+    } else {
+        format!("{schema}.{bare}")
+    })
+}
+
 fn regclass(snapshot: &Snapshot, name: &str) -> Result<Option<u32>> {
     let parts = name_parts(name.trim());
     let objects = snapshot.objects()?;
