@@ -119,13 +119,18 @@ impl Accumulator {
                     *ints = Some(ints.unwrap_or(0).saturating_add(v));
                     return Ok(());
                 }
+                // sum(real) adds in single precision, as PostgreSQL's float4pl does; avg(real)
+                // accumulates in double precision.
                 let value = match value {
-                    Value::Float4(f) => Value::Float8(f64::from(f)),
+                    Value::Float4(f) if call.function != AggregateFunction::Sum => {
+                        Value::Float8(f64::from(f))
+                    }
                     other => other,
                 };
                 *sum = Some(match (sum.take(), value) {
                     (None, value) => value,
                     (Some(Value::Float8(s)), Value::Float8(v)) => Value::Float8(s + v),
+                    (Some(Value::Float4(s)), Value::Float4(v)) => Value::Float4(s + v),
                     (Some(s), value) => Expr::Binary(
                         BinaryOp::Add,
                         Box::new(Expr::Literal(s)),

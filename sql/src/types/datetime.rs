@@ -105,7 +105,17 @@ pub fn parse_date(t: &str) -> Parsed<i32> {
         "-infinity" => return Ok(i32::MIN),
         _ => {}
     }
-    let days = date_days(t)?;
+    let days = match date_days(t) {
+        Ok(days) => days,
+        // A date followed by a time (and a zone) is that date: PostgreSQL reads the whole
+        // timestamp and keeps its date.
+        Err(e) if t.trim().contains([' ', 'T', 't']) => match parse_timestamp(t, false) {
+            Ok(local) => local.div_euclid(MICROS_PER_DAY),
+            Err(ParseError::Range) => return Err(ParseError::Range),
+            Err(_) => return Err(e),
+        },
+        Err(e) => return Err(e),
+    };
     i32::try_from(days).map_err(|_| ParseError::Range)
 }
 

@@ -1,8 +1,8 @@
 //! `to_char(number, format)` and `to_number(text, format)` with PostgreSQL's numeric template
 //! patterns: `9` (digit or blank), `0` (digit or zero), `.`/`D` (point), `,`/`G` (group
 //! separator, blank before the first digit), `FM` (no padding, no trailing fractional zeros
-//! for `9`), `S`, `MI`, `PL`, `SG`, `PR` (sign placement), `EEEE` (scientific notation);
-//! other characters print as they are.
+//! for `9`), `S`, `MI`, `PL`, `SG`, `PR` (sign placement), `EEEE` (scientific notation),
+//! `TH`/`th` (ordinal suffix), `RN`/`rn` (Roman numerals); other characters print as they are.
 //! Without a sign pattern one leading position holds `-` or a blank, as in PostgreSQL.
 
 use bigdecimal::{BigDecimal, RoundingMode, Signed, Zero};
@@ -21,6 +21,8 @@ enum Item {
     Plus,
     PlusMinus,
     Angle,
+    /// `TH` or `th`: the ordinal suffix of the integer part, upper-case or not.
+    Ordinal(bool),
     Lit(char),
 }
 
@@ -57,7 +59,9 @@ fn parse(fmt: &str) -> Result<Format> {
             (Item::PlusMinus, 2)
         } else if at(i, "PR") {
             (Item::Angle, 2)
-        } else if at(i, "RN") || at(i, "TH") || at(i, "V") {
+        } else if at(i, "TH") {
+            (Item::Ordinal(upper[i] == 'T'), 2)
+        } else if at(i, "V") {
             return Err(Error::Unsupported(format!("to_char format {fmt}")));
         } else {
             let c = upper[i];
@@ -108,6 +112,9 @@ fn decimal(v: Option<&Value>) -> Option<BigDecimal> {
 /// `to_char(number, format)`.
 pub(super) fn to_char(v: Option<&Value>, fmt: &str) -> Result<Value> {
     if let Some(text) = scientific(v, fmt)? {
+        return Ok(text);
+    }
+    if let Some(text) = roman(v, fmt) {
         return Ok(text);
     }
     let Some(x) = decimal(v) else {
@@ -259,6 +266,16 @@ pub(super) fn to_char(v: Option<&Value>, fmt: &str) -> Result<Value> {
             Item::Plus => out.push(if negative { ' ' } else { '+' }),
             Item::PlusMinus => out.push(if negative { '-' } else { '+' }),
             Item::Angle => {}
+            // As in PostgreSQL, no suffix for a negative number or one with a fraction.
+            Item::Ordinal(_) if negative || f.items.contains(&Item::Point) => {}
+            Item::Ordinal(upper) => {
+                let suffix = ordinal_suffix(&int_part);
+                out.push_str(&if *upper {
+                    suffix.to_ascii_uppercase()
+                } else {
+                    suffix.to_string()
+                });
+            }
             Item::Lit(c) => out.push(*c),
         }
     }
@@ -275,6 +292,70 @@ pub(super) fn to_char(v: Option<&Value>, fmt: &str) -> Result<Value> {
         out.insert(0, sign_char);
     }
     Ok(Value::Text(out))
+}
+
+/// The English ordinal suffix of a number written in decimal digits.
+fn ordinal_suffix(digits: &str) -> &'static str {
+    let last_two = digits.len().saturating_sub(2);
+    match (&digits[last_two..], digits.chars().last()) {
+        ("11" | "12" | "13", _) => "th",
+        (_, Some('1')) => "st",
+        (_, Some('2')) => "nd",
+        (_, Some('3')) => "rd",
+        _ => "th",
+    }
+}
+
+/// `to_char(x, 'RN')`: the value rounded to an integer in Roman numerals, right-aligned in 15
+/// characters (`FMRN` unpadded, `rn` in lower case); `#`s outside 1..3999. `None` when the
+/// format is not `RN`.
+fn roman(v: Option<&Value>, fmt: &str) -> Option<Value> {
+    let fill_mode = fmt.len() > 2 && fmt[..2].eq_ignore_ascii_case("FM");
+    let body = if fill_mode { &fmt[2..] } else { fmt };
+    if !body.eq_ignore_ascii_case("RN") {
+        return None;
+    }
+    let Some(x) = decimal(v) else {
+        return Some(Value::Null);
+    };
+    let n = x
+        .with_scale_round(0, RoundingMode::HalfUp)
+        .to_string()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| (1..=3999).contains(n));
+    let Some(mut n) = n else {
+        return Some(Value::Text("#".repeat(15)));
+    };
+    let mut text = String::new();
+    for (value, numeral) in [
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ] {
+        while n >= value {
+            text.push_str(numeral);
+            n -= value;
+        }
+    }
+    if body == "rn" {
+        text = text.to_ascii_lowercase();
+    }
+    Some(Value::Text(if fill_mode {
+        text
+    } else {
+        format!("{text:>15}")
+    }))
 }
 
 /// `to_char(x, '9[.99...]EEEE')`: scientific notation with as many fraction digits as the
