@@ -413,6 +413,8 @@ impl Session {
             // Outside a block each statement is a transaction of its own.
             self.volatile.end_transaction();
         }
+        self.volatile
+            .set_sequence_scope(self.repo.sequence_marks(), &self.branch);
         let mut volatile = std::mem::take(&mut self.volatile);
         drop(crate::settings::take_config_changes());
         let mut result =
@@ -2105,6 +2107,7 @@ fn run_plain(
 
 /// Parses `sql` with the PostgreSQL dialect, mapping errors to PostgreSQL's syntax errors.
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
+    let original = sql;
     if let Some(fetch) = cursor::parse_fetch(sql) {
         return fetch.map(|statement| vec![statement]);
     }
@@ -2199,7 +2202,17 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
                 matches!(s.as_slice(), [Statement::Copy { target: CopyTarget::Stdin, values, .. }]
                     if values.is_empty())
             });
-        copy.ok_or_else(|| syntax_error(sql, &e))
+        if let Some(copy) = copy {
+            return Ok(copy);
+        }
+        // The fallbacks above read one statement: several are parsed one at a time (a syntax
+        // error in any of them still fails the whole string, as in PostgreSQL).
+        if let Some((pieces, _)) = split_statements(original) {
+            if let Ok(parsed) = pieces.iter().map(|p| parse(p)).collect::<Result<Vec<_>>>() {
+                return Ok(parsed.concat());
+            }
+        }
+        Err(syntax_error(sql, &e))
     })?;
     crate::ast_repair::repair(&mut statements);
     Ok(statements)
@@ -2208,9 +2221,19 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
 /// `sql` cut at its top-level semicolons, when it holds more than one statement and one of
 /// them is a SHOW; `None` otherwise.
 fn split_around_show(sql: &str) -> Option<Vec<String>> {
-    use sqlparser::tokenizer::Token;
     let lower = sql.to_ascii_lowercase();
-    if !lower.contains("show") || !sql.contains(';') {
+    if !lower.contains("show") {
+        return None;
+    }
+    let (pieces, starts_with_show) = split_statements(sql)?;
+    starts_with_show.contains(&true).then_some(pieces)
+}
+
+/// `sql` cut at its top-level semicolons when it holds more than one statement, with whether
+/// each piece starts with SHOW; `None` for a single statement.
+fn split_statements(sql: &str) -> Option<(Vec<String>, Vec<bool>)> {
+    use sqlparser::tokenizer::Token;
+    if !sql.contains(';') {
         return None;
     }
     let (tokens, _) = crate::tokens::significant(sql)?;
@@ -2232,7 +2255,7 @@ fn split_around_show(sql: &str) -> Option<Vec<String>> {
         }
     }
     pieces.retain(|p| !p.trim().is_empty());
-    (pieces.len() > 1 && starts_with_show.contains(&true)).then_some(pieces)
+    (pieces.len() > 1).then_some((pieces, starts_with_show))
 }
 
 /// `trim(leading from s)` (no characters given, which sqlparser does not read) spelled

@@ -551,3 +551,50 @@ fn unaliased_columns_take_postgresql_names() {
         ]
     );
 }
+
+#[test]
+fn open_transactions_draw_different_serial_values_and_both_commit() {
+    let (mut a, mut b) = setup();
+    tag(&mut a, "CREATE TABLE s (id serial PRIMARY KEY, v text)");
+    tag(&mut a, "BEGIN");
+    tag(&mut b, "BEGIN");
+    assert_eq!(int(&mut a, "INSERT INTO s (v) VALUES ('a') RETURNING id"), 1);
+    assert_eq!(int(&mut b, "INSERT INTO s (v) VALUES ('b') RETURNING id"), 2);
+    tag(&mut a, "COMMIT");
+    tag(&mut b, "COMMIT");
+    assert_eq!(int(&mut a, "SELECT count(*)::int FROM s"), 2);
+    // A value drawn by a rolled-back transaction is not drawn again.
+    tag(&mut a, "BEGIN");
+    assert_eq!(int(&mut a, "INSERT INTO s (v) VALUES ('c') RETURNING id"), 3);
+    tag(&mut a, "ROLLBACK");
+    assert_eq!(int(&mut b, "INSERT INTO s (v) VALUES ('d') RETURNING id"), 4);
+    // Resetting the sequence is seen by the next draw.
+    tag(&mut a, "TRUNCATE s RESTART IDENTITY");
+    assert_eq!(int(&mut b, "INSERT INTO s (v) VALUES ('e') RETURNING id"), 1);
+    let rows = rows(&mut a, "SELECT setval('s_id_seq', 40)");
+    assert_eq!(rows, vec![vec![Value::Int8(40)]]);
+    assert_eq!(int(&mut b, "INSERT INTO s (v) VALUES ('f') RETURNING id"), 41);
+}
+
+#[test]
+fn statements_the_parser_reads_only_alone_run_in_a_multi_statement_string() {
+    let (mut a, _) = setup();
+    let results = a
+        .execute(
+            "CREATE SEQUENCE q; SELECT nextval('q'); ALTER SEQUENCE q RESTART; \
+             SELECT nextval('q')",
+        )
+        .unwrap();
+    assert_eq!(results.len(), 4);
+    assert!(
+        matches!(&results[3], StatementResult::Rows { rows, .. } if rows == &vec![vec![Value::Int8(1)]]),
+        "{:?}",
+        results[3]
+    );
+    // A syntax error in any of them still fails the whole string before anything runs.
+    let err = a
+        .execute("CREATE SEQUENCE r; ALTER SEQUENCE r RESTAR")
+        .unwrap_err();
+    assert_eq!(err.sqlstate(), "42601");
+    assert!(a.execute("SELECT nextval('r')").is_err());
+}

@@ -31,6 +31,7 @@ mod repository;
 pub mod revision;
 mod row_merge;
 mod schema_merge;
+mod sequence_marks;
 pub mod shallow;
 mod workingset;
 
@@ -48,5 +49,6 @@ pub use repository::{
     CommitOptions, Repository, ResetMode, RetryTurn, Status, TableStatus, WriterTurn, INIT_MESSAGE,
 };
 pub use revision::{RevRange, Revision};
+pub use sequence_marks::SequenceMarks;
 pub use shallow::{Shallow, SHALLOW_ROOT};
 pub use workingset::{working_set_root, MergeState, WorkingSet};

@@ -17,6 +17,7 @@ use super::diff::{diff_roots, TableChange, TableDiff};
 use super::history::{commits_between, is_ancestor, merge_bases, Ancestors};
 use super::refs::{self, branch_ref, tag_ref, HEADS_PREFIX, TAGS_PREFIX};
 use super::revision::{self, short, RevRange, Revision, Target};
+use super::sequence_marks::SequenceMarks;
 use super::workingset::{
     delete_working_set, read_working_set_addr, write_working_set, MergeState, WorkingSet,
 };
@@ -44,6 +45,8 @@ pub struct Repository {
     /// The branches on which a writer of this process holds the writer's turn (see
     /// [`Repository::writer_turn`]).
     writer_turns: Arc<WriterTurns>,
+    /// The sequence values this process has handed out (see [`SequenceMarks`]).
+    sequence_marks: SequenceMarks,
 }
 
 /// Branches whose writer's turn is taken, and the condition their waiters wait on.
@@ -176,6 +179,7 @@ impl Repository {
             store,
             retry_queue: Arc::default(),
             writer_turns: Arc::default(),
+            sequence_marks: SequenceMarks::default(),
         };
         let root = RootValue::empty().save(&repo.ns)?;
         let commit = Commit {
@@ -209,6 +213,7 @@ impl Repository {
             store,
             retry_queue: Arc::default(),
             writer_turns: Arc::default(),
+            sequence_marks: SequenceMarks::default(),
         })
     }
 
@@ -235,6 +240,11 @@ impl Repository {
     /// first attempt waits behind the losers (see [`Repository::retry_queue`]).
     pub fn retry_queue_if_busy(&self) -> Option<RetryTurn<'_>> {
         (self.retry_queue.waiting.load(Ordering::SeqCst) > 0).then(|| self.retry_queue())
+    }
+
+    /// The values this process's sessions have drawn from sequences, outside transactions.
+    pub fn sequence_marks(&self) -> &SequenceMarks {
+        &self.sequence_marks
     }
 
     /// The writer's turn on `branch`: held by one writer of this process at a time, waited for

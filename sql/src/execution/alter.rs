@@ -26,6 +26,7 @@ pub fn alter_table(alter: &AlterTable, root: &mut RootValue, ns: &NodeStore) -> 
         if root.table_addr(seq_name).is_some() || root.get_sequence(seq_name).is_some() {
             return Err(Error::DuplicateTable(seq_name.clone()));
         }
+        sequence::forget_mark(seq_name);
         root.put_sequence(seq_name, seq.clone());
     }
     let target = Table::create(ns, alter.schema.clone())

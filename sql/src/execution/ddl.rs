@@ -74,6 +74,7 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
                 }
                 return Err(Error::DuplicateTable(name));
             }
+            sequence::forget_mark(&name);
             root.put_sequence(&name, sequence);
             Ok(())
         }
@@ -94,6 +95,7 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
                 ));
             };
             let altered = alter.apply(sequence)?;
+            sequence::forget_mark(&name);
             root.put_sequence(&name, altered);
             Ok(())
         }
@@ -249,6 +251,7 @@ fn create_table(
     root.put_table(name, &table)
         .map_err(|e| Error::engine(format!("saving table \"{name}\""), e))?;
     for (sequence_name, sequence) in sequences {
+        sequence::forget_mark(&sequence_name);
         root.put_sequence(&sequence_name, sequence);
     }
     Ok(())
@@ -359,6 +362,7 @@ fn drop_tables(
             .map(str::to_string)
             .collect();
         for sequence in owned {
+            sequence::forget_mark(&sequence);
             root.remove_sequence(&sequence);
         }
     }
@@ -430,6 +434,7 @@ fn drop_sequences(
         }
     }
     for name in names {
+        sequence::forget_mark(name);
         root.remove_sequence(name);
     }
     Ok(())
@@ -596,6 +601,7 @@ fn truncate(
             if let Some(sequence) = root.get_sequence_mut(&name) {
                 let start = sequence.start;
                 sequence.set(start, false);
+                sequence::forget_mark(&name);
             }
         }
     }

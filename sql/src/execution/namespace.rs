@@ -89,6 +89,7 @@ pub fn drop_schemas(
         };
         elsewhere.extend(dependents.into_iter().filter(|d| !inside(d)));
         for sequence in sequences {
+            super::sequence::forget_mark(&sequence);
             root.remove_sequence(&sequence);
         }
         for key in keys(root.function_names(), &prefix) {
@@ -150,6 +151,8 @@ pub fn rename_schema(from: &str, to: &str, root: &mut RootValue, ns: &NodeStore)
     }
     for key in keys(root.sequence_names(), &prefix) {
         if let Some(sequence) = root.remove_sequence(&key) {
+            super::sequence::forget_mark(&key);
+            super::sequence::forget_mark(&rekey(&key));
             root.put_sequence(&rekey(&key), sequence);
         }
     }

@@ -109,8 +109,24 @@ fn call(f: Function, args: &[Value], root: &mut RootValue) -> Result<Value> {
     let sequence = root
         .get_sequence_mut(&name)
         .ok_or_else(|| Error::UndefinedTable(name.clone()))?;
+    // Sequences are not transactional: a draw goes through the repository's marks, so that
+    // sessions whose snapshots hold the same sequence state still draw different values. A
+    // temporary table's sequence is the session's own.
+    let shared = !crate::temp::is_temp_key(&name);
     match f {
-        Function::NextVal => sequence.next_value().map(Value::Int8).ok_or_else(|| {
+        Function::NextVal => match shared
+            .then(|| {
+                crate::expr::with_sequence_scope(|marks, branch| {
+                    marks.next_value(branch, &name, sequence)
+                })
+            })
+            .flatten()
+        {
+            Some(drawn) => drawn,
+            None => sequence.next_value(),
+        }
+        .map(Value::Int8)
+        .ok_or_else(|| {
             let (word, bound) = if sequence.increment > 0 {
                 ("maximum", sequence.max)
             } else {
@@ -148,6 +164,11 @@ fn call(f: Function, args: &[Value], root: &mut RootValue) -> Result<Value> {
                 ));
             }
             sequence.set(value, is_called);
+            if shared {
+                crate::expr::with_sequence_scope(|marks, branch| {
+                    marks.set(branch, &name, sequence);
+                });
+            }
             Ok(Value::Int8(value))
         }
         other => Err(Error::invalid(
@@ -155,4 +176,11 @@ fn call(f: Function, args: &[Value], root: &mut RootValue) -> Result<Value> {
             format!("internal error: {other:?} is not a sequence function"),
         )),
     }
+}
+
+/// Forgets the mark of a sequence a statement created, altered, reset, renamed or dropped, so
+/// that the next draw starts from the sequence's state in the root (see
+/// `vdb_engine::repo::SequenceMarks`).
+pub fn forget_mark(key: &str) {
+    crate::expr::with_sequence_scope(|marks, branch| marks.forget(branch, key));
 }

@@ -1,7 +1,7 @@
 //! The session state behind the functions whose answers depend on more than their arguments:
 //! `random()` after `setseed()`, the transaction id of `txid_current()` /
-//! `pg_current_xact_id()`, and the clock readings of `timeofday()` and
-//! `pg_postmaster_start_time()`.
+//! `pg_current_xact_id()`, the clock readings of `timeofday()` and
+//! `pg_postmaster_start_time()`, and the branch whose sequence marks `nextval` draws through.
 //!
 //! The session owns a [`VolatileState`] and lends it to the thread for each statement
 //! ([`with_volatile_state`]), so evaluation reads and changes it without a session handle, and
@@ -11,6 +11,7 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::OnceLock;
 
+use vdb_engine::repo::SequenceMarks;
 use vdb_engine::value::Value;
 
 use super::Builtin;
@@ -24,6 +25,9 @@ pub struct VolatileState {
     seed: Option<u64>,
     /// The id of the current transaction, once `txid_current()` has asked for it.
     xid: Option<i64>,
+    /// The repository's sequence marks and the session's branch: `nextval` draws through
+    /// them (see [`SequenceMarks`]). None for a session without a branch to write.
+    sequences: Option<(SequenceMarks, String)>,
 }
 
 impl VolatileState {
@@ -31,6 +35,23 @@ impl VolatileState {
     pub fn end_transaction(&mut self) {
         self.xid = None;
     }
+
+    /// Draws sequence values through `marks` for `branch` from now on.
+    pub fn set_sequence_scope(&mut self, marks: &SequenceMarks, branch: &str) {
+        if self.sequences.as_ref().map(|(_, b)| b.as_str()) != Some(branch) {
+            self.sequences = Some((marks.clone(), branch.to_string()));
+        }
+    }
+}
+
+/// Runs `f` with the running statement's sequence marks and branch, if it has them.
+pub fn with_sequence_scope<T>(f: impl FnOnce(&SequenceMarks, &str) -> T) -> Option<T> {
+    STATE.with(|s| {
+        s.borrow()
+            .sequences
+            .as_ref()
+            .map(|(marks, branch)| f(marks, branch))
+    })
 }
 
 thread_local! {
