@@ -22,6 +22,10 @@ pub fn alter_table(alter: &AlterTable, root: &mut RootValue, ns: &NodeStore) -> 
     let name = alter.table.as_str();
     let old = load(name, root, ns)?;
     refuse_dropping_referenced(alter, root, ns)?;
+    let cascaded =
+        super::view::drop_column_dependents(name, &alter.dropped, alter.cascade, root, ns)?;
+    crate::notice::drop_cascades(&cascaded);
+    super::view::rename_columns_in_views(name, &alter.renamed, root, ns)?;
     for (seq_name, seq) in &alter.sequences {
         if root.table_addr(seq_name).is_some() || root.get_sequence(seq_name).is_some() {
             return Err(Error::DuplicateTable(seq_name.clone()));

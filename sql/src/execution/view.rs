@@ -2,14 +2,18 @@
 //! does to the views that use it. A view depends on the relations its query names; dropping
 //! one of them is refused (2BP01) unless CASCADE, which drops the dependent views (and theirs).
 //! Renaming a relation rewrites the views' query text, since PostgreSQL's views follow the
-//! relation by OID.
+//! relation by OID; so does renaming a column, and dropping a column a view uses is refused
+//! (2BP01) unless CASCADE.
 
 use std::collections::BTreeSet;
 
-use vdb_engine::table::{RootValue, View};
+use vdb_engine::prolly::NodeStore;
+use vdb_engine::table::{split_qualified, RootValue, View};
 
 use crate::error::{Error, Result};
-use crate::planner::{parse_view, rename_in_view, view_dependencies};
+use crate::planner::{
+    parse_view, rename_column_in_view, rename_in_view, view_dependencies, view_uses_column,
+};
 
 /// CREATE [OR REPLACE] VIEW `name`.
 pub fn create_view(name: &str, view: View, or_replace: bool, root: &mut RootValue) -> Result<()> {
@@ -142,6 +146,109 @@ pub fn rename_in_views(from: &str, to: &str, root: &mut RootValue) -> Result<()>
                 columns: view.columns,
             };
             root.put_view(&name, rewritten);
+        }
+    }
+    Ok(())
+}
+
+/// The views whose query reads table `table`, each with its parsed query and whether a bare
+/// `column` in it can only be the table's (no other relation it reads has such a column).
+fn views_reading(
+    table: &str,
+    column: &str,
+    root: &RootValue,
+    ns: &NodeStore,
+) -> Result<Vec<(String, View, sqlparser::ast::Query, bool)>> {
+    let has_column = |relation: &str| -> Result<bool> {
+        if let Some(view) = root.get_view(relation) {
+            return Ok(view.columns.iter().any(|(c, _)| c == column));
+        }
+        Ok(match root.table_addr(relation) {
+            Some(_) => super::insert::load(relation, root, ns)?
+                .schema()
+                .get_column(column)
+                .is_some(),
+            None => false,
+        })
+    };
+    let mut found = Vec::new();
+    for name in root.view_names() {
+        let Some(view) = root.get_view(name).cloned() else {
+            continue;
+        };
+        let query = parse_view(name, &view)?;
+        let uses = view_dependencies(&query);
+        if !uses.contains(table) {
+            continue;
+        }
+        let mut unqualified = true;
+        for other in uses.iter().filter(|u| u.as_str() != table) {
+            if has_column(other)? {
+                unqualified = false;
+            }
+        }
+        found.push((name.to_string(), view, query, unqualified));
+    }
+    Ok(found)
+}
+
+/// Before ALTER TABLE `table` DROP COLUMN `columns`: refuses (2BP01) when a view uses one of
+/// them, or with CASCADE drops those views (and the views that use them); returns what went,
+/// described for the `drop cascades to` notice.
+pub fn drop_column_dependents(
+    table: &str,
+    columns: &[String],
+    cascade: bool,
+    root: &mut RootValue,
+    ns: &NodeStore,
+) -> Result<Vec<String>> {
+    let bare = split_qualified(table).1;
+    let mut dropping = BTreeSet::new();
+    for column in columns {
+        for (name, _, query, unqualified) in views_reading(table, column, root, ns)? {
+            if view_uses_column(&query, bare, column, unqualified) {
+                if !cascade {
+                    return Err(Error::invalid(
+                        "2BP01",
+                        format!(
+                            "cannot drop column {column} of table {bare} because other objects depend on it"
+                        ),
+                    ));
+                }
+                dropping.insert(name);
+            }
+        }
+    }
+    let more = dependents(&dropping, root)?;
+    for name in dropping.iter().chain(more.iter().map(|(v, _)| v)) {
+        root.remove_view(name);
+    }
+    Ok(dropping
+        .iter()
+        .map(|v| format!("view {v}"))
+        .chain(described(&more))
+        .collect())
+}
+
+/// After ALTER TABLE `table` RENAME COLUMN: rewrites the views that name the renamed columns.
+pub fn rename_columns_in_views(
+    table: &str,
+    renamed: &[(String, String)],
+    root: &mut RootValue,
+    ns: &NodeStore,
+) -> Result<()> {
+    let bare = split_qualified(table).1;
+    for (from, to) in renamed {
+        for (name, view, query, unqualified) in views_reading(table, from, root, ns)? {
+            if let Some(text) = rename_column_in_view(&query, bare, from, to, unqualified) {
+                root.put_view(
+                    &name,
+                    View {
+                        query: text,
+                        columns: view.columns,
+                    },
+                );
+            }
         }
     }
     Ok(())

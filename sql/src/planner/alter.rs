@@ -32,6 +32,8 @@ pub struct AlterTable {
     pub renamed: Vec<(String, String)>,
     /// Names of dropped columns.
     pub dropped: Vec<String>,
+    /// DROP COLUMN ... CASCADE: drop the views that use a dropped column.
+    pub cascade: bool,
 }
 
 /// The key of `ALTER TABLE s.t RENAME TO u`'s new name: `u` stays in `t`'s schema.
@@ -81,6 +83,7 @@ pub fn plan_alter_table(
         sequences: Vec::new(),
         renamed: Vec::new(),
         dropped: Vec::new(),
+        cascade: false,
     };
     for operation in operations {
         apply(catalog, &old, &mut alter, operation)?;
@@ -131,8 +134,9 @@ fn apply(
         Op::DropColumn {
             column_name,
             if_exists,
-            cascade: false,
+            cascade,
         } => {
+            alter.cascade |= *cascade;
             let name = ident_name(column_name);
             let Some(column) = alter.schema.get_column(&name).cloned() else {
                 if *if_exists {

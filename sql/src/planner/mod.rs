@@ -60,7 +60,10 @@ pub use statement::{default_value, plan_statement};
 pub use user_function::{
     bind_args as bind_function_args, plan_body_in as plan_function_body, record_text,
 };
-pub use view::{dependencies as view_dependencies, parse_view, rename_relation as rename_in_view};
+pub use view::{
+    dependencies as view_dependencies, parse_view, rename_column as rename_column_in_view,
+    rename_relation as rename_in_view, uses_column as view_uses_column,
+};
 pub use view_dml::writable_columns as view_writable_columns;
 pub use window::{Exclusion, Frame, FrameBound, FrameUnits, WindowCall, WindowFunction};
 

@@ -241,33 +241,202 @@ pub fn dependencies(query: &ast::Query) -> BTreeSet<String> {
     names.0
 }
 
+/// An identifier spelled so that it reads back as `name`: bare when it may be, else quoted.
+fn spelled(name: &str) -> ast::Ident {
+    let plain = !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        ast::Ident::new(name)
+    } else {
+        ast::Ident::with_quote('"', name)
+    }
+}
+
 /// The view's query text with the relation `from` renamed to `to` (what ALTER ... RENAME TO
-/// does to the views that use a relation, which PostgreSQL tracks by OID).
+/// does to the views that use a relation, which PostgreSQL tracks by OID): in FROM, and where
+/// a column is qualified by the relation's own (unaliased) name.
 pub fn rename_relation(query: &ast::Query, from: &str, to: &str) -> String {
     struct Renamer<'a> {
         from: &'a str,
         to: &'a str,
+        /// Whether columns are qualified by the relation's name (it has no alias).
+        columns: bool,
     }
     impl ast::VisitorMut for Renamer<'_> {
         type Break = ();
         fn pre_visit_relation(&mut self, relation: &mut ast::ObjectName) -> ControlFlow<()> {
             if let Some(last) = relation.0.last_mut() {
                 if ident_name(last) == self.from {
-                    let plain = self
-                        .to
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-                    *last = if plain {
-                        ast::Ident::new(self.to)
-                    } else {
-                        ast::Ident::with_quote('"', self.to)
-                    };
+                    *last = spelled(self.to);
+                }
+            }
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, expr: &mut ast::Expr) -> ControlFlow<()> {
+            if let ast::Expr::CompoundIdentifier(parts) = expr {
+                let at = parts.len().saturating_sub(2);
+                if self.columns && parts.len() >= 2 && ident_name(&parts[at]) == self.from {
+                    parts[at] = spelled(self.to);
                 }
             }
             ControlFlow::Continue(())
         }
     }
+    let from = vdb_engine::table::split_qualified(from).1;
+    let mut renamer = Renamer {
+        from,
+        to: vdb_engine::table::split_qualified(to).1,
+        columns: qualifiers(query, from) == BTreeSet::from([from.to_string()]),
+    };
     let mut query = query.clone();
-    let _ = ast::VisitMut::visit(&mut query, &mut Renamer { from, to });
+    let _ = ast::VisitMut::visit(&mut query, &mut renamer);
     query.to_string()
+}
+
+/// The names a view's query qualifies table `table`'s columns by: its alias, or its own name
+/// where it has none; empty when the query does not read the table.
+fn qualifiers(query: &ast::Query, table: &str) -> BTreeSet<String> {
+    struct Qualifiers<'a> {
+        table: &'a str,
+        found: BTreeSet<String>,
+    }
+    impl Visitor for Qualifiers<'_> {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, factor: &ast::TableFactor) -> ControlFlow<()> {
+            if let ast::TableFactor::Table { name, alias, .. } = factor {
+                if name.0.last().map(ident_name).as_deref() == Some(self.table) {
+                    self.found.insert(
+                        alias
+                            .as_ref()
+                            .map_or_else(|| self.table.to_string(), |a| ident_name(&a.name)),
+                    );
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut q = Qualifiers {
+        table,
+        found: BTreeSet::new(),
+    };
+    let _ = query.visit(&mut q);
+    q.found
+}
+
+/// Whether `expr` names column `column` of a table qualified by one of `qualifiers`
+/// (`unqualified`: also a bare `column`, when no other table of the query has one).
+fn names_column(
+    expr: &ast::Expr,
+    qualifiers: &BTreeSet<String>,
+    column: &str,
+    unqualified: bool,
+) -> bool {
+    match expr {
+        ast::Expr::Identifier(i) => unqualified && ident_name(i) == column,
+        ast::Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
+            let n = parts.len();
+            ident_name(&parts[n - 1]) == column && qualifiers.contains(&ident_name(&parts[n - 2]))
+        }
+        _ => false,
+    }
+}
+
+/// Whether a view's query uses column `column` of table `table` (bare name): names it, or
+/// takes the table's columns with `*`. `unqualified` says whether a bare `column` may be the
+/// table's (no other table the query reads has such a column).
+pub fn uses_column(query: &ast::Query, table: &str, column: &str, unqualified: bool) -> bool {
+    struct Uses<'a> {
+        qualifiers: BTreeSet<String>,
+        column: &'a str,
+        unqualified: bool,
+    }
+    impl Visitor for Uses<'_> {
+        type Break = ();
+        fn pre_visit_expr(&mut self, expr: &ast::Expr) -> ControlFlow<()> {
+            if names_column(expr, &self.qualifiers, self.column, self.unqualified) {
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_query(&mut self, query: &ast::Query) -> ControlFlow<()> {
+            if let ast::SetExpr::Select(select) = query.body.as_ref() {
+                let star = select.projection.iter().any(|item| match item {
+                    ast::SelectItem::Wildcard(_) => true,
+                    ast::SelectItem::QualifiedWildcard(q, _) => q
+                        .0
+                        .last()
+                        .is_some_and(|n| self.qualifiers.contains(&ident_name(n))),
+                    _ => false,
+                });
+                if star {
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let qualifiers = qualifiers(query, table);
+    if qualifiers.is_empty() {
+        return false;
+    }
+    query
+        .visit(&mut Uses {
+            qualifiers,
+            column,
+            unqualified,
+        })
+        .is_break()
+}
+
+/// The view's query text with column `from` of table `table` (bare name) renamed to `to`, or
+/// `None` when the query does not name it (`unqualified` as in [`uses_column`]).
+pub fn rename_column(
+    query: &ast::Query,
+    table: &str,
+    from: &str,
+    to: &str,
+    unqualified: bool,
+) -> Option<String> {
+    struct Renamer<'a> {
+        qualifiers: BTreeSet<String>,
+        from: &'a str,
+        to: &'a str,
+        unqualified: bool,
+        changed: bool,
+    }
+    impl ast::VisitorMut for Renamer<'_> {
+        type Break = ();
+        fn pre_visit_expr(&mut self, expr: &mut ast::Expr) -> ControlFlow<()> {
+            if names_column(expr, &self.qualifiers, self.from, self.unqualified) {
+                match expr {
+                    ast::Expr::Identifier(i) => *i = spelled(self.to),
+                    ast::Expr::CompoundIdentifier(parts) => {
+                        if let Some(last) = parts.last_mut() {
+                            *last = spelled(self.to);
+                        }
+                    }
+                    _ => {}
+                }
+                self.changed = true;
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let qualifiers = qualifiers(query, table);
+    if qualifiers.is_empty() {
+        return None;
+    }
+    let mut query = query.clone();
+    let mut renamer = Renamer {
+        qualifiers,
+        from,
+        to,
+        unqualified,
+        changed: false,
+    };
+    let _ = ast::VisitMut::visit(&mut query, &mut renamer);
+    renamer.changed.then(|| query.to_string())
 }
