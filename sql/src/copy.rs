@@ -26,6 +26,9 @@ pub struct CopyFormat {
     pub header: bool,
     pub quote: char,
     pub escape: char,
+    /// `FORCE_QUOTE (columns)`: CSV output quotes every non-NULL value of these columns
+    /// (`*`: of every column).
+    pub force_quote: Vec<String>,
 }
 
 impl CopyFormat {
@@ -38,6 +41,7 @@ impl CopyFormat {
         let mut header = false;
         let mut quote = '"';
         let mut escape = None;
+        let mut force_quote = Vec::new();
         for option in options {
             match option {
                 CopyOption::Format(name) => match name.value.to_lowercase().as_str() {
@@ -58,6 +62,9 @@ impl CopyFormat {
                 CopyOption::Escape(c) => escape = Some(*c),
                 CopyOption::Encoding(e) if e.eq_ignore_ascii_case("utf8") => {}
                 CopyOption::Freeze(_) => {}
+                CopyOption::ForceQuote(columns) => {
+                    force_quote.extend(columns.iter().map(|c| c.value.clone()));
+                }
                 other => return Err(Error::Unsupported(format!("COPY option {other}"))),
             }
         }
@@ -73,6 +80,9 @@ impl CopyFormat {
                             CopyLegacyCsvOption::Header => header = true,
                             CopyLegacyCsvOption::Quote(c) => quote = *c,
                             CopyLegacyCsvOption::Escape(c) => escape = Some(*c),
+                            CopyLegacyCsvOption::ForceQuote(columns) => {
+                                force_quote.extend(columns.iter().map(|c| c.value.clone()));
+                            }
                             other => {
                                 return Err(Error::Unsupported(format!("COPY option {other}")))
                             }
@@ -104,6 +114,12 @@ impl CopyFormat {
                 "COPY HEADER available only in CSV mode",
             ));
         }
+        if !force_quote.is_empty() && !csv {
+            return Err(Error::invalid(
+                "0A000",
+                "COPY force quote available only in CSV mode",
+            ));
+        }
         Ok(CopyFormat {
             csv,
             binary,
@@ -112,6 +128,7 @@ impl CopyFormat {
             header,
             quote,
             escape: escape.unwrap_or(quote),
+            force_quote,
         })
     }
 
@@ -232,6 +249,10 @@ impl CopyFormat {
             let names: Vec<String> = columns.iter().map(|c| self.csv_quote(c, false)).collect();
             lines.push(format!("{}\n", names.join(&self.delimiter.to_string())).into_bytes());
         }
+        let forced: Vec<bool> = columns
+            .iter()
+            .map(|c| self.force_quote.iter().any(|f| f == "*" || f == c))
+            .collect();
         for row in rows {
             let mut out = String::new();
             for (i, value) in row.iter().enumerate() {
@@ -240,6 +261,9 @@ impl CopyFormat {
                 }
                 match to_pg_text(value) {
                     None => out.push_str(&self.null),
+                    Some(text) if self.csv && forced.get(i) == Some(&true) => {
+                        out.push_str(&self.quoted(&text));
+                    }
                     Some(text) if self.csv => out.push_str(&self.csv_quote(&text, true)),
                     Some(text) => escape_text(&text, self.delimiter, &mut out),
                 }
@@ -262,6 +286,11 @@ impl CopyFormat {
         if !needs {
             return text.to_string();
         }
+        self.quoted(text)
+    }
+
+    /// `text` in quotes, its quotes and escapes escaped.
+    fn quoted(&self, text: &str) -> String {
         let mut quoted = String::with_capacity(text.len() + 2);
         quoted.push(self.quote);
         for c in text.chars() {
@@ -526,6 +555,28 @@ mod tests {
             vec![vec![Some("1".into()), Some("a\tb\\c\nd".into()), None]]
         );
         assert_eq!(text().parse(b"1\t2\n\\.\n3\t4\n").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn force_quote_quotes_every_value_of_its_columns_but_null() {
+        let mut format = csv();
+        format.force_quote = vec!["b".into()];
+        let columns = ["a".to_string(), "b".to_string()];
+        let rows = vec![
+            vec![Value::Int4(1), Value::Text("x".into())],
+            vec![Value::Int4(2), Value::Null],
+        ];
+        assert_eq!(format.encode(&columns, &rows).concat(), b"1,\"x\"\n2,\n");
+        format.force_quote = vec!["*".into()];
+        assert_eq!(
+            format.encode(&columns, &rows).concat(),
+            b"\"1\",\"x\"\n\"2\",\n"
+        );
+        let text = CopyFormat::from_options(
+            &[CopyOption::ForceQuote(vec![sqlparser::ast::Ident::new("a")])],
+            &[],
+        );
+        assert_eq!(text.unwrap_err().sqlstate(), "0A000");
     }
 
     #[test]

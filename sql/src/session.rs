@@ -2172,7 +2172,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
             }
         }
         // sqlparser takes only TRUE / FALSE for COPY's boolean options; PostgreSQL also takes
-        // ON / OFF / 1 / 0 (`WITH (FREEZE ON)`, as pgbench -i sends it).
+        // ON / OFF / 1 / 0 (`WITH (FREEZE ON)`, as pgbench -i sends it); nor `FORCE_QUOTE *`.
         if let Some(spelled) = copy_booleans_spelled_out(sql) {
             if let Ok(statements) = parse(&spelled) {
                 return Ok(statements);
@@ -2474,7 +2474,34 @@ fn copy_booleans_spelled_out(sql: &str) -> Option<String> {
     let mut tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
     let mut changed = false;
     let mut option = false;
+    // The last two words before this token, for `FORCE_QUOTE *` and `FORCE QUOTE *`: the star
+    // becomes a column named `*`, which CopyFormat reads as every column.
+    let mut last_words: [String; 2] = Default::default();
     for token in &mut tokens {
+        if matches!(&*token, Token::Mul) {
+            let star = match (last_words[0].as_str(), last_words[1].as_str()) {
+                (_, "force_quote") => Some("(\"*\")"),
+                ("force", "quote") => Some("\"*\""),
+                _ => None,
+            };
+            if let Some(star) = star {
+                *token = Token::Word(Word {
+                    value: star.into(),
+                    quote_style: None,
+                    keyword: sqlparser::keywords::Keyword::NoKeyword,
+                });
+                changed = true;
+                continue;
+            }
+        }
+        if let Token::Word(w) = &*token {
+            last_words = [
+                std::mem::take(&mut last_words[1]),
+                w.value.to_ascii_lowercase(),
+            ];
+        } else if !matches!(token, Token::Whitespace(_)) {
+            last_words = Default::default();
+        }
         let value = match &*token {
             Token::Word(w) if option && w.quote_style.is_none() => {
                 match w.value.to_ascii_lowercase().as_str() {
