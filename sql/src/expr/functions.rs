@@ -206,6 +206,8 @@ pub enum Builtin {
         all: bool,
     },
     JsonbSet,
+    /// `jsonb_set_lax(target, path, new, create, null_value_treatment)`: not strict in `new`.
+    JsonbSetLax,
     JsonbInsert,
     JsonbStripNulls,
     /// `jsonb_extract_path(doc, VARIADIC path)` (`text`: the `_text` form).
@@ -357,6 +359,7 @@ impl Builtin {
                 | Builtin::JsonbExtreme { .. }
                 | Builtin::RecordText
                 | Builtin::NumNulls { .. }
+                | Builtin::JsonbSetLax
         )
     }
 }

@@ -1,5 +1,6 @@
 //! jsonb functions and operators that take a document apart or edit it: `-` (a key, an index
-//! or a set of keys), `#-` (a path), `?|` / `?&`, jsonb_set, jsonb_insert, jsonb_strip_nulls
+//! or a set of keys), `#-` (a path), `?|` / `?&`, jsonb_set, jsonb_set_lax, jsonb_insert,
+//! jsonb_strip_nulls
 //! and jsonb_extract_path(_text). Documents arrive as jsonb text and leave normalized.
 
 use vdb_engine::value::Value;
@@ -16,6 +17,7 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
             | Builtin::JsonbDeletePath
             | Builtin::JsonbExistsAny { .. }
             | Builtin::JsonbSet
+            | Builtin::JsonbSetLax
             | Builtin::JsonbInsert
             | Builtin::JsonbStripNulls
             | Builtin::JsonbExtractPath { .. }
@@ -27,6 +29,9 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
 }
 
 fn eval_ours(b: Builtin, args: &[Value]) -> Result<Value> {
+    if b == Builtin::JsonbSetLax {
+        return set_lax(args);
+    }
     let doc = json::parse(text_arg(args.first()).unwrap_or_default(), "jsonb")?;
     let out = |j: Json| Ok(Value::Text(j.normalize().to_jsonb_text()));
     match b {
@@ -71,6 +76,49 @@ fn eval_ours(b: Builtin, args: &[Value]) -> Result<Value> {
             })
         }
         _ => Ok(Value::Null),
+    }
+}
+
+/// `jsonb_set_lax`: `jsonb_set` when the new value is not NULL; otherwise what
+/// `null_value_treatment` says (a JSON null, the path deleted, the target unchanged, or an
+/// error). NULL for a NULL target, path or `create`, as in PostgreSQL.
+fn set_lax(args: &[Value]) -> Result<Value> {
+    let arg = |i: usize| args.get(i).unwrap_or(&Value::Null);
+    if arg(0).is_null() || arg(1).is_null() || arg(3).is_null() {
+        return Ok(Value::Null);
+    }
+    let treatment = text_arg(args.get(4));
+    let known = [
+        "use_json_null",
+        "delete_key",
+        "return_target",
+        "raise_exception",
+    ];
+    let Some(treatment) = treatment.filter(|t| known.contains(t)) else {
+        return Err(Error::invalid(
+            "22023",
+            "null_value_treatment must be \"delete_key\", \"return_target\", \"use_json_null\", or \"raise_exception\"",
+        ));
+    };
+    let set = |value: Value| {
+        let mut list = args[..4].to_vec();
+        list[2] = value;
+        eval_ours(Builtin::JsonbSet, &list)
+    };
+    if !arg(2).is_null() {
+        return set(arg(2).clone());
+    }
+    match treatment {
+        "use_json_null" => set(Value::Text("null".into())),
+        "delete_key" => eval_ours(Builtin::JsonbDeletePath, &args[..2]),
+        "return_target" => {
+            let target = json::parse(text_arg(args.first()).unwrap_or_default(), "jsonb")?;
+            Ok(Value::Text(target.normalize().to_jsonb_text()))
+        }
+        _ => Err(Error::invalid(
+            "22004",
+            "JSON value must not be null",
+        )),
     }
 }
 

@@ -54,6 +54,7 @@ pub(super) const NAMES: &[&str] = &[
     "array_fill",
     "trim_array",
     "jsonb_set",
+    "jsonb_set_lax",
     "jsonb_insert",
     "jsonb_strip_nulls",
     "jsonb_extract_path",
@@ -295,6 +296,27 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
                 Builtin::JsonbInsert
             };
             call(f, list, Type::Jsonb)
+        }
+        ("jsonb_set_lax", 3..=5) => {
+            let treatment = if n == 5 { args.pop() } else { None };
+            let create = if n >= 4 { args.pop() } else { None };
+            let mut list = Vec::with_capacity(5);
+            for (arg, ty) in args.drain(..).zip([
+                Type::Jsonb,
+                Type::Array(Box::new(Type::Text)),
+                Type::Jsonb,
+            ]) {
+                list.push(to(arg, &ty)?);
+            }
+            list.push(match create {
+                Some(c) => to(c, &Type::Bool)?,
+                None => Expr::Literal(Value::Bool(true)),
+            });
+            list.push(match treatment {
+                Some(t) => to(t, &Type::Text)?,
+                None => Expr::Literal(Value::Text("use_json_null".into())),
+            });
+            call(Builtin::JsonbSetLax, list, Type::Jsonb)
         }
         ("jsonb_strip_nulls", 1) => call(
             Builtin::JsonbStripNulls,
