@@ -573,7 +573,9 @@ mod tests {
             b"\"1\",\"x\"\n\"2\",\n"
         );
         let text = CopyFormat::from_options(
-            &[CopyOption::ForceQuote(vec![sqlparser::ast::Ident::new("a")])],
+            &[CopyOption::ForceQuote(vec![sqlparser::ast::Ident::new(
+                "a",
+            )])],
             &[],
         );
         assert_eq!(text.unwrap_err().sqlstate(), "0A000");

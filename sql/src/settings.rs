@@ -354,9 +354,11 @@ fn parse_bool(text: &str) -> Option<bool> {
     let prefix = |word: &str| !text.is_empty() && word.starts_with(text);
     if prefix("true") || prefix("yes") || text == "on" || text == "1" {
         Some(true)
-    } else if prefix("false") || prefix("no") || (text.len() >= 2 && "off".starts_with(text)) {
-        Some(false)
-    } else if text == "0" {
+    } else if prefix("false")
+        || prefix("no")
+        || (text.len() >= 2 && "off".starts_with(text))
+        || text == "0"
+    {
         Some(false)
     } else {
         None
@@ -491,7 +493,13 @@ fn show_with_unit(parameter: &Parameter, n: f64) -> String {
         .iter()
         .find(|(size, _)| amount % size == 0.0)
         .map_or_else(
-            || format!("{}{}", real_text(n), unit_name(parameter.unit).unwrap_or("")),
+            || {
+                format!(
+                    "{}{}",
+                    real_text(n),
+                    unit_name(parameter.unit).unwrap_or("")
+                )
+            },
             |(size, name)| format!("{}{name}", real_text(amount / size)),
         )
 }
@@ -551,4 +559,3 @@ fn unrecognized(name: &str) -> Error {
         format!("unrecognized configuration parameter \"{name}\""),
     )
 }
-

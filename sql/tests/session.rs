@@ -558,22 +558,40 @@ fn open_transactions_draw_different_serial_values_and_both_commit() {
     tag(&mut a, "CREATE TABLE s (id serial PRIMARY KEY, v text)");
     tag(&mut a, "BEGIN");
     tag(&mut b, "BEGIN");
-    assert_eq!(int(&mut a, "INSERT INTO s (v) VALUES ('a') RETURNING id"), 1);
-    assert_eq!(int(&mut b, "INSERT INTO s (v) VALUES ('b') RETURNING id"), 2);
+    assert_eq!(
+        int(&mut a, "INSERT INTO s (v) VALUES ('a') RETURNING id"),
+        1
+    );
+    assert_eq!(
+        int(&mut b, "INSERT INTO s (v) VALUES ('b') RETURNING id"),
+        2
+    );
     tag(&mut a, "COMMIT");
     tag(&mut b, "COMMIT");
     assert_eq!(int(&mut a, "SELECT count(*)::int FROM s"), 2);
     // A value drawn by a rolled-back transaction is not drawn again.
     tag(&mut a, "BEGIN");
-    assert_eq!(int(&mut a, "INSERT INTO s (v) VALUES ('c') RETURNING id"), 3);
+    assert_eq!(
+        int(&mut a, "INSERT INTO s (v) VALUES ('c') RETURNING id"),
+        3
+    );
     tag(&mut a, "ROLLBACK");
-    assert_eq!(int(&mut b, "INSERT INTO s (v) VALUES ('d') RETURNING id"), 4);
+    assert_eq!(
+        int(&mut b, "INSERT INTO s (v) VALUES ('d') RETURNING id"),
+        4
+    );
     // Resetting the sequence is seen by the next draw.
     tag(&mut a, "TRUNCATE s RESTART IDENTITY");
-    assert_eq!(int(&mut b, "INSERT INTO s (v) VALUES ('e') RETURNING id"), 1);
+    assert_eq!(
+        int(&mut b, "INSERT INTO s (v) VALUES ('e') RETURNING id"),
+        1
+    );
     let rows = rows(&mut a, "SELECT setval('s_id_seq', 40)");
     assert_eq!(rows, vec![vec![Value::Int8(40)]]);
-    assert_eq!(int(&mut b, "INSERT INTO s (v) VALUES ('f') RETURNING id"), 41);
+    assert_eq!(
+        int(&mut b, "INSERT INTO s (v) VALUES ('f') RETURNING id"),
+        41
+    );
 }
 
 #[test]

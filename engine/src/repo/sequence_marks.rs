@@ -13,11 +13,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::table::Sequence;
 
+/// (branch, sequence key) → the furthest (last value, is_called) drawn.
+type Marks = HashMap<(String, String), (i64, bool)>;
+
 /// The marks of one repository, shared by its clones. Cheap to clone.
 #[derive(Clone, Debug, Default)]
 pub struct SequenceMarks {
-    /// (branch, sequence key) → (last value, is_called).
-    marks: Arc<Mutex<HashMap<(String, String), (i64, bool)>>>,
+    marks: Arc<Mutex<Marks>>,
 }
 
 impl SequenceMarks {

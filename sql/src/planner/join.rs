@@ -41,7 +41,8 @@ pub fn plan_join(catalog: &Catalog<'_>, left: Relation, join: &ast::Join) -> Res
             return Err(Error::Unsupported(format!("join operator {other:?}")));
         }
     };
-    if matches!(constraint, ast::JoinConstraint::None) && !matches!(join.join_operator, J::CrossJoin)
+    if matches!(constraint, ast::JoinConstraint::None)
+        && !matches!(join.join_operator, J::CrossJoin)
     {
         // PostgreSQL's grammar has no JOIN without ON or USING (only CROSS and NATURAL).
         return Err(Error::invalid(

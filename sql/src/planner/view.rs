@@ -365,10 +365,10 @@ pub fn uses_column(query: &ast::Query, table: &str, column: &str, unqualified: b
             if let ast::SetExpr::Select(select) = query.body.as_ref() {
                 let star = select.projection.iter().any(|item| match item {
                     ast::SelectItem::Wildcard(_) => true,
-                    ast::SelectItem::QualifiedWildcard(q, _) => q
-                        .0
-                        .last()
-                        .is_some_and(|n| self.qualifiers.contains(&ident_name(n))),
+                    ast::SelectItem::QualifiedWildcard(q, _) => {
+                        q.0.last()
+                            .is_some_and(|n| self.qualifiers.contains(&ident_name(n)))
+                    }
                     _ => false,
                 });
                 if star {

@@ -43,8 +43,8 @@ pub fn check_definition(text: &str, schema: &Schema, pretty: bool) -> String {
 /// The attribute numbers of the columns a CHECK condition reads, in the order they first
 /// appear (`pg_constraint.conkey` of a check constraint).
 pub fn check_columns(text: &str, schema: &Schema) -> Vec<i16> {
-    use std::ops::ControlFlow;
     use sqlparser::ast::Visit;
+    use std::ops::ControlFlow;
 
     struct Columns<'a> {
         schema: &'a Schema,

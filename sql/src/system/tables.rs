@@ -770,7 +770,9 @@ fn pg_settings(snapshot: &Snapshot) -> Vec<Row> {
         .describe()
         .into_iter()
         .map(|d| {
-            let (min, max) = d.range.map_or((None, None), |(lo, hi)| (Some(lo), Some(hi)));
+            let (min, max) = d
+                .range
+                .map_or((None, None), |(lo, hi)| (Some(lo), Some(hi)));
             let enumvals = d.enumvals.map_or(Value::Null, |words| {
                 Value::Array(words.into_iter().map(text).collect())
             });
@@ -1314,7 +1316,11 @@ fn constraint_table_usage(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
     let mut rows = Vec::new();
     for r in &objects.relations {
         // As in PostgreSQL, key constraints only.
-        for c in r.constraints.iter().filter(|c| matches!(c.kind, 'p' | 'u' | 'f')) {
+        for c in r
+            .constraints
+            .iter()
+            .filter(|c| matches!(c.kind, 'p' | 'u' | 'f'))
+        {
             let Some((target, _)) = constraint_targets(objects, r, c) else {
                 continue;
             };

@@ -115,10 +115,7 @@ fn set_lax(args: &[Value]) -> Result<Value> {
             let target = json::parse(text_arg(args.first()).unwrap_or_default(), "jsonb")?;
             Ok(Value::Text(target.normalize().to_jsonb_text()))
         }
-        _ => Err(Error::invalid(
-            "22004",
-            "JSON value must not be null",
-        )),
+        _ => Err(Error::invalid("22004", "JSON value must not be null")),
     }
 }
 

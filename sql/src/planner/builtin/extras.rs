@@ -301,11 +301,10 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
             let treatment = if n == 5 { args.pop() } else { None };
             let create = if n >= 4 { args.pop() } else { None };
             let mut list = Vec::with_capacity(5);
-            for (arg, ty) in args.drain(..).zip([
-                Type::Jsonb,
-                Type::Array(Box::new(Type::Text)),
-                Type::Jsonb,
-            ]) {
+            for (arg, ty) in
+                args.drain(..)
+                    .zip([Type::Jsonb, Type::Array(Box::new(Type::Text)), Type::Jsonb])
+            {
                 list.push(to(arg, &ty)?);
             }
             list.push(match create {
