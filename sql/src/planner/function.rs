@@ -278,7 +278,9 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
             };
             Ok(Typed::new(case, ty))
         }
-        ("greatest" | "least", _) if !args.is_empty() => {
+        // GREATEST and LEAST are grammar in PostgreSQL, which needs at least one argument.
+        ("greatest" | "least", 0) => Err(Error::invalid("42601", "syntax error at or near \")\"")),
+        ("greatest" | "least", _) => {
             let ty = common_type(&args, &name.to_uppercase())?;
             let list = args
                 .into_iter()
