@@ -502,6 +502,7 @@ impl Session {
         let snapshot = Snapshot::new(root.clone(), ns.clone(), self.settings.clone())
             .with_vc(self.vc_context());
         crate::types::tz::set_session_zone(self.time_zone());
+        crate::types::datetime::set_date_style(&self.settings.get("datestyle").unwrap_or_default());
         let planned = context::with_snapshot(snapshot, || {
             plan_statement(&Catalog::new(&root, ns), &typed)
         });
@@ -528,6 +529,7 @@ impl Session {
     fn execute_statement(&mut self, statement: &Statement) -> Result<StatementResult> {
         crate::expr::start_statement_clock();
         crate::types::tz::set_session_zone(self.time_zone());
+        crate::types::datetime::set_date_style(&self.settings.get("datestyle").unwrap_or_default());
         let _armed = interrupt::arm(&self.cancel, self.settings.statement_timeout());
         let command = |tag: &str| {
             Ok(StatementResult::Command {

@@ -1,7 +1,8 @@
 //! Dates, times and timestamps: PostgreSQL's input syntax (ISO dates, `T` or space before the
 //! time, zone offsets `+02`, `-05:30`, `Z`, abbreviations such as `EST` and zone names such as
-//! `America/New_York`, and `infinity`/`epoch`/`today`), its output in DateStyle ISO in the
-//! session's TimeZone, and the calendar arithmetic the operators and functions share (month
+//! `America/New_York`, and `infinity`/`epoch`/`today`; day and month read in the session's
+//! DateStyle order), its output in the session's DateStyle (ISO, SQL, Postgres or German) and
+//! TimeZone, and the calendar arithmetic the operators and functions share (month
 //! addition with day clamping, field extraction, truncation).
 //!
 //! Values are counted from PostgreSQL's epoch 2000-01-01: days for `date`, microseconds for
@@ -9,9 +10,55 @@
 //! through the session zone of [`super::tz`]), microseconds since midnight for `time`.
 //! `±infinity` timestamps are `i64::MAX/MIN`.
 
+use std::cell::Cell;
+
 use vdb_engine::value::MICROS_PER_DAY;
 
 use super::tz;
+
+/// How dates and timestamps are written: DateStyle's output style.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateStyle {
+    Iso,
+    Sql,
+    Postgres,
+    German,
+}
+
+/// DateStyle's field order, for reading ambiguous dates and writing SQL and Postgres styles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateOrder {
+    Mdy,
+    Dmy,
+    Ymd,
+}
+
+thread_local! {
+    static DATE_STYLE: Cell<(DateStyle, DateOrder)> =
+        const { Cell::new((DateStyle::Iso, DateOrder::Mdy)) };
+}
+
+/// Makes DateStyle `setting` (as SHOW shows it: `ISO, MDY`) the style of statements on this
+/// thread.
+pub fn set_date_style(setting: &str) {
+    let mut style = DateStyle::Iso;
+    let mut order = DateOrder::Mdy;
+    for part in setting.split(',').map(str::trim) {
+        match part.to_ascii_lowercase().as_str() {
+            "sql" => style = DateStyle::Sql,
+            "postgres" => style = DateStyle::Postgres,
+            "german" => style = DateStyle::German,
+            "dmy" => order = DateOrder::Dmy,
+            "ymd" => order = DateOrder::Ymd,
+            _ => {}
+        }
+    }
+    DATE_STYLE.with(|s| s.set((style, order)));
+}
+
+fn date_style() -> (DateStyle, DateOrder) {
+    DATE_STYLE.with(Cell::get)
+}
 
 /// Days between 1970-01-01 and PostgreSQL's epoch 2000-01-01.
 pub const PG_EPOCH_DAYS: i64 = 10_957;
@@ -179,7 +226,12 @@ pub fn from_local(local: i64) -> i64 {
 
 fn iso_ymd(t: &str) -> Parsed<(i64, i64, i64)> {
     let mut parts = t.splitn(3, '-');
-    let y = digits(parts.next().ok_or(ParseError::Syntax)?)?;
+    let year = parts.next().ok_or(ParseError::Syntax)?;
+    // Two digits first is a day or a month (`05-01-2024`), read in DateStyle's order.
+    if year.len() <= 2 {
+        return Err(ParseError::Syntax);
+    }
+    let y = digits(year)?;
     let m = digits(parts.next().ok_or(ParseError::Syntax)?)?;
     let d = digits(parts.next().ok_or(ParseError::Syntax)?)?;
     Ok((y, m, d))
@@ -267,7 +319,11 @@ fn other_ymd(t: &str) -> Option<(i64, i64, i64)> {
             } else {
                 y
             };
-            Some((y, num(fields[0])?, num(fields[1])?))
+            // Day and month in DateStyle's order (`DMY` reads 05/01/2024 as 5 January).
+            match date_style().1 {
+                DateOrder::Dmy => Some((y, num(fields[1])?, num(fields[0])?)),
+                _ => Some((y, num(fields[0])?, num(fields[1])?)),
+            }
         }
     }
 }
@@ -467,7 +523,9 @@ fn year_text(y: i64) -> (i64, &'static str) {
     }
 }
 
-/// `YYYY-MM-DD` (`infinity`, and ` BC` for years before 1).
+/// A date in the session's DateStyle: `YYYY-MM-DD` (ISO), `MM/DD/YYYY` (SQL; `DD/MM/YYYY`
+/// under DMY), `DD.MM.YYYY` (German), `MM-DD-YYYY` (Postgres; `DD-MM-YYYY` under DMY);
+/// `infinity`, and ` BC` for years before 1.
 pub fn format_date(d: i32) -> String {
     match d {
         i32::MAX => return "infinity".into(),
@@ -476,7 +534,21 @@ pub fn format_date(d: i32) -> String {
     }
     let (y, m, d) = pg_civil(i64::from(d));
     let (y, bc) = year_text(y);
-    format!("{y:04}-{m:02}-{d:02}{bc}")
+    format!("{}{bc}", date_part(y, m, d))
+}
+
+/// The date fields as the session's DateStyle writes a date.
+fn date_part(y: i64, m: i64, d: i64) -> String {
+    let (style, order) = date_style();
+    let dmy = order == DateOrder::Dmy;
+    match style {
+        DateStyle::Iso => format!("{y:04}-{m:02}-{d:02}"),
+        DateStyle::Sql if dmy => format!("{d:02}/{m:02}/{y:04}"),
+        DateStyle::Sql => format!("{m:02}/{d:02}/{y:04}"),
+        DateStyle::German => format!("{d:02}.{m:02}.{y:04}"),
+        DateStyle::Postgres if dmy => format!("{d:02}-{m:02}-{y:04}"),
+        DateStyle::Postgres => format!("{m:02}-{d:02}-{y:04}"),
+    }
 }
 
 /// `HH:MM:SS[.ffffff]` with trailing zeros of the fraction removed.
@@ -498,11 +570,19 @@ pub fn format_timestamp(ts: i64, with_zone: bool) -> String {
         TS_NEG_INFINITY => return "-infinity".into(),
         _ => {}
     }
+    let style = date_style().0;
     if with_zone {
-        let offset = tz::session_zone().offset_at_utc(ts);
+        let session = tz::session_zone();
+        let offset = session.offset_at_utc(ts);
         let local = ts.saturating_add(i64::from(offset) * 1_000_000);
         let text = format_timestamp(local, false);
-        let zone = tz::format_offset(offset);
+        // ISO writes the offset right after the time; the other styles the zone's
+        // abbreviation after a blank.
+        let zone = if style == DateStyle::Iso {
+            tz::format_offset(offset)
+        } else {
+            format!(" {}", session.abbreviation_at_utc(ts))
+        };
         return match text.strip_suffix(" BC") {
             Some(ad) => format!("{ad}{zone} BC"),
             None => format!("{text}{zone}"),
@@ -512,7 +592,19 @@ pub fn format_timestamp(ts: i64, with_zone: bool) -> String {
     let micros = ts.rem_euclid(MICROS_PER_DAY);
     let (y, m, d) = pg_civil(days);
     let (y, bc) = year_text(y);
-    format!("{y:04}-{m:02}-{d:02} {}{bc}", format_time(micros))
+    let time = format_time(micros);
+    if style == DateStyle::Postgres {
+        // `Fri Jan 05 10:00:00 2024`, or `Fri 05 Jan 10:00:00 2024` under DMY.
+        let dow = DAY_NAMES[usize::try_from(day_of_week(days)).unwrap_or(0)];
+        let month = MONTH_NAMES[usize::try_from(m - 1).unwrap_or(0)];
+        let (dow, month) = (&dow[..3], &month[..3]);
+        return if date_style().1 == DateOrder::Dmy {
+            format!("{dow} {d:02} {month} {time} {y:04}{bc}")
+        } else {
+            format!("{dow} {month} {d:02} {time} {y:04}{bc}")
+        };
+    }
+    format!("{} {time}{bc}", date_part(y, m, d))
 }
 
 /// The broken-down fields of a timestamp.
