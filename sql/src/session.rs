@@ -502,7 +502,7 @@ impl Session {
         let snapshot = Snapshot::new(root.clone(), ns.clone(), self.settings.clone())
             .with_vc(self.vc_context());
         crate::types::tz::set_session_zone(self.time_zone());
-        crate::types::datetime::set_date_style(&self.settings.get("datestyle").unwrap_or_default());
+        self.set_output_styles();
         let planned = context::with_snapshot(snapshot, || {
             plan_statement(&Catalog::new(&root, ns), &typed)
         });
@@ -521,6 +521,13 @@ impl Session {
         })
     }
 
+    /// Makes the session's DateStyle and IntervalStyle those of values this thread writes.
+    fn set_output_styles(&self) {
+        let setting = |name: &str| self.settings.get(name).unwrap_or_default();
+        crate::types::datetime::set_date_style(&setting("datestyle"));
+        crate::types::interval::set_interval_style(&setting("intervalstyle"));
+    }
+
     /// The session's `TimeZone`, which casts and text output of timestamptz values use.
     pub fn time_zone(&self) -> Arc<crate::types::tz::Zone> {
         crate::types::tz::setting_zone(&self.settings.get("timezone").unwrap_or_default())
@@ -529,7 +536,7 @@ impl Session {
     fn execute_statement(&mut self, statement: &Statement) -> Result<StatementResult> {
         crate::expr::start_statement_clock();
         crate::types::tz::set_session_zone(self.time_zone());
-        crate::types::datetime::set_date_style(&self.settings.get("datestyle").unwrap_or_default());
+        self.set_output_styles();
         let _armed = interrupt::arm(&self.cancel, self.settings.statement_timeout());
         let command = |tag: &str| {
             Ok(StatementResult::Command {

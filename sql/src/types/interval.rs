@@ -1,9 +1,12 @@
 //! `interval`: PostgreSQL's input forms (`1 day 2 hours`, `1 mon`, `-1 year`, `01:02:03`,
-//! `@ 1 day ago`, ISO 8601 `P1Y2M3DT4H5M6S`), its output in IntervalStyle postgres
-//! (`1 year 2 mons 3 days 04:05:06`), and interval arithmetic with overflow checks.
+//! `@ 1 day ago`, ISO 8601 `P1Y2M3DT4H5M6S`), its output in the session's IntervalStyle
+//! (`postgres`: `1 year 2 mons 3 days 04:05:06`; `postgres_verbose`, `sql_standard`,
+//! `iso_8601`), and interval arithmetic with overflow checks.
 //!
 //! An interval keeps months, days and microseconds apart, as PostgreSQL does; fractions spill
 //! downwards on input (`1.5 months` is 1 mon 15 days, a month counting 30 days).
+
+use std::cell::Cell;
 
 use vdb_engine::value::{Interval, MICROS_PER_DAY};
 
@@ -120,6 +123,14 @@ pub fn parse_interval(s: &str) -> Result<Interval> {
     let acc = if let Some(iso) = t.strip_prefix('p') {
         parse_iso(iso).ok_or_else(|| syntax(s))?
     } else {
+        let signed;
+        let t = match sql_standard_sign(t) {
+            Some(text) => {
+                signed = text;
+                signed.as_str()
+            }
+            None => t,
+        };
         parse_postgres(t).ok_or_else(|| syntax(s))?
     };
     finish(&acc).ok_or_else(|| field_range(s))
@@ -139,7 +150,44 @@ fn finish(acc: &Acc) -> Option<Interval> {
     })
 }
 
-/// `[+-]number unit ... [hh:mm[:ss]] [ago]`.
+/// Under IntervalStyle `sql_standard`, a leading minus with no other sign applies to every
+/// field (`-1 2:03:04` is minus a day and two hours...): the text with each later number
+/// negated; `None` otherwise.
+fn sql_standard_sign(t: &str) -> Option<String> {
+    if INTERVAL_STYLE.with(Cell::get) != IntervalStyle::SqlStandard || !t.starts_with('-') {
+        return None;
+    }
+    let words: Vec<&str> = t.split_whitespace().collect();
+    if words[1..].iter().any(|w| w.starts_with(['+', '-'])) {
+        return None;
+    }
+    let mut out = words[0].to_string();
+    for word in &words[1..] {
+        out.push(' ');
+        if word.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+            out.push('-');
+        }
+        out.push_str(word);
+    }
+    Some(out)
+}
+
+/// `[+-]years-months` (SQL's year-month literal, `1-2`): the months it counts.
+fn year_month(tok: &str) -> Option<i128> {
+    let (negative, body) = match tok.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, tok.strip_prefix('+').unwrap_or(tok)),
+    };
+    let (y, m) = body.split_once('-')?;
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(y) || !digits(m) {
+        return None;
+    }
+    let months = y.parse::<i128>().ok()? * 12 + m.parse::<i128>().ok()?;
+    Some(if negative { -months } else { months })
+}
+
+/// `[+-]number unit ... [hh:mm[:ss]] [ago]`, and SQL's `[+-]Y-M [+-]D [+-]H:M:S`.
 fn parse_postgres(t: &str) -> Option<Acc> {
     // Splits "1day" into "1" "day" and keeps "-1" "year" apart.
     let mut tokens: Vec<String> = Vec::new();
@@ -167,6 +215,11 @@ fn parse_postgres(t: &str) -> Option<Acc> {
         }
         if tok.contains(':') {
             acc.micros += parse_clock(tok)?;
+            i += 1;
+            continue;
+        }
+        if let Some(months) = year_month(tok) {
+            acc.months += months;
             i += 1;
             continue;
         }
@@ -286,8 +339,188 @@ fn plural(n: i64) -> &'static str {
     }
 }
 
-/// PostgreSQL's IntervalStyle `postgres` output.
+/// How intervals are written: the IntervalStyle parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IntervalStyle {
+    Postgres,
+    PostgresVerbose,
+    SqlStandard,
+    Iso8601,
+}
+
+thread_local! {
+    static INTERVAL_STYLE: Cell<IntervalStyle> = const { Cell::new(IntervalStyle::Postgres) };
+}
+
+/// Makes IntervalStyle `setting` the style of statements on this thread.
+pub fn set_interval_style(setting: &str) {
+    let style = match setting.trim().to_ascii_lowercase().as_str() {
+        "postgres_verbose" => IntervalStyle::PostgresVerbose,
+        "sql_standard" => IntervalStyle::SqlStandard,
+        "iso_8601" => IntervalStyle::Iso8601,
+        _ => IntervalStyle::Postgres,
+    };
+    INTERVAL_STYLE.with(|s| s.set(style));
+}
+
+/// An interval in the session's IntervalStyle.
 pub fn format_interval(iv: &Interval) -> String {
+    match INTERVAL_STYLE.with(Cell::get) {
+        IntervalStyle::Postgres => format_postgres(iv),
+        style => format_other(iv, style),
+    }
+}
+
+/// Seconds and their fraction without sign, as PostgreSQL's AppendSeconds writes them
+/// (`05`, `5.25`), two digits at least when `fill`.
+fn seconds_text(sec: i64, frac: i64, fill: bool) -> String {
+    let mut out = if fill {
+        format!("{:02}", sec.abs())
+    } else {
+        sec.abs().to_string()
+    };
+    if frac != 0 {
+        out.push_str(format!(".{:06}", frac.abs()).trim_end_matches('0'));
+    }
+    out
+}
+
+/// The `postgres_verbose`, `sql_standard` and `iso_8601` styles, as PostgreSQL's
+/// EncodeInterval writes them.
+fn format_other(iv: &Interval, style: IntervalStyle) -> String {
+    let year = i64::from(iv.months / 12);
+    let mon = i64::from(iv.months % 12);
+    let mday = i64::from(iv.days);
+    let hour = iv.micros / MICROS_PER_HOUR;
+    let min = iv.micros / 60_000_000 % 60;
+    let sec = iv.micros / 1_000_000 % 60;
+    let fsec = iv.micros % 1_000_000;
+    let time = [hour, min, sec, fsec];
+    match style {
+        IntervalStyle::Iso8601 => {
+            if iv.months == 0 && iv.days == 0 && iv.micros == 0 {
+                return "PT0S".into();
+            }
+            let mut out = String::from("P");
+            let part = |value: i64, unit: char, out: &mut String| {
+                if value != 0 {
+                    out.push_str(&format!("{value}{unit}"));
+                }
+            };
+            part(year, 'Y', &mut out);
+            part(mon, 'M', &mut out);
+            part(mday, 'D', &mut out);
+            if time.iter().any(|v| *v != 0) {
+                out.push('T');
+            }
+            part(hour, 'H', &mut out);
+            part(min, 'M', &mut out);
+            if sec != 0 || fsec != 0 {
+                if sec < 0 || fsec < 0 {
+                    out.push('-');
+                }
+                out.push_str(&seconds_text(sec, fsec, false));
+                out.push('S');
+            }
+            out
+        }
+        IntervalStyle::SqlStandard => {
+            let fields = [year, mon, mday, hour, min, sec, fsec];
+            let negative = fields.iter().any(|v| *v < 0);
+            let positive = fields.iter().any(|v| *v > 0);
+            let year_month = year != 0 || mon != 0;
+            let day_time = mday != 0 || time.iter().any(|v| *v != 0);
+            let standard = !(negative && positive) && !(year_month && day_time);
+            if !negative && !positive {
+                return "0".into();
+            }
+            let secs = seconds_text(sec, fsec, true);
+            if !standard {
+                let year_sign = if year < 0 || mon < 0 { '-' } else { '+' };
+                let day_sign = if mday < 0 { '-' } else { '+' };
+                let sec_sign = if time.iter().any(|v| *v < 0) {
+                    '-'
+                } else {
+                    '+'
+                };
+                return format!(
+                    "{year_sign}{}-{} {day_sign}{} {sec_sign}{}:{:02}:{secs}",
+                    year.abs(),
+                    mon.abs(),
+                    mday.abs(),
+                    hour.abs(),
+                    min.abs()
+                );
+            }
+            let sign = if negative { "-" } else { "" };
+            if year_month {
+                format!("{sign}{}-{}", year.abs(), mon.abs())
+            } else if mday != 0 {
+                format!(
+                    "{sign}{} {}:{:02}:{secs}",
+                    mday.abs(),
+                    hour.abs(),
+                    min.abs()
+                )
+            } else {
+                format!("{sign}{}:{:02}:{secs}", hour.abs(), min.abs())
+            }
+        }
+        _ => {
+            // postgres_verbose: `@ 1 year 2 mons`, negative as `... ago`.
+            let mut out = String::from("@");
+            let mut is_zero = true;
+            let mut is_before = false;
+            for (value, unit) in [
+                (year, "year"),
+                (mon, "mon"),
+                (mday, "day"),
+                (hour, "hour"),
+                (min, "min"),
+            ] {
+                if value == 0 {
+                    continue;
+                }
+                let shown = if is_zero {
+                    is_before = value < 0;
+                    value.abs()
+                } else if is_before {
+                    -value
+                } else {
+                    value
+                };
+                out.push_str(&format!(" {shown} {unit}{}", plural(shown)));
+                is_zero = false;
+            }
+            if sec != 0 || fsec != 0 {
+                out.push(' ');
+                if sec < 0 || (sec == 0 && fsec < 0) {
+                    if is_zero {
+                        is_before = true;
+                    } else if !is_before {
+                        out.push('-');
+                    }
+                } else if is_before {
+                    out.push('-');
+                }
+                out.push_str(&seconds_text(sec, fsec, false));
+                let plural = if sec.abs() != 1 || fsec != 0 { "s" } else { "" };
+                out.push_str(&format!(" sec{plural}"));
+                is_zero = false;
+            }
+            if is_zero {
+                out.push_str(" 0");
+            }
+            if is_before {
+                out.push_str(" ago");
+            }
+            out
+        }
+    }
+}
+
+/// PostgreSQL's IntervalStyle `postgres` output.
+fn format_postgres(iv: &Interval) -> String {
     let mut out = String::new();
     let mut is_before = false;
     let mut is_zero = true;
