@@ -430,7 +430,7 @@ fn format_other(iv: &Interval, style: IntervalStyle) -> String {
             let positive = fields.iter().any(|v| *v > 0);
             let year_month = year != 0 || mon != 0;
             let day_time = mday != 0 || time.iter().any(|v| *v != 0);
-            let standard = !(negative && positive) && !(year_month && day_time);
+            let standard = !((negative && positive) || (year_month && day_time));
             if !negative && !positive {
                 return "0".into();
             }
