@@ -8,8 +8,8 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Query, SetExpr,
-    Statement, Values, VisitMut, VisitorMut,
+    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, SetExpr, Statement,
+    Values, VisitMut, VisitorMut,
 };
 
 /// Repairs `statements` in place.
@@ -105,22 +105,10 @@ fn in_values(expr: &Expr) -> Option<Expr> {
             _ => return None,
         });
     }
-    let query = Query {
-        with: None,
-        body: Box::new(SetExpr::Values(Values {
-            explicit_row: false,
-            rows,
-        })),
-        order_by: None,
-        limit: None,
-        limit_by: Vec::new(),
-        offset: None,
-        fetch: None,
-        locks: Vec::new(),
-        for_clause: None,
-        settings: None,
-        format_clause: None,
-    };
+    let query = crate::planner::as_query(&SetExpr::Values(Values {
+        explicit_row: false,
+        rows,
+    }));
     Some(Expr::InSubquery {
         expr: operand.clone(),
         subquery: Box::new(query),

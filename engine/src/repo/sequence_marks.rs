@@ -13,8 +13,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::table::Sequence;
 
-/// (branch, sequence key) → the furthest (last value, is_called) drawn.
-type Marks = HashMap<(String, String), (i64, bool)>;
+/// Branch → sequence key → the furthest (last value, is_called) drawn. Nested so that a draw,
+/// once its sequence has a mark, looks it up and updates it without allocating.
+type Marks = HashMap<String, HashMap<String, (i64, bool)>>;
 
 /// The marks of one repository, shared by its clones. Cheap to clone.
 #[derive(Clone, Debug, Default)]
@@ -23,13 +24,17 @@ pub struct SequenceMarks {
 }
 
 impl SequenceMarks {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Marks> {
+        self.marks.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Draws the next value of `sequence` (key `key` on `branch`, as the drawing session sees
     /// it), starting after the furthest value any session has drawn; `None` at the sequence's
     /// end. On success `sequence` holds the state after the draw.
     pub fn next_value(&self, branch: &str, key: &str, sequence: &mut Sequence) -> Option<i64> {
-        let mut marks = self.marks.lock().unwrap_or_else(PoisonError::into_inner);
-        let id = (branch.to_string(), key.to_string());
-        if let Some(&(last_value, is_called)) = marks.get(&id) {
+        let mut marks = self.lock();
+        let mark = marks.get_mut(branch).and_then(|m| m.get_mut(key));
+        if let Some((last_value, is_called)) = mark.as_deref().copied() {
             let mut marked = sequence.clone();
             marked.set(last_value, is_called);
             if std::ptr::eq(marked.further(sequence), &marked) {
@@ -37,27 +42,32 @@ impl SequenceMarks {
             }
         }
         let value = sequence.next_value()?;
-        marks.insert(id, (sequence.last_value, sequence.is_called));
+        let state = (sequence.last_value, sequence.is_called);
+        match mark {
+            Some(mark) => *mark = state,
+            None => {
+                marks
+                    .entry(branch.to_string())
+                    .or_default()
+                    .insert(key.to_string(), state);
+            }
+        }
         Some(value)
     }
 
     /// Records `sequence`'s state as set outright (`setval`).
     pub fn set(&self, branch: &str, key: &str, sequence: &Sequence) {
-        self.marks
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(
-                (branch.to_string(), key.to_string()),
-                (sequence.last_value, sequence.is_called),
-            );
+        self.lock()
+            .entry(branch.to_string())
+            .or_default()
+            .insert(key.to_string(), (sequence.last_value, sequence.is_called));
     }
 
     /// Forgets the mark of a sequence that was created, altered, reset or dropped.
     pub fn forget(&self, branch: &str, key: &str) {
-        self.marks
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&(branch.to_string(), key.to_string()));
+        if let Some(branch_marks) = self.lock().get_mut(branch) {
+            branch_marks.remove(key);
+        }
     }
 }
 

@@ -54,6 +54,7 @@ pub use plan::{
     AggregateCall, AggregateFunction, BitwiseOp, DiffKey, DiffPair, Hypothetical, JoinKind,
     KeyRange, Plan, Planned, SetOperator, SortKey, Statistic, TableVersion, WorkSlot,
 };
+pub(crate) use recursive::as_query;
 pub use schema_change::{SchemaChange, TypeChange};
 pub use sequence::nextval_default;
 pub use statement::{default_value, plan_statement};

@@ -211,7 +211,7 @@ fn contains_aggregate_over_work(plan: &Plan) -> bool {
 }
 
 /// A set-expression term as a query of its own.
-fn as_query(body: &ast::SetExpr) -> ast::Query {
+pub(crate) fn as_query(body: &ast::SetExpr) -> ast::Query {
     match body {
         ast::SetExpr::Query(q) => (**q).clone(),
         other => ast::Query {
