@@ -2303,7 +2303,7 @@ fn trim_without_characters(sql: &str) -> Option<String> {
 /// `f(a, VARIADIC arr)` (which sqlparser does not read) spelled `f(a, "variadic"(arr))`, a
 /// marker the binder recognizes (`planner/function.rs`); `None` if the text has no VARIADIC.
 fn variadic_as_call(sql: &str) -> Option<String> {
-    use sqlparser::tokenizer::{Token, Tokenizer, Word};
+    use sqlparser::tokenizer::{Token, Tokenizer};
     let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
     let mut out = Vec::with_capacity(tokens.len() + 2);
     let mut closes: Vec<usize> = Vec::new(); // paren depths at which a marker call closes
@@ -2314,11 +2314,7 @@ fn variadic_as_call(sql: &str) -> Option<String> {
             Token::Word(w)
                 if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("variadic") =>
             {
-                out.push(Token::Word(Word {
-                    value: "variadic".into(),
-                    quote_style: Some('"'),
-                    keyword: sqlparser::keywords::Keyword::NoKeyword,
-                }));
+                out.push(crate::tokens::word("variadic", Some('"')));
                 out.push(Token::LParen);
                 closes.push(depth);
                 changed = true;
@@ -2342,7 +2338,7 @@ fn variadic_as_call(sql: &str) -> Option<String> {
 /// `convert(bytes, src, dest)` (which sqlparser reads as MySQL's or SQL Server's CONVERT)
 /// spelled as a call of the quoted name `"convert"`; `None` if the text has no such call.
 fn convert_as_function(sql: &str) -> Option<String> {
-    use sqlparser::tokenizer::{Token, Tokenizer, Word};
+    use sqlparser::tokenizer::{Token, Tokenizer};
     let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
     let mut out = tokens.clone();
     let mut changed = false;
@@ -2355,11 +2351,7 @@ fn convert_as_function(sql: &str) -> Option<String> {
             && w.value.eq_ignore_ascii_case("convert")
             && next == Some(&Token::LParen)
         {
-            out[i] = Token::Word(Word {
-                value: "convert".into(),
-                quote_style: Some('"'),
-                keyword: sqlparser::keywords::Keyword::NoKeyword,
-            });
+            out[i] = crate::tokens::word("convert", Some('"'));
             changed = true;
         }
     }
@@ -2369,7 +2361,7 @@ fn convert_as_function(sql: &str) -> Option<String> {
 /// `x ISNULL` / `x NOTNULL` (PostgreSQL's postfix forms, which sqlparser reads as aliases)
 /// spelled `x IS NULL` / `x IS NOT NULL`; `None` if the text has neither.
 fn postfix_null_tests(sql: &str) -> Option<String> {
-    use sqlparser::tokenizer::{Token, Tokenizer, Word};
+    use sqlparser::tokenizer::{Token, Tokenizer};
     let lower = sql.to_ascii_lowercase();
     if !lower.contains("isnull") && !lower.contains("notnull") {
         return None;
@@ -2386,11 +2378,7 @@ fn postfix_null_tests(sql: &str) -> Option<String> {
             "notnull" => "IS NOT NULL",
             _ => continue,
         };
-        *token = Token::Word(Word {
-            value: spelled.into(),
-            quote_style: None,
-            keyword: sqlparser::keywords::Keyword::NoKeyword,
-        });
+        *token = crate::tokens::word(spelled, None);
         changed = true;
     }
     changed.then(|| tokens.iter().map(ToString::to_string).collect())
@@ -2476,7 +2464,7 @@ fn trailing_junk(sql: &str) -> Result<()> {
 /// A COPY statement with ON / OFF / 1 / 0 after its boolean options (FREEZE, HEADER) written
 /// TRUE / FALSE; `None` if it is not a COPY or has none.
 fn copy_booleans_spelled_out(sql: &str) -> Option<String> {
-    use sqlparser::tokenizer::{Token, Tokenizer, Word};
+    use sqlparser::tokenizer::{Token, Tokenizer};
     if !sql.trim_start().get(..4)?.eq_ignore_ascii_case("copy") {
         return None;
     }
@@ -2494,11 +2482,7 @@ fn copy_booleans_spelled_out(sql: &str) -> Option<String> {
                 _ => None,
             };
             if let Some(star) = star {
-                *token = Token::Word(Word {
-                    value: star.into(),
-                    quote_style: None,
-                    keyword: sqlparser::keywords::Keyword::NoKeyword,
-                });
+                *token = crate::tokens::word(star, None);
                 changed = true;
                 continue;
             }
@@ -2525,11 +2509,7 @@ fn copy_booleans_spelled_out(sql: &str) -> Option<String> {
             _ => None,
         };
         if let Some(value) = value {
-            *token = Token::Word(Word {
-                value: value.into(),
-                quote_style: None,
-                keyword: sqlparser::keywords::Keyword::NoKeyword,
-            });
+            *token = crate::tokens::word(value, None);
             changed = true;
         }
         if !matches!(token, Token::Whitespace(_)) {

@@ -180,7 +180,11 @@ impl Settings {
     pub fn describe(&self) -> Vec<Described> {
         let mut rows: BTreeMap<String, Described> = parameters::PARAMETERS
             .iter()
-            .map(|p| (p.name.to_string(), Described::new(p, self.get(p.name))))
+            .map(|p| {
+                let mut described = Described::new(p, self.get(p.name));
+                described.session = self.values.contains_key(p.name);
+                (p.name.to_string(), described)
+            })
             .collect();
         for (n, v) in &self.values {
             rows.entry(n.clone()).or_insert_with(|| Described {
@@ -196,9 +200,6 @@ impl Settings {
                 description: String::new(),
                 session: true,
             });
-        }
-        for (n, row) in &mut rows {
-            row.session = self.values.contains_key(n);
         }
         rows.into_values().collect()
     }

@@ -3,7 +3,8 @@
 //! that are not whitespace, which is what the rewrites walk.
 
 use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::tokenizer::{Token, Tokenizer};
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::{Token, Tokenizer, Word};
 
 /// `sql`'s tokens and the indexes of its non-whitespace ones; `None` if it does not tokenize.
 pub fn significant(sql: &str) -> Option<(Vec<Token>, Vec<usize>)> {
@@ -12,6 +13,15 @@ pub fn significant(sql: &str) -> Option<(Vec<Token>, Vec<usize>)> {
         .filter(|&i| !matches!(tokens[i], Token::Whitespace(_)))
         .collect();
     Some((tokens, significant))
+}
+
+/// A word token a rewrite puts in: `value`, quoted with `quote` if given, never a keyword.
+pub fn word(value: impl Into<String>, quote: Option<char>) -> Token {
+    Token::Word(Word {
+        value: value.into(),
+        quote_style: quote,
+        keyword: Keyword::NoKeyword,
+    })
 }
 
 /// Whether `token` is the unquoted word `word` (any case).

@@ -14,7 +14,7 @@
 use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
-use sqlparser::tokenizer::{Token, Tokenizer, Word};
+use sqlparser::tokenizer::{Token, Tokenizer};
 use vdb_engine::value::{Type, Value};
 
 use crate::catalog::Catalog;
@@ -45,11 +45,10 @@ pub fn rewrite(sql: &str) -> Option<String> {
                 if n > 0 {
                     out.push(Token::Comma);
                 }
-                out.push(Token::Word(Word {
-                    value: format!("{name}{MARKER}{ty}"),
-                    quote_style: Some('"'),
-                    keyword: sqlparser::keywords::Keyword::NoKeyword,
-                }));
+                out.push(crate::tokens::word(
+                    format!("{name}{MARKER}{ty}"),
+                    Some('"'),
+                ));
             }
             out.push(Token::RParen);
             changed = true;

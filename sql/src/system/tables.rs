@@ -1281,6 +1281,29 @@ fn constraint_targets<'a>(
     }
 }
 
+/// A row of constraint_column_usage (with `column`) or constraint_table_usage: the table (and
+/// column) used, then constraint `c` of relation `r`.
+fn usage_row(
+    snapshot: &Snapshot,
+    target: &Relation,
+    column: Option<&str>,
+    r: &Relation,
+    c: &Constraint,
+) -> Row {
+    let mut fields = vec![
+        ("table_catalog", text(snapshot.database())),
+        ("table_schema", text(Objects::schema_name(target))),
+        ("table_name", text(&target.name)),
+    ];
+    fields.extend(column.map(|name| ("column_name", text(name))));
+    fields.extend([
+        ("constraint_catalog", text(snapshot.database())),
+        ("constraint_schema", text(Objects::schema_name(r))),
+        ("constraint_name", text(&c.name)),
+    ]);
+    fields.into_iter().collect()
+}
+
 fn constraint_column_usage(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
     let mut rows = Vec::new();
     for r in &objects.relations {
@@ -1297,15 +1320,7 @@ fn constraint_column_usage(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
                 else {
                     continue;
                 };
-                rows.push(row([
-                    ("table_catalog", text(snapshot.database())),
-                    ("table_schema", text(Objects::schema_name(target))),
-                    ("table_name", text(&target.name)),
-                    ("column_name", text(&col.name)),
-                    ("constraint_catalog", text(snapshot.database())),
-                    ("constraint_schema", text(Objects::schema_name(r))),
-                    ("constraint_name", text(&c.name)),
-                ]));
+                rows.push(usage_row(snapshot, target, Some(&col.name), r, c));
             }
         }
     }
@@ -1324,14 +1339,7 @@ fn constraint_table_usage(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
             let Some((target, _)) = constraint_targets(objects, r, c) else {
                 continue;
             };
-            rows.push(row([
-                ("table_catalog", text(snapshot.database())),
-                ("table_schema", text(Objects::schema_name(target))),
-                ("table_name", text(&target.name)),
-                ("constraint_catalog", text(snapshot.database())),
-                ("constraint_schema", text(Objects::schema_name(r))),
-                ("constraint_name", text(&c.name)),
-            ]));
+            rows.push(usage_row(snapshot, target, None, r, c));
         }
     }
     rows
