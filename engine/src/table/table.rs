@@ -16,7 +16,7 @@ use super::schema::{Comments, Schema};
 use crate::codec::{decode_key, decode_key_with, decode_row_with, encode_key, encode_row};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
-use crate::prolly::{Map, MapBuilder, NodeStore};
+use crate::prolly::{Map, MapBuilder, NodeStore, Range};
 use crate::value::{Type, Value};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -292,23 +292,32 @@ impl Table {
     /// Primary-map keys of the rows whose index-`i` columns equal `values` (a prefix of the
     /// index's columns is allowed), in index order.
     pub fn index_lookup(&self, i: usize, values: &[Value]) -> Result<Vec<Bytes>> {
+        self.index_prefix(i, values)?.collect()
+    }
+
+    /// The primary-map keys of `index_lookup`, read from the index as the caller pulls them.
+    pub fn index_prefix(&self, i: usize, values: &[Value]) -> Result<IndexKeys> {
         let (_, types) = &self.layout.indexes[i];
         if values.len() > types.len() {
             return Err(Error::InvalidInput("more values than index columns".into()));
         }
-        let mut prefix = Vec::new();
-        encode_key(values, &types[..values.len()], &mut prefix)?;
-        let hi = prefix_successor(&prefix);
-        let hi = match &hi {
-            Some(h) => Bound::Excluded(&h[..]),
-            None => Bound::Unbounded,
-        };
-        let mut keys = Vec::new();
-        for entry in self.indexes[i].range(Bound::Included(&prefix), hi)? {
-            let (index_key, _) = entry?;
-            keys.push(self.primary_key_in_index(i, &index_key)?);
+        Ok(IndexKeys {
+            range: prefix_range(&self.indexes[i], values, &types[..values.len()])?,
+            table: self.clone(),
+            index: i,
+        })
+    }
+
+    /// The primary-map entries whose leading primary-key columns equal `values`, in key order
+    /// (keyed tables only).
+    pub fn key_prefix_range(&self, values: &[Value]) -> Result<Range> {
+        let types = &self.layout.key_types;
+        if self.schema.is_keyless() || values.len() > types.len() {
+            return Err(Error::InvalidInput(
+                "more values than primary-key columns".into(),
+            ));
         }
-        Ok(keys)
+        prefix_range(&self.rows, values, &types[..values.len()])
     }
 
     /// The primary-map key at the end of an index key.
@@ -629,6 +638,38 @@ impl TableLoader {
 }
 
 /// The smallest byte string greater than every string starting with `prefix`, if any.
+/// The entries of `map` whose keys begin with `values` through the key codec (`types` theirs).
+fn prefix_range(map: &Map, values: &[Value], types: &[Type]) -> Result<Range> {
+    let mut prefix = Vec::new();
+    encode_key(values, types, &mut prefix)?;
+    let hi = prefix_successor(&prefix);
+    let hi = match &hi {
+        Some(h) => Bound::Excluded(&h[..]),
+        None => Bound::Unbounded,
+    };
+    map.range(Bound::Included(&prefix), hi)
+}
+
+/// Primary-map keys from an index range (`Table::index_prefix`), in index order.
+#[derive(Debug)]
+pub struct IndexKeys {
+    range: Range,
+    table: Table,
+    index: usize,
+}
+
+impl Iterator for IndexKeys {
+    type Item = Result<Bytes>;
+
+    fn next(&mut self) -> Option<Result<Bytes>> {
+        let entry = self.range.next()?;
+        Some(
+            entry
+                .and_then(|(index_key, _)| self.table.primary_key_in_index(self.index, &index_key)),
+        )
+    }
+}
+
 fn prefix_successor(prefix: &[u8]) -> Option<Vec<u8>> {
     let mut out = prefix.to_vec();
     while let Some(last) = out.pop() {

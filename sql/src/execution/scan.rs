@@ -1,5 +1,5 @@
-//! Table scans over the prolly tree: the whole table in key order, one key (point lookup), or a
-//! key range. With `with_key`, each row ends with its primary-map key as `bytea`, which UPDATE
+//! Table scans over the prolly tree: the whole table in key order, one key (point lookup), a
+//! key range, a key prefix, or the rows a secondary index finds for its leading columns. With `with_key`, each row ends with its primary-map key as `bytea`, which UPDATE
 //! and DELETE use to address the row.
 
 use std::ops::Bound;
@@ -93,6 +93,32 @@ pub fn table_rows(table: Table, range: &KeyRange, with_key: bool) -> Result<Rows
             (Bound::Included(key.clone()), Bound::Included(key))
         }
         KeyRange::Range(lo, hi) => (bound(lo)?, bound(hi)?),
+        KeyRange::Prefix {
+            index: None,
+            values,
+        } => {
+            let range = table
+                .key_prefix_range(values)
+                .map_err(|e| Error::engine("scanning table", e))?;
+            return Ok(Box::new(Scan {
+                table,
+                range,
+                with_key,
+            }));
+        }
+        KeyRange::Prefix {
+            index: Some(index),
+            values,
+        } => {
+            return match index_keys(&table, index, values)? {
+                Some(keys) => Ok(Box::new(IndexScan {
+                    table,
+                    keys: keys.into_iter(),
+                    with_key,
+                })),
+                None => table_rows(table, &KeyRange::All, with_key),
+            }
+        }
     };
     let range = table
         .rows()
@@ -103,6 +129,62 @@ pub fn table_rows(table: Table, range: &KeyRange, with_key: bool) -> Result<Rows
         range,
         with_key,
     }))
+}
+
+/// The most rows an index scan fetches one by one before a full scan is cheaper: a sixteenth
+/// of the table, and never fewer than this many.
+const INDEX_SCAN_FLOOR: u64 = 1024;
+
+/// The primary-map keys of the rows whose leading `index` columns equal `values`, or None when
+/// the index is gone (the plan is older than the schema) or matches so many rows that fetching
+/// each is slower than reading the table in order.
+fn index_keys(table: &Table, index: &str, values: &[Value]) -> Result<Option<Vec<Bytes>>> {
+    let Some(i) = table
+        .schema()
+        .indexes
+        .iter()
+        .position(|ix| ix.name == index)
+    else {
+        return Ok(None);
+    };
+    let limit = (table.count() / 16).max(INDEX_SCAN_FLOOR);
+    let mut keys = Vec::new();
+    for key in table
+        .index_prefix(i, values)
+        .map_err(|e| Error::engine("reading index", e))?
+    {
+        if keys.len() as u64 >= limit {
+            return Ok(None);
+        }
+        keys.push(key.map_err(|e| Error::engine("reading index", e))?);
+    }
+    Ok(Some(keys))
+}
+
+/// The index-scan operator: fetches the row at each primary-map key, in index order.
+struct IndexScan {
+    table: Table,
+    keys: std::vec::IntoIter<Bytes>,
+    with_key: bool,
+}
+
+impl Iterator for IndexScan {
+    type Item = Result<Row>;
+
+    fn next(&mut self) -> Option<Result<Row>> {
+        let key = self.keys.next()?;
+        Some(match self.table.get(&key) {
+            Ok(Some(mut row)) => {
+                if self.with_key {
+                    row.push(Value::Bytea(key.to_vec()));
+                }
+                Ok(row)
+            }
+            // The index and the rows are one version: a key without a row is corruption.
+            Ok(None) => Err(Error::invalid("XX001", "index entry without a row")),
+            Err(e) => Err(Error::engine("reading row", e)),
+        })
+    }
 }
 
 fn as_slice(b: &Bound<Bytes>) -> Bound<&[u8]> {

@@ -15,6 +15,7 @@ use vdb_engine::value::Value;
 use crate::error::{Error, Result};
 use crate::execution::query;
 use crate::expr::{quantified_over, BinaryOp, Expr};
+use crate::planner::optimize;
 use crate::planner::{AggregateCall, Plan, SortKey};
 use crate::system::Snapshot;
 
@@ -56,7 +57,9 @@ impl Subquery {
     /// Runs the subquery for the enclosing `row`.
     pub fn eval(&self, row: &[Value]) -> Result<Value> {
         let plan = if self.correlated {
-            bind_plan(self.plan.clone(), 0, row)
+            // The enclosing row's values are constants now, so a key or index lookup may serve
+            // `inner.k = outer.x`, where planning could only scan.
+            optimize(bind_plan(self.plan.clone(), 0, row))
         } else {
             self.plan.clone()
         };

@@ -2,9 +2,12 @@
 //!
 //! 1. [`fold_constants`]: evaluates subexpressions that read no column (casts of literals
 //!    included), leaving any that would fail so the error surfaces when the row is reached.
-//! 2. [`key_lookup`]: a filter over a scan of a table with a one-column primary key, with a
-//!    conjunct `key = constant` or `key <op> constant`, narrows the scan to a point lookup or a
-//!    key range on the prolly tree. The filter stays, so the range need only be a superset.
+//! 2. [`key_lookup`]: a filter over a scan narrows the scan. On a table with a one-column
+//!    primary key, a conjunct `key = constant` or `key <op> constant` gives a point lookup or a
+//!    key range on the prolly tree. Otherwise conjuncts `column = constant` on the leading
+//!    columns of the primary key or of a secondary index give a prefix scan of that tree: the
+//!    one matching the most columns, a complete unique match first, the primary key on a tie
+//!    (no second lookup per row). The filter stays, so the range need only be a superset.
 //! 3. [`prune_versions`]: a filter over a version scan or a row diff drops the versions whose
 //!    tags (commit hash, date) make a conjunct false, so `WHERE to_commit = 'abc'` diffs one
 //!    pair of versions, and narrows a version scan's key range as rule 2 does.
@@ -91,6 +94,21 @@ fn transform(plan: Plan, f: &impl Fn(Plan) -> Plan) -> Plan {
             predicate: predicate.map(fold),
             kind,
             right_width,
+        },
+        Plan::Aggregate {
+            source,
+            group_by,
+            sets,
+            aggregates,
+        } => Plan::Aggregate {
+            source: boxed(source),
+            group_by,
+            sets,
+            aggregates,
+        },
+        Plan::ProjectSet { source, exprs } => Plan::ProjectSet {
+            source: boxed(source),
+            exprs,
         },
         Plan::Sort { source, keys } => Plan::Sort {
             source: boxed(source),
@@ -249,7 +267,10 @@ pub fn key_lookup(plan: Plan) -> Plan {
                 range: KeyRange::All,
                 with_key,
             } => {
-                let range = key_range(&schema, &predicate);
+                let range = match key_range(&schema, &predicate) {
+                    KeyRange::All => prefix_range(&schema, &predicate),
+                    narrowed => narrowed,
+                };
                 Plan::Filter {
                     source: Box::new(Plan::Scan {
                         table,
@@ -303,6 +324,61 @@ fn key_range(schema: &Schema, predicate: &Expr) -> KeyRange {
     match (&lo, &hi) {
         (Bound::Unbounded, Bound::Unbounded) => KeyRange::All,
         _ => KeyRange::Range(lo, hi),
+    }
+}
+
+/// The best prefix scan that `column = constant` conjuncts allow (see rule 2), or every row.
+fn prefix_range(schema: &Schema, predicate: &Expr) -> KeyRange {
+    let mut equal: Vec<Option<Value>> = vec![None; schema.columns.len()];
+    for conjunct in predicate.conjuncts() {
+        let Expr::Binary(BinaryOp::Eq, l, r) = conjunct else {
+            continue;
+        };
+        let (c, value) = match (l.as_ref(), r.as_ref()) {
+            (Expr::Column(c), Expr::Literal(v)) | (Expr::Literal(v), Expr::Column(c))
+                if *c < equal.len() =>
+            {
+                (*c, v)
+            }
+            _ => continue,
+        };
+        if equal[c].is_none() {
+            equal[c] = key_value(value, &schema.columns[c].ty);
+        }
+    }
+    if equal.iter().all(Option::is_none) {
+        return KeyRange::All;
+    }
+    // The values of the leading columns (by id) that have one, and whether that is all of them.
+    let leading = |ids: &[u32]| -> (Vec<Value>, bool) {
+        let values: Vec<Value> = ids
+            .iter()
+            .map_while(|id| equal[schema.position(*id)?].clone())
+            .collect();
+        let complete = values.len() == ids.len();
+        (values, complete)
+    };
+    let mut best: Option<(Option<String>, Vec<Value>, bool)> = None;
+    let mut consider = |index: Option<String>, (values, unique): (Vec<Value>, bool)| {
+        let better = match &best {
+            _ if values.is_empty() => false,
+            None => true,
+            Some((_, v, u)) => (unique, values.len()) > (*u, v.len()),
+        };
+        if better {
+            best = Some((index, values, unique));
+        }
+    };
+    if !schema.is_keyless() {
+        consider(None, leading(&schema.primary_key));
+    }
+    for index in &schema.indexes {
+        let (values, complete) = leading(&index.columns);
+        consider(Some(index.name.clone()), (values, complete && index.unique));
+    }
+    match best {
+        Some((index, values, _)) => KeyRange::Prefix { index, values },
+        None => KeyRange::All,
     }
 }
 

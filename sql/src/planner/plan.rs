@@ -22,6 +22,12 @@ pub enum KeyRange {
     Point(Value),
     /// Rows whose key lies between the bounds.
     Range(Bound<Value>, Bound<Value>),
+    /// Rows whose leading primary-key columns (`index` None) or leading columns of the
+    /// secondary index named `index` equal `values`; a plain scan only ever has this.
+    Prefix {
+        index: Option<String>,
+        values: Vec<Value>,
+    },
 }
 
 /// One ORDER BY key over the input row.
@@ -426,6 +432,20 @@ impl Plan {
                 KeyRange::Range(lo, hi) => {
                     writeln!(f, "KeyRangeScan: {table} {}", range_text(lo, hi))
                 }
+                KeyRange::Prefix { index, values } => {
+                    let values: Vec<String> = values
+                        .iter()
+                        .map(|v| Expr::Literal(v.clone()).to_string())
+                        .collect();
+                    match index {
+                        Some(index) => writeln!(
+                            f,
+                            "IndexScan: {table} using {index} ({})",
+                            values.join(", ")
+                        ),
+                        None => writeln!(f, "KeyPrefixScan: {table} ({})", values.join(", ")),
+                    }
+                }
             },
             Plan::VersionScan {
                 table,
@@ -437,6 +457,7 @@ impl Plan {
                     KeyRange::All => String::new(),
                     KeyRange::Point(v) => format!(" key = {}", Expr::Literal(v.clone())),
                     KeyRange::Range(lo, hi) => format!(" {}", range_text(lo, hi)),
+                    KeyRange::Prefix { .. } => " prefix".to_string(),
                 };
                 writeln!(
                     f,

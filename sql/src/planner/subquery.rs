@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::expr::{BinaryOp, Expr, Subquery, SubqueryKind};
 use crate::planner::context;
 use crate::planner::expr::{make_binary, Scope, Typed};
+use crate::planner::optimize;
 use crate::planner::query::plan_query;
 
 /// Plans `query` under `scope` as a subquery of `kind`; returns it with its columns' types.
@@ -32,7 +33,7 @@ fn plan(
     Ok((
         Subquery {
             kind,
-            plan,
+            plan: optimize(plan),
             correlated,
             snapshot,
         },
