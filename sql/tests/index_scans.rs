@@ -204,3 +204,62 @@ fn aggregates_and_correlated_subqueries_use_the_narrowed_scans() {
     assert_eq!(got, want);
     assert!(loads <= 200, "correlated lookups loaded {loads} nodes");
 }
+
+#[test]
+fn in_lists_and_any_arrays_look_up_each_value_once() {
+    let (_, mut s) = setup();
+    let cases = [
+        (
+            "SELECT id FROM items WHERE id IN (7, 3, 7, 19999, 40000)",
+            "SELECT id FROM items WHERE id + 0 IN (7, 3, 7, 19999, 40000)",
+            "KeyPrefixScan: items (7) (3) (7) ... (5 prefixes)",
+        ),
+        (
+            "SELECT * FROM items WHERE tag IN (1, 2, 3)",
+            "SELECT * FROM items WHERE tag + 0 IN (1, 2, 3)",
+            "IndexScan: items using items_tag (1) (2) (3)",
+        ),
+        (
+            "SELECT * FROM items WHERE cat IN ('c1', 'c2') AND n IN (3, 4)",
+            "SELECT * FROM items WHERE cat || '' IN ('c1', 'c2') AND n + 0 IN (3, 4)",
+            "IndexScan: items using items_cat_n ('c1', 3)",
+        ),
+        (
+            "SELECT * FROM items WHERE tag = ANY('{5,6,6}'::int[])",
+            "SELECT * FROM items WHERE tag + 0 = ANY('{5,6,6}'::int[])",
+            "IndexScan: items using items_tag (5) (6) (6)",
+        ),
+        (
+            "SELECT * FROM pairs WHERE a IN (4, 5) AND b = 9",
+            "SELECT * FROM pairs WHERE a + 0 IN (4, 5) AND b + 0 = 9",
+            "KeyPrefixScan: pairs (4, 9) (5, 9)",
+        ),
+        (
+            "SELECT * FROM pairs WHERE a IN (4, NULL)",
+            "SELECT * FROM pairs WHERE a + 0 IN (4, NULL)",
+            "Scan: pairs",
+        ),
+        (
+            "SELECT * FROM items WHERE id NOT IN (1, 2)",
+            "SELECT * FROM items WHERE id + 0 NOT IN (1, 2)",
+            "Scan: items",
+        ),
+    ];
+    for (narrowed, full, expected_plan) in cases {
+        let shown = plan(&mut s, narrowed);
+        assert!(shown.contains(expected_plan), "{narrowed}:\n{shown}");
+        assert_eq!(
+            sorted(rows(&mut s, narrowed)),
+            sorted(rows(&mut s, full)),
+            "{narrowed}"
+        );
+    }
+    // Primary-key order, each row once although 7 is listed twice.
+    assert_eq!(
+        rows(
+            &mut s,
+            "SELECT id FROM items WHERE id IN (7, 3, 7, 19999, 40000)"
+        ),
+        [3, 7, 19999].map(|i| vec![Value::Int4(i)]).to_vec()
+    );
+}

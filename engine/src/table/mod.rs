@@ -22,5 +22,5 @@ pub use function::{Function, FunctionArg, FunctionReturns, Overloads, Volatility
 pub use root::{qualified, split_qualified, RootValue, PUBLIC_SCHEMA};
 pub use schema::{CheckDef, Column, Comments, FkAction, ForeignKeyDef, IndexDef, Schema};
 pub use sequence::{Identity, Sequence};
-pub use table::{IndexKeys, RowChange, Table, TableLoader, HIDDEN_KEY_LEN};
+pub use table::{IndexKeys, PrefixRanges, RowChange, Table, TableLoader, HIDDEN_KEY_LEN};
 pub use view::View;

@@ -292,32 +292,29 @@ impl Table {
     /// Primary-map keys of the rows whose index-`i` columns equal `values` (a prefix of the
     /// index's columns is allowed), in index order.
     pub fn index_lookup(&self, i: usize, values: &[Value]) -> Result<Vec<Bytes>> {
-        self.index_prefix(i, values)?.collect()
+        self.index_prefixes(i, &[values.to_vec()])?.collect()
     }
 
-    /// The primary-map keys of `index_lookup`, read from the index as the caller pulls them.
-    pub fn index_prefix(&self, i: usize, values: &[Value]) -> Result<IndexKeys> {
+    /// The primary-map keys of the rows whose leading index-`i` columns equal one of
+    /// `prefixes`, in index order, each row once however often its prefix is given.
+    pub fn index_prefixes(&self, i: usize, prefixes: &[Vec<Value>]) -> Result<IndexKeys> {
         let (_, types) = &self.layout.indexes[i];
-        if values.len() > types.len() {
-            return Err(Error::InvalidInput("more values than index columns".into()));
-        }
         Ok(IndexKeys {
-            range: prefix_range(&self.indexes[i], values, &types[..values.len()])?,
+            entries: PrefixRanges::new(&self.indexes[i], prefixes, types)?,
             table: self.clone(),
             index: i,
         })
     }
 
-    /// The primary-map entries whose leading primary-key columns equal `values`, in key order
-    /// (keyed tables only).
-    pub fn key_prefix_range(&self, values: &[Value]) -> Result<Range> {
-        let types = &self.layout.key_types;
-        if self.schema.is_keyless() || values.len() > types.len() {
+    /// The primary-map entries whose leading primary-key columns equal one of `prefixes`, in
+    /// key order, each once (keyed tables only).
+    pub fn key_prefix_ranges(&self, prefixes: &[Vec<Value>]) -> Result<PrefixRanges> {
+        if self.schema.is_keyless() {
             return Err(Error::InvalidInput(
-                "more values than primary-key columns".into(),
+                "a keyless table has no primary-key prefixes".into(),
             ));
         }
-        prefix_range(&self.rows, values, &types[..values.len()])
+        PrefixRanges::new(&self.rows, prefixes, &self.layout.key_types)
     }
 
     /// The primary-map key at the end of an index key.
@@ -638,22 +635,71 @@ impl TableLoader {
 }
 
 /// The smallest byte string greater than every string starting with `prefix`, if any.
-/// The entries of `map` whose keys begin with `values` through the key codec (`types` theirs).
-fn prefix_range(map: &Map, values: &[Value], types: &[Type]) -> Result<Range> {
-    let mut prefix = Vec::new();
-    encode_key(values, types, &mut prefix)?;
-    let hi = prefix_successor(&prefix);
-    let hi = match &hi {
-        Some(h) => Bound::Excluded(&h[..]),
-        None => Bound::Unbounded,
-    };
-    map.range(Bound::Included(&prefix), hi)
+/// The entries of a map whose keys begin with one of a set of prefixes (values through the key
+/// codec), prefix after prefix in key order; each prefix's range is opened when reached.
+#[derive(Debug)]
+pub struct PrefixRanges {
+    map: Map,
+    /// Encoded prefixes not yet opened, sorted, distinct, and none a prefix of another.
+    prefixes: std::vec::IntoIter<Vec<u8>>,
+    current: Option<Range>,
 }
 
-/// Primary-map keys from an index range (`Table::index_prefix`), in index order.
+impl PrefixRanges {
+    fn new(map: &Map, prefixes: &[Vec<Value>], types: &[Type]) -> Result<PrefixRanges> {
+        let mut encoded = Vec::with_capacity(prefixes.len());
+        for values in prefixes {
+            if values.len() > types.len() {
+                return Err(Error::InvalidInput("more values than key columns".into()));
+            }
+            let mut prefix = Vec::new();
+            encode_key(values, &types[..values.len()], &mut prefix)?;
+            encoded.push(prefix);
+        }
+        encoded.sort();
+        // A prefix that extends a kept one adds nothing (and would repeat its rows).
+        let mut kept: Vec<Vec<u8>> = Vec::with_capacity(encoded.len());
+        for prefix in encoded {
+            if !kept.last().is_some_and(|k| prefix.starts_with(k)) {
+                kept.push(prefix);
+            }
+        }
+        Ok(PrefixRanges {
+            map: map.clone(),
+            prefixes: kept.into_iter(),
+            current: None,
+        })
+    }
+}
+
+impl Iterator for PrefixRanges {
+    type Item = Result<(Bytes, Bytes)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(range) = &mut self.current {
+                if let Some(entry) = range.next() {
+                    return Some(entry);
+                }
+            }
+            let prefix = self.prefixes.next()?;
+            let hi = prefix_successor(&prefix);
+            let hi = match &hi {
+                Some(h) => Bound::Excluded(&h[..]),
+                None => Bound::Unbounded,
+            };
+            match self.map.range(Bound::Included(&prefix), hi) {
+                Ok(range) => self.current = Some(range),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+}
+
+/// Primary-map keys from index ranges (`Table::index_prefixes`), in index order.
 #[derive(Debug)]
 pub struct IndexKeys {
-    range: Range,
+    entries: PrefixRanges,
     table: Table,
     index: usize,
 }
@@ -662,7 +708,7 @@ impl Iterator for IndexKeys {
     type Item = Result<Bytes>;
 
     fn next(&mut self) -> Option<Result<Bytes>> {
-        let entry = self.range.next()?;
+        let entry = self.entries.next()?;
         Some(
             entry
                 .and_then(|(index_key, _)| self.table.primary_key_in_index(self.index, &index_key)),

@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::prolly::Range;
-use vdb_engine::table::{RootValue, Table};
+use vdb_engine::table::{PrefixRanges, RootValue, Table};
 use vdb_engine::value::Value;
 
 use crate::error::{Error, Result};
@@ -16,11 +16,28 @@ use crate::execution::Rows;
 use crate::expr::Row;
 use crate::planner::KeyRange;
 
-/// The scan operator: owns the table and a cursor range over its primary map.
+/// The scan operator: owns the table and the entries of its primary map it reads.
 struct Scan {
     table: Table,
-    range: Range,
+    range: Entries,
     with_key: bool,
+}
+
+/// Primary-map entries: one cursor range, or the ranges of several key prefixes.
+enum Entries {
+    Range(Range),
+    Prefixes(PrefixRanges),
+}
+
+impl Iterator for Entries {
+    type Item = vdb_engine::Result<(Bytes, Bytes)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Entries::Range(range) => range.next(),
+            Entries::Prefixes(prefixes) => prefixes.next(),
+        }
+    }
 }
 
 impl Iterator for Scan {
@@ -95,22 +112,22 @@ pub fn table_rows(table: Table, range: &KeyRange, with_key: bool) -> Result<Rows
         KeyRange::Range(lo, hi) => (bound(lo)?, bound(hi)?),
         KeyRange::Prefix {
             index: None,
-            values,
+            prefixes,
         } => {
-            let range = table
-                .key_prefix_range(values)
+            let entries = table
+                .key_prefix_ranges(prefixes)
                 .map_err(|e| Error::engine("scanning table", e))?;
             return Ok(Box::new(Scan {
                 table,
-                range,
+                range: Entries::Prefixes(entries),
                 with_key,
             }));
         }
         KeyRange::Prefix {
             index: Some(index),
-            values,
+            prefixes,
         } => {
-            return match index_keys(&table, index, values)? {
+            return match index_keys(&table, index, prefixes)? {
                 Some(keys) => Ok(Box::new(IndexScan {
                     table,
                     keys: keys.into_iter(),
@@ -126,7 +143,7 @@ pub fn table_rows(table: Table, range: &KeyRange, with_key: bool) -> Result<Rows
         .map_err(|e| Error::engine("scanning table", e))?;
     Ok(Box::new(Scan {
         table,
-        range,
+        range: Entries::Range(range),
         with_key,
     }))
 }
@@ -135,10 +152,10 @@ pub fn table_rows(table: Table, range: &KeyRange, with_key: bool) -> Result<Rows
 /// of the table, and never fewer than this many.
 const INDEX_SCAN_FLOOR: u64 = 1024;
 
-/// The primary-map keys of the rows whose leading `index` columns equal `values`, or None when
-/// the index is gone (the plan is older than the schema) or matches so many rows that fetching
-/// each is slower than reading the table in order.
-fn index_keys(table: &Table, index: &str, values: &[Value]) -> Result<Option<Vec<Bytes>>> {
+/// The primary-map keys of the rows whose leading `index` columns equal one of `prefixes`, or
+/// None when the index is gone (the plan is older than the schema) or matches so many rows
+/// that fetching each is slower than reading the table in order.
+fn index_keys(table: &Table, index: &str, prefixes: &[Vec<Value>]) -> Result<Option<Vec<Bytes>>> {
     let Some(i) = table
         .schema()
         .indexes
@@ -150,7 +167,7 @@ fn index_keys(table: &Table, index: &str, values: &[Value]) -> Result<Option<Vec
     let limit = (table.count() / 16).max(INDEX_SCAN_FLOOR);
     let mut keys = Vec::new();
     for key in table
-        .index_prefix(i, values)
+        .index_prefixes(i, prefixes)
         .map_err(|e| Error::engine("reading index", e))?
     {
         if keys.len() as u64 >= limit {

@@ -4,8 +4,9 @@
 //!    included), leaving any that would fail so the error surfaces when the row is reached.
 //! 2. [`key_lookup`]: a filter over a scan narrows the scan. On a table with a one-column
 //!    primary key, a conjunct `key = constant` or `key <op> constant` gives a point lookup or a
-//!    key range on the prolly tree. Otherwise conjuncts `column = constant` on the leading
-//!    columns of the primary key or of a secondary index give a prefix scan of that tree: the
+//!    key range on the prolly tree. Otherwise conjuncts `column = constant` (or `IN` a list of
+//!    constants, or `= ANY` an array constant) on the leading columns of the primary key or of
+//!    a secondary index give prefix scans of that tree: the
 //!    one matching the most columns, a complete unique match first, the primary key on a tie
 //!    (no second lookup per row). The filter stays, so the range need only be a superset.
 //! 3. [`prune_versions`]: a filter over a version scan or a row diff drops the versions whose
@@ -251,6 +252,17 @@ fn fold(expr: Expr) -> Expr {
             negated,
             case_insensitive,
         },
+        Expr::Quantified {
+            left,
+            op,
+            array,
+            all,
+        } => Expr::Quantified {
+            left: b(left),
+            op,
+            array: b(array),
+            all,
+        },
         Expr::Coalesce(list) => Expr::Coalesce(list.into_iter().map(fold).collect()),
         Expr::Function(f, list) => Expr::Function(f, list.into_iter().map(fold).collect()),
         other => other,
@@ -327,58 +339,130 @@ fn key_range(schema: &Schema, predicate: &Expr) -> KeyRange {
     }
 }
 
-/// The best prefix scan that `column = constant` conjuncts allow (see rule 2), or every row.
+/// The most key prefixes one narrowed scan looks up (the product of its IN lists); past it
+/// the scan reads every row.
+const MAX_PREFIXES: usize = 4096;
+
+/// The best prefix scan that `column = constant` and `column IN (constants)` conjuncts allow
+/// (see rule 2), or every row.
 fn prefix_range(schema: &Schema, predicate: &Expr) -> KeyRange {
-    let mut equal: Vec<Option<Value>> = vec![None; schema.columns.len()];
+    // Per column, the values an equality or IN conjunct allows, when all are exact key values.
+    let mut allowed: Vec<Option<Vec<Value>>> = vec![None; schema.columns.len()];
     for conjunct in predicate.conjuncts() {
-        let Expr::Binary(BinaryOp::Eq, l, r) = conjunct else {
+        let Some((c, values)) = allowed_values(conjunct) else {
             continue;
         };
-        let (c, value) = match (l.as_ref(), r.as_ref()) {
-            (Expr::Column(c), Expr::Literal(v)) | (Expr::Literal(v), Expr::Column(c))
-                if *c < equal.len() =>
-            {
-                (*c, v)
-            }
-            _ => continue,
-        };
-        if equal[c].is_none() {
-            equal[c] = key_value(value, &schema.columns[c].ty);
+        if c >= allowed.len() || allowed[c].is_some() {
+            continue;
         }
+        let ty = &schema.columns[c].ty;
+        allowed[c] = values
+            .iter()
+            .map(|v| key_value(v, ty))
+            .collect::<Option<Vec<Value>>>();
     }
-    if equal.iter().all(Option::is_none) {
+    if allowed.iter().all(Option::is_none) {
         return KeyRange::All;
     }
-    // The values of the leading columns (by id) that have one, and whether that is all of them.
-    let leading = |ids: &[u32]| -> (Vec<Value>, bool) {
-        let values: Vec<Value> = ids
-            .iter()
-            .map_while(|id| equal[schema.position(*id)?].clone())
-            .collect();
-        let complete = values.len() == ids.len();
-        (values, complete)
-    };
-    let mut best: Option<(Option<String>, Vec<Value>, bool)> = None;
-    let mut consider = |index: Option<String>, (values, unique): (Vec<Value>, bool)| {
-        let better = match &best {
-            _ if values.is_empty() => false,
-            None => true,
-            Some((_, v, u)) => (unique, values.len()) > (*u, v.len()),
-        };
-        if better {
-            best = Some((index, values, unique));
+    // The prefixes of the leading columns (by id) that have values.
+    let leading = |index: Option<String>, ids: &[u32], unique: bool| -> Candidate {
+        let mut prefixes: Vec<Vec<Value>> = vec![Vec::new()];
+        let mut width = 0;
+        for id in ids {
+            let Some(values) = schema.position(*id).and_then(|p| allowed[p].as_ref()) else {
+                break;
+            };
+            if prefixes.len() * values.len() > MAX_PREFIXES {
+                break;
+            }
+            prefixes = prefixes
+                .iter()
+                .flat_map(|p| {
+                    values.iter().map(move |v| {
+                        let mut longer = p.clone();
+                        longer.push(v.clone());
+                        longer
+                    })
+                })
+                .collect();
+            width += 1;
+        }
+        Candidate {
+            index,
+            prefixes,
+            width,
+            unique: unique && width == ids.len(),
         }
     };
+    let mut candidates = Vec::new();
     if !schema.is_keyless() {
-        consider(None, leading(&schema.primary_key));
+        candidates.push(leading(None, &schema.primary_key, true));
     }
     for index in &schema.indexes {
-        let (values, complete) = leading(&index.columns);
-        consider(Some(index.name.clone()), (values, complete && index.unique));
+        candidates.push(leading(
+            Some(index.name.clone()),
+            &index.columns,
+            index.unique,
+        ));
     }
+    // The first of the best: the primary key wins a tie.
+    let best = candidates
+        .into_iter()
+        .filter(|c| c.width > 0)
+        .rev()
+        .max_by_key(|c| (c.unique, c.width));
     match best {
-        Some((index, values, _)) => KeyRange::Prefix { index, values },
+        Some(c) => KeyRange::Prefix {
+            index: c.index,
+            prefixes: c.prefixes,
+        },
         None => KeyRange::All,
+    }
+}
+
+/// A tree a prefix scan could read: the primary key (`index` None) or a secondary index, the
+/// prefixes its leading columns allow, how many columns they cover, and whether they pick at
+/// most one row each.
+struct Candidate {
+    index: Option<String>,
+    prefixes: Vec<Vec<Value>>,
+    width: usize,
+    unique: bool,
+}
+
+/// The column and constants of `column = c`, `column IN (c1, c2, ...)` or
+/// `column = ANY('{...}')`.
+fn allowed_values(conjunct: &Expr) -> Option<(usize, Vec<Value>)> {
+    match conjunct {
+        Expr::Binary(BinaryOp::Eq, l, r) => match (l.as_ref(), r.as_ref()) {
+            (Expr::Column(c), Expr::Literal(v)) | (Expr::Literal(v), Expr::Column(c)) => {
+                Some((*c, vec![v.clone()]))
+            }
+            _ => None,
+        },
+        Expr::InList(column, list, false) => {
+            let Expr::Column(c) = column.as_ref() else {
+                return None;
+            };
+            let values = list
+                .iter()
+                .map(|e| match e {
+                    Expr::Literal(v) => Some(v.clone()),
+                    _ => None,
+                })
+                .collect::<Option<Vec<Value>>>()?;
+            Some((*c, values))
+        }
+        Expr::Quantified {
+            left,
+            op: BinaryOp::Eq,
+            array,
+            all: false,
+        } => match (left.as_ref(), array.as_ref()) {
+            (Expr::Column(c), Expr::Literal(Value::Array(a))) => Some((*c, a.elements().to_vec())),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

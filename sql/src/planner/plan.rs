@@ -23,10 +23,11 @@ pub enum KeyRange {
     /// Rows whose key lies between the bounds.
     Range(Bound<Value>, Bound<Value>),
     /// Rows whose leading primary-key columns (`index` None) or leading columns of the
-    /// secondary index named `index` equal `values`; a plain scan only ever has this.
+    /// secondary index named `index` equal one of `prefixes` (all of one length); only a
+    /// plain scan has this.
     Prefix {
         index: Option<String>,
-        values: Vec<Value>,
+        prefixes: Vec<Vec<Value>>,
     },
 }
 
@@ -432,18 +433,25 @@ impl Plan {
                 KeyRange::Range(lo, hi) => {
                     writeln!(f, "KeyRangeScan: {table} {}", range_text(lo, hi))
                 }
-                KeyRange::Prefix { index, values } => {
-                    let values: Vec<String> = values
+                KeyRange::Prefix { index, prefixes } => {
+                    let prefixes: Vec<String> = prefixes
                         .iter()
-                        .map(|v| Expr::Literal(v.clone()).to_string())
+                        .map(|values| {
+                            let values: Vec<String> = values
+                                .iter()
+                                .map(|v| Expr::Literal(v.clone()).to_string())
+                                .collect();
+                            format!("({})", values.join(", "))
+                        })
                         .collect();
+                    // A long IN list shows its first few prefixes and how many there are.
+                    let prefixes = match prefixes.len() {
+                        n if n > 4 => format!("{} ... ({n} prefixes)", prefixes[..3].join(" ")),
+                        _ => prefixes.join(" "),
+                    };
                     match index {
-                        Some(index) => writeln!(
-                            f,
-                            "IndexScan: {table} using {index} ({})",
-                            values.join(", ")
-                        ),
-                        None => writeln!(f, "KeyPrefixScan: {table} ({})", values.join(", ")),
+                        Some(index) => writeln!(f, "IndexScan: {table} using {index} {prefixes}"),
+                        None => writeln!(f, "KeyPrefixScan: {table} {prefixes}"),
                     }
                 }
             },
