@@ -45,7 +45,8 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             if let Some(create) = select_into(query)? {
                 return create_table(catalog, &create);
             }
-            let (plan, columns) = plan_query(catalog, query)?;
+            let (plan, mut columns) = plan_query(catalog, query)?;
+            let plan = crate::planner::system::name_reg_columns(plan, &mut columns);
             Ok(Planned {
                 plan,
                 columns: Some(columns),

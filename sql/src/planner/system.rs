@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::expr::{CatalogFunction as F, Expr};
 use crate::planner::context;
 use crate::planner::expr::Typed;
+use crate::planner::Plan;
 use crate::types::{numeric_rank, sql_type};
 
 /// What a cast's target type is.
@@ -116,6 +117,55 @@ pub fn cast_to_reg(inner: Typed, regclass: bool) -> Result<Typed> {
             vec![inner.coerce(&Type::Text, "regtype")?],
             Type::Int4,
         ),
+    }
+}
+
+/// A query's regclass and regtype output columns as PostgreSQL prints them: the name, not the
+/// OID that vdb computes with. Inside the query the values stay OIDs (they compare and join
+/// with `pg_class.oid`); only the columns the client receives go through the output function,
+/// in a projection over the whole plan.
+pub fn name_reg_columns(plan: Plan, columns: &mut [(String, Type)]) -> Plan {
+    fn top(plan: &Plan) -> Option<&Vec<Expr>> {
+        match plan {
+            Plan::Project { exprs, .. } => Some(exprs),
+            Plan::Sort { source, .. }
+            | Plan::Limit { source, .. }
+            | Plan::Distinct { source }
+            | Plan::DistinctOn { source, .. } => top(source),
+            _ => None,
+        }
+    }
+    let Some(exprs) = top(&plan) else {
+        return plan;
+    };
+    let mut named = false;
+    let outputs: Vec<Expr> = (0..columns.len())
+        .map(|i| {
+            let out = match exprs.get(i) {
+                Some(Expr::Catalog(F::RegclassIn | F::ToRegclass, _, snapshot)) => {
+                    Some((F::RegclassOut, snapshot))
+                }
+                Some(Expr::Catalog(F::RegtypeIn | F::ToRegtype, _, snapshot)) => {
+                    Some((F::RegtypeOut, snapshot))
+                }
+                _ => None,
+            };
+            match out {
+                Some((func, snapshot)) => {
+                    named = true;
+                    columns[i].1 = Type::Text;
+                    Expr::Catalog(func, vec![Expr::Column(i)], snapshot.clone())
+                }
+                None => Expr::Column(i),
+            }
+        })
+        .collect();
+    if !named {
+        return plan;
+    }
+    Plan::Project {
+        source: Box::new(plan),
+        exprs: outputs,
     }
 }
 
