@@ -1,6 +1,8 @@
 //! Scans narrowed by a key prefix or a secondary index: the planner chooses them from
 //! `column = constant` conjuncts, they return exactly the rows a full scan with the same filter
-//! returns, and they read a handful of nodes where the full scan reads the whole tree.
+//! returns, and they read a handful of nodes where the full scan reads the whole tree. Filters
+//! over joins go down to the side they read, and a join whose left side is small looks up its
+//! partners instead of hashing the whole right table.
 
 use std::sync::Arc;
 
@@ -44,7 +46,9 @@ fn setup() -> (Arc<Repository>, Session) {
              INSERT INTO items SELECT g, 'c' || (g % 50), g % 7, {ROWS} - g
                FROM generate_series(1, {ROWS}) AS g;
              CREATE TABLE pairs (a int, b int, v text, PRIMARY KEY (a, b));
-             INSERT INTO pairs SELECT g / 100, g % 100, 'v' || g FROM generate_series(1, {ROWS}) AS g"
+             INSERT INTO pairs SELECT g / 100, g % 100, 'v' || g FROM generate_series(1, {ROWS}) AS g;
+             CREATE TABLE cats (name text PRIMARY KEY, descr text);
+             INSERT INTO cats SELECT 'c' || g, 'd' || (g % 3) FROM generate_series(0, 40) AS g"
         ))
         .expect("setup");
     (repo, session)
@@ -262,4 +266,67 @@ fn in_lists_and_any_arrays_look_up_each_value_once() {
         ),
         [3, 7, 19999].map(|i| vec![Value::Int4(i)]).to_vec()
     );
+}
+
+#[test]
+fn filters_go_below_joins_and_small_joins_look_up_their_partners() {
+    let (repo, mut s) = setup();
+    // Each query beside the same query with its WHERE kept above the join: `OR (x AND false)`
+    // reads both sides and changes no row's outcome.
+    let cases = [
+        (
+            "SELECT i.id, c.descr FROM items i JOIN cats c ON c.name = i.cat WHERE i.id = 77",
+            "SELECT i.id, c.descr FROM items i JOIN cats c ON c.name = i.cat WHERE i.id = 77 OR (i.n = 0 AND c.descr IS NULL AND false)",
+            "LateralJoin",
+        ),
+        (
+            "SELECT i.id, c.descr FROM items i JOIN cats c ON c.name = i.cat WHERE i.id IN (1, 2, 3) AND c.descr = 'd1'",
+            "SELECT i.id, c.descr FROM items i JOIN cats c ON c.name = i.cat WHERE (i.id IN (1, 2, 3) AND c.descr = 'd1') OR (i.n = 0 AND c.descr IS NULL AND false)",
+            "LateralJoin",
+        ),
+        (
+            "SELECT i.id, c.name FROM items i LEFT JOIN cats c ON c.name = i.cat AND c.descr = 'd2' WHERE i.id < 60 AND c.name IS NULL",
+            "SELECT i.id, c.name FROM items i LEFT JOIN cats c ON c.name = i.cat AND c.descr = 'd2' WHERE (i.id < 60 AND c.name IS NULL) OR (i.n = 0 AND c.descr IS NULL AND false)",
+            "HashLeftJoin",
+        ),
+        (
+            "SELECT i.id, c.name FROM items i RIGHT JOIN cats c ON c.name = i.cat AND i.id < 100 WHERE i.id IS NULL",
+            "SELECT i.id, c.name FROM items i RIGHT JOIN cats c ON c.name = i.cat AND i.id < 100 WHERE i.id IS NULL OR (i.n = 0 AND c.descr IS NULL AND false)",
+            "RightJoin",
+        ),
+        (
+            "SELECT i.id, j.id, c.descr FROM items i JOIN items j ON j.tag = i.id JOIN cats c ON c.name = j.cat WHERE i.id IN (10, 20) AND c.descr <> 'd0'",
+            "SELECT i.id, j.id, c.descr FROM items i JOIN items j ON j.tag = i.id JOIN cats c ON c.name = j.cat WHERE (i.id IN (10, 20) AND c.descr <> 'd0') OR (i.n = 0 AND c.descr IS NULL AND false)",
+            "LateralJoin",
+        ),
+        (
+            "SELECT i.id, j.id FROM items i LEFT JOIN items j ON j.tag = i.id + 1 WHERE i.id IN (5, 6, 99999)",
+            "SELECT i.id, j.id FROM items i LEFT JOIN items j ON j.tag = i.id + 1 WHERE i.id IN (5, 6, 99999) OR (i.n = 0 AND j.cat IS NULL AND false)",
+            "LateralLeftJoin",
+        ),
+        (
+            "SELECT c.name, count(i.id) FROM cats c JOIN items i ON i.cat = c.name WHERE c.descr = 'd1' GROUP BY c.name",
+            "SELECT c.name, count(i.id) FROM cats c JOIN items i ON i.cat = c.name WHERE c.descr = 'd1' OR (i.n = 0 AND c.descr IS NULL AND false) GROUP BY c.name",
+            "Filter: (#1 = 'd1')",
+        ),
+    ];
+    for (sql, guarded, expected_plan) in cases {
+        let shown = plan(&mut s, sql);
+        assert!(shown.contains(expected_plan), "{sql}:\n{shown}");
+        assert!(!plan(&mut s, guarded).contains("Lateral"), "{guarded}");
+        assert_eq!(
+            sorted(rows(&mut s, sql)),
+            sorted(rows(&mut s, guarded)),
+            "{sql}"
+        );
+    }
+    // The lookup join reads a few nodes per left row, not the right table.
+    let before = repo.node_store().stats().loads;
+    let got = rows(
+        &mut s,
+        "SELECT i.id, j.id FROM items i JOIN items j ON j.tag = i.id WHERE i.id = 1234",
+    );
+    let loads = repo.node_store().stats().loads - before;
+    assert_eq!(got, vec![vec![Value::Int4(1234), Value::Int4(ROWS - 1234)]]);
+    assert!(loads <= 40, "lookup join loaded {loads} nodes");
 }

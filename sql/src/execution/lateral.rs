@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::execution::join::{joined, passes};
 use crate::execution::{query, Rows};
 use crate::expr::{bind_plan, Expr, Row};
-use crate::planner::{JoinKind, Plan};
+use crate::planner::{optimize, JoinKind, Plan};
 
 /// What a lateral join needs besides its left input.
 #[derive(Debug)]
@@ -34,7 +34,8 @@ pub fn lateral(left: Rows, lateral: Lateral, root: &RootValue, ns: &NodeStore) -
 }
 
 fn rows_for(left: Row, lateral: &Lateral, root: &RootValue, ns: &NodeStore) -> Result<Vec<Row>> {
-    let plan = bind_plan(lateral.right.clone(), 0, &left);
+    // The left row's values are constants now: a key or index lookup may serve the right side.
+    let plan = optimize(bind_plan(lateral.right.clone(), 0, &left));
     let mut out = Vec::new();
     for r in query(plan, root, ns)? {
         let row = joined(&left, &r?);

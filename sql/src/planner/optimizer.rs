@@ -2,6 +2,8 @@
 //!
 //! 1. [`fold_constants`]: evaluates subexpressions that read no column (casts of literals
 //!    included), leaving any that would fail so the error surfaces when the row is reached.
+//!    Then [`push_filters`] moves each conjunct of a filter over a join that reads one side
+//!    only onto that side (unless that side's unmatched rows are padded with NULLs).
 //! 2. [`key_lookup`]: a filter over a scan narrows the scan. On a table with a one-column
 //!    primary key, a conjunct `key = constant` or `key <op> constant` gives a point lookup or a
 //!    key range on the prolly tree. Otherwise conjuncts `column = constant` (or `IN` a list of
@@ -9,7 +11,10 @@
 //!    a secondary index give prefix scans of that tree: the
 //!    one matching the most columns, a complete unique match first, the primary key on a tie
 //!    (no second lookup per row). The filter stays, so the range need only be a superset.
-//! 3. [`prune_versions`]: a filter over a version scan or a row diff drops the versions whose
+//! 3. [`index_join`]: a hash join whose left side is known to be small and whose right side
+//!    is a table keyed on a join column becomes a lateral join that looks each left row's
+//!    partners up (rule 2 runs again on the right side once the left row's values are bound).
+//! 4. [`prune_versions`]: a filter over a version scan or a row diff drops the versions whose
 //!    tags (commit hash, date) make a conjunct false, so `WHERE to_commit = 'abc'` diffs one
 //!    pair of versions, and narrows a version scan's key range as rule 2 does.
 
@@ -19,7 +24,7 @@ use vdb_engine::table::Schema;
 use vdb_engine::value::{Type, Value};
 
 use crate::expr::{BinaryOp, Expr};
-use crate::planner::plan::{DiffKey, KeyRange, Plan};
+use crate::planner::plan::{DiffKey, JoinKind, KeyRange, Plan};
 use crate::types::{cast, value_type};
 
 /// A rewrite of a plan tree.
@@ -28,7 +33,9 @@ pub type Rule = fn(Plan) -> Plan;
 /// The rules, in the order they run.
 pub const RULES: &[(&str, Rule)] = &[
     ("fold_constants", fold_constants),
+    ("push_filters", push_filters),
     ("key_lookup", key_lookup),
+    ("index_join", index_join),
     ("prune_versions", prune_versions),
 ];
 
@@ -269,6 +276,157 @@ fn fold(expr: Expr) -> Expr {
     }
 }
 
+/// Rule 1b (pushing filters down): a filter over a join hands each conjunct that reads one side only to that side,
+/// where rules 2 and 3 can use it: the left side of an INNER or LEFT join, the right side of
+/// an INNER or RIGHT join (a side whose unmatched rows are padded with NULLs keeps the
+/// conjuncts that would remove padded rows). Conjuncts with subqueries stay where they are.
+pub fn push_filters(plan: Plan) -> Plan {
+    transform(plan, &|node| match node {
+        Plan::Filter { source, predicate } => filter(*source, predicate),
+        other => other,
+    })
+}
+
+/// `source` filtered by `predicate`, with what can go below a join pushed there (recursively,
+/// as the pushed filters may sit over joins themselves).
+fn filter(source: Plan, predicate: Expr) -> Plan {
+    // Two filters in a row become one, so the rules below see a filter over a scan.
+    let source = match source {
+        Plan::Filter {
+            source,
+            predicate: inner,
+        } => return filter(*source, and(inner, predicate)),
+        other => other,
+    };
+    let (left_width, kind) = match &source {
+        Plan::HashJoin {
+            left_width, kind, ..
+        }
+        | Plan::NestedLoopJoin {
+            left_width, kind, ..
+        } => (*left_width, *kind),
+        _ => {
+            return Plan::Filter {
+                source: Box::new(source),
+                predicate,
+            }
+        }
+    };
+    let to_left = matches!(kind, JoinKind::Inner | JoinKind::Left);
+    let to_right = matches!(kind, JoinKind::Inner | JoinKind::Right);
+    let (mut left_only, mut right_only, mut kept) = (Vec::new(), Vec::new(), Vec::new());
+    for conjunct in split(predicate) {
+        match sides(&conjunct, left_width) {
+            Some((true, false)) if to_left => left_only.push(conjunct),
+            Some((false, true)) if to_right => {
+                let mut shifted = conjunct;
+                shift_columns(&mut shifted, left_width);
+                right_only.push(shifted);
+            }
+            _ => kept.push(conjunct),
+        }
+    }
+    if left_only.is_empty() && right_only.is_empty() {
+        return Plan::Filter {
+            source: Box::new(source),
+            predicate: conjoin(kept).expect("a filter has a conjunct"),
+        };
+    }
+    let wrap = |side: Box<Plan>, conjuncts: Vec<Expr>| match conjoin(conjuncts) {
+        Some(predicate) => Box::new(filter(*side, predicate)),
+        None => side,
+    };
+    let joined = match source {
+        Plan::HashJoin {
+            left,
+            right,
+            left_keys,
+            right_keys,
+            residual,
+            kind,
+            left_width,
+            right_width,
+        } => Plan::HashJoin {
+            left: wrap(left, left_only),
+            right: wrap(right, right_only),
+            left_keys,
+            right_keys,
+            residual,
+            kind,
+            left_width,
+            right_width,
+        },
+        Plan::NestedLoopJoin {
+            left,
+            right,
+            predicate,
+            kind,
+            left_width,
+            right_width,
+        } => Plan::NestedLoopJoin {
+            left: wrap(left, left_only),
+            right: wrap(right, right_only),
+            predicate,
+            kind,
+            left_width,
+            right_width,
+        },
+        other => other,
+    };
+    match conjoin(kept) {
+        Some(predicate) => Plan::Filter {
+            source: Box::new(joined),
+            predicate,
+        },
+        None => joined,
+    }
+}
+
+/// The conjuncts of `predicate`, owned.
+fn split(predicate: Expr) -> Vec<Expr> {
+    match predicate {
+        Expr::Binary(BinaryOp::And, l, r) => {
+            let mut parts = split(*l);
+            parts.extend(split(*r));
+            parts
+        }
+        other => vec![other],
+    }
+}
+
+fn and(a: Expr, b: Expr) -> Expr {
+    Expr::Binary(BinaryOp::And, Box::new(a), Box::new(b))
+}
+
+/// The conjunction of `parts`, None when there are none.
+fn conjoin(parts: Vec<Expr>) -> Option<Expr> {
+    parts.into_iter().reduce(and)
+}
+
+/// Whether `expr` reads columns left of `left_width` and right of it; None when it holds a
+/// subquery or reads an enclosing row (it then stays where it was written).
+fn sides(expr: &Expr, left_width: usize) -> Option<(bool, bool)> {
+    let (mut left, mut right, mut movable) = (false, false, true);
+    expr.walk(&mut |e| match e {
+        Expr::Column(c) if *c < left_width => left = true,
+        Expr::Column(_) => right = true,
+        Expr::Subquery(_) | Expr::Outer { .. } | Expr::Param(_) => movable = false,
+        _ => {}
+    });
+    movable.then_some((left, right))
+}
+
+/// Renumbers the columns of a conjunct over the joined row as columns of the right side.
+fn shift_columns(expr: &mut Expr, left_width: usize) {
+    if let Expr::Column(c) = expr {
+        *c -= left_width;
+        return;
+    }
+    for child in expr.children_mut() {
+        shift_columns(child, left_width);
+    }
+}
+
 /// Rule 2: primary-key point and range lookups.
 pub fn key_lookup(plan: Plan) -> Plan {
     transform(plan, &|node| match node {
@@ -342,6 +500,125 @@ fn key_range(schema: &Schema, predicate: &Expr) -> KeyRange {
 /// The most key prefixes one narrowed scan looks up (the product of its IN lists); past it
 /// the scan reads every row.
 const MAX_PREFIXES: usize = 4096;
+
+/// The most rows a join's left side may be known to hold for rule 3 to look up its partners.
+const LOOKUP_JOIN_ROWS: u64 = 1000;
+
+/// Rule 3: an INNER or LEFT hash join whose left side is known to be small (a key lookup, a
+/// prefix scan, a short LIMIT or VALUES, or a join of those) and whose right side is a table
+/// scan keyed on a join column becomes a lateral join: the right scan is filtered by
+/// `right_key = left value` for each left row, and rule 2 turns that into a lookup when the
+/// row's values are bound. A hash join would read the whole right table to build its table.
+pub fn index_join(plan: Plan) -> Plan {
+    transform(plan, &|node| match node {
+        Plan::HashJoin {
+            left,
+            right,
+            left_keys,
+            right_keys,
+            residual,
+            kind,
+            left_width: _,
+            right_width,
+        } if matches!(kind, JoinKind::Inner | JoinKind::Left)
+            && small(&left)
+            && keyed_scan(&right, &right_keys)
+            && left_keys.iter().all(reads_only_columns) =>
+        {
+            let equalities = right_keys.into_iter().zip(left_keys).map(|(r, mut l)| {
+                outer(&mut l);
+                Expr::Binary(BinaryOp::Eq, Box::new(r), Box::new(l))
+            });
+            let (scan, filter) = match *right {
+                Plan::Filter { source, predicate } => (source, Some(predicate)),
+                scan => (Box::new(scan), None),
+            };
+            let predicate = conjoin(filter.into_iter().chain(equalities).collect())
+                .expect("a hash join has a key");
+            Plan::LateralJoin {
+                left,
+                right: Box::new(Plan::Filter {
+                    source: scan,
+                    predicate,
+                }),
+                predicate: residual,
+                kind,
+                right_width,
+            }
+        }
+        other => other,
+    })
+}
+
+/// Whether `plan` gives at most about `LOOKUP_JOIN_ROWS` rows, as far as its shape shows.
+fn small(plan: &Plan) -> bool {
+    match plan {
+        Plan::Scan { range, .. } => match range {
+            KeyRange::Point(_) => true,
+            KeyRange::Prefix { prefixes, .. } => (prefixes.len() as u64) <= LOOKUP_JOIN_ROWS,
+            KeyRange::All | KeyRange::Range(..) => false,
+        },
+        Plan::Values { rows } => (rows.len() as u64) <= LOOKUP_JOIN_ROWS,
+        Plan::Limit {
+            limit: Some(n),
+            ties,
+            ..
+        } => *n <= LOOKUP_JOIN_ROWS && ties.is_empty(),
+        Plan::Filter { source, .. }
+        | Plan::Project { source, .. }
+        | Plan::Sort { source, .. }
+        | Plan::Distinct { source } => small(source),
+        Plan::LateralJoin { left, .. } => small(left),
+        _ => false,
+    }
+}
+
+/// Whether `plan` is a table scan (perhaps filtered) whose primary key or an index starts with
+/// a column among `keys`.
+fn keyed_scan(plan: &Plan, keys: &[Expr]) -> bool {
+    let scan = match plan {
+        Plan::Filter { source, .. } => source.as_ref(),
+        other => other,
+    };
+    let Plan::Scan {
+        schema,
+        range: KeyRange::All,
+        with_key: false,
+        ..
+    } = scan
+    else {
+        return false;
+    };
+    let leads = |ids: &[u32]| {
+        ids.first()
+            .and_then(|id| schema.position(*id))
+            .is_some_and(|p| keys.iter().any(|k| matches!(k, Expr::Column(c) if *c == p)))
+    };
+    leads(&schema.primary_key) || schema.indexes.iter().any(|ix| leads(&ix.columns))
+}
+
+/// Whether `expr` reads nothing but its own row's columns and constants (no subquery, no
+/// enclosing row), so that it can be moved into the lateral side as the enclosing row.
+fn reads_only_columns(expr: &Expr) -> bool {
+    let mut only = true;
+    expr.walk(&mut |e| {
+        if matches!(e, Expr::Subquery(_) | Expr::Outer { .. } | Expr::Param(_)) {
+            only = false;
+        }
+    });
+    only
+}
+
+/// The left row's columns in `expr` as the enclosing row of a lateral plan.
+fn outer(expr: &mut Expr) {
+    if let Expr::Column(index) = *expr {
+        *expr = Expr::Outer { level: 1, index };
+        return;
+    }
+    for child in expr.children_mut() {
+        outer(child);
+    }
+}
 
 /// The best prefix scan that `column = constant` and `column IN (constants)` conjuncts allow
 /// (see rule 2), or every row.
@@ -512,7 +789,7 @@ fn diff_point(predicate: &Expr, at: &DiffKey) -> Option<Value> {
     })
 }
 
-/// Rule 3: version pruning (see the module header).
+/// Rule 4: version pruning (see the module header).
 pub fn prune_versions(plan: Plan) -> Plan {
     transform(plan, &|node| match node {
         Plan::Filter { source, predicate } => {
