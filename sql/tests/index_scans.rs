@@ -330,3 +330,61 @@ fn filters_go_below_joins_and_small_joins_look_up_their_partners() {
     assert_eq!(got, vec![vec![Value::Int4(1234), Value::Int4(ROWS - 1234)]]);
     assert!(loads <= 40, "lookup join loaded {loads} nodes");
 }
+
+#[test]
+fn a_sort_by_the_key_reads_the_tree_in_order() {
+    let (repo, mut s) = setup();
+    // Each query beside the same sort by an expression, which the scan's order cannot serve.
+    let cases = [
+        (
+            "SELECT id, cat FROM items ORDER BY id DESC LIMIT 5",
+            "SELECT id, cat FROM items ORDER BY id + 0 DESC LIMIT 5",
+            "Scan Backward: items",
+        ),
+        (
+            "SELECT cat FROM items WHERE id < 300 ORDER BY id DESC LIMIT 4 OFFSET 2",
+            "SELECT cat FROM items WHERE id < 300 ORDER BY id + 0 DESC LIMIT 4 OFFSET 2",
+            "KeyRangeScan Backward: items key < 300",
+        ),
+        (
+            "SELECT * FROM items ORDER BY id LIMIT 3 OFFSET 10",
+            "SELECT * FROM items ORDER BY id + 0 LIMIT 3 OFFSET 10",
+            "Scan: items",
+        ),
+        (
+            "SELECT * FROM pairs WHERE a IN (9, 3) ORDER BY a, b LIMIT 150",
+            "SELECT * FROM pairs WHERE a IN (9, 3) ORDER BY a + 0, b LIMIT 150",
+            "KeyPrefixScan",
+        ),
+        (
+            "SELECT name FROM cats ORDER BY name DESC",
+            "SELECT name FROM cats ORDER BY name || '' DESC",
+            "Scan Backward: cats",
+        ),
+    ];
+    for (sql, sorted_sql, expected_plan) in cases {
+        let shown = plan(&mut s, sql);
+        assert!(
+            shown.contains(expected_plan) && !shown.contains("Sort"),
+            "{sql}:\n{shown}"
+        );
+        assert!(plan(&mut s, sorted_sql).contains("Sort"), "{sorted_sql}");
+        assert_eq!(rows(&mut s, sql), rows(&mut s, sorted_sql), "{sql}");
+    }
+    // Mixed directions, a descending two-column key and a non-key column still sort.
+    for sql in [
+        "SELECT * FROM pairs ORDER BY a DESC, b DESC LIMIT 3",
+        "SELECT * FROM pairs ORDER BY a, b DESC LIMIT 3",
+        "SELECT * FROM items ORDER BY tag LIMIT 3",
+    ] {
+        assert!(plan(&mut s, sql).contains("Sort"), "{sql}");
+    }
+    // The last five rows of 20,000 cost a few node loads.
+    let before = repo.node_store().stats().loads;
+    rows(&mut s, "SELECT * FROM items ORDER BY id DESC LIMIT 5");
+    let loads = repo.node_store().stats().loads - before;
+    assert!(
+        loads <= 16,
+        "a backward scan of five rows loaded {loads} nodes"
+    );
+}

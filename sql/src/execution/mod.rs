@@ -174,8 +174,9 @@ fn build(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
             table,
             range,
             with_key,
+            reverse,
             ..
-        } => scan::scan(&table, &range, with_key, root, ns)?,
+        } => scan::scan(&table, &range, with_key, reverse, root, ns)?,
         Plan::VersionScan {
             versions, range, ..
         } => version::version_scan(versions, range, ns)?,

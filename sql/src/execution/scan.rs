@@ -79,6 +79,7 @@ pub fn scan(
     name: &str,
     range: &KeyRange,
     with_key: bool,
+    reverse: bool,
     root: &RootValue,
     ns: &NodeStore,
 ) -> Result<Rows> {
@@ -86,11 +87,56 @@ pub fn scan(
         .get_table(ns, name)
         .map_err(|e| Error::engine(format!("loading table \"{name}\""), e))?
         .ok_or_else(|| Error::UndefinedTable(name.to_string()))?;
+    if reverse {
+        return backward_rows(table, range, with_key);
+    }
     table_rows(table, range, with_key)
 }
 
 /// Rows of `table` within `range`.
 pub fn table_rows(table: Table, range: &KeyRange, with_key: bool) -> Result<Rows> {
+    match range {
+        KeyRange::Prefix {
+            index: None,
+            prefixes,
+        } => {
+            let entries = table
+                .key_prefix_ranges(prefixes)
+                .map_err(|e| Error::engine("scanning table", e))?;
+            Ok(Box::new(Scan {
+                table,
+                range: Entries::Prefixes(entries),
+                with_key,
+            }))
+        }
+        KeyRange::Prefix {
+            index: Some(index),
+            prefixes,
+        } => match index_keys(&table, index, prefixes)? {
+            Some(keys) => Ok(Box::new(IndexScan {
+                table,
+                keys: keys.into_iter(),
+                with_key,
+            })),
+            None => table_rows(table, &KeyRange::All, with_key),
+        },
+        _ => {
+            let (lo, hi) = bounds(&table, range)?;
+            let range = table
+                .rows()
+                .range(as_slice(&lo), as_slice(&hi))
+                .map_err(|e| Error::engine("scanning table", e))?;
+            Ok(Box::new(Scan {
+                table,
+                range: Entries::Range(range),
+                with_key,
+            }))
+        }
+    }
+}
+
+/// The primary-map bounds of a one-column key's range.
+fn bounds(table: &Table, range: &KeyRange) -> Result<(Bound<Bytes>, Bound<Bytes>)> {
     let encode = |v: &Value| -> Result<Bytes> {
         table
             .encode_key_values(std::slice::from_ref(v))
@@ -103,49 +149,20 @@ pub fn table_rows(table: Table, range: &KeyRange, with_key: bool) -> Result<Rows
             Bound::Unbounded => Bound::Unbounded,
         })
     };
-    let (lo, hi) = match range {
+    Ok(match range {
         KeyRange::All => (Bound::Unbounded, Bound::Unbounded),
         KeyRange::Point(v) => {
             let key = encode(v)?;
             (Bound::Included(key.clone()), Bound::Included(key))
         }
         KeyRange::Range(lo, hi) => (bound(lo)?, bound(hi)?),
-        KeyRange::Prefix {
-            index: None,
-            prefixes,
-        } => {
-            let entries = table
-                .key_prefix_ranges(prefixes)
-                .map_err(|e| Error::engine("scanning table", e))?;
-            return Ok(Box::new(Scan {
-                table,
-                range: Entries::Prefixes(entries),
-                with_key,
-            }));
+        KeyRange::Prefix { .. } => {
+            return Err(Error::invalid(
+                "XX000",
+                "internal error: a prefix scan has no single key range",
+            ))
         }
-        KeyRange::Prefix {
-            index: Some(index),
-            prefixes,
-        } => {
-            return match index_keys(&table, index, prefixes)? {
-                Some(keys) => Ok(Box::new(IndexScan {
-                    table,
-                    keys: keys.into_iter(),
-                    with_key,
-                })),
-                None => table_rows(table, &KeyRange::All, with_key),
-            }
-        }
-    };
-    let range = table
-        .rows()
-        .range(as_slice(&lo), as_slice(&hi))
-        .map_err(|e| Error::engine("scanning table", e))?;
-    Ok(Box::new(Scan {
-        table,
-        range: Entries::Range(range),
-        with_key,
-    }))
+    })
 }
 
 /// The most rows an index scan fetches one by one before a full scan is cheaper: a sixteenth
@@ -202,6 +219,20 @@ impl Iterator for IndexScan {
             Err(e) => Err(Error::engine("reading row", e)),
         })
     }
+}
+
+/// Rows of `table` within a one-column key's `range`, in descending key order.
+fn backward_rows(table: Table, range: &KeyRange, with_key: bool) -> Result<Rows> {
+    let (lo, hi) = bounds(&table, range)?;
+    let range = table
+        .rows()
+        .range_rev(as_slice(&lo), as_slice(&hi))
+        .map_err(|e| Error::engine("scanning table", e))?;
+    Ok(Box::new(Scan {
+        table,
+        range: Entries::Range(range),
+        with_key,
+    }))
 }
 
 fn as_slice(b: &Bound<Bytes>) -> Bound<&[u8]> {

@@ -14,6 +14,7 @@
 //! 3. [`index_join`]: a hash join whose left side is known to be small and whose right side
 //!    is a table keyed on a join column becomes a lateral join that looks each left row's
 //!    partners up (rule 2 runs again on the right side once the left row's values are bound).
+//!    Then [`key_order`] drops a sort by the primary key of a scan that reads in key order.
 //! 4. [`prune_versions`]: a filter over a version scan or a row diff drops the versions whose
 //!    tags (commit hash, date) make a conjunct false, so `WHERE to_commit = 'abc'` diffs one
 //!    pair of versions, and narrows a version scan's key range as rule 2 does.
@@ -24,7 +25,7 @@ use vdb_engine::table::Schema;
 use vdb_engine::value::{Type, Value};
 
 use crate::expr::{BinaryOp, Expr};
-use crate::planner::plan::{DiffKey, JoinKind, KeyRange, Plan};
+use crate::planner::plan::{DiffKey, JoinKind, KeyRange, Plan, SortKey};
 use crate::types::{cast, value_type};
 
 /// A rewrite of a plan tree.
@@ -36,6 +37,7 @@ pub const RULES: &[(&str, Rule)] = &[
     ("push_filters", push_filters),
     ("key_lookup", key_lookup),
     ("index_join", index_join),
+    ("key_order", key_order),
     ("prune_versions", prune_versions),
 ];
 
@@ -436,6 +438,7 @@ pub fn key_lookup(plan: Plan) -> Plan {
                 schema,
                 range: KeyRange::All,
                 with_key,
+                reverse,
             } => {
                 let range = match key_range(&schema, &predicate) {
                     KeyRange::All => prefix_range(&schema, &predicate),
@@ -447,6 +450,7 @@ pub fn key_lookup(plan: Plan) -> Plan {
                         schema,
                         range,
                         with_key,
+                        reverse,
                     }),
                     predicate,
                 }
@@ -548,6 +552,119 @@ pub fn index_join(plan: Plan) -> Plan {
         }
         other => other,
     })
+}
+
+/// Rule 3b: a sort by the leading primary-key columns of a (filtered, projected) table scan
+/// that reads in key order is dropped, the scan reading backward for a descending sort of a
+/// one-column key; `ORDER BY id DESC LIMIT 10` then reads ten rows.
+pub fn key_order(plan: Plan) -> Plan {
+    transform(plan, &|node| match node {
+        Plan::Sort { source, keys } if in_key_order(&source, &keys).is_some() => {
+            let descending = in_key_order(&source, &keys) == Some(true);
+            if descending {
+                reverse_scan(*source)
+            } else {
+                *source
+            }
+        }
+        other => other,
+    })
+}
+
+/// Whether sorting `source` by `keys` is reading its scan in key order (Some(false)) or in
+/// reverse key order (Some(true)); None when a sort is needed.
+fn in_key_order(source: &Plan, keys: &[SortKey]) -> Option<bool> {
+    // Follow each sort key through a projection to a column of the scanned row.
+    let (exprs, below) = match source {
+        Plan::Project { source, exprs } => (Some(exprs), source.as_ref()),
+        other => (None, other),
+    };
+    let scan = match below {
+        Plan::Filter { source, .. } => source.as_ref(),
+        other => other,
+    };
+    let Plan::Scan {
+        schema,
+        range,
+        reverse: false,
+        ..
+    } = scan
+    else {
+        return None;
+    };
+    let descending = keys.first()?.descending;
+    if keys.len() > schema.primary_key.len() || keys.iter().any(|k| k.descending != descending) {
+        return None;
+    }
+    let ordered = match range {
+        KeyRange::All | KeyRange::Point(_) | KeyRange::Range(..) => true,
+        KeyRange::Prefix { index: None, .. } => !descending,
+        KeyRange::Prefix { .. } => false,
+    };
+    if !ordered || (descending && schema.primary_key.len() != 1) {
+        return None;
+    }
+    for (key, id) in keys.iter().zip(&schema.primary_key) {
+        let Expr::Column(c) = &key.expr else {
+            return None;
+        };
+        let column = match exprs {
+            Some(exprs) => match exprs.get(*c)? {
+                Expr::Column(column) => *column,
+                _ => return None,
+            },
+            None => *c,
+        };
+        // Types whose key encoding sorts exactly as ORDER BY compares them (floats' NaN and
+        // -0.0 and intervals' equal spellings are left to the sort).
+        let position = schema.position(*id)?;
+        let ty = &schema.columns[position].ty;
+        let plain = ty.is_text()
+            || matches!(
+                ty,
+                Type::Bool
+                    | Type::Int2
+                    | Type::Int4
+                    | Type::Int8
+                    | Type::Numeric { .. }
+                    | Type::Date
+                    | Type::Timestamp
+                    | Type::TimestampTz
+                    | Type::Uuid
+            );
+        if column != position || !plain {
+            return None;
+        }
+    }
+    Some(descending)
+}
+
+/// The same plan with its scan reading backward (`in_key_order` found the scan).
+fn reverse_scan(plan: Plan) -> Plan {
+    match plan {
+        Plan::Project { source, exprs } => Plan::Project {
+            source: Box::new(reverse_scan(*source)),
+            exprs,
+        },
+        Plan::Filter { source, predicate } => Plan::Filter {
+            source: Box::new(reverse_scan(*source)),
+            predicate,
+        },
+        Plan::Scan {
+            table,
+            schema,
+            range,
+            with_key,
+            ..
+        } => Plan::Scan {
+            table,
+            schema,
+            range,
+            with_key,
+            reverse: true,
+        },
+        other => other,
+    }
 }
 
 /// Whether `plan` gives at most about `LOOKUP_JOIN_ROWS` rows, as far as its shape shows.

@@ -250,6 +250,9 @@ pub enum Plan {
         schema: Schema,
         range: KeyRange,
         with_key: bool,
+        /// Descending key order (a one-column key's `All`, `Point` or `Range` only): how
+        /// `ORDER BY key DESC` reads without sorting.
+        reverse: bool,
     },
     /// Rows of one table at several versions, one version after another (`t AS OF 'v1'`,
     /// `vdb_history_t`): each version's rows in key order, mapped to `schema`'s columns and
@@ -425,6 +428,20 @@ impl Plan {
         write!(f, "{pad}{arrow}")?;
         match self {
             Plan::Values { rows } => writeln!(f, "Values: {} rows", rows.len()),
+            Plan::Scan {
+                table,
+                range,
+                reverse: true,
+                ..
+            } => match range {
+                KeyRange::Point(v) => {
+                    writeln!(f, "KeyLookup: {table} key = {}", Expr::Literal(v.clone()))
+                }
+                KeyRange::Range(lo, hi) => {
+                    writeln!(f, "KeyRangeScan Backward: {table} {}", range_text(lo, hi))
+                }
+                _ => writeln!(f, "Scan Backward: {table}"),
+            },
             Plan::Scan { table, range, .. } => match range {
                 KeyRange::All => writeln!(f, "Scan: {table}"),
                 KeyRange::Point(v) => {

@@ -217,6 +217,7 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
         schema,
         range: KeyRange::All,
         with_key: false,
+        reverse: false,
     };
     Ok((plan, Scope { columns }))
 }

@@ -1169,6 +1169,7 @@ fn keyed_source(
         schema: schema.clone(),
         range: KeyRange::All,
         with_key: true,
+        reverse: false,
     };
     if !from.is_empty() {
         let (other, other_scope) = plan_from(catalog, from, selection)?;
