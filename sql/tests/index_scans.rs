@@ -379,6 +379,21 @@ fn a_sort_by_the_key_reads_the_tree_in_order() {
     ] {
         assert!(plan(&mut s, sql).contains("Sort"), "{sql}");
     }
+    // min or max of the key alone reads one row, filtered or not, empty or not.
+    for (sql, want) in [
+        ("SELECT max(id) FROM items", Value::Int4(ROWS)),
+        ("SELECT min(id) FROM items WHERE id > 500", Value::Int4(501)),
+        ("SELECT max(id) FROM items WHERE id < 0", Value::Null),
+        (
+            "SELECT max(id) FROM items WHERE n = 3 AND id < 100",
+            Value::Int4(94),
+        ),
+        ("SELECT min(a) FROM pairs", Value::Int4(0)),
+    ] {
+        assert!(plan(&mut s, sql).contains("Limit: 1"), "{sql}");
+        assert_eq!(rows(&mut s, sql), vec![vec![want]], "{sql}");
+    }
+    assert!(!plan(&mut s, "SELECT max(b) FROM pairs").contains("Limit"));
     // The last five rows of 20,000 cost a few node loads.
     let before = repo.node_store().stats().loads;
     rows(&mut s, "SELECT * FROM items ORDER BY id DESC LIMIT 5");

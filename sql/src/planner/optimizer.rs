@@ -25,7 +25,9 @@ use vdb_engine::table::Schema;
 use vdb_engine::value::{Type, Value};
 
 use crate::expr::{BinaryOp, Expr};
-use crate::planner::plan::{DiffKey, JoinKind, KeyRange, Plan, SortKey};
+use crate::planner::plan::{
+    AggregateCall, AggregateFunction, DiffKey, JoinKind, KeyRange, Plan, SortKey,
+};
 use crate::types::{cast, value_type};
 
 /// A rewrite of a plan tree.
@@ -556,7 +558,8 @@ pub fn index_join(plan: Plan) -> Plan {
 
 /// Rule 3b: a sort by the leading primary-key columns of a (filtered, projected) table scan
 /// that reads in key order is dropped, the scan reading backward for a descending sort of a
-/// one-column key; `ORDER BY id DESC LIMIT 10` then reads ten rows.
+/// one-column key; `ORDER BY id DESC LIMIT 10` then reads ten rows. Likewise `min(key)` or
+/// `max(key)` alone reads one row.
 pub fn key_order(plan: Plan) -> Plan {
     transform(plan, &|node| match node {
         Plan::Sort { source, keys } if in_key_order(&source, &keys).is_some() => {
@@ -565,6 +568,50 @@ pub fn key_order(plan: Plan) -> Plan {
                 reverse_scan(*source)
             } else {
                 *source
+            }
+        }
+        Plan::Aggregate {
+            source,
+            group_by,
+            sets,
+            aggregates,
+        } => {
+            // min(key) or max(key) alone is the first row of the scan read in that order.
+            let order = match aggregates.as_slice() {
+                [AggregateCall {
+                    function: function @ (AggregateFunction::Min | AggregateFunction::Max),
+                    arg: Some(arg @ Expr::Column(_)),
+                    distinct: false,
+                    filter: None,
+                    ..
+                }] if group_by.is_empty() => {
+                    let key = SortKey {
+                        expr: arg.clone(),
+                        descending: *function == AggregateFunction::Max,
+                        nulls_first: false,
+                    };
+                    in_key_order(&source, &[key])
+                }
+                _ => None,
+            };
+            let source = match order {
+                Some(descending) => Box::new(Plan::Limit {
+                    source: Box::new(if descending {
+                        reverse_scan(*source)
+                    } else {
+                        *source
+                    }),
+                    limit: Some(1),
+                    offset: 0,
+                    ties: Vec::new(),
+                }),
+                None => source,
+            };
+            Plan::Aggregate {
+                source,
+                group_by,
+                sets,
+                aggregates,
             }
         }
         other => other,
