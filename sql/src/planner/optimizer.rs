@@ -244,40 +244,11 @@ fn fold(expr: Expr) -> Expr {
         }
         return expr;
     }
-    let b = |e: Box<Expr>| Box::new(fold(*e));
-    match expr {
-        Expr::Binary(op, l, r) => Expr::Binary(op, b(l), b(r)),
-        Expr::Negate(e) => Expr::Negate(b(e)),
-        Expr::Not(e) => Expr::Not(b(e)),
-        Expr::IsNull(e, n) => Expr::IsNull(b(e), n),
-        Expr::Cast(e, t) => Expr::Cast(b(e), t),
-        Expr::InList(e, list, n) => Expr::InList(b(e), list.into_iter().map(fold).collect(), n),
-        Expr::Like {
-            expr,
-            pattern,
-            negated,
-            case_insensitive,
-        } => Expr::Like {
-            expr: b(expr),
-            pattern: b(pattern),
-            negated,
-            case_insensitive,
-        },
-        Expr::Quantified {
-            left,
-            op,
-            array,
-            all,
-        } => Expr::Quantified {
-            left: b(left),
-            op,
-            array: b(array),
-            all,
-        },
-        Expr::Coalesce(list) => Expr::Coalesce(list.into_iter().map(fold).collect()),
-        Expr::Function(f, list) => Expr::Function(f, list.into_iter().map(fold).collect()),
-        other => other,
+    let mut expr = expr;
+    for child in expr.children_mut() {
+        *child = fold(std::mem::replace(child, Expr::Literal(Value::Null)));
     }
+    expr
 }
 
 /// Rule 1b (pushing filters down): a filter over a join hands each conjunct that reads one side only to that side,
