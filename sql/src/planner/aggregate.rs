@@ -550,6 +550,14 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
             whole_row = row_present(t, input)?;
             &whole_row
         }
+        // `agg(t.*)` is `agg(t)`: the whole row.
+        [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::QualifiedWildcard(t))] => {
+            whole_row = match t.0.as_slice() {
+                [one] => ast::Expr::Identifier(one.clone()),
+                _ => ast::Expr::CompoundIdentifier(t.0.clone()),
+            };
+            &whole_row
+        }
         [_, _, ..] if name == "count" && distinct => {
             return Err(Error::undefined_function(
                 "function count(DISTINCT ...) with more than one argument does not exist",
