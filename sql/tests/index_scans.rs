@@ -403,3 +403,21 @@ fn a_sort_by_the_key_reads_the_tree_in_order() {
         "a backward scan of five rows loaded {loads} nodes"
     );
 }
+
+#[test]
+fn a_limited_sort_gives_the_full_sorts_first_rows() {
+    let (_, mut s) = setup();
+    // n has seven values over 20,000 rows: ties everywhere, and more rows than the limited
+    // sort holds before it prunes, so its stability shows.
+    let full = rows(&mut s, "SELECT id, n, cat FROM items ORDER BY n DESC, cat");
+    for (limit, offset) in [(1, 0), (10, 5), (700, 1300), (5000, 0), (30_000, 19_990)] {
+        let got = rows(
+            &mut s,
+            &format!(
+                "SELECT id, n, cat FROM items ORDER BY n DESC, cat LIMIT {limit} OFFSET {offset}"
+            ),
+        );
+        let want: Vec<Vec<Value>> = full.iter().skip(offset).take(limit).cloned().collect();
+        assert_eq!(got, want, "LIMIT {limit} OFFSET {offset}");
+    }
+}

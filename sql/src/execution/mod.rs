@@ -158,12 +158,17 @@ fn write(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Vec<Row>> {
 /// Builds the operator tree of a query plan (each operator counted when EXPLAIN ANALYZE
 /// collects statistics, `instrument.rs`, and checked for a cancel or timeout, `interrupt.rs`).
 pub fn query(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
+    operator(|| build(plan, root, ns))
+}
+
+/// One operator of the tree, built by `build`: counted and made interruptible as `query` says.
+fn operator(build: impl FnOnce() -> Result<Rows>) -> Result<Rows> {
     crate::interrupt::check()?;
     let Some(node) = instrument::enter() else {
-        return build(plan, root, ns).map(crate::interrupt::wrap);
+        return build().map(crate::interrupt::wrap);
     };
     let start = std::time::Instant::now();
-    let rows = crate::interrupt::wrap(build(plan, root, ns)?);
+    let rows = crate::interrupt::wrap(build()?);
     Ok(instrument::wrap(node, rows, start.elapsed()))
 }
 
@@ -253,6 +258,23 @@ fn build(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
         } => setop::set_operation(op, all, query(*left, root, ns)?, query(*right, root, ns)?)?,
         Plan::Distinct { source } => distinct::distinct(query(*source, root, ns)?),
         Plan::DistinctOn { source, keys } => distinct::distinct_on(query(*source, root, ns)?, keys),
+        Plan::Limit {
+            source,
+            limit: Some(limit),
+            offset,
+            ties,
+        } if ties.is_empty() => match *source {
+            // A sort under a limit keeps only the rows the limit can reach.
+            Plan::Sort {
+                source: input,
+                keys,
+            } => {
+                let bound = usize::try_from(limit.saturating_add(offset)).unwrap_or(usize::MAX);
+                let sorted = operator(|| sort::top_n(query(*input, root, ns)?, &keys, bound))?;
+                limit::limit(sorted, Some(limit), offset, ties)
+            }
+            other => limit::limit(query(other, root, ns)?, Some(limit), offset, ties),
+        },
         Plan::Limit {
             source,
             limit,
