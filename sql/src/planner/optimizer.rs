@@ -307,53 +307,27 @@ fn filter(source: Plan, predicate: Expr) -> Plan {
             predicate: conjoin(kept).expect("a filter has a conjunct"),
         };
     }
-    let wrap = |side: Box<Plan>, conjuncts: Vec<Expr>| match conjoin(conjuncts) {
-        Some(predicate) => Box::new(filter(*side, predicate)),
-        None => side,
-    };
-    let joined = match source {
-        Plan::HashJoin {
-            left,
-            right,
-            left_keys,
-            right_keys,
-            residual,
-            kind,
-            left_width,
-            right_width,
-        } => Plan::HashJoin {
-            left: wrap(left, left_only),
-            right: wrap(right, right_only),
-            left_keys,
-            right_keys,
-            residual,
-            kind,
-            left_width,
-            right_width,
-        },
-        Plan::NestedLoopJoin {
-            left,
-            right,
-            predicate,
-            kind,
-            left_width,
-            right_width,
-        } => Plan::NestedLoopJoin {
-            left: wrap(left, left_only),
-            right: wrap(right, right_only),
-            predicate,
-            kind,
-            left_width,
-            right_width,
-        },
-        other => other,
-    };
+    let mut joined = source;
+    if let Plan::HashJoin { left, right, .. } | Plan::NestedLoopJoin { left, right, .. } =
+        &mut joined
+    {
+        filter_side(left, left_only);
+        filter_side(right, right_only);
+    }
     match conjoin(kept) {
         Some(predicate) => Plan::Filter {
             source: Box::new(joined),
             predicate,
         },
         None => joined,
+    }
+}
+
+/// Puts `conjuncts` (if any) over one side of a join, in place.
+fn filter_side(side: &mut Plan, conjuncts: Vec<Expr>) {
+    if let Some(predicate) = conjoin(conjuncts) {
+        let plan = std::mem::replace(side, Plan::Values { rows: Vec::new() });
+        *side = filter(plan, predicate);
     }
 }
 
