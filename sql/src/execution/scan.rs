@@ -88,7 +88,7 @@ pub fn scan(
         .map_err(|e| Error::engine(format!("loading table \"{name}\""), e))?
         .ok_or_else(|| Error::UndefinedTable(name.to_string()))?;
     if reverse {
-        return backward_rows(table, range, with_key);
+        return key_range_rows(table, range, with_key, true);
     }
     table_rows(table, range, with_key)
 }
@@ -120,18 +120,7 @@ pub fn table_rows(table: Table, range: &KeyRange, with_key: bool) -> Result<Rows
             })),
             None => table_rows(table, &KeyRange::All, with_key),
         },
-        _ => {
-            let (lo, hi) = bounds(&table, range)?;
-            let range = table
-                .rows()
-                .range(as_slice(&lo), as_slice(&hi))
-                .map_err(|e| Error::engine("scanning table", e))?;
-            Ok(Box::new(Scan {
-                table,
-                range: Entries::Range(range),
-                with_key,
-            }))
-        }
+        _ => key_range_rows(table, range, with_key, false),
     }
 }
 
@@ -221,13 +210,17 @@ impl Iterator for IndexScan {
     }
 }
 
-/// Rows of `table` within a one-column key's `range`, in descending key order.
-fn backward_rows(table: Table, range: &KeyRange, with_key: bool) -> Result<Rows> {
+/// Rows of `table` within a one-column key's `range`, in ascending or (`reverse`) descending
+/// key order.
+fn key_range_rows(table: Table, range: &KeyRange, with_key: bool, reverse: bool) -> Result<Rows> {
     let (lo, hi) = bounds(&table, range)?;
-    let range = table
-        .rows()
-        .range_rev(as_slice(&lo), as_slice(&hi))
-        .map_err(|e| Error::engine("scanning table", e))?;
+    let (lo, hi) = (as_slice(&lo), as_slice(&hi));
+    let range = if reverse {
+        table.rows().range_rev(lo, hi)
+    } else {
+        table.rows().range(lo, hi)
+    }
+    .map_err(|e| Error::engine("scanning table", e))?;
     Ok(Box::new(Scan {
         table,
         range: Entries::Range(range),

@@ -507,14 +507,11 @@ pub fn index_join(plan: Plan) -> Plan {
 /// `max(key)` alone reads one row.
 pub fn key_order(plan: Plan) -> Plan {
     transform(plan, &|node| match node {
-        Plan::Sort { source, keys } if in_key_order(&source, &keys).is_some() => {
-            let descending = in_key_order(&source, &keys) == Some(true);
-            if descending {
-                reverse_scan(*source)
-            } else {
-                *source
-            }
-        }
+        Plan::Sort { source, keys } => match in_key_order(&source, &keys) {
+            Some(true) => reverse_scan(*source),
+            Some(false) => *source,
+            None => Plan::Sort { source, keys },
+        },
         Plan::Aggregate {
             source,
             group_by,
