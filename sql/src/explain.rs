@@ -198,6 +198,7 @@ fn numbered(plan: &Plan) -> Vec<bool> {
                 Plan::Insert { .. }
                     | Plan::Update { .. }
                     | Plan::Delete { .. }
+                    | Plan::Merge { .. }
                     | Plan::Returning { .. }
                     | Plan::SchemaChange(_)
             );

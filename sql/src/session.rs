@@ -485,6 +485,7 @@ impl Session {
                 | Statement::Insert(_)
                 | Statement::Update { .. }
                 | Statement::Delete(_)
+                | Statement::Merge { .. }
         );
         if !plannable {
             return Ok(Description {
@@ -2099,7 +2100,7 @@ fn run_plain(
         (Outcome::Affected(n), _) => Ok(StatementResult::Command {
             tag: match tag {
                 "INSERT" => format!("INSERT 0 {n}"),
-                "UPDATE" | "DELETE" | "SELECT" => format!("{tag} {n}"),
+                "UPDATE" | "DELETE" | "MERGE" | "SELECT" => format!("{tag} {n}"),
                 other => other.to_string(),
             },
         }),
@@ -2166,6 +2167,12 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
             return Ok(statements);
         }
         if let Some(text) = trim_without_characters(sql) {
+            if let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, &text) {
+                return Ok(statements);
+            }
+        }
+        // sqlparser reads no `THEN DO NOTHING` or `INSERT DEFAULT VALUES` in a MERGE.
+        if let Some(text) = crate::planner::rewrite_merge_actions(sql) {
             if let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, &text) {
                 return Ok(statements);
             }

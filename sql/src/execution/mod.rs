@@ -20,6 +20,7 @@ pub mod instrument;
 mod join;
 mod lateral;
 mod limit;
+mod merge;
 mod namespace;
 mod ordered_set;
 mod project;
@@ -110,6 +111,12 @@ pub fn execute(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Outco
         Plan::Insert { .. } | Plan::Update { .. } | Plan::Delete { .. } => {
             Ok(Outcome::Affected(write(plan, root, ns)?.len() as u64))
         }
+        Plan::Merge {
+            table,
+            source,
+            source_width,
+            arms,
+        } => merge::merge(&table, *source, source_width, &arms, root, ns).map(Outcome::Affected),
         Plan::SchemaChange(SchemaChange::CreateTableAs {
             name,
             schema,

@@ -642,6 +642,15 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
         "min" | "max" if matches!(arg_type, Type::Json | Type::Jsonb | Type::Bool) => {
             return Err(no_function())
         }
+        // There is no min/max(varchar): the text one takes it, and says text.
+        "min" | "max" if matches!(arg_type, Type::Varchar(_)) => {
+            let f = if name == "min" {
+                AggregateFunction::Min
+            } else {
+                AggregateFunction::Max
+            };
+            (f, Type::Text)
+        }
         "min" => (AggregateFunction::Min, arg_type.clone()),
         _ if Statistic::from_name(&name).is_some() => {
             let statistic = Statistic::from_name(&name).unwrap_or(Statistic::VarPop);

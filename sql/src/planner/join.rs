@@ -77,6 +77,22 @@ pub fn plan_comma(
     join_on_where(left, right, selection)
 }
 
+/// `left <kind> JOIN right ON on`, both already planned.
+pub fn join_on(
+    left: Relation,
+    right: Relation,
+    kind: JoinKind,
+    on: &ast::Expr,
+) -> Result<Relation> {
+    combine(
+        left,
+        right,
+        false,
+        kind,
+        &ast::JoinConstraint::On(on.clone()),
+    )
+}
+
 /// The inner join of `left` and `right`, hashed on the equalities of `selection` (a WHERE
 /// clause that is still applied above the join) between their columns, if it has any.
 pub fn join_on_where(

@@ -19,6 +19,7 @@ mod generated;
 mod grouping_sets;
 mod join;
 mod like;
+mod merge;
 mod namespace;
 mod nested_set;
 mod on_conflict;
@@ -47,12 +48,14 @@ pub use function_ddl::{
     rewrite_returns as rewrite_function_returns, RETURN_PREFIX as FUNCTION_RETURN_PREFIX,
 };
 pub use generated::{bind_all as bind_generated, display as generation_display};
+pub use merge::rewrite_do_nothing as rewrite_merge_actions;
 pub use namespace::ALTER_SCHEMA_MARKER;
 pub use on_conflict::{ConflictAction, ConflictTarget, OnConflict};
 pub use optimizer::{optimize, RULES};
 pub use plan::{
     AggregateCall, AggregateFunction, BitwiseOp, DiffKey, DiffPair, Hypothetical, JoinKind,
-    KeyRange, Plan, Planned, SetOperator, SortKey, Statistic, TableVersion, WorkSlot,
+    KeyRange, MergeAction, MergeArm, Plan, Planned, SetOperator, SortKey, Statistic, TableVersion,
+    WorkSlot,
 };
 pub(crate) use recursive::as_query;
 pub use schema_change::{SchemaChange, TypeChange};

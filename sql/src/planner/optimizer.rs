@@ -185,6 +185,17 @@ fn transform(plan: Plan, f: &impl Fn(Plan) -> Plan) -> Plan {
             table,
             source: boxed(source),
         },
+        Plan::Merge {
+            table,
+            source,
+            source_width,
+            arms,
+        } => Plan::Merge {
+            table,
+            source: boxed(source),
+            source_width,
+            arms,
+        },
         Plan::RecursiveUnion {
             name,
             all,

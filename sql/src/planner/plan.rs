@@ -238,6 +238,27 @@ pub enum SetOperator {
     Except,
 }
 
+/// One `WHEN [NOT] MATCHED [AND predicate] THEN action` clause of a MERGE, its expressions
+/// over the joined row (see [`Plan::Merge`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MergeArm {
+    pub matched: bool,
+    pub predicate: Option<Expr>,
+    pub action: MergeAction,
+}
+
+/// What a MERGE clause does to its row.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MergeAction {
+    /// `UPDATE SET`: the target column positions and their new values.
+    Update(Vec<(usize, Expr)>),
+    Delete,
+    /// `INSERT`: the new row, every column of the table in order.
+    Insert(Vec<Expr>),
+    /// `DO NOTHING`.
+    Nothing,
+}
+
 /// A node of the plan tree.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Plan {
@@ -370,6 +391,15 @@ pub enum Plan {
         table: String,
         source: Box<Plan>,
         assignments: Vec<(usize, Expr)>,
+    },
+    /// MERGE: for each source row (the MERGE source LEFT JOINed to the target's keyed scan:
+    /// `source_width` source columns, the target's columns, its key), the first arm of its kind
+    /// (matched: the key is not NULL) whose predicate holds (`execution/merge.rs`).
+    Merge {
+        table: String,
+        source: Box<Plan>,
+        source_width: usize,
+        arms: Vec<MergeArm>,
     },
     /// A write whose written rows are projected through `exprs` (RETURNING).
     Returning { source: Box<Plan>, exprs: Vec<Expr> },
@@ -607,6 +637,7 @@ impl Plan {
             Plan::Insert { table, .. } => writeln!(f, "Insert: {table}"),
             Plan::Update { table, .. } => writeln!(f, "Update: {table}"),
             Plan::Delete { table, .. } => writeln!(f, "Delete: {table}"),
+            Plan::Merge { table, .. } => writeln!(f, "Merge: {table}"),
             Plan::Returning { exprs, .. } => {
                 let list: Vec<String> = exprs.iter().map(ToString::to_string).collect();
                 writeln!(f, "Returning: {}", list.join(", "))
@@ -663,6 +694,14 @@ impl Plan {
             }
             Plan::Window { calls, .. } => calls.iter().for_each(|c| c.walk_exprs(&mut *f)),
             Plan::Update { assignments, .. } => assignments.iter().for_each(|(_, e)| f(e)),
+            Plan::Merge { arms, .. } => arms.iter().for_each(|arm| {
+                arm.predicate.iter().for_each(&mut *f);
+                match &arm.action {
+                    MergeAction::Update(assignments) => assignments.iter().for_each(|(_, e)| f(e)),
+                    MergeAction::Insert(row) => row.iter().for_each(&mut *f),
+                    MergeAction::Delete | MergeAction::Nothing => {}
+                }
+            }),
             _ => {}
         }
         for child in self.children() {
@@ -685,6 +724,7 @@ impl Plan {
             | Plan::Insert { source, .. }
             | Plan::Update { source, .. }
             | Plan::Delete { source, .. }
+            | Plan::Merge { source, .. }
             | Plan::Returning { source, .. } => vec![source],
             Plan::NestedLoopJoin { left, right, .. }
             | Plan::HashJoin { left, right, .. }

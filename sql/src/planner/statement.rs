@@ -281,6 +281,13 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
                 delete.returning.as_deref(),
             )
         }
+        ast::Statement::Merge {
+            table,
+            source,
+            on,
+            clauses,
+            ..
+        } => crate::planner::merge::plan_merge(catalog, table, source, on, clauses),
         ast::Statement::Truncate {
             table_names,
             partitions: None,
@@ -1079,7 +1086,7 @@ fn plan_insert(catalog: &Catalog<'_>, insert: &ast::Insert) -> Result<Planned> {
 }
 
 /// 428C9 for an explicit value for a `GENERATED ALWAYS AS IDENTITY` or a generated column.
-fn refuse_always_identity(catalog: &Catalog<'_>, column: &Column) -> Result<()> {
+pub(super) fn refuse_always_identity(catalog: &Catalog<'_>, column: &Column) -> Result<()> {
     if column.generated.is_some() {
         return Err(Error::invalid(
             "428C9",
