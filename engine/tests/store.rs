@@ -245,7 +245,7 @@ fn disk_chunks_and_roots_survive_reopen() {
         Some(&addrs[0].as_bytes()[..])
     );
     assert_eq!(store.chunk_count().unwrap(), 50);
-    let mut listed: Vec<Hash> = store.addresses().map(Result::unwrap).collect();
+    let mut listed: Vec<Hash> = store.addresses().unwrap().map(Result::unwrap).collect();
     let mut expected = addrs;
     listed.sort();
     expected.sort();
@@ -638,7 +638,7 @@ fn disk_torn_tail_of_partial_record_is_ignored() {
 
 /// Every flushed chunk address and every root, for comparing stores.
 fn snapshot(store: &DiskStore) -> (Vec<Hash>, Vec<(String, Vec<u8>)>) {
-    let addrs = store.addresses().map(Result::unwrap).collect();
+    let addrs = store.addresses().unwrap().map(Result::unwrap).collect();
     (addrs, store.list_roots("").unwrap())
 }
 
@@ -1110,4 +1110,54 @@ fn disk_concurrent_put_get_flush() {
     assert_eq!(store.stats().writes, 2000);
     drop(store);
     check(&DiskStore::open(dir.path(), options).unwrap());
+}
+
+/// Between index commits (`index_every_syncs`), synced chunks and root changes live in memory and
+/// in the journal only: reads see them, and after a crash replay puts them in the index.
+#[test]
+fn disk_unindexed_syncs_are_read_and_replayed_after_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let mut rng = Rng(77);
+    let mut chunks = Vec::new();
+    let mut expected = None;
+    for i in 0..10u8 {
+        let addr = store.put(rng.bytes(3000)).unwrap();
+        chunks.push(addr);
+        store.flush().unwrap();
+        let value = addr.as_bytes().to_vec();
+        assert!(store
+            .cas_root("head", expected.as_deref(), Some(&value))
+            .unwrap());
+        assert!(store.cas_root(&format!("r{i}"), None, Some(&[i])).unwrap());
+        // A stale expectation fails against the unindexed value.
+        assert!(!store.cas_root("head", None, Some(&[0])).unwrap());
+        expected = Some(value);
+    }
+    assert!(store.cas_root("r3", Some(&[3]), None).unwrap());
+    assert_eq!(store.unindexed_syncs(), 31, "nothing reached sled yet");
+    assert_eq!(store.get_root("head").unwrap(), expected);
+    let listed: Vec<String> = store
+        .list_roots("r")
+        .unwrap()
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(
+        listed,
+        ["r0", "r1", "r2", "r4", "r5", "r6", "r7", "r8", "r9"]
+    );
+    for addr in &chunks {
+        assert!(store.get(addr).unwrap().is_some());
+    }
+    store.crash_for_tests();
+    let store = open(dir.path());
+    assert_eq!(store.get_root("head").unwrap(), expected);
+    assert_eq!(store.get_root("r3").unwrap(), None);
+    assert_eq!(store.get_root("r9").unwrap(), Some(vec![9]));
+    for addr in &chunks {
+        assert!(store.get(addr).unwrap().is_some());
+    }
+    assert_eq!(store.chunk_count().unwrap(), chunks.len() as u64);
+    assert_eq!(store.unindexed_syncs(), 0, "chunk_count commits the index");
 }

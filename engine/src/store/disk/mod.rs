@@ -18,13 +18,18 @@
 //!    in-memory write buffer and remembers address -> location in `pending`. When the buffer
 //!    outgrows `write_buffer` it is written to the active journal file, without fsync.
 //! 2. `flush` writes the buffer and calls `sync_data` on the active file once: that is the
-//!    durability point. It then commits to sled, in one transaction, every pending index entry and
-//!    `journal.indexed` = the end of the file, and clears `pending`. It never flushes sled: the
-//!    journal already holds everything sled would lose in a crash. A file that has reached
-//!    `journal_file_limit` is then followed by a new, empty one (its directory fsynced).
-//! 3. `cas_root` compares `expected` with the current value under the writer mutex, appends a
-//!    root record to the buffer and flushes as in step 2, the root change joining the same sled
-//!    transaction: one fsync makes the chunks and the root durable together.
+//!    durability point. The synced records' index entries stay in `pending` (in memory) until
+//!    an index commit: every `index_every_syncs` syncs (64 by default), when the file is full,
+//!    before a collection and when the store is closed, one sled transaction takes every
+//!    pending entry of a synced record and `journal.indexed` = the synced end of the file. It
+//!    never flushes sled: the journal already holds everything sled would lose in a crash. A
+//!    file that has reached `journal_file_limit` is then followed by a new, empty one (its
+//!    directory fsynced).
+//! 3. `cas_root` compares `expected` with the current value (the synced but unindexed root
+//!    changes in `roots` first, then sled) under the writer mutex, appends a root record to the
+//!    buffer and syncs as in step 2; the change enters `roots` at once, which `get_root` and
+//!    `list_roots` read before sled, and sled with the next index commit. One fsync makes the
+//!    chunks and the root durable together; a commit costs no sled write.
 //! 4. `get` finds the location (index, then pending), reads the record with a positioned read (or
 //!    copies it from the write buffer), checks its header, decompresses it and verifies that the
 //!    bytes hash to the address. Bad bytes are `Error::Corrupted`, never data, never a panic.
@@ -39,7 +44,8 @@
 //! Invariants:
 //! - Every record before `journal.indexed` is reflected in sled, and sled never names a byte that
 //!   was not fsynced first: index entries, root changes and `journal.indexed` are committed
-//!   together, after `sync_data`. sled recovers a prefix of its writes, so losing its recent
+//!   together, after `sync_data`. Records after `journal.indexed` that were synced are answered
+//!   for by `pending` and `roots` until their index commit, and by replay after a crash. sled recovers a prefix of its writes, so losing its recent
 //!   writes only moves `journal.indexed` back, and replay redoes them.
 //! - Replay stops at the first invalid record, so a root record is applied only if every record
 //!   before it is intact: a durable root never names a missing chunk.
@@ -108,6 +114,10 @@ pub struct DiskStoreOptions {
     pub sled_cache_bytes: u64,
     /// Bytes of decoded chunks kept in memory after a read from the journal (0: none).
     pub chunk_cache_bytes: u64,
+    /// Syncs of `flush` and `cas_root` between two commits of their index entries and root
+    /// changes to sled (1: every sync commits). Between them the entries live in memory and in
+    /// the journal, which replay re-indexes after a crash.
+    pub index_every_syncs: u32,
 }
 
 impl Default for DiskStoreOptions {
@@ -118,6 +128,7 @@ impl Default for DiskStoreOptions {
             journal_file_limit: 1 << 30,
             sled_cache_bytes: 32 << 20,
             chunk_cache_bytes: 16 << 20,
+            index_every_syncs: 64,
         }
     }
 }
@@ -128,6 +139,9 @@ pub struct DiskStore {
     options: DiskStoreOptions,
     index: Index,
     writer: Mutex<Writer>,
+    /// Root changes that are synced but not yet committed to sled (`None`: removed); changed
+    /// only under the writer mutex.
+    roots: RwLock<HashMap<String, Option<Vec<u8>>>>,
     /// Open handles of journal files, shared by readers; the active file's is the writer's.
     readers: RwLock<HashMap<u32, Arc<File>>>,
     reads: AtomicU64,
@@ -167,10 +181,16 @@ struct Writer {
     file: Arc<File>,
     /// Bytes written to the active file (records past this are still in `buffer`).
     file_len: u64,
-    /// Bytes of the active file that are fsynced and reflected in sled.
-    indexed_len: u64,
+    /// Bytes of the active file that are fsynced.
+    synced_len: u64,
     buffer: Vec<u8>,
+    /// Index entries not yet committed to sled: of records still buffered, written but not
+    /// synced, or synced since the last index commit.
     pending: HashMap<Hash, Location>,
+    /// Root changes synced since the last index commit, in order (also in `DiskStore::roots`).
+    unindexed_roots: Vec<RootChange>,
+    /// Syncs since the last index commit.
+    unindexed_syncs: u32,
     /// Set when a failure after an fsync attempt may have left memory out of step with disk;
     /// every later write is refused with this cause.
     failed: Option<String>,
@@ -211,9 +231,11 @@ impl DiskStore {
             file_id: end.file,
             file: file.clone(),
             file_len: end.offset,
-            indexed_len: end.offset,
+            synced_len: end.offset,
             buffer: Vec::new(),
             pending: HashMap::new(),
+            unindexed_roots: Vec::new(),
+            unindexed_syncs: 0,
             failed: None,
         };
         Ok(DiskStore {
@@ -221,6 +243,7 @@ impl DiskStore {
             options,
             index,
             writer: Mutex::new(writer),
+            roots: RwLock::new(HashMap::new()),
             readers: RwLock::new(HashMap::from([(end.file, file)])),
             reads: AtomicU64::new(0),
             journal_reads: AtomicU64::new(0),
@@ -260,6 +283,19 @@ impl DiskStore {
         Ok(())
     }
 
+    /// Test support: closes the store as a crash would, without committing to sled what the
+    /// index has not yet taken in (synced records stay in the journal for replay).
+    #[doc(hidden)]
+    pub fn crash_for_tests(self) {
+        self.lock_writer().failed = Some("crashed for a test".into());
+    }
+
+    /// Number of syncs whose index entries and root changes are not yet committed to sled.
+    #[doc(hidden)]
+    pub fn unindexed_syncs(&self) -> u32 {
+        self.lock_writer().unindexed_syncs
+    }
+
     /// The store's root directory.
     pub fn path(&self) -> &Path {
         &self.dir
@@ -270,14 +306,16 @@ impl DiskStore {
         dir_size(&self.dir).map_err(|e| Error::io(format!("sizing {}", self.dir.display()), e))
     }
 
-    /// Number of durable (flushed and indexed) chunks. Walks the whole index.
+    /// Number of durable (flushed) chunks. Walks the whole index.
     pub fn chunk_count(&self) -> Result<u64> {
+        self.index_synced()?;
         Ok(self.index.chunks.len() as u64)
     }
 
-    /// Every durable (flushed and indexed) chunk address, in address order.
-    pub fn addresses(&self) -> impl Iterator<Item = Result<Hash>> {
-        self.index.chunks.iter().keys().map(|key| {
+    /// Every durable (flushed) chunk address, in address order.
+    pub fn addresses(&self) -> Result<impl Iterator<Item = Result<Hash>>> {
+        self.index_synced()?;
+        Ok(self.index.chunks.iter().keys().map(|key| {
             let key = key.map_err(index_err)?;
             Hash::from_slice(&key).ok_or_else(|| {
                 Error::Index(format!(
@@ -285,7 +323,18 @@ impl DiskStore {
                     key.len()
                 ))
             })
-        })
+        }))
+    }
+
+    /// Commits to sled every index entry and root change that is synced but not yet indexed.
+    fn index_synced(&self) -> Result<()> {
+        let mut writer = self.lock_writer();
+        writer.usable()?;
+        let result = self.commit_index(&mut writer);
+        if let Err(e) = &result {
+            writer.failed = Some(e.to_string());
+        }
+        result
     }
 
     fn lock_writer(&self) -> MutexGuard<'_, Writer> {
@@ -358,39 +407,96 @@ impl DiskStore {
         }
     }
 
-    /// The durability point of `flush` and `cas_root`, for records already written to the active
-    /// file: one `sync_data`, then one sled transaction (index entries, `roots`, `journal.indexed`),
-    /// then rotation of a full file. Does nothing if there is nothing to make durable. Any failure
-    /// marks the writer failed, because memory may no longer agree with disk.
+    /// The durability point, for records already written to the active file: one `sync_data`,
+    /// then one sled transaction (index entries, `roots`, `journal.indexed`), then rotation of a
+    /// full file. What garbage collection and `open` use: sled is complete afterwards.
     fn sync_and_commit(&self, writer: &mut Writer, roots: &[RootChange]) -> Result<()> {
-        if roots.is_empty() && writer.pending.is_empty() && writer.file_len == writer.indexed_len {
-            return Ok(());
-        }
-        let result = self.sync_commit_rotate(writer, roots);
+        self.sync_then_index(writer, roots, true)
+    }
+
+    /// The durability point of `flush` and `cas_root`: one `sync_data`; the index entries and
+    /// `roots` go to sled only every `index_every_syncs` syncs (or when the file is full), and
+    /// until then `pending` and `DiskStore::roots` answer for them. Does nothing if there is
+    /// nothing to make durable. Any failure marks the writer failed, because memory may no
+    /// longer agree with disk.
+    fn sync_then_index(
+        &self,
+        writer: &mut Writer,
+        roots: &[RootChange],
+        force: bool,
+    ) -> Result<()> {
+        let result = self.sync_index_rotate(writer, roots, force);
         if let Err(e) = &result {
             writer.failed = Some(e.to_string());
         }
         result
     }
 
-    fn sync_commit_rotate(&self, writer: &mut Writer, roots: &[RootChange]) -> Result<()> {
-        self.syncs.fetch_add(1, Ordering::Relaxed);
-        writer.file.sync_data().map_err(|e| {
-            Error::io(
-                format!("syncing journal {}", journal_name(writer.file_id)),
-                e,
-            )
-        })?;
-        let indexed = Position {
-            file: writer.file_id,
-            offset: writer.file_len,
-        };
-        self.index.commit(&writer.pending, roots, indexed)?;
-        writer.pending.clear();
-        writer.indexed_len = writer.file_len;
-        self.epochs.record(indexed);
-        if writer.file_len >= self.options.journal_file_limit {
+    fn sync_index_rotate(
+        &self,
+        writer: &mut Writer,
+        roots: &[RootChange],
+        force: bool,
+    ) -> Result<()> {
+        if !roots.is_empty() || writer.file_len > writer.synced_len {
+            self.syncs.fetch_add(1, Ordering::Relaxed);
+            writer.file.sync_data().map_err(|e| {
+                Error::io(
+                    format!("syncing journal {}", journal_name(writer.file_id)),
+                    e,
+                )
+            })?;
+            writer.synced_len = writer.file_len;
+            writer.unindexed_syncs += 1;
+            if !roots.is_empty() {
+                let mut visible = self.roots.write().expect("lock poisoned");
+                for change in roots {
+                    visible.insert(change.name.clone(), change.value.clone());
+                }
+                writer.unindexed_roots.extend_from_slice(roots);
+            }
+            self.epochs.record(Position {
+                file: writer.file_id,
+                offset: writer.file_len,
+            });
+        }
+        let full = writer.file_len >= self.options.journal_file_limit;
+        if force || full || writer.unindexed_syncs >= self.options.index_every_syncs {
+            self.commit_index(writer)?;
+        }
+        if full {
             self.rotate(writer)?;
+        }
+        Ok(())
+    }
+
+    /// Commits to sled, in one transaction, the index entries of every synced record, the
+    /// synced root changes and `journal.indexed` = the synced end of the active file; then
+    /// drops them from memory.
+    fn commit_index(&self, writer: &mut Writer) -> Result<()> {
+        let (file, synced) = (writer.file_id, writer.synced_len);
+        let is_synced = |l: &Location| l.file < file || l.offset + u64::from(l.len) <= synced;
+        let entries: HashMap<Hash, Location> = writer
+            .pending
+            .iter()
+            .filter(|(_, l)| is_synced(l))
+            .map(|(a, l)| (*a, *l))
+            .collect();
+        if entries.is_empty() && writer.unindexed_roots.is_empty() && writer.unindexed_syncs == 0 {
+            return Ok(());
+        }
+        let indexed = Position {
+            file,
+            offset: synced,
+        };
+        self.index
+            .commit(&entries, &writer.unindexed_roots, indexed)?;
+        writer.pending.retain(|_, l| !is_synced(l));
+        writer.unindexed_syncs = 0;
+        let indexed_roots = std::mem::take(&mut writer.unindexed_roots);
+        let mut visible = self.roots.write().expect("lock poisoned");
+        for change in indexed_roots {
+            visible.remove(&change.name);
         }
         Ok(())
     }
@@ -409,7 +515,7 @@ impl DiskStore {
         writer.file_id = next;
         writer.file = file;
         writer.file_len = 0;
-        writer.indexed_len = 0;
+        writer.synced_len = 0;
         Ok(())
     }
 }
@@ -478,10 +584,14 @@ impl ChunkStore for DiskStore {
         let mut writer = self.lock_writer();
         writer.usable()?;
         writer.write_buffer()?;
-        self.sync_and_commit(&mut writer, &[])
+        self.sync_then_index(&mut writer, &[], false)
     }
 
     fn get_root(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        // Synced changes not yet in sled first: sled has them only once they leave this map.
+        if let Some(value) = self.roots.read().expect("lock poisoned").get(name) {
+            return Ok(value.clone());
+        }
         Ok(self
             .index
             .roots
@@ -491,7 +601,17 @@ impl ChunkStore for DiskStore {
     }
 
     fn list_roots(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>> {
-        self.index
+        // Read before sled: a change that leaves this map is in sled by then.
+        let unindexed: Vec<(String, Option<Vec<u8>>)> = self
+            .roots
+            .read()
+            .expect("lock poisoned")
+            .iter()
+            .filter(|(name, _)| name.starts_with(prefix))
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect();
+        let mut roots = self
+            .index
             .roots
             .scan_prefix(prefix)
             .map(|entry| {
@@ -500,7 +620,14 @@ impl ChunkStore for DiskStore {
                     .map_err(|_| Error::Index("root name is not utf-8".to_string()))?;
                 Ok((name, value.to_vec()))
             })
-            .collect()
+            .collect::<Result<std::collections::BTreeMap<_, _>>>()?;
+        for (name, value) in unindexed {
+            match value {
+                Some(value) => roots.insert(name, value),
+                None => roots.remove(&name),
+            };
+        }
+        Ok(roots.into_iter().collect())
     }
 
     fn cas_root(&self, name: &str, expected: Option<&[u8]>, new: Option<&[u8]>) -> Result<bool> {
@@ -511,8 +638,8 @@ impl ChunkStore for DiskStore {
         let record = encode_root_record(&change)?;
         let mut writer = self.lock_writer();
         writer.usable()?;
-        // `roots` is current: every swap commits to it before releasing the writer mutex.
-        let current = self.index.roots.get(name).map_err(index_err)?;
+        // Current: every swap lands in `roots` (or sled) before releasing the writer mutex.
+        let current = self.get_root(name)?;
         if current.as_deref() != expected {
             return Ok(false);
         }
@@ -524,7 +651,7 @@ impl ChunkStore for DiskStore {
             writer.buffer.truncate(keep);
             return Err(e);
         }
-        self.sync_and_commit(&mut writer, &[change])?;
+        self.sync_then_index(&mut writer, &[change], false)?;
         Ok(true)
     }
 
@@ -566,6 +693,18 @@ impl ChunkStore for DiskStore {
             writes: self.writes.load(Ordering::Relaxed),
             bytes_written: self.bytes_written.load(Ordering::Relaxed),
             syncs: self.syncs.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A store closed in order commits its synced index entries, so the next `open` has nothing to
+/// replay. (A crash skips this; replay then re-indexes them from the journal.)
+impl Drop for DiskStore {
+    fn drop(&mut self) {
+        if let Ok(mut writer) = self.writer.lock() {
+            if writer.failed.is_none() {
+                let _ = self.commit_index(&mut writer);
+            }
         }
     }
 }
