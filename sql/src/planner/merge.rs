@@ -13,15 +13,15 @@ use sqlparser::tokenizer::Token;
 use crate::catalog::{table_name, Catalog};
 use crate::error::{Error, Result};
 use crate::expr::Expr;
-use crate::planner::expr::{bind, boolean, ident_name, Scope, ScopeColumn};
+use crate::planner::expr::{bind, boolean, ident_name, Scope};
 use crate::planner::join::join_on;
 use crate::planner::plan::{JoinKind, KeyRange, MergeAction, MergeArm, Plan, Planned};
 use crate::planner::relation::plan_factor;
 use crate::planner::statement::{
-    assign, bind_assignments, default_value, is_default, refuse_always_identity,
+    assign, bind_assignments, check_width, default_value, insert_targets, is_default, key_column,
+    refuse_always_identity, table_scope,
 };
 use crate::tokens::{is_word, significant, word};
-use vdb_engine::value::Type;
 
 /// The column name a rewritten `DO NOTHING` or `DEFAULT VALUES` assigns or inserts.
 const MARKER: &str = "__vdb_merge_marker__";
@@ -93,27 +93,8 @@ pub fn plan_merge(
         || vdb_engine::table::split_qualified(&table).1.to_string(),
         |a| ident_name(&a.name),
     );
-    let mut target_scope = Scope {
-        columns: schema
-            .columns
-            .iter()
-            .map(|c| ScopeColumn {
-                hidden: false,
-                scalar_function: false,
-                relation: Some(relation.clone()),
-                name: c.name.clone(),
-                ty: c.ty.clone(),
-            })
-            .collect(),
-    };
-    // The target's rows carry their key last; it takes no part in names.
-    target_scope.columns.push(ScopeColumn {
-        relation: None,
-        name: String::new(),
-        ty: Type::Bytea,
-        hidden: true,
-        scalar_function: false,
-    });
+    let mut target_scope = table_scope(&schema, &relation);
+    target_scope.columns.push(key_column());
     let scan = Plan::Scan {
         table: table.clone(),
         schema: schema.clone(),
@@ -232,39 +213,8 @@ fn insert_row(
             return Ok(items.iter().all(is_default).then_some(row));
         }
     }
-    let targets: Vec<usize> = if insert.columns.is_empty() {
-        (0..schema.columns.len()).collect()
-    } else {
-        let mut targets = Vec::new();
-        for ident in &insert.columns {
-            let column = ident_name(ident);
-            let Some(i) = schema.columns.iter().position(|c| c.name == column) else {
-                return Err(Error::UndefinedColumn(format!(
-                    "column \"{column}\" of relation \"{table}\" does not exist"
-                )));
-            };
-            if targets.contains(&i) {
-                return Err(Error::invalid(
-                    "42701",
-                    format!("column \"{column}\" specified more than once"),
-                ));
-            }
-            targets.push(i);
-        }
-        targets
-    };
-    if items.len() > targets.len() {
-        return Err(Error::invalid(
-            "42601",
-            "INSERT has more expressions than target columns",
-        ));
-    }
-    if items.len() < targets.len() && !insert.columns.is_empty() {
-        return Err(Error::invalid(
-            "42601",
-            "INSERT has more target columns than expressions",
-        ));
-    }
+    let targets = insert_targets(&insert.columns, table, schema)?;
+    check_width(items.len(), targets.len(), !insert.columns.is_empty())?;
     for (item, &i) in items.iter().zip(&targets) {
         if !is_default(item) {
             let c = &schema.columns[i];

@@ -985,27 +985,7 @@ fn plan_insert(catalog: &Catalog<'_>, insert: &ast::Insert) -> Result<Planned> {
     );
     let on_conflict = plan_on_conflict(insert.on.as_ref(), &name, &relation, &schema)?;
     let explicit = !insert.columns.is_empty();
-    let targets: Vec<usize> = if !explicit {
-        (0..schema.columns.len()).collect()
-    } else {
-        let mut targets = Vec::new();
-        for ident in &insert.columns {
-            let column = ident_name(ident);
-            let Some(i) = schema.columns.iter().position(|c| c.name == column) else {
-                return Err(Error::UndefinedColumn(format!(
-                    "column \"{column}\" of relation \"{name}\" does not exist"
-                )));
-            };
-            if targets.contains(&i) {
-                return Err(Error::invalid(
-                    "42701",
-                    format!("column \"{column}\" specified more than once"),
-                ));
-            }
-            targets.push(i);
-        }
-        targets
-    };
+    let targets = insert_targets(&insert.columns, &name, &schema)?;
     let defaults = schema
         .columns
         .iter()
@@ -1085,6 +1065,34 @@ fn plan_insert(catalog: &Catalog<'_>, insert: &ast::Insert) -> Result<Planned> {
     })
 }
 
+/// The positions of an INSERT's target columns: those listed, or every column in order.
+pub(super) fn insert_targets(
+    columns: &[ast::Ident],
+    table: &str,
+    schema: &Schema,
+) -> Result<Vec<usize>> {
+    if columns.is_empty() {
+        return Ok((0..schema.columns.len()).collect());
+    }
+    let mut targets = Vec::new();
+    for ident in columns {
+        let column = ident_name(ident);
+        let Some(i) = schema.columns.iter().position(|c| c.name == column) else {
+            return Err(Error::UndefinedColumn(format!(
+                "column \"{column}\" of relation \"{table}\" does not exist"
+            )));
+        };
+        if targets.contains(&i) {
+            return Err(Error::invalid(
+                "42701",
+                format!("column \"{column}\" specified more than once"),
+            ));
+        }
+        targets.push(i);
+    }
+    Ok(targets)
+}
+
 /// 428C9 for an explicit value for a `GENERATED ALWAYS AS IDENTITY` or a generated column.
 pub(super) fn refuse_always_identity(catalog: &Catalog<'_>, column: &Column) -> Result<()> {
     if column.generated.is_some() {
@@ -1117,7 +1125,7 @@ pub(super) fn refuse_always_identity(catalog: &Catalog<'_>, column: &Column) -> 
 
 /// Checks the number of values against the target columns; without a column list, fewer values
 /// fill the first columns.
-fn check_width(values: usize, targets: usize, explicit: bool) -> Result<()> {
+pub(super) fn check_width(values: usize, targets: usize, explicit: bool) -> Result<()> {
     if values > targets {
         return Err(Error::invalid(
             "42601",
@@ -1157,20 +1165,7 @@ fn keyed_source(
         || vdb_engine::table::split_qualified(&table).1.to_string(),
         |a| ident_name(&a.name),
     );
-    let scope = Scope {
-        columns: schema
-            .columns
-            .iter()
-            .map(|c| ScopeColumn {
-                hidden: false,
-                scalar_function: false,
-                relation: Some(relation_name.clone()),
-                name: c.name.clone(),
-                ty: c.ty.clone(),
-            })
-            .collect(),
-    };
-    let mut scope = scope;
+    let mut scope = table_scope(&schema, &relation_name);
     let mut plan = Plan::Scan {
         table: table.clone(),
         schema: schema.clone(),
@@ -1182,15 +1177,8 @@ fn keyed_source(
         let (other, other_scope) = plan_from(catalog, from, selection)?;
         let width = schema.columns.len();
         let other_width = other_scope.columns.len();
-        // The target's rows carry their key last; it takes no part in names.
         let mut keyed = scope.clone();
-        keyed.columns.push(ScopeColumn {
-            relation: None,
-            name: String::new(),
-            ty: Type::Bytea,
-            hidden: true,
-            scalar_function: false,
-        });
+        keyed.columns.push(key_column());
         let other_columns = other_scope.columns.clone();
         (plan, _) = join_on_where((plan, keyed), (other, other_scope), selection)?;
         let mut exprs: Vec<Expr> = (0..width).map(Expr::Column).collect();
@@ -1210,6 +1198,34 @@ fn keyed_source(
         };
     }
     Ok((table, schema, plan, scope))
+}
+
+/// The columns of table `schema` under the name `relation`.
+pub(super) fn table_scope(schema: &Schema, relation: &str) -> Scope {
+    Scope {
+        columns: schema
+            .columns
+            .iter()
+            .map(|c| ScopeColumn {
+                hidden: false,
+                scalar_function: false,
+                relation: Some(relation.to_string()),
+                name: c.name.clone(),
+                ty: c.ty.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The key a write's target rows carry after their columns; it takes no part in names.
+pub(super) fn key_column() -> ScopeColumn {
+    ScopeColumn {
+        relation: None,
+        name: String::new(),
+        ty: Type::Bytea,
+        hidden: true,
+        scalar_function: false,
+    }
 }
 
 /// An UPDATE, and the columns of its FROM list, which each updated row carries after its new
