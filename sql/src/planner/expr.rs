@@ -163,7 +163,13 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
         E::Nested(inner) => bind(inner, scope),
         E::BinaryOp { left, op, right } => match (row_items(left), row_items(right)) {
             (Some(l), Some(r)) => bind(&row_comparison(&l, op, &r)?, scope),
-            _ => binary(bind(left, scope)?, op, bind(right, scope)?),
+            _ => {
+                let (l, r) = (bind(left, scope)?, bind(right, scope)?);
+                match (whole_row_fields(&l, scope), whole_row_fields(&r, scope)) {
+                    (Some(l), Some(r)) => whole_row_comparison(l, op, r),
+                    _ => binary(l, op, r),
+                }
+            }
         },
         E::UnaryOp {
             op: ast::UnaryOperator::Minus,
@@ -219,8 +225,14 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
         E::IsFalse(e) => is_bool(bind(e, scope)?, false, false),
         E::IsNotTrue(e) => is_bool(bind(e, scope)?, true, true),
         E::IsNotFalse(e) => is_bool(bind(e, scope)?, false, true),
-        E::IsDistinctFrom(l, r) => distinct_from(bind(l, scope)?, bind(r, scope)?, false),
-        E::IsNotDistinctFrom(l, r) => distinct_from(bind(l, scope)?, bind(r, scope)?, true),
+        E::IsDistinctFrom(l, r) | E::IsNotDistinctFrom(l, r) => {
+            let negated = matches!(expr, E::IsNotDistinctFrom(..));
+            let (l, r) = (bind(l, scope)?, bind(r, scope)?);
+            match (whole_row_fields(&l, scope), whole_row_fields(&r, scope)) {
+                (Some(l), Some(r)) => whole_rows_distinct(l, r, negated),
+                _ => distinct_from(l, r, negated),
+            }
+        }
         E::Between {
             expr,
             negated,
@@ -298,6 +310,12 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
                     return Ok(name);
                 }
             }
+            // A whole-row reference as text is the record's text, `(1,"b c")`.
+            let inner = if ty.is_text() {
+                whole_row_as_record(inner)
+            } else {
+                inner
+            };
             // json converts only to text and jsonb; jsonb also to a boolean or a number.
             let convertible = match &inner.ty {
                 Some(Type::Json) => ty.is_text() || ty == Type::Jsonb,
@@ -524,6 +542,16 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
                 _ => Err(Error::Unsupported(format!("expression {expr}"))),
             }
         }
+        // `(t.*)` where a value is expected is the whole row `t`.
+        E::QualifiedWildcard(name) if name.0.len() == 1 => {
+            let relation = ident_name(&name.0[0]);
+            whole_row(scope, None, &relation).ok_or_else(|| {
+                Error::invalid(
+                    "42P01",
+                    format!("missing FROM-clause entry for table \"{relation}\""),
+                )
+            })
+        }
         other => Err(Error::Unsupported(format!("expression {other}"))),
     }
 }
@@ -604,6 +632,116 @@ pub fn whole_row_as_record(t: Typed) -> Typed {
             Type::Text,
         ),
         None => t,
+    }
+}
+
+/// The fields of a whole-row reference `t` of the current query level (bound as the json object
+/// [`Builtin::RowJson`] builds), typed from `scope`; `None` for any other expression.
+fn whole_row_fields(t: &Typed, scope: &Scope) -> Option<Vec<Typed>> {
+    let Expr::Function(Function::Builtin(Builtin::RowJson), args) = &t.expr else {
+        return None;
+    };
+    args.chunks(2)
+        .map(|pair| match pair {
+            [_, Expr::Function(Function::Builtin(Builtin::JsonArg { .. }), inner)] => {
+                match inner.as_slice() {
+                    [Expr::Column(i)] => scope
+                        .columns
+                        .get(*i)
+                        .map(|c| Typed::new(Expr::Column(*i), c.ty.clone())),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// 42804 unless two rows have as many fields.
+fn same_width(l: &[Typed], r: &[Typed]) -> Result<()> {
+    if l.len() == r.len() {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        "42804",
+        "cannot compare record types with different numbers of columns",
+    ))
+}
+
+/// `t1 op t2` for two whole-row references. Whole rows compare as PostgreSQL's record
+/// operators do (not as row constructors): field by field, NULL equal to NULL and greater than
+/// any value, so the answer is never NULL.
+fn whole_row_comparison(
+    left: Vec<Typed>,
+    op: &ast::BinaryOperator,
+    right: Vec<Typed>,
+) -> Result<Typed> {
+    use ast::BinaryOperator as Op;
+    same_width(&left, &right)?;
+    let (strict, or_equal) = match op {
+        Op::Eq => return whole_rows_distinct(left, right, true),
+        Op::NotEq => return whole_rows_distinct(left, right, false),
+        Op::Lt => (BinaryOp::Lt, false),
+        Op::LtEq => (BinaryOp::Lt, true),
+        Op::Gt => (BinaryOp::Gt, false),
+        Op::GtEq => (BinaryOp::Gt, true),
+        other => {
+            return Err(Error::Unsupported(format!(
+                "operator {other} on row expressions"
+            )))
+        }
+    };
+    // From the last field back: `l strict r OR (l = r AND rest)`, the last field's rest being
+    // whether equal rows count.
+    let mut out = Expr::Literal(Value::Bool(or_equal));
+    for (l, r) in left.into_iter().zip(right).rev() {
+        let (le, re) = (l.expr.clone(), r.expr.clone());
+        let same = distinct_from(l.clone(), r.clone(), true)?.expr;
+        // NULL sorts last: below a NULL for `<`, above a value for `>`.
+        let (left_null, right_null) = if strict == BinaryOp::Lt {
+            (
+                Expr::Literal(Value::Bool(false)),
+                Expr::Literal(Value::Bool(true)),
+            )
+        } else {
+            (
+                Expr::IsNull(Box::new(re.clone()), true),
+                Expr::Literal(Value::Bool(false)),
+            )
+        };
+        let before = Expr::Case {
+            operand: None,
+            whens: vec![
+                (Expr::IsNull(Box::new(le), false), left_null),
+                (Expr::IsNull(Box::new(re), false), right_null),
+            ],
+            otherwise: Some(Box::new(make_binary(strict, l, r)?.expr)),
+        };
+        out = Expr::Binary(
+            BinaryOp::Or,
+            Box::new(before),
+            Box::new(Expr::Binary(BinaryOp::And, Box::new(same), Box::new(out))),
+        );
+    }
+    Ok(Typed::new(out, Type::Bool))
+}
+
+/// `t1 IS [NOT] DISTINCT FROM t2` for two whole-row references: whether some field differs.
+fn whole_rows_distinct(left: Vec<Typed>, right: Vec<Typed>, negated: bool) -> Result<Typed> {
+    same_width(&left, &right)?;
+    let mut any: Option<Typed> = None;
+    for (l, r) in left.into_iter().zip(right) {
+        let differs = distinct_from(l, r, false)?;
+        any = Some(match any {
+            None => differs,
+            Some(a) => binary(a, &ast::BinaryOperator::Or, differs)?,
+        });
+    }
+    let any = any.ok_or_else(|| Error::Unsupported("comparison of empty rows".into()))?;
+    if negated {
+        Ok(Typed::new(Expr::Not(Box::new(any.expr)), Type::Bool))
+    } else {
+        Ok(any)
     }
 }
 
@@ -1644,6 +1782,7 @@ pub fn output_name(expr: &ast::Expr) -> String {
     match expr {
         E::Identifier(i) => ident_name(i),
         E::CompoundIdentifier(parts) => parts.last().map(ident_name).unwrap_or_default(),
+        E::QualifiedWildcard(name) => name.0.last().map(ident_name).unwrap_or_default(),
         E::Nested(inner) if crate::params::is_bound(inner) => "?column?".into(),
         E::Nested(inner) => output_name(inner),
         E::Function(f) => f.name.0.last().map(ident_name).unwrap_or_default(),

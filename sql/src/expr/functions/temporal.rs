@@ -694,7 +694,23 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
             ("CC", num((year + 99).div_euclid(100), 2)),
             ("J", (f.days + 2_451_545).to_string()),
         ];
-        if let Some((p, text)) = patterns.iter().find(|(p, _)| rest_ref.starts_with(p)) {
+        // Numeric fields match in any case (`ddd` is `DDD`); names, AM/PM and zones follow the
+        // case they are written in, and are listed in each case above.
+        let cased = |p: &str| {
+            p.bytes().any(|b| b.is_ascii_lowercase())
+                || matches!(
+                    p,
+                    "MONTH" | "MON" | "DAY" | "DY" | "AM" | "PM" | "A.M." | "P.M." | "TZ" | "OF"
+                )
+        };
+        let found = patterns.iter().find(|(p, _)| {
+            rest_ref.starts_with(p)
+                || (!cased(p)
+                    && rest_ref
+                        .get(..p.len())
+                        .is_some_and(|s| s.eq_ignore_ascii_case(p)))
+        });
+        if let Some((p, text)) = found {
             out.push_str(text);
             i += p.chars().count() + if fm { 2 } else { 0 };
             // An ordinal suffix after a number: DDth → 01st.
