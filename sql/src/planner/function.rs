@@ -108,7 +108,7 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
     if let Some(call) = super::user_function::call(scope, &f.name, &list.args)? {
         return Ok(call);
     }
-    if let Some(call) = variadic_call(scope, &name, &list.args)? {
+    if let Some(call) = variadic_call(scope, f, &name, &list.args)? {
         return Ok(call);
     }
     let mut args = Vec::new();
@@ -322,9 +322,16 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
 }
 
 /// A call whose last argument is `VARIADIC arr` (spelled `"variadic"(arr)` by the session's
-/// parser fallback): num_nulls / num_nonnulls count the array's elements; other functions
-/// refuse it (0A000). `None` for a call without one.
-fn variadic_call(scope: &Scope, name: &str, args: &[ast::FunctionArg]) -> Result<Option<Typed>> {
+/// parser fallback): an `ARRAY[...]` constructor passes its elements as the arguments;
+/// num_nulls / num_nonnulls count any array's elements, and concat / concat_ws join them (as
+/// `array_to_string`, which skips NULLs as they do); other functions refuse any other array
+/// (0A000). `None` for a call without one.
+fn variadic_call(
+    scope: &Scope,
+    f: &ast::Function,
+    name: &str,
+    args: &[ast::FunctionArg],
+) -> Result<Option<Typed>> {
     let inner = match args.last() {
         Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Function(f)))) if matches!(f.name.0.as_slice(), [i] if i.quote_style == Some('"') && i.value == "variadic") => {
             match &f.args {
@@ -338,6 +345,48 @@ fn variadic_call(scope: &Scope, name: &str, args: &[ast::FunctionArg]) -> Result
         _ => return Ok(None),
     };
     let short = name.strip_prefix("pg_catalog.").unwrap_or(name);
+    let elements = match inner {
+        ast::Expr::Array(array) if !array.elem.iter().any(|e| matches!(e, ast::Expr::Array(_))) => {
+            Some(&array.elem)
+        }
+        _ => None,
+    };
+    if let Some(elements) = elements {
+        let mut spread = args[..args.len() - 1].to_vec();
+        spread.extend(
+            elements
+                .iter()
+                .map(|e| ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e.clone()))),
+        );
+        let mut call = f.clone();
+        if let ast::FunctionArguments::List(list) = &mut call.args {
+            list.args = spread;
+        }
+        return function(scope, &call).map(Some);
+    }
+    if matches!(short, "concat" | "concat_ws")
+        && args.len() == 1 + usize::from(short == "concat_ws")
+    {
+        let array = bind(inner, scope)?;
+        if let Some(t) = array.ty.as_ref().filter(|t| !matches!(t, Type::Array(_))) {
+            return Err(Error::invalid(
+                "42804",
+                format!(
+                    "VARIADIC argument must be an array, not type {}",
+                    type_name(t)
+                ),
+            ));
+        }
+        let separator = match args.first() {
+            Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(sep))) if args.len() == 2 => {
+                bind(sep, scope)?
+            }
+            _ => Typed::new(Expr::Literal(Value::Text(String::new())), Type::Text),
+        };
+        let joined = crate::planner::builtin::function("array_to_string", vec![array, separator])
+            .ok_or_else(|| Error::Unsupported(format!("VARIADIC arguments of {short}")))??;
+        return Ok(Some(joined));
+    }
     if !matches!(short, "num_nulls" | "num_nonnulls") || args.len() != 1 {
         return Err(Error::Unsupported(format!("VARIADIC arguments of {short}")));
     }
