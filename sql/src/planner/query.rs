@@ -371,6 +371,19 @@ fn rewrite_string_agg(query: &ast::Query) -> Option<ast::Query> {
             inner.name = ast::ObjectName(vec![ast::Ident::new("array_agg")]);
             let mut inner_list = list.clone();
             let delimiter = inner_list.args.pop();
+            // string_agg's value is text (or bytea): a quoted literal is text, where a bare
+            // array_agg would find it ambiguous.
+            if let Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(
+                value @ ast::Expr::Value(ast::Value::SingleQuotedString(_)),
+            ))) = inner_list.args.first_mut()
+            {
+                *value = ast::Expr::Cast {
+                    kind: ast::CastKind::DoubleColon,
+                    expr: Box::new(value.clone()),
+                    data_type: ast::DataType::Text,
+                    format: None,
+                };
+            }
             // string_agg skips NULL inputs and is NULL when none is left; array_agg keeps them,
             // so they are filtered out (in windows too: a frame of only NULLs is NULL).
             if let Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(value))) =
