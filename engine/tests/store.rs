@@ -1161,3 +1161,34 @@ fn disk_unindexed_syncs_are_read_and_replayed_after_a_crash() {
     assert_eq!(store.chunk_count().unwrap(), chunks.len() as u64);
     assert_eq!(store.unindexed_syncs(), 0, "chunk_count commits the index");
 }
+
+/// After a reopen the address filter is filled from the index: putting a stored chunk again
+/// writes nothing, and a new chunk is written once.
+#[test]
+fn disk_put_after_reopen_dedups_through_the_filled_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng(5);
+    let stored: Vec<Bytes> = (0..200).map(|_| rng.bytes(500)).collect();
+    {
+        let store = open(dir.path());
+        for chunk in &stored {
+            store.put(chunk.clone()).unwrap();
+        }
+        store.flush().unwrap();
+    }
+    let store = open(dir.path());
+    assert!(
+        store.wait_for_filter_for_tests(),
+        "the filter walk finishes"
+    );
+    for chunk in &stored {
+        store.put(chunk.clone()).unwrap();
+    }
+    assert_eq!(store.stats().writes, 0, "every stored chunk was found");
+    let fresh = rng.bytes(500);
+    let addr = store.put(fresh.clone()).unwrap();
+    store.put(fresh.clone()).unwrap();
+    assert_eq!(store.stats().writes, 1);
+    store.flush().unwrap();
+    assert_eq!(store.must_get(&addr).unwrap(), fresh);
+}

@@ -13,7 +13,8 @@
 //! ```
 //!
 //! The life of a commit:
-//! 1. `put` hashes the uncompressed chunk, returns at once if the address is pending or indexed,
+//! 1. `put` hashes the uncompressed chunk, returns at once if the address is pending or indexed
+//!    (asking sled only when the address filter, `filter.rs`, says the index may hold it),
 //!    else encodes a chunk record (lz4 when that saves at least an eighth), appends it to an
 //!    in-memory write buffer and remembers address -> location in `pending`. When the buffer
 //!    outgrows `write_buffer` it is written to the active journal file, without fsync.
@@ -68,13 +69,14 @@
 //! because sled releases it a moment after a store is dropped.
 //!
 //! Files: this one holds `DiskStore`, its options, the `ChunkStore` impl (steps 1–4), the
-//! append-side `Writer` and the journal files' names; `record.rs` the journal record (layout,
-//! encode, decode, validate) and the index values; `index.rs` the sled trees, their commit and
-//! the format check (the only file that names the sled crate); `replay.rs` step 5. Byte layouts
+//! append-side `Writer` and the journal files' names; `filter.rs` the address filter;
+//! `record.rs` the journal record (layout, encode, decode, validate) and the index values;
+//! `index.rs` the sled trees, their commit and the format check; `replay.rs` step 5. Byte layouts
 //! are written above their encoders: `record::frame` (the record),
 //! [`record::encode_chunk_record`], [`record::encode_root_record`],
 //! [`record::Location::encode`], [`record::Position::encode`] and [`index::check_format`].
 
+mod filter;
 mod gc;
 mod index;
 mod record;
@@ -84,6 +86,7 @@ use super::{ChunkStore, GcSweep, StoreStats};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use bytes::Bytes;
+use filter::AddressFilter;
 pub use gc::{ReadHold, WriteHold};
 use index::{check_format, index_err, Index, KEY_INDEXED};
 use quick_cache::sync::Cache;
@@ -142,6 +145,8 @@ pub struct DiskStore {
     /// Root changes that are synced but not yet committed to sled (`None`: removed); changed
     /// only under the writer mutex.
     roots: RwLock<HashMap<String, Option<Vec<u8>>>>,
+    /// Which addresses the store may hold, so that `put` skips most sled lookups (`filter.rs`).
+    filter: Arc<AddressFilter>,
     /// Open handles of journal files, shared by readers; the active file's is the writer's.
     readers: RwLock<HashMap<u32, Arc<File>>>,
     reads: AtomicU64,
@@ -222,6 +227,7 @@ impl DiskStore {
             .open(journal_path(&dir, end.file))
             .map_err(|e| Error::io(format!("opening journal {name}"), e))?;
         let file = Arc::new(file);
+        let filter = spawn_filter(&journal_dir, &index);
         let cache = (options.chunk_cache_bytes > 0).then(|| {
             // quick_cache sizes its table from an estimate of the entries: a few KiB each.
             let entries = (options.chunk_cache_bytes / 4096).max(16) as usize;
@@ -244,6 +250,7 @@ impl DiskStore {
             index,
             writer: Mutex::new(writer),
             roots: RwLock::new(HashMap::new()),
+            filter,
             readers: RwLock::new(HashMap::from([(end.file, file)])),
             reads: AtomicU64::new(0),
             journal_reads: AtomicU64::new(0),
@@ -288,6 +295,17 @@ impl DiskStore {
     #[doc(hidden)]
     pub fn crash_for_tests(self) {
         self.lock_writer().failed = Some("crashed for a test".into());
+    }
+
+    /// Waits (up to ten seconds) until the address filter has taken in the whole index;
+    /// whether it has.
+    #[doc(hidden)]
+    pub fn wait_for_filter_for_tests(&self) -> bool {
+        let started = std::time::Instant::now();
+        while !self.filter.is_ready() && started.elapsed() < std::time::Duration::from_secs(10) {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        self.filter.is_ready()
     }
 
     /// Number of syncs whose index entries and root changes are not yet committed to sled.
@@ -561,16 +579,20 @@ impl ChunkStore for DiskStore {
     fn put(&self, chunk: Bytes) -> Result<Hash> {
         let addr = Hash::of(&chunk);
         self.touch(&addr);
-        if self.index.location(&addr)?.is_some() {
+        let indexed = |addr: &Hash| -> Result<bool> {
+            Ok(self.filter.may_contain(addr) && self.index.location(addr)?.is_some())
+        };
+        if indexed(&addr)? {
             return Ok(addr);
         }
         let record = encode_chunk_record(&addr, &chunk, self.options.compress)?;
         let mut writer = self.lock_writer();
         writer.usable()?;
-        if writer.pending.contains_key(&addr) || self.index.location(&addr)?.is_some() {
+        if writer.pending.contains_key(&addr) || indexed(&addr)? {
             return Ok(addr);
         }
         writer.append(addr, &record);
+        self.filter.insert(&addr);
         self.writes.fetch_add(1, Ordering::Relaxed);
         self.bytes_written
             .fetch_add(chunk.len() as u64, Ordering::Relaxed);
@@ -701,6 +723,7 @@ impl ChunkStore for DiskStore {
 /// replay. (A crash skips this; replay then re-indexes them from the journal.)
 impl Drop for DiskStore {
     fn drop(&mut self) {
+        self.filter.cancel();
         if let Ok(mut writer) = self.writer.lock() {
             if writer.failed.is_none() {
                 let _ = self.commit_index(&mut writer);
@@ -813,6 +836,31 @@ fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(|e| Error::io(format!("syncing directory {}", dir.display()), e))
+}
+
+/// A filter sized from the journal (about one chunk per KiB of records) and a thread that
+/// fills it from the index and then marks it ready; a failed walk leaves it answering "maybe".
+fn spawn_filter(journal_dir: &Path, index: &Index) -> Arc<AddressFilter> {
+    let bytes = dir_size(journal_dir).unwrap_or(0);
+    let filter = Arc::new(AddressFilter::new(bytes / 1024));
+    let (walker, chunks) = (filter.clone(), index.chunks.clone());
+    let spawned = std::thread::Builder::new()
+        .name("vdb-address-filter".into())
+        .spawn(move || {
+            for key in chunks.iter().keys() {
+                if walker.is_cancelled() {
+                    return;
+                }
+                match key.ok().and_then(|key| Hash::from_slice(&key)) {
+                    Some(addr) => walker.insert(&addr),
+                    None => return,
+                }
+            }
+            walker.set_ready();
+        });
+    // Without the thread the filter stays unready: every put asks sled, as it would anyway.
+    drop(spawned);
+    filter
 }
 
 fn dir_size(path: &Path) -> io::Result<u64> {
