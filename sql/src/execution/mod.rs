@@ -296,6 +296,14 @@ fn build(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
             ..
         } => recursive::recursive_union(all, query(*base, root, ns)?, *term, slot, root, ns),
         Plan::WorkTable { slot, .. } => recursive::work_table(&slot),
+        Plan::SharedCte { source, slot, .. } => {
+            let mut rows = slot.0.lock().unwrap_or_else(|p| p.into_inner());
+            if rows.is_none() {
+                *rows = Some(query(*source, root, ns)?.collect::<Result<Vec<_>>>()?);
+            }
+            let rows = rows.clone().unwrap_or_default();
+            Box::new(rows.into_iter().map(Ok))
+        }
         other => {
             return Err(crate::error::Error::invalid(
                 "XX000",

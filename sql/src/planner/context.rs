@@ -31,6 +31,8 @@ pub struct Cte {
     pub recursive: bool,
     /// The rows of a data-modifying WITH query, which ran before the statement was planned.
     pub materialized: Option<Arc<crate::dml_cte::Materialized>>,
+    /// Where a volatile WITH query keeps its rows once evaluated (see `Plan::SharedCte`).
+    pub slot: crate::planner::plan::CteSlot,
 }
 
 /// The working table of a recursive CTE whose recursive term is being planned: a reference to

@@ -53,9 +53,9 @@ pub use namespace::ALTER_SCHEMA_MARKER;
 pub use on_conflict::{ConflictAction, ConflictTarget, OnConflict};
 pub use optimizer::{optimize, RULES};
 pub use plan::{
-    AggregateCall, AggregateFunction, BitwiseOp, DiffKey, DiffPair, Hypothetical, JoinKind,
-    KeyRange, MergeAction, MergeArm, Plan, Planned, SetOperator, SortKey, Statistic, TableVersion,
-    WorkSlot,
+    AggregateCall, AggregateFunction, BitwiseOp, CteSlot, DiffKey, DiffPair, Hypothetical,
+    JoinKind, KeyRange, MergeAction, MergeArm, Plan, Planned, SetOperator, SortKey, Statistic,
+    TableVersion, WorkSlot,
 };
 pub(crate) use recursive::as_query;
 pub use schema_change::{SchemaChange, TypeChange};

@@ -185,6 +185,11 @@ fn transform(plan: Plan, f: &impl Fn(Plan) -> Plan) -> Plan {
             table,
             source: boxed(source),
         },
+        Plan::SharedCte { name, source, slot } => Plan::SharedCte {
+            name,
+            source: boxed(source),
+            slot,
+        },
         Plan::Merge {
             table,
             source,

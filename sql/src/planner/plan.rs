@@ -420,6 +420,30 @@ pub enum Plan {
     },
     /// The working table of the enclosing [`Plan::RecursiveUnion`] with the same slot.
     WorkTable { name: String, slot: WorkSlot },
+    /// A WITH query whose rows differ from one evaluation to the next (it calls random(),
+    /// nextval...): evaluated once per statement, at its first reference, and read from `slot`
+    /// by every reference, as PostgreSQL evaluates a WITH query once.
+    SharedCte {
+        name: String,
+        source: Box<Plan>,
+        slot: CteSlot,
+    },
+}
+
+/// The rows of a [`Plan::SharedCte`], once its first reference has evaluated it.
+#[derive(Clone, Default)]
+pub struct CteSlot(pub std::sync::Arc<std::sync::Mutex<Option<Vec<Vec<Value>>>>>);
+
+impl fmt::Debug for CteSlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CteSlot")
+    }
+}
+
+impl PartialEq for CteSlot {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// The working table of a recursive query: the rows of the previous round, which the recursive
@@ -648,6 +672,7 @@ impl Plan {
                 writeln!(f, "RecursiveUnion{all}: {name}")
             }
             Plan::WorkTable { name, .. } => writeln!(f, "WorkTableScan: {name}"),
+            Plan::SharedCte { name, .. } => writeln!(f, "CteScan: {name}"),
         }?;
         for child in self.children() {
             child.fmt_node(f, depth + 1)?;
@@ -660,7 +685,9 @@ impl Plan {
         match self {
             Plan::Values { rows } => rows.iter().flatten().for_each(&mut *f),
             Plan::Filter { predicate, .. } => f(predicate),
-            Plan::Project { exprs, .. } | Plan::Returning { exprs, .. } => {
+            Plan::Project { exprs, .. }
+            | Plan::ProjectSet { exprs, .. }
+            | Plan::Returning { exprs, .. } => {
                 exprs.iter().for_each(&mut *f);
             }
             Plan::NestedLoopJoin {
@@ -725,6 +752,7 @@ impl Plan {
             | Plan::Update { source, .. }
             | Plan::Delete { source, .. }
             | Plan::Merge { source, .. }
+            | Plan::SharedCte { source, .. }
             | Plan::Returning { source, .. } => vec![source],
             Plan::NestedLoopJoin { left, right, .. }
             | Plan::HashJoin { left, right, .. }

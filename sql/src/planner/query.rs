@@ -44,6 +44,7 @@ pub fn with_ctes_of(catalog: &Catalog<'_>, with: &ast::With) -> Result<Vec<conte
             recursive: with.recursive && crate::planner::recursive::refers_to(&cte.query, &name),
             query: (*cte.query).clone(),
             materialized,
+            slot: Default::default(),
             name,
         });
     }

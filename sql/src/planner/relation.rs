@@ -486,7 +486,8 @@ fn plan_cte(
         } else if cte.recursive {
             crate::planner::recursive::plan_recursive_cte(catalog, cte)
         } else {
-            crate::planner::query::plan_query(catalog, &cte.query)
+            let (plan, columns) = crate::planner::query::plan_query(catalog, &cte.query)?;
+            Ok((shared_if_volatile(plan, cte), columns))
         }
     })?;
     if cte.columns.len() > columns.len() {
@@ -520,6 +521,28 @@ fn plan_cte(
         })
         .collect();
     Ok((plan, Scope { columns }))
+}
+
+/// A WITH query's plan, evaluated once for all its references (`Plan::SharedCte`) if it calls
+/// a volatile function and reads nothing of an enclosing query's row; as it is otherwise (its
+/// rows are then the same at every reference).
+fn shared_if_volatile(plan: Plan, cte: &context::Cte) -> Plan {
+    let (mut volatile, mut correlated) = (false, false);
+    plan.walk_exprs(&mut |e: &Expr| {
+        e.walk(&mut |x| match x {
+            Expr::Function(f, _) if f.is_volatile() => volatile = true,
+            Expr::Outer { .. } => correlated = true,
+            _ => {}
+        });
+    });
+    if !volatile || correlated {
+        return plan;
+    }
+    Plan::SharedCte {
+        name: cte.name.clone(),
+        source: Box::new(plan),
+        slot: cte.slot.clone(),
+    }
 }
 
 /// A subquery in FROM: its rows under its alias (which PostgreSQL 15 requires).
