@@ -1,6 +1,7 @@
 //! ProjectSet: a projection whose top-level set-returning functions (`unnest(a)`) expand each
 //! input row into as many rows as the longest of their results, in lockstep, the shorter ones
-//! padded with NULL (PostgreSQL 10+); other expressions repeat their value on every row.
+//! padded with NULL (PostgreSQL 10+); other expressions repeat their value on every row, except
+//! volatile ones (`random()`), which are evaluated for each row as PostgreSQL does.
 
 use crate::error::Result;
 use crate::execution::Rows;
@@ -44,28 +45,47 @@ fn expand(row: &[vdb_engine::value::Value], exprs: &[Expr]) -> Result<Vec<Row>> 
                 sets.push(Some(set));
                 scalars.push(None);
             }
+            other if is_volatile(other) => {
+                sets.push(None);
+                scalars.push(Some(Scalar::PerRow(other)));
+            }
             other => {
                 sets.push(None);
-                scalars.push(Some(other.eval(row)?));
+                scalars.push(Some(Scalar::Fixed(other.eval(row)?)));
             }
         }
     }
     let n = sets.iter().flatten().map(Vec::len).max().unwrap_or(0);
-    Ok((0..n)
+    (0..n)
         .map(|i| {
             sets.iter()
                 .zip(&scalars)
                 .map(|(set, scalar)| match (set, scalar) {
-                    (Some(values), _) => values
+                    (Some(values), _) => Ok(values
                         .get(i)
                         .cloned()
-                        .unwrap_or(vdb_engine::value::Value::Null),
-                    (None, Some(v)) => v.clone(),
-                    (None, None) => {
-                        vdb_engine::value::Value::Int8(i64::try_from(i + 1).unwrap_or(i64::MAX))
-                    }
+                        .unwrap_or(vdb_engine::value::Value::Null)),
+                    (None, Some(Scalar::Fixed(v))) => Ok(v.clone()),
+                    (None, Some(Scalar::PerRow(e))) => e.eval(row),
+                    (None, None) => Ok(vdb_engine::value::Value::Int8(
+                        i64::try_from(i + 1).unwrap_or(i64::MAX),
+                    )),
                 })
                 .collect()
         })
-        .collect())
+        .collect()
+}
+
+/// A non-set expression's value on the expanded rows.
+enum Scalar<'a> {
+    /// The same on every row.
+    Fixed(vdb_engine::value::Value),
+    /// Evaluated for each row (it calls a volatile function).
+    PerRow(&'a Expr),
+}
+
+fn is_volatile(expr: &Expr) -> bool {
+    let mut volatile = false;
+    expr.walk(&mut |e| volatile |= matches!(e, Expr::Function(f, _) if f.is_volatile()));
+    volatile
 }
