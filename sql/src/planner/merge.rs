@@ -10,16 +10,16 @@
 use sqlparser::ast;
 use sqlparser::tokenizer::Token;
 
-use crate::catalog::{table_name, Catalog};
+use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::expr::Expr;
-use crate::planner::expr::{bind, boolean, ident_name, Scope};
+use crate::planner::expr::{bind, boolean, Scope};
 use crate::planner::join::join_on;
 use crate::planner::plan::{JoinKind, KeyRange, MergeAction, MergeArm, Plan, Planned};
 use crate::planner::relation::plan_factor;
 use crate::planner::statement::{
     assign, bind_assignments, check_width, default_value, insert_targets, is_default, key_column,
-    refuse_always_identity, table_scope,
+    refuse_always_identity, table_scope, target_names,
 };
 use crate::tokens::{is_word, significant, word};
 
@@ -78,21 +78,8 @@ pub fn plan_merge(
     on: &ast::Expr,
     clauses: &[ast::MergeClause],
 ) -> Result<Planned> {
-    let ast::TableFactor::Table {
-        name,
-        alias,
-        args: None,
-        ..
-    } = target
-    else {
-        return Err(Error::Unsupported(format!("MERGE target {target}")));
-    };
-    let table = table_name(name)?;
+    let (table, relation) = target_names(target)?;
     let schema = catalog.must_get_table(&table)?.schema().clone();
-    let relation = alias.as_ref().map_or_else(
-        || vdb_engine::table::split_qualified(&table).1.to_string(),
-        |a| ident_name(&a.name),
-    );
     let mut target_scope = table_scope(&schema, &relation);
     target_scope.columns.push(key_column());
     let scan = Plan::Scan {

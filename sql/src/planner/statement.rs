@@ -411,7 +411,7 @@ fn plan_create_index(catalog: &Catalog<'_>, create: &ast::CreateIndex) -> Result
 }
 
 /// The table name and the name it goes by (its alias) of a DML target.
-fn target_names(relation: &ast::TableFactor) -> Result<(String, String)> {
+pub(super) fn target_names(relation: &ast::TableFactor) -> Result<(String, String)> {
     let ast::TableFactor::Table { name, alias, .. } = relation else {
         return Err(Error::Unsupported(format!("target {relation}")));
     };
@@ -438,19 +438,7 @@ fn with_returning(
         return Ok(planned);
     };
     let schema = catalog.must_get_table(table)?.schema().clone();
-    let mut scope = Scope {
-        columns: schema
-            .columns
-            .iter()
-            .map(|c| ScopeColumn {
-                hidden: false,
-                scalar_function: false,
-                relation: Some(relation.to_string()),
-                name: c.name.clone(),
-                ty: c.ty.clone(),
-            })
-            .collect(),
-    };
+    let mut scope = table_scope(&schema, relation);
     scope.columns.extend(joined.iter().cloned());
     let mut exprs = Vec::new();
     let mut columns = Vec::new();
