@@ -2171,6 +2171,9 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
                 return Ok(statements);
             }
         }
+        if let Some(statements) = overriding_insert(sql) {
+            return Ok(statements);
+        }
         // sqlparser reads no `THEN DO NOTHING` or `INSERT DEFAULT VALUES` in a MERGE.
         if let Some(text) = crate::planner::rewrite_merge_actions(sql) {
             if let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, &text) {
@@ -2567,6 +2570,37 @@ fn abort_as_rollback(sql: &str) -> Option<Vec<Statement>> {
     }
     let text: String = tokens.iter().map(ToString::to_string).collect();
     Parser::parse_sql(&PostgreSqlDialect {}, &text).ok()
+}
+
+/// `INSERT ... OVERRIDING {SYSTEM | USER} VALUE ...`, which sqlparser does not read: parsed
+/// without the three words, which are recorded in the Insert's priority field (see
+/// `planner::statement::Overriding`). `None` unless `sql` is one such INSERT.
+fn overriding_insert(sql: &str) -> Option<Vec<Statement>> {
+    use sqlparser::ast::MysqlInsertPriority;
+    use sqlparser::tokenizer::{Token, Whitespace};
+    let (mut tokens, at) = crate::tokens::significant(sql)?;
+    let is = |k: usize, word: &str| {
+        at.get(k)
+            .is_some_and(|&i| crate::tokens::is_word(&tokens[i], word))
+    };
+    let k = (0..at.len()).find(|&k| is(k, "overriding") && is(k + 2, "value"))?;
+    let priority = if is(k + 1, "system") {
+        MysqlInsertPriority::HighPriority
+    } else if is(k + 1, "user") {
+        MysqlInsertPriority::LowPriority
+    } else {
+        return None;
+    };
+    for &i in &at[k..k + 3] {
+        tokens[i] = Token::Whitespace(Whitespace::Space);
+    }
+    let text: String = tokens.iter().map(ToString::to_string).collect();
+    let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, &text).ok()?;
+    let [Statement::Insert(insert)] = statements.as_mut_slice() else {
+        return None;
+    };
+    insert.priority = Some(priority);
+    Some(statements)
 }
 
 /// sqlparser has no `ALTER SCHEMA s RENAME TO t` / `OWNER TO r`: it is parsed as an ALTER TABLE

@@ -18,8 +18,8 @@ use crate::planner::join::join_on;
 use crate::planner::plan::{JoinKind, KeyRange, MergeAction, MergeArm, Plan, Planned};
 use crate::planner::relation::plan_factor;
 use crate::planner::statement::{
-    assign, bind_assignments, check_width, default_value, insert_targets, is_default, key_column,
-    refuse_always_identity, table_scope, target_names,
+    assign, bind_assignments, check_width, default_value, explicit_value, insert_targets,
+    is_default, key_column, table_scope, target_names, Overriding,
 };
 use crate::tokens::{is_word, significant, word};
 
@@ -203,9 +203,8 @@ fn insert_row(
     let targets = insert_targets(&insert.columns, table, schema)?;
     check_width(items.len(), targets.len(), !insert.columns.is_empty())?;
     for (item, &i) in items.iter().zip(&targets) {
-        if !is_default(item) {
-            let c = &schema.columns[i];
-            refuse_always_identity(catalog, c)?;
+        let c = &schema.columns[i];
+        if !is_default(item) && explicit_value(catalog, c, Overriding::None)? {
             row[i] = assign(bind(item, scope)?, &c.name, &c.ty)?;
         }
     }

@@ -974,6 +974,7 @@ fn plan_insert(catalog: &Catalog<'_>, insert: &ast::Insert) -> Result<Planned> {
     let on_conflict = plan_on_conflict(insert.on.as_ref(), &name, &relation, &schema)?;
     let explicit = !insert.columns.is_empty();
     let targets = insert_targets(&insert.columns, &name, &schema)?;
+    let overriding = Overriding::of(insert);
     let defaults = schema
         .columns
         .iter()
@@ -1010,9 +1011,8 @@ fn plan_insert(catalog: &Catalog<'_>, insert: &ast::Insert) -> Result<Planned> {
             for row in &values.rows {
                 let mut full = defaults.clone();
                 for (e, &i) in row.iter().zip(&targets) {
-                    if !is_default(e) {
-                        let c = &schema.columns[i];
-                        refuse_always_identity(catalog, c)?;
+                    let c = &schema.columns[i];
+                    if !is_default(e) && explicit_value(catalog, c, overriding)? {
                         full[i] = assign(bind(e, &Scope::default())?, &c.name, &c.ty)?;
                     }
                 }
@@ -1026,7 +1026,9 @@ fn plan_insert(catalog: &Catalog<'_>, insert: &ast::Insert) -> Result<Planned> {
             let mut full = defaults;
             for (j, &i) in targets.iter().take(columns.len()).enumerate() {
                 let c = &schema.columns[i];
-                refuse_always_identity(catalog, c)?;
+                if !explicit_value(catalog, c, overriding)? {
+                    continue;
+                }
                 full[i] = assign(
                     Typed {
                         expr: Expr::Column(j),
@@ -1081,34 +1083,60 @@ pub(super) fn insert_targets(
     Ok(targets)
 }
 
-/// 428C9 for an explicit value for a `GENERATED ALWAYS AS IDENTITY` or a generated column.
-pub(super) fn refuse_always_identity(catalog: &Catalog<'_>, column: &Column) -> Result<()> {
-    if column.generated.is_some() {
-        return Err(Error::invalid(
+/// An INSERT's `OVERRIDING {SYSTEM | USER} VALUE`. sqlparser 0.52 reads neither: the session's
+/// parser fallback removes the words and records them in the statement's (MySQL-only, never
+/// set by PostgreSQL syntax) priority field: HIGH_PRIORITY for SYSTEM, LOW_PRIORITY for USER.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Overriding {
+    None,
+    /// Values given for `GENERATED ALWAYS AS IDENTITY` columns are taken.
+    System,
+    /// Values given for identity columns are ignored: the sequence supplies them.
+    User,
+}
+
+impl Overriding {
+    fn of(insert: &ast::Insert) -> Overriding {
+        match insert.priority {
+            Some(ast::MysqlInsertPriority::HighPriority) => Overriding::System,
+            Some(ast::MysqlInsertPriority::LowPriority) => Overriding::User,
+            _ => Overriding::None,
+        }
+    }
+}
+
+/// Whether an explicit value given for `column` is inserted (`false`: its default is, as
+/// OVERRIDING USER VALUE asks for an identity column); 428C9 for a generated column, and for a
+/// `GENERATED ALWAYS AS IDENTITY` one without OVERRIDING SYSTEM VALUE.
+pub(super) fn explicit_value(
+    catalog: &Catalog<'_>,
+    column: &Column,
+    overriding: Overriding,
+) -> Result<bool> {
+    let refuse = || {
+        Err(Error::invalid(
             "428C9",
             format!(
                 "cannot insert a non-DEFAULT value into column \"{}\"",
                 column.name
             ),
-        ));
+        ))
+    };
+    if column.generated.is_some() {
+        return refuse();
     }
     let Some(default) = &column.default else {
-        return Ok(());
+        return Ok(true);
     };
-    let always = catalog.sequence_names().any(|s| {
-        &sequence::nextval_default(s) == default
-            && catalog.get_sequence(s).and_then(|q| q.identity) == Some(Identity::Always)
-    });
-    if always {
-        return Err(Error::invalid(
-            "428C9",
-            format!(
-                "cannot insert a non-DEFAULT value into column \"{}\"",
-                column.name
-            ),
-        ));
+    let identity = catalog
+        .sequence_names()
+        .filter(|s| &sequence::nextval_default(s) == default)
+        .find_map(|s| catalog.get_sequence(s).and_then(|q| q.identity));
+    match (identity, overriding) {
+        (Some(_), Overriding::User) => Ok(false),
+        (Some(Identity::Always), Overriding::None) => refuse(),
+        _ => Ok(true),
     }
-    Ok(())
 }
 
 /// Checks the number of values against the target columns; without a column list, fewer values
