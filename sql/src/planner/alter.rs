@@ -12,12 +12,12 @@ use crate::catalog::{table_name, Catalog};
 use crate::error::{Error, Result};
 use crate::expr::Expr;
 use crate::planner::constraint;
-use crate::planner::expr::{bind, ident_name, Scope, ScopeColumn};
+use crate::planner::expr::{bind, ident_name, Scope};
 use crate::planner::generated;
 use crate::planner::plan::{Plan, Planned};
 use crate::planner::schema_change::SchemaChange;
 use crate::planner::sequence;
-use crate::planner::statement::{assign, default_value, stored_default};
+use crate::planner::statement::{assign, default_value, stored_default, table_scope};
 use crate::types::sql_type;
 
 /// Everything an ALTER TABLE changes.
@@ -96,23 +96,6 @@ fn done(change: SchemaChange) -> Planned {
         plan: Plan::SchemaChange(change),
         columns: None,
         tag: "ALTER TABLE",
-    }
-}
-
-/// The scope of the old row (what `USING` and fills are bound over).
-fn old_scope(old: &Schema, table: &str) -> Scope {
-    Scope {
-        columns: old
-            .columns
-            .iter()
-            .map(|c| ScopeColumn {
-                hidden: false,
-                scalar_function: false,
-                relation: Some(table.to_string()),
-                name: c.name.clone(),
-                ty: c.ty.clone(),
-            })
-            .collect(),
     }
 }
 
@@ -452,7 +435,8 @@ fn alter_column(
                     "changing the type of a column added in the same statement".into(),
                 ));
             };
-            let scope = old_scope(old, &table);
+            // The old row: what `USING` and fills are bound over.
+            let scope = table_scope(old, &table);
             let value = match using {
                 Some(e) => bind(e, &scope)?,
                 None => bind(
