@@ -56,6 +56,8 @@ impl Context {
     pub fn open(start: Option<&Path>) -> Result<Context> {
         let top = discover(start)?;
         let store = DiskStore::open(top.join(VDB_DIR).join("store"), DiskStoreOptions::default())?;
+        // Merges and imports rebuild expression and partial indexes through the SQL layer.
+        vdb_sql::index_eval::install();
         let repo = Arc::new(Repository::open(Arc::new(store))?);
         let branch = repo.head_branch()?;
         Ok(Context { top, repo, branch })

@@ -68,6 +68,7 @@ fn merge_cost(rows: i64) -> Cost {
         columns: vec![v],
         unique: false,
         constraint: false,
+        ..Default::default()
     });
     let base = Table::create(&ns, schema)
         .unwrap()

@@ -142,6 +142,7 @@ fn schema() -> Schema {
         columns: vec![a],
         unique: false,
         constraint: false,
+        ..Default::default()
     });
     schema
 }

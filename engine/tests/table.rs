@@ -35,6 +35,7 @@ fn labels_schema() -> Schema {
         columns: vec![label],
         unique: false,
         constraint: false,
+        ..Default::default()
     });
     schema
 }

@@ -156,6 +156,17 @@ impl Function {
         )
     }
 
+    /// Whether the function gives the same result for the same arguments forever (IMMUTABLE):
+    /// neither volatile nor reading the clock, which is what generation and index expressions
+    /// may call.
+    pub fn is_immutable(self) -> bool {
+        !self.is_volatile()
+            && !matches!(
+                self,
+                Function::Now | Function::Builtin(Builtin::Now | Builtin::CurrentDate)
+            )
+    }
+
     /// Whether the function may give a different result each call (never folded to a constant).
     pub fn is_volatile(self) -> bool {
         self.touches_sequence()

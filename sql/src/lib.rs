@@ -52,6 +52,7 @@ pub mod error;
 pub mod execution;
 pub mod explain;
 pub mod expr;
+pub mod index_eval;
 pub mod interrupt;
 pub mod notice;
 pub mod params;

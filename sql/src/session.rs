@@ -184,6 +184,7 @@ pub struct Session {
 impl Session {
     pub fn new(repo: Arc<Repository>, branch: &str) -> Session {
         crate::expr::mark_server_start();
+        crate::index_eval::install();
         Session {
             repo,
             branch: branch.to_string(),

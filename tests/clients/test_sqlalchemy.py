@@ -93,6 +93,57 @@ def test_inspector_reflects_what_create_all_made(server, driver):
 
 
 @pytest.mark.parametrize("driver", DRIVERS)
+def test_expression_and_partial_indexes_round_trip_through_metadata(server, driver):
+    """Indexes declared with SQLAlchemy's PostgreSQL options are created, enforced and
+    reflected as PostgreSQL 15 reflects them."""
+    engine = sa.create_engine(server.url(driver))
+    meta = sa.MetaData()
+    users = sa.Table(
+        "users_ix",
+        meta,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("email", sa.Text),
+        sa.Column("n", sa.Integer),
+        sa.Column("deleted", sa.Date),
+    )
+    sa.Index(
+        "users_ix_email_live",
+        sa.func.lower(users.c.email),
+        unique=True,
+        postgresql_where=users.c.deleted.is_(None),
+    )
+    sa.Index("users_ix_n", users.c.n.desc(), users.c.email, postgresql_include=["deleted"])
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        rows = [
+            {"id": 1, "email": "A@x", "deleted": None},
+            {"id": 2, "email": "a@X", "deleted": "2024-01-01"},
+        ]
+        conn.execute(users.insert(), rows)
+    with pytest.raises(sa.exc.IntegrityError):
+        with engine.begin() as conn:
+            conn.execute(users.insert().values(id=3, email="a@x"))
+    indexes = sorted(sa.inspect(engine).get_indexes("users_ix"), key=lambda i: i["name"])
+    assert indexes == [
+        {
+            "name": "users_ix_email_live",
+            "unique": True,
+            "column_names": [None],
+            "expressions": ["lower(email)"],
+            "dialect_options": {"postgresql_where": "(deleted IS NULL)", "postgresql_include": []},
+        },
+        {
+            "name": "users_ix_n",
+            "unique": False,
+            "column_names": ["n", "email"],
+            "column_sorting": {"n": ("desc",)},
+            "dialect_options": {"postgresql_include": ["deleted"]},
+        },
+    ]
+    meta.drop_all(engine)
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
 def test_core_insertmanyvalues_returning(server, driver):
     engine = sa.create_engine(server.url(driver))
     meta = sa.MetaData()

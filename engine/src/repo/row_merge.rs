@@ -295,11 +295,9 @@ fn check_constraints(
             if !index.unique {
                 continue;
             }
-            let values: Vec<Value> = schema
-                .positions(&index.columns)
-                .iter()
-                .map(|&p| row[p].clone())
-                .collect();
+            let Some(values) = table.index_values(i, row)? else {
+                continue;
+            };
             // NULLs never collide in a UNIQUE index (PostgreSQL's default NULLS DISTINCT).
             if values.iter().any(Value::is_null) {
                 continue;

@@ -10,6 +10,7 @@
 
 mod enum_type;
 mod function;
+mod index_expr;
 mod root;
 mod schema;
 mod sequence;
@@ -19,8 +20,11 @@ mod view;
 
 pub use enum_type::EnumType;
 pub use function::{Function, FunctionArg, FunctionReturns, Overloads, Volatility};
+pub use index_expr::{set_index_evaluator, IndexEvaluator};
 pub use root::{qualified, split_qualified, RootValue, PUBLIC_SCHEMA};
-pub use schema::{CheckDef, Column, Comments, FkAction, ForeignKeyDef, IndexDef, Schema};
+pub use schema::{
+    CheckDef, Column, Comments, FkAction, ForeignKeyDef, IndexDef, IndexExpr, Schema,
+};
 pub use sequence::{Identity, Sequence};
 pub use table::{IndexKeys, PrefixRanges, RowChange, Table, TableLoader, HIDDEN_KEY_LEN};
 pub use view::View;

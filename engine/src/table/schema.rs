@@ -41,14 +41,60 @@ pub struct Column {
 }
 
 /// A secondary index (unique ones enforce UNIQUE constraints).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// An index part is a column or an expression over the row (`CREATE INDEX ON t (lower(x))`),
+/// and a partial index holds only the rows its predicate is true for. The engine does not
+/// evaluate SQL: expressions and predicates are SQL text that a registered
+/// [`IndexEvaluator`](super::IndexEvaluator) computes. The fields after `constraint` are not
+/// part of the encoded schema: the table chunk stores them after it, only when an index has
+/// one (see `Table::save`), so tables of plain indexes keep their hashes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexDef {
     pub name: String,
-    /// Indexed columns by id, in index order.
+    /// Indexed columns by id, in index order; 0 marks an expression part, whose expression is
+    /// the next one of `expressions`.
     pub columns: Vec<u32>,
     pub unique: bool,
     /// Whether the index backs a UNIQUE constraint (rather than CREATE UNIQUE INDEX).
     pub constraint: bool,
+    /// The expressions of the parts marked 0 in `columns`, in order.
+    #[serde(skip)]
+    pub expressions: Vec<IndexExpr>,
+    /// A partial index's `WHERE` condition as SQL text: rows for which it is not true have no
+    /// entry.
+    #[serde(skip)]
+    pub predicate: Option<String>,
+    /// Which parts were declared DESC (empty: none). Recorded for the catalog only: entries are
+    /// kept in ascending order, which serves scans in either direction.
+    #[serde(skip)]
+    pub descending: Vec<bool>,
+    /// `INCLUDE` columns by id. Recorded for the catalog only: entries hold the row's key, and
+    /// the row holds these.
+    #[serde(skip)]
+    pub include: Vec<u32>,
+}
+
+/// An expression part of an index.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexExpr {
+    /// SQL text over the table's columns.
+    pub sql: String,
+    /// The type of its value (fixed when the index is created).
+    pub ty: Type,
+}
+
+impl IndexDef {
+    /// Whether every part is a column and every row has an entry: what lookups by column
+    /// values and uniqueness by column values can use.
+    pub fn is_plain(&self) -> bool {
+        self.expressions.is_empty() && self.predicate.is_none()
+    }
+
+    /// Whether any of `expressions`, `predicate`, `descending` or `include` is set: what the
+    /// table chunk stores after the schema.
+    pub fn has_extras(&self) -> bool {
+        !self.is_plain() || self.descending.iter().any(|d| *d) || !self.include.is_empty()
+    }
 }
 
 /// A CHECK constraint.
@@ -278,10 +324,22 @@ impl Schema {
                 )));
             }
         }
-        let all_ids = self
-            .primary_key
-            .iter()
-            .chain(self.indexes.iter().flat_map(|x| &x.columns));
+        for index in &self.indexes {
+            let parts = index.columns.iter().filter(|id| **id == 0).count();
+            if parts != index.expressions.len() {
+                return Err(Error::InvalidInput(format!(
+                    "index \"{}\" has {parts} expression parts but {} expressions",
+                    index.name,
+                    index.expressions.len()
+                )));
+            }
+        }
+        let all_ids = self.primary_key.iter().chain(
+            self.indexes
+                .iter()
+                .flat_map(|x| x.columns.iter().chain(&x.include))
+                .filter(|id| **id != 0),
+        );
         for id in all_ids {
             if self.column_by_id(*id).is_none() {
                 return Err(Error::InvalidInput(format!(

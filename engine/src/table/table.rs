@@ -12,7 +12,8 @@
 //! by insertion time, stay with a row when it is updated (so diffs show cell changes), and two
 //! branches inserting rows at once cannot pick the same id.
 
-use super::schema::{Comments, Schema};
+use super::index_expr::evaluate;
+use super::schema::{Comments, IndexExpr, Schema};
 use crate::codec::{decode_key, decode_key_with, decode_row_with, encode_key, encode_row};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
@@ -37,6 +38,19 @@ const TABLE_VERSION_COMMENTS: u8 = 2;
 /// Version 3: the version-2 body (its comments possibly empty), then
 /// `postcard(map column id → generation expression)`; written only when a column is generated.
 const TABLE_VERSION_GENERATED: u8 = 3;
+/// Version 4: the version-3 body (its maps possibly empty), then
+/// `postcard(map index position → IndexExtras)`; written only when an index has an expression
+/// part, a predicate, a DESC part or INCLUDE columns.
+const TABLE_VERSION_INDEX_EXTRAS: u8 = 4;
+
+/// What an index records beyond the encoded [`IndexDef`](super::IndexDef).
+#[derive(Serialize, Deserialize)]
+struct IndexExtras {
+    expressions: Vec<IndexExpr>,
+    predicate: Option<String>,
+    descending: Vec<bool>,
+    include: Vec<u32>,
+}
 
 /// One change to a table's rows.
 #[derive(Clone, Debug, PartialEq)]
@@ -58,8 +72,25 @@ struct Layout {
     key_types: Vec<Type>,
     val_pos: Vec<usize>,
     val_types: Vec<Type>,
-    /// Per index: column positions and types.
-    indexes: Vec<(Vec<usize>, Vec<Type>)>,
+    indexes: Vec<IndexLayout>,
+}
+
+/// Where an index's entry comes from.
+#[derive(Debug)]
+struct IndexLayout {
+    parts: Vec<IndexPart>,
+    /// The parts' types, for the key codec.
+    types: Vec<Type>,
+    /// A partial index's predicate (SQL text).
+    predicate: Option<String>,
+}
+
+#[derive(Debug)]
+enum IndexPart {
+    /// The column at this position.
+    Column(usize),
+    /// This SQL text over the row.
+    Expr(String),
 }
 
 impl Layout {
@@ -70,9 +101,28 @@ impl Layout {
             .indexes
             .iter()
             .map(|ix| {
-                let pos = schema.positions(&ix.columns);
-                let types = schema.types_at(&pos);
-                (pos, types)
+                let mut expressions = ix.expressions.iter();
+                let mut parts = Vec::with_capacity(ix.columns.len());
+                let mut types = Vec::with_capacity(ix.columns.len());
+                for &id in &ix.columns {
+                    // `Schema::validate` saw one expression per 0 part.
+                    match (id, schema.position(id)) {
+                        (0, _) | (_, None) => {
+                            let expr = expressions.next().expect("validated schema");
+                            parts.push(IndexPart::Expr(expr.sql.clone()));
+                            types.push(expr.ty.clone());
+                        }
+                        (_, Some(p)) => {
+                            parts.push(IndexPart::Column(p));
+                            types.push(schema.columns[p].ty.clone());
+                        }
+                    }
+                }
+                IndexLayout {
+                    parts,
+                    types,
+                    predicate: ix.predicate.clone(),
+                }
             })
             .collect();
         Layout {
@@ -123,7 +173,10 @@ impl Table {
             || bytes[0] != TABLE_TAG
             || !matches!(
                 bytes[1],
-                TABLE_VERSION | TABLE_VERSION_COMMENTS | TABLE_VERSION_GENERATED
+                TABLE_VERSION
+                    | TABLE_VERSION_COMMENTS
+                    | TABLE_VERSION_GENERATED
+                    | TABLE_VERSION_INDEX_EXTRAS
             )
         {
             return Err(Error::corrupted(
@@ -137,10 +190,33 @@ impl Table {
             postcard::take_from_bytes(&bytes[2..]).map_err(malformed)?;
         if bytes[1] == TABLE_VERSION_COMMENTS {
             record.schema.comments = postcard::from_bytes(rest).map_err(malformed)?;
-        } else if bytes[1] == TABLE_VERSION_GENERATED {
+        } else if bytes[1] != TABLE_VERSION {
             let (comments, rest) = postcard::take_from_bytes(rest).map_err(malformed)?;
             record.schema.comments = comments;
-            let generated: BTreeMap<u32, String> = postcard::from_bytes(rest).map_err(malformed)?;
+            let (generated, rest): (BTreeMap<u32, String>, _) =
+                postcard::take_from_bytes(rest).map_err(malformed)?;
+            let extras: BTreeMap<u32, IndexExtras> = if bytes[1] == TABLE_VERSION_INDEX_EXTRAS {
+                postcard::from_bytes(rest).map_err(malformed)?
+            } else if rest.is_empty() {
+                BTreeMap::new()
+            } else {
+                return Err(Error::corrupted(
+                    addr,
+                    "trailing bytes after the table record",
+                ));
+            };
+            for (i, extras) in extras {
+                let Some(index) = record.schema.indexes.get_mut(i as usize) else {
+                    return Err(Error::corrupted(
+                        addr,
+                        format!("extras of unknown index {i}"),
+                    ));
+                };
+                index.expressions = extras.expressions;
+                index.predicate = extras.predicate;
+                index.descending = extras.descending;
+                index.include = extras.include;
+            }
             for (id, expr) in generated {
                 let Some(column) = record.schema.columns.iter_mut().find(|c| c.id == id) else {
                     return Err(Error::corrupted(
@@ -156,6 +232,10 @@ impl Table {
                 "trailing bytes after the table record",
             ));
         }
+        record
+            .schema
+            .validate()
+            .map_err(|e| Error::corrupted(addr, e.to_string()))?;
         if record.indexes.len() != record.schema.indexes.len() {
             return Err(Error::corrupted(
                 addr,
@@ -194,7 +274,25 @@ impl Table {
             .iter()
             .filter_map(|c| Some((c.id, c.generated.as_deref()?)))
             .collect();
-        let version = if !generated.is_empty() {
+        let extras: BTreeMap<u32, IndexExtras> = self
+            .schema
+            .indexes
+            .iter()
+            .enumerate()
+            .filter(|(_, ix)| ix.has_extras())
+            .map(|(i, ix)| {
+                let extras = IndexExtras {
+                    expressions: ix.expressions.clone(),
+                    predicate: ix.predicate.clone(),
+                    descending: ix.descending.clone(),
+                    include: ix.include.clone(),
+                };
+                (i as u32, extras)
+            })
+            .collect();
+        let version = if !extras.is_empty() {
+            TABLE_VERSION_INDEX_EXTRAS
+        } else if !generated.is_empty() {
             TABLE_VERSION_GENERATED
         } else if !comments.is_empty() {
             TABLE_VERSION_COMMENTS
@@ -206,8 +304,11 @@ impl Table {
         if version != TABLE_VERSION {
             bytes.extend(postcard::to_stdvec(&comments).map_err(encode)?);
         }
-        if version == TABLE_VERSION_GENERATED {
+        if version >= TABLE_VERSION_GENERATED {
             bytes.extend(postcard::to_stdvec(&generated).map_err(encode)?);
+        }
+        if version == TABLE_VERSION_INDEX_EXTRAS {
+            bytes.extend(postcard::to_stdvec(&extras).map_err(encode)?);
         }
         self.rows.node_store().store().put(Bytes::from(bytes))
     }
@@ -298,7 +399,7 @@ impl Table {
     /// The primary-map keys of the rows whose leading index-`i` columns equal one of
     /// `prefixes`, in index order, each row once however often its prefix is given.
     pub fn index_prefixes(&self, i: usize, prefixes: &[Vec<Value>]) -> Result<IndexKeys> {
-        let (_, types) = &self.layout.indexes[i];
+        let types = &self.layout.indexes[i].types;
         Ok(IndexKeys {
             entries: PrefixRanges::new(&self.indexes[i], prefixes, types)?,
             table: self.clone(),
@@ -325,7 +426,7 @@ impl Table {
             })?;
             return Ok(Bytes::copy_from_slice(&index_key[start..]));
         }
-        let (_, types) = &self.layout.indexes[i];
+        let types = &self.layout.indexes[i].types;
         let all: Vec<Type> = types
             .iter()
             .chain(&self.layout.key_types)
@@ -335,13 +436,35 @@ impl Table {
         self.encode_key_values(&values[types.len()..])
     }
 
-    fn index_key(&self, i: usize, row: &[Value], primary: &[u8]) -> Result<Bytes> {
-        let (pos, types) = &self.layout.indexes[i];
-        let values: Vec<Value> = pos.iter().map(|&p| row[p].clone()).collect();
+    /// The values `row` has in index `i` (its columns, or its expressions computed), or None
+    /// when `i` is a partial index whose predicate is not true for `row`.
+    pub fn index_values(&self, i: usize, row: &[Value]) -> Result<Option<Vec<Value>>> {
+        let layout = &self.layout.indexes[i];
+        if let Some(predicate) = &layout.predicate {
+            if evaluate(&self.schema, predicate, row)? != Value::Bool(true) {
+                return Ok(None);
+            }
+        }
+        layout
+            .parts
+            .iter()
+            .map(|part| match part {
+                IndexPart::Column(p) => Ok(row[*p].clone()),
+                IndexPart::Expr(sql) => evaluate(&self.schema, sql, row),
+            })
+            .collect::<Result<_>>()
+            .map(Some)
+    }
+
+    /// `row`'s entry in index `i` (None: a partial index leaves it out).
+    fn index_key(&self, i: usize, row: &[Value], primary: &[u8]) -> Result<Option<Bytes>> {
+        let Some(values) = self.index_values(i, row)? else {
+            return Ok(None);
+        };
         let mut key = Vec::new();
-        encode_key(&values, types, &mut key)?;
+        encode_key(&values, &self.layout.indexes[i].types, &mut key)?;
         key.extend_from_slice(primary);
-        Ok(Bytes::from(key))
+        Ok(Some(Bytes::from(key)))
     }
 
     fn encode_value(&self, row: &[Value]) -> Result<Bytes> {
@@ -442,10 +565,14 @@ impl Table {
             };
             for (i, edits) in index_edits.iter_mut().enumerate() {
                 if let Some(old) = &old {
-                    edits.insert(self.index_key(i, old, &key)?, None);
+                    if let Some(entry) = self.index_key(i, old, &key)? {
+                        edits.insert(entry, None);
+                    }
                 }
                 if let Some(new) = &row {
-                    edits.insert(self.index_key(i, new, &key)?, Some(Bytes::new()));
+                    if let Some(entry) = self.index_key(i, new, &key)? {
+                        edits.insert(entry, Some(Bytes::new()));
+                    }
                 }
             }
         }
@@ -506,7 +633,7 @@ impl Table {
         let mut index_entries: Vec<Vec<Bytes>> = vec![Vec::new(); self.indexes.len()];
         for (key, row) in rows {
             for (i, entries) in index_entries.iter_mut().enumerate() {
-                entries.push(self.index_key(i, row, key)?);
+                entries.extend(self.index_key(i, row, key)?);
             }
         }
         let encoded = rows
@@ -589,7 +716,7 @@ impl TableLoader {
             };
             if streaming.last_key.as_ref().is_none_or(|last| key > *last) {
                 for (i, entries) in streaming.index_entries.iter_mut().enumerate() {
-                    entries.push(self.table.index_key(i, &row, &key)?);
+                    entries.extend(self.table.index_key(i, &row, &key)?);
                 }
                 let value = self.table.encode_value(&row)?;
                 streaming.rows.push(key.clone(), value)?;

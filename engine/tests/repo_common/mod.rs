@@ -60,6 +60,7 @@ pub fn people_unique_name_schema() -> Schema {
         columns: vec![name],
         unique: true,
         constraint: true,
+        ..Default::default()
     });
     schema
 }

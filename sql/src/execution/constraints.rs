@@ -76,20 +76,18 @@ pub fn check_unique(name: &str, table: &Table, written: &[Row]) -> Result<()> {
         if !index.unique {
             continue;
         }
-        let positions = schema.positions(&index.columns);
         for row in written {
-            let values: Vec<Value> = positions.iter().map(|&p| row[p].clone()).collect();
-            if values.iter().any(Value::is_null) {
+            let values = table
+                .index_values(i, row)
+                .map_err(|e| Error::engine("computing index values", e))?;
+            let Some(values) = values.filter(|v| !v.iter().any(Value::is_null)) else {
                 continue;
-            }
+            };
             let holders = table
                 .index_lookup(i, &values)
                 .map_err(|e| Error::engine("reading index", e))?;
             if holders.len() > 1 {
-                let names: Vec<String> = positions
-                    .iter()
-                    .map(|&p| schema.columns[p].name.clone())
-                    .collect();
+                let names = index_part_names(schema, index);
                 return Err(Error::UniqueViolation {
                     table: name.to_string(),
                     constraint: index.name.clone(),
@@ -99,6 +97,23 @@ pub fn check_unique(name: &str, table: &Table, written: &[Row]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The parts of `index` as PostgreSQL's key detail names them: a column by its name, an
+/// expression by its text.
+pub fn index_part_names(schema: &Schema, index: &vdb_engine::table::IndexDef) -> Vec<String> {
+    let mut expressions = index.expressions.iter();
+    index
+        .columns
+        .iter()
+        .map(|&id| match schema.column_by_id(id) {
+            Some(column) => column.name.clone(),
+            None => expressions
+                .next()
+                .map(|e| e.sql.clone())
+                .unwrap_or_default(),
+        })
+        .collect()
 }
 
 /// Checks rows written to table `name` (`table` is its state after the write): NOT NULL,

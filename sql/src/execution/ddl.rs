@@ -497,7 +497,6 @@ pub fn replace_schema(
     ns: &NodeStore,
 ) -> Result<()> {
     let table = load(name, root, ns)?;
-    check_unique_indexes(&table, &schema)?;
     let rebuilt = table.with_schema(schema).map_err(|e| match e {
         vdb_engine::Error::InvalidInput(m) if m.contains("duplicate key") => Error::invalid(
             "23505",
@@ -508,34 +507,30 @@ pub fn replace_schema(
         ),
         e => Error::engine(format!("rebuilding table \"{name}\""), e),
     })?;
+    check_unique_indexes(&rebuilt, table.schema())?;
     check_existing_rows(name, &rebuilt, root, ns)?;
     root.put_table(name, &rebuilt)
         .map_err(|e| Error::engine(format!("saving table \"{name}\""), e))
 }
 
-/// 23505 `could not create unique index` if two rows share the values of a new unique index.
-fn check_unique_indexes(table: &Table, schema: &Schema) -> Result<()> {
-    let old = table.schema();
-    for index in schema.indexes.iter().filter(|ix| ix.unique) {
-        if old.indexes.iter().any(|ix| ix == index) {
+/// 23505 `could not create unique index` if two rows of `table` (rebuilt under its new schema)
+/// share the values of a unique index that `old` did not have.
+fn check_unique_indexes(table: &Table, old: &Schema) -> Result<()> {
+    let schema = table.schema();
+    for (i, index) in schema.indexes.iter().enumerate() {
+        if !index.unique || old.indexes.iter().any(|ix| ix == index) {
             continue;
         }
-        let Some(positions) = index
-            .columns
-            .iter()
-            .map(|id| old.position(*id))
-            .collect::<Option<Vec<usize>>>()
-        else {
-            continue;
-        };
-        let mut sorted = BTreeSet::new();
+        let mut seen = BTreeSet::new();
         for entry in table.scan().map_err(|e| Error::engine("scanning", e))? {
             let (_, row) = entry.map_err(|e| Error::engine("scanning", e))?;
-            let values: Vec<Value> = positions.iter().map(|&p| row[p].clone()).collect();
-            if values.iter().any(Value::is_null) {
+            let values = table
+                .index_values(i, &row)
+                .map_err(|e| Error::engine("computing index values", e))?;
+            let Some(values) = values.filter(|v| !v.iter().any(Value::is_null)) else {
                 continue;
-            }
-            if !sorted.insert(OrdRow(values.clone())) {
+            };
+            if !seen.insert(OrdRow(values)) {
                 return Err(Error::invalid(
                     "23505",
                     format!("could not create unique index \"{}\"", index.name),

@@ -98,6 +98,9 @@ fn parent_has(parent: &Table, fk: &ForeignKeyDef, values: &[Value]) -> Result<bo
             .is_some());
     }
     for (i, index) in schema.indexes.iter().enumerate() {
+        if !index.is_plain() {
+            continue;
+        }
         let mut cols = schema.positions(&index.columns);
         let ordered: Vec<Value> = cols
             .iter()

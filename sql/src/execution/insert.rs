@@ -158,11 +158,12 @@ fn find_conflict(
         Ok(get(table, &key)?.map(|existing| (key, existing)))
     };
     let by_index = |i: usize| -> Result<Option<(Bytes, Row)>> {
-        let positions = schema.positions(&schema.indexes[i].columns);
-        let values: Vec<Value> = positions.iter().map(|&p| row[p].clone()).collect();
-        if values.iter().any(Value::is_null) {
+        let values = table
+            .index_values(i, row)
+            .map_err(|e| Error::engine("computing index values", e))?;
+        let Some(values) = values.filter(|v| !v.iter().any(Value::is_null)) else {
             return Ok(None);
-        }
+        };
         let keys = table
             .index_lookup(i, &values)
             .map_err(|e| Error::engine("reading index", e))?;

@@ -463,32 +463,17 @@ fn index_def(snapshot: &Snapshot, args: &[Value]) -> Result<Value> {
     else {
         return Ok(Value::Null);
     };
-    let column_name = |n: i16| {
-        usize::try_from(n - 1)
-            .ok()
-            .and_then(|p| relation.schema.columns.get(p))
-            .map(|c| quote_ident(&c.name))
-            .unwrap_or_default()
-    };
     let column = args.get(1).and_then(as_i64).unwrap_or(0);
     if column > 0 {
+        // Key parts, then INCLUDE columns, as PostgreSQL numbers them.
         let n = usize::try_from(column - 1).unwrap_or(usize::MAX);
-        return Ok(index
-            .attnums
-            .get(n)
-            .map_or(text(""), |a| text(column_name(*a))));
+        let part = index.parts.iter().chain(&index.include).nth(n);
+        return Ok(text(part.cloned().unwrap_or_default()));
     }
-    let columns: Vec<String> = index.attnums.iter().map(|a| column_name(*a)).collect();
-    Ok(text(format!(
-        "CREATE {}INDEX {} ON {} USING btree ({})",
-        if index.unique { "UNIQUE " } else { "" },
-        quote_ident(&index.name),
-        match relation.nspname.as_str() {
-            "public" => quote_ident(&relation.name),
-            schema => format!("{}.{}", quote_ident(schema), quote_ident(&relation.name)),
-        },
-        columns.join(", ")
-    )))
+    Ok(text(index.definition(&match relation.nspname.as_str() {
+        "public" => quote_ident(&relation.name),
+        schema => format!("{}.{}", quote_ident(schema), quote_ident(&relation.name)),
+    })))
 }
 
 /// `pg_get_serial_sequence(table, column)`: `public.seq` when the column's default draws from

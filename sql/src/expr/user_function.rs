@@ -95,6 +95,11 @@ impl UserCall {
         self.function.volatility == vdb_engine::table::Volatility::Volatile
     }
 
+    /// Whether the function is declared IMMUTABLE (what an index expression may call).
+    pub fn is_immutable(&self) -> bool {
+        self.function.volatility == vdb_engine::table::Volatility::Immutable
+    }
+
     /// The scalar result for argument values `args`: the first row's value.
     pub fn eval(&self, args: &[Value]) -> Result<Value> {
         let rows = self.run(args, Some(1))?;

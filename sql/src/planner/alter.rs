@@ -88,6 +88,7 @@ pub fn plan_alter_table(
     for operation in operations {
         apply(catalog, &old, &mut alter, operation)?;
     }
+    rebind_indexes(&mut alter.schema);
     Ok(done(SchemaChange::AlterTable(Box::new(alter))))
 }
 
@@ -145,7 +146,10 @@ fn apply(
             let schema = &mut alter.schema;
             schema.columns.retain(|c| c.id != column.id);
             schema.primary_key.retain(|id| *id != column.id);
-            schema.indexes.retain(|ix| !ix.columns.contains(&column.id));
+            // Indexes whose expressions or predicate read the column go in `rebind_indexes`.
+            schema
+                .indexes
+                .retain(|ix| !ix.columns.contains(&column.id) && !ix.include.contains(&column.id));
             schema
                 .foreign_keys
                 .retain(|fk| !fk.columns.contains(&column.id));
@@ -175,6 +179,15 @@ fn apply(
             if alter.schema.checks.iter().any(|c| c.expr.contains(&from)) {
                 return Err(Error::Unsupported(
                     "renaming a column that a CHECK constraint reads".into(),
+                ));
+            }
+            let in_index = |ix: &vdb_engine::table::IndexDef| {
+                ix.expressions.iter().any(|e| e.sql.contains(&from))
+                    || ix.predicate.as_ref().is_some_and(|p| p.contains(&from))
+            };
+            if alter.schema.indexes.iter().any(in_index) {
+                return Err(Error::Unsupported(
+                    "renaming a column that an index expression or predicate reads".into(),
                 ));
             }
             if let Some(read) = alter.schema.get_column(&from) {
@@ -537,4 +550,28 @@ fn add_constraint(
         other => return Err(Error::Unsupported(format!("constraint {other}"))),
     }
     Ok(())
+}
+
+/// Brings expression and partial indexes in line with the altered columns, as PostgreSQL
+/// rebuilds them: an index whose expressions or predicate no longer bind (they read a dropped
+/// column) goes, and an expression over a retyped column takes its new type.
+fn rebind_indexes(schema: &mut Schema) {
+    let mut indexes = std::mem::take(&mut schema.indexes);
+    indexes.retain_mut(|ix| {
+        let predicate_binds = ix
+            .predicate
+            .as_ref()
+            .is_none_or(|p| constraint::bind_over_table(schema, p, "index predicate").is_ok());
+        predicate_binds
+            && ix.expressions.iter_mut().all(|e| {
+                match constraint::bind_over_table(schema, &e.sql, "index expression") {
+                    Ok(bound) => {
+                        e.ty = bound.ty.unwrap_or(Type::Text);
+                        true
+                    }
+                    Err(_) => false,
+                }
+            })
+    });
+    schema.indexes = indexes;
 }

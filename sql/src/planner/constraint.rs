@@ -7,7 +7,8 @@
 use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
-use vdb_engine::table::{CheckDef, FkAction, ForeignKeyDef, IndexDef, Schema};
+use vdb_engine::table::{CheckDef, FkAction, ForeignKeyDef, IndexDef, IndexExpr, Schema};
+use vdb_engine::value::Type;
 
 use crate::catalog::{table_name, Catalog};
 
@@ -72,6 +73,7 @@ pub fn unique_constraint(
         columns: ids,
         unique: true,
         constraint: true,
+        ..Default::default()
     })
 }
 
@@ -150,9 +152,11 @@ pub fn bind_over_table(schema: &Schema, text: &str, what: &str) -> Result<Typed>
 ///
 /// Every vdb index is an ordered one, so `USING btree` is what it builds, and `USING hash`
 /// builds the same (it answers the equality lookups a hash index serves). CONCURRENTLY changes
-/// nothing: building an index never blocks readers. INCLUDE columns must exist but are not
-/// stored, and WITH storage parameters are accepted and ignored. A partial index, NULLS NOT
-/// DISTINCT, and the GIN, GiST, BRIN and SP-GiST methods are refused.
+/// nothing: building an index never blocks readers. A part may be an expression over the
+/// table's columns, and `WHERE` makes a partial index; both must call only immutable functions
+/// (42P17), and the predicate must be boolean. DESC and INCLUDE are recorded for the catalog
+/// (entries are ascending and hold the row's key). WITH storage parameters are accepted and
+/// ignored. NULLS NOT DISTINCT and the GIN, GiST, BRIN and SP-GiST methods are refused.
 pub fn index_def(schema: &Schema, table: &str, create: &ast::CreateIndex) -> Result<IndexDef> {
     if let Some(method) = &create.using {
         match method.value.to_ascii_lowercase().as_str() {
@@ -184,45 +188,112 @@ pub fn index_def(schema: &Schema, table: &str, create: &ast::CreateIndex) -> Res
     if create.nulls_distinct == Some(false) {
         return Err(Error::Unsupported("NULLS NOT DISTINCT".into()));
     }
-    if create.predicate.is_some() {
-        return Err(Error::Unsupported(
-            "a partial index (CREATE INDEX ... WHERE)".into(),
-        ));
-    }
-    for column in &create.include {
-        let name = ident_name(column);
-        if schema.get_column(&name).is_none() {
-            return Err(Error::UndefinedColumn(format!(
-                "column \"{name}\" does not exist"
-            )));
-        }
-    }
-    let mut columns = Vec::new();
-    for item in &create.columns {
-        match &item.expr {
-            ast::Expr::Identifier(ident) => columns.push(ident_name(ident)),
-            other => return Err(Error::Unsupported(format!("index on expression {other}"))),
-        }
-    }
-    let ids = columns
+    let column_id = |name: &str| {
+        schema
+            .get_column(name)
+            .map(|c| c.id)
+            .ok_or_else(|| Error::UndefinedColumn(format!("column \"{name}\" does not exist")))
+    };
+    let include = create
+        .include
         .iter()
-        .map(|name| {
-            schema
-                .get_column(name)
-                .map(|c| c.id)
-                .ok_or_else(|| Error::UndefinedColumn(format!("column \"{name}\" does not exist")))
-        })
+        .map(|column| column_id(&ident_name(column)))
         .collect::<Result<Vec<u32>>>()?;
+    let predicate = match &create.predicate {
+        Some(predicate) => {
+            let text = predicate.to_string();
+            let bound = boolean(bind_over_table(schema, &text, "index predicate")?, "WHERE")?;
+            immutable(&bound, "index predicate")?;
+            Some(text)
+        }
+        None => None,
+    };
+    // Name parts as PostgreSQL does: a column by its name, an expression by its function's
+    // name or "expr".
+    let mut names = Vec::new();
+    let mut ids = Vec::new();
+    let mut expressions = Vec::new();
+    for item in &create.columns {
+        let mut expr = &item.expr;
+        while let ast::Expr::Nested(inner) = expr {
+            expr = inner;
+        }
+        if let ast::Expr::Identifier(ident) = expr {
+            let name = ident_name(ident);
+            ids.push(column_id(&name)?);
+            names.push(name);
+            continue;
+        }
+        let text = expr.to_string();
+        let bound = bind_over_table(schema, &text, "index expression")?;
+        immutable(&bound.expr, "index expression")?;
+        let part_name = match expr {
+            ast::Expr::Function(f) => f.name.0.last().map(ident_name).unwrap_or_default(),
+            ast::Expr::Cast { expr, .. } => match &**expr {
+                ast::Expr::Identifier(ident) => ident_name(ident),
+                _ => "expr".into(),
+            },
+            _ => "expr".into(),
+        };
+        // A repeated part name takes a number, as PostgreSQL's index column names do.
+        let taken = |n: &String| names.contains(n);
+        let unique = std::iter::once(part_name.clone())
+            .chain((1..).map(|k| format!("{part_name}{k}")))
+            .find(|n| !taken(n))
+            .expect("some numbered name is free");
+        names.push(unique);
+        ids.push(0);
+        expressions.push(IndexExpr {
+            sql: text,
+            ty: bound.ty.unwrap_or(Type::Text),
+        });
+    }
+    let descending: Vec<bool> = create
+        .columns
+        .iter()
+        .map(|c| c.asc == Some(false))
+        .collect();
     let name = match &create.name {
         Some(name) => name.0.last().map(ident_name).unwrap_or_default(),
-        None => choose_name(table, &columns, "idx", |n| name_in_schema(schema, n)),
+        None => choose_name(table, &names, "idx", |n| name_in_schema(schema, n)),
     };
     Ok(IndexDef {
         name,
         columns: ids,
         unique: create.unique,
         constraint: false,
+        expressions,
+        predicate,
+        descending: if descending.contains(&true) {
+            descending
+        } else {
+            Vec::new()
+        },
+        include,
     })
+}
+
+/// 42P17 unless `expr` calls only immutable functions (what an index may store).
+fn immutable(expr: &Expr, what: &str) -> Result<()> {
+    let (mut volatile, mut subquery) = (false, false);
+    expr.walk(&mut |e| {
+        // now() and the catalog's functions are STABLE at best: they may change within a
+        // table's life.
+        volatile |= matches!(e, Expr::Function(f, _) if !f.is_immutable())
+            || matches!(e, Expr::UserFunction(f, _) if !f.is_immutable())
+            || matches!(e, Expr::Catalog(..));
+        subquery |= matches!(e, Expr::Subquery(_));
+    });
+    if subquery {
+        return Err(Error::Unsupported(format!("subquery in {what}")));
+    }
+    if volatile {
+        return Err(Error::invalid(
+            "42P17",
+            format!("functions in {what} must be marked IMMUTABLE"),
+        ));
+    }
+    Ok(())
 }
 
 /// A FOREIGN KEY from `columns` of `table` (whose schema so far is `schema`) to `ref_columns`
@@ -306,7 +377,7 @@ pub fn foreign_key(
         && !ref_schema
             .indexes
             .iter()
-            .any(|ix| ix.unique && same(&ix.columns))
+            .any(|ix| ix.unique && ix.is_plain() && same(&ix.columns))
     {
         return Err(Error::invalid(
             "42830",

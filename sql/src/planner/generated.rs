@@ -10,7 +10,7 @@ use sqlparser::parser::Parser;
 use vdb_engine::table::{Column, Schema};
 
 use crate::error::{Error, Result};
-use crate::expr::{Builtin, Expr, Function};
+use crate::expr::Expr;
 use crate::planner::constraint::bind_over_table;
 use crate::planner::statement::assign;
 
@@ -56,13 +56,7 @@ pub fn definition(
                 )
             });
         }
-        Expr::Function(f, _)
-            if f.is_volatile()
-                || matches!(
-                    f,
-                    Function::Now | Function::Builtin(Builtin::Now | Builtin::CurrentDate)
-                ) =>
-        {
+        Expr::Function(f, _) if !f.is_immutable() => {
             problem.get_or_insert_with(|| {
                 Error::invalid("42P17", "generation expression is not immutable")
             });

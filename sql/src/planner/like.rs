@@ -242,7 +242,8 @@ fn copy_indexes(schema: &Schema, constraints: &mut Vec<String>, extras: &mut Ext
     if !schema.primary_key.is_empty() {
         constraints.push(format!("PRIMARY KEY ({})", names(&schema.primary_key)));
     }
-    for index in &schema.indexes {
+    // Expression and partial indexes are not copied (`extras` carries column lists only).
+    for index in schema.indexes.iter().filter(|ix| ix.is_plain()) {
         if index.constraint {
             constraints.push(format!("UNIQUE ({})", names(&index.columns)));
         } else {

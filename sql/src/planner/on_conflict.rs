@@ -98,7 +98,7 @@ fn infer_target(columns: &[ast::Ident], schema: &Schema) -> Result<ConflictTarge
     if let Some(index) = schema
         .indexes
         .iter()
-        .find(|ix| ix.unique && same(&ix.columns))
+        .find(|ix| ix.unique && ix.is_plain() && same(&ix.columns))
     {
         return Ok(ConflictTarget::Index(index.name.clone()));
     }

@@ -716,7 +716,11 @@ fn keyed_scan(plan: &Plan, keys: &[Expr]) -> bool {
             .and_then(|id| schema.position(*id))
             .is_some_and(|p| keys.iter().any(|k| matches!(k, Expr::Column(c) if *c == p)))
     };
-    leads(&schema.primary_key) || schema.indexes.iter().any(|ix| leads(&ix.columns))
+    leads(&schema.primary_key)
+        || schema
+            .indexes
+            .iter()
+            .any(|ix| ix.is_plain() && leads(&ix.columns))
 }
 
 /// Whether `expr` reads nothing but its own row's columns and constants (no subquery, no
@@ -797,7 +801,8 @@ fn prefix_range(schema: &Schema, predicate: &Expr) -> KeyRange {
     if !schema.is_keyless() {
         candidates.push(leading(None, &schema.primary_key, true));
     }
-    for index in &schema.indexes {
+    // An expression or partial index answers no lookup by column values.
+    for index in schema.indexes.iter().filter(|ix| ix.is_plain()) {
         candidates.push(leading(
             Some(index.name.clone()),
             &index.columns,

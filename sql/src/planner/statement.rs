@@ -894,6 +894,7 @@ fn create_table_like(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result
                 columns: ids,
                 unique,
                 constraint: false,
+                ..Default::default()
             });
         }
         for (column, text) in extras.comments {

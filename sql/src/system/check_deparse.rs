@@ -40,6 +40,17 @@ pub fn check_definition(text: &str, schema: &Schema, pretty: bool) -> String {
     }
 }
 
+/// How PostgreSQL prints an expression over `schema` stored as `text` (an index expression or
+/// predicate), pretty-printed when `pretty` is set; None when it is outside what is modelled.
+pub fn expression_text(text: &str, schema: &Schema, pretty: bool) -> Option<String> {
+    Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_expr())
+        .ok()
+        .and_then(|expr| analyse(&expr, schema))
+        .map(|typed| print(&typed.node, pretty))
+}
+
 /// The attribute numbers of the columns a CHECK condition reads, in the order they first
 /// appear (`pg_constraint.conkey` of a check constraint).
 pub fn check_columns(text: &str, schema: &Schema) -> Vec<i16> {

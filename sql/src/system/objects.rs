@@ -11,10 +11,10 @@
 use std::collections::BTreeSet;
 
 use vdb_engine::prolly::NodeStore;
-use vdb_engine::table::{split_qualified, FkAction, RootValue, Schema, PUBLIC_SCHEMA};
+use vdb_engine::table::{split_qualified, FkAction, IndexDef, RootValue, Schema, PUBLIC_SCHEMA};
 
 use crate::error::{Error, Result};
-use crate::system::check_deparse::{check_columns, check_definition};
+use crate::system::check_deparse::{check_columns, check_definition, expression_text};
 
 /// The first OID of a user object, as in PostgreSQL.
 pub const FIRST_USER_OID: u32 = 16384;
@@ -48,10 +48,131 @@ pub const HEAP_AM_OID: u32 = 2;
 pub struct Index {
     pub oid: u32,
     pub name: String,
-    /// Attribute numbers (1-based) of the indexed columns.
+    /// Attribute numbers (1-based) of the key parts (0 for an expression), then of the INCLUDE
+    /// columns (`pg_index.indkey`).
     pub attnums: Vec<i16>,
     pub unique: bool,
     pub primary: bool,
+    /// The key parts as `pg_get_indexdef(index, n, true)` prints them.
+    pub parts: Vec<String>,
+    /// The key parts as CREATE INDEX prints them (an expression other than a function call in
+    /// parentheses, DESC where declared).
+    pub elements: Vec<String>,
+    /// Whether each key part was declared DESC.
+    pub descending: Vec<bool>,
+    /// The quoted INCLUDE columns.
+    pub include: Vec<String>,
+    /// The printed expressions (`pg_get_expr(indexprs, indrelid)`), None without any.
+    pub expressions: Option<String>,
+    /// The printed predicate of a partial index (`pg_get_expr(indpred, indrelid)`).
+    pub predicate: Option<String>,
+}
+
+impl Index {
+    /// An index on plain columns, ascending (a primary key or a UNIQUE constraint's).
+    fn on_columns(oid: u32, name: String, schema: &Schema, ids: &[u32], unique: bool) -> Index {
+        let parts: Vec<String> = ids
+            .iter()
+            .filter_map(|id| schema.column_by_id(*id).map(|c| quote_ident(&c.name)))
+            .collect();
+        Index {
+            oid,
+            name,
+            attnums: schema.positions(ids).into_iter().map(attnum).collect(),
+            unique,
+            primary: false,
+            elements: parts.clone(),
+            descending: vec![false; parts.len()],
+            parts,
+            include: Vec::new(),
+            expressions: None,
+            predicate: None,
+        }
+    }
+
+    /// A secondary index as its definition describes it.
+    fn from_def(oid: u32, schema: &Schema, def: &IndexDef) -> Index {
+        let mut index = Index::on_columns(oid, def.name.clone(), schema, &[], def.unique);
+        let mut expressions = def.expressions.iter();
+        let mut printed = Vec::new();
+        for (k, id) in def.columns.iter().enumerate() {
+            let descending = def.descending.get(k).copied().unwrap_or(false);
+            let (part, element) = match schema.column_by_id(*id) {
+                Some(column) => {
+                    index.attnums.push(schema.position(*id).map_or(0, attnum));
+                    (quote_ident(&column.name), quote_ident(&column.name))
+                }
+                None => {
+                    index.attnums.push(0);
+                    let sql = expressions.next().map_or("", |e| e.sql.as_str());
+                    let plain = expression_text(sql, schema, false).unwrap_or_else(|| sql.into());
+                    let pretty = expression_text(sql, schema, true).unwrap_or_else(|| sql.into());
+                    printed.push(plain.clone());
+                    if is_call(sql) {
+                        (pretty, plain)
+                    } else {
+                        (format!("({pretty})"), format!("({plain})"))
+                    }
+                }
+            };
+            index.parts.push(part);
+            index.elements.push(if descending {
+                format!("{element} DESC")
+            } else {
+                element
+            });
+            index.descending.push(descending);
+        }
+        for id in &def.include {
+            if let Some(column) = schema.column_by_id(*id) {
+                index.attnums.push(schema.position(*id).map_or(0, attnum));
+                index.include.push(quote_ident(&column.name));
+            }
+        }
+        if !printed.is_empty() {
+            index.expressions = Some(printed.join(", "));
+        }
+        index.predicate = def
+            .predicate
+            .as_ref()
+            .map(|sql| expression_text(sql, schema, false).unwrap_or_else(|| format!("({sql})")));
+        index
+    }
+
+    /// `CREATE [UNIQUE] INDEX name ON table USING btree (...) [INCLUDE (...)] [WHERE ...]`, with
+    /// `table` as it should be printed.
+    pub fn definition(&self, table: &str) -> String {
+        let mut text = format!(
+            "CREATE {}INDEX {} ON {table} USING btree ({})",
+            if self.unique { "UNIQUE " } else { "" },
+            quote_ident(&self.name),
+            self.elements.join(", ")
+        );
+        if !self.include.is_empty() {
+            text.push_str(&format!(" INCLUDE ({})", self.include.join(", ")));
+        }
+        if let Some(predicate) = &self.predicate {
+            text.push_str(&format!(" WHERE {predicate}"));
+        }
+        text
+    }
+
+    /// `pg_index.indoption`: per key part, 3 (DESC, which sorts NULLs first) or 0.
+    pub fn options(&self) -> Vec<i16> {
+        self.descending
+            .iter()
+            .map(|d| if *d { 3 } else { 0 })
+            .collect()
+    }
+}
+
+/// Whether an index expression is a plain function call, which CREATE INDEX prints without
+/// parentheses.
+fn is_call(sql: &str) -> bool {
+    matches!(
+        crate::planner::parse_stored(sql, "index expression"),
+        Ok(sqlparser::ast::Expr::Function(_))
+    )
 }
 
 /// A constraint (`contype` p, u, f or c).
@@ -419,13 +540,10 @@ fn relation(
     if !schema.primary_key.is_empty() {
         let pkey = format!("{name}_pkey");
         let index_oid = alloc.oid("index", &index_key(&pkey));
-        indexes.push(Index {
-            oid: index_oid,
-            name: pkey.clone(),
-            attnums: attnums(&schema.primary_key),
-            unique: true,
-            primary: true,
-        });
+        let mut index =
+            Index::on_columns(index_oid, pkey.clone(), schema, &schema.primary_key, true);
+        index.primary = true;
+        indexes.push(index);
         constraints.push(Constraint {
             oid: alloc.oid("constraint", &format!("{key}.{pkey}")),
             name: pkey,
@@ -442,13 +560,7 @@ fn relation(
     }
     for def in &schema.indexes {
         let index_oid = alloc.oid("index", &index_key(&def.name));
-        indexes.push(Index {
-            oid: index_oid,
-            name: def.name.clone(),
-            attnums: attnums(&def.columns),
-            unique: def.unique,
-            primary: false,
-        });
+        indexes.push(Index::from_def(index_oid, schema, def));
         if def.constraint {
             constraints.push(Constraint {
                 oid: alloc.oid("constraint", &format!("{key}.{}", def.name)),

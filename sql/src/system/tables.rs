@@ -118,6 +118,20 @@ fn int2s(v: &[i16]) -> Value {
     Value::array(v.iter().map(|n| Value::Int2(*n)).collect())
 }
 
+/// An int2vector or oidvector: an array whose subscripts start at 0, as PostgreSQL's do (so
+/// `generate_subscripts(indkey, 1)` counts from 0, as clients' index queries expect).
+fn vector(values: impl IntoIterator<Item = Value>) -> Value {
+    let values: Vec<Value> = values.into_iter().collect();
+    let dims = vec![vdb_engine::array::Dim {
+        len: values.len(),
+        lower: 0,
+    }];
+    match vdb_engine::array::Array::with_dims(values, dims) {
+        Ok(array) => Value::Array(array),
+        Err(_) => Value::array(Vec::new()),
+    }
+}
+
 fn row<const N: usize>(cells: [(&'static str, Value); N]) -> Row {
     cells.into_iter().collect()
 }
@@ -477,11 +491,13 @@ fn pg_index(objects: &Objects) -> Vec<Row> {
     for r in &objects.relations {
         for i in &r.indexes {
             let n = i16::try_from(i.attnums.len()).unwrap_or(0);
+            let keys = i16::try_from(i.parts.len()).unwrap_or(0);
+            let options: Vec<String> = i.options().iter().map(i16::to_string).collect();
             rows.push(row([
                 ("indexrelid", oid(i.oid)),
                 ("indrelid", oid(r.oid)),
                 ("indnatts", Value::Int2(n)),
-                ("indnkeyatts", Value::Int2(n)),
+                ("indnkeyatts", Value::Int2(keys)),
                 ("indisunique", Value::Bool(i.unique)),
                 ("indisprimary", Value::Bool(i.primary)),
                 ("indimmediate", Value::Bool(true)),
@@ -489,12 +505,17 @@ fn pg_index(objects: &Objects) -> Vec<Row> {
                 ("indcheckxmin", Value::Bool(false)),
                 ("indisready", Value::Bool(true)),
                 ("indislive", Value::Bool(true)),
-                ("indkey", int2s(&i.attnums)),
-                ("indcollation", Value::array(vec![oid(0); i.attnums.len()])),
-                ("indclass", Value::array(vec![oid(1978); i.attnums.len()])),
+                ("indkey", vector(i.attnums.iter().map(|n| Value::Int2(*n)))),
+                ("indcollation", vector(vec![oid(0); i.parts.len()])),
+                ("indclass", vector(vec![oid(1978); i.parts.len()])),
+                ("indoption", Value::Text(options.join(" "))),
                 (
-                    "indoption",
-                    Value::Text(vec!["0"; i.attnums.len()].join(" ")),
+                    "indexprs",
+                    i.expressions.clone().map_or(Value::Null, Value::Text),
+                ),
+                (
+                    "indpred",
+                    i.predicate.clone().map_or(Value::Null, Value::Text),
                 ),
             ]));
         }
@@ -851,21 +872,11 @@ fn pg_indexes(objects: &Objects) -> Vec<Row> {
     let mut rows = Vec::new();
     for r in objects.relations.iter().filter(|r| r.view.is_none()) {
         for i in &r.indexes {
-            let columns: Vec<String> = i
-                .attnums
-                .iter()
-                .filter_map(|n| usize::try_from(*n - 1).ok())
-                .filter_map(|p| r.schema.columns.get(p))
-                .map(|c| quote_ident(&c.name))
-                .collect();
-            let definition = format!(
-                "CREATE {}INDEX {} ON {}.{} USING btree ({})",
-                if i.unique { "UNIQUE " } else { "" },
-                quote_ident(&i.name),
+            let definition = i.definition(&format!(
+                "{}.{}",
                 quote_ident(&r.nspname),
-                quote_ident(&r.name),
-                columns.join(", ")
-            );
+                quote_ident(&r.name)
+            ));
             rows.push(row([
                 ("schemaname", text(Objects::schema_name(r))),
                 ("tablename", text(&r.name)),
