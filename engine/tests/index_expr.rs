@@ -1,8 +1,8 @@
 //! Expression and partial indexes against a model. The engine evaluates no SQL, so this test
 //! registers a small evaluator of its own for the three texts its indexes use; random row
 //! changes must keep each index holding exactly the entries the model's rows call for, the
-//! index definitions must survive the table chunk (a version-4 chunk, while tables without them
-//! keep their bytes), and an expression that fails must fail the write, not corrupt the table.
+//! index definitions (and a primary key's own name) must survive the table chunk (a version-4
+//! chunk, while tables without them keep their bytes), and an expression that fails must fail the write, not corrupt the table.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -191,6 +191,14 @@ fn index_extras_round_trip_in_a_version_4_chunk() {
     plain.indexes.clear();
     let plain = Table::create(&ns, plain).unwrap().save().unwrap();
     assert_eq!(&ns.store().must_get(&plain).unwrap()[..2], b"T\x01");
+    // A primary key's own name rides in the same trailer.
+    let mut named = schema();
+    named.indexes.clear();
+    named.primary_key_name = Some("t_id".into());
+    let addr = Table::create(&ns, named.clone()).unwrap().save().unwrap();
+    assert_eq!(&ns.store().must_get(&addr).unwrap()[..2], b"T\x04");
+    assert_eq!(Table::load(&ns, addr).unwrap().schema(), &named);
+    assert_eq!(named.primary_key_name("t"), "t_id");
     // A schema whose expressions do not match its parts is refused, not half-built.
     let mut broken = schema();
     broken.indexes[0].expressions.clear();

@@ -97,6 +97,12 @@ pub(crate) fn merge_schemas(
             |x| &x.name,
         )?,
         comments: merge_comments(&base.comments, &ours.comments, &theirs.comments),
+        // A rename on one side wins; renames on both sides keep ours.
+        primary_key_name: if ours.primary_key_name == base.primary_key_name {
+            theirs.primary_key_name.clone()
+        } else {
+            ours.primary_key_name.clone()
+        },
     };
     schema
         .validate()

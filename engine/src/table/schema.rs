@@ -142,6 +142,11 @@ pub struct Schema {
     /// it, and only when there are any, so tables without comments keep their hashes.
     #[serde(skip)]
     pub comments: Comments,
+    /// The primary key's constraint name when it is not the default `<table>_pkey`
+    /// (`CONSTRAINT name PRIMARY KEY`). Not part of the encoded schema: the table chunk stores
+    /// it after it, only when set.
+    #[serde(skip)]
+    pub primary_key_name: Option<String>,
 }
 
 /// The comments of a table and of its columns (`COMMENT ON TABLE / COLUMN`).
@@ -199,6 +204,7 @@ impl Schema {
             checks: Vec::new(),
             foreign_keys: Vec::new(),
             comments: Comments::default(),
+            primary_key_name: None,
         };
         for (name, ty, nullable) in columns {
             schema.add_column(name, ty.clone(), *nullable, None)?;
@@ -214,6 +220,14 @@ impl Schema {
             schema.column_mut(id).expect("found above").nullable = false;
         }
         Ok(schema)
+    }
+
+    /// The primary key's constraint (and index) name in table `table` (its bare name):
+    /// the name it was given, or PostgreSQL's default `<table>_pkey`.
+    pub fn primary_key_name(&self, table: &str) -> String {
+        self.primary_key_name
+            .clone()
+            .unwrap_or_else(|| format!("{table}_pkey"))
     }
 
     /// Appends a column with an id derived from `name` and `ty` (see the module header); returns

@@ -38,10 +38,18 @@ const TABLE_VERSION_COMMENTS: u8 = 2;
 /// Version 3: the version-2 body (its comments possibly empty), then
 /// `postcard(map column id → generation expression)`; written only when a column is generated.
 const TABLE_VERSION_GENERATED: u8 = 3;
-/// Version 4: the version-3 body (its maps possibly empty), then
-/// `postcard(map index position → IndexExtras)`; written only when an index has an expression
-/// part, a predicate, a DESC part or INCLUDE columns.
+/// Version 4: the version-3 body (its maps possibly empty), then `postcard(TableExtras)`;
+/// written only when an index has an expression part, a predicate, a DESC part or INCLUDE
+/// columns, or the primary key has a name of its own.
 const TABLE_VERSION_INDEX_EXTRAS: u8 = 4;
+
+/// The version-4 trailer.
+#[derive(Serialize, Deserialize)]
+struct TableExtras {
+    /// By index position.
+    indexes: BTreeMap<u32, IndexExtras>,
+    primary_key_name: Option<String>,
+}
 
 /// What an index records beyond the encoded [`IndexDef`](super::IndexDef).
 #[derive(Serialize, Deserialize)]
@@ -195,17 +203,21 @@ impl Table {
             record.schema.comments = comments;
             let (generated, rest): (BTreeMap<u32, String>, _) =
                 postcard::take_from_bytes(rest).map_err(malformed)?;
-            let extras: BTreeMap<u32, IndexExtras> = if bytes[1] == TABLE_VERSION_INDEX_EXTRAS {
+            let extras = if bytes[1] == TABLE_VERSION_INDEX_EXTRAS {
                 postcard::from_bytes(rest).map_err(malformed)?
             } else if rest.is_empty() {
-                BTreeMap::new()
+                TableExtras {
+                    indexes: BTreeMap::new(),
+                    primary_key_name: None,
+                }
             } else {
                 return Err(Error::corrupted(
                     addr,
                     "trailing bytes after the table record",
                 ));
             };
-            for (i, extras) in extras {
+            record.schema.primary_key_name = extras.primary_key_name;
+            for (i, extras) in extras.indexes {
                 let Some(index) = record.schema.indexes.get_mut(i as usize) else {
                     return Err(Error::corrupted(
                         addr,
@@ -274,7 +286,7 @@ impl Table {
             .iter()
             .filter_map(|c| Some((c.id, c.generated.as_deref()?)))
             .collect();
-        let extras: BTreeMap<u32, IndexExtras> = self
+        let indexes: BTreeMap<u32, IndexExtras> = self
             .schema
             .indexes
             .iter()
@@ -290,7 +302,11 @@ impl Table {
                 (i as u32, extras)
             })
             .collect();
-        let version = if !extras.is_empty() {
+        let extras = TableExtras {
+            indexes,
+            primary_key_name: self.schema.primary_key_name.clone(),
+        };
+        let version = if !extras.indexes.is_empty() || extras.primary_key_name.is_some() {
             TABLE_VERSION_INDEX_EXTRAS
         } else if !generated.is_empty() {
             TABLE_VERSION_GENERATED

@@ -75,8 +75,10 @@ pub fn alter_table(alter: &AlterTable, root: &mut RootValue, ns: &NodeStore) -> 
         return Err(Error::invalid(
             "23505",
             format!(
-                "could not create unique index \"{}_pkey\"",
-                vdb_engine::table::split_qualified(name).1
+                "could not create unique index \"{}\"",
+                table
+                    .schema()
+                    .primary_key_name(vdb_engine::table::split_qualified(name).1)
             ),
         ));
     }

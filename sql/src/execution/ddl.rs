@@ -497,14 +497,11 @@ pub fn replace_schema(
     ns: &NodeStore,
 ) -> Result<()> {
     let table = load(name, root, ns)?;
+    let pkey = schema.primary_key_name(vdb_engine::table::split_qualified(name).1);
     let rebuilt = table.with_schema(schema).map_err(|e| match e {
-        vdb_engine::Error::InvalidInput(m) if m.contains("duplicate key") => Error::invalid(
-            "23505",
-            format!(
-                "could not create unique index \"{}_pkey\"",
-                vdb_engine::table::split_qualified(name).1
-            ),
-        ),
+        vdb_engine::Error::InvalidInput(m) if m.contains("duplicate key") => {
+            Error::invalid("23505", format!("could not create unique index \"{pkey}\""))
+        }
         e => Error::engine(format!("rebuilding table \"{name}\""), e),
     })?;
     check_unique_indexes(&rebuilt, table.schema())?;

@@ -247,7 +247,7 @@ pub fn unique_violation(name: &str, schema: &Schema, row: &[Value]) -> Error {
     let values: Vec<Value> = positions.iter().map(|&i| row[i].clone()).collect();
     Error::UniqueViolation {
         table: name.to_string(),
-        constraint: format!("{}_pkey", vdb_engine::table::split_qualified(name).1),
+        constraint: schema.primary_key_name(vdb_engine::table::split_qualified(name).1),
         detail: key_detail(&columns, &values, "already exists"),
     }
 }

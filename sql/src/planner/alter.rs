@@ -17,7 +17,7 @@ use crate::planner::generated;
 use crate::planner::plan::{Plan, Planned};
 use crate::planner::schema_change::SchemaChange;
 use crate::planner::sequence;
-use crate::planner::statement::{assign, default_value, stored_default, table_scope};
+use crate::planner::statement::{self, assign, default_value, stored_default, table_scope};
 use crate::types::sql_type;
 
 /// Everything an ALTER TABLE changes.
@@ -227,8 +227,11 @@ fn apply(
                 .retain(|ix| !(ix.constraint && ix.name == name));
             schema.checks.retain(|c| c.name != name);
             schema.foreign_keys.retain(|f| f.name != name);
-            if name == format!("{}_pkey", vdb_engine::table::split_qualified(&table).1) {
+            if !schema.primary_key.is_empty()
+                && name == schema.primary_key_name(vdb_engine::table::split_qualified(&table).1)
+            {
                 schema.primary_key.clear();
+                schema.primary_key_name = None;
             }
             let after = (
                 schema.indexes.len(),
@@ -282,7 +285,7 @@ fn add_column(
 ) -> Result<()> {
     let table = alter.table.clone();
     let column = ident_name(&def.name);
-    super::statement::check_collation(def)?;
+    statement::check_collation(def)?;
     if alter.schema.get_column(&column).is_some() {
         if if_not_exists {
             crate::notice::skipping_existing(
@@ -486,6 +489,7 @@ fn add_constraint(
     let schema = &mut alter.schema;
     match c {
         ast::TableConstraint::PrimaryKey {
+            name,
             columns,
             characteristics: None,
             ..
@@ -504,6 +508,8 @@ fn add_constraint(
                 }
             }
             schema.primary_key = ids;
+            schema.primary_key_name =
+                statement::primary_key_name(&table, name.as_ref().map(ident_name));
         }
         ast::TableConstraint::Unique {
             name,

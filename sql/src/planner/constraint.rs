@@ -44,6 +44,7 @@ pub fn name_in_schema(schema: &Schema, name: &str) -> bool {
     schema.indexes.iter().any(|ix| ix.name == name)
         || schema.checks.iter().any(|c| c.name == name)
         || schema.foreign_keys.iter().any(|f| f.name == name)
+        || schema.primary_key_name.as_deref() == Some(name)
 }
 
 /// The ids of the named columns (42703 for a missing one).

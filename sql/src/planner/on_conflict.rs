@@ -116,7 +116,7 @@ fn constraint_target(
 ) -> Result<ConflictTarget> {
     let name = name.0.last().map(ident_name).unwrap_or_default();
     if !schema.is_keyless()
-        && name == format!("{}_pkey", vdb_engine::table::split_qualified(table).1)
+        && name == schema.primary_key_name(vdb_engine::table::split_qualified(table).1)
     {
         return Ok(ConflictTarget::PrimaryKey);
     }

@@ -641,8 +641,9 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
         checks: Vec::new(),
         foreign_keys: Vec::new(),
         comments: Default::default(),
+        primary_key_name: None,
     };
-    let mut primary: Option<Vec<String>> = None;
+    let mut primary: Option<(Option<String>, Vec<String>)> = None;
     let mut sequences = Vec::new();
     // Constraints are added once every column exists, in the order PostgreSQL names them.
     let mut uniques: Vec<(Option<String>, Vec<String>)> = Vec::new();
@@ -690,7 +691,7 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
                 ast::ColumnOption::Unique {
                     is_primary: true,
                     characteristics: None,
-                } => set_primary(&mut primary, &name, vec![column.clone()])?,
+                } => set_primary(&mut primary, &name, constraint_name, vec![column.clone()])?,
                 ast::ColumnOption::Unique {
                     is_primary: false,
                     characteristics: None,
@@ -773,6 +774,7 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
     for constraint in &create.constraints {
         match constraint {
             ast::TableConstraint::PrimaryKey {
+                name: constraint_name,
                 columns,
                 index_type: None,
                 index_options,
@@ -782,6 +784,7 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
                 set_primary(
                     &mut primary,
                     &name,
+                    constraint_name.as_ref().map(ident_name),
                     columns.iter().map(ident_name).collect(),
                 )?;
             }
@@ -818,7 +821,9 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
             other => return Err(Error::Unsupported(format!("table constraint {other}"))),
         }
     }
-    for key in primary.unwrap_or_default() {
+    let (primary_name, primary) = primary.unwrap_or_default();
+    schema.primary_key_name = primary_key_name(&name, primary_name);
+    for key in primary {
         let Some(column) = schema.columns.iter_mut().find(|c| c.name == key) else {
             return Err(Error::UndefinedColumn(format!(
                 "column \"{key}\" named in key does not exist"
@@ -906,16 +911,29 @@ fn create_table_like(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result
     Ok(planned)
 }
 
-/// Records the primary key (42P16 if the table already has one).
-fn set_primary(primary: &mut Option<Vec<String>>, table: &str, columns: Vec<String>) -> Result<()> {
+/// Records the primary key and its constraint name if given (42P16 if the table already has
+/// one).
+fn set_primary(
+    primary: &mut Option<(Option<String>, Vec<String>)>,
+    table: &str,
+    name: Option<String>,
+    columns: Vec<String>,
+) -> Result<()> {
     if primary.is_some() {
         return Err(Error::invalid(
             "42P16",
             format!("multiple primary keys for table \"{table}\" are not allowed"),
         ));
     }
-    *primary = Some(columns);
+    *primary = Some((name, columns));
     Ok(())
+}
+
+/// What `Schema::primary_key_name` records for a primary key of table `table` named `name`:
+/// nothing when it is the default `<table>_pkey`, so such tables keep their chunk bytes.
+pub(super) fn primary_key_name(table: &str, name: Option<String>) -> Option<String> {
+    let default = format!("{}_pkey", vdb_engine::table::split_qualified(table).1);
+    name.filter(|n| *n != default)
 }
 
 /// Coerces a value for column `column` of type `ty` (PostgreSQL's assignment cast).

@@ -538,7 +538,7 @@ fn relation(
     let mut indexes = Vec::new();
     let mut constraints = Vec::new();
     if !schema.primary_key.is_empty() {
-        let pkey = format!("{name}_pkey");
+        let pkey = schema.primary_key_name(name);
         let index_oid = alloc.oid("index", &index_key(&pkey));
         let mut index =
             Index::on_columns(index_oid, pkey.clone(), schema, &schema.primary_key, true);
