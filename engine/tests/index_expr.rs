@@ -9,7 +9,8 @@ use std::sync::Arc;
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::store::MemoryStore;
 use vdb_engine::table::{
-    set_index_evaluator, IndexDef, IndexEvaluator, IndexExpr, RowChange, Schema, Table, TableLoader,
+    set_index_evaluator, IndexDef, IndexEvaluator, IndexExpr, RowChange, Schema, Table,
+    TableLoader, INDEX_DESC, INDEX_NULLS_FIRST,
 };
 use vdb_engine::testkit::Lcg;
 use vdb_engine::value::{Type, Value};
@@ -74,7 +75,7 @@ fn schema() -> Schema {
             sql: "label % 3".into(),
             ty: Type::Int4,
         }],
-        descending: vec![true, false],
+        options: vec![INDEX_DESC | INDEX_NULLS_FIRST, 0],
         ..Default::default()
     });
     schema
@@ -185,7 +186,7 @@ fn index_extras_round_trip_in_a_version_4_chunk() {
     assert_eq!(&bytes[..2], b"T\x04");
     let loaded = Table::load(&ns, addr).unwrap();
     assert_eq!(loaded.schema(), table.schema());
-    assert_eq!(loaded.schema().indexes[1].descending, vec![true, false]);
+    assert_eq!(loaded.schema().indexes[1].options, vec![3, 0]);
     // Without expression indexes the chunk is version 1, as before they existed.
     let mut plain = schema();
     plain.indexes.clear();

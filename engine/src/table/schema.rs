@@ -64,15 +64,21 @@ pub struct IndexDef {
     /// entry.
     #[serde(skip)]
     pub predicate: Option<String>,
-    /// Which parts were declared DESC (empty: none). Recorded for the catalog only: entries are
-    /// kept in ascending order, which serves scans in either direction.
+    /// Per part, PostgreSQL's `indoption` bits as declared: [`INDEX_DESC`] and
+    /// [`INDEX_NULLS_FIRST`] (empty: every part ASC NULLS LAST). Recorded for the catalog only:
+    /// entries are kept in ascending order, which serves scans in either direction.
     #[serde(skip)]
-    pub descending: Vec<bool>,
+    pub options: Vec<u8>,
     /// `INCLUDE` columns by id. Recorded for the catalog only: entries hold the row's key, and
     /// the row holds these.
     #[serde(skip)]
     pub include: Vec<u32>,
 }
+
+/// An index part's `options` bit: declared DESC.
+pub const INDEX_DESC: u8 = 1;
+/// An index part's `options` bit: NULLs sort first (the default of DESC).
+pub const INDEX_NULLS_FIRST: u8 = 2;
 
 /// An expression part of an index.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,10 +96,10 @@ impl IndexDef {
         self.expressions.is_empty() && self.predicate.is_none()
     }
 
-    /// Whether any of `expressions`, `predicate`, `descending` or `include` is set: what the
+    /// Whether any of `expressions`, `predicate`, `options` or `include` is set: what the
     /// table chunk stores after the schema.
     pub fn has_extras(&self) -> bool {
-        !self.is_plain() || self.descending.iter().any(|d| *d) || !self.include.is_empty()
+        !self.is_plain() || self.options.iter().any(|o| *o != 0) || !self.include.is_empty()
     }
 }
 

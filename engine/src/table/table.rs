@@ -56,7 +56,7 @@ struct TableExtras {
 struct IndexExtras {
     expressions: Vec<IndexExpr>,
     predicate: Option<String>,
-    descending: Vec<bool>,
+    options: Vec<u8>,
     include: Vec<u32>,
 }
 
@@ -226,7 +226,7 @@ impl Table {
                 };
                 index.expressions = extras.expressions;
                 index.predicate = extras.predicate;
-                index.descending = extras.descending;
+                index.options = extras.options;
                 index.include = extras.include;
             }
             for (id, expr) in generated {
@@ -296,7 +296,7 @@ impl Table {
                 let extras = IndexExtras {
                     expressions: ix.expressions.clone(),
                     predicate: ix.predicate.clone(),
-                    descending: ix.descending.clone(),
+                    options: ix.options.clone(),
                     include: ix.include.clone(),
                 };
                 (i as u32, extras)

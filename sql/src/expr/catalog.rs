@@ -470,8 +470,11 @@ fn index_def(snapshot: &Snapshot, args: &[Value]) -> Result<Value> {
         let part = index.parts.iter().chain(&index.include).nth(n);
         return Ok(text(part.cloned().unwrap_or_default()));
     }
+    // Plain output always names the schema; pretty output leaves out the public one, which is
+    // on the search path.
+    let pretty = matches!(args.get(2), Some(Value::Bool(true)));
     Ok(text(index.definition(&match relation.nspname.as_str() {
-        "public" => quote_ident(&relation.name),
+        "public" if pretty => quote_ident(&relation.name),
         schema => format!("{}.{}", quote_ident(schema), quote_ident(&relation.name)),
     })))
 }

@@ -7,7 +7,9 @@
 use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
-use vdb_engine::table::{CheckDef, FkAction, ForeignKeyDef, IndexDef, IndexExpr, Schema};
+use vdb_engine::table::{
+    CheckDef, FkAction, ForeignKeyDef, IndexDef, IndexExpr, Schema, INDEX_DESC, INDEX_NULLS_FIRST,
+};
 use vdb_engine::value::Type;
 
 use crate::catalog::{table_name, Catalog};
@@ -249,10 +251,14 @@ pub fn index_def(schema: &Schema, table: &str, create: &ast::CreateIndex) -> Res
             ty: bound.ty.unwrap_or(Type::Text),
         });
     }
-    let descending: Vec<bool> = create
+    let options: Vec<u8> = create
         .columns
         .iter()
-        .map(|c| c.asc == Some(false))
+        .map(|c| {
+            let descending = c.asc == Some(false);
+            let nulls_first = c.nulls_first.unwrap_or(descending);
+            u8::from(descending) * INDEX_DESC + u8::from(nulls_first) * INDEX_NULLS_FIRST
+        })
         .collect();
     let name = match &create.name {
         Some(name) => name.0.last().map(ident_name).unwrap_or_default(),
@@ -265,8 +271,8 @@ pub fn index_def(schema: &Schema, table: &str, create: &ast::CreateIndex) -> Res
         constraint: false,
         expressions,
         predicate,
-        descending: if descending.contains(&true) {
-            descending
+        options: if options.iter().any(|o| *o != 0) {
+            options
         } else {
             Vec::new()
         },

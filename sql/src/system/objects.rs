@@ -11,7 +11,10 @@
 use std::collections::BTreeSet;
 
 use vdb_engine::prolly::NodeStore;
-use vdb_engine::table::{split_qualified, FkAction, IndexDef, RootValue, Schema, PUBLIC_SCHEMA};
+use vdb_engine::table::{
+    split_qualified, FkAction, IndexDef, RootValue, Schema, INDEX_DESC, INDEX_NULLS_FIRST,
+    PUBLIC_SCHEMA,
+};
 
 use crate::error::{Error, Result};
 use crate::system::check_deparse::{check_columns, check_definition, expression_text};
@@ -58,8 +61,8 @@ pub struct Index {
     /// The key parts as CREATE INDEX prints them (an expression other than a function call in
     /// parentheses, DESC where declared).
     pub elements: Vec<String>,
-    /// Whether each key part was declared DESC.
-    pub descending: Vec<bool>,
+    /// Each key part's `indoption` bits (`INDEX_DESC`, `INDEX_NULLS_FIRST`).
+    pub options: Vec<u8>,
     /// The quoted INCLUDE columns.
     pub include: Vec<String>,
     /// The printed expressions (`pg_get_expr(indexprs, indrelid)`), None without any.
@@ -82,7 +85,7 @@ impl Index {
             unique,
             primary: false,
             elements: parts.clone(),
-            descending: vec![false; parts.len()],
+            options: vec![0; parts.len()],
             parts,
             include: Vec::new(),
             expressions: None,
@@ -96,7 +99,7 @@ impl Index {
         let mut expressions = def.expressions.iter();
         let mut printed = Vec::new();
         for (k, id) in def.columns.iter().enumerate() {
-            let descending = def.descending.get(k).copied().unwrap_or(false);
+            let option = def.options.get(k).copied().unwrap_or(0);
             let (part, element) = match schema.column_by_id(*id) {
                 Some(column) => {
                     index.attnums.push(schema.position(*id).map_or(0, attnum));
@@ -116,12 +119,17 @@ impl Index {
                 }
             };
             index.parts.push(part);
-            index.elements.push(if descending {
-                format!("{element} DESC")
-            } else {
-                element
+            // What differs from the default: DESC, and NULLS FIRST / LAST against the
+            // direction's default (first for DESC, last for ASC).
+            let descending = option & INDEX_DESC != 0;
+            let nulls_first = option & INDEX_NULLS_FIRST != 0;
+            index.elements.push(match (descending, nulls_first) {
+                (false, false) => element,
+                (false, true) => format!("{element} NULLS FIRST"),
+                (true, true) => format!("{element} DESC"),
+                (true, false) => format!("{element} DESC NULLS LAST"),
             });
-            index.descending.push(descending);
+            index.options.push(option);
         }
         for id in &def.include {
             if let Some(column) = schema.column_by_id(*id) {
@@ -157,12 +165,9 @@ impl Index {
         text
     }
 
-    /// `pg_index.indoption`: per key part, 3 (DESC, which sorts NULLs first) or 0.
+    /// `pg_index.indoption`: per key part, its bits (1 DESC, 2 NULLS FIRST).
     pub fn options(&self) -> Vec<i16> {
-        self.descending
-            .iter()
-            .map(|d| if *d { 3 } else { 0 })
-            .collect()
+        self.options.iter().map(|o| i16::from(*o)).collect()
     }
 }
 
