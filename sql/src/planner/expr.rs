@@ -1700,13 +1700,17 @@ fn row_in_list(row: &[ast::Expr], list: &[ast::Expr], negated: bool) -> Result<a
 }
 
 /// Resolves the common type of CASE/COALESCE branches: the first known type, the others must
-/// convert to it implicitly (or it to them, in which case the wider one wins).
+/// convert to it implicitly (or it to them, in which case the wider one wins). A type modifier
+/// survives only when every known type carries the same one, as in PostgreSQL
+/// (`coalesce(x::numeric(8,4), 1)` is plain numeric, so the 1 keeps its scale).
 pub(super) fn common_type<'a>(
     items: impl IntoIterator<Item = &'a Typed>,
     context: &str,
 ) -> Result<Type> {
     let mut ty: Option<Type> = None;
+    let mut mixed = false;
     for t in items.into_iter().filter_map(|i| i.ty.as_ref()) {
+        mixed |= ty.as_ref().is_some_and(|cur| cur != t);
         ty = Some(match ty {
             None => t.clone(),
             Some(cur) if implicit_cast(t, &cur) => cur,
@@ -1720,7 +1724,11 @@ pub(super) fn common_type<'a>(
             }
         });
     }
-    Ok(ty.unwrap_or(Type::Text))
+    Ok(match ty {
+        Some(ty) if mixed => base_type(&ty),
+        Some(ty) => ty,
+        None => Type::Text,
+    })
 }
 
 fn case(

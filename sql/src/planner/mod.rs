@@ -16,6 +16,7 @@ mod frame_exclusion;
 mod function;
 mod function_ddl;
 mod generated;
+mod grouped_srf;
 mod grouping_sets;
 mod join;
 mod like;

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::expr::Expr;
 use crate::planner::aggregate::{contains_aggregate, Grouping};
 use crate::planner::expr::{bind, boolean, ident_name, output_name, Scope, Typed};
+use crate::planner::grouped_srf;
 use crate::planner::grouping_sets::{self, GroupingSets};
 use crate::planner::plan::{Plan, SortKey};
 use crate::planner::relation::plan_from;
@@ -40,6 +41,9 @@ pub fn plan_select(
     order_by: &[ast::OrderByExpr],
 ) -> Result<Output> {
     check_unsupported(select)?;
+    if let Some(lifted) = grouped_srf::lift(select) {
+        return plan_select(catalog, &lifted, order_by);
+    }
     let windows = window::extract(select, order_by)?;
     let (projection, order_by) = match &windows {
         Some(w) => (w.projection.as_slice(), w.order_by.as_slice()),
