@@ -2175,6 +2175,12 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         if let Some(statements) = overriding_insert(sql) {
             return Ok(statements);
         }
+        // sqlparser reads only column names as an ON CONFLICT target.
+        if let Some(text) = crate::planner::rewrite_conflict_inference(sql) {
+            if let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, &text) {
+                return Ok(statements);
+            }
+        }
         // sqlparser reads no `THEN DO NOTHING` or `INSERT DEFAULT VALUES` in a MERGE.
         if let Some(text) = crate::planner::rewrite_merge_actions(sql) {
             if let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, &text) {

@@ -51,7 +51,9 @@ pub use function_ddl::{
 pub use generated::{bind_all as bind_generated, display as generation_display};
 pub use merge::rewrite_do_nothing as rewrite_merge_actions;
 pub use namespace::ALTER_SCHEMA_MARKER;
-pub use on_conflict::{ConflictAction, ConflictTarget, OnConflict};
+pub use on_conflict::{
+    rewrite_inference as rewrite_conflict_inference, ConflictAction, ConflictTarget, OnConflict,
+};
 pub use optimizer::{optimize, RULES};
 pub use plan::{
     AggregateCall, AggregateFunction, BitwiseOp, CteSlot, DiffKey, DiffPair, Hypothetical,

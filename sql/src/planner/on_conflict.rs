@@ -1,9 +1,18 @@
 //! Planning `INSERT ... ON CONFLICT`: the conflict target (a column list inferring the primary key
 //! or a unique index, or `ON CONSTRAINT name`) and the action, DO NOTHING or DO UPDATE SET ...
 //! [WHERE ...], whose expressions see the existing row followed by the proposed one (`EXCLUDED`).
+//!
+//! sqlparser reads a target of plain column names only. A target with expressions
+//! (`ON CONFLICT (lower(email))`) or a predicate (`ON CONFLICT (email) WHERE deleted IS NULL`),
+//! which infers an expression or partial unique index, is rewritten before parsing into
+//! `ON CONFLICT ON CONSTRAINT "<marker>"`, the marker carrying the target's text
+//! ([`rewrite_inference`]), and inferred here from that text.
 
 use sqlparser::ast;
-use vdb_engine::table::Schema;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::Token;
+use vdb_engine::table::{IndexDef, Schema};
 
 use crate::error::{Error, Result};
 use crate::expr::Expr;
@@ -115,6 +124,9 @@ fn constraint_target(
     schema: &Schema,
 ) -> Result<ConflictTarget> {
     let name = name.0.last().map(ident_name).unwrap_or_default();
+    if let Some((target, predicate)) = decode_marker(&name) {
+        return infer_by_text(&target, predicate.as_deref(), schema);
+    }
     if !schema.is_keyless()
         && name == schema.primary_key_name(vdb_engine::table::split_qualified(table).1)
     {
@@ -161,4 +173,184 @@ fn do_update(
         assignments,
         selection,
     })
+}
+
+/// The start of a constraint name that carries an inference target (see [`rewrite_inference`]);
+/// no name a user writes starts with it.
+const INFER_MARKER: &str = "#infer:";
+
+/// `INSERT ... ON CONFLICT (target) [WHERE predicate] DO ...` whose target is not plain column
+/// names, or which has a predicate, with the target and predicate replaced by
+/// `ON CONSTRAINT "#infer:<hex target>:<hex predicate>"`, which sqlparser reads. None when `sql`
+/// has no such clause.
+pub fn rewrite_inference(sql: &str) -> Option<String> {
+    use crate::tokens::{is_word, significant, word};
+    let (mut tokens, at) = significant(sql)?;
+    let k = (0..at.len().saturating_sub(2)).find(|&k| {
+        is_word(&tokens[at[k]], "on")
+            && is_word(&tokens[at[k + 1]], "conflict")
+            && tokens[at[k + 2]] == Token::LParen
+    })?;
+    // The target runs to the matching parenthesis; a predicate from WHERE to DO.
+    let open = k + 2;
+    let mut depth = 0usize;
+    let mut close = None;
+    for (j, &i) in at.iter().enumerate().skip(open) {
+        match tokens[i] {
+            Token::LParen => depth += 1,
+            Token::RParen => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(j);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let close = close?;
+    let text = |from: usize, to: usize| -> String {
+        tokens[at[from]..=at[to]]
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
+    let target = text(open + 1, close - 1);
+    let plain = (open + 1..close).all(|j| matches!(&tokens[at[j]], Token::Word(_) | Token::Comma));
+    let (predicate, end) = if at
+        .get(close + 1)
+        .is_some_and(|&i| is_word(&tokens[i], "where"))
+    {
+        let mut depth = 0usize;
+        let end = (close + 2..at.len()).find(|&j| {
+            match tokens[at[j]] {
+                Token::LParen => depth += 1,
+                Token::RParen => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            depth == 0 && is_word(&tokens[at[j]], "do")
+        })?;
+        (Some(text(close + 2, end - 1)), end - 1)
+    } else {
+        (None, close)
+    };
+    if plain && predicate.is_none() {
+        return None;
+    }
+    let marker = format!(
+        "{INFER_MARKER}{}:{}",
+        hex(&target),
+        predicate.as_deref().map(hex).unwrap_or_default()
+    );
+    tokens[at[open]] = word(format!("ON CONSTRAINT \"{marker}\""), None);
+    for token in &mut tokens[at[open] + 1..=at[end]] {
+        *token = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+    }
+    // `ON CONFLICT ON CONSTRAINT`: the first ON stays, CONFLICT stays, the target goes.
+    Some(tokens.iter().map(ToString::to_string).collect())
+}
+
+fn hex(text: &str) -> String {
+    text.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<String> {
+    let bytes = (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect::<Option<Vec<u8>>>()?;
+    String::from_utf8(bytes).ok()
+}
+
+/// The target and predicate texts a marker carries.
+fn decode_marker(name: &str) -> Option<(String, Option<String>)> {
+    let rest = name.strip_prefix(INFER_MARKER)?;
+    let (target, predicate) = rest.split_once(':')?;
+    let predicate = match predicate {
+        "" => None,
+        p => Some(unhex(p)?),
+    };
+    Some((unhex(target)?, predicate))
+}
+
+/// The unique index (or primary key) that a target of expressions and an optional predicate
+/// infer: its parts are the target's elements in any order, and it has no predicate or the
+/// same one (compared as parsed text; PostgreSQL proves implication, vdb asks for equality).
+fn infer_by_text(target: &str, predicate: Option<&str>, schema: &Schema) -> Result<ConflictTarget> {
+    let syntax = |e: sqlparser::parser::ParserError| Error::invalid("42601", e.to_string());
+    let mut wanted: Vec<String> = Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(target)
+        .map_err(syntax)?
+        .parse_comma_separated(Parser::parse_expr)
+        .map_err(syntax)?
+        .iter()
+        .map(canonical)
+        .collect();
+    let predicate = predicate
+        .map(|p| crate::planner::parse_stored(p, "ON CONFLICT predicate"))
+        .transpose()?
+        .map(|p| canonical(&p));
+    wanted.sort();
+    wanted.dedup();
+    let parts = |ix: &IndexDef| -> Vec<String> {
+        let mut expressions = ix.expressions.iter();
+        let mut parts: Vec<String> = ix
+            .columns
+            .iter()
+            .map(|id| match schema.column_by_id(*id) {
+                Some(column) => column.name.clone(),
+                None => expressions
+                    .next()
+                    .and_then(|e| crate::planner::parse_stored(&e.sql, "index expression").ok())
+                    .map(|e| canonical(&e))
+                    .unwrap_or_default(),
+            })
+            .collect();
+        parts.sort();
+        parts.dedup();
+        parts
+    };
+    let primary: Vec<String> = schema
+        .primary_key
+        .iter()
+        .filter_map(|id| schema.column_by_id(*id).map(|c| c.name.clone()))
+        .collect();
+    let mut primary_sorted = primary.clone();
+    primary_sorted.sort();
+    if !primary.is_empty() && primary_sorted == wanted {
+        return Ok(ConflictTarget::PrimaryKey);
+    }
+    let implied = |ix: &IndexDef| match (&ix.predicate, &predicate) {
+        (None, _) => true,
+        (Some(have), Some(given)) => crate::planner::parse_stored(have, "index predicate")
+            .is_ok_and(|have| canonical(&have) == *given),
+        (Some(_), None) => false,
+    };
+    // Partial indexes first: a WHERE names one on purpose.
+    let mut candidates: Vec<&IndexDef> = schema
+        .indexes
+        .iter()
+        .filter(|ix| ix.unique && parts(ix) == wanted && implied(ix))
+        .collect();
+    candidates.sort_by_key(|ix| ix.predicate.is_none());
+    match candidates.first() {
+        Some(index) => Ok(ConflictTarget::Index(index.name.clone())),
+        None => Err(Error::invalid(
+            "42P10",
+            "there is no unique or exclusion constraint matching the ON CONFLICT specification",
+        )),
+    }
+}
+
+/// An expression's text with redundant parentheses gone and unquoted names folded, for
+/// comparing a target with an index's stored text.
+fn canonical(expr: &ast::Expr) -> String {
+    let mut expr = expr;
+    while let ast::Expr::Nested(inner) = expr {
+        expr = inner;
+    }
+    match expr {
+        ast::Expr::Identifier(ident) => ident_name(ident),
+        other => other.to_string().to_lowercase(),
+    }
 }
