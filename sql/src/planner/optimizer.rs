@@ -746,33 +746,43 @@ fn outer(expr: &mut Expr) {
     }
 }
 
-/// The best prefix scan that `column = constant` and `column IN (constants)` conjuncts allow
-/// (see rule 2), or every row.
+/// The best prefix scan that `part = constant` and `part IN (constants)` conjuncts allow (see
+/// rule 2), or every row. A part is a column, or an expression an index is built on
+/// (`lower(email) = 'x'` reads the index on `(lower(email))`); a partial index serves only a
+/// predicate that contains each conjunct of its own.
 fn prefix_range(schema: &Schema, predicate: &Expr) -> KeyRange {
-    // Per column, the values an equality or IN conjunct allows, when all are exact key values.
+    // Per column, the values an equality or IN conjunct allows, when all are exact key values;
+    // and the same for conjuncts over other expressions, kept as written.
     let mut allowed: Vec<Option<Vec<Value>>> = vec![None; schema.columns.len()];
+    let mut expressions: Vec<(&Expr, &[Value])> = Vec::new();
+    let mut expression_values: Vec<(Expr, Vec<Value>)> = Vec::new();
     for conjunct in predicate.conjuncts() {
-        let Some((c, values)) = allowed_values(conjunct) else {
+        let Some((part, values)) = allowed_values(conjunct) else {
             continue;
         };
-        if c >= allowed.len() || allowed[c].is_some() {
+        let Expr::Column(c) = part else {
+            expression_values.push((part.clone(), values));
+            continue;
+        };
+        if *c >= allowed.len() || allowed[*c].is_some() {
             continue;
         }
-        let ty = &schema.columns[c].ty;
-        allowed[c] = values
+        let ty = &schema.columns[*c].ty;
+        allowed[*c] = values
             .iter()
             .map(|v| key_value(v, ty))
             .collect::<Option<Vec<Value>>>();
     }
-    if allowed.iter().all(Option::is_none) {
+    expressions.extend(expression_values.iter().map(|(e, v)| (e, v.as_slice())));
+    if allowed.iter().all(Option::is_none) && expressions.is_empty() {
         return KeyRange::All;
     }
-    // The prefixes of the leading columns (by id) that have values.
-    let leading = |index: Option<String>, ids: &[u32], unique: bool| -> Candidate {
+    // The prefixes of the leading parts that have values.
+    let leading = |index: Option<String>, parts: Vec<Option<Vec<Value>>>, unique: bool| {
         let mut prefixes: Vec<Vec<Value>> = vec![Vec::new()];
         let mut width = 0;
-        for id in ids {
-            let Some(values) = schema.position(*id).and_then(|p| allowed[p].as_ref()) else {
+        for values in &parts {
+            let Some(values) = values else {
                 break;
             };
             if prefixes.len() * values.len() > MAX_PREFIXES {
@@ -794,20 +804,28 @@ fn prefix_range(schema: &Schema, predicate: &Expr) -> KeyRange {
             index,
             prefixes,
             width,
-            unique: unique && width == ids.len(),
+            unique: unique && width == parts.len(),
         }
+    };
+    let columns = |ids: &[u32]| -> Vec<Option<Vec<Value>>> {
+        ids.iter()
+            .map(|id| schema.position(*id).and_then(|p| allowed[p].clone()))
+            .collect()
     };
     let mut candidates = Vec::new();
     if !schema.is_keyless() {
-        candidates.push(leading(None, &schema.primary_key, true));
+        candidates.push(leading(None, columns(&schema.primary_key), true));
     }
-    // An expression or partial index answers no lookup by column values.
-    for index in schema.indexes.iter().filter(|ix| ix.is_plain()) {
-        candidates.push(leading(
-            Some(index.name.clone()),
-            &index.columns,
-            index.unique,
-        ));
+    for index in &schema.indexes {
+        let parts = if index.is_plain() {
+            columns(&index.columns)
+        } else {
+            match index_parts(schema, index, predicate, &allowed, &expressions) {
+                Some(parts) => parts,
+                None => continue,
+            }
+        };
+        candidates.push(leading(Some(index.name.clone()), parts, index.unique));
     }
     // The first of the best: the primary key wins a tie.
     let best = candidates
@@ -824,6 +842,54 @@ fn prefix_range(schema: &Schema, predicate: &Expr) -> KeyRange {
     }
 }
 
+/// The values `predicate` allows for each part of an expression or partial `index`, or None
+/// when the index cannot serve it (its predicate is not among the conjuncts, or its texts no
+/// longer bind).
+fn index_parts(
+    schema: &Schema,
+    index: &vdb_engine::table::IndexDef,
+    predicate: &Expr,
+    allowed: &[Option<Vec<Value>>],
+    expressions: &[(&Expr, &[Value])],
+) -> Option<Vec<Option<Vec<Value>>>> {
+    use crate::planner::constraint::bind_over_table;
+    if let Some(text) = &index.predicate {
+        let required = bind_over_table(schema, text, "index predicate").ok()?.expr;
+        let present: Vec<&Expr> = predicate.conjuncts();
+        if !required
+            .conjuncts()
+            .into_iter()
+            .all(|c| present.contains(&c))
+        {
+            return None;
+        }
+    }
+    let mut texts = index.expressions.iter();
+    let mut parts = Vec::with_capacity(index.columns.len());
+    for id in &index.columns {
+        if let Some(p) = schema.position(*id) {
+            parts.push(allowed[p].clone());
+            continue;
+        }
+        let expr = texts.next()?;
+        let bound = bind_over_table(schema, &expr.sql, "index expression")
+            .ok()?
+            .expr;
+        parts.push(
+            expressions
+                .iter()
+                .find(|(e, _)| **e == bound)
+                .and_then(|(_, values)| {
+                    values
+                        .iter()
+                        .map(|v| key_value(v, &expr.ty))
+                        .collect::<Option<Vec<Value>>>()
+                }),
+        );
+    }
+    Some(parts)
+}
+
 /// A tree a prefix scan could read: the primary key (`index` None) or a secondary index, the
 /// prefixes its leading columns allow, how many columns they cover, and whether they pick at
 /// most one row each.
@@ -836,18 +902,16 @@ struct Candidate {
 
 /// The column and constants of `column = c`, `column IN (c1, c2, ...)` or
 /// `column = ANY('{...}')`.
-fn allowed_values(conjunct: &Expr) -> Option<(usize, Vec<Value>)> {
+fn allowed_values(conjunct: &Expr) -> Option<(&Expr, Vec<Value>)> {
+    let is_part = |e: &Expr| !matches!(e, Expr::Literal(_));
     match conjunct {
         Expr::Binary(BinaryOp::Eq, l, r) => match (l.as_ref(), r.as_ref()) {
-            (Expr::Column(c), Expr::Literal(v)) | (Expr::Literal(v), Expr::Column(c)) => {
-                Some((*c, vec![v.clone()]))
+            (part, Expr::Literal(v)) | (Expr::Literal(v), part) if is_part(part) => {
+                Some((part, vec![v.clone()]))
             }
             _ => None,
         },
-        Expr::InList(column, list, false) => {
-            let Expr::Column(c) = column.as_ref() else {
-                return None;
-            };
+        Expr::InList(part, list, false) if is_part(part) => {
             let values = list
                 .iter()
                 .map(|e| match e {
@@ -855,7 +919,7 @@ fn allowed_values(conjunct: &Expr) -> Option<(usize, Vec<Value>)> {
                     _ => None,
                 })
                 .collect::<Option<Vec<Value>>>()?;
-            Some((*c, values))
+            Some((part, values))
         }
         Expr::Quantified {
             left,
@@ -863,7 +927,9 @@ fn allowed_values(conjunct: &Expr) -> Option<(usize, Vec<Value>)> {
             array,
             all: false,
         } => match (left.as_ref(), array.as_ref()) {
-            (Expr::Column(c), Expr::Literal(Value::Array(a))) => Some((*c, a.elements().to_vec())),
+            (part, Expr::Literal(Value::Array(a))) if is_part(part) => {
+                Some((part, a.elements().to_vec()))
+            }
             _ => None,
         },
         _ => None,
