@@ -209,6 +209,9 @@ pub fn rewrite_inference(sql: &str) -> Option<String> {
         }
     }
     let close = close?;
+    if close == open + 1 {
+        return None;
+    }
     let text = |from: usize, to: usize| -> String {
         tokens[at[from]..=at[to]]
             .iter()
@@ -230,6 +233,9 @@ pub fn rewrite_inference(sql: &str) -> Option<String> {
             }
             depth == 0 && is_word(&tokens[at[j]], "do")
         })?;
+        if end == close + 2 {
+            return None;
+        }
         (Some(text(close + 2, end - 1)), end - 1)
     } else {
         (None, close)
@@ -352,5 +358,57 @@ fn canonical(expr: &ast::Expr) -> String {
     match expr {
         ast::Expr::Identifier(ident) => ident_name(ident),
         other => other.to_string().to_lowercase(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_sqlparser_reads_are_left_alone() {
+        for sql in [
+            "INSERT INTO t VALUES (1) ON CONFLICT (a, b) DO NOTHING",
+            "INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING",
+            "INSERT INTO t VALUES (1) ON CONFLICT ON CONSTRAINT c DO NOTHING",
+            "SELECT 1",
+        ] {
+            assert_eq!(rewrite_inference(sql), None, "{sql}");
+        }
+    }
+
+    #[test]
+    fn expression_targets_and_predicates_travel_in_the_marker() {
+        let sql = "INSERT INTO t VALUES ($1) ON CONFLICT (lower(a), (b + 1)) WHERE c IS NULL DO UPDATE SET n = 1";
+        let rewritten = rewrite_inference(sql).expect("rewritten");
+        let statements = Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).expect(&rewritten);
+        let ast::Statement::Insert(insert) = &statements[0] else {
+            panic!("{statements:?}");
+        };
+        let Some(ast::OnInsert::OnConflict(ast::OnConflict {
+            conflict_target: Some(ast::ConflictTarget::OnConstraint(name)),
+            ..
+        })) = &insert.on
+        else {
+            panic!("{insert:?}");
+        };
+        let marker = name.0.last().map(ident_name).unwrap_or_default();
+        assert_eq!(
+            decode_marker(&marker),
+            Some(("lower(a), (b + 1)".into(), Some("c IS NULL".into())))
+        );
+    }
+
+    #[test]
+    fn malformed_clauses_are_not_rewritten_and_do_not_panic() {
+        for sql in [
+            "INSERT INTO t VALUES (1) ON CONFLICT ( ) DO NOTHING",
+            "INSERT INTO t VALUES (1) ON CONFLICT (a) WHERE DO NOTHING",
+            "INSERT INTO t VALUES (1) ON CONFLICT (a WHERE",
+            "INSERT INTO t VALUES (1) ON CONFLICT (",
+            "ON CONFLICT",
+        ] {
+            assert_eq!(rewrite_inference(sql), None, "{sql}");
+        }
     }
 }
