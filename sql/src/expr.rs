@@ -176,6 +176,7 @@ impl Function {
                     | Function::Builtin(
                         Builtin::Random
                             | Builtin::PgSleep
+                            | Builtin::PgNotify
                             | Builtin::Setseed
                             | Builtin::TxidCurrent
                             | Builtin::Timeofday

@@ -55,6 +55,7 @@ pub mod expr;
 pub mod index_eval;
 pub mod interrupt;
 pub mod notice;
+pub mod notify;
 pub mod params;
 pub mod planner;
 pub mod session;

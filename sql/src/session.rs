@@ -179,12 +179,20 @@ pub struct Session {
     temp: TempObjects,
     /// NOTICEs and WARNINGs the statements raised, until the caller takes them.
     notices: Vec<Notice>,
+    /// LISTEN's channels and the notifications that reached this session ([`crate::notify`]).
+    listener: crate::notify::Listener,
+    /// NOTIFY and pg_notify calls of the open transaction, sent when it commits.
+    notify_pending: Vec<(String, String)>,
+    /// The process ID the client was given, which notifications this session sends carry.
+    process_id: i32,
 }
 
 impl Session {
     pub fn new(repo: Arc<Repository>, branch: &str) -> Session {
         crate::expr::mark_server_start();
         crate::index_eval::install();
+        // Notifications stay within one database: its repository's address names it.
+        let database = Arc::as_ptr(&repo) as usize;
         Session {
             repo,
             branch: branch.to_string(),
@@ -198,6 +206,9 @@ impl Session {
             volatile: crate::expr::VolatileState::default(),
             temp: TempObjects::default(),
             notices: Vec::new(),
+            listener: crate::notify::Listener::new(database),
+            notify_pending: Vec::new(),
+            process_id: i32::try_from(std::process::id()).unwrap_or(0),
         }
     }
 
@@ -420,7 +431,11 @@ impl Session {
         drop(crate::settings::take_config_changes());
         let mut result =
             crate::expr::with_volatile_state(&mut volatile, || self.execute_statement(statement));
+        let notified = volatile.take_notifications();
         self.volatile = volatile;
+        if result.is_ok() {
+            self.notify_pending.extend(notified);
+        }
         // set_config calls take effect when their statement succeeds, as SET or SET LOCAL.
         for change in crate::settings::take_config_changes() {
             if result.is_ok() {
@@ -435,7 +450,27 @@ impl Session {
                 txn.failed = true;
             }
         }
+        // Outside a block the statement was its transaction: what it notified goes now (or,
+        // if it failed, never).
+        if self.txn.is_none() {
+            let pending = std::mem::take(&mut self.notify_pending);
+            if result.is_ok() {
+                self.listener.send(self.process_id, pending);
+            }
+        }
         result
+    }
+
+    /// The session's mailbox of notifications (LISTEN / NOTIFY): the server takes what
+    /// arrived after each statement and when woken.
+    pub fn listener(&self) -> &crate::notify::Listener {
+        &self.listener
+    }
+
+    /// Sets the process ID the client was given, which notifications sent from this session
+    /// carry.
+    pub fn set_process_id(&mut self, process_id: i32) {
+        self.process_id = process_id;
     }
 
     /// Runs a prepared statement with its parameters bound to `params`.
@@ -1002,6 +1037,7 @@ impl Session {
     /// Ends an open transaction block without committing it: its settings, cursors and
     /// temporary objects go back to what they were at BEGIN.
     fn abort_block(&mut self) {
+        self.notify_pending.clear();
         if let Some(txn) = self.txn.take() {
             self.settings = txn.begin_settings;
             self.cursors.end_block(false);
@@ -1041,6 +1077,7 @@ impl Session {
         };
         self.cursors.end_block(!txn.failed);
         if txn.failed {
+            self.notify_pending.clear();
             self.temp.restore(txn.begin_temp);
             return Ok(StatementResult::Command {
                 tag: "ROLLBACK".into(),
@@ -1054,6 +1091,8 @@ impl Session {
         }
         self.temp.keep_hold(txn.gc_hold);
         self.temp_commit()?;
+        let pending = std::mem::take(&mut self.notify_pending);
+        self.listener.send(self.process_id, pending);
         Ok(StatementResult::Command {
             tag: "COMMIT".into(),
         })
@@ -1171,6 +1210,25 @@ impl Session {
             }))
         };
         match statement {
+            Statement::LISTEN { channel } => {
+                let unlisten =
+                    channel.quote_style == Some('"') && channel.value.starts_with(UNLISTEN_MARKER);
+                if unlisten {
+                    match &channel.value[UNLISTEN_MARKER.len()..] {
+                        "*" => self.listener.unlisten(None),
+                        name => self.listener.unlisten(Some(name)),
+                    }
+                    return command("UNLISTEN");
+                }
+                self.listener.listen(&ident_name(channel));
+                command("LISTEN")
+            }
+            Statement::NOTIFY { channel, payload } => {
+                let payload = payload.clone().unwrap_or_default();
+                crate::notify::check_payload(&payload)?;
+                self.notify_pending.push((ident_name(channel), payload));
+                command("NOTIFY")
+            }
             Statement::ShowVariable { variable } => {
                 // sqlparser drops the dots of `SHOW my.setting`: the words are rejoined with
                 // spaces only for the parameters whose names have them.
@@ -2159,6 +2217,9 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         if let Some(statements) = abort_as_rollback(sql) {
             return Ok(statements);
         }
+        if let Some(statements) = unlisten_as_listen(sql) {
+            return Ok(statements);
+        }
         if let Some(statements) = returning_unaliased(sql)
             .and_then(|text| Parser::parse_sql(&PostgreSqlDialect {}, &text).ok())
         {
@@ -2549,6 +2610,34 @@ fn alter_view_as_table(sql: &str) -> Option<Vec<Statement>> {
     let view_at = trimmed.to_ascii_lowercase().find("view")?;
     let rewritten = format!("ALTER TABLE{}", &trimmed[view_at + 4..]);
     Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).ok()
+}
+
+/// The channel name `UNLISTEN name` is read as: `LISTEN "#unlisten:name"` (`*` for all).
+const UNLISTEN_MARKER: &str = "#unlisten:";
+
+/// sqlparser has no UNLISTEN: `UNLISTEN channel` and `UNLISTEN *` are read as a LISTEN of a
+/// marked channel name, which the session undoes.
+fn unlisten_as_listen(sql: &str) -> Option<Vec<Statement>> {
+    use sqlparser::tokenizer::Token;
+    let (tokens, at) = crate::tokens::significant(sql)?;
+    let (first, second) = (at.first()?, at.get(1)?);
+    if !crate::tokens::is_word(&tokens[*first], "unlisten") {
+        return None;
+    }
+    let name = match &tokens[*second] {
+        Token::Mul => "*".to_string(),
+        Token::Word(w) if w.quote_style.is_some() => w.value.clone(),
+        Token::Word(w) => w.value.to_lowercase(),
+        _ => return None,
+    };
+    if at[2..]
+        .iter()
+        .any(|&i| !matches!(tokens[i], Token::SemiColon))
+    {
+        return None;
+    }
+    let channel = sqlparser::ast::Ident::with_quote('"', format!("{UNLISTEN_MARKER}{name}"));
+    Some(vec![Statement::LISTEN { channel }])
 }
 
 /// sqlparser has no `ABORT [WORK | TRANSACTION]`, PostgreSQL's other spelling of ROLLBACK:

@@ -363,3 +363,59 @@ def test_psycopg3_enum_info_finds_a_user_enum(server):
     register_enum(info, conn)
     rows = conn.execute("SELECT m FROM moods ORDER BY m").fetchall()
     assert [r[0].name for r in rows] == ["sad", "happy"]
+
+
+def test_listen_notify_reaches_idle_listeners_at_commit(server):
+    """NOTIFY and pg_notify reach every listener of the database when the sender commits
+    (once per distinct payload, never on rollback), also a listener that sends nothing."""
+    import select
+    import threading
+    import time
+
+    listener = psycopg2.connect(server.dsn())
+    listener.autocommit = True
+    cur = listener.cursor()
+    cur.execute("LISTEN jobs")
+    cur.execute('LISTEN "Other"')
+    sender = psycopg.connect(server.dsn(), autocommit=True)
+    sender.execute("NOTIFY jobs, 'hello'")
+    sender.execute("SELECT pg_notify('jobs', 'from a function')")
+    with sender.transaction():
+        sender.execute("NOTIFY jobs, 'in a transaction'")
+        sender.execute("NOTIFY jobs, 'in a transaction'")
+    with pytest.raises(RuntimeError):
+        with sender.transaction():
+            sender.execute("NOTIFY jobs, 'rolled back'")
+            raise RuntimeError("roll back")
+    sender.execute('NOTIFY "Other"')
+    sender.execute("NOTIFY nobody_listens, 'x'")
+    got = []
+    deadline = time.time() + 10
+    while time.time() < deadline and len(got) < 4:
+        if select.select([listener], [], [], 1) != ([], [], []):
+            listener.poll()
+            while listener.notifies:
+                n = listener.notifies.pop(0)
+                got.append((n.channel, n.payload))
+                assert n.pid > 0
+    assert got == [
+        ("jobs", "hello"),
+        ("jobs", "from a function"),
+        ("jobs", "in a transaction"),
+        ("Other", ""),
+    ]
+    # psycopg 3's generator, woken by a notification sent while it waits.
+    waiting = psycopg.connect(server.dsn(), autocommit=True)
+    waiting.execute("LISTEN q")
+    threading.Timer(0.3, lambda: sender.execute("NOTIFY q, 'later'")).start()
+    received = [(n.channel, n.payload) for n in waiting.notifies(timeout=5, stop_after=1)]
+    assert received == [("q", "later")]
+    cur.execute("UNLISTEN *")
+    sender.execute("NOTIFY jobs, 'after unlisten'")
+    time.sleep(0.3)
+    listener.poll()
+    assert listener.notifies == []
+    with pytest.raises(psycopg.errors.InvalidParameterValue):
+        sender.execute("SELECT pg_notify('', 'x')")
+    for conn in (listener, sender, waiting):
+        conn.close()

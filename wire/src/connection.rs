@@ -32,7 +32,8 @@ use pgwire::messages::copy::{CopyData, CopyDone, CopyFail, CopyInResponse, CopyO
 use pgwire::messages::data::{DataRow, FieldDescription, RowDescription};
 use pgwire::messages::extendedquery::{Describe, Execute, Sync as PgSync, TARGET_TYPE_BYTE_PORTAL};
 use pgwire::messages::response::{
-    CommandComplete, EmptyQueryResponse, NoticeResponse, ReadyForQuery, TransactionStatus,
+    CommandComplete, EmptyQueryResponse, NoticeResponse, NotificationResponse, ReadyForQuery,
+    TransactionStatus,
 };
 use pgwire::messages::simplequery::Query;
 use pgwire::messages::startup::{Authentication, BackendKeyData, ParameterStatus};
@@ -52,6 +53,8 @@ use vdb_sql::types::{type_from_oid, type_modifier, type_oid};
 #[derive(Debug)]
 pub struct Connection {
     shared: Arc<Shared>,
+    /// The session's LISTEN mailbox, as the socket loop sees it.
+    notifications: Arc<Notifications>,
     session: Arc<Mutex<Option<Session>>>,
     parser: Arc<StatementParser>,
     /// The COPY FROM STDIN in progress and the data received so far.
@@ -84,6 +87,11 @@ const REPORTED: [&str; 13] = [
 type PendingCopy = (CopyIn, Vec<u8>);
 
 impl Connection {
+    /// The connection's notifications, for the socket loop.
+    pub fn notifications(&self) -> Arc<Notifications> {
+        self.notifications.clone()
+    }
+
     pub fn new(shared: Arc<Shared>) -> Connection {
         let session = Arc::new(Mutex::new(None));
         Connection {
@@ -92,6 +100,7 @@ impl Connection {
             }),
             shared,
             session,
+            notifications: Arc::default(),
             copy: Arc::new(Mutex::new(None)),
             auth: Arc::new(Mutex::new(None)),
             reported: Arc::new(Mutex::new(Vec::new())),
@@ -204,6 +213,7 @@ impl Connection {
         Connection {
             shared: self.shared.clone(),
             session: self.session.clone(),
+            notifications: self.notifications.clone(),
             parser: self.parser.clone(),
             copy: self.copy.clone(),
             auth: self.auth.clone(),
@@ -495,6 +505,8 @@ impl Connection {
             .cancels
             .register(pid, &secret, session.cancel_handle());
         client.session_extensions().insert(Arc::new(registration));
+        session.set_process_id(pid);
+        self.notifications.attach(&session);
         *self.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(session);
         client.session_extensions().insert(Arc::new(permit));
         eprintln!(
@@ -518,6 +530,47 @@ impl Connection {
             .await?;
         client.set_state(PgWireConnectionState::ReadyForQuery);
         Ok(())
+    }
+}
+
+/// A connection's notifications (LISTEN / NOTIFY) on their way to the client: the session's
+/// inbox, and a wake-up the socket loop (`framing::serve`) waits on while the client is idle,
+/// so a notification reaches a listener that sends nothing, as in PostgreSQL.
+#[derive(Debug, Default)]
+pub struct Notifications {
+    pub(crate) wake: tokio::sync::Notify,
+    inbox: Mutex<Option<vdb_sql::notify::Inbox>>,
+}
+
+impl Notifications {
+    /// Connects the session's mailbox to this connection.
+    fn attach(self: &Arc<Self>, session: &Session) {
+        *self.inbox.lock().unwrap_or_else(|p| p.into_inner()) = Some(session.listener().inbox());
+        let this = Arc::downgrade(self);
+        session.listener().set_wake(Arc::new(move || {
+            if let Some(this) = this.upgrade() {
+                this.wake.notify_one();
+            }
+        }));
+    }
+
+    /// The notifications waiting to be sent, as messages.
+    pub(crate) fn take(&self) -> Vec<PgWireBackendMessage> {
+        let inbox = self.inbox.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(inbox) = inbox.as_ref() else {
+            return Vec::new();
+        };
+        inbox
+            .take()
+            .into_iter()
+            .map(|n| {
+                PgWireBackendMessage::NotificationResponse(NotificationResponse::new(
+                    n.process_id,
+                    n.channel,
+                    n.payload,
+                ))
+            })
+            .collect()
     }
 }
 

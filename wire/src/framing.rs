@@ -10,11 +10,12 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Buf, BufMut, BytesMut};
-use futures::StreamExt;
+use futures::{Sink, SinkExt, StreamExt};
 use pgwire::api::{ClientInfo, ErrorHandler, PgWireConnectionState, PgWireServerHandlers};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use pgwire::tokio::server::{negotiate_tls, process_error, process_message};
@@ -22,6 +23,8 @@ use pgwire::tokio::TlsAcceptor;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_util::codec::{Framed, FramedParts};
+
+use crate::connection::Notifications;
 
 /// How long a client has to finish its startup and authentication.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
@@ -38,6 +41,7 @@ pub async fn serve<H: PgWireServerHandlers>(
     socket: TcpStream,
     tls: Option<TlsAcceptor>,
     handlers: H,
+    notifications: Arc<Notifications>,
 ) -> io::Result<()> {
     let startup_deadline = tokio::time::sleep(STARTUP_TIMEOUT);
     tokio::pin!(startup_deadline);
@@ -70,13 +74,21 @@ pub async fn serve<H: PgWireServerHandlers>(
             PgWireConnectionState::AwaitingStartup
                 | PgWireConnectionState::AuthenticationInProgress
         );
+        let idle = matches!(socket.state(), PgWireConnectionState::ReadyForQuery);
         let next = if starting {
             tokio::select! {
                 () = &mut startup_deadline => None,
                 next = socket.next() => next,
             }
         } else {
-            socket.next().await
+            tokio::select! {
+                next = socket.next() => next,
+                // A notification for a client that is waiting for one goes out at once.
+                () = notifications.wake.notified(), if idle => {
+                    send_notifications(&mut socket, &notifications).await?;
+                    continue;
+                }
+            }
         };
         let Some(Ok(message)) = next else {
             break;
@@ -110,6 +122,11 @@ pub async fn serve<H: PgWireServerHandlers>(
                 // A CancelRequest comes on a connection of its own, which it ends.
                 if is_cancel {
                     break;
+                }
+                // What the statement's own commit (or another session) sent arrives after
+                // its ReadyForQuery, as PostgreSQL delivers it between transactions.
+                if matches!(socket.state(), PgWireConnectionState::ReadyForQuery) {
+                    send_notifications(&mut socket, &notifications).await?;
                 }
             }
         }
@@ -386,6 +403,23 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Checked<S> {
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
     }
+}
+
+/// Sends the connection's waiting notifications (NotificationResponse messages).
+async fn send_notifications<S>(socket: &mut S, notifications: &Notifications) -> io::Result<()>
+where
+    S: Sink<PgWireBackendMessage> + Unpin,
+    io::Error: From<S::Error>,
+{
+    let messages = notifications.take();
+    if messages.is_empty() {
+        return Ok(());
+    }
+    for message in messages {
+        socket.feed(message).await?;
+    }
+    socket.flush().await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -247,7 +247,8 @@ fn serve_connection(
                 .and_then(|runtime| {
                     runtime.block_on(async move {
                         let socket = TcpStream::from_std(socket)?;
-                        crate::framing::serve(socket, tls, connection).await
+                        let notifications = connection.notifications();
+                        crate::framing::serve(socket, tls, connection, notifications).await
                     })
                 });
             if let Err(e) = served {

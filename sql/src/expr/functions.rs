@@ -101,6 +101,8 @@ pub enum Builtin {
     Pi,
     /// `pg_sleep(seconds)`: waits, stopping early if the statement is canceled.
     PgSleep,
+    /// `pg_notify(channel, payload)`: NOTIFY as a function (queued for the session to send).
+    PgNotify,
     Degrees,
     Radians,
     // temporal.rs

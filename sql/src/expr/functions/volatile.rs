@@ -28,12 +28,19 @@ pub struct VolatileState {
     /// The repository's sequence marks and the session's branch: `nextval` draws through
     /// them (see [`SequenceMarks`]). None for a session without a branch to write.
     sequences: Option<(SequenceMarks, String)>,
+    /// `pg_notify(channel, payload)` calls of the running statement, for the session to send.
+    notifications: Vec<(String, String)>,
 }
 
 impl VolatileState {
     /// Forgets the transaction id: the next statement runs in a new transaction.
     pub fn end_transaction(&mut self) {
         self.xid = None;
+    }
+
+    /// Takes the `pg_notify` calls made since the last time.
+    pub fn take_notifications(&mut self) -> Vec<(String, String)> {
+        std::mem::take(&mut self.notifications)
     }
 
     /// Draws sequence values through `marks` for `branch` from now on.
@@ -73,6 +80,7 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         Builtin::Setseed => setseed(args.first()),
         Builtin::TxidCurrent => Ok(Value::Int8(current_xid())),
         Builtin::Timeofday => Ok(Value::Text(timeofday())),
+        Builtin::PgNotify => pg_notify(args),
         Builtin::PostmasterStartTime => Ok(Value::TimestampTz(server_start())),
         _ => return None,
     })
@@ -100,6 +108,22 @@ fn random() -> f64 {
 /// `setseed(x)`: x in [-1, 1] starts a repeatable sequence, as in PostgreSQL; returns void
 /// (sent as an empty string).
 #[allow(clippy::cast_possible_truncation)]
+/// `pg_notify(channel, payload)`: queues the notification in the running statement's state
+/// (the session sends it when its transaction commits); a NULL payload is empty.
+fn pg_notify(args: &[Value]) -> Result<Value> {
+    let channel = match args.first() {
+        Some(Value::Text(c)) if !c.is_empty() => c.clone(),
+        _ => return Err(Error::invalid("22023", "channel name cannot be empty")),
+    };
+    let payload = match args.get(1) {
+        Some(Value::Text(p)) => p.clone(),
+        _ => String::new(),
+    };
+    crate::notify::check_payload(&payload)?;
+    STATE.with(|s| s.borrow_mut().notifications.push((channel, payload)));
+    Ok(Value::Text(String::new()))
+}
+
 fn setseed(x: Option<&Value>) -> Result<Value> {
     let x = match x {
         Some(Value::Float8(x)) => *x,

@@ -96,7 +96,9 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
                     "record".to_string()
                 }
                 Expr::Function(
-                    crate::expr::Function::Builtin(Builtin::Setseed | Builtin::PgSleep),
+                    crate::expr::Function::Builtin(
+                        Builtin::Setseed | Builtin::PgSleep | Builtin::PgNotify,
+                    ),
                     _,
                 ) => "void".to_string(),
                 _ => regtype_name(args[0].ty.as_ref()),

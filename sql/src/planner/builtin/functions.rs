@@ -384,6 +384,14 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
                 vec![float_arg(name, args.remove(0))?],
                 Type::Text,
             ),
+            ("pg_notify", 2) => {
+                let payload = text_arg(name, args.remove(1))?;
+                call(
+                    Builtin::PgNotify,
+                    vec![text_arg(name, args.remove(0))?, payload],
+                    Type::Text,
+                )
+            }
             ("timezone", 2) => {
                 let ts = args.remove(1);
                 return super::zone_call(ts, args.remove(0));
@@ -742,6 +750,7 @@ fn known(name: &str) -> bool {
         "pi",
         "random",
         "pg_sleep",
+        "pg_notify",
         "timezone",
         "date_trunc",
         "date_part",
