@@ -87,6 +87,12 @@ pub(super) fn binary(op: BinaryOp, l: &Value, r: &Value) -> Option<Result<Value>
     use Value::{Date, Interval as Iv, Time, Timestamp, TimestampTz};
     let sub = op == Sub;
     Some(match (op, l, r) {
+        // An infinite date stays infinite, as in PostgreSQL.
+        (
+            Add | Sub,
+            Date(d @ (i32::MAX | i32::MIN)),
+            Value::Int2(_) | Value::Int4(_) | Value::Int8(_),
+        ) => Ok(Date(*d)),
         (Add | Sub, Date(d), n @ (Value::Int2(_) | Value::Int4(_) | Value::Int8(_))) => {
             let n = int_arg(Some(n)).unwrap_or(0);
             let n = if sub { n.checked_neg() } else { Some(n) };
@@ -98,6 +104,13 @@ pub(super) fn binary(op: BinaryOp, l: &Value, r: &Value) -> Option<Result<Value>
         }
         (Add, n @ (Value::Int2(_) | Value::Int4(_) | Value::Int8(_)), Date(_)) => {
             return binary(Add, r, n)
+        }
+        (Sub, Date(a), Date(b))
+            if [*a, *b]
+                .into_iter()
+                .any(|d| matches!(d, i32::MAX | i32::MIN)) =>
+        {
+            Err(Error::invalid("22008", "cannot subtract infinite dates"))
         }
         (Sub, Date(a), Date(b)) => Ok(Value::Int4(a.wrapping_sub(*b))),
         (Add | Sub, Date(d), Iv(i)) => ts_plus_interval(date_ts(*d), i, sub).map(Timestamp),
