@@ -576,6 +576,13 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
         ));
     }
     let mut bound = bind(arg, input)?;
+    // json_agg(ROW(a, b)) aggregates the record as json_agg(t) does a whole row:
+    // `{"f1":a,"f2":b}` objects, not the records' text.
+    if matches!(name.as_str(), "json_agg" | "jsonb_agg") {
+        if let Some(json) = crate::planner::builtin::record_json(&bound.expr) {
+            bound = Typed::new(json, Type::Json);
+        }
+    }
     if bound.ty.is_none() {
         // An unknown literal takes the type PostgreSQL's function resolution picks for it:
         // the one candidate's, the preferred type of one category, or none when candidates of

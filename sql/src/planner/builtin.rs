@@ -29,7 +29,7 @@ pub(super) use compat::{
     set_function as compat_set_function,
 };
 use functions::{call, to};
-pub(super) use functions::{function, is_json};
+pub(super) use functions::{function, is_json, record_json};
 
 fn is_int(t: &Type) -> bool {
     matches!(t, Type::Int2 | Type::Int4 | Type::Int8)

@@ -682,7 +682,7 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
 /// `ROW(a, b)` (bound as its record text) as the json object PostgreSQL makes of a record,
 /// `{"f1":a,"f2":b}`; `None` for any other expression. The fields' types are not kept, so a
 /// json field becomes a json string.
-pub(super) fn record_json(expr: &Expr) -> Option<Expr> {
+pub(in crate::planner) fn record_json(expr: &Expr) -> Option<Expr> {
     let Expr::Function(Function::Builtin(Builtin::RecordText), fields) = expr else {
         return None;
     };
