@@ -323,7 +323,11 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
             {
                 Some(name) => text(name),
                 None if o == 0 => text("-"),
-                None => text(o.to_string()),
+                // pg_catalog is always searched first, so its tables print bare.
+                None => text(
+                    crate::system::catalog_table_name(o)
+                        .map_or_else(|| o.to_string(), str::to_string),
+                ),
             }
         }
         F::RegtypeIn => match &arg(0) {
