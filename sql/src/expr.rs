@@ -339,8 +339,8 @@ impl SetFunction {
 pub use functions::json_record::{FieldTarget, RecordFunction};
 pub(crate) use functions::{accumulate_arrays, array_concat};
 pub use functions::{
-    mark_server_start, start_statement_clock, with_sequence_scope, with_volatile_state, Builtin,
-    JsonEachPart, VolatileState,
+    mark_server_start, start_statement_clock, transaction_id, with_sequence_scope,
+    with_volatile_state, Builtin, JsonEachPart, VolatileState,
 };
 
 /// A json/jsonb argument parsed into jsonb's normal form (`None` for NULL).

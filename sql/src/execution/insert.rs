@@ -25,14 +25,30 @@ pub fn insert(
     root: &mut RootValue,
     ns: &NodeStore,
 ) -> Result<Vec<Row>> {
+    insert_marked(name, source, on_conflict, root, ns).map(|(written, _)| written)
+}
+
+/// [`insert`], also telling for each written row whether ON CONFLICT DO UPDATE updated it
+/// (rather than inserting it).
+pub fn insert_marked(
+    name: &str,
+    source: Rows,
+    on_conflict: Option<&OnConflict>,
+    root: &mut RootValue,
+    ns: &NodeStore,
+) -> Result<(Vec<Row>, Vec<bool>)> {
     let table = load(name, root, ns)?;
-    let (table, written) = match on_conflict {
-        None => insert_batch(name, &table, source)?,
+    let (table, written, updated) = match on_conflict {
+        None => {
+            let (table, written) = insert_batch(name, &table, source)?;
+            let updated = vec![false; written.len()];
+            (table, written, updated)
+        }
         Some(on_conflict) => insert_each(name, table, source, on_conflict)?,
     };
     check_written(name, &table, &written, root, ns)?;
     store(name, &table, root)?;
-    Ok(written)
+    Ok((written, updated))
 }
 
 /// Points `name` in `root` at `table`.
@@ -72,10 +88,11 @@ fn insert_each(
     mut table: Table,
     source: Rows,
     on_conflict: &OnConflict,
-) -> Result<(Table, Vec<Row>)> {
+) -> Result<(Table, Vec<Row>, Vec<bool>)> {
     let checks = checks(table.schema())?;
     let generated = bind_generated(table.schema())?;
     let mut written = Vec::new();
+    let mut updated_rows = Vec::new();
     let mut touched: HashSet<Bytes> = HashSet::new();
     for row in source {
         let mut row = row?;
@@ -92,6 +109,7 @@ fn insert_each(
             }
             table = apply(name, &table, vec![RowChange::Insert(row.clone())])?;
             written.push(row);
+            updated_rows.push(false);
             continue;
         };
         let ConflictAction::Update {
@@ -130,8 +148,9 @@ fn insert_each(
             }],
         )?;
         written.push(updated);
+        updated_rows.push(true);
     }
-    Ok((table, written))
+    Ok((table, written, updated_rows))
 }
 
 /// `existing` with each assignment's result over `combined` (existing ++ proposed).

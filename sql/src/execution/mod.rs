@@ -39,6 +39,7 @@ mod window;
 
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::RootValue;
+use vdb_engine::value::Value;
 
 use crate::error::Result;
 use crate::expr::Row;
@@ -101,10 +102,17 @@ impl std::fmt::Debug for Outcome {
 pub fn execute(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Outcome> {
     match plan {
         Plan::Returning { source, exprs } => {
-            let written = write(*source, root, ns)?;
+            let (written, xmax) = write_marked(*source, root, ns)?;
+            // The system columns xmin and xmax follow the row (see `with_returning`).
+            let xid = Value::Int8(crate::expr::transaction_id());
             let rows = written
                 .into_iter()
-                .map(|row| exprs.iter().map(|e| e.eval(&row)).collect())
+                .zip(xmax)
+                .map(|(mut row, xmax)| {
+                    row.push(xid.clone());
+                    row.push(xmax);
+                    exprs.iter().map(|e| e.eval(&row)).collect()
+                })
                 .collect::<Vec<Result<Row>>>();
             Ok(Outcome::Rows(Box::new(rows.into_iter())))
         }
@@ -134,6 +142,43 @@ pub fn execute(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Outco
 }
 
 /// Runs a write; returns the rows written (new rows; old rows for DELETE).
+/// [`write`], with each written row's `xmax`: 0 for a row inserted or updated, the
+/// transaction's id for a row an ON CONFLICT DO UPDATE took over (PostgreSQL locks it) or a
+/// DELETE removed.
+fn write_marked(
+    plan: Plan,
+    root: &mut RootValue,
+    ns: &NodeStore,
+) -> Result<(Vec<Row>, Vec<Value>)> {
+    let xid = || Value::Int8(crate::expr::transaction_id());
+    match plan {
+        Plan::Insert {
+            table,
+            source,
+            on_conflict,
+        } => {
+            let rows = sequence::rows(*source, root, ns)?;
+            let (written, updated) =
+                insert::insert_marked(&table, rows, on_conflict.as_ref(), root, ns)?;
+            let xmax = updated
+                .into_iter()
+                .map(|u| if u { xid() } else { Value::Int8(0) })
+                .collect();
+            Ok((written, xmax))
+        }
+        plan @ Plan::Delete { .. } => {
+            let written = write(plan, root, ns)?;
+            let xmax = vec![xid(); written.len()];
+            Ok((written, xmax))
+        }
+        plan => {
+            let written = write(plan, root, ns)?;
+            let xmax = vec![Value::Int8(0); written.len()];
+            Ok((written, xmax))
+        }
+    }
+}
+
 fn write(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Vec<Row>> {
     match plan {
         Plan::Insert {

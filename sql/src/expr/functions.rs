@@ -36,7 +36,9 @@ mod volatile;
 
 pub use sets::{expand as expand_set, JsonEachPart};
 pub use temporal::start_statement_clock;
-pub use volatile::{mark_server_start, with_sequence_scope, with_volatile_state, VolatileState};
+pub use volatile::{
+    mark_server_start, transaction_id, with_sequence_scope, with_volatile_state, VolatileState,
+};
 
 /// The functions evaluated by this module's families. Each is bound by `planner/builtin.rs`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

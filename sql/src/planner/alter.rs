@@ -286,6 +286,7 @@ fn add_column(
     let table = alter.table.clone();
     let column = ident_name(&def.name);
     statement::check_collation(def)?;
+    statement::check_not_system(&column)?;
     if alter.schema.get_column(&column).is_some() {
         if if_not_exists {
             crate::notice::skipping_existing(

@@ -29,11 +29,17 @@ pub struct ScopeColumn {
 /// The system column a pg_catalog table has (its own OID in every row), as in PostgreSQL.
 pub const TABLEOID: &str = "tableoid";
 
+/// The system columns a written row has in RETURNING: the transaction that wrote it, and the
+/// one that deleted or locked it (0 for none), so that `RETURNING (xmax = 0) AS inserted`
+/// tells an upsert's inserted rows from its updated ones, as in PostgreSQL.
+pub const XMIN: &str = "xmin";
+pub const XMAX: &str = "xmax";
+
 impl ScopeColumn {
     /// A system column (`tableoid`): hidden from `*` and `t.*`, but found by its name,
     /// qualified or not.
     pub fn is_system(&self) -> bool {
-        self.hidden && self.name == TABLEOID
+        self.hidden && matches!(self.name.as_str(), TABLEOID | XMIN | XMAX)
     }
 }
 

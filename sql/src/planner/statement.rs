@@ -440,6 +440,19 @@ fn with_returning(
     let schema = catalog.must_get_table(table)?.schema().clone();
     let mut scope = table_scope(&schema, relation);
     scope.columns.extend(joined.iter().cloned());
+    // The written row's system columns follow everything else (`execution::execute` appends
+    // their values), unless the table has columns of those names.
+    for name in [super::expr::XMIN, super::expr::XMAX] {
+        if schema.get_column(name).is_none() {
+            scope.columns.push(ScopeColumn {
+                relation: Some(relation.to_string()),
+                name: name.to_string(),
+                ty: Type::Int8,
+                hidden: true,
+                scalar_function: false,
+            });
+        }
+    }
     let mut exprs = Vec::new();
     let mut columns = Vec::new();
     for item in items {
@@ -579,6 +592,7 @@ fn create_table_as(
         if schema.get_column(&column).is_some() {
             return Err(Error::DuplicateColumn(column));
         }
+        check_not_system(&column)?;
         schema
             .add_column(&column, ty, true, None)
             .map_err(|e| Error::engine("adding column", e))?;
@@ -751,6 +765,7 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
         if schema.get_column(&column).is_some() {
             return Err(Error::DuplicateColumn(column));
         }
+        check_not_system(&column)?;
         schema
             .add_column(&column, ty, nullable, default)
             .map_err(|e| Error::engine("adding column", e))?;
@@ -909,6 +924,20 @@ fn create_table_like(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result
         }
     }
     Ok(planned)
+}
+
+/// 42701 for a column named as one of PostgreSQL's system columns, which every table has.
+pub(super) fn check_not_system(column: &str) -> Result<()> {
+    if matches!(
+        column,
+        "tableoid" | "xmin" | "xmax" | "cmin" | "cmax" | "ctid"
+    ) {
+        return Err(Error::invalid(
+            "42701",
+            format!("column name \"{column}\" conflicts with a system column name"),
+        ));
+    }
+    Ok(())
 }
 
 /// Records the primary key and its constraint name if given (42P16 if the table already has

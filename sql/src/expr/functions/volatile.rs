@@ -152,6 +152,12 @@ fn next_xid() -> i64 {
 }
 
 /// The current transaction's id, assigned at its first request.
+/// The running transaction's id (what `txid_current()` gives): the `xmin` of the rows it
+/// writes and the `xmax` of those it deletes or locks.
+pub fn transaction_id() -> i64 {
+    current_xid()
+}
+
 fn current_xid() -> i64 {
     STATE.with(|s| *s.borrow_mut().xid.get_or_insert_with(next_xid))
 }
