@@ -539,6 +539,9 @@ impl Connection {
 #[derive(Debug, Default)]
 pub struct Notifications {
     pub(crate) wake: tokio::sync::Notify,
+    /// Set when a notification arrives, so that the loop looks in the inbox (and takes the
+    /// registry's lock) only then.
+    arrived: std::sync::atomic::AtomicBool,
     inbox: Mutex<Option<vdb_sql::notify::Inbox>>,
 }
 
@@ -549,6 +552,8 @@ impl Notifications {
         let this = Arc::downgrade(self);
         session.listener().set_wake(Arc::new(move || {
             if let Some(this) = this.upgrade() {
+                this.arrived
+                    .store(true, std::sync::atomic::Ordering::Release);
                 this.wake.notify_one();
             }
         }));
@@ -556,6 +561,12 @@ impl Notifications {
 
     /// The notifications waiting to be sent, as messages.
     pub(crate) fn take(&self) -> Vec<PgWireBackendMessage> {
+        if !self
+            .arrived
+            .swap(false, std::sync::atomic::Ordering::AcqRel)
+        {
+            return Vec::new();
+        }
         let inbox = self.inbox.lock().unwrap_or_else(|p| p.into_inner());
         let Some(inbox) = inbox.as_ref() else {
             return Vec::new();

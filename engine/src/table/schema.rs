@@ -236,6 +236,33 @@ impl Schema {
             .unwrap_or_else(|| format!("{table}_pkey"))
     }
 
+    /// Checks that every index part names a column of the schema or has its expression: what
+    /// a loaded table needs before its indexes can be read (the rest of [`Schema::validate`]
+    /// was checked when the table was written).
+    pub fn check_index_parts(&self) -> Result<()> {
+        for index in &self.indexes {
+            let parts = index.columns.iter().filter(|id| **id == 0).count();
+            if parts != index.expressions.len() {
+                return Err(Error::InvalidInput(format!(
+                    "index \"{}\" has {parts} expression parts but {} expressions",
+                    index.name,
+                    index.expressions.len()
+                )));
+            }
+            if let Some(id) = index
+                .columns
+                .iter()
+                .find(|id| **id != 0 && self.column_by_id(**id).is_none())
+            {
+                return Err(Error::InvalidInput(format!(
+                    "index \"{}\" names unknown column id {id}",
+                    index.name
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Appends a column with an id derived from `name` and `ty` (see the module header); returns
     /// the id.
     pub fn add_column(
@@ -344,16 +371,7 @@ impl Schema {
                 )));
             }
         }
-        for index in &self.indexes {
-            let parts = index.columns.iter().filter(|id| **id == 0).count();
-            if parts != index.expressions.len() {
-                return Err(Error::InvalidInput(format!(
-                    "index \"{}\" has {parts} expression parts but {} expressions",
-                    index.name,
-                    index.expressions.len()
-                )));
-            }
-        }
+        self.check_index_parts()?;
         let all_ids = self.primary_key.iter().chain(
             self.indexes
                 .iter()

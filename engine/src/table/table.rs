@@ -246,7 +246,7 @@ impl Table {
         }
         record
             .schema
-            .validate()
+            .check_index_parts()
             .map_err(|e| Error::corrupted(addr, e.to_string()))?;
         if record.indexes.len() != record.schema.indexes.len() {
             return Err(Error::corrupted(

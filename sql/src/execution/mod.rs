@@ -102,7 +102,7 @@ impl std::fmt::Debug for Outcome {
 pub fn execute(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Outcome> {
     match plan {
         Plan::Returning { source, exprs } => {
-            let (written, xmax) = write_marked(*source, root, ns)?;
+            let (written, xmax) = write(*source, root, ns)?;
             // The system columns xmin and xmax follow the row (see `with_returning`).
             let xid = Value::Int8(crate::expr::transaction_id());
             let rows = written
@@ -117,7 +117,7 @@ pub fn execute(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Outco
             Ok(Outcome::Rows(Box::new(rows.into_iter())))
         }
         Plan::Insert { .. } | Plan::Update { .. } | Plan::Delete { .. } => {
-            Ok(Outcome::Affected(write(plan, root, ns)?.len() as u64))
+            Ok(Outcome::Affected(write(plan, root, ns)?.0.len() as u64))
         }
         Plan::Merge {
             table,
@@ -142,14 +142,10 @@ pub fn execute(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Outco
 }
 
 /// Runs a write; returns the rows written (new rows; old rows for DELETE).
-/// [`write`], with each written row's `xmax`: 0 for a row inserted or updated, the
-/// transaction's id for a row an ON CONFLICT DO UPDATE took over (PostgreSQL locks it) or a
-/// DELETE removed.
-fn write_marked(
-    plan: Plan,
-    root: &mut RootValue,
-    ns: &NodeStore,
-) -> Result<(Vec<Row>, Vec<Value>)> {
+/// Runs a write; returns the rows it wrote, each with its `xmax`: 0 for a row inserted or
+/// updated, the transaction's id for a row an ON CONFLICT DO UPDATE took over (PostgreSQL
+/// locks it) or a DELETE removed.
+fn write(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<(Vec<Row>, Vec<Value>)> {
     let xid = || Value::Int8(crate::expr::transaction_id());
     match plan {
         Plan::Insert {
@@ -166,36 +162,20 @@ fn write_marked(
                 .collect();
             Ok((written, xmax))
         }
-        plan @ Plan::Delete { .. } => {
-            let written = write(plan, root, ns)?;
-            let xmax = vec![xid(); written.len()];
-            Ok((written, xmax))
-        }
-        plan => {
-            let written = write(plan, root, ns)?;
-            let xmax = vec![Value::Int8(0); written.len()];
-            Ok((written, xmax))
-        }
-    }
-}
-
-fn write(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Vec<Row>> {
-    match plan {
-        Plan::Insert {
-            table,
-            source,
-            on_conflict,
-        } => {
-            let rows = sequence::rows(*source, root, ns)?;
-            insert::insert(&table, rows, on_conflict.as_ref(), root, ns)
-        }
         Plan::Update {
             table,
             source,
             assignments,
-        } => update::update(&table, query(*source, root, ns)?, &assignments, root, ns),
+        } => {
+            let written =
+                update::update(&table, query(*source, root, ns)?, &assignments, root, ns)?;
+            let xmax = vec![Value::Int8(0); written.len()];
+            Ok((written, xmax))
+        }
         Plan::Delete { table, source } => {
-            delete::delete(&table, query(*source, root, ns)?, root, ns)
+            let written = delete::delete(&table, query(*source, root, ns)?, root, ns)?;
+            let xmax = vec![xid(); written.len()];
+            Ok((written, xmax))
         }
         other => Err(crate::error::Error::invalid(
             "XX000",
