@@ -200,6 +200,15 @@ fn index_extras_round_trip_in_a_version_4_chunk() {
     assert_eq!(&ns.store().must_get(&addr).unwrap()[..2], b"T\x04");
     assert_eq!(Table::load(&ns, addr).unwrap().schema(), &named);
     assert_eq!(named.primary_key_name("t"), "t_id");
+    // Renaming indexes keeps every map; any other change is refused.
+    let mut renamed = table.schema().clone();
+    renamed.indexes[0].name = "t_renamed".into();
+    renamed.primary_key_name = Some("t_key".into());
+    let after = table.with_index_names(renamed.clone()).unwrap();
+    assert_eq!(after.schema(), &renamed);
+    assert_eq!(after.index_map(0).root(), table.index_map(0).root());
+    renamed.indexes[0].unique = true;
+    assert!(table.with_index_names(renamed).is_err());
     // A schema whose expressions do not match its parts is refused, not half-built.
     let mut broken = schema();
     broken.indexes[0].expressions.clear();

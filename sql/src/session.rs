@@ -341,6 +341,12 @@ impl Session {
     /// The statements of a script, each result with the notices raised while it ran (the
     /// session's queue is empty when it starts).
     fn run_script(&mut self, sql: &str) -> (Vec<Noticed>, Option<Error>) {
+        if let Some((command, relations)) = reindex_or_cluster(sql) {
+            return match self.check_relations(command, &relations) {
+                Ok(result) => (vec![(result, std::mem::take(&mut self.notices))], None),
+                Err(e) => (Vec::new(), Some(e)),
+            };
+        }
         if let Some((command, tables)) = maintenance_command(sql) {
             return match self.maintenance(command, &tables) {
                 Ok(result) => (vec![(result, std::mem::take(&mut self.notices))], None),
@@ -404,6 +410,20 @@ impl Session {
         for table in tables {
             let probe = parse(&format!("SELECT 1 FROM {table} LIMIT 0"))?;
             for statement in &probe {
+                self.execute_one(statement)?;
+            }
+        }
+        Ok(StatementResult::Command {
+            tag: command.to_string(),
+        })
+    }
+
+    /// REINDEX and CLUSTER: vdb's indexes are always consistent with their tables and rows are
+    /// kept in key order, so both only check that the relations they name exist (42P01).
+    fn check_relations(&mut self, command: &str, relations: &[String]) -> Result<StatementResult> {
+        for relation in relations {
+            let probe = format!("SELECT '{}'::regclass", relation.replace('\'', "''"));
+            for statement in &parse(&probe)? {
                 self.execute_one(statement)?;
             }
         }
@@ -1863,6 +1883,59 @@ fn reset_target(sql: &str) -> Option<String> {
     }
 }
 
+/// A `REINDEX` or `CLUSTER` statement (sqlparser parses neither): its command and the
+/// relations it names that must exist (REINDEX INDEX / TABLE's; CLUSTER's table and index).
+/// `None` for anything else, including a script with more statements.
+fn reindex_or_cluster(sql: &str) -> Option<(&'static str, Vec<String>)> {
+    use crate::tokens::{is_word, significant};
+    use sqlparser::tokenizer::Token;
+    let (tokens, at) = significant(sql)?;
+    let mut words = at.iter().map(|&i| &tokens[i]).peekable();
+    let command = match words.next()? {
+        t if is_word(t, "reindex") => "REINDEX",
+        t if is_word(t, "cluster") => "CLUSTER",
+        _ => return None,
+    };
+    // `(option, ...)` right after the command.
+    if matches!(words.peek(), Some(Token::LParen)) {
+        for t in words.by_ref() {
+            if *t == Token::RParen {
+                break;
+            }
+        }
+    }
+    let mut relations = Vec::new();
+    let mut name = String::new();
+    let mut probe = command == "CLUSTER";
+    let mut kind_read = command == "CLUSTER";
+    for t in words {
+        match t {
+            Token::SemiColon => break,
+            t if !kind_read => {
+                kind_read = true;
+                probe = is_word(t, "index") || is_word(t, "table");
+                if !probe
+                    && !["schema", "database", "system"]
+                        .iter()
+                        .any(|k| is_word(t, k))
+                {
+                    return None;
+                }
+            }
+            t if is_word(t, "concurrently") || is_word(t, "verbose") => {}
+            t if is_word(t, "using") => relations.push(std::mem::take(&mut name)),
+            Token::Word(w) => name.push_str(&w.to_string()),
+            Token::Period => name.push('.'),
+            _ => return None,
+        }
+    }
+    if !name.is_empty() {
+        relations.push(name);
+    }
+    relations.retain(|r| probe && !r.is_empty());
+    Some((command, relations))
+}
+
 /// A `VACUUM` or `ANALYZE` statement (sqlparser parses neither): its command and the tables it
 /// names (each as written, quoted where it was), options and column lists skipped. `None` for
 /// anything else, including a script with more statements.
@@ -2218,6 +2291,9 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
             return Ok(statements);
         }
         if let Some(statements) = unlisten_as_listen(sql) {
+            return Ok(statements);
+        }
+        if let Some(statements) = drop_index_concurrently(sql) {
             return Ok(statements);
         }
         if let Some(statements) = returning_unaliased(sql)
@@ -2610,6 +2686,21 @@ fn alter_view_as_table(sql: &str) -> Option<Vec<Statement>> {
     let view_at = trimmed.to_ascii_lowercase().find("view")?;
     let rewritten = format!("ALTER TABLE{}", &trimmed[view_at + 4..]);
     Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).ok()
+}
+
+/// `DROP INDEX CONCURRENTLY ...`, which sqlparser does not read, as `DROP INDEX ...`: dropping
+/// an index never blocks readers in vdb.
+fn drop_index_concurrently(sql: &str) -> Option<Vec<Statement>> {
+    use crate::tokens::{is_word, significant};
+    let (mut tokens, at) = significant(sql)?;
+    let is = |k: usize, word: &str| at.get(k).is_some_and(|&i| is_word(&tokens[i], word));
+    if !(is(0, "drop") && is(1, "index") && is(2, "concurrently")) {
+        return None;
+    }
+    tokens[at[2]] =
+        sqlparser::tokenizer::Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+    let text: String = tokens.iter().map(ToString::to_string).collect();
+    Parser::parse_sql(&PostgreSqlDialect {}, &text).ok()
 }
 
 /// The channel name `UNLISTEN name` is read as: `LISTEN "#unlisten:name"` (`*` for all).

@@ -606,6 +606,32 @@ impl Table {
         }
     }
 
+    /// The same table under `schema`, which differs from its own only in index names and the
+    /// primary key's name (ALTER INDEX ... RENAME TO): no map is rebuilt.
+    pub fn with_index_names(&self, schema: Schema) -> Result<Table> {
+        let mut probe = schema.clone();
+        probe
+            .primary_key_name
+            .clone_from(&self.schema.primary_key_name);
+        if probe.indexes.len() != self.schema.indexes.len() {
+            return Err(Error::InvalidInput(
+                "renaming indexes cannot add or drop one".into(),
+            ));
+        }
+        for (index, old) in probe.indexes.iter_mut().zip(&self.schema.indexes) {
+            index.name.clone_from(&old.name);
+        }
+        if probe != *self.schema {
+            return Err(Error::InvalidInput(
+                "renaming indexes can change only their names".into(),
+            ));
+        }
+        Ok(Table {
+            schema: Arc::new(schema),
+            ..self.clone()
+        })
+    }
+
     /// The same rows under a new schema: columns are matched by id (new ones are NULL, dropped
     /// ones vanish, values of retyped ones must already fit), and the primary map and every index
     /// are rebuilt. Costs a full scan; ALTER TABLE uses it.

@@ -123,6 +123,7 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
             replace_schema(&table, schema, root, ns)
         }
         SchemaChange::DropIndexes { names, if_exists } => drop_indexes(&names, if_exists, root, ns),
+        SchemaChange::RenameIndex { from, to } => rename_index(&from, &to, root, ns),
         SchemaChange::ReplaceSchema { table, schema } => replace_schema(&table, schema, root, ns),
         SchemaChange::Comment {
             table,
@@ -486,6 +487,40 @@ fn drop_indexes(
         replace_schema(&table, schema, root, ns)?;
     }
     Ok(())
+}
+
+/// ALTER INDEX `from` RENAME TO `to`: the index (or primary key) of whichever table of `from`'s
+/// schema has it takes the new name; its maps stay as they are.
+fn rename_index(from: &str, to: &str, root: &mut RootValue, ns: &NodeStore) -> Result<()> {
+    let (schema_name, old) = vdb_engine::table::split_qualified(from);
+    let new_key = vdb_engine::table::qualified(schema_name, to);
+    if relation_exists(root, &new_key) || index_table(root, ns, &new_key)?.is_some() {
+        return Err(Error::DuplicateTable(to.to_string()));
+    }
+    let tables: Vec<String> = root
+        .table_names()
+        .filter(|t| vdb_engine::table::split_qualified(t).0 == schema_name)
+        .map(str::to_string)
+        .collect();
+    for name in tables {
+        let table = load(&name, root, ns)?;
+        let mut schema = table.schema().clone();
+        let bare = vdb_engine::table::split_qualified(&name).1.to_string();
+        if let Some(index) = schema.indexes.iter_mut().find(|ix| ix.name == old) {
+            index.name = to.to_string();
+        } else if !schema.is_keyless() && schema.primary_key_name(&bare) == old {
+            schema.primary_key_name = (to != format!("{bare}_pkey")).then(|| to.to_string());
+        } else {
+            continue;
+        }
+        let renamed = table
+            .with_index_names(schema)
+            .map_err(|e| Error::engine(format!("renaming index \"{old}\""), e))?;
+        return root
+            .put_table(&name, &renamed)
+            .map_err(|e| Error::engine(format!("saving table \"{name}\""), e));
+    }
+    Err(Error::UndefinedTable(old.to_string()))
 }
 
 /// Rebuilds table `name` under `schema` (rows carried over by column id), checking that the

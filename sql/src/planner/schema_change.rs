@@ -81,6 +81,12 @@ pub enum SchemaChange {
         names: Vec<String>,
         if_exists: bool,
     },
+    /// ALTER INDEX `from` RENAME TO `to` (`from` qualified as DROP INDEX names it; `to` bare,
+    /// in the same schema). A primary key's index is renamed with its constraint.
+    RenameIndex {
+        from: String,
+        to: String,
+    },
     /// CREATE/DROP INDEX's rebuild: the table's new schema, rows carried over by column id.
     ReplaceSchema {
         table: String,
@@ -175,6 +181,7 @@ impl fmt::Display for SchemaChange {
             SchemaChange::DropIndexes { names, .. } => {
                 write!(f, "DropIndex: {}", names.join(", "))
             }
+            SchemaChange::RenameIndex { from, to } => write!(f, "RenameIndex: {from} to {to}"),
             SchemaChange::ReplaceSchema { table, .. } => write!(f, "RebuildTable: {table}"),
             SchemaChange::AlterTable(alter) => write!(f, "AlterTable: {}", alter.table),
             SchemaChange::Nothing => write!(f, "Nothing"),

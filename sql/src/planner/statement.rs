@@ -215,6 +215,18 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             owned_by.as_ref(),
         ),
         ast::Statement::CreateIndex(create) => plan_create_index(catalog, create),
+        ast::Statement::AlterIndex {
+            name,
+            operation: ast::AlterIndexOperation::RenameIndex { index_name },
+        } => {
+            let from = crate::catalog::index_name(name)?;
+            let to = index_name.0.last().map(ident_name).unwrap_or_default();
+            Ok(Planned {
+                plan: Plan::SchemaChange(SchemaChange::RenameIndex { from, to }),
+                columns: None,
+                tag: "ALTER INDEX",
+            })
+        }
         ast::Statement::AlterTable {
             name,
             if_exists,
