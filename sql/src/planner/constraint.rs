@@ -230,14 +230,7 @@ pub fn index_def(schema: &Schema, table: &str, create: &ast::CreateIndex) -> Res
         let text = expr.to_string();
         let bound = bind_over_table(schema, &text, "index expression")?;
         immutable(&bound.expr, "index expression")?;
-        let part_name = match expr {
-            ast::Expr::Function(f) => f.name.0.last().map(ident_name).unwrap_or_default(),
-            ast::Expr::Cast { expr, .. } => match &**expr {
-                ast::Expr::Identifier(ident) => ident_name(ident),
-                _ => "expr".into(),
-            },
-            _ => "expr".into(),
-        };
+        let part_name = expression_part_name(expr);
         // A repeated part name takes a number, as PostgreSQL's index column names do.
         let taken = |n: &String| names.contains(n);
         let unique = std::iter::once(part_name.clone())
@@ -278,6 +271,28 @@ pub fn index_def(schema: &Schema, table: &str, create: &ast::CreateIndex) -> Res
         },
         include,
     })
+}
+
+/// PostgreSQL's name for an index expression part (in the index's name and its attributes):
+/// a call's function name, a cast column's name, else `expr`.
+pub fn expression_part_name(expr: &ast::Expr) -> String {
+    let mut expr = expr;
+    while let ast::Expr::Nested(inner) = expr {
+        expr = inner;
+    }
+    match expr {
+        ast::Expr::Function(f) => f
+            .name
+            .0
+            .last()
+            .map(ident_name)
+            .unwrap_or_else(|| "expr".into()),
+        ast::Expr::Cast { expr, .. } => match &**expr {
+            ast::Expr::Identifier(ident) => ident_name(ident),
+            _ => "expr".into(),
+        },
+        _ => "expr".into(),
+    }
 }
 
 /// 42P17 unless `expr` calls only immutable functions (what an index may store).

@@ -43,7 +43,7 @@ mod window;
 
 pub use aggregate::ROW_MARKER;
 pub use alter::AlterTable;
-pub use constraint::{bind_check, bind_over_table, parse_stored};
+pub use constraint::{bind_check, bind_over_table, expression_part_name, parse_stored};
 pub use expr::{ident_name, Scope, ScopeColumn, Typed};
 pub use function_ddl::{
     rewrite_returns as rewrite_function_returns, RETURN_PREFIX as FUNCTION_RETURN_PREFIX,

@@ -69,6 +69,10 @@ pub struct Index {
     pub expressions: Option<String>,
     /// The printed predicate of a partial index (`pg_get_expr(indpred, indrelid)`).
     pub predicate: Option<String>,
+    /// The index's own attributes (`pg_attribute` rows of the index): per key part its column's
+    /// name and type, or for an expression PostgreSQL's name for it (the function's, else
+    /// `expr`, numbered when repeated) and its type; then the INCLUDE columns.
+    pub attributes: Vec<(String, vdb_engine::value::Type)>,
 }
 
 impl Index {
@@ -81,6 +85,11 @@ impl Index {
         Index {
             oid,
             name,
+            attributes: ids
+                .iter()
+                .filter_map(|id| schema.column_by_id(*id))
+                .map(|c| (c.name.clone(), c.ty.clone()))
+                .collect(),
             attnums: schema.positions(ids).into_iter().map(attnum).collect(),
             unique,
             primary: false,
@@ -103,11 +112,23 @@ impl Index {
             let (part, element) = match schema.column_by_id(*id) {
                 Some(column) => {
                     index.attnums.push(schema.position(*id).map_or(0, attnum));
+                    index
+                        .attributes
+                        .push((column.name.clone(), column.ty.clone()));
                     (quote_ident(&column.name), quote_ident(&column.name))
                 }
                 None => {
                     index.attnums.push(0);
-                    let sql = expressions.next().map_or("", |e| e.sql.as_str());
+                    let expr = expressions.next();
+                    let sql = expr.map_or("", |e| e.sql.as_str());
+                    let base = expression_name(sql);
+                    let taken = |n: &String| index.attributes.iter().any(|(a, _)| a == n);
+                    let name = std::iter::once(base.clone())
+                        .chain((1..).map(|k| format!("{base}{k}")))
+                        .find(|n| !taken(n))
+                        .unwrap_or(base);
+                    let ty = expr.map_or(vdb_engine::value::Type::Text, |e| e.ty.clone());
+                    index.attributes.push((name, ty));
                     let plain = expression_text(sql, schema, false).unwrap_or_else(|| sql.into());
                     let pretty = expression_text(sql, schema, true).unwrap_or_else(|| sql.into());
                     printed.push(plain.clone());
@@ -134,6 +155,9 @@ impl Index {
         for id in &def.include {
             if let Some(column) = schema.column_by_id(*id) {
                 index.attnums.push(schema.position(*id).map_or(0, attnum));
+                index
+                    .attributes
+                    .push((column.name.clone(), column.ty.clone()));
                 index.include.push(quote_ident(&column.name));
             }
         }
@@ -169,6 +193,15 @@ impl Index {
     pub fn options(&self) -> Vec<i16> {
         self.options.iter().map(|o| i16::from(*o)).collect()
     }
+}
+
+/// PostgreSQL's name for an index expression's attribute (see
+/// `constraint::expression_part_name`).
+fn expression_name(sql: &str) -> String {
+    crate::planner::parse_stored(sql, "index expression").map_or_else(
+        |_| "expr".into(),
+        |e| crate::planner::expression_part_name(&e),
+    )
 }
 
 /// Whether an index expression is a plain function call, which CREATE INDEX prints without

@@ -314,19 +314,13 @@ fn pg_attribute(objects: &Objects) -> Vec<Row> {
             ]));
         }
         for ix in &r.indexes {
-            for (k, n) in ix.attnums.iter().enumerate() {
-                let Some(c) = usize::try_from(*n - 1)
-                    .ok()
-                    .and_then(|p| r.schema.columns.get(p))
-                else {
-                    continue;
-                };
+            for (k, (name, ty)) in ix.attributes.iter().enumerate() {
                 rows.push(row([
                     ("attrelid", oid(ix.oid)),
-                    ("attname", text(&c.name)),
-                    ("atttypid", oid(type_oid(&c.ty))),
+                    ("attname", text(name)),
+                    ("atttypid", oid(type_oid(ty))),
                     ("attnum", Value::Int2(attnum(k))),
-                    ("atttypmod", Value::Int4(type_modifier(&c.ty))),
+                    ("atttypmod", Value::Int4(type_modifier(ty))),
                     ("attidentity", text("")),
                     ("attgenerated", text("")),
                 ]));
