@@ -23,13 +23,16 @@ pub fn key_detail(names: &[String], values: &[Value], verb: &str) -> String {
     format!("Key ({})=({}) {verb}.", names.join(", "), values.join(", "))
 }
 
-/// The bound CHECK constraints of `schema`, by name.
+/// The bound CHECK constraints of `schema`, in name order: PostgreSQL checks a row against
+/// them in that order, so the first that fails (the one the error names) is the same.
 pub fn checks(schema: &Schema) -> Result<Vec<(String, Expr)>> {
-    schema
+    let mut checks = schema
         .checks
         .iter()
         .map(|c| Ok((c.name.clone(), bind_check(schema, &c.expr)?)))
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    checks.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(checks)
 }
 
 /// Computes the generated columns of `row` (`generated` from `planner::bind_generated`), before

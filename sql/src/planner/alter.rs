@@ -176,32 +176,28 @@ fn apply(
                     format!("column \"{to}\" of relation \"{table}\" already exists"),
                 ));
             }
-            if alter.schema.checks.iter().any(|c| c.expr.contains(&from)) {
-                return Err(Error::Unsupported(
-                    "renaming a column that a CHECK constraint reads".into(),
-                ));
-            }
-            let in_index = |ix: &vdb_engine::table::IndexDef| {
-                ix.expressions.iter().any(|e| e.sql.contains(&from))
-                    || ix.predicate.as_ref().is_some_and(|p| p.contains(&from))
-            };
-            if alter.schema.indexes.iter().any(in_index) {
-                return Err(Error::Unsupported(
-                    "renaming a column that an index expression or predicate reads".into(),
-                ));
-            }
-            if let Some(read) = alter.schema.get_column(&from) {
-                if generated::readers(&alter.schema, read)?
-                    .iter()
-                    .any(|c| c.id != read.id)
-                {
-                    return Err(Error::Unsupported(
-                        "renaming a column that a generation expression reads".into(),
-                    ));
-                }
-            }
             let column = column_mut(&mut alter.schema, &from, &table)?;
             column.name = to.clone();
+            // What reads the column by name follows it, as PostgreSQL's expressions (which
+            // name columns by number) do: CHECK constraints, generation expressions, index
+            // expressions and predicates.
+            let schema = &mut alter.schema;
+            for check in &mut schema.checks {
+                rename_in_text(&mut check.expr, &from, &to)?;
+            }
+            for column in &mut schema.columns {
+                if let Some(text) = &mut column.generated {
+                    rename_in_text(text, &from, &to)?;
+                }
+            }
+            for index in &mut schema.indexes {
+                for expr in &mut index.expressions {
+                    rename_in_text(&mut expr.sql, &from, &to)?;
+                }
+                if let Some(predicate) = &mut index.predicate {
+                    rename_in_text(predicate, &from, &to)?;
+                }
+            }
             alter.renamed.push((from, to));
             Ok(())
         }
@@ -555,6 +551,42 @@ fn add_constraint(
             schema.foreign_keys.push(fk);
         }
         other => return Err(Error::Unsupported(format!("constraint {other}"))),
+    }
+    Ok(())
+}
+
+/// `text`, an expression stored over one table's columns, with its references to column `from`
+/// spelled `to`; left as it is when it names no such column.
+fn rename_in_text(text: &mut String, from: &str, to: &str) -> Result<()> {
+    struct Renamer<'a> {
+        from: &'a str,
+        to: &'a str,
+        changed: bool,
+    }
+    impl ast::VisitorMut for Renamer<'_> {
+        type Break = ();
+        fn pre_visit_expr(&mut self, expr: &mut ast::Expr) -> std::ops::ControlFlow<()> {
+            let ident = match expr {
+                ast::Expr::Identifier(i) => Some(i),
+                ast::Expr::CompoundIdentifier(parts) => parts.last_mut(),
+                _ => None,
+            };
+            if let Some(ident) = ident.filter(|i| ident_name(i) == self.from) {
+                *ident = crate::planner::view::spelled(self.to);
+                self.changed = true;
+            }
+            std::ops::ControlFlow::Continue(())
+        }
+    }
+    let mut expr = constraint::parse_stored(text, "expression")?;
+    let mut renamer = Renamer {
+        from,
+        to,
+        changed: false,
+    };
+    let _ = ast::VisitMut::visit(&mut expr, &mut renamer);
+    if renamer.changed {
+        *text = expr.to_string();
     }
     Ok(())
 }

@@ -242,7 +242,7 @@ pub fn dependencies(query: &ast::Query) -> BTreeSet<String> {
 }
 
 /// An identifier spelled so that it reads back as `name`: bare when it may be, else quoted.
-fn spelled(name: &str) -> ast::Ident {
+pub(super) fn spelled(name: &str) -> ast::Ident {
     let plain = !name.is_empty()
         && !name.starts_with(|c: char| c.is_ascii_digit())
         && name
