@@ -28,3 +28,26 @@ pub fn word(value: impl Into<String>, quote: Option<char>) -> Token {
 pub fn is_word(token: &Token, word: &str) -> bool {
     matches!(token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(word))
 }
+
+/// The position in `at` (significant token indexes, as [`significant`] gives them) of the
+/// token that closes the bracket at position `open`: `)` for `(`, `]` for `[`; nested pairs
+/// are skipped. None when it is not closed.
+pub fn closing(tokens: &[Token], at: &[usize], open: usize) -> Option<usize> {
+    let (opener, closer) = match tokens.get(*at.get(open)?)? {
+        Token::LParen => (Token::LParen, Token::RParen),
+        Token::LBracket => (Token::LBracket, Token::RBracket),
+        _ => return None,
+    };
+    let mut depth = 0usize;
+    for (k, &i) in at.iter().enumerate().skip(open) {
+        if tokens[i] == opener {
+            depth += 1;
+        } else if tokens[i] == closer {
+            depth -= 1;
+            if depth == 0 {
+                return Some(k);
+            }
+        }
+    }
+    None
+}

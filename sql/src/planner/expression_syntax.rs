@@ -99,7 +99,7 @@ pub fn rewrite(sql: &str) -> Option<String> {
         {
             // `a[i] = v` in a SET list: the subscript runs to its "]", the value to the next
             // "," outside brackets, or to the clause or statement after the list.
-            let Some(close) = matching(&significant, &tokens, n + 1) else {
+            let Some(close) = crate::tokens::closing(&tokens, &significant, n + 1) else {
                 continue;
             };
             if token(close + 1) != Some(&Token::Eq) {
@@ -215,24 +215,6 @@ fn conflict_target(significant: &[usize], tokens: &[Token], n: usize) -> Option<
         word(last)?
     };
     Some(Token::Word(name.clone()).to_string())
-}
-
-/// The significant position of the "]" that closes the "[" at significant position `open`.
-fn matching(significant: &[usize], tokens: &[Token], open: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    for (k, &i) in significant.iter().enumerate().skip(open) {
-        match tokens[i] {
-            Token::LBracket => depth += 1,
-            Token::RBracket => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(k);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 /// For the OVERLAPS at significant position `n`: the position of the "(" that opens the row

@@ -78,7 +78,7 @@ pub fn rewrite_returns(sql: &str) -> Option<String> {
     }
     // Skip the name and the parenthesized parameter list.
     let open = (k..sig.len()).find(|&j| tokens[sig[j]] == Token::LParen)?;
-    let close = matching(&tokens, &sig, open)?;
+    let close = crate::tokens::closing(&tokens, &sig, open)?;
     let returns = close + 1;
     if !word(returns, "RETURNS") {
         return None;
@@ -102,7 +102,7 @@ pub fn rewrite_returns(sql: &str) -> Option<String> {
     } else if word(returns + 1, "TABLE")
         && sig.get(returns + 2).map(|&i| &tokens[i]) == Some(&Token::LParen)
     {
-        let close = matching(&tokens, &sig, returns + 2)?;
+        let close = crate::tokens::closing(&tokens, &sig, returns + 2)?;
         (TABLE_MARKER, returns + 3, close.checked_sub(1)?)
     } else {
         return None;
@@ -129,24 +129,6 @@ fn render(token: &Token) -> String {
         }
         other => other.to_string(),
     }
-}
-
-/// The significant index of the parenthesis closing the one at significant index `open`.
-fn matching(tokens: &[Token], sig: &[usize], open: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    for (j, &i) in sig.iter().enumerate().skip(open) {
-        match tokens[i] {
-            Token::LParen => depth += 1,
-            Token::RParen => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(j);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 /// The parts of a CREATE FUNCTION statement the plan needs.

@@ -193,22 +193,7 @@ pub fn rewrite_inference(sql: &str) -> Option<String> {
     })?;
     // The target runs to the matching parenthesis; a predicate from WHERE to DO.
     let open = k + 2;
-    let mut depth = 0usize;
-    let mut close = None;
-    for (j, &i) in at.iter().enumerate().skip(open) {
-        match tokens[i] {
-            Token::LParen => depth += 1,
-            Token::RParen => {
-                depth -= 1;
-                if depth == 0 {
-                    close = Some(j);
-                    break;
-                }
-            }
-            _ => {}
-        }
-    }
-    let close = close?;
+    let close = crate::tokens::closing(&tokens, &at, open)?;
     if close == open + 1 {
         return None;
     }
