@@ -9,8 +9,8 @@ use std::sync::Arc;
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::store::MemoryStore;
 use vdb_engine::table::{
-    set_index_evaluator, IndexDef, IndexEvaluator, IndexExpr, RowChange, Schema, Table,
-    TableLoader, INDEX_DESC, INDEX_NULLS_FIRST,
+    set_index_evaluator, IndexDef, IndexEvaluator, IndexExpr, Materialized, RowChange, Schema,
+    Table, TableLoader, INDEX_DESC, INDEX_NULLS_FIRST,
 };
 use vdb_engine::testkit::Lcg;
 use vdb_engine::value::{Type, Value};
@@ -209,6 +209,23 @@ fn index_extras_round_trip_in_a_version_4_chunk() {
     assert_eq!(after.index_map(0).root(), table.index_map(0).root());
     renamed.indexes[0].unique = true;
     assert!(table.with_index_names(renamed).is_err());
+    // A materialized view's definition is version 5, after the version-4 trailer; changing
+    // its populated flag keeps every map.
+    let mut view = schema();
+    view.materialized = Some(Materialized {
+        query: "SELECT 1".into(),
+        populated: false,
+    });
+    let stored = Table::create(&ns, view.clone()).unwrap();
+    let addr = stored.save().unwrap();
+    assert_eq!(&ns.store().must_get(&addr).unwrap()[..2], b"T\x05");
+    assert_eq!(Table::load(&ns, addr).unwrap().schema(), &view);
+    let refreshed = stored.with_materialized(Some(Materialized {
+        query: "SELECT 1".into(),
+        populated: true,
+    }));
+    assert_eq!(refreshed.rows().root(), stored.rows().root());
+    assert!(refreshed.schema().materialized.as_ref().unwrap().populated);
     // A schema whose expressions do not match its parts is refused, not half-built.
     let mut broken = schema();
     broken.indexes[0].expressions.clear();

@@ -34,6 +34,27 @@ impl<'a> Catalog<'a> {
             .map_err(|e| Error::engine(format!("loading table \"{name}\""), e))
     }
 
+    /// Whether a table, view or sequence is named `name` (relations share one namespace).
+    pub fn relation_exists(&self, name: &str) -> bool {
+        relation_exists(self.root, self.ns, name)
+    }
+
+    /// Table `name` for a write (INSERT, UPDATE, DELETE, MERGE, COPY FROM): 42809 for a
+    /// materialized view, whose rows only a refresh changes.
+    pub fn writable_table(&self, name: &str) -> Result<Table> {
+        let table = self.must_get_table(name)?;
+        if table.schema().materialized.is_some() {
+            return Err(Error::invalid(
+                "42809",
+                format!(
+                    "cannot change materialized view \"{}\"",
+                    vdb_engine::table::split_qualified(name).1
+                ),
+            ));
+        }
+        Ok(table)
+    }
+
     /// View `name`, if it exists.
     pub fn get_view(&self, name: &str) -> Option<&'a View> {
         self.root.get_view(name)

@@ -783,7 +783,14 @@ impl Session {
                 let (table, schema) = context::with_snapshot(snapshot, || {
                     let table = table_name(name)?;
                     let schema = Catalog::new(&root, ns)
-                        .must_get_table(&table)?
+                        .writable_table(&table)
+                        .map_err(|e| match e.sqlstate() {
+                            "42809" => Error::invalid(
+                                "42809",
+                                format!("cannot copy to materialized view \"{table}\""),
+                            ),
+                            _ => e,
+                        })?
                         .schema()
                         .clone();
                     Ok::<_, Error>((table, schema))
@@ -2292,6 +2299,9 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         }
         if let Some(statements) = unlisten_as_listen(sql) {
             return Ok(statements);
+        }
+        if let Some(statements) = crate::planner::parse_materialized_view(sql) {
+            return statements;
         }
         if let Some(statements) = drop_index_concurrently(sql) {
             return Ok(statements);

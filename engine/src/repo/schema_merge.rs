@@ -103,6 +103,12 @@ pub(crate) fn merge_schemas(
         } else {
             ours.primary_key_name.clone()
         },
+        // Likewise a materialized view's query (rewritten by a rename) and populated flag.
+        materialized: if ours.materialized == base.materialized {
+            theirs.materialized.clone()
+        } else {
+            ours.materialized.clone()
+        },
     };
     schema
         .validate()

@@ -23,8 +23,8 @@ pub use function::{Function, FunctionArg, FunctionReturns, Overloads, Volatility
 pub use index_expr::{set_index_evaluator, IndexEvaluator};
 pub use root::{qualified, split_qualified, RootValue, PUBLIC_SCHEMA};
 pub use schema::{
-    CheckDef, Column, Comments, FkAction, ForeignKeyDef, IndexDef, IndexExpr, Schema, INDEX_DESC,
-    INDEX_NULLS_FIRST,
+    CheckDef, Column, Comments, FkAction, ForeignKeyDef, IndexDef, IndexExpr, Materialized, Schema,
+    INDEX_DESC, INDEX_NULLS_FIRST,
 };
 pub use sequence::{Identity, Sequence};
 pub use table::{IndexKeys, PrefixRanges, RowChange, Table, TableLoader, HIDDEN_KEY_LEN};

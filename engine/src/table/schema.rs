@@ -153,6 +153,20 @@ pub struct Schema {
     /// it after it, only when set.
     #[serde(skip)]
     pub primary_key_name: Option<String>,
+    /// Set when the table is a materialized view: its rows are the stored query's, as of the
+    /// last refresh. Not part of the encoded schema: the table chunk stores it after it, only
+    /// when set.
+    #[serde(skip)]
+    pub materialized: Option<Materialized>,
+}
+
+/// What makes a table a materialized view (`CREATE MATERIALIZED VIEW`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Materialized {
+    /// The query, as SQL text; its output columns are the table's, in order.
+    pub query: String,
+    /// False after `WITH NO DATA`: the rows are not the query's until a refresh.
+    pub populated: bool,
 }
 
 /// The comments of a table and of its columns (`COMMENT ON TABLE / COLUMN`).
@@ -211,6 +225,7 @@ impl Schema {
             foreign_keys: Vec::new(),
             comments: Comments::default(),
             primary_key_name: None,
+            materialized: None,
         };
         for (name, ty, nullable) in columns {
             schema.add_column(name, ty.clone(), *nullable, None)?;

@@ -42,6 +42,9 @@ const TABLE_VERSION_GENERATED: u8 = 3;
 /// written only when an index has an expression part, a predicate, a DESC part or INCLUDE
 /// columns, or the primary key has a name of its own.
 const TABLE_VERSION_INDEX_EXTRAS: u8 = 4;
+/// Version 5: the version-4 body (its extras possibly empty), then `postcard(Materialized)`;
+/// written only when the table is a materialized view.
+const TABLE_VERSION_MATERIALIZED: u8 = 5;
 
 /// The version-4 trailer.
 #[derive(Serialize, Deserialize)]
@@ -185,6 +188,7 @@ impl Table {
                     | TABLE_VERSION_COMMENTS
                     | TABLE_VERSION_GENERATED
                     | TABLE_VERSION_INDEX_EXTRAS
+                    | TABLE_VERSION_MATERIALIZED
             )
         {
             return Err(Error::corrupted(
@@ -205,6 +209,10 @@ impl Table {
                 postcard::take_from_bytes(rest).map_err(malformed)?;
             let extras = if bytes[1] == TABLE_VERSION_INDEX_EXTRAS {
                 postcard::from_bytes(rest).map_err(malformed)?
+            } else if bytes[1] == TABLE_VERSION_MATERIALIZED {
+                let (extras, rest) = postcard::take_from_bytes(rest).map_err(malformed)?;
+                record.schema.materialized = Some(postcard::from_bytes(rest).map_err(malformed)?);
+                extras
             } else if rest.is_empty() {
                 TableExtras {
                     indexes: BTreeMap::new(),
@@ -306,7 +314,9 @@ impl Table {
             indexes,
             primary_key_name: self.schema.primary_key_name.clone(),
         };
-        let version = if !extras.indexes.is_empty() || extras.primary_key_name.is_some() {
+        let version = if self.schema.materialized.is_some() {
+            TABLE_VERSION_MATERIALIZED
+        } else if !extras.indexes.is_empty() || extras.primary_key_name.is_some() {
             TABLE_VERSION_INDEX_EXTRAS
         } else if !generated.is_empty() {
             TABLE_VERSION_GENERATED
@@ -323,8 +333,11 @@ impl Table {
         if version >= TABLE_VERSION_GENERATED {
             bytes.extend(postcard::to_stdvec(&generated).map_err(encode)?);
         }
-        if version == TABLE_VERSION_INDEX_EXTRAS {
+        if version >= TABLE_VERSION_INDEX_EXTRAS {
             bytes.extend(postcard::to_stdvec(&extras).map_err(encode)?);
+        }
+        if let Some(materialized) = &self.schema.materialized {
+            bytes.extend(postcard::to_stdvec(materialized).map_err(encode)?);
         }
         self.rows.node_store().store().put(Bytes::from(bytes))
     }
@@ -600,6 +613,17 @@ impl Table {
     pub fn with_comments(&self, comments: Comments) -> Table {
         let mut schema = (*self.schema).clone();
         schema.comments = comments;
+        Table {
+            schema: Arc::new(schema),
+            ..self.clone()
+        }
+    }
+
+    /// The same table with another materialized-view definition (no row is touched): a
+    /// refresh's populated flag, or a query rewritten for a renamed relation.
+    pub fn with_materialized(&self, materialized: Option<super::Materialized>) -> Table {
+        let mut schema = (*self.schema).clone();
+        schema.materialized = materialized;
         Table {
             schema: Arc::new(schema),
             ..self.clone()

@@ -29,11 +29,13 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
             names,
             if_exists,
             cascade,
+            materialized,
         } => {
+            let kind = Some(materialized);
             let cascaded = if cascade {
-                drop_tables_cascade(&names, if_exists, root, ns)?
+                drop_tables_cascade(&names, if_exists, kind, root, ns)?
             } else {
-                drop_tables(&names, if_exists, false, root, ns)?
+                drop_tables(&names, if_exists, false, kind, root, ns)?
             };
             notice::drop_cascades(&cascaded);
             Ok(())
@@ -57,7 +59,7 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
             if_exists,
             cascade,
         } => {
-            let cascaded = super::view::drop_views(&names, if_exists, cascade, root)?;
+            let cascaded = super::view::drop_views(&names, if_exists, cascade, root, ns)?;
             notice::drop_cascades(&cascaded);
             Ok(())
         }
@@ -152,7 +154,11 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
             schema,
             source,
             if_not_exists,
-        } => create_table_as(&name, schema, *source, if_not_exists, root, ns).map(|_| ()),
+            populate,
+        } => create_table_as(&name, schema, *source, if_not_exists, populate, root, ns).map(|_| ()),
+        SchemaChange::RefreshMaterialized { name, source } => {
+            super::matview::refresh(&name, source.map(|s| *s), root, ns)
+        }
         SchemaChange::Truncate {
             names,
             restart_identity,
@@ -258,13 +264,15 @@ fn create_table(
     Ok(())
 }
 
-/// CREATE TABLE .. AS: creates the table and inserts the query's rows; returns how many (None
-/// when the table existed and `if_not_exists`).
+/// CREATE TABLE .. AS (and CREATE MATERIALIZED VIEW): creates the table and inserts the
+/// query's rows unless not `populate`; returns how many (None when the table existed and
+/// `if_not_exists`, or was not populated).
 pub fn create_table_as(
     name: &str,
     schema: Schema,
     source: Plan,
     if_not_exists: bool,
+    populate: bool,
     root: &mut RootValue,
     ns: &NodeStore,
 ) -> Result<Option<u64>> {
@@ -273,6 +281,9 @@ pub fn create_table_as(
         return Ok(None);
     }
     create_table(name, schema, false, Vec::new(), root, ns)?;
+    if !populate {
+        return Ok(None);
+    }
     let rows = sequence::rows(source, root, ns)?;
     let written = insert::insert(name, rows, None, root, ns)?;
     Ok(Some(written.len() as u64))
@@ -285,10 +296,11 @@ pub fn create_table_as(
 pub fn drop_tables_cascade(
     names: &[String],
     if_exists: bool,
+    kind: Option<bool>,
     root: &mut RootValue,
     ns: &NodeStore,
 ) -> Result<Vec<String>> {
-    check_droppable_tables(names, if_exists, root)?;
+    check_droppable_tables(names, if_exists, kind, root, ns)?;
     let mut cascaded = Vec::new();
     let others: Vec<String> = root
         .table_names()
@@ -322,7 +334,7 @@ pub fn drop_tables_cascade(
         root.put_table(&other, &table)
             .map_err(|e| Error::engine(format!("saving table \"{other}\""), e))?;
     }
-    cascaded.extend(drop_tables(names, if_exists, true, root, ns)?);
+    cascaded.extend(drop_tables(names, if_exists, true, kind, root, ns)?);
     Ok(cascaded)
 }
 
@@ -333,13 +345,19 @@ fn drop_tables(
     names: &[String],
     if_exists: bool,
     cascade: bool,
+    kind: Option<bool>,
     root: &mut RootValue,
     ns: &NodeStore,
 ) -> Result<Vec<String>> {
-    check_droppable_tables(names, if_exists, root)?;
+    check_droppable_tables(names, if_exists, kind, root, ns)?;
     if if_exists {
+        let noun = if kind == Some(true) {
+            "materialized view"
+        } else {
+            "table"
+        };
         for missing in names.iter().filter(|n| root.table_addr(n).is_none()) {
-            skip_missing_relation("table", missing, root);
+            skip_missing_relation(noun, missing, root);
         }
     }
     for name in names {
@@ -350,7 +368,7 @@ fn drop_tables(
         .filter(|n| root.table_addr(n).is_some())
         .cloned()
         .collect();
-    let cascaded = super::view::drop_dependent_views(&present, cascade, root)?;
+    let cascaded = super::view::drop_dependent_views(&present, cascade, root, ns)?;
     for name in names {
         root.remove_table(name);
         let owned: Vec<String> = root
@@ -370,19 +388,44 @@ fn drop_tables(
     Ok(cascaded)
 }
 
-/// 42809 if one of `names` is a view; 42P01 if one is missing, unless `if_exists`.
-fn check_droppable_tables(names: &[String], if_exists: bool, root: &RootValue) -> Result<()> {
+/// 42809 if one of `names` is a view, or of the other `kind` (`Some(true)`: materialized
+/// views only, `Some(false)`: plain tables only, `None`: either); 42P01 if one is missing,
+/// unless `if_exists`.
+fn check_droppable_tables(
+    names: &[String],
+    if_exists: bool,
+    kind: Option<bool>,
+    root: &RootValue,
+    ns: &NodeStore,
+) -> Result<()> {
+    let not = |name: &str| {
+        let noun = if kind == Some(true) {
+            "materialized view"
+        } else {
+            "table"
+        };
+        Error::invalid("42809", format!("\"{name}\" is not a {noun}"))
+    };
     if let Some(view) = names.iter().find(|n| root.get_view(n).is_some()) {
-        return Err(Error::invalid(
-            "42809",
-            format!("\"{view}\" is not a table"),
-        ));
+        return Err(not(view));
+    }
+    for name in names.iter().filter(|n| root.table_addr(n).is_some()) {
+        if let Some(kind) = kind {
+            if load(name, root, ns)?.schema().materialized.is_some() != kind {
+                return Err(not(vdb_engine::table::split_qualified(name).1));
+            }
+        }
     }
     if !if_exists {
         if let Some(missing) = names.iter().find(|n| root.table_addr(n).is_none()) {
+            let noun = if kind == Some(true) {
+                "materialized view"
+            } else {
+                "table"
+            };
             return Err(Error::invalid(
                 "42P01",
-                format!("table \"{missing}\" does not exist"),
+                format!("{noun} \"{missing}\" does not exist"),
             ));
         }
     }
@@ -676,9 +719,9 @@ fn rename_table(from: &str, to: &str, root: &mut RootValue, ns: &NodeStore) -> R
         return Err(Error::DuplicateTable(to.to_string()));
     }
     if root.get_view(from).is_some() {
-        return super::view::rename_view(from, to, root);
+        return super::view::rename_view(from, to, root, ns);
     }
-    super::view::rename_in_views(from, to, root)?;
+    super::view::rename_in_views(from, to, root, ns)?;
     let table = load(from, root, ns)?;
     root.remove_table(from);
     root.put_table(to, &table)

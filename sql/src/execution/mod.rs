@@ -20,6 +20,7 @@ pub mod instrument;
 mod join;
 mod lateral;
 mod limit;
+mod matview;
 mod merge;
 mod namespace;
 mod ordered_set;
@@ -130,8 +131,9 @@ pub fn execute(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Outco
             schema,
             source,
             if_not_exists,
+            populate,
         }) => Ok(
-            match ddl::create_table_as(&name, schema, *source, if_not_exists, root, ns)? {
+            match ddl::create_table_as(&name, schema, *source, if_not_exists, populate, root, ns)? {
                 Some(n) => Outcome::Affected(n),
                 None => Outcome::Done,
             },

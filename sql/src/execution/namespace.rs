@@ -80,8 +80,10 @@ pub fn drop_schemas(
                 .filter(|q| root.get_sequence(q).is_some_and(|q| q.owned_by.is_none()))
                 .map(|q| format!("sequence {q}")),
         );
-        let mut dependents = super::view::drop_views(&views, true, true, root)?;
-        dependents.extend(super::ddl::drop_tables_cascade(&tables, true, root, ns)?);
+        let mut dependents = super::view::drop_views(&views, true, true, root, ns)?;
+        dependents.extend(super::ddl::drop_tables_cascade(
+            &tables, true, None, root, ns,
+        )?);
         let inside = |d: &String| {
             d.rsplit(' ')
                 .next()

@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use vdb_engine::prolly::NodeStore;
-use vdb_engine::table::{split_qualified, RootValue, View};
+use vdb_engine::table::{split_qualified, Materialized, RootValue, View};
 
 use crate::error::{Error, Result};
 use crate::planner::{
@@ -31,13 +31,14 @@ pub fn create_view(name: &str, view: View, or_replace: bool, root: &mut RootValu
     Ok(())
 }
 
-/// DROP VIEW `names`; returns the other views CASCADE dropped with them, described as
-/// PostgreSQL's `drop cascades to` notice names them (`view v2`).
+/// DROP VIEW `names`; returns the other views and materialized views CASCADE dropped with
+/// them, described as PostgreSQL's `drop cascades to` notice names them (`view v2`).
 pub fn drop_views(
     names: &[String],
     if_exists: bool,
     cascade: bool,
     root: &mut RootValue,
+    ns: &NodeStore,
 ) -> Result<Vec<String>> {
     let mut dropping = BTreeSet::new();
     for name in names {
@@ -54,98 +55,154 @@ pub fn drop_views(
             super::ddl::skip_missing_relation("view", name, root);
         }
     }
-    let dependents = dependents(&dropping, root)?;
+    let dependents = dependents(&dropping, &stored_queries(root, ns)?);
     refuse_unless_cascade(&dependents, cascade, "view")?;
-    for name in dropping.iter().chain(dependents.iter().map(|(v, _)| v)) {
+    for name in &dropping {
         root.remove_view(name);
     }
-    Ok(described(&dependents))
+    Ok(remove(&dependents, root))
 }
 
-/// Before DROP TABLE `names`: refuses (2BP01) when views use them, or with CASCADE drops those
-/// views and returns them, described as [`drop_views`] describes them.
+/// Before DROP TABLE (or DROP MATERIALIZED VIEW) `names`: refuses (2BP01) when views or
+/// materialized views use them, or with CASCADE drops those and returns them, described as
+/// [`drop_views`] describes them.
 pub fn drop_dependent_views(
     names: &[String],
     cascade: bool,
     root: &mut RootValue,
+    ns: &NodeStore,
 ) -> Result<Vec<String>> {
     let dropping: BTreeSet<String> = names.iter().cloned().collect();
-    let dependents = dependents(&dropping, root)?;
+    let dependents = dependents(&dropping, &stored_queries(root, ns)?);
     refuse_unless_cascade(&dependents, cascade, "table")?;
-    for (view, _) in &dependents {
-        root.remove_view(view);
+    Ok(remove(&dependents, root))
+}
+
+/// A relation whose stored query uses a relation being dropped.
+struct Dependent {
+    name: String,
+    /// The dropped relation it uses.
+    uses: String,
+    materialized: bool,
+}
+
+/// A view or materialized view: its name, parsed query, and whether it is materialized.
+type StoredQuery = (String, sqlparser::ast::Query, bool);
+
+/// The views and materialized views of `root`, with their queries.
+fn stored_queries(root: &RootValue, ns: &NodeStore) -> Result<Vec<StoredQuery>> {
+    let mut found = Vec::new();
+    for name in root.view_names() {
+        if let Some(view) = root.get_view(name) {
+            found.push((name.to_string(), parse_view(name, view)?, false));
+        }
     }
-    Ok(described(&dependents))
+    for name in root.table_names() {
+        if let Some(view) = materialized_query(name, root, ns)? {
+            found.push((name.to_string(), parse_view(name, &view)?, true));
+        }
+    }
+    Ok(found)
 }
 
-/// `view v` for each dependent view (`view s.v` outside `public`, whose keys are bare).
-fn described(dependents: &[(String, String)]) -> Vec<String> {
-    dependents
-        .iter()
-        .map(|(v, _)| format!("view {v}"))
-        .collect()
+/// Table `name`'s query as a [`View`] when it is a materialized view.
+fn materialized_query(name: &str, root: &RootValue, ns: &NodeStore) -> Result<Option<View>> {
+    let table = super::insert::load(name, root, ns)?;
+    Ok(table.schema().materialized.as_ref().map(|m| View {
+        query: m.query.clone(),
+        columns: Vec::new(),
+    }))
 }
 
-/// The views outside `dropping` that use one of its relations, directly or through other such
-/// views, each with the relation it uses.
-fn dependents(dropping: &BTreeSet<String>, root: &RootValue) -> Result<Vec<(String, String)>> {
+/// The views and materialized views outside `dropping` that use one of its relations,
+/// directly or through others of them, each with the relation it uses.
+fn dependents(dropping: &BTreeSet<String>, stored: &[StoredQuery]) -> Vec<Dependent> {
     let mut gone = dropping.clone();
     let mut found = Vec::new();
     loop {
         let mut added = false;
-        for name in root.view_names() {
+        for (name, query, materialized) in stored {
             if gone.contains(name) {
                 continue;
             }
-            let Some(view) = root.get_view(name) else {
-                continue;
-            };
-            let uses = view_dependencies(&parse_view(name, view)?);
+            let uses = view_dependencies(query);
             if let Some(used) = uses.iter().find(|u| gone.contains(*u)) {
-                found.push((name.to_string(), used.clone()));
-                gone.insert(name.to_string());
+                found.push(Dependent {
+                    name: name.clone(),
+                    uses: used.clone(),
+                    materialized: *materialized,
+                });
+                gone.insert(name.clone());
                 added = true;
             }
         }
         if !added {
-            return Ok(found);
+            return found;
         }
     }
 }
 
-fn refuse_unless_cascade(dependents: &[(String, String)], cascade: bool, kind: &str) -> Result<()> {
+fn refuse_unless_cascade(dependents: &[Dependent], cascade: bool, kind: &str) -> Result<()> {
     match dependents.first() {
-        Some((_, used)) if !cascade => Err(Error::invalid(
+        Some(d) if !cascade => Err(Error::invalid(
             "2BP01",
-            format!("cannot drop {kind} {used} because other objects depend on it"),
+            format!(
+                "cannot drop {kind} {} because other objects depend on it",
+                d.uses
+            ),
         )),
         _ => Ok(()),
     }
 }
 
+/// Drops `dependents`; returns them as the `drop cascades to` notice names them (`view v`,
+/// `materialized view m`; `s.v` outside `public`, whose keys are bare).
+fn remove(dependents: &[Dependent], root: &mut RootValue) -> Vec<String> {
+    dependents
+        .iter()
+        .map(|d| {
+            if d.materialized {
+                root.remove_table(&d.name);
+                format!("materialized view {}", d.name)
+            } else {
+                root.remove_view(&d.name);
+                format!("view {}", d.name)
+            }
+        })
+        .collect()
+}
+
 /// ALTER VIEW/TABLE `from` RENAME TO `to` of a view.
-pub fn rename_view(from: &str, to: &str, root: &mut RootValue) -> Result<()> {
+pub fn rename_view(from: &str, to: &str, root: &mut RootValue, ns: &NodeStore) -> Result<()> {
     let Some(view) = root.remove_view(from) else {
         return Err(Error::UndefinedTable(from.to_string()));
     };
     root.put_view(to, view);
-    rename_in_views(from, to, root)
+    rename_in_views(from, to, root, ns)
 }
 
-/// Rewrites the views that name relation `from` to name `to`.
-pub fn rename_in_views(from: &str, to: &str, root: &mut RootValue) -> Result<()> {
-    let names: Vec<String> = root.view_names().map(str::to_string).collect();
-    for name in names {
-        let Some(view) = root.get_view(&name).cloned() else {
+/// Rewrites the views and materialized views that name relation `from` to name `to`.
+pub fn rename_in_views(from: &str, to: &str, root: &mut RootValue, ns: &NodeStore) -> Result<()> {
+    for (name, query, materialized) in stored_queries(root, ns)? {
+        if !view_dependencies(&query).contains(from) {
             continue;
-        };
-        let query = parse_view(&name, &view)?;
-        if view_dependencies(&query).contains(from) {
-            let rewritten = View {
-                query: rename_in_view(&query, from, to),
-                columns: view.columns,
-            };
-            root.put_view(&name, rewritten);
+        }
+        let rewritten = rename_in_view(&query, from, to);
+        if materialized {
+            let table = super::insert::load(&name, root, ns)?;
+            let definition = table.schema().materialized.clone().map(|m| Materialized {
+                query: rewritten,
+                ..m
+            });
+            super::insert::store(&name, &table.with_materialized(definition), root)?;
+        } else if let Some(view) = root.get_view(&name).cloned() {
+            root.put_view(
+                &name,
+                View {
+                    query: rewritten,
+                    columns: view.columns,
+                },
+            );
         }
     }
     Ok(())
@@ -219,14 +276,14 @@ pub fn drop_column_dependents(
             }
         }
     }
-    let more = dependents(&dropping, root)?;
-    for name in dropping.iter().chain(more.iter().map(|(v, _)| v)) {
+    let more = dependents(&dropping, &stored_queries(root, ns)?);
+    for name in &dropping {
         root.remove_view(name);
     }
     Ok(dropping
         .iter()
         .map(|v| format!("view {v}"))
-        .chain(described(&more))
+        .chain(remove(&more, root))
         .collect())
 }
 

@@ -220,7 +220,12 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
                 other => oid_arg(other),
             }
             .and_then(|o| objects.relation(o));
-            match relation.and_then(|r| r.view.as_deref()) {
+            let query = relation.and_then(|r| {
+                r.view
+                    .as_deref()
+                    .or(r.schema.materialized.as_ref().map(|m| m.query.as_str()))
+            });
+            match query {
                 Some(query) => text(crate::system::view_definition(query)),
                 None => Value::Null,
             }

@@ -76,6 +76,28 @@ pub fn plan_alter_table(
         return Ok(done(SchemaChange::RenameTable { from: table, to }));
     }
     let old = current.schema().clone();
+    if old.materialized.is_some() {
+        // A materialized view's columns are its query's: only their names may change.
+        if let Some(operation) = operations
+            .iter()
+            .find(|op| !matches!(op, ast::AlterTableOperation::RenameColumn { .. }))
+        {
+            let action: Vec<String> = operation
+                .to_string()
+                .split_whitespace()
+                .take(2)
+                .map(str::to_uppercase)
+                .collect();
+            return Err(Error::invalid(
+                "42809",
+                format!(
+                    "ALTER action {} cannot be performed on relation \"{}\"",
+                    action.join(" "),
+                    vdb_engine::table::split_qualified(&table).1
+                ),
+            ));
+        }
+    }
     let mut alter = AlterTable {
         table,
         schema: old.clone(),

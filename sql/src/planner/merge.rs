@@ -79,7 +79,7 @@ pub fn plan_merge(
     clauses: &[ast::MergeClause],
 ) -> Result<Planned> {
     let (table, relation) = target_names(target)?;
-    let schema = catalog.must_get_table(&table)?.schema().clone();
+    let schema = catalog.writable_table(&table)?.schema().clone();
     let mut target_scope = table_scope(&schema, &relation);
     target_scope.columns.push(key_column());
     let scan = Plan::Scan {

@@ -20,6 +20,7 @@ mod grouped_srf;
 mod grouping_sets;
 mod join;
 mod like;
+mod matview;
 mod merge;
 mod namespace;
 mod nested_set;
@@ -49,6 +50,7 @@ pub use function_ddl::{
     rewrite_returns as rewrite_function_returns, RETURN_PREFIX as FUNCTION_RETURN_PREFIX,
 };
 pub use generated::{bind_all as bind_generated, display as generation_display};
+pub use matview::parse as parse_materialized_view;
 pub use merge::rewrite_do_nothing as rewrite_merge_actions;
 pub use namespace::ALTER_SCHEMA_MARKER;
 pub use on_conflict::{

@@ -182,6 +182,15 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
         return Err(Error::UndefinedTable(table));
     };
     let schema = found.schema().clone();
+    if schema.materialized.as_ref().is_some_and(|m| !m.populated) {
+        return Err(Error::invalid(
+            "55000",
+            format!(
+                "materialized view \"{}\" has not been populated",
+                vdb_engine::table::split_qualified(&table).1
+            ),
+        ));
+    }
     let relation = alias.as_ref().map_or_else(
         || vdb_engine::table::split_qualified(&table).1.to_string(),
         |a| ident_name(&a.name),

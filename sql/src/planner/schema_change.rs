@@ -24,6 +24,8 @@ pub enum SchemaChange {
         schema: Schema,
         source: Box<Plan>,
         if_not_exists: bool,
+        /// False for a materialized view created WITH NO DATA: the query is not run.
+        populate: bool,
     },
     /// DROP TABLE (the sequences the tables own go with them; with CASCADE, the views that
     /// use them too).
@@ -31,6 +33,14 @@ pub enum SchemaChange {
         names: Vec<String>,
         if_exists: bool,
         cascade: bool,
+        /// DROP MATERIALIZED VIEW: every name must be one (and DROP TABLE's must not).
+        materialized: bool,
+    },
+    /// REFRESH MATERIALIZED VIEW: the table's rows replaced by its query's (`source`), or
+    /// emptied and marked unpopulated (`WITH NO DATA`, no source).
+    RefreshMaterialized {
+        name: String,
+        source: Option<Box<Plan>>,
     },
     /// CREATE [OR REPLACE] VIEW.
     CreateView {
@@ -170,6 +180,9 @@ impl fmt::Display for SchemaChange {
         match self {
             SchemaChange::CreateTable { name, .. } => write!(f, "CreateTable: {name}"),
             SchemaChange::DropTables { names, .. } => write!(f, "DropTable: {}", names.join(", ")),
+            SchemaChange::RefreshMaterialized { name, .. } => {
+                write!(f, "RefreshMaterializedView: {name}")
+            }
             SchemaChange::CreateSequence { name, .. } => write!(f, "CreateSequence: {name}"),
             SchemaChange::AlterSequence { name, .. } => write!(f, "AlterSequence: {name}"),
             SchemaChange::DropSequences { names, .. } => {

@@ -94,7 +94,7 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             if_exists,
             names,
             cascade: true,
-            purge: false,
+            purge,
             temporary: false,
             ..
         } => {
@@ -104,9 +104,14 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
                     names,
                     if_exists: *if_exists,
                     cascade: true,
+                    materialized: *purge,
                 }),
                 columns: None,
-                tag: "DROP TABLE",
+                tag: if *purge {
+                    "DROP MATERIALIZED VIEW"
+                } else {
+                    "DROP TABLE"
+                },
             })
         }
         ast::Statement::DropFunction {
@@ -156,10 +161,12 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             if_exists,
             names,
             cascade: false,
-            purge: false,
+            purge,
             temporary: false,
             ..
-        } => plan_drop(*object_type, names, *if_exists),
+        } if !*purge || *object_type == ast::ObjectType::Table => {
+            plan_drop(*object_type, names, *if_exists, *purge)
+        }
         ast::Statement::CreateView {
             or_replace,
             materialized: false,
@@ -178,6 +185,9 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             query,
             *temporary,
         ),
+        ast::Statement::CreateView {
+            materialized: true, ..
+        } => super::matview::plan(catalog, statement),
         ast::Statement::CreateSequence {
             if_not_exists,
             name,
@@ -371,10 +381,13 @@ fn plan_comment(
 }
 
 /// DROP TABLE / SEQUENCE / INDEX.
+/// DROP TABLE / SEQUENCE / INDEX; DROP MATERIALIZED VIEW arrives as DROP TABLE with
+/// `materialized` (see [`crate::planner::matview::parse`]).
 fn plan_drop(
     object_type: ast::ObjectType,
     names: &[ast::ObjectName],
     if_exists: bool,
+    materialized: bool,
 ) -> Result<Planned> {
     let names = names
         .iter()
@@ -389,8 +402,13 @@ fn plan_drop(
                 names,
                 if_exists,
                 cascade: false,
+                materialized,
             },
-            "DROP TABLE",
+            if materialized {
+                "DROP MATERIALIZED VIEW"
+            } else {
+                "DROP TABLE"
+            },
         ),
         ast::ObjectType::Sequence => (
             SchemaChange::DropSequences { names, if_exists },
@@ -536,7 +554,20 @@ fn plan_truncate(
     let mut names = Vec::new();
     for target in targets {
         let table = table_name(&target.name)?;
-        catalog.must_get_table(&table)?;
+        if catalog
+            .must_get_table(&table)?
+            .schema()
+            .materialized
+            .is_some()
+        {
+            return Err(Error::invalid(
+                "42809",
+                format!(
+                    "\"{}\" is not a table",
+                    vdb_engine::table::split_qualified(&table).1
+                ),
+            ));
+        }
         if !names.contains(&table) {
             names.push(table);
         }
@@ -618,6 +649,7 @@ fn create_table_as(
             schema,
             source: Box::new(source),
             if_not_exists: create.if_not_exists,
+            populate: true,
         }),
         columns: None,
         tag: "SELECT",
@@ -668,6 +700,7 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
         foreign_keys: Vec::new(),
         comments: Default::default(),
         primary_key_name: None,
+        materialized: None,
     };
     let mut primary: Option<(Option<String>, Vec<String>)> = None;
     let mut sequences = Vec::new();
@@ -1026,7 +1059,7 @@ fn plan_insert(catalog: &Catalog<'_>, insert: &ast::Insert) -> Result<Planned> {
         return Err(Error::Unsupported("this form of INSERT".into()));
     }
     let name = table_name(&insert.table_name)?;
-    let schema = catalog.must_get_table(&name)?.schema().clone();
+    let schema = catalog.writable_table(&name)?.schema().clone();
     let relation = insert.table_alias.as_ref().map_or_else(
         || vdb_engine::table::split_qualified(&name).1.to_string(),
         ident_name,
@@ -1236,7 +1269,7 @@ fn keyed_source(
         return Err(Error::Unsupported(format!("target {relation}")));
     };
     let table = table_name(name)?;
-    let schema = catalog.must_get_table(&table)?.schema().clone();
+    let schema = catalog.writable_table(&table)?.schema().clone();
     let relation_name = alias.as_ref().map_or_else(
         || vdb_engine::table::split_qualified(&table).1.to_string(),
         |a| ident_name(&a.name),

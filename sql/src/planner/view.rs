@@ -194,7 +194,7 @@ pub fn plan_view_ref(
 }
 
 /// Whether a query names a temporary relation.
-fn uses_temporary(query: &ast::Query) -> bool {
+pub(super) fn uses_temporary(query: &ast::Query) -> bool {
     struct Temporary;
     impl Visitor for Temporary {
         type Break = ();

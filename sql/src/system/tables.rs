@@ -60,6 +60,7 @@ pub fn system_table(snapshot: &Snapshot, schema: &str, name: &str) -> Result<Opt
         ("pg_catalog", "pg_tables") => pg_tables(objects),
         ("pg_catalog", "pg_indexes") => pg_indexes(objects),
         ("pg_catalog", "pg_views") => pg_views(objects),
+        ("pg_catalog", "pg_matviews") => pg_matviews(objects),
         ("information_schema", "views") => is_views(snapshot, objects),
         ("information_schema", "schemata") => schemata(snapshot, snapshot.objects()?),
         ("information_schema", "tables") => is_tables(snapshot, objects),
@@ -179,7 +180,10 @@ fn class_row(o: u32, name: &str, kind: &str, natts: usize) -> Row {
             "relnatts",
             Value::Int2(i16::try_from(natts).unwrap_or(i16::MAX)),
         ),
-        ("relreplident", text(if kind == "r" { "d" } else { "n" })),
+        (
+            "relreplident",
+            text(if matches!(kind, "r" | "m") { "d" } else { "n" }),
+        ),
         ("relispopulated", Value::Bool(true)),
         ("reltuples", Value::Float4(-1.0)),
     ])
@@ -197,8 +201,14 @@ fn pg_class(objects: &Objects) -> Vec<Row> {
             rows.push(t);
             continue;
         }
-        let mut t = class_row(r.oid, &r.name, "r", r.schema.columns.len());
+        let materialized = r.schema.materialized.as_ref();
+        let kind = if materialized.is_some() { "m" } else { "r" };
+        let mut t = class_row(r.oid, &r.name, kind, r.schema.columns.len());
         t.insert("relnamespace", oid(r.namespace));
+        t.insert(
+            "relispopulated",
+            Value::Bool(materialized.is_none_or(|m| m.populated)),
+        );
         t.insert("relpersistence", persistence.clone());
         t.insert("relam", oid(HEAP_AM_OID));
         t.insert("relhasindex", Value::Bool(!r.indexes.is_empty()));
@@ -850,7 +860,7 @@ fn pg_tables(objects: &Objects) -> Vec<Row> {
     objects
         .relations
         .iter()
-        .filter(|r| r.view.is_none())
+        .filter(|r| r.view.is_none() && r.schema.materialized.is_none())
         .map(|r| {
             row([
                 ("schemaname", text(Objects::schema_name(r))),
@@ -899,6 +909,25 @@ fn pg_views(objects: &Objects) -> Vec<Row> {
                 ("viewname", text(&r.name)),
                 ("viewowner", text("postgres")),
                 ("definition", text(view_definition(query))),
+            ]))
+        })
+        .collect()
+}
+
+fn pg_matviews(objects: &Objects) -> Vec<Row> {
+    objects
+        .relations
+        .iter()
+        .filter_map(|r| {
+            let materialized = r.schema.materialized.as_ref()?;
+            Some(row([
+                ("schemaname", text(Objects::schema_name(r))),
+                ("matviewname", text(&r.name)),
+                ("matviewowner", text("postgres")),
+                ("tablespace", Value::Null),
+                ("hasindexes", Value::Bool(!r.indexes.is_empty())),
+                ("ispopulated", Value::Bool(materialized.populated)),
+                ("definition", text(view_definition(&materialized.query))),
             ]))
         })
         .collect()
@@ -960,6 +989,7 @@ fn is_tables(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
     objects
         .relations
         .iter()
+        .filter(|r| r.schema.materialized.is_none())
         .map(|r| {
             row([
                 ("table_catalog", text(snapshot.database())),
@@ -1010,7 +1040,12 @@ fn udt_schema(ty: &Type) -> String {
 
 fn is_columns(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
     let mut rows = Vec::new();
-    for r in &objects.relations {
+    // As in PostgreSQL, the standard's catalog leaves materialized views out.
+    for r in objects
+        .relations
+        .iter()
+        .filter(|r| r.schema.materialized.is_none())
+    {
         let writable = match &r.view {
             Some(_) => view_writable_columns(snapshot, r).unwrap_or_default(),
             None => vec![true; r.schema.columns.len()],
