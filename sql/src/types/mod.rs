@@ -797,7 +797,7 @@ pub fn format_float(f: f64, single: bool) -> String {
         format!("{f}")
     };
     let sci = if single {
-        format!("{:e}", f as f32)
+        float4_scientific(f as f32)
     } else {
         format!("{f:e}")
     };
@@ -815,6 +815,39 @@ pub fn format_float(f: f64, single: bool) -> String {
         return format!("{mantissa}e{sign}{digits:0>2}");
     }
     plain
+}
+
+/// `f` in Rust's shortest scientific form, except where those digits lie exactly halfway
+/// to a neighbouring float4: PostgreSQL's shortest-digits output (Ryu without accepting the
+/// interval's bounds) takes the next longer digits that read back to `f` from inside it
+/// (`1.5e10::float4` prints as `1.5000001e+10`: 1.5e10 is the midpoint of two float4s).
+fn float4_scientific(f: f32) -> String {
+    let shortest = format!("{f:e}");
+    let below = f32::from_bits(f.to_bits().wrapping_sub(1));
+    let above = f32::from_bits(f.to_bits().wrapping_add(1));
+    let midpoints = [
+        (f64::from(f) + f64::from(below)) / 2.0,
+        (f64::from(f) + f64::from(above)) / 2.0,
+    ];
+    let on_bound = |text: &str| text.parse::<f64>().is_ok_and(|d| midpoints.contains(&d));
+    if !f.is_finite() || f == 0.0 || !on_bound(&shortest) {
+        return shortest;
+    }
+    let digits = shortest
+        .split_once('e')
+        .map_or(0, |(m, _)| m.chars().filter(char::is_ascii_digit).count());
+    // `{:.N$e}` writes N + 1 significant digits; float4 never needs more than 9.
+    (digits..9)
+        .map(|precision| format!("{:.*e}", precision, f64::from(f)))
+        .map(|text| match text.split_once('e') {
+            // Rust writes trailing zeros at a fixed precision; the shortest form has none.
+            Some((m, e)) if m.contains('.') => {
+                format!("{}e{e}", m.trim_end_matches('0').trim_end_matches('.'))
+            }
+            _ => text,
+        })
+        .find(|text| text.parse::<f32>() == Ok(f) && !on_bound(text))
+        .unwrap_or(shortest)
 }
 
 /// A value as PostgreSQL's text output prints it (what psql shows); `None` for NULL.
@@ -903,5 +936,12 @@ mod tests {
         assert_eq!(format_float(1e20, false), "1e+20");
         assert_eq!(format_float(1.5e-7, false), "1.5e-07");
         assert_eq!(format_float(123456.0, false), "123456");
+        // float4 digits exactly halfway to a neighbour are not taken (PostgreSQL 15's
+        // answers): 1.5e10 and 3e10 are midpoints, 2.5e10 is not.
+        assert_eq!(format_float(f64::from(1.5e10_f32), true), "1.5000001e+10");
+        assert_eq!(format_float(f64::from(3e10_f32), true), "3.0000001e+10");
+        assert_eq!(format_float(f64::from(2.5e10_f32), true), "2.5e+10");
+        assert_eq!(format_float(f64::from(16_777_216_f32), true), "1.6777216e+07");
+        assert_eq!(format_float(f64::from(0.3_f32), true), "0.3");
     }
 }
