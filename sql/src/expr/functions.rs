@@ -79,6 +79,9 @@ pub enum Builtin {
     LikeEscape,
     /// A SIMILAR TO pattern (and its escape) as an anchored regular expression.
     SimilarToRegex,
+    /// `substring(s SIMILAR p ESCAPE e)`'s regex: SimilarToRegex with the part between the
+    /// escape-double-quote separators as its one capture group.
+    SimilarSubstringRegex,
     // math.rs
     Div,
     Gcd,

@@ -1799,7 +1799,10 @@ pub fn output_name(expr: &ast::Expr) -> String {
         E::QualifiedWildcard(name) => name.0.last().map(ident_name).unwrap_or_default(),
         E::Nested(inner) if crate::params::is_bound(inner) => "?column?".into(),
         E::Nested(inner) => output_name(inner),
-        E::Function(f) => f.name.0.last().map(ident_name).unwrap_or_default(),
+        E::Function(f) => match f.name.0.last().map(ident_name).unwrap_or_default() {
+            n if n == super::expression_syntax::SUBSTRING_SIMILAR => "substring".into(),
+            n => n,
+        },
         E::Cast {
             expr, data_type, ..
         } => {

@@ -14,6 +14,10 @@
 //!   name before the `=`; the assignment becomes `a = "#array element"(a, i, v)`, bound as
 //!   PostgreSQL's element assignment ([`ARRAY_ELEMENT`]).
 //!
+//! - `substring(s SIMILAR pattern ESCAPE e)` becomes `"#substring similar"(s, pattern, e)`
+//!   ([`SUBSTRING_SIMILAR`]), bound as the SQL-standard regular-expression substring.
+//! - `FOR NO KEY UPDATE` and `FOR KEY SHARE` become `FOR UPDATE` and `FOR SHARE`.
+//!
 //! The rewrites produce plain AST, so they survive views and prepared statements.
 
 use sqlparser::ast;
@@ -21,6 +25,9 @@ use sqlparser::tokenizer::Token;
 
 /// The marker function's name: a quoted identifier no user function can have.
 const SYMMETRIC_MARKER: &str = "#between symmetric";
+
+/// The function `substring(s SIMILAR pattern ESCAPE e)` becomes: `(s, pattern, e)`.
+pub const SUBSTRING_SIMILAR: &str = "#substring similar";
 
 /// The function an array element assignment becomes: `(array, subscript, value)`.
 pub const ARRAY_ELEMENT: &str = "#array element";
@@ -158,6 +165,42 @@ pub fn rewrite(sql: &str) -> Option<String> {
                 Some(entry) => entry.1.push(')'),
                 None => replaced.push((last, text)),
             }
+        } else if word(n, "for")
+            && ((word(n + 1, "no") && word(n + 2, "key") && word(n + 3, "update"))
+                || (word(n + 1, "key") && word(n + 2, "share")))
+        {
+            // FOR NO KEY UPDATE / FOR KEY SHARE lock no more than FOR UPDATE / FOR SHARE,
+            // which is what vdb's writers' turn already gives.
+            let words = if word(n + 1, "no") { 2 } else { 1 };
+            replaced.extend(
+                significant[n + 1..n + 1 + words]
+                    .iter()
+                    .map(|&i| (i, String::new())),
+            );
+        } else if word(n, "substring") && token(n + 1) == Some(&Token::LParen) {
+            // substring(s SIMILAR pattern ESCAPE e): the call [`SUBSTRING_SIMILAR`].
+            let Some(close) = crate::tokens::closing(&tokens, &significant, n + 1) else {
+                continue;
+            };
+            let mut depth = 0usize;
+            let (mut similar, mut escape) = (None, None);
+            for k in n + 2..close {
+                match token(k) {
+                    Some(Token::LParen | Token::LBracket) => depth += 1,
+                    Some(Token::RParen | Token::RBracket) => depth = depth.saturating_sub(1),
+                    _ if depth == 0 && word(k, "similar") && similar.is_none() => {
+                        similar = Some(k);
+                    }
+                    _ if depth == 0 && word(k, "escape") && similar.is_some() => escape = Some(k),
+                    _ => {}
+                }
+            }
+            let (Some(similar), Some(escape)) = (similar, escape) else {
+                continue;
+            };
+            replaced.push((significant[n], format!("\"{SUBSTRING_SIMILAR}\"")));
+            replaced.push((significant[similar], ",".to_string()));
+            replaced.push((significant[escape], ",".to_string()));
         } else if word(n, "overlaps") {
             let Some((left_open, left_row)) = open_before(&significant, &tokens, n) else {
                 continue;

@@ -941,7 +941,10 @@ mod tests {
         assert_eq!(format_float(f64::from(1.5e10_f32), true), "1.5000001e+10");
         assert_eq!(format_float(f64::from(3e10_f32), true), "3.0000001e+10");
         assert_eq!(format_float(f64::from(2.5e10_f32), true), "2.5e+10");
-        assert_eq!(format_float(f64::from(16_777_216_f32), true), "1.6777216e+07");
+        assert_eq!(
+            format_float(f64::from(16_777_216_f32), true),
+            "1.6777216e+07"
+        );
         assert_eq!(format_float(f64::from(0.3_f32), true), "0.3");
     }
 }

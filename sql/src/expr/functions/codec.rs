@@ -40,7 +40,8 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         Builtin::RegexpCount => regex(t(1), t(2))
             .map(|re| Value::Int4(i32::try_from(re.find_iter(s()).count()).unwrap_or(i32::MAX))),
         Builtin::LikeEscape => like_escape(s(), t(1)).map(Value::Text),
-        Builtin::SimilarToRegex => similar_to_regex(s(), t(1)).map(Value::Text),
+        Builtin::SimilarToRegex => similar_to_regex(s(), t(1), false).map(Value::Text),
+        Builtin::SimilarSubstringRegex => similar_to_regex(s(), t(1), true).map(Value::Text),
         _ => return None,
     })
 }
@@ -80,14 +81,36 @@ fn like_escape(p: &str, e: &str) -> Result<String> {
 }
 
 /// PostgreSQL's similar_escape: `%` is `.*`, `_` is `.`, the escape quotes the next character,
-/// `.`, `^`, `$` are literal, the rest is regex syntax; the whole pattern must match.
-fn similar_to_regex(p: &str, e: &str) -> Result<String> {
+/// `.`, `^`, `$` are literal, the rest is regex syntax; the whole pattern must match. The
+/// user's parentheses do not capture. With `separators` (substring's form), the part between
+/// the two escape-double-quote separators is the one capture group (after a single one: the
+/// rest), and what comes before it matches as little as it can.
+fn similar_to_regex(p: &str, e: &str, separators: bool) -> Result<String> {
     let e = escape_char(e)?;
     let mut out = String::from("^(?:");
-    let mut chars = p.chars();
+    let mut chars = p.chars().peekable();
     let mut in_class = false;
+    let mut seen = 0;
     while let Some(c) = chars.next() {
         if Some(c) == e {
+            if chars.peek() == Some(&'"') {
+                chars.next();
+                seen += 1;
+                if !separators {
+                    continue;
+                }
+                match seen {
+                    1 => out.push_str(")("),
+                    2 => out.push_str(")(?:"),
+                    _ => {
+                        return Err(Error::invalid(
+                            "2201B",
+                            "SQL regular expression may not contain more than two escape-double-quote separators",
+                        ))
+                    }
+                }
+                continue;
+            }
             match chars.next() {
                 Some(n) => out.push_str(&regex::escape(&n.to_string())),
                 None => {
@@ -109,8 +132,10 @@ fn similar_to_regex(p: &str, e: &str) -> Result<String> {
                 out.push(c);
             }
             _ if in_class => out.push(c),
+            '%' if separators && seen == 0 => out.push_str(".*?"),
             '%' => out.push_str(".*"),
             '_' => out.push('.'),
+            '(' if chars.peek() != Some(&'?') => out.push_str("(?:"),
             '.' | '^' | '$' | '\\' => {
                 out.push('\\');
                 out.push(c);

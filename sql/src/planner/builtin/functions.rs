@@ -490,6 +490,16 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
                 call(Builtin::DateBin, vec![stride, source, origin], ty)
             }
             ("overlaps", 4) => overlaps(args)?,
+            (crate::planner::expression_syntax::SUBSTRING_SIMILAR, 3) => {
+                let escape = text_arg(name, args.remove(2))?;
+                let pattern = text_arg(name, args.remove(1))?;
+                let string = text_arg(name, args.remove(0))?;
+                let regex = Expr::Function(
+                    Function::Builtin(Builtin::SimilarSubstringRegex),
+                    vec![pattern, escape],
+                );
+                call(Builtin::RegexpSubstring, vec![string, regex], Type::Text)
+            }
             (crate::planner::expression_syntax::ARRAY_ELEMENT, 3) => {
                 let value = args.remove(2);
                 let subscript = to(args.remove(1), &Type::Int4)?;
@@ -765,6 +775,7 @@ fn known(name: &str) -> bool {
         "date_bin",
         "overlaps",
         crate::planner::expression_syntax::ARRAY_ELEMENT,
+        crate::planner::expression_syntax::SUBSTRING_SIMILAR,
         "enum_first",
         "enum_last",
         "enum_range",
