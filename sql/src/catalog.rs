@@ -40,8 +40,17 @@ impl<'a> Catalog<'a> {
     }
 
     /// Table `name` for a write (INSERT, UPDATE, DELETE, MERGE, COPY FROM): 42809 for a
-    /// materialized view, whose rows only a refresh changes.
+    /// materialized view, whose rows only a refresh changes, and for a sequence.
     pub fn writable_table(&self, name: &str) -> Result<Table> {
+        if self.get_sequence(name).is_some() {
+            return Err(Error::invalid(
+                "42809",
+                format!(
+                    "cannot change sequence \"{}\"",
+                    vdb_engine::table::split_qualified(name).1
+                ),
+            ));
+        }
         let table = self.must_get_table(name)?;
         if table.schema().materialized.is_some() {
             return Err(Error::invalid(

@@ -787,7 +787,7 @@ impl Session {
                         .map_err(|e| match e.sqlstate() {
                             "42809" => Error::invalid(
                                 "42809",
-                                format!("cannot copy to materialized view \"{table}\""),
+                                e.to_string().replacen("cannot change", "cannot copy to", 1),
                             ),
                             _ => e,
                         })?

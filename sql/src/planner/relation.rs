@@ -175,6 +175,9 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
     if let Some(view) = catalog.get_view(&table) {
         return crate::planner::view::plan_view_ref(catalog, &table, view, alias.as_ref());
     }
+    if catalog.get_sequence(&table).is_some() {
+        return plan_sequence_ref(catalog, &table, alias.as_ref());
+    }
     let Some(found) = catalog.get_table(&table)? else {
         if let Some(relation) = crate::vc::history::per_table(&table)? {
             return Ok(relation_scope(relation, alias.as_ref()));
@@ -229,6 +232,37 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
         reverse: false,
     };
     Ok((plan, Scope { columns }))
+}
+
+/// A sequence named in FROM: its one row of state, as PostgreSQL shows it (`last_value`, the
+/// start value until the first nextval; `log_cnt`, always 0 here, as vdb logs no values ahead;
+/// `is_called`), read from `pg_sequences` so it includes this transaction's nextval calls.
+fn plan_sequence_ref(
+    catalog: &Catalog<'_>,
+    key: &str,
+    alias: Option<&ast::TableAlias>,
+) -> Result<(Plan, Scope)> {
+    let (schema, name) = vdb_engine::table::split_qualified(key);
+    let quote = |s: &str| s.replace('\'', "''");
+    let view = vdb_engine::table::View {
+        query: format!(
+            "SELECT coalesce(last_value, start_value) AS last_value, 0::bigint AS log_cnt, \
+             last_value IS NOT NULL AS is_called FROM pg_catalog.pg_sequences \
+             WHERE schemaname = '{}' AND sequencename = '{}'",
+            quote(crate::temp::display_schema(schema)),
+            quote(name)
+        ),
+        columns: vec![
+            ("last_value".into(), Type::Int8),
+            ("log_cnt".into(), Type::Int8),
+            ("is_called".into(), Type::Bool),
+        ],
+    };
+    let alias = alias.cloned().unwrap_or_else(|| ast::TableAlias {
+        name: ast::Ident::new(name),
+        columns: Vec::new(),
+    });
+    crate::planner::view::plan_view_ref(catalog, key, &view, Some(&alias))
 }
 
 /// A set-returning function in FROM (`unnest(a) AS x`, `generate_series(1, 3) s`,
