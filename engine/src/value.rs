@@ -26,6 +26,23 @@ pub use crate::array::{Array, Dim, ShapeError, MAX_DIMS};
 pub const MICROS_PER_DAY: i64 = 86_400_000_000;
 pub const DAYS_PER_MONTH: i64 = 30;
 
+/// `micros` (a time of day, or a timestamp whose infinities are `i64::MAX` / `i64::MIN`)
+/// rounded to `digits` fractional-second digits, half away from zero, as PostgreSQL's
+/// `AdjustTimestampForTypmod` rounds; 6 or more digits, and the infinities, are left as they
+/// are.
+pub fn round_fraction(micros: i64, digits: u8) -> i64 {
+    if digits >= 6 || micros == i64::MAX || micros == i64::MIN {
+        return micros;
+    }
+    let unit = 10i64.pow(6 - u32::from(digits));
+    let half = unit / 2;
+    if micros >= 0 {
+        micros.saturating_add(half) / unit * unit
+    } else {
+        -((-micros).saturating_add(half) / unit * unit)
+    }
+}
+
 /// A column's SQL type. `Display` gives PostgreSQL's spelling (as `format_type` prints it).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Type {

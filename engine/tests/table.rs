@@ -246,6 +246,63 @@ fn generated_columns_round_trip_in_their_own_chunk_version() {
 }
 
 #[test]
+fn time_precision_rounds_writes_and_round_trips_in_version_5() {
+    let ns = ns();
+    let mut schema = Schema::new(
+        &[("id", Type::Int8, false), ("at", Type::Timestamp, true)],
+        &["id"],
+    )
+    .unwrap();
+    let plain_addr = Table::create(&ns, schema.clone()).unwrap().save().unwrap();
+    schema.columns[1].precision = Some(1);
+    let table = Table::create(&ns, schema.clone()).unwrap();
+    // Half away from zero, on both sides of the epoch; the infinities stay.
+    let table = table
+        .apply([
+            RowChange::Insert(vec![Value::Int8(1), Value::Timestamp(1_250_000)]),
+            RowChange::Insert(vec![Value::Int8(2), Value::Timestamp(-1_250_000)]),
+            RowChange::Insert(vec![Value::Int8(3), Value::Timestamp(1_249_999)]),
+            RowChange::Insert(vec![Value::Int8(4), Value::Timestamp(i64::MAX)]),
+        ])
+        .unwrap();
+    let stored: Vec<Value> = table
+        .scan()
+        .unwrap()
+        .map(|r| r.unwrap().1[1].clone())
+        .collect();
+    assert_eq!(
+        stored,
+        vec![
+            Value::Timestamp(1_300_000),
+            Value::Timestamp(-1_300_000),
+            Value::Timestamp(1_200_000),
+            Value::Timestamp(i64::MAX),
+        ]
+    );
+    let key = table.key_of(&[Value::Int8(3), Value::Null]).unwrap();
+    let updated = table
+        .apply([RowChange::Update {
+            key,
+            row: vec![Value::Int8(3), Value::Timestamp(50_000)],
+        }])
+        .unwrap();
+    let row = updated
+        .get(&updated.key_of(&[Value::Int8(3), Value::Null]).unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(row[1], Value::Timestamp(100_000));
+    let addr = updated.save().unwrap();
+    assert_eq!(&ns.store().must_get(&addr).unwrap()[..2], b"T\x05");
+    assert_eq!(Table::load(&ns, addr).unwrap().schema(), updated.schema());
+    // Without a precision the chunk is the plain one.
+    schema.columns[1].precision = None;
+    assert_eq!(
+        Table::create(&ns, schema).unwrap().save().unwrap(),
+        plain_addr
+    );
+}
+
+#[test]
 fn keyless_tables_keep_hidden_keys_across_updates() {
     let ns = ns();
     let schema = Schema::new(&[("a", Type::Text, true), ("b", Type::Int4, true)], &[]).unwrap();

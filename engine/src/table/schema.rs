@@ -38,6 +38,11 @@ pub struct Column {
     /// generated columns keep their hashes.
     #[serde(skip)]
     pub generated: Option<String>,
+    /// Fractional-second digits kept by a `time(p)`, `timestamp(p)` or `timestamptz(p)`
+    /// column (0 to 5; `None` keeps all six). Written values are rounded to it. Not part of
+    /// the encoded schema: the table chunk stores it after the schema, only when set.
+    #[serde(skip)]
+    pub precision: Option<u8>,
 }
 
 /// A secondary index (unique ones enforce UNIQUE constraints).
@@ -303,6 +308,7 @@ impl Schema {
             nullable,
             default,
             generated: None,
+            precision: None,
         });
         Ok(id)
     }
@@ -323,7 +329,7 @@ impl Schema {
         self.columns.iter().find(|c| c.id == id)
     }
 
-    fn column_mut(&mut self, id: u32) -> Option<&mut Column> {
+    pub fn column_mut(&mut self, id: u32) -> Option<&mut Column> {
         self.columns.iter_mut().find(|c| c.id == id)
     }
 

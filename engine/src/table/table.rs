@@ -42,8 +42,8 @@ const TABLE_VERSION_GENERATED: u8 = 3;
 /// written only when an index has an expression part, a predicate, a DESC part or INCLUDE
 /// columns, or the primary key has a name of its own.
 const TABLE_VERSION_INDEX_EXTRAS: u8 = 4;
-/// Version 5: the version-4 body (its extras possibly empty), then `postcard(Materialized)`;
-/// written only when the table is a materialized view.
+/// Version 5: the version-4 body (its extras possibly empty), then `postcard(TableMore)`;
+/// written only when the table is a materialized view or a column has a time precision.
 const TABLE_VERSION_MATERIALIZED: u8 = 5;
 
 /// The version-4 trailer.
@@ -52,6 +52,14 @@ struct TableExtras {
     /// By index position.
     indexes: BTreeMap<u32, IndexExtras>,
     primary_key_name: Option<String>,
+}
+
+/// The version-5 trailer.
+#[derive(Serialize, Deserialize)]
+struct TableMore {
+    materialized: Option<super::Materialized>,
+    /// Column id → fractional-second digits (`timestamp(p)`).
+    precisions: BTreeMap<u32, u8>,
 }
 
 /// What an index records beyond the encoded [`IndexDef`](super::IndexDef).
@@ -211,7 +219,17 @@ impl Table {
                 postcard::from_bytes(rest).map_err(malformed)?
             } else if bytes[1] == TABLE_VERSION_MATERIALIZED {
                 let (extras, rest) = postcard::take_from_bytes(rest).map_err(malformed)?;
-                record.schema.materialized = Some(postcard::from_bytes(rest).map_err(malformed)?);
+                let more: TableMore = postcard::from_bytes(rest).map_err(malformed)?;
+                record.schema.materialized = more.materialized;
+                for (id, digits) in more.precisions {
+                    let Some(column) = record.schema.columns.iter_mut().find(|c| c.id == id) else {
+                        return Err(Error::corrupted(
+                            addr,
+                            format!("precision of unknown column {id}"),
+                        ));
+                    };
+                    column.precision = Some(digits);
+                }
                 extras
             } else if rest.is_empty() {
                 TableExtras {
@@ -314,7 +332,16 @@ impl Table {
             indexes,
             primary_key_name: self.schema.primary_key_name.clone(),
         };
-        let version = if self.schema.materialized.is_some() {
+        let more = TableMore {
+            materialized: self.schema.materialized.clone(),
+            precisions: self
+                .schema
+                .columns
+                .iter()
+                .filter_map(|c| Some((c.id, c.precision?)))
+                .collect(),
+        };
+        let version = if more.materialized.is_some() || !more.precisions.is_empty() {
             TABLE_VERSION_MATERIALIZED
         } else if !extras.indexes.is_empty() || extras.primary_key_name.is_some() {
             TABLE_VERSION_INDEX_EXTRAS
@@ -336,8 +363,8 @@ impl Table {
         if version >= TABLE_VERSION_INDEX_EXTRAS {
             bytes.extend(postcard::to_stdvec(&extras).map_err(encode)?);
         }
-        if let Some(materialized) = &self.schema.materialized {
-            bytes.extend(postcard::to_stdvec(materialized).map_err(encode)?);
+        if version == TABLE_VERSION_MATERIALIZED {
+            bytes.extend(postcard::to_stdvec(&more).map_err(encode)?);
         }
         self.rows.node_store().store().put(Bytes::from(bytes))
     }
@@ -528,6 +555,7 @@ impl Table {
         for change in changes {
             let (old_key, new) = match change {
                 RowChange::Insert(row) => {
+                    let row = self.fit_precision(row);
                     self.check_row(&row)?;
                     let key = if self.schema.is_keyless() {
                         new_hidden_key()
@@ -542,6 +570,7 @@ impl Table {
             };
             match new {
                 Some(row) => {
+                    let row = self.fit_precision(row);
                     self.check_row(&row)?;
                     let new_key = if self.schema.is_keyless() {
                         old_key.clone()
@@ -607,6 +636,24 @@ impl Table {
         }
         pending.insert(key, row);
         Ok(())
+    }
+
+    /// `row` with the values of `time(p)` / `timestamp(p)` columns rounded to their precision
+    /// (the SQL layer rounds before writing; this keeps every other writer, imports and
+    /// merges included, to the column's type).
+    fn fit_precision(&self, mut row: Vec<Value>) -> Vec<Value> {
+        for (column, value) in self.schema.columns.iter().zip(row.iter_mut()) {
+            let Some(digits) = column.precision else {
+                continue;
+            };
+            match value {
+                Value::Time(t) | Value::Timestamp(t) | Value::TimestampTz(t) => {
+                    *t = crate::value::round_fraction(*t, digits);
+                }
+                _ => {}
+            }
+        }
+        row
     }
 
     /// The same table with other `COMMENT ON` texts (no row is touched).
@@ -773,6 +820,7 @@ impl TableLoader {
 
     /// Adds a row (replacing any earlier row with the same primary key).
     pub fn push(&mut self, row: Vec<Value>) -> Result<()> {
+        let row = self.table.fit_precision(row);
         if let Some(streaming) = &mut self.streaming {
             self.table.check_row(&row)?;
             let key = if self.table.schema.is_keyless() {

@@ -359,6 +359,9 @@ fn add_column(
         .schema
         .add_column(&column, ty, nullable, default)
         .map_err(|e| Error::engine("adding column", e))?;
+    if let Some(added) = alter.schema.column_mut(id) {
+        added.precision = crate::types::time_precision(&def.data_type);
+    }
     if let Some((expr, mode)) = generation {
         let position = alter
             .schema
@@ -465,6 +468,7 @@ fn alter_column(
             }
             let column = column_mut(&mut alter.schema, name, &table)?;
             column.ty = ty.clone();
+            column.precision = crate::types::time_precision(data_type);
             let Some(old_column) = old.column_by_id(id) else {
                 return Err(Error::Unsupported(
                     "changing the type of a column added in the same statement".into(),

@@ -10,7 +10,7 @@ use sqlparser::parser::Parser;
 use vdb_engine::table::{Column, Schema};
 
 use crate::error::{Error, Result};
-use crate::expr::Expr;
+use crate::expr::{Builtin, Expr, Function};
 use crate::planner::constraint::bind_over_table;
 use crate::planner::statement::assign;
 
@@ -90,10 +90,17 @@ pub fn display(text: &str) -> String {
     }
 }
 
-/// The generated columns of `schema`: each one's position and its expression bound over the
-/// table's row, giving a value of the column's type.
+/// What a written row's columns become before its constraints are checked: each `time(p)` /
+/// `timestamp(p)` column's value rounded to its precision, then each generated column's
+/// expression; a position and an expression bound over the table's row, giving a value of the
+/// column's type, evaluated in this order.
 pub fn bind_all(schema: &Schema) -> Result<Vec<(usize, Expr)>> {
-    schema
+    let rounded = schema.columns.iter().enumerate().filter_map(|(i, c)| {
+        let digits = c.precision.filter(|d| *d < 6)?;
+        let round = Function::Builtin(Builtin::RoundSeconds(digits));
+        Some(Ok((i, Expr::Function(round, vec![Expr::Column(i)]))))
+    });
+    let generated = schema
         .columns
         .iter()
         .enumerate()
@@ -107,8 +114,8 @@ pub fn bind_all(schema: &Schema) -> Result<Vec<(usize, Expr)>> {
                     &c.ty,
                 )?,
             ))
-        })
-        .collect()
+        });
+    rounded.chain(generated).collect()
 }
 
 /// The generated columns of `schema` whose expressions read the column `read`.

@@ -811,9 +811,12 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
             return Err(Error::DuplicateColumn(column));
         }
         check_not_system(&column)?;
-        schema
+        let id = schema
             .add_column(&column, ty, nullable, default)
             .map_err(|e| Error::engine("adding column", e))?;
+        if let Some(added) = schema.column_mut(id) {
+            added.precision = crate::types::time_precision(&def.data_type);
+        }
     }
     // Every generated column is marked before any expression is checked, so that reading
     // one that comes later is refused too.

@@ -12,7 +12,9 @@ use crate::error::Result;
 use crate::system::columns::SYSTEM_TABLES;
 use crate::system::deparse::column_default;
 use crate::system::objects::*;
-use crate::system::types::{system_column_type, type_modifier, type_oid, BUILTIN_TYPES};
+use crate::system::types::{
+    column_modifier, system_column_type, type_modifier, type_oid, BUILTIN_TYPES,
+};
 use crate::system::Snapshot;
 use crate::types::enums;
 use vdb_engine::table::{split_qualified, Identity, Sequence as SequenceDefinition};
@@ -293,7 +295,7 @@ fn pg_attribute(objects: &Objects) -> Vec<Row> {
                 ("attname", text(&c.name)),
                 ("atttypid", oid(type_oid(&c.ty))),
                 ("attnum", Value::Int2(attnum(i))),
-                ("atttypmod", Value::Int4(type_modifier(&c.ty))),
+                ("atttypmod", Value::Int4(column_modifier(c))),
                 ("attnotnull", Value::Bool(!c.nullable)),
                 (
                     "atthasdef",
@@ -1112,6 +1114,9 @@ fn is_columns(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
             );
             for (k, v) in column_sizes(&c.ty) {
                 cells.insert(k, v);
+            }
+            if let Some(digits) = c.precision {
+                cells.insert("datetime_precision", Value::Int4(i32::from(digits)));
             }
             for k in [
                 "character_maximum_length",

@@ -125,6 +125,14 @@ pub fn type_modifier(ty: &Type) -> i32 {
     }
 }
 
+/// A column's `atttypmod`: its type's, or a `time(p)` / `timestamp(p)` column's precision.
+pub fn column_modifier(column: &vdb_engine::table::Column) -> i32 {
+    match (column.precision, &column.ty) {
+        (Some(digits), Type::Time | Type::Timestamp | Type::TimestampTz) => i32::from(digits),
+        _ => type_modifier(&column.ty),
+    }
+}
+
 /// `format_type(oid, typmod)`: the SQL name of a type with its modifier, as PostgreSQL prints
 /// it (`integer`, `character varying(50)`, `numeric(10,2)`, `text[]`); `None` for an unknown
 /// OID (PostgreSQL prints `???`).
@@ -143,6 +151,10 @@ pub fn format_type(oid: u32, typmod: Option<i32>) -> Option<String> {
         (1043 | 1042, Some(m)) => format!("{}({})", b.sql_name, m - 4),
         (1042, None) => "bpchar".into(),
         (1700, Some(m)) => format!("numeric({},{})", (m - 4) >> 16, (m - 4) & 0xffff),
+        (1083 | 1114 | 1184, Some(m)) => {
+            let (base, zone) = b.sql_name.split_once(' ').unwrap_or((b.sql_name, ""));
+            format!("{base}({m}) {zone}")
+        }
         _ => b.sql_name.to_string(),
     })
 }

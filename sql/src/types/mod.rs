@@ -59,6 +59,17 @@ pub fn require_equality(ty: &Type) -> Result<()> {
 }
 
 /// The engine type for a sqlparser data type.
+/// The fractional-second digits a `time(p)`, `timestamp(p)` or `timestamptz(p)` type keeps
+/// (more than 6 is 6, as PostgreSQL reduces it); `None` without a precision.
+pub fn time_precision(dt: &DataType) -> Option<u8> {
+    match dt {
+        DataType::Timestamp(Some(p), _) | DataType::Time(Some(p), _) => {
+            Some(u8::try_from((*p).min(6)).unwrap_or(6))
+        }
+        _ => None,
+    }
+}
+
 pub fn sql_type(dt: &DataType) -> Result<Type> {
     check_numeric(base_sql_type(dt)?)
 }

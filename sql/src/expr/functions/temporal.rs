@@ -293,16 +293,7 @@ fn at_time_zone(ts: Option<&Value>, zone: Option<&Value>) -> Result<Value> {
 
 /// Rounds to `p` fractional digits of a second, half away from zero, as `timestamp(p)`.
 fn round_micros(t: i64, p: u8) -> i64 {
-    if p >= 6 || !is_finite(t) {
-        return t;
-    }
-    let unit = 10i64.pow(6 - u32::from(p));
-    let half = unit / 2;
-    if t >= 0 {
-        t.saturating_add(half) / unit * unit
-    } else {
-        -((-t).saturating_add(half) / unit * unit)
-    }
+    vdb_engine::value::round_fraction(t, p)
 }
 
 thread_local! {
