@@ -17,7 +17,9 @@ use crate::planner::generated;
 use crate::planner::plan::{Plan, Planned};
 use crate::planner::schema_change::SchemaChange;
 use crate::planner::sequence;
-use crate::planner::statement::{self, assign, default_value, stored_default, table_scope};
+use crate::planner::statement::{
+    self, assign, bind_default, default_value, stored_default, table_scope,
+};
 use crate::types::sql_type;
 
 /// Everything an ALTER TABLE changes.
@@ -344,7 +346,7 @@ fn add_column(
             ast::ColumnOption::Null => nullable = true,
             ast::ColumnOption::NotNull => nullable = false,
             ast::ColumnOption::Default(e) => {
-                assign(bind(e, &Scope::default())?, &column, &ty)?;
+                assign(bind_default(e)?, &column, &ty)?;
                 default = stored_default(e);
             }
             ast::ColumnOption::Generated {

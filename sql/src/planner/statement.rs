@@ -744,7 +744,7 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
                 ast::ColumnOption::Null => nullable = true,
                 ast::ColumnOption::NotNull => nullable = false,
                 ast::ColumnOption::Default(e) => {
-                    assign(bind(e, &Scope::default())?, &column, &ty)?;
+                    assign(bind_default(e)?, &column, &ty)?;
                     default = stored_default(e);
                 }
                 ast::ColumnOption::Unique {
@@ -1026,6 +1026,17 @@ pub(super) fn assign(t: Typed, column: &str, ty: &Type) -> Result<Expr> {
         ))),
         _ => Ok(Expr::Cast(Box::new(t.expr), ty.clone())),
     }
+}
+
+/// A column's `DEFAULT e` bound with no columns in scope: naming one is 0A000, as in
+/// PostgreSQL.
+pub(super) fn bind_default(e: &ast::Expr) -> Result<Typed> {
+    bind(e, &Scope::default()).map_err(|err| match err {
+        Error::UndefinedColumn(_) => {
+            Error::invalid("0A000", "cannot use column reference in DEFAULT expression")
+        }
+        other => other,
+    })
 }
 
 /// The text to store for `DEFAULT e`: none for `DEFAULT NULL`, which PostgreSQL does not keep.

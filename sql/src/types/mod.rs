@@ -710,7 +710,20 @@ fn cast_numeric(n: Numeric, to: &Type) -> Result<Value> {
         },
         Type::Float4 | Type::Float8 => {
             let f = match &n {
-                Numeric::Finite(d) => d.to_string().parse().unwrap_or(f64::NAN),
+                Numeric::Finite(d) => {
+                    let f: f64 = d.to_string().parse().unwrap_or(f64::NAN);
+                    // A finite numeric beyond double's range, or a non-zero one below it,
+                    // is out of range (PostgreSQL reads its text as float8in does).
+                    if f.is_infinite()
+                        || (f == 0.0 && d.sign() != bigdecimal::num_bigint::Sign::NoSign)
+                    {
+                        return Err(Error::invalid(
+                            "22003",
+                            format!("\"{n}\" is out of range for type double precision"),
+                        ));
+                    }
+                    f
+                }
                 Numeric::NaN => f64::NAN,
                 Numeric::Infinity => f64::INFINITY,
                 Numeric::NegInfinity => f64::NEG_INFINITY,

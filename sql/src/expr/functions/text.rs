@@ -89,13 +89,18 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         ))),
         Builtin::Chr => {
             let n = int_arg(args.first()).unwrap_or(0);
-            match u32::try_from(n)
-                .ok()
-                .filter(|n| *n != 0)
-                .and_then(char::from_u32)
-            {
-                Some(c) => text(c.to_string()),
-                None => Some(Err(Error::invalid(
+            match (n, u32::try_from(n).ok().and_then(char::from_u32)) {
+                (..0, _) => Some(Err(Error::invalid(
+                    "22023",
+                    "character number must be positive",
+                ))),
+                (0, _) => Some(Err(Error::invalid("54000", "null character not permitted"))),
+                (_, Some(c)) => text(c.to_string()),
+                (0xD800..=0xDFFF, None) => Some(Err(Error::invalid(
+                    "54000",
+                    format!("requested character not valid for encoding: {n}"),
+                ))),
+                (_, None) => Some(Err(Error::invalid(
                     "54000",
                     format!("requested character too large for encoding: {n}"),
                 ))),
