@@ -303,6 +303,55 @@ fn time_precision_rounds_writes_and_round_trips_in_version_5() {
 }
 
 #[test]
+fn a_selective_decode_builds_only_the_chosen_columns() {
+    let ns = ns();
+    let mut rows = vec![row(1, 7, 0.5), row(2, 8, 1.5)];
+    rows[1][2] = Value::Null;
+    let table = Table::create(&ns, labels_schema())
+        .unwrap()
+        .apply(rows.iter().cloned().map(RowChange::Insert))
+        .unwrap();
+    let entries: Vec<(Bytes, Bytes)> = table
+        .rows()
+        .range(std::ops::Bound::Unbounded, std::ops::Bound::Unbounded)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    // label and score only: the key and the text stay NULL; the buffer carries over, and a
+    // NULL in the second row replaces the first row's value.
+    let selection = table.select_columns(&[false, false, true, true]);
+    let mut buffer = vec![Value::Null; 4];
+    let mut decoded = Vec::new();
+    for (key, value) in &entries {
+        table
+            .decode_selected_into(key, value, &selection, &mut buffer)
+            .unwrap();
+        decoded.push(buffer.clone());
+    }
+    assert_eq!(
+        decoded,
+        vec![
+            vec![Value::Null, Value::Null, Value::Int4(7), Value::Float8(0.5)],
+            vec![Value::Null, Value::Null, Value::Null, Value::Float8(1.5)],
+        ]
+    );
+    // Every column selected: the full rows, as decode gives them.
+    let all = table.select_columns(&[true; 4]);
+    for ((key, value), expected) in entries.iter().zip(&rows) {
+        table
+            .decode_selected_into(key, value, &all, &mut buffer)
+            .unwrap();
+        assert_eq!(&buffer, expected);
+        assert_eq!(&table.decode(key, value).unwrap(), expected);
+    }
+    // A buffer of the wrong width is refused.
+    let (key, value) = &entries[0];
+    assert!(table
+        .decode_selected_into(key, value, &all, &mut [Value::Null])
+        .is_err());
+}
+
+#[test]
 fn keyless_tables_keep_hidden_keys_across_updates() {
     let ns = ns();
     let schema = Schema::new(&[("a", Type::Text, true), ("b", Type::Int4, true)], &[]).unwrap();

@@ -13,7 +13,7 @@ mod row;
 mod varint;
 
 pub use key::{decode_key, decode_key_with, encode_key};
-pub use row::{decode_row, decode_row_column, decode_row_with, encode_row};
+pub use row::{decode_row, decode_row_column, decode_row_select, decode_row_with, encode_row};
 pub use varint::{
     get_ivarint, get_uvarint, put_ivarint, put_uvarint, uvarint_len, zigzag_decode, zigzag_encode,
     MAX_UVARINT_LEN,

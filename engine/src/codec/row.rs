@@ -70,6 +70,30 @@ pub fn decode_row_with(
     reader.finish()
 }
 
+/// [`decode_row_with`] for the columns `wanted` says (by position in `types`; missing
+/// entries are not wanted): the others are skipped without being built.
+pub fn decode_row_select(
+    bytes: &[u8],
+    types: &[Type],
+    wanted: &[bool],
+    mut put: impl FnMut(usize, Value),
+) -> Result<()> {
+    let mut reader = Reader::new(bytes, "row");
+    let count = row_column_count(&mut reader, types)?;
+    let bitmap = read_bitmap(&mut reader, count)?;
+    for (i, ty) in types[..count].iter().enumerate() {
+        if is_null(bitmap, i) {
+            continue;
+        }
+        if wanted.get(i).copied().unwrap_or(false) {
+            put(i, decode_body(&mut reader, ty)?);
+        } else {
+            skip_body(&mut reader, ty)?;
+        }
+    }
+    reader.finish()
+}
+
 /// Decodes only column `index` of a row, skipping the fixed- and variable-width columns before
 /// it without building them. Does not check the bytes after that column.
 pub fn decode_row_column(bytes: &[u8], types: &[Type], index: usize) -> Result<Value> {

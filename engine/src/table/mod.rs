@@ -27,5 +27,7 @@ pub use schema::{
     INDEX_DESC, INDEX_NULLS_FIRST,
 };
 pub use sequence::{Identity, Sequence};
-pub use table::{IndexKeys, PrefixRanges, RowChange, Table, TableLoader, HIDDEN_KEY_LEN};
+pub use table::{
+    ColumnSelection, IndexKeys, PrefixRanges, RowChange, Table, TableLoader, HIDDEN_KEY_LEN,
+};
 pub use view::View;

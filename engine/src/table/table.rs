@@ -14,7 +14,9 @@
 
 use super::index_expr::evaluate;
 use super::schema::{Comments, IndexExpr, Schema};
-use crate::codec::{decode_key, decode_key_with, decode_row_with, encode_key, encode_row};
+use crate::codec::{
+    decode_key, decode_key_with, decode_row_select, decode_row_with, encode_key, encode_row,
+};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::prolly::{Map, MapBuilder, NodeStore, Range};
@@ -160,6 +162,14 @@ struct TableRecord {
     schema: Schema,
     rows: Hash,
     indexes: Vec<Hash>,
+}
+
+/// Which columns [`Table::decode_selected_into`] builds: the key's (all or none), and each value
+/// column's.
+#[derive(Clone, Debug)]
+pub struct ColumnSelection {
+    key: bool,
+    values: Vec<bool>,
 }
 
 /// A table at one version. Immutable: changes return a new `Table`.
@@ -427,6 +437,50 @@ impl Table {
         let positions = &self.layout.val_pos;
         decode_row_with(value, &self.layout.val_types, |k, v| row[positions[k]] = v)?;
         Ok(row)
+    }
+
+    /// The columns a scan decodes, from `wanted` (by SQL position; missing entries are not
+    /// wanted), for [`Table::decode_selected_into`].
+    pub fn select_columns(&self, wanted: &[bool]) -> ColumnSelection {
+        let want = |position: usize| wanted.get(position).copied().unwrap_or(false);
+        ColumnSelection {
+            key: !self.schema.is_keyless() && self.layout.key_pos.iter().any(|&p| want(p)),
+            values: self.layout.val_pos.iter().map(|&p| want(p)).collect(),
+        }
+    }
+
+    /// [`Table::decode`] of the columns `selection` holds into `row` (one value per column,
+    /// reused from row to row): those columns are overwritten, the others left as they are
+    /// (NULL when `row` starts so). What a scan reads when the plan above it uses only some
+    /// columns.
+    pub fn decode_selected_into(
+        &self,
+        key: &[u8],
+        value: &[u8],
+        selection: &ColumnSelection,
+        row: &mut [Value],
+    ) -> Result<()> {
+        if row.len() != self.schema.columns.len() {
+            return Err(Error::InvalidInput(format!(
+                "a row buffer of {} values for {} columns",
+                row.len(),
+                self.schema.columns.len()
+            )));
+        }
+        // A NULL is not written by the decoder: the selected values go back to NULL first.
+        for (wanted, &p) in selection.values.iter().zip(&self.layout.val_pos) {
+            if *wanted {
+                row[p] = Value::Null;
+            }
+        }
+        if selection.key {
+            let positions = &self.layout.key_pos;
+            decode_key_with(key, &self.layout.key_types, |k, v| row[positions[k]] = v)?;
+        }
+        let positions = &self.layout.val_pos;
+        decode_row_select(value, &self.layout.val_types, &selection.values, |k, v| {
+            row[positions[k]] = v;
+        })
     }
 
     /// The row at primary-map key `key`.

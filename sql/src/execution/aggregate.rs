@@ -3,14 +3,17 @@
 //! Without GROUP BY there is exactly one group, even over no rows (count 0, other results NULL).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
 
 use bigdecimal::BigDecimal;
+use vdb_engine::prolly::NodeStore;
+use vdb_engine::table::RootValue;
 use vdb_engine::value::{Numeric, Value};
 
 use crate::error::{Error, Result};
 use crate::execution::{OrdRow, Rows};
 use crate::expr::{BinaryOp, Expr};
-use crate::planner::{AggregateCall, AggregateFunction, BitwiseOp};
+use crate::planner::{AggregateCall, AggregateFunction, BitwiseOp, KeyRange, Plan};
 use crate::types::cast;
 
 use super::statistics::Moments;
@@ -316,6 +319,139 @@ fn average(sum: Value, count: i64) -> Result<Value> {
     .eval(&[])
 }
 
+/// A group: (grouping set, key values).
+type Group = (usize, OrdRow);
+/// The groups seen so far, each with its aggregates' accumulators.
+type Groups = BTreeMap<Group, Vec<Accumulator>>;
+
+/// Whether `sets` and `aggregates` take the direct path: one grouping set of every key, and no
+/// DISTINCT, ORDER BY or FILTER in the aggregates, so each row feeds its one group directly.
+fn is_plain(group_by: &[Expr], sets: &[Vec<usize>], aggregates: &[AggregateCall]) -> bool {
+    matches!(sets, [set] if set.len() == group_by.len() && set.iter().enumerate().all(|(i, &k)| i == k))
+        && aggregates
+            .iter()
+            .all(|c| !c.distinct && c.order_by.is_empty() && c.filter.is_none())
+}
+
+/// The direct path's step: `row` into its group's accumulators. `key` is a buffer kept
+/// between rows, so a row whose group exists allocates no key.
+fn add_plain(
+    groups: &mut Groups,
+    key: &mut Vec<Value>,
+    row: &[Value],
+    group_by: &[Expr],
+    aggregates: &[AggregateCall],
+) -> Result<()> {
+    key.clear();
+    for e in group_by {
+        key.push(e.eval(row)?);
+    }
+    let probe = (0, OrdRow(std::mem::take(key)));
+    let feed = |accumulators: &mut Vec<Accumulator>| -> Result<()> {
+        for (acc, call) in accumulators.iter_mut().zip(aggregates) {
+            let value = call
+                .arg
+                .as_ref()
+                .map_or(Ok(Value::Bool(true)), |a| a.eval(row))?;
+            acc.add(call, value, Vec::new())?;
+        }
+        Ok(())
+    };
+    if let Some(accumulators) = groups.get_mut(&probe) {
+        feed(accumulators)?;
+        *key = probe.1 .0;
+        return Ok(());
+    }
+    let mut accumulators = aggregates.iter().map(Accumulator::new).collect();
+    feed(&mut accumulators)?;
+    groups.insert((0, OrdRow(probe.1 .0.clone())), accumulators);
+    *key = probe.1 .0;
+    Ok(())
+}
+
+/// GROUP BY straight over a whole-table scan (`scan`, with `predicate` from a WHERE between
+/// them) on the direct path: the rows are read as borrowed entries of the table's map, only
+/// the columns the keys, arguments and predicate use are decoded, and each row is built in
+/// one buffer. `None` when the plan is not of that shape, or its expressions might read
+/// columns they do not name (a subquery, a user function).
+pub fn aggregate_scan(
+    (scan, predicate): (&Plan, Option<&Expr>),
+    group_by: &[Expr],
+    sets: &[Vec<usize>],
+    aggregates: &[AggregateCall],
+    root: &RootValue,
+    ns: &NodeStore,
+) -> Result<Option<Rows>> {
+    let Plan::Scan {
+        table: name,
+        schema,
+        range: KeyRange::All,
+        with_key: false,
+        reverse: false,
+    } = scan
+    else {
+        return Ok(None);
+    };
+    if !is_plain(group_by, sets, aggregates) {
+        return Ok(None);
+    }
+    let mut wanted = vec![false; schema.columns.len()];
+    let mut simple = true;
+    let mut mark = |e: &Expr| match e {
+        Expr::Column(i) => match wanted.get_mut(*i) {
+            Some(w) => *w = true,
+            None => simple = false,
+        },
+        Expr::Subquery(_) | Expr::UserFunction(..) | Expr::Outer { .. } => simple = false,
+        _ => {}
+    };
+    let exprs = group_by
+        .iter()
+        .chain(aggregates.iter().filter_map(|c| c.arg.as_ref()))
+        .chain(aggregates.iter().flat_map(|c| c.direct_args.iter()))
+        .chain(predicate);
+    for e in exprs {
+        e.walk(&mut mark);
+    }
+    if !simple {
+        return Ok(None);
+    }
+    let table = root
+        .get_table(ns, name)
+        .map_err(|e| Error::engine(format!("loading table \"{name}\""), e))?
+        .ok_or_else(|| Error::UndefinedTable(name.clone()))?;
+    let selection = table.select_columns(&wanted);
+    let mut groups = Groups::new();
+    let mut key = Vec::with_capacity(group_by.len());
+    let mut failed = None;
+    let mut row = vec![Value::Null; schema.columns.len()];
+    let scanned = table
+        .rows()
+        .scan(Bound::Unbounded, Bound::Unbounded, |k, v| {
+            table.decode_selected_into(k, v, &selection, &mut row)?;
+            let step = match predicate {
+                Some(p) => p.eval(&row).map(|v| v == Value::Bool(true)),
+                None => Ok(true),
+            }
+            .and_then(|keep| match keep {
+                true => add_plain(&mut groups, &mut key, &row, group_by, aggregates),
+                false => Ok(()),
+            });
+            match step {
+                Ok(()) => Ok(true),
+                Err(e) => {
+                    failed = Some(e);
+                    Ok(false)
+                }
+            }
+        });
+    scanned.map_err(|e| Error::engine("scanning table", e))?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    finish(groups, group_by, sets, aggregates).map(Some)
+}
+
 /// Groups `source` by each grouping set of `group_by` in one pass (every row feeds one group
 /// of every set) and computes `aggregates` per group. A group's key holds NULL for the keys
 /// not in its set; groups are identified by (set, key), so a real NULL key and a key absent
@@ -326,34 +462,14 @@ pub fn aggregate(
     sets: &[Vec<usize>],
     aggregates: &[AggregateCall],
 ) -> Result<Rows> {
-    type Group = (usize, OrdRow);
-    let mut groups: BTreeMap<Group, Vec<Accumulator>> = BTreeMap::new();
+    let mut groups = Groups::new();
     // Per group and DISTINCT aggregate: the argument values already seen.
     let mut seen: BTreeMap<(Group, usize), BTreeSet<OrdRow>> = BTreeMap::new();
-    // The common case (one grouping set of every key; no DISTINCT, ORDER BY or FILTER in the
-    // aggregates) feeds each row straight into its group's accumulators.
-    let plain = matches!(sets, [set] if set.len() == group_by.len() && set.iter().enumerate().all(|(i, &k)| i == k))
-        && aggregates
-            .iter()
-            .all(|c| !c.distinct && c.order_by.is_empty() && c.filter.is_none());
     let mut source = source;
-    if plain {
+    if is_plain(group_by, sets, aggregates) {
+        let mut key = Vec::with_capacity(group_by.len());
         for row in source.by_ref() {
-            let row = row?;
-            let key = group_by
-                .iter()
-                .map(|e| e.eval(&row))
-                .collect::<Result<Vec<_>>>()?;
-            let accumulators = groups
-                .entry((0, OrdRow(key)))
-                .or_insert_with(|| aggregates.iter().map(Accumulator::new).collect());
-            for (acc, call) in accumulators.iter_mut().zip(aggregates) {
-                let value = call
-                    .arg
-                    .as_ref()
-                    .map_or(Ok(Value::Bool(true)), |a| a.eval(&row))?;
-                acc.add(call, value, Vec::new())?;
-            }
+            add_plain(&mut groups, &mut key, &row?, group_by, aggregates)?;
         }
     }
     for row in source {
@@ -415,6 +531,16 @@ pub fn aggregate(
             }
         }
     }
+    finish(groups, group_by, sets, aggregates)
+}
+
+/// The groups' rows: each key followed by its aggregates' values.
+fn finish(
+    mut groups: Groups,
+    group_by: &[Expr],
+    sets: &[Vec<usize>],
+    aggregates: &[AggregateCall],
+) -> Result<Rows> {
     // A set without keys has its one group even over no input.
     for (s, set) in sets.iter().enumerate() {
         if set.is_empty() {

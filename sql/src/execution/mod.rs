@@ -281,7 +281,18 @@ fn build(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
             group_by,
             sets,
             aggregates,
-        } => aggregate::aggregate(query(*source, root, ns)?, &group_by, &sets, &aggregates)?,
+        } => {
+            let fused = match source.as_ref() {
+                Plan::Filter { source, predicate } => (source.as_ref(), Some(predicate)),
+                scan => (scan, None),
+            };
+            match aggregate::aggregate_scan(fused, &group_by, &sets, &aggregates, root, ns)? {
+                Some(rows) => rows,
+                None => {
+                    aggregate::aggregate(query(*source, root, ns)?, &group_by, &sets, &aggregates)?
+                }
+            }
+        }
         Plan::Sort { source, keys } => sort::sort(query(*source, root, ns)?, &keys)?,
         Plan::Window { source, calls } => window::window(query(*source, root, ns)?, &calls)?,
         Plan::SetOperation {
