@@ -10,6 +10,8 @@
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
+use rustc_hash::FxBuildHasher;
+
 use vdb_engine::value::{Numeric, Value};
 
 use crate::error::Result;
@@ -101,8 +103,26 @@ fn key_of(keys: &[Expr], row: &[Value]) -> Result<Option<Key>> {
     Ok(Some(Key(values)))
 }
 
+/// The right rows by key: each key's first row, and for every row the next row of its key
+/// (`usize::MAX` ends a chain), so that a million distinct keys cost no list each.
+struct Table {
+    heads: HashMap<Key, usize, FxBuildHasher>,
+    next: Vec<usize>,
+}
+
+impl Table {
+    fn rows_of(&self, key: &Key) -> impl Iterator<Item = usize> + '_ {
+        let mut at = self.heads.get(key).copied().unwrap_or(usize::MAX);
+        std::iter::from_fn(move || {
+            let here = at;
+            at = *self.next.get(here)?;
+            Some(here)
+        })
+    }
+}
+
 struct Hashed {
-    table: HashMap<Key, Vec<usize>>,
+    table: Table,
     left_keys: Vec<Expr>,
     residual: Option<Expr>,
 }
@@ -112,11 +132,8 @@ impl Matcher for Hashed {
         let Some(key) = key_of(&self.left_keys, left)? else {
             return Ok(Vec::new());
         };
-        let Some(candidates) = self.table.get(&key) else {
-            return Ok(Vec::new());
-        };
         let mut out = Vec::new();
-        for &i in candidates {
+        for i in self.table.rows_of(&key) {
             let row = joined(left, &right[i]);
             if passes(self.residual.as_ref(), &row)? {
                 out.push((i, row));
@@ -143,10 +160,17 @@ pub fn hash_join(
     widths: (usize, usize),
 ) -> Result<Rows> {
     let right: Vec<Row> = right.collect::<Result<_>>()?;
-    let mut table: HashMap<Key, Vec<usize>> = HashMap::new();
-    for (i, row) in right.iter().enumerate() {
+    let mut table = Table {
+        heads: HashMap::with_capacity_and_hasher(right.len(), FxBuildHasher),
+        next: vec![usize::MAX; right.len()],
+    };
+    // Rows go in from the last, each in front of its key's chain, so a chain lists its rows
+    // in input order.
+    for (i, row) in right.iter().enumerate().rev() {
         if let Some(key) = key_of(&spec.right_keys, row)? {
-            table.entry(key).or_default().push(i);
+            if let Some(head) = table.heads.insert(key, i) {
+                table.next[i] = head;
+            }
         }
     }
     let matcher = Hashed {
