@@ -1896,6 +1896,16 @@ fn reset_target(sql: &str) -> Option<String> {
 fn reindex_or_cluster(sql: &str) -> Option<(&'static str, Vec<String>)> {
     use crate::tokens::{is_word, significant};
     use sqlparser::tokenizer::Token;
+    // Only a statement that starts with one of the words is worth tokenizing (comments aside).
+    let start = sql.trim_start();
+    let starts = |word: &str| {
+        start
+            .get(..word.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(word))
+    };
+    if !starts("reindex") && !starts("cluster") && !starts("--") && !starts("/*") {
+        return None;
+    }
     let (tokens, at) = significant(sql)?;
     let mut words = at.iter().map(|&i| &tokens[i]).peekable();
     let command = match words.next()? {

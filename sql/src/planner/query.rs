@@ -420,6 +420,24 @@ fn rewrite_string_agg(query: &ast::Query) -> Option<ast::Query> {
             ControlFlow::Continue(())
         }
     }
+    // Most queries call no string_agg: they are not copied.
+    struct Finder;
+    impl ast::Visitor for Finder {
+        type Break = ();
+        fn pre_visit_expr(&mut self, expr: &ast::Expr) -> ControlFlow<()> {
+            match expr {
+                ast::Expr::Function(f)
+                    if f.name.0.last().map(ident_name).as_deref() == Some("string_agg") =>
+                {
+                    ControlFlow::Break(())
+                }
+                _ => ControlFlow::Continue(()),
+            }
+        }
+    }
+    if ast::Visit::visit(query, &mut Finder).is_continue() {
+        return None;
+    }
     let mut rewritten = query.clone();
     let mut rewriter = Rewriter { changed: false };
     let _ = ast::VisitMut::visit(&mut rewritten, &mut rewriter);

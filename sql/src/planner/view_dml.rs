@@ -30,6 +30,13 @@ pub fn rewrite(
     catalog: &Catalog<'_>,
     statement: &ast::Statement,
 ) -> Result<Option<ast::Statement>> {
+    // Most statements write no view (or nothing): they are not copied.
+    let writes_view = target_name(statement)
+        .and_then(|target| table_name(&target).ok())
+        .is_some_and(|key| catalog.get_view(&key).is_some());
+    if !writes_view {
+        return Ok(None);
+    }
     let mut current = statement.clone();
     let mut rewritten = false;
     for _ in 0..MAX_DEPTH {
