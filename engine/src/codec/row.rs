@@ -54,20 +54,8 @@ pub fn decode_row(bytes: &[u8], types: &[Type]) -> Result<Vec<Value>> {
 
 /// Like [`decode_row`], but hands each non-NULL column to `put` (with its index) instead of
 /// building a vector: the caller places it, and columns it is not given are NULL.
-pub fn decode_row_with(
-    bytes: &[u8],
-    types: &[Type],
-    mut put: impl FnMut(usize, Value),
-) -> Result<()> {
-    let mut reader = Reader::new(bytes, "row");
-    let count = row_column_count(&mut reader, types)?;
-    let bitmap = read_bitmap(&mut reader, count)?;
-    for (i, ty) in types[..count].iter().enumerate() {
-        if !is_null(bitmap, i) {
-            put(i, decode_body(&mut reader, ty)?);
-        }
-    }
-    reader.finish()
+pub fn decode_row_with(bytes: &[u8], types: &[Type], put: impl FnMut(usize, Value)) -> Result<()> {
+    decode_row_filtered(bytes, types, |_| true, put)
 }
 
 /// [`decode_row_with`] for the columns `wanted` says (by position in `types`; missing
@@ -76,6 +64,20 @@ pub fn decode_row_select(
     bytes: &[u8],
     types: &[Type],
     wanted: &[bool],
+    put: impl FnMut(usize, Value),
+) -> Result<()> {
+    decode_row_filtered(
+        bytes,
+        types,
+        |i| wanted.get(i).copied().unwrap_or(false),
+        put,
+    )
+}
+
+fn decode_row_filtered(
+    bytes: &[u8],
+    types: &[Type],
+    want: impl Fn(usize) -> bool,
     mut put: impl FnMut(usize, Value),
 ) -> Result<()> {
     let mut reader = Reader::new(bytes, "row");
@@ -85,7 +87,7 @@ pub fn decode_row_select(
         if is_null(bitmap, i) {
             continue;
         }
-        if wanted.get(i).copied().unwrap_or(false) {
+        if want(i) {
             put(i, decode_body(&mut reader, ty)?);
         } else {
             skip_body(&mut reader, ty)?;

@@ -94,6 +94,8 @@ struct Layout {
     val_pos: Vec<usize>,
     val_types: Vec<Type>,
     indexes: Vec<IndexLayout>,
+    /// (position, fractional-second digits) of each `time(p)` / `timestamp(p)` column.
+    precisions: Vec<(usize, u8)>,
 }
 
 /// Where an index's entry comes from.
@@ -152,6 +154,12 @@ impl Layout {
             key_pos,
             val_pos,
             indexes,
+            precisions: schema
+                .columns
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| Some((i, c.precision?)))
+                .collect(),
         }
     }
 }
@@ -696,15 +704,11 @@ impl Table {
     /// (the SQL layer rounds before writing; this keeps every other writer, imports and
     /// merges included, to the column's type).
     fn fit_precision(&self, mut row: Vec<Value>) -> Vec<Value> {
-        for (column, value) in self.schema.columns.iter().zip(row.iter_mut()) {
-            let Some(digits) = column.precision else {
-                continue;
-            };
-            match value {
-                Value::Time(t) | Value::Timestamp(t) | Value::TimestampTz(t) => {
-                    *t = crate::value::round_fraction(*t, digits);
-                }
-                _ => {}
+        for &(position, digits) in &self.layout.precisions {
+            if let Some(Value::Time(t) | Value::Timestamp(t) | Value::TimestampTz(t)) =
+                row.get_mut(position)
+            {
+                *t = crate::value::round_fraction(*t, digits);
             }
         }
         row

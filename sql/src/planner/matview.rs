@@ -13,7 +13,7 @@ use sqlparser::ast::{self, Statement};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Token;
-use vdb_engine::table::{Materialized, Schema, View};
+use vdb_engine::table::{Materialized, View};
 
 use crate::catalog::{table_name, Catalog};
 use crate::error::{Error, Result};
@@ -174,20 +174,12 @@ pub fn plan(catalog: &Catalog<'_>, statement: &Statement) -> Result<Planned> {
             "too many column names were specified",
         ));
     }
-    let mut schema = Schema::new(&[], &[]).map_err(|e| Error::engine("creating schema", e))?;
     let names = columns
         .iter()
         .map(|c| ident_name(&c.name))
         .chain(output.iter().skip(columns.len()).map(|(n, _)| n.clone()));
-    for (column, (_, ty)) in names.zip(&output) {
-        if schema.get_column(&column).is_some() {
-            return Err(Error::DuplicateColumn(column));
-        }
-        super::statement::check_not_system(&column)?;
-        schema
-            .add_column(&column, ty.clone(), true, None)
-            .map_err(|e| Error::engine("adding column", e))?;
-    }
+    let mut schema =
+        super::statement::output_schema(names.zip(output.iter().map(|(_, ty)| ty.clone())))?;
     schema.materialized = Some(Materialized {
         query: query.to_string(),
         populated: !no_data,

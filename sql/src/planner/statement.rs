@@ -617,6 +617,22 @@ fn select_into(query: &ast::Query) -> Result<Option<ast::CreateTable>> {
     Ok(Some(create))
 }
 
+/// The schema of a keyless table holding a query's output `columns` (CREATE TABLE AS, CREATE
+/// MATERIALIZED VIEW): nullable columns of the output's names and types.
+pub(super) fn output_schema(columns: impl IntoIterator<Item = (String, Type)>) -> Result<Schema> {
+    let mut schema = Schema::new(&[], &[]).map_err(|e| Error::engine("creating schema", e))?;
+    for (column, ty) in columns {
+        if schema.get_column(&column).is_some() {
+            return Err(Error::DuplicateColumn(column));
+        }
+        check_not_system(&column)?;
+        schema
+            .add_column(&column, ty, true, None)
+            .map_err(|e| Error::engine("adding column", e))?;
+    }
+    Ok(schema)
+}
+
 /// CREATE TABLE t AS query: a keyless table with the query's columns, filled with its rows.
 fn create_table_as(
     catalog: &Catalog<'_>,
@@ -630,16 +646,7 @@ fn create_table_as(
         ));
     }
     let (source, columns) = plan_query(catalog, query)?;
-    let mut schema = Schema::new(&[], &[]).map_err(|e| Error::engine("creating schema", e))?;
-    for (column, ty) in columns {
-        if schema.get_column(&column).is_some() {
-            return Err(Error::DuplicateColumn(column));
-        }
-        check_not_system(&column)?;
-        schema
-            .add_column(&column, ty, true, None)
-            .map_err(|e| Error::engine("adding column", e))?;
-    }
+    let schema = output_schema(columns)?;
     if !create.if_not_exists && catalog.get_table(&name)?.is_some() {
         return Err(Error::DuplicateTable(name));
     }
