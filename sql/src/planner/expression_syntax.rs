@@ -17,6 +17,9 @@
 //! - `substring(s SIMILAR pattern ESCAPE e)` becomes `"#substring similar"(s, pattern, e)`
 //!   ([`SUBSTRING_SIMILAR`]), bound as the SQL-standard regular-expression substring.
 //! - `FOR NO KEY UPDATE` and `FOR KEY SHARE` become `FOR UPDATE` and `FOR SHARE`.
+//! - `ROWS FROM (f(...), g(...)) [AS] alias` becomes `(SELECT f(...), g(...)) AS alias`: set
+//!   functions side by side in a select list run in step, the shorter padded with NULLs, as
+//!   ROWS FROM's do (WITH ORDINALITY is not read this way).
 //!
 //! The rewrites produce plain AST, so they survive views and prepared statements.
 
@@ -201,6 +204,31 @@ pub fn rewrite(sql: &str) -> Option<String> {
             replaced.push((significant[n], format!("\"{SUBSTRING_SIMILAR}\"")));
             replaced.push((significant[similar], ",".to_string()));
             replaced.push((significant[escape], ",".to_string()));
+        } else if word(n, "rows")
+            && word(n + 1, "from")
+            && token(n + 2) == Some(&Token::LParen)
+            && matches!(token(n + 3), Some(Token::Word(_)))
+            && token(n + 4) == Some(&Token::LParen)
+            && !word(n + 3, "select")
+            && !word(n + 3, "values")
+        {
+            // ROWS FROM (f(...), g(...)) [AS] alias: the functions side by side, as set
+            // functions in a select list run (in step, the shorter padded with NULLs).
+            let Some(close) = crate::tokens::closing(&tokens, &significant, n + 2) else {
+                continue;
+            };
+            if word(close + 1, "with") {
+                continue; // WITH ORDINALITY is not read this way.
+            }
+            replaced.push((significant[n], "(SELECT".to_string()));
+            replaced.push((significant[n + 1], String::new()));
+            replaced.push((significant[n + 2], String::new()));
+            let named = word(close + 1, "as")
+                || matches!(token(close + 1), Some(Token::Word(w)) if w.keyword == sqlparser::keywords::Keyword::NoKeyword);
+            if !named {
+                let first = tokens[significant[n + 3]].to_string();
+                replaced.push((significant[close], format!(") AS {first}")));
+            }
         } else if word(n, "overlaps") {
             let Some((left_open, left_row)) = open_before(&significant, &tokens, n) else {
                 continue;
