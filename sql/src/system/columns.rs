@@ -1109,19 +1109,6 @@ pub const SYSTEM_TABLES: &[TableColumns] = &[
         ],
     ),
     (
-        "pg_catalog",
-        "pg_matviews",
-        &[
-            ("schemaname", "name"),
-            ("matviewname", "name"),
-            ("matviewowner", "name"),
-            ("tablespace", "name"),
-            ("hasindexes", "boolean"),
-            ("ispopulated", "boolean"),
-            ("definition", "text"),
-        ],
-    ),
-    (
         "information_schema",
         "check_constraints",
         &[
