@@ -16,6 +16,70 @@ use sqlparser::ast::{
 pub fn repair(statements: &mut [Statement]) {
     for statement in statements {
         let _ = statement.visit(&mut Repair);
+        repair_constraints(statement);
+    }
+}
+
+/// The constraints of a CREATE TABLE or ALTER TABLE ADD: a `REFERENCES t` that the parser's
+/// fallback gave the primary-key marker list gets its empty list back (t's primary key), and
+/// constraint characteristics go: vdb checks every constraint when its statement writes, which
+/// is what NOT DEFERRABLE and INITIALLY IMMEDIATE ask for, and is stricter than INITIALLY
+/// DEFERRED (docs/sql.md says so).
+fn repair_constraints(statement: &mut Statement) {
+    use sqlparser::ast::{AlterTableOperation, ColumnOption, TableConstraint};
+    fn repair(constraint: &mut TableConstraint) {
+        match constraint {
+            TableConstraint::ForeignKey {
+                referred_columns,
+                characteristics,
+                ..
+            } => {
+                unmark(referred_columns);
+                *characteristics = None;
+            }
+            TableConstraint::Unique {
+                characteristics, ..
+            }
+            | TableConstraint::PrimaryKey {
+                characteristics, ..
+            } => *characteristics = None,
+            _ => {}
+        }
+    }
+    fn unmark(columns: &mut Vec<sqlparser::ast::Ident>) {
+        if matches!(columns.as_slice(), [c] if c.value == crate::planner::constraint::PRIMARY_KEY_MARKER)
+        {
+            columns.clear();
+        }
+    }
+    fn repair_column(column: &mut sqlparser::ast::ColumnDef) {
+        for option in &mut column.options {
+            match &mut option.option {
+                ColumnOption::ForeignKey {
+                    characteristics, ..
+                }
+                | ColumnOption::Unique {
+                    characteristics, ..
+                } => *characteristics = None,
+                _ => {}
+            }
+        }
+    }
+    match statement {
+        Statement::CreateTable(create) => {
+            create.constraints.iter_mut().for_each(repair);
+            create.columns.iter_mut().for_each(repair_column);
+        }
+        Statement::AlterTable { operations, .. } => {
+            for operation in operations {
+                match operation {
+                    AlterTableOperation::AddConstraint(constraint) => repair(constraint),
+                    AlterTableOperation::AddColumn { column_def, .. } => repair_column(column_def),
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
     }
 }
 

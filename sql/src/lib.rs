@@ -43,6 +43,7 @@
 //! statement, and the caller drains them with [`Session::take_notices`] ([`notice`]).
 #![forbid(unsafe_code)]
 
+mod admin;
 mod ast_repair;
 pub mod catalog;
 pub mod copy;

@@ -8,7 +8,7 @@
 //! takes a session's notifications after each statement and whenever its [`Listener::set_wake`]
 //! callback fires, and sends them to the client as NotificationResponse messages.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 
@@ -27,7 +27,8 @@ pub type Wake = Arc<dyn Fn() + Send + Sync>;
 struct Mailbox {
     /// Which database the session is in: notifications stay within it.
     database: usize,
-    channels: BTreeSet<String>,
+    /// In the order they were first listened on, as `pg_listening_channels()` lists them.
+    channels: Vec<String>,
     queue: Vec<Notification>,
     wake: Option<Wake>,
 }
@@ -74,7 +75,7 @@ impl Listener {
             id,
             Mailbox {
                 database,
-                channels: BTreeSet::new(),
+                channels: Vec::new(),
                 queue: Vec::new(),
                 wake: None,
             },
@@ -86,25 +87,33 @@ impl Listener {
         mailboxes().get_mut(&self.id).map(f)
     }
 
+    /// The mailbox's number, which [`channels_of`] takes.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
     /// LISTEN `channel`.
     pub fn listen(&self, channel: &str) {
-        self.with(|m| m.channels.insert(channel.to_string()));
+        self.with(|m| {
+            if !m.channels.iter().any(|c| c == channel) {
+                m.channels.push(channel.to_string());
+            }
+        });
     }
 
     /// UNLISTEN `channel`, or every channel with None (`UNLISTEN *`).
     pub fn unlisten(&self, channel: Option<&str>) {
         self.with(|m| match channel {
             Some(channel) => {
-                m.channels.remove(channel);
+                m.channels.retain(|c| c != channel);
             }
             None => m.channels.clear(),
         });
     }
 
-    /// The channels listened on, in order (`pg_listening_channels()`).
+    /// The channels listened on, in LISTEN order.
     pub fn channels(&self) -> Vec<String> {
-        self.with(|m| m.channels.iter().cloned().collect())
-            .unwrap_or_default()
+        channels_of(self.id)
     }
 
     /// Takes the notifications that have arrived, oldest first.
@@ -142,7 +151,7 @@ impl Listener {
             for mailbox in boxes.values_mut().filter(|m| m.database == self.database) {
                 let before = mailbox.queue.len();
                 for (channel, payload) in &distinct {
-                    if mailbox.channels.contains(channel) {
+                    if mailbox.channels.iter().any(|c| c == channel) {
                         mailbox.queue.push(Notification {
                             process_id,
                             channel: channel.clone(),
@@ -219,4 +228,13 @@ mod tests {
         assert!(b.take().is_empty());
         assert_eq!(a.channels(), ["jobs"]);
     }
+}
+
+/// The channels mailbox `id` listens on, in LISTEN order (`pg_listening_channels()`); none for an
+/// unknown mailbox.
+pub fn channels_of(id: u64) -> Vec<String> {
+    mailboxes()
+        .get(&id)
+        .map(|m| m.channels.iter().cloned().collect())
+        .unwrap_or_default()
 }

@@ -264,6 +264,7 @@ impl Session {
             branch: self.branch.clone(),
             pinned: self.pinned.as_ref().map(|(rev, _)| rev.clone()),
             holds: Arc::default(),
+            listener: self.listener.id(),
         }
     }
 
@@ -341,6 +342,22 @@ impl Session {
     /// The statements of a script, each result with the notices raised while it ran (the
     /// session's queue is empty when it starts).
     fn run_script(&mut self, sql: &str) -> (Vec<Noticed>, Option<Error>) {
+        if let Some((pieces, controls)) = crate::admin::split_mixed_script(sql) {
+            return self.run_pieces(&pieces, controls);
+        }
+        if crate::admin::is_checkpoint(sql) {
+            let flushed = self.repo.store().flush().map_err(Error::from);
+            return match flushed {
+                Ok(()) => (vec![(command_result("CHECKPOINT"), Vec::new())], None),
+                Err(e) => (Vec::new(), Some(e)),
+            };
+        }
+        if let Some(lock) = crate::admin::lock_statement(sql) {
+            return match lock.and_then(|lock| self.lock(&lock)) {
+                Ok(result) => (vec![(result, std::mem::take(&mut self.notices))], None),
+                Err(e) => (Vec::new(), Some(e)),
+            };
+        }
         if let Some((command, relations)) = reindex_or_cluster(sql) {
             return match self.check_relations(command, &relations) {
                 Ok(result) => (vec![(result, std::mem::take(&mut self.notices))], None),
@@ -394,6 +411,57 @@ impl Session {
             }
         }
         (results, None)
+    }
+
+    /// A script that mixes statements the session runs from their text (VACUUM, LOCK, ...)
+    /// with others: each runs on its own, in order, and, unless the script controls
+    /// transactions itself, all of them in one implicit transaction block, as PostgreSQL runs
+    /// a multi-statement query (so VACUUM fails in it, and LOCK works).
+    fn run_pieces(&mut self, pieces: &[String], controls: bool) -> (Vec<Noticed>, Option<Error>) {
+        let implicit = self.txn.is_none() && !controls;
+        if implicit {
+            if let Err(e) = self.begin(&[]) {
+                return (Vec::new(), Some(e));
+            }
+        }
+        let mut results = Vec::new();
+        for piece in pieces {
+            let (mut ran, error) = self.run_script(piece);
+            results.append(&mut ran);
+            if error.is_some() {
+                if implicit {
+                    self.abort_block();
+                }
+                return (results, error);
+            }
+        }
+        if implicit {
+            if let Err(e) = self.commit() {
+                return (results, Some(e));
+            }
+        }
+        (results, None)
+    }
+
+    /// LOCK TABLE: only in a transaction block (25P01). The relations must exist; a mode that
+    /// excludes writers (SHARE and stronger) takes the branch's writer's turn at once, as
+    /// SELECT ... FOR UPDATE does, so that the block's later reads and writes see no other
+    /// writer until it ends. Weaker modes wait for nothing: vdb's readers never block.
+    fn lock(&mut self, lock: &crate::admin::LockStatement) -> Result<StatementResult> {
+        if self.txn.is_none() {
+            return Err(no_block("LOCK TABLE"));
+        }
+        let suffix = if lock.excludes_writers {
+            " FOR UPDATE"
+        } else {
+            ""
+        };
+        for relation in &lock.relations {
+            for statement in &parse(&format!("SELECT 1 FROM {relation} LIMIT 0{suffix}"))? {
+                self.execute_one(statement)?;
+            }
+        }
+        Ok(command_result("LOCK TABLE"))
     }
 
     /// VACUUM and ANALYZE: vdb has no dead tuples to reclaim (`vdb gc` reclaims unreachable
@@ -583,6 +651,8 @@ impl Session {
         let setting = |name: &str| self.settings.get(name).unwrap_or_default();
         crate::types::datetime::set_date_style(&setting("datestyle"));
         crate::types::interval::set_interval_style(&setting("intervalstyle"));
+        crate::types::set_bytea_escape(setting("bytea_output") == "escape");
+        crate::types::set_extra_float_digits(setting("extra_float_digits").parse().unwrap_or(1));
     }
 
     /// The session's `TimeZone`, which casts and text output of timestamptz values use.
@@ -1755,6 +1825,13 @@ fn controls_transaction(statement: &Statement) -> bool {
     )
 }
 
+/// A result that is only a command tag.
+fn command_result(tag: &str) -> StatementResult {
+    StatementResult::Command {
+        tag: tag.to_string(),
+    }
+}
+
 /// 25P01: a savepoint statement outside a transaction block.
 fn no_block(what: &str) -> Error {
     Error::invalid(
@@ -2301,8 +2378,21 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         if let Some(statements) = alter_schema_as_table(sql) {
             return Ok(statements);
         }
+        if let Some(statements) = crate::planner::sequence::parse_alter_identity(sql) {
+            return Ok(statements);
+        }
         if let Some(statements) = crate::planner::sequence::parse_alter(sql) {
             return Ok(statements);
+        }
+        if let Some(text) = crate::planner::constraint::rewrite_foreign_keys(sql) {
+            if let Ok(statements) = parse(&text) {
+                return Ok(statements);
+            }
+        }
+        if let Some(text) = crate::admin::set_transaction_spelled(sql) {
+            if let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, &text) {
+                return Ok(statements);
+            }
         }
         if let Some(statements) = abort_as_rollback(sql) {
             return Ok(statements);

@@ -82,9 +82,16 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
         }
         SchemaChange::AlterSequence {
             name,
+            identity_column,
             alter,
             if_exists,
         } => {
+            let name = match identity_column {
+                Some(column) if relation_exists(root, &name) || !if_exists => {
+                    identity_sequence(&name, &column, root, ns)?
+                }
+                _ => name,
+            };
             let Some(sequence) = root.get_sequence(&name) else {
                 if if_exists {
                     skip_missing_relation("relation", &name, root);
@@ -564,6 +571,33 @@ fn rename_index(from: &str, to: &str, root: &mut RootValue, ns: &NodeStore) -> R
             .map_err(|e| Error::engine(format!("saving table \"{name}\""), e));
     }
     Err(Error::UndefinedTable(old.to_string()))
+}
+
+/// The sequence behind identity column `column` of `table`: 42P01 without the table,
+/// 42703 without the column, 55000 when the column is not an identity column.
+fn identity_sequence(
+    table: &str,
+    column: &str,
+    root: &RootValue,
+    ns: &NodeStore,
+) -> Result<String> {
+    let loaded = load(table, root, ns)?;
+    let bare = vdb_engine::table::split_qualified(table).1;
+    let Some(col) = loaded.schema().columns.iter().find(|c| c.name == column) else {
+        return Err(Error::UndefinedColumn(format!(
+            "column \"{column}\" of relation \"{bare}\" does not exist"
+        )));
+    };
+    col.default
+        .as_deref()
+        .and_then(crate::system::nextval_sequence)
+        .filter(|s| root.get_sequence(s).is_some_and(|s| s.identity.is_some()))
+        .ok_or_else(|| {
+            Error::invalid(
+                "55000",
+                format!("column \"{column}\" of relation \"{bare}\" is not an identity column"),
+            )
+        })
 }
 
 /// Rebuilds table `name` under `schema` (rows carried over by column id), checking that the

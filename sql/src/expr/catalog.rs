@@ -51,6 +51,8 @@ pub enum CatalogFunction {
     CurrentUser,
     Version,
     BackendPid,
+    /// The channels the session listens on, as a text[] (`pg_listening_channels()` unnests it).
+    ListeningChannels,
     /// `pg_relation_size(oid [, fork])` and friends: the bytes of the relation's chunks
     /// (`system/sizes.rs`), NULL for an unknown OID, 22023 for a bad fork name.
     RelationSize(crate::system::SizeKind),
@@ -87,9 +89,13 @@ impl CatalogFunction {
     }
 
     /// Whether a call may give different results for the same arguments within a statement
-    /// (so constant folding must not evaluate it at plan time).
+    /// (so constant folding must not evaluate it at plan time): `set_config`, and
+    /// `current_setting`, which sees an earlier `set_config` of the same statement.
     pub fn is_volatile(self) -> bool {
-        matches!(self, CatalogFunction::SetConfig)
+        matches!(
+            self,
+            CatalogFunction::SetConfig | CatalogFunction::CurrentSetting
+        )
     }
 }
 
@@ -413,6 +419,15 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
         }
         F::CurrentUser => text(snapshot.user()),
         F::Version => text(crate::settings::VERSION),
+        F::ListeningChannels => {
+            let listener = snapshot.vc.as_ref().map_or(0, |vc| vc.listener);
+            Value::Array(
+                crate::notify::channels_of(listener)
+                    .into_iter()
+                    .map(Value::Text)
+                    .collect(),
+            )
+        }
         F::BackendPid => Value::Int4(i32::try_from(std::process::id()).unwrap_or(0)),
         F::RelationSize(kind) => {
             let fork = text_arg(&arg(1));

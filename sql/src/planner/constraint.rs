@@ -426,3 +426,82 @@ pub fn foreign_key(
         on_update: action(actions.1),
     })
 }
+
+/// The column a table constraint's `REFERENCES t` without a column list is given, so that
+/// sqlparser reads it; `ast_repair` empties the list again, which means t's primary key.
+pub const PRIMARY_KEY_MARKER: &str = "\u{1}vdb primary key";
+
+/// FOREIGN KEY syntax sqlparser does not read, respelled: a table constraint's `REFERENCES t`
+/// without a column list gets the [`PRIMARY_KEY_MARKER`] list; `MATCH SIMPLE` goes (it is the
+/// default), as does `MATCH FULL` of one column (the same thing there); `NOT VALID` goes (vdb
+/// checks the rows at once, so the constraint is valid when it is added). `None` when there
+/// is nothing to respell.
+pub fn rewrite_foreign_keys(sql: &str) -> Option<String> {
+    use crate::tokens::{closing, is_word, significant};
+    use sqlparser::tokenizer::Token;
+    let lower = sql.to_ascii_lowercase();
+    if !lower.contains("references") && !lower.contains("valid") {
+        return None;
+    }
+    let (tokens, at) = significant(sql)?;
+    let word = |n: usize, w: &str| at.get(n).is_some_and(|&i| is_word(&tokens[i], w));
+    let mut skip = std::collections::HashSet::new();
+    let mut insert_after = std::collections::HashMap::new();
+    let mut columns = 1;
+    let mut n = 0;
+    while n < at.len() {
+        if word(n, "foreign") && word(n + 1, "key") {
+            if let Some(close) = closing(&tokens, &at, n + 2) {
+                columns = at[n + 2..close]
+                    .iter()
+                    .filter(|&&i| tokens[i] == Token::Comma)
+                    .count()
+                    + 1;
+                n = close + 1;
+                if word(n, "references") {
+                    let mut m = n + 1;
+                    while at.get(m + 1).is_some_and(|&i| tokens[i] == Token::Period) {
+                        m += 2;
+                    }
+                    let next = at.get(m + 1).map(|&i| &tokens[i]);
+                    if at.get(m).is_some() && next != Some(&Token::LParen) {
+                        insert_after.insert(at[m], format!(" (\"{PRIMARY_KEY_MARKER}\")"));
+                    }
+                    n = m + 1;
+                }
+                continue;
+            }
+        }
+        if word(n, "references") {
+            columns = 1;
+        }
+        let simple = word(n + 1, "simple") || (word(n + 1, "full") && columns == 1);
+        if word(n, "match") && simple {
+            skip.extend([at[n], at[n + 1]]);
+            n += 2;
+            continue;
+        }
+        let ends = at
+            .get(n + 2)
+            .is_none_or(|&i| matches!(tokens[i], Token::Comma | Token::SemiColon));
+        if word(n, "not") && word(n + 1, "valid") && ends && n > 0 {
+            skip.extend([at[n], at[n + 1]]);
+            n += 2;
+            continue;
+        }
+        n += 1;
+    }
+    if skip.is_empty() && insert_after.is_empty() {
+        return None;
+    }
+    let mut text = String::new();
+    for (i, token) in tokens.iter().enumerate() {
+        if !skip.contains(&i) {
+            text.push_str(&token.to_string());
+        }
+        if let Some(extra) = insert_after.get(&i) {
+            text.push_str(extra);
+        }
+    }
+    Some(text)
+}

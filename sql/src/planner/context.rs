@@ -189,6 +189,25 @@ pub fn with_outer<T>(scope: &Scope, f: impl FnOnce() -> T) -> (T, bool) {
     (result, frame.is_some_and(|f| f.correlated))
 }
 
+/// The first enclosing query level whose scope `find` answers for (innermost first), with
+/// its distance, marking the levels in between correlated: how a whole-row reference to an
+/// outer FROM item (`lateral (select row_to_json(t))`) binds.
+pub fn resolve_outer_with<T>(find: impl Fn(&Scope) -> Option<T>) -> Option<(usize, T)> {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        let len = s.outer.len();
+        for j in (0..len).rev() {
+            if let Some(found) = find(&s.outer[j].scope) {
+                for frame in &mut s.outer[j..] {
+                    frame.correlated = true;
+                }
+                return Some((len - j, found));
+            }
+        }
+        None
+    })
+}
+
 /// Resolves a name that the current scope lacks against the enclosing scopes, innermost first:
 /// `(level, position, column)` where level 1 is the nearest enclosing query.
 pub fn resolve_outer(

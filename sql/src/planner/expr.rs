@@ -342,6 +342,7 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
                     ),
                 ));
             }
+            let inner_ty = inner.ty.clone();
             let mut inner_expr = unpadded(inner.expr, inner.ty.as_ref(), &ty);
             // A json number becomes an integer through numeric, rounding as PostgreSQL's
             // jsonb-to-int cast does (`'3.5'::jsonb::int` is 4).
@@ -354,7 +355,8 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             let cast = Expr::Cast(Box::new(inner_expr), ty.clone());
             // An explicit cast to varchar(n) truncates where an assignment would fail.
             if let Type::Varchar(Some(n)) = ty {
-                let unlimited = Expr::Cast(Box::new(bind(expr, scope)?.expr), Type::Varchar(None));
+                let unpadded = unpadded(bind(expr, scope)?.expr, inner_ty.as_ref(), &ty);
+                let unlimited = Expr::Cast(Box::new(unpadded), Type::Varchar(None));
                 let left = Expr::Function(
                     Function::Left,
                     vec![
@@ -571,7 +573,9 @@ fn column(scope: &Scope, relation: Option<&str>, ident: &ast::Ident) -> Result<T
                 Some((level, index, column)) => {
                     Ok(Typed::new(Expr::Outer { level, index }, column.ty))
                 }
-                None => whole_row(scope, relation, &name).ok_or(e),
+                None => whole_row(scope, relation, &name)
+                    .or_else(|| outer_whole_row(relation, &name))
+                    .ok_or(e),
             }
         }
         Err(e) => Err(e),
@@ -614,6 +618,23 @@ fn whole_row(scope: &Scope, relation: Option<&str>, name: &str) -> Option<Typed>
         Expr::Function(Function::Builtin(Builtin::RowJson), args),
         Type::Json,
     ))
+}
+
+/// A whole-row reference to an enclosing query's FROM item, its columns read as outer
+/// references.
+fn outer_whole_row(relation: Option<&str>, name: &str) -> Option<Typed> {
+    fn columns_to_outer(e: &mut Expr, level: usize) {
+        if let Expr::Column(index) = *e {
+            *e = Expr::Outer { level, index };
+            return;
+        }
+        for child in e.children_mut() {
+            columns_to_outer(child, level);
+        }
+    }
+    let (level, mut typed) = context::resolve_outer_with(|s| whole_row(s, relation, name))?;
+    columns_to_outer(&mut typed.expr, level);
+    Some(typed)
 }
 
 /// A select-list item that is a whole-row reference prints as PostgreSQL prints a record,
@@ -1102,7 +1123,7 @@ pub fn make_binary(op: BinaryOp, l: Typed, r: Typed) -> Result<Typed> {
 
 /// `expr` of type `from` as it converts to `to`: a char(n) value loses its trailing blanks
 /// on its way to text or varchar, as in PostgreSQL (`'ab '::char(4)::text` is `ab`).
-fn unpadded(expr: Expr, from: Option<&Type>, to: &Type) -> Expr {
+pub(super) fn unpadded(expr: Expr, from: Option<&Type>, to: &Type) -> Expr {
     if matches!(from, Some(Type::Char(_))) && matches!(to, Type::Text | Type::Varchar(_)) {
         Expr::Function(Function::Trim(false, true), vec![expr])
     } else {

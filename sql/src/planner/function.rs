@@ -534,6 +534,18 @@ pub(super) fn set_function(name: &str, mut args: Vec<Typed>) -> Result<Option<Ty
                 Type::Int4,
             ))
         }
+        // The session's channels, as an array the rows unnest.
+        ("pg_listening_channels", 0) => {
+            let channels = system::catalog(
+                crate::expr::catalog::CatalogFunction::ListeningChannels,
+                Vec::new(),
+                Type::Array(Box::new(Type::Text)),
+            )?;
+            Ok(Typed::new(
+                Expr::SetReturning(SetFunction::Unnest, vec![channels.expr]),
+                Type::Text,
+            ))
+        }
         ("pg_partition_ancestors", 1) => {
             let arg = args.remove(0);
             let arg = if arg.ty.is_none() {

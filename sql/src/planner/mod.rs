@@ -6,7 +6,7 @@
 mod aggregate;
 mod alter;
 mod builtin;
-mod constraint;
+pub(crate) mod constraint;
 pub mod context;
 mod drop_absent;
 pub mod enum_type;

@@ -257,7 +257,8 @@ fn coerce_columns(plan: Plan, have: &[(String, Type)], want: &[(String, Type)]) 
             if a == b {
                 Expr::Column(i)
             } else {
-                Expr::Cast(Box::new(Expr::Column(i)), b.clone())
+                let column = crate::planner::expr::unpadded(Expr::Column(i), Some(a), b);
+                Expr::Cast(Box::new(column), b.clone())
             }
         })
         .collect();

@@ -74,9 +74,12 @@ pub enum SchemaChange {
         names: Vec<String>,
         if_exists: bool,
     },
-    /// ALTER SEQUENCE [IF EXISTS]: `alter` applied to the sequence's current state.
+    /// ALTER SEQUENCE [IF EXISTS]: `alter` applied to the sequence's current state. With
+    /// `identity_column`, `name` is a table and the sequence is that identity column's
+    /// (`ALTER TABLE t ALTER COLUMN c RESTART`).
     AlterSequence {
         name: String,
+        identity_column: Option<String>,
         alter: crate::planner::sequence::SequenceAlter,
         if_exists: bool,
     },

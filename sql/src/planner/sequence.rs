@@ -574,6 +574,103 @@ pub fn parse_alter(sql: &str) -> Option<Vec<ast::Statement>> {
     Parser::parse_sql(&PostgreSqlDialect {}, &text).ok()
 }
 
+/// The first name part of an identity column's ALTER read as an ALTER SEQUENCE (see
+/// [`parse_alter_identity`]), followed by ` always` or ` by default` for SET GENERATED.
+pub const IDENTITY_MARKER: &str = "\u{2}vdb identity";
+
+/// `ALTER TABLE [IF EXISTS] [ONLY] t ALTER [COLUMN] c` followed by identity options
+/// (`RESTART [[WITH] n]`, `SET GENERATED {ALWAYS | BY DEFAULT}`, `SET INCREMENT BY n`,
+/// `SET START WITH n`, `SET [NO] MINVALUE`...) read as an ALTER SEQUENCE of the column's
+/// sequence, named `"<identity marker>".t.c`; `None` for any other text.
+pub fn parse_alter_identity(sql: &str) -> Option<Vec<ast::Statement>> {
+    use crate::tokens::is_word;
+    let (tokens, at) = crate::tokens::significant(sql)?;
+    let word = |n: usize, w: &str| at.get(n).is_some_and(|&i| is_word(&tokens[i], w));
+    if !(word(0, "alter") && word(1, "table")) {
+        return None;
+    }
+    let mut n = 2;
+    let if_exists = word(n, "if") && word(n + 1, "exists");
+    if if_exists {
+        n += 2;
+    }
+    if word(n, "only") {
+        n += 1;
+    }
+    let mut table = Vec::new();
+    while let Some(&i) = at.get(n) {
+        let sqlparser::tokenizer::Token::Word(_) = &tokens[i] else {
+            return None;
+        };
+        table.push(tokens[i].to_string());
+        n += 1;
+        if at
+            .get(n)
+            .is_some_and(|&p| tokens[p] == sqlparser::tokenizer::Token::Period)
+        {
+            n += 1;
+        } else {
+            break;
+        }
+    }
+    if !word(n, "alter") {
+        return None;
+    }
+    n += 1;
+    if word(n, "column") {
+        n += 1;
+    }
+    let column = tokens[*at.get(n)?].to_string();
+    n += 1;
+    let sequence_words = [
+        "generated",
+        "increment",
+        "start",
+        "minvalue",
+        "maxvalue",
+        "no",
+        "cycle",
+        "cache",
+    ];
+    let identity_option =
+        word(n, "restart") || (word(n, "set") && sequence_words.iter().any(|w| word(n + 1, w)));
+    if !identity_option {
+        return None;
+    }
+    let mut marker = IDENTITY_MARKER.to_string();
+    let mut options = Vec::new();
+    while let Some(&i) = at.get(n) {
+        if is_word(&tokens[i], "set") {
+            n += 1;
+            continue;
+        }
+        if is_word(&tokens[i], "generated") {
+            if word(n + 1, "always") {
+                marker.push_str(" always");
+                n += 2;
+            } else if word(n + 1, "by") && word(n + 2, "default") {
+                marker.push_str(" by default");
+                n += 3;
+            } else {
+                return None;
+            }
+            continue;
+        }
+        if tokens[i] != sqlparser::tokenizer::Token::SemiColon {
+            options.push(tokens[i].to_string());
+        }
+        n += 1;
+    }
+    let text = format!(
+        "ALTER SEQUENCE {}\"{marker}\".{}.{} {}",
+        if if_exists { "IF EXISTS " } else { "" },
+        table.join("."),
+        column,
+        options.join(" ")
+    );
+    parse_alter(&text)
+}
+
 /// What an ALTER SEQUENCE changes; each `None` leaves that property as it is.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SequenceAlter {
@@ -587,6 +684,8 @@ pub struct SequenceAlter {
     /// `Some(None)`: RESTART at the start value.
     pub restart: Option<Option<i64>>,
     pub owned_by: Option<Option<(String, String)>>,
+    /// SET GENERATED of an identity column's sequence.
+    pub identity: Option<Identity>,
 }
 
 impl SequenceAlter {
@@ -668,6 +767,9 @@ impl SequenceAlter {
         if let Some(owned_by) = &self.owned_by {
             next.owned_by.clone_from(owned_by);
         }
+        if let Some(identity) = self.identity {
+            next.identity = Some(identity);
+        }
         Ok(next)
     }
 }
@@ -686,8 +788,29 @@ pub fn plan_alter_sequence(
         let r = r.trim().strip_prefix("restart")?.trim();
         Some(r.parse::<i64>().ok())
     });
-    let key = crate::catalog::table_name(&ast::ObjectName(name.0[1..].to_vec()))?;
+    let generated = name
+        .0
+        .get(1)
+        .and_then(|part| part.value.strip_prefix(IDENTITY_MARKER));
+    // An identity column's sequence: the table, and the column last.
+    let (key, identity_column) = match generated {
+        Some(_) if name.0.len() >= 4 => {
+            let (column, table) = name.0[2..].split_last().expect("four parts");
+            let table = crate::catalog::table_name(&ast::ObjectName(table.to_vec()))?;
+            (table, Some(column.value.clone()))
+        }
+        _ => (
+            crate::catalog::table_name(&ast::ObjectName(name.0[1..].to_vec()))?,
+            None,
+        ),
+    };
+    let identity = match generated.map(str::trim) {
+        Some("always") => Some(Identity::Always),
+        Some("by default") => Some(Identity::ByDefault),
+        _ => None,
+    };
     let mut alter = SequenceAlter {
+        identity,
         data_type: data_type
             .map(|dt| type_label(&sql_type(dt)?).map(str::to_string))
             .transpose()?,
@@ -718,6 +841,7 @@ pub fn plan_alter_sequence(
     Ok(Planned {
         plan: Plan::SchemaChange(SchemaChange::AlterSequence {
             name: key,
+            identity_column,
             alter,
             if_exists,
         }),

@@ -85,7 +85,7 @@ pub fn cast_target(dt: &ast::DataType) -> Result<CastTarget> {
     }))
 }
 
-fn catalog(func: F, args: Vec<Expr>, ty: Type) -> Result<Typed> {
+pub(super) fn catalog(func: F, args: Vec<Expr>, ty: Type) -> Result<Typed> {
     let Some(snapshot) = context::snapshot() else {
         return Err(Error::Unsupported(format!(
             "{} outside a session",

@@ -797,7 +797,31 @@ fn parse_bytea(s: &str) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+thread_local! {
+    /// Whether the session's `bytea_output` is `escape` (see [`set_bytea_escape`]).
+    static BYTEA_ESCAPE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Makes `bytea_output` (`hex` or `escape`) the bytea output format of statements on this
+/// thread.
+pub fn set_bytea_escape(escape: bool) {
+    BYTEA_ESCAPE.with(|e| e.set(escape));
+}
+
+/// A bytea as `bytea_output` prints it: `\x` and hex digits, or in the escape format,
+/// printable ASCII as itself, a backslash doubled and any other byte as `\ooo` in octal.
 fn format_bytea(b: &[u8]) -> String {
+    if BYTEA_ESCAPE.with(std::cell::Cell::get) {
+        let mut out = String::new();
+        for &byte in b {
+            match byte {
+                b'\\' => out.push_str("\\\\"),
+                0x20..=0x7e => out.push(char::from(byte)),
+                _ => out.push_str(&format!("\\{byte:03o}")),
+            }
+        }
+        return out;
+    }
     let mut out = String::from("\\x");
     for byte in b {
         out.push_str(&format!("{byte:02x}"));
@@ -805,14 +829,33 @@ fn format_bytea(b: &[u8]) -> String {
     out
 }
 
+thread_local! {
+    /// The session's `extra_float_digits` for statements on this thread (see
+    /// [`set_extra_float_digits`]).
+    static EXTRA_FLOAT_DIGITS: std::cell::Cell<i32> = const { std::cell::Cell::new(1) };
+}
+
+/// Makes `extra_float_digits` (-15..=3) the float output precision of statements on this
+/// thread: above 0 the shortest exact text, else 15 (float4: 6) plus it significant digits.
+pub fn set_extra_float_digits(digits: i32) {
+    EXTRA_FLOAT_DIGITS.with(|d| d.set(digits));
+}
+
 /// A float as PostgreSQL 15 prints it: the shortest text that reads back exactly, in
-/// exponent form (`1e+20`) when the exponent is below -4 or at least 15 (float4: 6).
+/// exponent form (`1e+20`) when the exponent is below -4 or at least 15 (float4: 6). With
+/// `extra_float_digits` at 0 or below, `%g` with that many fewer digits than 15 (6), as
+/// PostgreSQL's regression tests and older clients ask for.
 pub fn format_float(f: f64, single: bool) -> String {
     if f.is_nan() {
         return "NaN".into();
     }
     if f.is_infinite() {
         return if f > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    let extra = EXTRA_FLOAT_DIGITS.with(std::cell::Cell::get);
+    if extra <= 0 {
+        let digits = if single { 6 } else { 15 } + extra;
+        return format_g(f, usize::try_from(digits.max(1)).unwrap_or(1));
     }
     #[allow(clippy::cast_possible_truncation)]
     let plain = if single {
@@ -839,6 +882,28 @@ pub fn format_float(f: f64, single: bool) -> String {
         return format!("{mantissa}e{sign}{digits:0>2}");
     }
     plain
+}
+
+/// C's `%.{precision}g`: `precision` significant digits, in exponent form when the exponent
+/// is below -4 or at least `precision`, trailing zeros dropped.
+fn format_g(f: f64, precision: usize) -> String {
+    let sci = format!("{:.*e}", precision - 1, f);
+    let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exponent: i64 = exponent.parse().unwrap_or(0);
+    let trim = |s: &str| -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    let precision_i = i64::try_from(precision).unwrap_or(i64::MAX);
+    if exponent < -4 || exponent >= precision_i {
+        let sign = if exponent < 0 { '-' } else { '+' };
+        return format!("{}e{sign}{:02}", trim(mantissa), exponent.abs());
+    }
+    let decimals = usize::try_from(precision_i - 1 - exponent).unwrap_or(0);
+    trim(&format!("{f:.decimals$}"))
 }
 
 /// `f` in Rust's shortest scientific form, except where those digits lie exactly halfway

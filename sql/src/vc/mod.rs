@@ -49,6 +49,8 @@ pub struct VcContext {
     /// Holds on the roots the statement reads besides its own (`AS OF`, a diff's `WORKING`),
     /// taken by [`Self::read_root`] and let go with the statement's last clone of the context.
     pub holds: Arc<Mutex<Vec<ReadHold>>>,
+    /// The session's notification mailbox ([`crate::notify::Listener::id`]), 0 for none.
+    pub listener: u64,
 }
 
 impl VcContext {

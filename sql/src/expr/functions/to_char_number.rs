@@ -178,9 +178,6 @@ pub(super) fn to_char(v: Option<&Value>, fmt: &str) -> Result<Value> {
         (false, false) => ' ',
     };
     let print_sign = !f.fill_mode || negative || leading_s;
-    if f.items.first() == Some(&Item::Angle) || f.items.last() == Some(&Item::Angle) {
-        // PR: handled around the result.
-    }
     for item in &f.items {
         match item {
             Item::Nine | Item::Zero if !in_frac => {
@@ -281,7 +278,10 @@ pub(super) fn to_char(v: Option<&Value>, fmt: &str) -> Result<Value> {
     }
     if f.items.contains(&Item::Angle) {
         out = if negative {
-            format!("<{}>", out.trim_start())
+            // The `<` takes the sign's place, just before the first digit; the blanks of
+            // unused digit positions stay in front of it.
+            let digits = out.trim_start();
+            format!("{}<{digits}>", &out[..out.len() - digits.len()])
         } else if f.fill_mode {
             out
         } else {

@@ -1,0 +1,255 @@
+//! Statements sqlparser does not read that act on the session or the server rather than on
+//! data, recognized from their tokens: `CHECKPOINT`, `LOCK [TABLE]`, and the lower-case
+//! spellings of `SET TRANSACTION` / `SET SESSION CHARACTERISTICS` (sqlparser matches those
+//! two words case-sensitively). Also the cut of a script that mixes such statements with
+//! others, so that each runs on its own path.
+
+use sqlparser::tokenizer::Token;
+
+use crate::tokens::{is_word, significant};
+
+/// The words that start a statement the session runs from its text, not from a parse
+/// (`VACUUM`, `ANALYZE`, `REINDEX`, `CLUSTER`, `RESET`, `CHECKPOINT`, `LOCK`).
+const TEXT_COMMANDS: [&str; 8] = [
+    "vacuum",
+    "analyze",
+    "analyse",
+    "reindex",
+    "cluster",
+    "reset",
+    "checkpoint",
+    "lock",
+];
+
+/// The words that start a transaction-control statement.
+const TRANSACTION_CONTROL: [&str; 9] = [
+    "begin",
+    "start",
+    "commit",
+    "end",
+    "rollback",
+    "abort",
+    "savepoint",
+    "release",
+    "prepare",
+];
+
+/// A script of several statements at least one of which the session runs from its text:
+/// the statements' texts, and whether any of them controls transactions. `None` for a single
+/// statement or a script without such a statement.
+pub fn split_mixed_script(sql: &str) -> Option<(Vec<String>, bool)> {
+    if !sql.contains(';') {
+        return None;
+    }
+    let lower = sql.to_ascii_lowercase();
+    if !TEXT_COMMANDS.iter().any(|w| lower.contains(w)) {
+        return None;
+    }
+    let (tokens, _) = significant(sql)?;
+    let mut pieces = vec![String::new()];
+    let mut firsts: Vec<Token> = Vec::new();
+    let mut at_start = true;
+    for token in tokens {
+        if token == Token::SemiColon {
+            pieces.push(String::new());
+            at_start = true;
+            continue;
+        }
+        if at_start && !matches!(token, Token::Whitespace(_)) {
+            firsts.push(token.clone());
+            at_start = false;
+        }
+        if let Some(piece) = pieces.last_mut() {
+            piece.push_str(&token.to_string());
+        }
+    }
+    pieces.retain(|p| !p.trim().is_empty());
+    let starts = |words: &[&str]| firsts.iter().any(|t| words.iter().any(|w| is_word(t, w)));
+    (pieces.len() > 1 && starts(&TEXT_COMMANDS)).then(|| (pieces, starts(&TRANSACTION_CONTROL)))
+}
+
+/// Whether `sql` is a lone `CHECKPOINT`.
+pub fn is_checkpoint(sql: &str) -> bool {
+    let Some((tokens, at)) = significant(sql) else {
+        return false;
+    };
+    let words: Vec<&Token> = at
+        .iter()
+        .map(|&i| &tokens[i])
+        .filter(|t| **t != Token::SemiColon)
+        .collect();
+    matches!(words.as_slice(), [t] if is_word(t, "checkpoint"))
+}
+
+/// A `LOCK [TABLE] [ONLY] name [*], ... [IN mode MODE] [NOWAIT]` statement.
+#[derive(Debug, PartialEq, Eq)]
+pub struct LockStatement {
+    /// The relations, as written (quoted where they were).
+    pub relations: Vec<String>,
+    /// Whether the mode conflicts with writers (SHARE and stronger; ACCESS EXCLUSIVE when no
+    /// mode is given), so that taking it must wait for the branch's writer's turn.
+    pub excludes_writers: bool,
+}
+
+/// `sql` as a LOCK statement; `None` for any other text, `Some(Err)` for a LOCK that does not
+/// parse (42601).
+pub fn lock_statement(sql: &str) -> Option<crate::Result<LockStatement>> {
+    let start = sql.trim_start();
+    if !start
+        .get(..4)
+        .is_some_and(|s| s.eq_ignore_ascii_case("lock"))
+    {
+        return None;
+    }
+    let (tokens, at) = significant(sql)?;
+    let mut words = at
+        .iter()
+        .map(|&i| &tokens[i])
+        .filter(|t| **t != Token::SemiColon)
+        .peekable();
+    if !words.next().is_some_and(|t| is_word(t, "lock")) {
+        return None;
+    }
+    let syntax = |near: &Token| {
+        Err(crate::Error::invalid(
+            "42601",
+            format!("syntax error at or near \"{near}\""),
+        ))
+    };
+    if words.peek().is_some_and(|t| is_word(t, "table")) {
+        words.next();
+    }
+    if words.peek().is_some_and(|t| is_word(t, "only")) {
+        words.next();
+    }
+    let mut relations = Vec::new();
+    let mut name = String::new();
+    let mut mode = Vec::new();
+    let mut in_mode = false;
+    for t in words {
+        match t {
+            t if in_mode && is_word(t, "mode") => in_mode = false,
+            Token::Word(w) if in_mode => mode.push(w.value.to_ascii_lowercase()),
+            t if is_word(t, "in") && !name.is_empty() => {
+                relations.push(std::mem::take(&mut name));
+                in_mode = true;
+            }
+            t if is_word(t, "nowait") => {}
+            Token::Comma if !name.is_empty() => relations.push(std::mem::take(&mut name)),
+            Token::Mul if !name.is_empty() => {}
+            Token::Word(w) if name.is_empty() || name.ends_with('.') => {
+                name.push_str(&w.to_string())
+            }
+            Token::Period if !name.is_empty() => name.push('.'),
+            other => return Some(syntax(other)),
+        }
+    }
+    if !name.is_empty() {
+        relations.push(name);
+    }
+    if relations.is_empty() || in_mode {
+        return Some(syntax(&Token::EOF));
+    }
+    let excludes_writers = match mode.join(" ").as_str() {
+        "" | "share" | "share row exclusive" | "exclusive" | "access exclusive" => true,
+        "access share" | "row share" | "row exclusive" | "share update exclusive" => false,
+        other => {
+            return Some(Err(crate::Error::invalid(
+                "42601",
+                format!("syntax error at or near \"{other}\""),
+            )))
+        }
+    };
+    Some(Ok(LockStatement {
+        relations,
+        excludes_writers,
+    }))
+}
+
+/// `SET [SESSION | LOCAL] transaction ...` and `SET SESSION characteristics AS ...` with the
+/// two words upper-cased, which is how sqlparser reads them; `None` if `sql` has neither.
+pub fn set_transaction_spelled(sql: &str) -> Option<String> {
+    let (mut tokens, at) = significant(sql)?;
+    let mut changed = false;
+    let mut k = 0;
+    while k < at.len() {
+        if is_word(&tokens[at[k]], "set") {
+            let mut j = k + 1;
+            if at
+                .get(j)
+                .is_some_and(|&i| is_word(&tokens[i], "session") || is_word(&tokens[i], "local"))
+            {
+                j += 1;
+            }
+            if let Some(&i) = at.get(j) {
+                for word in ["transaction", "characteristics"] {
+                    if is_word(&tokens[i], word) {
+                        tokens[i] = Token::make_keyword(&word.to_ascii_uppercase());
+                        changed = true;
+                    }
+                }
+            }
+        }
+        k += 1;
+    }
+    changed.then(|| tokens.iter().map(ToString::to_string).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_statements_read_their_relations_and_mode() {
+        let lock = |s: &str| lock_statement(s).map(|r| r.ok());
+        assert_eq!(
+            lock("LOCK TABLE a, s.b IN SHARE MODE NOWAIT"),
+            Some(Some(LockStatement {
+                relations: vec!["a".into(), "s.b".into()],
+                excludes_writers: true,
+            }))
+        );
+        assert_eq!(
+            lock("lock only \"T\" * in row exclusive mode"),
+            Some(Some(LockStatement {
+                relations: vec!["\"T\"".into()],
+                excludes_writers: false,
+            }))
+        );
+        assert_eq!(
+            lock("lock t"),
+            Some(Some(LockStatement {
+                relations: vec!["t".into()],
+                excludes_writers: true,
+            }))
+        );
+        assert_eq!(lock("lock table t in sideways mode"), Some(None));
+        assert_eq!(lock("lock table"), Some(None));
+        assert_eq!(lock("select 1"), None);
+    }
+
+    #[test]
+    fn mixed_scripts_are_cut_at_their_semicolons() {
+        let (pieces, control) = split_mixed_script("begin; lock t; select ';'").unwrap();
+        assert_eq!(pieces, ["begin", " lock t", " select ';'"]);
+        assert!(control);
+        assert_eq!(split_mixed_script("select 1; select 2"), None);
+        assert_eq!(split_mixed_script("checkpoint"), None);
+        assert!(is_checkpoint(" CHECKPOINT; "));
+        assert!(!is_checkpoint("checkpoint now"));
+    }
+
+    #[test]
+    fn set_transaction_words_are_upper_cased() {
+        assert_eq!(
+            set_transaction_spelled("set transaction read only").as_deref(),
+            Some("set TRANSACTION read only")
+        );
+        assert_eq!(
+            set_transaction_spelled("set session characteristics as transaction read only")
+                .as_deref(),
+            Some("set session CHARACTERISTICS as transaction read only")
+        );
+        assert_eq!(set_transaction_spelled("set x = 1"), None);
+    }
+}
