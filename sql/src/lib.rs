@@ -44,6 +44,7 @@
 #![forbid(unsafe_code)]
 
 mod admin;
+mod advisory;
 mod ast_repair;
 pub mod catalog;
 pub mod copy;

@@ -545,6 +545,8 @@ impl Session {
             if result.is_ok() {
                 self.listener.send(self.process_id, pending);
             }
+            // So do its transaction-level advisory locks.
+            crate::advisory::release_session(self.listener.id(), true);
         }
         result
     }
@@ -1135,6 +1137,7 @@ impl Session {
     /// temporary objects go back to what they were at BEGIN.
     fn abort_block(&mut self) {
         self.notify_pending.clear();
+        crate::advisory::release_session(self.listener.id(), true);
         if let Some(txn) = self.txn.take() {
             self.settings = txn.begin_settings;
             self.cursors.end_block(false);
@@ -1162,6 +1165,8 @@ impl Session {
     }
 
     fn commit(&mut self) -> Result<StatementResult> {
+        // Whether it commits or not, the block ends, and its advisory locks with it.
+        crate::advisory::release_session(self.listener.id(), true);
         let Some(txn) = self.txn.take() else {
             return Ok(StatementResult::Command {
                 tag: "COMMIT".into(),
@@ -1823,6 +1828,13 @@ fn controls_transaction(statement: &Statement) -> bool {
             | Statement::Savepoint { .. }
             | Statement::ReleaseSavepoint { .. }
     )
+}
+
+/// A session's advisory locks go with it, as a PostgreSQL backend's do when it exits.
+impl Drop for Session {
+    fn drop(&mut self) {
+        crate::advisory::release_session(self.listener.id(), false);
+    }
 }
 
 /// A result that is only a command tag.

@@ -51,6 +51,19 @@ pub enum CatalogFunction {
     CurrentUser,
     Version,
     BackendPid,
+    /// `pg_[try_]advisory_[xact_]lock[_shared](key)` (or `(k1, k2)`); `wait` false for the
+    /// `try` forms, which answer whether they took it.
+    AdvisoryLock {
+        shared: bool,
+        transaction: bool,
+        wait: bool,
+    },
+    /// `pg_advisory_unlock[_shared](key)`.
+    AdvisoryUnlock {
+        shared: bool,
+    },
+    /// `pg_advisory_unlock_all()`.
+    AdvisoryUnlockAll,
     /// The channels the session listens on, as a text[] (`pg_listening_channels()` unnests it).
     ListeningChannels,
     /// `pg_relation_size(oid [, fork])` and friends: the bytes of the relation's chunks
@@ -94,7 +107,11 @@ impl CatalogFunction {
     pub fn is_volatile(self) -> bool {
         matches!(
             self,
-            CatalogFunction::SetConfig | CatalogFunction::CurrentSetting
+            CatalogFunction::SetConfig
+                | CatalogFunction::CurrentSetting
+                | CatalogFunction::AdvisoryLock { .. }
+                | CatalogFunction::AdvisoryUnlock { .. }
+                | CatalogFunction::AdvisoryUnlockAll
         )
     }
 }
@@ -419,6 +436,31 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
         }
         F::CurrentUser => text(snapshot.user()),
         F::Version => text(crate::settings::VERSION),
+        F::AdvisoryLock {
+            shared,
+            transaction,
+            wait,
+        } => {
+            let Some(request) = advisory_request(snapshot, &args, shared, transaction)? else {
+                return Ok(Value::Null);
+            };
+            let taken = crate::advisory::acquire(request, wait)?;
+            if wait {
+                text("")
+            } else {
+                Value::Bool(taken)
+            }
+        }
+        F::AdvisoryUnlock { shared } => match advisory_request(snapshot, &args, shared, false)? {
+            Some(request) => Value::Bool(crate::advisory::release(request)),
+            None => Value::Null,
+        },
+        F::AdvisoryUnlockAll => {
+            if let Some(vc) = &snapshot.vc {
+                crate::advisory::release_session_level(vc.listener);
+            }
+            text("")
+        }
         F::ListeningChannels => {
             let listener = snapshot.vc.as_ref().map_or(0, |vc| vc.listener);
             Value::Array(
@@ -501,6 +543,39 @@ fn index_def(snapshot: &Snapshot, args: &[Value]) -> Result<Value> {
         "public" if pretty => quote_ident(&relation.name),
         schema => format!("{}.{}", quote_ident(schema), quote_ident(&relation.name)),
     })))
+}
+
+/// The advisory lock an advisory function's arguments name: one bigint, or two integers (a
+/// key space of its own); `None` when an argument is NULL. Outside a session (no repository)
+/// 0A000.
+fn advisory_request(
+    snapshot: &Snapshot,
+    args: &[Value],
+    shared: bool,
+    transaction: bool,
+) -> Result<Option<crate::advisory::Request>> {
+    let Some(vc) = &snapshot.vc else {
+        return Err(Error::Unsupported(
+            "advisory locks outside a server session".into(),
+        ));
+    };
+    let keys: Option<Vec<i64>> = args.iter().map(as_i64).collect();
+    let Some(keys) = keys else {
+        return Ok(None);
+    };
+    let (space, key) = match keys.as_slice() {
+        [key] => (1, *key),
+        [high, low] => (2, (high << 32) | (low & 0xffff_ffff)),
+        _ => return Ok(None),
+    };
+    Ok(Some(crate::advisory::Request {
+        database: std::sync::Arc::as_ptr(&vc.repo) as usize,
+        session: vc.listener,
+        space,
+        key,
+        shared,
+        transaction,
+    }))
 }
 
 /// `pg_get_serial_sequence(table, column)`: `public.seq` when the column's default draws from

@@ -196,7 +196,8 @@ pub fn reg_to_text(inner: &Typed) -> Result<Option<Typed>> {
     }
 }
 
-/// Argument kinds of a catalog function: `o` an OID or integer, `t` text, `b` boolean, `a`
+/// Argument kinds of a catalog function: `o` an OID or integer, `t` text, `b` boolean, `k` a
+/// bigint, `a`
 /// anything (an array).
 fn coerce_args(args: Vec<Typed>, kinds: &str, name: &str) -> Result<Vec<Expr>> {
     args.into_iter()
@@ -207,6 +208,8 @@ fn coerce_args(args: Vec<Typed>, kinds: &str, name: &str) -> Result<Vec<Expr>> {
             't' if a.ty.as_ref().is_none_or(Type::is_text) => a.coerce(&Type::Text, name),
             't' => Ok(Expr::Cast(Box::new(a.expr), Type::Text)),
             'b' => a.coerce(&Type::Bool, name),
+            // An advisory lock key: a bigint (an integer argument widens).
+            'k' => a.coerce(&Type::Int8, name),
             _ => Ok(a.expr),
         })
         .collect()
@@ -300,6 +303,32 @@ pub fn catalog_function(name: &str, args: Vec<Typed>) -> Result<Option<Typed>> {
         ("vdb_hashof", 1) => (F::HashOf, "t", Type::Text),
         ("vdb_merge_base", 2) => (F::MergeBase, "tt", Type::Text),
         ("pg_backend_pid", 0) => (F::BackendPid, "", Type::Int4),
+        (
+            "pg_advisory_lock"
+            | "pg_advisory_lock_shared"
+            | "pg_advisory_xact_lock"
+            | "pg_advisory_xact_lock_shared"
+            | "pg_try_advisory_lock"
+            | "pg_try_advisory_lock_shared"
+            | "pg_try_advisory_xact_lock"
+            | "pg_try_advisory_xact_lock_shared",
+            1 | 2,
+        ) => {
+            let wait = !name.starts_with("pg_try_");
+            let func = F::AdvisoryLock {
+                shared: name.ends_with("_shared"),
+                transaction: name.contains("_xact_"),
+                wait,
+            };
+            (func, "kk", if wait { Type::Text } else { Type::Bool })
+        }
+        ("pg_advisory_unlock" | "pg_advisory_unlock_shared", 1 | 2) => {
+            let func = F::AdvisoryUnlock {
+                shared: name.ends_with("_shared"),
+            };
+            (func, "kk", Type::Bool)
+        }
+        ("pg_advisory_unlock_all", 0) => (F::AdvisoryUnlockAll, "", Type::Text),
         ("array_to_string", 2 | 3) => (F::ArrayToString, "att", Type::Text),
         // Typed arrays go to the array functions, which know dimensions and bounds.
         ("array_length" | "array_upper", 2)
