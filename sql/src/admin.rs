@@ -1,15 +1,18 @@
 //! Statements sqlparser does not read that act on the session or the server rather than on
 //! data, recognized from their tokens: `CHECKPOINT`, `LOCK [TABLE]`, and the lower-case
 //! spellings of `SET TRANSACTION` / `SET SESSION CHARACTERISTICS` (sqlparser matches those
-//! two words case-sensitively). Also the cut of a script that mixes such statements with
-//! others, so that each runs on its own path.
+//! two words case-sensitively), ALTER TABLE actions on physical storage vdb does not have
+//! (`SET (fillfactor = 70)`, `REPLICA IDENTITY FULL`...), and the UNLOGGED and TABLESPACE
+//! clauses of CREATE. Also the cut of a script that mixes such statements with others, so
+//! that each runs on its own path.
 
 use sqlparser::tokenizer::Token;
 
 use crate::tokens::{is_word, significant};
 
 /// The words that start a statement the session runs from its text, not from a parse
-/// (`VACUUM`, `ANALYZE`, `REINDEX`, `CLUSTER`, `RESET`, `CHECKPOINT`, `LOCK`).
+/// (`VACUUM`, `ANALYZE`, `REINDEX`, `CLUSTER`, `RESET`, `CHECKPOINT`, `LOCK`; and the ALTER
+/// TABLEs [`storage_alter`] reads).
 const TEXT_COMMANDS: [&str; 8] = [
     "vacuum",
     "analyze",
@@ -42,7 +45,7 @@ pub fn split_mixed_script(sql: &str) -> Option<(Vec<String>, bool)> {
         return None;
     }
     let lower = sql.to_ascii_lowercase();
-    if !TEXT_COMMANDS.iter().any(|w| lower.contains(w)) {
+    if !TEXT_COMMANDS.iter().any(|w| lower.contains(w)) && !lower.contains("alter") {
         return None;
     }
     let (tokens, _) = significant(sql)?;
@@ -65,7 +68,8 @@ pub fn split_mixed_script(sql: &str) -> Option<(Vec<String>, bool)> {
     }
     pieces.retain(|p| !p.trim().is_empty());
     let starts = |words: &[&str]| firsts.iter().any(|t| words.iter().any(|w| is_word(t, w)));
-    (pieces.len() > 1 && starts(&TEXT_COMMANDS)).then(|| (pieces, starts(&TRANSACTION_CONTROL)))
+    let mixed = starts(&TEXT_COMMANDS) || pieces.iter().any(|p| storage_alter(p).is_some());
+    (pieces.len() > 1 && mixed).then(|| (pieces, starts(&TRANSACTION_CONTROL)))
 }
 
 /// Whether `sql` is a lone `CHECKPOINT`.
@@ -252,4 +256,169 @@ mod tests {
         );
         assert_eq!(set_transaction_spelled("set x = 1"), None);
     }
+}
+
+/// An ALTER TABLE whose one action tunes physical storage vdb does not have: `SET (params)`,
+/// `RESET (params)`, `REPLICA IDENTITY ...`, `SET TABLESPACE pg_default`, `SET LOGGED |
+/// UNLOGGED`, `CLUSTER ON index`, `SET WITHOUT CLUSTER`, `SET ACCESS METHOD heap`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct StorageAlter {
+    /// The table, as written.
+    pub table: String,
+    pub if_exists: bool,
+    /// The storage parameters SET or RESET names (checked as CREATE TABLE's WITH is).
+    pub parameters: Vec<String>,
+    /// A tablespace other than pg_default (42704).
+    pub tablespace: Option<String>,
+}
+
+/// `sql` as such an ALTER TABLE; `None` for any other text.
+pub fn storage_alter(sql: &str) -> Option<StorageAlter> {
+    let start = sql.trim_start();
+    if !start
+        .get(..5)
+        .is_some_and(|s| s.eq_ignore_ascii_case("alter"))
+    {
+        return None;
+    }
+    let (tokens, at) = significant(sql)?;
+    let words: Vec<&Token> = at
+        .iter()
+        .map(|&i| &tokens[i])
+        .filter(|t| **t != Token::SemiColon)
+        .collect();
+    let word = |n: usize, w: &str| words.get(n).is_some_and(|t| is_word(t, w));
+    if !(word(0, "alter") && word(1, "table")) {
+        return None;
+    }
+    let mut n = 2;
+    let if_exists = word(n, "if") && word(n + 1, "exists");
+    if if_exists {
+        n += 2;
+    }
+    if word(n, "only") {
+        n += 1;
+    }
+    let mut table = String::new();
+    while let Some(Token::Word(w)) = words.get(n) {
+        table.push_str(&w.to_string());
+        n += 1;
+        if words.get(n) == Some(&&Token::Period) {
+            table.push('.');
+            n += 1;
+        } else {
+            break;
+        }
+    }
+    if table.is_empty() {
+        return None;
+    }
+    let rest = &words[n..];
+    let mut alter = StorageAlter {
+        table,
+        if_exists,
+        parameters: Vec::new(),
+        tablespace: None,
+    };
+    let is = |k: usize, w: &str| rest.get(k).is_some_and(|t| is_word(t, w));
+    match rest.len() {
+        _ if (is(0, "set") || is(0, "reset")) && rest.get(1) == Some(&&Token::LParen) => {
+            if rest.last() != Some(&&Token::RParen) {
+                return None;
+            }
+            // Each parameter is the word after `(` or `,`; a value may follow `=`.
+            alter.parameters = join_dotted(&rest[2..rest.len() - 1]);
+        }
+        2 | 3 | 5 if is(0, "replica") && is(1, "identity") => {
+            let form_ok = match rest.len() {
+                3 => ["default", "full", "nothing"].iter().any(|w| is(2, w)),
+                5 => is(2, "using") && is(3, "index"),
+                _ => false,
+            };
+            if !form_ok {
+                return None;
+            }
+        }
+        3 if is(0, "set") && is(1, "tablespace") => {
+            if !is(2, "pg_default") {
+                alter.tablespace = Some(rest[2].to_string());
+            }
+        }
+        2 if is(0, "set") && (is(1, "logged") || is(1, "unlogged")) => {}
+        3 if is(0, "cluster") && is(1, "on") => {}
+        3 if is(0, "set") && is(1, "without") && is(2, "cluster") => {}
+        4 if is(0, "set") && is(1, "access") && is(2, "method") && is(3, "heap") => {}
+        _ => return None,
+    }
+    Some(alter)
+}
+
+/// The parameter names of a `(name [= value], ...)` list, `toast.name` joined.
+fn join_dotted(list: &[&Token]) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut expect_name = true;
+    let mut dotted = false;
+    for t in list {
+        match t {
+            Token::Word(w) if expect_name || dotted => {
+                if dotted {
+                    if let Some(last) = names.last_mut() {
+                        *last = format!("{last}.{}", w.value.to_lowercase());
+                    }
+                    dotted = false;
+                } else {
+                    names.push(w.value.to_lowercase());
+                }
+                expect_name = false;
+            }
+            Token::Period if !expect_name => dotted = true,
+            Token::Comma => expect_name = true,
+            _ => {}
+        }
+    }
+    names
+}
+
+/// CREATE TABLE / CREATE INDEX text without what sqlparser does not read and vdb has no use
+/// for: `UNLOGGED` after CREATE (vdb's tables are all logged: every commit is durable) and
+/// `TABLESPACE pg_default` / `USING INDEX TABLESPACE pg_default`. `Some(Err)` (42704) for
+/// another tablespace; `None` when there is nothing to take out.
+pub fn without_storage_clauses(sql: &str) -> Option<crate::Result<String>> {
+    let lower = sql.to_ascii_lowercase();
+    if !lower.contains("unlogged") && !lower.contains("tablespace") {
+        return None;
+    }
+    let (tokens, at) = significant(sql)?;
+    let word = |n: usize, w: &str| at.get(n).is_some_and(|&i| is_word(&tokens[i], w));
+    if !word(0, "create") {
+        return None;
+    }
+    let mut skip = std::collections::HashSet::new();
+    if word(1, "unlogged") {
+        skip.insert(at[1]);
+    }
+    for n in 0..at.len() {
+        if word(n, "tablespace") && at.get(n + 1).is_some() {
+            if !word(n + 1, "pg_default") {
+                let name = tokens[at[n + 1]].to_string();
+                return Some(Err(crate::Error::invalid(
+                    "42704",
+                    format!("tablespace \"{}\" does not exist", name.trim_matches('"')),
+                )));
+            }
+            skip.extend([at[n], at[n + 1]]);
+            if word(n.wrapping_sub(1), "index") && word(n.wrapping_sub(2), "using") {
+                skip.extend([at[n - 1], at[n - 2]]);
+            }
+        }
+    }
+    if skip.is_empty() {
+        return None;
+    }
+    Some(Ok(tokens
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !skip.contains(i))
+        .map(|(_, t)| t.to_string())
+        .collect()))
 }

@@ -352,6 +352,12 @@ impl Session {
                 Err(e) => (Vec::new(), Some(e)),
             };
         }
+        if let Some(alter) = crate::admin::storage_alter(sql) {
+            return match self.storage_alter(&alter) {
+                Ok(result) => (vec![(result, std::mem::take(&mut self.notices))], None),
+                Err(e) => (Vec::new(), Some(e)),
+            };
+        }
         if let Some(lock) = crate::admin::lock_statement(sql) {
             return match lock.and_then(|lock| self.lock(&lock)) {
                 Ok(result) => (vec![(result, std::mem::take(&mut self.notices))], None),
@@ -462,6 +468,38 @@ impl Session {
             }
         }
         Ok(command_result("LOCK TABLE"))
+    }
+
+    /// An ALTER TABLE that tunes storage vdb does not have (see [`crate::admin::storage_alter`]):
+    /// the table must exist (with IF EXISTS, a notice), the storage parameters be ones
+    /// PostgreSQL knows (22023) and a tablespace be pg_default (42704); nothing else changes.
+    fn storage_alter(&mut self, alter: &crate::admin::StorageAlter) -> Result<StatementResult> {
+        crate::planner::check_storage_parameter_names(&alter.parameters)?;
+        if let Some(tablespace) = &alter.tablespace {
+            return Err(Error::invalid(
+                "42704",
+                format!(
+                    "tablespace \"{}\" does not exist",
+                    tablespace.trim_matches('"')
+                ),
+            ));
+        }
+        let probe = format!("SELECT 1 FROM ONLY {} LIMIT 0", alter.table);
+        match parse(&probe).and_then(|s| s.iter().try_for_each(|s| self.execute_one(s).map(drop))) {
+            Err(Error::UndefinedTable(_)) if alter.if_exists => {
+                notice::raise(Notice::new(
+                    "00000",
+                    format!(
+                        "relation \"{}\" does not exist, skipping",
+                        alter.table.trim_matches('"')
+                    ),
+                ));
+                self.collect_notices();
+            }
+            Err(e) => return Err(e),
+            Ok(()) => {}
+        }
+        Ok(command_result("ALTER TABLE"))
     }
 
     /// VACUUM and ANALYZE: vdb has no dead tuples to reclaim (`vdb gc` reclaims unreachable
@@ -2395,6 +2433,9 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         }
         if let Some(statements) = crate::planner::sequence::parse_alter(sql) {
             return Ok(statements);
+        }
+        if let Some(text) = crate::admin::without_storage_clauses(sql) {
+            return parse(&text?);
         }
         if let Some(text) = crate::planner::constraint::rewrite_foreign_keys(sql) {
             if let Ok(statements) = parse(&text) {

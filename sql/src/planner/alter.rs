@@ -188,6 +188,8 @@ fn apply(
             alter.dropped.push(name);
             Ok(())
         }
+        // vdb has one role: a new owner changes nothing.
+        Op::OwnerTo { .. } => Ok(()),
         Op::RenameColumn {
             old_column_name,
             new_column_name,

@@ -65,6 +65,7 @@ pub use plan::{
 pub(crate) use recursive::as_query;
 pub use schema_change::{SchemaChange, TypeChange};
 pub use sequence::nextval_default;
+pub use statement::check_storage_parameter_names;
 pub use statement::{default_value, plan_statement};
 pub use user_function::{
     bind_args as bind_function_args, plan_body_in as plan_function_body, record_text,

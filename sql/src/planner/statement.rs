@@ -1530,26 +1530,36 @@ fn subquery_fields(query: &ast::Query, width: usize) -> Result<Vec<ast::Expr>> {
         .collect()
 }
 
+/// PostgreSQL's table storage parameters other than `autovacuum_*` and `toast.*`.
+const STORAGE_PARAMETERS: &[&str] = &[
+    "fillfactor",
+    "toast_tuple_target",
+    "parallel_workers",
+    "autovacuum_enabled",
+    "vacuum_index_cleanup",
+    "vacuum_truncate",
+    "user_catalog_table",
+    "log_autovacuum_min_duration",
+];
+
 /// PostgreSQL's table storage parameters (`WITH (fillfactor = 90)`): accepted and ignored,
 /// since they tune a heap vdb does not have; an unknown one is 22023, as in PostgreSQL.
 fn check_storage_parameters(options: &[ast::SqlOption]) -> Result<()> {
-    const KNOWN: &[&str] = &[
-        "fillfactor",
-        "toast_tuple_target",
-        "parallel_workers",
-        "autovacuum_enabled",
-        "vacuum_index_cleanup",
-        "vacuum_truncate",
-        "user_catalog_table",
-        "log_autovacuum_min_duration",
-    ];
-    for option in options {
-        let name = match option {
-            ast::SqlOption::KeyValue { key, .. } => key.value.to_lowercase(),
-            ast::SqlOption::Ident(name) => name.value.to_lowercase(),
-            other => return Err(Error::Unsupported(format!("table option {other}"))),
-        };
-        let known = KNOWN.contains(&name.as_str())
+    let names = options
+        .iter()
+        .map(|option| match option {
+            ast::SqlOption::KeyValue { key, .. } => Ok(key.value.to_lowercase()),
+            ast::SqlOption::Ident(name) => Ok(name.value.to_lowercase()),
+            other => Err(Error::Unsupported(format!("table option {other}"))),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    check_storage_parameter_names(&names)
+}
+
+/// 22023 for a name (lower case) that is not one of PostgreSQL's table storage parameters.
+pub fn check_storage_parameter_names(names: &[String]) -> Result<()> {
+    for name in names {
+        let known = STORAGE_PARAMETERS.contains(&name.as_str())
             || name.starts_with("autovacuum_")
             || name.starts_with("toast.");
         if !known {
