@@ -45,7 +45,10 @@ pub fn split_mixed_script(sql: &str) -> Option<(Vec<String>, bool)> {
         return None;
     }
     let lower = sql.to_ascii_lowercase();
-    if !TEXT_COMMANDS.iter().any(|w| lower.contains(w)) && !lower.contains("alter") {
+    if !TEXT_COMMANDS.iter().any(|w| lower.contains(w))
+        && !lower.contains("alter")
+        && !lower.contains("extension")
+    {
         return None;
     }
     let (tokens, _) = significant(sql)?;
@@ -68,7 +71,10 @@ pub fn split_mixed_script(sql: &str) -> Option<(Vec<String>, bool)> {
     }
     pieces.retain(|p| !p.trim().is_empty());
     let starts = |words: &[&str]| firsts.iter().any(|t| words.iter().any(|w| is_word(t, w)));
-    let mixed = starts(&TEXT_COMMANDS) || pieces.iter().any(|p| storage_alter(p).is_some());
+    let mixed = starts(&TEXT_COMMANDS)
+        || pieces
+            .iter()
+            .any(|p| storage_alter(p).is_some() || drop_extension(p).is_some());
     (pieces.len() > 1 && mixed).then(|| (pieces, starts(&TRANSACTION_CONTROL)))
 }
 
@@ -256,6 +262,36 @@ mod tests {
         );
         assert_eq!(set_transaction_spelled("set x = 1"), None);
     }
+}
+
+/// The extensions vdb has built in (their functions are always there), with the version
+/// pg_extension shows.
+pub const BUILT_IN_EXTENSIONS: &[(&str, &str)] = &[("pgcrypto", "1.3"), ("uuid-ossp", "1.1")];
+
+/// `DROP EXTENSION [IF EXISTS] name, ... [CASCADE | RESTRICT]`: the names and IF EXISTS.
+pub fn drop_extension(sql: &str) -> Option<(Vec<String>, bool)> {
+    let (tokens, at) = significant(sql)?;
+    let words: Vec<&Token> = at
+        .iter()
+        .map(|&i| &tokens[i])
+        .filter(|t| **t != Token::SemiColon)
+        .collect();
+    let word = |n: usize, w: &str| words.get(n).is_some_and(|t| is_word(t, w));
+    if !(word(0, "drop") && word(1, "extension")) {
+        return None;
+    }
+    let if_exists = word(2, "if") && word(3, "exists");
+    let mut names = Vec::new();
+    for t in &words[if if_exists { 4 } else { 2 }..] {
+        match t {
+            Token::Word(w) if w.quote_style.is_some() => names.push(w.value.clone()),
+            t if is_word(t, "cascade") || is_word(t, "restrict") => {}
+            Token::Word(w) => names.push(w.value.to_lowercase()),
+            Token::Comma => {}
+            _ => return None,
+        }
+    }
+    (!names.is_empty()).then_some((names, if_exists))
 }
 
 /// An ALTER TABLE whose one action tunes physical storage vdb does not have: `SET (params)`,

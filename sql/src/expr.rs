@@ -180,6 +180,9 @@ impl Function {
                             | Builtin::Setseed
                             | Builtin::TxidCurrent
                             | Builtin::Timeofday
+                            | Builtin::Extension(
+                                ExtensionFunction::UuidV1 | ExtensionFunction::RandomBytes
+                            )
                     )
             )
     }
@@ -340,7 +343,7 @@ pub use functions::json_record::{FieldTarget, RecordFunction};
 pub(crate) use functions::{accumulate_arrays, array_concat};
 pub use functions::{
     mark_server_start, start_statement_clock, transaction_id, with_sequence_scope,
-    with_volatile_state, Builtin, JsonEachPart, VolatileState,
+    with_volatile_state, Builtin, ExtensionFunction, JsonEachPart, VolatileState,
 };
 
 /// A json/jsonb argument parsed into jsonb's normal form (`None` for NULL).

@@ -43,7 +43,7 @@
 //! statement, and the caller drains them with [`Session::take_notices`] ([`notice`]).
 #![forbid(unsafe_code)]
 
-mod admin;
+pub(crate) mod admin;
 mod advisory;
 mod ast_repair;
 pub mod catalog;

@@ -358,6 +358,14 @@ impl Session {
                 Err(e) => (Vec::new(), Some(e)),
             };
         }
+        if let Some((names, if_exists)) = crate::admin::drop_extension(sql) {
+            let dropped = drop_extension(&names, if_exists);
+            self.collect_notices();
+            return match dropped {
+                Ok(result) => (vec![(result, std::mem::take(&mut self.notices))], None),
+                Err(e) => (Vec::new(), Some(e)),
+            };
+        }
         if let Some(lock) = crate::admin::lock_statement(sql) {
             return match lock.and_then(|lock| self.lock(&lock)) {
                 Ok(result) => (vec![(result, std::mem::take(&mut self.notices))], None),
@@ -1411,6 +1419,9 @@ impl Session {
                 self.set("timezone", value.as_deref(), *local)?;
                 command("SET")
             }
+            Statement::CreateExtension { name, .. } => {
+                return create_extension(&name.value).map(Some)
+            }
             Statement::SetNames { charset_name, .. } => {
                 self.set("client_encoding", Some(charset_name), false)?;
                 command("SET")
@@ -1873,6 +1884,45 @@ impl Drop for Session {
     fn drop(&mut self) {
         crate::advisory::release_session(self.listener.id(), false);
     }
+}
+
+/// DROP EXTENSION: the built-in extensions cannot be dropped (0A000: their functions are part
+/// of vdb); any other name does not exist (42704, or a notice with IF EXISTS).
+fn drop_extension(names: &[String], if_exists: bool) -> Result<StatementResult> {
+    for name in names {
+        if crate::admin::BUILT_IN_EXTENSIONS
+            .iter()
+            .any(|(n, _)| n == name)
+        {
+            return Err(Error::Unsupported(format!(
+                "DROP EXTENSION \"{name}\" (it is built into vdb)"
+            )));
+        }
+        if !if_exists {
+            return Err(Error::invalid(
+                "42704",
+                format!("extension \"{name}\" does not exist"),
+            ));
+        }
+        notice::skipping_missing(format!("extension \"{name}\""));
+    }
+    Ok(command_result("DROP EXTENSION"))
+}
+
+/// CREATE EXTENSION: a built-in extension is there already, so it succeeds and changes
+/// nothing (IF NOT EXISTS, SCHEMA, VERSION and CASCADE included); any other is 0A000, as in
+/// a PostgreSQL without it installed.
+fn create_extension(name: &str) -> Result<StatementResult> {
+    if crate::admin::BUILT_IN_EXTENSIONS
+        .iter()
+        .any(|(n, _)| *n == name)
+    {
+        return Ok(command_result("CREATE EXTENSION"));
+    }
+    Err(Error::invalid(
+        "0A000",
+        format!("extension \"{name}\" is not available"),
+    ))
 }
 
 /// A result that is only a command tag.

@@ -22,6 +22,8 @@ mod codec;
 mod compat;
 mod containers;
 mod digest;
+mod extension;
+pub use extension::ExtensionFunction;
 pub mod json_record;
 mod jsonb_edit;
 mod math;
@@ -43,6 +45,8 @@ pub use volatile::{
 /// The functions evaluated by this module's families. Each is bound by `planner/builtin.rs`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Builtin {
+    /// A function of a built-in extension (uuid-ossp, pgcrypto).
+    Extension(ExtensionFunction),
     // text.rs
     Concat,
     ConcatWs,
@@ -567,6 +571,9 @@ fn builtin(b: Builtin, args: &[Value]) -> Result<Value> {
         return v;
     }
     if let Some(v) = digest::eval(b, args) {
+        return v;
+    }
+    if let Some(v) = extension::eval(b, args) {
         return v;
     }
     if let Some(v) = misc::eval(b, args) {

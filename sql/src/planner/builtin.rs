@@ -20,6 +20,7 @@ use crate::types::{numeric_rank, type_name};
 
 mod bytea;
 mod compat;
+mod extension;
 mod extras;
 mod functions;
 mod misc;

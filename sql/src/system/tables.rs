@@ -49,6 +49,7 @@ pub fn system_table(snapshot: &Snapshot, schema: &str, name: &str) -> Result<Opt
         ("pg_catalog", "pg_constraint") => pg_constraint(objects),
         ("pg_catalog", "pg_am") => pg_am(),
         ("pg_catalog", "pg_language") => pg_language(),
+        ("pg_catalog", "pg_extension") => pg_extension(),
         ("pg_catalog", "pg_opclass") => pg_opclass(),
         ("pg_catalog", "pg_database") => pg_database(snapshot),
         ("pg_catalog", "pg_sequence") => pg_sequence(objects),
@@ -577,6 +578,25 @@ fn pg_am() -> Vec<Row> {
 }
 
 /// The languages PostgreSQL 15 has out of the box (vdb runs only `sql` functions).
+/// The extensions vdb has built in, installed in `public` as CREATE EXTENSION would put them.
+fn pg_extension() -> Vec<Row> {
+    (13_600..)
+        .zip(crate::admin::BUILT_IN_EXTENSIONS)
+        .map(|(o, (name, version))| {
+            row([
+                ("oid", oid(o)),
+                ("extname", text(*name)),
+                ("extowner", oid(SUPERUSER_OID)),
+                ("extnamespace", oid(PUBLIC_OID)),
+                ("extrelocatable", Value::Bool(true)),
+                ("extversion", text(*version)),
+                ("extconfig", Value::Null),
+                ("extcondition", Value::Null),
+            ])
+        })
+        .collect()
+}
+
 fn pg_language() -> Vec<Row> {
     [(12, "internal", false), (13, "c", false), (14, "sql", true)]
         .into_iter()

@@ -70,11 +70,14 @@ pub fn random_u64() -> u64 {
     h.finish()
 }
 
-/// A random version-4 uuid.
+/// A random version-4 uuid, from the operating system's random source (as PostgreSQL's
+/// `gen_random_uuid` is), or from [`random_u64`] if that fails.
 pub fn random_uuid() -> [u8; 16] {
     let mut out = [0u8; 16];
-    out[..8].copy_from_slice(&random_u64().to_be_bytes());
-    out[8..].copy_from_slice(&random_u64().to_be_bytes());
+    if getrandom::fill(&mut out).is_err() {
+        out[..8].copy_from_slice(&random_u64().to_be_bytes());
+        out[8..].copy_from_slice(&random_u64().to_be_bytes());
+    }
     out[6] = (out[6] & 0x0f) | 0x40;
     out[8] = (out[8] & 0x3f) | 0x80;
     out

@@ -352,6 +352,9 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
             list.extend(texts(name, args)?);
             call(Builtin::JsonbExtractPath { text: true }, list, Type::Text)
         }
+        _ if super::extension::NAMES.contains(&name) => {
+            return super::extension::function(name, args)
+        }
         _ => return Err(no_function(name, &args)),
     })
 }

@@ -686,6 +686,7 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
             })
         ) || known(name)
             || super::extras::NAMES.contains(&name)
+            || super::extension::NAMES.contains(&name)
     })
 }
 
