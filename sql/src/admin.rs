@@ -78,8 +78,22 @@ pub fn split_mixed_script(sql: &str) -> Option<(Vec<String>, bool)> {
     (pieces.len() > 1 && mixed).then(|| (pieces, starts(&TRANSACTION_CONTROL)))
 }
 
+/// Whether `sql` may start with `word` (or with a comment): the cheap test that spares every
+/// other statement a tokenization.
+fn may_start_with(sql: &str, word: &str) -> bool {
+    let start = sql.trim_start();
+    start.starts_with("--")
+        || start.starts_with("/*")
+        || start
+            .get(..word.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(word))
+}
+
 /// Whether `sql` is a lone `CHECKPOINT`.
 pub fn is_checkpoint(sql: &str) -> bool {
+    if !may_start_with(sql, "checkpoint") {
+        return false;
+    }
     let Some((tokens, at)) = significant(sql) else {
         return false;
     };
@@ -104,11 +118,7 @@ pub struct LockStatement {
 /// `sql` as a LOCK statement; `None` for any other text, `Some(Err)` for a LOCK that does not
 /// parse (42601).
 pub fn lock_statement(sql: &str) -> Option<crate::Result<LockStatement>> {
-    let start = sql.trim_start();
-    if !start
-        .get(..4)
-        .is_some_and(|s| s.eq_ignore_ascii_case("lock"))
-    {
+    if !may_start_with(sql, "lock") {
         return None;
     }
     let (tokens, at) = significant(sql)?;
@@ -270,6 +280,9 @@ pub const BUILT_IN_EXTENSIONS: &[(&str, &str)] = &[("pgcrypto", "1.3"), ("uuid-o
 
 /// `DROP EXTENSION [IF EXISTS] name, ... [CASCADE | RESTRICT]`: the names and IF EXISTS.
 pub fn drop_extension(sql: &str) -> Option<(Vec<String>, bool)> {
+    if !may_start_with(sql, "drop") {
+        return None;
+    }
     let (tokens, at) = significant(sql)?;
     let words: Vec<&Token> = at
         .iter()
@@ -310,11 +323,7 @@ pub struct StorageAlter {
 
 /// `sql` as such an ALTER TABLE; `None` for any other text.
 pub fn storage_alter(sql: &str) -> Option<StorageAlter> {
-    let start = sql.trim_start();
-    if !start
-        .get(..5)
-        .is_some_and(|s| s.eq_ignore_ascii_case("alter"))
-    {
+    if !may_start_with(sql, "alter") {
         return None;
     }
     let (tokens, at) = significant(sql)?;
