@@ -213,10 +213,18 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             let negated = matches!(expr, E::IsNotNull(_));
             match row_items(e) {
                 Some(items) if !items.is_empty() => row_is_null(&items, negated, scope),
-                _ => Ok(Typed::new(
-                    Expr::IsNull(Box::new(bind(e, scope)?.expr), negated),
-                    Type::Bool,
-                )),
+                _ => {
+                    let bound = bind(e, scope)?;
+                    // A whole-row reference `t IS [NOT] NULL` tests every field, as ROW(...)
+                    // does: the row is NULL when all are, NOT NULL when none is.
+                    if let Some(fields) = whole_row_fields(&bound, scope) {
+                        return Ok(all_fields_null(fields, negated));
+                    }
+                    Ok(Typed::new(
+                        Expr::IsNull(Box::new(bound.expr), negated),
+                        Type::Bool,
+                    ))
+                }
             }
         }
         E::IsUnknown(e) | E::IsNotUnknown(e) => {
@@ -547,6 +555,9 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             };
             match row {
                 E::Identifier(relation) => column(scope, Some(&ident_name(relation)), key),
+                E::QualifiedWildcard(name) if name.0.len() == 1 => {
+                    column(scope, Some(&ident_name(&name.0[0])), key)
+                }
                 _ => Err(Error::Unsupported(format!("expression {expr}"))),
             }
         }
@@ -1562,16 +1573,23 @@ fn like(
 /// `ROW(a, b) IS [NOT] NULL`: true when every field is null (IS NULL) or every field is not
 /// null (IS NOT NULL), so `ROW(1, NULL)` is neither.
 fn row_is_null(items: &[ast::Expr], negated: bool, scope: &Scope) -> Result<Typed> {
-    let mut tests = items
+    let fields = items
         .iter()
-        .map(|e| Ok(Expr::IsNull(Box::new(bind(e, scope)?.expr), negated)))
-        .collect::<Result<Vec<_>>>()?
-        .into_iter();
+        .map(|e| bind(e, scope))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(all_fields_null(fields, negated))
+}
+
+/// Whether every field IS NULL (`negated`: IS NOT NULL), as a row's null test reads.
+fn all_fields_null(fields: Vec<Typed>, negated: bool) -> Typed {
+    let mut tests = fields
+        .into_iter()
+        .map(|f| Expr::IsNull(Box::new(f.expr), negated));
     let first = tests.next().unwrap_or(Expr::Literal(Value::Bool(true)));
     let all = tests.fold(first, |acc, t| {
         Expr::Binary(BinaryOp::And, Box::new(acc), Box::new(t))
     });
-    Ok(Typed::new(all, Type::Bool))
+    Typed::new(all, Type::Bool)
 }
 
 /// `(a, b) [NOT] IN (SELECT x, y ...)` as the expression PostgreSQL's row comparison answers:

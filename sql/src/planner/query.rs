@@ -167,6 +167,17 @@ fn plan_set_expr(catalog: &Catalog<'_>, body: &ast::SetExpr) -> Result<Output> {
         ast::SetExpr::Select(select) => plan_select(catalog, select, &[]),
         ast::SetExpr::Values(values) => plan_values(&values.rows),
         ast::SetExpr::Query(query) => plan_query(catalog, query),
+        // `TABLE name` (where sqlparser reads it, as an operand of a set operation): the
+        // query `SELECT * FROM name`.
+        ast::SetExpr::Table(table) => {
+            let parts = [table.schema_name.as_deref(), table.table_name.as_deref()];
+            let name = ast::ObjectName(parts.into_iter().flatten().map(ast::Ident::new).collect());
+            let select = crate::session::parse(&format!("SELECT * FROM {name}"))?;
+            match select.as_slice() {
+                [ast::Statement::Query(query)] => plan_query(catalog, query),
+                _ => Err(Error::Unsupported(format!("query {table}"))),
+            }
+        }
         ast::SetExpr::SetOperation {
             op,
             set_quantifier,

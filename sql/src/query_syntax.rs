@@ -1,0 +1,193 @@
+//! Query syntax sqlparser 0.52 does not read, respelled before a second parse: the `TABLE name`
+//! query (`SELECT * FROM name`), and CREATE TABLE AS's column name list and `WITH [NO] DATA`
+//! (the query read as `SELECT * FROM (query) AS ctas(columns)`, with `LIMIT 0` for NO DATA:
+//! the same columns, renamed, and no rows).
+
+use sqlparser::tokenizer::Token;
+
+use crate::tokens::{is_word, significant};
+
+/// `sql` with its `TABLE name` queries spelled `SELECT * FROM name` and CREATE TABLE AS's
+/// `WITH [NO] DATA` respelled; `None` when there is neither.
+pub fn respell(sql: &str) -> Option<String> {
+    let lower = sql.to_ascii_lowercase();
+    if !lower.contains("table") {
+        return None;
+    }
+    let (mut tokens, at) = significant(sql)?;
+    let mut changed = false;
+    // `TABLE` where a query starts: at the start of a statement, after `(`, or after a set
+    // operator (and its ALL / DISTINCT).
+    for (k, &i) in at.iter().enumerate() {
+        if !is_word(&tokens[i], "table") {
+            continue;
+        }
+        let before = k.checked_sub(1).map(|p| &tokens[at[p]]);
+        let before2 = k.checked_sub(2).map(|p| &tokens[at[p]]);
+        let set_operator = |t: Option<&Token>| {
+            t.is_some_and(|t| {
+                ["union", "intersect", "except"]
+                    .iter()
+                    .any(|w| is_word(t, w))
+            })
+        };
+        let query_start = match before {
+            None | Some(Token::SemiColon | Token::LParen) => true,
+            Some(t) if set_operator(Some(t)) => true,
+            Some(t) if is_word(t, "all") || is_word(t, "distinct") => set_operator(before2),
+            _ => false,
+        };
+        let names_relation = at
+            .get(k + 1)
+            .is_some_and(|&n| matches!(tokens[n], Token::Word(_)));
+        if query_start && names_relation {
+            tokens[i] = Token::make_keyword("SELECT * FROM");
+            changed = true;
+        }
+    }
+    let mut text: String = tokens.iter().map(ToString::to_string).collect();
+    if let Some(respelled) = create_table_as_data(&text) {
+        text = respelled;
+        changed = true;
+    }
+    changed.then_some(text)
+}
+
+/// `CREATE TABLE name [(columns)] ... AS query [WITH [NO] DATA]` with a column list or a data
+/// clause, respelled: the query read as `SELECT * FROM (query) AS ctas(columns)`, with `LIMIT
+/// 0` for NO DATA (the same columns, no rows); `None` for any other text.
+fn create_table_as_data(sql: &str) -> Option<String> {
+    let (tokens, at) = significant(sql)?;
+    let word = |k: usize, w: &str| at.get(k).is_some_and(|&i| is_word(&tokens[i], w));
+    if !word(0, "create") {
+        return None;
+    }
+    let mut end = at.len();
+    while end > 0 && tokens[at[end - 1]] == Token::SemiColon {
+        end -= 1;
+    }
+    let (data_clause, no_data) = if end >= 3 && word(end - 3, "with") && word(end - 2, "no") {
+        (Some(end - 3), true)
+    } else if end >= 2 && word(end - 2, "with") && word(end - 1, "data") {
+        (Some(end - 2), false)
+    } else {
+        (None, false)
+    };
+    if data_clause.is_some() && !word(end - 1, "data") {
+        return None;
+    }
+    let query_end = data_clause.unwrap_or(end);
+    let table = (1..query_end).find(|&k| word(k, "table"))?;
+    // The name, then perhaps a list of bare column names.
+    let mut k = table + 1;
+    if word(k, "if") && word(k + 1, "not") && word(k + 2, "exists") {
+        k += 3;
+    }
+    while at.get(k + 1).is_some_and(|&i| tokens[i] == Token::Period) {
+        k += 2;
+    }
+    let name_end = k + 1;
+    let mut columns = None;
+    if at
+        .get(name_end)
+        .is_some_and(|&i| tokens[i] == Token::LParen)
+    {
+        let close = crate::tokens::closing(&tokens, &at, name_end)?;
+        let names_only = (name_end + 1..close).all(|c| {
+            let t = &tokens[at[c]];
+            if (c - name_end) % 2 == 1 {
+                matches!(t, Token::Word(_))
+            } else {
+                *t == Token::Comma
+            }
+        });
+        if !names_only {
+            return None;
+        }
+        columns = Some((name_end, close));
+    }
+    // The first AS outside brackets after the name begins the query.
+    let mut depth = 0i32;
+    let mut query_at = None;
+    for k in columns.map_or(name_end, |(_, close)| close + 1)..query_end {
+        match tokens[at[k]] {
+            Token::LParen => depth += 1,
+            Token::RParen => depth -= 1,
+            _ if depth == 0 && word(k, "as") => {
+                query_at = Some(k + 1);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let query_at = query_at?;
+    if columns.is_none() && data_clause.is_none() {
+        return None;
+    }
+    // Token positions of significant positions; the end of the text past the last one.
+    let pos = |k: usize| at.get(k).copied().unwrap_or(tokens.len());
+    let text = |from: usize, to: usize| -> String {
+        tokens[from..to].iter().map(ToString::to_string).collect()
+    };
+    let (head, list) = match columns {
+        Some((open, close)) => (
+            format!(
+                "{}{}",
+                text(0, pos(open)),
+                text(pos(close) + 1, pos(query_at))
+            ),
+            text(pos(open), pos(close) + 1),
+        ),
+        None => (text(0, pos(query_at)), String::new()),
+    };
+    let query = text(pos(query_at), pos(query_end));
+    if query.trim().is_empty() {
+        return None;
+    }
+    let limit = if no_data { " LIMIT 0" } else { "" };
+    Some(format!(
+        "{head}SELECT * FROM ({query}) AS ctas{list}{limit}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_queries_become_selects() {
+        assert_eq!(respell("TABLE t").as_deref(), Some("SELECT * FROM t"));
+        assert_eq!(
+            respell("select 1 union all table s.t order by 1").as_deref(),
+            Some("select 1 union all SELECT * FROM s.t order by 1")
+        );
+        assert_eq!(
+            respell("with x as (table t) select * from x").as_deref(),
+            Some("with x as (SELECT * FROM t) select * from x")
+        );
+        assert_eq!(respell("create table t (a int)"), None);
+        assert_eq!(respell("lock table t"), None);
+    }
+
+    #[test]
+    fn create_table_as_loses_its_data_clause() {
+        assert_eq!(
+            respell("create table t as select * from u with no data").as_deref(),
+            Some("create table t as SELECT * FROM (select * from u ) AS ctas LIMIT 0")
+        );
+        assert_eq!(
+            respell("CREATE TABLE t (a) AS (VALUES (1)) WITH DATA;").as_deref(),
+            Some("CREATE TABLE t  AS SELECT * FROM ((VALUES (1)) ) AS ctas(a)")
+        );
+        assert_eq!(
+            respell("create table if not exists s.t (a, b) as select 1, 2").as_deref(),
+            Some("create table if not exists s.t  as SELECT * FROM (select 1, 2) AS ctas(a, b)")
+        );
+        assert_eq!(
+            respell("create table t (a int) with (fillfactor = 70)"),
+            None
+        );
+        assert_eq!(respell("create table t (a) as"), None);
+        assert_eq!(respell("create table t as with no data"), None);
+    }
+}
