@@ -64,6 +64,12 @@ pub enum CatalogFunction {
     },
     /// `pg_advisory_unlock_all()`.
     AdvisoryUnlockAll,
+    /// `pg_describe_object(classid, objid, objsubid)`: "table t", "schema s", "type x"...
+    DescribeObject,
+    /// `pg_char_to_encoding(name)`: 6 for UTF8 (any spelling), -1 for any other name.
+    CharToEncoding,
+    /// `getdatabaseencoding()` / `pg_client_encoding()`: UTF8, the only encoding vdb speaks.
+    DatabaseEncoding,
     /// The channels the session listens on, as a text[] (`pg_listening_channels()` unnests it).
     ListeningChannels,
     /// `pg_relation_size(oid [, fork])` and friends: the bytes of the relation's chunks
@@ -461,6 +467,22 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
             }
             text("")
         }
+        F::DatabaseEncoding => text("UTF8"),
+        F::CharToEncoding => match text_arg(&arg(0)) {
+            Some(name) => {
+                let name = name.to_ascii_lowercase().replace(['-', '_'], "");
+                Value::Int4(if name == "utf8" || name == "unicode" {
+                    6
+                } else {
+                    -1
+                })
+            }
+            None => Value::Null,
+        },
+        F::DescribeObject => match (oid_arg(&arg(0)), oid_arg(&arg(1))) {
+            (Some(class), Some(object)) => describe_object(snapshot, class, object)?,
+            _ => Value::Null,
+        },
         F::ListeningChannels => {
             let listener = snapshot.vc.as_ref().map_or(0, |vc| vc.listener);
             Value::Array(
@@ -578,6 +600,42 @@ fn advisory_request(
     }))
 }
 
+/// What `pg_describe_object` says of object `object` of catalog `class`: its kind and name as
+/// PostgreSQL words them (schema-qualified when not on the search path); NULL for an object
+/// vdb does not know.
+fn describe_object(snapshot: &Snapshot, class: u32, object: u32) -> Result<Value> {
+    let objects = snapshot.objects()?;
+    let path = snapshot.search_path();
+    let described = match class {
+        // pg_class
+        1259 => objects.relation_name(object, &path).map(|name| {
+            let kind = match objects.relation(object) {
+                Some(r) if r.view.is_some() => "view",
+                Some(r) if r.schema.materialized.is_some() => "materialized view",
+                Some(_) => "table",
+                None if objects.sequences.iter().any(|s| s.oid == object) => "sequence",
+                None => "index",
+            };
+            format!("{kind} {name}")
+        }),
+        // pg_namespace
+        2615 => match object {
+            crate::system::PUBLIC_OID => Some("schema public".to_string()),
+            o => objects
+                .namespaces
+                .iter()
+                .find(|(oid, _)| *oid == o)
+                .map(|(_, name)| format!("schema {}", quote_ident(name))),
+        },
+        // pg_type
+        1247 => format_type(object, None)
+            .or_else(|| enum_type_display(snapshot, object))
+            .map(|name| format!("type {name}")),
+        _ => None,
+    };
+    Ok(described.map_or(Value::Null, text))
+}
+
 /// `pg_get_serial_sequence(table, column)`: `public.seq` when the column's default draws from
 /// a sequence, else NULL.
 pub(crate) fn serial_sequence(snapshot: &Snapshot, table: &Value, column: &Value) -> Result<Value> {
@@ -670,11 +728,14 @@ fn regclass(snapshot: &Snapshot, name: &str) -> Result<Option<u32>> {
             }
             Ok(objects.relation_oid_in(schema, bare))
         }
-        [bare] => Ok(snapshot
-            .search_path()
-            .iter()
-            .find_map(|p| objects.relation_oid_in(p, bare))
-            .or_else(|| system_oid(bare))),
+        // pg_catalog comes first, as PostgreSQL searches it before the path (and as FROM
+        // resolves a bare catalog name).
+        [bare] => Ok(system_oid(bare).or_else(|| {
+            snapshot
+                .search_path()
+                .iter()
+                .find_map(|p| objects.relation_oid_in(p, bare))
+        })),
         _ => Ok(None),
     }
 }

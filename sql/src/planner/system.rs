@@ -286,8 +286,11 @@ pub fn catalog_function(name: &str, args: Vec<Typed>) -> Result<Option<Typed>> {
         }
         ("pg_database_size", 1) => (F::DatabaseSize, "a", Type::Int8),
         ("pg_get_userbyid", 1) => (F::GetUserbyid, "o", Type::Text),
+        ("pg_describe_object", 3) => (F::DescribeObject, "ooo", Type::Text),
+        ("getdatabaseencoding" | "pg_client_encoding", 0) => (F::DatabaseEncoding, "", Type::Text),
         ("pg_get_serial_sequence", 2) => (F::GetSerialSequence, "tt", Type::Text),
         ("pg_encoding_to_char", 1) => (F::EncodingToChar, "o", Type::Text),
+        ("pg_char_to_encoding", 1) => (F::CharToEncoding, "t", Type::Int4),
         ("to_regtype", 1) => (F::ToRegtype, "t", Type::Int4),
         ("to_regclass", 1) => (F::ToRegclass, "t", Type::Int4),
         ("current_setting", 1 | 2) => (F::CurrentSetting, "tb", Type::Text),
