@@ -102,6 +102,64 @@ pub fn check_unique(name: &str, table: &Table, written: &[Row]) -> Result<()> {
     Ok(())
 }
 
+/// The unique indexes of `table` (its state before an UPDATE) checked row by row in the
+/// order the UPDATE changes its rows, as PostgreSQL checks a unique index at each row: a row
+/// may take values a row changed before it gave up, not values a later row still holds
+/// (`SET u = u + 1` over 1, 2 fails at the first row; `SET u = u - 1` succeeds). `moves` are
+/// the (old, new) rows. A statement that ends with duplicates fails in [`check_unique`] too.
+pub fn check_unique_moves(name: &str, table: &Table, moves: &[(Row, Option<Row>)]) -> Result<()> {
+    use std::collections::HashSet;
+    let schema = table.schema();
+    let values_of = |i: usize, row: &Row| -> Result<Option<Vec<Value>>> {
+        let values = table
+            .index_values(i, row)
+            .map_err(|e| Error::engine("computing index values", e))?;
+        Ok(values.filter(|v| !v.iter().any(Value::is_null)))
+    };
+    for (i, index) in schema.indexes.iter().enumerate() {
+        if !index.unique {
+            continue;
+        }
+        // Values as their debug text: Value has no Hash, and equal values print alike.
+        let mut taken: HashSet<String> = HashSet::new();
+        let mut vacated: HashSet<String> = HashSet::new();
+        for (old, new) in moves {
+            let Some(new) = new else { continue };
+            let before = values_of(i, old)?;
+            let Some(after) = values_of(i, new)? else {
+                if let Some(before) = before {
+                    vacated.insert(format!("{before:?}"));
+                }
+                continue;
+            };
+            if before.as_ref() == Some(&after) {
+                continue;
+            }
+            let key = format!("{after:?}");
+            let held_before = !table
+                .index_lookup(i, &after)
+                .map_err(|e| Error::engine("reading index", e))?
+                .is_empty();
+            if taken.contains(&key) || (held_before && !vacated.contains(&key)) {
+                let names = index_part_names(schema, index);
+                return Err(Error::UniqueViolation {
+                    table: name.to_string(),
+                    constraint: index.name.clone(),
+                    detail: key_detail(&names, &after, "already exists"),
+                });
+            }
+            if let Some(before) = before {
+                let before = format!("{before:?}");
+                taken.remove(&before);
+                vacated.insert(before);
+            }
+            vacated.remove(&key);
+            taken.insert(key);
+        }
+    }
+    Ok(())
+}
+
 /// The parts of `index` as PostgreSQL's key detail names them: a column by its name, an
 /// expression by its text.
 pub fn index_part_names(schema: &Schema, index: &vdb_engine::table::IndexDef) -> Vec<String> {

@@ -89,6 +89,7 @@ pub fn update(
     }
     deletes.extend(inserts);
     deletes.extend(changes);
+    crate::execution::constraints::check_unique_moves(name, &table, &removed)?;
     let table = apply(name, &table, deletes)?;
     check_written(name, &table, &written, root, ns)?;
     store(name, &table, root)?;
