@@ -1,5 +1,5 @@
 //! Query syntax sqlparser 0.52 does not read, respelled before a second parse: the `TABLE name`
-//! query (`SELECT * FROM name`), and CREATE TABLE AS's column name list and `WITH [NO] DATA`
+//! query (`SELECT * FROM name`), ORDER BY's `USING <` and `USING >` (ASC and DESC), and CREATE TABLE AS's column name list and `WITH [NO] DATA`
 //! (the query read as `SELECT * FROM (query) AS ctas(columns)`, with `LIMIT 0` for NO DATA:
 //! the same columns, renamed, and no rows).
 
@@ -11,11 +11,25 @@ use crate::tokens::{is_word, significant};
 /// `WITH [NO] DATA` respelled; `None` when there is neither.
 pub fn respell(sql: &str) -> Option<String> {
     let lower = sql.to_ascii_lowercase();
-    if !lower.contains("table") {
+    if !lower.contains("table") && !lower.contains("using") {
         return None;
     }
     let (mut tokens, at) = significant(sql)?;
     let mut changed = false;
+    // ORDER BY's `USING <` / `USING >`: ascending / descending (the btree order of `<`).
+    for k in 0..at.len().saturating_sub(1) {
+        if !is_word(&tokens[at[k]], "using") {
+            continue;
+        }
+        let direction = match tokens[at[k + 1]] {
+            Token::Lt => "ASC",
+            Token::Gt => "DESC",
+            _ => continue,
+        };
+        tokens[at[k]] = Token::make_keyword(direction);
+        tokens[at[k + 1]] = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+        changed = true;
+    }
     // `TABLE` where a query starts: at the start of a statement, after `(`, or after a set
     // operator (and its ALL / DISTINCT).
     for (k, &i) in at.iter().enumerate() {
@@ -167,6 +181,10 @@ mod tests {
         );
         assert_eq!(respell("create table t (a int)"), None);
         assert_eq!(respell("lock table t"), None);
+        assert_eq!(
+            respell("select a from t order by a using >, b using <").as_deref(),
+            Some("select a from t order by a DESC  , b ASC  ")
+        );
     }
 
     #[test]
