@@ -13,7 +13,8 @@ use crate::tokens::{is_word, significant};
 /// The words that start a statement the session runs from its text, not from a parse
 /// (`VACUUM`, `ANALYZE`, `REINDEX`, `CLUSTER`, `RESET`, `CHECKPOINT`, `LOCK`; and the ALTER
 /// TABLEs [`storage_alter`] reads).
-const TEXT_COMMANDS: [&str; 8] = [
+const TEXT_COMMANDS: [&str; 9] = [
+    "do",
     "vacuum",
     "analyze",
     "analyse",
@@ -158,7 +159,7 @@ pub fn lock_statement(sql: &str) -> Option<crate::Result<LockStatement>> {
             Token::Comma if !name.is_empty() => relations.push(std::mem::take(&mut name)),
             Token::Mul if !name.is_empty() => {}
             Token::Word(w) if name.is_empty() || name.ends_with('.') => {
-                name.push_str(&w.to_string())
+                name.push_str(&w.to_string());
             }
             Token::Period if !name.is_empty() => name.push('.'),
             other => return Some(syntax(other)),

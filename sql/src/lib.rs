@@ -60,6 +60,7 @@ pub mod notice;
 pub mod notify;
 pub mod params;
 pub mod planner;
+mod plpgsql;
 mod query_syntax;
 pub mod session;
 pub mod settings;

@@ -21,6 +21,9 @@ pub enum Severity {
     Notice,
     /// Something is probably wrong (`WARNING`): COMMIT without a transaction.
     Warning,
+    /// What the client asked to be told (`INFO`, PL/pgSQL's `RAISE INFO`): sent whatever
+    /// `client_min_messages` says.
+    Info,
 }
 
 impl Severity {
@@ -29,12 +32,16 @@ impl Severity {
         match self {
             Severity::Notice => "NOTICE",
             Severity::Warning => "WARNING",
+            Severity::Info => "INFO",
         }
     }
 
     /// Whether a notice of this severity reaches a client whose `client_min_messages` is
     /// `setting` (`debug5`..`debug1`, `log`, `notice`, `warning`, `error`).
     pub fn reaches(self, setting: &str) -> bool {
+        if self == Severity::Info {
+            return true;
+        }
         let minimum = match setting.trim().to_ascii_lowercase().as_str() {
             "warning" => Severity::Warning,
             // Only errors (never sent as notices) pass `error`.

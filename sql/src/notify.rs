@@ -193,6 +193,15 @@ impl Drop for Listener {
     }
 }
 
+/// The channels mailbox `id` listens on, in LISTEN order (`pg_listening_channels()`); none for an
+/// unknown mailbox.
+pub fn channels_of(id: u64) -> Vec<String> {
+    mailboxes()
+        .get(&id)
+        .map(|m| m.channels.clone())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,13 +237,4 @@ mod tests {
         assert!(b.take().is_empty());
         assert_eq!(a.channels(), ["jobs"]);
     }
-}
-
-/// The channels mailbox `id` listens on, in LISTEN order (`pg_listening_channels()`); none for an
-/// unknown mailbox.
-pub fn channels_of(id: u64) -> Vec<String> {
-    mailboxes()
-        .get(&id)
-        .map(|m| m.channels.iter().cloned().collect())
-        .unwrap_or_default()
 }

@@ -366,6 +366,14 @@ impl Session {
                 Err(e) => (Vec::new(), Some(e)),
             };
         }
+        if let Some(body) = crate::plpgsql::do_body(sql) {
+            let ran = body.and_then(|body| self.do_block(&body));
+            self.collect_notices();
+            return match ran {
+                Ok(result) => (vec![(result, std::mem::take(&mut self.notices))], None),
+                Err(e) => (Vec::new(), Some(e)),
+            };
+        }
         if let Some(lock) = crate::admin::lock_statement(sql) {
             return match lock.and_then(|lock| self.lock(&lock)) {
                 Ok(result) => (vec![(result, std::mem::take(&mut self.notices))], None),
@@ -455,6 +463,31 @@ impl Session {
             }
         }
         (results, None)
+    }
+
+    /// A DO block: it runs in the open transaction block, or in one of its own that commits
+    /// when the block ends and rolls back if it fails, as PostgreSQL runs it.
+    fn do_block(&mut self, body: &str) -> Result<StatementResult> {
+        if matches!(&self.txn, Some(txn) if txn.failed) {
+            return Err(Error::TransactionAborted);
+        }
+        let own = self.txn.is_none();
+        if own {
+            self.begin(&[])?;
+        }
+        // A cancel or statement_timeout stops the block between its statements too.
+        let armed = interrupt::arm(&self.cancel, self.settings.statement_timeout());
+        let ran = crate::plpgsql::run(self, body);
+        drop(armed);
+        match (own, &ran) {
+            (true, Ok(_)) => {
+                self.commit()?;
+            }
+            (true, Err(_)) => self.abort_block(),
+            (false, Err(_)) => self.fail_transaction(),
+            (false, Ok(_)) => {}
+        }
+        ran
     }
 
     /// LOCK TABLE: only in a transaction block (25P01). The relations must exist; a mode that
@@ -1419,9 +1452,7 @@ impl Session {
                 self.set("timezone", value.as_deref(), *local)?;
                 command("SET")
             }
-            Statement::CreateExtension { name, .. } => {
-                return create_extension(&name.value).map(Some)
-            }
+            Statement::CreateExtension { name, .. } => create_extension(&name.value).map(Some),
             Statement::SetNames { charset_name, .. } => {
                 self.set("client_encoding", Some(charset_name), false)?;
                 command("SET")

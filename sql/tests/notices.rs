@@ -451,3 +451,34 @@ fn drop_of_routines_and_triggers_vdb_never_has() {
         );
     }
 }
+
+#[test]
+fn plpgsql_raise_sends_each_level() {
+    let mut s = session();
+    check(
+        &mut s,
+        &[(
+            "DO $$ BEGIN RAISE NOTICE 'hello %', 1 + 1; RAISE WARNING 'careful'; \
+             RAISE INFO 'fyi'; RAISE NOTICE 'x' USING DETAIL = 'd', ERRCODE = '22012'; \
+             RAISE NOTICE '100%% sure'; END $$",
+            &[
+                "NOTICE 00000: hello 2",
+                "WARNING 01000: careful",
+                "INFO 00000: fyi",
+                "NOTICE 22012: x\nDETAIL: d",
+                "NOTICE 00000: 100% sure",
+            ],
+        )],
+    );
+    // INFO reaches the client whatever client_min_messages says; NOTICE does not.
+    check(
+        &mut s,
+        &[
+            ("SET client_min_messages = warning", &[]),
+            (
+                "DO $$ BEGIN RAISE NOTICE 'hidden'; RAISE INFO 'shown'; END $$",
+                &["INFO 00000: shown"],
+            ),
+        ],
+    );
+}

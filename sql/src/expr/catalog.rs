@@ -447,7 +447,7 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
             transaction,
             wait,
         } => {
-            let Some(request) = advisory_request(snapshot, &args, shared, transaction)? else {
+            let Some(request) = advisory_request(snapshot, args, shared, transaction)? else {
                 return Ok(Value::Null);
             };
             let taken = crate::advisory::acquire(request, wait)?;
@@ -457,7 +457,7 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
                 Value::Bool(taken)
             }
         }
-        F::AdvisoryUnlock { shared } => match advisory_request(snapshot, &args, shared, false)? {
+        F::AdvisoryUnlock { shared } => match advisory_request(snapshot, args, shared, false)? {
             Some(request) => Value::Bool(crate::advisory::release(request)),
             None => Value::Null,
         },

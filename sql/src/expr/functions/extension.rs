@@ -30,7 +30,7 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
     let Builtin::Extension(f) = b else {
         return None;
     };
-    if f != ExtensionFunction::UuidV1 && args.iter().any(|a| *a == Value::Null) {
+    if f != ExtensionFunction::UuidV1 && args.contains(&Value::Null) {
         return Some(Ok(Value::Null));
     }
     Some(match f {
