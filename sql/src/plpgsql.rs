@@ -9,8 +9,9 @@
 //! ELSE, LOOP, WHILE, `FOR i IN [REVERSE] a .. b [BY s]`, `FOR rec IN query`, EXIT / CONTINUE
 //! [WHEN], RETURN, RAISE (levels, `%` placeholders, `USING ERRCODE / MESSAGE / DETAIL /
 //! HINT`), PERFORM, NULL, `GET DIAGNOSTICS v = ROW_COUNT`, EXECUTE string [INTO v] [USING
-//! args], SQL statements with `INTO [STRICT] v, ...`, and the FOUND variable. Anything else
-//! (CASE statements, FOREACH, cursors, labels on EXIT) is 0A000.
+//! args], SQL statements with `INTO [STRICT] v, ...`, the FOUND variable, CASE statements
+//! (20000 when no branch matches and there is no ELSE) and `FOREACH v IN ARRAY a`. Anything
+//! else (FOREACH ... SLICE, cursors, labels) is 0A000.
 
 use std::collections::HashMap;
 
@@ -101,6 +102,13 @@ enum Stmt {
         query: String,
         body: Vec<Stmt>,
     },
+    ForEach {
+        var: String,
+        array: String,
+        body: Vec<Stmt>,
+    },
+    /// A CASE statement without ELSE where no WHEN matched (20000).
+    CaseNotFound,
     Exit(Option<String>),
     Continue(Option<String>),
     Return,
@@ -451,8 +459,25 @@ impl Parser {
                 using,
             });
         }
+        if word("case") {
+            self.pos += 1;
+            return self.case();
+        }
+        if word("foreach") {
+            self.pos += 1;
+            let var = self.name()?;
+            if self.is("slice") {
+                return Err(Error::Unsupported("FOREACH ... SLICE".into()));
+            }
+            self.expect("in")?;
+            self.expect("array")?;
+            let array = self.until(&["loop"])?;
+            self.expect("loop")?;
+            let body = self.loop_body()?;
+            return Ok(Stmt::ForEach { var, array, body });
+        }
         if [
-            "case", "foreach", "open", "fetch", "move", "close", "call", "commit", "rollback",
+            "open", "fetch", "move", "close", "call", "commit", "rollback",
         ]
         .iter()
         .any(|w| word(w))
@@ -471,6 +496,47 @@ impl Parser {
             return Ok(Stmt::Assign(var, value));
         }
         self.sql()
+    }
+
+    /// `CASE [operand] WHEN x [, y] THEN ... [ELSE ...] END CASE`, read as IF / ELSIF: a simple
+    /// CASE's branch matches when the operand equals one of its values.
+    fn case(&mut self) -> Result<Stmt> {
+        let operand = if self.is("when") {
+            None
+        } else {
+            Some(self.until(&["when"])?)
+        };
+        let mut branches = Vec::new();
+        while self.eat("when") {
+            let when = self.until(&["then"])?;
+            self.expect("then")?;
+            let condition = match &operand {
+                Some(operand) => split_top_level(&when)
+                    .iter()
+                    .map(|value| format!("(({operand}) = ({value}))"))
+                    .collect::<Vec<_>>()
+                    .join(" OR "),
+                None => when,
+            };
+            let body = self.statements(&["when", "else", "end"])?;
+            branches.push((condition, body));
+        }
+        if branches.is_empty() {
+            return Err(syntax(
+                &self
+                    .peek()
+                    .map_or("end of block".into(), ToString::to_string),
+            ));
+        }
+        let otherwise = if self.eat("else") {
+            self.statements(&["end"])?
+        } else {
+            vec![Stmt::CaseNotFound]
+        };
+        self.expect("end")?;
+        self.expect("case")?;
+        self.expect_semicolon()?;
+        Ok(Stmt::If(branches, otherwise))
     }
 
     fn loop_body(&mut self) -> Result<Vec<Stmt>> {
@@ -1110,6 +1176,36 @@ impl Interpreter {
                     }
                 }
             }
+            Stmt::CaseNotFound => {
+                return Err(Error::invalid("20000", "case not found"));
+            }
+            Stmt::ForEach { var, array, body } => {
+                let (value, ty) = self.eval(session, array)?;
+                let items = match value {
+                    Value::Array(items) => items,
+                    Value::Null => {
+                        return Err(Error::invalid(
+                            "22004",
+                            "FOREACH expression must not be null",
+                        ))
+                    }
+                    _ => {
+                        return Err(Error::mismatch(
+                            "FOREACH expression must yield an array, not a scalar",
+                        ))
+                    }
+                };
+                let element = match ty {
+                    Type::Array(element) => *element,
+                    other => other,
+                };
+                for item in items {
+                    self.store(session, var, &item, &element)?;
+                    if let Some(flow) = self.iteration(session, body)? {
+                        return Ok(flow);
+                    }
+                }
+            }
             Stmt::Exit(condition) | Stmt::Continue(condition) => {
                 let taken = match condition {
                     Some(c) => self.condition(session, c)?,
@@ -1395,7 +1491,11 @@ mod tests {
             matches!(&block.body[2], Stmt::Sql { text, into, strict: true } if text.starts_with("select count(*)") && into == &["n"])
         );
         assert_eq!(block.handlers.len(), 1);
-        assert!(parse("begin foreach x in array a loop end loop; end").is_err());
+        assert!(parse("begin foreach x slice 1 in array a loop end loop; end").is_err());
+        let case = parse("begin case x when 1, 2 then null; else null; end case; end").unwrap();
+        assert!(
+            matches!(&case.body[0], Stmt::If(b, e) if b[0].0 == "((x) = (1)) OR ((x) = (2))" && e.len() == 1)
+        );
         assert!(parse("begin if true then end").is_err());
         assert!(parse("begin").is_err());
     }
