@@ -70,6 +70,14 @@ pub enum CatalogFunction {
     CharToEncoding,
     /// `getdatabaseencoding()` / `pg_client_encoding()`: UTF8, the only encoding vdb speaks.
     DatabaseEncoding,
+    /// `name::regnamespace` / `::regrole` (and `to_regnamespace` / `to_regrole`, which give
+    /// NULL rather than an error for a missing name): the OID.
+    RegnameIn {
+        kind: RegName,
+        missing_ok: bool,
+    },
+    /// A schema's or a role's name from its OID (the number itself when unknown).
+    RegnameOut(RegName),
     /// The channels the session listens on, as a text[] (`pg_listening_channels()` unnests it).
     ListeningChannels,
     /// `pg_relation_size(oid [, fork])` and friends: the bytes of the relation's chunks
@@ -120,6 +128,13 @@ impl CatalogFunction {
                 | CatalogFunction::AdvisoryUnlockAll
         )
     }
+}
+
+/// The OID types named by a schema or a role (`regnamespace`, `regrole`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RegName {
+    Namespace,
+    Role,
 }
 
 fn text(s: impl Into<String>) -> Value {
@@ -468,6 +483,33 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
             text("")
         }
         F::DatabaseEncoding => text("UTF8"),
+        F::RegnameIn { kind, missing_ok } => match text_arg(&arg(0)) {
+            None => Value::Null,
+            Some(name) => match name.trim().parse::<u32>() {
+                Ok(o) => oid_value(o),
+                Err(_) => match regname_oid(snapshot, kind, &unquote(name.trim()))? {
+                    Some(o) => oid_value(o),
+                    None if missing_ok => Value::Null,
+                    None if kind == RegName::Role => {
+                        return Err(Error::invalid(
+                            "42704",
+                            format!("role \"{}\" does not exist", unquote(name.trim())),
+                        ))
+                    }
+                    None => {
+                        return Err(Error::invalid(
+                            "3F000",
+                            format!("schema \"{}\" does not exist", unquote(name.trim())),
+                        ))
+                    }
+                },
+            },
+        },
+        F::RegnameOut(kind) => match oid_arg(&arg(0)) {
+            None => Value::Null,
+            Some(0) => text("-"),
+            Some(o) => text(regname_name(snapshot, kind, o)?.unwrap_or_else(|| o.to_string())),
+        },
         F::CharToEncoding => match text_arg(&arg(0)) {
             Some(name) => {
                 let name = name.to_ascii_lowercase().replace(['-', '_'], "");
@@ -634,6 +676,36 @@ fn describe_object(snapshot: &Snapshot, class: u32, object: u32) -> Result<Value
         _ => None,
     };
     Ok(described.map_or(Value::Null, text))
+}
+
+/// The OID of schema or role `name` (already unquoted), if it exists.
+fn regname_oid(snapshot: &Snapshot, kind: RegName, name: &str) -> Result<Option<u32>> {
+    Ok(match kind {
+        RegName::Namespace => Some(snapshot.objects()?.namespace_oid(name)).filter(|o| *o != 0),
+        RegName::Role if name == snapshot.user() => Some(crate::system::SUPERUSER_OID),
+        RegName::Role if name == "pg_database_owner" => Some(crate::system::DATABASE_OWNER_OID),
+        RegName::Role => None,
+    })
+}
+
+/// The name of schema or role `oid`, if it exists.
+fn regname_name(snapshot: &Snapshot, kind: RegName, oid: u32) -> Result<Option<String>> {
+    Ok(match kind {
+        RegName::Namespace => {
+            let objects = snapshot.objects()?;
+            ["public", "pg_catalog", "information_schema", "vdb"]
+                .into_iter()
+                .map(str::to_string)
+                .chain(objects.namespaces.iter().map(|(_, n)| n.clone()))
+                .find(|n| objects.namespace_oid(n) == oid)
+                .map(|n| quote_ident(&n))
+        }
+        RegName::Role => match oid {
+            crate::system::SUPERUSER_OID => Some(quote_ident(&snapshot.user())),
+            crate::system::DATABASE_OWNER_OID => Some("pg_database_owner".into()),
+            _ => None,
+        },
+    })
 }
 
 /// `pg_get_serial_sequence(table, column)`: `public.seq` when the column's default draws from

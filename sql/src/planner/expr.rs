@@ -316,6 +316,9 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
                     return system::cast_to_reg(bind(expr, scope)?, false)
                 }
                 system::CastTarget::Regproc => return system::cast_to_regproc(bind(expr, scope)?),
+                system::CastTarget::Regname(kind) => {
+                    return system::cast_to_regname(bind(expr, scope)?, kind)
+                }
                 system::CastTarget::Plain(ty) => ty,
             };
             let inner = bind(expr, scope)?;
@@ -1925,6 +1928,10 @@ fn cast_name(dt: &ast::DataType) -> Option<String> {
         system::CastTarget::Regclass => return Some("regclass".into()),
         system::CastTarget::Regtype => return Some("regtype".into()),
         system::CastTarget::Regproc => return Some("regproc".into()),
+        system::CastTarget::Regname(system::RegName::Namespace) => {
+            return Some("regnamespace".into())
+        }
+        system::CastTarget::Regname(system::RegName::Role) => return Some("regrole".into()),
         system::CastTarget::Plain(t) => t,
     };
     if let ast::DataType::Custom(name, _) = dt {

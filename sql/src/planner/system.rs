@@ -21,6 +21,8 @@ pub enum CastTarget {
     Regtype,
     /// regproc / regprocedure: a function's OID.
     Regproc,
+    /// regnamespace / regrole: a schema's or a role's OID, named on output.
+    Regname(RegName),
     /// A type vdb holds another way (oid → integer, name → text).
     Plain(Type),
 }
@@ -60,7 +62,9 @@ pub fn cast_target(dt: &ast::DataType) -> Result<CastTarget> {
         "regclass" => return Ok(CastTarget::Regclass),
         "regtype" => return Ok(CastTarget::Regtype),
         "regproc" | "regprocedure" => return Ok(CastTarget::Regproc),
-        "oid" | "regnamespace" | "regrole" | "xid" | "cid" => Type::Int4,
+        "regnamespace" => return Ok(CastTarget::Regname(RegName::Namespace)),
+        "regrole" => return Ok(CastTarget::Regname(RegName::Role)),
+        "oid" | "xid" | "cid" => Type::Int4,
         "name" | "char" | "text" | "pg_node_tree" => Type::Text,
         "int2vector" => Type::Array(Box::new(Type::Int2)),
         "oidvector" => Type::Array(Box::new(Type::Int4)),
@@ -148,6 +152,9 @@ pub fn name_reg_columns(plan: Plan, columns: &mut [(String, Type)]) -> Plan {
                 Some(Expr::Catalog(F::RegtypeIn | F::ToRegtype, _, snapshot)) => {
                     Some((F::RegtypeOut, snapshot))
                 }
+                Some(Expr::Catalog(F::RegnameIn { kind, .. }, _, snapshot)) => {
+                    Some((F::RegnameOut(*kind), snapshot))
+                }
                 _ => None,
             };
             match out {
@@ -167,6 +174,28 @@ pub fn name_reg_columns(plan: Plan, columns: &mut [(String, Type)]) -> Plan {
         source: Box::new(plan),
         exprs: outputs,
     }
+}
+
+pub use crate::expr::catalog::RegName;
+
+/// `inner::regnamespace` / `::regrole`: a name is looked up (3F000 / 42704 when missing) to
+/// the OID the value computes with, printed by name at the top of a query; a number prints
+/// as the name it stands for.
+pub fn cast_to_regname(inner: Typed, kind: RegName) -> Result<Typed> {
+    if let Expr::Catalog(F::RegnameIn { .. }, ..) = &inner.expr {
+        return Ok(inner);
+    }
+    if inner.ty.as_ref().is_some_and(|t| numeric_rank(t).is_some()) {
+        return catalog(F::RegnameOut(kind), vec![inner.expr], Type::Text);
+    }
+    catalog(
+        F::RegnameIn {
+            kind,
+            missing_ok: false,
+        },
+        vec![inner.coerce(&Type::Text, "regnamespace")?],
+        Type::Int4,
+    )
 }
 
 /// `x::regproc`: a text names a function (its OID); a number stays the OID it is.
@@ -191,6 +220,9 @@ pub fn reg_to_text(inner: &Typed) -> Result<Option<Typed>> {
         }
         Expr::Catalog(F::RegtypeIn | F::ToRegtype, ..) => {
             catalog(F::RegtypeOut, vec![inner.expr.clone()], Type::Text).map(Some)
+        }
+        Expr::Catalog(F::RegnameIn { kind, .. }, ..) => {
+            catalog(F::RegnameOut(*kind), vec![inner.expr.clone()], Type::Text).map(Some)
         }
         _ => Ok(None),
     }
@@ -293,6 +325,18 @@ pub fn catalog_function(name: &str, args: Vec<Typed>) -> Result<Option<Typed>> {
         ("pg_char_to_encoding", 1) => (F::CharToEncoding, "t", Type::Int4),
         ("to_regtype", 1) => (F::ToRegtype, "t", Type::Int4),
         ("to_regclass", 1) => (F::ToRegclass, "t", Type::Int4),
+        ("to_regnamespace" | "to_regrole", 1) => {
+            let kind = if name == "to_regrole" {
+                RegName::Role
+            } else {
+                RegName::Namespace
+            };
+            let func = F::RegnameIn {
+                kind,
+                missing_ok: true,
+            };
+            (func, "t", Type::Int4)
+        }
         ("current_setting", 1 | 2) => (F::CurrentSetting, "tb", Type::Text),
         ("set_config", 3) => (F::SetConfig, "ttb", Type::Text),
         ("current_database" | "current_catalog", 0) => (F::CurrentDatabase, "", Type::Text),

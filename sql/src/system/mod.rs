@@ -28,7 +28,7 @@ use crate::vc::VcContext;
 
 pub use objects::{
     nextval_sequence, quote_ident, Objects, Relation, BTREE_AM_OID, DATABASE_OWNER_OID,
-    FIRST_USER_OID, PG_CATALOG_OID, PG_CLASS_OID, PG_CONSTRAINT_OID, PUBLIC_OID,
+    FIRST_USER_OID, PG_CATALOG_OID, PG_CLASS_OID, PG_CONSTRAINT_OID, PUBLIC_OID, SUPERUSER_OID,
 };
 pub use sizes::{relation_size, SizeKind};
 pub use tables::{system_table, view_definition, TableRows};
