@@ -101,6 +101,24 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
                     ),
                     _,
                 ) => "void".to_string(),
+                // The catalog's OID types, which vdb computes with as integers.
+                Expr::Catalog(f, ..) => {
+                    use crate::expr::catalog::{CatalogFunction as F, RegName};
+                    match f {
+                        F::RegclassIn | F::ToRegclass => "regclass".to_string(),
+                        F::RegtypeIn | F::ToRegtype => "regtype".to_string(),
+                        F::RegprocIn => "regproc".to_string(),
+                        F::RegnameIn {
+                            kind: RegName::Namespace,
+                            ..
+                        } => "regnamespace".to_string(),
+                        F::RegnameIn {
+                            kind: RegName::Role,
+                            ..
+                        } => "regrole".to_string(),
+                        _ => regtype_name(args[0].ty.as_ref()),
+                    }
+                }
                 _ => regtype_name(args[0].ty.as_ref()),
             };
             Typed::new(Expr::Literal(Value::Text(name)), Type::Text)
