@@ -8,7 +8,7 @@
 
 use sqlparser::tokenizer::Token;
 
-use crate::tokens::{is_word, significant};
+use crate::tokens::{alter_table_head, is_word, significant, statement_words};
 
 /// The words that start a statement the session runs from its text, not from a parse
 /// (`VACUUM`, `ANALYZE`, `REINDEX`, `CLUSTER`, `RESET`, `CHECKPOINT`, `LOCK`; and the ALTER
@@ -95,15 +95,8 @@ pub fn is_checkpoint(sql: &str) -> bool {
     if !may_start_with(sql, "checkpoint") {
         return false;
     }
-    let Some((tokens, at)) = significant(sql) else {
-        return false;
-    };
-    let words: Vec<&Token> = at
-        .iter()
-        .map(|&i| &tokens[i])
-        .filter(|t| **t != Token::SemiColon)
-        .collect();
-    matches!(words.as_slice(), [t] if is_word(t, "checkpoint"))
+    statement_words(sql)
+        .is_some_and(|words| matches!(words.as_slice(), [t] if is_word(t, "checkpoint")))
 }
 
 /// A `LOCK [TABLE] [ONLY] name [*], ... [IN mode MODE] [NOWAIT]` statement.
@@ -122,12 +115,8 @@ pub fn lock_statement(sql: &str) -> Option<crate::Result<LockStatement>> {
     if !may_start_with(sql, "lock") {
         return None;
     }
-    let (tokens, at) = significant(sql)?;
-    let mut words = at
-        .iter()
-        .map(|&i| &tokens[i])
-        .filter(|t| **t != Token::SemiColon)
-        .peekable();
+    let words = statement_words(sql)?;
+    let mut words = words.iter().peekable();
     if !words.next().is_some_and(|t| is_word(t, "lock")) {
         return None;
     }
@@ -284,12 +273,7 @@ pub fn drop_extension(sql: &str) -> Option<(Vec<String>, bool)> {
     if !may_start_with(sql, "drop") {
         return None;
     }
-    let (tokens, at) = significant(sql)?;
-    let words: Vec<&Token> = at
-        .iter()
-        .map(|&i| &tokens[i])
-        .filter(|t| **t != Token::SemiColon)
-        .collect();
+    let words = statement_words(sql)?;
     let word = |n: usize, w: &str| words.get(n).is_some_and(|t| is_word(t, w));
     if !(word(0, "drop") && word(1, "extension")) {
         return None;
@@ -327,39 +311,12 @@ pub fn storage_alter(sql: &str) -> Option<StorageAlter> {
     if !may_start_with(sql, "alter") {
         return None;
     }
-    let (tokens, at) = significant(sql)?;
-    let words: Vec<&Token> = at
-        .iter()
-        .map(|&i| &tokens[i])
-        .filter(|t| **t != Token::SemiColon)
-        .collect();
-    let word = |n: usize, w: &str| words.get(n).is_some_and(|t| is_word(t, w));
-    if !(word(0, "alter") && word(1, "table")) {
-        return None;
-    }
-    let mut n = 2;
-    let if_exists = word(n, "if") && word(n + 1, "exists");
-    if if_exists {
-        n += 2;
-    }
-    if word(n, "only") {
-        n += 1;
-    }
-    let mut table = String::new();
-    while let Some(Token::Word(w)) = words.get(n) {
-        table.push_str(&w.to_string());
-        n += 1;
-        if words.get(n) == Some(&&Token::Period) {
-            table.push('.');
-            n += 1;
-        } else {
-            break;
-        }
-    }
-    if table.is_empty() {
-        return None;
-    }
-    let rest = &words[n..];
+    let words = statement_words(sql)?;
+    let head = alter_table_head(&words)?;
+    let n = head.rest;
+    let table = head.table.join(".");
+    let if_exists = head.if_exists;
+    let rest: Vec<&Token> = words[n..].iter().collect();
     let mut alter = StorageAlter {
         table,
         if_exists,

@@ -51,3 +51,55 @@ pub fn closing(tokens: &[Token], at: &[usize], open: usize) -> Option<usize> {
     }
     None
 }
+
+/// A lone statement's words: `sql`'s significant tokens without its semicolons.
+pub fn statement_words(sql: &str) -> Option<Vec<Token>> {
+    let (tokens, at) = significant(sql)?;
+    Some(
+        at.into_iter()
+            .map(|i| tokens[i].clone())
+            .filter(|t| *t != Token::SemiColon)
+            .collect(),
+    )
+}
+
+/// What `ALTER TABLE [IF EXISTS] [ONLY] name` at the start of `words` says.
+#[derive(Debug, PartialEq, Eq)]
+pub struct AlterTableHead {
+    /// The name's parts, as written (quoted where they were).
+    pub table: Vec<String>,
+    pub if_exists: bool,
+    /// The position in `words` after the name.
+    pub rest: usize,
+}
+
+/// The head of an ALTER TABLE; `None` for other words.
+pub fn alter_table_head(words: &[Token]) -> Option<AlterTableHead> {
+    let word = |n: usize, w: &str| words.get(n).is_some_and(|t| is_word(t, w));
+    if !(word(0, "alter") && word(1, "table")) {
+        return None;
+    }
+    let mut n = 2;
+    let if_exists = word(n, "if") && word(n + 1, "exists");
+    if if_exists {
+        n += 2;
+    }
+    if word(n, "only") {
+        n += 1;
+    }
+    let mut table = Vec::new();
+    while let Some(Token::Word(w)) = words.get(n) {
+        table.push(w.to_string());
+        n += 1;
+        if words.get(n) == Some(&Token::Period) {
+            n += 1;
+        } else {
+            break;
+        }
+    }
+    (!table.is_empty()).then_some(AlterTableHead {
+        table,
+        if_exists,
+        rest: n,
+    })
+}

@@ -584,35 +584,10 @@ pub const IDENTITY_MARKER: &str = "\u{2}vdb identity";
 /// sequence, named `"<identity marker>".t.c`; `None` for any other text.
 pub fn parse_alter_identity(sql: &str) -> Option<Vec<ast::Statement>> {
     use crate::tokens::is_word;
-    let (tokens, at) = crate::tokens::significant(sql)?;
-    let word = |n: usize, w: &str| at.get(n).is_some_and(|&i| is_word(&tokens[i], w));
-    if !(word(0, "alter") && word(1, "table")) {
-        return None;
-    }
-    let mut n = 2;
-    let if_exists = word(n, "if") && word(n + 1, "exists");
-    if if_exists {
-        n += 2;
-    }
-    if word(n, "only") {
-        n += 1;
-    }
-    let mut table = Vec::new();
-    while let Some(&i) = at.get(n) {
-        let sqlparser::tokenizer::Token::Word(_) = &tokens[i] else {
-            return None;
-        };
-        table.push(tokens[i].to_string());
-        n += 1;
-        if at
-            .get(n)
-            .is_some_and(|&p| tokens[p] == sqlparser::tokenizer::Token::Period)
-        {
-            n += 1;
-        } else {
-            break;
-        }
-    }
+    let words = crate::tokens::statement_words(sql)?;
+    let head = crate::tokens::alter_table_head(&words)?;
+    let word = |n: usize, w: &str| words.get(n).is_some_and(|t| is_word(t, w));
+    let mut n = head.rest;
     if !word(n, "alter") {
         return None;
     }
@@ -620,7 +595,7 @@ pub fn parse_alter_identity(sql: &str) -> Option<Vec<ast::Statement>> {
     if word(n, "column") {
         n += 1;
     }
-    let column = tokens[*at.get(n)?].to_string();
+    let column = words.get(n)?.to_string();
     n += 1;
     let sequence_words = [
         "generated",
@@ -639,12 +614,12 @@ pub fn parse_alter_identity(sql: &str) -> Option<Vec<ast::Statement>> {
     }
     let mut marker = IDENTITY_MARKER.to_string();
     let mut options = Vec::new();
-    while let Some(&i) = at.get(n) {
-        if is_word(&tokens[i], "set") {
+    while let Some(token) = words.get(n) {
+        if is_word(token, "set") {
             n += 1;
             continue;
         }
-        if is_word(&tokens[i], "generated") {
+        if is_word(token, "generated") {
             if word(n + 1, "always") {
                 marker.push_str(" always");
                 n += 2;
@@ -656,15 +631,13 @@ pub fn parse_alter_identity(sql: &str) -> Option<Vec<ast::Statement>> {
             }
             continue;
         }
-        if tokens[i] != sqlparser::tokenizer::Token::SemiColon {
-            options.push(tokens[i].to_string());
-        }
+        options.push(token.to_string());
         n += 1;
     }
     let text = format!(
         "ALTER SEQUENCE {}\"{marker}\".{}.{} {}",
-        if if_exists { "IF EXISTS " } else { "" },
-        table.join("."),
+        if head.if_exists { "IF EXISTS " } else { "" },
+        head.table.join("."),
         column,
         options.join(" ")
     );
