@@ -266,8 +266,10 @@ impl Parser {
                     }
                     default = Some(self.until(&[";"])?);
                 }
-                // `x int := 1` tokenizes the type's text up to `:=`.
-                let (ty, default) = match ty.split_once(":=") {
+                // `x int := 1` (or `= 1`) reads the type's text up to the end: the default
+                // follows the first `:=` or `=` (a type's name has neither).
+                let split = ty.split_once(":=").or_else(|| ty.split_once('='));
+                let (ty, default) = match split {
                     Some((t, d)) => (t.trim().to_string(), Some(d.trim().to_string())),
                     None => (ty, default),
                 };
@@ -1483,6 +1485,15 @@ mod tests {
         .unwrap();
         assert_eq!(block.declarations.len(), 2);
         assert_eq!(block.declarations[0].2.as_deref(), Some("0"));
+        let equals = parse("declare x numeric(5, 2) = 1.5; begin end").unwrap();
+        assert_eq!(
+            equals.declarations[0],
+            (
+                "x".to_string(),
+                "numeric(5, 2)".to_string(),
+                Some("1.5".to_string())
+            )
+        );
         assert_eq!(block.body.len(), 3);
         assert!(
             matches!(&block.body[0], Stmt::ForRange { low, high, .. } if low == "1" && high == "3")
