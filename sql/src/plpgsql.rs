@@ -731,6 +731,19 @@ enum Flow {
     Return,
 }
 
+/// The rows a statement returned or its command tag counts (`UPDATE 3`, `INSERT 0 3`).
+fn rows_affected(result: &StatementResult) -> i64 {
+    match result {
+        StatementResult::Rows { rows, .. } => i64::try_from(rows.len()).unwrap_or(i64::MAX),
+        StatementResult::Command { tag } => tag
+            .rsplit(' ')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0),
+        _ => 0,
+    }
+}
+
 /// Runs a DO block in `session`.
 pub fn run(session: &mut Session, body: &str) -> Result<StatementResult> {
     let block = parse(body)?;
@@ -905,20 +918,8 @@ impl Interpreter {
     /// Runs SQL text (its variables put in) and gives its result.
     fn sql(&mut self, session: &mut Session, text: &str) -> Result<StatementResult> {
         let text = self.substitute(text)?;
-        let statements = crate::session::parse(&text)?;
-        let mut last = StatementResult::Command { tag: String::new() };
-        for statement in &statements {
-            last = session.execute_one(statement)?;
-        }
-        self.row_count = match &last {
-            StatementResult::Rows { rows, .. } => i64::try_from(rows.len()).unwrap_or(i64::MAX),
-            StatementResult::Command { tag } => tag
-                .rsplit(' ')
-                .next()
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0),
-            _ => 0,
-        };
+        let last = self.run_raw(session, &text)?;
+        self.row_count = rows_affected(&last);
         Ok(last)
     }
 
@@ -1257,6 +1258,7 @@ impl Interpreter {
                     text = text.replace(&format!("${}", n + 1), &lit);
                 }
                 let result = self.run_raw(session, &text)?;
+                self.row_count = rows_affected(&result);
                 self.take_into(session, result, into, false)?;
             }
             Stmt::Sql { text, into, strict } => {
@@ -1296,13 +1298,8 @@ impl Interpreter {
     ) -> Result<()> {
         let (columns, rows) = match result {
             StatementResult::Rows { columns, rows, .. } => (columns, rows),
-            StatementResult::Command { tag } => {
-                let count: i64 = tag
-                    .rsplit(' ')
-                    .next()
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(0);
-                self.set_found(count > 0);
+            command @ StatementResult::Command { .. } => {
+                self.set_found(rows_affected(&command) > 0);
                 return Ok(());
             }
             _ => return Ok(()),
