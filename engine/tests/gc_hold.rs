@@ -291,6 +291,9 @@ fn a_working_set_replaced_and_collected_under_a_reader_is_followed() {
             );
         }),
     );
+    // A repository decodes a working set once per address: a fresh one loads `old` from the
+    // store, where the race happens.
+    let reader = Repository::open(racing.clone()).unwrap();
     let ws = reader.working_set("main").unwrap();
     assert!(racing.hook.lock().unwrap().is_none(), "the hook ran");
     assert_ne!(ws.working, old_root);

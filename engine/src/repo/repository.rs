@@ -26,7 +26,7 @@ use crate::hash::Hash;
 use crate::prolly::NodeStore;
 use crate::store::ChunkStore;
 use crate::table::RootValue;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -47,6 +47,43 @@ pub struct Repository {
     writer_turns: Arc<WriterTurns>,
     /// The sequence values this process has handed out (see [`SequenceMarks`]).
     sequence_marks: SequenceMarks,
+    /// Working sets and roots decoded lately.
+    decoded: Arc<Decoded>,
+}
+
+/// How many decoded working sets, and how many decoded roots, a repository keeps.
+const DECODED_KEEP: usize = 32;
+
+/// Working sets and roots decoded lately, by chunk address: every statement reads its branch's
+/// working set and root, which change far less often than statements run. A chunk never
+/// changes, so an entry is never stale.
+#[derive(Debug, Default)]
+struct Decoded {
+    working_sets: Mutex<HashMap<Hash, WorkingSet>>,
+    roots: Mutex<HashMap<Hash, RootValue>>,
+}
+
+impl Decoded {
+    fn get_or_load<T: Clone>(
+        map: &Mutex<HashMap<Hash, T>>,
+        addr: Hash,
+        load: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
+        let lock = || {
+            map.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(found) = lock().get(&addr) {
+            return Ok(found.clone());
+        }
+        let loaded = load()?;
+        let mut map = lock();
+        if map.len() >= DECODED_KEEP {
+            map.clear();
+        }
+        map.insert(addr, loaded.clone());
+        Ok(loaded)
+    }
 }
 
 /// Branches whose writer's turn is taken, and the condition their waiters wait on.
@@ -180,6 +217,7 @@ impl Repository {
             retry_queue: Arc::default(),
             writer_turns: Arc::default(),
             sequence_marks: SequenceMarks::default(),
+            decoded: Arc::default(),
         };
         let root = RootValue::empty().save(&repo.ns)?;
         let commit = Commit {
@@ -214,6 +252,7 @@ impl Repository {
             retry_queue: Arc::default(),
             writer_turns: Arc::default(),
             sequence_marks: SequenceMarks::default(),
+            decoded: Arc::default(),
         })
     }
 
@@ -319,7 +358,9 @@ impl Repository {
 
     /// The root value at `addr`.
     pub fn root_value(&self, addr: Hash) -> Result<RootValue> {
-        RootValue::load(&self.ns, addr)
+        Decoded::get_or_load(&self.decoded.roots, addr, || {
+            RootValue::load(&self.ns, addr)
+        })
     }
 
     /// The commit `rev` names, with `HEAD` meaning the current branch.
@@ -366,7 +407,10 @@ impl Repository {
                 let head = self.commit_info(self.branch_head(branch)?)?;
                 return Ok((None, WorkingSet::clean(head.root)));
             };
-            match WorkingSet::load(&*self.store, addr) {
+            let loaded = Decoded::get_or_load(&self.decoded.working_sets, addr, || {
+                WorkingSet::load(&*self.store, addr)
+            });
+            match loaded {
                 Err(Error::MissingChunk(missing)) if missing == addr => {
                     let now = read_working_set_addr(&*self.store, branch)?;
                     if now == named {

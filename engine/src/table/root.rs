@@ -17,6 +17,7 @@ use crate::prolly::NodeStore;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
 
 const ROOT_TAG: u8 = b'R';
 /// Version 1: tables only. Version 2: tables and sequences. A root without sequences is still
@@ -274,6 +275,17 @@ impl RootValue {
     }
 
     /// User schema names other than `public`, ascending.
+    /// Whether `other` defines the same objects: the same schemas, views, types and functions,
+    /// and tables and sequences of the same names (whatever their rows and values).
+    pub fn same_definitions(&self, other: &RootValue) -> bool {
+        self.schemas == other.schemas
+            && self.views == other.views
+            && self.types == other.types
+            && self.functions == other.functions
+            && self.tables.keys().eq(other.tables.keys())
+            && self.sequences.keys().eq(other.sequences.keys())
+    }
+
     pub fn schema_names(&self) -> impl Iterator<Item = &str> {
         self.schemas.iter().map(String::as_str)
     }
@@ -435,9 +447,12 @@ impl RootValue {
     /// the versioned state (its temporary objects) is split off this way after each statement.
     pub fn take_schema(&mut self, schema: &str) -> RootValue {
         fn take<V>(map: &mut BTreeMap<String, V>, schema: &str) -> BTreeMap<String, V> {
+            // A schema's keys are `schema.name`, next to one another in key order.
+            let prefix = format!("{schema}.");
             let keys: Vec<String> = map
-                .keys()
-                .filter(|k| k.contains('.') && split_qualified(k).0 == schema)
+                .range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded))
+                .map(|(k, _)| k)
+                .take_while(|k| k.starts_with(&prefix))
                 .cloned()
                 .collect();
             keys.into_iter()
