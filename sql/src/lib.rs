@@ -59,6 +59,7 @@ pub mod interrupt;
 pub mod notice;
 pub mod notify;
 pub mod params;
+pub mod plan_cache;
 pub mod planner;
 mod plpgsql;
 mod query_syntax;

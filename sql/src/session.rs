@@ -23,7 +23,8 @@
 //! and a collection that then removes what no ref reaches, never take a chunk from under a
 //! reader. What a block or statement writes before publishing it is kept by a `WriteHold`.
 
-use std::sync::Arc;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use sqlparser::ast::{
@@ -45,7 +46,8 @@ use crate::execution::{execute, Outcome};
 use crate::interrupt::{self, CancelHandle};
 use crate::notice::{self, Notice};
 use crate::params::{self, Param};
-use crate::planner::{context, ident_name, optimize, plan_statement, Planned};
+use crate::plan_cache::{Lookup, PlanCache};
+use crate::planner::{context, ident_name, plan_statement, Planned};
 use crate::settings::Settings;
 use crate::system::Snapshot;
 use crate::temp::{self, TempObjects, TempState};
@@ -185,6 +187,25 @@ pub struct Session {
     notify_pending: Vec<(String, String)>,
     /// The process ID the client was given, which notifications this session sends carry.
     process_id: i32,
+    /// Generic plans of the statements this session runs again and again.
+    plan_cache: PlanCache,
+    /// What statements read of `settings`, as of the settings it was worked out from.
+    derived: Mutex<Option<Arc<DerivedSettings>>>,
+}
+
+/// The values of the settings that every statement reads, parsed.
+#[derive(Debug)]
+struct DerivedSettings {
+    /// The settings these come from.
+    settings: Settings,
+    zone: Arc<crate::types::tz::Zone>,
+    date_style: String,
+    interval_style: String,
+    bytea_escape: bool,
+    extra_float_digits: i32,
+    statement_timeout: Option<Duration>,
+    /// `default_transaction_read_only`.
+    read_only: bool,
 }
 
 impl Session {
@@ -209,7 +230,19 @@ impl Session {
             listener: crate::notify::Listener::new(database),
             notify_pending: Vec::new(),
             process_id: i32::try_from(std::process::id()).unwrap_or(0),
+            plan_cache: PlanCache::default(),
+            derived: Mutex::new(None),
         }
+    }
+
+    /// Turns the plan cache on (the default) or off ([`crate::plan_cache`]).
+    pub fn set_plan_cache(&mut self, enabled: bool) {
+        self.plan_cache.set_enabled(enabled);
+    }
+
+    /// How many statements ran from a cached generic plan.
+    pub fn plan_cache_hits(&self) -> u64 {
+        self.plan_cache.hits()
     }
 
     /// The NOTICEs and WARNINGs raised since the last call, oldest first, without those below
@@ -222,8 +255,11 @@ impl Session {
     /// Moves the notices the statement that just ran raised into the session's queue, without
     /// those its `client_min_messages` hides.
     fn collect_notices(&mut self) {
-        let minimum = self.settings.get("client_min_messages").unwrap_or_default();
         let raised = notice::take_pending();
+        if raised.is_empty() {
+            return;
+        }
+        let minimum = self.settings.get("client_min_messages").unwrap_or_default();
         self.notices
             .extend(raised.into_iter().filter(|n| n.severity.reaches(&minimum)));
     }
@@ -398,10 +434,41 @@ impl Session {
                 Err(e) => (Vec::new(), Some(e)),
             };
         }
+        let pending = match self.plan_cache.lookup(sql) {
+            Lookup::Plain => None,
+            Lookup::Use(statement, binding) => {
+                let ran = crate::plan_cache::with_binding(binding, || self.execute_one(&statement));
+                return match ran {
+                    Ok(result) => (vec![(result, std::mem::take(&mut self.notices))], None),
+                    Err(e) => (Vec::new(), Some(e)),
+                };
+            }
+            Lookup::Verify(pending) => Some(pending),
+        };
         let statements = match parse(sql) {
             Ok(statements) => statements,
             Err(e) => return (Vec::new(), Some(e)),
         };
+        if let Some(pending) = pending {
+            let [statement] = statements.as_slice() else {
+                self.plan_cache.refuse(pending);
+                return self.run_statements(&statements);
+            };
+            let binding = PlanCache::verifying(&pending, statement);
+            let ran = crate::plan_cache::with_binding(Rc::clone(&binding), || {
+                self.execute_one(statement)
+            });
+            self.plan_cache.settle(pending, &binding, ran.is_ok());
+            return match ran {
+                Ok(result) => (vec![(result, std::mem::take(&mut self.notices))], None),
+                Err(e) => (Vec::new(), Some(e)),
+            };
+        }
+        self.run_statements(&statements)
+    }
+
+    /// Runs parsed statements as one query string's (see [`Session::execute_script`]).
+    fn run_statements(&mut self, statements: &[Statement]) -> (Vec<Noticed>, Option<Error>) {
         let implicit = statements.len() > 1
             && self.txn.is_none()
             && !statements.iter().any(controls_transaction);
@@ -411,7 +478,7 @@ impl Session {
             }
         }
         let mut results = Vec::new();
-        for statement in &statements {
+        for statement in statements {
             match self.execute_one(statement) {
                 // The client sends COPY data next; the statements after it are not run.
                 Ok(result @ StatementResult::CopyIn(_)) => {
@@ -645,19 +712,33 @@ impl Session {
     /// Runs a prepared statement with its parameters bound to `params`.
     pub fn execute_bound(
         &mut self,
-        statement: &Statement,
+        statement: &Arc<Statement>,
         params: &[Param],
     ) -> Result<StatementResult> {
         self.cancel.reset();
         drop(notice::take_pending());
-        let mut bound = statement.clone();
+        let lookup = self.plan_cache.lookup_prepared(statement, params);
+        if let Lookup::Use(generic, binding) = lookup {
+            return crate::plan_cache::with_binding(binding, || self.execute_one(&generic));
+        }
+        let mut bound = (**statement).clone();
         if let Err(e) = params::substitute(&mut bound, params) {
             if let Some(txn) = &mut self.txn {
                 txn.failed = true;
             }
             return Err(e);
         }
-        self.execute_one(&bound)
+        match lookup {
+            Lookup::Verify(pending) => {
+                let binding = PlanCache::verifying(&pending, &bound);
+                let ran = crate::plan_cache::with_binding(Rc::clone(&binding), || {
+                    self.execute_one(&bound)
+                });
+                self.plan_cache.settle(pending, &binding, ran.is_ok());
+                ran
+            }
+            _ => self.execute_one(&bound),
+        }
     }
 
     /// The types of a statement's parameters (`declared` by the client where it gave them,
@@ -729,23 +810,44 @@ impl Session {
 
     /// Makes the session's DateStyle and IntervalStyle those of values this thread writes.
     fn set_output_styles(&self) {
-        let setting = |name: &str| self.settings.get(name).unwrap_or_default();
-        crate::types::datetime::set_date_style(&setting("datestyle"));
-        crate::types::interval::set_interval_style(&setting("intervalstyle"));
-        crate::types::set_bytea_escape(setting("bytea_output") == "escape");
-        crate::types::set_extra_float_digits(setting("extra_float_digits").parse().unwrap_or(1));
+        let derived = self.derived();
+        crate::types::datetime::set_date_style(&derived.date_style);
+        crate::types::interval::set_interval_style(&derived.interval_style);
+        crate::types::set_bytea_escape(derived.bytea_escape);
+        crate::types::set_extra_float_digits(derived.extra_float_digits);
     }
 
     /// The session's `TimeZone`, which casts and text output of timestamptz values use.
     pub fn time_zone(&self) -> Arc<crate::types::tz::Zone> {
-        crate::types::tz::setting_zone(&self.settings.get("timezone").unwrap_or_default())
+        Arc::clone(&self.derived().zone)
+    }
+
+    /// What every statement reads of the settings, worked out again only when they changed.
+    fn derived(&self) -> Arc<DerivedSettings> {
+        let mut cached = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(derived) = cached.as_ref().filter(|d| d.settings == self.settings) {
+            return Arc::clone(derived);
+        }
+        let setting = |name: &str| self.settings.get(name).unwrap_or_default();
+        let derived = Arc::new(DerivedSettings {
+            zone: crate::types::tz::setting_zone(&setting("timezone")),
+            date_style: setting("datestyle"),
+            interval_style: setting("intervalstyle"),
+            bytea_escape: setting("bytea_output") == "escape",
+            extra_float_digits: setting("extra_float_digits").parse().unwrap_or(1),
+            statement_timeout: self.settings.statement_timeout(),
+            read_only: setting("default_transaction_read_only") == "on",
+            settings: self.settings.clone(),
+        });
+        *cached = Some(Arc::clone(&derived));
+        derived
     }
 
     fn execute_statement(&mut self, statement: &Statement) -> Result<StatementResult> {
         crate::expr::start_statement_clock();
         crate::types::tz::set_session_zone(self.time_zone());
         self.set_output_styles();
-        let _armed = interrupt::arm(&self.cancel, self.settings.statement_timeout());
+        let _armed = interrupt::arm(&self.cancel, self.derived().statement_timeout);
         let command = |tag: &str| {
             Ok(StatementResult::Command {
                 tag: tag.to_string(),
@@ -1135,10 +1237,7 @@ impl Session {
 
     /// `default_transaction_read_only`: whether a new transaction is READ ONLY.
     fn default_read_only(&self) -> bool {
-        self.settings
-            .get("default_transaction_read_only")
-            .as_deref()
-            == Some("on")
+        self.derived().read_only
     }
 
     /// The first write of a READ COMMITTED block (`ran`: the statement's run on the block's
@@ -2439,8 +2538,8 @@ fn run_plain(
             tag: None,
         });
     }
-    let Planned { plan, columns, tag } = plan_statement(&Catalog::new(root, ns), statement)?;
-    let plan = optimize(plan);
+    let Planned { plan, columns, tag } =
+        crate::plan_cache::plan(&Catalog::new(root, ns), root, ns, statement)?;
     match (execute(plan, root, ns)?, columns) {
         (Outcome::Rows(rows), Some(columns)) => {
             let rows = rows.collect::<Result<Vec<_>>>()?;

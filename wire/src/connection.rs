@@ -913,7 +913,7 @@ impl CopyHandler for Connection {
 /// what describing it found.
 #[derive(Debug)]
 pub struct Prepared {
-    statement: Statement,
+    statement: Arc<Statement>,
     declared: Vec<Option<Type>>,
     params: Vec<Type>,
     columns: Option<Vec<(String, Type)>>,
@@ -964,7 +964,7 @@ impl QueryParser for StatementParser {
                 .map_err(|e| sql_error(&e))?
         };
         Ok(Some(Arc::new(Prepared {
-            statement,
+            statement: Arc::new(statement),
             declared,
             params: description.params,
             columns: description.columns,

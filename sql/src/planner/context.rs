@@ -57,6 +57,9 @@ struct State {
     /// The views whose queries are being planned, outermost first (a view met again inside
     /// itself is infinite recursion).
     views: Vec<String>,
+    /// The types of the statement's parameters where they are known (the plan cache's
+    /// literals, see `crate::plan_cache`).
+    param_types: Vec<Option<vdb_engine::value::Type>>,
 }
 
 thread_local! {
@@ -73,6 +76,23 @@ pub fn with_snapshot<T>(snapshot: Arc<Snapshot>, f: impl FnOnce() -> T) -> T {
     let result = f();
     STATE.with(|s| *s.borrow_mut() = saved);
     result
+}
+
+/// Runs `f` with `$n` typed `types[n - 1]` (where that is `Some`): each stands for a literal
+/// of that type, and binds as the literal would.
+pub fn with_param_types<T>(
+    types: Vec<Option<vdb_engine::value::Type>>,
+    f: impl FnOnce() -> T,
+) -> T {
+    let saved = STATE.with(|s| std::mem::replace(&mut s.borrow_mut().param_types, types));
+    let result = f();
+    STATE.with(|s| s.borrow_mut().param_types = saved);
+    result
+}
+
+/// The type of parameter `index` (0-based), if [`with_param_types`] gave one.
+pub fn param_type(index: usize) -> Option<vdb_engine::value::Type> {
+    STATE.with(|s| s.borrow().param_types.get(index).cloned().flatten())
 }
 
 /// The snapshot of the statement being planned.

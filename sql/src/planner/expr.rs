@@ -873,7 +873,7 @@ fn literal(v: &ast::Value) -> Result<Typed> {
                 .ok_or_else(|| Error::invalid("42P02", format!("there is no parameter {p}")))?;
             Ok(Typed {
                 expr: Expr::Param(n - 1),
-                ty: None,
+                ty: context::param_type(n - 1),
             })
         }
         other => Err(Error::Unsupported(format!("literal {other}"))),
