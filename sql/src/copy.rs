@@ -5,15 +5,103 @@
 //! [`CopyIn`] request (the wire layer gathers the client's data and hands it back) or runs
 //! the query and encodes its rows for the client.
 //!
-//! Loading goes through the planner as an INSERT of untyped literals, so each field is
-//! converted to its column's type exactly as an unknown literal would be, defaults fill the
-//! columns the COPY does not name, and the whole COPY is one atomic statement.
+//! Loading goes through the planner as `INSERT INTO t (columns) VALUES ($1, .., $n)`, planned
+//! once with parameters of unknown type: each field is converted to its column's type exactly
+//! as an unknown literal would be, defaults fill the columns the COPY does not name, and the
+//! whole COPY is one atomic statement. The plan's one row of expressions is then computed for
+//! each row of the data ([`fill`]), `$i` reading the row's `i`-th field.
 
-use sqlparser::ast::{CopyLegacyCsvOption, CopyLegacyOption, CopyOption};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use sqlparser::ast::{CopyLegacyCsvOption, CopyLegacyOption, CopyOption, Statement};
 use vdb_engine::value::{Type, Value};
 
 use crate::error::{Error, Result};
+use crate::expr::Expr;
+use crate::planner::Plan;
 use crate::types::to_pg_text;
+
+/// The data of a COPY being run: the address of its INSERT and the rows of fields (each a
+/// text literal or NULL).
+type Data = (usize, Rc<Vec<Vec<Expr>>>);
+
+thread_local! {
+    /// The data of the COPY being run, kept until the COPY ends, so that a run repeated after
+    /// a lost race for the working root finds them again.
+    static DATA: RefCell<Option<Data>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` (which runs `insert`) with `rows` as the data of the COPY whose INSERT it is.
+pub(crate) fn with_data<T>(
+    insert: &Statement,
+    rows: Vec<Vec<Option<String>>>,
+    f: impl FnOnce() -> T,
+) -> T {
+    let rows = rows
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .map(|field| Expr::Literal(field.map_or(Value::Null, Value::Text)))
+                .collect()
+        })
+        .collect();
+    let address = std::ptr::from_ref(insert) as usize;
+    let saved = DATA.with(|d| d.borrow_mut().replace((address, Rc::new(rows))));
+    let result = f();
+    DATA.with(|d| *d.borrow_mut() = saved);
+    result
+}
+
+/// `plan` with the COPY's data in place of its `$n`, when `statement` is the INSERT of the
+/// COPY being run; otherwise `plan` itself.
+pub(crate) fn fill(statement: &Statement, plan: Plan) -> Result<Plan> {
+    let address = std::ptr::from_ref(statement) as usize;
+    let Some(rows) = DATA.with(|d| {
+        d.borrow()
+            .as_ref()
+            .filter(|(target, _)| *target == address)
+            .map(|(_, rows)| Rc::clone(rows))
+    }) else {
+        return Ok(plan);
+    };
+    let Plan::Insert {
+        table,
+        source,
+        on_conflict: None,
+    } = plan
+    else {
+        return Err(Error::Unsupported("this COPY".into()));
+    };
+    let Plan::Values { rows: mut template } = *source else {
+        return Err(Error::Unsupported("this COPY".into()));
+    };
+    let (Some(mut exprs), true) = (template.pop(), template.is_empty()) else {
+        return Err(Error::Unsupported("this COPY".into()));
+    };
+    exprs.iter_mut().for_each(read_fields);
+    Ok(Plan::Insert {
+        table,
+        source: Box::new(Plan::Project {
+            source: Box::new(Plan::Values {
+                rows: (*rows).clone(),
+            }),
+            exprs,
+        }),
+        on_conflict: None,
+    })
+}
+
+/// `expr` with each `$i` reading field `i` of its input row.
+fn read_fields(expr: &mut Expr) {
+    if let Expr::Param(i) = expr {
+        *expr = Expr::Column(*i);
+        return;
+    }
+    for child in expr.children_mut() {
+        read_fields(child);
+    }
+}
 
 /// How COPY data is laid out.
 #[derive(Clone, Debug, PartialEq, Eq)]

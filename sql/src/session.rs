@@ -27,9 +27,7 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use sqlparser::ast::{
-    CopySource, CopyTarget, Expr as AstExpr, SetExpr, Statement, Value as AstValue,
-};
+use sqlparser::ast::{CopySource, CopyTarget, Statement};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
 use vdb_engine::repo::{merge_roots, row_changed_by_both, Repository, WriterTurn};
@@ -1156,37 +1154,19 @@ impl Session {
                 ));
             }
         }
-        // An INSERT of the rows as string literals (each field takes its column's input
-        // function, as in COPY), built as a syntax tree: printing and re-parsing a million
-        // literals cost more than inserting them.
+        // `INSERT .. VALUES ($1, .., $n)`, whose one row the planner computes for each row of
+        // the data (crate::copy::fill).
         let mut sql = format!("INSERT INTO {}", key_ident(&copy.table));
         if !copy.columns.is_empty() {
             let names: Vec<String> = copy.columns.iter().map(|c| quote_ident(c)).collect();
             sql.push_str(&format!(" ({})", names.join(", ")));
         }
-        sql.push_str(" VALUES (NULL)");
-        let mut statement = parse(&sql)?.remove(0);
+        let params: Vec<String> = (1..=copy.width).map(|i| format!("${i}")).collect();
+        sql.push_str(&format!(" VALUES ({})", params.join(", ")));
+        let statement = parse(&sql)?.remove(0);
         let n = rows.len();
-        let Statement::Insert(insert) = &mut statement else {
-            return Err(Error::Unsupported("this COPY".into()));
-        };
-        let Some(SetExpr::Values(values)) = insert.source.as_mut().map(|q| q.body.as_mut()) else {
-            return Err(Error::Unsupported("this COPY".into()));
-        };
-        values.rows = rows
-            .into_iter()
-            .map(|row| {
-                row.into_iter()
-                    .map(|field| {
-                        AstExpr::Value(match field {
-                            None => AstValue::Null,
-                            Some(text) => AstValue::SingleQuotedString(text),
-                        })
-                    })
-                    .collect()
-            })
-            .collect();
-        match self.execute_statement(&statement)? {
+        let ran = crate::copy::with_data(&statement, rows, || self.execute_statement(&statement));
+        match ran? {
             StatementResult::Command { .. } => Ok(StatementResult::Command {
                 tag: format!("COPY {n}"),
             }),
@@ -2540,6 +2520,7 @@ fn run_plain(
     }
     let Planned { plan, columns, tag } =
         crate::plan_cache::plan(&Catalog::new(root, ns), root, ns, statement)?;
+    let plan = crate::copy::fill(statement, plan)?;
     match (execute(plan, root, ns)?, columns) {
         (Outcome::Rows(rows), Some(columns)) => {
             let rows = rows.collect::<Result<Vec<_>>>()?;

@@ -446,26 +446,26 @@ impl RootValue {
     /// itself) out of this root into a root holding only them. What a session keeps apart from
     /// the versioned state (its temporary objects) is split off this way after each statement.
     pub fn take_schema(&mut self, schema: &str) -> RootValue {
-        fn take<V>(map: &mut BTreeMap<String, V>, schema: &str) -> BTreeMap<String, V> {
-            // A schema's keys are `schema.name`, next to one another in key order.
-            let prefix = format!("{schema}.");
+        // A schema's keys are `schema.name`, next to one another in key order.
+        fn take<V>(map: &mut BTreeMap<String, V>, prefix: &str) -> BTreeMap<String, V> {
             let keys: Vec<String> = map
-                .range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded))
+                .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
                 .map(|(k, _)| k)
-                .take_while(|k| k.starts_with(&prefix))
+                .take_while(|k| k.starts_with(prefix))
                 .cloned()
                 .collect();
             keys.into_iter()
                 .filter_map(|k| map.remove(&k).map(|v| (k, v)))
                 .collect()
         }
+        let prefix = format!("{schema}.");
         let mut taken = RootValue {
-            tables: take(&mut self.tables, schema),
-            sequences: take(&mut self.sequences, schema),
-            views: take(&mut self.views, schema),
+            tables: take(&mut self.tables, &prefix),
+            sequences: take(&mut self.sequences, &prefix),
+            views: take(&mut self.views, &prefix),
             schemas: BTreeSet::new(),
-            types: take(&mut self.types, schema),
-            functions: take(&mut self.functions, schema),
+            types: take(&mut self.types, &prefix),
+            functions: take(&mut self.functions, &prefix),
         };
         if self.schemas.remove(schema) || !taken.is_empty() {
             taken.schemas.insert(schema.to_string());
