@@ -12,6 +12,11 @@ mod results;
 mod statements;
 
 use clap::{Parser, Subcommand};
+
+/// Many small, short-lived allocations (rows, values, tree nodes): see the workspace manifest.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use commands::*;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -34,6 +34,10 @@ const DDL: &str =
     "CREATE TABLE labels (id bigint PRIMARY KEY, text text, label int, score double precision)";
 const SCAN: &str = "SELECT label, count(*), avg(score) FROM labels GROUP BY label";
 
+/// The allocator `vdb` itself uses, so that the runner measures what the binary does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 type Res<T> = Result<T, String>;
 
 fn err<E: std::fmt::Display>(e: E) -> String {
