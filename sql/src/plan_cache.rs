@@ -21,11 +21,11 @@
 //! schemas) and the schemas of the tables it reads; otherwise it is planned again.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
+use rustc_hash::FxHashMap;
 use sqlparser::ast::{self, ObjectName, Statement};
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::{RootValue, Schema};
@@ -515,10 +515,11 @@ pub fn with_binding<T>(binding: Rc<Binding>, f: impl FnOnce() -> T) -> T {
 /// A session's generic plans, by key.
 #[derive(Debug)]
 pub struct PlanCache {
-    entries: HashMap<String, Entry>,
+    /// Text entries, by key (FxHash: a session's own statements, at most `CAPACITY`).
+    entries: FxHashMap<String, Entry>,
     /// Prepared statements' entries, by the statement's address (the entry holds the
     /// statement, so the address is not reused while it is there).
-    prepared: HashMap<usize, (Arc<Statement>, Entry)>,
+    prepared: FxHashMap<usize, (Arc<Statement>, Entry)>,
     enabled: bool,
     hits: u64,
 }
@@ -526,8 +527,8 @@ pub struct PlanCache {
 impl Default for PlanCache {
     fn default() -> Self {
         PlanCache {
-            entries: HashMap::new(),
-            prepared: HashMap::new(),
+            entries: FxHashMap::default(),
+            prepared: FxHashMap::default(),
             enabled: true,
             hits: 0,
         }

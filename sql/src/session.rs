@@ -197,8 +197,11 @@ struct DerivedSettings {
     /// The settings these come from.
     settings: Settings,
     zone: Arc<crate::types::tz::Zone>,
-    date_style: String,
-    interval_style: String,
+    date_style: (
+        crate::types::datetime::DateStyle,
+        crate::types::datetime::DateOrder,
+    ),
+    interval_style: crate::types::interval::IntervalStyle,
     bytea_escape: bool,
     extra_float_digits: i32,
     statement_timeout: Option<Duration>,
@@ -809,8 +812,8 @@ impl Session {
     /// Makes the session's DateStyle and IntervalStyle those of values this thread writes.
     fn set_output_styles(&self) {
         let derived = self.derived();
-        crate::types::datetime::set_date_style(&derived.date_style);
-        crate::types::interval::set_interval_style(&derived.interval_style);
+        crate::types::datetime::install_date_style(derived.date_style);
+        crate::types::interval::install_interval_style(derived.interval_style);
         crate::types::set_bytea_escape(derived.bytea_escape);
         crate::types::set_extra_float_digits(derived.extra_float_digits);
     }
@@ -829,8 +832,8 @@ impl Session {
         let setting = |name: &str| self.settings.get(name).unwrap_or_default();
         let derived = Arc::new(DerivedSettings {
             zone: crate::types::tz::setting_zone(&setting("timezone")),
-            date_style: setting("datestyle"),
-            interval_style: setting("intervalstyle"),
+            date_style: crate::types::datetime::parse_date_style(&setting("datestyle")),
+            interval_style: crate::types::interval::parse_interval_style(&setting("intervalstyle")),
             bytea_escape: setting("bytea_output") == "escape",
             extra_float_digits: setting("extra_float_digits").parse().unwrap_or(1),
             statement_timeout: self.settings.statement_timeout(),

@@ -41,6 +41,16 @@ thread_local! {
 /// Makes DateStyle `setting` (as SHOW shows it: `ISO, MDY`) the style of statements on this
 /// thread.
 pub fn set_date_style(setting: &str) {
+    install_date_style(parse_date_style(setting));
+}
+
+/// Makes a DateStyle read by [`parse_date_style`] the style of statements on this thread.
+pub fn install_date_style(style: (DateStyle, DateOrder)) {
+    DATE_STYLE.with(|s| s.set(style));
+}
+
+/// DateStyle `setting` read: the output style and the order of a date's fields.
+pub fn parse_date_style(setting: &str) -> (DateStyle, DateOrder) {
     let mut style = DateStyle::Iso;
     let mut order = DateOrder::Mdy;
     for part in setting.split(',').map(str::trim) {
@@ -53,7 +63,7 @@ pub fn set_date_style(setting: &str) {
             _ => {}
         }
     }
-    DATE_STYLE.with(|s| s.set((style, order)));
+    (style, order)
 }
 
 fn date_style() -> (DateStyle, DateOrder) {

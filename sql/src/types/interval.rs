@@ -354,12 +354,21 @@ thread_local! {
 
 /// Makes IntervalStyle `setting` the style of statements on this thread.
 pub fn set_interval_style(setting: &str) {
-    let style = match setting.trim().to_ascii_lowercase().as_str() {
+    install_interval_style(parse_interval_style(setting));
+}
+
+/// IntervalStyle `setting` read.
+pub fn parse_interval_style(setting: &str) -> IntervalStyle {
+    match setting.trim().to_ascii_lowercase().as_str() {
         "postgres_verbose" => IntervalStyle::PostgresVerbose,
         "sql_standard" => IntervalStyle::SqlStandard,
         "iso_8601" => IntervalStyle::Iso8601,
         _ => IntervalStyle::Postgres,
-    };
+    }
+}
+
+/// Makes `style` the IntervalStyle of statements on this thread.
+pub fn install_interval_style(style: IntervalStyle) {
     INTERVAL_STYLE.with(|s| s.set(style));
 }
 
