@@ -532,7 +532,7 @@ HOW = {
            "doltlite": "`BEGIN; CREATE TABLE; executemany INSERT; SELECT dolt_commit('-A', ..); "
                        "COMMIT`"},
     "W2": {"vdb-embedded": "`SELECT .. WHERE id = N` per key through `Session::execute` "
-                           "(parse, plan, PK lookup), timed in Rust",
+                           "(the text each time; after the first two keys from the session's kept plan, then the PK lookup), timed in Rust",
            "vdb-wire": "same SQL per key over TCP (psycopg2, autocommit, simple query protocol)",
            "postgres": "same as vdb-wire",
            "doltlite": "`SELECT .. WHERE id = ?` per key in-process (Python sqlite3 API)"},
