@@ -365,14 +365,11 @@ pub fn normalize(sql: &str) -> Option<Normalized> {
 
 /// Whether `sql` starts with a word whose statements the cache may hold.
 fn plannable(sql: &str) -> bool {
-    let word: String = sql
-        .trim_start()
-        .chars()
-        .take_while(char::is_ascii_alphabetic)
-        .collect();
-    ["select", "insert", "update", "delete"]
-        .iter()
-        .any(|w| word.eq_ignore_ascii_case(w))
+    let text = sql.trim_start();
+    let end = text
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(text.len());
+    is_one_of(&text[..end], &["select", "insert", "update", "delete"])
 }
 
 /// A generic statement and, once planned, its plan.
@@ -703,14 +700,7 @@ fn generic_statement(text: &str) -> Option<Statement> {
         return None;
     }
     let statement = statements.pop()?;
-    matches!(
-        statement,
-        Statement::Query(_)
-            | Statement::Insert(_)
-            | Statement::Update { .. }
-            | Statement::Delete(_)
-    )
-    .then_some(statement)
+    cacheable_kind(&statement).then_some(statement)
 }
 
 /// The plan of `statement` (optimized), its output columns and its tag: from the binding's

@@ -455,17 +455,26 @@ impl Session {
                 self.plan_cache.refuse(pending);
                 return self.run_statements(&statements);
             };
-            let binding = PlanCache::verifying(&pending, statement);
-            let ran = crate::plan_cache::with_binding(Rc::clone(&binding), || {
-                self.execute_one(statement)
-            });
-            self.plan_cache.settle(pending, &binding, ran.is_ok());
-            return match ran {
+            return match self.execute_verifying(pending, statement) {
                 Ok(result) => (vec![(result, std::mem::take(&mut self.notices))], None),
                 Err(e) => (Vec::new(), Some(e)),
             };
         }
         self.run_statements(&statements)
+    }
+
+    /// Runs `statement` (parsed or bound as usual) and tries `pending`'s generic plan on it,
+    /// recording in the plan cache what the try found.
+    fn execute_verifying(
+        &mut self,
+        pending: crate::plan_cache::Pending,
+        statement: &Statement,
+    ) -> Result<StatementResult> {
+        let binding = PlanCache::verifying(&pending, statement);
+        let ran =
+            crate::plan_cache::with_binding(Rc::clone(&binding), || self.execute_one(statement));
+        self.plan_cache.settle(pending, &binding, ran.is_ok());
+        ran
     }
 
     /// Runs parsed statements as one query string's (see [`Session::execute_script`]).
@@ -730,14 +739,7 @@ impl Session {
             return Err(e);
         }
         match lookup {
-            Lookup::Verify(pending) => {
-                let binding = PlanCache::verifying(&pending, &bound);
-                let ran = crate::plan_cache::with_binding(Rc::clone(&binding), || {
-                    self.execute_one(&bound)
-                });
-                self.plan_cache.settle(pending, &binding, ran.is_ok());
-                ran
-            }
+            Lookup::Verify(pending) => self.execute_verifying(pending, &bound),
             _ => self.execute_one(&bound),
         }
     }

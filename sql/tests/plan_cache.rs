@@ -2,10 +2,11 @@
 //! from one generic plan, give the answers (and errors) that planning them afresh gives, and are
 //! planned again when what they read changes.
 
+mod common;
+
 use std::sync::Arc;
 
-use vdb_engine::repo::{Repository, Signature};
-use vdb_engine::store::MemoryStore;
+use common::{repo, rows};
 use vdb_sql::{Session, StatementResult};
 
 const SETUP: &str = "
@@ -21,9 +22,7 @@ const SETUP: &str = "
         SELECT i, 'note ' || i, i * 1.25 FROM generate_series(1, 50) AS i";
 
 fn session() -> Session {
-    let store = Arc::new(MemoryStore::new());
-    let signature = Signature::new("test", "test@example.invalid", 0);
-    let repo = Arc::new(Repository::init(store, "main", &signature).expect("init"));
+    let (_, repo) = repo();
     let mut s = Session::new(repo, "main");
     s.execute(SETUP).expect("setup");
     s
@@ -40,20 +39,6 @@ fn outcome(session: &mut Session, sql: &str) -> String {
             other => format!("{other:?}"),
         },
         Err(e) => format!("error {} {e}", e.sqlstate()),
-    }
-}
-
-fn rows(session: &mut Session, sql: &str) -> Vec<Vec<String>> {
-    match session.execute(sql).expect(sql).pop() {
-        Some(StatementResult::Rows { rows, .. }) => rows
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .map(|v| vdb_sql::types::to_pg_text(v).unwrap_or_else(|| "NULL".into()))
-                    .collect()
-            })
-            .collect(),
-        other => panic!("{sql}: expected rows, got {other:?}"),
     }
 }
 
