@@ -303,6 +303,42 @@ fn time_precision_rounds_writes_and_round_trips_in_version_5() {
 }
 
 #[test]
+fn column_domains_round_trip_in_version_6_and_follow_a_rename() {
+    let ns = ns();
+    let mut schema = Schema::new(
+        &[("id", Type::Int8, false), ("score", Type::Int4, true)],
+        &["id"],
+    )
+    .unwrap();
+    let plain_addr = Table::create(&ns, schema.clone()).unwrap().save().unwrap();
+    schema.columns[1].domain = Some("posint".into());
+    schema.columns[1].precision = Some(3);
+    let table = Table::create(&ns, schema.clone())
+        .unwrap()
+        .apply([RowChange::Insert(vec![Value::Int8(1), Value::Int4(7)])])
+        .unwrap();
+    let addr = table.save().unwrap();
+    assert_eq!(&ns.store().must_get(&addr).unwrap()[..2], b"T\x06");
+    let loaded = Table::load(&ns, addr).unwrap();
+    assert_eq!(loaded.schema(), table.schema());
+    assert_eq!(loaded.schema().columns[1].domain.as_deref(), Some("posint"));
+    assert_eq!(loaded.schema().columns[1].precision, Some(3));
+    let renamed = loaded.with_domain_renamed("posint", "s.score");
+    assert_eq!(
+        renamed.schema().columns[1].domain.as_deref(),
+        Some("s.score")
+    );
+    assert_eq!(renamed.rows().root(), loaded.rows().root());
+    // Without a domain (or a precision) the chunk is the plain one.
+    schema.columns[1].domain = None;
+    schema.columns[1].precision = None;
+    assert_eq!(
+        Table::create(&ns, schema).unwrap().save().unwrap(),
+        plain_addr
+    );
+}
+
+#[test]
 fn a_selective_decode_builds_only_the_chosen_columns() {
     let ns = ns();
     let mut rows = vec![row(1, 7, 0.5), row(2, 8, 1.5)];

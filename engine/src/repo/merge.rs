@@ -113,6 +113,7 @@ pub fn merge_roots(
     merge_sequences(&mut out.root, base, ours, theirs);
     merge_views(&mut out.root, base, ours, theirs);
     merge_types(&mut out.root, base, ours, theirs);
+    merge_domains(&mut out.root, base, ours, theirs);
     merge_functions(&mut out.root, base, ours, theirs);
     merge_namespaces(&mut out.root, base, ours, theirs);
     Ok(out)
@@ -231,6 +232,18 @@ fn merge_types(out: &mut RootValue, base: &RootValue, ours: &RootValue, theirs: 
     );
 }
 
+/// Domains merge by name as views do.
+fn merge_domains(out: &mut RootValue, base: &RootValue, ours: &RootValue, theirs: &RootValue) {
+    merge_by_name(
+        out,
+        [base, ours, theirs],
+        |root| root.domain_names().map(str::to_string).collect(),
+        RootValue::get_domain,
+        RootValue::put_domain,
+        RootValue::remove_domain,
+    );
+}
+
 /// Functions merge by name (all overloads of a name together) as views do.
 fn merge_functions(out: &mut RootValue, base: &RootValue, ours: &RootValue, theirs: &RootValue) {
     merge_by_name(
@@ -294,6 +307,7 @@ fn merge_namespaces(out: &mut RootValue, base: &RootValue, ours: &RootValue, the
             .chain(out.sequence_names())
             .chain(out.type_names())
             .chain(out.function_names())
+            .chain(out.domain_names())
             .any(|k| k.starts_with(&prefix));
         if keep || used {
             out.put_schema(&name);

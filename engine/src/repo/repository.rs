@@ -509,6 +509,11 @@ impl Repository {
                         staged.put_type(name, ty.clone());
                     }
                 }
+                None if working.get_domain(name).is_some() => {
+                    if let Some(domain) = working.get_domain(name) {
+                        staged.put_domain(name, domain.clone());
+                    }
+                }
                 None if working.get_functions(name).is_some() => {
                     if let Some(functions) = working.get_functions(name) {
                         staged.put_functions(name, functions.clone());
@@ -518,6 +523,7 @@ impl Repository {
                 None if staged.remove_view(name).is_some() => {}
                 None if staged.remove_type(name).is_some() => {}
                 None if staged.remove_functions(name).is_some() => {}
+                None if staged.remove_domain(name).is_some() => {}
                 None => {
                     return Err(Error::NotFound(format!(
                         "table {name} does not exist in the working set of branch {branch}"

@@ -4,10 +4,11 @@
 //! primary prolly map (encoded primary key → encoded row) plus one map per secondary index
 //! (encoded index columns followed by the primary key → nothing). Tables without a primary key
 //! get a hidden 16-byte row id as their key. A [`RootValue`] maps table names to table chunks and
-//! sequence names to [`Sequence`]s, view names to [`View`]s, type names to [`EnumType`]s and
-//! function names to their [`Overloads`], and is itself a chunk: its address names a whole
+//! sequence names to [`Sequence`]s, view names to [`View`]s, type names to [`EnumType`]s, domain names to
+//! [`Domain`]s and function names to their [`Overloads`], and is itself a chunk: its address names a whole
 //! database state, which is what working sets and commits record.
 
+mod domain;
 mod enum_type;
 mod function;
 mod index_expr;
@@ -18,6 +19,7 @@ mod sequence;
 mod table;
 mod view;
 
+pub use domain::Domain;
 pub use enum_type::EnumType;
 pub use function::{Function, FunctionArg, FunctionReturns, Overloads, Volatility};
 pub use index_expr::{set_index_evaluator, IndexEvaluator};

@@ -6,6 +6,7 @@
 //! by the qualified name `s.t` ([`qualified`], [`split_qualified`]), so a root without schemas is
 //! exactly what it was before schemas existed and keeps its hash.
 
+use super::domain::Domain;
 use super::enum_type::EnumType;
 use super::function::Overloads;
 use super::sequence::Sequence;
@@ -33,6 +34,8 @@ const ROOT_VERSION_SCHEMAS: u8 = 4;
 const ROOT_VERSION_TYPES: u8 = 5;
 /// Version 6: the version-5 body, then the functions; written only when a function exists.
 const ROOT_VERSION_FUNCTIONS: u8 = 6;
+/// Version 7: the version-6 body, then the domains; written only when a domain exists.
+const ROOT_VERSION_DOMAINS: u8 = 7;
 
 /// The schema every database has; its objects are keyed by their bare names.
 pub const PUBLIC_SCHEMA: &str = "public";
@@ -66,6 +69,8 @@ pub struct RootValue {
     types: BTreeMap<String, EnumType>,
     /// User-defined functions, by name (qualified like tables), each name's overloads.
     functions: BTreeMap<String, Overloads>,
+    /// Domains, by name (qualified like tables; types and domains share one namespace).
+    domains: BTreeMap<String, Domain>,
 }
 
 /// The version-1 body: `postcard(RootV1)`.
@@ -119,6 +124,18 @@ struct RootV6 {
     functions: BTreeMap<String, Overloads>,
 }
 
+/// The version-7 body: `postcard(RootV7)`, the version-6 body then the domain map.
+#[derive(Serialize, Deserialize)]
+struct RootV7 {
+    tables: BTreeMap<String, Hash>,
+    sequences: BTreeMap<String, Sequence>,
+    views: BTreeMap<String, View>,
+    schemas: BTreeSet<String>,
+    types: BTreeMap<String, EnumType>,
+    functions: BTreeMap<String, Overloads>,
+    domains: BTreeMap<String, Domain>,
+}
+
 impl RootValue {
     /// The empty database.
     pub fn empty() -> RootValue {
@@ -138,6 +155,8 @@ impl RootValue {
     //     (name, EnumType), names ascending: each a length-prefixed sequence of labels in order.
     //   version 6: the version-5 body, then postcard(function map) — a length-prefixed sequence
     //     of (name, Overloads), names ascending: each a length-prefixed sequence of Function.
+    //   version 7: the version-6 body, then postcard(domain map) — a length-prefixed sequence
+    //     of (name, Domain), names ascending: base type, not-null flag, default, checks.
     /// Loads the root value chunk at `addr`.
     pub fn load(ns: &NodeStore, addr: Hash) -> Result<RootValue> {
         let bytes = ns.store().must_get(&addr)?;
@@ -201,6 +220,19 @@ impl RootValue {
                     schemas: v6.schemas,
                     types: v6.types,
                     functions: v6.functions,
+                    ..RootValue::default()
+                })
+            }
+            ROOT_VERSION_DOMAINS => {
+                let v7: RootV7 = postcard::from_bytes(&bytes[2..]).map_err(malformed)?;
+                Ok(RootValue {
+                    tables: v7.tables,
+                    sequences: v7.sequences,
+                    views: v7.views,
+                    schemas: v7.schemas,
+                    types: v7.types,
+                    functions: v7.functions,
+                    domains: v7.domains,
                 })
             }
             _ => Err(Error::corrupted(
@@ -212,11 +244,24 @@ impl RootValue {
 
     /// Writes the root value chunk (the lowest version that holds it: 1 without sequences,
     /// views and schemas, 2 without views and schemas, 3 without schemas, 4 without enum types,
-    /// 5 without functions); returns its address.
+    /// 5 without functions, 6 without domains); returns its address.
     pub fn save(&self, ns: &NodeStore) -> Result<Hash> {
         let encode = |e: postcard::Error| Error::InvalidInput(e.to_string());
         let tables = self.tables.clone();
-        let bytes = if !self.functions.is_empty() {
+        let bytes = if !self.domains.is_empty() {
+            let mut bytes = vec![ROOT_TAG, ROOT_VERSION_DOMAINS];
+            let body = RootV7 {
+                tables,
+                sequences: self.sequences.clone(),
+                views: self.views.clone(),
+                schemas: self.schemas.clone(),
+                types: self.types.clone(),
+                functions: self.functions.clone(),
+                domains: self.domains.clone(),
+            };
+            bytes.extend(postcard::to_stdvec(&body).map_err(encode)?);
+            bytes
+        } else if !self.functions.is_empty() {
             let mut bytes = vec![ROOT_TAG, ROOT_VERSION_FUNCTIONS];
             let body = RootV6 {
                 tables,
@@ -282,6 +327,7 @@ impl RootValue {
             && self.views == other.views
             && self.types == other.types
             && self.functions == other.functions
+            && self.domains == other.domains
             && self.tables.keys().eq(other.tables.keys())
             && self.sequences.keys().eq(other.sequences.keys())
     }
@@ -372,6 +418,26 @@ impl RootValue {
         self.types.remove(name)
     }
 
+    /// Domain names, ascending.
+    pub fn domain_names(&self) -> impl Iterator<Item = &str> {
+        self.domains.keys().map(String::as_str)
+    }
+
+    /// Domain `name`, if it exists.
+    pub fn get_domain(&self, name: &str) -> Option<&Domain> {
+        self.domains.get(name)
+    }
+
+    /// Stores `domain` as `name`, replacing any domain of that name.
+    pub fn put_domain(&mut self, name: &str, domain: Domain) {
+        self.domains.insert(name.to_string(), domain);
+    }
+
+    /// Removes domain `name`; returns it if it existed.
+    pub fn remove_domain(&mut self, name: &str) -> Option<Domain> {
+        self.domains.remove(name)
+    }
+
     /// Function names, ascending (each may name several overloads).
     pub fn function_names(&self) -> impl Iterator<Item = &str> {
         self.functions.keys().map(String::as_str)
@@ -440,6 +506,7 @@ impl RootValue {
             && self.schemas.is_empty()
             && self.types.is_empty()
             && self.functions.is_empty()
+            && self.domains.is_empty()
     }
 
     /// Moves every object of `schema` (tables, sequences, views, enum types, functions, and the schema
@@ -466,6 +533,7 @@ impl RootValue {
             schemas: BTreeSet::new(),
             types: take(&mut self.types, &prefix),
             functions: take(&mut self.functions, &prefix),
+            domains: take(&mut self.domains, &prefix),
         };
         if self.schemas.remove(schema) || !taken.is_empty() {
             taken.schemas.insert(schema.to_string());
@@ -487,6 +555,8 @@ impl RootValue {
             .extend(other.types.iter().map(|(k, v)| (k.clone(), v.clone())));
         self.functions
             .extend(other.functions.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.domains
+            .extend(other.domains.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
 }
 
@@ -568,6 +638,44 @@ mod tests {
         assert_eq!(loaded.get_type("kind"), Some(&kind));
         assert_eq!(kind.position("dog"), Some(1));
         assert_eq!(root.remove_type("kind"), Some(kind));
+        assert_eq!(root.save(&ns).unwrap(), empty_addr);
+    }
+
+    /// Pins the version-7 layout: one domain. A change to this hash means the root format
+    /// changed, which needs a new version.
+    #[test]
+    fn domains_round_trip_golden_and_absent_domains_keep_older_versions() {
+        use crate::table::{CheckDef, Domain};
+        let ns = NodeStore::new(Arc::new(MemoryStore::new()));
+        let empty_addr = RootValue::empty().save(&ns).unwrap();
+        let mut root = RootValue::empty();
+        let domain = Domain {
+            base: crate::value::Type::Int4,
+            not_null: true,
+            default: Some("1".into()),
+            checks: vec![CheckDef {
+                name: "d_check".into(),
+                expr: "VALUE > 0".into(),
+            }],
+        };
+        root.put_domain("d", domain.clone());
+        let addr = root.save(&ns).unwrap();
+        let bytes = ns.store().must_get(&addr).unwrap();
+        assert_eq!(bytes[1], 7);
+        assert_eq!(
+            hex(&bytes),
+            "520700000000000001016402010101310107645f636865636b0956414c5545203e2030"
+        );
+        let loaded = RootValue::load(&ns, addr).unwrap();
+        assert_eq!(loaded, root);
+        assert_eq!(loaded.get_domain("d"), Some(&domain));
+        assert!(!root.same_definitions(&RootValue::empty()));
+        // A domain of another schema moves with it.
+        root.put_domain("s.e", domain.clone());
+        let taken = root.take_schema("s");
+        assert_eq!(taken.get_domain("s.e"), Some(&domain));
+        assert_eq!(root.get_domain("s.e"), None);
+        assert_eq!(root.remove_domain("d"), Some(domain));
         assert_eq!(root.save(&ns).unwrap(), empty_addr);
     }
 

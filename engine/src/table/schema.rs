@@ -43,6 +43,11 @@ pub struct Column {
     /// the encoded schema: the table chunk stores it after the schema, only when set.
     #[serde(skip)]
     pub precision: Option<u8>,
+    /// The domain the column was declared with (its key in the root), whose constraints the SQL
+    /// layer checks on each value written; `ty` is the domain's base type. Not part of the
+    /// encoded schema: the table chunk stores it after the schema, only when set.
+    #[serde(skip)]
+    pub domain: Option<String>,
 }
 
 /// A secondary index (unique ones enforce UNIQUE constraints).
@@ -309,6 +314,7 @@ impl Schema {
             default,
             generated: None,
             precision: None,
+            domain: None,
         });
         Ok(id)
     }

@@ -47,6 +47,9 @@ const TABLE_VERSION_INDEX_EXTRAS: u8 = 4;
 /// Version 5: the version-4 body (its extras possibly empty), then `postcard(TableMore)`;
 /// written only when the table is a materialized view or a column has a time precision.
 const TABLE_VERSION_MATERIALIZED: u8 = 5;
+/// Version 6: the version-5 body (its trailer possibly empty), then
+/// `postcard(map column id → domain)`; written only when a column is of a domain.
+const TABLE_VERSION_DOMAINS: u8 = 6;
 
 /// The version-4 trailer.
 #[derive(Serialize, Deserialize)]
@@ -215,6 +218,7 @@ impl Table {
                     | TABLE_VERSION_GENERATED
                     | TABLE_VERSION_INDEX_EXTRAS
                     | TABLE_VERSION_MATERIALIZED
+                    | TABLE_VERSION_DOMAINS
             )
         {
             return Err(Error::corrupted(
@@ -235,9 +239,29 @@ impl Table {
                 postcard::take_from_bytes(rest).map_err(malformed)?;
             let extras = if bytes[1] == TABLE_VERSION_INDEX_EXTRAS {
                 postcard::from_bytes(rest).map_err(malformed)?
-            } else if bytes[1] == TABLE_VERSION_MATERIALIZED {
+            } else if bytes[1] >= TABLE_VERSION_MATERIALIZED {
                 let (extras, rest) = postcard::take_from_bytes(rest).map_err(malformed)?;
-                let more: TableMore = postcard::from_bytes(rest).map_err(malformed)?;
+                let (more, rest): (TableMore, _) =
+                    postcard::take_from_bytes(rest).map_err(malformed)?;
+                let domains: BTreeMap<u32, String> = if bytes[1] == TABLE_VERSION_DOMAINS {
+                    postcard::from_bytes(rest).map_err(malformed)?
+                } else if rest.is_empty() {
+                    BTreeMap::new()
+                } else {
+                    return Err(Error::corrupted(
+                        addr,
+                        "trailing bytes after the table record",
+                    ));
+                };
+                for (id, domain) in domains {
+                    let Some(column) = record.schema.columns.iter_mut().find(|c| c.id == id) else {
+                        return Err(Error::corrupted(
+                            addr,
+                            format!("domain of unknown column {id}"),
+                        ));
+                    };
+                    column.domain = Some(domain);
+                }
                 record.schema.materialized = more.materialized;
                 for (id, digits) in more.precisions {
                     let Some(column) = record.schema.columns.iter_mut().find(|c| c.id == id) else {
@@ -359,7 +383,15 @@ impl Table {
                 .filter_map(|c| Some((c.id, c.precision?)))
                 .collect(),
         };
-        let version = if more.materialized.is_some() || !more.precisions.is_empty() {
+        let domains: BTreeMap<u32, &str> = self
+            .schema
+            .columns
+            .iter()
+            .filter_map(|c| Some((c.id, c.domain.as_deref()?)))
+            .collect();
+        let version = if !domains.is_empty() {
+            TABLE_VERSION_DOMAINS
+        } else if more.materialized.is_some() || !more.precisions.is_empty() {
             TABLE_VERSION_MATERIALIZED
         } else if !extras.indexes.is_empty() || extras.primary_key_name.is_some() {
             TABLE_VERSION_INDEX_EXTRAS
@@ -381,8 +413,11 @@ impl Table {
         if version >= TABLE_VERSION_INDEX_EXTRAS {
             bytes.extend(postcard::to_stdvec(&extras).map_err(encode)?);
         }
-        if version == TABLE_VERSION_MATERIALIZED {
+        if version >= TABLE_VERSION_MATERIALIZED {
             bytes.extend(postcard::to_stdvec(&more).map_err(encode)?);
+        }
+        if version == TABLE_VERSION_DOMAINS {
+            bytes.extend(postcard::to_stdvec(&domains).map_err(encode)?);
         }
         self.rows.node_store().store().put(Bytes::from(bytes))
     }
@@ -718,6 +753,21 @@ impl Table {
     pub fn with_comments(&self, comments: Comments) -> Table {
         let mut schema = (*self.schema).clone();
         schema.comments = comments;
+        Table {
+            schema: Arc::new(schema),
+            ..self.clone()
+        }
+    }
+
+    /// The same table with its columns of domain `from` declared of domain `to` (ALTER
+    /// DOMAIN .. RENAME TO): no row is touched.
+    pub fn with_domain_renamed(&self, from: &str, to: &str) -> Table {
+        let mut schema = (*self.schema).clone();
+        for column in &mut schema.columns {
+            if column.domain.as_deref() == Some(from) {
+                column.domain = Some(to.to_string());
+            }
+        }
         Table {
             schema: Arc::new(schema),
             ..self.clone()
