@@ -169,6 +169,21 @@ pub fn enum_type_name(name: &ObjectName) -> Option<String> {
     snapshot.root.get_type(&key).map(|_| key)
 }
 
+/// The domain a data type names, with its key, if it is one that exists.
+pub fn domain_of(dt: &sqlparser::ast::DataType) -> Option<(String, vdb_engine::table::Domain)> {
+    let sqlparser::ast::DataType::Custom(name, _) = dt else {
+        return None;
+    };
+    let key = type_name(name).ok()?;
+    domain_by_key(&key).map(|domain| (key, domain))
+}
+
+/// Domain `key` as the statement's snapshot has it.
+pub fn domain_by_key(key: &str) -> Option<vdb_engine::table::Domain> {
+    let snapshot = crate::planner::context::snapshot()?;
+    snapshot.root.get_domain(key).cloned()
+}
+
 /// The key of the type an object name refers to (existing or not), as [`table_name`] resolves
 /// relations.
 pub fn type_name(name: &ObjectName) -> Result<String> {
@@ -184,7 +199,7 @@ pub fn type_name(name: &ObjectName) -> Result<String> {
 
 /// Whether an enum type has key `key`.
 fn type_exists(root: &RootValue, _ns: &NodeStore, key: &str) -> bool {
-    root.get_type(key).is_some()
+    root.get_type(key).is_some() || root.get_domain(key).is_some()
 }
 
 /// The key of the index an object name refers to: `s.i`, or the first index of that name

@@ -455,6 +455,45 @@ pub enum Expr {
     /// A call of a user-defined SQL function with its arguments (a set-returning one only
     /// where a ProjectSet node expands it, as [`Expr::SetReturning`]).
     UserFunction(Box<UserCall>, Vec<Expr>),
+    /// A value coerced to a domain: the value, checked against the domain's constraints.
+    Domain(Box<Expr>, std::sync::Arc<DomainCheck>),
+}
+
+/// A domain's constraints, bound: what [`Expr::Domain`] checks each value against.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DomainCheck {
+    /// The domain's name as PostgreSQL prints it in errors.
+    pub name: String,
+    pub not_null: bool,
+    /// (constraint name, condition over a one-column row holding the value), in name order.
+    pub checks: Vec<(String, Expr)>,
+}
+
+impl DomainCheck {
+    /// `value` if it satisfies the domain: 23502 for a NULL the domain refuses, 23514 for a
+    /// value a CHECK condition is false for (NULL passes a CHECK, as in PostgreSQL).
+    pub fn check(&self, value: Value) -> Result<Value> {
+        if value.is_null() && self.not_null {
+            return Err(Error::invalid(
+                "23502",
+                format!("domain {} does not allow null values", self.name),
+            ));
+        }
+        let row = [value];
+        for (constraint, condition) in &self.checks {
+            if condition.eval(&row)? == Value::Bool(false) {
+                return Err(Error::invalid(
+                    "23514",
+                    format!(
+                        "value for domain {} violates check constraint \"{constraint}\"",
+                        self.name
+                    ),
+                ));
+            }
+        }
+        let [value] = row;
+        Ok(value)
+    }
 }
 
 /// Collects a row's values as references for evaluation.
@@ -545,6 +584,7 @@ impl Expr {
                 function(*f, values)
             }
             Expr::Cast(e, ty) => cast(e.eval(row)?, ty),
+            Expr::Domain(e, domain) => domain.check(e.eval(row)?),
             Expr::Outer { level, .. } => Err(Error::invalid(
                 "XX000",
                 format!("internal error: outer reference at level {level} was not bound"),
@@ -660,7 +700,11 @@ impl Expr {
                 l.walk(f);
                 r.walk(f);
             }
-            Expr::Negate(e) | Expr::Not(e) | Expr::IsNull(e, _) | Expr::Cast(e, _) => e.walk(f),
+            Expr::Negate(e)
+            | Expr::Not(e)
+            | Expr::IsNull(e, _)
+            | Expr::Cast(e, _)
+            | Expr::Domain(e, _) => e.walk(f),
             Expr::InList(e, list, _) => {
                 e.walk(f);
                 list.iter().for_each(|x| x.walk(f));
@@ -705,9 +749,11 @@ impl Expr {
                 vec![&mut **left, &mut **array]
             }
             Expr::Binary(_, l, r) => vec![&mut **l, &mut **r],
-            Expr::Negate(e) | Expr::Not(e) | Expr::IsNull(e, _) | Expr::Cast(e, _) => {
-                vec![&mut **e]
-            }
+            Expr::Negate(e)
+            | Expr::Not(e)
+            | Expr::IsNull(e, _)
+            | Expr::Cast(e, _)
+            | Expr::Domain(e, _) => vec![&mut **e],
             Expr::InList(e, list, _) => std::iter::once(&mut **e).chain(list.iter_mut()).collect(),
             Expr::Array(list)
             | Expr::Catalog(_, list, _)
@@ -787,6 +833,7 @@ impl fmt::Display for Expr {
                 )
             }
             Expr::Cast(e, ty) => write!(f, "({e})::{ty}"),
+            Expr::Domain(e, domain) => write!(f, "({e})::{}", domain.name),
             Expr::Outer { level, index } => write!(f, "outer{level}.#{index}"),
             Expr::Subquery(s) => write!(f, "{s}"),
             Expr::Regex {

@@ -81,7 +81,7 @@ pub fn count_params(statement: &Statement) -> Vec<usize> {
 }
 
 /// sqlparser's form of a vdb type, for casts written into an AST.
-fn data_type(ty: &Type) -> Result<ast::DataType> {
+pub(crate) fn data_type(ty: &Type) -> Result<ast::DataType> {
     let text = ty.to_string();
     Parser::new(&PostgreSqlDialect {})
         .try_with_sql(&text)

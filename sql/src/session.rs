@@ -2627,6 +2627,9 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         if let Some(statements) = crate::planner::parse_materialized_view(sql) {
             return statements;
         }
+        if let Some(statements) = crate::planner::parse_domain(sql) {
+            return statements;
+        }
         if let Some(statements) = drop_index_concurrently(sql) {
             return Ok(statements);
         }

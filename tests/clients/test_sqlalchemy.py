@@ -310,3 +310,52 @@ def test_standalone_sequences_are_seen_by_checkfirst_and_reflection(server, driv
     assert sa.inspect(engine).has_sequence("batch_ids")
     metadata.drop_all(engine)
     assert not sa.inspect(engine).has_sequence("batch_ids")
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_domain_columns_create_check_reflect_and_drop(server, driver):
+    from sqlalchemy.dialects.postgresql import DOMAIN
+
+    engine = sa.create_engine(server.url(driver))
+    meta = sa.MetaData()
+    score = DOMAIN(
+        "score",
+        sa.Numeric(4, 2),
+        not_null=True,
+        default=sa.text("0"),
+        check="VALUE >= 0 AND VALUE <= 10",
+    )
+    evals = sa.Table(
+        "evals",
+        meta,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("s", score),
+    )
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(evals.insert(), {"id": 1, "s": 9.5})
+        # The column left out takes the domain's default.
+        conn.execute(evals.insert(), {"id": 2})
+        with pytest.raises(sa.exc.IntegrityError, match='domain score violates check constraint "score_check"'):
+            with conn.begin_nested():
+                conn.execute(evals.insert(), {"id": 3, "s": 11})
+        with pytest.raises(sa.exc.IntegrityError, match="does not allow null values"):
+            with conn.begin_nested():
+                conn.execute(evals.insert(), {"id": 4, "s": None})
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(evals.c.id, evals.c.s).order_by(evals.c.id)).all()
+        assert [(i, float(s)) for i, s in rows] == [(1, 9.5), (2, 0.0)]
+    inspector = sa.inspect(engine)
+    (domain,) = inspector.get_domains()
+    assert domain["name"] == "score"
+    assert domain["type"] == "numeric"
+    assert domain["nullable"] is False
+    assert domain["default"] == "0"
+    assert domain["constraints"] == [
+        {"name": "score_check", "check": "VALUE >= 0::numeric AND VALUE <= 10::numeric"}
+    ]
+    (column,) = [c for c in inspector.get_columns("evals") if c["name"] == "s"]
+    assert isinstance(column["type"], DOMAIN)
+    assert column["type"].name == "score"
+    meta.drop_all(engine)
+    assert sa.inspect(engine).get_domains() == []

@@ -194,6 +194,17 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
         SchemaChange::AlterType { name, change } => {
             super::enum_type::alter_type(&name, change, root, ns)
         }
+        SchemaChange::CreateDomain { name, domain } => {
+            super::domain::create_domain(&name, domain, root)
+        }
+        SchemaChange::DropDomains {
+            names,
+            if_exists,
+            cascade,
+        } => super::domain::drop_domains(&names, if_exists, cascade, root, ns),
+        SchemaChange::AlterDomain { name, change } => {
+            super::domain::alter_domain(&name, change, root, ns)
+        }
     }
 }
 

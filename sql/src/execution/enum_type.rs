@@ -43,7 +43,13 @@ pub fn drop_types(
     ns: &NodeStore,
 ) -> Result<()> {
     let mut dropping = Vec::new();
+    let mut domains = Vec::new();
     for name in names {
+        if root.get_domain(name).is_some() {
+            // DROP TYPE drops a domain as DROP DOMAIN does.
+            domains.push(name.clone());
+            continue;
+        }
         if root.get_type(name).is_none() {
             if if_exists {
                 let (schema, _) = split_qualified(name);
@@ -67,6 +73,7 @@ pub fn drop_types(
         }
         dropping.push(name);
     }
+    super::domain::drop_domains(&domains, false, _cascade, root, ns)?;
     for name in dropping {
         root.remove_type(name);
     }

@@ -10,6 +10,7 @@ mod constraints;
 mod ddl;
 mod delete;
 mod distinct;
+mod domain;
 mod enum_type;
 mod filter;
 mod foreign_key;

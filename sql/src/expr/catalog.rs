@@ -282,7 +282,11 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
                     (Some(definition), true) => text(definition),
                     _ => text(&c.definition),
                 },
-                None => Value::Null,
+                None => oid_arg(&arg(0))
+                    .and_then(|o| {
+                        crate::system::domains::constraint_definition(&snapshot.root, o, pretty)
+                    })
+                    .map_or(Value::Null, text),
             }
         }
         F::ActiveBranch => {
@@ -757,13 +761,13 @@ fn regtype(snapshot: &Snapshot, name: &str) -> Option<u32> {
             .search_path()
             .iter()
             .map(|schema| qualified(schema, bare))
-            .find(|key| snapshot.root.get_type(key).is_some()),
+            .find(|key| {
+                snapshot.root.get_type(key).is_some() || snapshot.root.get_domain(key).is_some()
+            }),
         _ => None,
     }?;
-    snapshot
-        .root
-        .get_type(&key)
-        .map(|_| crate::types::enums::type_oid(&key))
+    (snapshot.root.get_type(&key).is_some() || snapshot.root.get_domain(&key).is_some())
+        .then(|| crate::types::enums::type_oid(&key))
 }
 
 /// How `regtypeout` names an enum type: bare when the search path finds it, else qualified.
@@ -771,11 +775,14 @@ fn enum_type_display(snapshot: &Snapshot, oid: u32) -> Option<String> {
     let key = snapshot
         .root
         .type_names()
+        .chain(snapshot.root.domain_names())
         .find(|key| crate::types::enums::type_oid(key) == oid)?;
     let (schema, bare) = split_qualified(key);
     let visible = snapshot.search_path().iter().find_map(|s| {
         let candidate = qualified(s, bare);
-        snapshot.root.get_type(&candidate).map(|_| candidate)
+        (snapshot.root.get_type(&candidate).is_some()
+            || snapshot.root.get_domain(&candidate).is_some())
+        .then_some(candidate)
     });
     Some(if visible.as_deref() == Some(key) {
         bare.to_string()

@@ -279,6 +279,7 @@ fn bind_expr(expr: Expr, depth: usize, row: &[Value]) -> Expr {
         Expr::Not(x) => Expr::Not(b(x)),
         Expr::IsNull(x, n) => Expr::IsNull(b(x), n),
         Expr::Cast(x, t) => Expr::Cast(b(x), t),
+        Expr::Domain(x, d) => Expr::Domain(b(x), d),
         Expr::InList(x, l, n) => Expr::InList(b(x), list(l), n),
         Expr::Like {
             expr,

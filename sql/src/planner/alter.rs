@@ -365,6 +365,7 @@ fn add_column(
         .map_err(|e| Error::engine("adding column", e))?;
     if let Some(added) = alter.schema.column_mut(id) {
         added.precision = crate::types::time_precision(&def.data_type);
+        added.domain = crate::catalog::domain_of(&def.data_type).map(|(key, _)| key);
     }
     if let Some((expr, mode)) = generation {
         let position = alter

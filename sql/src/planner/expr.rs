@@ -306,8 +306,22 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             expr,
             data_type,
             format: None,
-            ..
+            kind,
         } => {
+            // A cast to a domain is the cast to its base type, then the domain's checks.
+            if let Some((key, domain)) = crate::catalog::domain_of(data_type) {
+                let base = E::Cast {
+                    kind: kind.clone(),
+                    expr: expr.clone(),
+                    data_type: crate::params::data_type(&domain.base)?,
+                    format: None,
+                };
+                let t = bind(&base, scope)?;
+                return Ok(Typed {
+                    expr: super::domain::checked(t.expr, &key)?,
+                    ty: t.ty,
+                });
+            }
             let ty = match system::cast_target(data_type)? {
                 system::CastTarget::Regclass => {
                     return system::cast_to_reg(bind(expr, scope)?, true)

@@ -206,7 +206,7 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
                 Type::Text,
             ))
         }
-        ("length" | "char_length" | "character_length", 1) => {
+        ("length" | "char_length" | "character_length" | "textlen", 1) => {
             let a = args.remove(0);
             // character(n) does not count its padding.
             let padded = matches!(a.ty, Some(Type::Char(_)));

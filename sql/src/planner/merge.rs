@@ -18,8 +18,8 @@ use crate::planner::join::join_on;
 use crate::planner::plan::{JoinKind, KeyRange, MergeAction, MergeArm, Plan, Planned};
 use crate::planner::relation::plan_factor;
 use crate::planner::statement::{
-    assign, bind_assignments, check_width, default_value, explicit_value, insert_targets,
-    is_default, key_column, table_scope, target_names, Overriding,
+    bind_assignments, check_width, default_value, explicit_value, insert_targets, is_default,
+    key_column, table_scope, target_names, Overriding,
 };
 use crate::tokens::{is_word, significant, word};
 
@@ -205,7 +205,7 @@ fn insert_row(
     for (item, &i) in items.iter().zip(&targets) {
         let c = &schema.columns[i];
         if !is_default(item) && explicit_value(catalog, c, Overriding::None)? {
-            row[i] = assign(bind(item, scope)?, &c.name, &c.ty)?;
+            row[i] = super::domain::assign_column(bind(item, scope)?, c)?;
         }
     }
     Ok(Some(row))

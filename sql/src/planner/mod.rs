@@ -8,6 +8,7 @@ mod alter;
 mod builtin;
 pub(crate) mod constraint;
 pub mod context;
+pub mod domain;
 mod drop_absent;
 pub mod enum_type;
 mod expr;
@@ -45,6 +46,7 @@ mod window;
 pub use aggregate::ROW_MARKER;
 pub use alter::AlterTable;
 pub use constraint::{bind_check, bind_over_table, expression_part_name, parse_stored};
+pub use domain::parse as parse_domain;
 pub use expr::{ident_name, Scope, ScopeColumn, Typed};
 pub use function_ddl::{
     rewrite_returns as rewrite_function_returns, RETURN_PREFIX as FUNCTION_RETURN_PREFIX,
@@ -63,7 +65,7 @@ pub use plan::{
     TableVersion, WorkSlot,
 };
 pub(crate) use recursive::as_query;
-pub use schema_change::{SchemaChange, TypeChange};
+pub use schema_change::{DomainChange, SchemaChange, TypeChange};
 pub use sequence::nextval_default;
 pub use statement::check_storage_parameter_names;
 pub use statement::{default_value, plan_statement};

@@ -159,6 +159,41 @@ pub enum SchemaChange {
         name: String,
         change: TypeChange,
     },
+    /// CREATE DOMAIN.
+    CreateDomain {
+        name: String,
+        domain: vdb_engine::table::Domain,
+    },
+    /// DROP DOMAIN.
+    DropDomains {
+        names: Vec<String>,
+        if_exists: bool,
+        cascade: bool,
+    },
+    /// ALTER DOMAIN.
+    AlterDomain {
+        name: String,
+        change: DomainChange,
+    },
+}
+
+/// What an ALTER DOMAIN does.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DomainChange {
+    /// ADD [CONSTRAINT name] CHECK (expr): existing column values must satisfy it.
+    AddCheck { name: String, expr: String },
+    /// DROP CONSTRAINT [IF EXISTS] name.
+    DropConstraint { name: String, if_exists: bool },
+    /// RENAME CONSTRAINT from TO to.
+    RenameConstraint { from: String, to: String },
+    /// SET DEFAULT e / DROP DEFAULT.
+    SetDefault(Option<String>),
+    /// SET NOT NULL (existing column values must not be NULL) / DROP NOT NULL.
+    NotNull(bool),
+    /// RENAME TO (a bare name, in the domain's schema).
+    Rename { to: String },
+    /// OWNER TO: vdb has one role; only checks that the domain exists.
+    Owner,
 }
 
 /// What an ALTER TYPE does to an enum type.
@@ -222,6 +257,11 @@ impl fmt::Display for SchemaChange {
             SchemaChange::CreateType { name, .. } => write!(f, "CreateType: {name}"),
             SchemaChange::DropTypes { names, .. } => write!(f, "DropType: {}", names.join(", ")),
             SchemaChange::AlterType { name, .. } => write!(f, "AlterType: {name}"),
+            SchemaChange::CreateDomain { name, .. } => write!(f, "CreateDomain: {name}"),
+            SchemaChange::DropDomains { names, .. } => {
+                write!(f, "DropDomain: {}", names.join(", "))
+            }
+            SchemaChange::AlterDomain { name, .. } => write!(f, "AlterDomain: {name}"),
         }
     }
 }

@@ -8,6 +8,7 @@ use sqlparser::parser::Parser;
 use vdb_engine::table::{Column, Identity, Schema};
 use vdb_engine::value::{Type, Value};
 
+use super::domain::assign_column;
 use crate::catalog::{table_name, Catalog};
 use crate::error::{Error, Result};
 use crate::expr::Expr;
@@ -53,7 +54,10 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
                 tag: "SELECT",
             })
         }
-        ast::Statement::CreateTable(create) => create_table(catalog, create),
+        ast::Statement::CreateTable(create) => match super::domain::plan_create(create) {
+            Some(planned) => planned,
+            None => create_table(catalog, create),
+        },
         ast::Statement::CreateSchema {
             schema_name,
             if_not_exists,
@@ -76,6 +80,15 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             temporary: false,
             ..
         } => crate::planner::enum_type::plan_drop_types(names, *if_exists, *cascade),
+        ast::Statement::Drop {
+            object_type: ast::ObjectType::Type,
+            if_exists,
+            names,
+            cascade,
+            purge: true,
+            temporary: false,
+            ..
+        } => super::domain::plan_drop(names, *if_exists, *cascade),
         ast::Statement::CreateType {
             name,
             representation,
@@ -246,6 +259,7 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             on_cluster: None,
         } => match crate::planner::namespace::plan_alter_schema(name, operations)
             .or_else(|| crate::planner::enum_type::plan_alter_type(name, operations))
+            .or_else(|| super::domain::plan_alter(name, operations))
         {
             Some(planned) => planned,
             None => alter::plan_alter_table(catalog, name, *if_exists, operations),
@@ -823,6 +837,7 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
             .map_err(|e| Error::engine("adding column", e))?;
         if let Some(added) = schema.column_mut(id) {
             added.precision = crate::types::time_precision(&def.data_type);
+            added.domain = crate::catalog::domain_of(&def.data_type).map(|(key, _)| key);
         }
     }
     // Every generated column is marked before any expression is checked, so that reading
@@ -1055,12 +1070,24 @@ pub(super) fn stored_default(e: &ast::Expr) -> Option<String> {
 }
 
 /// The bound default of a column (NULL if it has none).
+/// A column of a domain without a default of its own takes the domain's; either way the value
+/// goes through the domain's checks (a NOT NULL domain refuses a missing value).
 pub fn default_value(column: &Column) -> Result<Expr> {
-    let Some(text) = &column.default else {
-        return Ok(Expr::Literal(Value::Null));
+    let domain_default = || {
+        column
+            .domain
+            .as_deref()
+            .and_then(crate::catalog::domain_by_key)
+            .and_then(|d| d.default)
     };
-    let expr = constraint::parse_stored(text, "default")?;
-    assign(bind(&expr, &Scope::default())?, &column.name, &column.ty)
+    let Some(text) = column.default.clone().or_else(domain_default) else {
+        return match &column.domain {
+            Some(key) => super::domain::checked(Expr::Literal(Value::Null), key),
+            None => Ok(Expr::Literal(Value::Null)),
+        };
+    };
+    let expr = constraint::parse_stored(&text, "default")?;
+    assign_column(bind(&expr, &Scope::default())?, column)
 }
 
 /// Whether an expression is the `DEFAULT` keyword (sqlparser reads it as an identifier).
@@ -1127,7 +1154,7 @@ fn plan_insert(catalog: &Catalog<'_>, insert: &ast::Insert) -> Result<Planned> {
                 for (e, &i) in row.iter().zip(&targets) {
                     let c = &schema.columns[i];
                     if !is_default(e) && explicit_value(catalog, c, overriding)? {
-                        full[i] = assign(bind(e, &Scope::default())?, &c.name, &c.ty)?;
+                        full[i] = assign_column(bind(e, &Scope::default())?, c)?;
                     }
                 }
                 rows.push(full);
@@ -1143,13 +1170,12 @@ fn plan_insert(catalog: &Catalog<'_>, insert: &ast::Insert) -> Result<Planned> {
                 if !explicit_value(catalog, c, overriding)? {
                     continue;
                 }
-                full[i] = assign(
+                full[i] = assign_column(
                     Typed {
                         expr: Expr::Column(j),
                         ty: Some(columns[j].1.clone()),
                     },
-                    &c.name,
-                    &c.ty,
+                    c,
                 )?;
             }
             Plan::Project {
@@ -1448,7 +1474,7 @@ pub(super) fn bind_assignments(
                 format!("column \"{column}\" can only be updated to DEFAULT"),
             ));
         } else {
-            assign(bind(value, scope)?, &c.name, &c.ty)?
+            assign_column(bind(value, scope)?, c)?
         };
         bound.push((i, expr));
     }

@@ -1238,6 +1238,24 @@ pub const SYSTEM_TABLES: &[TableColumns] = &[
     ),
     (
         "information_schema",
+        "domains",
+        &[
+            ("domain_catalog", "name"),
+            ("domain_schema", "name"),
+            ("domain_name", "name"),
+            ("data_type", "character varying"),
+            ("character_maximum_length", "integer"),
+            ("numeric_precision", "integer"),
+            ("numeric_scale", "integer"),
+            ("domain_default", "character varying"),
+            ("udt_catalog", "name"),
+            ("udt_schema", "name"),
+            ("udt_name", "name"),
+            ("dtd_identifier", "name"),
+        ],
+    ),
+    (
+        "information_schema",
         "sequences",
         &[
             ("sequence_catalog", "name"),

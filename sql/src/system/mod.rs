@@ -11,6 +11,7 @@
 mod check_deparse;
 mod columns;
 mod deparse;
+pub mod domains;
 pub mod functions;
 mod objects;
 mod sizes;

@@ -46,7 +46,11 @@ pub fn system_table(snapshot: &Snapshot, schema: &str, name: &str) -> Result<Opt
         ("pg_catalog", "pg_type") => pg_type(snapshot, objects),
         ("pg_catalog", "pg_enum") => pg_enum(snapshot),
         ("pg_catalog", "pg_index") => pg_index(objects),
-        ("pg_catalog", "pg_constraint") => pg_constraint(objects),
+        ("pg_catalog", "pg_constraint") => {
+            let mut rows = pg_constraint(objects);
+            rows.extend(domain_constraints(snapshot, objects));
+            rows
+        }
         ("pg_catalog", "pg_am") => pg_am(),
         ("pg_catalog", "pg_language") => pg_language(),
         ("pg_catalog", "pg_extension") => pg_extension(),
@@ -55,6 +59,7 @@ pub fn system_table(snapshot: &Snapshot, schema: &str, name: &str) -> Result<Opt
         ("pg_catalog", "pg_sequence") => pg_sequence(objects),
         ("pg_catalog", "pg_sequences") => pg_sequences(objects),
         ("information_schema", "sequences") => is_sequences(snapshot, objects),
+        ("information_schema", "domains") => is_domains(snapshot),
         ("pg_catalog", "pg_collation") => pg_collation(),
         ("pg_catalog", "pg_tablespace") => pg_tablespace(),
         ("pg_catalog", "pg_roles" | "pg_user") => pg_roles(snapshot),
@@ -294,9 +299,22 @@ fn pg_attribute(objects: &Objects) -> Vec<Row> {
             rows.push(row([
                 ("attrelid", oid(r.oid)),
                 ("attname", text(&c.name)),
-                ("atttypid", oid(type_oid(&c.ty))),
+                (
+                    "atttypid",
+                    oid(c
+                        .domain
+                        .as_deref()
+                        .map_or_else(|| type_oid(&c.ty), crate::system::domains::domain_oid)),
+                ),
                 ("attnum", Value::Int2(attnum(i))),
-                ("atttypmod", Value::Int4(column_modifier(c))),
+                (
+                    "atttypmod",
+                    Value::Int4(if c.domain.is_some() {
+                        -1
+                    } else {
+                        column_modifier(c)
+                    }),
+                ),
                 ("attnotnull", Value::Bool(!c.nullable)),
                 (
                     "atthasdef",
@@ -450,8 +468,92 @@ fn enum_types(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
         .collect()
 }
 
+/// The domains' pg_type rows (`typtype` 'd', the base type's OID and modifier).
+fn domain_types(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
+    let root = &snapshot.root;
+    root.domain_names()
+        .filter_map(|key| Some((key, root.get_domain(key)?)))
+        .map(|(key, domain)| {
+            let (schema, name) = split_qualified(key);
+            let base = type_oid(&domain.base);
+            let category = crate::system::types::builtin_by_oid(base).map_or('U', |b| b.category);
+            row([
+                ("oid", oid(crate::system::domains::domain_oid(key))),
+                ("typname", text(name)),
+                ("typnamespace", oid(objects.namespace_oid(schema))),
+                ("typowner", oid(SUPERUSER_OID)),
+                ("typlen", Value::Int2(-1)),
+                ("typbyval", Value::Bool(false)),
+                ("typtype", text("d")),
+                ("typcategory", text(category.to_string())),
+                ("typisdefined", Value::Bool(true)),
+                ("typdelim", text(",")),
+                ("typelem", oid(0)),
+                ("typarray", oid(0)),
+                ("typalign", text("i")),
+                ("typstorage", text("p")),
+                ("typnotnull", Value::Bool(domain.not_null)),
+                ("typbasetype", oid(base)),
+                ("typtypmod", Value::Int4(type_modifier(&domain.base))),
+                ("typndims", Value::Int4(0)),
+                (
+                    "typcollation",
+                    oid(if collatable(&domain.base) {
+                        DEFAULT_COLLATION_OID
+                    } else {
+                        0
+                    }),
+                ),
+                (
+                    "typdefault",
+                    domain
+                        .default
+                        .as_deref()
+                        .map_or(Value::Null, |d| text(column_default(d, &domain.base))),
+                ),
+            ])
+        })
+        .collect()
+}
+
+/// The domains' CHECK constraints (`contypid` the domain, `conrelid` 0).
+fn domain_constraints(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
+    let root = &snapshot.root;
+    let mut rows = Vec::new();
+    for key in root.domain_names() {
+        let Some(domain) = root.get_domain(key) else {
+            continue;
+        };
+        let (schema, _) = split_qualified(key);
+        for check in &domain.checks {
+            rows.push(row([
+                (
+                    "oid",
+                    oid(crate::system::domains::constraint_oid(key, &check.name)),
+                ),
+                ("conname", text(&check.name)),
+                ("connamespace", oid(objects.namespace_oid(schema))),
+                ("contype", text("c")),
+                ("convalidated", Value::Bool(true)),
+                ("conrelid", oid(0)),
+                ("contypid", oid(crate::system::domains::domain_oid(key))),
+                ("conindid", oid(0)),
+                ("confrelid", oid(0)),
+                ("confupdtype", text(" ")),
+                ("confdeltype", text(" ")),
+                ("confmatchtype", text(" ")),
+                ("conislocal", Value::Bool(true)),
+                ("connoinherit", Value::Bool(false)),
+                ("conbin", text(&check.expr)),
+            ]));
+        }
+    }
+    rows
+}
+
 fn pg_type(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
     let mut rows = enum_types(snapshot, objects);
+    rows.extend(domain_types(snapshot, objects));
     for b in BUILTIN_TYPES {
         let collation = if matches!(b.oid, 25 | 1042 | 1043) {
             DEFAULT_COLLATION_OID
@@ -723,6 +825,40 @@ fn pg_sequences(objects: &Objects) -> Vec<Row> {
 
 /// `information_schema.sequences`: the bounds as text, the precision of the data type; an
 /// identity column's sequence is not listed, as in PostgreSQL.
+fn is_domains(snapshot: &Snapshot) -> Vec<Row> {
+    let root = &snapshot.root;
+    root.domain_names()
+        .filter_map(|key| Some((key, root.get_domain(key)?)))
+        .map(|(key, domain)| {
+            let (schema, name) = split_qualified(key);
+            row([
+                ("domain_catalog", text(snapshot.database())),
+                ("domain_schema", text(schema)),
+                ("domain_name", text(name)),
+                ("data_type", text(data_type(&domain.base))),
+                (
+                    "domain_default",
+                    domain
+                        .default
+                        .as_deref()
+                        .map_or(Value::Null, |d| text(column_default(d, &domain.base))),
+                ),
+                ("udt_catalog", text(snapshot.database())),
+                ("udt_schema", text(udt_schema(&domain.base))),
+                (
+                    "udt_name",
+                    text(
+                        crate::system::types::builtin_by_oid(type_oid(&domain.base))
+                            .map(|b| b.name.to_string())
+                            .unwrap_or_default(),
+                    ),
+                ),
+                ("dtd_identifier", text("1")),
+            ])
+        })
+        .collect()
+}
+
 fn is_sequences(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
     objects
         .sequences
@@ -1114,6 +1250,12 @@ fn is_columns(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
             ]);
             if let Type::Enum(key) = &c.ty {
                 cells.insert("udt_name", text(split_qualified(key).1));
+            }
+            if let Some(key) = &c.domain {
+                let (schema, name) = split_qualified(key);
+                cells.insert("domain_catalog", text(snapshot.database()));
+                cells.insert("domain_schema", text(schema));
+                cells.insert("domain_name", text(name));
             }
             for (k, v) in identity_columns(identity) {
                 cells.insert(k, v);

@@ -141,6 +141,11 @@ pub fn format_type(oid: u32, typmod: Option<i32>) -> Option<String> {
         return format_type(element.oid, typmod).map(|e| format!("{e}[]"));
     }
     let Some(b) = builtin_by_oid(oid) else {
+        if let Some(snapshot) = crate::planner::context::snapshot() {
+            if let Some((key, _)) = super::domains::domain_by_oid(&snapshot.root, oid) {
+                return Some(crate::types::enums::display_name(key));
+            }
+        }
         return match crate::types::enums::type_from_oid(oid)? {
             Type::Enum(key) => Some(crate::types::enums::display_name(&key)),
             _ => None,

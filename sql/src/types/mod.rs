@@ -118,6 +118,11 @@ fn base_sql_type(dt: &DataType) -> Result<Type> {
             array @ Type::Array(_) => array,
             element => Type::Array(Box::new(check_numeric(element)?)),
         },
+        DataType::Custom(..) if crate::catalog::domain_of(dt).is_some() => {
+            crate::catalog::domain_of(dt)
+                .map(|(_, domain)| domain.base)
+                .unwrap_or(Type::Text)
+        }
         DataType::Custom(name, _) if crate::catalog::enum_type_name(name).is_some() => {
             Type::Enum(crate::catalog::enum_type_name(name).unwrap_or_default())
         }
