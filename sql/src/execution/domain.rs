@@ -11,6 +11,8 @@ use crate::planner::domain::{condition, constraint_exists, missing};
 use crate::planner::DomainChange;
 use crate::types::enums::display_name;
 
+use super::enum_type::{columns_where, depended_on, skip_missing_type};
+
 /// CREATE DOMAIN `name`.
 pub fn create_domain(name: &str, domain: Domain, root: &mut RootValue) -> Result<()> {
     if root.get_type(name).is_some()
@@ -42,19 +44,13 @@ pub fn drop_domains(
         }
         if root.get_domain(name).is_none() {
             if if_exists {
-                crate::notice::skipping_missing(format!("type \"{}\"", display_name(name)));
+                skip_missing_type(name, root);
                 continue;
             }
             return Err(missing(name));
         }
         if !columns_using(name, root, ns)?.is_empty() {
-            return Err(Error::invalid(
-                "2BP01",
-                format!(
-                    "cannot drop type {} because other objects depend on it",
-                    display_name(name)
-                ),
-            ));
+            return Err(depended_on(name));
         }
         dropping.push(name);
     }
@@ -224,22 +220,5 @@ fn columns_using(
     root: &RootValue,
     ns: &NodeStore,
 ) -> Result<Vec<(String, Vec<usize>)>> {
-    let mut found = Vec::new();
-    for table in root.table_names() {
-        let loaded = root
-            .must_get_table(ns, table)
-            .map_err(|e| Error::engine(format!("loading table \"{table}\""), e))?;
-        let columns: Vec<usize> = loaded
-            .schema()
-            .columns
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.domain.as_deref() == Some(name))
-            .map(|(i, _)| i)
-            .collect();
-        if !columns.is_empty() {
-            found.push((table.to_string(), columns));
-        }
-    }
-    Ok(found)
+    columns_where(root, ns, |c| c.domain.as_deref() == Some(name))
 }

@@ -38,7 +38,7 @@ pub fn create_type(name: &str, labels: Vec<String>, root: &mut RootValue) -> Res
 pub fn drop_types(
     names: &[String],
     if_exists: bool,
-    _cascade: bool,
+    cascade: bool,
     root: &mut RootValue,
     ns: &NodeStore,
 ) -> Result<()> {
@@ -52,28 +52,17 @@ pub fn drop_types(
         }
         if root.get_type(name).is_none() {
             if if_exists {
-                let (schema, _) = split_qualified(name);
-                if root.has_schema(schema) || crate::system::is_system_schema(schema) {
-                    crate::notice::skipping_missing(format!("type \"{}\"", display_name(name)));
-                } else {
-                    crate::notice::skipping_missing(format!("schema \"{schema}\""));
-                }
+                skip_missing_type(name, root);
                 continue;
             }
             return Err(missing(name));
         }
         if !columns_using(name, root, ns)?.is_empty() {
-            return Err(Error::invalid(
-                "2BP01",
-                format!(
-                    "cannot drop type {} because other objects depend on it",
-                    display_name(name)
-                ),
-            ));
+            return Err(depended_on(name));
         }
         dropping.push(name);
     }
-    super::domain::drop_domains(&domains, false, _cascade, root, ns)?;
+    super::domain::drop_domains(&domains, false, cascade, root, ns)?;
     for name in dropping {
         root.remove_type(name);
     }
@@ -259,6 +248,17 @@ fn columns_using(
     ns: &NodeStore,
 ) -> Result<Vec<(String, Vec<usize>)>> {
     let target = Type::Enum(name.to_string());
+    columns_where(root, ns, |c| {
+        c.ty == target || c.ty.element() == Some(&target)
+    })
+}
+
+/// The tables with columns that `uses` is true for, and those columns' positions.
+pub(super) fn columns_where(
+    root: &RootValue,
+    ns: &NodeStore,
+    uses: impl Fn(&vdb_engine::table::Column) -> bool,
+) -> Result<Vec<(String, Vec<usize>)>> {
     let mut found = Vec::new();
     for table in root.table_names() {
         let loaded = root
@@ -269,7 +269,7 @@ fn columns_using(
             .columns
             .iter()
             .enumerate()
-            .filter(|(_, c)| c.ty == target || c.ty.element() == Some(&target))
+            .filter(|(_, c)| uses(c))
             .map(|(i, _)| i)
             .collect();
         if !columns.is_empty() {
@@ -277,6 +277,28 @@ fn columns_using(
         }
     }
     Ok(found)
+}
+
+/// NOTICE for DROP TYPE / DOMAIN IF EXISTS of a missing type: the type, or its schema when
+/// that is missing too.
+pub(super) fn skip_missing_type(name: &str, root: &RootValue) {
+    let (schema, _) = split_qualified(name);
+    if root.has_schema(schema) || crate::system::is_system_schema(schema) {
+        crate::notice::skipping_missing(format!("type \"{}\"", display_name(name)));
+    } else {
+        crate::notice::skipping_missing(format!("schema \"{schema}\""));
+    }
+}
+
+/// 2BP01 for dropping a type a column still uses.
+pub(super) fn depended_on(name: &str) -> Error {
+    Error::invalid(
+        "2BP01",
+        format!(
+            "cannot drop type {} because other objects depend on it",
+            display_name(name)
+        ),
+    )
 }
 
 fn check_label(label: &str) -> Result<()> {

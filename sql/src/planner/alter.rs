@@ -471,9 +471,11 @@ fn alter_column(
                     ));
                 }
             }
+            let domain = crate::catalog::domain_of(data_type).map(|(key, _)| key);
             let column = column_mut(&mut alter.schema, name, &table)?;
             column.ty = ty.clone();
             column.precision = crate::types::time_precision(data_type);
+            column.domain.clone_from(&domain);
             let Some(old_column) = old.column_by_id(id) else {
                 return Err(Error::Unsupported(
                     "changing the type of a column added in the same statement".into(),
@@ -498,6 +500,11 @@ fn alter_column(
                 } else {
                     Expr::Cast(Box::new(value.expr), ty)
                 };
+            // Each existing value is checked against the new domain, as PostgreSQL checks it.
+            let expr = match &domain {
+                Some(key) => super::domain::checked(expr, key)?,
+                None => expr,
+            };
             alter.fills.retain(|(i, _)| *i != id);
             alter.fills.push((id, expr));
         }

@@ -845,14 +845,7 @@ fn is_domains(snapshot: &Snapshot) -> Vec<Row> {
                 ),
                 ("udt_catalog", text(snapshot.database())),
                 ("udt_schema", text(udt_schema(&domain.base))),
-                (
-                    "udt_name",
-                    text(
-                        crate::system::types::builtin_by_oid(type_oid(&domain.base))
-                            .map(|b| b.name.to_string())
-                            .unwrap_or_default(),
-                    ),
-                ),
+                ("udt_name", text(udt_name(&domain.base))),
                 ("dtd_identifier", text("1")),
             ])
         })
@@ -1189,6 +1182,19 @@ fn data_type(ty: &Type) -> String {
 }
 
 /// `udt_schema`: the enum type's schema, `pg_catalog` for the built-in types.
+/// information_schema's `udt_name`: the type's pg_type name (`int4`, `_text`, an enum's name).
+fn udt_name(ty: &Type) -> String {
+    if let Type::Enum(key) = ty {
+        return split_qualified(key).1.to_string();
+    }
+    crate::system::types::builtin_by_oid(type_oid(ty))
+        .map(|b| b.name.to_string())
+        .or_else(|| {
+            crate::system::types::element_of_array(type_oid(ty)).map(|b| format!("_{}", b.name))
+        })
+        .unwrap_or_default()
+}
+
 fn udt_schema(ty: &Type) -> String {
     match ty {
         Type::Enum(key) => split_qualified(key).0.to_string(),
@@ -1235,22 +1241,8 @@ fn is_columns(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
                 ("dtd_identifier", text((i + 1).to_string())),
                 ("udt_catalog", text(snapshot.database())),
                 ("udt_schema", text(udt_schema(&c.ty))),
-                (
-                    "udt_name",
-                    text(
-                        crate::system::types::builtin_by_oid(type_oid(&c.ty))
-                            .map(|b| b.name.to_string())
-                            .or_else(|| {
-                                crate::system::types::element_of_array(type_oid(&c.ty))
-                                    .map(|b| format!("_{}", b.name))
-                            })
-                            .unwrap_or_default(),
-                    ),
-                ),
+                ("udt_name", text(udt_name(&c.ty))),
             ]);
-            if let Type::Enum(key) = &c.ty {
-                cells.insert("udt_name", text(split_qualified(key).1));
-            }
             if let Some(key) = &c.domain {
                 let (schema, name) = split_qualified(key);
                 cells.insert("domain_catalog", text(snapshot.database()));
