@@ -76,6 +76,35 @@ pub enum Type {
     /// Its values are held as [`Value::Text`] labels; the labels and their order live in the
     /// root value ([`crate::table::EnumType`]). Added last so older schemas keep their encoding.
     Enum(String),
+    /// A range type (`int4range`, ...). Its values are held as [`Value::Text`] in PostgreSQL's
+    /// canonical range text (`[1,5)`, `empty`), which the SQL layer reads and writes. Added
+    /// after `Enum` so older schemas keep their encoding.
+    Range(RangeKind),
+}
+
+/// The subtype of a range type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RangeKind {
+    Int4,
+    Int8,
+    Numeric,
+    Date,
+    Timestamp,
+    TimestampTz,
+}
+
+impl RangeKind {
+    /// The type's name (`int4range`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            RangeKind::Int4 => "int4range",
+            RangeKind::Int8 => "int8range",
+            RangeKind::Numeric => "numrange",
+            RangeKind::Date => "daterange",
+            RangeKind::Timestamp => "tsrange",
+            RangeKind::TimestampTz => "tstzrange",
+        }
+    }
 }
 
 impl Type {
@@ -97,6 +126,7 @@ impl Type {
                 | Type::Json
                 | Type::Jsonb
                 | Type::Enum(_)
+                | Type::Range(_)
         )
     }
 }
@@ -131,6 +161,7 @@ impl fmt::Display for Type {
             Type::Jsonb => f.write_str("jsonb"),
             Type::Array(element) => write!(f, "{element}[]"),
             Type::Enum(name) => f.write_str(name),
+            Type::Range(kind) => f.write_str(kind.name()),
         }
     }
 }

@@ -419,3 +419,39 @@ def test_listen_notify_reaches_idle_listeners_at_commit(server):
         sender.execute("SELECT pg_notify('', 'x')")
     for conn in (listener, sender, waiting):
         conn.close()
+
+
+def test_range_columns_read_and_bind_as_driver_range_objects(server):
+    import datetime
+
+    from psycopg.types.range import Range
+    from psycopg2.extras import DateRange, NumericRange
+
+    conn = psycopg2.connect(server.dsn())
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE windows (id int PRIMARY KEY, r int4range, d daterange)")
+    cur.execute(
+        "INSERT INTO windows VALUES (%s, %s, %s)",
+        (1, NumericRange(1, 5, "[]"), DateRange(datetime.date(2024, 1, 1), datetime.date(2024, 2, 1))),
+    )
+    conn.commit()
+    cur.execute("SELECT r, d, r @> %s, upper(r) FROM windows", (5,))
+    assert cur.fetchone() == (
+        NumericRange(1, 6, "[)"),
+        DateRange(datetime.date(2024, 1, 1), datetime.date(2024, 2, 1), "[)"),
+        True,
+        6,
+    )
+    with pytest.raises(psycopg2.errors.InvalidTextRepresentation):
+        cur.execute("INSERT INTO windows VALUES (2, 'not a range', NULL)")
+    conn.rollback()
+
+    conn3 = psycopg.connect(server.dsn(), autocommit=True)
+    conn3.execute("INSERT INTO windows VALUES (%s, %s, NULL)", (2, Range(3, 9)))
+    rows = conn3.execute(
+        "SELECT id, r FROM windows WHERE r && %s ORDER BY r", (Range(4, 5),)
+    ).fetchall()
+    assert rows == [(1, Range(1, 6, "[)")), (2, Range(3, 9, "[)"))]
+    assert conn3.execute("SELECT r * %s FROM windows WHERE id = 2", (Range(5, 20),)).fetchone() == (
+        Range(5, 9, "[)"),
+    )

@@ -221,8 +221,9 @@ pub(crate) fn decode_binary(bytes: &[u8], ty: &Type) -> Result<Value> {
             String::from_utf8(bytes.to_vec())
                 .map_err(|_| protocol_error("invalid UTF-8 in a binary text parameter"))?,
         ),
-        // An enum's binary form is its label, checked as text input is.
-        Type::Enum(_) => cast(
+        // An enum's binary form is its label, checked as text input is. vdb reads a range
+        // parameter in its text form only (PostgreSQL's binary range format is not read).
+        Type::Enum(_) | Type::Range(_) => cast(
             Value::Text(
                 String::from_utf8(bytes.to_vec())
                     .map_err(|_| protocol_error("invalid UTF-8 in a binary enum parameter"))?,

@@ -174,7 +174,8 @@ fn decode_body(reader: &mut Reader, ty: &Type) -> Result<Value> {
         | Type::Char(_)
         | Type::Json
         | Type::Jsonb
-        | Type::Enum(_) => {
+        | Type::Enum(_)
+        | Type::Range(_) => {
             let bytes = decode_bytes(reader)?;
             Value::Text(String::from_utf8(bytes).map_err(|e| reader.error(e))?)
         }

@@ -239,7 +239,8 @@ fn decode_body(reader: &mut Reader, ty: &Type) -> Result<Value> {
         | Type::Char(_)
         | Type::Json
         | Type::Jsonb
-        | Type::Enum(_) => Value::Text(decode_str(reader)?.to_string()),
+        | Type::Enum(_)
+        | Type::Range(_) => Value::Text(decode_str(reader)?.to_string()),
         Type::Bytea => Value::Bytea(get_bytes(reader)?.to_vec()),
         Type::Interval => Value::Interval(decode_interval(reader)?),
         Type::Uuid => Value::Uuid(reader.array()?),

@@ -47,6 +47,11 @@ pub use volatile::{
 pub enum Builtin {
     /// A function of a built-in extension (uuid-ossp, pgcrypto).
     Extension(ExtensionFunction),
+    /// A range operator or function over ranges of one kind (`types/range.rs`).
+    Range(
+        crate::types::range::RangeFunction,
+        vdb_engine::value::RangeKind,
+    ),
     // text.rs
     Concat,
     ConcatWs,
@@ -343,6 +348,7 @@ impl Builtin {
         !matches!(
             self,
             Builtin::Concat
+                | Builtin::Range(crate::types::range::RangeFunction::Construct, _)
                 | Builtin::Overlaps
                 | Builtin::EnumRange
                 | Builtin::ArraySetElement
@@ -567,6 +573,9 @@ fn random_uuid() -> Value {
 }
 
 fn builtin(b: Builtin, args: &[Value]) -> Result<Value> {
+    if let Builtin::Range(f, kind) = b {
+        return crate::types::range::eval(f, kind, args);
+    }
     if let Some(v) = bytea::eval(b, args) {
         return v;
     }

@@ -901,6 +901,10 @@ pub fn boolean(t: Typed, context: &str) -> Result<Expr> {
 
 fn binary(l: Typed, op: &ast::BinaryOperator, r: Typed) -> Result<Typed> {
     use ast::BinaryOperator as B;
+    let (l, r) = match super::range::operator(l, op, r)? {
+        Ok(bound) => return Ok(bound),
+        Err(operands) => operands,
+    };
     let op = match op {
         B::Plus => BinaryOp::Add,
         B::Minus => BinaryOp::Sub,
@@ -1973,6 +1977,7 @@ fn cast_name(dt: &ast::DataType) -> Option<String> {
             Type::Json => "json",
             Type::Jsonb => "jsonb",
             Type::Enum(key) => return Some(vdb_engine::table::split_qualified(&key).1.into()),
+            Type::Range(kind) => kind.name(),
             Type::Array(element) => {
                 return cast_name(&match *element {
                     Type::Int2 => ast::DataType::Int2(None),

@@ -132,6 +132,9 @@ pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
             return Ok(t);
         }
     }
+    if super::range::handles(&name, &args) {
+        return super::range::function(&name, args);
+    }
     if crate::planner::builtin::bytea_handles(&name, &args) {
         return crate::planner::builtin::bytea_function(&name, args);
     }

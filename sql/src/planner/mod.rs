@@ -29,6 +29,7 @@ mod on_conflict;
 mod optimizer;
 mod plan;
 mod query;
+mod range;
 mod record_function;
 mod recursive;
 mod relation;

@@ -85,6 +85,12 @@ pub const BUILTIN_TYPES: &[BuiltinType] = &[
     t(2206, "regtype", 2211, 4, 'N', "regtype"),
     t(2950, "uuid", 2951, 16, 'U', "uuid"),
     t(3802, "jsonb", 3807, -1, 'U', "jsonb"),
+    t(3904, "int4range", 3905, -1, 'R', "int4range"),
+    t(3906, "numrange", 3907, -1, 'R', "numrange"),
+    t(3908, "tsrange", 3909, -1, 'R', "tsrange"),
+    t(3910, "tstzrange", 3911, -1, 'R', "tstzrange"),
+    t(3912, "daterange", 3913, -1, 'R', "daterange"),
+    t(3926, "int8range", 3927, -1, 'R', "int8range"),
 ];
 
 /// The built-in type with this OID, element types and array types alike: an array type is

@@ -17,12 +17,13 @@ pub mod enums;
 pub mod interval;
 pub mod json;
 mod oid;
+pub mod range;
 pub mod tz;
 pub mod uuid;
 
 use bigdecimal::{BigDecimal, RoundingMode, ToPrimitive};
 use sqlparser::ast::{ArrayElemTypeDef, CharacterLength, DataType, ExactNumberInfo, TimezoneInfo};
-use vdb_engine::value::{Array, Numeric, Type, Value, MICROS_PER_DAY};
+use vdb_engine::value::{Array, Numeric, RangeKind, Type, Value, MICROS_PER_DAY};
 
 use crate::error::{Error, Result};
 use datetime::{format_date, format_time, format_timestamp, ParseError};
@@ -41,6 +42,10 @@ pub fn sort_key(expr: crate::expr::Expr, ty: &Type) -> Result<crate::expr::Expr>
         )),
         Type::Jsonb => Ok(Expr::Function(
             Function::Builtin(Builtin::JsonbSortKey),
+            vec![expr],
+        )),
+        Type::Range(kind) => Ok(Expr::Function(
+            Function::Builtin(Builtin::Range(range::RangeFunction::SortKey, *kind)),
             vec![expr],
         )),
         _ => Ok(enums::position(expr, ty)),
@@ -133,6 +138,9 @@ fn base_sql_type(dt: &DataType) -> Result<Type> {
                 "bpchar" => Type::Char(1),
                 "int" => Type::Int4,
                 "money" => return Err(Error::Unsupported("type money".into())),
+                other if range::kind_named(other).is_some() => {
+                    Type::Range(range::kind_named(other).unwrap_or(RangeKind::Int4))
+                }
                 other => {
                     return Err(Error::invalid(
                         "42704",
@@ -409,6 +417,9 @@ fn cannot_cast(from: &Type, to: &Type) -> Result<Value> {
 fn fit_text(s: String, to: &Type) -> Result<Value> {
     if let Type::Enum(key) = to {
         return enums::input(key, s);
+    }
+    if let Type::Range(kind) = to {
+        return range::parse(&s, *kind).map(|r| Value::Text(range::format(&r)));
     }
     if let Type::Char(n) = to {
         let n = *n as usize;

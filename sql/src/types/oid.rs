@@ -1,7 +1,7 @@
 //! PostgreSQL's type OIDs (from `pg_type.dat`), for the wire protocol's RowDescription and
 //! parameter types: [`type_oid`] names a type, [`type_from_oid`] reads one back.
 
-use vdb_engine::value::Type;
+use vdb_engine::value::{RangeKind, Type};
 
 /// The OID of each scalar type and of its array type, in one table so the two functions agree.
 const OIDS: &[(u32, u32, Type)] = &[
@@ -29,6 +29,12 @@ const OIDS: &[(u32, u32, Type)] = &[
     ),
     (2950, 2951, Type::Uuid),
     (3802, 3807, Type::Jsonb),
+    (3904, 3905, Type::Range(RangeKind::Int4)),
+    (3906, 3907, Type::Range(RangeKind::Numeric)),
+    (3908, 3909, Type::Range(RangeKind::Timestamp)),
+    (3910, 3911, Type::Range(RangeKind::TimestampTz)),
+    (3912, 3913, Type::Range(RangeKind::Date)),
+    (3926, 3927, Type::Range(RangeKind::Int8)),
 ];
 
 /// bpchar and its array; `char(n)` has no single Type value to put in the table.
