@@ -1,11 +1,12 @@
 //! Query syntax sqlparser 0.52 does not read, respelled before a second parse: the `TABLE name`
 //! query (`SELECT * FROM name`), ORDER BY's `USING <` and `USING >` (ASC and DESC), and CREATE TABLE AS's column name list and `WITH [NO] DATA`
 //! (the query read as `SELECT * FROM (query) AS ctas(columns)`, with `LIMIT 0` for NO DATA:
-//! the same columns, renamed, and no rows).
+//! the same columns, renamed, and no rows), and a VALUES list as the subquery of ANY / SOME /
+//! ALL (`x = ANY (VALUES (1), (2))`, read as `x = ANY (SELECT * FROM (VALUES ...) AS v)`).
 
 use sqlparser::tokenizer::Token;
 
-use crate::tokens::{is_word, significant};
+use crate::tokens::{closing, is_word, significant};
 
 /// `sql` with its `TABLE name` queries spelled `SELECT * FROM name` and CREATE TABLE AS's
 /// `WITH [NO] DATA` respelled; `None` when there is neither.
@@ -106,7 +107,7 @@ fn create_table_as_data(sql: &str) -> Option<String> {
         .get(name_end)
         .is_some_and(|&i| tokens[i] == Token::LParen)
     {
-        let close = crate::tokens::closing(&tokens, &at, name_end)?;
+        let close = closing(&tokens, &at, name_end)?;
         let names_only = (name_end + 1..close).all(|c| {
             let t = &tokens[at[c]];
             if (c - name_end) % 2 == 1 {
@@ -162,6 +163,33 @@ fn create_table_as_data(sql: &str) -> Option<String> {
     Some(format!(
         "{head}SELECT * FROM ({query}) AS ctas{list}{limit}"
     ))
+}
+
+/// `sql` with each `ANY` / `SOME` / `ALL (VALUES ...)` spelled `(SELECT * FROM (VALUES ...) AS
+/// "*VALUES*")`, which sqlparser reads; `None` when there is none.
+pub fn quantified_values(sql: &str) -> Option<String> {
+    let lower = sql.to_ascii_lowercase();
+    if !lower.contains("values") {
+        return None;
+    }
+    let (mut tokens, at) = significant(sql)?;
+    let mut changed = false;
+    for k in 0..at.len().saturating_sub(2) {
+        let quantifier = ["any", "some", "all"]
+            .iter()
+            .any(|w| is_word(&tokens[at[k]], w));
+        if !quantifier
+            || tokens[at[k + 1]] != Token::LParen
+            || !is_word(&tokens[at[k + 2]], "values")
+        {
+            continue;
+        }
+        let close = closing(&tokens, &at, k + 1)?;
+        tokens[at[k + 2]] = Token::make_word("SELECT * FROM (VALUES", None);
+        tokens[at[close]] = Token::make_word(") AS \"*VALUES*\")", None);
+        changed = true;
+    }
+    changed.then(|| tokens.iter().map(ToString::to_string).collect())
 }
 
 #[cfg(test)]
