@@ -510,3 +510,48 @@ fn range_columns_encode_after_the_older_types_and_round_trip() {
         Value::Text("[\"2024-01-01 00:00:00+00\",)".into())
     );
 }
+
+#[test]
+fn foreign_key_timing_round_trips_in_version_6() {
+    use vdb_engine::table::{FkAction, ForeignKeyDef};
+    let ns = ns();
+    let mut schema = Schema::new(
+        &[("id", Type::Int8, false), ("parent", Type::Int8, true)],
+        &["id"],
+    )
+    .unwrap();
+    let fk = |name: &str| ForeignKeyDef {
+        name: name.into(),
+        columns: vec![schema.columns[1].id],
+        ref_table: "p".into(),
+        ref_columns: vec!["id".into()],
+        on_delete: FkAction::NoAction,
+        on_update: FkAction::NoAction,
+        deferrable: false,
+        initially_deferred: false,
+    };
+    let plain = vec![fk("a"), fk("b"), fk("c")];
+    schema.foreign_keys = plain.clone();
+    let plain_addr = Table::create(&ns, schema.clone()).unwrap().save().unwrap();
+    assert_eq!(&ns.store().must_get(&plain_addr).unwrap()[..2], b"T\x01");
+    schema.foreign_keys[1].deferrable = true;
+    schema.foreign_keys[2].deferrable = true;
+    schema.foreign_keys[2].initially_deferred = true;
+    let table = Table::create(&ns, schema.clone()).unwrap();
+    let addr = table.save().unwrap();
+    assert_eq!(&ns.store().must_get(&addr).unwrap()[..2], b"T\x06");
+    let loaded = Table::load(&ns, addr).unwrap();
+    assert_eq!(loaded.schema(), table.schema());
+    let timing: Vec<(bool, bool)> = loaded
+        .schema()
+        .foreign_keys
+        .iter()
+        .map(|f| (f.deferrable, f.initially_deferred))
+        .collect();
+    assert_eq!(timing, [(false, false), (true, false), (true, true)]);
+    schema.foreign_keys = plain;
+    assert_eq!(
+        Table::create(&ns, schema).unwrap().save().unwrap(),
+        plain_addr
+    );
+}

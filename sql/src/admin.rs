@@ -109,6 +109,80 @@ pub struct LockStatement {
     pub excludes_writers: bool,
 }
 
+/// `SET CONSTRAINTS { ALL | name [, ...] } { DEFERRED | IMMEDIATE }`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetConstraints {
+    /// The constraints named (`None`: ALL).
+    pub names: Option<Vec<String>>,
+    pub deferred: bool,
+}
+
+/// `sql` as a SET CONSTRAINTS statement (sqlparser does not read it); `None` for any other
+/// text, `Some(Err)` for one that does not parse (42601).
+pub fn set_constraints(sql: &str) -> Option<crate::Result<SetConstraints>> {
+    if !may_start_with(sql, "set") {
+        return None;
+    }
+    let words = statement_words(sql)?;
+    if !(words.len() >= 2 && is_word(&words[0], "set") && is_word(&words[1], "constraints")) {
+        return None;
+    }
+    let syntax = || {
+        Err(crate::Error::invalid(
+            "42601",
+            "syntax error in SET CONSTRAINTS",
+        ))
+    };
+    let Some((last, middle)) = words[2..].split_last() else {
+        return Some(syntax());
+    };
+    let deferred = match last {
+        t if is_word(t, "deferred") => true,
+        t if is_word(t, "immediate") => false,
+        _ => return Some(syntax()),
+    };
+    if let [t] = middle {
+        if is_word(t, "all") {
+            return Some(Ok(SetConstraints {
+                names: None,
+                deferred,
+            }));
+        }
+    }
+    // Names separated by commas; of a qualified name (`s.c`) the last part names the
+    // constraint.
+    let mut names = Vec::new();
+    let mut expect_name = true;
+    for t in middle {
+        match t {
+            Token::Word(w) if expect_name => {
+                let name = crate::planner::ident_name(&sqlparser::ast::Ident {
+                    value: w.value.clone(),
+                    quote_style: w.quote_style,
+                });
+                names.push(name);
+                expect_name = false;
+            }
+            Token::Period if !expect_name => {
+                names.pop();
+                expect_name = true;
+            }
+            Token::Comma if !expect_name => expect_name = true,
+            _ => return Some(syntax()),
+        }
+    }
+    if expect_name {
+        return Some(syntax());
+    }
+    if names.is_empty() {
+        return Some(syntax());
+    }
+    Some(Ok(SetConstraints {
+        names: Some(names),
+        deferred,
+    }))
+}
+
 /// `sql` as a LOCK statement; `None` for any other text, `Some(Err)` for a LOCK that does not
 /// parse (42601).
 pub fn lock_statement(sql: &str) -> Option<crate::Result<LockStatement>> {

@@ -22,21 +22,16 @@ pub fn repair(statements: &mut [Statement]) {
 
 /// The constraints of a CREATE TABLE or ALTER TABLE ADD: a `REFERENCES t` that the parser's
 /// fallback gave the primary-key marker list gets its empty list back (t's primary key), and
-/// constraint characteristics go: vdb checks every constraint when its statement writes, which
-/// is what NOT DEFERRABLE and INITIALLY IMMEDIATE ask for, and is stricter than INITIALLY
-/// DEFERRED (docs/sql.md says so).
+/// the characteristics of UNIQUE and PRIMARY KEY go: vdb checks them when their statement
+/// writes, which is what NOT DEFERRABLE and INITIALLY IMMEDIATE ask for (docs/sql.md says so).
+/// A foreign key keeps its characteristics: a deferred one is checked at COMMIT.
 fn repair_constraints(statement: &mut Statement) {
     use sqlparser::ast::{AlterTableOperation, ColumnOption, TableConstraint};
     fn repair(constraint: &mut TableConstraint) {
         match constraint {
             TableConstraint::ForeignKey {
-                referred_columns,
-                characteristics,
-                ..
-            } => {
-                unmark(referred_columns);
-                *characteristics = None;
-            }
+                referred_columns, ..
+            } => unmark(referred_columns),
             TableConstraint::Unique {
                 characteristics, ..
             }
@@ -54,14 +49,11 @@ fn repair_constraints(statement: &mut Statement) {
     }
     fn repair_column(column: &mut sqlparser::ast::ColumnDef) {
         for option in &mut column.options {
-            match &mut option.option {
-                ColumnOption::ForeignKey {
-                    characteristics, ..
-                }
-                | ColumnOption::Unique {
-                    characteristics, ..
-                } => *characteristics = None,
-                _ => {}
+            if let ColumnOption::Unique {
+                characteristics, ..
+            } = &mut option.option
+            {
+                *characteristics = None;
             }
         }
     }

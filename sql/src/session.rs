@@ -140,6 +140,8 @@ struct Transaction {
     /// `default_transaction_read_only`): a statement that would change the working root fails
     /// with 25006. Temporary tables stay writable, as in PostgreSQL.
     read_only: bool,
+    /// The deferred foreign keys: SET CONSTRAINTS' choices and what COMMIT must check.
+    deferral: crate::execution::Deferral,
 }
 
 /// The state of a transaction block when a savepoint was set.
@@ -415,6 +417,17 @@ impl Session {
             return match lock.and_then(|lock| self.lock(&lock)) {
                 Ok(result) => (vec![(result, std::mem::take(&mut self.notices))], None),
                 Err(e) => (Vec::new(), Some(e)),
+            };
+        }
+        if let Some(set) = crate::admin::set_constraints(sql) {
+            let ran = set.and_then(|set| self.set_constraints(&set));
+            self.collect_notices();
+            return match ran {
+                Ok(result) => (vec![(result, std::mem::take(&mut self.notices))], None),
+                Err(e) => {
+                    self.fail_transaction();
+                    (Vec::new(), Some(e))
+                }
             };
         }
         if let Some((command, relations)) = reindex_or_cluster(sql) {
@@ -937,8 +950,9 @@ impl Session {
                 let txn = self.txn.as_mut().expect("matched a block");
                 let raised = notice::pending_len();
                 let mut root = txn.root.clone();
-                let (result, temp) =
-                    run_with_temp(&self.temp, &vc, statement, &mut root, &snapshot_settings)?;
+                let (result, temp) = crate::execution::with_deferral(&mut txn.deferral, || {
+                    run_with_temp(&self.temp, &vc, statement, &mut root, &snapshot_settings)
+                })?;
                 if root != txn.root {
                     if let Some(rev) = &vc.pinned {
                         return Err(vc::read_only(&statement_kind(statement), rev));
@@ -1205,6 +1219,7 @@ impl Session {
             read_committed,
             turn: None,
             read_only,
+            deferral: Default::default(),
         });
         // SHOW transaction_isolation / transaction_read_only answer for the block.
         let level = isolation_name(modes).map_or_else(
@@ -1348,6 +1363,12 @@ impl Session {
                 tag: "ROLLBACK".into(),
             });
         }
+        if let Err(e) = self.check_deferred(&txn.deferral, &txn.root) {
+            // The block ends rolled back, as PostgreSQL's COMMIT of a violated constraint.
+            self.notify_pending.clear();
+            self.temp.restore(txn.begin_temp);
+            return Err(e);
+        }
         if txn.root != txn.base {
             if let Err(e) = self.publish(txn.base_addr, &txn.base, &txn.root) {
                 self.temp.restore(txn.begin_temp);
@@ -1361,6 +1382,106 @@ impl Session {
         Ok(StatementResult::Command {
             tag: "COMMIT".into(),
         })
+    }
+
+    /// The deferred foreign keys a block's statements left, checked over `root` with the
+    /// session's temporary tables.
+    fn check_deferred(
+        &self,
+        deferral: &crate::execution::Deferral,
+        root: &RootValue,
+    ) -> Result<()> {
+        if deferral.pending.is_empty() {
+            return Ok(());
+        }
+        let mut root = root.clone();
+        self.temp.overlay(&mut root);
+        crate::execution::check_deferred(&deferral.pending, &root, self.repo.node_store())
+    }
+
+    /// SET CONSTRAINTS: changes which deferrable foreign keys the block defers. Those made
+    /// IMMEDIATE are checked now, as PostgreSQL checks them; outside a block it only warns.
+    fn set_constraints(&mut self, set: &crate::admin::SetConstraints) -> Result<StatementResult> {
+        let done = Ok(StatementResult::Command {
+            tag: "SET CONSTRAINTS".into(),
+        });
+        let Some(txn) = self.txn.as_ref() else {
+            notice::raise(Notice::warning(
+                "25P01",
+                "SET CONSTRAINTS can only be used in transaction blocks",
+            ));
+            return done;
+        };
+        if txn.failed {
+            return Err(Error::TransactionAborted);
+        }
+        let mut deferral = txn.deferral.clone();
+        match &set.names {
+            None => {
+                deferral.all = Some(set.deferred);
+                deferral.named.clear();
+            }
+            Some(names) => {
+                let mut root = txn.root.clone();
+                self.temp.overlay(&mut root);
+                let ns = self.repo.node_store();
+                for name in names {
+                    let mut found = None;
+                    for table in root.table_names() {
+                        let loaded = root
+                            .must_get_table(ns, table)
+                            .map_err(|e| Error::engine(format!("loading table \"{table}\""), e))?;
+                        if let Some(fk) = loaded
+                            .schema()
+                            .foreign_keys
+                            .iter()
+                            .find(|f| &f.name == name)
+                        {
+                            found = Some(fk.deferrable);
+                        }
+                    }
+                    match found {
+                        None => {
+                            return Err(Error::invalid(
+                                "42704",
+                                format!("constraint \"{name}\" does not exist"),
+                            ))
+                        }
+                        Some(false) => {
+                            return Err(Error::invalid(
+                                "42809",
+                                format!("constraint \"{name}\" is not deferrable"),
+                            ))
+                        }
+                        Some(true) => {
+                            deferral.named.insert(name.clone(), set.deferred);
+                        }
+                    }
+                }
+            }
+        }
+        if !set.deferred {
+            // What is IMMEDIATE now is checked now; a violation fails the statement (and so
+            // the block), and what passed no longer waits for COMMIT.
+            let now: std::collections::BTreeSet<(String, String)> = deferral
+                .pending
+                .iter()
+                .filter(|(_, c)| set.names.as_ref().is_none_or(|names| names.contains(c)))
+                .cloned()
+                .collect();
+            self.check_deferred(
+                &crate::execution::Deferral {
+                    pending: now.clone(),
+                    ..Default::default()
+                },
+                &txn.root,
+            )?;
+            deferral.pending.retain(|p| !now.contains(p));
+        }
+        if let Some(txn) = self.txn.as_mut() {
+            txn.deferral = deferral;
+        }
+        done
     }
 
     /// Runs DECLARE ... CURSOR, FETCH, MOVE and CLOSE (see [`cursor`]); `None` for every other

@@ -359,3 +359,34 @@ def test_domain_columns_create_check_reflect_and_drop(server, driver):
     assert column["type"].name == "score"
     meta.drop_all(engine)
     assert sa.inspect(engine).get_domains() == []
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_deferred_foreign_keys_wait_for_commit_and_reflect(server, driver):
+    engine = sa.create_engine(server.url(driver))
+    meta = sa.MetaData()
+    parents = sa.Table("parents", meta, sa.Column("id", sa.Integer, primary_key=True))
+    children = sa.Table(
+        "children",
+        meta,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(
+            "parent_id",
+            sa.Integer,
+            sa.ForeignKey("parents.id", deferrable=True, initially="DEFERRED"),
+        ),
+    )
+    meta.create_all(engine)
+    # The child goes in before its parent: fine, as long as the parent is there at COMMIT.
+    with engine.begin() as conn:
+        conn.execute(children.insert(), {"id": 1, "parent_id": 10})
+        conn.execute(parents.insert(), {"id": 10})
+    with pytest.raises(sa.exc.IntegrityError, match="violates foreign key constraint"):
+        with engine.begin() as conn:
+            conn.execute(children.insert(), {"id": 2, "parent_id": 20})
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(children.c.id, children.c.parent_id)).all() == [(1, 10)]
+    (fk,) = sa.inspect(engine).get_foreign_keys("children")
+    assert fk["referred_table"] == "parents"
+    assert fk["options"] == {"deferrable": True, "initially": "DEFERRED"}
+    meta.drop_all(engine)

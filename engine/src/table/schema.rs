@@ -142,6 +142,13 @@ pub struct ForeignKeyDef {
     pub ref_columns: Vec<String>,
     pub on_delete: FkAction,
     pub on_update: FkAction,
+    /// DEFERRABLE: SET CONSTRAINTS may put off its check to COMMIT. Not part of the encoded
+    /// schema: the table chunk stores it after the schema, only when set.
+    #[serde(skip)]
+    pub deferrable: bool,
+    /// INITIALLY DEFERRED: a transaction block checks it at COMMIT (implies `deferrable`).
+    #[serde(skip)]
+    pub initially_deferred: bool,
 }
 
 /// A table's schema.

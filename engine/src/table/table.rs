@@ -47,9 +47,19 @@ const TABLE_VERSION_INDEX_EXTRAS: u8 = 4;
 /// Version 5: the version-4 body (its extras possibly empty), then `postcard(TableMore)`;
 /// written only when the table is a materialized view or a column has a time precision.
 const TABLE_VERSION_MATERIALIZED: u8 = 5;
-/// Version 6: the version-5 body (its trailer possibly empty), then
-/// `postcard(map column id → domain)`; written only when a column is of a domain.
+/// Version 6: the version-5 body (its trailer possibly empty), then `postcard(TableLater)`;
+/// written only when a column is of a domain or a foreign key is DEFERRABLE.
 const TABLE_VERSION_DOMAINS: u8 = 6;
+
+/// The version-6 trailer.
+#[derive(Serialize, Deserialize)]
+struct TableLater {
+    /// Column id → the domain it was declared with.
+    domains: BTreeMap<u32, String>,
+    /// Foreign key position → whether it is INITIALLY DEFERRED (each listed one is
+    /// DEFERRABLE).
+    deferrable: BTreeMap<u32, bool>,
+}
 
 /// The version-4 trailer.
 #[derive(Serialize, Deserialize)]
@@ -243,17 +253,33 @@ impl Table {
                 let (extras, rest) = postcard::take_from_bytes(rest).map_err(malformed)?;
                 let (more, rest): (TableMore, _) =
                     postcard::take_from_bytes(rest).map_err(malformed)?;
-                let domains: BTreeMap<u32, String> = if bytes[1] == TABLE_VERSION_DOMAINS {
+                let later: TableLater = if bytes[1] == TABLE_VERSION_DOMAINS {
                     postcard::from_bytes(rest).map_err(malformed)?
                 } else if rest.is_empty() {
-                    BTreeMap::new()
+                    TableLater {
+                        domains: BTreeMap::new(),
+                        deferrable: BTreeMap::new(),
+                    }
                 } else {
                     return Err(Error::corrupted(
                         addr,
                         "trailing bytes after the table record",
                     ));
                 };
-                for (id, domain) in domains {
+                for (i, deferred) in later.deferrable {
+                    let Some(fk) = usize::try_from(i)
+                        .ok()
+                        .and_then(|i| record.schema.foreign_keys.get_mut(i))
+                    else {
+                        return Err(Error::corrupted(
+                            addr,
+                            format!("timing of unknown foreign key {i}"),
+                        ));
+                    };
+                    fk.deferrable = true;
+                    fk.initially_deferred = deferred;
+                }
+                for (id, domain) in later.domains {
                     let Some(column) = record.schema.columns.iter_mut().find(|c| c.id == id) else {
                         return Err(Error::corrupted(
                             addr,
@@ -383,13 +409,20 @@ impl Table {
                 .filter_map(|c| Some((c.id, c.precision?)))
                 .collect(),
         };
-        let domains: BTreeMap<u32, &str> = self
-            .schema
-            .columns
-            .iter()
-            .filter_map(|c| Some((c.id, c.domain.as_deref()?)))
-            .collect();
-        let version = if !domains.is_empty() {
+        let later = TableLater {
+            domains: self
+                .schema
+                .columns
+                .iter()
+                .filter_map(|c| Some((c.id, c.domain.clone()?)))
+                .collect(),
+            deferrable: (0u32..)
+                .zip(&self.schema.foreign_keys)
+                .filter(|(_, fk)| fk.deferrable)
+                .map(|(i, fk)| (i, fk.initially_deferred))
+                .collect(),
+        };
+        let version = if !later.domains.is_empty() || !later.deferrable.is_empty() {
             TABLE_VERSION_DOMAINS
         } else if more.materialized.is_some() || !more.precisions.is_empty() {
             TABLE_VERSION_MATERIALIZED
@@ -417,7 +450,7 @@ impl Table {
             bytes.extend(postcard::to_stdvec(&more).map_err(encode)?);
         }
         if version == TABLE_VERSION_DOMAINS {
-            bytes.extend(postcard::to_stdvec(&domains).map_err(encode)?);
+            bytes.extend(postcard::to_stdvec(&later).map_err(encode)?);
         }
         self.rows.node_store().store().put(Bytes::from(bytes))
     }

@@ -5,8 +5,14 @@
 //! the statement (23503), CASCADE deletes or re-points the child rows, SET NULL / SET DEFAULT
 //! rewrite them; changes to children cascade further in turn. Everything happens on the
 //! statement's copy of the root, so a failure anywhere leaves the database unchanged.
+//!
+//! A DEFERRABLE foreign key that is deferred (INITIALLY DEFERRED, or SET CONSTRAINTS ..
+//! DEFERRED) inside a transaction block is not checked by the statements of the block: they
+//! record it in the block's [`Deferral`], and COMMIT checks every row of each recorded table
+//! ([`check_deferred`]). NO ACTION is deferred with it; RESTRICT never is, as in PostgreSQL.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::{FkAction, ForeignKeyDef, RootValue, RowChange, Schema, Table};
@@ -26,6 +32,98 @@ const MAX_CASCADE_DEPTH: usize = 64;
 /// A row change seen by the parent: the old row and the new one (None: deleted).
 pub type Removed = (Row, Option<Row>);
 
+/// A transaction block's deferred foreign keys: what SET CONSTRAINTS chose, and the
+/// constraints its statements left for COMMIT to check.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Deferral {
+    /// SET CONSTRAINTS ALL DEFERRED (`Some(true)`) or IMMEDIATE (`Some(false)`).
+    pub all: Option<bool>,
+    /// SET CONSTRAINTS name, ... DEFERRED / IMMEDIATE, by constraint name (after `all`).
+    pub named: BTreeMap<String, bool>,
+    /// (child table, constraint) left unchecked.
+    pub pending: BTreeSet<(String, String)>,
+}
+
+impl Deferral {
+    /// Whether foreign key `fk` waits for COMMIT.
+    fn defers(&self, fk: &ForeignKeyDef) -> bool {
+        fk.deferrable
+            && self
+                .named
+                .get(&fk.name)
+                .copied()
+                .or(self.all)
+                .unwrap_or(fk.initially_deferred)
+    }
+}
+
+thread_local! {
+    /// The deferral of the transaction block whose statement is running on this thread; none
+    /// outside a block, where every foreign key is checked by its statement.
+    static DEFERRAL: RefCell<Option<Deferral>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` (a statement of a transaction block) with the block's `deferral`, which comes back
+/// with the constraints the statement left for COMMIT.
+pub fn with_deferral<T>(deferral: &mut Deferral, f: impl FnOnce() -> T) -> T {
+    let outer = DEFERRAL.with(|d| d.replace(Some(std::mem::take(deferral))));
+    let result = f();
+    if let Some(back) = DEFERRAL.with(|d| d.replace(outer)) {
+        *deferral = back;
+    }
+    result
+}
+
+/// Whether the running statement defers `fk` of table `child`; if so, records it.
+fn deferred(child: &str, fk: &ForeignKeyDef) -> bool {
+    DEFERRAL.with(|d| match d.borrow_mut().as_mut() {
+        Some(deferral) if deferral.defers(fk) => {
+            deferral
+                .pending
+                .insert((child.to_string(), fk.name.clone()));
+            true
+        }
+        _ => false,
+    })
+}
+
+/// COMMIT's check of the deferred foreign keys: every row of each pending table against its
+/// parent, as the constraint would have checked it (23503). A table or constraint dropped
+/// since is skipped.
+pub fn check_deferred(
+    pending: &BTreeSet<(String, String)>,
+    root: &RootValue,
+    ns: &NodeStore,
+) -> Result<()> {
+    for (child, constraint) in pending {
+        let Some(table) = root
+            .get_table(ns, child)
+            .map_err(|e| Error::engine(format!("loading table \"{child}\""), e))?
+        else {
+            continue;
+        };
+        let Some(fk) = table
+            .schema()
+            .foreign_keys
+            .iter()
+            .find(|fk| &fk.name == constraint)
+        else {
+            continue;
+        };
+        let rows = table
+            .scan()
+            .map_err(|e| Error::engine("scanning", e))?
+            .map(|entry| {
+                entry
+                    .map(|(_, row)| row)
+                    .map_err(|e| Error::engine("scanning", e))
+            })
+            .collect::<Result<Vec<Row>>>()?;
+        check_one(child, &table, fk, &rows, root, ns)?;
+    }
+    Ok(())
+}
+
 /// 23503 if a row written to `name` (now `table`) references a missing parent row.
 pub fn check_children(
     name: &str,
@@ -34,38 +132,53 @@ pub fn check_children(
     root: &RootValue,
     ns: &NodeStore,
 ) -> Result<()> {
+    for fk in &table.schema().foreign_keys {
+        if !deferred(name, fk) {
+            check_one(name, table, fk, written, root, ns)?;
+        }
+    }
+    Ok(())
+}
+
+/// 23503 if a row of `written` references a missing parent row through `fk`.
+fn check_one(
+    name: &str,
+    table: &Table,
+    fk: &ForeignKeyDef,
+    written: &[Row],
+    root: &RootValue,
+    ns: &NodeStore,
+) -> Result<()> {
     let schema = table.schema();
-    for fk in &schema.foreign_keys {
-        let parent = if fk.ref_table == name {
-            table.clone()
-        } else {
-            load(&fk.ref_table, root, ns)?
-        };
-        let positions = schema.positions(&fk.columns);
-        for row in written {
-            let values: Vec<Value> = positions.iter().map(|&p| row[p].clone()).collect();
-            if values.iter().any(Value::is_null) {
-                continue;
-            }
-            if !parent_has(&parent, fk, &values)? {
-                let names: Vec<String> = positions
-                    .iter()
-                    .map(|&p| schema.columns[p].name.clone())
-                    .collect();
-                return Err(Error::ForeignKeyViolation {
-                    table: name.to_string(),
-                    constraint: fk.name.clone(),
-                    message: format!(
-                        "insert or update on table \"{name}\" violates foreign key constraint \"{}\"",
-                        fk.name
-                    ),
-                    detail: key_detail(
-                        &names,
-                        &values,
-                        &format!("is not present in table \"{}\"", fk.ref_table),
-                    ),
-                });
-            }
+    let parent = if fk.ref_table == name {
+        table.clone()
+    } else {
+        load(&fk.ref_table, root, ns)?
+    };
+    let positions = schema.positions(&fk.columns);
+    for row in written {
+        let values: Vec<Value> = positions.iter().map(|&p| row[p].clone()).collect();
+        if values.iter().any(Value::is_null) {
+            continue;
+        }
+        if !parent_has(&parent, fk, &values)? {
+            let names: Vec<String> = positions
+                .iter()
+                .map(|&p| schema.columns[p].name.clone())
+                .collect();
+            return Err(Error::ForeignKeyViolation {
+                table: name.to_string(),
+                constraint: fk.name.clone(),
+                message: format!(
+                    "insert or update on table \"{name}\" violates foreign key constraint \"{}\"",
+                    fk.name
+                ),
+                detail: key_detail(
+                    &names,
+                    &values,
+                    &format!("is not present in table \"{}\"", fk.ref_table),
+                ),
+            });
         }
     }
     Ok(())
@@ -256,6 +369,8 @@ fn enforce_one(
             fk.on_delete
         };
         let new_row = match (action, new_values) {
+            // A deferred NO ACTION leaves the child row to COMMIT's check.
+            (FkAction::NoAction, _) if deferred(child_name, fk) => continue,
             (FkAction::NoAction | FkAction::Restrict, _) => {
                 let names: Vec<String> = ref_pos
                     .iter()

@@ -416,7 +416,7 @@ fn add_column(
                 referred_columns,
                 on_delete,
                 on_update,
-                characteristics: None,
+                characteristics,
             } => ast::TableConstraint::ForeignKey {
                 name: option.name.clone(),
                 columns: vec![def.name.clone()],
@@ -424,7 +424,7 @@ fn add_column(
                 referred_columns: referred_columns.clone(),
                 on_delete: *on_delete,
                 on_update: *on_update,
-                characteristics: None,
+                characteristics: *characteristics,
             },
             other => return Err(Error::Unsupported(format!("column constraint {other}"))),
         };
@@ -573,10 +573,10 @@ fn add_constraint(
             referred_columns,
             on_delete,
             on_update,
-            characteristics: None,
+            characteristics,
         } => {
             let names: Vec<String> = columns.iter().map(ident_name).collect();
-            let fk = constraint::foreign_key(
+            let mut fk = constraint::foreign_key(
                 catalog,
                 schema,
                 &table,
@@ -586,6 +586,7 @@ fn add_constraint(
                 name.as_ref().map(ident_name),
                 (*on_delete, *on_update),
             )?;
+            (fk.deferrable, fk.initially_deferred) = constraint::timing(characteristics.as_ref())?;
             schema.foreign_keys.push(fk);
         }
         other => return Err(Error::Unsupported(format!("constraint {other}"))),

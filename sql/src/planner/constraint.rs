@@ -424,7 +424,25 @@ pub fn foreign_key(
         ref_columns,
         on_delete: action(actions.0),
         on_update: action(actions.1),
+        deferrable: false,
+        initially_deferred: false,
     })
+}
+
+/// A foreign key's `[NOT] DEFERRABLE` and `INITIALLY DEFERRED | IMMEDIATE`, as (deferrable,
+/// initially deferred): INITIALLY DEFERRED implies DEFERRABLE, and contradicts NOT DEFERRABLE.
+pub fn timing(characteristics: Option<&ast::ConstraintCharacteristics>) -> Result<(bool, bool)> {
+    let Some(c) = characteristics else {
+        return Ok((false, false));
+    };
+    let deferred = c.initially == Some(ast::DeferrableInitial::Deferred);
+    match c.deferrable {
+        Some(false) if deferred => Err(Error::invalid(
+            "42601",
+            "constraint declared INITIALLY DEFERRED must be DEFERRABLE",
+        )),
+        deferrable => Ok((deferrable.unwrap_or(false) || deferred, deferred)),
+    }
 }
 
 /// The column a table constraint's `REFERENCES t` without a column list is given, so that

@@ -737,6 +737,7 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
             Option<ast::ReferentialAction>,
             Option<ast::ReferentialAction>,
         ),
+        (bool, bool),
     );
     let mut foreign_keys: Vec<Fk<'_>> = Vec::new();
     let mut generated = Vec::new();
@@ -784,13 +785,14 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
                     referred_columns,
                     on_delete,
                     on_update,
-                    characteristics: None,
+                    characteristics,
                 } => foreign_keys.push((
                     constraint_name,
                     vec![column.clone()],
                     foreign_table,
                     referred_columns,
                     (*on_delete, *on_update),
+                    constraint::timing(characteristics.as_ref())?,
                 )),
                 ast::ColumnOption::Generated {
                     generation_expr: Some(expr),
@@ -895,13 +897,14 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
                 referred_columns,
                 on_delete,
                 on_update,
-                characteristics: None,
+                characteristics,
             } => foreign_keys.push((
                 constraint_name.as_ref().map(ident_name),
                 columns.iter().map(ident_name).collect(),
                 foreign_table,
                 referred_columns,
                 (*on_delete, *on_update),
+                constraint::timing(characteristics.as_ref())?,
             )),
             other => return Err(Error::Unsupported(format!("table constraint {other}"))),
         }
@@ -934,8 +937,8 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
         }
         schema.indexes.push(index);
     }
-    for (constraint_name, columns, ref_table, ref_columns, actions) in foreign_keys {
-        let fk = constraint::foreign_key(
+    for (constraint_name, columns, ref_table, ref_columns, actions, timing) in foreign_keys {
+        let mut fk = constraint::foreign_key(
             catalog,
             &schema,
             &name,
@@ -945,6 +948,7 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
             constraint_name,
             actions,
         )?;
+        (fk.deferrable, fk.initially_deferred) = timing;
         schema.foreign_keys.push(fk);
     }
     if !create.if_not_exists && catalog.get_table(&name)?.is_some() {

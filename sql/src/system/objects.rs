@@ -231,6 +231,9 @@ pub struct Constraint {
     pub definition: String,
     /// Its pretty form (`pg_get_constraintdef(oid, true)`, psql's `\d`), where it differs.
     pub pretty_definition: Option<String>,
+    /// `condeferrable` and `condeferred` (foreign keys only; vdb checks the others at once).
+    pub deferrable: bool,
+    pub deferred: bool,
 }
 
 /// A user table, or one of the `vdb` schema's tables.
@@ -594,6 +597,8 @@ fn relation(
             on_delete: ' ',
             definition: format!("PRIMARY KEY ({})", names(&schema.primary_key).join(", ")),
             pretty_definition: None,
+            deferrable: false,
+            deferred: false,
         });
     }
     for def in &schema.indexes {
@@ -612,6 +617,8 @@ fn relation(
                 on_delete: ' ',
                 definition: format!("UNIQUE ({})", names(&def.columns).join(", ")),
                 pretty_definition: None,
+                deferrable: false,
+                deferred: false,
             });
         }
     }
@@ -639,6 +646,12 @@ fn relation(
                 definition.push_str(&format!(" ON {what} {text}"));
             }
         }
+        if fk.deferrable {
+            definition.push_str(" DEFERRABLE");
+        }
+        if fk.initially_deferred {
+            definition.push_str(" INITIALLY DEFERRED");
+        }
         constraints.push(Constraint {
             oid: alloc.oid("constraint", &format!("{key}.{}", fk.name)),
             name: fk.name.clone(),
@@ -651,6 +664,8 @@ fn relation(
             on_delete: action_code(fk.on_delete),
             definition,
             pretty_definition: None,
+            deferrable: fk.deferrable,
+            deferred: fk.initially_deferred,
         });
     }
     for check in &schema.checks {
@@ -666,6 +681,8 @@ fn relation(
             on_delete: ' ',
             definition: check_definition(&check.expr, schema, false),
             pretty_definition: Some(check_definition(&check.expr, schema, true)),
+            deferrable: false,
+            deferred: false,
         });
     }
     Relation {
