@@ -95,6 +95,8 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
                 Expr::Function(crate::expr::Function::Builtin(Builtin::RecordText), _) => {
                     "record".to_string()
                 }
+                // A value cast to a domain is of the domain, though it is held as its base.
+                Expr::Domain(_, domain) => domain.name.clone(),
                 Expr::Function(
                     crate::expr::Function::Builtin(
                         Builtin::Setseed | Builtin::PgSleep | Builtin::PgNotify,
