@@ -110,16 +110,7 @@ pub fn check_deferred(
         else {
             continue;
         };
-        let rows = table
-            .scan()
-            .map_err(|e| Error::engine("scanning", e))?
-            .map(|entry| {
-                entry
-                    .map(|(_, row)| row)
-                    .map_err(|e| Error::engine("scanning", e))
-            })
-            .collect::<Result<Vec<Row>>>()?;
-        check_one(child, &table, fk, &rows, root, ns)?;
+        check_one(child, &table, fk, &all_rows(&table)?, root, ns)?;
     }
     Ok(())
 }
@@ -138,6 +129,19 @@ pub fn check_children(
         }
     }
     Ok(())
+}
+
+/// Every row of `table`.
+fn all_rows(table: &Table) -> Result<Vec<Row>> {
+    table
+        .scan()
+        .map_err(|e| Error::engine("scanning", e))?
+        .map(|entry| {
+            entry
+                .map(|(_, row)| row)
+                .map_err(|e| Error::engine("scanning", e))
+        })
+        .collect()
 }
 
 /// 23503 if a row of `written` references a missing parent row through `fk`.
@@ -299,16 +303,7 @@ pub fn enforce_parent(
             // The rewritten child rows must still find their parents (SET DEFAULT to a missing
             // key fails), judged once every action on this child has run.
             let child = load(&child_name, root, ns)?;
-            let rows = child
-                .scan()
-                .map_err(|e| Error::engine("scanning", e))?
-                .map(|entry| {
-                    entry
-                        .map(|(_, row)| row)
-                        .map_err(|e| Error::engine("scanning", e))
-                })
-                .collect::<Result<Vec<Row>>>()?;
-            check_children(&child_name, &child, &rows, root, ns)?;
+            check_children(&child_name, &child, &all_rows(&child)?, root, ns)?;
         }
     }
     Ok(())

@@ -52,6 +52,28 @@ pub fn sort_key(expr: crate::expr::Expr, ty: &Type) -> Result<crate::expr::Expr>
     }
 }
 
+/// A field of a composite text form (a record's, a range bound's) as PostgreSQL writes it:
+/// double-quoted, with `"` and `\` doubled, when it is empty, holds white space, or holds one
+/// of the form's `special` characters.
+pub fn quote_field(s: &str, special: &[char]) -> String {
+    let plain = !s.is_empty()
+        && !s
+            .chars()
+            .any(|c| special.contains(&c) || c == '"' || c == '\\' || c.is_whitespace());
+    if plain {
+        return s.to_string();
+    }
+    let mut out = String::from('"');
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            out.push(c);
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
 /// 42883 unless `ty` has an equality operator (what DISTINCT, GROUP BY, UNION and IN need):
 /// `json` has none.
 pub fn require_equality(ty: &Type) -> Result<()> {

@@ -12,7 +12,7 @@ use std::cmp::Ordering;
 use vdb_engine::value::{RangeKind, Type, Value};
 
 use crate::error::{Error, Result};
-use crate::types::{cast, to_pg_text};
+use crate::types::{cast, quote_field, to_pg_text};
 
 /// A range's subtype.
 pub fn subtype(kind: RangeKind) -> Type {
@@ -210,7 +210,7 @@ pub fn format(range: &Range) -> String {
         b.value
             .as_ref()
             .and_then(to_pg_text)
-            .map(quoted)
+            .map(|s| quote_field(&s, &['(', ')', '[', ']', ',']))
             .unwrap_or_default()
     };
     format!(
@@ -220,26 +220,6 @@ pub fn format(range: &Range) -> String {
         bound(upper),
         if upper.inclusive { ']' } else { ')' }
     )
-}
-
-/// A bound's text, double-quoted when it holds a character the range syntax uses, white space,
-/// or nothing.
-fn quoted(s: String) -> String {
-    let special = s.is_empty()
-        || s.chars()
-            .any(|c| matches!(c, '"' | '\\' | '(' | ')' | '[' | ']' | ',') || c.is_whitespace());
-    if !special {
-        return s;
-    }
-    let mut out = String::from('"');
-    for c in s.chars() {
-        if c == '"' || c == '\\' {
-            out.push(c);
-        }
-        out.push(c);
-    }
-    out.push('"');
-    out
 }
 
 /// Compares two lower bounds (an unbounded one first; at equal values the inclusive one first).

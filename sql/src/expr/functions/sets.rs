@@ -172,22 +172,7 @@ fn json_each(doc: &str, part: JsonEachPart, text: bool, jsonb: bool) -> Result<V
 
 /// A field of a record's text form, quoted as record_out quotes it.
 pub fn record_field(s: &str) -> String {
-    let plain = !s.is_empty()
-        && !s
-            .chars()
-            .any(|c| matches!(c, '"' | '\\' | '(' | ')' | ',') || c.is_whitespace());
-    if plain {
-        return s.to_string();
-    }
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        if c == '"' || c == '\\' {
-            out.push(c);
-        }
-        out.push(c);
-    }
-    out.push('"');
-    out
+    crate::types::quote_field(s, &['(', ')', ','])
 }
 
 /// `regexp_matches(s, pattern [, flags])`: each match's groups (all matches with `g`).
