@@ -1257,9 +1257,12 @@ impl Session {
         let (root, result, temp) = if self.take_turn_and_rebase()? {
             drop(ran);
             notice::truncate_pending(raised);
-            let txn = self.txn.as_ref().expect("first_write runs in a block");
+            let txn = self.txn.as_mut().expect("first_write runs in a block");
             let mut root = txn.root.clone();
-            let (result, temp) = run_with_temp(&self.temp, vc, statement, &mut root, settings)?;
+            // What the first run deferred is deferred again by the run that counts.
+            let (result, temp) = crate::execution::with_deferral(&mut txn.deferral, || {
+                run_with_temp(&self.temp, vc, statement, &mut root, settings)
+            })?;
             (root, result, temp)
         } else {
             ran

@@ -455,3 +455,24 @@ def test_range_columns_read_and_bind_as_driver_range_objects(server):
     assert conn3.execute("SELECT r * %s FROM windows WHERE id = 2", (Range(5, 20),)).fetchone() == (
         Range(5, 9, "[)"),
     )
+
+
+def test_a_deferred_foreign_key_stays_deferred_when_the_first_write_runs_again(server):
+    # Another session's commit moves the working root after BEGIN, so the block's first write
+    # runs again on the newest root (READ COMMITTED); the deferred key must stay deferred.
+    other = psycopg2.connect(server.dsn())
+    other.autocommit = True
+    other.cursor().execute(
+        "CREATE TABLE rc_p (id int PRIMARY KEY);"
+        " CREATE TABLE rc_c (pid int REFERENCES rc_p DEFERRABLE INITIALLY DEFERRED);"
+        " CREATE TABLE rc_other (x int)"
+    )
+    conn = psycopg2.connect(server.dsn())
+    cur = conn.cursor()
+    cur.execute("SELECT 1")
+    other.cursor().execute("INSERT INTO rc_other VALUES (1)")
+    cur.execute("INSERT INTO rc_c VALUES (7)")
+    cur.execute("INSERT INTO rc_p VALUES (7)")
+    conn.commit()
+    cur.execute("SELECT pid FROM rc_c")
+    assert cur.fetchall() == [(7,)]
