@@ -1366,7 +1366,7 @@ impl Session {
                 tag: "ROLLBACK".into(),
             });
         }
-        if let Err(e) = self.check_deferred(&txn.deferral, &txn.root) {
+        if let Err(e) = self.check_deferred(&txn.deferral.pending, &txn.root) {
             // The block ends rolled back, as PostgreSQL's COMMIT of a violated constraint.
             self.notify_pending.clear();
             self.temp.restore(txn.begin_temp);
@@ -1391,15 +1391,15 @@ impl Session {
     /// session's temporary tables.
     fn check_deferred(
         &self,
-        deferral: &crate::execution::Deferral,
+        pending: &std::collections::BTreeSet<(String, String)>,
         root: &RootValue,
     ) -> Result<()> {
-        if deferral.pending.is_empty() {
+        if pending.is_empty() {
             return Ok(());
         }
         let mut root = root.clone();
         self.temp.overlay(&mut root);
-        crate::execution::check_deferred(&deferral.pending, &root, self.repo.node_store())
+        crate::execution::check_deferred(pending, &root, self.repo.node_store())
     }
 
     /// SET CONSTRAINTS: changes which deferrable foreign keys the block defers. Those made
@@ -1472,13 +1472,7 @@ impl Session {
                 .filter(|(_, c)| set.names.as_ref().is_none_or(|names| names.contains(c)))
                 .cloned()
                 .collect();
-            self.check_deferred(
-                &crate::execution::Deferral {
-                    pending: now.clone(),
-                    ..Default::default()
-                },
-                &txn.root,
-            )?;
+            self.check_deferred(&now, &txn.root)?;
             deferral.pending.retain(|p| !now.contains(p));
         }
         if let Some(txn) = self.txn.as_mut() {

@@ -102,6 +102,10 @@ pub fn sql_type(dt: &DataType) -> Result<Type> {
 }
 
 fn base_sql_type(dt: &DataType) -> Result<Type> {
+    // A domain's values are of its base type.
+    if let Some((_, domain)) = crate::catalog::domain_of(dt) {
+        return Ok(domain.base);
+    }
     Ok(match dt {
         DataType::Bool | DataType::Boolean => Type::Bool,
         DataType::SmallInt(_) | DataType::Int2(_) => Type::Int2,
@@ -145,11 +149,6 @@ fn base_sql_type(dt: &DataType) -> Result<Type> {
             array @ Type::Array(_) => array,
             element => Type::Array(Box::new(check_numeric(element)?)),
         },
-        DataType::Custom(..) if crate::catalog::domain_of(dt).is_some() => {
-            crate::catalog::domain_of(dt)
-                .map(|(_, domain)| domain.base)
-                .unwrap_or(Type::Text)
-        }
         DataType::Custom(name, _) if crate::catalog::enum_type_name(name).is_some() => {
             Type::Enum(crate::catalog::enum_type_name(name).unwrap_or_default())
         }
