@@ -105,7 +105,7 @@ pub struct LockStatement {
     /// The relations, as written (quoted where they were).
     pub relations: Vec<String>,
     /// Whether the mode conflicts with writers (SHARE and stronger; ACCESS EXCLUSIVE when no
-    /// mode is given), so that taking it must wait for the branch's writer's turn.
+    /// mode is given), so that taking it must wait for the branch lock.
     pub excludes_writers: bool,
 }
 

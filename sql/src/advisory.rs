@@ -6,8 +6,9 @@
 //! anyone else holds it, and for a shared one while anyone else holds it exclusively. Waiting
 //! is in short slices, between which a cancel or `statement_timeout` can stop it (57014).
 //!
-//! vdb's own data needs none of this (a writer waits for the branch's writer's turn); these
-//! are the application-level mutexes that migration tools and job queues take.
+//! vdb's own data needs none of this (a writer waits for the locks of its rows, see
+//! `vdb_engine::repo::locks`); these are the application-level mutexes that migration tools and
+//! job queues take.
 
 use std::collections::HashMap;
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};

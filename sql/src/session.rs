@@ -30,7 +30,8 @@ use std::time::{Duration, Instant};
 use sqlparser::ast::{CopySource, CopyTarget, Statement};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
-use vdb_engine::repo::{merge_roots, row_changed_by_both, Repository, WriterTurn};
+use vdb_engine::repo::locks::{changed_rows, rows_differ, LockOwner, LockWait};
+use vdb_engine::repo::{merge_roots, row_changed_by_both, Repository};
 use vdb_engine::store::{ReadHold, WriteHold};
 use vdb_engine::table::RootValue;
 use vdb_engine::value::{Type, Value};
@@ -55,10 +56,17 @@ use crate::vc::{self, procedures, VcContext};
 /// before it fails with 40001.
 const AUTOCOMMIT_RETRIES: usize = 32;
 
-/// How long a READ COMMITTED block's first write waits for the branch's writer's turn while
-/// another block holds it (PostgreSQL's `deadlock_timeout`), before going on without it: an
-/// idle transaction delays other writers, it does not stop them.
-const TURN_WAIT: Duration = Duration::from_secs(1);
+/// How long one wait for a lock lasts before a cancel, `statement_timeout` or `lock_timeout`
+/// is checked again.
+const LOCK_WAIT_SLICE: Duration = Duration::from_millis(20);
+
+/// How many rows of its changes a statement locks one by one; one that changes more takes the
+/// branch lock instead.
+const ROW_LOCKS_MAX: usize = 10_000;
+
+/// How many times a statement of a block runs again because a row it wrote was changed by the
+/// writer it waited for, before it fails with 40001.
+const STALE_RERUNS: usize = 100;
 
 /// The result of one statement.
 #[derive(Clone, Debug, PartialEq)]
@@ -130,12 +138,13 @@ struct Transaction {
     /// Keeps garbage collection from removing the chunks the block writes before it
     /// publishes them.
     gc_hold: Option<WriteHold>,
-    /// READ COMMITTED (PostgreSQL's default): at its first write the block takes the branch's
-    /// writer's turn and moves its snapshot to the newest working root (see [`Session::first_write`]).
-    /// REPEATABLE READ and SERIALIZABLE keep the snapshot of BEGIN throughout.
+    /// READ COMMITTED (PostgreSQL's default): each statement runs on the newest working root
+    /// with the block's changes merged onto it (see [`Session::refresh_block`]). REPEATABLE
+    /// READ and SERIALIZABLE keep the snapshot of BEGIN throughout.
     read_committed: bool,
-    /// The branch's writer's turn, taken at the first write (READ COMMITTED only).
-    turn: Option<WriterTurn>,
+    /// The locks of the rows the block wrote, taken by each write (see `vdb_engine::repo::locks`) and held
+    /// until the block ends.
+    locks: Option<LockOwner>,
     /// READ ONLY (BEGIN READ ONLY, SET TRANSACTION READ ONLY, or
     /// `default_transaction_read_only`): a statement that would change the working root fails
     /// with 25006. Temporary tables stay writable, as in PostgreSQL.
@@ -207,6 +216,7 @@ struct DerivedSettings {
     bytea_escape: bool,
     extra_float_digits: i32,
     statement_timeout: Option<Duration>,
+    lock_timeout: Option<Duration>,
     /// `default_transaction_read_only`.
     read_only: bool,
 }
@@ -581,9 +591,9 @@ impl Session {
     }
 
     /// LOCK TABLE: only in a transaction block (25P01). The relations must exist; a mode that
-    /// excludes writers (SHARE and stronger) takes the branch's writer's turn at once, as
-    /// SELECT ... FOR UPDATE does, so that the block's later reads and writes see no other
-    /// writer until it ends. Weaker modes wait for nothing: vdb's readers never block.
+    /// excludes writers (SHARE and stronger) takes the branch lock at once, as SELECT ... FOR
+    /// UPDATE does, so that the block's later reads and writes see no other writer until it
+    /// ends. Weaker modes wait for nothing: vdb's readers never block.
     fn lock(&mut self, lock: &crate::admin::LockStatement) -> Result<StatementResult> {
         if self.txn.is_none() {
             return Err(no_block("LOCK TABLE"));
@@ -852,6 +862,7 @@ impl Session {
             bytea_escape: setting("bytea_output") == "escape",
             extra_float_digits: setting("extra_float_digits").parse().unwrap_or(1),
             statement_timeout: self.settings.statement_timeout(),
+            lock_timeout: self.settings.lock_timeout(),
             read_only: setting("default_transaction_read_only") == "on",
             settings: self.settings.clone(),
         });
@@ -938,41 +949,55 @@ impl Session {
         let vc = self.vc_context();
         match &mut self.txn {
             Some(txn) if txn.failed => Err(Error::TransactionAborted),
-            Some(txn) => {
-                let mut first_write =
-                    txn.read_committed && txn.turn.is_none() && txn.root == txn.base;
-                if first_write && locks_rows(statement) && vc.pinned.is_none() {
-                    // SELECT ... FOR UPDATE waits as a write does and reads the newest rows,
-                    // so that what the block then writes was decided on them.
-                    self.take_turn_and_rebase()?;
-                    first_write = false;
+            Some(_) => {
+                let writable = vc.pinned.is_none();
+                if locks_rows(statement) && writable {
+                    // SELECT ... FOR UPDATE waits as a write does (for the branch lock, as it
+                    // cannot name its rows) and reads the newest rows, so that what the block
+                    // then writes was decided on them; with NOWAIT it fails instead of waiting.
+                    self.lock_branch(nowait_relation(statement).as_deref())?;
                 }
-                let txn = self.txn.as_mut().expect("matched a block");
+                let read_committed = self.txn.as_ref().is_some_and(|t| t.read_committed);
+                if read_committed && writable {
+                    self.refresh_block()?;
+                }
                 let raised = notice::pending_len();
-                let mut root = txn.root.clone();
-                let (result, temp) = crate::execution::with_deferral(&mut txn.deferral, || {
-                    run_with_temp(&self.temp, &vc, statement, &mut root, &snapshot_settings)
-                })?;
-                if root != txn.root {
-                    if let Some(rev) = &vc.pinned {
-                        return Err(vc::read_only(&statement_kind(statement), rev));
+                for _ in 0..STALE_RERUNS {
+                    let txn = self.txn.as_mut().expect("matched a block");
+                    let mut root = txn.root.clone();
+                    let (result, temp) =
+                        crate::execution::with_deferral(&mut txn.deferral, || {
+                            run_with_temp(&self.temp, &vc, statement, &mut root, &snapshot_settings)
+                        })?;
+                    if root != txn.root {
+                        if let Some(rev) = &vc.pinned {
+                            return Err(vc::read_only(&statement_kind(statement), rev));
+                        }
+                        if txn.read_only {
+                            return Err(read_only_transaction(statement));
+                        }
+                        let (snapshot, before) = (txn.base.clone(), txn.root.clone());
+                        let stale = self.with_block_locks(|session, owner| {
+                            session.lock_written(owner, &snapshot, &before, &root)
+                        })?;
+                        if stale {
+                            // A row it wrote was changed by a writer that held it meanwhile:
+                            // READ COMMITTED runs the statement again on what that writer
+                            // committed, as PostgreSQL re-reads a row it waited for.
+                            if !read_committed {
+                                return Err(Error::Serialization);
+                            }
+                            notice::truncate_pending(raised);
+                            self.refresh_block()?;
+                            continue;
+                        }
                     }
-                    if txn.read_only {
-                        return Err(read_only_transaction(statement));
-                    }
-                    if first_write {
-                        return self.first_write(
-                            statement,
-                            &vc,
-                            &snapshot_settings,
-                            raised,
-                            (root, result, temp),
-                        );
-                    }
+                    let txn = self.txn.as_mut().expect("matched a block");
+                    txn.root = root;
+                    self.temp.update(temp, Some(statement), None);
+                    return Ok(result);
                 }
-                txn.root = root;
-                self.temp.update(temp, Some(statement), None);
-                Ok(result)
+                Err(Error::Serialization)
             }
             None => {
                 let mut gc_hold = self.repo.gc_hold();
@@ -985,6 +1010,7 @@ impl Session {
                 // losers, so that it cannot keep losing to the other losers' retries.
                 let repo = Arc::clone(&self.repo);
                 let mut queued = repo.retry_queue_if_busy();
+                let mut locks = None;
                 loop {
                     // A retried attempt's notices are the only ones reported.
                     notice::truncate_pending(raised);
@@ -1000,6 +1026,16 @@ impl Session {
                         }
                         if self.default_read_only() {
                             return Err(read_only_transaction(statement));
+                        }
+                        // The statement's rows stay locked until it has published, and across
+                        // its runs again: once it holds them, no other writer of this process
+                        // changes them under it.
+                        let owner = locks.get_or_insert_with(|| repo.locks().owner());
+                        if self.lock_written(owner, &original, &original, &root)?
+                            && retries < AUTOCOMMIT_RETRIES
+                        {
+                            retries += 1;
+                            continue;
                         }
                         match self.publish(addr, &original, &root) {
                             Err(Error::Serialization) if retries < AUTOCOMMIT_RETRIES => {
@@ -1217,7 +1253,7 @@ impl Session {
             begin_temp: self.temp.state(),
             gc_hold,
             read_committed,
-            turn: None,
+            locks: None,
             read_only,
             deferral: Default::default(),
         });
@@ -1240,76 +1276,135 @@ impl Session {
         self.derived().read_only
     }
 
-    /// The first write of a READ COMMITTED block (`ran`: the statement's run on the block's
-    /// snapshot, which it has not written to before): takes the turn ([`Session::take_turn_and_rebase`])
-    /// and, if that moved the snapshot, runs the statement again on the new one, as
-    /// PostgreSQL's READ COMMITTED runs each statement on what is committed when it starts.
-    /// Holding the turn until COMMIT, the block then commits without racing the other blocks
-    /// for the rows it wrote.
-    fn first_write(
-        &mut self,
-        statement: &Statement,
-        vc: &VcContext,
-        settings: &Settings,
-        raised: usize,
-        ran: (RootValue, StatementResult, RootValue),
-    ) -> Result<StatementResult> {
-        let (root, result, temp) = if self.take_turn_and_rebase()? {
-            drop(ran);
-            notice::truncate_pending(raised);
-            let txn = self.txn.as_mut().expect("first_write runs in a block");
-            let mut root = txn.root.clone();
-            // What the first run deferred is deferred again by the run that counts.
-            let (result, temp) = crate::execution::with_deferral(&mut txn.deferral, || {
-                run_with_temp(&self.temp, vc, statement, &mut root, settings)
-            })?;
-            (root, result, temp)
-        } else {
-            ran
-        };
-        let txn = self.txn.as_mut().expect("first_write runs in a block");
-        txn.root = root;
-        self.temp.update(temp, Some(statement), None);
-        Ok(result)
-    }
-
-    /// Takes the branch's writer's turn for the open block, which has written nothing yet,
-    /// waiting while another block of this process holds it (at most [`TURN_WAIT`], then going
-    /// on without it); then, if the working root moved since the block's snapshot was taken,
-    /// moves the snapshot to the newest root. Returns whether it moved.
-    fn take_turn_and_rebase(&mut self) -> Result<bool> {
-        let turn = self.take_turn()?;
+    /// READ COMMITTED: moves the open block's snapshot to the newest working root, as
+    /// PostgreSQL's READ COMMITTED runs each statement on what is committed when it starts. What
+    /// the block wrote (and each savepoint's state) is merged onto that root; since the block
+    /// holds the locks of its rows, nobody of this process changed them meanwhile.
+    fn refresh_block(&mut self) -> Result<()> {
         let (addr, current, hold) = self.read_working()?;
         let txn = self.txn.as_mut().expect("a block is open");
-        txn.turn = turn;
         if addr == txn.base_addr {
-            return Ok(false);
+            return Ok(());
         }
-        for savepoint in &mut txn.savepoints {
-            // Every savepoint predates the first write, so it holds the old snapshot.
-            savepoint.root = current.clone();
+        let ns = self.repo.node_store();
+        let rebase = |root: &RootValue| -> Result<RootValue> {
+            if *root == txn.base {
+                Ok(current.clone())
+            } else {
+                merge_changes(ns, &txn.base, &current, root)
+            }
+        };
+        let root = rebase(&txn.root)?;
+        let savepoints = txn
+            .savepoints
+            .iter()
+            .map(|sp| rebase(&sp.root))
+            .collect::<Result<Vec<_>>>()?;
+        for (savepoint, root) in txn.savepoints.iter_mut().zip(savepoints) {
+            savepoint.root = root;
         }
+        txn.root = root;
+        txn.base = current;
         txn.base_addr = addr;
-        txn.base = current.clone();
         txn.base_hold = hold;
-        txn.root = current;
-        Ok(true)
+        Ok(())
     }
 
-    /// Waits for the branch's writer's turn, in short waits between which a cancel or a
-    /// statement timeout can stop it; `None` after [`TURN_WAIT`].
-    fn take_turn(&self) -> Result<Option<WriterTurn>> {
-        let started = Instant::now();
-        loop {
-            if let Some(turn) = self
-                .repo
-                .writer_turn(&self.branch, Duration::from_millis(20))
-            {
-                return Ok(Some(turn));
+    /// Takes the branch lock for the open block (see `vdb_engine::repo::locks`): what `SELECT ... FOR
+    /// UPDATE` takes, since it cannot name the rows it reads. With `nowait` (the relation a
+    /// NOWAIT clause locks) it does not wait: another writer's lock fails it with 55P03.
+    fn lock_branch(&mut self, nowait: Option<&str>) -> Result<()> {
+        self.with_block_locks(|session, owner| match nowait {
+            None => session.wait_for_locks(owner, |owner, wait| {
+                owner.lock_branch(&session.branch, wait)
+            }),
+            Some(relation) => match owner.lock_branch(&session.branch, Duration::ZERO) {
+                LockWait::Granted => Ok(()),
+                LockWait::Waiting | LockWait::Deadlock => {
+                    owner.stop_waiting();
+                    Err(Error::invalid(
+                        "55P03",
+                        format!("could not obtain lock on row in relation \"{relation}\""),
+                    ))
+                }
+            },
+        })
+    }
+
+    /// Runs `f` with the open block's lock owner (made at its first use), which stays the
+    /// block's whatever `f` returns.
+    fn with_block_locks<T>(&mut self, f: impl FnOnce(&Self, &LockOwner) -> Result<T>) -> Result<T> {
+        let txn = self.txn.as_mut().expect("a block is open");
+        let owner = txn
+            .locks
+            .take()
+            .unwrap_or_else(|| self.repo.locks().owner());
+        let out = f(self, &owner);
+        self.txn.as_mut().expect("a block is open").locks = Some(owner);
+        out
+    }
+
+    /// Locks the rows a statement changed going from `before` to `after` (the branch lock when
+    /// it changed a schema or more than [`ROW_LOCKS_MAX`] rows), waiting for the writers
+    /// holding them; then tells whether any of them changed since `snapshot`, the root the
+    /// statement read, so that the statement must run again on the newest root.
+    fn lock_written(
+        &self,
+        owner: &LockOwner,
+        snapshot: &RootValue,
+        before: &RootValue,
+        after: &RootValue,
+    ) -> Result<bool> {
+        let ns = self.repo.node_store();
+        let rows = changed_rows(ns, before, after, ROW_LOCKS_MAX)
+            .map_err(|e| Error::engine("finding the rows a statement changed", e))?;
+        match &rows {
+            Some(rows) => self.wait_for_locks(owner, |owner, wait| {
+                owner.lock_rows(&self.branch, rows, wait)
+            })?,
+            None => {
+                self.wait_for_locks(owner, |owner, wait| owner.lock_branch(&self.branch, wait))?;
             }
-            interrupt::check()?;
-            if started.elapsed() >= TURN_WAIT {
-                return Ok(None);
+        }
+        let (_, current, _hold) = self.read_working()?;
+        if current == *snapshot {
+            return Ok(false);
+        }
+        match rows {
+            Some(rows) => rows_differ(ns, snapshot, &current, &rows)
+                .map_err(|e| Error::engine("reading the rows a statement changed", e)),
+            None => Ok(true),
+        }
+    }
+
+    /// Waits until `request` is granted, in short waits between which a cancel or a
+    /// statement timeout can stop it; fails after `lock_timeout` (55P03), or at once when the
+    /// wait would close a cycle of waiters (40P01).
+    fn wait_for_locks(
+        &self,
+        owner: &LockOwner,
+        request: impl Fn(&LockOwner, Duration) -> LockWait,
+    ) -> Result<()> {
+        let started = Instant::now();
+        let timeout = self.derived().lock_timeout;
+        loop {
+            match request(owner, LOCK_WAIT_SLICE) {
+                LockWait::Granted => return Ok(()),
+                LockWait::Deadlock => {
+                    return Err(Error::invalid("40P01", "deadlock detected"));
+                }
+                LockWait::Waiting => {}
+            }
+            let stop = interrupt::check().and_then(|()| match timeout {
+                Some(t) if started.elapsed() >= t => Err(Error::invalid(
+                    "55P03",
+                    "canceling statement due to lock timeout",
+                )),
+                _ => Ok(()),
+            });
+            if let Err(e) = stop {
+                owner.stop_waiting();
+                return Err(e);
             }
         }
     }
@@ -1698,7 +1793,7 @@ impl Session {
                     (*session, self.txn.as_mut(), isolation_read_committed(modes))
                 {
                     // Before the first write, as PostgreSQL requires it before the first query.
-                    if txn.turn.is_none() && txn.root == txn.base {
+                    if txn.locks.is_none() && txn.root == txn.base {
                         txn.read_committed = read_committed;
                     }
                 }
@@ -1921,19 +2016,7 @@ impl Session {
             let next = if current_addr == base_addr {
                 root.clone()
             } else {
-                let merged = merge_roots(self.repo.node_store(), base, &current, root)
-                    .map_err(|e| Error::engine("merging concurrent changes", e))?;
-                if !merged.is_clean() {
-                    return Err(Error::Serialization);
-                }
-                // Both wrote one row: a merge of branches combines their cells (or agrees on
-                // an equal result), but between transactions one of the two updates is lost.
-                let both = row_changed_by_both(self.repo.node_store(), base, &current, root)
-                    .map_err(|e| Error::engine("merging concurrent changes", e))?;
-                if both.is_some() {
-                    return Err(Error::Serialization);
-                }
-                merged.root
+                merge_changes(self.repo.node_store(), base, &current, root)?
             };
             let written = self
                 .repo
@@ -1945,6 +2028,29 @@ impl Session {
         }
         Err(Error::Serialization)
     }
+}
+
+/// `root`'s changes since `base`, applied to `current` (what others made of `base`): changes to
+/// different rows both land; a row both changed fails with 40001, even where a merge of
+/// branches would combine the two (different cells, or the same result), since one of two
+/// concurrent updates would be lost.
+fn merge_changes(
+    ns: &vdb_engine::prolly::NodeStore,
+    base: &RootValue,
+    current: &RootValue,
+    root: &RootValue,
+) -> Result<RootValue> {
+    let merged = merge_roots(ns, base, current, root)
+        .map_err(|e| Error::engine("merging concurrent changes", e))?;
+    if !merged.is_clean() {
+        return Err(Error::Serialization);
+    }
+    let both = row_changed_by_both(ns, base, current, root)
+        .map_err(|e| Error::engine("merging concurrent changes", e))?;
+    if both.is_some() {
+        return Err(Error::Serialization);
+    }
+    Ok(merged.root)
 }
 
 impl Session {
@@ -2521,6 +2627,31 @@ fn read_only_transaction(statement: &Statement) -> Error {
 /// Whether `statement` is a query that locks the rows it reads (`FOR UPDATE`, `FOR SHARE`, ...).
 fn locks_rows(statement: &Statement) -> bool {
     matches!(statement, Statement::Query(query) if !query.locks.is_empty())
+}
+
+/// For a `SELECT ... FOR UPDATE ... NOWAIT`, the relation the NOWAIT clause locks (its OF
+/// table, or the query's first FROM table), named in the error when it cannot lock at once.
+fn nowait_relation(statement: &Statement) -> Option<String> {
+    use sqlparser::ast::{NonBlock, SetExpr, TableFactor};
+    let Statement::Query(query) = statement else {
+        return None;
+    };
+    let clause = query
+        .locks
+        .iter()
+        .find(|lock| matches!(lock.nonblock, Some(NonBlock::Nowait)))?;
+    let first_from = match query.body.as_ref() {
+        SetExpr::Select(select) => select.from.first().and_then(|from| match &from.relation {
+            TableFactor::Table { name, .. } => name.0.last().map(|part| part.value.clone()),
+            _ => None,
+        }),
+        _ => None,
+    };
+    let of = clause
+        .of
+        .as_ref()
+        .and_then(|name| name.0.last().map(|part| part.value.clone()));
+    Some(of.or(first_from).unwrap_or_default())
 }
 
 /// The isolation level transaction `modes` name, as "is it READ COMMITTED" (READ

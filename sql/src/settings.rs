@@ -157,8 +157,18 @@ impl Settings {
 
     /// How long a statement may run (`statement_timeout`; none when 0).
     pub fn statement_timeout(&self) -> Option<std::time::Duration> {
-        let parameter = parameters::find("statement_timeout")?;
-        let ms = in_unit(parameter, &self.get("statement_timeout")?).ok()?;
+        self.timeout("statement_timeout")
+    }
+
+    /// How long a statement may wait for one lock (`lock_timeout`; none when 0).
+    pub fn lock_timeout(&self) -> Option<std::time::Duration> {
+        self.timeout("lock_timeout")
+    }
+
+    /// A time limit in milliseconds, none when 0.
+    fn timeout(&self, name: &str) -> Option<std::time::Duration> {
+        let parameter = parameters::find(name)?;
+        let ms = in_unit(parameter, &self.get(name)?).ok()?;
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         (ms > 0.0).then(|| std::time::Duration::from_millis(ms as u64))
     }

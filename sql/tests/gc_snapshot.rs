@@ -1,7 +1,7 @@
-//! Garbage collection against sessions' snapshots, in-process on a disk store: a transaction
-//! block keeps reading the snapshot it began on after another session rewrote every row and a
-//! collection without a grace period ran, and a session pinned to a revision keeps reading it
-//! after its branch moved away; once they let go, the old rows are collected.
+//! Garbage collection against sessions' snapshots, in-process on a disk store: a REPEATABLE
+//! READ transaction block keeps reading the snapshot it began on after another session rewrote
+//! every row and a collection without a grace period ran, and a session pinned to a revision
+//! keeps reading it after its branch moved away; once they let go, the old rows are collected.
 //!
 //! Each session gets its own `Repository` over the one store, so that no session finds another's
 //! nodes in its node cache: every node a session reads comes from the store.
@@ -82,7 +82,10 @@ fn a_transaction_reads_its_snapshot_after_gc_removed_what_no_ref_reaches() {
     let mut a = Session::new(repo(&store), "main");
     let mut b = Session::new(repo(&store), "main");
 
-    a.execute("BEGIN").expect("BEGIN");
+    // REPEATABLE READ: the block reads one snapshot throughout (READ COMMITTED would take a
+    // new one for each statement).
+    a.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        .expect("BEGIN");
     let first = rows(&mut a, "SELECT k, v FROM t WHERE k <= 3 ORDER BY k");
     assert_eq!(first.len(), 3);
     // B rewrites every row: no ref reaches the root A began on any more.

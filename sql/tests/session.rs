@@ -72,8 +72,22 @@ fn in_threads(
 
 fn setup() -> (Session, Session) {
     let repo = repo();
-    let mut a = Session::new(repo.clone(), "main");
-    let b = Session::new(repo, "main");
+    setup_on(repo.clone(), repo)
+}
+
+/// Two sessions on one store as two processes see it: each through its own `Repository`, so
+/// neither waits for the other's row locks, and only the merge at commit keeps them apart.
+fn setup_two_processes() -> (Session, Session) {
+    let store = Arc::new(MemoryStore::new());
+    let signature = Signature::new("test", "test@example.invalid", 0);
+    let one = Repository::init(store.clone(), "main", &signature).expect("init");
+    let two = Repository::open(store).expect("open");
+    setup_on(Arc::new(one), Arc::new(two))
+}
+
+fn setup_on(one: Arc<Repository>, two: Arc<Repository>) -> (Session, Session) {
+    let mut a = Session::new(one, "main");
+    let b = Session::new(two, "main");
     a.execute("CREATE TABLE t (id int PRIMARY KEY, v int); INSERT INTO t VALUES (1, 0), (2, 0)")
         .expect("setup");
     (a, b)
@@ -174,9 +188,11 @@ fn transactions_on_different_rows_both_commit() {
     );
 }
 
+/// A writer that takes no lock of ours (another process) changes a row a block wrote: the
+/// block's COMMIT fails with 40001 and applies none of its changes.
 #[test]
 fn later_commit_of_the_same_row_fails_and_applies_nothing() {
-    let (mut a, mut b) = setup();
+    let (mut a, mut b) = setup_two_processes();
     a.execute("BEGIN; UPDATE t SET v = 1 WHERE id = 1; INSERT INTO t VALUES (3, 3)")
         .unwrap();
     b.execute("BEGIN; UPDATE t SET v = 2 WHERE id = 1; COMMIT")
@@ -378,10 +394,11 @@ fn statement_timeout_stops_long_statements_only() {
 /// Two REPEATABLE READ transactions that change one row to the same result (each adds 5 to a
 /// balance read at BEGIN) must not both commit: the merge would take the two writes as one and
 /// lose an update. The second fails with 40001, as PostgreSQL's repeatable read fails it, and a
-/// retry lands. (READ COMMITTED blocks take turns instead; see the next test.)
+/// retry lands. The two sessions are two processes here, so that neither waits for the
+/// other's row lock (see `repeatable_read_write_of_a_row_another_changed_fails_after_waiting`).
 #[test]
 fn concurrent_equal_updates_of_one_row_do_not_lose_one() {
-    let (mut a, mut b) = setup();
+    let (mut a, mut b) = setup_two_processes();
     const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ";
     for s in [&mut a, &mut b] {
         tag(s, BEGIN);
@@ -443,12 +460,12 @@ fn concurrent_equal_updates_of_one_row_do_not_lose_one() {
     );
 }
 
-/// READ COMMITTED blocks (the default) that update one row from four threads take turns: the
-/// first write of each waits while another block holds the branch's writer's turn, then runs on
-/// what the others committed, as PostgreSQL's writers wait for the row lock and re-read the row.
-/// No COMMIT fails and no increment is lost; every block also reads its own write back.
+/// READ COMMITTED blocks (the default) that update one row from four threads wait for its
+/// lock, then run on what the others committed, as PostgreSQL's writers wait for the row lock
+/// and re-read the row. No COMMIT fails and no increment is lost; every block also reads its
+/// own write back.
 #[test]
-fn read_committed_blocks_writing_one_row_take_turns() {
+fn read_committed_blocks_writing_one_row_wait_for_its_lock() {
     let (repo, mut setup) = counters(1);
     in_threads(&repo, 0..4, |_, mut s| {
         for _ in 0..25 {
@@ -467,17 +484,33 @@ fn read_committed_blocks_writing_one_row_take_turns() {
     );
 }
 
-/// A READ COMMITTED block whose first write comes after another session committed runs that
-/// write on the newest root (its earlier reads saw BEGIN's snapshot); REPEATABLE READ keeps
-/// BEGIN's snapshot and fails at COMMIT, as in PostgreSQL.
+/// Each statement of a READ COMMITTED block runs on what is committed when it starts, with
+/// the block's own changes on top; REPEATABLE READ keeps BEGIN's snapshot and fails at COMMIT,
+/// as in PostgreSQL.
 #[test]
-fn read_committed_first_write_sees_what_others_committed() {
+fn read_committed_statements_see_what_others_committed() {
     let (mut a, mut b) = setup();
     tag(&mut b, "BEGIN");
     assert_eq!(
         rows(&mut b, "SELECT v FROM t WHERE id = 1"),
         vec![vec![Value::Int4(0)]]
     );
+    tag(&mut a, "UPDATE t SET v = 10 WHERE id = 1");
+    assert_eq!(
+        rows(&mut b, "SELECT v FROM t WHERE id = 1"),
+        vec![vec![Value::Int4(10)]]
+    );
+    tag(&mut b, "UPDATE t SET v = v + 1 WHERE id = 2");
+    tag(&mut a, "UPDATE t SET v = 20 WHERE id = 1");
+    assert_eq!(
+        rows(&mut b, "SELECT id, v FROM t ORDER BY id"),
+        vec![
+            vec![Value::Int4(1), Value::Int4(20)],
+            vec![Value::Int4(2), Value::Int4(1)]
+        ],
+        "others' commits under the block's own change"
+    );
+    tag(&mut b, "UPDATE t SET v = 2 WHERE id = 2");
     tag(&mut a, "UPDATE t SET v = 10 WHERE id = 1");
     tag(&mut b, "UPDATE t SET v = v + 1 WHERE id = 1");
     tag(&mut b, "COMMIT");
@@ -493,15 +526,16 @@ fn read_committed_first_write_sees_what_others_committed() {
         vec![vec![Value::Int4(11)]]
     );
     tag(&mut a, "UPDATE t SET v = 20 WHERE id = 1");
-    tag(&mut b, "UPDATE t SET v = v + 1 WHERE id = 1");
-    assert_eq!(b.execute("COMMIT").expect_err("stale").sqlstate(), "40001");
+    let stale = b.execute("UPDATE t SET v = v + 1 WHERE id = 1");
+    assert_eq!(stale.expect_err("stale").sqlstate(), "40001");
+    assert_eq!(tag(&mut b, "COMMIT"), "ROLLBACK");
     assert_eq!(
         rows(&mut a, "SELECT v FROM t WHERE id = 1"),
         vec![vec![Value::Int4(20)]]
     );
 }
 
-/// SELECT ... FOR UPDATE in a READ COMMITTED block waits for the writer's turn and reads the
+/// SELECT ... FOR UPDATE in a READ COMMITTED block waits for the branch lock and reads the
 /// newest row, so a client that computes the new value itself loses no update and gets no
 /// 40001, as with PostgreSQL's row lock.
 #[test]
@@ -615,4 +649,252 @@ fn statements_the_parser_reads_only_alone_run_in_a_multi_statement_string() {
         .unwrap_err();
     assert_eq!(err.sqlstate(), "42601");
     assert!(a.execute("SELECT nextval('r')").is_err());
+}
+
+/// Runs `work` on another thread with its own session on `repo`, and returns once it has
+/// started waiting for a lock (or finished): the thread's result comes from the handle.
+fn waiting_writer<T: Send + 'static>(
+    repo: &Arc<Repository>,
+    work: impl FnOnce(&mut Session) -> T + Send + 'static,
+) -> std::thread::JoinHandle<T> {
+    let waiting_before = waits(repo);
+    let handle = {
+        let repo = repo.clone();
+        std::thread::spawn(move || work(&mut Session::new(repo, "main")))
+    };
+    while waits(repo) == waiting_before && !handle.is_finished() {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    handle
+}
+
+/// How many owners of `repo`'s locks are waiting.
+fn waits(repo: &Repository) -> usize {
+    repo.locks().waiting()
+}
+
+/// A write of a row another block holds waits until that block ends, then runs on what it
+/// committed; writes of other rows do not wait. Each row a statement writes is one lock, held
+/// until the block ends.
+#[test]
+fn a_writer_of_a_locked_row_waits_for_the_block_and_reads_its_commit() {
+    let (repo, mut a) = counters(3);
+    tag(&mut a, "BEGIN");
+    tag(&mut a, "UPDATE c SET n = n + 1 WHERE id IN (1, 2)");
+    assert_eq!(repo.locks().row_locks_held(), 2);
+    let waiter = waiting_writer(&repo, |s| {
+        tag(s, "UPDATE c SET n = n + 10 WHERE id = 1");
+        int(s, "SELECT n FROM c WHERE id = 1")
+    });
+    // Another row is free: this autocommit write does not wait, and holds no lock after.
+    let mut other = Session::new(repo.clone(), "main");
+    tag(&mut other, "UPDATE c SET n = 100 WHERE id = 3");
+    assert!(
+        !waiter.is_finished(),
+        "the writer of row 1 waits for the block"
+    );
+    assert_eq!(repo.locks().row_locks_held(), 2);
+    tag(&mut a, "UPDATE c SET n = n + 1 WHERE id = 1");
+    tag(&mut a, "COMMIT");
+    assert_eq!(
+        waiter.join().unwrap(),
+        12,
+        "the waiter added to the block's 2"
+    );
+    assert_eq!(repo.locks().row_locks_held(), 0);
+    assert_eq!(
+        rows(&mut a, "SELECT n FROM c ORDER BY id"),
+        vec![
+            vec![Value::Int4(12)],
+            vec![Value::Int4(1)],
+            vec![Value::Int4(100)]
+        ]
+    );
+
+    // ROLLBACK releases the locks too, and the waiter then reads the row as it was.
+    tag(&mut a, "BEGIN");
+    tag(&mut a, "DELETE FROM c WHERE id = 2");
+    let waiter = waiting_writer(&repo, |s| tag(s, "UPDATE c SET n = n * 2 WHERE id = 2"));
+    tag(&mut a, "ROLLBACK");
+    assert_eq!(waiter.join().unwrap(), "UPDATE 1");
+    assert_eq!(int(&mut a, "SELECT n FROM c WHERE id = 2"), 2);
+}
+
+/// Two blocks that each hold a row the other then writes: the second to wait fails at once
+/// with 40P01 (PostgreSQL's "deadlock detected"), and the first goes on once it rolls back.
+#[test]
+fn two_blocks_waiting_for_each_other_fail_one_with_a_deadlock() {
+    let (repo, mut a) = counters(2);
+    tag(&mut a, "BEGIN");
+    tag(&mut a, "UPDATE c SET n = 1 WHERE id = 1");
+    let (to_b, from_a) = std::sync::mpsc::channel::<()>();
+    let repo_b = repo.clone();
+    let b = std::thread::spawn(move || {
+        let s = &mut Session::new(repo_b, "main");
+        tag(s, "BEGIN");
+        tag(s, "UPDATE c SET n = 2 WHERE id = 2");
+        from_a.recv().unwrap();
+        // Waits for a's row 1.
+        let r = s.execute("UPDATE c SET n = 2 WHERE id = 1").map(|_| ());
+        let committed = s.execute("COMMIT");
+        (r, committed.map(|mut r| r.pop()))
+    });
+    // b now holds row 2; wait until it waits for row 1.
+    while repo.locks().row_locks_held() < 2 {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    to_b.send(()).unwrap();
+    while waits(&repo) == 0 {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let err = a
+        .execute("UPDATE c SET n = 1 WHERE id = 2")
+        .expect_err("a closes the cycle");
+    assert_eq!(err.sqlstate(), "40P01", "{err}");
+    assert_eq!(err.to_string(), "deadlock detected");
+    assert_eq!(tag(&mut a, "ROLLBACK"), "ROLLBACK");
+    let (r, committed) = b.join().unwrap();
+    r.expect("b's wait ends when a rolls back");
+    assert!(committed.is_ok());
+    assert_eq!(
+        rows(&mut a, "SELECT n FROM c ORDER BY id"),
+        vec![vec![Value::Int4(2)], vec![Value::Int4(2)]]
+    );
+}
+
+/// `lock_timeout` bounds one wait for a lock (55P03), as in PostgreSQL; the failed block keeps
+/// nothing and the holder is not disturbed.
+#[test]
+fn lock_timeout_stops_a_wait_for_a_row() {
+    let (mut a, mut b) = setup();
+    tag(&mut a, "BEGIN");
+    tag(&mut a, "UPDATE t SET v = 1 WHERE id = 1");
+    tag(&mut b, "SET lock_timeout = '30ms'");
+    let err = b
+        .execute("UPDATE t SET v = 2 WHERE id = 1")
+        .expect_err("the row stays locked");
+    assert_eq!(err.sqlstate(), "55P03", "{err}");
+    assert_eq!(err.to_string(), "canceling statement due to lock timeout");
+    tag(&mut b, "BEGIN");
+    tag(&mut b, "UPDATE t SET v = 2 WHERE id = 2");
+    let err = b.execute("DELETE FROM t WHERE id = 1").expect_err("locked");
+    assert_eq!(err.sqlstate(), "55P03", "{err}");
+    assert_eq!(tag(&mut b, "COMMIT"), "ROLLBACK");
+    tag(&mut a, "COMMIT");
+    assert_eq!(
+        rows(&mut b, "SELECT v FROM t ORDER BY id"),
+        vec![vec![Value::Int4(1)], vec![Value::Int4(0)]]
+    );
+}
+
+/// `SELECT ... FOR UPDATE NOWAIT` fails at once with PostgreSQL's 55P03 while another block
+/// holds the row, leaves the block usable after ROLLBACK, and locks once the writer ended.
+#[test]
+fn select_for_update_nowait_fails_instead_of_waiting() {
+    let (mut a, mut b) = setup();
+    tag(&mut a, "BEGIN");
+    tag(&mut a, "UPDATE t SET v = 1 WHERE id = 1");
+    tag(&mut b, "BEGIN");
+    let err = b
+        .execute("SELECT v FROM t WHERE id = 1 FOR UPDATE NOWAIT")
+        .expect_err("another block holds the row");
+    assert_eq!(err.sqlstate(), "55P03", "{err}");
+    assert_eq!(
+        err.to_string(),
+        "could not obtain lock on row in relation \"t\""
+    );
+    assert_eq!(tag(&mut b, "COMMIT"), "ROLLBACK");
+    tag(&mut a, "COMMIT");
+    tag(&mut b, "BEGIN");
+    assert_eq!(
+        rows(&mut b, "SELECT v FROM t WHERE id = 1 FOR UPDATE NOWAIT"),
+        vec![vec![Value::Int4(1)]]
+    );
+    tag(&mut b, "COMMIT");
+}
+
+/// REPEATABLE READ: a write of a row another block holds waits for it; when that block
+/// commits a change to the row, the write fails with 40001 (PostgreSQL's "could not serialize
+/// access due to concurrent update"); when it rolls back, the write goes on.
+#[test]
+fn repeatable_read_write_of_a_row_another_changed_fails_after_waiting() {
+    let (repo, mut a) = counters(1);
+    for (end, expect) in [("COMMIT", Some("40001")), ("ROLLBACK", None)] {
+        tag(&mut a, "BEGIN");
+        tag(&mut a, "UPDATE c SET n = n + 1 WHERE id = 1");
+        let waiter = waiting_writer(&repo, |s| {
+            tag(s, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+            let r = s.execute("UPDATE c SET n = n + 5 WHERE id = 1");
+            let ended = tag(s, "COMMIT");
+            (r.err().map(|e| e.sqlstate()), ended)
+        });
+        tag(&mut a, end);
+        let (failed, ended) = waiter.join().unwrap();
+        assert_eq!(failed, expect, "after the holder's {end}");
+        assert_eq!(
+            ended,
+            if expect.is_some() {
+                "ROLLBACK"
+            } else {
+                "COMMIT"
+            }
+        );
+    }
+    assert_eq!(int(&mut a, "SELECT n FROM c WHERE id = 1"), 6);
+}
+
+/// A READ COMMITTED block's savepoints move with its snapshot: ROLLBACK TO keeps what others
+/// committed since the savepoint was set, and drops only the block's own later changes.
+#[test]
+fn rollback_to_a_savepoint_keeps_what_others_committed_since() {
+    let (mut a, mut b) = setup();
+    tag(&mut b, "BEGIN");
+    tag(&mut b, "UPDATE t SET v = 5 WHERE id = 2");
+    tag(&mut b, "SAVEPOINT s");
+    tag(&mut b, "UPDATE t SET v = 6 WHERE id = 2");
+    tag(&mut a, "UPDATE t SET v = 9 WHERE id = 1");
+    tag(&mut a, "INSERT INTO t VALUES (3, 3)");
+    assert_eq!(int(&mut b, "SELECT count(*)::int FROM t"), 3);
+    tag(&mut b, "ROLLBACK TO s");
+    assert_eq!(
+        rows(&mut b, "SELECT id, v FROM t ORDER BY id"),
+        vec![
+            vec![Value::Int4(1), Value::Int4(9)],
+            vec![Value::Int4(2), Value::Int4(5)],
+            vec![Value::Int4(3), Value::Int4(3)]
+        ]
+    );
+    tag(&mut b, "COMMIT");
+    assert_eq!(
+        rows(&mut a, "SELECT id, v FROM t ORDER BY id"),
+        vec![
+            vec![Value::Int4(1), Value::Int4(9)],
+            vec![Value::Int4(2), Value::Int4(5)],
+            vec![Value::Int4(3), Value::Int4(3)]
+        ]
+    );
+}
+
+/// A statement that changes a schema cannot name its rows: it takes the branch lock, which
+/// waits for every other block's row locks, and holds off their writes until it ends.
+#[test]
+fn a_schema_change_in_a_block_waits_for_the_writers_of_rows() {
+    let (repo, mut a) = counters(2);
+    tag(&mut a, "BEGIN");
+    tag(&mut a, "UPDATE c SET n = 1 WHERE id = 1");
+    let ddl = waiting_writer(&repo, |s| {
+        tag(s, "BEGIN");
+        tag(s, "ALTER TABLE c ADD COLUMN m int DEFAULT 7");
+        tag(s, "COMMIT")
+    });
+    tag(&mut a, "UPDATE c SET n = 1 WHERE id = 2");
+    tag(&mut a, "COMMIT");
+    assert_eq!(ddl.join().unwrap(), "COMMIT");
+    assert_eq!(
+        rows(&mut a, "SELECT id, n, m FROM c ORDER BY id"),
+        vec![
+            vec![Value::Int4(1), Value::Int4(1), Value::Int4(7)],
+            vec![Value::Int4(2), Value::Int4(1), Value::Int4(7)]
+        ]
+    );
 }

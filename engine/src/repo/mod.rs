@@ -24,6 +24,7 @@ mod conflict;
 mod diff;
 mod gc;
 pub mod history;
+pub mod locks;
 mod merge;
 mod merging;
 pub mod refs;
@@ -46,7 +47,7 @@ pub use history::{is_ancestor, merge_base, merge_bases, Ancestors};
 pub use merge::{merge_roots, row_changed_by_both, MergeStats, RootMerge};
 pub use merging::{MergeOptions, MergeOutcome, Side};
 pub use repository::{
-    CommitOptions, Repository, ResetMode, RetryTurn, Status, TableStatus, WriterTurn, INIT_MESSAGE,
+    CommitOptions, Repository, ResetMode, RetryTurn, Status, TableStatus, INIT_MESSAGE,
 };
 pub use revision::{RevRange, Revision};
 pub use sequence_marks::SequenceMarks;

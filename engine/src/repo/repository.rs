@@ -15,6 +15,7 @@ use super::commit::{Commit, Signature, Tag};
 use super::conflict::{ConstraintViolation, SchemaConflict};
 use super::diff::{diff_roots, TableChange, TableDiff};
 use super::history::{commits_between, is_ancestor, merge_bases, Ancestors};
+use super::locks::LockTable;
 use super::refs::{self, branch_ref, tag_ref, HEADS_PREFIX, TAGS_PREFIX};
 use super::revision::{self, short, RevRange, Revision, Target};
 use super::sequence_marks::SequenceMarks;
@@ -26,10 +27,9 @@ use crate::hash::Hash;
 use crate::prolly::NodeStore;
 use crate::store::ChunkStore;
 use crate::table::RootValue;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The message of a repository's first commit.
 pub const INIT_MESSAGE: &str = "Initialize data repository";
@@ -42,9 +42,8 @@ pub struct Repository {
     /// Writers of this process that lost a race for a working root and run again, one at a
     /// time (see [`Repository::retry_queue`]).
     retry_queue: Arc<RetryQueue>,
-    /// The branches on which a writer of this process holds the writer's turn (see
-    /// [`Repository::writer_turn`]).
-    writer_turns: Arc<WriterTurns>,
+    /// The row locks of this process's transactions (see [`LockTable`]).
+    locks: Arc<LockTable>,
     /// The sequence values this process has handed out (see [`SequenceMarks`]).
     sequence_marks: SequenceMarks,
     /// Working sets and roots decoded lately.
@@ -83,33 +82,6 @@ impl Decoded {
         }
         map.insert(addr, loaded.clone());
         Ok(loaded)
-    }
-}
-
-/// Branches whose writer's turn is taken, and the condition their waiters wait on.
-#[derive(Debug, Default)]
-struct WriterTurns {
-    taken: Mutex<BTreeSet<String>>,
-    released: Condvar,
-}
-
-/// The writer's turn on one branch, given up when dropped (see [`Repository::writer_turn`]).
-#[derive(Debug)]
-pub struct WriterTurn {
-    turns: Arc<WriterTurns>,
-    branch: String,
-}
-
-impl Drop for WriterTurn {
-    fn drop(&mut self) {
-        let mut taken = self
-            .turns
-            .taken
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        taken.remove(&self.branch);
-        drop(taken);
-        self.turns.released.notify_all();
     }
 }
 
@@ -215,7 +187,7 @@ impl Repository {
             ns: NodeStore::new(store.clone()),
             store,
             retry_queue: Arc::default(),
-            writer_turns: Arc::default(),
+            locks: Arc::default(),
             sequence_marks: SequenceMarks::default(),
             decoded: Arc::default(),
         };
@@ -250,7 +222,7 @@ impl Repository {
             ns: NodeStore::new(store.clone()),
             store,
             retry_queue: Arc::default(),
-            writer_turns: Arc::default(),
+            locks: Arc::default(),
             sequence_marks: SequenceMarks::default(),
             decoded: Arc::default(),
         })
@@ -286,32 +258,9 @@ impl Repository {
         &self.sequence_marks
     }
 
-    /// The writer's turn on `branch`: held by one writer of this process at a time, waited for
-    /// up to `wait` (`None` if it is still taken then). A transaction takes it at its first
-    /// write and keeps it until it ends, so that writers of one branch take turns instead of
-    /// racing to fail each other at commit, as PostgreSQL's writers of one row wait for its
-    /// lock. The turn orders writers; it is not what keeps them correct (every commit is still
-    /// checked against what others committed), so a writer that gives up waiting may go on.
-    pub fn writer_turn(&self, branch: &str, wait: Duration) -> Option<WriterTurn> {
-        let deadline = Instant::now() + wait;
-        let turns = &self.writer_turns;
-        let mut taken = turns
-            .taken
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        while taken.contains(branch) {
-            let left = deadline.checked_duration_since(Instant::now())?;
-            taken = turns
-                .released
-                .wait_timeout(taken, left)
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .0;
-        }
-        taken.insert(branch.to_string());
-        Some(WriterTurn {
-            turns: Arc::clone(turns),
-            branch: branch.to_string(),
-        })
+    /// The row locks of this process's transactions.
+    pub fn locks(&self) -> &Arc<LockTable> {
+        &self.locks
     }
 
     pub fn store(&self) -> &Arc<dyn ChunkStore> {

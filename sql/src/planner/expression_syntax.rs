@@ -173,7 +173,7 @@ pub fn rewrite(sql: &str) -> Option<String> {
                 || (word(n + 1, "key") && word(n + 2, "share")))
         {
             // FOR NO KEY UPDATE / FOR KEY SHARE lock no more than FOR UPDATE / FOR SHARE,
-            // which is what vdb's writers' turn already gives.
+            // which is what vdb's branch lock already gives.
             let words = if word(n + 1, "no") { 2 } else { 1 };
             replaced.extend(
                 significant[n + 1..n + 1 + words]
