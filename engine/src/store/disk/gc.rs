@@ -250,7 +250,7 @@ impl DiskStore {
         let mut writer = self.lock_writer();
         writer.usable()?;
         writer.write_buffer()?;
-        self.sync_and_commit(&mut writer, &[])?;
+        self.sync_and_commit(&mut writer)?;
         let end = Position {
             file: writer.file_id,
             offset: writer.file_len,
@@ -333,7 +333,7 @@ impl DiskStore {
     /// that holds dead bytes, then removes those files.
     fn compact(&self, writer: &mut Writer, stats: &mut SweepStats) -> Result<()> {
         writer.write_buffer()?;
-        self.sync_and_commit(writer, &[])?;
+        self.sync_and_commit(writer)?;
         if writer.file_len > 0 {
             self.rotate(writer)?;
             let start = Position {
@@ -381,7 +381,7 @@ impl DiskStore {
             removable.push(id);
         }
         writer.write_buffer()?;
-        self.sync_and_commit(writer, &[])?;
+        self.sync_and_commit(writer)?;
         self.index.db.flush().map_err(index_err)?;
         for id in &removable {
             self.readers.write().expect("lock poisoned").remove(id);

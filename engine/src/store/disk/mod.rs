@@ -18,19 +18,24 @@
 //!    else encodes a chunk record (lz4 when that saves at least an eighth), appends it to an
 //!    in-memory write buffer and remembers address -> location in `pending`. When the buffer
 //!    outgrows `write_buffer` it is written to the active journal file, without fsync.
-//! 2. `flush` writes the buffer and calls `sync_data` on the active file once: that is the
-//!    durability point. The synced records' index entries stay in `pending` (in memory) until
-//!    an index commit: every `index_every_syncs` syncs (64 by default), when the file is full,
-//!    before a collection and when the store is closed, one sled transaction takes every
+//! 2. `flush` writes the buffer and makes the file durable up to its end (`sync_to`): that is
+//!    the durability point. Syncs are shared (group commit): one thread at a time calls
+//!    `sync_data`, without the writer mutex, so writers go on appending meanwhile; a thread
+//!    that waited for it finds its records synced by that fsync, or syncs everything written
+//!    so far in one more. The synced records' index entries stay in `pending` (in memory)
+//!    until an index commit: every `index_every_syncs` syncs (64 by default), when the file is
+//!    full, before a collection and when the store is closed, one sled transaction takes every
 //!    pending entry of a synced record and `journal.indexed` = the synced end of the file. It
 //!    never flushes sled: the journal already holds everything sled would lose in a crash. A
-//!    file that has reached `journal_file_limit` is then followed by a new, empty one (its
-//!    directory fsynced).
-//! 3. `cas_root` compares `expected` with the current value (the synced but unindexed root
-//!    changes in `roots` first, then sled) under the writer mutex, appends a root record to the
-//!    buffer and syncs as in step 2; the change enters `roots` at once, which `get_root` and
-//!    `list_roots` read before sled, and sled with the next index commit. One fsync makes the
-//!    chunks and the root durable together; a commit costs no sled write.
+//!    file that has reached `journal_file_limit` is then synced whole and followed by a new,
+//!    empty one (its directory fsynced).
+//! 3. `cas_root` compares `expected` with the current value (the root changes in `roots`
+//!    first, then sled) under the writer mutex, appends a root record, writes the buffer and
+//!    enters the change in `roots` before releasing the mutex, so the next swap compares with
+//!    it; then it syncs as in step 2 and returns once the change is durable. `get_root` and
+//!    `list_roots` read `roots` before sled; sled takes the change with the next index commit
+//!    after its sync. One fsync makes the chunks and the root durable together, and one fsync
+//!    serves every commit written while the previous one ran; a commit costs no sled write.
 //! 4. `get` finds the location (index, then pending), reads the record with a positioned read (or
 //!    copies it from the write buffer), checks its header, decompresses it and verifies that the
 //!    bytes hash to the address. Bad bytes are `Error::Corrupted`, never data, never a panic.
@@ -61,8 +66,12 @@
 //!   "outcome unknown", as for any commit whose acknowledgement is lost.
 //!
 //! Concurrency: every method takes `&self`. The writer state (buffer, pending map, active file) is
-//! behind one mutex, held by `put`, `flush` and across the whole of `cas_root`, so compare-and-swap
-//! is atomic within the process (sled's file lock keeps a store to one process). Reads of indexed
+//! behind one mutex, held by `put`, by `flush` and `cas_root` while they write, and by the index
+//! commit, but not across their fsync, so compare-and-swap is atomic within the process (sled's
+//! file lock keeps a store to one process) while commits share syncs. A root change is visible
+//! to this process's readers from its write, a moment before its fsync returns: a reader may
+//! see a commit that a crash in that moment then undoes, but no writer's acknowledged commit is
+//! lost, since any later change that builds on it is synced after it. Reads of indexed
 //! chunks and roots take no lock but a brief read lock on the map of open journal handles; reads
 //! look in the index before the pending map and again after it, so a concurrent flush moving an
 //! entry from one to the other is never missed. `open` waits a few seconds for sled's lock,
@@ -142,8 +151,12 @@ pub struct DiskStore {
     options: DiskStoreOptions,
     index: Index,
     writer: Mutex<Writer>,
-    /// Root changes that are synced but not yet committed to sled (`None`: removed); changed
-    /// only under the writer mutex.
+    /// How far the journal is known to be fsynced; held by the one thread that syncs for every
+    /// writer waiting (group commit: see [`DiskStore::sync_to`]). Taken before the writer
+    /// mutex, never while holding it.
+    synced: Mutex<Position>,
+    /// Root changes written to the journal but not yet committed to sled (`None`: removed);
+    /// changed only under the writer mutex.
     roots: RwLock<HashMap<String, Option<Vec<u8>>>>,
     /// Which addresses the store may hold, so that `put` skips most sled lookups (`filter.rs`).
     filter: Arc<AddressFilter>,
@@ -192,6 +205,9 @@ struct Writer {
     /// Index entries not yet committed to sled: of records still buffered, written but not
     /// synced, or synced since the last index commit.
     pending: HashMap<Hash, Location>,
+    /// Root changes written to the file but not yet synced, in order, each with the end of its
+    /// record (also in `DiskStore::roots`).
+    unsynced_roots: Vec<(Position, RootChange)>,
     /// Root changes synced since the last index commit, in order (also in `DiskStore::roots`).
     unindexed_roots: Vec<RootChange>,
     /// Syncs since the last index commit.
@@ -240,6 +256,7 @@ impl DiskStore {
             synced_len: end.offset,
             buffer: Vec::new(),
             pending: HashMap::new(),
+            unsynced_roots: Vec::new(),
             unindexed_roots: Vec::new(),
             unindexed_syncs: 0,
             failed: None,
@@ -249,6 +266,7 @@ impl DiskStore {
             options,
             index,
             writer: Mutex::new(writer),
+            synced: Mutex::new(end),
             roots: RwLock::new(HashMap::new()),
             filter,
             readers: RwLock::new(HashMap::from([(end.file, file)])),
@@ -427,36 +445,65 @@ impl DiskStore {
 
     /// The durability point, for records already written to the active file: one `sync_data`,
     /// then one sled transaction (index entries, `roots`, `journal.indexed`), then rotation of a
-    /// full file. What garbage collection and `open` use: sled is complete afterwards.
-    fn sync_and_commit(&self, writer: &mut Writer, roots: &[RootChange]) -> Result<()> {
-        self.sync_then_index(writer, roots, true)
-    }
-
-    /// The durability point of `flush` and `cas_root`: one `sync_data`; the index entries and
-    /// `roots` go to sled only every `index_every_syncs` syncs (or when the file is full), and
-    /// until then `pending` and `DiskStore::roots` answer for them. Does nothing if there is
-    /// nothing to make durable. Any failure marks the writer failed, because memory may no
-    /// longer agree with disk.
-    fn sync_then_index(
-        &self,
-        writer: &mut Writer,
-        roots: &[RootChange],
-        force: bool,
-    ) -> Result<()> {
-        let result = self.sync_index_rotate(writer, roots, force);
+    /// full file. What garbage collection uses: sled is complete afterwards.
+    fn sync_and_commit(&self, writer: &mut Writer) -> Result<()> {
+        let result = self.sync_index_rotate(writer, true);
         if let Err(e) = &result {
             writer.failed = Some(e.to_string());
         }
         result
     }
 
-    fn sync_index_rotate(
-        &self,
-        writer: &mut Writer,
-        roots: &[RootChange],
-        force: bool,
-    ) -> Result<()> {
-        if !roots.is_empty() || writer.file_len > writer.synced_len {
+    /// Makes the journal durable up to `target` (written already), and returns once it is.
+    /// Group commit: one thread at a time syncs, without the writer mutex, so that others go on
+    /// writing meanwhile; a thread that waited for it finds its records synced by that one
+    /// fsync, or syncs everything written by then in one more. Each sync is followed, every
+    /// `index_every_syncs` syncs or when the file is full, by an index commit. Any failure
+    /// marks the writer failed, because memory may no longer agree with disk.
+    fn sync_to(&self, target: Position) -> Result<()> {
+        let mut synced = self.synced.lock().expect("lock poisoned");
+        if !before(*synced, target) {
+            return Ok(());
+        }
+        let (file, end) = {
+            let writer = self.lock_writer();
+            writer.usable()?;
+            if target.file < writer.file_id {
+                // A rotation synced the whole of the target's file.
+                return Ok(());
+            }
+            let end = Position {
+                file: writer.file_id,
+                offset: writer.file_len,
+            };
+            (writer.file.clone(), end)
+        };
+        self.syncs.fetch_add(1, Ordering::Relaxed);
+        let result = file.sync_data();
+        let mut writer = self.lock_writer();
+        let result = result
+            .map_err(|e| Error::io(format!("syncing journal {}", journal_name(end.file)), e))
+            .and_then(|()| {
+                if end.file == writer.file_id {
+                    self.mark_synced(&mut writer, end);
+                }
+                self.index_and_rotate(&mut writer, false)
+            });
+        if let Err(e) = &result {
+            writer.failed = Some(e.to_string());
+            return result;
+        }
+        *synced = Position {
+            file: writer.file_id,
+            offset: writer.synced_len,
+        };
+        Ok(())
+    }
+
+    /// Under the writer mutex: one `sync_data` of everything written, if anything is not yet
+    /// synced; then the index commit and rotation as they are due (all of it when `force`).
+    fn sync_index_rotate(&self, writer: &mut Writer, force: bool) -> Result<()> {
+        if writer.file_len > writer.synced_len || !writer.unsynced_roots.is_empty() {
             self.syncs.fetch_add(1, Ordering::Relaxed);
             writer.file.sync_data().map_err(|e| {
                 Error::io(
@@ -464,21 +511,41 @@ impl DiskStore {
                     e,
                 )
             })?;
-            writer.synced_len = writer.file_len;
-            writer.unindexed_syncs += 1;
-            if !roots.is_empty() {
-                let mut visible = self.roots.write().expect("lock poisoned");
-                for change in roots {
-                    visible.insert(change.name.clone(), change.value.clone());
-                }
-                writer.unindexed_roots.extend_from_slice(roots);
-            }
-            self.epochs.record(Position {
+            let end = Position {
                 file: writer.file_id,
                 offset: writer.file_len,
-            });
+            };
+            self.mark_synced(writer, end);
         }
+        self.index_and_rotate(writer, force)
+    }
+
+    /// Records that the active file is synced up to `end`: the root changes written before it
+    /// are durable and wait for the index commit.
+    fn mark_synced(&self, writer: &mut Writer, end: Position) {
+        writer.synced_len = writer.synced_len.max(end.offset);
+        let durable = writer
+            .unsynced_roots
+            .iter()
+            .take_while(|(at, _)| !before(end, *at))
+            .count();
+        let durable: Vec<RootChange> = writer
+            .unsynced_roots
+            .drain(..durable)
+            .map(|(_, change)| change)
+            .collect();
+        writer.unindexed_roots.extend(durable);
+        writer.unindexed_syncs += 1;
+        self.epochs.record(end);
+    }
+
+    /// The index commit, when `force`d, every `index_every_syncs` syncs or when the file is
+    /// full; then a full file (synced whole first) is followed by a new one.
+    fn index_and_rotate(&self, writer: &mut Writer, force: bool) -> Result<()> {
         let full = writer.file_len >= self.options.journal_file_limit;
+        if full && (writer.file_len > writer.synced_len || !writer.unsynced_roots.is_empty()) {
+            return self.sync_index_rotate(writer, force);
+        }
         if force || full || writer.unindexed_syncs >= self.options.index_every_syncs {
             self.commit_index(writer)?;
         }
@@ -514,7 +581,14 @@ impl DiskStore {
         let indexed_roots = std::mem::take(&mut writer.unindexed_roots);
         let mut visible = self.roots.write().expect("lock poisoned");
         for change in indexed_roots {
-            visible.remove(&change.name);
+            // A later change of the root, written but not yet synced, stays the visible one.
+            if !writer
+                .unsynced_roots
+                .iter()
+                .any(|(_, c)| c.name == change.name)
+            {
+                visible.remove(&change.name);
+            }
         }
         Ok(())
     }
@@ -603,10 +677,16 @@ impl ChunkStore for DiskStore {
     }
 
     fn flush(&self) -> Result<()> {
-        let mut writer = self.lock_writer();
-        writer.usable()?;
-        writer.write_buffer()?;
-        self.sync_then_index(&mut writer, &[], false)
+        let end = {
+            let mut writer = self.lock_writer();
+            writer.usable()?;
+            writer.write_buffer()?;
+            Position {
+                file: writer.file_id,
+                offset: writer.file_len,
+            }
+        };
+        self.sync_to(end)
     }
 
     fn get_root(&self, name: &str) -> Result<Option<Vec<u8>>> {
@@ -658,22 +738,36 @@ impl ChunkStore for DiskStore {
             value: new.map(<[u8]>::to_vec),
         };
         let record = encode_root_record(&change)?;
-        let mut writer = self.lock_writer();
-        writer.usable()?;
-        // Current: every swap lands in `roots` (or sled) before releasing the writer mutex.
-        let current = self.get_root(name)?;
-        if current.as_deref() != expected {
-            return Ok(false);
-        }
-        writer.buffer.extend_from_slice(&record);
-        if let Err(e) = writer.write_buffer() {
-            // A failed write keeps the buffer and put at most a prefix of it in the file, so the
-            // root record, last in the buffer, never landed whole: the swap did not happen.
-            let keep = writer.buffer.len() - record.len();
-            writer.buffer.truncate(keep);
-            return Err(e);
-        }
-        self.sync_then_index(&mut writer, &[change], false)?;
+        let end = {
+            let mut writer = self.lock_writer();
+            writer.usable()?;
+            // Current: every swap lands in `roots` (or sled) before releasing the writer mutex.
+            let current = self.get_root(name)?;
+            if current.as_deref() != expected {
+                return Ok(false);
+            }
+            writer.buffer.extend_from_slice(&record);
+            if let Err(e) = writer.write_buffer() {
+                // A failed write keeps the buffer and put at most a prefix of it in the file, so
+                // the root record, last in the buffer, never landed whole: the swap did not
+                // happen.
+                let keep = writer.buffer.len() - record.len();
+                writer.buffer.truncate(keep);
+                return Err(e);
+            }
+            let end = Position {
+                file: writer.file_id,
+                offset: writer.file_len,
+            };
+            // The next swap compares with this one, synced or not: the journal keeps their order.
+            self.roots
+                .write()
+                .expect("lock poisoned")
+                .insert(change.name.clone(), change.value.clone());
+            writer.unsynced_roots.push((end, change));
+            end
+        };
+        self.sync_to(end)?;
         Ok(true)
     }
 
@@ -717,6 +811,11 @@ impl ChunkStore for DiskStore {
             syncs: self.syncs.load(Ordering::Relaxed),
         }
     }
+}
+
+/// Whether journal position `a` comes before `b`.
+fn before(a: Position, b: Position) -> bool {
+    (a.file, a.offset) < (b.file, b.offset)
 }
 
 /// A store closed in order commits its synced index entries, so the next `open` has nothing to
