@@ -58,8 +58,14 @@ impl Index {
         }
     }
 
-    /// Commits index entries, root changes (in order, the last change of a name winning) and
-    /// `journal.indexed` in one sled transaction, without flushing sled.
+    /// Commits index entries, then root changes (in order, the last change of a name winning)
+    /// and `journal.indexed` in one sled transaction, without flushing sled.
+    ///
+    /// The entries go in first, as one batch of their own: inside a sled transaction each
+    /// insert reads the key's old value, which cost two thirds of a commit. sled recovers a
+    /// prefix of its log, so after a crash either both parts are there, or the entries only
+    /// (with `journal.indexed` behind them: replay indexes those records again, to the same
+    /// locations), or neither. Entries name synced records only, which replay never truncates.
     pub(super) fn commit(
         &self,
         entries: &HashMap<Hash, Location>,
@@ -78,9 +84,9 @@ impl Index {
             }
         }
         let indexed = indexed.encode();
-        (&self.chunks, &self.roots, &self.meta)
-            .transaction(|(chunks, roots, meta)| {
-                chunks.apply_batch(&chunk_batch)?;
+        self.chunks.apply_batch(chunk_batch).map_err(index_err)?;
+        (&self.roots, &self.meta)
+            .transaction(|(roots, meta)| {
                 roots.apply_batch(&root_batch)?;
                 meta.insert(KEY_INDEXED, &indexed[..])?;
                 Ok::<(), ConflictableTransactionError<Infallible>>(())
