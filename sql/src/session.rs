@@ -142,8 +142,8 @@ struct Transaction {
     /// with the block's changes merged onto it (see [`Session::refresh_block`]). REPEATABLE
     /// READ and SERIALIZABLE keep the snapshot of BEGIN throughout.
     read_committed: bool,
-    /// The locks of the rows the block wrote, taken by each write (see `vdb_engine::repo::locks`) and held
-    /// until the block ends.
+    /// The locks of the rows the block wrote, taken by each write (see
+    /// `vdb_engine::repo::locks`) and held until the block ends.
     locks: Option<LockOwner>,
     /// READ ONLY (BEGIN READ ONLY, SET TRANSACTION READ ONLY, or
     /// `default_transaction_read_only`): a statement that would change the working root fails
@@ -1310,9 +1310,10 @@ impl Session {
         Ok(())
     }
 
-    /// Takes the branch lock for the open block (see `vdb_engine::repo::locks`): what `SELECT ... FOR
-    /// UPDATE` takes, since it cannot name the rows it reads. With `nowait` (the relation a
-    /// NOWAIT clause locks) it does not wait: another writer's lock fails it with 55P03.
+    /// Takes the branch lock for the open block (see `vdb_engine::repo::locks`): what `SELECT
+    /// ... FOR UPDATE` takes, since it cannot name the rows it reads. With `nowait` (the
+    /// relation a NOWAIT clause locks) it does not wait: another writer's lock fails it with
+    /// 55P03.
     fn lock_branch(&mut self, nowait: Option<&str>) -> Result<()> {
         self.with_block_locks(|session, owner| match nowait {
             None => session.wait_for_locks(owner, |owner, wait| {

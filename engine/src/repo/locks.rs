@@ -432,6 +432,138 @@ mod tests {
         assert_eq!(b.lock_rows("main", &r1, NOW), LockWait::Waiting);
     }
 
+    /// One step of [`the_table_agrees_with_a_model`].
+    #[derive(Clone, Debug)]
+    enum Op {
+        /// Owner slot, branch, rows (`None`: the branch lock).
+        Lock(usize, usize, Option<Vec<u8>>),
+        StopWaiting(usize),
+        /// The slot's owner is dropped and a fresh one takes its place.
+        Replace(usize),
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        prop_oneof![
+            6 => (0..4usize, 0..2usize, proptest::option::weighted(
+                0.8,
+                proptest::collection::vec(0..5u8, 1..3)
+            ))
+                .prop_map(|(o, b, rows)| Op::Lock(o, b, rows)),
+            1 => (0..4usize).prop_map(Op::StopWaiting),
+            2 => (0..4usize).prop_map(Op::Replace),
+        ]
+    }
+
+    /// The model: what each slot holds and whom it waits for, with deadlocks found by a
+    /// transitive closure of the waits rather than the table's search.
+    #[derive(Default)]
+    struct Model {
+        rows: [HashSet<(usize, u8)>; 4],
+        branches: [HashSet<usize>; 4],
+        waits: HashMap<usize, HashSet<usize>>,
+    }
+
+    impl Model {
+        fn request(&mut self, o: usize, branch: usize, rows: Option<&[u8]>) -> LockWait {
+            let blockers: HashSet<usize> = (0..4)
+                .filter(|&h| h != o)
+                .filter(|&h| {
+                    self.branches[h].contains(&branch)
+                        || match rows {
+                            Some(rows) => rows.iter().any(|r| self.rows[h].contains(&(branch, *r))),
+                            None => self.rows[h].iter().any(|(b, _)| *b == branch),
+                        }
+                })
+                .collect();
+            if blockers.is_empty() {
+                match rows {
+                    Some(rows) => self.rows[o].extend(rows.iter().map(|r| (branch, *r))),
+                    None => {
+                        self.branches[o].insert(branch);
+                    }
+                }
+                self.waits.remove(&o);
+                return LockWait::Granted;
+            }
+            self.waits.insert(o, blockers);
+            let mut reach: HashSet<usize> = self.waits[&o].clone();
+            loop {
+                let next: HashSet<usize> = reach
+                    .iter()
+                    .filter_map(|w| self.waits.get(w))
+                    .flatten()
+                    .copied()
+                    .collect();
+                if next.is_subset(&reach) {
+                    break;
+                }
+                reach.extend(next);
+            }
+            if reach.contains(&o) {
+                self.waits.remove(&o);
+                LockWait::Deadlock
+            } else {
+                LockWait::Waiting
+            }
+        }
+
+        /// The slot's owner goes: its locks, its wait, and others' waits for it (the slot's
+        /// next owner is someone else).
+        fn release(&mut self, o: usize) {
+            self.rows[o].clear();
+            self.branches[o].clear();
+            self.waits.remove(&o);
+            for blockers in self.waits.values_mut() {
+                blockers.remove(&o);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Random lock requests, gave-up waits and dropped owners over four owners, two
+        /// branches and five rows: the table grants, refuses and finds deadlocks as a model
+        /// that recomputes everything from what each owner holds.
+        #[test]
+        fn the_table_agrees_with_a_model(ops in proptest::collection::vec(op(), 1..60)) {
+            let table = Arc::new(LockTable::default());
+            let mut owners: Vec<LockOwner> = (0..4).map(|_| table.owner()).collect();
+            let mut model = Model::default();
+            let branch_name = |b: usize| format!("b{b}");
+            for op in ops {
+                match op {
+                    Op::Lock(o, b, rows) => {
+                        let got = match &rows {
+                            Some(rows) => {
+                                let keys: Vec<RowKey> =
+                                    rows.iter().map(|r| row("t", &[*r])).collect();
+                                owners[o].lock_rows(&branch_name(b), &keys, NOW)
+                            }
+                            None => owners[o].lock_branch(&branch_name(b), NOW),
+                        };
+                        let want = model.request(o, b, rows.as_deref());
+                        proptest::prop_assert_eq!(got, want, "{:?}", (o, b, rows));
+                    }
+                    Op::StopWaiting(o) => {
+                        owners[o].stop_waiting();
+                        model.waits.remove(&o);
+                    }
+                    Op::Replace(o) => {
+                        owners[o] = table.owner();
+                        model.release(o);
+                    }
+                }
+                let held: usize = model.rows.iter().map(HashSet::len).sum();
+                proptest::prop_assert_eq!(table.row_locks_held(), held);
+                proptest::prop_assert_eq!(table.waiting(), model.waits.len());
+                for (o, owner) in owners.iter().enumerate() {
+                    let any = !model.rows[o].is_empty() || !model.branches[o].is_empty();
+                    proptest::prop_assert_eq!(owner.holds_any(), any);
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_waiter_wakes_when_the_holder_goes() {
         let table = Arc::new(LockTable::default());
