@@ -377,12 +377,12 @@ impl DiskStore {
         self.writer.lock().expect("lock poisoned")
     }
 
-    /// Finds the record of `addr`: index first, then pending, then the index again, because a
-    /// flush may move the entry from pending to the index between the first two looks.
+    /// Finds the record of `addr`: pending first, then the index. An index commit puts an entry
+    /// in sled before it leaves pending, so an entry missing from pending is in sled by the
+    /// time it is looked for there. Pending first, because the chunks read from the store
+    /// rather than a cache are mostly what other sessions have just written (table chunks,
+    /// roots), and a sled lookup that misses costs more than taking the writer mutex.
     fn find(&self, addr: &Hash) -> Result<Option<Found>> {
-        if let Some(location) = self.index.location(addr)? {
-            return Ok(Some(Found::At(location)));
-        }
         {
             let writer = self.lock_writer();
             if let Some(location) = writer.pending.get(addr) {
