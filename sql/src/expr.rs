@@ -342,7 +342,7 @@ impl SetFunction {
 pub use functions::json_record::{FieldTarget, RecordFunction};
 pub(crate) use functions::{accumulate_arrays, array_concat};
 pub use functions::{
-    mark_server_start, start_statement_clock, transaction_id, with_sequence_scope,
+    clock_micros, mark_server_start, start_statement_clock, transaction_id, with_sequence_scope,
     with_volatile_state, Builtin, ExtensionFunction, JsonEachPart, VolatileState,
 };
 

@@ -34,7 +34,7 @@ impl CancelHandle {
         self.0.store(false, Ordering::Relaxed);
     }
 
-    fn requested(&self) -> bool {
+    pub(crate) fn requested(&self) -> bool {
         self.0.load(Ordering::Relaxed)
     }
 }

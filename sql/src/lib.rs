@@ -43,6 +43,7 @@
 //! statement, and the caller drains them with [`Session::take_notices`] ([`notice`]).
 #![forbid(unsafe_code)]
 
+pub mod activity;
 pub(crate) mod admin;
 mod advisory;
 mod ast_repair;

@@ -196,6 +196,9 @@ pub struct Session {
     notify_pending: Vec<(String, String)>,
     /// The process ID the client was given, which notifications this session sends carry.
     process_id: i32,
+    /// The session's entry among the server's backends (`pg_stat_activity`), when a client
+    /// connection owns it.
+    backend: Option<crate::activity::Registration>,
     /// Generic plans of the statements this session runs again and again.
     plan_cache: PlanCache,
     /// What statements read of `settings`, as of the settings it was worked out from.
@@ -243,6 +246,7 @@ impl Session {
             listener: crate::notify::Listener::new(database),
             notify_pending: Vec::new(),
             process_id: i32::try_from(std::process::id()).unwrap_or(0),
+            backend: None,
             plan_cache: PlanCache::default(),
             derived: Mutex::new(None),
         }
@@ -314,6 +318,7 @@ impl Session {
             pinned: self.pinned.as_ref().map(|(rev, _)| rev.clone()),
             holds: Arc::default(),
             listener: self.listener.id(),
+            process_id: self.process_id,
         }
     }
 
@@ -740,6 +745,81 @@ impl Session {
     /// carry.
     pub fn set_process_id(&mut self, process_id: i32) {
         self.process_id = process_id;
+    }
+
+    /// Lists the session among the server's backends (`pg_stat_activity`) under its process
+    /// ID, as `user` on `database` from `client`; `terminate` ends its connection
+    /// (`pg_terminate_backend`). The entry goes with the session.
+    pub fn register_backend(
+        &mut self,
+        user: &str,
+        database: &str,
+        client: Option<(String, i32)>,
+        terminate: crate::activity::Terminate,
+    ) {
+        let now = crate::expr::clock_micros();
+        let backend = crate::activity::Backend {
+            pid: self.process_id,
+            database: database.to_string(),
+            user: user.to_string(),
+            application_name: self.settings.get("application_name").unwrap_or_default(),
+            client,
+            backend_start: now,
+            xact_start: None,
+            query_start: None,
+            state_change: now,
+            state: "idle",
+            query: String::new(),
+        };
+        self.backend = Some(crate::activity::register(
+            backend,
+            self.cancel.clone(),
+            terminate,
+        ));
+    }
+
+    /// Shows `sql` as the backend's running statement (the wire server calls it as a query
+    /// or an Execute starts).
+    pub fn report_active(&self, sql: &str) {
+        let Some(backend) = &self.backend else {
+            return;
+        };
+        let now = crate::expr::clock_micros();
+        let in_block = self.txn.is_some();
+        backend.update(|b| {
+            b.state = "active";
+            b.query = crate::activity::query_text(sql);
+            b.query_start = Some(now);
+            b.state_change = now;
+            if !in_block || b.xact_start.is_none() {
+                b.xact_start = Some(now);
+            }
+        });
+    }
+
+    /// Shows the backend waiting for its client, in or out of a transaction block (the wire
+    /// server calls it before ReadyForQuery).
+    pub fn report_idle(&self) {
+        let Some(backend) = &self.backend else {
+            return;
+        };
+        let now = crate::expr::clock_micros();
+        let state = match self.status() {
+            TransactionStatus::Idle => "idle",
+            TransactionStatus::InBlock => "idle in transaction",
+            TransactionStatus::Failed => "idle in transaction (aborted)",
+        };
+        let application_name = self.settings.get("application_name").unwrap_or_default();
+        backend.update(|b| {
+            if b.state != state {
+                b.state_change = now;
+            }
+            b.state = state;
+            if state == "idle" {
+                b.xact_start = None;
+            }
+            b.application_name = application_name;
+        });
     }
 
     /// Runs a prepared statement with its parameters bound to `params`.

@@ -168,6 +168,20 @@ impl Connection {
         })
     }
 
+    /// The session's transaction status for the ReadyForQuery about to go out; the session
+    /// shows as idle (in or out of a block) in `pg_stat_activity` from now.
+    fn ready_status(&self) -> TransactionStatus {
+        if let Some(session) = self
+            .session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            session.report_idle();
+        }
+        self.status()
+    }
+
     /// The session's transaction status, as ReadyForQuery reports it.
     fn status(&self) -> TransactionStatus {
         // Statements run on this thread, so nothing else holds the session now.
@@ -506,6 +520,13 @@ impl Connection {
             .register(pid, &secret, session.cancel_handle());
         client.session_extensions().insert(Arc::new(registration));
         session.set_process_id(pid);
+        let address = client.socket_addr();
+        session.register_backend(
+            &user,
+            &database,
+            Some((address.ip().to_string(), i32::from(address.port()))),
+            self.notifications.terminator(),
+        );
         self.notifications.attach(&session);
         *self.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(session);
         client.session_extensions().insert(Arc::new(permit));
@@ -543,6 +564,10 @@ pub struct Notifications {
     /// registry's lock) only then.
     arrived: std::sync::atomic::AtomicBool,
     inbox: Mutex<Option<vdb_sql::notify::Inbox>>,
+    /// Set by `pg_terminate_backend`: the loop ends the connection with 57P01.
+    terminated: std::sync::atomic::AtomicBool,
+    /// Wakes an idle loop when `terminated` is set.
+    pub(crate) ended: tokio::sync::Notify,
 }
 
 impl Notifications {
@@ -557,6 +582,23 @@ impl Notifications {
                 this.wake.notify_one();
             }
         }));
+    }
+
+    /// What ends this connection from another session (`pg_terminate_backend`).
+    fn terminator(self: &Arc<Self>) -> vdb_sql::activity::Terminate {
+        let this = Arc::downgrade(self);
+        Arc::new(move || {
+            if let Some(this) = this.upgrade() {
+                this.terminated
+                    .store(true, std::sync::atomic::Ordering::Release);
+                this.ended.notify_one();
+            }
+        })
+    }
+
+    /// Whether `pg_terminate_backend` asked for the connection's end.
+    pub(crate) fn is_terminated(&self) -> bool {
+        self.terminated.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// The notifications waiting to be sent, as messages.
@@ -690,6 +732,7 @@ impl SimpleQueryHandler for Connection {
                 .await?;
         } else {
             let outcome = self.with_session(move |session| {
+                session.report_active(&sql);
                 let (results, error) = session.execute_script_with_notices(&sql);
                 // The failed statement's notices, sent before its error.
                 let last = session.take_notices();
@@ -722,7 +765,7 @@ impl SimpleQueryHandler for Connection {
             }
         }
         self.report_parameters(client).await?;
-        let status = self.status();
+        let status = self.ready_status();
         client.set_state(PgWireConnectionState::ReadyForQuery);
         client.set_transaction_status(status);
         client
@@ -881,7 +924,7 @@ impl CopyHandler for Connection {
         })?;
         let (outcome, notices) = outcome;
         send_notices(client, &notices).await?;
-        client.set_transaction_status(self.status());
+        client.set_transaction_status(self.ready_status());
         match outcome.map_err(|e| sql_error(&e))? {
             StatementResult::Command { tag } => {
                 client
@@ -904,7 +947,7 @@ impl CopyHandler for Connection {
         self.copy.lock().unwrap_or_else(|p| p.into_inner()).take();
         // A COPY abandoned inside a transaction block fails the block, as any statement does.
         let _ = self.with_session(Session::fail_transaction);
-        client.set_transaction_status(self.status());
+        client.set_transaction_status(self.ready_status());
         user_error("57014", format!("COPY from stdin failed: {}", fail.message))
     }
 }
@@ -913,6 +956,8 @@ impl CopyHandler for Connection {
 /// what describing it found.
 #[derive(Debug)]
 pub struct Prepared {
+    /// The statement's text, as `pg_stat_activity` shows it while it runs.
+    sql: String,
     statement: Arc<Statement>,
     declared: Vec<Option<Type>>,
     params: Vec<Type>,
@@ -964,6 +1009,7 @@ impl QueryParser for StatementParser {
                 .map_err(|e| sql_error(&e))?
         };
         Ok(Some(Arc::new(Prepared {
+            sql: sql.to_string(),
             statement: Arc::new(statement),
             declared,
             params: description.params,
@@ -1064,7 +1110,7 @@ impl ExtendedQueryHandler for Connection {
     {
         client.portal_store().rm_portal(pgwire::api::DEFAULT_NAME);
         self.report_parameters(client).await?;
-        let status = self.status();
+        let status = self.ready_status();
         client.set_transaction_status(status);
         client
             .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(
@@ -1116,6 +1162,7 @@ impl ExtendedQueryHandler for Connection {
             .map_err(|e| sql_error(&e))?;
         let result_format = portal.result_column_format.clone();
         let outcome = self.with_session(move |session| {
+            session.report_active(&prepared.sql);
             (
                 session.execute_bound(&prepared.statement, &params),
                 session.take_notices(),

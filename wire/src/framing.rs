@@ -75,6 +75,9 @@ pub async fn serve<H: PgWireServerHandlers>(
                 | PgWireConnectionState::AuthenticationInProgress
         );
         let idle = matches!(socket.state(), PgWireConnectionState::ReadyForQuery);
+        if notifications.is_terminated() {
+            return end_terminated(&mut socket).await;
+        }
         let next = if starting {
             tokio::select! {
                 () = &mut startup_deadline => None,
@@ -88,6 +91,8 @@ pub async fn serve<H: PgWireServerHandlers>(
                     send_notifications(&mut socket, &notifications).await?;
                     continue;
                 }
+                // pg_terminate_backend from another session.
+                () = notifications.ended.notified() => continue,
             }
         };
         let Some(Ok(message)) = next else {
@@ -131,6 +136,23 @@ pub async fn serve<H: PgWireServerHandlers>(
             }
         }
     }
+    Ok(())
+}
+
+/// Ends a connection `pg_terminate_backend` named: a FATAL 57P01, as PostgreSQL sends it.
+async fn end_terminated<S>(socket: &mut S) -> io::Result<()>
+where
+    S: Sink<PgWireBackendMessage> + Unpin,
+{
+    let info = pgwire::error::ErrorInfo::new(
+        "FATAL".into(),
+        "57P01".into(),
+        "terminating connection due to administrator command".into(),
+    );
+    // The client may be gone already; the connection ends either way.
+    let _ = socket
+        .send(PgWireBackendMessage::ErrorResponse(info.into()))
+        .await;
     Ok(())
 }
 

@@ -51,6 +51,10 @@ pub enum CatalogFunction {
     CurrentUser,
     Version,
     BackendPid,
+    /// `pg_cancel_backend(pid)`.
+    CancelBackend,
+    /// `pg_terminate_backend(pid [, timeout])`.
+    TerminateBackend,
     /// `pg_[try_]advisory_[xact_]lock[_shared](key)` (or `(k1, k2)`); `wait` false for the
     /// `try` forms, which answer whether they took it.
     AdvisoryLock {
@@ -126,6 +130,8 @@ impl CatalogFunction {
                 | CatalogFunction::AdvisoryLock { .. }
                 | CatalogFunction::AdvisoryUnlock { .. }
                 | CatalogFunction::AdvisoryUnlockAll
+                | CatalogFunction::CancelBackend
+                | CatalogFunction::TerminateBackend
         )
     }
 }
@@ -135,6 +141,29 @@ impl CatalogFunction {
 pub enum RegName {
     Namespace,
     Role,
+}
+
+/// The session's process ID: its client's, or the process's own outside a server.
+fn own_pid(snapshot: &Snapshot) -> i32 {
+    snapshot.vc.as_ref().map_or_else(
+        || i32::try_from(std::process::id()).unwrap_or(0),
+        |vc| vc.process_id,
+    )
+}
+
+/// A process ID argument (an integer of any width that fits an int4).
+fn pid_arg(v: &Value) -> Result<i32> {
+    match v {
+        Value::Int2(n) => Ok(i32::from(*n)),
+        Value::Int4(n) => Ok(*n),
+        Value::Int8(n) => {
+            i32::try_from(*n).map_err(|_| Error::invalid("22003", "integer out of range"))
+        }
+        other => Err(Error::invalid(
+            "42883",
+            format!("a process ID must be an integer, not {other:?}"),
+        )),
+    }
 }
 
 fn text(s: impl Into<String>) -> Value {
@@ -538,7 +567,18 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
                     .collect(),
             )
         }
-        F::BackendPid => Value::Int4(i32::try_from(std::process::id()).unwrap_or(0)),
+        F::BackendPid => Value::Int4(own_pid(snapshot)),
+        F::CancelBackend => match arg(0) {
+            Value::Null => Value::Null,
+            pid => Value::Bool(crate::activity::cancel(pid_arg(&pid)?)),
+        },
+        F::TerminateBackend => match arg(0) {
+            Value::Null => Value::Null,
+            pid => Value::Bool(crate::activity::terminate(
+                pid_arg(&pid)?,
+                own_pid(snapshot),
+            )),
+        },
         F::RelationSize(kind) => {
             let fork = text_arg(&arg(1));
             if let Some(fork) = &fork {

@@ -37,7 +37,7 @@ mod to_timestamp;
 mod volatile;
 
 pub use sets::{expand as expand_set, JsonEachPart};
-pub use temporal::start_statement_clock;
+pub use temporal::{clock_micros, start_statement_clock};
 pub use volatile::{
     mark_server_start, transaction_id, with_sequence_scope, with_volatile_state, VolatileState,
 };

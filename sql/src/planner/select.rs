@@ -162,8 +162,24 @@ pub fn plan_select(
         for (_, ty) in &columns {
             crate::types::require_equality(ty)?;
         }
-        plan = Plan::Distinct {
-            source: Box::new(plan),
+        // jsonb values are distinct by jsonb equality (`1` = `1.0`), not by their text.
+        plan = if columns.iter().any(|(_, ty)| *ty == Type::Jsonb) {
+            let keys = columns
+                .iter()
+                .enumerate()
+                .map(|(i, (_, ty))| match ty {
+                    Type::Jsonb => crate::types::sort_key(Expr::Column(i), ty),
+                    _ => Ok(Expr::Column(i)),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Plan::DistinctOn {
+                source: Box::new(plan),
+                keys,
+            }
+        } else {
+            Plan::Distinct {
+                source: Box::new(plan),
+            }
         };
     }
     plan = match distinct_on {
@@ -274,16 +290,29 @@ fn resolve_group_item(select: &ast::Select, input: &Scope, e: &ast::Expr) -> Res
     };
     match e {
         ast::Expr::Value(ast::Value::Number(n, _)) => {
+            // `*` and `t.*` count as the columns they stand for.
+            let outputs = select.projection.iter().flat_map(|item| match item {
+                ast::SelectItem::UnnamedExpr(e)
+                | ast::SelectItem::ExprWithAlias { expr: e, .. } => vec![e.clone()],
+                ast::SelectItem::Wildcard(_) => expand_wildcard(input, None)
+                    .into_iter()
+                    .map(|(e, ..)| e)
+                    .collect(),
+                ast::SelectItem::QualifiedWildcard(name, _) => {
+                    let relation = name.0.last().map(ident_name).unwrap_or_default();
+                    expand_wildcard(input, Some(&relation))
+                        .into_iter()
+                        .map(|(e, ..)| e)
+                        .collect()
+                }
+            });
             let item = n
                 .parse::<usize>()
                 .ok()
                 .and_then(|p| p.checked_sub(1))
-                .and_then(|p| select.projection.get(p));
+                .and_then(|p| outputs.into_iter().nth(p));
             match item {
-                Some(
-                    ast::SelectItem::UnnamedExpr(e)
-                    | ast::SelectItem::ExprWithAlias { expr: e, .. },
-                ) => Ok(e.clone()),
+                Some(e) => Ok(e),
                 _ => Err(Error::invalid(
                     "42P10",
                     format!("GROUP BY position {n} is not in select list"),
@@ -396,6 +425,46 @@ fn check_unsupported(select: &ast::Select) -> Result<()> {
     Ok(())
 }
 
+/// The columns `*` (relation `None`) or `t.*` stands for: each as an expression naming it,
+/// its output name, and its position when only the position can name it.
+fn expand_wildcard(
+    scope: &Scope,
+    relation: Option<&str>,
+) -> Vec<(ast::Expr, String, Option<usize>)> {
+    scope
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| match relation {
+            None => !c.hidden,
+            Some(r) => c.relation.as_deref() == Some(r) && !c.is_system(),
+        })
+        .map(|(i, c)| {
+            // A name two columns of one relation share (`(SELECT 1 AS x, 2 AS x) s`) is
+            // ambiguous to refer to, but `*` still expands to both, as in PostgreSQL.
+            let shared = scope
+                .columns
+                .iter()
+                .filter(|o| o.relation == c.relation && o.name == c.name)
+                .count()
+                > 1;
+            let direct = shared.then_some(i);
+            if c.relation.is_none() {
+                // A merged USING column: its bare name resolves to it alone.
+                let name = ast::Expr::Identifier(ast::Ident::with_quote('"', &c.name));
+                return (name, c.name.clone(), direct);
+            }
+            let mut parts: Vec<ast::Ident> = c
+                .relation
+                .iter()
+                .map(|r| ast::Ident::with_quote('"', r))
+                .collect();
+            parts.push(ast::Ident::with_quote('"', &c.name));
+            (ast::Expr::CompoundIdentifier(parts), c.name.clone(), direct)
+        })
+        .collect()
+}
+
 fn select_item(
     item: &ast::SelectItem,
     scope: &Scope,
@@ -403,40 +472,7 @@ fn select_item(
     exprs: &mut Vec<Expr>,
     columns: &mut Vec<(String, Type)>,
 ) -> Result<()> {
-    let expand = |relation: Option<&str>| -> Vec<(ast::Expr, String, Option<usize>)> {
-        scope
-            .columns
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| match relation {
-                None => !c.hidden,
-                Some(r) => c.relation.as_deref() == Some(r) && !c.is_system(),
-            })
-            .map(|(i, c)| {
-                // A name two columns of one relation share (`(SELECT 1 AS x, 2 AS x) s`) is
-                // ambiguous to refer to, but `*` still expands to both, as in PostgreSQL.
-                let shared = scope
-                    .columns
-                    .iter()
-                    .filter(|o| o.relation == c.relation && o.name == c.name)
-                    .count()
-                    > 1;
-                let direct = shared.then_some(i);
-                if c.relation.is_none() {
-                    // A merged USING column: its bare name resolves to it alone.
-                    let name = ast::Expr::Identifier(ast::Ident::with_quote('"', &c.name));
-                    return (name, c.name.clone(), direct);
-                }
-                let mut parts: Vec<ast::Ident> = c
-                    .relation
-                    .iter()
-                    .map(|r| ast::Ident::with_quote('"', r))
-                    .collect();
-                parts.push(ast::Ident::with_quote('"', &c.name));
-                (ast::Expr::CompoundIdentifier(parts), c.name.clone(), direct)
-            })
-            .collect()
-    };
+    let expand = |relation: Option<&str>| expand_wildcard(scope, relation);
     let items: Vec<(ast::Expr, String, Option<usize>)> = match item {
         ast::SelectItem::Wildcard(_) => {
             if scope.columns.is_empty() {

@@ -229,8 +229,7 @@ pub fn reg_to_text(inner: &Typed) -> Result<Option<Typed>> {
 }
 
 /// Argument kinds of a catalog function: `o` an OID or integer, `t` text, `b` boolean, `k` a
-/// bigint, `a`
-/// anything (an array).
+/// bigint, `p` an integer (a process ID), `a` anything (an array).
 fn coerce_args(args: Vec<Typed>, kinds: &str, name: &str) -> Result<Vec<Expr>> {
     args.into_iter()
         .zip(kinds.chars().chain(std::iter::repeat('a')))
@@ -240,6 +239,8 @@ fn coerce_args(args: Vec<Typed>, kinds: &str, name: &str) -> Result<Vec<Expr>> {
             't' if a.ty.as_ref().is_none_or(Type::is_text) => a.coerce(&Type::Text, name),
             't' => Ok(Expr::Cast(Box::new(a.expr), Type::Text)),
             'b' => a.coerce(&Type::Bool, name),
+            // A process ID: an integer.
+            'p' => a.coerce(&Type::Int4, name),
             // An advisory lock key: a bigint (an integer argument widens).
             'k' => a.coerce(&Type::Int8, name),
             _ => Ok(a.expr),
@@ -350,6 +351,8 @@ pub fn catalog_function(name: &str, args: Vec<Typed>) -> Result<Option<Typed>> {
         ("vdb_hashof", 1) => (F::HashOf, "t", Type::Text),
         ("vdb_merge_base", 2) => (F::MergeBase, "tt", Type::Text),
         ("pg_backend_pid", 0) => (F::BackendPid, "", Type::Int4),
+        ("pg_cancel_backend", 1) => (F::CancelBackend, "p", Type::Bool),
+        ("pg_terminate_backend", 1 | 2) => (F::TerminateBackend, "pk", Type::Bool),
         (
             "pg_advisory_lock"
             | "pg_advisory_lock_shared"

@@ -63,6 +63,7 @@ pub fn system_table(snapshot: &Snapshot, schema: &str, name: &str) -> Result<Opt
         ("pg_catalog", "pg_collation") => pg_collation(),
         ("pg_catalog", "pg_tablespace") => pg_tablespace(),
         ("pg_catalog", "pg_roles" | "pg_user") => pg_roles(snapshot),
+        ("pg_catalog", "pg_stat_activity") => pg_stat_activity(),
         ("pg_catalog", "pg_settings") => pg_settings(snapshot),
         ("pg_catalog", "pg_proc") => pg_proc(snapshot)?,
         ("pg_catalog", "pg_tables") => pg_tables(objects),
@@ -941,6 +942,43 @@ fn pg_roles(snapshot: &Snapshot) -> Vec<Row> {
         ("oid", oid(SUPERUSER_OID)),
         ("usesysid", oid(SUPERUSER_OID)),
     ])]
+}
+
+/// The server's client backends ([`crate::activity`]).
+fn pg_stat_activity() -> Vec<Row> {
+    let time = |t: Option<i64>| t.map_or(Value::Null, Value::TimestampTz);
+    crate::activity::list()
+        .into_iter()
+        .map(|b| {
+            let (address, port) = match b.client {
+                Some((address, port)) => (text(address), Value::Int4(port)),
+                None => (Value::Null, Value::Int4(-1)),
+            };
+            row([
+                ("datid", oid(FIRST_USER_OID - 1)),
+                ("datname", text(b.database)),
+                ("pid", Value::Int4(b.pid)),
+                ("leader_pid", Value::Null),
+                ("usesysid", oid(SUPERUSER_OID)),
+                ("usename", text(b.user)),
+                ("application_name", text(b.application_name)),
+                ("client_addr", address),
+                ("client_port", port),
+                ("backend_start", Value::TimestampTz(b.backend_start)),
+                ("xact_start", time(b.xact_start)),
+                ("query_start", time(b.query_start)),
+                ("state_change", Value::TimestampTz(b.state_change)),
+                ("wait_event_type", Value::Null),
+                ("wait_event", Value::Null),
+                ("state", text(b.state)),
+                ("backend_xid", Value::Null),
+                ("backend_xmin", Value::Null),
+                ("query_id", Value::Null),
+                ("query", text(b.query)),
+                ("backend_type", text("client backend")),
+            ])
+        })
+        .collect()
 }
 
 fn pg_settings(snapshot: &Snapshot) -> Vec<Row> {

@@ -51,6 +51,8 @@ pub struct VcContext {
     pub holds: Arc<Mutex<Vec<ReadHold>>>,
     /// The session's notification mailbox ([`crate::notify::Listener::id`]), 0 for none.
     pub listener: u64,
+    /// The process ID the session's client was given (`pg_backend_pid()`).
+    pub process_id: i32,
 }
 
 impl VcContext {

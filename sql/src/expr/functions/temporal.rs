@@ -316,7 +316,8 @@ pub(crate) fn now_micros() -> i64 {
         .unwrap_or_else(clock_micros)
 }
 
-fn clock_micros() -> i64 {
+/// The clock's time in microseconds since 2000-01-01 UTC, unpinned.
+pub fn clock_micros() -> i64 {
     let since_unix = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_micros()).unwrap_or(0))
