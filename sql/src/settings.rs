@@ -96,6 +96,17 @@ impl Settings {
         if let Some(v) = self.values.get(&name) {
             return Some(v.clone());
         }
+        // Outside a transaction block (which sets these for its length), each statement's own
+        // transaction takes the session's defaults, so that is what they show.
+        let default = match name.as_str() {
+            "transaction_isolation" => Some("default_transaction_isolation"),
+            "transaction_read_only" => Some("default_transaction_read_only"),
+            "transaction_deferrable" => Some("default_transaction_deferrable"),
+            _ => None,
+        };
+        if let Some(default) = default {
+            return self.get(default);
+        }
         parameters::find(&name).map(default_value)
     }
 

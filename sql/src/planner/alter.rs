@@ -356,6 +356,25 @@ fn add_column(
                 generation_expr_mode,
                 ..
             } => generation = Some((expr, generation_expr_mode.as_ref())),
+            ast::ColumnOption::Generated {
+                generated_as,
+                sequence_options,
+                generation_expr: None,
+                ..
+            } => {
+                // An identity column: existing rows are numbered from its new sequence.
+                let seq = sequence::implicit_name(&table, &column);
+                let definition = sequence::identity_sequence(
+                    &ty,
+                    &table,
+                    &column,
+                    generated_as,
+                    sequence_options.as_deref(),
+                )?;
+                alter.sequences.push((seq.clone(), definition));
+                default = Some(sequence::nextval_default(&seq));
+                nullable = false;
+            }
             _ => pending.push(option),
         }
     }

@@ -43,6 +43,35 @@ pub fn nextval_default(name: &str) -> String {
     format!("nextval('{name}'::regclass)")
 }
 
+/// The sequence behind an identity column (`GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY
+/// [(options)]`) of type `ty`, owned by `table.column`.
+pub fn identity_sequence(
+    ty: &Type,
+    table: &str,
+    column: &str,
+    generated_as: &ast::GeneratedAs,
+    options: Option<&[ast::SequenceOptions]>,
+) -> Result<Sequence> {
+    let identity = match generated_as {
+        ast::GeneratedAs::Always => Identity::Always,
+        ast::GeneratedAs::ByDefault => Identity::ByDefault,
+        ast::GeneratedAs::ExpStored => return Err(Error::Unsupported("generated columns".into())),
+    };
+    implicit_sequence(
+        ty,
+        table,
+        column,
+        Some(identity),
+        options.unwrap_or_default(),
+    )
+    .map_err(|_| {
+        Error::invalid(
+            "22023",
+            "identity column type must be smallint, integer, or bigint",
+        )
+    })
+}
+
 /// The sequence behind a SERIAL or identity column of type `ty`, owned by `table.column`.
 pub fn implicit_sequence(
     ty: &Type,

@@ -805,24 +805,16 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
                     generation_expr: None,
                     ..
                 } => {
-                    let identity = match generated_as {
-                        ast::GeneratedAs::Always => Identity::Always,
-                        ast::GeneratedAs::ByDefault => Identity::ByDefault,
-                        ast::GeneratedAs::ExpStored => {
-                            return Err(Error::Unsupported("generated columns".into()))
-                        }
-                    };
                     let seq_name = sequence::implicit_name(&name, &column);
-                    let options = sequence_options.as_deref().unwrap_or_default();
                     sequences.push((
                         seq_name.clone(),
-                        sequence::implicit_sequence(&ty, &name, &column, Some(identity), options)
-                            .map_err(|_| {
-                            Error::invalid(
-                                "22023",
-                                "identity column type must be smallint, integer, or bigint",
-                            )
-                        })?,
+                        sequence::identity_sequence(
+                            &ty,
+                            &name,
+                            &column,
+                            generated_as,
+                            sequence_options.as_deref(),
+                        )?,
                     ));
                     default = Some(sequence::nextval_default(&seq_name));
                     nullable = false;
