@@ -794,3 +794,58 @@ fn per_table_system_tables_live_beside_a_table_in_a_schema() {
         vec![vec!["1", "3"], vec!["2", "1"]]
     );
 }
+
+#[test]
+fn blame_names_the_commit_that_last_changed_each_row() {
+    let (_repo, mut s, load) = labelled();
+    s.execute("UPDATE labels SET label = 7 WHERE id = 2")
+        .unwrap();
+    let fix = one(&mut s, "SELECT vdb_commit('-am', 'fix 2')");
+    one(&mut s, "SELECT vdb_branch('more')");
+    one(&mut s, "SELECT vdb_checkout('more')");
+    s.execute("INSERT INTO labels (id, label) VALUES (9, 4)")
+        .unwrap();
+    let added = one(&mut s, "SELECT vdb_commit('-am', 'add 9')");
+    one(&mut s, "SELECT vdb_checkout('main')");
+    one(&mut s, "SELECT hash FROM vdb_merge('more', '--no-ff')");
+    // Uncommitted edits are not blamed: blame reads HEAD.
+    s.execute("UPDATE labels SET label = 8 WHERE id = 1")
+        .unwrap();
+
+    assert_eq!(
+        columns(&mut s, "SELECT * FROM vdb_blame_labels"),
+        [
+            "id",
+            "commit",
+            "commit_date",
+            "committer",
+            "email",
+            "message"
+        ]
+    );
+    let blamed = text(&rows(
+        &mut s,
+        "SELECT id, commit, message FROM vdb_blame_labels ORDER BY id",
+    ));
+    let row = |id: &str, commit: &str, message: &str| {
+        vec![id.to_string(), commit.to_string(), message.to_string()]
+    };
+    assert_eq!(
+        blamed,
+        [
+            row("1", &load, "load"),
+            row("2", &fix, "fix 2"),
+            row("3", &load, "load"),
+            row("9", &added, "add 9"),
+        ]
+    );
+    // A filter on the commit works as on any table.
+    assert_eq!(
+        one(
+            &mut s,
+            &format!("SELECT count(*) FROM vdb_blame_labels WHERE commit = '{load}'")
+        ),
+        "2"
+    );
+    assert_eq!(fails(&mut s, "SELECT * FROM vdb_blame_nope").0, "42P01");
+}

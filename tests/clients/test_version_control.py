@@ -70,6 +70,10 @@ def test_branch_merge_and_conflicts_from_psycopg3(server):
         conn.execute("SELECT vdb_conflicts_resolve('--ours', 'labels')")
         conn.execute("SELECT vdb_commit('-m', 'keep ours')")
         assert conn.execute("SELECT label FROM labels WHERE id = 1").fetchone() == (8,)
+        # Row 1 kept ours, so blame names main's fix, not the merge.
+        assert conn.execute(
+            "SELECT message FROM vdb_blame_labels WHERE id = 1"
+        ).fetchone() == ("main fixes 1",)
         # A branch's connection sees that branch; a tag's connection is read-only.
     with psycopg.connect(server.dsn(server.database + "/annotator")) as conn:
         assert conn.execute("SELECT label FROM labels WHERE id = 1").fetchone() == (7,)

@@ -1,6 +1,7 @@
 //! One module per `vdb` subcommand (`table`'s import and export have their own files).
 
 pub mod add;
+pub mod blame;
 pub mod branch;
 pub mod checkout;
 pub mod cherry_pick;

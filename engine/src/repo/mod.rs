@@ -19,6 +19,7 @@
 //! copies tables to the staged root; `commit` writes a commit chunk naming the staged root and
 //! swaps the branch ref from the head it read to the new commit.
 
+mod blame;
 pub mod commit;
 mod conflict;
 mod diff;
@@ -36,6 +37,7 @@ mod sequence_marks;
 pub mod shallow;
 mod workingset;
 
+pub use blame::blame;
 pub use commit::{Commit, Signature, Tag};
 pub use conflict::{
     ConflictEntry, ConflictRow, ConstraintViolation, SchemaConflict, ViolationKind,

@@ -1,6 +1,7 @@
 //! Reading other revisions in queries: `t AS OF 'rev'`, the per-table `vdb_history_t`,
-//! `vdb_diff_t`, `vdb_conflicts_t` and `vdb_constraint_violations_t`, and the table functions
-//! `vdb_diff`, `vdb_diff_stat`, `vdb_diff_summary`, `vdb_schema_diff`, `vdb_patch` and `vdb_log`.
+//! `vdb_blame_t`, `vdb_diff_t`, `vdb_conflicts_t` and `vdb_constraint_violations_t`, and the
+//! table functions `vdb_diff`, `vdb_diff_stat`, `vdb_diff_summary`, `vdb_schema_diff`,
+//! `vdb_patch` and `vdb_log`.
 //!
 //! Each plans to a [`Relation`]: a plan, its columns and the name its columns are qualified by.
 //! Row-sized results stream from [`Plan::VersionScan`] and [`Plan::RowDiff`] (whose versions the
@@ -48,6 +49,7 @@ pub const TABLE_FUNCTIONS: &[&str] = &[
 
 /// The per-table system tables' prefixes.
 const PER_TABLE: &[&str] = &[
+    "vdb_blame_",
     "vdb_history_",
     "vdb_diff_",
     "vdb_conflicts_",
@@ -182,6 +184,7 @@ pub fn per_table(name: &str) -> Result<Option<Relation>> {
     };
     let relation = match prefix {
         "vdb_history_" => history(&vc, table, schema)?,
+        "vdb_blame_" => blame(&vc, table, &schema)?,
         "vdb_diff_" => diff_history(&vc, table, &schema)?,
         "vdb_conflicts_" => conflicts(&vc, table, &schema)?,
         _ => violations(&vc, table, &schema)?,
@@ -315,6 +318,59 @@ fn diff_history(vc: &VcContext, table: &str, schema: &Schema) -> Result<Relation
         },
         name: String::new(),
     })
+}
+
+/// `vdb_blame_t`, Dolt's `dolt_blame_t`: for each row of the table at the session's HEAD,
+/// its primary key and the commit that last changed it (`commit`, `commit_date`,
+/// `committer`, `email`, `message`), in key order ([`vdb_engine::repo::blame`]).
+fn blame(vc: &VcContext, table: &str, schema: &Schema) -> Result<Relation> {
+    let head = history_head(vc)?;
+    let commit = vc.repo.commit_info(head).map_err(vc_error)?;
+    let at_head = match root_at(vc, commit.root)?.table_addr(table) {
+        Some(addr) => Some(load_table(vc, addr)?),
+        None => None,
+    };
+    let keyed = at_head.as_ref().map_or(schema, |t| t.schema());
+    let positions = keyed.key_positions();
+    let mut columns: Vec<(String, Type)> = positions
+        .iter()
+        .map(|&i| (keyed.columns[i].name.clone(), keyed.columns[i].ty.clone()))
+        .collect();
+    for name in ["commit", "commit_date", "committer", "email", "message"] {
+        let ty = if name == "commit_date" {
+            Type::TimestampTz
+        } else {
+            Type::Text
+        };
+        columns.push((name.to_string(), ty));
+    }
+    let Some(at_head) = at_head else {
+        return Ok(values(Vec::new(), columns));
+    };
+    let blamed = vdb_engine::repo::blame(&vc.repo, head, table)
+        .map_err(vc_error)?
+        .unwrap_or_default();
+    let mut commits = BTreeMap::new();
+    let mut rows = Vec::with_capacity(blamed.len());
+    for entry in at_head.scan().map_err(vc_error)? {
+        let (key, row) = entry.map_err(vc_error)?;
+        let Some(hash) = blamed.get(&key) else {
+            continue;
+        };
+        if !commits.contains_key(hash) {
+            let info = vc.repo.commit_info(*hash).map_err(vc_error)?;
+            commits.insert(*hash, info);
+        }
+        let info = &commits[hash];
+        let mut out: Row = positions.iter().map(|&i| row[i].clone()).collect();
+        out.push(text(hash.to_string()));
+        out.push(commit_time(info.committer.time_ms));
+        out.push(text(info.committer.name.clone()));
+        out.push(text(info.committer.email.clone()));
+        out.push(text(info.message.clone()));
+        rows.push(out);
+    }
+    Ok(values(rows, columns))
 }
 
 /// `vdb_conflicts_t`: each conflicted row's base, ours and theirs, and the conflict's key.
