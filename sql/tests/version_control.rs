@@ -849,3 +849,45 @@ fn blame_names_the_commit_that_last_changed_each_row() {
     );
     assert_eq!(fails(&mut s, "SELECT * FROM vdb_blame_nope").0, "42P01");
 }
+
+#[test]
+fn vdb_diff_table_lists_the_tables_each_commit_changed() {
+    let (_repo, mut s, load) = labelled();
+    s.execute("CREATE TABLE notes (id int PRIMARY KEY)")
+        .unwrap();
+    let notes = one(&mut s, "SELECT vdb_commit('-Am', 'notes')");
+    s.execute("UPDATE labels SET label = 9 WHERE id = 1")
+        .unwrap();
+    let relabel = one(&mut s, "SELECT vdb_commit('-am', 'relabel')");
+    s.execute("ALTER TABLE notes ADD COLUMN t text").unwrap();
+    one(&mut s, "SELECT vdb_add('notes')");
+    s.execute("INSERT INTO labels (id, label) VALUES (4, 1)")
+        .unwrap();
+
+    let listed = text(&rows(
+        &mut s,
+        "SELECT commit_hash, table_name, message, data_change, schema_change FROM vdb.diff",
+    ));
+    let row = |c: &str, t: &str, m: &str, data: &str, schema: &str| {
+        [c, t, m, data, schema].map(String::from).to_vec()
+    };
+    assert_eq!(
+        listed,
+        [
+            row("WORKING", "labels", "NULL", "t", "f"),
+            row("STAGED", "notes", "NULL", "f", "t"),
+            row(&relabel, "labels", "relabel", "t", "f"),
+            row(&notes, "notes", "notes", "f", "t"),
+            row(&load, "labels", "load", "t", "t"),
+        ]
+    );
+    // Filters work as on any table: the commits that changed labels' rows.
+    assert_eq!(
+        one(
+            &mut s,
+            "SELECT count(*) FROM vdb.diff WHERE table_name = 'labels' AND data_change \
+             AND commit_hash NOT IN ('WORKING', 'STAGED')"
+        ),
+        "2"
+    );
+}

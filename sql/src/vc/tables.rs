@@ -1,6 +1,6 @@
 //! The `vdb` schema's system tables, computed from the repository when a statement is planned:
 //! `vdb.log` (the session branch's history), `vdb.commits` (every commit any ref reaches),
-//! `vdb.commit_ancestors`, `vdb.branches`, `vdb.tags`, `vdb.status`, `vdb.merge_status`,
+//! `vdb.commit_ancestors`, `vdb.diff` (which tables each commit changed), `vdb.branches`, `vdb.tags`, `vdb.status`, `vdb.merge_status`,
 //! `vdb.conflicts`, `vdb.schema_conflicts` and `vdb.constraint_violations`.
 //!
 //! Their columns follow Dolt's `dolt_*` tables (so Dolt users find what they expect), with
@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use vdb_engine::repo::{Ancestors, Commit, TableChange, TableStatus};
+use vdb_engine::table::RootValue;
 use vdb_engine::value::{Type, Value};
 use vdb_engine::Hash;
 
@@ -23,6 +24,7 @@ pub const TABLES: &[&str] = &[
     "commits",
     "conflicts",
     "constraint_violations",
+    "diff",
     "log",
     "merge_status",
     "remotes",
@@ -50,6 +52,16 @@ pub fn columns(name: &str) -> Option<Vec<(String, Type)>> {
             ("commit_hash", Text),
             ("parent_hash", Text),
             ("parent_index", Int4),
+        ],
+        "diff" => &[
+            ("commit_hash", Text),
+            ("table_name", Text),
+            ("committer", Text),
+            ("email", Text),
+            ("date", TimestampTz),
+            ("message", Text),
+            ("data_change", Bool),
+            ("schema_change", Bool),
         ],
         "branches" => &[
             ("name", Text),
@@ -120,6 +132,7 @@ pub fn table(vc: &VcContext, name: &str) -> Result<Option<crate::system::TableRo
             commit_rows(vc, &[head])?
         }
         "commits" => commit_rows(vc, &ref_heads(vc)?)?,
+        "diff" => diff_rows(vc)?,
         "commit_ancestors" => {
             let mut rows = Vec::new();
             for entry in ancestors(vc, &ref_heads(vc)?)? {
@@ -264,6 +277,70 @@ fn ancestors<'a>(
     Ok(Ancestors::new(&**vc.repo.store(), starts)
         .map_err(vc_error)?
         .map(|e| e.map_err(vc_error)))
+}
+
+/// `vdb.diff`, Dolt's `dolt_diff`: per commit of the session's history (newest first) and per
+/// table it changed against its first parent, whether rows and whether the schema changed;
+/// first the uncommitted changes, as `WORKING` (staged → working) and `STAGED` (HEAD → staged)
+/// with no committer. Tables whose chunk is the same on both sides are never read.
+fn diff_rows(vc: &VcContext) -> Result<Vec<Row>> {
+    let ns = vc.repo.node_store();
+    let root = |addr: Hash| vc.repo.root_value(addr).map_err(vc_error);
+    let changes = |from: &RootValue, to: &RootValue| -> Result<Vec<(String, bool, bool)>> {
+        Ok(vdb_engine::repo::diff_roots(ns, from, to)
+            .map_err(vc_error)?
+            .into_iter()
+            .map(|d| {
+                let schema = d.change != TableChange::Modified || !d.schema_changes.is_empty();
+                (d.name.clone(), d.data_changed(), schema)
+            })
+            .collect())
+    };
+    let head = vc.resolve_commit(vc.pinned.as_deref().unwrap_or("HEAD"))?;
+    let mut rows = Vec::new();
+    if vc.pinned.is_none() {
+        let ws = vc.repo.working_set(&vc.branch).map_err(vc_error)?;
+        let committed = root(vc.commit(head)?.root)?;
+        let staged = root(ws.staged)?;
+        let uncommitted = [
+            ("WORKING", changes(&staged, &root(ws.working)?)?),
+            ("STAGED", changes(&committed, &staged)?),
+        ];
+        for (name, tables) in uncommitted {
+            for (table, data, schema) in tables {
+                rows.push(vec![
+                    text(name),
+                    text(table),
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Bool(data),
+                    Value::Bool(schema),
+                ]);
+            }
+        }
+    }
+    for entry in ancestors(vc, &[head])? {
+        let (hash, commit) = entry?;
+        let parent = match commit.parents.first() {
+            Some(p) => root(vc.commit(*p)?.root)?,
+            None => RootValue::empty(),
+        };
+        for (table, data, schema) in changes(&parent, &root(commit.root)?)? {
+            rows.push(vec![
+                text(hash.to_hex()),
+                text(table),
+                text(&commit.committer.name),
+                text(&commit.committer.email),
+                commit_time(commit.committer.time_ms),
+                text(&commit.message),
+                Value::Bool(data),
+                Value::Bool(schema),
+            ]);
+        }
+    }
+    Ok(rows)
 }
 
 /// One row per commit reachable from `starts`, newest first.
