@@ -891,3 +891,53 @@ fn vdb_diff_table_lists_the_tables_each_commit_changed() {
         "2"
     );
 }
+
+#[test]
+fn preview_merge_counts_conflicts_and_changes_nothing() {
+    let (repo, mut s, _load) = labelled();
+    one(&mut s, "SELECT vdb_checkout('-b', 'other')");
+    s.execute(
+        "UPDATE labels SET label = 7 WHERE id IN (1, 2); UPDATE labels SET note = 'x' WHERE id = 3",
+    )
+    .unwrap();
+    one(&mut s, "SELECT vdb_commit('-am', 'theirs')");
+    one(&mut s, "SELECT vdb_checkout('main')");
+    s.execute("UPDATE labels SET label = 8 WHERE id IN (1, 2, 3)")
+        .unwrap();
+    let head = one(&mut s, "SELECT vdb_commit('-am', 'ours')");
+    let working = repo.working_set("main").unwrap();
+
+    let preview = text(&rows(
+        &mut s,
+        "SELECT \"table\", num_data_conflicts, num_schema_conflicts \
+         FROM vdb_preview_merge_conflicts_summary('main', 'other')",
+    ));
+    // Rows 1 and 2 changed the same cell both ways; row 3 changed different cells.
+    assert_eq!(preview, [["labels", "2", "0"].map(String::from).to_vec()]);
+    assert_eq!(one(&mut s, "SELECT vdb_hashof('main')"), head);
+    assert_eq!(repo.working_set("main").unwrap(), working);
+    assert_eq!(one(&mut s, "SELECT count(*) FROM vdb.conflicts"), "0");
+
+    // No conflict: no row. Bad arguments: 22023; an unknown revision: 42704.
+    assert!(rows(
+        &mut s,
+        "SELECT * FROM vdb_preview_merge_conflicts_summary('other', 'other')"
+    )
+    .is_empty());
+    assert_eq!(
+        fails(
+            &mut s,
+            "SELECT * FROM vdb_preview_merge_conflicts_summary('main')"
+        )
+        .0,
+        "22023"
+    );
+    assert_eq!(
+        fails(
+            &mut s,
+            "SELECT * FROM vdb_preview_merge_conflicts_summary('main', 'nope')"
+        )
+        .0,
+        "42704"
+    );
+}

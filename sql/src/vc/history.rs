@@ -1,7 +1,7 @@
 //! Reading other revisions in queries: `t AS OF 'rev'`, the per-table `vdb_history_t`,
 //! `vdb_blame_t`, `vdb_diff_t`, `vdb_conflicts_t` and `vdb_constraint_violations_t`, and the
 //! table functions `vdb_diff`, `vdb_diff_stat`, `vdb_diff_summary`, `vdb_schema_diff`,
-//! `vdb_patch` and `vdb_log`.
+//! `vdb_patch`, `vdb_log` and `vdb_preview_merge_conflicts_summary`.
 //!
 //! Each plans to a [`Relation`]: a plan, its columns and the name its columns are qualified by.
 //! Row-sized results stream from [`Plan::VersionScan`] and [`Plan::RowDiff`] (whose versions the
@@ -45,6 +45,7 @@ pub const TABLE_FUNCTIONS: &[&str] = &[
     "vdb_schema_diff",
     "vdb_patch",
     "vdb_log",
+    "vdb_preview_merge_conflicts_summary",
 ];
 
 /// The per-table system tables' prefixes.
@@ -558,6 +559,7 @@ pub fn table_function(name: &str, args: &[ast::Expr]) -> Result<Option<Relation>
     let args = arg_strings(name, args)?;
     let relation = match name {
         "vdb_log" => log(&vc, &args)?,
+        "vdb_preview_merge_conflicts_summary" => preview_merge(&vc, &args)?,
         _ => {
             let (from, to, rest) = sides(&vc, name, &args)?;
             let table = match rest.as_slice() {
@@ -588,6 +590,51 @@ pub fn table_function(name: &str, args: &[ast::Expr]) -> Result<Option<Relation>
         name: name.to_string(),
         ..relation
     }))
+}
+
+/// `vdb_preview_merge_conflicts_summary(base, merge)`, Dolt's function of that name: per
+/// table, how many rows and schema changes would conflict if `merge` were merged into `base`,
+/// found by running the three-way merge without touching any branch or working set. (The
+/// merge writes its result's chunks, which nothing references: `vdb gc` removes them.)
+fn preview_merge(vc: &VcContext, args: &[String]) -> Result<Relation> {
+    let [ours, theirs] = args else {
+        return Err(Error::invalid(
+            "22023",
+            "vdb_preview_merge_conflicts_summary(base_branch, merge_branch)",
+        ));
+    };
+    let (ours, theirs) = (vc.resolve_commit(ours)?, vc.resolve_commit(theirs)?);
+    // No collection removes what the merge writes while it reads it back.
+    let _hold = vc.repo.gc_hold();
+    let store = &**vc.repo.store();
+    let base = match vdb_engine::repo::merge_base(store, ours, theirs).map_err(vc_error)? {
+        Some(base) => root_at(vc, vc.commit(base)?.root)?,
+        None => RootValue::empty(),
+    };
+    let merged = vdb_engine::repo::merge_roots(
+        vc.repo.node_store(),
+        &base,
+        &root_at(vc, vc.commit(ours)?.root)?,
+        &root_at(vc, vc.commit(theirs)?.root)?,
+    )
+    .map_err(vc_error)?;
+    let mut counts: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for (table, n) in &merged.conflicts {
+        counts.entry(table.clone()).or_default().0 += i64::try_from(*n).unwrap_or(i64::MAX);
+    }
+    for conflict in &merged.schema_conflicts {
+        counts.entry(conflict.table.clone()).or_default().1 += 1;
+    }
+    let rows = counts
+        .into_iter()
+        .map(|(table, (data, schema))| vec![text(table), Value::Int8(data), Value::Int8(schema)])
+        .collect();
+    let columns = vec![
+        ("table".to_string(), Type::Text),
+        ("num_data_conflicts".to_string(), Type::Int8),
+        ("num_schema_conflicts".to_string(), Type::Int8),
+    ];
+    Ok(values(rows, columns))
 }
 
 /// `vdb_diff(from, to, table)`: the table's changed rows, `to_` columns in the `to` schema and
