@@ -941,3 +941,27 @@ fn preview_merge_counts_conflicts_and_changes_nothing() {
         "42704"
     );
 }
+
+#[test]
+fn blame_of_a_keyless_table_shows_whole_rows() {
+    let (_repo, mut s, _load) = labelled();
+    s.execute("CREATE TABLE tally (a int, b text); INSERT INTO tally VALUES (1, 'x'), (2, 'y')")
+        .unwrap();
+    let first = one(&mut s, "SELECT vdb_commit('-Am', 'tally')");
+    s.execute("UPDATE tally SET b = 'z' WHERE a = 2").unwrap();
+    let second = one(&mut s, "SELECT vdb_commit('-am', 'z')");
+    assert_eq!(
+        columns(&mut s, "SELECT * FROM vdb_blame_tally")[..3],
+        ["a", "b", "commit"]
+    );
+    assert_eq!(
+        text(&rows(
+            &mut s,
+            "SELECT a, b, commit FROM vdb_blame_tally ORDER BY a"
+        )),
+        [
+            ["1".to_string(), "x".to_string(), first],
+            ["2".to_string(), "z".to_string(), second],
+        ]
+    );
+}

@@ -37,7 +37,11 @@ pub fn run(args: &Args, start: Option<&Path>) -> Result<()> {
     };
     let blamed = vdb_engine::repo::blame(&ctx.repo, hash, table)?.unwrap_or_default();
     let schema = current.schema();
-    let positions = schema.key_positions();
+    // A keyless table's rows are known by all their columns.
+    let mut positions = schema.key_positions();
+    if positions.is_empty() {
+        positions = (0..schema.columns.len()).collect();
+    }
     let mut header: Vec<String> = positions
         .iter()
         .map(|&i| schema.columns[i].name.clone())

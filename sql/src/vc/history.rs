@@ -322,7 +322,7 @@ fn diff_history(vc: &VcContext, table: &str, schema: &Schema) -> Result<Relation
 }
 
 /// `vdb_blame_t`, Dolt's `dolt_blame_t`: for each row of the table at the session's HEAD,
-/// its primary key and the commit that last changed it (`commit`, `commit_date`,
+/// its primary key (a keyless table's: every column) and the commit that last changed it (`commit`, `commit_date`,
 /// `committer`, `email`, `message`), in key order ([`vdb_engine::repo::blame`]).
 fn blame(vc: &VcContext, table: &str, schema: &Schema) -> Result<Relation> {
     let head = history_head(vc)?;
@@ -332,7 +332,11 @@ fn blame(vc: &VcContext, table: &str, schema: &Schema) -> Result<Relation> {
         None => None,
     };
     let keyed = at_head.as_ref().map_or(schema, |t| t.schema());
-    let positions = keyed.key_positions();
+    // A keyless table's rows are known by all their columns.
+    let mut positions = keyed.key_positions();
+    if positions.is_empty() {
+        positions = (0..keyed.columns.len()).collect();
+    }
     let mut columns: Vec<(String, Type)> = positions
         .iter()
         .map(|&i| (keyed.columns[i].name.clone(), keyed.columns[i].ty.clone()))
