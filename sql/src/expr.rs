@@ -1112,6 +1112,14 @@ fn float_op(op: BinaryOp, l: Option<f64>, r: Option<f64>, single: bool) -> Resul
     })
 }
 
+/// `a op b` on numerics, as the SQL operators compute it (the jsonpath arithmetic uses it).
+pub(crate) fn numeric_binary(op: BinaryOp, a: Numeric, b: Numeric) -> Result<Numeric> {
+    match numeric_op(op, Some(a), Some(b))? {
+        Value::Numeric(n) => Ok(n),
+        _ => Err(Error::mismatch("numeric operands expected")),
+    }
+}
+
 fn numeric_op(op: BinaryOp, l: Option<Numeric>, r: Option<Numeric>) -> Result<Value> {
     let (Some(Numeric::Finite(a)), Some(Numeric::Finite(b))) = (&l, &r) else {
         return match (l, r) {

@@ -26,6 +26,7 @@ mod extension;
 pub use extension::ExtensionFunction;
 pub mod json_record;
 mod jsonb_edit;
+mod jsonpath;
 mod math;
 mod misc;
 mod numeric_math;

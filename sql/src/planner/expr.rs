@@ -990,7 +990,13 @@ fn binary(l: Typed, op: &ast::BinaryOperator, r: Typed) -> Result<Typed> {
             } else {
                 Builtin::JsonPathMatch
             };
-            let list = vec![l.coerce(&Type::Jsonb, "")?, text_arg("jsonpath", r)?];
+            // The operators are silent: an error evaluating the path is NULL.
+            let list = vec![
+                l.coerce(&Type::Jsonb, "")?,
+                text_arg("jsonpath", r)?,
+                Expr::Literal(Value::Text("{}".into())),
+                Expr::Literal(Value::Bool(true)),
+            ];
             return Ok(Typed::new(
                 Expr::Function(Function::Builtin(f), list),
                 Type::Bool,

@@ -639,6 +639,16 @@ fn parameters(name: &str) -> Option<&'static [(&'static str, &'static str)]> {
             ("secs", "0.0"),
         ]),
         "parse_ident" => Some(&[("str", ""), ("strict", "true")]),
+        "jsonb_path_exists"
+        | "jsonb_path_match"
+        | "jsonb_path_query"
+        | "jsonb_path_query_array"
+        | "jsonb_path_query_first" => Some(&[
+            ("target", ""),
+            ("path", ""),
+            ("vars", "'{}'"),
+            ("silent", "false"),
+        ]),
         _ => None,
     }
 }
@@ -696,7 +706,8 @@ fn named_arguments(name: &str, args: &[ast::FunctionArg]) -> Result<Option<Vec<a
             ));
         }
     }
-    // A parameter without a default ("") must be given; `true`/`false` defaults are booleans.
+    // A parameter without a default ("") must be given; `true`/`false` defaults are booleans,
+    // quoted ones strings, others numbers.
     slots
         .into_iter()
         .zip(params)
@@ -711,6 +722,10 @@ fn named_arguments(name: &str, args: &[ast::FunctionArg]) -> Result<Option<Vec<a
                 (None, "true" | "false") => {
                     ast::Expr::Value(ast::Value::Boolean(*default == "true"))
                 }
+                // A quoted default is a string literal (jsonpath's `vars` => '{}').
+                (None, d) if d.starts_with('\'') => ast::Expr::Value(
+                    ast::Value::SingleQuotedString(d.trim_matches('\'').to_string()),
+                ),
                 (None, d) => ast::Expr::Value(ast::Value::Number(d.to_string(), false)),
             };
             Ok(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(expr)))

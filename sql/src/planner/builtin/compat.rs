@@ -47,13 +47,13 @@ pub(super) fn handles(name: &str, args: &[Typed]) -> bool {
         ("row_to_json", 1 | 2)
         | ("json_strip_nulls" | "unistr", 1)
         | ("jsonb_object" | "json_object", 1 | 2)
+        | ("to_number", 2)
         | (
             "jsonb_path_exists"
             | "jsonb_path_match"
             | "jsonb_path_query_first"
-            | "jsonb_path_query_array"
-            | "to_number",
-            2,
+            | "jsonb_path_query_array",
+            2..=4,
         )
         | ("regexp_instr", 2..=7)
         | ("regexp_substr", 2..=6) => true,
@@ -117,17 +117,16 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
                 | "jsonb_path_match"
                 | "jsonb_path_query_first"
                 | "jsonb_path_query_array",
-                2,
+                2..=4,
             ) => {
-                let path = text_arg(name, args.remove(1))?;
-                let doc = jsonb(args.remove(0))?;
+                let list = jsonpath_args(name, args)?;
                 let (f, ty) = match name {
                     "jsonb_path_exists" => (Builtin::JsonPathExists, Type::Bool),
                     "jsonb_path_match" => (Builtin::JsonPathMatch, Type::Bool),
                     "jsonb_path_query_first" => (Builtin::JsonPathQueryFirst, Type::Jsonb),
                     _ => (Builtin::JsonPathQueryArray, Type::Jsonb),
                 };
-                call(f, vec![doc, path], ty)
+                call(f, list, ty)
             }
             ("unistr", 1) => call(Builtin::Unistr, texts(name, args)?, Type::Text),
             ("regexp_instr", 2..=7) | ("regexp_substr", 2..=6) => {
@@ -193,16 +192,29 @@ pub(in crate::planner) fn set_function(name: &str, args: &mut Vec<Typed>) -> Res
                 Type::Text,
             )
         }
-        ("jsonb_path_query", 2) => {
-            let path = text_arg(name, args.remove(1))?;
-            let doc = jsonb(args.remove(0))?;
-            Typed::new(
-                Expr::SetReturning(SetFunction::JsonPathQuery, vec![doc, path]),
-                Type::Jsonb,
-            )
-        }
+        ("jsonb_path_query", 2..=4) => Typed::new(
+            Expr::SetReturning(
+                SetFunction::JsonPathQuery,
+                jsonpath_args(name, std::mem::take(args))?,
+            ),
+            Type::Jsonb,
+        ),
         _ => return Ok(None),
     }))
+}
+
+/// A jsonpath function's arguments: the jsonb document, the path text, and `vars` (jsonb) and
+/// `silent` (boolean) when given.
+fn jsonpath_args(name: &str, args: Vec<Typed>) -> Result<Vec<Expr>> {
+    let mut list = Vec::with_capacity(args.len());
+    for (i, arg) in args.into_iter().enumerate() {
+        list.push(match i {
+            1 => text_arg(name, arg)?,
+            3 => to(arg, &Type::Bool)?,
+            _ => jsonb(arg)?,
+        });
+    }
+    Ok(list)
 }
 
 /// The document of a json_each call and the call's (text, jsonb) flags.
