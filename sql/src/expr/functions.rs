@@ -255,6 +255,8 @@ pub enum Builtin {
     },
     /// `json_strip_nulls(json)`: compact json without null-valued object fields.
     JsonStripNulls,
+    /// `row_to_json(row, pretty)`: with `pretty`, a line feed after each top-level field.
+    JsonRowPretty,
     /// `jsonb_path_exists(doc, path)` / `@?`.
     JsonPathExists,
     /// `jsonb_path_match(doc, path)` / `@@`.

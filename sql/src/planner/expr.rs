@@ -1271,6 +1271,9 @@ pub(super) fn record(scope: &Scope, items: &[ast::Expr]) -> Result<Typed> {
             let t = bind(e, scope)?;
             Ok(match t.ty {
                 None => t.coerce(&Type::Text, "ROW")?,
+                // A json field keeps its type visible (a cast to itself), so that the row
+                // made json (`row_to_json(ROW(...))`) embeds it rather than quoting it.
+                Some(ty @ (Type::Json | Type::Jsonb)) => Expr::Cast(Box::new(t.expr), ty),
                 Some(_) => t.expr,
             })
         })

@@ -30,6 +30,10 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
                 j,
             )))
         }),
+        Builtin::JsonRowPretty => Ok(match args.get(1) {
+            Some(Value::Bool(true)) => Value::Text(pretty_row(t(0))),
+            _ => args.first().cloned().unwrap_or(Value::Null),
+        }),
         Builtin::JsonPathExists
         | Builtin::JsonPathMatch
         | Builtin::JsonPathQueryFirst
@@ -352,4 +356,31 @@ fn bitwise(op: &str, args: &[Value]) -> Result<Value> {
         Some(Value::Int4(_)) => Value::Int4(i32::try_from(r).unwrap_or_default()),
         _ => Value::Int8(r),
     })
+}
+
+/// `row_to_json(row, true)`'s layout: the compact object with a line feed and a space after
+/// each comma between top-level fields (`{"a":1,\n "b":2}`).
+fn pretty_row(compact: &str) -> String {
+    let mut out = String::with_capacity(compact.len() + 8);
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for c in compact.chars() {
+        out.push(c);
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '{' | '[' => depth += 1,
+            '}' | ']' => depth = depth.saturating_sub(1),
+            ',' if depth == 1 => out.push_str("\n "),
+            _ => {}
+        }
+    }
+    out
 }

@@ -85,7 +85,7 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
             }
             ("row_to_json", 1 | 2) => {
                 let a = args.remove(0);
-                match a.ty {
+                let json = match a.ty {
                     // A cast to json, a no-op on json, keeps a whole-row argument from
                     // being taken for a bare `t` (a record) in the select list.
                     Some(Type::Json) => {
@@ -95,6 +95,13 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
                         Some(row) => Typed::new(Expr::Cast(Box::new(row), Type::Json), Type::Json),
                         None => return Err(no_function(name, &[a])),
                     },
+                };
+                match args.pop() {
+                    Some(pretty) => {
+                        let pretty = to(pretty, &Type::Bool)?;
+                        call(Builtin::JsonRowPretty, vec![json.expr, pretty], Type::Json)
+                    }
+                    None => json,
                 }
             }
             ("json_strip_nulls", 1) => call(

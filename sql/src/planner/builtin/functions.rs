@@ -700,8 +700,9 @@ pub(in crate::planner) fn record_json(expr: &Expr) -> Option<Expr> {
     let mut args = Vec::new();
     for (i, field) in fields.iter().enumerate() {
         args.push(Expr::Literal(Value::Text(format!("f{}", i + 1))));
+        let raw = matches!(field, Expr::Cast(_, Type::Json | Type::Jsonb));
         args.push(Expr::Function(
-            Function::Builtin(Builtin::JsonArg { raw: false }),
+            Function::Builtin(Builtin::JsonArg { raw }),
             vec![field.clone()],
         ));
     }
