@@ -108,6 +108,14 @@ pub fn list() -> Vec<Backend> {
     all
 }
 
+/// The backend with process ID `pid`, if one is registered.
+pub fn find(pid: i32) -> Option<Backend> {
+    backends()
+        .values()
+        .find(|e| e.backend.pid == pid)
+        .map(|e| e.backend.clone())
+}
+
 /// Cancels the running statement of each backend with process ID `pid`; whether there was
 /// one.
 pub fn cancel(pid: i32) -> bool {

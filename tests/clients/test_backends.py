@@ -147,3 +147,15 @@ def test_terminated_client_gets_57P01(server):
         # The FATAL arrived before the socket closed.
         assert "terminating connection due to administrator command" in str(err.value)
         victim.close()
+
+
+def test_client_address_and_current_query(server):
+    with psycopg2.connect(server.dsn()) as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT inet_client_addr(), inet_client_port(), current_query()")
+        addr, port, query = cur.fetchone()
+        assert addr == "127.0.0.1" and port > 0
+        assert query == "SELECT inet_client_addr(), inet_client_port(), current_query()"
+        # The port is the client's end of this connection, as pg_stat_activity shows it.
+        cur.execute("SELECT client_port FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+        assert cur.fetchone() == (port,)

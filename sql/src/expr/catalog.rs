@@ -53,6 +53,11 @@ pub enum CatalogFunction {
     BackendPid,
     /// `pg_cancel_backend(pid)`.
     CancelBackend,
+    /// `inet_client_addr()`, `inet_client_port()`, `current_query()`: from the session's
+    /// entry among the server's backends (NULL outside a server).
+    ClientAddr,
+    ClientPort,
+    CurrentQuery,
     /// `pg_terminate_backend(pid [, timeout])`.
     TerminateBackend,
     /// `pg_[try_]advisory_[xact_]lock[_shared](key)` (or `(k1, k2)`); `wait` false for the
@@ -132,6 +137,9 @@ impl CatalogFunction {
                 | CatalogFunction::AdvisoryUnlockAll
                 | CatalogFunction::CancelBackend
                 | CatalogFunction::TerminateBackend
+                | CatalogFunction::ClientAddr
+                | CatalogFunction::ClientPort
+                | CatalogFunction::CurrentQuery
         )
     }
 }
@@ -568,6 +576,18 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
             )
         }
         F::BackendPid => Value::Int4(own_pid(snapshot)),
+        F::ClientAddr | F::ClientPort | F::CurrentQuery => {
+            let me = snapshot
+                .vc
+                .as_ref()
+                .and_then(|vc| crate::activity::find(vc.process_id));
+            match (me, func) {
+                (Some(b), F::CurrentQuery) => text(b.query),
+                (Some(b), F::ClientAddr) => b.client.map_or(Value::Null, |(a, _)| text(a)),
+                (Some(b), _) => b.client.map_or(Value::Null, |(_, p)| Value::Int4(p)),
+                (None, _) => Value::Null,
+            }
+        }
         F::CancelBackend => match arg(0) {
             Value::Null => Value::Null,
             pid => Value::Bool(crate::activity::cancel(pid_arg(&pid)?)),

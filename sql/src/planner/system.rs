@@ -351,6 +351,10 @@ pub fn catalog_function(name: &str, args: Vec<Typed>) -> Result<Option<Typed>> {
         ("vdb_hashof", 1) => (F::HashOf, "t", Type::Text),
         ("vdb_merge_base", 2) => (F::MergeBase, "tt", Type::Text),
         ("pg_backend_pid", 0) => (F::BackendPid, "", Type::Int4),
+        // vdb has no inet type: the client's address is text.
+        ("inet_client_addr", 0) => (F::ClientAddr, "", Type::Text),
+        ("inet_client_port", 0) => (F::ClientPort, "", Type::Int4),
+        ("current_query", 0) => (F::CurrentQuery, "", Type::Text),
         ("pg_cancel_backend", 1) => (F::CancelBackend, "p", Type::Bool),
         ("pg_terminate_backend", 1 | 2) => (F::TerminateBackend, "pk", Type::Bool),
         (

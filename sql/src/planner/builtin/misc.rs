@@ -31,15 +31,14 @@ pub(super) fn handles(name: &str, args: &[Typed]) -> bool {
                 "timeofday"
                     | "txid_current"
                     | "pg_current_xact_id"
-                    | "inet_client_addr"
                     | "inet_server_addr"
-                    | "inet_client_port"
                     | "inet_server_port"
                     | "pg_is_in_recovery"
                     | "pg_postmaster_start_time",
                 0
             )
             | ("current_time" | "localtime", 0 | 1)
+            | ("current_timestamp" | "localtimestamp", 1)
     )
 }
 
@@ -103,25 +102,31 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
         }
         "timeofday" => call(Builtin::Timeofday, vec![], Type::Text),
         "txid_current" | "pg_current_xact_id" => call(Builtin::TxidCurrent, vec![], Type::Int8),
-        // vdb has no inet type: the addresses are text, and NULL as over a Unix socket.
-        "inet_client_addr" | "inet_server_addr" => null(Type::Text),
-        "inet_client_port" | "inet_server_port" => null(Type::Int4),
+        // The server's own address is not known to the session: NULL, as over a Unix socket
+        // (the client's comes from pg_stat_activity, see `planner::system`).
+        "inet_server_addr" => null(Type::Text),
+        "inet_server_port" => null(Type::Int4),
         "pg_is_in_recovery" => Typed::new(Expr::Literal(Value::Bool(false)), Type::Bool),
         "pg_postmaster_start_time" => call(Builtin::PostmasterStartTime, vec![], Type::TimestampTz),
         // current_time(p) / localtime(p): vdb has no time with time zone, so both are local
-        // time; the precision rounds the seconds.
+        // time; current_timestamp(p) / localtimestamp(p) as without the precision. The
+        // precision rounds the seconds.
         _ => {
             let now = Expr::Function(crate::expr::Function::Builtin(Builtin::Now), vec![]);
-            let time = Expr::Cast(Box::new(now), Type::Time);
+            let (value, ty) = match name {
+                "current_timestamp" => (now, Type::TimestampTz),
+                "localtimestamp" => (Expr::Cast(Box::new(now), Type::Timestamp), Type::Timestamp),
+                _ => (Expr::Cast(Box::new(now), Type::Time), Type::Time),
+            };
             match args.pop() {
                 Some(p) => {
                     let digits = match &p.expr {
                         Expr::Literal(Value::Int4(d)) => u8::try_from(*d).unwrap_or(6).min(6),
                         _ => return Err(no_function(name, &[p])),
                     };
-                    call(Builtin::RoundSeconds(digits), vec![time], Type::Time)
+                    call(Builtin::RoundSeconds(digits), vec![value], ty)
                 }
-                None => Typed::new(time, Type::Time),
+                None => Typed::new(value, ty),
             }
         }
     })
