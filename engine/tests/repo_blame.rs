@@ -145,3 +145,56 @@ proptest! {
         prop_assert_eq!(blame_by_id(&repo, "main"), want);
     }
 }
+
+/// Blame reads the table once (its rows are the answer) and then, per commit of history, only
+/// the paths to what that commit changed: on a 20,000-row table with 20 one-row commits, its
+/// node loads stay within one full scan plus a few root-to-leaf paths per commit (counted with
+/// `NodeStore::stats`, not timed).
+#[test]
+fn blame_cost_is_one_scan_plus_the_changes() {
+    const ROWS: i64 = 20_000;
+    const COMMITS: i64 = 20;
+    let repo = mem_repo();
+    let rows = (0..ROWS)
+        .map(|id| person(id, &format!("person {id:06}"), id, "x"))
+        .collect();
+    create_table(&repo, "main", "people", people_schema(), rows);
+    commit_all(&repo, "main", "load");
+    for i in 0..COMMITS {
+        set_cell(
+            &repo,
+            "main",
+            "people",
+            i * (ROWS / COMMITS),
+            2,
+            int(-i - 1),
+        );
+        commit_all(&repo, "main", "fix one");
+    }
+    let head = repo.resolve("main").unwrap();
+    let table = repo
+        .root_value(repo.commit_info(head).unwrap().root)
+        .unwrap()
+        .must_get_table(repo.node_store(), "people")
+        .unwrap();
+    let ns = repo.node_store();
+
+    let before = ns.stats().loads;
+    assert_eq!(table.rows().iter().unwrap().count() as i64, ROWS);
+    let scan = ns.stats().loads - before;
+
+    let before = ns.stats().loads;
+    let blamed = blame(&repo, head, "people").unwrap().unwrap();
+    let loads = ns.stats().loads - before;
+    assert_eq!(blamed.len() as i64, ROWS);
+    // Each commit's step diffs two trees that differ in one row: a path of depth + 1 nodes in
+    // each, and at most as many again where the edit moved a chunk boundary, plus the table
+    // roots read on the way. A blame that read the table at every commit would load
+    // 21 scans' worth.
+    let depth = table.rows().depth() as u64;
+    let per_commit = 4 * (depth + 2);
+    let bound = scan + (COMMITS as u64 + 1) * per_commit;
+    println!("blame: {loads} loads; scan {scan}; depth {depth}; bound {bound}");
+    assert!(loads <= bound, "blame loaded {loads} nodes, bound {bound}");
+    assert!(loads < 3 * scan, "blame must not read the table per commit");
+}
