@@ -694,7 +694,12 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
     };
     let whole_row = is_whole_row(&bound.expr);
     let row_expr = whole_row.then(|| bound.expr.clone());
-    let arg = bound.coerce(&arg_type, "aggregate")?;
+    let mut arg = bound.coerce(&arg_type, "aggregate")?;
+    // count(DISTINCT jsonb) counts jsonb-equal values once (`1` = `1.0`): it sees only their
+    // sort keys, which are equal exactly when the values are.
+    if distinct && function == AggregateFunction::Count && arg_type == Type::Jsonb {
+        arg = crate::types::sort_key(arg, &Type::Jsonb)?;
+    }
     // A DISTINCT aggregate whose result keeps its inputs' order sees them sorted, as
     // PostgreSQL sorts to find the distinct values (`array_agg(DISTINCT x)` is ascending).
     let order_by = if distinct

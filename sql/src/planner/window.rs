@@ -355,10 +355,17 @@ impl Extracted {
             None => return Err(Error::invalid("XX000", "internal error: no OVER clause")),
         };
         let exclude = frame_exclusion::take(&mut spec.order_by);
+        // A jsonb partition key groups by jsonb equality (`1` = `1.0`), through its sort key.
         let partition_by = spec
             .partition_by
             .iter()
-            .map(|e| Ok(bind(e)?.expr))
+            .map(|e| {
+                let t = bind(e)?;
+                match t.ty {
+                    Some(Type::Jsonb) => crate::types::sort_key(t.expr, &Type::Jsonb),
+                    _ => Ok(t.expr),
+                }
+            })
             .collect::<Result<Vec<_>>>()?;
         let mut order_types = Vec::new();
         let order_by = spec
