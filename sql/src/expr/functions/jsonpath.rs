@@ -1137,6 +1137,29 @@ mod tests {
         assert_eq!(run(doc, "-$.a[0]").unwrap(), ["-1"]);
     }
 
+    proptest::proptest! {
+        /// Any string of path tokens parses or fails cleanly, and evaluates or fails cleanly:
+        /// no panic, whatever the nesting or order.
+        #[test]
+        fn arbitrary_paths_never_panic(tokens in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "$", "@", ".", "a", "*", "**", "[", "]", "(", ")", "?", "1", "-2.5", "last",
+                " to ", ",", "==", "<", "&&", "||", "!", "+", "/", "%", "\"x\"", "$v",
+                " like_regex ", " starts with ", " is unknown", "exists", ".size()", ".type()",
+                ".double()", "{", "}", "strict ", "lax ", "\\", "\"",
+            ]),
+            0..24,
+        )) {
+            let text: String = tokens.concat();
+            let doc = crate::types::json::parse(r#"{"a": [1, {"a": "x"}, [2.5]], "x": 1}"#, "jsonb")
+                .unwrap();
+            let vars = crate::types::json::parse(r#"{"v": 2}"#, "jsonb").unwrap();
+            if let Ok(path) = parse(&text) {
+                let _ = query(&path, &doc, Some(&vars));
+            }
+        }
+    }
+
     #[test]
     fn lax_forgives_what_strict_reports() {
         assert_eq!(run(r#"{"a": 1}"#, "$.b").unwrap(), Vec::<String>::new());
