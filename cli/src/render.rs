@@ -48,7 +48,12 @@ pub fn short(hash: &Hash) -> String {
 
 /// A signature's time as `YYYY-MM-DD HH:MM:SS UTC`.
 pub fn date(sig: &Signature) -> String {
-    let secs = sig.time_ms.div_euclid(1000);
+    date_ms(sig.time_ms)
+}
+
+/// Milliseconds since the Unix epoch as `YYYY-MM-DD HH:MM:SS UTC`.
+pub fn date_ms(time_ms: i64) -> String {
+    let secs = time_ms.div_euclid(1000);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
     format!(

@@ -965,3 +965,76 @@ fn blame_of_a_keyless_table_shows_whole_rows() {
         ]
     );
 }
+
+#[test]
+fn stash_from_sql_puts_a_block_of_edits_aside_and_pops_it_back() {
+    let (_repo, mut s, _load) = labelled();
+    s.execute("UPDATE labels SET label = 9 WHERE id = 1")
+        .unwrap();
+    let pushed = text(&rows(&mut s, "SELECT * FROM vdb_stash('-m', 'relabel')"));
+    assert_eq!(pushed[0][0], "stash@{0}");
+    assert_eq!(one(&mut s, "SELECT label FROM labels WHERE id = 1"), "0");
+    assert_eq!(
+        text(&rows(
+            &mut s,
+            "SELECT name, branch, commit_message, stash_hash FROM vdb.stashes"
+        )),
+        [[
+            "stash@{0}",
+            "main",
+            "On main: relabel",
+            pushed[0][1].as_str()
+        ]]
+    );
+    let (state, message) = fails(&mut s, "SELECT vdb_stash('pop', 'stash@{3}')");
+    assert_eq!(state, "42704", "{message}");
+    assert!(message.contains("there are 1 stashes"), "{message}");
+    let (state, _) = fails(&mut s, "SELECT vdb_stash('shelve')");
+    assert_eq!(state, "22023");
+
+    // A conflicting edit blocks the pop; undoing it lets the pop through.
+    s.execute("UPDATE labels SET label = 5 WHERE id = 1")
+        .unwrap();
+    let (state, message) = fails(&mut s, "SELECT vdb_stash('pop')");
+    assert_eq!(state, "22023", "{message}");
+    assert!(message.contains("labels"), "{message}");
+    s.execute("UPDATE labels SET label = 0 WHERE id = 1")
+        .unwrap();
+    one(&mut s, "SELECT vdb_stash('pop')");
+    assert_eq!(one(&mut s, "SELECT label FROM labels WHERE id = 1"), "9");
+    assert_eq!(one(&mut s, "SELECT count(*) FROM vdb.stashes"), "0");
+}
+
+#[test]
+fn reflog_lists_branch_moves_newest_first() {
+    let (_repo, mut s, load) = labelled();
+    s.execute("UPDATE labels SET label = 9 WHERE id = 1")
+        .unwrap();
+    let second = one(&mut s, "SELECT vdb_commit('-am', 'second')");
+    one(&mut s, "SELECT vdb_reset('--hard', 'HEAD~1')");
+    assert_eq!(
+        columns(&mut s, "SELECT * FROM vdb_reflog('main')"),
+        ["ref", "ref_timestamp", "commit_hash", "commit_message"]
+    );
+    let moves = text(&rows(
+        &mut s,
+        "SELECT ref, commit_hash, commit_message FROM vdb_reflog('main') LIMIT 3",
+    ));
+    assert_eq!(
+        moves,
+        [
+            ["refs/heads/main", load.as_str(), "load"],
+            ["refs/heads/main", second.as_str(), "second"],
+            ["refs/heads/main", load.as_str(), "load"],
+        ]
+    );
+    // The undone commit is reachable by name again.
+    assert_eq!(one(&mut s, "SELECT vdb_hashof('main@{1}')"), second);
+    let tags = one(
+        &mut s,
+        "SELECT count(*) FROM vdb_reflog() WHERE ref = 'refs/tags/v1'",
+    );
+    assert_eq!(tags, "1");
+    let (state, _) = fails(&mut s, "SELECT * FROM vdb_reflog('nope')");
+    assert_eq!(state, "42704");
+}

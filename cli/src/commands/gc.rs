@@ -52,5 +52,11 @@ pub fn run(args: &Args, start: Option<&Path>) -> Result<()> {
         before,
         after
     );
+    if stats.reflog_pruned > 0 {
+        println!(
+            "gc: dropped {} reflog entries whose commits were removed",
+            stats.reflog_pruned
+        );
+    }
     Ok(())
 }

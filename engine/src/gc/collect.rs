@@ -40,6 +40,8 @@ pub struct GcStats {
     pub tries: usize,
     /// What the sweep removed and reclaimed.
     pub sweep: SweepStats,
+    /// Reflog entries dropped because the commit they name was removed (`repo::reflog`).
+    pub reflog_pruned: usize,
 }
 
 /// How a collection runs.
@@ -69,7 +71,9 @@ pub fn collect(store: &Arc<dyn ChunkStore>, options: &GcOptions) -> Result<GcSta
     if result.is_err() {
         store.gc_abort();
     }
-    result
+    let mut stats = result?;
+    stats.reflog_pruned = crate::repo::reflog::prune(&**store)?;
+    Ok(stats)
 }
 
 fn mark_and_sweep(store: &Arc<dyn ChunkStore>) -> Result<GcStats> {
@@ -105,6 +109,7 @@ fn mark_and_sweep(store: &Arc<dyn ChunkStore>) -> Result<GcStats> {
                     live_bytes: walk.live_bytes,
                     tries,
                     sweep,
+                    reflog_pruned: 0,
                 })
             }
             GcSweep::Unresolved(addrs) => {

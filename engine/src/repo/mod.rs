@@ -28,6 +28,7 @@ pub mod history;
 pub mod locks;
 mod merge;
 mod merging;
+pub mod reflog;
 pub mod refs;
 mod repository;
 pub mod revision;
@@ -35,6 +36,7 @@ mod row_merge;
 mod schema_merge;
 mod sequence_marks;
 pub mod shallow;
+pub mod stash;
 mod workingset;
 
 pub use blame::blame;

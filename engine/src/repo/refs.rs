@@ -11,6 +11,7 @@
 //! can never lose each other's update: the loser gets [`Error::Conflict`] naming the ref, and
 //! re-reads and retries. Names are checked like git's `check-ref-format`.
 
+use super::reflog;
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::store::ChunkStore;
@@ -106,7 +107,8 @@ pub fn read_ref(store: &dyn ChunkStore, full_name: &str) -> Result<Option<Hash>>
     }
 }
 
-/// Sets ref `full_name` from `expected` to `new` (`None`: absent / delete) by compare-and-swap.
+/// Sets ref `full_name` from `expected` to `new` (`None`: absent / delete) by compare-and-swap,
+/// adding an entry to the ref's reflog in the same write (see [`super::reflog`]).
 /// Fails with `Conflict` if the ref no longer holds `expected`.
 pub fn update_ref(
     store: &dyn ChunkStore,
@@ -114,11 +116,16 @@ pub fn update_ref(
     expected: Option<Hash>,
     new: Option<Hash>,
 ) -> Result<()> {
-    let swapped = store.cas_root(
-        full_name,
+    let (expected_bytes, new_bytes) = (
         expected.as_ref().map(|h| &h.as_bytes()[..]),
         new.as_ref().map(|h| &h.as_bytes()[..]),
-    )?;
+    );
+    let swapped = if reflog::logged(full_name) {
+        let (note, entry) = reflog::entry_root(full_name, new);
+        store.cas_root_noting(full_name, expected_bytes, new_bytes, (&note, &entry))?
+    } else {
+        store.cas_root(full_name, expected_bytes, new_bytes)?
+    };
     if swapped {
         return Ok(());
     }

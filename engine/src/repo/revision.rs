@@ -5,6 +5,7 @@
 //! ```text
 //! revision := base suffix*
 //! base     := "HEAD" | "WORKING" | "STAGED" | branch | tag | 40 hex digits | ≥ 4 hex digits
+//!           | [branch | tag | "HEAD"] "@{" n "}"   where the ref pointed n changes ago
 //! suffix   := "~" [n]     n-th first-parent ancestor (default 1)
 //!           | "^" [n]     n-th parent (default 1; ^0 is the commit itself)
 //! range    := [revision] ".." [revision]      reachable from the right, not from the left
@@ -14,10 +15,13 @@
 //! naming an annotated tag object is peeled to its commit), then a remote-tracking branch
 //! (`origin/main`, ref `refs/remotes/origin/main`), then as a full hash, then as a unique
 //! hash prefix among the commits reachable from any ref. `WORKING` and `STAGED` name the current
-//! branch's working and staged roots and take no suffix.
+//! branch's working and staged roots and take no suffix. `main@{2}` reads the reflog (see
+//! [`super::reflog`]): `@{0}` is the latest entry; a bare `@{n}` or `HEAD@{n}` reads the current
+//! branch's.
 
 use super::commit::{peel_to_commit, Commit};
 use super::history::Ancestors;
+use super::reflog;
 use super::refs::{self, HEADS_PREFIX, REMOTES_PREFIX, TAGS_PREFIX};
 use super::shallow::{beyond_boundary, Shallow};
 use crate::error::{Error, Result};
@@ -37,6 +41,9 @@ pub enum RevBase {
     Staged,
     /// A branch, tag, hash or hash prefix.
     Name(String),
+    /// `name@{n}`: where ref `name` (a branch, tag or remote-tracking branch; empty for the
+    /// current branch) pointed `n` changes ago.
+    Reflog(String, u32),
 }
 
 /// One step from a commit to an ancestor.
@@ -93,7 +100,18 @@ impl Revision {
             "HEAD" | "@" => RevBase::Head,
             "WORKING" => RevBase::Working,
             "STAGED" => RevBase::Staged,
-            name => RevBase::Name(name.to_string()),
+            name => match name.strip_suffix('}').and_then(|n| n.rsplit_once("@{")) {
+                Some((name, n)) => {
+                    let n = n.parse::<u32>().map_err(|_| {
+                        Error::InvalidInput(format!(
+                            "revision \"{text}\": @{{...}} takes a count of changes, such as @{{1}}"
+                        ))
+                    })?;
+                    let name = if name == "HEAD" { "" } else { name };
+                    RevBase::Reflog(name.to_string(), n)
+                }
+                None => RevBase::Name(name.to_string()),
+            },
         };
         let mut steps = Vec::new();
         while let Some(op) = rest.chars().next() {
@@ -135,6 +153,7 @@ impl fmt::Display for Revision {
             RevBase::Working => f.write_str("WORKING")?,
             RevBase::Staged => f.write_str("STAGED")?,
             RevBase::Name(name) => f.write_str(name)?,
+            RevBase::Reflog(name, n) => write!(f, "{name}@{{{n}}}")?,
         }
         for step in &self.steps {
             match step {
@@ -180,6 +199,9 @@ pub fn resolve(store: &dyn ChunkStore, head: &str, rev: &Revision) -> Result<Tar
             Error::NotFound(format!("HEAD names branch {head}, which does not exist"))
         })?,
         RevBase::Name(name) => resolve_name(store, name)?,
+        RevBase::Reflog(name, n) => {
+            resolve_reflog(store, if name.is_empty() { head } else { name }, *n)?
+        }
     };
     for step in &rev.steps {
         addr = take_step(store, addr, *step, rev)?;
@@ -224,6 +246,15 @@ fn take_step(store: &dyn ChunkStore, addr: Hash, step: Step, rev: &Revision) -> 
             Ok(at)
         }
     }
+}
+
+/// `name@{n}`: the ref's entry `n` back in its reflog, as a commit (see [`reflog::find`]).
+fn resolve_reflog(store: &dyn ChunkStore, name: &str, n: u32) -> Result<Hash> {
+    let full = reflog::find(store, name)
+        .map_err(|e| Error::NotFound(format!("revision {name}@{{{n}}} not found: {e}")))?;
+    let addr = reflog::nth_back(store, &full, n)
+        .map_err(|e| Error::NotFound(format!("revision {name}@{{{n}}} not found: {e}")))?;
+    peel_to_commit(store, addr)
 }
 
 /// A branch, tag, full hash or unique hash prefix, to a commit.
@@ -317,5 +348,14 @@ mod tests {
         let range = RevRange::parse("..x").unwrap().unwrap();
         assert_eq!((range.from.base, range.symmetric), (RevBase::Head, false));
         assert_eq!(RevRange::parse("main").unwrap(), None);
+        let rev = Revision::parse("feature/x@{3}~1").unwrap();
+        assert_eq!(rev.base, RevBase::Reflog("feature/x".into(), 3));
+        assert_eq!(rev.to_string(), "feature/x@{3}~1");
+        assert_eq!(
+            Revision::parse("HEAD@{2}").unwrap().base,
+            RevBase::Reflog(String::new(), 2)
+        );
+        assert_eq!(Revision::parse("@{0}").unwrap().to_string(), "@{0}");
+        assert!(Revision::parse("main@{-1}").is_err());
     }
 }

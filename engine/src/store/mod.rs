@@ -76,6 +76,27 @@ pub trait ChunkStore: Send + Sync + std::fmt::Debug {
     /// Returns `Ok(false)`, changing nothing, if the current value differs.
     fn cas_root(&self, name: &str, expected: Option<&[u8]>, new: Option<&[u8]>) -> Result<bool>;
 
+    /// [`ChunkStore::cas_root`], and when the swap happens, sets root `note.0` to `note.1`
+    /// whatever it held, for a record that goes with the swap (a reflog entry). A store with a
+    /// journal writes both before one sync; others set the note after the swap. The swap's
+    /// result is what counts: a note that fails to land after a successful swap is lost, not
+    /// reported.
+    fn cas_root_noting(
+        &self,
+        name: &str,
+        expected: Option<&[u8]>,
+        new: Option<&[u8]>,
+        note: (&str, &[u8]),
+    ) -> Result<bool> {
+        if !self.cas_root(name, expected, new)? {
+            return Ok(false);
+        }
+        if let Ok(current) = self.get_root(note.0) {
+            let _ = self.cas_root(note.0, current.as_deref(), Some(note.1));
+        }
+        Ok(true)
+    }
+
     /// Counters since the store was opened.
     fn stats(&self) -> StoreStats;
 

@@ -1,7 +1,7 @@
 //! Reading other revisions in queries: `t AS OF 'rev'`, the per-table `vdb_history_t`,
 //! `vdb_blame_t`, `vdb_diff_t`, `vdb_conflicts_t` and `vdb_constraint_violations_t`, and the
 //! table functions `vdb_diff`, `vdb_diff_stat`, `vdb_diff_summary`, `vdb_schema_diff`,
-//! `vdb_patch`, `vdb_log` and `vdb_preview_merge_conflicts_summary`.
+//! `vdb_patch`, `vdb_log`, `vdb_reflog` and `vdb_preview_merge_conflicts_summary`.
 //!
 //! Each plans to a [`Relation`]: a plan, its columns and the name its columns are qualified by.
 //! Row-sized results stream from [`Plan::VersionScan`] and [`Plan::RowDiff`] (whose versions the
@@ -45,6 +45,7 @@ pub const TABLE_FUNCTIONS: &[&str] = &[
     "vdb_schema_diff",
     "vdb_patch",
     "vdb_log",
+    "vdb_reflog",
     "vdb_preview_merge_conflicts_summary",
 ];
 
@@ -563,6 +564,7 @@ pub fn table_function(name: &str, args: &[ast::Expr]) -> Result<Option<Relation>
     let args = arg_strings(name, args)?;
     let relation = match name {
         "vdb_log" => log(&vc, &args)?,
+        "vdb_reflog" => reflog(&vc, &args)?,
         "vdb_preview_merge_conflicts_summary" => preview_merge(&vc, &args)?,
         _ => {
             let (from, to, rest) = sides(&vc, name, &args)?;
@@ -594,6 +596,49 @@ pub fn table_function(name: &str, args: &[ast::Expr]) -> Result<Option<Relation>
         name: name.to_string(),
         ..relation
     }))
+}
+
+/// `vdb_reflog([name | '--all'])`, Dolt's `dolt_reflog`: where refs pointed over time, newest
+/// first: `ref` (the full ref name), `ref_timestamp`, `commit_hash` and `commit_message` (NULL
+/// for a delete). Without an argument, or with `--all`, every ref's entries; with a name, the
+/// entries of that branch, tag or remote-tracking branch (42704 if it has none).
+fn reflog(vc: &VcContext, args: &[String]) -> Result<Relation> {
+    use vdb_engine::repo::reflog;
+    let store = &**vc.repo.store();
+    let entries = match args {
+        [] => reflog::read_all(store),
+        [all] if all == "--all" => reflog::read_all(store),
+        [name] => reflog::find(store, name).and_then(|full| reflog::read(store, &full)),
+        _ => return Err(Error::invalid("22023", "vdb_reflog([name | '--all'])")),
+    }
+    .map_err(vc_error)?;
+    let rows = entries
+        .into_iter()
+        .rev()
+        .map(|entry| {
+            let commit = entry.target.and_then(|addr| {
+                let commit = vdb_engine::repo::commit::peel_to_commit(store, addr).ok()?;
+                Some((commit, vc.repo.commit_info(commit).ok()?.message))
+            });
+            let (hash, message) = match commit {
+                Some((hash, message)) => (text(hash.to_hex()), text(message)),
+                None => (Value::Null, Value::Null),
+            };
+            vec![
+                text(entry.ref_name),
+                Value::TimestampTz(entry.time_us - 946_684_800_000_000),
+                hash,
+                message,
+            ]
+        })
+        .collect();
+    let columns = vec![
+        ("ref".to_string(), Type::Text),
+        ("ref_timestamp".to_string(), Type::TimestampTz),
+        ("commit_hash".to_string(), Type::Text),
+        ("commit_message".to_string(), Type::Text),
+    ];
+    Ok(values(rows, columns))
 }
 
 /// `vdb_preview_merge_conflicts_summary(base, merge)`, Dolt's function of that name: per

@@ -1,6 +1,6 @@
 //! The version-control procedures: `vdb_add`, `vdb_commit`, `vdb_branch`, `vdb_checkout`,
-//! `vdb_merge`, `vdb_reset`, `vdb_tag`, `vdb_revert`, `vdb_cherry_pick` and
-//! `vdb_conflicts_resolve`, called as `SELECT vdb_commit('-am', 'msg')`,
+//! `vdb_merge`, `vdb_reset`, `vdb_tag`, `vdb_revert`, `vdb_cherry_pick`,
+//! `vdb_conflicts_resolve`, `vdb_gc`, `vdb_stash` and `vdb_clean`, called as `SELECT vdb_commit('-am', 'msg')`,
 //! `SELECT * FROM vdb_merge('feature')` or `CALL vdb_branch('x')`.
 //!
 //! [`call`] recognizes those three shapes (and nothing else: a procedure inside a larger query
@@ -31,6 +31,8 @@ pub const PROCEDURES: &[&str] = &[
     "vdb_cherry_pick",
     "vdb_conflicts_resolve",
     "vdb_gc",
+    "vdb_stash",
+    "vdb_clean",
     "vdb_remote",
     "vdb_fetch",
     "vdb_push",
@@ -442,6 +444,29 @@ struct RevArgs {
     rev: String,
 }
 
+/// Put aside or bring back uncommitted changes.
+#[derive(Debug, Parser)]
+#[command(disable_help_flag = true)]
+struct StashArgs {
+    /// push (the default), pop, apply, drop or clear.
+    action: Option<String>,
+    /// The stash pop, apply and drop act on: stash@{n} or n (default: the newest).
+    stash: Option<String>,
+    #[arg(short, long)]
+    message: Option<String>,
+    #[arg(short = 'u', long = "include-untracked")]
+    include_untracked: bool,
+}
+
+/// Drop untracked tables.
+#[derive(Debug, Parser)]
+#[command(disable_help_flag = true)]
+struct CleanArgs {
+    #[arg(short = 'n', long)]
+    dry_run: bool,
+    tables: Vec<String>,
+}
+
 /// Resolve conflicts by taking one side.
 #[derive(Debug, Parser)]
 #[command(disable_help_flag = true)]
@@ -732,6 +757,17 @@ pub fn run(vc: &VcContext, user: &str, name: &str, args: &[String]) -> Result<Ou
                 ],
             ))
         }
+        "vdb_stash" => stash(vc, user, &parse(name, args)?),
+        "vdb_clean" => {
+            let a: CleanArgs = parse(name, args)?;
+            let names: Vec<&str> = a.tables.iter().map(String::as_str).collect();
+            let chosen = (!names.is_empty()).then_some(names.as_slice());
+            let dropped = repo.clean(branch, chosen, a.dry_run).map_err(vc_error)?;
+            Ok(Outcome::new(
+                &[("tables", Type::Text)],
+                vec![text(dropped.join(", "))],
+            ))
+        }
         remote if super::remotes::is_remote_procedure(remote) => {
             super::remotes::run(vc, user, name, args)
         }
@@ -739,6 +775,47 @@ pub fn run(vc: &VcContext, user: &str, name: &str, args: &[String]) -> Result<Ou
             "function {other} does not exist"
         ))),
     }
+}
+
+/// `vdb_stash([action] [, stash] [, '-m', msg] [, '-u'])`: one row naming the stash pushed,
+/// applied or dropped and its commit; `clear` returns how many it dropped.
+fn stash(vc: &VcContext, user: &str, a: &StashArgs) -> Result<Outcome> {
+    use vdb_engine::repo::stash::{parse_stash_ref, StashApply};
+    let (repo, branch) = (&vc.repo, vc.branch.as_str());
+    let index = || parse_stash_ref(a.stash.as_deref().unwrap_or("")).map_err(vc_error);
+    let stash = match a.action.as_deref().unwrap_or("push") {
+        "push" => {
+            if a.stash.is_some() {
+                return Err(Error::invalid(
+                    "22023",
+                    "vdb_stash('push'): give a message with '-m', not a stash name",
+                ));
+            }
+            let who = signature(user, None)?;
+            repo.stash_push(branch, a.message.as_deref(), a.include_untracked, &who)
+        }
+        "pop" => repo.stash_apply(branch, index()?, StashApply::Drop),
+        "apply" => repo.stash_apply(branch, index()?, StashApply::Keep),
+        "drop" => repo.stash_drop(index()?),
+        "clear" => {
+            let n = repo.stash_clear().map_err(vc_error)?;
+            return Ok(Outcome::new(
+                &[("dropped", Type::Int8)],
+                vec![Value::Int8(n as i64)],
+            ));
+        }
+        other => {
+            return Err(Error::invalid(
+                "22023",
+                format!("vdb_stash: unknown action {other}; use push, pop, apply, drop or clear"),
+            ))
+        }
+    }
+    .map_err(vc_error)?;
+    Ok(Outcome::new(
+        &[("stash", Type::Text), ("hash", Type::Text)],
+        vec![text(stash.name()), text(stash.addr.to_hex())],
+    ))
 }
 
 /// The columns of a merge's result (`vdb_merge`, `vdb_pull`).

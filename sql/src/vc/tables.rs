@@ -1,7 +1,8 @@
 //! The `vdb` schema's system tables, computed from the repository when a statement is planned:
 //! `vdb.log` (the session branch's history), `vdb.commits` (every commit any ref reaches),
-//! `vdb.commit_ancestors`, `vdb.diff` (which tables each commit changed), `vdb.branches`, `vdb.tags`, `vdb.status`, `vdb.merge_status`,
-//! `vdb.conflicts`, `vdb.schema_conflicts` and `vdb.constraint_violations`.
+//! `vdb.commit_ancestors`, `vdb.diff` (which tables each commit changed), `vdb.branches`,
+//! `vdb.tags`, `vdb.status`, `vdb.merge_status`, `vdb.conflicts`, `vdb.schema_conflicts`,
+//! `vdb.constraint_violations` and `vdb.stashes`.
 //!
 //! Their columns follow Dolt's `dolt_*` tables (so Dolt users find what they expect), with
 //! PostgreSQL types: hashes are `text` (40 hex digits), times are `timestamptz`.
@@ -29,6 +30,7 @@ pub const TABLES: &[&str] = &[
     "merge_status",
     "remotes",
     "schema_conflicts",
+    "stashes",
     "status",
     "tags",
 ];
@@ -81,6 +83,14 @@ pub fn columns(name: &str) -> Option<Vec<(String, Type)>> {
             ("message", Text),
         ],
         "status" => &[("table_name", Text), ("staged", Bool), ("status", Text)],
+        "stashes" => &[
+            ("name", Text),
+            ("branch", Text),
+            ("hash", Text),
+            ("stash_hash", Text),
+            ("commit_message", Text),
+            ("date", TimestampTz),
+        ],
         "remotes" => &[
             ("name", Text),
             ("url", Text),
@@ -186,6 +196,22 @@ pub fn table(vc: &VcContext, name: &str) -> Result<Option<crate::system::TableRo
         "tags" => tag_rows(vc)?,
         "remotes" => super::remotes::remote_rows(vc)?,
         "status" => status_rows(vc)?,
+        "stashes" => vc
+            .repo
+            .stashes()
+            .map_err(vc_error)?
+            .into_iter()
+            .map(|stash| {
+                vec![
+                    text(stash.name()),
+                    text(&stash.branch),
+                    text(stash.head().to_hex()),
+                    text(stash.addr.to_hex()),
+                    text(&stash.commit.message),
+                    commit_time(stash.commit.committer.time_ms),
+                ]
+            })
+            .collect(),
         "merge_status" => {
             let ws = vc.repo.working_set(&vc.branch).map_err(vc_error)?;
             match ws.merge {

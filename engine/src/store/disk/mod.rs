@@ -224,6 +224,64 @@ enum Found {
 }
 
 impl DiskStore {
+    /// `cas_root`, and with `note`, the note's root set in the same journal write: both
+    /// records go into the buffer together, before one sync.
+    fn swap_root(
+        &self,
+        name: &str,
+        expected: Option<&[u8]>,
+        new: Option<&[u8]>,
+        note: Option<(&str, &[u8])>,
+    ) -> Result<bool> {
+        // The note first, the swap last: if the swap's record landed whole, so did the note.
+        let mut changes = Vec::with_capacity(2);
+        if let Some((note_name, note_value)) = note {
+            changes.push(RootChange {
+                name: note_name.to_string(),
+                value: Some(note_value.to_vec()),
+            });
+        }
+        changes.push(RootChange {
+            name: name.to_string(),
+            value: new.map(<[u8]>::to_vec),
+        });
+        let mut records = Vec::new();
+        for change in &changes {
+            records.extend_from_slice(&encode_root_record(change)?);
+        }
+        let end = {
+            let mut writer = self.lock_writer();
+            writer.usable()?;
+            // Current: every swap lands in `roots` (or sled) before releasing the writer mutex.
+            let current = self.get_root(name)?;
+            if current.as_deref() != expected {
+                return Ok(false);
+            }
+            writer.buffer.extend_from_slice(&records);
+            if let Err(e) = writer.write_buffer() {
+                // A failed write keeps the buffer and put at most a prefix of it in the file, so
+                // the swap's record, last in the buffer, never landed whole: the swap did not
+                // happen (a note before it may have; a reflog entry too many is harmless).
+                let keep = writer.buffer.len() - records.len();
+                writer.buffer.truncate(keep);
+                return Err(e);
+            }
+            let end = Position {
+                file: writer.file_id,
+                offset: writer.file_len,
+            };
+            // The next swap compares with this one, synced or not: the journal keeps their order.
+            let mut roots = self.roots.write().expect("lock poisoned");
+            for change in changes {
+                roots.insert(change.name.clone(), change.value.clone());
+                writer.unsynced_roots.push((end, change));
+            }
+            end
+        };
+        self.sync_to(end)?;
+        Ok(true)
+    }
+
     /// Opens the store in `dir`, creating the directory and an empty store if missing. Replays
     /// the journal past `journal.indexed` into sled and drops the active file's torn tail, if a
     /// crash left one.
@@ -733,42 +791,17 @@ impl ChunkStore for DiskStore {
     }
 
     fn cas_root(&self, name: &str, expected: Option<&[u8]>, new: Option<&[u8]>) -> Result<bool> {
-        let change = RootChange {
-            name: name.to_string(),
-            value: new.map(<[u8]>::to_vec),
-        };
-        let record = encode_root_record(&change)?;
-        let end = {
-            let mut writer = self.lock_writer();
-            writer.usable()?;
-            // Current: every swap lands in `roots` (or sled) before releasing the writer mutex.
-            let current = self.get_root(name)?;
-            if current.as_deref() != expected {
-                return Ok(false);
-            }
-            writer.buffer.extend_from_slice(&record);
-            if let Err(e) = writer.write_buffer() {
-                // A failed write keeps the buffer and put at most a prefix of it in the file, so
-                // the root record, last in the buffer, never landed whole: the swap did not
-                // happen.
-                let keep = writer.buffer.len() - record.len();
-                writer.buffer.truncate(keep);
-                return Err(e);
-            }
-            let end = Position {
-                file: writer.file_id,
-                offset: writer.file_len,
-            };
-            // The next swap compares with this one, synced or not: the journal keeps their order.
-            self.roots
-                .write()
-                .expect("lock poisoned")
-                .insert(change.name.clone(), change.value.clone());
-            writer.unsynced_roots.push((end, change));
-            end
-        };
-        self.sync_to(end)?;
-        Ok(true)
+        self.swap_root(name, expected, new, None)
+    }
+
+    fn cas_root_noting(
+        &self,
+        name: &str,
+        expected: Option<&[u8]>,
+        new: Option<&[u8]>,
+        note: (&str, &[u8]),
+    ) -> Result<bool> {
+        self.swap_root(name, expected, new, Some(note))
     }
 
     fn gc_begin(&self, grace: std::time::Duration) -> Result<()> {
