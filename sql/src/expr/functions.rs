@@ -68,6 +68,8 @@ pub enum Builtin {
     StartsWith,
     RegexpReplace,
     Format,
+    /// `format(fmt, VARIADIC array)`: the array's elements are the arguments.
+    FormatVariadic,
     Ascii,
     Chr,
     OctetLength,
@@ -357,6 +359,7 @@ impl Builtin {
                 | Builtin::ArraySetElement
                 | Builtin::ConcatWs
                 | Builtin::Format
+                | Builtin::FormatVariadic
                 | Builtin::MakeArray
                 | Builtin::AnyAll { .. }
                 | Builtin::ArrayAppend

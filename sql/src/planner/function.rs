@@ -390,6 +390,31 @@ fn variadic_call(
             .ok_or_else(|| Error::Unsupported(format!("VARIADIC arguments of {short}")))??;
         return Ok(Some(joined));
     }
+    if short == "format" && args.len() == 2 {
+        let array = bind(inner, scope)?;
+        if let Some(t) = array.ty.as_ref().filter(|t| !matches!(t, Type::Array(_))) {
+            return Err(Error::invalid(
+                "42804",
+                format!(
+                    "VARIADIC argument must be an array, not type {}",
+                    type_name(t)
+                ),
+            ));
+        }
+        let fmt = match args.first() {
+            Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(fmt))) => bind(fmt, scope)?,
+            _ => return Err(Error::Unsupported("VARIADIC arguments of format".into())),
+        };
+        let fmt = fmt.coerce(&Type::Text, "format")?;
+        let array = match array.ty {
+            Some(_) => array.expr,
+            None => array.coerce(&Type::Array(Box::new(Type::Text)), "format")?,
+        };
+        return Ok(Some(Typed::new(
+            Expr::Function(Function::Builtin(Builtin::FormatVariadic), vec![fmt, array]),
+            Type::Text,
+        )));
+    }
     if !matches!(short, "num_nulls" | "num_nonnulls") || args.len() != 1 {
         return Err(Error::Unsupported(format!("VARIADIC arguments of {short}")));
     }

@@ -82,6 +82,16 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
             int_arg(args.get(5)),
         )),
         Builtin::Format => Some(format(args)),
+        Builtin::FormatVariadic => Some(match args {
+            // A NULL array is no arguments, as PostgreSQL reads it.
+            [fmt, Value::Array(array)] => {
+                let mut spread = vec![fmt.clone()];
+                spread.extend_from_slice(array.elements());
+                format(&spread)
+            }
+            [fmt, ..] => format(std::slice::from_ref(fmt)),
+            [] => Ok(Value::Null),
+        }),
         Builtin::Ascii => Some(Ok(Value::Int4(
             s().chars()
                 .next()
