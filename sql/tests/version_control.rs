@@ -1038,3 +1038,34 @@ fn reflog_lists_branch_moves_newest_first() {
     let (state, _) = fails(&mut s, "SELECT * FROM vdb_reflog('nope')");
     assert_eq!(state, "42704");
 }
+
+#[test]
+fn column_diff_names_the_columns_each_commit_changed() {
+    let (_repo, mut s, load) = labelled();
+    s.execute("UPDATE labels SET label = 7 WHERE id = 2; ALTER TABLE labels ADD COLUMN score real")
+        .unwrap();
+    let second = one(&mut s, "SELECT vdb_commit('-am', 'relabel, add score')");
+    // Uncommitted: a deleted row's non-NULL cells count, its NULL ones do not.
+    s.execute("DELETE FROM labels WHERE id = 3").unwrap();
+    let got = text(&rows(
+        &mut s,
+        "SELECT commit_hash, column_name, diff_type, message FROM vdb.column_diff \
+         WHERE table_name = 'labels'",
+    ));
+    let row = |c: &str, col: &str, kind: &str, m: &str| {
+        [c, col, kind, m].map(str::to_string).to_vec()
+    };
+    assert_eq!(
+        got,
+        [
+            row("WORKING", "id", "modified", "NULL"),
+            row("WORKING", "label", "modified", "NULL"),
+            row("WORKING", "note", "modified", "NULL"),
+            row(&second, "label", "modified", "relabel, add score"),
+            row(&second, "score", "added", "relabel, add score"),
+            row(&load, "id", "added", "load"),
+            row(&load, "label", "added", "load"),
+            row(&load, "note", "added", "load"),
+        ]
+    );
+}

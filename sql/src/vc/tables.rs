@@ -1,6 +1,7 @@
 //! The `vdb` schema's system tables, computed from the repository when a statement is planned:
 //! `vdb.log` (the session branch's history), `vdb.commits` (every commit any ref reaches),
-//! `vdb.commit_ancestors`, `vdb.diff` (which tables each commit changed), `vdb.branches`,
+//! `vdb.commit_ancestors`, `vdb.diff` (which tables each commit changed), `vdb.column_diff`
+//! (which columns), `vdb.branches`,
 //! `vdb.tags`, `vdb.status`, `vdb.merge_status`, `vdb.conflicts`, `vdb.schema_conflicts`,
 //! `vdb.constraint_violations` and `vdb.stashes`.
 //!
@@ -21,6 +22,7 @@ use crate::expr::Row;
 /// The names of the `vdb` schema's tables, in catalog order.
 pub const TABLES: &[&str] = &[
     "branches",
+    "column_diff",
     "commit_ancestors",
     "commits",
     "conflicts",
@@ -64,6 +66,16 @@ pub fn columns(name: &str) -> Option<Vec<(String, Type)>> {
             ("message", Text),
             ("data_change", Bool),
             ("schema_change", Bool),
+        ],
+        "column_diff" => &[
+            ("commit_hash", Text),
+            ("table_name", Text),
+            ("column_name", Text),
+            ("committer", Text),
+            ("email", Text),
+            ("date", TimestampTz),
+            ("message", Text),
+            ("diff_type", Text),
         ],
         "branches" => &[
             ("name", Text),
@@ -143,6 +155,7 @@ pub fn table(vc: &VcContext, name: &str) -> Result<Option<crate::system::TableRo
         }
         "commits" => commit_rows(vc, &ref_heads(vc)?)?,
         "diff" => diff_rows(vc)?,
+        "column_diff" => column_diff_rows(vc)?,
         "commit_ancestors" => {
             let mut rows = Vec::new();
             for entry in ancestors(vc, &ref_heads(vc)?)? {
@@ -309,43 +322,22 @@ fn ancestors<'a>(
 /// table it changed against its first parent, whether rows and whether the schema changed;
 /// first the uncommitted changes, as `WORKING` (staged → working) and `STAGED` (HEAD → staged)
 /// with no committer. Tables whose chunk is the same on both sides are never read.
-fn diff_rows(vc: &VcContext) -> Result<Vec<Row>> {
-    let ns = vc.repo.node_store();
+/// Walks the session's history as `vdb.diff` and `vdb.column_diff` list it: first the
+/// uncommitted changes (`WORKING`: staged → working, `STAGED`: HEAD → staged; not for a pinned
+/// revision), then each commit against its first parent, newest first. `each` gets the step's
+/// name (`WORKING`, `STAGED` or the commit's hash), the commit, and the two roots.
+fn history_steps(
+    vc: &VcContext,
+    mut each: impl FnMut(&str, Option<&Commit>, &RootValue, &RootValue) -> Result<()>,
+) -> Result<()> {
     let root = |addr: Hash| vc.repo.root_value(addr).map_err(vc_error);
-    let changes = |from: &RootValue, to: &RootValue| -> Result<Vec<(String, bool, bool)>> {
-        Ok(vdb_engine::repo::diff_roots(ns, from, to)
-            .map_err(vc_error)?
-            .into_iter()
-            .map(|d| {
-                let schema = d.change != TableChange::Modified || !d.schema_changes.is_empty();
-                (d.name.clone(), d.data_changed(), schema)
-            })
-            .collect())
-    };
     let head = vc.resolve_commit(vc.pinned.as_deref().unwrap_or("HEAD"))?;
-    let mut rows = Vec::new();
     if vc.pinned.is_none() {
         let ws = vc.repo.working_set(&vc.branch).map_err(vc_error)?;
         let committed = root(vc.commit(head)?.root)?;
         let staged = root(ws.staged)?;
-        let uncommitted = [
-            ("WORKING", changes(&staged, &root(ws.working)?)?),
-            ("STAGED", changes(&committed, &staged)?),
-        ];
-        for (name, tables) in uncommitted {
-            for (table, data, schema) in tables {
-                rows.push(vec![
-                    text(name),
-                    text(table),
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Bool(data),
-                    Value::Bool(schema),
-                ]);
-            }
-        }
+        each("WORKING", None, &staged, &root(ws.working)?)?;
+        each("STAGED", None, &committed, &staged)?;
     }
     for entry in ancestors(vc, &[head])? {
         let (hash, commit) = entry?;
@@ -353,20 +345,129 @@ fn diff_rows(vc: &VcContext) -> Result<Vec<Row>> {
             Some(p) => root(vc.commit(*p)?.root)?,
             None => RootValue::empty(),
         };
-        for (table, data, schema) in changes(&parent, &root(commit.root)?)? {
-            rows.push(vec![
-                text(hash.to_hex()),
-                text(table),
-                text(&commit.committer.name),
-                text(&commit.committer.email),
-                commit_time(commit.committer.time_ms),
-                text(&commit.message),
-                Value::Bool(data),
-                Value::Bool(schema),
-            ]);
+        each(&hash.to_hex(), Some(&commit), &parent, &root(commit.root)?)?;
+    }
+    Ok(())
+}
+
+/// A history step's `committer`, `email`, `date` and `message` (NULL for uncommitted ones).
+fn step_commit_columns(commit: Option<&Commit>) -> [Value; 4] {
+    match commit {
+        Some(c) => [
+            text(&c.committer.name),
+            text(&c.committer.email),
+            commit_time(c.committer.time_ms),
+            text(&c.message),
+        ],
+        None => [Value::Null, Value::Null, Value::Null, Value::Null],
+    }
+}
+
+fn diff_rows(vc: &VcContext) -> Result<Vec<Row>> {
+    let ns = vc.repo.node_store();
+    let mut rows = Vec::new();
+    history_steps(vc, |step, commit, from, to| {
+        for d in vdb_engine::repo::diff_roots(ns, from, to).map_err(vc_error)? {
+            let schema = d.change != TableChange::Modified || !d.schema_changes.is_empty();
+            let mut row = vec![text(step), text(&d.name)];
+            row.extend(step_commit_columns(commit));
+            row.extend([Value::Bool(d.data_changed()), Value::Bool(schema)]);
+            rows.push(row);
+        }
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// `vdb.column_diff`, Dolt's `dolt_column_diff`: per history step and per column it changed,
+/// `added` or `removed` (the column, or its table, came or went), else `modified` (its
+/// definition changed, or a cell of it: a changed cell, or a non-NULL cell of an added or
+/// deleted row). The row diff of a table stops once every column is marked.
+fn column_diff_rows(vc: &VcContext) -> Result<Vec<Row>> {
+    let ns = vc.repo.node_store();
+    let mut rows = Vec::new();
+    history_steps(vc, |step, commit, from, to| {
+        for d in vdb_engine::repo::diff_roots(ns, from, to).map_err(vc_error)? {
+            for (column, kind) in column_changes(vc, &d)? {
+                let mut row = vec![text(step), text(&d.name), text(column)];
+                row.extend(step_commit_columns(commit));
+                row.push(text(kind));
+                rows.push(row);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// The columns one table diff changed, in the new schema's order then the dropped ones, each
+/// with `added`, `removed` or `modified`.
+fn column_changes(
+    vc: &VcContext,
+    d: &vdb_engine::repo::TableDiff,
+) -> Result<Vec<(String, &'static str)>> {
+    use vdb_engine::repo::{RowDiff, SchemaChange};
+    let names = |t: &Option<vdb_engine::table::Table>| -> Vec<String> {
+        t.as_ref().map_or_else(Vec::new, |t| {
+            t.schema().columns.iter().map(|c| c.name.clone()).collect()
+        })
+    };
+    match d.change {
+        TableChange::Added => return Ok(names(&d.to).into_iter().map(|c| (c, "added")).collect()),
+        TableChange::Dropped => {
+            return Ok(names(&d.from).into_iter().map(|c| (c, "removed")).collect())
+        }
+        TableChange::Modified => {}
+    }
+    let mut order = names(&d.to);
+    for old in names(&d.from) {
+        if !order.contains(&old) {
+            order.push(old);
         }
     }
-    Ok(rows)
+    let mut marked: BTreeMap<String, &'static str> = BTreeMap::new();
+    for change in &d.schema_changes {
+        let (name, kind) = match change {
+            SchemaChange::ColumnAdded { name, .. } => (name, "added"),
+            SchemaChange::ColumnDropped { name } => (name, "removed"),
+            SchemaChange::ColumnRenamed { to, .. } => (to, "modified"),
+            SchemaChange::ColumnRetyped { name, .. }
+            | SchemaChange::NullabilityChanged { name, .. }
+            | SchemaChange::DefaultChanged { name, .. } => (name, "modified"),
+            _ => continue,
+        };
+        marked.entry(name.clone()).or_insert(kind);
+    }
+    if d.data_changed() {
+        let (old_names, new_names) = (names(&d.from), names(&d.to));
+        for diff in d.rows(vc.repo.node_store()).map_err(vc_error)? {
+            let changed: Vec<String> = match diff.map_err(vc_error)? {
+                RowDiff::Modified { cells, .. } => cells.into_iter().map(|c| c.column).collect(),
+                RowDiff::Added { row, .. } => non_null(&new_names, &row),
+                RowDiff::Deleted { row, .. } => non_null(&old_names, &row),
+            };
+            for name in changed {
+                marked.entry(name).or_insert("modified");
+            }
+            if marked.len() >= order.len() {
+                break;
+            }
+        }
+    }
+    Ok(order
+        .into_iter()
+        .filter_map(|c| marked.get(&c).map(|kind| (c.clone(), *kind)))
+        .collect())
+}
+
+/// The names of a row's non-NULL cells.
+fn non_null(names: &[String], row: &[Value]) -> Vec<String> {
+    names
+        .iter()
+        .zip(row)
+        .filter(|(_, v)| !matches!(v, Value::Null))
+        .map(|(n, _)| n.clone())
+        .collect()
 }
 
 /// One row per commit reachable from `starts`, newest first.
