@@ -1052,9 +1052,8 @@ fn column_diff_names_the_columns_each_commit_changed() {
         "SELECT commit_hash, column_name, diff_type, message FROM vdb.column_diff \
          WHERE table_name = 'labels'",
     ));
-    let row = |c: &str, col: &str, kind: &str, m: &str| {
-        [c, col, kind, m].map(str::to_string).to_vec()
-    };
+    let row =
+        |c: &str, col: &str, kind: &str, m: &str| [c, col, kind, m].map(str::to_string).to_vec();
     assert_eq!(
         got,
         [
@@ -1068,4 +1067,55 @@ fn column_diff_names_the_columns_each_commit_changed() {
             row(&load, "note", "added", "load"),
         ]
     );
+}
+
+#[test]
+fn verify_constraints_finds_what_a_clean_merge_broke() {
+    let repo = repo();
+    let mut s = Session::new(repo, "main");
+    s.execute(
+        "CREATE TABLE p (id int PRIMARY KEY);
+         CREATE TABLE c (id int PRIMARY KEY, pid int REFERENCES p (id), lo int, hi int,
+                         CONSTRAINT ordered CHECK (lo < hi));
+         INSERT INTO p VALUES (1), (2);
+         INSERT INTO c VALUES (1, 1, 1, 10)",
+    )
+    .unwrap();
+    one(&mut s, "SELECT vdb_commit('-Am', 'base')");
+    one(&mut s, "SELECT vdb_branch('b')");
+    one(&mut s, "SELECT vdb_checkout('b')");
+    s.execute("DELETE FROM p WHERE id = 2; UPDATE c SET hi = 3 WHERE id = 1")
+        .unwrap();
+    one(&mut s, "SELECT vdb_commit('-am', 'drop parent 2, lower hi')");
+    one(&mut s, "SELECT vdb_checkout('main')");
+    s.execute("INSERT INTO c VALUES (2, 2, 0, 1); UPDATE c SET lo = 5 WHERE id = 1")
+        .unwrap();
+    one(&mut s, "SELECT vdb_commit('-am', 'child of 2, raise lo')");
+    // Each side was valid; the merge is clean, and breaks both constraints.
+    let merged = text(&rows(&mut s, "SELECT conflicts FROM vdb_merge('b')"));
+    assert_eq!(merged, [["0"]]);
+
+    assert_eq!(one(&mut s, "SELECT vdb_verify_constraints('-o')"), "2");
+    assert_eq!(one(&mut s, "SELECT count(*) FROM vdb.constraint_violations"), "0");
+    assert_eq!(one(&mut s, "SELECT vdb_verify_constraints('c')"), "2");
+    assert_eq!(
+        text(&rows(
+            &mut s,
+            "SELECT violation_type, id, violation_info FROM vdb_constraint_violations_c \
+             ORDER BY 1, 2"
+        )),
+        [
+            ["check constraint", "1", "ordered"],
+            ["foreign key", "2", "c_pid_fkey"],
+        ]
+    );
+    let (state, _) = fails(&mut s, "SELECT vdb_commit('-am', 'too early')");
+    assert_ne!(state, "00000");
+    // Fixed and checked again: the earlier findings for c are replaced.
+    s.execute("DELETE FROM c WHERE id = 2; UPDATE c SET hi = 9 WHERE id = 1")
+        .unwrap();
+    assert_eq!(one(&mut s, "SELECT vdb_verify_constraints()"), "0");
+    assert_eq!(one(&mut s, "SELECT count(*) FROM vdb.constraint_violations"), "0");
+    let (state, _) = fails(&mut s, "SELECT vdb_verify_constraints('nope')");
+    assert_eq!(state, "42P01");
 }

@@ -46,11 +46,17 @@ pub enum ViolationKind {
     Unique { index: String },
     /// A NOT NULL column holds NULL.
     NotNull { column: String },
+    /// The row's foreign key names a parent row that does not exist (found by the SQL layer's
+    /// `vdb_verify_constraints`; added after the others, so older working sets decode).
+    ForeignKey { constraint: String },
+    /// The row makes a CHECK constraint false (likewise).
+    Check { constraint: String },
 }
 
 /// A row that breaks a constraint after a merge. The engine checks what it can on its own:
 /// UNIQUE indexes and NOT NULL. CHECK constraints need the SQL layer's expressions and foreign
-/// keys need other tables' rows, so those are checked by the SQL layer, not here.
+/// keys need other tables' rows, so those are checked by the SQL layer (`vdb_verify_constraints`),
+/// which records them here too.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ConstraintViolation {
     pub table: String,
@@ -68,6 +74,20 @@ impl fmt::Display for ConstraintViolation {
             }
             ViolationKind::NotNull { column } => {
                 write!(f, "table {}: null in NOT NULL column {column}", self.table)
+            }
+            ViolationKind::ForeignKey { constraint } => {
+                write!(
+                    f,
+                    "table {}: foreign key {constraint} names a missing row",
+                    self.table
+                )
+            }
+            ViolationKind::Check { constraint } => {
+                write!(
+                    f,
+                    "table {}: check constraint {constraint} violated",
+                    self.table
+                )
             }
         }
     }

@@ -423,6 +423,33 @@ impl Repository {
         self.store_ws(branch, expected, &ws)
     }
 
+    /// Replaces the foreign-key and CHECK violations recorded on branch `branch` for `tables`
+    /// with `found` (what the SQL layer's `vdb_verify_constraints` found in them), keeping the
+    /// other violations. Like a merge's, they block a commit until the table is staged.
+    pub fn record_verified_violations(
+        &self,
+        branch: &str,
+        tables: &[String],
+        found: Vec<ConstraintViolation>,
+    ) -> Result<()> {
+        use super::ViolationKind;
+        let (expected, mut ws) = self.load_ws(branch)?;
+        ws.violations.retain(|v| {
+            !(tables.contains(&v.table)
+                && matches!(
+                    v.kind,
+                    ViolationKind::ForeignKey { .. } | ViolationKind::Check { .. }
+                ))
+        });
+        for violation in found {
+            if !ws.violations.contains(&violation) {
+                ws.violations.push(violation);
+            }
+        }
+        ws.violations.sort();
+        self.store_ws(branch, expected, &ws)
+    }
+
     /// Stages tables (or views) from the working root (`None`: everything, drops included). Staging a
     /// table accepts its working rows as the resolution of its conflicts and violations.
     pub fn stage(&self, branch: &str, tables: Option<&[&str]>) -> Result<()> {

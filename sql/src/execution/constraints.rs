@@ -35,6 +35,25 @@ pub fn checks(schema: &Schema) -> Result<Vec<(String, Expr)>> {
     Ok(checks)
 }
 
+/// The primary-map keys of the rows of `table` that make a CHECK constraint false, each with
+/// the constraint's name (`vdb_verify_constraints`).
+pub fn failed_checks(table: &Table) -> Result<Vec<(bytes::Bytes, String)>> {
+    let checks = checks(table.schema())?;
+    let mut out = Vec::new();
+    if checks.is_empty() {
+        return Ok(out);
+    }
+    for entry in table.scan().map_err(|e| Error::engine("scanning", e))? {
+        let (key, row) = entry.map_err(|e| Error::engine("scanning", e))?;
+        for (constraint, expr) in &checks {
+            if expr.eval(&row)? == Value::Bool(false) {
+                out.push((key.clone(), constraint.clone()));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Computes the generated columns of `row` (`generated` from `planner::bind_generated`), before
 /// its constraints are checked, as PostgreSQL computes them.
 pub fn generate(generated: &[(usize, Expr)], row: &mut [Value]) -> Result<()> {

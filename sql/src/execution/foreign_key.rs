@@ -131,6 +131,43 @@ pub fn check_children(
     Ok(())
 }
 
+/// The primary-map keys of the rows of `table` (named `name`) whose complete foreign key names
+/// no parent row, each with the constraint's name (`vdb_verify_constraints`). A missing parent
+/// table has no rows.
+pub fn missing_parents(
+    name: &str,
+    table: &Table,
+    root: &RootValue,
+    ns: &NodeStore,
+) -> Result<Vec<(bytes::Bytes, String)>> {
+    let schema = table.schema();
+    let mut out = Vec::new();
+    for fk in &schema.foreign_keys {
+        let parent = if fk.ref_table == name {
+            Some(table.clone())
+        } else {
+            root.get_table(ns, &fk.ref_table)
+                .map_err(|e| Error::engine(format!("loading table \"{}\"", fk.ref_table), e))?
+        };
+        let positions = schema.positions(&fk.columns);
+        for entry in table.scan().map_err(|e| Error::engine("scanning", e))? {
+            let (key, row) = entry.map_err(|e| Error::engine("scanning", e))?;
+            let values: Vec<Value> = positions.iter().map(|&p| row[p].clone()).collect();
+            if values.iter().any(Value::is_null) {
+                continue;
+            }
+            let found = match &parent {
+                Some(parent) => parent_has(parent, fk, &values)?,
+                None => false,
+            };
+            if !found {
+                out.push((key, fk.name.clone()));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Every row of `table`.
 fn all_rows(table: &Table) -> Result<Vec<Row>> {
     table

@@ -39,7 +39,8 @@ mod version;
 mod view;
 mod window;
 
-pub use foreign_key::{check_deferred, with_deferral, Deferral};
+pub use constraints::failed_checks;
+pub use foreign_key::{check_deferred, missing_parents, with_deferral, Deferral};
 
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::RootValue;

@@ -448,6 +448,8 @@ fn violations(vc: &VcContext, table: &str, schema: &Schema) -> Result<Relation> 
         let (kind, info) = match &v.kind {
             ViolationKind::Unique { index } => ("unique index", index.clone()),
             ViolationKind::NotNull { column } => ("not null", column.clone()),
+            ViolationKind::ForeignKey { constraint } => ("foreign key", constraint.clone()),
+            ViolationKind::Check { constraint } => ("check constraint", constraint.clone()),
         };
         let mut row = vec![text(kind)];
         let values = match &current {

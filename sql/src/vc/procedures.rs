@@ -1,6 +1,7 @@
 //! The version-control procedures: `vdb_add`, `vdb_commit`, `vdb_branch`, `vdb_checkout`,
 //! `vdb_merge`, `vdb_reset`, `vdb_tag`, `vdb_revert`, `vdb_cherry_pick`,
-//! `vdb_conflicts_resolve`, `vdb_gc`, `vdb_stash` and `vdb_clean`, called as `SELECT vdb_commit('-am', 'msg')`,
+//! `vdb_conflicts_resolve`, `vdb_gc`, `vdb_stash`, `vdb_clean` and `vdb_verify_constraints`,
+//! called as `SELECT vdb_commit('-am', 'msg')`,
 //! `SELECT * FROM vdb_merge('feature')` or `CALL vdb_branch('x')`.
 //!
 //! [`call`] recognizes those three shapes (and nothing else: a procedure inside a larger query
@@ -33,6 +34,7 @@ pub const PROCEDURES: &[&str] = &[
     "vdb_gc",
     "vdb_stash",
     "vdb_clean",
+    "vdb_verify_constraints",
     "vdb_remote",
     "vdb_fetch",
     "vdb_push",
@@ -467,6 +469,19 @@ struct CleanArgs {
     tables: Vec<String>,
 }
 
+/// Check foreign keys and CHECK constraints over whole tables.
+#[derive(Debug, Parser)]
+#[command(disable_help_flag = true)]
+struct VerifyArgs {
+    /// Accepted for Dolt's spelling: every row is always checked.
+    #[arg(short = 'a', long)]
+    all: bool,
+    /// Report, and record nothing.
+    #[arg(short = 'o', long)]
+    output_only: bool,
+    tables: Vec<String>,
+}
+
 /// Resolve conflicts by taking one side.
 #[derive(Debug, Parser)]
 #[command(disable_help_flag = true)]
@@ -758,6 +773,7 @@ pub fn run(vc: &VcContext, user: &str, name: &str, args: &[String]) -> Result<Ou
             ))
         }
         "vdb_stash" => stash(vc, user, &parse(name, args)?),
+        "vdb_verify_constraints" => verify_constraints(vc, &parse(name, args)?),
         "vdb_clean" => {
             let a: CleanArgs = parse(name, args)?;
             let names: Vec<&str> = a.tables.iter().map(String::as_str).collect();
@@ -775,6 +791,57 @@ pub fn run(vc: &VcContext, user: &str, name: &str, args: &[String]) -> Result<Ou
             "function {other} does not exist"
         ))),
     }
+}
+
+/// `vdb_verify_constraints(['-o'] [, 't', ...])`, Dolt's `dolt_verify_constraints`: checks
+/// every row of the tables (default: all) against their foreign keys and CHECK constraints,
+/// which a merge does not check, and records what breaks them as constraint violations of the
+/// working set (`vdb_constraint_violations_t`, `vdb status`; a commit waits until the table is
+/// fixed and staged), replacing what an earlier check recorded for those tables. `-o` only
+/// counts. Returns how many violations it found.
+fn verify_constraints(vc: &VcContext, a: &VerifyArgs) -> Result<Outcome> {
+    use vdb_engine::repo::{ConstraintViolation, ViolationKind};
+    let _ = a.all;
+    let (repo, branch) = (&vc.repo, vc.branch.as_str());
+    let ns = repo.node_store();
+    let root = repo.working_root(branch).map_err(vc_error)?;
+    let tables: Vec<String> = if a.tables.is_empty() {
+        root.table_names().map(str::to_string).collect()
+    } else {
+        a.tables.clone()
+    };
+    let mut found = Vec::new();
+    for name in &tables {
+        let table = root
+            .get_table(ns, name)
+            .map_err(vc_error)?
+            .ok_or_else(|| Error::UndefinedTable(name.clone()))?;
+        let violation =
+            |(key, constraint), kind: fn(String) -> ViolationKind| ConstraintViolation {
+                table: name.clone(),
+                kind: kind(constraint),
+                key,
+            };
+        for hit in crate::execution::missing_parents(name, &table, &root, ns)? {
+            found.push(violation(hit, |constraint| ViolationKind::ForeignKey {
+                constraint,
+            }));
+        }
+        for hit in crate::execution::failed_checks(&table)? {
+            found.push(violation(hit, |constraint| ViolationKind::Check {
+                constraint,
+            }));
+        }
+    }
+    let count = found.len();
+    if !a.output_only {
+        repo.record_verified_violations(branch, &tables, found)
+            .map_err(vc_error)?;
+    }
+    Ok(Outcome::new(
+        &[("violations", Type::Int8)],
+        vec![Value::Int8(i64::try_from(count).unwrap_or(i64::MAX))],
+    ))
 }
 
 /// `vdb_stash([action] [, stash] [, '-m', msg] [, '-u'])`: one row naming the stash pushed,
