@@ -1,6 +1,7 @@
 //! The evaluator of index expressions and partial-index predicates that the engine calls (see
 //! `vdb_engine::table::IndexEvaluator`): each SQL text is bound over its table's columns once
-//! per schema and then evaluated over rows.
+//! per schema and then evaluated over rows. [`install`] also registers the constraint verifier
+//! the engine's merges call (`vc::verify`).
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -12,11 +13,13 @@ use vdb_engine::value::Value;
 use crate::expr::Expr;
 use crate::planner::bind_over_table;
 
-/// Registers the evaluator with the engine (once per process; later calls do nothing).
+/// Registers the evaluator and the constraint verifier with the engine (once per process; later
+/// calls do nothing).
 pub fn install() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         vdb_engine::table::set_index_evaluator(Box::new(Evaluator::default()));
+        vdb_engine::repo::verify::set_constraint_verifier(Box::new(crate::vc::verify::Verifier));
     });
 }
 

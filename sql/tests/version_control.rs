@@ -1070,7 +1070,7 @@ fn column_diff_names_the_columns_each_commit_changed() {
 }
 
 #[test]
-fn verify_constraints_finds_what_a_clean_merge_broke() {
+fn a_merge_stops_on_foreign_keys_and_checks_it_breaks_and_verify_finds_them() {
     let repo = repo();
     let mut s = Session::new(repo, "main");
     s.execute(
@@ -1086,18 +1086,25 @@ fn verify_constraints_finds_what_a_clean_merge_broke() {
     one(&mut s, "SELECT vdb_checkout('b')");
     s.execute("DELETE FROM p WHERE id = 2; UPDATE c SET hi = 3 WHERE id = 1")
         .unwrap();
-    one(&mut s, "SELECT vdb_commit('-am', 'drop parent 2, lower hi')");
+    one(
+        &mut s,
+        "SELECT vdb_commit('-am', 'drop parent 2, lower hi')",
+    );
     one(&mut s, "SELECT vdb_checkout('main')");
     s.execute("INSERT INTO c VALUES (2, 2, 0, 1); UPDATE c SET lo = 5 WHERE id = 1")
         .unwrap();
     one(&mut s, "SELECT vdb_commit('-am', 'child of 2, raise lo')");
-    // Each side was valid; the merge is clean, and breaks both constraints.
-    let merged = text(&rows(&mut s, "SELECT conflicts FROM vdb_merge('b')"));
-    assert_eq!(merged, [["0"]]);
-
+    // Each side was valid; merged, the rows break both constraints, so the merge stops with
+    // them recorded instead of committing.
+    let merged = text(&rows(&mut s, "SELECT hash, conflicts FROM vdb_merge('b')"));
+    assert_eq!(merged, [["NULL", "2"]]);
+    assert_eq!(one(&mut s, "SELECT is_merging FROM vdb.merge_status"), "t");
+    let recorded = "SELECT num_violations FROM vdb.constraint_violations";
+    assert_eq!(one(&mut s, recorded), "2");
+    // Checking again finds the same two, whether recorded or only counted.
     assert_eq!(one(&mut s, "SELECT vdb_verify_constraints('-o')"), "2");
-    assert_eq!(one(&mut s, "SELECT count(*) FROM vdb.constraint_violations"), "0");
     assert_eq!(one(&mut s, "SELECT vdb_verify_constraints('c')"), "2");
+    assert_eq!(one(&mut s, recorded), "2");
     assert_eq!(
         text(&rows(
             &mut s,
@@ -1111,11 +1118,16 @@ fn verify_constraints_finds_what_a_clean_merge_broke() {
     );
     let (state, _) = fails(&mut s, "SELECT vdb_commit('-am', 'too early')");
     assert_ne!(state, "00000");
-    // Fixed and checked again: the earlier findings for c are replaced.
+    // Fixed and checked again: the earlier findings for c are replaced, and the merge commits.
     s.execute("DELETE FROM c WHERE id = 2; UPDATE c SET hi = 9 WHERE id = 1")
         .unwrap();
     assert_eq!(one(&mut s, "SELECT vdb_verify_constraints()"), "0");
-    assert_eq!(one(&mut s, "SELECT count(*) FROM vdb.constraint_violations"), "0");
+    assert_eq!(
+        one(&mut s, "SELECT count(*) FROM vdb.constraint_violations"),
+        "0"
+    );
+    one(&mut s, "SELECT vdb_commit('-am', 'merge b, fixed')");
+    assert_eq!(one(&mut s, "SELECT parents FROM vdb.log LIMIT 1"), "2");
     let (state, _) = fails(&mut s, "SELECT vdb_verify_constraints('nope')");
     assert_eq!(state, "42P01");
 }

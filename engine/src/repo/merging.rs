@@ -22,6 +22,7 @@ use super::refs::{self, branch_ref};
 use super::repository::Repository;
 use super::revision::short;
 use super::shallow::{beyond_boundary, Shallow};
+use super::verify::{tables_to_verify, verify_merged};
 use super::workingset::{MergeState, WorkingSet};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
@@ -356,12 +357,13 @@ impl Repository {
     /// Merges the roots and concludes: a commit, a squash, or a merge state with conflicts.
     fn run(&self, plan: &Plan, base_root: Hash, their_root: Hash) -> Result<MergeOutcome> {
         let ours_root = self.commit_info(plan.head)?.root;
-        let merged = merge_roots(
-            &self.ns,
-            &self.root_value(base_root)?,
-            &self.root_value(ours_root)?,
-            &self.root_value(their_root)?,
-        )?;
+        let (ours, theirs) = (self.root_value(ours_root)?, self.root_value(their_root)?);
+        let mut merged = merge_roots(&self.ns, &self.root_value(base_root)?, &ours, &theirs)?;
+        // Foreign keys and CHECKs the combination may break, through the SQL layer's verifier.
+        let tables = tables_to_verify(&self.ns, &ours, &theirs, &merged.root)?;
+        merged
+            .violations
+            .extend(verify_merged(&self.ns, &merged.root, &tables)?);
         let root = merged.root.save(&self.ns)?;
         if !merged.is_clean() {
             return self.stop_with_conflicts(plan, root, merged);

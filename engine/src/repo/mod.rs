@@ -37,6 +37,7 @@ mod schema_merge;
 mod sequence_marks;
 pub mod shallow;
 pub mod stash;
+pub mod verify;
 mod workingset;
 
 pub use blame::blame;

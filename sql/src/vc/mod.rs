@@ -27,6 +27,7 @@ pub mod procedures;
 pub mod remotes;
 pub mod resolve;
 pub mod tables;
+pub mod verify;
 
 use std::sync::{Arc, Mutex, PoisonError};
 

@@ -800,7 +800,6 @@ pub fn run(vc: &VcContext, user: &str, name: &str, args: &[String]) -> Result<Ou
 /// fixed and staged), replacing what an earlier check recorded for those tables. `-o` only
 /// counts. Returns how many violations it found.
 fn verify_constraints(vc: &VcContext, a: &VerifyArgs) -> Result<Outcome> {
-    use vdb_engine::repo::{ConstraintViolation, ViolationKind};
     let _ = a.all;
     let (repo, branch) = (&vc.repo, vc.branch.as_str());
     let ns = repo.node_store();
@@ -810,29 +809,7 @@ fn verify_constraints(vc: &VcContext, a: &VerifyArgs) -> Result<Outcome> {
     } else {
         a.tables.clone()
     };
-    let mut found = Vec::new();
-    for name in &tables {
-        let table = root
-            .get_table(ns, name)
-            .map_err(vc_error)?
-            .ok_or_else(|| Error::UndefinedTable(name.clone()))?;
-        let violation =
-            |(key, constraint), kind: fn(String) -> ViolationKind| ConstraintViolation {
-                table: name.clone(),
-                kind: kind(constraint),
-                key,
-            };
-        for hit in crate::execution::missing_parents(name, &table, &root, ns)? {
-            found.push(violation(hit, |constraint| ViolationKind::ForeignKey {
-                constraint,
-            }));
-        }
-        for hit in crate::execution::failed_checks(&table)? {
-            found.push(violation(hit, |constraint| ViolationKind::Check {
-                constraint,
-            }));
-        }
-    }
+    let found = super::verify::violations(ns, &root, &tables)?;
     let count = found.len();
     if !a.output_only {
         repo.record_verified_violations(branch, &tables, found)
