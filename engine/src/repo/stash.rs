@@ -17,7 +17,8 @@
 //!
 //! Applying merges three-way: base the stash's head, ours the branch's working root, theirs
 //! the stash's root, so changes made since the stash are kept. A merge that would leave
-//! conflicts, schema conflicts or constraint violations changes nothing and is refused. Staged
+//! conflicts, schema conflicts or constraint violations (foreign keys and CHECKs included, as a
+//! merge checks them: `super::verify`) changes nothing and is refused. Staged
 //! changes come back as unstaged ones (git's default, without `--index`).
 
 use super::commit::Commit;
@@ -27,6 +28,7 @@ use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::repo::commit::Signature;
 use crate::repo::merge_roots;
+use crate::repo::verify::{tables_to_verify, verify_merged};
 use crate::table::RootValue;
 
 /// Prefix of every stash's root name.
@@ -255,7 +257,11 @@ impl Repository {
         let base = self.root_value(self.commit_info(stash.head())?.root)?;
         let ours = self.root_value(ws.working)?;
         let theirs = self.root_value(stash.commit.root)?;
-        let merged = merge_roots(self.node_store(), &base, &ours, &theirs)?;
+        let mut merged = merge_roots(self.node_store(), &base, &ours, &theirs)?;
+        let tables = tables_to_verify(self.node_store(), &ours, &theirs, &merged.root)?;
+        merged
+            .violations
+            .extend(verify_merged(self.node_store(), &merged.root, &tables)?);
         if !merged.is_clean() {
             let mut tables: Vec<&str> = merged.conflicts.keys().map(String::as_str).collect();
             tables.extend(merged.schema_conflicts.iter().map(|c| c.table.as_str()));
