@@ -29,7 +29,7 @@ mod project;
 mod project_set;
 mod recursive;
 mod scan;
-mod sequence;
+pub(crate) mod sequence;
 mod setop;
 mod sort;
 mod statistics;

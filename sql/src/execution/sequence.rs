@@ -2,11 +2,16 @@
 //! in the transaction's root, so they cannot be evaluated by the pure [`Expr::eval`]. Before a row
 //! is evaluated, [`resolve`] replaces each call (innermost first, left to right, as PostgreSQL
 //! evaluates them) by its result; [`rows`] does this for the top node of a write's source
-//! (VALUES rows, or a projection such as INSERT ... SELECT's) and of a SELECT.
+//! (VALUES rows, or a projection such as INSERT ... SELECT's) and of a SELECT. A call anywhere
+//! else in a query (a CTE, a subquery, beside a set-returning function) is evaluated by
+//! [`Expr::eval`] itself against a copy of the root [`rows`] puts in place for the statement
+//! ([`call_nested`]), whose sequences go back into the root when the rows are all made.
 
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::RootValue;
 use vdb_engine::value::Value;
+
+use std::cell::RefCell;
 
 use crate::error::{Error, Result};
 use crate::execution::{query, Rows};
@@ -29,9 +34,84 @@ pub fn plan_calls_sequence(plan: &Plan) -> bool {
     }
 }
 
+thread_local! {
+    /// The root a statement's sequence calls outside its top node draw from (see the module
+    /// docs); `None` when no statement on this thread has such calls.
+    static NESTED: RefCell<Option<RootValue>> = const { RefCell::new(None) };
+}
+
+/// Whether `plan` calls a sequence function anywhere, subqueries included.
+fn calls_anywhere(plan: &Plan) -> bool {
+    let mut found = false;
+    plan.walk_exprs(&mut |e| {
+        e.walk(&mut |x| match x {
+            Expr::Function(f, _) if f.touches_sequence() => found = true,
+            Expr::Subquery(s) => found |= calls_anywhere(&s.plan),
+            _ => {}
+        });
+    });
+    found
+}
+
+/// Whether a subquery in the top node's expressions calls a sequence function.
+fn top_subqueries_call(plan: &Plan) -> bool {
+    let exprs: Vec<&Expr> = match plan {
+        Plan::Values { rows } => rows.iter().flatten().collect(),
+        Plan::Project { exprs, .. } => exprs.iter().collect(),
+        _ => return false,
+    };
+    let mut found = false;
+    for expr in exprs {
+        expr.walk(&mut |x| {
+            if let Expr::Subquery(s) = x {
+                found |= calls_anywhere(&s.plan);
+            }
+        });
+    }
+    found
+}
+
+/// A sequence call met by [`Expr::eval`]: run against the statement's copy of the root, or
+/// `None` outside a statement that put one in place.
+pub fn call_nested(f: Function, args: &[Value]) -> Option<Result<Value>> {
+    NESTED.with(|nested| {
+        nested
+            .borrow_mut()
+            .as_mut()
+            .map(|root| call_on(f, args, root))
+    })
+}
+
 /// The rows of `plan`, with the sequence calls of its top node resolved against `root` row by
-/// row (so rows are produced eagerly).
+/// row (so rows are produced eagerly). Calls elsewhere in the plan go through a copy of the
+/// root in place while every row is made (eagerly too), and its sequences then back to `root`.
 pub fn rows(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Rows> {
+    if !calls_anywhere(&plan) {
+        return query(plan, root, ns);
+    }
+    // The common case (a SERIAL default in INSERT .. VALUES) needs no copy of the root.
+    let top_only = plan_calls_sequence(&plan)
+        && !plan.children().into_iter().any(calls_anywhere)
+        && !top_subqueries_call(&plan);
+    if top_only {
+        return top_rows(plan, root, ns);
+    }
+    let outer = NESTED.with(|n| n.replace(Some(root.clone())));
+    let made = top_rows(plan, root, ns).and_then(|rows| rows.collect::<Result<Vec<_>>>());
+    let drawn = NESTED.with(|n| n.replace(outer));
+    if let Some(drawn) = drawn {
+        let names: Vec<String> = drawn.sequence_names().map(str::to_string).collect();
+        for name in names {
+            if let Some(sequence) = drawn.get_sequence(&name) {
+                root.put_sequence(&name, sequence.clone());
+            }
+        }
+    }
+    Ok(Box::new(made?.into_iter().map(Ok)))
+}
+
+/// [`rows`] for a plan whose top node alone calls sequences (or none does).
+fn top_rows(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Rows> {
     if !plan_calls_sequence(&plan) {
         return query(plan, root, ns);
     }
@@ -100,8 +180,17 @@ pub fn resolve(expr: &Expr, input: &[Value], root: &mut RootValue) -> Result<Exp
     })
 }
 
-/// Runs one sequence function on argument values (the sequence name first).
+/// Runs one sequence function on argument values (the sequence name first), against the
+/// statement's copy of the root when one is in place (so all of a statement's calls draw from
+/// one state), else against `root`.
 fn call(f: Function, args: &[Value], root: &mut RootValue) -> Result<Value> {
+    match call_nested(f, args) {
+        Some(result) => result,
+        None => call_on(f, args, root),
+    }
+}
+
+fn call_on(f: Function, args: &[Value], root: &mut RootValue) -> Result<Value> {
     let name = match args.first() {
         Some(Value::Text(name)) => name.clone(),
         _ => return Ok(Value::Null),

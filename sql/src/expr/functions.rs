@@ -437,10 +437,13 @@ pub(super) fn temporal_or_container_op(
 pub(super) fn function(f: Function, args: Vec<Value>) -> Result<Value> {
     match f {
         f if f.touches_sequence() => {
+            if let Some(result) = crate::execution::sequence::call_nested(f, &args) {
+                return result;
+            }
             return Err(Error::Unsupported(format!(
                 "{}() in this position",
                 format!("{f:?}").to_lowercase()
-            )))
+            )));
         }
         Function::Now => return Ok(now()),
         Function::GenRandomUuid => return Ok(random_uuid()),
