@@ -587,12 +587,46 @@ pub fn run(args: &Args, ctx: &Context) -> Result<()> {
         );
     }
     root.put_table(&args.table, &table)?;
+    check_references(args, &root, ctx)?;
     ctx.repo.set_working_root(&ctx.branch, &root)?;
     println!(
         "{verb} table {}: {rows} rows imported, {} rows in total",
         args.table,
         table.count()
     );
+    Ok(())
+}
+
+/// Fails, before anything is written, if the imported table's rows break its foreign keys or
+/// CHECK constraints, or rows of the tables whose foreign keys reference it lost their parent
+/// (`--replace`, `--update`): what SQL's INSERT would have refused.
+fn check_references(args: &Args, root: &RootValue, ctx: &Context) -> Result<()> {
+    let ns = ctx.repo.node_store();
+    let mut tables = vec![args.table.clone()];
+    for name in root.table_names() {
+        if name == args.table {
+            continue;
+        }
+        let references = root.get_table(ns, name)?.is_some_and(|t| {
+            t.schema()
+                .foreign_keys
+                .iter()
+                .any(|fk| fk.ref_table == args.table)
+        });
+        if references {
+            tables.push(name.to_string());
+        }
+    }
+    let found = vdb_sql::vc::verify::violations(ns, root, &tables)?;
+    if let Some(first) = found.first() {
+        fail!(
+            "cannot import {}: {} row(s) would break a foreign key or CHECK constraint ({first}{}); \
+             nothing was imported",
+            args.file.display(),
+            found.len(),
+            if found.len() > 1 { ", ..." } else { "" }
+        );
+    }
     Ok(())
 }
 

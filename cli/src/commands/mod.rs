@@ -10,6 +10,7 @@ pub mod clone;
 pub mod commit;
 pub mod config;
 pub mod conflicts;
+pub mod constraints;
 pub mod demo;
 pub mod diff;
 pub mod export;

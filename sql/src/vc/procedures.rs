@@ -801,23 +801,10 @@ pub fn run(vc: &VcContext, user: &str, name: &str, args: &[String]) -> Result<Ou
 /// counts. Returns how many violations it found.
 fn verify_constraints(vc: &VcContext, a: &VerifyArgs) -> Result<Outcome> {
     let _ = a.all;
-    let (repo, branch) = (&vc.repo, vc.branch.as_str());
-    let ns = repo.node_store();
-    let root = repo.working_root(branch).map_err(vc_error)?;
-    let tables: Vec<String> = if a.tables.is_empty() {
-        root.table_names().map(str::to_string).collect()
-    } else {
-        a.tables.clone()
-    };
-    let found = super::verify::violations(ns, &root, &tables)?;
-    let count = found.len();
-    if !a.output_only {
-        repo.record_verified_violations(branch, &tables, found)
-            .map_err(vc_error)?;
-    }
+    let found = super::verify::verify_branch(&vc.repo, &vc.branch, &a.tables, !a.output_only)?;
     Ok(Outcome::new(
         &[("violations", Type::Int8)],
-        vec![Value::Int8(i64::try_from(count).unwrap_or(i64::MAX))],
+        vec![Value::Int8(i64::try_from(found.len()).unwrap_or(i64::MAX))],
     ))
 }
 

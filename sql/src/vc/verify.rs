@@ -3,9 +3,10 @@
 
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::repo::verify::ConstraintVerifier;
-use vdb_engine::repo::{ConstraintViolation, ViolationKind};
+use vdb_engine::repo::{ConstraintViolation, Repository, ViolationKind};
 use vdb_engine::table::RootValue;
 
+use super::vc_error;
 use crate::error::{Error, Result};
 
 /// The rows of `tables` (names in `root`) whose foreign key names a missing parent row or that
@@ -37,6 +38,29 @@ pub fn violations(
                 constraint,
             }));
         }
+    }
+    Ok(found)
+}
+
+/// Checks `tables` (none: every table) of branch `branch`'s working root and, with `record`,
+/// records what breaks them as the working set's constraint violations, replacing what an
+/// earlier check recorded for those tables (`vdb_verify_constraints`, `vdb constraints verify`).
+pub fn verify_branch(
+    repo: &Repository,
+    branch: &str,
+    tables: &[String],
+    record: bool,
+) -> Result<Vec<ConstraintViolation>> {
+    let root = repo.working_root(branch).map_err(vc_error)?;
+    let tables: Vec<String> = if tables.is_empty() {
+        root.table_names().map(str::to_string).collect()
+    } else {
+        tables.to_vec()
+    };
+    let found = violations(repo.node_store(), &root, &tables)?;
+    if record {
+        repo.record_verified_violations(branch, &tables, found.clone())
+            .map_err(vc_error)?;
     }
     Ok(found)
 }
