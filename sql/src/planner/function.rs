@@ -370,16 +370,7 @@ fn variadic_call(
     if matches!(short, "concat" | "concat_ws")
         && args.len() == 1 + usize::from(short == "concat_ws")
     {
-        let array = bind(inner, scope)?;
-        if let Some(t) = array.ty.as_ref().filter(|t| !matches!(t, Type::Array(_))) {
-            return Err(Error::invalid(
-                "42804",
-                format!(
-                    "VARIADIC argument must be an array, not type {}",
-                    type_name(t)
-                ),
-            ));
-        }
+        let array = variadic_array(inner, scope)?;
         let separator = match args.first() {
             Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(sep))) if args.len() == 2 => {
                 bind(sep, scope)?
@@ -391,25 +382,13 @@ fn variadic_call(
         return Ok(Some(joined));
     }
     if short == "format" && args.len() == 2 {
-        let array = bind(inner, scope)?;
-        if let Some(t) = array.ty.as_ref().filter(|t| !matches!(t, Type::Array(_))) {
-            return Err(Error::invalid(
-                "42804",
-                format!(
-                    "VARIADIC argument must be an array, not type {}",
-                    type_name(t)
-                ),
-            ));
-        }
+        let array = variadic_array(inner, scope)?;
         let fmt = match args.first() {
             Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(fmt))) => bind(fmt, scope)?,
             _ => return Err(Error::Unsupported("VARIADIC arguments of format".into())),
         };
         let fmt = fmt.coerce(&Type::Text, "format")?;
-        let array = match array.ty {
-            Some(_) => array.expr,
-            None => array.coerce(&Type::Array(Box::new(Type::Text)), "format")?,
-        };
+        let array = array.expr;
         return Ok(Some(Typed::new(
             Expr::Function(Function::Builtin(Builtin::FormatVariadic), vec![fmt, array]),
             Type::Text,
@@ -418,20 +397,7 @@ fn variadic_call(
     if !matches!(short, "num_nulls" | "num_nonnulls") || args.len() != 1 {
         return Err(Error::Unsupported(format!("VARIADIC arguments of {short}")));
     }
-    let array = bind(inner, scope)?;
-    let array = match array.ty {
-        Some(Type::Array(_)) => array.expr,
-        None => array.coerce(&Type::Array(Box::new(Type::Text)), short)?,
-        Some(ref t) => {
-            return Err(Error::invalid(
-                "42804",
-                format!(
-                    "VARIADIC argument must be an array, not type {}",
-                    type_name(t)
-                ),
-            ))
-        }
-    };
+    let array = variadic_array(inner, scope)?.expr;
     let nulls = short == "num_nulls";
     Ok(Some(Typed::new(
         Expr::Function(
@@ -440,6 +406,22 @@ fn variadic_call(
         ),
         Type::Int4,
     )))
+}
+
+/// The value after VARIADIC, bound: an array, or 42804 (an untyped literal too, as in
+/// PostgreSQL).
+fn variadic_array(inner: &ast::Expr, scope: &Scope) -> Result<Typed> {
+    let array = bind(inner, scope)?;
+    match array.ty {
+        Some(Type::Array(_)) => Ok(array),
+        ref other => Err(Error::invalid(
+            "42804",
+            format!(
+                "VARIADIC argument must be an array, not type {}",
+                other.as_ref().map_or("unknown".into(), type_name)
+            ),
+        )),
+    }
 }
 
 /// `floor(x)` / `ceil(x)`: numeric stays numeric, other numbers become double precision.

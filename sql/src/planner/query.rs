@@ -230,14 +230,7 @@ fn plan_set_expr(catalog: &Catalog<'_>, body: &ast::SetExpr) -> Result<Output> {
             // UNION of jsonb columns drops duplicates by jsonb equality (`1` = `1.0`): a
             // UNION ALL, then the first row of each group of equal sort keys.
             if op == SetOperator::Union && !all && columns.iter().any(|(_, t)| *t == Type::Jsonb) {
-                let keys = columns
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (_, ty))| match ty {
-                        Type::Jsonb => crate::types::sort_key(Expr::Column(i), ty),
-                        _ => Ok(Expr::Column(i)),
-                    })
-                    .collect::<Result<Vec<_>>>()?;
+                let keys = super::select::equality_keys(&columns)?;
                 let union_all = Plan::SetOperation {
                     op,
                     all: true,

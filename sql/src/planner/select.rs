@@ -164,17 +164,9 @@ pub fn plan_select(
         }
         // jsonb values are distinct by jsonb equality (`1` = `1.0`), not by their text.
         plan = if columns.iter().any(|(_, ty)| *ty == Type::Jsonb) {
-            let keys = columns
-                .iter()
-                .enumerate()
-                .map(|(i, (_, ty))| match ty {
-                    Type::Jsonb => crate::types::sort_key(Expr::Column(i), ty),
-                    _ => Ok(Expr::Column(i)),
-                })
-                .collect::<Result<Vec<_>>>()?;
             Plan::DistinctOn {
                 source: Box::new(plan),
-                keys,
+                keys: equality_keys(&columns)?,
             }
         } else {
             Plan::Distinct {
@@ -593,4 +585,17 @@ pub fn output_position(expr: &ast::Expr, columns: &[(String, Type)]) -> Result<O
         }
         _ => Ok(None),
     }
+}
+
+/// Keys that are equal exactly when rows of `columns` are equal as PostgreSQL compares them:
+/// each column itself, or for jsonb its sort key (`1` = `1.0`), for DISTINCT and UNION.
+pub(super) fn equality_keys(columns: &[(String, Type)]) -> Result<Vec<Expr>> {
+    columns
+        .iter()
+        .enumerate()
+        .map(|(i, (_, ty))| match ty {
+            Type::Jsonb => crate::types::sort_key(Expr::Column(i), ty),
+            _ => Ok(Expr::Column(i)),
+        })
+        .collect()
 }
