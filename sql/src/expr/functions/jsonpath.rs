@@ -898,17 +898,7 @@ fn apply_method(method: Method, item: &Json, ctx: Ctx<'_>, out: &mut Vec<Json>) 
         Method::Ceiling => "ceiling",
     };
     match method {
-        Method::Type => out.push(Json::String(
-            match item {
-                Json::Null => "null",
-                Json::Bool(_) => "boolean",
-                Json::Number(_) => "number",
-                Json::String(_) => "string",
-                Json::Array(_) => "array",
-                Json::Object(_) => "object",
-            }
-            .to_string(),
-        )),
+        Method::Type => out.push(Json::String(item.type_name().to_string())),
         Method::Size => match item {
             Json::Array(elements) => out.push(number(elements.len() as i64)),
             _ if ctx.lax => out.push(number(1)),
