@@ -555,3 +555,59 @@ fn foreign_key_timing_round_trips_in_version_6() {
         plain_addr
     );
 }
+
+#[test]
+fn triggers_round_trip_in_version_7_without_touching_rows() {
+    use vdb_engine::table::{TriggerDef, TriggerEvent};
+    let ns = ns();
+    let mut schema = Schema::new(
+        &[("id", Type::Int8, false), ("score", Type::Int4, true)],
+        &["id"],
+    )
+    .unwrap();
+    let table = Table::create(&ns, schema.clone())
+        .unwrap()
+        .apply([RowChange::Insert(vec![Value::Int8(1), Value::Int4(7)])])
+        .unwrap();
+    let plain_addr = table.save().unwrap();
+    assert_eq!(&ns.store().must_get(&plain_addr).unwrap()[..2], b"T\x01");
+    let triggers = vec![
+        TriggerDef {
+            name: "touch".into(),
+            before: true,
+            events: vec![
+                TriggerEvent::Insert,
+                TriggerEvent::Update(vec!["score".into()]),
+            ],
+            for_each_row: true,
+            when: Some("new.score > 0".into()),
+            function: "s.touch".into(),
+            args: vec!["a".into()],
+        },
+        TriggerDef {
+            name: "audit".into(),
+            before: false,
+            events: vec![TriggerEvent::Delete],
+            for_each_row: false,
+            when: None,
+            function: "audit".into(),
+            args: Vec::new(),
+        },
+    ];
+    let addr = table.with_triggers(triggers.clone()).save().unwrap();
+    assert_eq!(&ns.store().must_get(&addr).unwrap()[..2], b"T\x07");
+    let loaded = Table::load(&ns, addr).unwrap();
+    assert_eq!(loaded.schema().triggers, triggers);
+    assert_eq!(loaded.rows().root(), table.rows().root());
+    // Dropping the triggers gives the plain chunk back.
+    assert_eq!(loaded.with_triggers(Vec::new()).save().unwrap(), plain_addr);
+    // With a domain as well, the version-6 trailer under the triggers is not empty: both come
+    // back.
+    schema.columns[1].domain = Some("posint".into());
+    let domained = Table::create(&ns, schema)
+        .unwrap()
+        .with_triggers(triggers.clone());
+    let loaded = Table::load(&ns, domained.save().unwrap()).unwrap();
+    assert_eq!(loaded.schema().triggers, triggers);
+    assert_eq!(loaded.schema().columns[1].domain.as_deref(), Some("posint"));
+}

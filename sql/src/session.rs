@@ -2676,8 +2676,10 @@ fn is_ddl(statement: &Statement) -> bool {
             | Statement::CreateSchema { .. }
             | Statement::CreateType { .. }
             | Statement::CreateFunction { .. }
+            | Statement::CreateTrigger { .. }
             | Statement::Drop { .. }
             | Statement::DropFunction { .. }
+            | Statement::DropTrigger { .. }
             | Statement::AlterTable { .. }
             | Statement::AlterIndex { .. }
             | Statement::AlterView { .. }
@@ -2771,24 +2773,38 @@ fn run(
 ) -> Result<StatementResult> {
     let ns = vc.repo.node_store();
     let snapshot = Snapshot::new(root.clone(), ns.clone(), settings.clone()).with_vc(vc.clone());
-    context::with_snapshot(snapshot, || run_planned(&vc.repo, statement, root))
+    context::with_snapshot(snapshot, || run_planned(ns, statement, root))
+}
+
+/// Runs one statement of a PL/pgSQL function against `root`, the function's working copy of
+/// the database, with the calling statement's settings and version-control context (`outer`).
+pub(crate) fn run_in_function(
+    outer: &Snapshot,
+    statement: &Statement,
+    root: &mut RootValue,
+) -> Result<StatementResult> {
+    let mut snapshot = Snapshot::new(root.clone(), outer.ns.clone(), outer.settings.clone());
+    if let Some(vc) = &outer.vc {
+        snapshot = snapshot.with_vc(vc.clone());
+    }
+    context::with_snapshot(snapshot, || run_planned(&outer.ns, statement, root))
 }
 
 fn run_planned(
-    repo: &Repository,
+    ns: &vdb_engine::prolly::NodeStore,
     statement: &Statement,
     root: &mut RootValue,
 ) -> Result<StatementResult> {
     match crate::dml_cte::modifying_with(statement) {
-        Some(with) => run_modifying_with(repo, statement, with, root),
-        None => run_plain(repo, statement, root),
+        Some(with) => run_modifying_with(ns, statement, with, root),
+        None => run_plain(ns, statement, root),
     }
 }
 
 /// Runs the data-modifying WITH queries of `statement` in order, then the statement reading
 /// their RETURNING rows; a main SELECT reads the tables as they were before them.
 fn run_modifying_with(
-    repo: &Repository,
+    ns: &vdb_engine::prolly::NodeStore,
     statement: &Statement,
     with: &sqlparser::ast::With,
     root: &mut RootValue,
@@ -2807,7 +2823,7 @@ fn run_modifying_with(
             }),
             ..(*cte.query).clone()
         }));
-        let result = dml_cte::with_results(results.clone(), || run_plain(repo, &wrapped, root))?;
+        let result = dml_cte::with_results(results.clone(), || run_plain(ns, &wrapped, root))?;
         let materialized = match result {
             StatementResult::Rows { columns, rows, .. } => Materialized { columns, rows },
             _ => Materialized {
@@ -2820,19 +2836,18 @@ fn run_modifying_with(
     let main_modifies = matches!(statement, Statement::Query(q) if dml_cte::is_data_modifying(q));
     dml_cte::with_results(results, || {
         if main_modifies {
-            run_plain(repo, statement, root)
+            run_plain(ns, statement, root)
         } else {
-            run_plain(repo, statement, &mut before.clone())
+            run_plain(ns, statement, &mut before.clone())
         }
     })
 }
 
 fn run_plain(
-    repo: &Repository,
+    ns: &vdb_engine::prolly::NodeStore,
     statement: &Statement,
     root: &mut RootValue,
 ) -> Result<StatementResult> {
-    let ns = repo.node_store();
     if let Statement::Explain {
         statement: inner,
         analyze,

@@ -66,6 +66,12 @@ def test_psql_meta_commands_describe_every_kind_of_object(server):
         "-c", "CREATE SEQUENCE batch_ids START 7",
         "-c", "CREATE TYPE mood AS ENUM ('sad', 'ok')",
         "-c", "COMMENT ON TABLE runs IS 'training runs'",
+        "-c",
+        "CREATE FUNCTION name_runs() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN NEW.name := coalesce(NEW.name, 'run ' || NEW.n); RETURN NEW; END $$",
+        "-c",
+        "CREATE TRIGGER runs_named BEFORE INSERT ON runs FOR EACH ROW "
+        "EXECUTE FUNCTION name_runs()",
     )
     commands = {
         "\\l": [server.database],
@@ -80,6 +86,8 @@ def test_psql_meta_commands_describe_every_kind_of_object(server):
             '"runs_parent" btree (parent)',
             '"runs_n_check" CHECK (n > 0)',
             '"runs_parent_fkey" FOREIGN KEY (parent) REFERENCES runs(id)',
+            "Triggers:",
+            "runs_named BEFORE INSERT ON runs FOR EACH ROW EXECUTE FUNCTION name_runs()",
         ],
         "\\d+ runs": ["Storage", "Referenced by:", "Access method: heap"],
         "\\dt+": ["training runs"],
@@ -88,7 +96,8 @@ def test_psql_meta_commands_describe_every_kind_of_object(server):
         "\\d named": ['View "public.named"'],
         "\\ds": ["batch_ids", "runs_n_seq", "runs_id_seq", "sequence"],
         "\\dT": ["mood"],
-        "\\df": ["List of functions"],
+        "\\df": ["List of functions", "name_runs", "trigger"],
+        "\\sf name_runs": ["LANGUAGE plpgsql", "NEW.name := coalesce"],
         "\\db": ["pg_default"],
         "\\du": ["Role name"],
         # Catalogs vdb keeps empty, as a database with no such objects has them.

@@ -109,6 +109,13 @@ pub(crate) fn merge_schemas(
         } else {
             ours.materialized.clone()
         },
+        triggers: merge_named(
+            &base.triggers,
+            &ours.triggers,
+            &theirs.triggers,
+            "trigger",
+            |x| &x.name,
+        )?,
     };
     schema
         .validate()

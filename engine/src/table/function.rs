@@ -31,6 +31,37 @@ pub enum FunctionReturns {
     SetOf(Type),
     /// Any number of rows with these columns (`RETURNS TABLE (a int, b text)`).
     Table(Vec<(String, Type)>),
+    /// A row of the table a trigger fires on, or none (`RETURNS trigger`). Added after the
+    /// kinds above, so that their encoding stays as it was.
+    Trigger,
+    /// Rows of table `table`'s type (`RETURNS SETOF t`), with its columns as they were when
+    /// the function was created.
+    SetOfRow {
+        table: String,
+        columns: Vec<(String, Type)>,
+    },
+}
+
+impl FunctionReturns {
+    /// The result columns of a function returning rows (`TABLE (..)` or `SETOF` a table).
+    pub fn columns(&self) -> Option<&[(String, Type)]> {
+        match self {
+            FunctionReturns::Table(columns) | FunctionReturns::SetOfRow { columns, .. } => {
+                Some(columns)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the function returns a set (of values or of rows).
+    pub fn is_set(&self) -> bool {
+        matches!(
+            self,
+            FunctionReturns::SetOf(_)
+                | FunctionReturns::Table(_)
+                | FunctionReturns::SetOfRow { .. }
+        )
+    }
 }
 
 /// How a function's result may change for the same arguments (`provolatile`).
@@ -46,14 +77,30 @@ pub enum Volatility {
 pub struct Function {
     pub args: Vec<FunctionArg>,
     pub returns: FunctionReturns,
-    /// The body, as SQL text (one or more statements; the last one's rows are the result).
+    /// The body, as SQL text (one or more statements; the last one's rows are the result), or
+    /// PL/pgSQL code after [`PLPGSQL_MARKER`].
     pub body: String,
     pub volatility: Volatility,
     /// STRICT (RETURNS NULL ON NULL INPUT): a NULL argument gives NULL without running.
     pub strict: bool,
 }
 
+/// The start of the body of a function written in PL/pgSQL (the code follows it); a body
+/// without it is SQL. The marker cannot begin SQL text, so bodies stored before PL/pgSQL
+/// functions existed read as they did.
+pub const PLPGSQL_MARKER: &str = "\u{1}plpgsql\n";
+
 impl Function {
+    /// Whether the body is PL/pgSQL code.
+    pub fn is_plpgsql(&self) -> bool {
+        self.body.starts_with(PLPGSQL_MARKER)
+    }
+
+    /// The body as written: the SQL text, or the PL/pgSQL code without its marker.
+    pub fn source(&self) -> &str {
+        self.body.strip_prefix(PLPGSQL_MARKER).unwrap_or(&self.body)
+    }
+
     /// The argument types, which tell overloads apart.
     pub fn arg_types(&self) -> Vec<Type> {
         self.args.iter().map(|a| a.ty.clone()).collect()

@@ -21,12 +21,12 @@ mod view;
 
 pub use domain::Domain;
 pub use enum_type::EnumType;
-pub use function::{Function, FunctionArg, FunctionReturns, Overloads, Volatility};
+pub use function::{Function, FunctionArg, FunctionReturns, Overloads, Volatility, PLPGSQL_MARKER};
 pub use index_expr::{set_index_evaluator, IndexEvaluator};
 pub use root::{qualified, split_qualified, RootValue, PUBLIC_SCHEMA};
 pub use schema::{
     CheckDef, Column, Comments, FkAction, ForeignKeyDef, IndexDef, IndexExpr, Materialized, Schema,
-    INDEX_DESC, INDEX_NULLS_FIRST,
+    TriggerDef, TriggerEvent, INDEX_DESC, INDEX_NULLS_FIRST,
 };
 pub use sequence::{Identity, Sequence};
 pub use table::{

@@ -175,6 +175,38 @@ pub struct Schema {
     /// when set.
     #[serde(skip)]
     pub materialized: Option<Materialized>,
+    /// The table's triggers, in creation order. Not part of the encoded schema: the table chunk
+    /// stores them after it, only when there are any.
+    #[serde(skip)]
+    pub triggers: Vec<TriggerDef>,
+}
+
+/// A trigger (`CREATE TRIGGER`): a function the SQL layer runs when rows of the table are
+/// written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriggerDef {
+    pub name: String,
+    /// True for BEFORE, false for AFTER.
+    pub before: bool,
+    pub events: Vec<TriggerEvent>,
+    /// FOR EACH ROW (true) or FOR EACH STATEMENT (false).
+    pub for_each_row: bool,
+    /// The WHEN condition, as SQL text over NEW and OLD.
+    pub when: Option<String>,
+    /// The key of the function it runs (a PL/pgSQL function returning trigger).
+    pub function: String,
+    /// The arguments given to the function (`TG_ARGV`).
+    pub args: Vec<String>,
+}
+
+/// What a trigger fires on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TriggerEvent {
+    Insert,
+    /// UPDATE, or `UPDATE OF` the listed columns (by name).
+    Update(Vec<String>),
+    Delete,
+    Truncate,
 }
 
 /// What makes a table a materialized view (`CREATE MATERIALIZED VIEW`).
@@ -243,6 +275,7 @@ impl Schema {
             comments: Comments::default(),
             primary_key_name: None,
             materialized: None,
+            triggers: Vec::new(),
         };
         for (name, ty, nullable) in columns {
             schema.add_column(name, ty.clone(), *nullable, None)?;

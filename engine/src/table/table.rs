@@ -50,6 +50,9 @@ const TABLE_VERSION_MATERIALIZED: u8 = 5;
 /// Version 6: the version-5 body (its trailer possibly empty), then `postcard(TableLater)`;
 /// written only when a column is of a domain or a foreign key is DEFERRABLE.
 const TABLE_VERSION_DOMAINS: u8 = 6;
+/// Version 7: the version-6 body (its trailer possibly empty), then `postcard(Vec<TriggerDef>)`;
+/// written only when the table has a trigger.
+const TABLE_VERSION_TRIGGERS: u8 = 7;
 
 /// The version-6 trailer.
 #[derive(Serialize, Deserialize)]
@@ -229,6 +232,7 @@ impl Table {
                     | TABLE_VERSION_INDEX_EXTRAS
                     | TABLE_VERSION_MATERIALIZED
                     | TABLE_VERSION_DOMAINS
+                    | TABLE_VERSION_TRIGGERS
             )
         {
             return Err(Error::corrupted(
@@ -255,6 +259,10 @@ impl Table {
                     postcard::take_from_bytes(rest).map_err(malformed)?;
                 let later: TableLater = if bytes[1] == TABLE_VERSION_DOMAINS {
                     postcard::from_bytes(rest).map_err(malformed)?
+                } else if bytes[1] == TABLE_VERSION_TRIGGERS {
+                    let (later, rest) = postcard::take_from_bytes(rest).map_err(malformed)?;
+                    record.schema.triggers = postcard::from_bytes(rest).map_err(malformed)?;
+                    later
                 } else if rest.is_empty() {
                     TableLater {
                         domains: BTreeMap::new(),
@@ -422,7 +430,9 @@ impl Table {
                 .map(|(i, fk)| (i, fk.initially_deferred))
                 .collect(),
         };
-        let version = if !later.domains.is_empty() || !later.deferrable.is_empty() {
+        let version = if !self.schema.triggers.is_empty() {
+            TABLE_VERSION_TRIGGERS
+        } else if !later.domains.is_empty() || !later.deferrable.is_empty() {
             TABLE_VERSION_DOMAINS
         } else if more.materialized.is_some() || !more.precisions.is_empty() {
             TABLE_VERSION_MATERIALIZED
@@ -449,8 +459,11 @@ impl Table {
         if version >= TABLE_VERSION_MATERIALIZED {
             bytes.extend(postcard::to_stdvec(&more).map_err(encode)?);
         }
-        if version == TABLE_VERSION_DOMAINS {
+        if version >= TABLE_VERSION_DOMAINS {
             bytes.extend(postcard::to_stdvec(&later).map_err(encode)?);
+        }
+        if version == TABLE_VERSION_TRIGGERS {
+            bytes.extend(postcard::to_stdvec(&self.schema.triggers).map_err(encode)?);
         }
         self.rows.node_store().store().put(Bytes::from(bytes))
     }
@@ -780,6 +793,16 @@ impl Table {
             }
         }
         row
+    }
+
+    /// The same table with `triggers` in place of its triggers: no row is touched.
+    pub fn with_triggers(&self, triggers: Vec<super::TriggerDef>) -> Table {
+        let mut schema = (*self.schema).clone();
+        schema.triggers = triggers;
+        Table {
+            schema: Arc::new(schema),
+            ..self.clone()
+        }
     }
 
     /// The same table with other `COMMENT ON` texts (no row is touched).

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use vdb_engine::prolly::NodeStore;
-use vdb_engine::table::{RootValue, Schema, Table};
+use vdb_engine::table::{split_qualified, RootValue, Schema, Table};
 use vdb_engine::value::Value;
 
 use crate::error::{Error, Result};
@@ -54,6 +54,52 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
             functions,
             if_exists,
         } => super::function::drop_functions(&functions, if_exists, root),
+        SchemaChange::CreateTrigger {
+            table,
+            trigger,
+            or_replace,
+        } => {
+            let loaded = load(&table, root, ns)?;
+            let mut triggers = loaded.schema().triggers.clone();
+            match triggers.iter().position(|t| t.name == trigger.name) {
+                Some(at) if or_replace => triggers[at] = trigger,
+                Some(_) => {
+                    return Err(Error::invalid(
+                        "42710",
+                        format!(
+                            "trigger \"{}\" for relation \"{}\" already exists",
+                            trigger.name,
+                            split_qualified(&table).1
+                        ),
+                    ))
+                }
+                None => triggers.push(trigger),
+            }
+            root.put_table(&table, &loaded.with_triggers(triggers))
+                .map_err(|e| Error::engine(format!("saving table \"{table}\""), e))
+        }
+        SchemaChange::DropTrigger {
+            table,
+            name,
+            if_exists,
+        } => {
+            let loaded = load(&table, root, ns)?;
+            let mut triggers = loaded.schema().triggers.clone();
+            let Some(at) = triggers.iter().position(|t| t.name == name) else {
+                let message = format!(
+                    "trigger \"{name}\" for table \"{}\" does not exist",
+                    split_qualified(&table).1
+                );
+                if if_exists {
+                    notice::raise(notice::Notice::new("00000", format!("{message}, skipping")));
+                    return Ok(());
+                }
+                return Err(Error::invalid("42704", message));
+            };
+            triggers.remove(at);
+            root.put_table(&table, &loaded.with_triggers(triggers))
+                .map_err(|e| Error::engine(format!("saving table \"{table}\""), e))
+        }
         SchemaChange::DropViews {
             names,
             if_exists,
@@ -69,7 +115,7 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
             if_not_exists,
         } => {
             if relation_exists(root, &name) {
-                let bare = vdb_engine::table::split_qualified(&name).1.to_string();
+                let bare = split_qualified(&name).1.to_string();
                 if if_not_exists {
                     skip_existing_relation(&bare);
                     return Ok(());
@@ -97,7 +143,7 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
                     skip_missing_relation("relation", &name, root);
                     return Ok(());
                 }
-                let bare = vdb_engine::table::split_qualified(&name).1;
+                let bare = split_qualified(&name).1;
                 return Err(Error::invalid(
                     "42P01",
                     format!("relation \"{bare}\" does not exist"),
@@ -116,10 +162,7 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
             index,
             if_not_exists,
         } => {
-            let key = vdb_engine::table::qualified(
-                vdb_engine::table::split_qualified(&table).0,
-                &index.name,
-            );
+            let key = vdb_engine::table::qualified(split_qualified(&table).0, &index.name);
             if relation_exists(root, &key) || index_table(root, ns, &key)?.is_some() {
                 if if_not_exists {
                     skip_existing_relation(&index.name);
@@ -212,7 +255,7 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
 /// relation `key` (`x`, `s.x`), or `schema "s" does not exist, skipping` when its schema is
 /// missing, as PostgreSQL reports the first name it cannot find.
 pub(super) fn skip_missing_relation(kind: &str, key: &str, root: &RootValue) {
-    let (schema, name) = vdb_engine::table::split_qualified(key);
+    let (schema, name) = split_qualified(key);
     if !root.has_schema(schema) && !crate::system::is_system_schema(schema) {
         notice::skipping_missing(format!("schema \"{schema}\""));
     } else {
@@ -243,14 +286,12 @@ fn create_table(
 ) -> Result<()> {
     if relation_exists(root, name) {
         if if_not_exists {
-            skip_existing_relation(vdb_engine::table::split_qualified(name).1);
+            skip_existing_relation(split_qualified(name).1);
             return Ok(());
         }
-        return Err(Error::DuplicateTable(
-            vdb_engine::table::split_qualified(name).1.to_string(),
-        ));
+        return Err(Error::DuplicateTable(split_qualified(name).1.to_string()));
     }
-    let schema_name = vdb_engine::table::split_qualified(name).0;
+    let schema_name = split_qualified(name).0;
     // The session's temporary schema comes into being with its first table.
     if schema_name == crate::temp::TEMP_SCHEMA {
         root.put_schema(schema_name);
@@ -265,8 +306,7 @@ fn create_table(
         return Err(Error::DuplicateTable(taken.clone()));
     }
     for index in &schema.indexes {
-        let key =
-            vdb_engine::table::qualified(vdb_engine::table::split_qualified(name).0, &index.name);
+        let key = vdb_engine::table::qualified(split_qualified(name).0, &index.name);
         if index_table(root, ns, &key)?.is_some() {
             return Err(Error::DuplicateTable(index.name.clone()));
         }
@@ -295,7 +335,7 @@ pub fn create_table_as(
     ns: &NodeStore,
 ) -> Result<Option<u64>> {
     if relation_exists(root, name) && if_not_exists {
-        skip_existing_relation(vdb_engine::table::split_qualified(name).1);
+        skip_existing_relation(split_qualified(name).1);
         return Ok(None);
     }
     create_table(name, schema, false, Vec::new(), root, ns)?;
@@ -430,7 +470,7 @@ fn check_droppable_tables(
     for name in names.iter().filter(|n| root.table_addr(n).is_some()) {
         if let Some(kind) = kind {
             if load(name, root, ns)?.schema().materialized.is_some() != kind {
-                return Err(not(vdb_engine::table::split_qualified(name).1));
+                return Err(not(split_qualified(name).1));
             }
         }
     }
@@ -515,7 +555,7 @@ fn drop_indexes(
 ) -> Result<()> {
     let mut by_table: Vec<(String, String)> = Vec::new();
     for key in names {
-        let name = &vdb_engine::table::split_qualified(key).1.to_string();
+        let name = &split_qualified(key).1.to_string();
         match index_table(root, ns, key)? {
             Some(table) => {
                 let schema = load(&table, root, ns)?.schema().clone();
@@ -553,20 +593,20 @@ fn drop_indexes(
 /// ALTER INDEX `from` RENAME TO `to`: the index (or primary key) of whichever table of `from`'s
 /// schema has it takes the new name; its maps stay as they are.
 fn rename_index(from: &str, to: &str, root: &mut RootValue, ns: &NodeStore) -> Result<()> {
-    let (schema_name, old) = vdb_engine::table::split_qualified(from);
+    let (schema_name, old) = split_qualified(from);
     let new_key = vdb_engine::table::qualified(schema_name, to);
     if relation_exists(root, &new_key) || index_table(root, ns, &new_key)?.is_some() {
         return Err(Error::DuplicateTable(to.to_string()));
     }
     let tables: Vec<String> = root
         .table_names()
-        .filter(|t| vdb_engine::table::split_qualified(t).0 == schema_name)
+        .filter(|t| split_qualified(t).0 == schema_name)
         .map(str::to_string)
         .collect();
     for name in tables {
         let table = load(&name, root, ns)?;
         let mut schema = table.schema().clone();
-        let bare = vdb_engine::table::split_qualified(&name).1.to_string();
+        let bare = split_qualified(&name).1.to_string();
         if let Some(index) = schema.indexes.iter_mut().find(|ix| ix.name == old) {
             index.name = to.to_string();
         } else if !schema.is_keyless() && schema.primary_key_name(&bare) == old {
@@ -593,7 +633,7 @@ fn identity_sequence(
     ns: &NodeStore,
 ) -> Result<String> {
     let loaded = load(table, root, ns)?;
-    let bare = vdb_engine::table::split_qualified(table).1;
+    let bare = split_qualified(table).1;
     let Some(col) = loaded.schema().columns.iter().find(|c| c.name == column) else {
         return Err(Error::UndefinedColumn(format!(
             "column \"{column}\" of relation \"{bare}\" does not exist"
@@ -620,7 +660,7 @@ pub fn replace_schema(
     ns: &NodeStore,
 ) -> Result<()> {
     let table = load(name, root, ns)?;
-    let pkey = schema.primary_key_name(vdb_engine::table::split_qualified(name).1);
+    let pkey = schema.primary_key_name(split_qualified(name).1);
     let rebuilt = table.with_schema(schema).map_err(|e| match e {
         vdb_engine::Error::InvalidInput(m) if m.contains("duplicate key") => {
             Error::invalid("23505", format!("could not create unique index \"{pkey}\""))

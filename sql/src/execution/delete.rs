@@ -1,5 +1,6 @@
 //! DELETE: removes the rows of its source (each ending with its key) in one batch, then runs the
-//! actions of foreign keys that reference them (`foreign_key.rs`).
+//! actions of foreign keys that reference them (`foreign_key.rs`) and the table's triggers
+//! (`trigger.rs`).
 
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::{RootValue, RowChange};
@@ -8,12 +9,17 @@ use crate::error::Result;
 use crate::execution::foreign_key::{enforce_parent, Removed};
 use crate::execution::insert::{apply, load, store};
 use crate::execution::scan::take_key;
+use crate::execution::trigger::{Op, Triggers};
 use crate::execution::Rows;
 use crate::expr::Row;
 
 /// Deletes the rows of `source` from table `name`; returns how many.
 pub fn delete(name: &str, source: Rows, root: &mut RootValue, ns: &NodeStore) -> Result<Vec<Row>> {
     let table = load(name, root, ns)?;
+    let triggers = Triggers::new(name, table.schema(), Op::Delete, &[]);
+    if !triggers.is_empty() {
+        triggers.statement(true, root)?;
+    }
     let mut changes = Vec::new();
     let mut written = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -24,6 +30,9 @@ pub fn delete(name: &str, source: Rows, root: &mut RootValue, ns: &NodeStore) ->
         if !seen.insert(key.clone()) {
             continue;
         }
+        if !triggers.is_empty() && triggers.before_row(Some(&row), None, root)?.is_none() {
+            continue;
+        }
         changes.push(RowChange::Delete(key));
         written.push(row);
     }
@@ -31,5 +40,13 @@ pub fn delete(name: &str, source: Rows, root: &mut RootValue, ns: &NodeStore) ->
     store(name, &table, root)?;
     let removed: Vec<Removed> = written.iter().map(|row| (row.clone(), None)).collect();
     enforce_parent(name, &removed, root, ns, 0)?;
+    if !triggers.is_empty() {
+        let rows: Vec<(Option<Row>, Option<Row>)> = written
+            .iter()
+            .map(|row| (Some(row.clone()), None))
+            .collect();
+        triggers.after_rows(&rows, root)?;
+        triggers.statement(false, root)?;
+    }
     Ok(written)
 }

@@ -12,6 +12,7 @@ use vdb_engine::value::Value;
 
 use crate::error::{Error, Result};
 use crate::execution::constraints::{check_row, check_written, checks, generate, key_detail};
+use crate::execution::trigger::{Op, Triggers};
 use crate::execution::Rows;
 use crate::expr::{Expr, Row};
 use crate::planner::{bind_generated, ConflictAction, ConflictTarget, OnConflict};
@@ -38,17 +39,48 @@ pub fn insert_marked(
     ns: &NodeStore,
 ) -> Result<(Vec<Row>, Vec<bool>)> {
     let table = load(name, root, ns)?;
+    let schema = (!table.schema().triggers.is_empty()).then(|| table.schema().clone());
+    let triggers = schema
+        .as_ref()
+        .map(|schema| Triggers::new(name, schema, Op::Insert, &[]));
+    if let Some(triggers) = &triggers {
+        triggers.statement(true, root)?;
+    }
     let (table, written, updated) = match on_conflict {
         None => {
-            let (table, written) = insert_batch(name, &table, source)?;
+            let (table, written) = insert_batch(name, &table, source, triggers.as_ref(), root)?;
             let updated = vec![false; written.len()];
             (table, written, updated)
         }
-        Some(on_conflict) => insert_each(name, table, source, on_conflict)?,
+        Some(on_conflict) => {
+            insert_each(name, table, source, on_conflict, triggers.as_ref(), root)?
+        }
     };
     check_written(name, &table, &written, root, ns)?;
     store(name, &table, root)?;
+    if let Some(triggers) = &triggers {
+        let inserted: Vec<(Option<Row>, Option<Row>)> = written
+            .iter()
+            .zip(&updated)
+            .filter(|(_, updated)| !**updated)
+            .map(|(row, _)| (None, Some(row.clone())))
+            .collect();
+        triggers.after_rows(&inserted, root)?;
+        triggers.statement(false, root)?;
+    }
     Ok((written, updated))
+}
+
+/// A proposed row after the BEFORE ROW triggers (`None`: a trigger skipped it).
+fn triggered(
+    triggers: Option<&Triggers<'_>>,
+    row: Row,
+    root: &mut RootValue,
+) -> Result<Option<Row>> {
+    match triggers {
+        Some(triggers) => triggers.before_row(None, Some(row), root),
+        None => Ok(Some(row)),
+    }
 }
 
 /// Points `name` in `root` at `table`.
@@ -58,14 +90,22 @@ pub fn store(name: &str, table: &Table, root: &mut RootValue) -> Result<()> {
 }
 
 /// Plain INSERT: one batch; a taken primary key fails the statement.
-fn insert_batch(name: &str, table: &Table, source: Rows) -> Result<(Table, Vec<Row>)> {
+fn insert_batch(
+    name: &str,
+    table: &Table,
+    source: Rows,
+    triggers: Option<&Triggers<'_>>,
+    root: &mut RootValue,
+) -> Result<(Table, Vec<Row>)> {
     let checks = checks(table.schema())?;
     let generated = bind_generated(table.schema())?;
     let mut changes = Vec::new();
     let mut written = Vec::new();
     let mut keys = HashSet::new();
     for row in source {
-        let mut row = row?;
+        let Some(mut row) = triggered(triggers, row?, root)? else {
+            continue;
+        };
         generate(&generated, &mut row)?;
         check_not_null(name, table.schema(), &row)?;
         check_row(name, &checks, &row)?;
@@ -88,6 +128,8 @@ fn insert_each(
     mut table: Table,
     source: Rows,
     on_conflict: &OnConflict,
+    triggers: Option<&Triggers<'_>>,
+    root: &mut RootValue,
 ) -> Result<(Table, Vec<Row>, Vec<bool>)> {
     let checks = checks(table.schema())?;
     let generated = bind_generated(table.schema())?;
@@ -95,7 +137,9 @@ fn insert_each(
     let mut updated_rows = Vec::new();
     let mut touched: HashSet<Bytes> = HashSet::new();
     for row in source {
-        let mut row = row?;
+        let Some(mut row) = triggered(triggers, row?, root)? else {
+            continue;
+        };
         generate(&generated, &mut row)?;
         check_not_null(name, table.schema(), &row)?;
         check_row(name, &checks, &row)?;

@@ -33,6 +33,7 @@ pub(crate) mod sequence;
 mod setop;
 mod sort;
 mod statistics;
+mod trigger;
 mod update;
 mod values;
 mod version;

@@ -6,6 +6,10 @@
 //! else in a query (a CTE, a subquery, beside a set-returning function) is evaluated by
 //! [`Expr::eval`] itself against a copy of the root [`rows`] puts in place for the statement
 //! ([`call_nested`]), whose sequences go back into the root when the rows are all made.
+//!
+//! A PL/pgSQL function may write as well. When a query or an INSERT's source calls one, every
+//! call (of a sequence or of such a function) goes to that copy of the root, which replaces
+//! the root once the rows are made; the functions take it in turn ([`take_nested`]).
 
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::RootValue;
@@ -40,17 +44,48 @@ thread_local! {
     static NESTED: RefCell<Option<RootValue>> = const { RefCell::new(None) };
 }
 
-/// Whether `plan` calls a sequence function anywhere, subqueries included.
-fn calls_anywhere(plan: &Plan) -> bool {
-    let mut found = false;
+/// What a plan calls anywhere, subqueries included.
+#[derive(Clone, Copy, Default)]
+struct Calls {
+    /// A sequence function.
+    sequence: bool,
+    /// A PL/pgSQL function, which may write, through the statement's copy of the root
+    /// ([`take_nested`]).
+    procedural: bool,
+}
+
+fn calls_in(plan: &Plan) -> Calls {
+    let mut found = Calls::default();
     plan.walk_exprs(&mut |e| {
         e.walk(&mut |x| match x {
-            Expr::Function(f, _) if f.touches_sequence() => found = true,
-            Expr::Subquery(s) => found |= calls_anywhere(&s.plan),
+            Expr::Function(f, _) if f.touches_sequence() => found.sequence = true,
+            Expr::UserFunction(c, _) if c.is_procedural() => found.procedural = true,
+            Expr::Subquery(s) => {
+                let inner = calls_in(&s.plan);
+                found.sequence |= inner.sequence;
+                found.procedural |= inner.procedural;
+            }
             _ => {}
         });
     });
     found
+}
+
+/// Whether `plan` calls a sequence function anywhere, subqueries included.
+fn calls_anywhere(plan: &Plan) -> bool {
+    calls_in(plan).sequence
+}
+
+/// Takes the statement's copy of the root out for a PL/pgSQL function to run its statements
+/// against (`None` when no statement put one in place: the function may then only read);
+/// [`put_nested`] gives it back.
+pub fn take_nested() -> Option<RootValue> {
+    NESTED.with(|n| n.borrow_mut().take())
+}
+
+/// Puts back the copy of the root [`take_nested`] took, with what the function did to it.
+pub fn put_nested(root: RootValue) {
+    NESTED.with(|n| *n.borrow_mut() = Some(root));
 }
 
 /// Whether a subquery in the top node's expressions calls a sequence function.
@@ -86,7 +121,21 @@ pub fn call_nested(f: Function, args: &[Value]) -> Option<Result<Value>> {
 /// row (so rows are produced eagerly). Calls elsewhere in the plan go through a copy of the
 /// root in place while every row is made (eagerly too), and its sequences then back to `root`.
 pub fn rows(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Rows> {
-    if !calls_anywhere(&plan) {
+    let calls = calls_in(&plan);
+    if calls.procedural {
+        // Every call, of a sequence or of a function that writes, goes to one copy of the
+        // root, which becomes the root once the rows are made; the rows themselves read the
+        // root as it was before the statement, as PostgreSQL's statement snapshot.
+        let outer = NESTED.with(|n| n.replace(Some(root.clone())));
+        let made = query(plan, root, ns).and_then(|rows| rows.collect::<Result<Vec<_>>>());
+        let drawn = NESTED.with(|n| n.replace(outer));
+        let made = made?;
+        if let Some(drawn) = drawn {
+            *root = drawn;
+        }
+        return Ok(Box::new(made.into_iter().map(Ok)));
+    }
+    if !calls.sequence {
         return query(plan, root, ns);
     }
     // The common case (a SERIAL default in INSERT .. VALUES) needs no copy of the root.

@@ -15,6 +15,7 @@ use crate::execution::foreign_key::enforce_parent;
 use crate::execution::insert::{apply, check_not_null, load, store, unique_violation};
 use crate::execution::scan::take_key;
 use crate::execution::sequence;
+use crate::execution::trigger::{Op, Triggers};
 use crate::execution::Rows;
 use crate::expr::{Expr, Row};
 use crate::planner::bind_generated;
@@ -30,6 +31,11 @@ pub fn update(
 ) -> Result<Vec<Row>> {
     let table = load(name, root, ns)?;
     let schema = table.schema();
+    let assigned: Vec<usize> = assignments.iter().map(|(i, _)| *i).collect();
+    let triggers = Triggers::new(name, schema, Op::Update, &assigned);
+    if !triggers.is_empty() {
+        triggers.statement(true, root)?;
+    }
     let width = schema.columns.len();
     let keyed = !schema.is_keyless();
     let generated = bind_generated(schema)?;
@@ -48,6 +54,12 @@ pub fn update(
         let mut new_row = row[..width].to_vec();
         for (i, expr) in assignments {
             new_row[*i] = sequence::eval(expr, &row, root)?;
+        }
+        if !triggers.is_empty() {
+            match triggers.before_row(Some(&row[..width]), Some(new_row), root)? {
+                Some(changed) => new_row = changed,
+                None => continue,
+            }
         }
         generate(&generated, &mut new_row)?;
         check_not_null(name, schema, &new_row)?;
@@ -94,5 +106,13 @@ pub fn update(
     check_written(name, &table, &written, root, ns)?;
     store(name, &table, root)?;
     enforce_parent(name, &removed, root, ns, 0)?;
+    if !triggers.is_empty() {
+        let rows: Vec<(Option<Row>, Option<Row>)> = removed
+            .into_iter()
+            .map(|(old, new)| (Some(old), new))
+            .collect();
+        triggers.after_rows(&rows, root)?;
+        triggers.statement(false, root)?;
+    }
     Ok(returned)
 }

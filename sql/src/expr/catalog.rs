@@ -20,6 +20,8 @@ pub enum CatalogFunction {
     /// `pg_get_viewdef(oid or name [, pretty])`: the view's query text.
     GetViewdef,
     GetConstraintdef,
+    /// `pg_get_triggerdef(oid [, pretty])`.
+    GetTriggerdef,
     /// pg_table_is_visible, pg_type_is_visible, pg_collation_is_visible, has_*_privilege.
     AlwaysTrue,
     /// shobj_description, pg_get_statisticsobjdef_columns.
@@ -233,6 +235,7 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
             | F::GetIndexdef
             | F::GetViewdef
             | F::GetConstraintdef
+            | F::GetTriggerdef
             | F::GetUserbyid
             | F::GetSerialSequence
             | F::EncodingToChar
@@ -324,6 +327,16 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
                         crate::system::domains::constraint_definition(&snapshot.root, o, pretty)
                     })
                     .map_or(Value::Null, text),
+            }
+        }
+        F::GetTriggerdef => {
+            let objects = snapshot.objects()?;
+            let pretty = matches!(arg(1), Value::Bool(true));
+            match oid_arg(&arg(0)).and_then(|o| crate::system::triggers::by_oid(objects, o)) {
+                Some((relation, trigger)) => text(crate::system::triggers::definition(
+                    relation, trigger, pretty,
+                )),
+                None => Value::Null,
             }
         }
         F::ActiveBranch => {

@@ -12,7 +12,7 @@
 //! statements) and by a count ([`MAX_DEPTH`]), so that recursion cannot overflow the stack.
 
 use std::cell::Cell;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use vdb_engine::table::Function;
 use vdb_engine::value::Value;
@@ -59,7 +59,7 @@ pub fn nested<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
 }
 
 /// A bound call of a user-defined function; its arguments are the expression's list.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct UserCall {
     /// The function's root key (`f`, or `s.f`).
     pub name: String,
@@ -70,7 +70,25 @@ pub struct UserCall {
     /// The result column a call in FROM stands for (`None`: the whole row, a record for a
     /// `RETURNS TABLE` function).
     pub column: Option<usize>,
+    /// The rows a PL/pgSQL function in FROM last gave and for which arguments, shared by the
+    /// copies of the call that stand for its columns.
+    pub given: Arc<Mutex<Option<GivenRows>>>,
 }
+
+impl PartialEq for UserCall {
+    /// Calls are equal when they call the same function the same way (what they last gave
+    /// aside).
+    fn eq(&self, other: &UserCall) -> bool {
+        self.name == other.name
+            && self.function == other.function
+            && self.snapshot == other.snapshot
+            && self.plan == other.plan
+            && self.column == other.column
+    }
+}
+
+/// A PL/pgSQL call's argument values and the rows the call gave.
+pub type GivenRows = (Vec<Value>, Vec<Vec<Value>>);
 
 impl UserCall {
     /// A call of `function` (root key `name`) reading `snapshot`.
@@ -81,13 +99,13 @@ impl UserCall {
             snapshot,
             plan: Arc::new(OnceLock::new()),
             column: None,
+            given: Arc::new(Mutex::new(None)),
         }
     }
 
     /// Whether the function returns a set of rows.
     pub fn returns_set(&self) -> bool {
-        use vdb_engine::table::FunctionReturns as R;
-        matches!(self.function.returns, R::SetOf(_) | R::Table(_))
+        self.function.returns.is_set()
     }
 
     /// Whether calls with the same arguments may give different results (VOLATILE).
@@ -121,10 +139,7 @@ impl UserCall {
     /// A result row's value: the column the call stands for, else its one column, else (a
     /// `RETURNS TABLE` row) the record.
     fn value(&self, row: Vec<Value>) -> Result<Value> {
-        let table = matches!(
-            self.function.returns,
-            vdb_engine::table::FunctionReturns::Table(_)
-        );
+        let table = self.function.returns.columns().is_some();
         match (self.column, table) {
             (Some(i), _) => Ok(row.into_iter().nth(i).unwrap_or(Value::Null)),
             (None, true) => crate::planner::record_text(row),
@@ -136,7 +151,35 @@ impl UserCall {
         if self.function.strict && args.iter().any(|v| matches!(v, Value::Null)) {
             return Ok(Vec::new());
         }
+        if self.is_procedural() {
+            return self.run_procedural(args);
+        }
         nested(|| self.run_nested(args, limit))
+    }
+
+    /// Whether the function is written in PL/pgSQL (and so may write).
+    pub fn is_procedural(&self) -> bool {
+        self.function.is_plpgsql()
+    }
+
+    /// Runs a PL/pgSQL function. A call in FROM stands for one result column per copy of the
+    /// call; the first column's copy runs the function and the others take the rows it gave,
+    /// so that the code runs once per row of the query, as in PostgreSQL.
+    fn run_procedural(&self, args: &[Value]) -> Result<Vec<Vec<Value>>> {
+        if self.column.is_some_and(|c| c > 0) {
+            let given = self.given.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((for_args, rows)) = given.as_ref() {
+                if for_args.as_slice() == args {
+                    return Ok(rows.clone());
+                }
+            }
+        }
+        let rows = nested(|| crate::plpgsql::function::call(&self.function, args, &self.snapshot))?;
+        if self.column.is_some() {
+            *self.given.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some((args.to_vec(), rows.clone()));
+        }
+        Ok(rows)
     }
 
     fn run_nested(&self, args: &[Value], limit: Option<usize>) -> Result<Vec<Vec<Value>>> {

@@ -1,5 +1,5 @@
-//! DROP of a function that does not exist (`function_ddl` drops the ones that do), and DROP
-//! PROCEDURE and DROP TRIGGER, whose objects vdb never has. With IF EXISTS the statement does
+//! DROP of a function or trigger that does not exist (`function_ddl` and `trigger_ddl` drop
+//! the ones that do), and DROP PROCEDURE, whose objects vdb never has. With IF EXISTS the statement does
 //! nothing and raises PostgreSQL's `... does not exist, skipping` NOTICE, which schema scripts
 //! rely on (`DROP FUNCTION IF EXISTS touch_updated_at();`); without it, PostgreSQL's error.
 
@@ -50,7 +50,7 @@ pub fn plan_drop_routines(
     Ok(nothing(tag))
 }
 
-/// DROP TRIGGER [IF EXISTS] `trigger` ON `table`.
+/// DROP TRIGGER [IF EXISTS] `trigger` ON `table`, for a trigger that does not exist.
 pub fn plan_drop_trigger(
     catalog: &Catalog<'_>,
     trigger: &ast::ObjectName,

@@ -1,5 +1,5 @@
-//! Function DDL: `CREATE [OR REPLACE] FUNCTION ... LANGUAGE sql` and `DROP FUNCTION`, planned
-//! into [`SchemaChange`]s.
+//! Function DDL: `CREATE [OR REPLACE] FUNCTION ... LANGUAGE sql | plpgsql` and `DROP
+//! FUNCTION`, planned into [`SchemaChange`]s.
 //!
 //! sqlparser 0.52 reads PostgreSQL's CREATE FUNCTION except for the set-returning result
 //! types, `RETURNS SETOF t` and `RETURNS TABLE (a t, ...)`. [`rewrite_returns`] turns either
@@ -12,7 +12,7 @@ use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Token;
-use vdb_engine::table::{Function, FunctionArg, FunctionReturns, Volatility};
+use vdb_engine::table::{Function, FunctionArg, FunctionReturns, Volatility, PLPGSQL_MARKER};
 use vdb_engine::value::Type;
 
 use crate::error::{Error, Result};
@@ -143,19 +143,31 @@ pub struct CreateFunction<'a> {
     pub called_on_null: Option<&'a ast::FunctionCalledOnNull>,
 }
 
-/// CREATE [OR REPLACE] FUNCTION name(args) RETURNS type LANGUAGE sql ... AS 'body'.
+/// CREATE [OR REPLACE] FUNCTION name(args) RETURNS type LANGUAGE sql | plpgsql ... AS 'body'.
+/// A SQL body is planned now; PL/pgSQL code is parsed now and its statements planned when
+/// they run, as PostgreSQL's validator does.
 pub fn plan_create_function(create: &CreateFunction<'_>) -> Result<Planned> {
-    match create.language.map(|l| l.value.to_lowercase()) {
-        Some(l) if l == "sql" => {}
-        Some(l) => {
+    let plpgsql = match create.language.map(|l| l.value.to_lowercase()) {
+        Some(l) if l == "sql" => false,
+        Some(l) if l == "plpgsql" => true,
+        Some(l) if ["c", "internal"].contains(&l.as_str()) => {
             return Err(Error::invalid(
                 "0A000",
-                format!("language \"{l}\" is not supported: vdb runs only LANGUAGE sql functions"),
+                format!(
+                    "language \"{l}\" is not supported: vdb runs LANGUAGE sql and plpgsql \
+                     functions"
+                ),
             ))
         }
-        None if matches!(create.body, Some(ast::CreateFunctionBody::Return(_))) => {}
+        Some(l) => {
+            return Err(Error::invalid(
+                "42704",
+                format!("language \"{l}\" does not exist"),
+            ))
+        }
+        None if matches!(create.body, Some(ast::CreateFunctionBody::Return(_))) => false,
         None => return Err(Error::invalid("42P13", "no language specified")),
-    }
+    };
     let key = crate::catalog::create_name(create.name)?;
     let args = create
         .args
@@ -181,8 +193,24 @@ pub fn plan_create_function(create: &CreateFunction<'_>) -> Result<Planned> {
             ast::Expr::Value(ast::Value::SingleQuotedString(s)) => s.clone(),
             other => other.to_string(),
         },
-        Some(ast::CreateFunctionBody::Return(e)) => format!("{RETURN_PREFIX}{e}"),
+        Some(ast::CreateFunctionBody::Return(e)) if !plpgsql => format!("{RETURN_PREFIX}{e}"),
+        Some(ast::CreateFunctionBody::Return(_)) => {
+            return Err(Error::invalid(
+                "42P13",
+                "a RETURN body is SQL: it cannot be given with LANGUAGE plpgsql",
+            ))
+        }
         None => return Err(Error::invalid("42P13", "no function body specified")),
+    };
+    if matches!(returns, FunctionReturns::Trigger) && !plpgsql {
+        return Err(Error::invalid(
+            "42P13",
+            "SQL functions cannot return type trigger",
+        ));
+    }
+    let body = match plpgsql {
+        true => format!("{PLPGSQL_MARKER}{body}"),
+        false => body,
     };
     let function = Function {
         args,
@@ -201,9 +229,13 @@ pub fn plan_create_function(create: &CreateFunction<'_>) -> Result<Planned> {
             )
         ),
     };
-    crate::planner::user_function::defining(&key, &function, || {
-        crate::planner::user_function::plan_body(&key, &function)
-    })?;
+    if plpgsql {
+        crate::plpgsql::function::check(&function)?;
+    } else {
+        crate::planner::user_function::defining(&key, &function, || {
+            crate::planner::user_function::plan_body(&key, &function)
+        })?;
+    }
     Ok(Planned {
         plan: Plan::SchemaChange(SchemaChange::CreateFunction {
             name: key,
@@ -246,9 +278,11 @@ fn returns(dt: &ast::DataType) -> Result<FunctionReturns> {
     if let ast::DataType::Custom(name, modifiers) = dt {
         if let ([ident], true) = (name.0.as_slice(), modifiers.is_empty()) {
             if let Some(inner) = ident.value.strip_prefix(SETOF_MARKER) {
-                return Ok(FunctionReturns::SetOf(without_modifiers(sql_type(
-                    &parse_type(inner)?,
-                )?)));
+                let parsed = parse_type(inner)?;
+                return match sql_type(&parsed) {
+                    Ok(ty) => Ok(FunctionReturns::SetOf(without_modifiers(ty))),
+                    Err(e) => table_row(&parsed).ok_or(e),
+                };
             }
             if let Some(inner) = ident.value.strip_prefix(TABLE_MARKER) {
                 return table_columns(inner).map(FunctionReturns::Table);
@@ -259,12 +293,34 @@ fn returns(dt: &ast::DataType) -> Result<FunctionReturns> {
         }
     }
     if let ast::DataType::Trigger = dt {
-        return Err(Error::invalid(
-            "0A000",
-            "trigger functions are not supported",
-        ));
+        return Ok(FunctionReturns::Trigger);
     }
     Ok(FunctionReturns::Scalar(without_modifiers(sql_type(dt)?)))
+}
+
+/// `SETOF t` for a table `t`: its rows, as `TABLE (..)` with the table's columns.
+fn table_row(dt: &ast::DataType) -> Option<FunctionReturns> {
+    let ast::DataType::Custom(name, modifiers) = dt else {
+        return None;
+    };
+    let snapshot = crate::planner::context::snapshot()?;
+    let key = crate::catalog::table_name(name).ok()?;
+    if !modifiers.is_empty() {
+        return None;
+    }
+    let table = crate::catalog::Catalog::new(&snapshot.root, &snapshot.ns)
+        .get_table(&key)
+        .ok()??;
+    let columns = table
+        .schema()
+        .columns
+        .iter()
+        .map(|c| (c.name.clone(), without_modifiers(c.ty.clone())))
+        .collect();
+    Some(FunctionReturns::SetOfRow {
+        table: key,
+        columns,
+    })
 }
 
 fn syntax(e: impl std::fmt::Display) -> Error {

@@ -39,6 +39,7 @@ pub(crate) mod sequence;
 mod statement;
 mod subquery;
 mod system;
+mod trigger_ddl;
 mod user_function;
 mod view;
 mod view_dml;

@@ -54,6 +54,18 @@ pub enum SchemaChange {
         function: Function,
         or_replace: bool,
     },
+    /// CREATE [OR REPLACE] TRIGGER on table `table`.
+    CreateTrigger {
+        table: String,
+        trigger: vdb_engine::table::TriggerDef,
+        or_replace: bool,
+    },
+    /// DROP TRIGGER [IF EXISTS] `name` ON `table`.
+    DropTrigger {
+        table: String,
+        name: String,
+        if_exists: bool,
+    },
     /// DROP FUNCTION: each function's key and argument types (`None`: its only overload).
     DropFunctions {
         functions: Vec<(String, Option<Vec<vdb_engine::value::Type>>)>,
@@ -242,6 +254,12 @@ impl fmt::Display for SchemaChange {
             SchemaChange::RenameTable { from, to } => write!(f, "RenameTable: {from} to {to}"),
             SchemaChange::CreateView { name, .. } => write!(f, "CreateView: {name}"),
             SchemaChange::CreateFunction { name, .. } => write!(f, "CreateFunction: {name}"),
+            SchemaChange::CreateTrigger { table, trigger, .. } => {
+                write!(f, "CreateTrigger: {} on {table}", trigger.name)
+            }
+            SchemaChange::DropTrigger { table, name, .. } => {
+                write!(f, "DropTrigger: {name} on {table}")
+            }
             SchemaChange::DropFunctions { functions, .. } => {
                 let names: Vec<&str> = functions.iter().map(|(n, _)| n.as_str()).collect();
                 write!(f, "DropFunction: {}", names.join(", "))

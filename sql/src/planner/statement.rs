@@ -132,6 +132,21 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             func_desc,
             ..
         } => crate::planner::function_ddl::plan_drop_functions(func_desc, *if_exists),
+        ast::Statement::CreateTrigger { .. } => {
+            crate::planner::trigger_ddl::plan_create_trigger(statement)
+                .expect("a CREATE TRIGGER statement")
+        }
+        ast::Statement::DropTrigger {
+            if_exists,
+            trigger_name,
+            table_name,
+            ..
+        } => crate::planner::trigger_ddl::plan_drop_trigger(
+            catalog,
+            *if_exists,
+            trigger_name,
+            table_name,
+        ),
         ast::Statement::CreateFunction {
             or_replace,
             temporary: false,
@@ -163,12 +178,6 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             proc_desc,
             ..
         } => drop_absent::plan_drop_routines("procedure", proc_desc, *if_exists, "DROP PROCEDURE"),
-        ast::Statement::DropTrigger {
-            if_exists,
-            trigger_name,
-            table_name,
-            ..
-        } => drop_absent::plan_drop_trigger(catalog, trigger_name, table_name, *if_exists),
         ast::Statement::Drop {
             object_type,
             if_exists,
@@ -722,6 +731,7 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
         comments: Default::default(),
         primary_key_name: None,
         materialized: None,
+        triggers: Vec::new(),
     };
     let mut primary: Option<(Option<String>, Vec<String>)> = None;
     let mut sequences = Vec::new();

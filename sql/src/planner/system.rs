@@ -286,7 +286,8 @@ pub fn catalog_function(name: &str, args: Vec<Typed>) -> Result<Option<Typed>> {
         ("obj_description", 1 | 2) => (F::ObjDescription, "ot", Type::Text),
         ("shobj_description", 2) => (F::AlwaysNull, "ot", Type::Text),
         ("col_description", 2) => (F::ColDescription, "oo", Type::Text),
-        ("pg_get_statisticsobjdef_columns" | "pg_get_partkeydef" | "pg_get_triggerdef", _) => {
+        ("pg_get_triggerdef", 1 | 2) => (F::GetTriggerdef, "ob", Type::Text),
+        ("pg_get_statisticsobjdef_columns" | "pg_get_partkeydef", _) => {
             (F::AlwaysNull, "oo", Type::Text)
         }
         // The signatures of user-defined functions; vdb's pg_proc rows of built-in functions

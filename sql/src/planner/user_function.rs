@@ -88,7 +88,10 @@ fn resolve(snapshot: &Snapshot, name: &ast::ObjectName) -> Option<String> {
 pub fn result_type(function: &Function) -> Type {
     match &function.returns {
         FunctionReturns::Scalar(t) | FunctionReturns::SetOf(t) => t.clone(),
-        FunctionReturns::Void | FunctionReturns::Table(_) => Type::Text,
+        FunctionReturns::Void
+        | FunctionReturns::Table(_)
+        | FunctionReturns::SetOfRow { .. }
+        | FunctionReturns::Trigger => Type::Text,
     }
 }
 
@@ -138,6 +141,12 @@ pub fn call(
         }
     }
     let (function, exprs) = choose(&snapshot, &key, &positional, &named)?;
+    if function.returns == FunctionReturns::Trigger {
+        return Err(Error::invalid(
+            "0A000",
+            "trigger functions can only be called as triggers",
+        ));
+    }
     let ty = result_type(&function);
     let call = UserCall::new(key, function, snapshot);
     Ok(Some(Typed::new(
@@ -367,7 +376,15 @@ fn plan_statements(key: &str, function: &Function) -> Result<Plan> {
             })
         }
         FunctionReturns::Scalar(t) | FunctionReturns::SetOf(t) => vec![t.clone()],
-        FunctionReturns::Table(cols) => cols.iter().map(|(_, t)| t.clone()).collect(),
+        FunctionReturns::Table(cols) | FunctionReturns::SetOfRow { columns: cols, .. } => {
+            cols.iter().map(|(_, t)| t.clone()).collect()
+        }
+        FunctionReturns::Trigger => {
+            return Err(Error::invalid(
+                "42P13",
+                "SQL functions cannot return type trigger",
+            ))
+        }
     };
     let mismatch = |detail: String| {
         Error::invalid(
@@ -409,6 +426,8 @@ fn declared(function: &Function) -> String {
         FunctionReturns::Scalar(t) | FunctionReturns::SetOf(t) => type_name(t),
         FunctionReturns::Void => "void".into(),
         FunctionReturns::Table(_) => "record".into(),
+        FunctionReturns::SetOfRow { table, .. } => table.clone(),
+        FunctionReturns::Trigger => "trigger".into(),
     }
 }
 
@@ -463,13 +482,12 @@ pub fn from_clause(
         .map(|a| a.columns.iter().map(ident_name).collect())
         .unwrap_or_default();
     let (names, scalar): (Vec<(String, Type)>, bool) = match &function.returns {
-        FunctionReturns::Table(cols) => (cols.clone(), false),
+        FunctionReturns::Table(cols) | FunctionReturns::SetOfRow { columns: cols, .. } => {
+            (cols.clone(), false)
+        }
         _ => (vec![(relation.clone(), result_type(&function))], true),
     };
-    let set = matches!(
-        function.returns,
-        FunctionReturns::SetOf(_) | FunctionReturns::Table(_)
-    );
+    let set = function.returns.is_set();
     let call = UserCall::new(key, function, snapshot);
     let calls = (0..names.len())
         .map(|i| {

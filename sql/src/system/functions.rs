@@ -17,8 +17,11 @@ use crate::types::type_name;
 /// pg_type's `void` and `record`.
 const VOID_OID: u32 = 2278;
 const RECORD_OID: u32 = 2249;
+const TRIGGER_OID: u32 = 2279;
 /// pg_language's `sql`.
 const SQL_LANGUAGE_OID: u32 = 14;
+/// pg_language's `plpgsql` (the oid PostgreSQL 15 gives the extension's language).
+pub const PLPGSQL_LANGUAGE_OID: u32 = 13563;
 
 /// Every user-defined function of `root`: (key, definition, OID), by key then creation order.
 pub fn user_functions(root: &RootValue) -> Vec<(String, &Function, u32)> {
@@ -130,7 +133,9 @@ pub fn result_text(function: &Function) -> String {
     match &function.returns {
         FunctionReturns::Scalar(t) => type_name(t),
         FunctionReturns::Void => "void".into(),
+        FunctionReturns::Trigger => "trigger".into(),
         FunctionReturns::SetOf(t) => format!("SETOF {}", type_name(t)),
+        FunctionReturns::SetOfRow { table, .. } => format!("SETOF {table}"),
         FunctionReturns::Table(cols) => {
             let cols: Vec<String> = cols
                 .iter()
@@ -145,11 +150,15 @@ pub fn result_text(function: &Function) -> String {
 pub fn definition(key: &str, function: &Function) -> String {
     let (schema, name) = split_qualified(key);
     let mut out = format!(
-        "CREATE OR REPLACE FUNCTION {}.{}({})\n RETURNS {}\n LANGUAGE sql\n",
+        "CREATE OR REPLACE FUNCTION {}.{}({})\n RETURNS {}\n LANGUAGE {}\n",
         quote_ident(crate::temp::display_schema(schema)),
         quote_ident(name),
         arguments_text(function, false),
-        result_text(function)
+        result_text(function),
+        match function.is_plpgsql() {
+            true => "plpgsql",
+            false => "sql",
+        }
     );
     let mut options = String::new();
     match function.volatility {
@@ -170,7 +179,7 @@ pub fn definition(key: &str, function: &Function) -> String {
     };
     match sql_body(function) {
         Some(body) => out.push_str(&format!("{body}\n")),
-        None => out.push_str(&format!("AS {tag}{}{tag}\n", function.body)),
+        None => out.push_str(&format!("AS {tag}{}{tag}\n", function.source())),
     }
     out
 }
@@ -198,7 +207,7 @@ fn deparsed(expr: &str) -> String {
 fn source(function: &Function) -> &str {
     match function.body.starts_with(RETURN_PREFIX) {
         true => "",
-        false => &function.body,
+        false => function.source(),
     }
 }
 
@@ -216,14 +225,12 @@ pub fn pg_proc_rows(snapshot: &Snapshot) -> Result<Vec<Vec<(&'static str, Value)
     let mut rows = Vec::new();
     for (key, function, proc_oid) in user_functions(&snapshot.root) {
         let (schema, name) = split_qualified(&key);
-        let set = matches!(
-            function.returns,
-            FunctionReturns::SetOf(_) | FunctionReturns::Table(_)
-        );
+        let set = function.returns.is_set();
         let rettype = match &function.returns {
             FunctionReturns::Scalar(t) | FunctionReturns::SetOf(t) => type_oid(t),
             FunctionReturns::Void => VOID_OID,
-            FunctionReturns::Table(_) => RECORD_OID,
+            FunctionReturns::Table(_) | FunctionReturns::SetOfRow { .. } => RECORD_OID,
+            FunctionReturns::Trigger => TRIGGER_OID,
         };
         let in_types: Vec<Value> = function.args.iter().map(|a| oid(type_oid(&a.ty))).collect();
         let mut names: Vec<String> = function.args.iter().map(|a| a.name.clone()).collect();
@@ -252,7 +259,13 @@ pub fn pg_proc_rows(snapshot: &Snapshot) -> Result<Vec<Vec<(&'static str, Value)
             ("proname", text(name)),
             ("pronamespace", oid(objects.namespace_oid(schema))),
             ("proowner", oid(SUPERUSER_OID)),
-            ("prolang", oid(SQL_LANGUAGE_OID)),
+            (
+                "prolang",
+                oid(match function.is_plpgsql() {
+                    true => PLPGSQL_LANGUAGE_OID,
+                    false => SQL_LANGUAGE_OID,
+                }),
+            ),
             ("procost", Value::Float4(100.0)),
             ("prorows", Value::Float4(if set { 1000.0 } else { 0.0 })),
             ("provariadic", oid(0)),

@@ -16,6 +16,7 @@ pub mod functions;
 mod objects;
 mod sizes;
 mod tables;
+pub mod triggers;
 pub mod types;
 
 use std::sync::{Arc, OnceLock};

@@ -86,6 +86,10 @@ pub fn system_table(snapshot: &Snapshot, schema: &str, name: &str) -> Result<Opt
             referential_constraints(snapshot, objects)
         }
         ("information_schema", "check_constraints") => check_constraints(snapshot, objects),
+        ("pg_catalog", "pg_trigger") => super::triggers::pg_trigger(snapshot, objects),
+        ("information_schema", "triggers") => {
+            super::triggers::information_schema_triggers(snapshot, objects)
+        }
         _ => Vec::new(),
     };
     let types: Vec<(String, Type)> = columns
@@ -130,7 +134,7 @@ fn int2s(v: &[i16]) -> Value {
 
 /// An int2vector or oidvector: an array whose subscripts start at 0, as PostgreSQL's do (so
 /// `generate_subscripts(indkey, 1)` counts from 0, as clients' index queries expect).
-fn vector(values: impl IntoIterator<Item = Value>) -> Value {
+pub(super) fn vector(values: impl IntoIterator<Item = Value>) -> Value {
     let values: Vec<Value> = values.into_iter().collect();
     let dims = vec![vdb_engine::array::Dim {
         len: values.len(),
@@ -231,7 +235,8 @@ fn pg_class(objects: &Objects) -> Vec<Row> {
                 .iter()
                 .any(|c| c.kind == 'f' && (other.oid == r.oid || c.ref_table_oid == r.oid))
         });
-        t.insert("relhastriggers", Value::Bool(in_foreign_key));
+        let triggers = !r.schema.triggers.is_empty();
+        t.insert("relhastriggers", Value::Bool(in_foreign_key || triggers));
         rows.push(t);
         for i in &r.indexes {
             let mut t = class_row(i.oid, &i.name, "i", i.attnums.len());
@@ -705,21 +710,26 @@ fn pg_extension() -> Vec<Row> {
 }
 
 fn pg_language() -> Vec<Row> {
-    [(12, "internal", false), (13, "c", false), (14, "sql", true)]
-        .into_iter()
-        .map(|(o, n, trusted)| {
-            row([
-                ("oid", oid(o)),
-                ("lanname", text(n)),
-                ("lanowner", oid(SUPERUSER_OID)),
-                ("lanispl", Value::Bool(false)),
-                ("lanpltrusted", Value::Bool(trusted)),
-                ("lanplcallfoid", oid(0)),
-                ("laninline", oid(0)),
-                ("lanvalidator", oid(0)),
-            ])
-        })
-        .collect()
+    [
+        (12, "internal", false),
+        (13, "c", false),
+        (14, "sql", true),
+        (super::functions::PLPGSQL_LANGUAGE_OID, "plpgsql", true),
+    ]
+    .into_iter()
+    .map(|(o, n, trusted)| {
+        row([
+            ("oid", oid(o)),
+            ("lanname", text(n)),
+            ("lanowner", oid(SUPERUSER_OID)),
+            ("lanispl", Value::Bool(n == "plpgsql")),
+            ("lanpltrusted", Value::Bool(trusted)),
+            ("lanplcallfoid", oid(0)),
+            ("laninline", oid(0)),
+            ("lanvalidator", oid(0)),
+        ])
+    })
+    .collect()
 }
 
 /// The default btree operator classes of the built-in types.

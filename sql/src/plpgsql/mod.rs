@@ -1,8 +1,10 @@
-//! `DO` blocks in PL/pgSQL: the block is parsed into statements here and run by the session,
-//! each SQL statement and expression going through the ordinary SQL path with the block's
-//! variables put in as typed literals. The whole block runs in one transaction (the open one,
-//! or an implicit one that commits when it ends), as PostgreSQL runs it; a block with an
-//! EXCEPTION clause runs its body under a savepoint, rolled back when a handler catches.
+//! PL/pgSQL: `DO` blocks, and the code of functions and triggers ([`function`]). A block is
+//! parsed into statements here and interpreted, each SQL statement and expression going
+//! through the ordinary SQL path with the variables put in as typed literals, run by a
+//! [`Runner`]: a DO block's by the session, in one transaction (the open one, or an implicit
+//! one that commits when it ends), as PostgreSQL runs it; a function's against its copy of the
+//! database. A block with an EXCEPTION clause runs its body under a savepoint, rolled back when
+//! a handler catches.
 //!
 //! What is read: DECLARE (`name [CONSTANT] type [NOT NULL] [:= | = | DEFAULT expr]`), nested
 //! BEGIN ... [EXCEPTION WHEN cond [OR cond] THEN ...] END, `:=` / `=` assignment, IF / ELSIF /
@@ -10,19 +12,23 @@
 //! [WHEN], RETURN, RAISE (levels, `%` placeholders, `USING ERRCODE / MESSAGE / DETAIL /
 //! HINT`), PERFORM, NULL, `GET DIAGNOSTICS v = ROW_COUNT`, EXECUTE string [INTO v] [USING
 //! args], SQL statements with `INTO [STRICT] v, ...`, the FOUND variable, CASE statements
-//! (20000 when no branch matches and there is no ELSE) and `FOREACH v IN ARRAY a`. Anything
-//! else (FOREACH ... SLICE, cursors, labels) is 0A000.
+//! (20000 when no branch matches and there is no ELSE), `FOREACH v IN ARRAY a`, and in
+//! functions RETURN expr, RETURN NEXT, RETURN QUERY and `record.field := expr`. Anything else
+//! (FOREACH ... SLICE, cursors, labels) is 0A000.
 
 use std::collections::HashMap;
 
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::tokenizer::{Token, Tokenizer};
+use vdb_engine::table::FunctionReturns;
 use vdb_engine::value::{Type, Value};
 
 use crate::error::{Error, Result};
 use crate::notice::Notice;
 use crate::session::{Session, StatementResult};
 use crate::tokens::is_word;
+
+pub(crate) mod function;
 
 /// The body of a `DO [LANGUAGE plpgsql] 'body' [LANGUAGE plpgsql]` statement; `None` for any
 /// other text, `Some(Err)` for a DO in another language.
@@ -111,7 +117,12 @@ enum Stmt {
     CaseNotFound,
     Exit(Option<String>),
     Continue(Option<String>),
-    Return,
+    /// RETURN [expr].
+    Return(Option<String>),
+    /// RETURN NEXT [expr] of a set-returning function.
+    ReturnNext(Option<String>),
+    /// RETURN QUERY query of a set-returning function.
+    ReturnQuery(String),
     Raise {
         level: String,
         format: Option<String>,
@@ -146,6 +157,18 @@ struct Parser {
     tokens: Vec<Token>,
     at: Vec<usize>,
     pos: usize,
+    returns: Returns,
+}
+
+/// What RETURN gives in the code being read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Returns {
+    /// Nothing: a DO block or a function returning void.
+    Nothing,
+    /// One value (or a trigger function's row).
+    Value,
+    /// A set, through RETURN NEXT and RETURN QUERY.
+    Set,
 }
 
 fn syntax(near: &str) -> Error {
@@ -395,15 +418,7 @@ impl Parser {
         }
         if word("return") {
             self.pos += 1;
-            let value = self.until(&[";"])?;
-            if !value.is_empty() {
-                return Err(Error::invalid(
-                    "42804",
-                    "RETURN cannot have a parameter in function returning void",
-                ));
-            }
-            self.expect_semicolon()?;
-            return Ok(Stmt::Return);
+            return self.return_statement();
         }
         if word("null") && matches!(self.peek_at(1), Some(Token::SemiColon)) {
             self.pos += 2;
@@ -489,6 +504,22 @@ impl Parser {
                 first.to_string().to_uppercase()
             )));
         }
+        // `record.field := expr` (NEW.col in a trigger function).
+        if let (
+            Token::Word(_),
+            Some(Token::Period),
+            Some(Token::Word(_)),
+            Some(Token::Assignment | Token::Eq),
+        ) = (&first, self.peek_at(1), self.peek_at(2), self.peek_at(3))
+        {
+            let record = self.name()?;
+            self.pos += 1;
+            let field = self.name()?;
+            self.pos += 1;
+            let value = self.until(&[";"])?;
+            self.expect_semicolon()?;
+            return Ok(Stmt::Assign(format!("{record}.{field}"), value));
+        }
         // `name := expr` / `name = expr`.
         if let (Token::Word(_), Some(Token::Assignment | Token::Eq)) = (&first, self.peek_at(1)) {
             let var = self.name()?;
@@ -498,6 +529,55 @@ impl Parser {
             return Ok(Stmt::Assign(var, value));
         }
         self.sql()
+    }
+
+    /// What follows RETURN: `;`, an expression, `NEXT [expr]` or `QUERY query`, each allowed
+    /// as PostgreSQL allows it for what the code returns (42804 otherwise).
+    fn return_statement(&mut self) -> Result<Stmt> {
+        let non_set = |what: &str| {
+            Error::invalid(
+                "42804",
+                format!("cannot use RETURN {what} in a non-SETOF function"),
+            )
+        };
+        if self.eat("next") {
+            if self.returns != Returns::Set {
+                return Err(non_set("NEXT"));
+            }
+            let value = self.until(&[";"])?;
+            self.expect_semicolon()?;
+            return Ok(Stmt::ReturnNext((!value.is_empty()).then_some(value)));
+        }
+        if self.eat("query") {
+            if self.returns != Returns::Set {
+                return Err(non_set("QUERY"));
+            }
+            if self.is("execute") {
+                return Err(Error::Unsupported("RETURN QUERY EXECUTE".into()));
+            }
+            let query = self.until(&[";"])?;
+            self.expect_semicolon()?;
+            return Ok(Stmt::ReturnQuery(query));
+        }
+        let value = self.until(&[";"])?;
+        match (self.returns, value.is_empty()) {
+            (Returns::Nothing, false) => {
+                return Err(Error::invalid(
+                    "42804",
+                    "RETURN cannot have a parameter in function returning void",
+                ))
+            }
+            (Returns::Set, false) => {
+                return Err(Error::invalid(
+                    "42804",
+                    "RETURN cannot have a parameter in function returning set",
+                ))
+            }
+            (Returns::Value, true) => return Err(syntax(";")),
+            _ => {}
+        }
+        self.expect_semicolon()?;
+        Ok(Stmt::Return((!value.is_empty()).then_some(value)))
     }
 
     /// `CASE [operand] WHEN x [, y] THEN ... [ELSE ...] END CASE`, read as IF / ELSIF: a simple
@@ -601,13 +681,23 @@ impl Parser {
         let mut into: Option<(usize, usize)> = None;
         let mut names = Vec::new();
         let mut strict = false;
-        let first_is_insert = self.is("insert");
+        // INSERT INTO names its table; a DML statement's INTO comes after RETURNING.
+        let dml = ["insert", "update", "delete", "merge"]
+            .iter()
+            .any(|w| self.is(w));
+        let mut returning = false;
         while let Some(t) = self.peek().cloned() {
             match t {
                 Token::LParen => depth += 1,
                 Token::RParen => depth -= 1,
                 Token::SemiColon if depth == 0 => break,
-                ref t if depth == 0 && into.is_none() && is_word(t, "into") && !first_is_insert => {
+                ref t if depth == 0 && is_word(t, "returning") => returning = true,
+                ref t
+                    if depth == 0
+                        && into.is_none()
+                        && is_word(t, "into")
+                        && (!dml || returning) =>
+                {
                     let start = self.pos;
                     self.pos += 1;
                     strict = self.eat("strict");
@@ -619,7 +709,6 @@ impl Parser {
                     into = Some((start, self.pos));
                     continue;
                 }
-                ref t if depth == 0 && first_is_insert && is_word(t, "returning") => {}
                 _ => {}
             }
             self.pos += 1;
@@ -697,15 +786,21 @@ fn split_top_level(list: &str) -> Vec<String> {
     out
 }
 
-/// Parses a DO block's body.
-fn parse(body: &str) -> Result<Block> {
+/// Parses a block: a DO block's body, or a function's (`returns` saying what its RETURN
+/// statements give).
+fn parse(body: &str, returns: Returns) -> Result<Block> {
     let tokens = Tokenizer::new(&PostgreSqlDialect {}, body)
         .tokenize()
         .map_err(|e| Error::invalid("42601", e.to_string()))?;
     let at = (0..tokens.len())
         .filter(|&i| !matches!(tokens[i], Token::Whitespace(_)))
         .collect();
-    let mut parser = Parser { tokens, at, pos: 0 };
+    let mut parser = Parser {
+        tokens,
+        at,
+        pos: 0,
+        returns,
+    };
     let block = parser.block()?;
     if matches!(parser.peek(), Some(Token::SemiColon)) {
         parser.pos += 1;
@@ -714,6 +809,92 @@ fn parse(body: &str) -> Result<Block> {
         return Err(syntax(&t.to_string()));
     }
     Ok(block)
+}
+
+/// Checks that the SQL statements and expressions of `block` parse, as PostgreSQL checks a
+/// function's code when it is created (variables are plain names to the parser).
+fn validate(block: &Block) -> Result<()> {
+    for (_, _, default) in &block.declarations {
+        default.as_deref().map(check_expr).transpose()?;
+    }
+    validate_statements(&block.body)?;
+    for (_, handler) in &block.handlers {
+        validate_statements(handler)?;
+    }
+    Ok(())
+}
+
+fn check_expr(expr: &str) -> Result<()> {
+    crate::session::parse(&format!("SELECT {expr}")).map(drop)
+}
+
+fn check_sql(text: &str) -> Result<()> {
+    crate::session::parse(text).map(drop)
+}
+
+fn validate_statements(statements: &[Stmt]) -> Result<()> {
+    for statement in statements {
+        match statement {
+            Stmt::Block(block) => validate(block)?,
+            Stmt::Assign(_, e) | Stmt::Perform(e) => check_expr(e)?,
+            Stmt::If(branches, otherwise) => {
+                for (condition, body) in branches {
+                    check_expr(condition)?;
+                    validate_statements(body)?;
+                }
+                validate_statements(otherwise)?;
+            }
+            Stmt::Loop(body) => validate_statements(body)?,
+            Stmt::While(condition, body) => {
+                check_expr(condition)?;
+                validate_statements(body)?;
+            }
+            Stmt::ForRange {
+                low,
+                high,
+                step,
+                body,
+                ..
+            } => {
+                check_expr(low)?;
+                check_expr(high)?;
+                step.as_deref().map(check_expr).transpose()?;
+                validate_statements(body)?;
+            }
+            Stmt::ForQuery { query, body, .. } => {
+                check_sql(query)?;
+                validate_statements(body)?;
+            }
+            Stmt::ForEach { array, body, .. } => {
+                check_expr(array)?;
+                validate_statements(body)?;
+            }
+            Stmt::Exit(Some(e))
+            | Stmt::Continue(Some(e))
+            | Stmt::Return(Some(e))
+            | Stmt::ReturnNext(Some(e)) => check_expr(e)?,
+            Stmt::ReturnQuery(q) | Stmt::Sql { text: q, .. } => check_sql(q)?,
+            Stmt::Raise { args, options, .. } => {
+                for e in args.iter().chain(options.iter().map(|o| &o.1)) {
+                    check_expr(e)?;
+                }
+            }
+            Stmt::Execute { command, using, .. } => {
+                check_expr(command)?;
+                for e in using {
+                    check_expr(e)?;
+                }
+            }
+            Stmt::Exit(None)
+            | Stmt::Continue(None)
+            | Stmt::Return(None)
+            | Stmt::ReturnNext(None)
+            | Stmt::CaseNotFound
+            | Stmt::Null
+            | Stmt::RowCount(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// A variable: its value and its type's SQL name (records: their fields).
@@ -744,21 +925,50 @@ fn rows_affected(result: &StatementResult) -> i64 {
     }
 }
 
+/// Where the statements of PL/pgSQL code run: the session, for a DO block; a function's copy
+/// of the database, for a function ([`function::call`]).
+pub(crate) trait Runner {
+    /// Runs SQL text (one or more statements); the last one's result.
+    fn run(&mut self, text: &str) -> Result<StatementResult>;
+    /// Marks where [`Runner::rollback_to`] goes back to (a block with an EXCEPTION clause).
+    fn savepoint(&mut self, name: &str) -> Result<()>;
+    /// Forgets savepoint `name`.
+    fn release(&mut self, name: &str) -> Result<()>;
+    /// Undoes what was done since savepoint `name`.
+    fn rollback_to(&mut self, name: &str) -> Result<()>;
+}
+
+/// A DO block's statements run in the session, one at a time.
+struct SessionRunner<'a>(&'a mut Session);
+
+impl Runner for SessionRunner<'_> {
+    fn run(&mut self, text: &str) -> Result<StatementResult> {
+        let statements = crate::session::parse(text)?;
+        let mut last = StatementResult::Command { tag: String::new() };
+        for statement in &statements {
+            last = self.0.execute_one(statement)?;
+        }
+        Ok(last)
+    }
+
+    fn savepoint(&mut self, name: &str) -> Result<()> {
+        self.run(&format!("SAVEPOINT {name}")).map(drop)
+    }
+
+    fn release(&mut self, name: &str) -> Result<()> {
+        self.run(&format!("RELEASE SAVEPOINT {name}")).map(drop)
+    }
+
+    fn rollback_to(&mut self, name: &str) -> Result<()> {
+        self.run(&format!("ROLLBACK TO SAVEPOINT {name}")).map(drop)
+    }
+}
+
 /// Runs a DO block in `session`.
 pub fn run(session: &mut Session, body: &str) -> Result<StatementResult> {
-    let block = parse(body)?;
-    let mut interpreter = Interpreter {
-        scopes: vec![HashMap::from([(
-            "found".to_string(),
-            Var::Scalar {
-                value: Value::Bool(false),
-                ty: "boolean".into(),
-            },
-        )])],
-        row_count: 0,
-        savepoints: 0,
-    };
-    interpreter.block(session, &block)?;
+    let block = parse(body, Returns::Nothing)?;
+    let mut interpreter = Interpreter::new(HashMap::new(), None);
+    interpreter.block(&mut SessionRunner(session), &block)?;
     Ok(StatementResult::Command { tag: "DO".into() })
 }
 
@@ -766,6 +976,12 @@ struct Interpreter {
     scopes: Vec<HashMap<String, Var>>,
     row_count: i64,
     savepoints: usize,
+    /// What a function returns (`None` in a DO block).
+    returns: Option<FunctionReturns>,
+    /// The value RETURN gave (a scalar function's; a trigger function's row as a record).
+    result: Option<Var>,
+    /// The rows RETURN NEXT and RETURN QUERY gave (a set-returning function's).
+    rows: Vec<Vec<Value>>,
 }
 
 /// A value as a SQL literal of type `ty`.
@@ -837,6 +1053,26 @@ fn condition_matches(condition: &str, sqlstate: &str) -> bool {
 }
 
 impl Interpreter {
+    /// An interpreter whose outermost scope holds `variables` (a function's parameters) and
+    /// FOUND.
+    fn new(mut variables: HashMap<String, Var>, returns: Option<FunctionReturns>) -> Interpreter {
+        variables.insert(
+            "found".to_string(),
+            Var::Scalar {
+                value: Value::Bool(false),
+                ty: "boolean".into(),
+            },
+        );
+        Interpreter {
+            scopes: vec![variables],
+            row_count: 0,
+            savepoints: 0,
+            returns,
+            result: None,
+            rows: Vec::new(),
+        }
+    }
+
     fn lookup(&self, name: &str) -> Option<&Var> {
         self.scopes.iter().rev().find_map(|s| s.get(name))
     }
@@ -877,6 +1113,13 @@ impl Interpreter {
             let token = &tokens[i];
             let after_period = i > 0 && tokens[i - 1] == Token::Period;
             let before_paren = tokens.get(i + 1) == Some(&Token::LParen);
+            if let Token::Placeholder(p) = token {
+                if let Some(Var::Scalar { value, ty }) = self.lookup(p) {
+                    out.push_str(&literal(value, ty));
+                    i += 1;
+                    continue;
+                }
+            }
             if let Token::Word(w) = token {
                 let name = if w.quote_style.is_some() {
                     w.value.clone()
@@ -915,17 +1158,105 @@ impl Interpreter {
         Ok(out)
     }
 
+    /// The value of `RETURN expr`, as the function's result type (a trigger function returns a
+    /// row: NEW, OLD or another record, or NULL).
+    fn returned(&mut self, rt: &mut dyn Runner, expr: &str) -> Result<Var> {
+        if matches!(self.returns, Some(FunctionReturns::Trigger)) {
+            // RETURN NEW / OLD / a record variable (NEW is NULL in a DELETE trigger).
+            let name = expr.trim().to_lowercase();
+            if let Some(var) = self.lookup(&name) {
+                return Ok(var.clone());
+            }
+        }
+        let (value, ty) = self.eval(rt, expr)?;
+        Ok(match &self.returns {
+            Some(FunctionReturns::Scalar(to)) => Var::Scalar {
+                value: crate::types::cast(value, to)?,
+                ty: crate::types::type_name(to),
+            },
+            Some(FunctionReturns::Trigger) if value != Value::Null => {
+                return Err(Error::invalid(
+                    "42804",
+                    "returned row structure does not match the structure of the triggering table",
+                ))
+            }
+            _ => Var::Scalar {
+                value,
+                ty: crate::types::type_name(&ty),
+            },
+        })
+    }
+
+    /// The types of a set-returning function's result columns.
+    fn set_columns(&self) -> Vec<Type> {
+        match &self.returns {
+            Some(FunctionReturns::SetOf(t)) => vec![t.clone()],
+            Some(returns) => returns
+                .columns()
+                .map_or_else(Vec::new, |c| c.iter().map(|c| c.1.clone()).collect()),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The row `RETURN NEXT [expr]` adds: the expression's value for `SETOF t`, the output
+    /// columns' variables for `TABLE (..)`.
+    fn next_row(&mut self, rt: &mut dyn Runner, expr: Option<&str>) -> Result<Vec<Value>> {
+        match (self.returns.clone(), expr) {
+            (Some(FunctionReturns::SetOf(t)), Some(expr)) => {
+                let (value, _) = self.eval(rt, expr)?;
+                Ok(vec![crate::types::cast(value, &t)?])
+            }
+            (Some(FunctionReturns::SetOfRow { columns, .. }), Some(expr)) => {
+                let name = expr.trim().to_lowercase();
+                let Some(Var::Record(fields)) = self.lookup(&name) else {
+                    return Err(Error::invalid(
+                        "42804",
+                        "RETURN NEXT of a SETOF table function must name a record variable",
+                    ));
+                };
+                columns
+                    .iter()
+                    .map(|(column, ty)| {
+                        let value = fields
+                            .iter()
+                            .find(|(n, _, _)| n == column)
+                            .map_or(Value::Null, |f| f.1.clone());
+                        crate::types::cast(value, ty)
+                    })
+                    .collect()
+            }
+            (Some(FunctionReturns::SetOf(_) | FunctionReturns::SetOfRow { .. }), None) => {
+                Err(Error::invalid("42601", "RETURN NEXT must have a parameter"))
+            }
+            (Some(FunctionReturns::Table(columns)), None) => columns
+                .iter()
+                .map(|(name, ty)| match self.lookup(name) {
+                    Some(Var::Scalar { value, .. }) => crate::types::cast(value.clone(), ty),
+                    _ => Ok(Value::Null),
+                })
+                .collect(),
+            (Some(FunctionReturns::Table(_)), Some(_)) => Err(Error::invalid(
+                "42804",
+                "RETURN NEXT cannot have a parameter in function with OUT parameters",
+            )),
+            _ => Err(Error::invalid(
+                "42804",
+                "cannot use RETURN NEXT in a non-SETOF function",
+            )),
+        }
+    }
+
     /// Runs SQL text (its variables put in) and gives its result.
-    fn sql(&mut self, session: &mut Session, text: &str) -> Result<StatementResult> {
+    fn sql(&mut self, rt: &mut dyn Runner, text: &str) -> Result<StatementResult> {
         let text = self.substitute(text)?;
-        let last = self.run_raw(session, &text)?;
+        let last = self.run_raw(rt, &text)?;
         self.row_count = rows_affected(&last);
         Ok(last)
     }
 
     /// An expression's value (the first column of `SELECT expr`), and its type.
-    fn eval(&mut self, session: &mut Session, expr: &str) -> Result<(Value, Type)> {
-        match self.sql(session, &format!("SELECT {expr}"))? {
+    fn eval(&mut self, rt: &mut dyn Runner, expr: &str) -> Result<(Value, Type)> {
+        match self.sql(rt, &format!("SELECT {expr}"))? {
             StatementResult::Rows {
                 columns, mut rows, ..
             } if !rows.is_empty() => {
@@ -947,12 +1278,38 @@ impl Interpreter {
         }
     }
 
-    fn condition(&mut self, session: &mut Session, expr: &str) -> Result<bool> {
-        Ok(self.eval(session, &format!("CAST(({expr}) AS boolean)"))?.0 == Value::Bool(true))
+    fn condition(&mut self, rt: &mut dyn Runner, expr: &str) -> Result<bool> {
+        Ok(self.eval(rt, &format!("CAST(({expr}) AS boolean)"))?.0 == Value::Bool(true))
+    }
+
+    /// Sets field `field` of record variable `record` to `value`, converted to the field's type.
+    fn store_field(&mut self, record: &str, field: &str, value: Value) -> Result<()> {
+        let slot = self
+            .scopes
+            .iter_mut()
+            .rev()
+            .find_map(|s| s.get_mut(record))
+            .ok_or_else(|| {
+                Error::invalid("42601", format!("\"{record}\" is not a known variable"))
+            })?;
+        let Var::Record(fields) = slot else {
+            return Err(Error::invalid(
+                "55000",
+                format!("record \"{record}\" is not assigned yet"),
+            ));
+        };
+        let Some(target) = fields.iter_mut().find(|f| f.0 == field) else {
+            return Err(Error::invalid(
+                "42703",
+                format!("record \"{record}\" has no field \"{field}\""),
+            ));
+        };
+        target.1 = crate::types::cast(value, &target.2)?;
+        Ok(())
     }
 
     /// Sets variable `name` to `value`, converted to the variable's type.
-    fn store(&mut self, session: &mut Session, name: &str, value: &Value, ty: &Type) -> Result<()> {
+    fn store(&mut self, rt: &mut dyn Runner, name: &str, value: &Value, ty: &Type) -> Result<()> {
         let declared = match self.lookup(name) {
             Some(Var::Scalar { ty, .. }) => ty.clone(),
             Some(Var::Record(_)) => {
@@ -969,8 +1326,7 @@ impl Interpreter {
             Value::Null
         } else {
             let source = literal(value, &crate::types::type_name(ty));
-            self.eval(session, &format!("CAST({source} AS {declared})"))?
-                .0
+            self.eval(rt, &format!("CAST({source} AS {declared})"))?.0
         };
         self.assign(
             name,
@@ -981,17 +1337,17 @@ impl Interpreter {
         )
     }
 
-    fn block(&mut self, session: &mut Session, block: &Block) -> Result<Flow> {
+    fn block(&mut self, rt: &mut dyn Runner, block: &Block) -> Result<Flow> {
         self.scopes.push(HashMap::new());
-        let result = self.block_inner(session, block);
+        let result = self.block_inner(rt, block);
         self.scopes.pop();
         result
     }
 
-    fn block_inner(&mut self, session: &mut Session, block: &Block) -> Result<Flow> {
+    fn block_inner(&mut self, rt: &mut dyn Runner, block: &Block) -> Result<Flow> {
         for (name, ty, default) in &block.declarations {
             let value = match default {
-                Some(expr) => self.eval(session, &format!("CAST(({expr}) AS {ty})"))?.0,
+                Some(expr) => self.eval(rt, &format!("CAST(({expr}) AS {ty})"))?.0,
                 None => Value::Null,
             };
             let var = if ty.eq_ignore_ascii_case("record") {
@@ -1007,14 +1363,14 @@ impl Interpreter {
             }
         }
         if block.handlers.is_empty() {
-            return self.statements(session, &block.body);
+            return self.statements(rt, &block.body);
         }
         self.savepoints += 1;
         let savepoint = format!("plpgsql_block_{}", self.savepoints);
-        self.run_raw(session, &format!("SAVEPOINT {savepoint}"))?;
-        match self.statements(session, &block.body) {
+        rt.savepoint(&savepoint)?;
+        match self.statements(rt, &block.body) {
             Ok(flow) => {
-                self.run_raw(session, &format!("RELEASE SAVEPOINT {savepoint}"))?;
+                rt.release(&savepoint)?;
                 Ok(flow)
             }
             Err(e) => {
@@ -1024,17 +1380,28 @@ impl Interpreter {
                 }) else {
                     return Err(e);
                 };
-                self.run_raw(session, &format!("ROLLBACK TO SAVEPOINT {savepoint}"))?;
-                self.run_raw(session, &format!("RELEASE SAVEPOINT {savepoint}"))?;
-                self.statements(session, handler)
+                rt.rollback_to(&savepoint)?;
+                rt.release(&savepoint)?;
+                // The handler reads the caught error as SQLSTATE and SQLERRM.
+                let text = |t: String| Var::Scalar {
+                    value: Value::Text(t),
+                    ty: "text".into(),
+                };
+                self.scopes.push(HashMap::from([
+                    ("sqlstate".to_string(), text(sqlstate)),
+                    ("sqlerrm".to_string(), text(e.to_string())),
+                ]));
+                let flow = self.statements(rt, handler);
+                self.scopes.pop();
+                flow
             }
         }
     }
 
-    fn statements(&mut self, session: &mut Session, statements: &[Stmt]) -> Result<Flow> {
+    fn statements(&mut self, rt: &mut dyn Runner, statements: &[Stmt]) -> Result<Flow> {
         for statement in statements {
             crate::interrupt::check()?;
-            match self.statement(session, statement)? {
+            match self.statement(rt, statement)? {
                 Flow::Next => {}
                 other => return Ok(other),
             }
@@ -1043,40 +1410,75 @@ impl Interpreter {
     }
 
     /// Runs a loop body once: `None` to go on looping, `Some(flow)` to leave the loop with it.
-    fn iteration(&mut self, session: &mut Session, body: &[Stmt]) -> Result<Option<Flow>> {
+    fn iteration(&mut self, rt: &mut dyn Runner, body: &[Stmt]) -> Result<Option<Flow>> {
         crate::interrupt::check()?;
-        Ok(match self.statements(session, body)? {
+        Ok(match self.statements(rt, body)? {
             Flow::Next | Flow::Continue => None,
             Flow::Exit => Some(Flow::Next),
             Flow::Return => Some(Flow::Return),
         })
     }
 
-    fn statement(&mut self, session: &mut Session, statement: &Stmt) -> Result<Flow> {
+    fn statement(&mut self, rt: &mut dyn Runner, statement: &Stmt) -> Result<Flow> {
         match statement {
-            Stmt::Block(block) => return self.block(session, block),
+            Stmt::Block(block) => return self.block(rt, block),
             Stmt::Null => {}
-            Stmt::Return => return Ok(Flow::Return),
+            Stmt::Return(None) => return Ok(Flow::Return),
+            Stmt::Return(Some(expr)) => {
+                self.result = Some(self.returned(rt, expr)?);
+                return Ok(Flow::Return);
+            }
+            Stmt::ReturnNext(expr) => {
+                let row = self.next_row(rt, expr.as_deref())?;
+                self.rows.push(row);
+            }
+            Stmt::ReturnQuery(query) => {
+                let StatementResult::Rows { rows, .. } = self.sql(rt, query)? else {
+                    return Err(Error::invalid(
+                        "42601",
+                        "cannot use RETURN QUERY with a statement that returns no rows",
+                    ));
+                };
+                let types = self.set_columns();
+                self.set_found(!rows.is_empty());
+                for row in rows {
+                    if row.len() != types.len() {
+                        return Err(Error::invalid(
+                            "42804",
+                            "structure of query does not match function result type",
+                        ));
+                    }
+                    let row = row
+                        .into_iter()
+                        .zip(&types)
+                        .map(|(v, t)| crate::types::cast(v, t))
+                        .collect::<Result<Vec<_>>>()?;
+                    self.rows.push(row);
+                }
+            }
             Stmt::Assign(name, expr) => {
-                let (value, ty) = self.eval(session, expr)?;
-                self.store(session, name, &value, &ty)?;
+                let (value, ty) = self.eval(rt, expr)?;
+                match name.split_once('.') {
+                    Some((record, field)) => self.store_field(record, field, value)?,
+                    None => self.store(rt, name, &value, &ty)?,
+                }
             }
             Stmt::If(branches, otherwise) => {
                 for (condition, body) in branches {
-                    if self.condition(session, condition)? {
-                        return self.statements(session, body);
+                    if self.condition(rt, condition)? {
+                        return self.statements(rt, body);
                     }
                 }
-                return self.statements(session, otherwise);
+                return self.statements(rt, otherwise);
             }
             Stmt::Loop(body) => loop {
-                if let Some(flow) = self.iteration(session, body)? {
+                if let Some(flow) = self.iteration(rt, body)? {
                     return Ok(flow);
                 }
             },
             Stmt::While(condition, body) => {
-                while self.condition(session, condition)? {
-                    if let Some(flow) = self.iteration(session, body)? {
+                while self.condition(rt, condition)? {
+                    if let Some(flow) = self.iteration(rt, body)? {
                         return Ok(flow);
                     }
                 }
@@ -1102,10 +1504,10 @@ impl Interpreter {
                     ))),
                 };
                 // The bounds are integers (22003 beyond), so stepping never overflows an i64.
-                let from = int(self.eval(session, &format!("CAST(({low}) AS integer)"))?.0)?;
-                let to = int(self.eval(session, &format!("CAST(({high}) AS integer)"))?.0)?;
+                let from = int(self.eval(rt, &format!("CAST(({low}) AS integer)"))?.0)?;
+                let to = int(self.eval(rt, &format!("CAST(({high}) AS integer)"))?.0)?;
                 let by = match step {
-                    Some(s) => int(self.eval(session, &format!("CAST(({s}) AS integer)"))?.0)?,
+                    Some(s) => int(self.eval(rt, &format!("CAST(({s}) AS integer)"))?.0)?,
                     None => 1,
                 };
                 if by <= 0 {
@@ -1127,7 +1529,7 @@ impl Interpreter {
                             },
                         );
                     }
-                    match self.iteration(session, body) {
+                    match self.iteration(rt, body) {
                         Ok(None) => {}
                         Ok(Some(f)) => {
                             flow = f;
@@ -1144,7 +1546,7 @@ impl Interpreter {
                 return Ok(flow);
             }
             Stmt::ForQuery { var, query, body } => {
-                let StatementResult::Rows { columns, rows, .. } = self.sql(session, query)? else {
+                let StatementResult::Rows { columns, rows, .. } = self.sql(rt, query)? else {
                     return Err(Error::invalid(
                         "42601",
                         "cannot open a FOR loop over a statement that returns no rows",
@@ -1165,7 +1567,7 @@ impl Interpreter {
                     if scalar {
                         let value = row.into_iter().next().unwrap_or(Value::Null);
                         let value_ty = columns.first().map_or(Type::Text, |c| c.1.clone());
-                        self.store(session, var, &value, &value_ty)?;
+                        self.store(rt, var, &value, &value_ty)?;
                     } else {
                         let fields = columns
                             .iter()
@@ -1174,7 +1576,7 @@ impl Interpreter {
                             .collect();
                         self.bind_record(var, fields);
                     }
-                    if let Some(flow) = self.iteration(session, body)? {
+                    if let Some(flow) = self.iteration(rt, body)? {
                         return Ok(flow);
                     }
                 }
@@ -1183,7 +1585,7 @@ impl Interpreter {
                 return Err(Error::invalid("20000", "case not found"));
             }
             Stmt::ForEach { var, array, body } => {
-                let (value, ty) = self.eval(session, array)?;
+                let (value, ty) = self.eval(rt, array)?;
                 let items = match value {
                     Value::Array(items) => items,
                     Value::Null => {
@@ -1203,15 +1605,15 @@ impl Interpreter {
                     other => other,
                 };
                 for item in items {
-                    self.store(session, var, &item, &element)?;
-                    if let Some(flow) = self.iteration(session, body)? {
+                    self.store(rt, var, &item, &element)?;
+                    if let Some(flow) = self.iteration(rt, body)? {
                         return Ok(flow);
                     }
                 }
             }
             Stmt::Exit(condition) | Stmt::Continue(condition) => {
                 let taken = match condition {
-                    Some(c) => self.condition(session, c)?,
+                    Some(c) => self.condition(rt, c)?,
                     None => true,
                 };
                 if taken {
@@ -1227,23 +1629,23 @@ impl Interpreter {
                 format,
                 args,
                 options,
-            } => self.raise(session, level, format.as_deref(), args, options)?,
+            } => self.raise(rt, level, format.as_deref(), args, options)?,
             Stmt::Perform(query) => {
-                let result = self.sql(session, &format!("SELECT {query}"))?;
+                let result = self.sql(rt, &format!("SELECT {query}"))?;
                 let found =
                     matches!(&result, StatementResult::Rows { rows, .. } if !rows.is_empty());
                 self.set_found(found);
             }
             Stmt::RowCount(var) => {
                 let count = self.row_count;
-                self.store(session, var, &Value::Int8(count), &Type::Int8)?;
+                self.store(rt, var, &Value::Int8(count), &Type::Int8)?;
             }
             Stmt::Execute {
                 command,
                 into,
                 using,
             } => {
-                let (text, _) = self.eval(session, command)?;
+                let (text, _) = self.eval(rt, command)?;
                 let Value::Text(mut text) = text else {
                     return Err(Error::invalid(
                         "22004",
@@ -1253,30 +1655,25 @@ impl Interpreter {
                 // `$n` placeholders take the USING values, last first so `$1` does not eat
                 // the start of `$10`.
                 for (n, arg) in using.iter().enumerate().rev() {
-                    let (value, ty) = self.eval(session, arg)?;
+                    let (value, ty) = self.eval(rt, arg)?;
                     let lit = literal(&value, &crate::types::type_name(&ty));
                     text = text.replace(&format!("${}", n + 1), &lit);
                 }
-                let result = self.run_raw(session, &text)?;
+                let result = self.run_raw(rt, &text)?;
                 self.row_count = rows_affected(&result);
-                self.take_into(session, result, into, false)?;
+                self.take_into(rt, result, into, false)?;
             }
             Stmt::Sql { text, into, strict } => {
-                let result = self.sql(session, text)?;
-                self.take_into(session, result, into, *strict)?;
+                let result = self.sql(rt, text)?;
+                self.take_into(rt, result, into, *strict)?;
             }
         }
         Ok(Flow::Next)
     }
 
     /// Runs SQL text as it is (EXECUTE's string, already substituted).
-    fn run_raw(&mut self, session: &mut Session, text: &str) -> Result<StatementResult> {
-        let statements = crate::session::parse(text)?;
-        let mut last = StatementResult::Command { tag: String::new() };
-        for statement in &statements {
-            last = session.execute_one(statement)?;
-        }
-        Ok(last)
+    fn run_raw(&mut self, rt: &mut dyn Runner, text: &str) -> Result<StatementResult> {
+        rt.run(text)
     }
 
     fn bind_record(&mut self, name: &str, fields: Vec<(String, Value, Type)>) {
@@ -1291,7 +1688,7 @@ impl Interpreter {
     /// A statement's first row into the INTO variables (NULLs without one), FOUND set.
     fn take_into(
         &mut self,
-        session: &mut Session,
+        rt: &mut dyn Runner,
         result: StatementResult,
         into: &[String],
         strict: bool,
@@ -1336,14 +1733,14 @@ impl Interpreter {
                 .and_then(|r| r.get(k).cloned())
                 .unwrap_or(Value::Null);
             let ty = columns.get(k).map_or(Type::Text, |c| c.1.clone());
-            self.store(session, name, &value, &ty)?;
+            self.store(rt, name, &value, &ty)?;
         }
         Ok(())
     }
 
     fn raise(
         &mut self,
-        session: &mut Session,
+        rt: &mut dyn Runner,
         level: &str,
         format: Option<&str>,
         args: &[String],
@@ -1351,7 +1748,7 @@ impl Interpreter {
     ) -> Result<()> {
         let mut values = Vec::new();
         for arg in args {
-            let (value, _) = self.eval(session, arg)?;
+            let (value, _) = self.eval(rt, arg)?;
             values.push(crate::types::to_pg_text(&value).unwrap_or_else(|| "<NULL>".into()));
         }
         let mut message = String::new();
@@ -1390,7 +1787,7 @@ impl Interpreter {
         let mut detail = None;
         let mut hint = None;
         for (name, expr) in options {
-            let (value, _) = self.eval(session, expr)?;
+            let (value, _) = self.eval(rt, expr)?;
             let text = crate::types::to_pg_text(&value).unwrap_or_default();
             match name.as_str() {
                 "errcode" => {
@@ -1478,11 +1875,12 @@ mod tests {
             "declare n int := 0; r record; begin for i in 1..3 loop n := n + i; end loop; \
              if n > 5 then raise notice 'big %', n; elsif n < 0 then null; else n = 1; end if; \
              select count(*) into strict n from t; exception when others then null; end",
+            Returns::Nothing,
         )
         .unwrap();
         assert_eq!(block.declarations.len(), 2);
         assert_eq!(block.declarations[0].2.as_deref(), Some("0"));
-        let equals = parse("declare x numeric(5, 2) = 1.5; begin end").unwrap();
+        let equals = parse("declare x numeric(5, 2) = 1.5; begin end", Returns::Nothing).unwrap();
         assert_eq!(
             equals.declarations[0],
             (
@@ -1499,13 +1897,21 @@ mod tests {
             matches!(&block.body[2], Stmt::Sql { text, into, strict: true } if text.starts_with("select count(*)") && into == &["n"])
         );
         assert_eq!(block.handlers.len(), 1);
-        assert!(parse("begin foreach x slice 1 in array a loop end loop; end").is_err());
-        let case = parse("begin case x when 1, 2 then null; else null; end case; end").unwrap();
+        assert!(parse(
+            "begin foreach x slice 1 in array a loop end loop; end",
+            Returns::Nothing
+        )
+        .is_err());
+        let case = parse(
+            "begin case x when 1, 2 then null; else null; end case; end",
+            Returns::Nothing,
+        )
+        .unwrap();
         assert!(
             matches!(&case.body[0], Stmt::If(b, e) if b[0].0 == "((x) = (1)) OR ((x) = (2))" && e.len() == 1)
         );
-        assert!(parse("begin if true then end").is_err());
-        assert!(parse("begin").is_err());
+        assert!(parse("begin if true then end", Returns::Nothing).is_err());
+        assert!(parse("begin", Returns::Nothing).is_err());
     }
 
     #[test]

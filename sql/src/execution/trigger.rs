@@ -1,0 +1,184 @@
+//! Triggers at execution: the writes of INSERT (ON CONFLICT too), UPDATE and DELETE call the
+//! triggers of their table here, as PostgreSQL does.
+//!
+//! - BEFORE ... FOR EACH ROW: for each row about to be written, before generated columns and
+//!   constraints; the function's result replaces the new row, and NULL skips the row.
+//! - AFTER ... FOR EACH ROW: for each row written, once the statement's rows are stored (and
+//!   its foreign-key actions done), in the order the rows were written.
+//! - FOR EACH STATEMENT: once, before the first row or after the last, even when no row is
+//!   written.
+//!
+//! A table's triggers fire in the order of their names. A trigger function runs against the
+//! root the statement is writing, so what it writes to other tables is part of the statement;
+//! its statements fire triggers in turn, as deep as functions may nest (54001 beyond).
+
+use vdb_engine::table::{FunctionReturns, RootValue, Schema, TriggerDef, TriggerEvent};
+use vdb_engine::value::Value;
+
+use crate::error::{Error, Result};
+use crate::expr::Row;
+use crate::plpgsql::function::{call_trigger, TriggerCall};
+
+/// The write a trigger fires on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Insert,
+    Update,
+    Delete,
+}
+
+impl Op {
+    fn name(self) -> &'static str {
+        match self {
+            Op::Insert => "INSERT",
+            Op::Update => "UPDATE",
+            Op::Delete => "DELETE",
+        }
+    }
+}
+
+/// The triggers of one table for one write, sorted by name.
+pub struct Triggers<'a> {
+    table: &'a str,
+    schema: &'a Schema,
+    op: Op,
+    list: Vec<&'a TriggerDef>,
+}
+
+impl<'a> Triggers<'a> {
+    /// The triggers of table `table` (schema `schema`) that fire on `op`; an UPDATE assigns the
+    /// columns at positions `assigned`.
+    pub fn new(table: &'a str, schema: &'a Schema, op: Op, assigned: &[usize]) -> Triggers<'a> {
+        if schema.triggers.is_empty() {
+            return Triggers {
+                table,
+                schema,
+                op,
+                list: Vec::new(),
+            };
+        }
+        let assigned: Vec<String> = assigned
+            .iter()
+            .filter_map(|&i| schema.columns.get(i).map(|c| c.name.clone()))
+            .collect();
+        let mut list: Vec<&TriggerDef> = schema
+            .triggers
+            .iter()
+            .filter(|t| {
+                t.events.iter().any(|e| match (e, op) {
+                    (TriggerEvent::Insert, Op::Insert) | (TriggerEvent::Delete, Op::Delete) => true,
+                    (TriggerEvent::Update(columns), Op::Update) => {
+                        columns.is_empty() || columns.iter().any(|c| assigned.contains(c))
+                    }
+                    _ => false,
+                })
+            })
+            .collect();
+        list.sort_by(|a, b| a.name.cmp(&b.name));
+        Triggers {
+            table,
+            schema,
+            op,
+            list,
+        }
+    }
+
+    /// Whether no trigger fires.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// Runs the BEFORE ... FOR EACH ROW triggers on a row: the row to write (the new row; the
+    /// old one for DELETE), or `None` when a trigger skips it.
+    pub fn before_row(
+        &self,
+        old: Option<&[Value]>,
+        new: Option<Row>,
+        root: &mut RootValue,
+    ) -> Result<Option<Row>> {
+        let mut row = match self.op {
+            Op::Delete => old.map(<[Value]>::to_vec),
+            _ => new,
+        };
+        for trigger in self.list.iter().filter(|t| t.before && t.for_each_row) {
+            let Some(current) = row else {
+                return Ok(None);
+            };
+            let new = (self.op != Op::Delete).then_some(current.clone());
+            let old = match self.op {
+                Op::Delete => Some(current.as_slice()),
+                _ => old,
+            };
+            row = self.fire(trigger, old, new, root)?;
+        }
+        Ok(row)
+    }
+
+    /// Runs the AFTER ... FOR EACH ROW triggers on each written row: `(old, new)` pairs.
+    pub fn after_rows(
+        &self,
+        rows: &[(Option<Row>, Option<Row>)],
+        root: &mut RootValue,
+    ) -> Result<()> {
+        for (old, new) in rows {
+            for trigger in self.list.iter().filter(|t| !t.before && t.for_each_row) {
+                self.fire(trigger, old.as_deref(), new.clone(), root)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the FOR EACH STATEMENT triggers of one timing.
+    pub fn statement(&self, before: bool, root: &mut RootValue) -> Result<()> {
+        for trigger in self
+            .list
+            .iter()
+            .filter(|t| t.before == before && !t.for_each_row)
+        {
+            self.fire(trigger, None, None, root)?;
+        }
+        Ok(())
+    }
+
+    fn fire(
+        &self,
+        trigger: &TriggerDef,
+        old: Option<&[Value]>,
+        new: Option<Row>,
+        root: &mut RootValue,
+    ) -> Result<Option<Row>> {
+        let function = trigger_function(root, &trigger.function)?;
+        let snapshot = crate::planner::context::snapshot()
+            .ok_or_else(|| Error::Unsupported("firing a trigger outside a SQL statement".into()))?;
+        crate::expr::nested_function(|| {
+            call_trigger(
+                &function,
+                &TriggerCall {
+                    trigger,
+                    table: self.table,
+                    columns: &self.schema.columns,
+                    op: self.op.name(),
+                    old,
+                    new,
+                },
+                root,
+                &snapshot,
+            )
+        })
+    }
+}
+
+/// The function trigger `key` runs: a function of that name taking no arguments and
+/// returning trigger.
+pub fn trigger_function(root: &RootValue, key: &str) -> Result<vdb_engine::table::Function> {
+    root.get_functions(key)
+        .and_then(|o| o.get(&[]))
+        .filter(|f| f.returns == FunctionReturns::Trigger)
+        .cloned()
+        .ok_or_else(|| {
+            Error::invalid(
+                "42883",
+                format!("function {key}() does not exist or does not return trigger"),
+            )
+        })
+}
