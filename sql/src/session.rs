@@ -2924,6 +2924,9 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     let sql = postfix.as_deref().unwrap_or(sql);
     let inherited = without_only(sql);
     let sql = inherited.as_deref().unwrap_or(sql);
+    // sqlparser reads no PostgreSQL CREATE PROCEDURE: it is read as a marked function.
+    let procedure = crate::planner::rewrite_procedure(sql);
+    let sql = procedure.as_deref().unwrap_or(sql);
     // sqlparser reads no `RETURNS SETOF t`, and `RETURNS TABLE (...)` as a type named table.
     let returns = crate::planner::rewrite_function_returns(sql);
     let sql = returns.as_deref().unwrap_or(sql);

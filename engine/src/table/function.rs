@@ -40,6 +40,8 @@ pub enum FunctionReturns {
         table: String,
         columns: Vec<(String, Type)>,
     },
+    /// Nothing, called with CALL (`CREATE PROCEDURE`).
+    Procedure,
 }
 
 impl FunctionReturns {

@@ -53,7 +53,8 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
         SchemaChange::DropFunctions {
             functions,
             if_exists,
-        } => super::function::drop_functions(&functions, if_exists, root),
+            procedures,
+        } => super::function::drop_functions(&functions, if_exists, procedures, root),
         SchemaChange::CreateTrigger {
             table,
             trigger,

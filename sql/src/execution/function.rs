@@ -41,8 +41,10 @@ pub fn create_function(
 pub fn drop_functions(
     functions: &[(String, Option<Vec<Type>>)],
     if_exists: bool,
+    procedures: bool,
     root: &mut RootValue,
 ) -> Result<()> {
+    let kind = if procedures { "procedure" } else { "function" };
     for (name, types) in functions {
         let short = vdb_engine::table::split_qualified(name).1;
         let mut overloads = root.get_functions(name).cloned().unwrap_or_default();
@@ -59,9 +61,18 @@ pub fn drop_functions(
                 }
             },
         };
+        let list: Vec<String> = types.iter().map(type_name).collect();
+        if let Some(found) = overloads.get(&types) {
+            let is_procedure = found.returns == vdb_engine::table::FunctionReturns::Procedure;
+            if is_procedure != procedures {
+                return Err(Error::invalid(
+                    "42809",
+                    format!("{short}({}) is not a {kind}", list.join(", ")),
+                ));
+            }
+        }
         if overloads.remove(&types).is_none() {
-            let list: Vec<String> = types.iter().map(type_name).collect();
-            let what = format!("function {short}({})", list.join(", "));
+            let what = format!("{kind} {short}({})", list.join(", "));
             if if_exists {
                 crate::notice::skipping_missing(what);
                 continue;

@@ -277,6 +277,12 @@ pub fn call(func: CatalogFunction, args: &[Value], snapshot: &Snapshot) -> Resul
             use crate::system::functions as f;
             match oid_arg(&arg(0)).and_then(|o| f::by_oid(&snapshot.root, o)) {
                 Some((key, function)) => match func {
+                    // A procedure has no result.
+                    F::FunctionResult
+                        if function.returns == vdb_engine::table::FunctionReturns::Procedure =>
+                    {
+                        Value::Null
+                    }
                     F::FunctionResult => text(f::result_text(function)),
                     F::FunctionArguments { identity } => {
                         text(f::arguments_text(function, identity))

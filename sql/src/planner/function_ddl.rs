@@ -27,6 +27,41 @@ pub const SETOF_MARKER: &str = "\u{1}vdb setof ";
 /// The start of a type name standing for `TABLE (<the rest>)`.
 pub const TABLE_MARKER: &str = "\u{1}vdb table ";
 
+/// The type name standing for a procedure's result (`CREATE PROCEDURE` is read as a function
+/// returning it).
+pub const PROCEDURE_MARKER: &str = "\u{1}vdb procedure";
+
+/// `CREATE [OR REPLACE] PROCEDURE name(args) ...`, which sqlparser does not read, as
+/// `CREATE [OR REPLACE] FUNCTION name(args) RETURNS "<PROCEDURE_MARKER>" ...`; `None` for any
+/// other text.
+pub fn rewrite_procedure(sql: &str) -> Option<String> {
+    if !sql.to_ascii_lowercase().contains("procedure") {
+        return None;
+    }
+    let (tokens, sig) = significant(sql)?;
+    let word = |k: usize, w: &str| sig.get(k).is_some_and(|&i| is_word(&tokens[i], w));
+    if !word(0, "CREATE") {
+        return None;
+    }
+    let k = if word(1, "OR") && word(2, "REPLACE") {
+        3
+    } else {
+        1
+    };
+    if !word(k, "PROCEDURE") {
+        return None;
+    }
+    let open = (k..sig.len()).find(|&j| tokens[sig[j]] == Token::LParen)?;
+    let close = crate::tokens::closing(&tokens, &sig, open)?;
+    let mut out: String = tokens[..sig[k]].iter().map(render).collect();
+    out.push_str("FUNCTION");
+    out.extend(tokens[sig[k] + 1..=sig[close]].iter().map(render));
+    out.push_str(" RETURNS ");
+    out.push_str(&Token::make_word(PROCEDURE_MARKER, Some('"')).to_string());
+    out.extend(tokens[sig[close] + 1..].iter().map(render));
+    Some(out)
+}
+
 /// The start of a stored body written as `RETURN expr` (SQL-standard form): the body is the
 /// expression after it, and `prosrc` is empty, as in PostgreSQL.
 pub const RETURN_PREFIX: &str = "RETURN ";
@@ -236,6 +271,10 @@ pub fn plan_create_function(create: &CreateFunction<'_>) -> Result<Planned> {
             crate::planner::user_function::plan_body(&key, &function)
         })?;
     }
+    let tag = match function.returns {
+        FunctionReturns::Procedure => "CREATE PROCEDURE",
+        _ => "CREATE FUNCTION",
+    };
     Ok(Planned {
         plan: Plan::SchemaChange(SchemaChange::CreateFunction {
             name: key,
@@ -243,7 +282,7 @@ pub fn plan_create_function(create: &CreateFunction<'_>) -> Result<Planned> {
             or_replace: create.or_replace,
         }),
         columns: None,
-        tag: "CREATE FUNCTION",
+        tag,
     })
 }
 
@@ -286,6 +325,9 @@ fn returns(dt: &ast::DataType) -> Result<FunctionReturns> {
             }
             if let Some(inner) = ident.value.strip_prefix(TABLE_MARKER) {
                 return table_columns(inner).map(FunctionReturns::Table);
+            }
+            if ident.value == PROCEDURE_MARKER {
+                return Ok(FunctionReturns::Procedure);
             }
             if ident.quote_style.is_none() && ident.value.eq_ignore_ascii_case("void") {
                 return Ok(FunctionReturns::Void);
@@ -355,18 +397,26 @@ fn table_columns(text: &str) -> Result<Vec<(String, Type)>> {
         .collect()
 }
 
-/// DROP FUNCTION [IF EXISTS] name[(argtypes)] [, ...].
-pub fn plan_drop_functions(routines: &[ast::FunctionDesc], if_exists: bool) -> Result<Planned> {
+/// DROP FUNCTION (or, `procedures` set, DROP PROCEDURE) [IF EXISTS] name[(argtypes)] [, ...].
+pub fn plan_drop_functions(
+    routines: &[ast::FunctionDesc],
+    if_exists: bool,
+    procedures: bool,
+) -> Result<Planned> {
+    let (kind, tag) = match procedures {
+        true => ("procedure", "DROP PROCEDURE"),
+        false => ("function", "DROP FUNCTION"),
+    };
     let mut functions = Vec::new();
     for routine in routines {
         // A missing function (or schema) is reported as before functions existed. sqlparser
         // reads `f` and `f()` alike, so both name the argument list `()` in the error.
         let Some(key) = super::user_function::resolve_in_statement(&routine.name) else {
             super::drop_absent::plan_drop_routines(
-                "function",
+                kind,
                 std::slice::from_ref(routine),
                 if_exists,
-                "DROP FUNCTION",
+                tag,
             )?;
             continue;
         };
@@ -386,8 +436,9 @@ pub fn plan_drop_functions(routines: &[ast::FunctionDesc], if_exists: bool) -> R
         plan: Plan::SchemaChange(SchemaChange::DropFunctions {
             functions,
             if_exists,
+            procedures,
         }),
         columns: None,
-        tag: "DROP FUNCTION",
+        tag,
     })
 }

@@ -51,7 +51,8 @@ pub use constraint::{bind_check, bind_over_table, expression_part_name, parse_st
 pub use domain::parse as parse_domain;
 pub use expr::{ident_name, Scope, ScopeColumn, Typed};
 pub use function_ddl::{
-    rewrite_returns as rewrite_function_returns, RETURN_PREFIX as FUNCTION_RETURN_PREFIX,
+    rewrite_procedure, rewrite_returns as rewrite_function_returns,
+    RETURN_PREFIX as FUNCTION_RETURN_PREFIX,
 };
 pub use generated::{bind_all as bind_generated, display as generation_display};
 pub use matview::parse as parse_materialized_view;

@@ -70,6 +70,8 @@ pub enum SchemaChange {
     DropFunctions {
         functions: Vec<(String, Option<Vec<vdb_engine::value::Type>>)>,
         if_exists: bool,
+        /// DROP PROCEDURE: each must be a procedure (otherwise, none may be).
+        procedures: bool,
     },
     /// DROP VIEW (with CASCADE, the views that use them too).
     DropViews {

@@ -14,7 +14,6 @@ use crate::error::{Error, Result};
 use crate::expr::Expr;
 use crate::planner::alter;
 use crate::planner::constraint;
-use crate::planner::drop_absent;
 use crate::planner::expr::{bind, boolean, ident_name, output_name, Scope, ScopeColumn, Typed};
 use crate::planner::join::join_on_where;
 use crate::planner::on_conflict::plan_on_conflict;
@@ -131,7 +130,14 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             if_exists,
             func_desc,
             ..
-        } => crate::planner::function_ddl::plan_drop_functions(func_desc, *if_exists),
+        } => crate::planner::function_ddl::plan_drop_functions(func_desc, *if_exists, false),
+        ast::Statement::Call(call) => match crate::planner::user_function::plan_call(call) {
+            Some(planned) => planned,
+            None => Err(Error::undefined_function(format!(
+                "procedure {}() does not exist",
+                call.name
+            ))),
+        },
         ast::Statement::CreateTrigger { .. } => {
             crate::planner::trigger_ddl::plan_create_trigger(statement)
                 .expect("a CREATE TRIGGER statement")
@@ -177,7 +183,7 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             if_exists,
             proc_desc,
             ..
-        } => drop_absent::plan_drop_routines("procedure", proc_desc, *if_exists, "DROP PROCEDURE"),
+        } => crate::planner::function_ddl::plan_drop_functions(proc_desc, *if_exists, true),
         ast::Statement::Drop {
             object_type,
             if_exists,

@@ -9,7 +9,7 @@
 //! [`bind_args`] puts the argument values in before a run. A set-returning function in FROM
 //! ([`from_clause`]) is planned and bound at once, its arguments being constants there.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
@@ -30,8 +30,31 @@ use crate::system::Snapshot;
 use crate::types::{assignment_cast, implicit_cast, type_name};
 
 thread_local! {
+    /// Set while CALL plans its call: only then may a procedure be called, and only a
+    /// procedure.
+    static CALLING: Cell<bool> = const { Cell::new(false) };
     /// The function a CREATE FUNCTION is checking, visible to its own body (recursion).
     static DEFINING: RefCell<Vec<(String, Function)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `CALL name(args)` of a user procedure, planned as `SELECT name(args)` that returns no rows;
+/// `None` when no routine has that name (vdb's own procedures are the session's).
+pub fn plan_call(call: &ast::Function) -> Option<Result<crate::planner::plan::Planned>> {
+    let snapshot = context::snapshot()?;
+    resolve(&snapshot, &call.name)?;
+    let query = match Parser::parse_sql(&PostgreSqlDialect {}, &format!("SELECT {call}")) {
+        Ok(mut statements) if statements.len() == 1 => statements.remove(0),
+        _ => return Some(Err(Error::Unsupported(format!("CALL {call}")))),
+    };
+    let catalog = Catalog::new(&snapshot.root, &snapshot.ns);
+    CALLING.with(|c| c.set(true));
+    let planned = crate::planner::plan_statement(&catalog, &query);
+    CALLING.with(|c| c.set(false));
+    Some(planned.map(|planned| crate::planner::plan::Planned {
+        columns: None,
+        tag: "CALL",
+        ..planned
+    }))
 }
 
 /// Runs `f` with `function` (key `key`) visible to calls, as CREATE FUNCTION checks its body.
@@ -89,6 +112,7 @@ pub fn result_type(function: &Function) -> Type {
     match &function.returns {
         FunctionReturns::Scalar(t) | FunctionReturns::SetOf(t) => t.clone(),
         FunctionReturns::Void
+        | FunctionReturns::Procedure
         | FunctionReturns::Table(_)
         | FunctionReturns::SetOfRow { .. }
         | FunctionReturns::Trigger => Type::Text,
@@ -146,6 +170,27 @@ pub fn call(
             "0A000",
             "trigger functions can only be called as triggers",
         ));
+    }
+    let procedure = function.returns == FunctionReturns::Procedure;
+    if procedure != CALLING.with(Cell::get) {
+        let types: Vec<String> = function.args.iter().map(|a| type_name(&a.ty)).collect();
+        let short = vdb_engine::table::split_qualified(&key).1;
+        return Err(match procedure {
+            true => Error::invalid(
+                "42809",
+                format!(
+                    "{short}({}) is a procedure: call it with CALL",
+                    types.join(", ")
+                ),
+            ),
+            false => Error::invalid(
+                "42809",
+                format!(
+                    "{short}({}) is not a procedure: call it with SELECT",
+                    types.join(", ")
+                ),
+            ),
+        });
     }
     let ty = result_type(&function);
     let call = UserCall::new(key, function, snapshot);
@@ -369,7 +414,7 @@ fn plan_statements(key: &str, function: &Function) -> Result<Plan> {
         };
     };
     let targets: Vec<Type> = match &function.returns {
-        FunctionReturns::Void => {
+        FunctionReturns::Void | FunctionReturns::Procedure => {
             return Ok(Plan::Project {
                 source: Box::new(plan),
                 exprs: vec![Expr::Literal(Value::Null)],
@@ -428,6 +473,7 @@ fn declared(function: &Function) -> String {
         FunctionReturns::Table(_) => "record".into(),
         FunctionReturns::SetOfRow { table, .. } => table.clone(),
         FunctionReturns::Trigger => "trigger".into(),
+        FunctionReturns::Procedure => "void".into(),
     }
 }
 

@@ -25,7 +25,7 @@ use crate::types::type_name;
 /// What RETURN gives in code that returns `returns`.
 pub(crate) fn returns_kind(returns: &FunctionReturns) -> Returns {
     match returns {
-        FunctionReturns::Void => Returns::Nothing,
+        FunctionReturns::Void | FunctionReturns::Procedure => Returns::Nothing,
         FunctionReturns::Scalar(_) | FunctionReturns::Trigger => Returns::Value,
         FunctionReturns::SetOf(_)
         | FunctionReturns::Table(_)
@@ -86,7 +86,7 @@ pub fn call(
     }
     ran?;
     match &function.returns {
-        FunctionReturns::Void => Ok(vec![vec![Value::Null]]),
+        FunctionReturns::Void | FunctionReturns::Procedure => Ok(vec![vec![Value::Null]]),
         FunctionReturns::SetOf(_)
         | FunctionReturns::Table(_)
         | FunctionReturns::SetOfRow { .. } => Ok(interpreter.rows),

@@ -119,6 +119,10 @@ pub fn arguments_text(function: &Function, identity: bool) -> String {
                 true => type_name(&a.ty),
                 false => format!("{} {}", quote_ident(&a.name), type_name(&a.ty)),
             };
+            // A procedure's arguments say their mode, as PostgreSQL prints them.
+            if function.returns == FunctionReturns::Procedure {
+                s.insert_str(0, "IN ");
+            }
             if let (Some(d), false) = (&a.default, identity) {
                 s.push_str(&format!(" DEFAULT {d}"));
             }
@@ -133,6 +137,7 @@ pub fn result_text(function: &Function) -> String {
     match &function.returns {
         FunctionReturns::Scalar(t) => type_name(t),
         FunctionReturns::Void => "void".into(),
+        FunctionReturns::Procedure => String::new(),
         FunctionReturns::Trigger => "trigger".into(),
         FunctionReturns::SetOf(t) => format!("SETOF {}", type_name(t)),
         FunctionReturns::SetOfRow { table, .. } => format!("SETOF {table}"),
@@ -149,17 +154,21 @@ pub fn result_text(function: &Function) -> String {
 /// `pg_get_functiondef`: the CREATE OR REPLACE FUNCTION statement, laid out as PostgreSQL's.
 pub fn definition(key: &str, function: &Function) -> String {
     let (schema, name) = split_qualified(key);
+    let procedure = function.returns == FunctionReturns::Procedure;
     let mut out = format!(
-        "CREATE OR REPLACE FUNCTION {}.{}({})\n RETURNS {}\n LANGUAGE {}\n",
+        "CREATE OR REPLACE {} {}.{}({})\n",
+        if procedure { "PROCEDURE" } else { "FUNCTION" },
         quote_ident(crate::temp::display_schema(schema)),
         quote_ident(name),
         arguments_text(function, false),
-        result_text(function),
-        match function.is_plpgsql() {
-            true => "plpgsql",
-            false => "sql",
-        }
     );
+    if !procedure {
+        out.push_str(&format!(" RETURNS {}\n", result_text(function)));
+    }
+    out.push_str(match function.is_plpgsql() {
+        true => " LANGUAGE plpgsql\n",
+        false => " LANGUAGE sql\n",
+    });
     let mut options = String::new();
     match function.volatility {
         Volatility::Immutable => options.push_str(" IMMUTABLE"),
@@ -173,9 +182,13 @@ pub fn definition(key: &str, function: &Function) -> String {
         out.push_str(&options);
         out.push('\n');
     }
-    let tag = match function.body.contains("$function$") {
-        true => "$vdb$",
+    let tag = match procedure {
+        true => "$procedure$",
         false => "$function$",
+    };
+    let tag = match function.body.contains(tag) {
+        true => "$vdb$",
+        false => tag,
     };
     match sql_body(function) {
         Some(body) => out.push_str(&format!("{body}\n")),
@@ -228,7 +241,7 @@ pub fn pg_proc_rows(snapshot: &Snapshot) -> Result<Vec<Vec<(&'static str, Value)
         let set = function.returns.is_set();
         let rettype = match &function.returns {
             FunctionReturns::Scalar(t) | FunctionReturns::SetOf(t) => type_oid(t),
-            FunctionReturns::Void => VOID_OID,
+            FunctionReturns::Void | FunctionReturns::Procedure => VOID_OID,
             FunctionReturns::Table(_) | FunctionReturns::SetOfRow { .. } => RECORD_OID,
             FunctionReturns::Trigger => TRIGGER_OID,
         };
@@ -270,7 +283,14 @@ pub fn pg_proc_rows(snapshot: &Snapshot) -> Result<Vec<Vec<(&'static str, Value)
             ("prorows", Value::Float4(if set { 1000.0 } else { 0.0 })),
             ("provariadic", oid(0)),
             ("prosupport", oid(0)),
-            ("prokind", text("f")),
+            (
+                "prokind",
+                text(if function.returns == FunctionReturns::Procedure {
+                    "p"
+                } else {
+                    "f"
+                }),
+            ),
             ("prosecdef", Value::Bool(false)),
             ("proleakproof", Value::Bool(false)),
             ("proisstrict", Value::Bool(function.strict)),
