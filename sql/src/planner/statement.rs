@@ -1176,6 +1176,7 @@ fn plan_insert(catalog: &Catalog<'_>, insert: &ast::Insert) -> Result<Planned> {
         _ => {
             let (plan, columns) = plan_query(catalog, source)?;
             check_width(columns.len(), targets.len(), explicit)?;
+            let unknown = unknown_select_items(source);
             let mut full = defaults;
             for (j, &i) in targets.iter().take(columns.len()).enumerate() {
                 let c = &schema.columns[i];
@@ -1185,7 +1186,8 @@ fn plan_insert(catalog: &Catalog<'_>, insert: &ast::Insert) -> Result<Planned> {
                 full[i] = assign_column(
                     Typed {
                         expr: Expr::Column(j),
-                        ty: Some(columns[j].1.clone()),
+                        // An unknown literal takes the column's type, as in VALUES.
+                        ty: (!unknown.contains(&j)).then(|| columns[j].1.clone()),
                     },
                     c,
                 )?;
@@ -1205,6 +1207,36 @@ fn plan_insert(catalog: &Catalog<'_>, insert: &ast::Insert) -> Result<Planned> {
         columns: None,
         tag: "INSERT",
     })
+}
+
+/// The select-list positions of an INSERT's `SELECT` source that are literals of unknown type
+/// (a bare `NULL` or string), which PostgreSQL types by the target columns: `INSERT INTO t
+/// SELECT id, NULL FROM s` puts a NULL in a timestamp column. A SELECT DISTINCT or a set
+/// operation resolves them to text first, as PostgreSQL does.
+fn unknown_select_items(source: &ast::Query) -> Vec<usize> {
+    let ast::SetExpr::Select(select) = source.body.as_ref() else {
+        return Vec::new();
+    };
+    if select.distinct.is_some() {
+        return Vec::new();
+    }
+    select
+        .projection
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| {
+            let expr = match item {
+                ast::SelectItem::UnnamedExpr(e)
+                | ast::SelectItem::ExprWithAlias { expr: e, .. } => e,
+                _ => return false,
+            };
+            matches!(
+                expr,
+                ast::Expr::Value(ast::Value::Null | ast::Value::SingleQuotedString(_))
+            )
+        })
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// The positions of an INSERT's target columns: those listed, or every column in order.
