@@ -2,7 +2,8 @@
 //! query (`SELECT * FROM name`), ORDER BY's `USING <` and `USING >` (ASC and DESC), and CREATE TABLE AS's column name list and `WITH [NO] DATA`
 //! (the query read as `SELECT * FROM (query) AS ctas(columns)`, with `LIMIT 0` for NO DATA:
 //! the same columns, renamed, and no rows), and a VALUES list as the subquery of ANY / SOME /
-//! ALL (`x = ANY (VALUES (1), (2))`, read as `x = ANY (SELECT * FROM (VALUES ...) AS v)`).
+//! ALL (`x = ANY (VALUES (1), (2))`, read as `x = ANY (SELECT * FROM (VALUES ...) AS v)`), and
+//! an INSERT's parenthesized source query (`INSERT INTO t (SELECT ...)`).
 
 use sqlparser::tokenizer::Token;
 
@@ -192,9 +193,61 @@ pub fn quantified_values(sql: &str) -> Option<String> {
     changed.then(|| tokens.iter().map(ToString::to_string).collect())
 }
 
+/// `INSERT INTO t [(columns)] (query)`, whose parenthesized query sqlparser reads as a column
+/// list, without the query's parentheses; `None` for any other text.
+pub fn parenthesized_insert_source(sql: &str) -> Option<String> {
+    let (mut tokens, at) = significant(sql)?;
+    let word = |k: usize, w: &str| at.get(k).is_some_and(|&i| is_word(&tokens[i], w));
+    if !(word(0, "insert") && word(1, "into")) {
+        return None;
+    }
+    // The table's name: words joined by periods, then an optional `AS alias`.
+    let mut k = 2;
+    while at.get(k + 1).is_some_and(|&i| tokens[i] == Token::Period) {
+        k += 2;
+    }
+    k += 1;
+    if word(k, "as") {
+        k += 2;
+    }
+    let opens_query = |k: usize| {
+        at.get(k).is_some_and(|&i| tokens[i] == Token::LParen)
+            && ["select", "with", "values"].iter().any(|w| word(k + 1, w))
+    };
+    if !opens_query(k) && at.get(k).is_some_and(|&i| tokens[i] == Token::LParen) {
+        // A column list first.
+        k = closing(&tokens, &at, k)? + 1;
+    }
+    if !opens_query(k) {
+        return None;
+    }
+    let close = closing(&tokens, &at, k)?;
+    tokens[at[k]] = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+    tokens[at[close]] = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+    Some(tokens.iter().map(ToString::to_string).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_insert_loses_its_source_query_parentheses() {
+        assert_eq!(
+            parenthesized_insert_source("INSERT INTO t (SELECT 1, NULL)").as_deref(),
+            Some("INSERT INTO t  SELECT 1, NULL ")
+        );
+        assert_eq!(
+            parenthesized_insert_source("insert into s.t as x (a, b) (values (1, 2)) returning a")
+                .as_deref(),
+            Some("insert into s.t as x (a, b)  values (1, 2)  returning a")
+        );
+        assert_eq!(
+            parenthesized_insert_source("insert into t (a) select 1"),
+            None
+        );
+        assert_eq!(parenthesized_insert_source("select (select 1)"), None);
+    }
 
     #[test]
     fn table_queries_become_selects() {

@@ -2948,6 +2948,11 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         if let Some(statements) = crate::planner::sequence::parse_alter(sql) {
             return Ok(statements);
         }
+        if let Some(text) = crate::query_syntax::parenthesized_insert_source(sql) {
+            if let Ok(statements) = parse(&text) {
+                return Ok(statements);
+            }
+        }
         if let Some(text) = crate::query_syntax::quantified_values(sql) {
             if let Ok(statements) = parse(&text) {
                 return Ok(statements);
