@@ -59,48 +59,12 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
             table,
             trigger,
             or_replace,
-        } => {
-            let loaded = load(&table, root, ns)?;
-            let mut triggers = loaded.schema().triggers.clone();
-            match triggers.iter().position(|t| t.name == trigger.name) {
-                Some(at) if or_replace => triggers[at] = trigger,
-                Some(_) => {
-                    return Err(Error::invalid(
-                        "42710",
-                        format!(
-                            "trigger \"{}\" for relation \"{}\" already exists",
-                            trigger.name,
-                            split_qualified(&table).1
-                        ),
-                    ))
-                }
-                None => triggers.push(trigger),
-            }
-            root.put_table(&table, &loaded.with_triggers(triggers))
-                .map_err(|e| Error::engine(format!("saving table \"{table}\""), e))
-        }
+        } => super::trigger::add(&table, trigger, or_replace, root, ns),
         SchemaChange::DropTrigger {
             table,
             name,
             if_exists,
-        } => {
-            let loaded = load(&table, root, ns)?;
-            let mut triggers = loaded.schema().triggers.clone();
-            let Some(at) = triggers.iter().position(|t| t.name == name) else {
-                let message = format!(
-                    "trigger \"{name}\" for table \"{}\" does not exist",
-                    split_qualified(&table).1
-                );
-                if if_exists {
-                    notice::raise(notice::Notice::new("00000", format!("{message}, skipping")));
-                    return Ok(());
-                }
-                return Err(Error::invalid("42704", message));
-            };
-            triggers.remove(at);
-            root.put_table(&table, &loaded.with_triggers(triggers))
-                .map_err(|e| Error::engine(format!("saving table \"{table}\""), e))
-        }
+        } => super::trigger::remove(&table, &name, if_exists, root, ns),
         SchemaChange::DropViews {
             names,
             if_exists,

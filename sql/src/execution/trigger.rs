@@ -1,5 +1,6 @@
-//! Triggers at execution: the writes of INSERT (ON CONFLICT too), UPDATE and DELETE call the
-//! triggers of their table here, as PostgreSQL does.
+//! Triggers at execution: CREATE and DROP TRIGGER change a table's list of them, and the
+//! writes of INSERT (ON CONFLICT too), UPDATE and DELETE call the triggers of their table here,
+//! as PostgreSQL does.
 //!
 //! - BEFORE ... FOR EACH ROW: for each row about to be written, before generated columns and
 //!   constraints; the function's result replaces the new row, and NULL skips the row.
@@ -12,7 +13,10 @@
 //! root the statement is writing, so what it writes to other tables is part of the statement;
 //! its statements fire triggers in turn, as deep as functions may nest (54001 beyond).
 
-use vdb_engine::table::{FunctionReturns, RootValue, Schema, TriggerDef, TriggerEvent};
+use vdb_engine::prolly::NodeStore;
+use vdb_engine::table::{
+    split_qualified, FunctionReturns, RootValue, Schema, TriggerDef, TriggerEvent,
+};
 use vdb_engine::value::Value;
 
 use crate::error::{Error, Result};
@@ -166,6 +170,75 @@ impl<'a> Triggers<'a> {
             )
         })
     }
+}
+
+/// CREATE [OR REPLACE] TRIGGER: `trigger` added to table `table` (42710 when it has one of that
+/// name, unless `or_replace`, which replaces it).
+pub fn add(
+    table: &str,
+    trigger: TriggerDef,
+    or_replace: bool,
+    root: &mut RootValue,
+    ns: &NodeStore,
+) -> Result<()> {
+    change_triggers(table, root, ns, |triggers| {
+        match triggers.iter().position(|t| t.name == trigger.name) {
+            Some(at) if or_replace => triggers[at] = trigger,
+            Some(_) => {
+                return Err(Error::invalid(
+                    "42710",
+                    format!(
+                        "trigger \"{}\" for relation \"{}\" already exists",
+                        trigger.name,
+                        split_qualified(table).1
+                    ),
+                ))
+            }
+            None => triggers.push(trigger),
+        }
+        Ok(())
+    })
+}
+
+/// DROP TRIGGER [IF EXISTS] `name` ON `table` (42704 when it has none of that name).
+pub fn remove(
+    table: &str,
+    name: &str,
+    if_exists: bool,
+    root: &mut RootValue,
+    ns: &NodeStore,
+) -> Result<()> {
+    change_triggers(table, root, ns, |triggers| {
+        if let Some(at) = triggers.iter().position(|t| t.name == name) {
+            triggers.remove(at);
+            return Ok(());
+        }
+        let message = format!(
+            "trigger \"{name}\" for table \"{}\" does not exist",
+            split_qualified(table).1
+        );
+        if !if_exists {
+            return Err(Error::invalid("42704", message));
+        }
+        crate::notice::raise(crate::notice::Notice::new(
+            "00000",
+            format!("{message}, skipping"),
+        ));
+        Ok(())
+    })
+}
+
+/// Stores table `table` with its triggers as `change` leaves them (no row is touched).
+fn change_triggers(
+    table: &str,
+    root: &mut RootValue,
+    ns: &NodeStore,
+    change: impl FnOnce(&mut Vec<TriggerDef>) -> Result<()>,
+) -> Result<()> {
+    let loaded = super::insert::load(table, root, ns)?;
+    let mut triggers = loaded.schema().triggers.clone();
+    change(&mut triggers)?;
+    super::insert::store(table, &loaded.with_triggers(triggers), root)
 }
 
 /// The function trigger `key` runs: a function of that name taking no arguments and

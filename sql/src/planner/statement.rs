@@ -140,7 +140,6 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
         },
         ast::Statement::CreateTrigger { .. } => {
             crate::planner::trigger_ddl::plan_create_trigger(statement)
-                .expect("a CREATE TRIGGER statement")
         }
         ast::Statement::DropTrigger {
             if_exists,

@@ -68,8 +68,7 @@ fn trigger_table(name: &ast::ObjectName) -> Result<String> {
 
 /// CREATE [OR REPLACE] TRIGGER name {BEFORE | AFTER} event [OR ...] ON table
 /// [FOR [EACH] {ROW | STATEMENT}] [WHEN (condition)] EXECUTE {FUNCTION | PROCEDURE} f();
-/// `None` for any other statement.
-pub fn plan_create_trigger(statement: &ast::Statement) -> Option<Result<Planned>> {
+pub fn plan_create_trigger(statement: &ast::Statement) -> Result<Planned> {
     let ast::Statement::CreateTrigger {
         or_replace,
         is_constraint,
@@ -84,51 +83,12 @@ pub fn plan_create_trigger(statement: &ast::Statement) -> Option<Result<Planned>
         ..
     } = statement
     else {
-        return None;
+        return Err(Error::invalid(
+            "XX000",
+            "internal error: not a CREATE TRIGGER statement",
+        ));
     };
-    Some(create_trigger(CreateTrigger {
-        or_replace: *or_replace,
-        is_constraint: *is_constraint,
-        name,
-        period,
-        events,
-        table_name,
-        referencing,
-        trigger_object,
-        condition: condition.as_ref(),
-        exec_body,
-    }))
-}
-
-/// The parts of a CREATE TRIGGER statement.
-#[derive(Clone, Copy)]
-struct CreateTrigger<'a> {
-    or_replace: bool,
-    is_constraint: bool,
-    name: &'a ast::ObjectName,
-    period: &'a ast::TriggerPeriod,
-    events: &'a [ast::TriggerEvent],
-    table_name: &'a ast::ObjectName,
-    referencing: &'a [ast::TriggerReferencing],
-    trigger_object: &'a ast::TriggerObject,
-    condition: Option<&'a ast::Expr>,
-    exec_body: &'a ast::TriggerExecBody,
-}
-
-fn create_trigger(create: CreateTrigger<'_>) -> Result<Planned> {
-    let CreateTrigger {
-        or_replace,
-        is_constraint,
-        name,
-        period,
-        events,
-        table_name,
-        referencing,
-        trigger_object,
-        condition,
-        exec_body,
-    } = create;
-    if is_constraint {
+    if *is_constraint {
         return Err(unsupported("CREATE CONSTRAINT TRIGGER"));
     }
     if !referencing.is_empty() {
@@ -185,7 +145,7 @@ fn create_trigger(create: CreateTrigger<'_>) -> Result<Planned> {
         before,
         events,
         for_each_row,
-        when: condition.map(stored_condition),
+        when: condition.as_ref().map(stored_condition),
         function,
         args,
     };
@@ -193,7 +153,7 @@ fn create_trigger(create: CreateTrigger<'_>) -> Result<Planned> {
         plan: Plan::SchemaChange(SchemaChange::CreateTrigger {
             table,
             trigger,
-            or_replace,
+            or_replace: *or_replace,
         }),
         columns: None,
         tag: "CREATE TRIGGER",
