@@ -15,10 +15,11 @@ use crate::expr::Row;
 
 /// Deletes the rows of `source` from table `name`; returns how many.
 pub fn delete(name: &str, source: Rows, root: &mut RootValue, ns: &NodeStore) -> Result<Vec<Row>> {
-    let table = load(name, root, ns)?;
-    let triggers = Triggers::new(name, table.schema(), Op::Delete, &[]);
-    if !triggers.is_empty() {
-        triggers.statement(true, root)?;
+    let mut table = load(name, root, ns)?;
+    let triggers = Some(Triggers::new(name, table.schema(), Op::Delete, &[]))
+        .filter(|triggers| !triggers.is_empty());
+    if let Some(triggers) = &triggers {
+        triggers.before_statement(&mut table, root, ns)?;
     }
     let mut changes = Vec::new();
     let mut written = Vec::new();
@@ -30,8 +31,10 @@ pub fn delete(name: &str, source: Rows, root: &mut RootValue, ns: &NodeStore) ->
         if !seen.insert(key.clone()) {
             continue;
         }
-        if !triggers.is_empty() && triggers.before_row(Some(&row), None, root)?.is_none() {
-            continue;
+        if let Some(triggers) = &triggers {
+            if triggers.before_row(Some(&row), None, root)?.is_none() {
+                continue;
+            }
         }
         changes.push(RowChange::Delete(key));
         written.push(row);
@@ -40,13 +43,13 @@ pub fn delete(name: &str, source: Rows, root: &mut RootValue, ns: &NodeStore) ->
     store(name, &table, root)?;
     let removed: Vec<Removed> = written.iter().map(|row| (row.clone(), None)).collect();
     enforce_parent(name, &removed, root, ns, 0)?;
-    if !triggers.is_empty() {
+    if let Some(triggers) = &triggers {
         let rows: Vec<(Option<Row>, Option<Row>)> = written
             .iter()
             .map(|row| (Some(row.clone()), None))
             .collect();
         triggers.after_rows(&rows, root)?;
-        triggers.statement(false, root)?;
+        triggers.after_statement(root)?;
     }
     Ok(written)
 }

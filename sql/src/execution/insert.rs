@@ -38,13 +38,11 @@ pub fn insert_marked(
     root: &mut RootValue,
     ns: &NodeStore,
 ) -> Result<(Vec<Row>, Vec<bool>)> {
-    let table = load(name, root, ns)?;
-    let schema = (!table.schema().triggers.is_empty()).then(|| table.schema().clone());
-    let triggers = schema
-        .as_ref()
-        .map(|schema| Triggers::new(name, schema, Op::Insert, &[]));
+    let mut table = load(name, root, ns)?;
+    let triggers = Some(Triggers::new(name, table.schema(), Op::Insert, &[]))
+        .filter(|triggers| !triggers.is_empty());
     if let Some(triggers) = &triggers {
-        triggers.statement(true, root)?;
+        triggers.before_statement(&mut table, root, ns)?;
     }
     let (table, written, updated) = match on_conflict {
         None => {
@@ -66,17 +64,13 @@ pub fn insert_marked(
             .map(|(row, _)| (None, Some(row.clone())))
             .collect();
         triggers.after_rows(&inserted, root)?;
-        triggers.statement(false, root)?;
+        triggers.after_statement(root)?;
     }
     Ok((written, updated))
 }
 
 /// A proposed row after the BEFORE ROW triggers (`None`: a trigger skipped it).
-fn triggered(
-    triggers: Option<&Triggers<'_>>,
-    row: Row,
-    root: &mut RootValue,
-) -> Result<Option<Row>> {
+fn triggered(triggers: Option<&Triggers>, row: Row, root: &mut RootValue) -> Result<Option<Row>> {
     match triggers {
         Some(triggers) => triggers.before_row(None, Some(row), root),
         None => Ok(Some(row)),
@@ -94,7 +88,7 @@ fn insert_batch(
     name: &str,
     table: &Table,
     source: Rows,
-    triggers: Option<&Triggers<'_>>,
+    triggers: Option<&Triggers>,
     root: &mut RootValue,
 ) -> Result<(Table, Vec<Row>)> {
     let checks = checks(table.schema())?;
@@ -128,7 +122,7 @@ fn insert_each(
     mut table: Table,
     source: Rows,
     on_conflict: &OnConflict,
-    triggers: Option<&Triggers<'_>>,
+    triggers: Option<&Triggers>,
     root: &mut RootValue,
 ) -> Result<(Table, Vec<Row>, Vec<bool>)> {
     let checks = checks(table.schema())?;

@@ -55,11 +55,17 @@ pub fn merge(
         }
         match action {
             MergeAction::Update(assignments) => {
-                let mut new_row = target.to_vec();
+                // The old row, then the new one, then the key: UPDATE sets each column to
+                // its new value, so that triggers see OLD and NEW.
+                let width = target.len() - 1;
+                let mut new_row = target[..width].to_vec();
                 for (i, expr) in assignments {
                     new_row[*i] = sequence::eval(expr, row, root)?;
                 }
-                updates.push(new_row);
+                let mut both = target[..width].to_vec();
+                both.extend(new_row);
+                both.push(target[width].clone());
+                updates.push(both);
             }
             MergeAction::Delete => deletes.push(target.to_vec()),
             MergeAction::Insert(exprs) => inserts.push(sequence::eval_row(exprs, row, root)?),
@@ -71,8 +77,12 @@ pub fn merge(
     if !deletes.is_empty() {
         affected += delete::delete(table, rows(deletes), root, ns)?.len();
     }
-    if !updates.is_empty() {
-        affected += update::update(table, rows(updates), &[], root, ns)?.len();
+    if let Some(first) = updates.first() {
+        let width = (first.len() - 1) / 2;
+        let assignments: Vec<(usize, crate::expr::Expr)> = (0..width)
+            .map(|i| (i, crate::expr::Expr::Column(width + i)))
+            .collect();
+        affected += update::update(table, rows(updates), &assignments, root, ns)?.len();
     }
     if !inserts.is_empty() {
         affected += insert::insert(table, rows(inserts), None, root, ns)?.len();

@@ -41,7 +41,7 @@ pub fn plan_calls_sequence(plan: &Plan) -> bool {
 thread_local! {
     /// The root a statement's sequence calls outside its top node draw from (see the module
     /// docs); `None` when no statement on this thread has such calls.
-    static NESTED: RefCell<Option<RootValue>> = const { RefCell::new(None) };
+    static NESTED: RefCell<Option<Nested>> = const { RefCell::new(None) };
 }
 
 /// What a plan calls anywhere, subqueries included.
@@ -76,16 +76,43 @@ fn calls_anywhere(plan: &Plan) -> bool {
     calls_in(plan).sequence
 }
 
+/// A statement's copy of the root, which the calls in its expressions share.
+pub struct Nested {
+    pub root: RootValue,
+    /// Whether the statement keeps what is written to the copy (its PL/pgSQL calls' writes),
+    /// or only its sequences.
+    pub keeps_writes: bool,
+}
+
 /// Takes the statement's copy of the root out for a PL/pgSQL function to run its statements
-/// against (`None` when no statement put one in place: the function may then only read);
-/// [`put_nested`] gives it back.
-pub fn take_nested() -> Option<RootValue> {
+/// against (`None` when no statement put one in place: the function may then only read, as
+/// it may when the statement keeps only the copy's sequences); [`put_nested`] gives it back.
+pub fn take_nested() -> Option<Nested> {
     NESTED.with(|n| n.borrow_mut().take())
 }
 
 /// Puts back the copy of the root [`take_nested`] took, with what the function did to it.
-pub fn put_nested(root: RootValue) {
-    NESTED.with(|n| *n.borrow_mut() = Some(root));
+pub fn put_nested(nested: Nested) {
+    NESTED.with(|n| *n.borrow_mut() = Some(nested));
+}
+
+/// Makes the rows of `plan` with a copy of `root` in place for the calls in its expressions;
+/// gives the rows and the copy as the calls left it.
+fn with_copy(
+    plan: Plan,
+    root: &mut RootValue,
+    ns: &NodeStore,
+    keeps_writes: bool,
+    make: fn(Plan, &mut RootValue, &NodeStore) -> Result<Rows>,
+) -> (Result<Vec<Row>>, Option<RootValue>) {
+    let copy = Nested {
+        root: root.clone(),
+        keeps_writes,
+    };
+    let outer = NESTED.with(|n| n.replace(Some(copy)));
+    let made = make(plan, root, ns).and_then(|rows| rows.collect::<Result<Vec<_>>>());
+    let drawn = NESTED.with(|n| n.replace(outer));
+    (made, drawn.map(|d| d.root))
 }
 
 /// Whether a subquery in the top node's expressions calls a sequence function.
@@ -113,7 +140,7 @@ pub fn call_nested(f: Function, args: &[Value]) -> Option<Result<Value>> {
         nested
             .borrow_mut()
             .as_mut()
-            .map(|root| call_on(f, args, root))
+            .map(|nested| call_on(f, args, &mut nested.root))
     })
 }
 
@@ -126,9 +153,7 @@ pub fn rows(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Rows> {
         // Every call, of a sequence or of a function that writes, goes to one copy of the
         // root, which becomes the root once the rows are made; the rows themselves read the
         // root as it was before the statement, as PostgreSQL's statement snapshot.
-        let outer = NESTED.with(|n| n.replace(Some(root.clone())));
-        let made = query(plan, root, ns).and_then(|rows| rows.collect::<Result<Vec<_>>>());
-        let drawn = NESTED.with(|n| n.replace(outer));
+        let (made, drawn) = with_copy(plan, root, ns, true, |plan, root, ns| query(plan, root, ns));
         let made = made?;
         if let Some(drawn) = drawn {
             *root = drawn;
@@ -145,9 +170,7 @@ pub fn rows(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Rows> {
     if top_only {
         return top_rows(plan, root, ns);
     }
-    let outer = NESTED.with(|n| n.replace(Some(root.clone())));
-    let made = top_rows(plan, root, ns).and_then(|rows| rows.collect::<Result<Vec<_>>>());
-    let drawn = NESTED.with(|n| n.replace(outer));
+    let (made, drawn) = with_copy(plan, root, ns, false, top_rows);
     if let Some(drawn) = drawn {
         let names: Vec<String> = drawn.sequence_names().map(str::to_string).collect();
         for name in names {

@@ -15,7 +15,7 @@
 
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::{
-    split_qualified, FunctionReturns, RootValue, Schema, TriggerDef, TriggerEvent,
+    split_qualified, Column, FunctionReturns, RootValue, Schema, Table, TriggerDef, TriggerEvent,
 };
 use vdb_engine::value::Value;
 
@@ -41,50 +41,51 @@ impl Op {
     }
 }
 
-/// The triggers of one table for one write, sorted by name.
-pub struct Triggers<'a> {
-    table: &'a str,
-    schema: &'a Schema,
+/// The triggers of one table for one write, sorted by name (copied out of the table's schema,
+/// so that the write may load the table again after a trigger wrote to it).
+pub struct Triggers {
+    table: String,
+    columns: Vec<Column>,
     op: Op,
-    list: Vec<&'a TriggerDef>,
+    list: Vec<TriggerDef>,
 }
 
-impl<'a> Triggers<'a> {
+impl Triggers {
     /// The triggers of table `table` (schema `schema`) that fire on `op`; an UPDATE assigns the
     /// columns at positions `assigned`.
-    pub fn new(table: &'a str, schema: &'a Schema, op: Op, assigned: &[usize]) -> Triggers<'a> {
+    pub fn new(table: &str, schema: &Schema, op: Op, assigned: &[usize]) -> Triggers {
+        let mut triggers = Triggers {
+            table: table.to_string(),
+            columns: Vec::new(),
+            op,
+            list: Vec::new(),
+        };
         if schema.triggers.is_empty() {
-            return Triggers {
-                table,
-                schema,
-                op,
-                list: Vec::new(),
-            };
+            return triggers;
         }
-        let assigned: Vec<String> = assigned
+        let assigned: Vec<&str> = assigned
             .iter()
-            .filter_map(|&i| schema.columns.get(i).map(|c| c.name.clone()))
+            .filter_map(|&i| schema.columns.get(i).map(|c| c.name.as_str()))
             .collect();
-        let mut list: Vec<&TriggerDef> = schema
+        triggers.list = schema
             .triggers
             .iter()
             .filter(|t| {
                 t.events.iter().any(|e| match (e, op) {
                     (TriggerEvent::Insert, Op::Insert) | (TriggerEvent::Delete, Op::Delete) => true,
                     (TriggerEvent::Update(columns), Op::Update) => {
-                        columns.is_empty() || columns.iter().any(|c| assigned.contains(c))
+                        columns.is_empty() || columns.iter().any(|c| assigned.contains(&c.as_str()))
                     }
                     _ => false,
                 })
             })
+            .cloned()
             .collect();
-        list.sort_by(|a, b| a.name.cmp(&b.name));
-        Triggers {
-            table,
-            schema,
-            op,
-            list,
+        triggers.list.sort_by(|a, b| a.name.cmp(&b.name));
+        if !triggers.list.is_empty() {
+            triggers.columns = schema.columns.clone();
         }
+        triggers
     }
 
     /// Whether no trigger fires.
@@ -93,7 +94,9 @@ impl<'a> Triggers<'a> {
     }
 
     /// Runs the BEFORE ... FOR EACH ROW triggers on a row: the row to write (the new row; the
-    /// old one for DELETE), or `None` when a trigger skips it.
+    /// old one for DELETE), or `None` when a trigger skips it. Each trigger sees the row as the
+    /// one before it left it as NEW, and the original row as OLD. Such a trigger may not write
+    /// the table itself (0A000): the statement is writing it.
     pub fn before_row(
         &self,
         old: Option<&[Value]>,
@@ -108,12 +111,25 @@ impl<'a> Triggers<'a> {
             let Some(current) = row else {
                 return Ok(None);
             };
-            let new = (self.op != Op::Delete).then_some(current.clone());
-            let old = match self.op {
-                Op::Delete => Some(current.as_slice()),
-                _ => old,
+            let new = (self.op != Op::Delete).then_some(current);
+            let before = root.table_addr(&self.table);
+            let fired = self.fire(trigger, old, new, root)?;
+            if root.table_addr(&self.table) != before {
+                return Err(Error::invalid(
+                    "0A000",
+                    format!(
+                        "BEFORE trigger \"{}\" wrote to table \"{}\", which its statement is \
+                         writing: vdb does not support that; use an AFTER trigger",
+                        trigger.name,
+                        split_qualified(&self.table).1
+                    ),
+                ));
+            }
+            row = match (self.op, fired) {
+                // A DELETE trigger's non-NULL result only says to go on.
+                (Op::Delete, Some(_)) => old.map(<[Value]>::to_vec),
+                (_, fired) => fired,
             };
-            row = self.fire(trigger, old, new, root)?;
         }
         Ok(row)
     }
@@ -132,8 +148,32 @@ impl<'a> Triggers<'a> {
         Ok(())
     }
 
+    /// Runs the BEFORE ... FOR EACH STATEMENT triggers; `table` is loaded again when they wrote
+    /// to it.
+    pub fn before_statement(
+        &self,
+        table: &mut Table,
+        root: &mut RootValue,
+        ns: &NodeStore,
+    ) -> Result<()> {
+        if !self.list.iter().any(|t| t.before && !t.for_each_row) {
+            return Ok(());
+        }
+        let before = root.table_addr(&self.table);
+        self.statement(true, root)?;
+        if root.table_addr(&self.table) != before {
+            *table = super::insert::load(&self.table, root, ns)?;
+        }
+        Ok(())
+    }
+
+    /// Runs the AFTER ... FOR EACH STATEMENT triggers.
+    pub fn after_statement(&self, root: &mut RootValue) -> Result<()> {
+        self.statement(false, root)
+    }
+
     /// Runs the FOR EACH STATEMENT triggers of one timing.
-    pub fn statement(&self, before: bool, root: &mut RootValue) -> Result<()> {
+    fn statement(&self, before: bool, root: &mut RootValue) -> Result<()> {
         for trigger in self
             .list
             .iter()
@@ -159,8 +199,8 @@ impl<'a> Triggers<'a> {
                 &function,
                 &TriggerCall {
                     trigger,
-                    table: self.table,
-                    columns: &self.schema.columns,
+                    table: &self.table,
+                    columns: &self.columns,
                     op: self.op.name(),
                     old,
                     new,

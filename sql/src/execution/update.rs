@@ -29,13 +29,19 @@ pub fn update(
     root: &mut RootValue,
     ns: &NodeStore,
 ) -> Result<Vec<Row>> {
-    let table = load(name, root, ns)?;
-    let schema = table.schema();
-    let assigned: Vec<usize> = assignments.iter().map(|(i, _)| *i).collect();
-    let triggers = Triggers::new(name, schema, Op::Update, &assigned);
-    if !triggers.is_empty() {
-        triggers.statement(true, root)?;
+    let mut table = load(name, root, ns)?;
+    let triggers = match table.schema().triggers.is_empty() {
+        true => None,
+        false => {
+            let assigned: Vec<usize> = assignments.iter().map(|(i, _)| *i).collect();
+            Some(Triggers::new(name, table.schema(), Op::Update, &assigned))
+                .filter(|triggers| !triggers.is_empty())
+        }
+    };
+    if let Some(triggers) = &triggers {
+        triggers.before_statement(&mut table, root, ns)?;
     }
+    let schema = table.schema();
     let width = schema.columns.len();
     let keyed = !schema.is_keyless();
     let generated = bind_generated(schema)?;
@@ -55,7 +61,7 @@ pub fn update(
         for (i, expr) in assignments {
             new_row[*i] = sequence::eval(expr, &row, root)?;
         }
-        if !triggers.is_empty() {
+        if let Some(triggers) = &triggers {
             match triggers.before_row(Some(&row[..width]), Some(new_row), root)? {
                 Some(changed) => new_row = changed,
                 None => continue,
@@ -106,13 +112,13 @@ pub fn update(
     check_written(name, &table, &written, root, ns)?;
     store(name, &table, root)?;
     enforce_parent(name, &removed, root, ns, 0)?;
-    if !triggers.is_empty() {
+    if let Some(triggers) = &triggers {
         let rows: Vec<(Option<Row>, Option<Row>)> = removed
             .into_iter()
             .map(|(old, new)| (Some(old), new))
             .collect();
         triggers.after_rows(&rows, root)?;
-        triggers.statement(false, root)?;
+        triggers.after_statement(root)?;
     }
     Ok(returned)
 }

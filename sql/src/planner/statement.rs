@@ -1175,7 +1175,7 @@ fn plan_insert(catalog: &Catalog<'_>, insert: &ast::Insert) -> Result<Planned> {
         _ => {
             let (plan, columns) = plan_query(catalog, source)?;
             check_width(columns.len(), targets.len(), explicit)?;
-            let unknown = unknown_select_items(source);
+            let unknown = unknown_select_items(source, columns.len());
             let mut full = defaults;
             for (j, &i) in targets.iter().take(columns.len()).enumerate() {
                 let c = &schema.columns[i];
@@ -1212,29 +1212,44 @@ fn plan_insert(catalog: &Catalog<'_>, insert: &ast::Insert) -> Result<Planned> {
 /// (a bare `NULL` or string), which PostgreSQL types by the target columns: `INSERT INTO t
 /// SELECT id, NULL FROM s` puts a NULL in a timestamp column. A SELECT DISTINCT or a set
 /// operation resolves them to text first, as PostgreSQL does.
-fn unknown_select_items(source: &ast::Query) -> Vec<usize> {
+/// `width` is the number of output columns: an item before every `*` is at its own position,
+/// one after every `*` that far from the end.
+fn unknown_select_items(source: &ast::Query, width: usize) -> Vec<usize> {
     let ast::SetExpr::Select(select) = source.body.as_ref() else {
         return Vec::new();
     };
     if select.distinct.is_some() {
         return Vec::new();
     }
-    select
-        .projection
+    let items = &select.projection;
+    let is_wildcard = |item: &ast::SelectItem| {
+        matches!(
+            item,
+            ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..)
+        )
+    };
+    let first_wildcard = items.iter().position(is_wildcard).unwrap_or(items.len());
+    let last_wildcard = items.iter().rposition(is_wildcard);
+    items
         .iter()
         .enumerate()
-        .filter(|(_, item)| {
+        .filter_map(|(i, item)| {
             let expr = match item {
                 ast::SelectItem::UnnamedExpr(e)
                 | ast::SelectItem::ExprWithAlias { expr: e, .. } => e,
-                _ => return false,
+                _ => return None,
             };
-            matches!(
+            let unknown = matches!(
                 expr,
                 ast::Expr::Value(ast::Value::Null | ast::Value::SingleQuotedString(_))
-            )
+            );
+            match (unknown, last_wildcard) {
+                (false, _) => None,
+                (true, _) if i < first_wildcard => Some(i),
+                (true, Some(last)) if i > last => width.checked_sub(items.len() - i),
+                _ => None,
+            }
         })
-        .map(|(i, _)| i)
         .collect()
 }
 

@@ -47,9 +47,16 @@ pub fn plan_call(call: &ast::Function) -> Option<Result<crate::planner::plan::Pl
         _ => return Some(Err(Error::Unsupported(format!("CALL {call}")))),
     };
     let catalog = Catalog::new(&snapshot.root, &snapshot.ns);
+    /// Clears CALLING however planning ends.
+    struct Calling;
+    impl Drop for Calling {
+        fn drop(&mut self) {
+            CALLING.with(|c| c.set(false));
+        }
+    }
     CALLING.with(|c| c.set(true));
+    let _calling = Calling;
     let planned = crate::planner::plan_statement(&catalog, &query);
-    CALLING.with(|c| c.set(false));
     Some(planned.map(|planned| crate::planner::plan::Planned {
         columns: None,
         tag: "CALL",
@@ -125,6 +132,9 @@ pub fn call(
     name: &ast::ObjectName,
     args: &[ast::FunctionArg],
 ) -> Result<Option<Typed>> {
+    // Only the CALL statement's own call may be of a procedure; calls in its arguments are
+    // ordinary ones.
+    let calling = CALLING.with(|c| c.replace(false));
     let Some(snapshot) = context::snapshot() else {
         return Ok(None);
     };
@@ -172,7 +182,7 @@ pub fn call(
         ));
     }
     let procedure = function.returns == FunctionReturns::Procedure;
-    if procedure != CALLING.with(Cell::get) {
+    if procedure != calling {
         let types: Vec<String> = function.args.iter().map(|a| type_name(&a.ty)).collect();
         let short = vdb_engine::table::split_qualified(&key).1;
         return Err(match procedure {

@@ -72,17 +72,22 @@ pub fn call(
         }
     }
     let mut interpreter = Interpreter::new(variables, Some(function.returns.clone()));
-    let taken = sequence::take_nested();
-    let writable = taken.is_some();
+    let (root, keeps_writes) = match sequence::take_nested() {
+        Some(nested) => (nested.root, Some(nested.keeps_writes)),
+        None => (snapshot.root.clone(), None),
+    };
     let mut runner = RootRunner {
-        root: taken.unwrap_or_else(|| snapshot.root.clone()),
+        root,
         snapshot,
-        writable,
+        writable: keeps_writes == Some(true),
         savepoints: Vec::new(),
     };
     let ran = interpreter.block(&mut runner, &block);
-    if writable {
-        sequence::put_nested(runner.root);
+    if let Some(keeps_writes) = keeps_writes {
+        sequence::put_nested(sequence::Nested {
+            root: runner.root,
+            keeps_writes,
+        });
     }
     ran?;
     match &function.returns {
@@ -224,7 +229,13 @@ pub fn call_trigger(
                     .collect::<Result<Vec<_>>>()
                     .map(Some)
             }
-            Some(Var::Scalar { .. }) => Ok(None),
+            Some(Var::Scalar {
+                value: Value::Null, ..
+            }) => Ok(None),
+            Some(Var::Scalar { .. }) => Err(Error::invalid(
+                "42804",
+                "returned row structure does not match the structure of the triggering table",
+            )),
             None => Err(Error::invalid(
                 "2F005",
                 "control reached end of trigger procedure without RETURN",

@@ -1127,6 +1127,19 @@ impl Interpreter {
                     w.value.to_lowercase()
                 };
                 match self.lookup(&name) {
+                    // A field of an unassigned record (OLD in an INSERT trigger) is NULL.
+                    Some(Var::Scalar {
+                        value: Value::Null,
+                        ty,
+                    }) if ty == "record"
+                        && !after_period
+                        && tokens.get(i + 1) == Some(&Token::Period)
+                        && matches!(tokens.get(i + 2), Some(Token::Word(_))) =>
+                    {
+                        out.push_str("NULL");
+                        i += 3;
+                        continue;
+                    }
                     Some(Var::Scalar { value, ty }) if !after_period && !before_paren => {
                         out.push_str(&literal(value, ty));
                         i += 1;
