@@ -40,7 +40,7 @@ pub fn check(function: &Function) -> Result<()> {
 }
 
 /// Runs `function` on argument values `args`, for a statement reading `snapshot`: the result
-/// rows (one row of one value for a scalar function; none for void).
+/// rows (one row of one value for a scalar function, NULL for void or a procedure).
 pub fn call(
     function: &Function,
     args: &[Value],
