@@ -54,7 +54,7 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
             functions,
             if_exists,
             procedures,
-        } => super::function::drop_functions(&functions, if_exists, procedures, root),
+        } => super::function::drop_functions(&functions, if_exists, procedures, root, ns),
         SchemaChange::CreateTrigger {
             table,
             trigger,

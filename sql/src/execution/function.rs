@@ -1,6 +1,8 @@
 //! Function DDL against the root: CREATE [OR REPLACE] FUNCTION adds or replaces one overload
-//! of a name, DROP FUNCTION removes one (the only one when no argument types are given).
+//! of a name, DROP FUNCTION removes one (the only one when no argument types are given; not a
+//! trigger function a trigger still runs).
 
+use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::RootValue;
 use vdb_engine::value::Type;
 
@@ -43,6 +45,7 @@ pub fn drop_functions(
     if_exists: bool,
     procedures: bool,
     root: &mut RootValue,
+    ns: &NodeStore,
 ) -> Result<()> {
     let kind = if procedures { "procedure" } else { "function" };
     for (name, types) in functions {
@@ -70,6 +73,9 @@ pub fn drop_functions(
                     format!("{short}({}) is not a {kind}", list.join(", ")),
                 ));
             }
+            if found.returns == vdb_engine::table::FunctionReturns::Trigger {
+                refuse_if_triggers_use(name, &format!("{short}()"), root, ns)?;
+            }
         }
         if overloads.remove(&types).is_none() {
             let what = format!("{kind} {short}({})", list.join(", "));
@@ -80,6 +86,27 @@ pub fn drop_functions(
             return Err(Error::undefined_function(format!("{what} does not exist")));
         }
         root.put_functions(name, overloads);
+    }
+    Ok(())
+}
+
+/// 2BP01 when a trigger runs trigger function `key` (shown as `shown`), as PostgreSQL refuses
+/// to drop what a trigger depends on.
+fn refuse_if_triggers_use(key: &str, shown: &str, root: &RootValue, ns: &NodeStore) -> Result<()> {
+    for table in root.table_names() {
+        let loaded = root
+            .must_get_table(ns, table)
+            .map_err(|e| Error::engine(format!("loading table \"{table}\""), e))?;
+        if let Some(trigger) = loaded.schema().triggers.iter().find(|t| t.function == key) {
+            return Err(Error::invalid(
+                "2BP01",
+                format!(
+                    "cannot drop function {shown} because trigger {} on table {} depends on it",
+                    trigger.name,
+                    vdb_engine::table::split_qualified(table).1
+                ),
+            ));
+        }
     }
     Ok(())
 }
