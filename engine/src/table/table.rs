@@ -797,44 +797,37 @@ impl Table {
 
     /// The same table with `triggers` in place of its triggers: no row is touched.
     pub fn with_triggers(&self, triggers: Vec<super::TriggerDef>) -> Table {
-        let mut schema = (*self.schema).clone();
-        schema.triggers = triggers;
-        Table {
-            schema: Arc::new(schema),
-            ..self.clone()
-        }
+        self.with_schema_edit(|schema| schema.triggers = triggers)
     }
 
     /// The same table with other `COMMENT ON` texts (no row is touched).
     pub fn with_comments(&self, comments: Comments) -> Table {
-        let mut schema = (*self.schema).clone();
-        schema.comments = comments;
-        Table {
-            schema: Arc::new(schema),
-            ..self.clone()
-        }
+        self.with_schema_edit(|schema| schema.comments = comments)
     }
 
     /// The same table with its columns of domain `from` declared of domain `to` (ALTER
     /// DOMAIN .. RENAME TO): no row is touched.
     pub fn with_domain_renamed(&self, from: &str, to: &str) -> Table {
-        let mut schema = (*self.schema).clone();
-        for column in &mut schema.columns {
-            if column.domain.as_deref() == Some(from) {
-                column.domain = Some(to.to_string());
+        self.with_schema_edit(|schema| {
+            for column in &mut schema.columns {
+                if column.domain.as_deref() == Some(from) {
+                    column.domain = Some(to.to_string());
+                }
             }
-        }
-        Table {
-            schema: Arc::new(schema),
-            ..self.clone()
-        }
+        })
     }
 
     /// The same table with another materialized-view definition (no row is touched): a
     /// refresh's populated flag, or a query rewritten for a renamed relation.
     pub fn with_materialized(&self, materialized: Option<super::Materialized>) -> Table {
+        self.with_schema_edit(|schema| schema.materialized = materialized)
+    }
+
+    /// The same table with `edit` applied to a copy of its schema, for the edits that leave
+    /// rows and indexes as they are (names, comments, triggers, the stored extras).
+    fn with_schema_edit(&self, edit: impl FnOnce(&mut Schema)) -> Table {
         let mut schema = (*self.schema).clone();
-        schema.materialized = materialized;
+        edit(&mut schema);
         Table {
             schema: Arc::new(schema),
             ..self.clone()

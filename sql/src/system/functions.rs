@@ -10,7 +10,7 @@ use vdb_engine::value::Value;
 
 use crate::error::{Error, Result};
 use crate::planner::FUNCTION_RETURN_PREFIX as RETURN_PREFIX;
-use crate::system::objects::{quote_ident, FIRST_USER_OID, SUPERUSER_OID};
+use crate::system::objects::{quote_ident, SUPERUSER_OID};
 use crate::system::{type_oid, Snapshot};
 use crate::types::type_name;
 
@@ -44,9 +44,7 @@ pub fn function_oid(key: &str, function: &Function) -> u32 {
         hasher.update(&[0]);
         hasher.update(type_name(&ty).as_bytes());
     }
-    let mut first = [0u8; 4];
-    first.copy_from_slice(&hasher.finalize().as_bytes()[..4]);
-    FIRST_USER_OID + u32::from_be_bytes(first) % ((1u32 << 31) - FIRST_USER_OID)
+    super::objects::derived_oid(&hasher.finalize())
 }
 
 /// The function with OID `oid`.

@@ -46,6 +46,14 @@ pub const BTREE_AM_OID: u32 = 403;
 /// The heap table access method's OID.
 pub const HEAP_AM_OID: u32 = 2;
 
+/// The OID a hash of what names an object derives: its first 4 bytes as a big-endian u32,
+/// folded into `FIRST_USER_OID..2^31` (see the module header).
+pub fn derived_oid(hash: &blake3::Hash) -> u32 {
+    let mut first = [0u8; 4];
+    first.copy_from_slice(&hash.as_bytes()[..4]);
+    FIRST_USER_OID + u32::from_be_bytes(first) % ((1u32 << 31) - FIRST_USER_OID)
+}
+
 /// An index (a primary key's, a unique constraint's, or a plain one).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Index {
@@ -292,11 +300,7 @@ impl Allocator {
         hasher.update(kind.as_bytes());
         hasher.update(&[0]);
         hasher.update(name.as_bytes());
-        let hash = hasher.finalize();
-        let mut first = [0u8; 4];
-        first.copy_from_slice(&hash.as_bytes()[..4]);
-        let span = (1u32 << 31) - FIRST_USER_OID;
-        let mut oid = FIRST_USER_OID + u32::from_be_bytes(first) % span;
+        let mut oid = derived_oid(&hasher.finalize());
         while !self.taken.insert(oid) {
             oid = if oid + 1 >= 1 << 31 {
                 FIRST_USER_OID

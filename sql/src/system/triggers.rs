@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use vdb_engine::table::{TriggerDef, TriggerEvent};
 use vdb_engine::value::Value;
 
-use super::objects::{attnum, quote_ident, Objects, Relation, FIRST_USER_OID};
+use super::objects::{attnum, quote_ident, Objects, Relation};
 use super::Snapshot;
 
 /// `tgtype` bits, as PostgreSQL's `pg_trigger.h` defines them.
@@ -30,9 +30,7 @@ pub fn trigger_oid(table: &str, name: &str) -> u32 {
     hasher.update(table.as_bytes());
     hasher.update(&[0]);
     hasher.update(name.as_bytes());
-    let mut first = [0u8; 4];
-    first.copy_from_slice(&hasher.finalize().as_bytes()[..4]);
-    FIRST_USER_OID + u32::from_be_bytes(first) % ((1u32 << 31) - FIRST_USER_OID)
+    super::objects::derived_oid(&hasher.finalize())
 }
 
 /// The key of a relation (`t`, or `s.t` outside `public`).
