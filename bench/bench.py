@@ -377,8 +377,7 @@ def main():
     r.add_argument("--pgbench-clients", type=int, default=4)
     r.add_argument("--copy-batch", type=int, default=0,
                    help="vdb's W1: one COPY per this many rows, in one transaction (0: one "
-                        "COPY; vdb's COPY is quadratic in its row count, see "
-                        "docs/performance.md)")
+                        "COPY of all rows)")
     r.add_argument("--vdb-bin", required=True, help="directory holding vdb, vdb-bench-embedded")
     r.add_argument("--pg-port", type=int, default=55450)
     r.add_argument("--vdb-port", type=int, default=55451)

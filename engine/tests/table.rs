@@ -49,10 +49,21 @@ fn row(id: i64, label: i32, score: f64) -> Vec<Value> {
     ]
 }
 
+/// [`labels_schema`] without its index: writes to such a table sort their rows instead of
+/// keeping a map of pending rows.
+fn unindexed_schema() -> Schema {
+    let mut schema = labels_schema();
+    schema.indexes.clear();
+    schema
+}
+
 fn check_against_model(table: &Table, model: &BTreeMap<i64, Vec<Value>>) {
     let rows: Vec<Vec<Value>> = table.scan().unwrap().map(|r| r.unwrap().1).collect();
     let want: Vec<Vec<Value>> = model.values().cloned().collect();
     assert_eq!(rows, want);
+    if table.schema().indexes.is_empty() {
+        return;
+    }
     // The index holds exactly one entry per row, and lookups find the model's rows.
     assert_eq!(table.index_map(0).count(), model.len() as u64);
     for label in 0..10 {
@@ -77,8 +88,13 @@ fn check_against_model(table: &Table, model: &BTreeMap<i64, Vec<Value>>) {
 
 #[test]
 fn random_changes_agree_with_model() {
+    random_changes_agree_with_model_under(labels_schema());
+    random_changes_agree_with_model_under(unindexed_schema());
+}
+
+fn random_changes_agree_with_model_under(schema: Schema) {
     let ns = ns();
-    let mut table = Table::create(&ns, labels_schema()).unwrap();
+    let mut table = Table::create(&ns, schema).unwrap();
     let mut model: BTreeMap<i64, Vec<Value>> = BTreeMap::new();
     let mut rng = Lcg(5);
     for round in 0..40 {
@@ -128,7 +144,68 @@ fn random_changes_agree_with_model() {
     // Rebuilding under the same schema gives the same maps: the tree is history-independent.
     let rebuilt = table.with_schema(table.schema().clone()).unwrap();
     assert_eq!(rebuilt.rows().root(), table.rows().root());
-    assert_eq!(rebuilt.index_map(0).root(), table.index_map(0).root());
+    if !table.schema().indexes.is_empty() {
+        assert_eq!(rebuilt.index_map(0).root(), table.index_map(0).root());
+    }
+}
+
+/// `insert_new` against a model: a batch whose keys are all new lands whole, with the same maps
+/// (root hashes) as `apply`; otherwise it names the first row, in the order given, whose key
+/// the table holds or an earlier row of the batch repeats, and the table is unchanged.
+#[test]
+fn insert_new_agrees_with_a_row_by_row_model() {
+    for schema in [labels_schema(), unindexed_schema()] {
+        let ns = ns();
+        let mut table = Table::create(&ns, schema).unwrap();
+        let mut model: BTreeMap<i64, Vec<Value>> = BTreeMap::new();
+        let mut rng = Lcg(23);
+        let (mut landed, mut refused) = (0, 0);
+        for _ in 0..60 {
+            let size = 1 + rng.next_u64() % 40;
+            // Ids drawn from a range 30 times the rows there would be, so that about half
+            // the batches collide somewhere (about size / 30 collisions expected).
+            let span = 30 * (model.len() as u64 + size);
+            let rows: Vec<Vec<Value>> = (0..size)
+                .map(|_| {
+                    let id = (rng.next_u64() % span) as i64;
+                    row(id, (rng.next_u64() % 10) as i32, id as f64)
+                })
+                .collect();
+            let mut seen: std::collections::BTreeSet<i64> = model.keys().copied().collect();
+            let first_taken = rows.iter().position(|r| {
+                let Value::Int8(id) = r[0] else {
+                    unreachable!()
+                };
+                !seen.insert(id)
+            });
+            match (table.insert_new(&rows).unwrap(), first_taken) {
+                (Ok(inserted), None) => {
+                    let applied = table
+                        .apply(rows.iter().cloned().map(RowChange::Insert))
+                        .unwrap();
+                    assert_eq!(inserted.rows().root(), applied.rows().root());
+                    for r in rows {
+                        let Value::Int8(id) = r[0] else {
+                            unreachable!()
+                        };
+                        model.insert(id, r);
+                    }
+                    table = inserted;
+                    landed += 1;
+                }
+                (Err(i), Some(want)) => {
+                    assert_eq!(i, want);
+                    refused += 1;
+                }
+                (got, want) => panic!("insert_new gave {:?}, the model {want:?}", got.err()),
+            }
+            check_against_model(&table, &model);
+        }
+        assert!(
+            landed > 10 && refused > 10,
+            "{landed} landed, {refused} refused"
+        );
+    }
 }
 
 /// A loader fed rows in key order, nearly in order (one key out of place), or shuffled with

@@ -9,10 +9,11 @@
 //! once with parameters of unknown type: each field is converted to its column's type exactly
 //! as an unknown literal would be, defaults fill the columns the COPY does not name, and the
 //! whole COPY is one atomic statement. The plan's one row of expressions is then computed for
-//! each row of the data ([`fill`]), `$i` reading the row's `i`-th field.
+//! each row of the data ([`fill`]), `$i` reading the row's `i`-th field; the data stays shared
+//! and is read row by row as the INSERT pulls it, never copied whole.
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use sqlparser::ast::{CopyLegacyCsvOption, CopyLegacyOption, CopyOption, Statement};
 use vdb_engine::value::{Type, Value};
@@ -22,9 +23,9 @@ use crate::expr::Expr;
 use crate::planner::Plan;
 use crate::types::to_pg_text;
 
-/// The data of a COPY being run: the address of its INSERT and the rows of fields (each a
-/// text literal or NULL).
-type Data = (usize, Rc<Vec<Vec<Expr>>>);
+/// The data of a COPY being run: the address of its INSERT and the rows of fields (each its
+/// text, or `None` for NULL).
+type Data = (usize, Arc<Vec<Vec<Option<String>>>>);
 
 thread_local! {
     /// The data of the COPY being run, kept until the COPY ends, so that a run repeated after
@@ -38,16 +39,8 @@ pub(crate) fn with_data<T>(
     rows: Vec<Vec<Option<String>>>,
     f: impl FnOnce() -> T,
 ) -> T {
-    let rows = rows
-        .into_iter()
-        .map(|row| {
-            row.into_iter()
-                .map(|field| Expr::Literal(field.map_or(Value::Null, Value::Text)))
-                .collect()
-        })
-        .collect();
     let address = std::ptr::from_ref(insert) as usize;
-    let saved = DATA.with(|d| d.borrow_mut().replace((address, Rc::new(rows))));
+    let saved = DATA.with(|d| d.borrow_mut().replace((address, Arc::new(rows))));
     let result = f();
     DATA.with(|d| *d.borrow_mut() = saved);
     result
@@ -61,7 +54,7 @@ pub(crate) fn fill(statement: &Statement, plan: Plan) -> Result<Plan> {
         d.borrow()
             .as_ref()
             .filter(|(target, _)| *target == address)
-            .map(|(_, rows)| Rc::clone(rows))
+            .map(|(_, rows)| Arc::clone(rows))
     }) else {
         return Ok(plan);
     };
@@ -83,9 +76,7 @@ pub(crate) fn fill(statement: &Statement, plan: Plan) -> Result<Plan> {
     Ok(Plan::Insert {
         table,
         source: Box::new(Plan::Project {
-            source: Box::new(Plan::Values {
-                rows: (*rows).clone(),
-            }),
+            source: Box::new(Plan::Fields { rows }),
             exprs,
         }),
         on_conflict: None,

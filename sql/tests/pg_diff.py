@@ -7,9 +7,11 @@ Each FILE holds one query per line (a line may hold several statements separated
 run in one session, e.g. `SET TIME ZONE 'Europe/Paris'; SELECT now()::date`); lines starting with
 `--` and blank lines are skipped. Each line runs in a fresh `psql` session against both servers
 (PostgreSQL as user postgres, database postgres; vdb `vdb serve` as database vdb), with column
-names shown, NULL as `NULL` and errors reduced to their SQLSTATE. A line whose output differs is
+names shown, NULL as `NULL` and errors reduced to their SQLSTATE. The environment variables PG_DB and
+VDB_DB name other databases, so that several runs can share one PostgreSQL. A line whose output differs is
 printed with both outputs; the last line of output counts the lines that matched.
 """
+import os
 import subprocess
 import sys
 
@@ -36,8 +38,8 @@ def main():
                 if not line or line.startswith("--"):
                     continue
                 total += 1
-                want = run(pg_port, "postgres", line)
-                got = run(vdb_port, "vdb", line)
+                want = run(pg_port, os.environ.get("PG_DB", "postgres"), line)
+                got = run(vdb_port, os.environ.get("VDB_DB", "vdb"), line)
                 if want == got:
                     same += 1
                     continue

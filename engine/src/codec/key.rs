@@ -22,6 +22,8 @@
 //!
 //! Every multi-byte number is written big-endian, because these bytes must sort.
 
+use std::borrow::Borrow;
+
 use bigdecimal::num_bigint::{BigInt, Sign};
 use bigdecimal::BigDecimal;
 
@@ -66,7 +68,7 @@ const MAX_EXPANDED_DIGITS: i64 = 131_072;
 // count, no types (the caller knows the types).
 /// Appends the order-preserving encoding of the tuple `values` of types `types` to `out`.
 /// Fails with `InvalidInput` if the lengths differ or a value does not match its type.
-pub fn encode_key(values: &[Value], types: &[Type], out: &mut Vec<u8>) -> Result<()> {
+pub fn encode_key<V: Borrow<Value>>(values: &[V], types: &[Type], out: &mut Vec<u8>) -> Result<()> {
     if values.len() != types.len() {
         errinput!(
             "key has {} values for {} columns",
@@ -75,6 +77,7 @@ pub fn encode_key(values: &[Value], types: &[Type], out: &mut Vec<u8>) -> Result
         );
     }
     for (column, (value, ty)) in values.iter().zip(types).enumerate() {
+        let value = value.borrow();
         if !value.type_matches(ty) {
             errinput!("key column {column}: value does not match type {ty}");
         }

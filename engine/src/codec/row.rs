@@ -7,6 +7,8 @@
 //!
 //! Fixed-width numbers are little-endian: these bytes never need to sort.
 
+use std::borrow::Borrow;
+
 use super::varint::{put_ivarint, put_uvarint, Reader};
 use crate::errinput;
 use crate::error::Result;
@@ -23,7 +25,7 @@ const MAX_PLAIN_SCALE: i64 = 16_383;
 //   value         by type, see `encode_body`
 /// Appends the row `values` of types `types` to `out`. Fails with `InvalidInput` if the
 /// lengths differ or a value does not match its type.
-pub fn encode_row(values: &[Value], types: &[Type], out: &mut Vec<u8>) -> Result<()> {
+pub fn encode_row<V: Borrow<Value>>(values: &[V], types: &[Type], out: &mut Vec<u8>) -> Result<()> {
     if values.len() != types.len() {
         errinput!(
             "row has {} values for {} columns",
@@ -32,7 +34,7 @@ pub fn encode_row(values: &[Value], types: &[Type], out: &mut Vec<u8>) -> Result
         );
     }
     for (column, (value, ty)) in values.iter().zip(types).enumerate() {
-        if !value.type_matches(ty) {
+        if !value.borrow().type_matches(ty) {
             errinput!("row column {column}: value does not match type {ty}");
         }
     }
@@ -129,15 +131,23 @@ fn row_column_count(reader: &mut Reader, types: &[Type]) -> Result<usize> {
 }
 
 /// Writes `uvarint count | null bitmap | non-null bodies`: a row, or an array's elements.
-fn encode_seq<'a>(values: &[Value], types: impl Iterator<Item = &'a Type>, out: &mut Vec<u8>) {
+fn encode_seq<'a, V: Borrow<Value>>(
+    values: &[V],
+    types: impl Iterator<Item = &'a Type>,
+    out: &mut Vec<u8>,
+) {
     put_uvarint(out, values.len() as u64);
     let mut bitmap = vec![0u8; values.len().div_ceil(8)];
-    for (i, _) in values.iter().enumerate().filter(|(_, v)| v.is_null()) {
+    for (i, _) in values
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| Borrow::<Value>::borrow(*v).is_null())
+    {
         bitmap[i / 8] |= 1 << (i % 8);
     }
     out.extend_from_slice(&bitmap);
     for (value, ty) in values.iter().zip(types) {
-        encode_body(value, ty, out);
+        encode_body(value.borrow(), ty, out);
     }
 }
 

@@ -494,18 +494,13 @@ impl Table {
                 "a keyless table's rows have hidden keys".into(),
             ));
         }
-        let values: Vec<Value> = self
-            .layout
-            .key_pos
-            .iter()
-            .map(|&i| row[i].clone())
-            .collect();
+        let values: Vec<&Value> = self.layout.key_pos.iter().map(|&i| &row[i]).collect();
         self.encode_key_values(&values)
     }
 
     /// The primary-map key for primary-key values (in key order).
-    pub fn encode_key_values(&self, values: &[Value]) -> Result<Bytes> {
-        if values.iter().any(|v| matches!(v, Value::Null)) {
+    pub fn encode_key_values<V: std::borrow::Borrow<Value>>(&self, values: &[V]) -> Result<Bytes> {
+        if values.iter().any(|v| v.borrow().is_null()) {
             return Err(Error::InvalidInput(
                 "primary key values must not be null".into(),
             ));
@@ -667,12 +662,7 @@ impl Table {
     }
 
     fn encode_value(&self, row: &[Value]) -> Result<Bytes> {
-        let values: Vec<Value> = self
-            .layout
-            .val_pos
-            .iter()
-            .map(|&i| row[i].clone())
-            .collect();
+        let values: Vec<&Value> = self.layout.val_pos.iter().map(|&i| &row[i]).collect();
         let mut out = Vec::new();
         encode_row(&values, &self.layout.val_types, &mut out)?;
         Ok(Bytes::from(out))
@@ -691,10 +681,8 @@ impl Table {
 
     /// Applies row changes in order, keeping every index in step; one batch edit per map.
     pub fn apply(&self, changes: impl IntoIterator<Item = RowChange>) -> Result<Table> {
-        // The batch's view of changed rows: key → new row (None = deleted).
-        let mut pending: BTreeMap<Bytes, Option<Vec<Value>>> = BTreeMap::new();
-        let mut index_edits: Vec<BTreeMap<Bytes, Option<Bytes>>> =
-            vec![BTreeMap::new(); self.indexes.len()];
+        // Each change as the rows it puts, in order: key → new row (None = deleted).
+        let mut puts: Vec<(Bytes, Option<Vec<Value>>)> = Vec::new();
         for change in changes {
             let (old_key, new) = match change {
                 RowChange::Insert(row) => {
@@ -705,7 +693,7 @@ impl Table {
                     } else {
                         self.key_of(&row)?
                     };
-                    self.put_row(&mut pending, &mut index_edits, key, Some(row))?;
+                    puts.push((key, Some(row)));
                     continue;
                 }
                 RowChange::Update { key, row } => (key, Some(row)),
@@ -721,21 +709,49 @@ impl Table {
                         self.key_of(&row)?
                     };
                     if new_key != old_key {
-                        self.put_row(&mut pending, &mut index_edits, old_key, None)?;
+                        puts.push((old_key, None));
                     }
-                    self.put_row(&mut pending, &mut index_edits, new_key, Some(row))?;
+                    puts.push((new_key, Some(row)));
                 }
-                None => self.put_row(&mut pending, &mut index_edits, old_key, None)?,
+                None => puts.push((old_key, None)),
             }
         }
-        let mut edits = Vec::with_capacity(pending.len());
-        for (key, row) in pending {
-            let value = match row {
-                Some(row) => Some(self.encode_value(&row)?),
-                None => None,
-            };
-            edits.push((key, value));
+        let mut index_edits: Vec<BTreeMap<Bytes, Option<Bytes>>> =
+            vec![BTreeMap::new(); self.indexes.len()];
+        let mut edits: Vec<(Bytes, Option<Bytes>)> = Vec::with_capacity(puts.len());
+        if self.indexes.is_empty() {
+            // Sorted by key, the later put of a key replacing the earlier (a stable sort keeps
+            // their order); a load in key order is already sorted.
+            puts.sort_by(|a, b| a.0.cmp(&b.0));
+            for (key, row) in puts {
+                let value = row.map(|row| self.encode_value(&row)).transpose()?;
+                match edits.last_mut() {
+                    Some(last) if last.0 == key => last.1 = value,
+                    _ => edits.push((key, value)),
+                }
+            }
+        } else {
+            // The batch's view of changed rows, which the index entries of each later put
+            // need.
+            let mut pending: BTreeMap<Bytes, Option<Vec<Value>>> = BTreeMap::new();
+            for (key, row) in puts {
+                self.put_row(&mut pending, &mut index_edits, key, row)?;
+            }
+            for (key, row) in pending {
+                let value = row.map(|row| self.encode_value(&row)).transpose()?;
+                edits.push((key, value));
+            }
         }
+        self.edited(edits, index_edits)
+    }
+
+    /// This table with `edits` (sorted, one per key) made to its rows and `index_edits` to its
+    /// indexes.
+    fn edited(
+        &self,
+        edits: Vec<(Bytes, Option<Bytes>)>,
+        index_edits: Vec<BTreeMap<Bytes, Option<Bytes>>>,
+    ) -> Result<Table> {
         let rows = self.rows.edit(edits)?;
         let indexes = self
             .indexes
@@ -749,6 +765,60 @@ impl Table {
             rows,
             indexes,
         })
+    }
+
+    /// Inserts `rows`, all of which must be new: `Ok(Err(i))` when row `i` is the first (in
+    /// the order given) whose primary key the table already holds or an earlier row repeats,
+    /// and then nothing is written. The rows are borrowed and each is encoded once, so a bulk
+    /// load costs one sort of its keys and one batch edit per map.
+    pub fn insert_new(&self, rows: &[Vec<Value>]) -> Result<std::result::Result<Table, usize>> {
+        let mut keyed: Vec<(Bytes, usize)> = Vec::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate() {
+            self.check_row(row)?;
+            let key = if self.schema.is_keyless() {
+                new_hidden_key()
+            } else {
+                self.key_of(&self.fitted(row))?
+            };
+            keyed.push((key, i));
+        }
+        // Stable: the rows of one key stay in the order given.
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut first_taken: Option<usize> = None;
+        let mut taken = |i: usize| first_taken = Some(first_taken.map_or(i, |f| f.min(i)));
+        let table_empty = self.rows.is_empty();
+        for (n, (key, i)) in keyed.iter().enumerate() {
+            match n.checked_sub(1).map(|p| &keyed[p].0) {
+                Some(previous) if previous == key => taken(*i),
+                _ if !table_empty && self.rows.get(key)?.is_some() => taken(*i),
+                _ => {}
+            }
+        }
+        if let Some(i) = first_taken {
+            return Ok(Err(i));
+        }
+        let mut index_edits: Vec<BTreeMap<Bytes, Option<Bytes>>> =
+            vec![BTreeMap::new(); self.indexes.len()];
+        let mut edits = Vec::with_capacity(keyed.len());
+        for (key, i) in keyed {
+            let row = self.fitted(&rows[i]);
+            for (index, entries) in index_edits.iter_mut().enumerate() {
+                if let Some(entry) = self.index_key(index, &row, &key)? {
+                    entries.insert(entry, Some(Bytes::new()));
+                }
+            }
+            edits.push((key, Some(self.encode_value(&row)?)));
+        }
+        self.edited(edits, index_edits).map(Ok)
+    }
+
+    /// `row` as [`Table::fit_precision`] stores it, borrowed when no column rounds.
+    fn fitted<'r>(&self, row: &'r [Value]) -> std::borrow::Cow<'r, [Value]> {
+        if self.layout.precisions.is_empty() {
+            std::borrow::Cow::Borrowed(row)
+        } else {
+            std::borrow::Cow::Owned(self.fit_precision(row.to_vec()))
+        }
     }
 
     /// Records that the row at `key` becomes `row`, with the index entries that follow.

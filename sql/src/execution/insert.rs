@@ -3,15 +3,15 @@
 //! `ON CONFLICT` goes row by row, as PostgreSQL does, so a proposed row sees the rows inserted or
 //! updated before it, and a row is never updated twice by one statement (21000).
 
-use std::collections::HashSet;
-
 use bytes::Bytes;
+use rustc_hash::FxHashSet;
 use vdb_engine::prolly::NodeStore;
 use vdb_engine::table::{RootValue, RowChange, Schema, Table};
 use vdb_engine::value::Value;
 
 use crate::error::{Error, Result};
-use crate::execution::constraints::{check_row, check_written, checks, generate, key_detail};
+use crate::execution::constraints::{check_row, check_unique, checks, generate, key_detail};
+use crate::execution::foreign_key::check_children;
 use crate::execution::trigger::{Op, Triggers};
 use crate::execution::Rows;
 use crate::expr::{Expr, Row};
@@ -54,7 +54,9 @@ pub fn insert_marked(
             insert_each(name, table, source, on_conflict, triggers.as_ref(), root)?
         }
     };
-    check_written(name, &table, &written, root, ns)?;
+    // NOT NULL and CHECK were checked row by row above, before the rows were applied.
+    check_unique(name, &table, &written)?;
+    check_children(name, &table, &written, root, ns)?;
     store(name, &table, root)?;
     if let Some(triggers) = &triggers {
         let inserted: Vec<(Option<Row>, Option<Row>)> = written
@@ -83,7 +85,8 @@ pub fn store(name: &str, table: &Table, root: &mut RootValue) -> Result<()> {
         .map_err(|e| Error::engine(format!("saving table \"{name}\""), e))
 }
 
-/// Plain INSERT: one batch; a taken primary key fails the statement.
+/// Plain INSERT: one batch; a taken primary key fails the statement, naming the first row (in
+/// the source's order) that takes one.
 fn insert_batch(
     name: &str,
     table: &Table,
@@ -93,9 +96,7 @@ fn insert_batch(
 ) -> Result<(Table, Vec<Row>)> {
     let checks = checks(table.schema())?;
     let generated = bind_generated(table.schema())?;
-    let mut changes = Vec::new();
     let mut written = Vec::new();
-    let mut keys = HashSet::new();
     for row in source {
         let Some(mut row) = triggered(triggers, row?, root)? else {
             continue;
@@ -103,17 +104,16 @@ fn insert_batch(
         generate(&generated, &mut row)?;
         check_not_null(name, table.schema(), &row)?;
         check_row(name, &checks, &row)?;
-        if !table.schema().is_keyless() {
-            let key = key_of(table, &row)?;
-            if keys.contains(&key) || get(table, &key)?.is_some() {
-                return Err(unique_violation(name, table.schema(), &row));
-            }
-            keys.insert(key);
-        }
-        written.push(row.clone());
-        changes.push(RowChange::Insert(row));
+        written.push(row);
     }
-    Ok((apply(name, table, changes)?, written))
+    if written.is_empty() {
+        return Ok((table.clone(), written));
+    }
+    match table.insert_new(&written) {
+        Ok(Ok(table)) => Ok((table, written)),
+        Ok(Err(taken)) => Err(unique_violation(name, table.schema(), &written[taken])),
+        Err(e) => Err(Error::engine(format!("writing table \"{name}\""), e)),
+    }
 }
 
 /// INSERT ... ON CONFLICT: row by row against the table as the statement has left it so far.
@@ -129,7 +129,7 @@ fn insert_each(
     let generated = bind_generated(table.schema())?;
     let mut written = Vec::new();
     let mut updated_rows = Vec::new();
-    let mut touched: HashSet<Bytes> = HashSet::new();
+    let mut touched: FxHashSet<Bytes> = FxHashSet::default();
     for row in source {
         let Some(mut row) = triggered(triggers, row?, root)? else {
             continue;

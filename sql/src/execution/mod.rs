@@ -214,6 +214,7 @@ fn operator(build: impl FnOnce() -> Result<Rows>) -> Result<Rows> {
 fn build(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
     Ok(match plan {
         Plan::Values { rows } => values::values(rows),
+        Plan::Fields { rows } => values::fields(rows),
         Plan::Scan {
             table,
             range,

@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::ops::Bound;
+use std::sync::Arc;
 
 use vdb_engine::table::Schema;
 use vdb_engine::value::{Type, Value};
@@ -264,6 +265,9 @@ pub enum MergeAction {
 pub enum Plan {
     /// Literal rows (`VALUES`, or one empty row for a SELECT without FROM).
     Values { rows: Vec<Vec<Expr>> },
+    /// The rows of a COPY's data, each field its text or NULL (`crate::copy::fill`); shared,
+    /// so that a statement run again after a lost race reads them again.
+    Fields { rows: Arc<Vec<Vec<Option<String>>>> },
     /// Rows of a table in key order; with `with_key`, each row ends with its primary-map key
     /// as `bytea` (what UPDATE and DELETE need).
     Scan {
@@ -432,7 +436,7 @@ pub enum Plan {
 
 /// The rows of a [`Plan::SharedCte`], once its first reference has evaluated it.
 #[derive(Clone, Default)]
-pub struct CteSlot(pub std::sync::Arc<std::sync::Mutex<Option<Vec<Vec<Value>>>>>);
+pub struct CteSlot(pub Arc<std::sync::Mutex<Option<Vec<Vec<Value>>>>>);
 
 impl fmt::Debug for CteSlot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -442,14 +446,14 @@ impl fmt::Debug for CteSlot {
 
 impl PartialEq for CteSlot {
     fn eq(&self, other: &Self) -> bool {
-        std::sync::Arc::ptr_eq(&self.0, &other.0)
+        Arc::ptr_eq(&self.0, &other.0)
     }
 }
 
 /// The working table of a recursive query: the rows of the previous round, which the recursive
 /// union puts here before it builds the recursive term's operators for the next round.
 #[derive(Clone, Default)]
-pub struct WorkSlot(pub std::sync::Arc<std::sync::Mutex<Vec<Vec<Value>>>>);
+pub struct WorkSlot(pub Arc<std::sync::Mutex<Vec<Vec<Value>>>>);
 
 impl WorkSlot {
     /// Replaces the working table's rows.
@@ -471,7 +475,7 @@ impl fmt::Debug for WorkSlot {
 
 impl PartialEq for WorkSlot {
     fn eq(&self, other: &Self) -> bool {
-        std::sync::Arc::ptr_eq(&self.0, &other.0)
+        Arc::ptr_eq(&self.0, &other.0)
     }
 }
 
@@ -482,6 +486,7 @@ impl Plan {
         write!(f, "{pad}{arrow}")?;
         match self {
             Plan::Values { rows } => writeln!(f, "Values: {} rows", rows.len()),
+            Plan::Fields { rows } => writeln!(f, "COPY data: {} rows", rows.len()),
             Plan::Scan {
                 table,
                 range,
