@@ -892,14 +892,14 @@ pub(crate) fn quantified(left: &Value, op: BinaryOp, array: Value, all: bool) ->
         Value::Array(items) => items.into_elements(),
         other => vec![other],
     };
-    quantified_over(left, op, items, all)
+    quantified_over(left, op, &items, all)
 }
 
 /// `left op ANY/ALL` over a list of values (an array's elements or a subquery's rows).
 pub(crate) fn quantified_over(
     left: &Value,
     op: BinaryOp,
-    items: Vec<Value>,
+    items: &[Value],
     all: bool,
 ) -> Result<Value> {
     let mut result = Value::Bool(all);
@@ -907,7 +907,7 @@ pub(crate) fn quantified_over(
         let v = if left.is_null() || item.is_null() {
             Value::Null
         } else {
-            binary(op, left, &item)?
+            binary(op, left, item)?
         };
         result = if all {
             and(result, || Ok(v))?

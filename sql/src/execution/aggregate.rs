@@ -132,8 +132,14 @@ impl Accumulator {
                 };
                 *sum = Some(match (sum.take(), value) {
                     (None, value) => value,
-                    (Some(Value::Float8(s)), Value::Float8(v)) => Value::Float8(s + v),
-                    (Some(Value::Float4(s)), Value::Float4(v)) => Value::Float4(s + v),
+                    (Some(Value::Float8(s)), Value::Float8(v)) => {
+                        Value::Float8(finite_sum(s + v, s.is_infinite() || v.is_infinite())?)
+                    }
+                    (Some(Value::Float4(s)), Value::Float4(v)) => {
+                        let total = s + v;
+                        finite_sum(f64::from(total), s.is_infinite() || v.is_infinite())?;
+                        Value::Float4(total)
+                    }
                     (Some(s), value) => Expr::Binary(
                         BinaryOp::Add,
                         Box::new(Expr::Literal(s)),
@@ -303,6 +309,15 @@ fn json_object(items: &[Value], jsonb: bool) -> Result<Value> {
     }
     out.push_str(" }");
     Ok(Value::Text(out))
+}
+
+/// A float sum that became infinite from finite addends is an overflow (22003), as in
+/// PostgreSQL's float8pl and float8_accum.
+fn finite_sum(total: f64, infinite_addend: bool) -> Result<f64> {
+    if total.is_infinite() && !infinite_addend {
+        return Err(Error::invalid("22003", "value out of range: overflow"));
+    }
+    Ok(total)
 }
 
 /// sum / count with numeric division's scale (PostgreSQL's avg over integers and numerics).

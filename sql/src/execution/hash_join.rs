@@ -21,7 +21,7 @@ use crate::expr::{Expr, Row};
 use crate::planner::JoinKind;
 
 /// Join key values, equal by `sql_cmp`.
-struct Key(Vec<Value>);
+pub(crate) struct Key(pub(crate) Vec<Value>);
 
 impl PartialEq for Key {
     fn eq(&self, other: &Self) -> bool {

@@ -15,7 +15,7 @@ mod enum_type;
 mod filter;
 mod foreign_key;
 mod function;
-mod hash_join;
+pub(crate) mod hash_join;
 mod insert;
 pub mod instrument;
 mod join;

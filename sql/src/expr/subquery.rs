@@ -5,14 +5,23 @@
 //! the same root as the statement. A correlated subquery's plan names the enclosing row as
 //! [`Expr::Outer`]; before each run, the references to the row being evaluated (level 1, or
 //! level d+1 inside subqueries nested d deep) are replaced by that row's values. An uncorrelated
-//! subquery is constant, so the optimizer's constant folding runs it once.
+//! subquery is constant, so the optimizer's constant folding runs it once; an uncorrelated
+//! `x op ANY/ALL (...)` (so `IN` and `NOT IN`) is not constant, since `x` varies, so its rows
+//! are computed on the first evaluation and kept ([`Items`]), hashed when the operator is `=`
+//! under ANY or `<>` under ALL, so that each later row costs one probe instead of a run of the
+//! subquery.
 
+use std::collections::HashSet;
 use std::fmt;
-use std::sync::Arc;
+use std::mem::Discriminant;
+use std::sync::{Arc, OnceLock};
+
+use rustc_hash::FxBuildHasher;
 
 use vdb_engine::value::Value;
 
 use crate::error::{Error, Result};
+use crate::execution::hash_join::Key;
 use crate::execution::query;
 use crate::expr::{quantified_over, BinaryOp, Expr};
 use crate::planner::optimize;
@@ -45,6 +54,122 @@ pub struct Subquery {
     /// Whether the plan refers to enclosing rows.
     pub correlated: bool,
     pub snapshot: Arc<Snapshot>,
+    /// The rows of an uncorrelated ANY/ALL subquery, once computed.
+    pub items: ItemsCache,
+}
+
+/// The rows of an uncorrelated ANY/ALL subquery, computed on first use. A clone starts empty,
+/// so a plan kept for later statements never carries one run's rows into the next, and two
+/// subqueries are equal whatever their caches hold.
+#[derive(Default)]
+pub struct ItemsCache(OnceLock<Items>);
+
+impl Clone for ItemsCache {
+    fn clone(&self) -> Self {
+        ItemsCache::default()
+    }
+}
+
+impl PartialEq for ItemsCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for ItemsCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ItemsCache")
+    }
+}
+
+/// A subquery's single column, kept for `left op ANY/ALL` tests.
+pub struct Items {
+    values: Vec<Value>,
+    /// For `= ANY` and `<> ALL` when every non-NULL value is of one kind (integers of any
+    /// width counting as one): those values hashed, and whether a NULL was among them.
+    hashed: Option<(Family, HashSet<Key, FxBuildHasher>, bool)>,
+}
+
+/// The kind of value a hash set holds: values of one family are equal exactly when
+/// `Value::sql_cmp` says so, which is what the set's hashing follows.
+type Family = Discriminant<Value>;
+
+fn family(v: &Value) -> Family {
+    match v {
+        Value::Int2(_) | Value::Int4(_) => std::mem::discriminant(&Value::Int8(0)),
+        other => std::mem::discriminant(other),
+    }
+}
+
+impl Items {
+    fn new(values: Vec<Value>, op: BinaryOp, all: bool) -> Items {
+        let hashable = matches!((op, all), (BinaryOp::Eq, false) | (BinaryOp::NotEq, true));
+        let mut non_null = values.iter().filter(|v| !v.is_null());
+        let hashed = match (hashable, non_null.next()) {
+            (true, Some(first)) if non_null.all(|v| family(v) == family(first)) => {
+                let set = values
+                    .iter()
+                    .filter(|v| !v.is_null())
+                    .map(|v| Key(vec![v.clone()]))
+                    .collect();
+                Some((family(first), set, values.iter().any(Value::is_null)))
+            }
+            _ => None,
+        };
+        Items { values, hashed }
+    }
+
+    /// `left op ANY/ALL (these values)`, as [`quantified_over`] computes it.
+    fn test(&self, left: &Value, op: BinaryOp, all: bool) -> Result<Value> {
+        let probe = match &self.hashed {
+            Some((kind, ..)) if !left.is_null() => as_family(left, *kind),
+            _ => None,
+        };
+        match (&self.hashed, probe) {
+            (Some((_, set, has_null)), Some(probe)) => {
+                // `= ANY`: true when found; else NULL when a NULL was among the values, else
+                // false. `<> ALL` is its negation.
+                let found = probe.is_some_and(|probe| set.contains(&Key(vec![probe])));
+                let any = match (found, has_null) {
+                    (true, _) => Value::Bool(true),
+                    (false, true) => Value::Null,
+                    (false, false) => Value::Bool(false),
+                };
+                Ok(match (all, any) {
+                    (true, Value::Bool(b)) => Value::Bool(!b),
+                    (_, v) => v,
+                })
+            }
+            _ => quantified_over(left, op, &self.values, all),
+        }
+    }
+}
+
+/// `v` as a value of family `kind` that `=` finds equal to the same members `v` is equal to:
+/// `Some(None)` when no member can equal it (a fraction among integers), `None` when `v` cannot
+/// be put in that family (and every member must be compared with `v`).
+fn as_family(v: &Value, kind: Family) -> Option<Option<Value>> {
+    use bigdecimal::{BigDecimal, ToPrimitive};
+    use vdb_engine::value::Numeric;
+    if family(v) == kind {
+        return Some(Some(v.clone()));
+    }
+    let integer = match v {
+        Value::Int2(n) => Some(i64::from(*n)),
+        Value::Int4(n) => Some(i64::from(*n)),
+        Value::Int8(n) => Some(*n),
+        _ => None,
+    };
+    match (v, integer) {
+        (_, Some(n)) if kind == family(&Value::Numeric(Numeric::NaN)) => {
+            Some(Some(Value::Numeric(Numeric::Finite(BigDecimal::from(n)))))
+        }
+        (Value::Numeric(n), None) if kind == family(&Value::Int8(0)) => Some(match n {
+            Numeric::Finite(d) if d.is_integer() => d.to_i64().map(Value::Int8),
+            _ => None,
+        }),
+        _ => None,
+    }
 }
 
 impl PartialEq for Snapshot {
@@ -56,6 +181,21 @@ impl PartialEq for Snapshot {
 impl Subquery {
     /// Runs the subquery for the enclosing `row`.
     pub fn eval(&self, row: &[Value]) -> Result<Value> {
+        if let (SubqueryKind::Quantified { left, op, all }, false) = (&self.kind, self.correlated) {
+            let left = left.eval(row)?;
+            if let Some(items) = self.items.0.get() {
+                return items.test(&left, *op, *all);
+            }
+            let rows = query(self.plan.clone(), &self.snapshot.root, &self.snapshot.ns)?;
+            let values = rows
+                .map(|r| r.map(|r| r.into_iter().next().unwrap_or(Value::Null)))
+                .collect::<Result<Vec<_>>>()?;
+            return self
+                .items
+                .0
+                .get_or_init(|| Items::new(values, *op, *all))
+                .test(&left, *op, *all);
+        }
         let plan = if self.correlated {
             // The enclosing row's values are constants now, so a key or index lookup may serve
             // `inner.k = outer.x`, where planning could only scan.
@@ -92,7 +232,7 @@ impl Subquery {
                 let items = rows
                     .map(|r| r.map(|r| r.into_iter().next().unwrap_or(Value::Null)))
                     .collect::<Result<Vec<_>>>()?;
-                quantified_over(&left, *op, items, *all)
+                quantified_over(&left, *op, &items, *all)
             }
         }
     }
@@ -339,6 +479,7 @@ fn bind_expr(expr: Expr, depth: usize, row: &[Value]) -> Expr {
                 plan,
                 correlated,
                 snapshot,
+                items,
             } = *s;
             let kind = match kind {
                 SubqueryKind::Quantified { left, op, all } => SubqueryKind::Quantified {
@@ -358,6 +499,7 @@ fn bind_expr(expr: Expr, depth: usize, row: &[Value]) -> Expr {
                 plan,
                 correlated,
                 snapshot,
+                items,
             }))
         }
         other => other,

@@ -463,14 +463,35 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
     let ast::FunctionArguments::List(list) = &f.args else {
         return Err(Error::Unsupported(format!("aggregate call {f}")));
     };
+    // Any aggregate takes an ORDER BY, which feeds it its input in that order (sum, count and
+    // the like give the same result either way, as in PostgreSQL).
     let order_by: &[ast::OrderByExpr] = match list.clauses.as_slice() {
         [] => &[],
-        [ast::FunctionArgumentClause::OrderBy(keys)]
+        [ast::FunctionArgumentClause::OrderBy(keys)] => {
             if matches!(
-                name.as_str(),
-                "array_agg" | "json_agg" | "jsonb_agg" | "json_object_agg" | "jsonb_object_agg"
-            ) =>
-        {
+                list.args.as_slice(),
+                [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)]
+            ) {
+                return Err(Error::invalid(
+                    "42601",
+                    format!("syntax error: ORDER BY in {name}(*)"),
+                ));
+            }
+            let distinct = matches!(
+                list.duplicate_treatment,
+                Some(ast::DuplicateTreatment::Distinct)
+            );
+            let in_arguments = |key: &ast::OrderByExpr| {
+                list.args.iter().any(|a| {
+                    matches!(a, ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) if *e == key.expr)
+                })
+            };
+            if distinct && !keys.iter().all(in_arguments) {
+                return Err(Error::invalid(
+                    "42P10",
+                    "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list",
+                ));
+            }
             keys
         }
         _ => return Err(Error::Unsupported(format!("aggregate call {f}"))),

@@ -12,6 +12,59 @@ use crate::planner::{subquery, system};
 use crate::types::{numeric_rank, type_name};
 
 pub(super) fn function(scope: &Scope, f: &ast::Function) -> Result<Typed> {
+    match call(scope, f) {
+        Err(e) if e.sqlstate() == "42883" => cast_call(scope, f)?.ok_or(e),
+        other => other,
+    }
+}
+
+/// `date(x)`, `text(x)`, `int4(x)` ...: a call of a type's name on one argument, where no
+/// function of that name takes it, is a cast, as in PostgreSQL.
+fn cast_call(scope: &Scope, f: &ast::Function) -> Result<Option<Typed>> {
+    // The type names PostgreSQL's grammar lets stand as a function's name (not `numeric`,
+    // `varchar`, `time` or `interval`, whose parentheses hold a type modifier).
+    const CASTS: &[&str] = &[
+        "date",
+        "timestamptz",
+        "text",
+        "int2",
+        "int4",
+        "int8",
+        "float4",
+        "float8",
+        "bool",
+        "uuid",
+        "bytea",
+        "json",
+        "jsonb",
+    ];
+    let ([name], ast::FunctionArguments::List(list)) = (&f.name.0[..], &f.args) else {
+        return Ok(None);
+    };
+    let name = ident_name(name);
+    let (Some(ty), [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(arg))]) =
+        (CASTS.iter().find(|t| **t == name), &list.args[..])
+    else {
+        return Ok(None);
+    };
+    let data_type = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+        .try_with_sql(ty)
+        .and_then(|mut p| p.parse_data_type())
+        .map_err(|e| Error::invalid("42601", e.to_string()))?;
+    let cast = ast::Expr::Cast {
+        kind: ast::CastKind::Cast,
+        expr: Box::new(arg.clone()),
+        data_type,
+        format: None,
+    };
+    // A type that has no cast from the argument's has no such function either.
+    match bind(&cast, scope) {
+        Err(e) if e.sqlstate() == "42846" => Ok(None),
+        other => other.map(Some),
+    }
+}
+
+fn call(scope: &Scope, f: &ast::Function) -> Result<Typed> {
     let name = f
         .name
         .0

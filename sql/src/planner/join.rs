@@ -19,7 +19,9 @@ use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::expr::{BinaryOp, Expr};
 use crate::planner::context;
-use crate::planner::expr::{bind, boolean, ident_name, make_binary, Scope, ScopeColumn, Typed};
+use crate::planner::expr::{
+    bind, boolean, ident_name, make_binary, row_items, Scope, ScopeColumn, Typed,
+};
 use crate::planner::plan::{JoinKind, Plan};
 use crate::planner::relation::{plan_factor, plan_from};
 use crate::types::numeric_rank;
@@ -113,6 +115,7 @@ fn where_keys(selection: &ast::Expr, left: &Scope, right: &Scope) -> Option<ast:
     let mut scope = left.clone();
     scope.columns.extend(right.columns.iter().cloned());
     let mut parts = Vec::new();
+    let selection = &rows_apart(selection);
     conjuncts(selection, &mut parts);
     parts
         .into_iter()
@@ -409,6 +412,7 @@ fn on_condition(
 ) -> Result<Condition> {
     let mut condition = Condition::default();
     let mut parts = Vec::new();
+    let on = &rows_apart(on);
     conjuncts(on, &mut parts);
     if parts.len() > 1 {
         // The whole condition must be boolean, and its parts bind the same way.
@@ -425,6 +429,42 @@ fn on_condition(
             .push(boolean(bind(part, scope)?, "JOIN/ON")?);
     }
     Ok(condition)
+}
+
+/// `on` with each `(a, b) = (c, d)` among its conjuncts written as `a = c AND b = d`, so that
+/// each pair can be a hash key (a row compared whole would match NULL fields as equal).
+fn rows_apart(on: &ast::Expr) -> ast::Expr {
+    let and = |left: ast::Expr, right: ast::Expr| ast::Expr::BinaryOp {
+        left: Box::new(left),
+        op: ast::BinaryOperator::And,
+        right: Box::new(right),
+    };
+    match on {
+        ast::Expr::BinaryOp {
+            left,
+            op: ast::BinaryOperator::And,
+            right,
+        } => and(rows_apart(left), rows_apart(right)),
+        ast::Expr::Nested(inner) => ast::Expr::Nested(Box::new(rows_apart(inner))),
+        ast::Expr::BinaryOp {
+            left,
+            op: ast::BinaryOperator::Eq,
+            right,
+        } => match (row_items(left), row_items(right)) {
+            (Some(l), Some(r)) if l.len() == r.len() && !l.is_empty() => l
+                .into_iter()
+                .zip(r)
+                .map(|(l, r)| ast::Expr::BinaryOp {
+                    left: Box::new(ast::Expr::Nested(Box::new(l))),
+                    op: ast::BinaryOperator::Eq,
+                    right: Box::new(ast::Expr::Nested(Box::new(r))),
+                })
+                .reduce(and)
+                .unwrap_or_else(|| on.clone()),
+            _ => on.clone(),
+        },
+        other => other.clone(),
+    }
 }
 
 fn conjuncts<'a>(e: &'a ast::Expr, out: &mut Vec<&'a ast::Expr>) {

@@ -297,7 +297,15 @@ fn coerce_columns(plan: Plan, have: &[(String, Type)], want: &[(String, Type)]) 
 
 /// A LIMIT or OFFSET count: a constant bigint, NULL meaning none.
 fn count(expr: &ast::Expr, what: &str) -> Result<Option<u64>> {
-    let t = bind(expr, &Scope::default())?.coerce(&Type::Int8, what)?;
+    let bound = bind(expr, &Scope::default())?;
+    // A numeric or float count is rounded to a bigint (`LIMIT 2.5` is 3), as PostgreSQL's
+    // assignment cast does.
+    let t = match &bound.ty {
+        Some(Type::Numeric { .. } | Type::Float4 | Type::Float8) => {
+            Expr::Cast(Box::new(bound.expr), Type::Int8)
+        }
+        _ => bound.coerce(&Type::Int8, what)?,
+    };
     // `LIMIT $1` while a prepared statement is described, before its parameters are known:
     // the count does not change the columns (executing it substitutes the value first).
     let mut parameter = false;
@@ -399,7 +407,24 @@ fn rewrite_string_agg(query: &ast::Query) -> Option<ast::Query> {
             let mut inner = f.clone();
             inner.name = ast::ObjectName(vec![ast::Ident::new("array_agg")]);
             let mut inner_list = list.clone();
-            let delimiter = inner_list.args.pop();
+            // A NULL delimiter joins with nothing between the values: coalesce(d, '').
+            let delimiter = inner_list.args.pop().map(|d| {
+                let mut coalesce = f.clone();
+                coalesce.name = ast::ObjectName(vec![ast::Ident::new("coalesce")]);
+                coalesce.filter = None;
+                coalesce.over = None;
+                coalesce.within_group = Vec::new();
+                let empty = ast::Expr::Value(ast::Value::SingleQuotedString(String::new()));
+                coalesce.args = ast::FunctionArguments::List(ast::FunctionArgumentList {
+                    duplicate_treatment: None,
+                    args: vec![
+                        d,
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(empty)),
+                    ],
+                    clauses: Vec::new(),
+                });
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Function(coalesce)))
+            });
             // string_agg's value is text (or bytea): a quoted literal is text, where a bare
             // array_agg would find it ambiguous.
             if let Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(

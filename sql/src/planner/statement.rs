@@ -1323,18 +1323,30 @@ pub(super) fn explicit_value(
     if column.generated.is_some() {
         return refuse();
     }
-    let Some(default) = &column.default else {
-        return Ok(true);
-    };
-    let identity = catalog
-        .sequence_names()
-        .filter(|s| &sequence::nextval_default(s) == default)
-        .find_map(|s| catalog.get_sequence(s).and_then(|q| q.identity));
-    match (identity, overriding) {
+    match (identity_of(catalog, column), overriding) {
         (Some(_), Overriding::User) => Ok(false),
         (Some(Identity::Always), Overriding::None) => refuse(),
         _ => Ok(true),
     }
+}
+
+/// The kind of identity column `column` is, if it is one: its default draws from an identity
+/// sequence.
+fn identity_of(catalog: &Catalog<'_>, column: &Column) -> Option<Identity> {
+    let default = column.default.as_ref()?;
+    catalog
+        .sequence_names()
+        .filter(|s| &sequence::nextval_default(s) == default)
+        .find_map(|s| catalog.get_sequence(s).and_then(|q| q.identity))
+}
+
+/// Whether `column` is `GENERATED ALWAYS AS IDENTITY`, which an UPDATE may only set to DEFAULT.
+fn identity_always(column: &Column) -> bool {
+    let Some(snapshot) = super::context::snapshot() else {
+        return false;
+    };
+    let catalog = Catalog::new(&snapshot.root, &snapshot.ns);
+    identity_of(&catalog, column) == Some(Identity::Always)
 }
 
 /// Checks the number of values against the target columns; without a column list, fewer values
@@ -1526,7 +1538,7 @@ pub(super) fn bind_assignments(
         let c = &schema.columns[i];
         let expr = if is_default(value) {
             default_value(c)?
-        } else if c.generated.is_some() {
+        } else if c.generated.is_some() || identity_always(c) {
             return Err(Error::invalid(
                 "428C9",
                 format!("column \"{column}\" can only be updated to DEFAULT"),

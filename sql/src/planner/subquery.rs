@@ -13,6 +13,7 @@ use crate::planner::context;
 use crate::planner::expr::{make_binary, Scope, Typed};
 use crate::planner::optimize;
 use crate::planner::query::plan_query;
+use crate::planner::Plan;
 
 /// Plans `query` under `scope` as a subquery of `kind`; returns it with its columns' types.
 fn plan(
@@ -36,6 +37,7 @@ fn plan(
             plan: optimize(plan),
             correlated,
             snapshot,
+            items: Default::default(),
         },
         types,
     ))
@@ -100,14 +102,20 @@ pub fn quantified(
     let (mut s, types) = plan(query, scope, placeholder, "a quantified subquery")?;
     let ty = single_column(&types, "has too many columns")
         .map_err(|_| Error::invalid("42601", "subquery has too many columns"))?;
-    // Types the comparison as `left op <column>` would be typed, to coerce `left`.
-    let probe = make_binary(
-        op,
-        left.clone(),
-        Typed::new(Expr::Literal(vdb_engine::value::Value::Null), ty),
-    )?;
+    // Types the comparison as `left op <column>` would be typed, to coerce `left`, and the
+    // column as that comparison takes it (a char(n) value without its padding, an integer as
+    // numeric against a numeric), computed over the subquery's rows.
+    let probe = make_binary(op, left.clone(), Typed::new(Expr::Column(0), ty))?;
     let left = match probe.expr {
-        Expr::Binary(_, l, _) => *l,
+        Expr::Binary(_, l, r) => {
+            if *r != Expr::Column(0) {
+                s.plan = Plan::Project {
+                    source: Box::new(s.plan),
+                    exprs: vec![*r],
+                };
+            }
+            *l
+        }
         _ => left.expr,
     };
     s.kind = SubqueryKind::Quantified {

@@ -138,10 +138,12 @@ fn to_json_value(v: &Value, raw: bool) -> Result<Json> {
             let text = to_pg_text(v).unwrap_or_default();
             Json::Number(text.parse().unwrap_or(Numeric::NaN))
         }
+        // jsonb keeps a number as numeric: 1e-05 becomes 0.00001; NaN and the infinities,
+        // which JSON has no number for, become strings.
         Value::Float4(_) | Value::Float8(_) => {
             let text = to_pg_text(v).unwrap_or_default();
             match text.parse::<Numeric>() {
-                Ok(n @ Numeric::Finite(_)) if !text.contains('e') => Json::Number(n),
+                Ok(n @ Numeric::Finite(_)) => Json::Number(n),
                 _ => Json::String(text),
             }
         }
@@ -176,6 +178,14 @@ pub(super) fn json_fragment(v: &Value, raw: bool) -> Result<String> {
                 .map(|i| json_fragment(i, raw))
                 .collect::<Result<Vec<_>>>()?;
             Ok(nest_fragments(elements, items.dims()))
+        }
+        // json keeps a float's own text (1e-05), as PostgreSQL's float8out writes it.
+        Value::Float4(_) | Value::Float8(_) => {
+            let text = to_pg_text(v).unwrap_or_default();
+            match text.parse::<Numeric>() {
+                Ok(Numeric::Finite(_)) => Ok(text),
+                _ => Ok(to_json_value(v, false)?.to_jsonb_text()),
+            }
         }
         other => Ok(to_json_value(other, false)?.to_jsonb_text()),
     }
@@ -217,7 +227,12 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Result<Value> {
         Builtin::GenRandomUuid => Ok(Value::Uuid(uuid::random_uuid())),
         Builtin::AnyAll { op, all } => any_all(op, all, first, args.get(1)),
         Builtin::StringToArray => string_to_array(args),
-        Builtin::ToJson { jsonb: false, raw } if matches!(first, Some(Value::Array(_))) => {
+        Builtin::ToJson { jsonb: false, raw }
+            if matches!(
+                first,
+                Some(Value::Array(_) | Value::Float4(_) | Value::Float8(_))
+            ) =>
+        {
             json_fragment(first.unwrap_or(&Value::Null), raw).map(Value::Text)
         }
         Builtin::ToJson {

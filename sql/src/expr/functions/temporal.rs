@@ -768,11 +768,12 @@ fn age(args: &[Value]) -> Result<Value> {
         Some(Value::Date(d)) => Some(date_ts(*d)),
         _ => None,
     };
-    let a = ts(args.first());
-    let b = if args.len() > 1 {
-        ts(args.get(1))
+    // age(x) is age(current_date, x): midnight of today in the session's time zone.
+    let (a, b) = if args.len() > 1 {
+        (ts(args.first()), ts(args.get(1)))
     } else {
-        Some(now_micros().div_euclid(MICROS_PER_DAY) * MICROS_PER_DAY)
+        let today = dt::to_local(now_micros()).div_euclid(MICROS_PER_DAY) * MICROS_PER_DAY;
+        (Some(today), ts(args.first()))
     };
     let (Some(a), Some(b)) = (a, b) else {
         return Ok(Value::Null);
