@@ -9,15 +9,26 @@ use sqlparser::tokenizer::Token;
 
 use crate::tokens::{closing, is_word, significant};
 
-/// `sql` with its `TABLE name` queries spelled `SELECT * FROM name` and CREATE TABLE AS's
-/// `WITH [NO] DATA` respelled; `None` when there is neither.
+/// `sql` with its `TABLE name` queries spelled `SELECT * FROM name`, CREATE TABLE AS's
+/// `WITH [NO] DATA` respelled, and `LATERAL` dropped before a function in FROM (which is
+/// lateral anyway, and which sqlparser then reads with `WITH ORDINALITY`); `None` when there
+/// is none of these.
 pub fn respell(sql: &str) -> Option<String> {
     let lower = sql.to_ascii_lowercase();
-    if !lower.contains("table") && !lower.contains("using") {
+    if !lower.contains("table") && !lower.contains("using") && !lower.contains("lateral") {
         return None;
     }
     let (mut tokens, at) = significant(sql)?;
     let mut changed = false;
+    for k in 0..at.len().saturating_sub(2) {
+        let (next, after) = (&tokens[at[k + 1]], &tokens[at[k + 2]]);
+        let function = matches!(next, Token::Word(w) if w.keyword != sqlparser::keywords::Keyword::SELECT)
+            && (*after == Token::LParen || (is_word(next, "rows") && is_word(after, "from")));
+        if is_word(&tokens[at[k]], "lateral") && function {
+            tokens[at[k]] = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+            changed = true;
+        }
+    }
     // ORDER BY's `USING <` / `USING >`: ascending / descending (the btree order of `<`).
     for k in 0..at.len().saturating_sub(1) {
         if !is_word(&tokens[at[k]], "using") {

@@ -537,6 +537,15 @@ pub(super) fn function(f: Function, args: Vec<Value>) -> Result<Value> {
                     .with_scale(scale.max(0)),
             ))
         }
+        // NaN stays NaN and an infinity stays itself (abs makes it positive), as in
+        // PostgreSQL's numeric functions.
+        (
+            Function::Floor | Function::Ceil | Function::Round | Function::Abs,
+            Value::Numeric(n @ (Numeric::NaN | Numeric::Infinity | Numeric::NegInfinity)),
+        ) => Value::Numeric(match (f, n) {
+            (Function::Abs, Numeric::NegInfinity) => Numeric::Infinity,
+            (_, n) => n,
+        }),
         (f, v) => {
             return Err(Error::undefined_function(format!(
                 "function {}({v:?}) does not exist",

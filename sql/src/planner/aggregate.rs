@@ -604,6 +604,7 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
             bound = Typed::new(json, Type::Json);
         }
     }
+
     if bound.ty.is_none() {
         // An unknown literal takes the type PostgreSQL's function resolution picks for it:
         // the one candidate's, the preferred type of one category, or none when candidates of

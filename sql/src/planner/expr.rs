@@ -1224,7 +1224,7 @@ fn operand_types(op: BinaryOp, l: &Typed, r: &Typed) -> Result<(Type, Type)> {
 }
 
 /// A type without its modifier: `varchar(n)` → `varchar`, `numeric(p,s)` → `numeric`.
-fn base_type(t: &Type) -> Type {
+pub(super) fn base_type(t: &Type) -> Type {
     match t {
         Type::Varchar(_) => Type::Varchar(None),
         Type::Numeric { .. } => Type::Numeric {
@@ -1783,8 +1783,14 @@ pub(super) fn common_type<'a>(
     context: &str,
 ) -> Result<Type> {
     let mut ty: Option<Type> = None;
+    // A type modifier (varchar(n), numeric(p, s)) is kept only when every item has it: an
+    // unknown literal has none, as in PostgreSQL's select_common_typmod.
     let mut mixed = false;
-    for t in items.into_iter().filter_map(|i| i.ty.as_ref()) {
+    let mut unknown = false;
+    for t in items.into_iter().filter_map(|i| {
+        unknown |= i.ty.is_none();
+        i.ty.as_ref()
+    }) {
         mixed |= ty.as_ref().is_some_and(|cur| cur != t);
         ty = Some(match ty {
             None => t.clone(),
@@ -1800,7 +1806,7 @@ pub(super) fn common_type<'a>(
         });
     }
     Ok(match ty {
-        Some(ty) if mixed => base_type(&ty),
+        Some(ty) if mixed || unknown => base_type(&ty),
         Some(ty) => ty,
         None => Type::Text,
     })

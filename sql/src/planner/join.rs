@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::expr::{BinaryOp, Expr};
 use crate::planner::context;
 use crate::planner::expr::{
-    bind, boolean, ident_name, make_binary, row_items, Scope, ScopeColumn, Typed,
+    bind, boolean, common_type, ident_name, make_binary, row_items, Scope, ScopeColumn, Typed,
 };
 use crate::planner::plan::{JoinKind, Plan};
 use crate::planner::relation::{plan_factor, plan_from};
@@ -544,13 +544,23 @@ fn merge_columns(
     let mut columns = Vec::new();
     for m in merged {
         let (l, r) = (m.left, left_width + m.right);
-        let (expr, ty) = match kind {
-            JoinKind::Inner | JoinKind::Left => (Expr::Column(l), scope.columns[l].ty.clone()),
-            JoinKind::Right => (Expr::Column(r), scope.columns[r].ty.clone()),
-            JoinKind::Full => (
-                Expr::Coalesce(vec![Expr::Column(l), Expr::Column(r)]),
-                scope.columns[l].ty.clone(),
-            ),
+        // The merged column is of the two sides' common type (int USING bigint is bigint).
+        let side = |i: usize| Typed::new(Expr::Column(i), scope.columns[i].ty.clone());
+        let ty = common_type([&side(l), &side(r)], "JOIN/USING")
+            .unwrap_or_else(|_| scope.columns[l].ty.clone());
+        let as_merged = |i: usize| match &scope.columns[i].ty {
+            have if *have != ty => Expr::Cast(Box::new(Expr::Column(i)), ty.clone()),
+            _ => Expr::Column(i),
+        };
+        let expr = match kind {
+            // Either side will do for an inner join: the one needing no cast, as PostgreSQL
+            // picks.
+            JoinKind::Inner if scope.columns[l].ty != ty && scope.columns[r].ty == ty => {
+                Expr::Column(r)
+            }
+            JoinKind::Inner | JoinKind::Left => as_merged(l),
+            JoinKind::Right => as_merged(r),
+            JoinKind::Full => Expr::Coalesce(vec![as_merged(l), as_merged(r)]),
         };
         exprs.push(expr);
         columns.push(ScopeColumn {

@@ -220,6 +220,13 @@ fn plan_set_expr(catalog: &Catalog<'_>, body: &ast::SetExpr) -> Result<Output> {
                         type_name(b)
                     )));
                 };
+                // The sides' type modifiers survive only when they agree (and neither side is
+                // an unknown literal): varchar(5) UNION varchar(20) is varchar.
+                let ty = if a != b || unknown_l.contains(&i) || unknown_r.contains(&i) {
+                    crate::planner::expr::base_type(&ty)
+                } else {
+                    ty
+                };
                 if !all {
                     crate::types::require_equality(&ty)?;
                 }

@@ -537,13 +537,14 @@ fn with_returning(
             continue;
         }
         match item {
+            // A whole-row reference prints as a record, `(1,x)`, as in a select list.
             ast::SelectItem::UnnamedExpr(e) => {
-                let t = bind(e, &scope)?;
+                let t = super::expr::whole_row_as_record(bind(e, &scope)?);
                 columns.push((output_name(e), t.resolved_type()));
                 exprs.push(t.expr);
             }
             ast::SelectItem::ExprWithAlias { expr, alias } => {
-                let t = bind(expr, &scope)?;
+                let t = super::expr::whole_row_as_record(bind(expr, &scope)?);
                 columns.push((ident_name(alias), t.resolved_type()));
                 exprs.push(t.expr);
             }

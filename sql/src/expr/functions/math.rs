@@ -76,6 +76,13 @@ fn sleep(seconds: Option<f64>) -> Result<Value> {
 
 /// Evaluates `b` if it is a math function.
 pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
+    if let Some(Value::Numeric(n)) = args.first().filter(|_| args.len() == 1) {
+        if !matches!(n, Numeric::Finite(_)) {
+            if let Some(result) = non_finite(b, n) {
+                return Some(result);
+            }
+        }
+    }
     let x = float(args.first());
     let result = match b {
         Builtin::Trunc => trunc(args),
@@ -157,6 +164,33 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         _ => return None,
     };
     Some(result)
+}
+
+/// sqrt, ln, log10, exp and sign of a numeric NaN or infinity, as PostgreSQL's numeric
+/// functions answer them: NaN stays NaN, +Infinity mostly stays itself.
+fn non_finite(b: Builtin, n: &Numeric) -> Option<Result<Value>> {
+    let numeric = |n: Numeric| Ok(Value::Numeric(n));
+    Some(match (b, n) {
+        (Builtin::Sqrt | Builtin::Ln | Builtin::Log10 | Builtin::Exp, Numeric::NaN) => {
+            numeric(Numeric::NaN)
+        }
+        (Builtin::Sqrt | Builtin::Ln | Builtin::Log10 | Builtin::Exp, Numeric::Infinity) => {
+            numeric(Numeric::Infinity)
+        }
+        (Builtin::Sqrt, _) => Err(Error::invalid(
+            "2201F",
+            "cannot take square root of a negative number",
+        )),
+        (Builtin::Ln | Builtin::Log10, _) => Err(Error::invalid(
+            "2201E",
+            "cannot take logarithm of a negative number",
+        )),
+        (Builtin::Exp, _) => numeric(Numeric::Finite(BigDecimal::from(0))),
+        (Builtin::Sign, Numeric::NaN) => numeric(Numeric::NaN),
+        (Builtin::Sign, Numeric::Infinity) => numeric(Numeric::Finite(BigDecimal::from(1))),
+        (Builtin::Sign, _) => numeric(Numeric::Finite(BigDecimal::from(-1))),
+        _ => return None,
+    })
 }
 
 /// `trunc(x)` / `trunc(numeric, n)`: toward zero.
