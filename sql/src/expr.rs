@@ -179,6 +179,7 @@ impl Function {
                             | Builtin::PgNotify
                             | Builtin::Setseed
                             | Builtin::TxidCurrent
+                            | Builtin::LastVal
                             | Builtin::Timeofday
                             | Builtin::Extension(
                                 ExtensionFunction::UuidV1 | ExtensionFunction::RandomBytes
@@ -342,8 +343,9 @@ impl SetFunction {
 pub use functions::json_record::{FieldTarget, RecordFunction};
 pub(crate) use functions::{accumulate_arrays, array_concat};
 pub use functions::{
-    clock_micros, mark_server_start, start_statement_clock, transaction_id, with_sequence_scope,
-    with_volatile_state, Builtin, ExtensionFunction, JsonEachPart, VolatileState,
+    clock_micros, mark_server_start, record_sequence_value, session_currval, start_statement_clock,
+    transaction_id, with_sequence_scope, with_volatile_state, Builtin, ExtensionFunction,
+    JsonEachPart, VolatileState,
 };
 
 /// A json/jsonb argument parsed into jsonb's normal form (`None` for NULL).

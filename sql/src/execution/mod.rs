@@ -271,6 +271,7 @@ fn build(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
             predicate,
             kind,
             right_width,
+            ..
         } => lateral::lateral(
             query(*left, root, ns)?,
             lateral::Lateral {

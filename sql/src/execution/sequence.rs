@@ -19,7 +19,7 @@ use std::cell::RefCell;
 
 use crate::error::{Error, Result};
 use crate::execution::{query, Rows};
-use crate::expr::{Expr, Function, Row};
+use crate::expr::{record_sequence_value, session_currval, Expr, Function, Row};
 use crate::planner::Plan;
 
 /// Whether `expr` calls a sequence function.
@@ -286,7 +286,10 @@ fn call_on(f: Function, args: &[Value], root: &mut RootValue) -> Result<Value> {
             Some(drawn) => drawn,
             None => sequence.next_value(),
         }
-        .map(Value::Int8)
+        .map(|value| {
+            record_sequence_value(&name, value, true);
+            Value::Int8(value)
+        })
         .ok_or_else(|| {
             let (word, bound) = if sequence.increment > 0 {
                 ("maximum", sequence.max)
@@ -298,13 +301,13 @@ fn call_on(f: Function, args: &[Value], root: &mut RootValue) -> Result<Value> {
                 format!("nextval: reached {word} value of sequence \"{name}\" ({bound})"),
             )
         }),
-        // The last value the sequence handed out (PostgreSQL keeps it per session; vdb's
-        // sequences live in the database state, so this is the value last handed out there).
-        Function::CurrVal if sequence.is_called => Ok(Value::Int8(sequence.last_value)),
-        Function::CurrVal => Err(Error::invalid(
-            "55000",
-            format!("currval of sequence \"{name}\" is not yet defined in this session"),
-        )),
+        // The value this session's last nextval of the sequence gave, as in PostgreSQL.
+        Function::CurrVal => session_currval(&name).map(Value::Int8).ok_or_else(|| {
+            Error::invalid(
+                "55000",
+                format!("currval of sequence \"{name}\" is not yet defined in this session"),
+            )
+        }),
         Function::SetVal => {
             let value = match args.get(1) {
                 Some(Value::Int8(v)) => *v,
@@ -325,6 +328,9 @@ fn call_on(f: Function, args: &[Value], root: &mut RootValue) -> Result<Value> {
                 ));
             }
             sequence.set(value, is_called);
+            if is_called {
+                record_sequence_value(&name, value, false);
+            }
             if shared {
                 crate::expr::with_sequence_scope(|marks, branch| {
                     marks.set(branch, &name, sequence);

@@ -318,12 +318,14 @@ pub(crate) fn bind_plan(plan: Plan, depth: usize, row: &[Value]) -> Plan {
             right,
             predicate,
             kind,
+            left_width,
             right_width,
         } => Plan::LateralJoin {
             left: b(left),
             right: Box::new(bind_plan(*right, depth + 1, row)),
             predicate: predicate.map(e),
             kind,
+            left_width,
             right_width,
         },
         Plan::Aggregate {

@@ -261,6 +261,7 @@ fn join_plan(
                 right,
                 predicate,
                 kind,
+                left_width,
                 right_width,
             };
         }

@@ -99,12 +99,14 @@ fn transform(plan: Plan, f: &impl Fn(Plan) -> Plan) -> Plan {
             right,
             predicate,
             kind,
+            left_width,
             right_width,
         } => Plan::LateralJoin {
             left: boxed(left),
             right: boxed(right),
             predicate: predicate.map(fold),
             kind,
+            left_width,
             right_width,
         },
         Plan::Aggregate {
@@ -296,6 +298,14 @@ fn filter(source: Plan, predicate: Expr) -> Plan {
         | Plan::NestedLoopJoin {
             left_width, kind, ..
         } => (*left_width, *kind),
+        // A lateral join's right side runs once per left row: the left's own conditions go
+        // below it, so that the right side never runs for a row they remove (PostgreSQL
+        // filters `tl` before calling `jsonb_each(tl.j)`).
+        Plan::LateralJoin {
+            left_width,
+            kind: JoinKind::Inner | JoinKind::Left,
+            ..
+        } => (*left_width, JoinKind::Left),
         _ => {
             return Plan::Filter {
                 source: Box::new(source),
@@ -324,8 +334,9 @@ fn filter(source: Plan, predicate: Expr) -> Plan {
         };
     }
     let mut joined = source;
-    if let Plan::HashJoin { left, right, .. } | Plan::NestedLoopJoin { left, right, .. } =
-        &mut joined
+    if let Plan::HashJoin { left, right, .. }
+    | Plan::NestedLoopJoin { left, right, .. }
+    | Plan::LateralJoin { left, right, .. } = &mut joined
     {
         filter_side(left, left_only);
         filter_side(right, right_only);
@@ -485,7 +496,7 @@ pub fn index_join(plan: Plan) -> Plan {
             right_keys,
             residual,
             kind,
-            left_width: _,
+            left_width,
             right_width,
         } if matches!(kind, JoinKind::Inner | JoinKind::Left)
             && small(&left)
@@ -510,6 +521,7 @@ pub fn index_join(plan: Plan) -> Plan {
                 }),
                 predicate: residual,
                 kind,
+                left_width,
                 right_width,
             }
         }

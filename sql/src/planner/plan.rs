@@ -339,6 +339,8 @@ pub enum Plan {
         right: Box<Plan>,
         predicate: Option<Expr>,
         kind: JoinKind,
+        /// The number of columns of the left side (the right's follow).
+        left_width: usize,
         right_width: usize,
     },
     /// One row per group of each grouping set: the group keys (NULL for the keys not in the

@@ -1,13 +1,16 @@
 //! The session state behind the functions whose answers depend on more than their arguments:
 //! `random()` after `setseed()`, the transaction id of `txid_current()` /
 //! `pg_current_xact_id()`, the clock readings of `timeofday()` and
-//! `pg_postmaster_start_time()`, and the branch whose sequence marks `nextval` draws through.
+//! `pg_postmaster_start_time()`, the branch whose sequence marks `nextval` draws through, and
+//! what `currval` and `lastval` answer: the values this session drew, whatever other sessions
+//! drew since and whether the transaction that drew them committed.
 //!
 //! The session owns a [`VolatileState`] and lends it to the thread for each statement
 //! ([`with_volatile_state`]), so evaluation reads and changes it without a session handle, and
 //! two sessions never share a random sequence.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::OnceLock;
 
@@ -30,6 +33,11 @@ pub struct VolatileState {
     sequences: Option<(SequenceMarks, String)>,
     /// `pg_notify(channel, payload)` calls of the running statement, for the session to send.
     notifications: Vec<(String, String)>,
+    /// Each sequence's value as `currval` gives it: the last `nextval` (or `setval` with
+    /// `is_called`) of this session.
+    currvals: HashMap<String, i64>,
+    /// The sequence of this session's last `nextval`, for `lastval`.
+    last_drawn: Option<String>,
 }
 
 impl VolatileState {
@@ -65,6 +73,36 @@ thread_local! {
     static STATE: RefCell<VolatileState> = RefCell::new(VolatileState::default());
 }
 
+/// Records that this session's `nextval` of `sequence` gave `value` (`drawn`), or that its
+/// `setval` set it with `is_called` (which moves `currval` but not `lastval`).
+pub fn record_sequence_value(sequence: &str, value: i64, drawn: bool) {
+    STATE.with(|s| {
+        let mut state = s.borrow_mut();
+        state.currvals.insert(sequence.to_string(), value);
+        if drawn {
+            state.last_drawn = Some(sequence.to_string());
+        }
+    });
+}
+
+/// `currval(sequence)` in this session: `None` before its first `nextval` here.
+pub fn session_currval(sequence: &str) -> Option<i64> {
+    STATE.with(|s| s.borrow().currvals.get(sequence).copied())
+}
+
+/// `lastval()`: the value of this session's last `nextval`; 55000 before any.
+fn lastval() -> Result<Value> {
+    STATE.with(|s| {
+        let state = s.borrow();
+        state
+            .last_drawn
+            .as_ref()
+            .and_then(|name| state.currvals.get(name))
+            .map(|v| Value::Int8(*v))
+            .ok_or_else(|| Error::invalid("55000", "lastval is not yet defined in this session"))
+    })
+}
+
 /// Runs `f` with `state` as this thread's volatile state, then hands the state back.
 pub fn with_volatile_state<T>(state: &mut VolatileState, f: impl FnOnce() -> T) -> T {
     let saved = STATE.with(|s| s.replace(std::mem::take(state)));
@@ -79,6 +117,7 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         Builtin::Random => Ok(Value::Float8(random())),
         Builtin::Setseed => setseed(args.first()),
         Builtin::TxidCurrent => Ok(Value::Int8(current_xid())),
+        Builtin::LastVal => lastval(),
         Builtin::Timeofday => Ok(Value::Text(timeofday())),
         Builtin::PgNotify => pg_notify(args),
         Builtin::PostmasterStartTime => Ok(Value::TimestampTz(server_start())),

@@ -379,6 +379,7 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
             }
             ("pi", 0) => call(Builtin::Pi, vec![], Type::Float8),
             ("random", 0) => call(Builtin::Random, vec![], Type::Float8),
+            ("lastval", 0) => call(Builtin::LastVal, vec![], Type::Int8),
             ("pg_sleep", 1) => call(
                 Builtin::PgSleep,
                 vec![float_arg(name, args.remove(0))?],
@@ -761,6 +762,7 @@ fn known(name: &str) -> bool {
         "sign",
         "pi",
         "random",
+        "lastval",
         "pg_sleep",
         "pg_notify",
         "timezone",
