@@ -1091,7 +1091,7 @@ fn float_op(op: BinaryOp, l: Option<f64>, r: Option<f64>, single: bool) -> Resul
         BinaryOp::Add => a + b,
         BinaryOp::Sub => a - b,
         BinaryOp::Mul => a * b,
-        BinaryOp::Div if b == 0.0 => return Err(Error::DivisionByZero),
+        BinaryOp::Div if b == 0.0 && !a.is_nan() => return Err(Error::DivisionByZero),
         BinaryOp::Div => a / b,
         BinaryOp::Mod => {
             return Err(Error::undefined_function(

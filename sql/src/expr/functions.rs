@@ -403,7 +403,8 @@ pub(super) fn special_numeric(op: BinaryOp, a: &Numeric, b: &Numeric) -> Result<
         Numeric::Finite(_) => 1.0,
     };
     let (x, y) = (f(a), f(b));
-    if matches!(op, BinaryOp::Div | BinaryOp::Mod) && y == 0.0 {
+    // NaN divided by zero is NaN, as in PostgreSQL; anything else by zero is 22012.
+    if matches!(op, BinaryOp::Div | BinaryOp::Mod) && y == 0.0 && !x.is_nan() {
         return Err(Error::DivisionByZero);
     }
     let r = match op {

@@ -51,6 +51,10 @@ fn eval_ours(b: Builtin, args: &[Value]) -> Result<Value> {
         }
         Builtin::JsonbSet | Builtin::JsonbInsert => {
             let path = texts(args.get(1));
+            // An empty path names no place to put the value: the target is returned as it is.
+            if path.is_empty() {
+                return out(doc);
+            }
             let value = json::parse(text_arg(args.get(2)).unwrap_or_default(), "jsonb")?;
             let flag = matches!(args.get(3), Some(Value::Bool(true)));
             let edit = if b == Builtin::JsonbSet {

@@ -345,15 +345,9 @@ fn format(args: &[Value]) -> Result<Value> {
                 format!("unrecognized format() type specifier \"{spec}\""),
             ));
         }
-        let at = match position {
-            Some(p) => p,
-            None => {
-                let p = next;
-                next += 1;
-                p
-            }
-        };
-        next = next.max(at + 1);
+        let at = position.unwrap_or(next);
+        // The next plain specifier takes the argument after this one, positional or not.
+        next = at + 1;
         let arg = args
             .get(at)
             .ok_or_else(|| bad("too few arguments for format()"))?;
