@@ -1929,7 +1929,14 @@ impl Session {
                 self.set("all", None, false)?;
                 self.temp.restore(TempState::default());
                 self.prepared.clear();
+                crate::expr::forget_sequence_values();
                 command("DISCARD ALL")
+            }
+            Statement::Discard {
+                object_type: sqlparser::ast::DiscardObject::SEQUENCES,
+            } => {
+                crate::expr::forget_sequence_values();
+                command("DISCARD SEQUENCES")
             }
             Statement::Discard {
                 object_type: sqlparser::ast::DiscardObject::TEMP,

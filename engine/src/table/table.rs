@@ -773,12 +773,14 @@ impl Table {
     /// load costs one sort of its keys and one batch edit per map.
     pub fn insert_new(&self, rows: &[Vec<Value>]) -> Result<std::result::Result<Table, usize>> {
         let mut keyed: Vec<(Bytes, usize)> = Vec::with_capacity(rows.len());
-        for (i, row) in rows.iter().enumerate() {
+        let fitted: Vec<std::borrow::Cow<'_, [Value]>> =
+            rows.iter().map(|r| self.fitted(r)).collect();
+        for (i, row) in fitted.iter().enumerate() {
             self.check_row(row)?;
             let key = if self.schema.is_keyless() {
                 new_hidden_key()
             } else {
-                self.key_of(&self.fitted(row))?
+                self.key_of(row)?
             };
             keyed.push((key, i));
         }
@@ -786,11 +788,12 @@ impl Table {
         keyed.sort_by(|a, b| a.0.cmp(&b.0));
         let mut first_taken: Option<usize> = None;
         let mut taken = |i: usize| first_taken = Some(first_taken.map_or(i, |f| f.min(i)));
-        let table_empty = self.rows.is_empty();
+        // Hidden keys are new by construction; only a primary key can be taken already.
+        let none_taken = self.rows.is_empty() || self.schema.is_keyless();
         for (n, (key, i)) in keyed.iter().enumerate() {
             match n.checked_sub(1).map(|p| &keyed[p].0) {
                 Some(previous) if previous == key => taken(*i),
-                _ if !table_empty && self.rows.get(key)?.is_some() => taken(*i),
+                _ if !none_taken && self.rows.get(key)?.is_some() => taken(*i),
                 _ => {}
             }
         }
@@ -801,7 +804,7 @@ impl Table {
             vec![BTreeMap::new(); self.indexes.len()];
         let mut edits = Vec::with_capacity(keyed.len());
         for (key, i) in keyed {
-            let row = self.fitted(&rows[i]);
+            let row = &fitted[i];
             for (index, entries) in index_edits.iter_mut().enumerate() {
                 if let Some(entry) = self.index_key(index, &row, &key)? {
                     entries.insert(entry, Some(Bytes::new()));

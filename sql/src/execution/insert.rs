@@ -97,22 +97,42 @@ fn insert_batch(
     let checks = checks(table.schema())?;
     let generated = bind_generated(table.schema())?;
     let mut written = Vec::new();
+    // The first row that fails (its source, a trigger, a generated column, NOT NULL or CHECK)
+    // ends the batch; a taken key among the rows before it is reported first, as PostgreSQL,
+    // inserting row by row, would.
+    let mut failed = None;
     for row in source {
-        let Some(mut row) = triggered(triggers, row?, root)? else {
-            continue;
-        };
-        generate(&generated, &mut row)?;
-        check_not_null(name, table.schema(), &row)?;
-        check_row(name, &checks, &row)?;
-        written.push(row);
+        let made = row
+            .and_then(|row| triggered(triggers, row, root))
+            .and_then(|row| {
+                let Some(mut row) = row else {
+                    return Ok(None);
+                };
+                generate(&generated, &mut row)?;
+                check_not_null(name, table.schema(), &row)?;
+                check_row(name, &checks, &row)?;
+                Ok(Some(row))
+            });
+        match made {
+            Ok(Some(row)) => written.push(row),
+            Ok(None) => {}
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
     }
-    if written.is_empty() {
-        return Ok((table.clone(), written));
-    }
-    match table.insert_new(&written) {
-        Ok(Ok(table)) => Ok((table, written)),
-        Ok(Err(taken)) => Err(unique_violation(name, table.schema(), &written[taken])),
-        Err(e) => Err(Error::engine(format!("writing table \"{name}\""), e)),
+    let inserted = match written.is_empty() {
+        true => table.clone(),
+        false => match table.insert_new(&written) {
+            Ok(Ok(table)) => table,
+            Ok(Err(taken)) => return Err(unique_violation(name, table.schema(), &written[taken])),
+            Err(e) => return Err(Error::engine(format!("writing table \"{name}\""), e)),
+        },
+    };
+    match failed {
+        Some(e) => Err(e),
+        None => Ok((inserted, written)),
     }
 }
 

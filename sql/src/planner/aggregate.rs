@@ -481,9 +481,15 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
                 list.duplicate_treatment,
                 Some(ast::DuplicateTreatment::Distinct)
             );
+            // A key is an argument when both bind to the same expression (`t.a` and `a`).
+            let bound = |e: &ast::Expr| bind(e, input).ok().map(|t| t.expr);
             let in_arguments = |key: &ast::OrderByExpr| {
-                list.args.iter().any(|a| {
-                    matches!(a, ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) if *e == key.expr)
+                let key_expr = bound(&key.expr);
+                list.args.iter().any(|a| match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
+                        *e == key.expr || (key_expr.is_some() && bound(e) == key_expr)
+                    }
+                    _ => false,
                 })
             };
             if distinct && !keys.iter().all(in_arguments) {

@@ -359,7 +359,7 @@ fn filter_side(side: &mut Plan, conjuncts: Vec<Expr>) {
 }
 
 /// The conjuncts of `predicate`, owned.
-fn split(predicate: Expr) -> Vec<Expr> {
+pub(super) fn split(predicate: Expr) -> Vec<Expr> {
     match predicate {
         Expr::Binary(BinaryOp::And, l, r) => {
             let mut parts = split(*l);
@@ -375,7 +375,7 @@ fn and(a: Expr, b: Expr) -> Expr {
 }
 
 /// The conjunction of `parts`, None when there are none.
-fn conjoin(parts: Vec<Expr>) -> Option<Expr> {
+pub(super) fn conjoin(parts: Vec<Expr>) -> Option<Expr> {
     parts.into_iter().reduce(and)
 }
 

@@ -83,10 +83,125 @@ pub fn array(query: &ast::Query, scope: &Scope) -> Result<Typed> {
 
 /// `[NOT] EXISTS (SELECT ...)`.
 pub fn exists(query: &ast::Query, negated: bool, scope: &Scope) -> Result<Typed> {
-    let (s, _) = plan(query, scope, SubqueryKind::Exists, "EXISTS")?;
-    let e = Expr::Subquery(Box::new(s));
+    let (mut s, _) = plan(query, scope, SubqueryKind::Exists, "EXISTS")?;
+    let e = match s.correlated.then(|| semi_join(&s.plan)).flatten() {
+        // `coalesce(probe = ANY (inner values), false)`: true when some row matches, false
+        // otherwise (never NULL, as EXISTS).
+        Some((inner, probe)) => {
+            s.plan = inner;
+            s.correlated = false;
+            s.kind = SubqueryKind::Quantified {
+                left: Box::new(probe),
+                op: BinaryOp::Eq,
+                all: false,
+            };
+            Expr::Coalesce(vec![
+                Expr::Subquery(Box::new(s)),
+                Expr::Literal(vdb_engine::value::Value::Bool(false)),
+            ])
+        }
+        None => Expr::Subquery(Box::new(s)),
+    };
     let e = if negated { Expr::Not(Box::new(e)) } else { e };
     Ok(Typed::new(e, Type::Bool))
+}
+
+/// A correlated `EXISTS (SELECT <constants> FROM .. WHERE inner = outer AND rest)` whose only
+/// reference to the enclosing row is `outer` (reading nothing of the subquery's own rows) and
+/// whose `inner` and `rest` read only its own rows: the plan of `SELECT inner FROM .. WHERE
+/// rest`, which no longer depends on the enclosing row, and `outer` over the enclosing row.
+/// EXISTS is then `outer = ANY (those values)`, computed once and hashed (a hashed semi-join),
+/// where the correlated subquery would run once per enclosing row. `None` for any other
+/// shape, or where anything is volatile.
+fn semi_join(plan: &Plan) -> Option<(Plan, Expr)> {
+    let filter = match plan {
+        Plan::Project { source, exprs } if exprs.iter().all(|e| matches!(e, Expr::Literal(_))) => {
+            &**source
+        }
+        other => other,
+    };
+    let Plan::Filter { source, predicate } = filter else {
+        return None;
+    };
+    let mut source_pure = true;
+    source.walk_exprs(&mut |e| source_pure &= own_rows_only(e));
+    if !source_pure {
+        return None;
+    }
+    let mut probe = None;
+    let mut rest = Vec::new();
+    for conjunct in super::optimizer::split(predicate.clone()) {
+        if probe.is_none() {
+            if let Expr::Binary(BinaryOp::Eq, l, r) = &conjunct {
+                let pair = match (enclosing_only(l), enclosing_only(r)) {
+                    (Some(outer), None) if own_rows_only(r) => Some((outer, (**r).clone())),
+                    (None, Some(outer)) if own_rows_only(l) => Some((outer, (**l).clone())),
+                    _ => None,
+                };
+                if pair.is_some() {
+                    probe = pair;
+                    continue;
+                }
+            }
+        }
+        if !own_rows_only(&conjunct) {
+            return None;
+        }
+        rest.push(conjunct);
+    }
+    let (outer, inner) = probe?;
+    let source = match super::optimizer::conjoin(rest) {
+        Some(predicate) => Plan::Filter {
+            source: source.clone(),
+            predicate,
+        },
+        None => (**source).clone(),
+    };
+    let plan = Plan::Project {
+        source: Box::new(source),
+        exprs: vec![inner],
+    };
+    Some((optimize(plan), outer))
+}
+
+/// Whether `e` reads only the subquery's own rows: no enclosing row, no subquery, nothing
+/// volatile.
+fn own_rows_only(e: &Expr) -> bool {
+    let mut pure = true;
+    e.walk(&mut |x| match x {
+        Expr::Outer { .. } | Expr::Subquery(_) => pure = false,
+        Expr::Function(f, _) if f.is_volatile() => pure = false,
+        _ => {}
+    });
+    pure
+}
+
+/// `e` over the enclosing row (its level-1 references as columns) when it reads that row and
+/// nothing else: no column of the subquery's own rows, no farther query, no subquery, nothing
+/// volatile.
+fn enclosing_only(e: &Expr) -> Option<Expr> {
+    let (mut reads_outer, mut ok) = (false, true);
+    e.walk(&mut |x| match x {
+        Expr::Outer { level: 1, .. } => reads_outer = true,
+        Expr::Outer { .. } | Expr::Column(_) | Expr::Subquery(_) | Expr::Param(_) => ok = false,
+        Expr::Function(f, _) if f.is_volatile() => ok = false,
+        _ => {}
+    });
+    if !(ok && reads_outer) {
+        return None;
+    }
+    fn to_columns(e: &mut Expr) {
+        if let Expr::Outer { index, .. } = *e {
+            *e = Expr::Column(index);
+            return;
+        }
+        for child in e.children_mut() {
+            to_columns(child);
+        }
+    }
+    let mut e = e.clone();
+    to_columns(&mut e);
+    Some(e)
 }
 
 /// `left op ANY (SELECT ...)` / `left op ALL (SELECT ...)`; `IN` is `= ANY`, `NOT IN` is

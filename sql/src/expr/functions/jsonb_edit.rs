@@ -51,9 +51,13 @@ fn eval_ours(b: Builtin, args: &[Value]) -> Result<Value> {
         }
         Builtin::JsonbSet | Builtin::JsonbInsert => {
             let path = texts(args.get(1));
-            // An empty path names no place to put the value: the target is returned as it is.
+            // An empty path names no place to put the value: the target (not a scalar) is
+            // returned as it is.
             if path.is_empty() {
-                return out(doc);
+                return match doc {
+                    Json::Object(_) | Json::Array(_) => out(doc),
+                    _ => Err(Error::invalid("22023", "cannot set path in scalar")),
+                };
             }
             let value = json::parse(text_arg(args.get(2)).unwrap_or_default(), "jsonb")?;
             let flag = matches!(args.get(3), Some(Value::Bool(true)));

@@ -166,22 +166,24 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
     Some(result)
 }
 
-/// sqrt, ln, log10, exp and sign of a numeric NaN or infinity, as PostgreSQL's numeric
+/// sqrt, ln, log, log10, exp and sign of a numeric NaN or infinity, as PostgreSQL's numeric
 /// functions answer them: NaN stays NaN, +Infinity mostly stays itself.
 fn non_finite(b: Builtin, n: &Numeric) -> Option<Result<Value>> {
     let numeric = |n: Numeric| Ok(Value::Numeric(n));
     Some(match (b, n) {
-        (Builtin::Sqrt | Builtin::Ln | Builtin::Log10 | Builtin::Exp, Numeric::NaN) => {
-            numeric(Numeric::NaN)
-        }
-        (Builtin::Sqrt | Builtin::Ln | Builtin::Log10 | Builtin::Exp, Numeric::Infinity) => {
-            numeric(Numeric::Infinity)
-        }
+        (
+            Builtin::Sqrt | Builtin::Ln | Builtin::Log10 | Builtin::Log | Builtin::Exp,
+            Numeric::NaN,
+        ) => numeric(Numeric::NaN),
+        (
+            Builtin::Sqrt | Builtin::Ln | Builtin::Log10 | Builtin::Log | Builtin::Exp,
+            Numeric::Infinity,
+        ) => numeric(Numeric::Infinity),
         (Builtin::Sqrt, _) => Err(Error::invalid(
             "2201F",
             "cannot take square root of a negative number",
         )),
-        (Builtin::Ln | Builtin::Log10, _) => Err(Error::invalid(
+        (Builtin::Ln | Builtin::Log10 | Builtin::Log, _) => Err(Error::invalid(
             "2201E",
             "cannot take logarithm of a negative number",
         )),

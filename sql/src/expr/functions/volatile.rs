@@ -85,6 +85,15 @@ pub fn record_sequence_value(sequence: &str, value: i64, drawn: bool) {
     });
 }
 
+/// Forgets what `currval` and `lastval` would answer (DISCARD SEQUENCES, DISCARD ALL).
+pub fn forget_sequence_values() {
+    STATE.with(|s| {
+        let mut state = s.borrow_mut();
+        state.currvals.clear();
+        state.last_drawn = None;
+    });
+}
+
 /// `currval(sequence)` in this session: `None` before its first `nextval` here.
 pub fn session_currval(sequence: &str) -> Option<i64> {
     STATE.with(|s| s.borrow().currvals.get(sequence).copied())
