@@ -806,11 +806,11 @@ impl Table {
         for (key, i) in keyed {
             let row = &fitted[i];
             for (index, entries) in index_edits.iter_mut().enumerate() {
-                if let Some(entry) = self.index_key(index, &row, &key)? {
+                if let Some(entry) = self.index_key(index, row, &key)? {
                     entries.insert(entry, Some(Bytes::new()));
                 }
             }
-            edits.push((key, Some(self.encode_value(&row)?)));
+            edits.push((key, Some(self.encode_value(row)?)));
         }
         self.edited(edits, index_edits).map(Ok)
     }
