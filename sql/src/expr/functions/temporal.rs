@@ -556,7 +556,8 @@ fn interval_part(u: &str, i: &Interval) -> Option<Part> {
 
 /// `to_char(timestamp|date|interval, format)` with the common patterns.
 fn to_char(v: &Value, fmt: &str) -> Result<Value> {
-    // The zone's abbreviation and offset, for TZ and OF (empty for a timestamp).
+    // The zone's abbreviation and offset, for TZ and OF (no abbreviation and +00 for a
+    // timestamp, as PostgreSQL prints them).
     let zone = match v {
         Value::TimestampTz(t) if is_finite(*t) => {
             let z = tz::session_zone();
@@ -565,7 +566,12 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
                 tz::format_offset(z.offset_at_utc(*t)),
             )
         }
-        _ => (String::new(), String::new()),
+        _ => (String::new(), "+00".to_string()),
+    };
+    // TZH and TZM: the offset's signed hours and its minutes.
+    let (tzh, tzm) = match zone.1.split_once(':') {
+        Some((h, m)) => (h.to_string(), m.get(..2).unwrap_or("00").to_string()),
+        None => (zone.1.clone(), "00".to_string()),
     };
     let (ts, interval) = match v {
         Value::Timestamp(t) => (*t, None),
@@ -598,13 +604,23 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
     let mut out = String::new();
     let chars: Vec<char> = fmt.chars().collect();
     let mut i = 0;
+    // Where a dropped prefix ended: no prefix is read there.
+    let mut bare_at = None;
     while i < chars.len() {
         let rest: String = chars[i..].iter().collect();
         let mut fm = false;
         let mut rest_ref = rest.as_str();
-        if rest_ref.starts_with("FM") || rest_ref.starts_with("fm") {
+        // One prefix: FM (no padding) or TM (translated names, which in the C locale are the
+        // English ones, and no trailing blanks either).
+        let mut prefix = 0;
+        if bare_at != Some(i)
+            && ["FM", "fm", "TM", "tm"]
+                .iter()
+                .any(|p| rest_ref.starts_with(p))
+        {
             fm = true;
             rest_ref = &rest_ref[2..];
+            prefix = 2;
         }
         let num = |n: i64, width: usize| {
             if fm {
@@ -686,6 +702,14 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
             ("P.M.", if hour < 12 { "A.M." } else { "P.M." }.into()),
             ("a.m.", if hour < 12 { "a.m." } else { "p.m." }.into()),
             ("p.m.", if hour < 12 { "a.m." } else { "p.m." }.into()),
+            ("A.D.", if year > 0 { "A.D." } else { "B.C." }.into()),
+            ("B.C.", if year > 0 { "A.D." } else { "B.C." }.into()),
+            ("a.d.", if year > 0 { "a.d." } else { "b.c." }.into()),
+            ("b.c.", if year > 0 { "a.d." } else { "b.c." }.into()),
+            ("AD", if year > 0 { "AD" } else { "BC" }.into()),
+            ("BC", if year > 0 { "AD" } else { "BC" }.into()),
+            ("ad", if year > 0 { "ad" } else { "bc" }.into()),
+            ("bc", if year > 0 { "ad" } else { "bc" }.into()),
             ("AM", if hour < 12 { "AM" } else { "PM" }.into()),
             ("PM", if hour < 12 { "AM" } else { "PM" }.into()),
             ("am", if hour < 12 { "am" } else { "pm" }.into()),
@@ -693,6 +717,8 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
             ("IW", num(iso_week(f.days).1, 2)),
             ("WW", num((day_of_year(f.days) - 1) / 7 + 1, 2)),
             ("Q", ((month - 1) / 3 + 1).to_string()),
+            ("TZH", tzh.clone()),
+            ("TZM", tzm.clone()),
             ("TZ", zone.0.to_uppercase()),
             ("tz", zone.0.to_lowercase()),
             ("OF", zone.1.clone()),
@@ -705,7 +731,20 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
             p.bytes().any(|b| b.is_ascii_lowercase())
                 || matches!(
                     p,
-                    "MONTH" | "MON" | "DAY" | "DY" | "AM" | "PM" | "A.M." | "P.M." | "TZ" | "OF"
+                    "MONTH"
+                        | "MON"
+                        | "DAY"
+                        | "DY"
+                        | "AM"
+                        | "PM"
+                        | "A.M."
+                        | "P.M."
+                        | "AD"
+                        | "BC"
+                        | "A.D."
+                        | "B.C."
+                        | "TZ"
+                        | "OF"
                 )
         };
         let found = patterns.iter().find(|(p, _)| {
@@ -717,7 +756,7 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
         });
         if let Some((p, text)) = found {
             out.push_str(text);
-            i += p.chars().count() + if fm { 2 } else { 0 };
+            i += p.chars().count() + prefix;
             // An ordinal suffix after a number: DDth → 01st.
             let after: String = chars[i..chars.len().min(i + 2)].iter().collect();
             if (after == "th" || after == "TH") && text.bytes().all(|b| b.is_ascii_digit()) {
@@ -741,6 +780,13 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
                 i += 1;
             }
             i += 1;
+            continue;
+        }
+        // A prefix before no pattern is dropped, and what follows is read without one
+        // (`FMTMMonth` reads FM, then T, MM, onth).
+        if prefix > 0 {
+            i += prefix;
+            bare_at = Some(i);
             continue;
         }
         out.push(chars[i]);
