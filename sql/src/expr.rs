@@ -343,9 +343,10 @@ impl SetFunction {
 pub use functions::json_record::{FieldTarget, RecordFunction};
 pub(crate) use functions::{accumulate_arrays, array_concat};
 pub use functions::{
-    clock_micros, forget_sequence_values, mark_server_start, record_sequence_value,
-    session_currval, start_statement_clock, transaction_id, with_sequence_scope,
-    with_volatile_state, Builtin, ExtensionFunction, JsonEachPart, VolatileState,
+    clock_micros, forget_sequence_value, forget_sequence_values, mark_server_start,
+    record_sequence_value, session_currval, start_statement_clock, transaction_id,
+    with_sequence_scope, with_volatile_state, Builtin, ExtensionFunction, JsonEachPart,
+    VolatileState,
 };
 
 /// A json/jsonb argument parsed into jsonb's normal form (`None` for NULL).

@@ -3,11 +3,12 @@
 //! (the query read as `SELECT * FROM (query) AS ctas(columns)`, with `LIMIT 0` for NO DATA:
 //! the same columns, renamed, and no rows), and a VALUES list as the subquery of ANY / SOME /
 //! ALL (`x = ANY (VALUES (1), (2))`, read as `x = ANY (SELECT * FROM (VALUES ...) AS v)`), and
-//! an INSERT's parenthesized source query (`INSERT INTO t (SELECT ...)`).
+//! an INSERT's parenthesized source query (`INSERT INTO t (SELECT ...)`), and words PostgreSQL
+//! takes as names where sqlparser reads syntax (`SELECT floor, top FROM t`).
 
 use sqlparser::tokenizer::Token;
 
-use crate::tokens::{closing, is_word, significant};
+use crate::tokens::{closing, is_word, significant, word};
 
 /// `sql` with its `TABLE name` queries spelled `SELECT * FROM name`, CREATE TABLE AS's
 /// `WITH [NO] DATA` respelled, and `LATERAL` dropped before a function in FROM (which is
@@ -238,6 +239,49 @@ pub fn parenthesized_insert_source(sql: &str) -> Option<String> {
     Some(tokens.iter().map(ToString::to_string).collect())
 }
 
+/// Words that are names to PostgreSQL (plain names such as `floor` and `top`, or its
+/// column-name keywords such as `substring`) but that sqlparser 0.52 reads as the start of
+/// special syntax unless quoted: `SELECT floor, top FROM t` fails to parse there.
+const KEYWORD_NAMES: [&str; 9] = [
+    "floor",
+    "ceil",
+    "top",
+    "substring",
+    "trim",
+    "overlay",
+    "extract",
+    "convert",
+    "exists",
+];
+
+/// `sql` with each [`KEYWORD_NAMES`] word that is used as a name (not called, not in `IF [NOT]
+/// EXISTS`) quoted; `None` when there is none.
+pub fn keyword_names(sql: &str) -> Option<String> {
+    let (mut tokens, at) = significant(sql)?;
+    let mut changed = false;
+    for (k, &i) in at.iter().enumerate() {
+        let Token::Word(w) = &tokens[i] else {
+            continue;
+        };
+        let name = w.value.to_ascii_lowercase();
+        if w.quote_style.is_some() || !KEYWORD_NAMES.contains(&name.as_str()) {
+            continue;
+        }
+        let token = |k: Option<usize>| k.and_then(|k| at.get(k)).map(|&i| &tokens[i]);
+        let called = token(Some(k + 1)) == Some(&Token::LParen);
+        let before = |n: usize| token(k.checked_sub(n));
+        let if_exists = name == "exists"
+            && (before(1).is_some_and(|t| is_word(t, "if"))
+                || (before(1).is_some_and(|t| is_word(t, "not"))
+                    && before(2).is_some_and(|t| is_word(t, "if"))));
+        if !called && !if_exists {
+            tokens[i] = word(name, Some('"'));
+            changed = true;
+        }
+    }
+    changed.then(|| tokens.iter().map(ToString::to_string).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,5 +343,22 @@ mod tests {
         );
         assert_eq!(respell("create table t (a) as"), None);
         assert_eq!(respell("create table t as with no data"), None);
+    }
+
+    #[test]
+    fn keyword_names_are_quoted_where_they_name() {
+        assert_eq!(
+            keyword_names("select Floor, t.top from t where floor(x) > 1").as_deref(),
+            Some("select \"floor\", t.\"top\" from t where floor(x) > 1")
+        );
+        assert_eq!(
+            keyword_names("create table if not exists t (exists int); drop table if exists u")
+                .as_deref(),
+            Some("create table if not exists t (\"exists\" int); drop table if exists u")
+        );
+        assert_eq!(
+            keyword_names("select substring(a from 2), \"trim\" from t"),
+            None
+        );
     }
 }

@@ -151,6 +151,10 @@ struct Transaction {
     read_only: bool,
     /// The deferred foreign keys: SET CONSTRAINTS' choices and what COMMIT must check.
     deferral: crate::execution::Deferral,
+    /// Whether a statement other than a transaction or session command has run in the block
+    /// (PostgreSQL's first snapshot): SET TRANSACTION may no longer change the isolation level
+    /// or make the block read-write.
+    queried: bool,
 }
 
 /// The state of a transaction block when a savepoint was set.
@@ -1029,7 +1033,8 @@ impl Session {
         let vc = self.vc_context();
         match &mut self.txn {
             Some(txn) if txn.failed => Err(Error::TransactionAborted),
-            Some(_) => {
+            Some(txn) => {
+                txn.queried = true;
                 let writable = vc.pinned.is_none();
                 if locks_rows(statement) && writable {
                     // SELECT ... FOR UPDATE waits as a write does (for the branch lock, as it
@@ -1336,6 +1341,7 @@ impl Session {
             locks: None,
             read_only,
             deferral: Default::default(),
+            queried: false,
         });
         // SHOW transaction_isolation / transaction_read_only answer for the block.
         let level = isolation_name(modes).map_or_else(
@@ -1851,8 +1857,17 @@ impl Session {
                 command("SET")
             }
             Statement::SetTransaction { session, modes, .. } => {
+                let queried = self.txn.as_ref().is_some_and(|t| t.queried);
+                if let (true, Some(level)) = (queried, isolation_name(modes)) {
+                    if self.settings.get("transaction_isolation").as_deref() != Some(level) {
+                        return Err(Error::invalid(
+                            "25001",
+                            "SET TRANSACTION ISOLATION LEVEL must be called before any query",
+                        ));
+                    }
+                }
                 if let (Some(txn), Some(read_only)) = (self.txn.as_mut(), access_read_only(modes)) {
-                    if !read_only && txn.read_only && txn.root != txn.base {
+                    if !read_only && txn.read_only && queried {
                         return Err(Error::invalid(
                             "25001",
                             "transaction read-write mode must be set before any query",
@@ -2966,6 +2981,11 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
             }
         }
         if let Some(text) = crate::query_syntax::respell(sql) {
+            if let Ok(statements) = parse(&text) {
+                return Ok(statements);
+            }
+        }
+        if let Some(text) = crate::query_syntax::keyword_names(sql) {
             if let Ok(statements) = parse(&text) {
                 return Ok(statements);
             }

@@ -404,7 +404,7 @@ fn drop_tables(
             .map(str::to_string)
             .collect();
         for sequence in owned {
-            sequence::forget_mark(&sequence);
+            sequence::forget_dropped(&sequence);
             root.remove_sequence(&sequence);
         }
     }
@@ -501,7 +501,7 @@ fn drop_sequences(
         }
     }
     for name in names {
-        sequence::forget_mark(name);
+        sequence::forget_dropped(name);
         root.remove_sequence(name);
     }
     Ok(())

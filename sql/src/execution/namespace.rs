@@ -91,7 +91,7 @@ pub fn drop_schemas(
         };
         elsewhere.extend(dependents.into_iter().filter(|d| !inside(d)));
         for sequence in sequences {
-            super::sequence::forget_mark(&sequence);
+            super::sequence::forget_dropped(&sequence);
             root.remove_sequence(&sequence);
         }
         for key in keys(root.function_names(), &prefix) {

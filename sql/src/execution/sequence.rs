@@ -351,3 +351,11 @@ fn call_on(f: Function, args: &[Value], root: &mut RootValue) -> Result<Value> {
 pub fn forget_mark(key: &str) {
     crate::expr::with_sequence_scope(|marks, branch| marks.forget(branch, key));
 }
+
+/// Forgets what this session knew of sequence `key`, which is being dropped: its mark and its
+/// `currval` (PostgreSQL's currval is of the dropped sequence, which a new one of the same
+/// name is not).
+pub fn forget_dropped(key: &str) {
+    forget_mark(key);
+    crate::expr::forget_sequence_value(key);
+}

@@ -40,8 +40,8 @@ mod volatile;
 pub use sets::{expand as expand_set, JsonEachPart};
 pub use temporal::{clock_micros, start_statement_clock};
 pub use volatile::{
-    forget_sequence_values, mark_server_start, record_sequence_value, session_currval,
-    transaction_id, with_sequence_scope, with_volatile_state, VolatileState,
+    forget_sequence_value, forget_sequence_values, mark_server_start, record_sequence_value,
+    session_currval, transaction_id, with_sequence_scope, with_volatile_state, VolatileState,
 };
 
 /// The functions evaluated by this module's families. Each is bound by `planner/builtin.rs`.

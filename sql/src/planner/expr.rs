@@ -144,12 +144,16 @@ impl Typed {
 pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
     use ast::Expr as E;
     match expr {
-        // CURRENT_ROLE is a reserved word for the function, as CURRENT_USER is.
+        // CURRENT_ROLE and CURRENT_SCHEMA are reserved words for their functions, as CURRENT_USER
+        // is; sqlparser reads them as names.
         E::Identifier(ident)
-            if ident.quote_style.is_none() && ident.value.eq_ignore_ascii_case("current_role") =>
+            if ident.quote_style.is_none()
+                && ["current_role", "current_schema"]
+                    .iter()
+                    .any(|k| ident.value.eq_ignore_ascii_case(k)) =>
         {
-            system::catalog_function("current_role", Vec::new())?
-                .ok_or_else(|| Error::Unsupported("current_role".into()))
+            let name = ident.value.to_ascii_lowercase();
+            system::catalog_function(&name, Vec::new())?.ok_or(Error::Unsupported(name))
         }
         E::Identifier(ident) => column(scope, None, ident),
         E::CompoundIdentifier(parts) => match parts.as_slice() {

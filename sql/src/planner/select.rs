@@ -120,7 +120,14 @@ pub fn plan_select(
     let mut exprs = Vec::new();
     let mut columns = Vec::new();
     for item in projection {
-        select_item(item, &scope, &mut binder, &mut exprs, &mut columns)?;
+        select_item(
+            item,
+            &scope,
+            !select.from.is_empty(),
+            &mut binder,
+            &mut exprs,
+            &mut columns,
+        )?;
     }
     let having = select
         .having
@@ -460,6 +467,7 @@ fn expand_wildcard(
 fn select_item(
     item: &ast::SelectItem,
     scope: &Scope,
+    has_from: bool,
     binder: &mut Binder<'_>,
     exprs: &mut Vec<Expr>,
     columns: &mut Vec<(String, Type)>,
@@ -467,7 +475,7 @@ fn select_item(
     let expand = |relation: Option<&str>| expand_wildcard(scope, relation);
     let items: Vec<(ast::Expr, String, Option<usize>)> = match item {
         ast::SelectItem::Wildcard(_) => {
-            if scope.columns.is_empty() {
+            if scope.columns.is_empty() && !has_from {
                 return Err(Error::invalid(
                     "42601",
                     "SELECT * with no tables specified is not valid",

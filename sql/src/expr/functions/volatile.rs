@@ -94,6 +94,18 @@ pub fn forget_sequence_values() {
     });
 }
 
+/// Forgets this session's `currval` of `sequence`, which was dropped: a sequence made again
+/// under its name is a new one, which this session has not drawn from.
+pub fn forget_sequence_value(sequence: &str) {
+    STATE.with(|s| {
+        let mut state = s.borrow_mut();
+        state.currvals.remove(sequence);
+        if state.last_drawn.as_deref() == Some(sequence) {
+            state.last_drawn = None;
+        }
+    });
+}
+
 /// `currval(sequence)` in this session: `None` before its first `nextval` here.
 pub fn session_currval(sequence: &str) -> Option<i64> {
     STATE.with(|s| s.borrow().currvals.get(sequence).copied())
