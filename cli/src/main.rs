@@ -98,7 +98,7 @@ fn main() -> ExitCode {
         Command::Merge(args) => merge::run(args, dir),
         Command::Conflicts(args) => conflicts::run(args, dir),
         Command::Constraints(args) => constraints::run(args, dir),
-        Command::Sql(args) => sql::run(args, dir),
+        Command::Sql(args) => on_statement_stack(|| sql::run(args, dir)),
         Command::Revert(args) => revert::run(args, dir),
         Command::CherryPick(args) => cherry_pick::run(args, dir),
         Command::Demo(args) => demo::run(args),
@@ -127,6 +127,44 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs `f` on a thread with a connection thread's stack: statements recurse through their
+/// expressions as deeply as the server allows (`vdb_sql::session::MAX_EXPRESSION_DEPTH`),
+/// deeper than a main thread's 8 MiB holds.
+fn on_statement_stack(f: impl FnOnce() -> context::Result<()> + Send) -> context::Result<()> {
+    // What crosses back: the error's kind and text (the error itself need not be `Send`).
+    enum Failure {
+        Reported,
+        Io(std::io::ErrorKind, String),
+        Other(String),
+    }
+    let outcome = std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new()
+            .name("vdb-sql".into())
+            .stack_size(256 << 20)
+            .spawn_scoped(scope, || {
+                f().map_err(|e| {
+                    if e.is::<context::Reported>() {
+                        Failure::Reported
+                    } else if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                        Failure::Io(io.kind(), io.to_string())
+                    } else {
+                        Failure::Other(e.to_string())
+                    }
+                })
+            })?;
+        Ok::<_, std::io::Error>(
+            thread
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+        )
+    })?;
+    outcome.map_err(|failure| match failure {
+        Failure::Reported => Box::new(context::Reported) as Box<dyn std::error::Error>,
+        Failure::Io(kind, text) => Box::new(std::io::Error::new(kind, text)),
+        Failure::Other(text) => text.into(),
+    })
 }
 
 /// Exits quietly, as git does on SIGPIPE (status 141), when stdout is closed early, as in

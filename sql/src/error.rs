@@ -169,6 +169,31 @@ impl Error {
         }
     }
 
+    /// The HINT line PostgreSQL adds to an error, if any: the advice for a function or
+    /// operator that no candidate matches.
+    pub fn hint(&self) -> Option<&'static str> {
+        let Error::TypeMismatch {
+            message,
+            undefined_function: true,
+        } = self
+        else {
+            return None;
+        };
+        if message.starts_with("function ") && message.ends_with("does not exist") {
+            Some(
+                "No function matches the given name and argument types. You might need to add \
+                 explicit type casts.",
+            )
+        } else if message.starts_with("operator does not exist") {
+            Some(
+                "No operator matches the given name and argument types. You might need to add \
+                 explicit type casts.",
+            )
+        } else {
+            None
+        }
+    }
+
     /// What an integrity error is about, as PostgreSQL names it in an ErrorResponse's schema,
     /// table, column and constraint fields (clients such as psycopg's `diag` and ORMs read
     /// them): `None` for other errors.
@@ -193,6 +218,41 @@ impl Error {
             column,
             constraint,
         })
+    }
+
+    /// The 1-based character position in `sql` (the statement text the client sent) that
+    /// PostgreSQL's ErrorResponse points at: a syntax error's own position, or the first
+    /// mention of the column, relation or function an undefined-object error names (psql
+    /// draws its `LINE 1: ... ^` from it). `None` when the error names nothing in the text.
+    pub fn position_in(&self, sql: &str) -> Option<usize> {
+        let quoted = |message: &str| message.split('"').nth(1).map(str::to_string);
+        let names: Vec<String> = match self {
+            Error::Syntax { position, .. } => return *position,
+            Error::UndefinedColumn(message) => match message.strip_prefix("column ") {
+                // `column t.x does not exist`: the reference starts at `t`.
+                Some(rest) if !rest.starts_with('"') => {
+                    let reference = rest.split(' ').next()?;
+                    reference.split('.').map(str::to_string).collect()
+                }
+                _ => vec![quoted(message)?],
+            },
+            Error::UndefinedTable(name) => name.split('.').map(str::to_string).collect(),
+            Error::AmbiguousColumn(name) => vec![name.clone()],
+            Error::TypeMismatch {
+                message,
+                undefined_function: true,
+            } => {
+                let name = message.strip_prefix("function ")?.split('(').next()?;
+                name.split('.').map(str::to_string).collect()
+            }
+            Error::InvalidStatement {
+                message,
+                sqlstate: "42P01",
+            } if message.starts_with("missing FROM-clause entry") => vec![quoted(message)?],
+            _ => return None,
+        };
+        // A name the error qualifies (`public.t`) may be written bare.
+        mention(sql, &names).or_else(|| mention(sql, &names[names.len().checked_sub(1)?..]))
     }
 
     /// Wraps an engine error with what the SQL layer was doing.
@@ -249,6 +309,38 @@ impl From<EngineError> for Error {
     }
 }
 
+/// The 1-based character position of the first place `sql` names `names` (a name, or the
+/// parts of a qualified one joined by `.`), as identifiers: unquoted words compare folded to
+/// lower case, quoted ones exactly; text in strings and comments never matches.
+fn mention(sql: &str, names: &[String]) -> Option<usize> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let first = names.first()?;
+    let tokens = Tokenizer::new(&sqlparser::dialect::PostgreSqlDialect {}, sql)
+        .tokenize_with_location()
+        .ok()?;
+    let names_word = |token: &Token, name: &str| match token {
+        Token::Word(w) if w.quote_style.is_some() => w.value == name,
+        Token::Word(w) => w.value.to_lowercase() == name,
+        _ => false,
+    };
+    let start = (0..tokens.len()).find(|&i| {
+        names_word(&tokens[i].token, first)
+            && names[1..].iter().enumerate().all(|(k, name)| {
+                tokens.get(i + 2 * k + 1).map(|t| &t.token) == Some(&Token::Period)
+                    && tokens
+                        .get(i + 2 * k + 2)
+                        .is_some_and(|t| names_word(&t.token, name))
+            })
+    })?;
+    let location = &tokens[start].location;
+    let before: usize = sql
+        .split('\n')
+        .take((location.line as usize).saturating_sub(1))
+        .map(|l| l.chars().count() + 1)
+        .sum();
+    Some(before + location.column as usize)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,5 +388,25 @@ mod tests {
             .to_string(),
             "null value in column \"c\" of relation \"t\" violates not-null constraint"
         );
+    }
+
+    #[test]
+    fn undefined_objects_point_at_their_first_mention() {
+        let column = Error::UndefinedColumn("column \"nosuch\" does not exist".into());
+        assert_eq!(
+            column.position_in("select 'nosuch', NoSuch from t"),
+            Some(18)
+        );
+        assert_eq!(column.position_in("select 1 from t"), None);
+        let qualified = Error::UndefinedColumn("column t.b does not exist".into());
+        assert_eq!(qualified.position_in("select a,\n  t.b from t"), Some(13));
+        let table = Error::UndefinedTable("public.nosuch".into());
+        assert_eq!(
+            table.position_in("select * from -- nosuch\n nosuch"),
+            Some(26)
+        );
+        let function = Error::undefined_function("function foo(integer) does not exist");
+        assert_eq!(function.position_in("select \"foo\"(1), foo(1)"), Some(8));
+        assert_eq!(Error::DivisionByZero.position_in("select 1/0"), None);
     }
 }

@@ -163,7 +163,10 @@ impl Function {
         !self.is_volatile()
             && !matches!(
                 self,
-                Function::Now | Function::Builtin(Builtin::Now | Builtin::CurrentDate)
+                Function::Now
+                    | Function::Builtin(
+                        Builtin::Now | Builtin::StatementTimestamp | Builtin::CurrentDate
+                    )
             )
     }
 
@@ -181,6 +184,7 @@ impl Function {
                             | Builtin::TxidCurrent
                             | Builtin::LastVal
                             | Builtin::Timeofday
+                            | Builtin::ClockTimestamp
                             | Builtin::Extension(
                                 ExtensionFunction::UuidV1 | ExtensionFunction::RandomBytes
                             )
@@ -344,7 +348,7 @@ pub use functions::json_record::{FieldTarget, RecordFunction};
 pub(crate) use functions::{accumulate_arrays, array_concat};
 pub use functions::{
     clock_micros, forget_sequence_value, forget_sequence_values, mark_server_start,
-    record_sequence_value, session_currval, start_statement_clock, transaction_id,
+    record_sequence_value, session_currval, start_statement_clock, statement_start, transaction_id,
     with_sequence_scope, with_volatile_state, Builtin, ExtensionFunction, JsonEachPart,
     VolatileState,
 };

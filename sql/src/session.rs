@@ -155,6 +155,8 @@ struct Transaction {
     /// (PostgreSQL's first snapshot): SET TRANSACTION may no longer change the isolation level
     /// or make the block read-write.
     queried: bool,
+    /// When BEGIN ran: what `now()` gives throughout the block.
+    started: i64,
 }
 
 /// The state of a transaction block when a savepoint was set.
@@ -955,7 +957,7 @@ impl Session {
     }
 
     fn execute_statement(&mut self, statement: &Statement) -> Result<StatementResult> {
-        crate::expr::start_statement_clock();
+        crate::expr::start_statement_clock(self.txn.as_ref().map(|t| t.started));
         crate::types::tz::set_session_zone(self.time_zone());
         self.set_output_styles();
         let _armed = interrupt::arm(&self.cancel, self.derived().statement_timeout);
@@ -1342,6 +1344,7 @@ impl Session {
             read_only,
             deferral: Default::default(),
             queried: false,
+            started: crate::expr::statement_start(),
         });
         // SHOW transaction_isolation / transaction_read_only answer for the block.
         let level = isolation_name(modes).map_or_else(
@@ -2924,8 +2927,50 @@ fn run_plain(
     }
 }
 
-/// Parses `sql` with the PostgreSQL dialect, mapping errors to PostgreSQL's syntax errors.
+/// How deeply a statement's expressions may nest (`1 + 1 + ...` nests once per operator):
+/// deeper ones fail with 54001, as PostgreSQL's fail past `max_stack_depth`, before planning
+/// and evaluation recurse through them (a connection's stack holds this depth; see
+/// `vdb_wire`'s connection threads).
+pub const MAX_EXPRESSION_DEPTH: usize = 10_000;
+
+/// Parses `sql` with the PostgreSQL dialect, mapping errors to PostgreSQL's syntax errors;
+/// statements nested deeper than [`MAX_EXPRESSION_DEPTH`] fail with 54001.
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
+    let statements = parse_text(sql)?;
+    if expression_depth_exceeds(&statements, MAX_EXPRESSION_DEPTH) {
+        return Err(Error::invalid("54001", "stack depth limit exceeded"));
+    }
+    Ok(statements)
+}
+
+/// Whether an expression in `statements` nests more than `limit` deep.
+fn expression_depth_exceeds(statements: &[Statement], limit: usize) -> bool {
+    use sqlparser::ast::{Visit, Visitor};
+    use std::ops::ControlFlow;
+    struct Depth {
+        now: usize,
+        limit: usize,
+    }
+    impl Visitor for Depth {
+        type Break = ();
+        fn pre_visit_expr(&mut self, _: &sqlparser::ast::Expr) -> ControlFlow<()> {
+            self.now += 1;
+            if self.now > self.limit {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+        fn post_visit_expr(&mut self, _: &sqlparser::ast::Expr) -> ControlFlow<()> {
+            self.now -= 1;
+            ControlFlow::Continue(())
+        }
+    }
+    let mut depth = Depth { now: 0, limit };
+    statements.iter().any(|s| s.visit(&mut depth).is_break())
+}
+
+fn parse_text(sql: &str) -> Result<Vec<Statement>> {
     let original = sql;
     if let Some(fetch) = cursor::parse_fetch(sql) {
         return fetch.map(|statement| vec![statement]);

@@ -245,17 +245,19 @@ fn user_error(sqlstate: &str, message: String) -> PgWireError {
     )))
 }
 
-/// The ErrorResponse for a SQL error: its SQLSTATE, message, detail and cursor position, and
-/// for an integrity error the schema, table, column and constraint it is about.
-pub fn error_info(error: &vdb_sql::Error) -> ErrorInfo {
+/// The ErrorResponse for a SQL error: its SQLSTATE, message, detail and cursor position (from
+/// `sql`, the text the client sent, if known: see [`vdb_sql::Error::position_in`]), and for an
+/// integrity error the schema, table, column and constraint it is about.
+pub fn error_info(error: &vdb_sql::Error, sql: Option<&str>) -> ErrorInfo {
     let mut info = ErrorInfo::new("ERROR".into(), error.sqlstate().into(), error.to_string());
-    if let vdb_sql::Error::Syntax {
-        position: Some(p), ..
-    } = error
-    {
-        info.position = Some(p.to_string());
-    }
+    let position = match (error, sql) {
+        (_, Some(sql)) => error.position_in(sql),
+        (vdb_sql::Error::Syntax { position, .. }, None) => *position,
+        _ => None,
+    };
+    info.position = position.map(|p| p.to_string());
     info.detail = error.detail().map(str::to_string);
+    info.hint = error.hint().map(str::to_string);
     if let Some(object) = error.object() {
         info.schema = Some(object.schema);
         info.table = Some(object.table);
@@ -294,7 +296,12 @@ where
 }
 
 fn sql_error(error: &vdb_sql::Error) -> PgWireError {
-    PgWireError::UserError(Box::new(error_info(error)))
+    PgWireError::UserError(Box::new(error_info(error, None)))
+}
+
+/// [`sql_error`] with the cursor position of the error in `sql`, the statement's text.
+fn sql_error_in(error: &vdb_sql::Error, sql: &str) -> PgWireError {
+    PgWireError::UserError(Box::new(error_info(error, Some(sql))))
 }
 
 impl ErrorHandler for Connection {
@@ -734,6 +741,7 @@ impl SimpleQueryHandler for Connection {
             let outcome = self.with_session(move |session| {
                 session.report_active(&sql);
                 let (results, error) = session.execute_script_with_notices(&sql);
+                let error = error.map(|e| error_info(&e, Some(&sql)));
                 // The failed statement's notices, sent before its error.
                 let last = session.take_notices();
                 ((results, error, last), session.time_zone())
@@ -752,7 +760,7 @@ impl SimpleQueryHandler for Connection {
                     send_notices(client, &last).await?;
                     if let Some(e) = error {
                         client
-                            .feed(PgWireBackendMessage::ErrorResponse(error_info(&e).into()))
+                            .feed(PgWireBackendMessage::ErrorResponse(e.into()))
                             .await?;
                     }
                 }
@@ -971,19 +979,10 @@ pub struct StatementParser {
     session: Arc<Mutex<Option<Session>>>,
 }
 
-#[async_trait]
-impl QueryParser for StatementParser {
-    type Statement = Arc<Prepared>;
-
-    async fn parse_sql<C>(
-        &self,
-        _client: &C,
-        sql: &str,
-        types: &[Option<PgType>],
-    ) -> PgWireResult<Option<Self::Statement>>
-    where
-        C: ClientInfo + Unpin + Send + Sync,
-    {
+impl StatementParser {
+    /// Parses `sql` (one statement) and describes it against the session: its parameter and
+    /// result types.
+    fn prepare(&self, sql: &str, types: &[Option<PgType>]) -> PgWireResult<Option<Arc<Prepared>>> {
         let mut statements = vdb_sql::parse(sql).map_err(|e| sql_error(&e))?;
         let statement = match statements.len() {
             0 => return Ok(None),
@@ -1006,7 +1005,7 @@ impl QueryParser for StatementParser {
                 .ok_or_else(|| user_error("08P01", "the connection has no session".into()))?;
             session
                 .describe(&statement, &declared)
-                .map_err(|e| sql_error(&e))?
+                .map_err(|e| sql_error_in(&e, sql))?
         };
         Ok(Some(Arc::new(Prepared {
             sql: sql.to_string(),
@@ -1015,6 +1014,32 @@ impl QueryParser for StatementParser {
             params: description.params,
             columns: description.columns,
         })))
+    }
+}
+
+#[async_trait]
+impl QueryParser for StatementParser {
+    type Statement = Arc<Prepared>;
+
+    async fn parse_sql<C>(
+        &self,
+        _client: &C,
+        sql: &str,
+        types: &[Option<PgType>],
+    ) -> PgWireResult<Option<Self::Statement>>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let parsed = self.prepare(sql, types);
+        if parsed.is_err() {
+            // A statement that fails to parse or plan fails the transaction block it was sent
+            // in, as one that fails to run does.
+            let mut guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(session) = guard.as_mut() {
+                session.fail_transaction();
+            }
+        }
+        parsed
     }
 
     fn get_parameter_types(&self, stmt: &Self::Statement) -> PgWireResult<Vec<PgType>> {
@@ -1158,13 +1183,22 @@ impl ExtendedQueryHandler for Connection {
                     &prepared.params[i],
                 )
             })
-            .collect::<vdb_sql::Result<Vec<_>>>()
-            .map_err(|e| sql_error(&e))?;
+            .collect::<vdb_sql::Result<Vec<_>>>();
+        let params = match params {
+            Ok(params) => params,
+            Err(e) => {
+                // A parameter that does not decode fails the block, as PostgreSQL's Bind does.
+                self.with_session(Session::fail_transaction)?;
+                return Err(sql_error(&e));
+            }
+        };
         let result_format = portal.result_column_format.clone();
         let outcome = self.with_session(move |session| {
             session.report_active(&prepared.sql);
             (
-                session.execute_bound(&prepared.statement, &params),
+                session
+                    .execute_bound(&prepared.statement, &params)
+                    .map_err(|e| error_info(&e, Some(&prepared.sql))),
                 session.take_notices(),
                 session.time_zone(),
             )
@@ -1172,7 +1206,7 @@ impl ExtendedQueryHandler for Connection {
         let (outcome, notices, zone) = outcome;
         // Before the statement's CommandComplete or ErrorResponse, as PostgreSQL sends them.
         send_notices(client, &notices).await?;
-        match outcome.map_err(|e| sql_error(&e))? {
+        match outcome.map_err(|e| PgWireError::UserError(Box::new(e)))? {
             StatementResult::Rows { columns, rows, tag } => {
                 let fields = Arc::new(fields(&columns, &result_format));
                 let encoded = fields.clone();

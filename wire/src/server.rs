@@ -219,10 +219,11 @@ impl Server {
     }
 }
 
-/// The stack of a connection's thread, where its statements run: deep expressions and nested
-/// queries recurse, so it is PostgreSQL's default `max_stack_depth` headroom (8 MiB, as a main
-/// thread has) rather than the 2 MiB of a spawned thread. Untouched pages cost nothing.
-const CONNECTION_STACK: usize = 8 << 20;
+/// The stack of a connection's thread, where its statements run: planning and evaluation
+/// recurse through nested expressions, which `vdb_sql` bounds at
+/// [`vdb_sql::session::MAX_EXPRESSION_DEPTH`] (PostgreSQL takes thousands of `OR` terms from
+/// ORMs); this is room for that depth. Untouched pages cost nothing but address space.
+const CONNECTION_STACK: usize = 256 << 20;
 
 /// Serves one connection on a thread of its own, with a single-threaded tokio runtime for its
 /// socket. The SQL layer is synchronous and each statement runs right there, between reading

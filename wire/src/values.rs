@@ -107,8 +107,9 @@ fn put_numeric(buf: &mut BytesMut, n: &Numeric) {
         Numeric::NaN => (0xC000u16, String::new()),
         Numeric::Infinity => (0xD000, String::new()),
         Numeric::NegInfinity => (0xF000, String::new()),
-        Numeric::Finite(d) => {
-            let text = d.to_string();
+        Numeric::Finite(_) => {
+            // The plain digits (BigDecimal's own Display writes exponents: `1E-8`).
+            let text = n.to_string();
             match text.strip_prefix('-') {
                 Some(abs) => (0x4000, abs.to_string()),
                 None => (0x0000, text),
@@ -399,6 +400,10 @@ mod tests {
             "-0.5",
             "3.14159",
             "123456789012345678901234567890.000000001",
+            "0.00000001",
+            "1e16",
+            "-1e-10",
+            "1.5e-7",
             "NaN",
             "Infinity",
             "-Infinity",

@@ -38,7 +38,7 @@ mod to_timestamp;
 mod volatile;
 
 pub use sets::{expand as expand_set, JsonEachPart};
-pub use temporal::{clock_micros, start_statement_clock};
+pub use temporal::{clock_micros, start_statement_clock, statement_start};
 pub use volatile::{
     forget_sequence_value, forget_sequence_values, mark_server_start, record_sequence_value,
     session_currval, transaction_id, with_sequence_scope, with_volatile_state, VolatileState,
@@ -124,7 +124,12 @@ pub enum Builtin {
     Degrees,
     Radians,
     // temporal.rs
+    /// `now()`, `current_timestamp`, `transaction_timestamp()`: the transaction's start.
     Now,
+    /// `statement_timestamp()`: the statement's start.
+    StatementTimestamp,
+    /// `clock_timestamp()`: the clock, at each call.
+    ClockTimestamp,
     CurrentDate,
     DateTrunc,
     /// `date_part` (double precision) or `extract` (numeric).

@@ -512,9 +512,7 @@ pub(super) fn zone_call(t: Typed, z: Typed) -> Result<Typed> {
 pub(super) fn niladic(name: &str) -> Option<Typed> {
     let now = Expr::Function(Function::Builtin(Builtin::Now), Vec::new());
     Some(match name {
-        "current_timestamp" | "now" | "transaction_timestamp" | "statement_timestamp" => {
-            Typed::new(now, Type::TimestampTz)
-        }
+        "current_timestamp" | "now" | "transaction_timestamp" => Typed::new(now, Type::TimestampTz),
         "current_date" => Typed::new(
             Expr::Function(Function::Builtin(Builtin::CurrentDate), Vec::new()),
             Type::Date,

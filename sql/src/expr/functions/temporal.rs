@@ -173,6 +173,8 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
     let first = args.first();
     Some(match b {
         Builtin::Now => Ok(Value::TimestampTz(now_micros())),
+        Builtin::StatementTimestamp => Ok(Value::TimestampTz(statement_start())),
+        Builtin::ClockTimestamp => Ok(Value::TimestampTz(clock_micros())),
         Builtin::CurrentDate => Ok(Value::Date(
             i32::try_from(dt::to_local(now_micros()).div_euclid(MICROS_PER_DAY)).unwrap_or(0),
         )),
@@ -297,21 +299,35 @@ fn round_micros(t: i64, p: u8) -> i64 {
 }
 
 thread_local! {
-    /// The statement's start time, pinned by [`start_statement_clock`], so that every `now()`
-    /// of one statement agrees.
-    static STATEMENT_NOW: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+    /// The transaction's start time, pinned by [`start_statement_clock`], so that every
+    /// `now()` of one transaction agrees, as in PostgreSQL.
+    static TRANSACTION_NOW: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+    /// The running statement's start time: `statement_timestamp()`.
+    static STATEMENT_START: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
 }
 
-/// Pins `now()` / `current_timestamp` for the statement about to run on this thread (the
-/// session calls it first thing for each statement).
-pub fn start_statement_clock() {
-    STATEMENT_NOW.with(|n| n.set(Some(clock_micros())));
+/// Pins the clock for the statement about to run on this thread (the session calls it first
+/// thing for each statement): `now()` and
+/// `current_timestamp` give `transaction_start` (the time its block began, if it runs in
+/// one) or else the statement's start, `statement_timestamp()` the statement's start.
+pub fn start_statement_clock(transaction_start: Option<i64>) {
+    let start = clock_micros();
+    STATEMENT_START.with(|n| n.set(Some(start)));
+    TRANSACTION_NOW.with(|n| n.set(Some(transaction_start.unwrap_or(start))));
 }
 
-/// The current time in microseconds since 2000-01-01 UTC: the statement's pinned start time,
-/// or the clock when no statement pinned one.
+/// The running statement's start time (the clock's time when no statement pinned one): when
+/// a block BEGIN opens starts.
+pub fn statement_start() -> i64 {
+    STATEMENT_START
+        .with(std::cell::Cell::get)
+        .unwrap_or_else(clock_micros)
+}
+
+/// The current time in microseconds since 2000-01-01 UTC: the transaction's pinned start
+/// time, or the clock when no statement pinned one.
 pub(crate) fn now_micros() -> i64 {
-    STATEMENT_NOW
+    TRANSACTION_NOW
         .with(std::cell::Cell::get)
         .unwrap_or_else(clock_micros)
 }

@@ -171,14 +171,13 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
     let b = |x: Builtin| x;
     Some((|| -> Result<Typed> {
         Ok(match (name, n) {
-            (
-                "now"
-                | "current_timestamp"
-                | "transaction_timestamp"
-                | "statement_timestamp"
-                | "clock_timestamp",
-                0,
-            ) => call(b(Builtin::Now), vec![], Type::TimestampTz),
+            ("now" | "current_timestamp" | "transaction_timestamp", 0) => {
+                call(b(Builtin::Now), vec![], Type::TimestampTz)
+            }
+            ("statement_timestamp", 0) => {
+                call(b(Builtin::StatementTimestamp), vec![], Type::TimestampTz)
+            }
+            ("clock_timestamp", 0) => call(b(Builtin::ClockTimestamp), vec![], Type::TimestampTz),
             ("concat" | "concat_ws", 0) => return Err(super::extras::no_arguments(name)),
             ("concat", _) => {
                 let list = args
