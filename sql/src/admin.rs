@@ -279,9 +279,69 @@ pub fn set_transaction_spelled(sql: &str) -> Option<String> {
     changed.then(|| tokens.iter().map(ToString::to_string).collect())
 }
 
+/// A transaction statement (BEGIN, START TRANSACTION, SET TRANSACTION, SET SESSION
+/// CHARACTERISTICS) without its `[NOT] DEFERRABLE` modes, which sqlparser does not read: they
+/// matter only to SERIALIZABLE READ ONLY blocks, which vdb never makes wait, so dropping them
+/// changes nothing. `None` for any other statement or one without them.
+pub fn without_deferrable(sql: &str) -> Option<String> {
+    let (mut tokens, at) = significant(sql)?;
+    let first = at.first().map(|&i| &tokens[i])?;
+    if !["begin", "start", "set"].iter().any(|w| is_word(first, w)) {
+        return None;
+    }
+    let blank = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+    let mut changed = false;
+    let mut k = 0;
+    while k < at.len() {
+        if !is_word(&tokens[at[k]], "deferrable") {
+            k += 1;
+            continue;
+        }
+        let mut from = k;
+        if k > 0 && is_word(&tokens[at[k - 1]], "not") {
+            from -= 1;
+        }
+        // The comma that separates the mode from the others goes with it.
+        let (from, to) = if from > 0 && tokens[at[from - 1]] == Token::Comma {
+            (from - 1, k)
+        } else if at.get(k + 1).is_some_and(|&i| tokens[i] == Token::Comma) {
+            (from, k + 1)
+        } else {
+            (from, k)
+        };
+        for &i in &at[from..=to] {
+            tokens[i] = blank.clone();
+        }
+        changed = true;
+        k += 1;
+    }
+    changed.then(|| tokens.iter().map(ToString::to_string).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deferrable_modes_are_dropped_from_transaction_statements() {
+        let strip = |s: &str| {
+            without_deferrable(s).map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        };
+        assert_eq!(
+            strip("BEGIN ISOLATION LEVEL SERIALIZABLE, READ ONLY, DEFERRABLE").as_deref(),
+            Some("BEGIN ISOLATION LEVEL SERIALIZABLE, READ ONLY")
+        );
+        assert_eq!(
+            strip("start transaction not deferrable, read write").as_deref(),
+            Some("start transaction read write")
+        );
+        assert_eq!(strip("begin not deferrable").as_deref(), Some("begin"));
+        assert_eq!(
+            strip("create table t (a int references u deferrable)"),
+            None
+        );
+        assert_eq!(strip("begin read only"), None);
+    }
 
     #[test]
     fn lock_statements_read_their_relations_and_mode() {

@@ -420,6 +420,20 @@ fn unescape_text(raw: &str) -> Result<String> {
                 }
                 out.push(char::from_u32(value).unwrap_or('\u{fffd}'));
             }
+            // `\xH` / `\xHH`: a hexadecimal character code (`x` alone without a digit).
+            Some('x') if chars.clone().next().is_some_and(|c| c.is_ascii_hexdigit()) => {
+                let mut value = 0;
+                for _ in 0..2 {
+                    match chars.clone().next().and_then(|c| c.to_digit(16)) {
+                        Some(next) => {
+                            value = value * 16 + next;
+                            chars.next();
+                        }
+                        None => break,
+                    }
+                }
+                out.push(char::from_u32(value).unwrap_or('\u{fffd}'));
+            }
             Some(other) => out.push(other),
             None => out.push('\\'),
         }
@@ -597,6 +611,12 @@ mod tests {
         extended.extend_from_slice(&[0, 0, 0, 2, 0xAA, 0xBB]);
         extended.extend_from_slice(&data[19..]);
         assert_eq!(parse_binary(&extended, 2).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn text_escapes_read_octal_and_hexadecimal_codes() {
+        assert_eq!(unescape_text(r"a\x41\x4a\101\x\xg\\").unwrap(), "aAJAxxg\\");
+        assert_eq!(unescape_text(r"\x7e1").unwrap(), "~1");
     }
 
     #[test]

@@ -239,6 +239,50 @@ pub fn parenthesized_insert_source(sql: &str) -> Option<String> {
     Some(tokens.iter().map(ToString::to_string).collect())
 }
 
+/// `FETCH { FIRST | NEXT } ( quantity ) { ROW | ROWS }` (SQLAlchemy renders its `.fetch(n)`
+/// so), which sqlparser reads only with a bare number or parameter: a lone number or
+/// parameter loses its parentheses, and any other quantity before `ONLY` becomes `LIMIT
+/// (quantity)`. `None` when there is no such clause.
+pub fn fetch_quantity(sql: &str) -> Option<String> {
+    let (mut tokens, at) = significant(sql)?;
+    let blank = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+    let mut changed = false;
+    for k in 0..at.len().saturating_sub(3) {
+        let opens = is_word(&tokens[at[k]], "fetch")
+            && (is_word(&tokens[at[k + 1]], "first") || is_word(&tokens[at[k + 1]], "next"))
+            && tokens[at[k + 2]] == Token::LParen;
+        if !opens {
+            continue;
+        }
+        let Some(close) = closing(&tokens, &at, k + 2) else {
+            continue;
+        };
+        let rows = at
+            .get(close + 1)
+            .is_some_and(|&i| is_word(&tokens[i], "row") || is_word(&tokens[i], "rows"));
+        if !rows {
+            continue;
+        }
+        let lone = close == k + 4
+            && matches!(tokens[at[k + 3]], Token::Number(..) | Token::Placeholder(_));
+        if lone {
+            tokens[at[k + 2]] = blank.clone();
+            tokens[at[close]] = blank.clone();
+            changed = true;
+        } else if at
+            .get(close + 2)
+            .is_some_and(|&i| is_word(&tokens[i], "only"))
+        {
+            tokens[at[k]] = Token::make_keyword("LIMIT");
+            tokens[at[k + 1]] = blank.clone();
+            tokens[at[close + 1]] = blank.clone();
+            tokens[at[close + 2]] = blank.clone();
+            changed = true;
+        }
+    }
+    changed.then(|| tokens.iter().map(ToString::to_string).collect())
+}
+
 /// Words that are names to PostgreSQL (plain names such as `floor` and `top`, or its
 /// column-name keywords such as `substring`) but that sqlparser 0.52 reads as the start of
 /// special syntax unless quoted: `SELECT floor, top FROM t` fails to parse there.
@@ -343,6 +387,20 @@ mod tests {
         );
         assert_eq!(respell("create table t (a) as"), None);
         assert_eq!(respell("create table t as with no data"), None);
+    }
+
+    #[test]
+    fn fetch_quantities_in_parentheses_are_read() {
+        assert_eq!(
+            fetch_quantity("select 1 fetch first (2) rows only").as_deref(),
+            Some("select 1 fetch first  2  rows only")
+        );
+        assert_eq!(
+            fetch_quantity("select 1 offset 1 fetch next ($1 + 1) row only").as_deref(),
+            Some("select 1 offset 1 LIMIT   ($1 + 1)    ")
+        );
+        assert_eq!(fetch_quantity("select 1 fetch first 2 rows only"), None);
+        assert_eq!(fetch_quantity("fetch next (1 + 1) rows with ties"), None);
     }
 
     #[test]

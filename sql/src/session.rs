@@ -3030,6 +3030,11 @@ fn parse_text(sql: &str) -> Result<Vec<Statement>> {
                 return Ok(statements);
             }
         }
+        if let Some(text) = crate::query_syntax::fetch_quantity(sql) {
+            if let Ok(statements) = parse(&text) {
+                return Ok(statements);
+            }
+        }
         if let Some(text) = crate::query_syntax::keyword_names(sql) {
             if let Ok(statements) = parse(&text) {
                 return Ok(statements);
@@ -3039,6 +3044,11 @@ fn parse_text(sql: &str) -> Result<Vec<Statement>> {
             return parse(&text?);
         }
         if let Some(text) = crate::planner::constraint::rewrite_foreign_keys(sql) {
+            if let Ok(statements) = parse(&text) {
+                return Ok(statements);
+            }
+        }
+        if let Some(text) = crate::admin::without_deferrable(sql) {
             if let Ok(statements) = parse(&text) {
                 return Ok(statements);
             }

@@ -636,7 +636,21 @@ impl Notifications {
 
 /// Whether a query string holds no statement (only whitespace and semicolons).
 fn is_empty_query(sql: &str) -> bool {
-    sql.chars().all(|c| c == ';' || c.is_whitespace())
+    if sql.chars().all(|c| c == ';' || c.is_whitespace()) {
+        return true;
+    }
+    if !sql.contains("--") && !sql.contains("/*") {
+        return false;
+    }
+    // Comments alone are empty too (the tokenizer reads them as whitespace).
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    Tokenizer::new(&sqlparser::dialect::PostgreSqlDialect {}, sql)
+        .tokenize()
+        .is_ok_and(|tokens| {
+            tokens
+                .iter()
+                .all(|t| matches!(t, Token::Whitespace(_) | Token::SemiColon))
+        })
 }
 
 /// RowDescription fields for result columns, each in its requested format.

@@ -493,29 +493,33 @@ pub fn aggregate(
             .iter()
             .map(|e| e.eval(&row))
             .collect::<Result<Vec<_>>>()?;
-        let values = aggregates
-            .iter()
-            .map(|call| {
-                call.arg
-                    .as_ref()
-                    .map_or(Ok(Value::Bool(true)), |a| a.eval(&row))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let order_keys = aggregates
-            .iter()
-            .map(|call| {
-                call.order_by
-                    .iter()
-                    .map(|k| k.expr.eval(&row))
-                    .collect::<Result<Vec<_>>>()
-            })
-            .collect::<Result<Vec<_>>>()?;
-        // FILTER (WHERE ...): a row the filter rejects is not an input at all.
+        // FILTER (WHERE ...): a row the filter rejects is not an input at all, so its argument
+        // is not evaluated either (`sum(10 / x) FILTER (WHERE x > 0)` divides by no zero).
         let passes = aggregates
             .iter()
             .map(|call| match &call.filter {
                 Some(f) => Ok(f.eval(&row)? == Value::Bool(true)),
                 None => Ok(true),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let values = aggregates
+            .iter()
+            .zip(&passes)
+            .map(|(call, &passes)| match &call.arg {
+                Some(a) if passes => a.eval(&row),
+                Some(_) => Ok(Value::Null),
+                None => Ok(Value::Bool(true)),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let order_keys = aggregates
+            .iter()
+            .zip(&passes)
+            .map(|(call, &passes)| {
+                call.order_by
+                    .iter()
+                    .filter(|_| passes)
+                    .map(|k| k.expr.eval(&row))
+                    .collect::<Result<Vec<_>>>()
             })
             .collect::<Result<Vec<_>>>()?;
         for (s, set) in sets.iter().enumerate() {

@@ -960,17 +960,6 @@ pub fn regex_match(
     let (Some(s), Some(pattern)) = (text_arg(s), text_arg(pattern)) else {
         return Ok(Value::Null);
     };
-    let re = regex::RegexBuilder::new(&pattern)
-        .case_insensitive(case_insensitive)
-        .build()
-        .map_err(|e| {
-            Error::invalid(
-                "2201B",
-                format!(
-                    "invalid regular expression: {}",
-                    e.to_string().lines().last().unwrap_or("")
-                ),
-            )
-        })?;
+    let re = super::functions::codec::regex(&pattern, if case_insensitive { "i" } else { "" })?;
     Ok(Value::Bool(re.is_match(&s) != negated))
 }

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 
 mod arrays;
 mod bytea;
-mod codec;
+pub(crate) mod codec;
 mod compat;
 mod containers;
 mod digest;

@@ -398,9 +398,52 @@ fn decode(s: &str, format: &str) -> Result<Vec<u8>> {
     }
 }
 
-/// A regex with PostgreSQL's flags (`i` case-insensitive, `c` sensitive, `g` where allowed).
-pub(super) fn regex(pattern: &str, flags: &str) -> Result<regex::Regex> {
+thread_local! {
+    /// Patterns compiled on this thread, by pattern and flags: a pattern is compiled once per
+    /// statement, not once per row.
+    static COMPILED: std::cell::RefCell<std::collections::HashMap<(String, String), regex::Regex>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// How many compiled patterns a thread keeps (all are dropped when it would keep more).
+const COMPILED_KEPT: usize = 64;
+
+/// A regex with PostgreSQL's flags (`i` case-insensitive, `c` sensitive, `g` where allowed,
+/// `n` / `m` newline-sensitive, `s` not, `x` expanded). As in PostgreSQL's advanced regular
+/// expressions, `.` matches a newline unless the pattern is newline-sensitive.
+pub(crate) fn regex(pattern: &str, flags: &str) -> Result<regex::Regex> {
+    let key = (pattern.to_string(), flags.to_string());
+    if let Some(re) = COMPILED.with(|c| c.borrow().get(&key).cloned()) {
+        return Ok(re);
+    }
+    let re = build_regex(pattern, flags)?;
+    COMPILED.with(|c| {
+        let mut compiled = c.borrow_mut();
+        if compiled.len() >= COMPILED_KEPT {
+            compiled.clear();
+        }
+        compiled.insert(key, re.clone());
+    });
+    Ok(re)
+}
+
+fn build_regex(pattern: &str, flags: &str) -> Result<regex::Regex> {
+    // An advanced regular expression may open with embedded options, `(?n)`: they act as the
+    // flags do, after them.
+    let (pattern, embedded) = match pattern
+        .strip_prefix("(?")
+        .and_then(|rest| rest.split_once(')'))
+    {
+        Some((options, rest))
+            if !options.is_empty() && options.chars().all(|c| "cimnsx".contains(c)) =>
+        {
+            (rest, options)
+        }
+        _ => (pattern, ""),
+    };
+    let flags = format!("{flags}{embedded}");
     let mut builder = regex::RegexBuilder::new(pattern);
+    builder.dot_matches_new_line(true);
     for f in flags.chars() {
         match f {
             'i' => {
@@ -411,8 +454,10 @@ pub(super) fn regex(pattern: &str, flags: &str) -> Result<regex::Regex> {
             }
             'n' | 'm' => {
                 builder.multi_line(true);
+                builder.dot_matches_new_line(false);
             }
             's' => {
+                builder.multi_line(false);
                 builder.dot_matches_new_line(true);
             }
             'x' => {
@@ -426,9 +471,15 @@ pub(super) fn regex(pattern: &str, flags: &str) -> Result<regex::Regex> {
             }
         }
     }
-    builder
-        .build()
-        .map_err(|e| Error::invalid("2201B", format!("invalid regular expression: {e}")))
+    builder.build().map_err(|e| {
+        Error::invalid(
+            "2201B",
+            format!(
+                "invalid regular expression: {}",
+                e.to_string().lines().last().unwrap_or("")
+            ),
+        )
+    })
 }
 
 /// `regexp_match(s, pattern [, flags])`: the first match's groups (or the whole match), NULL

@@ -210,27 +210,7 @@ fn regexp_replace(
         ));
     }
     let nth = if flags.contains('g') { 0 } else { nth };
-    let mut builder = regex::RegexBuilder::new(pattern);
-    for f in flags.chars() {
-        match f {
-            'g' => {}
-            'i' => {
-                builder.case_insensitive(true);
-            }
-            'c' => {
-                builder.case_insensitive(false);
-            }
-            other => {
-                return Err(Error::invalid(
-                    "22023",
-                    format!("invalid regular expression option: \"{other}\""),
-                ))
-            }
-        }
-    }
-    let re = builder
-        .build()
-        .map_err(|e| Error::invalid("2201B", format!("invalid regular expression: {e}")))?;
+    let re = super::codec::regex(pattern, flags)?;
     let mut rep = String::new();
     let mut chars = replacement.chars().peekable();
     while let Some(c) = chars.next() {
