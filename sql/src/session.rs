@@ -157,6 +157,9 @@ struct Transaction {
     queried: bool,
     /// When BEGIN ran: what `now()` gives throughout the block.
     started: i64,
+    /// Opened by the extended protocol's first write since a Sync, not by BEGIN (see
+    /// [`Session::begin_implicit`]): the Sync ends it.
+    implicit: bool,
 }
 
 /// The state of a transaction block when a savepoint was set.
@@ -690,6 +693,28 @@ impl Session {
         })
     }
 
+    /// Opens the extended protocol's implicit transaction block, unless a block is open: the
+    /// statements a client sends up to a Sync (psycopg's `executemany`, a pipeline) commit
+    /// together at the Sync, or not at all if one fails, as PostgreSQL runs them.
+    pub fn begin_implicit(&mut self) -> Result<()> {
+        if self.txn.is_none() {
+            self.begin(&[])?;
+            if let Some(txn) = &mut self.txn {
+                txn.implicit = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the implicit block at a Sync, if one is open: it commits, or rolls back if a
+    /// statement in it failed. An error is the commit's (a deferred constraint, say).
+    pub fn end_implicit(&mut self) -> Result<()> {
+        if self.txn.as_ref().is_some_and(|t| t.implicit) {
+            self.commit()?;
+        }
+        Ok(())
+    }
+
     /// Marks an open transaction block failed (a COPY the client abandoned, say).
     pub fn fail_transaction(&mut self) {
         if let Some(txn) = &mut self.txn {
@@ -972,7 +997,11 @@ impl Session {
                 begin,
                 modifier: None,
             } => {
-                if self.txn.is_none() {
+                if let Some(txn) = self.txn.as_mut().filter(|t| t.implicit) {
+                    // BEGIN inside the extended protocol's implicit block makes it a block of
+                    // its own, which the Sync no longer ends.
+                    txn.implicit = false;
+                } else if self.txn.is_none() {
                     self.begin(modes)?;
                 } else {
                     notice::raise(Notice::warning(
@@ -1345,6 +1374,7 @@ impl Session {
             deferral: Default::default(),
             queried: false,
             started: crate::expr::statement_start(),
+            implicit: false,
         });
         // SHOW transaction_isolation / transaction_read_only answer for the block.
         let level = isolation_name(modes).map_or_else(

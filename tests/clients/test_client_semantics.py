@@ -104,3 +104,23 @@ def test_deep_expressions_run_or_fail_cleanly(server):
         cur.execute("SELECT 1" + " + 1" * 20000)
     cur.execute("SELECT 2")
     assert cur.fetchone() == (2,)
+
+
+def test_writes_up_to_a_sync_commit_together(server):
+    conn = psycopg.connect(server.dsn(), autocommit=True)
+    conn.execute("CREATE TABLE batched (v int PRIMARY KEY)")
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        conn.cursor().executemany("INSERT INTO batched VALUES (%s)", [(1,), (2,), (1,), (3,)])
+    assert conn.execute("SELECT count(*) FROM batched").fetchone() == (0,)
+    assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    conn.cursor().executemany("INSERT INTO batched VALUES (%s)", [(5,), (6,)])
+    with conn.pipeline():
+        conn.execute("INSERT INTO batched VALUES (7)")
+        conn.execute("SELECT 1")
+    # BEGIN makes the block explicit: the Sync after it does not end it.
+    conn.execute("BEGIN")
+    conn.execute("INSERT INTO batched VALUES (%s)", (8,))
+    conn.execute("ROLLBACK")
+    other = psycopg.connect(server.dsn())
+    rows = other.execute("SELECT array_agg(v ORDER BY v) FROM batched").fetchone()
+    assert rows == ([5, 6, 7],)

@@ -1148,6 +1148,19 @@ impl ExtendedQueryHandler for Connection {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         client.portal_store().rm_portal(pgwire::api::DEFAULT_NAME);
+        // The implicit block of the writes since the last Sync commits (or rolls back) now.
+        let (ended, notices) = self.with_session(|session| {
+            let ended = session.end_implicit();
+            (ended, session.take_notices())
+        })?;
+        send_notices(client, &notices).await?;
+        if let Err(e) = ended {
+            client
+                .send(PgWireBackendMessage::ErrorResponse(
+                    error_info(&e, None).into(),
+                ))
+                .await?;
+        }
         self.report_parameters(client).await?;
         let status = self.ready_status();
         client.set_transaction_status(status);
@@ -1209,9 +1222,21 @@ impl ExtendedQueryHandler for Connection {
         let result_format = portal.result_column_format.clone();
         let outcome = self.with_session(move |session| {
             session.report_active(&prepared.sql);
+            let writes = matches!(
+                *prepared.statement,
+                Statement::Insert(_)
+                    | Statement::Update { .. }
+                    | Statement::Delete(_)
+                    | Statement::Merge { .. }
+            );
+            let implicit = if writes {
+                session.begin_implicit()
+            } else {
+                Ok(())
+            };
             (
-                session
-                    .execute_bound(&prepared.statement, &params)
+                implicit
+                    .and_then(|()| session.execute_bound(&prepared.statement, &params))
                     .map_err(|e| error_info(&e, Some(&prepared.sql))),
                 session.take_notices(),
                 session.time_zone(),
