@@ -283,6 +283,35 @@ pub fn fetch_quantity(sql: &str) -> Option<String> {
     changed.then(|| tokens.iter().map(ToString::to_string).collect())
 }
 
+/// CREATE INDEX with operator classes named after its columns or expressions (`(name
+/// text_pattern_ops)`, `USING gin (doc jsonb_path_ops)`), which sqlparser does not read: the
+/// classes are dropped, as vdb's ordered indexes compare each type one way. `None` for any
+/// other statement or one without them.
+pub fn without_operator_classes(sql: &str) -> Option<String> {
+    let (mut tokens, at) = significant(sql)?;
+    let word = |k: usize, w: &str| at.get(k).is_some_and(|&i| is_word(&tokens[i], w));
+    let index = if word(1, "unique") { 2 } else { 1 };
+    if !word(0, "create") || !word(index, "index") {
+        return None;
+    }
+    let mut changed = false;
+    for k in 1..at.len() {
+        let class = matches!(&tokens[at[k]], Token::Word(w) if w.quote_style.is_none() && w.value.to_ascii_lowercase().ends_with("_ops"));
+        let ends_item = at.get(k + 1).is_none_or(|&i| {
+            matches!(tokens[i], Token::Comma | Token::RParen)
+                || ["asc", "desc", "nulls"]
+                    .iter()
+                    .any(|w| is_word(&tokens[i], w))
+        });
+        let after_item = matches!(tokens[at[k - 1]], Token::Word(_) | Token::RParen);
+        if class && ends_item && after_item {
+            tokens[at[k]] = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+            changed = true;
+        }
+    }
+    changed.then(|| tokens.iter().map(ToString::to_string).collect())
+}
+
 /// Words that are names to PostgreSQL (plain names such as `floor` and `top`, or its
 /// column-name keywords such as `substring`) but that sqlparser 0.52 reads as the start of
 /// special syntax unless quoted: `SELECT floor, top FROM t` fails to parse there.
@@ -401,6 +430,24 @@ mod tests {
         );
         assert_eq!(fetch_quantity("select 1 fetch first 2 rows only"), None);
         assert_eq!(fetch_quantity("fetch next (1 + 1) rows with ties"), None);
+    }
+
+    #[test]
+    fn index_operator_classes_are_dropped() {
+        assert_eq!(
+            without_operator_classes(
+                "create index i on t (name text_pattern_ops, (lower(b)) varchar_pattern_ops desc)"
+            )
+            .as_deref(),
+            Some("create index i on t (name  , (lower(b))   desc)")
+        );
+        assert_eq!(
+            without_operator_classes("CREATE UNIQUE INDEX i ON t USING gin (doc jsonb_path_ops)")
+                .as_deref(),
+            Some("CREATE UNIQUE INDEX i ON t USING gin (doc  )")
+        );
+        assert_eq!(without_operator_classes("create index i on t (a)"), None);
+        assert_eq!(without_operator_classes("select a_ops from t"), None);
     }
 
     #[test]

@@ -3060,6 +3060,11 @@ fn parse_text(sql: &str) -> Result<Vec<Statement>> {
                 return Ok(statements);
             }
         }
+        if let Some(text) = crate::query_syntax::without_operator_classes(sql) {
+            if let Ok(statements) = parse(&text) {
+                return Ok(statements);
+            }
+        }
         if let Some(text) = crate::query_syntax::fetch_quantity(sql) {
             if let Ok(statements) = parse(&text) {
                 return Ok(statements);

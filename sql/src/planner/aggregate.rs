@@ -432,13 +432,22 @@ impl VisitorMut for Rewriter<'_> {
                 }
             }
         }
-        let name = if let Some(i) = self
-            .grouping
-            .keys
-            .iter()
-            .position(|k| k == expr)
-            .filter(|_| !plain)
-        {
+        // A key matches as written, or as bound (`a % 2` for the key `t.a % 2`).
+        let key = || {
+            self.grouping
+                .keys
+                .iter()
+                .position(|k| k == expr)
+                .or_else(|| {
+                    let aggregate = matches!(&*expr, ast::Expr::Function(f) if is_aggregate(f));
+                    if aggregate || contains_aggregate([&*expr]) {
+                        return None;
+                    }
+                    let bound = bind(expr, self.input).ok()?.expr;
+                    self.grouping.group_by.iter().position(|k| *k == bound)
+                })
+        };
+        let name = if let Some(i) = (!plain).then(key).flatten() {
             self.grouping.output.columns[i].name.clone()
         } else if let ast::Expr::Function(f) = expr {
             if !is_aggregate(f) {

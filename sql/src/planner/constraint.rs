@@ -159,7 +159,8 @@ pub fn bind_over_table(schema: &Schema, text: &str, what: &str) -> Result<Typed>
 /// table's columns, and `WHERE` makes a partial index; both must call only immutable functions
 /// (42P17), and the predicate must be boolean. DESC and INCLUDE are recorded for the catalog
 /// (entries are ascending and hold the row's key). WITH storage parameters are accepted and
-/// ignored. NULLS NOT DISTINCT and the GIN, GiST, BRIN and SP-GiST methods are refused.
+/// ignored. NULLS NOT DISTINCT is refused; the hash, GIN, GiST, BRIN and SP-GiST methods make
+/// ordered indexes as btree does (none of them unique).
 pub fn index_def(schema: &Schema, table: &str, create: &ast::CreateIndex) -> Result<IndexDef> {
     if let Some(method) = &create.using {
         match method.value.to_ascii_lowercase().as_str() {
@@ -175,11 +176,15 @@ pub fn index_def(schema: &Schema, table: &str, create: &ast::CreateIndex) -> Res
                 ))
             }
             "hash" => {}
-            other @ ("gin" | "gist" | "brin" | "spgist") => {
+            other @ ("gin" | "gist" | "brin" | "spgist") if create.unique => {
                 return Err(Error::Unsupported(format!(
-                    "index access method \"{other}\" (vdb's indexes are ordered, as btree)"
+                    "access method \"{other}\" does not support unique indexes"
                 )))
             }
+            // Made as an ordered index over the same values, which answers the equality and
+            // range lookups such an index serves and keeps schemas written for PostgreSQL
+            // (SQLAlchemy's `postgresql_using="gin"`) loading.
+            "gin" | "gist" | "brin" | "spgist" => {}
             other => {
                 return Err(Error::invalid(
                     "42704",

@@ -87,7 +87,7 @@ pub fn plan_query(catalog: &Catalog<'_>, query: &ast::Query) -> Result<Output> {
             let keys = order_by
                 .iter()
                 .map(|item| {
-                    let Some(i) = output_position(&item.expr, &columns)? else {
+                    let Some(i) = output_position(&item.expr, &columns, &[])? else {
                         return Err(Error::Unsupported(
                             "ORDER BY expressions other than output columns here".into(),
                         ));

@@ -199,7 +199,7 @@ fn distinct_on_keys(
 ) -> Result<Vec<usize>> {
     let mut positions = Vec::new();
     for item in on {
-        let column = match output_position(item, columns)? {
+        let column = match output_position(item, columns, exprs)? {
             Some(i) => i,
             None => {
                 let bound = binder.bind(item)?.expr;
@@ -318,7 +318,9 @@ fn resolve_group_item(select: &ast::Select, input: &Scope, e: &ast::Expr) -> Res
                 )),
             }
         }
-        ast::Expr::Identifier(ident) if bind(e, input).is_err() => {
+        // A name that is no input column (perhaps a FROM item's, as a whole row) is an output
+        // alias first, as in PostgreSQL.
+        ast::Expr::Identifier(ident) if input.resolve(None, &ident_name(ident)).is_err() => {
             let name = ident_name(ident);
             let mut hits =
                 items().filter(|(_, alias)| alias.is_some_and(|a| ident_name(a) == name));
@@ -529,7 +531,7 @@ fn sort_keys(
         if item.with_fill.is_some() {
             return Err(Error::Unsupported("ORDER BY ... WITH FILL".into()));
         }
-        let position = output_position(&item.expr, columns)?;
+        let position = output_position(&item.expr, columns, &exprs[..visible])?;
         let mut key_type = position.and_then(|i| columns.get(i)).map(|c| c.1.clone());
         let column =
             match position {
@@ -566,8 +568,14 @@ fn sort_keys(
     Ok(keys)
 }
 
-/// An ORDER BY item that names an output column (`ORDER BY 2`, or a bare output name).
-pub fn output_position(expr: &ast::Expr, columns: &[(String, Type)]) -> Result<Option<usize>> {
+/// An ORDER BY item that names an output column (`ORDER BY 2`, or a bare output name). A name
+/// that several output columns have is ambiguous unless `exprs` (the columns' expressions,
+/// when known) shows them to be one expression (`SELECT a, a ... ORDER BY a`).
+pub fn output_position(
+    expr: &ast::Expr,
+    columns: &[(String, Type)],
+    exprs: &[Expr],
+) -> Result<Option<usize>> {
     match expr {
         ast::Expr::Value(ast::Value::Number(n, _)) => {
             let position = match crate::types::number_literal(n)? {
@@ -584,11 +592,15 @@ pub fn output_position(expr: &ast::Expr, columns: &[(String, Type)]) -> Result<O
         }
         ast::Expr::Identifier(ident) => {
             let name = ident_name(ident);
-            let mut hits = columns.iter().enumerate().filter(|(_, (c, _))| *c == name);
-            match (hits.next(), hits.next()) {
-                (Some((i, _)), None) => Ok(Some(i)),
-                (Some(_), Some(_)) => Err(Error::AmbiguousColumn(name)),
-                _ => Ok(None),
+            let hits: Vec<usize> = (0..columns.len())
+                .filter(|&i| columns[i].0 == name)
+                .collect();
+            let same = |i: usize| exprs.get(i).is_some_and(|e| Some(e) == exprs.get(hits[0]));
+            match hits.as_slice() {
+                [] => Ok(None),
+                [i] => Ok(Some(*i)),
+                [first, rest @ ..] if rest.iter().all(|&i| same(i)) => Ok(Some(*first)),
+                _ => Err(Error::AmbiguousColumn(name)),
             }
         }
         _ => Ok(None),

@@ -488,6 +488,8 @@ fn ts_part(u: &str, ts: i64) -> Option<Part> {
         return Some(p);
     }
     Some(Part::Int(match u {
+        // PostgreSQL counts BC years down from -1 (astronomical year 0 is 1 BC).
+        "year" | "years" | "y" if f.year <= 0 => f.year - 1,
         "year" | "years" | "y" => f.year,
         "month" | "months" | "mon" => f.month,
         "day" | "days" | "d" => f.day,
@@ -606,8 +608,11 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
             i64::from(i.months % 12),
             i64::from(i.days),
         ),
+        // A BC year prints as its number (`2020 BC`; astronomical year 0 is 1 BC).
+        None if f.year <= 0 => (1 - f.year, f.month, f.day),
         None => (f.year, f.month, f.day),
     };
+    let bc = interval.is_none() && f.year <= 0;
     let micros = match interval {
         Some(i) => i.micros,
         None => f.micros,
@@ -718,14 +723,14 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
             ("P.M.", if hour < 12 { "A.M." } else { "P.M." }.into()),
             ("a.m.", if hour < 12 { "a.m." } else { "p.m." }.into()),
             ("p.m.", if hour < 12 { "a.m." } else { "p.m." }.into()),
-            ("A.D.", if year > 0 { "A.D." } else { "B.C." }.into()),
-            ("B.C.", if year > 0 { "A.D." } else { "B.C." }.into()),
-            ("a.d.", if year > 0 { "a.d." } else { "b.c." }.into()),
-            ("b.c.", if year > 0 { "a.d." } else { "b.c." }.into()),
-            ("AD", if year > 0 { "AD" } else { "BC" }.into()),
-            ("BC", if year > 0 { "AD" } else { "BC" }.into()),
-            ("ad", if year > 0 { "ad" } else { "bc" }.into()),
-            ("bc", if year > 0 { "ad" } else { "bc" }.into()),
+            ("A.D.", if !bc { "A.D." } else { "B.C." }.into()),
+            ("B.C.", if !bc { "A.D." } else { "B.C." }.into()),
+            ("a.d.", if !bc { "a.d." } else { "b.c." }.into()),
+            ("b.c.", if !bc { "a.d." } else { "b.c." }.into()),
+            ("AD", if bc { "BC" } else { "AD" }.into()),
+            ("BC", if bc { "BC" } else { "AD" }.into()),
+            ("ad", if !bc { "ad" } else { "bc" }.into()),
+            ("bc", if !bc { "ad" } else { "bc" }.into()),
             ("AM", if hour < 12 { "AM" } else { "PM" }.into()),
             ("PM", if hour < 12 { "AM" } else { "PM" }.into()),
             ("am", if hour < 12 { "am" } else { "pm" }.into()),
@@ -956,6 +961,36 @@ fn make_time(args: &[Value]) -> Result<Value> {
     Ok(Value::Time(micros))
 }
 
+/// `[+-]hh[:mm[:ss]]` (or `hhmm`) as seconds east of Greenwich; `None` for anything else.
+fn iso_offset(text: &str) -> Option<i64> {
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'+' => (1, &text[1..]),
+        b'-' => (-1, &text[1..]),
+        _ => return None,
+    };
+    let parts: Vec<&str> = if rest.contains(':') {
+        rest.split(':').collect()
+    } else if rest.len() == 4 {
+        vec![&rest[..2], &rest[2..]]
+    } else {
+        vec![rest]
+    };
+    if parts.is_empty()
+        || parts.len() > 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || p.len() > 2 || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let seconds = parts
+        .iter()
+        .zip([3600, 60, 1])
+        .map(|(p, unit)| p.parse::<i64>().unwrap_or(0) * unit)
+        .sum::<i64>();
+    Some(sign * seconds)
+}
+
 /// `make_timestamptz(y, m, d, h, mi, s [, zone])`: the wall-clock time in `zone`, else in the
 /// session zone.
 fn make_timestamptz(args: &[Value]) -> Result<Value> {
@@ -963,6 +998,11 @@ fn make_timestamptz(args: &[Value]) -> Result<Value> {
         return Ok(Value::Null);
     };
     let utc = match args.get(6) {
+        // A numeric offset is ISO 8601's, east of Greenwich (`+05` is five hours ahead), as
+        // PostgreSQL reads it here (where SET TIME ZONE and AT TIME ZONE read POSIX's).
+        Some(Value::Text(name)) if iso_offset(name.trim()).is_some() => {
+            local - iso_offset(name.trim()).unwrap_or(0) * 1_000_000
+        }
         Some(Value::Text(name)) => tz::zone_or_abbreviation(name.trim())
             .map_err(|_| Error::invalid("22023", format!("time zone \"{name}\" not recognized")))?
             .local_to_utc(local),
