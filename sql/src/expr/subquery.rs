@@ -405,6 +405,20 @@ pub(crate) fn bind_plan(plan: Plan, depth: usize, row: &[Value]) -> Plan {
                 })
                 .collect(),
         },
+        // A WITH RECURSIVE query inside the subquery reads the outer row at the same level.
+        Plan::RecursiveUnion {
+            name,
+            all,
+            base,
+            recursive,
+            slot,
+        } => Plan::RecursiveUnion {
+            name,
+            all,
+            base: b(base),
+            recursive: b(recursive),
+            slot,
+        },
         other => other,
     }
 }
