@@ -303,12 +303,16 @@ fn sequence_name(arg: &ast::Expr) -> Result<String> {
     let unsupported = || Error::Unsupported(format!("sequence argument {arg}"));
     let text = match arg {
         ast::Expr::Value(ast::Value::SingleQuotedString(s)) => s.clone(),
+        // `'s'::regclass`, or text (`'s'::text`, which nextval's text form takes too).
         ast::Expr::Cast {
             expr, data_type, ..
-        } if data_type.to_string().eq_ignore_ascii_case("regclass") => match expr.as_ref() {
-            ast::Expr::Value(ast::Value::SingleQuotedString(s)) => s.clone(),
-            _ => return Err(unsupported()),
-        },
+        } if ["regclass", "text", "varchar", "character varying"]
+            .iter()
+            .any(|t| data_type.to_string().eq_ignore_ascii_case(t)) =>
+        {
+            return sequence_name(expr);
+        }
+        ast::Expr::Nested(inner) => return sequence_name(inner),
         ast::Expr::Function(f) => serial_sequence_call(f)?.ok_or_else(unsupported)?,
         _ => return Err(unsupported()),
     };

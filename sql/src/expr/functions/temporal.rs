@@ -403,6 +403,8 @@ enum Part {
     /// `value / 10^scale`, printed with `scale` digits by extract.
     Scaled(i128, i64),
     Float(f64),
+    /// No value: a field of an infinite timestamp that does not grow with time (its month).
+    Null,
 }
 
 fn date_part(unit: &str, v: Option<&Value>, numeric: bool) -> Result<Value> {
@@ -433,6 +435,7 @@ fn date_part(unit: &str, v: Option<&Value>, numeric: bool) -> Result<Value> {
                 d
             }))
         }
+        (Part::Null, _) => Value::Null,
         (Part::Float(f), false) => Value::Float8(f),
         (Part::Float(f), true) => {
             Value::Numeric(format!("{f}").parse::<Numeric>().unwrap_or(Numeric::NaN))
@@ -476,6 +479,26 @@ fn tstz_part(u: &str, ts: i64) -> Option<Part> {
 
 fn ts_part(u: &str, ts: i64) -> Option<Part> {
     if !is_finite(ts) {
+        // The fields that grow with time are infinite too; the others have no value (and an
+        // unknown field is still an error).
+        ts_part(u, 0)?;
+        let growing = [
+            "year",
+            "years",
+            "y",
+            "decade",
+            "decades",
+            "century",
+            "centuries",
+            "millennium",
+            "millennia",
+            "julian",
+            "isoyear",
+            "epoch",
+        ];
+        if !growing.contains(&u) {
+            return Some(Part::Null);
+        }
         let inf = if ts > 0 {
             f64::INFINITY
         } else {
