@@ -115,6 +115,14 @@ pub fn check_deferred(
     Ok(())
 }
 
+/// Whether the running statement's session replicates (`session_replication_role =
+/// replica`, as bulk loaders and restores set it): PostgreSQL then fires no ordinary trigger,
+/// and so checks no foreign key and runs no referential action, as here.
+pub fn replicating() -> bool {
+    crate::planner::context::snapshot()
+        .is_some_and(|s| s.settings.get("session_replication_role").as_deref() == Some("replica"))
+}
+
 /// 23503 if a row written to `name` (now `table`) references a missing parent row.
 pub fn check_children(
     name: &str,
@@ -123,6 +131,9 @@ pub fn check_children(
     root: &RootValue,
     ns: &NodeStore,
 ) -> Result<()> {
+    if replicating() {
+        return Ok(());
+    }
     for fk in &table.schema().foreign_keys {
         if !deferred(name, fk) {
             check_one(name, table, fk, written, root, ns)?;
@@ -304,7 +315,7 @@ pub fn enforce_parent(
     ns: &NodeStore,
     depth: usize,
 ) -> Result<()> {
-    if removed.is_empty() {
+    if removed.is_empty() || replicating() {
         return Ok(());
     }
     if depth > MAX_CASCADE_DEPTH {

@@ -60,7 +60,9 @@ impl Triggers {
             op,
             list: Vec::new(),
         };
-        if schema.triggers.is_empty() {
+        // A replicating session (`session_replication_role = replica`, as bulk loaders and
+        // restores set it) fires no trigger, as PostgreSQL fires no ordinary one then.
+        if schema.triggers.is_empty() || super::foreign_key::replicating() {
             return triggers;
         }
         let assigned: Vec<&str> = assigned
