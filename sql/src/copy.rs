@@ -388,6 +388,26 @@ fn csv_field(field: String, quoted: bool, null: &str) -> Option<String> {
     (quoted || field != null).then_some(field)
 }
 
+/// The character whose code is `value` followed by up to `digits` more digits of `radix` taken
+/// from `chars` (an escape's code; U+FFFD for no character).
+fn character_code(
+    mut value: u32,
+    chars: &mut std::str::Chars<'_>,
+    radix: u32,
+    digits: usize,
+) -> char {
+    for _ in 0..digits {
+        match chars.clone().next().and_then(|c| c.to_digit(radix)) {
+            Some(next) => {
+                value = value * radix + next;
+                chars.next();
+            }
+            None => break,
+        }
+    }
+    char::from_u32(value).unwrap_or('\u{fffd}')
+}
+
 /// Undoes the text format's backslash escapes.
 fn unescape_text(raw: &str) -> Result<String> {
     if !raw.contains('\\') {
@@ -408,31 +428,12 @@ fn unescape_text(raw: &str) -> Result<String> {
             Some('t') => out.push('\t'),
             Some('v') => out.push('\u{b}'),
             Some(d @ '0'..='7') => {
-                let mut value = d.to_digit(8).unwrap_or(0);
-                for _ in 0..2 {
-                    match chars.clone().next().and_then(|c| c.to_digit(8)) {
-                        Some(next) => {
-                            value = value * 8 + next;
-                            chars.next();
-                        }
-                        None => break,
-                    }
-                }
-                out.push(char::from_u32(value).unwrap_or('\u{fffd}'));
+                let value = d.to_digit(8).unwrap_or(0);
+                out.push(character_code(value, &mut chars, 8, 2));
             }
             // `\xH` / `\xHH`: a hexadecimal character code (`x` alone without a digit).
             Some('x') if chars.clone().next().is_some_and(|c| c.is_ascii_hexdigit()) => {
-                let mut value = 0;
-                for _ in 0..2 {
-                    match chars.clone().next().and_then(|c| c.to_digit(16)) {
-                        Some(next) => {
-                            value = value * 16 + next;
-                            chars.next();
-                        }
-                        None => break,
-                    }
-                }
-                out.push(char::from_u32(value).unwrap_or('\u{fffd}'));
+                out.push(character_code(0, &mut chars, 16, 2));
             }
             Some(other) => out.push(other),
             None => out.push('\\'),

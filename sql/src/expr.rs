@@ -348,7 +348,7 @@ pub use functions::json_record::{FieldTarget, RecordFunction};
 pub(crate) use functions::{accumulate_arrays, array_concat};
 pub use functions::{
     clock_micros, forget_sequence_value, forget_sequence_values, mark_server_start,
-    record_sequence_value, session_currval, start_statement_clock, statement_start, transaction_id,
+    record_sequence_value, session_currval, start_statement_clock, transaction_id,
     with_sequence_scope, with_volatile_state, Builtin, ExtensionFunction, JsonEachPart,
     VolatileState,
 };

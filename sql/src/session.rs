@@ -1373,7 +1373,7 @@ impl Session {
             read_only,
             deferral: Default::default(),
             queried: false,
-            started: crate::expr::statement_start(),
+            started: crate::expr::clock_micros(),
             implicit: false,
         });
         // SHOW transaction_isolation / transaction_read_only answer for the block.
@@ -3045,33 +3045,18 @@ fn parse_text(sql: &str) -> Result<Vec<Statement>> {
         if let Some(statements) = crate::planner::sequence::parse_alter(sql) {
             return Ok(statements);
         }
-        if let Some(text) = crate::query_syntax::parenthesized_insert_source(sql) {
-            if let Ok(statements) = parse(&text) {
-                return Ok(statements);
-            }
-        }
-        if let Some(text) = crate::query_syntax::quantified_values(sql) {
-            if let Ok(statements) = parse(&text) {
-                return Ok(statements);
-            }
-        }
-        if let Some(text) = crate::query_syntax::respell(sql) {
-            if let Ok(statements) = parse(&text) {
-                return Ok(statements);
-            }
-        }
-        if let Some(text) = crate::query_syntax::without_operator_classes(sql) {
-            if let Ok(statements) = parse(&text) {
-                return Ok(statements);
-            }
-        }
-        if let Some(text) = crate::query_syntax::fetch_quantity(sql) {
-            if let Ok(statements) = parse(&text) {
-                return Ok(statements);
-            }
-        }
-        if let Some(text) = crate::query_syntax::keyword_names(sql) {
-            if let Ok(statements) = parse(&text) {
+        // Respellings of query syntax sqlparser does not read, each parsed again (with these
+        // fallbacks, so that one statement may need several).
+        let respellings: [fn(&str) -> Option<String>; 6] = [
+            crate::query_syntax::parenthesized_insert_source,
+            crate::query_syntax::quantified_values,
+            crate::query_syntax::respell,
+            crate::query_syntax::without_operator_classes,
+            crate::query_syntax::fetch_quantity,
+            crate::query_syntax::keyword_names,
+        ];
+        for respelled in respellings.iter().filter_map(|respell| respell(sql)) {
+            if let Ok(statements) = parse(&respelled) {
                 return Ok(statements);
             }
         }

@@ -124,3 +124,13 @@ def test_writes_up_to_a_sync_commit_together(server):
     other = psycopg.connect(server.dsn())
     rows = other.execute("SELECT array_agg(v ORDER BY v) FROM batched").fetchone()
     assert rows == ([5, 6, 7],)
+
+
+def test_an_implicit_block_stamps_the_time_it_began(server):
+    conn = psycopg.connect(server.dsn(), autocommit=True)
+    conn.execute("CREATE TABLE pipelined_stamps (v int, t timestamptz DEFAULT now())")
+    conn.execute("SELECT pg_sleep(0.2)")
+    before = conn.execute("SELECT clock_timestamp()").fetchone()[0]
+    conn.cursor().executemany("INSERT INTO pipelined_stamps (v) VALUES (%s)", [(1,), (2,)])
+    stamps = conn.execute("SELECT DISTINCT t FROM pipelined_stamps").fetchall()
+    assert len(stamps) == 1 and stamps[0][0] >= before

@@ -38,7 +38,7 @@ mod to_timestamp;
 mod volatile;
 
 pub use sets::{expand as expand_set, JsonEachPart};
-pub use temporal::{clock_micros, start_statement_clock, statement_start};
+pub use temporal::{clock_micros, start_statement_clock};
 pub use volatile::{
     forget_sequence_value, forget_sequence_values, mark_server_start, record_sequence_value,
     session_currval, transaction_id, with_sequence_scope, with_volatile_state, VolatileState,

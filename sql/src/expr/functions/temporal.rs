@@ -316,9 +316,9 @@ pub fn start_statement_clock(transaction_start: Option<i64>) {
     TRANSACTION_NOW.with(|n| n.set(Some(transaction_start.unwrap_or(start))));
 }
 
-/// The running statement's start time (the clock's time when no statement pinned one): when
-/// a block BEGIN opens starts.
-pub fn statement_start() -> i64 {
+/// The running statement's start time (the clock's time when no statement pinned one):
+/// `statement_timestamp()`.
+fn statement_start() -> i64 {
     STATEMENT_START
         .with(std::cell::Cell::get)
         .unwrap_or_else(clock_micros)
