@@ -312,6 +312,62 @@ pub fn without_operator_classes(sql: &str) -> Option<String> {
     changed.then(|| tokens.iter().map(ToString::to_string).collect())
 }
 
+/// A window frame offset that starts with a string (`RANGE BETWEEN '1 year'::interval
+/// PRECEDING AND ...`, `'inf' FOLLOWING`), which sqlparser reads only as a bare interval
+/// literal: the offset is parenthesized, so it parses as any expression, and the planner types
+/// it from the ORDER BY column. `None` when there is no such offset.
+pub fn frame_string_offsets(sql: &str) -> Option<String> {
+    let (mut tokens, at) = significant(sql)?;
+    let mut opens = Vec::new();
+    for k in 1..at.len() {
+        if !matches!(tokens[at[k]], Token::SingleQuotedString(_)) {
+            continue;
+        }
+        let before = |back: usize| k.checked_sub(back).map(|p| &tokens[at[p]]);
+        let starts_bound = before(1).is_some_and(|t| {
+            ["range", "rows", "groups", "between"]
+                .iter()
+                .any(|w| is_word(t, w))
+                || (is_word(t, "and")
+                    && before(2).is_some_and(|t| {
+                        ["preceding", "following", "row"]
+                            .iter()
+                            .any(|w| is_word(t, w))
+                    }))
+        });
+        if !starts_bound {
+            continue;
+        }
+        // The offset runs to PRECEDING or FOLLOWING at its own bracket depth.
+        let mut depth = 0i32;
+        for e in k + 1..at.len() {
+            match tokens[at[e]] {
+                Token::LParen => depth += 1,
+                Token::RParen => depth -= 1,
+                _ => {}
+            }
+            if depth < 0 {
+                break;
+            }
+            let ends = ["preceding", "following"]
+                .iter()
+                .any(|w| is_word(&tokens[at[e]], w));
+            if depth == 0 && ends {
+                opens.push((k, e));
+                break;
+            }
+        }
+    }
+    if opens.is_empty() {
+        return None;
+    }
+    for (k, end) in opens.into_iter().rev() {
+        tokens.insert(at[end - 1] + 1, Token::RParen);
+        tokens.insert(at[k], Token::LParen);
+    }
+    Some(tokens.iter().map(ToString::to_string).collect())
+}
+
 /// Words that are names to PostgreSQL (plain names such as `floor` and `top`, or its
 /// column-name keywords such as `substring`) but that sqlparser 0.52 reads as the start of
 /// special syntax unless quoted: `SELECT floor, top FROM t` fails to parse there.
@@ -448,6 +504,30 @@ mod tests {
         );
         assert_eq!(without_operator_classes("create index i on t (a)"), None);
         assert_eq!(without_operator_classes("select a_ops from t"), None);
+    }
+
+    #[test]
+    fn frame_offsets_starting_with_a_string_are_parenthesized() {
+        assert_eq!(
+            frame_string_offsets(
+                "select sum(x) over (order by d range between '1 year'::interval preceding \
+                 and '2 days' following) from t"
+            )
+            .as_deref(),
+            Some(
+                "select sum(x) over (order by d range between ('1 year'::interval) preceding \
+                 and ('2 days') following) from t"
+            )
+        );
+        assert_eq!(
+            frame_string_offsets("select sum(x) over (order by f rows 'inf' preceding) from t")
+                .as_deref(),
+            Some("select sum(x) over (order by f rows ('inf') preceding) from t")
+        );
+        assert_eq!(
+            frame_string_offsets("select 'a' between 'b' and 'c' from t"),
+            None
+        );
     }
 
     #[test]

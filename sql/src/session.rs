@@ -3047,13 +3047,14 @@ fn parse_text(sql: &str) -> Result<Vec<Statement>> {
         }
         // Respellings of query syntax sqlparser does not read, each parsed again (with these
         // fallbacks, so that one statement may need several).
-        let respellings: [fn(&str) -> Option<String>; 6] = [
+        let respellings: [fn(&str) -> Option<String>; 7] = [
             crate::query_syntax::parenthesized_insert_source,
             crate::query_syntax::quantified_values,
             crate::query_syntax::respell,
             crate::query_syntax::without_operator_classes,
             crate::query_syntax::fetch_quantity,
             crate::query_syntax::keyword_names,
+            crate::query_syntax::frame_string_offsets,
         ];
         for respelled in respellings.iter().filter_map(|respell| respell(sql)) {
             if let Ok(statements) = parse(&respelled) {

@@ -513,13 +513,19 @@ fn range_position(
     } else {
         BinaryOp::Add
     };
-    let limit = Expr::Binary(
+    // A bound past the type's range (`x + 4` near the largest int) reaches past every row,
+    // as in PostgreSQL's in_range functions.
+    let limit = match Expr::Binary(
         op,
         Box::new(Expr::Literal(current.clone())),
         Box::new(Expr::Literal(offset.clone())),
     )
-    .eval(&[])?;
-    let limit_key = [limit];
+    .eval(&[])
+    {
+        Ok(limit) => Some([limit]),
+        Err(e) if e.sqlstate() == "22003" || e.sqlstate() == "22008" => None,
+        Err(e) => return Err(e),
+    };
     // Dates compare with `date ± interval` (a timestamp) as timestamps.
     let widen = |v: &Value| match v {
         Value::Date(_) => cast(v.clone(), &Type::Timestamp).unwrap_or_else(|_| v.clone()),
@@ -530,7 +536,12 @@ fn range_position(
         let ord = if k[0].is_null() {
             compare_keys(&k[..1], std::slice::from_ref(current), &p.order_by)
         } else {
-            compare_keys(&[widen(&k[0])], &limit_key, &p.order_by)
+            match &limit {
+                Some(limit) => compare_keys(&[widen(&k[0])], limit, &p.order_by),
+                // Past the partition's end (FOLLOWING) or before its start (PRECEDING).
+                None if preceding => Ordering::Greater,
+                None => Ordering::Less,
+            }
         };
         if is_start {
             ord == Ordering::Less

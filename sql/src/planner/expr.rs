@@ -173,6 +173,10 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
         E::Nested(inner) => bind(inner, scope),
         E::BinaryOp { left, op, right } => match (row_items(left), row_items(right)) {
             (Some(l), Some(r)) => bind(&row_comparison(&l, op, &r)?, scope),
+            (Some(l), None) if l.len() > 1 && subquery_of(right).is_some() => {
+                let query = subquery_of(right).unwrap_or_else(|| unreachable!());
+                bind(&row_subquery_comparison(&l, op, query)?, scope)
+            }
             _ => {
                 let (l, r) = (bind(left, scope)?, bind(right, scope)?);
                 match (whole_row_fields(&l, scope), whole_row_fields(&r, scope)) {
@@ -560,12 +564,24 @@ pub fn bind(expr: &ast::Expr, scope: &Scope) -> Result<Typed> {
             compare_op,
             right,
             ..
-        } => quantified(scope, left, compare_op, right, false),
+        } => match (row_items(left), subquery_of(right)) {
+            (Some(items), Some(query)) if items.len() > 1 => bind(
+                &row_quantified_subquery(&items, compare_op, query, false)?,
+                scope,
+            ),
+            _ => quantified(scope, left, compare_op, right, false),
+        },
         E::AllOp {
             left,
             compare_op,
             right,
-        } => quantified(scope, left, compare_op, right, true),
+        } => match (row_items(left), subquery_of(right)) {
+            (Some(items), Some(query)) if items.len() > 1 => bind(
+                &row_quantified_subquery(&items, compare_op, query, true)?,
+                scope,
+            ),
+            _ => quantified(scope, left, compare_op, right, true),
+        },
         E::Collate { expr, .. } => bind(expr, scope),
         E::Tuple(items) => record(scope, items),
         // `(t).a`: a field of a whole-row reference is that relation's column.
@@ -1656,6 +1672,74 @@ fn row_in_subquery(items: &[ast::Expr], subquery: &ast::Query, negated: bool) ->
         .try_with_sql(&text)
         .and_then(|mut p| p.parse_expr())
         .map_err(|e| Error::Unsupported(format!("row IN subquery: {e}")))
+}
+
+/// The query of a (parenthesized) subquery expression.
+fn subquery_of(e: &ast::Expr) -> Option<&ast::Query> {
+    match e {
+        ast::Expr::Subquery(q) => Some(q),
+        ast::Expr::Nested(inner) => subquery_of(inner),
+        _ => None,
+    }
+}
+
+/// The names a row-versus-subquery rewrite gives the subquery's columns, and the row of them.
+fn subquery_columns(items: &[ast::Expr]) -> (String, String) {
+    let names: Vec<String> = (1..=items.len())
+        .map(|i| format!("__vdb_sub_{i}"))
+        .collect();
+    (names.join(", "), format!("({})", names.join(", ")))
+}
+
+fn parse_rewritten(text: &str, what: &str) -> Result<ast::Expr> {
+    sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|e| Error::Unsupported(format!("{what}: {e}")))
+}
+
+/// `ROW(a, b) op (SELECT x, y ...)`: the comparison made inside the subquery, over its one
+/// row, so that no row gives NULL and more than one fails with 21000, as in PostgreSQL.
+fn row_subquery_comparison(
+    items: &[ast::Expr],
+    op: &ast::BinaryOperator,
+    subquery: &ast::Query,
+) -> Result<ast::Expr> {
+    let (names, row) = subquery_columns(items);
+    let left = items.iter().map(ToString::to_string).collect::<Vec<_>>();
+    let text = format!(
+        "(SELECT ({}) {op} {row} FROM ({subquery}) AS __vdb_sub ({names}))",
+        left.join(", ")
+    );
+    parse_rewritten(&text, "row comparison with a subquery")
+}
+
+/// `ROW(a, b) op ANY / ALL (SELECT x, y ...)`: true / false as soon as one row's row
+/// comparison is (ANY) or is not (ALL), else NULL if one row's comparison is NULL.
+fn row_quantified_subquery(
+    items: &[ast::Expr],
+    op: &ast::BinaryOperator,
+    subquery: &ast::Query,
+    all: bool,
+) -> Result<ast::Expr> {
+    let (names, row) = subquery_columns(items);
+    let left = items.iter().map(ToString::to_string).collect::<Vec<_>>();
+    let comparison = format!("(({}) {op} {row})", left.join(", "));
+    let exists = |test: &str| {
+        format!("EXISTS (SELECT 1 FROM ({subquery}) AS __vdb_sub ({names}) WHERE {test})")
+    };
+    let (decisive, decided) = if all {
+        (format!("NOT {comparison}"), "false")
+    } else {
+        (comparison.clone(), "true")
+    };
+    let text = format!(
+        "(CASE WHEN {} THEN {decided} WHEN {} THEN NULL ELSE {} END)",
+        exists(&decisive),
+        exists(&format!("{comparison} IS NULL")),
+        if all { "true" } else { "false" }
+    );
+    parse_rewritten(&text, "row comparison with ANY or ALL")
 }
 
 /// The fields of a row constructor, `(a, b)` or `ROW(a, b)`.

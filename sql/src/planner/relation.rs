@@ -76,6 +76,43 @@ pub fn plan_factor(catalog: &Catalog<'_>, factor: &ast::TableFactor) -> Result<(
     {
         return plan_from(catalog, std::slice::from_ref(table_with_joins), None);
     }
+    if let ast::TableFactor::NestedJoin {
+        table_with_joins,
+        alias: Some(alias),
+    } = factor
+    {
+        // `(a JOIN b) AS j (x, y, ...)`: the join's columns under the one name `j`, the
+        // visible ones renamed in order; the names inside are hidden behind it.
+        let (plan, scope) = plan_from(catalog, std::slice::from_ref(table_with_joins), None)?;
+        let relation = ident_name(&alias.name);
+        let visible = scope.columns.iter().filter(|c| !c.hidden).count();
+        if alias.columns.len() > visible {
+            return Err(Error::invalid(
+                "42P10",
+                format!(
+                    "table \"{relation}\" has {visible} columns available but {} columns specified",
+                    alias.columns.len()
+                ),
+            ));
+        }
+        let mut names = alias.columns.iter();
+        let columns = scope
+            .columns
+            .into_iter()
+            .map(|mut column| {
+                // A column merged away by USING is reachable only by its table's name, which
+                // the alias hides: it is not reachable at all.
+                column.relation = (!column.hidden).then(|| relation.clone());
+                if !column.hidden {
+                    if let Some(name) = names.next() {
+                        column.name = ident_name(name);
+                    }
+                }
+                column
+            })
+            .collect();
+        return Ok((plan, Scope { columns }));
+    }
     match factor {
         ast::TableFactor::Table {
             name,

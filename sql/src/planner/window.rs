@@ -164,6 +164,15 @@ fn result_name(k: usize) -> String {
 
 /// Takes the window calls out of `select`'s list and `order_by` (None: there are none).
 pub fn extract(select: &ast::Select, order_by: &[ast::OrderByExpr]) -> Result<Option<Extracted>> {
+    let mut defined = std::collections::HashSet::new();
+    for ast::NamedWindowDefinition(name, _) in &select.named_window {
+        if !defined.insert(ident_name(name)) {
+            return Err(Error::invalid(
+                "42P20",
+                format!("window \"{}\" is already defined", ident_name(name)),
+            ));
+        }
+    }
     let items = select.projection.iter().filter_map(|item| match item {
         ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => Some(e),
         _ => None,
@@ -553,6 +562,23 @@ fn frame_offset(
         FrameUnits::Range => "RANGE",
         FrameUnits::Groups => "GROUPS",
     };
+    // sqlparser reads a bare string offset (`'inf' PRECEDING`) as an interval literal; over
+    // a column that is not a date or time it is a string, typed from the column.
+    let order = order_types.first().cloned().unwrap_or(Type::Int8);
+    let e = match e {
+        ast::Expr::Interval(i)
+            if units == FrameUnits::Range
+                && i.leading_field.is_none()
+                && i.last_field.is_none()
+                && !matches!(
+                    order,
+                    Type::Date | Type::Timestamp | Type::TimestampTz | Type::Time | Type::Interval
+                ) =>
+        {
+            &*i.value
+        }
+        other => other,
+    };
     let t = bind(e)?;
     let mut reads_column = false;
     t.expr.walk(&mut |x| {
@@ -569,9 +595,15 @@ fn frame_offset(
     if units != FrameUnits::Range {
         return t.coerce(&Type::Int8, unit);
     }
-    let order = order_types.first().cloned().unwrap_or(Type::Int8);
     let target = match &order {
         Type::Date | Type::Timestamp | Type::TimestampTz | Type::Time => Type::Interval,
+        // PostgreSQL's integer in_range takes an offset of any integer type; the bound is
+        // computed in bigint.
+        Type::Int2 | Type::Int4 | Type::Int8
+            if matches!(t.ty, Some(Type::Int2 | Type::Int4 | Type::Int8)) =>
+        {
+            Type::Int8
+        }
         t if numeric_rank(t).is_some() || *t == Type::Interval => order.clone(),
         other => {
             return Err(Error::invalid(
