@@ -1162,7 +1162,7 @@ fn numeric_op(op: BinaryOp, l: Option<Numeric>, r: Option<Numeric>) -> Result<Va
 /// PostgreSQL's numeric division scale (`select_div_scale`): at least 16 significant digits
 /// (counted from the base-10000 weights and first digit groups of the operands), and no less
 /// than either operand's display scale.
-fn numeric_div(a: &BigDecimal, b: &BigDecimal) -> BigDecimal {
+pub(crate) fn numeric_div(a: &BigDecimal, b: &BigDecimal) -> BigDecimal {
     let (w1, f1) = nbase_weight(a);
     let (w2, f2) = nbase_weight(b);
     let mut qweight = w1 - w2;

@@ -101,6 +101,8 @@ pub enum Builtin {
     Lcm,
     /// sin, cos, tan, asin, acos, atan, cot (by name).
     Trig(&'static str),
+    /// `atan2d(y, x)`: atan2 in degrees.
+    Atan2d,
     Atan2,
     WidthBucket,
     /// `width_bucket(x, thresholds)`: the bucket of x among sorted lower bounds.
@@ -275,6 +277,8 @@ pub enum Builtin {
     JsonPathQueryArray,
     Unistr,
     RegexpInstr,
+    /// `regexp_count(s, pattern, start [, flags])`.
+    RegexpCountFrom,
     RegexpSubstr,
     /// `substring(s from pattern)`: the first match, or its first parenthesized group.
     RegexpSubstring,

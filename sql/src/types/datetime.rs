@@ -164,13 +164,9 @@ pub fn parse_date(t: &str) -> Parsed<i32> {
     }
     let days = match date_days(t) {
         Ok(days) => days,
-        // A date followed by a time (and a zone) is that date: PostgreSQL reads the whole
-        // timestamp and keeps its date.
-        Err(e) if t.trim().contains([' ', 'T', 't']) => match parse_timestamp(t, false) {
-            Ok(local) => local.div_euclid(MICROS_PER_DAY),
-            Err(ParseError::Range) => return Err(ParseError::Range),
-            Err(_) => return Err(e),
-        },
+        // Any other form (a date followed by a time, `January 8, 1999`, `1/8/1999`): the
+        // whole text read as a timestamp, whose date it is.
+        Err(ParseError::Syntax) => parse_timestamp(t, false)?.div_euclid(MICROS_PER_DAY),
         Err(e) => return Err(e),
     };
     i32::try_from(days).map_err(|_| ParseError::Range)
@@ -189,10 +185,7 @@ fn date_days(t: &str) -> Parsed<i64> {
     } else {
         t
     };
-    let (y, m, d) = match iso_ymd(t) {
-        Ok(ymd) => ymd,
-        Err(e) => other_ymd(t).ok_or(e)?,
-    };
+    let (y, m, d) = iso_ymd(t)?;
     if y == 0 {
         return Err(ParseError::Range);
     }
@@ -274,70 +267,6 @@ pub const DAY_NAMES: [&str; 7] = [
     "Saturday",
 ];
 
-/// The month a name or its three-letter abbreviation stands for.
-fn month_number(name: &str) -> Option<i64> {
-    let name = name.to_ascii_lowercase();
-    let name = name.trim_end_matches('.');
-    if name.len() < 3 {
-        return None;
-    }
-    MONTH_NAMES
-        .iter()
-        .map(|m| m.to_ascii_lowercase())
-        .position(|m| m.starts_with(name) && (name.len() == 3 || m == name || name == "sept"))
-        .and_then(|i| i64::try_from(i + 1).ok())
-}
-
-/// The other date forms PostgreSQL reads with DateStyle MDY: `Jan 5 2024`, `5 Jan 2024`,
-/// `January 5, 2024`, `2024 Jan 5`, `1/5/2024` (month first), `2024/01/05`, `2024.01.05`.
-fn other_ymd(t: &str) -> Option<(i64, i64, i64)> {
-    let fields: Vec<&str> = t
-        .split([' ', ',', '/', '-', '.'])
-        .filter(|f| !f.is_empty())
-        .collect();
-    if fields.len() != 3 {
-        return None;
-    }
-    let month_at = fields.iter().position(|f| month_number(f).is_some());
-    let num = |f: &str| digits(f).ok();
-    match month_at {
-        Some(i) => {
-            let m = month_number(fields[i])?;
-            let rest: Vec<&str> = fields
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, f)| *f)
-                .collect();
-            // The year is the field of more than two digits, else the last one.
-            let (y, d) = if rest[0].len() > 2 {
-                (num(rest[0])?, num(rest[1])?)
-            } else {
-                (num(rest[1])?, num(rest[0])?)
-            };
-            Some((y, m, d))
-        }
-        None if fields[0].len() > 2 => Some((num(fields[0])?, num(fields[1])?, num(fields[2])?)),
-        None => {
-            let y = num(fields[2])?;
-            let y = if fields[2].len() <= 2 {
-                if y < 70 {
-                    y + 2000
-                } else {
-                    y + 1900
-                }
-            } else {
-                y
-            };
-            // Day and month in DateStyle's order (`DMY` reads 05/01/2024 as 5 January).
-            match date_style().1 {
-                DateOrder::Dmy => Some((y, num(fields[1])?, num(fields[0])?)),
-                _ => Some((y, num(fields[0])?, num(fields[1])?)),
-            }
-        }
-    }
-}
-
 /// Parses `HH:MM[:SS[.ffffff]]` into microseconds since midnight (24:00:00 allowed).
 /// Fractions beyond microseconds round half up, as PostgreSQL does.
 pub fn parse_time(t: &str) -> Parsed<i64> {
@@ -405,7 +334,7 @@ fn split_zone(t: &str) -> Parsed<(&str, Option<i64>)> {
 }
 
 /// A zone written after a timestamp.
-enum WrittenZone {
+pub(crate) enum WrittenZone {
     /// Seconds east of UTC.
     Offset(i64),
     Named(std::sync::Arc<tz::Zone>),
@@ -460,6 +389,31 @@ pub fn parse_timestamp(t: &str, with_zone: bool) -> Parsed<i64> {
     if let Some(ts) = special_timestamp(&t.to_ascii_lowercase(), with_zone) {
         return Ok(ts);
     }
+    match iso_timestamp(t, with_zone) {
+        Err(ParseError::Syntax) => general_timestamp(t, with_zone),
+        other => other,
+    }
+}
+
+/// A timestamp in any form PostgreSQL reads ([`super::datetime_fields`]).
+fn general_timestamp(t: &str, with_zone: bool) -> Parsed<i64> {
+    let fields = super::datetime_fields::decode(t, date_style().1, false)?;
+    let (y, m, d) = fields.date.ok_or(ParseError::Syntax)?;
+    let local = pg_days(y, m, d)? * MICROS_PER_DAY + fields.time.unwrap_or(0);
+    check_timestamp(local).ok_or(ParseError::Range)?;
+    if !with_zone {
+        return Ok(local);
+    }
+    let ts = match fields.zone {
+        Some(WrittenZone::Offset(off)) => local - off * 1_000_000,
+        Some(WrittenZone::Named(z)) => z.local_to_utc(local),
+        None => from_local(local),
+    };
+    check_timestamp(ts).ok_or(ParseError::Range)
+}
+
+/// The ISO forms, `YYYY-MM-DD[( |T)HH:MM[:SS[.f]]][zone]`, read directly.
+fn iso_timestamp(t: &str, with_zone: bool) -> Parsed<i64> {
     let (t, named) = split_named_zone(t)?;
     let (date, time) = match t.find([' ', 'T', 't']) {
         Some(at) if at >= 8 => (&t[..at], t[at + 1..].trim()),
@@ -521,8 +475,14 @@ pub fn parse_time_of_day(t: &str) -> Parsed<i64> {
         Some(at) if t[..at].contains('-') => t[at + 1..].trim(),
         _ => t,
     };
-    let (time, _) = split_zone(time)?;
-    parse_time(time)
+    let iso = split_zone(time).and_then(|(time, _)| parse_time(time));
+    match iso {
+        // Any other form (`04:05 PM`, `040506`, a timestamp with a zone name): its time.
+        Err(ParseError::Syntax) => super::datetime_fields::decode(t, date_style().1, true)?
+            .time
+            .ok_or(ParseError::Syntax),
+        other => other,
+    }
 }
 
 fn year_text(y: i64) -> (i64, &'static str) {

@@ -13,6 +13,7 @@
 
 pub mod array;
 pub mod datetime;
+mod datetime_fields;
 pub mod enums;
 pub mod interval;
 pub mod json;

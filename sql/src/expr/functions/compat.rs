@@ -40,6 +40,7 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         | Builtin::JsonPathQueryArray => super::sets::jsonpath_scalar(b, args),
         Builtin::Unistr => unistr(t(0)).map(Value::Text),
         Builtin::RegexpInstr => regexp_instr(args),
+        Builtin::RegexpCountFrom => regexp_count_from(args),
         Builtin::RegexpSubstr => regexp_substr(args),
         Builtin::RegexpSubstring => regexp_substring(t(0), t(1)),
         Builtin::Overlay => overlay(args),
@@ -243,6 +244,29 @@ fn byte_at(s: &str, start: i64) -> Result<usize> {
     Ok(s.char_indices().nth(n).map_or(s.len(), |(b, _)| b))
 }
 
+/// 22023 unless `value` is at least `min` (PostgreSQL's check of `N`, `subexpr`, ...).
+fn at_least(name: &str, value: i64, min: i64) -> Result<i64> {
+    if value < min {
+        return Err(Error::invalid(
+            "22023",
+            format!("invalid value for parameter \"{name}\": {value}"),
+        ));
+    }
+    Ok(value)
+}
+
+/// `regexp_count(s, pattern, start [, flags])`: the matches from character `start` on.
+fn regexp_count_from(args: &[Value]) -> Result<Value> {
+    let s = text_arg(args.first()).unwrap_or("");
+    let re = regex_of(
+        text_arg(args.get(1)).unwrap_or(""),
+        text_arg(args.get(3)).unwrap_or(""),
+    )?;
+    let from = byte_at(s, int_arg(args.get(2)).unwrap_or(1))?;
+    let count = re.find_iter(&s[from..]).count();
+    Ok(Value::Int4(i32::try_from(count).unwrap_or(i32::MAX)))
+}
+
 /// `regexp_instr(s, pattern [, start [, N [, endoption [, flags [, subexpr]]]]])`.
 fn regexp_instr(args: &[Value]) -> Result<Value> {
     let s = text_arg(args.first()).unwrap_or("");
@@ -251,9 +275,19 @@ fn regexp_instr(args: &[Value]) -> Result<Value> {
         text_arg(args.get(5)).unwrap_or(""),
     )?;
     let from = byte_at(s, int_arg(args.get(2)).unwrap_or(1))?;
-    let nth = int_arg(args.get(3)).unwrap_or(1);
-    let end = int_arg(args.get(4)).unwrap_or(0) != 0;
-    let group = usize::try_from(int_arg(args.get(6)).unwrap_or(0)).unwrap_or(0);
+    let nth = at_least("n", int_arg(args.get(3)).unwrap_or(1), 1)?;
+    let end = match int_arg(args.get(4)).unwrap_or(0) {
+        0 => false,
+        1 => true,
+        other => {
+            return Err(Error::invalid(
+                "22023",
+                format!("invalid value for parameter \"endoption\": {other}"),
+            ))
+        }
+    };
+    let group =
+        usize::try_from(at_least("subexpr", int_arg(args.get(6)).unwrap_or(0), 0)?).unwrap_or(0);
     let Some(caps) = re
         .captures_iter(&s[from..])
         .nth(usize::try_from(nth - 1).unwrap_or(usize::MAX))
@@ -274,8 +308,9 @@ fn regexp_substr(args: &[Value]) -> Result<Value> {
         text_arg(args.get(4)).unwrap_or(""),
     )?;
     let from = byte_at(s, int_arg(args.get(2)).unwrap_or(1))?;
-    let nth = int_arg(args.get(3)).unwrap_or(1);
-    let group = usize::try_from(int_arg(args.get(5)).unwrap_or(0)).unwrap_or(0);
+    let nth = at_least("n", int_arg(args.get(3)).unwrap_or(1), 1)?;
+    let group =
+        usize::try_from(at_least("subexpr", int_arg(args.get(5)).unwrap_or(0), 0)?).unwrap_or(0);
     let found = re
         .captures_iter(&s[from..])
         .nth(usize::try_from(nth - 1).unwrap_or(usize::MAX))

@@ -95,26 +95,11 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
             None => Err(bad_args(b, args)),
         },
         Builtin::Cbrt => Ok(Value::Float8(cbrt(x.unwrap_or(f64::NAN)))),
-        Builtin::Power => {
-            let (a, e) = (
-                x.unwrap_or(f64::NAN),
-                float(args.get(1)).unwrap_or(f64::NAN),
-            );
-            if a == 0.0 && e < 0.0 {
-                Err(Error::invalid(
-                    "2201F",
-                    "zero raised to a negative power is undefined",
-                ))
-            } else if a < 0.0 && e.fract() != 0.0 {
-                Err(Error::invalid(
-                    "2201F",
-                    "a negative number raised to a non-integer power yields a complex result",
-                ))
-            } else {
-                checked(a.powf(e))
-            }
-        }
-        Builtin::Exp => checked(x.unwrap_or(f64::NAN).exp()),
+        Builtin::Power => power(
+            x.unwrap_or(f64::NAN),
+            float(args.get(1)).unwrap_or(f64::NAN),
+        ),
+        Builtin::Exp => exp(x.unwrap_or(f64::NAN)),
         Builtin::Ln | Builtin::Log10 => match x {
             Some(0.0) => Err(Error::invalid("2201E", "cannot take logarithm of zero")),
             Some(v) if v < 0.0 => Err(Error::invalid(
@@ -158,6 +143,10 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
             x.unwrap_or(f64::NAN)
                 .atan2(float(args.get(1)).unwrap_or(f64::NAN)),
         )),
+        Builtin::Atan2d => Ok(Value::Float8(degrees::atan2d(
+            x.unwrap_or(f64::NAN),
+            float(args.get(1)).unwrap_or(f64::NAN),
+        ))),
         Builtin::WidthBucket => width_bucket(args),
         Builtin::WidthBucketArray => width_bucket_array(args),
         Builtin::Factorial => factorial(int_arg(args.first()).unwrap_or(0)),
@@ -269,9 +258,226 @@ fn modulo(args: &[Value]) -> Result<Value> {
     }
 }
 
+/// `power(a, e)` on floats with PostgreSQL's rules for zero, negatives, NaN and infinities.
+fn power(a: f64, e: f64) -> Result<Value> {
+    if a.is_nan() {
+        return Ok(Value::Float8(if e == 0.0 { 1.0 } else { f64::NAN }));
+    }
+    if e.is_nan() {
+        return Ok(Value::Float8(if a == 1.0 { 1.0 } else { f64::NAN }));
+    }
+    if a == 0.0 && e < 0.0 {
+        return Err(Error::invalid(
+            "2201F",
+            "zero raised to a negative power is undefined",
+        ));
+    }
+    if a < 0.0 && e.floor() != e {
+        return Err(Error::invalid(
+            "2201F",
+            "a negative number raised to a non-integer power yields a complex result",
+        ));
+    }
+    let result = if e.is_infinite() {
+        let magnitude = a.abs();
+        if magnitude == 1.0 {
+            1.0
+        } else if (e > 0.0) == (magnitude > 1.0) {
+            f64::INFINITY
+        } else {
+            0.0
+        }
+    } else if a.is_infinite() {
+        let odd = e.floor() == e && e.abs() < 9.007_199_254_740_992e15 && e % 2.0 != 0.0;
+        match (e == 0.0, a > 0.0, e > 0.0) {
+            (true, _, _) => 1.0,
+            (false, true, true) => a,
+            (false, true, false) => 0.0,
+            (false, false, true) if odd => a,
+            (false, false, true) => -a,
+            (false, false, false) if odd => -0.0,
+            (false, false, false) => 0.0,
+        }
+    } else {
+        let r = a.powf(e);
+        if r == 0.0 && a != 0.0 {
+            return Err(Error::OutOfRange("value out of range: underflow".into()));
+        }
+        return checked(r);
+    };
+    Ok(Value::Float8(result))
+}
+
+/// `exp(x)`: infinities and NaN pass as PostgreSQL passes them; a finite result too large or
+/// too small for a float is an overflow or underflow error.
+fn exp(x: f64) -> Result<Value> {
+    if x.is_nan() || x == f64::INFINITY {
+        return Ok(Value::Float8(x));
+    }
+    if x == f64::NEG_INFINITY {
+        return Ok(Value::Float8(0.0));
+    }
+    let r = x.exp();
+    if r == 0.0 {
+        return Err(Error::OutOfRange("value out of range: underflow".into()));
+    }
+    checked(r)
+}
+
+/// The trigonometric functions in degrees, computed as PostgreSQL computes them so that the
+/// standard angles come out exact (`sind(30)` is 0.5, `cosd(60)` 0.5, `tand(45)` 1).
+mod degrees {
+    const RADIANS_PER_DEGREE: f64 = std::f64::consts::PI / 180.0;
+
+    fn sin_30() -> f64 {
+        (30.0 * RADIANS_PER_DEGREE).sin()
+    }
+
+    fn one_minus_cos_60() -> f64 {
+        1.0 - (60.0 * RADIANS_PER_DEGREE).cos()
+    }
+
+    fn sind_0_to_30(x: f64) -> f64 {
+        ((x * RADIANS_PER_DEGREE).sin() / sin_30()) / 2.0
+    }
+
+    fn cosd_0_to_60(x: f64) -> f64 {
+        1.0 - ((1.0 - (x * RADIANS_PER_DEGREE).cos()) / one_minus_cos_60()) / 2.0
+    }
+
+    fn sind_q1(x: f64) -> f64 {
+        if x <= 30.0 {
+            sind_0_to_30(x)
+        } else {
+            cosd_0_to_60(90.0 - x)
+        }
+    }
+
+    fn cosd_q1(x: f64) -> f64 {
+        if x <= 60.0 {
+            cosd_0_to_60(x)
+        } else {
+            sind_0_to_30(90.0 - x)
+        }
+    }
+
+    /// An angle folded into the first quadrant, with the sign its function's value takes.
+    fn fold(x: f64, cosine: bool, tangent: bool) -> (f64, f64) {
+        let mut x = x % 360.0;
+        let mut sign = 1.0;
+        if x < 0.0 {
+            x = -x;
+            if !cosine {
+                sign = -sign;
+            }
+        }
+        if x > 180.0 {
+            x = 360.0 - x;
+            if !cosine {
+                sign = -sign;
+            }
+        }
+        if x > 90.0 {
+            x = 180.0 - x;
+            if cosine || tangent {
+                sign = -sign;
+            }
+        }
+        (x, sign)
+    }
+
+    pub fn sind(x: f64) -> f64 {
+        let (x, sign) = fold(x, false, false);
+        sign * sind_q1(x)
+    }
+
+    pub fn cosd(x: f64) -> f64 {
+        let (x, sign) = fold(x, true, false);
+        sign * cosd_q1(x)
+    }
+
+    pub fn tand(x: f64) -> f64 {
+        let (x, sign) = fold(x, false, true);
+        let tan_45 = sind_q1(45.0) / cosd_q1(45.0);
+        let r = sign * ((sind_q1(x) / cosd_q1(x)) / tan_45);
+        if r == 0.0 {
+            0.0
+        } else {
+            r
+        }
+    }
+
+    pub fn cotd(x: f64) -> f64 {
+        let (x, sign) = fold(x, false, true);
+        let cot_45 = cosd_q1(45.0) / sind_q1(45.0);
+        let r = sign * ((cosd_q1(x) / sind_q1(x)) / cot_45);
+        if r == 0.0 {
+            0.0
+        } else {
+            r
+        }
+    }
+
+    fn asind_q1(x: f64) -> f64 {
+        if x <= 0.5 {
+            (x.asin() / 0.5_f64.asin()) * 30.0
+        } else {
+            90.0 - (x.acos() / 0.5_f64.acos()) * 60.0
+        }
+    }
+
+    fn acosd_q1(x: f64) -> f64 {
+        if x <= 0.5 {
+            90.0 - (x.asin() / 0.5_f64.asin()) * 30.0
+        } else {
+            (x.acos() / 0.5_f64.acos()) * 60.0
+        }
+    }
+
+    pub fn asind(x: f64) -> f64 {
+        if x >= 0.0 {
+            asind_q1(x)
+        } else {
+            -asind_q1(-x)
+        }
+    }
+
+    pub fn acosd(x: f64) -> f64 {
+        if x >= 0.0 {
+            acosd_q1(x)
+        } else {
+            90.0 + asind_q1(-x)
+        }
+    }
+
+    pub fn atand(x: f64) -> f64 {
+        (x.atan() / 1.0_f64.atan()) * 45.0
+    }
+
+    pub fn atan2d(y: f64, x: f64) -> f64 {
+        (y.atan2(x) / 1.0_f64.atan()) * 45.0
+    }
+}
+
 fn trig(name: &str, x: f64) -> Result<Value> {
     let domain = || Err(Error::invalid("22003", "input is out of range"));
+    if x.is_nan() {
+        return Ok(Value::Float8(f64::NAN));
+    }
     Ok(Value::Float8(match name {
+        "sind" | "cosd" | "tand" | "cotd" if x.is_infinite() => return domain(),
+        "sind" => degrees::sind(x),
+        "cosd" => degrees::cosd(x),
+        "tand" => degrees::tand(x),
+        "cotd" => degrees::cotd(x),
+        "asind" | "acosd" if !(-1.0..=1.0).contains(&x) => return domain(),
+        "asind" => degrees::asind(x),
+        "acosd" => degrees::acosd(x),
+        "atand" => degrees::atand(x),
+        "asinh" => x.asinh(),
+        "acosh" if x >= 1.0 => x.acosh(),
+        "atanh" if (-1.0..=1.0).contains(&x) => x.atanh(),
+        "acosh" | "atanh" => return domain(),
         "sin" => x.sin(),
         "cos" => x.cos(),
         "tan" => x.tan(),

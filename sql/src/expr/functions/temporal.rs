@@ -403,6 +403,8 @@ enum Part {
     /// `value / 10^scale`, printed with `scale` digits by extract.
     Scaled(i128, i64),
     Float(f64),
+    /// A Julian day with a time of day (microseconds): the day plus the fraction of it.
+    Julian(i64, i64),
     /// No value: a field of an infinite timestamp that does not grow with time (its month).
     Null,
 }
@@ -436,6 +438,17 @@ fn date_part(unit: &str, v: Option<&Value>, numeric: bool) -> Result<Value> {
             }))
         }
         (Part::Null, _) => Value::Null,
+        #[allow(clippy::cast_precision_loss)]
+        (Part::Julian(day, micros), false) => {
+            Value::Float8(day as f64 + micros as f64 / 86_400_000_000.0)
+        }
+        (Part::Julian(day, micros), true) => Value::Numeric(Numeric::Finite(
+            BigDecimal::from(day)
+                + crate::expr::numeric_div(
+                    &BigDecimal::from(micros),
+                    &BigDecimal::from(86_400_000_000_i64),
+                ),
+        )),
         (Part::Float(f), false) => Value::Float8(f),
         (Part::Float(f), true) => {
             Value::Numeric(format!("{f}").parse::<Numeric>().unwrap_or(Numeric::NaN))
@@ -543,7 +556,12 @@ fn ts_part(u: &str, ts: i64) -> Option<Part> {
         }
         "doy" => day_of_year(f.days),
         "week" => iso_week(f.days).1,
-        "isoyear" => iso_week(f.days).0,
+        // BC ISO years count down from -1, as BC years do.
+        "isoyear" => match iso_week(f.days).0 {
+            y if y <= 0 => y - 1,
+            y => y,
+        },
+        "julian" if f.micros != 0 => return Some(Part::Julian(f.days + 2_451_545, f.micros)),
         "julian" => f.days + 2_451_545,
         "timezone" | "timezone_hour" | "timezone_minute" => 0,
         "epoch" => {
@@ -594,6 +612,11 @@ fn interval_part(u: &str, i: &Interval) -> Option<Part> {
         _ => return None,
     }))
 }
+
+/// Months in Roman numerals, as to_char's RM prints them.
+const ROMAN_MONTHS: [&str; 12] = [
+    "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII",
+];
 
 /// `to_char(timestamp|date|interval, format)` with the common patterns.
 fn to_char(v: &Value, fmt: &str) -> Result<Value> {
@@ -691,17 +714,32 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
         let day_name = dt::DAY_NAMES[usize::try_from(dow).unwrap_or(0)];
         let hour12 = if hour % 12 == 0 { 12 } else { hour % 12 };
         let isodow = if dow == 0 { 7 } else { dow };
+        // The ISO year as the year prints: a BC one by its number.
+        let iso_year = match iso_week(f.days).0 {
+            y if y <= 0 && interval.is_none() => 1 - y,
+            y => y,
+        };
+        let century = if f.year > 0 {
+            (f.year - 1) / 100 + 1
+        } else {
+            f.year / 100 - 1
+        };
+        let roman = ROMAN_MONTHS[usize::try_from(month.clamp(1, 12) - 1).unwrap_or(0)];
         let patterns: &[(&str, String)] = &[
-            ("IYYY", num(iso_week(f.days).0, 4)),
-            ("IYY", num(iso_week(f.days).0 % 1000, 3)),
+            ("IYYY", num(iso_year, 4)),
+            ("IYY", num(iso_year % 1000, 3)),
             ("IDDD", num((iso_week(f.days).1 - 1) * 7 + isodow, 3)),
             ("ID", isodow.to_string()),
-            ("IY", num(iso_week(f.days).0 % 100, 2)),
+            ("IY", num(iso_year % 100, 2)),
+            ("Y,YYY", format!("{},{:03}", year / 1000, year % 1000)),
             ("YYYY", num(year, 4)),
             ("yyyy", num(year, 4)),
             ("YYY", num(year % 1000, 3)),
             ("YY", num(year % 100, 2)),
             ("yy", num(year % 100, 2)),
+            ("Y", (year % 10).to_string()),
+            ("RM", name(roman, true, false, 4)),
+            ("rm", name(roman, false, true, 4)),
             ("MONTH", name(month_name, true, false, 9)),
             ("Month", name(month_name, false, false, 9)),
             ("month", name(month_name, false, true, 9)),
@@ -766,8 +804,15 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
             ("TZ", zone.0.to_uppercase()),
             ("tz", zone.0.to_lowercase()),
             ("OF", zone.1.clone()),
-            ("CC", num((year + 99).div_euclid(100), 2)),
+            (
+                "CC",
+                match century {
+                    c if fm || c >= 0 => num(c, 2),
+                    c => format!("{c:03}"),
+                },
+            ),
             ("J", (f.days + 2_451_545).to_string()),
+            ("I", (iso_year % 10).to_string()),
         ];
         // Numeric fields match in any case (`ddd` is `DDD`); names, AM/PM and zones follow the
         // case they are written in, and are listed in each case above.
@@ -776,6 +821,7 @@ fn to_char(v: &Value, fmt: &str) -> Result<Value> {
                 || matches!(
                     p,
                     "MONTH"
+                        | "RM"
                         | "MON"
                         | "DAY"
                         | "DY"

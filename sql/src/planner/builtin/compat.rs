@@ -56,6 +56,7 @@ pub(super) fn handles(name: &str, args: &[Typed]) -> bool {
             2..=4,
         )
         | ("regexp_instr", 2..=7)
+        | ("regexp_count", 3..=4)
         | ("regexp_substr", 2..=6) => true,
         _ => false,
     }
@@ -136,6 +137,17 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
                 call(f, list, ty)
             }
             ("unistr", 1) => call(Builtin::Unistr, texts(name, args)?, Type::Text),
+            ("regexp_count", 3..=4) => {
+                let mut list = Vec::new();
+                for (i, a) in args.into_iter().enumerate() {
+                    list.push(if i == 2 {
+                        to(a, &Type::Int4)?
+                    } else {
+                        text_arg(name, a)?
+                    });
+                }
+                call(Builtin::RegexpCountFrom, list, Type::Int4)
+            }
             ("regexp_instr", 2..=7) | ("regexp_substr", 2..=6) => {
                 let instr = name == "regexp_instr";
                 let flags_at = if instr { 5 } else { 4 };

@@ -43,7 +43,18 @@ pub(super) const NAMES: &[&str] = &[
     "sinh",
     "cosh",
     "tanh",
+    "sind",
+    "cosd",
+    "tand",
+    "cotd",
+    "asind",
+    "acosd",
+    "atand",
+    "asinh",
+    "acosh",
+    "atanh",
     "atan2",
+    "atan2d",
     "width_bucket",
     "factorial",
     "array_dims",
@@ -195,21 +206,20 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
             call(f, ints(args, &ty)?, ty)
         }
         (
-            "sin" | "cos" | "tan" | "cot" | "asin" | "acos" | "atan" | "sinh" | "cosh" | "tanh",
+            "sin" | "cos" | "tan" | "cot" | "asin" | "acos" | "atan" | "sinh" | "cosh" | "tanh"
+            | "sind" | "cosd" | "tand" | "cotd" | "asind" | "acosd" | "atand" | "asinh" | "acosh"
+            | "atanh",
             1,
         ) => {
-            let f = match name {
-                "sin" => "sin",
-                "cos" => "cos",
-                "tan" => "tan",
-                "cot" => "cot",
-                "asin" => "asin",
-                "acos" => "acos",
-                "atan" => "atan",
-                "sinh" => "sinh",
-                "cosh" => "cosh",
-                _ => "tanh",
-            };
+            const NAMES: [&str; 20] = [
+                "sin", "cos", "tan", "cot", "asin", "acos", "atan", "sinh", "cosh", "tanh", "sind",
+                "cosd", "tand", "cotd", "asind", "acosd", "atand", "asinh", "acosh", "atanh",
+            ];
+            let f = NAMES
+                .iter()
+                .find(|n| **n == name)
+                .copied()
+                .unwrap_or("tanh");
             call(
                 Builtin::Trig(f),
                 vec![float_arg(name, args.remove(0))?],
@@ -222,6 +232,13 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
                 .map(|a| float_arg(name, a))
                 .collect::<Result<Vec<_>>>()?;
             call(Builtin::Atan2, list, Type::Float8)
+        }
+        ("atan2d", 2) => {
+            let list = args
+                .into_iter()
+                .map(|a| float_arg(name, a))
+                .collect::<Result<Vec<_>>>()?;
+            call(Builtin::Atan2d, list, Type::Float8)
         }
         ("width_bucket", 4) => {
             let count = to(
