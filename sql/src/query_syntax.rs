@@ -312,6 +312,100 @@ pub fn without_operator_classes(sql: &str) -> Option<String> {
     changed.then(|| tokens.iter().map(ToString::to_string).collect())
 }
 
+/// `FROM t [AS a] TABLESAMPLE BERNOULLI | SYSTEM (percent) [REPEATABLE (seed)]`, which
+/// sqlparser does not read: the table becomes `(SELECT * FROM t AS a WHERE <sampled>) AS a`,
+/// each row kept with probability `percent` / 100 (SYSTEM samples rows too, not pages). With
+/// REPEATABLE the draw is a hash of the row and the seed, so the same seed over the same rows
+/// gives the same sample. `None` when there is no TABLESAMPLE.
+pub fn tablesample(sql: &str) -> Option<String> {
+    let mut text = sql.to_string();
+    let mut changed = false;
+    for _ in 0..16 {
+        match one_tablesample(&text) {
+            Some(next) => {
+                text = next;
+                changed = true;
+            }
+            None => break,
+        }
+    }
+    changed.then_some(text)
+}
+
+fn one_tablesample(sql: &str) -> Option<String> {
+    let (tokens, at) = significant(sql)?;
+    let k = (1..at.len()).find(|&k| is_word(&tokens[at[k]], "tablesample"))?;
+    let method = at.get(k + 1).map(|&i| &tokens[i])?;
+    if !(is_word(method, "bernoulli") || is_word(method, "system")) {
+        return None;
+    }
+    let span = |from: usize, to: usize| -> String {
+        tokens[at[from]..=at[to]]
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
+    let (open, close) = (k + 2, closing(&tokens, &at, k + 2)?);
+    if close <= open + 1 {
+        return None;
+    }
+    let percent = span(open + 1, close - 1);
+    let mut end = close;
+    let mut seed = None;
+    if at
+        .get(close + 1)
+        .is_some_and(|&i| is_word(&tokens[i], "repeatable"))
+    {
+        let shut = closing(&tokens, &at, close + 2)?;
+        if shut <= close + 3 {
+            return None;
+        }
+        seed = Some(span(close + 3, shut - 1));
+        end = shut;
+    }
+    // Back from TABLESAMPLE: `name`, `name alias` or `name AS alias`, the name qualified or not.
+    let name_like = |t: &Token| matches!(t, Token::Word(w) if w.quote_style.is_some() || w.keyword == sqlparser::keywords::Keyword::NoKeyword || !["from", "join", "as", "only", "lateral"].iter().any(|x| w.value.eq_ignore_ascii_case(x)));
+    let j = k.checked_sub(1)?;
+    if !name_like(&tokens[at[j]]) {
+        return None;
+    }
+    let (alias, name_end) = match j.checked_sub(1).map(|p| &tokens[at[p]]) {
+        Some(t) if is_word(t, "as") => (Some(j), j.checked_sub(2)?),
+        Some(t) if name_like(t) => (Some(j), j - 1),
+        _ => (None, j),
+    };
+    let mut name_start = name_end;
+    while name_start >= 2 && tokens[at[name_start - 1]] == Token::Period {
+        name_start -= 2;
+    }
+    let before = &tokens[at[name_start.checked_sub(1)?]];
+    let starts_item =
+        ["from", "join", "only"].iter().any(|w| is_word(before, w)) || *before == Token::Comma;
+    if !starts_item {
+        return None;
+    }
+    let name = span(name_start, name_end);
+    let alias = tokens[at[alias.unwrap_or(name_end)]].to_string();
+    let draw = match seed {
+        None => "random()".to_string(),
+        Some(seed) => format!(
+            "((hashtext(row_to_json({alias})::text || ':' || ({seed})::text)::float8 \
+             + 2147483648) / 4294967296)"
+        ),
+    };
+    let head: String = tokens[..at[name_start]]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let tail: String = tokens[at[end] + 1..]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    Some(format!(
+        "{head}(SELECT * FROM {name} AS {alias} WHERE {draw} * 100 < ({percent})) AS {alias}{tail}"
+    ))
+}
+
 /// A window frame offset that starts with a string (`RANGE BETWEEN '1 year'::interval
 /// PRECEDING AND ...`, `'inf' FOLLOWING`), which sqlparser reads only as a bare interval
 /// literal: the offset is parenthesized, so it parses as any expression, and the planner types
@@ -504,6 +598,26 @@ mod tests {
         );
         assert_eq!(without_operator_classes("create index i on t (a)"), None);
         assert_eq!(without_operator_classes("select a_ops from t"), None);
+    }
+
+    #[test]
+    fn tablesample_becomes_a_filtered_subquery() {
+        assert_eq!(
+            tablesample("select count(*) from t tablesample bernoulli (10)").as_deref(),
+            Some("select count(*) from (SELECT * FROM t AS t WHERE random() * 100 < (10)) AS t")
+        );
+        assert_eq!(
+            tablesample(
+                "select * from s.t as x tablesample system (5 * 2) repeatable (7), u where x.a = u.a"
+            )
+            .as_deref(),
+            Some(
+                "select * from (SELECT * FROM s.t AS x WHERE ((hashtext(row_to_json(x)::text \
+                 || ':' || (7)::text)::float8 + 2147483648) / 4294967296) * 100 < (5 * 2)) AS x, \
+                 u where x.a = u.a"
+            )
+        );
+        assert_eq!(tablesample("select tablesample from t"), None);
     }
 
     #[test]

@@ -3047,7 +3047,7 @@ fn parse_text(sql: &str) -> Result<Vec<Statement>> {
         }
         // Respellings of query syntax sqlparser does not read, each parsed again (with these
         // fallbacks, so that one statement may need several).
-        let respellings: [fn(&str) -> Option<String>; 7] = [
+        let respellings: [fn(&str) -> Option<String>; 8] = [
             crate::query_syntax::parenthesized_insert_source,
             crate::query_syntax::quantified_values,
             crate::query_syntax::respell,
@@ -3055,6 +3055,7 @@ fn parse_text(sql: &str) -> Result<Vec<Statement>> {
             crate::query_syntax::fetch_quantity,
             crate::query_syntax::keyword_names,
             crate::query_syntax::frame_string_offsets,
+            crate::query_syntax::tablesample,
         ];
         for respelled in respellings.iter().filter_map(|respell| respell(sql)) {
             if let Ok(statements) = parse(&respelled) {

@@ -66,6 +66,8 @@ pub enum Builtin {
     Reverse,
     Initcap,
     Md5,
+    /// `hashtext(text)`: a 32-bit hash of the text (the first four bytes of its MD5).
+    Hashtext,
     StartsWith,
     RegexpReplace,
     Format,

@@ -70,6 +70,11 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
             Some(Value::Bytea(b)) => md5_hex(b),
             _ => md5_hex(s().as_bytes()),
         }),
+        Builtin::Hashtext => {
+            let hex = md5_hex(s().as_bytes());
+            let bits = u32::from_str_radix(hex.get(..8).unwrap_or("0"), 16).unwrap_or(0);
+            Some(Ok(Value::Int4(i32::from_ne_bytes(bits.to_ne_bytes()))))
+        }
         Builtin::StartsWith => Some(Ok(Value::Bool(
             s().starts_with(text_arg(args.get(1)).unwrap_or_default()),
         ))),

@@ -250,6 +250,7 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
             ("reverse", 1) => call(Builtin::Reverse, texts(name, args)?, Type::Text),
             ("initcap", 1) => call(Builtin::Initcap, texts(name, args)?, Type::Text),
             ("md5", 1) => call(Builtin::Md5, texts(name, args)?, Type::Text),
+            ("hashtext", 1) => call(Builtin::Hashtext, texts(name, args)?, Type::Int4),
             ("starts_with", 2) => call(Builtin::StartsWith, texts(name, args)?, Type::Bool),
             ("regexp_replace", 4..=6)
                 if args[3]
@@ -741,6 +742,7 @@ fn known(name: &str) -> bool {
         "reverse",
         "initcap",
         "md5",
+        "hashtext",
         "starts_with",
         "regexp_replace",
         "ascii",
