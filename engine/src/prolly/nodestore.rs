@@ -1,6 +1,7 @@
 //! `NodeStore`: reads and writes prolly nodes and blobs through a chunk store, with a cache of
-//! decoded nodes and counters of the structural work done (nodes loaded and written), which tests
-//! assert on instead of timing.
+//! decoded nodes, a cache of other decoded records (table records, which every statement and
+//! merge reads), and counters of the structural work done (nodes loaded and written), which
+//! tests assert on instead of timing.
 
 use super::node::{Entry, Node, NodeBuffer};
 use crate::error::{Error, Result};
@@ -9,12 +10,19 @@ use crate::store::ChunkStore;
 use bytes::Bytes;
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
+use std::any::Any;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Default decoded-node cache: 256 MiB holds every node of a 1M-row table several times over.
 pub const DEFAULT_CACHE_BYTES: u64 = 256 << 20;
+
+/// How many decoded records (other than nodes) the record cache keeps.
+const RECORD_CACHE_ENTRIES: usize = 4096;
+
+/// A decoded record, shared by everyone who loads its address.
+type Record = Arc<dyn Any + Send + Sync>;
 
 /// First byte of a blob chunk (an out-of-line value).
 const BLOB_TAG: u8 = b'B';
@@ -42,6 +50,9 @@ impl Weighter<Hash, Arc<Node>> for NodeWeight {
 struct Inner {
     store: Arc<dyn ChunkStore>,
     cache: Option<Cache<Hash, Arc<Node>, NodeWeight>>,
+    /// Decoded records by address. What is cached must not hold this store (no `Map`, no
+    /// `NodeStore`), or the store would keep itself alive.
+    records: Option<Cache<Hash, Record>>,
     loads: AtomicU64,
     writes: AtomicU64,
 }
@@ -70,10 +81,12 @@ impl NodeStore {
     pub fn with_cache(store: Arc<dyn ChunkStore>, cache_bytes: u64) -> Self {
         let cache = (cache_bytes > 0)
             .then(|| Cache::with_weighter((cache_bytes / 4096) as usize, cache_bytes, NodeWeight));
+        let records = (cache_bytes > 0).then(|| Cache::new(RECORD_CACHE_ENTRIES));
         NodeStore {
             inner: Arc::new(Inner {
                 store,
                 cache,
+                records,
                 loads: AtomicU64::new(0),
                 writes: AtomicU64::new(0),
             }),
@@ -140,6 +153,30 @@ impl NodeStore {
             cache.insert(addr, node.clone());
         }
         Ok(node)
+    }
+
+    /// The record at `addr` as `decode` makes it from the chunk's bytes, decoded once and
+    /// then shared: a chunk's address fixes its bytes, so every caller would decode the same.
+    pub fn load_record<T: Any + Send + Sync>(
+        &self,
+        addr: &Hash,
+        decode: impl FnOnce(Bytes) -> Result<T>,
+    ) -> Result<Arc<T>> {
+        if let Some(found) = self.inner.records.as_ref().and_then(|c| c.get(addr)) {
+            if let Ok(record) = found.downcast::<T>() {
+                return Ok(record);
+            }
+        }
+        let record = Arc::new(decode(self.inner.store.must_get(addr)?)?);
+        self.remember_record(*addr, record.clone());
+        Ok(record)
+    }
+
+    /// Enters a record just written at `addr` (so that its next load decodes nothing).
+    pub fn remember_record<T: Any + Send + Sync>(&self, addr: Hash, record: Arc<T>) {
+        if let Some(cache) = &self.inner.records {
+            cache.insert(addr, record);
+        }
     }
 
     // Blob layout, version 1: u8 'B' (0x42) | u8 version 1 | the value's bytes.

@@ -196,6 +196,15 @@ pub struct ColumnSelection {
     values: Vec<bool>,
 }
 
+/// What a table chunk decodes to: the record without its maps opened (so that the record
+/// cache of a node store holds no reference to the store).
+struct TableParts {
+    schema: Arc<Schema>,
+    layout: Arc<Layout>,
+    rows: Hash,
+    indexes: Vec<Hash>,
+}
+
 /// A table at one version. Immutable: changes return a new `Table`.
 #[derive(Clone, Debug)]
 pub struct Table {
@@ -219,9 +228,25 @@ impl Table {
         })
     }
 
-    /// Loads the table chunk at `addr`.
+    /// Loads the table chunk at `addr` (its record decoded once per node store, see
+    /// [`NodeStore::load_record`]).
     pub fn load(ns: &NodeStore, addr: Hash) -> Result<Table> {
-        let bytes = ns.store().must_get(&addr)?;
+        let parts = ns.load_record(&addr, |bytes| Table::decode_chunk(addr, &bytes))?;
+        let indexes = parts
+            .indexes
+            .iter()
+            .map(|h| Map::load(ns, *h))
+            .collect::<Result<_>>()?;
+        Ok(Table {
+            schema: parts.schema.clone(),
+            layout: parts.layout.clone(),
+            rows: Map::load(ns, parts.rows)?,
+            indexes,
+        })
+    }
+
+    /// Decodes a table chunk's bytes into its parts.
+    fn decode_chunk(addr: Hash, bytes: &[u8]) -> Result<TableParts> {
         if bytes.len() < 2
             || bytes[0] != TABLE_TAG
             || !matches!(
@@ -356,16 +381,11 @@ impl Table {
                 "index count differs from the schema's",
             ));
         }
-        let indexes = record
-            .indexes
-            .iter()
-            .map(|h| Map::load(ns, *h))
-            .collect::<Result<_>>()?;
-        Ok(Table {
+        Ok(TableParts {
             layout: Arc::new(Layout::new(&record.schema)),
             schema: Arc::new(record.schema),
-            rows: Map::load(ns, record.rows)?,
-            indexes,
+            rows: record.rows,
+            indexes: record.indexes,
         })
     }
 
