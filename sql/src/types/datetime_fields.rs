@@ -571,9 +571,10 @@ pub fn decode(text: &str, order: DateOrder, time_only: bool) -> Parsed<Fields> {
                     if dot.is_some() && mask & DATE == 0 {
                         d.date(text, order)?;
                         0
-                    } else if dot.is_some_and(|at| at > 2) {
-                        d.number_field(text, mask)?
-                    } else if flen >= 6 && (mask & DATE == 0 || mask & TIME == 0) {
+                    } else if dot.is_some_and(|at| at > 2)
+                        || (flen >= 6 && (mask & DATE == 0 || mask & TIME == 0))
+                    {
+                        // A run of digits: a date while the date is open, else a time.
                         d.number_field(text, mask)?
                     } else {
                         d.number(text, mask, order)?
