@@ -222,8 +222,9 @@ pub enum SetFunction {
     RegexpSplit,
     /// `jsonb_path_query(doc, path)`.
     JsonPathQuery,
-    /// `json_array_elements(json)`: each element's text as written.
-    JsonArrayElementsRaw,
+    /// `json_array_elements(json)`: each element's text as written; `text`:
+    /// `json_array_elements_text(json)`.
+    JsonArrayElementsRaw { text: bool },
     /// `json_object_keys(json)`: the keys in written order, repeated keys too.
     JsonObjectKeysRaw,
     /// `string_to_table(s, delimiter [, null_string])`.
@@ -277,7 +278,7 @@ impl SetFunction {
             | SetFunction::RegexpMatches
             | SetFunction::RegexpSplit
             | SetFunction::JsonPathQuery
-            | SetFunction::JsonArrayElementsRaw
+            | SetFunction::JsonArrayElementsRaw { .. }
             | SetFunction::JsonObjectKeysRaw
             | SetFunction::JsonRecordset(_)
             | SetFunction::StringToTable => Vec::new(),

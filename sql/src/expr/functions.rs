@@ -243,6 +243,10 @@ pub enum Builtin {
     JsonbExtractPath {
         text: bool,
     },
+    /// `json_extract_path(doc, VARIADIC path)` on json, whose text it keeps as written.
+    JsonExtractPath {
+        text: bool,
+    },
     // compat.rs
     /// A whole-row reference as json: `(name, json text)` pairs, printed as row_to_json does.
     RowJson,

@@ -535,7 +535,10 @@ pub(super) fn set_function(name: &str, mut args: Vec<Typed>) -> Result<Option<Ty
             let arg = args.remove(0).coerce(&Type::Json, &name)?;
             let (f, ty) = match name.as_str() {
                 "json_object_keys" => (SetFunction::JsonObjectKeysRaw, Type::Text),
-                _ => (SetFunction::JsonArrayElementsRaw, Type::Json),
+                _ => (
+                    SetFunction::JsonArrayElementsRaw { text: false },
+                    Type::Json,
+                ),
             };
             Ok(Typed::new(Expr::SetReturning(f, vec![arg]), ty))
         }
@@ -557,6 +560,16 @@ pub(super) fn set_function(name: &str, mut args: Vec<Typed>) -> Result<Option<Ty
             1,
         ) => {
             let arg = args.remove(0);
+            if name == "json_array_elements_text" && arg.ty != Some(Type::Jsonb) {
+                // json keeps its elements' text as written.
+                return Ok(Some(Typed::new(
+                    Expr::SetReturning(
+                        SetFunction::JsonArrayElementsRaw { text: true },
+                        vec![arg.coerce(&Type::Json, &name)?],
+                    ),
+                    Type::Text,
+                )));
+            }
             let arg = match arg.ty {
                 Some(Type::Json | Type::Jsonb) => arg.expr,
                 _ => arg.coerce(&Type::Jsonb, &name)?,

@@ -616,6 +616,56 @@ fn raw_members_of(s: &str) -> Option<Vec<(Option<String>, &str)>> {
     }
 }
 
+/// One step into a json document: a member key, an element index (negative counts from the
+/// end), or a path element (`#>`), which is a key into an object and an index into an array.
+#[derive(Debug, Clone, Copy)]
+pub enum Step<'a> {
+    Key(&'a str),
+    Index(i64),
+    Path(&'a str),
+}
+
+/// The text, as written (trimmed), of the value that `steps` lead to in json `doc`, as
+/// PostgreSQL's json operators return it; `None` where a step finds nothing. Of repeated keys
+/// the last counts. No steps give the document itself.
+pub fn raw_lookup<'a>(doc: &'a str, steps: &[Step<'_>]) -> Option<&'a str> {
+    let mut current = doc;
+    for step in steps {
+        let trimmed = current.trim_start();
+        let object = trimmed.starts_with('{');
+        if !object && !trimmed.starts_with('[') {
+            return None;
+        }
+        let members = raw_members_of(current)?;
+        let index = |i: i64| {
+            let n = i64::try_from(members.len()).ok()?;
+            let at = if i < 0 { n + i } else { i };
+            usize::try_from(at).ok().and_then(|at| members.get(at))
+        };
+        let found = match (step, object) {
+            (Step::Key(k) | Step::Path(k), true) => members
+                .iter()
+                .rev()
+                .find(|(key, _)| key.as_deref() == Some(*k)),
+            (Step::Index(i), false) => index(*i),
+            (Step::Path(p), false) => index(p.trim().parse().ok()?),
+            _ => None,
+        };
+        current = found?.1;
+    }
+    Some(current)
+}
+
+/// What `->>` and the `_text` functions give for json text taken out of a document: a
+/// string's contents, NULL for null, any other value's text as written.
+pub fn raw_as_text(raw: &str) -> Option<String> {
+    match parse(raw, "json") {
+        Ok(Json::String(s)) => Some(s),
+        Ok(Json::Null) => None,
+        _ => Some(raw.to_string()),
+    }
+}
+
 /// Validates json input, keeping the text as given.
 pub fn json_in(s: &str) -> Result<String> {
     parse(s, "json")?;

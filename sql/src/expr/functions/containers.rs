@@ -68,7 +68,10 @@ fn array_contains(a: &[Value], b: &[Value]) -> bool {
 }
 
 fn json_get(doc: &str, key: &Value, text: bool, path: bool, jsonb: bool) -> Result<Value> {
-    let j = json::parse(doc, if jsonb { "jsonb" } else { "json" })?;
+    if !jsonb {
+        return raw_json_get(doc, key, text, path);
+    }
+    let j = json::parse(doc, "jsonb")?;
     let found = match (path, key) {
         (false, Value::Text(k)) => j.field(k),
         // A jsonb scalar answers index 0 (and -1) as a one-element array does.
@@ -102,6 +105,35 @@ fn json_get(doc: &str, key: &Value, text: bool, path: bool, jsonb: bool) -> Resu
         Some(v) if text => v.as_text().map_or(Value::Null, Value::Text),
         Some(v) if jsonb => Value::Text(v.to_jsonb_text()),
         Some(v) => Value::Text(compact(v)),
+    })
+}
+
+/// `->`, `->>`, `#>` and `#>>` on json (not jsonb): the found value's text as written in the
+/// document, as PostgreSQL's json keeps it.
+fn raw_json_get(doc: &str, key: &Value, text: bool, path: bool) -> Result<Value> {
+    json::parse(doc, "json")?;
+    let found = match (path, key) {
+        (false, Value::Text(k)) => json::raw_lookup(doc, &[json::Step::Key(k)]),
+        (false, k) => match int_arg(Some(k)) {
+            Some(i) => json::raw_lookup(doc, &[json::Step::Index(i)]),
+            None => None,
+        },
+        (true, Value::Array(steps)) => {
+            let steps: Option<Vec<json::Step<'_>>> = steps
+                .iter()
+                .map(|s| match s {
+                    Value::Text(t) => Some(json::Step::Path(t)),
+                    _ => None,
+                })
+                .collect();
+            steps.and_then(|steps| json::raw_lookup(doc, &steps))
+        }
+        _ => None,
+    };
+    Ok(match found {
+        None => Value::Null,
+        Some(raw) if text => json::raw_as_text(raw).map_or(Value::Null, Value::Text),
+        Some(raw) => Value::Text(raw.to_string()),
     })
 }
 
@@ -225,6 +257,20 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Result<Value> {
     let first = args.first();
     match b {
         Builtin::GenRandomUuid => Ok(Value::Uuid(uuid::random_uuid())),
+        Builtin::JsonExtractPath { text } => {
+            let steps: Option<Vec<Value>> = args
+                .get(1..)
+                .unwrap_or_default()
+                .iter()
+                .map(|v| (!v.is_null()).then(|| v.clone()))
+                .collect();
+            match (first, steps) {
+                (Some(Value::Text(doc)), Some(steps)) => {
+                    raw_json_get(doc, &Value::Array(steps.into()), text, true)
+                }
+                _ => Ok(Value::Null),
+            }
+        }
         Builtin::AnyAll { op, all } => any_all(op, all, first, args.get(1)),
         Builtin::StringToArray => string_to_array(args),
         Builtin::ToJson { jsonb: false, raw }

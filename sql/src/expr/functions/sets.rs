@@ -49,9 +49,9 @@ pub fn expand(f: SetFunction, args: &[Value]) -> Option<Result<Vec<Value>>> {
                 Err(e) => Err(e),
             }
         }
-        SetFunction::JsonArrayElementsRaw => match t(0) {
+        SetFunction::JsonArrayElementsRaw { text } => match t(0) {
             None => Ok(Vec::new()),
-            Some(doc) => json_array_elements(doc),
+            Some(doc) => json_array_elements(doc, text),
         },
         SetFunction::JsonObjectKeysRaw => match t(0) {
             None => Ok(Vec::new()),
@@ -101,8 +101,9 @@ fn json_object_keys(doc: &str) -> Result<Vec<Value>> {
     }
 }
 
-/// `json_array_elements(json)`: each element's text as written (trimmed).
-fn json_array_elements(doc: &str) -> Result<Vec<Value>> {
+/// `json_array_elements(json)`: each element's text as written (trimmed); with `text`
+/// (`json_array_elements_text`), a string's contents and NULL for null.
+fn json_array_elements(doc: &str, text: bool) -> Result<Vec<Value>> {
     let Json::Array(items) = json::parse(doc, "json")? else {
         return Err(Error::invalid(
             "22023",
@@ -114,7 +115,11 @@ fn json_array_elements(doc: &str) -> Result<Vec<Value>> {
         .iter()
         .enumerate()
         .map(|(i, j)| match raw.get(i) {
+            Some((_, t)) if raw.len() == items.len() && text => {
+                json::raw_as_text(t).map_or(Value::Null, Value::Text)
+            }
             Some((_, t)) if raw.len() == items.len() => Value::Text((*t).to_string()),
+            _ if text => j.as_text().map_or(Value::Null, Value::Text),
             _ => Value::Text(super::containers::compact(j)),
         })
         .collect())
@@ -145,12 +150,13 @@ fn json_each(doc: &str, part: JsonEachPart, text: bool, jsonb: bool) -> Result<V
         }
     };
     // json keeps each value's text as written.
-    let raw = if jsonb || text {
+    let raw = if jsonb {
         Vec::new()
     } else {
         json::raw_members(doc)
     };
     let value_at = |i: usize, v: &Json| match raw.get(i) {
+        Some((_, t)) if text => json::raw_as_text(t).map_or(Value::Null, Value::Text),
         Some((_, t)) => Value::Text((*t).to_string()),
         None => value(v),
     };

@@ -375,19 +375,14 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
             let ty = if text { Type::Text } else { Type::Jsonb };
             call(Builtin::JsonbExtractPath { text }, list, ty)
         }
-        ("json_extract_path", 1..) => {
-            // The value as jsonb prints it (PostgreSQL keeps json's text as written).
-            let doc = to(args.remove(0), &Type::Jsonb)?;
+        ("json_extract_path" | "json_extract_path_text", 1..) => {
+            // The found value's text as the document writes it, as json keeps it.
+            let text = name.ends_with("_text");
+            let doc = to(args.remove(0), &Type::Json)?;
             let mut list = vec![doc];
             list.extend(texts(name, args)?);
-            call(Builtin::JsonbExtractPath { text: false }, list, Type::Json)
-        }
-        ("json_extract_path_text", 1..) => {
-            // json keeps its text, but a scalar or a missing path reads the same as in jsonb.
-            let doc = to(args.remove(0), &Type::Jsonb)?;
-            let mut list = vec![doc];
-            list.extend(texts(name, args)?);
-            call(Builtin::JsonbExtractPath { text: true }, list, Type::Text)
+            let ty = if text { Type::Text } else { Type::Json };
+            call(Builtin::JsonExtractPath { text }, list, ty)
         }
         _ if super::extension::NAMES.contains(&name) => {
             return super::extension::function(name, args)
