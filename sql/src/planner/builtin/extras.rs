@@ -271,8 +271,8 @@ pub(super) fn function(name: &str, mut args: Vec<Typed>) -> Result<Typed> {
             }
         }
         ("array_positions" | "array_remove", 2) => {
-            let (a, t) = array_arg(name, args.remove(0))?;
-            let e = to(args.remove(0), t.element().unwrap_or(&Type::Text))?;
+            let array = args.remove(0);
+            let (a, t, e) = super::functions::array_and_element(name, array, args.remove(0))?;
             if name == "array_positions" {
                 call(
                     Builtin::ArrayPositions,

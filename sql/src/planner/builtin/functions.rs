@@ -142,6 +142,25 @@ pub(super) fn array_arg(name: &str, arg: Typed) -> Result<(Expr, Type)> {
     }
 }
 
+/// An array and an element argument (array_append, array_position, ...): an untyped array
+/// (a bare NULL) takes the array type of the element's type, as PostgreSQL's polymorphic
+/// resolution gives it.
+pub(super) fn array_and_element(
+    name: &str,
+    array: Typed,
+    element: Typed,
+) -> Result<(Expr, Type, Expr)> {
+    let (a, t) = match (&array.ty, &element.ty) {
+        (None, Some(e)) if !matches!(e, Type::Array(_)) => {
+            let t = Type::Array(Box::new(e.clone()));
+            (to(array, &t)?, t)
+        }
+        _ => array_arg(name, array)?,
+    };
+    let e = to(element, t.element().unwrap_or(&Type::Text))?;
+    Ok((a, t, e))
+}
+
 fn json_arg(arg: Typed) -> Result<Expr> {
     match &arg.ty {
         Some(Type::Json | Type::Jsonb) => Ok(arg.expr),
@@ -563,13 +582,13 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
                 call(Builtin::Cardinality, vec![a], Type::Int4)
             }
             ("array_append", 2) => {
-                let (a, t) = array_arg(name, args.remove(0))?;
-                let e = to(args.remove(0), t.element().unwrap_or(&Type::Text))?;
+                let array = args.remove(0);
+                let (a, t, e) = array_and_element(name, array, args.remove(0))?;
                 call(Builtin::ArrayAppend, vec![a, e], t)
             }
             ("array_prepend", 2) => {
-                let (a, t) = array_arg(name, args.remove(1))?;
-                let e = to(args.remove(0), t.element().unwrap_or(&Type::Text))?;
+                let array = args.remove(1);
+                let (a, t, e) = array_and_element(name, array, args.remove(0))?;
                 call(Builtin::ArrayPrepend, vec![e, a], t)
             }
             ("array_cat", 2) => {
@@ -585,8 +604,8 @@ pub(in crate::planner) fn function(name: &str, mut args: Vec<Typed>) -> Option<R
             }
             ("array_position", 2 | 3) => {
                 let start = if n == 3 { args.pop() } else { None };
-                let (a, t) = array_arg(name, args.remove(0))?;
-                let e = to(args.remove(0), t.element().unwrap_or(&Type::Text))?;
+                let array = args.remove(0);
+                let (a, _, e) = array_and_element(name, array, args.remove(0))?;
                 let mut list = vec![a, e];
                 list.extend(start.map(|s| to(s, &Type::Int4)).transpose()?);
                 call(Builtin::ArrayPosition, list, Type::Int4)
