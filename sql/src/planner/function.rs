@@ -134,8 +134,15 @@ fn call(scope: &Scope, f: &ast::Function) -> Result<Typed> {
             return Err(Error::Unsupported(format!("function call {f}")));
         }
     };
+    if f.over.is_some() {
+        // A window call the SELECT list's windowing did not take: in WHERE, a JOIN condition,
+        // an UPDATE or DELETE, RETURNING, ...
+        return Err(Error::invalid(
+            "42P20",
+            "window functions are not allowed here",
+        ));
+    }
     if f.filter.is_some()
-        || f.over.is_some()
         || !f.within_group.is_empty()
         || list.duplicate_treatment.is_some()
         || !list.clauses.is_empty()
