@@ -453,12 +453,11 @@ pub(super) fn to_number(s: &str, fmt: &str) -> Result<Value> {
     if negative {
         d = -d;
     }
+    // The digits read after the point, no more than the template has (`'0.00001-'` read
+    // with `9.999999S` is -0.00001, as in PostgreSQL).
     let scale = i64::try_from(f.frac_digits).unwrap_or(0);
-    if d.fractional_digit_count() > scale || f.items.contains(&Item::Point) {
+    if d.fractional_digit_count() > scale {
         d = d.with_scale_round(scale, RoundingMode::Down);
-    }
-    if d.is_zero() {
-        d = d.with_scale(scale);
     }
     Ok(Value::Numeric(Numeric::Finite(d)))
 }
