@@ -17,7 +17,7 @@ use crate::types::{implicit_cast, type_name};
 /// statement already returned ([`crate::dml_cte`]).
 pub fn with_ctes_of(catalog: &Catalog<'_>, with: &ast::With) -> Result<Vec<context::Cte>> {
     let mut ctes = Vec::new();
-    for cte in &with.cte_tables {
+    for cte in recursive_order(with)? {
         let name = ident_name(&cte.alias.name);
         if ctes.iter().any(|c: &context::Cte| c.name == name) {
             return Err(Error::invalid(
@@ -49,6 +49,36 @@ pub fn with_ctes_of(catalog: &Catalog<'_>, with: &ast::With) -> Result<Vec<conte
         });
     }
     Ok(ctes)
+}
+
+/// The WITH list in the order to plan it: as written, except that under RECURSIVE, where
+/// every query sees every other, a query comes after those it reads (`WITH RECURSIVE x AS
+/// (... FROM y ...), y AS (...)`). Two queries that read each other are 0A000, as in
+/// PostgreSQL.
+fn recursive_order(with: &ast::With) -> Result<Vec<&ast::Cte>> {
+    let all: Vec<&ast::Cte> = with.cte_tables.iter().collect();
+    if !with.recursive {
+        return Ok(all);
+    }
+    let names: Vec<String> = all.iter().map(|c| ident_name(&c.alias.name)).collect();
+    let reads = |i: usize, j: usize| {
+        i != j && crate::planner::recursive::refers_to(&all[i].query, &names[j])
+    };
+    let mut placed = vec![false; all.len()];
+    let mut order = Vec::with_capacity(all.len());
+    while order.len() < all.len() {
+        let next = (0..all.len())
+            .find(|&i| !placed[i] && (0..all.len()).all(|j| placed[j] || !reads(i, j)));
+        let Some(i) = next else {
+            return Err(Error::invalid(
+                "0A000",
+                "mutual recursion between WITH items is not implemented",
+            ));
+        };
+        placed[i] = true;
+        order.push(all[i]);
+    }
+    Ok(order)
 }
 
 /// Plans a query with its output columns.
