@@ -163,6 +163,27 @@ fn base_sql_type(dt: &DataType) -> Result<Type> {
                 other if range::kind_named(other).is_some() => {
                     Type::Range(range::kind_named(other).unwrap_or(RangeKind::Int4))
                 }
+                // An array type by its catalog name: `_int4` is `int4[]`.
+                other if other.len() > 1 && other.starts_with('_') => {
+                    let element =
+                        sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+                            .try_with_sql(&other[1..])
+                            .and_then(|mut p| p.parse_data_type())
+                            .ok()
+                            .filter(|e| !matches!(e, DataType::Array(_)))
+                            .ok_or_else(|| {
+                                Error::invalid("42704", format!("type \"{other}\" does not exist"))
+                            })?;
+                    match base_sql_type(&element) {
+                        Ok(Type::Array(_)) | Err(_) => {
+                            return Err(Error::invalid(
+                                "42704",
+                                format!("type \"{other}\" does not exist"),
+                            ))
+                        }
+                        Ok(element) => Type::Array(Box::new(element)),
+                    }
+                }
                 other => {
                     return Err(Error::invalid(
                         "42704",
