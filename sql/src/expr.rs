@@ -685,11 +685,11 @@ impl Expr {
         f(self);
         match self {
             Expr::Literal(_) | Expr::Column(_) | Expr::Param(_) | Expr::Outer { .. } => {}
-            Expr::Subquery(s) => {
-                if let SubqueryKind::Quantified { left, .. } = &s.kind {
-                    left.walk(f);
-                }
-            }
+            Expr::Subquery(s) => match &s.kind {
+                SubqueryKind::Quantified { left, .. } => left.walk(f),
+                SubqueryKind::SemiJoin { probes } => probes.iter().for_each(|p| p.walk(f)),
+                _ => {}
+            },
             Expr::Regex { expr, pattern, .. } => {
                 expr.walk(f);
                 pattern.walk(f);
@@ -748,6 +748,7 @@ impl Expr {
             Expr::Literal(_) | Expr::Column(_) | Expr::Param(_) | Expr::Outer { .. } => vec![],
             Expr::Subquery(s) => match &mut s.kind {
                 SubqueryKind::Quantified { left, .. } => vec![&mut **left],
+                SubqueryKind::SemiJoin { probes } => probes.iter_mut().collect(),
                 _ => vec![],
             },
             Expr::Regex { expr, pattern, .. } | Expr::Like { expr, pattern, .. } => {

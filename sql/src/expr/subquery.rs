@@ -44,6 +44,10 @@ pub enum SubqueryKind {
     /// `ARRAY(subquery)`: its single column as an array (of one more dimension when the
     /// column is an array, `arrays`).
     Array { arrays: bool },
+    /// Whether some row of the (uncorrelated) subquery equals `probes`, computed over the
+    /// enclosing row, column by column: a correlated `EXISTS (... WHERE inner1 = outer1 AND
+    /// inner2 = outer2 ...)` made a hashed semi-join. A NULL on either side never matches.
+    SemiJoin { probes: Vec<Expr> },
 }
 
 /// A planned subquery.
@@ -84,6 +88,8 @@ impl fmt::Debug for ItemsCache {
 
 /// A subquery's single column, kept for `left op ANY/ALL` tests.
 pub struct Items {
+    /// A semi-join's rows as keys (rows with a NULL left out, as they match nothing).
+    keys: Option<HashSet<Key, FxBuildHasher>>,
     values: Vec<Value>,
     /// For `= ANY` and `<> ALL` when every non-NULL value is of one kind (integers of any
     /// width counting as one): those values hashed, and whether a NULL was among them.
@@ -116,7 +122,25 @@ impl Items {
             }
             _ => None,
         };
-        Items { values, hashed }
+        Items {
+            keys: None,
+            values,
+            hashed,
+        }
+    }
+
+    /// A semi-join's rows, hashed by all their columns.
+    fn keyed(rows: Vec<Vec<Value>>) -> Items {
+        let keys = rows
+            .into_iter()
+            .filter(|row| !row.iter().any(Value::is_null))
+            .map(Key)
+            .collect();
+        Items {
+            keys: Some(keys),
+            values: Vec::new(),
+            hashed: None,
+        }
     }
 
     /// `left op ANY/ALL (these values)`, as [`quantified_over`] computes it.
@@ -181,6 +205,28 @@ impl PartialEq for Snapshot {
 impl Subquery {
     /// Runs the subquery for the enclosing `row`.
     pub fn eval(&self, row: &[Value]) -> Result<Value> {
+        if let SubqueryKind::SemiJoin { probes } = &self.kind {
+            let probe = probes
+                .iter()
+                .map(|p| p.eval(row))
+                .collect::<Result<Vec<_>>>()?;
+            if probe.iter().any(Value::is_null) {
+                return Ok(Value::Bool(false));
+            }
+            let items = match self.items.0.get() {
+                Some(items) => items,
+                None => {
+                    let rows = query(self.plan.clone(), &self.snapshot.root, &self.snapshot.ns)?
+                        .collect::<Result<Vec<_>>>()?;
+                    self.items.0.get_or_init(|| Items::keyed(rows))
+                }
+            };
+            let found = items
+                .keys
+                .as_ref()
+                .is_some_and(|keys| keys.contains(&Key(probe)));
+            return Ok(Value::Bool(found));
+        }
         if let (SubqueryKind::Quantified { left, op, all }, false) = (&self.kind, self.correlated) {
             let left = left.eval(row)?;
             if let Some(items) = self.items.0.get() {
@@ -227,6 +273,10 @@ impl Subquery {
                     false => Ok(Value::array(values)),
                 }
             }
+            SubqueryKind::SemiJoin { .. } => Err(Error::invalid(
+                "XX000",
+                "internal error: a semi-join subquery evaluated row by row",
+            )),
             SubqueryKind::Quantified { left, op, all } => {
                 let left = left.eval(row)?;
                 let items = rows
@@ -246,6 +296,10 @@ impl fmt::Display for Subquery {
             SubqueryKind::Scalar => write!(f, "(SubPlan: {plan})"),
             SubqueryKind::Exists => write!(f, "EXISTS(SubPlan: {plan})"),
             SubqueryKind::Array { .. } => write!(f, "ARRAY(SubPlan: {plan})"),
+            SubqueryKind::SemiJoin { probes } => {
+                let probes: Vec<String> = probes.iter().map(ToString::to_string).collect();
+                write!(f, "(({}) IN (hashed SubPlan: {plan}))", probes.join(", "))
+            }
             SubqueryKind::Quantified { left, op, all } => {
                 let q = if *all { "ALL" } else { "ANY" };
                 write!(f, "({left} {op} {q} (SubPlan: {plan}))")
@@ -502,6 +556,12 @@ fn bind_expr(expr: Expr, depth: usize, row: &[Value]) -> Expr {
                     left: b(left),
                     op,
                     all,
+                },
+                SubqueryKind::SemiJoin { probes } => SubqueryKind::SemiJoin {
+                    probes: probes
+                        .into_iter()
+                        .map(|p| bind_expr(p, depth, row))
+                        .collect(),
                 },
                 other => other,
             };

@@ -87,11 +87,11 @@ pub fn exists(query: &ast::Query, negated: bool, scope: &Scope) -> Result<Typed>
     let e = match s.correlated.then(|| semi_join(&s.plan)).flatten() {
         // `coalesce(probe = ANY (inner values), false)`: true when some row matches, false
         // otherwise (never NULL, as EXISTS).
-        Some((inner, probe)) => {
+        Some((inner, mut probes)) if probes.len() == 1 => {
             s.plan = inner;
             s.correlated = false;
             s.kind = SubqueryKind::Quantified {
-                left: Box::new(probe),
+                left: Box::new(probes.remove(0)),
                 op: BinaryOp::Eq,
                 all: false,
             };
@@ -100,20 +100,28 @@ pub fn exists(query: &ast::Query, negated: bool, scope: &Scope) -> Result<Typed>
                 Expr::Literal(vdb_engine::value::Value::Bool(false)),
             ])
         }
+        // Several equalities: the inner rows hashed by all of them.
+        Some((inner, probes)) => {
+            s.plan = inner;
+            s.correlated = false;
+            s.kind = SubqueryKind::SemiJoin { probes };
+            Expr::Subquery(Box::new(s))
+        }
         None => Expr::Subquery(Box::new(s)),
     };
     let e = if negated { Expr::Not(Box::new(e)) } else { e };
     Ok(Typed::new(e, Type::Bool))
 }
 
-/// A correlated `EXISTS (SELECT <constants> FROM .. WHERE inner = outer AND rest)` whose only
-/// reference to the enclosing row is `outer` (reading nothing of the subquery's own rows) and
-/// whose `inner` and `rest` read only its own rows: the plan of `SELECT inner FROM .. WHERE
-/// rest`, which no longer depends on the enclosing row, and `outer` over the enclosing row.
-/// EXISTS is then `outer = ANY (those values)`, computed once and hashed (a hashed semi-join),
-/// where the correlated subquery would run once per enclosing row. `None` for any other
-/// shape, or where anything is volatile.
-fn semi_join(plan: &Plan) -> Option<(Plan, Expr)> {
+/// A correlated `EXISTS (SELECT <constants> FROM .. WHERE inner = outer [AND inner2 = outer2
+/// ...] AND rest)` whose only references to the enclosing row are the `outer`s (reading
+/// nothing of the subquery's own rows) and whose `inner`s and `rest` read only its own rows:
+/// the plan of `SELECT inner, inner2, ... FROM .. WHERE rest`, which no longer depends on the
+/// enclosing row, and the `outer`s over the enclosing row. EXISTS is then whether some row of
+/// those equals the `outer`s, computed once and hashed (a hashed semi-join), where the
+/// correlated subquery would run once per enclosing row. `None` for any other shape, or where
+/// anything is volatile.
+fn semi_join(plan: &Plan) -> Option<(Plan, Vec<Expr>)> {
     let filter = match plan {
         Plan::Project { source, exprs } if exprs.iter().all(|e| matches!(e, Expr::Literal(_))) => {
             &**source
@@ -128,20 +136,19 @@ fn semi_join(plan: &Plan) -> Option<(Plan, Expr)> {
     if !source_pure {
         return None;
     }
-    let mut probe = None;
+    let (mut outers, mut inners) = (Vec::new(), Vec::new());
     let mut rest = Vec::new();
     for conjunct in super::optimizer::split(predicate.clone()) {
-        if probe.is_none() {
-            if let Expr::Binary(BinaryOp::Eq, l, r) = &conjunct {
-                let pair = match (enclosing_only(l), enclosing_only(r)) {
-                    (Some(outer), None) if own_rows_only(r) => Some((outer, (**r).clone())),
-                    (None, Some(outer)) if own_rows_only(l) => Some((outer, (**l).clone())),
-                    _ => None,
-                };
-                if pair.is_some() {
-                    probe = pair;
-                    continue;
-                }
+        if let Expr::Binary(BinaryOp::Eq, l, r) = &conjunct {
+            let pair = match (enclosing_only(l), enclosing_only(r)) {
+                (Some(outer), None) if own_rows_only(r) => Some((outer, (**r).clone())),
+                (None, Some(outer)) if own_rows_only(l) => Some((outer, (**l).clone())),
+                _ => None,
+            };
+            if let Some((outer, inner)) = pair {
+                outers.push(outer);
+                inners.push(inner);
+                continue;
             }
         }
         if !own_rows_only(&conjunct) {
@@ -149,7 +156,9 @@ fn semi_join(plan: &Plan) -> Option<(Plan, Expr)> {
         }
         rest.push(conjunct);
     }
-    let (outer, inner) = probe?;
+    if outers.is_empty() {
+        return None;
+    }
     let source = match super::optimizer::conjoin(rest) {
         Some(predicate) => Plan::Filter {
             source: source.clone(),
@@ -159,9 +168,9 @@ fn semi_join(plan: &Plan) -> Option<(Plan, Expr)> {
     };
     let plan = Plan::Project {
         source: Box::new(source),
-        exprs: vec![inner],
+        exprs: inners,
     };
-    Some((optimize(plan), outer))
+    Some((optimize(plan), outers))
 }
 
 /// Whether `e` reads only the subquery's own rows: no enclosing row, no subquery, nothing
