@@ -406,6 +406,41 @@ fn one_tablesample(sql: &str) -> Option<String> {
     ))
 }
 
+/// `UNIQUE NULLS DISTINCT` (PostgreSQL 15's spelling of the default, which SQLAlchemy emits for
+/// a reflected unique constraint), which sqlparser does not read: the words are dropped.
+/// `None` when there is none. `UNIQUE NULLS NOT DISTINCT` is left for
+/// [`nulls_not_distinct`] to refuse.
+pub fn unique_nulls_distinct(sql: &str) -> Option<String> {
+    let (mut tokens, at) = significant(sql)?;
+    let blank = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+    let mut changed = false;
+    for k in 0..at.len().saturating_sub(2) {
+        if is_word(&tokens[at[k]], "unique")
+            && is_word(&tokens[at[k + 1]], "nulls")
+            && is_word(&tokens[at[k + 2]], "distinct")
+        {
+            tokens[at[k + 1]] = blank.clone();
+            tokens[at[k + 2]] = blank.clone();
+            changed = true;
+        }
+    }
+    changed.then(|| tokens.iter().map(ToString::to_string).collect())
+}
+
+/// Whether `sql` declares `UNIQUE NULLS NOT DISTINCT`, which vdb's unique indexes do not
+/// support (NULLs are always distinct in them).
+pub fn nulls_not_distinct(sql: &str) -> bool {
+    let Some((tokens, at)) = significant(sql) else {
+        return false;
+    };
+    (0..at.len().saturating_sub(3)).any(|k| {
+        ["unique", "nulls", "not", "distinct"]
+            .iter()
+            .enumerate()
+            .all(|(i, w)| is_word(&tokens[at[k + i]], w))
+    })
+}
+
 /// A window frame offset that starts with a string (`RANGE BETWEEN '1 year'::interval
 /// PRECEDING AND ...`, `'inf' FOLLOWING`), which sqlparser reads only as a bare interval
 /// literal: the offset is parenthesized, so it parses as any expression, and the planner types
@@ -598,6 +633,20 @@ mod tests {
         );
         assert_eq!(without_operator_classes("create index i on t (a)"), None);
         assert_eq!(without_operator_classes("select a_ops from t"), None);
+    }
+
+    #[test]
+    fn unique_nulls_distinct_is_the_default() {
+        assert_eq!(
+            unique_nulls_distinct("create table t (a int, constraint c unique nulls distinct (a))")
+                .as_deref(),
+            Some("create table t (a int, constraint c unique     (a))")
+        );
+        assert_eq!(unique_nulls_distinct("create table t (a int unique)"), None);
+        assert!(nulls_not_distinct(
+            "alter table t add unique nulls not distinct (a)"
+        ));
+        assert!(!nulls_not_distinct("alter table t add unique (a)"));
     }
 
     #[test]

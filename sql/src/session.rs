@@ -3047,7 +3047,7 @@ fn parse_text(sql: &str) -> Result<Vec<Statement>> {
         }
         // Respellings of query syntax sqlparser does not read, each parsed again (with these
         // fallbacks, so that one statement may need several).
-        let respellings: [fn(&str) -> Option<String>; 8] = [
+        let respellings: [fn(&str) -> Option<String>; 9] = [
             crate::query_syntax::parenthesized_insert_source,
             crate::query_syntax::quantified_values,
             crate::query_syntax::respell,
@@ -3056,6 +3056,7 @@ fn parse_text(sql: &str) -> Result<Vec<Statement>> {
             crate::query_syntax::keyword_names,
             crate::query_syntax::frame_string_offsets,
             crate::query_syntax::tablesample,
+            crate::query_syntax::unique_nulls_distinct,
         ];
         for respelled in respellings.iter().filter_map(|respell| respell(sql)) {
             if let Ok(statements) = parse(&respelled) {
@@ -3145,6 +3146,12 @@ fn parse_text(sql: &str) -> Result<Vec<Statement>> {
             if let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, &text) {
                 return Ok(statements);
             }
+        }
+        if crate::query_syntax::nulls_not_distinct(sql) {
+            return Err(Error::Unsupported(
+                "UNIQUE NULLS NOT DISTINCT (NULLs are always distinct in vdb's unique indexes)"
+                    .into(),
+            ));
         }
         // COMMENT ON a view, an index, a schema...: sqlparser knows only TABLE and COLUMN.
         let words: Vec<&str> = sql.split_whitespace().take(3).collect();
