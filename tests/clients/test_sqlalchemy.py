@@ -390,3 +390,52 @@ def test_deferred_foreign_keys_wait_for_commit_and_reflect(server, driver):
     assert fk["referred_table"] == "parents"
     assert fk["options"] == {"deferrable": True, "initially": "DEFERRED"}
     meta.drop_all(engine)
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_reflected_tables_copy_and_json_paths_read_as_written(server, driver):
+    """A table reflected and created again in another schema (SQLAlchemy writes its unique
+    constraints `UNIQUE NULLS DISTINCT`) holds the same rows; `sa.JSON` columns (json, not
+    jsonb) answer `->`/`->>` paths with the text the document was written with."""
+    engine = sa.create_engine(server.url(driver))
+    metadata = sa.MetaData()
+    labels = sa.Table(
+        "label_sets",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(40), unique=True),
+        sa.Column("meta", sa.JSON),
+    )
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA IF EXISTS lab_copy CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA lab_copy"))
+        conn.execute(
+            sa.text("INSERT INTO label_sets VALUES (1, 'a', '{\"src\": {\"tool\" :  \"cvat\"}}')")
+        )
+        conn.execute(labels.insert(), [{"id": 2, "name": "b", "meta": {"src": {"tool": "x"}}}])
+    reflected = sa.Table("label_sets", sa.MetaData(), autoload_with=engine)
+    copy_metadata = sa.MetaData()
+    copy = reflected.to_metadata(copy_metadata, schema="lab_copy")
+    copy_metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO lab_copy.label_sets SELECT * FROM label_sets"))
+        names = conn.execute(sa.select(copy.c.name).order_by(copy.c.id)).scalars().all()
+        assert names == ["a", "b"]
+        with pytest.raises(sa.exc.IntegrityError):
+            with conn.begin_nested():
+                conn.execute(copy.insert(), [{"id": 3, "name": "a"}])
+        raw = conn.execute(
+            sa.text("SELECT meta -> 'src', meta #>> '{src,tool}' FROM label_sets WHERE id = 1")
+        ).one()
+        assert raw[1] == "cvat"
+        # The sub-document as written (psycopg parses json results into Python values).
+        text = conn.execute(
+            sa.text("SELECT (meta -> 'src')::text FROM label_sets WHERE id = 1")
+        ).scalar_one()
+        assert text == '{"tool" :  "cvat"}'
+        tools = conn.execute(
+            sa.select(labels.c.meta["src"]["tool"].as_string()).order_by(labels.c.id)
+        ).scalars().all()
+        assert tools == ["cvat", "x"]
