@@ -583,11 +583,26 @@ fn gcd_lcm(gcd: bool, args: &[Value]) -> Result<Value> {
 fn width_bucket(args: &[Value]) -> Result<Value> {
     let f = |v: Option<&Value>| match v {
         Some(Value::Numeric(Numeric::Finite(d))) => d.to_string().parse::<f64>().ok(),
+        Some(Value::Numeric(Numeric::NaN)) => Some(f64::NAN),
+        Some(Value::Numeric(Numeric::Infinity)) => Some(f64::INFINITY),
+        Some(Value::Numeric(Numeric::NegInfinity)) => Some(f64::NEG_INFINITY),
         other => float(other).or_else(|| int_arg(other).map(|n| n as f64)),
     };
     let (Some(x), Some(lo), Some(hi)) = (f(args.first()), f(args.get(1)), f(args.get(2))) else {
         return Ok(Value::Null);
     };
+    if x.is_nan() || lo.is_nan() || hi.is_nan() {
+        return Err(Error::invalid(
+            "2201G",
+            "operand, lower bound, and upper bound cannot be NaN",
+        ));
+    }
+    if lo.is_infinite() || hi.is_infinite() {
+        return Err(Error::invalid(
+            "2201G",
+            "lower and upper bounds must be finite",
+        ));
+    }
     let count = int_arg(args.get(3)).unwrap_or(0);
     if count <= 0 {
         return Err(Error::invalid("2201G", "count must be greater than zero"));
