@@ -38,6 +38,10 @@ pub enum Error {
     /// The on-disk index (sled) failed.
     #[error("storage index error: {0}")]
     Index(String),
+    /// SQL the engine had evaluated for it (an index expression or a partial index's predicate,
+    /// see `table::IndexEvaluator`) failed; `sqlstate` is the code the SQL layer gave the error.
+    #[error("{message}")]
+    Evaluation { sqlstate: String, message: String },
 }
 
 impl Error {

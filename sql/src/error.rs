@@ -257,6 +257,10 @@ impl Error {
 
     /// Wraps an engine error with what the SQL layer was doing.
     pub fn engine(context: impl Into<String>, source: EngineError) -> Error {
+        // An expression the engine evaluated for the SQL layer failed: that error, as it was.
+        if let EngineError::Evaluation { sqlstate, message } = source {
+            return Error::invalid(interned_sqlstate(&sqlstate), message);
+        }
         Error::Engine {
             context: context.into(),
             source,
@@ -294,6 +298,27 @@ impl Error {
             sqlstate,
         }
     }
+}
+
+/// A SQLSTATE carried as text (through an engine error) as the `&'static str` errors hold: the
+/// known codes are few, so each distinct one is kept once for the process.
+fn interned_sqlstate(code: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static CODES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    if code.len() != 5 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return "XX000";
+    }
+    let mut codes = CODES
+        .get_or_init(|| Mutex::new(HashSet::new()))
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(known) = codes.get(code) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(code.to_string().into_boxed_str());
+    codes.insert(leaked);
+    leaked
 }
 
 /// Returns early with an [`Error::Unsupported`] naming the feature.

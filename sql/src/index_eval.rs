@@ -81,6 +81,9 @@ impl Evaluator {
 impl IndexEvaluator for Evaluator {
     fn eval(&self, schema: &Schema, sql: &str, row: &[Value]) -> vdb_engine::Result<Value> {
         let value = self.bound(schema, sql).and_then(|expr| expr.eval(row));
-        value.map_err(|e| vdb_engine::Error::InvalidInput(e.to_string()))
+        value.map_err(|e| vdb_engine::Error::Evaluation {
+            sqlstate: e.sqlstate().to_string(),
+            message: e.to_string(),
+        })
     }
 }

@@ -18,6 +18,9 @@
 //! 4. [`prune_versions`]: a filter over a version scan or a row diff drops the versions whose
 //!    tags (commit hash, date) make a conjunct false, so `WHERE to_commit = 'abc'` diffs one
 //!    pair of versions, and narrows a version scan's key range as rule 2 does.
+//! 5. [`order_quals`]: a filter tests its conjuncts cheapest first, as PostgreSQL orders a
+//!    scan's quals by their cost, so `WHERE f(x) > 0 AND x < 10` tests `x < 10` first (and a
+//!    row it rejects never reaches `f`, nor an error `f` would raise on it).
 
 use std::ops::Bound;
 
@@ -41,6 +44,7 @@ pub const RULES: &[(&str, Rule)] = &[
     ("index_join", index_join),
     ("key_order", key_order),
     ("prune_versions", prune_versions),
+    ("order_quals", order_quals),
 ];
 
 /// Runs every rule in order.
@@ -359,6 +363,46 @@ fn filter_side(side: &mut Plan, conjuncts: Vec<Expr>) {
 }
 
 /// The conjuncts of `predicate`, owned.
+/// Rule 5: each filter's conjuncts in order of their cost, cheapest first; equal costs keep
+/// the written order.
+fn order_quals(plan: Plan) -> Plan {
+    transform(plan, &|plan| match plan {
+        Plan::Filter { source, predicate } => {
+            let mut parts = split(predicate);
+            parts.sort_by_key(qual_cost);
+            Plan::Filter {
+                source,
+                predicate: conjoin(parts).unwrap_or(Expr::Literal(Value::Bool(true))),
+            }
+        }
+        other => other,
+    })
+}
+
+/// A conjunct's evaluation cost as PostgreSQL estimates a qual's: one per operator or function
+/// call, none for columns, constants, AND / OR / NOT and IS NULL, much more for a subquery or
+/// a user function.
+fn qual_cost(e: &Expr) -> u32 {
+    let mut cost = 0u32;
+    e.walk(&mut |x| {
+        let step = match x {
+            Expr::Subquery(_) => 1000,
+            Expr::UserFunction(..) => 100,
+            Expr::Binary(BinaryOp::And | BinaryOp::Or, ..) => 0,
+            Expr::Binary(..)
+            | Expr::Function(..)
+            | Expr::Like { .. }
+            | Expr::Regex { .. }
+            | Expr::Quantified { .. }
+            | Expr::Cast(..)
+            | Expr::Negate(_) => 1,
+            _ => 0,
+        };
+        cost = cost.saturating_add(step);
+    });
+    cost
+}
+
 pub(super) fn split(predicate: Expr) -> Vec<Expr> {
     match predicate {
         Expr::Binary(BinaryOp::And, l, r) => {
