@@ -396,10 +396,18 @@ mod degrees {
         sign * cosd_q1(x)
     }
 
-    pub fn tand(x: f64) -> f64 {
+    /// `tand` (`cotangent` false) or `cotd`: the quotient of the first-quadrant sine and cosine,
+    /// scaled so that 45 degrees gives exactly 1 (never -0).
+    fn tangent(x: f64, cotangent: bool) -> f64 {
+        let ratio = |x: f64| {
+            if cotangent {
+                cosd_q1(x) / sind_q1(x)
+            } else {
+                sind_q1(x) / cosd_q1(x)
+            }
+        };
         let (x, sign) = fold(x, false, true);
-        let tan_45 = sind_q1(45.0) / cosd_q1(45.0);
-        let r = sign * ((sind_q1(x) / cosd_q1(x)) / tan_45);
+        let r = sign * (ratio(x) / ratio(45.0));
         if r == 0.0 {
             0.0
         } else {
@@ -407,15 +415,12 @@ mod degrees {
         }
     }
 
+    pub fn tand(x: f64) -> f64 {
+        tangent(x, false)
+    }
+
     pub fn cotd(x: f64) -> f64 {
-        let (x, sign) = fold(x, false, true);
-        let cot_45 = cosd_q1(45.0) / sind_q1(45.0);
-        let r = sign * ((cosd_q1(x) / sind_q1(x)) / cot_45);
-        if r == 0.0 {
-            0.0
-        } else {
-            r
-        }
+        tangent(x, true)
     }
 
     fn asind_q1(x: f64) -> f64 {
