@@ -974,6 +974,10 @@ fn visit_plan(plan: &mut Plan, f: &mut ExprVisit<'_>) -> Result<bool> {
             }
             (all(exprs, f)?, vec![&mut **source])
         }
+        // Counts read per outer row are evaluated by the plan; the cache does not hold them.
+        Plan::Limit {
+            counts: Some(_), ..
+        } => (false, Vec::new()),
         Plan::Sort { source, keys }
         | Plan::Limit {
             source, ties: keys, ..

@@ -7,7 +7,19 @@ use vdb_engine::value::Value;
 
 use crate::error::Result;
 use crate::execution::Rows;
-use crate::planner::SortKey;
+use crate::expr::Expr;
+use crate::planner::{checked_count, LimitCounts, SortKey};
+
+/// The values of counts that read an enclosing row, once it is bound.
+pub fn evaluate_counts(counts: &LimitCounts) -> Result<(Option<u64>, u64)> {
+    let value = |e: &Option<Expr>, what| match e {
+        Some(e) => checked_count(e.eval(&[])?, what),
+        None => Ok(None),
+    };
+    let limit = value(&counts.limit, "LIMIT")?;
+    let offset = value(&counts.offset, "OFFSET")?.unwrap_or(0);
+    Ok((limit, offset))
+}
 
 /// LIMIT/OFFSET over `source`; `ties` are the sort keys of `FETCH ... WITH TIES`.
 pub fn limit(source: Rows, limit: Option<u64>, offset: u64, ties: Vec<SortKey>) -> Rows {

@@ -315,6 +315,7 @@ fn build(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
             limit: Some(limit),
             offset,
             ties,
+            counts: None,
         } if ties.is_empty() => match *source {
             // A sort under a limit keeps only the rows the limit can reach.
             Plan::Sort {
@@ -332,7 +333,14 @@ fn build(plan: Plan, root: &RootValue, ns: &NodeStore) -> Result<Rows> {
             limit,
             offset,
             ties,
-        } => limit::limit(query(*source, root, ns)?, limit, offset, ties),
+            counts,
+        } => {
+            let (limit, offset) = match counts {
+                Some(counts) => limit::evaluate_counts(&counts)?,
+                None => (limit, offset),
+            };
+            limit::limit(query(*source, root, ns)?, limit, offset, ties)
+        }
         Plan::RecursiveUnion {
             all,
             base,

@@ -25,7 +25,7 @@ use crate::execution::hash_join::Key;
 use crate::execution::query;
 use crate::expr::{quantified_over, BinaryOp, Expr};
 use crate::planner::optimize;
-use crate::planner::{AggregateCall, Plan, SortKey};
+use crate::planner::{AggregateCall, LimitCounts, Plan, SortKey};
 use crate::system::Snapshot;
 
 /// What a subquery computes.
@@ -447,6 +447,7 @@ pub(crate) fn bind_plan(plan: Plan, depth: usize, row: &[Value]) -> Plan {
             limit,
             offset,
             ties,
+            counts,
         } => Plan::Limit {
             source: b(source),
             limit,
@@ -458,6 +459,12 @@ pub(crate) fn bind_plan(plan: Plan, depth: usize, row: &[Value]) -> Plan {
                     ..k
                 })
                 .collect(),
+            counts: counts.map(|c| {
+                Box::new(LimitCounts {
+                    limit: c.limit.map(e),
+                    offset: c.offset.map(e),
+                })
+            }),
         },
         // A WITH RECURSIVE query inside the subquery reads the outer row at the same level.
         Plan::RecursiveUnion {

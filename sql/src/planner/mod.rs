@@ -64,9 +64,10 @@ pub use on_conflict::{
 pub use optimizer::{optimize, RULES};
 pub use plan::{
     AggregateCall, AggregateFunction, BitwiseOp, CteSlot, DiffKey, DiffPair, Hypothetical,
-    JoinKind, KeyRange, MergeAction, MergeArm, Plan, Planned, SetOperator, SortKey, Statistic,
-    TableVersion, WorkSlot,
+    JoinKind, KeyRange, LimitCounts, MergeAction, MergeArm, Plan, Planned, SetOperator, SortKey,
+    Statistic, TableVersion, WorkSlot,
 };
+pub(crate) use query::checked_count;
 pub(crate) use recursive::as_query;
 pub use schema_change::{DomainChange, SchemaChange, TypeChange};
 pub use sequence::nextval_default;

@@ -159,11 +159,13 @@ fn transform(plan: Plan, f: &impl Fn(Plan) -> Plan) -> Plan {
             limit,
             offset,
             ties,
+            counts,
         } => Plan::Limit {
             source: boxed(source),
             limit,
             offset,
             ties,
+            counts,
         },
         Plan::Insert {
             table,
@@ -618,6 +620,7 @@ pub fn key_order(plan: Plan) -> Plan {
                     limit: Some(1),
                     offset: 0,
                     ties: Vec::new(),
+                    counts: None,
                 }),
                 None => source,
             };

@@ -260,6 +260,14 @@ pub enum MergeAction {
     Nothing,
 }
 
+/// The LIMIT and OFFSET expressions of a [`Plan::Limit`] whose counts are known only per row of
+/// an enclosing query.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LimitCounts {
+    pub limit: Option<Expr>,
+    pub offset: Option<Expr>,
+}
+
 /// A node of the plan tree.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Plan {
@@ -384,6 +392,10 @@ pub enum Plan {
         /// `FETCH ... WITH TIES`: the source's sort keys; rows past the limit that tie with
         /// the last one under them are passed too. Empty otherwise.
         ties: Vec<SortKey>,
+        /// Counts that read an enclosing row (`LIMIT 1 OFFSET s - 1` in a correlated
+        /// subquery or a LATERAL one), evaluated when the plan runs, after the outer row is
+        /// bound; `limit` and `offset` are then unused.
+        counts: Option<Box<LimitCounts>>,
     },
     /// Inserts the source rows (already full table rows, coerced to the column types).
     Insert {
@@ -660,6 +672,18 @@ impl Plan {
             Plan::SetOperation { op, all, .. } => {
                 let all = if *all { " ALL" } else { "" };
                 writeln!(f, "{}{all}", format!("{op:?}").to_uppercase())
+            }
+            Plan::Limit {
+                counts: Some(counts),
+                ..
+            } => {
+                let text = |e: &Option<Expr>| e.as_ref().map_or("ALL".into(), ToString::to_string);
+                writeln!(
+                    f,
+                    "Limit: {} offset {}",
+                    text(&counts.limit),
+                    text(&counts.offset)
+                )
             }
             Plan::Limit { limit, offset, .. } => match limit {
                 Some(l) => writeln!(f, "Limit: {l} offset {offset}"),

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::expr::Expr;
 use crate::planner::context;
 use crate::planner::expr::{bind, common_type, ident_name, Scope, Typed};
-use crate::planner::plan::{Plan, SetOperator, SortKey};
+use crate::planner::plan::{LimitCounts, Plan, SetOperator, SortKey};
 use crate::planner::select::{output_position, plan_select, sorted, Output};
 use crate::types::{implicit_cast, type_name};
 
@@ -137,21 +137,41 @@ pub fn plan_query(catalog: &Catalog<'_>, query: &ast::Query) -> Result<Output> {
     if query.limit.is_some() && query.fetch.is_some() {
         return Err(Error::invalid("42601", "cannot use both LIMIT and FETCH"));
     }
-    let limit = match (&query.limit, &query.fetch) {
-        (Some(e), _) => count(e, "LIMIT")?,
-        (None, Some(fetch)) => match &fetch.quantity {
-            Some(e) => count(e, "FETCH")?,
-            None => Some(1),
-        },
+    let limit_expr = match (&query.limit, &query.fetch) {
+        (Some(e), _) => Some(count_expr(e, "LIMIT")?),
+        (None, Some(fetch)) => Some(match &fetch.quantity {
+            Some(e) => count_expr(e, "FETCH")?,
+            None => Expr::Literal(Value::Int8(1)),
+        }),
         (None, None) => None,
     };
-    let offset = query
+    let offset_expr = query
         .offset
         .as_ref()
-        .map(|o| count(&o.value, "OFFSET"))
-        .transpose()?
-        .flatten()
-        .unwrap_or(0);
+        .map(|o| count_expr(&o.value, "OFFSET"))
+        .transpose()?;
+    // Counts that read an enclosing row are evaluated per run of the bound plan.
+    let mut correlated = false;
+    for e in limit_expr.iter().chain(&offset_expr) {
+        e.walk(&mut |x| correlated |= matches!(x, Expr::Outer { .. }));
+    }
+    let (limit, offset, counts) = if correlated {
+        let counts = LimitCounts {
+            limit: limit_expr,
+            offset: offset_expr,
+        };
+        (None, 0, Some(Box::new(counts)))
+    } else {
+        let limit = match &limit_expr {
+            Some(e) => count_value(e, "LIMIT")?,
+            None => None,
+        };
+        let offset = match &offset_expr {
+            Some(e) => count_value(e, "OFFSET")?.unwrap_or(0),
+            None => 0,
+        };
+        (limit, offset, None)
+    };
     if query.fetch.as_ref().is_some_and(|f| f.with_ties) {
         if order_by.is_empty() {
             return Err(Error::invalid(
@@ -159,14 +179,15 @@ pub fn plan_query(catalog: &Catalog<'_>, query: &ast::Query) -> Result<Output> {
                 "WITH TIES cannot be specified without ORDER BY clause",
             ));
         }
-        return Ok((limit_with_ties(plan, limit, offset)?, columns));
+        return Ok((limit_with_ties(plan, limit, offset, counts)?, columns));
     }
-    if limit.is_some() || offset > 0 {
+    if limit.is_some() || offset > 0 || counts.is_some() {
         plan = Plan::Limit {
             source: Box::new(plan),
             limit,
             offset,
             ties: Vec::new(),
+            counts,
         };
     }
     Ok((plan, columns))
@@ -174,10 +195,15 @@ pub fn plan_query(catalog: &Catalog<'_>, query: &ast::Query) -> Result<Output> {
 
 /// `FETCH ... WITH TIES`: the limit goes right above the query's sort, whose keys decide
 /// what ties, beneath the projections that drop the sort's hidden key columns.
-fn limit_with_ties(plan: Plan, limit: Option<u64>, offset: u64) -> Result<Plan> {
+fn limit_with_ties(
+    plan: Plan,
+    limit: Option<u64>,
+    offset: u64,
+    counts: Option<Box<LimitCounts>>,
+) -> Result<Plan> {
     match plan {
         Plan::Project { source, exprs } => Ok(Plan::Project {
-            source: Box::new(limit_with_ties(*source, limit, offset)?),
+            source: Box::new(limit_with_ties(*source, limit, offset, counts)?),
             exprs,
         }),
         Plan::Sort { source, keys } => Ok(Plan::Limit {
@@ -185,6 +211,7 @@ fn limit_with_ties(plan: Plan, limit: Option<u64>, offset: u64) -> Result<Plan> 
             source: Box::new(Plan::Sort { source, keys }),
             limit,
             offset,
+            counts,
         }),
         _ => Err(Error::Unsupported("FETCH WITH TIES over this query".into())),
     }
@@ -333,24 +360,34 @@ fn coerce_columns(plan: Plan, have: &[(String, Type)], want: &[(String, Type)]) 
 }
 
 /// A LIMIT or OFFSET count: a constant bigint, NULL meaning none.
-fn count(expr: &ast::Expr, what: &str) -> Result<Option<u64>> {
+/// A LIMIT, FETCH or OFFSET count bound as a bigint expression. It may read the enclosing
+/// query's row, never its own.
+fn count_expr(expr: &ast::Expr, what: &str) -> Result<Expr> {
     let bound = bind(expr, &Scope::default())?;
     // A numeric or float count is rounded to a bigint (`LIMIT 2.5` is 3), as PostgreSQL's
     // assignment cast does.
-    let t = match &bound.ty {
+    match &bound.ty {
         Some(Type::Numeric { .. } | Type::Float4 | Type::Float8) => {
-            Expr::Cast(Box::new(bound.expr), Type::Int8)
+            Ok(Expr::Cast(Box::new(bound.expr), Type::Int8))
         }
-        _ => bound.coerce(&Type::Int8, what)?,
-    };
-    // `LIMIT $1` while a prepared statement is described, before its parameters are known:
-    // the count does not change the columns (executing it substitutes the value first).
+        _ => bound.coerce(&Type::Int8, what),
+    }
+}
+
+/// The value of a count that reads no row; `None` for NULL (no limit), and for `LIMIT $1`
+/// while a prepared statement is described, before its parameters are known: the count does
+/// not change the columns (executing it substitutes the value first).
+fn count_value(expr: &Expr, what: &str) -> Result<Option<u64>> {
     let mut parameter = false;
-    t.walk(&mut |e| parameter |= matches!(e, Expr::Param(_)));
+    expr.walk(&mut |e| parameter |= matches!(e, Expr::Param(_)));
     if parameter {
         return Ok(None);
     }
-    let value = t.eval(&[])?;
+    checked_count(expr.eval(&[])?, what)
+}
+
+/// A count's value checked: NULL is none, a negative count is 2201W (LIMIT) or 2201X (OFFSET).
+pub(crate) fn checked_count(value: Value, what: &str) -> Result<Option<u64>> {
     match value {
         Value::Null => Ok(None),
         Value::Int8(n) => u64::try_from(n).map(Some).map_err(|_| {
