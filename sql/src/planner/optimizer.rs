@@ -3,7 +3,9 @@
 //! 1. [`fold_constants`]: evaluates subexpressions that read no column (casts of literals
 //!    included), leaving any that would fail so the error surfaces when the row is reached.
 //!    Then [`push_filters`] moves each conjunct of a filter over a join that reads one side
-//!    only onto that side (unless that side's unmatched rows are padded with NULLs).
+//!    only onto that side (unless that side's unmatched rows are padded with NULLs), and each
+//!    conjunct over a projection (a view or derived table) below it, the projection's
+//!    expressions in place of its columns, unless they are volatile.
 //! 2. [`key_lookup`]: a filter over a scan narrows the scan. On a table with a one-column
 //!    primary key, a conjunct `key = constant` or `key <op> constant` gives a point lookup or a
 //!    key range on the prolly tree. Otherwise conjuncts `column = constant` (or `IN` a list of
@@ -21,7 +23,11 @@
 //! 5. [`order_quals`]: a filter tests its conjuncts cheapest first, as PostgreSQL orders a
 //!    scan's quals by their cost, so `WHERE f(x) > 0 AND x < 10` tests `x < 10` first (and a
 //!    row it rejects never reaches `f`, nor an error `f` would raise on it).
+//! 6. [`prune_columns`]: a projection's output column that nothing above it reads is not
+//!    computed, so `SELECT count(*) FROM v` neither evaluates nor fails on the view's
+//!    expressions, as PostgreSQL, which flattens the view, does not.
 
+use std::collections::BTreeSet;
 use std::ops::Bound;
 
 use vdb_engine::table::Schema;
@@ -45,6 +51,7 @@ pub const RULES: &[(&str, Rule)] = &[
     ("key_order", key_order),
     ("prune_versions", prune_versions),
     ("order_quals", order_quals),
+    ("prune_columns", prune_columns),
 ];
 
 /// Runs every rule in order.
@@ -297,6 +304,21 @@ fn filter(source: Plan, predicate: Expr) -> Plan {
         } => return filter(*source, and(inner, predicate)),
         other => other,
     };
+    let source = match source {
+        // A filter over a projection (a view's or derived table's, `SELECT * FROM v WHERE
+        // id = 5`) goes below it where it reads only columns the projection computes without
+        // side effects: the projection's expressions replace the columns, so that the rules
+        // below see the filter over the scan (a key lookup, not a full scan), and the
+        // projection computes only the rows that pass.
+        Plan::Project { source, exprs } => return filter_below_project(*source, exprs, predicate),
+        // DISTINCT keeps whole rows, so a condition on them can remove rows before it.
+        Plan::Distinct { source } if !reads_outside_row(&predicate) => {
+            return Plan::Distinct {
+                source: Box::new(filter(*source, predicate)),
+            }
+        }
+        other => other,
+    };
     let (left_width, kind) = match &source {
         Plan::HashJoin {
             left_width, kind, ..
@@ -356,6 +378,83 @@ fn filter(source: Plan, predicate: Expr) -> Plan {
     }
 }
 
+/// `Filter(predicate)` over `Project(exprs)` over `source`, with the conjuncts that can be
+/// computed from `source` pushed below the projection.
+fn filter_below_project(source: Plan, exprs: Vec<Expr>, predicate: Expr) -> Plan {
+    let (mut below, mut kept) = (Vec::new(), Vec::new());
+    for conjunct in split(predicate) {
+        match through_projection(&conjunct, &exprs) {
+            Some(pushed) => below.push(pushed),
+            None => kept.push(conjunct),
+        }
+    }
+    let source = match conjoin(below) {
+        Some(predicate) => filter(source, predicate),
+        None => source,
+    };
+    let project = Plan::Project {
+        source: Box::new(source),
+        exprs,
+    };
+    match conjoin(kept) {
+        Some(predicate) => Plan::Filter {
+            source: Box::new(project),
+            predicate,
+        },
+        None => project,
+    }
+}
+
+/// `conjunct`, which reads the output of a projection, rewritten over the projection's input:
+/// each column replaced by the expression that computes it. `None` when the conjunct reads
+/// beyond the row or is volatile, or a column it reads is computed by a volatile call, a
+/// subquery or a set-returning function (evaluating those again, or for rows the projection
+/// would not see, changes the answer).
+fn through_projection(conjunct: &Expr, exprs: &[Expr]) -> Option<Expr> {
+    if reads_outside_row(conjunct) {
+        return None;
+    }
+    let mut ok = true;
+    conjunct.walk(&mut |e| {
+        if let Expr::Column(c) = e {
+            ok &= exprs.get(*c).is_some_and(|x| !reads_outside_row(x));
+        }
+    });
+    if !ok {
+        return None;
+    }
+    fn replace(expr: &mut Expr, exprs: &[Expr]) {
+        if let Expr::Column(c) = expr {
+            *expr = exprs[*c].clone();
+            return;
+        }
+        for child in expr.children_mut() {
+            replace(child, exprs);
+        }
+    }
+    let mut pushed = conjunct.clone();
+    replace(&mut pushed, exprs);
+    Some(pushed)
+}
+
+/// Whether evaluating `expr` depends on more than the row's columns and constants: a
+/// subquery, an outer reference, a parameter, a set-returning or volatile call.
+fn reads_outside_row(expr: &Expr) -> bool {
+    let mut outside = false;
+    expr.walk(&mut |e| {
+        outside |= match e {
+            Expr::Subquery(_) | Expr::Outer { .. } | Expr::Param(_) | Expr::SetReturning(..) => {
+                true
+            }
+            Expr::Function(f, _) => f.is_volatile(),
+            Expr::Catalog(f, ..) => f.is_volatile(),
+            Expr::UserFunction(call, _) => call.is_volatile(),
+            _ => false,
+        }
+    });
+    outside
+}
+
 /// Puts `conjuncts` (if any) over one side of a join, in place.
 fn filter_side(side: &mut Plan, conjuncts: Vec<Expr>) {
     if let Some(predicate) = conjoin(conjuncts) {
@@ -379,6 +478,100 @@ fn order_quals(plan: Plan) -> Plan {
         }
         other => other,
     })
+}
+
+/// Rule 6: the output columns of a projection that no node above it reads become NULL
+/// instead of their expressions (unless volatile: a sequence still advances). Only the nodes
+/// whose reads are known narrow what is needed (filters, sorts, limits, aggregates,
+/// projections); any other node needs every column of its inputs.
+fn prune_columns(mut plan: Plan) -> Plan {
+    prune(&mut plan, None);
+    plan
+}
+
+/// Prunes `plan`'s projections, given the columns of its output that are read (`None`: all).
+fn prune(plan: &mut Plan, needed: Option<&BTreeSet<usize>>) {
+    let with = |exprs: Vec<&Expr>| -> Option<BTreeSet<usize>> {
+        let mut cols = needed?.clone();
+        cols.extend(columns_read(exprs)?);
+        Some(cols)
+    };
+    match plan {
+        Plan::Project { source, exprs } => {
+            if let Some(needed) = needed {
+                for (i, e) in exprs.iter_mut().enumerate() {
+                    if !needed.contains(&i) && !volatile(e) {
+                        *e = Expr::Literal(Value::Null);
+                    }
+                }
+            }
+            let below = columns_read(exprs.iter().collect());
+            prune(source, below.as_ref());
+        }
+        Plan::Filter { source, predicate } => {
+            let below = with(vec![predicate]);
+            prune(source, below.as_ref());
+        }
+        Plan::Sort { source, keys }
+        | Plan::Limit {
+            source, ties: keys, ..
+        } => {
+            let below = with(keys.iter().map(|k| &k.expr).collect());
+            prune(source, below.as_ref());
+        }
+        Plan::Aggregate {
+            source,
+            group_by,
+            aggregates,
+            ..
+        } => {
+            let mut exprs: Vec<&Expr> = group_by.iter().collect();
+            for call in aggregates.iter() {
+                exprs.extend(call.arg.iter());
+                exprs.extend(call.filter.iter());
+                exprs.extend(call.order_by.iter().map(|k| &k.expr));
+                exprs.extend(call.direct_args.iter());
+            }
+            let below = columns_read(exprs);
+            prune(source, below.as_ref());
+        }
+        other => {
+            for child in other.children_mut() {
+                prune(child, None);
+            }
+        }
+    }
+}
+
+/// The input columns `exprs` read; `None` when one holds a correlated subquery, which reads
+/// the row in ways not listed here.
+fn columns_read(exprs: Vec<&Expr>) -> Option<BTreeSet<usize>> {
+    let (mut cols, mut all) = (BTreeSet::new(), false);
+    for e in exprs {
+        e.walk(&mut |x| match x {
+            Expr::Column(c) => {
+                cols.insert(*c);
+            }
+            Expr::Subquery(s) if s.correlated => all = true,
+            _ => {}
+        });
+    }
+    (!all).then_some(cols)
+}
+
+/// Whether `expr` calls a function whose every call counts (a sequence, `random()`, a
+/// volatile user function).
+fn volatile(expr: &Expr) -> bool {
+    let mut volatile = false;
+    expr.walk(&mut |e| {
+        volatile |= match e {
+            Expr::Function(f, _) => f.is_volatile(),
+            Expr::Catalog(f, ..) => f.is_volatile(),
+            Expr::UserFunction(call, _) => call.is_volatile(),
+            _ => false,
+        }
+    });
+    volatile
 }
 
 /// A conjunct's evaluation cost as PostgreSQL estimates a qual's: one per operator or function

@@ -767,6 +767,37 @@ impl Plan {
         }
     }
 
+    /// The node's inputs, to change in place.
+    pub fn children_mut(&mut self) -> Vec<&mut Plan> {
+        match self {
+            Plan::Filter { source, .. }
+            | Plan::Project { source, .. }
+            | Plan::ProjectSet { source, .. }
+            | Plan::Sort { source, .. }
+            | Plan::Distinct { source }
+            | Plan::DistinctOn { source, .. }
+            | Plan::Aggregate { source, .. }
+            | Plan::Window { source, .. }
+            | Plan::Limit { source, .. }
+            | Plan::Insert { source, .. }
+            | Plan::Update { source, .. }
+            | Plan::Delete { source, .. }
+            | Plan::Merge { source, .. }
+            | Plan::SharedCte { source, .. }
+            | Plan::Returning { source, .. } => vec![source],
+            Plan::NestedLoopJoin { left, right, .. }
+            | Plan::HashJoin { left, right, .. }
+            | Plan::LateralJoin { left, right, .. }
+            | Plan::SetOperation { left, right, .. } => {
+                vec![left, right]
+            }
+            Plan::RecursiveUnion {
+                base, recursive, ..
+            } => vec![base, recursive],
+            _ => Vec::new(),
+        }
+    }
+
     /// The node's inputs.
     pub fn children(&self) -> Vec<&Plan> {
         match self {
