@@ -13,7 +13,7 @@ use crate::planner::{checked_count, LimitCounts, SortKey};
 /// The values of counts that read an enclosing row, once it is bound.
 pub fn evaluate_counts(counts: &LimitCounts) -> Result<(Option<u64>, u64)> {
     let value = |e: &Option<Expr>, what| match e {
-        Some(e) => checked_count(e.eval(&[])?, what),
+        Some(e) => checked_count(&e.eval(&[])?, what),
         None => Ok(None),
     };
     let limit = value(&counts.limit, "LIMIT")?;

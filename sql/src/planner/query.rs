@@ -383,14 +383,14 @@ fn count_value(expr: &Expr, what: &str) -> Result<Option<u64>> {
     if parameter {
         return Ok(None);
     }
-    checked_count(expr.eval(&[])?, what)
+    checked_count(&expr.eval(&[])?, what)
 }
 
 /// A count's value checked: NULL is none, a negative count is 2201W (LIMIT) or 2201X (OFFSET).
-pub(crate) fn checked_count(value: Value, what: &str) -> Result<Option<u64>> {
+pub(crate) fn checked_count(value: &Value, what: &str) -> Result<Option<u64>> {
     match value {
         Value::Null => Ok(None),
-        Value::Int8(n) => u64::try_from(n).map(Some).map_err(|_| {
+        Value::Int8(n) => u64::try_from(*n).map(Some).map_err(|_| {
             let state = if what == "LIMIT" { "2201W" } else { "2201X" };
             Error::invalid(state, format!("{what} must not be negative"))
         }),
