@@ -1031,6 +1031,11 @@ impl Session {
                 chain: false,
                 savepoint: Some(name),
             } => return self.rollback_to(&ident_name(name)),
+            Statement::Commit { chain: true }
+            | Statement::Rollback {
+                chain: true,
+                savepoint: None,
+            } => return self.end_and_chain(matches!(statement, Statement::Commit { .. })),
             _ => {}
         }
         if self.txn.as_ref().is_some_and(|t| t.failed) {
@@ -1558,6 +1563,37 @@ impl Session {
         let temp = temp::split(&mut root);
         self.temp.update(temp, None, None);
         Ok(())
+    }
+
+    /// `COMMIT AND CHAIN` / `ROLLBACK AND CHAIN`: ends the block and at once opens another
+    /// with the same isolation level and access mode (a failed block's COMMIT rolls back and
+    /// chains all the same, as in PostgreSQL).
+    fn end_and_chain(&mut self, commit: bool) -> Result<StatementResult> {
+        let what = if commit { "COMMIT" } else { "ROLLBACK" };
+        let Some(txn) = self.txn.as_ref().filter(|t| !t.implicit) else {
+            return Err(Error::invalid(
+                "25P01",
+                format!("{what} AND CHAIN can only be used in transaction blocks"),
+            ));
+        };
+        let (read_committed, read_only) = (txn.read_committed, txn.read_only);
+        let level = self.settings.get("transaction_isolation");
+        let result = if commit {
+            self.commit()?
+        } else {
+            self.abort_block();
+            StatementResult::Command {
+                tag: "ROLLBACK".into(),
+            }
+        };
+        self.begin(&[])?;
+        if let Some(txn) = self.txn.as_mut() {
+            txn.read_committed = read_committed;
+            txn.read_only = read_only;
+        }
+        self.set("transaction_isolation", level.as_deref(), true)?;
+        self.set("transaction_read_only", Some(on_off(read_only)), true)?;
+        Ok(result)
     }
 
     fn commit(&mut self) -> Result<StatementResult> {
