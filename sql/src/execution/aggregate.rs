@@ -162,7 +162,9 @@ impl Accumulator {
         Ok(())
     }
 
-    pub(super) fn finish(self, call: &AggregateCall) -> Result<Value> {
+    /// The aggregate's value; `key` is the group's key row, which the direct arguments of an
+    /// ordered-set aggregate read.
+    pub(super) fn finish(self, call: &AggregateCall, key: &[Value]) -> Result<Value> {
         Ok(match self {
             Accumulator::Count(n) => Value::Int8(n),
             Accumulator::Sum {
@@ -190,7 +192,7 @@ impl Accumulator {
                     count,
                     ints: None,
                 }
-                .finish(call);
+                .finish(call, key);
             }
             Accumulator::Sum {
                 sum: Some(sum),
@@ -230,9 +232,9 @@ impl Accumulator {
                     }
                     AggregateFunction::PercentileCont
                     | AggregateFunction::PercentileDisc
-                    | AggregateFunction::Mode => super::ordered_set::finish(call, values)?,
+                    | AggregateFunction::Mode => super::ordered_set::finish(call, values, key)?,
                     AggregateFunction::Hypothetical(kind) => {
-                        super::ordered_set::hypothetical(call, kind, &values)?
+                        super::ordered_set::hypothetical(call, kind, &values, key)?
                     }
                     AggregateFunction::JsonObjectAgg { jsonb } => json_object(&values, jsonb)?,
                     _ => json_array(&values, call.function == AggregateFunction::JsonbAgg)?,
@@ -570,11 +572,13 @@ fn finish(
     }
     let mut out = Vec::with_capacity(groups.len());
     for ((s, OrdRow(mut key)), accumulators) in groups {
+        let width = key.len();
         for (acc, call) in accumulators.into_iter().zip(aggregates) {
-            key.push(match call.function {
+            let value = match call.function {
                 AggregateFunction::Grouping => grouping_mask(call, &sets[s]),
-                _ => acc.finish(call)?,
-            });
+                _ => acc.finish(call, &key[..width])?,
+            };
+            key.push(value);
         }
         out.push(Ok(key));
     }

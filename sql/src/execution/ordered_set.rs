@@ -11,14 +11,15 @@ use vdb_engine::value::Value;
 use crate::error::{Error, Result};
 use crate::planner::{AggregateCall, AggregateFunction, Hypothetical};
 
-/// The result of `call` over `sorted` inputs.
-pub fn finish(call: &AggregateCall, sorted: Vec<Value>) -> Result<Value> {
+/// The result of `call` over `sorted` inputs; `key` is the group's key row, which the direct
+/// argument reads.
+pub fn finish(call: &AggregateCall, sorted: Vec<Value>, key: &[Value]) -> Result<Value> {
     let values: Vec<Value> = sorted.into_iter().filter(|v| !v.is_null()).collect();
     if call.function == AggregateFunction::Mode {
         return Ok(mode(values));
     }
     let fraction = match call.direct_args.first() {
-        Some(e) => e.eval(&[])?,
+        Some(e) => e.eval(key)?,
         None => Value::Null,
     };
     let cont = call.function == AggregateFunction::PercentileCont;
@@ -97,9 +98,14 @@ fn percentile(values: &[Value], fraction: &Value, cont: bool) -> Result<Value> {
 }
 
 /// Where the hypothetical row (the call's direct argument) would fall among `sorted` inputs.
-pub fn hypothetical(call: &AggregateCall, kind: Hypothetical, sorted: &[Value]) -> Result<Value> {
+pub fn hypothetical(
+    call: &AggregateCall,
+    kind: Hypothetical,
+    sorted: &[Value],
+    key: &[Value],
+) -> Result<Value> {
     let row = match call.direct_args.first() {
-        Some(e) => e.eval(&[])?,
+        Some(e) => e.eval(key)?,
         None => Value::Null,
     };
     let row = [row];

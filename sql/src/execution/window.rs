@@ -335,7 +335,7 @@ fn frame_aggregate(
                     acc.add(aggregate, input.clone(), Vec::new())?;
                 }
             }
-            out.push(acc.finish(aggregate)?);
+            out.push(acc.finish(aggregate, &[])?);
         }
         return Ok(out);
     }
@@ -359,7 +359,7 @@ fn frame_aggregate(
             acc.add(aggregate, input.clone(), Vec::new())?;
         }
         acc_end = end;
-        let value = acc.clone().finish(aggregate)?;
+        let value = acc.clone().finish(aggregate, &[])?;
         out.push(value.clone());
         last = Some(((start, end), value));
     }

@@ -293,7 +293,10 @@ impl Grouping {
         let call = if is_grouping(f) {
             self.grouping_call(f, input)?
         } else {
-            aggregate_call(f, input)?
+            let keys = Scope {
+                columns: self.output.columns[..self.group_by.len()].to_vec(),
+            };
+            aggregate_call(f, input, &keys)?
         };
         let i = self.aggregates.len();
         self.output.columns.push(ScopeColumn {
@@ -467,7 +470,14 @@ impl VisitorMut for Rewriter<'_> {
 }
 
 /// Binds an aggregate call's argument and works out its result type.
-pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<AggregateCall> {
+///
+/// `keys` is the scope of the group's key row, which an ordered-set or hypothetical-set
+/// aggregate's direct arguments read (they are evaluated once per group).
+pub(super) fn aggregate_call(
+    f: &ast::Function,
+    input: &Scope,
+    keys: &Scope,
+) -> Result<AggregateCall> {
     let name = f.name.0.last().map(ident_name).unwrap_or_default();
     let ast::FunctionArguments::List(list) = &f.args else {
         return Err(Error::Unsupported(format!("aggregate call {f}")));
@@ -531,10 +541,10 @@ pub(super) fn aggregate_call(f: &ast::Function, input: &Scope) -> Result<Aggrega
         name.as_str(),
         "percentile_cont" | "percentile_disc" | "mode"
     ) {
-        return ordered_set_call(f, &name, list, filter, input);
+        return ordered_set_call(f, &name, list, filter, input, keys);
     }
     if !f.within_group.is_empty() && HYPOTHETICAL.contains(&name.as_str()) {
-        return hypothetical_call(f, &name, list, filter, input);
+        return hypothetical_call(f, &name, list, filter, input, keys);
     }
     if !f.within_group.is_empty() {
         // PostgreSQL looks for an ordered-set aggregate taking the direct and the ordering
@@ -930,6 +940,7 @@ fn ordered_set_call(
     list: &ast::FunctionArgumentList,
     filter: Option<crate::expr::Expr>,
     input: &Scope,
+    keys: &Scope,
 ) -> Result<AggregateCall> {
     let [key] = f.within_group.as_slice() else {
         return Err(Error::undefined_function(format!(
@@ -955,7 +966,7 @@ fn ordered_set_call(
     let mut direct_args = Vec::new();
     let mut array = false;
     if let Some(fraction) = direct.first() {
-        let bound = bind(fraction, &Scope::default())?;
+        let bound = bind_direct(fraction, keys, input)?;
         array = matches!(bound.ty, Some(Type::Array(_)));
         let target = if array {
             Type::Array(Box::new(Type::Float8))
@@ -1001,6 +1012,7 @@ fn hypothetical_call(
     list: &ast::FunctionArgumentList,
     filter: Option<crate::expr::Expr>,
     input: &Scope,
+    keys: &Scope,
 ) -> Result<AggregateCall> {
     let direct = unnamed_args(list);
     let ([key], [value]) = (f.within_group.as_slice(), direct.as_slice()) else {
@@ -1017,7 +1029,7 @@ fn hypothetical_call(
     }
     let x = bind(&key.expr, input)?;
     let x_type = x.resolved_type();
-    let value = bind(value, &Scope::default())?;
+    let value = bind_direct(value, keys, input)?;
     let common = match &value.ty {
         None => x_type,
         Some(v) if implicit_cast(v, &x_type) => x_type,
@@ -1051,6 +1063,23 @@ fn hypothetical_call(
         order_by,
         filter,
         direct_args: vec![value.coerce(&common, name)?],
+    })
+}
+
+/// Binds a direct argument of an ordered-set or hypothetical-set aggregate over the group's
+/// key row (`keys`): it is evaluated once per group, so it may read grouped columns; an
+/// ungrouped column of the input is 42803, as in PostgreSQL.
+fn bind_direct(arg: &ast::Expr, keys: &Scope, input: &Scope) -> Result<Typed> {
+    bind(arg, keys).map_err(|e| match e {
+        Error::UndefinedColumn(_) if bind(arg, input).is_ok() => Error::invalid(
+            "42803",
+            format!(
+                "column \"{arg}\" must appear in the GROUP BY clause or be used in an aggregate \
+                 function (direct arguments of an ordered-set aggregate must use only grouped \
+                 columns)"
+            ),
+        ),
+        other => other,
     })
 }
 

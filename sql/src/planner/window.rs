@@ -841,7 +841,7 @@ fn plan_aggregate(
     if let ast::FunctionArguments::List(list) = &mut call.args {
         list.args = synthetic;
     }
-    let aggregate = aggregate_call(&call, &scope)?;
+    let aggregate = aggregate_call(&call, &scope, &Scope::default())?;
     let ty = aggregate.ty.clone();
     Ok((WindowFunction::Aggregate(aggregate), bound, ty))
 }
