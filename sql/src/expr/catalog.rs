@@ -961,5 +961,5 @@ pub fn regex_match(
         return Ok(Value::Null);
     };
     let re = super::functions::codec::regex(&pattern, if case_insensitive { "i" } else { "" })?;
-    Ok(Value::Bool(re.is_match(&s) != negated))
+    Ok(Value::Bool(re.is_match(&s)? != negated))
 }

@@ -30,6 +30,7 @@ mod jsonpath;
 mod math;
 mod misc;
 mod numeric_math;
+pub(crate) mod pattern;
 mod sets;
 mod temporal;
 mod text;

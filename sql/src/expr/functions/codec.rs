@@ -3,8 +3,11 @@
 //! translate, bit_length, regexp_match, regexp_split_to_array, regexp_like and regexp_count.
 //! Arguments arrive typed by the binder (`planner/builtin/extras.rs`).
 
+use std::sync::Arc;
+
 use vdb_engine::value::Value;
 
+use super::pattern::{Flags, Pattern};
 use super::{int_arg, text_arg, Builtin};
 use crate::error::{Error, Result};
 
@@ -36,9 +39,11 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
         Builtin::Decode => decode(s(), t(1)).map(Value::Bytea),
         Builtin::RegexpMatch => regexp_match(s(), t(1), t(2)),
         Builtin::RegexpSplitToArray => regexp_split(s(), t(1), t(2)),
-        Builtin::RegexpLike => regex(t(1), t(2)).map(|re| Value::Bool(re.is_match(s()))),
-        Builtin::RegexpCount => regex(t(1), t(2))
-            .map(|re| Value::Int4(i32::try_from(re.find_iter(s()).count()).unwrap_or(i32::MAX))),
+        Builtin::RegexpLike => regex(t(1), t(2)).and_then(|re| Ok(Value::Bool(re.is_match(s())?))),
+        Builtin::RegexpCount => regex(t(1), t(2)).and_then(|re| {
+            let n = re.find_all(s())?.len();
+            Ok(Value::Int4(i32::try_from(n).unwrap_or(i32::MAX)))
+        }),
         Builtin::LikeEscape => like_escape(s(), t(1)).map(Value::Text),
         Builtin::SimilarToRegex => similar_to_regex(s(), t(1), false).map(Value::Text),
         Builtin::SimilarSubstringRegex => similar_to_regex(s(), t(1), true).map(Value::Text),
@@ -401,7 +406,7 @@ fn decode(s: &str, format: &str) -> Result<Vec<u8>> {
 thread_local! {
     /// Patterns compiled on this thread, by pattern and flags: a pattern is compiled once per
     /// statement, not once per row.
-    static COMPILED: std::cell::RefCell<std::collections::HashMap<(String, String), regex::Regex>> =
+    static COMPILED: std::cell::RefCell<std::collections::HashMap<(String, String), Arc<Pattern>>> =
         std::cell::RefCell::new(std::collections::HashMap::new());
 }
 
@@ -411,23 +416,23 @@ const COMPILED_KEPT: usize = 64;
 /// A regex with PostgreSQL's flags (`i` case-insensitive, `c` sensitive, `g` where allowed,
 /// `n` / `m` newline-sensitive, `s` not, `x` expanded). As in PostgreSQL's advanced regular
 /// expressions, `.` matches a newline unless the pattern is newline-sensitive.
-pub(crate) fn regex(pattern: &str, flags: &str) -> Result<regex::Regex> {
+pub(crate) fn regex(pattern: &str, flags: &str) -> Result<Arc<Pattern>> {
     let key = (pattern.to_string(), flags.to_string());
     if let Some(re) = COMPILED.with(|c| c.borrow().get(&key).cloned()) {
         return Ok(re);
     }
-    let re = build_regex(pattern, flags)?;
+    let re = Arc::new(build_regex(pattern, flags)?);
     COMPILED.with(|c| {
         let mut compiled = c.borrow_mut();
         if compiled.len() >= COMPILED_KEPT {
             compiled.clear();
         }
-        compiled.insert(key, re.clone());
+        compiled.insert(key, Arc::clone(&re));
     });
     Ok(re)
 }
 
-fn build_regex(pattern: &str, flags: &str) -> Result<regex::Regex> {
+fn build_regex(pattern: &str, flags: &str) -> Result<Pattern> {
     // An advanced regular expression may open with embedded options, `(?n)`: they act as the
     // flags do, after them.
     let (pattern, embedded) = match pattern
@@ -442,27 +447,23 @@ fn build_regex(pattern: &str, flags: &str) -> Result<regex::Regex> {
         _ => (pattern, ""),
     };
     let flags = format!("{flags}{embedded}");
-    let mut builder = regex::RegexBuilder::new(pattern);
-    builder.dot_matches_new_line(true);
+    let mut options = Flags {
+        dot_matches_new_line: true,
+        ..Flags::default()
+    };
     for f in flags.chars() {
         match f {
-            'i' => {
-                builder.case_insensitive(true);
-            }
-            'c' | 'g' => {
-                builder.case_insensitive(false);
-            }
+            'i' => options.case_insensitive = true,
+            'c' | 'g' => options.case_insensitive = false,
             'n' | 'm' => {
-                builder.multi_line(true);
-                builder.dot_matches_new_line(false);
+                options.multi_line = true;
+                options.dot_matches_new_line = false;
             }
             's' => {
-                builder.multi_line(false);
-                builder.dot_matches_new_line(true);
+                options.multi_line = false;
+                options.dot_matches_new_line = true;
             }
-            'x' => {
-                builder.ignore_whitespace(true);
-            }
+            'x' => options.ignore_whitespace = true,
             other => {
                 return Err(Error::invalid(
                     "22023",
@@ -471,15 +472,7 @@ fn build_regex(pattern: &str, flags: &str) -> Result<regex::Regex> {
             }
         }
     }
-    builder.build().map_err(|e| {
-        Error::invalid(
-            "2201B",
-            format!(
-                "invalid regular expression: {}",
-                e.to_string().lines().last().unwrap_or("")
-            ),
-        )
-    })
+    Pattern::new(pattern, options)
 }
 
 /// `regexp_match(s, pattern [, flags])`: the first match's groups (or the whole match), NULL
@@ -492,18 +485,17 @@ fn regexp_match(s: &str, pattern: &str, flags: &str) -> Result<Value> {
         ));
     }
     let re = regex(pattern, flags)?;
-    let Some(caps) = re.captures(s) else {
+    let Some(caps) = re.captures(s)? else {
         return Ok(Value::Null);
     };
+    let text = |i| {
+        caps.text(s, i)
+            .map_or(Value::Null, |m| Value::Text(m.to_string()))
+    };
     let groups: Vec<Value> = if caps.len() == 1 {
-        vec![Value::Text(caps[0].to_string())]
+        vec![text(0)]
     } else {
-        (1..caps.len())
-            .map(|i| {
-                caps.get(i)
-                    .map_or(Value::Null, |m| Value::Text(m.as_str().to_string()))
-            })
-            .collect()
+        (1..caps.len()).map(text).collect()
     };
     Ok(Value::array(groups))
 }
@@ -520,18 +512,18 @@ fn regexp_split(s: &str, pattern: &str, flags: &str) -> Result<Value> {
     let re = regex(pattern, flags)?;
     let mut parts = Vec::new();
     let mut start = 0;
-    for m in re.find_iter(s) {
-        if m.start() == m.end() {
+    for (m_start, m_end) in re.find_all(s)? {
+        if m_start == m_end {
             // An empty match at the very start or end splits nothing.
-            if m.start() == 0 || m.start() >= s.len() {
+            if m_start == 0 || m_start >= s.len() {
                 continue;
             }
         }
-        if m.end() == 0 {
+        if m_end == 0 {
             continue;
         }
-        parts.push(Value::Text(s[start..m.start()].to_string()));
-        start = m.end();
+        parts.push(Value::Text(s[start..m_start].to_string()));
+        start = m_end;
     }
     parts.push(Value::Text(s[start..].to_string()));
     Ok(Value::array(parts))

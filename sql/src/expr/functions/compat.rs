@@ -223,7 +223,7 @@ fn unistr(s: &str) -> Result<String> {
     Ok(out)
 }
 
-fn regex_of(pattern: &str, flags: &str) -> Result<regex::Regex> {
+fn regex_of(pattern: &str, flags: &str) -> Result<std::sync::Arc<super::pattern::Pattern>> {
     super::codec::regex(pattern, flags)
 }
 
@@ -263,7 +263,7 @@ fn regexp_count_from(args: &[Value]) -> Result<Value> {
         text_arg(args.get(3)).unwrap_or(""),
     )?;
     let from = byte_at(s, int_arg(args.get(2)).unwrap_or(1))?;
-    let count = re.find_iter(&s[from..]).count();
+    let count = re.find_all(&s[from..])?.len();
     Ok(Value::Int4(i32::try_from(count).unwrap_or(i32::MAX)))
 }
 
@@ -289,13 +289,14 @@ fn regexp_instr(args: &[Value]) -> Result<Value> {
     let group =
         usize::try_from(at_least("subexpr", int_arg(args.get(6)).unwrap_or(0), 0)?).unwrap_or(0);
     let Some(caps) = re
-        .captures_iter(&s[from..])
+        .captures_all(&s[from..])?
+        .into_iter()
         .nth(usize::try_from(nth - 1).unwrap_or(usize::MAX))
     else {
         return Ok(Value::Int4(0));
     };
-    Ok(Value::Int4(match caps.get(group) {
-        Some(m) => char_pos(s, from + if end { m.end() } else { m.start() }),
+    Ok(Value::Int4(match caps.span(group) {
+        Some((start, stop)) => char_pos(s, from + if end { stop } else { start }),
         None => 0,
     }))
 }
@@ -311,11 +312,13 @@ fn regexp_substr(args: &[Value]) -> Result<Value> {
     let nth = at_least("n", int_arg(args.get(3)).unwrap_or(1), 1)?;
     let group =
         usize::try_from(at_least("subexpr", int_arg(args.get(5)).unwrap_or(0), 0)?).unwrap_or(0);
+    let rest = &s[from..];
     let found = re
-        .captures_iter(&s[from..])
+        .captures_all(rest)?
+        .into_iter()
         .nth(usize::try_from(nth - 1).unwrap_or(usize::MAX))
-        .and_then(|c| c.get(group))
-        .map_or(Value::Null, |m| Value::Text(m.as_str().to_string()));
+        .and_then(|c| c.text(rest, group).map(str::to_string))
+        .map_or(Value::Null, Value::Text);
     Ok(found)
 }
 
@@ -323,15 +326,11 @@ fn regexp_substr(args: &[Value]) -> Result<Value> {
 /// else the whole match; NULL without a match.
 fn regexp_substring(s: &str, pattern: &str) -> Result<Value> {
     let re = regex_of(pattern, "")?;
-    let Some(caps) = re.captures(s) else {
+    let Some(caps) = re.captures(s)? else {
         return Ok(Value::Null);
     };
-    let m = if caps.len() > 1 {
-        caps.get(1)
-    } else {
-        caps.get(0)
-    };
-    Ok(m.map_or(Value::Null, |m| Value::Text(m.as_str().to_string())))
+    let m = caps.text(s, usize::from(caps.len() > 1));
+    Ok(m.map_or(Value::Null, |m| Value::Text(m.to_string())))
 }
 
 /// `overlay(s placing t from n [for m])` = substr(s, 1, n-1) || t || substr(s, n+m).

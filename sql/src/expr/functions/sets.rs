@@ -7,6 +7,7 @@
 
 use vdb_engine::value::Value;
 
+use super::pattern::Groups;
 use super::{text_arg, Builtin};
 use crate::error::{Error, Result};
 use crate::expr::SetFunction;
@@ -185,23 +186,20 @@ pub fn record_field(s: &str) -> String {
 /// `regexp_matches(s, pattern [, flags])`: each match's groups (all matches with `g`).
 fn regexp_matches(s: &str, pattern: &str, flags: &str) -> Result<Vec<Value>> {
     let re = super::codec::regex(pattern, flags)?;
-    let groups = |caps: regex::Captures<'_>| -> Value {
+    let groups = |caps: Groups| -> Value {
+        let text = |i| {
+            caps.text(s, i)
+                .map_or(Value::Null, |m| Value::Text(m.to_string()))
+        };
         if caps.len() == 1 {
-            return Value::Array(vec![Value::Text(caps[0].to_string())].into());
+            return Value::Array(vec![text(0)].into());
         }
-        Value::Array(
-            (1..caps.len())
-                .map(|i| {
-                    caps.get(i)
-                        .map_or(Value::Null, |m| Value::Text(m.as_str().to_string()))
-                })
-                .collect(),
-        )
+        Value::Array((1..caps.len()).map(text).collect())
     };
     if flags.contains('g') {
-        Ok(re.captures_iter(s).map(groups).collect())
+        Ok(re.captures_all(s)?.into_iter().map(groups).collect())
     } else {
-        Ok(re.captures(s).map(groups).into_iter().collect())
+        Ok(re.captures(s)?.map(groups).into_iter().collect())
     }
 }
 

@@ -216,18 +216,22 @@ fn regexp_replace(
     }
     let nth = if flags.contains('g') { 0 } else { nth };
     let re = super::codec::regex(pattern, flags)?;
-    let mut rep = String::new();
-    let mut chars = replacement.chars().peekable();
+    // The replacement's pieces: text, and `\n` (group n) or `\&` (the whole match).
+    let mut pieces: Vec<Result<String, usize>> = vec![Ok(String::new())];
+    let literal = |pieces: &mut Vec<Result<String, usize>>, c: char| match pieces.last_mut() {
+        Some(Ok(text)) => text.push(c),
+        _ => pieces.push(Ok(c.to_string())),
+    };
+    let mut chars = replacement.chars();
     while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some(d @ '1'..='9') => rep.push_str(&format!("${{{d}}}")),
-                Some('&') => rep.push_str("${0}"),
-                Some(other) => rep.push(other),
-                None => rep.push('\\'),
+        match (c, c == '\\') {
+            (_, true) => match chars.next() {
+                Some(d @ '1'..='9') => pieces.push(Err(d as usize - '0' as usize)),
+                Some('&') => pieces.push(Err(0)),
+                Some(other) => literal(&mut pieces, other),
+                None => literal(&mut pieces, '\\'),
             },
-            '$' => rep.push_str("$$"),
-            c => rep.push(c),
+            (c, false) => literal(&mut pieces, c),
         }
     }
     let from = s
@@ -239,23 +243,30 @@ fn regexp_replace(
     let mut at = from;
     let mut k = 0;
     while at <= s.len() {
-        let Some(caps) = re.captures_at(s, at) else {
+        let Some(caps) = re.captures_at(s, at)? else {
             break;
         };
-        let Some(whole) = caps.get(0) else { break };
+        let Some((start, end)) = caps.span(0) else {
+            break;
+        };
         k += 1;
         // An empty match moves on by one character.
-        at = if whole.is_empty() {
-            whole.end() + s[whole.end()..].chars().next().map_or(1, char::len_utf8)
+        at = if start == end {
+            end + s[end..].chars().next().map_or(1, char::len_utf8)
         } else {
-            whole.end()
+            end
         };
         if nth != 0 && k != nth {
             continue;
         }
-        out.push_str(&s[copied..whole.start()]);
-        caps.expand(&rep, &mut out);
-        copied = whole.end();
+        out.push_str(&s[copied..start]);
+        for piece in &pieces {
+            match piece {
+                Ok(text) => out.push_str(text),
+                Err(group) => out.push_str(caps.text(s, *group).unwrap_or("")),
+            }
+        }
+        copied = end;
         if nth != 0 {
             break;
         }
