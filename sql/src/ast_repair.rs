@@ -86,7 +86,7 @@ impl VisitorMut for Repair {
     type Break = ();
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        if let Some(repaired) = in_values(expr) {
+        if let Some(repaired) = in_values(expr).or_else(|| scalar_values(expr)) {
             *expr = repaired;
             return ControlFlow::Continue(());
         }
@@ -130,6 +130,29 @@ fn in_values(expr: &Expr) -> Option<Expr> {
     else {
         return None;
     };
+    let query = values_query(list)?;
+    Some(Expr::InSubquery {
+        expr: operand.clone(),
+        subquery: Box::new(query),
+        negated: *negated,
+    })
+}
+
+/// A parenthesized VALUES used as a value, `(VALUES (1))` or `(VALUES (1), (2))`, which
+/// sqlparser reads as a call of a function `values` (alone or first in a tuple), turned into
+/// the scalar subquery it is; `None` for any other expression.
+fn scalar_values(expr: &Expr) -> Option<Expr> {
+    let query = match expr {
+        Expr::Nested(inner) => values_query(std::slice::from_ref(inner.as_ref()))?,
+        Expr::Tuple(items) => values_query(items)?,
+        _ => return None,
+    };
+    Some(Expr::Subquery(Box::new(query)))
+}
+
+/// The VALUES query sqlparser read as `values(a), (b, c)`: a call of an unquoted `values`
+/// followed by parenthesized rows.
+fn values_query(list: &[Expr]) -> Option<sqlparser::ast::Query> {
     let (Expr::Function(first), rest) = list.split_first()? else {
         return None;
     };
@@ -161,15 +184,10 @@ fn in_values(expr: &Expr) -> Option<Expr> {
             _ => return None,
         });
     }
-    let query = crate::planner::as_query(&SetExpr::Values(Values {
+    Some(crate::planner::as_query(&SetExpr::Values(Values {
         explicit_row: false,
         rows,
-    }));
-    Some(Expr::InSubquery {
-        expr: operand.clone(),
-        subquery: Box::new(query),
-        negated: *negated,
-    })
+    })))
 }
 
 fn is_and_or(expr: &Expr) -> bool {
