@@ -118,8 +118,23 @@ pub fn plan_query(catalog: &Catalog<'_>, query: &ast::Query) -> Result<Output> {
                 .iter()
                 .map(|item| {
                     let Some(i) = output_position(&item.expr, &columns, &[])? else {
-                        return Err(Error::Unsupported(
-                            "ORDER BY expressions other than output columns here".into(),
+                        // A name that is no output column does not exist here (PostgreSQL
+                        // sorts a set operation's result by its output columns only).
+                        if let ast::Expr::Identifier(name) = &item.expr {
+                            return Err(Error::UndefinedColumn(format!(
+                                "column \"{}\" does not exist",
+                                ident_name(name)
+                            )));
+                        }
+                        if !matches!(body, ast::SetExpr::SetOperation { .. }) {
+                            return Err(Error::Unsupported(
+                                "ORDER BY expressions other than output columns here".into(),
+                            ));
+                        }
+                        return Err(Error::invalid(
+                            "0A000",
+                            "invalid UNION/INTERSECT/EXCEPT ORDER BY clause: only result \
+                             column names can be used",
                         ));
                     };
                     let descending = item.asc == Some(false);
