@@ -1094,24 +1094,48 @@ fn float_op(op: BinaryOp, l: Option<f64>, r: Option<f64>, single: bool) -> Resul
     let (Some(a), Some(b)) = (l, r) else {
         return Err(Error::mismatch("numeric operands expected"));
     };
-    let result = match op {
-        BinaryOp::Add => a + b,
-        BinaryOp::Sub => a - b,
-        BinaryOp::Mul => a * b,
-        BinaryOp::Div if b == 0.0 && !a.is_nan() => return Err(Error::DivisionByZero),
-        BinaryOp::Div => a / b,
-        BinaryOp::Mod => {
-            return Err(Error::undefined_function(
-                "operator does not exist: double precision % double precision",
-            ))
+    if op == BinaryOp::Mod {
+        return Err(Error::undefined_function(
+            "operator does not exist: double precision % double precision",
+        ));
+    }
+    if op == BinaryOp::Div && b == 0.0 && !a.is_nan() {
+        return Err(Error::DivisionByZero);
+    }
+    // A real is computed in single precision, as PostgreSQL's float4 operators do.
+    #[allow(clippy::cast_possible_truncation)]
+    let result = if single {
+        let (a, b) = (a as f32, b as f32);
+        f64::from(match op {
+            BinaryOp::Add => a + b,
+            BinaryOp::Sub => a - b,
+            BinaryOp::Mul => a * b,
+            BinaryOp::Div => a / b,
+            _ => return unreachable_op(),
+        })
+    } else {
+        match op {
+            BinaryOp::Add => a + b,
+            BinaryOp::Sub => a - b,
+            BinaryOp::Mul => a * b,
+            BinaryOp::Div => a / b,
+            _ => return unreachable_op(),
         }
-        _ => return unreachable_op(),
     };
-    let name = if single { "real" } else { "double precision" };
+    // PostgreSQL's checks: an infinite result of finite operands overflowed; a zero product
+    // of nonzero factors, or a zero quotient of a nonzero dividend by a finite divisor,
+    // underflowed.
     if result.is_infinite() && a.is_finite() && b.is_finite() {
-        return Err(Error::OutOfRange(format!(
-            "value out of range: overflow ({name})"
-        )));
+        return Err(Error::OutOfRange("value out of range: overflow".into()));
+    }
+    let underflow = result == 0.0
+        && match op {
+            BinaryOp::Mul => a != 0.0 && b != 0.0,
+            BinaryOp::Div => a != 0.0 && b.is_finite(),
+            _ => false,
+        };
+    if underflow {
+        return Err(Error::OutOfRange("value out of range: underflow".into()));
     }
     #[allow(clippy::cast_possible_truncation)]
     Ok(if single {

@@ -511,6 +511,12 @@ fn cast_text(s: String, to: &Type) -> Result<Value> {
                 "double precision"
             };
             let f = parse_float(t).ok_or_else(|| Error::invalid_text(name, &s))?;
+            // A real is read as strtof reads it, rounded once to single precision (through a
+            // double it could round twice: 7038531e-32 would print 7.0385313e-26).
+            let f = match (*to == Type::Float4, t.trim().parse::<f32>()) {
+                (true, Ok(single)) if single.is_finite() => f64::from(single),
+                _ => f,
+            };
             // As strtod's ERANGE: a number too large or too small (but not zero) for the type.
             let written_infinity = t.to_ascii_lowercase().contains("inf");
             let mantissa = t.split(['e', 'E']).next().unwrap_or_default();
@@ -677,9 +683,10 @@ fn float_to(f: f64, to: &Type) -> Result<Value> {
         Type::Float4 => {
             let g = f as f32;
             if g.is_infinite() && f.is_finite() {
-                return Err(Error::OutOfRange(format!(
-                    "\"{f}\" is out of range for type real"
-                )));
+                return Err(Error::OutOfRange("value out of range: overflow".into()));
+            }
+            if g == 0.0 && f != 0.0 {
+                return Err(Error::OutOfRange("value out of range: underflow".into()));
             }
             Ok(Value::Float4(g))
         }
@@ -977,7 +984,19 @@ fn float4_scientific(f: f32) -> String {
         (f64::from(f) + f64::from(below)) / 2.0,
         (f64::from(f) + f64::from(above)) / 2.0,
     ];
-    let on_bound = |text: &str| text.parse::<f64>().is_ok_and(|d| midpoints.contains(&d));
+    // Exactly: a decimal a little off a midpoint can still read as that midpoint in f64
+    // (7.038531e-26 is no bound of its float4, though the nearest double to it is one).
+    let on_bound = |text: &str| {
+        text.parse::<f64>().is_ok_and(|d| midpoints.contains(&d))
+            && midpoints.iter().any(|m| {
+                // A midpoint of two float4s has an exact decimal form well within 120 digits.
+                let exact = format!("{m:.120e}");
+                matches!(
+                    (text.parse::<BigDecimal>(), exact.parse::<BigDecimal>()),
+                    (Ok(a), Ok(b)) if a == b
+                )
+            })
+    };
     if !f.is_finite() || f == 0.0 || !on_bound(&shortest) {
         return shortest;
     }
@@ -1094,5 +1113,10 @@ mod tests {
             "1.6777216e+07"
         );
         assert_eq!(format_float(f64::from(0.3_f32), true), "0.3");
+        // Near a midpoint but not on it: the shortest digits stand.
+        assert_eq!(
+            format_float(f64::from(7.038_531e-26_f32), true),
+            "7.038531e-26"
+        );
     }
 }

@@ -128,8 +128,8 @@ pub(super) fn eval(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
             _ => Value::Float8(match x {
                 Some(v) if v > 0.0 => 1.0,
                 Some(v) if v < 0.0 => -1.0,
-                Some(v) => v * 0.0,
-                None => 0.0,
+                // Zero (of either sign) and NaN, as PostgreSQL's dsign.
+                _ => 0.0,
             }),
         }),
         Builtin::Pi => Ok(Value::Float8(std::f64::consts::PI)),
