@@ -348,20 +348,111 @@ fn unit_error(unit: &str, ty: &str) -> Error {
     )
 }
 
+/// A unit name as PostgreSQL reads it (lowercased, cut to its first ten characters, so
+/// `microseconds` is `microsecon`), its synonyms and abbreviations made one name:
+/// `msec` / `ms` / `milliseconds` are `milliseconds`, `mins` / `m` are `minute`, `qtr` is
+/// `quarter`, `centuries` is `century` ... Other names are returned lowercased.
+fn canonical_unit(unit: &str) -> String {
+    let lower = unit.to_ascii_lowercase();
+    let token: String = lower.chars().take(10).collect();
+    let name = match token.as_str() {
+        "microsecon" | "us" | "usec" | "usecs" | "useconds" => "microseconds",
+        "millisecon" | "ms" | "msec" | "msecs" | "mseconds" => "milliseconds",
+        "s" | "sec" | "secs" | "second" | "seconds" => "second",
+        "m" | "min" | "mins" | "minute" | "minutes" => "minute",
+        "h" | "hr" | "hrs" | "hour" | "hours" => "hour",
+        "d" | "day" | "days" => "day",
+        "w" | "week" | "weeks" => "week",
+        "mon" | "mons" | "month" | "months" => "month",
+        "qtr" | "quarter" => "quarter",
+        "y" | "yr" | "yrs" | "year" | "years" => "year",
+        "dec" | "decs" | "decade" | "decades" => "decade",
+        "c" | "cent" | "century" | "centuries" => "century",
+        "mil" | "mils" | "millennia" | "millennium" => "millennium",
+        "timezone_h" => "timezone_hour",
+        "timezone_m" => "timezone_minute",
+        _ => return lower,
+    };
+    name.to_string()
+}
+
+/// Whether PostgreSQL knows `unit` (canonical) as a field of some date/time type: a unit it
+/// knows but the type lacks is 0A000 "not supported", an unknown one 22023.
+fn known_unit(unit: &str) -> bool {
+    matches!(
+        unit,
+        "microseconds"
+            | "milliseconds"
+            | "second"
+            | "minute"
+            | "hour"
+            | "day"
+            | "week"
+            | "month"
+            | "quarter"
+            | "year"
+            | "decade"
+            | "century"
+            | "millennium"
+            | "timezone"
+            | "timezone_hour"
+            | "timezone_minute"
+            | "epoch"
+            | "dow"
+            | "doy"
+            | "isodow"
+            | "isoyear"
+            | "julian"
+    )
+}
+
+/// The error for a unit `ty` has no value of: 0A000 when the unit is one PostgreSQL knows,
+/// else 22023.
+fn missing_unit(unit: &str, canonical: &str, ty: &str) -> Error {
+    if known_unit(canonical) {
+        return Error::invalid(
+            "0A000",
+            format!("unit \"{unit}\" not supported for type {ty}"),
+        );
+    }
+    unit_error(unit, ty)
+}
+
+/// date_trunc's error for a unit: only units of time (not `dow`, `epoch`, the zone fields)
+/// are ones it knows.
+fn missing_trunc_unit(unit: &str, canonical: &str, ty: &str) -> Error {
+    let special = matches!(
+        canonical,
+        "timezone"
+            | "timezone_hour"
+            | "timezone_minute"
+            | "epoch"
+            | "dow"
+            | "doy"
+            | "isodow"
+            | "isoyear"
+            | "julian"
+    );
+    if special {
+        return unit_error(unit, ty);
+    }
+    missing_unit(unit, canonical, ty)
+}
+
 fn date_trunc(unit: &str, v: Option<&Value>) -> Result<Value> {
-    let unit_l = unit.to_ascii_lowercase();
+    let unit_l = canonical_unit(unit);
     match v {
         Some(Value::Timestamp(t)) if !is_finite(*t) => Ok(Value::Timestamp(*t)),
         Some(Value::TimestampTz(t)) if !is_finite(*t) => Ok(Value::TimestampTz(*t)),
         Some(Value::Timestamp(t)) => dt::trunc(&unit_l, *t)
             .map(Value::Timestamp)
-            .ok_or_else(|| unit_error(unit, "timestamp without time zone")),
+            .ok_or_else(|| missing_trunc_unit(unit, &unit_l, "timestamp without time zone")),
         Some(Value::TimestampTz(t)) => dt::trunc(&unit_l, dt::to_local(*t))
             .map(|local| Value::TimestampTz(dt::from_local(local)))
-            .ok_or_else(|| unit_error(unit, "timestamp with time zone")),
+            .ok_or_else(|| missing_trunc_unit(unit, &unit_l, "timestamp with time zone")),
         Some(Value::Interval(i)) => trunc_interval(&unit_l, i)
             .map(Value::Interval)
-            .ok_or_else(|| unit_error(unit, "interval")),
+            .ok_or_else(|| missing_trunc_unit(unit, &unit_l, "interval")),
         _ => Ok(Value::Null),
     }
 }
@@ -410,8 +501,21 @@ enum Part {
 }
 
 fn date_part(unit: &str, v: Option<&Value>, numeric: bool) -> Result<Value> {
-    let u = unit.to_ascii_lowercase();
+    let u = canonical_unit(unit);
+    // EXTRACT from a date has no time-of-day fields (date_part reads the date as a timestamp).
+    let time_of_day = matches!(
+        u.as_str(),
+        "microseconds"
+            | "milliseconds"
+            | "second"
+            | "minute"
+            | "hour"
+            | "timezone"
+            | "timezone_hour"
+            | "timezone_minute"
+    );
     let (part, ty) = match v {
+        Some(Value::Date(_)) if numeric && time_of_day => (None, "date"),
         Some(Value::Date(d)) => (ts_part(&u, date_ts(*d)), "date"),
         Some(Value::Timestamp(t)) => (ts_part(&u, *t), "timestamp without time zone"),
         Some(Value::TimestampTz(t)) => (tstz_part(&u, *t), "timestamp with time zone"),
@@ -419,7 +523,7 @@ fn date_part(unit: &str, v: Option<&Value>, numeric: bool) -> Result<Value> {
         Some(Value::Interval(i)) => (interval_part(&u, i), "interval"),
         _ => return Ok(Value::Null),
     };
-    let part = part.ok_or_else(|| unit_error(unit, ty))?;
+    let part = part.ok_or_else(|| missing_unit(unit, &u, ty))?;
     let date_input = matches!(v, Some(Value::Date(_)));
     Ok(match (part, numeric) {
         #[allow(clippy::cast_precision_loss)]
