@@ -240,17 +240,21 @@ fn syntax_errors_carry_postgresql_position() {
     assert_eq!(err.to_string(), "syntax error at end of input");
 }
 
-#[test]
-fn explain_shows_a_point_lookup() {
-    let (mut a, _) = setup();
-    let plan = rows(&mut a, "EXPLAIN SELECT v FROM t WHERE id = 2");
-    let text: Vec<String> = plan
+/// The lines of `EXPLAIN`'s output for `sql` (which starts with EXPLAIN).
+fn plan_lines(session: &mut Session, sql: &str) -> Vec<String> {
+    rows(session, sql)
         .into_iter()
         .map(|r| match &r[0] {
             Value::Text(s) => s.clone(),
             other => panic!("{other:?}"),
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn explain_shows_a_point_lookup() {
+    let (mut a, _) = setup();
+    let text = plan_lines(&mut a, "EXPLAIN SELECT v FROM t WHERE id = 2");
     assert!(
         text.iter().any(|l| l.contains("KeyLookup: t key = 2")),
         "{text:?}"
@@ -264,20 +268,11 @@ fn views_keep_point_lookups_and_skip_unread_columns() {
     let (mut a, _) = setup();
     a.execute("CREATE VIEW tv AS SELECT id, v * 2 AS twice, 10 / v AS tenth FROM t")
         .expect("view");
-    let plan_text = |a: &mut Session, sql: &str| -> Vec<String> {
-        rows(a, sql)
-            .into_iter()
-            .map(|r| match &r[0] {
-                Value::Text(s) => s.clone(),
-                other => panic!("{other:?}"),
-            })
-            .collect()
-    };
     for sql in [
         "EXPLAIN SELECT * FROM tv WHERE id = 2",
         "EXPLAIN SELECT * FROM (SELECT id, v + 1 AS w FROM t) s WHERE id = 2",
     ] {
-        let text = plan_text(&mut a, sql);
+        let text = plan_lines(&mut a, sql);
         assert!(
             text.iter().any(|l| l.contains("KeyLookup: t key = 2")),
             "{sql}: {text:?}"

@@ -268,6 +268,40 @@ pub struct LimitCounts {
     pub offset: Option<Expr>,
 }
 
+/// The inputs of a plan node, by reference or by mutable reference (the one match serves
+/// [`Plan::children`] and [`Plan::children_mut`]).
+macro_rules! plan_inputs {
+    ($plan:expr) => {
+        match $plan {
+            Plan::Filter { source, .. }
+            | Plan::Project { source, .. }
+            | Plan::ProjectSet { source, .. }
+            | Plan::Sort { source, .. }
+            | Plan::Distinct { source }
+            | Plan::DistinctOn { source, .. }
+            | Plan::Aggregate { source, .. }
+            | Plan::Window { source, .. }
+            | Plan::Limit { source, .. }
+            | Plan::Insert { source, .. }
+            | Plan::Update { source, .. }
+            | Plan::Delete { source, .. }
+            | Plan::Merge { source, .. }
+            | Plan::SharedCte { source, .. }
+            | Plan::Returning { source, .. } => vec![source],
+            Plan::NestedLoopJoin { left, right, .. }
+            | Plan::HashJoin { left, right, .. }
+            | Plan::LateralJoin { left, right, .. }
+            | Plan::SetOperation { left, right, .. } => {
+                vec![left, right]
+            }
+            Plan::RecursiveUnion {
+                base, recursive, ..
+            } => vec![base, recursive],
+            _ => Vec::new(),
+        }
+    };
+}
+
 /// A node of the plan tree.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Plan {
@@ -769,64 +803,12 @@ impl Plan {
 
     /// The node's inputs, to change in place.
     pub fn children_mut(&mut self) -> Vec<&mut Plan> {
-        match self {
-            Plan::Filter { source, .. }
-            | Plan::Project { source, .. }
-            | Plan::ProjectSet { source, .. }
-            | Plan::Sort { source, .. }
-            | Plan::Distinct { source }
-            | Plan::DistinctOn { source, .. }
-            | Plan::Aggregate { source, .. }
-            | Plan::Window { source, .. }
-            | Plan::Limit { source, .. }
-            | Plan::Insert { source, .. }
-            | Plan::Update { source, .. }
-            | Plan::Delete { source, .. }
-            | Plan::Merge { source, .. }
-            | Plan::SharedCte { source, .. }
-            | Plan::Returning { source, .. } => vec![source],
-            Plan::NestedLoopJoin { left, right, .. }
-            | Plan::HashJoin { left, right, .. }
-            | Plan::LateralJoin { left, right, .. }
-            | Plan::SetOperation { left, right, .. } => {
-                vec![left, right]
-            }
-            Plan::RecursiveUnion {
-                base, recursive, ..
-            } => vec![base, recursive],
-            _ => Vec::new(),
-        }
+        plan_inputs!(self)
     }
 
     /// The node's inputs.
     pub fn children(&self) -> Vec<&Plan> {
-        match self {
-            Plan::Filter { source, .. }
-            | Plan::Project { source, .. }
-            | Plan::ProjectSet { source, .. }
-            | Plan::Sort { source, .. }
-            | Plan::Distinct { source }
-            | Plan::DistinctOn { source, .. }
-            | Plan::Aggregate { source, .. }
-            | Plan::Window { source, .. }
-            | Plan::Limit { source, .. }
-            | Plan::Insert { source, .. }
-            | Plan::Update { source, .. }
-            | Plan::Delete { source, .. }
-            | Plan::Merge { source, .. }
-            | Plan::SharedCte { source, .. }
-            | Plan::Returning { source, .. } => vec![source],
-            Plan::NestedLoopJoin { left, right, .. }
-            | Plan::HashJoin { left, right, .. }
-            | Plan::LateralJoin { left, right, .. }
-            | Plan::SetOperation { left, right, .. } => {
-                vec![left, right]
-            }
-            Plan::RecursiveUnion {
-                base, recursive, ..
-            } => vec![base, recursive],
-            _ => Vec::new(),
-        }
+        plan_inputs!(self)
     }
 }
 

@@ -376,34 +376,36 @@ fn canonical_unit(unit: &str) -> String {
     name.to_string()
 }
 
+/// The units of time, canonical (see [`canonical_unit`]), shortest first: the first five
+/// are the time of day's.
+const TIME_UNITS: [&str; 13] = [
+    "microseconds",
+    "milliseconds",
+    "second",
+    "minute",
+    "hour",
+    "day",
+    "week",
+    "month",
+    "quarter",
+    "year",
+    "decade",
+    "century",
+    "millennium",
+];
+
+/// The time-zone fields.
+const ZONE_UNITS: [&str; 3] = ["timezone", "timezone_hour", "timezone_minute"];
+
+/// The other fields date_part and EXTRACT know (not units date_trunc truncates to).
+const OTHER_FIELDS: [&str; 6] = ["epoch", "dow", "doy", "isodow", "isoyear", "julian"];
+
 /// Whether PostgreSQL knows `unit` (canonical) as a field of some date/time type: a unit it
 /// knows but the type lacks is 0A000 "not supported", an unknown one 22023.
 fn known_unit(unit: &str) -> bool {
-    matches!(
-        unit,
-        "microseconds"
-            | "milliseconds"
-            | "second"
-            | "minute"
-            | "hour"
-            | "day"
-            | "week"
-            | "month"
-            | "quarter"
-            | "year"
-            | "decade"
-            | "century"
-            | "millennium"
-            | "timezone"
-            | "timezone_hour"
-            | "timezone_minute"
-            | "epoch"
-            | "dow"
-            | "doy"
-            | "isodow"
-            | "isoyear"
-            | "julian"
-    )
+    [&TIME_UNITS[..], &ZONE_UNITS, &OTHER_FIELDS]
+        .iter()
+        .any(|units| units.contains(&unit))
 }
 
 /// The error for a unit `ty` has no value of: 0A000 when the unit is one PostgreSQL knows,
@@ -421,18 +423,7 @@ fn missing_unit(unit: &str, canonical: &str, ty: &str) -> Error {
 /// date_trunc's error for a unit: only units of time (not `dow`, `epoch`, the zone fields)
 /// are ones it knows.
 fn missing_trunc_unit(unit: &str, canonical: &str, ty: &str) -> Error {
-    let special = matches!(
-        canonical,
-        "timezone"
-            | "timezone_hour"
-            | "timezone_minute"
-            | "epoch"
-            | "dow"
-            | "doy"
-            | "isodow"
-            | "isoyear"
-            | "julian"
-    );
+    let special = ZONE_UNITS.contains(&canonical) || OTHER_FIELDS.contains(&canonical);
     if special {
         return unit_error(unit, ty);
     }
@@ -503,17 +494,7 @@ enum Part {
 fn date_part(unit: &str, v: Option<&Value>, numeric: bool) -> Result<Value> {
     let u = canonical_unit(unit);
     // EXTRACT from a date has no time-of-day fields (date_part reads the date as a timestamp).
-    let time_of_day = matches!(
-        u.as_str(),
-        "microseconds"
-            | "milliseconds"
-            | "second"
-            | "minute"
-            | "hour"
-            | "timezone"
-            | "timezone_hour"
-            | "timezone_minute"
-    );
+    let time_of_day = TIME_UNITS[..5].contains(&u.as_str()) || ZONE_UNITS.contains(&u.as_str());
     let (part, ty) = match v {
         Some(Value::Date(_)) if numeric && time_of_day => (None, "date"),
         Some(Value::Date(d)) => (ts_part(&u, date_ts(*d)), "date"),
