@@ -681,6 +681,22 @@ impl Expr {
     }
 
     /// Calls `f` on this expression and every subexpression.
+    /// Whether the expression calls a function whose every call counts, so that it may be
+    /// neither folded, skipped nor evaluated twice: a sequence function, `random()`, a
+    /// volatile catalog or user function.
+    pub fn calls_volatile(&self) -> bool {
+        let mut volatile = false;
+        self.walk(&mut |e| {
+            volatile |= match e {
+                Expr::Function(f, _) => f.is_volatile(),
+                Expr::Catalog(f, ..) => f.is_volatile(),
+                Expr::UserFunction(call, _) => call.is_volatile(),
+                _ => false,
+            }
+        });
+        volatile
+    }
+
     pub fn walk(&self, f: &mut impl FnMut(&Expr)) {
         f(self);
         match self {

@@ -45,7 +45,7 @@ fn expand(row: &[vdb_engine::value::Value], exprs: &[Expr]) -> Result<Vec<Row>> 
                 sets.push(Some(set));
                 scalars.push(None);
             }
-            other if is_volatile(other) => {
+            other if other.calls_volatile() => {
                 sets.push(None);
                 scalars.push(Some(Scalar::PerRow(other)));
             }
@@ -82,10 +82,4 @@ enum Scalar<'a> {
     Fixed(vdb_engine::value::Value),
     /// Evaluated for each row (it calls a volatile function).
     PerRow(&'a Expr),
-}
-
-fn is_volatile(expr: &Expr) -> bool {
-    let mut volatile = false;
-    expr.walk(&mut |e| volatile |= matches!(e, Expr::Function(f, _) if f.is_volatile()));
-    volatile
 }

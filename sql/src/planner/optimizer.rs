@@ -440,17 +440,12 @@ fn through_projection(conjunct: &Expr, exprs: &[Expr]) -> Option<Expr> {
 /// Whether evaluating `expr` depends on more than the row's columns and constants: a
 /// subquery, an outer reference, a parameter, a set-returning or volatile call.
 fn reads_outside_row(expr: &Expr) -> bool {
-    let mut outside = false;
+    let mut outside = expr.calls_volatile();
     expr.walk(&mut |e| {
-        outside |= match e {
-            Expr::Subquery(_) | Expr::Outer { .. } | Expr::Param(_) | Expr::SetReturning(..) => {
-                true
-            }
-            Expr::Function(f, _) => f.is_volatile(),
-            Expr::Catalog(f, ..) => f.is_volatile(),
-            Expr::UserFunction(call, _) => call.is_volatile(),
-            _ => false,
-        }
+        outside |= matches!(
+            e,
+            Expr::Subquery(_) | Expr::Outer { .. } | Expr::Param(_) | Expr::SetReturning(..)
+        );
     });
     outside
 }
@@ -500,7 +495,7 @@ fn prune(plan: &mut Plan, needed: Option<&BTreeSet<usize>>) {
         Plan::Project { source, exprs } => {
             if let Some(needed) = needed {
                 for (i, e) in exprs.iter_mut().enumerate() {
-                    if !needed.contains(&i) && !volatile(e) {
+                    if !needed.contains(&i) && !e.calls_volatile() {
                         *e = Expr::Literal(Value::Null);
                     }
                 }
@@ -557,21 +552,6 @@ fn columns_read(exprs: Vec<&Expr>) -> Option<BTreeSet<usize>> {
         });
     }
     (!all).then_some(cols)
-}
-
-/// Whether `expr` calls a function whose every call counts (a sequence, `random()`, a
-/// volatile user function).
-fn volatile(expr: &Expr) -> bool {
-    let mut volatile = false;
-    expr.walk(&mut |e| {
-        volatile |= match e {
-            Expr::Function(f, _) => f.is_volatile(),
-            Expr::Catalog(f, ..) => f.is_volatile(),
-            Expr::UserFunction(call, _) => call.is_volatile(),
-            _ => false,
-        }
-    });
-    volatile
 }
 
 /// A conjunct's evaluation cost as PostgreSQL estimates a qual's: one per operator or function

@@ -616,6 +616,23 @@ fn check_row_locks(query: &ast::Query) -> Result<()> {
     if select.having.is_some() {
         return refuse("HAVING clause");
     }
+    let items: Vec<&ast::Expr> = select
+        .projection
+        .iter()
+        .filter_map(|item| match item {
+            ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => {
+                Some(e)
+            }
+            _ => None,
+        })
+        .collect();
+    // A window call is an aggregate call too, to contains_aggregate: windows first.
+    if crate::planner::window::contains_window(items.iter().copied()) {
+        return refuse("window functions");
+    }
+    if crate::planner::aggregate::contains_aggregate(items.iter().copied()) {
+        return refuse("aggregate functions");
+    }
     for lock in &query.locks {
         let Some(of) = &lock.of else { continue };
         let name = of.0.last().map(ident_name).unwrap_or_default();
