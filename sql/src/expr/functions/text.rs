@@ -216,22 +216,27 @@ fn regexp_replace(
     }
     let nth = if flags.contains('g') { 0 } else { nth };
     let re = super::codec::regex(pattern, flags)?;
-    // The replacement's pieces: text, and `\n` (group n) or `\&` (the whole match).
-    let mut pieces: Vec<Result<String, usize>> = vec![Ok(String::new())];
-    let literal = |pieces: &mut Vec<Result<String, usize>>, c: char| match pieces.last_mut() {
-        Some(Ok(text)) => text.push(c),
-        _ => pieces.push(Ok(c.to_string())),
+    // The replacement's pieces: text, and `\n` (group n) or `\&` (the whole match, group 0).
+    enum Piece {
+        Text(String),
+        Group(usize),
+    }
+    let mut pieces: Vec<Piece> = Vec::new();
+    let literal = |pieces: &mut Vec<Piece>, c: char| match pieces.last_mut() {
+        Some(Piece::Text(text)) => text.push(c),
+        _ => pieces.push(Piece::Text(c.to_string())),
     };
     let mut chars = replacement.chars();
     while let Some(c) = chars.next() {
-        match (c, c == '\\') {
-            (_, true) => match chars.next() {
-                Some(d @ '1'..='9') => pieces.push(Err(d as usize - '0' as usize)),
-                Some('&') => pieces.push(Err(0)),
-                Some(other) => literal(&mut pieces, other),
-                None => literal(&mut pieces, '\\'),
-            },
-            (c, false) => literal(&mut pieces, c),
+        if c != '\\' {
+            literal(&mut pieces, c);
+            continue;
+        }
+        match chars.next() {
+            Some(d @ '1'..='9') => pieces.push(Piece::Group(d as usize - '0' as usize)),
+            Some('&') => pieces.push(Piece::Group(0)),
+            Some(other) => literal(&mut pieces, other),
+            None => literal(&mut pieces, '\\'),
         }
     }
     let from = s
@@ -262,8 +267,8 @@ fn regexp_replace(
         out.push_str(&s[copied..start]);
         for piece in &pieces {
             match piece {
-                Ok(text) => out.push_str(text),
-                Err(group) => out.push_str(caps.text(s, *group).unwrap_or("")),
+                Piece::Text(text) => out.push_str(text),
+                Piece::Group(group) => out.push_str(caps.text(s, *group).unwrap_or("")),
             }
         }
         copied = end;
