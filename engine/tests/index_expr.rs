@@ -2,7 +2,8 @@
 //! registers a small evaluator of its own for the three texts its indexes use; random row
 //! changes must keep each index holding exactly the entries the model's rows call for, the
 //! index definitions (and a primary key's own name) must survive the table chunk (a version-4
-//! chunk, while tables without them keep their bytes), and an expression that fails must fail the write, not corrupt the table.
+//! chunk, while tables without them keep their bytes; NOT VALID and NULLS NOT DISTINCT flags
+//! a version-8 one), and an expression that fails must fail the write, not corrupt the table.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -230,6 +231,36 @@ fn index_extras_round_trip_in_a_version_4_chunk() {
     let mut broken = schema();
     broken.indexes[0].expressions.clear();
     assert!(Table::create(&ns, broken).is_err());
+}
+
+#[test]
+fn constraint_flags_round_trip_in_a_version_8_chunk() {
+    install();
+    let ns = ns();
+    let mut flagged = schema();
+    flagged.indexes[1].unique = true;
+    flagged.indexes[1].nulls_not_distinct = true;
+    flagged.checks.push(vdb_engine::table::CheckDef {
+        name: "t_label_check".into(),
+        expr: "label > 0".into(),
+        not_valid: true,
+    });
+    let addr = Table::create(&ns, flagged.clone()).unwrap().save().unwrap();
+    assert_eq!(&ns.store().must_get(&addr).unwrap()[..2], b"T\x08");
+    let loaded = Table::load(&ns, addr).unwrap();
+    assert_eq!(loaded.schema(), &flagged);
+    assert!(loaded.schema().indexes[1].nulls_not_distinct);
+    assert!(loaded.schema().checks[0].not_valid);
+    // NULLs collide only in the NULLS NOT DISTINCT index.
+    let nulls = [Value::Null, Value::Text("a".into())];
+    assert!(loaded.schema().indexes[1].collides(&nulls));
+    assert!(!loaded.schema().indexes[0].collides(&nulls));
+    // Once validated and without NULLS NOT DISTINCT, the chunk is what it was before flags.
+    let mut plain = flagged;
+    plain.indexes[1].nulls_not_distinct = false;
+    plain.checks[0].not_valid = false;
+    let addr = Table::create(&ns, plain).unwrap().save().unwrap();
+    assert_eq!(&ns.store().must_get(&addr).unwrap()[..2], b"T\x04");
 }
 
 #[test]

@@ -14,6 +14,7 @@ fn checked_schema() -> Schema {
     schema.checks.push(CheckDef {
         name: "adult".into(),
         expr: "age >= 18".into(),
+        not_valid: false,
     });
     schema
 }
@@ -30,6 +31,7 @@ fn child_schema(parent: &str) -> Schema {
         on_update: FkAction::NoAction,
         deferrable: false,
         initially_deferred: false,
+        not_valid: false,
     });
     schema
 }

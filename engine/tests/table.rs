@@ -606,6 +606,7 @@ fn foreign_key_timing_round_trips_in_version_6() {
         on_update: FkAction::NoAction,
         deferrable: false,
         initially_deferred: false,
+        not_valid: false,
     };
     let plain = vec![fk("a"), fk("b"), fk("c")];
     schema.foreign_keys = plain.clone();

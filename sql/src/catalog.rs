@@ -39,6 +39,11 @@ impl<'a> Catalog<'a> {
         relation_exists(self.root, self.ns, name)
     }
 
+    /// Whether `key` names a relation or an index (which share a schema's namespace).
+    pub fn relation_or_index_exists(&self, key: &str) -> bool {
+        self.relation_exists(key) || index_exists(self.root, self.ns, key)
+    }
+
     /// Table `name` for a write (INSERT, UPDATE, DELETE, MERGE, COPY FROM): 42809 for a
     /// materialized view, whose rows only a refresh changes, and for a sequence.
     pub fn writable_table(&self, name: &str) -> Result<Table> {

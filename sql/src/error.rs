@@ -101,6 +101,14 @@ pub enum Error {
     /// A concurrent change won: retry the transaction (40001).
     #[error("could not serialize access due to concurrent update")]
     Serialization,
+    /// Another error with the DETAIL and HINT lines PostgreSQL adds to it (see
+    /// [`Error::with_detail`] and [`Error::with_hint`]).
+    #[error("{error}")]
+    Annotated {
+        error: Box<Error>,
+        detail: Option<String>,
+        hint: Option<String>,
+    },
     /// The storage engine failed underneath the statement (XX000, or 58030 for I/O).
     #[error("{context}: {source}")]
     Engine {
@@ -148,6 +156,7 @@ impl Error {
             Error::Unsupported(_) => "0A000",
             Error::TransactionAborted => "25P02",
             Error::Serialization => "40001",
+            Error::Annotated { error, .. } => error.sqlstate(),
             Error::Engine { source, .. } => match source {
                 EngineError::Conflict(_) => "40001",
                 EngineError::Io { .. } => "58030",
@@ -165,13 +174,65 @@ impl Error {
             | Error::NotNullViolation { detail, .. } => {
                 Some(detail.as_str()).filter(|d| !d.is_empty())
             }
+            Error::Annotated { error, detail, .. } => detail.as_deref().or_else(|| error.detail()),
             _ => None,
         }
     }
 
+    /// 2BP01 for dropping `what` (`table t`) that other objects still need, with PostgreSQL's
+    /// DETAIL naming them (`dependents`, one line each: `view v depends on table t`) and its
+    /// HINT.
+    pub fn depended_on(what: &str, dependents: &[String]) -> Error {
+        let error = Error::invalid(
+            "2BP01",
+            format!("cannot drop {what} because other objects depend on it"),
+        )
+        .with_hint("Use DROP ... CASCADE to drop the dependent objects too.");
+        if dependents.is_empty() {
+            error
+        } else {
+            error.with_detail(dependents.join("\n"))
+        }
+    }
+
+    /// This error with PostgreSQL's DETAIL line.
+    pub fn with_detail(self, detail: impl Into<String>) -> Error {
+        match self {
+            Error::Annotated { error, hint, .. } => Error::Annotated {
+                error,
+                detail: Some(detail.into()),
+                hint,
+            },
+            error => Error::Annotated {
+                error: Box::new(error),
+                detail: Some(detail.into()),
+                hint: None,
+            },
+        }
+    }
+
+    /// This error with PostgreSQL's HINT line.
+    pub fn with_hint(self, hint: impl Into<String>) -> Error {
+        match self {
+            Error::Annotated { error, detail, .. } => Error::Annotated {
+                error,
+                detail,
+                hint: Some(hint.into()),
+            },
+            error => Error::Annotated {
+                error: Box::new(error),
+                detail: None,
+                hint: Some(hint.into()),
+            },
+        }
+    }
+
     /// The HINT line PostgreSQL adds to an error, if any: the advice for a function or
-    /// operator that no candidate matches.
-    pub fn hint(&self) -> Option<&'static str> {
+    /// operator that no candidate matches, or one given with [`Error::with_hint`].
+    pub fn hint(&self) -> Option<&str> {
+        if let Error::Annotated { error, hint, .. } = self {
+            return hint.as_deref().or_else(|| error.hint());
+        }
         let Error::TypeMismatch {
             message,
             undefined_function: true,
@@ -199,6 +260,7 @@ impl Error {
     /// them): `None` for other errors.
     pub fn object(&self) -> Option<ErrorObject> {
         let (table, column, constraint) = match self {
+            Error::Annotated { error, .. } => return error.object(),
             Error::UniqueViolation {
                 table, constraint, ..
             }
@@ -227,6 +289,7 @@ impl Error {
     pub fn position_in(&self, sql: &str) -> Option<usize> {
         let quoted = |message: &str| message.split('"').nth(1).map(str::to_string);
         let names: Vec<String> = match self {
+            Error::Annotated { error, .. } => return error.position_in(sql),
             Error::Syntax { position, .. } => return *position,
             Error::UndefinedColumn(message) => match message.strip_prefix("column ") {
                 // `column t.x does not exist`: the reference starts at `t`.

@@ -406,39 +406,46 @@ fn one_tablesample(sql: &str) -> Option<String> {
     ))
 }
 
-/// `UNIQUE NULLS DISTINCT` (PostgreSQL 15's spelling of the default, which SQLAlchemy emits for
-/// a reflected unique constraint), which sqlparser does not read: the words are dropped.
-/// `None` when there is none. `UNIQUE NULLS NOT DISTINCT` is left for
-/// [`nulls_not_distinct`] to refuse.
+/// `UNIQUE NULLS [NOT] DISTINCT`, which sqlparser does not read in a constraint: `NULLS
+/// DISTINCT` (PostgreSQL 15's spelling of the default, which SQLAlchemy emits for a reflected
+/// unique constraint) goes, and `NULLS NOT DISTINCT` goes with the constraint marked
+/// (`planner::constraint::NULLS_NOT_DISTINCT_MARKER`). `None` when there is neither.
 pub fn unique_nulls_distinct(sql: &str) -> Option<String> {
-    let (mut tokens, at) = significant(sql)?;
-    let blank = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
-    let mut changed = false;
-    for k in 0..at.len().saturating_sub(2) {
-        if is_word(&tokens[at[k]], "unique")
-            && is_word(&tokens[at[k + 1]], "nulls")
-            && is_word(&tokens[at[k + 2]], "distinct")
-        {
-            tokens[at[k + 1]] = blank.clone();
-            tokens[at[k + 2]] = blank.clone();
-            changed = true;
+    let (tokens, at) = significant(sql)?;
+    let mut skip = std::collections::HashSet::new();
+    let mut replace = std::collections::HashMap::new();
+    let word = |k: usize, w: &str| at.get(k).is_some_and(|&i| is_word(&tokens[i], w));
+    for k in 0..at.len() {
+        if !(word(k, "unique") && word(k + 1, "nulls")) {
+            continue;
+        }
+        if word(k + 2, "distinct") {
+            skip.extend([at[k + 1], at[k + 2]]);
+        } else if word(k + 2, "not") && word(k + 3, "distinct") {
+            skip.extend([at[k + 1], at[k + 2], at[k + 3]]);
+            let (i, text) = crate::tokens::mark_constraint(
+                &tokens,
+                &at,
+                k,
+                crate::planner::constraint::NULLS_NOT_DISTINCT_MARKER,
+            );
+            replace.insert(i, text);
         }
     }
-    changed.then(|| tokens.iter().map(ToString::to_string).collect())
-}
-
-/// Whether `sql` declares `UNIQUE NULLS NOT DISTINCT`, which vdb's unique indexes do not
-/// support (NULLs are always distinct in them).
-pub fn nulls_not_distinct(sql: &str) -> bool {
-    let Some((tokens, at)) = significant(sql) else {
-        return false;
-    };
-    (0..at.len().saturating_sub(3)).any(|k| {
-        ["unique", "nulls", "not", "distinct"]
-            .iter()
-            .enumerate()
-            .all(|(i, w)| is_word(&tokens[at[k + i]], w))
-    })
+    if skip.is_empty() {
+        return None;
+    }
+    let mut text = String::new();
+    for (i, token) in tokens.iter().enumerate() {
+        if let Some(replacement) = replace.get(&i) {
+            text.push_str(replacement);
+        } else if skip.contains(&i) {
+            text.push(' ');
+        } else {
+            text.push_str(&token.to_string());
+        }
+    }
+    Some(text)
 }
 
 /// A window frame offset that starts with a string (`RANGE BETWEEN '1 year'::interval
@@ -643,10 +650,20 @@ mod tests {
             Some("create table t (a int, constraint c unique     (a))")
         );
         assert_eq!(unique_nulls_distinct("create table t (a int unique)"), None);
-        assert!(nulls_not_distinct(
-            "alter table t add unique nulls not distinct (a)"
-        ));
-        assert!(!nulls_not_distinct("alter table t add unique (a)"));
+    }
+
+    #[test]
+    fn unique_nulls_not_distinct_marks_the_constraint() {
+        let marker = crate::planner::constraint::NULLS_NOT_DISTINCT_MARKER;
+        assert_eq!(
+            unique_nulls_distinct("alter table t add unique nulls not distinct (a)").as_deref(),
+            Some(format!("alter table t add CONSTRAINT \"{marker}\" unique       (a)").as_str())
+        );
+        assert_eq!(
+            unique_nulls_distinct("create table t (a int constraint U unique nulls not distinct)")
+                .as_deref(),
+            Some(format!("create table t (a int constraint \"{marker}u\" unique      )").as_str())
+        );
     }
 
     #[test]

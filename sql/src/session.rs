@@ -3183,12 +3183,6 @@ fn parse_text(sql: &str) -> Result<Vec<Statement>> {
                 return Ok(statements);
             }
         }
-        if crate::query_syntax::nulls_not_distinct(sql) {
-            return Err(Error::Unsupported(
-                "UNIQUE NULLS NOT DISTINCT (NULLs are always distinct in vdb's unique indexes)"
-                    .into(),
-            ));
-        }
         // COMMENT ON a view, an index, a schema...: sqlparser knows only TABLE and COLUMN.
         let words: Vec<&str> = sql.split_whitespace().take(3).collect();
         if let ["comment" | "COMMENT" | "Comment", on, object] = words.as_slice() {

@@ -24,6 +24,39 @@ pub fn word(value: impl Into<String>, quote: Option<char>) -> Token {
     })
 }
 
+/// The edit that marks a constraint with `marker`, for the planner to find in its name (see
+/// `planner::constraint::unmark`): `body` is the position in `at` of the constraint's first
+/// keyword after any `CONSTRAINT name` (UNIQUE, CHECK, FOREIGN, REFERENCES). A named
+/// constraint's name token is replaced by the marked name; an unnamed one gets `CONSTRAINT
+/// "<marker>"` before its keyword. Returns (token index, the text that replaces the token).
+pub fn mark_constraint(
+    tokens: &[Token],
+    at: &[usize],
+    body: usize,
+    marker: &str,
+) -> (usize, String) {
+    let named = body
+        .checked_sub(2)
+        .is_some_and(|k| is_word(&tokens[at[k]], "constraint"));
+    if named {
+        if let Token::Word(name) = &tokens[at[body - 1]] {
+            let name = match name.quote_style {
+                Some(_) => name.value.clone(),
+                None => name.value.to_lowercase(),
+            };
+            return (
+                at[body - 1],
+                word(format!("{marker}{name}"), Some('"')).to_string(),
+            );
+        }
+    }
+    let keyword = &tokens[at[body]];
+    (
+        at[body],
+        format!("CONSTRAINT {} {keyword}", word(marker, Some('"'))),
+    )
+}
+
 /// Whether `token` is the unquoted word `word` (any case).
 pub fn is_word(token: &Token, word: &str) -> bool {
     matches!(token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(word))

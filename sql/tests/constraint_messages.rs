@@ -251,3 +251,55 @@ fn command_tags_of_the_new_statements() {
         ]
     );
 }
+
+#[test]
+fn refused_drops_name_their_dependents_with_postgresql_detail_and_hint() {
+    let mut s = session();
+    for sql in [
+        "CREATE SCHEMA s1",
+        "CREATE TABLE s1.t (a int)",
+        "CREATE VIEW s1.v AS SELECT * FROM s1.t",
+        "CREATE TABLE p (id int PRIMARY KEY)",
+        "CREATE TABLE c (pid int REFERENCES p)",
+        "CREATE TABLE w (id serial, b int)",
+        "CREATE VIEW wv AS SELECT b FROM w",
+    ] {
+        s.execute(sql).expect(sql);
+    }
+    let hint = "Use DROP ... CASCADE to drop the dependent objects too.";
+    // Texts copied from psql against PostgreSQL 15.
+    let cases = [
+        (
+            "DROP SCHEMA s1",
+            "cannot drop schema s1 because other objects depend on it",
+            "table s1.t depends on schema s1\nview s1.v depends on schema s1",
+        ),
+        (
+            "DROP TABLE s1.t",
+            "cannot drop table s1.t because other objects depend on it",
+            "view s1.v depends on table s1.t",
+        ),
+        (
+            "DROP TABLE p",
+            "cannot drop table p because other objects depend on it",
+            "constraint c_pid_fkey on table c depends on table p",
+        ),
+        (
+            "ALTER TABLE w DROP COLUMN b",
+            "cannot drop column b of table w because other objects depend on it",
+            "view wv depends on column b of table w",
+        ),
+        (
+            "DROP SEQUENCE w_id_seq",
+            "cannot drop sequence w_id_seq because other objects depend on it",
+            "default value for column id of table w depends on sequence w_id_seq",
+        ),
+    ];
+    for (sql, message, detail) in cases {
+        let e = error(&mut s, sql);
+        assert_eq!(e.sqlstate(), "2BP01", "{sql}");
+        assert_eq!(e.to_string(), message, "{sql}");
+        assert_eq!(e.detail(), Some(detail), "{sql}");
+        assert_eq!(e.hint(), Some(hint), "{sql}");
+    }
+}

@@ -298,8 +298,8 @@ fn check_constraints(
             let Some(values) = table.index_values(i, row)? else {
                 continue;
             };
-            // NULLs never collide in a UNIQUE index (PostgreSQL's default NULLS DISTINCT).
-            if values.iter().any(Value::is_null) {
+            // NULLs collide only in a NULLS NOT DISTINCT index.
+            if !index.collides(&values) {
                 continue;
             }
             let keys = table.index_lookup(i, &values)?;

@@ -656,6 +656,7 @@ mod tests {
             checks: vec![CheckDef {
                 name: "d_check".into(),
                 expr: "VALUE > 0".into(),
+                not_valid: false,
             }],
         };
         root.put_domain("d", domain.clone());

@@ -83,6 +83,9 @@ pub struct IndexDef {
     /// the row holds these.
     #[serde(skip)]
     pub include: Vec<u32>,
+    /// `UNIQUE NULLS NOT DISTINCT`: rows whose values are NULL in the same parts collide.
+    #[serde(skip)]
+    pub nulls_not_distinct: bool,
 }
 
 /// An index part's `options` bit: declared DESC.
@@ -106,6 +109,12 @@ impl IndexDef {
         self.expressions.is_empty() && self.predicate.is_none()
     }
 
+    /// Whether two rows with index values `values` collide in this unique index: NULLs are
+    /// distinct from each other unless the index is NULLS NOT DISTINCT.
+    pub fn collides(&self, values: &[crate::value::Value]) -> bool {
+        self.nulls_not_distinct || !values.iter().any(crate::value::Value::is_null)
+    }
+
     /// Whether any of `expressions`, `predicate`, `options` or `include` is set: what the
     /// table chunk stores after the schema.
     pub fn has_extras(&self) -> bool {
@@ -119,6 +128,11 @@ pub struct CheckDef {
     pub name: String,
     /// The condition as SQL expression text.
     pub expr: String,
+    /// Added `NOT VALID`: rows written since are checked, the rows before were not (until
+    /// `VALIDATE CONSTRAINT`). Not part of the encoded schema: the table chunk stores it
+    /// after the schema, only when set.
+    #[serde(skip)]
+    pub not_valid: bool,
 }
 
 /// What a foreign key does when the referenced row changes.
@@ -149,6 +163,9 @@ pub struct ForeignKeyDef {
     /// INITIALLY DEFERRED: a transaction block checks it at COMMIT (implies `deferrable`).
     #[serde(skip)]
     pub initially_deferred: bool,
+    /// Added `NOT VALID` (see [`CheckDef::not_valid`]).
+    #[serde(skip)]
+    pub not_valid: bool,
 }
 
 /// A table's schema.

@@ -53,6 +53,63 @@ const TABLE_VERSION_DOMAINS: u8 = 6;
 /// Version 7: the version-6 body (its trailer possibly empty), then `postcard(Vec<TriggerDef>)`;
 /// written only when the table has a trigger.
 const TABLE_VERSION_TRIGGERS: u8 = 7;
+/// Version 8: the version-7 body (its triggers possibly empty), then `postcard(TableFlags)`;
+/// written only when a constraint is NOT VALID or a unique index is NULLS NOT DISTINCT.
+const TABLE_VERSION_FLAGS: u8 = 8;
+
+/// The version-8 trailer: positions in the schema's lists.
+#[derive(Serialize, Deserialize)]
+struct TableFlags {
+    /// CHECK constraints added NOT VALID.
+    unvalidated_checks: Vec<u32>,
+    /// Foreign keys added NOT VALID.
+    unvalidated_foreign_keys: Vec<u32>,
+    /// Unique indexes that are NULLS NOT DISTINCT.
+    nulls_not_distinct: Vec<u32>,
+}
+
+impl TableFlags {
+    fn of(schema: &Schema) -> TableFlags {
+        fn positions<T>(items: &[T], set: impl Fn(&T) -> bool) -> Vec<u32> {
+            (0u32..)
+                .zip(items)
+                .filter(|(_, x)| set(x))
+                .map(|(i, _)| i)
+                .collect()
+        }
+        TableFlags {
+            unvalidated_checks: positions(&schema.checks, |c| c.not_valid),
+            unvalidated_foreign_keys: positions(&schema.foreign_keys, |f| f.not_valid),
+            nulls_not_distinct: positions(&schema.indexes, |ix| ix.nulls_not_distinct),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.unvalidated_checks.is_empty()
+            && self.unvalidated_foreign_keys.is_empty()
+            && self.nulls_not_distinct.is_empty()
+    }
+
+    /// Sets the flags on `schema`; `None` if a position is past its list.
+    fn apply(&self, schema: &mut Schema) -> Option<()> {
+        for &i in &self.unvalidated_checks {
+            schema.checks.get_mut(usize::try_from(i).ok()?)?.not_valid = true;
+        }
+        for &i in &self.unvalidated_foreign_keys {
+            schema
+                .foreign_keys
+                .get_mut(usize::try_from(i).ok()?)?
+                .not_valid = true;
+        }
+        for &i in &self.nulls_not_distinct {
+            schema
+                .indexes
+                .get_mut(usize::try_from(i).ok()?)?
+                .nulls_not_distinct = true;
+        }
+        Some(())
+    }
+}
 
 /// The version-6 trailer.
 #[derive(Serialize, Deserialize)]
@@ -258,6 +315,7 @@ impl Table {
                     | TABLE_VERSION_MATERIALIZED
                     | TABLE_VERSION_DOMAINS
                     | TABLE_VERSION_TRIGGERS
+                    | TABLE_VERSION_FLAGS
             )
         {
             return Err(Error::corrupted(
@@ -269,6 +327,7 @@ impl Table {
             |e: postcard::Error| Error::corrupted(addr, format!("malformed table chunk: {e}"));
         let (mut record, rest): (TableRecord, &[u8]) =
             postcard::take_from_bytes(&bytes[2..]).map_err(malformed)?;
+        let mut flags: Option<TableFlags> = None;
         if bytes[1] == TABLE_VERSION_COMMENTS {
             record.schema.comments = postcard::from_bytes(rest).map_err(malformed)?;
         } else if bytes[1] != TABLE_VERSION {
@@ -287,6 +346,12 @@ impl Table {
                 } else if bytes[1] == TABLE_VERSION_TRIGGERS {
                     let (later, rest) = postcard::take_from_bytes(rest).map_err(malformed)?;
                     record.schema.triggers = postcard::from_bytes(rest).map_err(malformed)?;
+                    later
+                } else if bytes[1] == TABLE_VERSION_FLAGS {
+                    let (later, rest) = postcard::take_from_bytes(rest).map_err(malformed)?;
+                    let (triggers, rest) = postcard::take_from_bytes(rest).map_err(malformed)?;
+                    record.schema.triggers = triggers;
+                    flags = Some(postcard::from_bytes(rest).map_err(malformed)?);
                     later
                 } else if rest.is_empty() {
                     TableLater {
@@ -371,6 +436,11 @@ impl Table {
                 "trailing bytes after the table record",
             ));
         }
+        if let Some(flags) = flags {
+            flags
+                .apply(&mut record.schema)
+                .ok_or_else(|| Error::corrupted(addr, "flags of unknown constraints"))?;
+        }
         record
             .schema
             .check_index_parts()
@@ -450,7 +520,10 @@ impl Table {
                 .map(|(i, fk)| (i, fk.initially_deferred))
                 .collect(),
         };
-        let version = if !self.schema.triggers.is_empty() {
+        let flags = TableFlags::of(&self.schema);
+        let version = if !flags.is_empty() {
+            TABLE_VERSION_FLAGS
+        } else if !self.schema.triggers.is_empty() {
             TABLE_VERSION_TRIGGERS
         } else if !later.domains.is_empty() || !later.deferrable.is_empty() {
             TABLE_VERSION_DOMAINS
@@ -482,8 +555,11 @@ impl Table {
         if version >= TABLE_VERSION_DOMAINS {
             bytes.extend(postcard::to_stdvec(&later).map_err(encode)?);
         }
-        if version == TABLE_VERSION_TRIGGERS {
+        if version >= TABLE_VERSION_TRIGGERS {
             bytes.extend(postcard::to_stdvec(&self.schema.triggers).map_err(encode)?);
+        }
+        if version == TABLE_VERSION_FLAGS {
+            bytes.extend(postcard::to_stdvec(&flags).map_err(encode)?);
         }
         self.rows.node_store().store().put(Bytes::from(bytes))
     }

@@ -10,7 +10,7 @@ use vdb_engine::value::Value;
 
 use crate::error::{Error, Result};
 use crate::execution::constraints::{check_existing_rows, check_unique, generate};
-use crate::execution::foreign_key::check_children;
+use crate::execution::foreign_key::check_validated_children;
 use crate::execution::insert::{apply, load, store};
 use crate::execution::sequence;
 use crate::expr::Row;
@@ -84,7 +84,7 @@ pub fn alter_table(alter: &AlterTable, root: &mut RootValue, ns: &NodeStore) -> 
     }
     check_existing_rows(name, &table, root, ns)?;
     check_unique(name, &table, &rows)?;
-    check_children(name, &table, &rows, root, ns)?;
+    check_validated_children(name, &table, &rows, root, ns)?;
     store(name, &table, root)?;
     follow_renames(alter, root, ns)
 }
@@ -97,12 +97,12 @@ fn refuse_dropping_referenced(alter: &AlterTable, root: &RootValue, ns: &NodeSto
             if fk.ref_table == alter.table
                 && fk.ref_columns.iter().any(|c| alter.dropped.contains(c))
             {
-                return Err(Error::invalid(
-                    "2BP01",
-                    format!(
-                        "cannot drop column of table {} because other objects depend on it (constraint {} on table {other})",
-                        alter.table, fk.name
-                    ),
+                return Err(Error::depended_on(
+                    &format!("column of table {}", alter.table),
+                    &[format!(
+                        "constraint {} on table {other} depends on table {}",
+                        fk.name, alter.table
+                    )],
                 ));
             }
         }

@@ -91,7 +91,8 @@ pub fn failing_row(row: &[Value]) -> String {
 }
 
 /// 23505 if a written row shares the values of a unique index with another row of `table` (the
-/// table `name` as it is after the write). Rows with a NULL in the index never conflict.
+/// table `name` as it is after the write). Rows with a NULL in the index never conflict,
+/// unless the index is NULLS NOT DISTINCT.
 pub fn check_unique(name: &str, table: &Table, written: &[Row]) -> Result<()> {
     let schema = table.schema();
     for (i, index) in schema.indexes.iter().enumerate() {
@@ -102,7 +103,7 @@ pub fn check_unique(name: &str, table: &Table, written: &[Row]) -> Result<()> {
             let values = table
                 .index_values(i, row)
                 .map_err(|e| Error::engine("computing index values", e))?;
-            let Some(values) = values.filter(|v| !v.iter().any(Value::is_null)) else {
+            let Some(values) = values.filter(|v| index.collides(v)) else {
                 continue;
             };
             let holders = table
@@ -133,7 +134,7 @@ pub fn check_unique_moves(name: &str, table: &Table, moves: &[(Row, Option<Row>)
         let values = table
             .index_values(i, row)
             .map_err(|e| Error::engine("computing index values", e))?;
-        Ok(values.filter(|v| !v.iter().any(Value::is_null)))
+        Ok(values.filter(|v| schema.indexes[i].collides(v)))
     };
     for (i, index) in schema.indexes.iter().enumerate() {
         if !index.unique {
@@ -220,7 +221,8 @@ pub fn check_local(name: &str, table: &Table, written: &[Row]) -> Result<()> {
 }
 
 /// Checks every row of `table` against its schema's NOT NULL and CHECK constraints (ALTER TABLE
-/// adding a constraint or changing a column), with PostgreSQL's ALTER wording.
+/// adding a constraint or changing a column), with PostgreSQL's ALTER wording; NOT VALID
+/// checks are left out.
 pub fn check_existing_rows(
     name: &str,
     table: &Table,
@@ -228,7 +230,10 @@ pub fn check_existing_rows(
     _ns: &NodeStore,
 ) -> Result<()> {
     let schema = table.schema();
-    let checks = checks(schema)?;
+    // A NOT VALID constraint holds only for rows written since it was added.
+    let unvalidated = |name: &String| schema.checks.iter().any(|c| &c.name == name && c.not_valid);
+    let mut checks = checks(schema)?;
+    checks.retain(|(name, _)| !unvalidated(name));
     for entry in table.scan().map_err(|e| Error::engine("scanning", e))? {
         let (_, row) = entry.map_err(|e| Error::engine("scanning", e))?;
         for (column, value) in schema.columns.iter().zip(&row) {

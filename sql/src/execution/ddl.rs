@@ -162,6 +162,7 @@ pub fn schema_change(change: SchemaChange, root: &mut RootValue, ns: &NodeStore)
                 .map_err(|e| Error::engine(format!("saving table \"{table}\""), e))
         }
         SchemaChange::RenameTable { from, to } => rename_table(&from, &to, root, ns),
+        SchemaChange::RenameSequence { from, to } => rename_sequence(&from, &to, root, ns),
         SchemaChange::AlterTable(alter) => super::alter::alter_table(&alter, root, ns),
         SchemaChange::Nothing => Ok(()),
         SchemaChange::CreateTableAs {
@@ -492,9 +493,12 @@ fn drop_sequences(
                     continue;
                 };
                 if let Some(name) = dropped.iter().find(|n| ***n == drawn) {
-                    return Err(Error::invalid(
-                        "2BP01",
-                        format!("cannot drop sequence {name} because other objects depend on it"),
+                    return Err(Error::depended_on(
+                        &format!("sequence {name}"),
+                        &[format!(
+                            "default value for column {} of table {table} depends on sequence {name}",
+                            column.name
+                        )],
                     ));
                 }
             }
@@ -776,47 +780,26 @@ fn rename_table(from: &str, to: &str, root: &mut RootValue, ns: &NodeStore) -> R
     root.remove_table(from);
     root.put_table(to, &table)
         .map_err(|e| Error::engine(format!("saving table \"{to}\""), e))?;
-    // Foreign keys name the table they reference; they follow the rename.
-    let names: Vec<String> = root.table_names().map(str::to_string).collect();
-    for name in names {
-        let table = load(&name, root, ns)?;
-        if !table
-            .schema()
-            .foreign_keys
-            .iter()
-            .any(|fk| fk.ref_table == from)
-        {
-            continue;
-        }
-        let mut schema = table.schema().clone();
-        for fk in schema
-            .foreign_keys
-            .iter_mut()
-            .filter(|fk| fk.ref_table == from)
-        {
-            fk.ref_table = to.to_string();
-        }
-        let table = table
-            .with_schema(schema)
-            .map_err(|e| Error::engine(format!("rebuilding table \"{name}\""), e))?;
-        root.put_table(&name, &table)
-            .map_err(|e| Error::engine(format!("saving table \"{name}\""), e))?;
+    // Foreign keys name the table they reference and sequences their owner; they follow.
+    super::namespace::follow_renames(root, ns, &|key| renamed(key, from, to))
+}
+
+/// ALTER SEQUENCE / ALTER TABLE `from` RENAME TO `to` of a sequence: the `nextval` defaults
+/// that draw from it follow (PostgreSQL's name the sequence by its OID).
+fn rename_sequence(from: &str, to: &str, root: &mut RootValue, ns: &NodeStore) -> Result<()> {
+    if relation_exists(root, to) {
+        return Err(Error::DuplicateTable(to.to_string()));
     }
-    let owned: Vec<String> = root
-        .sequence_names()
-        .filter(|s| {
-            root.get_sequence(s)
-                .and_then(|q| q.owned_by.as_ref())
-                .is_some_and(|(t, _)| t == from)
-        })
-        .map(str::to_string)
-        .collect();
-    for name in owned {
-        if let Some(sequence) = root.get_sequence_mut(&name) {
-            if let Some(owner) = &mut sequence.owned_by {
-                owner.0 = to.to_string();
-            }
-        }
-    }
-    Ok(())
+    let sequence = root
+        .remove_sequence(from)
+        .ok_or_else(|| Error::UndefinedTable(from.to_string()))?;
+    sequence::forget_mark(from);
+    sequence::forget_mark(to);
+    root.put_sequence(to, sequence);
+    super::namespace::follow_renames(root, ns, &|key| renamed(key, from, to))
+}
+
+/// `key`, or `to` if it is `from`.
+fn renamed(key: &str, from: &str, to: &str) -> String {
+    if key == from { to } else { key }.to_string()
 }

@@ -94,7 +94,11 @@ pub fn alter_domain(
                     }),
                 )
             })?;
-            domain.checks.push(CheckDef { name: check, expr });
+            domain.checks.push(CheckDef {
+                name: check,
+                expr,
+                not_valid: false,
+            });
         }
         DomainChange::DropConstraint {
             name: check,

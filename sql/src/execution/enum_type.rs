@@ -292,13 +292,7 @@ pub(super) fn skip_missing_type(name: &str, root: &RootValue) {
 
 /// 2BP01 for dropping a type a column still uses.
 pub(super) fn depended_on(name: &str) -> Error {
-    Error::invalid(
-        "2BP01",
-        format!(
-            "cannot drop type {} because other objects depend on it",
-            display_name(name)
-        ),
-    )
+    Error::depended_on(&format!("type {}", display_name(name)), &[])
 }
 
 fn check_label(label: &str) -> Result<()> {

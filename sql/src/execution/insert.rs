@@ -238,7 +238,7 @@ fn find_conflict(
         let values = table
             .index_values(i, row)
             .map_err(|e| Error::engine("computing index values", e))?;
-        let Some(values) = values.filter(|v| !v.iter().any(Value::is_null)) else {
+        let Some(values) = values.filter(|v| schema.indexes[i].collides(v)) else {
             return Ok(None);
         };
         let keys = table

@@ -56,10 +56,11 @@ pub fn drop_schemas(
         }
         let objects = objects_in(root, name);
         if !objects.is_empty() && !cascade {
-            return Err(Error::invalid(
-                "2BP01",
-                format!("cannot drop schema {name} because other objects depend on it"),
-            ));
+            let lines: Vec<String> = objects
+                .iter()
+                .map(|key| format!("{} depends on schema {name}", describe(root, key)))
+                .collect();
+            return Err(Error::depended_on(&format!("schema {name}"), &lines));
         }
         dropping.push((name.clone(), objects));
     }
@@ -170,6 +171,19 @@ pub fn rename_schema(from: &str, to: &str, root: &mut RootValue, ns: &NodeStore)
             .map_err(|e| Error::engine(format!("saving table \"{key}\""), e))?;
     }
     // What names the schema's objects follows them: foreign keys, SERIAL defaults, owners.
+    follow_renames(root, ns, &rekey)?;
+    root.remove_schema(from);
+    Ok(())
+}
+
+/// Makes what names a relation by its key follow a rename, `rekey` mapping each old key to its
+/// new one (and any other key to itself): foreign keys' referenced tables, the sequences of
+/// `nextval` defaults, and the tables sequences are owned by.
+pub(super) fn follow_renames(
+    root: &mut RootValue,
+    ns: &NodeStore,
+    rekey: &dyn Fn(&str) -> String,
+) -> Result<()> {
     let names: Vec<String> = root.table_names().map(str::to_string).collect();
     for name in names {
         let table = load(&name, root, ns)?;
@@ -211,7 +225,6 @@ pub fn rename_schema(from: &str, to: &str, root: &mut RootValue, ns: &NodeStore)
             owner.0 = rekey(&owner.0);
         }
     }
-    root.remove_schema(from);
     Ok(())
 }
 
@@ -223,6 +236,20 @@ fn objects_in(root: &RootValue, name: &str) -> Vec<String> {
     all.extend(keys(root.sequence_names(), &prefix));
     all.extend(keys(root.function_names(), &prefix));
     all
+}
+
+/// How PostgreSQL names object `key` in a dependency message: `table s.t`, `view s.v`...
+fn describe(root: &RootValue, key: &str) -> String {
+    let kind = if root.get_view(key).is_some() {
+        "view"
+    } else if root.get_sequence(key).is_some() {
+        "sequence"
+    } else if root.function_names().any(|f| f == key) {
+        "function"
+    } else {
+        "table"
+    };
+    format!("{kind} {key}")
 }
 
 fn keys<'a>(names: impl Iterator<Item = &'a str>, prefix: &str) -> Vec<String> {

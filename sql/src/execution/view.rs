@@ -144,13 +144,23 @@ fn dependents(dropping: &BTreeSet<String>, stored: &[StoredQuery]) -> Vec<Depend
 
 fn refuse_unless_cascade(dependents: &[Dependent], cascade: bool, kind: &str) -> Result<()> {
     match dependents.first() {
-        Some(d) if !cascade => Err(Error::invalid(
-            "2BP01",
-            format!(
-                "cannot drop {kind} {} because other objects depend on it",
-                d.uses
-            ),
-        )),
+        Some(first) if !cascade => {
+            let lines: Vec<String> = dependents
+                .iter()
+                .map(|d| {
+                    let dependent = if d.materialized {
+                        "materialized view"
+                    } else {
+                        "view"
+                    };
+                    format!("{dependent} {} depends on {kind} {}", d.name, d.uses)
+                })
+                .collect();
+            Err(Error::depended_on(
+                &format!("{kind} {}", first.uses),
+                &lines,
+            ))
+        }
         _ => Ok(()),
     }
 }
@@ -265,11 +275,11 @@ pub fn drop_column_dependents(
         for (name, _, query, unqualified) in views_reading(table, column, root, ns)? {
             if view_uses_column(&query, bare, column, unqualified) {
                 if !cascade {
-                    return Err(Error::invalid(
-                        "2BP01",
-                        format!(
-                            "cannot drop column {column} of table {bare} because other objects depend on it"
-                        ),
+                    return Err(Error::depended_on(
+                        &format!("column {column} of table {bare}"),
+                        &[format!(
+                            "view {name} depends on column {column} of table {bare}"
+                        )],
                     ));
                 }
                 dropping.insert(name);

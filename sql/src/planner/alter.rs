@@ -52,7 +52,74 @@ pub fn plan_alter_table(
     if_exists: bool,
     operations: &[ast::AlterTableOperation],
 ) -> Result<Planned> {
+    // ALTER SEQUENCE ... RENAME TO, read as an ALTER TABLE of a marked name.
+    let sequence_only = name
+        .0
+        .first()
+        .is_some_and(|part| part.value == sequence::ALTER_SEQUENCE_MARKER);
+    let unmarked;
+    let name = if sequence_only {
+        unmarked = ast::ObjectName(name.0[1..].to_vec());
+        &unmarked
+    } else {
+        name
+    };
+    // PostgreSQL's grammar has RENAME as a statement of its own, never one action of several.
+    let renames = |op: &ast::AlterTableOperation| {
+        matches!(
+            op,
+            ast::AlterTableOperation::RenameColumn { .. }
+                | ast::AlterTableOperation::RenameConstraint { .. }
+                | ast::AlterTableOperation::RenameTable { .. }
+        )
+    };
+    if operations.len() > 1 && operations.iter().any(renames) {
+        return Err(Error::Syntax {
+            message: "syntax error at or near \",\"".into(),
+            position: None,
+        });
+    }
     let table = table_name(name)?;
+    let tag = if sequence_only {
+        "ALTER SEQUENCE"
+    } else {
+        "ALTER TABLE"
+    };
+    if catalog.get_sequence(&table).is_some() {
+        // A sequence takes only the ALTER TABLE actions that do not concern columns.
+        let [ast::AlterTableOperation::RenameTable { table_name: to }] = operations else {
+            return Err(unsupported_action(&operations[0], &table)
+                .with_detail("This operation is not supported for sequences."));
+        };
+        let to = rename_target(&table, to);
+        return Ok(Planned {
+            tag,
+            ..done(SchemaChange::RenameSequence { from: table, to })
+        });
+    }
+    if sequence_only {
+        if !catalog.relation_exists(&table) && if_exists {
+            crate::notice::skipping_missing(format!(
+                "relation \"{}\"",
+                vdb_engine::table::split_qualified(&table).1
+            ));
+            return Ok(Planned {
+                tag,
+                ..done(SchemaChange::Nothing)
+            });
+        }
+        return Err(if catalog.relation_exists(&table) {
+            Error::invalid(
+                "42809",
+                format!(
+                    "\"{}\" is not a sequence",
+                    vdb_engine::table::split_qualified(&table).1
+                ),
+            )
+        } else {
+            Error::UndefinedTable(table)
+        });
+    }
     if catalog.get_view(&table).is_some() {
         let [ast::AlterTableOperation::RenameTable { table_name: to }] = operations else {
             return Err(Error::invalid(
@@ -84,20 +151,7 @@ pub fn plan_alter_table(
             .iter()
             .find(|op| !matches!(op, ast::AlterTableOperation::RenameColumn { .. }))
         {
-            let action: Vec<String> = operation
-                .to_string()
-                .split_whitespace()
-                .take(2)
-                .map(str::to_uppercase)
-                .collect();
-            return Err(Error::invalid(
-                "42809",
-                format!(
-                    "ALTER action {} cannot be performed on relation \"{}\"",
-                    action.join(" "),
-                    vdb_engine::table::split_qualified(&table).1
-                ),
-            ));
+            return Err(unsupported_action(operation, &table));
         }
     }
     let mut alter = AlterTable {
@@ -114,6 +168,25 @@ pub fn plan_alter_table(
     }
     rebind_indexes(&mut alter.schema);
     Ok(done(SchemaChange::AlterTable(Box::new(alter))))
+}
+
+/// 42809 for an ALTER TABLE action relation `table` cannot take (a sequence's or a
+/// materialized view's columns are not the user's to change).
+fn unsupported_action(operation: &ast::AlterTableOperation, table: &str) -> Error {
+    let action: Vec<String> = operation
+        .to_string()
+        .split_whitespace()
+        .take(2)
+        .map(str::to_uppercase)
+        .collect();
+    Error::invalid(
+        "42809",
+        format!(
+            "ALTER action {} cannot be performed on relation \"{}\"",
+            action.join(" "),
+            vdb_engine::table::split_qualified(table).1
+        ),
+    )
 }
 
 fn done(change: SchemaChange) -> Planned {
@@ -275,8 +348,105 @@ fn apply(
             }
             Ok(())
         }
+        Op::RenameConstraint { old_name, new_name } => {
+            let old_name = ident_name(old_name);
+            let new_name = ident_name(new_name);
+            if new_name == constraint::VALIDATE_MARKER {
+                validate_constraint(alter, &old_name)
+            } else {
+                rename_constraint(catalog, alter, &old_name, &new_name)
+            }
+        }
         other => Err(Error::Unsupported(format!("ALTER TABLE {other}"))),
     }
+}
+
+/// ALTER TABLE .. VALIDATE CONSTRAINT `name`: a NOT VALID check or foreign key becomes valid;
+/// the table's rows are checked against it when the altered table is built.
+fn validate_constraint(alter: &mut AlterTable, name: &str) -> Result<()> {
+    let bare = vdb_engine::table::split_qualified(&alter.table)
+        .1
+        .to_string();
+    let schema = &mut alter.schema;
+    if let Some(check) = schema.checks.iter_mut().find(|c| c.name == name) {
+        check.not_valid = false;
+        return Ok(());
+    }
+    if let Some(fk) = schema.foreign_keys.iter_mut().find(|f| f.name == name) {
+        fk.not_valid = false;
+        return Ok(());
+    }
+    let other = schema
+        .indexes
+        .iter()
+        .any(|ix| ix.constraint && ix.name == name)
+        || (!schema.primary_key.is_empty() && schema.primary_key_name(&bare) == name);
+    Err(if other {
+        Error::invalid(
+            "42809",
+            format!(
+                "constraint \"{name}\" of relation \"{bare}\" is not a foreign key or check constraint"
+            ),
+        )
+    } else {
+        Error::invalid(
+            "42704",
+            format!("constraint \"{name}\" of relation \"{bare}\" does not exist"),
+        )
+    })
+}
+
+/// ALTER TABLE .. RENAME CONSTRAINT `from` TO `to`: a check, a foreign key, or the primary
+/// key or unique constraint (whose index takes the name too, as in PostgreSQL).
+fn rename_constraint(
+    catalog: &Catalog<'_>,
+    alter: &mut AlterTable,
+    from: &str,
+    to: &str,
+) -> Result<()> {
+    let (namespace, bare) = vdb_engine::table::split_qualified(&alter.table);
+    let (namespace, bare) = (namespace.to_string(), bare.to_string());
+    let schema = &mut alter.schema;
+    // A primary key or unique constraint renames its index, a relation of the schema.
+    let indexed = schema
+        .indexes
+        .iter()
+        .any(|ix| ix.constraint && ix.name == from)
+        || (!schema.primary_key.is_empty() && schema.primary_key_name(&bare) == from);
+    let key = vdb_engine::table::qualified(&namespace, to);
+    if indexed && from != to && catalog.relation_or_index_exists(&key) {
+        return Err(Error::DuplicateTable(key));
+    }
+    let primary = !schema.primary_key.is_empty() && schema.primary_key_name(&bare) == from;
+    let taken = schema.checks.iter().any(|c| c.name == to)
+        || schema.foreign_keys.iter().any(|f| f.name == to)
+        || schema.indexes.iter().any(|ix| ix.name == to)
+        || (!schema.primary_key.is_empty() && schema.primary_key_name(&bare) == to);
+    if taken && from != to {
+        return Err(Error::invalid(
+            "42710",
+            format!("constraint \"{to}\" for relation \"{bare}\" already exists"),
+        ));
+    }
+    if let Some(check) = schema.checks.iter_mut().find(|c| c.name == from) {
+        check.name = to.to_string();
+    } else if let Some(fk) = schema.foreign_keys.iter_mut().find(|f| f.name == from) {
+        fk.name = to.to_string();
+    } else if let Some(index) = schema
+        .indexes
+        .iter_mut()
+        .find(|ix| ix.constraint && ix.name == from)
+    {
+        index.name = to.to_string();
+    } else if primary {
+        schema.primary_key_name = statement::primary_key_name(&alter.table, Some(to.to_string()));
+    } else {
+        return Err(Error::invalid(
+            "42704",
+            format!("constraint \"{from}\" for table \"{bare}\" does not exist"),
+        ));
+    }
+    Ok(())
 }
 
 fn missing_column(name: &str, table: &str) -> Error {

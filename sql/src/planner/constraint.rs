@@ -69,6 +69,7 @@ pub fn unique_constraint(
     name: Option<String>,
 ) -> Result<IndexDef> {
     let ids = column_ids(schema, columns)?;
+    let (name, marks) = unmark(name);
     let name =
         name.unwrap_or_else(|| choose_name(table, columns, "key", |n| name_in_schema(schema, n)));
     Ok(IndexDef {
@@ -76,8 +77,47 @@ pub fn unique_constraint(
         columns: ids,
         unique: true,
         constraint: true,
+        nulls_not_distinct: marks.nulls_not_distinct,
         ..Default::default()
     })
+}
+
+/// What a rewrite of syntax sqlparser does not read marked on a constraint, in its name (see
+/// `tokens::mark_constraint`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Marks {
+    /// `NOT VALID` (ALTER TABLE ADD CONSTRAINT).
+    pub not_valid: bool,
+    /// `UNIQUE NULLS NOT DISTINCT`.
+    pub nulls_not_distinct: bool,
+}
+
+/// The marker of a constraint added `NOT VALID`.
+pub const NOT_VALID_MARKER: &str = "\u{3}vdb not valid\u{3}";
+/// The marker of a `UNIQUE NULLS NOT DISTINCT` constraint.
+pub const NULLS_NOT_DISTINCT_MARKER: &str = "\u{3}vdb nulls not distinct\u{3}";
+/// What `ALTER TABLE t VALIDATE CONSTRAINT c` is read as: `RENAME CONSTRAINT c TO` this.
+pub const VALIDATE_MARKER: &str = "\u{3}vdb validate\u{3}";
+
+/// A constraint's name without the marks a rewrite put on it, and the marks; an unnamed
+/// constraint's name is `None` again.
+pub fn unmark(name: Option<String>) -> (Option<String>, Marks) {
+    let mut marks = Marks::default();
+    let Some(mut name) = name else {
+        return (None, marks);
+    };
+    loop {
+        if let Some(rest) = name.strip_prefix(NOT_VALID_MARKER) {
+            marks.not_valid = true;
+            name = rest.to_string();
+        } else if let Some(rest) = name.strip_prefix(NULLS_NOT_DISTINCT_MARKER) {
+            marks.nulls_not_distinct = true;
+            name = rest.to_string();
+        } else {
+            break;
+        }
+    }
+    ((!name.is_empty()).then_some(name), marks)
 }
 
 /// A CHECK constraint, named `name` or as PostgreSQL names it: after its column when the
@@ -91,6 +131,7 @@ pub fn check_constraint(
 ) -> Result<CheckDef> {
     let text = expr.to_string();
     let bound = bind_check(schema, &text)?;
+    let (name, marks) = unmark(name);
     let name = name.unwrap_or_else(|| {
         let mut read = Vec::new();
         bound.walk(&mut |e| {
@@ -106,7 +147,11 @@ pub fn check_constraint(
         };
         choose_name(table, &columns, "check", |n| name_in_schema(schema, n))
     });
-    Ok(CheckDef { name, expr: text })
+    Ok(CheckDef {
+        name,
+        expr: text,
+        not_valid: marks.not_valid,
+    })
 }
 
 /// Binds a stored CHECK condition over the columns of `schema` (42804 unless boolean).
@@ -193,9 +238,6 @@ pub fn index_def(schema: &Schema, table: &str, create: &ast::CreateIndex) -> Res
             }
         }
     }
-    if create.nulls_distinct == Some(false) {
-        return Err(Error::Unsupported("NULLS NOT DISTINCT".into()));
-    }
     let column_id = |name: &str| {
         schema
             .get_column(name)
@@ -275,6 +317,7 @@ pub fn index_def(schema: &Schema, table: &str, create: &ast::CreateIndex) -> Res
             Vec::new()
         },
         include,
+        nulls_not_distinct: create.nulls_distinct == Some(false),
     })
 }
 
@@ -340,6 +383,7 @@ pub fn foreign_key(
         Option<ast::ReferentialAction>,
     ),
 ) -> Result<ForeignKeyDef> {
+    let (name, marks) = unmark(name);
     let mut ref_name = table_name(ref_table)?;
     // A temporary table references itself by its bare name, which the search path finds in
     // pg_temp first, as it will once the table exists.
@@ -431,6 +475,7 @@ pub fn foreign_key(
         on_update: action(actions.1),
         deferrable: false,
         initially_deferred: false,
+        not_valid: marks.not_valid,
     })
 }
 
@@ -450,15 +495,50 @@ pub fn timing(characteristics: Option<&ast::ConstraintCharacteristics>) -> Resul
     }
 }
 
+/// The position in `at` of the first keyword (after any `CONSTRAINT name`) of the constraint
+/// that ends before position `end`: the element that starts after `ADD`, or after a `,` or
+/// `(` outside brackets.
+fn constraint_body(
+    tokens: &[sqlparser::tokenizer::Token],
+    at: &[usize],
+    end: usize,
+) -> Option<usize> {
+    use crate::tokens::is_word;
+    use sqlparser::tokenizer::Token;
+    let mut depth = 0usize;
+    let mut start = None;
+    for k in (0..end).rev() {
+        match &tokens[at[k]] {
+            Token::RParen => depth += 1,
+            Token::LParen if depth > 0 => depth -= 1,
+            Token::LParen | Token::Comma if depth == 0 => {
+                start = Some(k + 1);
+                break;
+            }
+            t if depth == 0 && is_word(t, "add") => {
+                start = Some(k + 1);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let start = start?;
+    if is_word(&tokens[*at.get(start)?], "constraint") {
+        (start + 2 < end).then_some(start + 2)
+    } else {
+        (start < end).then_some(start)
+    }
+}
+
 /// The column a table constraint's `REFERENCES t` without a column list is given, so that
 /// sqlparser reads it; `ast_repair` empties the list again, which means t's primary key.
 pub const PRIMARY_KEY_MARKER: &str = "\u{1}vdb primary key";
 
 /// FOREIGN KEY syntax sqlparser does not read, respelled: a table constraint's `REFERENCES t`
 /// without a column list gets the [`PRIMARY_KEY_MARKER`] list; `MATCH SIMPLE` goes (it is the
-/// default), as does `MATCH FULL` of one column (the same thing there); `NOT VALID` goes (vdb
-/// checks the rows at once, so the constraint is valid when it is added). `None` when there
-/// is nothing to respell.
+/// default), as does `MATCH FULL` of one column (the same thing there); `NOT VALID` marks the
+/// constraint ([`NOT_VALID_MARKER`]) and `VALIDATE CONSTRAINT c` becomes a rename of `c` to
+/// [`VALIDATE_MARKER`]. `None` when there is nothing to respell.
 pub fn rewrite_foreign_keys(sql: &str) -> Option<String> {
     use crate::tokens::{closing, is_word, significant};
     use sqlparser::tokenizer::Token;
@@ -470,6 +550,7 @@ pub fn rewrite_foreign_keys(sql: &str) -> Option<String> {
     let word = |n: usize, w: &str| at.get(n).is_some_and(|&i| is_word(&tokens[i], w));
     let mut skip = std::collections::HashSet::new();
     let mut insert_after = std::collections::HashMap::new();
+    let mut replace = std::collections::HashMap::new();
     let mut columns = 1;
     let mut n = 0;
     while n < at.len() {
@@ -506,20 +587,41 @@ pub fn rewrite_foreign_keys(sql: &str) -> Option<String> {
         }
         let ends = at
             .get(n + 2)
-            .is_none_or(|&i| matches!(tokens[i], Token::Comma | Token::SemiColon));
+            .is_none_or(|&i| matches!(tokens[i], Token::Comma | Token::SemiColon | Token::RParen));
         if word(n, "not") && word(n + 1, "valid") && ends && n > 0 {
             skip.extend([at[n], at[n + 1]]);
+            if let Some(body) = constraint_body(&tokens, &at, n) {
+                let (i, text) =
+                    crate::tokens::mark_constraint(&tokens, &at, body, NOT_VALID_MARKER);
+                replace.insert(i, text);
+            }
             n += 2;
+            continue;
+        }
+        // `VALIDATE CONSTRAINT c`, which sqlparser does not read, as a marked rename.
+        if word(n, "validate") && word(n + 1, "constraint") && at.get(n + 2).is_some() {
+            let name = tokens[at[n + 2]].to_string();
+            replace.insert(
+                at[n],
+                format!(
+                    "RENAME CONSTRAINT {name} TO {}",
+                    crate::tokens::word(VALIDATE_MARKER, Some('"'))
+                ),
+            );
+            skip.extend([at[n + 1], at[n + 2]]);
+            n += 3;
             continue;
         }
         n += 1;
     }
-    if skip.is_empty() && insert_after.is_empty() {
+    if skip.is_empty() && insert_after.is_empty() && replace.is_empty() {
         return None;
     }
     let mut text = String::new();
     for (i, token) in tokens.iter().enumerate() {
-        if !skip.contains(&i) {
+        if let Some(replacement) = replace.get(&i) {
+            text.push_str(replacement);
+        } else if !skip.contains(&i) {
             text.push_str(&token.to_string());
         }
         if let Some(extra) = insert_after.get(&i) {

@@ -175,7 +175,11 @@ fn create_domain(name: &ObjectName, create: &ast::CreateTable) -> Result<Planned
         if domain.checks.iter().any(|c| c.name == name) {
             return Err(constraint_exists(&name, &bare));
         }
-        domain.checks.push(CheckDef { name, expr });
+        domain.checks.push(CheckDef {
+            name,
+            expr,
+            not_valid: false,
+        });
     }
     Ok(done(
         SchemaChange::CreateDomain { name: key, domain },

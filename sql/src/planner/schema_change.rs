@@ -141,6 +141,11 @@ pub enum SchemaChange {
         from: String,
         to: String,
     },
+    /// ALTER SEQUENCE (or ALTER TABLE) .. RENAME TO of a sequence.
+    RenameSequence {
+        from: String,
+        to: String,
+    },
     /// CREATE SCHEMA.
     CreateSchema {
         name: String,
@@ -254,6 +259,9 @@ impl fmt::Display for SchemaChange {
             SchemaChange::CreateTableAs { name, .. } => write!(f, "CreateTableAs: {name}"),
             SchemaChange::Truncate { names, .. } => write!(f, "Truncate: {}", names.join(", ")),
             SchemaChange::RenameTable { from, to } => write!(f, "RenameTable: {from} to {to}"),
+            SchemaChange::RenameSequence { from, to } => {
+                write!(f, "RenameSequence: {from} to {to}")
+            }
             SchemaChange::CreateView { name, .. } => write!(f, "CreateView: {name}"),
             SchemaChange::CreateFunction { name, .. } => write!(f, "CreateFunction: {name}"),
             SchemaChange::CreateTrigger { table, trigger, .. } => {

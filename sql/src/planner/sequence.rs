@@ -525,8 +525,10 @@ mod tests {
 pub const ALTER_SEQUENCE_MARKER: &str = "\u{1}vdb alter sequence";
 
 /// `ALTER SEQUENCE [IF EXISTS] name option...` as `CREATE SEQUENCE [IF NOT EXISTS]
-/// "<marker>".name option...`, with RESTART [[WITH] n] moved into the marker; `None` if `sql`
-/// is not such an ALTER SEQUENCE (RENAME TO, OWNER TO and SET SCHEMA are not read).
+/// "<marker>".name option...`, with RESTART [[WITH] n] moved into the marker, and
+/// `ALTER SEQUENCE [IF EXISTS] name RENAME TO new` as `ALTER TABLE [IF EXISTS]
+/// "<marker>".name RENAME TO new`; `None` if `sql` is not such an ALTER SEQUENCE (OWNER TO and
+/// SET SCHEMA are not read).
 pub fn parse_alter(sql: &str) -> Option<Vec<ast::Statement>> {
     use sqlparser::dialect::PostgreSqlDialect;
     use sqlparser::parser::Parser;
@@ -561,8 +563,21 @@ pub fn parse_alter(sql: &str) -> Option<Vec<ast::Statement>> {
             break;
         }
     }
-    if name.is_empty() || ["rename", "owner", "set"].iter().any(|w| word(n, w)) {
+    if name.is_empty() || ["owner", "set"].iter().any(|w| word(n, w)) {
         return None;
+    }
+    if word(n, "rename") {
+        let rest: Vec<String> = significant[n..]
+            .iter()
+            .map(|&i| tokens[i].to_string())
+            .filter(|t| t != ";")
+            .collect();
+        let text = format!(
+            "ALTER TABLE {}\"{ALTER_SEQUENCE_MARKER}\".{name} {}",
+            if if_exists { "IF EXISTS " } else { "" },
+            rest.join(" ")
+        );
+        return Parser::parse_sql(&PostgreSqlDialect {}, &text).ok();
     }
     let mut marker = ALTER_SEQUENCE_MARKER.to_string();
     let mut rest = Vec::new();

@@ -935,7 +935,8 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
         schema.primary_key.push(column.id);
     }
     for (constraint_name, expr) in checks {
-        let check = constraint::check_constraint(&schema, &name, &expr, constraint_name)?;
+        let mut check = constraint::check_constraint(&schema, &name, &expr, constraint_name)?;
+        check.not_valid = false;
         schema.checks.push(check);
     }
     for (constraint_name, columns) in uniques {
@@ -957,6 +958,8 @@ fn create_table(catalog: &Catalog<'_>, create: &ast::CreateTable) -> Result<Plan
             actions,
         )?;
         (fk.deferrable, fk.initially_deferred) = timing;
+        // The new table has no rows: a constraint declared NOT VALID is valid.
+        fk.not_valid = false;
         schema.foreign_keys.push(fk);
     }
     if !create.if_not_exists && catalog.get_table(&name)?.is_some() {
@@ -1063,14 +1066,35 @@ pub(super) fn assign(t: Typed, column: &str, ty: &Type) -> Result<Expr> {
 }
 
 /// A column's `DEFAULT e` bound with no columns in scope: naming one is 0A000, as in
-/// PostgreSQL.
+/// PostgreSQL. A sequence it names must exist now (42P01), as PostgreSQL resolves the
+/// `regclass` when the default is defined, not when it is first used.
 pub(super) fn bind_default(e: &ast::Expr) -> Result<Typed> {
-    bind(e, &Scope::default()).map_err(|err| match err {
+    let bound = bind(e, &Scope::default()).map_err(|err| match err {
         Error::UndefinedColumn(_) => {
             Error::invalid("0A000", "cannot use column reference in DEFAULT expression")
         }
         other => other,
-    })
+    })?;
+    if let Some(snapshot) = super::context::snapshot() {
+        let mut missing = None;
+        bound.expr.walk(&mut |x| match x {
+            Expr::Function(f, args) if f.touches_sequence() => {
+                if let Some(Expr::Literal(Value::Text(name))) = args.first() {
+                    if missing.is_none()
+                        && !crate::temp::is_temp_key(name)
+                        && snapshot.root.get_sequence(name).is_none()
+                    {
+                        missing = Some(name.clone());
+                    }
+                }
+            }
+            _ => {}
+        });
+        if let Some(name) = missing {
+            return Err(Error::UndefinedTable(name));
+        }
+    }
+    Ok(bound)
 }
 
 /// The text to store for `DEFAULT e`: none for `DEFAULT NULL`, which PostgreSQL does not keep.

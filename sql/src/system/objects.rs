@@ -73,6 +73,8 @@ pub struct Index {
     pub options: Vec<u8>,
     /// The quoted INCLUDE columns.
     pub include: Vec<String>,
+    /// `UNIQUE ... NULLS NOT DISTINCT` (`pg_index.indnullsnotdistinct`).
+    pub nulls_not_distinct: bool,
     /// The printed expressions (`pg_get_expr(indexprs, indrelid)`), None without any.
     pub expressions: Option<String>,
     /// The printed predicate of a partial index (`pg_get_expr(indpred, indrelid)`).
@@ -105,6 +107,7 @@ impl Index {
             options: vec![0; parts.len()],
             parts,
             include: Vec::new(),
+            nulls_not_distinct: false,
             expressions: None,
             predicate: None,
         }
@@ -113,6 +116,7 @@ impl Index {
     /// A secondary index as its definition describes it.
     fn from_def(oid: u32, schema: &Schema, def: &IndexDef) -> Index {
         let mut index = Index::on_columns(oid, def.name.clone(), schema, &[], def.unique);
+        index.nulls_not_distinct = def.nulls_not_distinct;
         let mut expressions = def.expressions.iter();
         let mut printed = Vec::new();
         for (k, id) in def.columns.iter().enumerate() {
@@ -191,6 +195,9 @@ impl Index {
         if !self.include.is_empty() {
             text.push_str(&format!(" INCLUDE ({})", self.include.join(", ")));
         }
+        if self.nulls_not_distinct {
+            text.push_str(" NULLS NOT DISTINCT");
+        }
         if let Some(predicate) = &self.predicate {
             text.push_str(&format!(" WHERE {predicate}"));
         }
@@ -242,6 +249,8 @@ pub struct Constraint {
     /// `condeferrable` and `condeferred` (foreign keys only; vdb checks the others at once).
     pub deferrable: bool,
     pub deferred: bool,
+    /// `convalidated`: false for a check or foreign key added NOT VALID.
+    pub validated: bool,
 }
 
 /// A user table, or one of the `vdb` schema's tables.
@@ -603,6 +612,7 @@ fn relation(
             pretty_definition: None,
             deferrable: false,
             deferred: false,
+            validated: true,
         });
     }
     for def in &schema.indexes {
@@ -619,10 +629,19 @@ fn relation(
                 ref_attnums: Vec::new(),
                 on_update: ' ',
                 on_delete: ' ',
-                definition: format!("UNIQUE ({})", names(&def.columns).join(", ")),
+                definition: format!(
+                    "UNIQUE {}({})",
+                    if def.nulls_not_distinct {
+                        "NULLS NOT DISTINCT "
+                    } else {
+                        ""
+                    },
+                    names(&def.columns).join(", ")
+                ),
                 pretty_definition: None,
                 deferrable: false,
                 deferred: false,
+                validated: true,
             });
         }
     }
@@ -656,6 +675,9 @@ fn relation(
         if fk.initially_deferred {
             definition.push_str(" INITIALLY DEFERRED");
         }
+        if fk.not_valid {
+            definition.push_str(" NOT VALID");
+        }
         constraints.push(Constraint {
             oid: alloc.oid("constraint", &format!("{key}.{}", fk.name)),
             name: fk.name.clone(),
@@ -670,9 +692,11 @@ fn relation(
             pretty_definition: None,
             deferrable: fk.deferrable,
             deferred: fk.initially_deferred,
+            validated: !fk.not_valid,
         });
     }
     for check in &schema.checks {
+        let not_valid = if check.not_valid { " NOT VALID" } else { "" };
         constraints.push(Constraint {
             oid: alloc.oid("constraint", &format!("{key}.{}", check.name)),
             name: check.name.clone(),
@@ -683,10 +707,11 @@ fn relation(
             ref_attnums: Vec::new(),
             on_update: ' ',
             on_delete: ' ',
-            definition: check_definition(&check.expr, schema, false),
-            pretty_definition: Some(check_definition(&check.expr, schema, true)),
+            definition: check_definition(&check.expr, schema, false) + not_valid,
+            pretty_definition: Some(check_definition(&check.expr, schema, true) + not_valid),
             deferrable: false,
             deferred: false,
+            validated: !check.not_valid,
         });
     }
     Relation {
