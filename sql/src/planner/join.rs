@@ -75,8 +75,45 @@ pub fn plan_comma(
             selection,
         );
     }
+    if reaches_back(item) {
+        // `a, b JOIN LATERAL f(a.x) ON ...`: a lateral item may name the earlier FROM items,
+        // so the joins are planned over them, as `(a CROSS JOIN b) JOIN LATERAL ...`, which
+        // gives the same rows when no join is RIGHT or FULL.
+        let mut current = join_item(
+            catalog,
+            left,
+            &item.relation,
+            JoinKind::Inner,
+            &ast::JoinConstraint::None,
+            selection,
+        )?;
+        for join in &item.joins {
+            current = plan_join(catalog, current, join)?;
+        }
+        return Ok(current);
+    }
     let right = plan_from(catalog, std::slice::from_ref(item), None)?;
     join_on_where(left, right, selection)
+}
+
+/// Whether a FROM item's joins bring in a lateral item (a LATERAL subquery or a function)
+/// and only by INNER, LEFT or CROSS joins, so that its joins can be planned over the FROM
+/// items before it.
+fn reaches_back(item: &ast::TableWithJoins) -> bool {
+    use ast::JoinOperator as J;
+    let lateral = |factor: &ast::TableFactor| match factor {
+        ast::TableFactor::Derived { lateral, .. } => *lateral,
+        ast::TableFactor::Function { .. } => true,
+        ast::TableFactor::Table { args, .. } => args.is_some(),
+        _ => false,
+    };
+    item.joins.iter().any(|j| lateral(&j.relation))
+        && item.joins.iter().all(|j| {
+            matches!(
+                j.join_operator,
+                J::Inner(_) | J::LeftOuter(_) | J::CrossJoin
+            )
+        })
 }
 
 /// `left <kind> JOIN right ON on`, both already planned.

@@ -265,8 +265,9 @@ fn decode_marker(name: &str) -> Option<(String, Option<String>)> {
 }
 
 /// The unique index (or primary key) that a target of expressions and an optional predicate
-/// infer: its parts are the target's elements in any order, and it has no predicate or the
-/// same one (compared as parsed text; PostgreSQL proves implication, vdb asks for equality).
+/// infer: its parts are the target's elements in any order, and it has no predicate or one
+/// the given predicate implies by containing each of its AND-ed parts (compared as parsed
+/// text; PostgreSQL also proves implications between comparisons, such as `x > 1` of `x > 0`).
 fn infer_by_text(target: &str, predicate: Option<&str>, schema: &Schema) -> Result<ConflictTarget> {
     let syntax = |e: sqlparser::parser::ParserError| Error::invalid("42601", e.to_string());
     let mut wanted: Vec<String> = Parser::new(&PostgreSqlDialect {})
@@ -280,7 +281,7 @@ fn infer_by_text(target: &str, predicate: Option<&str>, schema: &Schema) -> Resu
     let predicate = predicate
         .map(|p| crate::planner::parse_stored(p, "ON CONFLICT predicate"))
         .transpose()?
-        .map(|p| canonical(&p));
+        .map(|p| conjuncts(&p));
     wanted.sort();
     wanted.dedup();
     let parts = |ix: &IndexDef| -> Vec<String> {
@@ -311,10 +312,12 @@ fn infer_by_text(target: &str, predicate: Option<&str>, schema: &Schema) -> Resu
     if !primary.is_empty() && primary_sorted == wanted {
         return Ok(ConflictTarget::PrimaryKey);
     }
+    // The given predicate implies the index's when each AND-ed part of the index's is one of
+    // the given one's parts.
     let implied = |ix: &IndexDef| match (&ix.predicate, &predicate) {
         (None, _) => true,
         (Some(have), Some(given)) => crate::planner::parse_stored(have, "index predicate")
-            .is_ok_and(|have| canonical(&have) == *given),
+            .is_ok_and(|have| conjuncts(&have).iter().all(|part| given.contains(part))),
         (Some(_), None) => false,
     };
     // Partial indexes first: a WHERE names one on purpose.
@@ -330,6 +333,23 @@ fn infer_by_text(target: &str, predicate: Option<&str>, schema: &Schema) -> Resu
             "42P10",
             "there is no unique or exclusion constraint matching the ON CONFLICT specification",
         )),
+    }
+}
+
+/// The [`canonical`] texts of the AND-ed parts of `expr`.
+fn conjuncts(expr: &ast::Expr) -> Vec<String> {
+    match expr {
+        ast::Expr::Nested(inner) => conjuncts(inner),
+        ast::Expr::BinaryOp {
+            left,
+            op: ast::BinaryOperator::And,
+            right,
+        } => {
+            let mut parts = conjuncts(left);
+            parts.extend(conjuncts(right));
+            parts
+        }
+        other => vec![canonical(other)],
     }
 }
 

@@ -537,6 +537,15 @@ fn cast_text(s: String, to: &Type) -> Result<Value> {
             let n = t
                 .parse::<Numeric>()
                 .map_err(|_| Error::invalid_text("numeric", &s))?;
+            if let Numeric::Finite(d) = &n {
+                // PostgreSQL's numeric holds up to 131072 digits before the point and 16383
+                // after it.
+                let (_, scale) = d.as_bigint_and_exponent();
+                let integer_digits = i64::try_from(d.digits()).unwrap_or(i64::MAX) - scale;
+                if integer_digits > 131_072 || scale > 16_383 {
+                    return Err(Error::OutOfRange("value overflows numeric format".into()));
+                }
+            }
             cast_numeric(n, to)
         }
         Type::Date => datetime::parse_date(t)

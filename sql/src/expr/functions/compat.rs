@@ -3,6 +3,7 @@
 //! `substring(s from pattern)`, overlay, to_number / to_char on numbers, the integer bitwise
 //! operators, and sqrt/exp/ln/log/power on numeric (`numeric_math.rs`).
 
+use bigdecimal::num_traits::Zero as _;
 use bigdecimal::BigDecimal;
 use vdb_engine::value::{Numeric, Value};
 
@@ -66,9 +67,89 @@ fn numeric(v: Option<&Value>) -> Option<&BigDecimal> {
     }
 }
 
+/// `power(x, y)` of numerics when either is NaN or infinite, as PostgreSQL's numeric_power
+/// defines it (1 ^ NaN and NaN ^ 0 are 1; infinities follow the limits); `None` when both
+/// are finite.
+fn numeric_power_special(x: &Numeric, y: &Numeric) -> Option<Result<Value>> {
+    use std::cmp::Ordering;
+    let finite = |n: &Numeric| match n {
+        Numeric::Finite(d) => Some(d.clone()),
+        _ => None,
+    };
+    if finite(x).is_some() && finite(y).is_some() {
+        return None;
+    }
+    let one = BigDecimal::from(1);
+    let number = |d: i64| Ok(Value::Numeric(Numeric::Finite(BigDecimal::from(d))));
+    let value = |n: Numeric| Ok(Value::Numeric(n));
+    let sign = |n: &Numeric| match n {
+        Numeric::NegInfinity => Ordering::Less,
+        Numeric::Infinity => Ordering::Greater,
+        Numeric::Finite(d) => d.sign().cmp(&bigdecimal::num_bigint::Sign::NoSign),
+        Numeric::NaN => Ordering::Equal,
+    };
+    if matches!(x, Numeric::NaN) || matches!(y, Numeric::NaN) {
+        let is_one = finite(x).is_some_and(|d| d == one);
+        let zero_power = finite(y).is_some_and(|d| d.is_zero());
+        return Some(if is_one || zero_power {
+            number(1)
+        } else {
+            value(Numeric::NaN)
+        });
+    }
+    if finite(x).is_some_and(|d| d.is_zero()) && sign(y) == Ordering::Less {
+        return Some(Err(Error::invalid(
+            "2201F",
+            "zero raised to a negative power is undefined",
+        )));
+    }
+    Some(match (x, y) {
+        // A finite base to an infinite power: |x| against 1 decides.
+        (Numeric::Finite(d), _) => {
+            let magnitude = d.abs().cmp(&one);
+            match (magnitude, y) {
+                (Ordering::Equal, _) => number(1),
+                (Ordering::Less, Numeric::Infinity) | (Ordering::Greater, Numeric::NegInfinity) => {
+                    number(0)
+                }
+                _ => value(Numeric::Infinity),
+            }
+        }
+        // An infinite base; -Infinity only to an integer (or infinite) power.
+        (_, y) => {
+            let fractional = finite(y).is_some_and(|d| !d.is_integer());
+            if matches!(x, Numeric::NegInfinity) && fractional {
+                return Some(Err(Error::invalid(
+                    "2201F",
+                    "a negative number raised to a non-integer power yields a complex result",
+                )));
+            }
+            match sign(y) {
+                Ordering::Equal => number(1),
+                Ordering::Less => number(0),
+                Ordering::Greater => {
+                    let odd = finite(y).is_some_and(|d| (d % BigDecimal::from(2)).abs() == one);
+                    if matches!(x, Numeric::NegInfinity) && odd {
+                        value(Numeric::NegInfinity)
+                    } else {
+                        value(Numeric::Infinity)
+                    }
+                }
+            }
+        }
+    })
+}
+
 /// sqrt/exp/ln/log10/log/power when the arguments are finite numerics.
 fn numeric_function(b: Builtin, args: &[Value]) -> Option<Result<Value>> {
     use super::numeric_math as m;
+    if let (Builtin::Power, Some(Value::Numeric(x)), Some(Value::Numeric(y))) =
+        (b, args.first(), args.get(1))
+    {
+        if let Some(result) = numeric_power_special(x, y) {
+            return Some(result);
+        }
+    }
     let x = numeric(args.first())?;
     let y = numeric(args.get(1));
     let ten = BigDecimal::from(10);

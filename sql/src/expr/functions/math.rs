@@ -525,6 +525,11 @@ fn div(args: &[Value]) -> Result<Value> {
 
 /// `gcd(a, b)` / `lcm(a, b)` on integers (same width as the arguments) or numerics.
 fn gcd_lcm(gcd: bool, args: &[Value]) -> Result<Value> {
+    // A NaN or infinite numeric argument gives NaN, as in PostgreSQL.
+    let special = |v: Option<&Value>| matches!(v, Some(Value::Numeric(n)) if !matches!(n, Numeric::Finite(_)));
+    if special(args.first()) || special(args.get(1)) {
+        return Ok(Value::Numeric(Numeric::NaN));
+    }
     if let (Some(Value::Numeric(_)), Some(a), Some(b)) =
         (args.first(), decimal(args.first()), decimal(args.get(1)))
     {
