@@ -200,6 +200,7 @@ fn numbered(plan: &Plan) -> Vec<bool> {
                     | Plan::Delete { .. }
                     | Plan::Merge { .. }
                     | Plan::Returning { .. }
+                    | Plan::CheckOption { .. }
                     | Plan::SchemaChange(_)
             );
         out.push(own);

@@ -933,6 +933,10 @@ fn visit_plan(plan: &mut Plan, f: &mut ExprVisit<'_>) -> Result<bool> {
         Plan::Project { source, exprs } | Plan::Returning { source, exprs } => {
             (all(exprs.iter_mut(), f)?, vec![&mut **source])
         }
+        Plan::CheckOption { source, checks } => (
+            all(checks.iter_mut().map(|(_, e)| e), f)?,
+            vec![&mut **source],
+        ),
         Plan::NestedLoopJoin {
             left,
             right,

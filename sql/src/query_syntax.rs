@@ -448,6 +448,62 @@ pub fn unique_nulls_distinct(sql: &str) -> Option<String> {
     Some(text)
 }
 
+/// `CREATE VIEW v AS query WITH [CASCADED | LOCAL] CHECK OPTION`, which sqlparser does not
+/// read: the clause goes, and the view gets the same thing as an option before its query
+/// (`WITH (check_option = 'cascaded') AS query`). `None` for any other text.
+pub fn view_check_option(sql: &str) -> Option<String> {
+    let (tokens, at) = significant(sql)?;
+    let word = |k: usize, w: &str| at.get(k).is_some_and(|&i| is_word(&tokens[i], w));
+    let view = (0..at.len().min(6)).find(|&k| word(k, "view"))?;
+    if !word(0, "create") {
+        return None;
+    }
+    let mut end = at.len();
+    while end > 0 && tokens[at[end - 1]] == Token::SemiColon {
+        end -= 1;
+    }
+    let clause = end.checked_sub(3)?;
+    if !(word(clause + 1, "check") && word(clause + 2, "option")) {
+        return None;
+    }
+    let (start, option) = if word(clause, "cascaded") || word(clause, "local") {
+        let option = if word(clause, "local") {
+            "local"
+        } else {
+            "cascaded"
+        };
+        (clause - 1, option)
+    } else {
+        (clause, "cascaded")
+    };
+    if !word(start, "with") {
+        return None;
+    }
+    // The AS that starts the query: the first one outside parentheses after VIEW.
+    let mut depth = 0usize;
+    let mut query_as = None;
+    for k in view + 1..start {
+        match tokens[at[k]] {
+            Token::LParen => depth += 1,
+            Token::RParen => depth = depth.saturating_sub(1),
+            _ if depth == 0 && word(k, "as") => {
+                query_as = Some(k);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let query_as = query_as?;
+    let mut text = String::new();
+    for (i, token) in tokens.iter().enumerate().take(at[start]) {
+        if i == at[query_as] {
+            text.push_str(&format!("WITH (check_option = '{option}') "));
+        }
+        text.push_str(&token.to_string());
+    }
+    Some(text)
+}
+
 /// A window frame offset that starts with a string (`RANGE BETWEEN '1 year'::interval
 /// PRECEDING AND ...`, `'inf' FOLLOWING`), which sqlparser reads only as a bare interval
 /// literal: the offset is parenthesized, so it parses as any expression, and the planner types
@@ -650,6 +706,23 @@ mod tests {
             Some("create table t (a int, constraint c unique     (a))")
         );
         assert_eq!(unique_nulls_distinct("create table t (a int unique)"), None);
+    }
+
+    #[test]
+    fn view_check_option_becomes_an_option() {
+        assert_eq!(
+            view_check_option("create view v (a) as select a from t where a > 0 with check option;")
+                .as_deref(),
+            Some("create view v (a) WITH (check_option = 'cascaded') as select a from t where a > 0 ")
+        );
+        assert_eq!(
+            view_check_option(
+                "CREATE OR REPLACE VIEW v AS SELECT * FROM t WITH LOCAL CHECK OPTION"
+            )
+            .as_deref(),
+            Some("CREATE OR REPLACE VIEW v WITH (check_option = 'local') AS SELECT * FROM t ")
+        );
+        assert_eq!(view_check_option("create view v as select 1"), None);
     }
 
     #[test]

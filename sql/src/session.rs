@@ -3083,7 +3083,7 @@ fn parse_text(sql: &str) -> Result<Vec<Statement>> {
         }
         // Respellings of query syntax sqlparser does not read, each parsed again (with these
         // fallbacks, so that one statement may need several).
-        let respellings: [fn(&str) -> Option<String>; 9] = [
+        let respellings: [fn(&str) -> Option<String>; 10] = [
             crate::query_syntax::parenthesized_insert_source,
             crate::query_syntax::quantified_values,
             crate::query_syntax::respell,
@@ -3093,6 +3093,7 @@ fn parse_text(sql: &str) -> Result<Vec<Statement>> {
             crate::query_syntax::frame_string_offsets,
             crate::query_syntax::tablesample,
             crate::query_syntax::unique_nulls_distinct,
+            crate::query_syntax::view_check_option,
         ];
         for respelled in respellings.iter().filter_map(|respell| respell(sql)) {
             if let Ok(statements) = parse(&respelled) {

@@ -32,4 +32,4 @@ pub use sequence::{Identity, Sequence};
 pub use table::{
     ColumnSelection, IndexKeys, PrefixRanges, RowChange, Table, TableLoader, HIDDEN_KEY_LEN,
 };
-pub use view::View;
+pub use view::{CheckOption, View};

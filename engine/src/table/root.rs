@@ -11,7 +11,7 @@ use super::enum_type::EnumType;
 use super::function::Overloads;
 use super::sequence::Sequence;
 use super::table::Table;
-use super::view::View;
+use super::view::{CheckOption, View};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::prolly::NodeStore;
@@ -36,6 +36,9 @@ const ROOT_VERSION_TYPES: u8 = 5;
 const ROOT_VERSION_FUNCTIONS: u8 = 6;
 /// Version 7: the version-6 body, then the domains; written only when a domain exists.
 const ROOT_VERSION_DOMAINS: u8 = 7;
+/// Version 8: the version-7 body, then the views' check options; written only when a view has
+/// one.
+const ROOT_VERSION_CHECK_OPTIONS: u8 = 8;
 
 /// The schema every database has; its objects are keyed by their bare names.
 pub const PUBLIC_SCHEMA: &str = "public";
@@ -157,6 +160,8 @@ impl RootValue {
     //     of (name, Overloads), names ascending: each a length-prefixed sequence of Function.
     //   version 7: the version-6 body, then postcard(domain map) — a length-prefixed sequence
     //     of (name, Domain), names ascending: base type, not-null flag, default, checks.
+    //   version 8: the version-7 body, then postcard(view name → CheckOption) for the views
+    //     that have one (0 LOCAL, 1 CASCADED), names ascending.
     /// Loads the root value chunk at `addr`.
     pub fn load(ns: &NodeStore, addr: Hash) -> Result<RootValue> {
         let bytes = ns.store().must_get(&addr)?;
@@ -223,12 +228,29 @@ impl RootValue {
                     ..RootValue::default()
                 })
             }
-            ROOT_VERSION_DOMAINS => {
-                let v7: RootV7 = postcard::from_bytes(&bytes[2..]).map_err(malformed)?;
+            ROOT_VERSION_DOMAINS | ROOT_VERSION_CHECK_OPTIONS => {
+                let (v7, rest): (RootV7, _) =
+                    postcard::take_from_bytes(&bytes[2..]).map_err(malformed)?;
+                let mut views = v7.views;
+                if bytes[1] == ROOT_VERSION_CHECK_OPTIONS {
+                    let options: BTreeMap<String, CheckOption> =
+                        postcard::from_bytes(rest).map_err(malformed)?;
+                    for (name, option) in options {
+                        let view = views.get_mut(&name).ok_or_else(|| {
+                            Error::corrupted(addr, format!("check option of unknown view {name}"))
+                        })?;
+                        view.check_option = Some(option);
+                    }
+                } else if !rest.is_empty() {
+                    return Err(Error::corrupted(
+                        addr,
+                        "trailing bytes after the root value",
+                    ));
+                }
                 Ok(RootValue {
                     tables: v7.tables,
                     sequences: v7.sequences,
-                    views: v7.views,
+                    views,
                     schemas: v7.schemas,
                     types: v7.types,
                     functions: v7.functions,
@@ -248,8 +270,18 @@ impl RootValue {
     pub fn save(&self, ns: &NodeStore) -> Result<Hash> {
         let encode = |e: postcard::Error| Error::InvalidInput(e.to_string());
         let tables = self.tables.clone();
-        let bytes = if !self.domains.is_empty() {
-            let mut bytes = vec![ROOT_TAG, ROOT_VERSION_DOMAINS];
+        let check_options: BTreeMap<&String, CheckOption> = self
+            .views
+            .iter()
+            .filter_map(|(name, view)| Some((name, view.check_option?)))
+            .collect();
+        let bytes = if !self.domains.is_empty() || !check_options.is_empty() {
+            let version = if check_options.is_empty() {
+                ROOT_VERSION_DOMAINS
+            } else {
+                ROOT_VERSION_CHECK_OPTIONS
+            };
+            let mut bytes = vec![ROOT_TAG, version];
             let body = RootV7 {
                 tables,
                 sequences: self.sequences.clone(),
@@ -260,6 +292,9 @@ impl RootValue {
                 domains: self.domains.clone(),
             };
             bytes.extend(postcard::to_stdvec(&body).map_err(encode)?);
+            if !check_options.is_empty() {
+                bytes.extend(postcard::to_stdvec(&check_options).map_err(encode)?);
+            }
             bytes
         } else if !self.functions.is_empty() {
             let mut bytes = vec![ROOT_TAG, ROOT_VERSION_FUNCTIONS];
@@ -601,6 +636,7 @@ mod tests {
             View {
                 query: "SELECT 1 AS a".into(),
                 columns: vec![("a".into(), crate::value::Type::Int4)],
+                check_option: None,
             },
         );
         let addr = root.save(&ns).unwrap();
@@ -734,6 +770,7 @@ mod tests {
         let view = View {
             query: "SELECT 1 AS a".into(),
             columns: vec![("a".into(), crate::value::Type::Int4)],
+            check_option: None,
         };
         root.put_view("v", view.clone());
         let addr = root.save(&ns).unwrap();
@@ -741,8 +778,23 @@ mod tests {
         let loaded = RootValue::load(&ns, addr).unwrap();
         assert_eq!(loaded.get_view("v"), Some(&view));
         assert_eq!(loaded, root);
-        assert_eq!(root.remove_view("v"), Some(view));
+        assert_eq!(root.remove_view("v"), Some(view.clone()));
         assert_eq!(root.save(&ns).unwrap(), empty_addr);
+        // A check option rides after the version-7 body, and only then.
+        let checked = View {
+            check_option: Some(CheckOption::Cascaded),
+            ..view.clone()
+        };
+        root.put_view("v", checked.clone());
+        root.put_view("w", view);
+        let addr = root.save(&ns).unwrap();
+        let bytes = ns.store().must_get(&addr).unwrap();
+        assert_eq!(bytes[1], 8);
+        assert!(bytes.ends_with(&[1, 1, b'v', 1]), "{bytes:?}");
+        let loaded = RootValue::load(&ns, addr).unwrap();
+        assert_eq!(loaded, root);
+        assert_eq!(loaded.get_view("v"), Some(&checked));
+        assert_eq!(loaded.get_view("w").unwrap().check_option, None);
     }
 
     /// A schema split off and laid back gives the same root; objects of other schemas and of
@@ -761,6 +813,7 @@ mod tests {
             View {
                 query: "SELECT 1 AS a".into(),
                 columns: vec![("a".into(), crate::value::Type::Int4)],
+                check_option: None,
             },
         );
         let before = root.clone();

@@ -122,9 +122,10 @@ pub fn execute(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Outco
                 .collect::<Vec<Result<Row>>>();
             Ok(Outcome::Rows(Box::new(rows.into_iter())))
         }
-        Plan::Insert { .. } | Plan::Update { .. } | Plan::Delete { .. } => {
-            Ok(Outcome::Affected(write(plan, root, ns)?.0.len() as u64))
-        }
+        Plan::Insert { .. }
+        | Plan::Update { .. }
+        | Plan::Delete { .. }
+        | Plan::CheckOption { .. } => Ok(Outcome::Affected(write(plan, root, ns)?.0.len() as u64)),
         Plan::Merge {
             table,
             source,
@@ -182,6 +183,21 @@ fn write(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<(Vec<Row>, 
         Plan::Delete { table, source } => {
             let written = delete::delete(&table, query(*source, root, ns)?, root, ns)?;
             let xmax = vec![xid(); written.len()];
+            Ok((written, xmax))
+        }
+        Plan::CheckOption { source, checks } => {
+            let (written, xmax) = write(*source, root, ns)?;
+            for row in &written {
+                for (view, condition) in &checks {
+                    if condition.eval(row)? != Value::Bool(true) {
+                        return Err(crate::error::Error::invalid(
+                            "44000",
+                            format!("new row violates check option for view \"{view}\""),
+                        )
+                        .with_detail(constraints::failing_row(row)));
+                    }
+                }
+            }
             Ok((written, xmax))
         }
         other => Err(crate::error::Error::invalid(

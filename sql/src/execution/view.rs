@@ -111,6 +111,7 @@ fn materialized_query(name: &str, root: &RootValue, ns: &NodeStore) -> Result<Op
     Ok(table.schema().materialized.as_ref().map(|m| View {
         query: m.query.clone(),
         columns: Vec::new(),
+        check_option: None,
     }))
 }
 
@@ -210,7 +211,7 @@ pub fn rename_in_views(from: &str, to: &str, root: &mut RootValue, ns: &NodeStor
                 &name,
                 View {
                     query: rewritten,
-                    columns: view.columns,
+                    ..view
                 },
             );
         }
@@ -312,7 +313,7 @@ pub fn rename_columns_in_views(
                     &name,
                     View {
                         query: text,
-                        columns: view.columns,
+                        ..view
                     },
                 );
             }

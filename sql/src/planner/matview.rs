@@ -249,6 +249,7 @@ fn plan_refresh(
         let view = View {
             query: definition.query.clone(),
             columns: Vec::new(),
+            check_option: None,
         };
         let query = super::view::parse_view(&name, &view)?;
         let (source, output) = context::isolated(|| plan_query(catalog, &query))?;

@@ -196,6 +196,10 @@ fn transform(plan: Plan, f: &impl Fn(Plan) -> Plan) -> Plan {
             source: boxed(source),
             exprs,
         },
+        Plan::CheckOption { source, checks } => Plan::CheckOption {
+            source: boxed(source),
+            checks,
+        },
         Plan::Delete { table, source } => Plan::Delete {
             table,
             source: boxed(source),

@@ -287,7 +287,8 @@ macro_rules! plan_inputs {
             | Plan::Delete { source, .. }
             | Plan::Merge { source, .. }
             | Plan::SharedCte { source, .. }
-            | Plan::Returning { source, .. } => vec![source],
+            | Plan::Returning { source, .. }
+            | Plan::CheckOption { source, .. } => vec![source],
             Plan::NestedLoopJoin { left, right, .. }
             | Plan::HashJoin { left, right, .. }
             | Plan::LateralJoin { left, right, .. }
@@ -455,6 +456,12 @@ pub enum Plan {
     },
     /// A write whose written rows are projected through `exprs` (RETURNING).
     Returning { source: Box<Plan>, exprs: Vec<Expr> },
+    /// An INSERT or UPDATE through views WITH CHECK OPTION: each row it writes must satisfy
+    /// each (view, condition over the base table's row), else 44000.
+    CheckOption {
+        source: Box<Plan>,
+        checks: Vec<(String, Expr)>,
+    },
     /// Deletes each source row (ending with its key).
     Delete { table: String, source: Box<Plan> },
     /// DDL: a change to tables, sequences or indexes (`schema_change.rs`).
@@ -731,6 +738,10 @@ impl Plan {
                 let list: Vec<String> = exprs.iter().map(ToString::to_string).collect();
                 writeln!(f, "Returning: {}", list.join(", "))
             }
+            Plan::CheckOption { checks, .. } => {
+                let list: Vec<String> = checks.iter().map(|(view, _)| view.clone()).collect();
+                writeln!(f, "CheckOption: {}", list.join(", "))
+            }
             Plan::SchemaChange(change) => writeln!(f, "{change}"),
             Plan::RecursiveUnion { name, all, .. } => {
                 let all = if *all { " ALL" } else { "" };
@@ -755,6 +766,7 @@ impl Plan {
             | Plan::Returning { exprs, .. } => {
                 exprs.iter().for_each(&mut *f);
             }
+            Plan::CheckOption { checks, .. } => checks.iter().for_each(|(_, e)| f(e)),
             Plan::NestedLoopJoin {
                 predicate: Some(p), ..
             }

@@ -294,6 +294,7 @@ fn plan_sequence_ref(
             ("log_cnt".into(), Type::Int8),
             ("is_called".into(), Type::Bool),
         ],
+        check_option: None,
     };
     let alias = alias.cloned().unwrap_or_else(|| ast::TableAlias {
         name: ast::Ident::new(name),

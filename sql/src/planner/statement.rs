@@ -24,10 +24,43 @@ use crate::planner::schema_change::SchemaChange;
 use crate::planner::sequence;
 use crate::types::{assignment_cast, sql_type, type_name};
 
+/// `plan` (a write on a view's base table) checking each row it writes against the
+/// conditions of the views WITH CHECK OPTION it went through (RETURNING stays on top).
+fn with_check_option(
+    catalog: &Catalog<'_>,
+    plan: Plan,
+    on_base: &crate::planner::view_dml::Rewritten,
+) -> Result<Plan> {
+    match plan {
+        Plan::Returning { source, exprs } => Ok(Plan::Returning {
+            source: Box::new(with_check_option(catalog, *source, on_base)?),
+            exprs,
+        }),
+        Plan::Insert { ref table, .. } | Plan::Update { ref table, .. } => {
+            let schema = catalog.must_get_table(table)?.schema().clone();
+            let scope = table_scope(&schema, &on_base.relation);
+            let checks = on_base
+                .checks
+                .iter()
+                .map(|(view, condition)| Ok((view.clone(), bind(condition, &scope)?.expr)))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Plan::CheckOption {
+                source: Box::new(plan),
+                checks,
+            })
+        }
+        other => Ok(other),
+    }
+}
+
 /// Plans one statement against `catalog`.
 pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Result<Planned> {
     if let Some(on_base) = crate::planner::view_dml::rewrite(catalog, statement)? {
-        return plan_statement(catalog, &on_base);
+        let mut planned = plan_statement(catalog, &on_base.statement)?;
+        if !on_base.checks.is_empty() {
+            planned.plan = with_check_option(catalog, planned.plan, &on_base)?;
+        }
+        return Ok(planned);
     }
     match statement {
         ast::Statement::Query(query) if crate::dml_cte::statement(query).is_some() => {
@@ -203,6 +236,7 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             temporary,
             if_not_exists: false,
             to: None,
+            options,
             ..
         } => crate::planner::view::plan_create_view(
             catalog,
@@ -211,6 +245,7 @@ pub fn plan_statement(catalog: &Catalog<'_>, statement: &ast::Statement) -> Resu
             columns,
             query,
             *temporary,
+            options,
         ),
         ast::Statement::CreateView {
             materialized: true, ..

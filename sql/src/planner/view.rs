@@ -10,7 +10,7 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{self, Visit, Visitor};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
-use vdb_engine::table::View;
+use vdb_engine::table::{CheckOption, View};
 
 use crate::catalog::{table_name, Catalog};
 use crate::error::{Error, Result};
@@ -30,7 +30,9 @@ pub fn plan_create_view(
     columns: &[ast::ViewColumnDef],
     query: &ast::Query,
     temporary: bool,
+    options: &ast::CreateTableOptions,
 ) -> Result<Planned> {
+    let check_option = check_option(options)?;
     // As in PostgreSQL, a view over a temporary table is temporary itself: a permanent view
     // would be part of the branch's versions, where the table is not.
     let name = if temporary || uses_temporary(query) {
@@ -60,7 +62,11 @@ pub fn plan_create_view(
     let view = View {
         query: query.to_string(),
         columns: output,
+        check_option,
     };
+    if view.check_option.is_some() {
+        crate::planner::view_dml::check_option_allowed(catalog, &name, &view)?;
+    }
     if let Some(old) = catalog.get_view(&name).filter(|_| or_replace) {
         check_replacement(old, &view)?;
     }
@@ -73,6 +79,45 @@ pub fn plan_create_view(
         columns: None,
         tag: "CREATE VIEW",
     })
+}
+
+/// The `check_option` of a view's `WITH (...)` options (`WITH CHECK OPTION` is read as one);
+/// other options are accepted and ignored, as PostgreSQL's `security_barrier` changes nothing
+/// vdb does.
+fn check_option(options: &ast::CreateTableOptions) -> Result<Option<CheckOption>> {
+    let (ast::CreateTableOptions::With(options) | ast::CreateTableOptions::Options(options)) =
+        options
+    else {
+        return Ok(None);
+    };
+    let mut found = None;
+    for option in options {
+        let ast::SqlOption::KeyValue { key, value } = option else {
+            continue;
+        };
+        if ident_name(key) != "check_option" {
+            continue;
+        }
+        let text = match value {
+            ast::Expr::Value(
+                ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s),
+            ) => s.to_lowercase(),
+            ast::Expr::Identifier(ident) => ident_name(ident),
+            other => other.to_string().to_lowercase(),
+        };
+        found = Some(match text.as_str() {
+            "local" => CheckOption::Local,
+            "cascaded" => CheckOption::Cascaded,
+            _ => {
+                return Err(Error::invalid(
+                    "22023",
+                    format!("invalid value for enum option \"check_option\": {text}"),
+                )
+                .with_detail("Valid values are \"local\" and \"cascaded\"."))
+            }
+        });
+    }
+    Ok(found)
 }
 
 /// CREATE OR REPLACE VIEW may add columns at the end, nothing else (42P16).

@@ -4,8 +4,9 @@
 //! updatable view) with no WITH, DISTINCT, GROUP BY, HAVING, LIMIT, OFFSET, aggregates, window
 //! functions or set-returning functions; its columns that are plain columns of the base table
 //! can be written, the others only read. The view's WHERE joins every UPDATE's and DELETE's
-//! condition; rows an INSERT or UPDATE makes that the view does not show are allowed (no
-//! `WITH CHECK OPTION`), as in PostgreSQL without that option.
+//! condition; rows an INSERT or UPDATE makes that the view does not show are allowed unless
+//! the view (or, CASCADED, one above it) has `WITH CHECK OPTION`: then each written row must
+//! satisfy the views' conditions (44000), which [`Rewritten::checks`] carries to the plan.
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
@@ -24,12 +25,19 @@ use crate::planner::expr::ident_name;
 /// reports infinite recursion; a view cannot name itself here, so this only bounds the work).
 const MAX_DEPTH: usize = 32;
 
+/// A write through views, rewritten onto the base table.
+pub struct Rewritten {
+    pub statement: ast::Statement,
+    /// The conditions the rows an INSERT or UPDATE writes must satisfy (the views WITH CHECK
+    /// OPTION it goes through): each view's name and its WHERE over the base row, which the
+    /// statement names `relation`.
+    pub checks: Vec<(String, ast::Expr)>,
+    pub relation: String,
+}
+
 /// `statement` with its view target replaced by the view's base table, or `None` if its
 /// target is not a view.
-pub fn rewrite(
-    catalog: &Catalog<'_>,
-    statement: &ast::Statement,
-) -> Result<Option<ast::Statement>> {
+pub fn rewrite(catalog: &Catalog<'_>, statement: &ast::Statement) -> Result<Option<Rewritten>> {
     // Most statements write no view (or nothing): they are not copied.
     let writes_view = target_name(statement)
         .and_then(|target| table_name(&target).ok())
@@ -38,7 +46,14 @@ pub fn rewrite(
         return Ok(None);
     }
     let mut current = statement.clone();
-    let mut rewritten = false;
+    let mut rewritten = None;
+    let checking = matches!(
+        statement,
+        ast::Statement::Insert(_) | ast::Statement::Update { .. }
+    );
+    // A CASCADED check option checks every view below its view too.
+    let mut cascade = false;
+    let mut checks: Vec<(String, ast::Expr)> = Vec::new();
     for _ in 0..MAX_DEPTH {
         let Some(target) = target_name(&current) else {
             break;
@@ -51,10 +66,47 @@ pub fn rewrite(
         };
         let name = vdb_engine::table::split_qualified(&key).1.to_string();
         let updatable = Updatable::of(catalog, &name, view, statement_verb(&current))?;
+        let relation = updatable.relation_of(&current);
+        // The conditions of the views above are over this view's columns: over its base now.
+        for (_, condition) in &mut checks {
+            updatable.map_expr(condition, &relation);
+        }
+        if checking && (cascade || view.check_option.is_some()) {
+            if let Some(mut condition) = updatable.condition.clone() {
+                requalify(&mut condition, &updatable.base_relation, &relation);
+                checks.push((name.clone(), condition));
+            }
+        }
+        cascade |= view.check_option == Some(vdb_engine::table::CheckOption::Cascaded);
         current = updatable.apply(current)?;
-        rewritten = true;
+        rewritten = Some(relation);
     }
-    Ok(rewritten.then_some(current))
+    Ok(rewritten.map(|relation| Rewritten {
+        statement: current,
+        checks,
+        relation,
+    }))
+}
+
+/// Refuses (0A000) `WITH CHECK OPTION` on view `key` (being created as `view`) unless it is
+/// automatically updatable, as PostgreSQL does.
+pub fn check_option_allowed(catalog: &Catalog<'_>, key: &str, view: &View) -> Result<()> {
+    let name = vdb_engine::table::split_qualified(key).1;
+    match Updatable::of(catalog, name, view, "update") {
+        Ok(_) => Ok(()),
+        Err(e) if e.sqlstate() == "55000" => {
+            let reason = e.detail().map(str::to_string);
+            let error = Error::invalid(
+                "0A000",
+                "WITH CHECK OPTION is supported only on automatically updatable views",
+            );
+            Err(match reason {
+                Some(reason) => error.with_hint(reason),
+                None => error,
+            })
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The table or view an INSERT, UPDATE or DELETE writes.
@@ -106,10 +158,27 @@ impl Updatable {
     /// Checks that `view` is automatically updatable, as PostgreSQL's rules say; `verb` words
     /// the 55000 error when it is not.
     fn of(catalog: &Catalog<'_>, name: &str, view: &View, verb: &str) -> Result<Updatable> {
-        // PostgreSQL's DETAIL says which rule the view breaks; vdb's errors carry no DETAIL,
-        // so the reason is kept in the code that refuses.
-        let refuse =
-            |_detail: &str| Error::invalid("55000", format!("cannot {verb} view \"{name}\""));
+        // PostgreSQL's DETAIL says which rule the view breaks, its HINT what would make the
+        // write possible.
+        let hint = match verb {
+            "insert into" => {
+                "To enable inserting into the view, provide an INSTEAD OF INSERT \
+                              trigger or an unconditional ON INSERT DO INSTEAD rule."
+            }
+            "delete from" => {
+                "To enable deleting from the view, provide an INSTEAD OF DELETE \
+                              trigger or an unconditional ON DELETE DO INSTEAD rule."
+            }
+            _ => {
+                "To enable updating the view, provide an INSTEAD OF UPDATE trigger or an \
+                  unconditional ON UPDATE DO INSTEAD rule."
+            }
+        };
+        let refuse = |detail: &str| {
+            Error::invalid("55000", format!("cannot {verb} view \"{name}\""))
+                .with_detail(detail)
+                .with_hint(hint)
+        };
         let query = Parser::new(&PostgreSqlDialect {})
             .try_with_sql(&view.query)
             .and_then(|mut p| p.parse_query())
@@ -259,6 +328,26 @@ impl Updatable {
                 "column \"{column}\" of relation \"{}\" does not exist",
                 self.view
             ))),
+        }
+    }
+
+    /// The name a statement on this view gives its target: its alias, else the view's name.
+    fn relation_of(&self, statement: &ast::Statement) -> String {
+        match statement {
+            ast::Statement::Insert(insert) => insert
+                .table_alias
+                .as_ref()
+                .map_or_else(|| self.view.clone(), ident_name),
+            ast::Statement::Update { table, .. } => target_relation(&table.relation, &self.view),
+            ast::Statement::Delete(delete) => {
+                let (ast::FromTable::WithFromKeyword(from) | ast::FromTable::WithoutKeyword(from)) =
+                    &delete.from;
+                from.first().map_or_else(
+                    || self.view.clone(),
+                    |t| target_relation(&t.relation, &self.view),
+                )
+            }
+            _ => self.view.clone(),
         }
     }
 

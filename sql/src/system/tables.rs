@@ -1149,7 +1149,20 @@ fn is_views(snapshot: &Snapshot, objects: &Objects) -> Vec<Row> {
                 ("table_schema", text(Objects::schema_name(r))),
                 ("table_name", text(&r.name)),
                 ("view_definition", text(view_definition(query))),
-                ("check_option", text("NONE")),
+                (
+                    "check_option",
+                    text(
+                        match snapshot
+                            .root
+                            .get_view(&vdb_engine::table::qualified(&r.nspname, &r.name))
+                            .and_then(|v| v.check_option)
+                        {
+                            Some(vdb_engine::table::CheckOption::Local) => "LOCAL",
+                            Some(vdb_engine::table::CheckOption::Cascaded) => "CASCADED",
+                            None => "NONE",
+                        },
+                    ),
+                ),
                 ("is_updatable", yes_no(updatable)),
                 ("is_insertable_into", yes_no(updatable)),
                 ("is_trigger_updatable", yes_no(false)),
