@@ -177,7 +177,7 @@ fn do_update(
 
 /// The start of a constraint name that carries an inference target (see [`rewrite_inference`]);
 /// no name a user writes starts with it.
-const INFER_MARKER: &str = "#infer:";
+pub(crate) const INFER_MARKER: &str = "#infer:";
 
 /// `INSERT ... ON CONFLICT (target) [WHERE predicate] DO ...` whose target is not plain column
 /// names, or which has a predicate, with the target and predicate replaced by

@@ -391,16 +391,13 @@ impl Updatable {
     }
 
     fn insert(&self, mut insert: ast::Insert) -> Result<ast::Insert> {
-        if insert.on.is_some() {
-            return Err(Error::Unsupported(format!(
-                "INSERT ... ON CONFLICT into view \"{}\"",
-                self.view
-            )));
-        }
         let relation = insert
             .table_alias
             .as_ref()
             .map_or_else(|| self.view.clone(), ident_name);
+        if let Some(on) = insert.on.take() {
+            insert.on = Some(self.on_conflict(on, &relation)?);
+        }
         // Without a column list, values fill the view's columns in order.
         let targets: Vec<String> = if insert.columns.is_empty() {
             let width = insert
@@ -437,6 +434,56 @@ impl Updatable {
         insert.columns = columns;
         insert.returning = self.returning(insert.returning.take(), &relation);
         Ok(insert)
+    }
+
+    /// ON CONFLICT of an INSERT into the view: the target's columns and the DO UPDATE's
+    /// assignments, condition and `EXCLUDED.column` references become the base table's.
+    fn on_conflict(&self, on: ast::OnInsert, relation: &str) -> Result<ast::OnInsert> {
+        let ast::OnInsert::OnConflict(mut conflict) = on else {
+            return Ok(on);
+        };
+        match &mut conflict.conflict_target {
+            Some(ast::ConflictTarget::Columns(columns)) => {
+                for column in columns.iter_mut() {
+                    *column = ast::Ident::with_quote('"', self.writable(&ident_name(column))?);
+                }
+            }
+            // An inferred target of expressions or with a predicate, read into a marked name.
+            Some(ast::ConflictTarget::OnConstraint(name))
+                if name
+                    .to_string()
+                    .contains(crate::planner::on_conflict::INFER_MARKER) =>
+            {
+                return Err(Error::Unsupported(format!(
+                    "an ON CONFLICT target of expressions or with WHERE on view \"{}\"",
+                    self.view
+                )));
+            }
+            // A view has no constraints of its own to name.
+            Some(ast::ConflictTarget::OnConstraint(name)) => {
+                return Err(Error::invalid(
+                    "42704",
+                    format!(
+                        "constraint \"{}\" for table \"{}\" does not exist",
+                        name.0.last().map(ident_name).unwrap_or_default(),
+                        self.view
+                    ),
+                ));
+            }
+            None => {}
+        }
+        if let ast::OnConflictAction::DoUpdate(update) = &mut conflict.action {
+            for a in &mut update.assignments {
+                self.rename_target(&mut a.target)?;
+                self.map_expr(&mut a.value, relation);
+                self.map_expr(&mut a.value, "excluded");
+            }
+            if let Some(selection) = &mut update.selection {
+                self.map_expr(selection, relation);
+                self.map_expr(selection, "excluded");
+            }
+        }
+        Ok(ast::OnInsert::OnConflict(conflict))
     }
 
     fn rename_target(&self, target: &mut ast::AssignmentTarget) -> Result<()> {
