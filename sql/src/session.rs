@@ -2964,7 +2964,7 @@ fn run_plain(
     let plan = crate::copy::fill(statement, plan)?;
     match (execute(plan, root, ns)?, columns) {
         (Outcome::Rows(rows), Some(columns)) => {
-            let rows = rows.collect::<Result<Vec<_>>>()?;
+            let rows = crate::execution::collect_result(rows)?;
             let n = rows.len();
             // A write with RETURNING reports what it did, not `SELECT n`: clients read the
             // row count from the tag (psycopg's rowcount, SQLAlchemy).

@@ -932,3 +932,29 @@ fn a_schema_change_in_a_block_waits_for_the_writers_of_rows() {
         ]
     );
 }
+
+/// A query without end (a recursive CTE that never stops) fails with 53200 once its result
+/// outgrows `vdb.max_result_memory`, instead of taking the server's memory; the session goes on.
+#[test]
+fn endless_results_stop_at_the_result_memory_budget() {
+    let mut s = Session::new(repo(), "main");
+    s.execute("SET vdb.max_result_memory = '4MB'").unwrap();
+    let err = s
+        .execute("WITH RECURSIVE x(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM x) SELECT * FROM x")
+        .expect_err("an endless result must fail");
+    assert_eq!(err.sqlstate(), "53200");
+    assert!(err.detail().is_some_and(|d| d.contains("4 MB")), "{err:?}");
+    // Results within the budget are whole; a LIMIT stops the endless query in time.
+    assert_eq!(
+        rows(&mut s, "SELECT g FROM generate_series(1, 10000) AS g").len(),
+        10000
+    );
+    assert_eq!(
+        rows(
+            &mut s,
+            "WITH RECURSIVE x(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM x) SELECT * FROM x LIMIT 3"
+        )
+        .len(),
+        3
+    );
+}

@@ -104,6 +104,90 @@ impl std::fmt::Debug for Outcome {
     }
 }
 
+/// A statement's result rows, collected; 53200 once they outgrow the result memory budget
+/// ([`result_memory_limit`]). vdb builds a result in memory before sending it (PostgreSQL
+/// streams it), so a query without end, such as a recursive one that never stops, fails
+/// here instead of taking the server's memory.
+pub fn collect_result(rows: Rows) -> Result<Vec<Row>> {
+    let limit = result_memory_limit();
+    let mut used = 0usize;
+    let mut collected = Vec::new();
+    for row in rows {
+        let row = row?;
+        used = used.saturating_add(row_footprint(&row));
+        if used > limit {
+            return Err(
+                crate::error::Error::invalid("53200", "out of memory").with_detail(format!(
+                    "The statement's result needs more than {} MB (vdb.max_result_memory): \
+                     vdb builds a result in memory before sending it.",
+                    limit >> 20
+                )),
+            );
+        }
+        collected.push(row);
+    }
+    Ok(collected)
+}
+
+/// The bytes a result may take: the `vdb.max_result_memory` setting (a size such as `512MB`;
+/// a bare number is kB, as in PostgreSQL's memory settings), else a quarter of the machine's
+/// memory (at least 256 MB).
+pub fn result_memory_limit() -> usize {
+    let set = crate::planner::context::snapshot()
+        .and_then(|s| s.settings.get("vdb.max_result_memory"))
+        .and_then(|text| memory_size(&text));
+    set.filter(|n| *n > 0).unwrap_or_else(|| {
+        static DEFAULT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        *DEFAULT.get_or_init(|| {
+            let total = std::fs::read_to_string("/proc/meminfo")
+                .ok()
+                .and_then(|info| {
+                    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+                    let kb: usize = line.split_whitespace().nth(1)?.parse().ok()?;
+                    kb.checked_mul(1024)
+                })
+                .unwrap_or(16 << 30);
+            (total / 4).max(256 << 20)
+        })
+    })
+}
+
+/// `64MB`, `65536kB`, `1GB` or a bare number of kB, in bytes.
+fn memory_size(text: &str) -> Option<usize> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: usize = number.parse().ok()?;
+    let scale: usize = match unit.trim() {
+        "" | "kB" => 1 << 10,
+        "B" => 1,
+        "MB" => 1 << 20,
+        "GB" => 1 << 30,
+        "TB" => 1 << 40,
+        _ => return None,
+    };
+    number.checked_mul(scale)
+}
+
+/// Roughly the bytes a collected row holds.
+fn row_footprint(row: &Row) -> usize {
+    fn value(v: &Value) -> usize {
+        size_of::<Value>()
+            + match v {
+                Value::Text(s) => s.len(),
+                Value::Bytea(b) => b.len(),
+                Value::Numeric(vdb_engine::value::Numeric::Finite(d)) => {
+                    usize::try_from(d.digits()).unwrap_or(0) / 2
+                }
+                Value::Array(a) => a.elements().iter().map(value).sum(),
+                _ => 0,
+            }
+    }
+    size_of::<Row>() + row.iter().map(value).sum::<usize>()
+}
+
 /// Executes `plan` against `root`, which writes replace.
 pub fn execute(plan: Plan, root: &mut RootValue, ns: &NodeStore) -> Result<Outcome> {
     match plan {
