@@ -18,7 +18,8 @@ use crate::planner::{Plan, WorkSlot};
 
 /// The rows of the working table that `slot` holds now.
 pub fn work_table(slot: &WorkSlot) -> Rows {
-    Box::new(slot.take().into_iter().map(Ok))
+    let rows = slot.rows();
+    Box::new((0..rows.len()).map(move |i| Ok(rows[i].clone())))
 }
 
 /// `base UNION [ALL] recursive`, iterated.

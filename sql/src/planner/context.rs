@@ -50,8 +50,10 @@ struct State {
     outer: Vec<Frame>,
     /// WITH queries in scope, outermost first.
     ctes: Vec<Cte>,
-    /// While a CTE's own query is planned, only the CTEs before it are visible.
-    cte_limit: Option<usize>,
+    /// While a CTE's own query is planned, it and the CTEs after it in its WITH list (the
+    /// positions `start..end` of `ctes`) are hidden; WITH queries nested in it come after
+    /// `end` and are visible. One range per CTE being planned, outermost first.
+    cte_limit: Vec<(usize, usize)>,
     /// Working tables of the recursive terms being planned, innermost last.
     work_tables: Vec<WorkTable>,
     /// The views whose queries are being planned, outermost first (a view met again inside
@@ -117,12 +119,16 @@ pub fn with_ctes<T>(ctes: Vec<Cte>, f: impl FnOnce() -> T) -> T {
 pub fn cte(name: &str) -> Option<(usize, Cte)> {
     STATE.with(|s| {
         let s = s.borrow();
-        let visible = s.cte_limit.unwrap_or(s.ctes.len()).min(s.ctes.len());
-        s.ctes[..visible]
+        let hidden = |i: &usize| {
+            s.cte_limit
+                .iter()
+                .any(|(start, end)| (start..end).contains(&i))
+        };
+        s.ctes
             .iter()
             .enumerate()
             .rev()
-            .find(|(_, c)| c.name == name)
+            .find(|(i, c)| !hidden(i) && c.name == name)
             .map(|(i, c)| (i, c.clone()))
     })
 }
@@ -130,9 +136,13 @@ pub fn cte(name: &str) -> Option<(usize, Cte)> {
 /// Plans the body of the CTE at `index`, which sees only the CTEs defined before it (so it
 /// cannot refer to itself; a recursive CTE's reference to itself is its working table).
 pub fn with_cte_body<T>(index: usize, f: impl FnOnce() -> T) -> T {
-    let saved = STATE.with(|s| s.borrow_mut().cte_limit.replace(index));
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        let end = s.ctes.len();
+        s.cte_limit.push((index, end));
+    });
     let result = f();
-    STATE.with(|s| s.borrow_mut().cte_limit = saved);
+    STATE.with(|s| s.borrow_mut().cte_limit.pop());
     result
 }
 
@@ -164,7 +174,7 @@ pub fn isolated<T>(f: impl FnOnce() -> T) -> T {
         (
             std::mem::take(&mut s.outer),
             std::mem::take(&mut s.ctes),
-            s.cte_limit.take(),
+            std::mem::take(&mut s.cte_limit),
             std::mem::take(&mut s.work_tables),
         )
     });

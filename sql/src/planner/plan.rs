@@ -507,18 +507,20 @@ impl PartialEq for CteSlot {
 
 /// The working table of a recursive query: the rows of the previous round, which the recursive
 /// union puts here before it builds the recursive term's operators for the next round.
+/// A round may read it more than once (a WITH query over it named twice, a nested loop that
+/// scans it again), so readers share it.
 #[derive(Clone, Default)]
-pub struct WorkSlot(pub Arc<std::sync::Mutex<Vec<Vec<Value>>>>);
+pub struct WorkSlot(Arc<std::sync::Mutex<Arc<Vec<Vec<Value>>>>>);
 
 impl WorkSlot {
     /// Replaces the working table's rows.
     pub fn set(&self, rows: Vec<Vec<Value>>) {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = rows;
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(rows);
     }
 
-    /// Takes the working table's rows, leaving it empty.
-    pub fn take(&self) -> Vec<Vec<Value>> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    /// The working table's rows.
+    pub fn rows(&self) -> Arc<Vec<Vec<Value>>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 

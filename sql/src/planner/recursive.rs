@@ -87,6 +87,13 @@ fn malformed(message: String) -> Error {
 
 /// Plans the recursive CTE `cte` (called with only the CTEs before it visible).
 pub fn plan_recursive_cte(catalog: &Catalog<'_>, cte: &Cte) -> Result<Output> {
+    // `x AS (WITH y AS (...) base UNION recursive)`: both terms see y.
+    if let Some(with) = &cte.query.with {
+        let ctes = crate::planner::query::with_ctes_of(catalog, with)?;
+        let mut inner = cte.clone();
+        inner.query.with = None;
+        return context::with_ctes(ctes, || plan_recursive_cte(catalog, &inner));
+    }
     let name = &cte.name;
     let query = &cte.query;
     let ast::SetExpr::SetOperation {
@@ -112,6 +119,12 @@ pub fn plan_recursive_cte(catalog: &Catalog<'_>, cte: &Cte) -> Result<Output> {
             ));
         }
     }
+    if !query.locks.is_empty() {
+        return Err(Error::invalid(
+            "0A000",
+            "FOR UPDATE/SHARE in a recursive query is not implemented",
+        ));
+    }
     let all = match set_quantifier {
         ast::SetQuantifier::All => true,
         ast::SetQuantifier::Distinct | ast::SetQuantifier::None => false,
@@ -131,6 +144,11 @@ pub fn plan_recursive_cte(catalog: &Catalog<'_>, cte: &Cte) -> Result<Output> {
     if total > 1 {
         return Err(malformed(format!(
             "recursive reference to query \"{name}\" must not appear more than once"
+        )));
+    }
+    if outer_joined(right, name) {
+        return Err(malformed(format!(
+            "recursive reference to query \"{name}\" must not appear within an outer join"
         )));
     }
     let (base, mut columns) = plan_query(catalog, &as_query(left))?;
@@ -158,20 +176,27 @@ pub fn plan_recursive_cte(catalog: &Catalog<'_>, cte: &Cte) -> Result<Output> {
     }
     let mut casts = Vec::new();
     for (i, ((_, want), (_, have))) in columns.iter().zip(&rcols).enumerate() {
+        // The same type with another modifier (numeric(3,0) and numeric(10,0)) has no common
+        // type but the unmodified one, which is not the non-recursive term's.
+        let remodified =
+            std::mem::discriminant(want) == std::mem::discriminant(have) || modified(want);
         if want == have {
             casts.push(crate::expr::Expr::Column(i));
-        } else if implicit_cast(have, want) {
+        } else if implicit_cast(have, want) && !remodified {
             casts.push(crate::expr::Expr::Cast(
                 Box::new(crate::expr::Expr::Column(i)),
                 want.clone(),
             ));
         } else {
+            // The type both terms' values would have: the non-recursive term's without its
+            // modifier when they differ only in it, else the recursive term's.
+            let overall = if remodified { want } else { have };
             return Err(Error::mismatch(format!(
-                "recursive query \"{name}\" column {} has type {} in non-recursive term but type {} overall",
+                "recursive query \"{name}\" column {} has type {want} in non-recursive term but type {} overall",
                 i + 1,
-                type_name(want),
-                type_name(have)
-            )));
+                type_name(overall)
+            ))
+            .with_hint("Cast the output of the non-recursive term to the correct type."));
         }
     }
     let recursive = if casts
@@ -194,6 +219,43 @@ pub fn plan_recursive_cte(catalog: &Catalog<'_>, cte: &Cte) -> Result<Output> {
         slot,
     };
     Ok((plan, columns))
+}
+
+/// Whether `ty` carries a type modifier (a length, precision or scale), which the recursive
+/// term's values must have too.
+fn modified(ty: &vdb_engine::value::Type) -> bool {
+    use vdb_engine::value::Type;
+    matches!(
+        ty,
+        Type::Numeric {
+            precision_scale: Some(_),
+        } | Type::Varchar(Some(_))
+            | Type::Char(_)
+    )
+}
+
+/// Whether the recursive term `term` names `name` on the side of an outer join that may be
+/// NULL-extended (PostgreSQL refuses it: the working table would have to be read again).
+fn outer_joined(term: &ast::SetExpr, name: &str) -> bool {
+    use ast::JoinOperator as J;
+    let ast::SetExpr::Select(select) = term else {
+        return false;
+    };
+    let names = |factor: &ast::TableFactor| references(factor, name).0 > 0;
+    select.from.iter().any(|item| {
+        let mut left = names(&item.relation);
+        item.joins.iter().any(|join| {
+            let right = names(&join.relation);
+            let refused = match &join.join_operator {
+                J::LeftOuter(_) => right,
+                J::RightOuter(_) => left,
+                J::FullOuter(_) => left || right,
+                _ => false,
+            };
+            left |= right;
+            refused
+        })
+    })
 }
 
 /// Whether an Aggregate node of `plan` reads the working table.
