@@ -131,15 +131,7 @@ pub fn check_children(
     root: &RootValue,
     ns: &NodeStore,
 ) -> Result<()> {
-    if replicating() {
-        return Ok(());
-    }
-    for fk in &table.schema().foreign_keys {
-        if !deferred(name, fk) {
-            check_one(name, table, fk, written, root, ns)?;
-        }
-    }
-    Ok(())
+    check_children_of(name, table, written, root, ns, |fk| !deferred(name, fk))
 }
 
 /// [`check_children`] for the rows an ALTER TABLE rewrote: NOT VALID foreign keys hold only
@@ -151,15 +143,22 @@ pub fn check_validated_children(
     root: &RootValue,
     ns: &NodeStore,
 ) -> Result<()> {
+    check_children_of(name, table, rows, root, ns, |fk| !fk.not_valid)
+}
+
+/// Checks the rows against the foreign keys of `table` that `checked` picks.
+fn check_children_of(
+    name: &str,
+    table: &Table,
+    rows: &[Row],
+    root: &RootValue,
+    ns: &NodeStore,
+    checked: impl Fn(&ForeignKeyDef) -> bool,
+) -> Result<()> {
     if replicating() {
         return Ok(());
     }
-    for fk in table
-        .schema()
-        .foreign_keys
-        .iter()
-        .filter(|fk| !fk.not_valid)
-    {
+    for fk in table.schema().foreign_keys.iter().filter(|fk| checked(fk)) {
         check_one(name, table, fk, rows, root, ns)?;
     }
     Ok(())

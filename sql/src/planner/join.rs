@@ -65,20 +65,10 @@ pub fn plan_comma(
     item: &ast::TableWithJoins,
     selection: Option<&ast::Expr>,
 ) -> Result<Relation> {
-    if item.joins.is_empty() {
-        return join_item(
-            catalog,
-            left,
-            &item.relation,
-            JoinKind::Inner,
-            &ast::JoinConstraint::None,
-            selection,
-        );
-    }
-    if reaches_back(item) {
-        // `a, b JOIN LATERAL f(a.x) ON ...`: a lateral item may name the earlier FROM items,
-        // so the joins are planned over them, as `(a CROSS JOIN b) JOIN LATERAL ...`, which
-        // gives the same rows when no join is RIGHT or FULL.
+    // `a, b JOIN LATERAL f(a.x) ON ...`: a lateral item may name the earlier FROM items, so
+    // the joins are planned over them, as `(a CROSS JOIN b) JOIN LATERAL ...`, which gives
+    // the same rows when no join is RIGHT or FULL.
+    if item.joins.is_empty() || reaches_back(item) {
         let mut current = join_item(
             catalog,
             left,

@@ -194,6 +194,12 @@ pub fn plan_query(catalog: &Catalog<'_>, query: &ast::Query) -> Result<Output> {
                 "WITH TIES cannot be specified without ORDER BY clause",
             ));
         }
+        if limit.is_none() && counts.is_none() {
+            return Err(Error::invalid(
+                "2201W",
+                "row count cannot be null in FETCH FIRST ... WITH TIES clause",
+            ));
+        }
         return Ok((limit_with_ties(plan, limit, offset, counts)?, columns));
     }
     if limit.is_some() || offset > 0 || counts.is_some() {
