@@ -78,7 +78,7 @@ pub fn rewrite(catalog: &Catalog<'_>, statement: &ast::Statement) -> Result<Opti
             }
         }
         cascade |= view.check_option == Some(vdb_engine::table::CheckOption::Cascaded);
-        current = updatable.apply(current)?;
+        current = updatable.apply(current, &relation)?;
         rewritten = Some(relation);
     }
     Ok(rewritten.map(|relation| Rewritten {
@@ -352,51 +352,47 @@ impl Updatable {
     }
 
     /// The statement on the base table, with `relation` (the target's alias, else the view's
-    /// name) still naming the target in its expressions.
-    fn apply(&self, statement: ast::Statement) -> Result<ast::Statement> {
+    /// name: [`Updatable::relation_of`]) still naming the target in its expressions.
+    fn apply(&self, statement: ast::Statement, relation: &str) -> Result<ast::Statement> {
         match statement {
-            ast::Statement::Insert(insert) => self.insert(insert).map(ast::Statement::Insert),
+            ast::Statement::Insert(insert) => {
+                self.insert(insert, relation).map(ast::Statement::Insert)
+            }
             ast::Statement::Update {
-                table,
                 assignments,
                 from,
                 selection,
                 returning,
+                ..
             } => {
-                let relation = target_relation(&table.relation, &self.view);
                 let mut assignments = assignments;
                 for a in &mut assignments {
                     self.rename_target(&mut a.target)?;
-                    self.map_expr(&mut a.value, &relation);
+                    self.map_expr(&mut a.value, relation);
                 }
                 Ok(ast::Statement::Update {
-                    table: self.base_target(&relation),
+                    table: self.base_target(relation),
                     assignments,
                     from,
-                    selection: self.condition(selection, &relation),
-                    returning: self.returning(returning, &relation),
+                    selection: self.condition(selection, relation),
+                    returning: self.returning(returning, relation),
                 })
             }
             ast::Statement::Delete(mut delete) => {
                 let (ast::FromTable::WithFromKeyword(from) | ast::FromTable::WithoutKeyword(from)) =
                     &mut delete.from;
-                let relation = target_relation(&from[0].relation, &self.view);
-                from[0] = self.base_target(&relation);
-                delete.selection = self.condition(delete.selection.take(), &relation);
-                delete.returning = self.returning(delete.returning.take(), &relation);
+                from[0] = self.base_target(relation);
+                delete.selection = self.condition(delete.selection.take(), relation);
+                delete.returning = self.returning(delete.returning.take(), relation);
                 Ok(ast::Statement::Delete(delete))
             }
             other => Ok(other),
         }
     }
 
-    fn insert(&self, mut insert: ast::Insert) -> Result<ast::Insert> {
-        let relation = insert
-            .table_alias
-            .as_ref()
-            .map_or_else(|| self.view.clone(), ident_name);
+    fn insert(&self, mut insert: ast::Insert, relation: &str) -> Result<ast::Insert> {
         if let Some(on) = insert.on.take() {
-            insert.on = Some(self.on_conflict(on, &relation)?);
+            insert.on = Some(self.on_conflict(on, relation)?);
         }
         // Without a column list, values fill the view's columns in order.
         let targets: Vec<String> = if insert.columns.is_empty() {
@@ -430,9 +426,9 @@ impl Updatable {
             columns.push(ast::Ident::with_quote('"', base));
         }
         insert.table_name = self.base.clone();
-        insert.table_alias = Some(ast::Ident::with_quote('"', relation.clone()));
+        insert.table_alias = Some(ast::Ident::with_quote('"', relation));
         insert.columns = columns;
-        insert.returning = self.returning(insert.returning.take(), &relation);
+        insert.returning = self.returning(insert.returning.take(), relation);
         Ok(insert)
     }
 
