@@ -376,12 +376,7 @@ fn validate_constraint(alter: &mut AlterTable, name: &str) -> Result<()> {
         fk.not_valid = false;
         return Ok(());
     }
-    let other = schema
-        .indexes
-        .iter()
-        .any(|ix| ix.constraint && ix.name == name)
-        || (!schema.primary_key.is_empty() && schema.primary_key_name(&bare) == name);
-    Err(if other {
+    Err(if key_constraint(schema, &bare, name) {
         Error::invalid(
             "42809",
             format!(
@@ -396,6 +391,21 @@ fn validate_constraint(alter: &mut AlterTable, name: &str) -> Result<()> {
     })
 }
 
+/// Whether `name` is the primary key of table `bare` (its own name or `<bare>_pkey`).
+fn is_primary_key(schema: &Schema, bare: &str, name: &str) -> bool {
+    !schema.primary_key.is_empty() && schema.primary_key_name(bare) == name
+}
+
+/// Whether `name` is the primary key or a unique constraint of table `bare`: a constraint
+/// with an index.
+fn key_constraint(schema: &Schema, bare: &str, name: &str) -> bool {
+    is_primary_key(schema, bare, name)
+        || schema
+            .indexes
+            .iter()
+            .any(|ix| ix.constraint && ix.name == name)
+}
+
 /// ALTER TABLE .. RENAME CONSTRAINT `from` TO `to`: a check, a foreign key, or the primary
 /// key or unique constraint (whose index takes the name too, as in PostgreSQL).
 fn rename_constraint(
@@ -408,20 +418,12 @@ fn rename_constraint(
     let (namespace, bare) = (namespace.to_string(), bare.to_string());
     let schema = &mut alter.schema;
     // A primary key or unique constraint renames its index, a relation of the schema.
-    let indexed = schema
-        .indexes
-        .iter()
-        .any(|ix| ix.constraint && ix.name == from)
-        || (!schema.primary_key.is_empty() && schema.primary_key_name(&bare) == from);
     let key = vdb_engine::table::qualified(&namespace, to);
-    if indexed && from != to && catalog.relation_or_index_exists(&key) {
+    if key_constraint(schema, &bare, from) && from != to && catalog.relation_or_index_exists(&key) {
         return Err(Error::DuplicateTable(key));
     }
-    let primary = !schema.primary_key.is_empty() && schema.primary_key_name(&bare) == from;
-    let taken = schema.checks.iter().any(|c| c.name == to)
-        || schema.foreign_keys.iter().any(|f| f.name == to)
-        || schema.indexes.iter().any(|ix| ix.name == to)
-        || (!schema.primary_key.is_empty() && schema.primary_key_name(&bare) == to);
+    let primary = is_primary_key(schema, &bare, from);
+    let taken = constraint::name_in_schema(schema, to) || is_primary_key(schema, &bare, to);
     if taken && from != to {
         return Err(Error::invalid(
             "42710",
